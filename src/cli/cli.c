@@ -1,0 +1,332 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "common/parse.h"
+
+#define PIN_LINE_MAX 256
+
+void
+cli_init(struct cli *c, const char *cmd)
+{
+	memset(c, 0, sizeof(*c));
+	c->cmd = cmd;
+	c->pin_fd = c->new_pin_fd = c->so_pin_fd = -1;
+}
+
+void
+cli_done(struct cli *c)
+{
+	p11_free(c->p11);
+	c->p11 = NULL;
+	c->fn = NULL;
+}
+
+static int
+parse_fd(const char *arg, int *fd)
+{
+	uint64_t v;
+
+	if (parse_u64(arg, 0, 1024, &v) != 0)
+		return -1;
+	*fd = (int)v;
+	return 0;
+}
+
+int
+cli_usage_error(const struct cli *c, const char *what)
+{
+	fprintf(stderr, _("kyso-token %s: %s\nTry 'kyso-token %s --help'.\n"),
+	    c->cmd, what, c->cmd);
+	return EXIT_USAGE;
+}
+
+int
+cli_common_option(struct cli *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'M':
+		c->module = arg;
+		return EXIT_OK;
+	case 'T':
+		c->token = arg;
+		return EXIT_OK;
+	case 'J':
+		c->json = 1;
+		return EXIT_OK;
+	case 'P':
+		return parse_fd(arg, &c->pin_fd) == 0 ? EXIT_OK :
+		    cli_usage_error(c, _("--pin-fd needs a file descriptor number"));
+	case 'N':
+		return parse_fd(arg, &c->new_pin_fd) == 0 ? EXIT_OK :
+		    cli_usage_error(c, _("--new-pin-fd needs a file descriptor number"));
+	case 'S':
+		return parse_fd(arg, &c->so_pin_fd) == 0 ? EXIT_OK :
+		    cli_usage_error(c, _("--so-pin-fd needs a file descriptor number"));
+	case '?':
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+int
+cli_open_module(struct cli *c)
+{
+	int r;
+
+	if (c->p11 != NULL)
+		return EXIT_OK;
+	if ((r = p11_open(c->module, &c->p11)) != 0) {
+		fprintf(stderr, _("Cannot load the token driver (PKCS#11 module) %s: %s.\n"),
+		    c->module != NULL ? c->module : "", kyso_strerror(r));
+		return EXIT_FAIL;
+	}
+	c->fn = p11_fn(c->p11);
+	return EXIT_OK;
+}
+
+int
+cli_open_token(struct cli *c)
+{
+	int r, ex;
+
+	if ((ex = cli_open_module(c)) != EXIT_OK)
+		return ex;
+	r = p11_find_token(c->p11, c->token, &c->slot, &c->ti);
+	if (r == KYSO_ERR_BUSY) {
+		fprintf(stderr, _("Several tokens are plugged in. Choose one with --token SERIAL (see 'kyso-token list').\n"));
+		return EXIT_USAGE;
+	}
+	if (r != 0) {
+		if (c->token != NULL)
+			fprintf(stderr, _("No token with serial or label '%s' is plugged in.\n"), c->token);
+		else
+			fprintf(stderr, _("No token is plugged in. Plug in your USB token and try again.\n"));
+		return EXIT_NO_TOKEN;
+	}
+	return EXIT_OK;
+}
+
+int
+cli_fail_rv(const struct cli *c, const char *what, CK_RV rv)
+{
+	(void)c;
+	switch (rv) {
+	case CKR_PIN_INCORRECT:
+		fprintf(stderr, _("%s: the PIN is incorrect.\n"), what);
+		return EXIT_PIN_INCORRECT;
+	case CKR_PIN_LOCKED:
+		fprintf(stderr, _("%s: the PIN is locked after too many wrong tries. Request an unblock with 'kyso-token forgot-pin'.\n"), what);
+		return EXIT_PIN_LOCKED;
+	case CKR_PIN_LEN_RANGE:
+	case CKR_PIN_INVALID:
+		fprintf(stderr, _("%s: the new PIN must be 6 to 16 characters.\n"), what);
+		return EXIT_PIN_INVALID;
+	case CKR_PIN_EXPIRED:
+		fprintf(stderr, _("%s: the token still has its factory PIN. Change it first with 'kyso-token change-pin'.\n"), what);
+		return EXIT_CHECK_DEFAULT_PIN;
+	case CKR_TOKEN_NOT_PRESENT:
+	case CKR_DEVICE_REMOVED:
+		fprintf(stderr, _("%s: the token was removed.\n"), what);
+		return EXIT_NO_TOKEN;
+	case CKR_DEVICE_MEMORY:
+		fprintf(stderr, _("%s: the token's memory is full.\n"), what);
+		return EXIT_FAIL;
+	}
+	fprintf(stderr, _("%s failed (%s).\n"), what, p11_rv_name(rv));
+	return EXIT_FAIL;
+}
+
+int
+cli_login(struct cli *c, CK_SESSION_HANDLE *s, int rw)
+{
+	char *pin = NULL;
+	CK_RV rv;
+	int ex;
+
+	rv = c->fn->C_OpenSession(c->slot, CKF_SERIAL_SESSION |
+	    (rw ? CKF_RW_SESSION : 0), NULL, NULL, s);
+	if (rv != CKR_OK)
+		return cli_fail_rv(c, _("Opening the token"), rv);
+	if (cli_read_pin(c->pin_fd, _("Token PIN: "), &pin) != 0) {
+		fprintf(stderr, _("No PIN was given.\n"));
+		c->fn->C_CloseSession(*s);
+		return EXIT_USAGE;
+	}
+	rv = c->fn->C_Login(*s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin));
+	cli_pin_free(pin);
+	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+		ex = cli_fail_rv(c, _("Logging in to the token"), rv);
+		c->fn->C_CloseSession(*s);
+		return ex;
+	}
+	return EXIT_OK;
+}
+
+/* Reads one line byte by byte, so that a second line stays for the
+ * next read. */
+static int
+read_line(int fd, char **out)
+{
+	char *line = malloc(PIN_LINE_MAX + 1);
+	size_t n = 0;
+	ssize_t r;
+	char ch;
+
+	if (line == NULL)
+		return KYSO_ERR_NOMEM;
+	for (;;) {
+		r = read(fd, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || ch == '\n')
+			break;
+		if (n == PIN_LINE_MAX) {
+			OPENSSL_cleanse(line, PIN_LINE_MAX + 1);
+			free(line);
+			return KYSO_ERR_TOO_LARGE;
+		}
+		line[n++] = ch;
+	}
+	if (r <= 0 && n == 0) {
+		free(line);
+		return KYSO_ERR_NOT_FOUND;
+	}
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	line[n] = '\0';
+	*out = line;
+	return 0;
+}
+
+int
+cli_read_pin(int fd, const char *prompt, char **out)
+{
+	struct termios old, quiet;
+	int tty, r;
+
+	if (fd >= 0)
+		return read_line(fd, out);
+	if ((tty = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0 || !isatty(tty)) {
+		if (tty >= 0)
+			close(tty);
+		return read_line(STDIN_FILENO, out);
+	}
+	if (tcgetattr(tty, &old) != 0) {
+		close(tty);
+		return read_line(STDIN_FILENO, out);
+	}
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	if (write(tty, prompt, strlen(prompt)) < 0) {
+		close(tty);
+		return KYSO_ERR_IO;
+	}
+	tcsetattr(tty, TCSAFLUSH, &quiet);
+	r = read_line(tty, out);
+	tcsetattr(tty, TCSAFLUSH, &old);
+	if (write(tty, "\n", 1) < 0)
+		r = r == 0 ? 0 : r;
+	close(tty);
+	return r;
+}
+
+void
+cli_pin_free(char *pin)
+{
+	if (pin == NULL)
+		return;
+	OPENSSL_cleanse(pin, strlen(pin));
+	free(pin);
+}
+
+int
+cli_confirm(const char *question)
+{
+	char *ans = NULL;
+	int tty, yes;
+
+	if ((tty = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0)
+		return 0;
+	if (!isatty(tty) || write(tty, question, strlen(question)) < 0 ||
+	    read_line(tty, &ans) != 0) {
+		close(tty);
+		return 0;
+	}
+	close(tty);
+	/* Enter alone is yes; so are y, yes, c, có. */
+	yes = ans[0] == '\0' || ans[0] == 'y' || ans[0] == 'Y' ||
+	    ans[0] == 'c' || ans[0] == 'C';
+	free(ans);
+	return yes;
+}
+
+void
+cli_json_print(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+
+	if (s != NULL) {
+		puts(s);
+		free(s);
+	}
+}
+
+const char *
+cli_pin_state(const CK_TOKEN_INFO *ti)
+{
+	if (ti->flags & CKF_USER_PIN_LOCKED)
+		return "locked";
+	if (ti->flags & CKF_USER_PIN_TO_BE_CHANGED)
+		return "default-pin";
+	if (ti->flags & CKF_USER_PIN_FINAL_TRY)
+		return "final-try";
+	if (ti->flags & CKF_USER_PIN_COUNT_LOW)
+		return "count-low";
+	return "ok";
+}
+
+static const char common_help[] = N_(
+    "Common options:\n"
+    "  --module PATH      PKCS#11 module (default: the kyso virtual token)\n"
+    "  --token SERIAL     the token, by serial number or label\n"
+    "  --json             print the result as JSON\n"
+    "  --pin-fd N         read the PIN from file descriptor N\n"
+    "  --new-pin-fd N     read the new PIN (and its confirmation) from N\n"
+    "  --so-pin-fd N      read the security officer PIN from N\n"
+    "  -h, --help         show this help\n");
+
+int
+cli_parse(struct cli *c, int argc, char **argv, const struct option *opts,
+    const char *help, cli_opt_fn fn, void *ud)
+{
+	int opt, ex;
+
+	optind = 1;
+	opterr = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(help, stdout);
+			fputs(_(common_help), stdout);
+			return CLI_DONE;
+		}
+		if ((ex = cli_common_option(c, opt, optarg)) != -1) {
+			if (ex != EXIT_OK)
+				return ex;
+			continue;
+		}
+		if (fn == NULL)
+			return cli_usage_error(c, _("unknown option"));
+		if ((ex = fn(c, opt, optarg, ud)) != EXIT_OK)
+			return ex;
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,124 @@
+/* What the kyso-token subcommands share: options, exit codes, PIN input,
+ * opening the module and the token. */
+#ifndef KYSO_CLI_H
+#define KYSO_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "common/err.h"
+#include "common/i18n.h"
+#include "p11/p11.h"
+
+/* Exit codes: stable, documented in kyso-token(1). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_NO_TOKEN = 3,
+	EXIT_PIN_INCORRECT = 4,
+	EXIT_PIN_LOCKED = 5,
+	EXIT_PIN_MISMATCH = 6,
+	EXIT_PIN_INVALID = 7,
+	EXIT_CHECK_DEFAULT_PIN = 10,
+	EXIT_CHECK_EXPIRING = 11,
+	EXIT_CHECK_EXPIRED = 12,
+	EXIT_CHECK_LOCKED = 13,
+};
+
+struct cli {
+	const char *cmd;
+	const char *module;
+	const char *token;
+	int json;
+	int pin_fd;
+	int new_pin_fd;
+	int so_pin_fd;
+	struct p11 *p11;
+	CK_FUNCTION_LIST *fn;
+	CK_SLOT_ID slot;
+	CK_TOKEN_INFO ti;
+};
+
+/* The options every subcommand takes; add these to a getopt table. */
+#define CLI_COMMON_OPTIONS                                   \
+	{ "help", no_argument, NULL, 'h' },                 \
+	{ "module", required_argument, NULL, 'M' },         \
+	{ "token", required_argument, NULL, 'T' },          \
+	{ "json", no_argument, NULL, 'J' },                 \
+	{ "pin-fd", required_argument, NULL, 'P' },         \
+	{ "new-pin-fd", required_argument, NULL, 'N' },     \
+	{ "so-pin-fd", required_argument, NULL, 'S' }
+
+#define CLI_DONE 100   /* --help was printed: exit 0 */
+
+typedef int (*cli_opt_fn)(struct cli *c, int opt, const char *arg, void *ud);
+/* Parses argv with opts (which include CLI_COMMON_OPTIONS); fn gets the
+ * command's own options. Returns EXIT_OK, CLI_DONE or an exit code. */
+int cli_parse(struct cli *c, int argc, char **argv, const struct option *opts,
+    const char *help, cli_opt_fn fn, void *ud);
+
+/* Handles a common option; -1 when opt is not one. Returns an exit code
+ * otherwise (EXIT_OK to go on). */
+int cli_common_option(struct cli *c, int opt, const char *arg);
+void cli_init(struct cli *c, const char *cmd);
+void cli_done(struct cli *c);
+/* Prints a message for an unexpected option or argument; EXIT_USAGE. */
+int cli_usage_error(const struct cli *c, const char *what);
+
+/* Loads the module and selects the token (--token, or the only one). */
+int cli_open_token(struct cli *c);
+int cli_open_module(struct cli *c);
+/* Opens a session and logs the user in with a PIN from --pin-fd or a
+ * prompt. */
+int cli_login(struct cli *c, CK_SESSION_HANDLE *s, int rw);
+/* The exit code and message for a failed PKCS#11 call. */
+int cli_fail_rv(const struct cli *c, const char *what, CK_RV rv);
+
+/* A PIN from fd (>= 0), else a no-echo prompt on the terminal, else a line
+ * of standard input. The caller wipes and frees it (cli_pin_free). */
+int cli_read_pin(int fd, const char *prompt, char **out);
+void cli_pin_free(char *pin);
+/* Asks yes/no on the terminal; 0 when there is none. */
+int cli_confirm(const char *question);
+
+/* The --json output: one object printed at the end. */
+void cli_json_print(json_t *j);
+/* The token's PIN state as a machine word: "ok", "default-pin",
+ * "count-low", "final-try", "locked". */
+const char *cli_pin_state(const CK_TOKEN_INFO *ti);
+
+int cmd_list(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_change_pin(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_certs(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_vtoken(int argc, char **argv);
+
+/* change-pin's work, shared with check's offer to change the default. */
+int cli_change_pin(struct cli *c);
+/* check's work on one slot, shared with watch. */
+int cli_check_slot(struct cli *c, int interactive, long warn_days);
+/* warn_days from kyso.conf, else 30. */
+long cli_warn_days_default(void);
+
+
+/* Certificates on a token, read without logging in. */
+struct cli_cert {
+	CK_OBJECT_HANDLE h;
+	struct x509_st *x;
+	char label[128];
+	unsigned char id[64];
+	size_t idlen;
+	int is_ca;
+	int days_left;          /* negative once expired */
+};
+
+int cli_certs_read(struct cli *c, struct cli_cert **out, size_t *n);
+void cli_certs_free(struct cli_cert *v, size_t n);
+
+#endif

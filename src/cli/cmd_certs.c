@@ -1,0 +1,338 @@
+/* kyso-token certs and export: the certificates on the token. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "cli.h"
+#include "common/buf.h"
+#include "common/parse.h"
+
+#define CERT_MAX 64
+
+static int
+get_attr(struct cli *c, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
+    CK_ATTRIBUTE_TYPE t, struct buf **out)
+{
+	CK_ATTRIBUTE a = { t, NULL, 0 };
+	struct buf *b;
+	uint8_t *p;
+
+	if (c->fn->C_GetAttributeValue(s, h, &a, 1) != CKR_OK ||
+	    a.ulValueLen == CK_UNAVAILABLE_INFORMATION || a.ulValueLen > 1 << 20)
+		return KYSO_ERR_NOT_FOUND;
+	if ((b = buf_new(a.ulValueLen + 1)) == NULL)
+		return KYSO_ERR_NOMEM;
+	if (buf_reserve(b, a.ulValueLen, &p) != 0) {
+		buf_free(b);
+		return KYSO_ERR_NOMEM;
+	}
+	a.pValue = p;
+	if (a.ulValueLen > 0 && c->fn->C_GetAttributeValue(s, h, &a, 1) != CKR_OK) {
+		buf_free(b);
+		return KYSO_ERR_IO;
+	}
+	*out = b;
+	return 0;
+}
+
+int
+cli_certs_read(struct cli *c, struct cli_cert **out, size_t *n)
+{
+	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+	CK_ATTRIBUTE tmpl = { CKA_CLASS, &cls, sizeof(cls) };
+	CK_OBJECT_HANDLE hs[CERT_MAX];
+	CK_SESSION_HANDLE s;
+	CK_ULONG found = 0, i;
+	struct cli_cert *v = NULL;
+	size_t k = 0;
+	CK_RV rv;
+
+	rv = c->fn->C_OpenSession(c->slot, CKF_SERIAL_SESSION, NULL, NULL, &s);
+	if (rv != CKR_OK)
+		return cli_fail_rv(c, _("Opening the token"), rv);
+	if (c->fn->C_FindObjectsInit(s, &tmpl, 1) != CKR_OK ||
+	    c->fn->C_FindObjects(s, hs, CERT_MAX, &found) != CKR_OK) {
+		c->fn->C_CloseSession(s);
+		fprintf(stderr, _("Cannot read the certificates on the token.\n"));
+		return EXIT_FAIL;
+	}
+	c->fn->C_FindObjectsFinal(s);
+	if ((v = calloc(found + 1, sizeof(*v))) == NULL) {
+		c->fn->C_CloseSession(s);
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < found; i++) {
+		struct buf *der = NULL, *lab = NULL, *id = NULL;
+		const unsigned char *p;
+		int days = 0, secs = 0;
+
+		if (get_attr(c, s, hs[i], CKA_VALUE, &der) != 0)
+			continue;
+		p = buf_ptr(der);
+		v[k].x = d2i_X509(NULL, &p, (long)buf_len(der));
+		buf_free(der);
+		if (v[k].x == NULL)
+			continue;
+		v[k].h = hs[i];
+		if (get_attr(c, s, hs[i], CKA_LABEL, &lab) == 0) {
+			size_t l = buf_len(lab) < sizeof(v[k].label) - 1 ?
+			    buf_len(lab) : sizeof(v[k].label) - 1;
+
+			memcpy(v[k].label, buf_ptr(lab), l);
+			buf_free(lab);
+		}
+		if (get_attr(c, s, hs[i], CKA_ID, &id) == 0) {
+			v[k].idlen = buf_len(id) < sizeof(v[k].id) ? buf_len(id) :
+			    sizeof(v[k].id);
+			memcpy(v[k].id, buf_ptr(id), v[k].idlen);
+			buf_free(id);
+		}
+		v[k].is_ca = X509_check_ca(v[k].x) != 0;
+		if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(v[k].x)) == 1)
+			v[k].days_left = days < 0 || secs < 0 ? (days < 0 ? days : -1) : days;
+		k++;
+	}
+	c->fn->C_CloseSession(s);
+	*out = v;
+	*n = k;
+	return EXIT_OK;
+}
+
+void
+cli_certs_free(struct cli_cert *v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		X509_free(v[i].x);
+	free(v);
+}
+
+static char *
+name_str(const X509_NAME *nm)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *s = NULL, *p;
+	long len;
+
+	if (b == NULL)
+		return NULL;
+	X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+	len = BIO_get_mem_data(b, &p);
+	if (len >= 0 && (s = malloc((size_t)len + 1)) != NULL) {
+		memcpy(s, p, (size_t)len);
+		s[len] = '\0';
+	}
+	BIO_free(b);
+	return s;
+}
+
+static char *
+time_str(const ASN1_TIME *t)
+{
+	struct tm tm;
+	char *s = malloc(32);
+
+	if (s == NULL)
+		return NULL;
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
+		snprintf(s, 32, "?");
+	else
+		strftime(s, 32, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	return s;
+}
+
+static char *
+serial_str(const X509 *x)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *h, *s;
+
+	if (bn == NULL)
+		return NULL;
+	h = BN_bn2hex(bn);
+	BN_free(bn);
+	if (h == NULL)
+		return NULL;
+	s = strdup(h);
+	OPENSSL_free(h);
+	return s;
+}
+
+static char *
+id_hex(const struct cli_cert *cc)
+{
+	struct buf *b = buf_new(256);
+	char *s = NULL;
+
+	if (b != NULL && hex_encode(b, cc->id, cc->idlen) == 0)
+		s = buf_to_cstr(b);
+	buf_free(b);
+	return s;
+}
+
+static const struct option opts[] = { CLI_COMMON_OPTIONS, { NULL, 0, NULL, 0 } };
+
+int
+cmd_certs(int argc, char **argv)
+{
+	struct cli c;
+	struct cli_cert *v = NULL;
+	size_t n = 0, i;
+	json_t *arr = json_array();
+	int ex;
+
+	cli_init(&c, "certs");
+	ex = cli_parse(&c, argc, argv, opts, _(
+	    "Usage: kyso-token certs [OPTIONS]\n"
+	    "Lists the certificates on the token with subject, issuer, serial\n"
+	    "number, validity and the days left. No PIN is needed.\n\n"), NULL, NULL);
+	if (ex != EXIT_OK) {
+		json_decref(arr);
+		return ex == CLI_DONE ? EXIT_OK : ex;
+	}
+	if (optind != argc) {
+		json_decref(arr);
+		return cli_usage_error(&c, _("unexpected argument"));
+	}
+	if ((ex = cli_open_token(&c)) != EXIT_OK ||
+	    (ex = cli_certs_read(&c, &v, &n)) != EXIT_OK)
+		goto out;
+	if (n == 0 && !c.json)
+		printf(_("There are no certificates on the token.\n"));
+	for (i = 0; i < n; i++) {
+		char *sub = name_str(X509_get_subject_name(v[i].x));
+		char *iss = name_str(X509_get_issuer_name(v[i].x));
+		char *nb = time_str(X509_get0_notBefore(v[i].x));
+		char *na = time_str(X509_get0_notAfter(v[i].x));
+		char *ser = serial_str(v[i].x), *id = id_hex(&v[i]);
+
+		if (c.json) {
+			json_array_append_new(arr, json_pack(
+			    "{s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:i,s:b}",
+			    "label", v[i].label, "id", id, "subject", sub,
+			    "issuer", iss, "serial", ser, "not_before", nb,
+			    "not_after", na, "days_left", v[i].days_left,
+			    "ca", v[i].is_ca));
+		} else {
+			printf(_("Certificate %zu%s\n"), i + 1, v[i].is_ca ?
+			    _(" (certificate authority)") : "");
+			printf(_("  Label:      %s\n"), v[i].label);
+			printf(_("  ID:         %s\n"), id ? id : "");
+			printf(_("  Subject:    %s\n"), sub ? sub : "?");
+			printf(_("  Issuer:     %s\n"), iss ? iss : "?");
+			printf(_("  Serial:     %s\n"), ser ? ser : "?");
+			printf(_("  Valid from: %s\n"), nb ? nb : "?");
+			printf(_("  Valid to:   %s\n"), na ? na : "?");
+			if (v[i].days_left < 0)
+				printf(_("  Status:     EXPIRED\n"));
+			else
+				printf(_("  Days left:  %d\n"), v[i].days_left);
+		}
+		free(sub);
+		free(iss);
+		free(nb);
+		free(na);
+		free(ser);
+		free(id);
+	}
+	if (c.json)
+		cli_json_print(arr);
+out:
+	json_decref(arr);
+	cli_certs_free(v, n);
+	cli_done(&c);
+	return ex;
+}
+
+struct export_opts {
+	const char *out;
+	const char *id;
+	const char *label;
+};
+
+static int
+export_opt(struct cli *c, int opt, const char *arg, void *ud)
+{
+	struct export_opts *e = ud;
+
+	(void)c;
+	switch (opt) {
+	case 'o': e->out = arg; return EXIT_OK;
+	case 'i': e->id = arg; return EXIT_OK;
+	case 'l': e->label = arg; return EXIT_OK;
+	}
+	return EXIT_USAGE;
+}
+
+static const struct option export_opts_tab[] = {
+	CLI_COMMON_OPTIONS,
+	{ "output", required_argument, NULL, 'o' },
+	{ "id", required_argument, NULL, 'i' },
+	{ "label", required_argument, NULL, 'l' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int
+cmd_export(int argc, char **argv)
+{
+	struct cli c;
+	struct export_opts e = { NULL, NULL, NULL };
+	struct cli_cert *v = NULL;
+	size_t n = 0, i, written = 0;
+	FILE *f = NULL;
+	int ex;
+
+	cli_init(&c, "export");
+	ex = cli_parse(&c, argc, argv, export_opts_tab, _(
+	    "Usage: kyso-token export [--id HEX | --label LABEL] [--output FILE]\n"
+	    "Writes certificates from the token as PEM: all of them, or those with\n"
+	    "the given ID or label.\n"
+	    "  --id HEX          the certificate's CKA_ID, in hex\n"
+	    "  --label LABEL     the certificate's label\n"
+	    "  -o, --output FILE write to FILE instead of standard output\n\n"),
+	    export_opt, &e);
+	if (ex != EXIT_OK)
+		return ex == CLI_DONE ? EXIT_OK : ex;
+	if (optind != argc)
+		return cli_usage_error(&c, _("unexpected argument"));
+	if ((ex = cli_open_token(&c)) != EXIT_OK ||
+	    (ex = cli_certs_read(&c, &v, &n)) != EXIT_OK)
+		goto out;
+	f = e.out != NULL ? fopen(e.out, "w") : stdout;
+	if (f == NULL) {
+		fprintf(stderr, _("Cannot write %s.\n"), e.out);
+		ex = EXIT_FAIL;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		char *id = id_hex(&v[i]);
+		int want = (e.id == NULL || (id != NULL && strcasecmp(id, e.id) == 0)) &&
+		    (e.label == NULL || strcmp(v[i].label, e.label) == 0);
+
+		free(id);
+		if (!want)
+			continue;
+		if (PEM_write_X509(f, v[i].x) != 1) {
+			ex = EXIT_FAIL;
+			goto out;
+		}
+		written++;
+	}
+	if (written == 0) {
+		fprintf(stderr, _("No certificate on the token matches.\n"));
+		ex = EXIT_FAIL;
+	}
+out:
+	if (f != NULL && f != stdout && fclose(f) != 0)
+		ex = EXIT_FAIL;
+	cli_certs_free(v, n);
+	cli_done(&c);
+	return ex;
+}

@@ -1,0 +1,147 @@
+/* kyso-token watch: the middleware's behaviour "when plugging the token
+ * into the PC": wait for insert and remove events and check each token
+ * that comes in. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "common/parse.h"
+
+#define POLL_SECONDS 1
+
+struct watch_opts {
+	long warn_days;
+	uint64_t count;          /* stop after this many events; 0: never */
+	int batch;
+};
+
+static int
+watch_opt(struct cli *c, int opt, const char *arg, void *ud)
+{
+	struct watch_opts *o = ud;
+	uint64_t v;
+
+	switch (opt) {
+	case 'w':
+		if (parse_u64(arg, 0, 3650, &v) != 0)
+			return cli_usage_error(c, _("--warn-days needs a number of days"));
+		o->warn_days = (long)v;
+		return EXIT_OK;
+	case 'c':
+		if (parse_u64(arg, 1, 1000000, &o->count) != 0)
+			return cli_usage_error(c, _("--count needs a number of events"));
+		return EXIT_OK;
+	case 'b':
+		o->batch = 1;
+		return EXIT_OK;
+	}
+	return EXIT_USAGE;
+}
+
+static const struct option opts[] = {
+	CLI_COMMON_OPTIONS,
+	{ "warn-days", required_argument, NULL, 'w' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "batch", no_argument, NULL, 'b' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* For modules without C_WaitForSlotEvent: compare the present slots
+ * once a second. */
+static CK_RV
+poll_event(struct cli *c, unsigned char *present, CK_ULONG nmax, CK_SLOT_ID *slot)
+{
+	for (;;) {
+		CK_SLOT_ID ids[64];
+		CK_ULONG n = 64, i;
+		unsigned char now[64] = { 0 };
+
+		if (c->fn->C_GetSlotList(CK_TRUE, ids, &n) != CKR_OK)
+			return CKR_DEVICE_ERROR;
+		for (i = 0; i < n; i++)
+			if (ids[i] < nmax)
+				now[ids[i]] = 1;
+		for (i = 0; i < nmax; i++) {
+			if (now[i] != present[i]) {
+				present[i] = now[i];
+				*slot = i;
+				return CKR_OK;
+			}
+		}
+		sleep(POLL_SECONDS);
+	}
+}
+
+int
+cmd_watch(int argc, char **argv)
+{
+	struct cli c;
+	struct watch_opts o = { cli_warn_days_default(), 0, 0 };
+	unsigned char present[64] = { 0 };
+	uint64_t seen = 0;
+	int ex, polling = 0;
+
+	cli_init(&c, "watch");
+	ex = cli_parse(&c, argc, argv, opts, _(
+	    "Usage: kyso-token watch [--count N] [--warn-days N] [--batch] [OPTIONS]\n"
+	    "Waits for tokens to be plugged in or removed. Each token plugged in is\n"
+	    "checked as 'kyso-token check' does (factory PIN, certificate expiry,\n"
+	    "PIN lock). Runs until interrupted.\n"
+	    "  --count N       stop after N plug-in or removal events\n"
+	    "  --warn-days N   warn this many days before a certificate expires\n"
+	    "  --batch         never ask; just report\n\n"), watch_opt, &o);
+	if (ex != EXIT_OK)
+		return ex == CLI_DONE ? EXIT_OK : ex;
+	if (optind != argc)
+		return cli_usage_error(&c, _("unexpected argument"));
+	if ((ex = cli_open_module(&c)) != EXIT_OK)
+		return ex;
+	if (!c.json)
+		printf(_("Waiting for tokens. Plug in a token, or press Ctrl+C to stop.\n"));
+	fflush(stdout);
+	while (o.count == 0 || seen < o.count) {
+		CK_SLOT_ID slot = 0;
+		CK_SLOT_INFO si;
+		CK_RV rv = CKR_FUNCTION_NOT_SUPPORTED;
+
+		if (!polling) {
+			rv = c.fn->C_WaitForSlotEvent(0, &slot, NULL);
+			if (rv == CKR_FUNCTION_NOT_SUPPORTED) {
+				CK_SLOT_ID ids[64];
+				CK_ULONG n = 64, i;
+
+				polling = 1;
+				if (c.fn->C_GetSlotList(CK_TRUE, ids, &n) == CKR_OK)
+					for (i = 0; i < n; i++)
+						if (ids[i] < 64)
+							present[ids[i]] = 1;
+			}
+		}
+		if (polling)
+			rv = poll_event(&c, present, 64, &slot);
+		if (rv != CKR_OK) {
+			ex = cli_fail_rv(&c, _("Waiting for tokens"), rv);
+			break;
+		}
+		seen++;
+		if (c.fn->C_GetSlotInfo(slot, &si) != CKR_OK)
+			continue;
+		if (si.flags & CKF_TOKEN_PRESENT) {
+			if (c.json)
+				printf("{\"event\": \"inserted\", \"slot\": %lu}\n", slot);
+			else
+				printf(_("A token was plugged into slot %lu.\n"), slot);
+			c.slot = slot;
+			(void)cli_check_slot(&c, !o.batch && !c.json &&
+			    isatty(STDIN_FILENO), o.warn_days);
+		} else if (c.json) {
+			printf("{\"event\": \"removed\", \"slot\": %lu}\n", slot);
+		} else {
+			printf(_("The token was removed from slot %lu.\n"), slot);
+		}
+		fflush(stdout);
+	}
+	cli_done(&c);
+	return ex;
+}

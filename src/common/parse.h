@@ -1,0 +1,16 @@
+/* Bounded parsers: integers and hex, rejecting overflow and trailing garbage. */
+#ifndef KYSO_PARSE_H
+#define KYSO_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out) KYSO_WUR;
+/* Appends the lower-case hex of p to out. */
+int hex_encode(struct buf *out, const void *p, size_t n) KYSO_WUR;
+/* Appends the bytes of an even-length hex string; any other char fails. */
+int hex_decode(struct buf *out, const char *s, size_t n) KYSO_WUR;
+
+#endif

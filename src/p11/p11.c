@@ -1,0 +1,205 @@
+#include "p11.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct p11 {
+	void *dl;
+	char *path;
+	CK_FUNCTION_LIST *fn;
+	int initialized;
+};
+
+static char *
+default_module(void)
+{
+	static const char *rel[] = { "../lib/libkyso-pkcs11.so",
+		"../lib/kyso/libkyso-pkcs11.so" };
+	char exe[PATH_MAX], cand[PATH_MAX + 64];
+	const char *env = getenv("KYSO_MODULE");
+	ssize_t n;
+	size_t i;
+
+	if (env != NULL && *env != '\0')
+		return strdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+				snprintf(cand, sizeof(cand), "%s/%s", exe, rel[i]);
+				if (access(cand, R_OK) == 0)
+					return strdup(cand);
+			}
+		}
+	}
+	return strdup(KYSO_DEFAULT_MODULE);
+}
+
+int
+p11_open(const char *path, struct p11 **out)
+{
+	CK_C_INITIALIZE_ARGS args;
+	CK_C_GetFunctionList gfl;
+	struct p11 *p = calloc(1, sizeof(*p));
+	CK_RV rv;
+	int r = KYSO_ERR_NOT_FOUND;
+
+	if (p == NULL)
+		return KYSO_ERR_NOMEM;
+	p->path = path != NULL ? strdup(path) : default_module();
+	if (p->path == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto fail;
+	}
+	if ((p->dl = dlopen(p->path, RTLD_NOW | RTLD_LOCAL)) == NULL)
+		goto fail;
+	*(void **)&gfl = dlsym(p->dl, "C_GetFunctionList");
+	if (gfl == NULL || gfl(&p->fn) != CKR_OK || p->fn == NULL) {
+		r = KYSO_ERR_INVALID;
+		goto fail;
+	}
+	memset(&args, 0, sizeof(args));
+	args.flags = CKF_OS_LOCKING_OK;
+	rv = p->fn->C_Initialize(&args);
+	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+		r = KYSO_ERR_IO;
+		goto fail;
+	}
+	p->initialized = rv == CKR_OK;
+	*out = p;
+	return 0;
+fail:
+	p11_free(p);
+	return r;
+}
+
+void
+p11_free(struct p11 *p)
+{
+	if (p == NULL)
+		return;
+	if (p->initialized)
+		p->fn->C_Finalize(NULL);
+	if (p->dl != NULL)
+		dlclose(p->dl);
+	free(p->path);
+	free(p);
+}
+
+CK_FUNCTION_LIST *
+p11_fn(const struct p11 *p)
+{
+	return p->fn;
+}
+
+const char *
+p11_path(const struct p11 *p)
+{
+	return p->path;
+}
+
+void
+p11_str(const CK_UTF8CHAR *s, size_t n, char *out)
+{
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\0'))
+		n--;
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+int
+p11_find_token(struct p11 *p, const char *want, CK_SLOT_ID *slot,
+    CK_TOKEN_INFO *info)
+{
+	CK_SLOT_ID *slots = NULL;
+	CK_ULONG n = 0, i;
+	CK_TOKEN_INFO ti;
+	char serial[17], label[33];
+	int found = 0, r = KYSO_ERR_NOT_FOUND;
+
+	if (p->fn->C_GetSlotList(CK_TRUE, NULL, &n) != CKR_OK)
+		return KYSO_ERR_IO;
+	if (n == 0)
+		return KYSO_ERR_NOT_FOUND;
+	if ((slots = calloc(n, sizeof(*slots))) == NULL)
+		return KYSO_ERR_NOMEM;
+	if (p->fn->C_GetSlotList(CK_TRUE, slots, &n) != CKR_OK) {
+		r = KYSO_ERR_IO;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (p->fn->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
+			continue;
+		p11_str(ti.serialNumber, sizeof(ti.serialNumber), serial);
+		p11_str(ti.label, sizeof(ti.label), label);
+		if (want != NULL && strcmp(want, serial) != 0 &&
+		    strcmp(want, label) != 0)
+			continue;
+		if (found++ > 0) {
+			r = KYSO_ERR_BUSY;
+			goto out;
+		}
+		*slot = slots[i];
+		if (info != NULL)
+			*info = ti;
+		r = 0;
+	}
+out:
+	free(slots);
+	return r;
+}
+
+int
+p11_err(CK_RV rv)
+{
+	switch (rv) {
+	case CKR_OK: return 0;
+	case CKR_PIN_INCORRECT: return KYSO_ERR_PIN_INCORRECT;
+	case CKR_PIN_LOCKED: return KYSO_ERR_PIN_LOCKED;
+	case CKR_PIN_LEN_RANGE: case CKR_PIN_INVALID: return KYSO_ERR_INVALID;
+	case CKR_HOST_MEMORY: return KYSO_ERR_NOMEM;
+	case CKR_DEVICE_MEMORY: return KYSO_ERR_FULL;
+	case CKR_TOKEN_NOT_PRESENT: case CKR_DEVICE_REMOVED:
+	case CKR_SLOT_ID_INVALID: return KYSO_ERR_NOT_FOUND;
+	}
+	return KYSO_ERR_IO;
+}
+
+const char *
+p11_rv_name(CK_RV rv)
+{
+	switch (rv) {
+#define N(x) case x: return #x;
+	N(CKR_OK) N(CKR_CANCEL) N(CKR_HOST_MEMORY) N(CKR_SLOT_ID_INVALID)
+	N(CKR_GENERAL_ERROR) N(CKR_FUNCTION_FAILED) N(CKR_ARGUMENTS_BAD)
+	N(CKR_ATTRIBUTE_READ_ONLY) N(CKR_ATTRIBUTE_SENSITIVE)
+	N(CKR_ATTRIBUTE_TYPE_INVALID) N(CKR_ATTRIBUTE_VALUE_INVALID)
+	N(CKR_DATA_INVALID) N(CKR_DATA_LEN_RANGE) N(CKR_DEVICE_ERROR)
+	N(CKR_DEVICE_MEMORY) N(CKR_DEVICE_REMOVED) N(CKR_FUNCTION_NOT_SUPPORTED)
+	N(CKR_KEY_HANDLE_INVALID) N(CKR_KEY_TYPE_INCONSISTENT)
+	N(CKR_MECHANISM_INVALID) N(CKR_MECHANISM_PARAM_INVALID)
+	N(CKR_OBJECT_HANDLE_INVALID) N(CKR_OPERATION_ACTIVE)
+	N(CKR_OPERATION_NOT_INITIALIZED) N(CKR_PIN_INCORRECT) N(CKR_PIN_INVALID)
+	N(CKR_PIN_LEN_RANGE) N(CKR_PIN_EXPIRED) N(CKR_PIN_LOCKED)
+	N(CKR_SESSION_HANDLE_INVALID) N(CKR_SESSION_READ_ONLY)
+	N(CKR_SIGNATURE_INVALID) N(CKR_SIGNATURE_LEN_RANGE)
+	N(CKR_TEMPLATE_INCOMPLETE) N(CKR_TEMPLATE_INCONSISTENT)
+	N(CKR_TOKEN_NOT_PRESENT) N(CKR_TOKEN_NOT_RECOGNIZED)
+	N(CKR_USER_ALREADY_LOGGED_IN) N(CKR_USER_NOT_LOGGED_IN)
+	N(CKR_USER_PIN_NOT_INITIALIZED) N(CKR_USER_TYPE_INVALID)
+	N(CKR_USER_ANOTHER_ALREADY_LOGGED_IN) N(CKR_BUFFER_TOO_SMALL)
+	N(CKR_CRYPTOKI_NOT_INITIALIZED) N(CKR_CRYPTOKI_ALREADY_INITIALIZED)
+	N(CKR_NO_EVENT) N(CKR_KEY_SIZE_RANGE) N(CKR_CURVE_NOT_SUPPORTED)
+	N(CKR_ACTION_PROHIBITED) N(CKR_KEY_FUNCTION_NOT_PERMITTED)
+#undef N
+	}
+	return "CKR_(other)";
+}

@@ -1,0 +1,825 @@
+#include "keys.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "../common/buf.h"
+
+#define OUT_MAX 1024
+
+static const uint8_t oid_p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+	0x03, 0x01, 0x07 };
+static const uint8_t oid_p384[] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 };
+
+struct mech {
+	CK_MECHANISM_TYPE type;
+	CK_KEY_TYPE kt;          /* CK_UNAVAILABLE_INFORMATION: no key */
+	CK_ULONG min, max;
+	CK_FLAGS flags;
+	const char *md;          /* digest it hashes with, if any */
+};
+
+#define SV (CKF_SIGN | CKF_VERIFY)
+#define ECF (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
+#define NOKEY CK_UNAVAILABLE_INFORMATION
+
+static const struct mech mechs[] = {
+	{ CKM_RSA_PKCS_KEY_PAIR_GEN, CKK_RSA, 2048, 4096, CKF_GENERATE_KEY_PAIR, NULL },
+	{ CKM_EC_KEY_PAIR_GEN, CKK_EC, 256, 384, CKF_GENERATE_KEY_PAIR | ECF, NULL },
+	{ CKM_RSA_PKCS, CKK_RSA, 2048, 4096, SV | CKF_DECRYPT, NULL },
+	{ CKM_RSA_X_509, CKK_RSA, 2048, 4096, CKF_DECRYPT, NULL },
+	{ CKM_RSA_PKCS_OAEP, CKK_RSA, 2048, 4096, CKF_DECRYPT, NULL },
+	{ CKM_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, NULL },
+	{ CKM_SHA256_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA256" },
+	{ CKM_SHA384_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA384" },
+	{ CKM_SHA512_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA512" },
+	{ CKM_SHA256_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA256" },
+	{ CKM_ECDSA, CKK_EC, 256, 384, SV | ECF, NULL },
+	{ CKM_ECDSA_SHA256, CKK_EC, 256, 384, SV | ECF, "SHA256" },
+	{ CKM_ECDSA_SHA384, CKK_EC, 256, 384, SV | ECF, "SHA384" },
+	{ CKM_SHA_1, NOKEY, 0, 0, CKF_DIGEST, "SHA1" },
+	{ CKM_SHA256, NOKEY, 0, 0, CKF_DIGEST, "SHA256" },
+	{ CKM_SHA384, NOKEY, 0, 0, CKF_DIGEST, "SHA384" },
+	{ CKM_SHA512, NOKEY, 0, 0, CKF_DIGEST, "SHA512" },
+};
+
+#define NMECHS (sizeof(mechs) / sizeof(mechs[0]))
+
+static const struct mech *
+mech_find(CK_MECHANISM_TYPE t)
+{
+	size_t i;
+
+	for (i = 0; i < NMECHS; i++)
+		if (mechs[i].type == t)
+			return &mechs[i];
+	return NULL;
+}
+
+CK_ULONG
+keys_mechanisms(CK_MECHANISM_TYPE *out, CK_ULONG max)
+{
+	CK_ULONG i;
+
+	for (i = 0; out != NULL && i < NMECHS && i < max; i++)
+		out[i] = mechs[i].type;
+	return NMECHS;
+}
+
+CK_RV
+keys_mechanism_info(CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info)
+{
+	const struct mech *me = mech_find(m);
+
+	if (me == NULL)
+		return CKR_MECHANISM_INVALID;
+	info->ulMinKeySize = me->min;
+	info->ulMaxKeySize = me->max;
+	info->flags = me->flags | CKF_HW;
+	return CKR_OK;
+}
+
+CK_RV
+keys_check_mechanism(CK_MECHANISM_TYPE m, CK_KEY_TYPE kt, enum kop_kind k)
+{
+	static const CK_FLAGS need[] = { CKF_SIGN, CKF_VERIFY, CKF_DECRYPT,
+		CKF_DIGEST };
+	const struct mech *me = mech_find(m);
+
+	if (me == NULL || (me->flags & need[k]) == 0)
+		return CKR_MECHANISM_INVALID;
+	if (k != KOP_DIGEST && me->kt != kt)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	return CKR_OK;
+}
+
+static const EVP_MD *
+md_of_ckm(CK_MECHANISM_TYPE h)
+{
+	switch (h) {
+	case CKM_SHA_1: return EVP_sha1();
+	case CKM_SHA224: return EVP_sha224();
+	case CKM_SHA256: return EVP_sha256();
+	case CKM_SHA384: return EVP_sha384();
+	case CKM_SHA512: return EVP_sha512();
+	}
+	return NULL;
+}
+
+static const EVP_MD *
+md_of_mgf(CK_RSA_PKCS_MGF_TYPE g)
+{
+	switch (g) {
+	case CKG_MGF1_SHA1: return EVP_sha1();
+	case CKG_MGF1_SHA224: return EVP_sha224();
+	case CKG_MGF1_SHA256: return EVP_sha256();
+	case CKG_MGF1_SHA384: return EVP_sha384();
+	case CKG_MGF1_SHA512: return EVP_sha512();
+	}
+	return NULL;
+}
+
+/* Big-endian bytes of a BIGNUM parameter into an attribute. */
+static CK_RV
+set_bn(struct attrs *a, CK_ATTRIBUTE_TYPE t, const EVP_PKEY *k, const char *name)
+{
+	BIGNUM *bn = NULL;
+	uint8_t *p = NULL;
+	int n;
+	CK_RV rv = CKR_DEVICE_ERROR;
+
+	if (EVP_PKEY_get_bn_param(k, name, &bn) != 1)
+		goto out;
+	n = BN_num_bytes(bn);
+	if ((p = malloc(n > 0 ? (size_t)n : 1)) == NULL) {
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	BN_bn2bin(bn, p);
+	rv = attrs_set(a, t, p, (size_t)n) == 0 ? CKR_OK : CKR_HOST_MEMORY;
+out:
+	free(p);
+	BN_free(bn);
+	return rv;
+}
+
+static CK_RV
+set_spki(struct attrs *a, EVP_PKEY *k)
+{
+	uint8_t *der = NULL;
+	int n = i2d_PUBKEY(k, &der);
+	CK_RV rv;
+
+	if (n <= 0)
+		return CKR_DEVICE_ERROR;
+	rv = attrs_set(a, CKA_PUBLIC_KEY_INFO, der, (size_t)n) == 0 ? CKR_OK :
+	    CKR_HOST_MEMORY;
+	OPENSSL_free(der);
+	return rv;
+}
+
+/* CKA_EC_POINT is the DER OCTET STRING of the uncompressed point. */
+static CK_RV
+set_ec_point(struct attrs *a, const EVP_PKEY *k)
+{
+	uint8_t pt[160], der[164];
+	size_t n = 0;
+
+	if (EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt,
+	    sizeof(pt), &n) != 1 || n > 127)
+		return CKR_DEVICE_ERROR;
+	der[0] = 0x04;
+	der[1] = (uint8_t)n;
+	memcpy(der + 2, pt, n);
+	return attrs_set(a, CKA_EC_POINT, der, n + 2) == 0 ? CKR_OK :
+	    CKR_HOST_MEMORY;
+}
+
+/* The public attributes both halves of a pair carry. */
+static CK_RV
+set_public(struct attrs *a, EVP_PKEY *k, CK_KEY_TYPE kt)
+{
+	CK_RV rv;
+
+	if ((rv = set_spki(a, k)) != CKR_OK)
+		return rv;
+	if (kt == CKK_RSA) {
+		if ((rv = set_bn(a, CKA_MODULUS, k, OSSL_PKEY_PARAM_RSA_N)) != CKR_OK ||
+		    (rv = set_bn(a, CKA_PUBLIC_EXPONENT, k, OSSL_PKEY_PARAM_RSA_E)) != CKR_OK)
+			return rv;
+		return CKR_OK;
+	}
+	return set_ec_point(a, k);
+}
+
+static CK_RV
+ec_curve(const struct attrs *a, const char **name, const uint8_t **oid,
+    size_t *oidlen)
+{
+	const uint8_t *p;
+	size_t n;
+
+	if ((p = attrs_get(a, CKA_EC_PARAMS, &n)) == NULL)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (n == sizeof(oid_p256) && memcmp(p, oid_p256, n) == 0) {
+		*name = "P-256";
+		*oid = oid_p256;
+		*oidlen = sizeof(oid_p256);
+		return CKR_OK;
+	}
+	if (n == sizeof(oid_p384) && memcmp(p, oid_p384, n) == 0) {
+		*name = "P-384";
+		*oid = oid_p384;
+		*oidlen = sizeof(oid_p384);
+		return CKR_OK;
+	}
+	return CKR_CURVE_NOT_SUPPORTED;
+}
+
+CK_RV
+keys_generate(const CK_MECHANISM *m, struct attrs *pub, struct attrs *priv)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *k = NULL;
+	uint8_t *der = NULL;
+	CK_KEY_TYPE kt;
+	CK_ULONG bits = 0;
+	int n;
+	CK_RV rv = CKR_DEVICE_ERROR;
+
+	if (m->mechanism == CKM_RSA_PKCS_KEY_PAIR_GEN) {
+		const uint8_t *e;
+		size_t elen;
+
+		kt = CKK_RSA;
+		if (attrs_get_ulong(pub, CKA_MODULUS_BITS, &bits) != 0)
+			return CKR_TEMPLATE_INCOMPLETE;
+		if (bits != 2048 && bits != 3072 && bits != 4096)
+			return CKR_KEY_SIZE_RANGE;
+		/* Only F4: the exponent every verifier expects. */
+		e = attrs_get(pub, CKA_PUBLIC_EXPONENT, &elen);
+		if (e != NULL && !(elen == 3 && memcmp(e, "\x01\x00\x01", 3) == 0))
+			return CKR_ATTRIBUTE_VALUE_INVALID;
+		if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
+		    EVP_PKEY_keygen_init(ctx) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, (int)bits) != 1)
+			goto out;
+	} else if (m->mechanism == CKM_EC_KEY_PAIR_GEN) {
+		const char *curve;
+		const uint8_t *oid;
+		size_t oidlen;
+
+		kt = CKK_EC;
+		if ((rv = ec_curve(pub, &curve, &oid, &oidlen)) != CKR_OK)
+			return rv;
+		rv = CKR_DEVICE_ERROR;
+		if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
+		    EVP_PKEY_keygen_init(ctx) != 1 ||
+		    EVP_PKEY_CTX_set_group_name(ctx, curve) != 1)
+			goto out;
+		if (attrs_set(priv, CKA_EC_PARAMS, oid, oidlen) != 0) {
+			rv = CKR_HOST_MEMORY;
+			goto out;
+		}
+	} else {
+		return CKR_MECHANISM_INVALID;
+	}
+	if (EVP_PKEY_keygen(ctx, &k) != 1)
+		goto out;
+	if ((n = i2d_PrivateKey(k, &der)) <= 0)
+		goto out;
+	if ((rv = set_public(pub, k, kt)) != CKR_OK ||
+	    (rv = set_public(priv, k, kt)) != CKR_OK)
+		goto out;
+	rv = CKR_HOST_MEMORY;
+	if (attrs_set_ulong(pub, CKA_KEY_TYPE, kt) != 0 ||
+	    attrs_set_ulong(priv, CKA_KEY_TYPE, kt) != 0 ||
+	    attrs_set(priv, KYSO_CKA_KEY_DER, der, (size_t)n) != 0)
+		goto out;
+	if (kt == CKK_RSA && attrs_set_ulong(pub, CKA_MODULUS_BITS, bits) != 0)
+		goto out;
+	rv = CKR_OK;
+out:
+	if (der != NULL)
+		OPENSSL_clear_free(der, (size_t)n);
+	EVP_PKEY_free(k);
+	EVP_PKEY_CTX_free(ctx);
+	return rv;
+}
+
+static EVP_PKEY *
+pkey_from_params(const char *type, OSSL_PARAM_BLD *bld)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY *k = NULL;
+
+	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		k = NULL;
+	OSSL_PARAM_free(params);
+	EVP_PKEY_CTX_free(ctx);
+	return k;
+}
+
+/* A public key from its PKCS#11 components. */
+static EVP_PKEY *
+pubkey_from_components(const struct attrs *a)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	BIGNUM *n = NULL, *e = NULL;
+	EVP_PKEY *k = NULL;
+	CK_KEY_TYPE kt;
+	const uint8_t *p, *q;
+	size_t pn, qn;
+
+	if (bld == NULL || attrs_get_ulong(a, CKA_KEY_TYPE, &kt) != 0)
+		goto out;
+	if (kt == CKK_RSA) {
+		if ((p = attrs_get(a, CKA_MODULUS, &pn)) == NULL ||
+		    (q = attrs_get(a, CKA_PUBLIC_EXPONENT, &qn)) == NULL ||
+		    pn > INT32_MAX || qn > INT32_MAX ||
+		    (n = BN_bin2bn(p, (int)pn, NULL)) == NULL ||
+		    (e = BN_bin2bn(q, (int)qn, NULL)) == NULL ||
+		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
+		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1)
+			goto out;
+		k = pkey_from_params("RSA", bld);
+	} else if (kt == CKK_EC) {
+		const char *curve;
+		const uint8_t *oid;
+		size_t oidlen;
+
+		if (ec_curve(a, &curve, &oid, &oidlen) != CKR_OK ||
+		    (p = attrs_get(a, CKA_EC_POINT, &pn)) == NULL)
+			goto out;
+		/* Accept the DER OCTET STRING or, as some callers send, the raw point. */
+		if (pn >= 2 && p[0] == 0x04 && p[1] == pn - 2) {
+			p += 2;
+			pn -= 2;
+		}
+		if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+		    curve, 0) != 1 ||
+		    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+		    p, pn) != 1)
+			goto out;
+		k = pkey_from_params("EC", bld);
+	}
+out:
+	BN_free(n);
+	BN_free(e);
+	OSSL_PARAM_BLD_free(bld);
+	return k;
+}
+
+CK_RV
+keys_complete_public(struct attrs *pub)
+{
+	EVP_PKEY *k = pubkey_from_components(pub);
+	CK_KEY_TYPE kt;
+	CK_RV rv;
+
+	if (k == NULL)
+		return CKR_TEMPLATE_INCONSISTENT;
+	if ((rv = set_spki(pub, k)) == CKR_OK &&
+	    attrs_get_ulong(pub, CKA_KEY_TYPE, &kt) == 0 && kt == CKK_RSA &&
+	    attrs_set_ulong(pub, CKA_MODULUS_BITS,
+	    (CK_ULONG)EVP_PKEY_get_bits(k)) != 0)
+		rv = CKR_HOST_MEMORY;
+	EVP_PKEY_free(k);
+	return rv;
+}
+
+static int
+set_date(struct attrs *a, CK_ATTRIBUTE_TYPE t, const ASN1_TIME *tm)
+{
+	struct tm s;
+	char d[32];
+
+	if (ASN1_TIME_to_tm(tm, &s) != 1)
+		return 0;
+	if (s.tm_year + 1900 > 9999 || s.tm_year + 1900 < 0)
+		return 0;
+	snprintf(d, sizeof(d), "%04d%02d%02d", s.tm_year + 1900, (s.tm_mon + 1) % 100,
+	    s.tm_mday % 100);
+	return attrs_default(a, t, d, 8);
+}
+
+static int
+set_der(struct attrs *a, CK_ATTRIBUTE_TYPE t, int n, uint8_t *der)
+{
+	int r;
+
+	if (n <= 0)
+		return KYSO_ERR_CRYPTO;
+	r = attrs_default(a, t, der, (size_t)n);
+	OPENSSL_free(der);
+	return r;
+}
+
+CK_RV
+keys_complete_certificate(struct attrs *cert)
+{
+	const uint8_t *p, *q;
+	size_t n;
+	X509 *x = NULL;
+	uint8_t *der = NULL;
+	CK_RV rv = CKR_ATTRIBUTE_VALUE_INVALID;
+
+	if ((p = attrs_get(cert, CKA_VALUE, &n)) == NULL)
+		return CKR_TEMPLATE_INCOMPLETE;
+	q = p;
+	if (n > INT32_MAX || (x = d2i_X509(NULL, &q, (long)n)) == NULL ||
+	    (size_t)(q - p) != n)
+		goto out;
+	rv = CKR_HOST_MEMORY;
+	der = NULL;
+	if (set_der(cert, CKA_SUBJECT, i2d_X509_NAME(X509_get_subject_name(x), &der), der) != 0)
+		goto out;
+	der = NULL;
+	if (set_der(cert, CKA_ISSUER, i2d_X509_NAME(X509_get_issuer_name(x), &der), der) != 0)
+		goto out;
+	der = NULL;
+	if (set_der(cert, CKA_SERIAL_NUMBER,
+	    i2d_ASN1_INTEGER(X509_get0_serialNumber(x), &der), der) != 0)
+		goto out;
+	if (set_date(cert, CKA_START_DATE, X509_get0_notBefore(x)) != 0 ||
+	    set_date(cert, CKA_END_DATE, X509_get0_notAfter(x)) != 0)
+		goto out;
+	rv = CKR_OK;
+out:
+	X509_free(x);
+	return rv;
+}
+
+EVP_PKEY *
+keys_load(const struct attrs *a)
+{
+	const uint8_t *p, *q;
+	size_t n;
+
+	if ((p = attrs_get(a, KYSO_CKA_KEY_DER, &n)) != NULL && n < INT32_MAX) {
+		q = p;
+		return d2i_AutoPrivateKey(NULL, &q, (long)n);
+	}
+	if ((p = attrs_get(a, CKA_PUBLIC_KEY_INFO, &n)) != NULL && n > 0 &&
+	    n < INT32_MAX) {
+		q = p;
+		return d2i_PUBKEY(NULL, &q, (long)n);
+	}
+	return pubkey_from_components(a);
+}
+
+void
+keys_free_pkey(void *pkey)
+{
+	EVP_PKEY_free(pkey);
+}
+
+struct kop {
+	enum kop_kind kind;
+	CK_MECHANISM_TYPE mech;
+	EVP_PKEY *key;
+	EVP_MD_CTX *md;            /* hashing mechanisms and digests */
+	struct buf *data;          /* raw mechanisms: the whole input */
+	const EVP_MD *pss_md, *mgf_md;
+	int salt;
+	struct buf *label;         /* OAEP */
+	size_t outlen;
+	uint8_t out[OUT_MAX];
+	int finished;
+};
+
+static CK_RV
+parse_params(struct kop *k, const CK_MECHANISM *m)
+{
+	if (k->mech == CKM_RSA_PKCS_PSS || k->mech == CKM_SHA256_RSA_PKCS_PSS) {
+		const CK_RSA_PKCS_PSS_PARAMS *pp = m->pParameter;
+
+		if (pp == NULL || m->ulParameterLen != sizeof(*pp))
+			return CKR_MECHANISM_PARAM_INVALID;
+		if ((k->pss_md = md_of_ckm(pp->hashAlg)) == NULL ||
+		    (k->mgf_md = md_of_mgf(pp->mgf)) == NULL || pp->sLen > 1024)
+			return CKR_MECHANISM_PARAM_INVALID;
+		if (k->mech == CKM_SHA256_RSA_PKCS_PSS && pp->hashAlg != CKM_SHA256)
+			return CKR_MECHANISM_PARAM_INVALID;
+		k->salt = (int)pp->sLen;
+	} else if (k->mech == CKM_RSA_PKCS_OAEP) {
+		const CK_RSA_PKCS_OAEP_PARAMS *op = m->pParameter;
+
+		if (op == NULL || m->ulParameterLen != sizeof(*op))
+			return CKR_MECHANISM_PARAM_INVALID;
+		if ((k->pss_md = md_of_ckm(op->hashAlg)) == NULL ||
+		    (k->mgf_md = md_of_mgf(op->mgf)) == NULL)
+			return CKR_MECHANISM_PARAM_INVALID;
+		if (op->source != 0 && op->source != CKZ_DATA_SPECIFIED)
+			return CKR_MECHANISM_PARAM_INVALID;
+		if (op->ulSourceDataLen > 0) {
+			if (op->pSourceData == NULL || op->ulSourceDataLen > 4096)
+				return CKR_MECHANISM_PARAM_INVALID;
+			if ((k->label = buf_new(4096)) == NULL)
+				return CKR_HOST_MEMORY;
+			if (buf_put(k->label, op->pSourceData, op->ulSourceDataLen) != 0)
+				return CKR_HOST_MEMORY;
+		}
+	} else if (m->ulParameterLen != 0) {
+		return CKR_MECHANISM_PARAM_INVALID;
+	}
+	return CKR_OK;
+}
+
+CK_RV
+kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key,
+    struct kop **out)
+{
+	const struct mech *me = mech_find(m->mechanism);
+	struct kop *k;
+	CK_RV rv;
+
+	if (me == NULL)
+		return CKR_MECHANISM_INVALID;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return CKR_HOST_MEMORY;
+	k->kind = kind;
+	k->mech = m->mechanism;
+	if ((rv = parse_params(k, m)) != CKR_OK)
+		goto fail;
+	if (key != NULL) {
+		if (EVP_PKEY_up_ref(key) != 1) {
+			rv = CKR_DEVICE_ERROR;
+			goto fail;
+		}
+		k->key = key;
+	}
+	if (me->md != NULL) {
+		if ((k->md = EVP_MD_CTX_new()) == NULL) {
+			rv = CKR_HOST_MEMORY;
+			goto fail;
+		}
+		if (EVP_DigestInit_ex(k->md, EVP_get_digestbyname(me->md), NULL) != 1) {
+			rv = CKR_DEVICE_ERROR;
+			goto fail;
+		}
+	} else if ((k->data = buf_new(OUT_MAX)) == NULL) {
+		rv = CKR_HOST_MEMORY;
+		goto fail;
+	}
+	*out = k;
+	return CKR_OK;
+fail:
+	kop_free(k);
+	return rv;
+}
+
+CK_RV
+kop_update(struct kop *k, const void *p, size_t n)
+{
+	if (k->finished)
+		return CKR_OPERATION_ACTIVE;
+	if (k->md != NULL)
+		return EVP_DigestUpdate(k->md, p, n) == 1 ? CKR_OK : CKR_DEVICE_ERROR;
+	if (n == 0)
+		return CKR_OK;
+	if (buf_put(k->data, p, n) != 0)
+		return k->kind == KOP_DECRYPT ? CKR_ENCRYPTED_DATA_LEN_RANGE :
+		    CKR_DATA_LEN_RANGE;
+	return CKR_OK;
+}
+
+/* The digest, or the raw input, that the key operation works on. */
+static CK_RV
+input(struct kop *k, uint8_t *dig, size_t *n)
+{
+	unsigned int dl = 0;
+
+	if (k->md != NULL) {
+		if (EVP_DigestFinal_ex(k->md, dig, &dl) != 1)
+			return CKR_DEVICE_ERROR;
+		*n = dl;
+		return CKR_OK;
+	}
+	*n = buf_len(k->data);
+	memcpy(dig, buf_ptr(k->data), *n);
+	return CKR_OK;
+}
+
+static CK_RV
+setup(struct kop *k, EVP_PKEY_CTX *c)
+{
+	switch (k->mech) {
+	case CKM_RSA_PKCS:
+		return EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1 ?
+		    CKR_OK : CKR_DEVICE_ERROR;
+	case CKM_RSA_X_509:
+		return EVP_PKEY_CTX_set_rsa_padding(c, RSA_NO_PADDING) == 1 ?
+		    CKR_OK : CKR_DEVICE_ERROR;
+	case CKM_SHA256_RSA_PKCS:
+	case CKM_SHA384_RSA_PKCS:
+	case CKM_SHA512_RSA_PKCS:
+		if (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1 ||
+		    EVP_PKEY_CTX_set_signature_md(c, EVP_MD_CTX_get0_md(k->md)) != 1)
+			return CKR_DEVICE_ERROR;
+		return CKR_OK;
+	case CKM_RSA_PKCS_PSS:
+	case CKM_SHA256_RSA_PKCS_PSS:
+		if (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PSS_PADDING) != 1 ||
+		    EVP_PKEY_CTX_set_signature_md(c, k->pss_md) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_mgf1_md(c, k->mgf_md) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_pss_saltlen(c, k->salt) != 1)
+			return CKR_DEVICE_ERROR;
+		return CKR_OK;
+	case CKM_RSA_PKCS_OAEP:
+		if (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_OAEP_PADDING) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_oaep_md(c, k->pss_md) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_mgf1_md(c, k->mgf_md) != 1)
+			return CKR_DEVICE_ERROR;
+		if (k->label != NULL) {
+			void *l = OPENSSL_memdup(buf_ptr(k->label), buf_len(k->label));
+
+			if (l == NULL)
+				return CKR_HOST_MEMORY;
+			if (EVP_PKEY_CTX_set0_rsa_oaep_label(c, l,
+			    (int)buf_len(k->label)) != 1) {
+				OPENSSL_free(l);
+				return CKR_DEVICE_ERROR;
+			}
+		}
+		return CKR_OK;
+	}
+	return CKR_OK;
+}
+
+static int
+is_ecdsa(CK_MECHANISM_TYPE m)
+{
+	return m == CKM_ECDSA || m == CKM_ECDSA_SHA256 || m == CKM_ECDSA_SHA384;
+}
+
+static size_t
+ec_half(const EVP_PKEY *key)
+{
+	return ((size_t)EVP_PKEY_get_bits(key) + 7) / 8;
+}
+
+/* DER ECDSA-Sig-Value to the fixed r || s PKCS#11 uses. */
+static CK_RV
+ecdsa_der_to_raw(const uint8_t *der, size_t n, size_t half, uint8_t *out)
+{
+	const uint8_t *p = der;
+	ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)n);
+	const BIGNUM *r, *sv;
+	CK_RV rv = CKR_DEVICE_ERROR;
+
+	if (s == NULL)
+		return rv;
+	ECDSA_SIG_get0(s, &r, &sv);
+	if (BN_bn2binpad(r, out, (int)half) == (int)half &&
+	    BN_bn2binpad(sv, out + half, (int)half) == (int)half)
+		rv = CKR_OK;
+	ECDSA_SIG_free(s);
+	return rv;
+}
+
+static CK_RV
+ecdsa_raw_to_der(const uint8_t *sig, size_t n, size_t half, uint8_t **der,
+    int *dlen)
+{
+	ECDSA_SIG *s = NULL;
+	BIGNUM *r = NULL, *sv = NULL;
+
+	if (n != 2 * half)
+		return CKR_SIGNATURE_LEN_RANGE;
+	if ((s = ECDSA_SIG_new()) == NULL ||
+	    (r = BN_bin2bn(sig, (int)half, NULL)) == NULL ||
+	    (sv = BN_bin2bn(sig + half, (int)half, NULL)) == NULL ||
+	    ECDSA_SIG_set0(s, r, sv) != 1) {
+		BN_free(r);
+		BN_free(sv);
+		ECDSA_SIG_free(s);
+		return CKR_HOST_MEMORY;
+	}
+	*dlen = i2d_ECDSA_SIG(s, der);
+	ECDSA_SIG_free(s);
+	return *dlen > 0 ? CKR_OK : CKR_DEVICE_ERROR;
+}
+
+CK_RV
+kop_finish(struct kop *k)
+{
+	EVP_PKEY_CTX *c = NULL;
+	uint8_t in[OUT_MAX], der[OUT_MAX];
+	size_t inlen = 0, outlen;
+	CK_RV rv = CKR_DEVICE_ERROR;
+
+	if (k->finished)
+		return CKR_OK;
+	if ((rv = input(k, in, &inlen)) != CKR_OK)
+		return rv;
+	if (k->kind == KOP_DIGEST) {
+		memcpy(k->out, in, inlen);
+		k->outlen = inlen;
+		k->finished = 1;
+		rv = CKR_OK;
+		goto out;
+	}
+	rv = CKR_DEVICE_ERROR;
+	if ((c = EVP_PKEY_CTX_new(k->key, NULL)) == NULL)
+		goto out;
+	if (k->kind == KOP_SIGN) {
+		if (EVP_PKEY_sign_init(c) != 1 || (rv = setup(k, c)) != CKR_OK)
+			goto out;
+		outlen = sizeof(der);
+		if (EVP_PKEY_sign(c, der, &outlen, in, inlen) != 1) {
+			rv = k->md == NULL ? CKR_DATA_LEN_RANGE : CKR_FUNCTION_FAILED;
+			goto out;
+		}
+		if (is_ecdsa(k->mech)) {
+			size_t half = ec_half(k->key);
+
+			if ((rv = ecdsa_der_to_raw(der, outlen, half, k->out)) != CKR_OK)
+				goto out;
+			k->outlen = 2 * half;
+		} else {
+			memcpy(k->out, der, outlen);
+			k->outlen = outlen;
+		}
+	} else if (k->kind == KOP_DECRYPT) {
+		if (EVP_PKEY_decrypt_init(c) != 1 || (rv = setup(k, c)) != CKR_OK)
+			goto out;
+		outlen = sizeof(k->out);
+		if (EVP_PKEY_decrypt(c, k->out, &outlen, in, inlen) != 1) {
+			rv = inlen != (size_t)EVP_PKEY_get_size(k->key) ?
+			    CKR_ENCRYPTED_DATA_LEN_RANGE : CKR_ENCRYPTED_DATA_INVALID;
+			goto out;
+		}
+		k->outlen = outlen;
+	} else {
+		rv = CKR_FUNCTION_FAILED;
+		goto out;
+	}
+	k->finished = 1;
+	rv = CKR_OK;
+out:
+	OPENSSL_cleanse(in, sizeof(in));
+	EVP_PKEY_CTX_free(c);
+	return rv;
+}
+
+CK_RV
+kop_verify(struct kop *k, const uint8_t *sig, size_t n)
+{
+	EVP_PKEY_CTX *c = NULL;
+	uint8_t in[OUT_MAX], *der = NULL;
+	size_t inlen = 0;
+	int dlen = 0, v;
+	CK_RV rv;
+
+	if ((rv = input(k, in, &inlen)) != CKR_OK)
+		return rv;
+	if (is_ecdsa(k->mech)) {
+		if ((rv = ecdsa_raw_to_der(sig, n, ec_half(k->key), &der, &dlen)) != CKR_OK)
+			goto out;
+	} else if (n != (size_t)EVP_PKEY_get_size(k->key)) {
+		rv = CKR_SIGNATURE_LEN_RANGE;
+		goto out;
+	}
+	rv = CKR_DEVICE_ERROR;
+	if ((c = EVP_PKEY_CTX_new(k->key, NULL)) == NULL ||
+	    EVP_PKEY_verify_init(c) != 1 || (rv = setup(k, c)) != CKR_OK)
+		goto out;
+	v = der != NULL ? EVP_PKEY_verify(c, der, (size_t)dlen, in, inlen) :
+	    EVP_PKEY_verify(c, sig, n, in, inlen);
+	rv = v == 1 ? CKR_OK : CKR_SIGNATURE_INVALID;
+out:
+	OPENSSL_free(der);
+	EVP_PKEY_CTX_free(c);
+	return rv;
+}
+
+int
+kop_finished(const struct kop *k)
+{
+	return k->finished;
+}
+
+size_t
+kop_out_len(const struct kop *k)
+{
+	if (k->finished)
+		return k->outlen;
+	if (k->kind == KOP_DIGEST)
+		return (size_t)EVP_MD_CTX_get_size(k->md);
+	if (is_ecdsa(k->mech))
+		return 2 * ec_half(k->key);
+	return (size_t)EVP_PKEY_get_size(k->key);
+}
+
+const uint8_t *
+kop_result(const struct kop *k)
+{
+	return k->out;
+}
+
+void
+kop_free(struct kop *k)
+{
+	if (k == NULL)
+		return;
+	EVP_PKEY_free(k->key);
+	EVP_MD_CTX_free(k->md);
+	buf_free(k->data);
+	buf_free(k->label);
+	OPENSSL_cleanse(k, sizeof(*k));
+	free(k);
+}

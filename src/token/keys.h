@@ -1,0 +1,49 @@
+/* Key pairs and the operations on them: the only file of the token module
+ * that speaks OpenSSL. */
+#ifndef KYSO_KEYS_H
+#define KYSO_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/types.h>
+
+#include "attrs.h"
+
+/* The private key's encoding on a private key object; never readable. */
+#define KYSO_CKA_KEY_DER (CKA_VENDOR_DEFINED | 0x4b590001UL)
+
+enum kop_kind { KOP_SIGN, KOP_VERIFY, KOP_DECRYPT, KOP_DIGEST };
+
+struct kop;
+
+/* The mechanisms the token offers. */
+CK_ULONG keys_mechanisms(CK_MECHANISM_TYPE *out, CK_ULONG max);
+CK_RV keys_mechanism_info(CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info);
+/* Whether mechanism m is for key type kt and operation kind. */
+CK_RV keys_check_mechanism(CK_MECHANISM_TYPE m, CK_KEY_TYPE kt, enum kop_kind k);
+
+/* Generates a pair and adds the key material and derived public
+ * attributes to the two templates. */
+CK_RV keys_generate(const CK_MECHANISM *m, struct attrs *pub, struct attrs *priv);
+/* Fills the derived attributes of an imported public key. */
+CK_RV keys_complete_public(struct attrs *pub);
+/* Fills subject, issuer, serial and dates of an X.509 certificate object. */
+CK_RV keys_complete_certificate(struct attrs *cert);
+/* The EVP_PKEY of a key object (private when it carries its DER). */
+EVP_PKEY *keys_load(const struct attrs *a);
+void keys_free_pkey(void *pkey);
+
+CK_RV kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key,
+    struct kop **out);
+CK_RV kop_update(struct kop *k, const void *p, size_t n);
+/* Computes the result once; kop_result returns it. */
+CK_RV kop_finish(struct kop *k);
+CK_RV kop_verify(struct kop *k, const uint8_t *sig, size_t n);
+int kop_finished(const struct kop *k);
+/* An upper bound before kop_finish, exact after. */
+size_t kop_out_len(const struct kop *k);
+const uint8_t *kop_result(const struct kop *k);
+void kop_free(struct kop *k);
+
+#endif

@@ -1,0 +1,171 @@
+#include "slots.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "../common/fsutil.h"
+
+struct slots {
+	char *dir;
+	unsigned n;
+	char *path[SLOTS_MAX];
+	uint64_t gen[SLOTS_MAX];
+	uint64_t next_gen;
+	int ino_fd;
+	int wake[2];
+};
+
+int
+slots_new(const char *home, unsigned n, struct slots **out)
+{
+	struct slots *s;
+
+	if (n == 0 || n > SLOTS_MAX)
+		return KYSO_ERR_INVALID;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return KYSO_ERR_NOMEM;
+	s->n = n;
+	s->ino_fd = s->wake[0] = s->wake[1] = -1;
+	s->next_gen = 1;
+	if ((s->dir = path_join(home, "slots")) == NULL) {
+		slots_free(s);
+		return KYSO_ERR_NOMEM;
+	}
+	/* The folder may not be there yet; made here so it can be watched.
+	 * Failing that, the slots just stay empty. */
+	if (mkdir_p(s->dir, 0700) != 0) {
+		/* nothing to do: no slot will show a token */
+	}
+	if (pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+		slots_free(s);
+		return KYSO_ERR_IO;
+	}
+	slots_scan(s);
+	*out = s;
+	return 0;
+}
+
+void
+slots_free(struct slots *s)
+{
+	unsigned i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < SLOTS_MAX; i++)
+		free(s->path[i]);
+	if (s->ino_fd >= 0)
+		close(s->ino_fd);
+	if (s->wake[0] >= 0)
+		close(s->wake[0]);
+	if (s->wake[1] >= 0)
+		close(s->wake[1]);
+	free(s->dir);
+	free(s);
+}
+
+unsigned
+slots_count(const struct slots *s)
+{
+	return s->n;
+}
+
+void
+slots_scan(struct slots *s)
+{
+	char link[32], target[PATH_MAX];
+	unsigned i;
+
+	for (i = 0; i < s->n; i++) {
+		char *lp = NULL;
+		ssize_t len;
+		const char *now = NULL;
+
+		snprintf(link, sizeof(link), "%u", i);
+		if ((lp = path_join(s->dir, link)) != NULL) {
+			len = readlink(lp, target, sizeof(target) - 1);
+			if (len > 0) {
+				target[len] = '\0';
+				now = target;
+			}
+		}
+		free(lp);
+		if (now == NULL && s->path[i] == NULL)
+			continue;
+		if (now != NULL && s->path[i] != NULL && strcmp(now, s->path[i]) == 0)
+			continue;
+		free(s->path[i]);
+		s->path[i] = now != NULL ? strdup(now) : NULL;
+		s->gen[i] = s->next_gen++;
+	}
+}
+
+const char *
+slots_path(const struct slots *s, unsigned i)
+{
+	return i < s->n ? s->path[i] : NULL;
+}
+
+uint64_t
+slots_gen(const struct slots *s, unsigned i)
+{
+	return i < s->n ? s->gen[i] : 0;
+}
+
+int
+slots_wait(struct slots *s)
+{
+	struct pollfd p[2];
+	char ev[4096];
+	int n;
+
+	if (s->ino_fd < 0) {
+		if ((s->ino_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0)
+			return KYSO_ERR_IO;
+		if (inotify_add_watch(s->ino_fd, s->dir, IN_CREATE | IN_DELETE |
+		    IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB) < 0) {
+			close(s->ino_fd);
+			s->ino_fd = -1;
+			return KYSO_ERR_IO;
+		}
+		/* Whatever changed before the watch began is seen by the
+		 * caller's next scan. */
+		return 0;
+	}
+	p[0].fd = s->ino_fd;
+	p[0].events = POLLIN;
+	p[1].fd = s->wake[0];
+	p[1].events = POLLIN;
+	for (;;) {
+		n = poll(p, 2, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return KYSO_ERR_IO;
+		break;
+	}
+	if (p[1].revents != 0) {
+		while (read(s->wake[0], ev, sizeof(ev)) > 0)
+			;
+		return KYSO_ERR_BUSY;
+	}
+	while (read(s->ino_fd, ev, sizeof(ev)) > 0)
+		;
+	return 0;
+}
+
+void
+slots_cancel(struct slots *s)
+{
+	ssize_t w;
+
+	w = write(s->wake[1], "x", 1);
+	(void)w;
+}
