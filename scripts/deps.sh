@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every Debian package kyso's build, tests and demo need.
+# Idempotent and quick when everything is there. Run as root (or with sudo).
+set -euo pipefail
+
+PKGS=(
+  # build
+  build-essential cmake pkg-config gettext
+  libssl-dev libp11-kit-dev libjansson-dev
+  # tests and demo: independent PKCS#11 clients and peers
+  openssl opensc softhsm2 gnutls-bin libengine-pkcs11-openssl
+  locales procps tmux
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@";
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@";
+  else echo "deps.sh: need root to run: $*" >&2; exit 1; fi
+}
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -q
+  as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Vietnamese messages need the vi_VN.UTF-8 locale.
+if ! locale -a 2>/dev/null | grep -qi '^vi_VN\.utf-\?8$'; then
+  if [ -f /etc/locale.gen ]; then
+    as_root sed -i 's/^# *\(vi_VN.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+    grep -q '^vi_VN.UTF-8 UTF-8' /etc/locale.gen || echo 'vi_VN.UTF-8 UTF-8' | as_root tee -a /etc/locale.gen >/dev/null
+    as_root locale-gen >/dev/null
+  fi
+fi
+exit 0
