@@ -25,4 +25,36 @@ const char *p11_rv_name(CK_RV rv);
 /* The kyso error a CK_RV means to a caller. */
 int p11_err(CK_RV rv);
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/buf.h"
+
+/* A signing key on a token: the private key and what the signature
+ * algorithm needs to know about it. */
+struct p11_key {
+	CK_OBJECT_HANDLE priv;
+	CK_OBJECT_HANDLE cert;         /* CK_INVALID_HANDLE when none */
+	CK_KEY_TYPE type;              /* CKK_RSA or CKK_EC */
+	uint8_t id[64];
+	size_t idlen;
+};
+
+/* Finds the private key whose CKA_ID is id (idlen bytes), or, with id
+ * NULL, the only private key that has a certificate with the same CKA_ID.
+ * The session must be logged in. KYSO_ERR_BUSY when several match. */
+int p11_find_key(struct p11 *p, CK_SESSION_HANDLE s, const uint8_t *id,
+    size_t idlen, struct p11_key *out) KYSO_WUR;
+/* Reads one attribute into a new buffer (capped at 1 MiB). */
+int p11_get_attr(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
+    CK_ATTRIBUTE_TYPE t, struct buf **out) KYSO_WUR;
+/* Signs a digest the caller computed (SHA-256/384/512, by its length):
+ * RSA keys get PKCS#1 v1.5 with the DigestInfo built here (CKM_RSA_PKCS),
+ * EC keys CKM_ECDSA. Appends the signature to sig: raw for RSA, DER
+ * ECDSA-Sig-Value for EC (what X.509, CMS and XML-DSig... expect; XML-DSig
+ * wants r||s: see p11_ecdsa_der_to_raw). */
+int p11_sign_digest(struct p11 *p, CK_SESSION_HANDLE s,
+    const struct p11_key *k, const uint8_t *digest, size_t dlen,
+    struct buf *sig) KYSO_WUR;
+
 #endif
