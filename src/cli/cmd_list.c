@@ -59,7 +59,12 @@ cmd_list(int argc, char **argv)
 			json_object_set_new(o, "serial", json_string(serial));
 			json_object_set_new(o, "model", json_string(model));
 			json_object_set_new(o, "pin_state", json_string(cli_pin_state(&ti)));
-			if (!c.json) {
+			json_object_set_new(o, "initialized",
+			    json_boolean(ti.flags & CKF_TOKEN_INITIALIZED));
+			if (!c.json && !(ti.flags & CKF_TOKEN_INITIALIZED)) {
+				printf(_("Slot %lu: %s: an empty token, not initialized\n"),
+				    slots[i], desc);
+			} else if (!c.json) {
 				printf(_("Slot %lu: %s: token \"%s\", serial %s, model %s"),
 				    slots[i], desc, label, serial, model);
 				if (ti.flags & CKF_USER_PIN_LOCKED)

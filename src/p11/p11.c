@@ -143,6 +143,10 @@ p11_find_token(struct p11 *p, const char *want, CK_SLOT_ID *slot,
 		if (want != NULL && strcmp(want, serial) != 0 &&
 		    strcmp(want, label) != 0)
 			continue;
+		/* SoftHSM2 and others keep an empty, uninitialized token in
+		 * a spare slot: it is not one the user means. */
+		if (want == NULL && !(ti.flags & CKF_TOKEN_INITIALIZED))
+			continue;
 		if (found++ > 0) {
 			r = KYSO_ERR_BUSY;
 			goto out;

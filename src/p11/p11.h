@@ -15,8 +15,8 @@ int p11_open(const char *path, struct p11 **out) KYSO_WUR;
 void p11_free(struct p11 *p);
 CK_FUNCTION_LIST *p11_fn(const struct p11 *p);
 const char *p11_path(const struct p11 *p);
-/* The slot whose token has this serial or label; NULL wants the one token
- * present (KYSO_ERR_BUSY when there are several). */
+/* The slot whose token has this serial or label; NULL wants the one
+ * initialized token present (KYSO_ERR_BUSY when there are several). */
 int p11_find_token(struct p11 *p, const char *want, CK_SLOT_ID *slot,
     CK_TOKEN_INFO *info) KYSO_WUR;
 /* A padded PKCS#11 string field without its trailing blanks. */
