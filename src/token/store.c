@@ -16,7 +16,7 @@
 #include "../common/parse.h"
 
 #define TOK_MAGIC "KYSOTOK\n"
-#define TOK_VERSION 1
+#define TOK_VERSION 2
 #define TOK_FILE_CAP (16 * 1024 * 1024)
 #define TOK_FIRST_ID 16
 
@@ -45,6 +45,7 @@ struct tok {
 	int has_admin;
 	uint8_t admin_key[32];
 	uint8_t challenge[TOK_CHALLENGE_LEN];
+	uint8_t key_check[32];  /* names the token key; see key_check_of */
 	uint32_t next_id;
 	struct tobj **objs;
 	size_t nobjs, alloc;
@@ -165,11 +166,28 @@ wipe_key(struct tok *t)
 	}
 }
 
+/* A public value that tells which token key a file was written with, so
+ * that a process holding a key sees a re-initialization by another one
+ * even when no private object is left to fail to unseal. */
+static int
+key_check_of(const uint8_t key[32], uint8_t out[32])
+{
+	static const char label[] = "kyso-token-key-check";
+
+	return crypto_hmac_sha256(key, 32, label, sizeof(label) - 1, out);
+}
+
 static void
 unseal_all(struct tok *t)
 {
+	uint8_t kc[32];
 	size_t i;
 
+	if (key_check_of(t->key, kc) != 0 ||
+	    !crypto_equal(kc, t->key_check, sizeof(kc))) {
+		wipe_key(t);
+		return;
+	}
 	for (i = 0; i < t->nobjs; i++) {
 		if (t->objs[i]->priv && unseal(t, t->objs[i]) != 0) {
 			/* The token key changed under us (re-initialized). */
@@ -284,6 +302,7 @@ parse(struct tok *t, struct buf *b)
 	    (r = get_fixed(b, t->admin_key, 32)) != 0 ||
 	    (r = get_blob(b, 1024, &t->admin_wrap)) != 0 ||
 	    (r = get_fixed(b, t->challenge, TOK_CHALLENGE_LEN)) != 0 ||
+	    (r = get_fixed(b, t->key_check, sizeof(t->key_check))) != 0 ||
 	    buf_get_u32(b, &t->next_id) != 0 || buf_get_u32(b, &n) != 0)
 		return r ? r : KYSO_ERR_CORRUPT;
 	t->has_admin = has_admin != 0;
@@ -357,6 +376,7 @@ serialize(const struct tok *t, struct buf *b)
 	    (r = buf_put(b, t->admin_key, 32)) != 0 ||
 	    (r = buf_put_string(b, buf_ptr(t->admin_wrap), buf_len(t->admin_wrap))) != 0 ||
 	    (r = buf_put(b, t->challenge, TOK_CHALLENGE_LEN)) != 0 ||
+	    (r = buf_put(b, t->key_check, sizeof(t->key_check))) != 0 ||
 	    (r = buf_put_u32(b, t->next_id)) != 0 ||
 	    (r = buf_put_u32(b, (uint32_t)t->nobjs)) != 0)
 		return r;
@@ -764,6 +784,7 @@ tok_create(const char *path, const struct tok_params *p)
 		t->has_admin = 1;
 	}
 	if ((r = crypto_random(key, 32)) != 0 ||
+	    (r = key_check_of(key, t->key_check)) != 0 ||
 	    (r = crypto_random(t->challenge, sizeof(t->challenge))) != 0 ||
 	    (r = wrap_pin(t, key, "user", t->user_salt, &t->user_wrap,
 	    TOK_DEFAULT_USER_PIN, strlen(TOK_DEFAULT_USER_PIN))) != 0 ||
@@ -1010,6 +1031,7 @@ tok_init_token(struct tok *t, const void *so_pin, size_t n, const char *label)
 	t->info.used = 0;
 	t->next_id = TOK_FIRST_ID;
 	if ((r = crypto_random(nkey, 32)) != 0 ||
+	    (r = key_check_of(nkey, t->key_check)) != 0 ||
 	    (r = wrap_pin(t, nkey, "so", t->so_salt, &t->so_wrap, so_pin, n)) != 0 ||
 	    (r = wrap_admin(t, nkey)) != 0 ||
 	    (r = crypto_random(t->challenge, sizeof(t->challenge))) != 0)
