@@ -9,7 +9,10 @@ PKGS=(
   libssl-dev libp11-kit-dev libjansson-dev
   # tests and demo: independent PKCS#11 clients and peers
   openssl opensc softhsm2 gnutls-bin libengine-pkcs11-openssl
-  locales procps tmux
+  locales procps tmux jq
+  # kyso-sign: libraries, independent verifiers, PDF producers, fuzzing
+  libxml2-dev zlib1g-dev libcurl4-openssl-dev
+  poppler-utils qpdf libnss3-tools xmlsec1 ghostscript fonts-dejavu-core clang
 )
 
 missing=()

@@ -308,11 +308,18 @@ int
 cli_parse(struct cli *c, int argc, char **argv, const struct option *opts,
     const char *help, cli_opt_fn fn, void *ud)
 {
+	return cli_parse_short(c, argc, argv, "h", opts, help, fn, ud);
+}
+
+int
+cli_parse_short(struct cli *c, int argc, char **argv, const char *shortopts,
+    const struct option *opts, const char *help, cli_opt_fn fn, void *ud)
+{
 	int opt, ex;
 
 	optind = 1;
 	opterr = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		if (opt == 'h') {
 			fputs(help, stdout);
 			fputs(_(common_help), stdout);

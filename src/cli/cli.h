@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "common/config.h"
 #include "common/err.h"
 #include "common/i18n.h"
 #include "p11/p11.h"
@@ -59,6 +60,9 @@ typedef int (*cli_opt_fn)(struct cli *c, int opt, const char *arg, void *ud);
  * command's own options. Returns EXIT_OK, CLI_DONE or an exit code. */
 int cli_parse(struct cli *c, int argc, char **argv, const struct option *opts,
     const char *help, cli_opt_fn fn, void *ud);
+/* The same with short options beyond -h (getopt syntax, "h" included). */
+int cli_parse_short(struct cli *c, int argc, char **argv, const char *shortopts,
+    const struct option *opts, const char *help, cli_opt_fn fn, void *ud);
 
 /* Handles a common option; -1 when opt is not one. Returns an exit code
  * otherwise (EXIT_OK to go on). */
@@ -120,5 +124,35 @@ struct cli_cert {
 
 int cli_certs_read(struct cli *c, struct cli_cert **out, size_t *n);
 void cli_certs_free(struct cli_cert *v, size_t n);
+
+
+/* Talking to the CA's RA server (kyso-ra). */
+struct ra {
+	const char *url;         /* --ra, else ra_url in kyso.conf */
+	const char *ca_file;     /* --ra-ca, else ra_ca in kyso.conf */
+	struct config *cfg;
+};
+
+#define CLI_RA_OPTIONS                                       \
+	{ "ra", required_argument, NULL, 'R' },             \
+	{ "ra-ca", required_argument, NULL, 'A' }
+
+/* Handles --ra/--ra-ca; -1 when opt is not one of them. */
+int cli_ra_option(struct ra *ra, int opt, const char *arg);
+/* Fills what the options left from kyso.conf; EXIT_USAGE when no URL. */
+int cli_ra_ready(const struct cli *c, struct ra *ra);
+void cli_ra_done(struct ra *ra);
+/* POSTs req to the RA at path. On 2xx returns EXIT_OK and *resp; else
+ * prints the server's message and returns EXIT_FAIL (*resp NULL). The
+ * HTTP status goes to *status when it is not NULL. */
+int cli_ra_post(const struct ra *ra, const char *path, json_t *req,
+    json_t **resp, long *status);
+/* Reads one secret line (activation code, OTP) like a PIN. */
+int cli_read_secret(int fd, const char *prompt, char **out);
+
+int cmd_register(int argc, char **argv);
+int cmd_renew(int argc, char **argv);
+int cmd_update(int argc, char **argv);
+int cmd_forgot_pin(int argc, char **argv);
 
 #endif

@@ -290,7 +290,7 @@ cmd_export(int argc, char **argv)
 	int ex;
 
 	cli_init(&c, "export");
-	ex = cli_parse(&c, argc, argv, export_opts_tab, _(
+	ex = cli_parse_short(&c, argc, argv, "ho:", export_opts_tab, _(
 	    "Usage: kyso-token export [--id HEX | --label LABEL] [--output FILE]\n"
 	    "Writes certificates from the token as PEM: all of them, or those with\n"
 	    "the given ID or label.\n"
@@ -305,12 +305,6 @@ cmd_export(int argc, char **argv)
 	if ((ex = cli_open_token(&c)) != EXIT_OK ||
 	    (ex = cli_certs_read(&c, &v, &n)) != EXIT_OK)
 		goto out;
-	f = e.out != NULL ? fopen(e.out, "w") : stdout;
-	if (f == NULL) {
-		fprintf(stderr, _("Cannot write %s.\n"), e.out);
-		ex = EXIT_FAIL;
-		goto out;
-	}
 	for (i = 0; i < n; i++) {
 		char *id = id_hex(&v[i]);
 		int want = (e.id == NULL || (id != NULL && strcasecmp(id, e.id) == 0)) &&
@@ -319,6 +313,13 @@ cmd_export(int argc, char **argv)
 		free(id);
 		if (!want)
 			continue;
+		/* Opened at the first match, so that no match leaves no file. */
+		if (f == NULL &&
+		    (f = e.out != NULL ? fopen(e.out, "w") : stdout) == NULL) {
+			fprintf(stderr, _("Cannot write %s.\n"), e.out);
+			ex = EXIT_FAIL;
+			goto out;
+		}
 		if (PEM_write_X509(f, v[i].x) != 1) {
 			ex = EXIT_FAIL;
 			goto out;

@@ -163,8 +163,10 @@ plugged_slot(const char *slots, const char *file)
 	return -1;
 }
 
+/* Plugs the token in and says where, as text or JSON. */
 static int
-plug(const char *slots, const char *file, const char *serial, int want)
+plug(const struct cli *c, const char *slots, const char *file,
+    const char *serial, int want)
 {
 	unsigned i, n = slot_count();
 	char link[32];
@@ -184,7 +186,15 @@ plug(const char *slots, const char *file, const char *serial, int want)
 		r = symlink(file, lp);
 		free(lp);
 		if (r == 0) {
-			printf(_("Token %s is plugged into slot %u.\n"), serial, i);
+			if (c->json) {
+				json_t *j = json_pack("{s:s,s:s,s:i}", "serial", serial,
+				    "file", file, "slot", (int)i);
+
+				cli_json_print(j);
+				json_decref(j);
+			} else {
+				printf(_("Token %s is plugged into slot %u.\n"), serial, i);
+			}
 			return EXIT_OK;
 		}
 		if (errno != EEXIST || want >= 0)
@@ -280,11 +290,17 @@ vt_create(struct cli *c, struct vt_opts *o, const char *tokens, const char *slot
 		fprintf(stderr, _("Cannot make the token: %s.\n"), kyso_strerror(r));
 		goto out;
 	}
-	if (c->json)
-		printf("{\"serial\": \"%s\", \"file\": \"%s\"}\n", serial, file);
-	else
+	/* With --json and --plug, plug() prints the one JSON object. */
+	if (c->json && !o->plug) {
+		json_t *j = json_pack("{s:s,s:s,s:i}", "serial", serial,
+		    "file", file, "slot", -1);
+
+		cli_json_print(j);
+		json_decref(j);
+	} else if (!c->json) {
 		printf(_("Made token %s (factory user PIN 12345678, to be changed at first use).\n"), serial);
-	ex = o->plug ? plug(slots, file, serial, o->slot) : EXIT_OK;
+	}
+	ex = o->plug ? plug(c, slots, file, serial, o->slot) : EXIT_OK;
 out:
 	OPENSSL_cleanse(admin, sizeof(admin));
 	if (master != NULL) {
@@ -387,7 +403,7 @@ cmd_vtoken(int argc, char **argv)
 			fprintf(stderr, _("There is no virtual token %s (see 'kyso-token vtoken list').\n"), serial);
 			ex = EXIT_NO_TOKEN;
 		} else if (verb[0] == 'p') {
-			ex = plug(slots, file, serial, o.slot);
+			ex = plug(&c, slots, file, serial, o.slot);
 		} else if ((at = plugged_slot(slots, file)) < 0) {
 			fprintf(stderr, _("Token %s is not plugged in.\n"), serial);
 			ex = EXIT_FAIL;
@@ -398,8 +414,15 @@ cmd_vtoken(int argc, char **argv)
 			lp = path_join(slots, link);
 			ex = lp != NULL && unlink(lp) == 0 ? EXIT_OK : EXIT_FAIL;
 			free(lp);
-			if (ex == EXIT_OK)
+			if (ex == EXIT_OK && c.json) {
+				json_t *j = json_pack("{s:s,s:s,s:i}", "serial", serial,
+				    "file", file, "slot", -1);
+
+				cli_json_print(j);
+				json_decref(j);
+			} else if (ex == EXIT_OK) {
 				printf(_("Token %s was unplugged from slot %d.\n"), serial, at);
+			}
 		}
 	} else {
 		ex = cli_usage_error(&c, _("say create, plug SERIAL, unplug SERIAL or list"));
