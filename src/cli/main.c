@@ -16,6 +16,10 @@ static const struct {
 	{ "watch", cmd_watch, N_("wait for tokens to be plugged in and check each one") },
 	{ "certs", cmd_certs, N_("list the certificates on the token") },
 	{ "export", cmd_export, N_("write a certificate from the token as PEM") },
+	{ "register", cmd_register, N_("install a registered certificate with an activation code") },
+	{ "renew", cmd_renew, N_("install a renewed certificate (new serial number)") },
+	{ "update", cmd_update, N_("install a certificate with changed details") },
+	{ "forgot-pin", cmd_forgot_pin, N_("reset a forgotten or locked PIN with an e-mailed OTP") },
 	{ "vtoken", cmd_vtoken, N_("make, plug in and unplug virtual tokens") },
 };
 

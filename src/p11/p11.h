@@ -57,4 +57,14 @@ int p11_sign_digest(struct p11 *p, CK_SESSION_HANDLE s,
     const struct p11_key *k, const uint8_t *digest, size_t dlen,
     struct buf *sig) KYSO_WUR;
 
+/* The public key of a key pair on the token as DER SubjectPublicKeyInfo:
+ * CKA_PUBLIC_KEY_INFO where the module has it, else built from the public
+ * key object's components. */
+int p11_public_key(struct p11 *p, CK_SESSION_HANDLE s, const struct p11_key *k,
+    struct buf *spki) KYSO_WUR;
+/* A PKCS#10 request for key k, signed on the token (proof of possession),
+ * with subject CN=cn, appended to pem as PEM. */
+int p11_make_csr(struct p11 *p, CK_SESSION_HANDLE s, const struct p11_key *k,
+    const char *cn, struct buf *pem) KYSO_WUR;
+
 #endif

@@ -1,0 +1,92 @@
+/* kyso-token's side of the RA server's API. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common/http.h"
+
+int
+cli_ra_option(struct ra *ra, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'R':
+		ra->url = arg;
+		return EXIT_OK;
+	case 'A':
+		ra->ca_file = arg;
+		return EXIT_OK;
+	}
+	return -1;
+}
+
+int
+cli_ra_ready(const struct cli *c, struct ra *ra)
+{
+	if (ra->cfg == NULL && config_load_home(&ra->cfg) != 0)
+		ra->cfg = NULL;
+	if (ra->url == NULL && ra->cfg != NULL)
+		ra->url = config_get(ra->cfg, "ra_url");
+	if (ra->ca_file == NULL && ra->cfg != NULL)
+		ra->ca_file = config_get(ra->cfg, "ra_ca");
+	if (ra->url == NULL || *ra->url == '\0')
+		return cli_usage_error(c, _("the CA's server is not set: give --ra URL or set ra_url in kyso.conf"));
+	if (strncmp(ra->url, "https://", 8) != 0 &&
+	    strncmp(ra->url, "http://127.", 11) != 0 &&
+	    strncmp(ra->url, "http://localhost", 16) != 0 &&
+	    strncmp(ra->url, "http://[::1]", 12) != 0)
+		return cli_usage_error(c, _("the CA's server must be reached over https:// (plain http only on this computer)"));
+	return EXIT_OK;
+}
+
+void
+cli_ra_done(struct ra *ra)
+{
+	config_free(ra->cfg);
+	ra->cfg = NULL;
+}
+
+int
+cli_ra_post(const struct ra *ra, const char *path, json_t *req, json_t **resp,
+    long *status)
+{
+	struct http_opts o = { ra->ca_file, 0 };
+	char *url = NULL;
+	size_t n = strlen(ra->url);
+	json_t *j = NULL;
+	long st = 0;
+	int r;
+
+	*resp = NULL;
+	while (n > 0 && ra->url[n - 1] == '/')
+		n--;
+	if ((url = malloc(n + strlen(path) + 1)) == NULL)
+		return EXIT_FAIL;
+	memcpy(url, ra->url, n);
+	strcpy(url + n, path);
+	r = http_post_json(url, &o, req, &st, &j);
+	free(url);
+	if (status != NULL)
+		*status = st;
+	if (r != 0) {
+		fprintf(stderr, _("Cannot reach the CA's server %s: %s.\n"), ra->url,
+		    http_last_error()[0] ? http_last_error() : kyso_strerror(r));
+		return EXIT_FAIL;
+	}
+	if (st < 200 || st > 299) {
+		const char *msg = json_string_value(json_object_get(j, "message"));
+		const char *code = json_string_value(json_object_get(j, "error"));
+
+		fprintf(stderr, _("The CA's server refused the request (%ld %s): %s\n"),
+		    st, code != NULL ? code : "", msg != NULL ? msg : "");
+		json_decref(j);
+		return EXIT_FAIL;
+	}
+	*resp = j;
+	return EXIT_OK;
+}
+
+int
+cli_read_secret(int fd, const char *prompt, char **out)
+{
+	return cli_read_pin(fd, prompt, out);
+}

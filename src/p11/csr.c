@@ -1,0 +1,248 @@
+/* A certificate request signed by a key that stays on the token. */
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "p11.h"
+
+static const uint8_t oid_p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+	0x03, 0x01, 0x07 };
+static const uint8_t oid_p384[] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 };
+
+/* AlgorithmIdentifier DER: sha256WithRSAEncryption, ecdsa-with-SHA256. */
+static const uint8_t alg_rsa_sha256[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
+	0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 };
+static const uint8_t alg_ecdsa_sha256[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a,
+	0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
+
+static EVP_PKEY *
+from_params(const char *type, OSSL_PARAM_BLD *bld)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+	EVP_PKEY *k = NULL;
+
+	if (params != NULL &&
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL)) != NULL &&
+	    EVP_PKEY_fromdata_init(ctx) == 1 &&
+	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		k = NULL;
+	OSSL_PARAM_free(params);
+	EVP_PKEY_CTX_free(ctx);
+	return k;
+}
+
+/* The public key object's components, for modules without
+ * CKA_PUBLIC_KEY_INFO. */
+static EVP_PKEY *
+from_components(struct p11 *p, CK_SESSION_HANDLE s, const struct p11_key *k)
+{
+	CK_FUNCTION_LIST *fn = p11_fn(p);
+	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+	CK_ATTRIBUTE t[2] = { { CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_ID, (void *)k->id, k->idlen } };
+	CK_OBJECT_HANDLE h;
+	CK_ULONG n = 0;
+	struct buf *a = NULL, *b = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	BIGNUM *bn1 = NULL, *bn2 = NULL;
+	EVP_PKEY *key = NULL;
+	const uint8_t *pt;
+	size_t ptlen;
+
+	if (fn->C_FindObjectsInit(s, t, 2) != CKR_OK)
+		return NULL;
+	if (fn->C_FindObjects(s, &h, 1, &n) != CKR_OK)
+		n = 0;
+	fn->C_FindObjectsFinal(s);
+	if (n != 1 || (bld = OSSL_PARAM_BLD_new()) == NULL)
+		goto out;
+	if (k->type == CKK_RSA) {
+		if (p11_get_attr(p, s, h, CKA_MODULUS, &a) != 0 ||
+		    p11_get_attr(p, s, h, CKA_PUBLIC_EXPONENT, &b) != 0 ||
+		    (bn1 = BN_bin2bn(buf_ptr(a), (int)buf_len(a), NULL)) == NULL ||
+		    (bn2 = BN_bin2bn(buf_ptr(b), (int)buf_len(b), NULL)) == NULL ||
+		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn1) != 1 ||
+		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn2) != 1)
+			goto out;
+		key = from_params("RSA", bld);
+	} else {
+		const char *curve;
+
+		if (p11_get_attr(p, s, h, CKA_EC_PARAMS, &a) != 0 ||
+		    p11_get_attr(p, s, h, CKA_EC_POINT, &b) != 0)
+			goto out;
+		if (buf_len(a) == sizeof(oid_p256) &&
+		    memcmp(buf_ptr(a), oid_p256, sizeof(oid_p256)) == 0)
+			curve = "P-256";
+		else if (buf_len(a) == sizeof(oid_p384) &&
+		    memcmp(buf_ptr(a), oid_p384, sizeof(oid_p384)) == 0)
+			curve = "P-384";
+		else
+			goto out;
+		pt = buf_ptr(b);
+		ptlen = buf_len(b);
+		/* CKA_EC_POINT is a DER OCTET STRING around the point. */
+		if (ptlen >= 2 && pt[0] == 0x04 && pt[1] == ptlen - 2) {
+			pt += 2;
+			ptlen -= 2;
+		}
+		if (OSSL_PARAM_BLD_push_utf8_string(bld,
+		    OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) != 1 ||
+		    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+		    pt, ptlen) != 1)
+			goto out;
+		key = from_params("EC", bld);
+	}
+out:
+	BN_free(bn1);
+	BN_free(bn2);
+	OSSL_PARAM_BLD_free(bld);
+	buf_free(a);
+	buf_free(b);
+	return key;
+}
+
+int
+p11_public_key(struct p11 *p, CK_SESSION_HANDLE s, const struct p11_key *k,
+    struct buf *spki)
+{
+	struct buf *info = NULL;
+	EVP_PKEY *key;
+	uint8_t *der = NULL;
+	int n, r;
+
+	if (p11_get_attr(p, s, k->priv, CKA_PUBLIC_KEY_INFO, &info) == 0 &&
+	    buf_len(info) > 0) {
+		r = buf_put(spki, buf_ptr(info), buf_len(info));
+		buf_free(info);
+		return r;
+	}
+	buf_free(info);
+	if ((key = from_components(p, s, k)) == NULL)
+		return KYSO_ERR_NOT_FOUND;
+	n = i2d_PUBKEY(key, &der);
+	EVP_PKEY_free(key);
+	if (n <= 0)
+		return KYSO_ERR_CRYPTO;
+	r = buf_put(spki, der, (size_t)n);
+	OPENSSL_free(der);
+	return r;
+}
+
+/* A DER length. */
+static int
+put_len(struct buf *b, size_t n)
+{
+	uint8_t l[5];
+	int i = 0;
+
+	if (n < 0x80)
+		return buf_put_u8(b, (uint8_t)n);
+	if (n > 0xffffffffUL)
+		return KYSO_ERR_TOO_LARGE;
+	while (n > 0) {
+		l[i++] = (uint8_t)n;
+		n >>= 8;
+	}
+	if (buf_put_u8(b, (uint8_t)(0x80 | i)) != 0)
+		return KYSO_ERR_NOMEM;
+	while (i > 0)
+		if (buf_put_u8(b, l[--i]) != 0)
+			return KYSO_ERR_NOMEM;
+	return 0;
+}
+
+int
+p11_make_csr(struct p11 *p, CK_SESSION_HANDLE s, const struct p11_key *k,
+    const char *cn, struct buf *pem)
+{
+	struct buf *spki = NULL, *sig = NULL, *der = NULL;
+	X509_REQ *req = NULL, *back = NULL;
+	X509_NAME *name = NULL;
+	EVP_PKEY *pub = NULL;
+	const uint8_t *q;
+	uint8_t *tbs = NULL, dig[32];
+	const uint8_t *alg = k->type == CKK_RSA ? alg_rsa_sha256 : alg_ecdsa_sha256;
+	size_t alglen = k->type == CKK_RSA ? sizeof(alg_rsa_sha256) :
+	    sizeof(alg_ecdsa_sha256);
+	BIO *bio = NULL;
+	char *text;
+	long tlen;
+	int tbslen, r = KYSO_ERR_CRYPTO;
+
+	if ((spki = buf_new(8192)) == NULL || (sig = buf_new(1024)) == NULL ||
+	    (der = buf_new(65536)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = p11_public_key(p, s, k, spki)) != 0)
+		goto out;
+	r = KYSO_ERR_CRYPTO;
+	q = buf_ptr(spki);
+	if ((pub = d2i_PUBKEY(NULL, &q, (long)buf_len(spki))) == NULL ||
+	    (req = X509_REQ_new()) == NULL || (name = X509_NAME_new()) == NULL ||
+	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0) != 1 ||
+	    X509_REQ_set_version(req, 0) != 1 ||
+	    X509_REQ_set_subject_name(req, name) != 1 ||
+	    X509_REQ_set_pubkey(req, pub) != 1)
+		goto out;
+	if ((tbslen = i2d_re_X509_REQ_tbs(req, &tbs)) <= 0 ||
+	    EVP_Digest(tbs, (size_t)tbslen, dig, NULL, EVP_sha256(), NULL) != 1)
+		goto out;
+	if ((r = p11_sign_digest(p, s, k, dig, sizeof(dig), sig)) != 0)
+		goto out;
+	/* CertificationRequest ::= SEQUENCE { info, algorithm, BIT STRING } */
+	{
+		size_t bits = 1 + buf_len(sig);
+		struct buf *inner = buf_new(65536);
+
+		if (inner == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+		if ((r = buf_put(inner, tbs, (size_t)tbslen)) != 0 ||
+		    (r = buf_put(inner, alg, alglen)) != 0 ||
+		    (r = buf_put_u8(inner, 0x03)) != 0 ||
+		    (r = put_len(inner, bits)) != 0 ||
+		    (r = buf_put_u8(inner, 0x00)) != 0 ||
+		    (r = buf_put(inner, buf_ptr(sig), buf_len(sig))) != 0 ||
+		    (r = buf_put_u8(der, 0x30)) != 0 ||
+		    (r = put_len(der, buf_len(inner))) != 0 ||
+		    (r = buf_put(der, buf_ptr(inner), buf_len(inner))) != 0) {
+			buf_free(inner);
+			goto out;
+		}
+		buf_free(inner);
+	}
+	r = KYSO_ERR_CRYPTO;
+	q = buf_ptr(der);
+	/* Check what the token signed before anyone else sees it. */
+	if ((back = d2i_X509_REQ(NULL, &q, (long)buf_len(der))) == NULL ||
+	    X509_REQ_verify(back, pub) != 1)
+		goto out;
+	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
+	    PEM_write_bio_X509_REQ(bio, back) != 1)
+		goto out;
+	tlen = BIO_get_mem_data(bio, &text);
+	if (tlen <= 0)
+		goto out;
+	r = buf_put(pem, text, (size_t)tlen);
+out:
+	BIO_free(bio);
+	OPENSSL_free(tbs);
+	X509_REQ_free(back);
+	X509_REQ_free(req);
+	X509_NAME_free(name);
+	EVP_PKEY_free(pub);
+	buf_free(spki);
+	buf_free(sig);
+	buf_free(der);
+	return r;
+}
