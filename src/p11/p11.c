@@ -34,9 +34,11 @@ default_module(void)
 		if ((slash = strrchr(exe, '/')) != NULL) {
 			*slash = '\0';
 			for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+				char *real;
+
 				snprintf(cand, sizeof(cand), "%s/%s", exe, rel[i]);
-				if (access(cand, R_OK) == 0)
-					return strdup(cand);
+				if ((real = realpath(cand, NULL)) != NULL)
+					return real;
 			}
 		}
 	}
