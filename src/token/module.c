@@ -434,10 +434,19 @@ store_object(struct session *s, struct slot *sl, struct attrs *a,
 {
 	int token = attrs_bool(a, CKA_TOKEN, 0);
 	int priv = attrs_bool(a, CKA_PRIVATE, 0);
+	CK_OBJECT_CLASS cls;
 	struct sobj *o, **n;
 	uint32_t id;
 	int r;
 
+	/* Only private objects are sealed on disk and hidden before login:
+	 * a private key asked to be public (C_GenerateKeyPair, C_CopyObject)
+	 * would lie in the token file in clear. */
+	if (!priv && attrs_get_ulong(a, CKA_CLASS, &cls) == 0 &&
+	    cls == CKO_PRIVATE_KEY) {
+		attrs_free(a);
+		return CKR_TEMPLATE_INCONSISTENT;
+	}
 	if (priv && !user_in(sl)) {
 		attrs_free(a);
 		return CKR_USER_NOT_LOGGED_IN;

@@ -1,0 +1,463 @@
+/* p11_probe: what pkcs11-tool cannot ask a PKCS#11 module, for the shell
+ * tests in tests/token/.
+ *
+ *   p11_probe sensitive MODULE TOKENFILE LABEL PIN
+ *     private key values are unreadable (CKR_ATTRIBUTE_SENSITIVE), cannot
+ *     be made readable, copied out, wrapped or imported, and never reach
+ *     the token file in clear, whatever the templates ask for.
+ *   p11_probe events MODULE N
+ *     C_WaitForSlotEvent: CKF_DONT_BLOCK gives CKR_NO_EVENT when nothing
+ *     happened; then prints "ready" and one line per event for N events
+ *     (another process plugs and unplugs), then CKR_NO_EVENT again.
+ *
+ * Prints "FAIL: ..." for each failed check and exits 1 if any failed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/fsutil.h"
+#include "p11/p11.h"
+
+#define KYSO_CKA_KEY_DER (CKA_VENDOR_DEFINED | 0x4b590001UL)
+
+static int failures;
+static CK_FUNCTION_LIST *f;
+
+#define EXPECT(cond, ...)                                  \
+	do {                                               \
+		if (!(cond)) {                             \
+			failures++;                        \
+			printf("FAIL: " __VA_ARGS__);      \
+			printf(" (line %d)\n", __LINE__);  \
+		}                                          \
+	} while (0)
+
+static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+
+/* Is needle anywhere in the token file? -1 when it cannot be read. */
+static int
+file_contains(const char *path, const void *needle, size_t n)
+{
+	struct buf *b = NULL;
+	int found;
+
+	if (n == 0 || file_read(path, 64 * 1024 * 1024, &b) != 0)
+		return -1;
+	found = memmem(buf_ptr(b), buf_len(b), needle, n) != NULL;
+	buf_free(b);
+	return found;
+}
+
+/* Reads one attribute into a new buffer (*len its length). */
+static CK_RV
+get_attr(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t,
+    CK_BYTE **val, CK_ULONG *len)
+{
+	CK_ATTRIBUTE a = { t, NULL, 0 };
+	CK_RV rv;
+
+	*val = NULL;
+	*len = 0;
+	if ((rv = f->C_GetAttributeValue(s, o, &a, 1)) != CKR_OK)
+		return rv;
+	if ((a.pValue = malloc(a.ulValueLen ? a.ulValueLen : 1)) == NULL)
+		return CKR_HOST_MEMORY;
+	if ((rv = f->C_GetAttributeValue(s, o, &a, 1)) != CKR_OK) {
+		free(a.pValue);
+		return rv;
+	}
+	*val = a.pValue;
+	*len = a.ulValueLen;
+	return CKR_OK;
+}
+
+static int
+get_bool(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t)
+{
+	CK_BBOOL v = 2;
+	CK_ATTRIBUTE a = { t, &v, sizeof(v) };
+
+	if (f->C_GetAttributeValue(s, o, &a, 1) != CKR_OK)
+		return -1;
+	return v;
+}
+
+/* Each of these must come back CKR_ATTRIBUTE_SENSITIVE, unavailable. */
+static void
+check_sensitive(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE k, const char *what,
+    const CK_ATTRIBUTE_TYPE *types, size_t n)
+{
+	CK_BYTE buf[4096];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		CK_ATTRIBUTE a = { types[i], NULL, 0 };
+		CK_RV rv = f->C_GetAttributeValue(s, k, &a, 1);
+
+		EXPECT(rv == CKR_ATTRIBUTE_SENSITIVE &&
+		    a.ulValueLen == CK_UNAVAILABLE_INFORMATION,
+		    "%s: attribute 0x%lx size query gave %s, length %ld", what,
+		    types[i], p11_rv_name(rv), (long)a.ulValueLen);
+		a.pValue = buf;
+		a.ulValueLen = sizeof(buf);
+		memset(buf, 0, sizeof(buf));
+		rv = f->C_GetAttributeValue(s, k, &a, 1);
+		EXPECT(rv == CKR_ATTRIBUTE_SENSITIVE &&
+		    a.ulValueLen == CK_UNAVAILABLE_INFORMATION,
+		    "%s: attribute 0x%lx read gave %s", what, types[i],
+		    p11_rv_name(rv));
+	}
+	/* In a template with readable attributes: those are filled, the
+	 * sensitive one is marked, the call says sensitive. */
+	{
+		CK_BBOOL sens = 0;
+		CK_KEY_TYPE kt = 0;
+		CK_ATTRIBUTE a[] = {
+			{ CKA_SENSITIVE, &sens, sizeof(sens) },
+			{ types[0], buf, sizeof(buf) },
+			{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		};
+		CK_RV rv = f->C_GetAttributeValue(s, k, a, 3);
+
+		EXPECT(rv == CKR_ATTRIBUTE_SENSITIVE && sens == CK_TRUE &&
+		    a[1].ulValueLen == CK_UNAVAILABLE_INFORMATION &&
+		    a[2].ulValueLen == sizeof(kt),
+		    "%s: mixed template gave %s", what, p11_rv_name(rv));
+	}
+	EXPECT(get_bool(s, k, CKA_SENSITIVE) == 1, "%s: CKA_SENSITIVE", what);
+	EXPECT(get_bool(s, k, CKA_EXTRACTABLE) == 0, "%s: CKA_EXTRACTABLE", what);
+	EXPECT(get_bool(s, k, CKA_ALWAYS_SENSITIVE) == 1,
+	    "%s: CKA_ALWAYS_SENSITIVE", what);
+	EXPECT(get_bool(s, k, CKA_NEVER_EXTRACTABLE) == 1,
+	    "%s: CKA_NEVER_EXTRACTABLE", what);
+	EXPECT(get_bool(s, k, CKA_PRIVATE) == 1, "%s: CKA_PRIVATE", what);
+}
+
+/* Cannot be made readable, copied or wrapped. */
+static void
+check_locked_in(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE k, const char *what)
+{
+	CK_ATTRIBUTE unsens = { CKA_SENSITIVE, &no, sizeof(no) };
+	CK_ATTRIBUTE extr = { CKA_EXTRACTABLE, &yes, sizeof(yes) };
+	CK_ATTRIBUTE pub = { CKA_PRIVATE, &no, sizeof(no) };
+	CK_MECHANISM wrap = { CKM_RSA_PKCS, NULL, 0 };
+	CK_OBJECT_HANDLE copy = 0;
+	CK_BYTE out[8192];
+	CK_ULONG outlen = sizeof(out);
+	CK_RV rv;
+
+	rv = f->C_SetAttributeValue(s, k, &unsens, 1);
+	EXPECT(rv != CKR_OK, "%s: CKA_SENSITIVE set to false", what);
+	rv = f->C_SetAttributeValue(s, k, &extr, 1);
+	EXPECT(rv != CKR_OK, "%s: CKA_EXTRACTABLE set to true", what);
+	rv = f->C_SetAttributeValue(s, k, &pub, 1);
+	EXPECT(rv != CKR_OK, "%s: CKA_PRIVATE set to false", what);
+	rv = f->C_CopyObject(s, k, &unsens, 1, &copy);
+	EXPECT(rv != CKR_OK, "%s: copied as not sensitive", what);
+	rv = f->C_WrapKey(s, &wrap, k, k, out, &outlen);
+	EXPECT(rv != CKR_OK, "%s: wrapped", what);
+	EXPECT(get_bool(s, k, CKA_SENSITIVE) == 1, "%s: still sensitive", what);
+}
+
+static CK_OBJECT_HANDLE
+count_class(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, CK_ULONG *n)
+{
+	CK_ATTRIBUTE t = { CKA_CLASS, &cls, sizeof(cls) };
+	CK_OBJECT_HANDLE h[64], first = 0;
+	CK_ULONG got = 0;
+
+	*n = 0;
+	if (f->C_FindObjectsInit(s, &t, 1) != CKR_OK)
+		return 0;
+	if (f->C_FindObjects(s, h, 64, &got) == CKR_OK) {
+		*n = got;
+		first = got > 0 ? h[0] : 0;
+	}
+	(void)f->C_FindObjectsFinal(s);
+	return first;
+}
+
+/* Generates a pair whose public half is a session object, so the token
+ * file holds nothing public of it: its public value (the RSA modulus or
+ * the EC point) must then not be in the file at all, since the private
+ * half carries it only sealed. extra: more private-template entries. */
+static CK_RV
+gen_pair(CK_SESSION_HANDLE s, int ec, const CK_ATTRIBUTE *extra, size_t nextra,
+    CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv, CK_BYTE **pubval,
+    CK_ULONG *pubvallen)
+{
+	static const CK_BYTE p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
+		0x3d, 0x03, 0x01, 0x07 };
+	static const CK_BYTE e65537[] = { 0x01, 0x00, 0x01 };
+	CK_ULONG bits = 2048;
+	CK_MECHANISM m_rsa = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
+	CK_MECHANISM m_ec = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_ATTRIBUTE pub_rsa[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_VERIFY, &yes, sizeof(yes) },
+		{ CKA_MODULUS_BITS, &bits, sizeof(bits) },
+		{ CKA_PUBLIC_EXPONENT, (void *)e65537, sizeof(e65537) },
+	};
+	CK_ATTRIBUTE pub_ec[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_VERIFY, &yes, sizeof(yes) },
+		{ CKA_EC_PARAMS, (void *)p256, sizeof(p256) },
+	};
+	CK_ATTRIBUTE privt[16] = {
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+		{ CKA_LABEL, "probe", 5 },
+	};
+	size_t np = 3, i;
+	CK_RV rv;
+
+	*pubval = NULL;
+	*pubvallen = 0;
+	for (i = 0; i < nextra && np < 16; i++)
+		privt[np++] = extra[i];
+	rv = f->C_GenerateKeyPair(s, ec ? &m_ec : &m_rsa, ec ? pub_ec : pub_rsa,
+	    ec ? 3 : 4, privt, (CK_ULONG)np, pub, priv);
+	if (rv != CKR_OK)
+		return rv;
+	return get_attr(s, *pub, ec ? CKA_EC_POINT : CKA_MODULUS, pubval,
+	    pubvallen);
+}
+
+/* The public value of a generated pair is nowhere in the token file. */
+static void
+check_not_on_disk(const char *file, const CK_BYTE *v, CK_ULONG n,
+    const char *what)
+{
+	int found;
+
+	/* An EC point comes DER-wrapped: look for the raw point. */
+	if (n > 2 && v[0] == 0x04 && v[1] == n - 2) {
+		v += 2;
+		n -= 2;
+	}
+	found = file_contains(file, v, n);
+	EXPECT(found == 0, "%s: the public value (%lu bytes) of a key whose "
+	    "public half is a session object is in the token file in clear "
+	    "(found=%d): its private half is stored unsealed", what, n, found);
+}
+
+static int
+cmd_sensitive(const char *module, const char *file, const char *label,
+    const char *pin)
+{
+	static const CK_ATTRIBUTE_TYPE rsa_secret[] = { CKA_PRIVATE_EXPONENT,
+		CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1, CKA_EXPONENT_2,
+		CKA_COEFFICIENT, CKA_VALUE, KYSO_CKA_KEY_DER };
+	static const CK_ATTRIBUTE_TYPE ec_secret[] = { CKA_VALUE,
+		KYSO_CKA_KEY_DER };
+	struct p11 *p = NULL;
+	CK_SLOT_ID slot;
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE s = 0, s2 = 0;
+	CK_OBJECT_HANDLE pub, priv;
+	CK_BYTE *pv = NULL;
+	CK_ULONG pvlen = 0, n0 = 0, n1 = 0;
+	CK_RV rv;
+
+	if (p11_open(module, &p) != 0 || p11_find_token(p, label, &slot, &ti) != 0) {
+		printf("FAIL: cannot open %s or find token %s\n", module, label);
+		p11_free(p);
+		return 1;
+	}
+	f = p11_fn(p);
+	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+	    NULL, NULL, &s)) != CKR_OK ||
+	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) != CKR_OK) {
+		printf("FAIL: session or login: %s\n", p11_rv_name(rv));
+		goto out;
+	}
+
+	/* RSA. */
+	rv = gen_pair(s, 0, NULL, 0, &pub, &priv, &pv, &pvlen);
+	EXPECT(rv == CKR_OK, "RSA key generation: %s", p11_rv_name(rv));
+	if (rv == CKR_OK) {
+		check_sensitive(s, priv, "RSA", rsa_secret,
+		    sizeof(rsa_secret) / sizeof(rsa_secret[0]));
+		check_locked_in(s, priv, "RSA");
+		check_not_on_disk(file, pv, pvlen, "RSA");
+		/* The modulus of a token public key is on disk in clear:
+		 * the search above can find what is there. */
+		{
+			CK_ATTRIBUTE tok = { CKA_TOKEN, &yes, sizeof(yes) };
+			CK_OBJECT_HANDLE c = 0;
+
+			rv = f->C_CopyObject(s, pub, &tok, 1, &c);
+			EXPECT(rv == CKR_OK, "copy of the public key: %s",
+			    p11_rv_name(rv));
+			EXPECT(file_contains(file, pv, pvlen) == 1,
+			    "a token public key's modulus is not in the file");
+			if (rv == CKR_OK)
+				(void)f->C_DestroyObject(s, c);
+		}
+	}
+	free(pv);
+	pv = NULL;
+
+	/* EC. */
+	rv = gen_pair(s, 1, NULL, 0, &pub, &priv, &pv, &pvlen);
+	EXPECT(rv == CKR_OK, "EC key generation: %s", p11_rv_name(rv));
+	if (rv == CKR_OK) {
+		check_sensitive(s, priv, "EC", ec_secret,
+		    sizeof(ec_secret) / sizeof(ec_secret[0]));
+		check_locked_in(s, priv, "EC");
+		check_not_on_disk(file, pv, pvlen, "EC");
+	}
+	free(pv);
+	pv = NULL;
+
+	/* Templates that ask for a readable or public private key. */
+	{
+		CK_ATTRIBUTE unsens = { CKA_SENSITIVE, &no, sizeof(no) };
+		CK_ATTRIBUTE extr = { CKA_EXTRACTABLE, &yes, sizeof(yes) };
+
+		rv = gen_pair(s, 1, &unsens, 1, &pub, &priv, &pv, &pvlen);
+		EXPECT(rv != CKR_OK, "a key pair with CKA_SENSITIVE false");
+		free(pv);
+		rv = gen_pair(s, 1, &extr, 1, &pub, &priv, &pv, &pvlen);
+		EXPECT(rv != CKR_OK, "a key pair with CKA_EXTRACTABLE true");
+		free(pv);
+		pv = NULL;
+	}
+	{
+		CK_ATTRIBUTE pubpriv = { CKA_PRIVATE, &no, sizeof(no) };
+
+		rv = gen_pair(s, 0, &pubpriv, 1, &pub, &priv, &pv, &pvlen);
+		if (rv == CKR_OK) {
+			/* Accepted: it must still be private and sealed. */
+			EXPECT(get_bool(s, priv, CKA_PRIVATE) == 1,
+			    "a private key made with CKA_PRIVATE false is public");
+			check_not_on_disk(file, pv, pvlen, "CKA_PRIVATE false");
+		}
+		free(pv);
+		pv = NULL;
+	}
+	{
+		CK_ATTRIBUTE copyable = { CKA_COPYABLE, &yes, sizeof(yes) };
+		CK_ATTRIBUTE pubcopy[] = {
+			{ CKA_PRIVATE, &no, sizeof(no) },
+			{ CKA_TOKEN, &yes, sizeof(yes) },
+		};
+		CK_OBJECT_HANDLE c = 0;
+
+		rv = gen_pair(s, 0, &copyable, 1, &pub, &priv, &pv, &pvlen);
+		if (rv == CKR_OK) {
+			rv = f->C_CopyObject(s, priv, pubcopy, 2, &c);
+			if (rv == CKR_OK)
+				EXPECT(get_bool(s, c, CKA_PRIVATE) == 1,
+				    "a copy of a private key is public");
+			check_not_on_disk(file, pv, pvlen, "public copy");
+		}
+		free(pv);
+		pv = NULL;
+	}
+
+	/* A private key cannot be brought to the token. */
+	{
+		CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+		CK_KEY_TYPE kt = CKK_RSA;
+		CK_BYTE fake[128];
+		CK_ATTRIBUTE t[] = {
+			{ CKA_CLASS, &cls, sizeof(cls) },
+			{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+			{ CKA_TOKEN, &yes, sizeof(yes) },
+			{ CKA_PRIVATE, &yes, sizeof(yes) },
+			{ CKA_MODULUS, fake, sizeof(fake) },
+			{ CKA_PUBLIC_EXPONENT, fake, 3 },
+			{ CKA_PRIVATE_EXPONENT, fake, sizeof(fake) },
+		};
+		CK_OBJECT_HANDLE h = 0;
+
+		memset(fake, 0x7b, sizeof(fake));
+		count_class(s, CKO_PRIVATE_KEY, &n0);
+		rv = f->C_CreateObject(s, t, 7, &h);
+		EXPECT(rv != CKR_OK, "C_CreateObject of a private key succeeded");
+		t[2].pValue = &no;   /* a session object: refused too */
+		rv = f->C_CreateObject(s, t, 7, &h);
+		EXPECT(rv != CKR_OK,
+		    "C_CreateObject of a session private key succeeded");
+		count_class(s, CKO_PRIVATE_KEY, &n1);
+		EXPECT(n0 == n1, "private keys: %lu before, %lu after", n0, n1);
+		EXPECT(file_contains(file, fake, sizeof(fake)) == 0,
+		    "an imported private key reached the file");
+	}
+
+	/* Without a login no private key is visible. */
+	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL,
+	    &s2)) == CKR_OK) {
+		(void)f->C_Logout(s);
+		count_class(s2, CKO_PRIVATE_KEY, &n1);
+		EXPECT(n1 == 0, "%lu private keys visible without a login", n1);
+	}
+out:
+	if (s2 != 0)
+		(void)f->C_CloseSession(s2);
+	if (s != 0)
+		(void)f->C_CloseSession(s);
+	p11_free(p);
+	printf("%s\n", failures ? "sensitive: failed" : "sensitive: ok");
+	return failures ? 1 : 0;
+}
+
+static int
+cmd_events(const char *module, const char *count)
+{
+	struct p11 *p = NULL;
+	CK_SLOT_ID slot = 0;
+	CK_SLOT_INFO si;
+	long i, n = strtol(count, NULL, 10);
+	CK_RV rv;
+
+	if (n < 0 || n > 100 || p11_open(module, &p) != 0) {
+		printf("FAIL: bad count or cannot open %s\n", module);
+		return 1;
+	}
+	f = p11_fn(p);
+	/* Tokens present at C_Initialize are not events. */
+	for (i = 0; i < 3; i++) {
+		rv = f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, NULL);
+		EXPECT(rv == CKR_NO_EVENT, "DONT_BLOCK with nothing new gave %s",
+		    p11_rv_name(rv));
+	}
+	rv = f->C_WaitForSlotEvent(CKF_DONT_BLOCK, NULL, NULL);
+	EXPECT(rv == CKR_ARGUMENTS_BAD, "a NULL slot gave %s", p11_rv_name(rv));
+	printf("ready\n");
+	fflush(stdout);
+	for (i = 0; i < n; i++) {
+		rv = f->C_WaitForSlotEvent(0, &slot, NULL);
+		if (rv != CKR_OK) {
+			EXPECT(rv == CKR_OK, "waiting gave %s", p11_rv_name(rv));
+			break;
+		}
+		rv = f->C_GetSlotInfo(slot, &si);
+		EXPECT(rv == CKR_OK, "C_GetSlotInfo: %s", p11_rv_name(rv));
+		printf("event slot %lu %s\n", slot,
+		    rv == CKR_OK && (si.flags & CKF_TOKEN_PRESENT) ? "present" :
+		    "absent");
+		fflush(stdout);
+	}
+	rv = f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, NULL);
+	EXPECT(rv == CKR_NO_EVENT, "DONT_BLOCK after the events gave %s",
+	    p11_rv_name(rv));
+	p11_free(p);
+	printf("%s\n", failures ? "events: failed" : "events: ok");
+	return failures ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 6 && strcmp(argv[1], "sensitive") == 0)
+		return cmd_sensitive(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 4 && strcmp(argv[1], "events") == 0)
+		return cmd_events(argv[2], argv[3]);
+	fprintf(stderr, "usage: p11_probe sensitive MODULE TOKENFILE LABEL PIN\n"
+	    "       p11_probe events MODULE N\n");
+	return 2;
+}
