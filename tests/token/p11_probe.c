@@ -9,11 +9,16 @@
  *     C_WaitForSlotEvent: CKF_DONT_BLOCK gives CKR_NO_EVENT when nothing
  *     happened; then prints "ready" and one line per event for N events
  *     (another process plugs and unplugs), then CKR_NO_EVENT again.
+ *   p11_probe seeobj MODULE LABEL OBJLABEL
+ *     one session, never re-opened: the data object OBJLABEL is absent;
+ *     prints "ready"; waits (up to 20 s) until another process creates
+ *     it and prints "seen VALUE"; then until it is destroyed, "gone".
  *
  * Prints "FAIL: ..." for each failed check and exits 1 if any failed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/fsutil.h"
@@ -449,6 +454,73 @@ cmd_events(const char *module, const char *count)
 	return failures ? 1 : 0;
 }
 
+/* Finds the data object labelled lbl: 1 and its value in val, or 0. */
+static int
+find_data(CK_SESSION_HANDLE s, const char *lbl, char *val, size_t valsz)
+{
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_LABEL, (void *)lbl, strlen(lbl) },
+	};
+	CK_ATTRIBUTE v = { CKA_VALUE, val, valsz - 1 };
+	CK_OBJECT_HANDLE h;
+	CK_ULONG got = 0;
+
+	if (f->C_FindObjectsInit(s, t, 2) != CKR_OK)
+		return -1;
+	if (f->C_FindObjects(s, &h, 1, &got) != CKR_OK)
+		got = 0;
+	(void)f->C_FindObjectsFinal(s);
+	if (got == 0)
+		return 0;
+	if (f->C_GetAttributeValue(s, h, &v, 1) != CKR_OK)
+		return -1;
+	val[v.ulValueLen] = '\0';
+	return 1;
+}
+
+static int
+cmd_seeobj(const char *module, const char *label, const char *obj)
+{
+	struct p11 *p = NULL;
+	CK_SLOT_ID slot;
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE s = 0;
+	char val[256];
+	int i, r = 0;
+
+	if (p11_open(module, &p) != 0 || p11_find_token(p, label, &slot, &ti) != 0) {
+		printf("FAIL: cannot open %s or find token %s\n", module, label);
+		p11_free(p);
+		return 1;
+	}
+	f = p11_fn(p);
+	if (f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK) {
+		printf("FAIL: C_OpenSession\n");
+		goto out;
+	}
+	EXPECT(find_data(s, obj, val, sizeof(val)) == 0,
+	    "object %s there before it was made", obj);
+	printf("ready\n");
+	for (i = 0; i < 400 && (r = find_data(s, obj, val, sizeof(val))) == 0; i++)
+		usleep(50 * 1000);
+	EXPECT(r == 1, "object %s never seen (r=%d)", obj, r);
+	if (r == 1)
+		printf("seen %s\n", val);
+	for (i = 0; i < 400 && (r = find_data(s, obj, val, sizeof(val))) == 1; i++)
+		usleep(50 * 1000);
+	EXPECT(r == 0, "object %s never went away (r=%d)", obj, r);
+	if (r == 0)
+		printf("gone\n");
+out:
+	if (s != 0)
+		(void)f->C_CloseSession(s);
+	p11_free(p);
+	printf("%s\n", failures ? "seeobj: failed" : "seeobj: ok");
+	return failures ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -457,7 +529,10 @@ main(int argc, char **argv)
 		return cmd_sensitive(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 4 && strcmp(argv[1], "events") == 0)
 		return cmd_events(argv[2], argv[3]);
+	if (argc == 5 && strcmp(argv[1], "seeobj") == 0)
+		return cmd_seeobj(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: p11_probe sensitive MODULE TOKENFILE LABEL PIN\n"
-	    "       p11_probe events MODULE N\n");
+	    "       p11_probe events MODULE N\n"
+	    "       p11_probe seeobj MODULE LABEL OBJLABEL\n");
 	return 2;
 }
