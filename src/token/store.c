@@ -1,7 +1,9 @@
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -554,6 +556,45 @@ tok_begin(struct tok *t)
 	return r;
 }
 
+/* Removes the temp files of writes that were killed before their rename
+ * ("<file>.tmp.XXXXXX"). Only a writer holding the lock makes one, and we
+ * hold it: any there now is left over. Best effort. */
+static void
+remove_stale_temps(const struct tok *t)
+{
+	char *dcopy = NULL, *bcopy = NULL, *prefix = NULL, *full;
+	const char *base, *dir;
+	struct dirent *de;
+	DIR *d = NULL;
+	size_t plen;
+
+	if ((dcopy = strdup(t->path)) == NULL || (bcopy = strdup(t->path)) == NULL)
+		goto out;
+	base = basename(bcopy);
+	if (asprintf(&prefix, "%s.tmp.", base) < 0) {
+		prefix = NULL;
+		goto out;
+	}
+	plen = strlen(prefix);
+	dir = dirname(dcopy);
+	if ((d = opendir(dir)) == NULL)
+		goto out;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, plen) != 0 ||
+		    strlen(de->d_name) != plen + 6)
+			continue;
+		if ((full = path_join(dir, de->d_name)) != NULL)
+			(void)unlink(full);
+		free(full);
+	}
+out:
+	if (d != NULL)
+		closedir(d);
+	free(prefix);
+	free(bcopy);
+	free(dcopy);
+}
+
 int
 tok_commit(struct tok *t)
 {
@@ -567,6 +608,7 @@ tok_commit(struct tok *t)
 		return KYSO_ERR_NOMEM;
 	if ((r = serialize(t, b)) != 0)
 		goto out;
+	remove_stale_temps(t);
 	if ((r = file_write_atomic(t->path, buf_ptr(b), buf_len(b), 0600)) != 0)
 		goto out;
 	/* Hold the new version so that its inode marks it as ours. */

@@ -583,6 +583,49 @@ out:
 	free(path);
 }
 
+static int
+touch(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* A write killed before its rename leaves "<file>.tmp.XXXXXX"; the next
+ * commit (under the lock) removes such files, and only those. */
+static void
+test_stale_temps(void)
+{
+	struct tok_params p = params("ST0010");
+	struct tok *t;
+	char *path, *stale = NULL, *keep1 = NULL, *keep2 = NULL;
+
+	t = make("temps.tok", &p, &path);
+	if (t == NULL || asprintf(&stale, "%s.tmp.Ab12Cd", path) < 0 ||
+	    asprintf(&keep1, "%s.tmp.notmine", path) < 0 ||
+	    (keep2 = tpath("other.tok.tmp.Ab12Cd")) == NULL)
+		goto out;
+	CHECK(touch(stale) == 0 && touch(keep1) == 0 && touch(keep2) == 0);
+	/* Reading leaves them. */
+	CHECK_ERR(tok_refresh(t), 0);
+	CHECK(access(stale, F_OK) == 0);
+	/* A commit (here a counted login) sweeps the stale one. */
+	CHECK_ERR(tok_login_user(t, "00000000", 8), KYSO_ERR_PIN_INCORRECT);
+	CHECK(access(stale, F_OK) != 0);
+	CHECK(access(keep1, F_OK) == 0);
+	CHECK(access(keep2, F_OK) == 0);
+	CHECK(access(path, F_OK) == 0);
+out:
+	free(stale);
+	free(keep1);
+	free(keep2);
+	tok_free(t);
+	free(path);
+}
+
 static void
 rm_rf(void)
 {
@@ -608,6 +651,7 @@ main(void)
 	test_capacity();
 	test_lock();
 	test_corrupt();
+	test_stale_temps();
 	rm_rf();
 	return unit_done();
 }

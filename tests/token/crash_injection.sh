@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Crash injection: a writer creates data objects one after another with
+# pkcs11-tool and is killed with SIGKILL at a random moment, many rounds.
+# After every kill the token opens and holds exactly the committed
+# objects: every write whose command returned success, plus at most the
+# one in flight when the kill came. Bounded to about 40 s of rounds.
+. "$(dirname "$0")/../lib.sh"
+
+p11() { ext pkcs11-tool --module "$MOD" --token-label crash "$@"; }
+tmp=$KYSO_HOME/work; mkdir -p "$tmp"
+MAX_ROUNDS=40
+BUDGET=40
+
+make_token CI0001 --label crash --capacity 4194304
+change_default_pin CI0001
+TOKFILE=$KYSO_HOME/tokens/CI0001.tok
+
+# The writer runs in its own session so that one kill -9 on its process
+# group takes the loop and the pkcs11-tool in flight together. It logs a
+# number only after pkcs11-tool has returned success for it.
+cat > "$tmp/writer.sh" <<'WRITER'
+#!/usr/bin/env bash
+k=$1
+if [ "${KYSO_SANITIZE:-0}" = 1 ]; then
+  export LD_PRELOAD=$KYSO_ASAN_LIB ASAN_OPTIONS=detect_leaks=0
+fi
+for ((n = 0; n < 1000; n++, k++)); do
+  echo "$k" > "$TMPW/inflight.new" && mv -f "$TMPW/inflight.new" "$TMPW/inflight"
+  printf 'v-%d' "$k" > "$TMPW/val.$k"
+  pkcs11-tool --module "$MOD" --token-label crash --login --pin "$USER_PIN" \
+    --write-object "$TMPW/val.$k" --type data --label "obj-$k" >/dev/null 2>&1 || exit 1
+  echo "$k" >> "$TMPW/committed"
+done
+WRITER
+export MOD USER_PIN TMPW=$tmp KYSO_SANITIZE KYSO_ASAN_LIB
+: > "$tmp/committed"
+
+present() {
+  p11 --list-objects --type data 2>/dev/null | grep -o "label: *'obj-[0-9]*'" \
+    | grep -o '[0-9]*' | sort -n
+}
+
+next=1 rounds=0 kills_mid=0
+start=$SECONDS
+for ((round = 1; round <= MAX_ROUNDS; round++)); do
+  (( SECONDS - start < BUDGET )) || break
+  rm -f "$tmp/inflight" "$tmp/inflight.new"
+  setsid bash "$tmp/writer.sh" "$next" &
+  pid=$!
+  # 0.02 .. 0.5 s: a few writes, then a kill somewhere inside one.
+  sleep "0.$(printf '%02d' $((RANDOM % 49 + 2)))"
+  kill -9 -- "-$pid" 2>/dev/null || kill -9 "$pid" 2>/dev/null || true
+  wc=0; wait "$pid" 2>/dev/null || wc=$?
+  [ "$wc" = 1 ] && fail "round $round: a write failed before the kill"
+  rounds=$round
+
+  # The token opens, and the objects are exactly the committed ones
+  # (and perhaps the one in flight).
+  "$KT" info --token CI0001 >/dev/null 2>"$tmp/info.err" \
+    || fail "round $round: the token does not open: $(cat "$tmp/info.err")"
+  inflight=$(cat "$tmp/inflight" 2>/dev/null || echo none)
+  sort -n "$tmp/committed" > "$tmp/want"
+  present > "$tmp/have"
+  dups=$(uniq -d "$tmp/have")
+  [ -z "$dups" ] || fail "round $round: objects twice: $dups"
+  missing=$(comm -23 "$tmp/want" "$tmp/have")
+  [ -z "$missing" ] || fail "round $round: committed objects lost: $missing"
+  extra=$(comm -13 "$tmp/want" "$tmp/have")
+  if [ -n "$extra" ]; then
+    [ "$extra" = "$inflight" ] \
+      || fail "round $round: objects never written: $extra (in flight: $inflight)"
+    # The write landed but its success was not heard: it is committed now.
+    echo "$extra" >> "$tmp/committed"
+    kills_mid=$((kills_mid + 1))
+  fi
+  # Go on after the number in flight, whether or not it landed.
+  if [ "$inflight" != none ]; then next=$((inflight + 1)); fi
+done
+
+total=$(wc -l < "$tmp/committed")
+note "$rounds rounds, $total objects committed, $kills_mid kills after a write landed"
+(( rounds >= 5 )) || fail "only $rounds rounds"
+(( total >= 10 )) || fail "only $total objects written: the writer barely ran"
+
+note "every surviving object holds its own value"
+for k in $(sort -n "$tmp/committed"); do
+  rm -f "$tmp/out"
+  p11 --read-object --type data --label "obj-$k" -o "$tmp/out" >/dev/null 2>&1 \
+    || fail "reading obj-$k"
+  [ "$(cat "$tmp/out")" = "v-$k" ] || fail "obj-$k holds '$(cat "$tmp/out")'"
+done
+
+note "the PIN still works and the count is clean after a good login"
+p11 --login --pin "$USER_PIN" --list-objects >/dev/null 2>&1 || fail "login after the crashes"
+json=$("$KT" info --token CI0001 --json)
+assert_contains "$json" '"pin_state": "ok"'
+
+note "the next commit sweeps the temp files the killed writes left"
+left=$(cd "$KYSO_HOME/tokens" && ls -A | grep -v -x -e CI0001.tok -e CI0001.tok.lock || true)
+[ -z "$left" ] || fail "files left beside the token after a commit: $left"
+pass
