@@ -13,6 +13,11 @@
  *     one session, never re-opened: the data object OBJLABEL is absent;
  *     prints "ready"; waits (up to 20 s) until another process creates
  *     it and prints "seen VALUE"; then until it is destroyed, "gone".
+ *   p11_probe reinit MODULE LABEL PIN GOFILE
+ *     logs in as user, prints "ready", waits (up to 20 s) for GOFILE to
+ *     exist (another process has re-initialized the token meanwhile),
+ *     then expects the login gone: private objects can be neither made
+ *     nor found, and the session is a public one.
  *
  * Prints "FAIL: ..." for each failed check and exits 1 if any failed. */
 #include <stdio.h>
@@ -521,6 +526,62 @@ out:
 	return failures ? 1 : 0;
 }
 
+static int
+cmd_reinit(const char *module, const char *label, const char *pin,
+    const char *gofile)
+{
+	static const char secret[] = "made with a stale token key";
+	struct p11 *p = NULL;
+	CK_SLOT_ID slot;
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE s = 0;
+	CK_SESSION_INFO si;
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	CK_OBJECT_HANDLE h = 0;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_PRIVATE, &yes, sizeof(yes) },
+		{ CKA_LABEL, "stale", 5 },
+		{ CKA_VALUE, (void *)secret, sizeof(secret) - 1 },
+	};
+	CK_ULONG n = 0;
+	CK_RV rv;
+	int i;
+
+	if (p11_open(module, &p) != 0 || p11_find_token(p, label, &slot, &ti) != 0) {
+		printf("FAIL: cannot open %s or find token %s\n", module, label);
+		p11_free(p);
+		return 1;
+	}
+	f = p11_fn(p);
+	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+	    NULL, NULL, &s)) != CKR_OK ||
+	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) != CKR_OK) {
+		printf("FAIL: session or login: %s\n", p11_rv_name(rv));
+		goto out;
+	}
+	printf("ready\n");
+	for (i = 0; i < 400 && access(gofile, F_OK) != 0; i++)
+		usleep(50 * 1000);
+	EXPECT(access(gofile, F_OK) == 0, "never told to go on");
+	rv = f->C_GetSessionInfo(s, &si);
+	EXPECT(rv == CKR_OK && si.state == CKS_RW_PUBLIC_SESSION,
+	    "after the re-initialization: %s, session state %lu", p11_rv_name(rv),
+	    rv == CKR_OK ? si.state : 99UL);
+	rv = f->C_CreateObject(s, t, 5, &h);
+	EXPECT(rv == CKR_USER_NOT_LOGGED_IN,
+	    "a private object made with the old login: %s", p11_rv_name(rv));
+	count_class(s, CKO_DATA, &n);
+	EXPECT(n == 0, "%lu data objects visible", n);
+out:
+	if (s != 0)
+		(void)f->C_CloseSession(s);
+	p11_free(p);
+	printf("%s\n", failures ? "reinit: failed" : "reinit: ok");
+	return failures ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -529,10 +590,13 @@ main(int argc, char **argv)
 		return cmd_sensitive(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 4 && strcmp(argv[1], "events") == 0)
 		return cmd_events(argv[2], argv[3]);
+	if (argc == 6 && strcmp(argv[1], "reinit") == 0)
+		return cmd_reinit(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 5 && strcmp(argv[1], "seeobj") == 0)
 		return cmd_seeobj(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: p11_probe sensitive MODULE TOKENFILE LABEL PIN\n"
 	    "       p11_probe events MODULE N\n"
-	    "       p11_probe seeobj MODULE LABEL OBJLABEL\n");
+	    "       p11_probe seeobj MODULE LABEL OBJLABEL\n"
+	    "       p11_probe reinit MODULE LABEL PIN GOFILE\n");
 	return 2;
 }
