@@ -1,0 +1,53 @@
+#include "cades.h"
+
+#include <openssl/evp.h>
+
+#include "cms.h"
+#include "mapfile.h"
+
+int
+cades_sign_file(struct signer *s, const char *in_path, const char *out_path,
+    const char *tsa_url, const char **why)
+{
+	struct mapfile *m = NULL;
+	struct outfile *of = NULL;
+	struct buf *cms = NULL;
+	uint8_t digest[32];
+	int r;
+
+	*why = "out of memory";
+	if ((r = mapfile_open(in_path, &m)) != 0) {
+		*why = r == KYSO_ERR_NOT_FOUND ? "the file does not exist" :
+		    "the file cannot be read";
+		goto out;
+	}
+	if (EVP_Digest(mapfile_data(m), mapfile_len(m), digest, NULL,
+	    EVP_sha256(), NULL) != 1) {
+		r = KYSO_ERR_CRYPTO;
+		*why = "hashing failed";
+		goto out;
+	}
+	if ((cms = buf_new(0)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = cms_sign_detached(s, digest, tsa_url, cms, why)) != 0)
+		goto out;
+	if ((r = outfile_open(out_path, &of)) != 0) {
+		*why = "cannot create the output file";
+		goto out;
+	}
+	if ((r = outfile_write(of, buf_ptr(cms), buf_len(cms))) != 0) {
+		*why = "cannot write the output file";
+		goto out;
+	}
+	r = outfile_commit(of);
+	of = NULL;
+	if (r != 0)
+		*why = "cannot write the output file";
+out:
+	outfile_abort(of);
+	buf_free(cms);
+	mapfile_free(m);
+	return r;
+}

@@ -1,0 +1,35 @@
+/* A small DER writer for the CMS kyso-sign builds: tag-length-value over
+ * bufs, and SET OF sorted as DER wants. */
+#ifndef KYSO_DER_H
+#define KYSO_DER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+#define DER_SEQUENCE 0x30
+#define DER_SET 0x31
+#define DER_INTEGER 0x02
+#define DER_OCTET_STRING 0x04
+#define DER_NULL 0x05
+#define DER_OID 0x06
+#define DER_CTX_CONS(n) (0xa0 | (n))   /* [n] constructed */
+
+/* Appends tag, length and n bytes of content to out. */
+int der_put(struct buf *out, uint8_t tag, const void *content, size_t n)
+    KYSO_WUR;
+/* Appends tag and length for the whole of inner, then inner. */
+int der_wrap(struct buf *out, uint8_t tag, const struct buf *inner) KYSO_WUR;
+/* An OBJECT IDENTIFIER from its dotted text ("1.2.840.113549.1.7.2"). */
+int der_put_oid(struct buf *out, const char *dotted) KYSO_WUR;
+/* AlgorithmIdentifier { oid, [NULL] }. */
+int der_put_alg(struct buf *out, const char *oid, int with_null) KYSO_WUR;
+/* A SET OF: the n DER elements sorted by their encodings. */
+int der_put_set_of(struct buf *out, struct buf **elems, size_t n) KYSO_WUR;
+/* Reads one TLV at *p (of len bytes left): the tag, the content's place
+ * and the whole element's length. Definite lengths only. */
+int der_read(const uint8_t *p, size_t len, uint8_t *tag,
+    const uint8_t **content, size_t *clen, size_t *total) KYSO_WUR;
+
+#endif

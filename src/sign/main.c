@@ -1,0 +1,417 @@
+/* kyso-sign: sign PDF (PAdES) and any file (CAdES) with a key on a token,
+ * one file or a batch with one PIN entry; verify signatures. */
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/i18n.h"
+#include "common/parse.h"
+#include "cades.h"
+#include "pdf_sign.h"
+#include "pin.h"
+#include "signer.h"
+#include "verify.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,      /* at least one file failed or did not verify */
+	EXIT_USAGE = 2,
+	EXIT_TOKEN = 3,     /* the token, the PIN or the key */
+};
+
+struct opts {
+	const char *cmd;
+	const char *out;
+	const char *outdir;
+	const char *token;
+	const char *module;
+	const char *chain;
+	const char *tsa;
+	const char *trust;
+	const char *field;
+	const char *content;   /* verify: the file a .p7s signs */
+	struct buf *key_id;
+	int pin_fd;
+	int json;
+};
+
+static const char usage_text[] = N_(
+    "Usage: kyso-sign pdf|cms FILE... [-o OUT | --outdir DIR] [options]\n"
+    "       kyso-sign verify FILE... [--trust FILE] [--content FILE] [--json]\n"
+    "\n"
+    "  pdf     sign PDF files (PAdES B-B, or B-T with --tsa) by incremental\n"
+    "          update; FILE.pdf -> FILE.signed.pdf unless -o/--outdir\n"
+    "  cms     detached CAdES signature of any file: FILE -> FILE.p7s\n"
+    "  verify  check every signature of signed PDFs, or FILE.p7s (with the\n"
+    "          signed file beside it, or --content)\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output OUT    output file (one input only)\n"
+    "  --outdir DIR        write outputs into DIR under the input's name\n"
+    "  --token SERIAL      the token, by serial number or label\n"
+    "  --cert-id HEX       the key and certificate by CKA_ID\n"
+    "  --module PATH       PKCS#11 module (default: the kyso virtual token)\n"
+    "  --pin-fd N          read the PIN from file descriptor N\n"
+    "  --chain FILE        PEM certificates to include in the signature\n"
+    "  --tsa URL           RFC 3161 time-stamp server (PAdES/CAdES B-T)\n"
+    "  --field NAME        the signature field's name (pdf)\n"
+    "  --trust FILE        PEM trust anchors (verify)\n"
+    "  --content FILE      the signed file (verify a .p7s)\n"
+    "  --json              print the verification report as JSON\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "Exit status: 0 all files done (verify: all signatures intact and,\n"
+    "with --trust, trusted), 1 some file failed, 2 usage, 3 token or PIN.\n");
+
+static int
+usage_error(const char *what)
+{
+	fprintf(stderr, "kyso-sign: %s\n", what);
+	fprintf(stderr, _("Try 'kyso-sign --help'.\n"));
+	return EXIT_USAGE;
+}
+
+static int
+parse_args(struct opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "outdir", required_argument, NULL, 'D' },
+		{ "token", required_argument, NULL, 'T' },
+		{ "cert-id", required_argument, NULL, 'I' },
+		{ "module", required_argument, NULL, 'M' },
+		{ "pin-fd", required_argument, NULL, 'P' },
+		{ "chain", required_argument, NULL, 'C' },
+		{ "tsa", required_argument, NULL, 'S' },
+		{ "trust", required_argument, NULL, 'R' },
+		{ "field", required_argument, NULL, 'F' },
+		{ "content", required_argument, NULL, 'N' },
+		{ "json", no_argument, NULL, 'J' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(_(usage_text), stdout);
+			return -1;
+		case 'o': o->out = optarg; break;
+		case 'D': o->outdir = optarg; break;
+		case 'T': o->token = optarg; break;
+		case 'M': o->module = optarg; break;
+		case 'C': o->chain = optarg; break;
+		case 'S': o->tsa = optarg; break;
+		case 'R': o->trust = optarg; break;
+		case 'F': o->field = optarg; break;
+		case 'N': o->content = optarg; break;
+		case 'J': o->json = 1; break;
+		case 'P':
+			if (parse_u64(optarg, 0, 1024, &v) != 0)
+				return usage_error(_("--pin-fd wants a file descriptor number"));
+			o->pin_fd = (int)v;
+			break;
+		case 'I':
+			buf_free(o->key_id);
+			if ((o->key_id = buf_new(64)) == NULL ||
+			    hex_decode(o->key_id, optarg, strlen(optarg)) != 0 ||
+			    buf_len(o->key_id) == 0)
+				return usage_error(_("--cert-id wants hex bytes"));
+			break;
+		default:
+			return usage_error(_("unknown option"));
+		}
+	}
+	return EXIT_OK;
+}
+
+/* Where the signed copy of in goes. */
+static char *
+output_path(const struct opts *o, const char *in)
+{
+	const char *suffix = strcmp(o->cmd, "cms") == 0 ? ".p7s" : NULL;
+	char *copy = strdup(in), *base, *res = NULL;
+	size_t n;
+
+	if (copy == NULL)
+		return NULL;
+	if (o->out != NULL) {
+		res = strdup(o->out);
+	} else if (o->outdir != NULL) {
+		base = basename(copy);
+		n = strlen(o->outdir) + strlen(base) + 8;
+		if ((res = malloc(n)) != NULL)
+			snprintf(res, n, "%s/%s%s", o->outdir, base, suffix ? suffix : "");
+	} else if (suffix != NULL) {
+		n = strlen(in) + 8;
+		if ((res = malloc(n)) != NULL)
+			snprintf(res, n, "%s%s", in, suffix);
+	} else {
+		/* name.pdf -> name.signed.pdf */
+		n = strlen(in);
+		if ((res = malloc(n + 16)) != NULL) {
+			if (n > 4 && strcasecmp(in + n - 4, ".pdf") == 0)
+				snprintf(res, n + 16, "%.*s.signed.pdf", (int)(n - 4), in);
+			else
+				snprintf(res, n + 16, "%s.signed.pdf", in);
+		}
+	}
+	free(copy);
+	return res;
+}
+
+static int
+cmd_sign(struct opts *o, int nfiles, char **files)
+{
+	struct signer_opts so = { 0 };
+	struct signer *s = NULL;
+	const char *why = NULL;
+	char *pin = NULL;
+	int i, failed = 0, r, tty = isatty(STDERR_FILENO);
+
+	if (o->out != NULL && nfiles != 1)
+		return usage_error(_("-o takes one input file; use --outdir for several"));
+	if (o->outdir != NULL && o->out != NULL)
+		return usage_error(_("-o and --outdir exclude each other"));
+	if (o->outdir != NULL) {
+		struct stat st;
+
+		if (stat(o->outdir, &st) != 0 || !S_ISDIR(st.st_mode))
+			return usage_error(_("--outdir must name an existing folder"));
+	}
+	so.module = o->module;
+	so.token = o->token;
+	so.key_id = o->key_id ? buf_ptr(o->key_id) : NULL;
+	so.key_id_len = o->key_id ? buf_len(o->key_id) : 0;
+	so.chain_pem = o->chain;
+	/* One PIN, one login for the whole batch. */
+	if (pin_read(o->pin_fd, _("Token PIN: "), &pin) != 0) {
+		fprintf(stderr, _("kyso-sign: no PIN was given.\n"));
+		return EXIT_USAGE;
+	}
+	r = signer_open(&so, pin, &s, &why);
+	pin_free(pin);
+	if (r != 0) {
+		fprintf(stderr, "kyso-sign: %s\n", _(why));
+		return EXIT_TOKEN;
+	}
+	for (i = 0; i < nfiles; i++) {
+		char *out = output_path(o, files[i]);
+
+		if (tty && nfiles > 1)
+			fprintf(stderr, "\r[%d/%d] %s\033[K", i + 1, nfiles, files[i]);
+		if (out == NULL) {
+			failed++;
+			continue;
+		}
+		if (strcmp(o->cmd, "pdf") == 0) {
+			struct pdf_sign_opts po = { o->tsa, o->field, 0 };
+
+			r = pdf_sign_file(s, files[i], out, &po, &why);
+		} else {
+			r = cades_sign_file(s, files[i], out, o->tsa, &why);
+		}
+		if (tty && nfiles > 1)
+			fprintf(stderr, "\r\033[K");
+		if (r != 0) {
+			fprintf(stderr, _("kyso-sign: %s: not signed: %s\n"), files[i], _(why));
+			failed++;
+		} else {
+			printf("%s -> %s\n", files[i], out);
+		}
+		free(out);
+	}
+	signer_free(s);
+	if (failed > 0 && nfiles > 1)
+		fprintf(stderr, _("kyso-sign: %d of %d files failed.\n"), failed, nfiles);
+	return failed ? EXIT_FAIL : EXIT_OK;
+}
+
+static const char *
+changes_word(enum verify_changes c)
+{
+	switch (c) {
+	case CHANGES_NONE: return "none";
+	case CHANGES_SIGNATURES: return "later-signatures-only";
+	case CHANGES_OTHER: return "content-changed";
+	}
+	return "unknown";
+}
+
+static int
+sig_ok(const struct sig_report *r)
+{
+	return r->intact && r->trusted != 0 && r->changes != CHANGES_OTHER &&
+	    (r->ts_time == NULL || r->ts_valid);
+}
+
+static void
+print_report(const char *file, const struct sig_report *rep, size_t n)
+{
+	size_t i;
+
+	printf("%s: %zu signature%s\n", file, n, n == 1 ? "" : "s");
+	for (i = 0; i < n; i++) {
+		const struct sig_report *r = &rep[i];
+
+		printf("  [%zu] %s\n", i + 1, r->field ? r->field : "");
+		printf("      signer:    %s\n", r->signer ? r->signer : "?");
+		printf("      claimed:   %s\n", r->claimed_time && *r->claimed_time ?
+		    r->claimed_time : "(none)");
+		if (r->ts_time != NULL)
+			printf("      timestamp: %s (%s)\n", r->ts_time,
+			    r->ts_valid ? "valid" : "INVALID");
+		printf("      integrity: %s\n", r->intact ? "intact" : "BROKEN");
+		printf("      after it:  %s\n",
+		    r->changes == CHANGES_NONE ? "no changes" :
+		    r->changes == CHANGES_SIGNATURES ? "only later signatures" :
+		    "CONTENT CHANGED after signing");
+		printf("      chain:     %s\n", r->trusted < 0 ? "not checked (no --trust)" :
+		    r->trusted ? "trusted" : "NOT TRUSTED");
+		printf("      level:     %s\n", r->level ? r->level : "?");
+		if (r->problem != NULL)
+			printf("      problem:   %s\n", r->problem);
+		printf("      result:    %s\n", sig_ok(r) ? "VALID" : "INVALID");
+	}
+}
+
+static json_t *
+json_report(const char *file, const struct sig_report *rep, size_t n,
+    const char *error)
+{
+	json_t *j = json_object(), *a = json_array();
+	size_t i;
+
+	json_object_set_new(j, "file", json_string(file));
+	if (error != NULL)
+		json_object_set_new(j, "error", json_string(error));
+	for (i = 0; i < n; i++) {
+		const struct sig_report *r = &rep[i];
+		json_t *s = json_object();
+
+		json_object_set_new(s, "field", json_string(r->field ? r->field : ""));
+		json_object_set_new(s, "signer", r->signer ? json_string(r->signer) : json_null());
+		json_object_set_new(s, "claimed_time", json_string(r->claimed_time ? r->claimed_time : ""));
+		json_object_set_new(s, "timestamp", r->ts_time ? json_string(r->ts_time) : json_null());
+		if (r->ts_time != NULL)
+			json_object_set_new(s, "timestamp_valid", json_boolean(r->ts_valid));
+		json_object_set_new(s, "intact", json_boolean(r->intact));
+		json_object_set_new(s, "changes_after", json_string(changes_word(r->changes)));
+		json_object_set_new(s, "trusted", r->trusted < 0 ? json_null() : json_boolean(r->trusted));
+		json_object_set_new(s, "level", json_string(r->level ? r->level : ""));
+		if (r->problem != NULL)
+			json_object_set_new(s, "problem", json_string(r->problem));
+		json_object_set_new(s, "valid", json_boolean(sig_ok(r)));
+		json_array_append_new(a, s);
+	}
+	json_object_set_new(j, "signatures", a);
+	return j;
+}
+
+static int
+is_p7s(const char *f)
+{
+	size_t n = strlen(f);
+
+	return n > 4 && strcasecmp(f + n - 4, ".p7s") == 0;
+}
+
+static int
+cmd_verify(struct opts *o, int nfiles, char **files)
+{
+	json_t *all = o->json ? json_array() : NULL;
+	int i, bad = 0;
+
+	for (i = 0; i < nfiles; i++) {
+		struct sig_report *rep = NULL;
+		const char *why = NULL;
+		size_t n = 0, k;
+		int r;
+
+		if (is_p7s(files[i])) {
+			char *content = NULL;
+
+			if (o->content == NULL &&
+			    (content = strndup(files[i], strlen(files[i]) - 4)) == NULL)
+				return EXIT_FAIL;
+			r = verify_cms_file(files[i], o->content ? o->content : content,
+			    o->trust, &rep, &n, &why);
+			free(content);
+		} else {
+			r = verify_pdf_file(files[i], o->trust, &rep, &n, &why);
+		}
+		if (r != 0) {
+			bad++;
+			if (all != NULL)
+				json_array_append_new(all, json_report(files[i], NULL, 0, why));
+			else
+				fprintf(stderr, _("kyso-sign: %s: cannot verify: %s\n"), files[i], _(why));
+			continue;
+		}
+		if (n == 0)
+			bad++;
+		for (k = 0; k < n; k++)
+			if (!sig_ok(&rep[k]))
+				bad++;
+		if (all != NULL)
+			json_array_append_new(all, json_report(files[i], rep, n,
+			    n == 0 ? "no signatures" : NULL));
+		else
+			print_report(files[i], rep, n);
+		sig_reports_free(rep, n);
+	}
+	if (all != NULL) {
+		char *s = json_dumps(all, JSON_INDENT(2));
+
+		if (s != NULL)
+			puts(s);
+		free(s);
+		json_decref(all);
+	}
+	return bad ? EXIT_FAIL : EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	int r;
+
+	i18n_init(argv[0]);
+	memset(&o, 0, sizeof(o));
+	o.pin_fd = -1;
+	if (argc < 2)
+		return usage_error(_("a command is needed: pdf, cms or verify"));
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		fputs(_(usage_text), stdout);
+		return EXIT_OK;
+	}
+	o.cmd = argv[1];
+	if (strcmp(o.cmd, "pdf") != 0 && strcmp(o.cmd, "cms") != 0 &&
+	    strcmp(o.cmd, "verify") != 0)
+		return usage_error(_("unknown command (pdf, cms or verify)"));
+	r = parse_args(&o, argc - 1, argv + 1);
+	if (r != EXIT_OK) {
+		buf_free(o.key_id);
+		return r < 0 ? EXIT_OK : r;
+	}
+	if (optind >= argc - 1) {
+		buf_free(o.key_id);
+		return usage_error(_("no input file"));
+	}
+	if (strcmp(o.cmd, "verify") == 0)
+		r = cmd_verify(&o, argc - 1 - optind, argv + 1 + optind);
+	else
+		r = cmd_sign(&o, argc - 1 - optind, argv + 1 + optind);
+	buf_free(o.key_id);
+	return r;
+}

@@ -1,0 +1,29 @@
+/* Input files mapped read-only (memory independent of the file's size),
+ * and output files written through a temp file renamed into place. */
+#ifndef KYSO_MAPFILE_H
+#define KYSO_MAPFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+struct mapfile;
+
+#define MAPFILE_MAX ((size_t)1 << 34)   /* 16 GiB */
+
+int mapfile_open(const char *path, struct mapfile **out) KYSO_WUR;
+void mapfile_free(struct mapfile *m);
+const uint8_t *mapfile_data(const struct mapfile *m);
+size_t mapfile_len(const struct mapfile *m);
+
+/* An output file being written: a temp beside path. */
+struct outfile;
+int outfile_open(const char *path, struct outfile **out) KYSO_WUR;
+int outfile_write(struct outfile *o, const void *p, size_t n) KYSO_WUR;
+/* fsync, rename over path, fsync the folder; frees o. */
+int outfile_commit(struct outfile *o) KYSO_WUR;
+/* Removes the temp file; accepts NULL. */
+void outfile_abort(struct outfile *o);
+
+#endif

@@ -1,0 +1,584 @@
+#include "pdf_sign.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "cms.h"
+#include "mapfile.h"
+#include "pdf.h"
+
+#define MAX_UPDATES 8
+#define PAGE_TREE_DEPTH 64
+
+/* An object the new revision writes (changed or new). */
+struct upd {
+	int64_t num;
+	uint32_t gen;
+	struct pdf_obj *obj;   /* NULL: the signature dictionary (text) */
+	uint64_t off;          /* in the output file */
+};
+
+struct rev {
+	struct pdf *pdf;
+	struct upd u[MAX_UPDATES];
+	size_t nu;
+	int64_t next;          /* next free object number */
+};
+
+static void
+rev_clear(struct rev *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nu; i++)
+		pdf_obj_free(v->u[i].obj);
+	v->nu = 0;
+}
+
+/* Queues obj (taken) as object num; an existing entry is replaced. */
+static int
+rev_put(struct rev *v, int64_t num, struct pdf_obj *obj)
+{
+	size_t i;
+
+	for (i = 0; i < v->nu; i++) {
+		if (v->u[i].num == num) {
+			pdf_obj_free(v->u[i].obj);
+			v->u[i].obj = obj;
+			return 0;
+		}
+	}
+	if (v->nu == MAX_UPDATES) {
+		pdf_obj_free(obj);
+		return KYSO_ERR_INTERNAL;
+	}
+	v->u[v->nu].num = num;
+	v->u[v->nu].gen = pdf_gen(v->pdf, num);
+	v->u[v->nu].obj = obj;
+	v->nu++;
+	return 0;
+}
+
+/* The first page: follow /Kids[0] down from /Pages. */
+static int
+first_page(struct pdf *pdf, const struct pdf_obj *root, int64_t *num,
+    struct pdf_obj **page)
+{
+	const struct pdf_obj *ref = pdf_dict_get(root, "Pages");
+	struct pdf_obj *node = NULL;
+	int depth, r;
+
+	for (depth = 0; depth < PAGE_TREE_DEPTH; depth++) {
+		const struct pdf_obj *kids;
+
+		if (ref == NULL || ref->type != PDF_REF)
+			break;
+		*num = ref->i;
+		pdf_obj_free(node);
+		node = NULL;
+		if ((r = pdf_get(pdf, ref->i, &node)) != 0)
+			return r;
+		if (node->type != PDF_DICT)
+			break;
+		if (pdf_name_is(pdf_dict_get(node, "Type"), "Page") ||
+		    pdf_dict_get(node, "Kids") == NULL) {
+			*page = node;
+			return 0;
+		}
+		kids = pdf_dict_get(node, "Kids");
+		if (kids == NULL || kids->type != PDF_ARRAY || kids->count == 0)
+			break;
+		ref = kids->items[0];
+	}
+	pdf_obj_free(node);
+	return KYSO_ERR_CORRUPT;
+}
+
+/* Adds the names of fields (and their kids) to check for a free one. */
+static int
+name_taken(struct pdf *pdf, const struct pdf_obj *fields, const char *name,
+    int depth)
+{
+	size_t i, n = strlen(name);
+	int taken = 0;
+
+	if (fields == NULL || fields->type != PDF_ARRAY || depth > 8)
+		return 0;
+	for (i = 0; i < fields->count && i < 4096 && !taken; i++) {
+		struct pdf_obj *f = NULL;
+		const struct pdf_obj *t;
+
+		if (pdf_resolve(pdf, fields->items[i], &f) != 0)
+			continue;
+		t = pdf_dict_get(f, "T");
+		if (t != NULL && t->type == PDF_STRING && t->n == n &&
+		    memcmp(t->s, name, n) == 0)
+			taken = 1;
+		else if (pdf_dict_get(f, "Kids") != NULL) {
+			struct pdf_obj *kids = NULL;
+
+			if (pdf_resolve(pdf, pdf_dict_get(f, "Kids"), &kids) == 0)
+				taken = name_taken(pdf, kids, name, depth + 1);
+			pdf_obj_free(kids);
+		}
+		pdf_obj_free(f);
+	}
+	return taken;
+}
+
+/* Appends item to the array found at holder[key]: an indirect array is
+ * updated as its own object, a direct one in holder, a missing one made. */
+static int
+array_add(struct rev *v, struct pdf_obj *holder, const char *key,
+    struct pdf_obj *item, int *holder_changed)
+{
+	const struct pdf_obj *a = pdf_dict_get(holder, key);
+	struct pdf_obj *arr = NULL;
+	int r;
+
+	if (a != NULL && a->type == PDF_REF) {
+		if ((r = pdf_get(v->pdf, a->i, &arr)) != 0) {
+			pdf_obj_free(item);
+			return r;
+		}
+		if (arr->type != PDF_ARRAY) {
+			pdf_obj_free(arr);
+			pdf_obj_free(item);
+			return KYSO_ERR_CORRUPT;
+		}
+		if ((r = pdf_array_push(arr, item)) != 0) {
+			pdf_obj_free(arr);
+			return r;
+		}
+		return rev_put(v, a->i, arr);
+	}
+	if (a != NULL && a->type == PDF_ARRAY) {
+		*holder_changed = 1;
+		return pdf_array_push((struct pdf_obj *)a, item);
+	}
+	if ((arr = pdf_obj_new(PDF_ARRAY)) == NULL) {
+		pdf_obj_free(item);
+		return KYSO_ERR_NOMEM;
+	}
+	if ((r = pdf_array_push(arr, item)) != 0) {
+		pdf_obj_free(arr);
+		return r;
+	}
+	*holder_changed = 1;
+	return pdf_dict_set(holder, key, arr);
+}
+
+/* Queues the catalog, AcroForm, fields, page and annotations changes for
+ * a new signature field sig_field (an object number to be written). */
+static int
+plan_objects(struct rev *v, int64_t field_num, int64_t *page_num_out,
+    const char *want_name, char *name, size_t name_len, const char **why)
+{
+	const struct pdf_obj *root_ref = pdf_dict_get(pdf_trailer(v->pdf), "Root");
+	struct pdf_obj *root = NULL, *page = NULL, *acro = NULL;
+	const struct pdf_obj *ar;
+	int64_t page_num = -1, acro_num = -1;
+	int root_changed = 0, acro_changed = 0, page_changed = 0, r, k;
+
+	*why = "the document's structure is damaged";
+	if ((r = pdf_get(v->pdf, root_ref->i, &root)) != 0)
+		goto out;
+	if ((r = first_page(v->pdf, root, &page_num, &page)) != 0) {
+		*why = "the document has no readable first page";
+		goto out;
+	}
+	/* The AcroForm: indirect (updated in place), direct, or new. */
+	ar = pdf_dict_get(root, "AcroForm");
+	if (ar != NULL && ar->type == PDF_REF) {
+		acro_num = ar->i;
+		if ((r = pdf_get(v->pdf, acro_num, &acro)) != 0)
+			goto out;
+		if (acro->type == PDF_NULL) {
+			pdf_obj_free(acro);
+			acro = NULL;
+			acro_num = -1;
+		} else if (acro->type != PDF_DICT) {
+			r = KYSO_ERR_CORRUPT;
+			*why = "the document's form (/AcroForm) is damaged";
+			goto out;
+		}
+	} else if (ar != NULL && ar->type == PDF_DICT) {
+		if ((acro = pdf_obj_dup(ar)) == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+		root_changed = 1;
+	}
+	if (acro == NULL) {
+		if ((acro = pdf_obj_new(PDF_DICT)) == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+		acro_num = v->next++;
+		root_changed = 1;
+		if ((r = pdf_dict_set(root, "AcroForm", pdf_ref_new(acro_num, 0))) != 0)
+			goto out;
+	}
+	/* A field name no other field has. */
+	if (want_name != NULL) {
+		struct pdf_obj *fields = NULL;
+
+		if ((r = pdf_resolve(v->pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0)
+			goto out;
+		k = name_taken(v->pdf, fields, want_name, 0);
+		pdf_obj_free(fields);
+		if (k || strlen(want_name) >= name_len) {
+			r = KYSO_ERR_EXISTS;
+			*why = "a field with that name already exists";
+			goto out;
+		}
+		snprintf(name, name_len, "%s", want_name);
+	} else {
+		struct pdf_obj *fields = NULL;
+
+		if ((r = pdf_resolve(v->pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0)
+			goto out;
+		for (k = 1; k < 10000; k++) {
+			snprintf(name, name_len, "Signature%d", k);
+			if (!name_taken(v->pdf, fields, name, 0))
+				break;
+		}
+		pdf_obj_free(fields);
+	}
+	if ((r = array_add(v, acro, "Fields", pdf_ref_new(field_num, 0),
+	    &acro_changed)) != 0)
+		goto out;
+	if ((r = pdf_dict_set(acro, "SigFlags", pdf_int_new(3))) != 0)
+		goto out;
+	if ((r = array_add(v, page, "Annots", pdf_ref_new(field_num, 0),
+	    &page_changed)) != 0)
+		goto out;
+	if (page_changed) {
+		if ((r = rev_put(v, page_num, page)) != 0) {
+			page = NULL;
+			goto out;
+		}
+		page = NULL;
+	}
+	if (acro_num >= 0) {
+		r = rev_put(v, acro_num, acro);
+	} else {
+		r = pdf_dict_set(root, "AcroForm", acro);
+		root_changed = 1;
+	}
+	acro = NULL;
+	if (r != 0)
+		goto out;
+	if (root_changed) {
+		r = rev_put(v, root_ref->i, root);
+		root = NULL;
+		if (r != 0)
+			goto out;
+	}
+	*page_num_out = page_num;
+	r = 0;
+out:
+	pdf_obj_free(root);
+	pdf_obj_free(page);
+	pdf_obj_free(acro);
+	return r;
+}
+
+static int
+write_obj_header(struct buf *b, int64_t num, uint32_t gen)
+{
+	return buf_putf(b, "%lld %u obj\n", (long long)num, gen);
+}
+
+#define BR_WIDTH 36   /* room for three offsets in /ByteRange */
+
+/* The whole new revision; *br_at and *ct_at get where the /ByteRange
+ * placeholder and the /Contents '<' are in it. */
+static int
+build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
+    int64_t field_num, int64_t page_num, const char *name, time_t when,
+    size_t contents_len, size_t *br_at, size_t *ct_at)
+{
+	const struct pdf_obj *tr = pdf_trailer(v->pdf);
+	struct pdf_obj *field = NULL;
+	struct tm tm;
+	uint8_t *z;
+	size_t i, j;
+	uint64_t xref_off;
+	int64_t size = v->next;
+	int r;
+
+	/* The new objects: the signature dictionary and the field. */
+	if ((field = pdf_obj_new(PDF_DICT)) == NULL)
+		return KYSO_ERR_NOMEM;
+	if ((r = pdf_dict_set(field, "Type", pdf_name_new("Annot"))) != 0 ||
+	    (r = pdf_dict_set(field, "Subtype", pdf_name_new("Widget"))) != 0 ||
+	    (r = pdf_dict_set(field, "FT", pdf_name_new("Sig"))) != 0 ||
+	    (r = pdf_dict_set(field, "T", pdf_bytes_new(PDF_STRING, name,
+	    strlen(name)))) != 0 ||
+	    (r = pdf_dict_set(field, "V", pdf_ref_new(sig_num, 0))) != 0 ||
+	    (r = pdf_dict_set(field, "F", pdf_int_new(132))) != 0 ||
+	    (r = pdf_dict_set(field, "P", pdf_ref_new(page_num, pdf_gen(v->pdf,
+	    page_num)))) != 0) {
+		pdf_obj_free(field);
+		return r;
+	}
+	{
+		struct pdf_obj *rect = pdf_obj_new(PDF_ARRAY);
+
+		for (i = 0; i < 4 && rect != NULL; i++)
+			if (pdf_array_push(rect, pdf_int_new(0)) != 0) {
+				rect = NULL;
+				break;
+			}
+		if ((r = pdf_dict_set(field, "Rect", rect)) != 0) {
+			pdf_obj_free(field);
+			return r;
+		}
+	}
+	if ((r = rev_put(v, field_num, field)) != 0 ||
+	    (r = rev_put(v, sig_num, NULL)) != 0)
+		return r;
+	if (base > 0 && (r = buf_put_u8(b, '\n')) != 0)
+		return r;
+	for (i = 0; i < v->nu; i++) {
+		v->u[i].off = base + buf_len(b);
+		if ((r = write_obj_header(b, v->u[i].num, v->u[i].gen)) != 0)
+			return r;
+		if (v->u[i].obj != NULL) {
+			if ((r = pdf_obj_write(b, v->u[i].obj)) != 0)
+				return r;
+		} else {
+			gmtime_r(&when, &tm);
+			if ((r = buf_putf(b, "<</Type/Sig/Filter/Adobe.PPKLite"
+			    "/SubFilter/ETSI.CAdES.detached/ByteRange[")) != 0)
+				return r;
+			*br_at = buf_len(b) - 1;
+			if ((r = buf_reserve(b, BR_WIDTH, &z)) != 0)
+				return r;
+			memset(z, ' ', BR_WIDTH);
+			if ((r = buf_putf(b, "]/Contents<")) != 0)
+				return r;
+			*ct_at = buf_len(b) - 1;
+			if ((r = buf_reserve(b, contents_len * 2, &z)) != 0)
+				return r;
+			memset(z, '0', contents_len * 2);
+			if ((r = buf_putf(b, ">/M(D:%04d%02d%02d%02d%02d%02d+00'00')>>",
+			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			    tm.tm_hour, tm.tm_min, tm.tm_sec)) != 0)
+				return r;
+		}
+		if ((r = buf_putf(b, "\nendobj\n")) != 0)
+			return r;
+	}
+	/* Entries sorted by object number. */
+	for (i = 1; i < v->nu; i++)
+		for (j = i; j > 0 && v->u[j - 1].num > v->u[j].num; j--) {
+			struct upd t = v->u[j];
+			v->u[j] = v->u[j - 1];
+			v->u[j - 1] = t;
+		}
+	xref_off = base + buf_len(b);
+	if (!pdf_xref_is_stream(v->pdf)) {
+		if ((r = buf_putf(b, "xref\n")) != 0)
+			return r;
+		for (i = 0; i < v->nu; i = j) {
+			for (j = i + 1; j < v->nu && v->u[j].num == v->u[j - 1].num + 1; j++)
+				;
+			if ((r = buf_putf(b, "%lld %zu\n", (long long)v->u[i].num,
+			    j - i)) != 0)
+				return r;
+			for (; i < j; i++)
+				if ((r = buf_putf(b, "%010llu %05u n \n",
+				    (unsigned long long)v->u[i].off, v->u[i].gen)) != 0)
+					return r;
+		}
+		if ((r = buf_putf(b, "trailer\n<</Size %lld/Root ", (long long)size)) != 0 ||
+		    (r = pdf_obj_write(b, pdf_dict_get(tr, "Root"))) != 0)
+			return r;
+	} else {
+		/* An uncompressed cross-reference stream, itself object
+		 * number size. */
+		int64_t xnum = size++;
+		struct buf *rows = buf_new(0);
+		int w = xref_off > UINT32_MAX ? 8 : 4, k;
+
+		if (rows == NULL)
+			return KYSO_ERR_NOMEM;
+		if ((r = buf_putf(b, "%lld 0 obj\n<</Type/XRef/Size %lld/W[1 %d 2]/Index[",
+		    (long long)xnum, (long long)size, w)) != 0)
+			goto xs_out;
+		for (i = 0; i < v->nu; i = j) {
+			for (j = i + 1; j < v->nu && v->u[j].num == v->u[j - 1].num + 1; j++)
+				;
+			if ((r = buf_putf(b, "%lld %zu ", (long long)v->u[i].num, j - i)) != 0)
+				goto xs_out;
+			for (; i < j; i++) {
+				if ((r = buf_put_u8(rows, 1)) != 0)
+					goto xs_out;
+				for (k = w - 1; k >= 0; k--)
+					if ((r = buf_put_u8(rows, (uint8_t)(v->u[i].off >> (8 * k)))) != 0)
+						goto xs_out;
+				if ((r = buf_put_u8(rows, (uint8_t)(v->u[i].gen >> 8))) != 0 ||
+				    (r = buf_put_u8(rows, (uint8_t)v->u[i].gen)) != 0)
+					goto xs_out;
+			}
+		}
+		if ((r = buf_putf(b, "%lld 1]", (long long)xnum)) != 0 ||
+		    (r = buf_put_u8(rows, 1)) != 0)
+			goto xs_out;
+		for (k = w - 1; k >= 0; k--)
+			if ((r = buf_put_u8(rows, (uint8_t)(xref_off >> (8 * k)))) != 0)
+				goto xs_out;
+		if ((r = buf_put(rows, "\0\0", 2)) != 0 ||
+		    (r = buf_putf(b, "/Length %zu/Root ", buf_len(rows))) != 0 ||
+		    (r = pdf_obj_write(b, pdf_dict_get(tr, "Root"))) != 0)
+			goto xs_out;
+		if ((r = buf_putf(b, "/Prev %llu", (unsigned long long)pdf_startxref(v->pdf))) != 0)
+			goto xs_out;
+		if (pdf_dict_get(tr, "Info") != NULL &&
+		    ((r = buf_putf(b, "/Info ")) != 0 ||
+		    (r = pdf_obj_write(b, pdf_dict_get(tr, "Info"))) != 0))
+			goto xs_out;
+		if (pdf_dict_get(tr, "ID") != NULL &&
+		    ((r = buf_putf(b, "/ID ")) != 0 ||
+		    (r = pdf_obj_write(b, pdf_dict_get(tr, "ID"))) != 0))
+			goto xs_out;
+		if ((r = buf_putf(b, ">>\nstream\n")) != 0 ||
+		    (r = buf_put(b, buf_ptr(rows), buf_len(rows))) != 0 ||
+		    (r = buf_putf(b, "\nendstream\nendobj\nstartxref\n%llu\n%%%%EOF\n",
+		    (unsigned long long)xref_off)) != 0)
+			goto xs_out;
+xs_out:
+		buf_free(rows);
+		return r;
+	}
+	if ((r = buf_putf(b, "/Prev %llu", (unsigned long long)pdf_startxref(v->pdf))) != 0)
+		return r;
+	if (pdf_dict_get(tr, "Info") != NULL &&
+	    ((r = buf_putf(b, "/Info ")) != 0 ||
+	    (r = pdf_obj_write(b, pdf_dict_get(tr, "Info"))) != 0))
+		return r;
+	if (pdf_dict_get(tr, "ID") != NULL &&
+	    ((r = buf_putf(b, "/ID ")) != 0 ||
+	    (r = pdf_obj_write(b, pdf_dict_get(tr, "ID"))) != 0))
+		return r;
+	return buf_putf(b, ">>\nstartxref\n%llu\n%%%%EOF\n",
+	    (unsigned long long)xref_off);
+}
+
+int
+pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
+    const struct pdf_sign_opts *o, const char **why)
+{
+	struct mapfile *m = NULL;
+	struct rev v;
+	struct buf *b = NULL, *cms = NULL, *hex = NULL;
+	struct outfile *of = NULL;
+	EVP_MD_CTX *md = NULL;
+	uint8_t digest[32], *rp;
+	const uint8_t *data;
+	char name[64], brtext[BR_WIDTH + 1];
+	size_t br_at = 0, ct_at = 0, est, len, a, bb, total;
+	int64_t sig_num, field_num, page_num = -1;
+	int n, r;
+
+	memset(&v, 0, sizeof(v));
+	*why = "out of memory";
+	if ((r = mapfile_open(in_path, &m)) != 0) {
+		*why = r == KYSO_ERR_NOT_FOUND ? "the file does not exist" :
+		    "the file cannot be read";
+		goto out;
+	}
+	data = mapfile_data(m);
+	len = mapfile_len(m);
+	if ((r = pdf_open(data, len, &v.pdf, why)) != 0)
+		goto out;
+	v.next = pdf_next_num(v.pdf);
+	sig_num = v.next++;
+	field_num = v.next++;
+	if ((r = plan_objects(&v, field_num, &page_num, o->field_name, name,
+	    sizeof(name), why)) != 0)
+		goto out;
+	est = cms_size_estimate(s, o->tsa_url != NULL);
+	*why = "out of memory";
+	if ((b = buf_new(0)) == NULL || (cms = buf_new(0)) == NULL ||
+	    (hex = buf_new(0)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = build_revision(&v, b, len, sig_num, field_num, page_num, name,
+	    o->when ? o->when : time(NULL), est, &br_at, &ct_at)) != 0) {
+		*why = "cannot write the new revision";
+		goto out;
+	}
+	/* /ByteRange: everything but the /Contents hex string, brackets
+	 * included. */
+	a = len + ct_at;
+	bb = a + est * 2 + 2;
+	total = len + buf_len(b);
+	n = snprintf(brtext, sizeof(brtext), "0 %zu %zu %zu", a, bb, total - bb);
+	if (n < 0 || n > BR_WIDTH) {
+		r = KYSO_ERR_INTERNAL;
+		goto out;
+	}
+	rp = buf_mutable_ptr(b);
+	memcpy(rp + br_at + 1, brtext, (size_t)n);
+	/* SHA-256 of the signed ranges, as the output will hold them. */
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(md, data, len) != 1 ||
+	    EVP_DigestUpdate(md, rp, ct_at) != 1 ||
+	    EVP_DigestUpdate(md, rp + (bb - len), total - bb) != 1 ||
+	    EVP_DigestFinal_ex(md, digest, NULL) != 1) {
+		r = KYSO_ERR_CRYPTO;
+		*why = "hashing failed";
+		goto out;
+	}
+	if ((r = cms_sign_detached(s, digest, o->tsa_url, cms, why)) != 0)
+		goto out;
+	if (buf_len(cms) > est) {
+		r = KYSO_ERR_TOO_LARGE;
+		*why = "the signature is larger than the room reserved for it";
+		goto out;
+	}
+	{
+		static const char hd[] = "0123456789ABCDEF";
+		const uint8_t *c = buf_ptr(cms);
+		size_t i;
+
+		for (i = 0; i < buf_len(cms); i++) {
+			rp[ct_at + 1 + 2 * i] = (uint8_t)hd[c[i] >> 4];
+			rp[ct_at + 2 + 2 * i] = (uint8_t)hd[c[i] & 15];
+		}
+	}
+	if ((r = outfile_open(out_path, &of)) != 0) {
+		*why = "cannot create the output file";
+		goto out;
+	}
+	if ((r = outfile_write(of, data, len)) != 0 ||
+	    (r = outfile_write(of, buf_ptr(b), buf_len(b))) != 0) {
+		*why = "cannot write the output file";
+		goto out;
+	}
+	r = outfile_commit(of);
+	of = NULL;
+	if (r != 0) {
+		*why = "cannot write the output file";
+		goto out;
+	}
+	r = 0;
+out:
+	outfile_abort(of);
+	EVP_MD_CTX_free(md);
+	rev_clear(&v);
+	pdf_free(v.pdf);
+	mapfile_free(m);
+	buf_free(b);
+	buf_free(cms);
+	buf_free(hex);
+	return r;
+}

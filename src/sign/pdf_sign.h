@@ -1,0 +1,24 @@
+/* PAdES signing of a PDF by incremental update: the original bytes are
+ * copied untouched and a new revision appends the signature dictionary,
+ * a signature field with its widget on the first page, the updated
+ * AcroForm, page and catalog, and a cross-reference section of the kind
+ * the file already uses, with /Prev. */
+#ifndef KYSO_PDF_SIGN_H
+#define KYSO_PDF_SIGN_H
+
+#include <time.h>
+
+#include "signer.h"
+
+struct pdf_sign_opts {
+	const char *tsa_url;     /* NULL: B-B; else B-T */
+	const char *field_name;  /* NULL: "Signature<n>", the first free */
+	time_t when;             /* /M; 0: now */
+};
+
+/* Signs in_path into out_path (a temp file renamed into place: on any
+ * failure out_path is not created). *why gets a sentence on failure. */
+int pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
+    const struct pdf_sign_opts *o, const char **why) KYSO_WUR;
+
+#endif

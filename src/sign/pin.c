@@ -1,0 +1,86 @@
+#include "pin.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#define PIN_MAX 256
+
+/* Byte by byte, so that what follows the line stays unread. */
+static int
+read_line(int fd, char **out)
+{
+	char *line = malloc(PIN_MAX + 1);
+	size_t n = 0;
+	ssize_t r = 0;
+	char ch;
+
+	if (line == NULL)
+		return KYSO_ERR_NOMEM;
+	for (;;) {
+		r = read(fd, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || ch == '\n')
+			break;
+		if (n == PIN_MAX) {
+			OPENSSL_cleanse(line, PIN_MAX + 1);
+			free(line);
+			return KYSO_ERR_TOO_LARGE;
+		}
+		line[n++] = ch;
+	}
+	if (r <= 0 && n == 0) {
+		free(line);
+		return KYSO_ERR_NOT_FOUND;
+	}
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	line[n] = '\0';
+	*out = line;
+	return 0;
+}
+
+int
+pin_read(int fd, const char *prompt, char **out)
+{
+	struct termios old, quiet;
+	int tty, r;
+
+	if (fd >= 0)
+		return read_line(fd, out);
+	if ((tty = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0)
+		return read_line(STDIN_FILENO, out);
+	if (!isatty(tty) || tcgetattr(tty, &old) != 0) {
+		close(tty);
+		return read_line(STDIN_FILENO, out);
+	}
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	if (write(tty, prompt, strlen(prompt)) < 0) {
+		close(tty);
+		return KYSO_ERR_IO;
+	}
+	tcsetattr(tty, TCSAFLUSH, &quiet);
+	r = read_line(tty, out);
+	tcsetattr(tty, TCSAFLUSH, &old);
+	if (write(tty, "\n", 1) < 0)
+		r = r != 0 ? r : 0;
+	close(tty);
+	return r;
+}
+
+void
+pin_free(char *pin)
+{
+	if (pin == NULL)
+		return;
+	OPENSSL_cleanse(pin, strlen(pin));
+	free(pin);
+}

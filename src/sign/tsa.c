@@ -1,0 +1,151 @@
+#include "tsa.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/pkcs7.h>
+#include <openssl/rand.h>
+#include <openssl/ts.h>
+
+static size_t
+on_body(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct buf *b = ud;
+
+	if (nmemb != 0 && size > SIZE_MAX / nmemb)
+		return 0;
+	if (buf_put(b, p, size * nmemb) != 0)
+		return 0;   /* past the cap: curl stops with an error */
+	return size * nmemb;
+}
+
+/* DER of a TimeStampReq for SHA-256(data), with a random nonce. */
+static int
+make_request(const uint8_t *data, size_t n, struct buf *der, ASN1_INTEGER **nonce_out)
+{
+	TS_REQ *req = TS_REQ_new();
+	TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
+	X509_ALGOR *alg = X509_ALGOR_new();
+	ASN1_INTEGER *nonce = NULL;
+	BIGNUM *bn = BN_new();
+	unsigned char h[32], *d = NULL;
+	int len, r = KYSO_ERR_CRYPTO;
+
+	if (req == NULL || mi == NULL || alg == NULL || bn == NULL)
+		goto out;
+	if (EVP_Digest(data, n, h, NULL, EVP_sha256(), NULL) != 1 ||
+	    X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, NULL) != 1 ||
+	    TS_MSG_IMPRINT_set_algo(mi, alg) != 1 ||
+	    TS_MSG_IMPRINT_set_msg(mi, h, sizeof(h)) != 1 ||
+	    TS_REQ_set_version(req, 1) != 1 ||
+	    TS_REQ_set_msg_imprint(req, mi) != 1 ||
+	    BN_rand(bn, 64, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1 ||
+	    (nonce = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
+	    TS_REQ_set_nonce(req, nonce) != 1 ||
+	    TS_REQ_set_cert_req(req, 1) != 1 ||
+	    (len = i2d_TS_REQ(req, &d)) <= 0)
+		goto out;
+	if ((r = buf_put(der, d, (size_t)len)) != 0)
+		goto out;
+	*nonce_out = nonce;
+	nonce = NULL;
+	r = 0;
+out:
+	OPENSSL_free(d);
+	ASN1_INTEGER_free(nonce);
+	BN_free(bn);
+	X509_ALGOR_free(alg);
+	TS_MSG_IMPRINT_free(mi);
+	TS_REQ_free(req);
+	return r;
+}
+
+int
+tsa_timestamp(const char *url, const uint8_t *data, size_t n,
+    struct buf **token, const char **why)
+{
+	struct buf *req = buf_new(4096), *resp = buf_new(TSA_MAX_RESPONSE);
+	struct buf *tok = NULL;
+	struct curl_slist *hdr = NULL;
+	ASN1_INTEGER *nonce = NULL;
+	TS_RESP *tr = NULL;
+	TS_VERIFY_CTX *vc = NULL;
+	TS_REQ *tq = NULL;
+	CURL *c = NULL;
+	const unsigned char *p;
+	unsigned char *d = NULL;
+	long status = 0;
+	int len, r = KYSO_ERR_NOMEM;
+
+	*why = "out of memory";
+	if (req == NULL || resp == NULL)
+		goto out;
+	if ((r = make_request(data, n, req, &nonce)) != 0) {
+		*why = "cannot build the time-stamp request";
+		goto out;
+	}
+	r = KYSO_ERR_IO;
+	*why = "the time-stamp server could not be reached";
+	if ((c = curl_easy_init()) == NULL ||
+	    (hdr = curl_slist_append(NULL,
+	    "Content-Type: application/timestamp-query")) == NULL)
+		goto out;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, buf_ptr(req));
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)buf_len(req));
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (curl_easy_perform(c) != CURLE_OK)
+		goto out;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200) {
+		*why = "the time-stamp server answered with an HTTP error";
+		goto out;
+	}
+	r = KYSO_ERR_INVALID;
+	*why = "the time-stamp server's answer is not a valid RFC 3161 response";
+	p = buf_ptr(resp);
+	if ((tr = d2i_TS_RESP(NULL, &p, (long)buf_len(resp))) == NULL)
+		goto out;
+	p = buf_ptr(req);
+	if ((tq = d2i_TS_REQ(NULL, &p, (long)buf_len(req))) == NULL ||
+	    (vc = TS_REQ_to_TS_VERIFY_CTX(tq, NULL)) == NULL)
+		goto out;
+	/* The token must answer this request; who signed it is checked by
+	 * verification against trust anchors, not here. */
+	TS_VERIFY_CTX_set_flags(vc, TS_VFY_VERSION | TS_VFY_IMPRINT | TS_VFY_NONCE);
+	if (TS_RESP_verify_response(vc, tr) != 1) {
+		*why = "the time-stamp server refused or answered another request";
+		goto out;
+	}
+	if ((len = i2d_PKCS7(TS_RESP_get_token(tr), &d)) <= 0)
+		goto out;
+	if ((tok = buf_new((size_t)len)) == NULL ||
+	    buf_put(tok, d, (size_t)len) != 0) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	*token = tok;
+	tok = NULL;
+	r = 0;
+out:
+	OPENSSL_free(d);
+	buf_free(tok);
+	buf_free(req);
+	buf_free(resp);
+	curl_slist_free_all(hdr);
+	if (c != NULL)
+		curl_easy_cleanup(c);
+	ASN1_INTEGER_free(nonce);
+	TS_RESP_free(tr);
+	TS_REQ_free(tq);
+	TS_VERIFY_CTX_free(vc);
+	return r;
+}

@@ -1,0 +1,42 @@
+/* Verifying signatures: every signature field of a PDF, or a detached
+ * CMS over a file. The report says per signature who signed, the claimed
+ * and the time-stamped time, whether the signed bytes are intact, what
+ * changed after it, whether the certificate chains to the trust anchors,
+ * and the PAdES/CAdES level. */
+#ifndef KYSO_VERIFY_H
+#define KYSO_VERIFY_H
+
+#include <stddef.h>
+
+#include "common/err.h"
+
+enum verify_changes {
+	CHANGES_NONE,            /* the signature covers the whole file */
+	CHANGES_SIGNATURES,      /* later revisions each end in a signature */
+	CHANGES_OTHER,           /* other bytes were appended after it */
+};
+
+struct sig_report {
+	char *field;             /* PDF field name, or the .p7s file */
+	char *signer;            /* the certificate's subject */
+	char *claimed_time;      /* /M or signingTime, "" when none */
+	char *ts_time;           /* the time-stamp's genTime, or NULL */
+	int intact;              /* 1: digest and signature verify */
+	int ts_valid;            /* 1: the time-stamp matches the signature */
+	int trusted;             /* 1 yes, 0 no, -1 not checked (no anchors) */
+	enum verify_changes changes;
+	const char *level;       /* "B-B", "B-T", "PKCS#7", "CMS" */
+	const char *problem;     /* why intact or trusted is 0, or NULL */
+};
+
+void sig_reports_free(struct sig_report *r, size_t n);
+
+/* trust_pem: a PEM file of trust anchors, or NULL. *why on failure (the
+ * file is not a readable PDF). */
+int verify_pdf_file(const char *path, const char *trust_pem,
+    struct sig_report **out, size_t *n, const char **why) KYSO_WUR;
+int verify_cms_file(const char *p7s_path, const char *content_path,
+    const char *trust_pem, struct sig_report **out, size_t *n,
+    const char **why) KYSO_WUR;
+
+#endif

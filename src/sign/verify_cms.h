@@ -1,0 +1,18 @@
+/* Checking one CMS SignedData (OpenSSL's CMS parser): the signature over
+ * the signed attributes, messageDigest against a digest the caller
+ * computed, the chain to trust anchors, and a signatureTimeStampToken. */
+#ifndef KYSO_VERIFY_CMS_H
+#define KYSO_VERIFY_CMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "verify.h"
+
+/* Fills rep's signer, intact, trusted, ts_time, ts_valid, problem and
+ * level (a B-level when signing-certificate-v2 is there). digest is
+ * SHA-256 of the signed content. */
+int verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
+    const char *trust_pem, struct sig_report *rep) KYSO_WUR;
+
+#endif

@@ -1,0 +1,107 @@
+# Shared by the kyso-sign tests (sourced after lib.sh): a token with a
+# signing key, a two-level test PKI (root -> intermediate -> signer) and
+# the verifiers' trust stores.
+KS=$BIN/kyso-sign
+W=$KYSO_HOME/work
+mkdir -p "$W"
+CORPUS=${KYSO_PDF_CORPUS:-/work/shared/pdf-corpus}
+
+p11() { ext pkcs11-tool --module "$MOD" "$@"; }
+ks() { ext "$KS" "$@"; }
+
+# make_pki: root and intermediate CA (software keys: they are the CA's).
+make_pki() {
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/root.key" -out "$W/root.pem" \
+    -subj "/C=VN/O=Kyso Test/CN=Kyso Test Root CA" -days 3650 \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -keyout "$W/int.key" -out "$W/int.csr" \
+    -subj "/C=VN/O=Kyso Test/CN=Kyso Test Issuing CA" 2>/dev/null
+  printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' > "$W/int.ext"
+  openssl x509 -req -in "$W/int.csr" -CA "$W/root.pem" -CAkey "$W/root.key" \
+    -CAcreateserial -days 3650 -extfile "$W/int.ext" -out "$W/int.pem" 2>/dev/null
+}
+
+# signing_token SERIAL ID KEYTYPE CN: a token with a key pair and a
+# certificate from the intermediate CA.
+signing_token() {
+  local serial=$1 id=$2 kt=$3 cn=$4
+  make_token "$serial" --label "sign-$serial"
+  change_default_pin "$serial"
+  p11 --token-label "sign-$serial" --login --pin "$USER_PIN" --keypairgen \
+    --key-type "$kt" --id "$id" --label "key$id" >/dev/null 2>&1
+  case "$kt" in
+    rsa:*)
+      p11 --token-label "sign-$serial" --read-object --type pubkey --id "$id" \
+        -o "$W/pub$id.der" >/dev/null 2>&1
+      openssl pkey -pubin -inform DER -in "$W/pub$id.der" -out "$W/pub$id.pem" ;;
+    *)
+      GNUTLS_PIN=$USER_PIN ext p11tool --provider "$(realpath "$MOD")" --login \
+        --export-pubkey "pkcs11:serial=$serial;id=%$id;type=public" \
+        --outfile "$W/pub$id.pem" >/dev/null 2>&1 ;;
+  esac
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n' > "$W/ee.ext"
+  openssl req -newkey rsa:2048 -nodes -keyout "$W/throwaway.key" -out "$W/ee.csr" \
+    -subj "/C=VN/O=Cong ty Kyso/CN=$cn" 2>/dev/null
+  openssl x509 -req -in "$W/ee.csr" -force_pubkey "$W/pub$id.pem" \
+    -CA "$W/int.pem" -CAkey "$W/int.key" -CAcreateserial -days 365 \
+    -extfile "$W/ee.ext" -outform DER -out "$W/cert$id.der" 2>/dev/null
+  openssl x509 -inform DER -in "$W/cert$id.der" -out "$W/cert$id.pem"
+  p11 --token-label "sign-$serial" --login --pin "$USER_PIN" --write-object "$W/cert$id.der" \
+    --type cert --id "$id" --label "cert$id" >/dev/null 2>&1
+}
+
+# nss_db: an NSS database that trusts the test root (for pdfsig).
+nss_db() {
+  mkdir -p "$W/nss"
+  certutil -N -d "sql:$W/nss" --empty-password
+  certutil -A -d "sql:$W/nss" -n "kyso-test-root" -t "CT,C,C" -i "$W/root.pem"
+  certutil -A -d "sql:$W/nss" -n "kyso-test-int" -t ",," -i "$W/int.pem"
+}
+
+# pdfsig_ok FILE [N]: every signature valid and trusted (N signatures).
+pdfsig_ok() {
+  local f=$1 want=${2:-}
+  local out
+  out=$(pdfsig -nssdir "sql:$W/nss" "$f" 2>&1) || fail "pdfsig failed on $f: $out"
+  if echo "$out" | grep -q "Signature Validation:" ; then :; else fail "pdfsig found no signature in $f: $out"; fi
+  if echo "$out" | grep "Signature Validation:" | grep -vq "Signature is Valid"; then
+    fail "pdfsig: a signature in $f is not valid: $out"
+  fi
+  if [ -n "$want" ]; then
+    local n
+    n=$(echo "$out" | grep -c "Signature Validation:")
+    [ "$n" = "$want" ] || fail "pdfsig counted $n signatures in $f, want $want"
+  fi
+  PDFSIG_OUT=$out
+}
+
+qpdf_ok() {
+  local out rc=0
+  out=$(qpdf --check "$1" 2>&1) || rc=$?
+  # 0: no problem; 3: warnings only. Errors are 2.
+  [ "$rc" = 0 ] || [ "$rc" = 3 ] || fail "qpdf --check $1 exited $rc: $out"
+  assert_contains "$out" "No syntax or stream encoding errors found"
+}
+
+# cms_of FILE N: the CMS of the Nth signature (1 = first) and its signed
+# bytes, extracted by /ByteRange with standard tools.
+cms_of() {
+  local f=$1 n=$2
+  python3 - "$f" "$n" "$W/sig.der" "$W/signed.bin" <<'PY'
+import re, sys
+data = open(sys.argv[1], 'rb').read()
+n = int(sys.argv[2])
+ms = list(re.finditer(rb'/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]', data))
+a, b, c, d = map(int, ms[n - 1].groups())
+hexs = data[a + b + 1:c - 1]
+open(sys.argv[3], 'wb').write(bytes.fromhex(hexs.decode()))
+open(sys.argv[4], 'wb').write(data[a:a + b] + data[c:c + d])
+PY
+}
+
+openssl_verify_ok() {
+  openssl cms -verify -binary -inform DER -in "$W/sig.der" -content "$W/signed.bin" \
+    -CAfile "$W/root.pem" -purpose any -out /dev/null 2>"$W/ossl.err" \
+    || fail "openssl cms -verify failed: $(cat "$W/ossl.err")"
+}
