@@ -48,6 +48,7 @@ struct tok {
 	uint8_t admin_key[32];
 	uint8_t challenge[TOK_CHALLENGE_LEN];
 	uint8_t key_check[32];  /* names the token key; see key_check_of */
+	int has_key_check;      /* 0 for a version 1 file until a login */
 	uint32_t next_id;
 	struct tobj **objs;
 	size_t nobjs, alloc;
@@ -185,8 +186,8 @@ unseal_all(struct tok *t)
 	uint8_t kc[32];
 	size_t i;
 
-	if (key_check_of(t->key, kc) != 0 ||
-	    !crypto_equal(kc, t->key_check, sizeof(kc))) {
+	if (t->has_key_check && (key_check_of(t->key, kc) != 0 ||
+	    !crypto_equal(kc, t->key_check, sizeof(kc)))) {
 		wipe_key(t);
 		return;
 	}
@@ -271,7 +272,7 @@ parse(struct tok *t, struct buf *b)
 		return KYSO_ERR_CORRUPT;
 	if (get_fixed(b, magic, 8) != 0 || memcmp(magic, TOK_MAGIC, 8) != 0)
 		return KYSO_ERR_CORRUPT;
-	if (buf_get_u32(b, &ver) != 0 || ver != TOK_VERSION)
+	if (buf_get_u32(b, &ver) != 0 || ver < 1 || ver > TOK_VERSION)
 		return KYSO_ERR_UNSUPPORTED;
 	if ((r = get_cstr_into(b, in->label, sizeof(in->label))) != 0 ||
 	    (r = get_cstr_into(b, in->manufacturer, sizeof(in->manufacturer))) != 0 ||
@@ -304,10 +305,12 @@ parse(struct tok *t, struct buf *b)
 	    (r = get_fixed(b, t->admin_key, 32)) != 0 ||
 	    (r = get_blob(b, 1024, &t->admin_wrap)) != 0 ||
 	    (r = get_fixed(b, t->challenge, TOK_CHALLENGE_LEN)) != 0 ||
-	    (r = get_fixed(b, t->key_check, sizeof(t->key_check))) != 0 ||
+	    (ver >= 2 &&
+	    (r = get_fixed(b, t->key_check, sizeof(t->key_check))) != 0) ||
 	    buf_get_u32(b, &t->next_id) != 0 || buf_get_u32(b, &n) != 0)
 		return r ? r : KYSO_ERR_CORRUPT;
 	t->has_admin = has_admin != 0;
+	t->has_key_check = ver >= 2;
 	in->used = 0;
 	for (i = 0; i < n; i++) {
 		struct tobj *o = calloc(1, sizeof(*o));
@@ -359,8 +362,9 @@ serialize(const struct tok *t, struct buf *b)
 	size_t i;
 	int r;
 
+	/* A version 1 file stays version 1 until a login gives its key check. */
 	if ((r = buf_put(b, TOK_MAGIC, 8)) != 0 ||
-	    (r = buf_put_u32(b, TOK_VERSION)) != 0 ||
+	    (r = buf_put_u32(b, t->has_key_check ? TOK_VERSION : 1)) != 0 ||
 	    (r = buf_put_cstring(b, in->label)) != 0 ||
 	    (r = buf_put_cstring(b, in->manufacturer)) != 0 ||
 	    (r = buf_put_cstring(b, in->model)) != 0 ||
@@ -378,7 +382,8 @@ serialize(const struct tok *t, struct buf *b)
 	    (r = buf_put(b, t->admin_key, 32)) != 0 ||
 	    (r = buf_put_string(b, buf_ptr(t->admin_wrap), buf_len(t->admin_wrap))) != 0 ||
 	    (r = buf_put(b, t->challenge, TOK_CHALLENGE_LEN)) != 0 ||
-	    (r = buf_put(b, t->key_check, sizeof(t->key_check))) != 0 ||
+	    (t->has_key_check &&
+	    (r = buf_put(b, t->key_check, sizeof(t->key_check))) != 0) ||
 	    (r = buf_put_u32(b, t->next_id)) != 0 ||
 	    (r = buf_put_u32(b, (uint32_t)t->nobjs)) != 0)
 		return r;
@@ -834,6 +839,7 @@ tok_create(const char *path, const struct tok_params *p)
 	    p->so_pin_len)) != 0 ||
 	    (r = wrap_admin(t, key)) != 0)
 		goto out;
+	t->has_key_check = 1;
 	r = tok_commit(t);
 out:
 	OPENSSL_cleanse(key, sizeof(key));
@@ -880,6 +886,10 @@ set_key(struct tok *t, const uint8_t key[32])
 {
 	memcpy(t->key, key, 32);
 	t->unlocked = 1;
+	/* A version 1 file learns its key check here; the next commit
+	 * writes it (and makes the file version 2). */
+	if (!t->has_key_check && key_check_of(key, t->key_check) == 0)
+		t->has_key_check = 1;
 	unseal_all(t);
 }
 
@@ -1078,6 +1088,7 @@ tok_init_token(struct tok *t, const void *so_pin, size_t n, const char *label)
 	    (r = wrap_admin(t, nkey)) != 0 ||
 	    (r = crypto_random(t->challenge, sizeof(t->challenge))) != 0)
 		goto out;
+	t->has_key_check = 1;
 	buf_reset(t->user_wrap);
 	t->info.user_pin_set = 0;
 	t->info.user_fail = 0;

@@ -626,6 +626,93 @@ out:
 	free(path);
 }
 
+static uint32_t
+file_version(const char *path)
+{
+	struct buf *b = NULL;
+	uint32_t v = 0;
+
+	if (file_read(path, 16 * 1024 * 1024, &b) != 0)
+		return 0;
+	if (buf_len(b) >= 12)
+		v = (uint32_t)buf_ptr(b)[8] | (uint32_t)buf_ptr(b)[9] << 8 |
+		    (uint32_t)buf_ptr(b)[10] << 16 | (uint32_t)buf_ptr(b)[11] << 24;
+	buf_free(b);
+	return v;
+}
+
+/* A token file of version 1 (before the key check): made here from a new
+ * version 2 file with no objects by dropping the key check (the 32 bytes
+ * before next id, object count and the checksum) and re-summing. Opens,
+ * counts PINs in version 1, and becomes version 2 after a login. */
+static void
+test_v1_file(void)
+{
+	struct tok_params p = params("ST0011");
+	struct tok *t = NULL;
+	struct buf *b = NULL, *v1 = NULL;
+	const struct attrs *ga;
+	uint8_t sum[32];
+	uint32_t id = 0;
+	size_t len;
+	char *path = tpath("v1.tok");
+
+	CHECK_ERR(tok_create(path, &p), 0);
+	CHECK(file_version(path) == 2);
+	CHECK_ERR(file_read(path, 16 * 1024 * 1024, &b), 0);
+	if (b == NULL || (v1 = buf_new(0)) == NULL)
+		goto out;
+	len = buf_len(b);
+	CHECK_ERR(buf_put(v1, buf_ptr(b), len - 72), 0);
+	CHECK_ERR(buf_put(v1, buf_ptr(b) + len - 40, 8), 0);
+	buf_mutable_ptr(v1)[8] = 1;
+	CHECK_ERR(crypto_sha256(buf_ptr(v1), buf_len(v1), sum), 0);
+	CHECK_ERR(buf_put(v1, sum, 32), 0);
+	CHECK_ERR(file_write_atomic(path, buf_ptr(v1), buf_len(v1), 0600), 0);
+	CHECK(file_version(path) == 1);
+
+	CHECK_ERR(tok_open(path, &t), 0);
+	if (t == NULL)
+		goto out;
+	CHECK(strcmp(tok_info(t)->serial, "ST0011") == 0);
+	CHECK_ERR(tok_login_user(t, "00000000", 8), KYSO_ERR_PIN_INCORRECT);
+	CHECK(file_version(path) == 1);
+	CHECK_ERR(tok_set_user_pin(t, TOK_DEFAULT_USER_PIN, 8, USER, 8), 0);
+	CHECK_ERR(tok_login_user(t, USER, 8), 0);
+	CHECK(tok_unlocked(t));
+	CHECK_ERR(tok_begin(t), 0);
+	CHECK_ERR(tok_add_object(t, 1, data_obj("p", "sealed", 6), &id), 0);
+	tok_end(t);
+	CHECK(file_version(path) == 2);
+	tok_free(t);
+	t = NULL;
+	CHECK_ERR(tok_open(path, &t), 0);
+	if (t == NULL)
+		goto out;
+	CHECK_ERR(tok_login_user(t, USER, 8), 0);
+	ga = tobj_attrs(tok_object(t, id));
+	CHECK(ga != NULL && attrs_get(ga, CKA_VALUE, &len) != NULL && len == 6);
+	/* Any other version is refused. */
+	buf_mutable_ptr(v1)[8] = 3;
+	{
+		struct buf *w = buf_new(0);
+		struct tok *t3 = NULL;
+
+		CHECK(w != NULL && buf_put(w, buf_ptr(v1), buf_len(v1) - 32) == 0 &&
+		    crypto_sha256(buf_ptr(w), buf_len(w), sum) == 0 &&
+		    buf_put(w, sum, 32) == 0 &&
+		    file_write_atomic(path, buf_ptr(w), buf_len(w), 0600) == 0);
+		CHECK_ERR(tok_open(path, &t3), KYSO_ERR_UNSUPPORTED);
+		tok_free(t3);
+		buf_free(w);
+	}
+out:
+	tok_free(t);
+	buf_free(b);
+	buf_free(v1);
+	free(path);
+}
+
 static void
 rm_rf(void)
 {
@@ -652,6 +739,7 @@ main(void)
 	test_lock();
 	test_corrupt();
 	test_stale_temps();
+	test_v1_file();
 	rm_rf();
 	return unit_done();
 }
