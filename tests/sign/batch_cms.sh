@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# kyso-sign's CLI: a batch with one PIN (failures named, no output left for
+# them, the batch goes on, exit code 1); encrypted and broken PDFs refused;
+# a PDF already signed by poppler's pdfsig; EC P-256 keys; CAdES detached
+# (.p7s) checked by openssl cms -verify; wrong PIN; --help.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/helpers.bash"
+
+make_pki
+signing_token BC0001 01 rsa:2048 "Tran Thi B"
+nss_db
+
+assert_exit 0 ks --help
+assert_contains "$OUT" "kyso-sign pdf|cms"
+assert_exit 2 ks pdf
+assert_exit 2 ks frobnicate x.pdf
+
+note "inputs"
+mkdir -p "$W/in" "$W/out"
+for i in 1 2 3; do
+  gs -q -dNOPAUSE -dBATCH -sDEVICE=pdfwrite -o "$W/in/doc$i.pdf" \
+    -c "/Helvetica findfont 20 scalefont setfont 72 700 moveto (Hoa don so $i) show showpage" \
+    >/dev/null 2>&1
+done
+cp "$CORPUS/encrypted-40-bit-R3.pdf" "$W/in/locked.pdf"
+cp "$CORPUS/pdfjs-xref_command_missing.pdf" "$W/in/broken.pdf"
+cp "$CORPUS/append-xref-loop.pdf" "$W/in/loop.pdf"
+
+note "a batch: one PIN line for all files; bad files named, the rest signed"
+assert_exit 1 ks pdf "$W/in/doc1.pdf" "$W/in/locked.pdf" "$W/in/doc2.pdf" \
+  "$W/in/broken.pdf" "$W/in/missing.pdf" "$W/in/loop.pdf" "$W/in/doc3.pdf" \
+  --outdir "$W/out" --token BC0001 --pin-fd 3 3<<<"$USER_PIN"
+assert_contains "$OUT" "locked.pdf: not signed: the file is encrypted"
+assert_contains "$OUT" "broken.pdf: not signed"
+assert_contains "$OUT" "missing.pdf: not signed: the file does not exist"
+assert_contains "$OUT" "loop.pdf: not signed: the cross-reference sections form a loop"
+assert_contains "$OUT" "4 of 7 files failed"
+for i in 1 2 3; do
+  pdfsig_ok "$W/out/doc$i.pdf" 1
+  qpdf_ok "$W/out/doc$i.pdf"
+done
+left=$(ls "$W/out" | sort | tr '\n' ' ')
+assert_eq "$left" "doc1.pdf doc2.pdf doc3.pdf " "only the good files have outputs (no temp files)"
+
+note "all good: exit 0"
+assert_exit 0 ks pdf "$W/in/doc1.pdf" "$W/in/doc2.pdf" --token sign-BC0001 --pin-fd 3 3<<<"$USER_PIN"
+[ -s "$W/in/doc1.signed.pdf" ] && [ -s "$W/in/doc2.signed.pdf" ] || fail "default output names"
+
+note "a wrong PIN: exit 3, nothing written"
+assert_exit 3 ks pdf "$W/in/doc3.pdf" -o "$W/wrong.pdf" --token BC0001 --pin-fd 3 3<<<"00000000"
+assert_contains "$OUT" "PIN is incorrect"
+[ ! -e "$W/wrong.pdf" ] || fail "output written with a wrong PIN"
+
+note "a PDF signed by poppler's pdfsig -add-signature, then by us"
+openssl req -newkey rsa:2048 -nodes -keyout "$W/pop.key" -out "$W/pop.csr" -subj "/CN=Poppler Signer" 2>/dev/null
+openssl x509 -req -in "$W/pop.csr" -CA "$W/int.pem" -CAkey "$W/int.key" -CAcreateserial \
+  -days 30 -extfile "$W/ee.ext" -out "$W/pop.pem" 2>/dev/null
+openssl pkcs12 -export -inkey "$W/pop.key" -in "$W/pop.pem" -out "$W/pop.p12" -passout pass:x -name popsigner
+pk12util -i "$W/pop.p12" -d "sql:$W/nss" -W x >/dev/null
+pdfsig -nssdir "sql:$W/nss" -add-signature -nick popsigner "$W/in/doc3.pdf" "$W/pop.pdf" >/dev/null 2>&1 || true
+pdfsig_ok "$W/pop.pdf" 1
+ks pdf "$W/pop.pdf" -o "$W/pop2.pdf" --token BC0001 --pin-fd 3 --chain "$W/int.pem" 3<<<"$USER_PIN" >/dev/null
+pdfsig_ok "$W/pop2.pdf" 2
+qpdf_ok "$W/pop2.pdf"
+cms_of "$W/pop2.pdf" 2
+openssl_verify_ok
+assert_exit 0 ks verify "$W/pop2.pdf" --trust "$W/root.pem"
+assert_contains "$OUT" "Poppler Signer"
+assert_contains "$OUT" "level:     PKCS#7"
+assert_contains "$OUT" "only later signatures"
+
+note "CAdES detached: FILE -> FILE.p7s, checked by openssl"
+head -c 200000 /dev/urandom > "$W/contract.bin"
+ks cms "$W/contract.bin" --token BC0001 --pin-fd 3 --chain "$W/int.pem" 3<<<"$USER_PIN" >/dev/null
+[ -s "$W/contract.bin.p7s" ] || fail "no .p7s"
+openssl cms -verify -binary -inform DER -in "$W/contract.bin.p7s" -content "$W/contract.bin" \
+  -CAfile "$W/root.pem" -purpose any -out /dev/null 2>"$W/e" || fail "openssl: $(cat "$W/e")"
+attrs=$(openssl cms -cmsout -print -inform DER -in "$W/contract.bin.p7s")
+assert_contains "$attrs" "id-smime-aa-signingCertificateV2"
+assert_exit 0 ks verify "$W/contract.bin.p7s" --trust "$W/root.pem"
+assert_contains "$OUT" "Tran Thi B"
+cp "$W/contract.bin" "$W/changed.bin"
+printf '\x00' | dd of="$W/changed.bin" bs=1 seek=1000 conv=notrunc 2>/dev/null
+cmp -s "$W/contract.bin" "$W/changed.bin" && printf '\x01' | dd of="$W/changed.bin" bs=1 seek=1000 conv=notrunc 2>/dev/null
+if openssl cms -verify -binary -inform DER -in "$W/contract.bin.p7s" -content "$W/changed.bin" \
+    -CAfile "$W/root.pem" -purpose any -out /dev/null 2>/dev/null; then
+  fail "openssl accepted a changed file"
+fi
+assert_exit 1 ks verify "$W/contract.bin.p7s" --content "$W/changed.bin"
+assert_contains "$OUT" "BROKEN"
+
+note "EC P-256 key: PAdES and CAdES"
+signing_token EC0001 02 EC:prime256v1 "Le Van C"
+ks pdf "$W/in/doc1.pdf" -o "$W/ec.pdf" --token EC0001 --pin-fd 3 --chain "$W/int.pem" 3<<<"$USER_PIN" >/dev/null
+pdfsig_ok "$W/ec.pdf" 1
+qpdf_ok "$W/ec.pdf"
+cms_of "$W/ec.pdf" 1
+openssl_verify_ok
+assert_exit 0 ks verify "$W/ec.pdf" --trust "$W/root.pem"
+assert_contains "$OUT" "Le Van C"
+# Without --chain: the verifier brings the intermediate itself.
+ks cms "$W/contract.bin" -o "$W/ec.p7s" --token EC0001 --pin-fd 3 3<<<"$USER_PIN" >/dev/null
+cat "$W/root.pem" "$W/int.pem" > "$W/both.pem"
+openssl cms -verify -binary -inform DER -in "$W/ec.p7s" -content "$W/contract.bin" \
+  -CAfile "$W/both.pem" -purpose any -out /dev/null 2>"$W/e" || fail "openssl (EC): $(cat "$W/e")"
+pass
