@@ -4,7 +4,8 @@
 # kyso-token vtoken in another process and checks each token plugged in;
 # C_WaitForSlotEvent with CKF_DONT_BLOCK says CKR_NO_EVENT when nothing
 # happened (tokens present at C_Initialize are not events), and blocking
-# waits report each plug and unplug (p11_probe events).
+# waits report each plug and unplug (p11_probe events); C_Finalize
+# wakes a blocked waiter.
 . "$(dirname "$0")/../lib.sh"
 
 PROBE=$KYSO_BUILD/tests/p11_probe
@@ -84,6 +85,11 @@ assert_eq "$(grep -c '"event": "inserted"' <<<"$json")" 3 "insertions seen in JS
 assert_eq "$(grep -c '"event": "removed"' <<<"$json")" 3 "removals seen in JSON"
 assert_contains "$json" '"slot": 3'
 assert_contains "$json" 'default-pin'
+
+note "C_Finalize wakes a thread blocked in C_WaitForSlotEvent"
+timeout 60 "$PROBE" finalize "$MOD" > "$tmp/fin.out" 2>&1 \
+  || fail "p11_probe finalize: $(cat "$tmp/fin.out")"
+assert_contains "$(cat "$tmp/fin.out")" "finalize: ok"
 
 note "the state the events left: EV0002 alone, in slot 3"
 out=$(ext pkcs11-tool --module "$MOD" -L 2>&1)

@@ -18,8 +18,12 @@
  *     exist (another process has re-initialized the token meanwhile),
  *     then expects the login gone: private objects can be neither made
  *     nor found, and the session is a public one.
+ *   p11_probe finalize MODULE
+ *     a thread blocks in C_WaitForSlotEvent; C_Finalize from the main
+ *     thread wakes it (CKR_CRYPTOKI_NOT_INITIALIZED) and returns CKR_OK.
  *
  * Prints "FAIL: ..." for each failed check and exits 1 if any failed. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -582,6 +586,66 @@ out:
 	return failures ? 1 : 0;
 }
 
+static CK_RV waiter_rv = CKR_GENERAL_ERROR;
+static volatile int waiter_started;
+
+static void *
+waiter(void *arg)
+{
+	CK_SLOT_ID slot = 0;
+
+	(void)arg;
+	waiter_started = 1;
+	waiter_rv = f->C_WaitForSlotEvent(0, &slot, NULL);
+	return NULL;
+}
+
+static int
+cmd_finalize(const char *module)
+{
+	CK_C_INITIALIZE_ARGS args;
+	struct p11 *p = NULL;
+	pthread_t th;
+	CK_RV rv;
+	int i;
+
+	if (p11_open(module, &p) != 0) {
+		printf("FAIL: cannot open %s\n", module);
+		return 1;
+	}
+	f = p11_fn(p);
+	if (pthread_create(&th, NULL, waiter, NULL) != 0) {
+		printf("FAIL: pthread_create\n");
+		p11_free(p);
+		return 1;
+	}
+	/* Let the thread get into its wait (nothing is timed: a thread not
+	 * yet waiting finds the module finalized and fails the same way). */
+	for (i = 0; i < 100 && !waiter_started; i++)
+		usleep(10 * 1000);
+	usleep(200 * 1000);
+	rv = f->C_Finalize(NULL);
+	EXPECT(rv == CKR_OK, "C_Finalize with a waiter: %s", p11_rv_name(rv));
+	pthread_join(th, NULL);
+	EXPECT(waiter_rv == CKR_CRYPTOKI_NOT_INITIALIZED,
+	    "the waiter got %s", p11_rv_name(waiter_rv));
+	/* The module can be initialized again and waits again. */
+	memset(&args, 0, sizeof(args));
+	args.flags = CKF_OS_LOCKING_OK;
+	rv = f->C_Initialize(&args);
+	EXPECT(rv == CKR_OK, "C_Initialize again: %s", p11_rv_name(rv));
+	{
+		CK_SLOT_ID slot;
+
+		rv = f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, NULL);
+		EXPECT(rv == CKR_NO_EVENT, "DONT_BLOCK after re-init: %s",
+		    p11_rv_name(rv));
+	}
+	p11_free(p);
+	printf("%s\n", failures ? "finalize: failed" : "finalize: ok");
+	return failures ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -590,6 +654,8 @@ main(int argc, char **argv)
 		return cmd_sensitive(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 4 && strcmp(argv[1], "events") == 0)
 		return cmd_events(argv[2], argv[3]);
+	if (argc == 3 && strcmp(argv[1], "finalize") == 0)
+		return cmd_finalize(argv[2]);
 	if (argc == 6 && strcmp(argv[1], "reinit") == 0)
 		return cmd_reinit(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 5 && strcmp(argv[1], "seeobj") == 0)
@@ -597,6 +663,7 @@ main(int argc, char **argv)
 	fprintf(stderr, "usage: p11_probe sensitive MODULE TOKENFILE LABEL PIN\n"
 	    "       p11_probe events MODULE N\n"
 	    "       p11_probe seeobj MODULE LABEL OBJLABEL\n"
-	    "       p11_probe reinit MODULE LABEL PIN GOFILE\n");
+	    "       p11_probe reinit MODULE LABEL PIN GOFILE\n"
+	    "       p11_probe finalize MODULE\n");
 	return 2;
 }
