@@ -69,17 +69,19 @@ first_page(struct pdf *pdf, const struct pdf_obj *root, int64_t *num,
 {
 	const struct pdf_obj *ref = pdf_dict_get(root, "Pages");
 	struct pdf_obj *node = NULL;
+	int64_t next;
 	int depth, r;
 
+	if (ref == NULL || ref->type != PDF_REF)
+		return KYSO_ERR_CORRUPT;
+	next = ref->i;
 	for (depth = 0; depth < PAGE_TREE_DEPTH; depth++) {
 		const struct pdf_obj *kids;
 
-		if (ref == NULL || ref->type != PDF_REF)
-			break;
-		*num = ref->i;
+		*num = next;
 		pdf_obj_free(node);
 		node = NULL;
-		if ((r = pdf_get(pdf, ref->i, &node)) != 0)
+		if ((r = pdf_get(pdf, next, &node)) != 0)
 			return r;
 		if (node->type != PDF_DICT)
 			break;
@@ -89,9 +91,10 @@ first_page(struct pdf *pdf, const struct pdf_obj *root, int64_t *num,
 			return 0;
 		}
 		kids = pdf_dict_get(node, "Kids");
-		if (kids == NULL || kids->type != PDF_ARRAY || kids->count == 0)
+		if (kids == NULL || kids->type != PDF_ARRAY || kids->count == 0 ||
+		    kids->items[0]->type != PDF_REF)
 			break;
-		ref = kids->items[0];
+		next = kids->items[0]->i;
 	}
 	pdf_obj_free(node);
 	return KYSO_ERR_CORRUPT;
