@@ -1,0 +1,320 @@
+/* Operator endpoints: register, list, show, renew (TH1), update (TH2),
+ * revoke. Authentication, transaction and audit happen in api.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "codes.h"
+#include "ra.h"
+#include "reg.h"
+
+/* Makes an activation code for a registration, stores its hash with the
+ * details it will issue, spends any older unspent code, queues the mail. */
+static int
+new_activation(struct api *a, const char *reg_id, const char *kind,
+    json_t *details)
+{
+	char code[CODE_LEN + 1], norm[21], hash[CODE_HASH_LEN + 1];
+	struct db_num en, nn;
+	char *dj = NULL;
+	const char *p[6];
+	int64_t now = api_now(), exp = now + a->ra->code_ttl;
+	size_t i, j;
+	int r;
+
+	if ((r = code_new_activation(code)) != 0)
+		goto out;
+	for (i = j = 0; code[i]; i++)
+		if (code[i] != '-')
+			norm[j++] = code[i];
+	norm[j] = '\0';
+	if ((r = code_hash(a->ra->hash_key, "activation", norm, hash)) != 0)
+		goto out;
+	r = KYSO_ERR_NOMEM;
+	if ((dj = json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+		goto out;
+	p[0] = db_num(&nn, now);
+	p[1] = reg_id;
+	if ((r = db_exec(a->ra->db, "UPDATE activations SET spent_at = ?"
+	    " WHERE registration_id = ? AND spent_at IS NULL", 2, p, NULL)) != 0)
+		goto out;
+	p[0] = reg_id;
+	p[1] = hash;
+	p[2] = kind;
+	p[3] = dj;
+	p[4] = db_num(&en, exp);
+	p[5] = db_num(&nn, now);
+	if ((r = db_exec(a->ra->db, "INSERT INTO activations (registration_id,"
+	    " code_hash, kind, details, expires_at, created_at)"
+	    " VALUES (?, ?, ?, ?, ?, ?)", 6, p, NULL)) != 0)
+		goto out;
+	r = api_queue_mail(a, 0, json_string_value(json_object_get(details,
+	    "email")), json_string_value(json_object_get(details, "name")),
+	    kind, code, exp);
+out:
+	OPENSSL_cleanse(code, sizeof(code));
+	OPENSSL_cleanse(norm, sizeof(norm));
+	free(dj);
+	return r;
+}
+
+static int
+db_fail(struct api *a, int r)
+{
+	if (r == KYSO_ERR_BUSY)
+		return api_error(a, 503, "busy", "the database is busy; retry");
+	return api_error(a, 500, "internal", "internal error");
+}
+
+static const char *const reg_fields[] = { "type", "name", "id_number",
+	"tax_code", "representative", "province", "email", "phone", "profile",
+	"key_type", "validity_years", NULL };
+
+int
+api_registrations_create(struct api *a)
+{
+	json_t *body = NULL, *d = json_object();
+	struct db_rows *rows = NULL;
+	struct db_num nn, yn;
+	const char *code = NULL, *p[13];
+	char msg[200];
+	int64_t now = api_now();
+	int st, r;
+
+	if (d == NULL)
+		return api_error(a, 500, "internal", "out of memory");
+	if ((st = api_body(a, reg_fields, &body)) != 0)
+		goto out;
+	if (reg_apply(d, body, REG_CREATE, &code, msg, sizeof(msg)) != 0) {
+		st = api_error(a, 400, code, msg);
+		goto out;
+	}
+#define S(k) json_string_value(json_object_get(d, k))
+	p[0] = S("type");
+	p[1] = S("name");
+	p[2] = S("id_kind");
+	p[3] = S("id_number");
+	p[4] = S("representative");
+	p[5] = S("province");
+	p[6] = S("email");
+	p[7] = S("phone");
+	p[8] = S("profile");
+	p[9] = S("key_type");
+#undef S
+	p[10] = db_num(&yn, json_integer_value(json_object_get(d,
+	    "validity_years")));
+	p[11] = db_num(&nn, now);
+	p[12] = p[11];
+	if ((r = db_exec(a->ra->db, "INSERT INTO registrations (type, name,"
+	    " id_kind, id_number, representative, province, email, phone,"
+	    " profile, key_type, validity_years, status, created_at, updated_at)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
+	    " RETURNING id", 13, p, &rows)) != 0 || db_rows_count(rows) != 1) {
+		st = db_fail(a, r);
+		goto out;
+	}
+	snprintf(a->target, sizeof(a->target), "registration:%s",
+	    db_rows_get(rows, 0, 0));
+	if ((r = new_activation(a, db_rows_get(rows, 0, 0), "new", d)) != 0) {
+		st = db_fail(a, r);
+		goto out;
+	}
+	st = api_json(a, 201, json_pack("{s:I,s:s}", "id",
+	    (json_int_t)strtoll(db_rows_get(rows, 0, 0), NULL, 10),
+	    "status", "pending"));
+out:
+	db_rows_free(rows);
+	json_decref(body);
+	json_decref(d);
+	return st;
+}
+
+int
+api_registrations_list(struct api *a)
+{
+	struct db_rows *rows = NULL;
+	json_t *items = json_array(), *one;
+	char pat[600];
+	const char *q = a->rq->query_q, *p[1];
+	size_t i, n = 0;
+	int r;
+
+	if (items == NULL)
+		return api_error(a, 500, "internal", "out of memory");
+	if (q == NULL)
+		q = "";
+	if (strlen(q) > 200) {
+		json_decref(items);
+		return api_error(a, 400, "invalid_field", "q is too long");
+	}
+	/* LIKE pattern with %, _ and \ escaped. */
+	pat[n++] = '%';
+	for (; *q; q++) {
+		if (*q == '%' || *q == '_' || *q == '\\')
+			pat[n++] = '\\';
+		pat[n++] = *q;
+	}
+	pat[n++] = '%';
+	pat[n] = '\0';
+	p[0] = pat;
+	if ((r = db_exec(a->ra->db, "SELECT id FROM registrations WHERE"
+	    " lower(name || ' ' || id_number || ' ' || email || ' ' || phone ||"
+	    " ' ' || province) LIKE lower(?) ESCAPE '\\'"
+	    " ORDER BY id DESC LIMIT 100", 1, p, &rows)) != 0) {
+		json_decref(items);
+		return db_fail(a, r);
+	}
+	for (i = 0; i < db_rows_count(rows); i++) {
+		if (reg_view(a->ra->db, db_rows_get(rows, i, 0), &one) != 0) {
+			db_rows_free(rows);
+			json_decref(items);
+			return api_error(a, 500, "internal", "internal error");
+		}
+		json_array_append_new(items, one);
+	}
+	db_rows_free(rows);
+	return api_json(a, 200, json_pack("{s:o}", "items", items));
+}
+
+int
+api_registrations_get(struct api *a, const char *id)
+{
+	json_t *o = NULL;
+	int r;
+
+	snprintf(a->target, sizeof(a->target), "registration:%.40s", id);
+	if ((r = reg_view(a->ra->db, id, &o)) == KYSO_ERR_NOT_FOUND)
+		return api_error(a, 404, "not_found", "no such registration");
+	if (r != 0)
+		return db_fail(a, r);
+	return api_json(a, 200, o);
+}
+
+/* TH1 (renew: the same details, validity_years may change) and TH2
+ * (update: the body gives the changed fields). */
+int
+api_registrations_prepare(struct api *a, const char *id, const char *kind)
+{
+	static const char *const renew_fields[] = { "validity_years", NULL };
+	static const char *const update_fields[] = { "name", "id_number",
+		"tax_code", "representative", "province", "email", "phone",
+		"profile", "key_type", "validity_years", NULL };
+	int renew = strcmp(kind, "renew") == 0;
+	json_t *body = NULL, *d = NULL;
+	char *status = NULL, msg[200];
+	const char *code = NULL;
+	int st, r;
+
+	snprintf(a->target, sizeof(a->target), "registration:%.40s", id);
+	if (a->rq->body_len == 0 && renew) {
+		body = json_object();
+	} else if ((st = api_body(a, renew ? renew_fields : update_fields,
+	    &body)) != 0) {
+		return st;
+	}
+	if ((r = reg_load(a->ra->db, id, &d, &status, NULL)) != 0) {
+		st = r == KYSO_ERR_NOT_FOUND ? api_error(a, 404, "not_found",
+		    "no such registration") : db_fail(a, r);
+		goto out;
+	}
+	if (strcmp(status, "active") != 0) {
+		st = api_error(a, 409, "not_active", "the registration has no "
+		    "certificate yet; the first activation code still applies");
+		goto out;
+	}
+	if (!renew && json_object_size(body) == 0) {
+		st = api_error(a, 400, "missing_field", "give the fields that "
+		    "change");
+		goto out;
+	}
+	if (reg_apply(d, body, renew ? REG_RENEW : REG_UPDATE, &code, msg,
+	    sizeof(msg)) != 0) {
+		st = api_error(a, 400, code, msg);
+		goto out;
+	}
+	if ((r = new_activation(a, id, kind, d)) != 0) {
+		st = db_fail(a, r);
+		goto out;
+	}
+	st = api_json(a, 200, json_pack("{s:I,s:s}", "id",
+	    (json_int_t)strtoll(id, NULL, 10), "kind", kind));
+out:
+	free(status);
+	json_decref(body);
+	json_decref(d);
+	return st;
+}
+
+int
+api_certificates_revoke(struct api *a, const char *serial_in)
+{
+	static const char *const fields[] = { "reason", NULL };
+	static const struct {
+		const char *name;
+		int code;
+	} reasons[] = { { "unspecified", 0 }, { "keyCompromise", 1 },
+		{ "superseded", 4 }, { "cessationOfOperation", 5 } };
+	json_t *body = NULL;
+	struct db_rows *rows = NULL;
+	struct db_num tn, rn;
+	struct buf *crl = NULL;
+	char serial[64];
+	const char *reason, *p[3];
+	int bad = 0, code = -1, st, r;
+	size_t i;
+
+	if (ca_serial_norm(serial_in, serial) != 0)
+		return api_error(a, 404, "not_found", "no such certificate");
+	snprintf(a->target, sizeof(a->target), "certificate:%s", serial);
+	if ((st = api_body(a, fields, &body)) != 0)
+		return st;
+	reason = api_str(body, "reason", &bad);
+	if (reason == NULL)
+		reason = "unspecified";
+	for (i = 0; !bad && i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (strcmp(reason, reasons[i].name) == 0)
+			code = reasons[i].code;
+	if (code < 0) {
+		st = api_error(a, 400, "invalid_field", "reason must be "
+		    "keyCompromise, superseded, cessationOfOperation or "
+		    "unspecified");
+		goto out;
+	}
+	p[0] = serial;
+	if ((r = db_exec(a->ra->db, "SELECT status FROM certificates"
+	    " WHERE serial = ?", 1, p, &rows)) != 0) {
+		st = db_fail(a, r);
+		goto out;
+	}
+	if (db_rows_count(rows) != 1) {
+		st = api_error(a, 404, "not_found", "no such certificate");
+		goto out;
+	}
+	if (strcmp(db_rows_get(rows, 0, 0), "revoked") == 0) {
+		st = api_error(a, 409, "already_revoked",
+		    "the certificate is already revoked");
+		goto out;
+	}
+	p[0] = db_num(&tn, api_now());
+	p[1] = db_num(&rn, code);
+	p[2] = serial;
+	if ((r = db_exec(a->ra->db, "UPDATE certificates SET status = 'revoked',"
+	    " revoked_at = ?, reason = ? WHERE serial = ?", 3, p, NULL)) != 0) {
+		st = db_fail(a, r);
+		goto out;
+	}
+	if ((crl = buf_new(0)) == NULL ||
+	    (r = api_crl_refresh(a->ra, crl)) != 0) {
+		st = api_error(a, 500, "internal", "could not sign the CRL");
+		goto out;
+	}
+	st = api_json(a, 200, json_pack("{s:s,s:s,s:s}", "serial", serial,
+	    "status", "revoked", "reason", reason));
+out:
+	buf_free(crl);
+	db_rows_free(rows);
+	json_decref(body);
+	return st;
+}

@@ -1,0 +1,180 @@
+/* The public PKI endpoints: CRL, OCSP, time-stamps. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/parse.h"
+#include "ocsp.h"
+#include "ra.h"
+#include "tsa.h"
+
+#define CRL_HOURS 24
+#define CRL_REFRESH 3600     /* seconds: serve a stored CRL this long */
+
+static int
+meta_set(struct db *db, const char *k, const char *v)
+{
+	const char *p[2] = { k, v };
+
+	return db_exec(db, "INSERT INTO meta (k, v) VALUES (?, ?)"
+	    " ON CONFLICT (k) DO UPDATE SET v = excluded.v", 2, p, NULL);
+}
+
+int
+api_crl_refresh(struct ra *ra, struct buf *der)
+{
+	struct db_rows *rows = NULL, *num = NULL;
+	struct ca_revoked *rev = NULL;
+	struct buf *hex = NULL;
+	struct db_num nn, tn;
+	const char *p[1] = { "crl_number" };
+	char *hs = NULL;
+	uint64_t number = 0, v;
+	size_t i, n;
+	int r;
+
+	if ((r = db_exec(ra->db, "SELECT serial, revoked_at, reason FROM"
+	    " certificates WHERE status = 'revoked' ORDER BY serial", 0, NULL,
+	    &rows)) != 0 ||
+	    (r = db_exec(ra->db, "SELECT v FROM meta WHERE k = ?", 1, p,
+	    &num)) != 0)
+		goto out;
+	if (db_rows_count(num) == 1)
+		(void)!parse_u64(db_rows_get(num, 0, 0), 0, INT64_MAX, &number);
+	number++;
+	n = db_rows_count(rows);
+	r = KYSO_ERR_NOMEM;
+	if ((rev = calloc(n + 1, sizeof(*rev))) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		rev[i].serial = db_rows_get(rows, i, 0);
+		rev[i].revoked_at = parse_u64(db_rows_get(rows, i, 1), 0,
+		    INT64_MAX, &v) == 0 ? (int64_t)v : 0;
+		rev[i].reason = parse_u64(db_rows_get(rows, i, 2), 0, 10,
+		    &v) == 0 ? (int)v : 0;
+	}
+	if ((r = ca_crl(ra->ca, rev, n, number, CRL_HOURS, der)) != 0)
+		goto out;
+	r = KYSO_ERR_NOMEM;
+	if ((hex = buf_new(0)) == NULL ||
+	    hex_encode(hex, buf_ptr(der), buf_len(der)) != 0 ||
+	    (hs = buf_to_cstr(hex)) == NULL)
+		goto out;
+	if ((r = meta_set(ra->db, "crl", hs)) != 0 ||
+	    (r = meta_set(ra->db, "crl_number", db_num(&nn, (int64_t)number))) ||
+	    (r = meta_set(ra->db, "crl_at", db_num(&tn, api_now()))))
+		goto out;
+	r = 0;
+out:
+	free(hs);
+	buf_free(hex);
+	free(rev);
+	db_rows_free(rows);
+	db_rows_free(num);
+	return r;
+}
+
+static int
+answer_bytes(struct api *a, const char *ctype, struct buf *b)
+{
+	buf_free(a->rs->body);
+	a->rs->body = b;
+	a->rs->status = 200;
+	a->rs->content_type = ctype;
+	return 200;
+}
+
+int
+api_crl(struct api *a)
+{
+	struct db_rows *rows = NULL;
+	struct buf *der = buf_new(0);
+	const char *p[2] = { "crl", "crl_at" };
+	uint64_t at;
+	int r;
+
+	if (der == NULL)
+		return api_error(a, 500, "internal", "out of memory");
+	if (db_exec(a->ra->db, "SELECT k, v FROM meta WHERE k = ? OR k = ?"
+	    " ORDER BY k", 2, p, &rows) == 0 && db_rows_count(rows) == 2 &&
+	    parse_u64(db_rows_get(rows, 1, 1), 0, INT64_MAX, &at) == 0 &&
+	    (int64_t)at + CRL_REFRESH > api_now()) {
+		const char *hex = db_rows_get(rows, 0, 1);
+
+		if (hex_decode(der, hex, strlen(hex)) == 0) {
+			db_rows_free(rows);
+			return answer_bytes(a, "application/pkix-crl", der);
+		}
+		buf_reset(der);
+	}
+	db_rows_free(rows);
+	if ((r = db_begin(a->ra->db)) != 0 ||
+	    (r = api_crl_refresh(a->ra, der)) != 0 ||
+	    (r = db_commit(a->ra->db)) != 0) {
+		db_rollback(a->ra->db);
+		buf_free(der);
+		return api_error(a, 503, "busy", "could not make the CRL");
+	}
+	return answer_bytes(a, "application/pkix-crl", der);
+}
+
+static int
+ocsp_lookup(void *ud, const char *serial, int *status, int64_t *revoked_at,
+    int *reason)
+{
+	struct ra *ra = ud;
+	struct db_rows *rows = NULL;
+	const char *p[1] = { serial };
+	uint64_t v;
+	int r;
+
+	if ((r = db_exec(ra->db, "SELECT status, revoked_at, reason FROM"
+	    " certificates WHERE serial = ?", 1, p, &rows)) != 0)
+		return r;
+	*status = OCSP_UNKNOWN;
+	if (db_rows_count(rows) == 1) {
+		if (strcmp(db_rows_get(rows, 0, 0), "revoked") == 0) {
+			*status = OCSP_REVOKED;
+			*revoked_at = parse_u64(db_rows_get(rows, 0, 1), 0,
+			    INT64_MAX, &v) == 0 ? (int64_t)v : 0;
+			*reason = parse_u64(db_rows_get(rows, 0, 2), 0, 10,
+			    &v) == 0 ? (int)v : 0;
+		} else {
+			*status = OCSP_GOOD;
+		}
+	}
+	db_rows_free(rows);
+	return 0;
+}
+
+int
+api_ocsp(struct api *a, const uint8_t *der, size_t n)
+{
+	struct buf *out = buf_new(0);
+
+	if (out == NULL || ocsp_respond(a->ra->ca, der, n, ocsp_lookup, a->ra,
+	    out) != 0) {
+		buf_free(out);
+		return api_error(a, 500, "internal", "OCSP failed");
+	}
+	return answer_bytes(a, "application/ocsp-response", out);
+}
+
+int
+api_tsa(struct api *a)
+{
+	struct buf *out;
+
+	if (a->rq->too_large)
+		return api_error(a, 413, "too_large", "request too large");
+	if (a->rq->content_type == NULL ||
+	    strncmp(a->rq->content_type, "application/timestamp-query", 27) != 0)
+		return api_error(a, 415, "unsupported_media_type",
+		    "send application/timestamp-query");
+	if ((out = buf_new(0)) == NULL ||
+	    tsa_respond(a->ra->ca, a->rq->body, a->rq->body_len, out) != 0) {
+		buf_free(out);
+		return api_error(a, 400, "bad_request", "not a time-stamp query");
+	}
+	return answer_bytes(a, "application/timestamp-reply", out);
+}

@@ -1,0 +1,413 @@
+/* Subscriber endpoints (no login; rate-limited per address in api.c):
+ * activation lookup and completion, forgot-PIN request and confirmation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "codes.h"
+#include "common/crypto.h"
+#include "common/parse.h"
+#include "ra.h"
+#include "reg.h"
+#include "validate.h"
+
+#define PIN_RESET_WINDOW 900    /* seconds */
+#define PIN_RESET_PER_SUBSCRIBER 3
+#define OTP_TRIES 3
+
+static int
+code_invalid(struct api *a)
+{
+	return api_error(a, 404, "code_invalid", "the activation code is wrong, "
+	    "already used or expired");
+}
+
+/* The unspent, unexpired activation behind a code. */
+struct activation {
+	char id[24];
+	char reg_id[24];
+	char kind[16];
+	json_t *details;
+};
+
+static int
+find_activation(struct api *a, const char *code, struct activation *act)
+{
+	char norm[21], hash[CODE_HASH_LEN + 1];
+	struct db_rows *rows = NULL;
+	struct db_num nn;
+	json_error_t je;
+	const char *p[2];
+	int r = KYSO_ERR_NOT_FOUND;
+
+	memset(act, 0, sizeof(*act));
+	if (code_norm_activation(code, norm) != 0)
+		return r;
+	r = code_hash(a->ra->hash_key, "activation", norm, hash);
+	OPENSSL_cleanse(norm, sizeof(norm));
+	if (r != 0)
+		return r;
+	p[0] = hash;
+	p[1] = db_num(&nn, api_now());
+	if ((r = db_exec(a->ra->db, "SELECT id, registration_id, kind, details,"
+	    " code_hash FROM activations WHERE code_hash = ?"
+	    " AND spent_at IS NULL AND expires_at > ?", 2, p, &rows)) != 0)
+		return r;
+	r = KYSO_ERR_NOT_FOUND;
+	if (db_rows_count(rows) != 1 ||
+	    CRYPTO_memcmp(db_rows_get(rows, 0, 4), hash, CODE_HASH_LEN) != 0)
+		goto out;
+	r = KYSO_ERR_CORRUPT;
+	if (strlen(db_rows_get(rows, 0, 0)) >= sizeof(act->id) ||
+	    strlen(db_rows_get(rows, 0, 1)) >= sizeof(act->reg_id) ||
+	    strlen(db_rows_get(rows, 0, 2)) >= sizeof(act->kind) ||
+	    (act->details = json_loads(db_rows_get(rows, 0, 3), 0, &je)) == NULL)
+		goto out;
+	strcpy(act->id, db_rows_get(rows, 0, 0));
+	strcpy(act->reg_id, db_rows_get(rows, 0, 1));
+	strcpy(act->kind, db_rows_get(rows, 0, 2));
+	r = 0;
+out:
+	db_rows_free(rows);
+	return r;
+}
+
+static int
+activation_from_body(struct api *a, const char *const *fields, json_t **body,
+    struct activation *act)
+{
+	const char *code;
+	int bad = 0, st, r;
+
+	if ((st = api_body(a, fields, body)) != 0)
+		return st;
+	code = api_str(*body, "code", &bad);
+	if (bad || code == NULL)
+		return api_error(a, 400, "missing_field", "code is required");
+	if ((r = find_activation(a, code, act)) == KYSO_ERR_NOT_FOUND)
+		return code_invalid(a);
+	if (r != 0)
+		return api_error(a, 500, "internal", "internal error");
+	snprintf(a->target, sizeof(a->target), "registration:%s", act->reg_id);
+	return 0;
+}
+
+int
+api_activation_lookup(struct api *a)
+{
+	static const char *const fields[] = { "code", NULL };
+	struct activation act;
+	struct ra_subject s;
+	json_t *body = NULL, *subj;
+	char uid[128], *dn = NULL;
+	int st;
+
+	memset(&act, 0, sizeof(act));
+	if ((st = activation_from_body(a, fields, &body, &act)) != 0)
+		goto out;
+	reg_subject(act.details, &s);
+	if (ca_subject_dn(&s, &dn) != 0) {
+		st = api_error(a, 500, "internal", "internal error");
+		goto out;
+	}
+	snprintf(uid, sizeof(uid), "%s:%s", s.id_kind, s.id_number);
+	subj = json_pack("{s:s,s:s,s:s,s:s,s:s}", "CN", s.name, "UID", uid,
+	    "ST", s.province, "C", "VN", "emailAddress", s.email);
+	if (subj != NULL && strcmp(s.type, "organization") == 0)
+		json_object_set_new(subj, "O", json_string(s.name));
+	st = api_json(a, 200, json_pack("{s:s,s:s,s:o,s:s,s:O,s:O,s:O}",
+	    "kind", act.kind, "type", s.type, "subject", subj, "subject_dn", dn,
+	    "key_type", json_object_get(act.details, "key_type"),
+	    "validity_years", json_object_get(act.details, "validity_years"),
+	    "profile", json_object_get(act.details, "profile")));
+out:
+	free(dn);
+	json_decref(act.details);
+	json_decref(body);
+	return st;
+}
+
+int
+api_activation_complete(struct api *a)
+{
+	static const char *const fields[] = { "code", "csr", "token_serial",
+		NULL };
+	struct activation act;
+	struct ra_subject s;
+	struct ca_csr *csr = NULL;
+	struct ca_issued iss;
+	struct db_rows *rows = NULL;
+	struct db_num nb, na, nn;
+	json_t *body = NULL;
+	const char *pem, *tok, *p[7];
+	int bad = 0, st, r;
+
+	memset(&act, 0, sizeof(act));
+	memset(&iss, 0, sizeof(iss));
+	if ((st = activation_from_body(a, fields, &body, &act)) != 0)
+		goto out;
+	pem = api_str(body, "csr", &bad);
+	tok = api_str(body, "token_serial", &bad);
+	if (bad || pem == NULL || tok == NULL) {
+		st = api_error(a, 400, "missing_field",
+		    "csr and token_serial are required strings");
+		goto out;
+	}
+	if (valid_token_serial(tok) != 0) {
+		st = api_error(a, 400, "invalid_field", "token_serial must be "
+		    "1 to 32 letters, digits, '.', '_' or '-'");
+		goto out;
+	}
+	switch (ca_csr_parse(pem, strlen(pem), json_string_value(
+	    json_object_get(act.details, "key_type")), &csr)) {
+	case 0:
+		break;
+	case KYSO_ERR_CRYPTO:
+		st = api_error(a, 400, "csr_signature", "the CSR's signature "
+		    "does not verify (no proof of possession)");
+		goto out;
+	case KYSO_ERR_UNSUPPORTED:
+		st = api_error(a, 400, "key_unacceptable", "the key must be RSA "
+		    "of at least 2048 bits or EC P-256/P-384, signed with "
+		    "SHA-256 or better");
+		goto out;
+	case KYSO_ERR_PERMISSION:
+		st = api_error(a, 400, "key_type_mismatch", "the key is not of "
+		    "the registered key_type");
+		goto out;
+	default:
+		st = api_error(a, 400, "csr_invalid", "csr is not a PEM "
+		    "PKCS#10 certificate request");
+		goto out;
+	}
+	/* Spend the code first: of two racing completions one wins. */
+	p[0] = db_num(&nn, api_now());
+	p[1] = act.id;
+	if ((r = db_exec(a->ra->db, "UPDATE activations SET spent_at = ?"
+	    " WHERE id = ? AND spent_at IS NULL RETURNING id", 2, p, &rows)) != 0 ||
+	    db_rows_count(rows) != 1) {
+		st = r == 0 ? code_invalid(a) : api_error(a, 503, "busy",
+		    "the database is busy; retry");
+		goto out;
+	}
+	reg_subject(act.details, &s);
+	if (ca_issue(a->ra->ca, csr, &s, (int)json_integer_value(
+	    json_object_get(act.details, "validity_years")), &iss) != 0) {
+		st = api_error(a, 500, "internal", "could not issue");
+		goto out;
+	}
+	p[0] = iss.serial;
+	p[1] = act.reg_id;
+	p[2] = db_num(&nb, iss.not_before);
+	p[3] = db_num(&na, iss.not_after);
+	p[4] = tok;
+	p[5] = iss.pem;
+	p[6] = db_num(&nn, api_now());
+	if ((r = db_exec(a->ra->db, "INSERT INTO certificates (serial,"
+	    " registration_id, not_before, not_after, status, token_serial, pem,"
+	    " created_at) VALUES (?, ?, ?, ?, 'good', ?, ?, ?)", 7, p, NULL)) != 0 ||
+	    (r = reg_store(a->ra->db, act.reg_id, act.details, "active", tok,
+	    api_now())) != 0) {
+		st = api_error(a, 503, "busy", "the database is busy; retry");
+		goto out;
+	}
+	st = api_json(a, 200, json_pack("{s:s,s:s,s:[s,s]}", "serial",
+	    iss.serial, "certificate", iss.pem, "chain",
+	    ca_issuing_pem(a->ra->ca), ca_root_pem(a->ra->ca)));
+out:
+	ca_issued_clear(&iss);
+	ca_csr_free(csr);
+	db_rows_free(rows);
+	json_decref(act.details);
+	json_decref(body);
+	return st;
+}
+
+int
+api_pin_reset_request(struct api *a)
+{
+	static const char *const fields[] = { "type", "id_number", "tax_code",
+		"email", "token_serial", NULL };
+	json_t *body = NULL;
+	struct db_rows *rows = NULL, *cnt = NULL;
+	struct db_num nn, en, wn;
+	const char *type, *idn, *tax, *email, *tok, *kind, *p[6];
+	char otp[7] = "", hash[CODE_HASH_LEN + 1];
+	int64_t now = api_now();
+	int bad = 0, st, r;
+
+	if ((st = api_body(a, fields, &body)) != 0)
+		return st;
+	type = api_str(body, "type", &bad);
+	idn = api_str(body, "id_number", &bad);
+	tax = api_str(body, "tax_code", &bad);
+	email = api_str(body, "email", &bad);
+	tok = api_str(body, "token_serial", &bad);
+	if (bad || type == NULL || email == NULL || tok == NULL ||
+	    valid_email(email) != 0 || valid_token_serial(tok) != 0 ||
+	    !((strcmp(type, "personal") == 0 && idn != NULL && tax == NULL &&
+	    valid_id_number(idn, &kind) == 0) ||
+	    (strcmp(type, "organization") == 0 && tax != NULL && idn == NULL &&
+	    valid_tax_code(tax) == 0))) {
+		st = api_error(a, 400, "invalid_field", "give type, id_number "
+		    "(personal) or tax_code (organization), email and "
+		    "token_serial");
+		goto out;
+	}
+	if (!ratelimit_hit(a->ra->rl_pin_addr, a->rq->remote, now)) {
+		st = api_error(a, 429, "rate_limited", "too many PIN reset "
+		    "requests; try again later");
+		goto out;
+	}
+	p[0] = type;
+	p[1] = idn ? idn : tax;
+	p[2] = email;
+	p[3] = tok;
+	if ((r = db_exec(a->ra->db, "SELECT id, name, email FROM registrations"
+	    " WHERE type = ? AND id_number = ? AND lower(email) = lower(?)"
+	    " AND token_serial = ? AND status = 'active'", 4, p, &rows)) != 0) {
+		st = api_error(a, 503, "busy", "the database is busy; retry");
+		goto out;
+	}
+	if (db_rows_count(rows) != 1)
+		goto accepted;
+	snprintf(a->target, sizeof(a->target), "registration:%s",
+	    db_rows_get(rows, 0, 0));
+	/* Per subscriber: a few OTPs per window, silently. */
+	p[0] = db_rows_get(rows, 0, 0);
+	p[1] = db_num(&wn, now - PIN_RESET_WINDOW);
+	if ((r = db_exec(a->ra->db, "SELECT count(*) FROM otps WHERE"
+	    " registration_id = ? AND created_at > ?", 2, p, &cnt)) != 0) {
+		st = api_error(a, 503, "busy", "the database is busy; retry");
+		goto out;
+	}
+	if (db_rows_count(cnt) != 1 ||
+	    strtol(db_rows_get(cnt, 0, 0), NULL, 10) >= PIN_RESET_PER_SUBSCRIBER)
+		goto accepted;
+	if (code_new_otp(otp) != 0 ||
+	    code_hash(a->ra->hash_key, "otp", otp, hash) != 0) {
+		st = api_error(a, 500, "internal", "internal error");
+		goto out;
+	}
+	p[0] = tok;
+	if ((r = db_exec(a->ra->db, "UPDATE otps SET spent = 1 WHERE"
+	    " token_serial = ? AND spent = 0", 1, p, NULL)) != 0)
+		goto busy;
+	p[0] = db_rows_get(rows, 0, 0);
+	p[1] = tok;
+	p[2] = hash;
+	p[3] = db_num(&en, now + a->ra->otp_ttl);
+	p[4] = db_num(&nn, now);
+	if ((r = db_exec(a->ra->db, "INSERT INTO otps (registration_id,"
+	    " token_serial, otp_hash, expires_at, tries, spent, created_at)"
+	    " VALUES (?, ?, ?, ?, 0, 0, ?)", 5, p, NULL)) != 0)
+		goto busy;
+	if (api_queue_mail(a, 1, db_rows_get(rows, 0, 2),
+	    db_rows_get(rows, 0, 1), "otp", otp, now + a->ra->otp_ttl) != 0) {
+		st = api_error(a, 500, "internal", "internal error");
+		goto out;
+	}
+accepted:
+	st = api_json(a, 202, json_pack("{s:s}", "status", "accepted"));
+	goto out;
+busy:
+	st = api_error(a, 503, "busy", "the database is busy; retry");
+out:
+	OPENSSL_cleanse(otp, sizeof(otp));
+	db_rows_free(rows);
+	db_rows_free(cnt);
+	json_decref(body);
+	return st;
+}
+
+static int
+otp_invalid(struct api *a)
+{
+	return api_error(a, 403, "otp_invalid", "the OTP is wrong, used or "
+	    "expired; request a new one");
+}
+
+int
+api_pin_reset_confirm(struct api *a)
+{
+	static const char *const fields[] = { "token_serial", "otp",
+		"challenge", NULL };
+	json_t *body = NULL;
+	struct db_rows *rows = NULL;
+	struct db_num nn, tn;
+	struct buf *chal = NULL, *hex = NULL;
+	const char *tok, *otp, *ch, *p[3];
+	char hash[CODE_HASH_LEN + 1], *resp = NULL;
+	uint8_t admin[32], answer[32];
+	uint64_t tries;
+	int bad = 0, st, r;
+
+	if ((st = api_body(a, fields, &body)) != 0)
+		return st;
+	tok = api_str(body, "token_serial", &bad);
+	otp = api_str(body, "otp", &bad);
+	ch = api_str(body, "challenge", &bad);
+	if (bad || tok == NULL || otp == NULL || ch == NULL ||
+	    valid_token_serial(tok) != 0 || strlen(ch) != 64 ||
+	    (chal = buf_new(32)) == NULL || hex_decode(chal, ch, 64) != 0) {
+		st = api_error(a, 400, "invalid_field", "give token_serial, otp "
+		    "and challenge (64 hex digits)");
+		goto out;
+	}
+	snprintf(a->target, sizeof(a->target), "token:%s", tok);
+	p[0] = tok;
+	p[1] = db_num(&nn, api_now());
+	if ((r = db_exec(a->ra->db, "SELECT id, otp_hash, tries FROM otps"
+	    " WHERE token_serial = ? AND spent = 0 AND expires_at > ?"
+	    " ORDER BY id DESC LIMIT 1", 2, p, &rows)) != 0) {
+		st = api_error(a, 503, "busy", "the database is busy; retry");
+		goto out;
+	}
+	if (db_rows_count(rows) != 1 ||
+	    parse_u64(db_rows_get(rows, 0, 2), 0, 1000, &tries) != 0) {
+		st = otp_invalid(a);
+		goto out;
+	}
+	if (code_check_otp(otp) != 0 ||
+	    code_hash(a->ra->hash_key, "otp", otp, hash) != 0 ||
+	    CRYPTO_memcmp(hash, db_rows_get(rows, 0, 1), CODE_HASH_LEN) != 0) {
+		/* A wrong try counts; the third spends the OTP. */
+		p[0] = db_num(&tn, (int64_t)tries + 1);
+		p[1] = tries + 1 >= OTP_TRIES ? "1" : "0";
+		p[2] = db_rows_get(rows, 0, 0);
+		if (db_exec(a->ra->db, "UPDATE otps SET tries = ?, spent = ?"
+		    " WHERE id = ?", 3, p, NULL) == 0)
+			a->keep = 1;
+		st = otp_invalid(a);
+		goto out;
+	}
+	p[0] = db_rows_get(rows, 0, 0);
+	if ((r = db_exec(a->ra->db, "UPDATE otps SET spent = 1 WHERE id = ?",
+	    1, p, NULL)) != 0) {
+		st = api_error(a, 503, "busy", "the database is busy; retry");
+		goto out;
+	}
+	if (kyso_admin_key(a->ra->master, sizeof(a->ra->master), tok, admin) != 0 ||
+	    kyso_unblock_response(admin, buf_ptr(chal), 32, answer) != 0 ||
+	    (hex = buf_new(128)) == NULL || hex_encode(hex, answer, 32) != 0 ||
+	    (resp = buf_to_cstr(hex)) == NULL) {
+		st = api_error(a, 500, "internal", "internal error");
+		goto out;
+	}
+	st = api_json(a, 200, json_pack("{s:s}", "response", resp));
+out:
+	OPENSSL_cleanse(admin, sizeof(admin));
+	OPENSSL_cleanse(answer, sizeof(answer));
+	OPENSSL_cleanse(hash, sizeof(hash));
+	if (resp != NULL) {
+		OPENSSL_cleanse(resp, strlen(resp));
+		free(resp);
+	}
+	buf_free(hex);
+	buf_free(chal);
+	db_rows_free(rows);
+	json_decref(body);
+	return st;
+}

@@ -1,0 +1,713 @@
+#include "ca_priv.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "common/crypto.h"
+#include "common/fsutil.h"
+
+#define DAY (24 * 3600)
+
+struct ca_csr {
+	X509_REQ *req;
+	EVP_PKEY *key;   /* owned by req */
+};
+
+/* ---- helpers ---- */
+
+static int
+add_ext(X509 *issuer, X509 *subj, int nid, const char *val)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *e;
+	int ok;
+
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, issuer, subj, NULL, NULL, 0);
+	if ((e = X509V3_EXT_nconf_nid(NULL, &ctx, nid, val)) == NULL)
+		return KYSO_ERR_CRYPTO;
+	ok = X509_add_ext(subj, e, -1);
+	X509_EXTENSION_free(e);
+	return ok ? 0 : KYSO_ERR_CRYPTO;
+}
+
+static int
+name_add(X509_NAME *n, int nid, const char *v)
+{
+	if (v == NULL || *v == '\0')
+		return 0;
+	return X509_NAME_add_entry_by_NID(n, nid, MBSTRING_UTF8,
+	    (const unsigned char *)v, -1, -1, 0) ? 0 : KYSO_ERR_INVALID;
+}
+
+static int
+random_serial(ASN1_INTEGER **out, char hex[64])
+{
+	uint8_t b[16];
+	BIGNUM *bn = NULL;
+	char *h = NULL;
+	size_t i;
+	int r = KYSO_ERR_CRYPTO;
+
+	if (crypto_random(b, sizeof(b)) != 0)
+		return r;
+	/* Positive, 16 bytes: 126 random bits. */
+	b[0] = (uint8_t)((b[0] & 0x7f) | 0x40);
+	if ((bn = BN_bin2bn(b, sizeof(b), NULL)) == NULL ||
+	    (*out = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
+	    (h = BN_bn2hex(bn)) == NULL)
+		goto out;
+	for (i = 0; h[i] && i < 63; i++)
+		hex[i] = (char)tolower((unsigned char)h[i]);
+	hex[i] = '\0';
+	r = 0;
+out:
+	OPENSSL_free(h);
+	BN_free(bn);
+	return r;
+}
+
+static X509 *
+cert_new(X509_NAME *subject, X509 *issuer, EVP_PKEY *pub, int64_t nb,
+    int64_t na, char hex[64])
+{
+	X509 *x = X509_new();
+	ASN1_INTEGER *sn = NULL;
+
+	if (x == NULL || X509_set_version(x, 2) != 1 ||
+	    random_serial(&sn, hex) != 0 || X509_set_serialNumber(x, sn) != 1 ||
+	    X509_set_subject_name(x, subject) != 1 ||
+	    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) :
+	    subject) != 1 ||
+	    X509_set_pubkey(x, pub) != 1 ||
+	    ASN1_TIME_set(X509_getm_notBefore(x), (time_t)nb) == NULL ||
+	    ASN1_TIME_set(X509_getm_notAfter(x), (time_t)na) == NULL) {
+		ASN1_INTEGER_free(sn);
+		X509_free(x);
+		return NULL;
+	}
+	ASN1_INTEGER_free(sn);
+	return x;
+}
+
+static char *
+pem_of_cert(X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p = NULL, *s = NULL;
+	long n;
+
+	if (b != NULL && PEM_write_bio_X509(b, x) == 1 &&
+	    (n = BIO_get_mem_data(b, &p)) > 0 && (s = malloc((size_t)n + 1))) {
+		memcpy(s, p, (size_t)n);
+		s[n] = '\0';
+	}
+	BIO_free(b);
+	return s;
+}
+
+static int
+write_cert(const char *dir, const char *file, X509 *x)
+{
+	char *path = path_join(dir, file), *pem = pem_of_cert(x);
+	int r = KYSO_ERR_NOMEM;
+
+	if (path != NULL && pem != NULL)
+		r = file_write_atomic(path, pem, strlen(pem), 0644);
+	free(path);
+	free(pem);
+	return r;
+}
+
+static int
+write_key(const char *dir, const char *file, EVP_PKEY *k)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *path = path_join(dir, file), *p = NULL;
+	long n;
+	int r = KYSO_ERR_CRYPTO;
+
+	if (b == NULL || path == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	if (PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) != 1 ||
+	    (n = BIO_get_mem_data(b, &p)) <= 0)
+		goto out;
+	r = file_write_atomic(path, p, (size_t)n, 0600);
+	OPENSSL_cleanse(p, (size_t)n);
+out:
+	BIO_free(b);
+	free(path);
+	return r;
+}
+
+static int
+read_cert(const char *dir, const char *file, X509 **out)
+{
+	char *path = path_join(dir, file);
+	struct buf *b = NULL;
+	BIO *bio = NULL;
+	int r;
+
+	if (path == NULL)
+		return KYSO_ERR_NOMEM;
+	if ((r = file_read(path, 1 << 20, &b)) != 0)
+		goto out;
+	r = KYSO_ERR_CORRUPT;
+	if ((bio = BIO_new_mem_buf(buf_ptr(b), (int)buf_len(b))) == NULL ||
+	    (*out = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL)
+		goto out;
+	r = 0;
+out:
+	BIO_free(bio);
+	buf_free(b);
+	free(path);
+	return r;
+}
+
+static int
+read_key(const char *dir, const char *file, EVP_PKEY **out)
+{
+	char *path = path_join(dir, file);
+	struct buf *b = NULL;
+	BIO *bio = NULL;
+	int r;
+
+	if (path == NULL)
+		return KYSO_ERR_NOMEM;
+	if ((r = file_read(path, 1 << 20, &b)) != 0)
+		goto out;
+	r = KYSO_ERR_CORRUPT;
+	if ((bio = BIO_new_mem_buf(buf_ptr(b), (int)buf_len(b))) == NULL ||
+	    (*out = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL)
+		goto out;
+	r = 0;
+out:
+	BIO_free(bio);
+	buf_free(b);
+	free(path);
+	return r;
+}
+
+static X509_NAME *
+ca_name(const char *org, const char *cn)
+{
+	X509_NAME *n = X509_NAME_new();
+
+	if (n == NULL || name_add(n, NID_countryName, "VN") != 0 ||
+	    name_add(n, NID_organizationName, org) != 0 ||
+	    name_add(n, NID_commonName, cn) != 0) {
+		X509_NAME_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* A certificate for a service key (OCSP, TSA) under the issuing CA. */
+static int
+service_cert(X509 *issuing, struct signer *s, const char *org,
+    const char *cn, const char *eku, const char *dir, const char *certf,
+    const char *keyf, int extra_nocheck)
+{
+	X509_NAME *n = ca_name(org, cn);
+	EVP_PKEY *k = NULL;
+	X509 *x = NULL;
+	char hex[64];
+	int64_t now = (int64_t)time(NULL);
+	int r = KYSO_ERR_CRYPTO;
+
+	if (n == NULL || (r = signer_keygen("p256", &k)) != 0)
+		goto out;
+	r = KYSO_ERR_CRYPTO;
+	if ((x = cert_new(n, issuing, k, now - 300, now + 5 * 365L * DAY,
+	    hex)) == NULL)
+		goto out;
+	if ((r = add_ext(issuing, x, NID_basic_constraints, "critical,CA:FALSE")) ||
+	    (r = add_ext(issuing, x, NID_key_usage,
+	    "critical,digitalSignature,nonRepudiation")) ||
+	    (r = add_ext(issuing, x, NID_ext_key_usage, eku)) ||
+	    (r = add_ext(issuing, x, NID_subject_key_identifier, "hash")) ||
+	    (r = add_ext(issuing, x, NID_authority_key_identifier,
+	    "keyid:always")))
+		goto out;
+	if (extra_nocheck &&
+	    (r = add_ext(issuing, x, NID_id_pkix_OCSP_noCheck, "ignored")) != 0)
+		goto out;
+	if ((r = signer_sign_x509(s, &x)) != 0 ||
+	    (r = write_cert(dir, certf, x)) != 0 ||
+	    (r = write_key(dir, keyf, k)) != 0)
+		goto out;
+	r = 0;
+out:
+	X509_NAME_free(n);
+	EVP_PKEY_free(k);
+	X509_free(x);
+	return r;
+}
+
+int
+ca_create(const char *dir, const char *name, const char *key_type,
+    struct signer *issuing)
+{
+	EVP_PKEY *rootk = NULL, *cak = NULL;
+	struct signer *own = NULL;
+	X509_NAME *rn = NULL, *cn = NULL;
+	X509 *root = NULL, *ca = NULL;
+	char hex[64], cnbuf[512];
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	if ((r = signer_keygen(key_type, &rootk)) != 0)
+		goto out;
+	if (issuing == NULL) {
+		if ((r = signer_keygen(key_type, &cak)) != 0 ||
+		    (r = write_key(dir, "ca-key.pem", cak)) != 0 ||
+		    (r = signer_from_pkey(cak, &own)) != 0)
+			goto out;
+		cak = NULL;
+		issuing = own;
+	}
+	r = KYSO_ERR_CRYPTO;
+	snprintf(cnbuf, sizeof(cnbuf), "%s Root CA", name);
+	if ((rn = ca_name(name, cnbuf)) == NULL)
+		goto out;
+	snprintf(cnbuf, sizeof(cnbuf), "%s Issuing CA", name);
+	if ((cn = ca_name(name, cnbuf)) == NULL)
+		goto out;
+	if ((root = cert_new(rn, NULL, rootk, now - 300, now + 20 * 365L * DAY,
+	    hex)) == NULL)
+		goto out;
+	if ((r = add_ext(root, root, NID_basic_constraints, "critical,CA:TRUE")) ||
+	    (r = add_ext(root, root, NID_key_usage, "critical,keyCertSign,cRLSign")) ||
+	    (r = add_ext(root, root, NID_subject_key_identifier, "hash")))
+		goto out;
+	r = KYSO_ERR_CRYPTO;
+	if (X509_sign(root, rootk, EVP_sha256()) <= 0)
+		goto out;
+	if ((ca = cert_new(cn, root, signer_pub(issuing), now - 300,
+	    now + 10 * 365L * DAY, hex)) == NULL)
+		goto out;
+	if ((r = add_ext(root, ca, NID_basic_constraints,
+	    "critical,CA:TRUE,pathlen:0")) ||
+	    (r = add_ext(root, ca, NID_key_usage, "critical,keyCertSign,cRLSign")) ||
+	    (r = add_ext(root, ca, NID_subject_key_identifier, "hash")) ||
+	    (r = add_ext(root, ca, NID_authority_key_identifier, "keyid:always")))
+		goto out;
+	r = KYSO_ERR_CRYPTO;
+	if (X509_sign(ca, rootk, EVP_sha256()) <= 0)
+		goto out;
+	if ((r = write_key(dir, "root-key.pem", rootk)) != 0 ||
+	    (r = write_cert(dir, "root.pem", root)) != 0 ||
+	    (r = write_cert(dir, "ca.pem", ca)) != 0)
+		goto out;
+	snprintf(cnbuf, sizeof(cnbuf), "%s OCSP Responder", name);
+	if ((r = service_cert(ca, issuing, name, cnbuf, "OCSPSigning", dir,
+	    "ocsp.pem", "ocsp-key.pem", 1)) != 0)
+		goto out;
+	snprintf(cnbuf, sizeof(cnbuf), "%s Time-Stamping Authority", name);
+	if ((r = service_cert(ca, issuing, name, cnbuf,
+	    "critical,timeStamping", dir, "tsa.pem", "tsa-key.pem", 0)) != 0)
+		goto out;
+	r = 0;
+out:
+	EVP_PKEY_free(rootk);
+	EVP_PKEY_free(cak);
+	signer_free(own);
+	X509_NAME_free(rn);
+	X509_NAME_free(cn);
+	X509_free(root);
+	X509_free(ca);
+	return r;
+}
+
+static char *
+concat(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = malloc(la + lb + 1);
+
+	if (s == NULL)
+		return NULL;
+	memcpy(s, a, la);
+	memcpy(s + la, b, lb + 1);
+	return s;
+}
+
+int
+ca_load(const char *dir, struct signer *issuing, const char *public_url,
+    struct ca **out)
+{
+	struct ca *ca = calloc(1, sizeof(*ca));
+	EVP_PKEY *k = NULL;
+	int r = KYSO_ERR_NOMEM;
+
+	if (ca == NULL) {
+		signer_free(issuing);
+		return r;
+	}
+	ca->signer = issuing;
+	if ((ca->public_url = strdup(public_url)) == NULL)
+		goto fail;
+	if ((r = read_cert(dir, "root.pem", &ca->root)) != 0 ||
+	    (r = read_cert(dir, "ca.pem", &ca->issuing)) != 0 ||
+	    (r = read_cert(dir, "ocsp.pem", &ca->ocsp)) != 0 ||
+	    (r = read_cert(dir, "tsa.pem", &ca->tsa)) != 0 ||
+	    (r = read_key(dir, "ocsp-key.pem", &ca->ocsp_key)) != 0 ||
+	    (r = read_key(dir, "tsa-key.pem", &ca->tsa_key)) != 0)
+		goto fail;
+	if (ca->signer == NULL) {
+		if ((r = read_key(dir, "ca-key.pem", &k)) != 0 ||
+		    (r = signer_from_pkey(k, &ca->signer)) != 0)
+			goto fail;
+		k = NULL;
+	}
+	r = KYSO_ERR_CORRUPT;
+	if (X509_check_private_key(ca->ocsp, ca->ocsp_key) != 1 ||
+	    X509_check_private_key(ca->tsa, ca->tsa_key) != 1 ||
+	    EVP_PKEY_eq(X509_get0_pubkey(ca->issuing),
+	    signer_pub(ca->signer)) != 1) {
+		fprintf(stderr, "kyso-ra: the CA files in %s do not match\n", dir);
+		goto fail;
+	}
+	r = KYSO_ERR_NOMEM;
+	if ((ca->issuing_pem = pem_of_cert(ca->issuing)) == NULL ||
+	    (ca->root_pem = pem_of_cert(ca->root)) == NULL ||
+	    (ca->chain_pem = concat(ca->issuing_pem, ca->root_pem)) == NULL)
+		goto fail;
+	*out = ca;
+	return 0;
+fail:
+	EVP_PKEY_free(k);
+	ca_free(ca);
+	return r;
+}
+
+void
+ca_free(struct ca *ca)
+{
+	if (ca == NULL)
+		return;
+	X509_free(ca->root);
+	X509_free(ca->issuing);
+	X509_free(ca->ocsp);
+	X509_free(ca->tsa);
+	EVP_PKEY_free(ca->ocsp_key);
+	EVP_PKEY_free(ca->tsa_key);
+	signer_free(ca->signer);
+	free(ca->public_url);
+	free(ca->chain_pem);
+	free(ca->issuing_pem);
+	free(ca->root_pem);
+	free(ca);
+}
+
+const char *
+ca_chain_pem(const struct ca *ca)
+{
+	return ca->chain_pem;
+}
+
+const char *
+ca_issuing_pem(const struct ca *ca)
+{
+	return ca->issuing_pem;
+}
+
+const char *
+ca_root_pem(const struct ca *ca)
+{
+	return ca->root_pem;
+}
+
+/* ---- requests ---- */
+
+int
+ca_csr_parse(const char *pem, size_t len, const char *key_type,
+    struct ca_csr **out)
+{
+	struct ca_csr *c = calloc(1, sizeof(*c));
+	BIO *b = NULL;
+	char group[64];
+	size_t gl = 0;
+	int id, mdnid = NID_undef, pknid = NID_undef, r = KYSO_ERR_INVALID;
+
+	if (c == NULL)
+		return KYSO_ERR_NOMEM;
+	if (len > 32 * 1024 || len > INT32_MAX)
+		goto out;
+	if ((b = BIO_new_mem_buf(pem, (int)len)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	if ((c->req = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL)) == NULL ||
+	    (c->key = X509_REQ_get0_pubkey(c->req)) == NULL)
+		goto out;
+	r = KYSO_ERR_UNSUPPORTED;
+	id = EVP_PKEY_get_base_id(c->key);
+	if (id == EVP_PKEY_RSA) {
+		int bits = EVP_PKEY_get_bits(c->key);
+
+		if (bits < 2048)
+			goto out;
+		r = KYSO_ERR_PERMISSION;
+		if (!((strcmp(key_type, "rsa2048") == 0 && bits == 2048) ||
+		    (strcmp(key_type, "rsa3072") == 0 && bits == 3072)))
+			goto out;
+	} else if (id == EVP_PKEY_EC) {
+		if (!EVP_PKEY_get_utf8_string_param(c->key,
+		    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &gl))
+			goto out;
+		if (strcmp(group, "prime256v1") != 0 &&
+		    strcmp(group, "secp384r1") != 0)
+			goto out;
+		r = KYSO_ERR_PERMISSION;
+		if (!((strcmp(key_type, "p256") == 0 &&
+		    strcmp(group, "prime256v1") == 0) ||
+		    (strcmp(key_type, "p384") == 0 &&
+		    strcmp(group, "secp384r1") == 0)))
+			goto out;
+	} else {
+		goto out;
+	}
+	/* SHA-256 or better. */
+	r = KYSO_ERR_UNSUPPORTED;
+	if (!OBJ_find_sigid_algs(X509_REQ_get_signature_nid(c->req), &mdnid,
+	    &pknid) || (mdnid != NID_sha256 && mdnid != NID_sha384 &&
+	    mdnid != NID_sha512))
+		goto out;
+	r = KYSO_ERR_CRYPTO;
+	if (X509_REQ_verify(c->req, c->key) != 1)
+		goto out;
+	*out = c;
+	c = NULL;
+	r = 0;
+out:
+	BIO_free(b);
+	ca_csr_free(c);
+	return r;
+}
+
+void
+ca_csr_free(struct ca_csr *c)
+{
+	if (c == NULL)
+		return;
+	X509_REQ_free(c->req);
+	free(c);
+}
+
+static X509_NAME *
+subject_name(const struct ra_subject *s)
+{
+	X509_NAME *n = X509_NAME_new();
+	char uid[128];
+
+	snprintf(uid, sizeof(uid), "%s:%s", s->id_kind, s->id_number);
+	if (n == NULL || name_add(n, NID_countryName, "VN") != 0 ||
+	    name_add(n, NID_stateOrProvinceName, s->province) != 0 ||
+	    (strcmp(s->type, "organization") == 0 &&
+	    name_add(n, NID_organizationName, s->name) != 0) ||
+	    name_add(n, NID_commonName, s->name) != 0 ||
+	    name_add(n, NID_userId, uid) != 0 ||
+	    X509_NAME_add_entry_by_NID(n, NID_pkcs9_emailAddress, MBSTRING_ASC,
+	    (const unsigned char *)s->email, -1, -1, 0) != 1) {
+		X509_NAME_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+int
+ca_subject_dn(const struct ra_subject *s, char **out)
+{
+	X509_NAME *n = subject_name(s);
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p = NULL;
+	long len;
+	int r = KYSO_ERR_INVALID;
+
+	if (n == NULL || b == NULL)
+		goto out;
+	if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 &
+	    ~ASN1_STRFLGS_ESC_MSB) < 0 || (len = BIO_get_mem_data(b, &p)) < 0)
+		goto out;
+	r = KYSO_ERR_NOMEM;
+	if ((*out = malloc((size_t)len + 1)) == NULL)
+		goto out;
+	memcpy(*out, p, (size_t)len);
+	(*out)[len] = '\0';
+	r = 0;
+out:
+	BIO_free(b);
+	X509_NAME_free(n);
+	return r;
+}
+
+int
+ca_issue(struct ca *ca, const struct ca_csr *csr, const struct ra_subject *s,
+    int years, struct ca_issued *out)
+{
+	X509_NAME *n = subject_name(s);
+	X509 *x = NULL;
+	char val[1024];
+	int64_t now = (int64_t)time(NULL);
+	int64_t nb = now - 300, na = now + (int64_t)years * 365 * DAY;
+	int r = KYSO_ERR_INVALID;
+
+	memset(out, 0, sizeof(*out));
+	if (n == NULL || years < 1 || years > 3)
+		goto out;
+	r = KYSO_ERR_CRYPTO;
+	if ((x = cert_new(n, ca->issuing, csr->key, nb, na, out->serial)) == NULL)
+		goto out;
+	if ((r = add_ext(ca->issuing, x, NID_basic_constraints,
+	    "critical,CA:FALSE")) ||
+	    (r = add_ext(ca->issuing, x, NID_key_usage,
+	    "critical,digitalSignature,nonRepudiation")) ||
+	    (r = add_ext(ca->issuing, x, NID_ext_key_usage,
+	    "emailProtection,clientAuth")) ||
+	    (r = add_ext(ca->issuing, x, NID_subject_key_identifier, "hash")) ||
+	    (r = add_ext(ca->issuing, x, NID_authority_key_identifier,
+	    "keyid:always")))
+		goto out;
+	snprintf(val, sizeof(val), "URI:%s/crl", ca->public_url);
+	if ((r = add_ext(ca->issuing, x, NID_crl_distribution_points, val)))
+		goto out;
+	snprintf(val, sizeof(val), "OCSP;URI:%s/ocsp,caIssuers;URI:%s/ca.pem",
+	    ca->public_url, ca->public_url);
+	if ((r = add_ext(ca->issuing, x, NID_info_access, val)))
+		goto out;
+	snprintf(val, sizeof(val), "email:%s", s->email);
+	if ((r = add_ext(ca->issuing, x, NID_subject_alt_name, val)))
+		goto out;
+	if ((r = signer_sign_x509(ca->signer, &x)) != 0)
+		goto out;
+	r = KYSO_ERR_NOMEM;
+	if ((out->pem = pem_of_cert(x)) == NULL)
+		goto out;
+	out->not_before = nb;
+	out->not_after = na;
+	r = 0;
+out:
+	X509_NAME_free(n);
+	X509_free(x);
+	return r;
+}
+
+void
+ca_issued_clear(struct ca_issued *i)
+{
+	free(i->pem);
+	i->pem = NULL;
+}
+
+int
+ca_serial_norm(const char *in, char out[64])
+{
+	size_t i, n = strlen(in);
+
+	while (n > 1 && *in == '0') {
+		in++;
+		n--;
+	}
+	if (n == 0 || n > 40)
+		return KYSO_ERR_INVALID;
+	for (i = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)in[i]))
+			return KYSO_ERR_INVALID;
+		out[i] = (char)tolower((unsigned char)in[i]);
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static ASN1_INTEGER *
+serial_from_hex(const char *hex)
+{
+	BIGNUM *bn = NULL;
+	ASN1_INTEGER *a = NULL;
+
+	if (BN_hex2bn(&bn, hex) == 0)
+		return NULL;
+	a = BN_to_ASN1_INTEGER(bn, NULL);
+	BN_free(bn);
+	return a;
+}
+
+int
+ca_crl(struct ca *ca, const struct ca_revoked *rev, size_t n, uint64_t number,
+    int hours, struct buf *der)
+{
+	X509_CRL *c = X509_CRL_new();
+	ASN1_TIME *t = ASN1_TIME_new();
+	ASN1_INTEGER *num = ASN1_INTEGER_new();
+	X509V3_CTX ctx;
+	X509_EXTENSION *e = NULL;
+	uint8_t *p = NULL;
+	time_t now = time(NULL);
+	size_t i;
+	int len, r = KYSO_ERR_CRYPTO;
+
+	if (c == NULL || t == NULL || num == NULL)
+		goto out;
+	if (X509_CRL_set_version(c, 1) != 1 ||
+	    X509_CRL_set_issuer_name(c, X509_get_subject_name(ca->issuing)) != 1 ||
+	    ASN1_TIME_set(t, now) == NULL || X509_CRL_set1_lastUpdate(c, t) != 1 ||
+	    ASN1_TIME_set(t, now + (time_t)hours * 3600) == NULL ||
+	    X509_CRL_set1_nextUpdate(c, t) != 1)
+		goto out;
+	for (i = 0; i < n; i++) {
+		X509_REVOKED *rv = X509_REVOKED_new();
+		ASN1_INTEGER *sn = serial_from_hex(rev[i].serial);
+		ASN1_TIME *rt = ASN1_TIME_set(NULL, (time_t)rev[i].revoked_at);
+		ASN1_ENUMERATED *re = ASN1_ENUMERATED_new();
+		int ok = rv && sn && rt && re &&
+		    X509_REVOKED_set_serialNumber(rv, sn) == 1 &&
+		    X509_REVOKED_set_revocationDate(rv, rt) == 1 &&
+		    ASN1_ENUMERATED_set(re, rev[i].reason) == 1 &&
+		    (rev[i].reason == 0 || X509_REVOKED_add1_ext_i2d(rv,
+		    NID_crl_reason, re, 0, 0) == 1) &&
+		    X509_CRL_add0_revoked(c, rv) == 1;
+
+		ASN1_INTEGER_free(sn);
+		ASN1_TIME_free(rt);
+		ASN1_ENUMERATED_free(re);
+		if (!ok) {
+			X509_REVOKED_free(rv);
+			goto out;
+		}
+	}
+	if (X509_CRL_sort(c) != 1 || ASN1_INTEGER_set_uint64(num, number) != 1 ||
+	    X509_CRL_add1_ext_i2d(c, NID_crl_number, num, 0, 0) != 1)
+		goto out;
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, ca->issuing, NULL, NULL, c, 0);
+	if ((e = X509V3_EXT_nconf_nid(NULL, &ctx, NID_authority_key_identifier,
+	    "keyid:always")) == NULL || X509_CRL_add_ext(c, e, -1) != 1)
+		goto out;
+	if ((r = signer_sign_crl(ca->signer, &c)) != 0)
+		goto out;
+	r = KYSO_ERR_CRYPTO;
+	if ((len = i2d_X509_CRL(c, &p)) <= 0)
+		goto out;
+	r = buf_put(der, p, (size_t)len);
+out:
+	OPENSSL_free(p);
+	X509_EXTENSION_free(e);
+	ASN1_TIME_free(t);
+	ASN1_INTEGER_free(num);
+	X509_CRL_free(c);
+	return r;
+}

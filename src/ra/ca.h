@@ -1,0 +1,73 @@
+/* The CA: the root and issuing certificates, the OCSP responder and TSA
+ * certificates, and issuing subscriber certificates and CRLs. The OpenSSL
+ * calls of the RA live here and in ocsp.c, tsa.c, signer.c. */
+#ifndef KYSO_RA_CA_H
+#define KYSO_RA_CA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+
+struct ca;
+struct ca_csr;
+struct signer;
+
+/* What a subscriber certificate says about its subject (kyso types). */
+struct ra_subject {
+	const char *type;       /* "personal" or "organization" */
+	const char *name;
+	const char *id_kind;    /* "CCCD", "CMND" or "MST" */
+	const char *id_number;
+	const char *province;
+	const char *email;
+};
+
+struct ca_issued {
+	char serial[64];        /* lower-case hex */
+	char *pem;
+	int64_t not_before, not_after;
+};
+
+struct ca_revoked {
+	const char *serial;     /* hex */
+	int64_t revoked_at;
+	int reason;             /* CRLReason; 0 = unspecified (left out) */
+};
+
+/* Creates root, issuing CA (its key in PEM or held by signer), OCSP and
+ * TSA certificates in dir. issuing: NULL makes a PEM key. */
+int ca_create(const char *dir, const char *name, const char *key_type,
+    struct signer *issuing) KYSO_WUR;
+/* Loads dir; takes ownership of issuing (NULL: dir/ca-key.pem). */
+int ca_load(const char *dir, struct signer *issuing, const char *public_url,
+    struct ca **out) KYSO_WUR;
+void ca_free(struct ca *ca);
+
+/* The PEM chain: issuing CA, then root. */
+const char *ca_chain_pem(const struct ca *ca);
+const char *ca_issuing_pem(const struct ca *ca);
+const char *ca_root_pem(const struct ca *ca);
+
+/* Parses and checks a PKCS#10 request: KYSO_ERR_INVALID (not a CSR),
+ * KYSO_ERR_CRYPTO (its signature does not verify), KYSO_ERR_UNSUPPORTED
+ * (weak or unsupported key, weak hash), KYSO_ERR_PERMISSION (a key of
+ * another type than key_type). */
+int ca_csr_parse(const char *pem, size_t len, const char *key_type,
+    struct ca_csr **out) KYSO_WUR;
+void ca_csr_free(struct ca_csr *c);
+
+/* The subject's distinguished name as RFC 4514 text (UTF-8). */
+int ca_subject_dn(const struct ra_subject *s, char **out) KYSO_WUR;
+/* Issues a certificate for the CSR's key with the subject built here. */
+int ca_issue(struct ca *ca, const struct ca_csr *csr,
+    const struct ra_subject *s, int years, struct ca_issued *out) KYSO_WUR;
+void ca_issued_clear(struct ca_issued *i);
+/* A DER CRL of the revoked certificates, valid for hours. */
+int ca_crl(struct ca *ca, const struct ca_revoked *rev, size_t n,
+    uint64_t number, int hours, struct buf *der) KYSO_WUR;
+/* Lower-case hex serial, checked: 1..40 hex digits. */
+int ca_serial_norm(const char *in, char out[64]) KYSO_WUR;
+
+#endif

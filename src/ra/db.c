@@ -1,0 +1,453 @@
+#include "db.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "common/buf.h"
+
+#define DB_MAX_PARAMS 32
+
+struct db {
+	sqlite3 *lite;
+	PGconn *pg;
+};
+
+struct db_rows {
+	size_t nrows, ncols;
+	char **v;   /* nrows * ncols, NULL for SQL NULL */
+};
+
+/* The schema, written once for both engines: AUTOID and the trigger text
+ * are the only differences. The audit table refuses UPDATE and DELETE. */
+static const char *const schema_common[] = {
+	"CREATE TABLE IF NOT EXISTS operators ("
+	" id AUTOID, name TEXT NOT NULL UNIQUE, token_hash TEXT NOT NULL UNIQUE,"
+	" created_at BIGINT NOT NULL)",
+	"CREATE TABLE IF NOT EXISTS registrations ("
+	" id AUTOID, type TEXT NOT NULL, name TEXT NOT NULL,"
+	" id_kind TEXT NOT NULL, id_number TEXT NOT NULL,"
+	" representative TEXT, province TEXT NOT NULL, email TEXT NOT NULL,"
+	" phone TEXT NOT NULL, profile TEXT NOT NULL, key_type TEXT NOT NULL,"
+	" validity_years INTEGER NOT NULL, status TEXT NOT NULL,"
+	" token_serial TEXT, created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL)",
+	"CREATE INDEX IF NOT EXISTS registrations_idn"
+	" ON registrations(id_number)",
+	"CREATE INDEX IF NOT EXISTS registrations_token"
+	" ON registrations(token_serial)",
+	/* A pending activation: the details the certificate will carry. */
+	"CREATE TABLE IF NOT EXISTS activations ("
+	" id AUTOID, registration_id BIGINT NOT NULL REFERENCES registrations(id),"
+	" code_hash TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,"
+	" details TEXT NOT NULL, expires_at BIGINT NOT NULL,"
+	" spent_at BIGINT, created_at BIGINT NOT NULL)",
+	"CREATE TABLE IF NOT EXISTS certificates ("
+	" serial TEXT PRIMARY KEY,"
+	" registration_id BIGINT NOT NULL REFERENCES registrations(id),"
+	" not_before BIGINT NOT NULL, not_after BIGINT NOT NULL,"
+	" status TEXT NOT NULL, revoked_at BIGINT, reason INTEGER,"
+	" token_serial TEXT, pem TEXT NOT NULL, created_at BIGINT NOT NULL)",
+	"CREATE INDEX IF NOT EXISTS certificates_reg"
+	" ON certificates(registration_id)",
+	"CREATE TABLE IF NOT EXISTS otps ("
+	" id AUTOID, registration_id BIGINT NOT NULL REFERENCES registrations(id),"
+	" token_serial TEXT NOT NULL, otp_hash TEXT NOT NULL,"
+	" expires_at BIGINT NOT NULL, tries INTEGER NOT NULL,"
+	" spent INTEGER NOT NULL, created_at BIGINT NOT NULL)",
+	"CREATE INDEX IF NOT EXISTS otps_token ON otps(token_serial)",
+	"CREATE TABLE IF NOT EXISTS audit ("
+	" id AUTOID, ts BIGINT NOT NULL, actor TEXT NOT NULL,"
+	" action TEXT NOT NULL, target TEXT, remote TEXT, status INTEGER)",
+	"CREATE TABLE IF NOT EXISTS meta ("
+	" k TEXT PRIMARY KEY, v TEXT NOT NULL)",
+};
+
+static const char *const schema_sqlite[] = {
+	"CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
+	"CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
+	" BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
+};
+
+static const char *const schema_pg[] = {
+	"CREATE OR REPLACE FUNCTION kyso_audit_append_only() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$ BEGIN"
+	" RAISE EXCEPTION 'audit log is append-only'; END $$",
+	"DROP TRIGGER IF EXISTS audit_append_only ON audit",
+	"CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit"
+	" FOR EACH STATEMENT EXECUTE FUNCTION kyso_audit_append_only()",
+};
+
+const char *
+db_num(struct db_num *n, int64_t v)
+{
+	snprintf(n->s, sizeof(n->s), "%" PRId64, v);
+	return n->s;
+}
+
+int
+db_is_pg(const struct db *d)
+{
+	return d->pg != NULL;
+}
+
+static int
+is_pg_url(const char *w)
+{
+	return strncmp(w, "postgresql://", 13) == 0 ||
+	    strncmp(w, "postgres://", 11) == 0;
+}
+
+int
+db_open(const char *where, struct db **out)
+{
+	struct db *d = calloc(1, sizeof(*d));
+	int r = KYSO_ERR_IO;
+
+	if (d == NULL)
+		return KYSO_ERR_NOMEM;
+	if (is_pg_url(where)) {
+		d->pg = PQconnectdb(where);
+		if (d->pg == NULL || PQstatus(d->pg) != CONNECTION_OK) {
+			fprintf(stderr, "kyso-ra: PostgreSQL: %s",
+			    d->pg ? PQerrorMessage(d->pg) : "out of memory\n");
+			goto out;
+		}
+		/* Quiet NOTICEs from IF NOT EXISTS. */
+		PQclear(PQexec(d->pg, "SET client_min_messages = warning"));
+	} else {
+		if (sqlite3_open_v2(where, &d->lite, SQLITE_OPEN_READWRITE |
+		    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+		    SQLITE_OK) {
+			fprintf(stderr, "kyso-ra: SQLite %s: %s\n", where,
+			    d->lite ? sqlite3_errmsg(d->lite) : "no memory");
+			goto out;
+		}
+		sqlite3_busy_timeout(d->lite, 10000);
+		if (sqlite3_exec(d->lite, "PRAGMA journal_mode=WAL;"
+		    "PRAGMA foreign_keys=ON;PRAGMA synchronous=NORMAL;",
+		    NULL, NULL, NULL) != SQLITE_OK)
+			goto out;
+	}
+	*out = d;
+	d = NULL;
+	r = 0;
+out:
+	db_free(d);
+	return r;
+}
+
+void
+db_free(struct db *d)
+{
+	if (d == NULL)
+		return;
+	if (d->lite != NULL)
+		sqlite3_close(d->lite);
+	if (d->pg != NULL)
+		PQfinish(d->pg);
+	free(d);
+}
+
+/* Replaces AUTOID with the engine's auto-increment key. */
+static int
+dialect(const struct db *d, const char *sql, char **out)
+{
+	const char *rep = d->pg ? "BIGSERIAL PRIMARY KEY" :
+	    "INTEGER PRIMARY KEY AUTOINCREMENT";
+	struct buf *b = buf_new(64 * 1024);
+	const char *p;
+	int r = KYSO_ERR_NOMEM;
+
+	if (b == NULL)
+		return r;
+	while ((p = strstr(sql, "AUTOID")) != NULL) {
+		if (buf_put(b, sql, (size_t)(p - sql)) != 0 ||
+		    buf_put(b, rep, strlen(rep)) != 0)
+			goto out;
+		sql = p + 6;
+	}
+	if (buf_put(b, sql, strlen(sql)) != 0)
+		goto out;
+	if ((*out = buf_to_cstr(b)) == NULL)
+		goto out;
+	r = 0;
+out:
+	buf_free(b);
+	return r;
+}
+
+int
+db_migrate(struct db *d)
+{
+	size_t i;
+	char *sql = NULL;
+	int r;
+
+	if ((r = db_begin(d)) != 0)
+		return r;
+	for (i = 0; i < sizeof(schema_common) / sizeof(schema_common[0]); i++) {
+		if ((r = dialect(d, schema_common[i], &sql)) != 0 ||
+		    (r = db_exec(d, sql, 0, NULL, NULL)) != 0)
+			goto fail;
+		free(sql);
+		sql = NULL;
+	}
+	for (i = 0; d->pg && i < sizeof(schema_pg) / sizeof(schema_pg[0]); i++)
+		if ((r = db_exec(d, schema_pg[i], 0, NULL, NULL)) != 0)
+			goto fail;
+	for (i = 0; d->lite && i < sizeof(schema_sqlite) / sizeof(schema_sqlite[0]);
+	    i++)
+		if ((r = db_exec(d, schema_sqlite[i], 0, NULL, NULL)) != 0)
+			goto fail;
+	return db_commit(d);
+fail:
+	free(sql);
+	db_rollback(d);
+	return r;
+}
+
+int
+db_begin(struct db *d)
+{
+	/* SQLite: take the write lock now, so two writers never deadlock on
+	 * a lock upgrade. */
+	return db_exec(d, d->pg ? "BEGIN" : "BEGIN IMMEDIATE", 0, NULL, NULL);
+}
+
+int
+db_commit(struct db *d)
+{
+	int r = db_exec(d, "COMMIT", 0, NULL, NULL);
+
+	if (r != 0)
+		db_rollback(d);
+	return r;
+}
+
+void
+db_rollback(struct db *d)
+{
+	if (d->pg != NULL)
+		PQclear(PQexec(d->pg, "ROLLBACK"));
+	else if (!sqlite3_get_autocommit(d->lite))
+		sqlite3_exec(d->lite, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static struct db_rows *
+rows_new(size_t nrows, size_t ncols)
+{
+	struct db_rows *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->nrows = nrows;
+	r->ncols = ncols;
+	if (nrows * ncols > 0 &&
+	    (r->v = calloc(nrows * ncols, sizeof(char *))) == NULL) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static int
+rows_grow(struct db_rows *r, size_t ncols)
+{
+	char **nv;
+
+	if (r->nrows >= 1000000)
+		return KYSO_ERR_TOO_LARGE;
+	nv = realloc(r->v, (r->nrows + 1) * ncols * sizeof(char *));
+	if (nv == NULL)
+		return KYSO_ERR_NOMEM;
+	r->v = nv;
+	memset(r->v + r->nrows * ncols, 0, ncols * sizeof(char *));
+	r->nrows++;
+	return 0;
+}
+
+static int
+exec_sqlite(struct db *d, const char *sql, size_t n, const char *const *params,
+    struct db_rows **rows)
+{
+	sqlite3_stmt *st = NULL;
+	struct db_rows *res = NULL;
+	size_t i, ncols;
+	int rc, r = KYSO_ERR_IO;
+
+	if (sqlite3_prepare_v2(d->lite, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "kyso-ra: SQL: %s\n", sqlite3_errmsg(d->lite));
+		return KYSO_ERR_INTERNAL;
+	}
+	for (i = 0; i < n; i++) {
+		rc = params[i] == NULL ? sqlite3_bind_null(st, (int)i + 1) :
+		    sqlite3_bind_text(st, (int)i + 1, params[i], -1,
+		    SQLITE_TRANSIENT);
+		if (rc != SQLITE_OK)
+			goto out;
+	}
+	ncols = (size_t)sqlite3_column_count(st);
+	if ((res = rows_new(0, ncols)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = rows_grow(res, ncols)) != 0)
+			goto out;
+		for (i = 0; i < ncols; i++) {
+			const unsigned char *t = sqlite3_column_text(st, (int)i);
+
+			if (t == NULL)
+				continue;
+			if ((res->v[(res->nrows - 1) * ncols + i] =
+			    strdup((const char *)t)) == NULL) {
+				r = KYSO_ERR_NOMEM;
+				goto out;
+			}
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		if (rc == SQLITE_CONSTRAINT)
+			r = KYSO_ERR_EXISTS;
+		else if (rc == SQLITE_BUSY)
+			r = KYSO_ERR_BUSY;
+		else
+			r = KYSO_ERR_IO;
+		fprintf(stderr, "kyso-ra: SQL: %s\n", sqlite3_errmsg(d->lite));
+		goto out;
+	}
+	if (rows != NULL) {
+		*rows = res;
+		res = NULL;
+	}
+	r = 0;
+out:
+	db_rows_free(res);
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* "?" placeholders to $1, $2, ... (never inside quotes: kyso's SQL keeps
+ * literals out of the statements that take parameters). */
+static int
+pg_sql(const char *sql, char **out)
+{
+	struct buf *b = buf_new(64 * 1024);
+	unsigned k = 0;
+	int r = KYSO_ERR_NOMEM;
+
+	if (b == NULL)
+		return r;
+	for (; *sql; sql++) {
+		if (*sql == '?') {
+			if (buf_putf(b, "$%u", ++k) != 0)
+				goto out;
+		} else if (buf_put_u8(b, (uint8_t)*sql) != 0) {
+			goto out;
+		}
+	}
+	if ((*out = buf_to_cstr(b)) != NULL)
+		r = 0;
+out:
+	buf_free(b);
+	return r;
+}
+
+static int
+exec_pg(struct db *d, const char *sql, size_t n, const char *const *params,
+    struct db_rows **rows)
+{
+	PGresult *res = NULL;
+	struct db_rows *rr = NULL;
+	char *q = NULL;
+	size_t i, j, nr, nc;
+	int st, r;
+
+	if ((r = pg_sql(sql, &q)) != 0)
+		return r;
+	res = PQexecParams(d->pg, q, (int)n, NULL, params, NULL, NULL, 0);
+	st = res ? (int)PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		const char *state = res ? PQresultErrorField(res,
+		    PG_DIAG_SQLSTATE) : NULL;
+
+		r = KYSO_ERR_IO;
+		if (state != NULL && strcmp(state, "23505") == 0)
+			r = KYSO_ERR_EXISTS;
+		else if (state != NULL && (strcmp(state, "40001") == 0 ||
+		    strcmp(state, "40P01") == 0))
+			r = KYSO_ERR_BUSY;
+		fprintf(stderr, "kyso-ra: SQL: %s", PQerrorMessage(d->pg));
+		goto out;
+	}
+	nr = (size_t)PQntuples(res);
+	nc = (size_t)PQnfields(res);
+	if ((rr = rows_new(nr, nc)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < nr; i++)
+		for (j = 0; j < nc; j++) {
+			if (PQgetisnull(res, (int)i, (int)j))
+				continue;
+			if ((rr->v[i * nc + j] = strdup(PQgetvalue(res, (int)i,
+			    (int)j))) == NULL) {
+				r = KYSO_ERR_NOMEM;
+				goto out;
+			}
+		}
+	if (rows != NULL) {
+		*rows = rr;
+		rr = NULL;
+	}
+	r = 0;
+out:
+	db_rows_free(rr);
+	PQclear(res);
+	free(q);
+	return r;
+}
+
+int
+db_exec(struct db *d, const char *sql, size_t n, const char *const *params,
+    struct db_rows **rows)
+{
+	if (n > DB_MAX_PARAMS)
+		return KYSO_ERR_INVALID;
+	if (d->pg != NULL)
+		return exec_pg(d, sql, n, params, rows);
+	return exec_sqlite(d, sql, n, params, rows);
+}
+
+size_t
+db_rows_count(const struct db_rows *r)
+{
+	return r == NULL ? 0 : r->nrows;
+}
+
+const char *
+db_rows_get(const struct db_rows *r, size_t row, size_t col)
+{
+	if (r == NULL || row >= r->nrows || col >= r->ncols)
+		return NULL;
+	return r->v[row * r->ncols + col];
+}
+
+void
+db_rows_free(struct db_rows *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nrows * r->ncols; i++)
+		free(r->v[i]);
+	free(r->v);
+	free(r);
+}

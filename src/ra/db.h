@@ -1,0 +1,42 @@
+/* The RA's database: SQLite (a file, WAL) or PostgreSQL (libpq), one schema,
+ * one small API. Every value travels as text through prepared statements
+ * ("?" placeholders; rewritten to $n for PostgreSQL). */
+#ifndef KYSO_RA_DB_H
+#define KYSO_RA_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+struct db;
+struct db_rows;
+
+/* where: "postgresql://..." or "postgres://..." for PostgreSQL, else the
+ * path of an SQLite file. */
+int db_open(const char *where, struct db **out) KYSO_WUR;
+void db_free(struct db *d);
+int db_is_pg(const struct db *d);
+/* Creates the tables when missing (idempotent). */
+int db_migrate(struct db *d) KYSO_WUR;
+
+int db_begin(struct db *d) KYSO_WUR;
+int db_commit(struct db *d) KYSO_WUR;
+void db_rollback(struct db *d);
+
+/* Runs sql with n text parameters (a NULL one is SQL NULL). rows may be
+ * NULL when the caller wants no result. */
+int db_exec(struct db *d, const char *sql, size_t n, const char *const *params,
+    struct db_rows **rows) KYSO_WUR;
+size_t db_rows_count(const struct db_rows *r);
+/* NULL for SQL NULL or out of range. */
+const char *db_rows_get(const struct db_rows *r, size_t row, size_t col);
+void db_rows_free(struct db_rows *r);
+
+/* The text of a signed 64-bit integer, for parameters. */
+struct db_num {
+	char s[24];
+};
+const char *db_num(struct db_num *n, int64_t v);
+
+#endif

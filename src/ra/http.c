@@ -1,0 +1,278 @@
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "common/parse.h"
+
+struct http {
+	struct MHD_Daemon *d;
+	http_handler fn;
+	void *ud;
+	uint16_t port;
+	int fd;
+};
+
+struct conn {
+	struct buf *body;
+	int too_large;
+};
+
+int
+http_parse_listen(const char *listen, char *host, size_t hlen, uint16_t *port,
+    int *loopback)
+{
+	const char *colon;
+	size_t n;
+	uint64_t p;
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (listen[0] == '[') {
+		const char *rb = strchr(listen, ']');
+
+		if (rb == NULL || rb[1] != ':')
+			return KYSO_ERR_INVALID;
+		n = (size_t)(rb - listen - 1);
+		if (n >= hlen)
+			return KYSO_ERR_INVALID;
+		memcpy(host, listen + 1, n);
+		host[n] = '\0';
+		colon = rb + 1;
+	} else {
+		if ((colon = strrchr(listen, ':')) == NULL)
+			return KYSO_ERR_INVALID;
+		n = (size_t)(colon - listen);
+		if (n >= hlen)
+			return KYSO_ERR_INVALID;
+		memcpy(host, listen, n);
+		host[n] = '\0';
+	}
+	if (parse_u64(colon + 1, 0, 65535, &p) != 0)
+		return KYSO_ERR_INVALID;
+	*port = (uint16_t)p;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		*loopback = (ntohl(a4.s_addr) >> 24) == 127;
+	else if (inet_pton(AF_INET6, host, &a6) == 1)
+		*loopback = IN6_IS_ADDR_LOOPBACK(&a6);
+	else
+		return KYSO_ERR_INVALID;
+	return 0;
+}
+
+static void
+completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct conn *cs = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (cs == NULL)
+		return;
+	buf_free(cs->body);
+	free(cs);
+	*con_cls = NULL;
+}
+
+static enum MHD_Result
+reply(struct MHD_Connection *c, struct http_resp *rs)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	size_t n = rs->body ? buf_len(rs->body) : 0;
+
+	resp = MHD_create_response_from_buffer(n,
+	    n ? (void *)buf_ptr(rs->body) : (void *)"", MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	if (rs->content_type != NULL)
+		MHD_add_response_header(resp, "Content-Type", rs->content_type);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(c, (unsigned)rs->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+access_cb(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_size, void **con_cls)
+{
+	struct http *h = cls;
+	struct conn *cs = *con_cls;
+	struct http_req rq;
+	struct http_resp rs;
+	const union MHD_ConnectionInfo *ci;
+	char remote[INET6_ADDRSTRLEN] = "?";
+	enum MHD_Result ret;
+
+	(void)version;
+	if (cs == NULL) {
+		const char *cl;
+		uint64_t len;
+
+		if ((cs = calloc(1, sizeof(*cs))) == NULL)
+			return MHD_NO;
+		if ((cs->body = buf_new(HTTP_MAX_BODY)) == NULL) {
+			free(cs);
+			return MHD_NO;
+		}
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    "Content-Length");
+		if (cl != NULL && (parse_u64(cl, 0, UINT64_MAX, &len) != 0 ||
+		    len > HTTP_MAX_BODY))
+			cs->too_large = 1;
+		*con_cls = cs;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (!cs->too_large &&
+		    buf_put(cs->body, upload_data, *upload_size) != 0)
+			cs->too_large = 1;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	memset(&rq, 0, sizeof(rq));
+	memset(&rs, 0, sizeof(rs));
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL) {
+		const struct sockaddr *sa = ci->client_addr;
+
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)
+			    (const void *)sa)->sin_addr, remote, sizeof(remote));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+			    (const void *)sa)->sin6_addr, remote, sizeof(remote));
+	}
+	rq.method = method;
+	rq.path = url;
+	rq.query_q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q");
+	rq.remote = remote;
+	rq.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "Authorization");
+	rq.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "Content-Type");
+	rq.body = buf_ptr(cs->body);
+	rq.body_len = buf_len(cs->body);
+	rq.too_large = cs->too_large;
+	rs.status = 500;
+	h->fn(h->ud, &rq, &rs);
+	ret = reply(c, &rs);
+	buf_free(rs.body);
+	return ret;
+}
+
+int
+http_bind(const char *listen_addr, struct http **out)
+{
+	struct http *h = calloc(1, sizeof(*h));
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char host[64];
+	uint16_t port;
+	int loop, one = 1, r = KYSO_ERR_INVALID;
+
+	if (h == NULL)
+		return KYSO_ERR_NOMEM;
+	h->fd = -1;
+	memset(&ss, 0, sizeof(ss));
+	if (http_parse_listen(listen_addr, host, sizeof(host), &port, &loop) != 0)
+		goto fail;
+	if (strchr(host, ':') != NULL) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		inet_pton(AF_INET6, host, &s6->sin6_addr);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		inet_pton(AF_INET, host, &s4->sin_addr);
+		sl = sizeof(*s4);
+	}
+	r = KYSO_ERR_IO;
+	if ((h->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(h->fd, (struct sockaddr *)&ss, sl) != 0 ||
+	    listen(h->fd, 128) != 0)
+		goto fail;
+	sl = sizeof(ss);
+	if (getsockname(h->fd, (struct sockaddr *)&ss, &sl) != 0)
+		goto fail;
+	h->port = ntohs(ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
+	*out = h;
+	return 0;
+fail:
+	http_stop(h);
+	return r;
+}
+
+int
+http_run(struct http *h, const char *cert_pem, const char *key_pem,
+    http_handler fn, void *ud)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+
+	h->fn = fn;
+	h->ud = ud;
+	if (cert_pem != NULL) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			fprintf(stderr, "kyso-ra: libmicrohttpd has no TLS\n");
+			return KYSO_ERR_UNSUPPORTED;
+		}
+		flags |= MHD_USE_TLS;
+		h->d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, h,
+		    MHD_OPTION_LISTEN_SOCKET, h->fd,
+		    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+		    MHD_OPTION_HTTPS_MEM_KEY, key_pem,
+		    MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
+		    MHD_OPTION_END);
+	} else {
+		h->d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, h,
+		    MHD_OPTION_LISTEN_SOCKET, h->fd,
+		    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+		    MHD_OPTION_END);
+	}
+	if (h->d == NULL)
+		return KYSO_ERR_IO;
+	h->fd = -1;   /* MHD owns it now */
+	return 0;
+}
+
+uint16_t
+http_port(const struct http *h)
+{
+	return h->port;
+}
+
+void
+http_stop(struct http *h)
+{
+	if (h == NULL)
+		return;
+	if (h->d != NULL)
+		MHD_stop_daemon(h->d);
+	if (h->fd >= 0)
+		close(h->fd);
+	free(h);
+}

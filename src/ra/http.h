@@ -1,0 +1,50 @@
+/* The HTTP(S) server (libmicrohttpd): collects a request with a capped
+ * body and hands it to one handler. Knows nothing about the API. */
+#ifndef KYSO_RA_HTTP_H
+#define KYSO_RA_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+
+#define HTTP_MAX_BODY (64 * 1024)
+
+struct http_req {
+	const char *method;
+	const char *path;          /* decoded, without the query */
+	const char *query_q;       /* the "q" query argument or NULL */
+	const char *remote;        /* client address */
+	const char *authorization;
+	const char *content_type;
+	const uint8_t *body;
+	size_t body_len;
+	int too_large;             /* the body passed HTTP_MAX_BODY */
+};
+
+struct http_resp {
+	int status;
+	const char *content_type;  /* static string */
+	struct buf *body;
+};
+
+typedef void (*http_handler)(void *ud, const struct http_req *rq,
+    struct http_resp *rs);
+
+struct http;
+
+/* Binds and listens on "host:port" or "[v6]:port" (port 0 picks a free
+ * one), so the port is known before the server runs. */
+int http_bind(const char *listen, struct http **out) KYSO_WUR;
+/* Serves on the bound socket; with cert_pem and key_pem NULL the server
+ * speaks plain HTTP. */
+int http_run(struct http *h, const char *cert_pem, const char *key_pem,
+    http_handler fn, void *ud) KYSO_WUR;
+uint16_t http_port(const struct http *h);
+void http_stop(struct http *h);
+/* Splits listen into host and port; 1 when host is a loopback address. */
+int http_parse_listen(const char *listen, char *host, size_t hlen,
+    uint16_t *port, int *loopback) KYSO_WUR;
+
+#endif

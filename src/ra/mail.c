@@ -1,0 +1,367 @@
+#include "mail.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/fsutil.h"
+#include "common/parse.h"
+
+struct mailer {
+	char *outbox;
+	char *smtp_url;
+	char *from;
+	unsigned seq;
+};
+
+int
+mailer_new(const char *outbox, const char *smtp_url, const char *from,
+    struct mailer **out)
+{
+	struct mailer *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return KYSO_ERR_NOMEM;
+	m->outbox = strdup(outbox);
+	m->from = strdup(from ? from : "kyso RA <ra@localhost>");
+	m->smtp_url = smtp_url ? strdup(smtp_url) : NULL;
+	if (m->outbox == NULL || m->from == NULL ||
+	    (smtp_url != NULL && m->smtp_url == NULL)) {
+		mailer_free(m);
+		return KYSO_ERR_NOMEM;
+	}
+	if (smtp_url == NULL && mkdir_p(outbox, 0700) != 0) {
+		mailer_free(m);
+		return KYSO_ERR_IO;
+	}
+	*out = m;
+	return 0;
+}
+
+void
+mailer_free(struct mailer *m)
+{
+	if (m == NULL)
+		return;
+	free(m->outbox);
+	free(m->smtp_url);
+	free(m->from);
+	free(m);
+}
+
+/* The bare address inside "Name <addr>", or the whole string. */
+static int
+addr_of(const char *from, char *out, size_t n)
+{
+	const char *lt = strchr(from, '<'), *gt;
+
+	if (lt != NULL && (gt = strchr(lt, '>')) != NULL &&
+	    (size_t)(gt - lt - 1) < n) {
+		memcpy(out, lt + 1, (size_t)(gt - lt - 1));
+		out[gt - lt - 1] = '\0';
+		return 0;
+	}
+	if (strlen(from) >= n)
+		return KYSO_ERR_INVALID;
+	strcpy(out, from);
+	return 0;
+}
+
+static int
+put_b64_header(struct buf *b, const char *name, const char *text)
+{
+	size_t n = strlen(text);
+	unsigned char *enc = malloc(4 * ((n + 2) / 3) + 1);
+	int r;
+
+	if (enc == NULL)
+		return KYSO_ERR_NOMEM;
+	EVP_EncodeBlock(enc, (const unsigned char *)text, (int)n);
+	r = buf_putf(b, "%s: =?UTF-8?B?%s?=\r\n", name, enc);
+	free(enc);
+	return r;
+}
+
+static int
+compose(struct mailer *m, const char *to, const char *subject,
+    const char *body, struct buf *msg)
+{
+	static const char *days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+		"Fri", "Sat" };
+	static const char *mons[] = { "Jan", "Feb", "Mar", "Apr", "May",
+		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t now = time(NULL);
+	struct tm tm;
+	uint8_t id[12];
+	struct buf *hex = buf_new(64);
+	char *hs = NULL;
+	const char *p;
+	int r = KYSO_ERR_NOMEM;
+
+	if (hex == NULL)
+		return r;
+	gmtime_r(&now, &tm);
+	if ((r = crypto_random(id, sizeof(id))) != 0 ||
+	    (r = hex_encode(hex, id, sizeof(id))) != 0)
+		goto out;
+	if ((hs = buf_to_cstr(hex)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = buf_putf(msg, "From: %s\r\nTo: <%s>\r\n", m->from, to)) != 0 ||
+	    (r = put_b64_header(msg, "Subject", subject)) != 0 ||
+	    (r = buf_putf(msg, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n",
+	    days[tm.tm_wday], tm.tm_mday, mons[tm.tm_mon], tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec)) != 0 ||
+	    (r = buf_putf(msg, "Message-ID: <%s@kyso-ra>\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\n", hs)) != 0)
+		goto out;
+	/* The body with CRLF line ends. */
+	for (p = body; *p; p++) {
+		if (*p == '\n')
+			r = buf_put(msg, "\r\n", 2);
+		else
+			r = buf_put_u8(msg, (uint8_t)*p);
+		if (r != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	free(hs);
+	buf_free(hex);
+	return r;
+}
+
+static int
+write_outbox(struct mailer *m, const struct buf *msg)
+{
+	char name[128], *path = NULL;
+	time_t now = time(NULL);
+	struct tm tm;
+	const uint8_t *p = buf_ptr(msg);
+	size_t left = buf_len(msg);
+	int fd = -1, tries, r = KYSO_ERR_IO;
+
+	gmtime_r(&now, &tm);
+	for (tries = 0; tries < 1000; tries++) {
+		snprintf(name, sizeof(name), "%04d%02d%02dT%02d%02d%02dZ-%u.eml",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, ++m->seq);
+		free(path);
+		if ((path = path_join(m->outbox, name)) == NULL)
+			return KYSO_ERR_NOMEM;
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0)
+		goto out;
+	while (left > 0) {
+		ssize_t w = write(fd, p, left);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto out;
+		p += w;
+		left -= (size_t)w;
+	}
+	if (fsync(fd) != 0)
+		goto out;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r != 0 && path != NULL)
+		unlink(path);
+	free(path);
+	return r;
+}
+
+struct reader {
+	const uint8_t *p;
+	size_t left;
+};
+
+static size_t
+read_cb(char *dst, size_t size, size_t nmemb, void *ud)
+{
+	struct reader *rd = ud;
+	size_t n = size * nmemb;
+
+	if (n > rd->left)
+		n = rd->left;
+	memcpy(dst, rd->p, n);
+	rd->p += n;
+	rd->left -= n;
+	return n;
+}
+
+static int
+send_smtp(struct mailer *m, const char *to, const struct buf *msg)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *rcpt = NULL;
+	struct reader rd = { buf_ptr(msg), buf_len(msg) };
+	char from[320], rc[340];
+	CURLcode cc;
+	int r = KYSO_ERR_IO;
+
+	if (c == NULL)
+		return KYSO_ERR_NOMEM;
+	snprintf(rc, sizeof(rc), "<%s>", to);
+	if (addr_of(m->from, from, sizeof(from)) != 0 ||
+	    (rcpt = curl_slist_append(NULL, rc)) == NULL)
+		goto out;
+	curl_easy_setopt(c, CURLOPT_URL, m->smtp_url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(c, CURLOPT_READDATA, &rd);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	if ((cc = curl_easy_perform(c)) != CURLE_OK) {
+		fprintf(stderr, "kyso-ra: SMTP: %s\n", curl_easy_strerror(cc));
+		goto out;
+	}
+	r = 0;
+out:
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(c);
+	return r;
+}
+
+static int
+mail_send(struct mailer *m, const char *to, const char *subject,
+    const char *body)
+{
+	struct buf *msg = buf_new(256 * 1024);
+	int r;
+
+	if (msg == NULL)
+		return KYSO_ERR_NOMEM;
+	if ((r = compose(m, to, subject, body, msg)) == 0)
+		r = m->smtp_url ? send_smtp(m, to, msg) : write_outbox(m, msg);
+	buf_free(msg);   /* wipes: the message carries a secret */
+	return r;
+}
+
+static const char *
+kind_vi(const char *kind)
+{
+	if (strcmp(kind, "renew") == 0)
+		return "gia hạn chứng thư số";
+	if (strcmp(kind, "update") == 0)
+		return "thay đổi thông tin chứng thư số";
+	return "cấp chứng thư số";
+}
+
+static const char *
+kind_en(const char *kind)
+{
+	if (strcmp(kind, "renew") == 0)
+		return "renewal of your certificate";
+	if (strcmp(kind, "update") == 0)
+		return "change of your certificate details";
+	return "your new certificate";
+}
+
+int
+mail_activation(struct mailer *m, const char *to, const char *name,
+    const char *kind, const char *code, int64_t expires_at)
+{
+	struct buf *body = buf_new(64 * 1024);
+	char when[64], *text = NULL;
+	time_t t = (time_t)expires_at;
+	struct tm tm;
+	int r;
+
+	if (body == NULL)
+		return KYSO_ERR_NOMEM;
+	gmtime_r(&t, &tm);
+	snprintf(when, sizeof(when), "%04d-%02d-%02d %02d:%02d UTC",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+	if ((r = buf_putf(body,
+	    "Kính gửi %s,\n\n"
+	    "Yêu cầu %s của Quý khách đã được đăng ký trên hệ thống RA.\n"
+	    "Cắm USB Token, mở Token Manager, chọn \"Đăng ký chứng thư số\" và "
+	    "nhập mã kích hoạt sau:\n\n"
+	    "Mã kích hoạt: %s\n\n"
+	    "Mã chỉ dùng được một lần và hết hạn lúc %s.\n\n"
+	    "---\n\n"
+	    "Dear %s,\n\n"
+	    "A request for %s has been registered for you.\n"
+	    "Plug in your USB token, open the Token Manager, choose "
+	    "\"Register for certificates\" and enter this activation code:\n\n"
+	    "Activation code: %s\n\n"
+	    "The code works once and expires at %s.\n",
+	    name, kind_vi(kind), code, when, name, kind_en(kind), code, when)) != 0)
+		goto out;
+	if ((text = buf_to_cstr(body)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	r = mail_send(m, to, "Mã kích hoạt chứng thư số / Certificate "
+	    "activation code", text);
+out:
+	if (text != NULL) {
+		OPENSSL_cleanse(text, strlen(text));
+		free(text);
+	}
+	buf_free(body);
+	return r;
+}
+
+int
+mail_otp(struct mailer *m, const char *to, const char *name, const char *otp,
+    int ttl_minutes)
+{
+	struct buf *body = buf_new(64 * 1024);
+	char *text = NULL;
+	int r;
+
+	if (body == NULL)
+		return KYSO_ERR_NOMEM;
+	if ((r = buf_putf(body,
+	    "Kính gửi %s,\n\n"
+	    "Hệ thống đã nhận yêu cầu quên mã PIN cho USB Token của Quý khách.\n"
+	    "Nhập mã OTP sau vào Token Manager để đặt lại mã PIN về mặc định:\n\n"
+	    "Mã OTP: %s\n\n"
+	    "Mã có hiệu lực trong %d phút và chỉ dùng được một lần. Nếu Quý "
+	    "khách không gửi yêu cầu này, hãy bỏ qua thư.\n\n"
+	    "---\n\n"
+	    "Dear %s,\n\n"
+	    "We received a forgotten-PIN request for your USB token.\n"
+	    "Enter this one-time password in the Token Manager to reset the PIN "
+	    "to the default:\n\n"
+	    "OTP: %s\n\n"
+	    "It is valid for %d minutes and works once. If you did not ask for "
+	    "it, ignore this message.\n",
+	    name, otp, ttl_minutes, name, otp, ttl_minutes)) != 0)
+		goto out;
+	if ((text = buf_to_cstr(body)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	r = mail_send(m, to, "Mã OTP đặt lại PIN / PIN reset OTP", text);
+out:
+	if (text != NULL) {
+		OPENSSL_cleanse(text, strlen(text));
+		free(text);
+	}
+	buf_free(body);
+	return r;
+}

@@ -1,0 +1,24 @@
+/* Mail to subscribers: RFC 5322 messages, UTF-8, Vietnamese then English.
+ * Sent over SMTP (libcurl, STARTTLS when offered; smtps:// for implicit
+ * TLS) or, by default, written as .eml files into an outbox folder. */
+#ifndef KYSO_RA_MAIL_H
+#define KYSO_RA_MAIL_H
+
+#include <stdint.h>
+
+#include "common/err.h"
+
+struct mailer;
+
+/* smtp_url NULL: write into outbox. */
+int mailer_new(const char *outbox, const char *smtp_url, const char *from,
+    struct mailer **out) KYSO_WUR;
+void mailer_free(struct mailer *m);
+
+/* kind: "new", "renew" or "update". */
+int mail_activation(struct mailer *m, const char *to, const char *name,
+    const char *kind, const char *code, int64_t expires_at) KYSO_WUR;
+int mail_otp(struct mailer *m, const char *to, const char *name,
+    const char *otp, int ttl_minutes) KYSO_WUR;
+
+#endif

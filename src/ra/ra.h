@@ -1,0 +1,80 @@
+/* The running server: what every API handler shares. */
+#ifndef KYSO_RA_RA_H
+#define KYSO_RA_RA_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "ca.h"
+#include "db.h"
+#include "http.h"
+#include "mail.h"
+#include "ratelimit.h"
+
+struct ra {
+	struct db *db;
+	struct ca *ca;
+	struct mailer *mail;
+	uint8_t master[32];      /* the admin master key */
+	uint8_t hash_key[32];    /* keys the hashes of codes and OTPs */
+	int64_t code_ttl;        /* seconds */
+	int64_t otp_ttl;
+	struct ratelimit *rl_addr;       /* every subscriber call, per address */
+	struct ratelimit *rl_pin_addr;   /* pin-reset requests, per address */
+};
+
+/* One pending e-mail, sent after the transaction commits. */
+struct api_mail {
+	int otp;                 /* 0: activation code, 1: OTP */
+	char to[256];
+	char name[512];
+	char kind[16];
+	char secret[32];
+	int64_t expires_at;
+};
+
+/* One API call in progress. */
+struct api {
+	struct ra *ra;
+	const struct http_req *rq;
+	struct http_resp *rs;
+	const char *actor;       /* operator name or "subscriber" */
+	char target[96];         /* what the call was about, for the audit */
+	int keep;                /* commit even though the answer is an error */
+	struct api_mail mail[2];
+	size_t nmail;
+};
+
+void api_handle(void *ud, const struct http_req *rq, struct http_resp *rs);
+
+/* Answers (they return the status, for "return api_error(...)"). */
+int api_json(struct api *a, int status, json_t *j);      /* steals j */
+int api_error(struct api *a, int status, const char *code, const char *msg);
+/* Parses the body as a JSON object whose keys are all in allowed (NULL
+ * ended); otherwise answers 400/413 and returns that status. */
+int api_body(struct api *a, const char *const *allowed, json_t **out);
+/* A string member: NULL when absent; sets *bad when present but not a
+ * string. */
+const char *api_str(json_t *o, const char *key, int *bad);
+int64_t api_now(void);
+int api_queue_mail(struct api *a, int otp, const char *to, const char *name,
+    const char *kind, const char *secret, int64_t expires_at);
+
+/* The handlers, by file. Each returns the HTTP status it answered. */
+int api_registrations_create(struct api *a);
+int api_registrations_list(struct api *a);
+int api_registrations_get(struct api *a, const char *id);
+int api_registrations_prepare(struct api *a, const char *id, const char *kind);
+int api_certificates_revoke(struct api *a, const char *serial);
+int api_activation_lookup(struct api *a);
+int api_activation_complete(struct api *a);
+int api_pin_reset_request(struct api *a);
+int api_pin_reset_confirm(struct api *a);
+int api_crl(struct api *a);
+int api_ocsp(struct api *a, const uint8_t *der, size_t n);
+int api_tsa(struct api *a);
+/* Makes and stores a fresh CRL (inside the caller's transaction). */
+int api_crl_refresh(struct ra *ra, struct buf *der) KYSO_WUR;
+
+#endif

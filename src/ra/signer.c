@@ -1,0 +1,521 @@
+#include "signer.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/param_build.h>
+#include <openssl/x509.h>
+
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/parse.h"
+#include "p11/p11.h"
+
+struct signer {
+	EVP_PKEY *key;     /* PEM: the private key; token: the public key */
+	/* Token only: a throwaway key of the same type. Signing with it
+	 * writes the algorithm identifiers; the token then signs the TBS
+	 * bytes and the signature is put in its place. */
+	EVP_PKEY *shape;
+	struct p11 *p11;
+	CK_SESSION_HANDLE session;
+	struct p11_key pk;
+	pthread_mutex_t lock;
+};
+
+int
+signer_keygen(const char *key_type, EVP_PKEY **out)
+{
+	EVP_PKEY *k = NULL;
+
+	if (strcmp(key_type, "p256") == 0)
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	else if (strcmp(key_type, "p384") == 0)
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	else if (strcmp(key_type, "rsa2048") == 0)
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	else if (strcmp(key_type, "rsa3072") == 0)
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072);
+	else
+		return KYSO_ERR_INVALID;
+	if (k == NULL)
+		return KYSO_ERR_CRYPTO;
+	*out = k;
+	return 0;
+}
+
+static struct signer *
+signer_alloc(void)
+{
+	struct signer *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->session = CK_INVALID_HANDLE;
+	pthread_mutex_init(&s->lock, NULL);
+	return s;
+}
+
+int
+signer_from_pkey(EVP_PKEY *key, struct signer **out)
+{
+	struct signer *s = signer_alloc();
+
+	if (s == NULL)
+		return KYSO_ERR_NOMEM;
+	s->key = key;
+	*out = s;
+	return 0;
+}
+
+void
+signer_free(struct signer *s)
+{
+	if (s == NULL)
+		return;
+	if (s->p11 != NULL && s->session != CK_INVALID_HANDLE) {
+		p11_fn(s->p11)->C_Logout(s->session);
+		p11_fn(s->p11)->C_CloseSession(s->session);
+	}
+	p11_free(s->p11);
+	EVP_PKEY_free(s->key);
+	EVP_PKEY_free(s->shape);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+EVP_PKEY *
+signer_pub(const struct signer *s)
+{
+	return s->key;
+}
+
+/* DER: a tag and a definite length. */
+static int
+der_head(struct buf *b, uint8_t tag, size_t len)
+{
+	uint8_t h[6];
+	size_t n = 0;
+
+	h[n++] = tag;
+	if (len < 0x80) {
+		h[n++] = (uint8_t)len;
+	} else if (len < 0x100) {
+		h[n++] = 0x81;
+		h[n++] = (uint8_t)len;
+	} else if (len < 0x10000) {
+		h[n++] = 0x82;
+		h[n++] = (uint8_t)(len >> 8);
+		h[n++] = (uint8_t)len;
+	} else if (len < 0x1000000) {
+		h[n++] = 0x83;
+		h[n++] = (uint8_t)(len >> 16);
+		h[n++] = (uint8_t)(len >> 8);
+		h[n++] = (uint8_t)len;
+	} else {
+		return KYSO_ERR_TOO_LARGE;
+	}
+	return buf_put(b, h, n);
+}
+
+/* SEQUENCE { tbs, algorithm, BIT STRING signature }: the shape of a
+ * certificate and of a CRL alike. */
+static int
+assemble(const uint8_t *tbs, size_t tlen, const X509_ALGOR *alg,
+    const struct buf *sig, struct buf *out)
+{
+	uint8_t *a = NULL;
+	int alen, r = KYSO_ERR_CRYPTO;
+	size_t body;
+
+	if ((alen = i2d_X509_ALGOR(alg, &a)) <= 0)
+		goto out;
+	body = tlen + (size_t)alen;
+	/* BIT STRING: header + the unused-bits byte + the signature. */
+	{
+		struct buf *bs = buf_new(0);
+		size_t bslen;
+
+		if (bs == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+		if ((r = der_head(bs, 0x03, buf_len(sig) + 1)) != 0 ||
+		    (r = buf_put_u8(bs, 0)) != 0 ||
+		    (r = buf_put(bs, buf_ptr(sig), buf_len(sig))) != 0) {
+			buf_free(bs);
+			goto out;
+		}
+		bslen = buf_len(bs);
+		body += bslen;
+		if ((r = der_head(out, 0x30, body)) != 0 ||
+		    (r = buf_put(out, tbs, tlen)) != 0 ||
+		    (r = buf_put(out, a, (size_t)alen)) != 0 ||
+		    (r = buf_put(out, buf_ptr(bs), bslen)) != 0) {
+			buf_free(bs);
+			goto out;
+		}
+		buf_free(bs);
+	}
+	r = 0;
+out:
+	OPENSSL_free(a);
+	return r;
+}
+
+/* The token signs SHA-256(tbs). */
+static int
+token_sign(struct signer *s, const uint8_t *tbs, size_t tlen, struct buf *sig)
+{
+	uint8_t dg[32];
+	int r;
+
+	if ((r = crypto_sha256(tbs, tlen, dg)) != 0)
+		return r;
+	pthread_mutex_lock(&s->lock);
+	r = p11_sign_digest(s->p11, s->session, &s->pk, dg, sizeof(dg), sig);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int
+signer_sign_x509(struct signer *s, X509 **xp)
+{
+	X509 *x = *xp;
+	const X509_ALGOR *alg = NULL;
+	struct buf *sig = NULL, *der = NULL;
+	uint8_t *tbs = NULL;
+	const uint8_t *p;
+	X509 *signed_x = NULL;
+	int tlen, r = KYSO_ERR_CRYPTO;
+
+	if (s->p11 == NULL)
+		return X509_sign(x, s->key, EVP_sha256()) > 0 ? 0 :
+		    KYSO_ERR_CRYPTO;
+	if (X509_sign(x, s->shape, EVP_sha256()) <= 0)
+		goto out;
+	if ((tlen = i2d_re_X509_tbs(x, &tbs)) <= 0)
+		goto out;
+	if ((sig = buf_new(4096)) == NULL || (der = buf_new(0)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = token_sign(s, tbs, (size_t)tlen, sig)) != 0)
+		goto out;
+	X509_get0_signature(NULL, &alg, x);
+	if ((r = assemble(tbs, (size_t)tlen, alg, sig, der)) != 0)
+		goto out;
+	r = KYSO_ERR_CRYPTO;
+	p = buf_ptr(der);
+	if ((signed_x = d2i_X509(NULL, &p, (long)buf_len(der))) == NULL)
+		goto out;
+	if (X509_verify(signed_x, s->key) != 1)
+		goto out;
+	X509_free(*xp);
+	*xp = signed_x;
+	signed_x = NULL;
+	r = 0;
+out:
+	X509_free(signed_x);
+	OPENSSL_free(tbs);
+	buf_free(sig);
+	buf_free(der);
+	return r;
+}
+
+int
+signer_sign_crl(struct signer *s, X509_CRL **cp)
+{
+	X509_CRL *c = *cp, *signed_c = NULL;
+	const X509_ALGOR *alg = NULL;
+	struct buf *sig = NULL, *der = NULL;
+	uint8_t *tbs = NULL;
+	const uint8_t *p;
+	int tlen, r = KYSO_ERR_CRYPTO;
+
+	if (s->p11 == NULL)
+		return X509_CRL_sign(c, s->key, EVP_sha256()) > 0 ? 0 :
+		    KYSO_ERR_CRYPTO;
+	if (X509_CRL_sign(c, s->shape, EVP_sha256()) <= 0)
+		goto out;
+	if ((tlen = i2d_re_X509_CRL_tbs(c, &tbs)) <= 0)
+		goto out;
+	if ((sig = buf_new(4096)) == NULL || (der = buf_new(0)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = token_sign(s, tbs, (size_t)tlen, sig)) != 0)
+		goto out;
+	X509_CRL_get0_signature(c, NULL, &alg);
+	if ((r = assemble(tbs, (size_t)tlen, alg, sig, der)) != 0)
+		goto out;
+	r = KYSO_ERR_CRYPTO;
+	p = buf_ptr(der);
+	if ((signed_c = d2i_X509_CRL(NULL, &p, (long)buf_len(der))) == NULL)
+		goto out;
+	if (X509_CRL_verify(signed_c, s->key) != 1)
+		goto out;
+	X509_CRL_free(*cp);
+	*cp = signed_c;
+	signed_c = NULL;
+	r = 0;
+out:
+	X509_CRL_free(signed_c);
+	OPENSSL_free(tbs);
+	buf_free(sig);
+	buf_free(der);
+	return r;
+}
+
+/* ---- keys on a token ---- */
+
+static const uint8_t oid_p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+	0x03, 0x01, 0x07 };
+static const uint8_t oid_p384[] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 };
+
+static int
+token_generate(struct signer *s, const char *key_type, uint8_t id[16])
+{
+	CK_FUNCTION_LIST *fn = p11_fn(s->p11);
+	CK_BBOOL t = CK_TRUE, f = CK_FALSE;
+	CK_ULONG bits = 0;
+	CK_BYTE e[] = { 1, 0, 1 };
+	CK_UTF8CHAR label[] = "kyso-ra issuing CA";
+	CK_MECHANISM m = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_OBJECT_HANDLE hpub, hpriv;
+	CK_ATTRIBUTE pub[8], priv[8];
+	CK_ULONG np = 0, nq = 0;
+	const uint8_t *oid = NULL;
+	size_t oidlen = 0;
+	CK_RV rv;
+
+	if (crypto_random(id, 16) != 0)
+		return KYSO_ERR_CRYPTO;
+	if (strcmp(key_type, "p256") == 0) {
+		oid = oid_p256;
+		oidlen = sizeof(oid_p256);
+	} else if (strcmp(key_type, "p384") == 0) {
+		oid = oid_p384;
+		oidlen = sizeof(oid_p384);
+	} else if (strcmp(key_type, "rsa2048") == 0) {
+		bits = 2048;
+	} else if (strcmp(key_type, "rsa3072") == 0) {
+		bits = 3072;
+	} else {
+		return KYSO_ERR_INVALID;
+	}
+#define A(arr, n, ty, v, l) do { arr[n].type = ty; arr[n].pValue = (void *)(v); \
+	arr[n].ulValueLen = l; n++; } while (0)
+	A(pub, np, CKA_TOKEN, &t, sizeof(t));
+	A(pub, np, CKA_VERIFY, &t, sizeof(t));
+	A(pub, np, CKA_ID, id, 16);
+	A(pub, np, CKA_LABEL, label, sizeof(label) - 1);
+	if (bits) {
+		m.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
+		A(pub, np, CKA_MODULUS_BITS, &bits, sizeof(bits));
+		A(pub, np, CKA_PUBLIC_EXPONENT, e, sizeof(e));
+	} else {
+		A(pub, np, CKA_EC_PARAMS, oid, oidlen);
+	}
+	A(priv, nq, CKA_TOKEN, &t, sizeof(t));
+	A(priv, nq, CKA_PRIVATE, &t, sizeof(t));
+	A(priv, nq, CKA_SENSITIVE, &t, sizeof(t));
+	A(priv, nq, CKA_EXTRACTABLE, &f, sizeof(f));
+	A(priv, nq, CKA_SIGN, &t, sizeof(t));
+	A(priv, nq, CKA_ID, id, 16);
+	A(priv, nq, CKA_LABEL, label, sizeof(label) - 1);
+#undef A
+	rv = fn->C_GenerateKeyPair(s->session, &m, pub, np, priv, nq, &hpub,
+	    &hpriv);
+	if (rv != CKR_OK) {
+		fprintf(stderr, "kyso-ra: C_GenerateKeyPair: %s\n",
+		    p11_rv_name(rv));
+		return KYSO_ERR_CRYPTO;
+	}
+	return 0;
+}
+
+/* The public half, read from the token's public key object. */
+static int
+token_pub(struct signer *s, const uint8_t *id, size_t idlen, EVP_PKEY **out)
+{
+	CK_FUNCTION_LIST *fn = p11_fn(s->p11);
+	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+	CK_ATTRIBUTE q[] = { { CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_ID, (void *)id, idlen } };
+	CK_OBJECT_HANDLE h;
+	CK_ULONG n = 0;
+	struct buf *a = NULL, *b = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	BIGNUM *bn_n = NULL, *bn_e = NULL;
+	EVP_PKEY *k = NULL;
+	int r = KYSO_ERR_NOT_FOUND;
+
+	if (fn->C_FindObjectsInit(s->session, q, 2) != CKR_OK)
+		return KYSO_ERR_IO;
+	if (fn->C_FindObjects(s->session, &h, 1, &n) != CKR_OK)
+		n = 0;
+	fn->C_FindObjectsFinal(s->session);
+	if (n != 1)
+		return r;
+	r = KYSO_ERR_CRYPTO;
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
+		goto out;
+	if (s->pk.type == CKK_RSA) {
+		if ((r = p11_get_attr(s->p11, s->session, h, CKA_MODULUS, &a)) != 0 ||
+		    (r = p11_get_attr(s->p11, s->session, h,
+		    CKA_PUBLIC_EXPONENT, &b)) != 0)
+			goto out;
+		r = KYSO_ERR_CRYPTO;
+		if ((bn_n = BN_bin2bn(buf_ptr(a), (int)buf_len(a), NULL)) == NULL ||
+		    (bn_e = BN_bin2bn(buf_ptr(b), (int)buf_len(b), NULL)) == NULL ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e))
+			goto out;
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	} else {
+		const char *group;
+		const uint8_t *pt;
+		size_t ptlen;
+
+		if ((r = p11_get_attr(s->p11, s->session, h, CKA_EC_PARAMS, &a)) != 0 ||
+		    (r = p11_get_attr(s->p11, s->session, h, CKA_EC_POINT, &b)) != 0)
+			goto out;
+		r = KYSO_ERR_UNSUPPORTED;
+		if (buf_len(a) == sizeof(oid_p256) &&
+		    memcmp(buf_ptr(a), oid_p256, sizeof(oid_p256)) == 0)
+			group = "P-256";
+		else if (buf_len(a) == sizeof(oid_p384) &&
+		    memcmp(buf_ptr(a), oid_p384, sizeof(oid_p384)) == 0)
+			group = "P-384";
+		else
+			goto out;
+		/* CKA_EC_POINT is a DER OCTET STRING around the point. */
+		pt = buf_ptr(b);
+		ptlen = buf_len(b);
+		if (ptlen > 2 && pt[0] == 0x04 && pt[1] == ptlen - 2) {
+			pt += 2;
+			ptlen -= 2;
+		}
+		r = KYSO_ERR_CRYPTO;
+		if (!OSSL_PARAM_BLD_push_utf8_string(bld,
+		    OSSL_PKEY_PARAM_GROUP_NAME, group, 0) ||
+		    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+		    pt, ptlen))
+			goto out;
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	}
+	if (ctx == NULL || (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		goto out;
+	*out = k;
+	r = 0;
+out:
+	BN_free(bn_n);
+	BN_free(bn_e);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	buf_free(a);
+	buf_free(b);
+	return r;
+}
+
+/* A throwaway key of the same kind as the token's, for the algorithm
+ * identifiers. */
+static int
+shape_for(EVP_PKEY *pub, EVP_PKEY **out)
+{
+	char group[32];
+	size_t gl = 0;
+
+	if (EVP_PKEY_get_base_id(pub) == EVP_PKEY_RSA)
+		return signer_keygen("rsa2048", out);
+	if (!EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME,
+	    group, sizeof(group), &gl))
+		return KYSO_ERR_CRYPTO;
+	return signer_keygen(strcmp(group, "secp384r1") == 0 ||
+	    strcmp(group, "P-384") == 0 ? "p384" : "p256", out);
+}
+
+int
+signer_from_p11(const char *module, const char *token, const char *pin,
+    const char *key_id, const char *key_type, char **new_id,
+    struct signer **out)
+{
+	struct signer *s = signer_alloc();
+	CK_FUNCTION_LIST *fn;
+	CK_SLOT_ID slot;
+	CK_TOKEN_INFO ti;
+	struct buf *id = NULL, *hex = NULL;
+	uint8_t gen[16];
+	CK_RV rv;
+	int r;
+
+	if (s == NULL)
+		return KYSO_ERR_NOMEM;
+	if ((id = buf_new(64)) == NULL || (hex = buf_new(256)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = p11_open(module, &s->p11)) != 0) {
+		fprintf(stderr, "kyso-ra: cannot load PKCS#11 module %s\n",
+		    module);
+		goto out;
+	}
+	fn = p11_fn(s->p11);
+	if ((r = p11_find_token(s->p11, token, &slot, &ti)) != 0) {
+		fprintf(stderr, "kyso-ra: token %s not found\n", token);
+		goto out;
+	}
+	if ((rv = fn->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+	    NULL, NULL, &s->session)) != CKR_OK) {
+		r = p11_err(rv);
+		goto out;
+	}
+	if ((rv = fn->C_Login(s->session, CKU_USER, (CK_UTF8CHAR *)pin,
+	    strlen(pin))) != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+		fprintf(stderr, "kyso-ra: token login: %s\n", p11_rv_name(rv));
+		r = p11_err(rv);
+		goto out;
+	}
+	if (key_id == NULL) {
+		if ((r = token_generate(s, key_type, gen)) != 0 ||
+		    (r = buf_put(id, gen, sizeof(gen))) != 0)
+			goto out;
+	} else if ((r = hex_decode(id, key_id, strlen(key_id))) != 0) {
+		goto out;
+	}
+	if ((r = p11_find_key(s->p11, s->session, buf_ptr(id), buf_len(id),
+	    &s->pk)) != 0) {
+		fprintf(stderr, "kyso-ra: CA key not found on the token\n");
+		goto out;
+	}
+	if ((r = token_pub(s, buf_ptr(id), buf_len(id), &s->key)) != 0 ||
+	    (r = shape_for(s->key, &s->shape)) != 0)
+		goto out;
+	if (new_id != NULL) {
+		if ((r = hex_encode(hex, buf_ptr(id), buf_len(id))) != 0)
+			goto out;
+		if ((*new_id = buf_to_cstr(hex)) == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+	}
+	*out = s;
+	s = NULL;
+	r = 0;
+out:
+	OPENSSL_cleanse(gen, sizeof(gen));
+	buf_free(id);
+	buf_free(hex);
+	signer_free(s);
+	return r;
+}

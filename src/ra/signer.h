@@ -1,0 +1,31 @@
+/* The issuing CA's key: a PEM file (development) or a key on a PKCS#11
+ * token (an HSM, SoftHSM2, our own token). Signs certificates and CRLs;
+ * the rest of the RA never sees which. */
+#ifndef KYSO_RA_SIGNER_H
+#define KYSO_RA_SIGNER_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "common/err.h"
+
+struct signer;
+
+/* key_type: "p256", "p384", "rsa2048", "rsa3072". */
+int signer_keygen(const char *key_type, EVP_PKEY **out) KYSO_WUR;
+/* Takes ownership of key. */
+int signer_from_pkey(EVP_PKEY *key, struct signer **out) KYSO_WUR;
+/* A key on a token: module path (from the command line or ra.conf, never
+ * from a request), token serial or label, the key's CKA_ID in hex. With
+ * key_id NULL, generates a new key pair of key_type and sets *new_id. */
+int signer_from_p11(const char *module, const char *token, const char *pin,
+    const char *key_id, const char *key_type, char **new_id,
+    struct signer **out) KYSO_WUR;
+void signer_free(struct signer *s);
+/* The public key (owned by the signer). */
+EVP_PKEY *signer_pub(const struct signer *s);
+/* Replaces *x / *c with the signed object. */
+int signer_sign_x509(struct signer *s, X509 **x) KYSO_WUR;
+int signer_sign_crl(struct signer *s, X509_CRL **c) KYSO_WUR;
+
+#endif

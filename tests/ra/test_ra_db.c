@@ -1,0 +1,78 @@
+/* The database layer on SQLite: schema, parameters (SQL metacharacters
+ * stay data), transactions, the append-only audit table. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "unit.h"
+
+int
+main(void)
+{
+	char path[] = "/tmp/kyso-ra-db-XXXXXX";
+	char file[64], aux[128];
+	struct db *db = NULL;
+	struct db_rows *rows = NULL;
+	const char *evil = "x'); DROP TABLE registrations; --";
+	const char *p[4];
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		return 1;
+	close(fd);
+	unlink(path);
+	snprintf(file, sizeof(file), "%s.db", path);
+	CHECK_ERR(db_open(file, &db), 0);
+	if (db == NULL)
+		return unit_done();
+	CHECK_ERR(db_migrate(db), 0);
+	CHECK_ERR(db_migrate(db), 0);   /* idempotent */
+	CHECK(!db_is_pg(db));
+
+	p[0] = evil;
+	p[1] = "h1";
+	CHECK_ERR(db_exec(db, "INSERT INTO operators (name, token_hash,"
+	    " created_at) VALUES (?, ?, 1)", 2, p, NULL), 0);
+	CHECK_ERR(db_exec(db, "INSERT INTO operators (name, token_hash,"
+	    " created_at) VALUES (?, ?, 1)", 2, p, NULL), KYSO_ERR_EXISTS);
+	CHECK_ERR(db_exec(db, "SELECT name FROM operators WHERE token_hash = ?",
+	    1, p + 1, &rows), 0);
+	CHECK(db_rows_count(rows) == 1);
+	CHECK(strcmp(db_rows_get(rows, 0, 0), evil) == 0);
+	CHECK(db_rows_get(rows, 0, 1) == NULL);
+	CHECK(db_rows_get(rows, 1, 0) == NULL);
+	db_rows_free(rows);
+	rows = NULL;
+
+	/* A rolled-back transaction leaves nothing. */
+	p[0] = "rolled";
+	p[1] = "h2";
+	CHECK_ERR(db_begin(db), 0);
+	CHECK_ERR(db_exec(db, "INSERT INTO operators (name, token_hash,"
+	    " created_at) VALUES (?, ?, 1)", 2, p, NULL), 0);
+	db_rollback(db);
+	CHECK_ERR(db_exec(db, "SELECT count(*) FROM operators", 0, NULL, &rows),
+	    0);
+	CHECK(strcmp(db_rows_get(rows, 0, 0), "1") == 0);
+	db_rows_free(rows);
+	rows = NULL;
+
+	/* The audit log takes rows and refuses changes. */
+	CHECK_ERR(db_exec(db, "INSERT INTO audit (ts, actor, action) VALUES"
+	    " (1, 'a', 'b')", 0, NULL, NULL), 0);
+	CHECK(db_exec(db, "UPDATE audit SET actor = 'z'", 0, NULL, NULL) != 0);
+	CHECK(db_exec(db, "DELETE FROM audit", 0, NULL, NULL) != 0);
+	CHECK_ERR(db_exec(db, "SELECT actor FROM audit", 0, NULL, &rows), 0);
+	CHECK(db_rows_count(rows) == 1 &&
+	    strcmp(db_rows_get(rows, 0, 0), "a") == 0);
+	db_rows_free(rows);
+	db_free(db);
+	unlink(file);
+	snprintf(aux, sizeof(aux), "%s-wal", file);
+	unlink(aux);
+	snprintf(aux, sizeof(aux), "%s-shm", file);
+	unlink(aux);
+	return unit_done();
+}
