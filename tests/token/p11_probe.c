@@ -21,6 +21,11 @@
  *   p11_probe finalize MODULE
  *     a thread blocks in C_WaitForSlotEvent; C_Finalize from the main
  *     thread wakes it (CKR_CRYPTOKI_NOT_INITIALIZED) and returns CKR_OK.
+ *   p11_probe threads MODULE LABEL PIN N
+ *     CKF_OS_LOCKING_OK: N threads, each with its own session, at once
+ *     create token data objects, sign and verify with the token's EC key
+ *     (CKA_ID 0x01), search and destroy; every call must succeed and
+ *     every object come and go exactly once.
  *
  * Prints "FAIL: ..." for each failed check and exits 1 if any failed. */
 #include <pthread.h>
@@ -646,6 +651,163 @@ cmd_finalize(const char *module)
 	return failures ? 1 : 0;
 }
 
+#define THREAD_ROUNDS 25
+
+struct worker {
+	CK_SLOT_ID slot;
+	int no;
+	int fails;
+	char why[160];
+};
+
+static void *
+thread_work(void *arg)
+{
+	struct worker *w = arg;
+	CK_SESSION_HANDLE s = 0;
+	CK_OBJECT_CLASS kcls = CKO_PRIVATE_KEY, pcls = CKO_PUBLIC_KEY,
+	    dcls = CKO_DATA;
+	CK_BYTE id = 1;
+	CK_ATTRIBUTE kt[] = { { CKA_CLASS, &kcls, sizeof(kcls) },
+		{ CKA_ID, &id, 1 } };
+	CK_ATTRIBUTE pt[] = { { CKA_CLASS, &pcls, sizeof(pcls) },
+		{ CKA_ID, &id, 1 } };
+	CK_MECHANISM m = { CKM_ECDSA_SHA256, NULL, 0 };
+	CK_OBJECT_HANDLE key = 0, pub = 0, h, found[4];
+	CK_BYTE sig[128], msg[64];
+	CK_ULONG n, siglen;
+	char label[32], val[32];
+	CK_RV rv;
+	int i;
+
+#define WFAIL(what) do { w->fails++; snprintf(w->why, sizeof(w->why), \
+	"thread %d round %d: %s: %s", w->no, i, what, p11_rv_name(rv)); \
+	goto out; } while (0)
+	i = -1;
+	if ((rv = f->C_OpenSession(w->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+	    NULL, NULL, &s)) != CKR_OK)
+		WFAIL("C_OpenSession");
+	for (i = 0; i < THREAD_ROUNDS; i++) {
+		CK_ATTRIBUTE dt[] = {
+			{ CKA_CLASS, &dcls, sizeof(dcls) },
+			{ CKA_TOKEN, &yes, sizeof(yes) },
+			{ CKA_LABEL, label, 0 },
+			{ CKA_VALUE, val, 0 },
+		};
+
+		dt[2].ulValueLen = (CK_ULONG)snprintf(label, sizeof(label),
+		    "t%ld-%d-%d", (long)getpid(), w->no, i);
+		dt[3].ulValueLen = (CK_ULONG)snprintf(val, sizeof(val),
+		    "value %d %d", w->no, i);
+		if ((rv = f->C_CreateObject(s, dt, 4, &h)) != CKR_OK)
+			WFAIL("C_CreateObject");
+		n = 0;
+		if ((rv = f->C_FindObjectsInit(s, dt, 4)) != CKR_OK ||
+		    (rv = f->C_FindObjects(s, found, 4, &n)) != CKR_OK ||
+		    (rv = f->C_FindObjectsFinal(s)) != CKR_OK)
+			WFAIL("find own object");
+		if (n != 1 || found[0] != h) {
+			rv = CKR_GENERAL_ERROR;
+			WFAIL("own object not found once");
+		}
+		if ((rv = f->C_FindObjectsInit(s, kt, 2)) != CKR_OK ||
+		    (rv = f->C_FindObjects(s, &key, 1, &n)) != CKR_OK ||
+		    (rv = f->C_FindObjectsFinal(s)) != CKR_OK || n != 1)
+			WFAIL("find the private key");
+		if ((rv = f->C_FindObjectsInit(s, pt, 2)) != CKR_OK ||
+		    (rv = f->C_FindObjects(s, &pub, 1, &n)) != CKR_OK ||
+		    (rv = f->C_FindObjectsFinal(s)) != CKR_OK || n != 1)
+			WFAIL("find the public key");
+		memset(msg, w->no * 31 + i, sizeof(msg));
+		siglen = sizeof(sig);
+		if ((rv = f->C_SignInit(s, &m, key)) != CKR_OK ||
+		    (rv = f->C_Sign(s, msg, sizeof(msg), sig, &siglen)) != CKR_OK)
+			WFAIL("sign");
+		if ((rv = f->C_VerifyInit(s, &m, pub)) != CKR_OK ||
+		    (rv = f->C_Verify(s, msg, sizeof(msg), sig, siglen)) != CKR_OK)
+			WFAIL("verify");
+		if ((rv = f->C_DestroyObject(s, h)) != CKR_OK)
+			WFAIL("C_DestroyObject");
+	}
+out:
+#undef WFAIL
+	if (s != 0)
+		(void)f->C_CloseSession(s);
+	return NULL;
+}
+
+static int
+cmd_threads(const char *module, const char *label, const char *pin,
+    const char *count)
+{
+	struct worker w[16];
+	pthread_t th[16];
+	struct p11 *p = NULL;
+	CK_SLOT_ID slot;
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE s = 0;
+	CK_ULONG left = 0;
+	long i, n = strtol(count, NULL, 10);
+	CK_RV rv;
+
+	if (n < 1 || n > 16 || p11_open(module, &p) != 0 ||
+	    p11_find_token(p, label, &slot, &ti) != 0) {
+		printf("FAIL: bad count, or cannot open %s or find %s\n", module,
+		    label);
+		p11_free(p);
+		return 1;
+	}
+	f = p11_fn(p);
+	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+	    NULL, NULL, &s)) != CKR_OK ||
+	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) != CKR_OK) {
+		printf("FAIL: session or login: %s\n", p11_rv_name(rv));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].slot = slot;
+		w[i].no = (int)i;
+		if (pthread_create(&th[i], NULL, thread_work, &w[i]) != 0) {
+			printf("FAIL: pthread_create\n");
+			n = i;
+			failures++;
+			break;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		EXPECT(w[i].fails == 0, "%s", w[i].why);
+	}
+	/* (Other processes may be at the same work: count only ours.) */
+	{
+		char own[32];
+		CK_ATTRIBUTE lt = { CKA_LABEL, own, 0 };
+		CK_OBJECT_HANDLE hh[4];
+		long t;
+		int j;
+
+		for (t = 0; t < n; t++) {
+			for (j = 0; j < THREAD_ROUNDS; j++) {
+				lt.ulValueLen = (CK_ULONG)snprintf(own, sizeof(own),
+				    "t%ld-%ld-%d", (long)getpid(), t, j);
+				left = 0;
+				if (f->C_FindObjectsInit(s, &lt, 1) == CKR_OK) {
+					(void)f->C_FindObjects(s, hh, 4, &left);
+					(void)f->C_FindObjectsFinal(s);
+				}
+				EXPECT(left == 0, "object %s left behind", own);
+			}
+		}
+	}
+out:
+	if (s != 0)
+		(void)f->C_CloseSession(s);
+	p11_free(p);
+	printf("%s\n", failures ? "threads: failed" : "threads: ok");
+	return failures ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -654,6 +816,8 @@ main(int argc, char **argv)
 		return cmd_sensitive(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 4 && strcmp(argv[1], "events") == 0)
 		return cmd_events(argv[2], argv[3]);
+	if (argc == 6 && strcmp(argv[1], "threads") == 0)
+		return cmd_threads(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 3 && strcmp(argv[1], "finalize") == 0)
 		return cmd_finalize(argv[2]);
 	if (argc == 6 && strcmp(argv[1], "reinit") == 0)
@@ -664,6 +828,7 @@ main(int argc, char **argv)
 	    "       p11_probe events MODULE N\n"
 	    "       p11_probe seeobj MODULE LABEL OBJLABEL\n"
 	    "       p11_probe reinit MODULE LABEL PIN GOFILE\n"
-	    "       p11_probe finalize MODULE\n");
+	    "       p11_probe finalize MODULE\n"
+	    "       p11_probe threads MODULE LABEL PIN N\n");
 	return 2;
 }
