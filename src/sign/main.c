@@ -17,6 +17,7 @@
 #include "pin.h"
 #include "signer.h"
 #include "verify.h"
+#include "xmldsig.h"
 
 enum {
 	EXIT_OK = 0,
@@ -36,18 +37,23 @@ struct opts {
 	const char *trust;
 	const char *field;
 	const char *content;   /* verify: the file a .p7s signs */
+	const char *xml_id;
+	const char *xml_parent;
+	int inclusive;
 	struct buf *key_id;
 	int pin_fd;
 	int json;
 };
 
 static const char usage_text[] = N_(
-    "Usage: kyso-sign pdf|cms FILE... [-o OUT | --outdir DIR] [options]\n"
+    "Usage: kyso-sign pdf|cms|xml FILE... [-o OUT | --outdir DIR] [options]\n"
     "       kyso-sign verify FILE... [--trust FILE] [--content FILE] [--json]\n"
     "\n"
     "  pdf     sign PDF files (PAdES B-B, or B-T with --tsa) by incremental\n"
     "          update; FILE.pdf -> FILE.signed.pdf unless -o/--outdir\n"
     "  cms     detached CAdES signature of any file: FILE -> FILE.p7s\n"
+    "  xml     XML-DSig enveloped signature (e-invoices, declarations):\n"
+    "          FILE.xml -> FILE.signed.xml\n"
     "  verify  check every signature of signed PDFs, or FILE.p7s (with the\n"
     "          signed file beside it, or --content)\n"
     "\n"
@@ -61,6 +67,11 @@ static const char usage_text[] = N_(
     "  --chain FILE        PEM certificates to include in the signature\n"
     "  --tsa URL           RFC 3161 time-stamp server (PAdES/CAdES B-T)\n"
     "  --field NAME        the signature field's name (pdf)\n"
+    "  --id ID             xml: sign the element with this Id (default: the\n"
+    "                      whole document, URI=\"\")\n"
+    "  --parent PATH       xml: put <Signature> under the first element that\n"
+    "                      PATH names (\"NBan\" or \"DSCKS/NBan\")\n"
+    "  --c14n exclusive|inclusive  xml: canonicalization (default exclusive)\n"
     "  --trust FILE        PEM trust anchors (verify)\n"
     "  --content FILE      the signed file (verify a .p7s)\n"
     "  --json              print the verification report as JSON\n"
@@ -94,6 +105,9 @@ parse_args(struct opts *o, int argc, char **argv)
 		{ "field", required_argument, NULL, 'F' },
 		{ "content", required_argument, NULL, 'N' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "parent", required_argument, NULL, 'p' },
+		{ "c14n", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
@@ -115,6 +129,16 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 'F': o->field = optarg; break;
 		case 'N': o->content = optarg; break;
 		case 'J': o->json = 1; break;
+		case 'i': o->xml_id = optarg; break;
+		case 'p': o->xml_parent = optarg; break;
+		case 'c':
+			if (strcmp(optarg, "inclusive") == 0)
+				o->inclusive = 1;
+			else if (strcmp(optarg, "exclusive") == 0)
+				o->inclusive = 0;
+			else
+				return usage_error(_("--c14n is exclusive or inclusive"));
+			break;
 		case 'P':
 			if (parse_u64(optarg, 0, 1024, &v) != 0)
 				return usage_error(_("--pin-fd wants a file descriptor number"));
@@ -156,13 +180,15 @@ output_path(const struct opts *o, const char *in)
 		if ((res = malloc(n)) != NULL)
 			snprintf(res, n, "%s%s", in, suffix);
 	} else {
-		/* name.pdf -> name.signed.pdf */
+		/* name.pdf -> name.signed.pdf (.xml likewise) */
+		const char *ext = strcmp(o->cmd, "xml") == 0 ? ".xml" : ".pdf";
+
 		n = strlen(in);
 		if ((res = malloc(n + 16)) != NULL) {
-			if (n > 4 && strcasecmp(in + n - 4, ".pdf") == 0)
-				snprintf(res, n + 16, "%.*s.signed.pdf", (int)(n - 4), in);
+			if (n > 4 && strcasecmp(in + n - 4, ext) == 0)
+				snprintf(res, n + 16, "%.*s.signed%s", (int)(n - 4), in, ext);
 			else
-				snprintf(res, n + 16, "%s.signed.pdf", in);
+				snprintf(res, n + 16, "%s.signed%s", in, ext);
 		}
 	}
 	free(copy);
@@ -217,6 +243,10 @@ cmd_sign(struct opts *o, int nfiles, char **files)
 			struct pdf_sign_opts po = { o->tsa, o->field, 0 };
 
 			r = pdf_sign_file(s, files[i], out, &po, &why);
+		} else if (strcmp(o->cmd, "xml") == 0) {
+			struct xmldsig_opts xo = { o->xml_id, o->xml_parent, o->inclusive };
+
+			r = xmldsig_sign_file(s, files[i], out, &xo, &why);
 		} else {
 			r = cades_sign_file(s, files[i], out, o->tsa, &why);
 		}
@@ -390,15 +420,15 @@ main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.pin_fd = -1;
 	if (argc < 2)
-		return usage_error(_("a command is needed: pdf, cms or verify"));
+		return usage_error(_("a command is needed: pdf, cms, xml or verify"));
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		fputs(_(usage_text), stdout);
 		return EXIT_OK;
 	}
 	o.cmd = argv[1];
 	if (strcmp(o.cmd, "pdf") != 0 && strcmp(o.cmd, "cms") != 0 &&
-	    strcmp(o.cmd, "verify") != 0)
-		return usage_error(_("unknown command (pdf, cms or verify)"));
+	    strcmp(o.cmd, "xml") != 0 && strcmp(o.cmd, "verify") != 0)
+		return usage_error(_("unknown command (pdf, cms, xml or verify)"));
 	r = parse_args(&o, argc - 1, argv + 1);
 	if (r != EXIT_OK) {
 		buf_free(o.key_id);

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# XML-DSig enveloped signatures on a Vietnamese e-invoice: the whole
+# document (URI="") and the invoice data by Id with the signature under
+# the seller's signature slot, exclusive and inclusive C14N, RSA and EC
+# keys; checked by xmlsec1 --verify against our root. A changed amount
+# makes xmlsec1 fail.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/helpers.bash"
+
+make_pki
+signing_token XD0001 01 rsa:2048 "Cong ty TNHH Kyso"
+
+cat > "$W/invoice.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<HDon xmlns:inv="urn:example:einvoice">
+  <DLHDon Id="data">
+    <TTChung><PBan>2.0.1</PBan><THDon>Hóa đơn giá trị gia tăng</THDon><KHMSHDon>1</KHMSHDon><SHDon>42</SHDon></TTChung>
+    <NDHDon>
+      <NBan><Ten>Công ty TNHH Kyso</Ten><MST>0101234567</MST></NBan>
+      <NMua><Ten>Nguyễn Văn A</Ten></NMua>
+      <TToan><TgTTTBSo>1100000</TgTTTBSo></TToan>
+    </NDHDon>
+  </DLHDon>
+  <DSCKS><NBan/><NMua/></DSCKS>
+</HDon>
+XML
+
+verify_xml() {
+  xmlsec1 --verify --trusted-pem "$W/root.pem" "$@" >"$W/xv.out" 2>&1 \
+    || fail "xmlsec1 --verify failed: $(cat "$W/xv.out")"
+}
+
+note "the whole document, exclusive C14N (default), under the root"
+ks xml "$W/invoice.xml" --token XD0001 --pin-fd 3 --chain "$W/int.pem" 3<<<"$USER_PIN" >/dev/null
+[ -s "$W/invoice.signed.xml" ] || fail "no output"
+verify_xml "$W/invoice.signed.xml"
+grep -q 'URI=""' "$W/invoice.signed.xml" || fail "no URI=\"\" reference"
+grep -q 'xml-exc-c14n' "$W/invoice.signed.xml" || fail "not exclusive C14N"
+grep -q '<X509Certificate>' "$W/invoice.signed.xml" || fail "no certificate in KeyInfo"
+
+note "the invoice data by Id, placed under DSCKS/NBan, inclusive C14N"
+ks xml "$W/invoice.xml" -o "$W/byid.xml" --id data --parent DSCKS/NBan --c14n inclusive \
+  --token XD0001 --pin-fd 3 --chain "$W/int.pem" 3<<<"$USER_PIN" >/dev/null
+verify_xml --id-attr:Id DLHDon "$W/byid.xml"
+python3 - "$W/byid.xml" <<'PY' || fail "the signature is not under DSCKS/NBan"
+import sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+assert r.find('DSCKS/NBan/{http://www.w3.org/2000/09/xmldsig#}Signature') is not None
+PY
+
+note "one changed amount fails xmlsec1"
+sed 's/1100000/9100000/' "$W/byid.xml" > "$W/bad.xml"
+cmp -s "$W/byid.xml" "$W/bad.xml" && fail "the tamper did not change the file"
+if xmlsec1 --verify --trusted-pem "$W/root.pem" --id-attr:Id DLHDon "$W/bad.xml" >/dev/null 2>&1; then
+  fail "xmlsec1 accepted a changed invoice"
+fi
+sed 's/Nguyễn Văn A/Nguyễn Văn B/' "$W/invoice.signed.xml" > "$W/bad2.xml"
+if xmlsec1 --verify --trusted-pem "$W/root.pem" "$W/bad2.xml" >/dev/null 2>&1; then
+  fail "xmlsec1 accepted a changed document"
+fi
+
+note "an unknown Id, a malformed file: clear error, no output"
+assert_exit 1 ks xml "$W/invoice.xml" -o "$W/x.xml" --id nope --token XD0001 --pin-fd 3 3<<<"$USER_PIN"
+assert_contains "$OUT" "no element has that Id"
+printf '<a><b></a>' > "$W/broken.xml"
+assert_exit 1 ks xml "$W/broken.xml" -o "$W/y.xml" --token XD0001 --pin-fd 3 3<<<"$USER_PIN"
+assert_contains "$OUT" "not well-formed"
+[ ! -e "$W/x.xml" ] && [ ! -e "$W/y.xml" ] || fail "an output was left"
+
+note "EC P-256 key"
+signing_token XE0001 02 EC:prime256v1 "Ho Kinh Doanh E"
+ks xml "$W/invoice.xml" -o "$W/ec.xml" --token XE0001 --pin-fd 3 --chain "$W/int.pem" 3<<<"$USER_PIN" >/dev/null
+verify_xml "$W/ec.xml"
+pass
