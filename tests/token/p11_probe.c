@@ -29,6 +29,7 @@
  *
  * Prints "FAIL: ..." for each failed check and exits 1 if any failed. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -592,7 +593,7 @@ out:
 }
 
 static CK_RV waiter_rv = CKR_GENERAL_ERROR;
-static volatile int waiter_started;
+static atomic_int waiter_started;
 
 static void *
 waiter(void *arg)
