@@ -41,6 +41,10 @@ int pdf_resolve(struct pdf *pdf, const struct pdf_obj *o,
     struct pdf_obj **out) KYSO_WUR;
 /* The generation number the newest xref gives num (0 for new objects). */
 uint32_t pdf_gen(const struct pdf *pdf, int64_t num);
+/* Checks that every uncompressed object is where the cross-reference
+ * says (a signer must not sign what it cannot read back); *bad gets the
+ * first object that is not. */
+int pdf_check_xref(const struct pdf *pdf, int64_t *bad) KYSO_WUR;
 /* A stream's decoded data. */
 int pdf_stream_decode(struct pdf *pdf, const struct pdf_obj *stream,
     size_t cap, struct buf **out) KYSO_WUR;

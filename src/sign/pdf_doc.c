@@ -42,6 +42,8 @@ struct pdf {
 	size_t cache_next;
 	int depth;
 	const char *why;
+	uint64_t xref_nums[64];   /* object numbers of xref streams read */
+	size_t nxref_nums;
 };
 
 /* Entries of one section, applied after it is read: in-use entries win
@@ -314,6 +316,14 @@ read_xref_stream(struct pdf *pdf, uint64_t off, struct section *s,
 	if ((r = parse_indirect(pdf, off, -1, &o)) != 0)
 		goto out;
 	r = KYSO_ERR_CORRUPT;
+	{
+		struct pdf_lex hl = { pdf->d, pdf->len, (size_t)off };
+		uint64_t hn, hg;
+
+		if (pdf_parse_obj_header(&hl, &hn, &hg) == 0 &&
+		    pdf->nxref_nums < sizeof(pdf->xref_nums) / sizeof(pdf->xref_nums[0]))
+			pdf->xref_nums[pdf->nxref_nums++] = hn;
+	}
 	if (o->type != PDF_STREAM || !pdf_name_is(pdf_dict_get(o, "Type"), "XRef")) {
 		pdf->why = "no cross-reference where startxref or /Prev points";
 		goto out;
@@ -761,4 +771,32 @@ pdf_resolve(struct pdf *pdf, const struct pdf_obj *o, struct pdf_obj **out)
 		return get_obj(pdf, o->i, out);
 	*out = pdf_obj_dup(o);
 	return *out == NULL ? KYSO_ERR_NOMEM : 0;
+}
+
+int
+pdf_check_xref(const struct pdf *pdf, int64_t *bad)
+{
+	size_t i, k;
+
+	for (i = 0; i < pdf->nx; i++) {
+		struct pdf_lex lx = { pdf->d, pdf->len, 0 };
+		uint64_t num, gen;
+		int skip = 0;
+
+		if (pdf->x[i].type != X_OFFSET)
+			continue;
+		/* Writers often get their own xref stream's entry wrong; no
+		 * one refers to it. */
+		for (k = 0; k < pdf->nxref_nums; k++)
+			if (pdf->xref_nums[k] == i)
+				skip = 1;
+		if (skip)
+			continue;
+		lx.pos = (size_t)pdf->x[i].off;
+		if (pdf_parse_obj_header(&lx, &num, &gen) != 0 || num != i) {
+			*bad = (int64_t)i;
+			return KYSO_ERR_CORRUPT;
+		}
+	}
+	return 0;
 }

@@ -500,6 +500,15 @@ pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
 	len = mapfile_len(m);
 	if ((r = pdf_open(data, len, &v.pdf, why)) != 0)
 		goto out;
+	{
+		int64_t bad;
+
+		if ((r = pdf_check_xref(v.pdf, &bad)) != 0) {
+			*why = "the cross-reference table is damaged (an object is "
+			    "not where it says); repair the file first (e.g. qpdf in.pdf out.pdf)";
+			goto out;
+		}
+	}
 	v.next = pdf_next_num(v.pdf);
 	sig_num = v.next++;
 	field_num = v.next++;
