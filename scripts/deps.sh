@@ -12,6 +12,8 @@ PKGS=(
   # tests and demo: independent PKCS#11 clients and peers
   openssl opensc softhsm2 gnutls-bin libengine-pkcs11-openssl
   locales procps tmux jq
+  # kyso-ra tests: HTTP client, a private PostgreSQL server
+  curl postgresql sqlite3 xxd
   # kyso-sign: libraries, independent verifiers, PDF producers, fuzzing
   libxml2-dev zlib1g-dev libcurl4-openssl-dev
   poppler-utils qpdf libnss3-tools xmlsec1 ghostscript fonts-dejavu-core clang

@@ -1,0 +1,86 @@
+# Shared by the tests/ra scripts (not a test itself: only *.sh files are
+# registered). Source it instead of lib.sh: the real kyso-ra on loopback,
+# curl for the API, openssl for everything a CA's users would check.
+. "$(dirname "$0")/../lib.sh"
+
+RA=$BIN/kyso-ra
+RA_HOME=$KYSO_HOME/ra
+W=$KYSO_HOME/work
+mkdir -p "$W"
+
+# ra_init [init options...]
+ra_init() {
+  "$RA" init --name "kyso Test CA" "$@" >/dev/null || fail "kyso-ra init failed"
+  RA_OP=$("$RA" operator add "op-$$") || fail "operator add failed"
+}
+
+# ra_serve NAME [serve options...]: a server on a free loopback port
+# (port 0, read back from --port-file); sets URL_<NAME> and PID_<NAME>,
+# and URL/PID for the first one.
+ra_serve() {
+  local name=$1; shift
+  local pf=$W/port-$name i
+  rm -f "$pf"
+  "$RA" serve --listen 127.0.0.1:0 --insecure-http --port-file "$pf" \
+    --rate-limit 0 "$@" >"$W/ra-$name.log" 2>&1 &
+  local pid=$!
+  for i in $(seq 1 200); do
+    [ -s "$pf" ] && break
+    kill -0 "$pid" 2>/dev/null || { cat "$W/ra-$name.log" >&2; fail "kyso-ra $name did not start"; }
+    sleep 0.05
+  done
+  [ -s "$pf" ] || fail "kyso-ra $name did not start"
+  printf -v "URL_$name" 'http://127.0.0.1:%s' "$(cat "$pf")"
+  printf -v "PID_$name" '%s' "$pid"
+  if [ -z "${URL:-}" ]; then
+    URL=http://127.0.0.1:$(cat "$pf")
+    PID=$pid
+  fi
+}
+
+# api METHOD URL JSON [curl options...]: sets STATUS and OUT (the body);
+# an empty JSON sends no body.
+api() {
+  local m=$1 u=$2 d=$3; shift 3
+  local data=()
+  [ -n "$d" ] && data=(--data-binary "$d")
+  STATUS=$(curl -sS -o "$W/body" -w '%{http_code}' -X "$m" \
+    -H "Content-Type: application/json" "${data[@]}" "$@" "$u") ||
+    fail "curl $m $u failed"
+  OUT=$(cat "$W/body")
+}
+# op METHOD PATH [JSON]: an operator call against $URL.
+op() {
+  api "$1" "$URL$2" "${3:-}" -H "Authorization: Bearer $RA_OP"
+}
+# sub METHOD PATH JSON: a subscriber call against $URL.
+sub() { api "$1" "$URL$2" "$3"; }
+
+expect() {  # expect STATUS [error-code]
+  [ "$STATUS" = "$1" ] || fail "HTTP $STATUS, want $1: $OUT"
+  if [ $# -gt 1 ]; then
+    assert_eq "$(jq -r .error <<<"$OUT")" "$2" "error code"
+  fi
+}
+jqo() { jq -r "$1" <<<"$OUT"; }
+
+mails() { ls "$RA_HOME"/outbox/*.eml 2>/dev/null | wc -l; }
+# mail_value LABEL: the value after "LABEL:" in the newest mail.
+mail_value() {
+  local f
+  f=$(ls -t "$RA_HOME"/outbox/*.eml | head -n 1)
+  grep -m1 "^$1:" "$f" | sed "s/^$1:[[:space:]]*//" | tr -d '\r'
+}
+
+# csr KEYFILE OUT [openssl genpkey options]: a CSR with a throwaway key and
+# a subject the server must ignore.
+csr() {
+  local key=$1 out=$2; shift 2
+  openssl genpkey "$@" -out "$key" 2>/dev/null || fail "genpkey $*"
+  openssl req -new -key "$key" -subj "/CN=Mallory/O=Not Me/C=US" -out "$out" \
+    2>/dev/null || fail "openssl req"
+}
+# json_str FILE: a file's text as a JSON string.
+json_str() { jq -Rs . <"$1"; }
+
+PERSON='{"type":"personal","name":"Nguyễn Văn An","id_number":"001099012345","province":"Hà Nội","email":"an@example.vn","phone":"0912345678","profile":"sign","key_type":"rsa2048","validity_years":1}'
