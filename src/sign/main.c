@@ -40,6 +40,7 @@ struct opts {
 	const char *xml_id;
 	const char *xml_parent;
 	int inclusive;
+	int certify;
 	struct buf *key_id;
 	int pin_fd;
 	int json;
@@ -67,6 +68,9 @@ static const char usage_text[] = N_(
     "  --chain FILE        PEM certificates to include in the signature\n"
     "  --tsa URL           RFC 3161 time-stamp server (PAdES/CAdES B-T)\n"
     "  --field NAME        the signature field's name (pdf)\n"
+    "  --certify P         pdf: a certification (DocMDP) signature allowing\n"
+    "                      1 no changes, 2 form filling and signing, 3 also\n"
+    "                      annotations (must be the first signature)\n"
     "  --id ID             xml: sign the element with this Id (default: the\n"
     "                      whole document, URI=\"\")\n"
     "  --parent PATH       xml: put <Signature> under the first element that\n"
@@ -108,6 +112,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		{ "id", required_argument, NULL, 'i' },
 		{ "parent", required_argument, NULL, 'p' },
 		{ "c14n", required_argument, NULL, 'c' },
+		{ "certify", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
@@ -130,6 +135,11 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 'N': o->content = optarg; break;
 		case 'J': o->json = 1; break;
 		case 'i': o->xml_id = optarg; break;
+		case 'm':
+			if (parse_u64(optarg, 1, 3, &v) != 0)
+				return usage_error(_("--certify wants 1, 2 or 3"));
+			o->certify = (int)v;
+			break;
 		case 'p': o->xml_parent = optarg; break;
 		case 'c':
 			if (strcmp(optarg, "inclusive") == 0)
@@ -240,7 +250,7 @@ cmd_sign(struct opts *o, int nfiles, char **files)
 			continue;
 		}
 		if (strcmp(o->cmd, "pdf") == 0) {
-			struct pdf_sign_opts po = { o->tsa, o->field, 0 };
+			struct pdf_sign_opts po = { o->tsa, o->field, 0, o->certify };
 
 			r = pdf_sign_file(s, files[i], out, &po, &why);
 		} else if (strcmp(o->cmd, "xml") == 0) {
@@ -308,6 +318,8 @@ print_report(const char *file, const struct sig_report *rep, size_t n)
 		printf("      chain:     %s\n", r->trusted < 0 ? "not checked (no --trust)" :
 		    r->trusted ? "trusted" : "NOT TRUSTED");
 		printf("      level:     %s\n", r->level ? r->level : "?");
+		if (r->docmdp > 0)
+			printf("      type:      certification (DocMDP P=%d)\n", r->docmdp);
 		if (r->problem != NULL)
 			printf("      problem:   %s\n", r->problem);
 		printf("      result:    %s\n", sig_ok(r) ? "VALID" : "INVALID");
@@ -338,6 +350,7 @@ json_report(const char *file, const struct sig_report *rep, size_t n,
 		json_object_set_new(s, "changes_after", json_string(changes_word(r->changes)));
 		json_object_set_new(s, "trusted", r->trusted < 0 ? json_null() : json_boolean(r->trusted));
 		json_object_set_new(s, "level", json_string(r->level ? r->level : ""));
+		json_object_set_new(s, "certification_p", json_integer(r->docmdp));
 		if (r->problem != NULL)
 			json_object_set_new(s, "problem", json_string(r->problem));
 		json_object_set_new(s, "valid", json_boolean(sig_ok(r)));

@@ -176,9 +176,72 @@ array_add(struct rev *v, struct pdf_obj *holder, const char *key,
 
 /* Queues the catalog, AcroForm, fields, page and annotations changes for
  * a new signature field sig_field (an object number to be written). */
+/* The /P of a DocMDP certification already in the document, or 0. */
+static int64_t
+docmdp_p(struct pdf *pdf, const struct pdf_obj *root)
+{
+	struct pdf_obj *perms = NULL, *sig = NULL, *ref = NULL, *item = NULL;
+	struct pdf_obj *tp = NULL;
+	const struct pdf_obj *p;
+	int64_t res = 0;
+	size_t i;
+
+	if (pdf_resolve(pdf, pdf_dict_get(root, "Perms"), &perms) != 0 ||
+	    pdf_resolve(pdf, pdf_dict_get(perms, "DocMDP"), &sig) != 0 ||
+	    pdf_resolve(pdf, pdf_dict_get(sig, "Reference"), &ref) != 0)
+		goto out;
+	for (i = 0; ref->type == PDF_ARRAY && i < ref->count && i < 16; i++) {
+		pdf_obj_free(item);
+		pdf_obj_free(tp);
+		item = tp = NULL;
+		if (pdf_resolve(pdf, ref->items[i], &item) != 0 ||
+		    !pdf_name_is(pdf_dict_get(item, "TransformMethod"), "DocMDP") ||
+		    pdf_resolve(pdf, pdf_dict_get(item, "TransformParams"), &tp) != 0)
+			continue;
+		p = pdf_dict_get(tp, "P");
+		res = p != NULL && p->type == PDF_INT ? p->i : 2;
+		break;
+	}
+out:
+	pdf_obj_free(perms);
+	pdf_obj_free(sig);
+	pdf_obj_free(ref);
+	pdf_obj_free(item);
+	pdf_obj_free(tp);
+	return res;
+}
+
+/* Whether a field (or a kid) already holds a signature. */
 static int
-plan_objects(struct rev *v, int64_t field_num, int64_t *page_num_out,
-    const char *want_name, char *name, size_t name_len, const char **why)
+has_signature(struct pdf *pdf, const struct pdf_obj *fields, int depth)
+{
+	size_t i;
+	int found = 0;
+
+	if (fields == NULL || fields->type != PDF_ARRAY || depth > 8)
+		return 0;
+	for (i = 0; i < fields->count && i < 4096 && !found; i++) {
+		struct pdf_obj *f = NULL, *kids = NULL;
+
+		if (pdf_resolve(pdf, fields->items[i], &f) != 0)
+			continue;
+		if (pdf_name_is(pdf_dict_get(f, "FT"), "Sig") &&
+		    pdf_dict_get(f, "V") != NULL &&
+		    pdf_dict_get(f, "V")->type != PDF_NULL)
+			found = 1;
+		else if (pdf_dict_get(f, "Kids") != NULL &&
+		    pdf_resolve(pdf, pdf_dict_get(f, "Kids"), &kids) == 0)
+			found = has_signature(pdf, kids, depth + 1);
+		pdf_obj_free(kids);
+		pdf_obj_free(f);
+	}
+	return found;
+}
+
+static int
+plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
+    int64_t *page_num_out, const char *want_name, char *name, size_t name_len,
+    const char **why)
 {
 	const struct pdf_obj *root_ref = pdf_dict_get(pdf_trailer(v->pdf), "Root");
 	struct pdf_obj *root = NULL, *page = NULL, *acro = NULL;
@@ -189,6 +252,32 @@ plan_objects(struct rev *v, int64_t field_num, int64_t *page_num_out,
 	*why = "the document's structure is damaged";
 	if ((r = pdf_get(v->pdf, root_ref->i, &root)) != 0)
 		goto out;
+	if (docmdp_p(v->pdf, root) == 1) {
+		r = KYSO_ERR_PERMISSION;
+		*why = "the document is certified with no changes allowed (DocMDP P=1)";
+		goto out;
+	}
+	if (certify) {
+		struct pdf_obj *perms = pdf_obj_new(PDF_DICT);
+
+		if (pdf_dict_get(root, "Perms") != NULL) {
+			pdf_obj_free(perms);
+			r = KYSO_ERR_EXISTS;
+			*why = "the document is already certified";
+			goto out;
+		}
+		if (perms == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+		if ((r = pdf_dict_set(perms, "DocMDP", pdf_ref_new(sig_num, 0))) != 0) {
+			pdf_obj_free(perms);
+			goto out;
+		}
+		if ((r = pdf_dict_set(root, "Perms", perms)) != 0)
+			goto out;
+		root_changed = 1;
+	}
 	if ((r = first_page(v->pdf, root, &page_num, &page)) != 0) {
 		*why = "the document has no readable first page";
 		goto out;
@@ -224,6 +313,19 @@ plan_objects(struct rev *v, int64_t field_num, int64_t *page_num_out,
 		root_changed = 1;
 		if ((r = pdf_dict_set(root, "AcroForm", pdf_ref_new(acro_num, 0))) != 0)
 			goto out;
+	}
+	if (certify) {
+		struct pdf_obj *fields = NULL;
+
+		if ((r = pdf_resolve(v->pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0)
+			goto out;
+		k = has_signature(v->pdf, fields, 0);
+		pdf_obj_free(fields);
+		if (k) {
+			r = KYSO_ERR_EXISTS;
+			*why = "a certification signature must be the document's first signature";
+			goto out;
+		}
 	}
 	/* A field name no other field has. */
 	if (want_name != NULL) {
@@ -303,7 +405,7 @@ write_obj_header(struct buf *b, int64_t num, uint32_t gen)
 static int
 build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
     int64_t field_num, int64_t page_num, const char *name, time_t when,
-    size_t contents_len, size_t *br_at, size_t *ct_at)
+    int certify, size_t contents_len, size_t *br_at, size_t *ct_at)
 {
 	const struct pdf_obj *tr = pdf_trailer(v->pdf);
 	struct pdf_obj *field = NULL;
@@ -369,9 +471,15 @@ build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
 			if ((r = buf_reserve(b, contents_len * 2, &z)) != 0)
 				return r;
 			memset(z, '0', contents_len * 2);
-			if ((r = buf_putf(b, ">/M(D:%04d%02d%02d%02d%02d%02d+00'00')>>",
+			if ((r = buf_putf(b, ">/M(D:%04d%02d%02d%02d%02d%02d+00'00')",
 			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 			    tm.tm_hour, tm.tm_min, tm.tm_sec)) != 0)
+				return r;
+			if (certify && (r = buf_putf(b, "/Reference[<</Type/SigRef"
+			    "/TransformMethod/DocMDP/TransformParams<</Type"
+			    "/TransformParams/P %d/V/1.2>>>>]", certify)) != 0)
+				return r;
+			if ((r = buf_putf(b, ">>")) != 0)
 				return r;
 		}
 		if ((r = buf_putf(b, "\nendobj\n")) != 0)
@@ -512,8 +620,13 @@ pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
 	v.next = pdf_next_num(v.pdf);
 	sig_num = v.next++;
 	field_num = v.next++;
-	if ((r = plan_objects(&v, field_num, &page_num, o->field_name, name,
-	    sizeof(name), why)) != 0)
+	if (o->certify < 0 || o->certify > 3) {
+		r = KYSO_ERR_INVALID;
+		*why = "the certification level (DocMDP P) is 1, 2 or 3";
+		goto out;
+	}
+	if ((r = plan_objects(&v, field_num, sig_num, o->certify, &page_num,
+	    o->field_name, name, sizeof(name), why)) != 0)
 		goto out;
 	est = cms_size_estimate(s, o->tsa_url != NULL);
 	*why = "out of memory";
@@ -523,7 +636,8 @@ pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
 		goto out;
 	}
 	if ((r = build_revision(&v, b, len, sig_num, field_num, page_num, name,
-	    o->when ? o->when : time(NULL), est, &br_at, &ct_at)) != 0) {
+	    o->when ? o->when : time(NULL), o->certify, est, &br_at,
+	    &ct_at)) != 0) {
 		*why = "cannot write the new revision";
 		goto out;
 	}

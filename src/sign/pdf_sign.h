@@ -14,6 +14,9 @@ struct pdf_sign_opts {
 	const char *tsa_url;     /* NULL: B-B; else B-T */
 	const char *field_name;  /* NULL: "Signature<n>", the first free */
 	time_t when;             /* /M; 0: now */
+	int certify;             /* 0: approval signature; 1-3: certification
+				  * (DocMDP) allowing no changes, form
+				  * filling and signing, or also annotations */
 };
 
 /* Signs in_path into out_path (a temp file renamed into place: on any

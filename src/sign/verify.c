@@ -123,6 +123,19 @@ check_sig(struct pdf *pdf, const struct found *f, const char *trust,
 	int r = 0;
 
 	rep->claimed_time = pdf_date_text(pdf_dict_get(f->sig, "M"));
+	{
+		const struct pdf_obj *ref = pdf_dict_get(f->sig, "Reference");
+
+		for (i = 0; ref != NULL && ref->type == PDF_ARRAY && i < ref->count; i++) {
+			const struct pdf_obj *it = ref->items[i], *tp, *p;
+
+			if (!pdf_name_is(pdf_dict_get(it, "TransformMethod"), "DocMDP"))
+				continue;
+			tp = pdf_dict_get(it, "TransformParams");
+			p = pdf_dict_get(tp, "P");
+			rep->docmdp = p != NULL && p->type == PDF_INT ? (int)p->i : 2;
+		}
+	}
 	rep->trusted = -1;
 	if (pdf_name_is(sf, "adbe.pkcs7.detached"))
 		rep->level = "PKCS#7";

@@ -27,6 +27,7 @@ struct sig_report {
 	enum verify_changes changes;
 	const char *level;       /* "B-B", "B-T", "PKCS#7", "CMS" */
 	const char *problem;     /* why intact or trusted is 0, or NULL */
+	int docmdp;              /* a certification's DocMDP P, 0: approval */
 };
 
 void sig_reports_free(struct sig_report *r, size_t n);
