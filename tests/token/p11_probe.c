@@ -26,6 +26,10 @@
  *     create token data objects, sign and verify with the token's EC key
  *     (CKA_ID 0x01), search and destroy; every call must succeed and
  *     every object come and go exactly once.
+ *   p11_probe conventions MODULE LABEL PIN
+ *     the two-call length convention (sign, decrypt, digest, attributes),
+ *     multi-part signing, and the return codes for bad handles, wrong
+ *     session state and bad templates.
  *
  * Prints "FAIL: ..." for each failed check and exits 1 if any failed. */
 #include <pthread.h>
@@ -809,6 +813,284 @@ out:
 	return failures ? 1 : 0;
 }
 
+#define RV_IS(expr, want)                                                \
+	do {                                                             \
+		CK_RV got_ = (expr);                                     \
+		EXPECT(got_ == (want), "%s gave %s, want %s", #expr,     \
+		    p11_rv_name(got_), p11_rv_name(want));               \
+	} while (0)
+
+/* out-len convention for one single-part operation already initialized:
+ * NULL asks the size, a short buffer gets CKR_BUFFER_TOO_SMALL and the
+ * operation stays, then a big enough buffer gets the result, and the
+ * operation is over. fn is C_Sign, C_Decrypt or C_Digest. */
+typedef CK_RV (*single_fn)(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG,
+    CK_BYTE_PTR, CK_ULONG_PTR);
+
+static CK_ULONG
+two_calls(CK_SESSION_HANDLE s, single_fn fn, CK_BYTE *in, CK_ULONG inlen,
+    CK_BYTE *out, CK_ULONG outsz, CK_ULONG exact, const char *what)
+{
+	CK_ULONG n = 0, need;
+	CK_RV rv;
+
+	rv = fn(s, in, inlen, NULL, &n);
+	EXPECT(rv == CKR_OK && n > 0 && n <= outsz, "%s: size query: %s, %lu",
+	    what, p11_rv_name(rv), n);
+	if (rv != CKR_OK || n == 0 || n > outsz)
+		return 0;
+	need = n;
+	n = 1;
+	rv = fn(s, in, inlen, out, &n);
+	EXPECT(rv == CKR_BUFFER_TOO_SMALL && n >= 2 && n <= need,
+	    "%s: short buffer: %s, %lu", what, p11_rv_name(rv), n);
+	n = outsz;
+	rv = fn(s, in, inlen, out, &n);
+	EXPECT(rv == CKR_OK && n <= need && (exact == 0 || n == exact),
+	    "%s: full buffer: %s, %lu", what, p11_rv_name(rv), n);
+	rv = fn(s, in, inlen, out, &n);
+	EXPECT(rv == CKR_OPERATION_NOT_INITIALIZED, "%s: after the result: %s",
+	    what, p11_rv_name(rv));
+	return n;
+}
+
+static int
+cmd_conventions(const char *module, const char *label, const char *pin)
+{
+	static const CK_BYTE abc_sha256[32] = { 0xba, 0x78, 0x16, 0xbf, 0x8f,
+		0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22,
+		0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4,
+		0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad };
+	static const CK_BYTE e65537[] = { 0x01, 0x00, 0x01 };
+	struct p11 *p = NULL;
+	CK_SLOT_ID slot;
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE s = 0, ro = 0;
+	CK_OBJECT_HANDLE rpub = 0, rpriv = 0, epub = 0, epriv = 0, h = 0;
+	CK_ULONG bits = 2048, n;
+	CK_MECHANISM m_rgen = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
+	CK_MECHANISM m_rsa = { CKM_SHA256_RSA_PKCS, NULL, 0 };
+	CK_MECHANISM m_x509 = { CKM_RSA_X_509, NULL, 0 };
+	CK_MECHANISM m_ec = { CKM_ECDSA_SHA256, NULL, 0 };
+	CK_MECHANISM m_sha = { CKM_SHA256, NULL, 0 };
+	CK_ATTRIBUTE rpubt[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_VERIFY, &yes, sizeof(yes) },
+		{ CKA_MODULUS_BITS, &bits, sizeof(bits) },
+		{ CKA_PUBLIC_EXPONENT, (void *)e65537, sizeof(e65537) },
+	};
+	CK_ATTRIBUTE rprivt[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+		{ CKA_DECRYPT, &yes, sizeof(yes) },
+	};
+	CK_BYTE out[1024], data[300], *mod = NULL;
+	CK_ULONG modlen = 0;
+	CK_RV rv;
+	size_t i;
+
+	if (p11_open(module, &p) != 0 || p11_find_token(p, label, &slot, &ti) != 0) {
+		printf("FAIL: cannot open %s or find token %s\n", module, label);
+		p11_free(p);
+		return 1;
+	}
+	f = p11_fn(p);
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (CK_BYTE)(i * 7);
+
+	/* Sessions and login state. */
+	RV_IS(f->C_OpenSession(slot, 0, NULL, NULL, &s),
+	    CKR_SESSION_PARALLEL_NOT_SUPPORTED);
+	RV_IS(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &ro), CKR_OK);
+	RV_IS(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+	    NULL, &s), CKR_OK);
+	RV_IS(f->C_OpenSession(999, CKF_SERIAL_SESSION, NULL, NULL, &h),
+	    CKR_SLOT_ID_INVALID);
+	RV_IS(f->C_Login(s, CKU_SO, (CK_UTF8CHAR *)"87654321", 8),
+	    CKR_SESSION_READ_ONLY_EXISTS);
+	RV_IS(f->C_Login(s, 77, (CK_UTF8CHAR *)pin, strlen(pin)),
+	    CKR_USER_TYPE_INVALID);
+	RV_IS(f->C_GenerateKeyPair(s, &m_rgen, rpubt, 4, rprivt, 3, &rpub, &rpriv),
+	    CKR_USER_NOT_LOGGED_IN);
+	RV_IS(f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin)), CKR_OK);
+	RV_IS(f->C_Login(ro, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin)),
+	    CKR_USER_ALREADY_LOGGED_IN);
+	RV_IS(f->C_Login(0x7777, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin)),
+	    CKR_SESSION_HANDLE_INVALID);
+
+	/* Keys for the rest: session objects. */
+	RV_IS(f->C_GenerateKeyPair(s, &m_rgen, rpubt, 4, rprivt, 3, &rpub, &rpriv),
+	    CKR_OK);
+	{
+		static const CK_BYTE p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48,
+			0xce, 0x3d, 0x03, 0x01, 0x07 };
+		CK_MECHANISM m_egen = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+		CK_ATTRIBUTE epubt[] = {
+			{ CKA_TOKEN, &no, sizeof(no) },
+			{ CKA_EC_PARAMS, (void *)p256, sizeof(p256) },
+		};
+		CK_ATTRIBUTE eprivt[] = { { CKA_TOKEN, &no, sizeof(no) } };
+
+		RV_IS(f->C_GenerateKeyPair(s, &m_egen, epubt, 2, eprivt, 1, &epub,
+		    &epriv), CKR_OK);
+	}
+
+	/* Single-part two-call convention. */
+	RV_IS(f->C_SignInit(s, &m_rsa, rpriv), CKR_OK);
+	RV_IS(f->C_SignInit(s, &m_rsa, rpriv), CKR_OPERATION_ACTIVE);
+	n = two_calls(s, f->C_Sign, data, sizeof(data), out, sizeof(out), 256,
+	    "RSA sign");
+	if (n == 256) {
+		RV_IS(f->C_VerifyInit(s, &m_rsa, rpub), CKR_OK);
+		RV_IS(f->C_Verify(s, data, sizeof(data), out, n), CKR_OK);
+		out[10] ^= 1;
+		RV_IS(f->C_VerifyInit(s, &m_rsa, rpub), CKR_OK);
+		RV_IS(f->C_Verify(s, data, sizeof(data), out, n),
+		    CKR_SIGNATURE_INVALID);
+	}
+	RV_IS(f->C_SignInit(s, &m_ec, epriv), CKR_OK);
+	n = two_calls(s, f->C_Sign, data, sizeof(data), out, sizeof(out), 64,
+	    "ECDSA sign");
+	if (n == 64) {
+		RV_IS(f->C_VerifyInit(s, &m_ec, epub), CKR_OK);
+		RV_IS(f->C_Verify(s, data, sizeof(data), out, n), CKR_OK);
+	}
+	/* A raw RSA decryption of a number below the modulus. */
+	RV_IS(get_attr(s, rpub, CKA_MODULUS, &mod, &modlen), CKR_OK);
+	if (mod != NULL && modlen == 256) {
+		CK_BYTE c[256];
+
+		memcpy(c, data, sizeof(c));
+		c[0] = 0;
+		RV_IS(f->C_DecryptInit(s, &m_x509, rpriv), CKR_OK);
+		two_calls(s, f->C_Decrypt, c, sizeof(c), out, sizeof(out), 256,
+		    "RSA X.509 decrypt");
+		/* The EC key was made without CKA_DECRYPT. */
+		RV_IS(f->C_DecryptInit(s, &m_x509, epriv),
+		    CKR_KEY_FUNCTION_NOT_PERMITTED);
+	}
+	free(mod);
+	RV_IS(f->C_DigestInit(s, &m_sha), CKR_OK);
+	n = two_calls(s, f->C_Digest, (CK_BYTE *)"abc", 3, out, sizeof(out), 32,
+	    "SHA-256");
+	EXPECT(n == 32 && memcmp(out, abc_sha256, 32) == 0, "SHA-256 of abc");
+
+	/* Multi-part: the final call has the same convention. */
+	RV_IS(f->C_SignInit(s, &m_ec, epriv), CKR_OK);
+	RV_IS(f->C_SignUpdate(s, data, 100), CKR_OK);
+	RV_IS(f->C_SignUpdate(s, data + 100, sizeof(data) - 100), CKR_OK);
+	n = 0;
+	RV_IS(f->C_SignFinal(s, NULL, &n), CKR_OK);
+	EXPECT(n == 64, "SignFinal size %lu", n);
+	n = 10;
+	RV_IS(f->C_SignFinal(s, out, &n), CKR_BUFFER_TOO_SMALL);
+	n = sizeof(out);
+	RV_IS(f->C_SignFinal(s, out, &n), CKR_OK);
+	RV_IS(f->C_VerifyInit(s, &m_ec, epub), CKR_OK);
+	RV_IS(f->C_Verify(s, data, sizeof(data), out, n), CKR_OK);
+	RV_IS(f->C_SignFinal(s, out, &n), CKR_OPERATION_NOT_INITIALIZED);
+
+	/* Operations and keys that do not go together. */
+	RV_IS(f->C_SignInit(s, &m_rsa, epriv), CKR_KEY_TYPE_INCONSISTENT);
+	RV_IS(f->C_SignInit(s, &m_rsa, rpub), CKR_KEY_TYPE_INCONSISTENT);
+	RV_IS(f->C_VerifyInit(s, &m_rsa, rpriv), CKR_KEY_TYPE_INCONSISTENT);
+	RV_IS(f->C_SignInit(s, &m_rsa, 0x12345), CKR_KEY_HANDLE_INVALID);
+	RV_IS(f->C_SignInit(s, NULL, rpriv), CKR_ARGUMENTS_BAD);
+	{
+		CK_MECHANISM bad = { CKM_MD5_RSA_PKCS, NULL, 0 };
+
+		RV_IS(f->C_SignInit(s, &bad, rpriv), CKR_MECHANISM_INVALID);
+	}
+	RV_IS(f->C_DecryptInit(s, &m_x509, rpub), CKR_KEY_TYPE_INCONSISTENT);
+	RV_IS(f->C_Sign(s, data, 10, out, &n), CKR_OPERATION_NOT_INITIALIZED);
+	RV_IS(f->C_FindObjects(s, &h, 1, &n), CKR_OPERATION_NOT_INITIALIZED);
+	RV_IS(f->C_FindObjectsFinal(s), CKR_OPERATION_NOT_INITIALIZED);
+
+	/* Attributes: sizes, short buffers, unknown types, bad handles. */
+	{
+		CK_BYTE small[4];
+		CK_ULONG cls = 0;
+		CK_ATTRIBUTE a[] = {
+			{ CKA_MODULUS, small, sizeof(small) },
+			{ CKA_CLASS, &cls, sizeof(cls) },
+			{ 0x7fff1234UL, small, sizeof(small) },
+		};
+
+		RV_IS(f->C_GetAttributeValue(s, rpub, &a[0], 1), CKR_BUFFER_TOO_SMALL);
+		EXPECT(a[0].ulValueLen == CK_UNAVAILABLE_INFORMATION,
+		    "short buffer length %ld", (long)a[0].ulValueLen);
+		a[0].ulValueLen = sizeof(small);
+		/* Two kinds of trouble: either code may come back, but every
+		 * attribute is processed. */
+		rv = f->C_GetAttributeValue(s, rpub, a, 3);
+		EXPECT(rv == CKR_BUFFER_TOO_SMALL || rv == CKR_ATTRIBUTE_TYPE_INVALID,
+		    "a template with a short buffer and an unknown type: %s",
+		    p11_rv_name(rv));
+		EXPECT(a[0].ulValueLen == CK_UNAVAILABLE_INFORMATION,
+		    "short buffer length in a template");
+		EXPECT(cls == CKO_PUBLIC_KEY && a[1].ulValueLen == sizeof(cls),
+		    "the readable attribute in a failing template");
+		EXPECT(a[2].ulValueLen == CK_UNAVAILABLE_INFORMATION,
+		    "unknown attribute length");
+		a[2].ulValueLen = sizeof(small);
+		RV_IS(f->C_GetAttributeValue(s, rpub, &a[2], 1),
+		    CKR_ATTRIBUTE_TYPE_INVALID);
+		RV_IS(f->C_GetAttributeValue(s, 0x12345, &a[1], 1),
+		    CKR_OBJECT_HANDLE_INVALID);
+		RV_IS(f->C_GetAttributeValue(0x7777, rpub, &a[1], 1),
+		    CKR_SESSION_HANDLE_INVALID);
+		RV_IS(f->C_DestroyObject(s, 0x12345), CKR_OBJECT_HANDLE_INVALID);
+	}
+
+	/* Templates. */
+	{
+		CK_OBJECT_CLASS dc = CKO_DATA, bogus = 0x7777;
+		CK_ATTRIBUTE noclass[] = { { CKA_LABEL, "x", 1 } };
+		CK_ATTRIBUTE tokdata[] = {
+			{ CKA_CLASS, &dc, sizeof(dc) },
+			{ CKA_TOKEN, &yes, sizeof(yes) },
+		};
+		CK_ATTRIBUTE badclass[] = { { CKA_CLASS, &bogus, sizeof(bogus) } };
+		CK_ATTRIBUTE nullval[] = {
+			{ CKA_CLASS, &dc, sizeof(dc) },
+			{ CKA_VALUE, NULL, 5 },
+		};
+
+		RV_IS(f->C_CreateObject(s, noclass, 1, &h), CKR_TEMPLATE_INCOMPLETE);
+		RV_IS(f->C_CreateObject(s, badclass, 1, &h),
+		    CKR_ATTRIBUTE_VALUE_INVALID);
+		RV_IS(f->C_CreateObject(s, nullval, 2, &h),
+		    CKR_ATTRIBUTE_VALUE_INVALID);
+		RV_IS(f->C_CreateObject(ro, tokdata, 2, &h), CKR_SESSION_READ_ONLY);
+		RV_IS(f->C_CreateObject(s, tokdata, 2, NULL), CKR_ARGUMENTS_BAD);
+		RV_IS(f->C_CreateObject(s, tokdata, 2, &h), CKR_OK);
+		RV_IS(f->C_DestroyObject(ro, h), CKR_SESSION_READ_ONLY);
+		RV_IS(f->C_DestroyObject(s, h), CKR_OK);
+		RV_IS(f->C_DestroyObject(s, h), CKR_OBJECT_HANDLE_INVALID);
+	}
+
+	/* Closing the last session logs out: session keys are gone. */
+	RV_IS(f->C_CloseSession(ro), CKR_OK);
+	RV_IS(f->C_CloseSession(ro), CKR_SESSION_HANDLE_INVALID);
+	ro = 0;
+	RV_IS(f->C_CloseSession(s), CKR_OK);
+	s = 0;
+	RV_IS(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s), CKR_OK);
+	{
+		CK_SESSION_INFO si;
+
+		RV_IS(f->C_GetSessionInfo(s, &si), CKR_OK);
+		EXPECT(si.state == CKS_RO_PUBLIC_SESSION, "state %lu after all "
+		    "sessions closed", si.state);
+	}
+	RV_IS(f->C_SignInit(s, &m_ec, epriv), CKR_KEY_HANDLE_INVALID);
+	if (s != 0)
+		(void)f->C_CloseSession(s);
+	p11_free(p);
+	printf("%s\n", failures ? "conventions: failed" : "conventions: ok");
+	return failures ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -817,6 +1099,8 @@ main(int argc, char **argv)
 		return cmd_sensitive(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 4 && strcmp(argv[1], "events") == 0)
 		return cmd_events(argv[2], argv[3]);
+	if (argc == 5 && strcmp(argv[1], "conventions") == 0)
+		return cmd_conventions(argv[2], argv[3], argv[4]);
 	if (argc == 6 && strcmp(argv[1], "threads") == 0)
 		return cmd_threads(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 3 && strcmp(argv[1], "finalize") == 0)
@@ -830,6 +1114,7 @@ main(int argc, char **argv)
 	    "       p11_probe seeobj MODULE LABEL OBJLABEL\n"
 	    "       p11_probe reinit MODULE LABEL PIN GOFILE\n"
 	    "       p11_probe finalize MODULE\n"
-	    "       p11_probe threads MODULE LABEL PIN N\n");
+	    "       p11_probe threads MODULE LABEL PIN N\n"
+	    "       p11_probe conventions MODULE LABEL PIN\n");
 	return 2;
 }
