@@ -179,4 +179,7 @@ assert_contains "$OUT" "--insecure-http"
 assert_exit 0 "$RA" init --help
 assert_exit 0 "$RA" operator --help
 assert_exit 1 "$RA" operator add "op-$$"
+for p in "$PID_main" "$PID_short" "$PID_limited"; do
+  kill "$p"; wait "$p" || fail "kyso-ra did not stop cleanly (see $W/ra-*.log)"
+done
 pass

@@ -199,11 +199,24 @@ ext openssl ts -verify -in "$W/r.tsr" -queryfile "$W/q.tsq" -CAfile "$W/root.pem
 openssl ts -reply -in "$W/r.tsr" -text 2>/dev/null | grep -q "Status: Granted" || fail "TSA status"
 
 note "the audit log has every call, and refuses changes"
-a=$(sqlite3 "$RA_HOME/ra.db" "SELECT count(*) FROM audit WHERE actor = 'op-$$'")
+a=$(sql_q "SELECT count(*) FROM audit WHERE actor = 'op-$$'")
 [ "$a" -ge 10 ] || fail "operator calls audited: $a"
-assert_contains "$(sqlite3 "$RA_HOME/ra.db" "SELECT action, remote FROM audit WHERE action LIKE '%revoke%' LIMIT 1")" "127.0.0.1"
-sqlite3 "$RA_HOME/ra.db" "DELETE FROM audit" 2>/dev/null && fail "audit rows could be deleted"
-[ -z "$(grep -rl "$otp" "$RA_HOME/ra.db"* 2>/dev/null)" ] || fail "the OTP is stored in the clear"
+assert_contains "$(sql_q "SELECT action, remote FROM audit WHERE action LIKE '%revoke%' LIMIT 1")" "127.0.0.1"
+sql_q "DELETE FROM audit" >/dev/null 2>&1 && fail "audit rows could be deleted"
+sql_q "UPDATE audit SET actor = 'x'" >/dev/null 2>&1 && fail "audit rows could be changed"
+assert_eq "$(sql_q "SELECT count(*) FROM otps WHERE otp_hash LIKE '%$otp%'")" 0 "the OTP is stored in the clear"
+assert_eq "$(sql_q "SELECT count(*) FROM activations WHERE code_hash LIKE '%$(tr -d - <<<"$code")%'")" 0
 
+if [ -n "${RA_TEST_TWO:-}" ]; then
+  note "a second server on the same database answers for codes the first made"
+  ra_serve second
+  op POST "/api/v1/registrations/$rid/renew" ''; expect 200
+  code=$(mail_value "Activation code")
+  api POST "$URL_second/api/v1/activation/lookup" "{\"code\":\"$code\"}"; expect 200
+  api POST "$URL_second/api/v1/activation/complete" "{\"code\":\"$code\",\"csr\":$(json_str "$W/r3.csr"),\"token_serial\":\"KT0001\"}"
+  expect 200
+  sub POST /api/v1/activation/lookup "{\"code\":\"$code\"}"; expect 404 code_invalid
+  kill "$PID_second"; wait "$PID_second" || fail "the second kyso-ra did not stop cleanly"
+fi
 kill "$PID"; wait "$PID" || fail "kyso-ra did not stop cleanly"
 pass

@@ -8,9 +8,20 @@ RA_HOME=$KYSO_HOME/ra
 W=$KYSO_HOME/work
 mkdir -p "$W"
 
+# A setup script (setup_*.bash) may put the database or the CA key
+# elsewhere: it sets RA_INIT_ARGS (an array), RA_CA_PIN and sql_q.
+RA_INIT_ARGS=()
+RA_CA_PIN=
+# sql_q QUERY: one query against the RA's database, rows as text.
+sql_q() { sqlite3 "$RA_HOME/ra.db" "$1"; }
+if [ -n "${RA_TEST_SETUP:-}" ]; then
+  . "$RA_TEST_SETUP"
+fi
+
 # ra_init [init options...]
 ra_init() {
-  "$RA" init --name "kyso Test CA" "$@" >/dev/null || fail "kyso-ra init failed"
+  "$RA" init --name "kyso Test CA" "${RA_INIT_ARGS[@]}" "$@" 3<<<"$RA_CA_PIN" >/dev/null ||
+    fail "kyso-ra init failed"
   RA_OP=$("$RA" operator add "op-$$") || fail "operator add failed"
 }
 
@@ -21,8 +32,10 @@ ra_serve() {
   local name=$1; shift
   local pf=$W/port-$name i
   rm -f "$pf"
+  local pin=()
+  [ -n "$RA_CA_PIN" ] && pin=(--ca-pin-fd 3)
   "$RA" serve --listen 127.0.0.1:0 --insecure-http --port-file "$pf" \
-    --rate-limit 0 "$@" >"$W/ra-$name.log" 2>&1 &
+    --rate-limit 0 "${pin[@]}" "$@" >"$W/ra-$name.log" 2>&1 3<<<"$RA_CA_PIN" &
   local pid=$!
   for i in $(seq 1 200); do
     [ -s "$pf" ] && break
