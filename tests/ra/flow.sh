@@ -15,6 +15,12 @@ curl -fsS "$URL/ca.pem" -o "$W/chain.pem" || fail "GET /ca.pem"
 openssl x509 -in "$W/chain.pem" -out "$W/issuing.pem"
 cp "$RA_HOME/root.pem" "$W/root.pem"
 assert_eq "$(grep -c BEGIN "$W/chain.pem")" 2 "chain has issuing CA and root"
+if [ -n "${RA_TEST_HSM:-}" ]; then
+  [ ! -e "$RA_HOME/ca-key.pem" ] || fail "the CA key is on the token, not in a file"
+  assert_contains "$(cat "$RA_HOME/ra.conf")" "ca_key = pkcs11"
+  # the server refuses to start without the token's PIN
+  assert_exit 2 "$RA" serve --insecure-http --listen 127.0.0.1:0
+fi
 ext openssl verify -CAfile "$W/root.pem" "$W/issuing.pem" >/dev/null || fail "issuing CA does not chain to the root"
 
 note "register: 201 pending, one mail with the code (Vietnamese and English)"
