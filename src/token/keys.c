@@ -415,6 +415,7 @@ keys_complete_certificate(struct attrs *cert)
 	size_t n;
 	X509 *x = NULL;
 	uint8_t *der = NULL;
+	int dn;
 	CK_RV rv = CKR_ATTRIBUTE_VALUE_INVALID;
 
 	if ((p = attrs_get(cert, CKA_VALUE, &n)) == NULL)
@@ -424,15 +425,18 @@ keys_complete_certificate(struct attrs *cert)
 	    (size_t)(q - p) != n)
 		goto out;
 	rv = CKR_HOST_MEMORY;
+	/* i2d_* allocates into der: call it before passing der on. */
 	der = NULL;
-	if (set_der(cert, CKA_SUBJECT, i2d_X509_NAME(X509_get_subject_name(x), &der), der) != 0)
+	dn = i2d_X509_NAME(X509_get_subject_name(x), &der);
+	if (set_der(cert, CKA_SUBJECT, dn, der) != 0)
 		goto out;
 	der = NULL;
-	if (set_der(cert, CKA_ISSUER, i2d_X509_NAME(X509_get_issuer_name(x), &der), der) != 0)
+	dn = i2d_X509_NAME(X509_get_issuer_name(x), &der);
+	if (set_der(cert, CKA_ISSUER, dn, der) != 0)
 		goto out;
 	der = NULL;
-	if (set_der(cert, CKA_SERIAL_NUMBER,
-	    i2d_ASN1_INTEGER(X509_get0_serialNumber(x), &der), der) != 0)
+	dn = i2d_ASN1_INTEGER(X509_get0_serialNumber(x), &der);
+	if (set_der(cert, CKA_SERIAL_NUMBER, dn, der) != 0)
 		goto out;
 	if (set_date(cert, CKA_START_DATE, X509_get0_notBefore(x)) != 0 ||
 	    set_date(cert, CKA_END_DATE, X509_get0_notAfter(x)) != 0)

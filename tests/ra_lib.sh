@@ -1,0 +1,45 @@
+# Starting the real RA/CA server for a test: source after lib.sh.
+# ra_start [serve options...] sets RA_URL, RA_PID, RA_OP (an operator's
+# API token) and RA_HOME.
+RA=$BIN/kyso-ra
+RA_HOME=$KYSO_HOME/ra
+
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$(shuf -i 20000-60999 -n 1)
+    ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+  done
+  fail "no free port"
+}
+
+ra_start() {
+  [ -d "$RA_HOME" ] || "$RA" init --ca-key-type "${RA_KEY_TYPE:-p256}" --name "kyso Test CA" >/dev/null
+  RA_OP=$("$RA" operator add "op-$$" | tail -n 1 | awk '{print $NF}')
+  local port
+  port=$(free_port)
+  RA_URL=http://127.0.0.1:$port
+  ext "$RA" serve --listen "127.0.0.1:$port" --insecure-http --public-url "$RA_URL" "$@" \
+    >"$KYSO_HOME/ra.log" 2>&1 &
+  RA_PID=$!
+  local i
+  for i in $(seq 1 100); do
+    curl -fs "$RA_URL/ca.pem" -o /dev/null && return 0
+    kill -0 "$RA_PID" 2>/dev/null || { cat "$KYSO_HOME/ra.log" >&2; fail "kyso-ra did not start"; }
+    sleep 0.1
+  done
+  fail "kyso-ra did not answer on $RA_URL"
+}
+
+# op_post PATH JSON: an operator call; prints the body, fails on non-2xx.
+op_post() {
+  curl -fsS -X POST -H "Authorization: Bearer $RA_OP" -H "Content-Type: application/json" \
+    --data "$2" "$RA_URL$1"
+}
+
+# last_mail_value LABEL: the value after "LABEL:" in the newest outbox mail.
+last_mail_value() {
+  local f
+  f=$(ls -t "$RA_HOME"/outbox/*.eml | head -n 1)
+  grep -m1 "^$1:" "$f" | sed "s/^$1:[[:space:]]*//" | tr -d '\r'
+}
