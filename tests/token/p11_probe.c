@@ -30,6 +30,11 @@
  *     the two-call length convention (sign, decrypt, digest, attributes),
  *     multi-part signing, and the return codes for bad handles, wrong
  *     session state and bad templates.
+ *   p11_probe crypto MODULE LABEL PIN
+ *     every mechanism against OpenSSL: RSA PKCS#1 v1.5 and PSS signatures
+ *     (raw and hashing, 2048/3072/4096), ECDSA on P-256 and P-384,
+ *     RSA decryption (PKCS#1 v1.5, raw, OAEP with SHA-1/SHA-256 and with
+ *     and without a label), digests, random.
  *
  * Prints "FAIL: ..." for each failed check and exits 1 if any failed. */
 #include <pthread.h>
@@ -38,6 +43,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/ecdsa.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "common/buf.h"
 #include "common/fsutil.h"
@@ -1091,6 +1101,423 @@ cmd_conventions(const char *module, const char *label, const char *pin)
 	return failures ? 1 : 0;
 }
 
+/* The OpenSSL public key of a PKCS#11 public key object. */
+static EVP_PKEY *
+ossl_pub(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub)
+{
+	CK_BYTE *der = NULL;
+	CK_ULONG n = 0;
+	const unsigned char *q;
+	EVP_PKEY *k = NULL;
+
+	if (get_attr(s, pub, CKA_PUBLIC_KEY_INFO, &der, &n) != CKR_OK)
+		return NULL;
+	q = der;
+	k = d2i_PUBKEY(NULL, &q, (long)n);
+	free(der);
+	return k;
+}
+
+static CK_RV
+gen(CK_SESSION_HANDLE s, int ec, CK_ULONG bits, int curve384,
+    CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
+{
+	static const CK_BYTE p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
+		0x3d, 0x03, 0x01, 0x07 };
+	static const CK_BYTE p384[] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00,
+		0x22 };
+	static const CK_BYTE e65537[] = { 0x01, 0x00, 0x01 };
+	CK_MECHANISM m_rsa = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
+	CK_MECHANISM m_ec = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_ATTRIBUTE pub_rsa[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_MODULUS_BITS, &bits, sizeof(bits) },
+		{ CKA_PUBLIC_EXPONENT, (void *)e65537, sizeof(e65537) },
+	};
+	CK_ATTRIBUTE pub_ec[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_EC_PARAMS, curve384 ? (void *)p384 : (void *)p256,
+		    curve384 ? sizeof(p384) : sizeof(p256) },
+	};
+	CK_ATTRIBUTE privt[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+		{ CKA_DECRYPT, &yes, sizeof(yes) },
+	};
+
+	return f->C_GenerateKeyPair(s, ec ? &m_ec : &m_rsa, ec ? pub_ec : pub_rsa,
+	    ec ? 2 : 3, privt, ec ? 2 : 3, pub, priv);
+}
+
+static CK_RV
+p11_sign(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE k,
+    const CK_BYTE *d, CK_ULONG n, CK_BYTE *sig, CK_ULONG *siglen)
+{
+	CK_RV rv;
+
+	if ((rv = f->C_SignInit(s, m, k)) != CKR_OK)
+		return rv;
+	return f->C_Sign(s, (CK_BYTE *)d, n, sig, siglen);
+}
+
+/* OpenSSL verifies a signature over data (md != NULL: hashing inside;
+ * pre: the input is already the digest). pss: salt length, or -1. */
+static int
+ossl_verify(EVP_PKEY *k, const EVP_MD *md, int pre, int pss,
+    const EVP_MD *mgf, const CK_BYTE *sig, size_t siglen, const CK_BYTE *d,
+    size_t n)
+{
+	EVP_PKEY_CTX *c = NULL;
+	EVP_MD_CTX *mc = NULL;
+	int ok = 0;
+
+	if (pre) {
+		if ((c = EVP_PKEY_CTX_new(k, NULL)) == NULL ||
+		    EVP_PKEY_verify_init(c) != 1 ||
+		    (md != NULL && EVP_PKEY_CTX_set_signature_md(c, md) != 1))
+			goto out;
+	} else {
+		if ((mc = EVP_MD_CTX_new()) == NULL ||
+		    EVP_DigestVerifyInit(mc, &c, md, NULL, k) != 1)
+			goto out;
+	}
+	if (pss >= 0 && (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PSS_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(c, pss) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(c, mgf) != 1))
+		goto out;
+	ok = pre ? EVP_PKEY_verify(c, sig, siglen, d, n) == 1 :
+	    EVP_DigestVerify(mc, sig, siglen, d, n) == 1;
+out:
+	if (mc != NULL)
+		EVP_MD_CTX_free(mc);
+	else
+		EVP_PKEY_CTX_free(c);
+	return ok;
+}
+
+/* r || s to DER for OpenSSL. */
+static size_t
+raw_to_der(const CK_BYTE *sig, size_t n, CK_BYTE *der, size_t dersz)
+{
+	ECDSA_SIG *es = ECDSA_SIG_new();
+	BIGNUM *r = BN_bin2bn(sig, (int)(n / 2), NULL);
+	BIGNUM *sv = BN_bin2bn(sig + n / 2, (int)(n / 2), NULL);
+	unsigned char *p = der;
+	int len = 0;
+
+	if (es != NULL && r != NULL && sv != NULL && ECDSA_SIG_set0(es, r, sv) == 1) {
+		r = sv = NULL;
+		if (i2d_ECDSA_SIG(es, NULL) <= (int)dersz)
+			len = i2d_ECDSA_SIG(es, &p);
+	}
+	BN_free(r);
+	BN_free(sv);
+	ECDSA_SIG_free(es);
+	return len > 0 ? (size_t)len : 0;
+}
+
+static size_t
+ossl_encrypt(EVP_PKEY *k, int pad, const EVP_MD *md, const char *label,
+    const CK_BYTE *pt, size_t n, CK_BYTE *out, size_t outsz)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(k, NULL);
+	size_t len = outsz;
+
+	if (c == NULL || EVP_PKEY_encrypt_init(c) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(c, pad) != 1)
+		len = 0;
+	if (len && pad == RSA_PKCS1_OAEP_PADDING &&
+	    (EVP_PKEY_CTX_set_rsa_oaep_md(c, md) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(c, md) != 1))
+		len = 0;
+	if (len && label != NULL) {
+		void *l = OPENSSL_strdup(label);
+
+		if (l == NULL || EVP_PKEY_CTX_set0_rsa_oaep_label(c, l,
+		    (int)strlen(label)) != 1) {
+			OPENSSL_free(l);
+			len = 0;
+		}
+	}
+	if (len && EVP_PKEY_encrypt(c, out, &len, pt, n) != 1)
+		len = 0;
+	EVP_PKEY_CTX_free(c);
+	return len;
+}
+
+static CK_RV
+p11_decrypt(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE k,
+    const CK_BYTE *ct, CK_ULONG n, CK_BYTE *out, CK_ULONG *outlen)
+{
+	CK_RV rv;
+
+	if ((rv = f->C_DecryptInit(s, m, k)) != CKR_OK)
+		return rv;
+	return f->C_Decrypt(s, (CK_BYTE *)ct, n, out, outlen);
+}
+
+static void
+check_rsa(CK_SESSION_HANDLE s, CK_ULONG bits)
+{
+	static const CK_BYTE sha256_info[] = { 0x30, 0x31, 0x30, 0x0d, 0x06,
+		0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+		0x00, 0x04, 0x20 };
+	static const char msg[] = "Hợp đồng điện tử số 2026/001";
+	CK_OBJECT_HANDLE pub = 0, priv = 0;
+	CK_BYTE sig[1024], dig[64], di[128], ct[1024], pt[1024];
+	CK_ULONG siglen, ptlen;
+	size_t ctlen;
+	unsigned int dl = 0;
+	EVP_PKEY *k = NULL;
+	CK_RV rv;
+	size_t i;
+	struct { CK_MECHANISM_TYPE m; const EVP_MD *md; } hashing[] = {
+		{ CKM_SHA256_RSA_PKCS, EVP_sha256() },
+		{ CKM_SHA384_RSA_PKCS, EVP_sha384() },
+		{ CKM_SHA512_RSA_PKCS, EVP_sha512() },
+	};
+
+	rv = gen(s, 0, bits, 0, &pub, &priv);
+	EXPECT(rv == CKR_OK, "RSA-%lu key generation: %s", bits, p11_rv_name(rv));
+	if (rv != CKR_OK || (k = ossl_pub(s, pub)) == NULL) {
+		EXPECT(0, "RSA-%lu public key for OpenSSL", bits);
+		return;
+	}
+	EXPECT(EVP_PKEY_get_bits(k) == (int)bits, "RSA key of %d bits, want %lu",
+	    EVP_PKEY_get_bits(k), bits);
+	for (i = 0; i < sizeof(hashing) / sizeof(hashing[0]); i++) {
+		CK_MECHANISM m = { hashing[i].m, NULL, 0 };
+
+		siglen = sizeof(sig);
+		rv = p11_sign(s, &m, priv, (CK_BYTE *)msg, sizeof(msg) - 1, sig, &siglen);
+		EXPECT(rv == CKR_OK && siglen == bits / 8 &&
+		    ossl_verify(k, hashing[i].md, 0, -1, NULL, sig, siglen,
+		    (CK_BYTE *)msg, sizeof(msg) - 1),
+		    "RSA-%lu mechanism 0x%lx: %s", bits, hashing[i].m, p11_rv_name(rv));
+	}
+	/* CKM_RSA_PKCS over a DigestInfo the caller built. */
+	EVP_Digest(msg, sizeof(msg) - 1, dig, &dl, EVP_sha256(), NULL);
+	memcpy(di, sha256_info, sizeof(sha256_info));
+	memcpy(di + sizeof(sha256_info), dig, 32);
+	{
+		CK_MECHANISM m = { CKM_RSA_PKCS, NULL, 0 };
+
+		siglen = sizeof(sig);
+		rv = p11_sign(s, &m, priv, di, sizeof(sha256_info) + 32, sig, &siglen);
+		EXPECT(rv == CKR_OK && ossl_verify(k, EVP_sha256(), 1, -1, NULL,
+		    sig, siglen, dig, 32), "RSA-%lu CKM_RSA_PKCS: %s", bits,
+		    p11_rv_name(rv));
+	}
+	/* PSS, hashing and over a digest. */
+	{
+		CK_RSA_PKCS_PSS_PARAMS pp = { CKM_SHA256, CKG_MGF1_SHA256, 32 };
+		CK_MECHANISM m = { CKM_SHA256_RSA_PKCS_PSS, &pp, sizeof(pp) };
+
+		siglen = sizeof(sig);
+		rv = p11_sign(s, &m, priv, (CK_BYTE *)msg, sizeof(msg) - 1, sig, &siglen);
+		EXPECT(rv == CKR_OK && ossl_verify(k, EVP_sha256(), 0, 32,
+		    EVP_sha256(), sig, siglen, (CK_BYTE *)msg, sizeof(msg) - 1),
+		    "RSA-%lu SHA256-RSA-PKCS-PSS: %s", bits, p11_rv_name(rv));
+		/* Also verified by the token. */
+		if (rv == CKR_OK) {
+			EXPECT(f->C_VerifyInit(s, &m, pub) == CKR_OK &&
+			    f->C_Verify(s, (CK_BYTE *)msg, sizeof(msg) - 1, sig,
+			    siglen) == CKR_OK, "token verify of PSS");
+		}
+		pp.hashAlg = CKM_SHA384;
+		rv = f->C_SignInit(s, &m, priv);
+		EXPECT(rv == CKR_MECHANISM_PARAM_INVALID,
+		    "SHA256-RSA-PKCS-PSS with SHA-384 params: %s", p11_rv_name(rv));
+		if (rv == CKR_OK)
+			(void)f->C_Sign(s, (CK_BYTE *)msg, 1, sig, &siglen);
+	}
+	{
+		CK_RSA_PKCS_PSS_PARAMS pp = { CKM_SHA384, CKG_MGF1_SHA384, 48 };
+		CK_MECHANISM m = { CKM_RSA_PKCS_PSS, &pp, sizeof(pp) };
+
+		EVP_Digest(msg, sizeof(msg) - 1, dig, &dl, EVP_sha384(), NULL);
+		siglen = sizeof(sig);
+		rv = p11_sign(s, &m, priv, dig, 48, sig, &siglen);
+		EXPECT(rv == CKR_OK && ossl_verify(k, EVP_sha384(), 1, 48,
+		    EVP_sha384(), sig, siglen, dig, 48),
+		    "RSA-%lu RSA-PKCS-PSS over SHA-384: %s", bits, p11_rv_name(rv));
+		/* A digest of the wrong length for the parameters. */
+		siglen = sizeof(sig);
+		rv = p11_sign(s, &m, priv, dig, 32, sig, &siglen);
+		EXPECT(rv != CKR_OK, "RSA-PKCS-PSS over a 32-byte input with "
+		    "SHA-384 parameters was signed");
+	}
+	/* Decryption: PKCS#1 v1.5 and OAEP (SHA-1, SHA-256; label or not). */
+	{
+		CK_MECHANISM m = { CKM_RSA_PKCS, NULL, 0 };
+
+		ctlen = ossl_encrypt(k, RSA_PKCS1_PADDING, NULL, NULL,
+		    (CK_BYTE *)msg, sizeof(msg) - 1, ct, sizeof(ct));
+		ptlen = sizeof(pt);
+		rv = p11_decrypt(s, &m, priv, ct, ctlen, pt, &ptlen);
+		EXPECT(ctlen > 0 && rv == CKR_OK && ptlen == sizeof(msg) - 1 &&
+		    memcmp(pt, msg, ptlen) == 0, "RSA-%lu PKCS#1 decrypt: %s",
+		    bits, p11_rv_name(rv));
+	}
+	for (i = 0; i < 4; i++) {
+		int sha256 = i & 1;
+		const char *label = (i & 2) ? "kyso label" : NULL;
+		CK_RSA_PKCS_OAEP_PARAMS op = { sha256 ? CKM_SHA256 : CKM_SHA_1,
+			sha256 ? CKG_MGF1_SHA256 : CKG_MGF1_SHA1, CKZ_DATA_SPECIFIED,
+			(void *)label, label ? strlen(label) : 0 };
+		CK_MECHANISM m = { CKM_RSA_PKCS_OAEP, &op, sizeof(op) };
+
+		ctlen = ossl_encrypt(k, RSA_PKCS1_OAEP_PADDING,
+		    sha256 ? EVP_sha256() : EVP_sha1(), label, (CK_BYTE *)msg,
+		    sizeof(msg) - 1, ct, sizeof(ct));
+		ptlen = sizeof(pt);
+		rv = p11_decrypt(s, &m, priv, ct, ctlen, pt, &ptlen);
+		EXPECT(ctlen > 0 && rv == CKR_OK && ptlen == sizeof(msg) - 1 &&
+		    memcmp(pt, msg, ptlen) == 0, "RSA-%lu OAEP %s %s: %s", bits,
+		    sha256 ? "SHA-256" : "SHA-1", label ? "label" : "no label",
+		    p11_rv_name(rv));
+		/* The wrong label (or none for one) fails. */
+		op.pSourceData = label ? NULL : (void *)"other";
+		op.ulSourceDataLen = label ? 0 : 5;
+		ptlen = sizeof(pt);
+		rv = p11_decrypt(s, &m, priv, ct, ctlen, pt, &ptlen);
+		EXPECT(rv != CKR_OK, "RSA-%lu OAEP decrypted with the wrong label",
+		    bits);
+	}
+	/* A damaged ciphertext. */
+	{
+		CK_MECHANISM m = { CKM_RSA_PKCS, NULL, 0 };
+
+		ctlen = ossl_encrypt(k, RSA_PKCS1_PADDING, NULL, NULL,
+		    (CK_BYTE *)msg, sizeof(msg) - 1, ct, sizeof(ct));
+		ct[ctlen / 2] ^= 0x40;
+		ptlen = sizeof(pt);
+		rv = p11_decrypt(s, &m, priv, ct, ctlen, pt, &ptlen);
+		EXPECT(rv != CKR_OK && rv != CKR_DEVICE_ERROR &&
+		    rv != CKR_GENERAL_ERROR, "RSA-%lu damaged ciphertext: %s",
+		    bits, p11_rv_name(rv));
+		rv = p11_decrypt(s, &m, priv, ct, ctlen - 1, pt, &ptlen);
+		EXPECT(rv == CKR_ENCRYPTED_DATA_LEN_RANGE ||
+		    rv == CKR_ENCRYPTED_DATA_INVALID,
+		    "RSA-%lu short ciphertext: %s", bits, p11_rv_name(rv));
+	}
+	EVP_PKEY_free(k);
+	(void)f->C_DestroyObject(s, pub);
+	(void)f->C_DestroyObject(s, priv);
+}
+
+static void
+check_ec(CK_SESSION_HANDLE s, int p384)
+{
+	static const char msg[] = "Hóa đơn điện tử";
+	CK_OBJECT_HANDLE pub = 0, priv = 0;
+	CK_BYTE sig[256], der[256], dig[64];
+	CK_ULONG siglen;
+	unsigned int dl = 0;
+	size_t derlen;
+	EVP_PKEY *k = NULL;
+	CK_RV rv;
+	const char *name = p384 ? "P-384" : "P-256";
+	CK_MECHANISM m_hash = { p384 ? CKM_ECDSA_SHA384 : CKM_ECDSA_SHA256, NULL, 0 };
+	CK_MECHANISM m_raw = { CKM_ECDSA, NULL, 0 };
+	const EVP_MD *md = p384 ? EVP_sha384() : EVP_sha256();
+
+	rv = gen(s, 1, 0, p384, &pub, &priv);
+	EXPECT(rv == CKR_OK, "%s key generation: %s", name, p11_rv_name(rv));
+	if (rv != CKR_OK || (k = ossl_pub(s, pub)) == NULL) {
+		EXPECT(0, "%s public key for OpenSSL", name);
+		return;
+	}
+	siglen = sizeof(sig);
+	rv = p11_sign(s, &m_hash, priv, (CK_BYTE *)msg, sizeof(msg) - 1, sig, &siglen);
+	EXPECT(rv == CKR_OK && siglen == (p384 ? 96UL : 64UL), "%s sign: %s %lu",
+	    name, p11_rv_name(rv), siglen);
+	derlen = raw_to_der(sig, siglen, der, sizeof(der));
+	EXPECT(derlen > 0 && ossl_verify(k, md, 0, -1, NULL, der, derlen,
+	    (CK_BYTE *)msg, sizeof(msg) - 1), "%s signature verified by OpenSSL",
+	    name);
+	EVP_Digest(msg, sizeof(msg) - 1, dig, &dl, md, NULL);
+	siglen = sizeof(sig);
+	rv = p11_sign(s, &m_raw, priv, dig, dl, sig, &siglen);
+	derlen = raw_to_der(sig, siglen, der, sizeof(der));
+	EXPECT(rv == CKR_OK && derlen > 0 && ossl_verify(k, NULL, 1, -1, NULL,
+	    der, derlen, dig, dl), "%s CKM_ECDSA: %s", name, p11_rv_name(rv));
+	/* The token verifies its own, and rejects a changed one. */
+	EXPECT(f->C_VerifyInit(s, &m_raw, pub) == CKR_OK &&
+	    f->C_Verify(s, dig, dl, sig, siglen) == CKR_OK, "%s token verify", name);
+	sig[3] ^= 1;
+	EXPECT(f->C_VerifyInit(s, &m_raw, pub) == CKR_OK &&
+	    f->C_Verify(s, dig, dl, sig, siglen) == CKR_SIGNATURE_INVALID,
+	    "%s token verify of a changed signature", name);
+	EVP_PKEY_free(k);
+	(void)f->C_DestroyObject(s, pub);
+	(void)f->C_DestroyObject(s, priv);
+}
+
+static int
+cmd_crypto(const char *module, const char *label, const char *pin)
+{
+	struct p11 *p = NULL;
+	CK_SLOT_ID slot;
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE s = 0;
+	CK_RV rv;
+
+	if (p11_open(module, &p) != 0 || p11_find_token(p, label, &slot, &ti) != 0) {
+		printf("FAIL: cannot open %s or find token %s\n", module, label);
+		p11_free(p);
+		return 1;
+	}
+	f = p11_fn(p);
+	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+	    NULL, NULL, &s)) != CKR_OK ||
+	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) != CKR_OK) {
+		printf("FAIL: session or login: %s\n", p11_rv_name(rv));
+		goto out;
+	}
+	check_rsa(s, 2048);
+	check_rsa(s, 3072);
+	check_rsa(s, 4096);
+	check_ec(s, 0);
+	check_ec(s, 1);
+	/* Digests against OpenSSL, and random bytes. */
+	{
+		struct { CK_MECHANISM_TYPE m; const EVP_MD *md; } d[] = {
+			{ CKM_SHA_1, EVP_sha1() }, { CKM_SHA256, EVP_sha256() },
+			{ CKM_SHA384, EVP_sha384() }, { CKM_SHA512, EVP_sha512() },
+		};
+		CK_BYTE got[64], want[64], r1[32], r2[32];
+		unsigned int wl = 0;
+		CK_ULONG gl;
+		size_t i;
+
+		for (i = 0; i < 4; i++) {
+			CK_MECHANISM m = { d[i].m, NULL, 0 };
+
+			EVP_Digest("kyso", 4, want, &wl, d[i].md, NULL);
+			gl = sizeof(got);
+			rv = f->C_DigestInit(s, &m);
+			if (rv == CKR_OK)
+				rv = f->C_DigestUpdate(s, (CK_BYTE *)"ky", 2);
+			if (rv == CKR_OK)
+				rv = f->C_DigestUpdate(s, (CK_BYTE *)"so", 2);
+			if (rv == CKR_OK)
+				rv = f->C_DigestFinal(s, got, &gl);
+			EXPECT(rv == CKR_OK && gl == wl && memcmp(got, want, wl) == 0,
+			    "digest 0x%lx: %s", d[i].m, p11_rv_name(rv));
+		}
+		EXPECT(f->C_GenerateRandom(s, r1, sizeof(r1)) == CKR_OK &&
+		    f->C_GenerateRandom(s, r2, sizeof(r2)) == CKR_OK &&
+		    memcmp(r1, r2, sizeof(r1)) != 0, "C_GenerateRandom");
+	}
+out:
+	if (s != 0)
+		(void)f->C_CloseSession(s);
+	p11_free(p);
+	printf("%s\n", failures ? "crypto: failed" : "crypto: ok");
+	return failures ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1099,6 +1526,8 @@ main(int argc, char **argv)
 		return cmd_sensitive(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 4 && strcmp(argv[1], "events") == 0)
 		return cmd_events(argv[2], argv[3]);
+	if (argc == 5 && strcmp(argv[1], "crypto") == 0)
+		return cmd_crypto(argv[2], argv[3], argv[4]);
 	if (argc == 5 && strcmp(argv[1], "conventions") == 0)
 		return cmd_conventions(argv[2], argv[3], argv[4]);
 	if (argc == 6 && strcmp(argv[1], "threads") == 0)
@@ -1115,6 +1544,7 @@ main(int argc, char **argv)
 	    "       p11_probe reinit MODULE LABEL PIN GOFILE\n"
 	    "       p11_probe finalize MODULE\n"
 	    "       p11_probe threads MODULE LABEL PIN N\n"
-	    "       p11_probe conventions MODULE LABEL PIN\n");
+	    "       p11_probe conventions MODULE LABEL PIN\n"
+	    "       p11_probe crypto MODULE LABEL PIN\n");
 	return 2;
 }
