@@ -4,6 +4,15 @@
 RA=$BIN/kyso-ra
 RA_HOME=$KYSO_HOME/ra
 
+# RA_TEST_SETUP may name a tests/ra/setup_*.bash that puts the database
+# (PostgreSQL) or the CA key (SoftHSM2, our token) elsewhere: it sets
+# RA_INIT_ARGS and RA_CA_PIN.
+RA_INIT_ARGS=()
+RA_CA_PIN=
+if [ -n "${RA_TEST_SETUP:-}" ]; then
+  . "$RA_TEST_SETUP"
+fi
+
 free_port() {
   local p
   for _ in $(seq 1 50); do
@@ -14,13 +23,16 @@ free_port() {
 }
 
 ra_start() {
-  [ -d "$RA_HOME" ] || "$RA" init --ca-key-type "${RA_KEY_TYPE:-p256}" --name "kyso Test CA" >/dev/null
+  local pin=()
+  [ -n "$RA_CA_PIN" ] && pin=(--ca-pin-fd 3)
+  [ -d "$RA_HOME" ] || "$RA" init --ca-key-type "${RA_KEY_TYPE:-p256}" --name "kyso Test CA" \
+    "${RA_INIT_ARGS[@]}" 3<<<"$RA_CA_PIN" >/dev/null || fail "kyso-ra init failed"
   RA_OP=$("$RA" operator add "op-$$" | tail -n 1 | awk '{print $NF}')
   local port
   port=$(free_port)
   RA_URL=http://127.0.0.1:$port
-  ext "$RA" serve --listen "127.0.0.1:$port" --insecure-http --public-url "$RA_URL" "$@" \
-    >"$KYSO_HOME/ra.log" 2>&1 &
+  ext "$RA" serve --listen "127.0.0.1:$port" --insecure-http --public-url "$RA_URL" \
+    "${pin[@]}" "$@" >"$KYSO_HOME/ra.log" 2>&1 3<<<"$RA_CA_PIN" &
   RA_PID=$!
   local i
   for i in $(seq 1 100); do
