@@ -17,8 +17,9 @@ struct p11 {
 static char *
 default_module(void)
 {
+	/* The build tree's layout, then the installed one. */
 	static const char *rel[] = { "../lib/libkyso-pkcs11.so",
-		"../lib/kyso/libkyso-pkcs11.so" };
+		KYSO_MODULE_RELPATH };
 	char exe[PATH_MAX], cand[PATH_MAX + 64];
 	const char *env = getenv("KYSO_MODULE");
 	ssize_t n;
