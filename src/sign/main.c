@@ -41,6 +41,10 @@ struct opts {
 	const char *xml_parent;
 	int inclusive;
 	int certify;
+	int page;
+	int rect[4];
+	const char *stamp_text;
+	const char *font;
 	struct buf *key_id;
 	int pin_fd;
 	int json;
@@ -68,6 +72,11 @@ static const char usage_text[] = N_(
     "  --chain FILE        PEM certificates to include in the signature\n"
     "  --tsa URL           RFC 3161 time-stamp server (PAdES/CAdES B-T)\n"
     "  --field NAME        the signature field's name (pdf)\n"
+    "  --visible PAGE,X1,Y1,X2,Y2  pdf: a visible stamp on PAGE (from 1) in\n"
+    "                      that rectangle (points, from the bottom left)\n"
+    "  --stamp-text TEXT   the stamp's text (default: signer, organization,\n"
+    "                      time; \\n in TEXT is not special: use a newline)\n"
+    "  --font FILE         TrueType font for the stamp (default DejaVu Sans)\n"
     "  --certify P         pdf: a certification (DocMDP) signature allowing\n"
     "                      1 no changes, 2 form filling and signing, 3 also\n"
     "                      annotations (must be the first signature)\n"
@@ -92,6 +101,37 @@ usage_error(const char *what)
 	return EXIT_USAGE;
 }
 
+/* "PAGE,X1,Y1,X2,Y2": integers, each parsed and bounded. */
+static int
+parse_visible(const char *arg, struct opts *o)
+{
+	char *copy = strdup(arg), *p, *comma;
+	uint64_t v[5];
+	int n = 0, r = -1;
+
+	if (copy == NULL)
+		return -1;
+	for (p = copy; n < 5; p = comma + 1) {
+		if ((comma = strchr(p, ',')) != NULL)
+			*comma = '\0';
+		if (parse_u64(p, 0, 100000, &v[n++]) != 0)
+			goto out;
+		if (comma == NULL)
+			break;
+	}
+	if (n != 5 || comma != NULL || v[0] < 1)
+		goto out;
+	o->page = (int)v[0];
+	o->rect[0] = (int)v[1];
+	o->rect[1] = (int)v[2];
+	o->rect[2] = (int)v[3];
+	o->rect[3] = (int)v[4];
+	r = 0;
+out:
+	free(copy);
+	return r;
+}
+
 static int
 parse_args(struct opts *o, int argc, char **argv)
 {
@@ -113,6 +153,9 @@ parse_args(struct opts *o, int argc, char **argv)
 		{ "parent", required_argument, NULL, 'p' },
 		{ "c14n", required_argument, NULL, 'c' },
 		{ "certify", required_argument, NULL, 'm' },
+		{ "visible", required_argument, NULL, 'V' },
+		{ "stamp-text", required_argument, NULL, 'X' },
+		{ "font", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
@@ -135,6 +178,12 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 'N': o->content = optarg; break;
 		case 'J': o->json = 1; break;
 		case 'i': o->xml_id = optarg; break;
+		case 'X': o->stamp_text = optarg; break;
+		case 'f': o->font = optarg; break;
+		case 'V':
+			if (parse_visible(optarg, o) != 0)
+				return usage_error(_("--visible wants PAGE,X1,Y1,X2,Y2 (points)"));
+			break;
 		case 'm':
 			if (parse_u64(optarg, 1, 3, &v) != 0)
 				return usage_error(_("--certify wants 1, 2 or 3"));
@@ -250,7 +299,9 @@ cmd_sign(struct opts *o, int nfiles, char **files)
 			continue;
 		}
 		if (strcmp(o->cmd, "pdf") == 0) {
-			struct pdf_sign_opts po = { o->tsa, o->field, 0, o->certify };
+			struct pdf_sign_opts po = { o->tsa, o->field, 0, o->certify,
+			    o->page, { o->rect[0], o->rect[1], o->rect[2], o->rect[3] },
+			    o->stamp_text, o->font };
 
 			r = pdf_sign_file(s, files[i], out, &po, &why);
 		} else if (strcmp(o->cmd, "xml") == 0) {

@@ -9,95 +9,83 @@
 #include "cms.h"
 #include "mapfile.h"
 #include "pdf.h"
+#include "pdf_rev.h"
+#include "stamp.h"
 
-#define MAX_UPDATES 8
 #define PAGE_TREE_DEPTH 64
+#define PAGE_TREE_NODES 100000
 
-/* An object the new revision writes (changed or new). */
-struct upd {
-	int64_t num;
-	uint32_t gen;
-	struct pdf_obj *obj;   /* NULL: the signature dictionary (text) */
-	uint64_t off;          /* in the output file */
-};
-
-struct rev {
-	struct pdf *pdf;
-	struct upd u[MAX_UPDATES];
-	size_t nu;
-	int64_t next;          /* next free object number */
-};
-
-static void
-rev_clear(struct rev *v)
-{
-	size_t i;
-
-	for (i = 0; i < v->nu; i++)
-		pdf_obj_free(v->u[i].obj);
-	v->nu = 0;
-}
-
-/* Queues obj (taken) as object num; an existing entry is replaced. */
+/* Page n (0-based): down the page tree by /Count, kid by kid. */
 static int
-rev_put(struct rev *v, int64_t num, struct pdf_obj *obj)
-{
-	size_t i;
-
-	for (i = 0; i < v->nu; i++) {
-		if (v->u[i].num == num) {
-			pdf_obj_free(v->u[i].obj);
-			v->u[i].obj = obj;
-			return 0;
-		}
-	}
-	if (v->nu == MAX_UPDATES) {
-		pdf_obj_free(obj);
-		return KYSO_ERR_INTERNAL;
-	}
-	v->u[v->nu].num = num;
-	v->u[v->nu].gen = pdf_gen(v->pdf, num);
-	v->u[v->nu].obj = obj;
-	v->nu++;
-	return 0;
-}
-
-/* The first page: follow /Kids[0] down from /Pages. */
-static int
-first_page(struct pdf *pdf, const struct pdf_obj *root, int64_t *num,
+nth_page(struct pdf *pdf, const struct pdf_obj *root, int64_t n, int64_t *num,
     struct pdf_obj **page)
 {
 	const struct pdf_obj *ref = pdf_dict_get(root, "Pages");
-	struct pdf_obj *node = NULL;
-	int64_t next;
-	int depth, r;
+	struct pdf_obj *node = NULL, *kid = NULL;
+	int64_t cur;
+	size_t i, visits = 0;
+	int depth, r = KYSO_ERR_CORRUPT;
 
 	if (ref == NULL || ref->type != PDF_REF)
 		return KYSO_ERR_CORRUPT;
-	next = ref->i;
+	cur = ref->i;
 	for (depth = 0; depth < PAGE_TREE_DEPTH; depth++) {
 		const struct pdf_obj *kids;
+		int64_t next = -1;
 
-		*num = next;
 		pdf_obj_free(node);
 		node = NULL;
-		if ((r = pdf_get(pdf, next, &node)) != 0)
-			return r;
+		if ((r = pdf_get(pdf, cur, &node)) != 0)
+			goto out;
+		r = KYSO_ERR_CORRUPT;
 		if (node->type != PDF_DICT)
-			break;
-		if (pdf_name_is(pdf_dict_get(node, "Type"), "Page") ||
-		    pdf_dict_get(node, "Kids") == NULL) {
-			*page = node;
-			return 0;
-		}
+			goto out;
 		kids = pdf_dict_get(node, "Kids");
-		if (kids == NULL || kids->type != PDF_ARRAY || kids->count == 0 ||
-		    kids->items[0]->type != PDF_REF)
-			break;
-		next = kids->items[0]->i;
+		if (pdf_name_is(pdf_dict_get(node, "Type"), "Page") || kids == NULL) {
+			if (n != 0) {
+				r = KYSO_ERR_NOT_FOUND;
+				goto out;
+			}
+			*num = cur;
+			*page = node;
+			node = NULL;
+			r = 0;
+			goto out;
+		}
+		if (kids->type != PDF_ARRAY)
+			goto out;
+		for (i = 0; i < kids->count && next < 0; i++) {
+			const struct pdf_obj *c;
+			int64_t cnt;
+
+			if (kids->items[i]->type != PDF_REF || ++visits > PAGE_TREE_NODES)
+				goto out;
+			pdf_obj_free(kid);
+			kid = NULL;
+			if ((r = pdf_get(pdf, kids->items[i]->i, &kid)) != 0)
+				goto out;
+			r = KYSO_ERR_CORRUPT;
+			c = pdf_dict_get(kid, "Count");
+			if (pdf_dict_get(kid, "Kids") != NULL &&
+			    !pdf_name_is(pdf_dict_get(kid, "Type"), "Page"))
+				cnt = c != NULL && c->type == PDF_INT && c->i >= 0 ? c->i : 0;
+			else
+				cnt = 1;
+			if (n < cnt)
+				next = kids->items[i]->i;
+			else
+				n -= cnt;
+		}
+		if (next < 0) {
+			r = KYSO_ERR_NOT_FOUND;
+			goto out;
+		}
+		cur = next;
 	}
+out:
 	pdf_obj_free(node);
-	return KYSO_ERR_CORRUPT;
+	pdf_obj_free(kid);
+	return r;
 }
 
 /* Adds the names of fields (and their kids) to check for a free one. */
@@ -240,7 +228,7 @@ has_signature(struct pdf *pdf, const struct pdf_obj *fields, int depth)
 
 static int
 plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
-    int64_t *page_num_out, const char *want_name, char *name, size_t name_len,
+    int64_t page_index, int64_t *page_num_out, const char *want_name, char *name, size_t name_len,
     const char **why)
 {
 	const struct pdf_obj *root_ref = pdf_dict_get(pdf_trailer(v->pdf), "Root");
@@ -278,8 +266,9 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 			goto out;
 		root_changed = 1;
 	}
-	if ((r = first_page(v->pdf, root, &page_num, &page)) != 0) {
-		*why = "the document has no readable first page";
+	if ((r = nth_page(v->pdf, root, page_index, &page_num, &page)) != 0) {
+		*why = r == KYSO_ERR_NOT_FOUND ? "the document has no such page" :
+		    "the document's page tree is damaged";
 		goto out;
 	}
 	/* The AcroForm: indirect (updated in place), direct, or new. */
@@ -405,7 +394,8 @@ write_obj_header(struct buf *b, int64_t num, uint32_t gen)
 static int
 build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
     int64_t field_num, int64_t page_num, const char *name, time_t when,
-    int certify, size_t contents_len, size_t *br_at, size_t *ct_at)
+    int certify, const int rect_in[4], int64_t ap_num, size_t contents_len,
+    size_t *br_at, size_t *ct_at)
 {
 	const struct pdf_obj *tr = pdf_trailer(v->pdf);
 	struct pdf_obj *field = NULL;
@@ -435,11 +425,30 @@ build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
 		struct pdf_obj *rect = pdf_obj_new(PDF_ARRAY);
 
 		for (i = 0; i < 4 && rect != NULL; i++)
-			if (pdf_array_push(rect, pdf_int_new(0)) != 0) {
+			if (pdf_array_push(rect, pdf_int_new(ap_num >= 0 ?
+			    rect_in[i] : 0)) != 0) {
+				pdf_obj_free(rect);
 				rect = NULL;
 				break;
 			}
 		if ((r = pdf_dict_set(field, "Rect", rect)) != 0) {
+			pdf_obj_free(field);
+			return r;
+		}
+	}
+	if (ap_num >= 0) {
+		struct pdf_obj *ap = pdf_obj_new(PDF_DICT);
+
+		if (ap == NULL) {
+			pdf_obj_free(field);
+			return KYSO_ERR_NOMEM;
+		}
+		if ((r = pdf_dict_set(ap, "N", pdf_ref_new(ap_num, 0))) != 0) {
+			pdf_obj_free(ap);
+			pdf_obj_free(field);
+			return r;
+		}
+		if ((r = pdf_dict_set(field, "AP", ap)) != 0) {
 			pdf_obj_free(field);
 			return r;
 		}
@@ -455,6 +464,12 @@ build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
 			return r;
 		if (v->u[i].obj != NULL) {
 			if ((r = pdf_obj_write(b, v->u[i].obj)) != 0)
+				return r;
+			if (v->u[i].data != NULL &&
+			    ((r = buf_putf(b, "\nstream\n")) != 0 ||
+			    (r = buf_put(b, buf_ptr(v->u[i].data),
+			    buf_len(v->u[i].data))) != 0 ||
+			    (r = buf_putf(b, "\nendstream")) != 0))
 				return r;
 		} else {
 			gmtime_r(&when, &tm);
@@ -594,7 +609,8 @@ pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
 	const uint8_t *data;
 	char name[64], brtext[BR_WIDTH + 1];
 	size_t br_at = 0, ct_at = 0, est, len, a, bb, total;
-	int64_t sig_num, field_num, page_num = -1;
+	int64_t sig_num, field_num, page_num = -1, ap_num = -1;
+	time_t when;
 	int n, r;
 
 	memset(&v, 0, sizeof(v));
@@ -625,9 +641,32 @@ pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
 		*why = "the certification level (DocMDP P) is 1, 2 or 3";
 		goto out;
 	}
-	if ((r = plan_objects(&v, field_num, sig_num, o->certify, &page_num,
-	    o->field_name, name, sizeof(name), why)) != 0)
+	if (o->page < 0 || (o->page > 0 && (o->rect[2] <= o->rect[0] ||
+	    o->rect[3] <= o->rect[1]))) {
+		r = KYSO_ERR_INVALID;
+		*why = "the stamp rectangle is empty";
 		goto out;
+	}
+	if ((r = plan_objects(&v, field_num, sig_num, o->certify,
+	    o->page > 0 ? o->page - 1 : 0, &page_num, o->field_name, name,
+	    sizeof(name), why)) != 0)
+		goto out;
+	when = o->when ? o->when : time(NULL);
+	if (o->page > 0) {
+		char *dflt = NULL;
+
+		if (o->stamp_text == NULL &&
+		    (dflt = stamp_default_text(signer_cert(s), when)) == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+		r = stamp_build(&v, o->stamp_text ? o->stamp_text : dflt,
+		    o->rect[2] - o->rect[0], o->rect[3] - o->rect[1], o->font,
+		    &ap_num, why);
+		free(dflt);
+		if (r != 0)
+			goto out;
+	}
 	est = cms_size_estimate(s, o->tsa_url != NULL);
 	*why = "out of memory";
 	if ((b = buf_new(0)) == NULL || (cms = buf_new(0)) == NULL ||
@@ -636,8 +675,7 @@ pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
 		goto out;
 	}
 	if ((r = build_revision(&v, b, len, sig_num, field_num, page_num, name,
-	    o->when ? o->when : time(NULL), o->certify, est, &br_at,
-	    &ct_at)) != 0) {
+	    when, o->certify, o->rect, ap_num, est, &br_at, &ct_at)) != 0) {
 		*why = "cannot write the new revision";
 		goto out;
 	}

@@ -17,6 +17,11 @@ struct pdf_sign_opts {
 	int certify;             /* 0: approval signature; 1-3: certification
 				  * (DocMDP) allowing no changes, form
 				  * filling and signing, or also annotations */
+	int page;                /* 0: invisible (on page 1); else the page
+				  * (1-based) of a visible stamp */
+	int rect[4];             /* the stamp: x1 y1 x2 y2 in points */
+	const char *stamp_text;  /* NULL: signer, organization and time */
+	const char *font;        /* NULL: DejaVu Sans */
 };
 
 /* Signs in_path into out_path (a temp file renamed into place: on any

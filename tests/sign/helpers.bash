@@ -42,7 +42,7 @@ signing_token() {
         --outfile "$W/pub$id.pem" >/dev/null 2>&1 ;;
   esac
   printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n' > "$W/ee.ext"
-  openssl req -newkey rsa:2048 -nodes -keyout "$W/throwaway.key" -out "$W/ee.csr" \
+  openssl req -utf8 -newkey rsa:2048 -nodes -keyout "$W/throwaway.key" -out "$W/ee.csr" \
     -subj "/C=VN/O=Cong ty Kyso/CN=$cn" 2>/dev/null
   openssl x509 -req -in "$W/ee.csr" -force_pubkey "$W/pub$id.pem" \
     -CA "$W/int.pem" -CAkey "$W/int.key" -CAcreateserial -days 365 \

@@ -1,0 +1,36 @@
+/* The objects a new PDF revision writes: changed objects (copies read
+ * from the file, edited) and new ones, some of them streams. */
+#ifndef KYSO_PDF_REV_H
+#define KYSO_PDF_REV_H
+
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "pdf.h"
+
+#define REV_MAX 24
+
+struct upd {
+	int64_t num;
+	uint32_t gen;
+	struct pdf_obj *obj;   /* NULL: the signature dictionary (text) */
+	struct buf *data;      /* a stream's (encoded) data, or NULL */
+	uint64_t off;          /* in the output file */
+};
+
+struct rev {
+	struct pdf *pdf;
+	struct upd u[REV_MAX];
+	size_t nu;
+	int64_t next;          /* next free object number */
+};
+
+/* Queues obj (taken, even on failure) as object num; replaces an older
+ * entry for num. */
+int rev_put(struct rev *v, int64_t num, struct pdf_obj *obj) KYSO_WUR;
+/* A stream object: dict and data are taken; /Length is set here. */
+int rev_put_stream(struct rev *v, int64_t num, struct pdf_obj *dict,
+    struct buf *data) KYSO_WUR;
+void rev_clear(struct rev *v);
+
+#endif
