@@ -3,7 +3,8 @@
 # pkcs11-tool and is killed with SIGKILL at a random moment, many rounds.
 # After every kill the token opens and holds exactly the committed
 # objects: every write whose command returned success, plus at most the
-# one in flight when the kill came. Bounded to about 40 s of rounds.
+# one in flight when the kill came. Bounded to about 40 s of rounds. Then
+# PIN changes are killed the same way: one of the two PINs always works.
 . "$(dirname "$0")/../lib.sh"
 
 p11() { ext pkcs11-tool --module "$MOD" --token-label crash "$@"; }
@@ -98,4 +99,50 @@ assert_contains "$json" '"pin_state": "ok"'
 note "the next commit sweeps the temp files the killed writes left"
 left=$(cd "$KYSO_HOME/tokens" && ls -A | grep -v -x -e CI0001.tok -e CI0001.tok.lock || true)
 [ -z "$left" ] || fail "files left beside the token after a commit: $left"
+
+# --- PIN changes killed at random points -----------------------------
+# C_SetPIN counts the attempt, unwraps the token key with the old PIN and
+# wraps it under the new one (a slower KDF here, so kills land inside).
+# After each kill exactly one of the two PINs opens the token, and the
+# objects stay readable with it.
+"$KT" vtoken create --serial CI0002 --label crashpin --kdf-cost 14 --plug \
+  --so-pin-fd 3 3<<<"$SO_PIN" >/dev/null
+"$KT" change-pin --token CI0002 --pin-fd 3 --new-pin-fd 4 \
+  3<<<"12345678" 4<<<"11112222"$'\n'"11112222" >/dev/null
+printf 'kept across PIN changes' > "$tmp/keep"
+ext pkcs11-tool --module "$MOD" --token-label crashpin --login --pin 11112222 \
+  --write-object "$tmp/keep" --type data --label keep --private >/dev/null 2>&1 \
+  || fail "writing a private object"
+pq() { ext pkcs11-tool --module "$MOD" --token-label crashpin "$@"; }
+cur=11112222 other=33334444 changed=0 kept=0
+start=$SECONDS
+for ((round = 1; round <= 30; round++)); do
+  (( SECONDS - start < 20 )) || break
+  (
+    if [ "${KYSO_SANITIZE:-0}" = 1 ]; then
+      export LD_PRELOAD=$KYSO_ASAN_LIB ASAN_OPTIONS=detect_leaks=0
+    fi
+    exec pkcs11-tool --module "$MOD" --token-label crashpin --login --pin "$cur" \
+      --change-pin --new-pin "$other" >/dev/null 2>&1
+  ) &
+  pid=$!
+  sleep "0.$(printf '%02d' $((RANDOM % 40)))"
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  "$KT" info --token CI0002 >/dev/null 2>&1 || fail "PIN round $round: the token does not open"
+  rm -f "$tmp/back"
+  if pq --login --pin "$cur" --read-object --type data --label keep -o "$tmp/back" \
+      >/dev/null 2>&1; then
+    kept=$((kept + 1))
+  elif pq --login --pin "$other" --read-object --type data --label keep -o "$tmp/back" \
+      >/dev/null 2>&1; then
+    changed=$((changed + 1))
+    t=$cur; cur=$other; other=$t
+  else
+    fail "PIN round $round: neither the old nor the new PIN opens the token"
+  fi
+  cmp -s "$tmp/keep" "$tmp/back" || fail "PIN round $round: the private object reads wrong"
+done
+note "PIN changes: $changed took effect, $kept were killed before they did"
+(( changed + kept >= 5 )) || fail "only $((changed + kept)) PIN rounds"
 pass
