@@ -13,7 +13,7 @@ PKGS=(
   openssl opensc softhsm2 gnutls-bin libengine-pkcs11-openssl
   locales procps tmux jq
   # kyso-ra tests: HTTP client, a private PostgreSQL server
-  curl postgresql sqlite3 xxd
+  curl postgresql sqlite3 xxd python3
   # kyso-sign: libraries, independent verifiers, PDF producers, fuzzing
   libxml2-dev zlib1g-dev libcurl4-openssl-dev
   poppler-utils qpdf libnss3-tools xmlsec1 ghostscript fonts-dejavu-core clang
