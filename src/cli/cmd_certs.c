@@ -13,32 +13,6 @@
 
 #define CERT_MAX 64
 
-static int
-get_attr(struct cli *c, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
-    CK_ATTRIBUTE_TYPE t, struct buf **out)
-{
-	CK_ATTRIBUTE a = { t, NULL, 0 };
-	struct buf *b;
-	uint8_t *p;
-
-	if (c->fn->C_GetAttributeValue(s, h, &a, 1) != CKR_OK ||
-	    a.ulValueLen == CK_UNAVAILABLE_INFORMATION || a.ulValueLen > 1 << 20)
-		return KYSO_ERR_NOT_FOUND;
-	if ((b = buf_new(a.ulValueLen + 1)) == NULL)
-		return KYSO_ERR_NOMEM;
-	if (buf_reserve(b, a.ulValueLen, &p) != 0) {
-		buf_free(b);
-		return KYSO_ERR_NOMEM;
-	}
-	a.pValue = p;
-	if (a.ulValueLen > 0 && c->fn->C_GetAttributeValue(s, h, &a, 1) != CKR_OK) {
-		buf_free(b);
-		return KYSO_ERR_IO;
-	}
-	*out = b;
-	return 0;
-}
-
 int
 cli_certs_read(struct cli *c, struct cli_cert **out, size_t *n)
 {
@@ -70,7 +44,7 @@ cli_certs_read(struct cli *c, struct cli_cert **out, size_t *n)
 		const unsigned char *p;
 		int days = 0, secs = 0;
 
-		if (get_attr(c, s, hs[i], CKA_VALUE, &der) != 0)
+		if (p11_get_attr(c->p11, s, hs[i], CKA_VALUE, &der) != 0)
 			continue;
 		p = buf_ptr(der);
 		v[k].x = d2i_X509(NULL, &p, (long)buf_len(der));
@@ -78,14 +52,14 @@ cli_certs_read(struct cli *c, struct cli_cert **out, size_t *n)
 		if (v[k].x == NULL)
 			continue;
 		v[k].h = hs[i];
-		if (get_attr(c, s, hs[i], CKA_LABEL, &lab) == 0) {
+		if (p11_get_attr(c->p11, s, hs[i], CKA_LABEL, &lab) == 0) {
 			size_t l = buf_len(lab) < sizeof(v[k].label) - 1 ?
 			    buf_len(lab) : sizeof(v[k].label) - 1;
 
 			memcpy(v[k].label, buf_ptr(lab), l);
 			buf_free(lab);
 		}
-		if (get_attr(c, s, hs[i], CKA_ID, &id) == 0) {
+		if (p11_get_attr(c->p11, s, hs[i], CKA_ID, &id) == 0) {
 			v[k].idlen = buf_len(id) < sizeof(v[k].id) ? buf_len(id) :
 			    sizeof(v[k].id);
 			memcpy(v[k].id, buf_ptr(id), v[k].idlen);
