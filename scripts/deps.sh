@@ -14,6 +14,8 @@ PKGS=(
   locales procps tmux jq
   # kyso-ra tests: HTTP client, a private PostgreSQL server
   curl postgresql sqlite3 xxd python3
+  # bench/ra: the peer it is measured against
+  golang-cfssl
   # kyso-sign: libraries, independent verifiers, PDF producers, fuzzing
   libxml2-dev zlib1g-dev libcurl4-openssl-dev
   poppler-utils qpdf libnss3-tools xmlsec1 ghostscript fonts-dejavu-core clang
