@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Smoke test of the benchmark: it runs end to end with a tiny count and
+# prints every rate and ratio. Times are never judged.
+set -euo pipefail
+out=$(bash "$(dirname "$0")/run.sh" --count 5 2>&1) || { echo "$out"; echo "FAIL: run.sh failed"; exit 1; }
+echo "$out"
+for want in "5 signatures each" "kyso token (PKCS#11)" "SoftHSM2 (PKCS#11)" \
+    "OpenSSL EVP (in-process)" "ratio kyso / SoftHSM2" "ratio kyso / OpenSSL"; do
+  case $out in *"$want"*) ;; *) echo "FAIL: bench output lacks '$want'"; exit 1 ;; esac
+done
+# Every peer signed 5 times with both algorithms, and every ratio is a number.
+[ "$(grep -cE '^(kyso token|SoftHSM2|OpenSSL EVP).*\(      5\).*\(      5\)$' <<<"$out")" = 3 ] ||
+  { echo "FAIL: not every peer made 5 signatures of each kind"; exit 1; }
+[ "$(grep -cE '^ratio .* +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3}$' <<<"$out")" = 2 ] ||
+  { echo "FAIL: a ratio is missing"; exit 1; }
+echo "ok [bench/token_smoke]"
