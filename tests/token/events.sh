@@ -51,9 +51,13 @@ note "kyso-token watch, two at once, see another process plug and unplug"
 "$KT" watch --count 6 --batch > "$tmp/w1.out" 2>&1 & w1=$!
 "$KT" watch --count 6 --batch --json > "$tmp/w2.out" 2>&1 & w2=$!
 wait_for "$tmp/w1.out" "Waiting for tokens"
-# The JSON watcher prints nothing until an event: give it time to start
-# waiting, then make sure (below) it saw every event anyway.
-sleep 0.5
+# The JSON watcher prints nothing until an event: it is waiting once its
+# inotify watch is there (made by its first C_WaitForSlotEvent).
+for ((i = 0; i < 200; i++)); do
+  ls -l "/proc/$w2/fd" 2>/dev/null | grep -q inotify && break
+  sleep 0.05
+done
+ls -l "/proc/$w2/fd" 2>/dev/null | grep -q inotify || fail "watch --json never started waiting"
 vt plug EV0001
 wait_for "$tmp/w1.out" "A token was plugged into slot 0."
 wait_for "$tmp/w1.out" "factory PIN"
