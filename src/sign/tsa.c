@@ -3,24 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pkcs7.h>
 #include <openssl/rand.h>
 #include <openssl/ts.h>
 
-static size_t
-on_body(char *p, size_t size, size_t nmemb, void *ud)
-{
-	struct buf *b = ud;
-
-	if (nmemb != 0 && size > SIZE_MAX / nmemb)
-		return 0;
-	if (buf_put(b, p, size * nmemb) != 0)
-		return 0;   /* past the cap: curl stops with an error */
-	return size * nmemb;
-}
+#include "http.h"
 
 /* DER of a TimeStampReq for SHA-256(data), with a random nonce. */
 static int
@@ -67,46 +56,29 @@ int
 tsa_timestamp(const char *url, const uint8_t *data, size_t n,
     struct buf **token, const char **why)
 {
-	struct buf *req = buf_new(4096), *resp = buf_new(TSA_MAX_RESPONSE);
+	struct buf *req = buf_new(4096), *resp = NULL;
 	struct buf *tok = NULL;
-	struct curl_slist *hdr = NULL;
 	ASN1_INTEGER *nonce = NULL;
 	TS_RESP *tr = NULL;
 	TS_VERIFY_CTX *vc = NULL;
 	TS_REQ *tq = NULL;
-	CURL *c = NULL;
 	const unsigned char *p;
 	unsigned char *d = NULL;
-	long status = 0;
 	int len, r = KYSO_ERR_NOMEM;
 
 	*why = "out of memory";
-	if (req == NULL || resp == NULL)
+	if (req == NULL)
 		goto out;
 	if ((r = make_request(data, n, req, &nonce)) != 0) {
 		*why = "cannot build the time-stamp request";
 		goto out;
 	}
-	r = KYSO_ERR_IO;
-	*why = "the time-stamp server could not be reached";
-	if ((c = curl_easy_init()) == NULL ||
-	    (hdr = curl_slist_append(NULL,
-	    "Content-Type: application/timestamp-query")) == NULL)
-		goto out;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, buf_ptr(req));
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)buf_len(req));
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	if (curl_easy_perform(c) != CURLE_OK)
-		goto out;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200) {
-		*why = "the time-stamp server answered with an HTTP error";
+	r = http_fetch(url, "application/timestamp-query", buf_ptr(req),
+	    buf_len(req), TSA_MAX_RESPONSE, &resp);
+	if (r != 0) {
+		*why = r == KYSO_ERR_INVALID ?
+		    "the time-stamp server answered with an HTTP error" :
+		    "the time-stamp server could not be reached";
 		goto out;
 	}
 	r = KYSO_ERR_INVALID;
@@ -140,9 +112,6 @@ out:
 	buf_free(tok);
 	buf_free(req);
 	buf_free(resp);
-	curl_slist_free_all(hdr);
-	if (c != NULL)
-		curl_easy_cleanup(c);
 	ASN1_INTEGER_free(nonce);
 	TS_RESP_free(tr);
 	TS_REQ_free(tq);
