@@ -1,41 +1,18 @@
 /* A certificate request signed by a key that stays on the token. */
 #include <string.h>
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "p11.h"
-
-static const uint8_t oid_p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
-	0x03, 0x01, 0x07 };
-static const uint8_t oid_p384[] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 };
+#include "../common/pubkey.h"
 
 /* AlgorithmIdentifier DER: sha256WithRSAEncryption, ecdsa-with-SHA256. */
 static const uint8_t alg_rsa_sha256[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
 	0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 };
 static const uint8_t alg_ecdsa_sha256[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a,
 	0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
-
-static EVP_PKEY *
-from_params(const char *type, OSSL_PARAM_BLD *bld)
-{
-	EVP_PKEY_CTX *ctx = NULL;
-	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
-	EVP_PKEY *k = NULL;
-
-	if (params != NULL &&
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL)) != NULL &&
-	    EVP_PKEY_fromdata_init(ctx) == 1 &&
-	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		k = NULL;
-	OSSL_PARAM_free(params);
-	EVP_PKEY_CTX_free(ctx);
-	return k;
-}
 
 /* The public key object's components, for modules without
  * CKA_PUBLIC_KEY_INFO. */
@@ -49,60 +26,23 @@ from_components(struct p11 *p, CK_SESSION_HANDLE s, const struct p11_key *k)
 	CK_OBJECT_HANDLE h;
 	CK_ULONG n = 0;
 	struct buf *a = NULL, *b = NULL;
-	OSSL_PARAM_BLD *bld = NULL;
-	BIGNUM *bn1 = NULL, *bn2 = NULL;
 	EVP_PKEY *key = NULL;
-	const uint8_t *pt;
-	size_t ptlen;
 
 	if (fn->C_FindObjectsInit(s, t, 2) != CKR_OK)
 		return NULL;
 	if (fn->C_FindObjects(s, &h, 1, &n) != CKR_OK)
 		n = 0;
 	fn->C_FindObjectsFinal(s);
-	if (n != 1 || (bld = OSSL_PARAM_BLD_new()) == NULL)
-		goto out;
+	if (n != 1)
+		return NULL;
 	if (k->type == CKK_RSA) {
-		if (p11_get_attr(p, s, h, CKA_MODULUS, &a) != 0 ||
-		    p11_get_attr(p, s, h, CKA_PUBLIC_EXPONENT, &b) != 0 ||
-		    (bn1 = BN_bin2bn(buf_ptr(a), (int)buf_len(a), NULL)) == NULL ||
-		    (bn2 = BN_bin2bn(buf_ptr(b), (int)buf_len(b), NULL)) == NULL ||
-		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn1) != 1 ||
-		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn2) != 1)
-			goto out;
-		key = from_params("RSA", bld);
-	} else {
-		const char *curve;
-
-		if (p11_get_attr(p, s, h, CKA_EC_PARAMS, &a) != 0 ||
-		    p11_get_attr(p, s, h, CKA_EC_POINT, &b) != 0)
-			goto out;
-		if (buf_len(a) == sizeof(oid_p256) &&
-		    memcmp(buf_ptr(a), oid_p256, sizeof(oid_p256)) == 0)
-			curve = "P-256";
-		else if (buf_len(a) == sizeof(oid_p384) &&
-		    memcmp(buf_ptr(a), oid_p384, sizeof(oid_p384)) == 0)
-			curve = "P-384";
-		else
-			goto out;
-		pt = buf_ptr(b);
-		ptlen = buf_len(b);
-		/* CKA_EC_POINT is a DER OCTET STRING around the point. */
-		if (ptlen >= 2 && pt[0] == 0x04 && pt[1] == ptlen - 2) {
-			pt += 2;
-			ptlen -= 2;
-		}
-		if (OSSL_PARAM_BLD_push_utf8_string(bld,
-		    OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) != 1 ||
-		    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
-		    pt, ptlen) != 1)
-			goto out;
-		key = from_params("EC", bld);
+		if (p11_get_attr(p, s, h, CKA_MODULUS, &a) == 0 &&
+		    p11_get_attr(p, s, h, CKA_PUBLIC_EXPONENT, &b) == 0)
+			key = pubkey_rsa(buf_ptr(a), buf_len(a), buf_ptr(b), buf_len(b));
+	} else if (p11_get_attr(p, s, h, CKA_EC_PARAMS, &a) == 0 &&
+	    p11_get_attr(p, s, h, CKA_EC_POINT, &b) == 0) {
+		key = pubkey_ec(buf_ptr(a), buf_len(a), buf_ptr(b), buf_len(b));
 	}
-out:
-	BN_free(bn1);
-	BN_free(bn2);
-	OSSL_PARAM_BLD_free(bld);
 	buf_free(a);
 	buf_free(b);
 	return key;

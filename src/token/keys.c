@@ -8,17 +8,13 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "../common/buf.h"
+#include "../common/pubkey.h"
 
 #define OUT_MAX 1024
-
-static const uint8_t oid_p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
-	0x03, 0x01, 0x07 };
-static const uint8_t oid_p384[] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 };
 
 struct mech {
 	CK_MECHANISM_TYPE type;
@@ -210,19 +206,10 @@ ec_curve(const struct attrs *a, const char **name, const uint8_t **oid,
 
 	if ((p = attrs_get(a, CKA_EC_PARAMS, &n)) == NULL)
 		return CKR_TEMPLATE_INCOMPLETE;
-	if (n == sizeof(oid_p256) && memcmp(p, oid_p256, n) == 0) {
-		*name = "P-256";
-		*oid = oid_p256;
-		*oidlen = sizeof(oid_p256);
-		return CKR_OK;
-	}
-	if (n == sizeof(oid_p384) && memcmp(p, oid_p384, n) == 0) {
-		*name = "P-384";
-		*oid = oid_p384;
-		*oidlen = sizeof(oid_p384);
-		return CKR_OK;
-	}
-	return CKR_CURVE_NOT_SUPPORTED;
+	if ((*name = pubkey_curve_name(p, n)) == NULL)
+		return CKR_CURVE_NOT_SUPPORTED;
+	*oid = pubkey_curve_oid(*name, oidlen);
+	return CKR_OK;
 }
 
 CK_RV
@@ -296,71 +283,29 @@ out:
 	return rv;
 }
 
-static EVP_PKEY *
-pkey_from_params(const char *type, OSSL_PARAM_BLD *bld)
-{
-	EVP_PKEY_CTX *ctx = NULL;
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY *k = NULL;
-
-	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		k = NULL;
-	OSSL_PARAM_free(params);
-	EVP_PKEY_CTX_free(ctx);
-	return k;
-}
-
 /* A public key from its PKCS#11 components. */
 static EVP_PKEY *
 pubkey_from_components(const struct attrs *a)
 {
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	BIGNUM *n = NULL, *e = NULL;
-	EVP_PKEY *k = NULL;
-	CK_KEY_TYPE kt;
 	const uint8_t *p, *q;
 	size_t pn, qn;
+	CK_KEY_TYPE kt;
 
-	if (bld == NULL || attrs_get_ulong(a, CKA_KEY_TYPE, &kt) != 0)
-		goto out;
+	if (attrs_get_ulong(a, CKA_KEY_TYPE, &kt) != 0)
+		return NULL;
 	if (kt == CKK_RSA) {
 		if ((p = attrs_get(a, CKA_MODULUS, &pn)) == NULL ||
-		    (q = attrs_get(a, CKA_PUBLIC_EXPONENT, &qn)) == NULL ||
-		    pn > INT32_MAX || qn > INT32_MAX ||
-		    (n = BN_bin2bn(p, (int)pn, NULL)) == NULL ||
-		    (e = BN_bin2bn(q, (int)qn, NULL)) == NULL ||
-		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
-		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1)
-			goto out;
-		k = pkey_from_params("RSA", bld);
-	} else if (kt == CKK_EC) {
-		const char *curve;
-		const uint8_t *oid;
-		size_t oidlen;
-
-		if (ec_curve(a, &curve, &oid, &oidlen) != CKR_OK ||
-		    (p = attrs_get(a, CKA_EC_POINT, &pn)) == NULL)
-			goto out;
-		/* Accept the DER OCTET STRING or, as some callers send, the raw point. */
-		if (pn >= 2 && p[0] == 0x04 && p[1] == pn - 2) {
-			p += 2;
-			pn -= 2;
-		}
-		if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-		    curve, 0) != 1 ||
-		    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
-		    p, pn) != 1)
-			goto out;
-		k = pkey_from_params("EC", bld);
+		    (q = attrs_get(a, CKA_PUBLIC_EXPONENT, &qn)) == NULL)
+			return NULL;
+		return pubkey_rsa(p, pn, q, qn);
 	}
-out:
-	BN_free(n);
-	BN_free(e);
-	OSSL_PARAM_BLD_free(bld);
-	return k;
+	if (kt == CKK_EC) {
+		if ((p = attrs_get(a, CKA_EC_PARAMS, &pn)) == NULL ||
+		    (q = attrs_get(a, CKA_EC_POINT, &qn)) == NULL)
+			return NULL;
+		return pubkey_ec(p, pn, q, qn);
+	}
+	return NULL;
 }
 
 CK_RV

@@ -1,0 +1,98 @@
+#include "pubkey.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
+static const uint8_t oid_p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+	0x03, 0x01, 0x07 };
+static const uint8_t oid_p384[] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 };
+
+const char *
+pubkey_curve_name(const uint8_t *oid, size_t n)
+{
+	if (n == sizeof(oid_p256) && memcmp(oid, oid_p256, n) == 0)
+		return "P-256";
+	if (n == sizeof(oid_p384) && memcmp(oid, oid_p384, n) == 0)
+		return "P-384";
+	return NULL;
+}
+
+const uint8_t *
+pubkey_curve_oid(const char *name, size_t *n)
+{
+	if (strcmp(name, "P-256") == 0) {
+		*n = sizeof(oid_p256);
+		return oid_p256;
+	}
+	if (strcmp(name, "P-384") == 0) {
+		*n = sizeof(oid_p384);
+		return oid_p384;
+	}
+	return NULL;
+}
+
+static EVP_PKEY *
+from_params(const char *type, OSSL_PARAM_BLD *bld)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+	EVP_PKEY *k = NULL;
+
+	if (params != NULL &&
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL)) != NULL &&
+	    EVP_PKEY_fromdata_init(ctx) == 1 &&
+	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		k = NULL;
+	OSSL_PARAM_free(params);
+	EVP_PKEY_CTX_free(ctx);
+	return k;
+}
+
+EVP_PKEY *
+pubkey_rsa(const uint8_t *n, size_t nlen, const uint8_t *e, size_t elen)
+{
+	OSSL_PARAM_BLD *bld = NULL;
+	BIGNUM *bn = NULL, *be = NULL;
+	EVP_PKEY *k = NULL;
+
+	if (nlen == 0 || elen == 0 || nlen > INT_MAX || elen > INT_MAX)
+		return NULL;
+	if ((bld = OSSL_PARAM_BLD_new()) != NULL &&
+	    (bn = BN_bin2bn(n, (int)nlen, NULL)) != NULL &&
+	    (be = BN_bin2bn(e, (int)elen, NULL)) != NULL &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) == 1 &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) == 1)
+		k = from_params("RSA", bld);
+	BN_free(bn);
+	BN_free(be);
+	OSSL_PARAM_BLD_free(bld);
+	return k;
+}
+
+EVP_PKEY *
+pubkey_ec(const uint8_t *oid, size_t oidlen, const uint8_t *point, size_t ptlen)
+{
+	const char *curve = pubkey_curve_name(oid, oidlen);
+	OSSL_PARAM_BLD *bld = NULL;
+	EVP_PKEY *k = NULL;
+
+	if (curve == NULL)
+		return NULL;
+	if (ptlen >= 2 && point[0] == 0x04 && point[1] == ptlen - 2) {
+		point += 2;
+		ptlen -= 2;
+	}
+	if ((bld = OSSL_PARAM_BLD_new()) != NULL &&
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+	    curve, 0) == 1 &&
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
+	    point, ptlen) == 1)
+		k = from_params("EC", bld);
+	OSSL_PARAM_BLD_free(bld);
+	return k;
+}
