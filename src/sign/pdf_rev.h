@@ -32,5 +32,11 @@ int rev_put(struct rev *v, int64_t num, struct pdf_obj *obj) KYSO_WUR;
 int rev_put_stream(struct rev *v, int64_t num, struct pdf_obj *dict,
     struct buf *data) KYSO_WUR;
 void rev_clear(struct rev *v);
+/* Writes the revision after base bytes of file: every queued object (an
+ * entry with obj NULL is written by text), then a cross-reference section
+ * of the file's kind (table or stream) with /Prev, and the trailer. */
+typedef int (*rev_text_fn)(void *ctx, struct buf *b);
+int rev_write(struct rev *v, struct buf *b, uint64_t base, rev_text_fn text,
+    void *ctx) KYSO_WUR;
 
 #endif

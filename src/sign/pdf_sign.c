@@ -381,13 +381,51 @@ out:
 	return r;
 }
 
-static int
-write_obj_header(struct buf *b, int64_t num, uint32_t gen)
-{
-	return buf_putf(b, "%lld %u obj\n", (long long)num, gen);
-}
 
 #define BR_WIDTH 36   /* room for three offsets in /ByteRange */
+
+struct sigdict_ctx {
+	time_t when;
+	int certify;
+	size_t contents_len;
+	size_t *br_at;
+	size_t *ct_at;
+};
+
+/* The signature dictionary, with room for /ByteRange and /Contents. */
+static int
+write_sigdict(void *ud, struct buf *b)
+{
+	struct sigdict_ctx *c = ud;
+	struct tm tm;
+	uint8_t *z;
+	int r;
+
+	gmtime_r(&c->when, &tm);
+	if ((r = buf_putf(b, "<</Type/Sig/Filter/Adobe.PPKLite"
+	    "/SubFilter/ETSI.CAdES.detached/ByteRange[")) != 0)
+		return r;
+	*c->br_at = buf_len(b) - 1;
+	if ((r = buf_reserve(b, BR_WIDTH, &z)) != 0)
+		return r;
+	memset(z, ' ', BR_WIDTH);
+	if ((r = buf_putf(b, "]/Contents<")) != 0)
+		return r;
+	*c->ct_at = buf_len(b) - 1;
+	if ((r = buf_reserve(b, c->contents_len * 2, &z)) != 0)
+		return r;
+	memset(z, '0', c->contents_len * 2);
+	if ((r = buf_putf(b, ">/M(D:%04d%02d%02d%02d%02d%02d+00'00')",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec)) != 0)
+		return r;
+	if (c->certify && (r = buf_putf(b, "/Reference[<</Type/SigRef"
+	    "/TransformMethod/DocMDP/TransformParams<</Type"
+	    "/TransformParams/P %d/V/1.2>>>>]", c->certify)) != 0)
+		return r;
+	return buf_putf(b, ">>");
+}
+
 
 /* The whole new revision; *br_at and *ct_at get where the /ByteRange
  * placeholder and the /Contents '<' are in it. */
@@ -397,13 +435,9 @@ build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
     int certify, const int rect_in[4], int64_t ap_num, size_t contents_len,
     size_t *br_at, size_t *ct_at)
 {
-	const struct pdf_obj *tr = pdf_trailer(v->pdf);
+	struct sigdict_ctx sc = { when, certify, contents_len, br_at, ct_at };
 	struct pdf_obj *field = NULL;
-	struct tm tm;
-	uint8_t *z;
-	size_t i, j;
-	uint64_t xref_off;
-	int64_t size = v->next;
+	size_t i;
 	int r;
 
 	/* The new objects: the signature dictionary and the field. */
@@ -456,144 +490,7 @@ build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
 	if ((r = rev_put(v, field_num, field)) != 0 ||
 	    (r = rev_put(v, sig_num, NULL)) != 0)
 		return r;
-	if (base > 0 && (r = buf_put_u8(b, '\n')) != 0)
-		return r;
-	for (i = 0; i < v->nu; i++) {
-		v->u[i].off = base + buf_len(b);
-		if ((r = write_obj_header(b, v->u[i].num, v->u[i].gen)) != 0)
-			return r;
-		if (v->u[i].obj != NULL) {
-			if ((r = pdf_obj_write(b, v->u[i].obj)) != 0)
-				return r;
-			if (v->u[i].data != NULL &&
-			    ((r = buf_putf(b, "\nstream\n")) != 0 ||
-			    (r = buf_put(b, buf_ptr(v->u[i].data),
-			    buf_len(v->u[i].data))) != 0 ||
-			    (r = buf_putf(b, "\nendstream")) != 0))
-				return r;
-		} else {
-			gmtime_r(&when, &tm);
-			if ((r = buf_putf(b, "<</Type/Sig/Filter/Adobe.PPKLite"
-			    "/SubFilter/ETSI.CAdES.detached/ByteRange[")) != 0)
-				return r;
-			*br_at = buf_len(b) - 1;
-			if ((r = buf_reserve(b, BR_WIDTH, &z)) != 0)
-				return r;
-			memset(z, ' ', BR_WIDTH);
-			if ((r = buf_putf(b, "]/Contents<")) != 0)
-				return r;
-			*ct_at = buf_len(b) - 1;
-			if ((r = buf_reserve(b, contents_len * 2, &z)) != 0)
-				return r;
-			memset(z, '0', contents_len * 2);
-			if ((r = buf_putf(b, ">/M(D:%04d%02d%02d%02d%02d%02d+00'00')",
-			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			    tm.tm_hour, tm.tm_min, tm.tm_sec)) != 0)
-				return r;
-			if (certify && (r = buf_putf(b, "/Reference[<</Type/SigRef"
-			    "/TransformMethod/DocMDP/TransformParams<</Type"
-			    "/TransformParams/P %d/V/1.2>>>>]", certify)) != 0)
-				return r;
-			if ((r = buf_putf(b, ">>")) != 0)
-				return r;
-		}
-		if ((r = buf_putf(b, "\nendobj\n")) != 0)
-			return r;
-	}
-	/* Entries sorted by object number. */
-	for (i = 1; i < v->nu; i++)
-		for (j = i; j > 0 && v->u[j - 1].num > v->u[j].num; j--) {
-			struct upd t = v->u[j];
-			v->u[j] = v->u[j - 1];
-			v->u[j - 1] = t;
-		}
-	xref_off = base + buf_len(b);
-	if (!pdf_xref_is_stream(v->pdf)) {
-		if ((r = buf_putf(b, "xref\n")) != 0)
-			return r;
-		for (i = 0; i < v->nu; i = j) {
-			for (j = i + 1; j < v->nu && v->u[j].num == v->u[j - 1].num + 1; j++)
-				;
-			if ((r = buf_putf(b, "%lld %zu\n", (long long)v->u[i].num,
-			    j - i)) != 0)
-				return r;
-			for (; i < j; i++)
-				if ((r = buf_putf(b, "%010llu %05u n \n",
-				    (unsigned long long)v->u[i].off, v->u[i].gen)) != 0)
-					return r;
-		}
-		if ((r = buf_putf(b, "trailer\n<</Size %lld/Root ", (long long)size)) != 0 ||
-		    (r = pdf_obj_write(b, pdf_dict_get(tr, "Root"))) != 0)
-			return r;
-	} else {
-		/* An uncompressed cross-reference stream, itself object
-		 * number size. */
-		int64_t xnum = size++;
-		struct buf *rows = buf_new(0);
-		int w = xref_off > UINT32_MAX ? 8 : 4, k;
-
-		if (rows == NULL)
-			return KYSO_ERR_NOMEM;
-		if ((r = buf_putf(b, "%lld 0 obj\n<</Type/XRef/Size %lld/W[1 %d 2]/Index[",
-		    (long long)xnum, (long long)size, w)) != 0)
-			goto xs_out;
-		for (i = 0; i < v->nu; i = j) {
-			for (j = i + 1; j < v->nu && v->u[j].num == v->u[j - 1].num + 1; j++)
-				;
-			if ((r = buf_putf(b, "%lld %zu ", (long long)v->u[i].num, j - i)) != 0)
-				goto xs_out;
-			for (; i < j; i++) {
-				if ((r = buf_put_u8(rows, 1)) != 0)
-					goto xs_out;
-				for (k = w - 1; k >= 0; k--)
-					if ((r = buf_put_u8(rows, (uint8_t)(v->u[i].off >> (8 * k)))) != 0)
-						goto xs_out;
-				if ((r = buf_put_u8(rows, (uint8_t)(v->u[i].gen >> 8))) != 0 ||
-				    (r = buf_put_u8(rows, (uint8_t)v->u[i].gen)) != 0)
-					goto xs_out;
-			}
-		}
-		if ((r = buf_putf(b, "%lld 1]", (long long)xnum)) != 0 ||
-		    (r = buf_put_u8(rows, 1)) != 0)
-			goto xs_out;
-		for (k = w - 1; k >= 0; k--)
-			if ((r = buf_put_u8(rows, (uint8_t)(xref_off >> (8 * k)))) != 0)
-				goto xs_out;
-		if ((r = buf_put(rows, "\0\0", 2)) != 0 ||
-		    (r = buf_putf(b, "/Length %zu/Root ", buf_len(rows))) != 0 ||
-		    (r = pdf_obj_write(b, pdf_dict_get(tr, "Root"))) != 0)
-			goto xs_out;
-		if ((r = buf_putf(b, "/Prev %llu", (unsigned long long)pdf_startxref(v->pdf))) != 0)
-			goto xs_out;
-		if (pdf_dict_get(tr, "Info") != NULL &&
-		    ((r = buf_putf(b, "/Info ")) != 0 ||
-		    (r = pdf_obj_write(b, pdf_dict_get(tr, "Info"))) != 0))
-			goto xs_out;
-		if (pdf_dict_get(tr, "ID") != NULL &&
-		    ((r = buf_putf(b, "/ID ")) != 0 ||
-		    (r = pdf_obj_write(b, pdf_dict_get(tr, "ID"))) != 0))
-			goto xs_out;
-		if ((r = buf_putf(b, ">>\nstream\n")) != 0 ||
-		    (r = buf_put(b, buf_ptr(rows), buf_len(rows))) != 0 ||
-		    (r = buf_putf(b, "\nendstream\nendobj\nstartxref\n%llu\n%%%%EOF\n",
-		    (unsigned long long)xref_off)) != 0)
-			goto xs_out;
-xs_out:
-		buf_free(rows);
-		return r;
-	}
-	if ((r = buf_putf(b, "/Prev %llu", (unsigned long long)pdf_startxref(v->pdf))) != 0)
-		return r;
-	if (pdf_dict_get(tr, "Info") != NULL &&
-	    ((r = buf_putf(b, "/Info ")) != 0 ||
-	    (r = pdf_obj_write(b, pdf_dict_get(tr, "Info"))) != 0))
-		return r;
-	if (pdf_dict_get(tr, "ID") != NULL &&
-	    ((r = buf_putf(b, "/ID ")) != 0 ||
-	    (r = pdf_obj_write(b, pdf_dict_get(tr, "ID"))) != 0))
-		return r;
-	return buf_putf(b, ">>\nstartxref\n%llu\n%%%%EOF\n",
-	    (unsigned long long)xref_off);
+	return rev_write(v, b, base, write_sigdict, &sc);
 }
 
 int
