@@ -90,7 +90,7 @@ cert_new(X509_NAME *subject, X509 *issuer, EVP_PKEY *pub, int64_t nb,
 	    X509_set_subject_name(x, subject) != 1 ||
 	    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) :
 	    subject) != 1 ||
-	    X509_set_pubkey(x, pub) != 1 ||
+	    (pub != NULL && X509_set_pubkey(x, pub) != 1) ||
 	    ASN1_TIME_set(X509_getm_notBefore(x), (time_t)nb) == NULL ||
 	    ASN1_TIME_set(X509_getm_notAfter(x), (time_t)na) == NULL) {
 		ASN1_INTEGER_free(sn);
@@ -555,6 +555,50 @@ out:
 	return r;
 }
 
+/* Copies the CSR's SubjectPublicKeyInfo into x as it is: setting it from
+ * the EVP_PKEY would encode and decode the key again (slow in OpenSSL 3). */
+static int
+copy_pubkey(X509 *x, X509_REQ *req)
+{
+	X509_PUBKEY *src = X509_REQ_get_X509_PUBKEY(req);
+	ASN1_OBJECT *kobj = NULL;
+	const unsigned char *pk = NULL;
+	int pklen = 0, ptype = V_ASN1_UNDEF;
+	X509_ALGOR *alg = NULL;
+	const ASN1_OBJECT *aobj = NULL;
+	const void *pval = NULL;
+	void *pdup = NULL;
+	unsigned char *penc = NULL;
+
+	if (src == NULL ||
+	    X509_PUBKEY_get0_param(&kobj, &pk, &pklen, &alg, src) != 1 ||
+	    pklen <= 0)
+		return KYSO_ERR_CRYPTO;
+	X509_ALGOR_get0(&aobj, &ptype, &pval, alg);
+	if (ptype == V_ASN1_OBJECT) {
+		if ((pdup = OBJ_dup(pval)) == NULL)
+			return KYSO_ERR_NOMEM;
+	} else if (ptype == V_ASN1_SEQUENCE) {
+		if ((pdup = ASN1_STRING_dup(pval)) == NULL)
+			return KYSO_ERR_NOMEM;
+	} else if (ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF) {
+		return KYSO_ERR_UNSUPPORTED;
+	}
+	if ((penc = OPENSSL_memdup(pk, (size_t)pklen)) == NULL)
+		goto fail;
+	if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), OBJ_dup(aobj), ptype,
+	    pdup, penc, pklen) != 1)
+		goto fail;
+	return 0;
+fail:
+	OPENSSL_free(penc);
+	if (ptype == V_ASN1_OBJECT)
+		ASN1_OBJECT_free(pdup);
+	else if (ptype == V_ASN1_SEQUENCE)
+		ASN1_STRING_free(pdup);
+	return KYSO_ERR_CRYPTO;
+}
+
 int
 ca_issue(struct ca *ca, const struct ca_csr *csr, const struct ra_subject *s,
     int years, struct ca_issued *out)
@@ -570,7 +614,8 @@ ca_issue(struct ca *ca, const struct ca_csr *csr, const struct ra_subject *s,
 	if (n == NULL || years < 1 || years > 3)
 		goto out;
 	r = KYSO_ERR_CRYPTO;
-	if ((x = cert_new(n, ca->issuing, csr->key, nb, na, out->serial)) == NULL)
+	if ((x = cert_new(n, ca->issuing, NULL, nb, na, out->serial)) == NULL ||
+	    (r = copy_pubkey(x, csr->req)) != 0)
 		goto out;
 	if ((r = add_ext(ca->issuing, x, NID_basic_constraints,
 	    "critical,CA:FALSE")) ||

@@ -12,9 +12,17 @@
 
 #define DB_MAX_PARAMS 32
 
+#define DB_STMT_CACHE 64
+
 struct db {
 	sqlite3 *lite;
 	PGconn *pg;
+	/* SQLite: prepared statements kept for reuse, by their SQL text. */
+	struct {
+		char *sql;
+		sqlite3_stmt *st;
+	} cache[DB_STMT_CACHE];
+	size_t ncache;
 };
 
 struct db_rows {
@@ -145,8 +153,14 @@ out:
 void
 db_free(struct db *d)
 {
+	size_t i;
+
 	if (d == NULL)
 		return;
+	for (i = 0; i < d->ncache; i++) {
+		sqlite3_finalize(d->cache[i].st);
+		free(d->cache[i].sql);
+	}
 	if (d->lite != NULL)
 		sqlite3_close(d->lite);
 	if (d->pg != NULL)
@@ -279,11 +293,26 @@ exec_sqlite(struct db *d, const char *sql, size_t n, const char *const *params,
 	sqlite3_stmt *st = NULL;
 	struct db_rows *res = NULL;
 	size_t i, ncols;
-	int rc, r = KYSO_ERR_IO;
+	int rc, cached = 0, r = KYSO_ERR_IO;
 
-	if (sqlite3_prepare_v2(d->lite, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "kyso-ra: SQL: %s\n", sqlite3_errmsg(d->lite));
-		return KYSO_ERR_INTERNAL;
+	for (i = 0; i < d->ncache; i++)
+		if (strcmp(d->cache[i].sql, sql) == 0) {
+			st = d->cache[i].st;
+			cached = 1;
+			break;
+		}
+	if (st == NULL) {
+		if (sqlite3_prepare_v3(d->lite, sql, -1, d->ncache < DB_STMT_CACHE ?
+		    SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) != SQLITE_OK) {
+			fprintf(stderr, "kyso-ra: SQL: %s\n",
+			    sqlite3_errmsg(d->lite));
+			return KYSO_ERR_INTERNAL;
+		}
+		if (d->ncache < DB_STMT_CACHE &&
+		    (d->cache[d->ncache].sql = strdup(sql)) != NULL) {
+			d->cache[d->ncache++].st = st;
+			cached = 1;
+		}
 	}
 	for (i = 0; i < n; i++) {
 		rc = params[i] == NULL ? sqlite3_bind_null(st, (int)i + 1) :
@@ -329,7 +358,13 @@ exec_sqlite(struct db *d, const char *sql, size_t n, const char *const *params,
 	r = 0;
 out:
 	db_rows_free(res);
-	sqlite3_finalize(st);
+	if (cached) {
+		/* Ends the statement (and its read of the database) now. */
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	} else {
+		sqlite3_finalize(st);
+	}
 	return r;
 }
 
