@@ -51,6 +51,7 @@
 
 #include "common/buf.h"
 #include "common/fsutil.h"
+#include "common/parse.h"
 #include "p11/p11.h"
 
 #define KYSO_CKA_KEY_DER (CKA_VENDOR_DEFINED | 0x4b590001UL)
@@ -444,13 +445,15 @@ cmd_events(const char *module, const char *count)
 	struct p11 *p = NULL;
 	CK_SLOT_ID slot = 0;
 	CK_SLOT_INFO si;
-	long i, n = strtol(count, NULL, 10);
+	uint64_t n64 = 0;
+	long i, n;
 	CK_RV rv;
 
-	if (n < 0 || n > 100 || p11_open(module, &p) != 0) {
+	if (parse_u64(count, 0, 100, &n64) != 0 || p11_open(module, &p) != 0) {
 		printf("FAIL: bad count or cannot open %s\n", module);
 		return 1;
 	}
+	n = (long)n64;
 	f = p11_fn(p);
 	/* Tokens present at C_Initialize are not events. */
 	for (i = 0; i < 3; i++) {
@@ -762,10 +765,13 @@ cmd_threads(const char *module, const char *label, const char *pin,
 	CK_TOKEN_INFO ti;
 	CK_SESSION_HANDLE s = 0;
 	CK_ULONG left = 0;
-	long i, n = strtol(count, NULL, 10);
+	uint64_t n64 = 0;
+	long i, n = 0;
 	CK_RV rv;
 
-	if (n < 1 || n > 16 || p11_open(module, &p) != 0 ||
+	if (parse_u64(count, 1, 16, &n64) == 0)
+		n = (long)n64;
+	if (n < 1 || p11_open(module, &p) != 0 ||
 	    p11_find_token(p, label, &slot, &ti) != 0) {
 		printf("FAIL: bad count, or cannot open %s or find %s\n", module,
 		    label);
