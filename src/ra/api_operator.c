@@ -282,27 +282,29 @@ api_certificates_revoke(struct api *a, const char *serial_in)
 		    "unspecified");
 		goto out;
 	}
-	p[0] = serial;
-	if ((r = db_exec(a->ra->db, "SELECT status FROM certificates"
-	    " WHERE serial = ?", 1, p, &rows)) != 0) {
-		st = db_fail(a, r);
-		goto out;
-	}
-	if (db_rows_count(rows) != 1) {
-		st = api_error(a, 404, "not_found", "no such certificate");
-		goto out;
-	}
-	if (strcmp(db_rows_get(rows, 0, 0), "revoked") == 0) {
-		st = api_error(a, 409, "already_revoked",
-		    "the certificate is already revoked");
-		goto out;
-	}
+	/* Only a good certificate changes: of two racing revocations (two
+	 * servers on one PostgreSQL) one wins, the other is told. */
 	p[0] = db_num(&tn, api_now());
 	p[1] = db_num(&rn, code);
 	p[2] = serial;
 	if ((r = db_exec(a->ra->db, "UPDATE certificates SET status = 'revoked',"
-	    " revoked_at = ?, reason = ? WHERE serial = ?", 3, p, NULL)) != 0) {
+	    " revoked_at = ?, reason = ? WHERE serial = ? AND status = 'good'"
+	    " RETURNING serial", 3, p, &rows)) != 0) {
 		st = db_fail(a, r);
+		goto out;
+	}
+	if (db_rows_count(rows) != 1) {
+		db_rows_free(rows);
+		rows = NULL;
+		p[0] = serial;
+		if ((r = db_exec(a->ra->db, "SELECT status FROM certificates"
+		    " WHERE serial = ?", 1, p, &rows)) != 0) {
+			st = db_fail(a, r);
+			goto out;
+		}
+		st = db_rows_count(rows) == 1 ? api_error(a, 409, "already_revoked",
+		    "the certificate is already revoked") : api_error(a, 404,
+		    "not_found", "no such certificate");
 		goto out;
 	}
 	if ((crl = buf_new(0)) == NULL ||

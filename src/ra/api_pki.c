@@ -26,22 +26,27 @@ api_crl_refresh(struct ra *ra, struct buf *der)
 	struct db_rows *rows = NULL, *num = NULL;
 	struct ca_revoked *rev = NULL;
 	struct buf *hex = NULL;
-	struct db_num nn, tn;
+	struct db_num tn;
 	const char *p[1] = { "crl_number" };
 	char *hs = NULL;
 	uint64_t number = 0, v;
 	size_t i, n;
 	int r;
 
+	/* The CRL number, counted up under the row's lock. */
+	if ((r = db_exec(ra->db, "INSERT INTO meta (k, v) VALUES (?, '0')"
+	    " ON CONFLICT (k) DO NOTHING", 1, p, NULL)) != 0 ||
+	    (r = db_exec(ra->db, "UPDATE meta SET v = CAST(CAST(v AS BIGINT) + 1"
+	    " AS TEXT) WHERE k = ? RETURNING v", 1, p, &num)) != 0)
+		goto out;
+	r = KYSO_ERR_CORRUPT;
+	if (db_rows_count(num) != 1 ||
+	    parse_u64(db_rows_get(num, 0, 0), 1, INT64_MAX, &number) != 0)
+		goto out;
 	if ((r = db_exec(ra->db, "SELECT serial, revoked_at, reason FROM"
 	    " certificates WHERE status = 'revoked' ORDER BY serial", 0, NULL,
-	    &rows)) != 0 ||
-	    (r = db_exec(ra->db, "SELECT v FROM meta WHERE k = ?", 1, p,
-	    &num)) != 0)
+	    &rows)) != 0)
 		goto out;
-	if (db_rows_count(num) == 1)
-		(void)!parse_u64(db_rows_get(num, 0, 0), 0, INT64_MAX, &number);
-	number++;
 	n = db_rows_count(rows);
 	r = KYSO_ERR_NOMEM;
 	if ((rev = calloc(n + 1, sizeof(*rev))) == NULL)
@@ -61,7 +66,6 @@ api_crl_refresh(struct ra *ra, struct buf *der)
 	    (hs = buf_to_cstr(hex)) == NULL)
 		goto out;
 	if ((r = meta_set(ra->db, "crl", hs)) != 0 ||
-	    (r = meta_set(ra->db, "crl_number", db_num(&nn, (int64_t)number))) ||
 	    (r = meta_set(ra->db, "crl_at", db_num(&tn, api_now()))))
 		goto out;
 	r = 0;

@@ -15,7 +15,7 @@
 
 #define PIN_RESET_WINDOW 900    /* seconds */
 #define PIN_RESET_PER_SUBSCRIBER 3
-#define OTP_TRIES 3
+#define OTP_TRIES_SQL "3"   /* wrong tries that spend an OTP */
 
 static int
 code_invalid(struct api *a)
@@ -335,13 +335,12 @@ api_pin_reset_confirm(struct api *a)
 	static const char *const fields[] = { "token_serial", "otp",
 		"challenge", NULL };
 	json_t *body = NULL;
-	struct db_rows *rows = NULL;
-	struct db_num nn, tn;
+	struct db_rows *rows = NULL, *spent = NULL;
+	struct db_num nn;
 	struct buf *chal = NULL, *hex = NULL;
 	const char *tok, *otp, *ch, *p[3];
 	char hash[CODE_HASH_LEN + 1], *resp = NULL;
 	uint8_t admin[32], answer[32];
-	uint64_t tries;
 	int bad = 0, st, r;
 
 	if ((st = api_body(a, fields, &body)) != 0)
@@ -365,28 +364,33 @@ api_pin_reset_confirm(struct api *a)
 		st = api_error(a, 503, "busy", "the database is busy; retry");
 		goto out;
 	}
-	if (db_rows_count(rows) != 1 ||
-	    parse_u64(db_rows_get(rows, 0, 2), 0, 1000, &tries) != 0) {
+	if (db_rows_count(rows) != 1) {
 		st = otp_invalid(a);
 		goto out;
 	}
 	if (code_check_otp(otp) != 0 ||
 	    code_hash(a->ra->hash_key, "otp", otp, hash) != 0 ||
 	    CRYPTO_memcmp(hash, db_rows_get(rows, 0, 1), CODE_HASH_LEN) != 0) {
-		/* A wrong try counts; the third spends the OTP. */
-		p[0] = db_num(&tn, (int64_t)tries + 1);
-		p[1] = tries + 1 >= OTP_TRIES ? "1" : "0";
-		p[2] = db_rows_get(rows, 0, 0);
-		if (db_exec(a->ra->db, "UPDATE otps SET tries = ?, spent = ?"
-		    " WHERE id = ?", 3, p, NULL) == 0)
+		/* A wrong try counts; the third spends the OTP (counted in
+		 * the row, so racing tries on two servers all count). */
+		p[0] = db_rows_get(rows, 0, 0);
+		if (db_exec(a->ra->db, "UPDATE otps SET tries = tries + 1,"
+		    " spent = CASE WHEN tries + 1 >= " OTP_TRIES_SQL " THEN 1"
+		    " ELSE 0 END WHERE id = ? AND spent = 0", 1, p, NULL) == 0)
 			a->keep = 1;
 		st = otp_invalid(a);
 		goto out;
 	}
 	p[0] = db_rows_get(rows, 0, 0);
-	if ((r = db_exec(a->ra->db, "UPDATE otps SET spent = 1 WHERE id = ?",
-	    1, p, NULL)) != 0) {
+	db_rows_free(spent);
+	spent = NULL;
+	if ((r = db_exec(a->ra->db, "UPDATE otps SET spent = 1 WHERE id = ?"
+	    " AND spent = 0 RETURNING id", 1, p, &spent)) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
+		goto out;
+	}
+	if (db_rows_count(spent) != 1) {   /* another server used it first */
+		st = otp_invalid(a);
 		goto out;
 	}
 	if (kyso_admin_key(a->ra->master, sizeof(a->ra->master), tok, admin) != 0 ||
@@ -408,6 +412,7 @@ out:
 	buf_free(hex);
 	buf_free(chal);
 	db_rows_free(rows);
+	db_rows_free(spent);
 	json_decref(body);
 	return st;
 }
