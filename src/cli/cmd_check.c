@@ -33,15 +33,23 @@ worse(int *ex, int now)
 		*ex = now;
 }
 
+/* The subject's common name as UTF-8, whatever string type the CA used
+ * (UTF8String, PrintableString, BMPString...). */
 static char *
 subject_cn(X509 *x)
 {
-	char cn[256];
+	const X509_NAME *nm = X509_get_subject_name(x);
+	unsigned char *utf8 = NULL;
+	char *cn;
+	int i, n;
 
-	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
-	    cn, sizeof(cn)) < 0)
+	i = X509_NAME_get_index_by_NID(nm, NID_commonName, -1);
+	if (i < 0 || (n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(
+	    X509_NAME_get_entry(nm, i)))) < 0)
 		return strdup("?");
-	return strdup(cn);
+	cn = strndup((const char *)utf8, (size_t)n);
+	OPENSSL_free(utf8);
+	return cn;
 }
 
 int

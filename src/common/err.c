@@ -1,26 +1,36 @@
 #include "err.h"
 
+#include "i18n.h"
+
+static const char *
+english(int err)
+{
+	switch (err) {
+	case KYSO_OK: return N_("success");
+	case KYSO_ERR_INTERNAL: return N_("internal error");
+	case KYSO_ERR_NOMEM: return N_("out of memory");
+	case KYSO_ERR_INVALID: return N_("invalid input");
+	case KYSO_ERR_TOO_LARGE: return N_("input too large");
+	case KYSO_ERR_TRUNCATED: return N_("input truncated");
+	case KYSO_ERR_IO: return N_("input/output error");
+	case KYSO_ERR_NOT_FOUND: return N_("not found");
+	case KYSO_ERR_EXISTS: return N_("already exists");
+	case KYSO_ERR_CRYPTO: return N_("cryptographic operation failed");
+	case KYSO_ERR_PIN_INCORRECT: return N_("incorrect PIN");
+	case KYSO_ERR_PIN_LOCKED: return N_("PIN locked");
+	case KYSO_ERR_CORRUPT: return N_("data damaged");
+	case KYSO_ERR_FULL: return N_("no space left");
+	case KYSO_ERR_BUSY: return N_("busy");
+	case KYSO_ERR_UNSUPPORTED: return N_("not supported");
+	case KYSO_ERR_PERMISSION: return N_("permission denied");
+	}
+	return N_("unknown error");
+}
+
+/* In the user's language where the program bound the "kyso" catalog
+ * (kyso-token does); the English text elsewhere. */
 const char *
 kyso_strerror(int err)
 {
-	switch (err) {
-	case KYSO_OK: return "success";
-	case KYSO_ERR_INTERNAL: return "internal error";
-	case KYSO_ERR_NOMEM: return "out of memory";
-	case KYSO_ERR_INVALID: return "invalid input";
-	case KYSO_ERR_TOO_LARGE: return "input too large";
-	case KYSO_ERR_TRUNCATED: return "input truncated";
-	case KYSO_ERR_IO: return "input/output error";
-	case KYSO_ERR_NOT_FOUND: return "not found";
-	case KYSO_ERR_EXISTS: return "already exists";
-	case KYSO_ERR_CRYPTO: return "cryptographic operation failed";
-	case KYSO_ERR_PIN_INCORRECT: return "incorrect PIN";
-	case KYSO_ERR_PIN_LOCKED: return "PIN locked";
-	case KYSO_ERR_CORRUPT: return "data damaged";
-	case KYSO_ERR_FULL: return "no space left";
-	case KYSO_ERR_BUSY: return "busy";
-	case KYSO_ERR_UNSUPPORTED: return "not supported";
-	case KYSO_ERR_PERMISSION: return "permission denied";
-	}
-	return "unknown error";
+	return dgettext("kyso", english(err));
 }

@@ -25,6 +25,7 @@ enum kyso_err {
 	KYSO_ERR_PERMISSION = -16,
 };
 
+/* A short description, translated when the "kyso" catalog is bound. */
 const char *kyso_strerror(int err);
 
 #endif

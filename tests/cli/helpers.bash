@@ -68,7 +68,7 @@ CONF
 # the test CA, valid from START to END (YYYYMMDDHHMMSSZ).
 issue_cert() {
   local d=$WORK/ca
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+  openssl req -new -utf8 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$WORK/$1.key" -subj "$2" -out "$WORK/$1.csr" 2>/dev/null
   openssl ca -config "$d/ca.cnf" -batch -notext -cert "$d/ca.pem" \
     -keyfile "$d/ca.key" -in "$WORK/$1.csr" -out "$WORK/$1.pem" \
@@ -92,4 +92,16 @@ put_cert() {
   ext pkcs11-tool --module "$1" --token-label "$2" --login --pin "$USER_PIN" \
     --write-object "$3" --type cert --id "$4" --label "$5" >/dev/null 2>&1 ||
     fail "pkcs11-tool could not write $3 to $2"
+}
+
+# bmp_cert NAME CN DAYS: a self-signed end-entity certificate whose names
+# are BMPStrings (UCS-2, as some CAs still issue), valid for DAYS days.
+bmp_cert() {
+  printf '[req]\ndistinguished_name=dn\nstring_mask=pkix\nprompt=no\n[dn]\nCN=x\n[ext]\nbasicConstraints=critical,CA:FALSE\n' \
+    > "$WORK/bmp.cnf"
+  openssl req -x509 -utf8 -config "$WORK/bmp.cnf" -extensions ext -newkey ec \
+    -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/$1.key" -subj "/CN=$2" \
+    -days "$3" -out "$WORK/$1.pem" 2>/dev/null || fail "openssl req failed for $1"
+  openssl asn1parse -in "$WORK/$1.pem" | grep -q BMPSTRING || fail "$1 has no BMPString"
+  openssl x509 -in "$WORK/$1.pem" -outform DER -out "$WORK/$1.der"
 }
