@@ -69,6 +69,34 @@ p11 --token-label lockout2 --login --pin "$USER_PIN" --list-objects >/dev/null 2
   || fail "the right PIN was refused before the limit"
 assert_pin_flags LO0002 0 0 0 "after a good login"
 
+note "wrong PINs from many processes at once are each counted"
+# Nine processes start together on a token with ten tries: a lost update
+# (two processes writing the same count) would leave fewer than nine and
+# hand out free tries.
+make_token LO0004 --label parallel --user-retries 10
+change_default_pin LO0004
+pids=()
+for i in 1 2 3 4 5 6 7 8 9; do
+  p11 --token-label parallel --login --pin 00000000 --list-objects >/dev/null 2>&1 &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do
+  wait "$pid" && fail "a wrong PIN logged in"
+done
+assert_pin_flags LO0004 1 1 0 "after nine parallel wrong PINs of ten"
+assert_exit 1 p11 --token-label parallel --login --pin 00000000 --list-objects
+assert_pin_flags LO0004 0 0 1 "after the tenth"
+pids=()
+for i in 1 2 3; do
+  p11 --token-label parallel --login --pin "$USER_PIN" --list-objects >/dev/null 2>&1 &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do
+  wait "$pid" && fail "the right PIN logged in on a locked token"
+done
+assert_pin_flags LO0004 0 0 1 "after right PINs on the locked token"
+"$KT" vtoken unplug LO0004 >/dev/null
+
 # --- the count survives a crash ------------------------------------------
 # A slow KDF (scrypt N = 2^18, about half a second per check) gives a
 # wide window between the count being written and the PIN compared.
