@@ -111,6 +111,23 @@ p11 --login --pin "$USER_PIN" --sign --id 01 -m ECDSA-SHA256 -i "$tmp/data" \
   -o "$tmp/sig" >/dev/null 2>&1 || fail "the old key does not sign after the unblock"
 assert_exit 0 "$KT" check --token UB0001 --batch
 
+note "one answer sent by four processes at once unblocks exactly once"
+challenge unblock >/dev/null
+RESP=$(response "$AK")
+pids=()
+for i in 1 2 3 4; do
+  p11 --login --login-type so --so-pin "$RESP" --init-pin --new-pin 12345678 \
+    >"$tmp/race.$i" 2>&1 &
+  pids+=($!)
+done
+ok=0
+for pid in "${pids[@]}"; do
+  if wait "$pid"; then ok=$((ok + 1)); fi
+done
+assert_eq "$ok" 1 "SO logins that succeeded with one answer"
+assert_eq "$(cat "$tmp"/race.* | grep -c CKR_PIN_INCORRECT)" 3 "replays refused"
+change_default_pin UB0001
+
 note "wrong answers use up the SO retries; then even the right one is refused"
 "$KT" vtoken create --serial UB0003 --label unblock3 --kdf-cost 10 --plug \
   --admin-master "$tmp/master" --so-retries 3 --so-pin-fd 3 3<<<"$SO_PIN" >/dev/null
