@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +18,88 @@
 #include "common/fsutil.h"
 #include "common/parse.h"
 
+#define MAIL_QUEUE_MAX 1000
+
+/* SMTP mail waits in a queue for a worker thread: a slow or unreachable
+ * mail server never holds up an API call, and the time of an answer does
+ * not tell whether it sent mail (the PIN-reset request must not). */
+struct queued {
+	struct queued *next;
+	char *to;
+	struct buf *msg;
+};
+
 struct mailer {
 	char *outbox;
 	char *smtp_url;
 	char *from;
 	unsigned seq;
+	pthread_t worker;
+	int running, stop;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct queued *head, *tail;
+	size_t queued;
 };
+
+static int send_smtp(struct mailer *m, const char *to, const struct buf *msg);
+
+static void *
+worker(void *arg)
+{
+	struct mailer *m = arg;
+	struct queued *q;
+
+	pthread_mutex_lock(&m->lock);
+	for (;;) {
+		while (m->head == NULL && !m->stop)
+			pthread_cond_wait(&m->cond, &m->lock);
+		if (m->head == NULL)
+			break;
+		q = m->head;
+		if ((m->head = q->next) == NULL)
+			m->tail = NULL;
+		m->queued--;
+		pthread_mutex_unlock(&m->lock);
+		if (send_smtp(m, q->to, q->msg) != 0)
+			fprintf(stderr, "kyso-ra: mail to a subscriber was not "
+			    "sent\n");
+		buf_free(q->msg);   /* wipes */
+		free(q->to);
+		free(q);
+		pthread_mutex_lock(&m->lock);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+static int
+enqueue(struct mailer *m, const char *to, struct buf *msg)
+{
+	struct queued *q = calloc(1, sizeof(*q));
+
+	if (q == NULL || (q->to = strdup(to)) == NULL) {
+		free(q);
+		return KYSO_ERR_NOMEM;
+	}
+	q->msg = msg;
+	pthread_mutex_lock(&m->lock);
+	if (m->queued >= MAIL_QUEUE_MAX) {
+		pthread_mutex_unlock(&m->lock);
+		free(q->to);
+		free(q);
+		return KYSO_ERR_FULL;
+	}
+	if (m->tail != NULL)
+		m->tail->next = q;
+	else
+		m->head = q;
+	m->tail = q;
+	m->queued++;
+	pthread_cond_signal(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
 
 int
 mailer_new(const char *outbox, const char *smtp_url, const char *from,
@@ -40,9 +117,18 @@ mailer_new(const char *outbox, const char *smtp_url, const char *from,
 		mailer_free(m);
 		return KYSO_ERR_NOMEM;
 	}
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->cond, NULL);
 	if (smtp_url == NULL && mkdir_p(outbox, 0700) != 0) {
 		mailer_free(m);
 		return KYSO_ERR_IO;
+	}
+	if (smtp_url != NULL) {
+		if (pthread_create(&m->worker, NULL, worker, m) != 0) {
+			mailer_free(m);
+			return KYSO_ERR_NOMEM;
+		}
+		m->running = 1;
 	}
 	*out = m;
 	return 0;
@@ -53,6 +139,16 @@ mailer_free(struct mailer *m)
 {
 	if (m == NULL)
 		return;
+	if (m->running) {
+		/* Sends what is queued, then stops. */
+		pthread_mutex_lock(&m->lock);
+		m->stop = 1;
+		pthread_cond_signal(&m->cond);
+		pthread_mutex_unlock(&m->lock);
+		pthread_join(m->worker, NULL);
+	}
+	pthread_mutex_destroy(&m->lock);
+	pthread_cond_destroy(&m->cond);
 	free(m->outbox);
 	free(m->smtp_url);
 	free(m->from);
@@ -253,8 +349,15 @@ mail_send(struct mailer *m, const char *to, const char *subject,
 
 	if (msg == NULL)
 		return KYSO_ERR_NOMEM;
-	if ((r = compose(m, to, subject, body, msg)) == 0)
-		r = m->smtp_url ? send_smtp(m, to, msg) : write_outbox(m, msg);
+	if ((r = compose(m, to, subject, body, msg)) != 0)
+		goto out;
+	if (m->smtp_url != NULL) {
+		if ((r = enqueue(m, to, msg)) == 0)
+			msg = NULL;   /* the worker frees it */
+	} else {
+		r = write_outbox(m, msg);
+	}
+out:
 	buf_free(msg);   /* wipes: the message carries a secret */
 	return r;
 }

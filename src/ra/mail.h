@@ -1,6 +1,7 @@
 /* Mail to subscribers: RFC 5322 messages, UTF-8, Vietnamese then English.
  * Sent over SMTP (libcurl, STARTTLS when offered; smtps:// for implicit
- * TLS) or, by default, written as .eml files into an outbox folder. */
+ * TLS) by a worker thread, or, by default, written as .eml files into an
+ * outbox folder before the call returns. */
 #ifndef KYSO_RA_MAIL_H
 #define KYSO_RA_MAIL_H
 
