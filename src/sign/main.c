@@ -45,6 +45,7 @@ struct opts {
 	int rect[4];
 	const char *stamp_text;
 	const char *font;
+	int lt;
 	struct buf *key_id;
 	int pin_fd;
 	int json;
@@ -71,6 +72,8 @@ static const char usage_text[] = N_(
     "  --pin-fd N          read the PIN from file descriptor N\n"
     "  --chain FILE        PEM certificates to include in the signature\n"
     "  --tsa URL           RFC 3161 time-stamp server (PAdES/CAdES B-T)\n"
+    "  --lt                pdf: B-LT: add the chain's OCSP responses or CRLs\n"
+    "                      (from the certificates' AIA/CRL URLs) in a DSS\n"
     "  --field NAME        the signature field's name (pdf)\n"
     "  --visible PAGE,X1,Y1,X2,Y2  pdf: a visible stamp on PAGE (from 1) in\n"
     "                      that rectangle (points, from the bottom left)\n"
@@ -154,6 +157,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		{ "c14n", required_argument, NULL, 'c' },
 		{ "certify", required_argument, NULL, 'm' },
 		{ "visible", required_argument, NULL, 'V' },
+		{ "lt", no_argument, NULL, 'L' },
 		{ "stamp-text", required_argument, NULL, 'X' },
 		{ "font", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
@@ -179,6 +183,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 'J': o->json = 1; break;
 		case 'i': o->xml_id = optarg; break;
 		case 'X': o->stamp_text = optarg; break;
+		case 'L': o->lt = 1; break;
 		case 'f': o->font = optarg; break;
 		case 'V':
 			if (parse_visible(optarg, o) != 0)
@@ -301,7 +306,7 @@ cmd_sign(struct opts *o, int nfiles, char **files)
 		if (strcmp(o->cmd, "pdf") == 0) {
 			struct pdf_sign_opts po = { o->tsa, o->field, 0, o->certify,
 			    o->page, { o->rect[0], o->rect[1], o->rect[2], o->rect[3] },
-			    o->stamp_text, o->font };
+			    o->stamp_text, o->font, o->lt };
 
 			r = pdf_sign_file(s, files[i], out, &po, &why);
 		} else if (strcmp(o->cmd, "xml") == 0) {
@@ -333,6 +338,7 @@ changes_word(enum verify_changes c)
 	switch (c) {
 	case CHANGES_NONE: return "none";
 	case CHANGES_SIGNATURES: return "later-signatures-only";
+	case CHANGES_DSS: return "validation-data-only";
 	case CHANGES_OTHER: return "content-changed";
 	}
 	return "unknown";
@@ -365,6 +371,7 @@ print_report(const char *file, const struct sig_report *rep, size_t n)
 		printf("      after it:  %s\n",
 		    r->changes == CHANGES_NONE ? "no changes" :
 		    r->changes == CHANGES_SIGNATURES ? "only later signatures" :
+		    r->changes == CHANGES_DSS ? "only validation data (DSS)" :
 		    "CONTENT CHANGED after signing");
 		printf("      chain:     %s\n", r->trusted < 0 ? "not checked (no --trust)" :
 		    r->trusted ? "trusted" : "NOT TRUSTED");

@@ -44,6 +44,8 @@ struct pdf {
 	const char *why;
 	uint64_t xref_nums[64];   /* object numbers of xref streams read */
 	size_t nxref_nums;
+	int64_t *newest;          /* objects the newest section defines */
+	size_t nnewest;
 };
 
 /* Entries of one section, applied after it is read: in-use entries win
@@ -471,6 +473,19 @@ read_section(struct pdf *pdf, uint64_t off, int newest, int64_t *prev)
 		goto out;
 	}
 	if (newest) {
+		size_t k, total = s.n + hs.n;
+
+		if ((pdf->newest = calloc(total + 1, sizeof(*pdf->newest))) == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+		for (k = 0; k < total; k++) {
+			const struct section *from = k < s.n ? &s : &hs;
+			size_t j = k < s.n ? k : k - s.n;
+
+			if (from->e[j].type != X_FREE)
+				pdf->newest[pdf->nnewest++] = (int64_t)from->num[j];
+		}
 		pdf->trailer = trailer;
 		pdf->xref_stream = is_stream;
 		trailer = NULL;
@@ -600,6 +615,7 @@ pdf_free(struct pdf *pdf)
 		free(pdf->cache[i].offs);
 	}
 	pdf_obj_free(pdf->trailer);
+	free(pdf->newest);
 	free(pdf->x);
 	free(pdf);
 }
@@ -771,6 +787,13 @@ pdf_resolve(struct pdf *pdf, const struct pdf_obj *o, struct pdf_obj **out)
 		return get_obj(pdf, o->i, out);
 	*out = pdf_obj_dup(o);
 	return *out == NULL ? KYSO_ERR_NOMEM : 0;
+}
+
+const int64_t *
+pdf_newest_nums(const struct pdf *pdf, size_t *n)
+{
+	*n = pdf->nnewest;
+	return pdf->newest;
 }
 
 int

@@ -8,7 +8,7 @@
 #include "common/buf.h"
 #include "pdf.h"
 
-#define REV_MAX 24
+#define REV_MAX 64
 
 struct upd {
 	int64_t num;

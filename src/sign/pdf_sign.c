@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "cms.h"
 #include "mapfile.h"
 #include "pdf.h"
+#include "pdf_dss.h"
 #include "pdf_rev.h"
 #include "stamp.h"
 
@@ -493,8 +495,8 @@ build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
 	return rev_write(v, b, base, write_sigdict, &sc);
 }
 
-int
-pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
+static int
+sign_to(struct signer *s, const char *in_path, const char *out_path,
     const struct pdf_sign_opts *o, const char **why)
 {
 	struct mapfile *m = NULL;
@@ -641,5 +643,44 @@ out:
 	buf_free(b);
 	buf_free(cms);
 	buf_free(hex);
+	return r;
+}
+
+int
+pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
+    const struct pdf_sign_opts *o, const char **why)
+{
+	const struct buf *chain[REVOC_MAX];
+	struct revoc rv;
+	char *tmp = NULL;
+	size_t n = 0, i;
+	int r;
+
+	if (!o->lt)
+		return sign_to(s, in_path, out_path, o, why);
+	memset(&rv, 0, sizeof(rv));
+	if (o->tsa_url == NULL) {
+		*why = "B-LT needs a time-stamp (--tsa)";
+		return KYSO_ERR_INVALID;
+	}
+	/* The validation data first: a revoked certificate signs nothing. */
+	chain[n++] = signer_cert(s);
+	for (i = 0; i < signer_chain_count(s) && n < REVOC_MAX; i++)
+		chain[n++] = signer_chain(s, i);
+	if ((r = revoc_collect(chain, n, &rv, why)) != 0)
+		return r;
+	*why = "out of memory";
+	if ((tmp = malloc(strlen(out_path) + 16)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	snprintf(tmp, strlen(out_path) + 16, "%s.kyso-bt.tmp", out_path);
+	if ((r = sign_to(s, in_path, tmp, o, why)) != 0)
+		goto out;
+	r = pdf_add_dss(tmp, out_path, &rv, why);
+	unlink(tmp);
+out:
+	free(tmp);
+	revoc_clear(&rv);
 	return r;
 }

@@ -22,6 +22,8 @@ struct pdf_sign_opts {
 	int rect[4];             /* the stamp: x1 y1 x2 y2 in points */
 	const char *stamp_text;  /* NULL: signer, organization and time */
 	const char *font;        /* NULL: DejaVu Sans */
+	int lt;                  /* B-LT: then a DSS revision with the
+				  * chain's OCSP responses or CRLs */
 };
 
 /* Signs in_path into out_path (a temp file renamed into place: on any

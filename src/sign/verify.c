@@ -188,6 +188,115 @@ check_sig(struct pdf *pdf, const struct found *f, const char *trust,
 	return r;
 }
 
+/* Whether the revision (prev, end] only adds a DSS: new objects, the
+ * DSS object, and the catalog changed in nothing but /DSS. */
+static int
+dss_only(const uint8_t *d, uint64_t prev, uint64_t end)
+{
+	struct pdf *old = NULL, *cur = NULL;
+	struct pdf_obj *oroot = NULL, *nroot = NULL;
+	struct buf *a = NULL, *b = NULL;
+	const struct pdf_obj *rref, *dref;
+	const int64_t *nums;
+	size_t n, i;
+	int ok = 0;
+
+	if (pdf_open(d, (size_t)prev, &old, NULL) != 0 ||
+	    pdf_open(d, (size_t)end, &cur, NULL) != 0)
+		goto out;
+	rref = pdf_dict_get(pdf_trailer(cur), "Root");
+	if (rref == NULL || rref->type != PDF_REF ||
+	    pdf_resolve(old, rref, &oroot) != 0 || pdf_resolve(cur, rref, &nroot) != 0)
+		goto out;
+	dref = pdf_dict_get(oroot, "DSS");
+	nums = pdf_newest_nums(cur, &n);
+	for (i = 0; i < n; i++) {
+		if (nums[i] >= pdf_next_num(old))
+			continue;
+		if (dref != NULL && dref->type == PDF_REF && dref->i == nums[i])
+			continue;
+		if (nums[i] != rref->i)
+			goto out;
+	}
+	/* The catalog: equal once /DSS is set aside. */
+	pdf_dict_del(oroot, "DSS");
+	pdf_dict_del(nroot, "DSS");
+	if ((a = buf_new(0)) == NULL || (b = buf_new(0)) == NULL ||
+	    pdf_obj_write(a, oroot) != 0 || pdf_obj_write(b, nroot) != 0)
+		goto out;
+	ok = buf_len(a) == buf_len(b) &&
+	    memcmp(buf_ptr(a), buf_ptr(b), buf_len(a)) == 0;
+out:
+	buf_free(a);
+	buf_free(b);
+	pdf_obj_free(oroot);
+	pdf_obj_free(nroot);
+	pdf_free(old);
+	pdf_free(cur);
+	return ok;
+}
+
+/* What came after a signature whose range ends at end: revision by
+ * revision (each ends with %%EOF), each must end where a later
+ * signature's range ends, or only add validation data (DSS). Anything
+ * else, or bytes after the last revision, is a change of content. (Later
+ * signatures' own revisions are trusted to add only their signature.) */
+static enum verify_changes
+changes_after(const uint8_t *d, size_t len, const struct sigs *s, uint64_t end)
+{
+	uint64_t prev = end;
+	int sigs = 0, dss = 0;
+	size_t j;
+
+	if (end == len)
+		return CHANGES_NONE;
+	if (end == 0 || end > len)
+		return CHANGES_OTHER;
+	while (prev < len) {
+		const uint8_t *e = memmem(d + prev, len - prev, "%%EOF", 5);
+		uint64_t rend;
+		int is_sig = 0;
+
+		if (e == NULL)
+			return CHANGES_OTHER;
+		rend = (uint64_t)(e - d) + 5;
+		if (rend < len && d[rend] == '\r')
+			rend++;
+		if (rend < len && d[rend] == '\n')
+			rend++;
+		for (j = 0; j < s->n; j++)
+			if (s->f[j].end == rend)
+				is_sig = 1;
+		if (is_sig)
+			sigs = 1;
+		else if (dss_only(d, prev, rend))
+			dss = 1;
+		else
+			return CHANGES_OTHER;
+		prev = rend;
+	}
+	return sigs ? CHANGES_SIGNATURES : dss ? CHANGES_DSS : CHANGES_OTHER;
+}
+
+static int
+dss_has_revocation(struct pdf *pdf, const struct pdf_obj *root)
+{
+	struct pdf_obj *dss = NULL, *o = NULL, *c = NULL;
+	int yes;
+
+	if (pdf_resolve(pdf, pdf_dict_get(root, "DSS"), &dss) != 0)
+		return 0;
+	yes = pdf_resolve(pdf, pdf_dict_get(dss, "OCSPs"), &o) == 0 &&
+	    o->type == PDF_ARRAY && o->count > 0;
+	if (!yes)
+		yes = pdf_resolve(pdf, pdf_dict_get(dss, "CRLs"), &c) == 0 &&
+		    c->type == PDF_ARRAY && c->count > 0;
+	pdf_obj_free(dss);
+	pdf_obj_free(o);
+	pdf_obj_free(c);
+	return yes;
+}
+
 int
 verify_pdf_file(const char *path, const char *trust, struct sig_report **out,
     size_t *n, const char **why)
@@ -197,7 +306,7 @@ verify_pdf_file(const char *path, const char *trust, struct sig_report **out,
 	struct pdf_obj *root = NULL, *acro = NULL, *fields = NULL;
 	struct sigs *s = NULL;
 	struct sig_report *rep = NULL;
-	size_t i, j;
+	size_t i;
 	int r;
 
 	*why = "out of memory";
@@ -236,29 +345,11 @@ verify_pdf_file(const char *path, const char *trust, struct sig_report **out,
 		s->f[i].field = NULL;
 		if ((r = check_sig(pdf, &s->f[i], trust, &rep[i])) != 0)
 			goto out;
-		/* What came after: nothing, or revisions that each end where
-		 * a later signature's range ends, or other bytes. */
-		if (s->f[i].end == pdf_len(pdf)) {
-			rep[i].changes = CHANGES_NONE;
-		} else {
-			uint64_t at = s->f[i].end;
-			int progress = 1;
-
-			while (progress && at < pdf_len(pdf)) {
-				uint64_t next = UINT64_MAX;
-
-				progress = 0;
-				for (j = 0; j < s->n; j++)
-					if (s->f[j].end > at && s->f[j].end < next)
-						next = s->f[j].end;
-				if (next != UINT64_MAX) {
-					at = next;
-					progress = 1;
-				}
-			}
-			rep[i].changes = at == pdf_len(pdf) && s->f[i].end > 0 ?
-			    CHANGES_SIGNATURES : CHANGES_OTHER;
-		}
+		rep[i].changes = changes_after(pdf_data(pdf), pdf_len(pdf), s,
+		    s->f[i].end);
+		if (rep[i].level != NULL && strcmp(rep[i].level, "B-T") == 0 &&
+		    dss_has_revocation(pdf, root))
+			rep[i].level = "B-LT";
 	}
 	*out = rep;
 	*n = s->n;

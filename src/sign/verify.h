@@ -12,7 +12,8 @@
 
 enum verify_changes {
 	CHANGES_NONE,            /* the signature covers the whole file */
-	CHANGES_SIGNATURES,      /* later revisions each end in a signature */
+	CHANGES_SIGNATURES,      /* later revisions: signatures (and DSS) */
+	CHANGES_DSS,             /* later revisions: validation data only */
 	CHANGES_OTHER,           /* other bytes were appended after it */
 };
 

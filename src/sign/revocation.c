@@ -1,0 +1,254 @@
+#include "revocation.h"
+
+#include <string.h>
+
+#include <openssl/ocsp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "http.h"
+
+#define MAX_ANSWER (4 * 1024 * 1024)
+
+void
+revoc_clear(struct revoc *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->ncerts; i++)
+		buf_free(r->certs[i]);
+	for (i = 0; i < r->nocsps; i++)
+		buf_free(r->ocsps[i]);
+	for (i = 0; i < r->ncrls; i++)
+		buf_free(r->crls[i]);
+	memset(r, 0, sizeof(*r));
+}
+
+static X509 *
+x509_of(const struct buf *b)
+{
+	const unsigned char *p = buf_ptr(b);
+
+	return d2i_X509(NULL, &p, (long)buf_len(b));
+}
+
+static struct buf *
+copy_of(const uint8_t *p, size_t n)
+{
+	struct buf *b = buf_new(n + 1);
+
+	if (b != NULL && buf_put(b, p, n) != 0) {
+		buf_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+/* An OCSP response for cert from the responder its AIA names: 1 when
+ * there was one and it says good, 0 when there is no responder,
+ * negative on failure (revoked included). */
+static int
+fetch_ocsp(X509 *cert, X509 *issuer, struct revoc *out, const char **why)
+{
+	STACK_OF(OPENSSL_STRING) *urls = X509_get1_ocsp(cert);
+	OCSP_REQUEST *req = NULL;
+	OCSP_RESPONSE *resp = NULL;
+	OCSP_BASICRESP *basic = NULL;
+	OCSP_CERTID *id = NULL;
+	STACK_OF(X509) *issuers = NULL;
+	X509 *signer = NULL;
+	struct buf *ans = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	int len, status, reason, r = 0;
+
+	if (urls == NULL || sk_OPENSSL_STRING_num(urls) == 0)
+		goto out;
+	r = KYSO_ERR_CRYPTO;
+	*why = "cannot build an OCSP request";
+	if ((req = OCSP_REQUEST_new()) == NULL ||
+	    (id = OCSP_cert_to_id(NULL, cert, issuer)) == NULL ||
+	    OCSP_request_add0_id(req, id) == NULL)
+		goto out;
+	id = NULL;
+	if (OCSP_request_add1_nonce(req, NULL, -1) != 1 ||
+	    (len = i2d_OCSP_REQUEST(req, &der)) <= 0)
+		goto out;
+	if ((r = http_fetch(sk_OPENSSL_STRING_value(urls, 0),
+	    "application/ocsp-request", der, (size_t)len, MAX_ANSWER, &ans)) != 0) {
+		*why = "the OCSP responder could not be reached";
+		goto out;
+	}
+	r = KYSO_ERR_INVALID;
+	*why = "the OCSP responder's answer is not valid";
+	p = buf_ptr(ans);
+	if ((resp = d2i_OCSP_RESPONSE(NULL, &p, (long)buf_len(ans))) == NULL ||
+	    OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
+	    (basic = OCSP_response_get1_basic(resp)) == NULL ||
+	    OCSP_check_nonce(req, basic) <= 0)
+		goto out;
+	/* Signed by the issuer or a responder it delegated to. */
+	if ((issuers = sk_X509_new_null()) == NULL ||
+	    !sk_X509_push(issuers, issuer))
+		goto out;
+	if (OCSP_basic_verify(basic, issuers, NULL, OCSP_NOVERIFY) != 1 ||
+	    OCSP_resp_get0_signer(basic, &signer, issuers) != 1)
+		goto out;
+	if (X509_cmp(signer, issuer) != 0 &&
+	    (X509_check_issued(issuer, signer) != X509_V_OK ||
+	    X509_verify(signer, X509_get0_pubkey(issuer)) != 1 ||
+	    !(X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN))) {
+		*why = "the OCSP response is not signed by the issuer or its responder";
+		goto out;
+	}
+	if ((id = OCSP_cert_to_id(NULL, cert, issuer)) == NULL ||
+	    OCSP_resp_find_status(basic, id, &status, &reason, NULL, NULL, NULL) != 1)
+		goto out;
+	if (status != V_OCSP_CERTSTATUS_GOOD) {
+		r = KYSO_ERR_PERMISSION;
+		*why = status == V_OCSP_CERTSTATUS_REVOKED ?
+		    "a certificate of the chain is revoked (OCSP)" :
+		    "the OCSP responder does not know a certificate of the chain";
+		goto out;
+	}
+	r = KYSO_ERR_TOO_LARGE;
+	*why = "too much validation data";
+	if (out->nocsps == REVOC_MAX)
+		goto out;
+	if ((out->ocsps[out->nocsps] = copy_of(buf_ptr(ans), buf_len(ans))) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	out->nocsps++;
+	r = 1;
+out:
+	X509_email_free(urls);
+	OCSP_REQUEST_free(req);
+	OCSP_RESPONSE_free(resp);
+	OCSP_BASICRESP_free(basic);
+	OCSP_CERTID_free(id);
+	sk_X509_free(issuers);
+	OPENSSL_free(der);
+	buf_free(ans);
+	return r;
+}
+
+/* The CRL from cert's first HTTP distribution point. */
+static int
+fetch_crl(X509 *cert, X509 *issuer, struct revoc *out, const char **why)
+{
+	STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(cert, NID_crl_distribution_points,
+	    NULL, NULL);
+	const char *url = NULL;
+	struct buf *ans = NULL;
+	X509_CRL *crl = NULL;
+	X509_REVOKED *rev = NULL;
+	const unsigned char *p;
+	int i, j, r = 0;
+
+	for (i = 0; dps != NULL && i < sk_DIST_POINT_num(dps) && url == NULL; i++) {
+		DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+
+		if (dp->distpoint == NULL || dp->distpoint->type != 0)
+			continue;
+		for (j = 0; j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname); j++) {
+			GENERAL_NAME *gn = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, j);
+
+			if (gn->type == GEN_URI &&
+			    strncmp((const char *)ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier),
+			    "http", 4) == 0) {
+				url = (const char *)ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier);
+				break;
+			}
+		}
+	}
+	if (url == NULL)
+		goto out;
+	if ((r = http_fetch(url, NULL, NULL, 0, MAX_ANSWER, &ans)) != 0) {
+		*why = "the CRL could not be downloaded";
+		goto out;
+	}
+	r = KYSO_ERR_INVALID;
+	*why = "the CRL is not valid";
+	p = buf_ptr(ans);
+	if ((crl = d2i_X509_CRL(NULL, &p, (long)buf_len(ans))) == NULL ||
+	    X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1)
+		goto out;
+	if (X509_CRL_get0_by_cert(crl, &rev, cert) == 1) {
+		r = KYSO_ERR_PERMISSION;
+		*why = "a certificate of the chain is revoked (CRL)";
+		goto out;
+	}
+	r = KYSO_ERR_TOO_LARGE;
+	*why = "too much validation data";
+	if (out->ncrls == REVOC_MAX)
+		goto out;
+	if ((out->crls[out->ncrls] = copy_of(buf_ptr(ans), buf_len(ans))) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	out->ncrls++;
+	r = 1;
+out:
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	X509_CRL_free(crl);
+	buf_free(ans);
+	return r;
+}
+
+int
+revoc_collect(const struct buf *const *chain, size_t n, struct revoc *out,
+    const char **why)
+{
+	X509 *x[REVOC_MAX] = { NULL };
+	size_t i, k, checked = 0;
+	int r = KYSO_ERR_INVALID;
+
+	memset(out, 0, sizeof(*out));
+	*why = "a certificate of the chain cannot be read";
+	if (n == 0 || n > REVOC_MAX)
+		return KYSO_ERR_INVALID;
+	for (i = 0; i < n; i++) {
+		if ((x[i] = x509_of(chain[i])) == NULL)
+			goto out;
+		if ((out->certs[out->ncerts] = copy_of(buf_ptr(chain[i]),
+		    buf_len(chain[i]))) == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+		out->ncerts++;
+	}
+	for (i = 0; i < n; i++) {
+		X509 *issuer = NULL;
+
+		if (X509_check_issued(x[i], x[i]) == X509_V_OK)
+			continue;   /* a root: trusted as it is */
+		for (k = 0; k < n && issuer == NULL; k++)
+			if (k != i && X509_check_issued(x[k], x[i]) == X509_V_OK)
+				issuer = x[k];
+		if (issuer == NULL) {
+			r = KYSO_ERR_NOT_FOUND;
+			*why = "B-LT needs the whole chain up to the root: give it with --chain";
+			goto out;
+		}
+		if ((r = fetch_ocsp(x[i], issuer, out, why)) < 0)
+			goto out;
+		if (r == 0 && (r = fetch_crl(x[i], issuer, out, why)) < 0)
+			goto out;
+		if (r == 0) {
+			r = KYSO_ERR_NOT_FOUND;
+			*why = "a certificate names no OCSP responder or CRL";
+			goto out;
+		}
+		checked++;
+	}
+	r = checked > 0 ? 0 : KYSO_ERR_NOT_FOUND;
+	if (r != 0)
+		*why = "no certificate of the chain has revocation information";
+out:
+	for (i = 0; i < n; i++)
+		X509_free(x[i]);
+	if (r != 0)
+		revoc_clear(out);
+	return r;
+}

@@ -1,0 +1,28 @@
+/* Validation data for PAdES B-LT: for each certificate of the signer's
+ * chain (not the self-signed root) an OCSP response from the responder
+ * its AIA names, else the CRL its distribution point names, fetched over
+ * HTTP. A certificate the responder reports revoked fails. */
+#ifndef KYSO_REVOCATION_H
+#define KYSO_REVOCATION_H
+
+#include <stddef.h>
+
+#include "common/buf.h"
+
+#define REVOC_MAX 16
+
+struct revoc {
+	struct buf *certs[REVOC_MAX];   /* DER */
+	size_t ncerts;
+	struct buf *ocsps[REVOC_MAX];   /* OCSPResponse DER */
+	size_t nocsps;
+	struct buf *crls[REVOC_MAX];    /* CRL DER */
+	size_t ncrls;
+};
+
+/* chain[0] is the signer's certificate, then its issuers (DER each). */
+int revoc_collect(const struct buf *const *chain, size_t n, struct revoc *out,
+    const char **why) KYSO_WUR;
+void revoc_clear(struct revoc *r);
+
+#endif

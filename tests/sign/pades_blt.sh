@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# PAdES B-LT: after the B-T signature, a further incremental update adds a
+# DSS with the chain's certificates, the signer's OCSP response (from the
+# responder its AIA names: `openssl ocsp` here) and the intermediate's CRL
+# (from its CRL distribution point, served over HTTP). pdfsig, qpdf and
+# openssl accept the file; kyso-sign verify reports B-LT and "only
+# validation data" after the signature; a revoked signer gets no output.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/helpers.bash"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+OCSP_PORT=$(free_port)
+HTTP_PORT=$(free_port)
+
+note "a PKI whose certificates name an OCSP responder and a CRL"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/root.key" -out "$W/root.pem" \
+  -subj "/C=VN/O=Kyso Test/CN=Kyso LT Root" -days 3650 \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$W/int.key" -out "$W/int.csr" -subj "/C=VN/O=Kyso Test/CN=Kyso LT Issuing CA" 2>/dev/null
+printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\ncrlDistributionPoints=URI:http://127.0.0.1:%s/root.crl\n' "$HTTP_PORT" > "$W/int.ext"
+openssl x509 -req -in "$W/int.csr" -CA "$W/root.pem" -CAkey "$W/root.key" -set_serial 0x1001 \
+  -days 3650 -extfile "$W/int.ext" -out "$W/int.pem" 2>/dev/null
+# The root's CRL (nothing revoked), DER, served over HTTP.
+mkdir -p "$W/www" "$W/rootca"
+: > "$W/rootca/index.txt"; echo 01 > "$W/rootca/crlnumber"
+cat > "$W/rootca/ca.cnf" <<CNF
+[ ca ]
+default_ca = root
+[ root ]
+database = $W/rootca/index.txt
+crlnumber = $W/rootca/crlnumber
+certificate = $W/root.pem
+private_key = $W/root.key
+default_md = sha256
+default_crl_days = 30
+CNF
+openssl ca -config "$W/rootca/ca.cnf" -gencrl -out "$W/rootca/crl.pem" 2>/dev/null
+openssl crl -in "$W/rootca/crl.pem" -outform DER -out "$W/www/root.crl"
+(cd "$W/www" && exec python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
+
+# signer certificates (on tokens) with an AIA OCSP URL; one to revoke.
+printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:%s\n' "$OCSP_PORT" > "$W/ee.ext"
+issue() {   # SERIAL ID CN HEXSERIAL
+  make_token "$1" --label "sign-$1"
+  change_default_pin "$1"
+  p11 --token-label "sign-$1" --login --pin "$USER_PIN" --keypairgen --key-type rsa:2048 --id "$2" >/dev/null 2>&1
+  p11 --token-label "sign-$1" --read-object --type pubkey --id "$2" -o "$W/pub$2.der" >/dev/null 2>&1
+  openssl pkey -pubin -inform DER -in "$W/pub$2.der" -out "$W/pub$2.pem"
+  openssl req -utf8 -newkey rsa:2048 -nodes -keyout "$W/tmp.key" -out "$W/ee.csr" -subj "/C=VN/CN=$3" 2>/dev/null
+  openssl x509 -req -in "$W/ee.csr" -force_pubkey "$W/pub$2.pem" -CA "$W/int.pem" -CAkey "$W/int.key" \
+    -set_serial "0x$4" -days 365 -extfile "$W/ee.ext" -outform DER -out "$W/cert$2.der" 2>/dev/null
+  p11 --token-label "sign-$1" --login --pin "$USER_PIN" --write-object "$W/cert$2.der" --type cert --id "$2" >/dev/null 2>&1
+}
+issue LT0001 01 "Vo Thi F" 2001
+issue LT0002 02 "Revoked Signer" 2002
+exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)
+now=$(date -u +%y%m%d%H%M%SZ)
+printf 'V\t%s\t\t2001\tunknown\t/C=VN/CN=Vo Thi F\n' "$exp" > "$W/ocsp-index.txt"
+printf 'R\t%s\t%s\t2002\tunknown\t/C=VN/CN=Revoked Signer\n' "$exp" "$now" >> "$W/ocsp-index.txt"
+openssl ocsp -index "$W/ocsp-index.txt" -port "$OCSP_PORT" -rsigner "$W/int.pem" -rkey "$W/int.key" \
+  -CA "$W/int.pem" -ignore_err >/dev/null 2>&1 &
+
+# The TSA (as in pades_bt): openssl ts behind a small HTTP server.
+openssl req -newkey rsa:2048 -nodes -keyout "$W/tsa.key" -out "$W/tsa.csr" -subj "/CN=Kyso LT TSA" 2>/dev/null
+printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n' > "$W/tsa.ext"
+openssl x509 -req -in "$W/tsa.csr" -CA "$W/int.pem" -CAkey "$W/int.key" -set_serial 0x3001 \
+  -days 365 -extfile "$W/tsa.ext" -out "$W/tsa.pem" 2>/dev/null
+printf '[ tsa ]\ndefault_tsa = t\n[ t ]\nserial = %s/tsaserial\nsigner_cert = %s/tsa.pem\nsigner_key = %s/tsa.key\ncerts = %s/int.pem\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256\ness_cert_id_alg = sha256\n' \
+  "$W" "$W" "$W" "$W" > "$W/tsa.cnf"
+echo 01 > "$W/tsaserial"
+python3 "$(dirname "$0")/tsa_server.py" "$W/tsa.cnf" "$W/port" &
+for _ in $(seq 100); do
+  [ -s "$W/port" ] && curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/root.crl" && \
+    openssl ocsp -issuer "$W/int.pem" -serial 0x2001 -url "http://127.0.0.1:$OCSP_PORT" -noverify >/dev/null 2>&1 && break
+  sleep 0.2
+done
+TSA=http://127.0.0.1:$(cat "$W/port")/tsa
+nss_db
+cat "$W/int.pem" "$W/root.pem" > "$W/chain.pem"
+
+gs -q -dNOPAUSE -dBATCH -sDEVICE=pdfwrite -o "$W/doc.pdf" \
+  -c "/Helvetica findfont 20 scalefont setfont 72 700 moveto (Hop dong dai han) show showpage" >/dev/null 2>&1
+
+note "B-LT"
+ks pdf "$W/doc.pdf" -o "$W/lt.pdf" --lt --tsa "$TSA" --token LT0001 --pin-fd 3 --chain "$W/chain.pem" \
+  3<<<"$USER_PIN" >/dev/null || fail "B-LT signing failed"
+pdfsig_ok "$W/lt.pdf" 1
+qpdf_ok "$W/lt.pdf"
+cms_of "$W/lt.pdf" 1
+openssl_verify_ok
+[ "$(grep -ac '%%EOF' "$W/lt.pdf")" -ge 2 ] || fail "no further revision"
+assert_exit 0 ks verify "$W/lt.pdf" --trust "$W/root.pem"
+assert_contains "$OUT" "level:     B-LT"
+assert_contains "$OUT" "only validation data (DSS)"
+ls "$W" | grep -q "\.tmp" && fail "a temp file was left"
+
+note "the DSS holds the chain, a good OCSP response for the signer, the root's CRL"
+python3 - "$W/lt.pdf" "$W" <<'PY' || fail "DSS contents"
+import re, sys
+d = open(sys.argv[1], 'rb').read()
+dss = re.findall(rb'/Type\s*/DSS', d)
+assert dss, "no /DSS"
+def stream(num):
+    m = list(re.finditer(rb'(?<![0-9])%d 0 obj\s*<<(.*?)>>\s*stream\n' % num, d, re.S))[-1]
+    n = int(re.search(rb'/Length (\d+)', m.group(1)).group(1))
+    return d[m.end():m.end() + n]
+def refs(key):
+    m = re.search(rb'/' + key + rb'\s*\[([^\]]*)\]', d)
+    return [int(x) for x in re.findall(rb'(\d+) 0 R', m.group(1))]
+certs, ocsps, crls = refs(b'Certs'), refs(b'OCSPs'), refs(b'CRLs')
+assert len(certs) == 3 and len(ocsps) == 1 and len(crls) == 1, (certs, ocsps, crls)
+open(sys.argv[2] + '/dss-ocsp.der', 'wb').write(stream(ocsps[0]))
+open(sys.argv[2] + '/dss-crl.der', 'wb').write(stream(crls[0]))
+PY
+out=$(openssl ocsp -respin "$W/dss-ocsp.der" -resp_text -noverify 2>&1)
+assert_contains "$out" "Cert Status: good"
+openssl crl -inform DER -in "$W/dss-crl.der" -noout -issuer | grep -q "Kyso LT Root" || fail "the CRL is not the root's"
+
+note "a second signer on the B-LT file keeps both valid"
+ks pdf "$W/lt.pdf" -o "$W/lt2.pdf" --token LT0001 --pin-fd 3 --chain "$W/int.pem" 3<<<"$USER_PIN" >/dev/null
+assert_exit 1 ks pdf "$W/doc.pdf" -o "$W/short.pdf" --lt --tsa "$TSA" --token LT0001 --pin-fd 3 \
+  --chain "$W/int.pem" 3<<<"$USER_PIN"
+assert_contains "$OUT" "whole chain up to the root"
+pdfsig_ok "$W/lt2.pdf" 2
+assert_exit 0 ks verify "$W/lt2.pdf" --trust "$W/root.pem"
+
+note "a revoked signer: refused before signing, no output"
+assert_exit 1 ks pdf "$W/doc.pdf" -o "$W/revoked.pdf" --lt --tsa "$TSA" --token LT0002 --pin-fd 3 \
+  --chain "$W/chain.pem" 3<<<"$USER_PIN"
+assert_contains "$OUT" "revoked"
+[ ! -e "$W/revoked.pdf" ] || fail "an output was left for a revoked signer"
+assert_exit 1 ks pdf "$W/doc.pdf" -o "$W/nots.pdf" --lt --token LT0001 --pin-fd 3 3<<<"$USER_PIN"
+assert_contains "$OUT" "needs a time-stamp"
+pass
