@@ -11,7 +11,7 @@ PKGS=(
   libmicrohttpd-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
   # tests and demo: independent PKCS#11 clients and peers
   openssl opensc softhsm2 gnutls-bin libengine-pkcs11-openssl
-  locales procps tmux jq
+  locales procps tmux jq groff-base
   # kyso-ra tests: HTTP client, a private PostgreSQL server
   curl postgresql sqlite3 xxd python3
   # bench/ra: the peer it is measured against
