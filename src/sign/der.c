@@ -59,8 +59,8 @@ der_put_oid(struct buf *out, const char *dotted)
 			v = v * 10 + (uint64_t)(*p++ - '0');
 		}
 		arcs[n++] = v;
-		if (*p == '.')
-			p++;
+		if (*p == '.' && *++p == '\0')
+			goto out;   /* a trailing dot */
 	}
 	if (n < 2 || *p != '\0' || arcs[0] > 2)
 		goto out;
