@@ -156,7 +156,7 @@ out:
 static int
 read_cert(const char *dir, const char *file, X509 **out)
 {
-	char *path = path_join(dir, file);
+	char *path = *dir ? path_join(dir, file) : strdup(file);
 	struct buf *b = NULL;
 	BIO *bio = NULL;
 	int r;
@@ -180,7 +180,7 @@ out:
 static int
 read_key(const char *dir, const char *file, EVP_PKEY **out)
 {
-	char *path = path_join(dir, file);
+	char *path = *dir ? path_join(dir, file) : strdup(file);
 	struct buf *b = NULL;
 	BIO *bio = NULL;
 	int r;
@@ -259,18 +259,37 @@ out:
 
 int
 ca_create(const char *dir, const char *name, const char *key_type,
-    struct signer *issuing)
+    struct signer *issuing, const char *root_cert, const char *root_key)
 {
 	EVP_PKEY *rootk = NULL, *cak = NULL;
 	struct signer *own = NULL;
 	X509_NAME *rn = NULL, *cn = NULL;
 	X509 *root = NULL, *ca = NULL;
 	char hex[64], cnbuf[512];
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = (int64_t)time(NULL), ca_end = now + 10 * 365L * DAY;
 	int r;
 
-	if ((r = signer_keygen(key_type, &rootk)) != 0)
+	if (root_cert != NULL) {
+		struct tm tm;
+
+		/* An existing root: its key signs the issuing CA now and is
+		 * not kept. */
+		if ((r = read_cert("", root_cert, &root)) != 0 ||
+		    (r = read_key("", root_key, &rootk)) != 0)
+			goto out;
+		r = KYSO_ERR_INVALID;
+		if (X509_check_private_key(root, rootk) != 1 ||
+		    X509_check_ca(root) == 0 ||
+		    ASN1_TIME_to_tm(X509_get0_notAfter(root), &tm) != 1) {
+			fprintf(stderr, "kyso-ra: the root certificate is not a CA "
+			    "or does not match its key\n");
+			goto out;
+		}
+		if ((int64_t)timegm(&tm) < ca_end)
+			ca_end = (int64_t)timegm(&tm);
+	} else if ((r = signer_keygen(key_type, &rootk)) != 0) {
 		goto out;
+	}
 	if (issuing == NULL) {
 		if ((r = signer_keygen(key_type, &cak)) != 0 ||
 		    (r = write_key(dir, "ca-key.pem", cak)) != 0 ||
@@ -280,24 +299,31 @@ ca_create(const char *dir, const char *name, const char *key_type,
 		issuing = own;
 	}
 	r = KYSO_ERR_CRYPTO;
-	snprintf(cnbuf, sizeof(cnbuf), "%s Root CA", name);
-	if ((rn = ca_name(name, cnbuf)) == NULL)
-		goto out;
 	snprintf(cnbuf, sizeof(cnbuf), "%s Issuing CA", name);
 	if ((cn = ca_name(name, cnbuf)) == NULL)
 		goto out;
-	if ((root = cert_new(rn, NULL, rootk, now - 300, now + 20 * 365L * DAY,
+	if (root == NULL) {
+		snprintf(cnbuf, sizeof(cnbuf), "%s Root CA", name);
+		if ((rn = ca_name(name, cnbuf)) == NULL)
+			goto out;
+		if ((root = cert_new(rn, NULL, rootk, now - 300,
+		    now + 20 * 365L * DAY, hex)) == NULL)
+			goto out;
+		if ((r = add_ext(root, root, NID_basic_constraints,
+		    "critical,CA:TRUE")) ||
+		    (r = add_ext(root, root, NID_key_usage,
+		    "critical,keyCertSign,cRLSign")) ||
+		    (r = add_ext(root, root, NID_subject_key_identifier, "hash")))
+			goto out;
+		r = KYSO_ERR_CRYPTO;
+		if (X509_sign(root, rootk, EVP_sha256()) <= 0)
+			goto out;
+		if ((r = write_key(dir, "root-key.pem", rootk)) != 0)
+			goto out;
+		r = KYSO_ERR_CRYPTO;
+	}
+	if ((ca = cert_new(cn, root, signer_pub(issuing), now - 300, ca_end,
 	    hex)) == NULL)
-		goto out;
-	if ((r = add_ext(root, root, NID_basic_constraints, "critical,CA:TRUE")) ||
-	    (r = add_ext(root, root, NID_key_usage, "critical,keyCertSign,cRLSign")) ||
-	    (r = add_ext(root, root, NID_subject_key_identifier, "hash")))
-		goto out;
-	r = KYSO_ERR_CRYPTO;
-	if (X509_sign(root, rootk, EVP_sha256()) <= 0)
-		goto out;
-	if ((ca = cert_new(cn, root, signer_pub(issuing), now - 300,
-	    now + 10 * 365L * DAY, hex)) == NULL)
 		goto out;
 	if ((r = add_ext(root, ca, NID_basic_constraints,
 	    "critical,CA:TRUE,pathlen:0")) ||
@@ -308,8 +334,7 @@ ca_create(const char *dir, const char *name, const char *key_type,
 	r = KYSO_ERR_CRYPTO;
 	if (X509_sign(ca, rootk, EVP_sha256()) <= 0)
 		goto out;
-	if ((r = write_key(dir, "root-key.pem", rootk)) != 0 ||
-	    (r = write_cert(dir, "root.pem", root)) != 0 ||
+	if ((r = write_cert(dir, "root.pem", root)) != 0 ||
 	    (r = write_cert(dir, "ca.pem", ca)) != 0)
 		goto out;
 	snprintf(cnbuf, sizeof(cnbuf), "%s OCSP Responder", name);

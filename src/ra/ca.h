@@ -37,9 +37,12 @@ struct ca_revoked {
 };
 
 /* Creates root, issuing CA (its key in PEM or held by signer), OCSP and
- * TSA certificates in dir. issuing: NULL makes a PEM key. */
+ * TSA certificates in dir. issuing: NULL makes a PEM key. root_cert and
+ * root_key (PEM files): put the issuing CA under that existing root instead
+ * of a new one (the root key is used once and not kept); both or NULL. */
 int ca_create(const char *dir, const char *name, const char *key_type,
-    struct signer *issuing) KYSO_WUR;
+    struct signer *issuing, const char *root_cert, const char *root_key)
+    KYSO_WUR;
 /* Loads dir; takes ownership of issuing (NULL: dir/ca-key.pem). */
 int ca_load(const char *dir, struct signer *issuing, const char *public_url,
     struct ca **out) KYSO_WUR;

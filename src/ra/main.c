@@ -1,5 +1,6 @@
 /* kyso-ra: the RA and CA server. Commands: init, operator add, serve. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -87,6 +88,23 @@ read_fd_secret(int fd, char **out)
 	return *out ? 0 : KYSO_ERR_NOMEM;
 }
 
+/* The PIN from fd, else from file (its first line). */
+static int
+read_pin(int fd, const char *file, char **out)
+{
+	int r;
+
+	if (fd >= 0)
+		return read_fd_secret(fd, out);
+	if (file == NULL)
+		return KYSO_ERR_INVALID;
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+		return KYSO_ERR_NOT_FOUND;
+	r = read_fd_secret(fd, out);
+	close(fd);
+	return r;
+}
+
 static int
 parse_fd(const char *s, int *fd)
 {
@@ -151,7 +169,10 @@ init_usage(FILE *f)
 	    "  --db URL              postgresql://... (default: SQLite ra.db)\n"
 	    "  --ca-module PATH      keep the issuing CA key on a PKCS#11 token\n"
 	    "  --ca-token SERIAL     the token, by serial number or label\n"
-	    "  --ca-pin-fd N         read the token's user PIN from fd N\n\n"
+	    "  --ca-pin-fd N         read the token's user PIN from fd N\n"
+	    "  --ca-pin-file FILE    read the token's user PIN from FILE\n"
+	    "  --root-cert FILE      put the issuing CA under this existing root\n"
+	    "  --root-key FILE       ... whose key (PEM) signs it once, not kept\n\n"
 	    "Exit status: 0 done, 1 failed, 2 usage, 3 already initialized.\n"));
 }
 
@@ -178,9 +199,13 @@ cmd_init(int argc, char **argv)
 		{ "ca-module", required_argument, NULL, 'm' },
 		{ "ca-token", required_argument, NULL, 't' },
 		{ "ca-pin-fd", required_argument, NULL, 'p' },
+		{ "ca-pin-file", required_argument, NULL, 'F' },
+		{ "root-cert", required_argument, NULL, 'r' },
+		{ "root-key", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 } };
 	const char *name = "kyso Demo CA", *kt = "p256", *dbopt = NULL;
-	const char *module = NULL, *token = NULL;
+	const char *module = NULL, *token = NULL, *pin_file = NULL;
+	const char *root_cert = NULL, *root_key = NULL;
 	char *dir = NULL, *where = NULL, *pin = NULL, *key_id = NULL;
 	struct signer *sg = NULL;
 	struct db *db = NULL;
@@ -201,6 +226,9 @@ cmd_init(int argc, char **argv)
 			if (parse_fd(optarg, &pin_fd) != 0)
 				return usage_error("init", _("bad --ca-pin-fd"));
 			break;
+		case 'F': pin_file = optarg; break;
+		case 'r': root_cert = optarg; break;
+		case 'R': root_key = optarg; break;
 		default: return usage_error("init", _("unknown option"));
 		}
 	}
@@ -213,9 +241,12 @@ cmd_init(int argc, char **argv)
 	if (valid_text(name, 100) != 0)
 		return usage_error("init", _("bad --name"));
 	if ((module != NULL) != (token != NULL) ||
-	    (module != NULL && pin_fd < 0))
+	    (module != NULL && pin_fd < 0 && pin_file == NULL))
 		return usage_error("init", _("--ca-module needs --ca-token and "
-		    "--ca-pin-fd"));
+		    "--ca-pin-fd or --ca-pin-file"));
+	if ((root_cert != NULL) != (root_key != NULL))
+		return usage_error("init", _("--root-cert and --root-key go "
+		    "together"));
 	if ((dir = ra_dir()) == NULL)
 		goto out;
 	if (is_initialized(dir)) {
@@ -230,8 +261,8 @@ cmd_init(int argc, char **argv)
 	if ((conf = buf_new(0)) == NULL)
 		goto out;
 	if (module != NULL) {
-		if (read_fd_secret(pin_fd, &pin) != 0) {
-			fprintf(stderr, _("kyso-ra: no PIN on fd %d\n"), pin_fd);
+		if (read_pin(pin_fd, pin_file, &pin) != 0) {
+			fprintf(stderr, _("kyso-ra: no PIN to read\n"));
 			goto out;
 		}
 		r = signer_from_p11(module, token, pin, NULL, kt, &key_id, &sg);
@@ -246,7 +277,7 @@ cmd_init(int argc, char **argv)
 	} else if (buf_putf(conf, "ca_key = pem\n") != 0) {
 		goto out;
 	}
-	if ((r = ca_create(dir, name, kt, sg)) != 0) {
+	if ((r = ca_create(dir, name, kt, sg, root_cert, root_key)) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot create the CA: %s\n"),
 		    kyso_strerror(r));
 		goto out;
@@ -401,12 +432,14 @@ serve_usage(FILE *f)
 	    "                       0 = no limit)\n"
 	    "  --pin-reset-limit N  PIN-reset requests per 15 min per address (10)\n"
 	    "  --ca-pin-fd N        the CA token's PIN, when the CA key is on a token\n"
+	    "  --ca-pin-file FILE   ... or read it from FILE\n"
 	    "  --port-file FILE     write the port listened on to FILE\n\n"
 	    "Exit status: 0 stopped by a signal, 1 failed, 2 usage, 3 not initialized.\n"));
 }
 
 struct serve_opts {
 	const char *listen, *db, *smtp, *from, *public_url, *port_file;
+	const char *pin_file;
 	int insecure, pin_fd;
 	uint64_t code_ttl, otp_ttl, rate, pin_rate;
 };
@@ -429,6 +462,7 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		{ "pin-reset-limit", required_argument, NULL, 'R' },
 		{ "ca-pin-fd", required_argument, NULL, 'p' },
 		{ "port-file", required_argument, NULL, 'P' },
+		{ "ca-pin-file", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 } };
 	int c;
 
@@ -443,6 +477,7 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		case 'f': o->from = optarg; break;
 		case 'u': o->public_url = optarg; break;
 		case 'P': o->port_file = optarg; break;
+		case 'F': o->pin_file = optarg; break;
 		case 'c':
 			if (parse_u64(optarg, 0, 30L * 24 * 3600, &o->code_ttl))
 				return usage_error("serve", _("bad --code-ttl"));
@@ -548,9 +583,9 @@ cmd_serve(int argc, char **argv)
 			    "ca_token or ca_key_id\n"));
 			goto out;
 		}
-		if (o.pin_fd < 0 || read_fd_secret(o.pin_fd, &pin) != 0) {
+		if (read_pin(o.pin_fd, o.pin_file, &pin) != 0) {
 			fprintf(stderr, _("kyso-ra: the CA key is on a token: "
-			    "give its PIN with --ca-pin-fd\n"));
+			    "give its PIN with --ca-pin-fd or --ca-pin-file\n"));
 			ex = EX_USAGE;
 			goto out;
 		}

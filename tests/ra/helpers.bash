@@ -34,6 +34,7 @@ ra_serve() {
   rm -f "$pf"
   local pin=()
   [ -n "$RA_CA_PIN" ] && pin=(--ca-pin-fd 3)
+  [ -n "${RA_CA_PIN_FILE:-}" ] && pin=(--ca-pin-file "$RA_CA_PIN_FILE")
   "$RA" serve --listen 127.0.0.1:0 --insecure-http --port-file "$pf" \
     --rate-limit 0 "${pin[@]}" "$@" >"$W/ra-$name.log" 2>&1 3<<<"$RA_CA_PIN" &
   local pid=$!
