@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,16 +170,35 @@ path_join(const char *a, const char *b)
 	return s;
 }
 
+/* An absolute path: a relative one would mean another folder to every
+ * process with another working directory (and to the kernel, in the
+ * slot symlinks made from it). */
+static char *
+absolute(char *p)
+{
+	char cwd[PATH_MAX], *a;
+
+	if (p == NULL || p[0] == '/')
+		return p;
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		free(p);
+		return NULL;
+	}
+	a = path_join(cwd, p);
+	free(p);
+	return a;
+}
+
 char *
 kyso_home(void)
 {
 	const char *e;
 
 	if ((e = getenv("KYSO_HOME")) != NULL && *e != '\0')
-		return strdup(e);
+		return absolute(strdup(e));
 	if ((e = getenv("XDG_DATA_HOME")) != NULL && *e != '\0')
-		return path_join(e, "kyso");
+		return absolute(path_join(e, "kyso"));
 	if ((e = getenv("HOME")) != NULL && *e != '\0')
-		return path_join(e, ".local/share/kyso");
+		return absolute(path_join(e, ".local/share/kyso"));
 	return strdup("/var/lib/kyso");
 }

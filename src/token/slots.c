@@ -97,13 +97,24 @@ slots_scan(struct slots *s)
 			}
 		}
 		free(lp);
-		if (now == NULL && s->path[i] == NULL)
+		lp = NULL;
+		/* A relative link points from the slots folder, as the kernel
+		 * reads it, not from our working directory. */
+		if (now != NULL && now[0] != '/') {
+			if ((lp = path_join(s->dir, now)) == NULL)
+				continue;
+			now = lp;
+		}
+		if ((now == NULL && s->path[i] == NULL) ||
+		    (now != NULL && s->path[i] != NULL &&
+		    strcmp(now, s->path[i]) == 0)) {
+			free(lp);
 			continue;
-		if (now != NULL && s->path[i] != NULL && strcmp(now, s->path[i]) == 0)
-			continue;
+		}
 		free(s->path[i]);
 		s->path[i] = now != NULL ? strdup(now) : NULL;
 		s->gen[i] = s->next_gen++;
+		free(lp);
 	}
 }
 
