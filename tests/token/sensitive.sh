@@ -38,12 +38,7 @@ done
 note "the file: the public modulus in clear, the private key only sealed"
 p11 --read-object --type pubkey --id 01 -o "$tmp/pub.der" >/dev/null 2>&1 \
   || fail "reading the public key"
-openssl pkey -pubin -inform DER -in "$tmp/pub.der" -noout -text > "$tmp/pub.txt"
-MOD_HEX=$(openssl pkey -pubin -inform DER -in "$tmp/pub.der" -noout -modulus 2>/dev/null \
-  | sed 's/^Modulus=//' || true)
-if [ -z "$MOD_HEX" ]; then
-  MOD_HEX=$(openssl rsa -pubin -inform DER -in "$tmp/pub.der" -noout -modulus | sed 's/^Modulus=//')
-fi
+MOD_HEX=$(openssl rsa -pubin -inform DER -in "$tmp/pub.der" -noout -modulus | sed 's/^Modulus=//')
 MOD_HEX=$(echo "$MOD_HEX" | tr 'A-F' 'a-f')
 [ ${#MOD_HEX} = 512 ] || fail "modulus: '$MOD_HEX'"
 FILE_HEX=$(hexof "$TOKFILE")
