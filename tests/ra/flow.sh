@@ -222,6 +222,24 @@ if [ -n "${RA_TEST_TWO:-}" ]; then
   api POST "$URL_second/api/v1/activation/complete" "{\"code\":\"$code\",\"csr\":$(json_str "$W/r3.csr"),\"token_serial\":\"KT0001\"}"
   expect 200
   sub POST /api/v1/activation/lookup "{\"code\":\"$code\"}"; expect 404 code_invalid
+  # one code sent to both servers at once: exactly one certificate
+  op POST "/api/v1/registrations/$rid/renew" ''; expect 200
+  code=$(mail_value "Activation code")
+  body="{\"code\":\"$code\",\"csr\":$(json_str "$W/r3.csr"),\"token_serial\":\"KT0001\"}"
+  n0=$(sql_q "SELECT count(*) FROM certificates")
+  racers=()
+  i=0
+  for u in "$URL" "$URL_second" "$URL" "$URL_second"; do
+    i=$((i + 1))
+    curl -s -o /dev/null -w '%{http_code}\n' --data-binary "$body" \
+      "$u/api/v1/activation/complete" > "$W/race.$i" &
+    racers+=($!)
+  done
+  wait "${racers[@]}" || true
+  cat "$W"/race.? > "$W/race.txt"
+  assert_eq "$(grep -c '^200$' "$W/race.txt")" 1 "racing completions that issued"
+  assert_eq "$(grep -c '^404$' "$W/race.txt")" 3 "racing completions refused"
+  assert_eq "$(sql_q "SELECT count(*) FROM certificates")" $((n0 + 1))
   kill "$PID_second"; wait "$PID_second" || fail "the second kyso-ra did not stop cleanly"
 fi
 kill "$PID"; wait "$PID" || fail "kyso-ra did not stop cleanly"
