@@ -54,6 +54,7 @@ struct opts {
 static const char usage_text[] = N_(
     "Usage: kyso-sign pdf|cms|xml FILE... [-o OUT | --outdir DIR] [options]\n"
     "       kyso-sign verify FILE... [--trust FILE] [--content FILE] [--json]\n"
+    "               (PDF, FILE.p7s with its content, or signed .xml)\n"
     "\n"
     "  pdf     sign PDF files (PAdES B-B, or B-T with --tsa) by incremental\n"
     "          update; FILE.pdf -> FILE.signed.pdf unless -o/--outdir\n"
@@ -419,11 +420,17 @@ json_report(const char *file, const struct sig_report *rep, size_t n,
 }
 
 static int
+is_ext(const char *f, const char *ext)
+{
+	size_t n = strlen(f), e = strlen(ext);
+
+	return n > e && strcasecmp(f + n - e, ext) == 0;
+}
+
+static int
 is_p7s(const char *f)
 {
-	size_t n = strlen(f);
-
-	return n > 4 && strcasecmp(f + n - 4, ".p7s") == 0;
+	return is_ext(f, ".p7s");
 }
 
 static int
@@ -447,6 +454,8 @@ cmd_verify(struct opts *o, int nfiles, char **files)
 			r = verify_cms_file(files[i], o->content ? o->content : content,
 			    o->trust, &rep, &n, &why);
 			free(content);
+		} else if (is_ext(files[i], ".xml")) {
+			r = xmldsig_verify_file(files[i], o->trust, &rep, &n, &why);
 		} else {
 			r = verify_pdf_file(files[i], o->trust, &rep, &n, &why);
 		}

@@ -23,4 +23,11 @@ int xmldsig_sign_file(struct signer *s, const char *in_path,
     const char *out_path, const struct xmldsig_opts *o, const char **why)
     KYSO_WUR;
 
+struct sig_report;
+/* Every <Signature> of the document: its references' digests (the
+ * transforms kyso-sign writes: enveloped, C14N), the signature over
+ * SignedInfo by the first KeyInfo certificate, the chain to trust. */
+int xmldsig_verify_file(const char *path, const char *trust_pem,
+    struct sig_report **out, size_t *n, const char **why) KYSO_WUR;
+
 #endif

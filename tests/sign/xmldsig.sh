@@ -48,6 +48,32 @@ r = ET.parse(sys.argv[1]).getroot()
 assert r.find('DSCKS/NBan/{http://www.w3.org/2000/09/xmldsig#}Signature') is not None
 PY
 
+note "kyso-sign verify agrees, and reads xmlsec1's own signatures"
+assert_exit 0 ks verify "$W/invoice.signed.xml" "$W/byid.xml" --trust "$W/root.pem"
+assert_contains "$OUT" "Cong ty TNHH Kyso"
+assert_contains "$OUT" "level:     XML-DSig"
+# A template signed by xmlsec1 with a software key from our CA.
+openssl req -newkey rsa:2048 -nodes -keyout "$W/x.key" -out "$W/x.csr" -subj "/CN=Xmlsec Signer" 2>/dev/null
+openssl x509 -req -in "$W/x.csr" -CA "$W/int.pem" -CAkey "$W/int.key" -CAcreateserial -days 30 \
+  -extfile "$W/ee.ext" -out "$W/x.pem" 2>/dev/null
+python3 - "$W/invoice.xml" "$W/tmpl.xml" <<'PY'
+import sys
+d = open(sys.argv[1], encoding='utf-8').read()
+t = ('<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo>'
+     '<CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>'
+     '<SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>'
+     '<Reference URI=""><Transforms>'
+     '<Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>'
+     '<Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></Transforms>'
+     '<DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><DigestValue/>'
+     '</Reference></SignedInfo><SignatureValue/><KeyInfo><X509Data/></KeyInfo></Signature>')
+open(sys.argv[2], 'w', encoding='utf-8').write(d.replace('</HDon>', t + '</HDon>'))
+PY
+xmlsec1 --sign --privkey-pem "$W/x.key,$W/x.pem,$W/int.pem" --output "$W/xmlsec-signed.xml" "$W/tmpl.xml" 2>/dev/null \
+  || fail "xmlsec1 could not sign the template"
+assert_exit 0 ks verify "$W/xmlsec-signed.xml" --trust "$W/root.pem"
+assert_contains "$OUT" "Xmlsec Signer"
+
 note "one changed amount fails xmlsec1"
 sed 's/1100000/9100000/' "$W/byid.xml" > "$W/bad.xml"
 cmp -s "$W/byid.xml" "$W/bad.xml" && fail "the tamper did not change the file"
@@ -58,6 +84,12 @@ sed 's/Nguyễn Văn A/Nguyễn Văn B/' "$W/invoice.signed.xml" > "$W/bad2.xml"
 if xmlsec1 --verify --trusted-pem "$W/root.pem" "$W/bad2.xml" >/dev/null 2>&1; then
   fail "xmlsec1 accepted a changed document"
 fi
+assert_exit 1 ks verify "$W/bad.xml" --trust "$W/root.pem"
+assert_contains "$OUT" "digest mismatch"
+assert_exit 1 ks verify "$W/bad2.xml" --trust "$W/root.pem"
+assert_contains "$OUT" "BROKEN"
+assert_exit 1 ks verify "$W/invoice.signed.xml" --trust "$W/x.pem"
+assert_contains "$OUT" "NOT TRUSTED"
 
 note "an unknown Id, a malformed file: clear error, no output"
 assert_exit 1 ks xml "$W/invoice.xml" -o "$W/x.xml" --id nope --token XD0001 --pin-fd 3 3<<<"$USER_PIN"
@@ -71,4 +103,5 @@ note "EC P-256 key"
 signing_token XE0001 02 EC:prime256v1 "Ho Kinh Doanh E"
 ks xml "$W/invoice.xml" -o "$W/ec.xml" --token XE0001 --pin-fd 3 --chain "$W/int.pem" 3<<<"$USER_PIN" >/dev/null
 verify_xml "$W/ec.xml"
+assert_exit 0 ks verify "$W/ec.xml" --trust "$W/root.pem"
 pass
