@@ -171,6 +171,8 @@ init_usage(FILE *f)
 	    "  --ca-token SERIAL     the token, by serial number or label\n"
 	    "  --ca-pin-fd N         read the token's user PIN from fd N\n"
 	    "  --ca-pin-file FILE    read the token's user PIN from FILE\n"
+	    "  --ca-key-id HEX       use the key pair with this CKA_ID already on\n"
+	    "                        the token (default: generate one)\n"
 	    "  --root-cert FILE      put the issuing CA under this existing root\n"
 	    "  --root-key FILE       ... whose key (PEM) signs it once, not kept\n\n"
 	    "Exit status: 0 done, 1 failed, 2 usage, 3 already initialized.\n"));
@@ -202,8 +204,10 @@ cmd_init(int argc, char **argv)
 		{ "ca-pin-file", required_argument, NULL, 'F' },
 		{ "root-cert", required_argument, NULL, 'r' },
 		{ "root-key", required_argument, NULL, 'R' },
+		{ "ca-key-id", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 } };
 	const char *name = "kyso Demo CA", *kt = "p256", *dbopt = NULL;
+	const char *use_id = NULL;
 	const char *module = NULL, *token = NULL, *pin_file = NULL;
 	const char *root_cert = NULL, *root_key = NULL;
 	char *dir = NULL, *where = NULL, *pin = NULL, *key_id = NULL;
@@ -229,6 +233,7 @@ cmd_init(int argc, char **argv)
 		case 'F': pin_file = optarg; break;
 		case 'r': root_cert = optarg; break;
 		case 'R': root_key = optarg; break;
+		case 'i': use_id = optarg; break;
 		default: return usage_error("init", _("unknown option"));
 		}
 	}
@@ -244,6 +249,11 @@ cmd_init(int argc, char **argv)
 	    (module != NULL && pin_fd < 0 && pin_file == NULL))
 		return usage_error("init", _("--ca-module needs --ca-token and "
 		    "--ca-pin-fd or --ca-pin-file"));
+	if (use_id != NULL && (module == NULL || strlen(use_id) > 128 ||
+	    strlen(use_id) % 2 != 0 || strspn(use_id, "0123456789abcdefABCDEF") !=
+	    strlen(use_id) || *use_id == '\0'))
+		return usage_error("init", _("--ca-key-id needs --ca-module and "
+		    "an even number of hex digits"));
 	if ((root_cert != NULL) != (root_key != NULL))
 		return usage_error("init", _("--root-cert and --root-key go "
 		    "together"));
@@ -265,7 +275,7 @@ cmd_init(int argc, char **argv)
 			fprintf(stderr, _("kyso-ra: no PIN to read\n"));
 			goto out;
 		}
-		r = signer_from_p11(module, token, pin, NULL, kt, &key_id, &sg);
+		r = signer_from_p11(module, token, pin, use_id, kt, &key_id, &sg);
 		if (r != 0) {
 			fprintf(stderr, _("kyso-ra: cannot make the CA key on the "
 			    "token: %s\n"), kyso_strerror(r));
