@@ -46,6 +46,7 @@ struct opts {
 	const char *stamp_text;
 	const char *font;
 	int lt;
+	int revocation;
 	struct buf *key_id;
 	int pin_fd;
 	int json;
@@ -90,6 +91,8 @@ static const char usage_text[] = N_(
     "                      PATH names (\"NBan\" or \"DSCKS/NBan\")\n"
     "  --c14n exclusive|inclusive  xml: canonicalization (default exclusive)\n"
     "  --trust FILE        PEM trust anchors (verify)\n"
+    "  --revocation        verify: ask the chain's OCSP responders (else\n"
+    "                      CRLs) now whether the signer is revoked\n"
     "  --content FILE      the signed file (verify a .p7s)\n"
     "  --json              print the verification report as JSON\n"
     "  -h, --help          show this help\n"
@@ -159,6 +162,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		{ "certify", required_argument, NULL, 'm' },
 		{ "visible", required_argument, NULL, 'V' },
 		{ "lt", no_argument, NULL, 'L' },
+		{ "revocation", no_argument, NULL, 'O' },
 		{ "stamp-text", required_argument, NULL, 'X' },
 		{ "font", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
@@ -185,6 +189,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 'i': o->xml_id = optarg; break;
 		case 'X': o->stamp_text = optarg; break;
 		case 'L': o->lt = 1; break;
+		case 'O': o->revocation = 1; break;
 		case 'f': o->font = optarg; break;
 		case 'V':
 			if (parse_visible(optarg, o) != 0)
@@ -349,7 +354,8 @@ static int
 sig_ok(const struct sig_report *r)
 {
 	return r->intact && r->trusted != 0 && r->changes != CHANGES_OTHER &&
-	    (r->ts_time == NULL || r->ts_valid);
+	    (r->ts_time == NULL || r->ts_valid) &&
+	    (r->revocation == NULL || strcmp(r->revocation, "revoked") != 0);
 }
 
 static void
@@ -377,6 +383,8 @@ print_report(const char *file, const struct sig_report *rep, size_t n)
 		printf("      chain:     %s\n", r->trusted < 0 ? "not checked (no --trust)" :
 		    r->trusted ? "trusted" : "NOT TRUSTED");
 		printf("      level:     %s\n", r->level ? r->level : "?");
+		if (r->revocation != NULL)
+			printf("      revocation: %s\n", r->revocation);
 		if (r->docmdp > 0)
 			printf("      type:      certification (DocMDP P=%d)\n", r->docmdp);
 		if (r->problem != NULL)
@@ -410,6 +418,8 @@ json_report(const char *file, const struct sig_report *rep, size_t n,
 		json_object_set_new(s, "trusted", r->trusted < 0 ? json_null() : json_boolean(r->trusted));
 		json_object_set_new(s, "level", json_string(r->level ? r->level : ""));
 		json_object_set_new(s, "certification_p", json_integer(r->docmdp));
+		json_object_set_new(s, "revocation", r->revocation ?
+		    json_string(r->revocation) : json_null());
 		if (r->problem != NULL)
 			json_object_set_new(s, "problem", json_string(r->problem));
 		json_object_set_new(s, "valid", json_boolean(sig_ok(r)));
@@ -437,6 +447,7 @@ static int
 cmd_verify(struct opts *o, int nfiles, char **files)
 {
 	json_t *all = o->json ? json_array() : NULL;
+	struct verify_opts vo = { o->trust, o->revocation };
 	int i, bad = 0;
 
 	for (i = 0; i < nfiles; i++) {
@@ -452,12 +463,12 @@ cmd_verify(struct opts *o, int nfiles, char **files)
 			    (content = strndup(files[i], strlen(files[i]) - 4)) == NULL)
 				return EXIT_FAIL;
 			r = verify_cms_file(files[i], o->content ? o->content : content,
-			    o->trust, &rep, &n, &why);
+			    &vo, &rep, &n, &why);
 			free(content);
 		} else if (is_ext(files[i], ".xml")) {
-			r = xmldsig_verify_file(files[i], o->trust, &rep, &n, &why);
+			r = xmldsig_verify_file(files[i], &vo, &rep, &n, &why);
 		} else {
-			r = verify_pdf_file(files[i], o->trust, &rep, &n, &why);
+			r = verify_pdf_file(files[i], &vo, &rep, &n, &why);
 		}
 		if (r != 0) {
 			bad++;

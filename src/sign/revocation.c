@@ -2,7 +2,9 @@
 
 #include <string.h>
 
+#include <openssl/bio.h>
 #include <openssl/ocsp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -251,4 +253,65 @@ out:
 	if (r != 0)
 		revoc_clear(out);
 	return r;
+}
+
+static int
+push_der(X509 *x, const struct buf **list, struct buf **own, size_t *n)
+{
+	unsigned char *d = NULL;
+	int len;
+
+	if (*n == REVOC_MAX)
+		return 0;   /* enough to find the chain */
+	if ((len = i2d_X509(x, &d)) <= 0)
+		return KYSO_ERR_CRYPTO;
+	own[*n] = copy_of(d, (size_t)len);
+	OPENSSL_free(d);
+	if (own[*n] == NULL)
+		return KYSO_ERR_NOMEM;
+	list[*n] = own[*n];
+	(*n)++;
+	return 0;
+}
+
+const char *
+revoc_status(X509 *signer, STACK_OF(X509) *extra, const char *trust_pem)
+{
+	const struct buf *list[REVOC_MAX];
+	struct buf *own[REVOC_MAX];
+	struct revoc rv;
+	STACK_OF(X509_INFO) *anchors = NULL;
+	const char *why = NULL, *res = "unavailable";
+	size_t n = 0, i;
+	int r, k;
+	BIO *b;
+
+	if (push_der(signer, list, own, &n) != 0)
+		goto out;
+	for (k = 0; extra != NULL && k < sk_X509_num(extra); k++)
+		if (X509_cmp(sk_X509_value(extra, k), signer) != 0 &&
+		    push_der(sk_X509_value(extra, k), list, own, &n) != 0)
+			goto out;
+	if (trust_pem != NULL && (b = BIO_new_file(trust_pem, "r")) != NULL) {
+		anchors = PEM_X509_INFO_read_bio(b, NULL, NULL, NULL);
+		BIO_free(b);
+		for (k = 0; anchors != NULL && k < sk_X509_INFO_num(anchors); k++) {
+			X509_INFO *xi = sk_X509_INFO_value(anchors, k);
+
+			if (xi->x509 != NULL && push_der(xi->x509, list, own, &n) != 0)
+				goto out;
+		}
+	}
+	r = revoc_collect(list, n, &rv, &why);
+	if (r == 0) {
+		res = "good";
+		revoc_clear(&rv);
+	} else if (r == KYSO_ERR_PERMISSION) {
+		res = "revoked";
+	}
+out:
+	for (i = 0; i < n; i++)
+		buf_free(own[i]);
+	sk_X509_INFO_pop_free(anchors, X509_INFO_free);
+	return res;
 }

@@ -25,4 +25,12 @@ int revoc_collect(const struct buf *const *chain, size_t n, struct revoc *out,
     const char **why) KYSO_WUR;
 void revoc_clear(struct revoc *r);
 
+/* The signer's status, asked online now: "good", "revoked" or
+ * "unavailable". extra: other certificates (the CMS's, KeyInfo's);
+ * trust_pem: anchors that complete the chain, or NULL. */
+struct x509_st;
+struct stack_st_X509;
+const char *revoc_status(struct x509_st *signer, struct stack_st_X509 *extra,
+    const char *trust_pem);
+
 #endif

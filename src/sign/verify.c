@@ -109,7 +109,7 @@ pdf_date_text(const struct pdf_obj *m)
 
 /* Checks one signature: the /ByteRange layout, the digest over it, the CMS. */
 static int
-check_sig(struct pdf *pdf, const struct found *f, const char *trust,
+check_sig(struct pdf *pdf, const struct found *f, const struct verify_opts *vo,
     struct sig_report *rep)
 {
 	const struct pdf_obj *br = pdf_dict_get(f->sig, "ByteRange");
@@ -179,7 +179,7 @@ check_sig(struct pdf *pdf, const struct found *f, const char *trust,
 		const char *keep = rep->level;
 
 		rep->level = NULL;
-		r = verify_cms_der(ct->s, ct->n, digest, trust, rep);
+		r = verify_cms_der(ct->s, ct->n, digest, vo, rep);
 		if (strcmp(keep, "PKCS#7") == 0)
 			rep->level = keep;
 		else if (strcmp(rep->level, "CMS") == 0)
@@ -298,7 +298,7 @@ dss_has_revocation(struct pdf *pdf, const struct pdf_obj *root)
 }
 
 int
-verify_pdf_file(const char *path, const char *trust, struct sig_report **out,
+verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_report **out,
     size_t *n, const char **why)
 {
 	struct mapfile *m = NULL;
@@ -343,7 +343,7 @@ verify_pdf_file(const char *path, const char *trust, struct sig_report **out,
 	for (i = 0; i < s->n; i++) {
 		rep[i].field = s->f[i].field;
 		s->f[i].field = NULL;
-		if ((r = check_sig(pdf, &s->f[i], trust, &rep[i])) != 0)
+		if ((r = check_sig(pdf, &s->f[i], vo, &rep[i])) != 0)
 			goto out;
 		rep[i].changes = changes_after(pdf_data(pdf), pdf_len(pdf), s,
 		    s->f[i].end);
@@ -374,7 +374,7 @@ out:
 }
 
 int
-verify_cms_file(const char *p7s, const char *content, const char *trust,
+verify_cms_file(const char *p7s, const char *content, const struct verify_opts *vo,
     struct sig_report **out, size_t *n, const char **why)
 {
 	struct mapfile *sig = NULL, *data = NULL;
@@ -400,7 +400,7 @@ verify_cms_file(const char *p7s, const char *content, const char *trust,
 		goto out;
 	}
 	if ((r = verify_cms_der(mapfile_data(sig), mapfile_len(sig), digest,
-	    trust, rep)) != 0)
+	    vo, rep)) != 0)
 		goto out;
 	rep->changes = CHANGES_NONE;
 	*out = rep;

@@ -29,16 +29,22 @@ struct sig_report {
 	const char *level;       /* "B-B", "B-T", "PKCS#7", "CMS" */
 	const char *problem;     /* why intact or trusted is 0, or NULL */
 	int docmdp;              /* a certification's DocMDP P, 0: approval */
+	const char *revocation;  /* "good", "revoked", "unavailable"; NULL:
+				  * not checked */
+};
+
+struct verify_opts {
+	const char *trust;       /* PEM trust anchors, or NULL */
+	int revocation;          /* check the chain online (OCSP, else CRL) */
 };
 
 void sig_reports_free(struct sig_report *r, size_t n);
 
-/* trust_pem: a PEM file of trust anchors, or NULL. *why on failure (the
- * file is not a readable PDF). */
-int verify_pdf_file(const char *path, const char *trust_pem,
+/* *why on failure (the file is not a readable PDF). */
+int verify_pdf_file(const char *path, const struct verify_opts *vo,
     struct sig_report **out, size_t *n, const char **why) KYSO_WUR;
 int verify_cms_file(const char *p7s_path, const char *content_path,
-    const char *trust_pem, struct sig_report **out, size_t *n,
+    const struct verify_opts *vo, struct sig_report **out, size_t *n,
     const char **why) KYSO_WUR;
 
 #endif

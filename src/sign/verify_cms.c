@@ -1,5 +1,7 @@
 #include "verify_cms.h"
 
+#include "revocation.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,8 +140,9 @@ out:
 
 int
 verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
-    const char *trust_pem, struct sig_report *rep)
+    const struct verify_opts *vo, struct sig_report *rep)
 {
+	const char *trust_pem = vo->trust;
 	const unsigned char *p = der;
 	CMS_ContentInfo *cms = NULL;
 	STACK_OF(CMS_SignerInfo) *sis;
@@ -201,6 +204,11 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 		rep->trusted = chain_ok(signer, certs, trust_pem);
 		if (!rep->trusted)
 			rep->problem = "the certificate does not chain to a trust anchor";
+	}
+	if (vo->revocation) {
+		rep->revocation = revoc_status(signer, certs, trust_pem);
+		if (strcmp(rep->revocation, "revoked") == 0)
+			rep->problem = "the signer's certificate is revoked";
 	}
 out:
 	ASN1_OBJECT_free(scv2);

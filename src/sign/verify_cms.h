@@ -13,6 +13,6 @@
  * level (a B-level when signing-certificate-v2 is there). digest is
  * SHA-256 of the signed content. */
 int verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
-    const char *trust_pem, struct sig_report *rep) KYSO_WUR;
+    const struct verify_opts *vo, struct sig_report *rep) KYSO_WUR;
 
 #endif

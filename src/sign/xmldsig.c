@@ -15,6 +15,7 @@
 #include <openssl/rsa.h>
 
 #include "mapfile.h"
+#include "revocation.h"
 #include "verify.h"
 
 #define DSIG_NS "http://www.w3.org/2000/09/xmldsig#"
@@ -466,9 +467,10 @@ xml_name_text(X509 *x)
 }
 
 static int
-verify_one(xmlDocPtr doc, xmlNodePtr sig, const char *trust,
+verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
     struct sig_report *rep)
 {
+	const char *trust = vo->trust;
 	xmlNodePtr si = child(sig, "SignedInfo"), ref, x;
 	xmlNodePtr cm = child(si, "CanonicalizationMethod");
 	xmlNodePtr sm = child(si, "SignatureMethod");
@@ -623,6 +625,11 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const char *trust,
 		if (!rep->trusted)
 			rep->problem = "the certificate does not chain to a trust anchor";
 	}
+	if (vo->revocation) {
+		rep->revocation = revoc_status(signer, certs, trust);
+		if (strcmp(rep->revocation, "revoked") == 0)
+			rep->problem = "the signer's certificate is revoked";
+	}
 out:
 	EVP_PKEY_CTX_free(pc);
 	sk_X509_pop_free(certs, X509_free);
@@ -649,7 +656,7 @@ find_sigs(xmlNodePtr n, xmlNodePtr *out, size_t *count, size_t max, int depth)
 #define XML_MAX_SIGS 64
 
 int
-xmldsig_verify_file(const char *path, const char *trust,
+xmldsig_verify_file(const char *path, const struct verify_opts *vo,
     struct sig_report **out, size_t *n, const char **why)
 {
 	struct mapfile *m = NULL;
@@ -682,7 +689,7 @@ xmldsig_verify_file(const char *path, const char *trust,
 
 		rep[i].field = p ? strdup((const char *)p) : strdup("Signature");
 		xmlFree(p);
-		if ((r = verify_one(doc, sigs[i], trust, &rep[i])) != 0)
+		if ((r = verify_one(doc, sigs[i], vo, &rep[i])) != 0)
 			goto out;
 	}
 	*out = rep;

@@ -27,7 +27,8 @@ struct sig_report;
 /* Every <Signature> of the document: its references' digests (the
  * transforms kyso-sign writes: enveloped, C14N), the signature over
  * SignedInfo by the first KeyInfo certificate, the chain to trust. */
-int xmldsig_verify_file(const char *path, const char *trust_pem,
+struct verify_opts;
+int xmldsig_verify_file(const char *path, const struct verify_opts *vo,
     struct sig_report **out, size_t *n, const char **why) KYSO_WUR;
 
 #endif

@@ -129,6 +129,14 @@ assert_exit 1 ks pdf "$W/doc.pdf" -o "$W/revoked.pdf" --lt --tsa "$TSA" --token 
   --chain "$W/chain.pem" 3<<<"$USER_PIN"
 assert_contains "$OUT" "revoked"
 [ ! -e "$W/revoked.pdf" ] || fail "an output was left for a revoked signer"
+
+note "verify --revocation asks the responder now"
+assert_exit 0 ks verify "$W/lt.pdf" --trust "$W/root.pem" --revocation
+assert_contains "$OUT" "revocation: good"
+ks pdf "$W/doc.pdf" -o "$W/bb-revoked.pdf" --token LT0002 --pin-fd 3 --chain "$W/int.pem" 3<<<"$USER_PIN" >/dev/null
+assert_exit 0 ks verify "$W/bb-revoked.pdf" --trust "$W/root.pem"
+assert_exit 1 ks verify "$W/bb-revoked.pdf" --trust "$W/root.pem" --revocation --json
+assert_contains "$OUT" '"revocation": "revoked"'
 assert_exit 1 ks pdf "$W/doc.pdf" -o "$W/nots.pdf" --lt --token LT0001 --pin-fd 3 3<<<"$USER_PIN"
 assert_contains "$OUT" "needs a time-stamp"
 pass
