@@ -315,11 +315,28 @@ int
 cli_parse_short(struct cli *c, int argc, char **argv, const char *shortopts,
     const struct option *opts, const char *help, cli_opt_fn fn, void *ud)
 {
+	char so[32], what[160], shortname[3];
+	const char *arg;
 	int opt, ex;
 
+	/* getopt stays quiet (a leading ':' tells a missing value from an
+	 * unknown option); the messages are ours, translated, with the hint. */
+	if (snprintf(so, sizeof(so), ":%s", shortopts) >= (int)sizeof(so))
+		return EXIT_FAIL;
 	optind = 1;
-	opterr = 1;
-	while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, so, opts, NULL)) != -1) {
+		if (opt == '?' || opt == ':') {
+			arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+			if (strncmp(arg, "--", 2) != 0) {
+				snprintf(shortname, sizeof(shortname), "-%c", optopt);
+				arg = shortname;
+			}
+			snprintf(what, sizeof(what), opt == '?' ?
+			    _("unknown option '%.100s'") : _("option '%.100s' needs a value"),
+			    arg);
+			return cli_usage_error(c, what);
+		}
 		if (opt == 'h') {
 			fputs(help, stdout);
 			fputs(_(common_help), stdout);

@@ -35,8 +35,15 @@ assert_contains "$OUT" "vtoken create"
 note "unknown options and stray arguments"
 for c in $CMDS; do
   assert_exit 2 "$KT" "$c" --no-such-option
-  assert_contains "$OUT" "no-such-option"
+  assert_contains "$OUT" "kyso-token $c: unknown option '--no-such-option'"
+  assert_contains "$OUT" "Try 'kyso-token $c --help'."
+  assert_exit 2 "$KT" "$c" -x
+  assert_contains "$OUT" "kyso-token $c: unknown option '-x'"
+  assert_exit 2 "$KT" "$c" --module
+  assert_contains "$OUT" "kyso-token $c: option '--module' needs a value"
 done
+assert_exit 2 "$KT" export -o
+assert_contains "$OUT" "kyso-token export: option '-o' needs a value"
 for c in list info change-pin check watch certs export; do
   assert_exit 2 "$KT" "$c" stray
   assert_contains "$OUT" "unexpected argument"
@@ -56,8 +63,8 @@ assert_exit 2 "$KT" check --warn-days 4000
 assert_exit 2 "$KT" watch --warn-days -3
 assert_exit 2 "$KT" watch --count 0
 assert_contains "$OUT" "--count needs a number of events"
-assert_exit 2 "$KT" check --module
-assert_contains "$OUT" "requires an argument"
+assert_exit 2 "$KT" check --warn-days
+assert_contains "$OUT" "option '--warn-days' needs a value"
 
 note "vtoken verbs and their arguments"
 assert_exit 2 "$KT" vtoken

@@ -84,6 +84,10 @@ note "errors and help"
 assert_exit 2 vi "$KT" info stray
 assert_contains "$OUT" "kyso-token info: đối số thừa"
 assert_contains "$OUT" "Hãy xem 'kyso-token info --help'."
+assert_exit 2 vi "$KT" certs --bad
+assert_contains "$OUT" "kyso-token certs: tùy chọn không hợp lệ '--bad'"
+assert_exit 2 vi "$KT" check --warn-days
+assert_contains "$OUT" "kyso-token check: tùy chọn '--warn-days' cần một giá trị"
 assert_exit 1 vi "$KT" info --module /nonexistent.so
 assert_contains "$OUT" "Không nạp được trình điều khiển token (mô-đun PKCS#11) /nonexistent.so: không tìm thấy."
 assert_exit 0 vi "$KT" --help
