@@ -229,6 +229,7 @@ fail:
 int
 db_begin(struct db *d)
 {
+
 	/* SQLite: take the write lock now, so two writers never deadlock on
 	 * a lock upgrade. */
 	return db_exec(d, d->pg ? "BEGIN" : "BEGIN IMMEDIATE", 0, NULL, NULL);
@@ -402,12 +403,31 @@ exec_pg(struct db *d, const char *sql, size_t n, const char *const *params,
 	struct db_rows *rr = NULL;
 	char *q = NULL;
 	size_t i, j, nr, nc;
-	int st, r;
+	int st, r, idle;
 
 	if ((r = pg_sql(sql, &q)) != 0)
 		return r;
+	idle = PQtransactionStatus(d->pg) == PQTRANS_IDLE ||
+	    PQstatus(d->pg) != CONNECTION_OK;
 	res = PQexecParams(d->pg, q, (int)n, NULL, params, NULL, NULL, 0);
 	st = res ? (int)PQresultStatus(res) : PGRES_FATAL_ERROR;
+	/* A lost connection (the server restarted) is made again, and a
+	 * statement outside any transaction tried once more; inside one the
+	 * transaction is gone and the caller's rollback answers. */
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+	    PQstatus(d->pg) == CONNECTION_BAD) {
+		PQreset(d->pg);
+		if (PQstatus(d->pg) == CONNECTION_OK) {
+			PQclear(PQexec(d->pg, "SET client_min_messages = warning"));
+			if (idle) {
+				PQclear(res);
+				res = PQexecParams(d->pg, q, (int)n, NULL, params,
+				    NULL, NULL, 0);
+				st = res ? (int)PQresultStatus(res) :
+				    PGRES_FATAL_ERROR;
+			}
+		}
+	}
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		const char *state = res ? PQresultErrorField(res,
 		    PG_DIAG_SQLSTATE) : NULL;

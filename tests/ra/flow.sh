@@ -241,6 +241,10 @@ if [ -n "${RA_TEST_TWO:-}" ]; then
   assert_eq "$(grep -c '^404$' "$W/race.txt")" 3 "racing completions refused"
   assert_eq "$(sql_q "SELECT count(*) FROM certificates")" $((n0 + 1))
   kill "$PID_second"; wait "$PID_second" || fail "the second kyso-ra did not stop cleanly"
+  note "the database server restarts: kyso-ra connects again"
+  pg_restart
+  op GET "/api/v1/registrations/$rid"; expect 200
+  op POST "/api/v1/registrations/$rid/renew" ''; expect 200
 fi
 kill "$PID"; wait "$PID" || fail "kyso-ra did not stop cleanly"
 pass

@@ -21,6 +21,10 @@ as_pg "$PGBIN/initdb" -D "$PGD/data" -U kyso --auth=trust -E UTF8 >"$PGD/initdb.
 as_pg "$PGBIN/pg_ctl" -D "$PGD/data" -l "$PGD/log" -w \
   -o "-k $PGD -c listen_addresses=''" start >/dev/null || { cat "$PGD/log" >&2; fail "pg_ctl start"; }
 as_pg "$PGBIN/createdb" -h "$PGD" -U kyso kyso_ra || fail "createdb"
+pg_restart() {
+  as_pg "$PGBIN/pg_ctl" -D "$PGD/data" -l "$PGD/log" -w -m fast \
+    -o "-k $PGD -c listen_addresses=''" restart >/dev/null || fail "pg_ctl restart"
+}
 RA_DB_URL="postgresql://kyso@/kyso_ra?host=$PGD"
 RA_INIT_ARGS=(--db "$RA_DB_URL")
 sql_q() { psql -X -q -At -d "$RA_DB_URL" -c "$1"; }
