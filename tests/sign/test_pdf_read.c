@@ -156,14 +156,12 @@ test_handmade(void)
 	loop = strdup(ok);
 	CHECK(loop != NULL);
 	if (loop != NULL && (p = strstr(loop, "/Size 4/")) != NULL) {
-		char *big = malloc(strlen(ok) + 32);
-		size_t head = (size_t)(p - loop) + 8;
+		size_t head = (size_t)(p - loop) + 8, n = strlen(ok) + 32;
+		char *big = malloc(n);
 
 		CHECK(big != NULL);
 		if (big != NULL) {
-			memcpy(big, loop, head);
-			strcpy(big + head, "Prev 170/");
-			strcat(big, p + 8);
+			snprintf(big, n, "%.*sPrev 170/%s", (int)head, loop, p + 8);
 			CHECK_ERR(open_str(big, &why), KYSO_ERR_CORRUPT);
 			CHECK(strstr(why, "loop") != NULL);
 			free(big);
