@@ -165,7 +165,7 @@ operator_auth(struct api *a)
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", dg[i]);
 	p[0] = hex;
-	if (db_exec(a->ra->db, "SELECT name, token_hash FROM operators"
+	if (db_exec(a->db, "SELECT name, token_hash FROM operators"
 	    " WHERE token_hash = ?", 1, p, &rows) == 0 &&
 	    db_rows_count(rows) == 1 &&
 	    CRYPTO_memcmp(db_rows_get(rows, 0, 1), hex, 64) == 0)
@@ -186,7 +186,7 @@ audit(struct api *a, const char *action)
 	p[3] = a->target[0] ? a->target : NULL;
 	p[4] = a->rq->remote;
 	p[5] = db_num(&st, a->rs->status);
-	if (db_exec(a->ra->db, "INSERT INTO audit (ts, actor, action, target,"
+	if (db_exec(a->db, "INSERT INTO audit (ts, actor, action, target,"
 	    " remote, status) VALUES (?, ?, ?, ?, ?, ?)", 6, p, NULL) != 0)
 		fprintf(stderr, "kyso-ra: audit insert failed\n");
 }
@@ -291,14 +291,14 @@ api_call(struct api *a, const char *rest)
 			return;
 		}
 	}
-	if ((r = db_begin(a->ra->db)) != 0) {
+	if ((r = db_begin(a->db)) != 0) {
 		api_error(a, 503, "busy", "the database is busy");
 		goto out;
 	}
 	status = route(a, seg, n, a->rq->method, k);
 	if (status < 400 || a->keep) {
 		audit(a, action);
-		if (db_commit(a->ra->db) != 0) {
+		if (db_commit(a->db) != 0) {
 			wipe_mail(a);
 			api_error(a, 503, "busy", "the database is busy; retry");
 			audit(a, action);
@@ -306,7 +306,7 @@ api_call(struct api *a, const char *rest)
 		}
 		send_mail(a);
 	} else {
-		db_rollback(a->ra->db);
+		db_rollback(a->db);
 		audit(a, action);
 	}
 out:
@@ -324,6 +324,11 @@ api_handle(void *ud, const struct http_req *rq, struct http_resp *rs)
 	a.ra = ud;
 	a.rq = rq;
 	a.rs = rs;
+	if ((a.db = db_pool_get(a.ra->pool)) == NULL) {
+		a.actor = "public";
+		api_error(&a, 503, "busy", "the database is not reachable");
+		return;
+	}
 	if (strncmp(p, "/api/v1/", 8) == 0) {
 		api_call(&a, p + 8);
 		return;

@@ -37,7 +37,7 @@ new_activation(struct api *a, const char *reg_id, const char *kind,
 		goto out;
 	p[0] = db_num(&nn, now);
 	p[1] = reg_id;
-	if ((r = db_exec(a->ra->db, "UPDATE activations SET spent_at = ?"
+	if ((r = db_exec(a->db, "UPDATE activations SET spent_at = ?"
 	    " WHERE registration_id = ? AND spent_at IS NULL", 2, p, NULL)) != 0)
 		goto out;
 	p[0] = reg_id;
@@ -46,7 +46,7 @@ new_activation(struct api *a, const char *reg_id, const char *kind,
 	p[3] = dj;
 	p[4] = db_num(&en, exp);
 	p[5] = db_num(&nn, now);
-	if ((r = db_exec(a->ra->db, "INSERT INTO activations (registration_id,"
+	if ((r = db_exec(a->db, "INSERT INTO activations (registration_id,"
 	    " code_hash, kind, details, expires_at, created_at)"
 	    " VALUES (?, ?, ?, ?, ?, ?)", 6, p, NULL)) != 0)
 		goto out;
@@ -107,7 +107,7 @@ api_registrations_create(struct api *a)
 	    "validity_years")));
 	p[11] = db_num(&nn, now);
 	p[12] = p[11];
-	if ((r = db_exec(a->ra->db, "INSERT INTO registrations (type, name,"
+	if ((r = db_exec(a->db, "INSERT INTO registrations (type, name,"
 	    " id_kind, id_number, representative, province, email, phone,"
 	    " profile, key_type, validity_years, status, created_at, updated_at)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
@@ -159,7 +159,7 @@ api_registrations_list(struct api *a)
 	pat[n++] = '%';
 	pat[n] = '\0';
 	p[0] = pat;
-	if ((r = db_exec(a->ra->db, "SELECT id FROM registrations WHERE"
+	if ((r = db_exec(a->db, "SELECT id FROM registrations WHERE"
 	    " lower(name || ' ' || id_number || ' ' || email || ' ' || phone ||"
 	    " ' ' || province) LIKE lower(?) ESCAPE '\\'"
 	    " ORDER BY id DESC LIMIT 100", 1, p, &rows)) != 0) {
@@ -167,7 +167,7 @@ api_registrations_list(struct api *a)
 		return db_fail(a, r);
 	}
 	for (i = 0; i < db_rows_count(rows); i++) {
-		if (reg_view(a->ra->db, db_rows_get(rows, i, 0), &one) != 0) {
+		if (reg_view(a->db, db_rows_get(rows, i, 0), &one) != 0) {
 			db_rows_free(rows);
 			json_decref(items);
 			return api_error(a, 500, "internal", "internal error");
@@ -185,7 +185,7 @@ api_registrations_get(struct api *a, const char *id)
 	int r;
 
 	snprintf(a->target, sizeof(a->target), "registration:%.40s", id);
-	if ((r = reg_view(a->ra->db, id, &o)) == KYSO_ERR_NOT_FOUND)
+	if ((r = reg_view(a->db, id, &o)) == KYSO_ERR_NOT_FOUND)
 		return api_error(a, 404, "not_found", "no such registration");
 	if (r != 0)
 		return db_fail(a, r);
@@ -214,7 +214,7 @@ api_registrations_prepare(struct api *a, const char *id, const char *kind)
 	    &body)) != 0) {
 		return st;
 	}
-	if ((r = reg_load(a->ra->db, id, &d, &status, NULL)) != 0) {
+	if ((r = reg_load(a->db, id, &d, &status, NULL)) != 0) {
 		st = r == KYSO_ERR_NOT_FOUND ? api_error(a, 404, "not_found",
 		    "no such registration") : db_fail(a, r);
 		goto out;
@@ -287,7 +287,7 @@ api_certificates_revoke(struct api *a, const char *serial_in)
 	p[0] = db_num(&tn, api_now());
 	p[1] = db_num(&rn, code);
 	p[2] = serial;
-	if ((r = db_exec(a->ra->db, "UPDATE certificates SET status = 'revoked',"
+	if ((r = db_exec(a->db, "UPDATE certificates SET status = 'revoked',"
 	    " revoked_at = ?, reason = ? WHERE serial = ? AND status = 'good'"
 	    " RETURNING serial", 3, p, &rows)) != 0) {
 		st = db_fail(a, r);
@@ -297,7 +297,7 @@ api_certificates_revoke(struct api *a, const char *serial_in)
 		db_rows_free(rows);
 		rows = NULL;
 		p[0] = serial;
-		if ((r = db_exec(a->ra->db, "SELECT status FROM certificates"
+		if ((r = db_exec(a->db, "SELECT status FROM certificates"
 		    " WHERE serial = ?", 1, p, &rows)) != 0) {
 			st = db_fail(a, r);
 			goto out;
@@ -308,7 +308,7 @@ api_certificates_revoke(struct api *a, const char *serial_in)
 		goto out;
 	}
 	if ((crl = buf_new(0)) == NULL ||
-	    (r = api_crl_refresh(a->ra, crl)) != 0) {
+	    (r = api_crl_refresh(a->db, a->ra->ca, crl)) != 0) {
 		st = api_error(a, 500, "internal", "could not sign the CRL");
 		goto out;
 	}

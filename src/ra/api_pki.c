@@ -21,7 +21,7 @@ meta_set(struct db *db, const char *k, const char *v)
 }
 
 int
-api_crl_refresh(struct ra *ra, struct buf *der)
+api_crl_refresh(struct db *db, struct ca *ca, struct buf *der)
 {
 	struct db_rows *rows = NULL, *num = NULL;
 	struct ca_revoked *rev = NULL;
@@ -34,16 +34,16 @@ api_crl_refresh(struct ra *ra, struct buf *der)
 	int r;
 
 	/* The CRL number, counted up under the row's lock. */
-	if ((r = db_exec(ra->db, "INSERT INTO meta (k, v) VALUES (?, '0')"
+	if ((r = db_exec(db, "INSERT INTO meta (k, v) VALUES (?, '0')"
 	    " ON CONFLICT (k) DO NOTHING", 1, p, NULL)) != 0 ||
-	    (r = db_exec(ra->db, "UPDATE meta SET v = CAST(CAST(v AS BIGINT) + 1"
+	    (r = db_exec(db, "UPDATE meta SET v = CAST(CAST(v AS BIGINT) + 1"
 	    " AS TEXT) WHERE k = ? RETURNING v", 1, p, &num)) != 0)
 		goto out;
 	r = KYSO_ERR_CORRUPT;
 	if (db_rows_count(num) != 1 ||
 	    parse_u64(db_rows_get(num, 0, 0), 1, INT64_MAX, &number) != 0)
 		goto out;
-	if ((r = db_exec(ra->db, "SELECT serial, revoked_at, reason FROM"
+	if ((r = db_exec(db, "SELECT serial, revoked_at, reason FROM"
 	    " certificates WHERE status = 'revoked' ORDER BY serial", 0, NULL,
 	    &rows)) != 0)
 		goto out;
@@ -58,15 +58,15 @@ api_crl_refresh(struct ra *ra, struct buf *der)
 		rev[i].reason = parse_u64(db_rows_get(rows, i, 2), 0, 10,
 		    &v) == 0 ? (int)v : 0;
 	}
-	if ((r = ca_crl(ra->ca, rev, n, number, CRL_HOURS, der)) != 0)
+	if ((r = ca_crl(ca, rev, n, number, CRL_HOURS, der)) != 0)
 		goto out;
 	r = KYSO_ERR_NOMEM;
 	if ((hex = buf_new(0)) == NULL ||
 	    hex_encode(hex, buf_ptr(der), buf_len(der)) != 0 ||
 	    (hs = buf_to_cstr(hex)) == NULL)
 		goto out;
-	if ((r = meta_set(ra->db, "crl", hs)) != 0 ||
-	    (r = meta_set(ra->db, "crl_at", db_num(&tn, api_now()))))
+	if ((r = meta_set(db, "crl", hs)) != 0 ||
+	    (r = meta_set(db, "crl_at", db_num(&tn, api_now()))))
 		goto out;
 	r = 0;
 out:
@@ -99,7 +99,7 @@ api_crl(struct api *a)
 
 	if (der == NULL)
 		return api_error(a, 500, "internal", "out of memory");
-	if (db_exec(a->ra->db, "SELECT k, v FROM meta WHERE k = ? OR k = ?"
+	if (db_exec(a->db, "SELECT k, v FROM meta WHERE k = ? OR k = ?"
 	    " ORDER BY k", 2, p, &rows) == 0 && db_rows_count(rows) == 2 &&
 	    parse_u64(db_rows_get(rows, 1, 1), 0, INT64_MAX, &at) == 0 &&
 	    (int64_t)at + CRL_REFRESH > api_now()) {
@@ -112,10 +112,10 @@ api_crl(struct api *a)
 		buf_reset(der);
 	}
 	db_rows_free(rows);
-	if ((r = db_begin(a->ra->db)) != 0 ||
-	    (r = api_crl_refresh(a->ra, der)) != 0 ||
-	    (r = db_commit(a->ra->db)) != 0) {
-		db_rollback(a->ra->db);
+	if ((r = db_begin(a->db)) != 0 ||
+	    (r = api_crl_refresh(a->db, a->ra->ca, der)) != 0 ||
+	    (r = db_commit(a->db)) != 0) {
+		db_rollback(a->db);
 		buf_free(der);
 		return api_error(a, 503, "busy", "could not make the CRL");
 	}
@@ -126,13 +126,13 @@ static int
 ocsp_lookup(void *ud, const char *serial, int *status, int64_t *revoked_at,
     int *reason)
 {
-	struct ra *ra = ud;
+	struct db *db = ud;
 	struct db_rows *rows = NULL;
 	const char *p[1] = { serial };
 	uint64_t v;
 	int r;
 
-	if ((r = db_exec(ra->db, "SELECT status, revoked_at, reason FROM"
+	if ((r = db_exec(db, "SELECT status, revoked_at, reason FROM"
 	    " certificates WHERE serial = ?", 1, p, &rows)) != 0)
 		return r;
 	*status = OCSP_UNKNOWN;
@@ -156,7 +156,7 @@ api_ocsp(struct api *a, const uint8_t *der, size_t n)
 {
 	struct buf *out = buf_new(0);
 
-	if (out == NULL || ocsp_respond(a->ra->ca, der, n, ocsp_lookup, a->ra,
+	if (out == NULL || ocsp_respond(a->ra->ca, der, n, ocsp_lookup, a->db,
 	    out) != 0) {
 		buf_free(out);
 		return api_error(a, 500, "internal", "OCSP failed");

@@ -51,7 +51,7 @@ find_activation(struct api *a, const char *code, struct activation *act)
 		return r;
 	p[0] = hash;
 	p[1] = db_num(&nn, api_now());
-	if ((r = db_exec(a->ra->db, "SELECT id, registration_id, kind, details,"
+	if ((r = db_exec(a->db, "SELECT id, registration_id, kind, details,"
 	    " code_hash FROM activations WHERE code_hash = ?"
 	    " AND spent_at IS NULL AND expires_at > ?", 2, p, &rows)) != 0)
 		return r;
@@ -185,7 +185,7 @@ api_activation_complete(struct api *a)
 	/* Spend the code first: of two racing completions one wins. */
 	p[0] = db_num(&nn, api_now());
 	p[1] = act.id;
-	if ((r = db_exec(a->ra->db, "UPDATE activations SET spent_at = ?"
+	if ((r = db_exec(a->db, "UPDATE activations SET spent_at = ?"
 	    " WHERE id = ? AND spent_at IS NULL RETURNING id", 2, p, &rows)) != 0 ||
 	    db_rows_count(rows) != 1) {
 		st = r == 0 ? code_invalid(a) : api_error(a, 503, "busy",
@@ -205,10 +205,10 @@ api_activation_complete(struct api *a)
 	p[4] = tok;
 	p[5] = iss.pem;
 	p[6] = db_num(&nn, api_now());
-	if ((r = db_exec(a->ra->db, "INSERT INTO certificates (serial,"
+	if ((r = db_exec(a->db, "INSERT INTO certificates (serial,"
 	    " registration_id, not_before, not_after, status, token_serial, pem,"
 	    " created_at) VALUES (?, ?, ?, ?, 'good', ?, ?, ?)", 7, p, NULL)) != 0 ||
-	    (r = reg_store(a->ra->db, act.reg_id, act.details, "active", tok,
+	    (r = reg_store(a->db, act.reg_id, act.details, "active", tok,
 	    api_now())) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
 		goto out;
@@ -265,7 +265,7 @@ api_pin_reset_request(struct api *a)
 	p[1] = idn ? idn : tax;
 	p[2] = email;
 	p[3] = tok;
-	if ((r = db_exec(a->ra->db, "SELECT id, name, email FROM registrations"
+	if ((r = db_exec(a->db, "SELECT id, name, email FROM registrations"
 	    " WHERE type = ? AND id_number = ? AND lower(email) = lower(?)"
 	    " AND token_serial = ? AND status = 'active'", 4, p, &rows)) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
@@ -278,7 +278,7 @@ api_pin_reset_request(struct api *a)
 	/* Per subscriber: a few OTPs per window, silently. */
 	p[0] = db_rows_get(rows, 0, 0);
 	p[1] = db_num(&wn, now - PIN_RESET_WINDOW);
-	if ((r = db_exec(a->ra->db, "SELECT count(*) FROM otps WHERE"
+	if ((r = db_exec(a->db, "SELECT count(*) FROM otps WHERE"
 	    " registration_id = ? AND created_at > ?", 2, p, &cnt)) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
 		goto out;
@@ -292,7 +292,7 @@ api_pin_reset_request(struct api *a)
 		goto out;
 	}
 	p[0] = tok;
-	if ((r = db_exec(a->ra->db, "UPDATE otps SET spent = 1 WHERE"
+	if ((r = db_exec(a->db, "UPDATE otps SET spent = 1 WHERE"
 	    " token_serial = ? AND spent = 0", 1, p, NULL)) != 0)
 		goto busy;
 	p[0] = db_rows_get(rows, 0, 0);
@@ -300,7 +300,7 @@ api_pin_reset_request(struct api *a)
 	p[2] = hash;
 	p[3] = db_num(&en, now + a->ra->otp_ttl);
 	p[4] = db_num(&nn, now);
-	if ((r = db_exec(a->ra->db, "INSERT INTO otps (registration_id,"
+	if ((r = db_exec(a->db, "INSERT INTO otps (registration_id,"
 	    " token_serial, otp_hash, expires_at, tries, spent, created_at)"
 	    " VALUES (?, ?, ?, ?, 0, 0, ?)", 5, p, NULL)) != 0)
 		goto busy;
@@ -358,7 +358,7 @@ api_pin_reset_confirm(struct api *a)
 	snprintf(a->target, sizeof(a->target), "token:%s", tok);
 	p[0] = tok;
 	p[1] = db_num(&nn, api_now());
-	if ((r = db_exec(a->ra->db, "SELECT id, otp_hash, tries FROM otps"
+	if ((r = db_exec(a->db, "SELECT id, otp_hash, tries FROM otps"
 	    " WHERE token_serial = ? AND spent = 0 AND expires_at > ?"
 	    " ORDER BY id DESC LIMIT 1", 2, p, &rows)) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
@@ -374,7 +374,7 @@ api_pin_reset_confirm(struct api *a)
 		/* A wrong try counts; the third spends the OTP (counted in
 		 * the row, so racing tries on two servers all count). */
 		p[0] = db_rows_get(rows, 0, 0);
-		if (db_exec(a->ra->db, "UPDATE otps SET tries = tries + 1,"
+		if (db_exec(a->db, "UPDATE otps SET tries = tries + 1,"
 		    " spent = CASE WHEN tries + 1 >= " OTP_TRIES_SQL " THEN 1"
 		    " ELSE 0 END WHERE id = ? AND spent = 0", 1, p, NULL) == 0)
 			a->keep = 1;
@@ -384,7 +384,7 @@ api_pin_reset_confirm(struct api *a)
 	p[0] = db_rows_get(rows, 0, 0);
 	db_rows_free(spent);
 	spent = NULL;
-	if ((r = db_exec(a->ra->db, "UPDATE otps SET spent = 1 WHERE id = ?"
+	if ((r = db_exec(a->db, "UPDATE otps SET spent = 1 WHERE id = ?"
 	    " AND spent = 0 RETURNING id", 1, p, &spent)) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
 		goto out;

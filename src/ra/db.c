@@ -1,6 +1,7 @@
 #include "db.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -505,4 +506,64 @@ db_rows_free(struct db_rows *r)
 		free(r->v[i]);
 	free(r->v);
 	free(r);
+}
+
+#define DB_POOL_MAX 64
+
+struct db_pool {
+	char *where;
+	pthread_key_t key;
+	pthread_mutex_t lock;
+	struct db *all[DB_POOL_MAX];
+	size_t n;
+};
+
+int
+db_pool_new(const char *where, struct db_pool **out)
+{
+	struct db_pool *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return KYSO_ERR_NOMEM;
+	if ((p->where = strdup(where)) == NULL ||
+	    pthread_key_create(&p->key, NULL) != 0) {
+		free(p->where);
+		free(p);
+		return KYSO_ERR_NOMEM;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	*out = p;
+	return 0;
+}
+
+struct db *
+db_pool_get(struct db_pool *p)
+{
+	struct db *d = pthread_getspecific(p->key);
+
+	if (d != NULL)
+		return d;
+	pthread_mutex_lock(&p->lock);
+	if (p->n < DB_POOL_MAX && db_open(p->where, &d) == 0) {
+		p->all[p->n++] = d;
+		if (pthread_setspecific(p->key, d) != 0)
+			d = NULL;   /* kept in all[], freed at the end */
+	}
+	pthread_mutex_unlock(&p->lock);
+	return d;
+}
+
+void
+db_pool_free(struct db_pool *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->n; i++)
+		db_free(p->all[i]);
+	pthread_key_delete(p->key);
+	pthread_mutex_destroy(&p->lock);
+	free(p->where);
+	free(p);
 }

@@ -33,6 +33,15 @@ size_t db_rows_count(const struct db_rows *r);
 const char *db_rows_get(const struct db_rows *r, size_t row, size_t col);
 void db_rows_free(struct db_rows *r);
 
+/* One connection per thread (the HTTP server runs several), opened on
+ * first use and closed together. */
+struct db_pool;
+
+int db_pool_new(const char *where, struct db_pool **out) KYSO_WUR;
+/* This thread's connection, or NULL when it cannot be opened. */
+struct db *db_pool_get(struct db_pool *p);
+void db_pool_free(struct db_pool *p);
+
 /* The text of a signed 64-bit integer, for parameters. */
 struct db_num {
 	char s[24];

@@ -225,7 +225,7 @@ fail:
 
 int
 http_run(struct http *h, const char *cert_pem, const char *key_pem,
-    http_handler fn, void *ud)
+    unsigned threads, http_handler fn, void *ud)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 
@@ -242,6 +242,7 @@ http_run(struct http *h, const char *cert_pem, const char *key_pem,
 		    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
 		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+		    MHD_OPTION_THREAD_POOL_SIZE, threads,
 		    MHD_OPTION_HTTPS_MEM_KEY, key_pem,
 		    MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
 		    MHD_OPTION_END);
@@ -251,6 +252,7 @@ http_run(struct http *h, const char *cert_pem, const char *key_pem,
 		    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
 		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+		    MHD_OPTION_THREAD_POOL_SIZE, threads,
 		    MHD_OPTION_END);
 	}
 	if (h->d == NULL)

@@ -37,10 +37,11 @@ struct http;
 /* Binds and listens on "host:port" or "[v6]:port" (port 0 picks a free
  * one), so the port is known before the server runs. */
 int http_bind(const char *listen, struct http **out) KYSO_WUR;
-/* Serves on the bound socket; with cert_pem and key_pem NULL the server
- * speaks plain HTTP. */
+/* Serves on the bound socket with threads worker threads (fn is called
+ * from all of them); with cert_pem and key_pem NULL the server speaks
+ * plain HTTP. */
 int http_run(struct http *h, const char *cert_pem, const char *key_pem,
-    http_handler fn, void *ud) KYSO_WUR;
+    unsigned threads, http_handler fn, void *ud) KYSO_WUR;
 uint16_t http_port(const struct http *h);
 void http_stop(struct http *h);
 /* Splits listen into host and port; 1 when host is a loopback address. */

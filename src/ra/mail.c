@@ -249,11 +249,16 @@ write_outbox(struct mailer *m, const struct buf *msg)
 	size_t left = buf_len(msg);
 	int fd = -1, tries, r = KYSO_ERR_IO;
 
+	unsigned seq;
+
 	gmtime_r(&now, &tm);
 	for (tries = 0; tries < 1000; tries++) {
+		pthread_mutex_lock(&m->lock);
+		seq = ++m->seq;
+		pthread_mutex_unlock(&m->lock);
 		snprintf(name, sizeof(name), "%04d%02d%02dT%02d%02d%02dZ-%u.eml",
 		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec, ++m->seq);
+		    tm.tm_min, tm.tm_sec, seq);
 		free(path);
 		if ((path = path_join(m->outbox, name)) == NULL)
 			return KYSO_ERR_NOMEM;

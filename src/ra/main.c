@@ -443,6 +443,8 @@ serve_usage(FILE *f)
 	    "  --pin-reset-limit N  PIN-reset requests per 15 min per address (10)\n"
 	    "  --ca-pin-fd N        the CA token's PIN, when the CA key is on a token\n"
 	    "  --ca-pin-file FILE   ... or read it from FILE\n"
+	    "  --threads N          worker threads (default 4), each with its own\n"
+	    "                       database connection\n"
 	    "  --port-file FILE     write the port listened on to FILE\n\n"
 	    "Exit status: 0 stopped by a signal, 1 failed, 2 usage, 3 not initialized.\n"));
 }
@@ -451,7 +453,7 @@ struct serve_opts {
 	const char *listen, *db, *smtp, *from, *public_url, *port_file;
 	const char *pin_file;
 	int insecure, pin_fd;
-	uint64_t code_ttl, otp_ttl, rate, pin_rate;
+	uint64_t code_ttl, otp_ttl, rate, pin_rate, threads;
 };
 
 static int
@@ -473,6 +475,7 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		{ "ca-pin-fd", required_argument, NULL, 'p' },
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "ca-pin-file", required_argument, NULL, 'F' },
+		{ "threads", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 } };
 	int c;
 
@@ -488,6 +491,11 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		case 'u': o->public_url = optarg; break;
 		case 'P': o->port_file = optarg; break;
 		case 'F': o->pin_file = optarg; break;
+		case 't':
+			if (parse_u64(optarg, 1, 32, &o->threads))
+				return usage_error("serve", _("--threads must be "
+				    "1 to 32"));
+			break;
 		case 'c':
 			if (parse_u64(optarg, 0, 30L * 24 * 3600, &o->code_ttl))
 				return usage_error("serve", _("bad --code-ttl"));
@@ -543,7 +551,7 @@ cmd_serve(int argc, char **argv)
 {
 	struct serve_opts o = { .listen = "127.0.0.1:8443", .pin_fd = -1,
 		.code_ttl = 72 * 3600, .otp_ttl = 300, .rate = 60,
-		.pin_rate = 10 };
+		.pin_rate = 10, .threads = 4 };
 	struct ra ra;
 	struct config *conf = NULL;
 	struct signer *sg = NULL;
@@ -606,7 +614,9 @@ cmd_serve(int argc, char **argv)
 		}
 	}
 	if ((r = db_where(dir, conf, o.db, &where)) != 0 ||
-	    (r = db_open(where, &ra.db)) != 0 || (r = db_migrate(ra.db)) != 0) {
+	    (r = db_pool_new(where, &ra.pool)) != 0 ||
+	    db_pool_get(ra.pool) == NULL ||
+	    (r = db_migrate(db_pool_get(ra.pool))) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot open the database\n"));
 		goto out;
 	}
@@ -652,7 +662,8 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	sg = NULL;
-	if ((r = http_run(h, cert, key, api_handle, &ra)) != 0) {
+	if ((r = http_run(h, cert, key, (unsigned)o.threads, api_handle,
+	    &ra)) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot start the HTTP server\n"));
 		goto out;
 	}
@@ -672,7 +683,7 @@ out:
 	http_stop(h);
 	ca_free(ra.ca);
 	signer_free(sg);
-	db_free(ra.db);
+	db_pool_free(ra.pool);
 	mailer_free(ra.mail);
 	ratelimit_free(ra.rl_addr);
 	ratelimit_free(ra.rl_pin_addr);

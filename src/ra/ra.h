@@ -13,7 +13,7 @@
 #include "ratelimit.h"
 
 struct ra {
-	struct db *db;
+	struct db_pool *pool;
 	struct ca *ca;
 	struct mailer *mail;
 	uint8_t master[32];      /* the admin master key */
@@ -37,6 +37,7 @@ struct api_mail {
 /* One API call in progress. */
 struct api {
 	struct ra *ra;
+	struct db *db;           /* this thread's connection */
 	const struct http_req *rq;
 	struct http_resp *rs;
 	const char *actor;       /* operator name or "subscriber" */
@@ -75,6 +76,6 @@ int api_crl(struct api *a);
 int api_ocsp(struct api *a, const uint8_t *der, size_t n);
 int api_tsa(struct api *a);
 /* Makes and stores a fresh CRL (inside the caller's transaction). */
-int api_crl_refresh(struct ra *ra, struct buf *der) KYSO_WUR;
+int api_crl_refresh(struct db *db, struct ca *ca, struct buf *der) KYSO_WUR;
 
 #endif
