@@ -228,10 +228,42 @@ has_signature(struct pdf *pdf, const struct pdf_obj *fields, int depth)
 	return found;
 }
 
+/* Whether every field's widget (kids included) has an appearance. */
+static int
+all_have_ap(struct pdf *pdf, const struct pdf_obj *fields, int depth)
+{
+	size_t i;
+	int ok = 1;
+
+	if (fields == NULL || fields->type != PDF_ARRAY)
+		return 1;
+	if (depth > 8)
+		return 0;
+	for (i = 0; i < fields->count && ok; i++) {
+		struct pdf_obj *f = NULL, *kids = NULL;
+
+		if (i >= 4096 || pdf_resolve(pdf, fields->items[i], &f) != 0) {
+			ok = 0;
+			break;
+		}
+		if (f->type == PDF_NULL) {
+			ok = 1;   /* ours, not written yet (or a dangling ref) */
+		} else if (pdf_dict_get(f, "Kids") != NULL) {
+			ok = pdf_resolve(pdf, pdf_dict_get(f, "Kids"), &kids) == 0 &&
+			    all_have_ap(pdf, kids, depth + 1);
+		} else {
+			ok = pdf_dict_get(f, "AP") != NULL;
+		}
+		pdf_obj_free(kids);
+		pdf_obj_free(f);
+	}
+	return ok;
+}
+
 static int
 plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
-    int64_t page_index, int64_t *page_num_out, const char *want_name, char *name, size_t name_len,
-    const char **why)
+    int64_t page_index, int visible, int64_t *page_num_out,
+    const char *want_name, char *name, size_t name_len, const char **why)
 {
 	const struct pdf_obj *root_ref = pdf_dict_get(pdf_trailer(v->pdf), "Root");
 	struct pdf_obj *root = NULL, *page = NULL, *acro = NULL;
@@ -347,6 +379,19 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 	if ((r = array_add(v, acro, "Fields", pdf_ref_new(field_num, 0),
 	    &acro_changed)) != 0)
 		goto out;
+	/* /NeedAppearances makes viewers redraw every widget, a visible
+	 * stamp included (poppler does): when the fields all have their
+	 * appearances, the flag is no longer needed and goes. */
+	if (visible && pdf_dict_get(acro, "NeedAppearances") != NULL) {
+		struct pdf_obj *fields = NULL;
+
+		if ((r = pdf_resolve(v->pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0)
+			goto out;
+		k = all_have_ap(v->pdf, fields, 0);
+		pdf_obj_free(fields);
+		if (k)
+			pdf_dict_del(acro, "NeedAppearances");
+	}
 	if ((r = pdf_dict_set(acro, "SigFlags", pdf_int_new(3))) != 0)
 		goto out;
 	if ((r = array_add(v, page, "Annots", pdf_ref_new(field_num, 0),
@@ -461,7 +506,7 @@ build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
 		struct pdf_obj *rect = pdf_obj_new(PDF_ARRAY);
 
 		for (i = 0; i < 4 && rect != NULL; i++)
-			if (pdf_array_push(rect, pdf_int_new(ap_num >= 0 ?
+			if (pdf_array_push(rect, pdf_int_new(rect_in != NULL ?
 			    rect_in[i] : 0)) != 0) {
 				pdf_obj_free(rect);
 				rect = NULL;
@@ -547,7 +592,7 @@ sign_to(struct signer *s, const char *in_path, const char *out_path,
 		goto out;
 	}
 	if ((r = plan_objects(&v, field_num, sig_num, o->certify,
-	    o->page > 0 ? o->page - 1 : 0, &page_num, o->field_name, name,
+	    o->page > 0 ? o->page - 1 : 0, o->page > 0, &page_num, o->field_name, name,
 	    sizeof(name), why)) != 0)
 		goto out;
 	when = o->when ? o->when : time(NULL);
@@ -565,6 +610,33 @@ sign_to(struct signer *s, const char *in_path, const char *out_path,
 		free(dflt);
 		if (r != 0)
 			goto out;
+	} else {
+		/* An invisible signature still gets an (empty) appearance:
+		 * PDF/A wants one on every widget, and a form's
+		 * /NeedAppearances can then be dropped by a later stamp. */
+		struct pdf_obj *d = pdf_obj_new(PDF_DICT), *box = pdf_obj_new(PDF_ARRAY);
+		size_t k;
+
+		r = KYSO_ERR_NOMEM;
+		for (k = 0; k < 4 && box != NULL; k++)
+			if (pdf_array_push(box, pdf_int_new(0)) != 0) {
+				pdf_obj_free(box);
+				box = NULL;
+			}
+		if (d == NULL || box == NULL) {
+			pdf_obj_free(d);
+			pdf_obj_free(box);
+			goto out;
+		}
+		if ((r = pdf_dict_set(d, "BBox", box)) != 0 ||
+		    (r = pdf_dict_set(d, "Type", pdf_name_new("XObject"))) != 0 ||
+		    (r = pdf_dict_set(d, "Subtype", pdf_name_new("Form"))) != 0) {
+			pdf_obj_free(d);
+			goto out;
+		}
+		ap_num = v.next++;
+		if ((r = rev_put_stream(&v, ap_num, d, buf_new(16))) != 0)
+			goto out;
 	}
 	est = cms_size_estimate(s, o->tsa_url != NULL);
 	*why = "out of memory";
@@ -574,7 +646,8 @@ sign_to(struct signer *s, const char *in_path, const char *out_path,
 		goto out;
 	}
 	if ((r = build_revision(&v, b, len, sig_num, field_num, page_num, name,
-	    when, o->certify, o->rect, ap_num, est, &br_at, &ct_at)) != 0) {
+	    when, o->certify, o->page > 0 ? o->rect : NULL, ap_num, est,
+	    &br_at, &ct_at)) != 0) {
 		*why = "cannot write the new revision";
 		goto out;
 	}
