@@ -18,6 +18,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (pdf_open(data, size, &pdf, &why) != 0)
 		return 0;
+	{
+		int64_t bad;
+		size_t k;
+
+		(void)pdf_check_xref(pdf, &bad);
+		(void)pdf_newest_nums(pdf, &k);
+	}
 	n = pdf_next_num(pdf);
 	if (n > 4096)
 		n = 4096;
