@@ -38,7 +38,7 @@ export MOD USER_PIN TMPW=$tmp KYSO_SANITIZE KYSO_ASAN_LIB
 
 present() {
   p11 --list-objects --type data 2>/dev/null | grep -o "label: *'obj-[0-9]*'" \
-    | grep -o '[0-9]*' | sort -n
+    | grep -o '[0-9]*' | sort
 }
 
 next=1 rounds=0 kills_mid=0
@@ -60,7 +60,7 @@ for ((round = 1; round <= MAX_ROUNDS; round++)); do
   "$KT" info --token CI0001 >/dev/null 2>"$tmp/info.err" \
     || fail "round $round: the token does not open: $(cat "$tmp/info.err")"
   inflight=$(cat "$tmp/inflight" 2>/dev/null || echo none)
-  sort -n "$tmp/committed" > "$tmp/want"
+  sort "$tmp/committed" > "$tmp/want"
   present > "$tmp/have"
   dups=$(uniq -d "$tmp/have")
   [ -z "$dups" ] || fail "round $round: objects twice: $dups"
