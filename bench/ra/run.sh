@@ -3,9 +3,11 @@
 # completion: CSR checks, issuance, database transaction) and by cfssl
 # serve (/api/v1/cfssl/sign) on the same machine, in the same run, with
 # P-256 and RSA-2048 CA keys. Prints the ratio; never pass/fail on time.
-# Usage: bench/ra/run.sh [N]   (KYSO_BUILD: the build folder, default build)
+# Usage: bench/ra/run.sh [N] [CONNECTIONS]
+#   (KYSO_BUILD: the build folder, default build)
 set -euo pipefail
 N=${1:-300}
+C=${2:-1}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${KYSO_BUILD:-$ROOT/build}
 RA=$BUILD/bin/kyso-ra
@@ -47,7 +49,7 @@ kyso_rate() {  # kyso_rate KEYTYPE
     printf '{"code":"%s","csr":%s,"token_serial":"BENCH"}\n' \
       "$(sed -n 's/^Activation code: //p' "$f" | tr -d '\r')" "$csr_json"
   done > "$h/bodies"
-  python3 "$ROOT/bench/ra/client.py" "$url/api/v1/activation/complete" "$h/bodies"
+  python3 "$ROOT/bench/ra/client.py" "$url/api/v1/activation/complete" "$h/bodies" "$C"
 }
 
 cfssl_rate() {  # cfssl_rate KEYTYPE
@@ -76,9 +78,10 @@ CFG
   for i in $(seq 1 "$N"); do
     printf '{"certificate_request":%s,"subject":{"CN":"Người Thử %d"}}\n' "$csr_json" "$i"
   done > "$h/bodies"
-  python3 "$ROOT/bench/ra/client.py" "http://127.0.0.1:$port/api/v1/cfssl/sign" "$h/bodies"
+  python3 "$ROOT/bench/ra/client.py" "http://127.0.0.1:$port/api/v1/cfssl/sign" "$h/bodies" "$C"
 }
 
+echo "bench/ra: $N certificates per server, $C client connection(s), $(nproc) CPU(s), load $(cut -d' ' -f1 /proc/loadavg)"
 printf '%-10s %14s %14s %8s\n' "CA key" "kyso-ra cert/s" "cfssl cert/s" ratio
 for kt in p256 rsa2048; do
   k=$(kyso_rate "$kt")

@@ -258,7 +258,7 @@ api_call(struct api *a, const char *rest)
 	size_t n;
 	enum route_kind k;
 	char *op = NULL;
-	int status, r;
+	int status;
 
 	snprintf(action, sizeof(action), "%s /api/v1/%.500s", a->rq->method,
 	    rest);
@@ -291,12 +291,17 @@ api_call(struct api *a, const char *rest)
 			return;
 		}
 	}
-	if ((r = db_begin(a->db)) != 0) {
-		api_error(a, 503, "busy", "the database is busy");
+	/* Activation completion checks the CSR (CPU work) before it opens
+	 * its transaction; every other call runs in one from the start. */
+	if (!(k == R_SUBSCRIBER && n == 2 && strcmp(seg[1], "complete") == 0) &&
+	    api_begin(a) != 0)
 		goto out;
-	}
 	status = route(a, seg, n, a->rq->method, k);
-	if (status < 400 || a->keep) {
+	if (!a->tx) {
+		audit(a, action);
+		if (status < 400)
+			send_mail(a);
+	} else if (status < 400 || a->keep) {
 		audit(a, action);
 		if (db_commit(a->db) != 0) {
 			wipe_mail(a);
@@ -312,6 +317,19 @@ api_call(struct api *a, const char *rest)
 out:
 	wipe_mail(a);
 	free(op);
+}
+
+int
+api_begin(struct api *a)
+{
+	if (a->tx)
+		return 0;
+	if (db_begin(a->db) != 0) {
+		api_error(a, 503, "busy", "the database is busy; retry");
+		return 503;
+	}
+	a->tx = 1;
+	return 0;
 }
 
 void

@@ -182,7 +182,10 @@ api_activation_complete(struct api *a)
 		    "PKCS#10 certificate request");
 		goto out;
 	}
-	/* Spend the code first: of two racing completions one wins. */
+	/* Now the transaction; the code is spent first: of two racing
+	 * completions one wins (the lookup above was outside it). */
+	if ((st = api_begin(a)) != 0)
+		goto out;
 	p[0] = db_num(&nn, api_now());
 	p[1] = act.id;
 	if ((r = db_exec(a->db, "UPDATE activations SET spent_at = ?"

@@ -24,6 +24,11 @@ struct db {
 		sqlite3_stmt *st;
 	} cache[DB_STMT_CACHE];
 	size_t ncache;
+	/* SQLite in a pool: the pool's writer lock, held from BEGIN to
+	 * COMMIT/ROLLBACK, so this process's threads queue for the write
+	 * lock instead of sleeping in SQLite's busy handler. */
+	pthread_mutex_t *txlock;
+	int locked;
 };
 
 struct db_rows {
@@ -227,13 +232,31 @@ fail:
 	return r;
 }
 
+static void
+tx_unlock(struct db *d)
+{
+	if (d->locked) {
+		d->locked = 0;
+		pthread_mutex_unlock(d->txlock);
+	}
+}
+
 int
 db_begin(struct db *d)
 {
+	int r;
+
+	if (d->lite != NULL && d->txlock != NULL && !d->locked) {
+		pthread_mutex_lock(d->txlock);
+		d->locked = 1;
+	}
 
 	/* SQLite: take the write lock now, so two writers never deadlock on
 	 * a lock upgrade. */
-	return db_exec(d, d->pg ? "BEGIN" : "BEGIN IMMEDIATE", 0, NULL, NULL);
+	if ((r = db_exec(d, d->pg ? "BEGIN" : "BEGIN IMMEDIATE", 0, NULL,
+	    NULL)) != 0)
+		tx_unlock(d);
+	return r;
 }
 
 int
@@ -243,6 +266,7 @@ db_commit(struct db *d)
 
 	if (r != 0)
 		db_rollback(d);
+	tx_unlock(d);
 	return r;
 }
 
@@ -253,6 +277,7 @@ db_rollback(struct db *d)
 		PQclear(PQexec(d->pg, "ROLLBACK"));
 	else if (!sqlite3_get_autocommit(d->lite))
 		sqlite3_exec(d->lite, "ROLLBACK", NULL, NULL, NULL);
+	tx_unlock(d);
 }
 
 static struct db_rows *
@@ -514,6 +539,7 @@ struct db_pool {
 	char *where;
 	pthread_key_t key;
 	pthread_mutex_t lock;
+	pthread_mutex_t txlock;
 	struct db *all[DB_POOL_MAX];
 	size_t n;
 };
@@ -532,6 +558,7 @@ db_pool_new(const char *where, struct db_pool **out)
 		return KYSO_ERR_NOMEM;
 	}
 	pthread_mutex_init(&p->lock, NULL);
+	pthread_mutex_init(&p->txlock, NULL);
 	*out = p;
 	return 0;
 }
@@ -545,6 +572,7 @@ db_pool_get(struct db_pool *p)
 		return d;
 	pthread_mutex_lock(&p->lock);
 	if (p->n < DB_POOL_MAX && db_open(p->where, &d) == 0) {
+		d->txlock = &p->txlock;
 		p->all[p->n++] = d;
 		if (pthread_setspecific(p->key, d) != 0)
 			d = NULL;   /* kept in all[], freed at the end */
@@ -564,6 +592,7 @@ db_pool_free(struct db_pool *p)
 		db_free(p->all[i]);
 	pthread_key_delete(p->key);
 	pthread_mutex_destroy(&p->lock);
+	pthread_mutex_destroy(&p->txlock);
 	free(p->where);
 	free(p);
 }

@@ -43,12 +43,16 @@ struct api {
 	const char *actor;       /* operator name or "subscriber" */
 	char target[96];         /* what the call was about, for the audit */
 	int keep;                /* commit even though the answer is an error */
+	int tx;                  /* a transaction is open */
 	struct api_mail mail[2];
 	size_t nmail;
 };
 
 void api_handle(void *ud, const struct http_req *rq, struct http_resp *rs);
 
+/* Opens the call's transaction (api.c commits or rolls it back); 0, or
+ * answers 503 and returns it. */
+int api_begin(struct api *a);
 /* Answers (they return the status, for "return api_error(...)"). */
 int api_json(struct api *a, int status, json_t *j);      /* steals j */
 int api_error(struct api *a, int status, const char *code, const char *msg);
