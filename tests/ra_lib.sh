@@ -6,9 +6,10 @@ RA_HOME=$KYSO_HOME/ra
 
 # RA_TEST_SETUP may name a tests/ra/setup_*.bash that puts the database
 # (PostgreSQL) or the CA key (SoftHSM2, our token) elsewhere: it sets
-# RA_INIT_ARGS and RA_CA_PIN.
+# RA_INIT_ARGS and RA_CA_PIN (given on a descriptor) or RA_CA_PIN_FILE.
 RA_INIT_ARGS=()
 RA_CA_PIN=
+RA_CA_PIN_FILE=
 if [ -n "${RA_TEST_SETUP:-}" ]; then
   . "$RA_TEST_SETUP"
 fi
@@ -25,6 +26,7 @@ free_port() {
 ra_start() {
   local pin=()
   [ -n "$RA_CA_PIN" ] && pin=(--ca-pin-fd 3)
+  [ -n "$RA_CA_PIN_FILE" ] && pin=(--ca-pin-file "$RA_CA_PIN_FILE")
   [ -d "$RA_HOME" ] || "$RA" init --ca-key-type "${RA_KEY_TYPE:-p256}" --name "kyso Test CA" \
     "${RA_INIT_ARGS[@]}" 3<<<"$RA_CA_PIN" >/dev/null || fail "kyso-ra init failed"
   RA_OP=$("$RA" operator add "op-$$" | tail -n 1 | awk '{print $NF}')
