@@ -110,10 +110,11 @@ api_queue_mail(struct api *a, int otp, const char *to, const char *name,
 		return KYSO_ERR_INVALID;
 	m = &a->mail[a->nmail++];
 	m->otp = otp;
-	strcpy(m->to, to);
-	strcpy(m->name, name);
-	strcpy(m->kind, kind);
-	strcpy(m->secret, secret);
+	/* The lengths were checked above. */
+	memcpy(m->to, to, strlen(to) + 1);
+	memcpy(m->name, name, strlen(name) + 1);
+	memcpy(m->kind, kind, strlen(kind) + 1);
+	memcpy(m->secret, secret, strlen(secret) + 1);
 	m->expires_at = expires_at;
 	return 0;
 }
@@ -266,7 +267,7 @@ api_call(struct api *a, const char *rest)
 		api_error(a, 404, "not_found", "no such endpoint");
 		return;
 	}
-	strcpy(path, rest);
+	memcpy(path, rest, strlen(rest) + 1);
 	if ((n = split(path, seg, 4)) == 0 || n > 3) {
 		api_error(a, 404, "not_found", "no such endpoint");
 		return;

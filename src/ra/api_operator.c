@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "codes.h"
+#include "common/parse.h"
 #include "ra.h"
 #include "reg.h"
 
@@ -81,6 +82,7 @@ api_registrations_create(struct api *a)
 	const char *code = NULL, *p[13];
 	char msg[200];
 	int64_t now = api_now();
+	uint64_t idv;
 	int st, r;
 
 	if (d == NULL)
@@ -121,8 +123,11 @@ api_registrations_create(struct api *a)
 		st = db_fail(a, r);
 		goto out;
 	}
-	st = api_json(a, 201, json_pack("{s:I,s:s}", "id",
-	    (json_int_t)strtoll(db_rows_get(rows, 0, 0), NULL, 10),
+	if (parse_u64(db_rows_get(rows, 0, 0), 1, INT64_MAX, &idv) != 0) {
+		st = api_error(a, 500, "internal", "internal error");
+		goto out;
+	}
+	st = api_json(a, 201, json_pack("{s:I,s:s}", "id", (json_int_t)idv,
 	    "status", "pending"));
 out:
 	db_rows_free(rows);
@@ -205,6 +210,7 @@ api_registrations_prepare(struct api *a, const char *id, const char *kind)
 	json_t *body = NULL, *d = NULL;
 	char *status = NULL, msg[200];
 	const char *code = NULL;
+	uint64_t idv;
 	int st, r;
 
 	snprintf(a->target, sizeof(a->target), "registration:%.40s", id);
@@ -238,8 +244,12 @@ api_registrations_prepare(struct api *a, const char *id, const char *kind)
 		st = db_fail(a, r);
 		goto out;
 	}
-	st = api_json(a, 200, json_pack("{s:I,s:s}", "id",
-	    (json_int_t)strtoll(id, NULL, 10), "kind", kind));
+	if (parse_u64(id, 1, INT64_MAX, &idv) != 0) {   /* reg_load checked */
+		st = api_error(a, 500, "internal", "internal error");
+		goto out;
+	}
+	st = api_json(a, 200, json_pack("{s:I,s:s}", "id", (json_int_t)idv,
+	    "kind", kind));
 out:
 	free(status);
 	json_decref(body);

@@ -65,9 +65,9 @@ find_activation(struct api *a, const char *code, struct activation *act)
 	    strlen(db_rows_get(rows, 0, 2)) >= sizeof(act->kind) ||
 	    (act->details = json_loads(db_rows_get(rows, 0, 3), 0, &je)) == NULL)
 		goto out;
-	strcpy(act->id, db_rows_get(rows, 0, 0));
-	strcpy(act->reg_id, db_rows_get(rows, 0, 1));
-	strcpy(act->kind, db_rows_get(rows, 0, 2));
+	snprintf(act->id, sizeof(act->id), "%s", db_rows_get(rows, 0, 0));
+	snprintf(act->reg_id, sizeof(act->reg_id), "%s", db_rows_get(rows, 0, 1));
+	snprintf(act->kind, sizeof(act->kind), "%s", db_rows_get(rows, 0, 2));
 	r = 0;
 out:
 	db_rows_free(rows);
@@ -239,6 +239,7 @@ api_pin_reset_request(struct api *a)
 	const char *type, *idn, *tax, *email, *tok, *kind, *p[6];
 	char otp[7] = "", hash[CODE_HASH_LEN + 1];
 	int64_t now = api_now();
+	uint64_t sent;
 	int bad = 0, st, r;
 
 	if ((st = api_body(a, fields, &body)) != 0)
@@ -287,7 +288,8 @@ api_pin_reset_request(struct api *a)
 		goto out;
 	}
 	if (db_rows_count(cnt) != 1 ||
-	    strtol(db_rows_get(cnt, 0, 0), NULL, 10) >= PIN_RESET_PER_SUBSCRIBER)
+	    parse_u64(db_rows_get(cnt, 0, 0), 0, UINT32_MAX, &sent) != 0 ||
+	    sent >= PIN_RESET_PER_SUBSCRIBER)
 		goto accepted;
 	if (code_new_otp(otp) != 0 ||
 	    code_hash(a->ra->hash_key, "otp", otp, hash) != 0) {

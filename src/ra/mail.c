@@ -169,7 +169,7 @@ addr_of(const char *from, char *out, size_t n)
 	}
 	if (strlen(from) >= n)
 		return KYSO_ERR_INVALID;
-	strcpy(out, from);
+	memcpy(out, from, strlen(from) + 1);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "ratelimit.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,8 +91,7 @@ ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now)
 	}
 	if (strncmp(victim->key, key, RL_KEY - 1) != 0 ||
 	    now - victim->start >= rl->window) {
-		strncpy(victim->key, key, RL_KEY - 1);
-		victim->key[RL_KEY - 1] = '\0';
+		snprintf(victim->key, RL_KEY, "%s", key);
 		victim->start = now;
 		victim->count = 0;
 	}
