@@ -59,10 +59,8 @@ cli_ra_post(const struct ra *ra, const char *path, json_t *req, json_t **resp,
 	*resp = NULL;
 	while (n > 0 && ra->url[n - 1] == '/')
 		n--;
-	if ((url = malloc(n + strlen(path) + 1)) == NULL)
+	if (asprintf(&url, "%.*s%s", (int)n, ra->url, path) < 0)
 		return EXIT_FAIL;
-	memcpy(url, ra->url, n);
-	strcpy(url + n, path);
 	r = http_post_json(url, &o, req, &st, &j);
 	free(url);
 	if (status != NULL)
