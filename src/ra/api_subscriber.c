@@ -188,8 +188,10 @@ api_activation_complete(struct api *a)
 		goto out;
 	p[0] = db_num(&nn, api_now());
 	p[1] = act.id;
+	p[2] = p[0];
 	if ((r = db_exec(a->db, "UPDATE activations SET spent_at = ?"
-	    " WHERE id = ? AND spent_at IS NULL RETURNING id", 2, p, &rows)) != 0 ||
+	    " WHERE id = ? AND spent_at IS NULL AND expires_at > ?"
+	    " RETURNING id", 3, p, &rows)) != 0 ||
 	    db_rows_count(rows) != 1) {
 		st = r == 0 ? code_invalid(a) : api_error(a, 503, "busy",
 		    "the database is busy; retry");
