@@ -2,7 +2,6 @@
 
 #include <string.h>
 
-#include "mapfile.h"
 #include "pdf.h"
 #include "pdf_rev.h"
 
@@ -39,11 +38,9 @@ add_streams(struct rev *v, struct pdf_obj *dss, const char *key,
 }
 
 int
-pdf_add_dss(const char *in_path, const char *out_path, const struct revoc *rv,
-    const char **why)
+pdf_dss_revision(const uint8_t *data, size_t len, const struct revoc *rv,
+    struct buf **rev_out, const char **why)
 {
-	struct mapfile *m = NULL;
-	struct outfile *of = NULL;
 	struct rev v;
 	struct buf *b = NULL;
 	struct pdf_obj *root = NULL, *dss = NULL;
@@ -53,11 +50,7 @@ pdf_add_dss(const char *in_path, const char *out_path, const struct revoc *rv,
 
 	memset(&v, 0, sizeof(v));
 	*why = "out of memory";
-	if ((r = mapfile_open(in_path, &m)) != 0) {
-		*why = "the signed file cannot be read back";
-		goto out;
-	}
-	if ((r = pdf_open(mapfile_data(m), mapfile_len(m), &v.pdf, why)) != 0)
+	if ((r = pdf_open(data, len, &v.pdf, why)) != 0)
 		goto out;
 	v.next = pdf_next_num(v.pdf);
 	*why = "the document catalog is damaged";
@@ -104,27 +97,18 @@ pdf_add_dss(const char *in_path, const char *out_path, const struct revoc *rv,
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = rev_write(&v, b, mapfile_len(m), NULL, NULL)) != 0) {
+	if ((r = rev_write(&v, b, len, NULL, NULL)) != 0) {
 		*why = "cannot write the validation data revision";
 		goto out;
 	}
-	if ((r = outfile_open(out_path, &of)) != 0 ||
-	    (r = outfile_write(of, mapfile_data(m), mapfile_len(m))) != 0 ||
-	    (r = outfile_write(of, buf_ptr(b), buf_len(b))) != 0) {
-		*why = "cannot write the output file";
-		goto out;
-	}
-	r = outfile_commit(of);
-	of = NULL;
-	if (r != 0)
-		*why = "cannot write the output file";
+	*rev_out = b;
+	b = NULL;
+	r = 0;
 out:
-	outfile_abort(of);
 	pdf_obj_free(root);
 	pdf_obj_free(dss);
 	rev_clear(&v);
 	pdf_free(v.pdf);
 	buf_free(b);
-	mapfile_free(m);
 	return r;
 }

@@ -4,11 +4,15 @@
 #ifndef KYSO_PDF_DSS_H
 #define KYSO_PDF_DSS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "revocation.h"
 
-/* Appends a DSS revision to in_path's bytes into out_path (temp +
- * rename). An existing DSS keeps its entries. */
-int pdf_add_dss(const char *in_path, const char *out_path,
-    const struct revoc *rv, const char **why) KYSO_WUR;
+/* The revision to append to data (len bytes) that adds a DSS with rv's
+ * certificates, OCSP responses and CRLs. An existing DSS keeps its
+ * entries. */
+int pdf_dss_revision(const uint8_t *data, size_t len, const struct revoc *rv,
+    struct buf **rev_out, const char **why) KYSO_WUR;
 
 #endif

@@ -540,32 +540,23 @@ build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
 	return rev_write(v, b, base, write_sigdict, &sc);
 }
 
+/* The signed revision to append to data (len bytes), in *rev_out. */
 static int
-sign_to(struct signer *s, const char *in_path, const char *out_path,
-    const struct pdf_sign_opts *o, const char **why)
+sign_rev(struct signer *s, const uint8_t *data, size_t len,
+    const struct pdf_sign_opts *o, struct buf **rev_out, const char **why)
 {
-	struct mapfile *m = NULL;
 	struct rev v;
-	struct buf *b = NULL, *cms = NULL, *hex = NULL;
-	struct outfile *of = NULL;
+	struct buf *b = NULL, *cms = NULL;
 	EVP_MD_CTX *md = NULL;
 	uint8_t digest[32], *rp;
-	const uint8_t *data;
 	char name[64], brtext[BR_WIDTH + 1];
-	size_t br_at = 0, ct_at = 0, est, len, a, bb, total;
+	size_t br_at = 0, ct_at = 0, est, a, bb, total;
 	int64_t sig_num, field_num, page_num = -1, ap_num = -1;
 	time_t when;
 	int n, r;
 
 	memset(&v, 0, sizeof(v));
 	*why = "out of memory";
-	if ((r = mapfile_open(in_path, &m)) != 0) {
-		*why = r == KYSO_ERR_NOT_FOUND ? "the file does not exist" :
-		    "the file cannot be read";
-		goto out;
-	}
-	data = mapfile_data(m);
-	len = mapfile_len(m);
 	if ((r = pdf_open(data, len, &v.pdf, why)) != 0)
 		goto out;
 	{
@@ -640,8 +631,7 @@ sign_to(struct signer *s, const char *in_path, const char *out_path,
 	}
 	est = cms_size_estimate(s, o->tsa_url != NULL);
 	*why = "out of memory";
-	if ((b = buf_new(0)) == NULL || (cms = buf_new(0)) == NULL ||
-	    (hex = buf_new(0)) == NULL) {
+	if ((b = buf_new(0)) == NULL || (cms = buf_new(0)) == NULL) {
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
@@ -691,31 +681,91 @@ sign_to(struct signer *s, const char *in_path, const char *out_path,
 			rp[ct_at + 2 + 2 * i] = (uint8_t)hd[c[i] & 15];
 		}
 	}
-	if ((r = outfile_open(out_path, &of)) != 0) {
-		*why = "cannot create the output file";
-		goto out;
-	}
-	if ((r = outfile_write(of, data, len)) != 0 ||
-	    (r = outfile_write(of, buf_ptr(b), buf_len(b))) != 0) {
-		*why = "cannot write the output file";
-		goto out;
-	}
-	r = outfile_commit(of);
-	of = NULL;
-	if (r != 0) {
-		*why = "cannot write the output file";
-		goto out;
-	}
+	*rev_out = b;
+	b = NULL;
 	r = 0;
 out:
-	outfile_abort(of);
 	EVP_MD_CTX_free(md);
 	rev_clear(&v);
 	pdf_free(v.pdf);
-	mapfile_free(m);
 	buf_free(b);
 	buf_free(cms);
-	buf_free(hex);
+	return r;
+}
+
+/* Writes data then tail to path (temp + rename). */
+static int
+write_two(const char *path, const uint8_t *data, size_t len,
+    const struct buf *tail, const char **why)
+{
+	struct outfile *of = NULL;
+	int r;
+
+	if ((r = outfile_open(path, &of)) != 0) {
+		*why = "cannot create the output file";
+		return r;
+	}
+	if ((r = outfile_write(of, data, len)) != 0 ||
+	    (r = outfile_write(of, buf_ptr(tail), buf_len(tail))) != 0) {
+		*why = "cannot write the output file";
+		outfile_abort(of);
+		return r;
+	}
+	if ((r = outfile_commit(of)) != 0)
+		*why = "cannot write the output file";
+	return r;
+}
+
+/* The validation data for B-LT, before anything is signed: a revoked
+ * certificate signs nothing. */
+static int
+collect_lt(struct signer *s, const struct pdf_sign_opts *o, struct revoc *rv,
+    const char **why)
+{
+	const struct buf *chain[REVOC_MAX];
+	size_t n = 0, i;
+
+	memset(rv, 0, sizeof(*rv));
+	if (o->tsa_url == NULL) {
+		*why = "B-LT needs a time-stamp (--tsa)";
+		return KYSO_ERR_INVALID;
+	}
+	chain[n++] = signer_cert(s);
+	for (i = 0; i < signer_chain_count(s) && n < REVOC_MAX; i++)
+		chain[n++] = signer_chain(s, i);
+	return revoc_collect(chain, n, rv, why);
+}
+
+int
+pdf_sign_mem(struct signer *s, const uint8_t *data, size_t len,
+    const struct pdf_sign_opts *o, struct buf *out, const char **why)
+{
+	struct buf *rev = NULL, *rev2 = NULL;
+	struct revoc rv;
+	int r;
+
+	memset(&rv, 0, sizeof(rv));
+	if (o->lt && (r = collect_lt(s, o, &rv, why)) != 0)
+		return r;
+	if ((r = sign_rev(s, data, len, o, &rev, why)) != 0)
+		goto out;
+	*why = "the output is too large";
+	if ((r = buf_put(out, data, len)) != 0 ||
+	    (r = buf_put(out, buf_ptr(rev), buf_len(rev))) != 0)
+		goto out;
+	if (o->lt) {
+		if ((r = pdf_dss_revision(buf_ptr(out), buf_len(out), &rv, &rev2,
+		    why)) != 0)
+			goto out;
+		*why = "the output is too large";
+		if ((r = buf_put(out, buf_ptr(rev2), buf_len(rev2))) != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	buf_free(rev);
+	buf_free(rev2);
+	revoc_clear(&rv);
 	return r;
 }
 
@@ -723,37 +773,51 @@ int
 pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
     const struct pdf_sign_opts *o, const char **why)
 {
-	const struct buf *chain[REVOC_MAX];
+	struct mapfile *m = NULL, *m2 = NULL;
+	struct buf *rev = NULL, *rev2 = NULL;
 	struct revoc rv;
 	char *tmp = NULL;
-	size_t n = 0, i;
 	int r;
 
-	if (!o->lt)
-		return sign_to(s, in_path, out_path, o, why);
 	memset(&rv, 0, sizeof(rv));
-	if (o->tsa_url == NULL) {
-		*why = "B-LT needs a time-stamp (--tsa)";
-		return KYSO_ERR_INVALID;
-	}
-	/* The validation data first: a revoked certificate signs nothing. */
-	chain[n++] = signer_cert(s);
-	for (i = 0; i < signer_chain_count(s) && n < REVOC_MAX; i++)
-		chain[n++] = signer_chain(s, i);
-	if ((r = revoc_collect(chain, n, &rv, why)) != 0)
+	if (o->lt && (r = collect_lt(s, o, &rv, why)) != 0)
 		return r;
+	if ((r = mapfile_open(in_path, &m)) != 0) {
+		*why = r == KYSO_ERR_NOT_FOUND ? "the file does not exist" :
+		    "the file cannot be read";
+		goto out;
+	}
+	if ((r = sign_rev(s, mapfile_data(m), mapfile_len(m), o, &rev, why)) != 0)
+		goto out;
+	if (!o->lt) {
+		r = write_two(out_path, mapfile_data(m), mapfile_len(m), rev, why);
+		goto out;
+	}
+	/* B-LT: the signed file first (a temp), then the DSS revision. */
 	*why = "out of memory";
 	if ((tmp = malloc(strlen(out_path) + 16)) == NULL) {
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
 	snprintf(tmp, strlen(out_path) + 16, "%s.kyso-bt.tmp", out_path);
-	if ((r = sign_to(s, in_path, tmp, o, why)) != 0)
+	if ((r = write_two(tmp, mapfile_data(m), mapfile_len(m), rev, why)) != 0)
 		goto out;
-	r = pdf_add_dss(tmp, out_path, &rv, why);
-	unlink(tmp);
+	if ((r = mapfile_open(tmp, &m2)) != 0) {
+		*why = "the signed file cannot be read back";
+		goto out;
+	}
+	if ((r = pdf_dss_revision(mapfile_data(m2), mapfile_len(m2), &rv, &rev2,
+	    why)) != 0)
+		goto out;
+	r = write_two(out_path, mapfile_data(m2), mapfile_len(m2), rev2, why);
 out:
+	if (tmp != NULL)
+		unlink(tmp);
 	free(tmp);
+	buf_free(rev);
+	buf_free(rev2);
+	mapfile_free(m);
+	mapfile_free(m2);
 	revoc_clear(&rv);
 	return r;
 }

@@ -6,7 +6,11 @@
 #ifndef KYSO_PDF_SIGN_H
 #define KYSO_PDF_SIGN_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <time.h>
+
+#include "common/buf.h"
 
 #include "signer.h"
 
@@ -30,5 +34,11 @@ struct pdf_sign_opts {
  * failure out_path is not created). *why gets a sentence on failure. */
 int pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
     const struct pdf_sign_opts *o, const char **why) KYSO_WUR;
+
+/* The same in memory (for kyso-agent): appends the signed PDF to out
+ * (data, then the new revisions); out's cap bounds it. */
+int pdf_sign_mem(struct signer *s, const uint8_t *data, size_t len,
+    const struct pdf_sign_opts *o, struct buf *out, const char **why)
+    KYSO_WUR;
 
 #endif

@@ -1,0 +1,51 @@
+/* Drives the C API as kyso-agent will: one signer for several documents,
+ * PDFs signed in memory. Usage: api_mem TOKEN PIN IN.pdf OUT.pdf [TSA] */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/fsutil.h"
+#include "sign/kyso_sign.h"
+
+int
+main(int argc, char **argv)
+{
+	struct signer_opts so = { 0 };
+	struct pdf_sign_opts po = { 0 };
+	struct signer *s = NULL;
+	struct buf *in = NULL, *out = NULL, *out2 = NULL;
+	const char *why = NULL;
+	int r, rc = 1;
+
+	if (argc < 5)
+		return 2;
+	so.token = argv[1];
+	if ((r = signer_open(&so, argv[2], &s, &why)) != 0) {
+		fprintf(stderr, "signer_open: %s (%s)\n", why, kyso_strerror(r));
+		return 1;
+	}
+	po.tsa_url = argc > 5 ? argv[5] : NULL;
+	if (file_read(argv[3], (size_t)1 << 28, &in) != 0 ||
+	    (out = buf_new((size_t)1 << 28)) == NULL ||
+	    (out2 = buf_new(64)) == NULL)
+		goto done;
+	if ((r = pdf_sign_mem(s, buf_ptr(in), buf_len(in), &po, out, &why)) != 0) {
+		fprintf(stderr, "pdf_sign_mem: %s\n", why);
+		goto done;
+	}
+	/* An output buffer too small fails cleanly. */
+	if ((r = pdf_sign_mem(s, buf_ptr(in), buf_len(in), &po, out2, &why)) !=
+	    KYSO_ERR_TOO_LARGE) {
+		fprintf(stderr, "a 64-byte output buffer gave %d\n", r);
+		goto done;
+	}
+	if (memcmp(buf_ptr(out), buf_ptr(in), buf_len(in)) != 0 ||
+	    file_write_atomic(argv[4], buf_ptr(out), buf_len(out), 0644) != 0)
+		goto done;
+	rc = 0;
+done:
+	buf_free(in);
+	buf_free(out);
+	buf_free(out2);
+	signer_free(s);
+	return rc;
+}
