@@ -23,6 +23,7 @@ struct http {
 struct conn {
 	struct buf *body;
 	int too_large;
+	int answered;   /* a response is queued already */
 };
 
 int
@@ -129,10 +130,33 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		}
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    "Content-Length");
-		if (cl != NULL && (parse_u64(cl, 0, UINT64_MAX, &len) != 0 ||
-		    len > HTTP_MAX_BODY))
-			cs->too_large = 1;
 		*con_cls = cs;
+		if (cl != NULL && (parse_u64(cl, 0, UINT64_MAX, &len) != 0 ||
+		    len > HTTP_MAX_BODY)) {
+			/* Answer now: MHD then closes the connection instead of
+			 * reading a body that is refused anyway. */
+			static const char big[] = "{\"error\":\"too_large\","
+			    "\"message\":\"the request body is larger than "
+			    "64 KiB\"}";
+
+			memset(&rs, 0, sizeof(rs));
+			rs.status = 413;
+			rs.content_type = "application/json";
+			if ((rs.body = buf_new(0)) == NULL ||
+			    buf_put(rs.body, big, sizeof(big) - 1) != 0) {
+				buf_free(rs.body);
+				return MHD_NO;
+			}
+			cs->too_large = 1;
+			cs->answered = 1;
+			ret = reply(c, &rs);
+			buf_free(rs.body);
+			return ret;
+		}
+		return MHD_YES;
+	}
+	if (cs->answered) {
+		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {

@@ -121,6 +121,9 @@ expect 400 missing_field   # representative
 head -c 70000 /dev/zero | tr '\0' a > "$W/big"
 op POST /api/v1/registrations "{\"name\":\"$(cat "$W/big")\"}"; expect 413 too_large
 sub POST /api/v1/activation/lookup "{\"code\":\"$(cat "$W/big")\"}"; expect 413 too_large
+# without a Content-Length (chunked) the cap holds too
+api POST "$URL/api/v1/activation/lookup" "{\"code\":\"$(cat "$W/big")\"}" -H "Transfer-Encoding: chunked"
+expect 413 too_large
 assert_eq "$(state)" "$before" "refused requests changed the database"
 
 note "SQL metacharacters in every field are data"
