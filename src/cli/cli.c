@@ -139,6 +139,9 @@ cli_fail_rv(const struct cli *c, const char *what, CK_RV rv)
 	case CKR_DEVICE_MEMORY:
 		fprintf(stderr, _("%s: the token's memory is full.\n"), what);
 		return EXIT_FAIL;
+	case CKR_DEVICE_ERROR:
+		fprintf(stderr, _("%s: the token could not store the change. Check that the disk has free space, then try again.\n"), what);
+		return EXIT_FAIL;
 	}
 	fprintf(stderr, _("%s failed (%s).\n"), what, p11_rv_name(rv));
 	return EXIT_FAIL;

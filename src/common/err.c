@@ -19,10 +19,11 @@ english(int err)
 	case KYSO_ERR_PIN_INCORRECT: return N_("incorrect PIN");
 	case KYSO_ERR_PIN_LOCKED: return N_("PIN locked");
 	case KYSO_ERR_CORRUPT: return N_("data damaged");
-	case KYSO_ERR_FULL: return N_("no space left");
+	case KYSO_ERR_FULL: return N_("no space left on the disk");
 	case KYSO_ERR_BUSY: return N_("busy");
 	case KYSO_ERR_UNSUPPORTED: return N_("not supported");
 	case KYSO_ERR_PERMISSION: return N_("permission denied");
+	case KYSO_ERR_CAPACITY: return N_("the token's memory is full");
 	}
 	return N_("unknown error");
 }

@@ -19,10 +19,11 @@ enum kyso_err {
 	KYSO_ERR_PIN_INCORRECT = -10,
 	KYSO_ERR_PIN_LOCKED = -11,
 	KYSO_ERR_CORRUPT = -12,   /* stored data failed its integrity check */
-	KYSO_ERR_FULL = -13,      /* no space left (token memory, disk) */
+	KYSO_ERR_FULL = -13,      /* no space left on the disk */
 	KYSO_ERR_BUSY = -14,
 	KYSO_ERR_UNSUPPORTED = -15,
 	KYSO_ERR_PERMISSION = -16,
+	KYSO_ERR_CAPACITY = -17,  /* a token's object memory is used up */
 };
 
 /* A short description, translated when the "kyso" catalog is bound. */

@@ -73,7 +73,9 @@ from_err(int r)
 	case KYSO_ERR_NOMEM: return CKR_HOST_MEMORY;
 	case KYSO_ERR_PIN_INCORRECT: return CKR_PIN_INCORRECT;
 	case KYSO_ERR_PIN_LOCKED: return CKR_PIN_LOCKED;
-	case KYSO_ERR_FULL: return CKR_DEVICE_MEMORY;
+	case KYSO_ERR_CAPACITY: return CKR_DEVICE_MEMORY;
+	/* The disk under the token is full: PKCS#11 has no word for it. */
+	case KYSO_ERR_FULL: return CKR_DEVICE_ERROR;
 	case KYSO_ERR_NOT_FOUND: return CKR_DEVICE_REMOVED;
 	case KYSO_ERR_CORRUPT: return CKR_DEVICE_ERROR;
 	case KYSO_ERR_INVALID: return CKR_ARGUMENTS_BAD;

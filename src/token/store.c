@@ -1152,7 +1152,7 @@ tok_add_object(struct tok *t, int priv, struct attrs *a, uint32_t *id)
 	if (priv && (r = seal(t, o)) != 0)
 		goto fail;
 	if (tobj_size(o) > t->info.capacity - t->info.used) {
-		r = KYSO_ERR_FULL;
+		r = KYSO_ERR_CAPACITY;
 		goto fail;
 	}
 	if ((r = add_obj(t, o)) != 0)
@@ -1194,7 +1194,7 @@ tok_replace_object(struct tok *t, uint32_t id, struct attrs *a)
 	    tobj_size(o) - before > t->info.capacity - t->info.used) {
 		invalidate(t);
 		attrs_free(old);
-		return KYSO_ERR_FULL;
+		return KYSO_ERR_CAPACITY;
 	}
 	attrs_free(old);
 	t->info.used = (uint32_t)(t->info.used - before + tobj_size(o));

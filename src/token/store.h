@@ -82,7 +82,7 @@ int tok_init_token(struct tok *t, const void *so_pin, size_t n,
 size_t tok_nobjects(const struct tok *t);
 struct tobj *tok_object_at(struct tok *t, size_t i);
 struct tobj *tok_object(struct tok *t, uint32_t id);
-/* Inside tok_begin: takes a; KYSO_ERR_FULL past the capacity. */
+/* Inside tok_begin: takes a; KYSO_ERR_CAPACITY past the capacity. */
 int tok_add_object(struct tok *t, int priv, struct attrs *a, uint32_t *id) KYSO_WUR;
 int tok_replace_object(struct tok *t, uint32_t id, struct attrs *a) KYSO_WUR;
 int tok_del_object(struct tok *t, uint32_t id) KYSO_WUR;

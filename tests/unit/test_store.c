@@ -440,18 +440,18 @@ test_capacity(void)
 		goto out;
 	CHECK_ERR(tok_begin(t), 0);
 	CHECK_ERR(tok_add_object(t, 0, data_obj("big", big, sizeof(big)), &id),
-	    KYSO_ERR_FULL);
+	    KYSO_ERR_CAPACITY);
 	CHECK(tok_nobjects(t) == 0 && tok_info(t)->used == 0);
 	CHECK_ERR(tok_add_object(t, 0, data_obj("a", big, 400), &id), 0);
 	used = tok_info(t)->used;
 	CHECK(used > 400 && used < 1024);
 	CHECK_ERR(tok_add_object(t, 0, data_obj("b", big, 400), &id), 0);
 	CHECK_ERR(tok_add_object(t, 0, data_obj("c", big, 400), &id),
-	    KYSO_ERR_FULL);
+	    KYSO_ERR_CAPACITY);
 	CHECK(tok_nobjects(t) == 2);
 	/* Growing an object past the capacity fails too. */
 	CHECK_ERR(tok_replace_object(t, id, data_obj("b", big, 700)),
-	    KYSO_ERR_FULL);
+	    KYSO_ERR_CAPACITY);
 	tok_end(t);
 	/* What failed was never written. */
 	tok_free(t);
