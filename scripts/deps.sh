@@ -19,7 +19,7 @@ PKGS=(
   # kyso-sign: libraries, independent verifiers, PDF producers, fuzzing
   libxml2-dev zlib1g-dev libcurl4-openssl-dev
   poppler-utils qpdf libnss3-tools xmlsec1 ghostscript fonts-dejavu-core clang
-  libreoffice-writer-nogui
+  libreoffice-writer-nogui time
 )
 
 missing=()

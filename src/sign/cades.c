@@ -5,6 +5,12 @@
 #include "cms.h"
 #include "mapfile.h"
 
+static int
+md_update(void *ud, const uint8_t *p, size_t n)
+{
+	return EVP_DigestUpdate(ud, p, n) == 1 ? 0 : KYSO_ERR_CRYPTO;
+}
+
 int
 cades_sign_file(struct signer *s, const char *in_path, const char *out_path,
     const char *tsa_url, const char **why)
@@ -12,6 +18,7 @@ cades_sign_file(struct signer *s, const char *in_path, const char *out_path,
 	struct mapfile *m = NULL;
 	struct outfile *of = NULL;
 	struct buf *cms = NULL;
+	EVP_MD_CTX *md = NULL;
 	uint8_t digest[32];
 	int r;
 
@@ -21,8 +28,10 @@ cades_sign_file(struct signer *s, const char *in_path, const char *out_path,
 		    "the file cannot be read";
 		goto out;
 	}
-	if (EVP_Digest(mapfile_data(m), mapfile_len(m), digest, NULL,
-	    EVP_sha256(), NULL) != 1) {
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    mapfile_each(m, 0, mapfile_len(m), md_update, md) != 0 ||
+	    EVP_DigestFinal_ex(md, digest, NULL) != 1) {
 		r = KYSO_ERR_CRYPTO;
 		*why = "hashing failed";
 		goto out;
@@ -47,6 +56,7 @@ cades_sign_file(struct signer *s, const char *in_path, const char *out_path,
 		*why = "cannot write the output file";
 out:
 	outfile_abort(of);
+	EVP_MD_CTX_free(md);
 	buf_free(cms);
 	mapfile_free(m);
 	return r;

@@ -94,6 +94,33 @@ mapfile_data(const struct mapfile *m)
 
 size_t mapfile_len(const struct mapfile *m) { return m->len; }
 
+#define WINDOW ((size_t)8 * 1024 * 1024)
+
+int
+mapfile_each(struct mapfile *m, size_t off, size_t n, mapfile_fn fn, void *ud)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t page = pg > 0 ? (size_t)pg : 4096;
+	int r;
+
+	if (off > m->len || n > m->len - off)
+		return KYSO_ERR_INVALID;
+	while (n > 0) {
+		size_t k = n < WINDOW ? n : WINDOW, a, b;
+
+		if ((r = fn(ud, m->d + off, k)) != 0)
+			return r;
+		/* Whole pages inside the window: read again if needed. */
+		a = (off + page - 1) / page * page;
+		b = (off + k) / page * page;
+		if (b > a)
+			(void)madvise(m->d + a, b - a, MADV_DONTNEED);
+		off += k;
+		n -= k;
+	}
+	return 0;
+}
+
 int
 outfile_open(const char *path, struct outfile **out)
 {
@@ -137,6 +164,12 @@ outfile_write(struct outfile *o, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int
+outfile_write_fn(void *ud, const uint8_t *p, size_t n)
+{
+	return outfile_write(ud, p, n);
 }
 
 int

@@ -17,10 +17,19 @@ void mapfile_free(struct mapfile *m);
 const uint8_t *mapfile_data(const struct mapfile *m);
 size_t mapfile_len(const struct mapfile *m);
 
+/* Feeds bytes [off, off + n) of the mapping to fn window by window and
+ * drops each window's pages once used, so that resident memory does not
+ * grow with the file's size (hashing and copying touch every page). */
+typedef int (*mapfile_fn)(void *ud, const uint8_t *p, size_t n);
+int mapfile_each(struct mapfile *m, size_t off, size_t n, mapfile_fn fn,
+    void *ud) KYSO_WUR;
+
 /* An output file being written: a temp beside path. */
 struct outfile;
 int outfile_open(const char *path, struct outfile **out) KYSO_WUR;
 int outfile_write(struct outfile *o, const void *p, size_t n) KYSO_WUR;
+/* outfile_write as a mapfile_fn (ud is the outfile). */
+int outfile_write_fn(void *ud, const uint8_t *p, size_t n) KYSO_WUR;
 /* fsync, rename over path, fsync the folder; frees o. */
 int outfile_commit(struct outfile *o) KYSO_WUR;
 /* Removes the temp file; accepts NULL. */

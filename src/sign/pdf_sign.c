@@ -542,8 +542,16 @@ build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
 
 /* The signed revision to append to data (len bytes), in *rev_out. */
 static int
+md_update(void *ud, const uint8_t *p, size_t n)
+{
+	return EVP_DigestUpdate(ud, p, n) == 1 ? 0 : KYSO_ERR_CRYPTO;
+}
+
+/* m: data's mapping (hashed window by window), or NULL for memory. */
+static int
 sign_rev(struct signer *s, const uint8_t *data, size_t len,
-    const struct pdf_sign_opts *o, struct buf **rev_out, const char **why)
+    struct mapfile *m, const struct pdf_sign_opts *o, struct buf **rev_out,
+    const char **why)
 {
 	struct rev v;
 	struct buf *b = NULL, *cms = NULL;
@@ -656,7 +664,8 @@ sign_rev(struct signer *s, const uint8_t *data, size_t len,
 	/* SHA-256 of the signed ranges, as the output will hold them. */
 	if ((md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(md, data, len) != 1 ||
+	    (m != NULL ? mapfile_each(m, 0, len, md_update, md) :
+	    md_update(md, data, len)) != 0 ||
 	    EVP_DigestUpdate(md, rp, ct_at) != 1 ||
 	    EVP_DigestUpdate(md, rp + (bb - len), total - bb) != 1 ||
 	    EVP_DigestFinal_ex(md, digest, NULL) != 1) {
@@ -695,8 +704,8 @@ out:
 
 /* Writes data then tail to path (temp + rename). */
 static int
-write_two(const char *path, const uint8_t *data, size_t len,
-    const struct buf *tail, const char **why)
+write_two(const char *path, struct mapfile *m, const struct buf *tail,
+    const char **why)
 {
 	struct outfile *of = NULL;
 	int r;
@@ -705,7 +714,7 @@ write_two(const char *path, const uint8_t *data, size_t len,
 		*why = "cannot create the output file";
 		return r;
 	}
-	if ((r = outfile_write(of, data, len)) != 0 ||
+	if ((r = mapfile_each(m, 0, mapfile_len(m), outfile_write_fn, of)) != 0 ||
 	    (r = outfile_write(of, buf_ptr(tail), buf_len(tail))) != 0) {
 		*why = "cannot write the output file";
 		outfile_abort(of);
@@ -747,7 +756,7 @@ pdf_sign_mem(struct signer *s, const uint8_t *data, size_t len,
 	memset(&rv, 0, sizeof(rv));
 	if (o->lt && (r = collect_lt(s, o, &rv, why)) != 0)
 		return r;
-	if ((r = sign_rev(s, data, len, o, &rev, why)) != 0)
+	if ((r = sign_rev(s, data, len, NULL, o, &rev, why)) != 0)
 		goto out;
 	*why = "the output is too large";
 	if ((r = buf_put(out, data, len)) != 0 ||
@@ -787,10 +796,10 @@ pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
 		    "the file cannot be read";
 		goto out;
 	}
-	if ((r = sign_rev(s, mapfile_data(m), mapfile_len(m), o, &rev, why)) != 0)
+	if ((r = sign_rev(s, mapfile_data(m), mapfile_len(m), m, o, &rev, why)) != 0)
 		goto out;
 	if (!o->lt) {
-		r = write_two(out_path, mapfile_data(m), mapfile_len(m), rev, why);
+		r = write_two(out_path, m, rev, why);
 		goto out;
 	}
 	/* B-LT: the signed file first (a temp), then the DSS revision. */
@@ -800,7 +809,7 @@ pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
 		goto out;
 	}
 	snprintf(tmp, strlen(out_path) + 16, "%s.kyso-bt.tmp", out_path);
-	if ((r = write_two(tmp, mapfile_data(m), mapfile_len(m), rev, why)) != 0)
+	if ((r = write_two(tmp, m, rev, why)) != 0)
 		goto out;
 	if ((r = mapfile_open(tmp, &m2)) != 0) {
 		*why = "the signed file cannot be read back";
@@ -809,7 +818,7 @@ pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
 	if ((r = pdf_dss_revision(mapfile_data(m2), mapfile_len(m2), &rv, &rev2,
 	    why)) != 0)
 		goto out;
-	r = write_two(out_path, mapfile_data(m2), mapfile_len(m2), rev2, why);
+	r = write_two(out_path, m2, rev2, why);
 out:
 	if (tmp != NULL)
 		unlink(tmp);

@@ -39,6 +39,12 @@ struct sigs {
 	size_t n;
 };
 
+static int
+md_update(void *ud, const uint8_t *p, size_t n)
+{
+	return EVP_DigestUpdate(ud, p, n) == 1 ? 0 : KYSO_ERR_CRYPTO;
+}
+
 static char *
 str_dup_n(const uint8_t *p, size_t n)
 {
@@ -109,7 +115,8 @@ pdf_date_text(const struct pdf_obj *m)
 
 /* Checks one signature: the /ByteRange layout, the digest over it, the CMS. */
 static int
-check_sig(struct pdf *pdf, const struct found *f, const struct verify_opts *vo,
+check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
+    const struct verify_opts *vo,
     struct sig_report *rep)
 {
 	const struct pdf_obj *br = pdf_dict_get(f->sig, "ByteRange");
@@ -168,8 +175,8 @@ check_sig(struct pdf *pdf, const struct found *f, const struct verify_opts *vo,
 	}
 	if ((md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(md, d, (size_t)v[1]) != 1 ||
-	    EVP_DigestUpdate(md, d + v[2], (size_t)v[3]) != 1 ||
+	    mapfile_each(m, 0, (size_t)v[1], md_update, md) != 0 ||
+	    mapfile_each(m, (size_t)v[2], (size_t)v[3], md_update, md) != 0 ||
 	    EVP_DigestFinal_ex(md, digest, NULL) != 1) {
 		EVP_MD_CTX_free(md);
 		return KYSO_ERR_CRYPTO;
@@ -343,7 +350,7 @@ verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_repor
 	for (i = 0; i < s->n; i++) {
 		rep[i].field = s->f[i].field;
 		s->f[i].field = NULL;
-		if ((r = check_sig(pdf, &s->f[i], vo, &rep[i])) != 0)
+		if ((r = check_sig(pdf, m, &s->f[i], vo, &rep[i])) != 0)
 			goto out;
 		rep[i].changes = changes_after(pdf_data(pdf), pdf_len(pdf), s,
 		    s->f[i].end);
@@ -379,6 +386,7 @@ verify_cms_file(const char *p7s, const char *content, const struct verify_opts *
 {
 	struct mapfile *sig = NULL, *data = NULL;
 	struct sig_report *rep = NULL;
+	EVP_MD_CTX *md = NULL;
 	uint8_t digest[32];
 	int r;
 
@@ -388,8 +396,10 @@ verify_cms_file(const char *p7s, const char *content, const struct verify_opts *
 		*why = "the signature or the signed file cannot be read";
 		goto out;
 	}
-	if (EVP_Digest(mapfile_data(data), mapfile_len(data), digest, NULL,
-	    EVP_sha256(), NULL) != 1) {
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    mapfile_each(data, 0, mapfile_len(data), md_update, md) != 0 ||
+	    EVP_DigestFinal_ex(md, digest, NULL) != 1) {
 		r = KYSO_ERR_CRYPTO;
 		goto out;
 	}
@@ -408,6 +418,7 @@ verify_cms_file(const char *p7s, const char *content, const struct verify_opts *
 	rep = NULL;
 	r = 0;
 out:
+	EVP_MD_CTX_free(md);
 	sig_reports_free(rep, 1);
 	mapfile_free(sig);
 	mapfile_free(data);
