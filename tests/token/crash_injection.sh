@@ -29,16 +29,19 @@ for ((n = 0; n < 1000; n++, k++)); do
   echo "$k" > "$TMPW/inflight.new" && mv -f "$TMPW/inflight.new" "$TMPW/inflight"
   printf 'v-%d' "$k" > "$TMPW/val.$k"
   pkcs11-tool --module "$MOD" --token-label crash --login --pin "$USER_PIN" \
-    --write-object "$TMPW/val.$k" --type data --label "obj-$k" >/dev/null 2>&1 || exit 1
+    --write-object "$TMPW/val.$k" --type data --label "obj-$k" >"$TMPW/write.log" 2>&1 || exit 1
   echo "$k" >> "$TMPW/committed"
 done
 WRITER
 export MOD USER_PIN TMPW=$tmp KYSO_SANITIZE KYSO_ASAN_LIB
 : > "$tmp/committed"
 
+# present: the numbers of the obj-N data objects on the token, one a line
+# (none at all after a round killed before its first write).
 present() {
-  p11 --list-objects --type data 2>/dev/null | grep -o "label: *'obj-[0-9]*'" \
-    | grep -o '[0-9]*' | sort
+  local out
+  out=$(p11 --list-objects --type data 2>&1) || fail "listing the token: $out"
+  { grep -o "label: *'obj-[0-9]*'" <<<"$out" || true; } | grep -o '[0-9]*' | sort || true
 }
 
 next=1 rounds=0 kills_mid=0
@@ -52,7 +55,7 @@ for ((round = 1; round <= MAX_ROUNDS; round++)); do
   sleep "0.$(printf '%02d' $((RANDOM % 49 + 2)))"
   kill -9 -- "-$pid" 2>/dev/null || kill -9 "$pid" 2>/dev/null || true
   wc=0; wait "$pid" 2>/dev/null || wc=$?
-  [ "$wc" = 1 ] && fail "round $round: a write failed before the kill"
+  [ "$wc" = 1 ] && fail "round $round: a write failed before the kill: $(cat "$tmp/write.log")"
   rounds=$round
 
   # The token opens, and the objects are exactly the committed ones
@@ -61,7 +64,7 @@ for ((round = 1; round <= MAX_ROUNDS; round++)); do
     || fail "round $round: the token does not open: $(cat "$tmp/info.err")"
   inflight=$(cat "$tmp/inflight" 2>/dev/null || echo none)
   sort "$tmp/committed" > "$tmp/want"
-  present > "$tmp/have"
+  present > "$tmp/have" || fail "round $round: listing the objects failed"
   dups=$(uniq -d "$tmp/have")
   [ -z "$dups" ] || fail "round $round: objects twice: $dups"
   missing=$(comm -23 "$tmp/want" "$tmp/have")
@@ -115,6 +118,15 @@ ext pkcs11-tool --module "$MOD" --token-label crashpin --login --pin 11112222 \
   || fail "writing a private object"
 pq() { ext pkcs11-tool --module "$MOD" --token-label crashpin "$@"; }
 cur=11112222 other=33334444 changed=0 kept=0
+# One change left alone gives the window to aim the kills at (so that some
+# land before, some inside and some after the commit, on a slow machine
+# too); then the PINs swap roles.
+t0=${EPOCHREALTIME/./}
+pq --login --pin "$cur" --change-pin --new-pin "$other" >/dev/null 2>&1 \
+  || fail "an unkilled PIN change failed"
+window=$(( (${EPOCHREALTIME/./} - t0) * 13 / 10 / 1000 ))   # ms
+(( window >= 20 )) || window=20
+t=$cur; cur=$other; other=$t
 start=$SECONDS
 for ((round = 1; round <= 30; round++)); do
   (( SECONDS - start < 20 )) || break
@@ -126,7 +138,8 @@ for ((round = 1; round <= 30; round++)); do
       --change-pin --new-pin "$other" >/dev/null 2>&1
   ) &
   pid=$!
-  sleep "0.$(printf '%02d' $((RANDOM % 40)))"
+  ms=$((RANDOM % window))
+  sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   "$KT" info --token CI0002 >/dev/null 2>&1 || fail "PIN round $round: the token does not open"
