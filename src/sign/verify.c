@@ -195,15 +195,58 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 	return r;
 }
 
-/* Whether the revision (prev, end] only adds a DSS: new objects, the
- * DSS object, and the catalog changed in nothing but /DSS. */
 static int
-dss_only(const uint8_t *d, uint64_t prev, uint64_t end)
+same_obj(const struct pdf_obj *x, const struct pdf_obj *y)
 {
+	struct buf *a = buf_new(0), *b = buf_new(0);
+	int eq = a != NULL && b != NULL && pdf_obj_write(a, x) == 0 &&
+	    pdf_obj_write(b, y) == 0 && buf_len(a) == buf_len(b) &&
+	    memcmp(buf_ptr(a), buf_ptr(b), buf_len(a)) == 0;
+
+	buf_free(a);
+	buf_free(b);
+	return eq;
+}
+
+/* Equal once the keys named are set aside from both. */
+static int
+same_except(struct pdf_obj *x, struct pdf_obj *y, const char *const *keys)
+{
+	for (; *keys != NULL; keys++) {
+		pdf_dict_del(x, *keys);
+		pdf_dict_del(y, *keys);
+	}
+	return same_obj(x, y);
+}
+
+/* new starts with every item of old (items only appended). */
+static int
+appended_only(const struct pdf_obj *old, const struct pdf_obj *cur)
+{
+	size_t i;
+
+	if (old->type != PDF_ARRAY || cur->type != PDF_ARRAY ||
+	    cur->count < old->count)
+		return 0;
+	for (i = 0; i < old->count; i++)
+		if (!same_obj(old->items[i], cur->items[i]))
+			return 0;
+	return 1;
+}
+
+/* What a revision (prev, end] may change and still leave the signed
+ * content as it was: new objects; the catalog, only in /AcroForm, /DSS,
+ * /Perms; the AcroForm; the DSS; a page, only in /Annots; an array only
+ * appended to (/Fields, /Annots). *adds_dss gets 1 when the revision
+ * adds or updates a DSS. Returns 1 when nothing else changed. */
+static int
+benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
+{
+	static const char *const cat_keys[] = { "AcroForm", "DSS", "Perms", NULL };
+	static const char *const page_keys[] = { "Annots", NULL };
 	struct pdf *old = NULL, *cur = NULL;
-	struct pdf_obj *oroot = NULL, *nroot = NULL;
-	struct buf *a = NULL, *b = NULL;
-	const struct pdf_obj *rref, *dref;
+	struct pdf_obj *oroot = NULL, *nroot = NULL, *o = NULL, *c = NULL;
+	const struct pdf_obj *rref, *aref, *dref;
 	const int64_t *nums;
 	size_t n, i;
 	int ok = 0;
@@ -215,27 +258,46 @@ dss_only(const uint8_t *d, uint64_t prev, uint64_t end)
 	if (rref == NULL || rref->type != PDF_REF ||
 	    pdf_resolve(old, rref, &oroot) != 0 || pdf_resolve(cur, rref, &nroot) != 0)
 		goto out;
+	{
+		const struct pdf_obj *nd = pdf_dict_get(nroot, "DSS");
+		const struct pdf_obj *od = pdf_dict_get(oroot, "DSS");
+
+		if (nd != NULL && (od == NULL || !same_obj(nd, od)))
+			*adds_dss = 1;
+	}
+	aref = pdf_dict_get(oroot, "AcroForm");
 	dref = pdf_dict_get(oroot, "DSS");
 	nums = pdf_newest_nums(cur, &n);
 	for (i = 0; i < n; i++) {
-		if (nums[i] >= pdf_next_num(old))
+		int64_t num = nums[i];
+
+		if (num >= pdf_next_num(old))
 			continue;
-		if (dref != NULL && dref->type == PDF_REF && dref->i == nums[i])
+		if ((aref != NULL && aref->type == PDF_REF && aref->i == num) ||
+		    (dref != NULL && dref->type == PDF_REF && dref->i == num)) {
+			if (dref != NULL && dref->type == PDF_REF && dref->i == num)
+				*adds_dss = 1;
 			continue;
-		if (nums[i] != rref->i)
+		}
+		if (num == rref->i)
+			continue;   /* compared below */
+		pdf_obj_free(o);
+		pdf_obj_free(c);
+		o = c = NULL;
+		if (pdf_get(old, num, &o) != 0 || pdf_get(cur, num, &c) != 0)
 			goto out;
-	}
-	/* The catalog: equal once /DSS is set aside. */
-	pdf_dict_del(oroot, "DSS");
-	pdf_dict_del(nroot, "DSS");
-	if ((a = buf_new(0)) == NULL || (b = buf_new(0)) == NULL ||
-	    pdf_obj_write(a, oroot) != 0 || pdf_obj_write(b, nroot) != 0)
+		if (o->type == PDF_ARRAY && appended_only(o, c))
+			continue;
+		if (o->type == PDF_DICT && c->type == PDF_DICT &&
+		    pdf_name_is(pdf_dict_get(o, "Type"), "Page") &&
+		    same_except(o, c, page_keys))
+			continue;
 		goto out;
-	ok = buf_len(a) == buf_len(b) &&
-	    memcmp(buf_ptr(a), buf_ptr(b), buf_len(a)) == 0;
+	}
+	ok = same_except(oroot, nroot, cat_keys);
 out:
-	buf_free(a);
-	buf_free(b);
+	pdf_obj_free(o);
+	pdf_obj_free(c);
 	pdf_obj_free(oroot);
 	pdf_obj_free(nroot);
 	pdf_free(old);
@@ -252,7 +314,7 @@ static enum verify_changes
 changes_after(const uint8_t *d, size_t len, const struct sigs *s, uint64_t end)
 {
 	uint64_t prev = end;
-	int sigs = 0, dss = 0;
+	int sigs = 0, dss = 0, adds_dss;
 	size_t j;
 
 	if (end == len)
@@ -264,6 +326,7 @@ changes_after(const uint8_t *d, size_t len, const struct sigs *s, uint64_t end)
 		uint64_t rend;
 		int is_sig = 0;
 
+		adds_dss = 0;
 		if (e == NULL)
 			return CHANGES_OTHER;
 		rend = (uint64_t)(e - d) + 5;
@@ -274,12 +337,14 @@ changes_after(const uint8_t *d, size_t len, const struct sigs *s, uint64_t end)
 		for (j = 0; j < s->n; j++)
 			if (s->f[j].end == rend)
 				is_sig = 1;
+		if (!benign_revision(d, prev, rend, &adds_dss))
+			return CHANGES_OTHER;
 		if (is_sig)
 			sigs = 1;
-		else if (dss_only(d, prev, rend))
+		else if (adds_dss)
 			dss = 1;
 		else
-			return CHANGES_OTHER;
+			return CHANGES_OTHER;   /* a form change with no signature */
 		prev = rend;
 	}
 	return sigs ? CHANGES_SIGNATURES : dss ? CHANGES_DSS : CHANGES_OTHER;

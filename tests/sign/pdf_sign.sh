@@ -97,6 +97,35 @@ printf '\n%% appended\n' >> "$W/appended.pdf"
 assert_exit 1 ks verify "$W/appended.pdf" --trust "$W/root.pem"
 assert_contains "$OUT" "CONTENT CHANGED"
 
+note "a revision that changes the page size, then a new signature: the first is reported changed"
+python3 - "$W/gs.signed.pdf" "$W/resized.pdf" <<'PY'
+import re, sys
+d = open(sys.argv[1], 'rb').read()
+m = [x for x in re.finditer(rb'(\d+) 0 obj\s*<<(?:(?!endobj).)*?/Type\s*/Page\b(?:(?!endobj).)*?endobj', d, re.S)][-1]
+num = int(m.group(1))
+body = re.sub(rb'/MediaBox\s*\[[^\]]*\]', b'/MediaBox [0 0 300 300]', m.group(0), count=1)
+assert body != m.group(0)
+prev = int(re.findall(rb'startxref\s+(\d+)', d)[-1])
+root = re.findall(rb'/Root\s+(\d+ \d+ R)', d)[-1]
+size = int(re.findall(rb'/Size\s+(\d+)', d)[-1])
+out = d + b'\n'
+off = len(out)
+out += body + b'\n'
+x = len(out)
+out += b'xref\n%d 1\n%010d 00000 n \ntrailer\n<</Size %d/Root %s/Prev %d>>\nstartxref\n%d\n%%%%EOF\n' % (num, off, size, root, prev, x)
+open(sys.argv[2], 'wb').write(out)
+PY
+qpdf_ok "$W/resized.pdf"
+ks pdf "$W/resized.pdf" -o "$W/resized2.pdf" --token PS0001 --pin-fd 3 --chain "$W/int.pem" 3<<<"$USER_PIN" >/dev/null
+pdfsig_ok "$W/resized2.pdf" 2
+assert_exit 1 ks verify "$W/resized2.pdf" --trust "$W/root.pem" --json
+python3 - "$OUT" <<'PY' || fail "a content change hidden before a later signature was not reported: $OUT"
+import json, sys
+s = json.loads(sys.argv[1])[0]["signatures"]
+assert s[0]["changes_after"] == "content-changed" and not s[0]["valid"], s[0]
+assert s[1]["changes_after"] == "none" and s[1]["valid"], s[1]
+PY
+
 note "an untrusted anchor: intact but not trusted"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/other.key" -out "$W/other.pem" \
   -subj "/CN=Other Root" -days 30 2>/dev/null
