@@ -67,7 +67,9 @@ best_of() {
   local best= i t0 t1 d
   for i in $(seq "${BENCH_RUNS:-5}"); do
     sync
-    t0=$(now); "$@"; t1=$(now)
+    t0=$(now)
+    "$@" || { echo "bench: '$*' failed" >&2; exit 1; }
+    t1=$(now)
     d=$(ms "$t0" "$t1")
     if [ -z "$best" ] || [ "$d" -lt "$best" ]; then best=$d; fi
   done
