@@ -243,7 +243,7 @@ static int
 write_outbox(struct mailer *m, const struct buf *msg)
 {
 	char name[128], *path = NULL;
-	time_t now = time(NULL);
+	struct timespec ts;
 	struct tm tm;
 	const uint8_t *p = buf_ptr(msg);
 	size_t left = buf_len(msg);
@@ -251,14 +251,18 @@ write_outbox(struct mailer *m, const struct buf *msg)
 
 	unsigned seq;
 
-	gmtime_r(&now, &tm);
+	/* Microseconds in the name: the names sort in the order the mail
+	 * was written, also across several servers writing one outbox. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
 	for (tries = 0; tries < 1000; tries++) {
 		pthread_mutex_lock(&m->lock);
 		seq = ++m->seq;
 		pthread_mutex_unlock(&m->lock);
-		snprintf(name, sizeof(name), "%04d%02d%02dT%02d%02d%02dZ-%u.eml",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec, seq);
+		snprintf(name, sizeof(name),
+		    "%04d%02d%02dT%02d%02d%02d.%06ldZ-%u.eml", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		    ts.tv_nsec / 1000, seq);
 		free(path);
 		if ((path = path_join(m->outbox, name)) == NULL)
 			return KYSO_ERR_NOMEM;

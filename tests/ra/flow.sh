@@ -127,7 +127,7 @@ assert_eq "$(ocsp_status "$W/c2.pem")" good
 note "update (TH2): changed details, mailed to the new address"
 op POST "/api/v1/registrations/$rid/update" '{"province":"Đà Nẵng","email":"an.nguyen@example.vn"}'
 expect 200; assert_eq "$(jqo .kind)" update
-f=$(ls -t "$RA_HOME"/outbox/*.eml | head -n 1)
+f=$(newest_mail)
 grep -q "^To: <an.nguyen@example.vn>" "$f" || fail "update mail not sent to the new address"
 code=$(mail_value "Activation code")
 sub POST /api/v1/activation/lookup "{\"code\":\"$code\"}"; expect 200

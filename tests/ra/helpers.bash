@@ -38,7 +38,7 @@ ra_serve() {
   "$RA" serve --listen 127.0.0.1:0 --insecure-http --port-file "$pf" \
     --rate-limit 0 "${pin[@]}" "$@" >"$W/ra-$name.log" 2>&1 3<<<"$RA_CA_PIN" &
   local pid=$!
-  for i in $(seq 1 200); do
+  for i in $(seq 1 600); do
     [ -s "$pf" ] && break
     kill -0 "$pid" 2>/dev/null || { cat "$W/ra-$name.log" >&2; fail "kyso-ra $name did not start"; }
     sleep 0.05
@@ -79,10 +79,12 @@ expect() {  # expect STATUS [error-code]
 jqo() { jq -r "$1" <<<"$OUT"; }
 
 mails() { ls "$RA_HOME"/outbox/*.eml 2>/dev/null | wc -l; }
+# newest_mail: the last mail written (the outbox names sort by time).
+newest_mail() { ls "$RA_HOME"/outbox/*.eml | sort | tail -n 1; }
 # mail_value LABEL: the value after "LABEL:" in the newest mail.
 mail_value() {
   local f
-  f=$(ls -t "$RA_HOME"/outbox/*.eml | head -n 1)
+  f=$(newest_mail)
   grep -m1 "^$1:" "$f" | sed "s/^$1:[[:space:]]*//" | tr -d '\r'
 }
 

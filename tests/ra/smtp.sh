@@ -6,7 +6,7 @@
 
 mkdir -p "$W/mail"
 python3 "$(dirname "$0")/smtp_sink.py" "$W/mail" "$W/smtp-port" 2>"$W/smtp.log" &
-for i in $(seq 1 200); do [ -s "$W/smtp-port" ] && break; sleep 0.05; done
+for i in $(seq 1 600); do [ -s "$W/smtp-port" ] && break; sleep 0.05; done
 [ -s "$W/smtp-port" ] || { cat "$W/smtp.log" >&2; fail "the SMTP sink did not start"; }
 ra_init
 ra_serve main --smtp-url "smtp://127.0.0.1:$(cat "$W/smtp-port")" --smtp-from "kyso RA <ra@ca.example.vn>"

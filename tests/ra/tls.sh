@@ -8,7 +8,7 @@ ra_init
 pf=$W/port
 "$RA" serve --listen 127.0.0.1:0 --port-file "$pf" >"$W/ra.log" 2>&1 &
 pid=$!
-for i in $(seq 1 200); do [ -s "$pf" ] && break; sleep 0.05; done
+for i in $(seq 1 600); do [ -s "$pf" ] && break; sleep 0.05; done
 [ -s "$pf" ] || { cat "$W/ra.log" >&2; fail "kyso-ra did not start"; }
 port=$(cat "$pf")
 [ -s "$RA_HOME/tls.pem" ] || fail "no development certificate"
@@ -31,7 +31,7 @@ kill "$pid"; wait "$pid" || fail "kyso-ra did not stop cleanly"
 sum=$(sha256sum < "$RA_HOME/tls.pem")
 "$RA" serve --listen 127.0.0.1:0 --port-file "$pf" --public-url https://ra.example.vn >"$W/ra.log" 2>&1 &
 pid=$!
-for i in $(seq 1 200); do grep -q listening "$W/ra.log" && break; sleep 0.05; done
+for i in $(seq 1 600); do grep -q listening "$W/ra.log" && break; sleep 0.05; done
 assert_eq "$(sha256sum < "$RA_HOME/tls.pem")" "$sum" "the development certificate changed"
 assert_contains "$(cat "$W/ra.log")" "https://ra.example.vn"
 kill "$pid"; wait "$pid" || fail "kyso-ra did not stop cleanly"
