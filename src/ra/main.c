@@ -336,11 +336,12 @@ static void
 operator_usage(FILE *f)
 {
 	fprintf(f, _("Usage: kyso-ra operator add NAME [--home DIR] [--db URL]\n"
-	    "Create an operator account and print its API token once (only a\n"
-	    "hash of it is stored). Operators send it as\n"
-	    "\"Authorization: Bearer TOKEN\".\n\n"
-	    "Exit status: 0 done, 1 failed (e.g. the name exists), 2 usage,\n"
-	    "3 not initialized.\n"));
+	    "       kyso-ra operator list | remove NAME [--home DIR] [--db URL]\n"
+	    "add: create an operator account and print its API token once (only\n"
+	    "a hash of it is stored). Operators send it as\n"
+	    "\"Authorization: Bearer TOKEN\". remove: the token stops working.\n\n"
+	    "Exit status: 0 done, 1 failed (e.g. the name exists, or no such\n"
+	    "operator), 2 usage, 3 not initialized.\n"));
 }
 
 static int
@@ -351,7 +352,7 @@ cmd_operator(int argc, char **argv)
 		{ "home", required_argument, NULL, 'H' },
 		{ "db", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 } };
-	const char *dbopt = NULL, *name, *p[3];
+	const char *dbopt = NULL, *name, *p[3], *verb;
 	char *dir = NULL, *where = NULL, tok[65], hex[65];
 	struct config *conf = NULL;
 	struct db *db = NULL;
@@ -367,10 +368,16 @@ cmd_operator(int argc, char **argv)
 		default: return usage_error("operator", _("unknown option"));
 		}
 	}
-	if (argc - optind != 2 || strcmp(argv[optind], "add") != 0)
-		return usage_error("operator", _("say: operator add NAME"));
-	name = argv[optind + 1];
-	if (valid_text(name, 64) != 0)
+	if (argc - optind == 1 && strcmp(argv[optind], "list") == 0)
+		verb = "list";
+	else if (argc - optind == 2 && (strcmp(argv[optind], "add") == 0 ||
+	    strcmp(argv[optind], "remove") == 0))
+		verb = argv[optind];
+	else
+		return usage_error("operator", _("say: operator add NAME, "
+		    "operator list or operator remove NAME"));
+	name = strcmp(verb, "list") == 0 ? "" : argv[optind + 1];
+	if (*name != '\0' && valid_text(name, 64) != 0)
 		return usage_error("operator", _("bad operator name"));
 	if ((dir = ra_dir()) == NULL)
 		goto out;
@@ -382,6 +389,49 @@ cmd_operator(int argc, char **argv)
 	if (load_conf(dir, &conf) != 0 || db_where(dir, conf, dbopt, &where) != 0 ||
 	    db_open(where, &db) != 0 || db_migrate(db) != 0)
 		goto out;
+	if (strcmp(verb, "list") == 0) {
+		struct db_rows *rows = NULL;
+		size_t k;
+
+		if (db_exec(db, "SELECT name, created_at FROM operators"
+		    " ORDER BY name", 0, NULL, &rows) != 0)
+			goto out;
+		for (k = 0; k < db_rows_count(rows); k++)
+			printf("%s\n", db_rows_get(rows, k, 0));
+		db_rows_free(rows);
+		ex = EX_OK;
+		goto out;
+	}
+	if (strcmp(verb, "remove") == 0) {
+		struct db_rows *rows = NULL;
+		size_t k = 1;
+
+		p[0] = name;
+		p[1] = db_num(&nn, (int64_t)time(NULL));
+		if (db_begin(db) != 0)
+			goto out;
+		if (db_exec(db, "DELETE FROM operators WHERE name = ?"
+		    " RETURNING name", 1, p, &rows) != 0 ||
+		    (k = db_rows_count(rows)) != 1) {
+			db_rows_free(rows);
+			db_rollback(db);
+			if (k == 0)
+				fprintf(stderr, _("kyso-ra: no operator '%s'\n"),
+				    name);
+			goto out;
+		}
+		db_rows_free(rows);
+		p[0] = p[1];
+		p[1] = name;
+		if (db_exec(db, "INSERT INTO audit (ts, actor, action, target,"
+		    " remote, status) VALUES (?, 'cli', 'operator remove', ?,"
+		    " 'local', 0)", 2, p, NULL) != 0 || db_commit(db) != 0) {
+			db_rollback(db);
+			goto out;
+		}
+		ex = EX_OK;
+		goto out;
+	}
 	if (crypto_random(rnd, sizeof(rnd)) != 0 ||
 	    crypto_sha256(NULL, 0, dg) != 0)
 		goto out;

@@ -182,6 +182,16 @@ assert_contains "$OUT" "--insecure-http"
 assert_exit 0 "$RA" init --help
 assert_exit 0 "$RA" operator --help
 assert_exit 1 "$RA" operator add "op-$$"
+note "a removed operator's token stops working"
+tok2=$("$RA" operator add "temp-$$")
+api GET "$URL/api/v1/registrations" '' -H "Authorization: Bearer $tok2"; expect 200
+assert_exit 0 "$RA" operator list
+assert_contains "$OUT" "temp-$$"
+assert_exit 0 "$RA" operator remove "temp-$$"
+api GET "$URL/api/v1/registrations" '' -H "Authorization: Bearer $tok2"; expect 401 unauthorized
+assert_exit 1 "$RA" operator remove "temp-$$"
+assert_exit 2 "$RA" operator frob
+assert_eq "$(sqlite3 "$RA_HOME/ra.db" "SELECT count(*) FROM audit WHERE action LIKE 'operator %'")" 3
 for p in "$PID_main" "$PID_short" "$PID_limited"; do
   kill "$p"; wait "$p" || fail "kyso-ra did not stop cleanly (see $W/ra-*.log)"
 done
