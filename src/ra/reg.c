@@ -312,6 +312,25 @@ reg_view(struct db *db, const char *id, json_t **out)
 		    "status", db_rows_get(certs, i, 3)));
 	json_object_set_new(o, "certificates", arr);
 	arr = NULL;
+	/* The activation code waiting to be used, if any (never the code). */
+	{
+		struct db_rows *act = NULL;
+		const char *q[2];
+		char now[24];
+
+		snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+		q[0] = id;
+		q[1] = now;
+		if ((r = db_exec(db, "SELECT kind, expires_at FROM activations"
+		    " WHERE registration_id = ? AND spent_at IS NULL AND"
+		    " expires_at > ? ORDER BY id DESC LIMIT 1", 2, q, &act)) != 0)
+			goto out;
+		json_object_set_new(o, "pending_activation",
+		    db_rows_count(act) == 1 ? json_pack("{s:s,s:o}", "kind",
+		    db_rows_get(act, 0, 0), "expires_at",
+		    time_json(db_rows_get(act, 0, 1))) : json_null());
+		db_rows_free(act);
+	}
 	*out = o;
 	o = NULL;
 	r = 0;

@@ -33,6 +33,9 @@ assert_eq "$(mail_value "Mã kích hoạt")" "$code"
 grep -q "^Content-Type: text/plain; charset=UTF-8" "$RA_HOME"/outbox/*.eml || fail "mail charset"
 grep -q "^To: <an@example.vn>" "$RA_HOME"/outbox/*.eml || fail "mail To"
 
+op GET "/api/v1/registrations/$rid"; expect 200
+assert_eq "$(jqo .pending_activation.kind)" new
+assert_not_contains "$OUT" "$code"
 note "lookup shows the registered details"
 sub POST /api/v1/activation/lookup "{\"code\":\"$code\"}"; expect 200
 assert_eq "$(jqo .kind)" new
@@ -98,6 +101,7 @@ assert_eq "$(jqo .token_serial)" KT0001
 assert_eq "$(jqo .id_number)" 001099012345
 assert_eq "$(jqo '.certificates[0].serial')" "$s1"
 assert_eq "$(jqo '.certificates[0].status')" good
+assert_eq "$(jqo .pending_activation)" null
 op GET "/api/v1/registrations?q=nguy%E1%BB%85n"; expect 200
 assert_eq "$(jqo '.items | length')" 1
 op GET "/api/v1/registrations?q=0912345678"; expect 200
