@@ -1,0 +1,197 @@
+/* The CA module: creation, loading, CSR checks (exact error codes for weak,
+ * mismatched, SHA-1 and forged requests), issuance from the registration's
+ * subject, CRLs, serial numbers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "ca.h"
+#include "common/buf.h"
+#include "unit.h"
+
+/* A PEM CSR for a fresh key of alg/param, signed with md. */
+static char *
+make_csr(const char *alg, const char *param, size_t bits, const EVP_MD *md,
+    int tamper)
+{
+	EVP_PKEY *k = bits ? EVP_PKEY_Q_keygen(NULL, NULL, alg, bits) :
+	    EVP_PKEY_Q_keygen(NULL, NULL, alg, param);
+	X509_REQ *req = X509_REQ_new();
+	X509_NAME *n = X509_NAME_new();
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p = NULL, *out = NULL;
+	long len;
+
+	if (k == NULL || req == NULL || n == NULL || b == NULL)
+		goto done;
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"Someone Else", -1, -1, 0);
+	X509_REQ_set_subject_name(req, n);
+	X509_REQ_set_pubkey(req, k);
+	if (X509_REQ_sign(req, k, md) <= 0)
+		goto done;
+	if (tamper) {
+		/* Change the subject after signing. */
+		X509_NAME *m = X509_NAME_new();
+
+		X509_NAME_add_entry_by_txt(m, "CN", MBSTRING_ASC,
+		    (const unsigned char *)"Mallory", -1, -1, 0);
+		X509_REQ_set_subject_name(req, m);
+		X509_NAME_free(m);
+	}
+	PEM_write_bio_X509_REQ(b, req);
+	if ((len = BIO_get_mem_data(b, &p)) > 0 && (out = malloc(len + 1))) {
+		memcpy(out, p, len);
+		out[len] = '\0';
+	}
+done:
+	EVP_PKEY_free(k);
+	X509_REQ_free(req);
+	X509_NAME_free(n);
+	BIO_free(b);
+	return out;
+}
+
+static int
+csr_check(const char *pem, const char *kt)
+{
+	struct ca_csr *c = NULL;
+	int r;
+
+	if (pem == NULL)
+		return 12345;
+	r = ca_csr_parse(pem, strlen(pem), kt, &c);
+	ca_csr_free(c);
+	return r;
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/kyso-ra-ca-XXXXXX", serial[64], *pem, *dn = NULL;
+	struct ra_subject s = { "organization", "Công ty Thử", "MST",
+		"0101234567-001", "Hà Nội", "a@example.vn" };
+	struct ca *ca = NULL;
+	struct ca_csr *csr = NULL;
+	struct ca_issued iss, iss2;
+	struct ca_revoked rev[1];
+	struct buf *crl = buf_new(0);
+	X509 *x = NULL;
+	BIO *b;
+	char cmd[256];
+
+	if (mkdtemp(dir) == NULL || crl == NULL)
+		return 1;
+	CHECK_ERR(ca_create(dir, "kyso Unit CA", "p256", NULL, NULL, NULL), 0);
+	CHECK_ERR(ca_load(dir, NULL, "http://ra.example.vn", &ca), 0);
+	if (ca == NULL)
+		return unit_done();
+	CHECK(strstr(ca_chain_pem(ca), ca_issuing_pem(ca)) == ca_chain_pem(ca));
+
+	/* CSR checks. */
+	pem = make_csr("EC", "P-256", 0, EVP_sha256(), 0);
+	CHECK_ERR(csr_check(pem, "p256"), 0);
+	CHECK_ERR(csr_check(pem, "p384"), KYSO_ERR_PERMISSION);
+	CHECK_ERR(csr_check(pem, "rsa2048"), KYSO_ERR_PERMISSION);
+	free(pem);
+	pem = make_csr("EC", "P-384", 0, EVP_sha384(), 0);
+	CHECK_ERR(csr_check(pem, "p384"), 0);
+	free(pem);
+	pem = make_csr("RSA", NULL, 1024, EVP_sha256(), 0);
+	CHECK_ERR(csr_check(pem, "rsa2048"), KYSO_ERR_UNSUPPORTED);
+	free(pem);
+	pem = make_csr("RSA", NULL, 2048, EVP_sha1(), 0);
+	CHECK_ERR(csr_check(pem, "rsa2048"), KYSO_ERR_UNSUPPORTED);
+	free(pem);
+	pem = make_csr("RSA", NULL, 2048, EVP_sha256(), 0);
+	CHECK_ERR(csr_check(pem, "rsa2048"), 0);
+	CHECK_ERR(csr_check(pem, "rsa3072"), KYSO_ERR_PERMISSION);
+	free(pem);
+	pem = make_csr("EC", "P-256", 0, EVP_sha256(), 1);
+	CHECK_ERR(csr_check(pem, "p256"), KYSO_ERR_CRYPTO);
+	free(pem);
+	pem = make_csr("ED25519", NULL, 0, NULL, 0);
+	CHECK_ERR(csr_check(pem, "p256"), KYSO_ERR_UNSUPPORTED);
+	free(pem);
+	CHECK_ERR(csr_check("not a csr", "p256"), KYSO_ERR_INVALID);
+	CHECK_ERR(csr_check("", "p256"), KYSO_ERR_INVALID);
+
+	/* The subject comes from the registration. */
+	CHECK_ERR(ca_subject_dn(&s, &dn), 0);
+	CHECK(dn != NULL && strstr(dn, "UID=MST:0101234567-001") != NULL);
+	CHECK(dn != NULL && strstr(dn, "O=Công ty Thử") != NULL);
+	CHECK(dn != NULL && strstr(dn, "C=VN") != NULL);
+	free(dn);
+	pem = make_csr("EC", "P-256", 0, EVP_sha256(), 0);
+	CHECK_ERR(ca_csr_parse(pem, strlen(pem), "p256", &csr), 0);
+	free(pem);
+	CHECK_ERR(ca_issue(ca, csr, &s, 4, &iss), KYSO_ERR_INVALID);
+	CHECK_ERR(ca_issue(ca, csr, &s, 2, &iss), 0);
+	CHECK_ERR(ca_issue(ca, csr, &s, 2, &iss2), 0);
+	CHECK(strcmp(iss.serial, iss2.serial) != 0);
+	CHECK(strlen(iss.serial) >= 16);
+	CHECK(iss.not_after - iss.not_before >= 2 * 365 * 86400);
+	b = BIO_new_mem_buf(iss.pem, -1);
+	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	BIO_free(b);
+	CHECK(x != NULL);
+	if (x != NULL) {
+		uint32_t ku = X509_get_key_usage(x);
+		char buf[512];
+
+		CHECK(ku == (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION));
+		CHECK((X509_get_extended_key_usage(x) &
+		    (XKU_SMIME | XKU_SSL_CLIENT)) == (XKU_SMIME | XKU_SSL_CLIENT));
+		CHECK(X509_get0_subject_key_id(x) != NULL);
+		CHECK(X509_get0_authority_key_id(x) != NULL);
+		X509_NAME_oneline(X509_get_subject_name(x), buf, sizeof(buf));
+		CHECK(strstr(buf, "Someone Else") == NULL);
+		CHECK(strstr(buf, "UID=MST:0101234567-001") != NULL);
+		X509_free(x);
+	}
+	/* CRL */
+	rev[0].serial = iss.serial;
+	rev[0].revoked_at = iss.not_before + 600;
+	rev[0].reason = 1;
+	CHECK_ERR(ca_crl(ca, rev, 1, 7, 24, crl), 0);
+	CHECK(buf_len(crl) > 100);
+	ca_issued_clear(&iss);
+	ca_issued_clear(&iss2);
+	ca_csr_free(csr);
+
+	CHECK_ERR(ca_serial_norm("00ABcd", serial), 0);
+	CHECK(strcmp(serial, "abcd") == 0);
+	CHECK_ERR(ca_serial_norm("xyz", serial), KYSO_ERR_INVALID);
+	CHECK_ERR(ca_serial_norm("", serial), KYSO_ERR_INVALID);
+	CHECK_ERR(ca_serial_norm("1234567890123456789012345678901234567890a",
+	    serial), KYSO_ERR_INVALID);
+
+	/* Loading notices files that do not belong together. */
+	ca_free(ca);
+	ca = NULL;
+	snprintf(cmd, sizeof(cmd), "%s/ca-key.pem", dir);
+	{
+		FILE *f = fopen(cmd, "w");
+		EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+
+		if (f != NULL && k != NULL)
+			PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
+		if (f != NULL)
+			fclose(f);
+		EVP_PKEY_free(k);
+	}
+	CHECK_ERR(ca_load(dir, NULL, "http://x", &ca), KYSO_ERR_CORRUPT);
+	CHECK(ca == NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		return 1;
+	buf_free(crl);
+	return unit_done();
+}
