@@ -391,6 +391,17 @@ api_handle(void *ud, const struct http_req *rq, struct http_resp *rs)
 		free(der);
 	} else if (strcmp(p, "/tsa") == 0 && strcmp(rq->method, "POST") == 0) {
 		api_tsa(&a);
+	} else if (strcmp(p, "/healthz") == 0 && strcmp(rq->method, "GET") == 0) {
+		/* For load balancers: this instance answers and reaches the
+		 * database. */
+		struct db_rows *rows = NULL;
+
+		if (db_exec(a.db, "SELECT 1", 0, NULL, &rows) == 0 &&
+		    db_rows_count(rows) == 1)
+			api_json(&a, 200, json_pack("{s:s}", "status", "ok"));
+		else
+			api_error(&a, 503, "busy", "the database is not reachable");
+		db_rows_free(rows);
 	} else {
 		api_error(&a, 404, "not_found", "no such endpoint");
 	}

@@ -18,6 +18,7 @@ struct http {
 	void *ud;
 	uint16_t port;
 	int fd;
+	int access_log;
 };
 
 struct conn {
@@ -192,6 +193,11 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	rq.too_large = cs->too_large;
 	rs.status = 500;
 	h->fn(h->ud, &rq, &rs);
+	/* The access log: never a body or a query (they may carry secrets);
+	 * a path carries at most an id, a serial or an OCSP request. */
+	if (h->access_log)
+		fprintf(stderr, "kyso-ra: %s %s %.200s %d\n", remote, method, url,
+		    rs.status);
 	ret = reply(c, &rs);
 	buf_free(rs.body);
 	return ret;
@@ -283,6 +289,12 @@ http_run(struct http *h, const char *cert_pem, const char *key_pem,
 		return KYSO_ERR_IO;
 	h->fd = -1;   /* MHD owns it now */
 	return 0;
+}
+
+void
+http_access_log(struct http *h, int on)
+{
+	h->access_log = on;
 }
 
 uint16_t

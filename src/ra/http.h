@@ -43,6 +43,8 @@ int http_bind(const char *listen, struct http **out) KYSO_WUR;
 int http_run(struct http *h, const char *cert_pem, const char *key_pem,
     unsigned threads, http_handler fn, void *ud) KYSO_WUR;
 uint16_t http_port(const struct http *h);
+/* One line per request on stderr: address, method, path, status. */
+void http_access_log(struct http *h, int on);
 void http_stop(struct http *h);
 /* Splits listen into host and port; 1 when host is a loopback address. */
 int http_parse_listen(const char *listen, char *host, size_t hlen,

@@ -495,14 +495,15 @@ serve_usage(FILE *f)
 	    "  --ca-pin-file FILE   ... or read it from FILE\n"
 	    "  --threads N          worker threads (default 4), each with its own\n"
 	    "                       database connection\n"
-	    "  --port-file FILE     write the port listened on to FILE\n\n"
+	    "  --port-file FILE     write the port listened on to FILE\n"
+	    "  --quiet              no access log (one line per request on stderr)\n\n"
 	    "Exit status: 0 stopped by a signal, 1 failed, 2 usage, 3 not initialized.\n"));
 }
 
 struct serve_opts {
 	const char *listen, *db, *smtp, *from, *public_url, *port_file;
 	const char *pin_file;
-	int insecure, pin_fd;
+	int insecure, pin_fd, quiet;
 	uint64_t code_ttl, otp_ttl, rate, pin_rate, threads;
 };
 
@@ -526,6 +527,7 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "ca-pin-file", required_argument, NULL, 'F' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 } };
 	int c;
 
@@ -541,6 +543,7 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		case 'u': o->public_url = optarg; break;
 		case 'P': o->port_file = optarg; break;
 		case 'F': o->pin_file = optarg; break;
+		case 'q': o->quiet = 1; break;
 		case 't':
 			if (parse_u64(optarg, 1, 32, &o->threads))
 				return usage_error("serve", _("--threads must be "
@@ -712,6 +715,7 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	sg = NULL;
+	http_access_log(h, !o.quiet);
 	if ((r = http_run(h, cert, key, (unsigned)o.threads, api_handle,
 	    &ra)) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot start the HTTP server\n"));

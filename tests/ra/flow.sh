@@ -208,6 +208,16 @@ ext openssl ts -verify -in "$W/r.tsr" -queryfile "$W/q.tsq" -CAfile "$W/root.pem
   -untrusted "$W/issuing.pem" 2>&1 | grep -q "Verification: OK" || fail "openssl ts -verify"
 openssl ts -reply -in "$W/r.tsr" -text 2>/dev/null | grep -q "Status: Granted" || fail "TSA status"
 
+note "health check; the access log names calls, never secrets"
+api GET "$URL/healthz" ''; expect 200; assert_eq "$(jqo .status)" ok
+log=$(cat "$W/ra-main.log")
+assert_contains "$log" "127.0.0.1 POST /api/v1/activation/complete 200"
+assert_contains "$log" "127.0.0.1 POST /api/v1/activation/lookup 404"
+assert_not_contains "$log" "$otp"
+assert_not_contains "$log" "$code"
+assert_not_contains "$log" "$RA_OP"
+assert_not_contains "$log" "$chal"
+
 note "the audit log has every call, and refuses changes"
 a=$(sql_q "SELECT count(*) FROM audit WHERE actor = 'op-$$'")
 [ "$a" -ge 10 ] || fail "operator calls audited: $a"
