@@ -35,7 +35,7 @@ kyso_rate() {  # kyso_rate KEYTYPE
   KYSO_HOME=$h "$RA" init --ca-key-type "$1" >/dev/null
   local tok
   tok=$(KYSO_HOME=$h "$RA" operator add bench)
-  KYSO_HOME=$h "$RA" serve --listen 127.0.0.1:0 --insecure-http --rate-limit 0 \
+  KYSO_HOME=$h "$RA" serve --listen 127.0.0.1:0 --insecure-http --rate-limit 0 --quiet \
     --port-file "$h/port" >"$h/log" 2>&1 &
   pids+=($!)
   wait_port "$h/port"
