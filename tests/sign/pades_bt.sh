@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # PAdES and CAdES B-T: an RFC 3161 time-stamp over the signature value as
 # the unsigned attribute signatureTimeStampToken, fetched over HTTP from a
-# TSA. (kyso-ra's /tsa endpoint is not built yet: the TSA here is
-# `openssl ts -reply` behind a small HTTP server.) A changed time-stamp is
+# TSA: here `openssl ts -reply` behind a small HTTP server, an independent
+# implementation (ra_tsa.sh uses kyso-ra's /tsa). A changed time-stamp is
 # caught; a TSA that cannot be reached leaves no output.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/helpers.bash"
