@@ -776,6 +776,9 @@ main(int argc, char **argv)
 	int r;
 
 	i18n_init(argv[0]);
+	/* Everything kyso-ra creates (database, keys, mail with codes) is for
+	 * its own user only. */
+	umask(077);
 	if (argc < 2) {
 		usage(stderr);
 		return EX_USAGE;

@@ -9,6 +9,10 @@
 ra_init --ca-key-type p256
 [ "$(stat -c %a "$RA_HOME/admin-master.key")" = 600 ] || fail "master key mode"
 [ "$(stat -c %s "$RA_HOME/admin-master.key")" = 32 ] || fail "master key size"
+for f in ra.db ra.conf ca-key.pem root-key.pem ocsp-key.pem tsa-key.pem; do
+  [ ! -e "$RA_HOME/$f" ] || [ "$(stat -c %a "$RA_HOME/$f")" = 600 ] || fail "$f is readable by others"
+done
+[ "$(stat -c %a "$RA_HOME")" = 700 ] || fail "the ra folder is open to others"
 assert_exit 3 "$RA" init
 ra_serve main
 curl -fsS "$URL/ca.pem" -o "$W/chain.pem" || fail "GET /ca.pem"
