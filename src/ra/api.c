@@ -364,6 +364,14 @@ api_handle(void *ud, const struct http_req *rq, struct http_resp *rs)
 		}
 		rs->status = 200;
 		rs->content_type = "application/x-pem-file";
+	} else if (strcmp(p, "/ca.crt") == 0 && strcmp(rq->method, "GET") == 0) {
+		if ((rs->body = buf_new(0)) == NULL ||
+		    ca_issuing_der(a.ra->ca, rs->body) != 0) {
+			rs->status = 500;
+			return;
+		}
+		rs->status = 200;
+		rs->content_type = "application/pkix-cert";
 	} else if (strcmp(p, "/ocsp") == 0 && strcmp(rq->method, "POST") == 0) {
 		if (rq->too_large)
 			api_error(&a, 413, "too_large", "request too large");

@@ -456,6 +456,18 @@ ca_root_pem(const struct ca *ca)
 	return ca->root_pem;
 }
 
+int
+ca_issuing_der(const struct ca *ca, struct buf *out)
+{
+	uint8_t *p = NULL;
+	int len, r = KYSO_ERR_CRYPTO;
+
+	if ((len = i2d_X509(ca->issuing, &p)) > 0)
+		r = buf_put(out, p, (size_t)len);
+	OPENSSL_free(p);
+	return r;
+}
+
 /* ---- requests ---- */
 
 int
@@ -655,7 +667,7 @@ ca_issue(struct ca *ca, const struct ca_csr *csr, const struct ra_subject *s,
 	snprintf(val, sizeof(val), "URI:%s/crl", ca->public_url);
 	if ((r = add_ext(ca->issuing, x, NID_crl_distribution_points, val)))
 		goto out;
-	snprintf(val, sizeof(val), "OCSP;URI:%s/ocsp,caIssuers;URI:%s/ca.pem",
+	snprintf(val, sizeof(val), "OCSP;URI:%s/ocsp,caIssuers;URI:%s/ca.crt",
 	    ca->public_url, ca->public_url);
 	if ((r = add_ext(ca->issuing, x, NID_info_access, val)))
 		goto out;

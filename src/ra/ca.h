@@ -52,6 +52,8 @@ void ca_free(struct ca *ca);
 const char *ca_chain_pem(const struct ca *ca);
 const char *ca_issuing_pem(const struct ca *ca);
 const char *ca_root_pem(const struct ca *ca);
+/* The issuing CA certificate in DER (what AIA caIssuers points at). */
+int ca_issuing_der(const struct ca *ca, struct buf *out) KYSO_WUR;
 
 /* Parses and checks a PKCS#10 request: KYSO_ERR_INVALID (not a CSR),
  * KYSO_ERR_CRYPTO (its signature does not verify), KYSO_ERR_UNSUPPORTED

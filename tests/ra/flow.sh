@@ -73,7 +73,7 @@ t=$(cat "$W/c1.txt")
 for want in "X509v3 Key Usage: critical" "Digital Signature, Non Repudiation" \
     "E-mail Protection, TLS Web Client Authentication" \
     "X509v3 Subject Key Identifier" "X509v3 Authority Key Identifier" \
-    "URI:$URL/crl" "OCSP - URI:$URL/ocsp" "CA:FALSE" \
+    "URI:$URL/crl" "OCSP - URI:$URL/ocsp" "CA Issuers - URI:$URL/ca.crt" "CA:FALSE" \
     "UID=CCCD:001099012345" "CN=Nguyễn Văn An" "ST=Hà Nội" "C=VN" \
     "emailAddress=an@example.vn"; do
   assert_contains "$t" "$want"
@@ -83,6 +83,9 @@ assert_not_contains "$t" "Not Me"
 assert_eq "$(openssl x509 -in "$W/c1.pem" -noout -serial | cut -d= -f2 | tr A-F a-f)" "$s1"
 cmp -s <(openssl x509 -in "$W/c1.pem" -noout -pubkey) <(openssl pkey -in "$W/k1.pem" -pubout) ||
   fail "certificate is not for the CSR's key"
+
+curl -fsS "$URL/ca.crt" -o "$W/ca.der" || fail "GET /ca.crt"
+cmp -s <(openssl x509 -inform DER -in "$W/ca.der") "$W/issuing.pem" || fail "/ca.crt is not the issuing CA"
 
 note "the code is spent"
 sub POST /api/v1/activation/lookup "{\"code\":\"$code\"}"; expect 404 code_invalid
