@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <zlib.h>
 
@@ -211,6 +212,24 @@ font_name(const char *path, char *out, size_t n)
 	out[k] = '\0';
 }
 
+/* "ABCDEF+Name": six capitals from the glyph set, as subsets are named. */
+static void
+subset_tag(const struct glyphs *u, char *name, size_t n)
+{
+	uint8_t h[32];
+	char tagged[80];
+	int i;
+
+	if (EVP_Digest(u->gid, u->n * sizeof(u->gid[0]), h, NULL, EVP_sha256(),
+	    NULL) != 1)
+		memset(h, 0, sizeof(h));
+	for (i = 0; i < 6; i++)
+		tagged[i] = (char)('A' + h[i] % 26);
+	tagged[6] = '+';
+	snprintf(tagged + 7, sizeof(tagged) - 7, "%.60s", name);
+	snprintf(name, n, "%s", tagged);
+}
+
 int
 stamp_build(struct rev *v, const char *text, int w, int h,
     const char *font_path, int64_t *ap_num, const char **why)
@@ -218,6 +237,7 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 	struct ttf *t = NULL;
 	struct glyphs *u = NULL;
 	struct buf *content = NULL, *tu = NULL, *ff = NULL, *tmp = NULL;
+	struct buf *sub = NULL;
 	struct pdf_obj *d = NULL, *a = NULL, *wa = NULL;
 	size_t lines_start[MAX_LINES], lines_len[MAX_LINES], nl = 0, i, k;
 	long maxw = 1, size, lead, y;
@@ -225,7 +245,7 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 	int64_t n_ap, n_t0, n_cid, n_fd, n_ff, n_tu;
 	const char *fp = font_path ? font_path : STAMP_DEFAULT_FONT;
 	size_t tl = strlen(text);
-	char fname[64];
+	char fname[80];
 
 	font_name(fp, fname, sizeof(fname));
 
@@ -303,9 +323,15 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 	}
 	if ((r = buf_putf(content, "ET\n")) != 0 || (r = put_tounicode(tu, u)) != 0)
 		goto out;
-	r = KYSO_ERR_NOMEM;
-	if ((ff = deflate_buf(ttf_data(t))) == NULL)
+	/* Only the glyphs used (numbers kept), tagged as a subset. */
+	if ((r = ttf_subset(t, u->gid, u->n, &sub)) != 0) {
+		*why = "the stamp's font cannot be subset";
 		goto out;
+	}
+	r = KYSO_ERR_NOMEM;
+	if ((ff = deflate_buf(sub)) == NULL)
+		goto out;
+	subset_tag(u, fname, sizeof(fname));
 	n_ap = v->next++;
 	n_t0 = v->next++;
 	n_cid = v->next++;
@@ -315,7 +341,7 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 	/* The embedded font file. */
 	if ((d = pdf_obj_new(PDF_DICT)) == NULL ||
 	    (r = set(d, "Filter", pdf_name_new("FlateDecode"))) != 0 ||
-	    (r = set(d, "Length1", pdf_int_new((int64_t)buf_len(ttf_data(t))))) != 0)
+	    (r = set(d, "Length1", pdf_int_new((int64_t)buf_len(sub)))) != 0)
 		goto out;
 	r = rev_put_stream(v, n_ff, d, ff);
 	d = NULL;
@@ -460,6 +486,7 @@ out:
 	buf_free(content);
 	buf_free(tu);
 	buf_free(ff);
+	buf_free(sub);
 	buf_free(tmp);
 	free(u);
 	ttf_free(t);

@@ -205,3 +205,220 @@ ttf_metrics(const struct ttf *t, int *ascent, int *descent, int bbox[4])
 	*descent = t->descent;
 	memcpy(bbox, t->bbox, sizeof(t->bbox));
 }
+
+/* ---- subsetting ---- */
+
+#define MAX_COMPOSITE_DEPTH 8
+
+static int
+glyph_range(const struct ttf *t, size_t loca, int long_loca, size_t glyf,
+    size_t glyf_len, unsigned g, size_t *off, size_t *len)
+{
+	size_t a, b;
+
+	if (long_loca) {
+		a = u32(t, loca + (size_t)g * 4);
+		b = u32(t, loca + (size_t)g * 4 + 4);
+	} else {
+		a = (size_t)u16(t, loca + (size_t)g * 2) * 2;
+		b = (size_t)u16(t, loca + (size_t)g * 2 + 2) * 2;
+	}
+	if (b < a || b > glyf_len)
+		return KYSO_ERR_INVALID;
+	*off = glyf + a;
+	*len = b - a;
+	return 0;
+}
+
+/* Marks g and, for a composite glyph, its components. */
+static int
+mark(const struct ttf *t, uint8_t *keep, unsigned nglyphs, size_t loca,
+    int long_loca, size_t glyf, size_t glyf_len, unsigned g, int depth)
+{
+	size_t off, len, p;
+	unsigned flags;
+	int r;
+
+	if (g >= nglyphs || depth > MAX_COMPOSITE_DEPTH)
+		return 0;
+	keep[g] = 1;
+	if ((r = glyph_range(t, loca, long_loca, glyf, glyf_len, g, &off, &len)) != 0)
+		return r;
+	if (len < 10 || i16(t, off) >= 0)
+		return 0;   /* empty or simple */
+	p = off + 10;
+	do {
+		if (p + 4 > off + len)
+			return KYSO_ERR_INVALID;
+		flags = u16(t, p);
+		if ((r = mark(t, keep, nglyphs, loca, long_loca, glyf, glyf_len,
+		    u16(t, p + 2), depth + 1)) != 0)
+			return r;
+		p += 4 + ((flags & 0x1) ? 4 : 2);
+		if (flags & 0x8)
+			p += 2;
+		else if (flags & 0x40)
+			p += 4;
+		else if (flags & 0x80)
+			p += 8;
+	} while (flags & 0x20);
+	return 0;
+}
+
+static uint32_t
+checksum(const uint8_t *p, size_t n)
+{
+	uint32_t s = 0;
+	size_t i;
+
+	for (i = 0; i < n; i += 4) {
+		uint32_t w = 0;
+		size_t k;
+
+		for (k = 0; k < 4; k++)
+			w = w << 8 | (i + k < n ? p[i + k] : 0);
+		s += w;
+	}
+	return s;
+}
+
+static int
+put_u16(struct buf *b, unsigned v)
+{
+	uint8_t x[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+
+	return buf_put(b, x, 2);
+}
+
+static int
+put_u32(struct buf *b, uint32_t v)
+{
+	uint8_t x[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16),
+	    (uint8_t)(v >> 8), (uint8_t)v };
+
+	return buf_put(b, x, 4);
+}
+
+int
+ttf_subset(const struct ttf *t, const uint16_t *gids, size_t n,
+    struct buf **out)
+{
+	static const char *const keep_tables[] = { "OS/2", "cvt ", "fpgm",
+	    "glyf", "head", "hhea", "hmtx", "loca", "maxp", "name", "post",
+	    "prep" };   /* sorted by tag, as the directory must be */
+	enum { NT = sizeof(keep_tables) / sizeof(keep_tables[0]) };
+	struct buf *glyf_new = NULL, *loca_new = NULL, *head_new = NULL;
+	struct buf *res = NULL;
+	uint8_t *keep = NULL;
+	size_t head, head_len, loca, loca_len, glyf, glyf_len, maxp, maxp_len;
+	size_t toff[NT], tlen[NT], i;
+	const uint8_t *tdata[NT];
+	unsigned nglyphs, g, ntab = 0, k;
+	int long_loca, r = KYSO_ERR_INVALID;
+
+	if (find_table(t, "head", &head, &head_len) != 0 || head_len < 54 ||
+	    find_table(t, "loca", &loca, &loca_len) != 0 ||
+	    find_table(t, "glyf", &glyf, &glyf_len) != 0 ||
+	    find_table(t, "maxp", &maxp, &maxp_len) != 0 || maxp_len < 6)
+		return KYSO_ERR_INVALID;
+	nglyphs = u16(t, maxp + 4);
+	long_loca = i16(t, head + 50) != 0;
+	if (nglyphs == 0 || loca_len < ((size_t)nglyphs + 1) * (long_loca ? 4 : 2))
+		return KYSO_ERR_INVALID;
+	if ((keep = calloc(nglyphs, 1)) == NULL)
+		return KYSO_ERR_NOMEM;
+	if ((r = mark(t, keep, nglyphs, loca, long_loca, glyf, glyf_len, 0, 0)) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if ((r = mark(t, keep, nglyphs, loca, long_loca, glyf, glyf_len,
+		    gids[i], 0)) != 0)
+			goto out;
+	r = KYSO_ERR_NOMEM;
+	if ((glyf_new = buf_new(0)) == NULL || (loca_new = buf_new(0)) == NULL ||
+	    (head_new = buf_new(0)) == NULL || (res = buf_new(0)) == NULL)
+		goto out;
+	/* glyf with only the kept glyphs (4-byte aligned), long loca. */
+	for (g = 0; g < nglyphs; g++) {
+		size_t off, len;
+
+		if ((r = put_u32(loca_new, (uint32_t)buf_len(glyf_new))) != 0)
+			goto out;
+		if (!keep[g])
+			continue;
+		if ((r = glyph_range(t, loca, long_loca, glyf, glyf_len, g, &off, &len)) != 0 ||
+		    (len > 0 && (r = buf_put(glyf_new, t->d + off, len)) != 0))
+			goto out;
+		while (buf_len(glyf_new) % 4 != 0)
+			if ((r = buf_put_u8(glyf_new, 0)) != 0)
+				goto out;
+	}
+	if ((r = put_u32(loca_new, (uint32_t)buf_len(glyf_new))) != 0 ||
+	    (r = buf_put(head_new, t->d + head, head_len)) != 0)
+		goto out;
+	{
+		uint8_t *h = buf_mutable_ptr(head_new);
+
+		memset(h + 8, 0, 4);   /* checkSumAdjustment */
+		h[50] = 0;
+		h[51] = 1;             /* indexToLocFormat: long */
+	}
+	for (k = 0; k < NT; k++) {
+		size_t off, len;
+
+		if (strcmp(keep_tables[k], "glyf") == 0) {
+			tdata[ntab] = buf_ptr(glyf_new);
+			tlen[ntab] = buf_len(glyf_new);
+		} else if (strcmp(keep_tables[k], "loca") == 0) {
+			tdata[ntab] = buf_ptr(loca_new);
+			tlen[ntab] = buf_len(loca_new);
+		} else if (strcmp(keep_tables[k], "head") == 0) {
+			tdata[ntab] = buf_ptr(head_new);
+			tlen[ntab] = buf_len(head_new);
+		} else if (find_table(t, keep_tables[k], &off, &len) == 0) {
+			tdata[ntab] = t->d + off;
+			tlen[ntab] = len;
+		} else {
+			continue;
+		}
+		toff[ntab] = (size_t)k;   /* remember the tag */
+		ntab++;
+	}
+	/* Offset table, directory, tables (each padded to 4 bytes). */
+	{
+		unsigned es = 0, sr;
+		size_t at = 12 + (size_t)ntab * 16;
+
+		while ((2u << es) <= ntab)
+			es++;
+		sr = (1u << es) * 16;
+		if ((r = put_u32(res, 0x00010000)) != 0 || (r = put_u16(res, ntab)) != 0 ||
+		    (r = put_u16(res, sr)) != 0 || (r = put_u16(res, es)) != 0 ||
+		    (r = put_u16(res, ntab * 16 - sr)) != 0)
+			goto out;
+		for (i = 0; i < ntab; i++) {
+			if ((r = buf_put(res, keep_tables[toff[i]], 4)) != 0 ||
+			    (r = put_u32(res, checksum(tdata[i], tlen[i]))) != 0 ||
+			    (r = put_u32(res, (uint32_t)at)) != 0 ||
+			    (r = put_u32(res, (uint32_t)tlen[i])) != 0)
+				goto out;
+			at += (tlen[i] + 3) / 4 * 4;
+		}
+		for (i = 0; i < ntab; i++) {
+			if ((r = buf_put(res, tdata[i], tlen[i])) != 0)
+				goto out;
+			while (buf_len(res) % 4 != 0)
+				if ((r = buf_put_u8(res, 0)) != 0)
+					goto out;
+		}
+	}
+	*out = res;
+	res = NULL;
+	r = 0;
+out:
+	free(keep);
+	buf_free(glyf_new);
+	buf_free(loca_new);
+	buf_free(head_new);
+	buf_free(res);
+	return r;
+}

@@ -23,4 +23,11 @@ int ttf_advance(const struct ttf *t, uint16_t gid);
 /* In thousandths of the em. */
 void ttf_metrics(const struct ttf *t, int *ascent, int *descent, int bbox[4]);
 
+/* A subset of the font that keeps glyph numbers (so an Identity
+ * CIDToGIDMap still holds): glyphs not in gids (nor .notdef, nor parts of
+ * a kept composite) become empty; the tables a PDF viewer needs are kept,
+ * layout tables dropped. */
+int ttf_subset(const struct ttf *t, const uint16_t *gids, size_t n,
+    struct buf **out) KYSO_WUR;
+
 #endif

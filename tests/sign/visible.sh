@@ -21,11 +21,17 @@ cms_of "$W/v.pdf" 1
 openssl_verify_ok
 fonts=$(pdffonts -f 2 -l 2 "$W/v.pdf")
 assert_contains "$fonts" "DejaVuSans"
-echo "$fonts" | grep DejaVuSans | grep -q "CID TrueType *Identity-H *yes no *yes" \
-  || fail "the stamp font is not embedded with a ToUnicode map: $fonts"
+echo "$fonts" | grep DejaVuSans | grep -q "CID TrueType *Identity-H *yes yes *yes" \
+  || fail "the stamp font is not embedded as a subset with a ToUnicode map: $fonts"
+# The subset keeps the stamp small (the whole DejaVu Sans is ~750 KB).
+grow=$(( $(stat -c %s "$W/v.pdf") - $(stat -c %s "$W/two.pdf") ))
+[ "$grow" -lt 150000 ] || fail "the visible signature added $grow bytes"
 
 note "rendered: ink inside the rectangle only (page 2), none on page 1"
-pdftoppm -r 72 -gray "$W/v.pdf" "$W/page" >/dev/null
+pdftoppm -r 72 -gray "$W/v.pdf" "$W/page" >/dev/null 2>"$W/render.err"
+[ ! -s "$W/render.err" ] || fail "poppler complains while rendering: $(cat "$W/render.err")"
+gs -q -dNOPAUSE -dBATCH -sDEVICE=nullpage "$W/v.pdf" >"$W/gs.out" 2>&1 || fail "ghostscript: $(cat "$W/gs.out")"
+[ ! -s "$W/gs.out" ] || fail "ghostscript complains: $(cat "$W/gs.out")"
 python3 - "$W/page-1.pgm" "$W/page-2.pgm" <<'PY' || fail "the stamp is not drawn where it should be"
 import sys
 def load(p):
