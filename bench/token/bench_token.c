@@ -21,11 +21,11 @@
 #include <openssl/rand.h>
 
 #include "common/parse.h"
+#include "common/secret.h"
 #include "p11/p11.h"
 
 #define MSG_LEN 1024
 #define SIG_MAX 512
-#define PIN_MAX 64
 #define OPS_MAX 100000000ULL      /* bound for --seconds */
 #define SECONDS_MAX 3600
 
@@ -67,28 +67,6 @@ now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Reads one PIN line from fd. */
-static int
-read_pin(int fd, char *pin, size_t n)
-{
-	size_t k = 0;
-	ssize_t r;
-	char ch;
-
-	for (;;) {
-		r = read(fd, &ch, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0 || ch == '\n')
-			break;
-		if (k + 1 >= n)
-			return -1;
-		pin[k++] = ch;
-	}
-	pin[k] = '\0';
-	return k > 0 ? 0 : -1;
 }
 
 static CK_RV
@@ -417,7 +395,7 @@ main(int argc, char **argv)
 	struct peer kyso, hsm;
 	const char *kmod = NULL, *ktok = NULL, *smod = NULL, *stok = NULL;
 	unsigned char msg[MSG_LEN];
-	char pin[PIN_MAX];
+	char *pin = NULL;
 	EVP_PKEY *evp[ALG_N] = { NULL, NULL };
 	uint64_t v;
 	int opt, alg, pin_fd = 0, ex = 2, have_hsm = 0, have_kyso = 0;
@@ -425,7 +403,6 @@ main(int argc, char **argv)
 	memset(res, 0, sizeof(res));
 	memset(&kyso, 0, sizeof(kyso));
 	memset(&hsm, 0, sizeof(hsm));
-	memset(pin, 0, sizeof(pin));
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
@@ -457,7 +434,7 @@ main(int argc, char **argv)
 	if (optind != argc || kmod == NULL || ktok == NULL ||
 	    (smod == NULL) != (stok == NULL))
 		goto bad;
-	if (read_pin(pin_fd, pin, sizeof(pin)) != 0) {
+	if (secret_read(pin_fd, "PIN: ", &pin) != 0 || *pin == '\0') {
 		fprintf(stderr, "bench_token: no PIN on fd %d\n", pin_fd);
 		goto out;
 	}
@@ -500,7 +477,7 @@ bad:
 	usage(stderr);
 	ex = 2;
 out:
-	OPENSSL_cleanse(pin, sizeof(pin));
+	secret_free(pin);
 	if (have_kyso)
 		peer_close(&kyso);
 	if (have_hsm)

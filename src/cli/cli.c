@@ -1,17 +1,15 @@
 #include "cli.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "common/parse.h"
+#include "common/secret.h"
 
-#define PIN_LINE_MAX 256
 
 void
 cli_init(struct cli *c, const char *cmd)
@@ -173,102 +171,41 @@ cli_login(struct cli *c, CK_SESSION_HANDLE *s, int rw)
 	return EXIT_OK;
 }
 
-/* Reads one line byte by byte, so that a second line stays for the
- * next read. */
-static int
-read_line(int fd, char **out)
-{
-	char *line = malloc(PIN_LINE_MAX + 1);
-	size_t n = 0;
-	ssize_t r;
-	char ch;
-
-	if (line == NULL)
-		return KYSO_ERR_NOMEM;
-	for (;;) {
-		r = read(fd, &ch, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0 || ch == '\n')
-			break;
-		if (n == PIN_LINE_MAX) {
-			OPENSSL_cleanse(line, PIN_LINE_MAX + 1);
-			free(line);
-			return KYSO_ERR_TOO_LARGE;
-		}
-		line[n++] = ch;
-	}
-	if (r <= 0 && n == 0) {
-		free(line);
-		return KYSO_ERR_NOT_FOUND;
-	}
-	if (n > 0 && line[n - 1] == '\r')
-		n--;
-	line[n] = '\0';
-	*out = line;
-	return 0;
-}
-
 int
 cli_read_pin(int fd, const char *prompt, char **out)
 {
-	struct termios old, quiet;
-	int tty, r;
-
-	if (fd >= 0)
-		return read_line(fd, out);
-	if ((tty = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0 || !isatty(tty)) {
-		if (tty >= 0)
-			close(tty);
-		return read_line(STDIN_FILENO, out);
-	}
-	if (tcgetattr(tty, &old) != 0) {
-		close(tty);
-		return read_line(STDIN_FILENO, out);
-	}
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	quiet.c_lflag |= ICANON;
-	if (write(tty, prompt, strlen(prompt)) < 0) {
-		close(tty);
-		return KYSO_ERR_IO;
-	}
-	tcsetattr(tty, TCSAFLUSH, &quiet);
-	r = read_line(tty, out);
-	tcsetattr(tty, TCSAFLUSH, &old);
-	if (write(tty, "\n", 1) < 0)
-		r = r == 0 ? 0 : r;
-	close(tty);
-	return r;
+	return secret_read(fd, prompt, out);
 }
 
 void
 cli_pin_free(char *pin)
 {
-	if (pin == NULL)
-		return;
-	OPENSSL_cleanse(pin, strlen(pin));
-	free(pin);
+	secret_free(pin);
 }
 
 int
 cli_confirm(const char *question)
 {
-	char *ans = NULL;
-	int tty, yes;
+	char ans[64];
+	FILE *tty;
+	int fd, yes;
 
-	if ((tty = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0)
+	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0)
 		return 0;
-	if (!isatty(tty) || write(tty, question, strlen(question)) < 0 ||
-	    read_line(tty, &ans) != 0) {
-		close(tty);
+	if (!isatty(fd) || (tty = fdopen(fd, "r+")) == NULL) {
+		close(fd);
 		return 0;
 	}
-	close(tty);
+	fputs(question, tty);
+	fflush(tty);
+	if (fgets(ans, sizeof(ans), tty) == NULL) {
+		fclose(tty);
+		return 0;
+	}
+	fclose(tty);
 	/* Enter alone is yes; so are y, yes, c, có. */
-	yes = ans[0] == '\0' || ans[0] == 'y' || ans[0] == 'Y' ||
-	    ans[0] == 'c' || ans[0] == 'C';
-	free(ans);
+	yes = ans[0] == '\n' || ans[0] == '\r' || ans[0] == 'y' ||
+	    ans[0] == 'Y' || ans[0] == 'c' || ans[0] == 'C';
 	return yes;
 }
 
