@@ -303,7 +303,7 @@ int
 ttf_subset(const struct ttf *t, const uint16_t *gids, size_t n,
     struct buf **out)
 {
-	static const char *const keep_tables[] = { "OS/2", "cvt ", "fpgm",
+	static const char *const keep_tables[] = { "OS/2", "cmap", "cvt ", "fpgm",
 	    "glyf", "head", "hhea", "hmtx", "loca", "maxp", "name", "post",
 	    "prep" };   /* sorted by tag, as the directory must be */
 	enum { NT = sizeof(keep_tables) / sizeof(keep_tables[0]) };
