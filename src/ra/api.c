@@ -372,6 +372,25 @@ api_handle(void *ud, const struct http_req *rq, struct http_resp *rs)
 		}
 		rs->status = 200;
 		rs->content_type = "application/pkix-cert";
+	} else if (strcmp(p, "/root.crt") == 0 && strcmp(rq->method, "GET") == 0) {
+		if ((rs->body = buf_new(0)) == NULL ||
+		    ca_root_der(a.ra->ca, rs->body) != 0) {
+			rs->status = 500;
+			return;
+		}
+		rs->status = 200;
+		rs->content_type = "application/pkix-cert";
+	} else if (strcmp(p, "/root.crl") == 0 && strcmp(rq->method, "GET") == 0 &&
+	    ca_root_crl(a.ra->ca) != NULL) {
+		const struct buf *c = ca_root_crl(a.ra->ca);
+
+		if ((rs->body = buf_new(0)) == NULL ||
+		    buf_put(rs->body, buf_ptr(c), buf_len(c)) != 0) {
+			rs->status = 500;
+			return;
+		}
+		rs->status = 200;
+		rs->content_type = "application/pkix-crl";
 	} else if (strcmp(p, "/ocsp") == 0 && strcmp(rq->method, "POST") == 0) {
 		if (rq->too_large)
 			api_error(&a, 413, "too_large", "request too large");

@@ -257,9 +257,91 @@ out:
 	return r;
 }
 
+/* A DER CRL of the root (no revoked issuing CAs), valid for a year. */
+static int
+root_crl(const char *dir, X509 *root, EVP_PKEY *rootk, uint64_t number)
+{
+	X509_CRL *c = X509_CRL_new();
+	ASN1_TIME *t = ASN1_TIME_new();
+	ASN1_INTEGER *num = ASN1_INTEGER_new();
+	X509V3_CTX ctx;
+	X509_EXTENSION *e = NULL;
+	uint8_t *p = NULL;
+	char *path = path_join(dir, "root.crl");
+	time_t now = time(NULL);
+	int len, r = KYSO_ERR_CRYPTO;
+
+	if (c == NULL || t == NULL || num == NULL || path == NULL)
+		goto out;
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, root, NULL, NULL, c, 0);
+	if (X509_CRL_set_version(c, 1) != 1 ||
+	    X509_CRL_set_issuer_name(c, X509_get_subject_name(root)) != 1 ||
+	    ASN1_TIME_set(t, now) == NULL || X509_CRL_set1_lastUpdate(c, t) != 1 ||
+	    ASN1_TIME_set(t, now + 365L * DAY) == NULL ||
+	    X509_CRL_set1_nextUpdate(c, t) != 1 ||
+	    ASN1_INTEGER_set_uint64(num, number) != 1 ||
+	    X509_CRL_add1_ext_i2d(c, NID_crl_number, num, 0, 0) != 1 ||
+	    (e = X509V3_EXT_nconf_nid(NULL, &ctx, NID_authority_key_identifier,
+	    "keyid:always")) == NULL || X509_CRL_add_ext(c, e, -1) != 1 ||
+	    X509_CRL_sign(c, rootk, EVP_sha256()) <= 0 ||
+	    (len = i2d_X509_CRL(c, &p)) <= 0)
+		goto out;
+	r = file_write_atomic(path, p, (size_t)len, 0644);
+out:
+	OPENSSL_free(p);
+	free(path);
+	X509_EXTENSION_free(e);
+	ASN1_TIME_free(t);
+	ASN1_INTEGER_free(num);
+	X509_CRL_free(c);
+	return r;
+}
+
+int
+ca_root_crl_renew(const char *dir)
+{
+	X509 *root = NULL;
+	EVP_PKEY *k = NULL;
+	struct buf *old = NULL;
+	char *path = path_join(dir, "root.crl");
+	X509_CRL *c = NULL;
+	const uint8_t *p;
+	uint64_t number = 1;
+	int r;
+
+	if (path == NULL)
+		return KYSO_ERR_NOMEM;
+	if ((r = read_cert(dir, "root.pem", &root)) != 0 ||
+	    (r = read_key(dir, "root-key.pem", &k)) != 0)
+		goto out;
+	/* The next CRL number after the one published. */
+	if (file_read(path, 1 << 20, &old) == 0) {
+		ASN1_INTEGER *n;
+
+		p = buf_ptr(old);
+		if ((c = d2i_X509_CRL(NULL, &p, (long)buf_len(old))) != NULL &&
+		    (n = X509_CRL_get_ext_d2i(c, NID_crl_number, NULL,
+		    NULL)) != NULL) {
+			if (ASN1_INTEGER_get_uint64(&number, n) == 1)
+				number++;
+			ASN1_INTEGER_free(n);
+		}
+	}
+	r = root_crl(dir, root, k, number);
+out:
+	X509_CRL_free(c);
+	buf_free(old);
+	free(path);
+	X509_free(root);
+	EVP_PKEY_free(k);
+	return r;
+}
+
 int
 ca_create(const char *dir, const char *name, const char *key_type,
-    struct signer *issuing, const char *root_cert, const char *root_key)
+    struct signer *issuing, const char *root_cert, const char *root_key,
+    const char *public_url)
 {
 	EVP_PKEY *rootk = NULL, *cak = NULL;
 	struct signer *own = NULL;
@@ -325,6 +407,18 @@ ca_create(const char *dir, const char *name, const char *key_type,
 	if ((ca = cert_new(cn, root, signer_pub(issuing), now - 300, ca_end,
 	    hex)) == NULL)
 		goto out;
+	if (public_url != NULL && root_cert == NULL) {
+		/* Where relying parties find whether the issuing CA is
+		 * revoked, and the root it chains to. */
+		char val[1024];
+
+		snprintf(val, sizeof(val), "URI:%s/root.crl", public_url);
+		if ((r = add_ext(root, ca, NID_crl_distribution_points, val)))
+			goto out;
+		snprintf(val, sizeof(val), "caIssuers;URI:%s/root.crt", public_url);
+		if ((r = add_ext(root, ca, NID_info_access, val)))
+			goto out;
+	}
 	if ((r = add_ext(root, ca, NID_basic_constraints,
 	    "critical,CA:TRUE,pathlen:0")) ||
 	    (r = add_ext(root, ca, NID_key_usage, "critical,keyCertSign,cRLSign")) ||
@@ -333,6 +427,8 @@ ca_create(const char *dir, const char *name, const char *key_type,
 		goto out;
 	r = KYSO_ERR_CRYPTO;
 	if (X509_sign(ca, rootk, EVP_sha256()) <= 0)
+		goto out;
+	if (root_cert == NULL && (r = root_crl(dir, root, rootk, 1)) != 0)
 		goto out;
 	if ((r = write_cert(dir, "root.pem", root)) != 0 ||
 	    (r = write_cert(dir, "ca.pem", ca)) != 0)
@@ -392,6 +488,15 @@ ca_load(const char *dir, struct signer *issuing, const char *public_url,
 	    (r = read_key(dir, "ocsp-key.pem", &ca->ocsp_key)) != 0 ||
 	    (r = read_key(dir, "tsa-key.pem", &ca->tsa_key)) != 0)
 		goto fail;
+	{
+		char *rp = path_join(dir, "root.crl");
+
+		/* Absent under an existing root: its owner publishes it. */
+		r = rp ? file_read(rp, 1 << 20, &ca->root_crl) : KYSO_ERR_NOMEM;
+		free(rp);
+		if (r != 0 && r != KYSO_ERR_NOT_FOUND)
+			goto fail;
+	}
 	if (ca->signer == NULL) {
 		if ((r = read_key(dir, "ca-key.pem", &k)) != 0 ||
 		    (r = signer_from_pkey(k, &ca->signer)) != 0)
@@ -435,6 +540,7 @@ ca_free(struct ca *ca)
 	free(ca->chain_pem);
 	free(ca->issuing_pem);
 	free(ca->root_pem);
+	buf_free(ca->root_crl);
 	free(ca);
 }
 
@@ -454,6 +560,24 @@ const char *
 ca_root_pem(const struct ca *ca)
 {
 	return ca->root_pem;
+}
+
+const struct buf *
+ca_root_crl(const struct ca *ca)
+{
+	return ca->root_crl;
+}
+
+int
+ca_root_der(const struct ca *ca, struct buf *out)
+{
+	uint8_t *p = NULL;
+	int len, r = KYSO_ERR_CRYPTO;
+
+	if ((len = i2d_X509(ca->root, &p)) > 0)
+		r = buf_put(out, p, (size_t)len);
+	OPENSSL_free(p);
+	return r;
 }
 
 int

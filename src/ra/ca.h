@@ -39,10 +39,14 @@ struct ca_revoked {
 /* Creates root, issuing CA (its key in PEM or held by signer), OCSP and
  * TSA certificates in dir. issuing: NULL makes a PEM key. root_cert and
  * root_key (PEM files): put the issuing CA under that existing root instead
- * of a new one (the root key is used once and not kept); both or NULL. */
+ * of a new one (the root key is used once and not kept); both or NULL.
+ * public_url (or NULL): with a new root, the issuing CA names
+ * public_url/root.crl and /root.crt, and dir/root.crl is made. */
 int ca_create(const char *dir, const char *name, const char *key_type,
-    struct signer *issuing, const char *root_cert, const char *root_key)
-    KYSO_WUR;
+    struct signer *issuing, const char *root_cert, const char *root_key,
+    const char *public_url) KYSO_WUR;
+/* Signs dir/root.crl again (a year more) with dir/root-key.pem. */
+int ca_root_crl_renew(const char *dir) KYSO_WUR;
 /* Loads dir; takes ownership of issuing (NULL: dir/ca-key.pem). */
 int ca_load(const char *dir, struct signer *issuing, const char *public_url,
     struct ca **out) KYSO_WUR;
@@ -52,6 +56,9 @@ void ca_free(struct ca *ca);
 const char *ca_chain_pem(const struct ca *ca);
 const char *ca_issuing_pem(const struct ca *ca);
 const char *ca_root_pem(const struct ca *ca);
+/* The root's CRL (DER) made at init, or NULL. */
+const struct buf *ca_root_crl(const struct ca *ca);
+int ca_root_der(const struct ca *ca, struct buf *out) KYSO_WUR;
 /* The issuing CA certificate in DER (what AIA caIssuers points at). */
 int ca_issuing_der(const struct ca *ca, struct buf *out) KYSO_WUR;
 

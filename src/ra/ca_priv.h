@@ -14,6 +14,7 @@ struct ca {
 	struct signer *signer;
 	char *public_url;
 	char *chain_pem, *issuing_pem, *root_pem;
+	struct buf *root_crl;   /* DER, or NULL */
 };
 
 #endif

@@ -88,6 +88,16 @@ read_fd_secret(int fd, char **out)
 	return *out ? 0 : KYSO_ERR_NOMEM;
 }
 
+/* A URL fit to go into certificate extensions: http(s), no blanks, commas
+ * or quotes (X509V3 value syntax). */
+static int
+url_ok(const char *u)
+{
+	return strlen(u) <= 400 && valid_text(u, 400) == 0 &&
+	    strpbrk(u, " ,\"<>") == NULL &&
+	    (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0);
+}
+
 /* The PIN from fd, else from file (its first line). */
 static int
 read_pin(int fd, const char *file, char **out)
@@ -173,6 +183,9 @@ init_usage(FILE *f)
 	    "  --ca-pin-file FILE    read the token's user PIN from FILE\n"
 	    "  --ca-key-id HEX       use the key pair with this CKA_ID already on\n"
 	    "                        the token (default: generate one)\n"
+	    "  --public-url URL      the server's public URL: the issuing CA then\n"
+	    "                        names URL/root.crl (made now) and URL/root.crt,\n"
+	    "                        and serve uses it unless told otherwise\n"
 	    "  --root-cert FILE      put the issuing CA under this existing root\n"
 	    "  --root-key FILE       ... whose key (PEM) signs it once, not kept\n\n"
 	    "Exit status: 0 done, 1 failed, 2 usage, 3 already initialized.\n"));
@@ -205,9 +218,10 @@ cmd_init(int argc, char **argv)
 		{ "root-cert", required_argument, NULL, 'r' },
 		{ "root-key", required_argument, NULL, 'R' },
 		{ "ca-key-id", required_argument, NULL, 'i' },
+		{ "public-url", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 } };
 	const char *name = "kyso Demo CA", *kt = "p256", *dbopt = NULL;
-	const char *use_id = NULL;
+	const char *use_id = NULL, *public_url = NULL;
 	const char *module = NULL, *token = NULL, *pin_file = NULL;
 	const char *root_cert = NULL, *root_key = NULL;
 	char *dir = NULL, *where = NULL, *pin = NULL, *key_id = NULL;
@@ -234,6 +248,7 @@ cmd_init(int argc, char **argv)
 		case 'r': root_cert = optarg; break;
 		case 'R': root_key = optarg; break;
 		case 'i': use_id = optarg; break;
+		case 'u': public_url = optarg; break;
 		default: return usage_error("init", _("unknown option"));
 		}
 	}
@@ -257,6 +272,8 @@ cmd_init(int argc, char **argv)
 	if ((root_cert != NULL) != (root_key != NULL))
 		return usage_error("init", _("--root-cert and --root-key go "
 		    "together"));
+	if (public_url != NULL && !url_ok(public_url))
+		return usage_error("init", _("bad --public-url"));
 	if ((dir = ra_dir()) == NULL)
 		goto out;
 	if (is_initialized(dir)) {
@@ -287,7 +304,11 @@ cmd_init(int argc, char **argv)
 	} else if (buf_putf(conf, "ca_key = pem\n") != 0) {
 		goto out;
 	}
-	if ((r = ca_create(dir, name, kt, sg, root_cert, root_key)) != 0) {
+	if (public_url != NULL &&
+	    buf_putf(conf, "public_url = %s\n", public_url) != 0)
+		goto out;
+	if ((r = ca_create(dir, name, kt, sg, root_cert, root_key,
+	    public_url)) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot create the CA: %s\n"),
 		    kyso_strerror(r));
 		goto out;
@@ -623,9 +644,7 @@ cmd_serve(int argc, char **argv)
 	if (o.insecure && !loop)
 		return usage_error("serve", _("--insecure-http is allowed only "
 		    "on a loopback address"));
-	if (o.public_url != NULL && (strlen(o.public_url) > 400 ||
-	    valid_text(o.public_url, 400) != 0 ||
-	    strpbrk(o.public_url, " ,\"<>") != NULL))
+	if (o.public_url != NULL && !url_ok(o.public_url))
 		return usage_error("serve", _("bad --public-url"));
 	if ((dir = ra_dir()) == NULL)
 		goto out;
@@ -636,6 +655,9 @@ cmd_serve(int argc, char **argv)
 	}
 	if (load_conf(dir, &conf) != 0)
 		goto out;
+	if (o.public_url == NULL && config_get(conf, "public_url") != NULL &&
+	    url_ok(config_get(conf, "public_url")))
+		o.public_url = config_get(conf, "public_url");
 	if (load_master(dir, ra.master) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot read admin-master.key\n"));
 		goto out;
@@ -758,6 +780,48 @@ out:
 	return ex;
 }
 
+/* ---- root-crl ---- */
+
+static int
+cmd_root_crl(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "home", required_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 } };
+	char *dir = NULL;
+	int c, r, ex = EX_FAIL;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			printf(_("Usage: kyso-ra root-crl [--home DIR]\n"
+			    "Sign the root's CRL (ra/root.crl) again for a year "
+			    "with ra/root-key.pem.\nA running server serves the "
+			    "new one after a restart.\n\nExit status: 0 done, "
+			    "1 failed, 2 usage, 3 not initialized.\n"));
+			return EX_OK;
+		case 'H': if (set_home(optarg) != 0) return EX_FAIL; break;
+		default: return usage_error("root-crl", _("unknown option"));
+		}
+	}
+	if (optind != argc)
+		return usage_error("root-crl", _("unexpected argument"));
+	if ((dir = ra_dir()) == NULL)
+		return EX_FAIL;
+	if (!is_initialized(dir)) {
+		fprintf(stderr, _("kyso-ra: no CA in %s; run kyso-ra init\n"), dir);
+		ex = EX_STATE;
+	} else if ((r = ca_root_crl_renew(dir)) != 0) {
+		fprintf(stderr, _("kyso-ra: cannot sign the root CRL: %s\n"),
+		    kyso_strerror(r));
+	} else {
+		ex = EX_OK;
+	}
+	free(dir);
+	return ex;
+}
+
 static void
 usage(FILE *f)
 {
@@ -766,7 +830,8 @@ usage(FILE *f)
 	    "Commands:\n"
 	    "  init           create the CA, the admin master key and the database\n"
 	    "  operator add   create an operator account and print its API token\n"
-	    "  serve          run the server\n\n"
+	    "  serve          run the server\n"
+	    "  root-crl       sign the root's CRL again (yearly)\n\n"
 	    "Run 'kyso-ra COMMAND --help' for a command's options.\n"));
 }
 
@@ -800,6 +865,8 @@ main(int argc, char **argv)
 		r = cmd_operator(argc - 1, argv + 1);
 	else if (strcmp(argv[1], "serve") == 0)
 		r = cmd_serve(argc - 1, argv + 1);
+	else if (strcmp(argv[1], "root-crl") == 0)
+		r = cmd_root_crl(argc - 1, argv + 1);
 	else {
 		fprintf(stderr, _("kyso-ra: unknown command '%s'\n"), argv[1]);
 		usage(stderr);

@@ -89,7 +89,8 @@ main(void)
 
 	if (mkdtemp(dir) == NULL || crl == NULL)
 		return 1;
-	CHECK_ERR(ca_create(dir, "kyso Unit CA", "p256", NULL, NULL, NULL), 0);
+	CHECK_ERR(ca_create(dir, "kyso Unit CA", "p256", NULL, NULL, NULL,
+	    "http://ra.example.vn"), 0);
 	CHECK_ERR(ca_load(dir, NULL, "http://ra.example.vn", &ca), 0);
 	if (ca == NULL)
 		return unit_done();
