@@ -646,6 +646,9 @@ cmd_serve(int argc, char **argv)
 		    "on a loopback address"));
 	if (o.public_url != NULL && !url_ok(o.public_url))
 		return usage_error("serve", _("bad --public-url"));
+	if (o.from != NULL && (strlen(o.from) > 300 ||
+	    valid_text(o.from, 300) != 0 || strchr(o.from, '@') == NULL))
+		return usage_error("serve", _("bad --smtp-from"));
 	if ((dir = ra_dir()) == NULL)
 		goto out;
 	if (!is_initialized(dir)) {
@@ -829,7 +832,7 @@ usage(FILE *f)
 	    "The kyso RA and CA server.\n\n"
 	    "Commands:\n"
 	    "  init           create the CA, the admin master key and the database\n"
-	    "  operator add   create an operator account and print its API token\n"
+	    "  operator       add NAME (prints its API token once), list, remove NAME\n"
 	    "  serve          run the server\n"
 	    "  root-crl       sign the root's CRL again (yearly)\n\n"
 	    "Run 'kyso-ra COMMAND --help' for a command's options.\n"));
