@@ -193,30 +193,36 @@ close_slot_sessions(CK_SLOT_ID id)
 	drop_sobjs(sobj_on_slot, id);
 }
 
-/* Attaches or detaches the token of every slot whose link changed. */
+/* Attaches or detaches the token of slot i when its link changed (as
+ * last scanned): a removal ends the slot's sessions. */
+static void
+sync_slot(unsigned i)
+{
+	struct slot *sl = &slot_tab[i];
+	const char *path;
+
+	if (sl->gen == slots_gen(slotdir, i))
+		return;
+	close_slot_sessions(i);
+	tok_free(sl->tok);
+	sl->tok = NULL;
+	sl->broken = 0;
+	sl->gen = slots_gen(slotdir, i);
+	if ((path = slots_path(slotdir, i)) != NULL &&
+	    tok_open(path, &sl->tok) != 0) {
+		sl->tok = NULL;
+		sl->broken = 1;
+	}
+}
+
 static void
 rescan(void)
 {
 	unsigned i;
 
 	slots_scan(slotdir);
-	for (i = 0; i < slots_count(slotdir); i++) {
-		struct slot *sl = &slot_tab[i];
-		const char *path;
-
-		if (sl->gen == slots_gen(slotdir, i))
-			continue;
-		close_slot_sessions(i);
-		tok_free(sl->tok);
-		sl->tok = NULL;
-		sl->broken = 0;
-		sl->gen = slots_gen(slotdir, i);
-		if ((path = slots_path(slotdir, i)) != NULL &&
-		    tok_open(path, &sl->tok) != 0) {
-			sl->tok = NULL;
-			sl->broken = 1;
-		}
-	}
+	for (i = 0; i < slots_count(slotdir); i++)
+		sync_slot(i);
 }
 
 static CK_RV
@@ -259,6 +265,13 @@ get_session(CK_SESSION_HANDLE h, struct session **s, struct slot **sl)
 	for (i = 0; i < MAX_SESSIONS; i++) {
 		if (sess[i] == NULL || sess[i]->h != h)
 			continue;
+		/* A token unplugged since the last call has closed its
+		 * sessions, as pulling out a USB token does. */
+		if (slots_changed(slotdir)) {
+			rescan();
+			if (sess[i] == NULL)
+				return CKR_DEVICE_REMOVED;
+		}
 		if (sess[i]->gen != slot_tab[sess[i]->slot].gen ||
 		    slot_tab[sess[i]->slot].tok == NULL)
 			return CKR_DEVICE_REMOVED;

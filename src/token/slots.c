@@ -18,7 +18,8 @@ struct slots {
 	char *path[SLOTS_MAX];
 	uint64_t gen[SLOTS_MAX];
 	uint64_t next_gen;
-	int ino_fd;
+	int ino_fd;             /* slots_wait's watch */
+	int chg_fd;             /* slots_changed's watch (non-blocking) */
 	int wake[2];
 };
 
@@ -32,7 +33,7 @@ slots_new(const char *home, unsigned n, struct slots **out)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return KYSO_ERR_NOMEM;
 	s->n = n;
-	s->ino_fd = s->wake[0] = s->wake[1] = -1;
+	s->ino_fd = s->chg_fd = s->wake[0] = s->wake[1] = -1;
 	s->next_gen = 1;
 	if ((s->dir = path_join(home, "slots")) == NULL) {
 		slots_free(s);
@@ -46,6 +47,14 @@ slots_new(const char *home, unsigned n, struct slots **out)
 	if (pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
 		slots_free(s);
 		return KYSO_ERR_IO;
+	}
+	/* Without this watch slots_changed always says yes: correct, only
+	 * slower. */
+	if ((s->chg_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) >= 0 &&
+	    inotify_add_watch(s->chg_fd, s->dir, IN_CREATE | IN_DELETE |
+	    IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB) < 0) {
+		close(s->chg_fd);
+		s->chg_fd = -1;
 	}
 	slots_scan(s);
 	*out = s;
@@ -63,6 +72,8 @@ slots_free(struct slots *s)
 		free(s->path[i]);
 	if (s->ino_fd >= 0)
 		close(s->ino_fd);
+	if (s->chg_fd >= 0)
+		close(s->chg_fd);
 	if (s->wake[0] >= 0)
 		close(s->wake[0]);
 	if (s->wake[1] >= 0)
@@ -77,45 +88,87 @@ slots_count(const struct slots *s)
 	return s->n;
 }
 
+/* Re-reads the link of slot i; a new target is a new generation. */
+static void
+scan_one(struct slots *s, unsigned i)
+{
+	char link[32], target[PATH_MAX];
+	char *lp = NULL;
+	ssize_t len;
+	const char *now = NULL;
+
+	snprintf(link, sizeof(link), "%u", i);
+	if ((lp = path_join(s->dir, link)) != NULL) {
+		len = readlink(lp, target, sizeof(target) - 1);
+		if (len > 0) {
+			target[len] = '\0';
+			now = target;
+		}
+	}
+	free(lp);
+	lp = NULL;
+	/* A relative link points from the slots folder, as the kernel
+	 * reads it, not from our working directory. */
+	if (now != NULL && now[0] != '/') {
+		if ((lp = path_join(s->dir, now)) == NULL)
+			return;
+		now = lp;
+	}
+	if ((now == NULL && s->path[i] == NULL) ||
+	    (now != NULL && s->path[i] != NULL && strcmp(now, s->path[i]) == 0)) {
+		free(lp);
+		return;
+	}
+	free(s->path[i]);
+	s->path[i] = now != NULL ? strdup(now) : NULL;
+	s->gen[i] = s->next_gen++;
+	free(lp);
+}
+
 void
 slots_scan(struct slots *s)
 {
-	char link[32], target[PATH_MAX];
 	unsigned i;
 
-	for (i = 0; i < s->n; i++) {
-		char *lp = NULL;
-		ssize_t len;
-		const char *now = NULL;
+	for (i = 0; i < s->n; i++)
+		scan_one(s, i);
+}
 
-		snprintf(link, sizeof(link), "%u", i);
-		if ((lp = path_join(s->dir, link)) != NULL) {
-			len = readlink(lp, target, sizeof(target) - 1);
-			if (len > 0) {
-				target[len] = '\0';
-				now = target;
-			}
-		}
-		free(lp);
-		lp = NULL;
-		/* A relative link points from the slots folder, as the kernel
-		 * reads it, not from our working directory. */
-		if (now != NULL && now[0] != '/') {
-			if ((lp = path_join(s->dir, now)) == NULL)
-				continue;
-			now = lp;
-		}
-		if ((now == NULL && s->path[i] == NULL) ||
-		    (now != NULL && s->path[i] != NULL &&
-		    strcmp(now, s->path[i]) == 0)) {
-			free(lp);
+int
+slots_changed(struct slots *s)
+{
+	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *e;
+	ssize_t n, off;
+	int changed = 0, lost = 0;
+
+	if (s->chg_fd < 0)
+		return 1;
+	for (;;) {
+		n = read(s->chg_fd, ev, sizeof(ev));
+		if (n < 0 && errno == EINTR)
 			continue;
+		if (n <= 0) {
+			if (n == 0 || errno != EAGAIN)
+				lost = 1;
+			break;
 		}
-		free(s->path[i]);
-		s->path[i] = now != NULL ? strdup(now) : NULL;
-		s->gen[i] = s->next_gen++;
-		free(lp);
+		changed = 1;
+		/* The folder went away (and the watch with it): from now on
+		 * every call rescans. */
+		for (off = 0; off + (ssize_t)sizeof(*e) <= n;
+		    off += (ssize_t)sizeof(*e) + (ssize_t)e->len) {
+			e = (const struct inotify_event *)(ev + off);
+			if (e->mask & IN_IGNORED)
+				lost = 1;
+		}
 	}
+	if (lost) {
+		close(s->chg_fd);
+		s->chg_fd = -1;
+		return 1;
+	}
+	return changed;
 }
 
 const char *

@@ -17,6 +17,9 @@ void slots_free(struct slots *s);
 unsigned slots_count(const struct slots *s);
 /* Re-reads the folder; a slot whose token changed gets a new generation. */
 void slots_scan(struct slots *s);
+/* Whether the folder may have changed since the last call (one read of a
+ * non-blocking inotify watch): cheap enough for every PKCS#11 call. */
+int slots_changed(struct slots *s);
 /* The token file attached to slot i, or NULL. */
 const char *slots_path(const struct slots *s, unsigned i);
 uint64_t slots_gen(const struct slots *s, unsigned i);

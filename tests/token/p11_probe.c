@@ -26,6 +26,13 @@
  *     create token data objects, sign and verify with the token's EC key
  *     (CKA_ID 0x01), search and destroy; every call must succeed and
  *     every object come and go exactly once.
+ *   p11_probe unplug MODULE LABEL PIN GOFILE
+ *     logs in, starts a multi-part signature, prints "ready", waits for
+ *     GOFILE (the token has been unplugged meanwhile): the session and
+ *     the operation are gone (CKR_DEVICE_REMOVED or
+ *     CKR_SESSION_HANDLE_INVALID), the token is not present; then prints
+ *     "again" and waits for GOFILE.2 (plugged back): the old session stays
+ *     dead, a new one works and is not logged in.
  *   p11_probe conventions MODULE LABEL PIN
  *     the two-call length convention (sign, decrypt, digest, attributes),
  *     multi-part signing, and the return codes for bad handles, wrong
@@ -1524,6 +1531,97 @@ out:
 	return failures ? 1 : 0;
 }
 
+static int
+wait_file(const char *path)
+{
+	int i;
+
+	for (i = 0; i < 400 && access(path, F_OK) != 0; i++)
+		usleep(50 * 1000);
+	return access(path, F_OK) == 0;
+}
+
+static int
+cmd_unplug(const char *module, const char *label, const char *pin,
+    const char *gofile)
+{
+	struct p11 *p = NULL;
+	CK_SLOT_ID slot, slots[64];
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE s = 0, s2 = 0;
+	CK_SESSION_INFO si;
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_ATTRIBUTE t = { CKA_CLASS, &cls, sizeof(cls) };
+	CK_MECHANISM m = { CKM_ECDSA_SHA256, NULL, 0 };
+	CK_OBJECT_HANDLE key = 0;
+	CK_BYTE sig[128];
+	CK_ULONG n = 0, siglen = sizeof(sig);
+	char go2[4096];
+	CK_RV rv;
+
+	snprintf(go2, sizeof(go2), "%s.2", gofile);
+	if (p11_open(module, &p) != 0 || p11_find_token(p, label, &slot, &ti) != 0) {
+		printf("FAIL: cannot open %s or find token %s\n", module, label);
+		p11_free(p);
+		return 1;
+	}
+	f = p11_fn(p);
+	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s)) != CKR_OK ||
+	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) != CKR_OK ||
+	    (rv = f->C_FindObjectsInit(s, &t, 1)) != CKR_OK ||
+	    (rv = f->C_FindObjects(s, &key, 1, &n)) != CKR_OK ||
+	    (rv = f->C_FindObjectsFinal(s)) != CKR_OK || n != 1 ||
+	    (rv = f->C_SignInit(s, &m, key)) != CKR_OK ||
+	    (rv = f->C_SignUpdate(s, (CK_BYTE *)"part one", 8)) != CKR_OK) {
+		printf("FAIL: setting up: %s\n", p11_rv_name(rv));
+		goto out;
+	}
+	printf("ready\n");
+	EXPECT(wait_file(gofile), "never told the token was unplugged");
+	rv = f->C_GetSessionInfo(s, &si);
+	EXPECT(rv == CKR_DEVICE_REMOVED || rv == CKR_SESSION_HANDLE_INVALID,
+	    "C_GetSessionInfo after the unplug: %s", p11_rv_name(rv));
+	rv = f->C_SignUpdate(s, (CK_BYTE *)"part two", 8);
+	EXPECT(rv == CKR_DEVICE_REMOVED || rv == CKR_SESSION_HANDLE_INVALID,
+	    "C_SignUpdate after the unplug: %s", p11_rv_name(rv));
+	rv = f->C_SignFinal(s, sig, &siglen);
+	EXPECT(rv != CKR_OK, "a signature finished after the unplug");
+	n = 64;
+	rv = f->C_GetSlotList(CK_TRUE, slots, &n);
+	EXPECT(rv == CKR_OK && n == 0, "tokens present after the unplug: %lu", n);
+	rv = f->C_GetTokenInfo(slot, &ti);
+	EXPECT(rv == CKR_TOKEN_NOT_PRESENT, "C_GetTokenInfo after the unplug: %s",
+	    p11_rv_name(rv));
+	printf("again\n");
+	EXPECT(wait_file(go2), "never told the token was plugged back");
+	rv = f->C_GetSessionInfo(s, &si);
+	EXPECT(rv == CKR_DEVICE_REMOVED || rv == CKR_SESSION_HANDLE_INVALID,
+	    "the old session after plugging back: %s", p11_rv_name(rv));
+	if (p11_find_token(p, label, &slot, &ti) != 0) {
+		EXPECT(0, "the token is not found after plugging back");
+		goto out;
+	}
+	rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s2);
+	EXPECT(rv == CKR_OK, "a new session: %s", p11_rv_name(rv));
+	if (rv == CKR_OK) {
+		rv = f->C_GetSessionInfo(s2, &si);
+		EXPECT(rv == CKR_OK && si.state == CKS_RO_PUBLIC_SESSION,
+		    "the new session is logged in (state %lu)", si.state);
+		n = 0;
+		if (f->C_FindObjectsInit(s2, &t, 1) == CKR_OK) {
+			(void)f->C_FindObjects(s2, &key, 1, &n);
+			(void)f->C_FindObjectsFinal(s2);
+		}
+		EXPECT(n == 0, "a private key is visible without a new login");
+	}
+out:
+	if (s2 != 0)
+		(void)f->C_CloseSession(s2);
+	p11_free(p);
+	printf("%s\n", failures ? "unplug: failed" : "unplug: ok");
+	return failures ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1532,6 +1630,8 @@ main(int argc, char **argv)
 		return cmd_sensitive(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 4 && strcmp(argv[1], "events") == 0)
 		return cmd_events(argv[2], argv[3]);
+	if (argc == 6 && strcmp(argv[1], "unplug") == 0)
+		return cmd_unplug(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 5 && strcmp(argv[1], "crypto") == 0)
 		return cmd_crypto(argv[2], argv[3], argv[4]);
 	if (argc == 5 && strcmp(argv[1], "conventions") == 0)
@@ -1551,6 +1651,7 @@ main(int argc, char **argv)
 	    "       p11_probe finalize MODULE\n"
 	    "       p11_probe threads MODULE LABEL PIN N\n"
 	    "       p11_probe conventions MODULE LABEL PIN\n"
-	    "       p11_probe crypto MODULE LABEL PIN\n");
+	    "       p11_probe crypto MODULE LABEL PIN\n"
+	    "       p11_probe unplug MODULE LABEL PIN GOFILE\n");
 	return 2;
 }

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Pulling the token out ends what a running process was doing with it:
+# after kyso-token vtoken unplug (another process), the session, its
+# login and a signature half done are gone (CKR_DEVICE_REMOVED, then
+# CKR_SESSION_HANDLE_INVALID), the token is not present; plugged back in
+# (into another slot), the old session stays dead and a new one starts
+# logged out. Before the fix a session went on signing with the
+# unplugged token until some other call happened to rescan the slots.
+. "$(dirname "$0")/../lib.sh"
+
+PROBE=$KYSO_BUILD/tests/p11_probe
+tmp=$KYSO_HOME/work; mkdir -p "$tmp"
+
+wait_for() {  # FILE TEXT
+  local i
+  for ((i = 0; i < 200; i++)); do
+    grep -qx -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "'$2' never appeared: $(cat "$1")"
+}
+
+make_token UP0001 --label unplug
+change_default_pin UP0001
+ext pkcs11-tool --module "$MOD" --token-label unplug --login --pin "$USER_PIN" \
+  --keypairgen --key-type EC:prime256v1 --id 01 >/dev/null 2>&1 || fail "key generation"
+
+"$PROBE" unplug "$MOD" unplug "$USER_PIN" "$tmp/go" > "$tmp/out" 2>&1 & pp=$!
+wait_for "$tmp/out" ready
+"$KT" vtoken unplug UP0001 >/dev/null
+touch "$tmp/go"
+wait_for "$tmp/out" again
+"$KT" vtoken plug UP0001 --slot 2 >/dev/null
+touch "$tmp/go.2"
+wait $pp || fail "p11_probe unplug: $(cat "$tmp/out")"
+assert_contains "$(cat "$tmp/out")" "unplug: ok"
+pass
