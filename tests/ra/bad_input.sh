@@ -11,15 +11,16 @@ ra_serve short --code-ttl 0
 ra_serve limited --rate-limit 3 --pin-reset-limit 2
 
 state() {  # registrations, certificates, activations, otps (and their states)
-  sqlite3 "$RA_HOME/ra.db" "SELECT (SELECT group_concat(id || status || ifnull(token_serial,'')) FROM registrations),
-    (SELECT group_concat(serial || status) FROM certificates),
-    (SELECT group_concat(id || ifnull(spent_at,'-')) FROM activations),
-    (SELECT group_concat(id || tries || spent) FROM otps)"
+  sql_q "SELECT id, status, coalesce(token_serial, '') FROM registrations ORDER BY id"
+  sql_q "SELECT serial, status FROM certificates ORDER BY serial"
+  sql_q "SELECT id, coalesce(spent_at, -1) FROM activations ORDER BY id"
+  sql_q "SELECT id, tries, spent FROM otps ORDER BY id"
 }
 
 op POST /api/v1/registrations "$PERSON"; expect 201
 rid=$(jqo .id)
 code=$(mail_value "Activation code")
+assert_contains "$(state)" "${rid}|pending|" "the state query sees the registration"
 
 note "wrong, malformed and SQL-laden codes: the same 404"
 for c in "AAAAA-AAAAA-AAAAA-AAAAA" "short" "' OR '1'='1" "$code'; --" ""; do
@@ -161,7 +162,7 @@ note "operators must authenticate; every call is audited"
 api GET "$URL/api/v1/registrations" ''; expect 401 unauthorized
 api GET "$URL/api/v1/registrations" '' -H "Authorization: Bearer ${RA_OP%?}0"; expect 401 unauthorized
 api GET "$URL/api/v1/registrations" '' -H "Authorization: Basic $RA_OP"; expect 401 unauthorized
-assert_eq "$(sqlite3 "$RA_HOME/ra.db" "SELECT count(*) FROM audit WHERE actor = 'anonymous'")" 3
+assert_eq "$(sql_q "SELECT count(*) FROM audit WHERE actor = 'anonymous'")" 3
 op GET /api/v1/nothing; expect 404 not_found
 api GET "$URL/nothing" ''; expect 404 not_found
 
@@ -191,7 +192,7 @@ assert_exit 0 "$RA" operator remove "temp-$$"
 api GET "$URL/api/v1/registrations" '' -H "Authorization: Bearer $tok2"; expect 401 unauthorized
 assert_exit 1 "$RA" operator remove "temp-$$"
 assert_exit 2 "$RA" operator frob
-assert_eq "$(sqlite3 "$RA_HOME/ra.db" "SELECT count(*) FROM audit WHERE action LIKE 'operator %'")" 3
+assert_eq "$(sql_q "SELECT count(*) FROM audit WHERE action LIKE 'operator %'")" 3
 for p in "$PID_main" "$PID_short" "$PID_limited"; do
   kill "$p"; wait "$p" || fail "kyso-ra did not stop cleanly (see $W/ra-*.log)"
 done
