@@ -201,8 +201,14 @@ sync_slot(unsigned i)
 	struct slot *sl = &slot_tab[i];
 	const char *path;
 
-	if (sl->gen == slots_gen(slotdir, i))
+	if (sl->gen == slots_gen(slotdir, i)) {
+		/* A damaged file may have been put right since (restored
+		 * from a copy): the slot need not be plugged again. */
+		if (sl->broken && (path = slots_path(slotdir, i)) != NULL &&
+		    tok_open(path, &sl->tok) == 0)
+			sl->broken = 0;
 		return;
+	}
 	close_slot_sessions(i);
 	tok_free(sl->tok);
 	sl->tok = NULL;

@@ -33,6 +33,13 @@
  *     CKR_SESSION_HANDLE_INVALID), the token is not present; then prints
  *     "again" and waits for GOFILE.2 (plugged back): the old session stays
  *     dead, a new one works and is not logged in.
+ *   p11_probe damaged MODULE SLOT PIN GOFILE
+ *     one process while the token file in SLOT is damaged and put right
+ *     by another, in turns (GOFILE.1, .2, .3 tell it to go on): damaged
+ *     at the start, CKR_TOKEN_NOT_RECOGNIZED; put right, the token works
+ *     without plugging it again; damaged under an open session, every
+ *     call fails (CKR_DEVICE_ERROR) and nothing is half read; put right,
+ *     the session works again.
  *   p11_probe conventions MODULE LABEL PIN
  *     the two-call length convention (sign, decrypt, digest, attributes),
  *     multi-part signing, and the return codes for bad handles, wrong
@@ -1622,6 +1629,74 @@ out:
 	return failures ? 1 : 0;
 }
 
+static int
+cmd_damaged(const char *module, const char *slotarg, const char *pin,
+    const char *gofile)
+{
+	struct p11 *p = NULL;
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE s = 0;
+	CK_SESSION_INFO si;
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	CK_ATTRIBUTE t = { CKA_CLASS, &cls, sizeof(cls) };
+	CK_OBJECT_HANDLE h[8];
+	CK_ULONG n = 0;
+	uint64_t slot64 = 0;
+	CK_SLOT_ID slot;
+	char go[4096];
+	CK_RV rv;
+
+	if (parse_u64(slotarg, 0, 63, &slot64) != 0 || p11_open(module, &p) != 0) {
+		printf("FAIL: bad slot or cannot open %s\n", module);
+		return 1;
+	}
+	slot = (CK_SLOT_ID)slot64;
+	f = p11_fn(p);
+	rv = f->C_GetTokenInfo(slot, &ti);
+	EXPECT(rv == CKR_TOKEN_NOT_RECOGNIZED, "a damaged token file: %s",
+	    p11_rv_name(rv));
+	printf("ready1\n");
+	snprintf(go, sizeof(go), "%s.1", gofile);
+	EXPECT(wait_file(go), "never told the file was put right");
+	rv = f->C_GetTokenInfo(slot, &ti);
+	EXPECT(rv == CKR_OK, "the file put right, not plugged again: %s",
+	    p11_rv_name(rv));
+	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s)) != CKR_OK ||
+	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) != CKR_OK) {
+		EXPECT(0, "session and login on the mended token: %s", p11_rv_name(rv));
+		goto out;
+	}
+	printf("ready2\n");
+	snprintf(go, sizeof(go), "%s.2", gofile);
+	EXPECT(wait_file(go), "never told the file was damaged");
+	rv = f->C_FindObjectsInit(s, &t, 1);
+	EXPECT(rv == CKR_DEVICE_ERROR, "a search on a damaged file: %s",
+	    p11_rv_name(rv));
+	if (rv == CKR_OK)
+		(void)f->C_FindObjectsFinal(s);
+	rv = f->C_GetTokenInfo(slot, &ti);
+	EXPECT(rv != CKR_OK, "token info from a damaged file: %s", p11_rv_name(rv));
+	printf("ready3\n");
+	snprintf(go, sizeof(go), "%s.3", gofile);
+	EXPECT(wait_file(go), "never told the file was put right again");
+	rv = f->C_GetSessionInfo(s, &si);
+	EXPECT(rv == CKR_OK, "the session after the file was put right: %s",
+	    p11_rv_name(rv));
+	n = 0;
+	if ((rv = f->C_FindObjectsInit(s, &t, 1)) == CKR_OK) {
+		rv = f->C_FindObjects(s, h, 8, &n);
+		(void)f->C_FindObjectsFinal(s);
+	}
+	EXPECT(rv == CKR_OK && n == 2, "data objects after mending: %s, %lu",
+	    p11_rv_name(rv), n);
+out:
+	if (s != 0)
+		(void)f->C_CloseSession(s);
+	p11_free(p);
+	printf("%s\n", failures ? "damaged: failed" : "damaged: ok");
+	return failures ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1630,6 +1705,8 @@ main(int argc, char **argv)
 		return cmd_sensitive(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 4 && strcmp(argv[1], "events") == 0)
 		return cmd_events(argv[2], argv[3]);
+	if (argc == 6 && strcmp(argv[1], "damaged") == 0)
+		return cmd_damaged(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 6 && strcmp(argv[1], "unplug") == 0)
 		return cmd_unplug(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 5 && strcmp(argv[1], "crypto") == 0)
@@ -1652,6 +1729,7 @@ main(int argc, char **argv)
 	    "       p11_probe threads MODULE LABEL PIN N\n"
 	    "       p11_probe conventions MODULE LABEL PIN\n"
 	    "       p11_probe crypto MODULE LABEL PIN\n"
-	    "       p11_probe unplug MODULE LABEL PIN GOFILE\n");
+	    "       p11_probe unplug MODULE LABEL PIN GOFILE\n"
+	    "       p11_probe damaged MODULE SLOT PIN GOFILE\n");
 	return 2;
 }
