@@ -61,3 +61,16 @@ out:
 	mapfile_free(m);
 	return r;
 }
+
+int
+cades_sign_mem(struct signer *s, const uint8_t *data, size_t len,
+    const char *tsa_url, struct buf *out, const char **why)
+{
+	uint8_t digest[32];
+
+	if (EVP_Digest(data, len, digest, NULL, EVP_sha256(), NULL) != 1) {
+		*why = "hashing failed";
+		return KYSO_ERR_CRYPTO;
+	}
+	return cms_sign_detached(s, digest, tsa_url, out, why);
+}

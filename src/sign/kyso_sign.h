@@ -8,7 +8,11 @@
  *   cades_sign_file(s, "file", "file.p7s", NULL, &why);
  *   xmldsig_sign_file(s, "inv.xml", "inv.signed.xml", &xo, &why);
  *   signer_free(s);
- *   verify_pdf_file("out.pdf", "anchors.pem", &rep, &n, &why);
+ *   verify_pdf_file("out.pdf", &(struct verify_opts){ "anchors.pem", 0 },
+ *       &rep, &n, &why);
+ *
+ * In memory (kyso-agent): pdf_sign_mem, cades_sign_mem, xmldsig_sign_mem;
+ * a digest computed elsewhere: cms_sign_detached.
  *
  * Every call returns 0 or a negative kyso error (common/err.h) and, on
  * failure, a sentence for the user in *why. Outputs are written through
@@ -19,6 +23,7 @@
 #define KYSO_SIGN_H
 
 #include "cades.h"
+#include "cms.h"
 #include "pdf_sign.h"
 #include "signer.h"
 #include "verify.h"

@@ -193,11 +193,9 @@ out:
 }
 
 int
-xmldsig_sign_file(struct signer *s, const char *in_path, const char *out_path,
-    const struct xmldsig_opts *o, const char **why)
+xmldsig_sign_mem(struct signer *s, const uint8_t *data, size_t len,
+    const struct xmldsig_opts *o, struct buf *out, const char **why)
 {
-	struct mapfile *m = NULL;
-	struct outfile *of = NULL;
 	struct buf *sig = NULL, *raw = NULL;
 	xmlDocPtr doc = NULL;
 	xmlNodePtr root, target, parent, sn, si, ref, tr, dv, ki, xd;
@@ -211,18 +209,13 @@ xmldsig_sign_file(struct signer *s, const char *in_path, const char *out_path,
 	int outlen = 0, r;
 
 	*why = "out of memory";
-	if ((r = mapfile_open(in_path, &m)) != 0) {
-		*why = r == KYSO_ERR_NOT_FOUND ? "the file does not exist" :
-		    "the file cannot be read";
-		goto out;
-	}
-	if (mapfile_len(m) > XMLDSIG_MAX_INPUT) {
+	if (len > XMLDSIG_MAX_INPUT) {
 		r = KYSO_ERR_TOO_LARGE;
 		*why = "the XML file is too large";
 		goto out;
 	}
 	/* No network, no entity expansion, no DTD loading. */
-	doc = xmlReadMemory((const char *)mapfile_data(m), (int)mapfile_len(m),
+	doc = xmlReadMemory((const char *)data, (int)len,
 	    NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL || (root = xmlDocGetRootElement(doc)) == NULL) {
 		r = KYSO_ERR_INVALID;
@@ -324,11 +317,43 @@ xmldsig_sign_file(struct signer *s, const char *in_path, const char *out_path,
 	xmlDocDumpMemoryEnc(doc, &outxml, &outlen, "UTF-8");
 	if (outxml == NULL || outlen <= 0)
 		goto out;
+	if ((r = buf_put(out, outxml, (size_t)outlen)) != 0)
+		*why = "the output is too large";
+out:
+	free(t);
+	free(uri);
+	xmlFree(outxml);
+	xmlFreeDoc(doc);
+	buf_free(sig);
+	buf_free(raw);
+	return r;
+}
+
+int
+xmldsig_sign_file(struct signer *s, const char *in_path, const char *out_path,
+    const struct xmldsig_opts *o, const char **why)
+{
+	struct mapfile *m = NULL;
+	struct outfile *of = NULL;
+	struct buf *out = buf_new(XMLDSIG_MAX_INPUT + ((size_t)1 << 20));
+	int r = KYSO_ERR_NOMEM;
+
+	*why = "out of memory";
+	if (out == NULL)
+		goto out;
+	if ((r = mapfile_open(in_path, &m)) != 0) {
+		*why = r == KYSO_ERR_NOT_FOUND ? "the file does not exist" :
+		    "the file cannot be read";
+		goto out;
+	}
+	if ((r = xmldsig_sign_mem(s, mapfile_data(m), mapfile_len(m), o, out,
+	    why)) != 0)
+		goto out;
 	if ((r = outfile_open(out_path, &of)) != 0) {
 		*why = "cannot create the output file";
 		goto out;
 	}
-	if ((r = outfile_write(of, outxml, (size_t)outlen)) != 0) {
+	if ((r = outfile_write(of, buf_ptr(out), buf_len(out))) != 0) {
 		*why = "cannot write the output file";
 		goto out;
 	}
@@ -338,12 +363,7 @@ xmldsig_sign_file(struct signer *s, const char *in_path, const char *out_path,
 		*why = "cannot write the output file";
 out:
 	outfile_abort(of);
-	free(t);
-	free(uri);
-	xmlFree(outxml);
-	xmlFreeDoc(doc);
-	buf_free(sig);
-	buf_free(raw);
+	buf_free(out);
 	mapfile_free(m);
 	return r;
 }

@@ -6,6 +6,10 @@
 #ifndef KYSO_XMLDSIG_H
 #define KYSO_XMLDSIG_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
 #include "signer.h"
 
 #define XMLDSIG_MAX_INPUT ((size_t)256 * 1024 * 1024)
@@ -22,6 +26,10 @@ struct xmldsig_opts {
 int xmldsig_sign_file(struct signer *s, const char *in_path,
     const char *out_path, const struct xmldsig_opts *o, const char **why)
     KYSO_WUR;
+
+/* The same in memory: appends the signed document to out. */
+int xmldsig_sign_mem(struct signer *s, const uint8_t *data, size_t len,
+    const struct xmldsig_opts *o, struct buf *out, const char **why) KYSO_WUR;
 
 struct sig_report;
 /* Every <Signature> of the document: its references' digests (the
