@@ -551,7 +551,7 @@ md_update(void *ud, const uint8_t *p, size_t n)
 static int
 sign_rev(struct signer *s, const uint8_t *data, size_t len,
     struct mapfile *m, const struct pdf_sign_opts *o, struct buf **rev_out,
-    const char **why)
+    struct buf **cms_out, const char **why)
 {
 	struct rev v;
 	struct buf *b = NULL, *cms = NULL;
@@ -692,6 +692,10 @@ sign_rev(struct signer *s, const uint8_t *data, size_t len,
 	}
 	*rev_out = b;
 	b = NULL;
+	if (cms_out != NULL) {
+		*cms_out = cms;
+		cms = NULL;
+	}
 	r = 0;
 out:
 	EVP_MD_CTX_free(md);
@@ -749,14 +753,17 @@ int
 pdf_sign_mem(struct signer *s, const uint8_t *data, size_t len,
     const struct pdf_sign_opts *o, struct buf *out, const char **why)
 {
-	struct buf *rev = NULL, *rev2 = NULL;
+	struct buf *rev = NULL, *rev2 = NULL, *cms = NULL;
 	struct revoc rv;
 	int r;
 
 	memset(&rv, 0, sizeof(rv));
 	if (o->lt && (r = collect_lt(s, o, &rv, why)) != 0)
 		return r;
-	if ((r = sign_rev(s, data, len, NULL, o, &rev, why)) != 0)
+	if ((r = sign_rev(s, data, len, NULL, o, &rev, o->lt ? &cms : NULL,
+	    why)) != 0)
+		goto out;
+	if (o->lt && (r = revoc_add_tsa(&rv, buf_ptr(cms), buf_len(cms))) != 0)
 		goto out;
 	*why = "the output is too large";
 	if ((r = buf_put(out, data, len)) != 0 ||
@@ -774,6 +781,7 @@ pdf_sign_mem(struct signer *s, const uint8_t *data, size_t len,
 out:
 	buf_free(rev);
 	buf_free(rev2);
+	buf_free(cms);
 	revoc_clear(&rv);
 	return r;
 }
@@ -783,7 +791,7 @@ pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
     const struct pdf_sign_opts *o, const char **why)
 {
 	struct mapfile *m = NULL, *m2 = NULL;
-	struct buf *rev = NULL, *rev2 = NULL;
+	struct buf *rev = NULL, *rev2 = NULL, *cms = NULL;
 	struct revoc rv;
 	char *tmp = NULL;
 	int r;
@@ -796,7 +804,12 @@ pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
 		    "the file cannot be read";
 		goto out;
 	}
-	if ((r = sign_rev(s, mapfile_data(m), mapfile_len(m), m, o, &rev, why)) != 0)
+	if ((r = sign_rev(s, mapfile_data(m), mapfile_len(m), m, o, &rev,
+	    o->lt ? &cms : NULL, why)) != 0)
+		goto out;
+	/* The time-stamp authority's certificates (and what can be had of
+	 * their revocation data) go in the DSS too. */
+	if (o->lt && (r = revoc_add_tsa(&rv, buf_ptr(cms), buf_len(cms))) != 0)
 		goto out;
 	if (!o->lt) {
 		r = write_two(out_path, m, rev, why);
@@ -825,6 +838,7 @@ out:
 	free(tmp);
 	buf_free(rev);
 	buf_free(rev2);
+	buf_free(cms);
 	mapfile_free(m);
 	mapfile_free(m2);
 	revoc_clear(&rv);

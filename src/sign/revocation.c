@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/pkcs7.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -314,4 +316,83 @@ out:
 		buf_free(own[i]);
 	sk_X509_INFO_pop_free(anchors, X509_INFO_free);
 	return res;
+}
+
+static int
+have_cert(const struct revoc *rv, const uint8_t *d, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < rv->ncerts; i++)
+		if (buf_len(rv->certs[i]) == n && memcmp(buf_ptr(rv->certs[i]), d, n) == 0)
+			return 1;
+	return 0;
+}
+
+int
+revoc_add_tsa(struct revoc *rv, const uint8_t *der, size_t n)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)n);
+	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(X509) *tcerts;
+	ASN1_OBJECT *obj = OBJ_txt2obj("1.2.840.113549.1.9.16.2.14", 1);
+	X509_ATTRIBUTE *attr;
+	ASN1_TYPE *t;
+	PKCS7 *p7 = NULL;
+	X509 *all[REVOC_MAX];
+	size_t nall = 0, i, k;
+	int loc, r = 0;
+
+	if (cms == NULL || obj == NULL ||
+	    (sis = CMS_get0_SignerInfos(cms)) == NULL || sk_CMS_SignerInfo_num(sis) != 1)
+		goto out;
+	loc = CMS_unsigned_get_attr_by_OBJ(sk_CMS_SignerInfo_value(sis, 0), obj, -1);
+	if (loc < 0 ||
+	    (attr = CMS_unsigned_get_attr(sk_CMS_SignerInfo_value(sis, 0), loc)) == NULL ||
+	    (t = X509_ATTRIBUTE_get0_type(attr, 0)) == NULL || t->type != V_ASN1_SEQUENCE)
+		goto out;
+	p = t->value.sequence->data;
+	if ((p7 = d2i_PKCS7(NULL, &p, t->value.sequence->length)) == NULL ||
+	    !PKCS7_type_is_signed(p7) || (tcerts = p7->d.sign->cert) == NULL)
+		goto out;
+	/* Every certificate known so far, to find issuers among. */
+	for (i = 0; i < rv->ncerts && nall < REVOC_MAX; i++)
+		if ((all[nall] = x509_of(rv->certs[i])) != NULL)
+			nall++;
+	for (k = 0; k < (size_t)sk_X509_num(tcerts); k++) {
+		X509 *x = sk_X509_value(tcerts, (int)k), *issuer = NULL;
+		unsigned char *d = NULL;
+		const char *why = NULL;
+		int len;
+
+		if ((len = i2d_X509(x, &d)) <= 0)
+			continue;
+		if (!have_cert(rv, d, (size_t)len) && rv->ncerts < REVOC_MAX) {
+			if ((rv->certs[rv->ncerts] = copy_of(d, (size_t)len)) == NULL) {
+				OPENSSL_free(d);
+				r = KYSO_ERR_NOMEM;
+				goto out;
+			}
+			rv->ncerts++;
+			/* Its revocation data, if its issuer is known. */
+			for (i = 0; i < nall && issuer == NULL; i++)
+				if (X509_check_issued(all[i], x) == X509_V_OK)
+					issuer = all[i];
+			for (i = 0; i < (size_t)sk_X509_num(tcerts) && issuer == NULL; i++)
+				if (i != k && X509_check_issued(sk_X509_value(tcerts, (int)i), x) == X509_V_OK)
+					issuer = sk_X509_value(tcerts, (int)i);
+			if (issuer != NULL && X509_check_issued(x, x) != X509_V_OK &&
+			    fetch_ocsp(x, issuer, rv, &why) == 0)
+				(void)fetch_crl(x, issuer, rv, &why);
+		}
+		OPENSSL_free(d);
+	}
+out:
+	for (i = 0; i < nall; i++)
+		X509_free(all[i]);
+	ASN1_OBJECT_free(obj);
+	PKCS7_free(p7);
+	CMS_ContentInfo_free(cms);
+	return r;
 }

@@ -6,6 +6,7 @@
 #define KYSO_REVOCATION_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/buf.h"
 
@@ -24,6 +25,10 @@ struct revoc {
 int revoc_collect(const struct buf *const *chain, size_t n, struct revoc *out,
     const char **why) KYSO_WUR;
 void revoc_clear(struct revoc *r);
+/* Adds the certificates of the signature time-stamp in cms (a CMS
+ * SignedData) and, best effort, their OCSP responses or CRLs (a TSA
+ * certificate without revocation information is not an error). */
+int revoc_add_tsa(struct revoc *rv, const uint8_t *cms, size_t n) KYSO_WUR;
 
 /* The signer's status, asked online now: "good", "revoked" or
  * "unavailable". extra: other certificates (the CMS's, KeyInfo's);

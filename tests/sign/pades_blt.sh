@@ -94,7 +94,7 @@ assert_contains "$OUT" "level:     B-LT"
 assert_contains "$OUT" "only validation data (DSS)"
 ls "$W" | grep -q "\.tmp" && fail "a temp file was left"
 
-note "the DSS holds the chain, a good OCSP response for the signer, the root's CRL"
+note "the DSS holds the chain and the TSA certificate, a good OCSP response for the signer, the root's CRL"
 python3 - "$W/lt.pdf" "$W" <<'PY' || fail "DSS contents"
 import re, sys
 d = open(sys.argv[1], 'rb').read()
@@ -108,7 +108,7 @@ def refs(key):
     m = re.search(rb'/' + key + rb'\s*\[([^\]]*)\]', d)
     return [int(x) for x in re.findall(rb'(\d+) 0 R', m.group(1))]
 certs, ocsps, crls = refs(b'Certs'), refs(b'OCSPs'), refs(b'CRLs')
-assert len(certs) == 3 and len(ocsps) == 1 and len(crls) == 1, (certs, ocsps, crls)
+assert len(certs) == 4 and len(ocsps) == 1 and len(crls) == 1, (certs, ocsps, crls)  # + the TSA
 open(sys.argv[2] + '/dss-ocsp.der', 'wb').write(stream(ocsps[0]))
 open(sys.argv[2] + '/dss-crl.der', 'wb').write(stream(crls[0]))
 PY
