@@ -24,6 +24,12 @@ struct signer {
 	struct p11 *p11;
 	CK_SESSION_HANDLE session;
 	struct p11_key pk;
+	/* To open the session again when the token went away and came back
+	 * (an HSM restart, a USB token re-plugged): kept for the server's
+	 * life, wiped at the end. */
+	char *token, *pin;
+	uint8_t id[64];
+	size_t idlen;
 	pthread_mutex_t lock;
 };
 
@@ -82,6 +88,12 @@ signer_free(struct signer *s)
 		p11_fn(s->p11)->C_CloseSession(s->session);
 	}
 	p11_free(s->p11);
+	free(s->token);
+	if (s->pin != NULL) {
+		OPENSSL_cleanse(s->pin, strlen(s->pin));
+		free(s->pin);
+	}
+	OPENSSL_cleanse(s->id, sizeof(s->id));
 	EVP_PKEY_free(s->key);
 	EVP_PKEY_free(s->shape);
 	pthread_mutex_destroy(&s->lock);
@@ -167,7 +179,34 @@ out:
 	return r;
 }
 
-/* The token signs SHA-256(tbs). */
+/* A new session, logged in, and the key found again. */
+static int
+token_reopen(struct signer *s)
+{
+	CK_FUNCTION_LIST *fn = p11_fn(s->p11);
+	CK_SLOT_ID slot;
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE h;
+	CK_RV rv;
+	int r;
+
+	if (s->session != CK_INVALID_HANDLE)
+		fn->C_CloseSession(s->session);
+	s->session = CK_INVALID_HANDLE;
+	if ((r = p11_find_token(s->p11, s->token, &slot, &ti)) != 0)
+		return r;
+	if ((rv = fn->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+	    NULL, NULL, &h)) != CKR_OK)
+		return p11_err(rv);
+	s->session = h;
+	rv = fn->C_Login(h, CKU_USER, (CK_UTF8CHAR *)s->pin, strlen(s->pin));
+	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN)
+		return p11_err(rv);
+	return p11_find_key(s->p11, h, s->id, s->idlen, &s->pk);
+}
+
+/* The token signs SHA-256(tbs); when that fails, once more on a new
+ * session (the token may have gone away and come back). */
 static int
 token_sign(struct signer *s, const uint8_t *tbs, size_t tlen, struct buf *sig)
 {
@@ -178,6 +217,13 @@ token_sign(struct signer *s, const uint8_t *tbs, size_t tlen, struct buf *sig)
 		return r;
 	pthread_mutex_lock(&s->lock);
 	r = p11_sign_digest(s->p11, s->session, &s->pk, dg, sizeof(dg), sig);
+	if (r != 0 && s->pin != NULL) {
+		fprintf(stderr, "kyso-ra: the CA token did not sign; opening a "
+		    "new session\n");
+		if ((r = token_reopen(s)) == 0)
+			r = p11_sign_digest(s->p11, s->session, &s->pk, dg,
+			    sizeof(dg), sig);
+	}
 	pthread_mutex_unlock(&s->lock);
 	return r;
 }
@@ -501,6 +547,12 @@ signer_from_p11(const char *module, const char *token, const char *pin,
 	if ((r = token_pub(s, buf_ptr(id), buf_len(id), &s->key)) != 0 ||
 	    (r = shape_for(s->key, &s->shape)) != 0)
 		goto out;
+	r = KYSO_ERR_NOMEM;
+	if (buf_len(id) > sizeof(s->id) || (s->token = strdup(token)) == NULL ||
+	    (s->pin = strdup(pin)) == NULL)
+		goto out;
+	memcpy(s->id, buf_ptr(id), buf_len(id));
+	s->idlen = buf_len(id);
 	if (new_id != NULL) {
 		if ((r = hex_encode(hex, buf_ptr(id), buf_len(id))) != 0)
 			goto out;
