@@ -306,6 +306,30 @@ test_unblock(void)
 	hex_response(admin, tok_challenge(t), resp);
 	CHECK_ERR(tok_login_so(t, resp, 64), KYSO_ERR_PIN_INCORRECT);
 	CHECK(tok_info(t)->so_fail == 2);
+
+	/* After C_InitToken (a new token key) the unblock still works: the
+	 * admin wrap follows the new key. */
+	CHECK_ERR(kyso_admin_key("master secret", 13, "ST0004", admin), 0);
+	CHECK_ERR(tok_init_token(t, SO, 8, "again"), 0);
+	CHECK(tok_has_admin_key(t) && !tok_info(t)->user_pin_set);
+	hex_response(admin, tok_challenge(t), resp);
+	CHECK_ERR(tok_login_so(t, resp, 64), 0);
+	CHECK_ERR(tok_init_pin(t, USER, 8), 0);
+	tok_logout(t);
+	CHECK_ERR(tok_login_user(t, USER, 8), 0);
+	{
+		uint32_t id = 0;
+
+		CHECK_ERR(tok_begin(t), 0);
+		CHECK_ERR(tok_add_object(t, 1, data_obj("p", "x", 1), &id), 0);
+		tok_end(t);
+		tok_logout(t);
+		/* And the unblock key opens what the user PIN sealed. */
+		hex_response(admin, tok_challenge(t), resp);
+		CHECK_ERR(tok_login_so(t, resp, 64), 0);
+		CHECK(tobj_attrs(tok_object(t, id)) != NULL);
+		tok_logout(t);
+	}
 out:
 	tok_free(t);
 	free(path);
