@@ -49,8 +49,8 @@ assert_contains "$FILE_HEX" "$MOD_HEX" "the public modulus is not in the token f
 case "$FILE_HEX" in
   *"0201000282010100${MOD_HEX}"*) fail "a private key structure is in the token file in clear" ;;
 esac
-for word in "PRIVATE KEY" "BEGIN" ; do
-  grep -q "$word" "$TOKFILE" && fail "the token file contains '$word'"
+for word in "PRIVATE KEY" "BEGIN" "$USER_PIN" "$SO_PIN" 12345678; do
+  grep -qaF -- "$word" "$TOKFILE" && fail "the token file contains '$word'"
 done
 
 note "attribute checks, templates, copies, imports (p11_probe)"
