@@ -965,6 +965,51 @@ cmd_conventions(const char *module, const char *label, const char *pin)
 		    &epriv), CKR_OK);
 	}
 
+	/* Key generation templates the token turns down, leaving nothing. */
+	{
+		static const CK_BYTE k256[] = { 0x06, 0x05, 0x2b, 0x81, 0x04,
+			0x00, 0x0a };   /* secp256k1 */
+		static const CK_BYTE e3[] = { 0x03 };
+		CK_ULONG b1024 = 1024, before = 0, after = 0;
+		CK_MECHANISM m_egen = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+		CK_MECHANISM m_bad = { CKM_DSA_KEY_PAIR_GEN, NULL, 0 };
+		CK_ATTRIBUTE small[] = {
+			{ CKA_TOKEN, &yes, sizeof(yes) },
+			{ CKA_MODULUS_BITS, &b1024, sizeof(b1024) },
+		};
+		CK_ATTRIBUTE exp3[] = {
+			{ CKA_TOKEN, &yes, sizeof(yes) },
+			{ CKA_MODULUS_BITS, &bits, sizeof(bits) },
+			{ CKA_PUBLIC_EXPONENT, (void *)e3, sizeof(e3) },
+		};
+		CK_ATTRIBUTE nobits[] = { { CKA_TOKEN, &yes, sizeof(yes) } };
+		CK_ATTRIBUTE k1[] = {
+			{ CKA_TOKEN, &yes, sizeof(yes) },
+			{ CKA_EC_PARAMS, (void *)k256, sizeof(k256) },
+		};
+		CK_ATTRIBUTE privtok[] = { { CKA_TOKEN, &yes, sizeof(yes) } };
+		CK_OBJECT_HANDLE a, b;
+
+		count_class(s, CKO_PUBLIC_KEY, &before);
+		RV_IS(f->C_GenerateKeyPair(s, &m_rgen, small, 2, privtok, 1, &a, &b),
+		    CKR_KEY_SIZE_RANGE);
+		RV_IS(f->C_GenerateKeyPair(s, &m_rgen, exp3, 3, privtok, 1, &a, &b),
+		    CKR_ATTRIBUTE_VALUE_INVALID);
+		RV_IS(f->C_GenerateKeyPair(s, &m_rgen, nobits, 1, privtok, 1, &a, &b),
+		    CKR_TEMPLATE_INCOMPLETE);
+		RV_IS(f->C_GenerateKeyPair(s, &m_egen, nobits, 1, privtok, 1, &a, &b),
+		    CKR_TEMPLATE_INCOMPLETE);
+		RV_IS(f->C_GenerateKeyPair(s, &m_egen, k1, 2, privtok, 1, &a, &b),
+		    CKR_CURVE_NOT_SUPPORTED);
+		RV_IS(f->C_GenerateKeyPair(s, &m_bad, nobits, 1, privtok, 1, &a, &b),
+		    CKR_MECHANISM_INVALID);
+		count_class(s, CKO_PUBLIC_KEY, &after);
+		EXPECT(before == after, "public keys %lu before, %lu after", before,
+		    after);
+		count_class(s, CKO_PRIVATE_KEY, &after);
+		EXPECT(after == 2, "private keys: %lu", after);
+	}
+
 	/* Single-part two-call convention. */
 	RV_IS(f->C_SignInit(s, &m_rsa, rpriv), CKR_OK);
 	RV_IS(f->C_SignInit(s, &m_rsa, rpriv), CKR_OPERATION_ACTIVE);
