@@ -13,8 +13,10 @@ BUILD=${KYSO_BUILD:-$ROOT/build}
 RA=$BUILD/bin/kyso-ra
 command -v cfssl >/dev/null || { echo "bench/ra: cfssl not installed (golang-cfssl)" >&2; exit 1; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/kyso-bench-ra.XXXXXX")
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$T"' EXIT
+# The rate functions run in $(...) subshells: each server's pid goes into
+# a file so the exit trap of this shell can stop every one.
+touch "$T/pids"
+trap 'while read -r p; do kill "$p" 2>/dev/null || true; done < "$T/pids"; rm -rf "$T"' EXIT
 
 wait_port() {  # wait_port FILE
   local i
@@ -37,7 +39,8 @@ kyso_rate() {  # kyso_rate KEYTYPE
   tok=$(KYSO_HOME=$h "$RA" operator add bench)
   KYSO_HOME=$h "$RA" serve --listen 127.0.0.1:0 --insecure-http --rate-limit 0 --quiet \
     --port-file "$h/port" >"$h/log" 2>&1 &
-  pids+=($!)
+  local pid=$!
+  echo "$pid" >> "$T/pids"
   wait_port "$h/port"
   local url=http://127.0.0.1:$(cat "$h/port") i
   for i in $(seq 1 "$N"); do
@@ -50,6 +53,7 @@ kyso_rate() {  # kyso_rate KEYTYPE
       "$(sed -n 's/^Activation code: //p' "$f" | tr -d '\r')" "$csr_json"
   done > "$h/bodies"
   python3 "$ROOT/bench/ra/client.py" "$url/api/v1/activation/complete" "$h/bodies" "$C"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
 cfssl_rate() {  # cfssl_rate KEYTYPE
@@ -69,7 +73,8 @@ CFG
   port=$(free_port)
   cfssl serve -address 127.0.0.1 -port "$port" -ca "$h/ca.pem" -ca-key "$h/ca-key.pem" \
     -config "$h/config.json" >"$h/log" 2>&1 &
-  pids+=($!)
+  local pid=$!
+  echo "$pid" >> "$T/pids"
   local i
   for i in $(seq 1 200); do
     curl -fs -o /dev/null -d '{}' "http://127.0.0.1:$port/api/v1/cfssl/info" && break
@@ -79,6 +84,7 @@ CFG
     printf '{"certificate_request":%s,"subject":{"CN":"Người Thử %d"}}\n' "$csr_json" "$i"
   done > "$h/bodies"
   python3 "$ROOT/bench/ra/client.py" "http://127.0.0.1:$port/api/v1/cfssl/sign" "$h/bodies" "$C"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
 echo "bench/ra: $N certificates per server, $C client connection(s), $(nproc) CPU(s), load $(cut -d' ' -f1 /proc/loadavg)"
