@@ -753,8 +753,9 @@ cmd_serve(int argc, char **argv)
 		if (file_write_atomic(o.port_file, ps, strlen(ps), 0644) != 0)
 			goto out;
 	}
-	printf(_("kyso-ra: listening on %s://%s:%u (public URL %s)\n"),
-	    o.insecure ? "http" : "https", host, http_port(h), url);
+	printf(_("kyso-ra: listening on %s://%s%s%s:%u (public URL %s)\n"),
+	    o.insecure ? "http" : "https", strchr(host, ':') ? "[" : "", host,
+	    strchr(host, ':') ? "]" : "", http_port(h), url);
 	fflush(stdout);
 	sigwait(&set, &sig);
 	ex = EX_OK;

@@ -35,4 +35,17 @@ for i in $(seq 1 600); do grep -q listening "$W/ra.log" && break; sleep 0.05; do
 assert_eq "$(sha256sum < "$RA_HOME/tls.pem")" "$sum" "the development certificate changed"
 assert_contains "$(cat "$W/ra.log")" "https://ra.example.vn"
 kill "$pid"; wait "$pid" || fail "kyso-ra did not stop cleanly"
+
+# IPv6 loopback, where the machine has it
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+  rm -f "$pf"
+  "$RA" serve --listen "[::1]:0" --insecure-http --port-file "$pf" >"$W/ra6.log" 2>&1 &
+  pid=$!
+  for i in $(seq 1 600); do [ -s "$pf" ] && break; sleep 0.05; done
+  api GET "http://[::1]:$(cat "$pf")/healthz" ''; expect 200
+  assert_contains "$(cat "$W/ra6.log")" "http://[::1]:$(cat "$pf")"
+  assert_contains "$(cat "$W/ra6.log")" "::1 GET /healthz 200"
+  kill "$pid"; wait "$pid" || fail "kyso-ra (IPv6) did not stop cleanly"
+  assert_exit 2 "$RA" serve --listen "[::]:0" --insecure-http
+fi
 pass
