@@ -16,6 +16,7 @@
 
 #define PAGE_TREE_DEPTH 64
 #define PAGE_TREE_NODES 100000
+#define FIELD_VISITS 100000  /* fields looked at per walk of the form */
 
 /* Page n (0-based): down the page tree by /Count, kid by kid. */
 static int
@@ -90,36 +91,65 @@ out:
 	return r;
 }
 
-/* Adds the names of fields (and their kids) to check for a free one. */
-static int
-name_taken(struct pdf *pdf, const struct pdf_obj *fields, const char *name,
-    int depth)
+/* The names (/T) of the form's fields and their kids, read once. */
+struct names {
+	char *v[4096];
+	size_t n;
+};
+
+static void
+names_free(struct names *nm)
 {
-	size_t i, n = strlen(name);
-	int taken = 0;
+	size_t i;
+
+	for (i = 0; i < nm->n; i++)
+		free(nm->v[i]);
+	nm->n = 0;
+}
+
+static int
+names_has(const struct names *nm, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nm->n; i++)
+		if (strcmp(nm->v[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* KYSO_ERR_TOO_LARGE when the walk runs out of budget (a form too large,
+ * or one whose kids loop back). */
+static int
+collect_names(struct pdf *pdf, const struct pdf_obj *fields, int depth,
+    size_t *budget, struct names *nm)
+{
+	size_t i;
+	int r = 0;
 
 	if (fields == NULL || fields->type != PDF_ARRAY || depth > 8)
 		return 0;
-	for (i = 0; i < fields->count && i < 4096 && !taken; i++) {
-		struct pdf_obj *f = NULL;
+	for (i = 0; i < fields->count && r == 0; i++) {
+		struct pdf_obj *f = NULL, *kids = NULL;
 		const struct pdf_obj *t;
 
+		if (*budget == 0)
+			return KYSO_ERR_TOO_LARGE;
+		(*budget)--;
 		if (pdf_resolve(pdf, fields->items[i], &f) != 0)
 			continue;
 		t = pdf_dict_get(f, "T");
-		if (t != NULL && t->type == PDF_STRING && t->n == n &&
-		    memcmp(t->s, name, n) == 0)
-			taken = 1;
-		else if (pdf_dict_get(f, "Kids") != NULL) {
-			struct pdf_obj *kids = NULL;
-
-			if (pdf_resolve(pdf, pdf_dict_get(f, "Kids"), &kids) == 0)
-				taken = name_taken(pdf, kids, name, depth + 1);
-			pdf_obj_free(kids);
-		}
+		if (t != NULL && t->type == PDF_STRING && nm->n < 4096 &&
+		    memchr(t->s, '\0', t->n) == NULL &&
+		    (nm->v[nm->n] = strndup((const char *)t->s, t->n)) != NULL)
+			nm->n++;
+		if (pdf_dict_get(f, "Kids") != NULL &&
+		    pdf_resolve(pdf, pdf_dict_get(f, "Kids"), &kids) == 0)
+			r = collect_names(pdf, kids, depth + 1, budget, nm);
+		pdf_obj_free(kids);
 		pdf_obj_free(f);
 	}
-	return taken;
+	return r;
 }
 
 /* Appends item to the array found at holder[key]: an indirect array is
@@ -203,7 +233,8 @@ out:
 
 /* Whether a field (or a kid) already holds a signature. */
 static int
-has_signature(struct pdf *pdf, const struct pdf_obj *fields, int depth)
+has_signature(struct pdf *pdf, const struct pdf_obj *fields, int depth,
+    size_t *budget)
 {
 	size_t i;
 	int found = 0;
@@ -213,6 +244,9 @@ has_signature(struct pdf *pdf, const struct pdf_obj *fields, int depth)
 	for (i = 0; i < fields->count && i < 4096 && !found; i++) {
 		struct pdf_obj *f = NULL, *kids = NULL;
 
+		if (*budget == 0)
+			return 1;   /* too many to tell: assume signed */
+		(*budget)--;
 		if (pdf_resolve(pdf, fields->items[i], &f) != 0)
 			continue;
 		if (pdf_name_is(pdf_dict_get(f, "FT"), "Sig") &&
@@ -221,7 +255,7 @@ has_signature(struct pdf *pdf, const struct pdf_obj *fields, int depth)
 			found = 1;
 		else if (pdf_dict_get(f, "Kids") != NULL &&
 		    pdf_resolve(pdf, pdf_dict_get(f, "Kids"), &kids) == 0)
-			found = has_signature(pdf, kids, depth + 1);
+			found = has_signature(pdf, kids, depth + 1, budget);
 		pdf_obj_free(kids);
 		pdf_obj_free(f);
 	}
@@ -230,7 +264,8 @@ has_signature(struct pdf *pdf, const struct pdf_obj *fields, int depth)
 
 /* Whether every field's widget (kids included) has an appearance. */
 static int
-all_have_ap(struct pdf *pdf, const struct pdf_obj *fields, int depth)
+all_have_ap(struct pdf *pdf, const struct pdf_obj *fields, int depth,
+    size_t *budget)
 {
 	size_t i;
 	int ok = 1;
@@ -242,15 +277,17 @@ all_have_ap(struct pdf *pdf, const struct pdf_obj *fields, int depth)
 	for (i = 0; i < fields->count && ok; i++) {
 		struct pdf_obj *f = NULL, *kids = NULL;
 
-		if (i >= 4096 || pdf_resolve(pdf, fields->items[i], &f) != 0) {
+		if (i >= 4096 || *budget == 0 ||
+		    pdf_resolve(pdf, fields->items[i], &f) != 0) {
 			ok = 0;
 			break;
 		}
+		(*budget)--;
 		if (f->type == PDF_NULL) {
 			ok = 1;   /* ours, not written yet (or a dangling ref) */
 		} else if (pdf_dict_get(f, "Kids") != NULL) {
 			ok = pdf_resolve(pdf, pdf_dict_get(f, "Kids"), &kids) == 0 &&
-			    all_have_ap(pdf, kids, depth + 1);
+			    all_have_ap(pdf, kids, depth + 1, budget);
 		} else {
 			ok = pdf_dict_get(f, "AP") != NULL;
 		}
@@ -270,6 +307,7 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 	const struct pdf_obj *ar;
 	int64_t page_num = -1, acro_num = -1;
 	int root_changed = 0, acro_changed = 0, page_changed = 0, r, k;
+	size_t budget;
 
 	*why = "the document's structure is damaged";
 	if ((r = pdf_get(v->pdf, root_ref->i, &root)) != 0)
@@ -342,7 +380,8 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 
 		if ((r = pdf_resolve(v->pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0)
 			goto out;
-		k = has_signature(v->pdf, fields, 0);
+		budget = FIELD_VISITS;
+		k = has_signature(v->pdf, fields, 0, &budget);
 		pdf_obj_free(fields);
 		if (k) {
 			r = KYSO_ERR_EXISTS;
@@ -351,30 +390,47 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 		}
 	}
 	/* A field name no other field has. */
-	if (want_name != NULL) {
+	{
 		struct pdf_obj *fields = NULL;
+		struct names *nm = calloc(1, sizeof(*nm));
 
-		if ((r = pdf_resolve(v->pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0)
+		if (nm == NULL) {
+			r = KYSO_ERR_NOMEM;
 			goto out;
-		k = name_taken(v->pdf, fields, want_name, 0);
+		}
+		budget = FIELD_VISITS;
+		if ((r = pdf_resolve(v->pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0 ||
+		    (r = collect_names(v->pdf, fields, 0, &budget, nm)) != 0) {
+			if (r == KYSO_ERR_TOO_LARGE)
+				*why = "the form is too large to read, or its fields loop";
+			pdf_obj_free(fields);
+			names_free(nm);
+			free(nm);
+			goto out;
+		}
 		pdf_obj_free(fields);
-		if (k || strlen(want_name) >= name_len) {
+		if (want_name != NULL) {
+			k = names_has(nm, want_name) ? -1 : 0;
+			if (k == 0 && strlen(want_name) < name_len)
+				snprintf(name, name_len, "%s", want_name);
+			else
+				k = -1;
+		} else {
+			for (k = 1; k < 10000; k++) {
+				snprintf(name, name_len, "Signature%d", k);
+				if (!names_has(nm, name))
+					break;
+			}
+			k = k < 10000 ? 0 : -2;
+		}
+		names_free(nm);
+		free(nm);
+		if (k != 0) {
 			r = KYSO_ERR_EXISTS;
-			*why = "a field with that name already exists";
+			*why = k == -1 ? "a field with that name already exists" :
+			    "no free signature field name: give one with --field";
 			goto out;
 		}
-		snprintf(name, name_len, "%s", want_name);
-	} else {
-		struct pdf_obj *fields = NULL;
-
-		if ((r = pdf_resolve(v->pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0)
-			goto out;
-		for (k = 1; k < 10000; k++) {
-			snprintf(name, name_len, "Signature%d", k);
-			if (!name_taken(v->pdf, fields, name, 0))
-				break;
-		}
-		pdf_obj_free(fields);
 	}
 	if ((r = array_add(v, acro, "Fields", pdf_ref_new(field_num, 0),
 	    &acro_changed)) != 0)
@@ -387,7 +443,8 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 
 		if ((r = pdf_resolve(v->pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0)
 			goto out;
-		k = all_have_ap(v->pdf, fields, 0);
+		budget = FIELD_VISITS;
+		k = all_have_ap(v->pdf, fields, 0, &budget);
 		pdf_obj_free(fields);
 		if (k)
 			pdf_dict_del(acro, "NeedAppearances");

@@ -59,16 +59,17 @@ str_dup_n(const uint8_t *p, size_t n)
 
 static void
 collect(struct pdf *pdf, const struct pdf_obj *fields, struct sigs *out,
-    int depth)
+    int depth, size_t *budget)
 {
 	size_t i;
 
 	if (fields == NULL || fields->type != PDF_ARRAY || depth > FIELD_DEPTH)
 		return;
-	for (i = 0; i < fields->count && out->n < MAX_SIGS; i++) {
+	for (i = 0; i < fields->count && out->n < MAX_SIGS && *budget > 0; i++) {
 		struct pdf_obj *f = NULL, *v = NULL, *kids = NULL;
 		const struct pdf_obj *t;
 
+		(*budget)--;
 		if (pdf_resolve(pdf, fields->items[i], &f) != 0 ||
 		    f->type != PDF_DICT)
 			goto next;
@@ -85,7 +86,7 @@ collect(struct pdf *pdf, const struct pdf_obj *fields, struct sigs *out,
 		}
 		if (pdf_dict_get(f, "Kids") != NULL &&
 		    pdf_resolve(pdf, pdf_dict_get(f, "Kids"), &kids) == 0)
-			collect(pdf, kids, out, depth + 1);
+			collect(pdf, kids, out, depth + 1, budget);
 next:
 		pdf_obj_free(f);
 		pdf_obj_free(v);
@@ -398,7 +399,11 @@ verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_repor
 	    (r = pdf_resolve(pdf, pdf_dict_get(root, "AcroForm"), &acro)) != 0 ||
 	    (r = pdf_resolve(pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0)
 		goto out;
-	collect(pdf, fields, s, 0);
+	{
+		size_t budget = 100000;   /* fields looked at */
+
+		collect(pdf, fields, s, 0, &budget);
+	}
 	if ((rep = calloc(s->n + 1, sizeof(*rep))) == NULL) {
 		r = KYSO_ERR_NOMEM;
 		goto out;
