@@ -11,6 +11,7 @@
 
 #define MAX_SIGS 256
 #define FIELD_DEPTH 8
+#define MAX_REVISIONS_AFTER 256   /* revisions checked after a signature */
 
 void
 sig_reports_free(struct sig_report *r, size_t n)
@@ -315,7 +316,7 @@ static enum verify_changes
 changes_after(const uint8_t *d, size_t len, const struct sigs *s, uint64_t end)
 {
 	uint64_t prev = end;
-	int sigs = 0, dss = 0, adds_dss;
+	int sigs = 0, dss = 0, adds_dss, walked = 0;
 	size_t j;
 
 	if (end == len)
@@ -328,8 +329,8 @@ changes_after(const uint8_t *d, size_t len, const struct sigs *s, uint64_t end)
 		int is_sig = 0;
 
 		adds_dss = 0;
-		if (e == NULL)
-			return CHANGES_OTHER;
+		if (e == NULL || ++walked > MAX_REVISIONS_AFTER)
+			return CHANGES_OTHER;   /* (past the bound: not vouched for) */
 		rend = (uint64_t)(e - d) + 5;
 		if (rend < len && d[rend] == '\r')
 			rend++;
