@@ -29,11 +29,11 @@ grep -q "https://127.0.0.1:$port" "$W/ra.log" || fail "the log does not show the
 kill "$pid"; wait "$pid" || fail "kyso-ra did not stop cleanly"
 # the certificate is kept across restarts
 sum=$(sha256sum < "$RA_HOME/tls.pem")
-"$RA" serve --listen 127.0.0.1:0 --port-file "$pf" --public-url https://ra.example.vn >"$W/ra.log" 2>&1 &
+"$RA" serve --listen 127.0.0.1:0 --port-file "$pf" --public-url https://ra.example.vn >"$W/ra2.log" 2>&1 &
 pid=$!
-for i in $(seq 1 600); do grep -q listening "$W/ra.log" && break; sleep 0.05; done
+for i in $(seq 1 600); do grep -qs listening "$W/ra2.log" && break; sleep 0.05; done
 assert_eq "$(sha256sum < "$RA_HOME/tls.pem")" "$sum" "the development certificate changed"
-assert_contains "$(cat "$W/ra.log")" "https://ra.example.vn"
+assert_contains "$(cat "$W/ra2.log")" "https://ra.example.vn"
 kill "$pid"; wait "$pid" || fail "kyso-ra did not stop cleanly"
 
 # IPv6 loopback, where the machine has it
