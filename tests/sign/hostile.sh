@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Hostile structures that are valid syntax: a form whose fields are their
-# own kids (a cycle, 200 wide), a page tree that loops. kyso-sign finishes
+# own kids (a cycle, 50 wide), a page tree that loops. kyso-sign finishes
 # (walks are bounded by depth and by a visit budget) and says what it did.
 # (`timeout` only guards against a hang; no time is asserted.)
 . "$(dirname "$0")/../lib.sh"
@@ -13,7 +13,7 @@ mkpdf() {   # mkpdf OUT KIND
   python3 - "$1" "$2" <<'PY'
 import sys
 out, kind = sys.argv[1], sys.argv[2]
-kids = b" ".join([b"5 0 R"] * 200)
+kids = b" ".join([b"5 0 R"] * 50)
 if kind == "fieldcycle":
     objs = [b"<</Type/Catalog/Pages 2 0 R/AcroForm 4 0 R>>",
             b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
