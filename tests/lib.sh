@@ -1,6 +1,10 @@
 # Shared by the shell tests: a fresh $KYSO_HOME, the built programs, and
 # assertions. Source it; every test ends with `pass`.
 set -euo pipefail
+# A command of the test script that fails outside an assertion ends the
+# test: say which (not inherited by functions and subshells, and silent
+# where a helper turned errexit off to look at a status itself).
+trap 'rc=$?; [[ $- == *e* ]] && echo "FAIL [${TEST_NAME:-?}]: line $LINENO: \"$BASH_COMMAND\" exited $rc" >&2' ERR
 
 : "${KYSO_BUILD:?KYSO_BUILD must name the build folder}"
 BIN=$KYSO_BUILD/bin

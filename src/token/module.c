@@ -157,11 +157,20 @@ static void
 logout_slot(CK_SLOT_ID id)
 {
 	struct slot *sl = &slot_tab[id];
+	size_t i;
 
 	if (sl->tok != NULL)
 		tok_logout(sl->tok);
 	sl->login = NO_LOGIN;
 	drop_sobjs(sobj_private_on_slot, id);
+	/* An operation begun with a private key ends with the login. */
+	for (i = 0; i < MAX_SESSIONS; i++) {
+		if (sess[i] != NULL && sess[i]->slot == id && sess[i]->op != NULL &&
+		    sess[i]->opkind != KOP_DIGEST && sess[i]->opkind != KOP_VERIFY) {
+			kop_free(sess[i]->op);
+			sess[i]->op = NULL;
+		}
+	}
 }
 
 static void
@@ -387,6 +396,18 @@ is_sensitive_attr(const struct attrs *a, CK_ATTRIBUTE_TYPE t)
 		return 1;
 	}
 	return 0;
+}
+
+/* A search never compares a value that cannot be read. */
+static int
+match_readable(const struct attrs *a, const CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+	CK_ULONG i;
+
+	for (i = 0; i < n; i++)
+		if (is_sensitive_attr(a, tmpl[i].type))
+			return 0;
+	return attrs_match(a, tmpl, n);
 }
 
 static int
@@ -1457,14 +1478,14 @@ C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n)
 	s->nfound = s->foundpos = 0;
 	rv = CKR_HOST_MEMORY;
 	if (find_object(s, sl, CHALLENGE_HANDLE, &ref) == CKR_OK &&
-	    attrs_match(ref.a, tmpl, n) && push_handle(s, CHALLENGE_HANDLE, &alloc) != 0)
+	    match_readable(ref.a, tmpl, n) && push_handle(s, CHALLENGE_HANDLE, &alloc) != 0)
 		goto out;
 	for (i = 0; i < tok_nobjects(sl->tok); i++) {
 		struct tobj *o = tok_object_at(sl->tok, i);
 
 		if (tobj_private(o) && (!user_in(sl) || tobj_attrs(o) == NULL))
 			continue;
-		if (attrs_match(tobj_attrs(o), tmpl, n) &&
+		if (match_readable(tobj_attrs(o), tmpl, n) &&
 		    push_handle(s, tobj_id(o), &alloc) != 0)
 			goto out;
 	}
@@ -1473,7 +1494,7 @@ C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n)
 
 		if (o->slot != s->slot || (o->priv && !user_in(sl)))
 			continue;
-		if (attrs_match(o->a, tmpl, n) && push_handle(s, o->h, &alloc) != 0)
+		if (match_readable(o->a, tmpl, n) && push_handle(s, o->h, &alloc) != 0)
 			goto out;
 	}
 	s->finding = 1;

@@ -1144,6 +1144,19 @@ cmd_conventions(const char *module, const char *label, const char *pin)
 		RV_IS(f->C_DestroyObject(s, h), CKR_OBJECT_HANDLE_INVALID);
 	}
 
+	/* An operation with a private key ends with the login. */
+	{
+		RV_IS(f->C_SignInit(ro, &m_rsa, rpriv), CKR_OK);
+		RV_IS(f->C_DigestInit(s, &m_sha), CKR_OK);
+		RV_IS(f->C_Logout(s), CKR_OK);
+		n = sizeof(out);
+		RV_IS(f->C_Sign(ro, data, 10, out, &n), CKR_OPERATION_NOT_INITIALIZED);
+		n = sizeof(out);
+		RV_IS(f->C_Digest(s, data, 10, out, &n), CKR_OK);
+		RV_IS(f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin)),
+		    CKR_OK);
+	}
+
 	/* Closing the last session logs out: session keys are gone. */
 	RV_IS(f->C_CloseSession(ro), CKR_OK);
 	RV_IS(f->C_CloseSession(ro), CKR_SESSION_HANDLE_INVALID);
