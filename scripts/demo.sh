@@ -39,7 +39,7 @@ curl -fsS -X POST -H "Authorization: Bearer $OP" -H "Content-Type: application/j
   "$RA_URL/api/v1/registrations"; echo
 
 step "The activation code arrives by e-mail (the outbox)"
-MAIL=$(ls -t "$KYSO_HOME"/ra/outbox/*.eml | head -n 1)
+MAIL=$(ls "$KYSO_HOME"/ra/outbox/*.eml | sort | tail -n 1)
 sed -n '1,40p' "$MAIL"
 CODE=$(grep -m1 '^Activation code:' "$MAIL" | sed 's/^Activation code:[[:space:]]*//' | tr -d '\r')
 

@@ -30,18 +30,25 @@ ra_start() {
   [ -d "$RA_HOME" ] || "$RA" init --ca-key-type "${RA_KEY_TYPE:-p256}" --name "kyso Test CA" \
     "${RA_INIT_ARGS[@]}" 3<<<"$RA_CA_PIN" >/dev/null || fail "kyso-ra init failed"
   RA_OP=$("$RA" operator add "op-$$" | tail -n 1 | awk '{print $NF}')
-  local port
-  port=$(free_port)
-  RA_URL=http://127.0.0.1:$port
-  ext "$RA" serve --listen "127.0.0.1:$port" --insecure-http --public-url "$RA_URL" \
-    "${pin[@]}" "$@" >"$KYSO_HOME/ra.log" 2>&1 3<<<"$RA_CA_PIN" &
-  RA_PID=$!
-  local i
-  for i in $(seq 1 100); do
-    curl -fs "$RA_URL/ca.pem" -o /dev/null && return 0
-    kill -0 "$RA_PID" 2>/dev/null || { cat "$KYSO_HOME/ra.log" >&2; fail "kyso-ra did not start"; }
-    sleep 0.1
+  local port i try
+  # A random port may be taken between the check and the bind: try again.
+  for try in 1 2 3 4 5; do
+    port=$(free_port)
+    RA_URL=http://127.0.0.1:$port
+    # Started directly (not through a subshell) so that $! is the server
+    # and the test's cleanup stops it.
+    "$RA" serve --listen "127.0.0.1:$port" --insecure-http --public-url "$RA_URL" \
+      "${pin[@]}" "$@" >"$KYSO_HOME/ra.log" 2>&1 3<<<"$RA_CA_PIN" &
+    RA_PID=$!
+    for i in $(seq 1 100); do
+      curl -fs "$RA_URL/ca.pem" -o /dev/null && return 0
+      kill -0 "$RA_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$RA_PID" 2>/dev/null || true
+    wait "$RA_PID" 2>/dev/null || true
   done
+  cat "$KYSO_HOME/ra.log" >&2
   fail "kyso-ra did not answer on $RA_URL"
 }
 
@@ -51,9 +58,12 @@ op_post() {
     --data "$2" "$RA_URL$1"
 }
 
+# newest_mail: the outbox file written last (names sort by time).
+newest_mail() { ls "$RA_HOME"/outbox/*.eml 2>/dev/null | sort | tail -n 1; }
+
 # last_mail_value LABEL: the value after "LABEL:" in the newest outbox mail.
 last_mail_value() {
   local f
-  f=$(ls -t "$RA_HOME"/outbox/*.eml | head -n 1)
+  f=$(newest_mail)
   grep -m1 "^$1:" "$f" | sed "s/^$1:[[:space:]]*//" | tr -d '\r'
 }

@@ -65,7 +65,7 @@ mkfifo "$W/otp"
   --id 001099012345 --email a@example.vn --otp-fd 5 5<>"$W/otp" >"$W/fp.out" 2>&1 &
 fp=$!
 for i in $(seq 1 100); do
-  grep -qs "^OTP:" $(ls -t "$RA_HOME"/outbox/*.eml | head -n 1) && break
+  grep -qs "^OTP:" "$(newest_mail)" && break
   sleep 0.1
 done
 otp=$(last_mail_value OTP)

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 RA=$BIN/kyso-ra
 "$RA" init >/dev/null
-ext "$RA" serve --listen 127.0.0.1:0 --port-file "$KYSO_HOME/port" >"$KYSO_HOME/ra.log" 2>&1 &
+"$RA" serve --listen 127.0.0.1:0 --port-file "$KYSO_HOME/port" >"$KYSO_HOME/ra.log" 2>&1 &
 for _ in $(seq 1 100); do [ -s "$KYSO_HOME/port" ] && break; sleep 0.05; done
 [ -s "$KYSO_HOME/port" ] || fail "kyso-ra did not start"
 URL=https://127.0.0.1:$(cat "$KYSO_HOME/port")
