@@ -10,7 +10,7 @@
 
 #include "common/parse.h"
 #include "sign/mapfile.h"
-#include "sign/pin.h"
+#include "common/secret.h"
 #include "sign/signer.h"
 
 int
@@ -30,13 +30,13 @@ main(int argc, char **argv)
 		return 2;
 	}
 	so.token = argv[2];
-	if (pin_read((int)fd, "PIN: ", &pin) != 0 ||
+	if (secret_read((int)fd, "PIN: ", &pin) != 0 ||
 	    signer_open(&so, pin, &s, &why) != 0) {
 		fprintf(stderr, "floor: %s\n", why ? why : "no PIN");
-		pin_free(pin);
+		secret_free(pin);
 		return 1;
 	}
-	pin_free(pin);
+	secret_free(pin);
 	for (i = 6; i < argc; i++) {
 		struct mapfile *m = NULL;
 		struct outfile *of = NULL;

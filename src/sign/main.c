@@ -14,7 +14,7 @@
 #include "common/parse.h"
 #include "cades.h"
 #include "pdf_sign.h"
-#include "pin.h"
+#include "common/secret.h"
 #include "signer.h"
 #include "verify.h"
 #include "xmldsig.h"
@@ -290,12 +290,12 @@ cmd_sign(struct opts *o, int nfiles, char **files)
 	so.key_id_len = o->key_id ? buf_len(o->key_id) : 0;
 	so.chain_pem = o->chain;
 	/* One PIN, one login for the whole batch. */
-	if (pin_read(o->pin_fd, _("Token PIN: "), &pin) != 0) {
+	if (secret_read(o->pin_fd, _("Token PIN: "), &pin) != 0) {
 		fprintf(stderr, _("kyso-sign: no PIN was given.\n"));
 		return EXIT_USAGE;
 	}
 	r = signer_open(&so, pin, &s, &why);
-	pin_free(pin);
+	secret_free(pin);
 	if (r != 0) {
 		fprintf(stderr, "kyso-sign: %s\n", _(why));
 		return EXIT_TOKEN;
