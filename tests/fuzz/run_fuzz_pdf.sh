@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/kyso-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/corpus"
-for d in /work/shared/pdf-corpus "$here/seeds_pdf"; do
+for d in "${KYSO_PDF_CORPUS:-$here/../../../shared/pdf-corpus}" "$here/seeds_pdf"; do
   [ -d "$d" ] && cp "$d"/*.pdf "$work/corpus/" 2>/dev/null || true
 done
 cd "$work"

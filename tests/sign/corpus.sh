@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/helpers.bash"
 
-[ -d "$CORPUS" ] || { note "no corpus at $CORPUS"; pass; }
+[ -d "$CORPUS" ] || fail "no PDF corpus at $CORPUS (../shared/pdf-corpus beside the checkout)"
 make_pki
 signing_token CP0001 01 rsa:2048 "Corpus Signer"
 nss_db

@@ -4,7 +4,7 @@
 KS=$BIN/kyso-sign
 W=$KYSO_HOME/work
 mkdir -p "$W"
-CORPUS=${KYSO_PDF_CORPUS:-/work/shared/pdf-corpus}
+CORPUS=${KYSO_PDF_CORPUS:?the PDF corpus folder (tests/CMakeLists.txt sets it)}
 
 p11() { ext pkcs11-tool --module "$MOD" "$@"; }
 # Our own program runs as built (under ASan with leak checks too).
