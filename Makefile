@@ -28,8 +28,11 @@ check-fast: build
 demo: deps build
 	bash scripts/demo.sh
 
+# Each benchmark prints ratios against a peer measured in the same run.
 bench: deps build
 	bash bench/token/run.sh
+	bash bench/sign/run.sh
+	bash bench/ra/run.sh
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -9,6 +9,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export KYSO_BUILD=${KYSO_BUILD:-$here/../../build}
 KYSO_BUILD=$(cd "$KYSO_BUILD" && pwd)
+export KYSO_PDF_CORPUS=${KYSO_PDF_CORPUS:-$here/../../../shared/pdf-corpus}
 . "$here/../../tests/lib.sh"
 . "$here/../../tests/sign/helpers.bash"
 FLOOR=$KYSO_BUILD/bin/bench_sign_floor
