@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Brings po/vi.po up to date with the sources: extracts every _() and N_()
-# string of src/cli, src/common and src/p11 into po/kyso.pot and merges it
-# into po/vi.po (new strings come in untranslated, changed ones fuzzy).
+# string of src/cli, src/common, src/p11, src/ra and src/sign into
+# po/kyso.pot and merges it into po/vi.po (new strings come in
+# untranslated, changed ones fuzzy).
 # Then translate the new entries and check with: msgfmt --check po/vi.po
 set -euo pipefail
 cd "$(dirname "$0")/.."
 xgettext --keyword=_ --keyword=N_ --from-code=UTF-8 --no-wrap \
   --no-location --package-name=kyso --msgid-bugs-address="kyso developers" -o po/kyso.pot \
-  src/cli/*.c src/common/*.c src/p11/*.c
+  src/cli/*.c src/common/*.c src/p11/*.c src/ra/*.c src/sign/*.c
 msgmerge --quiet --update --backup=none --no-wrap --no-location po/vi.po po/kyso.pot
 rm -f po/kyso.pot
 msgfmt --check --statistics -o /dev/null po/vi.po
