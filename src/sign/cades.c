@@ -1,3 +1,4 @@
+#include "common/i18n.h"
 #include "cades.h"
 
 #include <openssl/evp.h>
@@ -22,10 +23,10 @@ cades_sign_file(struct signer *s, const char *in_path, const char *out_path,
 	uint8_t digest[32];
 	int r;
 
-	*why = "out of memory";
+	*why = N_("out of memory");
 	if ((r = mapfile_open(in_path, &m)) != 0) {
-		*why = r == KYSO_ERR_NOT_FOUND ? "the file does not exist" :
-		    "the file cannot be read";
+		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist") :
+		    N_("the file cannot be read");
 		goto out;
 	}
 	if ((md = EVP_MD_CTX_new()) == NULL ||
@@ -33,7 +34,7 @@ cades_sign_file(struct signer *s, const char *in_path, const char *out_path,
 	    mapfile_each(m, 0, mapfile_len(m), md_update, md) != 0 ||
 	    EVP_DigestFinal_ex(md, digest, NULL) != 1) {
 		r = KYSO_ERR_CRYPTO;
-		*why = "hashing failed";
+		*why = N_("hashing failed");
 		goto out;
 	}
 	if ((cms = buf_new(0)) == NULL) {
@@ -43,17 +44,17 @@ cades_sign_file(struct signer *s, const char *in_path, const char *out_path,
 	if ((r = cms_sign_detached(s, digest, tsa_url, cms, why)) != 0)
 		goto out;
 	if ((r = outfile_open(out_path, &of)) != 0) {
-		*why = "cannot create the output file";
+		*why = N_("cannot create the output file");
 		goto out;
 	}
 	if ((r = outfile_write(of, buf_ptr(cms), buf_len(cms))) != 0) {
-		*why = "cannot write the output file";
+		*why = N_("cannot write the output file");
 		goto out;
 	}
 	r = outfile_commit(of);
 	of = NULL;
 	if (r != 0)
-		*why = "cannot write the output file";
+		*why = N_("cannot write the output file");
 out:
 	outfile_abort(of);
 	EVP_MD_CTX_free(md);
@@ -69,7 +70,7 @@ cades_sign_mem(struct signer *s, const uint8_t *data, size_t len,
 	uint8_t digest[32];
 
 	if (EVP_Digest(data, len, digest, NULL, EVP_sha256(), NULL) != 1) {
-		*why = "hashing failed";
+		*why = N_("hashing failed");
 		return KYSO_ERR_CRYPTO;
 	}
 	return cms_sign_detached(s, digest, tsa_url, out, why);

@@ -1,3 +1,4 @@
+#include "common/i18n.h"
 #include "cms.h"
 
 #include <stdlib.h>
@@ -165,12 +166,12 @@ cms_sign_detached(struct signer *s, const uint8_t digest[32],
 	size_t i;
 	int r = KYSO_ERR_NOMEM;
 
-	*why = "out of memory";
+	*why = N_("out of memory");
 	if (issuer == NULL || serial == NULL || attrs == NULL || sig == NULL ||
 	    si == NULL || sd == NULL || t == NULL || t2 == NULL)
 		goto out;
 	if ((r = cert_issuer_serial(cert, issuer, serial)) != 0) {
-		*why = "the token's certificate cannot be read";
+		*why = N_("the token's certificate cannot be read");
 		goto out;
 	}
 	if ((r = signed_attrs(digest, cert, issuer, serial, attrs)) != 0)
@@ -182,7 +183,7 @@ cms_sign_detached(struct signer *s, const uint8_t digest[32],
 		goto out;
 	}
 	if ((r = signer_sign_digest(s, h, sig)) != 0) {
-		*why = "the token refused to sign";
+		*why = N_("the token refused to sign");
 		goto out;
 	}
 	if (tsa_url != NULL) {

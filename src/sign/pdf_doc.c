@@ -1,4 +1,5 @@
 /* Reading a PDF: the cross-reference chain and the objects it points to. */
+#include "common/i18n.h"
 #include "pdf.h"
 
 #include <stdlib.h>
@@ -171,19 +172,19 @@ read_table(struct pdf *pdf, struct pdf_lex *lx, struct section *s,
 		if (pdf_lex_keyword(lx, "trailer"))
 			break;
 		if (pdf_lex_uint(lx, &start) != 0 || pdf_lex_uint(lx, &count) != 0) {
-			pdf->why = "a cross-reference table is damaged";
+			pdf->why = N_("a cross-reference table is damaged");
 			return KYSO_ERR_CORRUPT;
 		}
 		if (count > (lx->len - lx->pos) / 18 + 1 ||
 		    start > pdf->max_obj || count > pdf->max_obj - start) {
-			pdf->why = "a cross-reference table claims more entries than the file holds";
+			pdf->why = N_("a cross-reference table claims more entries than the file holds");
 			return KYSO_ERR_CORRUPT;
 		}
 		for (i = 0; i < count; i++) {
 			memset(&e, 0, sizeof(e));
 			if (pdf_lex_uint(lx, &off) != 0 ||
 			    pdf_lex_uint(lx, &gen) != 0 || gen > 65535) {
-				pdf->why = "a cross-reference entry is damaged";
+				pdf->why = N_("a cross-reference entry is damaged");
 				return KYSO_ERR_CORRUPT;
 			}
 			if (pdf_lex_keyword(lx, "n")) {
@@ -191,11 +192,11 @@ read_table(struct pdf *pdf, struct pdf_lex *lx, struct section *s,
 			} else if (pdf_lex_keyword(lx, "f")) {
 				e.type = X_FREE;
 			} else {
-				pdf->why = "a cross-reference entry is damaged";
+				pdf->why = N_("a cross-reference entry is damaged");
 				return KYSO_ERR_CORRUPT;
 			}
 			if (e.type == X_OFFSET && off >= pdf->len) {
-				pdf->why = "a cross-reference entry points past the end of the file";
+				pdf->why = N_("a cross-reference entry points past the end of the file");
 				return KYSO_ERR_CORRUPT;
 			}
 			/* Entries are 20 bytes; some writers add junk
@@ -213,7 +214,7 @@ read_table(struct pdf *pdf, struct pdf_lex *lx, struct section *s,
 		if (r == 0)
 			pdf_obj_free(*trailer);
 		*trailer = NULL;
-		pdf->why = "the trailer dictionary is damaged";
+		pdf->why = N_("the trailer dictionary is damaged");
 		return KYSO_ERR_CORRUPT;
 	}
 	return 0;
@@ -232,11 +233,11 @@ parse_indirect(struct pdf *pdf, uint64_t off, int64_t want,
 
 	if (off >= pdf->len || pdf_parse_obj_header(&lx, &num, &gen) != 0 ||
 	    (want >= 0 && num != (uint64_t)want)) {
-		pdf->why = "an object is not where the cross-reference says";
+		pdf->why = N_("an object is not where the cross-reference says");
 		return KYSO_ERR_CORRUPT;
 	}
 	if ((r = pdf_parse_obj(&lx, &o)) != 0) {
-		pdf->why = "an object is damaged";
+		pdf->why = N_("an object is damaged");
 		return r == KYSO_ERR_NOMEM ? r : KYSO_ERR_CORRUPT;
 	}
 	if (o->type == PDF_DICT && pdf_lex_keyword(&lx, "stream")) {
@@ -252,7 +253,7 @@ parse_indirect(struct pdf *pdf, uint64_t off, int64_t want,
 		if (l != NULL && l->type == PDF_REF) {
 			if (pdf->depth >= MAX_DEPTH || (int64_t)num == l->i) {
 				r = KYSO_ERR_CORRUPT;
-				pdf->why = "a stream length cannot be resolved";
+				pdf->why = N_("a stream length cannot be resolved");
 				goto out;
 			}
 			if ((r = get_obj(pdf, l->i, &len_obj)) != 0)
@@ -276,7 +277,7 @@ parse_indirect(struct pdf *pdf, uint64_t off, int64_t want,
 
 			if (p == NULL) {
 				r = KYSO_ERR_CORRUPT;
-				pdf->why = "a stream has no end";
+				pdf->why = N_("a stream has no end");
 				goto out;
 			}
 			dlen = (uint64_t)(p - (pdf->d + dstart));
@@ -327,12 +328,12 @@ read_xref_stream(struct pdf *pdf, uint64_t off, struct section *s,
 			pdf->xref_nums[pdf->nxref_nums++] = hn;
 	}
 	if (o->type != PDF_STREAM || !pdf_name_is(pdf_dict_get(o, "Type"), "XRef")) {
-		pdf->why = "no cross-reference where startxref or /Prev points";
+		pdf->why = N_("no cross-reference where startxref or /Prev points");
 		goto out;
 	}
 	w = pdf_dict_get(o, "W");
 	if (w == NULL || w->type != PDF_ARRAY || w->count != 3) {
-		pdf->why = "a cross-reference stream has no valid /W";
+		pdf->why = N_("a cross-reference stream has no valid /W");
 		goto out;
 	}
 	rowlen = 0;
@@ -340,27 +341,27 @@ read_xref_stream(struct pdf *pdf, uint64_t off, struct section *s,
 		int64_t v = int_or(w->items[i], -1);
 
 		if (v < 0 || v > 8) {
-			pdf->why = "a cross-reference stream has no valid /W";
+			pdf->why = N_("a cross-reference stream has no valid /W");
 			goto out;
 		}
 		wv[i] = (uint64_t)v;
 		rowlen += (size_t)v;
 	}
 	if (rowlen == 0) {
-		pdf->why = "a cross-reference stream has no valid /W";
+		pdf->why = N_("a cross-reference stream has no valid /W");
 		goto out;
 	}
 	size = (uint64_t)int_or(pdf_dict_get(o, "Size"), 0);
 	if ((r = pdf_filter_decode(o, pdf->d + o->data_off, (size_t)o->data_len,
 	    PDF_MAX_DECODED, &data)) != 0) {
-		pdf->why = "a cross-reference stream cannot be decoded";
+		pdf->why = N_("a cross-reference stream cannot be decoded");
 		r = r == KYSO_ERR_NOMEM ? r : KYSO_ERR_CORRUPT;
 		goto out;
 	}
 	r = KYSO_ERR_CORRUPT;
 	index = pdf_dict_get(o, "Index");
 	if (index != NULL && (index->type != PDF_ARRAY || index->count % 2)) {
-		pdf->why = "a cross-reference stream has a bad /Index";
+		pdf->why = N_("a cross-reference stream has a bad /Index");
 		goto out;
 	}
 	pos = 0;
@@ -371,7 +372,7 @@ read_xref_stream(struct pdf *pdf, uint64_t off, struct section *s,
 
 		if (start < 0 || count < 0 || (uint64_t)start > pdf->max_obj ||
 		    (uint64_t)count > pdf->max_obj - (uint64_t)start) {
-			pdf->why = "a cross-reference stream has a bad /Index";
+			pdf->why = N_("a cross-reference stream has a bad /Index");
 			goto out;
 		}
 		for (j = 0; j < count; j++) {
@@ -406,7 +407,7 @@ read_xref_stream(struct pdf *pdf, uint64_t off, struct section *s,
 				e.type = X_COMPRESSED;
 				e.off = f[1];
 				if (f[2] > UINT32_MAX) {
-					pdf->why = "a cross-reference stream entry is damaged";
+					pdf->why = N_("a cross-reference stream entry is damaged");
 					goto out;
 				}
 				e.idx = (uint32_t)f[2];
@@ -441,7 +442,7 @@ read_section(struct pdf *pdf, uint64_t off, int newest, int64_t *prev)
 	int r, is_stream = 0;
 
 	if (off >= pdf->len) {
-		pdf->why = "a cross-reference offset points past the end of the file";
+		pdf->why = N_("a cross-reference offset points past the end of the file");
 		return KYSO_ERR_CORRUPT;
 	}
 	if (pdf_lex_keyword(&lx, "xref")) {
@@ -469,7 +470,7 @@ read_section(struct pdf *pdf, uint64_t off, int newest, int64_t *prev)
 	*prev = p != NULL && p->type == PDF_INT && p->i >= 0 ? p->i : -1;
 	if (p != NULL && *prev < 0 && p->type != PDF_NULL) {
 		r = KYSO_ERR_CORRUPT;
-		pdf->why = "a trailer has a bad /Prev";
+		pdf->why = N_("a trailer has a bad /Prev");
 		goto out;
 	}
 	if (newest) {
@@ -494,7 +495,7 @@ read_section(struct pdf *pdf, uint64_t off, int newest, int64_t *prev)
 out:
 	if (r == KYSO_ERR_TOO_LARGE) {
 		r = KYSO_ERR_CORRUPT;
-		pdf->why = "a cross-reference section names impossible object numbers";
+		pdf->why = N_("a cross-reference section names impossible object numbers");
 	}
 	section_clear(&s);
 	section_clear(&hs);
@@ -519,7 +520,7 @@ find_startxref(struct pdf *pdf, uint64_t *off)
 			return 0;
 		}
 	}
-	pdf->why = "the file has no valid startxref at its end";
+	pdf->why = N_("the file has no valid startxref at its end");
 	return KYSO_ERR_CORRUPT;
 }
 
@@ -541,12 +542,12 @@ pdf_open(const uint8_t *data, size_t len, struct pdf **out, const char **why)
 	}
 	pdf->d = data;
 	pdf->len = len;
-	pdf->why = "the file is damaged";
+	pdf->why = N_("the file is damaged");
 	/* Object numbers are bounded by what the file could hold. */
 	pdf->max_obj = len + 1024 < (size_t)1 << 23 ? len + 1024 : (size_t)1 << 23;
 	if (len < 8 || memmem(data, len < 1024 ? len : 1024, "%PDF-", 5) == NULL) {
 		r = KYSO_ERR_INVALID;
-		pdf->why = "not a PDF file (no %PDF- header)";
+		pdf->why = N_("not a PDF file (no %PDF- header)");
 		goto fail;
 	}
 	if ((r = find_startxref(pdf, &off)) != 0)
@@ -555,13 +556,13 @@ pdf_open(const uint8_t *data, size_t len, struct pdf **out, const char **why)
 		for (k = 0; k < nseen; k++) {
 			if (seen[k] == off) {
 				r = KYSO_ERR_CORRUPT;
-				pdf->why = "the cross-reference sections form a loop";
+				pdf->why = N_("the cross-reference sections form a loop");
 				goto fail;
 			}
 		}
 		if (nseen == PDF_MAX_SECTIONS) {
 			r = KYSO_ERR_CORRUPT;
-			pdf->why = "too many cross-reference sections";
+			pdf->why = N_("too many cross-reference sections");
 			goto fail;
 		}
 		seen[nseen++] = off;
@@ -576,7 +577,7 @@ pdf_open(const uint8_t *data, size_t len, struct pdf **out, const char **why)
 	if (pdf_dict_get(pdf->trailer, "Encrypt") != NULL &&
 	    pdf_dict_get(pdf->trailer, "Encrypt")->type != PDF_NULL) {
 		r = KYSO_ERR_UNSUPPORTED;
-		pdf->why = "the file is encrypted (password-protected); kyso-sign does not sign encrypted PDFs";
+		pdf->why = N_("the file is encrypted (password-protected); kyso-sign does not sign encrypted PDFs");
 		goto fail;
 	}
 	if (pdf_dict_get(pdf->trailer, "Root") == NULL ||
@@ -584,7 +585,7 @@ pdf_open(const uint8_t *data, size_t len, struct pdf **out, const char **why)
 	    get_obj(pdf, pdf_dict_get(pdf->trailer, "Root")->i, &root) != 0 ||
 	    root->type != PDF_DICT) {
 		r = KYSO_ERR_CORRUPT;
-		pdf->why = "the document catalog (/Root) is missing or damaged";
+		pdf->why = N_("the document catalog (/Root) is missing or damaged");
 		goto fail;
 	}
 	*out = pdf;
@@ -650,7 +651,7 @@ load_objstm(struct pdf *pdf, int64_t num, struct objstm **out)
 		}
 	}
 	if (num < 0 || (uint64_t)num >= pdf->nx || pdf->x[num].type != X_OFFSET) {
-		pdf->why = "an object stream is missing";
+		pdf->why = N_("an object stream is missing");
 		return KYSO_ERR_CORRUPT;
 	}
 	if ((r = parse_indirect(pdf, pdf->x[num].off, num, &o)) != 0)
@@ -659,17 +660,17 @@ load_objstm(struct pdf *pdf, int64_t num, struct objstm **out)
 	n = int_or(pdf_dict_get(o, "N"), -1);
 	first = int_or(pdf_dict_get(o, "First"), -1);
 	if (o->type != PDF_STREAM || n < 0 || first < 0 || n > 1000000) {
-		pdf->why = "an object stream is damaged";
+		pdf->why = N_("an object stream is damaged");
 		goto out;
 	}
 	if ((r = pdf_stream_decode(pdf, o, PDF_MAX_DECODED, &data)) != 0) {
-		pdf->why = "an object stream cannot be decoded";
+		pdf->why = N_("an object stream cannot be decoded");
 		r = r == KYSO_ERR_NOMEM ? r : KYSO_ERR_CORRUPT;
 		goto out;
 	}
 	r = KYSO_ERR_CORRUPT;
 	if ((uint64_t)first > buf_len(data) || (uint64_t)n > buf_len(data) / 2 + 1) {
-		pdf->why = "an object stream is damaged";
+		pdf->why = N_("an object stream is damaged");
 		goto out;
 	}
 	if ((nums = calloc((size_t)n + 1, sizeof(*nums))) == NULL ||
@@ -683,7 +684,7 @@ load_objstm(struct pdf *pdf, int64_t num, struct objstm **out)
 		for (i = 0; i < (size_t)n; i++) {
 			if (pdf_lex_uint(&lx, &nums[i]) != 0 ||
 			    pdf_lex_uint(&lx, &offs[i]) != 0) {
-				pdf->why = "an object stream's header is damaged";
+				pdf->why = N_("an object stream's header is damaged");
 				goto out;
 			}
 		}
@@ -721,7 +722,7 @@ get_compressed(struct pdf *pdf, int64_t num, const struct xent *e,
 	int r;
 
 	if (e->off > INT64_MAX || (int64_t)e->off == num) {
-		pdf->why = "an object stream contains itself";
+		pdf->why = N_("an object stream contains itself");
 		return KYSO_ERR_CORRUPT;
 	}
 	if ((r = load_objstm(pdf, (int64_t)e->off, &c)) != 0)
@@ -732,14 +733,14 @@ get_compressed(struct pdf *pdf, int64_t num, const struct xent *e,
 		for (i = 0; i < c->n && c->nums[i] != (uint64_t)num; i++)
 			;
 	if (i >= c->n || c->offs[i] > buf_len(c->data) - c->first) {
-		pdf->why = "an object is missing from its object stream";
+		pdf->why = N_("an object is missing from its object stream");
 		return KYSO_ERR_CORRUPT;
 	}
 	lx.p = buf_ptr(c->data);
 	lx.len = buf_len(c->data);
 	lx.pos = c->first + (size_t)c->offs[i];
 	if ((r = pdf_parse_obj(&lx, out)) != 0) {
-		pdf->why = "an object in an object stream is damaged";
+		pdf->why = N_("an object in an object stream is damaged");
 		return r == KYSO_ERR_NOMEM ? r : KYSO_ERR_CORRUPT;
 	}
 	return 0;
@@ -757,7 +758,7 @@ get_obj(struct pdf *pdf, int64_t num, struct pdf_obj **out)
 		return *out == NULL ? KYSO_ERR_NOMEM : 0;
 	}
 	if (pdf->depth >= MAX_DEPTH) {
-		pdf->why = "objects refer to each other too deeply";
+		pdf->why = N_("objects refer to each other too deeply");
 		return KYSO_ERR_CORRUPT;
 	}
 	e = pdf->x[num];

@@ -1,3 +1,4 @@
+#include "common/i18n.h"
 #include "pdf_dss.h"
 
 #include <string.h>
@@ -49,11 +50,11 @@ pdf_dss_revision(const uint8_t *data, size_t len, const struct revoc *rv,
 	int r;
 
 	memset(&v, 0, sizeof(v));
-	*why = "out of memory";
+	*why = N_("out of memory");
 	if ((r = pdf_open(data, len, &v.pdf, why)) != 0)
 		goto out;
 	v.next = pdf_next_num(v.pdf);
-	*why = "the document catalog is damaged";
+	*why = N_("the document catalog is damaged");
 	root_ref = pdf_dict_get(pdf_trailer(v.pdf), "Root");
 	if ((r = pdf_resolve(v.pdf, root_ref, &root)) != 0)
 		goto out;
@@ -71,7 +72,7 @@ pdf_dss_revision(const uint8_t *data, size_t len, const struct revoc *rv,
 		dss = old != NULL && old->type == PDF_DICT ? pdf_obj_dup(old) :
 		    pdf_obj_new(PDF_DICT);
 	}
-	*why = "out of memory";
+	*why = N_("out of memory");
 	if (dss == NULL || dss->type != PDF_DICT) {
 		r = dss == NULL ? KYSO_ERR_NOMEM : KYSO_ERR_CORRUPT;
 		goto out;
@@ -98,7 +99,7 @@ pdf_dss_revision(const uint8_t *data, size_t len, const struct revoc *rv,
 		goto out;
 	}
 	if ((r = rev_write(&v, b, len, NULL, NULL)) != 0) {
-		*why = "cannot write the validation data revision";
+		*why = N_("cannot write the validation data revision");
 		goto out;
 	}
 	*rev_out = b;

@@ -1,3 +1,4 @@
+#include "common/i18n.h"
 #include "pdf_sign.h"
 
 #include <stdio.h>
@@ -309,12 +310,12 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 	int root_changed = 0, acro_changed = 0, page_changed = 0, r, k;
 	size_t budget;
 
-	*why = "the document's structure is damaged";
+	*why = N_("the document's structure is damaged");
 	if ((r = pdf_get(v->pdf, root_ref->i, &root)) != 0)
 		goto out;
 	if (docmdp_p(v->pdf, root) == 1) {
 		r = KYSO_ERR_PERMISSION;
-		*why = "the document is certified with no changes allowed (DocMDP P=1)";
+		*why = N_("the document is certified with no changes allowed (DocMDP P=1)");
 		goto out;
 	}
 	if (certify) {
@@ -323,7 +324,7 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 		if (pdf_dict_get(root, "Perms") != NULL) {
 			pdf_obj_free(perms);
 			r = KYSO_ERR_EXISTS;
-			*why = "the document is already certified";
+			*why = N_("the document is already certified");
 			goto out;
 		}
 		if (perms == NULL) {
@@ -339,8 +340,8 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 		root_changed = 1;
 	}
 	if ((r = nth_page(v->pdf, root, page_index, &page_num, &page)) != 0) {
-		*why = r == KYSO_ERR_NOT_FOUND ? "the document has no such page" :
-		    "the document's page tree is damaged";
+		*why = r == KYSO_ERR_NOT_FOUND ? N_("the document has no such page") :
+		    N_("the document's page tree is damaged");
 		goto out;
 	}
 	/* The AcroForm: indirect (updated in place), direct, or new. */
@@ -355,7 +356,7 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 			acro_num = -1;
 		} else if (acro->type != PDF_DICT) {
 			r = KYSO_ERR_CORRUPT;
-			*why = "the document's form (/AcroForm) is damaged";
+			*why = N_("the document's form (/AcroForm) is damaged");
 			goto out;
 		}
 	} else if (ar != NULL && ar->type == PDF_DICT) {
@@ -385,7 +386,7 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 		pdf_obj_free(fields);
 		if (k) {
 			r = KYSO_ERR_EXISTS;
-			*why = "a certification signature must be the document's first signature";
+			*why = N_("a certification signature must be the document's first signature");
 			goto out;
 		}
 	}
@@ -402,7 +403,7 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 		if ((r = pdf_resolve(v->pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0 ||
 		    (r = collect_names(v->pdf, fields, 0, &budget, nm)) != 0) {
 			if (r == KYSO_ERR_TOO_LARGE)
-				*why = "the form is too large to read, or its fields loop";
+				*why = N_("the form is too large to read, or its fields loop");
 			pdf_obj_free(fields);
 			names_free(nm);
 			free(nm);
@@ -427,8 +428,8 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 		free(nm);
 		if (k != 0) {
 			r = KYSO_ERR_EXISTS;
-			*why = k == -1 ? "a field with that name already exists" :
-			    "no free signature field name: give one with --field";
+			*why = k == -1 ? N_("a field with that name already exists") :
+			    N_("no free signature field name: give one with --field");
 			goto out;
 		}
 	}
@@ -621,15 +622,15 @@ sign_rev(struct signer *s, const uint8_t *data, size_t len,
 	int n, r;
 
 	memset(&v, 0, sizeof(v));
-	*why = "out of memory";
+	*why = N_("out of memory");
 	if ((r = pdf_open(data, len, &v.pdf, why)) != 0)
 		goto out;
 	{
 		int64_t bad;
 
 		if ((r = pdf_check_xref(v.pdf, &bad)) != 0) {
-			*why = "the cross-reference table is damaged (an object is "
-			    "not where it says); repair the file first (e.g. qpdf in.pdf out.pdf)";
+			*why = N_("the cross-reference table is damaged (an object is "
+			    "not where it says); repair the file first (e.g. qpdf in.pdf out.pdf)");
 			goto out;
 		}
 	}
@@ -638,13 +639,13 @@ sign_rev(struct signer *s, const uint8_t *data, size_t len,
 	field_num = v.next++;
 	if (o->certify < 0 || o->certify > 3) {
 		r = KYSO_ERR_INVALID;
-		*why = "the certification level (DocMDP P) is 1, 2 or 3";
+		*why = N_("the certification level (DocMDP P) is 1, 2 or 3");
 		goto out;
 	}
 	if (o->page < 0 || (o->page > 0 && (o->rect[2] <= o->rect[0] ||
 	    o->rect[3] <= o->rect[1]))) {
 		r = KYSO_ERR_INVALID;
-		*why = "the stamp rectangle is empty";
+		*why = N_("the stamp rectangle is empty");
 		goto out;
 	}
 	if ((r = plan_objects(&v, field_num, sig_num, o->certify,
@@ -695,7 +696,7 @@ sign_rev(struct signer *s, const uint8_t *data, size_t len,
 			goto out;
 	}
 	est = cms_size_estimate(s, o->tsa_url != NULL);
-	*why = "out of memory";
+	*why = N_("out of memory");
 	if ((b = buf_new(0)) == NULL || (cms = buf_new(0)) == NULL) {
 		r = KYSO_ERR_NOMEM;
 		goto out;
@@ -703,7 +704,7 @@ sign_rev(struct signer *s, const uint8_t *data, size_t len,
 	if ((r = build_revision(&v, b, len, sig_num, field_num, page_num, name,
 	    when, o->certify, o->page > 0 ? o->rect : NULL, ap_num, est,
 	    &br_at, &ct_at)) != 0) {
-		*why = "cannot write the new revision";
+		*why = N_("cannot write the new revision");
 		goto out;
 	}
 	/* /ByteRange: everything but the /Contents hex string, brackets
@@ -727,14 +728,14 @@ sign_rev(struct signer *s, const uint8_t *data, size_t len,
 	    EVP_DigestUpdate(md, rp + (bb - len), total - bb) != 1 ||
 	    EVP_DigestFinal_ex(md, digest, NULL) != 1) {
 		r = KYSO_ERR_CRYPTO;
-		*why = "hashing failed";
+		*why = N_("hashing failed");
 		goto out;
 	}
 	if ((r = cms_sign_detached(s, digest, o->tsa_url, cms, why)) != 0)
 		goto out;
 	if (buf_len(cms) > est) {
 		r = KYSO_ERR_TOO_LARGE;
-		*why = "the signature is larger than the room reserved for it";
+		*why = N_("the signature is larger than the room reserved for it");
 		goto out;
 	}
 	{
@@ -772,17 +773,17 @@ write_two(const char *path, struct mapfile *m, const struct buf *tail,
 	int r;
 
 	if ((r = outfile_open(path, &of)) != 0) {
-		*why = "cannot create the output file";
+		*why = N_("cannot create the output file");
 		return r;
 	}
 	if ((r = mapfile_each(m, 0, mapfile_len(m), outfile_write_fn, of)) != 0 ||
 	    (r = outfile_write(of, buf_ptr(tail), buf_len(tail))) != 0) {
-		*why = "cannot write the output file";
+		*why = N_("cannot write the output file");
 		outfile_abort(of);
 		return r;
 	}
 	if ((r = outfile_commit(of)) != 0)
-		*why = "cannot write the output file";
+		*why = N_("cannot write the output file");
 	return r;
 }
 
@@ -797,7 +798,7 @@ collect_lt(struct signer *s, const struct pdf_sign_opts *o, struct revoc *rv,
 
 	memset(rv, 0, sizeof(*rv));
 	if (o->tsa_url == NULL) {
-		*why = "B-LT needs a time-stamp (--tsa)";
+		*why = N_("B-LT needs a time-stamp (--tsa)");
 		return KYSO_ERR_INVALID;
 	}
 	chain[n++] = signer_cert(s);
@@ -822,7 +823,7 @@ pdf_sign_mem(struct signer *s, const uint8_t *data, size_t len,
 		goto out;
 	if (o->lt && (r = revoc_add_tsa(&rv, buf_ptr(cms), buf_len(cms))) != 0)
 		goto out;
-	*why = "the output is too large";
+	*why = N_("the output is too large");
 	if ((r = buf_put(out, data, len)) != 0 ||
 	    (r = buf_put(out, buf_ptr(rev), buf_len(rev))) != 0)
 		goto out;
@@ -830,7 +831,7 @@ pdf_sign_mem(struct signer *s, const uint8_t *data, size_t len,
 		if ((r = pdf_dss_revision(buf_ptr(out), buf_len(out), &rv, &rev2,
 		    why)) != 0)
 			goto out;
-		*why = "the output is too large";
+		*why = N_("the output is too large");
 		if ((r = buf_put(out, buf_ptr(rev2), buf_len(rev2))) != 0)
 			goto out;
 	}
@@ -857,8 +858,8 @@ pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
 	if (o->lt && (r = collect_lt(s, o, &rv, why)) != 0)
 		return r;
 	if ((r = mapfile_open(in_path, &m)) != 0) {
-		*why = r == KYSO_ERR_NOT_FOUND ? "the file does not exist" :
-		    "the file cannot be read";
+		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist") :
+		    N_("the file cannot be read");
 		goto out;
 	}
 	if ((r = sign_rev(s, mapfile_data(m), mapfile_len(m), m, o, &rev,
@@ -873,7 +874,7 @@ pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
 		goto out;
 	}
 	/* B-LT: the signed file first (a temp), then the DSS revision. */
-	*why = "out of memory";
+	*why = N_("out of memory");
 	if ((tmp = malloc(strlen(out_path) + 16)) == NULL) {
 		r = KYSO_ERR_NOMEM;
 		goto out;
@@ -882,7 +883,7 @@ pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
 	if ((r = write_two(tmp, m, rev, why)) != 0)
 		goto out;
 	if ((r = mapfile_open(tmp, &m2)) != 0) {
-		*why = "the signed file cannot be read back";
+		*why = N_("the signed file cannot be read back");
 		goto out;
 	}
 	if ((r = pdf_dss_revision(mapfile_data(m2), mapfile_len(m2), &rv, &rev2,

@@ -1,3 +1,4 @@
+#include "common/i18n.h"
 #include "revocation.h"
 
 #include <string.h>
@@ -69,7 +70,7 @@ fetch_ocsp(X509 *cert, X509 *issuer, struct revoc *out, const char **why)
 	if (urls == NULL || sk_OPENSSL_STRING_num(urls) == 0)
 		goto out;
 	r = KYSO_ERR_CRYPTO;
-	*why = "cannot build an OCSP request";
+	*why = N_("cannot build an OCSP request");
 	if ((req = OCSP_REQUEST_new()) == NULL ||
 	    (id = OCSP_cert_to_id(NULL, cert, issuer)) == NULL ||
 	    OCSP_request_add0_id(req, id) == NULL)
@@ -80,11 +81,11 @@ fetch_ocsp(X509 *cert, X509 *issuer, struct revoc *out, const char **why)
 		goto out;
 	if ((r = http_fetch(sk_OPENSSL_STRING_value(urls, 0),
 	    "application/ocsp-request", der, (size_t)len, MAX_ANSWER, &ans)) != 0) {
-		*why = "the OCSP responder could not be reached";
+		*why = N_("the OCSP responder could not be reached");
 		goto out;
 	}
 	r = KYSO_ERR_INVALID;
-	*why = "the OCSP responder's answer is not valid";
+	*why = N_("the OCSP responder's answer is not valid");
 	p = buf_ptr(ans);
 	if ((resp = d2i_OCSP_RESPONSE(NULL, &p, (long)buf_len(ans))) == NULL ||
 	    OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
@@ -102,7 +103,7 @@ fetch_ocsp(X509 *cert, X509 *issuer, struct revoc *out, const char **why)
 	    (X509_check_issued(issuer, signer) != X509_V_OK ||
 	    X509_verify(signer, X509_get0_pubkey(issuer)) != 1 ||
 	    !(X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN))) {
-		*why = "the OCSP response is not signed by the issuer or its responder";
+		*why = N_("the OCSP response is not signed by the issuer or its responder");
 		goto out;
 	}
 	if ((id = OCSP_cert_to_id(NULL, cert, issuer)) == NULL ||
@@ -111,12 +112,12 @@ fetch_ocsp(X509 *cert, X509 *issuer, struct revoc *out, const char **why)
 	if (status != V_OCSP_CERTSTATUS_GOOD) {
 		r = KYSO_ERR_PERMISSION;
 		*why = status == V_OCSP_CERTSTATUS_REVOKED ?
-		    "a certificate of the chain is revoked (OCSP)" :
-		    "the OCSP responder does not know a certificate of the chain";
+		    N_("a certificate of the chain is revoked (OCSP)") :
+		    N_("the OCSP responder does not know a certificate of the chain");
 		goto out;
 	}
 	r = KYSO_ERR_TOO_LARGE;
-	*why = "too much validation data";
+	*why = N_("too much validation data");
 	if (out->nocsps == REVOC_MAX)
 		goto out;
 	if ((out->ocsps[out->nocsps] = copy_of(buf_ptr(ans), buf_len(ans))) == NULL) {
@@ -169,22 +170,22 @@ fetch_crl(X509 *cert, X509 *issuer, struct revoc *out, const char **why)
 	if (url == NULL)
 		goto out;
 	if ((r = http_fetch(url, NULL, NULL, 0, MAX_ANSWER, &ans)) != 0) {
-		*why = "the CRL could not be downloaded";
+		*why = N_("the CRL could not be downloaded");
 		goto out;
 	}
 	r = KYSO_ERR_INVALID;
-	*why = "the CRL is not valid";
+	*why = N_("the CRL is not valid");
 	p = buf_ptr(ans);
 	if ((crl = d2i_X509_CRL(NULL, &p, (long)buf_len(ans))) == NULL ||
 	    X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1)
 		goto out;
 	if (X509_CRL_get0_by_cert(crl, &rev, cert) == 1) {
 		r = KYSO_ERR_PERMISSION;
-		*why = "a certificate of the chain is revoked (CRL)";
+		*why = N_("a certificate of the chain is revoked (CRL)");
 		goto out;
 	}
 	r = KYSO_ERR_TOO_LARGE;
-	*why = "too much validation data";
+	*why = N_("too much validation data");
 	if (out->ncrls == REVOC_MAX)
 		goto out;
 	if ((out->crls[out->ncrls] = copy_of(buf_ptr(ans), buf_len(ans))) == NULL) {
@@ -209,7 +210,7 @@ revoc_collect(const struct buf *const *chain, size_t n, struct revoc *out,
 	int r = KYSO_ERR_INVALID;
 
 	memset(out, 0, sizeof(*out));
-	*why = "a certificate of the chain cannot be read";
+	*why = N_("a certificate of the chain cannot be read");
 	if (n == 0 || n > REVOC_MAX)
 		return KYSO_ERR_INVALID;
 	for (i = 0; i < n; i++) {
@@ -232,7 +233,7 @@ revoc_collect(const struct buf *const *chain, size_t n, struct revoc *out,
 				issuer = x[k];
 		if (issuer == NULL) {
 			r = KYSO_ERR_NOT_FOUND;
-			*why = "B-LT needs the whole chain up to the root: give it with --chain";
+			*why = N_("B-LT needs the whole chain up to the root: give it with --chain");
 			goto out;
 		}
 		if ((r = fetch_ocsp(x[i], issuer, out, why)) < 0)
@@ -241,14 +242,14 @@ revoc_collect(const struct buf *const *chain, size_t n, struct revoc *out,
 			goto out;
 		if (r == 0) {
 			r = KYSO_ERR_NOT_FOUND;
-			*why = "a certificate names no OCSP responder or CRL";
+			*why = N_("a certificate names no OCSP responder or CRL");
 			goto out;
 		}
 		checked++;
 	}
 	r = checked > 0 ? 0 : KYSO_ERR_NOT_FOUND;
 	if (r != 0)
-		*why = "no certificate of the chain has revocation information";
+		*why = N_("no certificate of the chain has revocation information");
 out:
 	for (i = 0; i < n; i++)
 		X509_free(x[i]);
@@ -283,7 +284,7 @@ revoc_status(X509 *signer, STACK_OF(X509) *extra, const char *trust_pem)
 	struct buf *own[REVOC_MAX];
 	struct revoc rv;
 	STACK_OF(X509_INFO) *anchors = NULL;
-	const char *why = NULL, *res = "unavailable";
+	const char *why = NULL, *res = N_("unavailable");
 	size_t n = 0, i;
 	int r, k;
 	BIO *b;

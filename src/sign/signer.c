@@ -1,3 +1,4 @@
+#include "common/i18n.h"
 #include "signer.h"
 
 #include <stdio.h>
@@ -43,19 +44,19 @@ load_chain(struct signer *s, const char *path, const char **why)
 	int len, r = KYSO_ERR_INVALID;
 
 	if (f == NULL) {
-		*why = "cannot open the --chain file";
+		*why = N_("cannot open the --chain file");
 		return KYSO_ERR_NOT_FOUND;
 	}
 	while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
 		if (s->nchain == MAX_CHAIN) {
-			*why = "too many certificates in the --chain file";
+			*why = N_("too many certificates in the --chain file");
 			goto out;
 		}
 		if ((len = i2d_X509(x, &der)) <= 0 ||
 		    (s->chain[s->nchain] = buf_new((size_t)len)) == NULL ||
 		    buf_put(s->chain[s->nchain], der, (size_t)len) != 0) {
 			r = KYSO_ERR_NOMEM;
-			*why = "out of memory";
+			*why = N_("out of memory");
 			goto out;
 		}
 		s->nchain++;
@@ -65,7 +66,7 @@ load_chain(struct signer *s, const char *path, const char **why)
 	}
 	x = NULL;
 	if (s->nchain == 0) {
-		*why = "the --chain file holds no PEM certificate";
+		*why = N_("the --chain file holds no PEM certificate");
 		goto out;
 	}
 	r = 0;
@@ -85,7 +86,7 @@ sig_size(struct signer *s, const char **why)
 	EVP_PKEY *pk;
 
 	if (x == NULL) {
-		*why = "the token's certificate cannot be read";
+		*why = N_("the token's certificate cannot be read");
 		return KYSO_ERR_INVALID;
 	}
 	pk = X509_get0_pubkey(x);
@@ -105,23 +106,23 @@ signer_open(const struct signer_opts *o, const char *pin, struct signer **out,
 	CK_RV rv;
 	int r = KYSO_ERR_INTERNAL;
 
-	*why = "out of memory";
+	*why = N_("out of memory");
 	if (s == NULL)
 		return KYSO_ERR_NOMEM;
 	if ((r = p11_open(o->module, &s->p11)) != 0) {
-		*why = "cannot load the PKCS#11 module";
+		*why = N_("cannot load the PKCS#11 module");
 		goto out;
 	}
 	fn = p11_fn(s->p11);
 	if ((r = p11_find_token(s->p11, o->token, &slot, &ti)) != 0) {
 		*why = r == KYSO_ERR_BUSY ?
-		    "several tokens are present: choose one with --token" :
-		    "the token was not found (is it plugged in?)";
+		    N_("several tokens are present: choose one with --token") :
+		    N_("the token was not found (is it plugged in?)");
 		goto out;
 	}
 	if ((rv = fn->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL,
 	    &s->session)) != CKR_OK) {
-		*why = "cannot open a session on the token";
+		*why = N_("cannot open a session on the token");
 		r = p11_err(rv);
 		goto out;
 	}
@@ -129,23 +130,23 @@ signer_open(const struct signer_opts *o, const char *pin, struct signer **out,
 	rv = fn->C_Login(s->session, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin));
 	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
 		r = p11_err(rv);
-		*why = rv == CKR_PIN_INCORRECT ? "the PIN is incorrect" :
-		    rv == CKR_PIN_LOCKED ? "the PIN is locked" :
-		    rv == CKR_PIN_EXPIRED ? "the token's default PIN must be changed first (kyso-token change-pin)" :
-		    "logging in to the token failed";
+		*why = rv == CKR_PIN_INCORRECT ? N_("the PIN is incorrect") :
+		    rv == CKR_PIN_LOCKED ? N_("the PIN is locked") :
+		    rv == CKR_PIN_EXPIRED ? N_("the token's default PIN must be changed first (kyso-token change-pin)") :
+		    N_("logging in to the token failed");
 		goto out;
 	}
 	if ((r = p11_find_key(s->p11, s->session, o->key_id, o->key_id_len,
 	    &s->key)) != 0) {
 		*why = r == KYSO_ERR_BUSY ?
-		    "the token holds several keys: choose one with --cert-id" :
-		    "no signing key with a certificate on the token";
+		    N_("the token holds several keys: choose one with --cert-id") :
+		    N_("no signing key with a certificate on the token");
 		goto out;
 	}
 	if (s->key.cert == CK_INVALID_HANDLE ||
 	    (r = p11_get_attr(s->p11, s->session, s->key.cert, CKA_VALUE,
 	    &s->cert)) != 0) {
-		*why = "the signing key has no certificate on the token";
+		*why = N_("the signing key has no certificate on the token");
 		r = KYSO_ERR_NOT_FOUND;
 		goto out;
 	}

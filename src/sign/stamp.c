@@ -1,3 +1,4 @@
+#include "common/i18n.h"
 #include "stamp.h"
 
 #include <stdio.h>
@@ -249,17 +250,17 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 
 	font_name(fp, fname, sizeof(fname));
 
-	*why = "out of memory";
+	*why = N_("out of memory");
 	if (tl > STAMP_MAX_TEXT) {
-		*why = "the stamp text is too long";
+		*why = N_("the stamp text is too long");
 		return KYSO_ERR_TOO_LARGE;
 	}
 	if (w < 20 || h < 10 || w > 2000 || h > 2000) {
-		*why = "the stamp rectangle is too small or too large";
+		*why = N_("the stamp rectangle is too small or too large");
 		return KYSO_ERR_INVALID;
 	}
 	if ((r = ttf_open(fp, &t)) != 0) {
-		*why = "cannot read the stamp's TrueType font";
+		*why = N_("cannot read the stamp's TrueType font");
 		return r;
 	}
 	ttf_metrics(t, &asc, &desc, bbox);
@@ -325,7 +326,7 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 		goto out;
 	/* Only the glyphs used (numbers kept), tagged as a subset. */
 	if ((r = ttf_subset(t, u->gid, u->n, &sub)) != 0) {
-		*why = "the stamp's font cannot be subset";
+		*why = N_("the stamp's font cannot be subset");
 		goto out;
 	}
 	r = KYSO_ERR_NOMEM;

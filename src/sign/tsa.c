@@ -1,3 +1,4 @@
+#include "common/i18n.h"
 #include "tsa.h"
 
 #include <stdlib.h>
@@ -66,23 +67,23 @@ tsa_timestamp(const char *url, const uint8_t *data, size_t n,
 	unsigned char *d = NULL;
 	int len, r = KYSO_ERR_NOMEM;
 
-	*why = "out of memory";
+	*why = N_("out of memory");
 	if (req == NULL)
 		goto out;
 	if ((r = make_request(data, n, req, &nonce)) != 0) {
-		*why = "cannot build the time-stamp request";
+		*why = N_("cannot build the time-stamp request");
 		goto out;
 	}
 	r = http_fetch(url, "application/timestamp-query", buf_ptr(req),
 	    buf_len(req), TSA_MAX_RESPONSE, &resp);
 	if (r != 0) {
 		*why = r == KYSO_ERR_INVALID ?
-		    "the time-stamp server answered with an HTTP error" :
-		    "the time-stamp server could not be reached";
+		    N_("the time-stamp server answered with an HTTP error") :
+		    N_("the time-stamp server could not be reached");
 		goto out;
 	}
 	r = KYSO_ERR_INVALID;
-	*why = "the time-stamp server's answer is not a valid RFC 3161 response";
+	*why = N_("the time-stamp server's answer is not a valid RFC 3161 response");
 	p = buf_ptr(resp);
 	if ((tr = d2i_TS_RESP(NULL, &p, (long)buf_len(resp))) == NULL)
 		goto out;
@@ -94,7 +95,7 @@ tsa_timestamp(const char *url, const uint8_t *data, size_t n,
 	 * verification against trust anchors, not here. */
 	TS_VERIFY_CTX_set_flags(vc, TS_VFY_VERSION | TS_VFY_IMPRINT | TS_VFY_NONCE);
 	if (TS_RESP_verify_response(vc, tr) != 1) {
-		*why = "the time-stamp server refused or answered another request";
+		*why = N_("the time-stamp server refused or answered another request");
 		goto out;
 	}
 	if ((len = i2d_PKCS7(TS_RESP_get_token(tr), &d)) <= 0)

@@ -1,3 +1,4 @@
+#include "common/i18n.h"
 #include "verify.h"
 
 #include <stdlib.h>
@@ -383,10 +384,10 @@ verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_repor
 	size_t i;
 	int r;
 
-	*why = "out of memory";
+	*why = N_("out of memory");
 	if ((r = mapfile_open(path, &m)) != 0) {
-		*why = r == KYSO_ERR_NOT_FOUND ? "the file does not exist" :
-		    "the file cannot be read";
+		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist") :
+		    N_("the file cannot be read");
 		goto out;
 	}
 	if ((r = pdf_open(mapfile_data(m), mapfile_len(m), &pdf, why)) != 0)
@@ -395,7 +396,7 @@ verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_repor
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
-	*why = "the document's form is damaged";
+	*why = N_("the document's form is damaged");
 	if ((r = pdf_resolve(pdf, pdf_dict_get(pdf_trailer(pdf), "Root"), &root)) != 0 ||
 	    (r = pdf_resolve(pdf, pdf_dict_get(root, "AcroForm"), &acro)) != 0 ||
 	    (r = pdf_resolve(pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0)
@@ -461,10 +462,10 @@ verify_cms_file(const char *p7s, const char *content, const struct verify_opts *
 	uint8_t digest[32];
 	int r;
 
-	*why = "out of memory";
+	*why = N_("out of memory");
 	if ((r = mapfile_open(p7s, &sig)) != 0 ||
 	    (r = mapfile_open(content, &data)) != 0) {
-		*why = "the signature or the signed file cannot be read";
+		*why = N_("the signature or the signed file cannot be read");
 		goto out;
 	}
 	if ((md = EVP_MD_CTX_new()) == NULL ||

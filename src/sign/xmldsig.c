@@ -1,3 +1,4 @@
+#include "common/i18n.h"
 #include "xmldsig.h"
 
 #include <stdlib.h>
@@ -208,10 +209,10 @@ xmldsig_sign_mem(struct signer *s, const uint8_t *data, size_t len,
 	size_t i;
 	int outlen = 0, r;
 
-	*why = "out of memory";
+	*why = N_("out of memory");
 	if (len > XMLDSIG_MAX_INPUT) {
 		r = KYSO_ERR_TOO_LARGE;
-		*why = "the XML file is too large";
+		*why = N_("the XML file is too large");
 		goto out;
 	}
 	/* No network, no entity expansion, no DTD loading. */
@@ -219,19 +220,19 @@ xmldsig_sign_mem(struct signer *s, const uint8_t *data, size_t len,
 	    NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL || (root = xmlDocGetRootElement(doc)) == NULL) {
 		r = KYSO_ERR_INVALID;
-		*why = "the file is not well-formed XML";
+		*why = N_("the file is not well-formed XML");
 		goto out;
 	}
 	target = root;
 	if (o->ref_id != NULL && (target = find_by_id(root, o->ref_id, 0)) == NULL) {
 		r = KYSO_ERR_NOT_FOUND;
-		*why = "no element has that Id";
+		*why = N_("no element has that Id");
 		goto out;
 	}
 	parent = target;
 	if (o->parent != NULL && (parent = find_by_path(root, o->parent, 0)) == NULL) {
 		r = KYSO_ERR_NOT_FOUND;
-		*why = "no element has the name given to place the signature under";
+		*why = N_("no element has the name given to place the signature under");
 		goto out;
 	}
 	r = KYSO_ERR_NOMEM;
@@ -267,7 +268,7 @@ xmldsig_sign_mem(struct signer *s, const uint8_t *data, size_t len,
 	set.root = o->ref_id != NULL ? target : NULL;
 	set.skip = sn;
 	if ((r = c14n_sha256(doc, &set, o->inclusive, digest)) != 0) {
-		*why = "canonicalization failed";
+		*why = N_("canonicalization failed");
 		goto out;
 	}
 	r = KYSO_ERR_NOMEM;
@@ -280,14 +281,14 @@ xmldsig_sign_mem(struct signer *s, const uint8_t *data, size_t len,
 	set.root = si;
 	set.skip = NULL;
 	if ((r = c14n_sha256(doc, &set, o->inclusive, h)) != 0) {
-		*why = "canonicalization failed";
+		*why = N_("canonicalization failed");
 		goto out;
 	}
 	r = KYSO_ERR_NOMEM;
 	if ((sig = buf_new(0)) == NULL || (raw = buf_new(0)) == NULL)
 		goto out;
 	if ((r = signer_sign_digest(s, h, sig)) != 0) {
-		*why = "the token refused to sign";
+		*why = N_("the token refused to sign");
 		goto out;
 	}
 	if (signer_key_type(s) == SIGNER_EC) {
@@ -318,7 +319,7 @@ xmldsig_sign_mem(struct signer *s, const uint8_t *data, size_t len,
 	if (outxml == NULL || outlen <= 0)
 		goto out;
 	if ((r = buf_put(out, outxml, (size_t)outlen)) != 0)
-		*why = "the output is too large";
+		*why = N_("the output is too large");
 out:
 	free(t);
 	free(uri);
@@ -338,29 +339,29 @@ xmldsig_sign_file(struct signer *s, const char *in_path, const char *out_path,
 	struct buf *out = buf_new(XMLDSIG_MAX_INPUT + ((size_t)1 << 20));
 	int r = KYSO_ERR_NOMEM;
 
-	*why = "out of memory";
+	*why = N_("out of memory");
 	if (out == NULL)
 		goto out;
 	if ((r = mapfile_open(in_path, &m)) != 0) {
-		*why = r == KYSO_ERR_NOT_FOUND ? "the file does not exist" :
-		    "the file cannot be read";
+		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist") :
+		    N_("the file cannot be read");
 		goto out;
 	}
 	if ((r = xmldsig_sign_mem(s, mapfile_data(m), mapfile_len(m), o, out,
 	    why)) != 0)
 		goto out;
 	if ((r = outfile_open(out_path, &of)) != 0) {
-		*why = "cannot create the output file";
+		*why = N_("cannot create the output file");
 		goto out;
 	}
 	if ((r = outfile_write(of, buf_ptr(out), buf_len(out))) != 0) {
-		*why = "cannot write the output file";
+		*why = N_("cannot write the output file");
 		goto out;
 	}
 	r = outfile_commit(of);
 	of = NULL;
 	if (r != 0)
-		*why = "cannot write the output file";
+		*why = N_("cannot write the output file");
 out:
 	outfile_abort(of);
 	buf_free(out);

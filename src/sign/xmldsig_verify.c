@@ -1,4 +1,5 @@
 /* Verifying XML-DSig signatures (the forms kyso-sign and xmlsec1 write). */
+#include "common/i18n.h"
 #include "xmldsig.h"
 
 #include <stdlib.h>
@@ -316,17 +317,17 @@ xmldsig_verify_file(const char *path, const struct verify_opts *vo,
 	size_t count = 0, i;
 	int r;
 
-	*why = "out of memory";
+	*why = N_("out of memory");
 	if ((r = mapfile_open(path, &m)) != 0) {
-		*why = r == KYSO_ERR_NOT_FOUND ? "the file does not exist" :
-		    "the file cannot be read";
+		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist") :
+		    N_("the file cannot be read");
 		goto out;
 	}
 	if (mapfile_len(m) > XMLDSIG_MAX_INPUT ||
 	    (doc = xmlReadMemory((const char *)mapfile_data(m), (int)mapfile_len(m),
 	    NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) == NULL) {
 		r = KYSO_ERR_INVALID;
-		*why = "the file is not well-formed XML";
+		*why = N_("the file is not well-formed XML");
 		goto out;
 	}
 	find_sigs(xmlDocGetRootElement(doc), sigs, &count, XML_MAX_SIGS, 0);
