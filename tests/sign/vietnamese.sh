@@ -21,6 +21,7 @@ assert_contains "$OUT" "Exit status: 0 all files done"
 note "kyso-sign errors"
 assert_exit 1 vi "$KS" verify "$KYSO_HOME/missing.pdf"
 assert_contains "$OUT" "kyso-sign: $KYSO_HOME/missing.pdf: không kiểm tra được:"
+assert_contains "$OUT" "không kiểm tra được: tệp không tồn tại"
 assert_exit 2 vi "$KS" pdf
 assert_contains "$OUT" "kyso-sign: chưa có tệp đầu vào"
 assert_contains "$OUT" "Hãy xem 'kyso-sign --help'."
