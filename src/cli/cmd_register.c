@@ -401,46 +401,45 @@ out:
     "Exit codes: 0 installed, 1 failed, 2 usage, 3 no token, 4 wrong PIN,\n" \
     "5 PIN locked, 8 details declined, 10 factory PIN still set.\n\n")
 
-int
-cmd_register(int argc, char **argv)
+/* The three commands differ only in their words and the code's kind. */
+static int
+enroll_cmd(int argc, char **argv, const char *cmd, const char *kind,
+    const char *intro)
 {
 	char help[2048];
 
-	snprintf(help, sizeof(help), "%s%s", _(
+	snprintf(help, sizeof(help), "%s%s", _(intro), _(ENROLL_OPTS_HELP));
+	return enroll(argc, argv, cmd, kind, help);
+}
+
+int
+cmd_register(int argc, char **argv)
+{
+	return enroll_cmd(argc, argv, "register", "new", N_(
 	    "Usage: kyso-token register [--ra URL] [OPTIONS]\n"
 	    "Installs a certificate registered at the CA: logs in to the token, asks\n"
 	    "the activation code the CA e-mailed, shows the registered details to\n"
 	    "check, makes the key pair on the token, sends a request signed on the\n"
-	    "token and installs the certificate and its chain beside the key.\n"),
-	    _(ENROLL_OPTS_HELP));
-	return enroll(argc, argv, "register", "new", help);
+	    "token and installs the certificate and its chain beside the key.\n"));
 }
 
 int
 cmd_renew(int argc, char **argv)
 {
-	char help[2048];
-
-	snprintf(help, sizeof(help), "%s%s", _(
+	return enroll_cmd(argc, argv, "renew", "renew", N_(
 	    "Usage: kyso-token renew [--ra URL] [OPTIONS]\n"
 	    "Renews a certificate (TH1) with the activation code the CA e-mailed\n"
 	    "after preparing the renewal: shows the renewal period, makes a new key\n"
 	    "pair on the token and installs the new certificate. Its serial number\n"
-	    "is new; sign pending invoices and declarations first.\n"),
-	    _(ENROLL_OPTS_HELP));
-	return enroll(argc, argv, "renew", "renew", help);
+	    "is new; sign pending invoices and declarations first.\n"));
 }
 
 int
 cmd_update(int argc, char **argv)
 {
-	char help[2048];
-
-	snprintf(help, sizeof(help), "%s%s", _(
+	return enroll_cmd(argc, argv, "update", "update", N_(
 	    "Usage: kyso-token update [--ra URL] [OPTIONS]\n"
 	    "Installs a certificate with changed details (TH2) with the activation\n"
 	    "code the CA e-mailed: shows the new details, makes a new key pair on\n"
-	    "the token and installs the new certificate (new serial number).\n"),
-	    _(ENROLL_OPTS_HELP));
-	return enroll(argc, argv, "update", "update", help);
+	    "the token and installs the new certificate (new serial number).\n"));
 }
