@@ -196,15 +196,25 @@ buf_putf(struct buf *b, const char *fmt, ...)
 		va_end(ap2);
 		return KYSO_ERR_INVALID;
 	}
-	/* Reserve room for the NUL, then drop it from the length. */
-	if ((r = buf_reserve(b, (size_t)n + 1, &dst)) != 0) {
-		va_end(ap2);
-		return r;
+	/* Reserve room for the NUL, then drop it from the length; at the
+	 * very end of the cap, format elsewhere and copy. */
+	if ((r = buf_reserve(b, (size_t)n + 1, &dst)) == 0) {
+		vsnprintf((char *)dst, (size_t)n + 1, fmt, ap2);
+		b->size--;
+	} else if (r == KYSO_ERR_TOO_LARGE && (size_t)n <= b->cap - b->size) {
+		char *tmp = malloc((size_t)n + 1);
+
+		if (tmp == NULL) {
+			r = KYSO_ERR_NOMEM;
+		} else {
+			vsnprintf(tmp, (size_t)n + 1, fmt, ap2);
+			r = buf_put(b, tmp, (size_t)n);
+			OPENSSL_cleanse(tmp, (size_t)n + 1);
+			free(tmp);
+		}
 	}
-	vsnprintf((char *)dst, (size_t)n + 1, fmt, ap2);
 	va_end(ap2);
-	b->size--;
-	return 0;
+	return r;
 }
 
 int

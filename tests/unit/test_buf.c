@@ -143,6 +143,11 @@ test_strings(void)
 	CHECK(buf_len(b) == 0);
 	CHECK_ERR(buf_putf(b, "%s", "abcd"), 0);
 	CHECK(buf_len(b) == 4);
+	/* The last byte of the cap is usable too (no room for a NUL). */
+	CHECK_ERR(buf_putf(b, "%c", 'e'), 0);
+	CHECK(buf_len(b) == 5 && memcmp(buf_ptr(b), "abcde", 5) == 0);
+	CHECK_ERR(buf_putf(b, "%c", 'f'), KYSO_ERR_TOO_LARGE);
+	CHECK(buf_len(b) == 5);
 	buf_free(b);
 }
 
