@@ -153,12 +153,15 @@ out:
 	return r;
 }
 
+/* A PEM file of dir (or a path, dir ""): a certificate, or with key set a
+ * private key. */
 static int
-read_cert(const char *dir, const char *file, X509 **out)
+read_pem(const char *dir, const char *file, int key, void **out)
 {
 	char *path = *dir ? path_join(dir, file) : strdup(file);
 	struct buf *b = NULL;
 	BIO *bio = NULL;
+	void *v = NULL;
 	int r;
 
 	if (path == NULL)
@@ -166,9 +169,13 @@ read_cert(const char *dir, const char *file, X509 **out)
 	if ((r = file_read(path, 1 << 20, &b)) != 0)
 		goto out;
 	r = KYSO_ERR_CORRUPT;
-	if ((bio = BIO_new_mem_buf(buf_ptr(b), (int)buf_len(b))) == NULL ||
-	    (*out = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL)
+	if ((bio = BIO_new_mem_buf(buf_ptr(b), (int)buf_len(b))) == NULL)
 		goto out;
+	v = key ? (void *)PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) :
+	    (void *)PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	if (v == NULL)
+		goto out;
+	*out = v;
 	r = 0;
 out:
 	BIO_free(bio);
@@ -178,26 +185,24 @@ out:
 }
 
 static int
-read_key(const char *dir, const char *file, EVP_PKEY **out)
+read_cert(const char *dir, const char *file, X509 **out)
 {
-	char *path = *dir ? path_join(dir, file) : strdup(file);
-	struct buf *b = NULL;
-	BIO *bio = NULL;
+	void *v;
 	int r;
 
-	if (path == NULL)
-		return KYSO_ERR_NOMEM;
-	if ((r = file_read(path, 1 << 20, &b)) != 0)
-		goto out;
-	r = KYSO_ERR_CORRUPT;
-	if ((bio = BIO_new_mem_buf(buf_ptr(b), (int)buf_len(b))) == NULL ||
-	    (*out = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL)
-		goto out;
-	r = 0;
-out:
-	BIO_free(bio);
-	buf_free(b);
-	free(path);
+	if ((r = read_pem(dir, file, 0, &v)) == 0)
+		*out = v;
+	return r;
+}
+
+static int
+read_key(const char *dir, const char *file, EVP_PKEY **out)
+{
+	void *v;
+	int r;
+
+	if ((r = read_pem(dir, file, 1, &v)) == 0)
+		*out = v;
 	return r;
 }
 
