@@ -17,7 +17,6 @@ cades_sign_file(struct signer *s, const char *in_path, const char *out_path,
     const char *tsa_url, const char **why)
 {
 	struct mapfile *m = NULL;
-	struct outfile *of = NULL;
 	struct buf *cms = NULL;
 	EVP_MD_CTX *md = NULL;
 	uint8_t digest[32];
@@ -43,20 +42,8 @@ cades_sign_file(struct signer *s, const char *in_path, const char *out_path,
 	}
 	if ((r = cms_sign_detached(s, digest, tsa_url, cms, why)) != 0)
 		goto out;
-	if ((r = outfile_open(out_path, &of)) != 0) {
-		*why = N_("cannot create the output file");
-		goto out;
-	}
-	if ((r = outfile_write(of, buf_ptr(cms), buf_len(cms))) != 0) {
-		*why = N_("cannot write the output file");
-		goto out;
-	}
-	r = outfile_commit(of);
-	of = NULL;
-	if (r != 0)
-		*why = N_("cannot write the output file");
+	r = outfile_save(out_path, buf_ptr(cms), buf_len(cms), why);
 out:
-	outfile_abort(of);
 	EVP_MD_CTX_free(md);
 	buf_free(cms);
 	mapfile_free(m);

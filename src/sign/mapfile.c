@@ -1,5 +1,7 @@
 #include "mapfile.h"
 
+#include "common/i18n.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -215,4 +217,24 @@ outfile_abort(struct outfile *o)
 	free(o->tmp);
 	free(o->path);
 	free(o);
+}
+
+int
+outfile_save(const char *path, const void *p, size_t n, const char **why)
+{
+	struct outfile *of = NULL;
+	int r;
+
+	if ((r = outfile_open(path, &of)) != 0) {
+		*why = N_("cannot create the output file");
+		return r;
+	}
+	if ((r = outfile_write(of, p, n)) != 0) {
+		*why = N_("cannot write the output file");
+		outfile_abort(of);
+		return r;
+	}
+	if ((r = outfile_commit(of)) != 0)
+		*why = N_("cannot write the output file");
+	return r;
 }

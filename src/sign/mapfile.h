@@ -34,5 +34,9 @@ int outfile_write_fn(void *ud, const uint8_t *p, size_t n) KYSO_WUR;
 int outfile_commit(struct outfile *o) KYSO_WUR;
 /* Removes the temp file; accepts NULL. */
 void outfile_abort(struct outfile *o);
+/* The whole of an output in one go (temp, write, commit); *why says what
+ * failed, for the user. */
+int outfile_save(const char *path, const void *p, size_t n, const char **why)
+    KYSO_WUR;
 
 #endif

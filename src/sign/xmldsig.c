@@ -335,7 +335,6 @@ xmldsig_sign_file(struct signer *s, const char *in_path, const char *out_path,
     const struct xmldsig_opts *o, const char **why)
 {
 	struct mapfile *m = NULL;
-	struct outfile *of = NULL;
 	struct buf *out = buf_new(XMLDSIG_MAX_INPUT + ((size_t)1 << 20));
 	int r = KYSO_ERR_NOMEM;
 
@@ -350,20 +349,8 @@ xmldsig_sign_file(struct signer *s, const char *in_path, const char *out_path,
 	if ((r = xmldsig_sign_mem(s, mapfile_data(m), mapfile_len(m), o, out,
 	    why)) != 0)
 		goto out;
-	if ((r = outfile_open(out_path, &of)) != 0) {
-		*why = N_("cannot create the output file");
-		goto out;
-	}
-	if ((r = outfile_write(of, buf_ptr(out), buf_len(out))) != 0) {
-		*why = N_("cannot write the output file");
-		goto out;
-	}
-	r = outfile_commit(of);
-	of = NULL;
-	if (r != 0)
-		*why = N_("cannot write the output file");
+	r = outfile_save(out_path, buf_ptr(out), buf_len(out), why);
 out:
-	outfile_abort(of);
 	buf_free(out);
 	mapfile_free(m);
 	return r;
