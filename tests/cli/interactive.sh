@@ -9,13 +9,21 @@ SOCK=$KYSO_HOME/tmux.sock
 tm() { tmux -S "$SOCK" "$@"; }
 trap 'tm kill-server 2>/dev/null || true; _cleanup' EXIT
 
-# run_in_tmux CMD...: a fresh window running CMD, then its exit status.
+# run_in_tmux CMD...: a fresh session running CMD, then its exit status.
+# The new session starts before the old one is killed: killing the last
+# session ends the tmux server, and a new-session racing that exit fails
+# with "server exited unexpectedly".
+RUN=0
+S=
 run_in_tmux() {
-  tm kill-session -t kyso 2>/dev/null || true
-  tm -f /dev/null new-session -d -s kyso -x 150 -y 50 \
+  local old=$S
+  RUN=$((RUN + 1))
+  S=kyso$RUN
+  tm -f /dev/null new-session -d -s "$S" -x 150 -y 50 \
     "$*; echo \"EXIT=\$?\"; sleep 60"
+  [ -z "$old" ] || tm kill-session -t "$old"
 }
-screen() { tm capture-pane -p -J -S - -t kyso; }
+screen() { tm capture-pane -p -J -S - -t "$S"; }
 # wait_screen TEXT: up to 15 s for TEXT to show.
 wait_screen() {
   local i
@@ -26,7 +34,7 @@ wait_screen() {
   fail "the screen never showed '$1'; it shows:
 $(screen)"
 }
-type_line() { tm send-keys -t kyso -l -- "$1"; tm send-keys -t kyso Enter; }
+type_line() { tm send-keys -t "$S" -l -- "$1"; tm send-keys -t "$S" Enter; }
 
 make_token TT0001 --label "tmux token"
 NEW=58203917
@@ -48,7 +56,7 @@ assert_not_contains "$s" "$NEW" "the new PIN showed on the screen"
 assert_exit 0 "$KT" info --json
 jq_ok '.pin_state == "ok"'
 # The terminal echoes again after the prompts.
-tm send-keys -t kyso -l "visible-again"
+tm send-keys -t "$S" -l "visible-again"
 wait_screen "visible-again"
 
 note "a mismatched confirmation changes nothing"
@@ -83,7 +91,7 @@ assert_contains "$s" "EXIT=10"
 note "check on a factory-PIN token, Enter (yes) changes it"
 run_in_tmux "$KT" check --token TT0002
 wait_screen "Change the PIN now? [Y/n] "
-tm send-keys -t kyso Enter
+tm send-keys -t "$S" Enter
 wait_screen "Old PIN: "
 type_line 12345678
 wait_screen "New PIN: "
