@@ -7,7 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "der.h"
+#include "common/der.h"
 #include "tsa.h"
 
 #define OID_DATA "1.2.840.113549.1.7.1"

@@ -2,7 +2,7 @@
  * ordering, and a reader that refuses what runs past its input. */
 #include <string.h>
 
-#include "sign/der.h"
+#include "common/der.h"
 #include "../unit/unit.h"
 
 static int

@@ -1,5 +1,6 @@
-/* A small DER writer for the CMS kyso-sign builds: tag-length-value over
- * bufs, and SET OF sorted as DER wants. */
+/* A small DER writer and reader: tag-length-value over bufs, SET OF
+ * sorted as DER wants (the CMS kyso-sign builds), and one TLV at a time
+ * (the CSRs kyso-ra checks). */
 #ifndef KYSO_DER_H
 #define KYSO_DER_H
 

@@ -3,8 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/parse.h"
-
 static int
 put_len(struct buf *out, size_t n)
 {
