@@ -12,6 +12,7 @@
 #define DER_SEQUENCE 0x30
 #define DER_SET 0x31
 #define DER_INTEGER 0x02
+#define DER_BIT_STRING 0x03
 #define DER_OCTET_STRING 0x04
 #define DER_NULL 0x05
 #define DER_OID 0x06

@@ -80,10 +80,15 @@ pubkey_ec(const uint8_t *oid, size_t oidlen, const uint8_t *point, size_t ptlen)
 	const char *curve = pubkey_curve_name(oid, oidlen);
 	OSSL_PARAM_BLD *bld = NULL;
 	EVP_PKEY *k = NULL;
+	size_t fb;
 
 	if (curve == NULL)
 		return NULL;
-	if (ptlen >= 2 && point[0] == 0x04 && point[1] == ptlen - 2) {
+	/* A CKA_EC_POINT is the point in a DER OCTET STRING; some modules
+	 * give the bare point, whose lengths tell it apart. */
+	fb = strcmp(curve, "P-256") == 0 ? 32 : 48;
+	if (ptlen != 1 + fb && ptlen != 1 + 2 * fb && ptlen >= 2 &&
+	    point[0] == 0x04 && point[1] == ptlen - 2) {
 		point += 2;
 		ptlen -= 2;
 	}

@@ -19,11 +19,6 @@
 
 #define DAY (24 * 3600)
 
-struct ca_csr {
-	X509_REQ *req;
-	EVP_PKEY *key;   /* owned by req */
-};
-
 /* ---- helpers ---- */
 
 static int
@@ -51,29 +46,37 @@ name_add(X509_NAME *n, int nid, const char *v)
 	    (const unsigned char *)v, -1, -1, 0) ? 0 : KYSO_ERR_INVALID;
 }
 
+int
+ca_serial_new(uint8_t b[CA_SERIAL_LEN], char hex[64])
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	if (crypto_random(b, CA_SERIAL_LEN) != 0)
+		return KYSO_ERR_CRYPTO;
+	/* Positive, no leading zero byte: 126 random bits. */
+	b[0] = (uint8_t)((b[0] & 0x7f) | 0x40);
+	for (i = 0; i < CA_SERIAL_LEN; i++) {
+		hex[2 * i] = digits[b[i] >> 4];
+		hex[2 * i + 1] = digits[b[i] & 0x0f];
+	}
+	hex[2 * i] = '\0';
+	return 0;
+}
+
 static int
 random_serial(ASN1_INTEGER **out, char hex[64])
 {
-	uint8_t b[16];
+	uint8_t b[CA_SERIAL_LEN];
 	BIGNUM *bn = NULL;
-	char *h = NULL;
-	size_t i;
-	int r = KYSO_ERR_CRYPTO;
+	int r;
 
-	if (crypto_random(b, sizeof(b)) != 0)
+	if ((r = ca_serial_new(b, hex)) != 0)
 		return r;
-	/* Positive, 16 bytes: 126 random bits. */
-	b[0] = (uint8_t)((b[0] & 0x7f) | 0x40);
-	if ((bn = BN_bin2bn(b, sizeof(b), NULL)) == NULL ||
-	    (*out = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
-	    (h = BN_bn2hex(bn)) == NULL)
-		goto out;
-	for (i = 0; h[i] && i < 63; i++)
-		hex[i] = (char)tolower((unsigned char)h[i]);
-	hex[i] = '\0';
-	r = 0;
-out:
-	OPENSSL_free(h);
+	r = KYSO_ERR_CRYPTO;
+	if ((bn = BN_bin2bn(b, sizeof(b), NULL)) != NULL &&
+	    (*out = BN_to_ASN1_INTEGER(bn, NULL)) != NULL)
+		r = 0;
 	BN_free(bn);
 	return r;
 }
@@ -471,6 +474,54 @@ concat(const char *a, const char *b)
 	return s;
 }
 
+/* What every subscriber certificate shares, in DER, made once: the
+ * issuer's name and the extensions that do not depend on the subject. */
+static int
+leaf_parts(struct ca *ca)
+{
+	X509 *t = X509_new();
+	char val[1024];
+	uint8_t *der = NULL;
+	int i, n, r = KYSO_ERR_NOMEM;
+
+	if (t == NULL || (ca->issuer_der = buf_new(0)) == NULL ||
+	    (ca->leaf_exts = buf_new(0)) == NULL)
+		goto out;
+	r = KYSO_ERR_CRYPTO;
+	if ((n = i2d_X509_NAME(X509_get_subject_name(ca->issuing), &der)) <= 0 ||
+	    (r = buf_put(ca->issuer_der, der, (size_t)n)) != 0)
+		goto out;
+	if ((r = add_ext(ca->issuing, t, NID_basic_constraints,
+	    "critical,CA:FALSE")) ||
+	    (r = add_ext(ca->issuing, t, NID_key_usage,
+	    "critical,digitalSignature,nonRepudiation")) ||
+	    (r = add_ext(ca->issuing, t, NID_ext_key_usage,
+	    "emailProtection,clientAuth")) ||
+	    (r = add_ext(ca->issuing, t, NID_authority_key_identifier,
+	    "keyid:always")))
+		goto out;
+	snprintf(val, sizeof(val), "URI:%s/crl", ca->public_url);
+	if ((r = add_ext(ca->issuing, t, NID_crl_distribution_points, val)))
+		goto out;
+	snprintf(val, sizeof(val), "OCSP;URI:%s/ocsp,caIssuers;URI:%s/ca.crt",
+	    ca->public_url, ca->public_url);
+	if ((r = add_ext(ca->issuing, t, NID_info_access, val)))
+		goto out;
+	for (i = 0; i < X509_get_ext_count(t); i++) {
+		OPENSSL_free(der);
+		der = NULL;
+		r = KYSO_ERR_CRYPTO;
+		if ((n = i2d_X509_EXTENSION(X509_get_ext(t, i), &der)) <= 0 ||
+		    (r = buf_put(ca->leaf_exts, der, (size_t)n)) != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	OPENSSL_free(der);
+	X509_free(t);
+	return r;
+}
+
 int
 ca_load(const char *dir, struct signer *issuing, const char *public_url,
     struct ca **out)
@@ -516,6 +567,8 @@ ca_load(const char *dir, struct signer *issuing, const char *public_url,
 		fprintf(stderr, "kyso-ra: the CA files in %s do not match\n", dir);
 		goto fail;
 	}
+	if ((r = leaf_parts(ca)) != 0)
+		goto fail;
 	r = KYSO_ERR_NOMEM;
 	if ((ca->issuing_pem = pem_of_cert(ca->issuing)) == NULL ||
 	    (ca->root_pem = pem_of_cert(ca->root)) == NULL ||
@@ -546,6 +599,8 @@ ca_free(struct ca *ca)
 	free(ca->issuing_pem);
 	free(ca->root_pem);
 	buf_free(ca->root_crl);
+	buf_free(ca->issuer_der);
+	buf_free(ca->leaf_exts);
 	free(ca);
 }
 
@@ -597,85 +652,8 @@ ca_issuing_der(const struct ca *ca, struct buf *out)
 	return r;
 }
 
-/* ---- requests ---- */
-
-int
-ca_csr_parse(const char *pem, size_t len, const char *key_type,
-    struct ca_csr **out)
-{
-	struct ca_csr *c = calloc(1, sizeof(*c));
-	BIO *b = NULL;
-	char group[64];
-	size_t gl = 0;
-	int id, mdnid = NID_undef, pknid = NID_undef, r = KYSO_ERR_INVALID;
-
-	if (c == NULL)
-		return KYSO_ERR_NOMEM;
-	if (len > 32 * 1024 || len > INT32_MAX)
-		goto out;
-	if ((b = BIO_new_mem_buf(pem, (int)len)) == NULL) {
-		r = KYSO_ERR_NOMEM;
-		goto out;
-	}
-	if ((c->req = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL)) == NULL ||
-	    (c->key = X509_REQ_get0_pubkey(c->req)) == NULL)
-		goto out;
-	r = KYSO_ERR_UNSUPPORTED;
-	id = EVP_PKEY_get_base_id(c->key);
-	if (id == EVP_PKEY_RSA) {
-		int bits = EVP_PKEY_get_bits(c->key);
-
-		if (bits < 2048)
-			goto out;
-		r = KYSO_ERR_PERMISSION;
-		if (!((strcmp(key_type, "rsa2048") == 0 && bits == 2048) ||
-		    (strcmp(key_type, "rsa3072") == 0 && bits == 3072)))
-			goto out;
-	} else if (id == EVP_PKEY_EC) {
-		if (!EVP_PKEY_get_utf8_string_param(c->key,
-		    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), &gl))
-			goto out;
-		if (strcmp(group, "prime256v1") != 0 &&
-		    strcmp(group, "secp384r1") != 0)
-			goto out;
-		r = KYSO_ERR_PERMISSION;
-		if (!((strcmp(key_type, "p256") == 0 &&
-		    strcmp(group, "prime256v1") == 0) ||
-		    (strcmp(key_type, "p384") == 0 &&
-		    strcmp(group, "secp384r1") == 0)))
-			goto out;
-	} else {
-		goto out;
-	}
-	/* SHA-256 or better. */
-	r = KYSO_ERR_UNSUPPORTED;
-	if (!OBJ_find_sigid_algs(X509_REQ_get_signature_nid(c->req), &mdnid,
-	    &pknid) || (mdnid != NID_sha256 && mdnid != NID_sha384 &&
-	    mdnid != NID_sha512))
-		goto out;
-	r = KYSO_ERR_CRYPTO;
-	if (X509_REQ_verify(c->req, c->key) != 1)
-		goto out;
-	*out = c;
-	c = NULL;
-	r = 0;
-out:
-	BIO_free(b);
-	ca_csr_free(c);
-	return r;
-}
-
-void
-ca_csr_free(struct ca_csr *c)
-{
-	if (c == NULL)
-		return;
-	X509_REQ_free(c->req);
-	free(c);
-}
-
-static X509_NAME *
-subject_name(const struct ra_subject *s)
+X509_NAME *
+ca_subject_name(const struct ra_subject *s)
 {
 	X509_NAME *n = X509_NAME_new();
 	char uid[128];
@@ -698,7 +676,7 @@ subject_name(const struct ra_subject *s)
 int
 ca_subject_dn(const struct ra_subject *s, char **out)
 {
-	X509_NAME *n = subject_name(s);
+	X509_NAME *n = ca_subject_name(s);
 	BIO *b = BIO_new(BIO_s_mem());
 	char *p = NULL;
 	long len;
@@ -719,109 +697,6 @@ out:
 	BIO_free(b);
 	X509_NAME_free(n);
 	return r;
-}
-
-/* Copies the CSR's SubjectPublicKeyInfo into x as it is: setting it from
- * the EVP_PKEY would encode and decode the key again (slow in OpenSSL 3). */
-static int
-copy_pubkey(X509 *x, X509_REQ *req)
-{
-	X509_PUBKEY *src = X509_REQ_get_X509_PUBKEY(req);
-	ASN1_OBJECT *kobj = NULL;
-	const unsigned char *pk = NULL;
-	int pklen = 0, ptype = V_ASN1_UNDEF;
-	X509_ALGOR *alg = NULL;
-	const ASN1_OBJECT *aobj = NULL;
-	const void *pval = NULL;
-	void *pdup = NULL;
-	unsigned char *penc = NULL;
-
-	if (src == NULL ||
-	    X509_PUBKEY_get0_param(&kobj, &pk, &pklen, &alg, src) != 1 ||
-	    pklen <= 0)
-		return KYSO_ERR_CRYPTO;
-	X509_ALGOR_get0(&aobj, &ptype, &pval, alg);
-	if (ptype == V_ASN1_OBJECT) {
-		if ((pdup = OBJ_dup(pval)) == NULL)
-			return KYSO_ERR_NOMEM;
-	} else if (ptype == V_ASN1_SEQUENCE) {
-		if ((pdup = ASN1_STRING_dup(pval)) == NULL)
-			return KYSO_ERR_NOMEM;
-	} else if (ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF) {
-		return KYSO_ERR_UNSUPPORTED;
-	}
-	if ((penc = OPENSSL_memdup(pk, (size_t)pklen)) == NULL)
-		goto fail;
-	if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), OBJ_dup(aobj), ptype,
-	    pdup, penc, pklen) != 1)
-		goto fail;
-	return 0;
-fail:
-	OPENSSL_free(penc);
-	if (ptype == V_ASN1_OBJECT)
-		ASN1_OBJECT_free(pdup);
-	else if (ptype == V_ASN1_SEQUENCE)
-		ASN1_STRING_free(pdup);
-	return KYSO_ERR_CRYPTO;
-}
-
-int
-ca_issue(struct ca *ca, const struct ca_csr *csr, const struct ra_subject *s,
-    int years, struct ca_issued *out)
-{
-	X509_NAME *n = subject_name(s);
-	X509 *x = NULL;
-	char val[1024];
-	int64_t now = (int64_t)time(NULL);
-	int64_t nb = now - 300, na = now + (int64_t)years * 365 * DAY;
-	int r = KYSO_ERR_INVALID;
-
-	memset(out, 0, sizeof(*out));
-	if (n == NULL || years < 1 || years > 3)
-		goto out;
-	r = KYSO_ERR_CRYPTO;
-	if ((x = cert_new(n, ca->issuing, NULL, nb, na, out->serial)) == NULL ||
-	    (r = copy_pubkey(x, csr->req)) != 0)
-		goto out;
-	if ((r = add_ext(ca->issuing, x, NID_basic_constraints,
-	    "critical,CA:FALSE")) ||
-	    (r = add_ext(ca->issuing, x, NID_key_usage,
-	    "critical,digitalSignature,nonRepudiation")) ||
-	    (r = add_ext(ca->issuing, x, NID_ext_key_usage,
-	    "emailProtection,clientAuth")) ||
-	    (r = add_ext(ca->issuing, x, NID_subject_key_identifier, "hash")) ||
-	    (r = add_ext(ca->issuing, x, NID_authority_key_identifier,
-	    "keyid:always")))
-		goto out;
-	snprintf(val, sizeof(val), "URI:%s/crl", ca->public_url);
-	if ((r = add_ext(ca->issuing, x, NID_crl_distribution_points, val)))
-		goto out;
-	snprintf(val, sizeof(val), "OCSP;URI:%s/ocsp,caIssuers;URI:%s/ca.crt",
-	    ca->public_url, ca->public_url);
-	if ((r = add_ext(ca->issuing, x, NID_info_access, val)))
-		goto out;
-	snprintf(val, sizeof(val), "email:%s", s->email);
-	if ((r = add_ext(ca->issuing, x, NID_subject_alt_name, val)))
-		goto out;
-	if ((r = signer_sign_x509(ca->signer, &x)) != 0)
-		goto out;
-	r = KYSO_ERR_NOMEM;
-	if ((out->pem = pem_of_cert(x)) == NULL)
-		goto out;
-	out->not_before = nb;
-	out->not_after = na;
-	r = 0;
-out:
-	X509_NAME_free(n);
-	X509_free(x);
-	return r;
-}
-
-void
-ca_issued_clear(struct ca_issued *i)
-{
-	free(i->pem);
-	i->pem = NULL;
 }
 
 int

@@ -1,4 +1,4 @@
-/* struct ca, for the files that speak OpenSSL (ca.c, ocsp.c, tsa.c). */
+/* struct ca, for the files that speak OpenSSL (ca.c, csr.c, issue.c, ocsp.c, tsa.c). */
 #ifndef KYSO_RA_CA_PRIV_H
 #define KYSO_RA_CA_PRIV_H
 
@@ -15,6 +15,22 @@ struct ca {
 	char *public_url;
 	char *chain_pem, *issuing_pem, *root_pem;
 	struct buf *root_crl;   /* DER, or NULL */
+	/* Subscriber certificates: the issuer's Name and the extensions
+	 * all of them share, in DER (issue.c). */
+	struct buf *issuer_der, *leaf_exts;
 };
+
+#define CA_SERIAL_LEN 16
+
+/* A new random serial number: its bytes (positive, no leading zero) and
+ * in lowercase hex. */
+int ca_serial_new(uint8_t b[CA_SERIAL_LEN], char hex[64]) KYSO_WUR;
+/* The subject a registration gets (C, ST, O, CN, UID, emailAddress). */
+X509_NAME *ca_subject_name(const struct ra_subject *s);
+
+/* The request's SubjectPublicKeyInfo, its DER as it came, and the
+ * subjectPublicKey bits in it (csr.c). */
+void ca_csr_spki(const struct ca_csr *c, const uint8_t **spki, size_t *len,
+    const uint8_t **bits, size_t *blen);
 
 #endif

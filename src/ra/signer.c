@@ -12,6 +12,7 @@
 
 #include "common/buf.h"
 #include "common/crypto.h"
+#include "common/der.h"
 #include "common/parse.h"
 #include "p11/p11.h"
 
@@ -106,76 +107,48 @@ signer_pub(const struct signer *s)
 	return s->key;
 }
 
-/* DER: a tag and a definite length. */
-static int
-der_head(struct buf *b, uint8_t tag, size_t len)
-{
-	uint8_t h[6];
-	size_t n = 0;
+/* The AlgorithmIdentifier of what a signer signs with: SHA-256 and the
+ * key's algorithm (RSA with a NULL parameter, ECDSA with none). */
+static const uint8_t alg_ecdsa_sha256[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a,
+	0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
+static const uint8_t alg_rsa_sha256[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
+	0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 };
 
-	h[n++] = tag;
-	if (len < 0x80) {
-		h[n++] = (uint8_t)len;
-	} else if (len < 0x100) {
-		h[n++] = 0x81;
-		h[n++] = (uint8_t)len;
-	} else if (len < 0x10000) {
-		h[n++] = 0x82;
-		h[n++] = (uint8_t)(len >> 8);
-		h[n++] = (uint8_t)len;
-	} else if (len < 0x1000000) {
-		h[n++] = 0x83;
-		h[n++] = (uint8_t)(len >> 16);
-		h[n++] = (uint8_t)(len >> 8);
-		h[n++] = (uint8_t)len;
-	} else {
-		return KYSO_ERR_TOO_LARGE;
+const uint8_t *
+signer_alg(const struct signer *s, size_t *len)
+{
+	if (EVP_PKEY_get_base_id(s->key) == EVP_PKEY_EC) {
+		*len = sizeof(alg_ecdsa_sha256);
+		return alg_ecdsa_sha256;
 	}
-	return buf_put(b, h, n);
+	*len = sizeof(alg_rsa_sha256);
+	return alg_rsa_sha256;
 }
 
 /* SEQUENCE { tbs, algorithm, BIT STRING signature }: the shape of a
  * certificate and of a CRL alike. */
 static int
-assemble(const uint8_t *tbs, size_t tlen, const X509_ALGOR *alg,
+assemble(const struct signer *s, const uint8_t *tbs, size_t tlen,
     const struct buf *sig, struct buf *out)
 {
-	uint8_t *a = NULL;
-	int alen, r = KYSO_ERR_CRYPTO;
-	size_t body;
+	struct buf *body = buf_new(0), *bits = buf_new(0);
+	const uint8_t *alg;
+	size_t alen;
+	int r = KYSO_ERR_NOMEM;
 
-	if ((alen = i2d_X509_ALGOR(alg, &a)) <= 0)
+	alg = signer_alg(s, &alen);
+	if (body == NULL || bits == NULL)
 		goto out;
-	body = tlen + (size_t)alen;
-	/* BIT STRING: header + the unused-bits byte + the signature. */
-	{
-		struct buf *bs = buf_new(0);
-		size_t bslen;
-
-		if (bs == NULL) {
-			r = KYSO_ERR_NOMEM;
-			goto out;
-		}
-		if ((r = der_head(bs, 0x03, buf_len(sig) + 1)) != 0 ||
-		    (r = buf_put_u8(bs, 0)) != 0 ||
-		    (r = buf_put(bs, buf_ptr(sig), buf_len(sig))) != 0) {
-			buf_free(bs);
-			goto out;
-		}
-		bslen = buf_len(bs);
-		body += bslen;
-		if ((r = der_head(out, 0x30, body)) != 0 ||
-		    (r = buf_put(out, tbs, tlen)) != 0 ||
-		    (r = buf_put(out, a, (size_t)alen)) != 0 ||
-		    (r = buf_put(out, buf_ptr(bs), bslen)) != 0) {
-			buf_free(bs);
-			goto out;
-		}
-		buf_free(bs);
-	}
-	r = 0;
+	if ((r = buf_put_u8(bits, 0)) != 0 ||
+	    (r = buf_put(bits, buf_ptr(sig), buf_len(sig))) != 0 ||
+	    (r = buf_put(body, tbs, tlen)) != 0 ||
+	    (r = buf_put(body, alg, alen)) != 0 ||
+	    (r = der_wrap(body, DER_BIT_STRING, bits)) != 0 ||
+	    (r = der_wrap(out, DER_SEQUENCE, body)) != 0)
+		goto out;
 out:
-	OPENSSL_free(a);
+	buf_free(body);
+	buf_free(bits);
 	return r;
 }
 
@@ -228,47 +201,90 @@ token_sign(struct signer *s, const uint8_t *tbs, size_t tlen, struct buf *sig)
 	return r;
 }
 
+/* sig over tbs by key (SHA-256; ECDSA's in DER) verifies. */
+static int
+pkey_verify(EVP_PKEY *key, const uint8_t *tbs, size_t tlen,
+    const struct buf *sig)
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	int ok;
+
+	ok = m != NULL && EVP_DigestVerifyInit_ex(m, NULL, "SHA256", NULL, NULL,
+	    key, NULL) == 1 && EVP_DigestVerify(m, buf_ptr(sig), buf_len(sig),
+	    tbs, tlen) == 1;
+	EVP_MD_CTX_free(m);
+	return ok ? 0 : KYSO_ERR_CRYPTO;
+}
+
+static int
+pkey_sign(EVP_PKEY *key, const uint8_t *tbs, size_t tlen, struct buf *sig)
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	uint8_t out[1024];   /* RSA-4096 is 512 bytes */
+	size_t n = sizeof(out);
+	int r = KYSO_ERR_CRYPTO;
+
+	if (m != NULL && EVP_DigestSignInit_ex(m, NULL, "SHA256", NULL, NULL,
+	    key, NULL) == 1 && EVP_DigestSign(m, out, &n, tbs, tlen) == 1)
+		r = buf_put(sig, out, n);
+	EVP_MD_CTX_free(m);
+	return r;
+}
+
+int
+signer_sign_tbs(struct signer *s, const uint8_t *tbs, size_t tlen,
+    struct buf *out)
+{
+	struct buf *sig = buf_new(4096);
+	int r = KYSO_ERR_NOMEM;
+
+	if (sig == NULL)
+		goto out;
+	if (s->p11 == NULL) {
+		r = pkey_sign(s->key, tbs, tlen, sig);
+	} else if ((r = token_sign(s, tbs, tlen, sig)) == 0) {
+		/* A token that signed with another key than the CA's
+		 * certificate names must not put out a bad certificate. */
+		r = pkey_verify(s->key, tbs, tlen, sig);
+	}
+	if (r == 0)
+		r = assemble(s, tbs, tlen, sig, out);
+out:
+	buf_free(sig);
+	return r;
+}
+
 int
 signer_sign_x509(struct signer *s, X509 **xp)
 {
-	X509 *x = *xp;
-	const X509_ALGOR *alg = NULL;
-	struct buf *sig = NULL, *der = NULL;
+	X509 *x = *xp, *signed_x = NULL;
+	struct buf *der = NULL;
 	uint8_t *tbs = NULL;
 	const uint8_t *p;
-	X509 *signed_x = NULL;
 	int tlen, r = KYSO_ERR_CRYPTO;
 
 	if (s->p11 == NULL)
 		return X509_sign(x, s->key, EVP_sha256()) > 0 ? 0 :
 		    KYSO_ERR_CRYPTO;
-	if (X509_sign(x, s->shape, EVP_sha256()) <= 0)
+	/* The shape writes the algorithm identifiers into the TBS. */
+	if (X509_sign(x, s->shape, EVP_sha256()) <= 0 ||
+	    (tlen = i2d_re_X509_tbs(x, &tbs)) <= 0)
 		goto out;
-	if ((tlen = i2d_re_X509_tbs(x, &tbs)) <= 0)
-		goto out;
-	if ((sig = buf_new(4096)) == NULL || (der = buf_new(0)) == NULL) {
+	if ((der = buf_new(0)) == NULL) {
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = token_sign(s, tbs, (size_t)tlen, sig)) != 0)
-		goto out;
-	X509_get0_signature(NULL, &alg, x);
-	if ((r = assemble(tbs, (size_t)tlen, alg, sig, der)) != 0)
+	if ((r = signer_sign_tbs(s, tbs, (size_t)tlen, der)) != 0)
 		goto out;
 	r = KYSO_ERR_CRYPTO;
 	p = buf_ptr(der);
 	if ((signed_x = d2i_X509(NULL, &p, (long)buf_len(der))) == NULL)
 		goto out;
-	if (X509_verify(signed_x, s->key) != 1)
-		goto out;
 	X509_free(*xp);
 	*xp = signed_x;
-	signed_x = NULL;
 	r = 0;
 out:
-	X509_free(signed_x);
 	OPENSSL_free(tbs);
-	buf_free(sig);
 	buf_free(der);
 	return r;
 }
@@ -277,8 +293,7 @@ int
 signer_sign_crl(struct signer *s, X509_CRL **cp)
 {
 	X509_CRL *c = *cp, *signed_c = NULL;
-	const X509_ALGOR *alg = NULL;
-	struct buf *sig = NULL, *der = NULL;
+	struct buf *der = NULL;
 	uint8_t *tbs = NULL;
 	const uint8_t *p;
 	int tlen, r = KYSO_ERR_CRYPTO;
@@ -286,33 +301,24 @@ signer_sign_crl(struct signer *s, X509_CRL **cp)
 	if (s->p11 == NULL)
 		return X509_CRL_sign(c, s->key, EVP_sha256()) > 0 ? 0 :
 		    KYSO_ERR_CRYPTO;
-	if (X509_CRL_sign(c, s->shape, EVP_sha256()) <= 0)
+	if (X509_CRL_sign(c, s->shape, EVP_sha256()) <= 0 ||
+	    (tlen = i2d_re_X509_CRL_tbs(c, &tbs)) <= 0)
 		goto out;
-	if ((tlen = i2d_re_X509_CRL_tbs(c, &tbs)) <= 0)
-		goto out;
-	if ((sig = buf_new(4096)) == NULL || (der = buf_new(0)) == NULL) {
+	if ((der = buf_new(0)) == NULL) {
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = token_sign(s, tbs, (size_t)tlen, sig)) != 0)
-		goto out;
-	X509_CRL_get0_signature(c, NULL, &alg);
-	if ((r = assemble(tbs, (size_t)tlen, alg, sig, der)) != 0)
+	if ((r = signer_sign_tbs(s, tbs, (size_t)tlen, der)) != 0)
 		goto out;
 	r = KYSO_ERR_CRYPTO;
 	p = buf_ptr(der);
 	if ((signed_c = d2i_X509_CRL(NULL, &p, (long)buf_len(der))) == NULL)
 		goto out;
-	if (X509_CRL_verify(signed_c, s->key) != 1)
-		goto out;
 	X509_CRL_free(*cp);
 	*cp = signed_c;
-	signed_c = NULL;
 	r = 0;
 out:
-	X509_CRL_free(signed_c);
 	OPENSSL_free(tbs);
-	buf_free(sig);
 	buf_free(der);
 	return r;
 }

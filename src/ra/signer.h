@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 
 struct signer;
@@ -24,6 +25,13 @@ int signer_from_p11(const char *module, const char *token, const char *pin,
 void signer_free(struct signer *s);
 /* The public key (owned by the signer). */
 EVP_PKEY *signer_pub(const struct signer *s);
+/* The DER AlgorithmIdentifier the signer signs with (SHA-256). */
+const uint8_t *signer_alg(const struct signer *s, size_t *len);
+/* Signs the DER TBS bytes and appends SEQUENCE { tbs, signer_alg,
+ * BIT STRING signature } to out: a certificate or a CRL. A token's
+ * signature is checked against the public key before it is used. */
+int signer_sign_tbs(struct signer *s, const uint8_t *tbs, size_t tlen,
+    struct buf *out) KYSO_WUR;
 /* Replaces *x / *c with the signed object. */
 int signer_sign_x509(struct signer *s, X509 **x) KYSO_WUR;
 int signer_sign_crl(struct signer *s, X509_CRL **c) KYSO_WUR;

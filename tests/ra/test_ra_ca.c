@@ -59,6 +59,41 @@ done:
 	return out;
 }
 
+/* pem's DER with one edit, back as PEM: extra zero bytes after it, or
+ * one bit flipped 40 bytes after the first match of after[0..alen). */
+static char *
+der_edit(const char *pem, size_t extra, const uint8_t *after, size_t alen)
+{
+	BIO *in = BIO_new_mem_buf(pem, -1), *out = BIO_new(BIO_s_mem());
+	char *name = NULL, *hdr = NULL, *p, *res = NULL;
+	unsigned char *der = NULL, *d2 = NULL;
+	long len, i, olen;
+
+	if (in == NULL || out == NULL ||
+	    PEM_read_bio(in, &name, &hdr, &der, &len) != 1 ||
+	    (d2 = calloc(1, (size_t)len + extra)) == NULL)
+		goto done;
+	memcpy(d2, der, (size_t)len);
+	for (i = 0; alen > 0 && i + (long)alen < len; i++)
+		if (memcmp(d2 + i, after, alen) == 0) {
+			d2[i + (long)alen - 1 + 40] ^= 0x01;
+			break;
+		}
+	if (PEM_write_bio(out, name, hdr, d2, len + (long)extra) <= 0 ||
+	    (olen = BIO_get_mem_data(out, &p)) <= 0 ||
+	    (res = calloc(1, (size_t)olen + 1)) == NULL)
+		goto done;
+	memcpy(res, p, (size_t)olen);
+done:
+	OPENSSL_free(name);
+	OPENSSL_free(hdr);
+	OPENSSL_free(der);
+	free(d2);
+	BIO_free(in);
+	BIO_free(out);
+	return res;
+}
+
 static int
 csr_check(const char *pem, const char *kt)
 {
@@ -121,6 +156,27 @@ main(void)
 	pem = make_csr("ED25519", NULL, 0, NULL, 0);
 	CHECK_ERR(csr_check(pem, "p256"), KYSO_ERR_UNSUPPORTED);
 	free(pem);
+	pem = make_csr("EC", "secp256k1", 0, EVP_sha256(), 0);
+	CHECK_ERR(csr_check(pem, "p256"), KYSO_ERR_UNSUPPORTED);
+	free(pem);
+	pem = make_csr("EC", "P-256", 0, EVP_sha224(), 0);
+	CHECK_ERR(csr_check(pem, "p256"), KYSO_ERR_UNSUPPORTED);
+	free(pem);
+	{
+		/* The uncompressed point's prefix, inside the BIT STRING. */
+		static const uint8_t point[] = { 0x03, 0x42, 0x00, 0x04 };
+		char *bad;
+
+		pem = make_csr("EC", "P-256", 0, EVP_sha256(), 0);
+		bad = der_edit(pem, 1, NULL, 0);
+		CHECK_ERR(csr_check(bad, "p256"), KYSO_ERR_INVALID);
+		free(bad);
+		/* A point off the curve. */
+		bad = der_edit(pem, 0, point, sizeof(point));
+		CHECK_ERR(csr_check(bad, "p256"), KYSO_ERR_INVALID);
+		free(bad);
+		free(pem);
+	}
 	CHECK_ERR(csr_check("not a csr", "p256"), KYSO_ERR_INVALID);
 	CHECK_ERR(csr_check("", "p256"), KYSO_ERR_INVALID);
 
@@ -155,8 +211,37 @@ main(void)
 		X509_NAME_oneline(X509_get_subject_name(x), buf, sizeof(buf));
 		CHECK(strstr(buf, "Someone Else") == NULL);
 		CHECK(strstr(buf, "UID=MST:0101234567-001") != NULL);
+		CHECK(X509_get0_pubkey(x) != NULL &&
+		    EVP_PKEY_get_bits(X509_get0_pubkey(x)) == 256);
 		X509_free(x);
 	}
+	/* An RSA request: the certificate's key is the request's. */
+	pem = make_csr("RSA", NULL, 2048, EVP_sha256(), 0);
+	{
+		struct ca_csr *rc = NULL;
+		struct ca_issued ri;
+		X509_REQ *req;
+		X509 *rx = NULL;
+
+		b = BIO_new_mem_buf(pem, -1);
+		req = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
+		BIO_free(b);
+		CHECK_ERR(ca_csr_parse(pem, strlen(pem), "rsa2048", &rc), 0);
+		CHECK_ERR(ca_issue(ca, rc, &s, 1, &ri), 0);
+		if (ri.pem != NULL) {
+			b = BIO_new_mem_buf(ri.pem, -1);
+			rx = PEM_read_bio_X509(b, NULL, NULL, NULL);
+			BIO_free(b);
+		}
+		CHECK(rx != NULL && req != NULL &&
+		    EVP_PKEY_eq(X509_get0_pubkey(rx),
+		    X509_REQ_get0_pubkey(req)) == 1);
+		X509_free(rx);
+		X509_REQ_free(req);
+		ca_issued_clear(&ri);
+		ca_csr_free(rc);
+	}
+	free(pem);
 	/* CRL */
 	rev[0].serial = iss.serial;
 	rev[0].revoked_at = iss.not_before + 600;
