@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -535,6 +536,11 @@ db_rows_free(struct db_rows *r)
 
 #define DB_POOL_MAX 64
 
+/* SQLite checkpoints run in a thread of their own, every interval, so
+ * that no request waits for the copy back into the database file and its
+ * fsync. */
+#define DB_CHECKPOINT_MS 250
+
 struct db_pool {
 	char *where;
 	pthread_key_t key;
@@ -542,7 +548,67 @@ struct db_pool {
 	pthread_mutex_t txlock;
 	struct db *all[DB_POOL_MAX];
 	size_t n;
+	/* SQLite: the checkpointer, its connection and its stop signal. */
+	struct db *ckpt;
+	pthread_t ckpt_thread;
+	pthread_cond_t ckpt_cond;
+	int ckpt_running, ckpt_stop;
 };
+
+static void *
+checkpointer(void *arg)
+{
+	struct db_pool *p = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->ckpt_stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += DB_CHECKPOINT_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&p->ckpt_cond, &p->lock, &until);
+		pthread_mutex_unlock(&p->lock);
+		/* PASSIVE: copies what no reader still needs, never waits. */
+		sqlite3_wal_checkpoint_v2(p->ckpt->lite, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Starts the checkpointer; without it SQLite checkpoints at commit. */
+static void
+checkpointer_start(struct db_pool *p)
+{
+	if (is_pg_url(p->where) || db_open(p->where, &p->ckpt) != 0)
+		return;
+	pthread_cond_init(&p->ckpt_cond, NULL);
+	if (pthread_create(&p->ckpt_thread, NULL, checkpointer, p) != 0) {
+		pthread_cond_destroy(&p->ckpt_cond);
+		db_free(p->ckpt);
+		p->ckpt = NULL;
+		return;
+	}
+	p->ckpt_running = 1;
+}
+
+static void
+checkpointer_stop(struct db_pool *p)
+{
+	if (!p->ckpt_running)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->ckpt_stop = 1;
+	pthread_cond_signal(&p->ckpt_cond);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->ckpt_thread, NULL);
+	pthread_cond_destroy(&p->ckpt_cond);
+	db_free(p->ckpt);
+	p->ckpt = NULL;
+	p->ckpt_running = 0;
+}
 
 int
 db_pool_new(const char *where, struct db_pool **out)
@@ -559,6 +625,7 @@ db_pool_new(const char *where, struct db_pool **out)
 	}
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_mutex_init(&p->txlock, NULL);
+	checkpointer_start(p);
 	*out = p;
 	return 0;
 }
@@ -573,6 +640,8 @@ db_pool_get(struct db_pool *p)
 	pthread_mutex_lock(&p->lock);
 	if (p->n < DB_POOL_MAX && db_open(p->where, &d) == 0) {
 		d->txlock = &p->txlock;
+		if (p->ckpt_running && d->lite != NULL)
+			sqlite3_wal_autocheckpoint(d->lite, 0);
 		p->all[p->n++] = d;
 		if (pthread_setspecific(p->key, d) != 0)
 			d = NULL;   /* kept in all[], freed at the end */
@@ -588,6 +657,7 @@ db_pool_free(struct db_pool *p)
 
 	if (p == NULL)
 		return;
+	checkpointer_stop(p);
 	for (i = 0; i < p->n; i++)
 		db_free(p->all[i]);
 	pthread_key_delete(p->key);

@@ -257,7 +257,8 @@ int
 http_run(struct http *h, const char *cert_pem, const char *key_pem,
     unsigned threads, http_handler fn, void *ud)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+	    MHD_USE_ERROR_LOG;
 
 	h->fn = fn;
 	h->ud = ud;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The RA/CA server end to end on SQLite with a PEM CA key: register → code
-# by mail → lookup → complete (certificate checked by openssl against the
+# by mail (checkpointed into ra.db while serving) → lookup → complete
+# (certificate checked by openssl against the
 # chain, extensions and subject) → renew (new serial, old still good) →
 # update → revoke (CRL and OCSP) → forgot-PIN OTP and the unblock response
 # (checked against HMAC computed by openssl) → time-stamps.
@@ -36,6 +37,13 @@ code=$(mail_value "Activation code")
 assert_eq "$(mail_value "Mã kích hoạt")" "$code"
 grep -q "^Content-Type: text/plain; charset=UTF-8" "$RA_HOME"/outbox/*.eml || fail "mail charset"
 grep -q "^To: <an@example.vn>" "$RA_HOME"/outbox/*.eml || fail "mail To"
+
+note "the server checkpoints SQLite's log into ra.db while it runs (no request waits for it)"
+for i in $(seq 100); do
+  grep -qaF "an@example.vn" "$RA_HOME/ra.db" && break
+  sleep 0.05
+done
+grep -qaF "an@example.vn" "$RA_HOME/ra.db" || fail "the registration stayed in the WAL; nothing checkpointed it"
 
 op GET "/api/v1/registrations/$rid"; expect 200
 assert_eq "$(jqo .pending_activation.kind)" new
