@@ -137,6 +137,10 @@ spki_key(struct ca_csr *c, const uint8_t *p, size_t left)
 	    xlen != 0 || unsigned_int(&seq, &seqlen, &n, &nlen) != 0 ||
 	    unsigned_int(&seq, &seqlen, &e, &elen) != 0 || seqlen != 0)
 		return KYSO_ERR_INVALID;
+	/* An exponent of 1 (or an even one) makes any "signature" verify:
+	 * odd, at least 3, at most 64 bits. */
+	if (elen > 8 || (e[elen - 1] & 1) == 0 || (elen == 1 && e[0] < 3))
+		return KYSO_ERR_UNSUPPORTED;
 	c->key = pubkey_rsa(n, nlen, e, elen);
 	return c->key != NULL ? 0 : KYSO_ERR_INVALID;
 }

@@ -7,6 +7,11 @@
 #include <unistd.h>
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -94,6 +99,82 @@ done:
 	return res;
 }
 
+/* A request for an RSA key with public exponent 1, "signed" with the
+ * PKCS#1 v1.5 block of its own digest: with e = 1 that verifies, so the
+ * exponent must be refused before the signature is believed. */
+static char *
+forged_e1_csr(void)
+{
+	static const uint8_t sha256_info[] = { 0x30, 0x31, 0x30, 0x0d, 0x06,
+		0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+		0x05, 0x00, 0x04, 0x20 };
+	uint8_t nb[256], one = 1, block[256], *tbs = NULL;
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *k = NULL;
+	BIGNUM *n = NULL, *e = NULL;
+	X509_REQ *req = X509_REQ_new();
+	X509_ALGOR *alg = X509_ALGOR_new();
+	ASN1_BIT_STRING *sig = ASN1_BIT_STRING_new();
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p = NULL, *out = NULL;
+	long len;
+	int tlen;
+
+	RAND_bytes(nb, sizeof(nb));
+	nb[0] |= 0x80;
+	nb[255] |= 1;
+	if (bld == NULL || ctx == NULL || req == NULL || alg == NULL ||
+	    sig == NULL || b == NULL ||
+	    (n = BN_bin2bn(nb, sizeof(nb), NULL)) == NULL ||
+	    (e = BN_bin2bn(&one, 1, NULL)) == NULL ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1 ||
+	    X509_REQ_set_pubkey(req, k) != 1 ||
+	    X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256WithRSAEncryption),
+	    V_ASN1_NULL, NULL) != 1 ||
+	    X509_REQ_set1_signature_algo(req, alg) != 1 ||
+	    (tlen = i2d_re_X509_REQ_tbs(req, &tbs)) <= 0)
+		goto done;
+	/* 00 01 FF.. 00 DigestInfo(SHA-256(tbs)) */
+	memset(block, 0xff, sizeof(block));
+	block[0] = 0x00;
+	block[1] = 0x01;
+	block[256 - 32 - sizeof(sha256_info) - 1] = 0x00;
+	memcpy(block + 256 - 32 - sizeof(sha256_info), sha256_info,
+	    sizeof(sha256_info));
+	SHA256(tbs, (size_t)tlen, block + 256 - 32);
+	if (ASN1_BIT_STRING_set(sig, block, sizeof(block)) != 1)
+		goto done;
+	/* All 2048 bits, trailing zeros too (as X509_REQ_sign sets it). */
+	sig->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
+	sig->flags |= ASN1_STRING_FLAG_BITS_LEFT;
+	X509_REQ_set0_signature(req, sig);
+	sig = NULL;
+	PEM_write_bio_X509_REQ(b, req);
+	if ((len = BIO_get_mem_data(b, &p)) > 0 && (out = malloc(len + 1))) {
+		memcpy(out, p, len);
+		out[len] = '\0';
+	}
+done:
+	OPENSSL_free(tbs);
+	ASN1_BIT_STRING_free(sig);
+	X509_ALGOR_free(alg);
+	X509_REQ_free(req);
+	EVP_PKEY_free(k);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(n);
+	BN_free(e);
+	BIO_free(b);
+	return out;
+}
+
 static int
 csr_check(const char *pem, const char *kt)
 {
@@ -177,6 +258,9 @@ main(void)
 		free(bad);
 		free(pem);
 	}
+	pem = forged_e1_csr();
+	CHECK_ERR(csr_check(pem, "rsa2048"), KYSO_ERR_UNSUPPORTED);
+	free(pem);
 	CHECK_ERR(csr_check("not a csr", "p256"), KYSO_ERR_INVALID);
 	CHECK_ERR(csr_check("", "p256"), KYSO_ERR_INVALID);
 
