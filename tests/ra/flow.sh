@@ -38,12 +38,14 @@ assert_eq "$(mail_value "Mã kích hoạt")" "$code"
 grep -q "^Content-Type: text/plain; charset=UTF-8" "$RA_HOME"/outbox/*.eml || fail "mail charset"
 grep -q "^To: <an@example.vn>" "$RA_HOME"/outbox/*.eml || fail "mail To"
 
-note "the server checkpoints SQLite's log into ra.db while it runs (no request waits for it)"
-for i in $(seq 100); do
-  grep -qaF "an@example.vn" "$RA_HOME/ra.db" && break
-  sleep 0.05
-done
-grep -qaF "an@example.vn" "$RA_HOME/ra.db" || fail "the registration stayed in the WAL; nothing checkpointed it"
+if [ -z "${RA_DB_URL:-}" ]; then
+  note "the server checkpoints SQLite's log into ra.db while it runs (no request waits for it)"
+  for i in $(seq 100); do
+    grep -qaF "an@example.vn" "$RA_HOME/ra.db" && break
+    sleep 0.05
+  done
+  grep -qaF "an@example.vn" "$RA_HOME/ra.db" || fail "the registration stayed in the WAL; nothing checkpointed it"
+fi
 
 op GET "/api/v1/registrations/$rid"; expect 200
 assert_eq "$(jqo .pending_activation.kind)" new
