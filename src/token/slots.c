@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../common/fsutil.h"
@@ -16,6 +17,14 @@ struct slots {
 	char *dir;
 	unsigned n;
 	char *path[SLOTS_MAX];
+	/* The link's own inode and change time: plugging makes a new link,
+	 * so a token pulled out and put back between two scans is still
+	 * seen (the inode number alone is often reused at once). */
+	struct link_id {
+		ino_t ino;
+		struct timespec ctime;
+	} link_id[SLOTS_MAX];
+	int pulled[SLOTS_MAX];      /* seen removed by slots_changed */
 	uint64_t gen[SLOTS_MAX];
 	uint64_t next_gen;
 	int ino_fd;             /* slots_wait's watch */
@@ -88,7 +97,8 @@ slots_count(const struct slots *s)
 	return s->n;
 }
 
-/* Re-reads the link of slot i; a new target is a new generation. */
+/* Re-reads the link of slot i; a new target or a new link is a new
+ * generation. */
 static void
 scan_one(struct slots *s, unsigned i)
 {
@@ -96,13 +106,20 @@ scan_one(struct slots *s, unsigned i)
 	char *lp = NULL;
 	ssize_t len;
 	const char *now = NULL;
+	struct stat st;
+	struct link_id id;
 
+	memset(&id, 0, sizeof(id));
 	snprintf(link, sizeof(link), "%u", i);
 	if ((lp = path_join(s->dir, link)) != NULL) {
 		len = readlink(lp, target, sizeof(target) - 1);
 		if (len > 0) {
 			target[len] = '\0';
 			now = target;
+			if (lstat(lp, &st) == 0) {
+				id.ino = st.st_ino;
+				id.ctime = st.st_ctim;
+			}
 		}
 	}
 	free(lp);
@@ -115,12 +132,18 @@ scan_one(struct slots *s, unsigned i)
 		now = lp;
 	}
 	if ((now == NULL && s->path[i] == NULL) ||
-	    (now != NULL && s->path[i] != NULL && strcmp(now, s->path[i]) == 0)) {
+	    (!s->pulled[i] && now != NULL && s->path[i] != NULL &&
+	    strcmp(now, s->path[i]) == 0 &&
+	    id.ino == s->link_id[i].ino &&
+	    id.ctime.tv_sec == s->link_id[i].ctime.tv_sec &&
+	    id.ctime.tv_nsec == s->link_id[i].ctime.tv_nsec)) {
 		free(lp);
 		return;
 	}
 	free(s->path[i]);
 	s->path[i] = now != NULL ? strdup(now) : NULL;
+	s->link_id[i] = id;
+	s->pulled[i] = 0;
 	s->gen[i] = s->next_gen++;
 	free(lp);
 }
@@ -132,6 +155,20 @@ slots_scan(struct slots *s)
 
 	for (i = 0; i < s->n; i++)
 		scan_one(s, i);
+}
+
+/* A slot's link went away: whatever the next scan finds there is a new
+ * insertion, even the same token into the same slot. */
+static void
+mark_pulled(struct slots *s, const char *name)
+{
+	char *end;
+	unsigned long i;
+
+	errno = 0;
+	i = strtoul(name, &end, 10);
+	if (errno == 0 && end != name && *end == '\0' && i < s->n)
+		s->pulled[i] = 1;
 }
 
 int
@@ -161,6 +198,8 @@ slots_changed(struct slots *s)
 			e = (const struct inotify_event *)(ev + off);
 			if (e->mask & IN_IGNORED)
 				lost = 1;
+			if ((e->mask & (IN_DELETE | IN_MOVED_FROM)) && e->len > 0)
+				mark_pulled(s, e->name);
 		}
 	}
 	if (lost) {

@@ -6,6 +6,8 @@
 # (into another slot), the old session stays dead and a new one starts
 # logged out. Before the fix a session went on signing with the
 # unplugged token until some other call happened to rescan the slots.
+# Pulled out and put back into the same slot between two calls, the
+# session is gone all the same (a USB token loses its sessions then too).
 . "$(dirname "$0")/../lib.sh"
 
 PROBE=$KYSO_BUILD/tests/p11_probe
@@ -33,5 +35,17 @@ wait_for "$tmp/out" again
 "$KT" vtoken plug UP0001 --slot 2 >/dev/null
 touch "$tmp/go.2"
 wait $pp || fail "p11_probe unplug: $(cat "$tmp/out")"
+assert_contains "$(cat "$tmp/out")" "unplug: ok"
+
+note "unplugged and plugged back into the same slot between two calls"
+"$KT" vtoken unplug UP0001 >/dev/null
+"$KT" vtoken plug UP0001 --slot 1 >/dev/null
+rm -f "$tmp/go" "$tmp/go.2"
+"$PROBE" replug "$MOD" unplug "$USER_PIN" "$tmp/go" > "$tmp/out" 2>&1 & pp=$!
+wait_for "$tmp/out" ready
+"$KT" vtoken unplug UP0001 >/dev/null
+"$KT" vtoken plug UP0001 --slot 1 >/dev/null
+touch "$tmp/go"
+wait $pp || fail "p11_probe replug: $(cat "$tmp/out")"
 assert_contains "$(cat "$tmp/out")" "unplug: ok"
 pass
