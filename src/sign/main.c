@@ -355,7 +355,9 @@ sig_ok(const struct sig_report *r)
 {
 	return r->intact && r->trusted != 0 && r->changes != CHANGES_OTHER &&
 	    (r->ts_time == NULL || r->ts_valid) &&
-	    (r->revocation == NULL || strcmp(r->revocation, "revoked") != 0);
+	    (r->revocation == NULL || strcmp(r->revocation, "revoked") != 0) &&
+	    (r->doc_revocation == NULL ||
+	    strcmp(r->doc_revocation, "revoked") != 0);
 }
 
 static void
@@ -385,6 +387,10 @@ print_report(const char *file, const struct sig_report *rep, size_t n)
 		printf("      level:     %s\n", r->level ? r->level : "?");
 		if (r->revocation != NULL)
 			printf("      revocation: %s\n", r->revocation);
+		if (r->doc_revocation != NULL)
+			printf("      revocation in the document: %s\n",
+			    strcmp(r->doc_revocation, "none") == 0 ?
+			    "none for this signer" : r->doc_revocation);
 		if (r->docmdp > 0)
 			printf("      type:      certification (DocMDP P=%d)\n", r->docmdp);
 		if (r->problem != NULL)
@@ -420,6 +426,8 @@ json_report(const char *file, const struct sig_report *rep, size_t n,
 		json_object_set_new(s, "certification_p", json_integer(r->docmdp));
 		json_object_set_new(s, "revocation", r->revocation ?
 		    json_string(r->revocation) : json_null());
+		json_object_set_new(s, "document_revocation", r->doc_revocation ?
+		    json_string(r->doc_revocation) : json_null());
 		if (r->problem != NULL)
 			json_object_set_new(s, "problem", json_string(r->problem));
 		json_object_set_new(s, "valid", json_boolean(sig_ok(r)));

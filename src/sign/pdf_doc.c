@@ -34,7 +34,8 @@ struct pdf {
 	const uint8_t *d;
 	size_t len;
 	struct xent *x;
-	size_t nx;
+	size_t nx;               /* room in x */
+	size_t used;             /* 1 + the highest number any section names */
 	size_t max_obj;
 	struct pdf_obj *trailer;
 	uint64_t startxref;
@@ -69,7 +70,7 @@ int64_t
 pdf_next_num(const struct pdf *pdf)
 {
 	const struct pdf_obj *size = pdf_dict_get(pdf->trailer, "Size");
-	int64_t n = (int64_t)pdf->nx;
+	int64_t n = (int64_t)pdf->used;
 
 	if (size != NULL && size->type == PDF_INT && size->i > n)
 		n = size->i;
@@ -152,6 +153,8 @@ section_apply(struct pdf *pdf, const struct section *s, int pass)
 			continue;
 		if ((r = grow_xref(pdf, s->num[i])) != 0)
 			return r;
+		if (s->num[i] >= pdf->used)
+			pdf->used = (size_t)s->num[i] + 1;
 		if (pdf->x[s->num[i]].type == X_UNSET)
 			pdf->x[s->num[i]] = s->e[i];
 	}

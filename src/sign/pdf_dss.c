@@ -38,6 +38,54 @@ add_streams(struct rev *v, struct pdf_obj *dss, const char *key,
 	return pdf_dict_set(dss, key, arr);
 }
 
+/* The streams of dss[key], the newest (last) REVOC_MAX. */
+static int
+read_streams(struct pdf *pdf, const struct pdf_obj *dss, const char *key,
+    struct buf **items, size_t *n)
+{
+	struct pdf_obj *arr = NULL, *st = NULL;
+	size_t i;
+	int r = 0;
+
+	if ((r = pdf_resolve(pdf, pdf_dict_get(dss, key), &arr)) != 0)
+		return r == KYSO_ERR_NOMEM ? r : 0;
+	for (i = arr->type == PDF_ARRAY && arr->count > REVOC_MAX ?
+	    arr->count - REVOC_MAX : 0; arr->type == PDF_ARRAY &&
+	    i < arr->count && *n < REVOC_MAX; i++) {
+		if ((r = pdf_resolve(pdf, arr->items[i], &st)) == KYSO_ERR_NOMEM)
+			break;
+		r = 0;
+		if (st != NULL && st->type == PDF_STREAM &&
+		    pdf_stream_decode(pdf, st, 1 << 20, &items[*n]) == 0)
+			(*n)++;
+		pdf_obj_free(st);
+		st = NULL;
+	}
+	pdf_obj_free(arr);
+	return r;
+}
+
+int
+pdf_dss_read(struct pdf *pdf, const struct pdf_obj *root, struct revoc *out)
+{
+	struct pdf_obj *dss = NULL;
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	/* A broken DSS reference: no validation data. */
+	if ((r = pdf_resolve(pdf, pdf_dict_get(root, "DSS"), &dss)) != 0)
+		return r == KYSO_ERR_NOMEM ? r : 0;
+	if (dss->type == PDF_DICT &&
+	    ((r = read_streams(pdf, dss, "Certs", out->certs,
+	    &out->ncerts)) != 0 ||
+	    (r = read_streams(pdf, dss, "OCSPs", out->ocsps,
+	    &out->nocsps)) != 0 ||
+	    (r = read_streams(pdf, dss, "CRLs", out->crls, &out->ncrls)) != 0))
+		revoc_clear(out);
+	pdf_obj_free(dss);
+	return r;
+}
+
 int
 pdf_dss_revision(const uint8_t *data, size_t len, const struct revoc *rv,
     struct buf **rev_out, const char **why)

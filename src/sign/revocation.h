@@ -10,7 +10,7 @@
 
 #include "common/buf.h"
 
-#define REVOC_MAX 16
+#define REVOC_MAX 64
 
 struct revoc {
 	struct buf *certs[REVOC_MAX];   /* DER */
@@ -37,5 +37,13 @@ struct x509_st;
 struct stack_st_X509;
 const char *revoc_status(struct x509_st *signer, struct stack_st_X509 *extra,
     const char *trust_pem);
+/* The signer's status by the validation data a document carries (vd, a
+ * PAdES DSS), without the network (revoc_offline.c): an OCSP response
+ * for it that its CA's responder signed, else a CRL its CA signed.
+ * "good", "revoked", or "none" when nothing there covers it. With
+ * trust_pem NULL, a responder's chain may end in a self-signed
+ * certificate of the document's. */
+const char *revoc_offline(struct x509_st *signer, struct stack_st_X509 *extra,
+    const char *trust_pem, const struct revoc *vd);
 
 #endif

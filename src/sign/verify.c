@@ -8,6 +8,7 @@
 
 #include "mapfile.h"
 #include "pdf.h"
+#include "pdf_dss.h"
 #include "verify_cms.h"
 
 #define MAX_SIGS 256
@@ -119,7 +120,7 @@ pdf_date_text(const struct pdf_obj *m)
 /* Checks one signature: the /ByteRange layout, the digest over it, the CMS. */
 static int
 check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
-    const struct verify_opts *vo,
+    const struct verify_opts *vo, const struct revoc *vd,
     struct sig_report *rep)
 {
 	const struct pdf_obj *br = pdf_dict_get(f->sig, "ByteRange");
@@ -189,7 +190,7 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 		const char *keep = rep->level;
 
 		rep->level = NULL;
-		r = verify_cms_der(ct->s, ct->n, digest, vo, rep);
+		r = verify_cms_der(ct->s, ct->n, digest, vo, vd, rep);
 		if (strcmp(keep, "PKCS#7") == 0)
 			rep->level = keep;
 		else if (strcmp(rep->level, "CMS") == 0)
@@ -353,25 +354,6 @@ changes_after(const uint8_t *d, size_t len, const struct sigs *s, uint64_t end)
 	return sigs ? CHANGES_SIGNATURES : dss ? CHANGES_DSS : CHANGES_OTHER;
 }
 
-static int
-dss_has_revocation(struct pdf *pdf, const struct pdf_obj *root)
-{
-	struct pdf_obj *dss = NULL, *o = NULL, *c = NULL;
-	int yes;
-
-	if (pdf_resolve(pdf, pdf_dict_get(root, "DSS"), &dss) != 0)
-		return 0;
-	yes = pdf_resolve(pdf, pdf_dict_get(dss, "OCSPs"), &o) == 0 &&
-	    o->type == PDF_ARRAY && o->count > 0;
-	if (!yes)
-		yes = pdf_resolve(pdf, pdf_dict_get(dss, "CRLs"), &c) == 0 &&
-		    c->type == PDF_ARRAY && c->count > 0;
-	pdf_obj_free(dss);
-	pdf_obj_free(o);
-	pdf_obj_free(c);
-	return yes;
-}
-
 int
 verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_report **out,
     size_t *n, const char **why)
@@ -381,9 +363,11 @@ verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_repor
 	struct pdf_obj *root = NULL, *acro = NULL, *fields = NULL;
 	struct sigs *s = NULL;
 	struct sig_report *rep = NULL;
+	struct revoc vd;
 	size_t i;
-	int r;
+	int r, have_vd = 0;
 
+	memset(&vd, 0, sizeof(vd));
 	*why = N_("out of memory");
 	if ((r = mapfile_open(path, &m)) != 0) {
 		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist") :
@@ -406,6 +390,10 @@ verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_repor
 
 		collect(pdf, fields, s, 0, &budget);
 	}
+	*why = N_("out of memory");
+	if ((r = pdf_dss_read(pdf, root, &vd)) != 0)
+		goto out;
+	have_vd = vd.ncerts + vd.nocsps + vd.ncrls > 0;
 	if ((rep = calloc(s->n + 1, sizeof(*rep))) == NULL) {
 		r = KYSO_ERR_NOMEM;
 		goto out;
@@ -422,12 +410,16 @@ verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_repor
 	for (i = 0; i < s->n; i++) {
 		rep[i].field = s->f[i].field;
 		s->f[i].field = NULL;
-		if ((r = check_sig(pdf, m, &s->f[i], vo, &rep[i])) != 0)
+		if ((r = check_sig(pdf, m, &s->f[i], vo, have_vd ? &vd : NULL,
+		    &rep[i])) != 0)
 			goto out;
 		rep[i].changes = changes_after(pdf_data(pdf), pdf_len(pdf), s,
 		    s->f[i].end);
+		/* B-LT: a time-stamped signature whose signer the document's
+		 * own validation data covers. */
 		if (rep[i].level != NULL && strcmp(rep[i].level, "B-T") == 0 &&
-		    dss_has_revocation(pdf, root))
+		    rep[i].doc_revocation != NULL &&
+		    strcmp(rep[i].doc_revocation, "good") == 0)
 			rep[i].level = "B-LT";
 	}
 	*out = rep;
@@ -444,6 +436,7 @@ out:
 			sig_reports_free(rep, s->n);
 		free(s);
 	}
+	revoc_clear(&vd);
 	pdf_obj_free(root);
 	pdf_obj_free(acro);
 	pdf_obj_free(fields);
@@ -482,7 +475,7 @@ verify_cms_file(const char *p7s, const char *content, const struct verify_opts *
 		goto out;
 	}
 	if ((r = verify_cms_der(mapfile_data(sig), mapfile_len(sig), digest,
-	    vo, rep)) != 0)
+	    vo, NULL, rep)) != 0)
 		goto out;
 	rep->changes = CHANGES_NONE;
 	*out = rep;

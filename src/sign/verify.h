@@ -31,6 +31,10 @@ struct sig_report {
 	int docmdp;              /* a certification's DocMDP P, 0: approval */
 	const char *revocation;  /* "good", "revoked", "unavailable"; NULL:
 				  * not checked */
+	/* By the validation data in the document (a PDF's DSS), offline:
+	 * "good", "revoked", "none" (nothing there covers the signer);
+	 * NULL when the document carries none. */
+	const char *doc_revocation;
 };
 
 struct verify_opts {

@@ -140,7 +140,8 @@ out:
 
 int
 verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
-    const struct verify_opts *vo, struct sig_report *rep)
+    const struct verify_opts *vo, const struct revoc *vd,
+    struct sig_report *rep)
 {
 	const char *trust_pem = vo->trust;
 	const unsigned char *p = der;
@@ -209,6 +210,12 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 		rep->revocation = revoc_status(signer, certs, trust_pem);
 		if (strcmp(rep->revocation, "revoked") == 0)
 			rep->problem = "the signer's certificate is revoked";
+	}
+	if (vd != NULL) {
+		rep->doc_revocation = revoc_offline(signer, certs, trust_pem, vd);
+		if (strcmp(rep->doc_revocation, "revoked") == 0)
+			rep->problem = "the document's validation data says the "
+			    "signer's certificate is revoked";
 	}
 out:
 	ASN1_OBJECT_free(scv2);

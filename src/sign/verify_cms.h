@@ -9,10 +9,14 @@
 
 #include "verify.h"
 
+struct revoc;
+
 /* Fills rep's signer, intact, trusted, ts_time, ts_valid, problem and
- * level (a B-level when signing-certificate-v2 is there). digest is
- * SHA-256 of the signed content. */
+ * level (a B-level when signing-certificate-v2 is there), revocation
+ * when vo asks, and doc_revocation by vd (the document's validation
+ * data; NULL: none). digest is SHA-256 of the signed content. */
 int verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
-    const struct verify_opts *vo, struct sig_report *rep) KYSO_WUR;
+    const struct verify_opts *vo, const struct revoc *vd,
+    struct sig_report *rep) KYSO_WUR;
 
 #endif

@@ -4,7 +4,9 @@
 # responder its AIA names: `openssl ocsp` here) and the intermediate's CRL
 # (from its CRL distribution point, served over HTTP). pdfsig, qpdf and
 # openssl accept the file; kyso-sign verify reports B-LT and "only
-# validation data" after the signature; a revoked signer gets no output.
+# validation data" after the signature, and judges the signer by the
+# DSS offline (good; none for a signer it does not cover; revoked when an
+# OCSP response in it says so); a revoked signer gets no output.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/helpers.bash"
 
@@ -92,6 +94,10 @@ openssl_verify_ok
 assert_exit 0 ks verify "$W/lt.pdf" --trust "$W/root.pem"
 assert_contains "$OUT" "level:     B-LT"
 assert_contains "$OUT" "only validation data (DSS)"
+assert_contains "$OUT" "revocation in the document: good"
+assert_exit 0 ks verify "$W/lt.pdf" --json
+assert_contains "$OUT" '"document_revocation": "good"'
+assert_contains "$OUT" '"level": "B-LT"'
 ls "$W" | grep -q "\.tmp" && fail "a temp file was left"
 
 note "the DSS holds the chain and the TSA certificate, a good OCSP response for the signer, the root's CRL"
@@ -139,4 +145,52 @@ assert_exit 1 ks verify "$W/bb-revoked.pdf" --trust "$W/root.pem" --revocation -
 assert_contains "$OUT" '"revocation": "revoked"'
 assert_exit 1 ks pdf "$W/doc.pdf" -o "$W/nots.pdf" --lt --token LT0001 --pin-fd 3 3<<<"$USER_PIN"
 assert_contains "$OUT" "needs a time-stamp"
+
+note "the document's validation data, offline: none for a signer the DSS does not cover"
+ks pdf "$W/bb-revoked.pdf" -o "$W/two.pdf" --lt --tsa "$TSA" --token LT0001 --pin-fd 3 \
+  --chain "$W/chain.pem" 3<<<"$USER_PIN" >/dev/null || fail "B-LT over a B-B signature"
+assert_exit 0 ks verify "$W/two.pdf" --trust "$W/root.pem" --json
+python3 - "$OUT" <<'PY' || fail "per-signer document revocation: $OUT"
+import json, sys
+s = json.loads(sys.argv[1])[0]["signatures"]
+assert [x["document_revocation"] for x in s] == ["none", "good"], s
+assert [x["level"] for x in s] == ["B-B", "B-LT"], s
+PY
+
+note "an OCSP response in the DSS that says revoked makes the signature invalid, with no network"
+openssl ocsp -issuer "$W/int.pem" -serial 0x2002 -url "http://127.0.0.1:$OCSP_PORT" -noverify \
+  -respout "$W/rev-ocsp.der" >/dev/null 2>&1 || fail "no OCSP response for the revoked signer"
+# A DSS revision appended by hand (an incremental update as any tool
+# would write it): the OCSP response, the DSS, the catalog naming it.
+python3 - "$W/bb-revoked.pdf" "$W/rev-ocsp.der" "$W/injected.pdf" <<'PY' || fail "appending the DSS"
+import re, sys
+d = open(sys.argv[1], 'rb').read()
+ocsp = open(sys.argv[2], 'rb').read()
+start = int(re.findall(rb'startxref\s+(\d+)', d)[-1])
+trailer = re.findall(rb'trailer\s*<<(.*?)>>\s*startxref', d, re.S)[-1]
+root = int(re.search(rb'/Root\s+(\d+)\s+0\s+R', trailer).group(1))
+size = int(re.search(rb'/Size\s+(\d+)', trailer).group(1))
+cat = list(re.finditer(rb'(?<![0-9])%d 0 obj\s*<<(.*?)>>\s*endobj' % root, d, re.S))[-1].group(1)
+o, dss = size, size + 1
+body = [(o, b'<< /Length %d >>\nstream\n' % len(ocsp) + ocsp + b'\nendstream'),
+        (dss, b'<< /Type /DSS /OCSPs [%d 0 R] >>' % o),
+        (root, b'<<' + cat + b' /DSS %d 0 R >>' % dss)]
+out = bytearray(d if d.endswith(b'\n') else d + b'\n')
+offs = {}
+for num, text in body:
+    offs[num] = len(out)
+    out += b'%d 0 obj\n' % num + text + b'\nendobj\n'
+xref = len(out)
+out += b'xref\n'
+for num in sorted(offs):
+    out += b'%d 1\n%010d 00000 n \n' % (num, offs[num])
+out += b'trailer\n<< /Size %d /Root %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n' % (
+    dss + 1, root, start, xref)
+open(sys.argv[3], 'wb').write(out)
+PY
+qpdf_ok "$W/injected.pdf"
+assert_exit 1 ks verify "$W/injected.pdf" --trust "$W/root.pem"
+assert_contains "$OUT" "revocation in the document: revoked"
+assert_contains "$OUT" "validation data says the signer's certificate is revoked"
+assert_contains "$OUT" "only validation data (DSS)"
 pass

@@ -148,6 +148,15 @@ test_handmade(void)
 	char *loop, *p;
 
 	CHECK_ERR(open_str(ok, &why), 0);
+	/* The next free number is /Size, not the reader's table room (a
+	 * new object numbered below it would look like a changed one). */
+	{
+		struct pdf *pdf = NULL;
+
+		CHECK_ERR(pdf_open((const uint8_t *)ok, strlen(ok), &pdf, &why), 0);
+		CHECK(pdf != NULL && pdf_next_num(pdf) == 4);
+		pdf_free(pdf);
+	}
 	CHECK_ERR(open_str("not a pdf at all", &why), KYSO_ERR_INVALID);
 	CHECK_ERR(open_str("%PDF-1.4\nstartxref\n99999\n%%EOF", &why),
 	    KYSO_ERR_CORRUPT);

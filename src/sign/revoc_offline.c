@@ -1,0 +1,171 @@
+/* Judging a signer's certificate by the validation data a document
+ * carries (a PAdES DSS), with no network: an OCSP response for it that
+ * its CA's responder signed, else a CRL its CA signed. Data that does not
+ * verify, or that is about another certificate, is no evidence. */
+#include "common/i18n.h"
+#include "revocation.h"
+
+#include <openssl/bio.h>
+#include <openssl/ocsp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+static X509 *
+cert_of(const struct buf *b)
+{
+	const unsigned char *p = buf_ptr(b);
+
+	return d2i_X509(NULL, &p, (long)buf_len(b));
+}
+
+/* Every certificate at hand: the signature's, the document's and the
+ * anchors'. */
+static STACK_OF(X509) *
+gather(STACK_OF(X509) *extra, const struct revoc *vd,
+    STACK_OF(X509_INFO) *anchors)
+{
+	STACK_OF(X509) *all = sk_X509_new_null();
+	X509 *x;
+	size_t i;
+	int k;
+
+	if (all == NULL)
+		return NULL;
+	for (k = 0; extra != NULL && k < sk_X509_num(extra); k++)
+		if (!X509_add_cert(all, sk_X509_value(extra, k), X509_ADD_FLAG_UP_REF))
+			goto fail;
+	for (i = 0; i < vd->ncerts; i++) {
+		if ((x = cert_of(vd->certs[i])) == NULL)
+			continue;
+		if (!sk_X509_push(all, x)) {
+			X509_free(x);
+			goto fail;
+		}
+	}
+	for (k = 0; anchors != NULL && k < sk_X509_INFO_num(anchors); k++) {
+		x = sk_X509_INFO_value(anchors, k)->x509;
+		if (x != NULL && !X509_add_cert(all, x, X509_ADD_FLAG_UP_REF))
+			goto fail;
+	}
+	return all;
+fail:
+	sk_X509_pop_free(all, X509_free);
+	return NULL;
+}
+
+/* The store an OCSP responder's chain ends in: the trust anchors, or
+ * without them the self-signed certificates at hand (whether those are
+ * trusted is the chain check's verdict, reported apart). */
+static X509_STORE *
+responder_store(STACK_OF(X509) *all, STACK_OF(X509_INFO) *anchors)
+{
+	X509_STORE *st = X509_STORE_new();
+	X509 *x;
+	int k;
+
+	if (st == NULL)
+		return NULL;
+	for (k = 0; anchors != NULL && k < sk_X509_INFO_num(anchors); k++) {
+		x = sk_X509_INFO_value(anchors, k)->x509;
+		if (x != NULL)
+			X509_STORE_add_cert(st, x);
+	}
+	for (k = 0; anchors == NULL && k < sk_X509_num(all); k++) {
+		x = sk_X509_value(all, k);
+		if (X509_check_issued(x, x) == X509_V_OK)
+			X509_STORE_add_cert(st, x);
+	}
+	return st;
+}
+
+/* 1 good, 0 revoked, -1 no verified OCSP response about cert. */
+static int
+by_ocsp(X509 *cert, X509 *issuer, const struct revoc *vd,
+    STACK_OF(X509) *all, X509_STORE *store)
+{
+	OCSP_CERTID *id = OCSP_cert_to_id(NULL, cert, issuer);
+	int verdict = -1, status, reason;
+	size_t i;
+
+	for (i = 0; id != NULL && i < vd->nocsps && verdict != 0; i++) {
+		const unsigned char *p = buf_ptr(vd->ocsps[i]);
+		OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p,
+		    (long)buf_len(vd->ocsps[i]));
+		OCSP_BASICRESP *bs = NULL;
+		ASN1_GENERALIZEDTIME *rev, *thisupd, *nextupd;
+
+		if (resp != NULL && OCSP_response_status(resp) ==
+		    OCSP_RESPONSE_STATUS_SUCCESSFUL &&
+		    (bs = OCSP_response_get1_basic(resp)) != NULL &&
+		    OCSP_resp_find_status(bs, id, &status, &reason, &rev, &thisupd,
+		    &nextupd) == 1 && OCSP_basic_verify(bs, all, store, 0) == 1) {
+			if (status == V_OCSP_CERTSTATUS_REVOKED)
+				verdict = 0;
+			else if (status == V_OCSP_CERTSTATUS_GOOD)
+				verdict = 1;
+		}
+		OCSP_BASICRESP_free(bs);
+		OCSP_RESPONSE_free(resp);
+	}
+	OCSP_CERTID_free(id);
+	return verdict;
+}
+
+/* 1 good, 0 revoked, -1 no CRL of the issuer's that verifies. */
+static int
+by_crl(X509 *cert, X509 *issuer, const struct revoc *vd)
+{
+	int verdict = -1;
+	size_t i;
+
+	for (i = 0; i < vd->ncrls && verdict != 0; i++) {
+		const unsigned char *p = buf_ptr(vd->crls[i]);
+		X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)buf_len(vd->crls[i]));
+		X509_REVOKED *rv = NULL;
+
+		if (crl != NULL && X509_NAME_cmp(X509_CRL_get_issuer(crl),
+		    X509_get_subject_name(issuer)) == 0 &&
+		    X509_CRL_verify(crl, X509_get0_pubkey(issuer)) == 1)
+			verdict = X509_CRL_get0_by_cert(crl, &rv, cert) == 1 ? 0 : 1;
+		X509_CRL_free(crl);
+	}
+	return verdict;
+}
+
+const char *
+revoc_offline(X509 *signer, STACK_OF(X509) *extra, const char *trust_pem,
+    const struct revoc *vd)
+{
+	STACK_OF(X509_INFO) *anchors = NULL;
+	STACK_OF(X509) *all = NULL;
+	X509_STORE *store = NULL;
+	X509 *issuer = NULL;
+	const char *res = N_("none");
+	int k, v;
+	BIO *b;
+
+	if (trust_pem != NULL && (b = BIO_new_file(trust_pem, "r")) != NULL) {
+		anchors = PEM_X509_INFO_read_bio(b, NULL, NULL, NULL);
+		BIO_free(b);
+	}
+	if ((all = gather(extra, vd, anchors)) == NULL ||
+	    (store = responder_store(all, anchors)) == NULL)
+		goto out;
+	for (k = 0; k < sk_X509_num(all) && issuer == NULL; k++)
+		if (X509_cmp(sk_X509_value(all, k), signer) != 0 &&
+		    X509_check_issued(sk_X509_value(all, k), signer) == X509_V_OK)
+			issuer = sk_X509_value(all, k);
+	if (issuer == NULL)
+		goto out;
+	if ((v = by_ocsp(signer, issuer, vd, all, store)) < 0)
+		v = by_crl(signer, issuer, vd);
+	if (v == 1)
+		res = "good";
+	else if (v == 0)
+		res = "revoked";
+out:
+	X509_STORE_free(store);
+	sk_X509_pop_free(all, X509_free);
+	sk_X509_INFO_pop_free(anchors, X509_INFO_free);
+	return res;
+}
