@@ -16,7 +16,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 trap '[ -n "${RA_PID:-}" ] && kill "$RA_PID" 2>/dev/null; true' EXIT
 
 step "The CA sets up its RA/CA server (SQLite, loopback)"
-"$B/kyso-ra" init --ca-key-type p256 --name "kyso Demo CA"
+"$B/kyso-ra" init --ca-key-type p256 --name "kyso Demo CA" --public-url "$RA_URL"
 OP=$("$B/kyso-ra" operator add demo-operator | tail -n 1 | awk '{print $NF}')
 "$B/kyso-ra" serve --listen "127.0.0.1:$PORT" --insecure-http --public-url "$RA_URL" \
   >"$W/ra.log" 2>&1 &
@@ -59,9 +59,9 @@ showpage
 PS
 gs -q -dBATCH -dNOPAUSE -dSAFER -sDEVICE=pdfwrite -sOutputFile="$W/contract.pdf" "$W/contract.ps"
 
-step "Sign it on the token: PAdES with a time-stamp from the CA (B-T)"
+step "Sign it on the token: PAdES with the CA's time-stamp and validation data (B-LT; the chain comes from the token)"
 "$B/kyso-sign" pdf "$W/contract.pdf" -o "$W/contract.signed.pdf" --token DEMO0001 \
-  --chain "$W/ca.pem" --tsa "$RA_URL/tsa" --pin-fd 3 3<<<"20242024"
+  --lt --tsa "$RA_URL/tsa" --pin-fd 3 3<<<"20242024"
 
 step "Verify: kyso-sign, then poppler's pdfsig and qpdf, independently"
 "$B/kyso-sign" verify "$W/contract.signed.pdf" --trust "$W/ca.pem"

@@ -48,6 +48,13 @@ int p11_find_key(struct p11 *p, CK_SESSION_HANDLE s, const uint8_t *id,
 /* Reads one attribute into a new buffer (capped at 1 MiB). */
 int p11_get_attr(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
     CK_ATTRIBUTE_TYPE t, struct buf **out) KYSO_WUR;
+/* The issuers of cert (DER) among the token's certificates, nearest
+ * first: each one's subject is the one before's issuer and its key
+ * verifies the one before's signature; it ends at a self-signed one, at
+ * one the token lacks, or after max. Appends new DER buffers to out from
+ * out[*n] on and counts them in *n. */
+int p11_cert_chain(struct p11 *p, CK_SESSION_HANDLE s, const struct buf *cert,
+    struct buf **out, size_t max, size_t *n) KYSO_WUR;
 /* Signs a digest the caller computed (SHA-256/384/512, by its length):
  * RSA keys get PKCS#1 v1.5 with the DigestInfo built here (CKM_RSA_PKCS),
  * EC keys CKM_ECDSA. Appends the signature to sig: raw for RSA, DER

@@ -5,6 +5,8 @@
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "p11.h"
 
@@ -56,6 +58,84 @@ find(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
 		return KYSO_ERR_IO;
 	}
 	fn->C_FindObjectsFinal(s);
+	return 0;
+}
+
+static X509 *
+x509_of(const struct buf *b)
+{
+	const unsigned char *p = buf_ptr(b);
+
+	return d2i_X509(NULL, &p, (long)buf_len(b));
+}
+
+/* A certificate on the token whose subject is issuer's DER name and that
+ * issued child; NULL when there is none. */
+static struct buf *
+find_issuer(struct p11 *p, CK_SESSION_HANDLE s, X509 *child)
+{
+	CK_FUNCTION_LIST *fn = p11_fn(p);
+	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+	CK_OBJECT_HANDLE hs[FIND_MAX];
+	CK_ULONG found = 0, i;
+	uint8_t *name = NULL;
+	int len = i2d_X509_NAME(X509_get_issuer_name(child), &name);
+	struct buf *der = NULL;
+	X509 *x;
+
+	if (len <= 0)
+		return NULL;
+	{
+		CK_ATTRIBUTE t[2] = {
+			{ CKA_CLASS, &cls, sizeof(cls) },
+			{ CKA_SUBJECT, name, (CK_ULONG)len },
+		};
+
+		if (fn->C_FindObjectsInit(s, t, 2) != CKR_OK) {
+			OPENSSL_free(name);
+			return NULL;
+		}
+		if (fn->C_FindObjects(s, hs, FIND_MAX, &found) != CKR_OK)
+			found = 0;
+		fn->C_FindObjectsFinal(s);
+	}
+	OPENSSL_free(name);
+	for (i = 0; i < found; i++) {
+		if (p11_get_attr(p, s, hs[i], CKA_VALUE, &der) != 0)
+			continue;
+		x = x509_of(der);
+		if (x != NULL && X509_check_issued(x, child) == X509_V_OK &&
+		    X509_verify(child, X509_get0_pubkey(x)) == 1) {
+			X509_free(x);
+			return der;
+		}
+		X509_free(x);
+		buf_free(der);
+		der = NULL;
+	}
+	return NULL;
+}
+
+int
+p11_cert_chain(struct p11 *p, CK_SESSION_HANDLE s, const struct buf *cert,
+    struct buf **out, size_t max, size_t *n)
+{
+	X509 *cur = x509_of(cert), *next;
+	struct buf *der;
+
+	if (cur == NULL)
+		return KYSO_ERR_INVALID;
+	while (*n < max && X509_check_issued(cur, cur) != X509_V_OK &&
+	    (der = find_issuer(p, s, cur)) != NULL) {
+		if ((next = x509_of(der)) == NULL) {
+			buf_free(der);
+			break;
+		}
+		out[(*n)++] = der;
+		X509_free(cur);
+		cur = next;
+	}
+	X509_free(cur);
 	return 0;
 }
 

@@ -73,6 +73,7 @@ static const char usage_text[] = N_(
     "  --module PATH       PKCS#11 module (default: the kyso virtual token)\n"
     "  --pin-fd N          read the PIN from file descriptor N\n"
     "  --chain FILE        PEM certificates to include in the signature\n"
+    "                      (default: the CA certificates on the token)\n"
     "  --tsa URL           RFC 3161 time-stamp server (PAdES/CAdES B-T)\n"
     "  --lt                pdf: B-LT: add the chain's OCSP responses or CRLs\n"
     "                      (from the certificates' AIA/CRL URLs) in a DSS\n"

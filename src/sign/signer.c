@@ -152,8 +152,16 @@ signer_open(const struct signer_opts *o, const char *pin, struct signer **out,
 	}
 	if ((r = sig_size(s, why)) != 0)
 		goto out;
-	if (o->chain_pem != NULL && (r = load_chain(s, o->chain_pem, why)) != 0)
+	/* The chain: the --chain file, else the CA certificates the token
+	 * holds (kyso-token register puts them beside the key). */
+	if (o->chain_pem != NULL) {
+		if ((r = load_chain(s, o->chain_pem, why)) != 0)
+			goto out;
+	} else if ((r = p11_cert_chain(s->p11, s->session, s->cert, s->chain,
+	    MAX_CHAIN, &s->nchain)) != 0) {
+		*why = N_("the token's certificate cannot be read");
 		goto out;
+	}
 	*out = s;
 	s = NULL;
 	r = 0;
