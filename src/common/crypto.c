@@ -1,10 +1,10 @@
 #include "crypto.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 int
@@ -95,17 +95,95 @@ crypto_scrypt(const void *pin, size_t n, const uint8_t *salt, size_t saltlen,
 	return 0;
 }
 
+struct crypto_hmac {
+	EVP_MD *md;
+	EVP_MD_CTX *in, *out;   /* after K ^ ipad, after K ^ opad */
+};
+
+void
+crypto_hmac_free(struct crypto_hmac *h)
+{
+	if (h == NULL)
+		return;
+	EVP_MD_CTX_free(h->in);
+	EVP_MD_CTX_free(h->out);
+	EVP_MD_free(h->md);
+	free(h);
+}
+
+/* RFC 2104: H(K ^ opad || H(K ^ ipad || d)), K padded to the block. */
+int
+crypto_hmac_new(const void *key, size_t klen, struct crypto_hmac **out)
+{
+	struct crypto_hmac *h = calloc(1, sizeof(*h));
+	uint8_t k[64], pad[64];
+	size_t i;
+	int r = KYSO_ERR_CRYPTO;
+
+	memset(k, 0, sizeof(k));
+	if (h == NULL)
+		return KYSO_ERR_NOMEM;
+	if ((h->md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
+	    (h->in = EVP_MD_CTX_new()) == NULL ||
+	    (h->out = EVP_MD_CTX_new()) == NULL)
+		goto out;
+	if (klen > sizeof(k)) {
+		if (EVP_Digest(key, klen, k, NULL, h->md, NULL) != 1)
+			goto out;
+	} else if (klen > 0) {
+		memcpy(k, key, klen);
+	}
+	for (i = 0; i < sizeof(k); i++)
+		pad[i] = k[i] ^ 0x36;
+	if (EVP_DigestInit_ex(h->in, h->md, NULL) != 1 ||
+	    EVP_DigestUpdate(h->in, pad, sizeof(pad)) != 1)
+		goto out;
+	for (i = 0; i < sizeof(k); i++)
+		pad[i] = k[i] ^ 0x5c;
+	if (EVP_DigestInit_ex(h->out, h->md, NULL) != 1 ||
+	    EVP_DigestUpdate(h->out, pad, sizeof(pad)) != 1)
+		goto out;
+	*out = h;
+	h = NULL;
+	r = 0;
+out:
+	OPENSSL_cleanse(k, sizeof(k));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	crypto_hmac_free(h);
+	return r;
+}
+
+int
+crypto_hmac(const struct crypto_hmac *h, const void *d, size_t n,
+    uint8_t out[32])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	uint8_t inner[32];
+	int r = KYSO_ERR_CRYPTO;
+
+	if (c != NULL && EVP_MD_CTX_copy_ex(c, h->in) == 1 &&
+	    EVP_DigestUpdate(c, d, n) == 1 &&
+	    EVP_DigestFinal_ex(c, inner, NULL) == 1 &&
+	    EVP_MD_CTX_copy_ex(c, h->out) == 1 &&
+	    EVP_DigestUpdate(c, inner, sizeof(inner)) == 1 &&
+	    EVP_DigestFinal_ex(c, out, NULL) == 1)
+		r = 0;
+	OPENSSL_cleanse(inner, sizeof(inner));
+	EVP_MD_CTX_free(c);
+	return r;
+}
+
 int
 crypto_hmac_sha256(const void *key, size_t klen, const void *d, size_t n,
     uint8_t out[32])
 {
-	unsigned int len = 32;
+	struct crypto_hmac *h = NULL;
+	int r;
 
-	if (klen > INT32_MAX)
-		return KYSO_ERR_INVALID;
-	if (HMAC(EVP_sha256(), key, (int)klen, d, n, out, &len) == NULL)
-		return KYSO_ERR_CRYPTO;
-	return 0;
+	if ((r = crypto_hmac_new(key, klen, &h)) == 0)
+		r = crypto_hmac(h, d, n, out);
+	crypto_hmac_free(h);
+	return r;
 }
 
 int

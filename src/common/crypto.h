@@ -21,6 +21,16 @@ int crypto_scrypt(const void *pin, size_t n, const uint8_t *salt,
     size_t saltlen, unsigned log_n, uint8_t out[32]) KYSO_WUR;
 int crypto_hmac_sha256(const void *key, size_t klen, const void *d, size_t n,
     uint8_t out[32]) KYSO_WUR;
+/* HMAC-SHA256 under one key for many messages: the padded key is hashed
+ * once, and each message costs two short hashes (HMAC() in OpenSSL 3
+ * looks the digest up again on every call). Safe to share between
+ * threads once made. */
+struct crypto_hmac;
+int crypto_hmac_new(const void *key, size_t klen, struct crypto_hmac **out)
+    KYSO_WUR;
+int crypto_hmac(const struct crypto_hmac *h, const void *d, size_t n,
+    uint8_t out[32]) KYSO_WUR;
+void crypto_hmac_free(struct crypto_hmac *h);
 int crypto_sha256(const void *d, size_t n, uint8_t out[32]) KYSO_WUR;
 /* Constant-time equality. */
 int crypto_equal(const void *a, const void *b, size_t n);

@@ -31,7 +31,7 @@ new_activation(struct api *a, const char *reg_id, const char *kind,
 		if (code[i] != '-')
 			norm[j++] = code[i];
 	norm[j] = '\0';
-	if ((r = code_hash(a->ra->hash_key, "activation", norm, hash)) != 0)
+	if ((r = code_hash(a->ra->code_mac, "activation", norm, hash)) != 0)
 		goto out;
 	r = KYSO_ERR_NOMEM;
 	if ((dj = json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)

@@ -45,7 +45,7 @@ find_activation(struct api *a, const char *code, struct activation *act)
 	memset(act, 0, sizeof(*act));
 	if (code_norm_activation(code, norm) != 0)
 		return r;
-	r = code_hash(a->ra->hash_key, "activation", norm, hash);
+	r = code_hash(a->ra->code_mac, "activation", norm, hash);
 	OPENSSL_cleanse(norm, sizeof(norm));
 	if (r != 0)
 		return r;
@@ -294,7 +294,7 @@ api_pin_reset_request(struct api *a)
 	    sent >= PIN_RESET_PER_SUBSCRIBER)
 		goto accepted;
 	if (code_new_otp(otp) != 0 ||
-	    code_hash(a->ra->hash_key, "otp", otp, hash) != 0) {
+	    code_hash(a->ra->code_mac, "otp", otp, hash) != 0) {
 		st = api_error(a, 500, "internal", "internal error");
 		goto out;
 	}
@@ -376,7 +376,7 @@ api_pin_reset_confirm(struct api *a)
 		goto out;
 	}
 	if (code_check_otp(otp) != 0 ||
-	    code_hash(a->ra->hash_key, "otp", otp, hash) != 0 ||
+	    code_hash(a->ra->code_mac, "otp", otp, hash) != 0 ||
 	    CRYPTO_memcmp(hash, db_rows_get(rows, 0, 1), CODE_HASH_LEN) != 0) {
 		/* A wrong try counts; the third spends the OTP (counted in
 		 * the row, so racing tries on two servers all count). */

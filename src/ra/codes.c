@@ -82,21 +82,21 @@ code_check_otp(const char *in)
 }
 
 int
-code_hash(const uint8_t key[32], const char *purpose, const char *code,
-    char out[CODE_HASH_LEN + 1])
+code_hash(const struct crypto_hmac *mac, const char *purpose,
+    const char *code, char out[CODE_HASH_LEN + 1])
 {
 	char msg[128];
-	uint8_t mac[32];
+	uint8_t h[32];
 	int n, i, r;
 
 	n = snprintf(msg, sizeof(msg), "%s:%s", purpose, code);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		return KYSO_ERR_INVALID;
-	r = crypto_hmac_sha256(key, 32, msg, (size_t)n, mac);
+	r = crypto_hmac(mac, msg, (size_t)n, h);
 	OPENSSL_cleanse(msg, sizeof(msg));
 	if (r != 0)
 		return r;
 	for (i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", mac[i]);
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
 	return 0;
 }

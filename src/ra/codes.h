@@ -19,8 +19,9 @@ int code_norm_activation(const char *in, char out[21]) KYSO_WUR;
 int code_new_otp(char out[7]) KYSO_WUR;
 /* Exactly six digits. */
 int code_check_otp(const char *in) KYSO_WUR;
-/* hex(HMAC-SHA256(key, purpose ":" code)). */
-int code_hash(const uint8_t key[32], const char *purpose, const char *code,
-    char out[CODE_HASH_LEN + 1]) KYSO_WUR;
+struct crypto_hmac;
+/* hex(HMAC-SHA256(key, purpose ":" code)), key as mac holds it. */
+int code_hash(const struct crypto_hmac *mac, const char *purpose,
+    const char *code, char out[CODE_HASH_LEN + 1]) KYSO_WUR;
 
 #endif

@@ -665,9 +665,17 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, _("kyso-ra: cannot read admin-master.key\n"));
 		goto out;
 	}
-	if (crypto_hmac_sha256(ra.master, sizeof(ra.master),
-	    "kyso-ra-code-hash-v1", 20, ra.hash_key) != 0)
-		goto out;
+	{
+		uint8_t hk[32];
+		int hr;
+
+		hr = crypto_hmac_sha256(ra.master, sizeof(ra.master),
+		    "kyso-ra-code-hash-v1", 20, hk) != 0 ||
+		    crypto_hmac_new(hk, sizeof(hk), &ra.code_mac) != 0;
+		OPENSSL_cleanse(hk, sizeof(hk));
+		if (hr)
+			goto out;
+	}
 	if (config_get(conf, "ca_key") != NULL &&
 	    strcmp(config_get(conf, "ca_key"), "pkcs11") == 0) {
 		const char *m = config_get(conf, "ca_module"),
@@ -767,6 +775,7 @@ out:
 	mailer_free(ra.mail);
 	ratelimit_free(ra.rl_addr);
 	ratelimit_free(ra.rl_pin_addr);
+	crypto_hmac_free(ra.code_mac);
 	OPENSSL_cleanse(&ra, sizeof(ra));
 	if (pin != NULL) {
 		OPENSSL_cleanse(pin, strlen(pin));

@@ -12,12 +12,15 @@
 #include "mail.h"
 #include "ratelimit.h"
 
+struct crypto_hmac;
+
 struct ra {
 	struct db_pool *pool;
 	struct ca *ca;
 	struct mailer *mail;
 	uint8_t master[32];      /* the admin master key */
-	uint8_t hash_key[32];    /* keys the hashes of codes and OTPs */
+	/* keys the hashes of codes and OTPs */
+	struct crypto_hmac *code_mac;
 	int64_t code_ttl;        /* seconds */
 	int64_t otp_ttl;
 	struct ratelimit *rl_addr;       /* every subscriber call, per address */

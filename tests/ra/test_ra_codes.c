@@ -1,7 +1,9 @@
 /* Activation codes and OTPs: shape, normalisation, hashing. */
+#include <stdio.h>
 #include <string.h>
 
 #include "codes.h"
+#include "common/crypto.h"
 #include "unit.h"
 
 int
@@ -10,6 +12,7 @@ main(void)
 	char c1[CODE_LEN + 1], c2[CODE_LEN + 1], n[21], otp[7];
 	char h1[CODE_HASH_LEN + 1], h2[CODE_HASH_LEN + 1];
 	uint8_t key[32] = { 1 }, key2[32] = { 2 };
+	struct crypto_hmac *m1 = NULL, *m2 = NULL;
 	size_t i;
 
 	CHECK_ERR(code_new_activation(c1), 0);
@@ -42,12 +45,28 @@ main(void)
 	CHECK_ERR(code_check_otp("1234567"), KYSO_ERR_INVALID);
 	CHECK_ERR(code_check_otp("12a456"), KYSO_ERR_INVALID);
 
-	CHECK_ERR(code_hash(key, "otp", "123456", h1), 0);
-	CHECK_ERR(code_hash(key, "otp", "123456", h2), 0);
+	CHECK_ERR(crypto_hmac_new(key, sizeof(key), &m1), 0);
+	CHECK_ERR(crypto_hmac_new(key2, sizeof(key2), &m2), 0);
+	CHECK_ERR(code_hash(m1, "otp", "123456", h1), 0);
+	CHECK_ERR(code_hash(m1, "otp", "123456", h2), 0);
 	CHECK(strcmp(h1, h2) == 0 && strlen(h1) == 64);
-	CHECK_ERR(code_hash(key2, "otp", "123456", h2), 0);
+	/* What it is: hex HMAC-SHA256(key, "otp:123456"). */
+	{
+		uint8_t raw[32];
+		char hex[65];
+		int k;
+
+		CHECK_ERR(crypto_hmac_sha256(key, sizeof(key), "otp:123456", 10,
+		    raw), 0);
+		for (k = 0; k < 32; k++)
+			snprintf(hex + 2 * k, 3, "%02x", raw[k]);
+		CHECK(strcmp(h1, hex) == 0);
+	}
+	CHECK_ERR(code_hash(m2, "otp", "123456", h2), 0);
 	CHECK(strcmp(h1, h2) != 0);
-	CHECK_ERR(code_hash(key, "activation", "123456", h2), 0);
+	CHECK_ERR(code_hash(m1, "activation", "123456", h2), 0);
 	CHECK(strcmp(h1, h2) != 0);
+	crypto_hmac_free(m1);
+	crypto_hmac_free(m2);
 	return unit_done();
 }
