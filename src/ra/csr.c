@@ -5,6 +5,7 @@
  * issuance together; nothing here needs it. */
 #include "ca_priv.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,18 @@ static const struct {
 	{ { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d },
 	    11, 0, "SHA512" },
 };
+
+/* The curves' parameters, made once for the process: a key from them
+ * and a point costs a quarter of one built from the curve's name. */
+static EVP_PKEY *curve_p256, *curve_p384;
+static pthread_once_t curves_once = PTHREAD_ONCE_INIT;
+
+static void
+curves_make(void)
+{
+	curve_p256 = pubkey_ec_params("P-256");
+	curve_p384 = pubkey_ec_params("P-384");
+}
 
 /* One element of the given tag at *p; moves *p and *left past it. */
 static int
@@ -122,7 +135,12 @@ spki_key(struct ca_csr *c, const uint8_t *p, size_t left)
 		c->ec = 1;
 		c->curve_nid = strcmp(curve, "P-256") == 0 ?
 		    NID_X9_62_prime256v1 : NID_secp384r1;
-		c->key = pubkey_ec(param, plen, c->bits, c->bits_len);
+		pthread_once(&curves_once, curves_make);
+		if ((c->curve_nid == NID_X9_62_prime256v1 ? curve_p256 :
+		    curve_p384) == NULL)
+			return KYSO_ERR_NOMEM;
+		c->key = pubkey_ec_with(c->curve_nid == NID_X9_62_prime256v1 ?
+		    curve_p256 : curve_p384, c->bits, c->bits_len);
 		return c->key != NULL ? 0 : KYSO_ERR_INVALID;
 	}
 	if (olen != sizeof(oid_rsa_key) || memcmp(oid, oid_rsa_key, olen) != 0)
