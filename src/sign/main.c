@@ -355,6 +355,7 @@ static int
 sig_ok(const struct sig_report *r)
 {
 	return r->intact && r->trusted != 0 && r->changes != CHANGES_OTHER &&
+	    !r->docmdp_broken &&
 	    (r->ts_time == NULL || r->ts_valid) &&
 	    (r->revocation == NULL || strcmp(r->revocation, "revoked") != 0) &&
 	    (r->doc_revocation == NULL ||
@@ -425,6 +426,10 @@ json_report(const char *file, const struct sig_report *rep, size_t n,
 		json_object_set_new(s, "trusted", r->trusted < 0 ? json_null() : json_boolean(r->trusted));
 		json_object_set_new(s, "level", json_string(r->level ? r->level : ""));
 		json_object_set_new(s, "certification_p", json_integer(r->docmdp));
+		if (r->docmdp > 0)
+			json_object_set_new(s, "certification_kept",
+			    json_boolean(!r->docmdp_broken && r->changes !=
+			    CHANGES_OTHER));
 		json_object_set_new(s, "revocation", r->revocation ?
 		    json_string(r->revocation) : json_null());
 		json_object_set_new(s, "document_revocation", r->doc_revocation ?

@@ -415,6 +415,14 @@ verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_repor
 			goto out;
 		rep[i].changes = changes_after(pdf_data(pdf), pdf_len(pdf), s,
 		    s->f[i].end);
+		/* P=1 lets nothing in after the certification but validation
+		 * data (a DSS, as PDF 2.0 allows); 2 and 3 also signatures.
+		 * Other changes are content changes for every signature. */
+		if (rep[i].docmdp == 1 && rep[i].changes == CHANGES_SIGNATURES) {
+			rep[i].docmdp_broken = 1;
+			rep[i].problem = "the certification allows no changes "
+			    "(DocMDP P=1), yet a later signature was added";
+		}
 		/* B-LT: a time-stamped signature whose signer the document's
 		 * own validation data covers. */
 		if (rep[i].level != NULL && strcmp(rep[i].level, "B-T") == 0 &&

@@ -29,6 +29,7 @@ struct sig_report {
 	const char *level;       /* "B-B", "B-T", "PKCS#7", "CMS" */
 	const char *problem;     /* why intact or trusted is 0, or NULL */
 	int docmdp;              /* a certification's DocMDP P, 0: approval */
+	int docmdp_broken;       /* 1: what came after, P forbids */
 	const char *revocation;  /* "good", "revoked", "unavailable"; NULL:
 				  * not checked */
 	/* By the validation data in the document (a PDF's DSS), offline:
