@@ -254,21 +254,47 @@ out:
 	return r;
 }
 
-int
-signer_sign_x509(struct signer *s, X509 **xp)
+/* Certificates and CRLs made with OpenSSL's objects (the CA's own,
+ * the service certificates, every CRL): with a PEM key OpenSSL signs; on
+ * a token, signing with the shape key writes the algorithm identifiers,
+ * the TBS goes through signer_sign_tbs and the whole is read back. */
+static int
+x509_sign(void *obj, EVP_PKEY *key)
 {
-	X509 *x = *xp, *signed_x = NULL;
+	return X509_sign(obj, key, EVP_sha256()) > 0;
+}
+
+static int
+x509_tbs(void *obj, unsigned char **der)
+{
+	return i2d_re_X509_tbs(obj, der);
+}
+
+static int
+crl_sign(void *obj, EVP_PKEY *key)
+{
+	return X509_CRL_sign(obj, key, EVP_sha256()) > 0;
+}
+
+static int
+crl_tbs(void *obj, unsigned char **der)
+{
+	return i2d_re_X509_CRL_tbs(obj, der);
+}
+
+static int
+sign_object(struct signer *s, void **obj, int (*sign)(void *, EVP_PKEY *),
+    int (*tbs_of)(void *, unsigned char **), const ASN1_ITEM *item)
+{
 	struct buf *der = NULL;
 	uint8_t *tbs = NULL;
 	const uint8_t *p;
+	void *signed_obj;
 	int tlen, r = KYSO_ERR_CRYPTO;
 
 	if (s->p11 == NULL)
-		return X509_sign(x, s->key, EVP_sha256()) > 0 ? 0 :
-		    KYSO_ERR_CRYPTO;
-	/* The shape writes the algorithm identifiers into the TBS. */
-	if (X509_sign(x, s->shape, EVP_sha256()) <= 0 ||
-	    (tlen = i2d_re_X509_tbs(x, &tbs)) <= 0)
+		return sign(*obj, s->key) ? 0 : KYSO_ERR_CRYPTO;
+	if (!sign(*obj, s->shape) || (tlen = tbs_of(*obj, &tbs)) <= 0)
 		goto out;
 	if ((der = buf_new(0)) == NULL) {
 		r = KYSO_ERR_NOMEM;
@@ -278,10 +304,11 @@ signer_sign_x509(struct signer *s, X509 **xp)
 		goto out;
 	r = KYSO_ERR_CRYPTO;
 	p = buf_ptr(der);
-	if ((signed_x = d2i_X509(NULL, &p, (long)buf_len(der))) == NULL)
+	if ((signed_obj = ASN1_item_d2i(NULL, &p, (long)buf_len(der),
+	    item)) == NULL)
 		goto out;
-	X509_free(*xp);
-	*xp = signed_x;
+	ASN1_item_free(*obj, item);
+	*obj = signed_obj;
 	r = 0;
 out:
 	OPENSSL_free(tbs);
@@ -290,36 +317,24 @@ out:
 }
 
 int
+signer_sign_x509(struct signer *s, X509 **xp)
+{
+	void *o = *xp;
+	int r;
+
+	r = sign_object(s, &o, x509_sign, x509_tbs, ASN1_ITEM_rptr(X509));
+	*xp = o;
+	return r;
+}
+
+int
 signer_sign_crl(struct signer *s, X509_CRL **cp)
 {
-	X509_CRL *c = *cp, *signed_c = NULL;
-	struct buf *der = NULL;
-	uint8_t *tbs = NULL;
-	const uint8_t *p;
-	int tlen, r = KYSO_ERR_CRYPTO;
+	void *o = *cp;
+	int r;
 
-	if (s->p11 == NULL)
-		return X509_CRL_sign(c, s->key, EVP_sha256()) > 0 ? 0 :
-		    KYSO_ERR_CRYPTO;
-	if (X509_CRL_sign(c, s->shape, EVP_sha256()) <= 0 ||
-	    (tlen = i2d_re_X509_CRL_tbs(c, &tbs)) <= 0)
-		goto out;
-	if ((der = buf_new(0)) == NULL) {
-		r = KYSO_ERR_NOMEM;
-		goto out;
-	}
-	if ((r = signer_sign_tbs(s, tbs, (size_t)tlen, der)) != 0)
-		goto out;
-	r = KYSO_ERR_CRYPTO;
-	p = buf_ptr(der);
-	if ((signed_c = d2i_X509_CRL(NULL, &p, (long)buf_len(der))) == NULL)
-		goto out;
-	X509_CRL_free(*cp);
-	*cp = signed_c;
-	r = 0;
-out:
-	OPENSSL_free(tbs);
-	buf_free(der);
+	r = sign_object(s, &o, crl_sign, crl_tbs, ASN1_ITEM_rptr(X509_CRL));
+	*cp = o;
 	return r;
 }
 
