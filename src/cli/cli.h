@@ -107,6 +107,13 @@ int cmd_vtoken(int argc, char **argv);
 int cli_change_pin(struct cli *c);
 /* check's work on one slot, shared with watch. */
 int cli_check_slot(struct cli *c, int interactive, long warn_days);
+/* check's options, which watch takes too: --warn-days N ('w'), --batch
+ * ('b'). */
+struct cli_check_opts {
+	long warn_days;
+	int batch;
+};
+int cli_check_opt(struct cli *c, int opt, const char *arg, void *ud);
 /* warn_days from kyso.conf, else 30. */
 long cli_warn_days_default(void);
 

@@ -137,15 +137,10 @@ out:
 	return ex;
 }
 
-struct check_opts {
-	long warn_days;
-	int batch;
-};
-
-static int
-check_opt(struct cli *c, int opt, const char *arg, void *ud)
+int
+cli_check_opt(struct cli *c, int opt, const char *arg, void *ud)
 {
-	struct check_opts *o = ud;
+	struct cli_check_opts *o = ud;
 	uint64_t v;
 
 	switch (opt) {
@@ -202,11 +197,11 @@ int
 cmd_check(int argc, char **argv)
 {
 	struct cli c;
-	struct check_opts o = { cli_warn_days_default(), 0 };
+	struct cli_check_opts o = { cli_warn_days_default(), 0 };
 	int ex;
 
 	cli_init(&c, "check");
-	ex = cli_parse(&c, argc, argv, opts, check_help(), check_opt, &o);
+	ex = cli_parse(&c, argc, argv, opts, check_help(), cli_check_opt, &o);
 	if (ex != EXIT_OK)
 		return ex == CLI_DONE ? EXIT_OK : ex;
 	if (optind != argc)

@@ -11,32 +11,21 @@
 #define POLL_SECONDS 1
 
 struct watch_opts {
-	long warn_days;
+	struct cli_check_opts check;   /* for each token that comes in */
 	uint64_t count;          /* stop after this many events; 0: never */
-	int batch;
 };
 
 static int
 watch_opt(struct cli *c, int opt, const char *arg, void *ud)
 {
 	struct watch_opts *o = ud;
-	uint64_t v;
 
-	switch (opt) {
-	case 'w':
-		if (parse_u64(arg, 0, 3650, &v) != 0)
-			return cli_usage_error(c, _("--warn-days needs a number of days"));
-		o->warn_days = (long)v;
-		return EXIT_OK;
-	case 'c':
+	if (opt == 'c') {
 		if (parse_u64(arg, 1, 1000000, &o->count) != 0)
 			return cli_usage_error(c, _("--count needs a number of events"));
 		return EXIT_OK;
-	case 'b':
-		o->batch = 1;
-		return EXIT_OK;
 	}
-	return EXIT_USAGE;
+	return cli_check_opt(c, opt, arg, &o->check);
 }
 
 static const struct option opts[] = {
@@ -77,7 +66,7 @@ int
 cmd_watch(int argc, char **argv)
 {
 	struct cli c;
-	struct watch_opts o = { cli_warn_days_default(), 0, 0 };
+	struct watch_opts o = { { cli_warn_days_default(), 0 }, 0 };
 	unsigned char present[64] = { 0 };
 	uint64_t seen = 0;
 	int ex, polling = 0;
@@ -133,8 +122,8 @@ cmd_watch(int argc, char **argv)
 			else
 				printf(_("A token was plugged into slot %lu.\n"), slot);
 			c.slot = slot;
-			(void)cli_check_slot(&c, !o.batch && !c.json &&
-			    isatty(STDIN_FILENO), o.warn_days);
+			(void)cli_check_slot(&c, !o.check.batch && !c.json &&
+			    isatty(STDIN_FILENO), o.check.warn_days);
 		} else if (c.json) {
 			printf("{\"event\": \"removed\", \"slot\": %lu}\n", slot);
 		} else {
