@@ -238,11 +238,98 @@ appended_only(const struct pdf_obj *old, const struct pdf_obj *cur)
 	return 1;
 }
 
+/* item, as cur has it, is a signature field or a signature field's
+ * widget: what signing adds to /Fields and to a page's /Annots. */
+static int
+sig_field(struct pdf *cur, const struct pdf_obj *item)
+{
+	struct pdf_obj *o = NULL, *parent = NULL;
+	int yes = 0;
+
+	if (pdf_resolve(cur, item, &o) != 0)
+		return 0;
+	if (o->type == PDF_DICT) {
+		if (pdf_name_is(pdf_dict_get(o, "FT"), "Sig"))
+			yes = 1;
+		else if (pdf_name_is(pdf_dict_get(o, "Subtype"), "Widget") &&
+		    pdf_resolve(cur, pdf_dict_get(o, "Parent"), &parent) == 0 &&
+		    parent->type == PDF_DICT &&
+		    pdf_name_is(pdf_dict_get(parent, "FT"), "Sig"))
+			yes = 1;
+	}
+	pdf_obj_free(parent);
+	pdf_obj_free(o);
+	return yes;
+}
+
+/* cur_arr is old_arr with items appended, each a signature field or
+ * widget. A missing array (a null) counts as an empty one. */
+static int
+sig_fields_appended(struct pdf *cur, const struct pdf_obj *old_arr,
+    const struct pdf_obj *cur_arr)
+{
+	static const struct pdf_obj empty = { .type = PDF_ARRAY };
+	size_t i;
+
+	if (old_arr->type == PDF_NULL)
+		old_arr = &empty;
+	if (!appended_only(old_arr, cur_arr))
+		return 0;
+	for (i = old_arr->count; i < cur_arr->count; i++)
+		if (!sig_field(cur, cur_arr->items[i]))
+			return 0;
+	return 1;
+}
+
+/* The array under key in o (old) and c (cur) grew only by signature
+ * fields or widgets. The same indirect array on both sides is left to
+ * the walk over changed objects. */
+static int
+key_sig_fields_appended(struct pdf *old, struct pdf *cur,
+    const struct pdf_obj *o, const struct pdf_obj *c, const char *key)
+{
+	const struct pdf_obj *ko = pdf_dict_get(o, key), *kc = pdf_dict_get(c, key);
+	struct pdf_obj *a = NULL, *b = NULL;
+	int ok = 0;
+
+	if (ko != NULL && kc != NULL && ko->type == PDF_REF &&
+	    kc->type == PDF_REF && ko->i == kc->i)
+		return 1;
+	if (pdf_resolve(old, ko, &a) == 0 && pdf_resolve(cur, kc, &b) == 0)
+		ok = sig_fields_appended(cur, a, b);
+	pdf_obj_free(a);
+	pdf_obj_free(b);
+	return ok;
+}
+
+/* An AcroForm (a copy each side; changed here): /Fields only gains
+ * signature fields, and besides it only what signing sets. */
+static int
+acroform_ok(struct pdf *old, struct pdf *cur, struct pdf_obj *o,
+    struct pdf_obj *c)
+{
+	static const char *const keys[] = { "Fields", "SigFlags", "DR", "DA",
+		"NeedAppearances", NULL };
+
+	if (c->type == PDF_NULL)
+		return o->type == PDF_NULL;
+	if (c->type != PDF_DICT ||
+	    (o->type != PDF_DICT && o->type != PDF_NULL) ||
+	    !key_sig_fields_appended(old, cur, o, c, "Fields"))
+		return 0;
+	/* A new AcroForm: signature fields only, checked above. */
+	return o->type == PDF_NULL || same_except(o, c, keys);
+}
+
 /* What a revision (prev, end] may change and still leave the signed
  * content as it was: new objects; the catalog, only in /AcroForm, /DSS,
- * /Perms; the AcroForm; the DSS; a page, only in /Annots; an array only
- * appended to (/Fields, /Annots). *adds_dss gets 1 when the revision
- * adds or updates a DSS. Returns 1 when nothing else changed. */
+ * /Perms; the AcroForm, gaining signature fields (and its SigFlags, DR,
+ * DA, NeedAppearances); the DSS; a page, only its /Annots gaining
+ * signature widgets; an array only appended to with signature fields or
+ * widgets (/Fields, /Annots). So a later "signature" revision cannot
+ * bring an overlay annotation or a new content stream with it.
+ * *adds_dss gets 1 when the revision adds or updates a DSS. Returns 1
+ * when nothing else changed. */
 static int
 benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 {
@@ -277,10 +364,8 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 
 		if (num >= pdf_next_num(old))
 			continue;
-		if ((aref != NULL && aref->type == PDF_REF && aref->i == num) ||
-		    (dref != NULL && dref->type == PDF_REF && dref->i == num)) {
-			if (dref != NULL && dref->type == PDF_REF && dref->i == num)
-				*adds_dss = 1;
+		if (dref != NULL && dref->type == PDF_REF && dref->i == num) {
+			*adds_dss = 1;
 			continue;
 		}
 		if (num == rref->i)
@@ -290,13 +375,37 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 		o = c = NULL;
 		if (pdf_get(old, num, &o) != 0 || pdf_get(cur, num, &c) != 0)
 			goto out;
-		if (o->type == PDF_ARRAY && appended_only(o, c))
+		if (aref != NULL && aref->type == PDF_REF && aref->i == num) {
+			if (!acroform_ok(old, cur, o, c))
+				goto out;
+			continue;
+		}
+		if (o->type == PDF_ARRAY && sig_fields_appended(cur, o, c))
 			continue;
 		if (o->type == PDF_DICT && c->type == PDF_DICT &&
 		    pdf_name_is(pdf_dict_get(o, "Type"), "Page") &&
+		    key_sig_fields_appended(old, cur, o, c, "Annots") &&
 		    same_except(o, c, page_keys))
 			continue;
 		goto out;
+	}
+	/* The catalog's AcroForm, unless it is the same object as before
+	 * (changed in place, the walk above checked it): written into the
+	 * catalog, new, or another object. */
+	{
+		const struct pdf_obj *na = pdf_dict_get(nroot, "AcroForm");
+		struct pdf_obj *fo = NULL, *fc = NULL;
+		int fok = 1;
+
+		if (!(aref != NULL && na != NULL && aref->type == PDF_REF &&
+		    na->type == PDF_REF && aref->i == na->i))
+			fok = pdf_resolve(old, aref, &fo) == 0 &&
+			    pdf_resolve(cur, na, &fc) == 0 &&
+			    acroform_ok(old, cur, fo, fc);
+		pdf_obj_free(fo);
+		pdf_obj_free(fc);
+		if (!fok)
+			goto out;
 	}
 	ok = same_except(oroot, nroot, cat_keys);
 out:

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Shadow attacks on a signed PDF: a later revision that looks like one more
+# signature (a signature field whose /ByteRange ends where the revision
+# ends) but also brings an overlay annotation ("PAID IN FULL" over the
+# signed page), or a new content stream for the page. kyso-sign verify must
+# call the first signature's document changed; the same revision with only
+# the signature field is "only later signatures" (so the forged revision
+# does pass for a signature, and the test can fail).
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/helpers.bash"
+
+make_pki
+signing_token SW0001 01 rsa:2048 "Nguyen Van Ky"
+gs -q -dNOPAUSE -dBATCH -sDEVICE=pdfwrite -o "$W/doc.pdf" \
+  -c "/Helvetica findfont 20 scalefont setfont 72 700 moveto (Hoa don 0042: 9.500.000 VND) show showpage" \
+  >/dev/null 2>&1
+ks pdf "$W/doc.pdf" -o "$W/signed.pdf" --token SW0001 --pin-fd 3 --chain "$W/int.pem" \
+  3<<<"$USER_PIN" >/dev/null || fail "signing"
+
+# forge SIGNED MODE OUT: MODE plain (a signature field only), overlay (and
+# a FreeText annotation on the page), content (and a content stream).
+forge() {
+  python3 - "$@" <<'PY'
+import re, sys
+src, mode, dst = sys.argv[1:4]
+d = open(src, 'rb').read()
+def last_obj(num):
+    return list(re.finditer(rb'(?<![0-9])%d 0 obj\s*(<<.*?>>)\s*endobj' % num, d, re.S))[-1].group(1)
+start = int(re.findall(rb'startxref\s+(\d+)', d)[-1])
+trailer = re.findall(rb'trailer\s*<<(.*?)>>\s*startxref', d, re.S)[-1]
+root = int(re.search(rb'/Root\s+(\d+)\s+0\s+R', trailer).group(1))
+size = int(re.search(rb'/Size\s+(\d+)', trailer).group(1))
+cat = last_obj(root)
+acro = int(re.search(rb'/AcroForm\s+(\d+)\s+0\s+R', cat).group(1))
+pages = int(re.search(rb'/Pages\s+(\d+)\s+0\s+R', cat).group(1))
+page = int(re.search(rb'/Kids\s*\[\s*(\d+)\s+0\s+R', last_obj(pages)).group(1))
+sig, wid, extra = size, size + 1, size + 2
+pg, af = last_obj(page), last_obj(acro)
+annots = b'%d 0 R' % wid + (b' %d 0 R' % extra if mode == 'overlay' else b'')
+pg, n = re.subn(rb'/Annots\s*\[([^\]]*)\]', lambda m: b'/Annots [' + m.group(1) + b' ' + annots + b']', pg)
+assert n == 1, pg
+if mode == 'content':
+    pg, n = re.subn(rb'/Contents\s+(\d+)\s+0\s+R', lambda m: b'/Contents [' + m.group(1) + b' 0 R %d 0 R]' % extra, pg)
+    assert n == 1, pg
+af, n = re.subn(rb'/Fields\s*\[([^\]]*)\]', lambda m: b'/Fields [' + m.group(1) + b' %d 0 R]' % wid, af)
+assert n == 1, af
+objs = [(wid, b'<</Type/Annot/Subtype/Widget/FT/Sig/T(Shadow)/V %d 0 R/F 132/P %d 0 R/Rect[0 0 0 0]>>' % (sig, page))]
+if mode == 'overlay':
+    objs.append((extra, b'<</Type/Annot/Subtype/FreeText/Rect[60 640 560 760]/Contents(PAID IN FULL)/DA(/Helv 36 Tf 1 0 0 rg)>>'))
+if mode == 'content':
+    s = b'BT /F1 36 Tf 60 640 Td (PAID IN FULL) Tj ET'
+    objs.append((extra, b'<</Length %d>>\nstream\n' % len(s) + s + b'\nendstream'))
+objs += [(page, pg), (acro, af)]
+out = bytearray(d if d.endswith(b'\n') else d + b'\n')
+offs = {}
+for num, text in objs:
+    offs[num] = len(out)
+    out += b'%d 0 obj\n' % num + text + b'\nendobj\n'
+offs[sig] = len(out)
+head = b'%d 0 obj\n<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange[' % sig
+out += head
+br_at = len(out)
+out += b'0 %010d %010d %010d]/Contents' % (0, 0, 0)
+hole_at = len(out)
+hole = b'<' + b'0' * 2048 + b'>'
+out += hole + b'>>\nendobj\n'
+xref = len(out)
+out += b'xref\n'
+for num in sorted(offs):
+    out += b'%d 1\n%010d 00000 n \n' % (num, offs[num])
+out += b'trailer\n<</Size %d/Root %d 0 R/Prev %d>>\nstartxref\n%d\n%%%%EOF\n' % (
+    max(max(offs) + 1, size), root, start, xref)
+b = hole_at + len(hole)
+patch = b'0 %010d %010d %010d' % (hole_at, b, len(out) - b)
+out[br_at:br_at + len(patch)] = patch
+open(dst, 'wb').write(out)
+PY
+}
+
+# first_sig_changes FILE: changes_after of the first signature.
+first_sig_changes() {
+  ks verify "$1" --json > "$W/v.json" || true
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["signatures"][0]["changes_after"])' "$W/v.json"
+}
+
+note "the control: a later revision with only a signature field"
+forge "$W/signed.pdf" plain "$W/plain.pdf" || fail "forging"
+qpdf_ok "$W/plain.pdf"
+assert_eq "$(first_sig_changes "$W/plain.pdf")" "later-signatures-only"
+
+note "a later 'signature' that brings an overlay annotation"
+forge "$W/signed.pdf" overlay "$W/overlay.pdf" || fail "forging"
+qpdf_ok "$W/overlay.pdf"
+assert_eq "$(first_sig_changes "$W/overlay.pdf")" "content-changed"
+assert_exit 1 ks verify "$W/overlay.pdf" --trust "$W/root.pem"
+assert_contains "$OUT" "CONTENT CHANGED after signing"
+
+note "a later 'signature' that brings a content stream for the page"
+forge "$W/signed.pdf" content "$W/content.pdf" || fail "forging"
+qpdf_ok "$W/content.pdf"
+assert_eq "$(first_sig_changes "$W/content.pdf")" "content-changed"
+pass
