@@ -362,42 +362,48 @@ sig_ok(const struct sig_report *r)
 	    strcmp(r->doc_revocation, "revoked") != 0);
 }
 
+/* The report a person reads, in their language (JSON stays English). */
 static void
 print_report(const char *file, const struct sig_report *rep, size_t n)
 {
 	size_t i;
 
-	printf("%s: %zu signature%s\n", file, n, n == 1 ? "" : "s");
+	printf(n == 1 ? _("%s: %zu signature\n") : _("%s: %zu signatures\n"),
+	    file, n);
 	for (i = 0; i < n; i++) {
 		const struct sig_report *r = &rep[i];
 
 		printf("  [%zu] %s\n", i + 1, r->field ? r->field : "");
-		printf("      signer:    %s\n", r->signer ? r->signer : "?");
-		printf("      claimed:   %s\n", r->claimed_time && *r->claimed_time ?
-		    r->claimed_time : "(none)");
+		printf(_("      signer:    %s\n"), r->signer ? r->signer : "?");
+		printf(_("      claimed:   %s\n"), r->claimed_time &&
+		    *r->claimed_time ? r->claimed_time : _("(none)"));
 		if (r->ts_time != NULL)
-			printf("      timestamp: %s (%s)\n", r->ts_time,
-			    r->ts_valid ? "valid" : "INVALID");
-		printf("      integrity: %s\n", r->intact ? "intact" : "BROKEN");
-		printf("      after it:  %s\n",
-		    r->changes == CHANGES_NONE ? "no changes" :
-		    r->changes == CHANGES_SIGNATURES ? "only later signatures" :
-		    r->changes == CHANGES_DSS ? "only validation data (DSS)" :
-		    "CONTENT CHANGED after signing");
-		printf("      chain:     %s\n", r->trusted < 0 ? "not checked (no --trust)" :
-		    r->trusted ? "trusted" : "NOT TRUSTED");
-		printf("      level:     %s\n", r->level ? r->level : "?");
+			printf(_("      timestamp: %s (%s)\n"), r->ts_time,
+			    r->ts_valid ? _("valid") : _("INVALID"));
+		printf(_("      integrity: %s\n"), r->intact ? _("intact") :
+		    _("BROKEN"));
+		printf(_("      after it:  %s\n"),
+		    r->changes == CHANGES_NONE ? _("no changes") :
+		    r->changes == CHANGES_SIGNATURES ? _("only later signatures") :
+		    r->changes == CHANGES_DSS ? _("only validation data (DSS)") :
+		    _("CONTENT CHANGED after signing"));
+		printf(_("      chain:     %s\n"), r->trusted < 0 ?
+		    _("not checked (no --trust)") :
+		    r->trusted ? _("trusted") : _("NOT TRUSTED"));
+		printf(_("      level:     %s\n"), r->level ? r->level : "?");
 		if (r->revocation != NULL)
-			printf("      revocation: %s\n", r->revocation);
+			printf(_("      revocation: %s\n"), _(r->revocation));
 		if (r->doc_revocation != NULL)
-			printf("      revocation in the document: %s\n",
+			printf(_("      revocation in the document: %s\n"),
 			    strcmp(r->doc_revocation, "none") == 0 ?
-			    "none for this signer" : r->doc_revocation);
+			    _("none for this signer") : _(r->doc_revocation));
 		if (r->docmdp > 0)
-			printf("      type:      certification (DocMDP P=%d)\n", r->docmdp);
+			printf(_("      type:      certification (DocMDP P=%d)\n"),
+			    r->docmdp);
 		if (r->problem != NULL)
-			printf("      problem:   %s\n", r->problem);
-		printf("      result:    %s\n", sig_ok(r) ? "VALID" : "INVALID");
+			printf(_("      problem:   %s\n"), _(r->problem));
+		printf(_("      result:    %s\n"), sig_ok(r) ? _("VALID") :
+		    _("INVALID"));
 	}
 }
 

@@ -54,10 +54,12 @@ fail:
 }
 
 /* The store an OCSP responder's chain ends in: the trust anchors, or
- * without them the self-signed certificates at hand (whether those are
- * trusted is the chain check's verdict, reported apart). */
+ * without them the signer's issuer and the self-signed certificates at
+ * hand (whether those are trusted is the chain check's verdict, reported
+ * apart). */
 static X509_STORE *
-responder_store(STACK_OF(X509) *all, STACK_OF(X509_INFO) *anchors)
+responder_store(STACK_OF(X509) *all, STACK_OF(X509_INFO) *anchors,
+    X509 *issuer)
 {
 	X509_STORE *st = X509_STORE_new();
 	X509 *x;
@@ -70,10 +72,14 @@ responder_store(STACK_OF(X509) *all, STACK_OF(X509_INFO) *anchors)
 		if (x != NULL)
 			X509_STORE_add_cert(st, x);
 	}
-	for (k = 0; anchors == NULL && k < sk_X509_num(all); k++) {
-		x = sk_X509_value(all, k);
-		if (X509_check_issued(x, x) == X509_V_OK)
-			X509_STORE_add_cert(st, x);
+	if (anchors == NULL) {
+		for (k = 0; k < sk_X509_num(all); k++) {
+			x = sk_X509_value(all, k);
+			if (x != issuer && X509_check_issued(x, x) == X509_V_OK)
+				X509_STORE_add_cert(st, x);
+		}
+		X509_STORE_add_cert(st, issuer);
+		X509_STORE_set_flags(st, X509_V_FLAG_PARTIAL_CHAIN);
 	}
 	return st;
 }
@@ -148,21 +154,21 @@ revoc_offline(X509 *signer, STACK_OF(X509) *extra, const char *trust_pem,
 		anchors = PEM_X509_INFO_read_bio(b, NULL, NULL, NULL);
 		BIO_free(b);
 	}
-	if ((all = gather(extra, vd, anchors)) == NULL ||
-	    (store = responder_store(all, anchors)) == NULL)
+	if ((all = gather(extra, vd, anchors)) == NULL)
 		goto out;
 	for (k = 0; k < sk_X509_num(all) && issuer == NULL; k++)
 		if (X509_cmp(sk_X509_value(all, k), signer) != 0 &&
 		    X509_check_issued(sk_X509_value(all, k), signer) == X509_V_OK)
 			issuer = sk_X509_value(all, k);
-	if (issuer == NULL)
+	if (issuer == NULL ||
+	    (store = responder_store(all, anchors, issuer)) == NULL)
 		goto out;
 	if ((v = by_ocsp(signer, issuer, vd, all, store)) < 0)
 		v = by_crl(signer, issuer, vd);
 	if (v == 1)
-		res = "good";
+		res = N_("good");
 	else if (v == 0)
-		res = "revoked";
+		res = N_("revoked");
 out:
 	X509_STORE_free(store);
 	sk_X509_pop_free(all, X509_free);

@@ -307,10 +307,10 @@ revoc_status(X509 *signer, STACK_OF(X509) *extra, const char *trust_pem)
 	}
 	r = revoc_collect(list, n, &rv, &why);
 	if (r == 0) {
-		res = "good";
+		res = N_("good");
 		revoc_clear(&rv);
 	} else if (r == KYSO_ERR_PERMISSION) {
-		res = "revoked";
+		res = N_("revoked");
 	}
 out:
 	for (i = 0; i < n; i++)

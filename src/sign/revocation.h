@@ -41,8 +41,8 @@ const char *revoc_status(struct x509_st *signer, struct stack_st_X509 *extra,
  * PAdES DSS), without the network (revoc_offline.c): an OCSP response
  * for it that its CA's responder signed, else a CRL its CA signed.
  * "good", "revoked", or "none" when nothing there covers it. With
- * trust_pem NULL, a responder's chain may end in a self-signed
- * certificate of the document's. */
+ * trust_pem NULL, a responder's chain may end at the signer's issuer or
+ * a self-signed certificate at hand. */
 const char *revoc_offline(struct x509_st *signer, struct stack_st_X509 *extra,
     const char *trust_pem, const struct revoc *vd);
 

@@ -154,17 +154,17 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 		rep->level = "CAdES";
 	else {
 		rep->level = "unknown";
-		rep->problem = "the signature's /SubFilter is not supported";
+		rep->problem = N_("the signature's /SubFilter is not supported");
 		return 0;
 	}
 	if (br == NULL || br->type != PDF_ARRAY || br->count != 4 ||
 	    ct == NULL || ct->type != PDF_STRING) {
-		rep->problem = "the signature dictionary is damaged";
+		rep->problem = N_("the signature dictionary is damaged");
 		return 0;
 	}
 	for (i = 0; i < 4; i++) {
 		if (br->items[i]->type != PDF_INT || br->items[i]->i < 0) {
-			rep->problem = "the /ByteRange is damaged";
+			rep->problem = N_("the /ByteRange is damaged");
 			return 0;
 		}
 		v[i] = br->items[i]->i;
@@ -174,7 +174,7 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 	    (uint64_t)v[3] > len - (uint64_t)v[2] || v[2] - v[1] < 2 ||
 	    d[v[1]] != '<' || d[v[2] - 1] != '>' ||
 	    (size_t)(v[2] - v[1] - 2) / 2 < ct->n) {
-		rep->problem = "the /ByteRange does not cover the file around /Contents";
+		rep->problem = N_("the /ByteRange does not cover the file around /Contents");
 		return 0;
 	}
 	if ((md = EVP_MD_CTX_new()) == NULL ||
@@ -529,8 +529,9 @@ verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_repor
 		 * Other changes are content changes for every signature. */
 		if (rep[i].docmdp == 1 && rep[i].changes == CHANGES_SIGNATURES) {
 			rep[i].docmdp_broken = 1;
-			rep[i].problem = "the certification allows no changes "
-			    "(DocMDP P=1), yet a later signature was added";
+			rep[i].problem = N_("the certification allows no "
+			    "changes (DocMDP P=1), yet a later signature was "
+			    "added");
 		}
 		/* B-LT: a time-stamped signature whose signer the document's
 		 * own validation data covers. */

@@ -1,3 +1,4 @@
+#include "common/i18n.h"
 #include "verify_cms.h"
 
 #include "revocation.h"
@@ -160,12 +161,12 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 		rep->level = "CMS";
 	if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)n)) == NULL ||
 	    OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
-		rep->problem = "the signature is not a CMS SignedData";
+		rep->problem = N_("the signature is not a CMS SignedData");
 		goto out;
 	}
 	sis = CMS_get0_SignerInfos(cms);
 	if (sis == NULL || sk_CMS_SignerInfo_num(sis) != 1) {
-		rep->problem = "the CMS has no single signer";
+		rep->problem = N_("the CMS has no single signer");
 		goto out;
 	}
 	si = sk_CMS_SignerInfo_value(sis, 0);
@@ -178,7 +179,7 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 		}
 	}
 	if (signer == NULL) {
-		rep->problem = "the signer's certificate is missing";
+		rep->problem = N_("the signer's certificate is missing");
 		goto out;
 	}
 	rep->signer = name_text(X509_get_subject_name(signer));
@@ -186,14 +187,14 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 	 * below against the digest computed over the signed bytes. */
 	CMS_SignerInfo_set1_signer_cert(si, signer);
 	if (CMS_SignerInfo_verify(si) != 1)
-		rep->problem = "the signature value does not verify";
+		rep->problem = N_("the signature value does not verify");
 	if (rep->problem != NULL)
 		goto out;
 	md = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest),
 	    -3, V_ASN1_OCTET_STRING);
 	if (md == NULL || md->length != 32 ||
 	    CRYPTO_memcmp(md->data, digest, 32) != 0) {
-		rep->problem = "the signed bytes were changed (digest mismatch)";
+		rep->problem = N_("the signed bytes were changed (digest mismatch)");
 		goto out;
 	}
 	rep->intact = 1;
@@ -204,18 +205,18 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 	if (trust_pem != NULL) {
 		rep->trusted = chain_ok(signer, certs, trust_pem);
 		if (!rep->trusted)
-			rep->problem = "the certificate does not chain to a trust anchor";
+			rep->problem = N_("the certificate does not chain to a trust anchor");
 	}
 	if (vo->revocation) {
 		rep->revocation = revoc_status(signer, certs, trust_pem);
 		if (strcmp(rep->revocation, "revoked") == 0)
-			rep->problem = "the signer's certificate is revoked";
+			rep->problem = N_("the signer's certificate is revoked");
 	}
 	if (vd != NULL) {
 		rep->doc_revocation = revoc_offline(signer, certs, trust_pem, vd);
 		if (strcmp(rep->doc_revocation, "revoked") == 0)
-			rep->problem = "the document's validation data says the "
-			    "signer's certificate is revoked";
+			rep->problem = N_("the document's validation data "
+			    "says the signer's certificate is revoked");
 	}
 out:
 	ASN1_OBJECT_free(scv2);

@@ -140,7 +140,7 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 	    sv == NULL || certs == NULL)
 		goto out;
 	r = 0;
-	rep->problem = "the signature's SignedInfo is missing or not supported";
+	rep->problem = N_("the signature's SignedInfo is missing or not supported");
 	if (si == NULL || (!alg_is(cm, ALG_EXC_C14N) && !alg_is(cm, ALG_C14N)))
 		goto out;
 	ec = alg_is(sm, ALG_ECDSA_SHA256);
@@ -165,7 +165,7 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 		}
 	}
 	if (sk_X509_num(certs) == 0) {
-		rep->problem = "the signature carries no certificate";
+		rep->problem = N_("the signature carries no certificate");
 		goto out;
 	}
 	signer = sk_X509_value(certs, 0);
@@ -181,7 +181,7 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 			target = find_by_id(xmlDocGetRootElement(doc), (const char *)uri + 1, 0);
 		if (uri == NULL || (uri[0] != '\0' && target == NULL)) {
 			xmlFree(uri);
-			rep->problem = "a reference names no element of the document";
+			rep->problem = N_("a reference names no element of the document");
 			goto out;
 		}
 		xmlFree(uri);
@@ -194,12 +194,12 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 			else if (alg_is(t, ALG_C14N))
 				mode = 1;
 			else {
-				rep->problem = "a reference uses a transform kyso-sign does not support";
+				rep->problem = N_("a reference uses a transform kyso-sign does not support");
 				goto out;
 			}
 		}
 		if (!alg_is(child(ref, "DigestMethod"), ALG_SHA256)) {
-			rep->problem = "a reference's digest is not SHA-256";
+			rep->problem = N_("a reference's digest is not SHA-256");
 			goto out;
 		}
 		set.root = target;
@@ -207,11 +207,11 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 		buf_reset(tmp);
 		if (c14n_sha256(doc, &set, mode != 0, h) != 0 ||
 		    b64_decode(child(ref, "DigestValue"), tmp) != 0) {
-			rep->problem = "a reference cannot be computed";
+			rep->problem = N_("a reference cannot be computed");
 			goto out;
 		}
 		if (buf_len(tmp) != 32 || CRYPTO_memcmp(buf_ptr(tmp), h, 32) != 0) {
-			rep->problem = "the signed content was changed (digest mismatch)";
+			rep->problem = N_("the signed content was changed (digest mismatch)");
 			goto out;
 		}
 	}
@@ -223,7 +223,7 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 	buf_reset(tmp);
 	if (c14n_sha256(doc, &set, alg_is(cm, ALG_C14N), h) != 0 ||
 	    b64_decode(child(sig, "SignatureValue"), sv) != 0) {
-		rep->problem = "the signature value cannot be read";
+		rep->problem = N_("the signature value cannot be read");
 		goto out;
 	}
 	if (ec) {
@@ -258,7 +258,7 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 	    EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) != 1 ||
 	    (!ec && EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1) ||
 	    EVP_PKEY_verify(pc, buf_ptr(sv), buf_len(sv), h, 32) != 1) {
-		rep->problem = "the signature value does not verify";
+		rep->problem = N_("the signature value does not verify");
 		goto out;
 	}
 	rep->problem = NULL;
@@ -274,12 +274,12 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 		X509_STORE_CTX_free(ctx);
 		X509_STORE_free(st);
 		if (!rep->trusted)
-			rep->problem = "the certificate does not chain to a trust anchor";
+			rep->problem = N_("the certificate does not chain to a trust anchor");
 	}
 	if (vo->revocation) {
 		rep->revocation = revoc_status(signer, certs, trust);
 		if (strcmp(rep->revocation, "revoked") == 0)
-			rep->problem = "the signer's certificate is revoked";
+			rep->problem = N_("the signer's certificate is revoked");
 	}
 out:
 	EVP_PKEY_CTX_free(pc);

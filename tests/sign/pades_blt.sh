@@ -193,4 +193,17 @@ assert_exit 1 ks verify "$W/injected.pdf" --trust "$W/root.pem"
 assert_contains "$OUT" "revocation in the document: revoked"
 assert_contains "$OUT" "validation data says the signer's certificate is revoked"
 assert_contains "$OUT" "only validation data (DSS)"
+
+note "the report in Vietnamese (LANG=vi_VN.UTF-8); JSON stays English"
+assert_exit 0 env LANG=vi_VN.UTF-8 "$KS" verify "$W/lt.pdf" --trust "$W/root.pem"
+assert_contains "$OUT" "1 chữ ký số"
+assert_contains "$OUT" "toàn vẹn:  nguyên vẹn"
+assert_contains "$OUT" "sau khi ký: chỉ thêm dữ liệu kiểm tra hiệu lực (DSS)"
+assert_contains "$OUT" "thu hồi (theo dữ liệu trong tài liệu): còn hiệu lực"
+assert_contains "$OUT" "kết quả:   HỢP LỆ"
+assert_exit 1 env LANG=vi_VN.UTF-8 "$KS" verify "$W/injected.pdf" --trust "$W/root.pem"
+assert_contains "$OUT" "dữ liệu kiểm tra hiệu lực trong tài liệu cho biết chứng thư số của người ký đã bị thu hồi"
+assert_contains "$OUT" "kết quả:   KHÔNG HỢP LỆ"
+assert_exit 1 env LANG=vi_VN.UTF-8 "$KS" verify "$W/injected.pdf" --json
+assert_contains "$OUT" '"document_revocation": "revoked"'
 pass
