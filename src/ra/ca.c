@@ -348,7 +348,7 @@ out:
 
 int
 ca_create(const char *dir, const char *name, const char *key_type,
-    struct signer *issuing, const char *root_cert, const char *root_key,
+    struct signer *issuing, const struct ca_root *existing,
     const char *public_url)
 {
 	EVP_PKEY *rootk = NULL, *cak = NULL;
@@ -359,13 +359,13 @@ ca_create(const char *dir, const char *name, const char *key_type,
 	int64_t now = (int64_t)time(NULL), ca_end = now + 10 * 365L * DAY;
 	int r;
 
-	if (root_cert != NULL) {
+	if (existing != NULL) {
 		struct tm tm;
 
 		/* An existing root: its key signs the issuing CA now and is
 		 * not kept. */
-		if ((r = read_cert("", root_cert, &root)) != 0 ||
-		    (r = read_key("", root_key, &rootk)) != 0)
+		if ((r = read_cert("", existing->cert, &root)) != 0 ||
+		    (r = read_key("", existing->key, &rootk)) != 0)
 			goto out;
 		r = KYSO_ERR_INVALID;
 		if (X509_check_private_key(root, rootk) != 1 ||
@@ -415,17 +415,26 @@ ca_create(const char *dir, const char *name, const char *key_type,
 	if ((ca = cert_new(cn, root, signer_pub(issuing), now - 300, ca_end,
 	    hex)) == NULL)
 		goto out;
-	if (public_url != NULL && root_cert == NULL) {
+	{
 		/* Where relying parties find whether the issuing CA is
-		 * revoked, and the root it chains to. */
+		 * revoked (the root's CRL: ours, or the existing root's
+		 * owner's), and the root it chains to. */
 		char val[1024];
 
-		snprintf(val, sizeof(val), "URI:%s/root.crl", public_url);
-		if ((r = add_ext(root, ca, NID_crl_distribution_points, val)))
+		val[0] = '\0';
+		if (existing == NULL && public_url != NULL)
+			snprintf(val, sizeof(val), "URI:%s/root.crl", public_url);
+		else if (existing != NULL && existing->crl_url != NULL)
+			snprintf(val, sizeof(val), "URI:%s", existing->crl_url);
+		if (val[0] != '\0' &&
+		    (r = add_ext(root, ca, NID_crl_distribution_points, val)))
 			goto out;
-		snprintf(val, sizeof(val), "caIssuers;URI:%s/root.crt", public_url);
-		if ((r = add_ext(root, ca, NID_info_access, val)))
-			goto out;
+		if (public_url != NULL) {
+			snprintf(val, sizeof(val), "caIssuers;URI:%s/root.crt",
+			    public_url);
+			if ((r = add_ext(root, ca, NID_info_access, val)))
+				goto out;
+		}
 	}
 	if ((r = add_ext(root, ca, NID_basic_constraints,
 	    "critical,CA:TRUE,pathlen:0")) ||
@@ -436,7 +445,7 @@ ca_create(const char *dir, const char *name, const char *key_type,
 	r = KYSO_ERR_CRYPTO;
 	if (X509_sign(ca, rootk, EVP_sha256()) <= 0)
 		goto out;
-	if (root_cert == NULL && (r = root_crl(dir, root, rootk, 1)) != 0)
+	if (existing == NULL && (r = root_crl(dir, root, rootk, 1)) != 0)
 		goto out;
 	if ((r = write_cert(dir, "root.pem", root)) != 0 ||
 	    (r = write_cert(dir, "ca.pem", ca)) != 0)

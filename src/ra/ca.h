@@ -37,13 +37,18 @@ struct ca_revoked {
 };
 
 /* Creates root, issuing CA (its key in PEM or held by signer), OCSP and
- * TSA certificates in dir. issuing: NULL makes a PEM key. root_cert and
- * root_key (PEM files): put the issuing CA under that existing root instead
- * of a new one (the root key is used once and not kept); both or NULL.
- * public_url (or NULL): with a new root, the issuing CA names
- * public_url/root.crl and /root.crt, and dir/root.crl is made. */
+ * TSA certificates in dir. issuing: NULL makes a PEM key. root (or
+ * NULL for a new root): put the issuing CA under that existing root (the
+ * root key is used once and not kept). public_url (or NULL): the issuing
+ * CA names public_url/root.crt, and with a new root public_url/root.crl
+ * (dir/root.crl is made); under an existing root it names root->crl_url,
+ * where the root's owner publishes its CRL, when given. */
+struct ca_root {
+	const char *cert, *key;  /* PEM files */
+	const char *crl_url;     /* or NULL */
+};
 int ca_create(const char *dir, const char *name, const char *key_type,
-    struct signer *issuing, const char *root_cert, const char *root_key,
+    struct signer *issuing, const struct ca_root *root,
     const char *public_url) KYSO_WUR;
 /* Signs dir/root.crl again (a year more) with dir/root-key.pem. */
 int ca_root_crl_renew(const char *dir) KYSO_WUR;

@@ -187,7 +187,9 @@ init_usage(FILE *f)
 	    "                        names URL/root.crl (made now) and URL/root.crt,\n"
 	    "                        and serve uses it unless told otherwise\n"
 	    "  --root-cert FILE      put the issuing CA under this existing root\n"
-	    "  --root-key FILE       ... whose key (PEM) signs it once, not kept\n\n"
+	    "  --root-key FILE       ... whose key (PEM) signs it once, not kept\n"
+	    "  --root-crl URL        ... and whose owner publishes its CRL at URL:\n"
+	    "                        the issuing CA names it\n\n"
 	    "Exit status: 0 done, 1 failed, 2 usage, 3 already initialized.\n"));
 }
 
@@ -217,13 +219,14 @@ cmd_init(int argc, char **argv)
 		{ "ca-pin-file", required_argument, NULL, 'F' },
 		{ "root-cert", required_argument, NULL, 'r' },
 		{ "root-key", required_argument, NULL, 'R' },
+		{ "root-crl", required_argument, NULL, 'L' },
 		{ "ca-key-id", required_argument, NULL, 'i' },
 		{ "public-url", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 } };
 	const char *name = "kyso Demo CA", *kt = "p256", *dbopt = NULL;
 	const char *use_id = NULL, *public_url = NULL;
 	const char *module = NULL, *token = NULL, *pin_file = NULL;
-	const char *root_cert = NULL, *root_key = NULL;
+	struct ca_root root = { NULL, NULL, NULL };
 	char *dir = NULL, *where = NULL, *pin = NULL, *key_id = NULL;
 	struct signer *sg = NULL;
 	struct db *db = NULL;
@@ -245,8 +248,9 @@ cmd_init(int argc, char **argv)
 				return usage_error("init", _("bad --ca-pin-fd"));
 			break;
 		case 'F': pin_file = optarg; break;
-		case 'r': root_cert = optarg; break;
-		case 'R': root_key = optarg; break;
+		case 'r': root.cert = optarg; break;
+		case 'R': root.key = optarg; break;
+		case 'L': root.crl_url = optarg; break;
 		case 'i': use_id = optarg; break;
 		case 'u': public_url = optarg; break;
 		default: return usage_error("init", _("unknown option"));
@@ -269,9 +273,12 @@ cmd_init(int argc, char **argv)
 	    strlen(use_id) || *use_id == '\0'))
 		return usage_error("init", _("--ca-key-id needs --ca-module and "
 		    "an even number of hex digits"));
-	if ((root_cert != NULL) != (root_key != NULL))
+	if ((root.cert != NULL) != (root.key != NULL))
 		return usage_error("init", _("--root-cert and --root-key go "
 		    "together"));
+	if (root.crl_url != NULL && (root.cert == NULL || !url_ok(root.crl_url)))
+		return usage_error("init", _("--root-crl needs --root-cert and "
+		    "an http:// or https:// URL"));
 	if (public_url != NULL && !url_ok(public_url))
 		return usage_error("init", _("bad --public-url"));
 	if ((dir = ra_dir()) == NULL)
@@ -307,7 +314,7 @@ cmd_init(int argc, char **argv)
 	if (public_url != NULL &&
 	    buf_putf(conf, "public_url = %s\n", public_url) != 0)
 		goto out;
-	if ((r = ca_create(dir, name, kt, sg, root_cert, root_key,
+	if ((r = ca_create(dir, name, kt, sg, root.cert != NULL ? &root : NULL,
 	    public_url)) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot create the CA: %s\n"),
 		    kyso_strerror(r));

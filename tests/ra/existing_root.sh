@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # An issuing CA under an existing root: init signs the issuing CA with the
-# root's key once and keeps only the root certificate; what the server
-# issues verifies against that root.
+# root's key once and keeps only the root certificate; the issuing CA
+# names the root owner's CRL (--root-crl) and our copy of the root
+# (caIssuers); what the server issues verifies against that root.
 . "$(dirname "$0")/helpers.bash"
 
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$W/root.key" 2>/dev/null
@@ -15,8 +16,14 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/other.ke
 assert_exit 2 "$RA" init --root-cert "$W/root.pem"
 assert_exit 1 "$RA" init --root-cert "$W/root.pem" --root-key "$W/other.key"
 assert_exit 1 "$RA" init --root-cert "$W/leaf.pem" --root-key "$W/root.key"
+assert_exit 2 "$RA" init --root-crl http://crl.bo-thu.vn/root.crl
+assert_exit 2 "$RA" init --root-cert "$W/root.pem" --root-key "$W/root.key" --root-crl "ftp://x"
 rm -rf "$RA_HOME"
-ra_init --root-cert "$W/root.pem" --root-key "$W/root.key"
+ra_init --root-cert "$W/root.pem" --root-key "$W/root.key" \
+  --root-crl http://crl.bo-thu.vn/root.crl --public-url http://ra.bo-thu.vn
+ext=$(openssl x509 -in "$RA_HOME/ca.pem" -noout -ext crlDistributionPoints,authorityInfoAccess)
+assert_contains "$ext" "URI:http://crl.bo-thu.vn/root.crl"
+assert_contains "$ext" "CA Issuers - URI:http://ra.bo-thu.vn/root.crt"
 cmp -s "$RA_HOME/root.pem" <(openssl x509 -in "$W/root.pem") || fail "root.pem is not the given root"
 [ ! -e "$RA_HOME/root-key.pem" ] || fail "the existing root's key was copied"
 openssl verify -CAfile "$W/root.pem" "$RA_HOME/ca.pem" >/dev/null || fail "issuing CA not under the root"

@@ -205,7 +205,7 @@ main(void)
 
 	if (mkdtemp(dir) == NULL || crl == NULL)
 		return 1;
-	CHECK_ERR(ca_create(dir, "kyso Unit CA", "p256", NULL, NULL, NULL,
+	CHECK_ERR(ca_create(dir, "kyso Unit CA", "p256", NULL, NULL,
 	    "http://ra.example.vn"), 0);
 	CHECK_ERR(ca_load(dir, NULL, "http://ra.example.vn", &ca), 0);
 	if (ca == NULL)
