@@ -74,6 +74,17 @@ pubkey_rsa(const uint8_t *n, size_t nlen, const uint8_t *e, size_t elen)
 	return k;
 }
 
+/* A point encoding for a curve of fb-byte coordinates: uncompressed
+ * (04 X Y) or compressed (02/03 X). Not the one-byte point at infinity,
+ * which OpenSSL takes as a key, and against which any ECDSA "signature"
+ * with s = 1 verifies. */
+static int
+point_form_ok(const uint8_t *p, size_t n, size_t fb)
+{
+	return (n == 1 + 2 * fb && p[0] == 0x04) ||
+	    (n == 1 + fb && (p[0] == 0x02 || p[0] == 0x03));
+}
+
 EVP_PKEY *
 pubkey_ec(const uint8_t *oid, size_t oidlen, const uint8_t *point, size_t ptlen)
 {
@@ -92,6 +103,8 @@ pubkey_ec(const uint8_t *oid, size_t oidlen, const uint8_t *point, size_t ptlen)
 		point += 2;
 		ptlen -= 2;
 	}
+	if (!point_form_ok(point, ptlen, fb))
+		return NULL;
 	if ((bld = OSSL_PARAM_BLD_new()) != NULL &&
 	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
 	    curve, 0) == 1 &&
@@ -119,8 +132,12 @@ pubkey_ec_params(const char *curve)
 EVP_PKEY *
 pubkey_ec_with(const EVP_PKEY *params, const uint8_t *point, size_t ptlen)
 {
-	EVP_PKEY *k = EVP_PKEY_dup((EVP_PKEY *)params);
+	EVP_PKEY *k;
 
+	if (!point_form_ok(point, ptlen,
+	    (size_t)(EVP_PKEY_get_bits(params) + 7) / 8))
+		return NULL;
+	k = EVP_PKEY_dup((EVP_PKEY *)params);
 	if (k != NULL && EVP_PKEY_set1_encoded_public_key(k, point,
 	    ptlen) != 1) {
 		EVP_PKEY_free(k);

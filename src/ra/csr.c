@@ -56,16 +56,26 @@ static const struct {
 	    11, 0, "SHA512" },
 };
 
-/* The curves' parameters, made once for the process: a key from them
- * and a point costs a quarter of one built from the curve's name. */
+/* The curves' parameters, made once for the process (and tried again
+ * if making them failed): a key from them and a point costs a quarter of
+ * one built from the curve's name. */
 static EVP_PKEY *curve_p256, *curve_p384;
-static pthread_once_t curves_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t curves_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void
-curves_make(void)
+static const EVP_PKEY *
+curve_template(int nid)
 {
-	curve_p256 = pubkey_ec_params("P-256");
-	curve_p384 = pubkey_ec_params("P-384");
+	EVP_PKEY **slot = nid == NID_X9_62_prime256v1 ? &curve_p256 :
+	    &curve_p384;
+	const EVP_PKEY *k;
+
+	pthread_mutex_lock(&curves_lock);
+	if (*slot == NULL)
+		*slot = pubkey_ec_params(nid == NID_X9_62_prime256v1 ? "P-256" :
+		    "P-384");
+	k = *slot;
+	pthread_mutex_unlock(&curves_lock);
+	return k;
 }
 
 /* One element of the given tag at *p; moves *p and *left past it. */
@@ -99,12 +109,15 @@ bit_string(const uint8_t *c, size_t n, const uint8_t **bits, size_t *len)
 	return 0;
 }
 
-/* An INTEGER's magnitude: positive, without the sign byte. */
+/* An INTEGER's magnitude: positive and in DER's minimal form (a zero
+ * byte only before a high bit: "00 00 01" is not e = 1 to be let by),
+ * without the sign byte. */
 static int
 unsigned_int(const uint8_t **p, size_t *left, const uint8_t **v, size_t *n)
 {
 	if (take(p, left, DER_INTEGER, v, n, NULL, NULL) != 0 || *n == 0 ||
-	    ((*v)[0] & 0x80))
+	    ((*v)[0] & 0x80) ||
+	    (*n > 1 && (*v)[0] == 0 && ((*v)[1] & 0x80) == 0))
 		return KYSO_ERR_INVALID;
 	if (*n > 1 && (*v)[0] == 0) {
 		(*v)++;
@@ -121,6 +134,7 @@ spki_key(struct ca_csr *c, const uint8_t *p, size_t left)
 	const uint8_t *alg, *oid, *param, *bs, *x, *seq, *n, *e;
 	size_t alen, olen, plen, bslen, xlen, seqlen, nlen, elen;
 	const char *curve;
+	const EVP_PKEY *tmpl;
 
 	if (take(&p, &left, DER_SEQUENCE, &alg, &alen, NULL, NULL) != 0 ||
 	    take(&p, &left, DER_BIT_STRING, &bs, &bslen, NULL, NULL) != 0 ||
@@ -128,19 +142,21 @@ spki_key(struct ca_csr *c, const uint8_t *p, size_t left)
 	    take(&alg, &alen, DER_OID, &x, &xlen, &oid, &olen) != 0)
 		return KYSO_ERR_INVALID;
 	if (olen == sizeof(oid_ec_key) && memcmp(oid, oid_ec_key, olen) == 0) {
-		/* A named curve; explicit parameters are not taken. */
-		if (take(&alg, &alen, DER_OID, &x, &xlen, &param, &plen) != 0 ||
-		    alen != 0 || (curve = pubkey_curve_name(param, plen)) == NULL)
+		/* A named curve; explicit parameters (a SEQUENCE) are not
+		 * taken. */
+		if (take(&alg, &alen, DER_OID, &x, &xlen, &param, &plen) != 0)
+			return alen > 0 && alg[0] == DER_SEQUENCE ?
+			    KYSO_ERR_UNSUPPORTED : KYSO_ERR_INVALID;
+		if (alen != 0)
+			return KYSO_ERR_INVALID;
+		if ((curve = pubkey_curve_name(param, plen)) == NULL)
 			return KYSO_ERR_UNSUPPORTED;
 		c->ec = 1;
 		c->curve_nid = strcmp(curve, "P-256") == 0 ?
 		    NID_X9_62_prime256v1 : NID_secp384r1;
-		pthread_once(&curves_once, curves_make);
-		if ((c->curve_nid == NID_X9_62_prime256v1 ? curve_p256 :
-		    curve_p384) == NULL)
+		if ((tmpl = curve_template(c->curve_nid)) == NULL)
 			return KYSO_ERR_NOMEM;
-		c->key = pubkey_ec_with(c->curve_nid == NID_X9_62_prime256v1 ?
-		    curve_p256 : curve_p384, c->bits, c->bits_len);
+		c->key = pubkey_ec_with(tmpl, c->bits, c->bits_len);
 		return c->key != NULL ? 0 : KYSO_ERR_INVALID;
 	}
 	if (olen != sizeof(oid_rsa_key) || memcmp(oid, oid_rsa_key, olen) != 0)

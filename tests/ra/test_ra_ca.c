@@ -19,6 +19,7 @@
 
 #include "ca.h"
 #include "common/buf.h"
+#include "common/der.h"
 #include "unit.h"
 
 /* A PEM CSR for a fresh key of alg/param, signed with md. */
@@ -99,78 +100,95 @@ done:
 	return res;
 }
 
-/* A request for an RSA key with public exponent 1, "signed" with the
- * PKCS#1 v1.5 block of its own digest: with e = 1 that verifies, so the
- * exponent must be refused before the signature is believed. */
+/* A request built by hand (the DER writer), for what OpenSSL will not
+ * make: an RSA key with exponent e (its INTEGER's content bytes as
+ * given) "signed" with the PKCS#1 v1.5 block of its own digest, which
+ * verifies when e is 1; or an EC key whose point is the given bytes. */
 static char *
-forged_e1_csr(void)
+handmade_csr(const uint8_t *e, size_t elen, const uint8_t *point, size_t plen)
 {
 	static const uint8_t sha256_info[] = { 0x30, 0x31, 0x30, 0x0d, 0x06,
 		0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
 		0x05, 0x00, 0x04, 0x20 };
-	uint8_t nb[256], one = 1, block[256], *tbs = NULL;
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-	EVP_PKEY *k = NULL;
-	BIGNUM *n = NULL, *e = NULL;
-	X509_REQ *req = X509_REQ_new();
-	X509_ALGOR *alg = X509_ALGOR_new();
-	ASN1_BIT_STRING *sig = ASN1_BIT_STRING_new();
+	static const uint8_t rsa_alg[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
+		0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00 };
+	static const uint8_t ec_alg[] = { 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86,
+		0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
+		0x3d, 0x03, 0x01, 0x07 };
+	static const uint8_t rsa_sig[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
+		0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 };
+	static const uint8_t ec_sig[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
+		0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
+	static const uint8_t head[] = { 0x02, 0x01, 0x00, 0x30, 0x00 };
+	static const uint8_t attrs[] = { 0xa0, 0x00 };
+	static const uint8_t junk_ecdsa[] = { 0x30, 0x06, 0x02, 0x01, 0x01,
+		0x02, 0x01, 0x01 };
+	struct buf *t = buf_new(0), *u = buf_new(0), *info = buf_new(0),
+	    *req = buf_new(0), *der = buf_new(0);
+	uint8_t n[257], block[257];
 	BIO *b = BIO_new(BIO_s_mem());
 	char *p = NULL, *out = NULL;
 	long len;
-	int tlen;
+	int ok;
 
-	RAND_bytes(nb, sizeof(nb));
-	nb[0] |= 0x80;
-	nb[255] |= 1;
-	if (bld == NULL || ctx == NULL || req == NULL || alg == NULL ||
-	    sig == NULL || b == NULL ||
-	    (n = BN_bin2bn(nb, sizeof(nb), NULL)) == NULL ||
-	    (e = BN_bin2bn(&one, 1, NULL)) == NULL ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
-	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1 ||
-	    X509_REQ_set_pubkey(req, k) != 1 ||
-	    X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256WithRSAEncryption),
-	    V_ASN1_NULL, NULL) != 1 ||
-	    X509_REQ_set1_signature_algo(req, alg) != 1 ||
-	    (tlen = i2d_re_X509_REQ_tbs(req, &tbs)) <= 0)
+	n[0] = 0;   /* the sign byte: n's top bit is set */
+	RAND_bytes(n + 1, 256);
+	n[1] |= 0x80;
+	n[256] |= 1;
+	if (point == NULL)
+		ok = der_put(t, DER_INTEGER, n, sizeof(n)) == 0 &&
+		    der_put(t, DER_INTEGER, e, elen) == 0 &&
+		    der_wrap(u, DER_SEQUENCE, t) == 0 &&
+		    (buf_reset(t), buf_put_u8(t, 0) == 0) &&
+		    buf_put(t, buf_ptr(u), buf_len(u)) == 0 &&
+		    (buf_reset(u), buf_put(u, rsa_alg, sizeof(rsa_alg)) == 0);
+	else
+		ok = buf_put_u8(t, 0) == 0 && buf_put(t, point, plen) == 0 &&
+		    buf_put(u, ec_alg, sizeof(ec_alg)) == 0;
+	/* u: the algorithm; t: the BIT STRING's content. */
+	ok = ok && der_wrap(u, DER_BIT_STRING, t) == 0 &&
+	    (buf_reset(t), der_wrap(t, DER_SEQUENCE, u) == 0) &&
+	    (buf_reset(u), buf_put(u, head, sizeof(head)) == 0) &&
+	    buf_put(u, buf_ptr(t), buf_len(t)) == 0 &&
+	    buf_put(u, attrs, sizeof(attrs)) == 0 &&
+	    der_wrap(info, DER_SEQUENCE, u) == 0;
+	if (!ok)
 		goto done;
-	/* 00 01 FF.. 00 DigestInfo(SHA-256(tbs)) */
-	memset(block, 0xff, sizeof(block));
-	block[0] = 0x00;
-	block[1] = 0x01;
-	block[256 - 32 - sizeof(sha256_info) - 1] = 0x00;
-	memcpy(block + 256 - 32 - sizeof(sha256_info), sha256_info,
-	    sizeof(sha256_info));
-	SHA256(tbs, (size_t)tlen, block + 256 - 32);
-	if (ASN1_BIT_STRING_set(sig, block, sizeof(block)) != 1)
+	buf_reset(t);
+	if (point == NULL) {
+		/* 00 01 FF.. 00 DigestInfo(SHA-256(info)), 256 bytes */
+		memset(block, 0xff, sizeof(block));
+		block[0] = 0x00;   /* the BIT STRING's unused bits */
+		block[1] = 0x00;
+		block[2] = 0x01;
+		block[257 - 32 - sizeof(sha256_info) - 1] = 0x00;
+		memcpy(block + 257 - 32 - sizeof(sha256_info), sha256_info,
+		    sizeof(sha256_info));
+		SHA256(buf_ptr(info), buf_len(info), block + 257 - 32);
+		ok = buf_put(req, buf_ptr(info), buf_len(info)) == 0 &&
+		    buf_put(req, rsa_sig, sizeof(rsa_sig)) == 0 &&
+		    der_put(req, DER_BIT_STRING, block, sizeof(block)) == 0;
+	} else {
+		ok = buf_put_u8(t, 0) == 0 &&
+		    buf_put(t, junk_ecdsa, sizeof(junk_ecdsa)) == 0 &&
+		    buf_put(req, buf_ptr(info), buf_len(info)) == 0 &&
+		    buf_put(req, ec_sig, sizeof(ec_sig)) == 0 &&
+		    der_wrap(req, DER_BIT_STRING, t) == 0;
+	}
+	if (!ok || der_wrap(der, DER_SEQUENCE, req) != 0 || b == NULL ||
+	    PEM_write_bio(b, "CERTIFICATE REQUEST", "", buf_ptr(der),
+	    (long)buf_len(der)) <= 0)
 		goto done;
-	/* All 2048 bits, trailing zeros too (as X509_REQ_sign sets it). */
-	sig->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
-	sig->flags |= ASN1_STRING_FLAG_BITS_LEFT;
-	X509_REQ_set0_signature(req, sig);
-	sig = NULL;
-	PEM_write_bio_X509_REQ(b, req);
 	if ((len = BIO_get_mem_data(b, &p)) > 0 && (out = malloc(len + 1))) {
 		memcpy(out, p, len);
 		out[len] = '\0';
 	}
 done:
-	OPENSSL_free(tbs);
-	ASN1_BIT_STRING_free(sig);
-	X509_ALGOR_free(alg);
-	X509_REQ_free(req);
-	EVP_PKEY_free(k);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	BN_free(n);
-	BN_free(e);
+	buf_free(t);
+	buf_free(u);
+	buf_free(info);
+	buf_free(req);
+	buf_free(der);
 	BIO_free(b);
 	return out;
 }
@@ -258,9 +276,29 @@ main(void)
 		free(bad);
 		free(pem);
 	}
-	pem = forged_e1_csr();
-	CHECK_ERR(csr_check(pem, "rsa2048"), KYSO_ERR_UNSUPPORTED);
-	free(pem);
+	{
+		/* Exponent 1, verifying its own padded digest: refused, and
+		 * so is 1 written with leading zero bytes (not DER). */
+		static const uint8_t e1[] = { 0x01 }, e1long[] = { 0x00, 0x00,
+			0x01 }, e3[] = { 0x03 };
+		/* The point at infinity, which OpenSSL takes as a key. */
+		static const uint8_t inf[] = { 0x00 };
+
+		pem = handmade_csr(e1, sizeof(e1), NULL, 0);
+		CHECK_ERR(csr_check(pem, "rsa2048"), KYSO_ERR_UNSUPPORTED);
+		free(pem);
+		pem = handmade_csr(e1long, sizeof(e1long), NULL, 0);
+		CHECK_ERR(csr_check(pem, "rsa2048"), KYSO_ERR_INVALID);
+		free(pem);
+		/* The builder itself: e = 3 passes the key checks and fails
+		 * only on the signature. */
+		pem = handmade_csr(e3, sizeof(e3), NULL, 0);
+		CHECK_ERR(csr_check(pem, "rsa2048"), KYSO_ERR_CRYPTO);
+		free(pem);
+		pem = handmade_csr(NULL, 0, inf, sizeof(inf));
+		CHECK_ERR(csr_check(pem, "p256"), KYSO_ERR_INVALID);
+		free(pem);
+	}
 	CHECK_ERR(csr_check("not a csr", "p256"), KYSO_ERR_INVALID);
 	CHECK_ERR(csr_check("", "p256"), KYSO_ERR_INVALID);
 
