@@ -1,12 +1,17 @@
 /* Judging a signer's certificate by the validation data a document
  * carries (a PAdES DSS), with no network: an OCSP response for it that
- * its CA's responder signed, else a CRL its CA signed. Data that does not
- * verify, or that is about another certificate, is no evidence. */
+ * its CA's responder signed, else a full CRL its CA signed, either made
+ * after the signature (a response older than that could predate the
+ * revocation). Data that does not verify, that is about another
+ * certificate, or that is older is no evidence. The issuer is the
+ * certificate whose key verifies the signer's: a look-alike with the
+ * same name, slipped into the CMS or the DSS, is not it. */
 #include "common/i18n.h"
 #include "revocation.h"
 
 #include <openssl/bio.h>
 #include <openssl/ocsp.h>
+#include <openssl/x509v3.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -84,10 +89,22 @@ responder_store(STACK_OF(X509) *all, STACK_OF(X509_INFO) *anchors,
 	return st;
 }
 
+/* Clocks of a TSA and a responder may differ by this much. */
+#define SKEW_SECONDS 60
+
+/* t is no earlier than the signature's time at (0: not known). */
+static int
+fresh(const ASN1_TIME *t, time_t at)
+{
+	time_t not_before = at - SKEW_SECONDS;
+
+	return at == 0 || (t != NULL && X509_cmp_time(t, &not_before) > 0);
+}
+
 /* 1 good, 0 revoked, -1 no verified OCSP response about cert. */
 static int
 by_ocsp(X509 *cert, X509 *issuer, const struct revoc *vd,
-    STACK_OF(X509) *all, X509_STORE *store)
+    STACK_OF(X509) *all, X509_STORE *store, time_t at)
 {
 	OCSP_CERTID *id = OCSP_cert_to_id(NULL, cert, issuer);
 	int verdict = -1, status, reason;
@@ -104,7 +121,8 @@ by_ocsp(X509 *cert, X509 *issuer, const struct revoc *vd,
 		    OCSP_RESPONSE_STATUS_SUCCESSFUL &&
 		    (bs = OCSP_response_get1_basic(resp)) != NULL &&
 		    OCSP_resp_find_status(bs, id, &status, &reason, &rev, &thisupd,
-		    &nextupd) == 1 && OCSP_basic_verify(bs, all, store, 0) == 1) {
+		    &nextupd) == 1 && fresh(thisupd, at) &&
+		    OCSP_basic_verify(bs, all, store, 0) == 1) {
 			if (status == V_OCSP_CERTSTATUS_REVOKED)
 				verdict = 0;
 			else if (status == V_OCSP_CERTSTATUS_GOOD)
@@ -117,9 +135,10 @@ by_ocsp(X509 *cert, X509 *issuer, const struct revoc *vd,
 	return verdict;
 }
 
-/* 1 good, 0 revoked, -1 no CRL of the issuer's that verifies. */
+/* 1 good, 0 revoked, -1 no full CRL of the issuer's that verifies (a
+ * delta or partitioned CRL does not say "good" for what it leaves out). */
 static int
-by_crl(X509 *cert, X509 *issuer, const struct revoc *vd)
+by_crl(X509 *cert, X509 *issuer, const struct revoc *vd, time_t at)
 {
 	int verdict = -1;
 	size_t i;
@@ -131,6 +150,10 @@ by_crl(X509 *cert, X509 *issuer, const struct revoc *vd)
 
 		if (crl != NULL && X509_NAME_cmp(X509_CRL_get_issuer(crl),
 		    X509_get_subject_name(issuer)) == 0 &&
+		    X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point,
+		    -1) < 0 &&
+		    X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) < 0 &&
+		    fresh(X509_CRL_get0_lastUpdate(crl), at) &&
 		    X509_CRL_verify(crl, X509_get0_pubkey(issuer)) == 1)
 			verdict = X509_CRL_get0_by_cert(crl, &rv, cert) == 1 ? 0 : 1;
 		X509_CRL_free(crl);
@@ -140,7 +163,7 @@ by_crl(X509 *cert, X509 *issuer, const struct revoc *vd)
 
 const char *
 revoc_offline(X509 *signer, STACK_OF(X509) *extra, const char *trust_pem,
-    const struct revoc *vd)
+    const struct revoc *vd, time_t at)
 {
 	STACK_OF(X509_INFO) *anchors = NULL;
 	STACK_OF(X509) *all = NULL;
@@ -150,21 +173,28 @@ revoc_offline(X509 *signer, STACK_OF(X509) *extra, const char *trust_pem,
 	int k, v;
 	BIO *b;
 
-	if (trust_pem != NULL && (b = BIO_new_file(trust_pem, "r")) != NULL) {
+	if (trust_pem != NULL) {
+		/* Anchors that cannot be read vouch for nothing. */
+		if ((b = BIO_new_file(trust_pem, "r")) == NULL)
+			goto out;
 		anchors = PEM_X509_INFO_read_bio(b, NULL, NULL, NULL);
 		BIO_free(b);
+		if (anchors == NULL)
+			goto out;
 	}
 	if ((all = gather(extra, vd, anchors)) == NULL)
 		goto out;
 	for (k = 0; k < sk_X509_num(all) && issuer == NULL; k++)
 		if (X509_cmp(sk_X509_value(all, k), signer) != 0 &&
-		    X509_check_issued(sk_X509_value(all, k), signer) == X509_V_OK)
+		    X509_check_issued(sk_X509_value(all, k), signer) ==
+		    X509_V_OK && X509_verify(signer,
+		    X509_get0_pubkey(sk_X509_value(all, k))) == 1)
 			issuer = sk_X509_value(all, k);
 	if (issuer == NULL ||
 	    (store = responder_store(all, anchors, issuer)) == NULL)
 		goto out;
-	if ((v = by_ocsp(signer, issuer, vd, all, store)) < 0)
-		v = by_crl(signer, issuer, vd);
+	if ((v = by_ocsp(signer, issuer, vd, all, store, at)) < 0)
+		v = by_crl(signer, issuer, vd, at);
 	if (v == 1)
 		res = N_("good");
 	else if (v == 0)

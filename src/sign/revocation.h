@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "common/buf.h"
 
@@ -39,11 +40,12 @@ const char *revoc_status(struct x509_st *signer, struct stack_st_X509 *extra,
     const char *trust_pem);
 /* The signer's status by the validation data a document carries (vd, a
  * PAdES DSS), without the network (revoc_offline.c): an OCSP response
- * for it that its CA's responder signed, else a CRL its CA signed.
- * "good", "revoked", or "none" when nothing there covers it. With
- * trust_pem NULL, a responder's chain may end at the signer's issuer or
- * a self-signed certificate at hand. */
+ * for it that its CA's responder signed, else a full CRL its CA signed,
+ * made no earlier than at (the signature's time; 0: not known). "good",
+ * "revoked", or "none" when nothing there covers it. With trust_pem
+ * NULL, a responder's chain may end at the signer's issuer or a
+ * self-signed certificate at hand. */
 const char *revoc_offline(struct x509_st *signer, struct stack_st_X509 *extra,
-    const char *trust_pem, const struct revoc *vd);
+    const char *trust_pem, const struct revoc *vd, time_t at);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bio.h>
 #include <openssl/cms.h>
@@ -51,6 +52,24 @@ time_text(const ASN1_GENERALIZEDTIME *t)
 	}
 	strftime(s, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return s;
+}
+
+/* The signature's time: the time-stamp's when it holds, else the time
+ * the signer claims; 0 when there is neither. */
+static time_t
+signature_time(const struct sig_report *rep)
+{
+	const char *s = rep->ts_time != NULL && rep->ts_valid ? rep->ts_time :
+	    rep->claimed_time;
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || *s == '\0' ||
+	    (end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm)) == NULL ||
+	    *end != '\0')
+		return 0;
+	return timegm(&tm);
 }
 
 static X509_STORE *
@@ -213,7 +232,8 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 			rep->problem = N_("the signer's certificate is revoked");
 	}
 	if (vd != NULL) {
-		rep->doc_revocation = revoc_offline(signer, certs, trust_pem, vd);
+		rep->doc_revocation = revoc_offline(signer, certs, trust_pem, vd,
+		    signature_time(rep));
 		if (strcmp(rep->doc_revocation, "revoked") == 0)
 			rep->problem = N_("the document's validation data "
 			    "says the signer's certificate is revoked");

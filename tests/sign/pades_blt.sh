@@ -160,39 +160,67 @@ PY
 note "an OCSP response in the DSS that says revoked makes the signature invalid, with no network"
 openssl ocsp -issuer "$W/int.pem" -serial 0x2002 -url "http://127.0.0.1:$OCSP_PORT" -noverify \
   -respout "$W/rev-ocsp.der" >/dev/null 2>&1 || fail "no OCSP response for the revoked signer"
-# A DSS revision appended by hand (an incremental update as any tool
-# would write it): the OCSP response, the DSS, the catalog naming it.
-python3 - "$W/bb-revoked.pdf" "$W/rev-ocsp.der" "$W/injected.pdf" <<'PY' || fail "appending the DSS"
+# inject_dss SRC OUT KIND=FILE...: a DSS revision appended by hand (an
+# incremental update as any tool would write it) holding the files as
+# OCSPs, Certs or CRLs streams, and the catalog naming it.
+inject_dss() {
+  python3 - "$@" <<'PY' || fail "appending the DSS"
 import re, sys
 d = open(sys.argv[1], 'rb').read()
-ocsp = open(sys.argv[2], 'rb').read()
 start = int(re.findall(rb'startxref\s+(\d+)', d)[-1])
 trailer = re.findall(rb'trailer\s*<<(.*?)>>\s*startxref', d, re.S)[-1]
 root = int(re.search(rb'/Root\s+(\d+)\s+0\s+R', trailer).group(1))
 size = int(re.search(rb'/Size\s+(\d+)', trailer).group(1))
 cat = list(re.finditer(rb'(?<![0-9])%d 0 obj\s*<<(.*?)>>\s*endobj' % root, d, re.S))[-1].group(1)
-o, dss = size, size + 1
-body = [(o, b'<< /Length %d >>\nstream\n' % len(ocsp) + ocsp + b'\nendstream'),
-        (dss, b'<< /Type /DSS /OCSPs [%d 0 R] >>' % o),
-        (root, b'<<' + cat + b' /DSS %d 0 R >>' % dss)]
+body, lists, num = [], {}, size
+for arg in sys.argv[3:]:
+    kind, path = arg.split('=', 1)
+    data = open(path, 'rb').read()
+    body.append((num, b'<< /Length %d >>\nstream\n' % len(data) + data + b'\nendstream'))
+    lists.setdefault(kind.encode(), []).append(num)
+    num += 1
+dss = num
+body.append((dss, b'<< /Type /DSS ' + b' '.join(
+    b'/' + k + b' [' + b' '.join(b'%d 0 R' % n for n in v) + b']' for k, v in lists.items()) + b' >>'))
+body.append((root, b'<<' + cat + b' /DSS %d 0 R >>' % dss))
 out = bytearray(d if d.endswith(b'\n') else d + b'\n')
 offs = {}
-for num, text in body:
-    offs[num] = len(out)
-    out += b'%d 0 obj\n' % num + text + b'\nendobj\n'
+for n, text in body:
+    offs[n] = len(out)
+    out += b'%d 0 obj\n' % n + text + b'\nendobj\n'
 xref = len(out)
 out += b'xref\n'
-for num in sorted(offs):
-    out += b'%d 1\n%010d 00000 n \n' % (num, offs[num])
+for n in sorted(offs):
+    out += b'%d 1\n%010d 00000 n \n' % (n, offs[n])
 out += b'trailer\n<< /Size %d /Root %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n' % (
     dss + 1, root, start, xref)
-open(sys.argv[3], 'wb').write(out)
+open(sys.argv[2], 'wb').write(out)
 PY
+}
+inject_dss "$W/bb-revoked.pdf" "$W/injected.pdf" OCSPs="$W/rev-ocsp.der"
 qpdf_ok "$W/injected.pdf"
 assert_exit 1 ks verify "$W/injected.pdf" --trust "$W/root.pem"
 assert_contains "$OUT" "revocation in the document: revoked"
 assert_contains "$OUT" "validation data says the signer's certificate is revoked"
 assert_contains "$OUT" "only validation data (DSS)"
+
+note "a look-alike issuer (same name and key identifier, another key) and its CRL in the DSS vouch for nothing"
+ks pdf "$W/doc.pdf" -o "$W/bb-nochain.pdf" --token LT0002 --pin-fd 3 3<<<"$USER_PIN" >/dev/null
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/fake.key" 2>/dev/null
+ski=$(openssl x509 -in "$W/int.pem" -noout -ext subjectKeyIdentifier | tail -n 1 | tr -d ' ')
+openssl req -x509 -new -key "$W/fake.key" -subj "$(openssl x509 -in "$W/int.pem" -noout -subject -nameopt compat | sed 's/^subject=//')" \
+  -days 30 -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+  -addext "subjectKeyIdentifier=$ski" -outform DER -out "$W/fake.der" 2>/dev/null || fail "look-alike issuer"
+openssl x509 -inform DER -in "$W/fake.der" -out "$W/fake.pem"
+mkdir -p "$W/fakeca"; : > "$W/fakeca/index.txt"; echo 01 > "$W/fakeca/crlnumber"
+sed -e "s|$W/rootca|$W/fakeca|g" -e "s|$W/root.pem|$W/fake.pem|" -e "s|$W/root.key|$W/fake.key|" \
+  "$W/rootca/ca.cnf" > "$W/fakeca/ca.cnf"
+openssl ca -config "$W/fakeca/ca.cnf" -gencrl -out "$W/fake.crl.pem" 2>/dev/null || fail "look-alike CRL"
+openssl crl -in "$W/fake.crl.pem" -outform DER -out "$W/fake.crl"
+inject_dss "$W/bb-nochain.pdf" "$W/lookalike.pdf" Certs="$W/fake.der" CRLs="$W/fake.crl"
+qpdf_ok "$W/lookalike.pdf"
+assert_exit 0 ks verify "$W/lookalike.pdf" --json
+assert_contains "$OUT" '"document_revocation": "none"'
 
 note "the report in Vietnamese (LANG=vi_VN.UTF-8); JSON stays English"
 assert_exit 0 env LANG=vi_VN.UTF-8 "$KS" verify "$W/lt.pdf" --trust "$W/root.pem"
