@@ -248,10 +248,13 @@ sig_field(struct pdf *cur, const struct pdf_obj *item)
 
 	if (pdf_resolve(cur, item, &o) != 0)
 		return 0;
-	if (o->type == PDF_DICT) {
+	/* An annotation of any other subtype (a FreeText with /FT /Sig
+	 * written in) would show, whatever its /FT says. */
+	if (o->type == PDF_DICT && (pdf_dict_get(o, "Subtype") == NULL ||
+	    pdf_name_is(pdf_dict_get(o, "Subtype"), "Widget"))) {
 		if (pdf_name_is(pdf_dict_get(o, "FT"), "Sig"))
 			yes = 1;
-		else if (pdf_name_is(pdf_dict_get(o, "Subtype"), "Widget") &&
+		else if (pdf_dict_get(o, "Subtype") != NULL &&
 		    pdf_resolve(cur, pdf_dict_get(o, "Parent"), &parent) == 0 &&
 		    parent->type == PDF_DICT &&
 		    pdf_name_is(pdf_dict_get(parent, "FT"), "Sig"))
@@ -302,14 +305,28 @@ key_sig_fields_appended(struct pdf *old, struct pdf *cur,
 	return ok;
 }
 
+/* An AcroForm's /NeedAppearances is there and not false. */
+static int
+need_appearances(const struct pdf_obj *acro)
+{
+	const struct pdf_obj *na = pdf_dict_get(acro, "NeedAppearances");
+
+	return na != NULL && !(na->type == PDF_BOOL && na->i == 0);
+}
+
 /* An AcroForm (a copy each side; changed here): /Fields only gains
- * signature fields, and besides it only what signing sets. */
+ * signature fields, /SigFlags may be set, /DR and /DA may be added where
+ * there were none, /NeedAppearances may go (kyso-sign drops it under a
+ * visible stamp) but not come: true would have viewers redraw the
+ * filled-in fields, new /DR fonts and all. */
 static int
 acroform_ok(struct pdf *old, struct pdf *cur, struct pdf_obj *o,
     struct pdf_obj *c)
 {
 	static const char *const keys[] = { "Fields", "SigFlags", "DR", "DA",
 		"NeedAppearances", NULL };
+	static const char *const kept[] = { "DR", "DA" };
+	size_t i;
 
 	if (c->type == PDF_NULL)
 		return o->type == PDF_NULL;
@@ -318,7 +335,64 @@ acroform_ok(struct pdf *old, struct pdf *cur, struct pdf_obj *o,
 	    !key_sig_fields_appended(old, cur, o, c, "Fields"))
 		return 0;
 	/* A new AcroForm: signature fields only, checked above. */
-	return o->type == PDF_NULL || same_except(o, c, keys);
+	if (o->type == PDF_NULL)
+		return 1;
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (pdf_dict_get(o, kept[i]) != NULL &&
+		    (pdf_dict_get(c, kept[i]) == NULL ||
+		    !same_obj(pdf_dict_get(o, kept[i]), pdf_dict_get(c, kept[i]))))
+			return 0;
+	if (need_appearances(c) && !need_appearances(o))
+		return 0;
+	return same_except(o, c, keys);
+}
+
+/* 1 when o (or what it holds) refers to one of nums[0..n) at or above
+ * first; also when the budget of items runs out. */
+static int
+refers(const struct pdf_obj *o, int64_t first, const int64_t *nums, size_t n,
+    size_t *budget)
+{
+	size_t i;
+
+	if (*budget == 0)
+		return 1;
+	(*budget)--;
+	if (o->type == PDF_REF) {
+		for (i = 0; o->i >= first && i < n; i++)
+			if (nums[i] == o->i)
+				return 1;
+		return 0;
+	}
+	if (o->type == PDF_ARRAY || o->type == PDF_DICT || o->type == PDF_STREAM)
+		for (i = 0; i < o->count; i++)
+			if (refers(o->items[i], first, nums, n, budget))
+				return 1;
+	return 0;
+}
+
+/* A signed file may carry a reference to an object it does not define
+ * (/Annots [500 0 R]); a later revision that defines it would change what
+ * shows without changing a signed object. 1 when an object of old refers
+ * to a number the new section defines above old's. */
+static int
+old_refers_to_new(struct pdf *old, const int64_t *nums, size_t n)
+{
+	int64_t first = pdf_next_num(old), i;
+	size_t budget = 4000000, k;
+	struct pdf_obj *o;
+	int hit = 0, any = 0;
+
+	for (k = 0; k < n; k++)
+		if (nums[k] >= first)
+			any = 1;
+	for (i = 1; any && !hit && i < first; i++) {
+		if (pdf_get(old, i, &o) != 0)
+			continue;
+		hit = refers(o, first, nums, n, &budget);
+		pdf_obj_free(o);
+	}
+	return hit;
 }
 
 /* What a revision (prev, end] may change and still leave the signed
@@ -349,6 +423,19 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 	if (rref == NULL || rref->type != PDF_REF ||
 	    pdf_resolve(old, rref, &oroot) != 0 || pdf_resolve(cur, rref, &nroot) != 0)
 		goto out;
+	/* The same catalog (not an orphan one the signed file carried), and
+	 * one cross-reference section whose /Prev is the signed revision's
+	 * (sections between them, or a hybrid /XRefStm, would go unread). */
+	{
+		const struct pdf_obj *orref = pdf_dict_get(pdf_trailer(old), "Root");
+		const struct pdf_obj *pv = pdf_dict_get(pdf_trailer(cur), "Prev");
+
+		if (orref == NULL || orref->type != PDF_REF ||
+		    orref->i != rref->i || pv == NULL || pv->type != PDF_INT ||
+		    pv->i < 0 || (uint64_t)pv->i != pdf_startxref(old) ||
+		    pdf_dict_get(pdf_trailer(cur), "XRefStm") != NULL)
+			goto out;
+	}
 	{
 		const struct pdf_obj *nd = pdf_dict_get(nroot, "DSS");
 		const struct pdf_obj *od = pdf_dict_get(oroot, "DSS");
@@ -359,6 +446,8 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 	aref = pdf_dict_get(oroot, "AcroForm");
 	dref = pdf_dict_get(oroot, "DSS");
 	nums = pdf_newest_nums(cur, &n);
+	if (old_refers_to_new(old, nums, n))
+		goto out;
 	for (i = 0; i < n; i++) {
 		int64_t num = nums[i];
 

@@ -153,6 +153,9 @@ slots_scan(struct slots *s)
 {
 	unsigned i;
 
+	/* Events waiting are read first: a removal among them makes the
+	 * slot's next look a new insertion, whenever it comes. */
+	(void)slots_changed(s);
 	for (i = 0; i < s->n; i++)
 		scan_one(s, i);
 }
