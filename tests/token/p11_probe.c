@@ -36,7 +36,8 @@
  *   p11_probe replug MODULE LABEL PIN GOFILE
  *     as unplug, but the token is pulled out and put back into the same
  *     slot before GOFILE appears, with no call in between: the session
- *     and the operation are gone all the same.
+ *     and the operation are gone all the same, and a session opened by
+ *     the first call after it lives on.
  *   p11_probe damaged MODULE SLOT PIN GOFILE
  *     one process while the token file in SLOT is damaged and put right
  *     by another, in turns (GOFILE.1, .2, .3 tell it to go on): damaged
@@ -1649,6 +1650,21 @@ cmd_unplug(const char *module, const char *label, const char *pin,
 	}
 	printf("ready\n");
 	EXPECT(wait_file(gofile), "never told the token was unplugged");
+	if (replug) {
+		/* The first call after it opens a session on the token as it
+		 * is now: the removal read later must not end that one. */
+		CK_SESSION_HANDLE s3 = 0;
+
+		rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s3);
+		EXPECT(rv == CKR_OK, "a session on the re-plugged token: %s",
+		    p11_rv_name(rv));
+		if (rv == CKR_OK) {
+			rv = f->C_GetSessionInfo(s3, &si);
+			EXPECT(rv == CKR_OK, "the session opened after the "
+			    "re-plug, at its next call: %s", p11_rv_name(rv));
+			(void)f->C_CloseSession(s3);
+		}
+	}
 	rv = f->C_GetSessionInfo(s, &si);
 	EXPECT(rv == CKR_DEVICE_REMOVED || rv == CKR_SESSION_HANDLE_INVALID,
 	    "C_GetSessionInfo after the unplug: %s", p11_rv_name(rv));
