@@ -10,6 +10,7 @@
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/crypto.h>
+#include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
@@ -52,6 +53,29 @@ time_text(const ASN1_GENERALIZEDTIME *t)
 	}
 	strftime(s, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return s;
+}
+
+/* The signing-certificate-v2 attribute's first ESSCertIDv2 is signer's
+ * (hash, and issuer and serial when given). */
+static int
+signing_cert_names(X509_ATTRIBUTE *attr, X509 *signer)
+{
+	ASN1_TYPE *t = attr != NULL ? X509_ATTRIBUTE_get0_type(attr, 0) : NULL;
+	ESS_SIGNING_CERT_V2 *ss = NULL;
+	STACK_OF(X509) *one = sk_X509_new_null();
+	const unsigned char *p;
+	int ok = 0;
+
+	if (t != NULL && t->type == V_ASN1_SEQUENCE && one != NULL &&
+	    sk_X509_push(one, signer) > 0) {
+		p = t->value.sequence->data;
+		if ((ss = d2i_ESS_SIGNING_CERT_V2(NULL, &p,
+		    t->value.sequence->length)) != NULL)
+			ok = OSSL_ESS_check_signing_certs(NULL, ss, one, 1) > 0;
+	}
+	ESS_SIGNING_CERT_V2_free(ss);
+	sk_X509_free(one);
+	return ok;
 }
 
 /* The signature's time: the time-stamp's when it holds, else the time
@@ -124,11 +148,16 @@ check_timestamp(CMS_SignerInfo *si, const char *trust_pem,
 	    (t = X509_ATTRIBUTE_get0_type(attr, 0)) == NULL ||
 	    t->type != V_ASN1_SEQUENCE)
 		return;
-	rep->level = "B-T";
+	/* A time-stamp is there: from here on it must verify, or the
+	 * signature is not valid (the attribute is unsigned: anyone can put
+	 * one in). B-T only for one that does. */
+	rep->ts_valid = 0;
 	p = t->value.sequence->data;
 	if ((p7 = d2i_PKCS7(NULL, &p, t->value.sequence->length)) == NULL ||
-	    (tst = PKCS7_to_TS_TST_INFO(p7)) == NULL)
+	    (tst = PKCS7_to_TS_TST_INFO(p7)) == NULL) {
+		rep->ts_time = strdup("?");
 		goto out;
+	}
 	rep->ts_time = time_text(TS_TST_INFO_get_time(tst));
 	if (EVP_Digest(sig->data, (size_t)sig->length, h, NULL, EVP_sha256(),
 	    NULL) != 1 || (vc = TS_VERIFY_CTX_new()) == NULL)
@@ -151,6 +180,8 @@ check_timestamp(CMS_SignerInfo *si, const char *trust_pem,
 		if (rep->ts_valid && st == NULL)
 			rep->ts_valid = PKCS7_verify(p7, NULL, NULL, NULL, NULL,
 			    PKCS7_NOVERIFY) == 1;
+		if (rep->ts_valid)
+			rep->level = "B-T";
 	}
 out:
 	TS_VERIFY_CTX_free(vc);
@@ -218,8 +249,20 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 	}
 	rep->intact = 1;
 	if ((scv2 = OBJ_txt2obj(OID_SIGNING_CERT_V2, 1)) != NULL &&
-	    CMS_signed_get_attr_by_OBJ(si, scv2, -1) >= 0)
+	    (i = CMS_signed_get_attr_by_OBJ(si, scv2, -1)) >= 0) {
+		/* Signed, it names the signer's certificate; the certificate
+		 * set and the SignerInfo's sid are not signed, and a swap for
+		 * another certificate of the same key would show another
+		 * subject and status. */
+		if (!signing_cert_names(CMS_signed_get_attr(si, i), signer)) {
+			rep->intact = 0;
+			rep->problem = N_("the signature names another "
+			    "certificate than the one it came with "
+			    "(signing-certificate-v2)");
+			goto out;
+		}
 		rep->level = "B-B";
+	}
 	check_timestamp(si, trust_pem, rep);
 	if (trust_pem != NULL) {
 		rep->trusted = chain_ok(signer, certs, trust_pem);
