@@ -375,6 +375,9 @@ print_report(const char *file, const struct sig_report *rep, size_t n)
 
 		printf("  [%zu] %s\n", i + 1, r->field ? r->field : "");
 		printf(_("      signer:    %s\n"), r->signer ? r->signer : "?");
+		if (r->signed_part != NULL)
+			printf(_("      signed:    the element %s only\n"),
+			    r->signed_part);
 		printf(_("      claimed:   %s\n"), r->claimed_time &&
 		    *r->claimed_time ? r->claimed_time : _("(none)"));
 		if (r->ts_time != NULL)
@@ -423,6 +426,8 @@ json_report(const char *file, const struct sig_report *rep, size_t n,
 
 		json_object_set_new(s, "field", json_string(r->field ? r->field : ""));
 		json_object_set_new(s, "signer", r->signer ? json_string(r->signer) : json_null());
+		json_object_set_new(s, "signed_part", r->signed_part ?
+		    json_string(r->signed_part) : json_null());
 		json_object_set_new(s, "claimed_time", json_string(r->claimed_time ? r->claimed_time : ""));
 		json_object_set_new(s, "timestamp", r->ts_time ? json_string(r->ts_time) : json_null());
 		if (r->ts_time != NULL)

@@ -27,6 +27,7 @@ sig_reports_free(struct sig_report *r, size_t n)
 		free(r[i].signer);
 		free(r[i].claimed_time);
 		free(r[i].ts_time);
+		free(r[i].signed_part);
 	}
 	free(r);
 }

@@ -36,6 +36,7 @@ struct sig_report {
 	 * "good", "revoked", "none" (nothing there covers the signer);
 	 * NULL when the document carries none. */
 	const char *doc_revocation;
+	char *signed_part;       /* XML: the element signed, NULL: all */
 };
 
 struct verify_opts {

@@ -117,6 +117,55 @@ xml_name_text(X509 *x)
 	return s;
 }
 
+/* How many elements under n carry id as their Id (ID, id). */
+static size_t
+count_id(xmlNodePtr n, const char *id, int depth)
+{
+	static const char *names[] = { "Id", "ID", "id" };
+	size_t c = 0, i;
+
+	if (depth > 256)
+		return 2;   /* too deep to vouch for */
+	for (; n != NULL && c < 2; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		for (i = 0; i < 3; i++) {
+			xmlChar *v = xmlGetProp(n, (const xmlChar *)names[i]);
+
+			if (v != NULL && strcmp((const char *)v, id) == 0)
+				c++;
+			xmlFree(v);
+		}
+		c += count_id(n->children, id, depth + 1);
+	}
+	return c;
+}
+
+/* The signed element t stands where a reader looks for it: the document
+ * element; or a child of an element that holds the signature (the
+ * invoice beside or around its signature), with no sibling of its name
+ * that a reader could take first. A signed element moved into a
+ * container, with a forged one in its place, fails this. */
+static int
+where_read(xmlNodePtr t, xmlNodePtr sig)
+{
+	xmlNodePtr p = t->parent, a, s;
+
+	if (p == NULL || p->type != XML_ELEMENT_NODE)
+		return 1;   /* the document element */
+	for (a = sig->parent; a != NULL && a != p; a = a->parent)
+		;
+	if (a == NULL)
+		return 0;
+	for (s = p->children; s != NULL; s = s->next)
+		if (s != t && s->type == XML_ELEMENT_NODE &&
+		    xmlStrEqual(s->name, t->name) &&
+		    (s->ns == t->ns || (s->ns != NULL && t->ns != NULL &&
+		    xmlStrEqual(s->ns->href, t->ns->href))))
+			return 0;
+	return 1;
+}
+
 static int
 verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
     struct sig_report *rep)
@@ -183,6 +232,22 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 			xmlFree(uri);
 			rep->problem = N_("a reference names no element of the document");
 			goto out;
+		}
+		if (target != NULL && (count_id(xmlDocGetRootElement(doc),
+		    (const char *)uri + 1, 0) > 1 || !where_read(target, sig))) {
+			xmlFree(uri);
+			rep->problem = N_("the signed element is not the one a "
+			    "reader finds there: its Id occurs twice, or it was "
+			    "moved (signature wrapping)");
+			goto out;
+		}
+		if (target != NULL && target != xmlDocGetRootElement(doc) &&
+		    rep->signed_part == NULL) {
+			xmlChar *path = xmlGetNodePath(target);
+
+			rep->signed_part = path != NULL ?
+			    strdup((const char *)path) : NULL;
+			xmlFree(path);
 		}
 		xmlFree(uri);
 		tr = child(ref, "Transforms");
@@ -328,6 +393,14 @@ xmldsig_verify_file(const char *path, const struct verify_opts *vo,
 	    NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) == NULL) {
 		r = KYSO_ERR_INVALID;
 		*why = N_("the file is not well-formed XML");
+		goto out;
+	}
+	/* A DTD is outside what is signed, and its default attributes would
+	 * change what a reader that applies them sees. */
+	if (doc->intSubset != NULL || doc->extSubset != NULL) {
+		r = KYSO_ERR_UNSUPPORTED;
+		*why = N_("the document carries a DTD, which could change what "
+		    "a reader sees outside what is signed");
 		goto out;
 	}
 	find_sigs(xmlDocGetRootElement(doc), sigs, &count, XML_MAX_SIGS, 0);

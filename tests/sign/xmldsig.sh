@@ -99,6 +99,39 @@ assert_exit 1 ks xml "$W/broken.xml" -o "$W/y.xml" --token XD0001 --pin-fd 3 3<<
 assert_contains "$OUT" "not well-formed"
 [ ! -e "$W/x.xml" ] && [ ! -e "$W/y.xml" ] || fail "an output was left"
 
+note "the element signed by Id is named in the report"
+assert_exit 0 ks verify "$W/byid.xml" --trust "$W/root.pem"
+assert_contains "$OUT" "signed:    the element /HDon/DLHDon only"
+
+note "signature wrapping: the signed element moved into a container, a forged one in its place"
+python3 - "$W/byid.xml" "$W/wrapped.xml" "$W/dupid.xml" <<'PY' || fail "wrapping the signed invoice"
+import sys
+d = open(sys.argv[1], encoding='utf-8').read()
+a, b = d.index('<DLHDon Id="data">'), d.index('</DLHDon>') + len('</DLHDon>')
+signed = d[a:b]
+forged = signed.replace(' Id="data"', '').replace('1100000', '9900000')
+# The forged invoice where a reader looks; the signed one hidden away.
+open(sys.argv[2], 'w', encoding='utf-8').write(d[:a] + forged + '<Hidden>' + signed + '</Hidden>' + d[b:])
+# A second element with the same Id before the signed one.
+open(sys.argv[3], 'w', encoding='utf-8').write(d[:a] + forged.replace('<DLHDon>', '<DLHDon Id="data">') + signed + d[b:])
+PY
+assert_exit 1 ks verify "$W/wrapped.xml" --trust "$W/root.pem"
+assert_contains "$OUT" "signature wrapping"
+assert_contains "$OUT" "INVALID"
+assert_exit 1 ks verify "$W/dupid.xml" --trust "$W/root.pem"
+assert_contains "$OUT" "signature wrapping"
+
+note "a DTD added to a signed document (its default attributes are outside what is signed)"
+python3 - "$W/invoice.signed.xml" "$W/dtd.xml" <<'PY' || fail "adding a DTD"
+import sys
+d = open(sys.argv[1], encoding='utf-8').read()
+i = d.index('<HDon')
+open(sys.argv[2], 'w', encoding='utf-8').write(
+    d[:i] + '<!DOCTYPE HDon [<!ATTLIST DLHDon TrangThai CDATA "DaThanhToan">]>\n' + d[i:])
+PY
+assert_exit 1 ks verify "$W/dtd.xml" --trust "$W/root.pem"
+assert_contains "$OUT" "DTD"
+
 note "EC P-256 key"
 signing_token XE0001 02 EC:prime256v1 "Ho Kinh Doanh E"
 ks xml "$W/invoice.xml" -o "$W/ec.xml" --token XE0001 --pin-fd 3 --chain "$W/int.pem" 3<<<"$USER_PIN" >/dev/null
