@@ -48,9 +48,12 @@ kyso_rate() {  # kyso_rate KEYTYPE
       "{\"type\":\"personal\",\"name\":\"Người Thử $i\",\"id_number\":\"$(printf '%012d' "$i")\",\"province\":\"Hà Nội\",\"email\":\"u$i@example.vn\",\"phone\":\"0912345678\",\"key_type\":\"p256\"}" \
       "$url/api/v1/registrations"
   done
+  # One token per subscriber (kyso-ra refuses a token another holds).
+  local k=0
   for f in "$h"/ra/outbox/*.eml; do
-    printf '{"code":"%s","csr":%s,"token_serial":"BENCH"}\n' \
-      "$(sed -n 's/^Activation code: //p' "$f" | tr -d '\r')" "$csr_json"
+    k=$((k + 1))
+    printf '{"code":"%s","csr":%s,"token_serial":"BENCH%d"}\n' \
+      "$(sed -n 's/^Activation code: //p' "$f" | tr -d '\r')" "$csr_json" "$k"
   done > "$h/bodies"
   python3 "$ROOT/bench/ra/client.py" "$url/api/v1/activation/complete" "$h/bodies" "$C"
   kill "$pid"; wait "$pid" 2>/dev/null || true

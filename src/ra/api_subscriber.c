@@ -197,6 +197,25 @@ api_activation_complete(struct api *a)
 		    "the database is busy; retry");
 		goto out;
 	}
+	/* A token belongs to one subscriber: its serial is what a PIN reset
+	 * matches on, and the unblock answer is computed for it. Taken by
+	 * another registration, it is refused (the code stays unspent: the
+	 * transaction rolls back). */
+	db_rows_free(rows);
+	rows = NULL;
+	p[0] = tok;
+	p[1] = act.reg_id;
+	if ((r = db_exec(a->db, "SELECT id FROM registrations WHERE"
+	    " token_serial = ? AND id <> ? AND status = 'active'", 2, p,
+	    &rows)) != 0) {
+		st = api_error(a, 503, "busy", "the database is busy; retry");
+		goto out;
+	}
+	if (db_rows_count(rows) != 0) {
+		st = api_error(a, 409, "token_in_use", "this token already "
+		    "holds another subscriber's certificate");
+		goto out;
+	}
 	reg_subject(act.details, &s);
 	if (ca_issue(a->ra->ca, csr, &s, (int)json_integer_value(
 	    json_object_get(act.details, "validity_years")), &iss) != 0) {

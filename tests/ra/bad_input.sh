@@ -62,6 +62,17 @@ expect 200
 sub POST /api/v1/activation/complete "{\"code\":\"$code\",\"csr\":$(json_str "$W/good.csr"),\"token_serial\":\"T1\"}"
 expect 404 code_invalid
 
+note "a token already holding another subscriber's certificate is refused, the code kept"
+op POST /api/v1/registrations "$(echo "$PERSON" | sed -e 's/001099012345/001099054321/' -e 's/an@example.vn/binh@example.vn/' -e 's/Nguyễn Văn An/Trần Thị Bình/')"
+expect 201
+c3=$(mail_value "Activation code")
+before=$(state)
+sub POST /api/v1/activation/complete "{\"code\":\"$c3\",\"csr\":$(json_str "$W/good.csr"),\"token_serial\":\"T1\"}"
+expect 409 token_in_use
+assert_eq "$(state)" "$before" "a refused completion changed the database"
+sub POST /api/v1/activation/complete "{\"code\":\"$c3\",\"csr\":$(json_str "$W/good.csr"),\"token_serial\":\"T2\"}"
+expect 200
+
 note "an expired code (a server whose codes live 0 s)"
 api POST "$URL_short/api/v1/registrations" "$PERSON" -H "Authorization: Bearer $RA_OP"; expect 201
 c2=$(mail_value "Activation code")
@@ -156,7 +167,7 @@ expect 400 unknown_field
 sub POST /api/v1/pin-reset/request "$(jq -cn --arg s "$sq" '{type:"organization",tax_code:"0101234567-001",email:$s,token_serial:"T1"}')"
 expect 400 invalid_field
 op GET /api/v1/registrations; expect 200
-assert_eq "$(jqo '.items | length')" 3 "all registrations still there"
+assert_eq "$(jqo '.items | length')" 4 "all registrations still there"
 
 note "operators must authenticate; every call is audited"
 api GET "$URL/api/v1/registrations" ''; expect 401 unauthorized

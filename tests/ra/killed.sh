@@ -32,9 +32,12 @@ for round in $(seq 1 $ROUNDS); do
     mail_value "Activation code" >> "$W/codes"
   done
   before=$(sql_q "SELECT count(*) FROM certificates")
+  # One token per subscriber: K<round>-<line>.
+  k=0
   while read -r code; do
+    k=$((k + 1))
     curl -s -o /dev/null -X POST -H "Content-Type: application/json" \
-      --data-binary "{\"code\":\"$code\",\"csr\":$req_json,\"token_serial\":\"K1\"}" \
+      --data-binary "{\"code\":\"$code\",\"csr\":$req_json,\"token_serial\":\"K$round-$k\"}" \
       "$URL/api/v1/activation/complete" &
   done < "$W/codes"
   sleep "0.0$((RANDOM % 4))"
@@ -46,9 +49,11 @@ for round in $(seq 1 $ROUNDS); do
   [ "$done_now" -gt 0 ] && [ "$done_now" -lt "$M" ] && mid=$((mid + 1))
   # Restarted: every code of the round either works now or was spent.
   URL=; ra_serve "r${round}b"
+  k=0
   while read -r code; do
+    k=$((k + 1))
     sub POST /api/v1/activation/complete \
-      "{\"code\":\"$code\",\"csr\":$req_json,\"token_serial\":\"K1\"}"
+      "{\"code\":\"$code\",\"csr\":$req_json,\"token_serial\":\"K$round-$k\"}"
     case $STATUS in 200|404) ;; *) fail "HTTP $STATUS after the restart: $OUT" ;; esac
   done < "$W/codes"
   kill "$PID"; wait "$PID" 2>/dev/null || true
