@@ -5,6 +5,36 @@
 #include "cli.h"
 #include "common/http.h"
 
+/* What a subscriber can do about the refusals they may meet. */
+static const char *
+refusal_text(const char *code)
+{
+	static const struct {
+		const char *code, *text;
+	} t[] = {
+		{ "code_invalid", N_("the activation code is wrong, already "
+		    "used or expired; ask the CA for a new one") },
+		{ "token_in_use", N_("this token already holds another "
+		    "subscriber's certificate; use your own token, or ask "
+		    "the CA") },
+		{ "key_type_mismatch", N_("the key made on the token is not of "
+		    "the type the CA registered") },
+		{ "key_unacceptable", N_("the token made a key the CA does not "
+		    "accept") },
+		{ "otp_invalid", N_("the one-time code is wrong or expired; "
+		    "after three wrong tries, request a new one") },
+		{ "rate_limited", N_("too many requests; wait a few minutes "
+		    "and try again") },
+		{ "busy", N_("the CA's server is busy; try again") },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(code, t[i].code) == 0)
+			return _(t[i].text);
+	return NULL;
+}
+
 int
 cli_ra_option(struct ra *ra, int opt, const char *arg)
 {
@@ -73,9 +103,13 @@ cli_ra_post(const struct ra *ra, const char *path, json_t *req, json_t **resp,
 	if (st < 200 || st > 299) {
 		const char *msg = json_string_value(json_object_get(j, "message"));
 		const char *code = json_string_value(json_object_get(j, "error"));
+		const char *said = code != NULL ? refusal_text(code) : NULL;
 
+		/* The server's words are English; the ones a subscriber meets
+		 * are said here in their language. */
 		fprintf(stderr, _("The CA's server refused the request (%ld %s): %s\n"),
-		    st, code != NULL ? code : "", msg != NULL ? msg : "");
+		    st, code != NULL ? code : "", said != NULL ? said :
+		    msg != NULL ? msg : "");
 		json_decref(j);
 		return EXIT_FAIL;
 	}

@@ -35,7 +35,11 @@ note "a spent code is refused, and nothing more is installed"
 n_before=$(jq length <<<"$certs")
 assert_exit 1 "$KT" register --ra "$RA_URL" --token E2E0001 --yes --pin-fd 3 --code-fd 4 \
   3<<<"$USER_PIN" 4<<<"$code"
+assert_contains "$OUT" "the activation code is wrong, already used or expired"
 assert_eq "$("$KT" certs --token E2E0001 --json | jq length)" "$n_before" "a refused code changed the token"
+assert_exit 1 env LANG=vi_VN.UTF-8 "$KT" register --ra "$RA_URL" --token E2E0001 --yes --pin-fd 3 \
+  --code-fd 4 3<<<"$USER_PIN" 4<<<"$code"
+assert_contains "$OUT" "mã kích hoạt sai, đã dùng hoặc đã hết hạn"
 
 note "renewal (TH1): a new serial; the old certificate stays valid"
 op_post "/api/v1/registrations/$rid/renew" '{}' >/dev/null
