@@ -103,4 +103,45 @@ ks cms "$W/contract.bin" -o "$W/ec.p7s" --token EC0001 --pin-fd 3 3<<<"$USER_PIN
 cat "$W/root.pem" "$W/int.pem" > "$W/both.pem"
 openssl cms -verify -binary -inform DER -in "$W/ec.p7s" -content "$W/contract.bin" \
   -CAfile "$W/both.pem" -purpose any -out /dev/null 2>"$W/e" || fail "openssl (EC): $(cat "$W/e")"
+
+note "an unsigned time-stamp attribute that is junk makes the CMS invalid (it is not B-T)"
+python3 - "$W/contract.bin.p7s" "$W/junk-ts.p7s" <<'PY' || fail "adding the attribute"
+import sys
+b = open(sys.argv[1], 'rb').read()
+def tlv(b, i):
+    l, j = b[i + 1], i + 2
+    if l & 0x80:
+        n = l & 0x7f
+        l, j = int.from_bytes(b[j:j + n], 'big'), j + n
+    return b[i], j, j + l
+def kids(b, s, e):
+    out, i = [], s
+    while i < e:
+        t, cs, ce = tlv(b, i)
+        out.append((t, i, cs, ce))
+        i = ce
+    return out
+def enc(tag, c):
+    n = len(c)
+    h = bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, 'big')
+    return bytes([tag]) + h + c
+_, cs, ce = tlv(b, 0)                      # ContentInfo
+oid, ctx = kids(b, cs, ce)
+_, sds, sde = tlv(b, ctx[2])               # SignedData
+sd = kids(b, sds, sde)
+sis = sd[-1]                               # SignerInfos SET
+si = kids(b, sis[2], sis[3])[0]
+ts_oid = bytes.fromhex('060b2a864886f70d010910020e')   # id-aa-timeStampToken
+attr = enc(0x30, ts_oid + enc(0x31, enc(0x30, bytes.fromhex('020101'))))
+new_si = enc(0x30, b[si[2]:si[3]] + enc(0xa1, attr))
+new_sd = enc(0x30, b[sds:sis[1]] + enc(0x31, new_si))
+out = enc(0x30, b[oid[1]:oid[3]] + enc(0xa0, new_sd))
+open(sys.argv[2], 'wb').write(out)
+PY
+openssl cms -cmsout -print -inform DER -in "$W/junk-ts.p7s" > "$W/junk.txt" 2>&1 || fail "the edited CMS does not parse: $(cat "$W/junk.txt")"
+grep -q "id-smime-aa-timeStampToken" "$W/junk.txt" || fail "the attribute is not there"
+assert_exit 0 ks verify "$W/contract.bin.p7s" --content "$W/contract.bin" --json
+assert_exit 1 ks verify "$W/junk-ts.p7s" --content "$W/contract.bin" --json
+assert_contains "$OUT" '"timestamp_valid": false'
+assert_contains "$OUT" '"valid": false'
 pass
