@@ -144,4 +144,64 @@ assert_exit 0 ks verify "$W/contract.bin.p7s" --content "$W/contract.bin" --json
 assert_exit 1 ks verify "$W/junk-ts.p7s" --content "$W/contract.bin" --json
 assert_contains "$OUT" '"timestamp_valid": false'
 assert_contains "$OUT" '"valid": false'
+
+note "the signer's certificate swapped for another one of the same key: signing-certificate-v2 says no"
+openssl req -utf8 -newkey rsa:2048 -nodes -keyout "$W/throwaway2.key" -out "$W/other.csr" \
+  -subj "/C=VN/O=Cong ty Khac/CN=Nguoi Khac" 2>/dev/null
+openssl x509 -req -in "$W/other.csr" -force_pubkey "$W/pub01.pem" -CA "$W/int.pem" -CAkey "$W/int.key" \
+  -set_serial 0x7777 -days 365 -extfile "$W/ee.ext" -outform DER -out "$W/other.der" 2>/dev/null
+python3 - "$W/contract.bin.p7s" "$W/cert01.der" "$W/other.der" "$W/swapped.p7s" <<'PY' || fail "swapping the certificate"
+import sys
+b = open(sys.argv[1], 'rb').read()
+old, new = open(sys.argv[2], 'rb').read(), open(sys.argv[3], 'rb').read()
+def tlv(b, i):
+    l, j = b[i + 1], i + 2
+    if l & 0x80:
+        n = l & 0x7f
+        l, j = int.from_bytes(b[j:j + n], 'big'), j + n
+    return b[i], j, j + l
+def kids(b, s, e):
+    out, i = [], s
+    while i < e:
+        t, cs, ce = tlv(b, i)
+        out.append((t, i, cs, ce))
+        i = ce
+    return out
+def enc(tag, c):
+    n = len(c)
+    h = bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, 'big')
+    return bytes([tag]) + h + c
+def serial_of(cert):
+    _, cs, ce = tlv(cert, 0)
+    tbs = kids(cert, cs, ce)[0]
+    k = kids(cert, tbs[2], tbs[3])
+    return cert[k[1][1]:k[1][3]]          # [0] version, then serialNumber
+_, cs, ce = tlv(b, 0)
+oid, ctx = kids(b, cs, ce)
+_, sds, sde = tlv(b, ctx[2])
+parts = []
+sdk = kids(b, sds, sde)
+for idx, (t, s0, c0, e0) in enumerate(sdk):
+    part = b[s0:e0]
+    if t == 0xa0:                         # the certificates
+        assert old in part
+        part = enc(0xa0, b[c0:e0].replace(old, new))
+    elif idx == len(sdk) - 1:             # SignerInfos: the sid's serial
+        si = kids(b, c0, e0)[0]
+        sk = kids(b, si[2], si[3])
+        sid = sk[1]
+        if sid[0] == 0x30:                # issuerAndSerialNumber
+            ik = kids(b, sid[2], sid[3])
+            assert b[ik[1][1]:ik[1][3]] == serial_of(old)
+            new_sid = enc(0x30, b[ik[0][1]:ik[0][3]] + serial_of(new))
+        else:                             # subjectKeyIdentifier: same key
+            new_sid = b[sid[1]:sid[3]]
+        part = enc(0x31, enc(0x30, b[sk[0][1]:sk[0][3]] + new_sid + b[sk[2][1]:si[3]]))
+    parts.append(part)
+out = enc(0x30, b[oid[1]:oid[3]] + enc(0xa0, enc(0x30, b''.join(parts))))
+open(sys.argv[4], 'wb').write(out)
+PY
+assert_exit 1 ks verify "$W/swapped.p7s" --content "$W/contract.bin" --trust "$W/root.pem" --json
+assert_contains "$OUT" "signing-certificate-v2"
+assert_contains "$OUT" '"valid": false'
 pass
