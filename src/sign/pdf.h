@@ -41,6 +41,8 @@ int pdf_resolve(struct pdf *pdf, const struct pdf_obj *o,
     struct pdf_obj **out) KYSO_WUR;
 /* The generation number the newest xref gives num (0 for new objects). */
 uint32_t pdf_gen(const struct pdf *pdf, int64_t num);
+/* The object numbers (but 0) the newest section marks free. */
+const int64_t *pdf_newest_freed(const struct pdf *pdf, size_t *n);
 /* The in-use objects the newest cross-reference section defines. */
 const int64_t *pdf_newest_nums(const struct pdf *pdf, size_t *n);
 /* Checks that every uncompressed object is where the cross-reference

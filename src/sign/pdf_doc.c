@@ -48,6 +48,8 @@ struct pdf {
 	size_t nxref_nums;
 	int64_t *newest;          /* objects the newest section defines */
 	size_t nnewest;
+	int64_t *freed;           /* numbers (not 0) it marks free */
+	size_t nfreed;
 };
 
 /* Entries of one section, applied after it is read: in-use entries win
@@ -479,7 +481,8 @@ read_section(struct pdf *pdf, uint64_t off, int newest, int64_t *prev)
 	if (newest) {
 		size_t k, total = s.n + hs.n;
 
-		if ((pdf->newest = calloc(total + 1, sizeof(*pdf->newest))) == NULL) {
+		if ((pdf->newest = calloc(total + 1, sizeof(*pdf->newest))) == NULL ||
+		    (pdf->freed = calloc(total + 1, sizeof(*pdf->freed))) == NULL) {
 			r = KYSO_ERR_NOMEM;
 			goto out;
 		}
@@ -489,6 +492,8 @@ read_section(struct pdf *pdf, uint64_t off, int newest, int64_t *prev)
 
 			if (from->e[j].type != X_FREE)
 				pdf->newest[pdf->nnewest++] = (int64_t)from->num[j];
+			else if (from->num[j] != 0)
+				pdf->freed[pdf->nfreed++] = (int64_t)from->num[j];
 		}
 		pdf->trailer = trailer;
 		pdf->xref_stream = is_stream;
@@ -620,6 +625,7 @@ pdf_free(struct pdf *pdf)
 	}
 	pdf_obj_free(pdf->trailer);
 	free(pdf->newest);
+	free(pdf->freed);
 	free(pdf->x);
 	free(pdf);
 }
@@ -791,6 +797,13 @@ pdf_resolve(struct pdf *pdf, const struct pdf_obj *o, struct pdf_obj **out)
 		return get_obj(pdf, o->i, out);
 	*out = pdf_obj_dup(o);
 	return *out == NULL ? KYSO_ERR_NOMEM : 0;
+}
+
+const int64_t *
+pdf_newest_freed(const struct pdf *pdf, size_t *n)
+{
+	*n = pdf->nfreed;
+	return pdf->freed;
 }
 
 const int64_t *

@@ -92,13 +92,28 @@ responder_store(STACK_OF(X509) *all, STACK_OF(X509_INFO) *anchors,
 /* Clocks of a TSA and a responder may differ by this much. */
 #define SKEW_SECONDS 60
 
-/* t is no earlier than the signature's time at (0: not known). */
+/* Evidence that speaks for the signature's time at: made after it, or
+ * valid across it (thisUpdate <= at <= nextUpdate: a CRL is seldom made
+ * right after a signature). */
 static int
-fresh(const ASN1_TIME *t, time_t at)
+fresh(const ASN1_TIME *this_upd, const ASN1_TIME *next_upd, time_t at)
 {
-	time_t not_before = at - SKEW_SECONDS;
+	time_t lo = at - SKEW_SECONDS;
 
-	return at == 0 || (t != NULL && X509_cmp_time(t, &not_before) > 0);
+	if (this_upd == NULL)
+		return 0;
+	if (X509_cmp_time(this_upd, &lo) > 0)
+		return 1;
+	return next_upd != NULL && X509_cmp_time(this_upd, &at) <= 0 &&
+	    X509_cmp_time(next_upd, &at) >= 0;
+}
+
+/* A revocation at t counts against a signature made at at only if it
+ * came first: a certificate revoked later was good when it signed. */
+static int
+revoked_before(const ASN1_TIME *t, time_t at)
+{
+	return t == NULL || X509_cmp_time(t, &at) <= 0;
 }
 
 /* 1 good, 0 revoked, -1 no verified OCSP response about cert. */
@@ -121,10 +136,10 @@ by_ocsp(X509 *cert, X509 *issuer, const struct revoc *vd,
 		    OCSP_RESPONSE_STATUS_SUCCESSFUL &&
 		    (bs = OCSP_response_get1_basic(resp)) != NULL &&
 		    OCSP_resp_find_status(bs, id, &status, &reason, &rev, &thisupd,
-		    &nextupd) == 1 && fresh(thisupd, at) &&
+		    &nextupd) == 1 && fresh(thisupd, nextupd, at) &&
 		    OCSP_basic_verify(bs, all, store, 0) == 1) {
 			if (status == V_OCSP_CERTSTATUS_REVOKED)
-				verdict = 0;
+				verdict = revoked_before(rev, at) ? 0 : 1;
 			else if (status == V_OCSP_CERTSTATUS_GOOD)
 				verdict = 1;
 		}
@@ -153,9 +168,12 @@ by_crl(X509 *cert, X509 *issuer, const struct revoc *vd, time_t at)
 		    X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point,
 		    -1) < 0 &&
 		    X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) < 0 &&
-		    fresh(X509_CRL_get0_lastUpdate(crl), at) &&
+		    fresh(X509_CRL_get0_lastUpdate(crl),
+		    X509_CRL_get0_nextUpdate(crl), at) &&
 		    X509_CRL_verify(crl, X509_get0_pubkey(issuer)) == 1)
-			verdict = X509_CRL_get0_by_cert(crl, &rv, cert) == 1 ? 0 : 1;
+			verdict = X509_CRL_get0_by_cert(crl, &rv, cert) == 1 &&
+			    revoked_before(X509_REVOKED_get0_revocationDate(rv),
+			    at) ? 0 : 1;
 		X509_CRL_free(crl);
 	}
 	return verdict;
@@ -173,6 +191,10 @@ revoc_offline(X509 *signer, STACK_OF(X509) *extra, const char *trust_pem,
 	int k, v;
 	BIO *b;
 
+	/* Without a time-stamp, nothing places the evidence against the
+	 * signature (a claimed time is the signer's word). */
+	if (at == 0)
+		goto out;
 	if (trust_pem != NULL) {
 		/* Anchors that cannot be read vouch for nothing. */
 		if ((b = BIO_new_file(trust_pem, "r")) == NULL)

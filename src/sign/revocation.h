@@ -41,8 +41,9 @@ const char *revoc_status(struct x509_st *signer, struct stack_st_X509 *extra,
 /* The signer's status by the validation data a document carries (vd, a
  * PAdES DSS), without the network (revoc_offline.c): an OCSP response
  * for it that its CA's responder signed, else a full CRL its CA signed,
- * made no earlier than at (the signature's time; 0: not known). "good",
- * "revoked", or "none" when nothing there covers it. With trust_pem
+ * made after at (a verified time-stamp's time; 0: none, and then nothing
+ * is judged) or valid across it; a revocation after at does not count.
+ * "good", "revoked", or "none" when nothing there covers it. With trust_pem
  * NULL, a responder's chain may end at the signer's issuer or a
  * self-signed certificate at hand. */
 const char *revoc_offline(struct x509_st *signer, struct stack_st_X509 *extra,

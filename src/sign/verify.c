@@ -348,6 +348,26 @@ acroform_ok(struct pdf *old, struct pdf *cur, struct pdf_obj *o,
 	return same_except(o, c, keys);
 }
 
+/* A DSS dictionary: nothing but /Type, /Certs, /OCSPs, /CRLs, /VRI. */
+static int
+dss_shaped(const struct pdf_obj *o)
+{
+	static const char *const keys[] = { "Type", "Certs", "OCSPs", "CRLs",
+		"VRI" };
+	size_t i, k;
+
+	if (o->type != PDF_DICT)
+		return 0;
+	for (i = 0; i + 1 < o->count; i += 2) {
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (pdf_name_is(o->items[i], keys[k]))
+				break;
+		if (k == sizeof(keys) / sizeof(keys[0]))
+			return 0;
+	}
+	return 1;
+}
+
 /* 1 when o (or what it holds) refers to one of nums[0..n) at or above
  * first; also when the budget of items runs out. */
 static int
@@ -426,15 +446,15 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 		goto out;
 	/* The same catalog (not an orphan one the signed file carried), and
 	 * one cross-reference section whose /Prev is the signed revision's
-	 * (sections between them, or a hybrid /XRefStm, would go unread). */
+	 * (sections between them would go unread; a hybrid /XRefStm is read
+	 * into the newest section's objects). */
 	{
 		const struct pdf_obj *orref = pdf_dict_get(pdf_trailer(old), "Root");
 		const struct pdf_obj *pv = pdf_dict_get(pdf_trailer(cur), "Prev");
 
 		if (orref == NULL || orref->type != PDF_REF ||
 		    orref->i != rref->i || pv == NULL || pv->type != PDF_INT ||
-		    pv->i < 0 || (uint64_t)pv->i != pdf_startxref(old) ||
-		    pdf_dict_get(pdf_trailer(cur), "XRefStm") != NULL)
+		    pv->i < 0 || (uint64_t)pv->i != pdf_startxref(old))
 			goto out;
 	}
 	{
@@ -446,6 +466,11 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 	}
 	aref = pdf_dict_get(oroot, "AcroForm");
 	dref = pdf_dict_get(oroot, "DSS");
+	/* An object of the signed revision marked free is a deletion. */
+	nums = pdf_newest_freed(cur, &n);
+	for (i = 0; i < n; i++)
+		if (nums[i] < pdf_next_num(old))
+			goto out;
 	nums = pdf_newest_nums(cur, &n);
 	if (old_refers_to_new(old, nums, n))
 		goto out;
@@ -454,10 +479,6 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 
 		if (num >= pdf_next_num(old))
 			continue;
-		if (dref != NULL && dref->type == PDF_REF && dref->i == num) {
-			*adds_dss = 1;
-			continue;
-		}
 		if (num == rref->i)
 			continue;   /* compared below */
 		pdf_obj_free(o);
@@ -465,6 +486,14 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 		o = c = NULL;
 		if (pdf_get(old, num, &o) != 0 || pdf_get(cur, num, &c) != 0)
 			goto out;
+		/* The DSS object, if it is one on both sides (a catalog whose
+		 * /DSS names page content would pass that off as one). */
+		if (dref != NULL && dref->type == PDF_REF && dref->i == num) {
+			if (!dss_shaped(o) || !dss_shaped(c))
+				goto out;
+			*adds_dss = 1;
+			continue;
+		}
 		if (aref != NULL && aref->type == PDF_REF && aref->i == num) {
 			if (!acroform_ok(old, cur, o, c))
 				goto out;

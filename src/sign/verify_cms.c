@@ -78,13 +78,13 @@ signing_cert_names(X509_ATTRIBUTE *attr, X509 *signer)
 	return ok;
 }
 
-/* The signature's time: the time-stamp's when it holds, else the time
- * the signer claims; 0 when there is neither. */
+/* The signature's time: a verified time-stamp's; 0 without one (the
+ * claimed time is the signer's word, and can be left out or backdated). */
 static time_t
 signature_time(const struct sig_report *rep)
 {
 	const char *s = rep->ts_time != NULL && rep->ts_valid ? rep->ts_time :
-	    rep->claimed_time;
+	    NULL;
 	struct tm tm;
 	const char *end;
 

@@ -197,7 +197,14 @@ out += b'trailer\n<< /Size %d /Root %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n
 open(sys.argv[2], 'wb').write(out)
 PY
 }
-inject_dss "$W/bb-revoked.pdf" "$W/injected.pdf" OCSPs="$W/rev-ocsp.der"
+# Time-stamped (without a time-stamp nothing places evidence against the
+# signature, and the document's data is not judged).
+ks pdf "$W/doc.pdf" -o "$W/bt-revoked.pdf" --tsa "$TSA" --token LT0002 --pin-fd 3 \
+  --chain "$W/int.pem" 3<<<"$USER_PIN" >/dev/null || fail "B-T by the revoked signer"
+inject_dss "$W/bt-revoked.pdf" "$W/injected.pdf" OCSPs="$W/rev-ocsp.der"
+inject_dss "$W/bb-revoked.pdf" "$W/injected-bb.pdf" OCSPs="$W/rev-ocsp.der"
+assert_exit 0 ks verify "$W/injected-bb.pdf" --json
+assert_contains "$OUT" '"document_revocation": "none"'
 qpdf_ok "$W/injected.pdf"
 assert_exit 1 ks verify "$W/injected.pdf" --trust "$W/root.pem"
 assert_contains "$OUT" "revocation in the document: revoked"
@@ -205,7 +212,7 @@ assert_contains "$OUT" "validation data says the signer's certificate is revoked
 assert_contains "$OUT" "only validation data (DSS)"
 
 note "a look-alike issuer (same name and key identifier, another key) and its CRL in the DSS vouch for nothing"
-ks pdf "$W/doc.pdf" -o "$W/bb-nochain.pdf" --token LT0002 --pin-fd 3 3<<<"$USER_PIN" >/dev/null
+ks pdf "$W/doc.pdf" -o "$W/bb-nochain.pdf" --tsa "$TSA" --token LT0002 --pin-fd 3 3<<<"$USER_PIN" >/dev/null
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/fake.key" 2>/dev/null
 ski=$(openssl x509 -in "$W/int.pem" -noout -ext subjectKeyIdentifier | tail -n 1 | tr -d ' ')
 openssl req -x509 -new -key "$W/fake.key" -subj "$(openssl x509 -in "$W/int.pem" -noout -subject -nameopt compat | sed 's/^subject=//')" \
