@@ -133,12 +133,18 @@ def append(d, objs, root, size, prev, eof=True):
     out = bytearray(d if d.endswith(b'\n') else d + b'\n')
     offs = {}
     for num, text in objs:
+        if text is None:          # marked free
+            offs[num] = None
+            continue
         offs[num] = len(out)
         out += b'%d 0 obj\n' % num + text + b'\nendobj\n'
     xref = len(out)
     out += b'xref\n'
     for num in sorted(offs):
-        out += b'%d 1\n%010d 00000 n \n' % (num, offs[num])
+        if offs[num] is None:
+            out += b'%d 1\n0000000000 00001 f \n' % num
+        else:
+            out += b'%d 1\n%010d 00000 n \n' % (num, offs[num])
     out += b'trailer\n<< /Size %d /Root %d 0 R /Prev %d >>\n' % (size, root, prev)
     if eof:
         out += b'startxref\n%d\n%%%%EOF\n' % xref
@@ -164,7 +170,7 @@ PY
 }
 # dss MODE IN OUT: after signing, a revision that adds a DSS; orphan: as
 # the orphan catalog, made the root; dangling: and object 900, an
-# overlay; twosections: a first section (no %%EOF) that gives the page a
+# overlay; free: and the page's content stream marked free; twosections: a first section (no %%EOF) that gives the page a
 # second content stream, then the DSS in a second one.
 dss() {
   python3 - "$@" <<'PY'
@@ -189,6 +195,10 @@ if mode == 'orphan':
     cands = [int(x) for x in re.findall(rb'(?<![0-9])(\d+) 0 obj\s*<</Type /Catalog', d)]
     root = [c for c in cands if c != info(d)[1]][0]
     cat = obj(d, root)[:-2] + b' ' + acro + b'>>'
+if mode == 'free':
+    page = page_of(d, root)
+    content = int(re.search(rb'/Contents\s+(\d+)\s+0\s+R', obj(d, page)).group(1))
+    objs.append((content, None))
 if mode == 'dangling':
     objs.append((900, b'<</Type/Annot/Subtype/FreeText/Rect[60 640 560 760]/Contents(PAID IN FULL)/DA(/Helv 36 Tf 1 0 0 rg)>>'))
 objs += [(n, b'<< /Type /DSS >>'), (root, cat[:-2] + b' /DSS %d 0 R>>' % n)]
@@ -216,6 +226,10 @@ dss plain "$W/dangling1.pdf" "$W/dangling-ok.pdf" "$W" || fail "forging"
 assert_eq "$(first_sig_changes "$W/dangling-ok.pdf")" "validation-data-only"
 dss dangling "$W/dangling1.pdf" "$W/dangling2.pdf" "$W" || fail "forging"
 assert_eq "$(first_sig_changes "$W/dangling2.pdf")" "content-changed"
+
+note "a DSS revision that marks the page's content stream free"
+dss free "$W/signed.pdf" "$W/freed.pdf" "$W" || fail "forging"
+assert_eq "$(first_sig_changes "$W/freed.pdf")" "content-changed"
 
 note "a DSS revision with a change hidden in a first, unterminated xref section"
 dss twosections "$W/signed.pdf" "$W/two.pdf" "$W" || fail "forging"
