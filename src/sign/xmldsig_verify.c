@@ -141,29 +141,42 @@ count_id(xmlNodePtr n, const char *id, int depth)
 	return c;
 }
 
-/* The signed element t stands where a reader looks for it: the document
- * element; or a child of an element that holds the signature (the
- * invoice beside or around its signature), with no sibling of its name
- * that a reader could take first. A signed element moved into a
- * container, with a forged one in its place, fails this. */
+static int
+same_name(xmlNodePtr a, xmlNodePtr b)
+{
+	return xmlStrEqual(a->name, b->name) && (a->ns == b->ns ||
+	    (a->ns != NULL && b->ns != NULL &&
+	    xmlStrEqual(a->ns->href, b->ns->href)));
+}
+
+/* An element named as t outside t's subtree, under n. */
+static int
+twin_outside(xmlNodePtr n, xmlNodePtr t, int depth)
+{
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || n == t)
+			continue;
+		if (depth > 256 || same_name(n, t) ||
+		    twin_outside(n->children, t, depth + 1))
+			return 1;
+	}
+	return 0;
+}
+
+/* The signed element t is the one a reader finds by its name: the only
+ * element of that name in the document. A signed element moved away
+ * (with its signature or not) and a forged one in its place fails this.
+ * What the signature itself holds (an Object, XAdES SignedProperties)
+ * is not read as content and is let be. */
 static int
 where_read(xmlNodePtr t, xmlNodePtr sig)
 {
-	xmlNodePtr p = t->parent, a, s;
+	xmlNodePtr a;
 
-	if (p == NULL || p->type != XML_ELEMENT_NODE)
-		return 1;   /* the document element */
-	for (a = sig->parent; a != NULL && a != p; a = a->parent)
-		;
-	if (a == NULL)
-		return 0;
-	for (s = p->children; s != NULL; s = s->next)
-		if (s != t && s->type == XML_ELEMENT_NODE &&
-		    xmlStrEqual(s->name, t->name) &&
-		    (s->ns == t->ns || (s->ns != NULL && t->ns != NULL &&
-		    xmlStrEqual(s->ns->href, t->ns->href))))
-			return 0;
-	return 1;
+	for (a = t; a != NULL; a = a->parent)
+		if (a == sig)
+			return 1;
+	return !twin_outside(xmlDocGetRootElement(t->doc), t, 0);
 }
 
 static int

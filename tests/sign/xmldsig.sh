@@ -73,6 +73,28 @@ xmlsec1 --sign --privkey-pem "$W/x.key,$W/x.pem,$W/int.pem" --output "$W/xmlsec-
   || fail "xmlsec1 could not sign the template"
 assert_exit 0 ks verify "$W/xmlsec-signed.xml" --trust "$W/root.pem"
 assert_contains "$OUT" "Xmlsec Signer"
+# As Vietnamese e-invoice signers do: the invoice data by Id, and a
+# SigningTime in an Object inside the signature, referenced too.
+python3 - "$W/invoice.xml" "$W/tmpl2.xml" <<'PY'
+import sys
+d = open(sys.argv[1], encoding='utf-8').read()
+ref = ('<Reference URI="#%s"><Transforms>'
+       '<Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></Transforms>'
+       '<DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><DigestValue/></Reference>')
+t = ('<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo>'
+     '<CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>'
+     '<SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>'
+     + ref % 'data' + ref % 'proptime' +
+     '</SignedInfo><SignatureValue/><KeyInfo><X509Data/></KeyInfo>'
+     '<Object Id="proptime"><SignatureProperties><SignatureProperty Target="#sig">'
+     '<SigningTime>2026-11-22T10:00:00</SigningTime></SignatureProperty></SignatureProperties></Object>'
+     '</Signature>')
+open(sys.argv[2], 'w', encoding='utf-8').write(d.replace('<NBan/><NMua/>', '<NBan>' + t + '</NBan><NMua/>'))
+PY
+xmlsec1 --sign --id-attr:Id DLHDon --id-attr:Id Object --privkey-pem "$W/x.key,$W/x.pem,$W/int.pem" \
+  --output "$W/xmlsec-props.xml" "$W/tmpl2.xml" 2>"$W/xs.err" || fail "xmlsec1 could not sign: $(cat "$W/xs.err")"
+assert_exit 0 ks verify "$W/xmlsec-props.xml" --trust "$W/root.pem"
+assert_contains "$OUT" "result:    VALID"
 
 note "one changed amount fails xmlsec1"
 sed 's/1100000/9100000/' "$W/byid.xml" > "$W/bad.xml"
@@ -119,6 +141,19 @@ assert_exit 1 ks verify "$W/wrapped.xml" --trust "$W/root.pem"
 assert_contains "$OUT" "signature wrapping"
 assert_contains "$OUT" "INVALID"
 assert_exit 1 ks verify "$W/dupid.xml" --trust "$W/root.pem"
+assert_contains "$OUT" "signature wrapping"
+# The signed element moved away together with its signature.
+python3 - "$W/byid.xml" "$W/moved.xml" <<'PY' || fail "moving the signed invoice"
+import re, sys
+d = open(sys.argv[1], encoding='utf-8').read()
+a, b = d.index('<DLHDon Id="data">'), d.index('</DLHDon>') + len('</DLHDon>')
+signed = d[a:b]
+forged = signed.replace(' Id="data"', '').replace('1100000', '9900000')
+rest = d[:a] + forged + d[b:]
+i = rest.index('<NBan>') + len('<NBan>')
+open(sys.argv[2], 'w', encoding='utf-8').write(rest[:i] + signed + rest[i:])
+PY
+assert_exit 1 ks verify "$W/moved.xml" --trust "$W/root.pem"
 assert_contains "$OUT" "signature wrapping"
 
 note "a DTD added to a signed document (its default attributes are outside what is signed)"
