@@ -58,23 +58,37 @@ time_text(const ASN1_GENERALIZEDTIME *t)
 /* The signing-certificate-v2 attribute's first ESSCertIDv2 is signer's
  * (hash, and issuer and serial when given). */
 static int
-signing_cert_names(X509_ATTRIBUTE *attr, X509 *signer)
+signing_cert_names(X509_ATTRIBUTE *attr, int v2, X509 *signer,
+    STACK_OF(X509) *certs)
 {
 	ASN1_TYPE *t = attr != NULL ? X509_ATTRIBUTE_get0_type(attr, 0) : NULL;
-	ESS_SIGNING_CERT_V2 *ss = NULL;
-	STACK_OF(X509) *one = sk_X509_new_null();
+	ESS_SIGNING_CERT_V2 *ss2 = NULL;
+	ESS_SIGNING_CERT *ss1 = NULL;
+	STACK_OF(X509) *chain = sk_X509_new_null();
 	const unsigned char *p;
-	int ok = 0;
+	int ok = 0, k;
 
-	if (t != NULL && t->type == V_ASN1_SEQUENCE && one != NULL &&
-	    sk_X509_push(one, signer) > 0) {
-		p = t->value.sequence->data;
-		if ((ss = d2i_ESS_SIGNING_CERT_V2(NULL, &p,
-		    t->value.sequence->length)) != NULL)
-			ok = OSSL_ESS_check_signing_certs(NULL, ss, one, 1) > 0;
-	}
-	ESS_SIGNING_CERT_V2_free(ss);
-	sk_X509_free(one);
+	/* The signer first (the first ESSCertID must be its), then the
+	 * other certificates the attribute may list. */
+	if (chain == NULL || !sk_X509_push(chain, signer))
+		goto out;
+	for (k = 0; certs != NULL && k < sk_X509_num(certs); k++)
+		if (sk_X509_value(certs, k) != signer &&
+		    !sk_X509_push(chain, sk_X509_value(certs, k)))
+			goto out;
+	if (t == NULL || t->type != V_ASN1_SEQUENCE)
+		goto out;
+	p = t->value.sequence->data;
+	if (v2 && (ss2 = d2i_ESS_SIGNING_CERT_V2(NULL, &p,
+	    t->value.sequence->length)) != NULL)
+		ok = OSSL_ESS_check_signing_certs(NULL, ss2, chain, 1) > 0;
+	else if (!v2 && (ss1 = d2i_ESS_SIGNING_CERT(NULL, &p,
+	    t->value.sequence->length)) != NULL)
+		ok = OSSL_ESS_check_signing_certs(ss1, NULL, chain, 1) > 0;
+out:
+	ESS_SIGNING_CERT_V2_free(ss2);
+	ESS_SIGNING_CERT_free(ss1);
+	sk_X509_free(chain);
 	return ok;
 }
 
@@ -248,13 +262,14 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 		goto out;
 	}
 	rep->intact = 1;
+	/* Signed, signing-certificate(-v2) names the signer's certificate;
+	 * the certificate set and the SignerInfo's sid are not signed, and a
+	 * swap for another certificate of the same key would show another
+	 * subject and status. */
 	if ((scv2 = OBJ_txt2obj(OID_SIGNING_CERT_V2, 1)) != NULL &&
 	    (i = CMS_signed_get_attr_by_OBJ(si, scv2, -1)) >= 0) {
-		/* Signed, it names the signer's certificate; the certificate
-		 * set and the SignerInfo's sid are not signed, and a swap for
-		 * another certificate of the same key would show another
-		 * subject and status. */
-		if (!signing_cert_names(CMS_signed_get_attr(si, i), signer)) {
+		if (!signing_cert_names(CMS_signed_get_attr(si, i), 1, signer,
+		    certs)) {
 			rep->intact = 0;
 			rep->problem = N_("the signature names another "
 			    "certificate than the one it came with "
@@ -262,6 +277,13 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 			goto out;
 		}
 		rep->level = "B-B";
+	} else if ((i = CMS_signed_get_attr_by_NID(si,
+	    NID_id_smime_aa_signingCertificate, -1)) >= 0 &&
+	    !signing_cert_names(CMS_signed_get_attr(si, i), 0, signer, certs)) {
+		rep->intact = 0;
+		rep->problem = N_("the signature names another certificate than "
+		    "the one it came with (signing-certificate)");
+		goto out;
 	}
 	check_timestamp(si, trust_pem, rep);
 	if (trust_pem != NULL) {
