@@ -177,6 +177,10 @@ api_activation_complete(struct api *a)
 		st = api_error(a, 400, "key_type_mismatch", "the key is not of "
 		    "the registered key_type");
 		goto out;
+	case KYSO_ERR_NOMEM:
+		st = api_error(a, 503, "busy", "the server is short of memory; "
+		    "retry");
+		goto out;
 	default:
 		st = api_error(a, 400, "csr_invalid", "csr is not a PEM "
 		    "PKCS#10 certificate request");

@@ -84,10 +84,16 @@ take(const uint8_t **p, size_t *left, uint8_t want, const uint8_t **content,
     size_t *clen, const uint8_t **whole, size_t *wlen)
 {
 	uint8_t tag;
-	size_t total;
+	size_t total, hdr, k;
 
 	if (der_read(*p, *left, &tag, content, clen, &total) != 0 ||
 	    tag != want)
+		return KYSO_ERR_INVALID;
+	/* DER's length: the short form below 128, else the fewest bytes
+	 * (what is copied into a certificate must be DER). */
+	for (hdr = 2, k = *clen; *clen >= 0x80 && k > 0; k >>= 8)
+		hdr++;
+	if (total - *clen != hdr)
 		return KYSO_ERR_INVALID;
 	if (whole != NULL) {
 		*whole = *p;

@@ -193,6 +193,40 @@ done:
 	return out;
 }
 
+/* pem with its outer SEQUENCE's length written in one byte more than
+ * DER allows (30 81 LL -> 30 82 00 LL): BER, not DER. */
+static char *
+long_form_outer(const char *pem)
+{
+	BIO *in = BIO_new_mem_buf(pem, -1), *out = BIO_new(BIO_s_mem());
+	char *name = NULL, *hdr = NULL, *p, *res = NULL;
+	unsigned char *der = NULL, *d2 = NULL;
+	long len, olen;
+
+	if (in == NULL || out == NULL ||
+	    PEM_read_bio(in, &name, &hdr, &der, &len) != 1 || len < 4 ||
+	    (der[1] != 0x81 && der[1] != 0x82) ||
+	    (d2 = malloc((size_t)len + 1)) == NULL)
+		goto done;
+	d2[0] = 0x30;
+	d2[1] = (unsigned char)(der[1] + 1);
+	d2[2] = 0x00;
+	memcpy(d2 + 3, der + 2, (size_t)len - 2);
+	if (PEM_write_bio(out, name, hdr, d2, len + 1) <= 0 ||
+	    (olen = BIO_get_mem_data(out, &p)) <= 0 ||
+	    (res = calloc(1, (size_t)olen + 1)) == NULL)
+		goto done;
+	memcpy(res, p, (size_t)olen);
+done:
+	OPENSSL_free(name);
+	OPENSSL_free(hdr);
+	OPENSSL_free(der);
+	free(d2);
+	BIO_free(in);
+	BIO_free(out);
+	return res;
+}
+
 static int
 csr_check(const char *pem, const char *kt)
 {
@@ -268,6 +302,11 @@ main(void)
 
 		pem = make_csr("EC", "P-256", 0, EVP_sha256(), 0);
 		bad = der_edit(pem, 1, NULL, 0);
+		CHECK_ERR(csr_check(bad, "p256"), KYSO_ERR_INVALID);
+		free(bad);
+		/* A length in more bytes than DER allows. */
+		bad = long_form_outer(pem);
+		CHECK(bad != NULL);
 		CHECK_ERR(csr_check(bad, "p256"), KYSO_ERR_INVALID);
 		free(bad);
 		/* A point off the curve. */
