@@ -306,6 +306,60 @@ key_sig_fields_appended(struct pdf *old, struct pdf *cur,
 	return ok;
 }
 
+/* The AcroForm's default resources only grew: every resource the signed
+ * revision had (a font by its name, say) is still there, the same; new
+ * ones may come (a signer adding a font for its stamp). */
+static int
+dr_grows(struct pdf *old, struct pdf *cur, const struct pdf_obj *od,
+    const struct pdf_obj *cd)
+{
+	struct pdf_obj *a = NULL, *b = NULL, *x = NULL, *y = NULL;
+	size_t i, j;
+	int ok = 0;
+
+	if (od == NULL)
+		return 1;
+	if (cd == NULL || pdf_resolve(old, od, &a) != 0 ||
+	    pdf_resolve(cur, cd, &b) != 0 || a->type != PDF_DICT ||
+	    b->type != PDF_DICT)
+		goto out;
+	for (i = 0; i + 1 < a->count; i += 2) {
+		const struct pdf_obj *key = a->items[i], *nv = NULL;
+
+		for (j = 0; j + 1 < b->count && nv == NULL; j += 2)
+			if (same_obj(b->items[j], key))
+				nv = b->items[j + 1];
+		pdf_obj_free(x);
+		pdf_obj_free(y);
+		x = y = NULL;
+		if (nv == NULL || pdf_resolve(old, a->items[i + 1], &x) != 0 ||
+		    pdf_resolve(cur, nv, &y) != 0)
+			goto out;
+		if (x->type == PDF_DICT && y->type == PDF_DICT) {
+			/* /Font << /Helv 5 0 R >>: old entries kept as they were. */
+			size_t m, n2;
+
+			for (m = 0; m + 1 < x->count; m += 2) {
+				for (n2 = 0; n2 + 1 < y->count; n2 += 2)
+					if (same_obj(y->items[n2], x->items[m]) &&
+					    same_obj(y->items[n2 + 1], x->items[m + 1]))
+						break;
+				if (n2 + 1 >= y->count)
+					goto out;
+			}
+		} else if (!same_obj(x, y)) {
+			goto out;
+		}
+	}
+	ok = 1;
+out:
+	pdf_obj_free(a);
+	pdf_obj_free(b);
+	pdf_obj_free(x);
+	pdf_obj_free(y);
+	return ok;
+}
+
 /* An AcroForm's /NeedAppearances is there and not false. */
 static int
 need_appearances(const struct pdf_obj *acro)
@@ -316,8 +370,8 @@ need_appearances(const struct pdf_obj *acro)
 }
 
 /* An AcroForm (a copy each side; changed here): /Fields only gains
- * signature fields, /SigFlags may be set, /DR and /DA may be added where
- * there were none, /NeedAppearances may go (kyso-sign drops it under a
+ * signature fields, /SigFlags may be set, /DR may gain resources and /DA
+ * be added where there was none, /NeedAppearances may go (kyso-sign drops it under a
  * visible stamp) but not come: true would have viewers redraw the
  * filled-in fields, new /DR fonts and all. */
 static int
@@ -326,8 +380,6 @@ acroform_ok(struct pdf *old, struct pdf *cur, struct pdf_obj *o,
 {
 	static const char *const keys[] = { "Fields", "SigFlags", "DR", "DA",
 		"NeedAppearances", NULL };
-	static const char *const kept[] = { "DR", "DA" };
-	size_t i;
 
 	if (c->type == PDF_NULL)
 		return o->type == PDF_NULL;
@@ -338,11 +390,10 @@ acroform_ok(struct pdf *old, struct pdf *cur, struct pdf_obj *o,
 	/* A new AcroForm: signature fields only, checked above. */
 	if (o->type == PDF_NULL)
 		return 1;
-	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
-		if (pdf_dict_get(o, kept[i]) != NULL &&
-		    (pdf_dict_get(c, kept[i]) == NULL ||
-		    !same_obj(pdf_dict_get(o, kept[i]), pdf_dict_get(c, kept[i]))))
-			return 0;
+	if ((pdf_dict_get(o, "DA") != NULL && (pdf_dict_get(c, "DA") == NULL ||
+	    !same_obj(pdf_dict_get(o, "DA"), pdf_dict_get(c, "DA")))) ||
+	    !dr_grows(old, cur, pdf_dict_get(o, "DR"), pdf_dict_get(c, "DR")))
+		return 0;
 	if (need_appearances(c) && !need_appearances(o))
 		return 0;
 	return same_except(o, c, keys);
