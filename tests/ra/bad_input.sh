@@ -72,6 +72,10 @@ expect 409 token_in_use
 assert_eq "$(state)" "$before" "a refused completion changed the database"
 sub POST /api/v1/activation/complete "{\"code\":\"$c3\",\"csr\":$(json_str "$W/good.csr"),\"token_serial\":\"T2\"}"
 expect 200
+# The database keeps serials apart too (two servers completing at once).
+if sql_q "UPDATE registrations SET token_serial = 'T1' WHERE token_serial = 'T2'" 2>/dev/null; then
+  fail "the database let two active registrations hold one token"
+fi
 
 note "an expired code (a server whose codes live 0 s)"
 api POST "$URL_short/api/v1/registrations" "$PERSON" -H "Authorization: Bearer $RA_OP"; expect 201
