@@ -179,16 +179,60 @@ by_crl(X509 *cert, X509 *issuer, const struct revoc *vd, time_t at)
 	return verdict;
 }
 
+/* c's issuer among all: the certificate whose key verifies c's
+ * signature (a look-alike with the same name is not it). */
+static X509 *
+issuer_of(STACK_OF(X509) *all, X509 *c)
+{
+	X509 *x;
+	int k;
+
+	for (k = 0; k < sk_X509_num(all); k++) {
+		x = sk_X509_value(all, k);
+		if (X509_cmp(x, c) != 0 && X509_check_issued(x, c) == X509_V_OK &&
+		    X509_verify(c, X509_get0_pubkey(x)) == 1)
+			return x;
+	}
+	return NULL;
+}
+
+/* One link of the chain: 1 good, 0 revoked, -1 nothing says. */
+static int
+judge(X509 *c, X509 *issuer, STACK_OF(X509) *all,
+    STACK_OF(X509_INFO) *anchors, const struct revoc *vd, time_t at)
+{
+	X509_STORE *store = responder_store(all, anchors, issuer);
+	int v = -1;
+
+	if (store != NULL && (v = by_ocsp(c, issuer, vd, all, store, at)) < 0)
+		v = by_crl(c, issuer, vd, at);
+	X509_STORE_free(store);
+	return v;
+}
+
+static int
+is_anchor(STACK_OF(X509_INFO) *anchors, X509 *c)
+{
+	int k;
+
+	for (k = 0; anchors != NULL && k < sk_X509_INFO_num(anchors); k++)
+		if (sk_X509_INFO_value(anchors, k)->x509 != NULL &&
+		    X509_cmp(sk_X509_INFO_value(anchors, k)->x509, c) == 0)
+			return 1;
+	return 0;
+}
+
+#define CHAIN_MAX 8
+
 const char *
 revoc_offline(X509 *signer, STACK_OF(X509) *extra, const char *trust_pem,
     const struct revoc *vd, time_t at)
 {
 	STACK_OF(X509_INFO) *anchors = NULL;
 	STACK_OF(X509) *all = NULL;
-	X509_STORE *store = NULL;
-	X509 *issuer = NULL;
+	X509 *cur = signer, *issuer;
 	const char *res = N_("none");
-	int k, v;
+	int depth, v = -1;
 	BIO *b;
 
 	/* Without a time-stamp, nothing places the evidence against the
@@ -206,23 +250,25 @@ revoc_offline(X509 *signer, STACK_OF(X509) *extra, const char *trust_pem,
 	}
 	if ((all = gather(extra, vd, anchors)) == NULL)
 		goto out;
-	for (k = 0; k < sk_X509_num(all) && issuer == NULL; k++)
-		if (X509_cmp(sk_X509_value(all, k), signer) != 0 &&
-		    X509_check_issued(sk_X509_value(all, k), signer) ==
-		    X509_V_OK && X509_verify(signer,
-		    X509_get0_pubkey(sk_X509_value(all, k))) == 1)
-			issuer = sk_X509_value(all, k);
-	if (issuer == NULL ||
-	    (store = responder_store(all, anchors, issuer)) == NULL)
-		goto out;
-	if ((v = by_ocsp(signer, issuer, vd, all, store, at)) < 0)
-		v = by_crl(signer, issuer, vd, at);
-	if (v == 1)
+	/* Every certificate of the chain but the anchor: good only when the
+	 * document's data says so for each (a revoked issuing CA revokes
+	 * what it issued). */
+	for (depth = 0; depth < CHAIN_MAX; depth++) {
+		if (depth > 0 && (X509_check_issued(cur, cur) == X509_V_OK ||
+		    is_anchor(anchors, cur))) {
+			v = 1;
+			break;
+		}
+		if ((issuer = issuer_of(all, cur)) == NULL ||
+		    (v = judge(cur, issuer, all, anchors, vd, at)) != 1)
+			break;
+		cur = issuer;
+	}
+	if (v == 1 && depth < CHAIN_MAX)
 		res = N_("good");
 	else if (v == 0)
 		res = N_("revoked");
 out:
-	X509_STORE_free(store);
 	sk_X509_pop_free(all, X509_free);
 	sk_X509_INFO_pop_free(anchors, X509_INFO_free);
 	return res;

@@ -301,7 +301,8 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 		    signature_time(rep));
 		if (strcmp(rep->doc_revocation, "revoked") == 0)
 			rep->problem = N_("the document's validation data "
-			    "says the signer's certificate is revoked");
+			    "says the signer's certificate, or a CA above it, "
+			    "is revoked");
 	}
 out:
 	ASN1_OBJECT_free(scv2);

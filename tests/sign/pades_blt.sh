@@ -208,7 +208,7 @@ assert_contains "$OUT" '"document_revocation": "none"'
 qpdf_ok "$W/injected.pdf"
 assert_exit 1 ks verify "$W/injected.pdf" --trust "$W/root.pem"
 assert_contains "$OUT" "revocation in the document: revoked"
-assert_contains "$OUT" "validation data says the signer's certificate is revoked"
+assert_contains "$OUT" "validation data says the signer's certificate, or a CA above it, is revoked"
 assert_contains "$OUT" "only validation data (DSS)"
 
 note "a look-alike issuer (same name and key identifier, another key) and its CRL in the DSS vouch for nothing"
@@ -229,6 +229,26 @@ qpdf_ok "$W/lookalike.pdf"
 assert_exit 0 ks verify "$W/lookalike.pdf" --json
 assert_contains "$OUT" '"document_revocation": "none"'
 
+note "an issuing CA its root's CRL in the DSS revokes: the signer is revoked with it"
+openssl ca -config "$W/rootca/ca.cnf" -revoke "$W/int.pem" -crl_reason keyCompromise 2>/dev/null ||
+  fail "revoking the issuing CA"
+openssl ca -config "$W/rootca/ca.cnf" -gencrl -out "$W/rootca/crl-rev.pem" 2>/dev/null
+openssl crl -in "$W/rootca/crl-rev.pem" -outform DER -out "$W/root-rev.crl"
+sleep 1
+ks pdf "$W/doc.pdf" -o "$W/bt-good.pdf" --tsa "$TSA" --token LT0001 --pin-fd 3 \
+  --chain "$W/chain.pem" 3<<<"$USER_PIN" >/dev/null || fail "B-T by the good signer"
+openssl ocsp -issuer "$W/int.pem" -serial 0x2001 -url "http://127.0.0.1:$OCSP_PORT" -noverify \
+  -respout "$W/good-ocsp.der" >/dev/null 2>&1 || fail "no OCSP response for the good signer"
+inject_dss "$W/bt-good.pdf" "$W/int-ok.pdf" OCSPs="$W/good-ocsp.der" CRLs="$W/www/root.crl"
+assert_exit 0 ks verify "$W/int-ok.pdf" --trust "$W/root.pem" --json
+assert_contains "$OUT" '"document_revocation": "good"'
+inject_dss "$W/bt-good.pdf" "$W/int-revoked.pdf" OCSPs="$W/good-ocsp.der" CRLs="$W/root-rev.crl"
+assert_exit 1 ks verify "$W/int-revoked.pdf" --trust "$W/root.pem" --json
+assert_contains "$OUT" '"document_revocation": "revoked"'
+inject_dss "$W/bt-good.pdf" "$W/int-none.pdf" OCSPs="$W/good-ocsp.der"
+assert_exit 0 ks verify "$W/int-none.pdf" --trust "$W/root.pem" --json
+assert_contains "$OUT" '"document_revocation": "none"'
+
 note "the report in Vietnamese (LANG=vi_VN.UTF-8); JSON stays English"
 assert_exit 0 env LANG=vi_VN.UTF-8 "$KS" verify "$W/lt.pdf" --trust "$W/root.pem"
 assert_contains "$OUT" "1 chữ ký số"
@@ -237,7 +257,7 @@ assert_contains "$OUT" "sau khi ký: chỉ thêm dữ liệu kiểm tra hiệu l
 assert_contains "$OUT" "thu hồi (theo dữ liệu trong tài liệu): còn hiệu lực"
 assert_contains "$OUT" "kết quả:   HỢP LỆ"
 assert_exit 1 env LANG=vi_VN.UTF-8 "$KS" verify "$W/injected.pdf" --trust "$W/root.pem"
-assert_contains "$OUT" "dữ liệu kiểm tra hiệu lực trong tài liệu cho biết chứng thư số của người ký đã bị thu hồi"
+assert_contains "$OUT" "dữ liệu kiểm tra hiệu lực trong tài liệu cho biết chứng thư số của người ký, hoặc của một CA cấp trên, đã bị thu hồi"
 assert_contains "$OUT" "kết quả:   KHÔNG HỢP LỆ"
 assert_exit 1 env LANG=vi_VN.UTF-8 "$KS" verify "$W/injected.pdf" --json
 assert_contains "$OUT" '"document_revocation": "revoked"'
