@@ -65,27 +65,22 @@ done:
 	return out;
 }
 
-/* pem's DER with one edit, back as PEM: extra zero bytes after it, or
- * one bit flipped 40 bytes after the first match of after[0..alen). */
+/* pem's DER through edit (into a new DER of *olen bytes), back as PEM. */
+typedef unsigned char *(*der_editor)(const unsigned char *der, long len,
+    long *olen, const void *arg);
+
 static char *
-der_edit(const char *pem, size_t extra, const uint8_t *after, size_t alen)
+pem_edit(const char *pem, der_editor edit, const void *arg)
 {
 	BIO *in = BIO_new_mem_buf(pem, -1), *out = BIO_new(BIO_s_mem());
 	char *name = NULL, *hdr = NULL, *p, *res = NULL;
 	unsigned char *der = NULL, *d2 = NULL;
-	long len, i, olen;
+	long len, dlen, olen;
 
 	if (in == NULL || out == NULL ||
 	    PEM_read_bio(in, &name, &hdr, &der, &len) != 1 ||
-	    (d2 = calloc(1, (size_t)len + extra)) == NULL)
-		goto done;
-	memcpy(d2, der, (size_t)len);
-	for (i = 0; alen > 0 && i + (long)alen < len; i++)
-		if (memcmp(d2 + i, after, alen) == 0) {
-			d2[i + (long)alen - 1 + 40] ^= 0x01;
-			break;
-		}
-	if (PEM_write_bio(out, name, hdr, d2, len + (long)extra) <= 0 ||
+	    (d2 = edit(der, len, &dlen, arg)) == NULL ||
+	    PEM_write_bio(out, name, hdr, d2, dlen) <= 0 ||
 	    (olen = BIO_get_mem_data(out, &p)) <= 0 ||
 	    (res = calloc(1, (size_t)olen + 1)) == NULL)
 		goto done;
@@ -98,6 +93,58 @@ done:
 	BIO_free(in);
 	BIO_free(out);
 	return res;
+}
+
+/* One zero byte after the DER. */
+static unsigned char *
+trailing_byte(const unsigned char *der, long len, long *olen, const void *arg)
+{
+	unsigned char *d = calloc(1, (size_t)len + 1);
+
+	(void)arg;
+	if (d != NULL)
+		memcpy(d, der, (size_t)len);
+	*olen = len + 1;
+	return d;
+}
+
+/* One bit flipped 40 bytes after the first match of arg (4 bytes). */
+static unsigned char *
+flip_after(const unsigned char *der, long len, long *olen, const void *arg)
+{
+	unsigned char *d = malloc((size_t)len);
+	long i;
+
+	if (d == NULL)
+		return NULL;
+	memcpy(d, der, (size_t)len);
+	for (i = 0; i + 4 + 40 < len; i++)
+		if (memcmp(d + i, arg, 4) == 0) {
+			d[i + 3 + 40] ^= 0x01;
+			break;
+		}
+	*olen = len;
+	return d;
+}
+
+/* The outer SEQUENCE's length in one byte more than DER allows
+ * (30 81 LL -> 30 82 00 LL): BER, not DER. */
+static unsigned char *
+long_form_outer(const unsigned char *der, long len, long *olen,
+    const void *arg)
+{
+	unsigned char *d;
+
+	(void)arg;
+	if (len < 4 || (der[1] != 0x81 && der[1] != 0x82) ||
+	    (d = malloc((size_t)len + 1)) == NULL)
+		return NULL;
+	d[0] = 0x30;
+	d[1] = (unsigned char)(der[1] + 1);
+	d[2] = 0x00;
+	memcpy(d + 3, der + 2, (size_t)len - 2);
+	*olen = len + 1;
+	return d;
 }
 
 /* A request built by hand (the DER writer), for what OpenSSL will not
@@ -193,40 +240,6 @@ done:
 	return out;
 }
 
-/* pem with its outer SEQUENCE's length written in one byte more than
- * DER allows (30 81 LL -> 30 82 00 LL): BER, not DER. */
-static char *
-long_form_outer(const char *pem)
-{
-	BIO *in = BIO_new_mem_buf(pem, -1), *out = BIO_new(BIO_s_mem());
-	char *name = NULL, *hdr = NULL, *p, *res = NULL;
-	unsigned char *der = NULL, *d2 = NULL;
-	long len, olen;
-
-	if (in == NULL || out == NULL ||
-	    PEM_read_bio(in, &name, &hdr, &der, &len) != 1 || len < 4 ||
-	    (der[1] != 0x81 && der[1] != 0x82) ||
-	    (d2 = malloc((size_t)len + 1)) == NULL)
-		goto done;
-	d2[0] = 0x30;
-	d2[1] = (unsigned char)(der[1] + 1);
-	d2[2] = 0x00;
-	memcpy(d2 + 3, der + 2, (size_t)len - 2);
-	if (PEM_write_bio(out, name, hdr, d2, len + 1) <= 0 ||
-	    (olen = BIO_get_mem_data(out, &p)) <= 0 ||
-	    (res = calloc(1, (size_t)olen + 1)) == NULL)
-		goto done;
-	memcpy(res, p, (size_t)olen);
-done:
-	OPENSSL_free(name);
-	OPENSSL_free(hdr);
-	OPENSSL_free(der);
-	free(d2);
-	BIO_free(in);
-	BIO_free(out);
-	return res;
-}
-
 static int
 csr_check(const char *pem, const char *kt)
 {
@@ -301,16 +314,16 @@ main(void)
 		char *bad;
 
 		pem = make_csr("EC", "P-256", 0, EVP_sha256(), 0);
-		bad = der_edit(pem, 1, NULL, 0);
+		bad = pem_edit(pem, trailing_byte, NULL);
 		CHECK_ERR(csr_check(bad, "p256"), KYSO_ERR_INVALID);
 		free(bad);
 		/* A length in more bytes than DER allows. */
-		bad = long_form_outer(pem);
+		bad = pem_edit(pem, long_form_outer, NULL);
 		CHECK(bad != NULL);
 		CHECK_ERR(csr_check(bad, "p256"), KYSO_ERR_INVALID);
 		free(bad);
 		/* A point off the curve. */
-		bad = der_edit(pem, 0, point, sizeof(point));
+		bad = pem_edit(pem, flip_after, point);
 		CHECK_ERR(csr_check(bad, "p256"), KYSO_ERR_INVALID);
 		free(bad);
 		free(pem);
