@@ -637,28 +637,28 @@ ca_root_crl(const struct ca *ca)
 	return ca->root_crl;
 }
 
-int
-ca_root_der(const struct ca *ca, struct buf *out)
+static int
+cert_der(X509 *x, struct buf *out)
 {
 	uint8_t *p = NULL;
 	int len, r = KYSO_ERR_CRYPTO;
 
-	if ((len = i2d_X509(ca->root, &p)) > 0)
+	if ((len = i2d_X509(x, &p)) > 0)
 		r = buf_put(out, p, (size_t)len);
 	OPENSSL_free(p);
 	return r;
 }
 
 int
+ca_root_der(const struct ca *ca, struct buf *out)
+{
+	return cert_der(ca->root, out);
+}
+
+int
 ca_issuing_der(const struct ca *ca, struct buf *out)
 {
-	uint8_t *p = NULL;
-	int len, r = KYSO_ERR_CRYPTO;
-
-	if ((len = i2d_X509(ca->issuing, &p)) > 0)
-		r = buf_put(out, p, (size_t)len);
-	OPENSSL_free(p);
-	return r;
+	return cert_der(ca->issuing, out);
 }
 
 X509_NAME *
