@@ -38,6 +38,16 @@ ext() {
 fail() { echo "FAIL [$TEST_NAME]: $*" >&2; exit 1; }
 pass() { echo "ok [$TEST_NAME]"; exit 0; }
 note() { echo "-- $*"; }
+# wait_line FILE LINE: up to 10 s for a line exactly LINE in FILE (a
+# helper process's progress).
+wait_line() {
+  local i
+  for ((i = 0; i < 200; i++)); do
+    grep -qx -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "'$2' never appeared: $(cat "$1")"
+}
 
 assert_eq() { [ "$1" = "$2" ] || fail "${3:-values differ}: got '$1', want '$2'"; }
 assert_contains() {

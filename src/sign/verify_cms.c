@@ -20,8 +20,8 @@
 #define OID_SIGNING_CERT_V2 "1.2.840.113549.1.9.16.2.47"
 #define OID_TIMESTAMP_TOKEN "1.2.840.113549.1.9.16.2.14"
 
-static char *
-name_text(const X509_NAME *nm)
+char *
+verify_name_text(const X509_NAME *nm)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	char *p = NULL, *s = NULL;
@@ -246,7 +246,7 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 		rep->problem = N_("the signer's certificate is missing");
 		goto out;
 	}
-	rep->signer = name_text(X509_get_subject_name(signer));
+	rep->signer = verify_name_text(X509_get_subject_name(signer));
 	/* The signature over the signed attributes; the content is checked
 	 * below against the digest computed over the signed bytes. */
 	CMS_SignerInfo_set1_signer_cert(si, signer);

@@ -16,6 +16,7 @@
 
 #include "mapfile.h"
 #include "revocation.h"
+#include "verify_cms.h"
 #include "verify.h"
 #include "xmldsig_int.h"
 
@@ -96,25 +97,6 @@ out:
 	free(clean);
 	xmlFree(t);
 	return r;
-}
-
-static char *
-xml_name_text(X509 *x)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *p = NULL, *s = NULL;
-	long n;
-
-	if (b == NULL)
-		return NULL;
-	if (X509_NAME_print_ex(b, X509_get_subject_name(x), 0,
-	    (XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) | ASN1_STRFLGS_UTF8_CONVERT) >= 0 &&
-	    (n = BIO_get_mem_data(b, &p)) >= 0 && (s = malloc((size_t)n + 1)) != NULL) {
-		memcpy(s, p, (size_t)n);
-		s[n] = '\0';
-	}
-	BIO_free(b);
-	return s;
 }
 
 /* How many elements under n carry id as their Id (ID, id). */
@@ -231,7 +213,7 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 		goto out;
 	}
 	signer = sk_X509_value(certs, 0);
-	rep->signer = xml_name_text(signer);
+	rep->signer = verify_name_text(X509_get_subject_name(signer));
 	/* Each reference's digest. */
 	for (ref = child(si, "Reference"); ref != NULL; ref = next_sibling(ref, "Reference")) {
 		xmlChar *uri = xmlGetProp(ref, (const xmlChar *)"URI");

@@ -25,14 +25,6 @@ damage() {
   cp "$tmp/bad" "$TOKFILE.new" && mv -f "$TOKFILE.new" "$TOKFILE"
 }
 mend() { cp "$tmp/good" "$TOKFILE.new" && mv -f "$TOKFILE.new" "$TOKFILE"; }
-wait_for() {  # FILE LINE
-  local i
-  for ((i = 0; i < 200; i++)); do
-    grep -qx -- "$2" "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  fail "'$2' never appeared: $(cat "$1")"
-}
 
 make_token DM0001 --label damaged
 change_default_pin DM0001
@@ -56,11 +48,11 @@ assert_contains "$json" '"pin_state": "ok"'
 note "a running process: damaged, mended, damaged under a session, mended"
 damage
 "$PROBE" damaged "$MOD" 0 "$USER_PIN" "$tmp/go" > "$tmp/out" 2>&1 & pp=$!
-wait_for "$tmp/out" ready1
+wait_line "$tmp/out" ready1
 mend; touch "$tmp/go.1"
-wait_for "$tmp/out" ready2
+wait_line "$tmp/out" ready2
 damage; touch "$tmp/go.2"
-wait_for "$tmp/out" ready3
+wait_line "$tmp/out" ready3
 mend; touch "$tmp/go.3"
 wait $pp || fail "p11_probe damaged: $(cat "$tmp/out")"
 assert_contains "$(cat "$tmp/out")" "damaged: ok"

@@ -13,14 +13,6 @@
 PROBE=$KYSO_BUILD/tests/p11_probe
 tmp=$KYSO_HOME/work; mkdir -p "$tmp"
 
-wait_for() {  # FILE TEXT
-  local i
-  for ((i = 0; i < 200; i++)); do
-    grep -qx -- "$2" "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  fail "'$2' never appeared: $(cat "$1")"
-}
 
 make_token UP0001 --label unplug
 change_default_pin UP0001
@@ -28,10 +20,10 @@ ext pkcs11-tool --module "$MOD" --token-label unplug --login --pin "$USER_PIN" \
   --keypairgen --key-type EC:prime256v1 --id 01 >/dev/null 2>&1 || fail "key generation"
 
 "$PROBE" unplug "$MOD" unplug "$USER_PIN" "$tmp/go" > "$tmp/out" 2>&1 & pp=$!
-wait_for "$tmp/out" ready
+wait_line "$tmp/out" ready
 "$KT" vtoken unplug UP0001 >/dev/null
 touch "$tmp/go"
-wait_for "$tmp/out" again
+wait_line "$tmp/out" again
 "$KT" vtoken plug UP0001 --slot 2 >/dev/null
 touch "$tmp/go.2"
 wait $pp || fail "p11_probe unplug: $(cat "$tmp/out")"
@@ -42,7 +34,7 @@ note "unplugged and plugged back into the same slot between two calls"
 "$KT" vtoken plug UP0001 --slot 1 >/dev/null
 rm -f "$tmp/go" "$tmp/go.2"
 "$PROBE" replug "$MOD" unplug "$USER_PIN" "$tmp/go" > "$tmp/out" 2>&1 & pp=$!
-wait_for "$tmp/out" ready
+wait_line "$tmp/out" ready
 "$KT" vtoken unplug UP0001 >/dev/null
 "$KT" vtoken plug UP0001 --slot 1 >/dev/null
 touch "$tmp/go"
