@@ -1,5 +1,7 @@
 /* Key pairs and the operations on them: the only file of the token module
- * that speaks OpenSSL. */
+ * that speaks OpenSSL. Unlike store.c it answers in CK_RV: most of its
+ * errors (a mechanism, a key size, a data length, a bad signature) have
+ * only a PKCS#11 name, so it is part of the PKCS#11 boundary. */
 #ifndef KYSO_KEYS_H
 #define KYSO_KEYS_H
 
@@ -19,27 +21,29 @@ struct kop;
 
 /* The mechanisms the token offers. */
 CK_ULONG keys_mechanisms(CK_MECHANISM_TYPE *out, CK_ULONG max);
-CK_RV keys_mechanism_info(CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info);
+CK_RV keys_mechanism_info(CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info) KYSO_WUR;
 /* Whether mechanism m is for key type kt and operation kind. */
-CK_RV keys_check_mechanism(CK_MECHANISM_TYPE m, CK_KEY_TYPE kt, enum kop_kind k);
+CK_RV keys_check_mechanism(CK_MECHANISM_TYPE m, CK_KEY_TYPE kt,
+    enum kop_kind k) KYSO_WUR;
 
 /* Generates a pair and adds the key material and derived public
  * attributes to the two templates. */
-CK_RV keys_generate(const CK_MECHANISM *m, struct attrs *pub, struct attrs *priv);
+CK_RV keys_generate(const CK_MECHANISM *m, struct attrs *pub,
+    struct attrs *priv) KYSO_WUR;
 /* Fills the derived attributes of an imported public key. */
-CK_RV keys_complete_public(struct attrs *pub);
+CK_RV keys_complete_public(struct attrs *pub) KYSO_WUR;
 /* Fills subject, issuer, serial and dates of an X.509 certificate object. */
-CK_RV keys_complete_certificate(struct attrs *cert);
+CK_RV keys_complete_certificate(struct attrs *cert) KYSO_WUR;
 /* The EVP_PKEY of a key object (private when it carries its DER). */
-EVP_PKEY *keys_load(const struct attrs *a);
+EVP_PKEY *keys_load(const struct attrs *a) KYSO_WUR;
 void keys_free_pkey(void *pkey);
 
 CK_RV kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key,
-    struct kop **out);
-CK_RV kop_update(struct kop *k, const void *p, size_t n);
+    struct kop **out) KYSO_WUR;
+CK_RV kop_update(struct kop *k, const void *p, size_t n) KYSO_WUR;
 /* Computes the result once; kop_result returns it. */
-CK_RV kop_finish(struct kop *k);
-CK_RV kop_verify(struct kop *k, const uint8_t *sig, size_t n);
+CK_RV kop_finish(struct kop *k) KYSO_WUR;
+CK_RV kop_verify(struct kop *k, const uint8_t *sig, size_t n) KYSO_WUR;
 int kop_finished(const struct kop *k);
 /* An upper bound before kop_finish, exact after. */
 size_t kop_out_len(const struct kop *k);

@@ -1,0 +1,707 @@
+/* The object rules of a CA's token, and the object entry points. The
+ * rules a reviewer audits are all here:
+ * - private keys are made on the token (C_CreateObject of one is
+ *   CKR_TEMPLATE_INCONSISTENT), always CKA_SENSITIVE, never
+ *   CKA_EXTRACTABLE, always CKA_PRIVATE (only private objects are sealed
+ *   in the token file): a template or a copy asking otherwise is refused;
+ * - a sensitive value is never read, nor matched in a search;
+ * - private objects are seen only with the user logged in, token objects
+ *   changed only in a read-write session;
+ * - after creation only the label, id, dates, subject, application (and a
+ *   data object's value) change, and sensitivity only tightens;
+ * - handle 1 is the unblock challenge, public and read-only.
+ * The factory PIN rule (CKR_PIN_EXPIRED) is checked where keys are used,
+ * in ops.c. Callers hold the module mutex. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "module_int.h"
+
+/* The unblock challenge as a read-only public data object (unblock.md). */
+static struct attrs *
+challenge_attrs(struct tok *t)
+{
+	struct attrs *a = attrs_new();
+	static const char label[] = "kyso-unblock-challenge";
+
+	if (a == NULL)
+		return NULL;
+	if (attrs_set_ulong(a, CKA_CLASS, CKO_DATA) != 0 ||
+	    attrs_set_bool(a, CKA_TOKEN, 1) != 0 ||
+	    attrs_set_bool(a, CKA_PRIVATE, 0) != 0 ||
+	    attrs_set_bool(a, CKA_MODIFIABLE, 0) != 0 ||
+	    attrs_set_bool(a, CKA_COPYABLE, 0) != 0 ||
+	    attrs_set_bool(a, CKA_DESTROYABLE, 0) != 0 ||
+	    attrs_set(a, CKA_LABEL, label, sizeof(label) - 1) != 0 ||
+	    attrs_set(a, CKA_APPLICATION, "kyso", 4) != 0 ||
+	    attrs_set(a, CKA_OBJECT_ID, "", 0) != 0 ||
+	    attrs_set(a, CKA_VALUE, tok_challenge(t), TOK_CHALLENGE_LEN) != 0) {
+		attrs_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* The last challenge object handed out, freed at the next or at the end. */
+static struct attrs *challenge_cache;
+
+/* The object behind handle h as session s may see it: a private object
+ * without the user logged in is not there (CKR_OBJECT_HANDLE_INVALID).
+ * The challenge object is made afresh from the token file each time. */
+CK_RV
+object_find(struct session *s, struct slot *sl, CK_OBJECT_HANDLE h,
+    struct objref *ref)
+{
+	struct sobj *o;
+
+	memset(ref, 0, sizeof(*ref));
+	if (h == CHALLENGE_HANDLE && tok_has_admin_key(sl->tok)) {
+		attrs_free(challenge_cache);
+		if ((challenge_cache = challenge_attrs(sl->tok)) == NULL)
+			return CKR_HOST_MEMORY;
+		ref->a = challenge_cache;
+		ref->challenge = 1;
+		return CKR_OK;
+	}
+	if (h & SESSION_OBJ_BIT) {
+		if ((o = sobj_find(h, s->slot)) == NULL ||
+		    (o->priv && !slot_user_in(sl)))
+			return CKR_OBJECT_HANDLE_INVALID;
+		ref->a = o->a;
+		ref->s = o;
+		return CKR_OK;
+	}
+	if (h > UINT32_MAX || (ref->t = tok_object(sl->tok, (uint32_t)h)) == NULL)
+		return CKR_OBJECT_HANDLE_INVALID;
+	if (tobj_private(ref->t) && (!slot_user_in(sl) || tobj_attrs(ref->t) == NULL))
+		return CKR_OBJECT_HANDLE_INVALID;
+	ref->a = tobj_attrs(ref->t);
+	return CKR_OK;
+}
+
+/* Values that never leave the token: a private key's secret parts and
+ * its encoding. */
+static int
+is_sensitive_attr(const struct attrs *a, CK_ATTRIBUTE_TYPE t)
+{
+	CK_ULONG cls;
+
+	if (t == KYSO_CKA_KEY_DER)
+		return 1;
+	if (attrs_get_ulong(a, CKA_CLASS, &cls) != 0 || cls != CKO_PRIVATE_KEY)
+		return 0;
+	switch (t) {
+	case CKA_PRIVATE_EXPONENT: case CKA_PRIME_1: case CKA_PRIME_2:
+	case CKA_EXPONENT_1: case CKA_EXPONENT_2: case CKA_COEFFICIENT:
+	case CKA_VALUE:
+		return 1;
+	}
+	return 0;
+}
+
+/* A search never compares a value that cannot be read. */
+static int
+match_readable(const struct attrs *a, const CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+	CK_ULONG i;
+
+	for (i = 0; i < n; i++)
+		if (is_sensitive_attr(a, tmpl[i].type))
+			return 0;
+	return attrs_match(a, tmpl, n);
+}
+
+/* Vendor attributes are the token's own (the key encoding): a caller may
+ * neither set nor ask for them by template. */
+static int
+is_vendor(CK_ATTRIBUTE_TYPE t)
+{
+	return (t & CKA_VENDOR_DEFINED) != 0;
+}
+
+/* Common attributes every object of a class gets unless given. */
+static CK_RV
+object_defaults(struct attrs *a, CK_OBJECT_CLASS cls)
+{
+	if (attrs_default_bool(a, CKA_TOKEN, 0) != 0 ||
+	    attrs_default_bool(a, CKA_PRIVATE, cls == CKO_PRIVATE_KEY) != 0 ||
+	    attrs_default_bool(a, CKA_MODIFIABLE, 1) != 0 ||
+	    attrs_default_bool(a, CKA_COPYABLE, cls != CKO_PRIVATE_KEY) != 0 ||
+	    attrs_default_bool(a, CKA_DESTROYABLE, 1) != 0 ||
+	    attrs_default(a, CKA_LABEL, "", 0) != 0)
+		return CKR_HOST_MEMORY;
+	if (cls == CKO_PUBLIC_KEY || cls == CKO_PRIVATE_KEY) {
+		if (attrs_default(a, CKA_ID, "", 0) != 0 ||
+		    attrs_default(a, CKA_START_DATE, "", 0) != 0 ||
+		    attrs_default(a, CKA_END_DATE, "", 0) != 0 ||
+		    attrs_default(a, CKA_SUBJECT, "", 0) != 0 ||
+		    attrs_default_bool(a, CKA_DERIVE, 0) != 0 ||
+		    attrs_default_bool(a, CKA_LOCAL, 0) != 0)
+			return CKR_HOST_MEMORY;
+	}
+	if (cls == CKO_PUBLIC_KEY) {
+		if (attrs_default_bool(a, CKA_VERIFY, 1) != 0 ||
+		    attrs_default_bool(a, CKA_ENCRYPT, 0) != 0 ||
+		    attrs_default_bool(a, CKA_WRAP, 0) != 0 ||
+		    attrs_default_bool(a, CKA_VERIFY_RECOVER, 0) != 0 ||
+		    attrs_default_bool(a, CKA_TRUSTED, 0) != 0)
+			return CKR_HOST_MEMORY;
+	}
+	if (cls == CKO_PRIVATE_KEY) {
+		if (attrs_default_bool(a, CKA_SIGN, 1) != 0 ||
+		    attrs_default_bool(a, CKA_DECRYPT, 0) != 0 ||
+		    attrs_default_bool(a, CKA_UNWRAP, 0) != 0 ||
+		    attrs_default_bool(a, CKA_SIGN_RECOVER, 0) != 0 ||
+		    attrs_default_bool(a, CKA_ALWAYS_AUTHENTICATE, 0) != 0 ||
+		    attrs_default_bool(a, CKA_WRAP_WITH_TRUSTED, 0) != 0)
+			return CKR_HOST_MEMORY;
+	}
+	if (cls == CKO_CERTIFICATE) {
+		if (attrs_default_bool(a, CKA_TRUSTED, 0) != 0 ||
+		    attrs_default(a, CKA_ID, "", 0) != 0 ||
+		    (!attrs_has(a, CKA_CERTIFICATE_CATEGORY) &&
+		    attrs_set_ulong(a, CKA_CERTIFICATE_CATEGORY, 0) != 0))
+			return CKR_HOST_MEMORY;
+	}
+	if (cls == CKO_DATA) {
+		if (attrs_default(a, CKA_APPLICATION, "", 0) != 0 ||
+		    attrs_default(a, CKA_OBJECT_ID, "", 0) != 0 ||
+		    attrs_default(a, CKA_VALUE, "", 0) != 0)
+			return CKR_HOST_MEMORY;
+	}
+	return CKR_OK;
+}
+
+/* Stores a new object on the token or in the session. Takes a. */
+CK_RV
+object_store(struct session *s, struct slot *sl, struct attrs *a,
+    CK_OBJECT_HANDLE *h)
+{
+	int token = attrs_bool(a, CKA_TOKEN, 0);
+	int priv = attrs_bool(a, CKA_PRIVATE, 0);
+	CK_OBJECT_CLASS cls;
+	uint32_t id;
+	int r;
+
+	/* Only private objects are sealed on disk and hidden before login:
+	 * a private key asked to be public (C_GenerateKeyPair, C_CopyObject)
+	 * would lie in the token file in clear. */
+	if (!priv && attrs_get_ulong(a, CKA_CLASS, &cls) == 0 &&
+	    cls == CKO_PRIVATE_KEY) {
+		attrs_free(a);
+		return CKR_TEMPLATE_INCONSISTENT;
+	}
+	if (priv && !slot_user_in(sl)) {
+		attrs_free(a);
+		return CKR_USER_NOT_LOGGED_IN;
+	}
+	if (token) {
+		if (!(s->flags & CKF_RW_SESSION)) {
+			attrs_free(a);
+			return CKR_SESSION_READ_ONLY;
+		}
+		if ((r = tok_begin(sl->tok)) != 0) {
+			attrs_free(a);
+			return core_from_err(r);
+		}
+		r = tok_add_object(sl->tok, priv, a, &id);
+		tok_end(sl->tok);
+		if (r != 0)
+			return core_from_err(r);
+		*h = id;
+		return CKR_OK;
+	}
+	return sobj_add(s, priv, a, h);
+}
+
+static CK_RV
+reject_vendor(const CK_ATTRIBUTE *t, CK_ULONG n)
+{
+	CK_ULONG i;
+
+	for (i = 0; i < n; i++)
+		if (is_vendor(t[i].type))
+			return CKR_ATTRIBUTE_TYPE_INVALID;
+	return CKR_OK;
+}
+
+CK_RV
+C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n,
+    CK_OBJECT_HANDLE_PTR out_h)
+{
+	struct session *s;
+	struct slot *sl;
+	struct attrs *a = NULL;
+	CK_OBJECT_CLASS cls;
+	CK_ULONG ct;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (out_h == NULL || (tmpl == NULL && n > 0)) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if ((rv = reject_vendor(tmpl, n)) != CKR_OK)
+		goto out;
+	if (attrs_from_template(tmpl, n, &a) != 0) {
+		rv = CKR_ATTRIBUTE_VALUE_INVALID;
+		goto out;
+	}
+	if (attrs_get_ulong(a, CKA_CLASS, &cls) != 0) {
+		rv = CKR_TEMPLATE_INCOMPLETE;
+		goto out;
+	}
+	switch (cls) {
+	case CKO_DATA:
+		break;
+	case CKO_CERTIFICATE:
+		if (attrs_get_ulong(a, CKA_CERTIFICATE_TYPE, &ct) != 0) {
+			rv = CKR_TEMPLATE_INCOMPLETE;
+			goto out;
+		}
+		if (ct != CKC_X_509) {
+			rv = CKR_ATTRIBUTE_VALUE_INVALID;
+			goto out;
+		}
+		if ((rv = keys_complete_certificate(a)) != CKR_OK)
+			goto out;
+		break;
+	case CKO_PUBLIC_KEY:
+		if ((rv = keys_complete_public(a)) != CKR_OK)
+			goto out;
+		break;
+	case CKO_PRIVATE_KEY:
+		/* Keys are made on the token, never brought to it. */
+		rv = CKR_TEMPLATE_INCONSISTENT;
+		goto out;
+	default:
+		rv = CKR_ATTRIBUTE_VALUE_INVALID;
+		goto out;
+	}
+	if ((rv = object_defaults(a, cls)) != CKR_OK)
+		goto out;
+	rv = object_store(s, sl, a, out_h);
+	a = NULL;
+out:
+	attrs_free(a);
+	core_unlock();
+	return rv;
+}
+
+/* Attributes a caller may change after creation. */
+static int
+settable(CK_ATTRIBUTE_TYPE t, CK_OBJECT_CLASS cls)
+{
+	switch (t) {
+	case CKA_LABEL: case CKA_ID: case CKA_START_DATE: case CKA_END_DATE:
+	case CKA_SUBJECT: case CKA_APPLICATION:
+		return 1;
+	case CKA_VALUE:
+		return cls == CKO_DATA;
+	}
+	return 0;
+}
+
+/* Applies a C_SetAttributeValue or C_CopyObject template to a copy of
+ * the attributes: only what settable() allows, CKA_TOKEN and CKA_PRIVATE
+ * on a copy, and CKA_SENSITIVE / CKA_EXTRACTABLE only tightened. */
+static CK_RV
+apply_changes(struct attrs *a, const CK_ATTRIBUTE *tmpl, CK_ULONG n, int copying)
+{
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	CK_ULONG i;
+
+	if (attrs_get_ulong(a, CKA_CLASS, &cls) != 0)
+		return CKR_GENERAL_ERROR;
+	for (i = 0; i < n; i++) {
+		const CK_ATTRIBUTE *t = &tmpl[i];
+
+		if (t->ulValueLen > 0 && t->pValue == NULL)
+			return CKR_ARGUMENTS_BAD;
+		if (is_vendor(t->type))
+			return CKR_ATTRIBUTE_TYPE_INVALID;
+		if (!settable(t->type, cls) &&
+		    !(copying && (t->type == CKA_TOKEN || t->type == CKA_PRIVATE)) &&
+		    !(t->type == CKA_SENSITIVE && t->ulValueLen == 1 &&
+		    *(CK_BBOOL *)t->pValue) &&
+		    !(t->type == CKA_EXTRACTABLE && t->ulValueLen == 1 &&
+		    !*(CK_BBOOL *)t->pValue))
+			return CKR_ATTRIBUTE_READ_ONLY;
+		if (attrs_set(a, t->type, t->pValue, t->ulValueLen) != 0)
+			return CKR_HOST_MEMORY;
+	}
+	return CKR_OK;
+}
+
+CK_RV
+C_CopyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_PTR tmpl,
+    CK_ULONG n, CK_OBJECT_HANDLE_PTR out_h)
+{
+	struct session *s;
+	struct slot *sl;
+	struct objref ref;
+	struct attrs *a = NULL;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (out_h == NULL || (tmpl == NULL && n > 0)) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if ((rv = object_find(s, sl, obj, &ref)) != CKR_OK)
+		goto out;
+	if (!attrs_bool(ref.a, CKA_COPYABLE, 1) || ref.challenge) {
+		rv = CKR_ACTION_PROHIBITED;
+		goto out;
+	}
+	if ((a = attrs_dup(ref.a)) == NULL) {
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	if ((rv = apply_changes(a, tmpl, n, 1)) != CKR_OK)
+		goto out;
+	rv = object_store(s, sl, a, out_h);
+	a = NULL;
+out:
+	attrs_free(a);
+	core_unlock();
+	return rv;
+}
+
+CK_RV
+C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj)
+{
+	struct session *s;
+	struct slot *sl;
+	struct objref ref;
+	int r;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if ((rv = object_find(s, sl, obj, &ref)) != CKR_OK)
+		goto out;
+	if (ref.challenge || !attrs_bool(ref.a, CKA_DESTROYABLE, 1)) {
+		rv = CKR_ACTION_PROHIBITED;
+		goto out;
+	}
+	if (ref.s != NULL) {
+		sobj_destroy(ref.s);
+		goto out;
+	}
+	if (!(s->flags & CKF_RW_SESSION)) {
+		rv = CKR_SESSION_READ_ONLY;
+		goto out;
+	}
+	if ((r = tok_begin(sl->tok)) != 0) {
+		rv = core_from_err(r);
+		goto out;
+	}
+	r = tok_del_object(sl->tok, (uint32_t)obj);
+	tok_end(sl->tok);
+	rv = r == KYSO_ERR_NOT_FOUND ? CKR_OBJECT_HANDLE_INVALID : core_from_err(r);
+out:
+	core_unlock();
+	return rv;
+}
+
+CK_RV
+C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ULONG_PTR size)
+{
+	struct session *s;
+	struct slot *sl;
+	struct objref ref;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (size == NULL) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if ((rv = object_find(s, sl, obj, &ref)) != CKR_OK)
+		goto out;
+	*size = attrs_size(ref.a);
+out:
+	core_unlock();
+	return rv;
+}
+
+CK_RV
+C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
+    CK_ATTRIBUTE_PTR tmpl, CK_ULONG n)
+{
+	struct session *s;
+	struct slot *sl;
+	struct objref ref;
+	const uint8_t *v;
+	size_t len;
+	CK_ULONG i;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (tmpl == NULL && n > 0) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if ((rv = object_find(s, sl, obj, &ref)) != CKR_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		CK_ATTRIBUTE *t = &tmpl[i];
+
+		if (is_sensitive_attr(ref.a, t->type)) {
+			t->ulValueLen = CK_UNAVAILABLE_INFORMATION;
+			rv = CKR_ATTRIBUTE_SENSITIVE;
+		} else if ((v = attrs_get(ref.a, t->type, &len)) == NULL) {
+			t->ulValueLen = CK_UNAVAILABLE_INFORMATION;
+			rv = CKR_ATTRIBUTE_TYPE_INVALID;
+		} else if (t->pValue == NULL) {
+			t->ulValueLen = len;
+		} else if (t->ulValueLen < len) {
+			t->ulValueLen = CK_UNAVAILABLE_INFORMATION;
+			rv = CKR_BUFFER_TOO_SMALL;
+		} else {
+			if (len > 0)
+				memcpy(t->pValue, v, len);
+			t->ulValueLen = len;
+		}
+	}
+out:
+	core_unlock();
+	return rv;
+}
+
+CK_RV
+C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
+    CK_ATTRIBUTE_PTR tmpl, CK_ULONG n)
+{
+	struct session *s;
+	struct slot *sl;
+	struct objref ref;
+	struct attrs *a = NULL;
+	int r;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (tmpl == NULL && n > 0) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if ((rv = object_find(s, sl, obj, &ref)) != CKR_OK)
+		goto out;
+	if (ref.challenge || !attrs_bool(ref.a, CKA_MODIFIABLE, 1)) {
+		rv = CKR_ACTION_PROHIBITED;
+		goto out;
+	}
+	if (ref.t != NULL && !(s->flags & CKF_RW_SESSION)) {
+		rv = CKR_SESSION_READ_ONLY;
+		goto out;
+	}
+	if ((a = attrs_dup(ref.a)) == NULL) {
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	if ((rv = apply_changes(a, tmpl, n, 0)) != CKR_OK)
+		goto out;
+	if (ref.s != NULL) {
+		attrs_free(ref.s->a);
+		ref.s->a = a;
+		a = NULL;
+		goto out;
+	}
+	if ((r = tok_begin(sl->tok)) != 0) {
+		rv = core_from_err(r);
+		goto out;
+	}
+	r = tok_replace_object(sl->tok, (uint32_t)obj, a);
+	a = NULL;
+	tok_end(sl->tok);
+	rv = r == KYSO_ERR_NOT_FOUND ? CKR_OBJECT_HANDLE_INVALID : core_from_err(r);
+out:
+	attrs_free(a);
+	core_unlock();
+	return rv;
+}
+
+/* Adds a handle to the session's search result. */
+static int
+push_handle(struct session *s, CK_OBJECT_HANDLE h, size_t *alloc)
+{
+	if (s->nfound == *alloc) {
+		size_t na = *alloc ? *alloc * 2 : 32;
+		CK_OBJECT_HANDLE *n = realloc(s->found, na * sizeof(*n));
+
+		if (n == NULL)
+			return KYSO_ERR_NOMEM;
+		s->found = n;
+		*alloc = na;
+	}
+	s->found[s->nfound++] = h;
+	return 0;
+}
+
+CK_RV
+C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n)
+{
+	struct session *s;
+	struct slot *sl;
+	size_t i, alloc = 0;
+	struct objref ref;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (tmpl == NULL && n > 0) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if (s->finding) {
+		rv = CKR_OPERATION_ACTIVE;
+		goto out;
+	}
+	free(s->found);
+	s->found = NULL;
+	s->nfound = s->foundpos = 0;
+	rv = CKR_HOST_MEMORY;
+	if (object_find(s, sl, CHALLENGE_HANDLE, &ref) == CKR_OK &&
+	    match_readable(ref.a, tmpl, n) && push_handle(s, CHALLENGE_HANDLE, &alloc) != 0)
+		goto out;
+	for (i = 0; i < tok_nobjects(sl->tok); i++) {
+		struct tobj *o = tok_object_at(sl->tok, i);
+
+		if (tobj_private(o) && (!slot_user_in(sl) || tobj_attrs(o) == NULL))
+			continue;
+		if (match_readable(tobj_attrs(o), tmpl, n) &&
+		    push_handle(s, tobj_id(o), &alloc) != 0)
+			goto out;
+	}
+	for (i = 0; i < sobj_count(); i++) {
+		struct sobj *o = sobj_at(i);
+
+		if (o->slot != s->slot || (o->priv && !slot_user_in(sl)))
+			continue;
+		if (match_readable(o->a, tmpl, n) && push_handle(s, o->h, &alloc) != 0)
+			goto out;
+	}
+	s->finding = 1;
+	rv = CKR_OK;
+out:
+	core_unlock();
+	return rv;
+}
+
+CK_RV
+C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out_h, CK_ULONG max,
+    CK_ULONG_PTR count)
+{
+	struct session *s;
+	struct slot *sl;
+	CK_ULONG n = 0;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (out_h == NULL || count == NULL) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if (!s->finding) {
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+		goto out;
+	}
+	while (n < max && s->foundpos < s->nfound)
+		out_h[n++] = s->found[s->foundpos++];
+	*count = n;
+out:
+	core_unlock();
+	return rv;
+}
+
+CK_RV
+C_FindObjectsFinal(CK_SESSION_HANDLE h)
+{
+	struct session *s;
+	struct slot *sl;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (!s->finding) {
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+		goto out;
+	}
+	s->finding = 0;
+	free(s->found);
+	s->found = NULL;
+	s->nfound = s->foundpos = 0;
+out:
+	core_unlock();
+	return rv;
+}
+
+/* A C_GenerateKeyPair template of one half: the class is cls, given or
+ * not; vendor attributes are refused, and so is a private half asked to
+ * be readable. */
+CK_RV
+object_pair_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_CLASS cls,
+    struct attrs **out)
+{
+	CK_OBJECT_CLASS c;
+	struct attrs *a;
+	CK_RV rv;
+
+	if ((rv = reject_vendor(t, n)) != CKR_OK)
+		return rv;
+	if (attrs_from_template(t, n, &a) != 0)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (attrs_get_ulong(a, CKA_CLASS, &c) == 0 && c != cls) {
+		attrs_free(a);
+		return CKR_TEMPLATE_INCONSISTENT;
+	}
+	if (attrs_set_ulong(a, CKA_CLASS, cls) != 0) {
+		attrs_free(a);
+		return CKR_HOST_MEMORY;
+	}
+	/* A private key never leaves the token. */
+	if (cls == CKO_PRIVATE_KEY && (!attrs_bool(a, CKA_SENSITIVE, 1) ||
+	    attrs_bool(a, CKA_EXTRACTABLE, 0))) {
+		attrs_free(a);
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	}
+	*out = a;
+	return CKR_OK;
+}
+
+/* After keys_generate: what a key made on this token always is (sensitive,
+ * never extractable, local), then each half's defaults. */
+CK_RV
+object_pair_finish(CK_MECHANISM_TYPE m, struct attrs *pub, struct attrs *priv)
+{
+	CK_RV rv;
+
+	if (attrs_set_bool(priv, CKA_SENSITIVE, 1) != 0 ||
+	    attrs_set_bool(priv, CKA_EXTRACTABLE, 0) != 0 ||
+	    attrs_set_bool(priv, CKA_ALWAYS_SENSITIVE, 1) != 0 ||
+	    attrs_set_bool(priv, CKA_NEVER_EXTRACTABLE, 1) != 0 ||
+	    attrs_set_bool(priv, CKA_LOCAL, 1) != 0 ||
+	    attrs_set_bool(pub, CKA_LOCAL, 1) != 0 ||
+	    attrs_set_ulong(priv, CKA_KEY_GEN_MECHANISM, m) != 0 ||
+	    attrs_set_ulong(pub, CKA_KEY_GEN_MECHANISM, m) != 0)
+		return CKR_HOST_MEMORY;
+	if ((rv = object_defaults(pub, CKO_PUBLIC_KEY)) != CKR_OK ||
+	    (rv = object_defaults(priv, CKO_PRIVATE_KEY)) != CKR_OK)
+		return rv;
+	return CKR_OK;
+}
+
+/* C_Finalize. */
+void
+object_stop(void)
+{
+	attrs_free(challenge_cache);
+	challenge_cache = NULL;
+}

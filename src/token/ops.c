@@ -1,0 +1,514 @@
+/* The cryptographic operations: the mechanisms offered, sign / verify /
+ * decrypt / digest as one state machine per session with PKCS#11's
+ * two-call output convention, key-pair generation and random bytes. The
+ * OpenSSL side is keys.c's; which objects may be used is object.c's, and
+ * the factory PIN rule (CKR_PIN_EXPIRED before a private key is used) is
+ * checked here. Callers hold the module mutex. */
+#include <string.h>
+
+#include "../common/crypto.h"
+#include "module_int.h"
+
+CK_RV
+C_GetMechanismList(CK_SLOT_ID id, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR count)
+{
+	struct slot *sl;
+	CK_ULONG n;
+	CK_RV rv;
+
+	if ((rv = core_enter()) != CKR_OK)
+		return rv;
+	if (count == NULL) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if ((rv = slot_get_token(id, &sl)) != CKR_OK)
+		goto out;
+	n = keys_mechanisms(NULL, 0);
+	if (list != NULL) {
+		if (*count < n) {
+			rv = CKR_BUFFER_TOO_SMALL;
+		} else {
+			keys_mechanisms(list, *count);
+		}
+	}
+	*count = n;
+out:
+	core_unlock();
+	return rv;
+}
+
+CK_RV
+C_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR info)
+{
+	struct slot *sl;
+	CK_RV rv;
+
+	if ((rv = core_enter()) != CKR_OK)
+		return rv;
+	if (info == NULL) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if ((rv = slot_get_token(id, &sl)) != CKR_OK)
+		goto out;
+	rv = keys_mechanism_info(type, info);
+out:
+	core_unlock();
+	return rv;
+}
+
+/* The parsed key of an object, parsed once and kept on the object. */
+static EVP_PKEY *
+ref_key(struct objref *ref)
+{
+	EVP_PKEY *k;
+
+	if (ref->t != NULL && (k = tobj_cache(ref->t)) != NULL)
+		return k;
+	if (ref->s != NULL && ref->s->key != NULL)
+		return ref->s->key;
+	if ((k = keys_load(ref->a)) == NULL)
+		return NULL;
+	if (ref->t != NULL)
+		tobj_set_cache(ref->t, k, keys_free_pkey);
+	else if (ref->s != NULL)
+		ref->s->key = k;
+	return k;
+}
+
+/* C_SignInit, C_VerifyInit, C_DecryptInit, C_DigestInit: the key must be
+ * of the right class, allowed for the use, and fit the mechanism. */
+static CK_RV
+op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
+    CK_OBJECT_HANDLE key)
+{
+	static const CK_ATTRIBUTE_TYPE use[] = { CKA_SIGN, CKA_VERIFY,
+		CKA_DECRYPT, 0 };
+	struct session *s;
+	struct slot *sl;
+	struct objref ref;
+	CK_OBJECT_CLASS cls;
+	CK_KEY_TYPE kt;
+	EVP_PKEY *k = NULL;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (m == NULL) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if (s->op != NULL) {
+		rv = CKR_OPERATION_ACTIVE;
+		goto out;
+	}
+	if (kind != KOP_DIGEST) {
+		if (object_find(s, sl, key, &ref) != CKR_OK ||
+		    attrs_get_ulong(ref.a, CKA_CLASS, &cls) != 0 ||
+		    attrs_get_ulong(ref.a, CKA_KEY_TYPE, &kt) != 0) {
+			rv = CKR_KEY_HANDLE_INVALID;
+			goto out;
+		}
+		if ((kind == KOP_VERIFY) != (cls == CKO_PUBLIC_KEY) ||
+		    (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY)) {
+			rv = CKR_KEY_TYPE_INCONSISTENT;
+			goto out;
+		}
+		if (!attrs_bool(ref.a, use[kind], 0)) {
+			rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
+			goto out;
+		}
+		if (cls == CKO_PRIVATE_KEY &&
+		    tok_info(sl->tok)->user_to_be_changed) {
+			rv = CKR_PIN_EXPIRED;
+			goto out;
+		}
+		if ((rv = keys_check_mechanism(m->mechanism, kt, kind)) != CKR_OK)
+			goto out;
+		if ((k = ref_key(&ref)) == NULL) {
+			rv = CKR_KEY_HANDLE_INVALID;
+			goto out;
+		}
+	} else if ((rv = keys_check_mechanism(m->mechanism, 0, kind)) != CKR_OK) {
+		goto out;
+	}
+	if ((rv = kop_new(kind, m, k, &s->op)) != CKR_OK) {
+		s->op = NULL;
+		goto out;
+	}
+	s->opkind = kind;
+out:
+	core_unlock();
+	return rv;
+}
+
+/* An operation ends with its result or its first error. */
+static void
+op_end(struct session *s)
+{
+	kop_free(s->op);
+	s->op = NULL;
+}
+
+/* The opening of a call that continues an operation of this kind: the
+ * module mutex taken and the session found, or an error with the mutex
+ * released. */
+static CK_RV
+op_enter(CK_SESSION_HANDLE h, enum kop_kind kind, struct session **s)
+{
+	struct slot *sl;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, s, &sl)) != CKR_OK)
+		return rv;
+	if ((*s)->op == NULL || (*s)->opkind != kind) {
+		core_unlock();
+		return CKR_OPERATION_NOT_INITIALIZED;
+	}
+	return CKR_OK;
+}
+
+/* The output half of the two-call convention: a NULL buffer asks the
+ * length, a short one gets CKR_BUFFER_TOO_SMALL and keeps the operation. */
+static CK_RV
+op_output(struct session *s, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
+{
+	CK_RV rv;
+	size_t n;
+
+	if (out == NULL) {
+		*outlen = kop_out_len(s->op);
+		return CKR_OK;
+	}
+	if ((rv = kop_finish(s->op)) != CKR_OK) {
+		op_end(s);
+		return rv;
+	}
+	n = kop_out_len(s->op);
+	if (*outlen < n) {
+		*outlen = n;
+		return CKR_BUFFER_TOO_SMALL;
+	}
+	memcpy(out, kop_result(s->op), n);
+	*outlen = n;
+	op_end(s);
+	return CKR_OK;
+}
+
+/* C_Sign, C_Decrypt, C_Digest: the data in one call. */
+static CK_RV
+op_single(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in, CK_ULONG inlen,
+    CK_BYTE_PTR out, CK_ULONG_PTR outlen)
+{
+	struct session *s;
+	CK_RV rv;
+
+	if ((rv = op_enter(h, kind, &s)) != CKR_OK)
+		return rv;
+	if ((in == NULL && inlen > 0) || outlen == NULL) {
+		rv = CKR_ARGUMENTS_BAD;
+		op_end(s);
+		goto out;
+	}
+	if (out != NULL && !kop_finished(s->op) &&
+	    (rv = kop_update(s->op, in, inlen)) != CKR_OK) {
+		op_end(s);
+		goto out;
+	}
+	rv = op_output(s, out, outlen);
+out:
+	core_unlock();
+	return rv;
+}
+
+/* C_*Update: more data; an error ends the operation. */
+static CK_RV
+op_update(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in, CK_ULONG inlen)
+{
+	struct session *s;
+	CK_RV rv;
+
+	if ((rv = op_enter(h, kind, &s)) != CKR_OK)
+		return rv;
+	if (in == NULL && inlen > 0) {
+		rv = CKR_ARGUMENTS_BAD;
+		op_end(s);
+		goto out;
+	}
+	if ((rv = kop_update(s->op, in, inlen)) != CKR_OK)
+		op_end(s);
+out:
+	core_unlock();
+	return rv;
+}
+
+/* C_*Final: the result, by the two-call convention. */
+static CK_RV
+op_final(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR out,
+    CK_ULONG_PTR outlen)
+{
+	struct session *s;
+	CK_RV rv;
+
+	if ((rv = op_enter(h, kind, &s)) != CKR_OK)
+		return rv;
+	if (outlen == NULL) {
+		rv = CKR_ARGUMENTS_BAD;
+		op_end(s);
+		goto out;
+	}
+	rv = op_output(s, out, outlen);
+out:
+	core_unlock();
+	return rv;
+}
+
+/* C_Verify and C_VerifyFinal: the signature is checked and the
+ * operation ends, whatever the answer. */
+static CK_RV
+op_verify(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, int update,
+    CK_BYTE_PTR sig, CK_ULONG siglen)
+{
+	struct session *s;
+	CK_RV rv;
+
+	if ((rv = op_enter(h, KOP_VERIFY, &s)) != CKR_OK)
+		return rv;
+	if ((update && in == NULL && inlen > 0) || sig == NULL) {
+		rv = CKR_ARGUMENTS_BAD;
+		op_end(s);
+		goto out;
+	}
+	if (update && (rv = kop_update(s->op, in, inlen)) != CKR_OK) {
+		op_end(s);
+		goto out;
+	}
+	rv = kop_verify(s->op, sig, siglen);
+	op_end(s);
+out:
+	core_unlock();
+	return rv;
+}
+
+CK_RV
+C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE key)
+{
+	return op_init(h, KOP_SIGN, m, key);
+}
+
+CK_RV
+C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR sig,
+    CK_ULONG_PTR siglen)
+{
+	return op_single(h, KOP_SIGN, d, n, sig, siglen);
+}
+
+CK_RV
+C_SignUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n)
+{
+	return op_update(h, KOP_SIGN, d, n);
+}
+
+CK_RV
+C_SignFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG_PTR siglen)
+{
+	return op_final(h, KOP_SIGN, sig, siglen);
+}
+
+CK_RV
+C_VerifyInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE key)
+{
+	return op_init(h, KOP_VERIFY, m, key);
+}
+
+CK_RV
+C_Verify(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR sig,
+    CK_ULONG siglen)
+{
+	return op_verify(h, d, n, 1, sig, siglen);
+}
+
+CK_RV
+C_VerifyUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n)
+{
+	return op_update(h, KOP_VERIFY, d, n);
+}
+
+CK_RV
+C_VerifyFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG siglen)
+{
+	return op_verify(h, NULL, 0, 0, sig, siglen);
+}
+
+CK_RV
+C_DecryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE key)
+{
+	return op_init(h, KOP_DECRYPT, m, key);
+}
+
+CK_RV
+C_Decrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR out,
+    CK_ULONG_PTR outlen)
+{
+	return op_single(h, KOP_DECRYPT, d, n, out, outlen);
+}
+
+CK_RV
+C_DecryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR out,
+    CK_ULONG_PTR outlen)
+{
+	CK_RV rv = op_update(h, KOP_DECRYPT, d, n);
+
+	(void)out;
+	/* RSA gives its output only at the end. */
+	if (rv == CKR_OK && outlen != NULL)
+		*outlen = 0;
+	return rv;
+}
+
+CK_RV
+C_DecryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
+{
+	return op_final(h, KOP_DECRYPT, out, outlen);
+}
+
+CK_RV
+C_DigestInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m)
+{
+	return op_init(h, KOP_DIGEST, m, 0);
+}
+
+CK_RV
+C_Digest(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR out,
+    CK_ULONG_PTR outlen)
+{
+	return op_single(h, KOP_DIGEST, d, n, out, outlen);
+}
+
+CK_RV
+C_DigestUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n)
+{
+	return op_update(h, KOP_DIGEST, d, n);
+}
+
+CK_RV
+C_DigestFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
+{
+	return op_final(h, KOP_DIGEST, out, outlen);
+}
+
+CK_RV
+C_DigestKey(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key)
+{
+	struct session *s;
+	CK_RV rv;
+
+	(void)key;
+	if ((rv = op_enter(h, KOP_DIGEST, &s)) != CKR_OK)
+		return rv;
+	rv = CKR_KEY_INDIGESTIBLE;
+	core_unlock();
+	return rv;
+}
+
+CK_RV
+C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
+    CK_ATTRIBUTE_PTR pubt, CK_ULONG npub, CK_ATTRIBUTE_PTR privt, CK_ULONG npriv,
+    CK_OBJECT_HANDLE_PTR pub_h, CK_OBJECT_HANDLE_PTR priv_h)
+{
+	struct session *s;
+	struct slot *sl;
+	struct attrs *pub = NULL, *priv = NULL;
+	CK_OBJECT_HANDLE ph = 0, kh = 0;
+	int r;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (m == NULL || pub_h == NULL || priv_h == NULL ||
+	    (pubt == NULL && npub > 0) || (privt == NULL && npriv > 0)) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if (!slot_user_in(sl)) {
+		rv = CKR_USER_NOT_LOGGED_IN;
+		goto out;
+	}
+	if (tok_info(sl->tok)->user_to_be_changed) {
+		rv = CKR_PIN_EXPIRED;
+		goto out;
+	}
+	if ((rv = object_pair_template(pubt, npub, CKO_PUBLIC_KEY, &pub)) != CKR_OK ||
+	    (rv = object_pair_template(privt, npriv, CKO_PRIVATE_KEY, &priv)) != CKR_OK)
+		goto out;
+	if ((rv = keys_generate(m, pub, priv)) != CKR_OK)
+		goto out;
+	if ((rv = object_pair_finish(m->mechanism, pub, priv)) != CKR_OK)
+		goto out;
+	if (attrs_bool(priv, CKA_TOKEN, 0) || attrs_bool(pub, CKA_TOKEN, 0)) {
+		if (!(s->flags & CKF_RW_SESSION)) {
+			rv = CKR_SESSION_READ_ONLY;
+			goto out;
+		}
+	}
+	rv = object_store(s, sl, priv, &kh);
+	priv = NULL;
+	if (rv != CKR_OK)
+		goto out;
+	rv = object_store(s, sl, pub, &ph);
+	pub = NULL;
+	if (rv != CKR_OK) {
+		/* Leave no half pair behind. */
+		if (!(kh & SESSION_OBJ_BIT) && tok_begin(sl->tok) == 0) {
+			r = tok_del_object(sl->tok, (uint32_t)kh);
+			(void)r;
+			tok_end(sl->tok);
+		}
+		goto out;
+	}
+	*pub_h = ph;
+	*priv_h = kh;
+out:
+	attrs_free(pub);
+	attrs_free(priv);
+	core_unlock();
+	return rv;
+}
+
+CK_RV
+C_GenerateRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG n)
+{
+	struct session *s;
+	struct slot *sl;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (out == NULL && n > 0) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if (n > 0 && crypto_random(out, n) != 0)
+		rv = CKR_DEVICE_ERROR;
+out:
+	core_unlock();
+	return rv;
+}
+
+CK_RV
+C_SeedRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG n)
+{
+	struct session *s;
+	struct slot *sl;
+	CK_RV rv;
+
+	(void)seed;
+	(void)n;
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	/* The token's generator seeds itself. */
+	rv = CKR_RANDOM_SEED_NOT_SUPPORTED;
+	core_unlock();
+	return rv;
+}
