@@ -11,7 +11,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "http.h"
+#include "common/http.h"
 
 #define MAX_ANSWER (4 * 1024 * 1024)
 

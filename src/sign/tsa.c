@@ -10,7 +10,7 @@
 #include <openssl/rand.h>
 #include <openssl/ts.h>
 
-#include "http.h"
+#include "common/http.h"
 
 /* DER of a TimeStampReq for SHA-256(data), with a random nonce. */
 static int
