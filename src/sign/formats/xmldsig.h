@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
-#include "signer.h"
+#include "sign/signer.h"
 
 #define XMLDSIG_MAX_INPUT ((size_t)256 * 1024 * 1024)
 

@@ -1,12 +1,12 @@
 /* Reading a PDF: the cross-reference chain and the objects it points to. */
 #include "common/i18n.h"
-#include "pdf.h"
+#include "sign/pdf/pdf.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "pdf_filter.h"
-#include "pdf_lex.h"
+#include "sign/pdf/pdf_filter.h"
+#include "sign/pdf/pdf_lex.h"
 
 enum { X_UNSET, X_FREE, X_OFFSET, X_COMPRESSED };
 

@@ -1,5 +1,5 @@
 #include "common/i18n.h"
-#include "revocation.h"
+#include "sign/verify/revocation.h"
 
 #include <string.h>
 

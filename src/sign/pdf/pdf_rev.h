@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
-#include "pdf.h"
+#include "sign/pdf/pdf.h"
 
 #define REV_MAX 64
 

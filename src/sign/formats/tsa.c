@@ -1,5 +1,5 @@
 #include "common/i18n.h"
-#include "tsa.h"
+#include "sign/formats/tsa.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 #include "common/i18n.h"
-#include "xmldsig.h"
+#include "sign/formats/xmldsig.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +12,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "mapfile.h"
-#include "xmldsig_int.h"
+#include "sign/formats/xmldsig_int.h"
+#include "sign/mapfile.h"
 
 
 

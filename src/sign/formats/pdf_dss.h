@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "revocation.h"
+#include "sign/verify/revocation.h"
 
 /* The revision to append to data (len bytes) that adds a DSS with rv's
  * certificates, OCSP responses and CRLs. An existing DSS keeps its

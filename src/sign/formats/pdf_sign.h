@@ -12,7 +12,7 @@
 
 #include "common/buf.h"
 
-#include "signer.h"
+#include "sign/signer.h"
 
 struct pdf_sign_opts {
 	const char *tsa_url;     /* NULL: B-B; else B-T */

@@ -7,7 +7,7 @@
 
 #include <time.h>
 
-#include "pdf_rev.h"
+#include "sign/pdf/pdf_rev.h"
 
 #define STAMP_DEFAULT_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #define STAMP_MAX_TEXT 2048

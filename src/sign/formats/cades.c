@@ -1,10 +1,10 @@
 #include "common/i18n.h"
-#include "cades.h"
+#include "sign/formats/cades.h"
 
 #include <openssl/evp.h>
 
-#include "cms.h"
-#include "mapfile.h"
+#include "sign/formats/cms.h"
+#include "sign/mapfile.h"
 
 static int
 md_update(void *ud, const uint8_t *p, size_t n)

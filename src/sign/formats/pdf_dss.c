@@ -1,10 +1,10 @@
 #include "common/i18n.h"
-#include "pdf_dss.h"
+#include "sign/formats/pdf_dss.h"
 
 #include <string.h>
 
-#include "pdf.h"
-#include "pdf_rev.h"
+#include "sign/pdf/pdf.h"
+#include "sign/pdf/pdf_rev.h"
 
 /* arr (a copy of an existing DSS array, or a new one) plus a stream per
  * item of items. */

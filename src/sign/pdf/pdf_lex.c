@@ -1,4 +1,4 @@
-#include "pdf_lex.h"
+#include "sign/pdf/pdf_lex.h"
 
 #include <stdlib.h>
 #include <string.h>

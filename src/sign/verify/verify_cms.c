@@ -1,7 +1,7 @@
 #include "common/i18n.h"
-#include "verify_cms.h"
+#include "sign/verify/verify_cms.h"
 
-#include "revocation.h"
+#include "sign/verify/revocation.h"
 
 #include <stdlib.h>
 #include <string.h>

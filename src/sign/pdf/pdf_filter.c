@@ -1,4 +1,4 @@
-#include "pdf_filter.h"
+#include "sign/pdf/pdf_filter.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "pdf_rev.h"
+#include "sign/pdf/pdf_rev.h"
 
 #include <string.h>
 

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
-#include "pdf_obj.h"
+#include "sign/pdf/pdf_obj.h"
 
 /* Decodes data by the stream dictionary's /Filter and /DecodeParms into a
  * new buffer of at most cap bytes. KYSO_ERR_UNSUPPORTED for other filters. */

@@ -1,4 +1,4 @@
-#include "ttf.h"
+#include "sign/formats/ttf.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 #include "common/i18n.h"
-#include "pdf_sign.h"
+#include "sign/formats/pdf_sign.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,12 +8,12 @@
 
 #include <openssl/evp.h>
 
-#include "cms.h"
-#include "mapfile.h"
-#include "pdf.h"
-#include "pdf_dss.h"
-#include "pdf_rev.h"
-#include "stamp.h"
+#include "sign/formats/cms.h"
+#include "sign/formats/pdf_dss.h"
+#include "sign/formats/stamp.h"
+#include "sign/mapfile.h"
+#include "sign/pdf/pdf.h"
+#include "sign/pdf/pdf_rev.h"
 
 #define PAGE_TREE_DEPTH 64
 #define PAGE_TREE_NODES 100000

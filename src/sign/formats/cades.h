@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
-#include "signer.h"
+#include "sign/signer.h"
 
 int cades_sign_file(struct signer *s, const char *in_path,
     const char *out_path, const char *tsa_url, const char **why) KYSO_WUR;

@@ -1,5 +1,5 @@
 #include "common/i18n.h"
-#include "cms.h"
+#include "sign/formats/cms.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include <openssl/x509.h>
 
 #include "common/der.h"
-#include "tsa.h"
+#include "sign/formats/tsa.h"
 
 #define OID_DATA "1.2.840.113549.1.7.1"
 #define OID_SIGNED_DATA "1.2.840.113549.1.7.2"

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pdf_obj.h"
+#include "sign/pdf/pdf_obj.h"
 
 struct pdf_lex {
 	const uint8_t *p;

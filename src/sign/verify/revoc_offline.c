@@ -7,7 +7,7 @@
  * certificate whose key verifies the signer's: a look-alike with the
  * same name, slipped into the CMS or the DSS, is not it. */
 #include "common/i18n.h"
-#include "revocation.h"
+#include "sign/verify/revocation.h"
 
 #include <openssl/bio.h>
 #include <openssl/ocsp.h>

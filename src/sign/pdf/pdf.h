@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
-#include "pdf_obj.h"
+#include "sign/pdf/pdf_obj.h"
 
 struct pdf;
 

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
-#include "signer.h"
+#include "sign/signer.h"
 
 /* tsa_url NULL: B-B. Appends the ContentInfo's DER to out. */
 int cms_sign_detached(struct signer *s, const uint8_t digest[32],

@@ -1,4 +1,4 @@
-#include "pdf_obj.h"
+#include "sign/pdf/pdf_obj.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 #include "common/i18n.h"
-#include "stamp.h"
+#include "sign/formats/stamp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include <openssl/x509.h>
 #include <zlib.h>
 
-#include "ttf.h"
+#include "sign/formats/ttf.h"
 
 #define MAX_LINES 8
 #define PAD 4

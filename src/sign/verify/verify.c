@@ -1,15 +1,15 @@
 #include "common/i18n.h"
-#include "verify.h"
+#include "sign/verify/verify.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 
-#include "mapfile.h"
-#include "pdf.h"
-#include "pdf_dss.h"
-#include "verify_cms.h"
+#include "sign/formats/pdf_dss.h"
+#include "sign/mapfile.h"
+#include "sign/pdf/pdf.h"
+#include "sign/verify/verify_cms.h"
 
 #define MAX_SIGS 256
 #define FIELD_DEPTH 8

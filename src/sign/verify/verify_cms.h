@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "verify.h"
+#include "sign/verify/verify.h"
 
 struct revoc;
 struct X509_name_st;

@@ -1,6 +1,6 @@
 /* Verifying XML-DSig signatures (the forms kyso-sign and xmlsec1 write). */
 #include "common/i18n.h"
-#include "xmldsig.h"
+#include "sign/formats/xmldsig.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +14,11 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "mapfile.h"
-#include "revocation.h"
-#include "verify_cms.h"
-#include "verify.h"
-#include "xmldsig_int.h"
+#include "sign/formats/xmldsig_int.h"
+#include "sign/mapfile.h"
+#include "sign/verify/revocation.h"
+#include "sign/verify/verify.h"
+#include "sign/verify/verify_cms.h"
 
 static xmlNodePtr
 child(xmlNodePtr n, const char *name)
