@@ -13,11 +13,13 @@
 #include "sign/formats/stamp.h"
 #include "sign/mapfile.h"
 #include "sign/pdf/pdf.h"
+#include "sign/pdf/pdf_form.h"
 #include "sign/pdf/pdf_rev.h"
 
 #define PAGE_TREE_DEPTH 64
 #define PAGE_TREE_NODES 100000
 #define FIELD_VISITS 100000  /* fields looked at per walk of the form */
+#define FIELD_WIDTH 4096     /* items of one array the checks look at */
 
 /* Page n (0-based): down the page tree by /Count, kid by kid. */
 static int
@@ -119,38 +121,18 @@ names_has(const struct names *nm, const char *name)
 	return 0;
 }
 
-/* KYSO_ERR_TOO_LARGE when the walk runs out of budget (a form too large,
- * or one whose kids loop back). */
-static int
-collect_names(struct pdf *pdf, const struct pdf_obj *fields, int depth,
-    size_t *budget, struct names *nm)
+/* Visitor: keeps each field's name. */
+static enum pdf_form_next
+add_name(void *ud, struct pdf *pdf, const struct pdf_obj *f)
 {
-	size_t i;
-	int r = 0;
+	struct names *nm = ud;
+	const struct pdf_obj *t = pdf_dict_get(f, "T");
 
-	if (fields == NULL || fields->type != PDF_ARRAY || depth > 8)
-		return 0;
-	for (i = 0; i < fields->count && r == 0; i++) {
-		struct pdf_obj *f = NULL, *kids = NULL;
-		const struct pdf_obj *t;
-
-		if (*budget == 0)
-			return KYSO_ERR_TOO_LARGE;
-		(*budget)--;
-		if (pdf_resolve(pdf, fields->items[i], &f) != 0)
-			continue;
-		t = pdf_dict_get(f, "T");
-		if (t != NULL && t->type == PDF_STRING && nm->n < 4096 &&
-		    memchr(t->s, '\0', t->n) == NULL &&
-		    (nm->v[nm->n] = strndup((const char *)t->s, t->n)) != NULL)
-			nm->n++;
-		if (pdf_dict_get(f, "Kids") != NULL &&
-		    pdf_resolve(pdf, pdf_dict_get(f, "Kids"), &kids) == 0)
-			r = collect_names(pdf, kids, depth + 1, budget, nm);
-		pdf_obj_free(kids);
-		pdf_obj_free(f);
-	}
-	return r;
+	if (t != NULL && t->type == PDF_STRING && nm->n < 4096 &&
+	    memchr(t->s, '\0', t->n) == NULL &&
+	    (nm->v[nm->n] = strndup((const char *)t->s, t->n)) != NULL)
+		nm->n++;
+	return PDF_FORM_NEXT;
 }
 
 /* Appends item to the array found at holder[key]: an indirect array is
@@ -195,8 +177,6 @@ array_add(struct rev *v, struct pdf_obj *holder, const char *key,
 	return pdf_dict_set(holder, key, arr);
 }
 
-/* Queues the catalog, AcroForm, fields, page and annotations changes for
- * a new signature field sig_field (an object number to be written). */
 /* The /P of a DocMDP certification already in the document, or 0. */
 static int64_t
 docmdp_p(struct pdf *pdf, const struct pdf_obj *root)
@@ -232,72 +212,50 @@ out:
 	return res;
 }
 
-/* Whether a field (or a kid) already holds a signature. */
-static int
-has_signature(struct pdf *pdf, const struct pdf_obj *fields, int depth,
-    size_t *budget)
+/* Visitor: stops at a field that already holds a signature. */
+static enum pdf_form_next
+is_signed(void *ud, struct pdf *pdf, const struct pdf_obj *f)
 {
-	size_t i;
-	int found = 0;
+	const struct pdf_obj *v = pdf_dict_get(f, "V");
 
-	if (fields == NULL || fields->type != PDF_ARRAY || depth > 8)
-		return 0;
-	for (i = 0; i < fields->count && i < 4096 && !found; i++) {
-		struct pdf_obj *f = NULL, *kids = NULL;
-
-		if (*budget == 0)
-			return 1;   /* too many to tell: assume signed */
-		(*budget)--;
-		if (pdf_resolve(pdf, fields->items[i], &f) != 0)
-			continue;
-		if (pdf_name_is(pdf_dict_get(f, "FT"), "Sig") &&
-		    pdf_dict_get(f, "V") != NULL &&
-		    pdf_dict_get(f, "V")->type != PDF_NULL)
-			found = 1;
-		else if (pdf_dict_get(f, "Kids") != NULL &&
-		    pdf_resolve(pdf, pdf_dict_get(f, "Kids"), &kids) == 0)
-			found = has_signature(pdf, kids, depth + 1, budget);
-		pdf_obj_free(kids);
-		pdf_obj_free(f);
-	}
-	return found;
+	return pdf_name_is(pdf_dict_get(f, "FT"), "Sig") && v != NULL &&
+	    v->type != PDF_NULL ? PDF_FORM_STOP : PDF_FORM_NEXT;
 }
 
-/* Whether every field's widget (kids included) has an appearance. */
-static int
-all_have_ap(struct pdf *pdf, const struct pdf_obj *fields, int depth,
-    size_t *budget)
+/* Visitor: stops at a widget (a field with no kids) with no appearance. */
+static enum pdf_form_next
+lacks_ap(void *ud, struct pdf *pdf, const struct pdf_obj *f)
 {
-	size_t i;
-	int ok = 1;
-
-	if (fields == NULL || fields->type != PDF_ARRAY)
-		return 1;
-	if (depth > 8)
-		return 0;
-	for (i = 0; i < fields->count && ok; i++) {
-		struct pdf_obj *f = NULL, *kids = NULL;
-
-		if (i >= 4096 || *budget == 0 ||
-		    pdf_resolve(pdf, fields->items[i], &f) != 0) {
-			ok = 0;
-			break;
-		}
-		(*budget)--;
-		if (f->type == PDF_NULL) {
-			ok = 1;   /* ours, not written yet (or a dangling ref) */
-		} else if (pdf_dict_get(f, "Kids") != NULL) {
-			ok = pdf_resolve(pdf, pdf_dict_get(f, "Kids"), &kids) == 0 &&
-			    all_have_ap(pdf, kids, depth + 1, budget);
-		} else {
-			ok = pdf_dict_get(f, "AP") != NULL;
-		}
-		pdf_obj_free(kids);
-		pdf_obj_free(f);
-	}
-	return ok;
+	/* A null is ours, not written yet (or a dangling reference). */
+	if (f->type == PDF_NULL || pdf_dict_get(f, "Kids") != NULL)
+		return PDF_FORM_NEXT;
+	return pdf_dict_get(f, "AP") != NULL ? PDF_FORM_NEXT : PDF_FORM_STOP;
 }
 
+/* Walks the form's fields with visit; w says what it met (w->spent: a
+ * form too large, or one whose kids loop back). */
+static int
+walk_fields(struct pdf *pdf, const struct pdf_obj *acro, size_t width,
+    enum pdf_form_next (*visit)(void *, struct pdf *, const struct pdf_obj *),
+    void *ud, struct pdf_form_walk *w)
+{
+	struct pdf_obj *fields = NULL;
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	w->visit = visit;
+	w->ud = ud;
+	w->budget = FIELD_VISITS;
+	w->width = width;
+	if ((r = pdf_resolve(pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0)
+		return r;
+	pdf_form_walk(pdf, fields, w);
+	pdf_obj_free(fields);
+	return 0;
+}
+
+/* Queues the catalog, AcroForm, fields, page and annotations changes for
+ * a new signature field field_num (an object number to be written). */
 static int
 plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
     int64_t page_index, int visible, int64_t *page_num_out,
@@ -308,7 +266,7 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 	const struct pdf_obj *ar;
 	int64_t page_num = -1, acro_num = -1;
 	int root_changed = 0, acro_changed = 0, page_changed = 0, r, k;
-	size_t budget;
+	struct pdf_form_walk w;
 
 	*why = N_("the document's structure is damaged");
 	if ((r = pdf_get(v->pdf, root_ref->i, &root)) != 0)
@@ -377,14 +335,11 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 			goto out;
 	}
 	if (certify) {
-		struct pdf_obj *fields = NULL;
-
-		if ((r = pdf_resolve(v->pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0)
+		/* Too many fields to tell counts as signed. */
+		if ((r = walk_fields(v->pdf, acro, FIELD_WIDTH, is_signed, NULL,
+		    &w)) != 0)
 			goto out;
-		budget = FIELD_VISITS;
-		k = has_signature(v->pdf, fields, 0, &budget);
-		pdf_obj_free(fields);
-		if (k) {
+		if (w.stopped || w.spent) {
 			r = KYSO_ERR_EXISTS;
 			*why = N_("a certification signature must be the document's first signature");
 			goto out;
@@ -392,24 +347,22 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 	}
 	/* A field name no other field has. */
 	{
-		struct pdf_obj *fields = NULL;
 		struct names *nm = calloc(1, sizeof(*nm));
 
 		if (nm == NULL) {
 			r = KYSO_ERR_NOMEM;
 			goto out;
 		}
-		budget = FIELD_VISITS;
-		if ((r = pdf_resolve(v->pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0 ||
-		    (r = collect_names(v->pdf, fields, 0, &budget, nm)) != 0) {
-			if (r == KYSO_ERR_TOO_LARGE)
+		if ((r = walk_fields(v->pdf, acro, SIZE_MAX, add_name, nm,
+		    &w)) != 0 || w.spent) {
+			if (r == 0) {
+				r = KYSO_ERR_TOO_LARGE;
 				*why = N_("the form is too large to read, or its fields loop");
-			pdf_obj_free(fields);
+			}
 			names_free(nm);
 			free(nm);
 			goto out;
 		}
-		pdf_obj_free(fields);
 		if (want_name != NULL) {
 			k = names_has(nm, want_name) ? -1 : 0;
 			if (k == 0 && strlen(want_name) < name_len)
@@ -440,14 +393,11 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 	 * stamp included (poppler does): when the fields all have their
 	 * appearances, the flag is no longer needed and goes. */
 	if (visible && pdf_dict_get(acro, "NeedAppearances") != NULL) {
-		struct pdf_obj *fields = NULL;
-
-		if ((r = pdf_resolve(v->pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0)
+		/* Anything left unread may lack one: the flag stays. */
+		if ((r = walk_fields(v->pdf, acro, FIELD_WIDTH, lacks_ap, NULL,
+		    &w)) != 0)
 			goto out;
-		budget = FIELD_VISITS;
-		k = all_have_ap(v->pdf, fields, 0, &budget);
-		pdf_obj_free(fields);
-		if (k)
+		if (!w.stopped && !w.cut && !w.spent)
 			pdf_dict_del(acro, "NeedAppearances");
 	}
 	if ((r = pdf_dict_set(acro, "SigFlags", pdf_int_new(3))) != 0)
