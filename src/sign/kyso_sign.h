@@ -22,11 +22,11 @@
 #ifndef KYSO_SIGN_H
 #define KYSO_SIGN_H
 
-#include "cades.h"
-#include "cms.h"
-#include "pdf_sign.h"
-#include "signer.h"
-#include "verify.h"
-#include "xmldsig.h"
+#include "sign/formats/cades.h"
+#include "sign/formats/cms.h"
+#include "sign/formats/pdf_sign.h"
+#include "sign/formats/xmldsig.h"
+#include "sign/signer.h"
+#include "sign/verify/verify.h"
 
 #endif

@@ -12,12 +12,12 @@
 
 #include "common/i18n.h"
 #include "common/parse.h"
-#include "cades.h"
-#include "pdf_sign.h"
+#include "sign/formats/cades.h"
+#include "sign/formats/pdf_sign.h"
 #include "common/secret.h"
-#include "signer.h"
-#include "verify.h"
-#include "xmldsig.h"
+#include "sign/formats/xmldsig.h"
+#include "sign/signer.h"
+#include "sign/verify/verify.h"
 
 enum {
 	EXIT_OK = 0,

@@ -1,4 +1,4 @@
-#include "mapfile.h"
+#include "sign/mapfile.h"
 
 #include "common/i18n.h"
 

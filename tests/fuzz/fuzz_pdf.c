@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sign/pdf.h"
+#include "sign/pdf/pdf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

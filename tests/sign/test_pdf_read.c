@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "common/fsutil.h"
-#include "sign/pdf.h"
+#include "sign/pdf/pdf.h"
 #include "../unit/unit.h"
 
 struct expect {

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "common/fsutil.h"
-#include "sign/ttf.h"
+#include "sign/formats/ttf.h"
 #include "../unit/unit.h"
 
 #define FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"

@@ -1,0 +1,21 @@
+/* CMS SignedData for CAdES / PAdES, detached, signed on the token:
+ * signed attributes contentType, messageDigest and signing-certificate-v2
+ * (no signingTime: PAdES puts the claimed time in the PDF's /M), SHA-256,
+ * the certificate and its chain; B-T adds an RFC 3161 time-stamp over the
+ * signature value as the unsigned signatureTimeStampToken. */
+#ifndef KYSO_CMS_H
+#define KYSO_CMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "sign/signer.h"
+
+/* tsa_url NULL: B-B. Appends the ContentInfo's DER to out. */
+int cms_sign_detached(struct signer *s, const uint8_t digest[32],
+    const char *tsa_url, struct buf *out, const char **why) KYSO_WUR;
+/* Room to reserve for the CMS in a PDF (bytes of DER). */
+size_t cms_size_estimate(const struct signer *s, int with_tsa);
+
+#endif

@@ -1,0 +1,854 @@
+#include "common/i18n.h"
+#include "sign/formats/pdf_sign.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "sign/formats/cms.h"
+#include "sign/formats/pdf_dss.h"
+#include "sign/formats/stamp.h"
+#include "sign/mapfile.h"
+#include "sign/pdf/pdf.h"
+#include "sign/pdf/pdf_form.h"
+#include "sign/pdf/pdf_rev.h"
+
+#define PAGE_TREE_DEPTH 64
+#define PAGE_TREE_NODES 100000
+#define FIELD_VISITS 100000  /* fields looked at per walk of the form */
+#define FIELD_WIDTH 4096     /* items of one array the checks look at */
+
+/* Page n (0-based): down the page tree by /Count, kid by kid. */
+static int
+nth_page(struct pdf *pdf, const struct pdf_obj *root, int64_t n, int64_t *num,
+    struct pdf_obj **page)
+{
+	const struct pdf_obj *ref = pdf_dict_get(root, "Pages");
+	struct pdf_obj *node = NULL, *kid = NULL;
+	int64_t cur;
+	size_t i, visits = 0;
+	int depth, r = KYSO_ERR_CORRUPT;
+
+	if (ref == NULL || ref->type != PDF_REF)
+		return KYSO_ERR_CORRUPT;
+	cur = ref->i;
+	for (depth = 0; depth < PAGE_TREE_DEPTH; depth++) {
+		const struct pdf_obj *kids;
+		int64_t next = -1;
+
+		pdf_obj_free(node);
+		node = NULL;
+		if ((r = pdf_get(pdf, cur, &node)) != 0)
+			goto out;
+		r = KYSO_ERR_CORRUPT;
+		if (node->type != PDF_DICT)
+			goto out;
+		kids = pdf_dict_get(node, "Kids");
+		if (pdf_name_is(pdf_dict_get(node, "Type"), "Page") || kids == NULL) {
+			if (n != 0) {
+				r = KYSO_ERR_NOT_FOUND;
+				goto out;
+			}
+			*num = cur;
+			*page = node;
+			node = NULL;
+			r = 0;
+			goto out;
+		}
+		if (kids->type != PDF_ARRAY)
+			goto out;
+		for (i = 0; i < kids->count && next < 0; i++) {
+			const struct pdf_obj *c;
+			int64_t cnt;
+
+			if (kids->items[i]->type != PDF_REF || ++visits > PAGE_TREE_NODES)
+				goto out;
+			pdf_obj_free(kid);
+			kid = NULL;
+			if ((r = pdf_get(pdf, kids->items[i]->i, &kid)) != 0)
+				goto out;
+			r = KYSO_ERR_CORRUPT;
+			c = pdf_dict_get(kid, "Count");
+			if (pdf_dict_get(kid, "Kids") != NULL &&
+			    !pdf_name_is(pdf_dict_get(kid, "Type"), "Page"))
+				cnt = c != NULL && c->type == PDF_INT && c->i >= 0 ? c->i : 0;
+			else
+				cnt = 1;
+			if (n < cnt)
+				next = kids->items[i]->i;
+			else
+				n -= cnt;
+		}
+		if (next < 0) {
+			r = KYSO_ERR_NOT_FOUND;
+			goto out;
+		}
+		cur = next;
+	}
+out:
+	pdf_obj_free(node);
+	pdf_obj_free(kid);
+	return r;
+}
+
+/* The names (/T) of the form's fields and their kids, read once. */
+struct names {
+	char *v[4096];
+	size_t n;
+};
+
+static void
+names_free(struct names *nm)
+{
+	size_t i;
+
+	for (i = 0; i < nm->n; i++)
+		free(nm->v[i]);
+	nm->n = 0;
+}
+
+static int
+names_has(const struct names *nm, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nm->n; i++)
+		if (strcmp(nm->v[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Visitor: keeps each field's name. */
+static enum pdf_form_next
+add_name(void *ud, struct pdf *pdf, const struct pdf_obj *f)
+{
+	struct names *nm = ud;
+	const struct pdf_obj *t = pdf_dict_get(f, "T");
+
+	if (t != NULL && t->type == PDF_STRING && nm->n < 4096 &&
+	    memchr(t->s, '\0', t->n) == NULL &&
+	    (nm->v[nm->n] = strndup((const char *)t->s, t->n)) != NULL)
+		nm->n++;
+	return PDF_FORM_NEXT;
+}
+
+/* Appends item to the array found at holder[key]: an indirect array is
+ * updated as its own object, a direct one in holder, a missing one made. */
+static int
+array_add(struct rev *v, struct pdf_obj *holder, const char *key,
+    struct pdf_obj *item, int *holder_changed)
+{
+	const struct pdf_obj *a = pdf_dict_get(holder, key);
+	struct pdf_obj *arr = NULL;
+	int r;
+
+	if (a != NULL && a->type == PDF_REF) {
+		if ((r = pdf_get(v->pdf, a->i, &arr)) != 0) {
+			pdf_obj_free(item);
+			return r;
+		}
+		if (arr->type != PDF_ARRAY) {
+			pdf_obj_free(arr);
+			pdf_obj_free(item);
+			return KYSO_ERR_CORRUPT;
+		}
+		if ((r = pdf_array_push(arr, item)) != 0) {
+			pdf_obj_free(arr);
+			return r;
+		}
+		return rev_put(v, a->i, arr);
+	}
+	if (a != NULL && a->type == PDF_ARRAY) {
+		*holder_changed = 1;
+		return pdf_array_push((struct pdf_obj *)a, item);
+	}
+	if ((arr = pdf_obj_new(PDF_ARRAY)) == NULL) {
+		pdf_obj_free(item);
+		return KYSO_ERR_NOMEM;
+	}
+	if ((r = pdf_array_push(arr, item)) != 0) {
+		pdf_obj_free(arr);
+		return r;
+	}
+	*holder_changed = 1;
+	return pdf_dict_set(holder, key, arr);
+}
+
+/* The /P of a DocMDP certification already in the document, or 0. */
+static int64_t
+docmdp_p(struct pdf *pdf, const struct pdf_obj *root)
+{
+	struct pdf_obj *perms = NULL, *sig = NULL, *ref = NULL, *item = NULL;
+	struct pdf_obj *tp = NULL;
+	const struct pdf_obj *p;
+	int64_t res = 0;
+	size_t i;
+
+	if (pdf_resolve(pdf, pdf_dict_get(root, "Perms"), &perms) != 0 ||
+	    pdf_resolve(pdf, pdf_dict_get(perms, "DocMDP"), &sig) != 0 ||
+	    pdf_resolve(pdf, pdf_dict_get(sig, "Reference"), &ref) != 0)
+		goto out;
+	for (i = 0; ref->type == PDF_ARRAY && i < ref->count && i < 16; i++) {
+		pdf_obj_free(item);
+		pdf_obj_free(tp);
+		item = tp = NULL;
+		if (pdf_resolve(pdf, ref->items[i], &item) != 0 ||
+		    !pdf_name_is(pdf_dict_get(item, "TransformMethod"), "DocMDP") ||
+		    pdf_resolve(pdf, pdf_dict_get(item, "TransformParams"), &tp) != 0)
+			continue;
+		p = pdf_dict_get(tp, "P");
+		res = p != NULL && p->type == PDF_INT ? p->i : 2;
+		break;
+	}
+out:
+	pdf_obj_free(perms);
+	pdf_obj_free(sig);
+	pdf_obj_free(ref);
+	pdf_obj_free(item);
+	pdf_obj_free(tp);
+	return res;
+}
+
+/* Visitor: stops at a field that already holds a signature. */
+static enum pdf_form_next
+is_signed(void *ud, struct pdf *pdf, const struct pdf_obj *f)
+{
+	const struct pdf_obj *v = pdf_dict_get(f, "V");
+
+	return pdf_name_is(pdf_dict_get(f, "FT"), "Sig") && v != NULL &&
+	    v->type != PDF_NULL ? PDF_FORM_STOP : PDF_FORM_NEXT;
+}
+
+/* Visitor: stops at a widget (a field with no kids) with no appearance. */
+static enum pdf_form_next
+lacks_ap(void *ud, struct pdf *pdf, const struct pdf_obj *f)
+{
+	/* A null is ours, not written yet (or a dangling reference). */
+	if (f->type == PDF_NULL || pdf_dict_get(f, "Kids") != NULL)
+		return PDF_FORM_NEXT;
+	return pdf_dict_get(f, "AP") != NULL ? PDF_FORM_NEXT : PDF_FORM_STOP;
+}
+
+/* Walks the form's fields with visit; w says what it met (w->spent: a
+ * form too large, or one whose kids loop back). */
+static int
+walk_fields(struct pdf *pdf, const struct pdf_obj *acro, size_t width,
+    enum pdf_form_next (*visit)(void *, struct pdf *, const struct pdf_obj *),
+    void *ud, struct pdf_form_walk *w)
+{
+	struct pdf_obj *fields = NULL;
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	w->visit = visit;
+	w->ud = ud;
+	w->budget = FIELD_VISITS;
+	w->width = width;
+	if ((r = pdf_resolve(pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0)
+		return r;
+	pdf_form_walk(pdf, fields, w);
+	pdf_obj_free(fields);
+	return 0;
+}
+
+/* Queues the catalog, AcroForm, fields, page and annotations changes for
+ * a new signature field field_num (an object number to be written). */
+static int
+plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
+    int64_t page_index, int visible, int64_t *page_num_out,
+    const char *want_name, char *name, size_t name_len, const char **why)
+{
+	const struct pdf_obj *root_ref = pdf_dict_get(pdf_trailer(v->pdf), "Root");
+	struct pdf_obj *root = NULL, *page = NULL, *acro = NULL;
+	const struct pdf_obj *ar;
+	int64_t page_num = -1, acro_num = -1;
+	int root_changed = 0, acro_changed = 0, page_changed = 0, r, k;
+	struct pdf_form_walk w;
+
+	*why = N_("the document's structure is damaged");
+	if ((r = pdf_get(v->pdf, root_ref->i, &root)) != 0)
+		goto out;
+	if (docmdp_p(v->pdf, root) == 1) {
+		r = KYSO_ERR_PERMISSION;
+		*why = N_("the document is certified with no changes allowed (DocMDP P=1)");
+		goto out;
+	}
+	if (certify) {
+		struct pdf_obj *perms = pdf_obj_new(PDF_DICT);
+
+		if (pdf_dict_get(root, "Perms") != NULL) {
+			pdf_obj_free(perms);
+			r = KYSO_ERR_EXISTS;
+			*why = N_("the document is already certified");
+			goto out;
+		}
+		if (perms == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+		if ((r = pdf_dict_set(perms, "DocMDP", pdf_ref_new(sig_num, 0))) != 0) {
+			pdf_obj_free(perms);
+			goto out;
+		}
+		if ((r = pdf_dict_set(root, "Perms", perms)) != 0)
+			goto out;
+		root_changed = 1;
+	}
+	if ((r = nth_page(v->pdf, root, page_index, &page_num, &page)) != 0) {
+		*why = r == KYSO_ERR_NOT_FOUND ? N_("the document has no such page") :
+		    N_("the document's page tree is damaged");
+		goto out;
+	}
+	/* The AcroForm: indirect (updated in place), direct, or new. */
+	ar = pdf_dict_get(root, "AcroForm");
+	if (ar != NULL && ar->type == PDF_REF) {
+		acro_num = ar->i;
+		if ((r = pdf_get(v->pdf, acro_num, &acro)) != 0)
+			goto out;
+		if (acro->type == PDF_NULL) {
+			pdf_obj_free(acro);
+			acro = NULL;
+			acro_num = -1;
+		} else if (acro->type != PDF_DICT) {
+			r = KYSO_ERR_CORRUPT;
+			*why = N_("the document's form (/AcroForm) is damaged");
+			goto out;
+		}
+	} else if (ar != NULL && ar->type == PDF_DICT) {
+		if ((acro = pdf_obj_dup(ar)) == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+		root_changed = 1;
+	}
+	if (acro == NULL) {
+		if ((acro = pdf_obj_new(PDF_DICT)) == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+		acro_num = v->next++;
+		root_changed = 1;
+		if ((r = pdf_dict_set(root, "AcroForm", pdf_ref_new(acro_num, 0))) != 0)
+			goto out;
+	}
+	if (certify) {
+		/* Too many fields to tell counts as signed. */
+		if ((r = walk_fields(v->pdf, acro, FIELD_WIDTH, is_signed, NULL,
+		    &w)) != 0)
+			goto out;
+		if (w.stopped || w.spent) {
+			r = KYSO_ERR_EXISTS;
+			*why = N_("a certification signature must be the document's first signature");
+			goto out;
+		}
+	}
+	/* A field name no other field has. */
+	{
+		struct names *nm = calloc(1, sizeof(*nm));
+
+		if (nm == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+		if ((r = walk_fields(v->pdf, acro, SIZE_MAX, add_name, nm,
+		    &w)) != 0 || w.spent) {
+			if (r == 0) {
+				r = KYSO_ERR_TOO_LARGE;
+				*why = N_("the form is too large to read, or its fields loop");
+			}
+			names_free(nm);
+			free(nm);
+			goto out;
+		}
+		if (want_name != NULL) {
+			k = names_has(nm, want_name) ? -1 : 0;
+			if (k == 0 && strlen(want_name) < name_len)
+				snprintf(name, name_len, "%s", want_name);
+			else
+				k = -1;
+		} else {
+			for (k = 1; k < 10000; k++) {
+				snprintf(name, name_len, "Signature%d", k);
+				if (!names_has(nm, name))
+					break;
+			}
+			k = k < 10000 ? 0 : -2;
+		}
+		names_free(nm);
+		free(nm);
+		if (k != 0) {
+			r = KYSO_ERR_EXISTS;
+			*why = k == -1 ? N_("a field with that name already exists") :
+			    N_("no free signature field name: give one with --field");
+			goto out;
+		}
+	}
+	if ((r = array_add(v, acro, "Fields", pdf_ref_new(field_num, 0),
+	    &acro_changed)) != 0)
+		goto out;
+	/* /NeedAppearances makes viewers redraw every widget, a visible
+	 * stamp included (poppler does): when the fields all have their
+	 * appearances, the flag is no longer needed and goes. */
+	if (visible && pdf_dict_get(acro, "NeedAppearances") != NULL) {
+		/* Anything left unread may lack one: the flag stays. */
+		if ((r = walk_fields(v->pdf, acro, FIELD_WIDTH, lacks_ap, NULL,
+		    &w)) != 0)
+			goto out;
+		if (!w.stopped && !w.cut && !w.spent)
+			pdf_dict_del(acro, "NeedAppearances");
+	}
+	if ((r = pdf_dict_set(acro, "SigFlags", pdf_int_new(3))) != 0)
+		goto out;
+	if ((r = array_add(v, page, "Annots", pdf_ref_new(field_num, 0),
+	    &page_changed)) != 0)
+		goto out;
+	if (page_changed) {
+		if ((r = rev_put(v, page_num, page)) != 0) {
+			page = NULL;
+			goto out;
+		}
+		page = NULL;
+	}
+	if (acro_num >= 0) {
+		r = rev_put(v, acro_num, acro);
+	} else {
+		r = pdf_dict_set(root, "AcroForm", acro);
+		root_changed = 1;
+	}
+	acro = NULL;
+	if (r != 0)
+		goto out;
+	if (root_changed) {
+		r = rev_put(v, root_ref->i, root);
+		root = NULL;
+		if (r != 0)
+			goto out;
+	}
+	*page_num_out = page_num;
+	r = 0;
+out:
+	pdf_obj_free(root);
+	pdf_obj_free(page);
+	pdf_obj_free(acro);
+	return r;
+}
+
+
+#define BR_WIDTH 36   /* room for three offsets in /ByteRange */
+
+struct sigdict_ctx {
+	time_t when;
+	int certify;
+	size_t contents_len;
+	size_t *br_at;
+	size_t *ct_at;
+};
+
+/* The signature dictionary, with room for /ByteRange and /Contents. */
+static int
+write_sigdict(void *ud, struct buf *b)
+{
+	struct sigdict_ctx *c = ud;
+	struct tm tm;
+	uint8_t *z;
+	int r;
+
+	gmtime_r(&c->when, &tm);
+	if ((r = buf_putf(b, "<</Type/Sig/Filter/Adobe.PPKLite"
+	    "/SubFilter/ETSI.CAdES.detached/ByteRange[")) != 0)
+		return r;
+	*c->br_at = buf_len(b) - 1;
+	if ((r = buf_reserve(b, BR_WIDTH, &z)) != 0)
+		return r;
+	memset(z, ' ', BR_WIDTH);
+	if ((r = buf_putf(b, "]/Contents<")) != 0)
+		return r;
+	*c->ct_at = buf_len(b) - 1;
+	if ((r = buf_reserve(b, c->contents_len * 2, &z)) != 0)
+		return r;
+	memset(z, '0', c->contents_len * 2);
+	if ((r = buf_putf(b, ">/M(D:%04d%02d%02d%02d%02d%02d+00'00')",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec)) != 0)
+		return r;
+	if (c->certify && (r = buf_putf(b, "/Reference[<</Type/SigRef"
+	    "/TransformMethod/DocMDP/TransformParams<</Type"
+	    "/TransformParams/P %d/V/1.2>>>>]", c->certify)) != 0)
+		return r;
+	return buf_putf(b, ">>");
+}
+
+
+/* The whole new revision; *br_at and *ct_at get where the /ByteRange
+ * placeholder and the /Contents '<' are in it. */
+static int
+build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
+    int64_t field_num, int64_t page_num, const char *name, time_t when,
+    int certify, const int rect_in[4], int64_t ap_num, size_t contents_len,
+    size_t *br_at, size_t *ct_at)
+{
+	struct sigdict_ctx sc = { when, certify, contents_len, br_at, ct_at };
+	struct pdf_obj *field = NULL;
+	size_t i;
+	int r;
+
+	/* The new objects: the signature dictionary and the field. */
+	if ((field = pdf_obj_new(PDF_DICT)) == NULL)
+		return KYSO_ERR_NOMEM;
+	if ((r = pdf_dict_set(field, "Type", pdf_name_new("Annot"))) != 0 ||
+	    (r = pdf_dict_set(field, "Subtype", pdf_name_new("Widget"))) != 0 ||
+	    (r = pdf_dict_set(field, "FT", pdf_name_new("Sig"))) != 0 ||
+	    (r = pdf_dict_set(field, "T", pdf_bytes_new(PDF_STRING, name,
+	    strlen(name)))) != 0 ||
+	    (r = pdf_dict_set(field, "V", pdf_ref_new(sig_num, 0))) != 0 ||
+	    (r = pdf_dict_set(field, "F", pdf_int_new(132))) != 0 ||
+	    (r = pdf_dict_set(field, "P", pdf_ref_new(page_num, pdf_gen(v->pdf,
+	    page_num)))) != 0) {
+		pdf_obj_free(field);
+		return r;
+	}
+	{
+		struct pdf_obj *rect = pdf_obj_new(PDF_ARRAY);
+
+		for (i = 0; i < 4 && rect != NULL; i++)
+			if (pdf_array_push(rect, pdf_int_new(rect_in != NULL ?
+			    rect_in[i] : 0)) != 0) {
+				pdf_obj_free(rect);
+				rect = NULL;
+				break;
+			}
+		if ((r = pdf_dict_set(field, "Rect", rect)) != 0) {
+			pdf_obj_free(field);
+			return r;
+		}
+	}
+	if (ap_num >= 0) {
+		struct pdf_obj *ap = pdf_obj_new(PDF_DICT);
+
+		if (ap == NULL) {
+			pdf_obj_free(field);
+			return KYSO_ERR_NOMEM;
+		}
+		if ((r = pdf_dict_set(ap, "N", pdf_ref_new(ap_num, 0))) != 0) {
+			pdf_obj_free(ap);
+			pdf_obj_free(field);
+			return r;
+		}
+		if ((r = pdf_dict_set(field, "AP", ap)) != 0) {
+			pdf_obj_free(field);
+			return r;
+		}
+	}
+	if ((r = rev_put(v, field_num, field)) != 0 ||
+	    (r = rev_put(v, sig_num, NULL)) != 0)
+		return r;
+	return rev_write(v, b, base, write_sigdict, &sc);
+}
+
+/* The signed revision to append to data (len bytes), in *rev_out. */
+static int
+md_update(void *ud, const uint8_t *p, size_t n)
+{
+	return EVP_DigestUpdate(ud, p, n) == 1 ? 0 : KYSO_ERR_CRYPTO;
+}
+
+/* m: data's mapping (hashed window by window), or NULL for memory. */
+static int
+sign_rev(struct signer *s, const uint8_t *data, size_t len,
+    struct mapfile *m, const struct pdf_sign_opts *o, struct buf **rev_out,
+    struct buf **cms_out, const char **why)
+{
+	struct rev v;
+	struct buf *b = NULL, *cms = NULL;
+	EVP_MD_CTX *md = NULL;
+	uint8_t digest[32], *rp;
+	char name[64], brtext[BR_WIDTH + 1];
+	size_t br_at = 0, ct_at = 0, est, a, bb, total;
+	int64_t sig_num, field_num, page_num = -1, ap_num = -1;
+	time_t when;
+	int n, r;
+
+	memset(&v, 0, sizeof(v));
+	*why = N_("out of memory");
+	if ((r = pdf_open(data, len, &v.pdf, why)) != 0)
+		goto out;
+	{
+		int64_t bad;
+
+		if ((r = pdf_check_xref(v.pdf, &bad)) != 0) {
+			*why = N_("the cross-reference table is damaged (an object is "
+			    "not where it says); repair the file first (e.g. qpdf in.pdf out.pdf)");
+			goto out;
+		}
+	}
+	v.next = pdf_next_num(v.pdf);
+	sig_num = v.next++;
+	field_num = v.next++;
+	if (o->certify < 0 || o->certify > 3) {
+		r = KYSO_ERR_INVALID;
+		*why = N_("the certification level (DocMDP P) is 1, 2 or 3");
+		goto out;
+	}
+	if (o->page < 0 || (o->page > 0 && (o->rect[2] <= o->rect[0] ||
+	    o->rect[3] <= o->rect[1]))) {
+		r = KYSO_ERR_INVALID;
+		*why = N_("the stamp rectangle is empty");
+		goto out;
+	}
+	if ((r = plan_objects(&v, field_num, sig_num, o->certify,
+	    o->page > 0 ? o->page - 1 : 0, o->page > 0, &page_num, o->field_name, name,
+	    sizeof(name), why)) != 0)
+		goto out;
+	when = o->when ? o->when : time(NULL);
+	if (o->page > 0) {
+		char *dflt = NULL;
+
+		if (o->stamp_text == NULL &&
+		    (dflt = stamp_default_text(signer_cert(s), when)) == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+		r = stamp_build(&v, o->stamp_text ? o->stamp_text : dflt,
+		    o->rect[2] - o->rect[0], o->rect[3] - o->rect[1], o->font,
+		    &ap_num, why);
+		free(dflt);
+		if (r != 0)
+			goto out;
+	} else {
+		/* An invisible signature still gets an (empty) appearance:
+		 * PDF/A wants one on every widget, and a form's
+		 * /NeedAppearances can then be dropped by a later stamp. */
+		struct pdf_obj *d = pdf_obj_new(PDF_DICT), *box = pdf_obj_new(PDF_ARRAY);
+		size_t k;
+
+		r = KYSO_ERR_NOMEM;
+		for (k = 0; k < 4 && box != NULL; k++)
+			if (pdf_array_push(box, pdf_int_new(0)) != 0) {
+				pdf_obj_free(box);
+				box = NULL;
+			}
+		if (d == NULL || box == NULL) {
+			pdf_obj_free(d);
+			pdf_obj_free(box);
+			goto out;
+		}
+		if ((r = pdf_dict_set(d, "BBox", box)) != 0 ||
+		    (r = pdf_dict_set(d, "Type", pdf_name_new("XObject"))) != 0 ||
+		    (r = pdf_dict_set(d, "Subtype", pdf_name_new("Form"))) != 0) {
+			pdf_obj_free(d);
+			goto out;
+		}
+		ap_num = v.next++;
+		if ((r = rev_put_stream(&v, ap_num, d, buf_new(16))) != 0)
+			goto out;
+	}
+	est = cms_size_estimate(s, o->tsa_url != NULL);
+	*why = N_("out of memory");
+	if ((b = buf_new(0)) == NULL || (cms = buf_new(0)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = build_revision(&v, b, len, sig_num, field_num, page_num, name,
+	    when, o->certify, o->page > 0 ? o->rect : NULL, ap_num, est,
+	    &br_at, &ct_at)) != 0) {
+		*why = N_("cannot write the new revision");
+		goto out;
+	}
+	/* /ByteRange: everything but the /Contents hex string, brackets
+	 * included. */
+	a = len + ct_at;
+	bb = a + est * 2 + 2;
+	total = len + buf_len(b);
+	n = snprintf(brtext, sizeof(brtext), "0 %zu %zu %zu", a, bb, total - bb);
+	if (n < 0 || n > BR_WIDTH) {
+		r = KYSO_ERR_INTERNAL;
+		goto out;
+	}
+	rp = buf_mutable_ptr(b);
+	memcpy(rp + br_at + 1, brtext, (size_t)n);
+	/* SHA-256 of the signed ranges, as the output will hold them. */
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    (m != NULL ? mapfile_each(m, 0, len, md_update, md) :
+	    md_update(md, data, len)) != 0 ||
+	    EVP_DigestUpdate(md, rp, ct_at) != 1 ||
+	    EVP_DigestUpdate(md, rp + (bb - len), total - bb) != 1 ||
+	    EVP_DigestFinal_ex(md, digest, NULL) != 1) {
+		r = KYSO_ERR_CRYPTO;
+		*why = N_("hashing failed");
+		goto out;
+	}
+	if ((r = cms_sign_detached(s, digest, o->tsa_url, cms, why)) != 0)
+		goto out;
+	if (buf_len(cms) > est) {
+		r = KYSO_ERR_TOO_LARGE;
+		*why = N_("the signature is larger than the room reserved for it");
+		goto out;
+	}
+	{
+		static const char hd[] = "0123456789ABCDEF";
+		const uint8_t *c = buf_ptr(cms);
+		size_t i;
+
+		for (i = 0; i < buf_len(cms); i++) {
+			rp[ct_at + 1 + 2 * i] = (uint8_t)hd[c[i] >> 4];
+			rp[ct_at + 2 + 2 * i] = (uint8_t)hd[c[i] & 15];
+		}
+	}
+	*rev_out = b;
+	b = NULL;
+	if (cms_out != NULL) {
+		*cms_out = cms;
+		cms = NULL;
+	}
+	r = 0;
+out:
+	EVP_MD_CTX_free(md);
+	rev_clear(&v);
+	pdf_free(v.pdf);
+	buf_free(b);
+	buf_free(cms);
+	return r;
+}
+
+/* Writes data then tail to path (temp + rename). */
+static int
+write_two(const char *path, struct mapfile *m, const struct buf *tail,
+    const char **why)
+{
+	struct outfile *of = NULL;
+	int r;
+
+	if ((r = outfile_open(path, &of)) != 0) {
+		*why = N_("cannot create the output file");
+		return r;
+	}
+	if ((r = mapfile_each(m, 0, mapfile_len(m), outfile_write_fn, of)) != 0 ||
+	    (r = outfile_write(of, buf_ptr(tail), buf_len(tail))) != 0) {
+		*why = N_("cannot write the output file");
+		outfile_abort(of);
+		return r;
+	}
+	if ((r = outfile_commit(of)) != 0)
+		*why = N_("cannot write the output file");
+	return r;
+}
+
+/* The validation data for B-LT, before anything is signed: a revoked
+ * certificate signs nothing. */
+static int
+collect_lt(struct signer *s, const struct pdf_sign_opts *o, struct revoc *rv,
+    const char **why)
+{
+	const struct buf *chain[REVOC_MAX];
+	size_t n = 0, i;
+
+	memset(rv, 0, sizeof(*rv));
+	if (o->tsa_url == NULL) {
+		*why = N_("B-LT needs a time-stamp (--tsa)");
+		return KYSO_ERR_INVALID;
+	}
+	chain[n++] = signer_cert(s);
+	for (i = 0; i < signer_chain_count(s) && n < REVOC_MAX; i++)
+		chain[n++] = signer_chain(s, i);
+	return revoc_collect(chain, n, rv, why);
+}
+
+int
+pdf_sign_mem(struct signer *s, const uint8_t *data, size_t len,
+    const struct pdf_sign_opts *o, struct buf *out, const char **why)
+{
+	struct buf *rev = NULL, *rev2 = NULL, *cms = NULL;
+	struct revoc rv;
+	int r;
+
+	memset(&rv, 0, sizeof(rv));
+	if (o->lt && (r = collect_lt(s, o, &rv, why)) != 0)
+		return r;
+	if ((r = sign_rev(s, data, len, NULL, o, &rev, o->lt ? &cms : NULL,
+	    why)) != 0)
+		goto out;
+	if (o->lt && (r = revoc_add_tsa(&rv, buf_ptr(cms), buf_len(cms))) != 0)
+		goto out;
+	*why = N_("the output is too large");
+	if ((r = buf_put(out, data, len)) != 0 ||
+	    (r = buf_put(out, buf_ptr(rev), buf_len(rev))) != 0)
+		goto out;
+	if (o->lt) {
+		if ((r = pdf_dss_revision(buf_ptr(out), buf_len(out), &rv, &rev2,
+		    why)) != 0)
+			goto out;
+		*why = N_("the output is too large");
+		if ((r = buf_put(out, buf_ptr(rev2), buf_len(rev2))) != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	buf_free(rev);
+	buf_free(rev2);
+	buf_free(cms);
+	revoc_clear(&rv);
+	return r;
+}
+
+int
+pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
+    const struct pdf_sign_opts *o, const char **why)
+{
+	struct mapfile *m = NULL, *m2 = NULL;
+	struct buf *rev = NULL, *rev2 = NULL, *cms = NULL;
+	struct revoc rv;
+	char *tmp = NULL;
+	int r;
+
+	memset(&rv, 0, sizeof(rv));
+	if (o->lt && (r = collect_lt(s, o, &rv, why)) != 0)
+		return r;
+	if ((r = mapfile_open(in_path, &m)) != 0) {
+		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist") :
+		    N_("the file cannot be read");
+		goto out;
+	}
+	if ((r = sign_rev(s, mapfile_data(m), mapfile_len(m), m, o, &rev,
+	    o->lt ? &cms : NULL, why)) != 0)
+		goto out;
+	/* The time-stamp authority's certificates (and what can be had of
+	 * their revocation data) go in the DSS too. */
+	if (o->lt && (r = revoc_add_tsa(&rv, buf_ptr(cms), buf_len(cms))) != 0)
+		goto out;
+	if (!o->lt) {
+		r = write_two(out_path, m, rev, why);
+		goto out;
+	}
+	/* B-LT: the signed file first (a temp), then the DSS revision. */
+	*why = N_("out of memory");
+	if ((tmp = malloc(strlen(out_path) + 16)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	snprintf(tmp, strlen(out_path) + 16, "%s.kyso-bt.tmp", out_path);
+	if ((r = write_two(tmp, m, rev, why)) != 0)
+		goto out;
+	if ((r = mapfile_open(tmp, &m2)) != 0) {
+		*why = N_("the signed file cannot be read back");
+		goto out;
+	}
+	if ((r = pdf_dss_revision(mapfile_data(m2), mapfile_len(m2), &rv, &rev2,
+	    why)) != 0)
+		goto out;
+	r = write_two(out_path, m2, rev2, why);
+out:
+	if (tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	buf_free(rev);
+	buf_free(rev2);
+	buf_free(cms);
+	mapfile_free(m);
+	mapfile_free(m2);
+	revoc_clear(&rv);
+	return r;
+}

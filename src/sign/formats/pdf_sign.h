@@ -1,0 +1,44 @@
+/* PAdES signing of a PDF by incremental update: the original bytes are
+ * copied untouched and a new revision appends the signature dictionary,
+ * a signature field with its widget on the first page, the updated
+ * AcroForm, page and catalog, and a cross-reference section of the kind
+ * the file already uses, with /Prev. */
+#ifndef KYSO_PDF_SIGN_H
+#define KYSO_PDF_SIGN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "common/buf.h"
+
+#include "sign/signer.h"
+
+struct pdf_sign_opts {
+	const char *tsa_url;     /* NULL: B-B; else B-T */
+	const char *field_name;  /* NULL: "Signature<n>", the first free */
+	time_t when;             /* /M; 0: now */
+	int certify;             /* 0: approval signature; 1-3: certification
+				  * (DocMDP) allowing no changes, form
+				  * filling and signing, or also annotations */
+	int page;                /* 0: invisible (on page 1); else the page
+				  * (1-based) of a visible stamp */
+	int rect[4];             /* the stamp: x1 y1 x2 y2 in points */
+	const char *stamp_text;  /* NULL: signer, organization and time */
+	const char *font;        /* NULL: DejaVu Sans */
+	int lt;                  /* B-LT: then a DSS revision with the
+				  * chain's OCSP responses or CRLs */
+};
+
+/* Signs in_path into out_path (a temp file renamed into place: on any
+ * failure out_path is not created). *why gets a sentence on failure. */
+int pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
+    const struct pdf_sign_opts *o, const char **why) KYSO_WUR;
+
+/* The same in memory (for kyso-agent): appends the signed PDF to out
+ * (data, then the new revisions); out's cap bounds it. */
+int pdf_sign_mem(struct signer *s, const uint8_t *data, size_t len,
+    const struct pdf_sign_opts *o, struct buf *out, const char **why)
+    KYSO_WUR;
+
+#endif

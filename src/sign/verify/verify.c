@@ -1,0 +1,337 @@
+#include "common/i18n.h"
+#include "sign/verify/verify.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "sign/formats/pdf_dss.h"
+#include "sign/mapfile.h"
+#include "sign/pdf/pdf.h"
+#include "sign/pdf/pdf_form.h"
+#include "sign/verify/pdf_changes.h"
+#include "sign/verify/verify_cms.h"
+
+#define MAX_SIGS 256
+
+void
+sig_reports_free(struct sig_report *r, size_t n)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(r[i].field);
+		free(r[i].signer);
+		free(r[i].claimed_time);
+		free(r[i].ts_time);
+		free(r[i].signed_part);
+	}
+	free(r);
+}
+
+struct found {
+	char *field;
+	struct pdf_obj *sig;     /* the signature dictionary */
+};
+
+struct sigs {
+	struct found f[MAX_SIGS];
+	uint64_t end[MAX_SIGS];  /* where each one's byte range ends */
+	size_t n;
+};
+
+static int
+md_update(void *ud, const uint8_t *p, size_t n)
+{
+	return EVP_DigestUpdate(ud, p, n) == 1 ? 0 : KYSO_ERR_CRYPTO;
+}
+
+static char *
+str_dup_n(const uint8_t *p, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (s != NULL) {
+		memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
+/* Visitor: keeps each signature field with a value (its /V dictionary);
+ * stops when MAX_SIGS are held. */
+static enum pdf_form_next
+add_sig(void *ud, struct pdf *pdf, const struct pdf_obj *f)
+{
+	struct sigs *out = ud;
+	struct pdf_obj *v = NULL;
+	const struct pdf_obj *t;
+
+	if (f->type != PDF_DICT)
+		return PDF_FORM_SKIP_KIDS;
+	if (pdf_name_is(pdf_dict_get(f, "FT"), "Sig") &&
+	    pdf_dict_get(f, "V") != NULL &&
+	    pdf_resolve(pdf, pdf_dict_get(f, "V"), &v) == 0 &&
+	    v->type == PDF_DICT) {
+		t = pdf_dict_get(f, "T");
+		out->f[out->n].field = t != NULL && t->type == PDF_STRING ?
+		    str_dup_n(t->s, t->n) : strdup("");
+		out->f[out->n].sig = v;
+		out->n++;
+		v = NULL;
+	}
+	pdf_obj_free(v);
+	return out->n < MAX_SIGS ? PDF_FORM_NEXT : PDF_FORM_STOP;
+}
+
+static char *
+pdf_date_text(const struct pdf_obj *m)
+{
+	const uint8_t *s;
+	char *o;
+
+	if (m == NULL || m->type != PDF_STRING)
+		return strdup("");
+	s = m->s;
+	/* D:YYYYMMDDHHmmSS... -> YYYY-MM-DDTHH:mm:SS and the zone as given */
+	if (m->n >= 16 && memcmp(s, "D:", 2) == 0 && (o = malloc(40)) != NULL) {
+		snprintf(o, 40, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s%s",
+		    s + 2, s + 6, s + 8, s + 10, s + 12, s + 14,
+		    m->n > 16 && s[16] == 'Z' ? "Z" :
+		    m->n >= 22 && memcmp(s + 16, "+00'00", 6) == 0 ? "Z" : "");
+		return o;
+	}
+	return str_dup_n(m->s, m->n);
+}
+
+/* Checks one signature: the /ByteRange layout, the digest over it, the CMS. */
+static int
+check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
+    const struct verify_opts *vo, const struct revoc *vd,
+    struct sig_report *rep)
+{
+	const struct pdf_obj *br = pdf_dict_get(f->sig, "ByteRange");
+	const struct pdf_obj *ct = pdf_dict_get(f->sig, "Contents");
+	const struct pdf_obj *sf = pdf_dict_get(f->sig, "SubFilter");
+	const uint8_t *d = pdf_data(pdf);
+	size_t len = pdf_len(pdf), i;
+	int64_t v[4];
+	uint8_t digest[32];
+	EVP_MD_CTX *md = NULL;
+	int r = 0;
+
+	rep->claimed_time = pdf_date_text(pdf_dict_get(f->sig, "M"));
+	{
+		const struct pdf_obj *ref = pdf_dict_get(f->sig, "Reference");
+
+		for (i = 0; ref != NULL && ref->type == PDF_ARRAY && i < ref->count; i++) {
+			const struct pdf_obj *it = ref->items[i], *tp, *p;
+
+			if (!pdf_name_is(pdf_dict_get(it, "TransformMethod"), "DocMDP"))
+				continue;
+			tp = pdf_dict_get(it, "TransformParams");
+			p = pdf_dict_get(tp, "P");
+			rep->docmdp = p != NULL && p->type == PDF_INT ? (int)p->i : 2;
+		}
+	}
+	rep->trusted = -1;
+	if (pdf_name_is(sf, "adbe.pkcs7.detached"))
+		rep->level = "PKCS#7";
+	else if (pdf_name_is(sf, "ETSI.CAdES.detached"))
+		rep->level = "CAdES";
+	else {
+		rep->level = "unknown";
+		rep->problem = N_("the signature's /SubFilter is not supported");
+		return 0;
+	}
+	if (br == NULL || br->type != PDF_ARRAY || br->count != 4 ||
+	    ct == NULL || ct->type != PDF_STRING) {
+		rep->problem = N_("the signature dictionary is damaged");
+		return 0;
+	}
+	for (i = 0; i < 4; i++) {
+		if (br->items[i]->type != PDF_INT || br->items[i]->i < 0) {
+			rep->problem = N_("the /ByteRange is damaged");
+			return 0;
+		}
+		v[i] = br->items[i]->i;
+	}
+	/* One hole, exactly the /Contents hex string. */
+	if (v[0] != 0 || v[1] > v[2] || (uint64_t)v[2] > len ||
+	    (uint64_t)v[3] > len - (uint64_t)v[2] || v[2] - v[1] < 2 ||
+	    d[v[1]] != '<' || d[v[2] - 1] != '>' ||
+	    (size_t)(v[2] - v[1] - 2) / 2 < ct->n) {
+		rep->problem = N_("the /ByteRange does not cover the file around /Contents");
+		return 0;
+	}
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    mapfile_each(m, 0, (size_t)v[1], md_update, md) != 0 ||
+	    mapfile_each(m, (size_t)v[2], (size_t)v[3], md_update, md) != 0 ||
+	    EVP_DigestFinal_ex(md, digest, NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return KYSO_ERR_CRYPTO;
+	}
+	EVP_MD_CTX_free(md);
+	{
+		const char *keep = rep->level;
+
+		rep->level = NULL;
+		r = verify_cms_der(ct->s, ct->n, digest, vo, vd, rep);
+		if (strcmp(keep, "PKCS#7") == 0)
+			rep->level = keep;
+		else if (strcmp(rep->level, "CMS") == 0)
+			rep->level = "CAdES (no signing-certificate-v2)";
+	}
+	return r;
+}
+
+int
+verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_report **out,
+    size_t *n, const char **why)
+{
+	struct mapfile *m = NULL;
+	struct pdf *pdf = NULL;
+	struct pdf_obj *root = NULL, *acro = NULL, *fields = NULL;
+	struct sigs *s = NULL;
+	struct sig_report *rep = NULL;
+	struct revoc vd;
+	size_t i;
+	int r, have_vd = 0;
+
+	memset(&vd, 0, sizeof(vd));
+	*why = N_("out of memory");
+	if ((r = mapfile_open(path, &m)) != 0) {
+		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist") :
+		    N_("the file cannot be read");
+		goto out;
+	}
+	if ((r = pdf_open(mapfile_data(m), mapfile_len(m), &pdf, why)) != 0)
+		goto out;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	*why = N_("the document's form is damaged");
+	if ((r = pdf_resolve(pdf, pdf_dict_get(pdf_trailer(pdf), "Root"), &root)) != 0 ||
+	    (r = pdf_resolve(pdf, pdf_dict_get(root, "AcroForm"), &acro)) != 0 ||
+	    (r = pdf_resolve(pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0)
+		goto out;
+	{
+		/* Past the budget, the signatures found so far. */
+		struct pdf_form_walk w = { .visit = add_sig, .ud = s,
+		    .budget = 100000, .width = SIZE_MAX };
+
+		pdf_form_walk(pdf, fields, &w);
+	}
+	*why = N_("out of memory");
+	if ((r = pdf_dss_read(pdf, root, &vd)) != 0)
+		goto out;
+	have_vd = vd.ncerts + vd.nocsps + vd.ncrls > 0;
+	if ((rep = calloc(s->n + 1, sizeof(*rep))) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < s->n; i++) {
+		const struct pdf_obj *br = pdf_dict_get(s->f[i].sig, "ByteRange");
+
+		s->end[i] = 0;
+		if (br != NULL && br->type == PDF_ARRAY && br->count == 4 &&
+		    br->items[2]->type == PDF_INT && br->items[3]->type == PDF_INT &&
+		    br->items[2]->i >= 0 && br->items[3]->i >= 0)
+			s->end[i] = (uint64_t)br->items[2]->i + (uint64_t)br->items[3]->i;
+	}
+	for (i = 0; i < s->n; i++) {
+		rep[i].field = s->f[i].field;
+		s->f[i].field = NULL;
+		if ((r = check_sig(pdf, m, &s->f[i], vo, have_vd ? &vd : NULL,
+		    &rep[i])) != 0)
+			goto out;
+		rep[i].changes = pdf_changes_after(pdf_data(pdf), pdf_len(pdf),
+		    s->end, s->n, s->end[i]);
+		/* P=1 lets nothing in after the certification but validation
+		 * data (a DSS, as PDF 2.0 allows); 2 and 3 also signatures.
+		 * Other changes are content changes for every signature. */
+		if (rep[i].docmdp == 1 && rep[i].changes == CHANGES_SIGNATURES) {
+			rep[i].docmdp_broken = 1;
+			rep[i].problem = N_("the certification allows no "
+			    "changes (DocMDP P=1), yet a later signature was "
+			    "added");
+		}
+		/* B-LT: a time-stamped signature whose signer the document's
+		 * own validation data covers. */
+		if (rep[i].level != NULL && strcmp(rep[i].level, "B-T") == 0 &&
+		    rep[i].doc_revocation != NULL &&
+		    strcmp(rep[i].doc_revocation, "good") == 0)
+			rep[i].level = "B-LT";
+	}
+	*out = rep;
+	*n = s->n;
+	rep = NULL;
+	r = 0;
+out:
+	if (s != NULL) {
+		for (i = 0; i < s->n; i++) {
+			free(s->f[i].field);
+			pdf_obj_free(s->f[i].sig);
+		}
+		if (rep != NULL)
+			sig_reports_free(rep, s->n);
+		free(s);
+	}
+	revoc_clear(&vd);
+	pdf_obj_free(root);
+	pdf_obj_free(acro);
+	pdf_obj_free(fields);
+	pdf_free(pdf);
+	mapfile_free(m);
+	return r;
+}
+
+int
+verify_cms_file(const char *p7s, const char *content, const struct verify_opts *vo,
+    struct sig_report **out, size_t *n, const char **why)
+{
+	struct mapfile *sig = NULL, *data = NULL;
+	struct sig_report *rep = NULL;
+	EVP_MD_CTX *md = NULL;
+	uint8_t digest[32];
+	int r;
+
+	*why = N_("out of memory");
+	if ((r = mapfile_open(p7s, &sig)) != 0 ||
+	    (r = mapfile_open(content, &data)) != 0) {
+		*why = N_("the signature or the signed file cannot be read");
+		goto out;
+	}
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    mapfile_each(data, 0, mapfile_len(data), md_update, md) != 0 ||
+	    EVP_DigestFinal_ex(md, digest, NULL) != 1) {
+		r = KYSO_ERR_CRYPTO;
+		goto out;
+	}
+	if ((rep = calloc(1, sizeof(*rep))) == NULL ||
+	    (rep->field = strdup(p7s)) == NULL ||
+	    (rep->claimed_time = strdup("")) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = verify_cms_der(mapfile_data(sig), mapfile_len(sig), digest,
+	    vo, NULL, rep)) != 0)
+		goto out;
+	rep->changes = CHANGES_NONE;
+	*out = rep;
+	*n = 1;
+	rep = NULL;
+	r = 0;
+out:
+	EVP_MD_CTX_free(md);
+	sig_reports_free(rep, 1);
+	mapfile_free(sig);
+	mapfile_free(data);
+	return r;
+}

@@ -1,0 +1,312 @@
+#include "common/i18n.h"
+#include "sign/verify/verify_cms.h"
+
+#include "sign/verify/revocation.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/crypto.h>
+#include <openssl/ess.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs7.h>
+#include <openssl/ts.h>
+#include <openssl/x509.h>
+
+#define OID_SIGNING_CERT_V2 "1.2.840.113549.1.9.16.2.47"
+#define OID_TIMESTAMP_TOKEN "1.2.840.113549.1.9.16.2.14"
+
+char *
+verify_name_text(const X509_NAME *nm)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p = NULL, *s = NULL;
+	long n;
+
+	if (b == NULL)
+		return NULL;
+	if (X509_NAME_print_ex(b, nm, 0,
+	    (XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) | ASN1_STRFLGS_UTF8_CONVERT) >= 0 &&
+	    (n = BIO_get_mem_data(b, &p)) >= 0 && (s = malloc((size_t)n + 1)) != NULL) {
+		memcpy(s, p, (size_t)n);
+		s[n] = '\0';
+	}
+	BIO_free(b);
+	return s;
+}
+
+static char *
+time_text(const ASN1_GENERALIZEDTIME *t)
+{
+	struct tm tm;
+	char *s = malloc(32);
+
+	if (s == NULL)
+		return NULL;
+	if (ASN1_TIME_to_tm(t, &tm) != 1) {
+		free(s);
+		return NULL;
+	}
+	strftime(s, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return s;
+}
+
+/* The signing-certificate-v2 attribute's first ESSCertIDv2 is signer's
+ * (hash, and issuer and serial when given). */
+static int
+signing_cert_names(X509_ATTRIBUTE *attr, int v2, X509 *signer,
+    STACK_OF(X509) *certs)
+{
+	ASN1_TYPE *t = attr != NULL ? X509_ATTRIBUTE_get0_type(attr, 0) : NULL;
+	ESS_SIGNING_CERT_V2 *ss2 = NULL;
+	ESS_SIGNING_CERT *ss1 = NULL;
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	const unsigned char *p;
+	int ok = 0, k;
+
+	/* The signer first (the first ESSCertID must be its), then the
+	 * other certificates the attribute may list. */
+	if (chain == NULL || !sk_X509_push(chain, signer))
+		goto out;
+	for (k = 0; certs != NULL && k < sk_X509_num(certs); k++)
+		if (sk_X509_value(certs, k) != signer &&
+		    !sk_X509_push(chain, sk_X509_value(certs, k)))
+			goto out;
+	if (t == NULL || t->type != V_ASN1_SEQUENCE)
+		goto out;
+	p = t->value.sequence->data;
+	if (v2 && (ss2 = d2i_ESS_SIGNING_CERT_V2(NULL, &p,
+	    t->value.sequence->length)) != NULL)
+		ok = OSSL_ESS_check_signing_certs(NULL, ss2, chain, 1) > 0;
+	else if (!v2 && (ss1 = d2i_ESS_SIGNING_CERT(NULL, &p,
+	    t->value.sequence->length)) != NULL)
+		ok = OSSL_ESS_check_signing_certs(ss1, NULL, chain, 1) > 0;
+out:
+	ESS_SIGNING_CERT_V2_free(ss2);
+	ESS_SIGNING_CERT_free(ss1);
+	sk_X509_free(chain);
+	return ok;
+}
+
+/* The signature's time: a verified time-stamp's; 0 without one (the
+ * claimed time is the signer's word, and can be left out or backdated). */
+static time_t
+signature_time(const struct sig_report *rep)
+{
+	const char *s = rep->ts_time != NULL && rep->ts_valid ? rep->ts_time :
+	    NULL;
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || *s == '\0' ||
+	    (end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm)) == NULL ||
+	    *end != '\0')
+		return 0;
+	return timegm(&tm);
+}
+
+static X509_STORE *
+load_store(const char *pem)
+{
+	X509_STORE *st = X509_STORE_new();
+
+	if (st != NULL && X509_STORE_load_file(st, pem) != 1) {
+		X509_STORE_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+static int
+chain_ok(X509 *cert, STACK_OF(X509) *extra, const char *trust_pem)
+{
+	X509_STORE *st = load_store(trust_pem);
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int ok = 0;
+
+	if (st != NULL && ctx != NULL &&
+	    X509_STORE_CTX_init(ctx, st, cert, extra) == 1)
+		ok = X509_verify_cert(ctx) == 1;
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(st);
+	return ok;
+}
+
+/* The time-stamp token must be a signed token whose imprint is SHA-256 of
+ * the signature value. */
+static void
+check_timestamp(CMS_SignerInfo *si, const char *trust_pem,
+    struct sig_report *rep)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(OID_TIMESTAMP_TOKEN, 1);
+	X509_ATTRIBUTE *attr;
+	ASN1_TYPE *t;
+	PKCS7 *p7 = NULL;
+	TS_TST_INFO *tst = NULL;
+	TS_VERIFY_CTX *vc = NULL;
+	ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
+	const unsigned char *p;
+	unsigned char h[32];
+	int loc;
+
+	if (obj == NULL)
+		return;
+	loc = CMS_unsigned_get_attr_by_OBJ(si, obj, -1);
+	ASN1_OBJECT_free(obj);
+	if (loc < 0 || (attr = CMS_unsigned_get_attr(si, loc)) == NULL ||
+	    (t = X509_ATTRIBUTE_get0_type(attr, 0)) == NULL ||
+	    t->type != V_ASN1_SEQUENCE)
+		return;
+	/* A time-stamp is there: from here on it must verify, or the
+	 * signature is not valid (the attribute is unsigned: anyone can put
+	 * one in). B-T only for one that does. */
+	rep->ts_valid = 0;
+	p = t->value.sequence->data;
+	if ((p7 = d2i_PKCS7(NULL, &p, t->value.sequence->length)) == NULL ||
+	    (tst = PKCS7_to_TS_TST_INFO(p7)) == NULL) {
+		rep->ts_time = strdup("?");
+		goto out;
+	}
+	rep->ts_time = time_text(TS_TST_INFO_get_time(tst));
+	if (EVP_Digest(sig->data, (size_t)sig->length, h, NULL, EVP_sha256(),
+	    NULL) != 1 || (vc = TS_VERIFY_CTX_new()) == NULL)
+		goto out;
+	{
+		unsigned char *imp = OPENSSL_memdup(h, sizeof(h));
+		int flags = TS_VFY_VERSION | TS_VFY_IMPRINT;
+		X509_STORE *st = NULL;
+
+		if (imp == NULL)
+			goto out;
+		TS_VERIFY_CTX_set_imprint(vc, imp, sizeof(h));
+		if (trust_pem != NULL && (st = load_store(trust_pem)) != NULL) {
+			TS_VERIFY_CTX_set_store(vc, st);
+			flags |= TS_VFY_SIGNATURE;
+		}
+		TS_VERIFY_CTX_set_flags(vc, flags);
+		rep->ts_valid = TS_RESP_verify_token(vc, p7) == 1;
+		/* Without anchors, still check the token's own signature. */
+		if (rep->ts_valid && st == NULL)
+			rep->ts_valid = PKCS7_verify(p7, NULL, NULL, NULL, NULL,
+			    PKCS7_NOVERIFY) == 1;
+		if (rep->ts_valid)
+			rep->level = "B-T";
+	}
+out:
+	TS_VERIFY_CTX_free(vc);
+	TS_TST_INFO_free(tst);
+	PKCS7_free(p7);
+}
+
+int
+verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
+    const struct verify_opts *vo, const struct revoc *vd,
+    struct sig_report *rep)
+{
+	const char *trust_pem = vo->trust;
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = NULL;
+	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(X509) *certs = NULL;
+	CMS_SignerInfo *si;
+	ASN1_OCTET_STRING *md;
+	ASN1_OBJECT *scv2 = NULL;
+	X509 *signer = NULL;
+	int i, r = 0;
+
+	rep->intact = 0;
+	rep->trusted = -1;
+	if (rep->level == NULL)
+		rep->level = "CMS";
+	if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)n)) == NULL ||
+	    OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+		rep->problem = N_("the signature is not a CMS SignedData");
+		goto out;
+	}
+	sis = CMS_get0_SignerInfos(cms);
+	if (sis == NULL || sk_CMS_SignerInfo_num(sis) != 1) {
+		rep->problem = N_("the CMS has no single signer");
+		goto out;
+	}
+	si = sk_CMS_SignerInfo_value(sis, 0);
+	/* The signer's certificate among those the CMS carries. */
+	certs = CMS_get1_certs(cms);
+	for (i = 0; certs != NULL && i < sk_X509_num(certs); i++) {
+		if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(certs, i)) == 0) {
+			signer = sk_X509_value(certs, i);
+			break;
+		}
+	}
+	if (signer == NULL) {
+		rep->problem = N_("the signer's certificate is missing");
+		goto out;
+	}
+	rep->signer = verify_name_text(X509_get_subject_name(signer));
+	/* The signature over the signed attributes; the content is checked
+	 * below against the digest computed over the signed bytes. */
+	CMS_SignerInfo_set1_signer_cert(si, signer);
+	if (CMS_SignerInfo_verify(si) != 1)
+		rep->problem = N_("the signature value does not verify");
+	if (rep->problem != NULL)
+		goto out;
+	md = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest),
+	    -3, V_ASN1_OCTET_STRING);
+	if (md == NULL || md->length != 32 ||
+	    CRYPTO_memcmp(md->data, digest, 32) != 0) {
+		rep->problem = N_("the signed bytes were changed (digest mismatch)");
+		goto out;
+	}
+	rep->intact = 1;
+	/* Signed, signing-certificate(-v2) names the signer's certificate;
+	 * the certificate set and the SignerInfo's sid are not signed, and a
+	 * swap for another certificate of the same key would show another
+	 * subject and status. */
+	if ((scv2 = OBJ_txt2obj(OID_SIGNING_CERT_V2, 1)) != NULL &&
+	    (i = CMS_signed_get_attr_by_OBJ(si, scv2, -1)) >= 0) {
+		if (!signing_cert_names(CMS_signed_get_attr(si, i), 1, signer,
+		    certs)) {
+			rep->intact = 0;
+			rep->problem = N_("the signature names another "
+			    "certificate than the one it came with "
+			    "(signing-certificate-v2)");
+			goto out;
+		}
+		rep->level = "B-B";
+	} else if ((i = CMS_signed_get_attr_by_NID(si,
+	    NID_id_smime_aa_signingCertificate, -1)) >= 0 &&
+	    !signing_cert_names(CMS_signed_get_attr(si, i), 0, signer, certs)) {
+		rep->intact = 0;
+		rep->problem = N_("the signature names another certificate than "
+		    "the one it came with (signing-certificate)");
+		goto out;
+	}
+	check_timestamp(si, trust_pem, rep);
+	if (trust_pem != NULL) {
+		rep->trusted = chain_ok(signer, certs, trust_pem);
+		if (!rep->trusted)
+			rep->problem = N_("the certificate does not chain to a trust anchor");
+	}
+	if (vo->revocation) {
+		rep->revocation = revoc_status(signer, certs, trust_pem);
+		if (strcmp(rep->revocation, "revoked") == 0)
+			rep->problem = N_("the signer's certificate is revoked");
+	}
+	if (vd != NULL) {
+		rep->doc_revocation = revoc_offline(signer, certs, trust_pem, vd,
+		    signature_time(rep));
+		if (strcmp(rep->doc_revocation, "revoked") == 0)
+			rep->problem = N_("the document's validation data "
+			    "says the signer's certificate, or a CA above it, "
+			    "is revoked");
+	}
+out:
+	ASN1_OBJECT_free(scv2);
+	sk_X509_pop_free(certs, X509_free);
+	CMS_ContentInfo_free(cms);
+	return r;
+}

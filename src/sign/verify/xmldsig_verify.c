@@ -1,0 +1,423 @@
+/* Verifying XML-DSig signatures (the forms kyso-sign and xmlsec1 write). */
+#include "common/i18n.h"
+#include "sign/formats/xmldsig.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "sign/formats/xmldsig_int.h"
+#include "sign/mapfile.h"
+#include "sign/verify/revocation.h"
+#include "sign/verify/verify.h"
+#include "sign/verify/verify_cms.h"
+
+static xmlNodePtr
+child(xmlNodePtr n, const char *name)
+{
+	for (n = n ? n->children : NULL; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && n->ns != NULL &&
+		    strcmp((const char *)n->ns->href, DSIG_NS) == 0 &&
+		    strcmp((const char *)n->name, name) == 0)
+			return n;
+	return NULL;
+}
+
+static xmlNodePtr
+next_sibling(xmlNodePtr n, const char *name)
+{
+	for (n = n->next; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE &&
+		    strcmp((const char *)n->name, name) == 0)
+			return n;
+	return NULL;
+}
+
+static int
+alg_is(xmlNodePtr n, const char *alg)
+{
+	xmlChar *a = n ? xmlGetProp(n, (const xmlChar *)"Algorithm") : NULL;
+	int eq = a != NULL && strcmp((const char *)a, alg) == 0;
+
+	xmlFree(a);
+	return eq;
+}
+
+/* Base64 text (whitespace allowed) into out. */
+static int
+b64_decode(xmlNodePtr n, struct buf *out)
+{
+	xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
+	char *clean = NULL;
+	size_t i, k = 0, len;
+	uint8_t *d;
+	int got, r = KYSO_ERR_INVALID;
+
+	if (t == NULL)
+		return KYSO_ERR_INVALID;
+	len = strlen((const char *)t);
+	if ((clean = malloc(len + 1)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < len; i++)
+		if (t[i] != ' ' && t[i] != '\n' && t[i] != '\r' && t[i] != '\t')
+			clean[k++] = (char)t[i];
+	if (k == 0 || k % 4 != 0 || k > (size_t)1 << 26)
+		goto out;
+	if ((r = buf_reserve(out, k / 4 * 3, &d)) != 0)
+		goto out;
+	r = KYSO_ERR_INVALID;
+	if ((got = EVP_DecodeBlock(d, (unsigned char *)clean, (int)k)) < 0)
+		goto out;
+	/* EVP_DecodeBlock counts the padding as bytes. */
+	{
+		struct buf *tmp = buf_new(0);
+		size_t pad = (clean[k - 1] == '=') + (clean[k - 2] == '=');
+
+		if (tmp == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+		if ((r = buf_put(tmp, buf_ptr(out), buf_len(out) - pad)) == 0) {
+			buf_reset(out);
+			r = buf_put(out, buf_ptr(tmp), buf_len(tmp));
+		}
+		buf_free(tmp);
+	}
+out:
+	free(clean);
+	xmlFree(t);
+	return r;
+}
+
+/* How many elements under n carry id as their Id (ID, id). */
+static size_t
+count_id(xmlNodePtr n, const char *id, int depth)
+{
+	static const char *names[] = { "Id", "ID", "id" };
+	size_t c = 0, i;
+
+	if (depth > 256)
+		return 2;   /* too deep to vouch for */
+	for (; n != NULL && c < 2; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		for (i = 0; i < 3; i++) {
+			xmlChar *v = xmlGetProp(n, (const xmlChar *)names[i]);
+
+			if (v != NULL && strcmp((const char *)v, id) == 0)
+				c++;
+			xmlFree(v);
+		}
+		c += count_id(n->children, id, depth + 1);
+	}
+	return c;
+}
+
+static int
+same_name(xmlNodePtr a, xmlNodePtr b)
+{
+	return xmlStrEqual(a->name, b->name) && (a->ns == b->ns ||
+	    (a->ns != NULL && b->ns != NULL &&
+	    xmlStrEqual(a->ns->href, b->ns->href)));
+}
+
+/* An element named as t outside t's subtree, under n. */
+static int
+twin_outside(xmlNodePtr n, xmlNodePtr t, int depth)
+{
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || n == t)
+			continue;
+		if (depth > 256 || same_name(n, t) ||
+		    twin_outside(n->children, t, depth + 1))
+			return 1;
+	}
+	return 0;
+}
+
+/* The signed element t is the one a reader finds by its name: the only
+ * element of that name in the document. A signed element moved away
+ * (with its signature or not) and a forged one in its place fails this.
+ * What the signature itself holds (an Object, XAdES SignedProperties)
+ * is not read as content and is let be. */
+static int
+where_read(xmlNodePtr t, xmlNodePtr sig)
+{
+	xmlNodePtr a;
+
+	for (a = t; a != NULL; a = a->parent)
+		if (a == sig)
+			return 1;
+	return !twin_outside(xmlDocGetRootElement(t->doc), t, 0);
+}
+
+static int
+verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
+    struct sig_report *rep)
+{
+	const char *trust = vo->trust;
+	xmlNodePtr si = child(sig, "SignedInfo"), ref, x;
+	xmlNodePtr cm = child(si, "CanonicalizationMethod");
+	xmlNodePtr sm = child(si, "SignatureMethod");
+	struct buf *tmp = buf_new(0), *sv = buf_new(0);
+	STACK_OF(X509) *certs = sk_X509_new_null();
+	X509 *signer = NULL;
+	EVP_PKEY_CTX *pc = NULL;
+	struct nodeset set;
+	uint8_t h[32];
+	int ec, r = KYSO_ERR_NOMEM, nref = 0;
+
+	rep->level = "XML-DSig";
+	rep->trusted = -1;
+	rep->changes = CHANGES_NONE;
+	if ((rep->claimed_time = strdup("")) == NULL || tmp == NULL ||
+	    sv == NULL || certs == NULL)
+		goto out;
+	r = 0;
+	rep->problem = N_("the signature's SignedInfo is missing or not supported");
+	if (si == NULL || (!alg_is(cm, ALG_EXC_C14N) && !alg_is(cm, ALG_C14N)))
+		goto out;
+	ec = alg_is(sm, ALG_ECDSA_SHA256);
+	if (!ec && !alg_is(sm, ALG_RSA_SHA256))
+		goto out;
+	/* The certificates in KeyInfo: the first is the signer's. */
+	for (x = child(child(child(sig, "KeyInfo"), "X509Data"), "X509Certificate");
+	    x != NULL; x = next_sibling(x, "X509Certificate")) {
+		const unsigned char *p;
+		X509 *c;
+
+		buf_reset(tmp);
+		if (b64_decode(x, tmp) != 0)
+			continue;
+		p = buf_ptr(tmp);
+		if ((c = d2i_X509(NULL, &p, (long)buf_len(tmp))) == NULL)
+			continue;
+		if (!sk_X509_push(certs, c)) {
+			X509_free(c);
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+	}
+	if (sk_X509_num(certs) == 0) {
+		rep->problem = N_("the signature carries no certificate");
+		goto out;
+	}
+	signer = sk_X509_value(certs, 0);
+	rep->signer = verify_name_text(X509_get_subject_name(signer));
+	/* Each reference's digest. */
+	for (ref = child(si, "Reference"); ref != NULL; ref = next_sibling(ref, "Reference")) {
+		xmlChar *uri = xmlGetProp(ref, (const xmlChar *)"URI");
+		xmlNodePtr tr, t, target = NULL;
+		int enveloped = 0, mode = -1;
+
+		nref++;
+		if (uri != NULL && uri[0] == '#')
+			target = find_by_id(xmlDocGetRootElement(doc), (const char *)uri + 1, 0);
+		if (uri == NULL || (uri[0] != '\0' && target == NULL)) {
+			xmlFree(uri);
+			rep->problem = N_("a reference names no element of the document");
+			goto out;
+		}
+		if (target != NULL && (count_id(xmlDocGetRootElement(doc),
+		    (const char *)uri + 1, 0) > 1 || !where_read(target, sig))) {
+			xmlFree(uri);
+			rep->problem = N_("the signed element is not the one a "
+			    "reader finds there: its Id occurs twice, or it was "
+			    "moved (signature wrapping)");
+			goto out;
+		}
+		if (target != NULL && target != xmlDocGetRootElement(doc) &&
+		    rep->signed_part == NULL) {
+			xmlChar *path = xmlGetNodePath(target);
+
+			rep->signed_part = path != NULL ?
+			    strdup((const char *)path) : NULL;
+			xmlFree(path);
+		}
+		xmlFree(uri);
+		tr = child(ref, "Transforms");
+		for (t = child(tr, "Transform"); t != NULL; t = next_sibling(t, "Transform")) {
+			if (alg_is(t, ALG_ENVELOPED))
+				enveloped = 1;
+			else if (alg_is(t, ALG_EXC_C14N))
+				mode = 0;
+			else if (alg_is(t, ALG_C14N))
+				mode = 1;
+			else {
+				rep->problem = N_("a reference uses a transform kyso-sign does not support");
+				goto out;
+			}
+		}
+		if (!alg_is(child(ref, "DigestMethod"), ALG_SHA256)) {
+			rep->problem = N_("a reference's digest is not SHA-256");
+			goto out;
+		}
+		set.root = target;
+		set.skip = enveloped ? sig : NULL;
+		buf_reset(tmp);
+		if (c14n_sha256(doc, &set, mode != 0, h) != 0 ||
+		    b64_decode(child(ref, "DigestValue"), tmp) != 0) {
+			rep->problem = N_("a reference cannot be computed");
+			goto out;
+		}
+		if (buf_len(tmp) != 32 || CRYPTO_memcmp(buf_ptr(tmp), h, 32) != 0) {
+			rep->problem = N_("the signed content was changed (digest mismatch)");
+			goto out;
+		}
+	}
+	if (nref == 0)
+		goto out;
+	/* The signature over the canonical SignedInfo. */
+	set.root = si;
+	set.skip = NULL;
+	buf_reset(tmp);
+	if (c14n_sha256(doc, &set, alg_is(cm, ALG_C14N), h) != 0 ||
+	    b64_decode(child(sig, "SignatureValue"), sv) != 0) {
+		rep->problem = N_("the signature value cannot be read");
+		goto out;
+	}
+	if (ec) {
+		/* r || s back to DER. */
+		ECDSA_SIG *es = ECDSA_SIG_new();
+		BIGNUM *br, *bs;
+		unsigned char *der = NULL;
+		int len;
+		size_t half = buf_len(sv) / 2;
+
+		if (es == NULL)
+			goto out;
+		br = BN_bin2bn(buf_ptr(sv), (int)half, NULL);
+		bs = BN_bin2bn(buf_ptr(sv) + half, (int)half, NULL);
+		if (br == NULL || bs == NULL || ECDSA_SIG_set0(es, br, bs) != 1) {
+			BN_free(br);
+			BN_free(bs);
+			ECDSA_SIG_free(es);
+			goto out;
+		}
+		len = i2d_ECDSA_SIG(es, &der);
+		ECDSA_SIG_free(es);
+		buf_reset(sv);
+		if (len <= 0 || buf_put(sv, der, (size_t)len) != 0) {
+			OPENSSL_free(der);
+			goto out;
+		}
+		OPENSSL_free(der);
+	}
+	if ((pc = EVP_PKEY_CTX_new(X509_get0_pubkey(signer), NULL)) == NULL ||
+	    EVP_PKEY_verify_init(pc) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) != 1 ||
+	    (!ec && EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1) ||
+	    EVP_PKEY_verify(pc, buf_ptr(sv), buf_len(sv), h, 32) != 1) {
+		rep->problem = N_("the signature value does not verify");
+		goto out;
+	}
+	rep->problem = NULL;
+	rep->intact = 1;
+	if (trust != NULL) {
+		X509_STORE *st = X509_STORE_new();
+		X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+
+		rep->trusted = st != NULL && ctx != NULL &&
+		    X509_STORE_load_file(st, trust) == 1 &&
+		    X509_STORE_CTX_init(ctx, st, signer, certs) == 1 &&
+		    X509_verify_cert(ctx) == 1;
+		X509_STORE_CTX_free(ctx);
+		X509_STORE_free(st);
+		if (!rep->trusted)
+			rep->problem = N_("the certificate does not chain to a trust anchor");
+	}
+	if (vo->revocation) {
+		rep->revocation = revoc_status(signer, certs, trust);
+		if (strcmp(rep->revocation, "revoked") == 0)
+			rep->problem = N_("the signer's certificate is revoked");
+	}
+out:
+	EVP_PKEY_CTX_free(pc);
+	sk_X509_pop_free(certs, X509_free);
+	buf_free(tmp);
+	buf_free(sv);
+	return r;
+}
+
+static void
+find_sigs(xmlNodePtr n, xmlNodePtr *out, size_t *count, size_t max, int depth)
+{
+	for (; n != NULL && *count < max && depth < 256; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (n->ns != NULL && strcmp((const char *)n->ns->href, DSIG_NS) == 0 &&
+		    strcmp((const char *)n->name, "Signature") == 0) {
+			out[(*count)++] = n;
+			continue;
+		}
+		find_sigs(n->children, out, count, max, depth + 1);
+	}
+}
+
+#define XML_MAX_SIGS 64
+
+int
+xmldsig_verify_file(const char *path, const struct verify_opts *vo,
+    struct sig_report **out, size_t *n, const char **why)
+{
+	struct mapfile *m = NULL;
+	struct sig_report *rep = NULL;
+	xmlNodePtr sigs[XML_MAX_SIGS];
+	xmlDocPtr doc = NULL;
+	size_t count = 0, i;
+	int r;
+
+	*why = N_("out of memory");
+	if ((r = mapfile_open(path, &m)) != 0) {
+		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist") :
+		    N_("the file cannot be read");
+		goto out;
+	}
+	if (mapfile_len(m) > XMLDSIG_MAX_INPUT ||
+	    (doc = xmlReadMemory((const char *)mapfile_data(m), (int)mapfile_len(m),
+	    NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) == NULL) {
+		r = KYSO_ERR_INVALID;
+		*why = N_("the file is not well-formed XML");
+		goto out;
+	}
+	/* A DTD is outside what is signed, and its default attributes would
+	 * change what a reader that applies them sees. */
+	if (doc->intSubset != NULL || doc->extSubset != NULL) {
+		r = KYSO_ERR_UNSUPPORTED;
+		*why = N_("the document carries a DTD, which could change what "
+		    "a reader sees outside what is signed");
+		goto out;
+	}
+	find_sigs(xmlDocGetRootElement(doc), sigs, &count, XML_MAX_SIGS, 0);
+	if ((rep = calloc(count + 1, sizeof(*rep))) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		xmlChar *p = xmlGetNodePath(sigs[i]);
+
+		rep[i].field = p ? strdup((const char *)p) : strdup("Signature");
+		xmlFree(p);
+		if ((r = verify_one(doc, sigs[i], vo, &rep[i])) != 0)
+			goto out;
+	}
+	*out = rep;
+	*n = count;
+	rep = NULL;
+	r = 0;
+out:
+	sig_reports_free(rep, count);
+	xmlFreeDoc(doc);
+	mapfile_free(m);
+	return r;
+}
