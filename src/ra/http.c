@@ -98,6 +98,8 @@ reply(struct MHD_Connection *c, struct http_resp *rs)
 		return MHD_NO;
 	if (rs->content_type != NULL)
 		MHD_add_response_header(resp, "Content-Type", rs->content_type);
+	if (rs->allow != NULL)
+		MHD_add_response_header(resp, "Allow", rs->allow);
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	ret = MHD_queue_response(c, (unsigned)rs->status, resp);
