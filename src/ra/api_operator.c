@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "codes.h"
+#include "common/jsonwipe.h"
 #include "common/parse.h"
 #include "ra.h"
 #include "reg.h"
@@ -57,7 +58,7 @@ new_activation(struct api *a, const char *reg_id, const char *kind,
 out:
 	OPENSSL_cleanse(code, sizeof(code));
 	OPENSSL_cleanse(norm, sizeof(norm));
-	free(dj);
+	jsonwipe_free(dj);
 	return r;
 }
 

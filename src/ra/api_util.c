@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/jsonwipe.h"
+
 /* One clock for the handlers, the audit and the expiries. */
 int64_t
 api_now(void)
@@ -26,11 +28,11 @@ api_json(struct api *a, int status, json_t *j)
 	a->rs->body = NULL;
 	if (s == NULL || (a->rs->body = buf_new(0)) == NULL ||
 	    buf_put(a->rs->body, s, strlen(s)) != 0) {
-		free(s);
+		jsonwipe_free(s);
 		a->rs->status = 500;
 		return 500;
 	}
-	free(s);
+	jsonwipe_free(s);
 	a->rs->status = status;
 	a->rs->content_type = "application/json";
 	return status;

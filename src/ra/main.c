@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 
 #include "cmd.h"
+#include "common/jsonwipe.h"
 
 static const struct {
 	const char *name;
@@ -39,6 +40,7 @@ main(int argc, char **argv)
 	size_t i;
 	int r;
 
+	jsonwipe_install();
 	i18n_init(argv[0]);
 	/* Everything kyso-ra creates (database, keys, mail with codes) is for
 	 * its own user only. */
