@@ -123,26 +123,29 @@ api_ca_pem(struct api *a)
 	return answer_copy(a, "application/x-pem-file", pem, strlen(pem));
 }
 
-/* GET /ca.crt: the issuing CA as DER (the certificates' AIA names it). */
-int
-api_ca_crt(struct api *a)
+/* A CA certificate as DER, as der() writes it. */
+static int
+answer_cert(struct api *a, int (*der)(const struct ca *, struct buf *))
 {
 	struct buf *b = buf_new(0);
 
-	if (b == NULL || ca_issuing_der(a->ra->ca, b) != 0)
+	if (b == NULL || der(a->ra->ca, b) != 0)
 		return answer_failed(a, b);
 	return answer_bytes(a, "application/pkix-cert", b);
 }
 
-/* GET /root.crt: the root as DER (the issuing CA's AIA names it). */
+/* GET /ca.crt: the issuing CA (the certificates' AIA names it). */
+int
+api_ca_crt(struct api *a)
+{
+	return answer_cert(a, ca_issuing_der);
+}
+
+/* GET /root.crt: the root (the issuing CA's AIA names it). */
 int
 api_root_crt(struct api *a)
 {
-	struct buf *b = buf_new(0);
-
-	if (b == NULL || ca_root_der(a->ra->ca, b) != 0)
-		return answer_failed(a, b);
-	return answer_bytes(a, "application/pkix-cert", b);
+	return answer_cert(a, ca_root_der);
 }
 
 /* GET /root.crl: only when this CA made its root (init without

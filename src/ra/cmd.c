@@ -107,6 +107,25 @@ cmd_is_initialized(const char *dir)
 	return r;
 }
 
+/* Every command but init needs the CA; without one, exit 3 says "run
+ * init first". */
+int
+cmd_ca_dir(char **out)
+{
+	char *dir = cmd_ra_dir();
+
+	if (dir == NULL)
+		return EX_FAIL;
+	if (!cmd_is_initialized(dir)) {
+		fprintf(stderr, _("kyso-ra: no CA in %s; run kyso-ra init\n"),
+		    dir);
+		free(dir);
+		return EX_STATE;
+	}
+	*out = dir;
+	return EX_OK;
+}
+
 /* Files in the RA's directory are replaced whole, never half written. */
 int
 cmd_write_text(const char *dir, const char *name, const char *text,

@@ -41,6 +41,9 @@ int cmd_db_where(const char *dir, const struct config *conf, const char *opt,
 int cmd_load_conf(const char *dir, struct config **out) KYSO_WUR;
 /* 1 when dir holds a CA (init ran). */
 int cmd_is_initialized(const char *dir);
+/* For the commands after init: $KYSO_HOME/ra, which holds a CA. EX_OK and
+ * *out, else EX_STATE (said on stderr) or EX_FAIL. */
+int cmd_ca_dir(char **out) KYSO_WUR;
 /* Writes text to dir/name atomically with mode. */
 int cmd_write_text(const char *dir, const char *name, const char *text,
     mode_t mode) KYSO_WUR;

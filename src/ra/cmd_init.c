@@ -227,12 +227,9 @@ cmd_root_crl(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cmd_usage_error("root-crl", _("unexpected argument"));
-	if ((dir = cmd_ra_dir()) == NULL)
-		return EX_FAIL;
-	if (!cmd_is_initialized(dir)) {
-		fprintf(stderr, _("kyso-ra: no CA in %s; run kyso-ra init\n"), dir);
-		ex = EX_STATE;
-	} else if ((r = ca_root_crl_renew(dir)) != 0) {
+	if ((r = cmd_ca_dir(&dir)) != EX_OK)
+		return r;
+	if ((r = ca_root_crl_renew(dir)) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot sign the root CRL: %s\n"),
 		    kyso_strerror(r));
 	} else {

@@ -64,13 +64,8 @@ cmd_operator(int argc, char **argv)
 	name = strcmp(verb, "list") == 0 ? "" : argv[optind + 1];
 	if (*name != '\0' && valid_text(name, 64) != 0)
 		return cmd_usage_error("operator", _("bad operator name"));
-	if ((dir = cmd_ra_dir()) == NULL)
-		goto out;
-	if (!cmd_is_initialized(dir)) {
-		fprintf(stderr, _("kyso-ra: no CA in %s; run kyso-ra init\n"), dir);
-		ex = EX_STATE;
-		goto out;
-	}
+	if ((r = cmd_ca_dir(&dir)) != EX_OK)
+		return r;
 	if (cmd_load_conf(dir, &conf) != 0 || cmd_db_where(dir, conf, dbopt, &where) != 0 ||
 	    db_open(where, &db) != 0 || db_migrate(db) != 0)
 		goto out;

@@ -180,13 +180,8 @@ cmd_serve(int argc, char **argv)
 	if (o.from != NULL && (strlen(o.from) > 300 ||
 	    valid_text(o.from, 300) != 0 || strchr(o.from, '@') == NULL))
 		return cmd_usage_error("serve", _("bad --smtp-from"));
-	if ((dir = cmd_ra_dir()) == NULL)
-		goto out;
-	if (!cmd_is_initialized(dir)) {
-		fprintf(stderr, _("kyso-ra: no CA in %s; run kyso-ra init\n"), dir);
-		ex = EX_STATE;
-		goto out;
-	}
+	if ((r = cmd_ca_dir(&dir)) != EX_OK)
+		return r;
 	if (cmd_load_conf(dir, &conf) != 0)
 		goto out;
 	if (o.public_url == NULL && config_get(conf, "public_url") != NULL &&
@@ -314,10 +309,7 @@ out:
 	crypto_hmac_free(ra.code_mac);
 	OPENSSL_cleanse(&ra, sizeof(ra));
 	secret_free(pin);
-	if (key != NULL) {
-		OPENSSL_cleanse(key, strlen(key));
-		free(key);
-	}
+	secret_free(key);
 	free(cert);
 	free(outbox);
 	free(where);
