@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "common/jsonwipe.h"
 
 static const struct {
 	const char *name;
@@ -47,6 +48,7 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	jsonwipe_install();
 	i18n_init(argv[0]);
 	if (argc < 2) {
 		usage(stderr);

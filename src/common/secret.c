@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+/* One line, byte by byte: what follows the newline stays in fd. */
 static int
 read_line(int fd, char **out)
 {
@@ -32,6 +33,7 @@ read_line(int fd, char **out)
 		}
 		line[n++] = ch;
 	}
+	OPENSSL_cleanse(&ch, sizeof(ch));
 	if (r <= 0 && n == 0) {
 		free(line);
 		return KYSO_ERR_NOT_FOUND;
@@ -74,6 +76,37 @@ secret_read(int fd, const char *prompt, char **out)
 	if (write(tty, "\n", 1) < 0 && r == 0)
 		r = 0;
 	close(tty);
+	return r;
+}
+
+/* Servers and scripts hand a PIN over in a pipe or a file; an empty line
+ * is no PIN at all. */
+int
+secret_read_file(int fd, const char *path, char **out)
+{
+	char *s = NULL;
+	int r = KYSO_ERR_INVALID, own = 0;
+
+	if (fd < 0 && path == NULL)
+		goto out;
+	if (fd < 0) {
+		r = KYSO_ERR_NOT_FOUND;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			goto out;
+		own = 1;
+	}
+	if ((r = read_line(fd, &s)) != 0)
+		goto out;
+	r = KYSO_ERR_INVALID;
+	if (*s == '\0')
+		goto out;
+	*out = s;
+	s = NULL;
+	r = 0;
+out:
+	if (own)
+		close(fd);
+	secret_free(s);
 	return r;
 }
 

@@ -12,6 +12,11 @@
  * of standard input. A trailing CR is dropped. KYSO_ERR_NOT_FOUND at end
  * of input, KYSO_ERR_TOO_LARGE past SECRET_MAX bytes. */
 int secret_read(int fd, const char *prompt, char **out) KYSO_WUR;
+/* A secret handed over by a script: the first line of fd (>= 0), else
+ * of the file at path. KYSO_ERR_INVALID when there is neither or the line
+ * is empty, KYSO_ERR_NOT_FOUND when path cannot be opened, and
+ * KYSO_ERR_TOO_LARGE past SECRET_MAX bytes. */
+int secret_read_file(int fd, const char *path, char **out) KYSO_WUR;
 /* Wipes and frees; accepts NULL. */
 void secret_free(char *s);
 

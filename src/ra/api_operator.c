@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "codes.h"
+#include "common/jsonwipe.h"
 #include "common/parse.h"
 #include "ra.h"
 #include "reg.h"
@@ -57,7 +58,7 @@ new_activation(struct api *a, const char *reg_id, const char *kind,
 out:
 	OPENSSL_cleanse(code, sizeof(code));
 	OPENSSL_cleanse(norm, sizeof(norm));
-	free(dj);
+	jsonwipe_free(dj);
 	return r;
 }
 
@@ -183,9 +184,11 @@ api_registrations_list(struct api *a)
 	return api_json(a, 200, json_pack("{s:o}", "items", items));
 }
 
+/* GET registrations/ID: the operator's view of one registration. */
 int
-api_registrations_get(struct api *a, const char *id)
+api_registrations_get(struct api *a)
 {
+	const char *id = a->arg[0];
 	json_t *o = NULL;
 	int r;
 
@@ -199,8 +202,8 @@ api_registrations_get(struct api *a, const char *id)
 
 /* TH1 (renew: the same details, validity_years may change) and TH2
  * (update: the body gives the changed fields). */
-int
-api_registrations_prepare(struct api *a, const char *id, const char *kind)
+static int
+prepare(struct api *a, const char *id, const char *kind)
 {
 	static const char *const renew_fields[] = { "validity_years", NULL };
 	static const char *const update_fields[] = { "name", "id_number",
@@ -257,9 +260,26 @@ out:
 	return st;
 }
 
+/* POST registrations/ID/renew */
 int
-api_certificates_revoke(struct api *a, const char *serial_in)
+api_registrations_renew(struct api *a)
 {
+	return prepare(a, a->arg[0], "renew");
+}
+
+/* POST registrations/ID/update */
+int
+api_registrations_update(struct api *a)
+{
+	return prepare(a, a->arg[0], "update");
+}
+
+/* POST certificates/SERIAL/revoke: revoked, and a new CRL in the same
+ * transaction. */
+int
+api_certificates_revoke(struct api *a)
+{
+	const char *serial_in = a->arg[0];
 	static const char *const fields[] = { "reason", NULL };
 	static const struct {
 		const char *name;

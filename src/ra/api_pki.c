@@ -1,7 +1,10 @@
-/* The public PKI endpoints: CRL, OCSP, time-stamps. */
+/* The public endpoints: the CA certificates, CRLs, OCSP, time-stamps and
+ * the health check. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "common/parse.h"
 #include "ocsp.h"
@@ -78,6 +81,7 @@ out:
 	return r;
 }
 
+/* Binary answers (certificates, CRLs, OCSP, TSA) take the buffer over. */
 static int
 answer_bytes(struct api *a, const char *ctype, struct buf *b)
 {
@@ -88,6 +92,92 @@ answer_bytes(struct api *a, const char *ctype, struct buf *b)
 	return 200;
 }
 
+/* A server the operator cannot reach still answers with no body. */
+static int
+answer_failed(struct api *a, struct buf *b)
+{
+	buf_free(b);
+	buf_free(a->rs->body);
+	a->rs->body = NULL;
+	a->rs->status = 500;
+	return 500;
+}
+
+/* A copy of bytes the CA keeps (they live as long as the server). */
+static int
+answer_copy(struct api *a, const char *ctype, const void *p, size_t n)
+{
+	struct buf *b = buf_new(0);
+
+	if (b == NULL || buf_put(b, p, n) != 0)
+		return answer_failed(a, b);
+	return answer_bytes(a, ctype, b);
+}
+
+/* GET /ca.pem: the issuing CA and the root, for clients to trust. */
+int
+api_ca_pem(struct api *a)
+{
+	const char *pem = ca_chain_pem(a->ra->ca);
+
+	return answer_copy(a, "application/x-pem-file", pem, strlen(pem));
+}
+
+/* A CA certificate as DER, as der() writes it. */
+static int
+answer_cert(struct api *a, int (*der)(const struct ca *, struct buf *))
+{
+	struct buf *b = buf_new(0);
+
+	if (b == NULL || der(a->ra->ca, b) != 0)
+		return answer_failed(a, b);
+	return answer_bytes(a, "application/pkix-cert", b);
+}
+
+/* GET /ca.crt: the issuing CA (the certificates' AIA names it). */
+int
+api_ca_crt(struct api *a)
+{
+	return answer_cert(a, ca_issuing_der);
+}
+
+/* GET /root.crt: the root (the issuing CA's AIA names it). */
+int
+api_root_crt(struct api *a)
+{
+	return answer_cert(a, ca_root_der);
+}
+
+/* GET /root.crl: only when this CA made its root (init without
+ * --root-cert); otherwise the root's owner publishes it. */
+int
+api_root_crl(struct api *a)
+{
+	const struct buf *c = ca_root_crl(a->ra->ca);
+
+	if (c == NULL)
+		return api_error(a, 404, "not_found", "no such endpoint");
+	return answer_copy(a, "application/pkix-crl", buf_ptr(c), buf_len(c));
+}
+
+/* GET /healthz, for load balancers: this instance answers and reaches the
+ * database. */
+int
+api_healthz(struct api *a)
+{
+	struct db_rows *rows = NULL;
+	int st;
+
+	if (db_exec(a->db, "SELECT 1", 0, NULL, &rows) == 0 &&
+	    db_rows_count(rows) == 1)
+		st = api_json(a, 200, json_pack("{s:s}", "status", "ok"));
+	else
+		st = api_error(a, 503, "busy", "the database is not reachable");
+	db_rows_free(rows);
+	return st;
+}
+
+/* GET /crl: the stored CRL while it is fresh, else a new one. */
 int
 api_crl(struct api *a)
 {
@@ -151,8 +241,9 @@ ocsp_lookup(void *ud, const char *serial, int *status, int64_t *revoked_at,
 	return 0;
 }
 
-int
-api_ocsp(struct api *a, const uint8_t *der, size_t n)
+/* The certificate statuses come from the database at each request. */
+static int
+ocsp_answer(struct api *a, const uint8_t *der, size_t n)
 {
 	struct buf *out = buf_new(0);
 
@@ -164,6 +255,44 @@ api_ocsp(struct api *a, const uint8_t *der, size_t n)
 	return answer_bytes(a, "application/ocsp-response", out);
 }
 
+/* POST /ocsp: the DER request as the body. */
+int
+api_ocsp_post(struct api *a)
+{
+	if (a->rq->too_large)
+		return api_error(a, 413, "too_large", "request too large");
+	return ocsp_answer(a, a->rq->body, a->rq->body_len);
+}
+
+/* GET /ocsp/B64: RFC 6960 A.1, base64 of the DER request (the path is
+ * already URL-decoded). Bad base64 gets OCSP's own malformedRequest. */
+int
+api_ocsp_get(struct api *a)
+{
+	const char *b64 = a->arg[0];
+	size_t n = strlen(b64);
+	uint8_t *der = NULL;
+	EVP_ENCODE_CTX *ctx = NULL;
+	int o1 = 0, o2 = 0, st;
+
+	if (n > 8192 || (der = malloc(n + 3)) == NULL ||
+	    (ctx = EVP_ENCODE_CTX_new()) == NULL) {
+		st = api_error(a, 400, "bad_request", "bad OCSP request");
+		goto out;
+	}
+	EVP_DecodeInit(ctx);
+	if (EVP_DecodeUpdate(ctx, der, &o1, (const unsigned char *)b64,
+	    (int)n) < 0 || EVP_DecodeFinal(ctx, der + o1, &o2) < 0)
+		st = ocsp_answer(a, (const uint8_t *)"", 0);
+	else
+		st = ocsp_answer(a, der, (size_t)(o1 + o2));
+out:
+	EVP_ENCODE_CTX_free(ctx);
+	free(der);
+	return st;
+}
+
+/* POST /tsa: RFC 3161 over HTTP. */
 int
 api_tsa(struct api *a)
 {

@@ -85,6 +85,15 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* MHD's free callback for an answer's bytes: buf_free wipes them. */
+static void
+body_free(void *cls)
+{
+	buf_free(cls);
+}
+
+/* The answer's bytes go to MHD as they are (rs->body is then NULL) and
+ * are wiped when MHD has sent them: an unblock answer leaves no copy. */
 static enum MHD_Result
 reply(struct MHD_Connection *c, struct http_resp *rs)
 {
@@ -92,12 +101,20 @@ reply(struct MHD_Connection *c, struct http_resp *rs)
 	enum MHD_Result ret;
 	size_t n = rs->body ? buf_len(rs->body) : 0;
 
-	resp = MHD_create_response_from_buffer(n,
-	    n ? (void *)buf_ptr(rs->body) : (void *)"", MHD_RESPMEM_MUST_COPY);
+	if (n != 0)
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(n,
+		    (void *)buf_ptr(rs->body), body_free, rs->body);
+	else
+		resp = MHD_create_response_from_buffer(0, (void *)"",
+		    MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)
 		return MHD_NO;
+	if (n != 0)
+		rs->body = NULL;
 	if (rs->content_type != NULL)
 		MHD_add_response_header(resp, "Content-Type", rs->content_type);
+	if (rs->allow != NULL)
+		MHD_add_response_header(resp, "Allow", rs->allow);
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	ret = MHD_queue_response(c, (unsigned)rs->status, resp);

@@ -26,6 +26,7 @@ struct http_req {
 struct http_resp {
 	int status;
 	const char *content_type;  /* static string */
+	const char *allow;         /* static string: the Allow of a 405 */
 	struct buf *body;
 };
 

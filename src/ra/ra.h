@@ -37,7 +37,7 @@ struct api_mail {
 	int64_t expires_at;
 };
 
-/* One API call in progress. */
+/* One call in progress (every request goes through the route table). */
 struct api {
 	struct ra *ra;
 	struct db *db;           /* this thread's connection */
@@ -49,9 +49,45 @@ struct api {
 	int tx;                  /* a transaction is open */
 	struct api_mail mail[2];
 	size_t nmail;
+	const char *arg[2];      /* the path's parts under '*' or '**' */
+	char argbuf[2][128];     /* ... ('*' parts copied here) */
 };
 
+/* The server's one handler: routing, authentication, the transaction
+ * around the call, the audit row, mail after commit (api.c). */
 void api_handle(void *ud, const struct http_req *rq, struct http_resp *rs);
+
+/* Who may call a route. */
+enum api_who {
+	API_PUBLIC,              /* anyone; not audited */
+	API_OPERATOR,            /* a Bearer token from kyso-ra operator add */
+	API_SUBSCRIBER,          /* anyone, rate-limited per address */
+};
+
+/* Who opens the call's transaction. */
+enum api_tx {
+	API_TX_CALL,             /* api.c, before the handler runs */
+	API_TX_HANDLER,          /* the handler, if it needs one */
+};
+
+typedef int (*api_handler)(struct api *a);
+
+/* What the route table says about a request. */
+struct api_match {
+	api_handler handler;     /* NULL when nothing matched */
+	enum api_who who;
+	enum api_tx tx;
+	int status;              /* then 404 (no such path) or 405 */
+	const char *allow;       /* with 405: the methods the path takes */
+};
+
+/* Looks the request up in the route table (api_routes.c) and sets a->arg.
+ * m->who is set even when nothing matched: that of the routes sharing the
+ * longest part of the path, so that an unknown operator path still asks
+ * for an operator token. */
+void api_route(struct api *a, struct api_match *m);
+
+/* What the handlers call (api_util.c). */
 
 /* Opens the call's transaction (api.c commits or rolls it back); 0, or
  * answers 503 and returns it. */
@@ -69,19 +105,30 @@ int64_t api_now(void);
 int api_queue_mail(struct api *a, int otp, const char *to, const char *name,
     const char *kind, const char *secret, int64_t expires_at);
 
-/* The handlers, by file. Each returns the HTTP status it answered. */
+/* The handlers, by file; the route table names them. Each returns the
+ * HTTP status it answered. */
+/* api_operator.c */
 int api_registrations_create(struct api *a);
 int api_registrations_list(struct api *a);
-int api_registrations_get(struct api *a, const char *id);
-int api_registrations_prepare(struct api *a, const char *id, const char *kind);
-int api_certificates_revoke(struct api *a, const char *serial);
+int api_registrations_get(struct api *a);
+int api_registrations_renew(struct api *a);
+int api_registrations_update(struct api *a);
+int api_certificates_revoke(struct api *a);
+/* api_subscriber.c */
 int api_activation_lookup(struct api *a);
 int api_activation_complete(struct api *a);
 int api_pin_reset_request(struct api *a);
 int api_pin_reset_confirm(struct api *a);
+/* api_pki.c */
 int api_crl(struct api *a);
-int api_ocsp(struct api *a, const uint8_t *der, size_t n);
+int api_ca_pem(struct api *a);
+int api_ca_crt(struct api *a);
+int api_root_crt(struct api *a);
+int api_root_crl(struct api *a);
+int api_ocsp_post(struct api *a);
+int api_ocsp_get(struct api *a);
 int api_tsa(struct api *a);
+int api_healthz(struct api *a);
 /* Makes and stores a fresh CRL (inside the caller's transaction). */
 int api_crl_refresh(struct db *db, struct ca *ca, struct buf *der) KYSO_WUR;
 

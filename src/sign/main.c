@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "common/i18n.h"
+#include "common/jsonwipe.h"
 #include "common/parse.h"
 #include "sign/formats/cades.h"
 #include "sign/formats/pdf_sign.h"
@@ -532,6 +533,7 @@ main(int argc, char **argv)
 	struct opts o;
 	int r;
 
+	jsonwipe_install();
 	i18n_init(argv[0]);
 	memset(&o, 0, sizeof(o));
 	o.pin_fd = -1;
