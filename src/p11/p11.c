@@ -1,4 +1,5 @@
 #include "p11.h"
+#include "p11_int.h"
 
 #include <dlfcn.h>
 #include <limits.h>
@@ -12,6 +13,7 @@ struct p11 {
 	char *path;
 	CK_FUNCTION_LIST *fn;
 	int initialized;
+	CK_RV last_rv;      /* see p11_last_rv */
 };
 
 static char *
@@ -103,6 +105,21 @@ p11_fn(const struct p11 *p)
 	return p->fn;
 }
 
+CK_RV
+p11_last_rv(const struct p11 *p)
+{
+	return p->last_rv;
+}
+
+/* Every failing call goes through here, so a program can still word
+ * its message after the kyso code (p11_last_rv). */
+int
+p11_fail(struct p11 *p, CK_RV rv)
+{
+	p->last_rv = rv;
+	return p11_err(rv);
+}
+
 const char *
 p11_path(const struct p11 *p)
 {
@@ -171,6 +188,7 @@ p11_err(CK_RV rv)
 	case CKR_OK: return 0;
 	case CKR_PIN_INCORRECT: return KYSO_ERR_PIN_INCORRECT;
 	case CKR_PIN_LOCKED: return KYSO_ERR_PIN_LOCKED;
+	case CKR_PIN_EXPIRED: return KYSO_ERR_PIN_EXPIRED;
 	case CKR_PIN_LEN_RANGE: case CKR_PIN_INVALID: return KYSO_ERR_INVALID;
 	case CKR_HOST_MEMORY: return KYSO_ERR_NOMEM;
 	case CKR_DEVICE_MEMORY: return KYSO_ERR_CAPACITY;
