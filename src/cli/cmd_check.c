@@ -38,6 +38,8 @@ static int
 say_finding(const struct cli *c, const struct tm_finding *f, const char *serial,
     json_t *findings)
 {
+	int expired;
+
 	switch (f->kind) {
 	case TM_FINDING_LOCKED:
 		json_array_append_new(findings, json_string("pin-locked"));
@@ -52,24 +54,21 @@ say_finding(const struct cli *c, const struct tm_finding *f, const char *serial,
 			printf(_("  Run 'kyso-token change-pin' to change it.\n"));
 		return EXIT_CHECK_DEFAULT_PIN;
 	case TM_FINDING_EXPIRED:
-		json_array_append_new(findings, json_pack("{s:s,s:s,s:i}",
-		    "finding", "certificate-expired", "subject", f->subject,
-		    "days_left", f->days_left));
-		if (!c->json)
-			printf(_("The certificate of %s has EXPIRED. Signatures made with it are no longer valid.\n"
-			    "  Contact your certificate authority to renew it ('kyso-token renew').\n"), f->subject);
-		return EXIT_CHECK_EXPIRED;
 	case TM_FINDING_EXPIRING:
-		json_array_append_new(findings, json_pack("{s:s,s:s,s:i}",
-		    "finding", "certificate-expiring", "subject", f->subject,
-		    "days_left", f->days_left));
-		if (!c->json)
-			printf(_("The certificate of %s expires in %d days. Renew it now ('kyso-token renew')\n"
-			    "  and sign pending invoices and declarations before the new one is installed.\n"),
-			    f->subject, f->days_left);
-		return EXIT_CHECK_EXPIRING;
+		break;
 	}
-	return EXIT_OK;
+	expired = f->kind == TM_FINDING_EXPIRED;
+	json_array_append_new(findings, json_pack("{s:s,s:s,s:i}", "finding",
+	    expired ? "certificate-expired" : "certificate-expiring",
+	    "subject", f->subject, "days_left", f->days_left));
+	if (!c->json && expired)
+		printf(_("The certificate of %s has EXPIRED. Signatures made with it are no longer valid.\n"
+		    "  Contact your certificate authority to renew it ('kyso-token renew').\n"), f->subject);
+	else if (!c->json)
+		printf(_("The certificate of %s expires in %d days. Renew it now ('kyso-token renew')\n"
+		    "  and sign pending invoices and declarations before the new one is installed.\n"),
+		    f->subject, f->days_left);
+	return expired ? EXIT_CHECK_EXPIRED : EXIT_CHECK_EXPIRING;
 }
 
 /* check's work on one slot (libkysotm's tm_check), shared with watch:

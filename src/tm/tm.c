@@ -94,16 +94,18 @@ tm_close(struct tm_session *t, CK_SESSION_HANDLE s)
 	p11_session_close(t->p11, s);
 }
 
-/* Secrets come from the face; an empty one counts as none, and the
- * string is ours to wipe from here on. */
+/* Secrets come from the face and are ours to wipe from here on. An
+ * empty activation code or OTP counts as none; an empty PIN goes to the
+ * token, which judges it (kyso-token always did so). */
 int
 tm_ask_secret(const struct tm_ui *ui, enum tm_secret what,
     struct tm_result *res, char **out)
 {
 	char *s = NULL;
+	int code = what == TM_SECRET_CODE || what == TM_SECRET_OTP;
 
 	if (ui->ask_secret == NULL || ui->ask_secret(ui->ud, what, &s) != 0 ||
-	    s == NULL || *s == '\0') {
+	    s == NULL || (code && *s == '\0')) {
 		secret_free(s);
 		res->secret = what;
 		return tm_fail(res, TM_WHY_NO_SECRET, KYSO_ERR_NOT_FOUND);

@@ -22,8 +22,8 @@ int tm_fail_token(struct tm_session *t, struct tm_result *res, enum tm_op op,
     int err);
 /* Logs out and closes; accepts CK_INVALID_HANDLE. */
 void tm_close(struct tm_session *t, CK_SESSION_HANDLE s);
-/* A secret from the face; TM_WHY_NO_SECRET when none or empty. The
- * caller wipes it with secret_free. */
+/* A secret from the face; TM_WHY_NO_SECRET when none (or an empty code
+ * or OTP). The caller wipes it with secret_free. */
 int tm_ask_secret(const struct tm_ui *ui, enum tm_secret what,
     struct tm_result *res, char **out) KYSO_WUR;
 /* TM_WHY_CANCELLED when the face wants to stop. */
