@@ -82,9 +82,11 @@ int cli_open_module(struct cli *c);
 int cli_login(struct cli *c, CK_SESSION_HANDLE *s, int rw);
 /* The exit code and message for a failed PKCS#11 call. */
 int cli_fail_rv(const struct cli *c, const char *what, CK_RV rv);
+/* The same for the last failed p11_* call on c->p11 (p11_last_rv). */
+int cli_fail_p11(const struct cli *c, const char *what);
 
-/* A PIN from fd (>= 0), else a no-echo prompt on the terminal, else a line
- * of standard input. The caller wipes and frees it (cli_pin_free). */
+/* Old names for secret_read/secret_free (src/common/secret.h), left for
+ * the flows that still call them; new code calls secret_read. */
 int cli_read_pin(int fd, const char *prompt, char **out);
 void cli_pin_free(char *pin);
 /* Asks yes/no on the terminal; 0 when there is none. */

@@ -19,6 +19,16 @@ int p11_open(const char *path, struct p11 **out) KYSO_WUR;
 void p11_free(struct p11 *p);
 CK_FUNCTION_LIST *p11_fn(const struct p11 *p);
 const char *p11_path(const struct p11 *p);
+/* The slots (with a token only, when present_only), in a new array the
+ * caller frees; *n may be 0 with *out NULL. */
+int p11_slot_list(struct p11 *p, int present_only, CK_SLOT_ID **out,
+    size_t *n) KYSO_WUR;
+int p11_slot_info(struct p11 *p, CK_SLOT_ID slot, CK_SLOT_INFO *out)
+    KYSO_WUR;
+/* Blocks until a token is plugged in or removed and says which slot;
+ * KYSO_ERR_UNSUPPORTED when the module cannot wait (poll
+ * p11_slot_list then). */
+int p11_wait_slot_event(struct p11 *p, CK_SLOT_ID *slot) KYSO_WUR;
 /* The slot whose token has this serial or label; NULL wants the one
  * initialized token present (KYSO_ERR_BUSY when there are several). */
 int p11_find_token(struct p11 *p, const char *want, CK_SLOT_ID *slot,
