@@ -242,6 +242,18 @@ refusal_text(const char *code)
 	return NULL;
 }
 
+/* A token refusal in cli_login's words, the try left included. */
+static int
+token_fail(const struct tm_term *tt, const struct tm_result *r)
+{
+	int ex = cli_fail_rv(tt->c, op_words(r->op), r->rv);
+
+	if (r->op == TM_OP_LOGIN && r->err == KYSO_ERR_PIN_INCORRECT &&
+	    r->tries_left == 1)
+		fprintf(stderr, _("One try is left before the PIN locks.\n"));
+	return ex;
+}
+
 /* The RA server's part of a failure. */
 static int
 ra_fail(const struct tm_term *tt, const struct tm_result *r)
@@ -297,7 +309,7 @@ tm_term_fail(const struct tm_term *tt, const struct tm_result *r)
 			fprintf(stderr, _("The token cannot be read.\n"));
 			return EXIT_NO_TOKEN;
 		}
-		return cli_fail_rv(tt->c, op_words(r->op), r->rv);
+		return token_fail(tt, r);
 	case TM_WHY_CERTS_UNREADABLE:
 		fprintf(stderr, _("Cannot read the certificates on the token.\n"));
 		return EXIT_FAIL;
