@@ -202,7 +202,7 @@ static const char *
 op_words(enum tm_op op)
 {
 	switch (op) {
-	case TM_OP_INFO: return _("Reading the token");
+	case TM_OP_INFO:        /* worded whole by tm_term_fail */
 	case TM_OP_OPEN: return _("Opening the token");
 	case TM_OP_LOGIN: return _("Logging in to the token");
 	case TM_OP_CHANGE_PIN: return _("Changing the PIN");

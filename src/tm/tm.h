@@ -54,7 +54,7 @@ enum tm_step {
 enum tm_why {
 	TM_WHY_NONE = 0,
 	TM_WHY_INTERNAL,        /* out of memory, no randomness */
-	TM_WHY_CANCELLED,       /* ui->cancelled said so */
+	TM_WHY_CANCELLED,       /* ui->cancelled said so (err: KYSO_ERR_INVALID) */
 	TM_WHY_NO_SECRET,       /* result->secret was not given (or empty) */
 	TM_WHY_PIN_MISMATCH,    /* the new PIN and its confirmation differ */
 	TM_WHY_PIN_LENGTH,      /* outside result->pin_min..pin_max */
