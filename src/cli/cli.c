@@ -146,28 +146,38 @@ cli_fail_rv(const struct cli *c, const char *what, CK_RV rv)
 }
 
 int
+cli_fail_p11(const struct cli *c, const char *what)
+{
+	return cli_fail_rv(c, what, p11_last_rv(c->p11));
+}
+
+/* The session is opened before the PIN is asked, so a token pulled out
+ * is reported before anyone types a PIN for it. */
+int
 cli_login(struct cli *c, CK_SESSION_HANDLE *s, int rw)
 {
+	struct p11_pin_info pi;
+	CK_SESSION_HANDLE h;
 	char *pin = NULL;
-	CK_RV rv;
-	int ex;
+	int r, ex;
 
-	rv = c->fn->C_OpenSession(c->slot, CKF_SERIAL_SESSION |
-	    (rw ? CKF_RW_SESSION : 0), NULL, NULL, s);
-	if (rv != CKR_OK)
-		return cli_fail_rv(c, _("Opening the token"), rv);
-	if (cli_read_pin(c->pin_fd, _("Token PIN: "), &pin) != 0) {
+	if (p11_session_open(c->p11, c->slot, rw, &h) != 0)
+		return cli_fail_p11(c, _("Opening the token"));
+	if (secret_read(c->pin_fd, _("Token PIN: "), &pin) != 0) {
 		fprintf(stderr, _("No PIN was given.\n"));
-		c->fn->C_CloseSession(*s);
+		p11_session_close(c->p11, h);
 		return EXIT_USAGE;
 	}
-	rv = c->fn->C_Login(*s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin));
-	cli_pin_free(pin);
-	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
-		ex = cli_fail_rv(c, _("Logging in to the token"), rv);
-		c->fn->C_CloseSession(*s);
+	r = p11_session_login(c->p11, h, CKU_USER, pin, &pi);
+	secret_free(pin);
+	if (r != 0) {
+		ex = cli_fail_rv(c, _("Logging in to the token"), pi.rv);
+		if (r == KYSO_ERR_PIN_INCORRECT && pi.tries_left == 1)
+			fprintf(stderr, _("One try is left before the PIN locks.\n"));
+		p11_session_close(c->p11, h);
 		return ex;
 	}
+	*s = h;
 	return EXIT_OK;
 }
 

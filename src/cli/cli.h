@@ -12,6 +12,7 @@
 #include "common/err.h"
 #include "common/i18n.h"
 #include "p11/p11.h"
+#include "tm/tm.h"
 
 /* Exit codes: stable, documented in kyso-token(1). */
 enum {
@@ -23,6 +24,7 @@ enum {
 	EXIT_PIN_LOCKED = 5,
 	EXIT_PIN_MISMATCH = 6,
 	EXIT_PIN_INVALID = 7,
+	EXIT_DECLINED = 8,
 	EXIT_CHECK_DEFAULT_PIN = 10,
 	EXIT_CHECK_EXPIRING = 11,
 	EXIT_CHECK_EXPIRED = 12,
@@ -80,9 +82,11 @@ int cli_open_module(struct cli *c);
 int cli_login(struct cli *c, CK_SESSION_HANDLE *s, int rw);
 /* The exit code and message for a failed PKCS#11 call. */
 int cli_fail_rv(const struct cli *c, const char *what, CK_RV rv);
+/* The same for the last failed p11_* call on c->p11 (p11_last_rv). */
+int cli_fail_p11(const struct cli *c, const char *what);
 
-/* A PIN from fd (>= 0), else a no-echo prompt on the terminal, else a line
- * of standard input. The caller wipes and frees it (cli_pin_free). */
+/* Old names for secret_read/secret_free (src/common/secret.h), left for
+ * the flows that still call them; new code calls secret_read. */
 int cli_read_pin(int fd, const char *prompt, char **out);
 void cli_pin_free(char *pin);
 /* Asks yes/no on the terminal; 0 when there is none. */
@@ -103,7 +107,7 @@ int cmd_certs(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_vtoken(int argc, char **argv);
 
-/* change-pin's work, shared with check's offer to change the default. */
+/* change-pin's work: libkysotm's flow with the terminal face. */
 int cli_change_pin(struct cli *c);
 /* check's work on one slot, shared with watch. */
 int cli_check_slot(struct cli *c, int interactive, long warn_days);
@@ -133,8 +137,8 @@ int cli_certs_read(struct cli *c, struct cli_cert **out, size_t *n);
 void cli_certs_free(struct cli_cert *v, size_t n);
 
 
-/* Talking to the CA's RA server (kyso-ra). */
-struct ra {
+/* Talking to the CA's RA server (kyso-ra): where it is. */
+struct ra_client {
 	const char *url;         /* --ra, else ra_url in kyso.conf */
 	const char *ca_file;     /* --ra-ca, else ra_ca in kyso.conf */
 	struct config *cfg;
@@ -145,17 +149,34 @@ struct ra {
 	{ "ra-ca", required_argument, NULL, 'A' }
 
 /* Handles --ra/--ra-ca; -1 when opt is not one of them. */
-int cli_ra_option(struct ra *ra, int opt, const char *arg);
+int cli_ra_option(struct ra_client *ra, int opt, const char *arg);
 /* Fills what the options left from kyso.conf; EXIT_USAGE when no URL. */
-int cli_ra_ready(const struct cli *c, struct ra *ra);
-void cli_ra_done(struct ra *ra);
-/* POSTs req to the RA at path. On 2xx returns EXIT_OK and *resp; else
- * prints the server's message and returns EXIT_FAIL (*resp NULL). The
- * HTTP status goes to *status when it is not NULL. */
-int cli_ra_post(const struct ra *ra, const char *path, json_t *req,
-    json_t **resp, long *status);
-/* Reads one secret line (activation code, OTP) like a PIN. */
-int cli_read_secret(int fd, const char *prompt, char **out);
+int cli_ra_ready(const struct cli *c, struct ra_client *ra);
+void cli_ra_done(struct ra_client *ra);
+
+/* kyso-token as the terminal face of libkysotm (tm_term.c): the
+ * callbacks a flow asks through, and its results in kyso-token's words
+ * and exit codes. */
+struct tm_term {
+	struct tm_ui ui;         /* ud points back here */
+	struct cli *c;
+	const struct ra_client *ra;   /* for the flows that talk to the RA */
+	int pin_fd, new_pin_fd, so_pin_fd;
+	int code_fd;             /* --code-fd: the activation code */
+	int otp_fd;              /* --otp-fd: the PIN reset's OTP */
+	int enrolling;           /* register/renew/update: the factory PIN
+				  * must go before anything else */
+	int yes;                 /* --yes: accept the details unasked */
+	int interactive;         /* check: may offer to change the PIN */
+	const char *email;       /* forgot-pin: where the OTP went */
+};
+
+/* The callbacks, the file descriptors from c's options. */
+void tm_term_init(struct tm_term *tt, struct cli *c);
+/* A libkysotm session on c's token (and tt->ra's server). */
+int tm_term_session(struct tm_term *tt, struct tm_session **out);
+/* Says why a flow stopped; the exit code. */
+int tm_term_fail(const struct tm_term *tt, const struct tm_result *r);
 
 int cmd_register(int argc, char **argv);
 int cmd_renew(int argc, char **argv);

@@ -10,33 +10,28 @@
 #include "cli.h"
 #include "common/buf.h"
 #include "common/parse.h"
-
-#define CERT_MAX 64
+#include "common/x509_text.h"
 
 int
 cli_certs_read(struct cli *c, struct cli_cert **out, size_t *n)
 {
 	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
 	CK_ATTRIBUTE tmpl = { CKA_CLASS, &cls, sizeof(cls) };
-	CK_OBJECT_HANDLE hs[CERT_MAX];
+	CK_OBJECT_HANDLE *hs = NULL;
 	CK_SESSION_HANDLE s;
-	CK_ULONG found = 0, i;
 	struct cli_cert *v = NULL;
-	size_t k = 0;
-	CK_RV rv;
+	size_t found = 0, i, k = 0;
 
-	rv = c->fn->C_OpenSession(c->slot, CKF_SERIAL_SESSION, NULL, NULL, &s);
-	if (rv != CKR_OK)
-		return cli_fail_rv(c, _("Opening the token"), rv);
-	if (c->fn->C_FindObjectsInit(s, &tmpl, 1) != CKR_OK ||
-	    c->fn->C_FindObjects(s, hs, CERT_MAX, &found) != CKR_OK) {
-		c->fn->C_CloseSession(s);
+	if (p11_session_open(c->p11, c->slot, 0, &s) != 0)
+		return cli_fail_rv(c, _("Opening the token"), p11_last_rv(c->p11));
+	if (p11_find_all(c->p11, s, &tmpl, 1, &hs, &found) != 0) {
+		p11_session_close(c->p11, s);
 		fprintf(stderr, _("Cannot read the certificates on the token.\n"));
 		return EXIT_FAIL;
 	}
-	c->fn->C_FindObjectsFinal(s);
 	if ((v = calloc(found + 1, sizeof(*v))) == NULL) {
-		c->fn->C_CloseSession(s);
+		free(hs);
+		p11_session_close(c->p11, s);
 		return EXIT_FAIL;
 	}
 	for (i = 0; i < found; i++) {
@@ -70,7 +65,8 @@ cli_certs_read(struct cli *c, struct cli_cert **out, size_t *n)
 			v[k].days_left = days < 0 || secs < 0 ? (days < 0 ? days : -1) : days;
 		k++;
 	}
-	c->fn->C_CloseSession(s);
+	free(hs);
+	p11_session_close(c->p11, s);
 	*out = v;
 	*n = k;
 	return EXIT_OK;
@@ -86,40 +82,6 @@ cli_certs_free(struct cli_cert *v, size_t n)
 	for (i = 0; i < n; i++)
 		X509_free(v[i].x);
 	free(v);
-}
-
-static char *
-name_str(const X509_NAME *nm)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *s = NULL, *p;
-	long len;
-
-	if (b == NULL)
-		return NULL;
-	X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-	len = BIO_get_mem_data(b, &p);
-	if (len >= 0 && (s = malloc((size_t)len + 1)) != NULL) {
-		memcpy(s, p, (size_t)len);
-		s[len] = '\0';
-	}
-	BIO_free(b);
-	return s;
-}
-
-static char *
-time_str(const ASN1_TIME *t)
-{
-	struct tm tm;
-	char *s = malloc(32);
-
-	if (s == NULL)
-		return NULL;
-	if (ASN1_TIME_to_tm(t, &tm) != 1)
-		snprintf(s, 32, "?");
-	else
-		strftime(s, 32, "%Y-%m-%d %H:%M:%S UTC", &tm);
-	return s;
 }
 
 static char *
@@ -181,15 +143,24 @@ cmd_certs(int argc, char **argv)
 	if (n == 0 && !c.json)
 		printf(_("There are no certificates on the token.\n"));
 	for (i = 0; i < n; i++) {
-		char *sub = name_str(X509_get_subject_name(v[i].x));
-		char *iss = name_str(X509_get_issuer_name(v[i].x));
-		char *nb = time_str(X509_get0_notBefore(v[i].x));
-		char *na = time_str(X509_get0_notAfter(v[i].x));
+		char *sub = x509_text_name(X509_get_subject_name(v[i].x),
+		    X509_TEXT_RFC2253);
+		char *iss = x509_text_name(X509_get_issuer_name(v[i].x),
+		    X509_TEXT_RFC2253);
+		char nb[X509_TEXT_TIME_MAX], na[X509_TEXT_TIME_MAX];
 		char *ser = serial_str(v[i].x), *id = id_hex(&v[i]);
+
+		/* An unreadable time shows as "?". */
+		if (x509_text_time(X509_get0_notBefore(v[i].x), X509_TIME_HUMAN,
+		    nb, sizeof(nb)) != 0)
+			snprintf(nb, sizeof(nb), "?");
+		if (x509_text_time(X509_get0_notAfter(v[i].x), X509_TIME_HUMAN,
+		    na, sizeof(na)) != 0)
+			snprintf(na, sizeof(na), "?");
 
 		if (c.json) {
 			json_array_append_new(arr, json_pack(
-			    "{s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:i,s:b}",
+			    "{s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:i,s:b}",
 			    "label", v[i].label, "id", id, "subject", sub,
 			    "issuer", iss, "serial", ser, "not_before", nb,
 			    "not_after", na, "days_left", v[i].days_left,
@@ -202,8 +173,8 @@ cmd_certs(int argc, char **argv)
 			printf(_("  Subject:    %s\n"), sub ? sub : "?");
 			printf(_("  Issuer:     %s\n"), iss ? iss : "?");
 			printf(_("  Serial:     %s\n"), ser ? ser : "?");
-			printf(_("  Valid from: %s\n"), nb ? nb : "?");
-			printf(_("  Valid to:   %s\n"), na ? na : "?");
+			printf(_("  Valid from: %s\n"), nb);
+			printf(_("  Valid to:   %s\n"), na);
 			if (v[i].days_left < 0)
 				printf(_("  Status:     EXPIRED\n"));
 			else
@@ -211,8 +182,6 @@ cmd_certs(int argc, char **argv)
 		}
 		free(sub);
 		free(iss);
-		free(nb);
-		free(na);
 		free(ser);
 		free(id);
 	}

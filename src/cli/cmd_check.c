@@ -1,11 +1,10 @@
 /* kyso-token check: what the Token Manager says when a token is plugged
  * in (seed 000/001): factory PIN not changed, certificate about to expire
- * or expired, PIN locked. */
+ * or expired, PIN locked. The checks are libkysotm's tm_check; the words
+ * and exit codes are here. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <openssl/x509.h>
 
 #include "cli.h"
 #include "common/config.h"
@@ -26,6 +25,7 @@ rank(int ex)
 	return 0;
 }
 
+/* Keeps the more severe of two exit codes. */
 static void
 worse(int *ex, int now)
 {
@@ -33,110 +33,110 @@ worse(int *ex, int now)
 		*ex = now;
 }
 
-/* The subject's common name as UTF-8, whatever string type the CA used
- * (UTF8String, PrintableString, BMPString...). */
-static char *
-subject_cn(X509 *x)
+/* What kyso-token says about one finding, and its exit code. */
+static int
+say_finding(const struct cli *c, const struct tm_finding *f, const char *serial,
+    json_t *findings)
 {
-	const X509_NAME *nm = X509_get_subject_name(x);
-	unsigned char *utf8 = NULL;
-	char *cn;
-	int i, n;
+	int expired;
 
-	i = X509_NAME_get_index_by_NID(nm, NID_commonName, -1);
-	if (i < 0 || (n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(
-	    X509_NAME_get_entry(nm, i)))) < 0)
-		return strdup("?");
-	cn = strndup((const char *)utf8, (size_t)n);
-	OPENSSL_free(utf8);
-	return cn;
-}
-
-int
-cli_check_slot(struct cli *c, int interactive, long warn_days)
-{
-	struct cli_cert *v = NULL;
-	size_t n = 0, i;
-	json_t *j = json_object(), *findings = json_array();
-	char serial[17];
-	int ex = EXIT_OK, r;
-
-	if (c->fn->C_GetTokenInfo(c->slot, &c->ti) != CKR_OK) {
-		fprintf(stderr, _("The token cannot be read.\n"));
-		json_decref(j);
-		json_decref(findings);
-		return EXIT_NO_TOKEN;
-	}
-	p11_str(c->ti.serialNumber, sizeof(c->ti.serialNumber), serial);
-	json_object_set_new(j, "serial", json_string(serial));
-	if (c->ti.flags & CKF_USER_PIN_LOCKED) {
+	switch (f->kind) {
+	case TM_FINDING_LOCKED:
 		json_array_append_new(findings, json_string("pin-locked"));
 		if (!c->json)
 			printf(_("Token %s: the PIN is locked after too many wrong tries.\n"
 			    "  Request an unblock with 'kyso-token forgot-pin': an OTP is sent to\n"
 			    "  your registered e-mail and the PIN is reset to the factory PIN.\n"), serial);
-		worse(&ex, EXIT_CHECK_LOCKED);
-	} else if (c->ti.flags & CKF_USER_PIN_TO_BE_CHANGED) {
-		int fixed = 0;
-
+		return EXIT_CHECK_LOCKED;
+	case TM_FINDING_FACTORY_PIN:
+		json_array_append_new(findings, json_string("default-pin"));
 		if (!c->json)
-			printf(_("Token %s still has the factory PIN. Change it before you sign.\n"), serial);
-		if (interactive && cli_confirm(_("Change the PIN now? [Y/n] "))) {
-			r = cli_change_pin(c);
-			fixed = r == EXIT_OK;
-		}
-		if (!fixed) {
-			json_array_append_new(findings, json_string("default-pin"));
-			if (!c->json)
-				printf(_("  Run 'kyso-token change-pin' to change it.\n"));
-			worse(&ex, EXIT_CHECK_DEFAULT_PIN);
-		}
+			printf(_("  Run 'kyso-token change-pin' to change it.\n"));
+		return EXIT_CHECK_DEFAULT_PIN;
+	case TM_FINDING_EXPIRED:
+	case TM_FINDING_EXPIRING:
+		break;
 	}
-	if ((r = cli_certs_read(c, &v, &n)) != EXIT_OK) {
-		ex = r;
+	expired = f->kind == TM_FINDING_EXPIRED;
+	json_array_append_new(findings, json_pack("{s:s,s:s,s:i}", "finding",
+	    expired ? "certificate-expired" : "certificate-expiring",
+	    "subject", f->subject, "days_left", f->days_left));
+	if (!c->json && expired)
+		printf(_("The certificate of %s has EXPIRED. Signatures made with it are no longer valid.\n"
+		    "  Contact your certificate authority to renew it ('kyso-token renew').\n"), f->subject);
+	else if (!c->json)
+		printf(_("The certificate of %s expires in %d days. Renew it now ('kyso-token renew')\n"
+		    "  and sign pending invoices and declarations before the new one is installed.\n"),
+		    f->subject, f->days_left);
+	return expired ? EXIT_CHECK_EXPIRED : EXIT_CHECK_EXPIRING;
+}
+
+/* check's work on one slot (libkysotm's tm_check), shared with watch:
+ * the findings in kyso-token's words, the most severe as exit code. A
+ * failure to read the certificates comes after the PIN findings, as the
+ * checks ran. */
+int
+cli_check_slot(struct cli *c, int interactive, long warn_days)
+{
+	struct tm_term tt;
+	struct tm_session *t = NULL;
+	struct tm_result *r = NULL;
+	json_t *j = NULL, *findings = NULL;
+	size_t i;
+	int ex, rc;
+
+	tm_term_init(&tt, c);
+	tt.interactive = interactive;
+	if ((ex = tm_term_session(&tt, &t)) != EXIT_OK)
+		return ex;
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		tm_free(t);
+		return EXIT_FAIL;
+	}
+	rc = tm_check(t, warn_days, &tt.ui, r);
+	if (rc != 0 && r->why == TM_WHY_TOKEN && r->op == TM_OP_INFO) {
+		ex = tm_term_fail(&tt, r);
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
-		char *cn;
+	j = json_object();
+	findings = json_array();
+	json_object_set_new(j, "serial", json_string(r->token_serial));
+	ex = EXIT_OK;
+	for (i = 0; i < r->nfindings; i++) {
+		const struct tm_finding *f = &r->findings[i];
 
-		if (v[i].is_ca)
+		if (f->kind == TM_FINDING_EXPIRED || f->kind == TM_FINDING_EXPIRING)
 			continue;
-		cn = subject_cn(v[i].x);
-		if (v[i].days_left < 0) {
-			json_array_append_new(findings, json_pack("{s:s,s:s,s:i}",
-			    "finding", "certificate-expired", "subject", cn ? cn : "?",
-			    "days_left", v[i].days_left));
-			if (!c->json)
-				printf(_("The certificate of %s has EXPIRED. Signatures made with it are no longer valid.\n"
-				    "  Contact your certificate authority to renew it ('kyso-token renew').\n"), cn ? cn : "?");
-			worse(&ex, EXIT_CHECK_EXPIRED);
-		} else if (v[i].days_left <= warn_days) {
-			json_array_append_new(findings, json_pack("{s:s,s:s,s:i}",
-			    "finding", "certificate-expiring", "subject", cn ? cn : "?",
-			    "days_left", v[i].days_left));
-			if (!c->json)
-				printf(_("The certificate of %s expires in %d days. Renew it now ('kyso-token renew')\n"
-				    "  and sign pending invoices and declarations before the new one is installed.\n"),
-				    cn ? cn : "?", v[i].days_left);
-			worse(&ex, EXIT_CHECK_EXPIRING);
-		}
-		free(cn);
+		worse(&ex, say_finding(c, f, r->token_serial, findings));
+	}
+	if (rc != 0) {
+		ex = tm_term_fail(&tt, r);
+		goto print;
+	}
+	for (i = 0; i < r->nfindings; i++) {
+		const struct tm_finding *f = &r->findings[i];
+
+		if (f->kind == TM_FINDING_EXPIRED || f->kind == TM_FINDING_EXPIRING)
+			worse(&ex, say_finding(c, f, r->token_serial, findings));
 	}
 	if (ex == EXIT_OK && !c->json)
-		printf(_("Token %s: OK.\n"), serial);
-out:
+		printf(_("Token %s: OK.\n"), r->token_serial);
+print:
 	if (c->json) {
 		json_object_set_new(j, "findings", findings);
+		findings = NULL;
 		json_object_set_new(j, "exit", json_integer(ex));
 		cli_json_print(j);
-	} else {
-		json_decref(findings);
 	}
+out:
+	json_decref(findings);
 	json_decref(j);
-	cli_certs_free(v, n);
+	free(r);
+	tm_free(t);
 	return ex;
 }
 
+/* --warn-days and --batch, which watch takes too. */
 int
 cli_check_opt(struct cli *c, int opt, const char *arg, void *ud)
 {
@@ -163,6 +163,7 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* check's --help. */
 static const char *
 check_help(void)
 {
@@ -180,6 +181,7 @@ check_help(void)
 	    "  --batch         never ask; just report\n\n");
 }
 
+/* The warning window from kyso.conf, else 30 days. */
 long
 cli_warn_days_default(void)
 {
@@ -193,6 +195,7 @@ cli_warn_days_default(void)
 	return d;
 }
 
+/* The options, then the checks on the chosen token. */
 int
 cmd_check(int argc, char **argv)
 {

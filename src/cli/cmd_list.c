@@ -11,7 +11,7 @@ cmd_list(int argc, char **argv)
 {
 	struct cli c;
 	CK_SLOT_ID *slots = NULL;
-	CK_ULONG n = 0, i;
+	size_t n = 0, i;
 	json_t *arr = NULL;
 	int ex;
 
@@ -26,9 +26,7 @@ cmd_list(int argc, char **argv)
 	if ((ex = cli_open_module(&c)) != EXIT_OK)
 		return ex;
 	ex = EXIT_FAIL;
-	if (c.fn->C_GetSlotList(CK_FALSE, NULL, &n) != CKR_OK ||
-	    (slots = calloc(n + 1, sizeof(*slots))) == NULL ||
-	    c.fn->C_GetSlotList(CK_FALSE, slots, &n) != CKR_OK) {
+	if (p11_slot_list(c.p11, 0, &slots, &n) != 0) {
 		fprintf(stderr, _("Cannot read the list of token readers.\n"));
 		goto out;
 	}
@@ -39,7 +37,7 @@ cmd_list(int argc, char **argv)
 		char desc[65], label[33], serial[17], model[17];
 		json_t *o;
 
-		if (c.fn->C_GetSlotInfo(slots[i], &si) != CKR_OK)
+		if (p11_slot_info(c.p11, slots[i], &si) != 0)
 			continue;
 		p11_str(si.slotDescription, sizeof(si.slotDescription), desc);
 		o = json_pack("{s:I,s:s,s:b}", "slot", (json_int_t)slots[i],
@@ -47,7 +45,7 @@ cmd_list(int argc, char **argv)
 		if (!(si.flags & CKF_TOKEN_PRESENT)) {
 			if (!c.json)
 				printf(_("Slot %lu: %s: no token\n"), slots[i], desc);
-		} else if (c.fn->C_GetTokenInfo(slots[i], &ti) != CKR_OK) {
+		} else if (p11_token_info(c.p11, slots[i], &ti) != 0) {
 			if (!c.json)
 				printf(_("Slot %lu: %s: a token that cannot be read\n"), slots[i], desc);
 			json_object_set_new(o, "readable", json_false());

@@ -14,6 +14,7 @@
 #include "common/crypto.h"
 #include "common/fsutil.h"
 #include "common/parse.h"
+#include "common/secret.h"
 #include "token/slots.h"
 #include "token/store.h"
 
@@ -263,7 +264,7 @@ vt_create(struct cli *c, struct vt_opts *o, const char *tokens, const char *slot
 			goto out;
 		p.admin_key = admin;
 	}
-	if (cli_read_pin(c->so_pin_fd, _("Security officer (SO) PIN for the new token: "), &so) != 0) {
+	if (secret_read(c->so_pin_fd, _("Security officer (SO) PIN for the new token: "), &so) != 0) {
 		fprintf(stderr, _("No SO PIN was given.\n"));
 		ex = EXIT_USAGE;
 		goto out;
@@ -307,7 +308,7 @@ out:
 		OPENSSL_cleanse(master, mlen);
 		free(master);
 	}
-	cli_pin_free(so);
+	secret_free(so);
 	free(file);
 	return ex;
 }

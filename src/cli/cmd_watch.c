@@ -38,28 +38,46 @@ static const struct option opts[] = {
 
 /* For modules without C_WaitForSlotEvent: compare the present slots
  * once a second. */
-static CK_RV
-poll_event(struct cli *c, unsigned char *present, CK_ULONG nmax, CK_SLOT_ID *slot)
+static int
+poll_event(struct cli *c, unsigned char *present, size_t nmax, CK_SLOT_ID *slot)
 {
 	for (;;) {
-		CK_SLOT_ID ids[64];
-		CK_ULONG n = 64, i;
 		unsigned char now[64] = { 0 };
+		CK_SLOT_ID *ids = NULL;
+		size_t n = 0, i;
+		int r;
 
-		if (c->fn->C_GetSlotList(CK_TRUE, ids, &n) != CKR_OK)
-			return CKR_DEVICE_ERROR;
+		if ((r = p11_slot_list(c->p11, 1, &ids, &n)) != 0)
+			return r;
 		for (i = 0; i < n; i++)
-			if (ids[i] < nmax)
+			if (ids[i] < nmax && ids[i] < sizeof(now))
 				now[ids[i]] = 1;
-		for (i = 0; i < nmax; i++) {
+		free(ids);
+		for (i = 0; i < nmax && i < sizeof(now); i++) {
 			if (now[i] != present[i]) {
 				present[i] = now[i];
 				*slot = i;
-				return CKR_OK;
+				return 0;
 			}
 		}
 		sleep(POLL_SECONDS);
 	}
+}
+
+/* What is plugged in when polling starts, so the first event is a
+ * change. */
+static void
+poll_start(struct cli *c, unsigned char *present, size_t nmax)
+{
+	CK_SLOT_ID *ids = NULL;
+	size_t n = 0, i;
+
+	if (p11_slot_list(c->p11, 1, &ids, &n) != 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (ids[i] < nmax)
+			present[ids[i]] = 1;
+	free(ids);
 }
 
 int
@@ -92,29 +110,24 @@ cmd_watch(int argc, char **argv)
 	while (o.count == 0 || seen < o.count) {
 		CK_SLOT_ID slot = 0;
 		CK_SLOT_INFO si;
-		CK_RV rv = CKR_FUNCTION_NOT_SUPPORTED;
+		int r = KYSO_ERR_UNSUPPORTED;
 
 		if (!polling) {
-			rv = c.fn->C_WaitForSlotEvent(0, &slot, NULL);
-			if (rv == CKR_FUNCTION_NOT_SUPPORTED) {
-				CK_SLOT_ID ids[64];
-				CK_ULONG n = 64, i;
-
+			r = p11_wait_slot_event(c.p11, &slot);
+			if (r == KYSO_ERR_UNSUPPORTED) {
 				polling = 1;
-				if (c.fn->C_GetSlotList(CK_TRUE, ids, &n) == CKR_OK)
-					for (i = 0; i < n; i++)
-						if (ids[i] < 64)
-							present[ids[i]] = 1;
+				poll_start(&c, present, sizeof(present));
 			}
 		}
 		if (polling)
-			rv = poll_event(&c, present, 64, &slot);
-		if (rv != CKR_OK) {
-			ex = cli_fail_rv(&c, _("Waiting for tokens"), rv);
+			r = poll_event(&c, present, sizeof(present), &slot);
+		if (r != 0) {
+			ex = cli_fail_rv(&c, _("Waiting for tokens"),
+			    p11_last_rv(c.p11));
 			break;
 		}
 		seen++;
-		if (c.fn->C_GetSlotInfo(slot, &si) != CKR_OK)
+		if (p11_slot_info(c.p11, slot, &si) != 0)
 			continue;
 		if (si.flags & CKF_TOKEN_PRESENT) {
 			if (c.json)

@@ -24,6 +24,7 @@ english(int err)
 	case KYSO_ERR_UNSUPPORTED: return N_("not supported");
 	case KYSO_ERR_PERMISSION: return N_("permission denied");
 	case KYSO_ERR_CAPACITY: return N_("the token's memory is full");
+	case KYSO_ERR_PIN_EXPIRED: return N_("the PIN must be changed first");
 	}
 	return N_("unknown error");
 }

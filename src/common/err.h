@@ -24,6 +24,7 @@ enum kyso_err {
 	KYSO_ERR_UNSUPPORTED = -15,
 	KYSO_ERR_PERMISSION = -16,
 	KYSO_ERR_CAPACITY = -17,  /* a token's object memory is used up */
+	KYSO_ERR_PIN_EXPIRED = -18, /* the PIN must be changed first (factory PIN) */
 };
 
 /* A short description, translated when the "kyso" catalog is bound. */

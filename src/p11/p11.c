@@ -1,4 +1,5 @@
 #include "p11.h"
+#include "p11_int.h"
 
 #include <dlfcn.h>
 #include <limits.h>
@@ -12,6 +13,7 @@ struct p11 {
 	char *path;
 	CK_FUNCTION_LIST *fn;
 	int initialized;
+	CK_RV last_rv;      /* see p11_last_rv */
 };
 
 static char *
@@ -103,6 +105,21 @@ p11_fn(const struct p11 *p)
 	return p->fn;
 }
 
+CK_RV
+p11_last_rv(const struct p11 *p)
+{
+	return p->last_rv;
+}
+
+/* Every failing call goes through here, so a program can still word
+ * its message after the kyso code (p11_last_rv). */
+int
+p11_fail(struct p11 *p, CK_RV rv)
+{
+	p->last_rv = rv;
+	return p11_err(rv);
+}
+
 const char *
 p11_path(const struct p11 *p)
 {
@@ -118,26 +135,87 @@ p11_str(const CK_UTF8CHAR *s, size_t n, char *out)
 	out[n] = '\0';
 }
 
+/* Modules fill a slot list in two calls; a token plugged in between
+ * makes the second one say CKR_BUFFER_TOO_SMALL: ask again. */
+int
+p11_slot_list(struct p11 *p, int present_only, CK_SLOT_ID **out, size_t *n)
+{
+	CK_SLOT_ID *slots = NULL, *bigger;
+	CK_ULONG count = 0;
+	CK_RV rv;
+	int tries;
+
+	for (tries = 0; tries < 4; tries++) {
+		if ((rv = p->fn->C_GetSlotList(present_only ? CK_TRUE : CK_FALSE,
+		    NULL, &count)) != CKR_OK)
+			break;
+		if (count == 0) {
+			free(slots);
+			*out = NULL;
+			*n = 0;
+			return 0;
+		}
+		if ((bigger = realloc(slots, count * sizeof(*slots))) == NULL) {
+			free(slots);
+			return KYSO_ERR_NOMEM;
+		}
+		slots = bigger;
+		rv = p->fn->C_GetSlotList(present_only ? CK_TRUE : CK_FALSE,
+		    slots, &count);
+		if (rv == CKR_OK) {
+			*out = slots;
+			*n = count;
+			return 0;
+		}
+		if (rv != CKR_BUFFER_TOO_SMALL)
+			break;
+	}
+	free(slots);
+	return p11_fail(p, rv);
+}
+
+int
+p11_slot_info(struct p11 *p, CK_SLOT_ID slot, CK_SLOT_INFO *out)
+{
+	CK_SLOT_INFO si;
+	CK_RV rv;
+
+	if ((rv = p->fn->C_GetSlotInfo(slot, &si)) != CKR_OK)
+		return p11_fail(p, rv);
+	*out = si;
+	return 0;
+}
+
+int
+p11_wait_slot_event(struct p11 *p, CK_SLOT_ID *slot)
+{
+	CK_SLOT_ID id = 0;
+	CK_RV rv;
+
+	rv = p->fn->C_WaitForSlotEvent(0, &id, NULL);
+	if (rv == CKR_FUNCTION_NOT_SUPPORTED) {
+		p->last_rv = rv;
+		return KYSO_ERR_UNSUPPORTED;
+	}
+	if (rv != CKR_OK)
+		return p11_fail(p, rv);
+	*slot = id;
+	return 0;
+}
+
 int
 p11_find_token(struct p11 *p, const char *want, CK_SLOT_ID *slot,
     CK_TOKEN_INFO *info)
 {
 	CK_SLOT_ID *slots = NULL;
-	CK_ULONG n = 0, i;
+	size_t n = 0, i;
 	CK_TOKEN_INFO ti;
 	char serial[17], label[33];
-	int found = 0, r = KYSO_ERR_NOT_FOUND;
+	int found = 0, r;
 
-	if (p->fn->C_GetSlotList(CK_TRUE, NULL, &n) != CKR_OK)
-		return KYSO_ERR_IO;
-	if (n == 0)
-		return KYSO_ERR_NOT_FOUND;
-	if ((slots = calloc(n, sizeof(*slots))) == NULL)
-		return KYSO_ERR_NOMEM;
-	if (p->fn->C_GetSlotList(CK_TRUE, slots, &n) != CKR_OK) {
-		r = KYSO_ERR_IO;
-		goto out;
-	}
+	if ((r = p11_slot_list(p, 1, &slots, &n)) != 0)
+		return r == KYSO_ERR_NOMEM ? r : KYSO_ERR_IO;
+	r = KYSO_ERR_NOT_FOUND;
 	for (i = 0; i < n; i++) {
 		if (p->fn->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
 			continue;
@@ -171,6 +249,7 @@ p11_err(CK_RV rv)
 	case CKR_OK: return 0;
 	case CKR_PIN_INCORRECT: return KYSO_ERR_PIN_INCORRECT;
 	case CKR_PIN_LOCKED: return KYSO_ERR_PIN_LOCKED;
+	case CKR_PIN_EXPIRED: return KYSO_ERR_PIN_EXPIRED;
 	case CKR_PIN_LEN_RANGE: case CKR_PIN_INVALID: return KYSO_ERR_INVALID;
 	case CKR_HOST_MEMORY: return KYSO_ERR_NOMEM;
 	case CKR_DEVICE_MEMORY: return KYSO_ERR_CAPACITY;

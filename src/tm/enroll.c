@@ -1,0 +1,280 @@
+/* register, renew, update: the seed's "Register for certificates" with an
+ * activation code, SAFE-CA's TH1 (renewal) and TH2 (change of details).
+ * Each: log in, send the code, show the registered details, make the key
+ * pair on the token, send a request signed on the token, install the
+ * certificate next to the key. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "common/secret.h"
+#include "common/x509_text.h"
+#include "tm_int.h"
+
+#define KEY_ID_LEN 20
+
+static const char *const kind_word[] = { "new", "renew", "update" };
+
+/* A member of a JSON object as a string, "" when absent. */
+static const char *
+str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "";
+}
+
+/* The kind an activation code is for, as the RA words it. */
+static enum tm_kind
+kind_of(const char *w)
+{
+	if (strcmp(w, "renew") == 0)
+		return TM_KIND_RENEW;
+	if (strcmp(w, "update") == 0)
+		return TM_KIND_UPDATE;
+	return TM_KIND_NEW;
+}
+
+/* The RA's lookup answer, as the face shows it. */
+static void
+show_details(const struct tm_ui *ui, json_t *info)
+{
+	json_t *sub = json_object_get(info, "subject");
+	struct tm_details d = {
+		kind_of(str(info, "kind")), str(sub, "CN"), str(sub, "UID"),
+		str(sub, "O"), str(sub, "ST"), str(sub, "emailAddress"),
+		str(info, "key_type"), str(info, "subject_dn"),
+		(long long)json_integer_value(json_object_get(info, "validity_years")),
+	};
+
+	if (ui->show_details != NULL)
+		ui->show_details(ui->ud, &d);
+}
+
+/* A certificate the RA sent as PEM. */
+static X509 *
+pem_cert(const char *pem)
+{
+	BIO *b = pem != NULL ? BIO_new_mem_buf(pem, -1) : NULL;
+	X509 *x = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+
+	BIO_free(b);
+	return x;
+}
+
+/* The certificate must be for the key this token just made. */
+static int
+same_key(X509 *x, const struct buf *spki)
+{
+	uint8_t *der = NULL;
+	int n = i2d_PUBKEY(X509_get0_pubkey(x), &der), ok;
+
+	ok = n > 0 && (size_t)n == buf_len(spki) &&
+	    memcmp(der, buf_ptr(spki), (size_t)n) == 0;
+	OPENSSL_free(der);
+	return ok;
+}
+
+/* A certificate object from what the RA sent. */
+static int
+write_cert(struct tm_session *t, CK_SESSION_HANDLE s, X509 *x,
+    const uint8_t *id, size_t idlen, const char *label, int authority)
+{
+	uint8_t *der = NULL;
+	int n = i2d_X509(x, &der), r;
+
+	if (n <= 0)
+		return KYSO_ERR_INVALID;
+	r = p11_cert_write(t->p11, s, der, (size_t)n, id, idlen, label, authority);
+	OPENSSL_free(der);
+	return r;
+}
+
+/* The chain beside the certificate; a CA certificate that does not fit is
+ * a note, not a failure (the subscriber's own certificate is in). */
+static void
+install_chain(struct tm_session *t, CK_SESSION_HANDLE s, json_t *chain,
+    const struct tm_ui *ui, struct tm_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(chain); i++) {
+		X509 *ca = pem_cert(json_string_value(json_array_get(chain, i)));
+
+		if (ca == NULL)
+			continue;
+		snprintf(res->ca_name, sizeof(res->ca_name), "CA");
+		X509_NAME_get_text_by_NID(X509_get_subject_name(ca), NID_commonName,
+		    res->ca_name, sizeof(res->ca_name));
+		if (write_cert(t, s, ca, (const uint8_t *)"", 0, res->ca_name, 1) != 0)
+			tm_progress(ui, TM_STEP_CA_CERT_SKIPPED, res);
+		X509_free(ca);
+	}
+	res->ca_name[0] = '\0';
+}
+
+/* What the face reports once the certificate is in. */
+static void
+note_installed(struct tm_result *res, json_t *info, json_t *done, X509 *cert)
+{
+	snprintf(res->cert_serial, sizeof(res->cert_serial), "%s", str(done, "serial"));
+	snprintf(res->subject_dn, sizeof(res->subject_dn), "%s", str(info, "subject_dn"));
+	if (x509_text_time(X509_get0_notAfter(cert), X509_TIME_DATE,
+	    res->valid_until, sizeof(res->valid_until)) != 0)
+		snprintf(res->valid_until, sizeof(res->valid_until), "?");
+}
+
+/* The key pair, the request signed on the token and the RA's answer: the
+ * certificate, checked against the key, installed beside it. */
+static int
+make_and_install(struct tm_session *t, CK_SESSION_HANDLE s, const char *code,
+    json_t *info, const struct tm_ui *ui, struct tm_result *res, int *made,
+    struct p11_key *k, CK_OBJECT_HANDLE *pubh)
+{
+	const char *cn = str(json_object_get(info, "subject"), "CN");
+	struct buf *csr = NULL, *spki = NULL;
+	json_t *req = NULL, *done = NULL;
+	char *csr_text = NULL;
+	X509 *cert = NULL;
+	uint8_t id[KEY_ID_LEN];
+	int r;
+
+	if (crypto_random(id, sizeof(id)) != 0) {
+		r = tm_fail(res, TM_WHY_INTERNAL, KYSO_ERR_CRYPTO);
+		goto out;
+	}
+	tm_progress(ui, TM_STEP_GENERATING_KEY, res);
+	r = p11_generate_keypair(t->p11, s, str(info, "key_type"), id, sizeof(id),
+	    cn, k, pubh);
+	if (r != 0) {
+		tm_fail_token(t, res, TM_OP_KEYGEN, r);
+		goto out;
+	}
+	*made = 1;
+	if ((csr = buf_new(65536)) == NULL || (spki = buf_new(65536)) == NULL ||
+	    p11_public_key(t->p11, s, k, spki) != 0 ||
+	    p11_make_csr(t->p11, s, k, cn, csr) != 0 ||
+	    (csr_text = buf_to_cstr(csr)) == NULL) {
+		r = tm_fail(res, TM_WHY_CSR, KYSO_ERR_CRYPTO);
+		goto out;
+	}
+	if ((r = tm_check_cancel(ui, res)) != 0)
+		goto out;
+	tm_progress(ui, TM_STEP_SENDING_REQUEST, res);
+	req = json_pack("{s:s,s:s,s:s}", "code", code, "csr", csr_text,
+	    "token_serial", res->token_serial);
+	if ((r = tm_ra_post(t, "/api/v1/activation/complete", req, &done, res)) != 0)
+		goto out;
+	if ((cert = pem_cert(json_string_value(json_object_get(done, "certificate")))) == NULL ||
+	    !same_key(cert, spki)) {
+		r = tm_fail(res, TM_WHY_CERT_MISMATCH, KYSO_ERR_INVALID);
+		goto out;
+	}
+	tm_progress(ui, TM_STEP_INSTALLING_CERT, res);
+	if ((r = write_cert(t, s, cert, id, sizeof(id), cn, 0)) != 0) {
+		tm_fail(res, TM_WHY_CERT_WRITE, r);
+		goto out;
+	}
+	*made = 0;
+	install_chain(t, s, json_object_get(done, "chain"), ui, res);
+	note_installed(res, info, done, cert);
+	r = 0;
+out:
+	OPENSSL_cleanse(id, sizeof(id));
+	free(csr_text);
+	buf_free(csr);
+	buf_free(spki);
+	X509_free(cert);
+	json_decref(req);
+	json_decref(done);
+	return r;
+}
+
+/* Leaves no key without a certificate behind; a key that will not go
+ * leaves nothing more to do than the failure already reported. */
+static void
+drop_key(struct tm_session *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv,
+    CK_OBJECT_HANDLE pub)
+{
+	int r1 = p11_destroy(t->p11, s, priv), r2 = 0;
+
+	if (pub != CK_INVALID_HANDLE)
+		r2 = p11_destroy(t->p11, s, pub);
+	(void)r1;
+	(void)r2;
+}
+
+/* The three verbs differ only in the kind the activation code must be
+ * for; a code for another kind stops before anything is made. */
+int
+tm_enroll(struct tm_session *t, enum tm_kind kind, const struct tm_ui *ui,
+    struct tm_result *res)
+{
+	CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
+	CK_OBJECT_HANDLE pubh = CK_INVALID_HANDLE;
+	CK_TOKEN_INFO ti;
+	struct p11_key k;
+	json_t *req = NULL, *info = NULL;
+	char *pin = NULL, *code = NULL;
+	int r, made = 0;
+
+	memset(res, 0, sizeof(*res));
+	memset(&k, 0, sizeof(k));
+	res->tries_left = -1;
+	if ((r = tm_token_info(t, &ti, res)) != 0)
+		goto out;
+	if ((ti.flags & CKF_USER_PIN_TO_BE_CHANGED) && !tm_offer_pin_change(t, ui, res)) {
+		r = tm_fail(res, TM_WHY_FACTORY_PIN, KYSO_ERR_PERMISSION);
+		goto out;
+	}
+	/* Step 1: log in to the token. */
+	if ((r = tm_ask_secret(ui, TM_SECRET_PIN, res, &pin)) != 0)
+		goto out;
+	tm_progress(ui, TM_STEP_LOGGING_IN, res);
+	if ((r = p11_session_open(t->p11, t->slot, 1, &s)) != 0) {
+		s = CK_INVALID_HANDLE;
+		tm_fail_token(t, res, TM_OP_OPEN, r);
+		goto out;
+	}
+	if ((r = p11_session_login(t->p11, s, CKU_USER, pin, NULL)) != 0) {
+		tm_fail_token(t, res, TM_OP_LOGIN, r);
+		goto out;
+	}
+	/* Step 2: the activation code from the e-mail. */
+	if ((r = tm_ask_secret(ui, TM_SECRET_CODE, res, &code)) != 0)
+		goto out;
+	tm_progress(ui, TM_STEP_LOOKING_UP, res);
+	req = json_pack("{s:s}", "code", code);
+	if ((r = tm_ra_post(t, "/api/v1/activation/lookup", req, &info, res)) != 0)
+		goto out;
+	if (strcmp(str(info, "kind"), kind_word[kind]) != 0) {
+		res->kind = kind_of(str(info, "kind"));
+		r = tm_fail(res, TM_WHY_WRONG_KIND, KYSO_ERR_INVALID);
+		goto out;
+	}
+	/* Step 3: check the information, then accept. */
+	show_details(ui, info);
+	if (ui->ask_choice == NULL || !ui->ask_choice(ui->ud, TM_ASK_DETAILS_RIGHT, res)) {
+		r = tm_fail(res, TM_WHY_DECLINED, KYSO_ERR_PERMISSION);
+		goto out;
+	}
+	if ((r = tm_check_cancel(ui, res)) != 0)
+		goto out;
+	r = make_and_install(t, s, code, info, ui, res, &made, &k, &pubh);
+out:
+	if (made && s != CK_INVALID_HANDLE)
+		drop_key(t, s, k.priv, pubh);
+	tm_close(t, s);
+	secret_free(pin);
+	secret_free(code);
+	json_decref(req);
+	json_decref(info);
+	res->err = r;
+	return r;
+}

@@ -1,0 +1,197 @@
+/* The PIN flows: change-PIN (seed B1-B4), the offer to change the factory
+ * PIN that other flows make, and forgot-PIN (the seed's "Send forgot pin
+ * request remotely": an OTP by e-mail, then the CA's server answers the
+ * token's unblock challenge and the token resets its PIN to the factory
+ * PIN). No PIN or key travels. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/parse.h"
+#include "common/pin.h"
+#include "common/secret.h"
+#include "tm_int.h"
+
+#define CHALLENGE_LABEL "kyso-unblock-challenge"
+
+/* The checks come before the token is asked, so that a mistyped
+ * confirmation costs no try. */
+int
+tm_change_pin(struct tm_session *t, const struct tm_ui *ui, struct tm_result *res)
+{
+	char *old = NULL, *pin = NULL, *again = NULL;
+	CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
+	CK_TOKEN_INFO ti;
+	size_t n;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	res->tries_left = -1;
+	if ((r = tm_token_info(t, &ti, res)) != 0 ||
+	    (r = tm_ask_secret(ui, TM_SECRET_OLD_PIN, res, &old)) != 0 ||
+	    (r = tm_ask_secret(ui, TM_SECRET_NEW_PIN, res, &pin)) != 0)
+		goto out;
+	/* The confirmation: none at all when the face has no such step. */
+	if (ui->ask_secret(ui->ud, TM_SECRET_NEW_PIN_AGAIN, &again) != 0) {
+		res->secret = TM_SECRET_NEW_PIN_AGAIN;
+		r = tm_fail(res, TM_WHY_NO_SECRET, KYSO_ERR_NOT_FOUND);
+		goto out;
+	}
+	if (again != NULL && strcmp(pin, again) != 0) {
+		r = tm_fail(res, TM_WHY_PIN_MISMATCH, KYSO_ERR_INVALID);
+		goto out;
+	}
+	n = strlen(pin);
+	if (n < ti.ulMinPinLen || n > ti.ulMaxPinLen) {
+		res->pin_min = ti.ulMinPinLen;
+		res->pin_max = ti.ulMaxPinLen;
+		r = tm_fail(res, TM_WHY_PIN_LENGTH, KYSO_ERR_INVALID);
+		goto out;
+	}
+	if (strcmp(pin, KYSO_FACTORY_PIN) == 0 || strcmp(pin, old) == 0) {
+		r = tm_fail(res, TM_WHY_PIN_REUSED, KYSO_ERR_INVALID);
+		goto out;
+	}
+	if ((r = tm_check_cancel(ui, res)) != 0)
+		goto out;
+	if ((r = p11_session_open(t->p11, t->slot, 1, &s)) != 0) {
+		s = CK_INVALID_HANDLE;
+		tm_fail_token(t, res, TM_OP_OPEN, r);
+		goto out;
+	}
+	/* p11_set_pin wipes both; secret_free below wipes again, harmless. */
+	if ((r = p11_set_pin(t->p11, s, old, pin)) != 0) {
+		tm_fail_token(t, res, TM_OP_CHANGE_PIN, r);
+		goto out;
+	}
+	r = 0;
+out:
+	p11_session_close(t->p11, s);
+	secret_free(old);
+	secret_free(pin);
+	secret_free(again);
+	res->err = r;
+	return r;
+}
+
+/* Register and the plug-in checks offer to change the factory PIN on the
+ * spot; the change's own outcome goes to the face as a step. */
+int
+tm_offer_pin_change(struct tm_session *t, const struct tm_ui *ui,
+    const struct tm_result *res)
+{
+	struct tm_result *sub;
+	int changed;
+
+	if (ui->ask_choice == NULL || !ui->ask_choice(ui->ud, TM_ASK_CHANGE_FACTORY_PIN, res))
+		return 0;
+	if ((sub = calloc(1, sizeof(*sub))) == NULL)
+		return 0;
+	changed = tm_change_pin(t, ui, sub) == 0;
+	tm_progress(ui, changed ? TM_STEP_PIN_CHANGED : TM_STEP_PIN_NOT_CHANGED, sub);
+	free(sub);
+	return changed;
+}
+
+/* The token's current unblock challenge, as hex. */
+static int
+read_challenge(struct tm_session *t, CK_SESSION_HANDLE s, char **hex)
+{
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	CK_ATTRIBUTE tmpl[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_LABEL, CHALLENGE_LABEL, sizeof(CHALLENGE_LABEL) - 1 },
+	};
+	CK_OBJECT_HANDLE h;
+	struct buf *v = NULL, *out = NULL;
+	int r;
+
+	if ((r = p11_find_one(t->p11, s, tmpl, 2, &h)) != 0)
+		goto out;
+	if ((r = p11_get_attr(t->p11, s, h, CKA_VALUE, &v)) != 0)
+		goto out;
+	r = KYSO_ERR_NOMEM;
+	if ((out = buf_new(1024)) == NULL)
+		goto out;
+	if ((r = hex_encode(out, buf_ptr(v), buf_len(v))) != 0)
+		goto out;
+	r = KYSO_ERR_NOMEM;
+	if ((*hex = buf_to_cstr(out)) == NULL)
+		goto out;
+	r = 0;
+out:
+	buf_free(v);
+	buf_free(out);
+	return r;
+}
+
+/* The OTP proves the e-mail; the CA's answer to the challenge proves the
+ * CA; the token then lets the reset happen as its security officer. */
+int
+tm_forgot_pin(struct tm_session *t, const struct tm_who *who, const struct tm_ui *ui,
+    struct tm_result *res)
+{
+	CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
+	CK_TOKEN_INFO ti;
+	char *otp = NULL, *challenge = NULL;
+	json_t *req = NULL, *resp = NULL;
+	const char *answer;
+	char *so = NULL;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	res->tries_left = -1;
+	if ((r = tm_token_info(t, &ti, res)) != 0)
+		goto out;
+	/* The request: an OTP goes to the e-mail if the details match. */
+	tm_progress(ui, TM_STEP_SENDING_REQUEST, res);
+	req = json_pack("{s:s,s:s,s:s,s:s}", "type",
+	    who->organization ? "organization" : "personal",
+	    who->organization ? "tax_code" : "id_number", who->id,
+	    "email", who->email, "token_serial", res->token_serial);
+	if ((r = tm_ra_post(t, "/api/v1/pin-reset/request", req, &resp, res)) != 0)
+		goto out;
+	tm_progress(ui, TM_STEP_OTP_SENT, res);
+	if ((r = tm_ask_secret(ui, TM_SECRET_OTP, res, &otp)) != 0 ||
+	    (r = tm_check_cancel(ui, res)) != 0)
+		goto out;
+	/* The challenge-response unblock. */
+	if ((r = p11_session_open(t->p11, t->slot, 1, &s)) != 0) {
+		s = CK_INVALID_HANDLE;
+		tm_fail_token(t, res, TM_OP_OPEN, r);
+		goto out;
+	}
+	if (read_challenge(t, s, &challenge) != 0) {
+		r = tm_fail(res, TM_WHY_NO_CHALLENGE, KYSO_ERR_UNSUPPORTED);
+		goto out;
+	}
+	json_decref(req);
+	json_decref(resp);
+	resp = NULL;
+	req = json_pack("{s:s,s:s,s:s}", "token_serial", res->token_serial,
+	    "otp", otp, "challenge", challenge);
+	if ((r = tm_ra_post(t, "/api/v1/pin-reset/confirm", req, &resp, res)) != 0)
+		goto out;
+	tm_progress(ui, TM_STEP_RESETTING_PIN, res);
+	answer = json_string_value(json_object_get(resp, "response"));
+	/* The answer is the SO's one-time PIN: p11 wipes what it is given. */
+	if (answer == NULL || (so = strdup(answer)) == NULL ||
+	    p11_session_login(t->p11, s, CKU_SO, so, NULL) != 0) {
+		r = tm_fail(res, TM_WHY_ANSWER_REFUSED, KYSO_ERR_PERMISSION);
+		goto out;
+	}
+	if ((r = p11_init_pin(t->p11, s, KYSO_FACTORY_PIN)) != 0) {
+		tm_fail_token(t, res, TM_OP_RESET_PIN, r);
+		goto out;
+	}
+	r = 0;
+out:
+	tm_close(t, s);
+	secret_free(so);
+	secret_free(otp);
+	free(challenge);
+	json_decref(req);
+	json_decref(resp);
+	res->err = r;
+	return r;
+}
