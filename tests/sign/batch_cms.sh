@@ -22,9 +22,9 @@ for i in 1 2 3; do
     -c "/Helvetica findfont 20 scalefont setfont 72 700 moveto (Hoa don so $i) show showpage" \
     >/dev/null 2>&1
 done
-cp "$CORPUS/encrypted-40-bit-R3.pdf" "$W/in/locked.pdf"
-cp "$CORPUS/pdfjs-xref_command_missing.pdf" "$W/in/broken.pdf"
-cp "$CORPUS/append-xref-loop.pdf" "$W/in/loop.pdf"
+cp "$GEN/enc-rc4-40.pdf" "$W/in/locked.pdf"
+cp "$GEN/xref-keyword-missing.pdf" "$W/in/broken.pdf"
+cp "$GEN/xref-loop.pdf" "$W/in/loop.pdf"
 
 note "a batch: one PIN line for all files; bad files named, the rest signed"
 assert_exit 1 ks pdf "$W/in/doc1.pdf" "$W/in/locked.pdf" "$W/in/doc2.pdf" \

@@ -4,7 +4,22 @@
 KS=$BIN/kyso-sign
 W=$KYSO_HOME/work
 mkdir -p "$W"
-CORPUS=${KYSO_PDF_CORPUS:?the PDF corpus folder (tests/CMakeLists.txt sets it)}
+# The PDF sets: the generated one (tests/pdfgen/gen_corpus.bash, made by
+# the sign/pdf_gen fixture) always, the shared corpus when it is there.
+GEN=${KYSO_PDF_GEN:?the generated PDF set (tests/CMakeLists.txt sets it)}
+CORPUS=${KYSO_PDF_CORPUS:-}
+PDFGEN_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../pdfgen" && pwd)
+
+# have_shared_corpus: true when the shared corpus is there; else one line
+# says the test runs on the generated set only (and fails where
+# KYSO_PDF_CORPUS_REQUIRED=1, as CI sets: CI has the corpus).
+have_shared_corpus() {
+  [ -n "$CORPUS" ] && [ -d "$CORPUS" ] && return 0
+  [ "${KYSO_PDF_CORPUS_REQUIRED:-0}" != 1 ] \
+    || fail "no shared PDF corpus at '$CORPUS' and KYSO_PDF_CORPUS_REQUIRED=1"
+  note "no shared PDF corpus at '${CORPUS}': the generated set only"
+  return 1
+}
 
 p11() { ext pkcs11-tool --module "$MOD" "$@"; }
 # Our own program runs as built (under ASan with leak checks too).
