@@ -7,7 +7,8 @@
 # xref, incremental updates, damaged tables). Every file is listed with what
 # the tests want of it in expect.txt beside this script; the run fails if a
 # file is made that is not listed or a listed one is not made. The set is
-# written into a temporary folder and moved into place whole.
+# written into a temporary folder and moved into place whole. Every file is
+# the same on each run but the encrypted and signed ones (fresh keys).
 # Run by CTest as the fixture sign/pdf_gen (tests/CMakeLists.txt): not a
 # test of its own (only *.sh files are), but it ends with `pass` like one.
 . "$(dirname "$0")/../lib.sh"
@@ -69,13 +70,7 @@ nss_db
 ks pdf "$G/gs-plain.pdf" -o "$G/signed-kyso.pdf" --token GN0001 --pin-fd 3 \
   --chain "$W/int.pem" 3<<<"$USER_PIN" >/dev/null || fail "kyso-sign could not sign"
 pdfsig_ok "$G/signed-kyso.pdf" 1
-openssl req -newkey rsa:2048 -nodes -keyout "$W/pop.key" -out "$W/pop.csr" \
-  -subj "/CN=Poppler Signer" 2>/dev/null
-openssl x509 -req -in "$W/pop.csr" -CA "$W/int.pem" -CAkey "$W/int.key" -CAcreateserial \
-  -days 3650 -extfile "$W/ee.ext" -out "$W/pop.pem" 2>/dev/null
-openssl pkcs12 -export -inkey "$W/pop.key" -in "$W/pop.pem" -out "$W/pop.p12" \
-  -passout pass:x -name popsigner
-pk12util -i "$W/pop.p12" -d "sql:$W/nss" -W x >/dev/null
+pdfsig_signer
 pdfsig -nssdir "sql:$W/nss" -add-signature -nick popsigner "$G/qpdf-objstm.pdf" \
   "$G/signed-pdfsig.pdf" >/dev/null 2>&1 || true
 pdfsig_ok "$G/signed-pdfsig.pdf" 1

@@ -75,6 +75,19 @@ nss_db() {
   certutil -A -d "sql:$W/nss" -n "kyso-test-int" -t ",," -i "$W/int.pem"
 }
 
+# pdfsig_signer: a software key and a certificate from the intermediate
+# CA ("Poppler Signer", after signing_token made ee.ext) in the NSS
+# database, for pdfsig -add-signature -nick popsigner.
+pdfsig_signer() {
+  openssl req -newkey rsa:2048 -nodes -keyout "$W/pop.key" -out "$W/pop.csr" \
+    -subj "/CN=Poppler Signer" 2>/dev/null
+  openssl x509 -req -in "$W/pop.csr" -CA "$W/int.pem" -CAkey "$W/int.key" -CAcreateserial \
+    -days 30 -extfile "$W/ee.ext" -out "$W/pop.pem" 2>/dev/null
+  openssl pkcs12 -export -inkey "$W/pop.key" -in "$W/pop.pem" -out "$W/pop.p12" \
+    -passout pass:x -name popsigner
+  pk12util -i "$W/pop.p12" -d "sql:$W/nss" -W x >/dev/null
+}
+
 # pdfsig_ok FILE [N]: every signature valid and trusted (N signatures).
 pdfsig_ok() {
   local f=$1 want=${2:-}
