@@ -22,9 +22,9 @@ for i in 1 2 3; do
     -c "/Helvetica findfont 20 scalefont setfont 72 700 moveto (Hoa don so $i) show showpage" \
     >/dev/null 2>&1
 done
-cp "$CORPUS/encrypted-40-bit-R3.pdf" "$W/in/locked.pdf"
-cp "$CORPUS/pdfjs-xref_command_missing.pdf" "$W/in/broken.pdf"
-cp "$CORPUS/append-xref-loop.pdf" "$W/in/loop.pdf"
+cp "$GEN/enc-rc4-40.pdf" "$W/in/locked.pdf"
+cp "$GEN/xref-keyword-missing.pdf" "$W/in/broken.pdf"
+cp "$GEN/xref-loop.pdf" "$W/in/loop.pdf"
 
 note "a batch: one PIN line for all files; bad files named, the rest signed"
 assert_exit 1 ks pdf "$W/in/doc1.pdf" "$W/in/locked.pdf" "$W/in/doc2.pdf" \
@@ -52,11 +52,7 @@ assert_contains "$OUT" "PIN is incorrect"
 [ ! -e "$W/wrong.pdf" ] || fail "output written with a wrong PIN"
 
 note "a PDF signed by poppler's pdfsig -add-signature, then by us"
-openssl req -newkey rsa:2048 -nodes -keyout "$W/pop.key" -out "$W/pop.csr" -subj "/CN=Poppler Signer" 2>/dev/null
-openssl x509 -req -in "$W/pop.csr" -CA "$W/int.pem" -CAkey "$W/int.key" -CAcreateserial \
-  -days 30 -extfile "$W/ee.ext" -out "$W/pop.pem" 2>/dev/null
-openssl pkcs12 -export -inkey "$W/pop.key" -in "$W/pop.pem" -out "$W/pop.p12" -passout pass:x -name popsigner
-pk12util -i "$W/pop.p12" -d "sql:$W/nss" -W x >/dev/null
+pdfsig_signer
 pdfsig -nssdir "sql:$W/nss" -add-signature -nick popsigner "$W/in/doc3.pdf" "$W/pop.pdf" >/dev/null 2>&1 || true
 pdfsig_ok "$W/pop.pdf" 1
 ks pdf "$W/pop.pdf" -o "$W/pop2.pdf" --token BC0001 --pin-fd 3 --chain "$W/int.pem" 3<<<"$USER_PIN" >/dev/null

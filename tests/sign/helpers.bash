@@ -4,7 +4,22 @@
 KS=$BIN/kyso-sign
 W=$KYSO_HOME/work
 mkdir -p "$W"
-CORPUS=${KYSO_PDF_CORPUS:?the PDF corpus folder (tests/CMakeLists.txt sets it)}
+# The PDF sets: the generated one (tests/pdfgen/gen_corpus.bash, made by
+# the sign/pdf_gen fixture) always, the shared corpus when it is there.
+GEN=${KYSO_PDF_GEN:?the generated PDF set (tests/CMakeLists.txt sets it)}
+CORPUS=${KYSO_PDF_CORPUS:-}
+PDFGEN_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../pdfgen" && pwd)
+
+# have_shared_corpus: true when the shared corpus is there; else one line
+# says the test runs on the generated set only (and fails where
+# KYSO_PDF_CORPUS_REQUIRED=1, as CI sets: CI has the corpus).
+have_shared_corpus() {
+  [ -n "$CORPUS" ] && [ -d "$CORPUS" ] && return 0
+  [ "${KYSO_PDF_CORPUS_REQUIRED:-0}" != 1 ] \
+    || fail "no shared PDF corpus at '$CORPUS' and KYSO_PDF_CORPUS_REQUIRED=1"
+  note "no shared PDF corpus at '${CORPUS}': the generated set only"
+  return 1
+}
 
 p11() { ext pkcs11-tool --module "$MOD" "$@"; }
 # Our own program runs as built (under ASan with leak checks too).
@@ -58,6 +73,19 @@ nss_db() {
   certutil -N -d "sql:$W/nss" --empty-password
   certutil -A -d "sql:$W/nss" -n "kyso-test-root" -t "CT,C,C" -i "$W/root.pem"
   certutil -A -d "sql:$W/nss" -n "kyso-test-int" -t ",," -i "$W/int.pem"
+}
+
+# pdfsig_signer: a software key and a certificate from the intermediate
+# CA ("Poppler Signer", after signing_token made ee.ext) in the NSS
+# database, for pdfsig -add-signature -nick popsigner.
+pdfsig_signer() {
+  openssl req -newkey rsa:2048 -nodes -keyout "$W/pop.key" -out "$W/pop.csr" \
+    -subj "/CN=Poppler Signer" 2>/dev/null
+  openssl x509 -req -in "$W/pop.csr" -CA "$W/int.pem" -CAkey "$W/int.key" -CAcreateserial \
+    -days 30 -extfile "$W/ee.ext" -out "$W/pop.pem" 2>/dev/null
+  openssl pkcs12 -export -inkey "$W/pop.key" -in "$W/pop.pem" -out "$W/pop.p12" \
+    -passout pass:x -name popsigner
+  pk12util -i "$W/pop.p12" -d "sql:$W/nss" -W x >/dev/null
 }
 
 # pdfsig_ok FILE [N]: every signature valid and trusted (N signatures).

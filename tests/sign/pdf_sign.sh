@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # PAdES B-B by incremental update on PDFs from real producers (ghostscript,
-# qpdf with object streams and linearized, the shared corpus), checked by
+# qpdf with object streams and linearized, the generated set's hybrid,
+# incremental and already signed files, the shared corpus's when it is
+# there), checked by
 # independent verifiers: pdfsig (valid and trusted through an NSS DB that
 # trusts our root), qpdf --check, openssl cms -verify over the /ByteRange
 # bytes; and kyso-sign verify.
@@ -18,11 +20,18 @@ gs -q -dNOPAUSE -dBATCH -sDEVICE=pdfwrite -o "$W/gs.pdf" \
 qpdf --object-streams=generate "$W/gs.pdf" "$W/objstm.pdf"
 qpdf --linearize "$W/gs.pdf" "$W/linear.pdf"
 inputs=("$W/gs.pdf" "$W/objstm.pdf" "$W/linear.pdf")
-for f in c-object-streams.pdf hybrid-xref.pdf incremental-1.pdf incremental-2.pdf \
-         form-filled-by-acrobat.pdf digitally-signed.pdf c-linearized.pdf; do
-  cp "$CORPUS/$f" "$W/$f"
-  inputs+=("$W/$f")
+for f in hybrid-xref.pdf incremental-table.pdf incremental-xrefstm.pdf \
+         qpdf-linearized-objstm.pdf signed-kyso.pdf signed-pdfsig.pdf; do
+  cp "$GEN/$f" "$W/gen-$f"
+  inputs+=("$W/gen-$f")
 done
+if have_shared_corpus; then
+  for f in c-object-streams.pdf hybrid-xref.pdf incremental-1.pdf incremental-2.pdf \
+           form-filled-by-acrobat.pdf digitally-signed.pdf c-linearized.pdf; do
+    cp "$CORPUS/$f" "$W/$f"
+    inputs+=("$W/$f")
+  done
+fi
 
 for f in "${inputs[@]}"; do
   note "sign $(basename "$f")"
