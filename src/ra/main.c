@@ -21,7 +21,7 @@
 #include "common/parse.h"
 #include "http.h"
 #include "ra.h"
-#include "signer.h"
+#include "ca_key.h"
 #include "tls.h"
 #include "validate.h"
 
@@ -228,7 +228,7 @@ cmd_init(int argc, char **argv)
 	const char *module = NULL, *token = NULL, *pin_file = NULL;
 	struct ca_root root = { NULL, NULL, NULL };
 	char *dir = NULL, *where = NULL, *pin = NULL, *key_id = NULL;
-	struct signer *sg = NULL;
+	struct ca_key *sg = NULL;
 	struct db *db = NULL;
 	struct buf *conf = NULL;
 	uint8_t master[32];
@@ -299,7 +299,7 @@ cmd_init(int argc, char **argv)
 			fprintf(stderr, _("kyso-ra: no PIN to read\n"));
 			goto out;
 		}
-		r = signer_from_p11(module, token, pin, use_id, kt, &key_id, &sg);
+		r = ca_key_from_p11(module, token, pin, use_id, kt, &key_id, &sg);
 		if (r != 0) {
 			fprintf(stderr, _("kyso-ra: cannot make the CA key on the "
 			    "token: %s\n"), kyso_strerror(r));
@@ -349,7 +349,7 @@ out:
 		OPENSSL_cleanse(pin, strlen(pin));
 		free(pin);
 	}
-	signer_free(sg);
+	ca_key_free(sg);
 	db_free(db);
 	buf_free(conf);
 	free(key_id);
@@ -635,7 +635,7 @@ cmd_serve(int argc, char **argv)
 		.pin_rate = 10, .threads = 4 };
 	struct ra ra;
 	struct config *conf = NULL;
-	struct signer *sg = NULL;
+	struct ca_key *sg = NULL;
 	struct http *h = NULL;
 	char *dir = NULL, *where = NULL, *cert = NULL, *key = NULL, *pin = NULL;
 	char *outbox = NULL, host[64], url[512];
@@ -700,7 +700,7 @@ cmd_serve(int argc, char **argv)
 			ex = EX_USAGE;
 			goto out;
 		}
-		if ((r = signer_from_p11(m, t, pin, id, NULL, NULL, &sg)) != 0) {
+		if ((r = ca_key_from_p11(m, t, pin, id, NULL, NULL, &sg)) != 0) {
 			fprintf(stderr, _("kyso-ra: cannot use the CA key on the "
 			    "token: %s\n"), kyso_strerror(r));
 			goto out;
@@ -777,7 +777,7 @@ cmd_serve(int argc, char **argv)
 out:
 	http_stop(h);
 	ca_free(ra.ca);
-	signer_free(sg);
+	ca_key_free(sg);
 	db_pool_free(ra.pool);
 	mailer_free(ra.mail);
 	ratelimit_free(ra.rl_addr);
