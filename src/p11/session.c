@@ -6,6 +6,8 @@
 #include "p11.h"
 #include "p11_int.h"
 
+/* Sessions are opened here only, so that a refused one leaves its
+ * CK_RV for p11_last_rv like every other call. */
 int
 p11_session_open(struct p11 *p, CK_SLOT_ID slot, int rw,
     CK_SESSION_HANDLE *out)
@@ -150,6 +152,8 @@ p11_login(struct p11 *p, CK_SLOT_ID slot, int rw, CK_USER_TYPE who,
 	return 0;
 }
 
+/* Like the login, the one place both PINs of a change meet the module;
+ * both are wiped whatever it answers. */
 int
 p11_set_pin(struct p11 *p, CK_SESSION_HANDLE s, char *old_pin, char *new_pin)
 {
@@ -167,6 +171,7 @@ p11_set_pin(struct p11 *p, CK_SESSION_HANDLE s, char *old_pin, char *new_pin)
 	return rv == CKR_OK ? 0 : p11_fail(p, rv);
 }
 
+/* The SO's reset of the user PIN (kyso-token forgot-pin). */
 int
 p11_init_pin(struct p11 *p, CK_SESSION_HANDLE s, const char *pin)
 {

@@ -43,6 +43,8 @@ size_t p11_signer_chain_count(const struct p11_signer *s) { return s->nchain; }
 const struct buf *p11_signer_chain(const struct p11_signer *s, size_t i) { return s->chain[i]; }
 size_t p11_signer_sig_max(const struct p11_signer *s) { return s->sig_max; }
 
+/* The --chain file's certificates, for a token that does not hold the
+ * CA certificates beside the key. */
 static int
 load_chain(struct p11_signer *s, const char *path, const char **why)
 {
@@ -175,6 +177,8 @@ login_find(struct p11_signer *s, const char *token, const char *pin,
 	return 0;
 }
 
+/* Everything a batch needs is found once here, so that a token that
+ * cannot sign is refused before the first document is touched. */
 int
 p11_signer_open(const struct p11_signer_opts *o, const char *pin,
     struct p11_signer **out, const char **why)
@@ -235,6 +239,8 @@ out:
 	return r;
 }
 
+/* Logs out before closing: the token should not stay logged in for
+ * another program once this one is done. */
 void
 p11_signer_free(struct p11_signer *s)
 {
@@ -260,6 +266,8 @@ p11_signer_free(struct p11_signer *s)
 	free(s);
 }
 
+/* kyso-ra's CA key keeps no certificate on the token: it reads its
+ * public half from the key pair. */
 int
 p11_signer_public_key(struct p11_signer *s, struct buf *spki)
 {

@@ -56,6 +56,7 @@ alg_for(struct ca_key *k, EVP_PKEY *key)
 	return der_put_sig_alg(k->alg, EVP_PKEY_get_base_id(key) == EVP_PKEY_EC);
 }
 
+/* A PEM key (development, tests): OpenSSL signs with it directly. */
 int
 ca_key_from_pkey(EVP_PKEY *key, struct ca_key **out)
 {
@@ -351,6 +352,9 @@ shape_for(EVP_PKEY *pub, EVP_PKEY **out)
 	    strcmp(group, "P-384") == 0 ? "p384" : "p256", out);
 }
 
+/* The CA key on a token: made there first when key_id is NULL, then
+ * opened like any token signer, but keeping the PIN to log in again
+ * (a server outlives a USB token pulled out, an HSM restarted). */
 int
 ca_key_from_p11(const char *module, const char *token, const char *pin,
     const char *key_id, const char *key_type, char **new_id,
