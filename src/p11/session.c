@@ -117,8 +117,14 @@ p11_session_login(struct p11 *p, CK_SESSION_HANDLE s, CK_USER_TYPE who,
 	size_t n;
 	CK_RV rv;
 
-	if (pin == NULL)
+	if (pin == NULL) {
+		if (info != NULL) {
+			memset(info, 0, sizeof(*info));
+			info->rv = CKR_ARGUMENTS_BAD;
+			info->tries_left = P11_TRIES_UNKNOWN;
+		}
 		return KYSO_ERR_INVALID;
+	}
 	n = strlen(pin);
 	rv = p11_fn(p)->C_Login(s, who, (CK_UTF8CHAR *)pin, n);
 	OPENSSL_cleanse(pin, n);
