@@ -1,5 +1,7 @@
 #include "sign/pdf/pdf_lex.h"
 
+#include "common/parse.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,18 +80,6 @@ pdf_lex_keyword(struct pdf_lex *lx, const char *kw)
 	return 1;
 }
 
-static int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Strings decode into at most as many bytes as they take in the file. */
 static int
 parse_hex_string(struct pdf_lex *lx, struct pdf_obj **out)
@@ -117,7 +107,7 @@ parse_hex_string(struct pdf_lex *lx, struct pdf_obj **out)
 			break;
 		if (pdf_is_space(c))
 			continue;
-		if ((v = hexval(c)) < 0) {
+		if ((v = hex_digit(c)) < 0) {
 			free(d);
 			return KYSO_ERR_INVALID;
 		}
@@ -234,10 +224,10 @@ parse_name(struct pdf_lex *lx, struct pdf_obj **out)
 		uint8_t c = lx->p[lx->pos++];
 
 		if (c == '#' && lx->len - lx->pos >= 2 &&
-		    hexval(lx->p[lx->pos]) >= 0 &&
-		    hexval(lx->p[lx->pos + 1]) >= 0) {
-			c = (uint8_t)(hexval(lx->p[lx->pos]) << 4 |
-			    hexval(lx->p[lx->pos + 1]));
+		    hex_digit(lx->p[lx->pos]) >= 0 &&
+		    hex_digit(lx->p[lx->pos + 1]) >= 0) {
+			c = (uint8_t)(hex_digit(lx->p[lx->pos]) << 4 |
+			    hex_digit(lx->p[lx->pos + 1]));
 			lx->pos += 2;
 		}
 		d[n++] = c;
