@@ -11,13 +11,13 @@
 #include "common/parse.h"
 #include "sign/mapfile.h"
 #include "common/secret.h"
-#include "sign/signer.h"
+#include "p11/signer.h"
 
 int
 main(int argc, char **argv)
 {
-	struct signer_opts so = { 0 };
-	struct signer *s = NULL;
+	struct p11_signer_opts so = { 0 };
+	struct p11_signer *s = NULL;
 	const char *why = NULL;
 	char *pin = NULL;
 	uint64_t fd = 0;
@@ -31,7 +31,7 @@ main(int argc, char **argv)
 	}
 	so.token = argv[2];
 	if (secret_read((int)fd, "PIN: ", &pin) != 0 ||
-	    signer_open(&so, pin, &s, &why) != 0) {
+	    p11_signer_open(&so, pin, &s, &why) != 0) {
 		fprintf(stderr, "floor: %s\n", why ? why : "no PIN");
 		secret_free(pin);
 		return 1;
@@ -49,7 +49,7 @@ main(int argc, char **argv)
 		if (sig == NULL || mapfile_open(argv[i], &m) != 0 ||
 		    EVP_Digest(mapfile_data(m), mapfile_len(m), h, NULL,
 		    EVP_sha256(), NULL) != 1 ||
-		    signer_sign_digest(s, h, sig) != 0 ||
+		    p11_signer_sign_digest(s, h, sig) != 0 ||
 		    outfile_open(out, &of) != 0 ||
 		    outfile_write(of, mapfile_data(m), mapfile_len(m)) != 0 ||
 		    outfile_commit(of) != 0) {
@@ -63,6 +63,6 @@ main(int argc, char **argv)
 	}
 	rc = 0;
 out:
-	signer_free(s);
+	p11_signer_free(s);
 	return rc;
 }

@@ -102,6 +102,38 @@ der_put_alg(struct buf *out, const char *oid, int with_null)
 	return r;
 }
 
+int
+der_put_sig_alg(struct buf *out, int ec)
+{
+	return der_put_alg(out, ec ? DER_OID_ECDSA_SHA256 : DER_OID_RSA_SHA256,
+	    !ec);
+}
+
+/* kyso-ra's certificates and CRLs and kyso-token's requests are signed
+ * on a token: the TBS bytes are built first, the token signs their
+ * digest, and this puts the three parts together. */
+int
+der_put_signed(struct buf *out, const uint8_t *tbs, size_t tlen,
+    const uint8_t *alg, size_t alen, const uint8_t *sig, size_t slen)
+{
+	struct buf *body = buf_new(0), *bits = buf_new(0);
+	int r = KYSO_ERR_NOMEM;
+
+	if (body == NULL || bits == NULL)
+		goto out;
+	if ((r = buf_put_u8(bits, 0)) != 0 ||
+	    (r = buf_put(bits, sig, slen)) != 0 ||
+	    (r = buf_put(body, tbs, tlen)) != 0 ||
+	    (r = buf_put(body, alg, alen)) != 0 ||
+	    (r = der_wrap(body, DER_BIT_STRING, bits)) != 0 ||
+	    (r = der_wrap(out, DER_SEQUENCE, body)) != 0)
+		goto out;
+out:
+	buf_free(body);
+	buf_free(bits);
+	return r;
+}
+
 static int
 cmp_der(const void *a, const void *b)
 {

@@ -1,4 +1,5 @@
 /* A certificate request signed by a key that stays on the token. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -6,35 +7,29 @@
 #include <openssl/x509.h>
 
 #include "p11.h"
+#include "../common/der.h"
 #include "../common/pubkey.h"
-
-/* AlgorithmIdentifier DER: sha256WithRSAEncryption, ecdsa-with-SHA256. */
-static const uint8_t alg_rsa_sha256[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
-	0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 };
-static const uint8_t alg_ecdsa_sha256[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a,
-	0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
 
 /* The public key object's components, for modules without
  * CKA_PUBLIC_KEY_INFO. */
 static EVP_PKEY *
 from_components(struct p11 *p, CK_SESSION_HANDLE s, const struct p11_key *k)
 {
-	CK_FUNCTION_LIST *fn = p11_fn(p);
 	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
 	CK_ATTRIBUTE t[2] = { { CKA_CLASS, &cls, sizeof(cls) },
 		{ CKA_ID, (void *)k->id, k->idlen } };
-	CK_OBJECT_HANDLE h;
-	CK_ULONG n = 0;
+	CK_OBJECT_HANDLE h, *hs = NULL;
+	size_t n = 0;
 	struct buf *a = NULL, *b = NULL;
 	EVP_PKEY *key = NULL;
 
-	if (fn->C_FindObjectsInit(s, t, 2) != CKR_OK)
+	/* The first public key with the id, as before the finder was one. */
+	if (p11_find_all(p, s, t, 2, &hs, &n) != 0 || n == 0) {
+		free(hs);
 		return NULL;
-	if (fn->C_FindObjects(s, &h, 1, &n) != CKR_OK)
-		n = 0;
-	fn->C_FindObjectsFinal(s);
-	if (n != 1)
-		return NULL;
+	}
+	h = hs[0];
+	free(hs);
 	if (k->type == CKK_RSA) {
 		if (p11_get_attr(p, s, h, CKA_MODULUS, &a) == 0 &&
 		    p11_get_attr(p, s, h, CKA_PUBLIC_EXPONENT, &b) == 0)
@@ -75,49 +70,23 @@ p11_public_key(struct p11 *p, CK_SESSION_HANDLE s, const struct p11_key *k,
 	return r;
 }
 
-/* A DER length. */
-static int
-put_len(struct buf *b, size_t n)
-{
-	uint8_t l[5];
-	int i = 0;
-
-	if (n < 0x80)
-		return buf_put_u8(b, (uint8_t)n);
-	if (n > 0xffffffffUL)
-		return KYSO_ERR_TOO_LARGE;
-	while (n > 0) {
-		l[i++] = (uint8_t)n;
-		n >>= 8;
-	}
-	if (buf_put_u8(b, (uint8_t)(0x80 | i)) != 0)
-		return KYSO_ERR_NOMEM;
-	while (i > 0)
-		if (buf_put_u8(b, l[--i]) != 0)
-			return KYSO_ERR_NOMEM;
-	return 0;
-}
-
 int
 p11_make_csr(struct p11 *p, CK_SESSION_HANDLE s, const struct p11_key *k,
     const char *cn, struct buf *pem)
 {
-	struct buf *spki = NULL, *sig = NULL, *der = NULL;
+	struct buf *spki = NULL, *sig = NULL, *der = NULL, *alg = NULL;
 	X509_REQ *req = NULL, *back = NULL;
 	X509_NAME *name = NULL;
 	EVP_PKEY *pub = NULL;
 	const uint8_t *q;
 	uint8_t *tbs = NULL, dig[32];
-	const uint8_t *alg = k->type == CKK_RSA ? alg_rsa_sha256 : alg_ecdsa_sha256;
-	size_t alglen = k->type == CKK_RSA ? sizeof(alg_rsa_sha256) :
-	    sizeof(alg_ecdsa_sha256);
 	BIO *bio = NULL;
 	char *text;
 	long tlen;
 	int tbslen, r = KYSO_ERR_CRYPTO;
 
 	if ((spki = buf_new(8192)) == NULL || (sig = buf_new(1024)) == NULL ||
-	    (der = buf_new(65536)) == NULL) {
+	    (der = buf_new(65536)) == NULL || (alg = buf_new(64)) == NULL) {
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
@@ -139,28 +108,10 @@ p11_make_csr(struct p11 *p, CK_SESSION_HANDLE s, const struct p11_key *k,
 	if ((r = p11_sign_digest(p, s, k, dig, sizeof(dig), sig)) != 0)
 		goto out;
 	/* CertificationRequest ::= SEQUENCE { info, algorithm, BIT STRING } */
-	{
-		size_t bits = 1 + buf_len(sig);
-		struct buf *inner = buf_new(65536);
-
-		if (inner == NULL) {
-			r = KYSO_ERR_NOMEM;
-			goto out;
-		}
-		if ((r = buf_put(inner, tbs, (size_t)tbslen)) != 0 ||
-		    (r = buf_put(inner, alg, alglen)) != 0 ||
-		    (r = buf_put_u8(inner, 0x03)) != 0 ||
-		    (r = put_len(inner, bits)) != 0 ||
-		    (r = buf_put_u8(inner, 0x00)) != 0 ||
-		    (r = buf_put(inner, buf_ptr(sig), buf_len(sig))) != 0 ||
-		    (r = buf_put_u8(der, 0x30)) != 0 ||
-		    (r = put_len(der, buf_len(inner))) != 0 ||
-		    (r = buf_put(der, buf_ptr(inner), buf_len(inner))) != 0) {
-			buf_free(inner);
-			goto out;
-		}
-		buf_free(inner);
-	}
+	if ((r = der_put_sig_alg(alg, k->type == CKK_EC)) != 0 ||
+	    (r = der_put_signed(der, tbs, (size_t)tbslen, buf_ptr(alg),
+	    buf_len(alg), buf_ptr(sig), buf_len(sig))) != 0)
+		goto out;
 	r = KYSO_ERR_CRYPTO;
 	q = buf_ptr(der);
 	/* Check what the token signed before anyone else sees it. */
@@ -184,5 +135,6 @@ out:
 	buf_free(spki);
 	buf_free(sig);
 	buf_free(der);
+	buf_free(alg);
 	return r;
 }

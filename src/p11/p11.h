@@ -38,9 +38,9 @@ void p11_str(const CK_UTF8CHAR *s, size_t n, char *out);
 const char *p11_rv_name(CK_RV rv);
 /* The kyso error a CK_RV means to a caller. */
 int p11_err(CK_RV rv);
-/* The CK_RV behind the last failure of a call below on p, for a
- * program's message (p11 itself prints nothing); CKR_OK when none has
- * failed. Meaningless when threads share p without a lock. */
+/* The CK_RV behind the last failed p11_* call on p, for a program's
+ * message (p11 itself prints nothing); CKR_OK when none has failed yet.
+ * Meaningless when threads share p without a lock. */
 CK_RV p11_last_rv(const struct p11 *p);
 
 /* ---- sessions and PINs (session.c) ----

@@ -10,8 +10,6 @@
 
 #include "p11.h"
 
-#define FIND_MAX 64
-
 int
 p11_get_attr(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
     CK_ATTRIBUTE_TYPE t, struct buf **out)
@@ -43,22 +41,15 @@ p11_get_attr(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
 
 static int
 find(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
-    const uint8_t *id, size_t idlen, CK_OBJECT_HANDLE *hs, CK_ULONG *n)
+    const uint8_t *id, size_t idlen, CK_OBJECT_HANDLE **hs, size_t *n)
 {
-	CK_FUNCTION_LIST *fn = p11_fn(p);
 	CK_ATTRIBUTE t[2] = {
 		{ CKA_CLASS, &cls, sizeof(cls) },
 		{ CKA_ID, (void *)id, idlen },
 	};
 
-	if (fn->C_FindObjectsInit(s, t, id != NULL ? 2 : 1) != CKR_OK)
-		return KYSO_ERR_IO;
-	if (fn->C_FindObjects(s, hs, FIND_MAX, n) != CKR_OK) {
-		fn->C_FindObjectsFinal(s);
-		return KYSO_ERR_IO;
-	}
-	fn->C_FindObjectsFinal(s);
-	return 0;
+	return p11_find_all(p, s, t, id != NULL ? 2 : 1, hs, n) != 0 ?
+	    KYSO_ERR_IO : 0;
 }
 
 static X509 *
@@ -74,10 +65,9 @@ x509_of(const struct buf *b)
 static struct buf *
 find_issuer(struct p11 *p, CK_SESSION_HANDLE s, X509 *child)
 {
-	CK_FUNCTION_LIST *fn = p11_fn(p);
 	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
-	CK_OBJECT_HANDLE hs[FIND_MAX];
-	CK_ULONG found = 0, i;
+	CK_OBJECT_HANDLE *hs = NULL;
+	size_t found = 0, i;
 	uint8_t *name = NULL;
 	int len = i2d_X509_NAME(X509_get_issuer_name(child), &name);
 	struct buf *der = NULL;
@@ -91,13 +81,8 @@ find_issuer(struct p11 *p, CK_SESSION_HANDLE s, X509 *child)
 			{ CKA_SUBJECT, name, (CK_ULONG)len },
 		};
 
-		if (fn->C_FindObjectsInit(s, t, 2) != CKR_OK) {
-			OPENSSL_free(name);
-			return NULL;
-		}
-		if (fn->C_FindObjects(s, hs, FIND_MAX, &found) != CKR_OK)
+		if (p11_find_all(p, s, t, 2, &hs, &found) != 0)
 			found = 0;
-		fn->C_FindObjectsFinal(s);
 	}
 	OPENSSL_free(name);
 	for (i = 0; i < found; i++) {
@@ -107,12 +92,14 @@ find_issuer(struct p11 *p, CK_SESSION_HANDLE s, X509 *child)
 		if (x != NULL && X509_check_issued(x, child) == X509_V_OK &&
 		    X509_verify(child, X509_get0_pubkey(x)) == 1) {
 			X509_free(x);
+			free(hs);
 			return der;
 		}
 		X509_free(x);
 		buf_free(der);
 		der = NULL;
 	}
+	free(hs);
 	return NULL;
 }
 
@@ -145,8 +132,8 @@ fill(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
 {
 	CK_FUNCTION_LIST *fn = p11_fn(p);
 	CK_ATTRIBUTE a = { CKA_KEY_TYPE, &k->type, sizeof(k->type) };
-	CK_OBJECT_HANDLE hs[FIND_MAX];
-	CK_ULONG n = 0;
+	CK_OBJECT_HANDLE *hs = NULL;
+	size_t n = 0;
 	struct buf *id = NULL;
 	int r;
 
@@ -164,10 +151,11 @@ fill(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
 		}
 		buf_free(id);
 	}
-	if ((r = find(p, s, CKO_CERTIFICATE, k->id, k->idlen, hs, &n)) != 0)
+	if ((r = find(p, s, CKO_CERTIFICATE, k->id, k->idlen, &hs, &n)) != 0)
 		return r;
 	if (n > 0)
 		k->cert = hs[0];
+	free(hs);
 	return 0;
 }
 
@@ -175,12 +163,12 @@ int
 p11_find_key(struct p11 *p, CK_SESSION_HANDLE s, const uint8_t *id,
     size_t idlen, struct p11_key *out)
 {
-	CK_OBJECT_HANDLE hs[FIND_MAX];
-	CK_ULONG n = 0, i;
+	CK_OBJECT_HANDLE *hs = NULL;
+	size_t n = 0, i;
 	struct p11_key k, found;
 	int r, nfound = 0;
 
-	if ((r = find(p, s, CKO_PRIVATE_KEY, id, idlen, hs, &n)) != 0)
+	if ((r = find(p, s, CKO_PRIVATE_KEY, id, idlen, &hs, &n)) != 0)
 		return r;
 	for (i = 0; i < n; i++) {
 		memset(&k, 0, sizeof(k));
@@ -192,6 +180,7 @@ p11_find_key(struct p11 *p, CK_SESSION_HANDLE s, const uint8_t *id,
 		found = k;
 		nfound++;
 	}
+	free(hs);
 	if (nfound == 0)
 		return KYSO_ERR_NOT_FOUND;
 	if (nfound > 1)

@@ -6,6 +6,8 @@
 #include "p11.h"
 #include "p11_int.h"
 
+/* Sessions are opened here only, so that a refused one leaves its
+ * CK_RV for p11_last_rv like every other call. */
 int
 p11_session_open(struct p11 *p, CK_SLOT_ID slot, int rw,
     CK_SESSION_HANDLE *out)
@@ -115,8 +117,14 @@ p11_session_login(struct p11 *p, CK_SESSION_HANDLE s, CK_USER_TYPE who,
 	size_t n;
 	CK_RV rv;
 
-	if (pin == NULL)
+	if (pin == NULL) {
+		if (info != NULL) {
+			memset(info, 0, sizeof(*info));
+			info->rv = CKR_ARGUMENTS_BAD;
+			info->tries_left = P11_TRIES_UNKNOWN;
+		}
 		return KYSO_ERR_INVALID;
+	}
 	n = strlen(pin);
 	rv = p11_fn(p)->C_Login(s, who, (CK_UTF8CHAR *)pin, n);
 	OPENSSL_cleanse(pin, n);
@@ -150,6 +158,8 @@ p11_login(struct p11 *p, CK_SLOT_ID slot, int rw, CK_USER_TYPE who,
 	return 0;
 }
 
+/* Like the login, the one place both PINs of a change meet the module;
+ * both are wiped whatever it answers. */
 int
 p11_set_pin(struct p11 *p, CK_SESSION_HANDLE s, char *old_pin, char *new_pin)
 {
@@ -167,6 +177,7 @@ p11_set_pin(struct p11 *p, CK_SESSION_HANDLE s, char *old_pin, char *new_pin)
 	return rv == CKR_OK ? 0 : p11_fail(p, rv);
 }
 
+/* The SO's reset of the user PIN (kyso-token forgot-pin). */
 int
 p11_init_pin(struct p11 *p, CK_SESSION_HANDLE s, const char *pin)
 {

@@ -225,7 +225,7 @@ ca_name(const char *org, const char *cn)
 
 /* A certificate for a service key (OCSP, TSA) under the issuing CA. */
 static int
-service_cert(X509 *issuing, struct signer *s, const char *org,
+service_cert(X509 *issuing, struct ca_key *s, const char *org,
     const char *cn, const char *eku, const char *dir, const char *certf,
     const char *keyf, int extra_nocheck)
 {
@@ -236,7 +236,7 @@ service_cert(X509 *issuing, struct signer *s, const char *org,
 	int64_t now = (int64_t)time(NULL);
 	int r = KYSO_ERR_CRYPTO;
 
-	if (n == NULL || (r = signer_keygen("p256", &k)) != 0)
+	if (n == NULL || (r = ca_key_keygen("p256", &k)) != 0)
 		goto out;
 	r = KYSO_ERR_CRYPTO;
 	if ((x = cert_new(n, issuing, k, now - 300, now + 5 * 365L * DAY,
@@ -253,7 +253,7 @@ service_cert(X509 *issuing, struct signer *s, const char *org,
 	if (extra_nocheck &&
 	    (r = add_ext(issuing, x, NID_id_pkix_OCSP_noCheck, "ignored")) != 0)
 		goto out;
-	if ((r = signer_sign_x509(s, &x)) != 0 ||
+	if ((r = ca_key_sign_x509(s, &x)) != 0 ||
 	    (r = write_cert(dir, certf, x)) != 0 ||
 	    (r = write_key(dir, keyf, k)) != 0)
 		goto out;
@@ -348,11 +348,11 @@ out:
 
 int
 ca_create(const char *dir, const char *name, const char *key_type,
-    struct signer *issuing, const struct ca_root *existing,
+    struct ca_key *issuing, const struct ca_root *existing,
     const char *public_url)
 {
 	EVP_PKEY *rootk = NULL, *cak = NULL;
-	struct signer *own = NULL;
+	struct ca_key *own = NULL;
 	X509_NAME *rn = NULL, *cn = NULL;
 	X509 *root = NULL, *ca = NULL;
 	char hex[64], cnbuf[512];
@@ -377,13 +377,13 @@ ca_create(const char *dir, const char *name, const char *key_type,
 		}
 		if ((int64_t)timegm(&tm) < ca_end)
 			ca_end = (int64_t)timegm(&tm);
-	} else if ((r = signer_keygen(key_type, &rootk)) != 0) {
+	} else if ((r = ca_key_keygen(key_type, &rootk)) != 0) {
 		goto out;
 	}
 	if (issuing == NULL) {
-		if ((r = signer_keygen(key_type, &cak)) != 0 ||
+		if ((r = ca_key_keygen(key_type, &cak)) != 0 ||
 		    (r = write_key(dir, "ca-key.pem", cak)) != 0 ||
-		    (r = signer_from_pkey(cak, &own)) != 0)
+		    (r = ca_key_from_pkey(cak, &own)) != 0)
 			goto out;
 		cak = NULL;
 		issuing = own;
@@ -412,7 +412,7 @@ ca_create(const char *dir, const char *name, const char *key_type,
 			goto out;
 		r = KYSO_ERR_CRYPTO;
 	}
-	if ((ca = cert_new(cn, root, signer_pub(issuing), now - 300, ca_end,
+	if ((ca = cert_new(cn, root, ca_key_pub(issuing), now - 300, ca_end,
 	    hex)) == NULL)
 		goto out;
 	{
@@ -462,7 +462,7 @@ ca_create(const char *dir, const char *name, const char *key_type,
 out:
 	EVP_PKEY_free(rootk);
 	EVP_PKEY_free(cak);
-	signer_free(own);
+	ca_key_free(own);
 	X509_NAME_free(rn);
 	X509_NAME_free(cn);
 	X509_free(root);
@@ -532,7 +532,7 @@ out:
 }
 
 int
-ca_load(const char *dir, struct signer *issuing, const char *public_url,
+ca_load(const char *dir, struct ca_key *issuing, const char *public_url,
     struct ca **out)
 {
 	struct ca *ca = calloc(1, sizeof(*ca));
@@ -540,10 +540,10 @@ ca_load(const char *dir, struct signer *issuing, const char *public_url,
 	int r = KYSO_ERR_NOMEM;
 
 	if (ca == NULL) {
-		signer_free(issuing);
+		ca_key_free(issuing);
 		return r;
 	}
-	ca->signer = issuing;
+	ca->key = issuing;
 	if ((ca->public_url = strdup(public_url)) == NULL)
 		goto fail;
 	if ((r = read_cert(dir, "root.pem", &ca->root)) != 0 ||
@@ -562,9 +562,9 @@ ca_load(const char *dir, struct signer *issuing, const char *public_url,
 		if (r != 0 && r != KYSO_ERR_NOT_FOUND)
 			goto fail;
 	}
-	if (ca->signer == NULL) {
+	if (ca->key == NULL) {
 		if ((r = read_key(dir, "ca-key.pem", &k)) != 0 ||
-		    (r = signer_from_pkey(k, &ca->signer)) != 0)
+		    (r = ca_key_from_pkey(k, &ca->key)) != 0)
 			goto fail;
 		k = NULL;
 	}
@@ -572,7 +572,7 @@ ca_load(const char *dir, struct signer *issuing, const char *public_url,
 	if (X509_check_private_key(ca->ocsp, ca->ocsp_key) != 1 ||
 	    X509_check_private_key(ca->tsa, ca->tsa_key) != 1 ||
 	    EVP_PKEY_eq(X509_get0_pubkey(ca->issuing),
-	    signer_pub(ca->signer)) != 1) {
+	    ca_key_pub(ca->key)) != 1) {
 		fprintf(stderr, "kyso-ra: the CA files in %s do not match\n", dir);
 		goto fail;
 	}
@@ -602,7 +602,7 @@ ca_free(struct ca *ca)
 	X509_free(ca->tsa);
 	EVP_PKEY_free(ca->ocsp_key);
 	EVP_PKEY_free(ca->tsa_key);
-	signer_free(ca->signer);
+	ca_key_free(ca->key);
 	free(ca->public_url);
 	free(ca->chain_pem);
 	free(ca->issuing_pem);
@@ -792,7 +792,7 @@ ca_crl(struct ca *ca, const struct ca_revoked *rev, size_t n, uint64_t number,
 	if ((e = X509V3_EXT_nconf_nid(NULL, &ctx, NID_authority_key_identifier,
 	    "keyid:always")) == NULL || X509_CRL_add_ext(c, e, -1) != 1)
 		goto out;
-	if ((r = signer_sign_crl(ca->signer, &c)) != 0)
+	if ((r = ca_key_sign_crl(ca->key, &c)) != 0)
 		goto out;
 	r = KYSO_ERR_CRYPTO;
 	if ((len = i2d_X509_CRL(c, &p)) <= 0)

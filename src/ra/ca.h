@@ -1,6 +1,6 @@
 /* The CA: the root and issuing certificates, the OCSP responder and TSA
  * certificates, and issuing subscriber certificates and CRLs. The OpenSSL
- * calls of the RA live here and in ocsp.c, tsa.c, signer.c. */
+ * calls of the RA live here and in ocsp.c, tsa.c, ca_key.c. */
 #ifndef KYSO_RA_CA_H
 #define KYSO_RA_CA_H
 
@@ -12,7 +12,7 @@
 
 struct ca;
 struct ca_csr;
-struct signer;
+struct ca_key;
 
 /* What a subscriber certificate says about its subject (kyso types). */
 struct ra_subject {
@@ -48,12 +48,12 @@ struct ca_root {
 	const char *crl_url;     /* or NULL */
 };
 int ca_create(const char *dir, const char *name, const char *key_type,
-    struct signer *issuing, const struct ca_root *root,
+    struct ca_key *issuing, const struct ca_root *root,
     const char *public_url) KYSO_WUR;
 /* Signs dir/root.crl again (a year more) with dir/root-key.pem. */
 int ca_root_crl_renew(const char *dir) KYSO_WUR;
 /* Loads dir; takes ownership of issuing (NULL: dir/ca-key.pem). */
-int ca_load(const char *dir, struct signer *issuing, const char *public_url,
+int ca_load(const char *dir, struct ca_key *issuing, const char *public_url,
     struct ca **out) KYSO_WUR;
 void ca_free(struct ca *ca);
 

@@ -6,12 +6,12 @@
 #include <openssl/x509.h>
 
 #include "ca.h"
-#include "signer.h"
+#include "ca_key.h"
 
 struct ca {
 	X509 *root, *issuing, *ocsp, *tsa;
 	EVP_PKEY *ocsp_key, *tsa_key;
-	struct signer *signer;
+	struct ca_key *key;
 	char *public_url;
 	char *chain_pem, *issuing_pem, *root_pem;
 	struct buf *root_crl;   /* DER, or NULL */

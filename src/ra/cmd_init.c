@@ -14,7 +14,7 @@
 #include "common/fsutil.h"
 #include "common/secret.h"
 #include "db.h"
-#include "signer.h"
+#include "ca_key.h"
 #include "validate.h"
 
 /* The options of init, for --help. */
@@ -71,7 +71,7 @@ cmd_init(int argc, char **argv)
 	const char *module = NULL, *token = NULL, *pin_file = NULL;
 	struct ca_root root = { NULL, NULL, NULL };
 	char *dir = NULL, *where = NULL, *pin = NULL, *key_id = NULL;
-	struct signer *sg = NULL;
+	struct ca_key *sg = NULL;
 	struct db *db = NULL;
 	struct buf *conf = NULL;
 	uint8_t master[32];
@@ -142,7 +142,7 @@ cmd_init(int argc, char **argv)
 			fprintf(stderr, _("kyso-ra: no PIN to read\n"));
 			goto out;
 		}
-		r = signer_from_p11(module, token, pin, use_id, kt, &key_id, &sg);
+		r = ca_key_from_p11(module, token, pin, use_id, kt, &key_id, &sg);
 		/* Logged in (or not): the PIN is not needed any more. */
 		secret_free(pin);
 		pin = NULL;
@@ -192,7 +192,7 @@ cmd_init(int argc, char **argv)
 out:
 	OPENSSL_cleanse(master, sizeof(master));
 	secret_free(pin);
-	signer_free(sg);
+	ca_key_free(sg);
 	db_free(db);
 	buf_free(conf);
 	free(key_id);

@@ -15,7 +15,7 @@
 #include "common/secret.h"
 #include "http.h"
 #include "ra.h"
-#include "signer.h"
+#include "ca_key.h"
 #include "tls.h"
 #include "validate.h"
 
@@ -159,7 +159,7 @@ cmd_serve(int argc, char **argv)
 		.pin_rate = 10, .threads = 4 };
 	struct ra ra;
 	struct config *conf = NULL;
-	struct signer *sg = NULL;
+	struct ca_key *sg = NULL;
 	struct http *h = NULL;
 	char *dir = NULL, *where = NULL, *cert = NULL, *key = NULL, *pin = NULL;
 	char *outbox = NULL, host[64], url[512];
@@ -219,7 +219,7 @@ cmd_serve(int argc, char **argv)
 			ex = EX_USAGE;
 			goto out;
 		}
-		r = signer_from_p11(m, t, pin, id, NULL, NULL, &sg);
+		r = ca_key_from_p11(m, t, pin, id, NULL, NULL, &sg);
 		/* Logged in: only the signer's own copy (for logging in
 		 * again after a replug) stays for the server's life. */
 		secret_free(pin);
@@ -301,7 +301,7 @@ cmd_serve(int argc, char **argv)
 out:
 	http_stop(h);
 	ca_free(ra.ca);
-	signer_free(sg);
+	ca_key_free(sg);
 	db_pool_free(ra.pool);
 	mailer_free(ra.mail);
 	ratelimit_free(ra.rl_addr);

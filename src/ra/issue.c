@@ -107,7 +107,7 @@ tbs_build(struct ca *ca, const struct ca_csr *csr, const uint8_t *serial,
 
 	if (body == NULL || val == NULL || exts == NULL || seq == NULL)
 		goto out;
-	alg = signer_alg(ca->signer, &alen);
+	alg = ca_key_alg(ca->key, &alen);
 	ca_csr_spki(csr, &spki, &slen, &bits, &blen);
 	if ((r = buf_put(body, v3, sizeof(v3))) != 0 ||
 	    (r = der_put(body, DER_INTEGER, serial, CA_SERIAL_LEN)) != 0 ||
@@ -182,7 +182,7 @@ ca_issue(struct ca *ca, const struct ca_csr *csr, const struct ra_subject *s,
 	    (r = ca_serial_new(serial, out->serial)) != 0 ||
 	    (r = tbs_build(ca, csr, serial, subject, nb, na, s->email,
 	    tbs)) != 0 ||
-	    (r = signer_sign_tbs(ca->signer, buf_ptr(tbs), buf_len(tbs),
+	    (r = ca_key_sign_tbs(ca->key, buf_ptr(tbs), buf_len(tbs),
 	    der)) != 0)
 		goto out;
 	r = KYSO_ERR_NOMEM;

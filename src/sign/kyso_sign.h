@@ -1,13 +1,13 @@
 /* libkysosign: the C API kyso-sign, kyso-agent and kyso-contract share.
  *
- *   struct signer *s;
+ *   struct p11_signer *s;
  *   const char *why;
- *   struct signer_opts so = { .token = "SERIAL" };
- *   if (signer_open(&so, pin, &s, &why) != 0) ...     one login per batch
+ *   struct p11_signer_opts so = { .token = "SERIAL" };
+ *   if (p11_signer_open(&so, pin, &s, &why) != 0) ...     one login per batch
  *   pdf_sign_file(s, "in.pdf", "out.pdf", &(struct pdf_sign_opts){0}, &why);
  *   cades_sign_file(s, "file", "file.p7s", NULL, &why);
  *   xmldsig_sign_file(s, "inv.xml", "inv.signed.xml", &xo, &why);
- *   signer_free(s);
+ *   p11_signer_free(s);
  *   verify_pdf_file("out.pdf", &(struct verify_opts){ "anchors.pem", 0 },
  *       &rep, &n, &why);
  *
@@ -26,7 +26,7 @@
 #include "sign/formats/cms.h"
 #include "sign/formats/pdf_sign.h"
 #include "sign/formats/xmldsig.h"
-#include "sign/signer.h"
+#include "p11/signer.h"
 #include "sign/verify/verify.h"
 
 #endif

@@ -17,7 +17,7 @@
 #include "sign/formats/pdf_sign.h"
 #include "common/secret.h"
 #include "sign/formats/xmldsig.h"
-#include "sign/signer.h"
+#include "p11/signer.h"
 #include "sign/verify/verify.h"
 
 enum {
@@ -270,8 +270,8 @@ output_path(const struct opts *o, const char *in)
 static int
 cmd_sign(struct opts *o, int nfiles, char **files)
 {
-	struct signer_opts so = { 0 };
-	struct signer *s = NULL;
+	struct p11_signer_opts so = { 0 };
+	struct p11_signer *s = NULL;
 	const char *why = NULL;
 	char *pin = NULL;
 	int i, failed = 0, r, tty = isatty(STDERR_FILENO);
@@ -296,7 +296,7 @@ cmd_sign(struct opts *o, int nfiles, char **files)
 		fprintf(stderr, _("kyso-sign: no PIN was given.\n"));
 		return EXIT_USAGE;
 	}
-	r = signer_open(&so, pin, &s, &why);
+	r = p11_signer_open(&so, pin, &s, &why);
 	secret_free(pin);
 	if (r != 0) {
 		fprintf(stderr, "kyso-sign: %s\n", _(why));
@@ -334,7 +334,7 @@ cmd_sign(struct opts *o, int nfiles, char **files)
 		}
 		free(out);
 	}
-	signer_free(s);
+	p11_signer_free(s);
 	if (failed > 0 && nfiles > 1)
 		fprintf(stderr, _("kyso-sign: %d of %d files failed.\n"), failed, nfiles);
 	return failed ? EXIT_FAIL : EXIT_OK;

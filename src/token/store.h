@@ -8,8 +8,9 @@
 #include <stdint.h>
 
 #include "attrs.h"
+#include "common/pin.h"
 
-#define TOK_DEFAULT_USER_PIN "12345678"
+#define TOK_DEFAULT_USER_PIN KYSO_FACTORY_PIN
 #define TOK_PIN_MIN 6
 #define TOK_PIN_MAX 16
 #define TOK_CHALLENGE_LEN 32

@@ -10,9 +10,9 @@
 int
 main(int argc, char **argv)
 {
-	struct signer_opts so = { 0 };
+	struct p11_signer_opts so = { 0 };
 	struct pdf_sign_opts po = { 0 };
-	struct signer *s = NULL;
+	struct p11_signer *s = NULL;
 	struct buf *in = NULL, *out = NULL, *out2 = NULL;
 	const char *why = NULL;
 	int r, rc = 1;
@@ -20,7 +20,7 @@ main(int argc, char **argv)
 	if (argc < 7)
 		return 2;
 	so.token = argv[1];
-	if ((r = signer_open(&so, argv[2], &s, &why)) != 0) {
+	if ((r = p11_signer_open(&so, argv[2], &s, &why)) != 0) {
 		fprintf(stderr, "signer_open: %s (%s)\n", why, kyso_strerror(r));
 		return 1;
 	}
@@ -68,6 +68,6 @@ done:
 	buf_free(in);
 	buf_free(out);
 	buf_free(out2);
-	signer_free(s);
+	p11_signer_free(s);
 	return rc;
 }

@@ -13,7 +13,7 @@ md_update(void *ud, const uint8_t *p, size_t n)
 }
 
 int
-cades_sign_file(struct signer *s, const char *in_path, const char *out_path,
+cades_sign_file(struct p11_signer *s, const char *in_path, const char *out_path,
     const char *tsa_url, const char **why)
 {
 	struct mapfile *m = NULL;
@@ -51,7 +51,7 @@ out:
 }
 
 int
-cades_sign_mem(struct signer *s, const uint8_t *data, size_t len,
+cades_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,
     const char *tsa_url, struct buf *out, const char **why)
 {
 	uint8_t digest[32];

@@ -23,12 +23,12 @@
 #define TSA_RESERVE 12000
 
 size_t
-cms_size_estimate(const struct signer *s, int with_tsa)
+cms_size_estimate(const struct p11_signer *s, int with_tsa)
 {
-	size_t n = 2048 + buf_len(signer_cert(s)) + signer_sig_max(s), i;
+	size_t n = 2048 + buf_len(p11_signer_cert(s)) + p11_signer_sig_max(s), i;
 
-	for (i = 0; i < signer_chain_count(s); i++)
-		n += buf_len(signer_chain(s, i)) + 8;
+	for (i = 0; i < p11_signer_chain_count(s); i++)
+		n += buf_len(p11_signer_chain(s, i)) + 8;
 	return n + (with_tsa ? TSA_RESERVE : 0);
 }
 
@@ -154,14 +154,14 @@ out:
 }
 
 int
-cms_sign_detached(struct signer *s, const uint8_t digest[32],
+cms_sign_detached(struct p11_signer *s, const uint8_t digest[32],
     const char *tsa_url, struct buf *out, const char **why)
 {
 	struct buf *issuer = buf_new(0), *serial = buf_new(0);
 	struct buf *attrs = buf_new(0), *sig = buf_new(0), *si = buf_new(0);
 	struct buf *sd = buf_new(0), *t = buf_new(0), *t2 = buf_new(0);
 	struct buf *tst = NULL;
-	const struct buf *cert = signer_cert(s);
+	const struct buf *cert = p11_signer_cert(s);
 	uint8_t h[32];
 	size_t i;
 	int r = KYSO_ERR_NOMEM;
@@ -182,7 +182,7 @@ cms_sign_detached(struct signer *s, const uint8_t digest[32],
 		r = KYSO_ERR_CRYPTO;
 		goto out;
 	}
-	if ((r = signer_sign_digest(s, h, sig)) != 0) {
+	if ((r = p11_signer_sign_digest(s, h, sig)) != 0) {
 		*why = N_("the token refused to sign");
 		goto out;
 	}
@@ -210,7 +210,7 @@ cms_sign_detached(struct signer *s, const uint8_t digest[32],
 		    (r = der_put(si, DER_CTX_CONS(0), c, clen)) != 0)
 			goto out;
 	}
-	if (signer_key_type(s) == SIGNER_EC)
+	if (p11_signer_key_type(s) == P11_SIGNER_EC)
 		r = der_put_alg(si, OID_ECDSA_SHA256, 0);
 	else
 		r = der_put_alg(si, OID_RSA, 1);
@@ -243,9 +243,9 @@ cms_sign_detached(struct signer *s, const uint8_t digest[32],
 	buf_reset(t);
 	if ((r = buf_put(t, buf_ptr(cert), buf_len(cert))) != 0)
 		goto out;
-	for (i = 0; i < signer_chain_count(s); i++)
-		if ((r = buf_put(t, buf_ptr(signer_chain(s, i)),
-		    buf_len(signer_chain(s, i)))) != 0)
+	for (i = 0; i < p11_signer_chain_count(s); i++)
+		if ((r = buf_put(t, buf_ptr(p11_signer_chain(s, i)),
+		    buf_len(p11_signer_chain(s, i)))) != 0)
 			goto out;
 	if ((r = der_wrap(sd, DER_CTX_CONS(0), t)) != 0)
 		goto out;

@@ -10,12 +10,12 @@
 #include <stdint.h>
 
 #include "common/buf.h"
-#include "sign/signer.h"
+#include "p11/signer.h"
 
 /* tsa_url NULL: B-B. Appends the ContentInfo's DER to out. */
-int cms_sign_detached(struct signer *s, const uint8_t digest[32],
+int cms_sign_detached(struct p11_signer *s, const uint8_t digest[32],
     const char *tsa_url, struct buf *out, const char **why) KYSO_WUR;
 /* Room to reserve for the CMS in a PDF (bytes of DER). */
-size_t cms_size_estimate(const struct signer *s, int with_tsa);
+size_t cms_size_estimate(const struct p11_signer *s, int with_tsa);
 
 #endif

@@ -557,7 +557,7 @@ md_update(void *ud, const uint8_t *p, size_t n)
 
 /* m: data's mapping (hashed window by window), or NULL for memory. */
 static int
-sign_rev(struct signer *s, const uint8_t *data, size_t len,
+sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
     struct mapfile *m, const struct pdf_sign_opts *o, struct buf **rev_out,
     struct buf **cms_out, const char **why)
 {
@@ -607,7 +607,7 @@ sign_rev(struct signer *s, const uint8_t *data, size_t len,
 		char *dflt = NULL;
 
 		if (o->stamp_text == NULL &&
-		    (dflt = stamp_default_text(signer_cert(s), when)) == NULL) {
+		    (dflt = stamp_default_text(p11_signer_cert(s), when)) == NULL) {
 			r = KYSO_ERR_NOMEM;
 			goto out;
 		}
@@ -740,7 +740,7 @@ write_two(const char *path, struct mapfile *m, const struct buf *tail,
 /* The validation data for B-LT, before anything is signed: a revoked
  * certificate signs nothing. */
 static int
-collect_lt(struct signer *s, const struct pdf_sign_opts *o, struct revoc *rv,
+collect_lt(struct p11_signer *s, const struct pdf_sign_opts *o, struct revoc *rv,
     const char **why)
 {
 	const struct buf *chain[REVOC_MAX];
@@ -751,14 +751,14 @@ collect_lt(struct signer *s, const struct pdf_sign_opts *o, struct revoc *rv,
 		*why = N_("B-LT needs a time-stamp (--tsa)");
 		return KYSO_ERR_INVALID;
 	}
-	chain[n++] = signer_cert(s);
-	for (i = 0; i < signer_chain_count(s) && n < REVOC_MAX; i++)
-		chain[n++] = signer_chain(s, i);
+	chain[n++] = p11_signer_cert(s);
+	for (i = 0; i < p11_signer_chain_count(s) && n < REVOC_MAX; i++)
+		chain[n++] = p11_signer_chain(s, i);
 	return revoc_collect(chain, n, rv, why);
 }
 
 int
-pdf_sign_mem(struct signer *s, const uint8_t *data, size_t len,
+pdf_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,
     const struct pdf_sign_opts *o, struct buf *out, const char **why)
 {
 	struct buf *rev = NULL, *rev2 = NULL, *cms = NULL;
@@ -795,7 +795,7 @@ out:
 }
 
 int
-pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
+pdf_sign_file(struct p11_signer *s, const char *in_path, const char *out_path,
     const struct pdf_sign_opts *o, const char **why)
 {
 	struct mapfile *m = NULL, *m2 = NULL;

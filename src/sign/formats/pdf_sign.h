@@ -12,7 +12,7 @@
 
 #include "common/buf.h"
 
-#include "sign/signer.h"
+#include "p11/signer.h"
 
 struct pdf_sign_opts {
 	const char *tsa_url;     /* NULL: B-B; else B-T */
@@ -32,12 +32,12 @@ struct pdf_sign_opts {
 
 /* Signs in_path into out_path (a temp file renamed into place: on any
  * failure out_path is not created). *why gets a sentence on failure. */
-int pdf_sign_file(struct signer *s, const char *in_path, const char *out_path,
+int pdf_sign_file(struct p11_signer *s, const char *in_path, const char *out_path,
     const struct pdf_sign_opts *o, const char **why) KYSO_WUR;
 
 /* The same in memory (for kyso-agent): appends the signed PDF to out
  * (data, then the new revisions); out's cap bounds it. */
-int pdf_sign_mem(struct signer *s, const uint8_t *data, size_t len,
+int pdf_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,
     const struct pdf_sign_opts *o, struct buf *out, const char **why)
     KYSO_WUR;
 

@@ -194,7 +194,7 @@ out:
 }
 
 int
-xmldsig_sign_mem(struct signer *s, const uint8_t *data, size_t len,
+xmldsig_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,
     const struct xmldsig_opts *o, struct buf *out, const char **why)
 {
 	struct buf *sig = NULL, *raw = NULL;
@@ -253,7 +253,7 @@ xmldsig_sign_mem(struct signer *s, const uint8_t *data, size_t len,
 	}
 	if ((si = add(sn, ns, "SignedInfo", NULL)) == NULL ||
 	    add_alg(si, ns, "CanonicalizationMethod", c14n) == NULL ||
-	    add_alg(si, ns, "SignatureMethod", signer_key_type(s) == SIGNER_EC ?
+	    add_alg(si, ns, "SignatureMethod", p11_signer_key_type(s) == P11_SIGNER_EC ?
 	    ALG_ECDSA_SHA256 : ALG_RSA_SHA256) == NULL ||
 	    (ref = add(si, ns, "Reference", NULL)) == NULL ||
 	    xmlNewProp(ref, (const xmlChar *)"URI",
@@ -287,12 +287,12 @@ xmldsig_sign_mem(struct signer *s, const uint8_t *data, size_t len,
 	r = KYSO_ERR_NOMEM;
 	if ((sig = buf_new(0)) == NULL || (raw = buf_new(0)) == NULL)
 		goto out;
-	if ((r = signer_sign_digest(s, h, sig)) != 0) {
+	if ((r = p11_signer_sign_digest(s, h, sig)) != 0) {
 		*why = N_("the token refused to sign");
 		goto out;
 	}
-	if (signer_key_type(s) == SIGNER_EC) {
-		if ((r = ecdsa_raw(sig, signer_cert(s), raw)) != 0)
+	if (p11_signer_key_type(s) == P11_SIGNER_EC) {
+		if ((r = ecdsa_raw(sig, p11_signer_cert(s), raw)) != 0)
 			goto out;
 	} else if ((r = buf_put(raw, buf_ptr(sig), buf_len(sig))) != 0) {
 		goto out;
@@ -306,8 +306,8 @@ xmldsig_sign_mem(struct signer *s, const uint8_t *data, size_t len,
 	if ((ki = add(sn, ns, "KeyInfo", NULL)) == NULL ||
 	    (xd = add(ki, ns, "X509Data", NULL)) == NULL)
 		goto out;
-	for (i = 0; i <= signer_chain_count(s); i++) {
-		const struct buf *c = i == 0 ? signer_cert(s) : signer_chain(s, i - 1);
+	for (i = 0; i <= p11_signer_chain_count(s); i++) {
+		const struct buf *c = i == 0 ? p11_signer_cert(s) : p11_signer_chain(s, i - 1);
 
 		if ((t = b64(buf_ptr(c), buf_len(c))) == NULL ||
 		    add(xd, ns, "X509Certificate", t) == NULL)
@@ -331,7 +331,7 @@ out:
 }
 
 int
-xmldsig_sign_file(struct signer *s, const char *in_path, const char *out_path,
+xmldsig_sign_file(struct p11_signer *s, const char *in_path, const char *out_path,
     const struct xmldsig_opts *o, const char **why)
 {
 	struct mapfile *m = NULL;

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
-#include "sign/signer.h"
+#include "p11/signer.h"
 
 #define XMLDSIG_MAX_INPUT ((size_t)256 * 1024 * 1024)
 
@@ -23,12 +23,12 @@ struct xmldsig_opts {
 	int inclusive;          /* 1: C14N 1.0, 0: exclusive C14N */
 };
 
-int xmldsig_sign_file(struct signer *s, const char *in_path,
+int xmldsig_sign_file(struct p11_signer *s, const char *in_path,
     const char *out_path, const struct xmldsig_opts *o, const char **why)
     KYSO_WUR;
 
 /* The same in memory: appends the signed document to out. */
-int xmldsig_sign_mem(struct signer *s, const uint8_t *data, size_t len,
+int xmldsig_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,
     const struct xmldsig_opts *o, struct buf *out, const char **why) KYSO_WUR;
 
 struct sig_report;

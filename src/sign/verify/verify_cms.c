@@ -1,6 +1,7 @@
 #include "common/i18n.h"
 #include "sign/verify/verify_cms.h"
 
+#include "common/x509_text.h"
 #include "sign/verify/revocation.h"
 
 #include <stdlib.h>
@@ -19,41 +20,6 @@
 
 #define OID_SIGNING_CERT_V2 "1.2.840.113549.1.9.16.2.47"
 #define OID_TIMESTAMP_TOKEN "1.2.840.113549.1.9.16.2.14"
-
-char *
-verify_name_text(const X509_NAME *nm)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *p = NULL, *s = NULL;
-	long n;
-
-	if (b == NULL)
-		return NULL;
-	if (X509_NAME_print_ex(b, nm, 0,
-	    (XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) | ASN1_STRFLGS_UTF8_CONVERT) >= 0 &&
-	    (n = BIO_get_mem_data(b, &p)) >= 0 && (s = malloc((size_t)n + 1)) != NULL) {
-		memcpy(s, p, (size_t)n);
-		s[n] = '\0';
-	}
-	BIO_free(b);
-	return s;
-}
-
-static char *
-time_text(const ASN1_GENERALIZEDTIME *t)
-{
-	struct tm tm;
-	char *s = malloc(32);
-
-	if (s == NULL)
-		return NULL;
-	if (ASN1_TIME_to_tm(t, &tm) != 1) {
-		free(s);
-		return NULL;
-	}
-	strftime(s, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return s;
-}
 
 /* The signing-certificate-v2 attribute's first ESSCertIDv2 is signer's
  * (hash, and issuer and serial when given). */
@@ -172,7 +138,12 @@ check_timestamp(CMS_SignerInfo *si, const char *trust_pem,
 		rep->ts_time = strdup("?");
 		goto out;
 	}
-	rep->ts_time = time_text(TS_TST_INFO_get_time(tst));
+	{
+		char when[X509_TEXT_TIME_MAX];
+
+		rep->ts_time = x509_text_time(TS_TST_INFO_get_time(tst),
+		    X509_TIME_ISO, when, sizeof(when)) == 0 ? strdup(when) : NULL;
+	}
 	if (EVP_Digest(sig->data, (size_t)sig->length, h, NULL, EVP_sha256(),
 	    NULL) != 1 || (vc = TS_VERIFY_CTX_new()) == NULL)
 		goto out;
@@ -246,7 +217,8 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 		rep->problem = N_("the signer's certificate is missing");
 		goto out;
 	}
-	rep->signer = verify_name_text(X509_get_subject_name(signer));
+	rep->signer = x509_text_name(X509_get_subject_name(signer),
+	    X509_TEXT_ONELINE);
 	/* The signature over the signed attributes; the content is checked
 	 * below against the digest computed over the signed bytes. */
 	CMS_SignerInfo_set1_signer_cert(si, signer);

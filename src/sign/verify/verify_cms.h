@@ -10,10 +10,6 @@
 #include "sign/verify/verify.h"
 
 struct revoc;
-struct X509_name_st;
-
-/* A certificate name as the report shows it (one line, UTF-8). */
-char *verify_name_text(const struct X509_name_st *nm);
 
 /* Fills rep's signer, intact, trusted, ts_time, ts_valid, problem and
  * level (a B-level when signing-certificate-v2 is there), revocation

@@ -1,5 +1,6 @@
 /* Verifying XML-DSig signatures (the forms kyso-sign and xmlsec1 write). */
 #include "common/i18n.h"
+#include "common/x509_text.h"
 #include "sign/formats/xmldsig.h"
 
 #include <stdlib.h>
@@ -213,7 +214,8 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 		goto out;
 	}
 	signer = sk_X509_value(certs, 0);
-	rep->signer = verify_name_text(X509_get_subject_name(signer));
+	rep->signer = x509_text_name(X509_get_subject_name(signer),
+	    X509_TEXT_ONELINE);
 	/* Each reference's digest. */
 	for (ref = child(si, "Reference"); ref != NULL; ref = next_sibling(ref, "Reference")) {
 		xmlChar *uri = xmlGetProp(ref, (const xmlChar *)"URI");
