@@ -231,14 +231,15 @@ export class KysoAgent {
       return new KysoAgentError("ORIGIN_DENIED",
         `kyso-agent refused ${globalThis.location ? globalThis.location.origin : "this origin"}`);
     }
-    const perm = await lnaPermission();
-    if (perm === "denied") {
-      return new KysoAgentError("LNA_DENIED",
-        "the browser's Local Network Access permission for this site is denied");
-    }
+    // An http:// page is refused the permission outright (the browser
+    // reports it "denied" too): say why.
     if (insecurePage()) {
       return new KysoAgentError("LNA_DENIED",
         "this page is not a secure context (http://): the browser lets only https:// pages reach kyso-agent");
+    }
+    if (await lnaPermission() === "denied") {
+      return new KysoAgentError("LNA_DENIED",
+        "the browser's Local Network Access permission for this site is denied");
     }
     if (this.helloOk && path !== "/v1/hello") {
       return new KysoAgentError("ORIGIN_DENIED", "kyso-agent refused this origin");

@@ -52,7 +52,9 @@ export async function launch() {
     headless: true,
     viewport: { width: 760, height: 560 },
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      // A non-loopback name for the tests' insecure (http://) page.
+      "--host-resolver-rules=MAP kyso-insecure.test 127.0.0.1"],
   });
   return {
     ctx,
