@@ -19,11 +19,11 @@ KYSO_BUILD=$(cd "$KYSO_BUILD" && pwd)
 export KYSO_PDF_GEN=${KYSO_PDF_GEN:-$KYSO_BUILD/pdf-gen}
 . "$SRC/tests/lib.sh"
 . "$SRC/tests/sign/helpers.bash"
+. "$SRC/tests/agent/browser_helpers.bash"
 N=${BENCH_AGENT_N:-50}
 RUNS=${BENCH_RUNS:-5}
 ORIGIN=http://127.0.0.1:1
 
-[ -x "$BIN/kyso-agent" ] || { echo "bench/agent: no $BIN/kyso-agent" >&2; exit 1; }
 now() { date +%s%N; }
 # msf T0 T1: milliseconds between two `now`s, with a decimal.
 msf() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1e6 }'; }
@@ -33,22 +33,12 @@ minf() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b < a) ? b : a }'; }
 make_pki
 signing_token BA0001 01 rsa:2048 "Bench Signer"
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf 'module = %s\nagent_port = %s\n' "$MOD" "$PORT" > "$KYSO_HOME/kyso.conf"
+PORT=$(free_port)
 mkdir -p "$KYSO_HOME/agent"
 chmod 700 "$KYSO_HOME/agent"
 printf 'allow %s\n' "$ORIGIN" > "$KYSO_HOME/agent/origins"
 chmod 600 "$KYSO_HOME/agent/origins"
-export KYSO_PINENTRY=$SRC/tests/agent/pinentry_script
-export KYSO_PINENTRY_SCRIPT=$W/pinentry.script
-: > "$KYSO_PINENTRY_SCRIPT"
-"$BIN/kyso-agent" --foreground >"$W/agent.log" 2>&1 &
-AGENT_PID=$!
-for ((i = 0; i < 100; i++)); do
-  curl -sf -H "Origin: $ORIGIN" "http://127.0.0.1:$PORT/v1/hello" >/dev/null 2>&1 && break
-  kill -0 "$AGENT_PID" 2>/dev/null || { cat "$W/agent.log" >&2; exit 1; }
-  sleep 0.1
-done
+start_agent "$PORT"
 
 echo "== inputs: $N small PDFs"
 mkdir -p "$W/small"
@@ -106,6 +96,5 @@ echo "direct ${dn} ms, agent ${an} ms, ratio agent/direct: $(ratio "$an" "$dn")"
 echo "overhead per item (batch): $(awk -v a="$an" -v d="$dn" -v n="$N" 'BEGIN { printf "%.2f", (a - d) / n }') ms"
 echo "overhead per item (marginal, per-batch costs left out): $(awk -v a="$an" -v d="$dn" -v a1="$a1" -v d1="$d1" -v n="$N" 'BEGIN { printf "%.2f", ((a - a1) - (d - d1)) / (n - 1) }') ms   (goal <= 2 ms)"
 
-kill "$AGENT_PID"
-wait "$AGENT_PID" 2>/dev/null || true
+stop_agent
 pass
