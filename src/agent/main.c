@@ -2,6 +2,7 @@
  * interface. One program, two processes: this one (the token side and
  * supervisor, tok.h) and the network side it starts as `kyso-agent
  * --net-child` (net.h). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,9 @@ main(int argc, char **argv)
 		fputs(_("kyso-agent: cannot read kyso.conf\n"), stderr);
 		return 1;
 	}
+	/* A dialog program or network side that went away is an error
+	 * from write(2), not the end of this process. */
+	signal(SIGPIPE, SIG_IGN);
 	if (strcmp(cmd, "--tok-fd") == 0) {
 		rc = tok_fd_main(argc - 1, argv + 1, conf);
 		goto out;

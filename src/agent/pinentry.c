@@ -138,7 +138,11 @@ read_line(struct pinentry *pe, char *line, size_t cap,
 		got = read(pe->from, pe->in + pe->have, sizeof(pe->in) - pe->have);
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got <= 0)
+		if (got == 0) {
+			*ans = PINENTRY_CLOSED;
+			return 1;
+		}
+		if (got < 0)
 			return KYSO_ERR_IO;
 		pe->have += (size_t)got;
 	}

@@ -17,6 +17,7 @@ enum pinentry_answer {
 	PINENTRY_CANCEL = 1,   /* Cancel pressed or the window closed */
 	PINENTRY_TIMEOUT = 2,  /* left open past the timeout */
 	PINENTRY_ABORT = 3,    /* the watch callback asked to end it */
+	PINENTRY_CLOSED = 4,   /* the program ended without an answer */
 };
 
 /* Called when the watched descriptor is readable; nonzero ends the

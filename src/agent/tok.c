@@ -255,6 +255,7 @@ do_approve(struct tok *t, struct buf *req)
 	}
 	if (t->dead)
 		goto out;
+	/* Closed or left open: no answer, asked again next time. */
 	answer = ans == PINENTRY_OK ? 1 : ans == PINENTRY_CANCEL ? 0 : 2;
 	if ((r = proto_begin(P_APPROVE_OK, &b)) != 0 ||
 	    (r = buf_put_u8(b, answer)) != 0)

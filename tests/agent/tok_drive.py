@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Drives kyso-agent's token side alone (`kyso-agent --tok-fd 3`) over a
+"""Drives kyso-agent's token side alone (`kyso-agent --tok-fd N`) over a
 socketpair with the frames of src/agent/proto.h, the scripted pinentry
-(tok_pinentry.py) playing the user. Run by tok_sign.sh, which made the
+(pinentry_script) playing the user. Run by tok_sign.sh, which made the
 tokens; usage: tok_drive.py AGENT WORKDIR KYSO_TOKEN USER_PIN.
 Each case prints "case NAME" and fails with an exception."""
 import hashlib
@@ -65,9 +65,10 @@ class Tok:
     def __init__(self):
         self.s, theirs = socket.socketpair()
         env = dict(os.environ)
-        env["KYSO_PINENTRY"] = os.path.join(os.path.dirname(__file__),
-                                            "tok_pinentry.py")
-        env["TOK_PE_DIR"] = PE
+        env["KYSO_PINENTRY"] = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                            "pinentry_script")
+        env["KYSO_PINENTRY_SCRIPT"] = os.path.join(PE, "answers")
+        env["KYSO_PINENTRY_LOG"] = os.path.join(PE, "log")
         fd = theirs.fileno()
         self.p = subprocess.Popen([AGENT, "--tok-fd", str(fd), "--test-step", STEP],
                                   pass_fds=(fd,), env=env)
@@ -107,13 +108,16 @@ def check(cond, what):
 
 
 def dialogs(answers):
-    """A fresh pinentry script: its answers, an empty log."""
+    """A fresh pinentry script: its answers (OK, CANCEL, PIN n, CLOSE,
+    SLEEP s), an empty log."""
     os.makedirs(PE, exist_ok=True)
-    for f in ("log", "pos"):
-        if os.path.exists(os.path.join(PE, f)):
-            os.remove(os.path.join(PE, f))
+    open(os.path.join(PE, "log"), "w").close()
     with open(os.path.join(PE, "answers"), "w") as f:
         f.write("\n".join(answers) + "\n")
+
+
+def descs():
+    return [l[5:] for l in pe_log().split("\n") if l.startswith("DESC ")]
 
 
 def pe_log():
@@ -158,12 +162,16 @@ def batch_replies(t, n_items_expected=None):
             others.append((typ, r))
 
 
-def wait_log(text, secs=10):
-    for _ in range(secs * 20):
-        if text in pe_log():
-            return
+def pinentry_pid(t):
+    """The pid of the dialog the token side started, once it runs."""
+    for _ in range(200):
+        out = subprocess.run(["pgrep", "-P", str(t.p.pid)], capture_output=True,
+                             text=True).stdout.split()
+        if out:
+            time.sleep(0.3)     # into its SLEEP
+            return int(out[0])
         time.sleep(0.05)
-    raise AssertionError("pinentry never showed %r: %s" % (text, pe_log()))
+    raise AssertionError("no dialog was started")
 
 
 PDF_IN = open(os.path.join(W, "in.pdf"), "rb").read()
@@ -193,27 +201,28 @@ check(certs["AG0001"] == (CERT1, "sign-AG0001"), "AG0001's certificate")
 check(certs["AG0002"][0] == CERT2, "AG0002's certificate")
 
 case("approve: the question, Allow")
-dialogs(["ok"])
+dialogs(["OK"])
 t.send(bytes([P_APPROVE]) + cstring(ORIGIN))
 typ, r = t.recv()
 check(typ == P_APPROVE_OK and r.u8() == 1, "allowed")
 log = pe_log()
-check("SETDESC %s wants to use your USB token for signing." % ORIGIN in log, log)
-check("SETOK Allow" in log and "SETCANCEL Deny" in log, log)
-check("SETTITLE kyso-agent" in log and "GETPIN" not in log, log)
+check("DESC %s wants to use your USB token for signing." % ORIGIN in log, log)
+check("\nOK Allow\n" in log and "\nCANCEL Deny\n" in log, log)
+check("TITLE kyso-agent" in log and "GETPIN" not in log, log)
 
-case("approve: Deny, and a timeout")
-dialogs(["cancel"])
+case("approve: Deny; closed or left open: no answer")
+dialogs(["CANCEL"])
 t.send(bytes([P_APPROVE]) + cstring(ORIGIN))
 typ, r = t.recv()
 check(typ == P_APPROVE_OK and r.u8() == 0, "denied")
-dialogs(["timeout"])
-t.send(bytes([P_APPROVE]) + cstring(ORIGIN))
-typ, r = t.recv()
-check(typ == P_APPROVE_OK and r.u8() == 2, "timeout")
+for script in (["CLOSE"], ["SLEEP 30", "OK"]):
+    dialogs(script)
+    t.send(bytes([P_APPROVE]) + cstring(ORIGIN))
+    typ, r = t.recv()
+    check(typ == P_APPROVE_OK and r.u8() == 2, "%r: no answer" % script)
 
 case("approve: not an origin gets no dialog")
-dialogs(["ok"])
+dialogs(["OK"])
 t.send(bytes([P_APPROVE]) + cstring("https://a.example/path"))
 typ, r = t.recv()
 check(typ == P_ERROR and r.i32() == BAD_REQUEST, "BAD_REQUEST")
@@ -221,7 +230,7 @@ check(pe_log() == "", "a dialog was shown")
 
 case("sign: a PDF, an XML invoice and a CMS item with one PIN")
 steps(True)
-dialogs(["ok", "pin:" + PIN])
+dialogs(["OK", "PIN " + PIN])
 items = [(PDF, "Hợp đồng số 1\n(line)", "level=B-B\nvisible=true\npage=0\nrect=50,50,250,120\n", PDF_IN),
          (XML, "Hóa đơn 7", "id=\n", XML_IN),
          (CMS, "data", "", CMS_IN)]
@@ -236,29 +245,28 @@ open(os.path.join(W, "out.p7s"), "wb").write(got[2][2])
 open(os.path.join(W, "cms.in"), "wb").write(CMS_IN)
 check(got[0][2].startswith(PDF_IN), "the PDF's original bytes kept")
 log = pe_log()
-check(log.count("GETPIN") == 1 and log.count("CONFIRM") == 1, log)
-desc = [l for l in log.split("\n") if l.startswith("SETDESC ")][0]
+check(log.count("DIALOG GETPIN") == 1 and log.count("DIALOG CONFIRM") == 1, log)
+desc = descs()[0]
 check(ORIGIN + " asks you to sign 3 documents." in desc, desc)
 check("Signer: Agent User (certificate serial " in desc, desc)
 check("1. Hợp đồng số 1(line)  [SHA-256 %s]" % hashlib.sha256(PDF_IN).hexdigest()[:16] in desc, desc)
 check("3. data  [SHA-256 %s]" % hashlib.sha256(CMS_IN).hexdigest()[:16] in desc, desc)
-check("SETOK Sign" in log and 'the token "sign-AG0001"' in log, log)
-check(PIN not in log.replace("answer pin:" + PIN, ""), "the PIN was shown")
+check("\nOK Sign\n" in log and 'the token "sign-AG0001"' in descs()[1], log)
+check("PROMPT PIN" in log and PIN not in log, "the PIN was shown")
 
 case("sign: more than ten items lists ten and says how many more")
-dialogs(["cancel"])
+dialogs(["CANCEL"])
 t.send(sign_req(ORIGIN, "", [(CMS, "n%d" % i, "", b"x%d" % i) for i in range(13)]))
 progress, got, done, others = batch_replies(t)
 check(done[0] == USER_CANCELLED and not got, "cancelled, nothing signed")
-desc = [l for l in pe_log().split("\n") if l.startswith("SETDESC ")][0]
+desc = descs()[0]
 check("10. n9" in desc and "11. n10" not in desc and "and 3 more" in desc, desc)
 check("GETPIN" not in pe_log(), "a PIN was asked after Cancel")
 
 case("sign: the page cancels while the dialog is open (the dialog closes)")
-dialogs(["hang"])
+dialogs(["SLEEP 60", "OK", "PIN " + PIN])
 t.send(sign_req(ORIGIN, "", items))
-wait_log("answer hang")
-pid = int(pe_log().split("\n")[0].split()[1])
+pid = pinentry_pid(t)
 t.send(bytes([P_CERTS]))              # anything else meanwhile: BUSY
 t.send(bytes([P_CANCEL]))
 progress, got, done, others = batch_replies(t)
@@ -268,14 +276,14 @@ check(len(others) == 1 and others[0][0] == P_ERROR and others[0][1].i32() == BUS
 check(not os.path.exists("/proc/%d" % pid) or
       open("/proc/%d/stat" % pid).read().split()[2] == "Z", "the pinentry still runs")
 
-case("sign: a dialog left open past the timeout")
-dialogs(["ok", "timeout"])
+case("sign: a dialog left open past agent_dialog_timeout (5 s)")
+dialogs(["OK", "SLEEP 30", "PIN " + PIN])
 t.send(sign_req(ORIGIN, "", items))
 progress, got, done, others = batch_replies(t)
 check(done[0] == TIMEOUT and not got, "done %r" % (done,))
 
 case("sign: a wrong PIN ends the batch with PIN_INCORRECT")
-dialogs(["ok", "pin:00000000"])
+dialogs(["OK", "PIN 00000000"])
 t.send(sign_req(ORIGIN, "", items))
 progress, got, done, others = batch_replies(t)
 check(done[0] == PIN_INCORRECT and not got, "done %r" % (done,))
@@ -284,7 +292,7 @@ print("tries_left after one wrong PIN: %#x" % done[1])
 
 case("sign: cancelled between items: the rest USER_CANCELLED")
 steps(False)
-dialogs(["ok", "pin:" + PIN])
+dialogs(["OK", "PIN " + PIN])
 t.send(sign_req(ORIGIN, "", [(CMS, "a", "", b"a"), (CMS, "b", "", b"b"), (CMS, "c", "", b"c")]))
 while True:
     typ, r = t.recv()
@@ -301,7 +309,7 @@ check(got.get(1, (None,))[0] == USER_CANCELLED and got.get(2, (None,))[0] == USE
 
 case("sign: the token unplugged mid-batch: the rest TOKEN_ABSENT")
 steps(False)
-dialogs(["ok", "pin:" + PIN])
+dialogs(["OK", "PIN " + PIN])
 t.send(sign_req(ORIGIN, "", [(CMS, "a", "", b"a"), (CMS, "b", "", b"b"), (CMS, "c", "", b"c")]))
 while True:
     typ, r = t.recv()
@@ -316,7 +324,7 @@ check(got[1][0] == TOKEN_ABSENT and got[2][0] == TOKEN_ABSENT, "items %r" % got)
 
 case("sign: no token plugged in: TOKEN_ABSENT before any dialog")
 subprocess.run([KT, "vtoken", "unplug", "AG0002"], check=True, stdout=subprocess.DEVNULL)
-dialogs(["ok", "pin:" + PIN])
+dialogs(["OK", "PIN " + PIN])
 t.send(sign_req(ORIGIN, "", items))
 progress, got, done, others = batch_replies(t)
 check(done[0] == TOKEN_ABSENT and pe_log() == "", "done %r" % (done,))
@@ -334,13 +342,13 @@ progress, got, done, others = batch_replies(t)
 check(done[0] == NOT_FOUND and pe_log() == "", "done %r" % (done,))
 
 case("sign: the certificate by its id signs again after the replug")
-dialogs(["ok", "pin:" + PIN])
+dialogs(["OK", "PIN " + PIN])
 t.send(sign_req(ORIGIN, hashlib.sha256(CERT1).hexdigest(), [(CMS, "a", "", b"a")]))
 progress, got, done, others = batch_replies(t)
 check(done[0] == OK and got[0][0] == OK, "done %r" % (done,))
 
 case("sign: bad options: BAD_REQUEST, no dialog")
-dialogs(["ok", "pin:" + PIN])
+dialogs(["OK", "PIN " + PIN])
 for opts in ("bogus=1\n", "level=B-T\n", "visible=true\n", "page=x\n"):
     t.send(sign_req(ORIGIN, "", [(PDF, "p", opts, PDF_IN)]))
     progress, got, done, others = batch_replies(t)
@@ -350,7 +358,7 @@ check(batch_replies(t)[2][0] == BAD_REQUEST, "a long title")
 check(pe_log() == "", "a dialog was shown")
 
 case("sign: an item that cannot be signed fails alone (SIGN_FAILED)")
-dialogs(["ok", "pin:" + PIN])
+dialogs(["OK", "PIN " + PIN])
 t.send(sign_req(ORIGIN, "", [(PDF, "not a pdf", "", b"hello"), (CMS, "b", "", b"b")]))
 progress, got, done, others = batch_replies(t)
 check(done[0] == OK and got[0][0] == SIGN_FAILED and got[1][0] == OK,

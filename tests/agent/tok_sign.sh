@@ -11,6 +11,7 @@
 . "$(dirname "$0")/../sign/helpers.bash"
 
 AGENT=$BIN/kyso-agent
+echo "agent_dialog_timeout = 5" > "$KYSO_HOME/kyso.conf"
 make_pki
 signing_token AG0001 01 EC:prime256v1 "Agent User"
 nss_db
