@@ -62,9 +62,11 @@ class Reader:
 class Tok:
     """kyso-agent --tok-fd on one end of a socketpair we hold."""
 
-    def __init__(self):
+    def __init__(self, lang=None):
         self.s, theirs = socket.socketpair()
         env = dict(os.environ)
+        if lang:
+            env["LANG"] = lang
         env["KYSO_PINENTRY"] = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                             "pinentry_script")
         env["KYSO_PINENTRY_SCRIPT"] = os.path.join(PE, "answers")
@@ -371,5 +373,19 @@ check(t.close() == 1, "exit status")
 
 case("the peer closing between frames: a clean exit")
 t = Tok()
+check(t.close() == 0, "exit status")
+
+case("the dialogs in Vietnamese (LANG=vi_VN.UTF-8)")
+t = Tok("vi_VN.UTF-8")
+dialogs(["OK", "CANCEL"])
+t.send(bytes([P_APPROVE]) + cstring(ORIGIN))
+typ, r = t.recv()
+check(typ == P_APPROVE_OK and r.u8() == 1, "allowed")
+t.send(sign_req(ORIGIN, "", items))
+check(batch_replies(t)[2][0] == USER_CANCELLED, "cancelled")
+log = pe_log()
+check("DESC %s muốn dùng USB Token của bạn để ký số." % ORIGIN in log, log)
+check("\nOK Cho phép\n" in log and "\nCANCEL Từ chối\n" in log, log)
+check("%s đề nghị bạn ký 3 tài liệu." % ORIGIN in log and "\nOK Ký\n" in log, log)
 check(t.close() == 0, "exit status")
 print("all cases passed")
