@@ -2,6 +2,7 @@
  * interface. One program, two processes: this one (the token side and
  * supervisor, tok.h) and the network side it starts as `kyso-agent
  * --net-child` (net.h). */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,8 @@ tok_fd_main(int argc, char **argv, const struct config *conf)
 
 	if (argc < 2 || parse_u64(argv[1], 0, 1023, &fd) != 0)
 		return 2;
-	if (tok_new(conf, &t) != 0)
+	/* Not inherited by the dialog programs. */
+	if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) != 0 || tok_new(conf, &t) != 0)
 		return 1;
 	if (argc >= 4 && strcmp(argv[2], "--test-step") == 0)
 		tok_set_test_step(t, argv[3]);

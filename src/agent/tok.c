@@ -204,8 +204,8 @@ tok_dialog_start(struct tok *t, struct pinentry **out)
 }
 
 /* Whether net's origin looks like one; see TOK_ORIGIN_MAX. */
-static int
-origin_ok(const char *o)
+int
+tok_origin_ok(const char *o)
 {
 	size_t i, n = strlen(o);
 
@@ -234,7 +234,7 @@ do_approve(struct tok *t, struct buf *req)
 		r = KYSO_ERR_INVALID;
 		goto out;
 	}
-	if (!origin_ok(origin)) {
+	if (!tok_origin_ok(origin)) {
 		r = tok_send_error(t, AGENT_BAD_REQUEST, "not an origin");
 		goto out;
 	}

@@ -179,6 +179,10 @@ parse(struct tok *t, struct buf *req, struct batch *b, const char **why)
 	    (r = buf_get_cstring(req, &b->cert_id)) != 0 ||
 	    (r = buf_get_u32(req, &b->n)) != 0)
 		return KYSO_ERR_INVALID;
+	if (!tok_origin_ok(b->origin)) {
+		*why = "not an origin";
+		return KYSO_ERR_UNSUPPORTED;
+	}
 	if (b->n == 0 || b->n > TOK_MAX_ITEMS) {
 		*why = "a batch has 1 to 100 items";
 		b->n = 0;

@@ -51,6 +51,9 @@ int tok_p11(struct tok *t, struct p11 **out) KYSO_WUR;
 int tok_any_token(struct tok *t);
 /* True when a token with this serial is plugged in. */
 int tok_token_present(struct tok *t, const char *serial);
+/* An origin as net must pass it ("https://host[:port]", printable
+ * ASCII): one that is not gets no dialog. */
+int tok_origin_ok(const char *origin);
 /* P_CERTS. */
 int tok_do_certs(struct tok *t) KYSO_WUR;
 /* P_SIGN with the rest of its payload in req. */

@@ -366,6 +366,11 @@ progress, got, done, others = batch_replies(t)
 check(done[0] == OK and got[0][0] == SIGN_FAILED and got[1][0] == OK,
       "done %r items %r" % (done, {i: got[i][:2] for i in got}))
 
+case("sign: not an origin: BAD_REQUEST, no dialog")
+dialogs(["OK", "PIN " + PIN])
+t.send(sign_req("https://x.example\nSigner: Someone Else", "", items))
+check(batch_replies(t)[2][0] == BAD_REQUEST and pe_log() == "", "a bad origin")
+
 case("a malformed frame: the token side drops the peer")
 t.send(bytes([P_SIGN]) + cstring(ORIGIN))
 check(t.recv() is None, "an answer to a malformed frame")
@@ -388,4 +393,20 @@ check("DESC %s muốn dùng USB Token của bạn để ký số." % ORIGIN in l
 check("\nOK Cho phép\n" in log and "\nCANCEL Từ chối\n" in log, log)
 check("%s đề nghị bạn ký 3 tài liệu." % ORIGIN in log and "\nOK Ký\n" in log, log)
 check(t.close() == 0, "exit status")
+
+case("sign: wrong PINs down to the lock: tries_left 1, then 0, then PIN_LOCKED at once")
+t = Tok()
+for k in range(1, 6):          # the token allows five
+    dialogs(["OK", "PIN 00000000"])
+    t.send(sign_req(ORIGIN, "", items))
+    done = batch_replies(t)[2]
+    check(done[0] == PIN_INCORRECT, "try %d: %r" % (k, done))
+    want = {4: 1, 5: 0}.get(k, 0xFFFFFFFF)
+    check(done[1] == want, "try %d: tries_left %#x, want %#x" % (k, done[1], want))
+dialogs(["OK", "PIN " + PIN])
+t.send(sign_req(ORIGIN, "", items))
+done = batch_replies(t)[2]
+check(done[0] == PIN_LOCKED and pe_log() == "", "locked: %r" % (done,))
+check(t.close() == 0, "exit status")
+
 print("all cases passed")
