@@ -384,24 +384,12 @@ out:
 	return e;
 }
 
-/* The PIN state before anyone is asked: a locked PIN is told at once. */
+/* What the token says of its user PIN now, without a login: 0 locked, 1
+ * the final try, else P11_TRIES_UNKNOWN (also when it cannot be asked).
+ * Asked before the dialog (a locked PIN is told at once) and after a
+ * wrong PIN. */
 static int
-pin_locked(struct tok *t, const char *serial)
-{
-	struct p11_pin_info pi;
-	CK_TOKEN_INFO ti;
-	CK_SLOT_ID slot;
-	struct p11 *p;
-
-	return tok_p11(t, &p) == 0 &&
-	    p11_find_token(p, serial, &slot, &ti) == 0 &&
-	    p11_pin_info(p, slot, CKU_USER, &pi) == 0 && pi.tries_left == 0;
-}
-
-/* What the token says is left after a wrong PIN (contract: 0xffffffff
- * when it does not say). */
-static uint32_t
-tries_left(struct tok *t, const char *serial)
+pin_tries(struct tok *t, const char *serial)
 {
 	struct p11_pin_info pi;
 	CK_TOKEN_INFO ti;
@@ -409,9 +397,9 @@ tries_left(struct tok *t, const char *serial)
 	struct p11 *p;
 
 	if (tok_p11(t, &p) != 0 || p11_find_token(p, serial, &slot, &ti) != 0 ||
-	    p11_pin_info(p, slot, CKU_USER, &pi) != 0 || pi.tries_left < 0)
-		return UINT32_MAX;
-	return (uint32_t)pi.tries_left;
+	    p11_pin_info(p, slot, CKU_USER, &pi) != 0)
+		return P11_TRIES_UNKNOWN;
+	return pi.tries_left;
 }
 
 /* The number of pages, for a stamp on the last one (page=0). */
@@ -539,7 +527,7 @@ open_signer(struct tok *t, const struct batch *b, char *pin,
     struct p11_signer **s, uint32_t *tries, const char **why)
 {
 	struct p11_signer_opts so;
-	int r;
+	int r, k;
 
 	memset(&so, 0, sizeof(so));
 	so.module = t->module;
@@ -551,7 +539,9 @@ open_signer(struct tok *t, const struct batch *b, char *pin,
 		return AGENT_OK;
 	switch (r) {
 	case KYSO_ERR_PIN_INCORRECT:
-		*tries = tries_left(t, b->cert->serial);
+		/* contract: 0xffffffff when the token does not say */
+		k = pin_tries(t, b->cert->serial);
+		*tries = k < 0 ? UINT32_MAX : (uint32_t)k;
 		*why = "the PIN is incorrect";
 		return AGENT_PIN_INCORRECT;
 	case KYSO_ERR_PIN_LOCKED:
@@ -602,7 +592,7 @@ tok_do_sign(struct tok *t, struct buf *req)
 	}
 	if ((e = choose_cert(certs, nc, b.cert_id, &b.cert, &why)) != AGENT_OK)
 		goto done;
-	if (pin_locked(t, b.cert->serial)) {
+	if (pin_tries(t, b.cert->serial) == 0) {
 		e = AGENT_PIN_LOCKED;
 		why = "the PIN is locked";
 		goto done;

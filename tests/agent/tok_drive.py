@@ -176,6 +176,19 @@ def pinentry_pid(t):
     raise AssertionError("no dialog was started")
 
 
+def sign_three_until_first(t):
+    """Three CMS items; returns once the first is signed (the token side
+    then waits for step.0)."""
+    dialogs(["OK", "PIN " + PIN])
+    t.send(sign_req(ORIGIN, "", [(CMS, "a", "", b"a"), (CMS, "b", "", b"b"),
+                                 (CMS, "c", "", b"c")]))
+    while True:
+        typ, r = t.recv()
+        if typ == P_ITEM:
+            check(r.u32() == 0 and r.i32() == OK, "item 0")
+            return
+
+
 PDF_IN = open(os.path.join(W, "in.pdf"), "rb").read()
 XML_IN = open(os.path.join(W, "in.xml"), "rb").read()
 CMS_IN = b"contract text to sign, detached\n"
@@ -294,13 +307,7 @@ print("tries_left after one wrong PIN: %#x" % done[1])
 
 case("sign: cancelled between items: the rest USER_CANCELLED")
 steps(False)
-dialogs(["OK", "PIN " + PIN])
-t.send(sign_req(ORIGIN, "", [(CMS, "a", "", b"a"), (CMS, "b", "", b"b"), (CMS, "c", "", b"c")]))
-while True:
-    typ, r = t.recv()
-    if typ == P_ITEM:
-        check(r.u32() == 0 and r.i32() == OK, "item 0")
-        break
+sign_three_until_first(t)
 t.send(bytes([P_CANCEL]))
 time.sleep(0.2)
 steps(True)
@@ -311,13 +318,7 @@ check(got.get(1, (None,))[0] == USER_CANCELLED and got.get(2, (None,))[0] == USE
 
 case("sign: the token unplugged mid-batch: the rest TOKEN_ABSENT")
 steps(False)
-dialogs(["OK", "PIN " + PIN])
-t.send(sign_req(ORIGIN, "", [(CMS, "a", "", b"a"), (CMS, "b", "", b"b"), (CMS, "c", "", b"c")]))
-while True:
-    typ, r = t.recv()
-    if typ == P_ITEM:
-        check(r.u32() == 0 and r.i32() == OK, "item 0")
-        break
+sign_three_until_first(t)
 subprocess.run([KT, "vtoken", "unplug", "AG0001"], check=True, stdout=subprocess.DEVNULL)
 steps(True)
 progress, got, done, others = batch_replies(t)
