@@ -134,6 +134,11 @@ spawn(const char *self, int v4, int v6, int *sock, pid_t *pid)
 		if (a < 0 || b < 0 || place(a, FD_TOK) != 0 ||
 		    place(b, FD_V4) != 0 || place(c, FD_V6) != 0)
 			_exit(127);
+		/* Only 3, 4 and 5 cross the exec. */
+		close(a);
+		close(b);
+		if (c >= 0)
+			close(c);
 		setenv("KYSO_AGENT_FDS", c >= 0 ? "3,4,5" : "3,4,-1", 1);
 		execl(self, "kyso-agent", "--net-child", (char *)NULL);
 		_exit(127);
@@ -242,7 +247,7 @@ tok_supervise(const struct config *conf, int foreground)
 		/* Returns when the network side is gone or misbehaved: a
 		 * batch in progress has been abandoned by then. */
 		if (tok_serve_fd(t, sock) != 0)
-			say("dropped the network side: it sent a malformed request");
+			say("dropped the network side: a malformed frame, or it died in the middle of one");
 		close(sock);
 		sock = -1;
 		kill(p, SIGTERM);
