@@ -369,7 +369,8 @@ render(const struct job *j, json_t **out)
 	a = NULL;
 	if ((j->state == JOB_FAILED || j->state == JOB_CANCELLED) &&
 	    json_object_set_new(o, "error",
-		error_json(j->code, j->message, j->code == AGENT_PIN_INCORRECT,
+		error_json(j->code, j->message,
+		    j->code == AGENT_PIN_INCORRECT && j->tries_left != UINT32_MAX,
 		    j->tries_left)) != 0)
 		goto out;
 	*out = o;
