@@ -18,7 +18,7 @@ PKGS=(
   golang-cfssl
   # kyso-sign: libraries, independent verifiers, PDF producers, fuzzing
   libxml2-dev zlib1g-dev libcurl4-openssl-dev
-  poppler-utils qpdf libnss3-tools xmlsec1 ghostscript fonts-dejavu-core clang
+  poppler-utils qpdf libnss3-tools xmlsec1 ghostscript fonts-dejavu-core clang clang-format
   libreoffice-writer-nogui time
   # kyso-agent's browser tests: Debian's chromium driven by playwright-core
   # (npm below: a nodejs from elsewhere may carry its own)

@@ -26,7 +26,8 @@ main(int argc, char **argv)
 	if (argc < 7 || strcmp(argv[1], "--token") != 0 ||
 	    strcmp(argv[3], "--pin-fd") != 0 ||
 	    parse_u64(argv[4], 0, 1024, &fd) != 0) {
-		fprintf(stderr, "usage: bench_sign_floor --token SERIAL --pin-fd N OUTDIR FILE...\n");
+		fprintf(stderr,
+		    "usage: bench_sign_floor --token SERIAL --pin-fd N OUTDIR FILE...\n");
 		return 2;
 	}
 	so.token = argv[2];
@@ -45,10 +46,11 @@ main(int argc, char **argv)
 		char out[4096];
 		const char *base = strrchr(argv[i], '/');
 
-		snprintf(out, sizeof(out), "%s/%s", argv[5], base ? base + 1 : argv[i]);
+		snprintf(out, sizeof(out), "%s/%s", argv[5],
+		    base ? base + 1 : argv[i]);
 		if (sig == NULL || mapfile_open(argv[i], &m) != 0 ||
 		    EVP_Digest(mapfile_data(m), mapfile_len(m), h, NULL,
-		    EVP_sha256(), NULL) != 1 ||
+			EVP_sha256(), NULL) != 1 ||
 		    p11_signer_sign_digest(s, h, sig) != 0 ||
 		    outfile_open(out, &of) != 0 ||
 		    outfile_write(of, mapfile_data(m), mapfile_len(m)) != 0 ||

@@ -24,9 +24,9 @@
 #include "common/secret.h"
 #include "p11/p11.h"
 
-#define MSG_LEN 1024
-#define SIG_MAX 512
-#define OPS_MAX 100000000ULL      /* bound for --seconds */
+#define MSG_LEN	    1024
+#define SIG_MAX	    512
+#define OPS_MAX	    100000000ULL /* bound for --seconds */
 #define SECONDS_MAX 3600
 
 enum { ALG_RSA, ALG_EC, ALG_N };
@@ -38,8 +38,8 @@ static const char *const peer_name[PEER_N] = { "kyso token (PKCS#11)",
 	"SoftHSM2 (PKCS#11)", "OpenSSL EVP (in-process)" };
 
 struct budget {
-	uint64_t count;         /* fixed count, or 0 */
-	double seconds;         /* fixed time when count is 0 */
+	uint64_t count; /* fixed count, or 0 */
+	double seconds; /* fixed time when count is 0 */
 };
 
 struct result {
@@ -98,8 +98,8 @@ gen_pair(struct peer *p, int alg, CK_BBOOL on_token)
 	};
 
 	if (alg == ALG_RSA)
-		return p->fn->C_GenerateKeyPair(p->s, &rsa_gen, rsa_pub, 4, priv, 4,
-		    &p->pub[alg], &p->priv[alg]);
+		return p->fn->C_GenerateKeyPair(p->s, &rsa_gen, rsa_pub, 4,
+		    priv, 4, &p->pub[alg], &p->priv[alg]);
 	return p->fn->C_GenerateKeyPair(p->s, &ec_gen, ec_pub, 3, priv, 4,
 	    &p->pub[alg], &p->priv[alg]);
 }
@@ -186,15 +186,17 @@ peer_open(struct peer *p, const char *module, const char *label,
 	}
 	p->fn = p11_fn(p->p11);
 	if (p11_find_token(p->p11, label, &slot, &ti) != 0) {
-		fprintf(stderr, "bench_token: no token '%s' on %s\n", label, module);
+		fprintf(stderr, "bench_token: no token '%s' on %s\n", label,
+		    module);
 		goto out;
 	}
-	p->ec_prehash = p->fn->C_GetMechanismInfo(slot, CKM_ECDSA_SHA256, &mi) != CKR_OK;
+	p->ec_prehash = p->fn->C_GetMechanismInfo(slot, CKM_ECDSA_SHA256, &mi) !=
+	    CKR_OK;
 	if ((rv = p->fn->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-	    NULL, NULL, &p->s)) != CKR_OK)
+		 NULL, NULL, &p->s)) != CKR_OK)
 		goto fail;
 	if ((rv = p->fn->C_Login(p->s, CKU_USER, (CK_UTF8CHAR_PTR)pin,
-	    strlen(pin))) != CKR_OK)
+		 strlen(pin))) != CKR_OK)
 		goto fail;
 	p->logged_in = 1;
 	for (alg = 0; alg < ALG_N; alg++) {
@@ -214,7 +216,7 @@ peer_open(struct peer *p, const char *module, const char *label,
 		}
 		if ((rv = p->fn->C_VerifyInit(p->s, &m, p->pub[alg])) != CKR_OK ||
 		    (rv = p->fn->C_Verify(p->s, (CK_BYTE_PTR)in, inlen, sig,
-		    siglen)) != CKR_OK)
+			 siglen)) != CKR_OK)
 			goto fail;
 	}
 	r = 0;
@@ -347,22 +349,26 @@ print_report(struct result res[PEER_N][ALG_N], const struct budget *b,
 	}
 	printf("\n");
 	for (peer = PEER_SOFTHSM; peer < PEER_N; peer++) {
-		printf("%-28s", peer == PEER_SOFTHSM ? "ratio kyso / SoftHSM2" :
-		    "ratio kyso / OpenSSL");
+		printf("%-28s",
+		    peer == PEER_SOFTHSM ? "ratio kyso / SoftHSM2"
+					 : "ratio kyso / OpenSSL");
 		for (alg = 0; alg < ALG_N; alg++) {
 			double d = rate(&res[peer][alg]);
 
 			if (d > 0 && res[PEER_KYSO][alg].done)
-				printf("  %26.3f", rate(&res[PEER_KYSO][alg]) / d);
+				printf("  %26.3f",
+				    rate(&res[PEER_KYSO][alg]) / d);
 			else
 				printf("  %26s", "-");
 		}
 		printf("\n");
 	}
 	if (kyso->ec_prehash)
-		printf("\nkyso has no CKM_ECDSA_SHA256: P-256 hashed in the process, then CKM_ECDSA.\n");
+		printf(
+		    "\nkyso has no CKM_ECDSA_SHA256: P-256 hashed in the process, then CKM_ECDSA.\n");
 	if (hsm->ec_prehash)
-		printf("\nSoftHSM2 has no CKM_ECDSA_SHA256: P-256 hashed in the process, then CKM_ECDSA.\n");
+		printf(
+		    "\nSoftHSM2 has no CKM_ECDSA_SHA256: P-256 hashed in the process, then CKM_ECDSA.\n");
 }
 
 static void
@@ -424,11 +430,8 @@ main(int argc, char **argv)
 				goto bad;
 			pin_fd = (int)v;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			goto bad;
+		case 'h': usage(stdout); return 0;
+		default: goto bad;
 		}
 	}
 	if (optind != argc || kmod == NULL || ktok == NULL ||
@@ -449,7 +452,8 @@ main(int argc, char **argv)
 			goto out;
 		have_hsm = 1;
 	}
-	if ((evp[ALG_RSA] = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)) == NULL ||
+	if ((evp[ALG_RSA] = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)) ==
+		NULL ||
 	    (evp[ALG_EC] = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL) {
 		fprintf(stderr, "bench_token: OpenSSL key generation failed\n");
 		goto out;
@@ -461,7 +465,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "bench_token: kyso signing failed\n");
 			goto out;
 		}
-		if (have_hsm && bench_p11(&hsm, alg, &b, msg, &res[PEER_SOFTHSM][alg]) != 0) {
+		if (have_hsm &&
+		    bench_p11(&hsm, alg, &b, msg, &res[PEER_SOFTHSM][alg]) != 0) {
 			fprintf(stderr, "bench_token: SoftHSM2 signing failed\n");
 			goto out;
 		}

@@ -62,7 +62,8 @@ read_all(int fd, uint8_t *p, size_t n, size_t *got)
 		if (r < 0)
 			return KYSO_ERR_IO;
 		if (r == 0)
-			return *got == 0 ? KYSO_ERR_NOT_FOUND : KYSO_ERR_TRUNCATED;
+			return *got == 0 ? KYSO_ERR_NOT_FOUND
+					 : KYSO_ERR_TRUNCATED;
 		*got += (size_t)r;
 	}
 	return 0;
@@ -96,8 +97,8 @@ proto_recv(int fd, size_t cap, struct buf **out)
 
 	if ((r = read_all(fd, hdr, sizeof(hdr), &got)) != 0)
 		return r;
-	n = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
-	    (size_t)hdr[2] << 8 | hdr[3];
+	n = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 | (size_t)hdr[2] << 8 |
+	    hdr[3];
 	if (n == 0)
 		return KYSO_ERR_INVALID;
 	if (n > cap || n > PROTO_MAX_FRAME)

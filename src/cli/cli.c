@@ -10,7 +10,6 @@
 #include "common/parse.h"
 #include "common/secret.h"
 
-
 void
 cli_init(struct cli *c, const char *cmd)
 {
@@ -24,7 +23,6 @@ cli_done(struct cli *c)
 {
 	p11_free(c->p11);
 	c->p11 = NULL;
-	c->fn = NULL;
 }
 
 static int
@@ -50,26 +48,25 @@ int
 cli_common_option(struct cli *c, int opt, const char *arg)
 {
 	switch (opt) {
-	case 'M':
-		c->module = arg;
-		return EXIT_OK;
-	case 'T':
-		c->token = arg;
-		return EXIT_OK;
-	case 'J':
-		c->json = 1;
-		return EXIT_OK;
+	case 'M': c->module = arg; return EXIT_OK;
+	case 'T': c->token = arg; return EXIT_OK;
+	case 'J': c->json = 1; return EXIT_OK;
 	case 'P':
-		return parse_fd(arg, &c->pin_fd) == 0 ? EXIT_OK :
-		    cli_usage_error(c, _("--pin-fd needs a file descriptor number"));
+		return parse_fd(arg, &c->pin_fd) == 0
+		    ? EXIT_OK
+		    : cli_usage_error(c,
+			  _("--pin-fd needs a file descriptor number"));
 	case 'N':
-		return parse_fd(arg, &c->new_pin_fd) == 0 ? EXIT_OK :
-		    cli_usage_error(c, _("--new-pin-fd needs a file descriptor number"));
+		return parse_fd(arg, &c->new_pin_fd) == 0
+		    ? EXIT_OK
+		    : cli_usage_error(c,
+			  _("--new-pin-fd needs a file descriptor number"));
 	case 'S':
-		return parse_fd(arg, &c->so_pin_fd) == 0 ? EXIT_OK :
-		    cli_usage_error(c, _("--so-pin-fd needs a file descriptor number"));
-	case '?':
-		return EXIT_USAGE;
+		return parse_fd(arg, &c->so_pin_fd) == 0
+		    ? EXIT_OK
+		    : cli_usage_error(c,
+			  _("--so-pin-fd needs a file descriptor number"));
+	case '?': return EXIT_USAGE;
 	}
 	return -1;
 }
@@ -82,11 +79,11 @@ cli_open_module(struct cli *c)
 	if (c->p11 != NULL)
 		return EXIT_OK;
 	if ((r = p11_open(c->module, &c->p11)) != 0) {
-		fprintf(stderr, _("Cannot load the token driver (PKCS#11 module) %s: %s.\n"),
+		fprintf(stderr,
+		    _("Cannot load the token driver (PKCS#11 module) %s: %s.\n"),
 		    c->module != NULL ? c->module : "", kyso_strerror(r));
 		return EXIT_FAIL;
 	}
-	c->fn = p11_fn(c->p11);
 	return EXIT_OK;
 }
 
@@ -99,14 +96,18 @@ cli_open_token(struct cli *c)
 		return ex;
 	r = p11_find_token(c->p11, c->token, &c->slot, &c->ti);
 	if (r == KYSO_ERR_BUSY) {
-		fprintf(stderr, _("Several tokens are plugged in. Choose one with --token SERIAL (see 'kyso-token list').\n"));
+		fprintf(stderr,
+		    _("Several tokens are plugged in. Choose one with --token SERIAL (see 'kyso-token list').\n"));
 		return EXIT_USAGE;
 	}
 	if (r != 0) {
 		if (c->token != NULL)
-			fprintf(stderr, _("No token with serial or label '%s' is plugged in.\n"), c->token);
+			fprintf(stderr,
+			    _("No token with serial or label '%s' is plugged in.\n"),
+			    c->token);
 		else
-			fprintf(stderr, _("No token is plugged in. Plug in your USB token and try again.\n"));
+			fprintf(stderr,
+			    _("No token is plugged in. Plug in your USB token and try again.\n"));
 		return EXIT_NO_TOKEN;
 	}
 	return EXIT_OK;
@@ -121,14 +122,19 @@ cli_fail_rv(const struct cli *c, const char *what, CK_RV rv)
 		fprintf(stderr, _("%s: the PIN is incorrect.\n"), what);
 		return EXIT_PIN_INCORRECT;
 	case CKR_PIN_LOCKED:
-		fprintf(stderr, _("%s: the PIN is locked after too many wrong tries. Request an unblock with 'kyso-token forgot-pin'.\n"), what);
+		fprintf(stderr,
+		    _("%s: the PIN is locked after too many wrong tries. Request an unblock with 'kyso-token forgot-pin'.\n"),
+		    what);
 		return EXIT_PIN_LOCKED;
 	case CKR_PIN_LEN_RANGE:
 	case CKR_PIN_INVALID:
-		fprintf(stderr, _("%s: the new PIN must be 6 to 16 characters.\n"), what);
+		fprintf(stderr,
+		    _("%s: the new PIN must be 6 to 16 characters.\n"), what);
 		return EXIT_PIN_INVALID;
 	case CKR_PIN_EXPIRED:
-		fprintf(stderr, _("%s: the token still has its factory PIN. Change it first with 'kyso-token change-pin'.\n"), what);
+		fprintf(stderr,
+		    _("%s: the token still has its factory PIN. Change it first with 'kyso-token change-pin'.\n"),
+		    what);
 		return EXIT_CHECK_DEFAULT_PIN;
 	case CKR_TOKEN_NOT_PRESENT:
 	case CKR_DEVICE_REMOVED:
@@ -138,7 +144,9 @@ cli_fail_rv(const struct cli *c, const char *what, CK_RV rv)
 		fprintf(stderr, _("%s: the token's memory is full.\n"), what);
 		return EXIT_FAIL;
 	case CKR_DEVICE_ERROR:
-		fprintf(stderr, _("%s: the token could not store the change. Check that the disk has free space, then try again.\n"), what);
+		fprintf(stderr,
+		    _("%s: the token could not store the change. Check that the disk has free space, then try again.\n"),
+		    what);
 		return EXIT_FAIL;
 	}
 	fprintf(stderr, _("%s failed (%s).\n"), what, p11_rv_name(rv));
@@ -173,24 +181,13 @@ cli_login(struct cli *c, CK_SESSION_HANDLE *s, int rw)
 	if (r != 0) {
 		ex = cli_fail_rv(c, _("Logging in to the token"), pi.rv);
 		if (r == KYSO_ERR_PIN_INCORRECT && pi.tries_left == 1)
-			fprintf(stderr, _("One try is left before the PIN locks.\n"));
+			fprintf(stderr,
+			    _("One try is left before the PIN locks.\n"));
 		p11_session_close(c->p11, h);
 		return ex;
 	}
 	*s = h;
 	return EXIT_OK;
-}
-
-int
-cli_read_pin(int fd, const char *prompt, char **out)
-{
-	return secret_read(fd, prompt, out);
-}
-
-void
-cli_pin_free(char *pin)
-{
-	secret_free(pin);
 }
 
 int
@@ -277,13 +274,16 @@ cli_parse_short(struct cli *c, int argc, char **argv, const char *shortopts,
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, so, opts, NULL)) != -1) {
 		if (opt == '?' || opt == ':') {
-			arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+			arg = optind > 0 && optind <= argc ? argv[optind - 1]
+							   : "";
 			if (strncmp(arg, "--", 2) != 0) {
-				snprintf(shortname, sizeof(shortname), "-%c", optopt);
+				snprintf(shortname, sizeof(shortname), "-%c",
+				    optopt);
 				arg = shortname;
 			}
-			snprintf(what, sizeof(what), opt == '?' ?
-			    _("unknown option '%.100s'") : _("option '%.100s' needs a value"),
+			snprintf(what, sizeof(what),
+			    opt == '?' ? _("unknown option '%.100s'")
+				       : _("option '%.100s' needs a value"),
 			    arg);
 			return cli_usage_error(c, what);
 		}

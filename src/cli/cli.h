@@ -40,22 +40,23 @@ struct cli {
 	int new_pin_fd;
 	int so_pin_fd;
 	struct p11 *p11;
-	CK_FUNCTION_LIST *fn;
 	CK_SLOT_ID slot;
 	CK_TOKEN_INFO ti;
 };
 
 /* The options every subcommand takes; add these to a getopt table. */
-#define CLI_COMMON_OPTIONS                                   \
+#define CLI_COMMON_OPTIONS                                  \
 	{ "help", no_argument, NULL, 'h' },                 \
-	{ "module", required_argument, NULL, 'M' },         \
-	{ "token", required_argument, NULL, 'T' },          \
-	{ "json", no_argument, NULL, 'J' },                 \
-	{ "pin-fd", required_argument, NULL, 'P' },         \
-	{ "new-pin-fd", required_argument, NULL, 'N' },     \
-	{ "so-pin-fd", required_argument, NULL, 'S' }
+	    { "module", required_argument, NULL, 'M' },     \
+	    { "token", required_argument, NULL, 'T' },      \
+	    { "json", no_argument, NULL, 'J' },             \
+	    { "pin-fd", required_argument, NULL, 'P' },     \
+	    { "new-pin-fd", required_argument, NULL, 'N' }, \
+	{                                                   \
+		"so-pin-fd", required_argument, NULL, 'S'   \
+	}
 
-#define CLI_DONE 100   /* --help was printed: exit 0 */
+#define CLI_DONE 100 /* --help was printed: exit 0 */
 
 typedef int (*cli_opt_fn)(struct cli *c, int opt, const char *arg, void *ud);
 /* Parses argv with opts (which include CLI_COMMON_OPTIONS); fn gets the
@@ -85,10 +86,6 @@ int cli_fail_rv(const struct cli *c, const char *what, CK_RV rv);
 /* The same for the last failed p11_* call on c->p11 (p11_last_rv). */
 int cli_fail_p11(const struct cli *c, const char *what);
 
-/* Old names for secret_read/secret_free (src/common/secret.h), left for
- * the flows that still call them; new code calls secret_read. */
-int cli_read_pin(int fd, const char *prompt, char **out);
-void cli_pin_free(char *pin);
 /* Asks yes/no on the terminal; 0 when there is none. */
 int cli_confirm(const char *question);
 
@@ -121,7 +118,6 @@ int cli_check_opt(struct cli *c, int opt, const char *arg, void *ud);
 /* warn_days from kyso.conf, else 30. */
 long cli_warn_days_default(void);
 
-
 /* Certificates on a token, read without logging in. */
 struct cli_cert {
 	CK_OBJECT_HANDLE h;
@@ -130,23 +126,24 @@ struct cli_cert {
 	unsigned char id[64];
 	size_t idlen;
 	int is_ca;
-	int days_left;          /* negative once expired */
+	int days_left; /* negative once expired */
 };
 
 int cli_certs_read(struct cli *c, struct cli_cert **out, size_t *n);
 void cli_certs_free(struct cli_cert *v, size_t n);
 
-
 /* Talking to the CA's RA server (kyso-ra): where it is. */
 struct ra_client {
-	const char *url;         /* --ra, else ra_url in kyso.conf */
-	const char *ca_file;     /* --ra-ca, else ra_ca in kyso.conf */
+	const char *url;     /* --ra, else ra_url in kyso.conf */
+	const char *ca_file; /* --ra-ca, else ra_ca in kyso.conf */
 	struct config *cfg;
 };
 
-#define CLI_RA_OPTIONS                                       \
-	{ "ra", required_argument, NULL, 'R' },             \
-	{ "ra-ca", required_argument, NULL, 'A' }
+#define CLI_RA_OPTIONS                                \
+	{ "ra", required_argument, NULL, 'R' },       \
+	{                                             \
+		"ra-ca", required_argument, NULL, 'A' \
+	}
 
 /* Handles --ra/--ra-ca; -1 when opt is not one of them. */
 int cli_ra_option(struct ra_client *ra, int opt, const char *arg);
@@ -158,17 +155,17 @@ void cli_ra_done(struct ra_client *ra);
  * callbacks a flow asks through, and its results in kyso-token's words
  * and exit codes. */
 struct tm_term {
-	struct tm_ui ui;         /* ud points back here */
+	struct tm_ui ui; /* ud points back here */
 	struct cli *c;
-	const struct ra_client *ra;   /* for the flows that talk to the RA */
+	const struct ra_client *ra; /* for the flows that talk to the RA */
 	int pin_fd, new_pin_fd, so_pin_fd;
-	int code_fd;             /* --code-fd: the activation code */
-	int otp_fd;              /* --otp-fd: the PIN reset's OTP */
-	int enrolling;           /* register/renew/update: the factory PIN
-				  * must go before anything else */
-	int yes;                 /* --yes: accept the details unasked */
-	int interactive;         /* check: may offer to change the PIN */
-	const char *email;       /* forgot-pin: where the OTP went */
+	int code_fd;	   /* --code-fd: the activation code */
+	int otp_fd;	   /* --otp-fd: the PIN reset's OTP */
+	int enrolling;	   /* register/renew/update: the factory PIN
+			    * must go before anything else */
+	int yes;	   /* --yes: accept the details unasked */
+	int interactive;   /* check: may offer to change the PIN */
+	const char *email; /* forgot-pin: where the OTP went */
 };
 
 /* The callbacks, the file descriptors from c's options. */

@@ -23,10 +23,12 @@ cli_certs_read(struct cli *c, struct cli_cert **out, size_t *n)
 	size_t found = 0, i, k = 0;
 
 	if (p11_session_open(c->p11, c->slot, 0, &s) != 0)
-		return cli_fail_rv(c, _("Opening the token"), p11_last_rv(c->p11));
+		return cli_fail_rv(c, _("Opening the token"),
+		    p11_last_rv(c->p11));
 	if (p11_find_all(c->p11, s, &tmpl, 1, &hs, &found) != 0) {
 		p11_session_close(c->p11, s);
-		fprintf(stderr, _("Cannot read the certificates on the token.\n"));
+		fprintf(stderr,
+		    _("Cannot read the certificates on the token.\n"));
 		return EXIT_FAIL;
 	}
 	if ((v = calloc(found + 1, sizeof(*v))) == NULL) {
@@ -48,21 +50,26 @@ cli_certs_read(struct cli *c, struct cli_cert **out, size_t *n)
 			continue;
 		v[k].h = hs[i];
 		if (p11_get_attr(c->p11, s, hs[i], CKA_LABEL, &lab) == 0) {
-			size_t l = buf_len(lab) < sizeof(v[k].label) - 1 ?
-			    buf_len(lab) : sizeof(v[k].label) - 1;
+			size_t l = buf_len(lab) < sizeof(v[k].label) - 1
+			    ? buf_len(lab)
+			    : sizeof(v[k].label) - 1;
 
 			memcpy(v[k].label, buf_ptr(lab), l);
 			buf_free(lab);
 		}
 		if (p11_get_attr(c->p11, s, hs[i], CKA_ID, &id) == 0) {
-			v[k].idlen = buf_len(id) < sizeof(v[k].id) ? buf_len(id) :
-			    sizeof(v[k].id);
+			v[k].idlen = buf_len(id) < sizeof(v[k].id)
+			    ? buf_len(id)
+			    : sizeof(v[k].id);
 			memcpy(v[k].id, buf_ptr(id), v[k].idlen);
 			buf_free(id);
 		}
 		v[k].is_ca = X509_check_ca(v[k].x) != 0;
-		if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(v[k].x)) == 1)
-			v[k].days_left = days < 0 || secs < 0 ? (days < 0 ? days : -1) : days;
+		if (ASN1_TIME_diff(&days, &secs, NULL,
+			X509_get0_notAfter(v[k].x)) == 1)
+			v[k].days_left = days < 0 || secs < 0
+			    ? (days < 0 ? days : -1)
+			    : days;
 		k++;
 	}
 	free(hs);
@@ -125,10 +132,11 @@ cmd_certs(int argc, char **argv)
 	int ex;
 
 	cli_init(&c, "certs");
-	ex = cli_parse(&c, argc, argv, opts, _(
-	    "Usage: kyso-token certs [OPTIONS]\n"
-	    "Lists the certificates on the token with subject, issuer, serial\n"
-	    "number, validity and the days left. No PIN is needed.\n\n"), NULL, NULL);
+	ex = cli_parse(&c, argc, argv, opts,
+	    _("Usage: kyso-token certs [OPTIONS]\n"
+	      "Lists the certificates on the token with subject, issuer, serial\n"
+	      "number, validity and the days left. No PIN is needed.\n\n"),
+	    NULL, NULL);
 	if (ex != EXIT_OK) {
 		json_decref(arr);
 		return ex == CLI_DONE ? EXIT_OK : ex;
@@ -152,22 +160,22 @@ cmd_certs(int argc, char **argv)
 
 		/* An unreadable time shows as "?". */
 		if (x509_text_time(X509_get0_notBefore(v[i].x), X509_TIME_HUMAN,
-		    nb, sizeof(nb)) != 0)
+			nb, sizeof(nb)) != 0)
 			snprintf(nb, sizeof(nb), "?");
 		if (x509_text_time(X509_get0_notAfter(v[i].x), X509_TIME_HUMAN,
-		    na, sizeof(na)) != 0)
+			na, sizeof(na)) != 0)
 			snprintf(na, sizeof(na), "?");
 
 		if (c.json) {
-			json_array_append_new(arr, json_pack(
-			    "{s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:i,s:b}",
-			    "label", v[i].label, "id", id, "subject", sub,
-			    "issuer", iss, "serial", ser, "not_before", nb,
-			    "not_after", na, "days_left", v[i].days_left,
-			    "ca", v[i].is_ca));
+			json_array_append_new(arr,
+			    json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:i,s:b}",
+				"label", v[i].label, "id", id, "subject", sub,
+				"issuer", iss, "serial", ser, "not_before", nb,
+				"not_after", na, "days_left", v[i].days_left,
+				"ca", v[i].is_ca));
 		} else {
-			printf(_("Certificate %zu%s\n"), i + 1, v[i].is_ca ?
-			    _(" (certificate authority)") : "");
+			printf(_("Certificate %zu%s\n"), i + 1,
+			    v[i].is_ca ? _(" (certificate authority)") : "");
 			printf(_("  Label:      %s\n"), v[i].label);
 			printf(_("  ID:         %s\n"), id ? id : "");
 			printf(_("  Subject:    %s\n"), sub ? sub : "?");
@@ -233,13 +241,13 @@ cmd_export(int argc, char **argv)
 	int ex;
 
 	cli_init(&c, "export");
-	ex = cli_parse_short(&c, argc, argv, "ho:", export_opts_tab, _(
-	    "Usage: kyso-token export [--id HEX | --label LABEL] [--output FILE]\n"
-	    "Writes certificates from the token as PEM: all of them, or those with\n"
-	    "the given ID or label.\n"
-	    "  --id HEX          the certificate's CKA_ID, in hex\n"
-	    "  --label LABEL     the certificate's label\n"
-	    "  -o, --output FILE write to FILE instead of standard output\n\n"),
+	ex = cli_parse_short(&c, argc, argv, "ho:", export_opts_tab,
+	    _("Usage: kyso-token export [--id HEX | --label LABEL] [--output FILE]\n"
+	      "Writes certificates from the token as PEM: all of them, or those with\n"
+	      "the given ID or label.\n"
+	      "  --id HEX          the certificate's CKA_ID, in hex\n"
+	      "  --label LABEL     the certificate's label\n"
+	      "  -o, --output FILE write to FILE instead of standard output\n\n"),
 	    export_opt, &e);
 	if (ex != EXIT_OK)
 		return ex == CLI_DONE ? EXIT_OK : ex;
@@ -250,7 +258,8 @@ cmd_export(int argc, char **argv)
 		goto out;
 	for (i = 0; i < n; i++) {
 		char *id = id_hex(&v[i]);
-		int want = (e.id == NULL || (id != NULL && strcasecmp(id, e.id) == 0)) &&
+		int want = (e.id == NULL ||
+			       (id != NULL && strcasecmp(id, e.id) == 0)) &&
 		    (e.label == NULL || strcmp(v[i].label, e.label) == 0);
 
 		free(id);

@@ -13,13 +13,14 @@ cmd_change_pin(int argc, char **argv)
 	int ex;
 
 	cli_init(&c, "change-pin");
-	ex = cli_parse(&c, argc, argv, opts, _(
-	    "Usage: kyso-token change-pin [OPTIONS]\n"
-	    "Changes the token PIN: asks the old PIN, the new PIN and the new PIN\n"
-	    "again. If the two new PINs differ, nothing changes. A new PIN has 6 to\n"
-	    "16 characters and may not be the factory PIN 12345678.\n"
-	    "Scripts give the old PIN on --pin-fd and the new PIN, then its\n"
-	    "confirmation, as two lines on --new-pin-fd.\n\n"), NULL, NULL);
+	ex = cli_parse(&c, argc, argv, opts,
+	    _("Usage: kyso-token change-pin [OPTIONS]\n"
+	      "Changes the token PIN: asks the old PIN, the new PIN and the new PIN\n"
+	      "again. If the two new PINs differ, nothing changes. A new PIN has 6 to\n"
+	      "16 characters and may not be the factory PIN 12345678.\n"
+	      "Scripts give the old PIN on --pin-fd and the new PIN, then its\n"
+	      "confirmation, as two lines on --new-pin-fd.\n\n"),
+	    NULL, NULL);
 	if (ex != EXIT_OK)
 		return ex == CLI_DONE ? EXIT_OK : ex;
 	if (optind != argc)

@@ -45,28 +45,31 @@ say_finding(const struct cli *c, const struct tm_finding *f, const char *serial,
 		json_array_append_new(findings, json_string("pin-locked"));
 		if (!c->json)
 			printf(_("Token %s: the PIN is locked after too many wrong tries.\n"
-			    "  Request an unblock with 'kyso-token forgot-pin': an OTP is sent to\n"
-			    "  your registered e-mail and the PIN is reset to the factory PIN.\n"), serial);
+				 "  Request an unblock with 'kyso-token forgot-pin': an OTP is sent to\n"
+				 "  your registered e-mail and the PIN is reset to the factory PIN.\n"),
+			    serial);
 		return EXIT_CHECK_LOCKED;
 	case TM_FINDING_FACTORY_PIN:
 		json_array_append_new(findings, json_string("default-pin"));
 		if (!c->json)
-			printf(_("  Run 'kyso-token change-pin' to change it.\n"));
+			printf(
+			    _("  Run 'kyso-token change-pin' to change it.\n"));
 		return EXIT_CHECK_DEFAULT_PIN;
 	case TM_FINDING_EXPIRED:
-	case TM_FINDING_EXPIRING:
-		break;
+	case TM_FINDING_EXPIRING: break;
 	}
 	expired = f->kind == TM_FINDING_EXPIRED;
-	json_array_append_new(findings, json_pack("{s:s,s:s,s:i}", "finding",
-	    expired ? "certificate-expired" : "certificate-expiring",
-	    "subject", f->subject, "days_left", f->days_left));
+	json_array_append_new(findings,
+	    json_pack("{s:s,s:s,s:i}", "finding",
+		expired ? "certificate-expired" : "certificate-expiring",
+		"subject", f->subject, "days_left", f->days_left));
 	if (!c->json && expired)
 		printf(_("The certificate of %s has EXPIRED. Signatures made with it are no longer valid.\n"
-		    "  Contact your certificate authority to renew it ('kyso-token renew').\n"), f->subject);
+			 "  Contact your certificate authority to renew it ('kyso-token renew').\n"),
+		    f->subject);
 	else if (!c->json)
 		printf(_("The certificate of %s expires in %d days. Renew it now ('kyso-token renew')\n"
-		    "  and sign pending invoices and declarations before the new one is installed.\n"),
+			 "  and sign pending invoices and declarations before the new one is installed.\n"),
 		    f->subject, f->days_left);
 	return expired ? EXIT_CHECK_EXPIRED : EXIT_CHECK_EXPIRING;
 }
@@ -105,7 +108,8 @@ cli_check_slot(struct cli *c, int interactive, long warn_days)
 	for (i = 0; i < r->nfindings; i++) {
 		const struct tm_finding *f = &r->findings[i];
 
-		if (f->kind == TM_FINDING_EXPIRED || f->kind == TM_FINDING_EXPIRING)
+		if (f->kind == TM_FINDING_EXPIRED ||
+		    f->kind == TM_FINDING_EXPIRING)
 			continue;
 		worse(&ex, say_finding(c, f, r->token_serial, findings));
 	}
@@ -116,7 +120,8 @@ cli_check_slot(struct cli *c, int interactive, long warn_days)
 	for (i = 0; i < r->nfindings; i++) {
 		const struct tm_finding *f = &r->findings[i];
 
-		if (f->kind == TM_FINDING_EXPIRED || f->kind == TM_FINDING_EXPIRING)
+		if (f->kind == TM_FINDING_EXPIRED ||
+		    f->kind == TM_FINDING_EXPIRING)
 			worse(&ex, say_finding(c, f, r->token_serial, findings));
 	}
 	if (ex == EXIT_OK && !c->json)
@@ -146,12 +151,11 @@ cli_check_opt(struct cli *c, int opt, const char *arg, void *ud)
 	switch (opt) {
 	case 'w':
 		if (parse_u64(arg, 0, 3650, &v) != 0)
-			return cli_usage_error(c, _("--warn-days needs a number of days"));
+			return cli_usage_error(c,
+			    _("--warn-days needs a number of days"));
 		o->warn_days = (long)v;
 		return EXIT_OK;
-	case 'b':
-		o->batch = 1;
-		return EXIT_OK;
+	case 'b': o->batch = 1; return EXIT_OK;
 	}
 	return EXIT_USAGE;
 }
@@ -167,7 +171,8 @@ static const struct option opts[] = {
 static const char *
 check_help(void)
 {
-	return _("Usage: kyso-token check [--warn-days N] [--batch] [OPTIONS]\n"
+	return _(
+	    "Usage: kyso-token check [--warn-days N] [--batch] [OPTIONS]\n"
 	    "Runs the checks the Token Manager makes when a token is plugged in:\n"
 	    "  - the factory PIN is not changed yet: says so and, on a terminal,\n"
 	    "    offers to change it now;\n"
@@ -189,7 +194,8 @@ cli_warn_days_default(void)
 	long d = DEFAULT_WARN_DAYS;
 
 	if (config_load_home(&cfg) == 0) {
-		d = (long)config_get_u64(cfg, "warn_days", 0, 3650, DEFAULT_WARN_DAYS);
+		d = (long)config_get_u64(cfg, "warn_days", 0, 3650,
+		    DEFAULT_WARN_DAYS);
 		config_free(cfg);
 	}
 	return d;
@@ -210,8 +216,8 @@ cmd_check(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(&c, _("unexpected argument"));
 	if ((ex = cli_open_token(&c)) == EXIT_OK)
-		ex = cli_check_slot(&c, !o.batch && !c.json && isatty(STDIN_FILENO),
-		    o.warn_days);
+		ex = cli_check_slot(&c,
+		    !o.batch && !c.json && isatty(STDIN_FILENO), o.warn_days);
 	cli_done(&c);
 	return ex;
 }

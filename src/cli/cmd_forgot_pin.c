@@ -31,19 +31,18 @@ forgot_opt(struct cli *c, int opt, const char *arg, void *ud)
 		return ex;
 	switch (opt) {
 	case 't':
-		if (strcmp(arg, "personal") != 0 && strcmp(arg, "organization") != 0)
-			return cli_usage_error(c, _("--type is personal or organization"));
+		if (strcmp(arg, "personal") != 0 &&
+		    strcmp(arg, "organization") != 0)
+			return cli_usage_error(c,
+			    _("--type is personal or organization"));
 		f->type = arg;
 		return EXIT_OK;
-	case 'i':
-		f->id = arg;
-		return EXIT_OK;
-	case 'e':
-		f->email = arg;
-		return EXIT_OK;
+	case 'i': f->id = arg; return EXIT_OK;
+	case 'e': f->email = arg; return EXIT_OK;
 	case 'O':
 		if (parse_u64(arg, 0, 1024, &v) != 0)
-			return cli_usage_error(c, _("--otp-fd needs a file descriptor number"));
+			return cli_usage_error(c,
+			    _("--otp-fd needs a file descriptor number"));
 		f->otp_fd = (int)v;
 		return EXIT_OK;
 	}
@@ -94,17 +93,17 @@ cmd_forgot_pin(int argc, char **argv)
 	memset(&f, 0, sizeof(f));
 	f.otp_fd = -1;
 	cli_init(&c, "forgot-pin");
-	ex = cli_parse(&c, argc, argv, opts, _(
-	    "Usage: kyso-token forgot-pin [--type personal|organization] [--id NUMBER]\n"
-	    "                             [--email ADDRESS] [--otp-fd N] [--ra URL]\n"
-	    "Resets a forgotten or locked PIN with the CA's help:\n"
-	    "  1. personal (ID card number, CCCD/CMND) or organization (tax code, MST);\n"
-	    "  2. the number and the contact e-mail registered with the CA;\n"
-	    "  3. the CA e-mails a one-time code (OTP);\n"
-	    "  4. enter the OTP: the token's PIN is reset to the factory PIN 12345678,\n"
-	    "     which you must then change ('kyso-token change-pin').\n"
-	    "  --ra URL, --ra-ca FILE   the CA's server (default: ra_url in kyso.conf)\n"
-	    "  --otp-fd N               read the OTP from file descriptor N\n\n"),
+	ex = cli_parse(&c, argc, argv, opts,
+	    _("Usage: kyso-token forgot-pin [--type personal|organization] [--id NUMBER]\n"
+	      "                             [--email ADDRESS] [--otp-fd N] [--ra URL]\n"
+	      "Resets a forgotten or locked PIN with the CA's help:\n"
+	      "  1. personal (ID card number, CCCD/CMND) or organization (tax code, MST);\n"
+	      "  2. the number and the contact e-mail registered with the CA;\n"
+	      "  3. the CA e-mails a one-time code (OTP);\n"
+	      "  4. enter the OTP: the token's PIN is reset to the factory PIN 12345678,\n"
+	      "     which you must then change ('kyso-token change-pin').\n"
+	      "  --ra URL, --ra-ca FILE   the CA's server (default: ra_url in kyso.conf)\n"
+	      "  --otp-fd N               read the OTP from file descriptor N\n\n"),
 	    forgot_opt, &f);
 	if (ex != EXIT_OK)
 		return ex == CLI_DONE ? EXIT_OK : ex;
@@ -114,13 +113,17 @@ cmd_forgot_pin(int argc, char **argv)
 	    (ex = cli_open_token(&c)) != EXIT_OK)
 		goto out;
 	/* Steps 1 and 2. */
-	if ((type = ask(f.type, _("Personal or organization? [personal/organization]: "))) == NULL ||
+	if ((type = ask(f.type,
+		 _("Personal or organization? [personal/organization]: "))) ==
+		NULL ||
 	    (strcmp(type, "personal") != 0 && strcmp(type, "organization") != 0)) {
-		ex = cli_usage_error(&c, _("say --type personal or --type organization"));
+		ex = cli_usage_error(&c,
+		    _("say --type personal or --type organization"));
 		goto out;
 	}
-	if ((id = ask(f.id, strcmp(type, "personal") == 0 ?
-	    _("ID card number (CCCD/CMND): ") : _("Tax code (MST): "))) == NULL ||
+	if ((id = ask(f.id,
+		 strcmp(type, "personal") == 0 ? _("ID card number (CCCD/CMND): ")
+					       : _("Tax code (MST): "))) == NULL ||
 	    (email = ask(f.email, _("Contact e-mail: "))) == NULL) {
 		ex = cli_usage_error(&c, _("give --id and --email"));
 		goto out;
@@ -144,10 +147,12 @@ cmd_forgot_pin(int argc, char **argv)
 		goto out;
 	}
 	if (c.json)
-		printf("{\"reset\": true, \"serial\": \"%s\"}\n", r->token_serial);
+		printf("{\"reset\": true, \"serial\": \"%s\"}\n",
+		    r->token_serial);
 	else
 		printf(_("The PIN of token %s was reset to the factory PIN 12345678.\n"
-		    "Change it now with 'kyso-token change-pin' before you sign.\n"), r->token_serial);
+			 "Change it now with 'kyso-token change-pin' before you sign.\n"),
+		    r->token_serial);
 	ex = EXIT_OK;
 out:
 	free(r);

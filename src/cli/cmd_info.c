@@ -31,10 +31,11 @@ cmd_info(int argc, char **argv)
 	int ex;
 
 	cli_init(&c, "info");
-	ex = cli_parse(&c, argc, argv, opts, _(
-	    "Usage: kyso-token info [OPTIONS]\n"
-	    "Shows the token's hardware information: label, maker, model, serial\n"
-	    "number, versions, memory and PIN state.\n\n"), NULL, NULL);
+	ex = cli_parse(&c, argc, argv, opts,
+	    _("Usage: kyso-token info [OPTIONS]\n"
+	      "Shows the token's hardware information: label, maker, model, serial\n"
+	      "number, versions, memory and PIN state.\n\n"),
+	    NULL, NULL);
 	if (ex != EXIT_OK)
 		return ex == CLI_DONE ? EXIT_OK : ex;
 	if (optind != argc)
@@ -48,23 +49,27 @@ cmd_info(int argc, char **argv)
 	pin = cli_pin_state(t);
 	if (c.json) {
 		j = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:b,s:b,s:b,s:b}",
-		    "slot", (json_int_t)c.slot, "label", label, "manufacturer", manuf,
-		    "model", model, "serial", serial,
-		    "hardware_version", "", "firmware_version", "",
-		    "total_memory", (json_int_t)t->ulTotalPublicMemory,
-		    "free_memory", (json_int_t)t->ulFreePublicMemory,
-		    "min_pin_length", (json_int_t)t->ulMinPinLen,
-		    "max_pin_length", (json_int_t)t->ulMaxPinLen,
-		    "sessions", (json_int_t)t->ulSessionCount,
-		    "flags", (json_int_t)t->flags, "pin_state", pin,
-		    "initialized", (t->flags & CKF_TOKEN_INITIALIZED) != 0,
-		    "user_pin_initialized", (t->flags & CKF_USER_PIN_INITIALIZED) != 0,
-		    "pin_to_be_changed", (t->flags & CKF_USER_PIN_TO_BE_CHANGED) != 0,
+		    "slot", (json_int_t)c.slot, "label", label, "manufacturer",
+		    manuf, "model", model, "serial", serial, "hardware_version",
+		    "", "firmware_version", "", "total_memory",
+		    (json_int_t)t->ulTotalPublicMemory, "free_memory",
+		    (json_int_t)t->ulFreePublicMemory, "min_pin_length",
+		    (json_int_t)t->ulMinPinLen, "max_pin_length",
+		    (json_int_t)t->ulMaxPinLen, "sessions",
+		    (json_int_t)t->ulSessionCount, "flags",
+		    (json_int_t)t->flags, "pin_state", pin, "initialized",
+		    (t->flags & CKF_TOKEN_INITIALIZED) != 0,
+		    "user_pin_initialized",
+		    (t->flags & CKF_USER_PIN_INITIALIZED) != 0,
+		    "pin_to_be_changed",
+		    (t->flags & CKF_USER_PIN_TO_BE_CHANGED) != 0,
 		    "so_pin_locked", (t->flags & CKF_SO_PIN_LOCKED) != 0);
-		json_object_set_new(j, "hardware_version", json_sprintf("%u.%u",
-		    t->hardwareVersion.major, t->hardwareVersion.minor));
-		json_object_set_new(j, "firmware_version", json_sprintf("%u.%u",
-		    t->firmwareVersion.major, t->firmwareVersion.minor));
+		json_object_set_new(j, "hardware_version",
+		    json_sprintf("%u.%u", t->hardwareVersion.major,
+			t->hardwareVersion.minor));
+		json_object_set_new(j, "firmware_version",
+		    json_sprintf("%u.%u", t->firmwareVersion.major,
+			t->firmwareVersion.minor));
 		cli_json_print(j);
 		json_decref(j);
 		goto out;
@@ -82,21 +87,28 @@ cmd_info(int argc, char **argv)
 	    t->firmwareVersion.minor);
 	printf(_("  Total memory:      %s\n"), total);
 	printf(_("  Free memory:       %s\n"), freem);
-	printf(_("  PIN length:        %lu to %lu characters\n"), t->ulMinPinLen,
-	    t->ulMaxPinLen);
-	printf(_("  Initialized:       %s\n"), yes_no(t->flags & CKF_TOKEN_INITIALIZED));
-	printf(_("  User PIN set:      %s\n"), yes_no(t->flags & CKF_USER_PIN_INITIALIZED));
+	printf(_("  PIN length:        %lu to %lu characters\n"),
+	    t->ulMinPinLen, t->ulMaxPinLen);
+	printf(_("  Initialized:       %s\n"),
+	    yes_no(t->flags & CKF_TOKEN_INITIALIZED));
+	printf(_("  User PIN set:      %s\n"),
+	    yes_no(t->flags & CKF_USER_PIN_INITIALIZED));
 	if (strcmp(pin, "locked") == 0)
-		printf(_("  PIN state:         locked: request an unblock with 'kyso-token forgot-pin'\n"));
+		printf(_(
+		    "  PIN state:         locked: request an unblock with 'kyso-token forgot-pin'\n"));
 	else if (strcmp(pin, "default-pin") == 0)
-		printf(_("  PIN state:         factory PIN, must be changed before signing\n"));
+		printf(_(
+		    "  PIN state:         factory PIN, must be changed before signing\n"));
 	else if (strcmp(pin, "final-try") == 0)
-		printf(_("  PIN state:         one try left before the PIN locks\n"));
+		printf(_(
+		    "  PIN state:         one try left before the PIN locks\n"));
 	else if (strcmp(pin, "count-low") == 0)
-		printf(_("  PIN state:         a wrong PIN was entered recently\n"));
+		printf(_(
+		    "  PIN state:         a wrong PIN was entered recently\n"));
 	else
 		printf(_("  PIN state:         OK\n"));
-	printf(_("  SO PIN locked:     %s\n"), yes_no(t->flags & CKF_SO_PIN_LOCKED));
+	printf(_("  SO PIN locked:     %s\n"),
+	    yes_no(t->flags & CKF_SO_PIN_LOCKED));
 	printf(_("  Module:            %s\n"), p11_path(c.p11));
 out:
 	cli_done(&c);

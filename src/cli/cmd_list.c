@@ -16,9 +16,10 @@ cmd_list(int argc, char **argv)
 	int ex;
 
 	cli_init(&c, "list");
-	ex = cli_parse(&c, argc, argv, opts, _(
-	    "Usage: kyso-token list [OPTIONS]\n"
-	    "Lists the token readers (slots) and the tokens plugged into them.\n\n"), NULL, NULL);
+	ex = cli_parse(&c, argc, argv, opts,
+	    _("Usage: kyso-token list [OPTIONS]\n"
+	      "Lists the token readers (slots) and the tokens plugged into them.\n\n"),
+	    NULL, NULL);
 	if (ex != EXIT_OK)
 		return ex == CLI_DONE ? EXIT_OK : ex;
 	if (optind != argc)
@@ -41,13 +42,16 @@ cmd_list(int argc, char **argv)
 			continue;
 		p11_str(si.slotDescription, sizeof(si.slotDescription), desc);
 		o = json_pack("{s:I,s:s,s:b}", "slot", (json_int_t)slots[i],
-		    "reader", desc, "present", (si.flags & CKF_TOKEN_PRESENT) != 0);
+		    "reader", desc, "present",
+		    (si.flags & CKF_TOKEN_PRESENT) != 0);
 		if (!(si.flags & CKF_TOKEN_PRESENT)) {
 			if (!c.json)
-				printf(_("Slot %lu: %s: no token\n"), slots[i], desc);
+				printf(_("Slot %lu: %s: no token\n"), slots[i],
+				    desc);
 		} else if (p11_token_info(c.p11, slots[i], &ti) != 0) {
 			if (!c.json)
-				printf(_("Slot %lu: %s: a token that cannot be read\n"), slots[i], desc);
+				printf(_("Slot %lu: %s: a token that cannot be read\n"),
+				    slots[i], desc);
 			json_object_set_new(o, "readable", json_false());
 		} else {
 			p11_str(ti.label, sizeof(ti.label), label);
@@ -56,7 +60,8 @@ cmd_list(int argc, char **argv)
 			json_object_set_new(o, "label", json_string(label));
 			json_object_set_new(o, "serial", json_string(serial));
 			json_object_set_new(o, "model", json_string(model));
-			json_object_set_new(o, "pin_state", json_string(cli_pin_state(&ti)));
+			json_object_set_new(o, "pin_state",
+			    json_string(cli_pin_state(&ti)));
 			json_object_set_new(o, "initialized",
 			    json_boolean(ti.flags & CKF_TOKEN_INITIALIZED));
 			if (!c.json && !(ti.flags & CKF_TOKEN_INITIALIZED)) {
@@ -68,7 +73,8 @@ cmd_list(int argc, char **argv)
 				if (ti.flags & CKF_USER_PIN_LOCKED)
 					printf(_(" (PIN locked)"));
 				else if (ti.flags & CKF_USER_PIN_TO_BE_CHANGED)
-					printf(_(" (factory PIN not changed yet)"));
+					printf(
+					    _(" (factory PIN not changed yet)"));
 				printf("\n");
 			}
 		}

@@ -29,12 +29,11 @@ enroll_opt(struct cli *c, int opt, const char *arg, void *ud)
 	switch (opt) {
 	case 'C':
 		if (parse_u64(arg, 0, 1024, &v) != 0)
-			return cli_usage_error(c, _("--code-fd needs a file descriptor number"));
+			return cli_usage_error(c,
+			    _("--code-fd needs a file descriptor number"));
 		e->code_fd = (int)v;
 		return EXIT_OK;
-	case 'y':
-		e->yes = 1;
-		return EXIT_OK;
+	case 'y': e->yes = 1; return EXIT_OK;
 	}
 	return EXIT_USAGE;
 }
@@ -62,18 +61,18 @@ say_installed(const struct cli *c, enum tm_kind kind, const struct tm_result *r)
 		return;
 	}
 	printf(_("The certificate was installed on the token.\n"
-	    "  Serial number: %s\n  Valid until:   %s\n"), r->cert_serial,
-	    r->valid_until);
+		 "  Serial number: %s\n  Valid until:   %s\n"),
+	    r->cert_serial, r->valid_until);
 	if (kind != TM_KIND_NEW)
-		printf(_("The serial number changed: register the new certificate with the agencies\n"
+		printf(_(
+		    "The serial number changed: register the new certificate with the agencies\n"
 		    "you file electronically with (tax, customs, invoices). The old certificate\n"
 		    "stays on the token and valid unless your CA revokes it.\n"));
 }
 
 /* The options, the token and the RA, then the flow. */
 static int
-enroll(int argc, char **argv, const char *cmd, enum tm_kind kind,
-    const char *help)
+enroll(int argc, char **argv, const char *cmd, enum tm_kind kind, const char *help)
 {
 	struct cli c;
 	struct enroll e;
@@ -118,13 +117,13 @@ out:
 	return ex;
 }
 
-#define ENROLL_OPTS_HELP N_( \
-    "  --ra URL          the CA's server (default: ra_url in kyso.conf)\n" \
-    "  --ra-ca FILE      trust this CA file for the server's TLS certificate\n" \
-    "  --code-fd N       read the activation code from file descriptor N\n" \
-    "  --yes             accept the registered details without asking\n" \
-    "Exit codes: 0 installed, 1 failed, 2 usage, 3 no token, 4 wrong PIN,\n" \
-    "5 PIN locked, 8 details declined, 10 factory PIN still set.\n\n")
+#define ENROLL_OPTS_HELP                                                               \
+	N_("  --ra URL          the CA's server (default: ra_url in kyso.conf)\n"      \
+	   "  --ra-ca FILE      trust this CA file for the server's TLS certificate\n" \
+	   "  --code-fd N       read the activation code from file descriptor N\n"     \
+	   "  --yes             accept the registered details without asking\n"        \
+	   "Exit codes: 0 installed, 1 failed, 2 usage, 3 no token, 4 wrong PIN,\n"    \
+	   "5 PIN locked, 8 details declined, 10 factory PIN still set.\n\n")
 
 /* The three commands differ only in their words and the code's kind. */
 static int
@@ -141,33 +140,33 @@ enroll_cmd(int argc, char **argv, const char *cmd, enum tm_kind kind,
 int
 cmd_register(int argc, char **argv)
 {
-	return enroll_cmd(argc, argv, "register", TM_KIND_NEW, N_(
-	    "Usage: kyso-token register [--ra URL] [OPTIONS]\n"
-	    "Installs a certificate registered at the CA: logs in to the token, asks\n"
-	    "the activation code the CA e-mailed, shows the registered details to\n"
-	    "check, makes the key pair on the token, sends a request signed on the\n"
-	    "token and installs the certificate and its chain beside the key.\n"));
+	return enroll_cmd(argc, argv, "register", TM_KIND_NEW,
+	    N_("Usage: kyso-token register [--ra URL] [OPTIONS]\n"
+	       "Installs a certificate registered at the CA: logs in to the token, asks\n"
+	       "the activation code the CA e-mailed, shows the registered details to\n"
+	       "check, makes the key pair on the token, sends a request signed on the\n"
+	       "token and installs the certificate and its chain beside the key.\n"));
 }
 
 /* kyso-token renew (TH1). */
 int
 cmd_renew(int argc, char **argv)
 {
-	return enroll_cmd(argc, argv, "renew", TM_KIND_RENEW, N_(
-	    "Usage: kyso-token renew [--ra URL] [OPTIONS]\n"
-	    "Renews a certificate (TH1) with the activation code the CA e-mailed\n"
-	    "after preparing the renewal: shows the renewal period, makes a new key\n"
-	    "pair on the token and installs the new certificate. Its serial number\n"
-	    "is new; sign pending invoices and declarations first.\n"));
+	return enroll_cmd(argc, argv, "renew", TM_KIND_RENEW,
+	    N_("Usage: kyso-token renew [--ra URL] [OPTIONS]\n"
+	       "Renews a certificate (TH1) with the activation code the CA e-mailed\n"
+	       "after preparing the renewal: shows the renewal period, makes a new key\n"
+	       "pair on the token and installs the new certificate. Its serial number\n"
+	       "is new; sign pending invoices and declarations first.\n"));
 }
 
 /* kyso-token update (TH2). */
 int
 cmd_update(int argc, char **argv)
 {
-	return enroll_cmd(argc, argv, "update", TM_KIND_UPDATE, N_(
-	    "Usage: kyso-token update [--ra URL] [OPTIONS]\n"
-	    "Installs a certificate with changed details (TH2) with the activation\n"
-	    "code the CA e-mailed: shows the new details, makes a new key pair on\n"
-	    "the token and installs the new certificate (new serial number).\n"));
+	return enroll_cmd(argc, argv, "update", TM_KIND_UPDATE,
+	    N_("Usage: kyso-token update [--ra URL] [OPTIONS]\n"
+	       "Installs a certificate with changed details (TH2) with the activation\n"
+	       "code the CA e-mailed: shows the new details, makes a new key pair on\n"
+	       "the token and installs the new certificate (new serial number).\n"));
 }

@@ -40,21 +40,30 @@ vt_opt(struct cli *c, int opt, const char *arg, void *ud)
 	case 'p': o->plug = 1; return EXIT_OK;
 	case 'n':
 		if (parse_u64(arg, 0, SLOTS_MAX - 1, &v) != 0)
-			return cli_usage_error(c, _("--slot needs a slot number"));
+			return cli_usage_error(c,
+			    _("--slot needs a slot number"));
 		o->slot = (int)v;
 		return EXIT_OK;
 	case 'u':
-		return parse_u64(arg, 1, 100, &o->user_max) == 0 ? EXIT_OK :
-		    cli_usage_error(c, _("--user-retries needs a number from 1 to 100"));
+		return parse_u64(arg, 1, 100, &o->user_max) == 0
+		    ? EXIT_OK
+		    : cli_usage_error(c,
+			  _("--user-retries needs a number from 1 to 100"));
 	case 'o':
-		return parse_u64(arg, 1, 100, &o->so_max) == 0 ? EXIT_OK :
-		    cli_usage_error(c, _("--so-retries needs a number from 1 to 100"));
+		return parse_u64(arg, 1, 100, &o->so_max) == 0
+		    ? EXIT_OK
+		    : cli_usage_error(c,
+			  _("--so-retries needs a number from 1 to 100"));
 	case 'c':
-		return parse_u64(arg, 4096, 16 * 1024 * 1024, &o->capacity) == 0 ?
-		    EXIT_OK : cli_usage_error(c, _("--capacity needs a size in bytes (4096 to 16777216)"));
+		return parse_u64(arg, 4096, 16 * 1024 * 1024, &o->capacity) == 0
+		    ? EXIT_OK
+		    : cli_usage_error(c,
+			  _("--capacity needs a size in bytes (4096 to 16777216)"));
 	case 'k':
-		return parse_u64(arg, 10, 20, &o->kdf) == 0 ? EXIT_OK :
-		    cli_usage_error(c, _("--kdf-cost needs a number from 10 to 20"));
+		return parse_u64(arg, 10, 20, &o->kdf) == 0
+		    ? EXIT_OK
+		    : cli_usage_error(c,
+			  _("--kdf-cost needs a number from 10 to 20"));
 	}
 	return EXIT_USAGE;
 }
@@ -133,8 +142,10 @@ valid_serial(const char *s)
 	if (n == 0 || n > 16)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= 'a' && s[i] <= 'z') || s[i] == '-' || s[i] == '_'))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+			(s[i] >= 'A' && s[i] <= 'Z') ||
+			(s[i] >= 'a' && s[i] <= 'z') || s[i] == '-' ||
+			s[i] == '_'))
 			return 0;
 	return 1;
 }
@@ -174,7 +185,8 @@ plug(const struct cli *c, const char *slots, const char *file,
 	int at;
 
 	if ((at = plugged_slot(slots, file)) >= 0) {
-		fprintf(stderr, _("Token %s is already plugged into slot %d.\n"), serial, at);
+		fprintf(stderr, _("Token %s is already plugged into slot %d.\n"),
+		    serial, at);
 		return EXIT_FAIL;
 	}
 	for (i = want >= 0 ? (unsigned)want : 0; i < n; i++) {
@@ -188,13 +200,14 @@ plug(const struct cli *c, const char *slots, const char *file,
 		free(lp);
 		if (r == 0) {
 			if (c->json) {
-				json_t *j = json_pack("{s:s,s:s,s:i}", "serial", serial,
-				    "file", file, "slot", (int)i);
+				json_t *j = json_pack("{s:s,s:s,s:i}", "serial",
+				    serial, "file", file, "slot", (int)i);
 
 				cli_json_print(j);
 				json_decref(j);
 			} else {
-				printf(_("Token %s is plugged into slot %u.\n"), serial, i);
+				printf(_("Token %s is plugged into slot %u.\n"),
+				    serial, i);
 			}
 			return EXIT_OK;
 		}
@@ -204,7 +217,8 @@ plug(const struct cli *c, const char *slots, const char *file,
 	if (want >= 0)
 		fprintf(stderr, _("Slot %d is taken or does not exist.\n"), want);
 	else
-		fprintf(stderr, _("Every slot is taken: unplug a token first.\n"));
+		fprintf(stderr,
+		    _("Every slot is taken: unplug a token first.\n"));
 	return EXIT_FAIL;
 }
 
@@ -242,7 +256,8 @@ vt_create(struct cli *c, struct vt_opts *o, const char *tokens, const char *slot
 	memset(&p, 0, sizeof(p));
 	if (o->serial != NULL) {
 		if (!valid_serial(o->serial))
-			return cli_usage_error(c, _("a serial number is 1 to 16 letters, digits, '-' or '_'"));
+			return cli_usage_error(c,
+			    _("a serial number is 1 to 16 letters, digits, '-' or '_'"));
 		snprintf(serial, sizeof(serial), "%s", o->serial);
 	} else {
 		if (crypto_random(rnd, sizeof(rnd)) != 0)
@@ -256,7 +271,8 @@ vt_create(struct cli *c, struct vt_opts *o, const char *tokens, const char *slot
 		return EXIT_FAIL;
 	if (o->master != NULL) {
 		if ((r = read_master(o->master, &master, &mlen)) != 0) {
-			fprintf(stderr, _("Cannot read the admin master key %s (at least 32 bytes): %s.\n"),
+			fprintf(stderr,
+			    _("Cannot read the admin master key %s (at least 32 bytes): %s.\n"),
 			    o->master, kyso_strerror(r));
 			goto out;
 		}
@@ -264,7 +280,8 @@ vt_create(struct cli *c, struct vt_opts *o, const char *tokens, const char *slot
 			goto out;
 		p.admin_key = admin;
 	}
-	if (secret_read(c->so_pin_fd, _("Security officer (SO) PIN for the new token: "), &so) != 0) {
+	if (secret_read(c->so_pin_fd,
+		_("Security officer (SO) PIN for the new token: "), &so) != 0) {
 		fprintf(stderr, _("No SO PIN was given.\n"));
 		ex = EXIT_USAGE;
 		goto out;
@@ -279,7 +296,8 @@ vt_create(struct cli *c, struct vt_opts *o, const char *tokens, const char *slot
 	p.kdf_log_n = (unsigned)o->kdf;
 	r = tok_create(file, &p);
 	if (r == KYSO_ERR_EXISTS) {
-		fprintf(stderr, _("A token with serial %s already exists.\n"), serial);
+		fprintf(stderr, _("A token with serial %s already exists.\n"),
+		    serial);
 		goto out;
 	}
 	if (r == KYSO_ERR_INVALID) {
@@ -288,18 +306,20 @@ vt_create(struct cli *c, struct vt_opts *o, const char *tokens, const char *slot
 		goto out;
 	}
 	if (r != 0) {
-		fprintf(stderr, _("Cannot make the token: %s.\n"), kyso_strerror(r));
+		fprintf(stderr, _("Cannot make the token: %s.\n"),
+		    kyso_strerror(r));
 		goto out;
 	}
 	/* With --json and --plug, plug() prints the one JSON object. */
 	if (c->json && !o->plug) {
-		json_t *j = json_pack("{s:s,s:s,s:i}", "serial", serial,
-		    "file", file, "slot", -1);
+		json_t *j = json_pack("{s:s,s:s,s:i}", "serial", serial, "file",
+		    file, "slot", -1);
 
 		cli_json_print(j);
 		json_decref(j);
 	} else if (!c->json) {
-		printf(_("Made token %s (factory user PIN 12345678, to be changed at first use).\n"), serial);
+		printf(_("Made token %s (factory user PIN 12345678, to be changed at first use).\n"),
+		    serial);
 	}
 	ex = o->plug ? plug(c, slots, file, serial, o->slot) : EXIT_OK;
 out:
@@ -339,15 +359,16 @@ vt_list(struct cli *c, const char *tokens, const char *slots)
 			if (!c->json)
 				printf(_("%s: damaged token file\n"), e->d_name);
 		} else if (c->json) {
-			json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:i}",
-			    "serial", tok_info(t)->serial, "label", tok_info(t)->label,
-			    "file", file, "slot", at));
+			json_array_append_new(arr,
+			    json_pack("{s:s,s:s,s:s,s:i}", "serial",
+				tok_info(t)->serial, "label",
+				tok_info(t)->label, "file", file, "slot", at));
 		} else if (at >= 0) {
-			printf(_("%s \"%s\": plugged into slot %d\n"), tok_info(t)->serial,
-			    tok_info(t)->label, at);
+			printf(_("%s \"%s\": plugged into slot %d\n"),
+			    tok_info(t)->serial, tok_info(t)->label, at);
 		} else {
-			printf(_("%s \"%s\": not plugged in\n"), tok_info(t)->serial,
-			    tok_info(t)->label);
+			printf(_("%s \"%s\": not plugged in\n"),
+			    tok_info(t)->serial, tok_info(t)->label);
 		}
 		tok_free(t);
 		free(file);
@@ -378,7 +399,8 @@ cmd_vtoken(int argc, char **argv)
 		return cli_usage_error(&c, _("say create, plug, unplug or list"));
 	verb = argv[optind];
 	if (home_dirs(&home, &tokens, &slots) != 0) {
-		fprintf(stderr, _("Cannot use the kyso folder %s.\n"), home ? home : "?");
+		fprintf(stderr, _("Cannot use the kyso folder %s.\n"),
+		    home ? home : "?");
 		ex = EXIT_FAIL;
 		goto out;
 	}
@@ -392,7 +414,8 @@ cmd_vtoken(int argc, char **argv)
 		int at;
 
 		if (!valid_serial(serial)) {
-			ex = cli_usage_error(&c, _("that is not a token serial number"));
+			ex = cli_usage_error(&c,
+			    _("that is not a token serial number"));
 			goto out;
 		}
 		if (asprintf(&file, "%s/%s.tok", tokens, serial) < 0) {
@@ -401,12 +424,15 @@ cmd_vtoken(int argc, char **argv)
 			goto out;
 		}
 		if (access(file, F_OK) != 0) {
-			fprintf(stderr, _("There is no virtual token %s (see 'kyso-token vtoken list').\n"), serial);
+			fprintf(stderr,
+			    _("There is no virtual token %s (see 'kyso-token vtoken list').\n"),
+			    serial);
 			ex = EXIT_NO_TOKEN;
 		} else if (verb[0] == 'p') {
 			ex = plug(&c, slots, file, serial, o.slot);
 		} else if ((at = plugged_slot(slots, file)) < 0) {
-			fprintf(stderr, _("Token %s is not plugged in.\n"), serial);
+			fprintf(stderr, _("Token %s is not plugged in.\n"),
+			    serial);
 			ex = EXIT_FAIL;
 		} else {
 			char link[32], *lp;
@@ -416,17 +442,19 @@ cmd_vtoken(int argc, char **argv)
 			ex = lp != NULL && unlink(lp) == 0 ? EXIT_OK : EXIT_FAIL;
 			free(lp);
 			if (ex == EXIT_OK && c.json) {
-				json_t *j = json_pack("{s:s,s:s,s:i}", "serial", serial,
-				    "file", file, "slot", -1);
+				json_t *j = json_pack("{s:s,s:s,s:i}", "serial",
+				    serial, "file", file, "slot", -1);
 
 				cli_json_print(j);
 				json_decref(j);
 			} else if (ex == EXIT_OK) {
-				printf(_("Token %s was unplugged from slot %d.\n"), serial, at);
+				printf(_("Token %s was unplugged from slot %d.\n"),
+				    serial, at);
 			}
 		}
 	} else {
-		ex = cli_usage_error(&c, _("say create, plug SERIAL, unplug SERIAL or list"));
+		ex = cli_usage_error(&c,
+		    _("say create, plug SERIAL, unplug SERIAL or list"));
 	}
 out:
 	free(file);

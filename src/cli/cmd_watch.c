@@ -11,8 +11,8 @@
 #define POLL_SECONDS 1
 
 struct watch_opts {
-	struct cli_check_opts check;   /* for each token that comes in */
-	uint64_t count;          /* stop after this many events; 0: never */
+	struct cli_check_opts check; /* for each token that comes in */
+	uint64_t count;		     /* stop after this many events; 0: never */
 };
 
 static int
@@ -22,7 +22,8 @@ watch_opt(struct cli *c, int opt, const char *arg, void *ud)
 
 	if (opt == 'c') {
 		if (parse_u64(arg, 1, 1000000, &o->count) != 0)
-			return cli_usage_error(c, _("--count needs a number of events"));
+			return cli_usage_error(c,
+			    _("--count needs a number of events"));
 		return EXIT_OK;
 	}
 	return cli_check_opt(c, opt, arg, &o->check);
@@ -90,14 +91,15 @@ cmd_watch(int argc, char **argv)
 	int ex, polling = 0;
 
 	cli_init(&c, "watch");
-	ex = cli_parse(&c, argc, argv, opts, _(
-	    "Usage: kyso-token watch [--count N] [--warn-days N] [--batch] [OPTIONS]\n"
-	    "Waits for tokens to be plugged in or removed. Each token plugged in is\n"
-	    "checked as 'kyso-token check' does (factory PIN, certificate expiry,\n"
-	    "PIN lock). Runs until interrupted.\n"
-	    "  --count N       stop after N plug-in or removal events\n"
-	    "  --warn-days N   warn this many days before a certificate expires\n"
-	    "  --batch         never ask; just report\n\n"), watch_opt, &o);
+	ex = cli_parse(&c, argc, argv, opts,
+	    _("Usage: kyso-token watch [--count N] [--warn-days N] [--batch] [OPTIONS]\n"
+	      "Waits for tokens to be plugged in or removed. Each token plugged in is\n"
+	      "checked as 'kyso-token check' does (factory PIN, certificate expiry,\n"
+	      "PIN lock). Runs until interrupted.\n"
+	      "  --count N       stop after N plug-in or removal events\n"
+	      "  --warn-days N   warn this many days before a certificate expires\n"
+	      "  --batch         never ask; just report\n\n"),
+	    watch_opt, &o);
 	if (ex != EXIT_OK)
 		return ex == CLI_DONE ? EXIT_OK : ex;
 	if (optind != argc)
@@ -105,7 +107,8 @@ cmd_watch(int argc, char **argv)
 	if ((ex = cli_open_module(&c)) != EXIT_OK)
 		return ex;
 	if (!c.json)
-		printf(_("Waiting for tokens. Plug in a token, or press Ctrl+C to stop.\n"));
+		printf(_(
+		    "Waiting for tokens. Plug in a token, or press Ctrl+C to stop.\n"));
 	fflush(stdout);
 	while (o.count == 0 || seen < o.count) {
 		CK_SLOT_ID slot = 0;
@@ -131,12 +134,15 @@ cmd_watch(int argc, char **argv)
 			continue;
 		if (si.flags & CKF_TOKEN_PRESENT) {
 			if (c.json)
-				printf("{\"event\": \"inserted\", \"slot\": %lu}\n", slot);
+				printf("{\"event\": \"inserted\", \"slot\": %lu}\n",
+				    slot);
 			else
-				printf(_("A token was plugged into slot %lu.\n"), slot);
+				printf(_("A token was plugged into slot %lu.\n"),
+				    slot);
 			c.slot = slot;
-			(void)cli_check_slot(&c, !o.check.batch && !c.json &&
-			    isatty(STDIN_FILENO), o.check.warn_days);
+			(void)cli_check_slot(&c,
+			    !o.check.batch && !c.json && isatty(STDIN_FILENO),
+			    o.check.warn_days);
 		} else if (c.json) {
 			printf("{\"event\": \"removed\", \"slot\": %lu}\n", slot);
 		} else {

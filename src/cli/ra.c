@@ -10,12 +10,8 @@ int
 cli_ra_option(struct ra_client *ra, int opt, const char *arg)
 {
 	switch (opt) {
-	case 'R':
-		ra->url = arg;
-		return EXIT_OK;
-	case 'A':
-		ra->ca_file = arg;
-		return EXIT_OK;
+	case 'R': ra->url = arg; return EXIT_OK;
+	case 'A': ra->ca_file = arg; return EXIT_OK;
 	}
 	return -1;
 }
@@ -32,12 +28,14 @@ cli_ra_ready(const struct cli *c, struct ra_client *ra)
 	if (ra->ca_file == NULL && ra->cfg != NULL)
 		ra->ca_file = config_get(ra->cfg, "ra_ca");
 	if (ra->url == NULL || *ra->url == '\0')
-		return cli_usage_error(c, _("the CA's server is not set: give --ra URL or set ra_url in kyso.conf"));
+		return cli_usage_error(c,
+		    _("the CA's server is not set: give --ra URL or set ra_url in kyso.conf"));
 	if (strncmp(ra->url, "https://", 8) != 0 &&
 	    strncmp(ra->url, "http://127.", 11) != 0 &&
 	    strncmp(ra->url, "http://localhost", 16) != 0 &&
 	    strncmp(ra->url, "http://[::1]", 12) != 0)
-		return cli_usage_error(c, _("the CA's server must be reached over https:// (plain http only on this computer)"));
+		return cli_usage_error(c,
+		    _("the CA's server must be reached over https:// (plain http only on this computer)"));
 	return EXIT_OK;
 }
 

@@ -55,17 +55,20 @@ term_choice(void *ud, enum tm_question q, const struct tm_result *r)
 	switch (q) {
 	case TM_ASK_CHANGE_FACTORY_PIN:
 		if (tt->enrolling) {
-			printf(_("The token still has the factory PIN; change it first.\n"));
+			printf(_(
+			    "The token still has the factory PIN; change it first.\n"));
 			return !tt->yes && isatty(STDIN_FILENO) &&
 			    cli_confirm(_("Change the PIN now? [Y/n] "));
 		}
 		if (!tt->c->json)
 			printf(_("Token %s still has the factory PIN. Change it before you sign.\n"),
 			    r->token_serial);
-		return tt->interactive && cli_confirm(_("Change the PIN now? [Y/n] "));
+		return tt->interactive &&
+		    cli_confirm(_("Change the PIN now? [Y/n] "));
 	case TM_ASK_DETAILS_RIGHT:
-		return tt->yes || cli_confirm(
-		    _("Is this information correct? Install the certificate on the token? [Y/n] "));
+		return tt->yes ||
+		    cli_confirm(_(
+			"Is this information correct? Install the certificate on the token? [Y/n] "));
 	}
 	return 0;
 }
@@ -117,20 +120,19 @@ term_progress(void *ud, enum tm_step step, const struct tm_result *r)
 		/* The PIN on --pin-fd was the old one. */
 		tt->pin_fd = -1;
 		break;
-	case TM_STEP_PIN_NOT_CHANGED:
-		(void)tm_term_fail(tt, r);
-		break;
+	case TM_STEP_PIN_NOT_CHANGED: (void)tm_term_fail(tt, r); break;
 	case TM_STEP_CA_CERT_SKIPPED:
-		fprintf(stderr, _("Note: the CA certificate %s could not be written to the token.\n"),
+		fprintf(stderr,
+		    _("Note: the CA certificate %s could not be written to the token.\n"),
 		    r->ca_name);
 		break;
 	case TM_STEP_OTP_SENT:
 		printf(_("Request sent. If the details match the CA's records, a one-time code (OTP)\n"
-		    "was sent to %s. It is valid for 5 minutes.\n"), tt->email);
+			 "was sent to %s. It is valid for 5 minutes.\n"),
+		    tt->email);
 		fflush(stdout);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -160,7 +162,8 @@ tm_term_session(struct tm_term *tt, struct tm_session **out)
 		fprintf(stderr, "%s\n", kyso_strerror(r));
 		return EXIT_FAIL;
 	}
-	if (tt->ra != NULL && (r = tm_set_ra(*out, tt->ra->url, tt->ra->ca_file)) != 0) {
+	if (tt->ra != NULL &&
+	    (r = tm_set_ra(*out, tt->ra->url, tt->ra->ca_file)) != 0) {
 		tm_free(*out);
 		*out = NULL;
 		fprintf(stderr, "%s\n", kyso_strerror(r));
@@ -174,15 +177,14 @@ static int
 no_secret(enum tm_secret s)
 {
 	switch (s) {
-	case TM_SECRET_PIN:
-		fprintf(stderr, _("No PIN was given.\n"));
-		break;
+	case TM_SECRET_PIN: fprintf(stderr, _("No PIN was given.\n")); break;
 	case TM_SECRET_OLD_PIN:
 	case TM_SECRET_NEW_PIN:
 		fprintf(stderr, _("No PIN was given; nothing was changed.\n"));
 		break;
 	case TM_SECRET_NEW_PIN_AGAIN:
-		fprintf(stderr, _("The new PIN was not confirmed; nothing was changed.\n"));
+		fprintf(stderr,
+		    _("The new PIN was not confirmed; nothing was changed.\n"));
 		break;
 	case TM_SECRET_SO_PIN:
 		fprintf(stderr, _("No SO PIN was given.\n"));
@@ -202,7 +204,7 @@ static const char *
 op_words(enum tm_op op)
 {
 	switch (op) {
-	case TM_OP_INFO:        /* worded whole by tm_term_fail */
+	case TM_OP_INFO: /* worded whole by tm_term_fail */
 	case TM_OP_OPEN: return _("Opening the token");
 	case TM_OP_LOGIN: return _("Logging in to the token");
 	case TM_OP_CHANGE_PIN: return _("Changing the PIN");
@@ -219,19 +221,25 @@ refusal_text(const char *code)
 	static const struct {
 		const char *code, *text;
 	} t[] = {
-		{ "code_invalid", N_("the activation code is wrong, already "
-		    "used or expired; ask the CA for a new one") },
-		{ "token_in_use", N_("this token already holds another "
-		    "subscriber's certificate; use your own token, or ask "
-		    "the CA") },
-		{ "key_type_mismatch", N_("the key made on the token is not of "
-		    "the type the CA registered") },
-		{ "key_unacceptable", N_("the token made a key the CA does not "
-		    "accept") },
-		{ "otp_invalid", N_("the one-time code is wrong or expired; "
-		    "after three wrong tries, request a new one") },
-		{ "rate_limited", N_("too many requests; wait a few minutes "
-		    "and try again") },
+		{ "code_invalid",
+		    N_("the activation code is wrong, already "
+		       "used or expired; ask the CA for a new one") },
+		{ "token_in_use",
+		    N_("this token already holds another "
+		       "subscriber's certificate; use your own token, or ask "
+		       "the CA") },
+		{ "key_type_mismatch",
+		    N_("the key made on the token is not of "
+		       "the type the CA registered") },
+		{ "key_unacceptable",
+		    N_("the token made a key the CA does not "
+		       "accept") },
+		{ "otp_invalid",
+		    N_("the one-time code is wrong or expired; "
+		       "after three wrong tries, request a new one") },
+		{ "rate_limited",
+		    N_("too many requests; wait a few minutes "
+		       "and try again") },
 		{ "busy", N_("the CA's server is busy; try again") },
 	};
 	size_t i;
@@ -262,8 +270,8 @@ ra_fail(const struct tm_term *tt, const struct tm_result *r)
 
 	if (r->why == TM_WHY_RA_UNREACHABLE) {
 		fprintf(stderr, _("Cannot reach the CA's server %s: %s.\n"),
-		    tt->ra != NULL ? tt->ra->url : "", r->ra_message[0] ?
-		    r->ra_message : kyso_strerror(r->err));
+		    tt->ra != NULL ? tt->ra->url : "",
+		    r->ra_message[0] ? r->ra_message : kyso_strerror(r->err));
 		return EXIT_FAIL;
 	}
 	/* The server's words are English; the ones a subscriber meets are
@@ -278,11 +286,15 @@ ra_fail(const struct tm_term *tt, const struct tm_result *r)
 static int
 wrong_kind(const struct tm_term *tt, enum tm_kind got)
 {
-	fprintf(stderr, _("This activation code is for a %s, not for '%s'. Use 'kyso-token %s'.\n"),
-	    got == TM_KIND_RENEW ? _("renewal") : got == TM_KIND_UPDATE ?
-	    _("change of details") : _("new certificate"), tt->c->cmd,
-	    got == TM_KIND_RENEW ? "renew" : got == TM_KIND_UPDATE ?
-	    "update" : "register");
+	fprintf(stderr,
+	    _("This activation code is for a %s, not for '%s'. Use 'kyso-token %s'.\n"),
+	    got == TM_KIND_RENEW	? _("renewal")
+		: got == TM_KIND_UPDATE ? _("change of details")
+					: _("new certificate"),
+	    tt->c->cmd,
+	    got == TM_KIND_RENEW	? "renew"
+		: got == TM_KIND_UPDATE ? "update"
+					: "register");
 	return EXIT_USAGE;
 }
 
@@ -290,19 +302,20 @@ int
 tm_term_fail(const struct tm_term *tt, const struct tm_result *r)
 {
 	switch (r->why) {
-	case TM_WHY_NONE:
-		return EXIT_OK;
-	case TM_WHY_NO_SECRET:
-		return no_secret(r->secret);
+	case TM_WHY_NONE: return EXIT_OK;
+	case TM_WHY_NO_SECRET: return no_secret(r->secret);
 	case TM_WHY_PIN_MISMATCH:
-		fprintf(stderr, _("The new PIN and its confirmation differ; nothing was changed.\n"));
+		fprintf(stderr,
+		    _("The new PIN and its confirmation differ; nothing was changed.\n"));
 		return EXIT_PIN_MISMATCH;
 	case TM_WHY_PIN_LENGTH:
-		fprintf(stderr, _("The new PIN must be %lu to %lu characters; nothing was changed.\n"),
+		fprintf(stderr,
+		    _("The new PIN must be %lu to %lu characters; nothing was changed.\n"),
 		    r->pin_min, r->pin_max);
 		return EXIT_PIN_INVALID;
 	case TM_WHY_PIN_REUSED:
-		fprintf(stderr, _("Choose a new PIN other than the old one and the factory PIN; nothing was changed.\n"));
+		fprintf(stderr,
+		    _("Choose a new PIN other than the old one and the factory PIN; nothing was changed.\n"));
 		return EXIT_PIN_INVALID;
 	case TM_WHY_TOKEN:
 		if (r->op == TM_OP_INFO) {
@@ -311,36 +324,38 @@ tm_term_fail(const struct tm_term *tt, const struct tm_result *r)
 		}
 		return token_fail(tt, r);
 	case TM_WHY_CERTS_UNREADABLE:
-		fprintf(stderr, _("Cannot read the certificates on the token.\n"));
+		fprintf(stderr,
+		    _("Cannot read the certificates on the token.\n"));
 		return EXIT_FAIL;
-	case TM_WHY_FACTORY_PIN:
-		return EXIT_CHECK_DEFAULT_PIN;
+	case TM_WHY_FACTORY_PIN: return EXIT_CHECK_DEFAULT_PIN;
 	case TM_WHY_RA_UNREACHABLE:
-	case TM_WHY_RA_REFUSED:
-		return ra_fail(tt, r);
-	case TM_WHY_WRONG_KIND:
-		return wrong_kind(tt, r->kind);
+	case TM_WHY_RA_REFUSED: return ra_fail(tt, r);
+	case TM_WHY_WRONG_KIND: return wrong_kind(tt, r->kind);
 	case TM_WHY_DECLINED:
 		printf(_("Nothing was installed.\n"));
 		return EXIT_DECLINED;
 	case TM_WHY_CSR:
-		fprintf(stderr, _("The token could not sign the certificate request.\n"));
+		fprintf(stderr,
+		    _("The token could not sign the certificate request.\n"));
 		return EXIT_FAIL;
 	case TM_WHY_CERT_MISMATCH:
-		fprintf(stderr, _("The CA's server sent a certificate that does not belong to the key on this token.\n"));
+		fprintf(stderr,
+		    _("The CA's server sent a certificate that does not belong to the key on this token.\n"));
 		return EXIT_FAIL;
 	case TM_WHY_CERT_WRITE:
-		fprintf(stderr, _("The certificate could not be written to the token.\n"));
+		fprintf(stderr,
+		    _("The certificate could not be written to the token.\n"));
 		return EXIT_FAIL;
 	case TM_WHY_NO_CHALLENGE:
-		fprintf(stderr, _("This token does not support remote PIN reset. Take it to your CA.\n"));
+		fprintf(stderr,
+		    _("This token does not support remote PIN reset. Take it to your CA.\n"));
 		return EXIT_FAIL;
 	case TM_WHY_ANSWER_REFUSED:
-		fprintf(stderr, _("The token did not accept the CA's answer; the PIN was not reset.\n"));
+		fprintf(stderr,
+		    _("The token did not accept the CA's answer; the PIN was not reset.\n"));
 		return EXIT_FAIL;
 	case TM_WHY_INTERNAL:
-	case TM_WHY_CANCELLED:
-		break;
+	case TM_WHY_CANCELLED: break;
 	}
 	return EXIT_FAIL;
 }

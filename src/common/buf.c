@@ -9,8 +9,8 @@
 
 struct buf {
 	uint8_t *d;
-	size_t off;     /* read offset */
-	size_t size;    /* end of data */
+	size_t off;  /* read offset */
+	size_t size; /* end of data */
 	size_t alloc;
 	size_t cap;
 	int readonly;
@@ -148,7 +148,7 @@ int
 buf_put_u32(struct buf *b, uint32_t v)
 {
 	uint8_t x[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-	    (uint8_t)(v >> 24) };
+		(uint8_t)(v >> 24) };
 
 	return buf_put(b, x, sizeof(x));
 }

@@ -16,12 +16,12 @@ struct buf;
 struct buf *buf_new(size_t cap);
 /* A read-only view of bytes the caller keeps alive. */
 struct buf *buf_from(const void *data, size_t len);
-void buf_free(struct buf *b);    /* wipes the bytes; accepts NULL */
+void buf_free(struct buf *b); /* wipes the bytes; accepts NULL */
 
-const uint8_t *buf_ptr(const struct buf *b);  /* at the read offset */
+const uint8_t *buf_ptr(const struct buf *b); /* at the read offset */
 uint8_t *buf_mutable_ptr(struct buf *b);
-size_t buf_len(const struct buf *b);          /* bytes left to read */
-void buf_reset(struct buf *b);                /* wipes, keeps the cap */
+size_t buf_len(const struct buf *b); /* bytes left to read */
+void buf_reset(struct buf *b);	     /* wipes, keeps the cap */
 int buf_consume(struct buf *b, size_t n) KYSO_WUR;
 /* Reserves n bytes at the end and returns where to write them. */
 int buf_reserve(struct buf *b, size_t n, uint8_t **dst) KYSO_WUR;
@@ -47,6 +47,6 @@ int buf_get_cstring(struct buf *b, char **s) KYSO_WUR;
 
 /* Whole-buffer helpers. */
 struct buf *buf_dup(const struct buf *b);
-char *buf_to_cstr(const struct buf *b);   /* copy, fails on embedded NUL */
+char *buf_to_cstr(const struct buf *b); /* copy, fails on embedded NUL */
 
 #endif

@@ -8,7 +8,7 @@
 #include "fsutil.h"
 #include "parse.h"
 
-#define CONFIG_CAP (256 * 1024)
+#define CONFIG_CAP	(256 * 1024)
 #define CONFIG_MAX_KEYS 256
 
 struct config {

@@ -90,14 +90,14 @@ crypto_scrypt(const void *pin, size_t n, const uint8_t *salt, size_t saltlen,
 		return KYSO_ERR_INVALID;
 	N = (uint64_t)1 << log_n;
 	if (EVP_PBE_scrypt(pin, n, salt, saltlen, N, 8, 1,
-	    (uint64_t)N * 8 * 128 + 1024 * 1024, out, 32) != 1)
+		(uint64_t)N * 8 * 128 + 1024 * 1024, out, 32) != 1)
 		return KYSO_ERR_CRYPTO;
 	return 0;
 }
 
 struct crypto_hmac {
 	EVP_MD *md;
-	EVP_MD_CTX *in, *out;   /* after K ^ ipad, after K ^ opad */
+	EVP_MD_CTX *in, *out; /* after K ^ ipad, after K ^ opad */
 };
 
 void
@@ -154,8 +154,7 @@ out:
 }
 
 int
-crypto_hmac(const struct crypto_hmac *h, const void *d, size_t n,
-    uint8_t out[32])
+crypto_hmac(const struct crypto_hmac *h, const void *d, size_t n, uint8_t out[32])
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	uint8_t inner[32];

@@ -7,7 +7,7 @@
 
 #include "buf.h"
 
-#define CRYPTO_SEAL_OVERHEAD (12 + 16)   /* IV and GCM tag */
+#define CRYPTO_SEAL_OVERHEAD (12 + 16) /* IV and GCM tag */
 
 int crypto_random(void *p, size_t n) KYSO_WUR;
 /* AES-256-GCM: appends iv || ciphertext || tag to out. */
@@ -26,8 +26,8 @@ int crypto_hmac_sha256(const void *key, size_t klen, const void *d, size_t n,
  * looks the digest up again on every call). Safe to share between
  * threads once made. */
 struct crypto_hmac;
-int crypto_hmac_new(const void *key, size_t klen, struct crypto_hmac **out)
-    KYSO_WUR;
+int crypto_hmac_new(const void *key, size_t klen,
+    struct crypto_hmac **out) KYSO_WUR;
 int crypto_hmac(const struct crypto_hmac *h, const void *d, size_t n,
     uint8_t out[32]) KYSO_WUR;
 void crypto_hmac_free(struct crypto_hmac *h);

@@ -58,7 +58,7 @@ der_put_oid(struct buf *out, const char *dotted)
 		}
 		arcs[n++] = v;
 		if (*p == '.' && *++p == '\0')
-			goto out;   /* a trailing dot */
+			goto out; /* a trailing dot */
 	}
 	if (n < 2 || *p != '\0' || arcs[0] > 2)
 		goto out;
@@ -137,7 +137,8 @@ out:
 static int
 cmp_der(const void *a, const void *b)
 {
-	const struct buf *x = *(struct buf *const *)a, *y = *(struct buf *const *)b;
+	const struct buf *x = *(struct buf *const *)a,
+			 *y = *(struct buf *const *)b;
 	size_t n = buf_len(x) < buf_len(y) ? buf_len(x) : buf_len(y);
 	int c = memcmp(buf_ptr(x), buf_ptr(y), n);
 
@@ -173,7 +174,7 @@ der_read(const uint8_t *p, size_t len, uint8_t *tag, const uint8_t **content,
 	if (len < 2)
 		return KYSO_ERR_TRUNCATED;
 	if ((p[0] & 0x1f) == 0x1f)
-		return KYSO_ERR_UNSUPPORTED;   /* high tag numbers */
+		return KYSO_ERR_UNSUPPORTED; /* high tag numbers */
 	if (p[1] < 0x80) {
 		n = p[1];
 		hdr = 2;

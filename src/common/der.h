@@ -9,24 +9,23 @@
 
 #include "common/buf.h"
 
-#define DER_SEQUENCE 0x30
-#define DER_SET 0x31
-#define DER_INTEGER 0x02
-#define DER_BIT_STRING 0x03
+#define DER_SEQUENCE	 0x30
+#define DER_SET		 0x31
+#define DER_INTEGER	 0x02
+#define DER_BIT_STRING	 0x03
 #define DER_OCTET_STRING 0x04
-#define DER_NULL 0x05
-#define DER_OID 0x06
-#define DER_CTX_CONS(n) (0xa0 | (n))   /* [n] constructed */
+#define DER_NULL	 0x05
+#define DER_OID		 0x06
+#define DER_CTX_CONS(n)	 (0xa0 | (n)) /* [n] constructed */
 
 /* The signature algorithms a token's SHA-256 signature goes out under:
  * sha256WithRSAEncryption (AlgorithmIdentifier with a NULL parameter)
  * and ecdsa-with-SHA256 (none). */
-#define DER_OID_RSA_SHA256 "1.2.840.113549.1.1.11"
+#define DER_OID_RSA_SHA256   "1.2.840.113549.1.1.11"
 #define DER_OID_ECDSA_SHA256 "1.2.840.10045.4.3.2"
 
 /* Appends tag, length and n bytes of content to out. */
-int der_put(struct buf *out, uint8_t tag, const void *content, size_t n)
-    KYSO_WUR;
+int der_put(struct buf *out, uint8_t tag, const void *content, size_t n) KYSO_WUR;
 /* Appends tag and length for the whole of inner, then inner. */
 int der_wrap(struct buf *out, uint8_t tag, const struct buf *inner) KYSO_WUR;
 /* An OBJECT IDENTIFIER from its dotted text ("1.2.840.113549.1.7.2"). */
@@ -40,8 +39,7 @@ int der_put_sig_alg(struct buf *out, int ec) KYSO_WUR;
  * CRL or a PKCS#10 request once its TBS part is signed; alg is the DER
  * AlgorithmIdentifier. */
 int der_put_signed(struct buf *out, const uint8_t *tbs, size_t tlen,
-    const uint8_t *alg, size_t alen, const uint8_t *sig, size_t slen)
-    KYSO_WUR;
+    const uint8_t *alg, size_t alen, const uint8_t *sig, size_t slen) KYSO_WUR;
 /* A SET OF: the n DER elements sorted by their encodings. */
 int der_put_set_of(struct buf *out, struct buf **elems, size_t n) KYSO_WUR;
 /* Reads one TLV at *p (of len bytes left): the tag, the content's place

@@ -16,8 +16,11 @@ errno_to_err(int e)
 	switch (e) {
 	case ENOENT: return KYSO_ERR_NOT_FOUND;
 	case EEXIST: return KYSO_ERR_EXISTS;
-	case ENOSPC: case EDQUOT: return KYSO_ERR_FULL;
-	case EACCES: case EPERM: case EROFS: return KYSO_ERR_PERMISSION;
+	case ENOSPC:
+	case EDQUOT: return KYSO_ERR_FULL;
+	case EACCES:
+	case EPERM:
+	case EROFS: return KYSO_ERR_PERMISSION;
 	case ENOMEM: return KYSO_ERR_NOMEM;
 	}
 	return KYSO_ERR_IO;
@@ -142,7 +145,7 @@ mkdir_p(const char *path, mode_t mode)
 
 	if (copy == NULL)
 		return KYSO_ERR_NOMEM;
-	for (p = copy + 1; ; p++) {
+	for (p = copy + 1;; p++) {
 		if (*p == '/' || *p == '\0') {
 			char c = *p;
 

@@ -7,11 +7,11 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
-#define HTTP_RESPONSE_CAP (1024 * 1024)   /* a JSON answer */
-#define HTTP_TIMEOUT_S 30L
+#define HTTP_RESPONSE_CAP (1024 * 1024) /* a JSON answer */
+#define HTTP_TIMEOUT_S	  30L
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static int curl_ready;          /* written once, under curl_once */
+static int curl_ready; /* written once, under curl_once */
 
 /* http_post_json's callers read their error back with http_last_error():
  * one per thread, so two threads' calls do not mix their words. */
@@ -89,8 +89,8 @@ http_send(const struct http_req *q, const struct http_opts *o, long *status,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, o != NULL && o->timeout_s > 0 ?
-	    o->timeout_s : HTTP_TIMEOUT_S);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT,
+	    o != NULL && o->timeout_s > 0 ? o->timeout_s : HTTP_TIMEOUT_S);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -145,7 +145,7 @@ http_send_json(const char *url, const struct http_opts *o, json_t *req,
     long *status, json_t **resp, struct http_error *e)
 {
 	struct http_req q = { url, "application/json", NULL, 0,
-	    "application/json", HTTP_RESPONSE_CAP };
+		"application/json", HTTP_RESPONSE_CAP };
 	struct buf *body = NULL;
 	char *text = NULL;
 	long st = 0;

@@ -13,11 +13,11 @@
 #include "buf.h"
 #include "err.h"
 
-#define HTTP_ERROR_MAX 256        /* libcurl's CURL_ERROR_SIZE */
+#define HTTP_ERROR_MAX 256 /* libcurl's CURL_ERROR_SIZE */
 
 struct http_opts {
-	const char *ca_file;     /* extra trust anchor for the server's TLS cert */
-	long timeout_s;          /* 0: 30 s */
+	const char *ca_file; /* extra trust anchor for the server's TLS cert */
+	long timeout_s;	     /* 0: 30 s */
 };
 
 /* One request. ctype NULL: a GET; else a POST of body (len bytes) with
@@ -27,8 +27,8 @@ struct http_req {
 	const char *ctype;
 	const void *body;
 	size_t len;
-	const char *accept;      /* Accept header, or NULL */
-	size_t cap;              /* the answer's cap */
+	const char *accept; /* Accept header, or NULL */
+	size_t cap;	    /* the answer's cap */
 };
 
 /* A transport error in words, per call (empty when there was none). */
@@ -39,13 +39,13 @@ struct http_error {
 /* Sends q; *status is the HTTP status and *out the answer's body, whatever
  * the status. KYSO_ERR_IO when the server cannot be reached,
  * KYSO_ERR_TOO_LARGE for an answer past q->cap. o and e may be NULL. */
-int http_send(const struct http_req *q, const struct http_opts *o,
-    long *status, struct buf **out, struct http_error *e) KYSO_WUR;
+int http_send(const struct http_req *q, const struct http_opts *o, long *status,
+    struct buf **out, struct http_error *e) KYSO_WUR;
 
 /* ctype NULL: a GET. A non-200 answer is KYSO_ERR_INVALID; no answer at
  * all (or one past cap) KYSO_ERR_IO. For time-stamps, OCSP and CRLs. */
-int http_fetch(const char *url, const char *ctype, const void *body,
-    size_t n, size_t cap, struct buf **out) KYSO_WUR;
+int http_fetch(const char *url, const char *ctype, const void *body, size_t n,
+    size_t cap, struct buf **out) KYSO_WUR;
 
 /* POSTs req as JSON; *resp is the parsed JSON answer (or NULL when the
  * body was not JSON) and *status the HTTP status. KYSO_ERR_IO when the

@@ -11,7 +11,8 @@
 static int
 wants_vietnamese(void)
 {
-	static const char *vars[] = { "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG" };
+	static const char *vars[] = { "LANGUAGE", "LC_ALL", "LC_MESSAGES",
+		"LANG" };
 	size_t i;
 
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {

@@ -4,7 +4,7 @@
 
 #include <libintl.h>
 
-#define _(s) gettext(s)
+#define _(s)  gettext(s)
 #define N_(s) (s)
 
 /* setlocale + bindtextdomain; finds the catalogs beside the program. */

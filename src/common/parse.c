@@ -46,8 +46,8 @@ hex_encode(struct buf *out, const void *p, size_t n)
 	return 0;
 }
 
-static int
-hexval(char c)
+int
+hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -68,11 +68,12 @@ hex_decode(struct buf *out, const char *s, size_t n)
 	if (n % 2 != 0)
 		return KYSO_ERR_INVALID;
 	for (i = 0; i < n; i++)
-		if (hexval(s[i]) < 0)
+		if (hex_digit(s[i]) < 0)
 			return KYSO_ERR_INVALID;
 	if ((r = buf_reserve(out, n / 2, &d)) != 0)
 		return r;
 	for (i = 0; i < n / 2; i++)
-		d[i] = (uint8_t)(hexval(s[2 * i]) << 4 | hexval(s[2 * i + 1]));
+		d[i] = (uint8_t)(hex_digit(s[2 * i]) << 4 |
+		    hex_digit(s[2 * i + 1]));
 	return 0;
 }

@@ -107,9 +107,9 @@ pubkey_ec(const uint8_t *oid, size_t oidlen, const uint8_t *point, size_t ptlen)
 		return NULL;
 	if ((bld = OSSL_PARAM_BLD_new()) != NULL &&
 	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-	    curve, 0) == 1 &&
+		curve, 0) == 1 &&
 	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
-	    point, ptlen) == 1)
+		point, ptlen) == 1)
 		k = from_params("EC", bld);
 	OSSL_PARAM_BLD_free(bld);
 	return k;
@@ -135,11 +135,10 @@ pubkey_ec_with(const EVP_PKEY *params, const uint8_t *point, size_t ptlen)
 	EVP_PKEY *k;
 
 	if (!point_form_ok(point, ptlen,
-	    (size_t)(EVP_PKEY_get_bits(params) + 7) / 8))
+		(size_t)(EVP_PKEY_get_bits(params) + 7) / 8))
 		return NULL;
 	k = EVP_PKEY_dup((EVP_PKEY *)params);
-	if (k != NULL && EVP_PKEY_set1_encoded_public_key(k, point,
-	    ptlen) != 1) {
+	if (k != NULL && EVP_PKEY_set1_encoded_public_key(k, point, ptlen) != 1) {
 		EVP_PKEY_free(k);
 		k = NULL;
 	}

@@ -14,8 +14,8 @@
 char *
 x509_text_name(const X509_NAME *nm, enum x509_text_style style)
 {
-	unsigned long flags = style == X509_TEXT_ONELINE ? XN_FLAG_ONELINE :
-	    XN_FLAG_RFC2253;
+	unsigned long flags = style == X509_TEXT_ONELINE ? XN_FLAG_ONELINE
+							 : XN_FLAG_RFC2253;
 	BIO *b = BIO_new(BIO_s_mem());
 	char *p = NULL, *s = NULL;
 	long n;
@@ -41,8 +41,9 @@ x509_text_cn(const X509_NAME *nm)
 	int i, n;
 
 	i = X509_NAME_get_index_by_NID(nm, NID_commonName, -1);
-	if (i < 0 || (n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(
-	    X509_NAME_get_entry(nm, i)))) < 0)
+	if (i < 0 ||
+	    (n = ASN1_STRING_to_UTF8(&utf8,
+		 X509_NAME_ENTRY_get_data(X509_NAME_get_entry(nm, i)))) < 0)
 		return NULL;
 	cn = strndup((const char *)utf8, (size_t)n);
 	OPENSSL_free(utf8);
@@ -52,8 +53,7 @@ x509_text_cn(const X509_NAME *nm)
 /* ASN1_TIME_print's "Dec  7 01:02:03 2026 GMT" sorts badly and reads
  * badly outside English; these are the forms kyso shows. */
 int
-x509_text_time(const ASN1_TIME *t, enum x509_time_style style, char *out,
-    size_t n)
+x509_text_time(const ASN1_TIME *t, enum x509_time_style style, char *out, size_t n)
 {
 	char tmp[X509_TEXT_TIME_MAX];
 	struct tm tm;
@@ -71,8 +71,7 @@ x509_text_time(const ASN1_TIME *t, enum x509_time_style style, char *out,
 	case X509_TIME_DATE:
 		len = strftime(tmp, sizeof(tmp), "%Y-%m-%d", &tm);
 		break;
-	default:
-		return KYSO_ERR_INVALID;
+	default: return KYSO_ERR_INVALID;
 	}
 	if (len == 0)
 		return KYSO_ERR_INVALID;

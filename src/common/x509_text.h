@@ -13,8 +13,8 @@
 /* How a distinguished name is written. Both keep UTF-8 as it is (no
  * \XX escapes for Vietnamese letters). */
 enum x509_text_style {
-	X509_TEXT_RFC2253,   /* "CN=Nguyễn Văn A,O=Công ty,C=VN" */
-	X509_TEXT_ONELINE,   /* "C = VN, O = Công ty, CN = Nguyễn Văn A" */
+	X509_TEXT_RFC2253, /* "CN=Nguyễn Văn A,O=Công ty,C=VN" */
+	X509_TEXT_ONELINE, /* "C = VN, O = Công ty, CN = Nguyễn Văn A" */
 };
 
 /* The name as text in a new string (the caller frees it); NULL when out
@@ -27,9 +27,9 @@ char *x509_text_cn(const X509_NAME *nm);
 
 /* How a time is written; always in UTC. */
 enum x509_time_style {
-	X509_TIME_ISO,       /* "2026-12-07T01:02:03Z" (reports, JSON) */
-	X509_TIME_HUMAN,     /* "2026-12-07 01:02:03 UTC" */
-	X509_TIME_DATE,      /* "2026-12-07" */
+	X509_TIME_ISO,	 /* "2026-12-07T01:02:03Z" (reports, JSON) */
+	X509_TIME_HUMAN, /* "2026-12-07 01:02:03 UTC" */
+	X509_TIME_DATE,	 /* "2026-12-07" */
 };
 
 /* Room for any of the styles above, with the terminating NUL. */

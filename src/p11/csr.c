@@ -33,7 +33,8 @@ from_components(struct p11 *p, CK_SESSION_HANDLE s, const struct p11_key *k)
 	if (k->type == CKK_RSA) {
 		if (p11_get_attr(p, s, h, CKA_MODULUS, &a) == 0 &&
 		    p11_get_attr(p, s, h, CKA_PUBLIC_EXPONENT, &b) == 0)
-			key = pubkey_rsa(buf_ptr(a), buf_len(a), buf_ptr(b), buf_len(b));
+			key = pubkey_rsa(buf_ptr(a), buf_len(a), buf_ptr(b),
+			    buf_len(b));
 	} else if (p11_get_attr(p, s, h, CKA_EC_PARAMS, &a) == 0 &&
 	    p11_get_attr(p, s, h, CKA_EC_POINT, &b) == 0) {
 		key = pubkey_ec(buf_ptr(a), buf_len(a), buf_ptr(b), buf_len(b));
@@ -97,7 +98,7 @@ p11_make_csr(struct p11 *p, CK_SESSION_HANDLE s, const struct p11_key *k,
 	if ((pub = d2i_PUBKEY(NULL, &q, (long)buf_len(spki))) == NULL ||
 	    (req = X509_REQ_new()) == NULL || (name = X509_NAME_new()) == NULL ||
 	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-	    (const unsigned char *)cn, -1, -1, 0) != 1 ||
+		(const unsigned char *)cn, -1, -1, 0) != 1 ||
 	    X509_REQ_set_version(req, 0) != 1 ||
 	    X509_REQ_set_subject_name(req, name) != 1 ||
 	    X509_REQ_set_pubkey(req, pub) != 1)
@@ -110,7 +111,7 @@ p11_make_csr(struct p11 *p, CK_SESSION_HANDLE s, const struct p11_key *k,
 	/* CertificationRequest ::= SEQUENCE { info, algorithm, BIT STRING } */
 	if ((r = der_put_sig_alg(alg, k->type == CKK_EC)) != 0 ||
 	    (r = der_put_signed(der, tbs, (size_t)tbslen, buf_ptr(alg),
-	    buf_len(alg), buf_ptr(sig), buf_len(sig))) != 0)
+		 buf_len(alg), buf_ptr(sig), buf_len(sig))) != 0)
 		goto out;
 	r = KYSO_ERR_CRYPTO;
 	q = buf_ptr(der);

@@ -9,8 +9,8 @@
  * the RA's API and kyso-token use. */
 static const struct {
 	const char *name;
-	const char *curve;     /* EC: pubkey_curve_oid's name */
-	CK_ULONG bits;         /* RSA */
+	const char *curve; /* EC: pubkey_curve_oid's name */
+	CK_ULONG bits;	   /* RSA */
 } key_types[] = {
 	{ "p256", "P-256", 0 },
 	{ "p384", "P-384", 0 },
@@ -31,14 +31,18 @@ p11_generate_keypair(struct p11 *p, CK_SESSION_HANDLE s, const char *key_type,
 	CK_BYTE e[] = { 1, 0, 1 };
 	CK_ULONG bits = 0, npub = 4;
 	CK_ATTRIBUTE pt[6] = {
-		{ CKA_TOKEN, &yes, 1 }, { CKA_VERIFY, &yes, 1 },
+		{ CKA_TOKEN, &yes, 1 },
+		{ CKA_VERIFY, &yes, 1 },
 		{ CKA_ID, (void *)id, idlen },
 		{ CKA_LABEL, (void *)label, strlen(label) },
 	};
 	CK_ATTRIBUTE kt[] = {
-		{ CKA_TOKEN, &yes, 1 }, { CKA_PRIVATE, &yes, 1 },
-		{ CKA_SENSITIVE, &yes, 1 }, { CKA_EXTRACTABLE, &no, 1 },
-		{ CKA_SIGN, &yes, 1 }, { CKA_ID, (void *)id, idlen },
+		{ CKA_TOKEN, &yes, 1 },
+		{ CKA_PRIVATE, &yes, 1 },
+		{ CKA_SENSITIVE, &yes, 1 },
+		{ CKA_EXTRACTABLE, &no, 1 },
+		{ CKA_SIGN, &yes, 1 },
+		{ CKA_ID, (void *)id, idlen },
 		{ CKA_LABEL, (void *)label, strlen(label) },
 	};
 	CK_OBJECT_HANDLE hpub, hpriv;

@@ -40,8 +40,8 @@ p11_find_all(struct p11 *p, CK_SESSION_HANDLE s, const CK_ATTRIBUTE *tmpl,
 			hs = bigger;
 		}
 		got = 0;
-		if ((rv = fn->C_FindObjects(s, hs + have, FIND_CHUNK,
-		    &got)) != CKR_OK) {
+		if ((rv = fn->C_FindObjects(s, hs + have, FIND_CHUNK, &got)) !=
+		    CKR_OK) {
 			r = p11_fail(p, rv);
 			goto out;
 		}
@@ -101,8 +101,7 @@ p11_destroy(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h)
  * itself, so they cannot disagree with it. */
 int
 p11_cert_write(struct p11 *p, CK_SESSION_HANDLE s, const uint8_t *der,
-    size_t len, const uint8_t *id, size_t idlen, const char *label,
-    int authority)
+    size_t len, const uint8_t *id, size_t idlen, const char *label, int authority)
 {
 	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
 	CK_CERTIFICATE_TYPE ct = CKC_X_509;
@@ -129,7 +128,8 @@ p11_cert_write(struct p11 *p, CK_SESSION_HANDLE s, const uint8_t *der,
 		CK_ATTRIBUTE t[] = {
 			{ CKA_CLASS, &cls, sizeof(cls) },
 			{ CKA_CERTIFICATE_TYPE, &ct, sizeof(ct) },
-			{ CKA_TOKEN, &yes, 1 }, { CKA_PRIVATE, &no, 1 },
+			{ CKA_TOKEN, &yes, 1 },
+			{ CKA_PRIVATE, &no, 1 },
 			{ CKA_VALUE, (void *)der, (CK_ULONG)len },
 			{ CKA_SUBJECT, sub, (CK_ULONG)ns },
 			{ CKA_ISSUER, iss, (CK_ULONG)ni },

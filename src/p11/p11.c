@@ -13,7 +13,7 @@ struct p11 {
 	char *path;
 	CK_FUNCTION_LIST *fn;
 	int initialized;
-	CK_RV last_rv;      /* see p11_last_rv */
+	CK_RV last_rv; /* see p11_last_rv */
 };
 
 static char *
@@ -39,7 +39,8 @@ default_module(void)
 			for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
 				char *real;
 
-				snprintf(cand, sizeof(cand), "%s/%s", exe, rel[i]);
+				snprintf(cand, sizeof(cand), "%s/%s", exe,
+				    rel[i]);
 				if ((real = realpath(cand, NULL)) != NULL)
 					return real;
 			}
@@ -147,7 +148,7 @@ p11_slot_list(struct p11 *p, int present_only, CK_SLOT_ID **out, size_t *n)
 
 	for (tries = 0; tries < 4; tries++) {
 		if ((rv = p->fn->C_GetSlotList(present_only ? CK_TRUE : CK_FALSE,
-		    NULL, &count)) != CKR_OK)
+			 NULL, &count)) != CKR_OK)
 			break;
 		if (count == 0) {
 			free(slots);
@@ -250,10 +251,12 @@ p11_err(CK_RV rv)
 	case CKR_PIN_INCORRECT: return KYSO_ERR_PIN_INCORRECT;
 	case CKR_PIN_LOCKED: return KYSO_ERR_PIN_LOCKED;
 	case CKR_PIN_EXPIRED: return KYSO_ERR_PIN_EXPIRED;
-	case CKR_PIN_LEN_RANGE: case CKR_PIN_INVALID: return KYSO_ERR_INVALID;
+	case CKR_PIN_LEN_RANGE:
+	case CKR_PIN_INVALID: return KYSO_ERR_INVALID;
 	case CKR_HOST_MEMORY: return KYSO_ERR_NOMEM;
 	case CKR_DEVICE_MEMORY: return KYSO_ERR_CAPACITY;
-	case CKR_TOKEN_NOT_PRESENT: case CKR_DEVICE_REMOVED:
+	case CKR_TOKEN_NOT_PRESENT:
+	case CKR_DEVICE_REMOVED:
 	case CKR_SLOT_ID_INVALID: return KYSO_ERR_NOT_FOUND;
 	}
 	return KYSO_ERR_IO;
@@ -263,6 +266,8 @@ const char *
 p11_rv_name(CK_RV rv)
 {
 	switch (rv) {
+		/* One line of names each, not a statement each. */
+		/* clang-format off */
 #define N(x) case x: return #x;
 	N(CKR_OK) N(CKR_CANCEL) N(CKR_HOST_MEMORY) N(CKR_SLOT_ID_INVALID)
 	N(CKR_GENERAL_ERROR) N(CKR_FUNCTION_FAILED) N(CKR_ARGUMENTS_BAD)
@@ -286,6 +291,7 @@ p11_rv_name(CK_RV rv)
 	N(CKR_NO_EVENT) N(CKR_KEY_SIZE_RANGE) N(CKR_CURVE_NOT_SUPPORTED)
 	N(CKR_ACTION_PROHIBITED) N(CKR_KEY_FUNCTION_NOT_PERMITTED)
 #undef N
+		/* clang-format on */
 	}
 	return "CKR_(other)";
 }

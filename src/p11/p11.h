@@ -23,8 +23,7 @@ const char *p11_path(const struct p11 *p);
  * caller frees; *n may be 0 with *out NULL. */
 int p11_slot_list(struct p11 *p, int present_only, CK_SLOT_ID **out,
     size_t *n) KYSO_WUR;
-int p11_slot_info(struct p11 *p, CK_SLOT_ID slot, CK_SLOT_INFO *out)
-    KYSO_WUR;
+int p11_slot_info(struct p11 *p, CK_SLOT_ID slot, CK_SLOT_INFO *out) KYSO_WUR;
 /* Blocks until a token is plugged in or removed and says which slot;
  * KYSO_ERR_UNSUPPORTED when the module cannot wait (poll
  * p11_slot_list then). */
@@ -55,10 +54,10 @@ CK_RV p11_last_rv(const struct p11 *p);
  * the caller to put in words. PKCS#11 only tells "low", "final try" and
  * "locked", so tries_left is 1, 0 or P11_TRIES_UNKNOWN. */
 struct p11_pin_info {
-	CK_RV rv;            /* the module's answer to the login (CKR_OK) */
-	int tries_left;      /* 0 locked, 1 the final try, else unknown */
-	int count_low;       /* a wrong PIN was given since the last good one */
-	int to_be_changed;   /* still the factory PIN (or the SO's default) */
+	CK_RV rv;	   /* the module's answer to the login (CKR_OK) */
+	int tries_left;	   /* 0 locked, 1 the final try, else unknown */
+	int count_low;	   /* a wrong PIN was given since the last good one */
+	int to_be_changed; /* still the factory PIN (or the SO's default) */
 };
 
 /* A session on the token in slot; rw for one that may change objects
@@ -88,8 +87,7 @@ void p11_logout(struct p11 *p, CK_SESSION_HANDLE s);
 int p11_pin_info(struct p11 *p, CK_SLOT_ID slot, CK_USER_TYPE who,
     struct p11_pin_info *out) KYSO_WUR;
 /* The token's description, read again (flags change with every login). */
-int p11_token_info(struct p11 *p, CK_SLOT_ID slot, CK_TOKEN_INFO *out)
-    KYSO_WUR;
+int p11_token_info(struct p11 *p, CK_SLOT_ID slot, CK_TOKEN_INFO *out) KYSO_WUR;
 /* C_SetPIN on s (the logged-in user's PIN, or the user's own when not
  * logged in): old and new are wiped after the call. Errors as
  * p11_session_login's, KYSO_ERR_INVALID for a new PIN the token
@@ -98,8 +96,7 @@ int p11_set_pin(struct p11 *p, CK_SESSION_HANDLE s, char *old_pin,
     char *new_pin) KYSO_WUR;
 /* C_InitPIN: the SO, logged in on s, sets the user PIN (a reset to
  * KYSO_FACTORY_PIN, which is no secret: not wiped). */
-int p11_init_pin(struct p11 *p, CK_SESSION_HANDLE s, const char *pin)
-    KYSO_WUR;
+int p11_init_pin(struct p11 *p, CK_SESSION_HANDLE s, const char *pin) KYSO_WUR;
 
 /* ---- objects (objects.c) ---- */
 
@@ -108,16 +105,14 @@ int p11_init_pin(struct p11 *p, CK_SESSION_HANDLE s, const char *pin)
 
 /* Every object on s that matches tmpl (n attributes), in a new array the
  * caller frees (free); *count may be 0, with *out NULL. */
-int p11_find_all(struct p11 *p, CK_SESSION_HANDLE s,
-    const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_HANDLE **out,
-    size_t *count) KYSO_WUR;
+int p11_find_all(struct p11 *p, CK_SESSION_HANDLE s, const CK_ATTRIBUTE *tmpl,
+    CK_ULONG n, CK_OBJECT_HANDLE **out, size_t *count) KYSO_WUR;
 /* The one object that matches: KYSO_ERR_NOT_FOUND when none does,
  * KYSO_ERR_BUSY when several do. */
-int p11_find_one(struct p11 *p, CK_SESSION_HANDLE s,
-    const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_HANDLE *out) KYSO_WUR;
+int p11_find_one(struct p11 *p, CK_SESSION_HANDLE s, const CK_ATTRIBUTE *tmpl,
+    CK_ULONG n, CK_OBJECT_HANDLE *out) KYSO_WUR;
 /* Deletes an object (a key pair left without its certificate). */
-int p11_destroy(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h)
-    KYSO_WUR;
+int p11_destroy(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h) KYSO_WUR;
 /* Writes certificate der (len bytes) as a token object with CKA_ID id
  * (idlen bytes, may be 0) and label; authority marks a CA certificate
  * (CKA_CERTIFICATE_CATEGORY 2). A certificate already on the token with
@@ -132,8 +127,8 @@ int p11_cert_write(struct p11 *p, CK_SESSION_HANDLE s, const uint8_t *der,
  * algorithm needs to know about it. */
 struct p11_key {
 	CK_OBJECT_HANDLE priv;
-	CK_OBJECT_HANDLE cert;         /* CK_INVALID_HANDLE when none */
-	CK_KEY_TYPE type;              /* CKK_RSA or CKK_EC */
+	CK_OBJECT_HANDLE cert; /* CK_INVALID_HANDLE when none */
+	CK_KEY_TYPE type;      /* CKK_RSA or CKK_EC */
 	uint8_t id[64];
 	size_t idlen;
 };
@@ -172,9 +167,8 @@ int p11_generate_keypair(struct p11 *p, CK_SESSION_HANDLE s,
  * EC keys CKM_ECDSA. Appends the signature to sig: raw for RSA, DER
  * ECDSA-Sig-Value for EC (what X.509, CMS and XML-DSig... expect; XML-DSig
  * wants r||s: see p11_ecdsa_der_to_raw). */
-int p11_sign_digest(struct p11 *p, CK_SESSION_HANDLE s,
-    const struct p11_key *k, const uint8_t *digest, size_t dlen,
-    struct buf *sig) KYSO_WUR;
+int p11_sign_digest(struct p11 *p, CK_SESSION_HANDLE s, const struct p11_key *k,
+    const uint8_t *digest, size_t dlen, struct buf *sig) KYSO_WUR;
 
 /* The public key of a key pair on the token as DER SubjectPublicKeyInfo:
  * CKA_PUBLIC_KEY_INFO where the module has it, else built from the public

@@ -40,16 +40,16 @@ p11_get_attr(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
 }
 
 static int
-find(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
-    const uint8_t *id, size_t idlen, CK_OBJECT_HANDLE **hs, size_t *n)
+find(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const uint8_t *id,
+    size_t idlen, CK_OBJECT_HANDLE **hs, size_t *n)
 {
 	CK_ATTRIBUTE t[2] = {
 		{ CKA_CLASS, &cls, sizeof(cls) },
 		{ CKA_ID, (void *)id, idlen },
 	};
 
-	return p11_find_all(p, s, t, id != NULL ? 2 : 1, hs, n) != 0 ?
-	    KYSO_ERR_IO : 0;
+	return p11_find_all(p, s, t, id != NULL ? 2 : 1, hs, n) != 0 ? KYSO_ERR_IO
+								     : 0;
 }
 
 static X509 *
@@ -127,8 +127,7 @@ p11_cert_chain(struct p11 *p, CK_SESSION_HANDLE s, const struct buf *cert,
 }
 
 static int
-fill(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
-    struct p11_key *k)
+fill(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, struct p11_key *k)
 {
 	CK_FUNCTION_LIST *fn = p11_fn(p);
 	CK_ATTRIBUTE a = { CKA_KEY_TYPE, &k->type, sizeof(k->type) };
@@ -229,7 +228,8 @@ p11_sign_digest(struct p11 *p, CK_SESSION_HANDLE s, const struct p11_key *k,
     const uint8_t *digest, size_t dlen, struct buf *sig)
 {
 	CK_FUNCTION_LIST *fn = p11_fn(p);
-	CK_MECHANISM m = { k->type == CKK_RSA ? CKM_RSA_PKCS : CKM_ECDSA, NULL, 0 };
+	CK_MECHANISM m = { k->type == CKK_RSA ? CKM_RSA_PKCS : CKM_ECDSA, NULL,
+		0 };
 	uint8_t in[128], out[1024];
 	CK_ULONG inlen = 0, outlen = sizeof(out);
 	const uint8_t *pre = NULL;

@@ -9,14 +9,13 @@
 /* Sessions are opened here only, so that a refused one leaves its
  * CK_RV for p11_last_rv like every other call. */
 int
-p11_session_open(struct p11 *p, CK_SLOT_ID slot, int rw,
-    CK_SESSION_HANDLE *out)
+p11_session_open(struct p11 *p, CK_SLOT_ID slot, int rw, CK_SESSION_HANDLE *out)
 {
 	CK_SESSION_HANDLE s;
 	CK_RV rv;
 
-	rv = p11_fn(p)->C_OpenSession(slot, CKF_SERIAL_SESSION |
-	    (rw ? CKF_RW_SESSION : 0), NULL, NULL, &s);
+	rv = p11_fn(p)->C_OpenSession(slot,
+	    CKF_SERIAL_SESSION | (rw ? CKF_RW_SESSION : 0), NULL, NULL, &s);
 	if (rv != CKR_OK)
 		return p11_fail(p, rv);
 	*out = s;
@@ -61,10 +60,11 @@ flags_to_info(CK_FLAGS f, CK_USER_TYPE who, struct p11_pin_info *pi)
 		pi->tries_left = 0;
 	else if (f & (so ? CKF_SO_PIN_FINAL_TRY : CKF_USER_PIN_FINAL_TRY))
 		pi->tries_left = 1;
-	pi->count_low = (f & (so ? CKF_SO_PIN_COUNT_LOW :
-	    CKF_USER_PIN_COUNT_LOW)) != 0;
-	pi->to_be_changed = (f & (so ? CKF_SO_PIN_TO_BE_CHANGED :
-	    CKF_USER_PIN_TO_BE_CHANGED)) != 0;
+	pi->count_low = (f & (so ? CKF_SO_PIN_COUNT_LOW : CKF_USER_PIN_COUNT_LOW)) !=
+	    0;
+	pi->to_be_changed = (f &
+				(so ? CKF_SO_PIN_TO_BE_CHANGED
+				    : CKF_USER_PIN_TO_BE_CHANGED)) != 0;
 }
 
 int
@@ -134,8 +134,8 @@ p11_session_login(struct p11 *p, CK_SESSION_HANDLE s, CK_USER_TYPE who,
 }
 
 int
-p11_login(struct p11 *p, CK_SLOT_ID slot, int rw, CK_USER_TYPE who,
-    char *pin, CK_SESSION_HANDLE *out, struct p11_pin_info *info)
+p11_login(struct p11 *p, CK_SLOT_ID slot, int rw, CK_USER_TYPE who, char *pin,
+    CK_SESSION_HANDLE *out, struct p11_pin_info *info)
 {
 	CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
 	int r;

@@ -18,9 +18,9 @@
 
 struct p11_signer {
 	struct p11 *p11;
-	CK_SESSION_HANDLE session;     /* CK_INVALID_HANDLE when none */
+	CK_SESSION_HANDLE session; /* CK_INVALID_HANDLE when none */
 	struct p11_key key;
-	struct buf *cert;              /* NULL: P11_SIGNER_NO_CERT, none */
+	struct buf *cert; /* NULL: P11_SIGNER_NO_CERT, none */
 	struct buf *chain[MAX_CHAIN];
 	size_t nchain;
 	size_t sig_max;
@@ -29,7 +29,7 @@ struct p11_signer {
 	char *token, *pin;
 	void (*notice)(const char *what, void *ud);
 	void *notice_ud;
-	pthread_mutex_t lock;          /* one signature at a time */
+	pthread_mutex_t lock; /* one signature at a time */
 };
 
 enum p11_signer_key
@@ -38,10 +38,26 @@ p11_signer_key_type(const struct p11_signer *s)
 	return s->key.type == CKK_EC ? P11_SIGNER_EC : P11_SIGNER_RSA;
 }
 
-const struct buf *p11_signer_cert(const struct p11_signer *s) { return s->cert; }
-size_t p11_signer_chain_count(const struct p11_signer *s) { return s->nchain; }
-const struct buf *p11_signer_chain(const struct p11_signer *s, size_t i) { return s->chain[i]; }
-size_t p11_signer_sig_max(const struct p11_signer *s) { return s->sig_max; }
+const struct buf *
+p11_signer_cert(const struct p11_signer *s)
+{
+	return s->cert;
+}
+size_t
+p11_signer_chain_count(const struct p11_signer *s)
+{
+	return s->nchain;
+}
+const struct buf *
+p11_signer_chain(const struct p11_signer *s, size_t i)
+{
+	return s->chain[i];
+}
+size_t
+p11_signer_sig_max(const struct p11_signer *s)
+{
+	return s->sig_max;
+}
 
 /* The --chain file's certificates, for a token that does not hold the
  * CA certificates beside the key. */
@@ -105,7 +121,8 @@ sig_size(struct p11_signer *s, const char **why)
 			goto out;
 		}
 		pk = X509_get0_pubkey(x);
-		s->sig_max = pk != NULL ? (size_t)EVP_PKEY_get_size(pk) + 16 : 1024;
+		s->sig_max = pk != NULL ? (size_t)EVP_PKEY_get_size(pk) + 16
+					: 1024;
 		r = 0;
 		goto out;
 	}
@@ -143,9 +160,9 @@ login_find(struct p11_signer *s, const char *token, const char *pin,
 	int r;
 
 	if ((r = p11_find_token(s->p11, token, &slot, &ti)) != 0) {
-		*why = r == KYSO_ERR_BUSY ?
-		    N_("several tokens are present: choose one with --token") :
-		    N_("the token was not found (is it plugged in?)");
+		*why = r == KYSO_ERR_BUSY
+		    ? N_("several tokens are present: choose one with --token")
+		    : N_("the token was not found (is it plugged in?)");
 		return r;
 	}
 	if ((r = p11_session_open(s->p11, slot, 0, &h)) != 0) {
@@ -161,17 +178,18 @@ login_find(struct p11_signer *s, const char *token, const char *pin,
 	free(copy);
 	if (r != 0) {
 		p11_session_close(s->p11, h);
-		*why = r == KYSO_ERR_PIN_INCORRECT ? N_("the PIN is incorrect") :
-		    r == KYSO_ERR_PIN_LOCKED ? N_("the PIN is locked") :
-		    r == KYSO_ERR_PIN_EXPIRED ? N_("the token's default PIN must be changed first (kyso-token change-pin)") :
-		    N_("logging in to the token failed");
+		*why = r == KYSO_ERR_PIN_INCORRECT ? N_("the PIN is incorrect")
+		    : r == KYSO_ERR_PIN_LOCKED	   ? N_("the PIN is locked")
+		    : r == KYSO_ERR_PIN_EXPIRED
+		    ? N_("the token's default PIN must be changed first (kyso-token change-pin)")
+		    : N_("logging in to the token failed");
 		return r;
 	}
 	s->session = h;
 	if ((r = p11_find_key(s->p11, h, id, idlen, &s->key)) != 0) {
-		*why = r == KYSO_ERR_BUSY ?
-		    N_("the token holds several keys: choose one with --cert-id") :
-		    N_("no signing key with a certificate on the token");
+		*why = r == KYSO_ERR_BUSY
+		    ? N_("the token holds several keys: choose one with --cert-id")
+		    : N_("no signing key with a certificate on the token");
 		return r;
 	}
 	return 0;
@@ -197,12 +215,11 @@ p11_signer_open(const struct p11_signer_opts *o, const char *pin,
 		*why = N_("cannot load the PKCS#11 module");
 		goto out;
 	}
-	if ((r = login_find(s, o->token, pin, o->key_id, o->key_id_len,
-	    why)) != 0)
+	if ((r = login_find(s, o->token, pin, o->key_id, o->key_id_len, why)) != 0)
 		goto out;
 	if (s->key.cert != CK_INVALID_HANDLE &&
 	    (r = p11_get_attr(s->p11, s->session, s->key.cert, CKA_VALUE,
-	    &s->cert)) != 0) {
+		 &s->cert)) != 0) {
 		*why = N_("the signing key has no certificate on the token");
 		r = KYSO_ERR_NOT_FOUND;
 		goto out;
@@ -219,8 +236,9 @@ p11_signer_open(const struct p11_signer_opts *o, const char *pin,
 	if (o->chain_pem != NULL) {
 		if ((r = load_chain(s, o->chain_pem, why)) != 0)
 			goto out;
-	} else if (s->cert != NULL && (r = p11_cert_chain(s->p11, s->session,
-	    s->cert, s->chain, MAX_CHAIN, &s->nchain)) != 0) {
+	} else if (s->cert != NULL &&
+	    (r = p11_cert_chain(s->p11, s->session, s->cert, s->chain,
+		 MAX_CHAIN, &s->nchain)) != 0) {
 		*why = N_("the token's certificate cannot be read");
 		goto out;
 	}
@@ -306,8 +324,9 @@ p11_signer_sign_digest(struct p11_signer *s, const uint8_t digest[32],
 	int r;
 
 	pthread_mutex_lock(&s->lock);
-	r = s->session == CK_INVALID_HANDLE ? KYSO_ERR_NOT_FOUND :
-	    p11_sign_digest(s->p11, s->session, &s->key, digest, 32, sig);
+	r = s->session == CK_INVALID_HANDLE
+	    ? KYSO_ERR_NOT_FOUND
+	    : p11_sign_digest(s->p11, s->session, &s->key, digest, 32, sig);
 	if (r != 0 && s->pin != NULL) {
 		if (s->notice != NULL)
 			s->notice("the token did not sign; opening a new session",

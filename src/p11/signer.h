@@ -29,12 +29,12 @@ enum {
 };
 
 struct p11_signer_opts {
-	const char *module;     /* NULL: the kyso token */
-	const char *token;      /* serial or label; NULL: the only token */
-	const uint8_t *key_id;  /* CKA_ID; NULL: the only key with a cert */
+	const char *module;    /* NULL: the kyso token */
+	const char *token;     /* serial or label; NULL: the only token */
+	const uint8_t *key_id; /* CKA_ID; NULL: the only key with a cert */
 	size_t key_id_len;
-	const char *chain_pem;  /* extra certificates (PEM file) or NULL */
-	unsigned flags;         /* P11_SIGNER_* */
+	const char *chain_pem; /* extra certificates (PEM file) or NULL */
+	unsigned flags;	       /* P11_SIGNER_* */
 	/* Told (a static English sentence) before a P11_SIGNER_RELOGIN
 	 * retry, for the program's log; may be NULL. */
 	void (*notice)(const char *what, void *ud);

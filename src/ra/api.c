@@ -19,11 +19,11 @@ send_mail(struct api *a)
 
 	for (i = 0; i < a->nmail; i++) {
 		struct api_mail *m = &a->mail[i];
-		int r = m->otp ?
-		    mail_otp(a->ra->mail, m->to, m->name, m->secret,
-		    (int)(a->ra->otp_ttl / 60 ? a->ra->otp_ttl / 60 : 1)) :
-		    mail_activation(a->ra->mail, m->to, m->name, m->kind,
-		    m->secret, m->expires_at);
+		int r = m->otp
+		    ? mail_otp(a->ra->mail, m->to, m->name, m->secret,
+			  (int)(a->ra->otp_ttl / 60 ? a->ra->otp_ttl / 60 : 1))
+		    : mail_activation(a->ra->mail, m->to, m->name, m->kind,
+			  m->secret, m->expires_at);
 
 		if (r != 0)
 			fprintf(stderr, "kyso-ra: could not send mail: %s\n",
@@ -60,8 +60,10 @@ operator_auth(struct api *a)
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", dg[i]);
 	p[0] = hex;
-	if (db_exec(a->db, "SELECT name, token_hash FROM operators"
-	    " WHERE token_hash = ?", 1, p, &rows) == 0 &&
+	if (db_exec(a->db,
+		"SELECT name, token_hash FROM operators"
+		" WHERE token_hash = ?",
+		1, p, &rows) == 0 &&
 	    db_rows_count(rows) == 1 &&
 	    CRYPTO_memcmp(db_rows_get(rows, 0, 1), hex, 64) == 0)
 		name = strdup(db_rows_get(rows, 0, 0));
@@ -85,8 +87,10 @@ audit(struct api *a, const char *action)
 	p[3] = a->target[0] ? a->target : NULL;
 	p[4] = a->rq->remote;
 	p[5] = db_num(&st, a->rs->status);
-	if (db_exec(a->db, "INSERT INTO audit (ts, actor, action, target,"
-	    " remote, status) VALUES (?, ?, ?, ?, ?, ?)", 6, p, NULL) != 0)
+	if (db_exec(a->db,
+		"INSERT INTO audit (ts, actor, action, target,"
+		" remote, status) VALUES (?, ?, ?, ?, ?, ?)",
+		6, p, NULL) != 0)
 		fprintf(stderr, "kyso-ra: audit insert failed\n");
 }
 
@@ -96,9 +100,7 @@ static int
 authenticate(struct api *a, enum api_who who, char **op)
 {
 	switch (who) {
-	case API_PUBLIC:
-		a->actor = "public";
-		return 0;
+	case API_PUBLIC: a->actor = "public"; return 0;
 	case API_OPERATOR:
 		if ((*op = operator_auth(a)) == NULL) {
 			a->actor = "anonymous";

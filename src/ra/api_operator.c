@@ -39,8 +39,10 @@ new_activation(struct api *a, const char *reg_id, const char *kind,
 		goto out;
 	p[0] = db_num(&nn, now);
 	p[1] = reg_id;
-	if ((r = db_exec(a->db, "UPDATE activations SET spent_at = ?"
-	    " WHERE registration_id = ? AND spent_at IS NULL", 2, p, NULL)) != 0)
+	if ((r = db_exec(a->db,
+		 "UPDATE activations SET spent_at = ?"
+		 " WHERE registration_id = ? AND spent_at IS NULL",
+		 2, p, NULL)) != 0)
 		goto out;
 	p[0] = reg_id;
 	p[1] = hash;
@@ -48,13 +50,15 @@ new_activation(struct api *a, const char *reg_id, const char *kind,
 	p[3] = dj;
 	p[4] = db_num(&en, exp);
 	p[5] = db_num(&nn, now);
-	if ((r = db_exec(a->db, "INSERT INTO activations (registration_id,"
-	    " code_hash, kind, details, expires_at, created_at)"
-	    " VALUES (?, ?, ?, ?, ?, ?)", 6, p, NULL)) != 0)
+	if ((r = db_exec(a->db,
+		 "INSERT INTO activations (registration_id,"
+		 " code_hash, kind, details, expires_at, created_at)"
+		 " VALUES (?, ?, ?, ?, ?, ?)",
+		 6, p, NULL)) != 0)
 		goto out;
-	r = api_queue_mail(a, 0, json_string_value(json_object_get(details,
-	    "email")), json_string_value(json_object_get(details, "name")),
-	    kind, code, exp);
+	r = api_queue_mail(a, 0,
+	    json_string_value(json_object_get(details, "email")),
+	    json_string_value(json_object_get(details, "name")), kind, code, exp);
 out:
 	OPENSSL_cleanse(code, sizeof(code));
 	OPENSSL_cleanse(norm, sizeof(norm));
@@ -106,15 +110,18 @@ api_registrations_create(struct api *a)
 	p[8] = S("profile");
 	p[9] = S("key_type");
 #undef S
-	p[10] = db_num(&yn, json_integer_value(json_object_get(d,
-	    "validity_years")));
+	p[10] = db_num(&yn,
+	    json_integer_value(json_object_get(d, "validity_years")));
 	p[11] = db_num(&nn, now);
 	p[12] = p[11];
-	if ((r = db_exec(a->db, "INSERT INTO registrations (type, name,"
-	    " id_kind, id_number, representative, province, email, phone,"
-	    " profile, key_type, validity_years, status, created_at, updated_at)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
-	    " RETURNING id", 13, p, &rows)) != 0 || db_rows_count(rows) != 1) {
+	if ((r = db_exec(a->db,
+		 "INSERT INTO registrations (type, name,"
+		 " id_kind, id_number, representative, province, email, phone,"
+		 " profile, key_type, validity_years, status, created_at, updated_at)"
+		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
+		 " RETURNING id",
+		 13, p, &rows)) != 0 ||
+	    db_rows_count(rows) != 1) {
 		st = db_fail(a, r);
 		goto out;
 	}
@@ -128,8 +135,8 @@ api_registrations_create(struct api *a)
 		st = api_error(a, 500, "internal", "internal error");
 		goto out;
 	}
-	st = api_json(a, 201, json_pack("{s:I,s:s}", "id", (json_int_t)idv,
-	    "status", "pending"));
+	st = api_json(a, 201,
+	    json_pack("{s:I,s:s}", "id", (json_int_t)idv, "status", "pending"));
 out:
 	db_rows_free(rows);
 	json_decref(body);
@@ -165,10 +172,12 @@ api_registrations_list(struct api *a)
 	pat[n++] = '%';
 	pat[n] = '\0';
 	p[0] = pat;
-	if ((r = db_exec(a->db, "SELECT id FROM registrations WHERE"
-	    " lower(name || ' ' || id_number || ' ' || email || ' ' || phone ||"
-	    " ' ' || province) LIKE lower(?) ESCAPE '\\'"
-	    " ORDER BY id DESC LIMIT 100", 1, p, &rows)) != 0) {
+	if ((r = db_exec(a->db,
+		 "SELECT id FROM registrations WHERE"
+		 " lower(name || ' ' || id_number || ' ' || email || ' ' || phone ||"
+		 " ' ' || province) LIKE lower(?) ESCAPE '\\'"
+		 " ORDER BY id DESC LIMIT 100",
+		 1, p, &rows)) != 0) {
 		json_decref(items);
 		return db_fail(a, r);
 	}
@@ -220,26 +229,29 @@ prepare(struct api *a, const char *id, const char *kind)
 	if (a->rq->body_len == 0 && renew) {
 		body = json_object();
 	} else if ((st = api_body(a, renew ? renew_fields : update_fields,
-	    &body)) != 0) {
+			&body)) != 0) {
 		return st;
 	}
 	if ((r = reg_load(a->db, id, &d, &status, NULL)) != 0) {
-		st = r == KYSO_ERR_NOT_FOUND ? api_error(a, 404, "not_found",
-		    "no such registration") : db_fail(a, r);
+		st = r == KYSO_ERR_NOT_FOUND
+		    ? api_error(a, 404, "not_found", "no such registration")
+		    : db_fail(a, r);
 		goto out;
 	}
 	if (strcmp(status, "active") != 0) {
-		st = api_error(a, 409, "not_active", "the registration has no "
+		st = api_error(a, 409, "not_active",
+		    "the registration has no "
 		    "certificate yet; the first activation code still applies");
 		goto out;
 	}
 	if (!renew && json_object_size(body) == 0) {
-		st = api_error(a, 400, "missing_field", "give the fields that "
+		st = api_error(a, 400, "missing_field",
+		    "give the fields that "
 		    "change");
 		goto out;
 	}
 	if (reg_apply(d, body, renew ? REG_RENEW : REG_UPDATE, &code, msg,
-	    sizeof(msg)) != 0) {
+		sizeof(msg)) != 0) {
 		st = api_error(a, 400, code, msg);
 		goto out;
 	}
@@ -247,12 +259,12 @@ prepare(struct api *a, const char *id, const char *kind)
 		st = db_fail(a, r);
 		goto out;
 	}
-	if (parse_u64(id, 1, INT64_MAX, &idv) != 0) {   /* reg_load checked */
+	if (parse_u64(id, 1, INT64_MAX, &idv) != 0) { /* reg_load checked */
 		st = api_error(a, 500, "internal", "internal error");
 		goto out;
 	}
-	st = api_json(a, 200, json_pack("{s:I,s:s}", "id", (json_int_t)idv,
-	    "kind", kind));
+	st = api_json(a, 200,
+	    json_pack("{s:I,s:s}", "id", (json_int_t)idv, "kind", kind));
 out:
 	free(status);
 	json_decref(body);
@@ -307,7 +319,8 @@ api_certificates_revoke(struct api *a)
 		if (strcmp(reason, reasons[i].name) == 0)
 			code = reasons[i].code;
 	if (code < 0) {
-		st = api_error(a, 400, "invalid_field", "reason must be "
+		st = api_error(a, 400, "invalid_field",
+		    "reason must be "
 		    "keyCompromise, superseded, cessationOfOperation or "
 		    "unspecified");
 		goto out;
@@ -317,9 +330,11 @@ api_certificates_revoke(struct api *a)
 	p[0] = db_num(&tn, api_now());
 	p[1] = db_num(&rn, code);
 	p[2] = serial;
-	if ((r = db_exec(a->db, "UPDATE certificates SET status = 'revoked',"
-	    " revoked_at = ?, reason = ? WHERE serial = ? AND status = 'good'"
-	    " RETURNING serial", 3, p, &rows)) != 0) {
+	if ((r = db_exec(a->db,
+		 "UPDATE certificates SET status = 'revoked',"
+		 " revoked_at = ?, reason = ? WHERE serial = ? AND status = 'good'"
+		 " RETURNING serial",
+		 3, p, &rows)) != 0) {
 		st = db_fail(a, r);
 		goto out;
 	}
@@ -327,14 +342,17 @@ api_certificates_revoke(struct api *a)
 		db_rows_free(rows);
 		rows = NULL;
 		p[0] = serial;
-		if ((r = db_exec(a->db, "SELECT status FROM certificates"
-		    " WHERE serial = ?", 1, p, &rows)) != 0) {
+		if ((r = db_exec(a->db,
+			 "SELECT status FROM certificates"
+			 " WHERE serial = ?",
+			 1, p, &rows)) != 0) {
 			st = db_fail(a, r);
 			goto out;
 		}
-		st = db_rows_count(rows) == 1 ? api_error(a, 409, "already_revoked",
-		    "the certificate is already revoked") : api_error(a, 404,
-		    "not_found", "no such certificate");
+		st = db_rows_count(rows) == 1
+		    ? api_error(a, 409, "already_revoked",
+			  "the certificate is already revoked")
+		    : api_error(a, 404, "not_found", "no such certificate");
 		goto out;
 	}
 	if ((crl = buf_new(0)) == NULL ||
@@ -342,8 +360,9 @@ api_certificates_revoke(struct api *a)
 		st = api_error(a, 500, "internal", "could not sign the CRL");
 		goto out;
 	}
-	st = api_json(a, 200, json_pack("{s:s,s:s,s:s}", "serial", serial,
-	    "status", "revoked", "reason", reason));
+	st = api_json(a, 200,
+	    json_pack("{s:s,s:s,s:s}", "serial", serial, "status", "revoked",
+		"reason", reason));
 out:
 	buf_free(crl);
 	db_rows_free(rows);

@@ -11,16 +11,18 @@
 #include "ra.h"
 #include "tsa.h"
 
-#define CRL_HOURS 24
-#define CRL_REFRESH 3600     /* seconds: serve a stored CRL this long */
+#define CRL_HOURS   24
+#define CRL_REFRESH 3600 /* seconds: serve a stored CRL this long */
 
 static int
 meta_set(struct db *db, const char *k, const char *v)
 {
 	const char *p[2] = { k, v };
 
-	return db_exec(db, "INSERT INTO meta (k, v) VALUES (?, ?)"
-	    " ON CONFLICT (k) DO UPDATE SET v = excluded.v", 2, p, NULL);
+	return db_exec(db,
+	    "INSERT INTO meta (k, v) VALUES (?, ?)"
+	    " ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+	    2, p, NULL);
 }
 
 int
@@ -37,18 +39,23 @@ api_crl_refresh(struct db *db, struct ca *ca, struct buf *der)
 	int r;
 
 	/* The CRL number, counted up under the row's lock. */
-	if ((r = db_exec(db, "INSERT INTO meta (k, v) VALUES (?, '0')"
-	    " ON CONFLICT (k) DO NOTHING", 1, p, NULL)) != 0 ||
-	    (r = db_exec(db, "UPDATE meta SET v = CAST(CAST(v AS BIGINT) + 1"
-	    " AS TEXT) WHERE k = ? RETURNING v", 1, p, &num)) != 0)
+	if ((r = db_exec(db,
+		 "INSERT INTO meta (k, v) VALUES (?, '0')"
+		 " ON CONFLICT (k) DO NOTHING",
+		 1, p, NULL)) != 0 ||
+	    (r = db_exec(db,
+		 "UPDATE meta SET v = CAST(CAST(v AS BIGINT) + 1"
+		 " AS TEXT) WHERE k = ? RETURNING v",
+		 1, p, &num)) != 0)
 		goto out;
 	r = KYSO_ERR_CORRUPT;
 	if (db_rows_count(num) != 1 ||
 	    parse_u64(db_rows_get(num, 0, 0), 1, INT64_MAX, &number) != 0)
 		goto out;
-	if ((r = db_exec(db, "SELECT serial, revoked_at, reason FROM"
-	    " certificates WHERE status = 'revoked' ORDER BY serial", 0, NULL,
-	    &rows)) != 0)
+	if ((r = db_exec(db,
+		 "SELECT serial, revoked_at, reason FROM"
+		 " certificates WHERE status = 'revoked' ORDER BY serial",
+		 0, NULL, &rows)) != 0)
 		goto out;
 	n = db_rows_count(rows);
 	r = KYSO_ERR_NOMEM;
@@ -57,9 +64,12 @@ api_crl_refresh(struct db *db, struct ca *ca, struct buf *der)
 	for (i = 0; i < n; i++) {
 		rev[i].serial = db_rows_get(rows, i, 0);
 		rev[i].revoked_at = parse_u64(db_rows_get(rows, i, 1), 0,
-		    INT64_MAX, &v) == 0 ? (int64_t)v : 0;
-		rev[i].reason = parse_u64(db_rows_get(rows, i, 2), 0, 10,
-		    &v) == 0 ? (int)v : 0;
+					INT64_MAX, &v) == 0
+		    ? (int64_t)v
+		    : 0;
+		rev[i].reason = parse_u64(db_rows_get(rows, i, 2), 0, 10, &v) == 0
+		    ? (int)v
+		    : 0;
 	}
 	if ((r = ca_crl(ca, rev, n, number, CRL_HOURS, der)) != 0)
 		goto out;
@@ -189,8 +199,11 @@ api_crl(struct api *a)
 
 	if (der == NULL)
 		return api_error(a, 500, "internal", "out of memory");
-	if (db_exec(a->db, "SELECT k, v FROM meta WHERE k = ? OR k = ?"
-	    " ORDER BY k", 2, p, &rows) == 0 && db_rows_count(rows) == 2 &&
+	if (db_exec(a->db,
+		"SELECT k, v FROM meta WHERE k = ? OR k = ?"
+		" ORDER BY k",
+		2, p, &rows) == 0 &&
+	    db_rows_count(rows) == 2 &&
 	    parse_u64(db_rows_get(rows, 1, 1), 0, INT64_MAX, &at) == 0 &&
 	    (int64_t)at + CRL_REFRESH > api_now()) {
 		const char *hex = db_rows_get(rows, 0, 1);
@@ -222,17 +235,23 @@ ocsp_lookup(void *ud, const char *serial, int *status, int64_t *revoked_at,
 	uint64_t v;
 	int r;
 
-	if ((r = db_exec(db, "SELECT status, revoked_at, reason FROM"
-	    " certificates WHERE serial = ?", 1, p, &rows)) != 0)
+	if ((r = db_exec(db,
+		 "SELECT status, revoked_at, reason FROM"
+		 " certificates WHERE serial = ?",
+		 1, p, &rows)) != 0)
 		return r;
 	*status = OCSP_UNKNOWN;
 	if (db_rows_count(rows) == 1) {
 		if (strcmp(db_rows_get(rows, 0, 0), "revoked") == 0) {
 			*status = OCSP_REVOKED;
 			*revoked_at = parse_u64(db_rows_get(rows, 0, 1), 0,
-			    INT64_MAX, &v) == 0 ? (int64_t)v : 0;
+					  INT64_MAX, &v) == 0
+			    ? (int64_t)v
+			    : 0;
 			*reason = parse_u64(db_rows_get(rows, 0, 2), 0, 10,
-			    &v) == 0 ? (int)v : 0;
+				      &v) == 0
+			    ? (int)v
+			    : 0;
 		} else {
 			*status = OCSP_GOOD;
 		}
@@ -247,8 +266,8 @@ ocsp_answer(struct api *a, const uint8_t *der, size_t n)
 {
 	struct buf *out = buf_new(0);
 
-	if (out == NULL || ocsp_respond(a->ra->ca, der, n, ocsp_lookup, a->db,
-	    out) != 0) {
+	if (out == NULL ||
+	    ocsp_respond(a->ra->ca, der, n, ocsp_lookup, a->db, out) != 0) {
 		buf_free(out);
 		return api_error(a, 500, "internal", "OCSP failed");
 	}
@@ -281,8 +300,9 @@ api_ocsp_get(struct api *a)
 		goto out;
 	}
 	EVP_DecodeInit(ctx);
-	if (EVP_DecodeUpdate(ctx, der, &o1, (const unsigned char *)b64,
-	    (int)n) < 0 || EVP_DecodeFinal(ctx, der + o1, &o2) < 0)
+	if (EVP_DecodeUpdate(ctx, der, &o1, (const unsigned char *)b64, (int)n) <
+		0 ||
+	    EVP_DecodeFinal(ctx, der + o1, &o2) < 0)
 		st = ocsp_answer(a, (const uint8_t *)"", 0);
 	else
 		st = ocsp_answer(a, der, (size_t)(o1 + o2));

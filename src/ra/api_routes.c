@@ -27,26 +27,26 @@ static const struct route {
 	/* Operators before subscribers: an unknown /api/v1/ path asks for
 	 * an operator token. */
 	{ "POST", "/api/v1/registrations", API_OPERATOR, API_TX_CALL,
-	  api_registrations_create },
+	    api_registrations_create },
 	{ "GET", "/api/v1/registrations", API_OPERATOR, API_TX_CALL,
-	  api_registrations_list },
+	    api_registrations_list },
 	{ "GET", "/api/v1/registrations/*", API_OPERATOR, API_TX_CALL,
-	  api_registrations_get },
+	    api_registrations_get },
 	{ "POST", "/api/v1/registrations/*/renew", API_OPERATOR, API_TX_CALL,
-	  api_registrations_renew },
+	    api_registrations_renew },
 	{ "POST", "/api/v1/registrations/*/update", API_OPERATOR, API_TX_CALL,
-	  api_registrations_update },
+	    api_registrations_update },
 	{ "POST", "/api/v1/certificates/*/revoke", API_OPERATOR, API_TX_CALL,
-	  api_certificates_revoke },
+	    api_certificates_revoke },
 	{ "POST", "/api/v1/activation/lookup", API_SUBSCRIBER, API_TX_CALL,
-	  api_activation_lookup },
+	    api_activation_lookup },
 	/* It checks the CSR (CPU work) before it opens its transaction. */
-	{ "POST", "/api/v1/activation/complete", API_SUBSCRIBER,
-	  API_TX_HANDLER, api_activation_complete },
+	{ "POST", "/api/v1/activation/complete", API_SUBSCRIBER, API_TX_HANDLER,
+	    api_activation_complete },
 	{ "POST", "/api/v1/pin-reset/request", API_SUBSCRIBER, API_TX_CALL,
-	  api_pin_reset_request },
+	    api_pin_reset_request },
 	{ "POST", "/api/v1/pin-reset/confirm", API_SUBSCRIBER, API_TX_CALL,
-	  api_pin_reset_confirm },
+	    api_pin_reset_confirm },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -101,8 +101,8 @@ shared(const char *pat, const char *path)
  * a's own buffers, a '**' part (the end of the path) in place. 0, or
  * KYSO_ERR_TOO_LARGE for a part longer than any id. */
 static int
-set_args(struct api *a, const char *pat, const char **part,
-    const size_t *plen, size_t n)
+set_args(struct api *a, const char *pat, const char **part, const size_t *plen,
+    size_t n)
 {
 	size_t i;
 
@@ -149,7 +149,7 @@ api_route(struct api *a, struct api_match *m)
 			continue;
 		}
 		if (set_args(a, routes[i].pattern, part, plen, n) != 0)
-			return;   /* 404: no such id */
+			return; /* 404: no such id */
 		m->handler = routes[i].handler;
 		m->tx = routes[i].tx;
 		m->status = 0;

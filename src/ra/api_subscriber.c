@@ -13,14 +13,15 @@
 #include "reg.h"
 #include "validate.h"
 
-#define PIN_RESET_WINDOW 900    /* seconds */
+#define PIN_RESET_WINDOW	 900 /* seconds */
 #define PIN_RESET_PER_SUBSCRIBER 3
-#define OTP_TRIES_SQL "3"   /* wrong tries that spend an OTP */
+#define OTP_TRIES_SQL		 "3" /* wrong tries that spend an OTP */
 
 static int
 code_invalid(struct api *a)
 {
-	return api_error(a, 404, "code_invalid", "the activation code is wrong, "
+	return api_error(a, 404, "code_invalid",
+	    "the activation code is wrong, "
 	    "already used or expired");
 }
 
@@ -51,9 +52,11 @@ find_activation(struct api *a, const char *code, struct activation *act)
 		return r;
 	p[0] = hash;
 	p[1] = db_num(&nn, api_now());
-	if ((r = db_exec(a->db, "SELECT id, registration_id, kind, details,"
-	    " code_hash FROM activations WHERE code_hash = ?"
-	    " AND spent_at IS NULL AND expires_at > ?", 2, p, &rows)) != 0)
+	if ((r = db_exec(a->db,
+		 "SELECT id, registration_id, kind, details,"
+		 " code_hash FROM activations WHERE code_hash = ?"
+		 " AND spent_at IS NULL AND expires_at > ?",
+		 2, p, &rows)) != 0)
 		return r;
 	r = KYSO_ERR_NOT_FOUND;
 	if (db_rows_count(rows) != 1 ||
@@ -117,11 +120,12 @@ api_activation_lookup(struct api *a)
 	    "ST", s.province, "C", "VN", "emailAddress", s.email);
 	if (subj != NULL && strcmp(s.type, "organization") == 0)
 		json_object_set_new(subj, "O", json_string(s.name));
-	st = api_json(a, 200, json_pack("{s:s,s:s,s:o,s:s,s:O,s:O,s:O}",
-	    "kind", act.kind, "type", s.type, "subject", subj, "subject_dn", dn,
-	    "key_type", json_object_get(act.details, "key_type"),
-	    "validity_years", json_object_get(act.details, "validity_years"),
-	    "profile", json_object_get(act.details, "profile")));
+	st = api_json(a, 200,
+	    json_pack("{s:s,s:s,s:o,s:s,s:O,s:O,s:O}", "kind", act.kind, "type",
+		s.type, "subject", subj, "subject_dn", dn, "key_type",
+		json_object_get(act.details, "key_type"), "validity_years",
+		json_object_get(act.details, "validity_years"), "profile",
+		json_object_get(act.details, "profile")));
 out:
 	free(dn);
 	json_decref(act.details);
@@ -156,33 +160,38 @@ api_activation_complete(struct api *a)
 		goto out;
 	}
 	if (valid_token_serial(tok) != 0) {
-		st = api_error(a, 400, "invalid_field", "token_serial must be "
+		st = api_error(a, 400, "invalid_field",
+		    "token_serial must be "
 		    "1 to 32 letters, digits, '.', '_' or '-'");
 		goto out;
 	}
-	switch (ca_csr_parse(pem, strlen(pem), json_string_value(
-	    json_object_get(act.details, "key_type")), &csr)) {
-	case 0:
-		break;
+	switch (ca_csr_parse(pem, strlen(pem),
+	    json_string_value(json_object_get(act.details, "key_type")), &csr)) {
+	case 0: break;
 	case KYSO_ERR_CRYPTO:
-		st = api_error(a, 400, "csr_signature", "the CSR's signature "
+		st = api_error(a, 400, "csr_signature",
+		    "the CSR's signature "
 		    "does not verify (no proof of possession)");
 		goto out;
 	case KYSO_ERR_UNSUPPORTED:
-		st = api_error(a, 400, "key_unacceptable", "the key must be RSA "
+		st = api_error(a, 400, "key_unacceptable",
+		    "the key must be RSA "
 		    "of at least 2048 bits or EC P-256/P-384, signed with "
 		    "SHA-256 or better");
 		goto out;
 	case KYSO_ERR_PERMISSION:
-		st = api_error(a, 400, "key_type_mismatch", "the key is not of "
+		st = api_error(a, 400, "key_type_mismatch",
+		    "the key is not of "
 		    "the registered key_type");
 		goto out;
 	case KYSO_ERR_NOMEM:
-		st = api_error(a, 503, "busy", "the server is short of memory; "
+		st = api_error(a, 503, "busy",
+		    "the server is short of memory; "
 		    "retry");
 		goto out;
 	default:
-		st = api_error(a, 400, "csr_invalid", "csr is not a PEM "
+		st = api_error(a, 400, "csr_invalid",
+		    "csr is not a PEM "
 		    "PKCS#10 certificate request");
 		goto out;
 	}
@@ -193,12 +202,15 @@ api_activation_complete(struct api *a)
 	p[0] = db_num(&nn, api_now());
 	p[1] = act.id;
 	p[2] = p[0];
-	if ((r = db_exec(a->db, "UPDATE activations SET spent_at = ?"
-	    " WHERE id = ? AND spent_at IS NULL AND expires_at > ?"
-	    " RETURNING id", 3, p, &rows)) != 0 ||
+	if ((r = db_exec(a->db,
+		 "UPDATE activations SET spent_at = ?"
+		 " WHERE id = ? AND spent_at IS NULL AND expires_at > ?"
+		 " RETURNING id",
+		 3, p, &rows)) != 0 ||
 	    db_rows_count(rows) != 1) {
-		st = r == 0 ? code_invalid(a) : api_error(a, 503, "busy",
-		    "the database is busy; retry");
+		st = r == 0
+		    ? code_invalid(a)
+		    : api_error(a, 503, "busy", "the database is busy; retry");
 		goto out;
 	}
 	/* A token belongs to one subscriber: its serial is what a PIN reset
@@ -209,20 +221,24 @@ api_activation_complete(struct api *a)
 	rows = NULL;
 	p[0] = tok;
 	p[1] = act.reg_id;
-	if ((r = db_exec(a->db, "SELECT id FROM registrations WHERE"
-	    " token_serial = ? AND id <> ? AND status = 'active'", 2, p,
-	    &rows)) != 0) {
+	if ((r = db_exec(a->db,
+		 "SELECT id FROM registrations WHERE"
+		 " token_serial = ? AND id <> ? AND status = 'active'",
+		 2, p, &rows)) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
 		goto out;
 	}
 	if (db_rows_count(rows) != 0) {
-		st = api_error(a, 409, "token_in_use", "this token already "
+		st = api_error(a, 409, "token_in_use",
+		    "this token already "
 		    "holds another subscriber's certificate");
 		goto out;
 	}
 	reg_subject(act.details, &s);
-	if (ca_issue(a->ra->ca, csr, &s, (int)json_integer_value(
-	    json_object_get(act.details, "validity_years")), &iss) != 0) {
+	if (ca_issue(a->ra->ca, csr, &s,
+		(int)json_integer_value(
+		    json_object_get(act.details, "validity_years")),
+		&iss) != 0) {
 		st = api_error(a, 500, "internal", "could not issue");
 		goto out;
 	}
@@ -233,17 +249,20 @@ api_activation_complete(struct api *a)
 	p[4] = tok;
 	p[5] = iss.pem;
 	p[6] = db_num(&nn, api_now());
-	if ((r = db_exec(a->db, "INSERT INTO certificates (serial,"
-	    " registration_id, not_before, not_after, status, token_serial, pem,"
-	    " created_at) VALUES (?, ?, ?, ?, 'good', ?, ?, ?)", 7, p, NULL)) != 0 ||
+	if ((r = db_exec(a->db,
+		 "INSERT INTO certificates (serial,"
+		 " registration_id, not_before, not_after, status, token_serial, pem,"
+		 " created_at) VALUES (?, ?, ?, ?, 'good', ?, ?, ?)",
+		 7, p, NULL)) != 0 ||
 	    (r = reg_store(a->db, act.reg_id, act.details, "active", tok,
-	    api_now())) != 0) {
+		 api_now())) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
 		goto out;
 	}
-	st = api_json(a, 200, json_pack("{s:s,s:s,s:[s,s]}", "serial",
-	    iss.serial, "certificate", iss.pem, "chain",
-	    ca_issuing_pem(a->ra->ca), ca_root_pem(a->ra->ca)));
+	st = api_json(a, 200,
+	    json_pack("{s:s,s:s,s:[s,s]}", "serial", iss.serial, "certificate",
+		iss.pem, "chain", ca_issuing_pem(a->ra->ca),
+		ca_root_pem(a->ra->ca)));
 out:
 	ca_issued_clear(&iss);
 	ca_csr_free(csr);
@@ -277,16 +296,18 @@ api_pin_reset_request(struct api *a)
 	if (bad || type == NULL || email == NULL || tok == NULL ||
 	    valid_email(email) != 0 || valid_token_serial(tok) != 0 ||
 	    !((strcmp(type, "personal") == 0 && idn != NULL && tax == NULL &&
-	    valid_id_number(idn, &kind) == 0) ||
-	    (strcmp(type, "organization") == 0 && tax != NULL && idn == NULL &&
-	    valid_tax_code(tax) == 0))) {
-		st = api_error(a, 400, "invalid_field", "give type, id_number "
+		  valid_id_number(idn, &kind) == 0) ||
+		(strcmp(type, "organization") == 0 && tax != NULL &&
+		    idn == NULL && valid_tax_code(tax) == 0))) {
+		st = api_error(a, 400, "invalid_field",
+		    "give type, id_number "
 		    "(personal) or tax_code (organization), email and "
 		    "token_serial");
 		goto out;
 	}
 	if (!ratelimit_hit(a->ra->rl_pin_addr, a->rq->remote, now)) {
-		st = api_error(a, 429, "rate_limited", "too many PIN reset "
+		st = api_error(a, 429, "rate_limited",
+		    "too many PIN reset "
 		    "requests; try again later");
 		goto out;
 	}
@@ -294,9 +315,11 @@ api_pin_reset_request(struct api *a)
 	p[1] = idn ? idn : tax;
 	p[2] = email;
 	p[3] = tok;
-	if ((r = db_exec(a->db, "SELECT id, name, email FROM registrations"
-	    " WHERE type = ? AND id_number = ? AND lower(email) = lower(?)"
-	    " AND token_serial = ? AND status = 'active'", 4, p, &rows)) != 0) {
+	if ((r = db_exec(a->db,
+		 "SELECT id, name, email FROM registrations"
+		 " WHERE type = ? AND id_number = ? AND lower(email) = lower(?)"
+		 " AND token_serial = ? AND status = 'active'",
+		 4, p, &rows)) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
 		goto out;
 	}
@@ -307,8 +330,10 @@ api_pin_reset_request(struct api *a)
 	/* Per subscriber: a few OTPs per window, silently. */
 	p[0] = db_rows_get(rows, 0, 0);
 	p[1] = db_num(&wn, now - PIN_RESET_WINDOW);
-	if ((r = db_exec(a->db, "SELECT count(*) FROM otps WHERE"
-	    " registration_id = ? AND created_at > ?", 2, p, &cnt)) != 0) {
+	if ((r = db_exec(a->db,
+		 "SELECT count(*) FROM otps WHERE"
+		 " registration_id = ? AND created_at > ?",
+		 2, p, &cnt)) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
 		goto out;
 	}
@@ -322,20 +347,24 @@ api_pin_reset_request(struct api *a)
 		goto out;
 	}
 	p[0] = tok;
-	if ((r = db_exec(a->db, "UPDATE otps SET spent = 1 WHERE"
-	    " token_serial = ? AND spent = 0", 1, p, NULL)) != 0)
+	if ((r = db_exec(a->db,
+		 "UPDATE otps SET spent = 1 WHERE"
+		 " token_serial = ? AND spent = 0",
+		 1, p, NULL)) != 0)
 		goto busy;
 	p[0] = db_rows_get(rows, 0, 0);
 	p[1] = tok;
 	p[2] = hash;
 	p[3] = db_num(&en, now + a->ra->otp_ttl);
 	p[4] = db_num(&nn, now);
-	if ((r = db_exec(a->db, "INSERT INTO otps (registration_id,"
-	    " token_serial, otp_hash, expires_at, tries, spent, created_at)"
-	    " VALUES (?, ?, ?, ?, 0, 0, ?)", 5, p, NULL)) != 0)
+	if ((r = db_exec(a->db,
+		 "INSERT INTO otps (registration_id,"
+		 " token_serial, otp_hash, expires_at, tries, spent, created_at)"
+		 " VALUES (?, ?, ?, ?, 0, 0, ?)",
+		 5, p, NULL)) != 0)
 		goto busy;
 	if (api_queue_mail(a, 1, db_rows_get(rows, 0, 2),
-	    db_rows_get(rows, 0, 1), "otp", otp, now + a->ra->otp_ttl) != 0) {
+		db_rows_get(rows, 0, 1), "otp", otp, now + a->ra->otp_ttl) != 0) {
 		st = api_error(a, 500, "internal", "internal error");
 		goto out;
 	}
@@ -355,7 +384,8 @@ out:
 static int
 otp_invalid(struct api *a)
 {
-	return api_error(a, 403, "otp_invalid", "the OTP is wrong, used or "
+	return api_error(a, 403, "otp_invalid",
+	    "the OTP is wrong, used or "
 	    "expired; request a new one");
 }
 
@@ -381,16 +411,19 @@ api_pin_reset_confirm(struct api *a)
 	if (bad || tok == NULL || otp == NULL || ch == NULL ||
 	    valid_token_serial(tok) != 0 || strlen(ch) != 64 ||
 	    (chal = buf_new(32)) == NULL || hex_decode(chal, ch, 64) != 0) {
-		st = api_error(a, 400, "invalid_field", "give token_serial, otp "
+		st = api_error(a, 400, "invalid_field",
+		    "give token_serial, otp "
 		    "and challenge (64 hex digits)");
 		goto out;
 	}
 	snprintf(a->target, sizeof(a->target), "token:%s", tok);
 	p[0] = tok;
 	p[1] = db_num(&nn, api_now());
-	if ((r = db_exec(a->db, "SELECT id, otp_hash, tries FROM otps"
-	    " WHERE token_serial = ? AND spent = 0 AND expires_at > ?"
-	    " ORDER BY id DESC LIMIT 1", 2, p, &rows)) != 0) {
+	if ((r = db_exec(a->db,
+		 "SELECT id, otp_hash, tries FROM otps"
+		 " WHERE token_serial = ? AND spent = 0 AND expires_at > ?"
+		 " ORDER BY id DESC LIMIT 1",
+		 2, p, &rows)) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
 		goto out;
 	}
@@ -404,9 +437,11 @@ api_pin_reset_confirm(struct api *a)
 		/* A wrong try counts; the third spends the OTP (counted in
 		 * the row, so racing tries on two servers all count). */
 		p[0] = db_rows_get(rows, 0, 0);
-		if (db_exec(a->db, "UPDATE otps SET tries = tries + 1,"
-		    " spent = CASE WHEN tries + 1 >= " OTP_TRIES_SQL " THEN 1"
-		    " ELSE 0 END WHERE id = ? AND spent = 0", 1, p, NULL) == 0)
+		if (db_exec(a->db,
+			"UPDATE otps SET tries = tries + 1,"
+			" spent = CASE WHEN tries + 1 >= " OTP_TRIES_SQL " THEN 1"
+			" ELSE 0 END WHERE id = ? AND spent = 0",
+			1, p, NULL) == 0)
 			a->keep = 1;
 		st = otp_invalid(a);
 		goto out;
@@ -414,12 +449,14 @@ api_pin_reset_confirm(struct api *a)
 	p[0] = db_rows_get(rows, 0, 0);
 	db_rows_free(spent);
 	spent = NULL;
-	if ((r = db_exec(a->db, "UPDATE otps SET spent = 1 WHERE id = ?"
-	    " AND spent = 0 RETURNING id", 1, p, &spent)) != 0) {
+	if ((r = db_exec(a->db,
+		 "UPDATE otps SET spent = 1 WHERE id = ?"
+		 " AND spent = 0 RETURNING id",
+		 1, p, &spent)) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
 		goto out;
 	}
-	if (db_rows_count(spent) != 1) {   /* another server used it first */
+	if (db_rows_count(spent) != 1) { /* another server used it first */
 		st = otp_invalid(a);
 		goto out;
 	}

@@ -42,8 +42,8 @@ api_json(struct api *a, int status, json_t *j)
 int
 api_error(struct api *a, int status, const char *code, const char *msg)
 {
-	api_json(a, status, json_pack("{s:s,s:s}", "error", code, "message",
-	    msg));
+	api_json(a, status,
+	    json_pack("{s:s,s:s}", "error", code, "message", msg));
 	return status;
 }
 
@@ -82,7 +82,8 @@ api_body(struct api *a, const char *const *allowed, json_t **out)
 		return api_error(a, 400, "bad_json",
 		    "the body must be a JSON object");
 	}
-	json_object_foreach(j, key, v) {
+	json_object_foreach(j, key, v)
+	{
 		for (i = 0; allowed[i] != NULL; i++)
 			if (strcmp(allowed[i], key) == 0)
 				break;

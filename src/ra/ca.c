@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "common/x509_text.h"
 #include "common/crypto.h"
 #include "common/fsutil.h"
 
@@ -43,7 +44,9 @@ name_add(X509_NAME *n, int nid, const char *v)
 	if (v == NULL || *v == '\0')
 		return 0;
 	return X509_NAME_add_entry_by_NID(n, nid, MBSTRING_UTF8,
-	    (const unsigned char *)v, -1, -1, 0) ? 0 : KYSO_ERR_INVALID;
+		   (const unsigned char *)v, -1, -1, 0)
+	    ? 0
+	    : KYSO_ERR_INVALID;
 }
 
 int
@@ -91,8 +94,8 @@ cert_new(X509_NAME *subject, X509 *issuer, EVP_PKEY *pub, int64_t nb,
 	if (x == NULL || X509_set_version(x, 2) != 1 ||
 	    random_serial(&sn, hex) != 0 || X509_set_serialNumber(x, sn) != 1 ||
 	    X509_set_subject_name(x, subject) != 1 ||
-	    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) :
-	    subject) != 1 ||
+	    X509_set_issuer_name(x,
+		issuer ? X509_get_subject_name(issuer) : subject) != 1 ||
 	    (pub != NULL && X509_set_pubkey(x, pub) != 1) ||
 	    ASN1_TIME_set(X509_getm_notBefore(x), (time_t)nb) == NULL ||
 	    ASN1_TIME_set(X509_getm_notAfter(x), (time_t)na) == NULL) {
@@ -174,8 +177,8 @@ read_pem(const char *dir, const char *file, int key, void **out)
 	r = KYSO_ERR_CORRUPT;
 	if ((bio = BIO_new_mem_buf(buf_ptr(b), (int)buf_len(b))) == NULL)
 		goto out;
-	v = key ? (void *)PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) :
-	    (void *)PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	v = key ? (void *)PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
+		: (void *)PEM_read_bio_X509(bio, NULL, NULL, NULL);
 	if (v == NULL)
 		goto out;
 	*out = v;
@@ -225,9 +228,9 @@ ca_name(const char *org, const char *cn)
 
 /* A certificate for a service key (OCSP, TSA) under the issuing CA. */
 static int
-service_cert(X509 *issuing, struct ca_key *s, const char *org,
-    const char *cn, const char *eku, const char *dir, const char *certf,
-    const char *keyf, int extra_nocheck)
+service_cert(X509 *issuing, struct ca_key *s, const char *org, const char *cn,
+    const char *eku, const char *dir, const char *certf, const char *keyf,
+    int extra_nocheck)
 {
 	X509_NAME *n = ca_name(org, cn);
 	EVP_PKEY *k = NULL;
@@ -239,16 +242,16 @@ service_cert(X509 *issuing, struct ca_key *s, const char *org,
 	if (n == NULL || (r = ca_key_keygen("p256", &k)) != 0)
 		goto out;
 	r = KYSO_ERR_CRYPTO;
-	if ((x = cert_new(n, issuing, k, now - 300, now + 5 * 365L * DAY,
-	    hex)) == NULL)
+	if ((x = cert_new(n, issuing, k, now - 300, now + 5 * 365L * DAY, hex)) ==
+	    NULL)
 		goto out;
 	if ((r = add_ext(issuing, x, NID_basic_constraints, "critical,CA:FALSE")) ||
 	    (r = add_ext(issuing, x, NID_key_usage,
-	    "critical,digitalSignature,nonRepudiation")) ||
+		 "critical,digitalSignature,nonRepudiation")) ||
 	    (r = add_ext(issuing, x, NID_ext_key_usage, eku)) ||
 	    (r = add_ext(issuing, x, NID_subject_key_identifier, "hash")) ||
 	    (r = add_ext(issuing, x, NID_authority_key_identifier,
-	    "keyid:always")))
+		 "keyid:always")))
 		goto out;
 	if (extra_nocheck &&
 	    (r = add_ext(issuing, x, NID_id_pkix_OCSP_noCheck, "ignored")) != 0)
@@ -291,7 +294,8 @@ root_crl(const char *dir, X509 *root, EVP_PKEY *rootk, uint64_t number)
 	    ASN1_INTEGER_set_uint64(num, number) != 1 ||
 	    X509_CRL_add1_ext_i2d(c, NID_crl_number, num, 0, 0) != 1 ||
 	    (e = X509V3_EXT_nconf_nid(NULL, &ctx, NID_authority_key_identifier,
-	    "keyid:always")) == NULL || X509_CRL_add_ext(c, e, -1) != 1 ||
+		 "keyid:always")) == NULL ||
+	    X509_CRL_add_ext(c, e, -1) != 1 ||
 	    X509_CRL_sign(c, rootk, EVP_sha256()) <= 0 ||
 	    (len = i2d_X509_CRL(c, &p)) <= 0)
 		goto out;
@@ -329,8 +333,8 @@ ca_root_crl_renew(const char *dir)
 
 		p = buf_ptr(old);
 		if ((c = d2i_X509_CRL(NULL, &p, (long)buf_len(old))) != NULL &&
-		    (n = X509_CRL_get_ext_d2i(c, NID_crl_number, NULL,
-		    NULL)) != NULL) {
+		    (n = X509_CRL_get_ext_d2i(c, NID_crl_number, NULL, NULL)) !=
+			NULL) {
 			if (ASN1_INTEGER_get_uint64(&number, n) == 1)
 				number++;
 			ASN1_INTEGER_free(n);
@@ -371,7 +375,8 @@ ca_create(const char *dir, const char *name, const char *key_type,
 		if (X509_check_private_key(root, rootk) != 1 ||
 		    X509_check_ca(root) == 0 ||
 		    ASN1_TIME_to_tm(X509_get0_notAfter(root), &tm) != 1) {
-			fprintf(stderr, "kyso-ra: the root certificate is not a CA "
+			fprintf(stderr,
+			    "kyso-ra: the root certificate is not a CA "
 			    "or does not match its key\n");
 			goto out;
 		}
@@ -397,12 +402,12 @@ ca_create(const char *dir, const char *name, const char *key_type,
 		if ((rn = ca_name(name, cnbuf)) == NULL)
 			goto out;
 		if ((root = cert_new(rn, NULL, rootk, now - 300,
-		    now + 20 * 365L * DAY, hex)) == NULL)
+			 now + 20 * 365L * DAY, hex)) == NULL)
 			goto out;
 		if ((r = add_ext(root, root, NID_basic_constraints,
-		    "critical,CA:TRUE")) ||
+			 "critical,CA:TRUE")) ||
 		    (r = add_ext(root, root, NID_key_usage,
-		    "critical,keyCertSign,cRLSign")) ||
+			 "critical,keyCertSign,cRLSign")) ||
 		    (r = add_ext(root, root, NID_subject_key_identifier, "hash")))
 			goto out;
 		r = KYSO_ERR_CRYPTO;
@@ -413,7 +418,7 @@ ca_create(const char *dir, const char *name, const char *key_type,
 		r = KYSO_ERR_CRYPTO;
 	}
 	if ((ca = cert_new(cn, root, ca_key_pub(issuing), now - 300, ca_end,
-	    hex)) == NULL)
+		 hex)) == NULL)
 		goto out;
 	{
 		/* Where relying parties find whether the issuing CA is
@@ -437,7 +442,7 @@ ca_create(const char *dir, const char *name, const char *key_type,
 		}
 	}
 	if ((r = add_ext(root, ca, NID_basic_constraints,
-	    "critical,CA:TRUE,pathlen:0")) ||
+		 "critical,CA:TRUE,pathlen:0")) ||
 	    (r = add_ext(root, ca, NID_key_usage, "critical,keyCertSign,cRLSign")) ||
 	    (r = add_ext(root, ca, NID_subject_key_identifier, "hash")) ||
 	    (r = add_ext(root, ca, NID_authority_key_identifier, "keyid:always")))
@@ -452,11 +457,11 @@ ca_create(const char *dir, const char *name, const char *key_type,
 		goto out;
 	snprintf(cnbuf, sizeof(cnbuf), "%s OCSP Responder", name);
 	if ((r = service_cert(ca, issuing, name, cnbuf, "OCSPSigning", dir,
-	    "ocsp.pem", "ocsp-key.pem", 1)) != 0)
+		 "ocsp.pem", "ocsp-key.pem", 1)) != 0)
 		goto out;
 	snprintf(cnbuf, sizeof(cnbuf), "%s Time-Stamping Authority", name);
-	if ((r = service_cert(ca, issuing, name, cnbuf,
-	    "critical,timeStamping", dir, "tsa.pem", "tsa-key.pem", 0)) != 0)
+	if ((r = service_cert(ca, issuing, name, cnbuf, "critical,timeStamping",
+		 dir, "tsa.pem", "tsa-key.pem", 0)) != 0)
 		goto out;
 	r = 0;
 out:
@@ -501,13 +506,13 @@ leaf_parts(struct ca *ca)
 	    (r = buf_put(ca->issuer_der, der, (size_t)n)) != 0)
 		goto out;
 	if ((r = add_ext(ca->issuing, t, NID_basic_constraints,
-	    "critical,CA:FALSE")) ||
+		 "critical,CA:FALSE")) ||
 	    (r = add_ext(ca->issuing, t, NID_key_usage,
-	    "critical,digitalSignature,nonRepudiation")) ||
+		 "critical,digitalSignature,nonRepudiation")) ||
 	    (r = add_ext(ca->issuing, t, NID_ext_key_usage,
-	    "emailProtection,clientAuth")) ||
+		 "emailProtection,clientAuth")) ||
 	    (r = add_ext(ca->issuing, t, NID_authority_key_identifier,
-	    "keyid:always")))
+		 "keyid:always")))
 		goto out;
 	snprintf(val, sizeof(val), "URI:%s/crl", ca->public_url);
 	if ((r = add_ext(ca->issuing, t, NID_crl_distribution_points, val)))
@@ -571,9 +576,9 @@ ca_load(const char *dir, struct ca_key *issuing, const char *public_url,
 	r = KYSO_ERR_CORRUPT;
 	if (X509_check_private_key(ca->ocsp, ca->ocsp_key) != 1 ||
 	    X509_check_private_key(ca->tsa, ca->tsa_key) != 1 ||
-	    EVP_PKEY_eq(X509_get0_pubkey(ca->issuing),
-	    ca_key_pub(ca->key)) != 1) {
-		fprintf(stderr, "kyso-ra: the CA files in %s do not match\n", dir);
+	    EVP_PKEY_eq(X509_get0_pubkey(ca->issuing), ca_key_pub(ca->key)) != 1) {
+		fprintf(stderr, "kyso-ra: the CA files in %s do not match\n",
+		    dir);
 		goto fail;
 	}
 	if ((r = leaf_parts(ca)) != 0)
@@ -671,11 +676,11 @@ ca_subject_name(const struct ra_subject *s)
 	if (n == NULL || name_add(n, NID_countryName, "VN") != 0 ||
 	    name_add(n, NID_stateOrProvinceName, s->province) != 0 ||
 	    (strcmp(s->type, "organization") == 0 &&
-	    name_add(n, NID_organizationName, s->name) != 0) ||
+		name_add(n, NID_organizationName, s->name) != 0) ||
 	    name_add(n, NID_commonName, s->name) != 0 ||
 	    name_add(n, NID_userId, uid) != 0 ||
 	    X509_NAME_add_entry_by_NID(n, NID_pkcs9_emailAddress, MBSTRING_ASC,
-	    (const unsigned char *)s->email, -1, -1, 0) != 1) {
+		(const unsigned char *)s->email, -1, -1, 0) != 1) {
 		X509_NAME_free(n);
 		return NULL;
 	}
@@ -686,26 +691,16 @@ int
 ca_subject_dn(const struct ra_subject *s, char **out)
 {
 	X509_NAME *n = ca_subject_name(s);
-	BIO *b = BIO_new(BIO_s_mem());
-	char *p = NULL;
-	long len;
-	int r = KYSO_ERR_INVALID;
+	char *dn;
 
-	if (n == NULL || b == NULL)
-		goto out;
-	if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253 &
-	    ~ASN1_STRFLGS_ESC_MSB) < 0 || (len = BIO_get_mem_data(b, &p)) < 0)
-		goto out;
-	r = KYSO_ERR_NOMEM;
-	if ((*out = malloc((size_t)len + 1)) == NULL)
-		goto out;
-	memcpy(*out, p, (size_t)len);
-	(*out)[len] = '\0';
-	r = 0;
-out:
-	BIO_free(b);
+	if (n == NULL)
+		return KYSO_ERR_INVALID;
+	dn = x509_text_name(n, X509_TEXT_RFC2253);
 	X509_NAME_free(n);
-	return r;
+	if (dn == NULL)
+		return KYSO_ERR_NOMEM;
+	*out = dn;
+	return 0;
 }
 
 int
@@ -772,8 +767,9 @@ ca_crl(struct ca *ca, const struct ca_revoked *rev, size_t n, uint64_t number,
 		    X509_REVOKED_set_serialNumber(rv, sn) == 1 &&
 		    X509_REVOKED_set_revocationDate(rv, rt) == 1 &&
 		    ASN1_ENUMERATED_set(re, rev[i].reason) == 1 &&
-		    (rev[i].reason == 0 || X509_REVOKED_add1_ext_i2d(rv,
-		    NID_crl_reason, re, 0, 0) == 1) &&
+		    (rev[i].reason == 0 ||
+			X509_REVOKED_add1_ext_i2d(rv, NID_crl_reason, re, 0,
+			    0) == 1) &&
 		    X509_CRL_add0_revoked(c, rv) == 1;
 
 		ASN1_INTEGER_free(sn);
@@ -790,7 +786,8 @@ ca_crl(struct ca *ca, const struct ca_revoked *rev, size_t n, uint64_t number,
 	X509V3_set_ctx_nodb(&ctx);
 	X509V3_set_ctx(&ctx, ca->issuing, NULL, NULL, c, 0);
 	if ((e = X509V3_EXT_nconf_nid(NULL, &ctx, NID_authority_key_identifier,
-	    "keyid:always")) == NULL || X509_CRL_add_ext(c, e, -1) != 1)
+		 "keyid:always")) == NULL ||
+	    X509_CRL_add_ext(c, e, -1) != 1)
 		goto out;
 	if ((r = ca_key_sign_crl(ca->key, &c)) != 0)
 		goto out;

@@ -16,24 +16,24 @@ struct ca_key;
 
 /* What a subscriber certificate says about its subject (kyso types). */
 struct ra_subject {
-	const char *type;       /* "personal" or "organization" */
+	const char *type; /* "personal" or "organization" */
 	const char *name;
-	const char *id_kind;    /* "CCCD", "CMND" or "MST" */
+	const char *id_kind; /* "CCCD", "CMND" or "MST" */
 	const char *id_number;
 	const char *province;
 	const char *email;
 };
 
 struct ca_issued {
-	char serial[64];        /* lower-case hex */
+	char serial[64]; /* lower-case hex */
 	char *pem;
 	int64_t not_before, not_after;
 };
 
 struct ca_revoked {
-	const char *serial;     /* hex */
+	const char *serial; /* hex */
 	int64_t revoked_at;
-	int reason;             /* CRLReason; 0 = unspecified (left out) */
+	int reason; /* CRLReason; 0 = unspecified (left out) */
 };
 
 /* Creates root, issuing CA (its key in PEM or held by signer), OCSP and
@@ -44,8 +44,8 @@ struct ca_revoked {
  * (dir/root.crl is made); under an existing root it names root->crl_url,
  * where the root's owner publishes its CRL, when given. */
 struct ca_root {
-	const char *cert, *key;  /* PEM files */
-	const char *crl_url;     /* or NULL */
+	const char *cert, *key; /* PEM files */
+	const char *crl_url;	/* or NULL */
 };
 int ca_create(const char *dir, const char *name, const char *key_type,
     struct ca_key *issuing, const struct ca_root *root,

@@ -16,13 +16,13 @@
 #include "p11/signer.h"
 
 struct ca_key {
-	EVP_PKEY *key;     /* PEM: the private key; token: the public key */
+	EVP_PKEY *key; /* PEM: the private key; token: the public key */
 	/* Token only: a throwaway key of the same type. Signing with it
 	 * writes the algorithm identifiers; the token then signs the TBS
 	 * bytes and the signature is put in its place. */
 	EVP_PKEY *shape;
 	struct p11_signer *token;
-	struct buf *alg;   /* DER AlgorithmIdentifier, from the key's type */
+	struct buf *alg; /* DER AlgorithmIdentifier, from the key's type */
 };
 
 int
@@ -115,15 +115,15 @@ token_sign(struct ca_key *k, const uint8_t *tbs, size_t tlen, struct buf *sig)
 
 /* sig over tbs by key (SHA-256; ECDSA's in DER) verifies. */
 static int
-pkey_verify(EVP_PKEY *key, const uint8_t *tbs, size_t tlen,
-    const struct buf *sig)
+pkey_verify(EVP_PKEY *key, const uint8_t *tbs, size_t tlen, const struct buf *sig)
 {
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
 	int ok;
 
-	ok = m != NULL && EVP_DigestVerifyInit_ex(m, NULL, "SHA256", NULL, NULL,
-	    key, NULL) == 1 && EVP_DigestVerify(m, buf_ptr(sig), buf_len(sig),
-	    tbs, tlen) == 1;
+	ok = m != NULL &&
+	    EVP_DigestVerifyInit_ex(m, NULL, "SHA256", NULL, NULL, key, NULL) ==
+		1 &&
+	    EVP_DigestVerify(m, buf_ptr(sig), buf_len(sig), tbs, tlen) == 1;
 	EVP_MD_CTX_free(m);
 	return ok ? 0 : KYSO_ERR_CRYPTO;
 }
@@ -132,20 +132,20 @@ static int
 pkey_sign(EVP_PKEY *key, const uint8_t *tbs, size_t tlen, struct buf *sig)
 {
 	EVP_MD_CTX *m = EVP_MD_CTX_new();
-	uint8_t out[1024];   /* RSA-4096 is 512 bytes */
+	uint8_t out[1024]; /* RSA-4096 is 512 bytes */
 	size_t n = sizeof(out);
 	int r = KYSO_ERR_CRYPTO;
 
-	if (m != NULL && EVP_DigestSignInit_ex(m, NULL, "SHA256", NULL, NULL,
-	    key, NULL) == 1 && EVP_DigestSign(m, out, &n, tbs, tlen) == 1)
+	if (m != NULL &&
+	    EVP_DigestSignInit_ex(m, NULL, "SHA256", NULL, NULL, key, NULL) == 1 &&
+	    EVP_DigestSign(m, out, &n, tbs, tlen) == 1)
 		r = buf_put(sig, out, n);
 	EVP_MD_CTX_free(m);
 	return r;
 }
 
 int
-ca_key_sign_tbs(struct ca_key *s, const uint8_t *tbs, size_t tlen,
-    struct buf *out)
+ca_key_sign_tbs(struct ca_key *s, const uint8_t *tbs, size_t tlen, struct buf *out)
 {
 	struct buf *sig = buf_new(4096);
 	int r = KYSO_ERR_NOMEM;
@@ -217,8 +217,8 @@ sign_object(struct ca_key *s, void **obj, int (*sign)(void *, EVP_PKEY *),
 		goto out;
 	r = KYSO_ERR_CRYPTO;
 	p = buf_ptr(der);
-	if ((signed_obj = ASN1_item_d2i(NULL, &p, (long)buf_len(der),
-	    item)) == NULL)
+	if ((signed_obj = ASN1_item_d2i(NULL, &p, (long)buf_len(der), item)) ==
+	    NULL)
 		goto out;
 	ASN1_item_free(*obj, item);
 	*obj = signed_obj;
@@ -296,7 +296,7 @@ token_generate(const char *module, const char *token, const char *pin,
 		goto out;
 	}
 	if ((r = p11_generate_keypair(p, s, key_type, id, 16,
-	    "kyso-ra issuing CA", &k, NULL)) != 0) {
+		 "kyso-ra issuing CA", &k, NULL)) != 0) {
 		fprintf(stderr, "kyso-ra: C_GenerateKeyPair: %s\n",
 		    p11_rv_name(p11_last_rv(p)));
 		r = r == KYSO_ERR_INVALID ? r : KYSO_ERR_CRYPTO;
@@ -346,10 +346,13 @@ shape_for(EVP_PKEY *pub, EVP_PKEY **out)
 	if (EVP_PKEY_get_base_id(pub) == EVP_PKEY_RSA)
 		return ca_key_keygen("rsa2048", out);
 	if (!EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME,
-	    group, sizeof(group), &gl))
+		group, sizeof(group), &gl))
 		return KYSO_ERR_CRYPTO;
 	return ca_key_keygen(strcmp(group, "secp384r1") == 0 ||
-	    strcmp(group, "P-384") == 0 ? "p384" : "p256", out);
+		    strcmp(group, "P-384") == 0
+		? "p384"
+		: "p256",
+	    out);
 }
 
 /* The CA key on a token: made there first when key_id is NULL, then
@@ -357,8 +360,7 @@ shape_for(EVP_PKEY *pub, EVP_PKEY **out)
  * (a server outlives a USB token pulled out, an HSM restarted). */
 int
 ca_key_from_p11(const char *module, const char *token, const char *pin,
-    const char *key_id, const char *key_type, char **new_id,
-    struct ca_key **out)
+    const char *key_id, const char *key_type, char **new_id, struct ca_key **out)
 {
 	struct p11_signer_opts o = { 0 };
 	struct ca_key *k = calloc(1, sizeof(*k));

@@ -14,7 +14,7 @@ struct ca {
 	struct ca_key *key;
 	char *public_url;
 	char *chain_pem, *issuing_pem, *root_pem;
-	struct buf *root_crl;   /* DER, or NULL */
+	struct buf *root_crl; /* DER, or NULL */
 	/* Subscriber certificates: the issuer's Name and the extensions
 	 * all of them share, in DER (issue.c). */
 	struct buf *issuer_der, *leaf_exts;

@@ -128,12 +128,11 @@ cmd_ca_dir(char **out)
 
 /* Files in the RA's directory are replaced whole, never half written. */
 int
-cmd_write_text(const char *dir, const char *name, const char *text,
-    mode_t mode)
+cmd_write_text(const char *dir, const char *name, const char *text, mode_t mode)
 {
 	char *p = path_join(dir, name);
-	int r = p ? file_write_atomic(p, text, strlen(text), mode) :
-	    KYSO_ERR_NOMEM;
+	int r = p ? file_write_atomic(p, text, strlen(text), mode)
+		  : KYSO_ERR_NOMEM;
 
 	free(p);
 	return r;

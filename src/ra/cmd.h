@@ -15,7 +15,7 @@ enum {
 	EX_OK = 0,
 	EX_FAIL = 1,
 	EX_USAGE = 2,
-	EX_STATE = 3,     /* init: already initialized; others: not yet */
+	EX_STATE = 3, /* init: already initialized; others: not yet */
 };
 
 /* The commands (argv[0] is the command's name). */

@@ -21,37 +21,36 @@
 static void
 init_usage(FILE *f)
 {
-	fprintf(f, _("Usage: kyso-ra init [OPTIONS]\n"
-	    "Create the CA (root, issuing CA, OCSP responder and TSA certificates),\n"
-	    "the admin master key and the database in $KYSO_HOME/ra.\n\n"
-	    "  --home DIR            use DIR as $KYSO_HOME\n"
-	    "  --name NAME           the CA's name (default \"kyso Demo CA\")\n"
-	    "  --ca-key-type TYPE    p256 (default), rsa2048 or rsa3072\n"
-	    "  --db URL              postgresql://... (default: SQLite ra.db)\n"
-	    "  --ca-module PATH      keep the issuing CA key on a PKCS#11 token\n"
-	    "  --ca-token SERIAL     the token, by serial number or label\n"
-	    "  --ca-pin-fd N         read the token's user PIN from fd N\n"
-	    "  --ca-pin-file FILE    read the token's user PIN from FILE\n"
-	    "  --ca-key-id HEX       use the key pair with this CKA_ID already on\n"
-	    "                        the token (default: generate one)\n"
-	    "  --public-url URL      the server's public URL: the issuing CA then\n"
-	    "                        names URL/root.crl (made now) and URL/root.crt,\n"
-	    "                        and serve uses it unless told otherwise\n"
-	    "  --root-cert FILE      put the issuing CA under this existing root\n"
-	    "  --root-key FILE       ... whose key (PEM) signs it once, not kept\n"
-	    "  --root-crl URL        ... and whose owner publishes its CRL at URL:\n"
-	    "                        the issuing CA names it\n\n"
-	    "Exit status: 0 done, 1 failed, 2 usage, 3 already initialized.\n"));
+	fprintf(f,
+	    _("Usage: kyso-ra init [OPTIONS]\n"
+	      "Create the CA (root, issuing CA, OCSP responder and TSA certificates),\n"
+	      "the admin master key and the database in $KYSO_HOME/ra.\n\n"
+	      "  --home DIR            use DIR as $KYSO_HOME\n"
+	      "  --name NAME           the CA's name (default \"kyso Demo CA\")\n"
+	      "  --ca-key-type TYPE    p256 (default), rsa2048 or rsa3072\n"
+	      "  --db URL              postgresql://... (default: SQLite ra.db)\n"
+	      "  --ca-module PATH      keep the issuing CA key on a PKCS#11 token\n"
+	      "  --ca-token SERIAL     the token, by serial number or label\n"
+	      "  --ca-pin-fd N         read the token's user PIN from fd N\n"
+	      "  --ca-pin-file FILE    read the token's user PIN from FILE\n"
+	      "  --ca-key-id HEX       use the key pair with this CKA_ID already on\n"
+	      "                        the token (default: generate one)\n"
+	      "  --public-url URL      the server's public URL: the issuing CA then\n"
+	      "                        names URL/root.crl (made now) and URL/root.crt,\n"
+	      "                        and serve uses it unless told otherwise\n"
+	      "  --root-cert FILE      put the issuing CA under this existing root\n"
+	      "  --root-key FILE       ... whose key (PEM) signs it once, not kept\n"
+	      "  --root-crl URL        ... and whose owner publishes its CRL at URL:\n"
+	      "                        the issuing CA names it\n\n"
+	      "Exit status: 0 done, 1 failed, 2 usage, 3 already initialized.\n"));
 }
-
 
 /* Makes everything serve needs, once: a second init on the same directory
  * is refused (exit 3) so a CA is never overwritten. */
 int
 cmd_init(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
 		{ "home", required_argument, NULL, 'H' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "ca-key-type", required_argument, NULL, 'k' },
@@ -80,7 +79,10 @@ cmd_init(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': init_usage(stdout); return EX_OK;
-		case 'H': if (cmd_set_home(optarg) != 0) return EX_FAIL; break;
+		case 'H':
+			if (cmd_set_home(optarg) != 0)
+				return EX_FAIL;
+			break;
 		case 'n': name = optarg; break;
 		case 'k': kt = optarg; break;
 		case 'd': dbopt = optarg; break;
@@ -88,7 +90,8 @@ cmd_init(int argc, char **argv)
 		case 't': token = optarg; break;
 		case 'p':
 			if (cmd_parse_fd(optarg, &pin_fd) != 0)
-				return cmd_usage_error("init", _("bad --ca-pin-fd"));
+				return cmd_usage_error("init",
+				    _("bad --ca-pin-fd"));
 			break;
 		case 'F': pin_file = optarg; break;
 		case 'r': root.cert = optarg; break;
@@ -103,25 +106,32 @@ cmd_init(int argc, char **argv)
 		return cmd_usage_error("init", _("unexpected argument"));
 	if (strcmp(kt, "p256") != 0 && strcmp(kt, "rsa2048") != 0 &&
 	    strcmp(kt, "rsa3072") != 0)
-		return cmd_usage_error("init", _("--ca-key-type must be p256, "
-		    "rsa2048 or rsa3072"));
+		return cmd_usage_error("init",
+		    _("--ca-key-type must be p256, "
+		      "rsa2048 or rsa3072"));
 	if (valid_text(name, 100) != 0)
 		return cmd_usage_error("init", _("bad --name"));
 	if ((module != NULL) != (token != NULL) ||
 	    (module != NULL && pin_fd < 0 && pin_file == NULL))
-		return cmd_usage_error("init", _("--ca-module needs --ca-token and "
-		    "--ca-pin-fd or --ca-pin-file"));
-	if (use_id != NULL && (module == NULL || strlen(use_id) > 128 ||
-	    strlen(use_id) % 2 != 0 || strspn(use_id, "0123456789abcdefABCDEF") !=
-	    strlen(use_id) || *use_id == '\0'))
-		return cmd_usage_error("init", _("--ca-key-id needs --ca-module and "
-		    "an even number of hex digits"));
+		return cmd_usage_error("init",
+		    _("--ca-module needs --ca-token and "
+		      "--ca-pin-fd or --ca-pin-file"));
+	if (use_id != NULL &&
+	    (module == NULL || strlen(use_id) > 128 || strlen(use_id) % 2 != 0 ||
+		strspn(use_id, "0123456789abcdefABCDEF") != strlen(use_id) ||
+		*use_id == '\0'))
+		return cmd_usage_error("init",
+		    _("--ca-key-id needs --ca-module and "
+		      "an even number of hex digits"));
 	if ((root.cert != NULL) != (root.key != NULL))
-		return cmd_usage_error("init", _("--root-cert and --root-key go "
-		    "together"));
-	if (root.crl_url != NULL && (root.cert == NULL || !cmd_url_ok(root.crl_url)))
-		return cmd_usage_error("init", _("--root-crl needs --root-cert and "
-		    "an http:// or https:// URL"));
+		return cmd_usage_error("init",
+		    _("--root-cert and --root-key go "
+		      "together"));
+	if (root.crl_url != NULL &&
+	    (root.cert == NULL || !cmd_url_ok(root.crl_url)))
+		return cmd_usage_error("init",
+		    _("--root-crl needs --root-cert and "
+		      "an http:// or https:// URL"));
 	if (public_url != NULL && !cmd_url_ok(public_url))
 		return cmd_usage_error("init", _("bad --public-url"));
 	if ((dir = cmd_ra_dir()) == NULL)
@@ -147,12 +157,16 @@ cmd_init(int argc, char **argv)
 		secret_free(pin);
 		pin = NULL;
 		if (r != 0) {
-			fprintf(stderr, _("kyso-ra: cannot make the CA key on the "
-			    "token: %s\n"), kyso_strerror(r));
+			fprintf(stderr,
+			    _("kyso-ra: cannot make the CA key on the "
+			      "token: %s\n"),
+			    kyso_strerror(r));
 			goto out;
 		}
-		if (buf_putf(conf, "ca_key = pkcs11\nca_module = %s\n"
-		    "ca_token = %s\nca_key_id = %s\n", module, token, key_id) != 0)
+		if (buf_putf(conf,
+			"ca_key = pkcs11\nca_module = %s\n"
+			"ca_token = %s\nca_key_id = %s\n",
+			module, token, key_id) != 0)
 			goto out;
 	} else if (buf_putf(conf, "ca_key = pem\n") != 0) {
 		goto out;
@@ -161,7 +175,7 @@ cmd_init(int argc, char **argv)
 	    buf_putf(conf, "public_url = %s\n", public_url) != 0)
 		goto out;
 	if ((r = ca_create(dir, name, kt, sg, root.cert != NULL ? &root : NULL,
-	    public_url)) != 0) {
+		 public_url)) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot create the CA: %s\n"),
 		    kyso_strerror(r));
 		goto out;
@@ -171,8 +185,8 @@ cmd_init(int argc, char **argv)
 	{
 		char *mp = path_join(dir, "admin-master.key");
 
-		r = mp ? file_write_atomic(mp, master, sizeof(master), 0600) :
-		    KYSO_ERR_NOMEM;
+		r = mp ? file_write_atomic(mp, master, sizeof(master), 0600)
+		       : KYSO_ERR_NOMEM;
 		free(mp);
 		if (r != 0)
 			goto out;
@@ -205,24 +219,27 @@ out:
 int
 cmd_root_crl(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "home", required_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 } };
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+		{ "home", required_argument, NULL, 'H' }, { NULL, 0, NULL, 0 } };
 	char *dir = NULL;
 	int c, r, ex = EX_FAIL;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			printf(_("Usage: kyso-ra root-crl [--home DIR]\n"
+			printf(_(
+			    "Usage: kyso-ra root-crl [--home DIR]\n"
 			    "Sign the root's CRL (ra/root.crl) again for a year "
 			    "with ra/root-key.pem.\nA running server serves the "
 			    "new one after a restart.\n\nExit status: 0 done, "
 			    "1 failed, 2 usage, 3 not initialized.\n"));
 			return EX_OK;
-		case 'H': if (cmd_set_home(optarg) != 0) return EX_FAIL; break;
-		default: return cmd_usage_error("root-crl", _("unknown option"));
+		case 'H':
+			if (cmd_set_home(optarg) != 0)
+				return EX_FAIL;
+			break;
+		default:
+			return cmd_usage_error("root-crl", _("unknown option"));
 		}
 	}
 	if (optind != argc)
@@ -238,4 +255,3 @@ cmd_root_crl(int argc, char **argv)
 	free(dir);
 	return ex;
 }
-

@@ -23,29 +23,30 @@
 static void
 serve_usage(FILE *f)
 {
-	fprintf(f, _("Usage: kyso-ra serve [OPTIONS]\n"
-	    "Run the RA/CA server (HTTPS, JSON API, CRL, OCSP, time-stamps).\n\n"
-	    "  --home DIR           use DIR as $KYSO_HOME\n"
-	    "  --listen HOST:PORT   address (default 127.0.0.1:8443; port 0 picks one)\n"
-	    "  --insecure-http      plain HTTP (loopback addresses only; for tests)\n"
-	    "  --db URL             postgresql://... (default: from init, or SQLite)\n"
-	    "  --smtp-url URL       send mail over SMTP (smtp:// with STARTTLS when\n"
-	    "                       offered, smtps://); default: write .eml files to\n"
-	    "                       $KYSO_HOME/ra/outbox\n"
-	    "  --smtp-from ADDR     the From: of the mail\n"
-	    "  --public-url URL     base URL in certificates (CRL, OCSP, CA issuers)\n"
-	    "  --code-ttl SECS      activation code lifetime (default 259200 = 72 h)\n"
-	    "  --otp-ttl SECS       PIN-reset OTP lifetime (default 300)\n"
-	    "  --rate-limit N       subscriber calls per minute per address (60;\n"
-	    "                       0 = no limit)\n"
-	    "  --pin-reset-limit N  PIN-reset requests per 15 min per address (10)\n"
-	    "  --ca-pin-fd N        the CA token's PIN, when the CA key is on a token\n"
-	    "  --ca-pin-file FILE   ... or read it from FILE\n"
-	    "  --threads N          worker threads (default 4), each with its own\n"
-	    "                       database connection\n"
-	    "  --port-file FILE     write the port listened on to FILE\n"
-	    "  --quiet              no access log (one line per request on stderr)\n\n"
-	    "Exit status: 0 stopped by a signal, 1 failed, 2 usage, 3 not initialized.\n"));
+	fprintf(f,
+	    _("Usage: kyso-ra serve [OPTIONS]\n"
+	      "Run the RA/CA server (HTTPS, JSON API, CRL, OCSP, time-stamps).\n\n"
+	      "  --home DIR           use DIR as $KYSO_HOME\n"
+	      "  --listen HOST:PORT   address (default 127.0.0.1:8443; port 0 picks one)\n"
+	      "  --insecure-http      plain HTTP (loopback addresses only; for tests)\n"
+	      "  --db URL             postgresql://... (default: from init, or SQLite)\n"
+	      "  --smtp-url URL       send mail over SMTP (smtp:// with STARTTLS when\n"
+	      "                       offered, smtps://); default: write .eml files to\n"
+	      "                       $KYSO_HOME/ra/outbox\n"
+	      "  --smtp-from ADDR     the From: of the mail\n"
+	      "  --public-url URL     base URL in certificates (CRL, OCSP, CA issuers)\n"
+	      "  --code-ttl SECS      activation code lifetime (default 259200 = 72 h)\n"
+	      "  --otp-ttl SECS       PIN-reset OTP lifetime (default 300)\n"
+	      "  --rate-limit N       subscriber calls per minute per address (60;\n"
+	      "                       0 = no limit)\n"
+	      "  --pin-reset-limit N  PIN-reset requests per 15 min per address (10)\n"
+	      "  --ca-pin-fd N        the CA token's PIN, when the CA key is on a token\n"
+	      "  --ca-pin-file FILE   ... or read it from FILE\n"
+	      "  --threads N          worker threads (default 4), each with its own\n"
+	      "                       database connection\n"
+	      "  --port-file FILE     write the port listened on to FILE\n"
+	      "  --quiet              no access log (one line per request on stderr)\n\n"
+	      "Exit status: 0 stopped by a signal, 1 failed, 2 usage, 3 not initialized.\n"));
 }
 
 struct serve_opts {
@@ -59,8 +60,7 @@ struct serve_opts {
 static int
 serve_parse(int argc, char **argv, struct serve_opts *o)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
 		{ "home", required_argument, NULL, 'H' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "insecure-http", no_argument, NULL, 'i' },
@@ -76,14 +76,16 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "ca-pin-file", required_argument, NULL, 'F' },
 		{ "threads", required_argument, NULL, 't' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 } };
+		{ "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 } };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': serve_usage(stdout); return -1;
-		case 'H': if (cmd_set_home(optarg) != 0) return EX_FAIL; break;
+		case 'H':
+			if (cmd_set_home(optarg) != 0)
+				return EX_FAIL;
+			break;
 		case 'l': o->listen = optarg; break;
 		case 'i': o->insecure = 1; break;
 		case 'd': o->db = optarg; break;
@@ -95,20 +97,24 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		case 'q': o->quiet = 1; break;
 		case 't':
 			if (parse_u64(optarg, 1, 32, &o->threads))
-				return cmd_usage_error("serve", _("--threads must be "
-				    "1 to 32"));
+				return cmd_usage_error("serve",
+				    _("--threads must be "
+				      "1 to 32"));
 			break;
 		case 'c':
 			if (parse_u64(optarg, 0, 30L * 24 * 3600, &o->code_ttl))
-				return cmd_usage_error("serve", _("bad --code-ttl"));
+				return cmd_usage_error("serve",
+				    _("bad --code-ttl"));
 			break;
 		case 'o':
 			if (parse_u64(optarg, 0, 3600, &o->otp_ttl))
-				return cmd_usage_error("serve", _("bad --otp-ttl"));
+				return cmd_usage_error("serve",
+				    _("bad --otp-ttl"));
 			break;
 		case 'r':
 			if (parse_u64(optarg, 0, 1000000, &o->rate))
-				return cmd_usage_error("serve", _("bad --rate-limit"));
+				return cmd_usage_error("serve",
+				    _("bad --rate-limit"));
 			break;
 		case 'R':
 			if (parse_u64(optarg, 0, 1000000, &o->pin_rate))
@@ -117,7 +123,8 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 			break;
 		case 'p':
 			if (cmd_parse_fd(optarg, &o->pin_fd) != 0)
-				return cmd_usage_error("serve", _("bad --ca-pin-fd"));
+				return cmd_usage_error("serve",
+				    _("bad --ca-pin-fd"));
 			break;
 		default: return cmd_usage_error("serve", _("unknown option"));
 		}
@@ -154,9 +161,13 @@ load_master(const char *dir, uint8_t out[32])
 int
 cmd_serve(int argc, char **argv)
 {
-	struct serve_opts o = { .listen = "127.0.0.1:8443", .pin_fd = -1,
-		.code_ttl = 72 * 3600, .otp_ttl = 300, .rate = 60,
-		.pin_rate = 10, .threads = 4 };
+	struct serve_opts o = { .listen = "127.0.0.1:8443",
+		.pin_fd = -1,
+		.code_ttl = 72 * 3600,
+		.otp_ttl = 300,
+		.rate = 60,
+		.pin_rate = 10,
+		.threads = 4 };
 	struct ra ra;
 	struct config *conf = NULL;
 	struct ca_key *sg = NULL;
@@ -173,12 +184,14 @@ cmd_serve(int argc, char **argv)
 	if (http_parse_listen(o.listen, host, sizeof(host), &port, &loop) != 0)
 		return cmd_usage_error("serve", _("bad --listen (HOST:PORT)"));
 	if (o.insecure && !loop)
-		return cmd_usage_error("serve", _("--insecure-http is allowed only "
-		    "on a loopback address"));
+		return cmd_usage_error("serve",
+		    _("--insecure-http is allowed only "
+		      "on a loopback address"));
 	if (o.public_url != NULL && !cmd_url_ok(o.public_url))
 		return cmd_usage_error("serve", _("bad --public-url"));
-	if (o.from != NULL && (strlen(o.from) > 300 ||
-	    valid_text(o.from, 300) != 0 || strchr(o.from, '@') == NULL))
+	if (o.from != NULL &&
+	    (strlen(o.from) > 300 || valid_text(o.from, 300) != 0 ||
+		strchr(o.from, '@') == NULL))
 		return cmd_usage_error("serve", _("bad --smtp-from"));
 	if ((r = cmd_ca_dir(&dir)) != EX_OK)
 		return r;
@@ -196,7 +209,7 @@ cmd_serve(int argc, char **argv)
 		int hr;
 
 		hr = crypto_hmac_sha256(ra.master, sizeof(ra.master),
-		    "kyso-ra-code-hash-v1", 20, hk) != 0 ||
+			 "kyso-ra-code-hash-v1", 20, hk) != 0 ||
 		    crypto_hmac_new(hk, sizeof(hk), &ra.code_mac) != 0;
 		OPENSSL_cleanse(hk, sizeof(hk));
 		if (hr)
@@ -205,17 +218,19 @@ cmd_serve(int argc, char **argv)
 	if (config_get(conf, "ca_key") != NULL &&
 	    strcmp(config_get(conf, "ca_key"), "pkcs11") == 0) {
 		const char *m = config_get(conf, "ca_module"),
-		    *t = config_get(conf, "ca_token"),
-		    *id = config_get(conf, "ca_key_id");
+			   *t = config_get(conf, "ca_token"),
+			   *id = config_get(conf, "ca_key_id");
 
 		if (m == NULL || t == NULL || id == NULL) {
-			fprintf(stderr, _("kyso-ra: ra.conf lacks ca_module, "
-			    "ca_token or ca_key_id\n"));
+			fprintf(stderr,
+			    _("kyso-ra: ra.conf lacks ca_module, "
+			      "ca_token or ca_key_id\n"));
 			goto out;
 		}
 		if (secret_read_file(o.pin_fd, o.pin_file, &pin) != 0) {
-			fprintf(stderr, _("kyso-ra: the CA key is on a token: "
-			    "give its PIN with --ca-pin-fd or --ca-pin-file\n"));
+			fprintf(stderr,
+			    _("kyso-ra: the CA key is on a token: "
+			      "give its PIN with --ca-pin-fd or --ca-pin-file\n"));
 			ex = EX_USAGE;
 			goto out;
 		}
@@ -225,8 +240,10 @@ cmd_serve(int argc, char **argv)
 		secret_free(pin);
 		pin = NULL;
 		if (r != 0) {
-			fprintf(stderr, _("kyso-ra: cannot use the CA key on the "
-			    "token: %s\n"), kyso_strerror(r));
+			fprintf(stderr,
+			    _("kyso-ra: cannot use the CA key on the "
+			      "token: %s\n"),
+			    kyso_strerror(r));
 			goto out;
 		}
 	}
@@ -265,11 +282,11 @@ cmd_serve(int argc, char **argv)
 	if (o.public_url != NULL)
 		snprintf(url, sizeof(url), "%s", o.public_url);
 	else if (strchr(host, ':') != NULL)
-		snprintf(url, sizeof(url), "%s://[%s]:%u", o.insecure ? "http" :
-		    "https", host, http_port(h));
+		snprintf(url, sizeof(url), "%s://[%s]:%u",
+		    o.insecure ? "http" : "https", host, http_port(h));
 	else
-		snprintf(url, sizeof(url), "%s://%s:%u", o.insecure ? "http" :
-		    "https", host, http_port(h));
+		snprintf(url, sizeof(url), "%s://%s:%u",
+		    o.insecure ? "http" : "https", host, http_port(h));
 	while (strlen(url) > 0 && url[strlen(url) - 1] == '/')
 		url[strlen(url) - 1] = '\0';
 	if ((r = ca_load(dir, sg, url, &ra.ca)) != 0) {
@@ -280,8 +297,8 @@ cmd_serve(int argc, char **argv)
 	}
 	sg = NULL;
 	http_access_log(h, !o.quiet);
-	if ((r = http_run(h, cert, key, (unsigned)o.threads, api_handle,
-	    &ra)) != 0) {
+	if ((r = http_run(h, cert, key, (unsigned)o.threads, api_handle, &ra)) !=
+	    0) {
 		fprintf(stderr, _("kyso-ra: cannot start the HTTP server\n"));
 		goto out;
 	}
@@ -317,4 +334,3 @@ out:
 	config_free(conf);
 	return ex;
 }
-

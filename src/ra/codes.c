@@ -21,7 +21,7 @@ code_new_activation(char out[CODE_LEN + 1])
 	for (i = 0; i < 20; i++) {
 		if (i > 0 && i % 5 == 0)
 			out[o++] = '-';
-		out[o++] = crockford[rnd[i] & 31];   /* 5 bits of each byte */
+		out[o++] = crockford[rnd[i] & 31]; /* 5 bits of each byte */
 	}
 	out[o] = '\0';
 	OPENSSL_cleanse(rnd, sizeof(rnd));
@@ -82,8 +82,8 @@ code_check_otp(const char *in)
 }
 
 int
-code_hash(const struct crypto_hmac *mac, const char *purpose,
-    const char *code, char out[CODE_HASH_LEN + 1])
+code_hash(const struct crypto_hmac *mac, const char *purpose, const char *code,
+    char out[CODE_HASH_LEN + 1])
 {
 	char msg[128];
 	uint8_t h[32];

@@ -9,8 +9,8 @@
 
 #include "common/err.h"
 
-#define CODE_LEN 23            /* XXXXX-XXXXX-XXXXX-XXXXX */
-#define CODE_HASH_LEN 64       /* hex */
+#define CODE_LEN      23 /* XXXXX-XXXXX-XXXXX-XXXXX */
+#define CODE_HASH_LEN 64 /* hex */
 
 int code_new_activation(char out[CODE_LEN + 1]) KYSO_WUR;
 /* Accepts lower case, spaces and dashes anywhere, O for 0 and I/L for 1;

@@ -19,22 +19,22 @@
 #define CSR_MAX_PEM (32 * 1024)
 
 struct ca_csr {
-	uint8_t *der;            /* the whole request */
+	uint8_t *der; /* the whole request */
 	long der_len;
 	EVP_PKEY *key;
-	int ec;                  /* else RSA */
-	int curve_nid;           /* EC: NID_X9_62_prime256v1 or NID_secp384r1 */
-	const uint8_t *spki;     /* the SubjectPublicKeyInfo element in der */
+	int ec;		     /* else RSA */
+	int curve_nid;	     /* EC: NID_X9_62_prime256v1 or NID_secp384r1 */
+	const uint8_t *spki; /* the SubjectPublicKeyInfo element in der */
 	size_t spki_len;
-	const uint8_t *bits;     /* subjectPublicKey, without its unused-bits byte */
+	const uint8_t *bits; /* subjectPublicKey, without its unused-bits byte */
 	size_t bits_len;
 };
 
 /* The DER of the OIDs a request may carry. */
-static const uint8_t oid_ec_key[] = { 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce,
-	0x3d, 0x02, 0x01 };
-static const uint8_t oid_rsa_key[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-	0xf7, 0x0d, 0x01, 0x01, 0x01 };
+static const uint8_t oid_ec_key[] = { 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+	0x02, 0x01 };
+static const uint8_t oid_rsa_key[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+	0x0d, 0x01, 0x01, 0x01 };
 
 static const struct {
 	uint8_t oid[11];
@@ -65,14 +65,13 @@ static pthread_mutex_t curves_lock = PTHREAD_MUTEX_INITIALIZER;
 static const EVP_PKEY *
 curve_template(int nid)
 {
-	EVP_PKEY **slot = nid == NID_X9_62_prime256v1 ? &curve_p256 :
-	    &curve_p384;
+	EVP_PKEY **slot = nid == NID_X9_62_prime256v1 ? &curve_p256 : &curve_p384;
 	const EVP_PKEY *k;
 
 	pthread_mutex_lock(&curves_lock);
 	if (*slot == NULL)
-		*slot = pubkey_ec_params(nid == NID_X9_62_prime256v1 ? "P-256" :
-		    "P-384");
+		*slot = pubkey_ec_params(
+		    nid == NID_X9_62_prime256v1 ? "P-256" : "P-384");
 	k = *slot;
 	pthread_mutex_unlock(&curves_lock);
 	return k;
@@ -86,8 +85,7 @@ take(const uint8_t **p, size_t *left, uint8_t want, const uint8_t **content,
 	uint8_t tag;
 	size_t total, hdr, k;
 
-	if (der_read(*p, *left, &tag, content, clen, &total) != 0 ||
-	    tag != want)
+	if (der_read(*p, *left, &tag, content, clen, &total) != 0 || tag != want)
 		return KYSO_ERR_INVALID;
 	/* DER's length: the short form below 128, else the fewest bytes
 	 * (what is copied into a certificate must be DER). */
@@ -122,8 +120,7 @@ static int
 unsigned_int(const uint8_t **p, size_t *left, const uint8_t **v, size_t *n)
 {
 	if (take(p, left, DER_INTEGER, v, n, NULL, NULL) != 0 || *n == 0 ||
-	    ((*v)[0] & 0x80) ||
-	    (*n > 1 && (*v)[0] == 0 && ((*v)[1] & 0x80) == 0))
+	    ((*v)[0] & 0x80) || (*n > 1 && (*v)[0] == 0 && ((*v)[1] & 0x80) == 0))
 		return KYSO_ERR_INVALID;
 	if (*n > 1 && (*v)[0] == 0) {
 		(*v)++;
@@ -151,15 +148,16 @@ spki_key(struct ca_csr *c, const uint8_t *p, size_t left)
 		/* A named curve; explicit parameters (a SEQUENCE) are not
 		 * taken. */
 		if (take(&alg, &alen, DER_OID, &x, &xlen, &param, &plen) != 0)
-			return alen > 0 && alg[0] == DER_SEQUENCE ?
-			    KYSO_ERR_UNSUPPORTED : KYSO_ERR_INVALID;
+			return alen > 0 && alg[0] == DER_SEQUENCE
+			    ? KYSO_ERR_UNSUPPORTED
+			    : KYSO_ERR_INVALID;
 		if (alen != 0)
 			return KYSO_ERR_INVALID;
 		if ((curve = pubkey_curve_name(param, plen)) == NULL)
 			return KYSO_ERR_UNSUPPORTED;
 		c->ec = 1;
-		c->curve_nid = strcmp(curve, "P-256") == 0 ?
-		    NID_X9_62_prime256v1 : NID_secp384r1;
+		c->curve_nid = strcmp(curve, "P-256") == 0 ? NID_X9_62_prime256v1
+							   : NID_secp384r1;
 		if ((tmpl = curve_template(c->curve_nid)) == NULL)
 			return KYSO_ERR_NOMEM;
 		c->key = pubkey_ec_with(tmpl, c->bits, c->bits_len);
@@ -167,8 +165,8 @@ spki_key(struct ca_csr *c, const uint8_t *p, size_t left)
 	}
 	if (olen != sizeof(oid_rsa_key) || memcmp(oid, oid_rsa_key, olen) != 0)
 		return KYSO_ERR_UNSUPPORTED;
-	if (alen != 0 && (take(&alg, &alen, DER_NULL, &x, &xlen, NULL,
-	    NULL) != 0 || alen != 0))
+	if (alen != 0 &&
+	    (take(&alg, &alen, DER_NULL, &x, &xlen, NULL, NULL) != 0 || alen != 0))
 		return KYSO_ERR_INVALID;
 	/* RSAPublicKey ::= SEQUENCE { modulus, publicExponent } */
 	x = c->bits;
@@ -194,8 +192,9 @@ key_acceptable(const struct ca_csr *c, const char *key_type)
 
 	if (c->ec) {
 		if (c->curve_nid == NID_X9_62_prime256v1)
-			return strcmp(key_type, "p256") == 0 ? 0 :
-			    KYSO_ERR_PERMISSION;
+			return strcmp(key_type, "p256") == 0
+			    ? 0
+			    : KYSO_ERR_PERMISSION;
 		return strcmp(key_type, "p384") == 0 ? 0 : KYSO_ERR_PERMISSION;
 	}
 	bits = EVP_PKEY_get_bits(c->key);
@@ -224,8 +223,10 @@ sig_digest(const struct ca_csr *c, const uint8_t *alg, size_t alen)
 		if (sig_algs[i].ec != c->ec)
 			return NULL;
 		/* ECDSA has no parameters; RSA's are NULL or absent. */
-		if (alen != 0 && (c->ec || take(&alg, &alen, DER_NULL, &x,
-		    &xlen, NULL, NULL) != 0 || alen != 0))
+		if (alen != 0 &&
+		    (c->ec ||
+			take(&alg, &alen, DER_NULL, &x, &xlen, NULL, NULL) != 0 ||
+			alen != 0))
 			return NULL;
 		return sig_algs[i].md;
 	}
@@ -255,8 +256,9 @@ ca_csr_parse(const char *pem, size_t len, const char *key_type,
 		goto out;
 	}
 	if (PEM_read_bio(b, &name, &hdr, &c->der, &c->der_len) != 1 ||
-	    c->der_len <= 0 || (strcmp(name, "CERTIFICATE REQUEST") != 0 &&
-	    strcmp(name, "NEW CERTIFICATE REQUEST") != 0))
+	    c->der_len <= 0 ||
+	    (strcmp(name, "CERTIFICATE REQUEST") != 0 &&
+		strcmp(name, "NEW CERTIFICATE REQUEST") != 0))
 		goto out;
 	/* CertificationRequest ::= SEQUENCE { certificationRequestInfo,
 	 *     signatureAlgorithm, signature BIT STRING } */
@@ -264,12 +266,11 @@ ca_csr_parse(const char *pem, size_t len, const char *key_type,
 	left = (size_t)c->der_len;
 	if (take(&p, &left, DER_SEQUENCE, &req, &reqlen, NULL, NULL) != 0 ||
 	    left != 0 ||
-	    take(&req, &reqlen, DER_SEQUENCE, &info, &infolen, &tbs,
-	    &tbslen) != 0 ||
+	    take(&req, &reqlen, DER_SEQUENCE, &info, &infolen, &tbs, &tbslen) !=
+		0 ||
 	    take(&req, &reqlen, DER_SEQUENCE, &alg, &alen, NULL, NULL) != 0 ||
-	    take(&req, &reqlen, DER_BIT_STRING, &sig, &siglen, NULL,
-	    NULL) != 0 || reqlen != 0 ||
-	    bit_string(sig, siglen, &sig, &siglen) != 0)
+	    take(&req, &reqlen, DER_BIT_STRING, &sig, &siglen, NULL, NULL) != 0 ||
+	    reqlen != 0 || bit_string(sig, siglen, &sig, &siglen) != 0)
 		goto out;
 	/* CertificationRequestInfo ::= SEQUENCE { version 0, subject,
 	 *     subjectPKInfo, attributes [0] } */
@@ -277,13 +278,14 @@ ca_csr_parse(const char *pem, size_t len, const char *key_type,
 	    vlen != 1 || v[0] != 0 ||
 	    take(&info, &infolen, DER_SEQUENCE, &x, &xlen, NULL, NULL) != 0 ||
 	    take(&info, &infolen, DER_SEQUENCE, &x, &xlen, &c->spki,
-	    &c->spki_len) != 0)
+		&c->spki_len) != 0)
 		goto out;
 	if ((r = spki_key(c, x, xlen)) != 0)
 		goto out;
 	r = KYSO_ERR_INVALID;
-	if (infolen != 0 && (take(&info, &infolen, DER_CTX_CONS(0), &v, &vlen,
-	    NULL, NULL) != 0 || infolen != 0))
+	if (infolen != 0 &&
+	    (take(&info, &infolen, DER_CTX_CONS(0), &v, &vlen, NULL, NULL) != 0 ||
+		infolen != 0))
 		goto out;
 	if ((r = key_acceptable(c, key_type)) != 0)
 		goto out;
@@ -292,8 +294,8 @@ ca_csr_parse(const char *pem, size_t len, const char *key_type,
 		goto out;
 	r = KYSO_ERR_CRYPTO;
 	if ((m = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestVerifyInit_ex(m, NULL, md, NULL, NULL, c->key,
-	    NULL) != 1 || EVP_DigestVerify(m, sig, siglen, tbs, tbslen) != 1)
+	    EVP_DigestVerifyInit_ex(m, NULL, md, NULL, NULL, c->key, NULL) != 1 ||
+	    EVP_DigestVerify(m, sig, siglen, tbs, tbslen) != 1)
 		goto out;
 	*out = c;
 	c = NULL;

@@ -34,7 +34,7 @@ struct db {
 
 struct db_rows {
 	size_t nrows, ncols;
-	char **v;   /* nrows * ncols, NULL for SQL NULL */
+	char **v; /* nrows * ncols, NULL for SQL NULL */
 };
 
 /* The schema, written once for both engines: AUTOID and the trigger text
@@ -136,17 +136,19 @@ db_open(const char *where, struct db **out)
 		/* Quiet NOTICEs from IF NOT EXISTS. */
 		PQclear(PQexec(d->pg, "SET client_min_messages = warning"));
 	} else {
-		if (sqlite3_open_v2(where, &d->lite, SQLITE_OPEN_READWRITE |
-		    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-		    SQLITE_OK) {
+		if (sqlite3_open_v2(where, &d->lite,
+			SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_FULLMUTEX,
+			NULL) != SQLITE_OK) {
 			fprintf(stderr, "kyso-ra: SQLite %s: %s\n", where,
 			    d->lite ? sqlite3_errmsg(d->lite) : "no memory");
 			goto out;
 		}
 		sqlite3_busy_timeout(d->lite, 10000);
-		if (sqlite3_exec(d->lite, "PRAGMA journal_mode=WAL;"
-		    "PRAGMA foreign_keys=ON;PRAGMA synchronous=NORMAL;",
-		    NULL, NULL, NULL) != SQLITE_OK)
+		if (sqlite3_exec(d->lite,
+			"PRAGMA journal_mode=WAL;"
+			"PRAGMA foreign_keys=ON;PRAGMA synchronous=NORMAL;",
+			NULL, NULL, NULL) != SQLITE_OK)
 			goto out;
 	}
 	*out = d;
@@ -179,8 +181,8 @@ db_free(struct db *d)
 static int
 dialect(const struct db *d, const char *sql, char **out)
 {
-	const char *rep = d->pg ? "BIGSERIAL PRIMARY KEY" :
-	    "INTEGER PRIMARY KEY AUTOINCREMENT";
+	const char *rep = d->pg ? "BIGSERIAL PRIMARY KEY"
+				: "INTEGER PRIMARY KEY AUTOINCREMENT";
 	struct buf *b = buf_new(64 * 1024);
 	const char *p;
 	int r = KYSO_ERR_NOMEM;
@@ -222,8 +224,8 @@ db_migrate(struct db *d)
 	for (i = 0; d->pg && i < sizeof(schema_pg) / sizeof(schema_pg[0]); i++)
 		if ((r = db_exec(d, schema_pg[i], 0, NULL, NULL)) != 0)
 			goto fail;
-	for (i = 0; d->lite && i < sizeof(schema_sqlite) / sizeof(schema_sqlite[0]);
-	    i++)
+	for (i = 0;
+	     d->lite && i < sizeof(schema_sqlite) / sizeof(schema_sqlite[0]); i++)
 		if ((r = db_exec(d, schema_sqlite[i], 0, NULL, NULL)) != 0)
 			goto fail;
 	if ((r = db_commit(d)) != 0)
@@ -231,10 +233,13 @@ db_migrate(struct db *d)
 	/* One active registration per token serial, held by the database
 	 * too (two servers completing at once). A database made before this
 	 * may hold two already: it works on, with the check in the API. */
-	if (db_exec(d, "CREATE UNIQUE INDEX IF NOT EXISTS"
-	    " registrations_token_active ON registrations(token_serial)"
-	    " WHERE status = 'active'", 0, NULL, NULL) != 0)
-		fprintf(stderr, "kyso-ra: two active registrations share a token "
+	if (db_exec(d,
+		"CREATE UNIQUE INDEX IF NOT EXISTS"
+		" registrations_token_active ON registrations(token_serial)"
+		" WHERE status = 'active'",
+		0, NULL, NULL) != 0)
+		fprintf(stderr,
+		    "kyso-ra: two active registrations share a token "
 		    "serial; the index that keeps serials apart was not made\n");
 	return 0;
 fail:
@@ -264,8 +269,8 @@ db_begin(struct db *d)
 
 	/* SQLite: take the write lock now, so two writers never deadlock on
 	 * a lock upgrade. */
-	if ((r = db_exec(d, d->pg ? "BEGIN" : "BEGIN IMMEDIATE", 0, NULL,
-	    NULL)) != 0)
+	if ((r = db_exec(d, d->pg ? "BEGIN" : "BEGIN IMMEDIATE", 0, NULL, NULL)) !=
+	    0)
 		tx_unlock(d);
 	return r;
 }
@@ -340,8 +345,9 @@ exec_sqlite(struct db *d, const char *sql, size_t n, const char *const *params,
 			break;
 		}
 	if (st == NULL) {
-		if (sqlite3_prepare_v3(d->lite, sql, -1, d->ncache < DB_STMT_CACHE ?
-		    SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) != SQLITE_OK) {
+		if (sqlite3_prepare_v3(d->lite, sql, -1,
+			d->ncache < DB_STMT_CACHE ? SQLITE_PREPARE_PERSISTENT : 0,
+			&st, NULL) != SQLITE_OK) {
 			fprintf(stderr, "kyso-ra: SQL: %s\n",
 			    sqlite3_errmsg(d->lite));
 			return KYSO_ERR_INTERNAL;
@@ -353,9 +359,9 @@ exec_sqlite(struct db *d, const char *sql, size_t n, const char *const *params,
 		}
 	}
 	for (i = 0; i < n; i++) {
-		rc = params[i] == NULL ? sqlite3_bind_null(st, (int)i + 1) :
-		    sqlite3_bind_text(st, (int)i + 1, params[i], -1,
-		    SQLITE_TRANSIENT);
+		rc = params[i] == NULL ? sqlite3_bind_null(st, (int)i + 1)
+				       : sqlite3_bind_text(st, (int)i + 1,
+					     params[i], -1, SQLITE_TRANSIENT);
 		if (rc != SQLITE_OK)
 			goto out;
 	}
@@ -372,8 +378,8 @@ exec_sqlite(struct db *d, const char *sql, size_t n, const char *const *params,
 
 			if (t == NULL)
 				continue;
-			if ((res->v[(res->nrows - 1) * ncols + i] =
-			    strdup((const char *)t)) == NULL) {
+			if ((res->v[(res->nrows - 1) * ncols + i] = strdup(
+				 (const char *)t)) == NULL) {
 				r = KYSO_ERR_NOMEM;
 				goto out;
 			}
@@ -455,25 +461,27 @@ exec_pg(struct db *d, const char *sql, size_t n, const char *const *params,
 	    PQstatus(d->pg) == CONNECTION_BAD) {
 		PQreset(d->pg);
 		if (PQstatus(d->pg) == CONNECTION_OK) {
-			PQclear(PQexec(d->pg, "SET client_min_messages = warning"));
+			PQclear(
+			    PQexec(d->pg, "SET client_min_messages = warning"));
 			if (idle) {
 				PQclear(res);
-				res = PQexecParams(d->pg, q, (int)n, NULL, params,
-				    NULL, NULL, 0);
-				st = res ? (int)PQresultStatus(res) :
-				    PGRES_FATAL_ERROR;
+				res = PQexecParams(d->pg, q, (int)n, NULL,
+				    params, NULL, NULL, 0);
+				st = res ? (int)PQresultStatus(res)
+					 : PGRES_FATAL_ERROR;
 			}
 		}
 	}
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		const char *state = res ? PQresultErrorField(res,
-		    PG_DIAG_SQLSTATE) : NULL;
+		const char *state = res
+		    ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
+		    : NULL;
 
 		r = KYSO_ERR_IO;
 		if (state != NULL && strcmp(state, "23505") == 0)
 			r = KYSO_ERR_EXISTS;
-		else if (state != NULL && (strcmp(state, "40001") == 0 ||
-		    strcmp(state, "40P01") == 0))
+		else if (state != NULL &&
+		    (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0))
 			r = KYSO_ERR_BUSY;
 		fprintf(stderr, "kyso-ra: SQL: %s", PQerrorMessage(d->pg));
 		goto out;
@@ -488,8 +496,8 @@ exec_pg(struct db *d, const char *sql, size_t n, const char *const *params,
 		for (j = 0; j < nc; j++) {
 			if (PQgetisnull(res, (int)i, (int)j))
 				continue;
-			if ((rr->v[i * nc + j] = strdup(PQgetvalue(res, (int)i,
-			    (int)j))) == NULL) {
+			if ((rr->v[i * nc + j] = strdup(
+				 PQgetvalue(res, (int)i, (int)j))) == NULL) {
 				r = KYSO_ERR_NOMEM;
 				goto out;
 			}
@@ -654,7 +662,7 @@ db_pool_get(struct db_pool *p)
 			sqlite3_wal_autocheckpoint(d->lite, 0);
 		p->all[p->n++] = d;
 		if (pthread_setspecific(p->key, d) != 0)
-			d = NULL;   /* kept in all[], freed at the end */
+			d = NULL; /* kept in all[], freed at the end */
 	}
 	pthread_mutex_unlock(&p->lock);
 	return d;

@@ -24,7 +24,7 @@ struct http {
 struct conn {
 	struct buf *body;
 	int too_large;
-	int answered;   /* a response is queued already */
+	int answered; /* a response is queued already */
 };
 
 int
@@ -149,13 +149,14 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    "Content-Length");
 		*con_cls = cs;
-		if (cl != NULL && (parse_u64(cl, 0, UINT64_MAX, &len) != 0 ||
-		    len > HTTP_MAX_BODY)) {
+		if (cl != NULL &&
+		    (parse_u64(cl, 0, UINT64_MAX, &len) != 0 ||
+			len > HTTP_MAX_BODY)) {
 			/* Answer now: MHD then closes the connection instead of
 			 * reading a body that is refused anyway. */
 			static const char big[] = "{\"error\":\"too_large\","
-			    "\"message\":\"the request body is larger than "
-			    "64 KiB\"}";
+						  "\"message\":\"the request body is larger than "
+						  "64 KiB\"}";
 
 			memset(&rs, 0, sizeof(rs));
 			rs.status = 413;
@@ -191,11 +192,13 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		const struct sockaddr *sa = ci->client_addr;
 
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)
-			    (const void *)sa)->sin_addr, remote, sizeof(remote));
+			inet_ntop(AF_INET,
+			    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+			    remote, sizeof(remote));
 		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-			    (const void *)sa)->sin6_addr, remote, sizeof(remote));
+			inet_ntop(AF_INET6,
+			    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			    remote, sizeof(remote));
 	}
 	rq.method = method;
 	rq.path = url;
@@ -213,8 +216,8 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	/* The access log: never a body or a query (they may carry secrets);
 	 * a path carries at most an id, a serial or an OCSP request. */
 	if (h->access_log)
-		fprintf(stderr, "kyso-ra: %s %s %.200s %d\n", remote, method, url,
-		    rs.status);
+		fprintf(stderr, "kyso-ra: %s %s %.200s %d\n", remote, method,
+		    url, rs.status);
 	ret = reply(c, &rs);
 	buf_free(rs.body);
 	return ret;
@@ -260,9 +263,9 @@ http_bind(const char *listen_addr, struct http **out)
 	sl = sizeof(ss);
 	if (getsockname(h->fd, (struct sockaddr *)&ss, &sl) != 0)
 		goto fail;
-	h->port = ntohs(ss.ss_family == AF_INET6 ?
-	    ((struct sockaddr_in6 *)&ss)->sin6_port :
-	    ((struct sockaddr_in *)&ss)->sin_port);
+	h->port = ntohs(ss.ss_family == AF_INET6
+		? ((struct sockaddr_in6 *)&ss)->sin6_port
+		: ((struct sockaddr_in *)&ss)->sin_port);
 	*out = h;
 	return 0;
 fail:
@@ -286,26 +289,22 @@ http_run(struct http *h, const char *cert_pem, const char *key_pem,
 		}
 		flags |= MHD_USE_TLS;
 		h->d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, h,
-		    MHD_OPTION_LISTEN_SOCKET, h->fd,
-		    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
-		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+		    MHD_OPTION_LISTEN_SOCKET, h->fd, MHD_OPTION_NOTIFY_COMPLETED,
+		    completed, h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
 		    MHD_OPTION_THREAD_POOL_SIZE, threads,
 		    MHD_OPTION_HTTPS_MEM_KEY, key_pem,
-		    MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
-		    MHD_OPTION_END);
+		    MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_END);
 	} else {
 		h->d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, h,
-		    MHD_OPTION_LISTEN_SOCKET, h->fd,
-		    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
-		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+		    MHD_OPTION_LISTEN_SOCKET, h->fd, MHD_OPTION_NOTIFY_COMPLETED,
+		    completed, h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-		    MHD_OPTION_THREAD_POOL_SIZE, threads,
-		    MHD_OPTION_END);
+		    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_END);
 	}
 	if (h->d == NULL)
 		return KYSO_ERR_IO;
-	h->fd = -1;   /* MHD owns it now */
+	h->fd = -1; /* MHD owns it now */
 	return 0;
 }
 

@@ -13,25 +13,25 @@
 
 struct http_req {
 	const char *method;
-	const char *path;          /* decoded, without the query */
-	const char *query_q;       /* the "q" query argument or NULL */
-	const char *remote;        /* client address */
+	const char *path;    /* decoded, without the query */
+	const char *query_q; /* the "q" query argument or NULL */
+	const char *remote;  /* client address */
 	const char *authorization;
 	const char *content_type;
 	const uint8_t *body;
 	size_t body_len;
-	int too_large;             /* the body passed HTTP_MAX_BODY */
+	int too_large; /* the body passed HTTP_MAX_BODY */
 };
 
 struct http_resp {
 	int status;
-	const char *content_type;  /* static string */
-	const char *allow;         /* static string: the Allow of a 405 */
+	const char *content_type; /* static string */
+	const char *allow;	  /* static string: the Allow of a 405 */
 	struct buf *body;
 };
 
-typedef void (*http_handler)(void *ud, const struct http_req *rq,
-    struct http_resp *rs);
+typedef void (
+    *http_handler)(void *ud, const struct http_req *rq, struct http_resp *rs);
 
 struct http;
 

@@ -17,7 +17,7 @@
 
 #define DAY (24 * 3600)
 
-#define DER_UTC_TIME 0x17
+#define DER_UTC_TIME	     0x17
 #define DER_GENERALIZED_TIME 0x18
 
 /* id-ce-subjectKeyIdentifier and id-ce-subjectAltName */
@@ -100,7 +100,7 @@ tbs_build(struct ca *ca, const struct ca_csr *csr, const uint8_t *serial,
 {
 	static const uint8_t v3[] = { 0xa0, 0x03, 0x02, 0x01, 0x02 };
 	struct buf *body = buf_new(0), *val = buf_new(0), *exts = buf_new(0),
-	    *seq = buf_new(0);
+		   *seq = buf_new(0);
 	const uint8_t *alg, *spki, *bits;
 	size_t alen, slen, blen;
 	int r = KYSO_ERR_NOMEM;
@@ -113,14 +113,14 @@ tbs_build(struct ca *ca, const struct ca_csr *csr, const uint8_t *serial,
 	    (r = der_put(body, DER_INTEGER, serial, CA_SERIAL_LEN)) != 0 ||
 	    (r = buf_put(body, alg, alen)) != 0 ||
 	    (r = buf_put(body, buf_ptr(ca->issuer_der),
-	    buf_len(ca->issuer_der))) != 0 ||
+		 buf_len(ca->issuer_der))) != 0 ||
 	    (r = put_time(val, nb)) != 0 || (r = put_time(val, na)) != 0 ||
 	    (r = der_wrap(body, DER_SEQUENCE, val)) != 0 ||
 	    (r = buf_put(body, buf_ptr(subject), buf_len(subject))) != 0 ||
 	    (r = buf_put(body, spki, slen)) != 0)
 		goto out;
-	if ((r = buf_put(exts, buf_ptr(ca->leaf_exts),
-	    buf_len(ca->leaf_exts))) != 0 ||
+	if ((r = buf_put(exts, buf_ptr(ca->leaf_exts), buf_len(ca->leaf_exts))) !=
+		0 ||
 	    (r = put_subject_exts(exts, bits, blen, email)) != 0 ||
 	    (r = der_wrap(seq, DER_SEQUENCE, exts)) != 0 ||
 	    (r = der_wrap(body, DER_CTX_CONS(3), seq)) != 0)
@@ -180,10 +180,8 @@ ca_issue(struct ca *ca, const struct ca_csr *csr, const struct ra_subject *s,
 	if ((len = i2d_X509_NAME(n, &name)) <= 0 ||
 	    (r = buf_put(subject, name, (size_t)len)) != 0 ||
 	    (r = ca_serial_new(serial, out->serial)) != 0 ||
-	    (r = tbs_build(ca, csr, serial, subject, nb, na, s->email,
-	    tbs)) != 0 ||
-	    (r = ca_key_sign_tbs(ca->key, buf_ptr(tbs), buf_len(tbs),
-	    der)) != 0)
+	    (r = tbs_build(ca, csr, serial, subject, nb, na, s->email, tbs)) != 0 ||
+	    (r = ca_key_sign_tbs(ca->key, buf_ptr(tbs), buf_len(tbs), der)) != 0)
 		goto out;
 	r = KYSO_ERR_NOMEM;
 	if ((out->pem = pem_of_der(der)) == NULL)

@@ -62,9 +62,10 @@ worker(void *arg)
 		m->queued--;
 		pthread_mutex_unlock(&m->lock);
 		if (send_smtp(m, q->to, q->msg) != 0)
-			fprintf(stderr, "kyso-ra: mail to a subscriber was not "
+			fprintf(stderr,
+			    "kyso-ra: mail to a subscriber was not "
 			    "sent\n");
-		buf_free(q->msg);   /* wipes */
+		buf_free(q->msg); /* wipes */
 		free(q->to);
 		free(q);
 		pthread_mutex_lock(&m->lock);
@@ -189,13 +190,13 @@ put_b64_header(struct buf *b, const char *name, const char *text)
 }
 
 static int
-compose(struct mailer *m, const char *to, const char *subject,
-    const char *body, struct buf *msg)
+compose(struct mailer *m, const char *to, const char *subject, const char *body,
+    struct buf *msg)
 {
-	static const char *days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
-		"Fri", "Sat" };
-	static const char *mons[] = { "Jan", "Feb", "Mar", "Apr", "May",
-		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char *days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri",
+		"Sat" };
+	static const char *mons[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	time_t now = time(NULL);
 	struct tm tm;
 	uint8_t id[12];
@@ -217,11 +218,13 @@ compose(struct mailer *m, const char *to, const char *subject,
 	if ((r = buf_putf(msg, "From: %s\r\nTo: <%s>\r\n", m->from, to)) != 0 ||
 	    (r = put_b64_header(msg, "Subject", subject)) != 0 ||
 	    (r = buf_putf(msg, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n",
-	    days[tm.tm_wday], tm.tm_mday, mons[tm.tm_mon], tm.tm_year + 1900,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec)) != 0 ||
-	    (r = buf_putf(msg, "Message-ID: <%s@kyso-ra>\r\nMIME-Version: 1.0\r\n"
-	    "Content-Type: text/plain; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: 8bit\r\n\r\n", hs)) != 0)
+		 days[tm.tm_wday], tm.tm_mday, mons[tm.tm_mon],
+		 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec)) != 0 ||
+	    (r = buf_putf(msg,
+		 "Message-ID: <%s@kyso-ra>\r\nMIME-Version: 1.0\r\n"
+		 "Content-Type: text/plain; charset=UTF-8\r\n"
+		 "Content-Transfer-Encoding: 8bit\r\n\r\n",
+		 hs)) != 0)
 		goto out;
 	/* The body with CRLF line ends. */
 	for (p = body; *p; p++) {
@@ -260,9 +263,9 @@ write_outbox(struct mailer *m, const struct buf *msg)
 		seq = ++m->seq;
 		pthread_mutex_unlock(&m->lock);
 		snprintf(name, sizeof(name),
-		    "%04d%02d%02dT%02d%02d%02d.%06ldZ-%u.eml", tm.tm_year + 1900,
-		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		    ts.tv_nsec / 1000, seq);
+		    "%04d%02d%02dT%02d%02d%02d.%06ldZ-%u.eml",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000, seq);
 		free(path);
 		if ((path = path_join(m->outbox, name)) == NULL)
 			return KYSO_ERR_NOMEM;
@@ -350,8 +353,7 @@ out:
 }
 
 static int
-mail_send(struct mailer *m, const char *to, const char *subject,
-    const char *body)
+mail_send(struct mailer *m, const char *to, const char *subject, const char *body)
 {
 	struct buf *msg = buf_new(256 * 1024);
 	int r;
@@ -362,12 +364,12 @@ mail_send(struct mailer *m, const char *to, const char *subject,
 		goto out;
 	if (m->smtp_url != NULL) {
 		if ((r = enqueue(m, to, msg)) == 0)
-			msg = NULL;   /* the worker frees it */
+			msg = NULL; /* the worker frees it */
 	} else {
 		r = write_outbox(m, msg);
 	}
 out:
-	buf_free(msg);   /* wipes: the message carries a secret */
+	buf_free(msg); /* wipes: the message carries a secret */
 	return r;
 }
 
@@ -407,27 +409,30 @@ mail_activation(struct mailer *m, const char *to, const char *name,
 	snprintf(when, sizeof(when), "%04d-%02d-%02d %02d:%02d UTC",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
 	if ((r = buf_putf(body,
-	    "Kính gửi %s,\n\n"
-	    "Yêu cầu %s của Quý khách đã được đăng ký trên hệ thống RA.\n"
-	    "Cắm USB Token, mở Token Manager, chọn \"Đăng ký chứng thư số\" và "
-	    "nhập mã kích hoạt sau:\n\n"
-	    "Mã kích hoạt: %s\n\n"
-	    "Mã chỉ dùng được một lần và hết hạn lúc %s.\n\n"
-	    "---\n\n"
-	    "Dear %s,\n\n"
-	    "A request for %s has been registered for you.\n"
-	    "Plug in your USB token, open the Token Manager, choose "
-	    "\"Register for certificates\" and enter this activation code:\n\n"
-	    "Activation code: %s\n\n"
-	    "The code works once and expires at %s.\n",
-	    name, kind_vi(kind), code, when, name, kind_en(kind), code, when)) != 0)
+		 "Kính gửi %s,\n\n"
+		 "Yêu cầu %s của Quý khách đã được đăng ký trên hệ thống RA.\n"
+		 "Cắm USB Token, mở Token Manager, chọn \"Đăng ký chứng thư số\" và "
+		 "nhập mã kích hoạt sau:\n\n"
+		 "Mã kích hoạt: %s\n\n"
+		 "Mã chỉ dùng được một lần và hết hạn lúc %s.\n\n"
+		 "---\n\n"
+		 "Dear %s,\n\n"
+		 "A request for %s has been registered for you.\n"
+		 "Plug in your USB token, open the Token Manager, choose "
+		 "\"Register for certificates\" and enter this activation code:\n\n"
+		 "Activation code: %s\n\n"
+		 "The code works once and expires at %s.\n",
+		 name, kind_vi(kind), code, when, name, kind_en(kind), code,
+		 when)) != 0)
 		goto out;
 	if ((text = buf_to_cstr(body)) == NULL) {
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
-	r = mail_send(m, to, "Mã kích hoạt chứng thư số / Certificate "
-	    "activation code", text);
+	r = mail_send(m, to,
+	    "Mã kích hoạt chứng thư số / Certificate "
+	    "activation code",
+	    text);
 out:
 	if (text != NULL) {
 		OPENSSL_cleanse(text, strlen(text));
@@ -448,21 +453,21 @@ mail_otp(struct mailer *m, const char *to, const char *name, const char *otp,
 	if (body == NULL)
 		return KYSO_ERR_NOMEM;
 	if ((r = buf_putf(body,
-	    "Kính gửi %s,\n\n"
-	    "Hệ thống đã nhận yêu cầu quên mã PIN cho USB Token của Quý khách.\n"
-	    "Nhập mã OTP sau vào Token Manager để đặt lại mã PIN về mặc định:\n\n"
-	    "Mã OTP: %s\n\n"
-	    "Mã có hiệu lực trong %d phút và chỉ dùng được một lần. Nếu Quý "
-	    "khách không gửi yêu cầu này, hãy bỏ qua thư.\n\n"
-	    "---\n\n"
-	    "Dear %s,\n\n"
-	    "We received a forgotten-PIN request for your USB token.\n"
-	    "Enter this one-time password in the Token Manager to reset the PIN "
-	    "to the default:\n\n"
-	    "OTP: %s\n\n"
-	    "It is valid for %d minutes and works once. If you did not ask for "
-	    "it, ignore this message.\n",
-	    name, otp, ttl_minutes, name, otp, ttl_minutes)) != 0)
+		 "Kính gửi %s,\n\n"
+		 "Hệ thống đã nhận yêu cầu quên mã PIN cho USB Token của Quý khách.\n"
+		 "Nhập mã OTP sau vào Token Manager để đặt lại mã PIN về mặc định:\n\n"
+		 "Mã OTP: %s\n\n"
+		 "Mã có hiệu lực trong %d phút và chỉ dùng được một lần. Nếu Quý "
+		 "khách không gửi yêu cầu này, hãy bỏ qua thư.\n\n"
+		 "---\n\n"
+		 "Dear %s,\n\n"
+		 "We received a forgotten-PIN request for your USB token.\n"
+		 "Enter this one-time password in the Token Manager to reset the PIN "
+		 "to the default:\n\n"
+		 "OTP: %s\n\n"
+		 "It is valid for %d minutes and works once. If you did not ask for "
+		 "it, ignore this message.\n",
+		 name, otp, ttl_minutes, name, otp, ttl_minutes)) != 0)
 		goto out;
 	if ((text = buf_to_cstr(body)) == NULL) {
 		r = KYSO_ERR_NOMEM;

@@ -14,8 +14,10 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *what;
 } cmds[] = {
-	{ "init", cmd_init, N_("create the CA, the admin master key and the database") },
-	{ "operator", cmd_operator, N_("add NAME (prints its API token once), list, remove NAME") },
+	{ "init", cmd_init,
+	    N_("create the CA, the admin master key and the database") },
+	{ "operator", cmd_operator,
+	    N_("add NAME (prints its API token once), list, remove NAME") },
 	{ "serve", cmd_serve, N_("run the server") },
 	{ "root-crl", cmd_root_crl, N_("sign the root's CRL again (yearly)") },
 };
@@ -26,12 +28,14 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, _("Usage: kyso-ra COMMAND [OPTIONS]\n"
-	    "The kyso RA and CA server.\n\n"
-	    "Commands:\n"));
+	fprintf(f,
+	    _("Usage: kyso-ra COMMAND [OPTIONS]\n"
+	      "The kyso RA and CA server.\n\n"
+	      "Commands:\n"));
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-14s %s\n", cmds[i].name, _(cmds[i].what));
-	fprintf(f, _("\nRun 'kyso-ra COMMAND --help' for a command's options.\n"));
+	fprintf(f,
+	    _("\nRun 'kyso-ra COMMAND --help' for a command's options.\n"));
 }
 
 int

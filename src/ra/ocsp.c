@@ -65,8 +65,7 @@ ocsp_respond(struct ca *ca, const uint8_t *der, size_t n, ocsp_lookup_fn lookup,
 	ASN1_TIME *now = NULL, *next = NULL, *rtime = NULL;
 	int i, count, r = KYSO_ERR_CRYPTO;
 
-	if (n > 64 * 1024 ||
-	    (req = d2i_OCSP_REQUEST(NULL, &p, (long)n)) == NULL ||
+	if (n > 64 * 1024 || (req = d2i_OCSP_REQUEST(NULL, &p, (long)n)) == NULL ||
 	    (count = OCSP_request_onereq_count(req)) <= 0 || count > 16) {
 		r = status_only(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, out);
 		goto out;
@@ -101,16 +100,18 @@ ocsp_respond(struct ca *ca, const uint8_t *der, size_t n, ocsp_lookup_fn lookup,
 				goto out;
 		}
 		if (OCSP_basic_add1_status(bs, cid,
-		    st == OCSP_GOOD ? V_OCSP_CERTSTATUS_GOOD :
-		    st == OCSP_REVOKED ? V_OCSP_CERTSTATUS_REVOKED :
-		    V_OCSP_CERTSTATUS_UNKNOWN,
-		    st == OCSP_REVOKED ? reason : -1, rtime, now, next) == NULL)
+			st == OCSP_GOOD		 ? V_OCSP_CERTSTATUS_GOOD
+			    : st == OCSP_REVOKED ? V_OCSP_CERTSTATUS_REVOKED
+						 : V_OCSP_CERTSTATUS_UNKNOWN,
+			st == OCSP_REVOKED ? reason : -1, rtime, now,
+			next) == NULL)
 			goto out;
 	}
 	if (OCSP_copy_nonce(bs, req) <= 0 ||
-	    OCSP_basic_sign(bs, ca->ocsp, ca->ocsp_key, EVP_sha256(), NULL, 0) != 1 ||
+	    OCSP_basic_sign(bs, ca->ocsp, ca->ocsp_key, EVP_sha256(), NULL, 0) !=
+		1 ||
 	    (resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs)) ==
-	    NULL)
+		NULL)
 		goto out;
 	r = finish(resp, out);
 out:

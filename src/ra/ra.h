@@ -18,18 +18,18 @@ struct ra {
 	struct db_pool *pool;
 	struct ca *ca;
 	struct mailer *mail;
-	uint8_t master[32];      /* the admin master key */
+	uint8_t master[32]; /* the admin master key */
 	/* keys the hashes of codes and OTPs */
 	struct crypto_hmac *code_mac;
-	int64_t code_ttl;        /* seconds */
+	int64_t code_ttl; /* seconds */
 	int64_t otp_ttl;
-	struct ratelimit *rl_addr;       /* every subscriber call, per address */
-	struct ratelimit *rl_pin_addr;   /* pin-reset requests, per address */
+	struct ratelimit *rl_addr;     /* every subscriber call, per address */
+	struct ratelimit *rl_pin_addr; /* pin-reset requests, per address */
 };
 
 /* One pending e-mail, sent after the transaction commits. */
 struct api_mail {
-	int otp;                 /* 0: activation code, 1: OTP */
+	int otp; /* 0: activation code, 1: OTP */
 	char to[256];
 	char name[512];
 	char kind[16];
@@ -40,17 +40,17 @@ struct api_mail {
 /* One call in progress (every request goes through the route table). */
 struct api {
 	struct ra *ra;
-	struct db *db;           /* this thread's connection */
+	struct db *db; /* this thread's connection */
 	const struct http_req *rq;
 	struct http_resp *rs;
-	const char *actor;       /* operator name or "subscriber" */
-	char target[96];         /* what the call was about, for the audit */
-	int keep;                /* commit even though the answer is an error */
-	int tx;                  /* a transaction is open */
+	const char *actor; /* operator name or "subscriber" */
+	char target[96];   /* what the call was about, for the audit */
+	int keep;	   /* commit even though the answer is an error */
+	int tx;		   /* a transaction is open */
 	struct api_mail mail[2];
 	size_t nmail;
-	const char *arg[2];      /* the path's parts under '*' or '**' */
-	char argbuf[2][128];     /* ... ('*' parts copied here) */
+	const char *arg[2];  /* the path's parts under '*' or '**' */
+	char argbuf[2][128]; /* ... ('*' parts copied here) */
 };
 
 /* The server's one handler: routing, authentication, the transaction
@@ -59,26 +59,26 @@ void api_handle(void *ud, const struct http_req *rq, struct http_resp *rs);
 
 /* Who may call a route. */
 enum api_who {
-	API_PUBLIC,              /* anyone; not audited */
-	API_OPERATOR,            /* a Bearer token from kyso-ra operator add */
-	API_SUBSCRIBER,          /* anyone, rate-limited per address */
+	API_PUBLIC,	/* anyone; not audited */
+	API_OPERATOR,	/* a Bearer token from kyso-ra operator add */
+	API_SUBSCRIBER, /* anyone, rate-limited per address */
 };
 
 /* Who opens the call's transaction. */
 enum api_tx {
-	API_TX_CALL,             /* api.c, before the handler runs */
-	API_TX_HANDLER,          /* the handler, if it needs one */
+	API_TX_CALL,	/* api.c, before the handler runs */
+	API_TX_HANDLER, /* the handler, if it needs one */
 };
 
 typedef int (*api_handler)(struct api *a);
 
 /* What the route table says about a request. */
 struct api_match {
-	api_handler handler;     /* NULL when nothing matched */
+	api_handler handler; /* NULL when nothing matched */
 	enum api_who who;
 	enum api_tx tx;
-	int status;              /* then 404 (no such path) or 405 */
-	const char *allow;       /* with 405: the methods the path takes */
+	int status;	   /* then 404 (no such path) or 405 */
+	const char *allow; /* with 405: the methods the path takes */
 };
 
 /* Looks the request up in the route table (api_routes.c) and sets a->arg.
@@ -93,7 +93,7 @@ void api_route(struct api *a, struct api_match *m);
  * answers 503 and returns it. */
 int api_begin(struct api *a);
 /* Answers (they return the status, for "return api_error(...)"). */
-int api_json(struct api *a, int status, json_t *j);      /* steals j */
+int api_json(struct api *a, int status, json_t *j); /* steals j */
 int api_error(struct api *a, int status, const char *code, const char *msg);
 /* Parses the body as a JSON object whose keys are all in allowed (NULL
  * ended); otherwise answers 400/413 and returns that status. */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define RL_SLOTS 4096
-#define RL_KEY 64
+#define RL_KEY	 64
 
 struct slot {
 	char key[RL_KEY];
@@ -83,9 +83,9 @@ ratelimit_hit(struct ratelimit *rl, const char *key, int64_t now)
 		if (s->key[0] == '\0' || now - s->start >= rl->window) {
 			if (victim == NULL || victim->key[0] != '\0')
 				victim = s;
-		} else if (victim == NULL || (victim->key[0] != '\0' &&
-		    s->start < victim->start &&
-		    now - victim->start < rl->window)) {
+		} else if (victim == NULL ||
+		    (victim->key[0] != '\0' && s->start < victim->start &&
+			now - victim->start < rl->window)) {
 			victim = s;
 		}
 	}

@@ -14,8 +14,12 @@ sget(json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-#define FAIL(c, ...) do { *code = (c); snprintf(msg, msglen, __VA_ARGS__); \
-	return KYSO_ERR_INVALID; } while (0)
+#define FAIL(c, ...)                                \
+	do {                                        \
+		*code = (c);                        \
+		snprintf(msg, msglen, __VA_ARGS__); \
+		return KYSO_ERR_INVALID;            \
+	} while (0)
 
 int
 reg_apply(json_t *d, json_t *body, enum reg_mode mode, const char **code,
@@ -34,12 +38,14 @@ reg_apply(json_t *d, json_t *body, enum reg_mode mode, const char **code,
 	{
 		const char *key;
 
-		json_object_foreach(body, key, v) {
+		json_object_foreach(body, key, v)
+		{
 			if (strcmp(key, "validity_years") == 0) {
 				if (!json_is_integer(v) ||
 				    json_integer_value(v) < 1 ||
 				    json_integer_value(v) > 3)
-					FAIL("invalid_field", "validity_years "
+					FAIL("invalid_field",
+					    "validity_years "
 					    "must be 1, 2 or 3");
 			} else if (!json_is_string(v)) {
 				FAIL("invalid_field", "%.40s must be a string",
@@ -54,9 +60,11 @@ reg_apply(json_t *d, json_t *body, enum reg_mode mode, const char **code,
 	}
 	if (mode == REG_CREATE) {
 		type = sget(body, "type");
-		if (type == NULL || (strcmp(type, "personal") != 0 &&
-		    strcmp(type, "organization") != 0))
-			FAIL("invalid_field", "type must be personal or "
+		if (type == NULL ||
+		    (strcmp(type, "personal") != 0 &&
+			strcmp(type, "organization") != 0))
+			FAIL("invalid_field",
+			    "type must be personal or "
 			    "organization");
 		json_object_set_new(d, "type", json_string(type));
 	} else if (json_object_get(body, "type") != NULL) {
@@ -67,29 +75,35 @@ reg_apply(json_t *d, json_t *body, enum reg_mode mode, const char **code,
 		if ((s = sget(body, texts[i].key)) == NULL)
 			continue;
 		if (valid_text(s, texts[i].max) != 0)
-			FAIL("invalid_field", "%s is empty, too long or has "
-			    "control characters", texts[i].key);
+			FAIL("invalid_field",
+			    "%s is empty, too long or has "
+			    "control characters",
+			    texts[i].key);
 		json_object_set_new(d, texts[i].key, json_string(s));
 	}
 	if (strcmp(type, "personal") == 0) {
 		if (json_object_get(body, "tax_code") != NULL ||
 		    json_object_get(body, "representative") != NULL)
-			FAIL("invalid_field", "tax_code and representative are "
+			FAIL("invalid_field",
+			    "tax_code and representative are "
 			    "for organizations");
 		if ((s = sget(body, "id_number")) != NULL) {
 			if (valid_id_number(s, &kind) != 0)
-				FAIL("invalid_field", "id_number must be a CCCD "
+				FAIL("invalid_field",
+				    "id_number must be a CCCD "
 				    "(12 digits) or CMND (9 digits)");
 			json_object_set_new(d, "id_kind", json_string(kind));
 			json_object_set_new(d, "id_number", json_string(s));
 		}
 	} else {
 		if (json_object_get(body, "id_number") != NULL)
-			FAIL("invalid_field", "id_number is for personal "
+			FAIL("invalid_field",
+			    "id_number is for personal "
 			    "certificates; organizations give tax_code");
 		if ((s = sget(body, "tax_code")) != NULL) {
 			if (valid_tax_code(s) != 0)
-				FAIL("invalid_field", "tax_code (MST) must be 10 "
+				FAIL("invalid_field",
+				    "tax_code (MST) must be 10 "
 				    "or 13 digits");
 			json_object_set_new(d, "id_kind", json_string("MST"));
 			json_object_set_new(d, "id_number", json_string(s));
@@ -112,7 +126,8 @@ reg_apply(json_t *d, json_t *body, enum reg_mode mode, const char **code,
 	}
 	if ((s = sget(body, "key_type")) != NULL) {
 		if (valid_key_type(s) != 0)
-			FAIL("invalid_field", "key_type must be rsa2048, rsa3072, "
+			FAIL("invalid_field",
+			    "key_type must be rsa2048, rsa3072, "
 			    "p256 or p384");
 		json_object_set_new(d, "key_type", json_string(s));
 	}
@@ -122,7 +137,8 @@ reg_apply(json_t *d, json_t *body, enum reg_mode mode, const char **code,
 		if (json_object_get(d, "profile") == NULL)
 			json_object_set_new(d, "profile", json_string("sign"));
 		if (json_object_get(d, "key_type") == NULL)
-			json_object_set_new(d, "key_type", json_string("rsa2048"));
+			json_object_set_new(d, "key_type",
+			    json_string("rsa2048"));
 		if (json_object_get(d, "validity_years") == NULL)
 			json_object_set_new(d, "validity_years", json_integer(1));
 	}
@@ -132,9 +148,11 @@ reg_apply(json_t *d, json_t *body, enum reg_mode mode, const char **code,
 
 		for (i = 0; i < sizeof(req) / sizeof(req[0]); i++)
 			if (sget(d, req[i]) == NULL)
-				FAIL("missing_field", "%s is required", strcmp(
-				    req[i], "id_number") == 0 && strcmp(type,
-				    "organization") == 0 ? "tax_code" : req[i]);
+				FAIL("missing_field", "%s is required",
+				    strcmp(req[i], "id_number") == 0 &&
+					    strcmp(type, "organization") == 0
+					? "tax_code"
+					: req[i]);
 		if (strcmp(type, "organization") == 0 &&
 		    sget(d, "representative") == NULL)
 			FAIL("missing_field", "representative is required");
@@ -161,7 +179,8 @@ reg_id_ok(const char *id)
 	return parse_u64(id, 1, INT64_MAX, &v) == 0;
 }
 
-#define REG_COLS "type, name, id_kind, id_number, representative, province," \
+#define REG_COLS                                                    \
+	"type, name, id_kind, id_number, representative, province," \
 	" email, phone, profile, key_type, validity_years, status," \
 	" token_serial, created_at, updated_at"
 
@@ -181,8 +200,10 @@ reg_load(struct db *db, const char *id, json_t **details, char **status,
 
 	if (!reg_id_ok(id))
 		return KYSO_ERR_NOT_FOUND;
-	if ((r = db_exec(db, "SELECT " REG_COLS " FROM registrations"
-	    " WHERE id = ?", 1, p, &rows)) != 0)
+	if ((r = db_exec(db,
+		 "SELECT " REG_COLS " FROM registrations"
+		 " WHERE id = ?",
+		 1, p, &rows)) != 0)
 		return r;
 	r = KYSO_ERR_NOT_FOUND;
 	if (db_rows_count(rows) != 1)
@@ -193,8 +214,8 @@ reg_load(struct db *db, const char *id, json_t **details, char **status,
 	for (i = 0; i < 10; i++) {
 		const char *v = db_rows_get(rows, 0, i);
 
-		if (v != NULL && json_object_set_new(d, reg_keys[i],
-		    json_string(v)) != 0)
+		if (v != NULL &&
+		    json_object_set_new(d, reg_keys[i], json_string(v)) != 0)
 			goto out;
 	}
 	if (parse_u64(db_rows_get(rows, 0, 10), 1, 3, &years) != 0) {
@@ -228,17 +249,19 @@ reg_store(struct db *db, const char *id, json_t *d, const char *status,
 
 	for (i = 0; i < 10; i++)
 		p[i] = sget(d, reg_keys[i]);
-	p[10] = db_num(&yn, json_integer_value(json_object_get(d,
-	    "validity_years")));
+	p[10] = db_num(&yn,
+	    json_integer_value(json_object_get(d, "validity_years")));
 	p[11] = status;
 	p[12] = token_serial;
 	p[13] = db_num(&nn, now);
 	p[14] = id;
-	return db_exec(db, "UPDATE registrations SET type = ?, name = ?,"
+	return db_exec(db,
+	    "UPDATE registrations SET type = ?, name = ?,"
 	    " id_kind = ?, id_number = ?, representative = ?, province = ?,"
 	    " email = ?, phone = ?, profile = ?, key_type = ?,"
 	    " validity_years = ?, status = ?, token_serial = ?,"
-	    " updated_at = ? WHERE id = ?", 15, p, NULL);
+	    " updated_at = ? WHERE id = ?",
+	    15, p, NULL);
 }
 
 static json_t *
@@ -254,8 +277,8 @@ time_json(const char *t)
 	tt = (time_t)v;
 	gmtime_r(&tt, &tm);
 	snprintf(s, sizeof(s), "%04d-%02d-%02dT%02d:%02d:%02dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec);
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec);
 	return json_string(s);
 }
 
@@ -271,15 +294,19 @@ reg_view(struct db *db, const char *id, json_t **out)
 
 	if (!reg_id_ok(id))
 		return KYSO_ERR_NOT_FOUND;
-	if ((r = db_exec(db, "SELECT " REG_COLS " FROM registrations"
-	    " WHERE id = ?", 1, p, &rows)) != 0)
+	if ((r = db_exec(db,
+		 "SELECT " REG_COLS " FROM registrations"
+		 " WHERE id = ?",
+		 1, p, &rows)) != 0)
 		return r;
 	r = KYSO_ERR_NOT_FOUND;
 	if (db_rows_count(rows) != 1)
 		goto out;
-	if ((r = db_exec(db, "SELECT serial, not_before, not_after, status,"
-	    " token_serial FROM certificates WHERE registration_id = ?"
-	    " ORDER BY created_at, serial", 1, p, &certs)) != 0)
+	if ((r = db_exec(db,
+		 "SELECT serial, not_before, not_after, status,"
+		 " token_serial FROM certificates WHERE registration_id = ?"
+		 " ORDER BY created_at, serial",
+		 1, p, &certs)) != 0)
 		goto out;
 	r = KYSO_ERR_NOMEM;
 	if ((o = json_object()) == NULL || (arr = json_array()) == NULL)
@@ -290,7 +317,7 @@ reg_view(struct db *db, const char *id, json_t **out)
 	for (i = 0; i < 10; i++) {
 		const char *val = db_rows_get(rows, 0, i);
 
-		if (i == 2 || val == NULL)   /* id_kind: shown in the number */
+		if (i == 2 || val == NULL) /* id_kind: shown in the number */
 			continue;
 		if (i == 3 && strcmp(db_rows_get(rows, 0, 0), "organization") == 0)
 			json_object_set_new(o, "tax_code", json_string(val));
@@ -298,18 +325,21 @@ reg_view(struct db *db, const char *id, json_t **out)
 			json_object_set_new(o, reg_keys[i], json_string(val));
 	}
 	if (parse_u64(db_rows_get(rows, 0, 10), 1, 3, &v) == 0)
-		json_object_set_new(o, "validity_years", json_integer((json_int_t)v));
+		json_object_set_new(o, "validity_years",
+		    json_integer((json_int_t)v));
 	json_object_set_new(o, "status", json_string(db_rows_get(rows, 0, 11)));
-	json_object_set_new(o, "token_serial", db_rows_get(rows, 0, 12) ?
-	    json_string(db_rows_get(rows, 0, 12)) : json_null());
+	json_object_set_new(o, "token_serial",
+	    db_rows_get(rows, 0, 12) ? json_string(db_rows_get(rows, 0, 12))
+				     : json_null());
 	json_object_set_new(o, "created_at", time_json(db_rows_get(rows, 0, 13)));
 	json_object_set_new(o, "updated_at", time_json(db_rows_get(rows, 0, 14)));
 	for (i = 0; i < db_rows_count(certs); i++)
-		json_array_append_new(arr, json_pack("{s:s,s:o,s:o,s:s}",
-		    "serial", db_rows_get(certs, i, 0),
-		    "not_before", time_json(db_rows_get(certs, i, 1)),
-		    "not_after", time_json(db_rows_get(certs, i, 2)),
-		    "status", db_rows_get(certs, i, 3)));
+		json_array_append_new(arr,
+		    json_pack("{s:s,s:o,s:o,s:s}", "serial",
+			db_rows_get(certs, i, 0), "not_before",
+			time_json(db_rows_get(certs, i, 1)), "not_after",
+			time_json(db_rows_get(certs, i, 2)), "status",
+			db_rows_get(certs, i, 3)));
 	json_object_set_new(o, "certificates", arr);
 	arr = NULL;
 	/* The activation code waiting to be used, if any (never the code). */
@@ -321,14 +351,17 @@ reg_view(struct db *db, const char *id, json_t **out)
 		snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
 		q[0] = id;
 		q[1] = now;
-		if ((r = db_exec(db, "SELECT kind, expires_at FROM activations"
-		    " WHERE registration_id = ? AND spent_at IS NULL AND"
-		    " expires_at > ? ORDER BY id DESC LIMIT 1", 2, q, &act)) != 0)
+		if ((r = db_exec(db,
+			 "SELECT kind, expires_at FROM activations"
+			 " WHERE registration_id = ? AND spent_at IS NULL AND"
+			 " expires_at > ? ORDER BY id DESC LIMIT 1",
+			 2, q, &act)) != 0)
 			goto out;
 		json_object_set_new(o, "pending_activation",
-		    db_rows_count(act) == 1 ? json_pack("{s:s,s:o}", "kind",
-		    db_rows_get(act, 0, 0), "expires_at",
-		    time_json(db_rows_get(act, 0, 1))) : json_null());
+		    db_rows_count(act) == 1
+			? json_pack("{s:s,s:o}", "kind", db_rows_get(act, 0, 0),
+			      "expires_at", time_json(db_rows_get(act, 0, 1)))
+			: json_null());
 		db_rows_free(act);
 	}
 	*out = o;

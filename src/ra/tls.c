@@ -39,7 +39,7 @@ make(const char *cpath, const char *kpath)
 	    X509_set_version(x, 2) != 1 || X509_set_serialNumber(x, ai) != 1 ||
 	    (n = X509_get_subject_name(x)) == NULL ||
 	    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-	    (const unsigned char *)"kyso-ra development", -1, -1, 0) != 1 ||
+		(const unsigned char *)"kyso-ra development", -1, -1, 0) != 1 ||
 	    X509_set_issuer_name(x, n) != 1 || X509_set_pubkey(x, k) != 1 ||
 	    X509_gmtime_adj(X509_getm_notBefore(x), -300) == NULL ||
 	    X509_gmtime_adj(X509_getm_notAfter(x), 825L * 24 * 3600) == NULL)
@@ -47,12 +47,13 @@ make(const char *cpath, const char *kpath)
 	X509V3_set_ctx_nodb(&ctx);
 	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
 	if ((e = X509V3_EXT_nconf_nid(NULL, &ctx, NID_subject_alt_name,
-	    "DNS:localhost,IP:127.0.0.1,IP:::1")) == NULL ||
+		 "DNS:localhost,IP:127.0.0.1,IP:::1")) == NULL ||
 	    X509_add_ext(x, e, -1) != 1)
 		goto out;
 	X509_EXTENSION_free(e);
 	if ((e = X509V3_EXT_nconf_nid(NULL, &ctx, NID_basic_constraints,
-	    "critical,CA:TRUE")) == NULL || X509_add_ext(x, e, -1) != 1)
+		 "critical,CA:TRUE")) == NULL ||
+	    X509_add_ext(x, e, -1) != 1)
 		goto out;
 	if (X509_sign(x, k, EVP_sha256()) <= 0 ||
 	    PEM_write_bio_PrivateKey(kb, k, NULL, NULL, 0, NULL, NULL) != 1 ||
@@ -95,8 +96,8 @@ slurp(const char *path, char **out)
 int
 tls_dev_cert(const char *dir, char **cert_pem, char **key_pem)
 {
-	char *cpath = path_join(dir, "tls.pem"), *kpath = path_join(dir,
-	    "tls-key.pem");
+	char *cpath = path_join(dir, "tls.pem"),
+	     *kpath = path_join(dir, "tls-key.pem");
 	int r = KYSO_ERR_NOMEM;
 
 	if (cpath == NULL || kpath == NULL)

@@ -57,8 +57,7 @@ valid_tax_code(const char *s)
 
 	if ((n == 10 || n == 13) && all_digits(s, n))
 		return 0;
-	if (n == 14 && all_digits(s, 10) && s[10] == '-' &&
-	    all_digits(s + 11, 3))
+	if (n == 14 && all_digits(s, 10) && s[10] == '-' && all_digits(s + 11, 3))
 		return 0;
 	return KYSO_ERR_INVALID;
 }
@@ -93,8 +92,8 @@ valid_phone(const char *s)
 	for (i = 0; i < n; i++) {
 		if (isdigit((unsigned char)s[i]))
 			digits++;
-		else if (!(s[i] == '+' && i == 0) && s[i] != ' ' && s[i] != '-' &&
-		    s[i] != '.')
+		else if (!(s[i] == '+' && i == 0) && s[i] != ' ' &&
+		    s[i] != '-' && s[i] != '.')
 			return KYSO_ERR_INVALID;
 	}
 	return digits >= 8 ? 0 : KYSO_ERR_INVALID;
@@ -104,8 +103,9 @@ int
 valid_key_type(const char *s)
 {
 	return strcmp(s, "rsa2048") == 0 || strcmp(s, "rsa3072") == 0 ||
-	    strcmp(s, "p256") == 0 || strcmp(s, "p384") == 0 ? 0 :
-	    KYSO_ERR_INVALID;
+		strcmp(s, "p256") == 0 || strcmp(s, "p384") == 0
+	    ? 0
+	    : KYSO_ERR_INVALID;
 }
 
 int

@@ -22,9 +22,9 @@
 
 enum {
 	EXIT_OK = 0,
-	EXIT_FAIL = 1,      /* at least one file failed or did not verify */
+	EXIT_FAIL = 1, /* at least one file failed or did not verify */
 	EXIT_USAGE = 2,
-	EXIT_TOKEN = 3,     /* the token, the PIN or the key */
+	EXIT_TOKEN = 3, /* the token, the PIN or the key */
 };
 
 struct opts {
@@ -37,7 +37,7 @@ struct opts {
 	const char *tsa;
 	const char *trust;
 	const char *field;
-	const char *content;   /* verify: the file a .p7s signs */
+	const char *content; /* verify: the file a .p7s signs */
 	const char *xml_id;
 	const char *xml_parent;
 	int inclusive;
@@ -175,9 +175,7 @@ parse_args(struct opts *o, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
 		switch (c) {
-		case 'h':
-			fputs(_(usage_text), stdout);
-			return -1;
+		case 'h': fputs(_(usage_text), stdout); return -1;
 		case 'o': o->out = optarg; break;
 		case 'D': o->outdir = optarg; break;
 		case 'T': o->token = optarg; break;
@@ -195,11 +193,13 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 'f': o->font = optarg; break;
 		case 'V':
 			if (parse_visible(optarg, o) != 0)
-				return usage_error(_("--visible wants PAGE,X1,Y1,X2,Y2 (points)"));
+				return usage_error(_(
+				    "--visible wants PAGE,X1,Y1,X2,Y2 (points)"));
 			break;
 		case 'm':
 			if (parse_u64(optarg, 1, 3, &v) != 0)
-				return usage_error(_("--certify wants 1, 2 or 3"));
+				return usage_error(
+				    _("--certify wants 1, 2 or 3"));
 			o->certify = (int)v;
 			break;
 		case 'p': o->xml_parent = optarg; break;
@@ -209,11 +209,13 @@ parse_args(struct opts *o, int argc, char **argv)
 			else if (strcmp(optarg, "exclusive") == 0)
 				o->inclusive = 0;
 			else
-				return usage_error(_("--c14n is exclusive or inclusive"));
+				return usage_error(
+				    _("--c14n is exclusive or inclusive"));
 			break;
 		case 'P':
 			if (parse_u64(optarg, 0, 1024, &v) != 0)
-				return usage_error(_("--pin-fd wants a file descriptor number"));
+				return usage_error(_(
+				    "--pin-fd wants a file descriptor number"));
 			o->pin_fd = (int)v;
 			break;
 		case 'I':
@@ -221,10 +223,10 @@ parse_args(struct opts *o, int argc, char **argv)
 			if ((o->key_id = buf_new(64)) == NULL ||
 			    hex_decode(o->key_id, optarg, strlen(optarg)) != 0 ||
 			    buf_len(o->key_id) == 0)
-				return usage_error(_("--cert-id wants hex bytes"));
+				return usage_error(
+				    _("--cert-id wants hex bytes"));
 			break;
-		default:
-			return usage_error(_("unknown option"));
+		default: return usage_error(_("unknown option"));
 		}
 	}
 	return EXIT_OK;
@@ -246,7 +248,8 @@ output_path(const struct opts *o, const char *in)
 		base = basename(copy);
 		n = strlen(o->outdir) + strlen(base) + 8;
 		if ((res = malloc(n)) != NULL)
-			snprintf(res, n, "%s/%s%s", o->outdir, base, suffix ? suffix : "");
+			snprintf(res, n, "%s/%s%s", o->outdir, base,
+			    suffix ? suffix : "");
 	} else if (suffix != NULL) {
 		n = strlen(in) + 8;
 		if ((res = malloc(n)) != NULL)
@@ -258,7 +261,8 @@ output_path(const struct opts *o, const char *in)
 		n = strlen(in);
 		if ((res = malloc(n + 16)) != NULL) {
 			if (n > 4 && strcasecmp(in + n - 4, ext) == 0)
-				snprintf(res, n + 16, "%.*s.signed%s", (int)(n - 4), in, ext);
+				snprintf(res, n + 16, "%.*s.signed%s",
+				    (int)(n - 4), in, ext);
 			else
 				snprintf(res, n + 16, "%s.signed%s", in, ext);
 		}
@@ -277,14 +281,16 @@ cmd_sign(struct opts *o, int nfiles, char **files)
 	int i, failed = 0, r, tty = isatty(STDERR_FILENO);
 
 	if (o->out != NULL && nfiles != 1)
-		return usage_error(_("-o takes one input file; use --outdir for several"));
+		return usage_error(
+		    _("-o takes one input file; use --outdir for several"));
 	if (o->outdir != NULL && o->out != NULL)
 		return usage_error(_("-o and --outdir exclude each other"));
 	if (o->outdir != NULL) {
 		struct stat st;
 
 		if (stat(o->outdir, &st) != 0 || !S_ISDIR(st.st_mode))
-			return usage_error(_("--outdir must name an existing folder"));
+			return usage_error(
+			    _("--outdir must name an existing folder"));
 	}
 	so.module = o->module;
 	so.token = o->token;
@@ -306,19 +312,22 @@ cmd_sign(struct opts *o, int nfiles, char **files)
 		char *out = output_path(o, files[i]);
 
 		if (tty && nfiles > 1)
-			fprintf(stderr, "\r[%d/%d] %s\033[K", i + 1, nfiles, files[i]);
+			fprintf(stderr, "\r[%d/%d] %s\033[K", i + 1, nfiles,
+			    files[i]);
 		if (out == NULL) {
 			failed++;
 			continue;
 		}
 		if (strcmp(o->cmd, "pdf") == 0) {
-			struct pdf_sign_opts po = { o->tsa, o->field, 0, o->certify,
-			    o->page, { o->rect[0], o->rect[1], o->rect[2], o->rect[3] },
-			    o->stamp_text, o->font, o->lt };
+			struct pdf_sign_opts po = { o->tsa, o->field, 0,
+				o->certify, o->page,
+				{ o->rect[0], o->rect[1], o->rect[2], o->rect[3] },
+				o->stamp_text, o->font, o->lt };
 
 			r = pdf_sign_file(s, files[i], out, &po, &why);
 		} else if (strcmp(o->cmd, "xml") == 0) {
-			struct xmldsig_opts xo = { o->xml_id, o->xml_parent, o->inclusive };
+			struct xmldsig_opts xo = { o->xml_id, o->xml_parent,
+				o->inclusive };
 
 			r = xmldsig_sign_file(s, files[i], out, &xo, &why);
 		} else {
@@ -327,7 +336,8 @@ cmd_sign(struct opts *o, int nfiles, char **files)
 		if (tty && nfiles > 1)
 			fprintf(stderr, "\r\033[K");
 		if (r != 0) {
-			fprintf(stderr, _("kyso-sign: %s: not signed: %s\n"), files[i], _(why));
+			fprintf(stderr, _("kyso-sign: %s: not signed: %s\n"),
+			    files[i], _(why));
 			failed++;
 		} else {
 			printf("%s -> %s\n", files[i], out);
@@ -336,7 +346,8 @@ cmd_sign(struct opts *o, int nfiles, char **files)
 	}
 	p11_signer_free(s);
 	if (failed > 0 && nfiles > 1)
-		fprintf(stderr, _("kyso-sign: %d of %d files failed.\n"), failed, nfiles);
+		fprintf(stderr, _("kyso-sign: %d of %d files failed.\n"),
+		    failed, nfiles);
 	return failed ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -356,11 +367,10 @@ static int
 sig_ok(const struct sig_report *r)
 {
 	return r->intact && r->trusted != 0 && r->changes != CHANGES_OTHER &&
-	    !r->docmdp_broken &&
-	    (r->ts_time == NULL || r->ts_valid) &&
+	    !r->docmdp_broken && (r->ts_time == NULL || r->ts_valid) &&
 	    (r->revocation == NULL || strcmp(r->revocation, "revoked") != 0) &&
 	    (r->doc_revocation == NULL ||
-	    strcmp(r->doc_revocation, "revoked") != 0);
+		strcmp(r->doc_revocation, "revoked") != 0);
 }
 
 /* The report a person reads, in their language (JSON stays English). */
@@ -379,35 +389,40 @@ print_report(const char *file, const struct sig_report *rep, size_t n)
 		if (r->signed_part != NULL)
 			printf(_("      signed:    the element %s only\n"),
 			    r->signed_part);
-		printf(_("      claimed:   %s\n"), r->claimed_time &&
-		    *r->claimed_time ? r->claimed_time : _("(none)"));
+		printf(_("      claimed:   %s\n"),
+		    r->claimed_time && *r->claimed_time ? r->claimed_time
+							: _("(none)"));
 		if (r->ts_time != NULL)
 			printf(_("      timestamp: %s (%s)\n"), r->ts_time,
 			    r->ts_valid ? _("valid") : _("INVALID"));
-		printf(_("      integrity: %s\n"), r->intact ? _("intact") :
-		    _("BROKEN"));
+		printf(_("      integrity: %s\n"),
+		    r->intact ? _("intact") : _("BROKEN"));
 		printf(_("      after it:  %s\n"),
-		    r->changes == CHANGES_NONE ? _("no changes") :
-		    r->changes == CHANGES_SIGNATURES ? _("only later signatures") :
-		    r->changes == CHANGES_DSS ? _("only validation data (DSS)") :
-		    _("CONTENT CHANGED after signing"));
-		printf(_("      chain:     %s\n"), r->trusted < 0 ?
-		    _("not checked (no --trust)") :
-		    r->trusted ? _("trusted") : _("NOT TRUSTED"));
+		    r->changes == CHANGES_NONE ? _("no changes")
+			: r->changes == CHANGES_SIGNATURES
+			? _("only later signatures")
+			: r->changes == CHANGES_DSS
+			? _("only validation data (DSS)")
+			: _("CONTENT CHANGED after signing"));
+		printf(_("      chain:     %s\n"),
+		    r->trusted < 0   ? _("not checked (no --trust)")
+			: r->trusted ? _("trusted")
+				     : _("NOT TRUSTED"));
 		printf(_("      level:     %s\n"), r->level ? r->level : "?");
 		if (r->revocation != NULL)
 			printf(_("      revocation: %s\n"), _(r->revocation));
 		if (r->doc_revocation != NULL)
 			printf(_("      revocation in the document: %s\n"),
-			    strcmp(r->doc_revocation, "none") == 0 ?
-			    _("none for this signer") : _(r->doc_revocation));
+			    strcmp(r->doc_revocation, "none") == 0
+				? _("none for this signer")
+				: _(r->doc_revocation));
 		if (r->docmdp > 0)
 			printf(_("      type:      certification (DocMDP P=%d)\n"),
 			    r->docmdp);
 		if (r->problem != NULL)
 			printf(_("      problem:   %s\n"), _(r->problem));
-		printf(_("      result:    %s\n"), sig_ok(r) ? _("VALID") :
-		    _("INVALID"));
+		printf(_("      result:    %s\n"),
+		    sig_ok(r) ? _("VALID") : _("INVALID"));
 	}
 }
 
@@ -425,29 +440,40 @@ json_report(const char *file, const struct sig_report *rep, size_t n,
 		const struct sig_report *r = &rep[i];
 		json_t *s = json_object();
 
-		json_object_set_new(s, "field", json_string(r->field ? r->field : ""));
-		json_object_set_new(s, "signer", r->signer ? json_string(r->signer) : json_null());
-		json_object_set_new(s, "signed_part", r->signed_part ?
-		    json_string(r->signed_part) : json_null());
-		json_object_set_new(s, "claimed_time", json_string(r->claimed_time ? r->claimed_time : ""));
-		json_object_set_new(s, "timestamp", r->ts_time ? json_string(r->ts_time) : json_null());
+		json_object_set_new(s, "field",
+		    json_string(r->field ? r->field : ""));
+		json_object_set_new(s, "signer",
+		    r->signer ? json_string(r->signer) : json_null());
+		json_object_set_new(s, "signed_part",
+		    r->signed_part ? json_string(r->signed_part) : json_null());
+		json_object_set_new(s, "claimed_time",
+		    json_string(r->claimed_time ? r->claimed_time : ""));
+		json_object_set_new(s, "timestamp",
+		    r->ts_time ? json_string(r->ts_time) : json_null());
 		if (r->ts_time != NULL)
-			json_object_set_new(s, "timestamp_valid", json_boolean(r->ts_valid));
+			json_object_set_new(s, "timestamp_valid",
+			    json_boolean(r->ts_valid));
 		json_object_set_new(s, "intact", json_boolean(r->intact));
-		json_object_set_new(s, "changes_after", json_string(changes_word(r->changes)));
-		json_object_set_new(s, "trusted", r->trusted < 0 ? json_null() : json_boolean(r->trusted));
-		json_object_set_new(s, "level", json_string(r->level ? r->level : ""));
-		json_object_set_new(s, "certification_p", json_integer(r->docmdp));
+		json_object_set_new(s, "changes_after",
+		    json_string(changes_word(r->changes)));
+		json_object_set_new(s, "trusted",
+		    r->trusted < 0 ? json_null() : json_boolean(r->trusted));
+		json_object_set_new(s, "level",
+		    json_string(r->level ? r->level : ""));
+		json_object_set_new(s, "certification_p",
+		    json_integer(r->docmdp));
 		if (r->docmdp > 0)
 			json_object_set_new(s, "certification_kept",
-			    json_boolean(!r->docmdp_broken && r->changes !=
-			    CHANGES_OTHER));
-		json_object_set_new(s, "revocation", r->revocation ?
-		    json_string(r->revocation) : json_null());
-		json_object_set_new(s, "document_revocation", r->doc_revocation ?
-		    json_string(r->doc_revocation) : json_null());
+			    json_boolean(!r->docmdp_broken &&
+				r->changes != CHANGES_OTHER));
+		json_object_set_new(s, "revocation",
+		    r->revocation ? json_string(r->revocation) : json_null());
+		json_object_set_new(s, "document_revocation",
+		    r->doc_revocation ? json_string(r->doc_revocation)
+				      : json_null());
 		if (r->problem != NULL)
-			json_object_set_new(s, "problem", json_string(r->problem));
+			json_object_set_new(s, "problem",
+			    json_string(r->problem));
 		json_object_set_new(s, "valid", json_boolean(sig_ok(r)));
 		json_array_append_new(a, s);
 	}
@@ -486,10 +512,12 @@ cmd_verify(struct opts *o, int nfiles, char **files)
 			char *content = NULL;
 
 			if (o->content == NULL &&
-			    (content = strndup(files[i], strlen(files[i]) - 4)) == NULL)
+			    (content = strndup(files[i], strlen(files[i]) - 4)) ==
+				NULL)
 				return EXIT_FAIL;
-			r = verify_cms_file(files[i], o->content ? o->content : content,
-			    &vo, &rep, &n, &why);
+			r = verify_cms_file(files[i],
+			    o->content ? o->content : content, &vo, &rep, &n,
+			    &why);
 			free(content);
 		} else if (is_ext(files[i], ".xml")) {
 			r = xmldsig_verify_file(files[i], &vo, &rep, &n, &why);
@@ -499,9 +527,12 @@ cmd_verify(struct opts *o, int nfiles, char **files)
 		if (r != 0) {
 			bad++;
 			if (all != NULL)
-				json_array_append_new(all, json_report(files[i], NULL, 0, why));
+				json_array_append_new(all,
+				    json_report(files[i], NULL, 0, why));
 			else
-				fprintf(stderr, _("kyso-sign: %s: cannot verify: %s\n"), files[i], _(why));
+				fprintf(stderr,
+				    _("kyso-sign: %s: cannot verify: %s\n"),
+				    files[i], _(why));
 			continue;
 		}
 		if (n == 0)
@@ -510,8 +541,9 @@ cmd_verify(struct opts *o, int nfiles, char **files)
 			if (!sig_ok(&rep[k]))
 				bad++;
 		if (all != NULL)
-			json_array_append_new(all, json_report(files[i], rep, n,
-			    n == 0 ? "no signatures" : NULL));
+			json_array_append_new(all,
+			    json_report(files[i], rep, n,
+				n == 0 ? "no signatures" : NULL));
 		else
 			print_report(files[i], rep, n);
 		sig_reports_free(rep, n);
@@ -538,7 +570,8 @@ main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.pin_fd = -1;
 	if (argc < 2)
-		return usage_error(_("a command is needed: pdf, cms, xml or verify"));
+		return usage_error(
+		    _("a command is needed: pdf, cms, xml or verify"));
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		fputs(_(usage_text), stdout);
 		return EXIT_OK;
@@ -546,7 +579,8 @@ main(int argc, char **argv)
 	o.cmd = argv[1];
 	if (strcmp(o.cmd, "pdf") != 0 && strcmp(o.cmd, "cms") != 0 &&
 	    strcmp(o.cmd, "xml") != 0 && strcmp(o.cmd, "verify") != 0)
-		return usage_error(_("unknown command (pdf, cms, xml or verify)"));
+		return usage_error(
+		    _("unknown command (pdf, cms, xml or verify)"));
 	r = parse_args(&o, argc - 1, argv + 1);
 	if (r != EXIT_OK) {
 		buf_free(o.key_id);

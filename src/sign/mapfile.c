@@ -28,8 +28,11 @@ errno_err(int e)
 {
 	switch (e) {
 	case ENOENT: return KYSO_ERR_NOT_FOUND;
-	case EACCES: case EPERM: case EROFS: return KYSO_ERR_PERMISSION;
-	case ENOSPC: case EDQUOT: return KYSO_ERR_FULL;
+	case EACCES:
+	case EPERM:
+	case EROFS: return KYSO_ERR_PERMISSION;
+	case ENOSPC:
+	case EDQUOT: return KYSO_ERR_FULL;
 	case ENOMEM: return KYSO_ERR_NOMEM;
 	}
 	return KYSO_ERR_IO;
@@ -94,7 +97,11 @@ mapfile_data(const struct mapfile *m)
 	return m->d != NULL ? m->d : (const uint8_t *)"";
 }
 
-size_t mapfile_len(const struct mapfile *m) { return m->len; }
+size_t
+mapfile_len(const struct mapfile *m)
+{
+	return m->len;
+}
 
 #define WINDOW ((size_t)8 * 1024 * 1024)
 
@@ -193,7 +200,8 @@ outfile_commit(struct outfile *o)
 		return r;
 	}
 	if ((dir = strdup(o->path)) != NULL) {
-		if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		if ((dfd = open(dirname(dir),
+			 O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
 			(void)fsync(dfd);
 			close(dfd);
 		}

@@ -10,7 +10,7 @@
 
 struct mapfile;
 
-#define MAPFILE_MAX ((size_t)1 << 34)   /* 16 GiB */
+#define MAPFILE_MAX ((size_t)1 << 34) /* 16 GiB */
 
 int mapfile_open(const char *path, struct mapfile **out) KYSO_WUR;
 void mapfile_free(struct mapfile *m);
@@ -36,7 +36,7 @@ int outfile_commit(struct outfile *o) KYSO_WUR;
 void outfile_abort(struct outfile *o);
 /* The whole of an output in one go (temp, write, commit); *why says what
  * failed, for the user. */
-int outfile_save(const char *path, const void *p, size_t n, const char **why)
-    KYSO_WUR;
+int outfile_save(const char *path, const void *p, size_t n,
+    const char **why) KYSO_WUR;
 
 #endif

@@ -55,7 +55,8 @@ check_cert(X509 *x, long warn_days, struct tm_result *res)
 
 	if (X509_check_ca(x) != 0 || d > warn_days)
 		return;
-	if ((f = add_finding(res, d < 0 ? TM_FINDING_EXPIRED : TM_FINDING_EXPIRING)) == NULL)
+	if ((f = add_finding(res,
+		 d < 0 ? TM_FINDING_EXPIRED : TM_FINDING_EXPIRING)) == NULL)
 		return;
 	f->days_left = d;
 	subject_cn(x, f->subject, sizeof(f->subject));

@@ -47,10 +47,16 @@ show_details(const struct tm_ui *ui, json_t *info)
 {
 	json_t *sub = json_object_get(info, "subject");
 	struct tm_details d = {
-		kind_of(str(info, "kind")), str(sub, "CN"), str(sub, "UID"),
-		str(sub, "O"), str(sub, "ST"), str(sub, "emailAddress"),
-		str(info, "key_type"), str(info, "subject_dn"),
-		(long long)json_integer_value(json_object_get(info, "validity_years")),
+		kind_of(str(info, "kind")),
+		str(sub, "CN"),
+		str(sub, "UID"),
+		str(sub, "O"),
+		str(sub, "ST"),
+		str(sub, "emailAddress"),
+		str(info, "key_type"),
+		str(info, "subject_dn"),
+		(long long)json_integer_value(
+		    json_object_get(info, "validity_years")),
 	};
 
 	if (ui->show_details != NULL)
@@ -91,7 +97,8 @@ write_cert(struct tm_session *t, CK_SESSION_HANDLE s, X509 *x,
 
 	if (n <= 0)
 		return KYSO_ERR_INVALID;
-	r = p11_cert_write(t->p11, s, der, (size_t)n, id, idlen, label, authority);
+	r = p11_cert_write(t->p11, s, der, (size_t)n, id, idlen, label,
+	    authority);
 	OPENSSL_free(der);
 	return r;
 }
@@ -106,13 +113,16 @@ install_chain(struct tm_session *t, CK_SESSION_HANDLE s, json_t *chain,
 
 	for (i = 0; i < json_array_size(chain); i++) {
 		X509 *ca = pem_cert(json_string_value(json_array_get(chain, i)));
+		char *cn;
 
 		if (ca == NULL)
 			continue;
-		snprintf(res->ca_name, sizeof(res->ca_name), "CA");
-		X509_NAME_get_text_by_NID(X509_get_subject_name(ca), NID_commonName,
-		    res->ca_name, sizeof(res->ca_name));
-		if (write_cert(t, s, ca, (const uint8_t *)"", 0, res->ca_name, 1) != 0)
+		cn = x509_text_cn(X509_get_subject_name(ca));
+		snprintf(res->ca_name, sizeof(res->ca_name), "%s",
+		    cn != NULL ? cn : "CA");
+		free(cn);
+		if (write_cert(t, s, ca, (const uint8_t *)"", 0, res->ca_name,
+			1) != 0)
 			tm_progress(ui, TM_STEP_CA_CERT_SKIPPED, res);
 		X509_free(ca);
 	}
@@ -123,10 +133,12 @@ install_chain(struct tm_session *t, CK_SESSION_HANDLE s, json_t *chain,
 static void
 note_installed(struct tm_result *res, json_t *info, json_t *done, X509 *cert)
 {
-	snprintf(res->cert_serial, sizeof(res->cert_serial), "%s", str(done, "serial"));
-	snprintf(res->subject_dn, sizeof(res->subject_dn), "%s", str(info, "subject_dn"));
+	snprintf(res->cert_serial, sizeof(res->cert_serial), "%s",
+	    str(done, "serial"));
+	snprintf(res->subject_dn, sizeof(res->subject_dn), "%s",
+	    str(info, "subject_dn"));
 	if (x509_text_time(X509_get0_notAfter(cert), X509_TIME_DATE,
-	    res->valid_until, sizeof(res->valid_until)) != 0)
+		res->valid_until, sizeof(res->valid_until)) != 0)
 		snprintf(res->valid_until, sizeof(res->valid_until), "?");
 }
 
@@ -150,8 +162,8 @@ make_and_install(struct tm_session *t, CK_SESSION_HANDLE s, const char *code,
 		goto out;
 	}
 	tm_progress(ui, TM_STEP_GENERATING_KEY, res);
-	r = p11_generate_keypair(t->p11, s, str(info, "key_type"), id, sizeof(id),
-	    cn, k, pubh);
+	r = p11_generate_keypair(t->p11, s, str(info, "key_type"), id,
+	    sizeof(id), cn, k, pubh);
 	if (r != 0) {
 		tm_fail_token(t, res, TM_OP_KEYGEN, r);
 		goto out;
@@ -169,9 +181,11 @@ make_and_install(struct tm_session *t, CK_SESSION_HANDLE s, const char *code,
 	tm_progress(ui, TM_STEP_SENDING_REQUEST, res);
 	req = json_pack("{s:s,s:s,s:s}", "code", code, "csr", csr_text,
 	    "token_serial", res->token_serial);
-	if ((r = tm_ra_post(t, "/api/v1/activation/complete", req, &done, res)) != 0)
+	if ((r = tm_ra_post(t, "/api/v1/activation/complete", req, &done, res)) !=
+	    0)
 		goto out;
-	if ((cert = pem_cert(json_string_value(json_object_get(done, "certificate")))) == NULL ||
+	if ((cert = pem_cert(json_string_value(
+		 json_object_get(done, "certificate")))) == NULL ||
 	    !same_key(cert, spki)) {
 		r = tm_fail(res, TM_WHY_CERT_MISMATCH, KYSO_ERR_INVALID);
 		goto out;
@@ -229,7 +243,8 @@ tm_enroll(struct tm_session *t, enum tm_kind kind, const struct tm_ui *ui,
 	res->tries_left = -1;
 	if ((r = tm_token_info(t, &ti, res)) != 0)
 		goto out;
-	if ((ti.flags & CKF_USER_PIN_TO_BE_CHANGED) && !tm_offer_pin_change(t, ui, res)) {
+	if ((ti.flags & CKF_USER_PIN_TO_BE_CHANGED) &&
+	    !tm_offer_pin_change(t, ui, res)) {
 		r = tm_fail(res, TM_WHY_FACTORY_PIN, KYSO_ERR_PERMISSION);
 		goto out;
 	}
@@ -260,7 +275,8 @@ tm_enroll(struct tm_session *t, enum tm_kind kind, const struct tm_ui *ui,
 	}
 	/* Step 3: check the information, then accept. */
 	show_details(ui, info);
-	if (ui->ask_choice == NULL || !ui->ask_choice(ui->ud, TM_ASK_DETAILS_RIGHT, res)) {
+	if (ui->ask_choice == NULL ||
+	    !ui->ask_choice(ui->ud, TM_ASK_DETAILS_RIGHT, res)) {
 		r = tm_fail(res, TM_WHY_DECLINED, KYSO_ERR_PERMISSION);
 		goto out;
 	}

@@ -83,12 +83,14 @@ tm_offer_pin_change(struct tm_session *t, const struct tm_ui *ui,
 	struct tm_result *sub;
 	int changed;
 
-	if (ui->ask_choice == NULL || !ui->ask_choice(ui->ud, TM_ASK_CHANGE_FACTORY_PIN, res))
+	if (ui->ask_choice == NULL ||
+	    !ui->ask_choice(ui->ud, TM_ASK_CHANGE_FACTORY_PIN, res))
 		return 0;
 	if ((sub = calloc(1, sizeof(*sub))) == NULL)
 		return 0;
 	changed = tm_change_pin(t, ui, sub) == 0;
-	tm_progress(ui, changed ? TM_STEP_PIN_CHANGED : TM_STEP_PIN_NOT_CHANGED, sub);
+	tm_progress(ui, changed ? TM_STEP_PIN_CHANGED : TM_STEP_PIN_NOT_CHANGED,
+	    sub);
 	free(sub);
 	return changed;
 }
@@ -128,8 +130,8 @@ out:
 /* The OTP proves the e-mail; the CA's answer to the challenge proves the
  * CA; the token then lets the reset happen as its security officer. */
 int
-tm_forgot_pin(struct tm_session *t, const struct tm_who *who, const struct tm_ui *ui,
-    struct tm_result *res)
+tm_forgot_pin(struct tm_session *t, const struct tm_who *who,
+    const struct tm_ui *ui, struct tm_result *res)
 {
 	CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
 	CK_TOKEN_INFO ti;
@@ -147,8 +149,8 @@ tm_forgot_pin(struct tm_session *t, const struct tm_who *who, const struct tm_ui
 	tm_progress(ui, TM_STEP_SENDING_REQUEST, res);
 	req = json_pack("{s:s,s:s,s:s,s:s}", "type",
 	    who->organization ? "organization" : "personal",
-	    who->organization ? "tax_code" : "id_number", who->id,
-	    "email", who->email, "token_serial", res->token_serial);
+	    who->organization ? "tax_code" : "id_number", who->id, "email",
+	    who->email, "token_serial", res->token_serial);
 	if ((r = tm_ra_post(t, "/api/v1/pin-reset/request", req, &resp, res)) != 0)
 		goto out;
 	tm_progress(ui, TM_STEP_OTP_SENT, res);

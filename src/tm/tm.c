@@ -69,8 +69,7 @@ tm_fail(struct tm_result *res, enum tm_why why, int err)
 /* A token refusal: the kyso error for callers, the CK_RV for faces that
  * word each PKCS#11 answer, and what a wrong PIN leaves. */
 int
-tm_fail_token(struct tm_session *t, struct tm_result *res, enum tm_op op,
-    int err)
+tm_fail_token(struct tm_session *t, struct tm_result *res, enum tm_op op, int err)
 {
 	struct p11_pin_info pi;
 
@@ -125,8 +124,7 @@ tm_check_cancel(const struct tm_ui *ui, struct tm_result *res)
 
 /* Progress is optional for a face. */
 void
-tm_progress(const struct tm_ui *ui, enum tm_step step,
-    const struct tm_result *res)
+tm_progress(const struct tm_ui *ui, enum tm_step step, const struct tm_result *res)
 {
 	if (ui->progress != NULL)
 		ui->progress(ui->ud, step, res);
@@ -157,8 +155,8 @@ copy_member(char *dst, size_t n, json_t *o, const char *k)
 /* The RA's refusals carry an error word and an English message; the face
  * words what a subscriber can do about them. */
 int
-tm_ra_post(const struct tm_session *t, const char *path, json_t *req, json_t **resp,
-    struct tm_result *res)
+tm_ra_post(const struct tm_session *t, const char *path, json_t *req,
+    json_t **resp, struct tm_result *res)
 {
 	struct http_opts o = { t->ra_ca_file, 0 };
 	char *url = NULL;
@@ -187,7 +185,8 @@ tm_ra_post(const struct tm_session *t, const char *path, json_t *req, json_t **r
 	}
 	if (st < 200 || st > 299) {
 		copy_member(res->ra_error, sizeof(res->ra_error), j, "error");
-		copy_member(res->ra_message, sizeof(res->ra_message), j, "message");
+		copy_member(res->ra_message, sizeof(res->ra_message), j,
+		    "message");
 		json_decref(j);
 		return tm_fail(res, TM_WHY_RA_REFUSED, KYSO_ERR_PERMISSION);
 	}

@@ -19,64 +19,64 @@ struct tm_session;
 
 /* The secrets a flow asks for; the face turns each into its own prompt. */
 enum tm_secret {
-	TM_SECRET_PIN,            /* the token's user PIN, to log in */
-	TM_SECRET_OLD_PIN,        /* change-PIN: the current PIN */
-	TM_SECRET_NEW_PIN,        /* change-PIN: the new PIN */
-	TM_SECRET_NEW_PIN_AGAIN,  /* change-PIN: the new PIN once more */
-	TM_SECRET_SO_PIN,         /* the security officer's PIN */
-	TM_SECRET_CODE,           /* the activation code the CA e-mailed */
-	TM_SECRET_OTP,            /* the one-time code for a PIN reset */
+	TM_SECRET_PIN,		 /* the token's user PIN, to log in */
+	TM_SECRET_OLD_PIN,	 /* change-PIN: the current PIN */
+	TM_SECRET_NEW_PIN,	 /* change-PIN: the new PIN */
+	TM_SECRET_NEW_PIN_AGAIN, /* change-PIN: the new PIN once more */
+	TM_SECRET_SO_PIN,	 /* the security officer's PIN */
+	TM_SECRET_CODE,		 /* the activation code the CA e-mailed */
+	TM_SECRET_OTP,		 /* the one-time code for a PIN reset */
 };
 
 /* The yes/no questions a flow asks. */
 enum tm_question {
-	TM_ASK_CHANGE_FACTORY_PIN,  /* the token has the factory PIN: change now? */
-	TM_ASK_DETAILS_RIGHT,       /* are the registered details (shown) right? */
+	TM_ASK_CHANGE_FACTORY_PIN, /* the token has the factory PIN: change now? */
+	TM_ASK_DETAILS_RIGHT, /* are the registered details (shown) right? */
 };
 
 /* What a flow is doing or has just done, for a progress bar or a note. */
 enum tm_step {
 	TM_STEP_LOGGING_IN,
-	TM_STEP_LOOKING_UP,         /* asking the RA about the activation code */
+	TM_STEP_LOOKING_UP, /* asking the RA about the activation code */
 	TM_STEP_GENERATING_KEY,
-	TM_STEP_SENDING_REQUEST,    /* the signed request goes to the RA */
+	TM_STEP_SENDING_REQUEST, /* the signed request goes to the RA */
 	TM_STEP_INSTALLING_CERT,
-	TM_STEP_CA_CERT_SKIPPED,    /* a chain certificate was not written:
-				     * its name in result->ca_name; go on */
-	TM_STEP_OTP_SENT,           /* the RA took the PIN reset request */
+	TM_STEP_CA_CERT_SKIPPED, /* a chain certificate was not written:
+				  * its name in result->ca_name; go on */
+	TM_STEP_OTP_SENT,	 /* the RA took the PIN reset request */
 	TM_STEP_RESETTING_PIN,
-	TM_STEP_PIN_CHANGED,        /* a change of the factory PIN inside
-				     * another flow worked */
-	TM_STEP_PIN_NOT_CHANGED,    /* ... or failed: result says why */
+	TM_STEP_PIN_CHANGED,	 /* a change of the factory PIN inside
+				  * another flow worked */
+	TM_STEP_PIN_NOT_CHANGED, /* ... or failed: result says why */
 };
 
 /* Why a flow stopped; 0 on success. */
 enum tm_why {
 	TM_WHY_NONE = 0,
-	TM_WHY_INTERNAL,        /* out of memory, no randomness */
-	TM_WHY_CANCELLED,       /* ui->cancelled said so (err: KYSO_ERR_INVALID) */
-	TM_WHY_NO_SECRET,       /* result->secret was not given (or empty) */
-	TM_WHY_PIN_MISMATCH,    /* the new PIN and its confirmation differ */
-	TM_WHY_PIN_LENGTH,      /* outside result->pin_min..pin_max */
-	TM_WHY_PIN_REUSED,      /* the new PIN is the old or the factory PIN */
-	TM_WHY_TOKEN,           /* the token refused result->op (result->rv) */
-	TM_WHY_CERTS_UNREADABLE,/* the certificates could not be listed */
-	TM_WHY_FACTORY_PIN,     /* the factory PIN is still set (not changed) */
-	TM_WHY_RA_UNREACHABLE,  /* result->ra_message: the transport error */
-	TM_WHY_RA_REFUSED,      /* result->http_status, ra_error, ra_message */
-	TM_WHY_WRONG_KIND,      /* the code is for result->kind, not this verb */
-	TM_WHY_DECLINED,        /* the subscriber said the details are wrong */
-	TM_WHY_CSR,             /* the token could not sign the request */
-	TM_WHY_CERT_MISMATCH,   /* the RA's certificate is not for our key */
-	TM_WHY_CERT_WRITE,      /* the certificate could not be written */
-	TM_WHY_NO_CHALLENGE,    /* the token has no remote unblock */
-	TM_WHY_ANSWER_REFUSED,  /* the token did not take the CA's answer */
+	TM_WHY_INTERNAL,     /* out of memory, no randomness */
+	TM_WHY_CANCELLED,    /* ui->cancelled said so (err: KYSO_ERR_INVALID) */
+	TM_WHY_NO_SECRET,    /* result->secret was not given (or empty) */
+	TM_WHY_PIN_MISMATCH, /* the new PIN and its confirmation differ */
+	TM_WHY_PIN_LENGTH,   /* outside result->pin_min..pin_max */
+	TM_WHY_PIN_REUSED,   /* the new PIN is the old or the factory PIN */
+	TM_WHY_TOKEN,	     /* the token refused result->op (result->rv) */
+	TM_WHY_CERTS_UNREADABLE, /* the certificates could not be listed */
+	TM_WHY_FACTORY_PIN,    /* the factory PIN is still set (not changed) */
+	TM_WHY_RA_UNREACHABLE, /* result->ra_message: the transport error */
+	TM_WHY_RA_REFUSED,     /* result->http_status, ra_error, ra_message */
+	TM_WHY_WRONG_KIND,     /* the code is for result->kind, not this verb */
+	TM_WHY_DECLINED,       /* the subscriber said the details are wrong */
+	TM_WHY_CSR,	       /* the token could not sign the request */
+	TM_WHY_CERT_MISMATCH,  /* the RA's certificate is not for our key */
+	TM_WHY_CERT_WRITE,     /* the certificate could not be written */
+	TM_WHY_NO_CHALLENGE,   /* the token has no remote unblock */
+	TM_WHY_ANSWER_REFUSED, /* the token did not take the CA's answer */
 };
 
 /* The token operation that TM_WHY_TOKEN names. */
 enum tm_op {
-	TM_OP_INFO,             /* reading the token's state */
-	TM_OP_OPEN,             /* opening a session */
+	TM_OP_INFO, /* reading the token's state */
+	TM_OP_OPEN, /* opening a session */
 	TM_OP_LOGIN,
 	TM_OP_CHANGE_PIN,
 	TM_OP_KEYGEN,
@@ -85,9 +85,9 @@ enum tm_op {
 
 /* What an activation code is for. */
 enum tm_kind {
-	TM_KIND_NEW,            /* a first certificate: register */
-	TM_KIND_RENEW,          /* TH1: same details, new key */
-	TM_KIND_UPDATE,         /* TH2: changed details, new key */
+	TM_KIND_NEW,	/* a first certificate: register */
+	TM_KIND_RENEW,	/* TH1: same details, new key */
+	TM_KIND_UPDATE, /* TH2: changed details, new key */
 };
 
 /* The plug-in checks' findings. */
@@ -98,35 +98,35 @@ enum tm_finding_kind {
 	TM_FINDING_EXPIRING,
 };
 
-#define TM_CHECK_MAX 64         /* findings kept by one check */
+#define TM_CHECK_MAX 64 /* findings kept by one check */
 
 struct tm_finding {
 	enum tm_finding_kind kind;
-	char subject[256];      /* the certificate's CN (UTF-8), "?" if none */
-	int days_left;          /* negative once expired */
+	char subject[256]; /* the certificate's CN (UTF-8), "?" if none */
+	int days_left;	   /* negative once expired */
 };
 
 /* What a flow tells its face; filled by every verb, on failure too. */
 struct tm_result {
-	int err;                /* the kyso error the verb returned */
+	int err; /* the kyso error the verb returned */
 	enum tm_why why;
-	enum tm_op op;          /* TM_WHY_TOKEN */
-	CK_RV rv;               /* TM_WHY_TOKEN: the token's own answer */
-	int tries_left;         /* after a wrong PIN: 1 on the final try,
-				 * 0 locked, -1 unknown */
-	enum tm_secret secret;  /* TM_WHY_NO_SECRET */
-	unsigned long pin_min, pin_max;  /* TM_WHY_PIN_LENGTH */
-	long http_status;       /* TM_WHY_RA_REFUSED */
-	char ra_error[64];      /* the RA's error word ("code_invalid") */
-	char ra_message[256];   /* the RA's English message, or the
-				 * transport error (TM_WHY_RA_UNREACHABLE) */
-	enum tm_kind kind;      /* TM_WHY_WRONG_KIND: the code's kind */
+	enum tm_op op;	       /* TM_WHY_TOKEN */
+	CK_RV rv;	       /* TM_WHY_TOKEN: the token's own answer */
+	int tries_left;	       /* after a wrong PIN: 1 on the final try,
+				* 0 locked, -1 unknown */
+	enum tm_secret secret; /* TM_WHY_NO_SECRET */
+	unsigned long pin_min, pin_max; /* TM_WHY_PIN_LENGTH */
+	long http_status;		/* TM_WHY_RA_REFUSED */
+	char ra_error[64];    /* the RA's error word ("code_invalid") */
+	char ra_message[256]; /* the RA's English message, or the
+			       * transport error (TM_WHY_RA_UNREACHABLE) */
+	enum tm_kind kind;    /* TM_WHY_WRONG_KIND: the code's kind */
 	char token_serial[17];
 	/* An enrolment that worked. */
 	char cert_serial[64];
 	char subject_dn[512];
-	char valid_until[32];   /* YYYY-MM-DD, "?" when unreadable */
-	char ca_name[256];      /* TM_STEP_CA_CERT_SKIPPED */
+	char valid_until[32]; /* YYYY-MM-DD, "?" when unreadable */
+	char ca_name[256];    /* TM_STEP_CA_CERT_SKIPPED */
 	/* tm_check. */
 	size_t nfindings;
 	struct tm_finding findings[TM_CHECK_MAX];
@@ -137,7 +137,7 @@ struct tm_result {
 struct tm_details {
 	enum tm_kind kind;
 	const char *cn, *uid, *o, *st, *email;
-	const char *key_type;   /* "rsa2048", "p256"... */
+	const char *key_type; /* "rsa2048", "p256"... */
 	const char *subject_dn;
 	long long validity_years;
 };
@@ -153,7 +153,8 @@ struct tm_ui {
 	 * confirmation step (a script gave the new PIN once). */
 	int (*ask_secret)(void *ud, enum tm_secret what, char **out);
 	/* 1 yes, 0 no. r: what the flow knows so far (the token's serial). */
-	int (*ask_choice)(void *ud, enum tm_question q, const struct tm_result *r);
+	int (*ask_choice)(void *ud, enum tm_question q,
+	    const struct tm_result *r);
 	/* The registered details, before TM_ASK_DETAILS_RIGHT. May be NULL. */
 	void (*show_details)(void *ud, const struct tm_details *d);
 	/* May be NULL. r holds the facts the step names. */
@@ -177,14 +178,14 @@ int tm_set_ra(struct tm_session *t, const char *url, const char *ca_file) KYSO_W
 int tm_enroll(struct tm_session *t, enum tm_kind kind, const struct tm_ui *ui,
     struct tm_result *res) KYSO_WUR;
 #define tm_register(t, ui, res) tm_enroll((t), TM_KIND_NEW, (ui), (res))
-#define tm_renew(t, ui, res) tm_enroll((t), TM_KIND_RENEW, (ui), (res))
-#define tm_update(t, ui, res) tm_enroll((t), TM_KIND_UPDATE, (ui), (res))
+#define tm_renew(t, ui, res)	tm_enroll((t), TM_KIND_RENEW, (ui), (res))
+#define tm_update(t, ui, res)	tm_enroll((t), TM_KIND_UPDATE, (ui), (res))
 
 /* Who asks for a PIN reset, as registered with the CA. */
 struct tm_who {
-	int organization;       /* 0: a person (ID card), 1: tax code */
-	const char *id;         /* ID card number or tax code */
-	const char *email;      /* the contact e-mail */
+	int organization;  /* 0: a person (ID card), 1: tax code */
+	const char *id;	   /* ID card number or tax code */
+	const char *email; /* the contact e-mail */
 };
 
 /* Resets a forgotten or locked PIN to the factory PIN with the CA's

@@ -8,7 +8,7 @@
 #include "tm.h"
 
 struct tm_session {
-	struct p11 *p11;        /* borrowed */
+	struct p11 *p11; /* borrowed */
 	CK_SLOT_ID slot;
 	char *ra_url;
 	char *ra_ca_file;
@@ -31,7 +31,8 @@ int tm_check_cancel(const struct tm_ui *ui, struct tm_result *res) KYSO_WUR;
 void tm_progress(const struct tm_ui *ui, enum tm_step step,
     const struct tm_result *res);
 /* The token's state, and its serial into res->token_serial. */
-int tm_token_info(struct tm_session *t, CK_TOKEN_INFO *ti, struct tm_result *res) KYSO_WUR;
+int tm_token_info(struct tm_session *t, CK_TOKEN_INFO *ti,
+    struct tm_result *res) KYSO_WUR;
 /* The change-PIN flow on a result of its own, reported to the enclosing
  * flow through TM_STEP_PIN_CHANGED / TM_STEP_PIN_NOT_CHANGED. 1 when
  * the PIN was changed. */

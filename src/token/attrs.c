@@ -5,7 +5,7 @@
 
 #include <openssl/crypto.h>
 
-#define ATTRS_MAX 256
+#define ATTRS_MAX      256
 #define ATTR_VALUE_MAX (1024 * 1024)
 
 struct attr {
@@ -211,7 +211,7 @@ attrs_from_template(const CK_ATTRIBUTE *tmpl, CK_ULONG n, struct attrs **out)
 			return KYSO_ERR_INVALID;
 		}
 		if ((r = attrs_set(a, tmpl[i].type, tmpl[i].pValue,
-		    tmpl[i].ulValueLen)) != 0) {
+			 tmpl[i].ulValueLen)) != 0) {
 			attrs_free(a);
 			return r;
 		}

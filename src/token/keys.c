@@ -18,19 +18,21 @@
 
 struct mech {
 	CK_MECHANISM_TYPE type;
-	CK_KEY_TYPE kt;          /* CK_UNAVAILABLE_INFORMATION: no key */
+	CK_KEY_TYPE kt; /* CK_UNAVAILABLE_INFORMATION: no key */
 	CK_ULONG min, max;
 	CK_FLAGS flags;
-	const char *md;          /* digest it hashes with, if any */
+	const char *md; /* digest it hashes with, if any */
 };
 
-#define SV (CKF_SIGN | CKF_VERIFY)
-#define ECF (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
+#define SV    (CKF_SIGN | CKF_VERIFY)
+#define ECF   (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
 #define NOKEY CK_UNAVAILABLE_INFORMATION
 
 static const struct mech mechs[] = {
-	{ CKM_RSA_PKCS_KEY_PAIR_GEN, CKK_RSA, 2048, 4096, CKF_GENERATE_KEY_PAIR, NULL },
-	{ CKM_EC_KEY_PAIR_GEN, CKK_EC, 256, 384, CKF_GENERATE_KEY_PAIR | ECF, NULL },
+	{ CKM_RSA_PKCS_KEY_PAIR_GEN, CKK_RSA, 2048, 4096, CKF_GENERATE_KEY_PAIR,
+	    NULL },
+	{ CKM_EC_KEY_PAIR_GEN, CKK_EC, 256, 384, CKF_GENERATE_KEY_PAIR | ECF,
+	    NULL },
 	{ CKM_RSA_PKCS, CKK_RSA, 2048, 4096, SV | CKF_DECRYPT, NULL },
 	{ CKM_RSA_X_509, CKK_RSA, 2048, 4096, CKF_DECRYPT, NULL },
 	{ CKM_RSA_PKCS_OAEP, CKK_RSA, 2048, 4096, CKF_DECRYPT, NULL },
@@ -157,8 +159,9 @@ set_spki(struct attrs *a, EVP_PKEY *k)
 
 	if (n <= 0)
 		return CKR_DEVICE_ERROR;
-	rv = attrs_set(a, CKA_PUBLIC_KEY_INFO, der, (size_t)n) == 0 ? CKR_OK :
-	    CKR_HOST_MEMORY;
+	rv = attrs_set(a, CKA_PUBLIC_KEY_INFO, der, (size_t)n) == 0
+	    ? CKR_OK
+	    : CKR_HOST_MEMORY;
 	OPENSSL_free(der);
 	return rv;
 }
@@ -171,13 +174,14 @@ set_ec_point(struct attrs *a, const EVP_PKEY *k)
 	size_t n = 0;
 
 	if (EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt,
-	    sizeof(pt), &n) != 1 || n > 127)
+		sizeof(pt), &n) != 1 ||
+	    n > 127)
 		return CKR_DEVICE_ERROR;
 	der[0] = 0x04;
 	der[1] = (uint8_t)n;
 	memcpy(der + 2, pt, n);
-	return attrs_set(a, CKA_EC_POINT, der, n + 2) == 0 ? CKR_OK :
-	    CKR_HOST_MEMORY;
+	return attrs_set(a, CKA_EC_POINT, der, n + 2) == 0 ? CKR_OK
+							   : CKR_HOST_MEMORY;
 }
 
 /* The public attributes both halves of a pair carry. */
@@ -189,8 +193,10 @@ set_public(struct attrs *a, EVP_PKEY *k, CK_KEY_TYPE kt)
 	if ((rv = set_spki(a, k)) != CKR_OK)
 		return rv;
 	if (kt == CKK_RSA) {
-		if ((rv = set_bn(a, CKA_MODULUS, k, OSSL_PKEY_PARAM_RSA_N)) != CKR_OK ||
-		    (rv = set_bn(a, CKA_PUBLIC_EXPONENT, k, OSSL_PKEY_PARAM_RSA_E)) != CKR_OK)
+		if ((rv = set_bn(a, CKA_MODULUS, k, OSSL_PKEY_PARAM_RSA_N)) !=
+			CKR_OK ||
+		    (rv = set_bn(a, CKA_PUBLIC_EXPONENT, k,
+			 OSSL_PKEY_PARAM_RSA_E)) != CKR_OK)
 			return rv;
 		return CKR_OK;
 	}
@@ -320,7 +326,7 @@ keys_complete_public(struct attrs *pub)
 	if ((rv = set_spki(pub, k)) == CKR_OK &&
 	    attrs_get_ulong(pub, CKA_KEY_TYPE, &kt) == 0 && kt == CKK_RSA &&
 	    attrs_set_ulong(pub, CKA_MODULUS_BITS,
-	    (CK_ULONG)EVP_PKEY_get_bits(k)) != 0)
+		(CK_ULONG)EVP_PKEY_get_bits(k)) != 0)
 		rv = CKR_HOST_MEMORY;
 	EVP_PKEY_free(k);
 	return rv;
@@ -336,8 +342,8 @@ set_date(struct attrs *a, CK_ATTRIBUTE_TYPE t, const ASN1_TIME *tm)
 		return 0;
 	if (s.tm_year + 1900 > 9999 || s.tm_year + 1900 < 0)
 		return 0;
-	snprintf(d, sizeof(d), "%04d%02d%02d", s.tm_year + 1900, (s.tm_mon + 1) % 100,
-	    s.tm_mday % 100);
+	snprintf(d, sizeof(d), "%04d%02d%02d", s.tm_year + 1900,
+	    (s.tm_mon + 1) % 100, s.tm_mday % 100);
 	return attrs_default(a, t, d, 8);
 }
 
@@ -420,11 +426,11 @@ struct kop {
 	enum kop_kind kind;
 	CK_MECHANISM_TYPE mech;
 	EVP_PKEY *key;
-	EVP_MD_CTX *md;            /* hashing mechanisms and digests */
-	struct buf *data;          /* raw mechanisms: the whole input */
+	EVP_MD_CTX *md;	  /* hashing mechanisms and digests */
+	struct buf *data; /* raw mechanisms: the whole input */
 	const EVP_MD *pss_md, *mgf_md;
 	int salt;
-	struct buf *label;         /* OAEP */
+	struct buf *label; /* OAEP */
 	size_t outlen;
 	uint8_t out[OUT_MAX];
 	int finished;
@@ -441,7 +447,8 @@ parse_params(struct kop *k, const CK_MECHANISM *m)
 		if ((k->pss_md = md_of_ckm(pp->hashAlg)) == NULL ||
 		    (k->mgf_md = md_of_mgf(pp->mgf)) == NULL || pp->sLen > 1024)
 			return CKR_MECHANISM_PARAM_INVALID;
-		if (k->mech == CKM_SHA256_RSA_PKCS_PSS && pp->hashAlg != CKM_SHA256)
+		if (k->mech == CKM_SHA256_RSA_PKCS_PSS &&
+		    pp->hashAlg != CKM_SHA256)
 			return CKR_MECHANISM_PARAM_INVALID;
 		k->salt = (int)pp->sLen;
 	} else if (k->mech == CKM_RSA_PKCS_OAEP) {
@@ -459,7 +466,8 @@ parse_params(struct kop *k, const CK_MECHANISM *m)
 				return CKR_MECHANISM_PARAM_INVALID;
 			if ((k->label = buf_new(4096)) == NULL)
 				return CKR_HOST_MEMORY;
-			if (buf_put(k->label, op->pSourceData, op->ulSourceDataLen) != 0)
+			if (buf_put(k->label, op->pSourceData,
+				op->ulSourceDataLen) != 0)
 				return CKR_HOST_MEMORY;
 		}
 	} else if (m->ulParameterLen != 0) {
@@ -469,8 +477,7 @@ parse_params(struct kop *k, const CK_MECHANISM *m)
 }
 
 CK_RV
-kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key,
-    struct kop **out)
+kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key, struct kop **out)
 {
 	const struct mech *me = mech_find(m->mechanism);
 	struct kop *k;
@@ -496,7 +503,8 @@ kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key,
 			rv = CKR_HOST_MEMORY;
 			goto fail;
 		}
-		if (EVP_DigestInit_ex(k->md, EVP_get_digestbyname(me->md), NULL) != 1) {
+		if (EVP_DigestInit_ex(k->md, EVP_get_digestbyname(me->md),
+			NULL) != 1) {
 			rv = CKR_DEVICE_ERROR;
 			goto fail;
 		}
@@ -517,12 +525,13 @@ kop_update(struct kop *k, const void *p, size_t n)
 	if (k->finished)
 		return CKR_OPERATION_ACTIVE;
 	if (k->md != NULL)
-		return EVP_DigestUpdate(k->md, p, n) == 1 ? CKR_OK : CKR_DEVICE_ERROR;
+		return EVP_DigestUpdate(k->md, p, n) == 1 ? CKR_OK
+							  : CKR_DEVICE_ERROR;
 	if (n == 0)
 		return CKR_OK;
 	if (buf_put(k->data, p, n) != 0)
-		return k->kind == KOP_DECRYPT ? CKR_ENCRYPTED_DATA_LEN_RANGE :
-		    CKR_DATA_LEN_RANGE;
+		return k->kind == KOP_DECRYPT ? CKR_ENCRYPTED_DATA_LEN_RANGE
+					      : CKR_DATA_LEN_RANGE;
 	return CKR_OK;
 }
 
@@ -548,16 +557,19 @@ setup(struct kop *k, EVP_PKEY_CTX *c)
 {
 	switch (k->mech) {
 	case CKM_RSA_PKCS:
-		return EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1 ?
-		    CKR_OK : CKR_DEVICE_ERROR;
+		return EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1
+		    ? CKR_OK
+		    : CKR_DEVICE_ERROR;
 	case CKM_RSA_X_509:
-		return EVP_PKEY_CTX_set_rsa_padding(c, RSA_NO_PADDING) == 1 ?
-		    CKR_OK : CKR_DEVICE_ERROR;
+		return EVP_PKEY_CTX_set_rsa_padding(c, RSA_NO_PADDING) == 1
+		    ? CKR_OK
+		    : CKR_DEVICE_ERROR;
 	case CKM_SHA256_RSA_PKCS:
 	case CKM_SHA384_RSA_PKCS:
 	case CKM_SHA512_RSA_PKCS:
 		if (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1 ||
-		    EVP_PKEY_CTX_set_signature_md(c, EVP_MD_CTX_get0_md(k->md)) != 1)
+		    EVP_PKEY_CTX_set_signature_md(c,
+			EVP_MD_CTX_get0_md(k->md)) != 1)
 			return CKR_DEVICE_ERROR;
 		return CKR_OK;
 	case CKM_RSA_PKCS_PSS:
@@ -574,12 +586,13 @@ setup(struct kop *k, EVP_PKEY_CTX *c)
 		    EVP_PKEY_CTX_set_rsa_mgf1_md(c, k->mgf_md) != 1)
 			return CKR_DEVICE_ERROR;
 		if (k->label != NULL) {
-			void *l = OPENSSL_memdup(buf_ptr(k->label), buf_len(k->label));
+			void *l = OPENSSL_memdup(buf_ptr(k->label),
+			    buf_len(k->label));
 
 			if (l == NULL)
 				return CKR_HOST_MEMORY;
 			if (EVP_PKEY_CTX_set0_rsa_oaep_label(c, l,
-			    (int)buf_len(k->label)) != 1) {
+				(int)buf_len(k->label)) != 1) {
 				OPENSSL_free(l);
 				return CKR_DEVICE_ERROR;
 			}
@@ -670,13 +683,15 @@ kop_finish(struct kop *k)
 			goto out;
 		outlen = sizeof(der);
 		if (EVP_PKEY_sign(c, der, &outlen, in, inlen) != 1) {
-			rv = k->md == NULL ? CKR_DATA_LEN_RANGE : CKR_FUNCTION_FAILED;
+			rv = k->md == NULL ? CKR_DATA_LEN_RANGE
+					   : CKR_FUNCTION_FAILED;
 			goto out;
 		}
 		if (is_ecdsa(k->mech)) {
 			size_t half = ec_half(k->key);
 
-			if ((rv = ecdsa_der_to_raw(der, outlen, half, k->out)) != CKR_OK)
+			if ((rv = ecdsa_der_to_raw(der, outlen, half, k->out)) !=
+			    CKR_OK)
 				goto out;
 			k->outlen = 2 * half;
 		} else {
@@ -688,8 +703,9 @@ kop_finish(struct kop *k)
 			goto out;
 		outlen = sizeof(k->out);
 		if (EVP_PKEY_decrypt(c, k->out, &outlen, in, inlen) != 1) {
-			rv = inlen != (size_t)EVP_PKEY_get_size(k->key) ?
-			    CKR_ENCRYPTED_DATA_LEN_RANGE : CKR_ENCRYPTED_DATA_INVALID;
+			rv = inlen != (size_t)EVP_PKEY_get_size(k->key)
+			    ? CKR_ENCRYPTED_DATA_LEN_RANGE
+			    : CKR_ENCRYPTED_DATA_INVALID;
 			goto out;
 		}
 		k->outlen = outlen;
@@ -717,7 +733,8 @@ kop_verify(struct kop *k, const uint8_t *sig, size_t n)
 	if ((rv = input(k, in, &inlen)) != CKR_OK)
 		return rv;
 	if (is_ecdsa(k->mech)) {
-		if ((rv = ecdsa_raw_to_der(sig, n, ec_half(k->key), &der, &dlen)) != CKR_OK)
+		if ((rv = ecdsa_raw_to_der(sig, n, ec_half(k->key), &der,
+			 &dlen)) != CKR_OK)
 			goto out;
 	} else if (n != (size_t)EVP_PKEY_get_size(k->key)) {
 		rv = CKR_SIGNATURE_LEN_RANGE;
@@ -727,8 +744,8 @@ kop_verify(struct kop *k, const uint8_t *sig, size_t n)
 	if ((c = EVP_PKEY_CTX_new(k->key, NULL)) == NULL ||
 	    EVP_PKEY_verify_init(c) != 1 || (rv = setup(k, c)) != CKR_OK)
 		goto out;
-	v = der != NULL ? EVP_PKEY_verify(c, der, (size_t)dlen, in, inlen) :
-	    EVP_PKEY_verify(c, sig, n, in, inlen);
+	v = der != NULL ? EVP_PKEY_verify(c, der, (size_t)dlen, in, inlen)
+			: EVP_PKEY_verify(c, sig, n, in, inlen);
 	rv = v == 1 ? CKR_OK : CKR_SIGNATURE_INVALID;
 out:
 	OPENSSL_free(der);

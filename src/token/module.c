@@ -156,7 +156,10 @@ CK_RV
 C_Encrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR o,
     CK_ULONG_PTR on)
 {
-	(void)d; (void)n; (void)o; (void)on;
+	(void)d;
+	(void)n;
+	(void)o;
+	(void)on;
 	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
 }
 
@@ -164,21 +167,26 @@ CK_RV
 C_EncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR o,
     CK_ULONG_PTR on)
 {
-	(void)d; (void)n; (void)o; (void)on;
+	(void)d;
+	(void)n;
+	(void)o;
+	(void)on;
 	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
 }
 
 CK_RV
 C_EncryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR o, CK_ULONG_PTR on)
 {
-	(void)o; (void)on;
+	(void)o;
+	(void)on;
 	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
 }
 
 CK_RV
 C_SignRecoverInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k)
 {
-	(void)m; (void)k;
+	(void)m;
+	(void)k;
 	return session_then(h, CKR_MECHANISM_INVALID);
 }
 
@@ -186,14 +194,18 @@ CK_RV
 C_SignRecover(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR o,
     CK_ULONG_PTR on)
 {
-	(void)d; (void)n; (void)o; (void)on;
+	(void)d;
+	(void)n;
+	(void)o;
+	(void)on;
 	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
 }
 
 CK_RV
 C_VerifyRecoverInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k)
 {
-	(void)m; (void)k;
+	(void)m;
+	(void)k;
 	return session_then(h, CKR_MECHANISM_INVALID);
 }
 
@@ -201,7 +213,10 @@ CK_RV
 C_VerifyRecover(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR o,
     CK_ULONG_PTR on)
 {
-	(void)d; (void)n; (void)o; (void)on;
+	(void)d;
+	(void)n;
+	(void)o;
+	(void)on;
 	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
 }
 
@@ -209,7 +224,10 @@ CK_RV
 C_DigestEncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n,
     CK_BYTE_PTR o, CK_ULONG_PTR on)
 {
-	(void)d; (void)n; (void)o; (void)on;
+	(void)d;
+	(void)n;
+	(void)o;
+	(void)on;
 	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
 }
 
@@ -217,7 +235,10 @@ CK_RV
 C_DecryptDigestUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n,
     CK_BYTE_PTR o, CK_ULONG_PTR on)
 {
-	(void)d; (void)n; (void)o; (void)on;
+	(void)d;
+	(void)n;
+	(void)o;
+	(void)on;
 	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
 }
 
@@ -225,7 +246,10 @@ CK_RV
 C_SignEncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n,
     CK_BYTE_PTR o, CK_ULONG_PTR on)
 {
-	(void)d; (void)n; (void)o; (void)on;
+	(void)d;
+	(void)n;
+	(void)o;
+	(void)on;
 	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
 }
 
@@ -233,7 +257,10 @@ CK_RV
 C_DecryptVerifyUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n,
     CK_BYTE_PTR o, CK_ULONG_PTR on)
 {
-	(void)d; (void)n; (void)o; (void)on;
+	(void)d;
+	(void)n;
+	(void)o;
+	(void)on;
 	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
 }
 
@@ -241,7 +268,10 @@ CK_RV
 C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t,
     CK_ULONG n, CK_OBJECT_HANDLE_PTR k)
 {
-	(void)m; (void)t; (void)n; (void)k;
+	(void)m;
+	(void)t;
+	(void)n;
+	(void)k;
 	return session_then(h, CKR_MECHANISM_INVALID);
 }
 
@@ -249,7 +279,11 @@ CK_RV
 C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE w,
     CK_OBJECT_HANDLE k, CK_BYTE_PTR o, CK_ULONG_PTR on)
 {
-	(void)m; (void)w; (void)k; (void)o; (void)on;
+	(void)m;
+	(void)w;
+	(void)k;
+	(void)o;
+	(void)on;
 	return session_then(h, CKR_MECHANISM_INVALID);
 }
 
@@ -258,7 +292,13 @@ C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE u,
     CK_BYTE_PTR w, CK_ULONG wn, CK_ATTRIBUTE_PTR t, CK_ULONG n,
     CK_OBJECT_HANDLE_PTR k)
 {
-	(void)m; (void)u; (void)w; (void)wn; (void)t; (void)n; (void)k;
+	(void)m;
+	(void)u;
+	(void)w;
+	(void)wn;
+	(void)t;
+	(void)n;
+	(void)k;
 	return session_then(h, CKR_MECHANISM_INVALID);
 }
 
@@ -266,7 +306,11 @@ CK_RV
 C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE b,
     CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR k)
 {
-	(void)m; (void)b; (void)t; (void)n; (void)k;
+	(void)m;
+	(void)b;
+	(void)t;
+	(void)n;
+	(void)k;
 	return session_then(h, CKR_MECHANISM_INVALID);
 }
 
@@ -284,24 +328,74 @@ C_CancelFunction(CK_SESSION_HANDLE h)
 
 static CK_FUNCTION_LIST function_list = {
 	{ 2, 40 },
-	C_Initialize, C_Finalize, C_GetInfo, C_GetFunctionList,
-	C_GetSlotList, C_GetSlotInfo, C_GetTokenInfo, C_GetMechanismList,
-	C_GetMechanismInfo, C_InitToken, C_InitPIN, C_SetPIN,
-	C_OpenSession, C_CloseSession, C_CloseAllSessions, C_GetSessionInfo,
-	C_GetOperationState, C_SetOperationState, C_Login, C_Logout,
-	C_CreateObject, C_CopyObject, C_DestroyObject, C_GetObjectSize,
-	C_GetAttributeValue, C_SetAttributeValue, C_FindObjectsInit,
-	C_FindObjects, C_FindObjectsFinal, C_EncryptInit, C_Encrypt,
-	C_EncryptUpdate, C_EncryptFinal, C_DecryptInit, C_Decrypt,
-	C_DecryptUpdate, C_DecryptFinal, C_DigestInit, C_Digest,
-	C_DigestUpdate, C_DigestKey, C_DigestFinal, C_SignInit, C_Sign,
-	C_SignUpdate, C_SignFinal, C_SignRecoverInit, C_SignRecover,
-	C_VerifyInit, C_Verify, C_VerifyUpdate, C_VerifyFinal,
-	C_VerifyRecoverInit, C_VerifyRecover, C_DigestEncryptUpdate,
-	C_DecryptDigestUpdate, C_SignEncryptUpdate, C_DecryptVerifyUpdate,
-	C_GenerateKey, C_GenerateKeyPair, C_WrapKey, C_UnwrapKey,
-	C_DeriveKey, C_SeedRandom, C_GenerateRandom, C_GetFunctionStatus,
-	C_CancelFunction, C_WaitForSlotEvent,
+	C_Initialize,
+	C_Finalize,
+	C_GetInfo,
+	C_GetFunctionList,
+	C_GetSlotList,
+	C_GetSlotInfo,
+	C_GetTokenInfo,
+	C_GetMechanismList,
+	C_GetMechanismInfo,
+	C_InitToken,
+	C_InitPIN,
+	C_SetPIN,
+	C_OpenSession,
+	C_CloseSession,
+	C_CloseAllSessions,
+	C_GetSessionInfo,
+	C_GetOperationState,
+	C_SetOperationState,
+	C_Login,
+	C_Logout,
+	C_CreateObject,
+	C_CopyObject,
+	C_DestroyObject,
+	C_GetObjectSize,
+	C_GetAttributeValue,
+	C_SetAttributeValue,
+	C_FindObjectsInit,
+	C_FindObjects,
+	C_FindObjectsFinal,
+	C_EncryptInit,
+	C_Encrypt,
+	C_EncryptUpdate,
+	C_EncryptFinal,
+	C_DecryptInit,
+	C_Decrypt,
+	C_DecryptUpdate,
+	C_DecryptFinal,
+	C_DigestInit,
+	C_Digest,
+	C_DigestUpdate,
+	C_DigestKey,
+	C_DigestFinal,
+	C_SignInit,
+	C_Sign,
+	C_SignUpdate,
+	C_SignFinal,
+	C_SignRecoverInit,
+	C_SignRecover,
+	C_VerifyInit,
+	C_Verify,
+	C_VerifyUpdate,
+	C_VerifyFinal,
+	C_VerifyRecoverInit,
+	C_VerifyRecover,
+	C_DigestEncryptUpdate,
+	C_DecryptDigestUpdate,
+	C_SignEncryptUpdate,
+	C_DecryptVerifyUpdate,
+	C_GenerateKey,
+	C_GenerateKeyPair,
+	C_WrapKey,
+	C_UnwrapKey,
+	C_DeriveKey,
+	C_SeedRandom,
+	C_GenerateRandom,
+	C_GetFunctionStatus,
+	C_CancelFunction,
+	C_WaitForSlotEvent,
 };
 
 EXPORT CK_RV
@@ -362,4 +456,3 @@ C_GetInterface(CK_UTF8CHAR_PTR name, CK_VERSION_PTR version,
 	*iface = &interfaces[0];
 	return CKR_OK;
 }
-

@@ -23,13 +23,13 @@
 #include "store.h"
 
 #define CHALLENGE_HANDLE 1
-#define SESSION_OBJ_BIT 0x40000000UL
-#define NO_LOGIN ((CK_USER_TYPE)-1)
-#define MAX_SESSIONS 1024
+#define SESSION_OBJ_BIT	 0x40000000UL
+#define NO_LOGIN	 ((CK_USER_TYPE)-1)
+#define MAX_SESSIONS	 1024
 
 struct slot {
 	struct tok *tok;
-	int broken;                 /* a file is attached but does not open */
+	int broken; /* a file is attached but does not open */
 	uint64_t gen, reported;
 	CK_USER_TYPE login;
 };

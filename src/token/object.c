@@ -73,7 +73,8 @@ object_find(struct session *s, struct slot *sl, CK_OBJECT_HANDLE h,
 	}
 	if (h > UINT32_MAX || (ref->t = tok_object(sl->tok, (uint32_t)h)) == NULL)
 		return CKR_OBJECT_HANDLE_INVALID;
-	if (tobj_private(ref->t) && (!slot_user_in(sl) || tobj_attrs(ref->t) == NULL))
+	if (tobj_private(ref->t) &&
+	    (!slot_user_in(sl) || tobj_attrs(ref->t) == NULL))
 		return CKR_OBJECT_HANDLE_INVALID;
 	ref->a = tobj_attrs(ref->t);
 	return CKR_OK;
@@ -91,10 +92,13 @@ is_sensitive_attr(const struct attrs *a, CK_ATTRIBUTE_TYPE t)
 	if (attrs_get_ulong(a, CKA_CLASS, &cls) != 0 || cls != CKO_PRIVATE_KEY)
 		return 0;
 	switch (t) {
-	case CKA_PRIVATE_EXPONENT: case CKA_PRIME_1: case CKA_PRIME_2:
-	case CKA_EXPONENT_1: case CKA_EXPONENT_2: case CKA_COEFFICIENT:
-	case CKA_VALUE:
-		return 1;
+	case CKA_PRIVATE_EXPONENT:
+	case CKA_PRIME_1:
+	case CKA_PRIME_2:
+	case CKA_EXPONENT_1:
+	case CKA_EXPONENT_2:
+	case CKA_COEFFICIENT:
+	case CKA_VALUE: return 1;
 	}
 	return 0;
 }
@@ -160,7 +164,7 @@ object_defaults(struct attrs *a, CK_OBJECT_CLASS cls)
 		if (attrs_default_bool(a, CKA_TRUSTED, 0) != 0 ||
 		    attrs_default(a, CKA_ID, "", 0) != 0 ||
 		    (!attrs_has(a, CKA_CERTIFICATE_CATEGORY) &&
-		    attrs_set_ulong(a, CKA_CERTIFICATE_CATEGORY, 0) != 0))
+			attrs_set_ulong(a, CKA_CERTIFICATE_CATEGORY, 0) != 0))
 			return CKR_HOST_MEMORY;
 	}
 	if (cls == CKO_DATA) {
@@ -253,8 +257,7 @@ C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n,
 		goto out;
 	}
 	switch (cls) {
-	case CKO_DATA:
-		break;
+	case CKO_DATA: break;
 	case CKO_CERTIFICATE:
 		if (attrs_get_ulong(a, CKA_CERTIFICATE_TYPE, &ct) != 0) {
 			rv = CKR_TEMPLATE_INCOMPLETE;
@@ -275,9 +278,7 @@ C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n,
 		/* Keys are made on the token, never brought to it. */
 		rv = CKR_TEMPLATE_INCONSISTENT;
 		goto out;
-	default:
-		rv = CKR_ATTRIBUTE_VALUE_INVALID;
-		goto out;
+	default: rv = CKR_ATTRIBUTE_VALUE_INVALID; goto out;
 	}
 	if ((rv = object_defaults(a, cls)) != CKR_OK)
 		goto out;
@@ -294,11 +295,13 @@ static int
 settable(CK_ATTRIBUTE_TYPE t, CK_OBJECT_CLASS cls)
 {
 	switch (t) {
-	case CKA_LABEL: case CKA_ID: case CKA_START_DATE: case CKA_END_DATE:
-	case CKA_SUBJECT: case CKA_APPLICATION:
-		return 1;
-	case CKA_VALUE:
-		return cls == CKO_DATA;
+	case CKA_LABEL:
+	case CKA_ID:
+	case CKA_START_DATE:
+	case CKA_END_DATE:
+	case CKA_SUBJECT:
+	case CKA_APPLICATION: return 1;
+	case CKA_VALUE: return cls == CKO_DATA;
 	}
 	return 0;
 }
@@ -324,9 +327,9 @@ apply_changes(struct attrs *a, const CK_ATTRIBUTE *tmpl, CK_ULONG n, int copying
 		if (!settable(t->type, cls) &&
 		    !(copying && (t->type == CKA_TOKEN || t->type == CKA_PRIVATE)) &&
 		    !(t->type == CKA_SENSITIVE && t->ulValueLen == 1 &&
-		    *(CK_BBOOL *)t->pValue) &&
+			*(CK_BBOOL *)t->pValue) &&
 		    !(t->type == CKA_EXTRACTABLE && t->ulValueLen == 1 &&
-		    !*(CK_BBOOL *)t->pValue))
+			!*(CK_BBOOL *)t->pValue))
 			return CKR_ATTRIBUTE_READ_ONLY;
 		if (attrs_set(a, t->type, t->pValue, t->ulValueLen) != 0)
 			return CKR_HOST_MEMORY;
@@ -401,7 +404,8 @@ C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj)
 	}
 	r = tok_del_object(sl->tok, (uint32_t)obj);
 	tok_end(sl->tok);
-	rv = r == KYSO_ERR_NOT_FOUND ? CKR_OBJECT_HANDLE_INVALID : core_from_err(r);
+	rv = r == KYSO_ERR_NOT_FOUND ? CKR_OBJECT_HANDLE_INVALID
+				     : core_from_err(r);
 out:
 	core_unlock();
 	return rv;
@@ -520,7 +524,8 @@ C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
 	r = tok_replace_object(sl->tok, (uint32_t)obj, a);
 	a = NULL;
 	tok_end(sl->tok);
-	rv = r == KYSO_ERR_NOT_FOUND ? CKR_OBJECT_HANDLE_INVALID : core_from_err(r);
+	rv = r == KYSO_ERR_NOT_FOUND ? CKR_OBJECT_HANDLE_INVALID
+				     : core_from_err(r);
 out:
 	attrs_free(a);
 	core_unlock();
@@ -568,12 +573,14 @@ C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n)
 	s->nfound = s->foundpos = 0;
 	rv = CKR_HOST_MEMORY;
 	if (object_find(s, sl, CHALLENGE_HANDLE, &ref) == CKR_OK &&
-	    match_readable(ref.a, tmpl, n) && push_handle(s, CHALLENGE_HANDLE, &alloc) != 0)
+	    match_readable(ref.a, tmpl, n) &&
+	    push_handle(s, CHALLENGE_HANDLE, &alloc) != 0)
 		goto out;
 	for (i = 0; i < tok_nobjects(sl->tok); i++) {
 		struct tobj *o = tok_object_at(sl->tok, i);
 
-		if (tobj_private(o) && (!slot_user_in(sl) || tobj_attrs(o) == NULL))
+		if (tobj_private(o) &&
+		    (!slot_user_in(sl) || tobj_attrs(o) == NULL))
 			continue;
 		if (match_readable(tobj_attrs(o), tmpl, n) &&
 		    push_handle(s, tobj_id(o), &alloc) != 0)
@@ -584,7 +591,8 @@ C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n)
 
 		if (o->slot != s->slot || (o->priv && !slot_user_in(sl)))
 			continue;
-		if (match_readable(o->a, tmpl, n) && push_handle(s, o->h, &alloc) != 0)
+		if (match_readable(o->a, tmpl, n) &&
+		    push_handle(s, o->h, &alloc) != 0)
 			goto out;
 	}
 	s->finding = 1;
@@ -667,8 +675,9 @@ object_pair_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_CLASS cls,
 		return CKR_HOST_MEMORY;
 	}
 	/* A private key never leaves the token. */
-	if (cls == CKO_PRIVATE_KEY && (!attrs_bool(a, CKA_SENSITIVE, 1) ||
-	    attrs_bool(a, CKA_EXTRACTABLE, 0))) {
+	if (cls == CKO_PRIVATE_KEY &&
+	    (!attrs_bool(a, CKA_SENSITIVE, 1) ||
+		attrs_bool(a, CKA_EXTRACTABLE, 0))) {
 		attrs_free(a);
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	}

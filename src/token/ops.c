@@ -39,7 +39,8 @@ out:
 }
 
 CK_RV
-C_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR info)
+C_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type,
+    CK_MECHANISM_INFO_PTR info)
 {
 	struct slot *sl;
 	CK_RV rv;
@@ -198,8 +199,8 @@ op_output(struct session *s, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
 
 /* C_Sign, C_Decrypt, C_Digest: the data in one call. */
 static CK_RV
-op_single(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in, CK_ULONG inlen,
-    CK_BYTE_PTR out, CK_ULONG_PTR outlen)
+op_single(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in,
+    CK_ULONG inlen, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
 {
 	struct session *s;
 	CK_RV rv;
@@ -414,8 +415,8 @@ C_DigestKey(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key)
 
 CK_RV
 C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
-    CK_ATTRIBUTE_PTR pubt, CK_ULONG npub, CK_ATTRIBUTE_PTR privt, CK_ULONG npriv,
-    CK_OBJECT_HANDLE_PTR pub_h, CK_OBJECT_HANDLE_PTR priv_h)
+    CK_ATTRIBUTE_PTR pubt, CK_ULONG npub, CK_ATTRIBUTE_PTR privt,
+    CK_ULONG npriv, CK_OBJECT_HANDLE_PTR pub_h, CK_OBJECT_HANDLE_PTR priv_h)
 {
 	struct session *s;
 	struct slot *sl;
@@ -439,8 +440,10 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 		rv = CKR_PIN_EXPIRED;
 		goto out;
 	}
-	if ((rv = object_pair_template(pubt, npub, CKO_PUBLIC_KEY, &pub)) != CKR_OK ||
-	    (rv = object_pair_template(privt, npriv, CKO_PRIVATE_KEY, &priv)) != CKR_OK)
+	if ((rv = object_pair_template(pubt, npub, CKO_PUBLIC_KEY, &pub)) !=
+		CKR_OK ||
+	    (rv = object_pair_template(privt, npriv, CKO_PRIVATE_KEY, &priv)) !=
+		CKR_OK)
 		goto out;
 	if ((rv = keys_generate(m, pub, priv)) != CKR_OK)
 		goto out;

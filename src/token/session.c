@@ -42,8 +42,9 @@ logout_slot(CK_SLOT_ID id)
 	sobj_drop_slot(id, 1);
 	/* An operation begun with a private key ends with the login. */
 	for (i = 0; i < MAX_SESSIONS; i++) {
-		if (sess[i] != NULL && sess[i]->slot == id && sess[i]->op != NULL &&
-		    sess[i]->opkind != KOP_DIGEST && sess[i]->opkind != KOP_VERIFY) {
+		if (sess[i] != NULL && sess[i]->slot == id &&
+		    sess[i]->op != NULL && sess[i]->opkind != KOP_DIGEST &&
+		    sess[i]->opkind != KOP_VERIFY) {
 			kop_free(sess[i]->op);
 			sess[i]->op = NULL;
 		}
@@ -349,7 +350,8 @@ C_GetTokenInfo(CK_SLOT_ID id, CK_TOKEN_INFO_PTR info)
 	ti = tok_info(sl->tok);
 	memset(info, 0, sizeof(*info));
 	core_pad(info->label, sizeof(info->label), ti->label);
-	core_pad(info->manufacturerID, sizeof(info->manufacturerID), ti->manufacturer);
+	core_pad(info->manufacturerID, sizeof(info->manufacturerID),
+	    ti->manufacturer);
 	core_pad(info->model, sizeof(info->model), ti->model);
 	core_pad(info->serialNumber, sizeof(info->serialNumber), ti->serial);
 	info->flags = CKF_RNG | CKF_LOGIN_REQUIRED;
@@ -454,7 +456,8 @@ label_from(const CK_UTF8CHAR *l)
 }
 
 CK_RV
-C_InitToken(CK_SLOT_ID id, CK_UTF8CHAR_PTR pin, CK_ULONG len, CK_UTF8CHAR_PTR label)
+C_InitToken(CK_SLOT_ID id, CK_UTF8CHAR_PTR pin, CK_ULONG len,
+    CK_UTF8CHAR_PTR label)
 {
 	struct slot *sl;
 	char *l = NULL;
@@ -535,8 +538,9 @@ C_SetPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR old, CK_ULONG oldlen,
 		r = tok_set_so_pin(sl->tok, old, oldlen, pin, len);
 	else
 		r = tok_set_user_pin(sl->tok, old, oldlen, pin, len);
-	rv = r == KYSO_ERR_INVALID ? CKR_PIN_LEN_RANGE :
-	    r == KYSO_ERR_NOT_FOUND ? CKR_USER_PIN_NOT_INITIALIZED : core_from_err(r);
+	rv = r == KYSO_ERR_INVALID    ? CKR_PIN_LEN_RANGE
+	    : r == KYSO_ERR_NOT_FOUND ? CKR_USER_PIN_NOT_INITIALIZED
+				      : core_from_err(r);
 out:
 	core_unlock();
 	return rv;

@@ -24,11 +24,11 @@ struct slots {
 		ino_t ino;
 		struct timespec ctime;
 	} link_id[SLOTS_MAX];
-	int pulled[SLOTS_MAX];      /* seen removed by slots_changed */
+	int pulled[SLOTS_MAX]; /* seen removed by slots_changed */
 	uint64_t gen[SLOTS_MAX];
 	uint64_t next_gen;
-	int ino_fd;             /* slots_wait's watch */
-	int chg_fd;             /* slots_changed's watch (non-blocking) */
+	int ino_fd; /* slots_wait's watch */
+	int chg_fd; /* slots_changed's watch (non-blocking) */
 	int wake[2];
 };
 
@@ -60,8 +60,9 @@ slots_new(const char *home, unsigned n, struct slots **out)
 	/* Without this watch slots_changed always says yes: correct, only
 	 * slower. */
 	if ((s->chg_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) >= 0 &&
-	    inotify_add_watch(s->chg_fd, s->dir, IN_CREATE | IN_DELETE |
-	    IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB) < 0) {
+	    inotify_add_watch(s->chg_fd, s->dir,
+		IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM |
+		    IN_ATTRIB) < 0) {
 		close(s->chg_fd);
 		s->chg_fd = -1;
 	}
@@ -133,10 +134,9 @@ scan_one(struct slots *s, unsigned i)
 	}
 	if ((now == NULL && s->path[i] == NULL) ||
 	    (!s->pulled[i] && now != NULL && s->path[i] != NULL &&
-	    strcmp(now, s->path[i]) == 0 &&
-	    id.ino == s->link_id[i].ino &&
-	    id.ctime.tv_sec == s->link_id[i].ctime.tv_sec &&
-	    id.ctime.tv_nsec == s->link_id[i].ctime.tv_nsec)) {
+		strcmp(now, s->path[i]) == 0 && id.ino == s->link_id[i].ino &&
+		id.ctime.tv_sec == s->link_id[i].ctime.tv_sec &&
+		id.ctime.tv_nsec == s->link_id[i].ctime.tv_nsec)) {
 		free(lp);
 		return;
 	}
@@ -197,7 +197,7 @@ slots_changed(struct slots *s)
 		/* The folder went away (and the watch with it): from now on
 		 * every call rescans. */
 		for (off = 0; off + (ssize_t)sizeof(*e) <= n;
-		    off += (ssize_t)sizeof(*e) + (ssize_t)e->len) {
+		     off += (ssize_t)sizeof(*e) + (ssize_t)e->len) {
 			e = (const struct inotify_event *)(ev + off);
 			if (e->mask & IN_IGNORED)
 				lost = 1;
@@ -235,8 +235,9 @@ slots_wait(struct slots *s)
 	if (s->ino_fd < 0) {
 		if ((s->ino_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0)
 			return KYSO_ERR_IO;
-		if (inotify_add_watch(s->ino_fd, s->dir, IN_CREATE | IN_DELETE |
-		    IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB) < 0) {
+		if (inotify_add_watch(s->ino_fd, s->dir,
+			IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM |
+			    IN_ATTRIB) < 0) {
 			close(s->ino_fd);
 			s->ino_fd = -1;
 			return KYSO_ERR_IO;

@@ -21,8 +21,8 @@
 #include "../common/fsutil.h"
 #include "../common/parse.h"
 
-#define TOK_MAGIC "KYSOTOK\n"
-#define TOK_VERSION 2
+#define TOK_MAGIC    "KYSOTOK\n"
+#define TOK_VERSION  2
 #define TOK_FILE_CAP (16 * 1024 * 1024)
 
 /* Frees an object and the module's cache on it (a parsed key). */
@@ -83,7 +83,7 @@ unseal(struct tok *t, struct tobj *o)
 	if ((pt = buf_new(TOK_FILE_CAP)) == NULL)
 		return KYSO_ERR_NOMEM;
 	if ((r = crypto_open(t->key, aad, (size_t)obj_aad(o->id, aad),
-	    buf_ptr(o->sealed), buf_len(o->sealed), pt)) != 0)
+		 buf_ptr(o->sealed), buf_len(o->sealed), pt)) != 0)
 		goto out;
 	attrs_free(o->a);
 	o->a = NULL;
@@ -107,7 +107,7 @@ seal(struct tok *t, struct tobj *o)
 	}
 	if ((r = attrs_serialize(o->a, pt)) != 0 ||
 	    (r = crypto_seal(t->key, aad, (size_t)obj_aad(o->id, aad),
-	    buf_ptr(pt), buf_len(pt), ct)) != 0)
+		 buf_ptr(pt), buf_len(pt), ct)) != 0)
 		goto out;
 	buf_free(o->sealed);
 	o->sealed = ct;
@@ -159,8 +159,9 @@ tok_unseal_all(struct tok *t)
 	uint8_t kc[32];
 	size_t i;
 
-	if (t->has_key_check && (tok_key_check(t->key, kc) != 0 ||
-	    !crypto_equal(kc, t->key_check, sizeof(kc)))) {
+	if (t->has_key_check &&
+	    (tok_key_check(t->key, kc) != 0 ||
+		!crypto_equal(kc, t->key_check, sizeof(kc)))) {
 		tok_wipe_key(t);
 		return;
 	}
@@ -248,7 +249,8 @@ parse(struct tok *t, struct buf *b)
 	if (buf_get_u32(b, &ver) != 0 || ver < 1 || ver > TOK_VERSION)
 		return KYSO_ERR_UNSUPPORTED;
 	if ((r = get_cstr_into(b, in->label, sizeof(in->label))) != 0 ||
-	    (r = get_cstr_into(b, in->manufacturer, sizeof(in->manufacturer))) != 0 ||
+	    (r = get_cstr_into(b, in->manufacturer, sizeof(in->manufacturer))) !=
+		0 ||
 	    (r = get_cstr_into(b, in->model, sizeof(in->model))) != 0 ||
 	    (r = get_cstr_into(b, in->serial, sizeof(in->serial))) != 0 ||
 	    (r = get_fixed(b, v8, 4)) != 0)
@@ -279,7 +281,7 @@ parse(struct tok *t, struct buf *b)
 	    (r = get_blob(b, 1024, &t->admin_wrap)) != 0 ||
 	    (r = get_fixed(b, t->challenge, TOK_CHALLENGE_LEN)) != 0 ||
 	    (ver >= 2 &&
-	    (r = get_fixed(b, t->key_check, sizeof(t->key_check))) != 0) ||
+		(r = get_fixed(b, t->key_check, sizeof(t->key_check))) != 0) ||
 	    buf_get_u32(b, &t->next_id) != 0 || buf_get_u32(b, &n) != 0)
 		return r ? r : KYSO_ERR_CORRUPT;
 	t->has_admin = has_admin != 0;
@@ -328,9 +330,9 @@ serialize(const struct tok *t, struct buf *b)
 	const struct tok_info *in = &t->info;
 	uint8_t v8[4] = { in->hw_major, in->hw_minor, in->fw_major, in->fw_minor };
 	uint32_t u[10] = { in->capacity, (uint32_t)in->initialized,
-	    (uint32_t)in->user_pin_set, (uint32_t)in->user_to_be_changed,
-	    (uint32_t)in->so_to_be_changed, in->user_max, in->user_fail,
-	    in->so_max, in->so_fail, t->kdf_log_n };
+		(uint32_t)in->user_pin_set, (uint32_t)in->user_to_be_changed,
+		(uint32_t)in->so_to_be_changed, in->user_max, in->user_fail,
+		in->so_max, in->so_fail, t->kdf_log_n };
 	uint8_t sum[32];
 	size_t i;
 	int r;
@@ -348,15 +350,18 @@ serialize(const struct tok *t, struct buf *b)
 		if ((r = buf_put_u32(b, u[i])) != 0)
 			return r;
 	if ((r = buf_put(b, t->user_salt, 16)) != 0 ||
-	    (r = buf_put_string(b, buf_ptr(t->user_wrap), buf_len(t->user_wrap))) != 0 ||
+	    (r = buf_put_string(b, buf_ptr(t->user_wrap),
+		 buf_len(t->user_wrap))) != 0 ||
 	    (r = buf_put(b, t->so_salt, 16)) != 0 ||
-	    (r = buf_put_string(b, buf_ptr(t->so_wrap), buf_len(t->so_wrap))) != 0 ||
+	    (r = buf_put_string(b, buf_ptr(t->so_wrap), buf_len(t->so_wrap))) !=
+		0 ||
 	    (r = buf_put_u32(b, (uint32_t)t->has_admin)) != 0 ||
 	    (r = buf_put(b, t->admin_key, 32)) != 0 ||
-	    (r = buf_put_string(b, buf_ptr(t->admin_wrap), buf_len(t->admin_wrap))) != 0 ||
+	    (r = buf_put_string(b, buf_ptr(t->admin_wrap),
+		 buf_len(t->admin_wrap))) != 0 ||
 	    (r = buf_put(b, t->challenge, TOK_CHALLENGE_LEN)) != 0 ||
 	    (t->has_key_check &&
-	    (r = buf_put(b, t->key_check, sizeof(t->key_check))) != 0) ||
+		(r = buf_put(b, t->key_check, sizeof(t->key_check))) != 0) ||
 	    (r = buf_put_u32(b, t->next_id)) != 0 ||
 	    (r = buf_put_u32(b, (uint32_t)t->nobjs)) != 0)
 		return r;
@@ -367,7 +372,8 @@ serialize(const struct tok *t, struct buf *b)
 		    (r = buf_put_u32(b, (uint32_t)o->priv)) != 0)
 			return r;
 		if (o->priv) {
-			r = buf_put_string(b, buf_ptr(o->sealed), buf_len(o->sealed));
+			r = buf_put_string(b, buf_ptr(o->sealed),
+			    buf_len(o->sealed));
 		} else {
 			uint8_t *lenp;
 			size_t before = buf_len(b);
@@ -476,7 +482,8 @@ int
 tok_lock(struct tok *t)
 {
 	if (t->lockfd < 0 &&
-	    (t->lockfd = open(t->lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+	    (t->lockfd = open(t->lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) <
+		0)
 		return errno == EACCES ? KYSO_ERR_PERMISSION : KYSO_ERR_IO;
 	while (flock(t->lockfd, LOCK_EX) != 0)
 		if (errno != EINTR)

@@ -11,9 +11,9 @@
 #include "common/pin.h"
 
 #define TOK_DEFAULT_USER_PIN KYSO_FACTORY_PIN
-#define TOK_PIN_MIN 6
-#define TOK_PIN_MAX 16
-#define TOK_CHALLENGE_LEN 32
+#define TOK_PIN_MIN	     6
+#define TOK_PIN_MAX	     16
+#define TOK_CHALLENGE_LEN    32
 
 struct tok;
 struct tobj;
@@ -24,7 +24,7 @@ struct tok_info {
 	char model[17];
 	char serial[17];
 	uint8_t hw_major, hw_minor, fw_major, fw_minor;
-	uint32_t capacity;       /* bytes of object memory */
+	uint32_t capacity; /* bytes of object memory */
 	uint32_t used;
 	int initialized;
 	int user_pin_set;
@@ -39,11 +39,11 @@ struct tok_params {
 	const char *serial;
 	const char *so_pin;
 	size_t so_pin_len;
-	uint32_t user_max;       /* 0: default 5 */
-	uint32_t so_max;         /* 0: default 10 */
-	uint32_t capacity;       /* 0: default 64 KiB */
-	unsigned kdf_log_n;      /* 0: default 15 */
-	const uint8_t *admin_key;   /* 32 bytes, or NULL for none */
+	uint32_t user_max;	  /* 0: default 5 */
+	uint32_t so_max;	  /* 0: default 10 */
+	uint32_t capacity;	  /* 0: default 64 KiB */
+	unsigned kdf_log_n;	  /* 0: default 15 */
+	const uint8_t *admin_key; /* 32 bytes, or NULL for none */
 };
 
 /* Manufactures a token file at path; fails if one is there. */
@@ -69,10 +69,10 @@ int tok_unlocked(const struct tok *t);
 int tok_login_user(struct tok *t, const void *pin, size_t n) KYSO_WUR;
 int tok_login_so(struct tok *t, const void *pin, size_t n) KYSO_WUR;
 void tok_logout(struct tok *t);
-int tok_set_user_pin(struct tok *t, const void *old, size_t on,
-    const void *pin, size_t n) KYSO_WUR;
-int tok_set_so_pin(struct tok *t, const void *old, size_t on,
-    const void *pin, size_t n) KYSO_WUR;
+int tok_set_user_pin(struct tok *t, const void *old, size_t on, const void *pin,
+    size_t n) KYSO_WUR;
+int tok_set_so_pin(struct tok *t, const void *old, size_t on, const void *pin,
+    size_t n) KYSO_WUR;
 /* Needs an SO login: sets the user PIN and clears its lock. */
 int tok_init_pin(struct tok *t, const void *pin, size_t n) KYSO_WUR;
 /* Checks the SO PIN, wipes every object and the user PIN, sets the label. */
@@ -84,7 +84,8 @@ size_t tok_nobjects(const struct tok *t);
 struct tobj *tok_object_at(struct tok *t, size_t i);
 struct tobj *tok_object(struct tok *t, uint32_t id);
 /* Inside tok_begin: takes a; KYSO_ERR_CAPACITY past the capacity. */
-int tok_add_object(struct tok *t, int priv, struct attrs *a, uint32_t *id) KYSO_WUR;
+int tok_add_object(struct tok *t, int priv, struct attrs *a,
+    uint32_t *id) KYSO_WUR;
 int tok_replace_object(struct tok *t, uint32_t id, struct attrs *a) KYSO_WUR;
 int tok_del_object(struct tok *t, uint32_t id) KYSO_WUR;
 

@@ -15,16 +15,16 @@
 #include "../common/parse.h"
 
 static int
-pin_key(const struct tok *t, const uint8_t salt[16], const void *pin,
-    size_t n, uint8_t out[32])
+pin_key(const struct tok *t, const uint8_t salt[16], const void *pin, size_t n,
+    uint8_t out[32])
 {
 	return crypto_scrypt(pin, n, salt, 16, t->kdf_log_n, out);
 }
 
 /* Wraps the token key under a key derived from a PIN, with a new salt. */
 static int
-wrap_pin(struct tok *t, const uint8_t key[32], const char *aad, uint8_t salt[16],
-    struct buf **wrap, const void *pin, size_t n)
+wrap_pin(struct tok *t, const uint8_t key[32], const char *aad,
+    uint8_t salt[16], struct buf **wrap, const void *pin, size_t n)
 {
 	uint8_t k[32];
 	struct buf *w = NULL;
@@ -173,9 +173,9 @@ tok_create(const char *path, const struct tok_params *p)
 	    (r = tok_key_check(key, t->key_check)) != 0 ||
 	    (r = crypto_random(t->challenge, sizeof(t->challenge))) != 0 ||
 	    (r = wrap_pin(t, key, "user", t->user_salt, &t->user_wrap,
-	    TOK_DEFAULT_USER_PIN, strlen(TOK_DEFAULT_USER_PIN))) != 0 ||
+		 TOK_DEFAULT_USER_PIN, strlen(TOK_DEFAULT_USER_PIN))) != 0 ||
 	    (r = wrap_pin(t, key, "so", t->so_salt, &t->so_wrap, p->so_pin,
-	    p->so_pin_len)) != 0 ||
+		 p->so_pin_len)) != 0 ||
 	    (r = wrap_admin(t, key)) != 0)
 		goto out;
 	t->has_key_check = 1;
@@ -207,8 +207,10 @@ counted_check(struct tok *t, int so, const void *pin, size_t n, uint8_t key[32])
 	if (!pin_len_ok(n))
 		cr = KYSO_ERR_PIN_INCORRECT;
 	else
-		cr = so ? unwrap_pin(t, "so", t->so_salt, t->so_wrap, pin, n, key)
-		    : unwrap_pin(t, "user", t->user_salt, t->user_wrap, pin, n, key);
+		cr = so
+		    ? unwrap_pin(t, "so", t->so_salt, t->so_wrap, pin, n, key)
+		    : unwrap_pin(t, "user", t->user_salt, t->user_wrap, pin, n,
+			  key);
 	if (cr != 0)
 		return cr;
 	*fail = 0;
@@ -286,7 +288,8 @@ login_response(struct tok *t, const char *hex, size_t n)
 	if ((r = admin_wrap_key(t, k)) != 0)
 		goto out;
 	if (crypto_open(k, "admin", 5, buf_ptr(t->admin_wrap),
-	    buf_len(t->admin_wrap), key) != 0 || buf_len(key) != 32) {
+		buf_len(t->admin_wrap), key) != 0 ||
+	    buf_len(key) != 32) {
 		r = KYSO_ERR_CORRUPT;
 		goto out;
 	}
@@ -389,7 +392,7 @@ tok_init_pin(struct tok *t, const void *pin, size_t n)
 	if ((r = tok_begin(t)) != 0)
 		return r;
 	if ((r = wrap_pin(t, t->key, "user", t->user_salt, &t->user_wrap, pin,
-	    n)) != 0)
+		 n)) != 0)
 		goto out;
 	t->info.user_pin_set = 1;
 	t->info.user_fail = 0;
@@ -423,7 +426,8 @@ tok_init_token(struct tok *t, const void *so_pin, size_t n, const char *label)
 	t->next_id = TOK_FIRST_ID;
 	if ((r = crypto_random(nkey, 32)) != 0 ||
 	    (r = tok_key_check(nkey, t->key_check)) != 0 ||
-	    (r = wrap_pin(t, nkey, "so", t->so_salt, &t->so_wrap, so_pin, n)) != 0 ||
+	    (r = wrap_pin(t, nkey, "so", t->so_salt, &t->so_wrap, so_pin, n)) !=
+		0 ||
 	    (r = wrap_admin(t, nkey)) != 0 ||
 	    (r = crypto_random(t->challenge, sizeof(t->challenge))) != 0)
 		goto out;

@@ -13,8 +13,8 @@
 struct tobj {
 	uint32_t id;
 	int priv;
-	struct buf *sealed;     /* private objects: AES-GCM under the token key */
-	struct attrs *a;        /* NULL while a private object is sealed */
+	struct buf *sealed; /* private objects: AES-GCM under the token key */
+	struct attrs *a;    /* NULL while a private object is sealed */
 	void *cache;
 	void (*cache_free)(void *);
 };
@@ -23,7 +23,7 @@ struct tok {
 	char *path;
 	char *lockpath;
 	int lockfd;
-	int curfd;              /* holds the loaded version's inode */
+	int curfd; /* holds the loaded version's inode */
 	dev_t dev;
 	ino_t ino;
 	int locked;
@@ -35,13 +35,13 @@ struct tok {
 	int has_admin;
 	uint8_t admin_key[32];
 	uint8_t challenge[TOK_CHALLENGE_LEN];
-	uint8_t key_check[32];  /* names the token key; see tok_key_check() */
-	int has_key_check;      /* 0 for a version 1 file until a login */
+	uint8_t key_check[32]; /* names the token key; see tok_key_check() */
+	int has_key_check;     /* 0 for a version 1 file until a login */
 	uint32_t next_id;
 	struct tobj **objs;
 	size_t nobjs, alloc;
 
-	uint8_t key[32];        /* the token key, while unlocked */
+	uint8_t key[32]; /* the token key, while unlocked */
 	int unlocked;
 };
 

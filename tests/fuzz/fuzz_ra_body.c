@@ -19,8 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum reg_mode modes[] = { REG_CREATE, REG_UPDATE,
-		REG_RENEW };
+	static const enum reg_mode modes[] = { REG_CREATE, REG_UPDATE, REG_RENEW };
 	static const char *const key_types[] = { "rsa2048", "p256" };
 	json_error_t err;
 	json_t *body, *d;
@@ -44,7 +43,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (modes[i] == REG_CREATE)
 				json_object_clear(d);
 			if (reg_apply(d, body, modes[i], &code, msg,
-			    sizeof(msg)) == 0 && modes[i] != REG_RENEW)
+				sizeof(msg)) == 0 &&
+			    modes[i] != REG_RENEW)
 				reg_subject(d, &s);
 			json_decref(d);
 		}

@@ -21,7 +21,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *f;
 
 	if (path[0] == '\0')
-		snprintf(path, sizeof(path), "/tmp/kyso-fuzz-verify-%d.pdf", (int)getpid());
+		snprintf(path, sizeof(path), "/tmp/kyso-fuzz-verify-%d.pdf",
+		    (int)getpid());
 	if ((f = fopen(path, "wb")) == NULL)
 		return 0;
 	if (size > 0 && fwrite(data, 1, size, f) != size) {

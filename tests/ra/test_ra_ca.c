@@ -27,8 +27,8 @@ static char *
 make_csr(const char *alg, const char *param, size_t bits, const EVP_MD *md,
     int tamper)
 {
-	EVP_PKEY *k = bits ? EVP_PKEY_Q_keygen(NULL, NULL, alg, bits) :
-	    EVP_PKEY_Q_keygen(NULL, NULL, alg, param);
+	EVP_PKEY *k = bits ? EVP_PKEY_Q_keygen(NULL, NULL, alg, bits)
+			   : EVP_PKEY_Q_keygen(NULL, NULL, alg, param);
 	X509_REQ *req = X509_REQ_new();
 	X509_NAME *n = X509_NAME_new();
 	BIO *b = BIO_new(BIO_s_mem());
@@ -130,8 +130,7 @@ flip_after(const unsigned char *der, long len, long *olen, const void *arg)
 /* The outer SEQUENCE's length in one byte more than DER allows
  * (30 81 LL -> 30 82 00 LL): BER, not DER. */
 static unsigned char *
-long_form_outer(const unsigned char *der, long len, long *olen,
-    const void *arg)
+long_form_outer(const unsigned char *der, long len, long *olen, const void *arg)
 {
 	unsigned char *d;
 
@@ -160,8 +159,8 @@ handmade_csr(const uint8_t *e, size_t elen, const uint8_t *point, size_t plen)
 	static const uint8_t rsa_alg[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
 		0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00 };
 	static const uint8_t ec_alg[] = { 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86,
-		0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
-		0x3d, 0x03, 0x01, 0x07 };
+		0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+		0xce, 0x3d, 0x03, 0x01, 0x07 };
 	static const uint8_t rsa_sig[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
 		0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 };
 	static const uint8_t ec_sig[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
@@ -171,14 +170,14 @@ handmade_csr(const uint8_t *e, size_t elen, const uint8_t *point, size_t plen)
 	static const uint8_t junk_ecdsa[] = { 0x30, 0x06, 0x02, 0x01, 0x01,
 		0x02, 0x01, 0x01 };
 	struct buf *t = buf_new(0), *u = buf_new(0), *info = buf_new(0),
-	    *req = buf_new(0), *der = buf_new(0);
+		   *req = buf_new(0), *der = buf_new(0);
 	uint8_t n[257], block[257];
 	BIO *b = BIO_new(BIO_s_mem());
 	char *p = NULL, *out = NULL;
 	long len;
 	int ok;
 
-	n[0] = 0;   /* the sign byte: n's top bit is set */
+	n[0] = 0; /* the sign byte: n's top bit is set */
 	RAND_bytes(n + 1, 256);
 	n[1] |= 0x80;
 	n[256] |= 1;
@@ -205,7 +204,7 @@ handmade_csr(const uint8_t *e, size_t elen, const uint8_t *point, size_t plen)
 	if (point == NULL) {
 		/* 00 01 FF.. 00 DigestInfo(SHA-256(info)), 256 bytes */
 		memset(block, 0xff, sizeof(block));
-		block[0] = 0x00;   /* the BIT STRING's unused bits */
+		block[0] = 0x00; /* the BIT STRING's unused bits */
 		block[1] = 0x00;
 		block[2] = 0x01;
 		block[257 - 32 - sizeof(sha256_info) - 1] = 0x00;
@@ -224,7 +223,7 @@ handmade_csr(const uint8_t *e, size_t elen, const uint8_t *point, size_t plen)
 	}
 	if (!ok || der_wrap(der, DER_SEQUENCE, req) != 0 || b == NULL ||
 	    PEM_write_bio(b, "CERTIFICATE REQUEST", "", buf_ptr(der),
-	    (long)buf_len(der)) <= 0)
+		(long)buf_len(der)) <= 0)
 		goto done;
 	if ((len = BIO_get_mem_data(b, &p)) > 0 && (out = malloc(len + 1))) {
 		memcpy(out, p, len);
@@ -271,7 +270,8 @@ main(void)
 	if (mkdtemp(dir) == NULL || crl == NULL)
 		return 1;
 	CHECK_ERR(ca_create(dir, "kyso Unit CA", "p256", NULL, NULL,
-	    "http://ra.example.vn"), 0);
+		      "http://ra.example.vn"),
+	    0);
 	CHECK_ERR(ca_load(dir, NULL, "http://ra.example.vn", &ca), 0);
 	if (ca == NULL)
 		return unit_done();
@@ -331,8 +331,9 @@ main(void)
 	{
 		/* Exponent 1, verifying its own padded digest: refused, and
 		 * so is 1 written with leading zero bytes (not DER). */
-		static const uint8_t e1[] = { 0x01 }, e1long[] = { 0x00, 0x00,
-			0x01 }, e3[] = { 0x03 };
+		static const uint8_t e1[] = { 0x01 },
+				     e1long[] = { 0x00, 0x00, 0x01 },
+				     e3[] = { 0x03 };
 		/* The point at infinity, which OpenSSL takes as a key. */
 		static const uint8_t inf[] = { 0x00 };
 
@@ -379,7 +380,8 @@ main(void)
 
 		CHECK(ku == (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION));
 		CHECK((X509_get_extended_key_usage(x) &
-		    (XKU_SMIME | XKU_SSL_CLIENT)) == (XKU_SMIME | XKU_SSL_CLIENT));
+			  (XKU_SMIME | XKU_SSL_CLIENT)) ==
+		    (XKU_SMIME | XKU_SSL_CLIENT));
 		CHECK(X509_get0_subject_key_id(x) != NULL);
 		CHECK(X509_get0_authority_key_id(x) != NULL);
 		X509_NAME_oneline(X509_get_subject_name(x), buf, sizeof(buf));
@@ -409,7 +411,7 @@ main(void)
 		}
 		CHECK(rx != NULL && req != NULL &&
 		    EVP_PKEY_eq(X509_get0_pubkey(rx),
-		    X509_REQ_get0_pubkey(req)) == 1);
+			X509_REQ_get0_pubkey(req)) == 1);
 		X509_free(rx);
 		X509_REQ_free(req);
 		ca_issued_clear(&ri);
@@ -431,7 +433,8 @@ main(void)
 	CHECK_ERR(ca_serial_norm("xyz", serial), KYSO_ERR_INVALID);
 	CHECK_ERR(ca_serial_norm("", serial), KYSO_ERR_INVALID);
 	CHECK_ERR(ca_serial_norm("1234567890123456789012345678901234567890a",
-	    serial), KYSO_ERR_INVALID);
+		      serial),
+	    KYSO_ERR_INVALID);
 
 	/* Loading notices files that do not belong together. */
 	ca_free(ca);

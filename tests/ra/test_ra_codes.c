@@ -57,7 +57,8 @@ main(void)
 		int k;
 
 		CHECK_ERR(crypto_hmac_sha256(key, sizeof(key), "otp:123456", 10,
-		    raw), 0);
+			      raw),
+		    0);
 		for (k = 0; k < 32; k++)
 			snprintf(hex + 2 * k, 3, "%02x", raw[k]);
 		CHECK(strcmp(h1, hex) == 0);

@@ -28,17 +28,24 @@ main(void)
 	if (db == NULL)
 		return unit_done();
 	CHECK_ERR(db_migrate(db), 0);
-	CHECK_ERR(db_migrate(db), 0);   /* idempotent */
+	CHECK_ERR(db_migrate(db), 0); /* idempotent */
 	CHECK(!db_is_pg(db));
 
 	p[0] = evil;
 	p[1] = "h1";
-	CHECK_ERR(db_exec(db, "INSERT INTO operators (name, token_hash,"
-	    " created_at) VALUES (?, ?, 1)", 2, p, NULL), 0);
-	CHECK_ERR(db_exec(db, "INSERT INTO operators (name, token_hash,"
-	    " created_at) VALUES (?, ?, 1)", 2, p, NULL), KYSO_ERR_EXISTS);
+	CHECK_ERR(db_exec(db,
+		      "INSERT INTO operators (name, token_hash,"
+		      " created_at) VALUES (?, ?, 1)",
+		      2, p, NULL),
+	    0);
+	CHECK_ERR(db_exec(db,
+		      "INSERT INTO operators (name, token_hash,"
+		      " created_at) VALUES (?, ?, 1)",
+		      2, p, NULL),
+	    KYSO_ERR_EXISTS);
 	CHECK_ERR(db_exec(db, "SELECT name FROM operators WHERE token_hash = ?",
-	    1, p + 1, &rows), 0);
+		      1, p + 1, &rows),
+	    0);
 	CHECK(db_rows_count(rows) == 1);
 	CHECK(strcmp(db_rows_get(rows, 0, 0), evil) == 0);
 	CHECK(db_rows_get(rows, 0, 1) == NULL);
@@ -50,8 +57,11 @@ main(void)
 	p[0] = "rolled";
 	p[1] = "h2";
 	CHECK_ERR(db_begin(db), 0);
-	CHECK_ERR(db_exec(db, "INSERT INTO operators (name, token_hash,"
-	    " created_at) VALUES (?, ?, 1)", 2, p, NULL), 0);
+	CHECK_ERR(db_exec(db,
+		      "INSERT INTO operators (name, token_hash,"
+		      " created_at) VALUES (?, ?, 1)",
+		      2, p, NULL),
+	    0);
 	db_rollback(db);
 	CHECK_ERR(db_exec(db, "SELECT count(*) FROM operators", 0, NULL, &rows),
 	    0);
@@ -60,8 +70,11 @@ main(void)
 	rows = NULL;
 
 	/* The audit log takes rows and refuses changes. */
-	CHECK_ERR(db_exec(db, "INSERT INTO audit (ts, actor, action) VALUES"
-	    " (1, 'a', 'b')", 0, NULL, NULL), 0);
+	CHECK_ERR(db_exec(db,
+		      "INSERT INTO audit (ts, actor, action) VALUES"
+		      " (1, 'a', 'b')",
+		      0, NULL, NULL),
+	    0);
 	CHECK(db_exec(db, "UPDATE audit SET actor = 'z'", 0, NULL, NULL) != 0);
 	CHECK(db_exec(db, "DELETE FROM audit", 0, NULL, NULL) != 0);
 	CHECK_ERR(db_exec(db, "SELECT actor FROM audit", 0, NULL, &rows), 0);

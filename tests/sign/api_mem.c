@@ -43,20 +43,26 @@ main(int argc, char **argv)
 		goto done;
 	/* CAdES and XML-DSig from memory. */
 	{
-		struct buf *p7s = buf_new(1 << 20), *xin = NULL, *xout = buf_new(1 << 24);
+		struct buf *p7s = buf_new(1 << 20), *xin = NULL,
+			   *xout = buf_new(1 << 24);
 		struct xmldsig_opts xo = { NULL, NULL, 0 };
 		char path[4096];
 		int ok;
 
 		ok = p7s != NULL && xout != NULL &&
-		    cades_sign_mem(s, buf_ptr(in), buf_len(in), NULL, p7s, &why) == 0 &&
+		    cades_sign_mem(s, buf_ptr(in), buf_len(in), NULL, p7s,
+			&why) == 0 &&
 		    snprintf(path, sizeof(path), "%s.p7s", argv[4]) > 0 &&
-		    file_write_atomic(path, buf_ptr(p7s), buf_len(p7s), 0644) == 0 &&
+		    file_write_atomic(path, buf_ptr(p7s), buf_len(p7s), 0644) ==
+			0 &&
 		    file_read(argv[5], 1 << 24, &xin) == 0 &&
-		    xmldsig_sign_mem(s, buf_ptr(xin), buf_len(xin), &xo, xout, &why) == 0 &&
-		    file_write_atomic(argv[6], buf_ptr(xout), buf_len(xout), 0644) == 0;
+		    xmldsig_sign_mem(s, buf_ptr(xin), buf_len(xin), &xo, xout,
+			&why) == 0 &&
+		    file_write_atomic(argv[6], buf_ptr(xout), buf_len(xout),
+			0644) == 0;
 		if (!ok)
-			fprintf(stderr, "cades/xml in memory: %s\n", why ? why : "?");
+			fprintf(stderr, "cades/xml in memory: %s\n",
+			    why ? why : "?");
 		buf_free(p7s);
 		buf_free(xin);
 		buf_free(xout);

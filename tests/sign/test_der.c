@@ -18,10 +18,10 @@ main(void)
 	const uint8_t *c;
 	uint8_t tag;
 	size_t clen, total;
-	static const uint8_t sha256_oid[] = { 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-	    0x65, 0x03, 0x04, 0x02, 0x01 };
+	static const uint8_t sha256_oid[] = { 0x06, 0x09, 0x60, 0x86, 0x48,
+		0x01, 0x65, 0x03, 0x04, 0x02, 0x01 };
 	static const uint8_t scv2_oid[] = { 0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86,
-	    0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x2f };
+		0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x2f };
 	uint8_t big[300];
 	int i;
 
@@ -41,21 +41,27 @@ main(void)
 	memset(big, 7, sizeof(big));
 	buf_reset(b);
 	CHECK_ERR(der_put(b, DER_OCTET_STRING, big, sizeof(big)), 0);
-	CHECK(buf_len(b) == 304 && buf_ptr(b)[1] == 0x82 && buf_ptr(b)[2] == 0x01 &&
-	    buf_ptr(b)[3] == 0x2c);
+	CHECK(buf_len(b) == 304 && buf_ptr(b)[1] == 0x82 &&
+	    buf_ptr(b)[2] == 0x01 && buf_ptr(b)[3] == 0x2c);
 	CHECK_ERR(der_read(buf_ptr(b), buf_len(b), &tag, &c, &clen, &total), 0);
-	CHECK(tag == DER_OCTET_STRING && clen == 300 && total == 304 && c == buf_ptr(b) + 4);
+	CHECK(tag == DER_OCTET_STRING && clen == 300 && total == 304 &&
+	    c == buf_ptr(b) + 4);
 	CHECK_ERR(der_read(buf_ptr(b), buf_len(b) - 1, &tag, &c, &clen, &total),
 	    KYSO_ERR_TRUNCATED);
-	CHECK_ERR(der_read(buf_ptr(b), 1, &tag, &c, &clen, &total), KYSO_ERR_TRUNCATED);
+	CHECK_ERR(der_read(buf_ptr(b), 1, &tag, &c, &clen, &total),
+	    KYSO_ERR_TRUNCATED);
 	{
-		static const uint8_t bad[] = { 0x30, 0x89, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+		static const uint8_t bad[] = { 0x30, 0x89, 1, 2, 3, 4, 5, 6, 7,
+			8, 9 };
 		static const uint8_t indef[] = { 0x30, 0x80, 0, 0 };
 		static const uint8_t hightag[] = { 0x1f, 0x81, 0x01, 0x00 };
 
-		CHECK_ERR(der_read(bad, sizeof(bad), &tag, &c, &clen, &total), KYSO_ERR_INVALID);
-		CHECK_ERR(der_read(indef, sizeof(indef), &tag, &c, &clen, &total), KYSO_ERR_INVALID);
-		CHECK_ERR(der_read(hightag, sizeof(hightag), &tag, &c, &clen, &total),
+		CHECK_ERR(der_read(bad, sizeof(bad), &tag, &c, &clen, &total),
+		    KYSO_ERR_INVALID);
+		CHECK_ERR(der_read(indef, sizeof(indef), &tag, &c, &clen, &total),
+		    KYSO_ERR_INVALID);
+		CHECK_ERR(der_read(hightag, sizeof(hightag), &tag, &c, &clen,
+			      &total),
 		    KYSO_ERR_UNSUPPORTED);
 	}
 
@@ -69,7 +75,7 @@ main(void)
 	CHECK_ERR(der_put_set_of(b, e, 3), 0);
 	{
 		static const uint8_t want[] = { 0x31, 0x09, 0x02, 0x01, 0x09,
-		    0x04, 0x01, 0x01, 0x04, 0x01, 0x05 };
+			0x04, 0x01, 0x01, 0x04, 0x01, 0x05 };
 		CHECK(eq(b, want, sizeof(want)));
 	}
 	for (i = 0; i < 3; i++)

@@ -23,14 +23,15 @@ run(void *ud)
 {
 	struct job *j = ud;
 	struct http_req q = { "http://127.0.0.1:1/", "application/x", "x", 1,
-	    NULL, 1024 };
+		NULL, 1024 };
 	struct buf *out = NULL;
 	json_t *req = json_object(), *resp = NULL;
 	long st = 0;
 
 	j->r = http_send(&q, NULL, &st, &out, &j->e);
-	j->rj = req == NULL ? KYSO_ERR_NOMEM :
-	    http_post_json("http://127.0.0.1:1/", NULL, req, &st, &resp);
+	j->rj = req == NULL
+	    ? KYSO_ERR_NOMEM
+	    : http_post_json("http://127.0.0.1:1/", NULL, req, &st, &resp);
 	snprintf(j->last, sizeof(j->last), "%s", http_last_error());
 	json_decref(req);
 	buf_free(out);
@@ -71,7 +72,8 @@ main(void)
 		json_t *req = json_object();
 
 		CHECK_ERR(http_send_json("ftp://127.0.0.1/", NULL, req, &st,
-		    &resp, &e), KYSO_ERR_IO);
+			      &resp, &e),
+		    KYSO_ERR_IO);
 		CHECK(e.text[0] != '\0' && resp == NULL && st == 0);
 		json_decref(req);
 	}

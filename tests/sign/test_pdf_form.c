@@ -33,7 +33,8 @@ make_pdf(const char *const *objs, size_t n)
 		snprintf(line, sizeof(line), "%010zu 00000 n \n", off[i]);
 		ok = buf_put(b, line, strlen(line)) == 0;
 	}
-	snprintf(line, sizeof(line), "trailer\n<</Size %zu/Root 1 0 R>>\n", n + 1);
+	snprintf(line, sizeof(line), "trailer\n<</Size %zu/Root 1 0 R>>\n",
+	    n + 1);
 	ok = ok && buf_put(b, line, strlen(line)) == 0;
 	snprintf(line, sizeof(line), "startxref\n%zu\n%%%%EOF\n", x);
 	ok = ok && buf_put(b, line, strlen(line)) == 0;
@@ -62,8 +63,8 @@ note(void *ud, struct pdf *pdf, const struct pdf_obj *f)
 		s->nulls++;
 	if (t == NULL || t->type != PDF_STRING)
 		return PDF_FORM_NEXT;
-	snprintf(s->names + used, sizeof(s->names) - used, "%.*s,",
-	    (int)t->n, (const char *)t->s);
+	snprintf(s->names + used, sizeof(s->names) - used, "%.*s,", (int)t->n,
+	    (const char *)t->s);
 	if (s->stop_at != NULL && strlen(s->stop_at) == t->n &&
 	    memcmp(s->stop_at, t->s, t->n) == 0)
 		return PDF_FORM_STOP;
@@ -111,8 +112,10 @@ test_order_stop_skip(void)
 		"<</T(d)>>",
 	};
 	struct seen s;
-	struct pdf_form_walk w = { .visit = note, .ud = &s, .budget = 100,
-	    .width = SIZE_MAX };
+	struct pdf_form_walk w = { .visit = note,
+		.ud = &s,
+		.budget = 100,
+		.width = SIZE_MAX };
 
 	/* A field before its kids; 9 0 R is not defined: a null. */
 	memset(&s, 0, sizeof(s));
@@ -156,8 +159,10 @@ test_loops(void)
 		"<</T(x)/Kids[3 0 R 3 0 R]>>",
 	};
 	struct seen s;
-	struct pdf_form_walk w = { .visit = note, .ud = &s, .budget = 1000,
-	    .width = SIZE_MAX };
+	struct pdf_form_walk w = { .visit = note,
+		.ud = &s,
+		.budget = 1000,
+		.width = SIZE_MAX };
 
 	memset(&s, 0, sizeof(s));
 	CHECK_ERR(walk_pdf(objs, 3, &w), 0);

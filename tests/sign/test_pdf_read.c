@@ -16,9 +16,9 @@
 
 struct expect {
 	char name[128];
-	int rc;            /* pdf_open's result */
+	int rc;		   /* pdf_open's result */
 	int xref_stream;   /* newest section is a stream */
-	int bad;           /* objects that cannot be read */
+	int bad;	   /* objects that cannot be read */
 	int64_t first_bad; /* pdf_check_xref's object, or 0: no error */
 };
 
@@ -75,7 +75,9 @@ parse_expect(char *line, struct expect *e)
 		return -1;
 	if (e->rc != 0)
 		return strcmp(w[2], "-") == 0 && strcmp(w[3], "-") == 0 &&
-		    strcmp(w[4], "-") == 0 ? 1 : -1;
+			strcmp(w[4], "-") == 0
+		    ? 1
+		    : -1;
 	if (strcmp(w[2], "table") != 0 && strcmp(w[2], "stream") != 0)
 		return -1;
 	e->xref_stream = strcmp(w[2], "stream") == 0;
@@ -102,7 +104,8 @@ walk(struct pdf *pdf, int verbose)
 	for (i = 1; i < n; i++) {
 		if (pdf_get(pdf, i, &o) != 0) {
 			if (verbose)
-				printf("   object %lld unreadable\n", (long long)i);
+				printf("   object %lld unreadable\n",
+				    (long long)i);
 			bad++;
 			continue;
 		}
@@ -115,8 +118,8 @@ walk(struct pdf *pdf, int verbose)
 			/* Image and font filters are not ours to decode. */
 			if (r != 0 && r != KYSO_ERR_UNSUPPORTED) {
 				if (verbose)
-					printf("   stream %lld: %s\n", (long long)i,
-					    kyso_strerror(r));
+					printf("   stream %lld: %s\n",
+					    (long long)i, kyso_strerror(r));
 			}
 			buf_free(b);
 		}
@@ -145,7 +148,8 @@ test_file(const char *dir, const struct expect *e, int verbose)
 	r = pdf_open(buf_ptr(data), buf_len(data), &pdf, &why);
 	if (verbose || r != e->rc)
 		printf("%s: %d %s\n", e->name, r,
-		    r ? why : (pdf_xref_is_stream(pdf) ? "xref stream" : "xref table"));
+		    r ? why
+		      : (pdf_xref_is_stream(pdf) ? "xref stream" : "xref table"));
 	CHECK_ERR(r, e->rc);
 	if (r == 0) {
 		int64_t bad = -1;
@@ -153,7 +157,8 @@ test_file(const char *dir, const struct expect *e, int verbose)
 
 		CHECK(pdf_xref_is_stream(pdf) == e->xref_stream);
 		if (n != e->bad)
-			printf("%s: %d objects unreadable, want %d\n", e->name, n, e->bad);
+			printf("%s: %d objects unreadable, want %d\n", e->name,
+			    n, e->bad);
 		CHECK(n == e->bad);
 		CHECK_ERR(pdf_check_xref(pdf, &bad),
 		    e->first_bad != 0 ? KYSO_ERR_CORRUPT : 0);
@@ -204,7 +209,8 @@ test_set(const char *dir, const char *expect_path, int verbose)
 	while (fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
 		if ((r = parse_expect(line, &e)) < 0)
-			fprintf(stderr, "%s:%zu: a bad line\n", expect_path, lineno);
+			fprintf(stderr, "%s:%zu: a bad line\n", expect_path,
+			    lineno);
 		CHECK(r >= 0);
 		if (r <= 0)
 			continue;
@@ -212,8 +218,9 @@ test_set(const char *dir, const char *expect_path, int verbose)
 		n++;
 	}
 	if ((held = count_pdfs(d)) != n)
-		fprintf(stderr, "%s: %zu files listed in %s, the folder holds %zu\n",
-		    dir, n, expect_path, held);
+		fprintf(stderr,
+		    "%s: %zu files listed in %s, the folder holds %zu\n", dir,
+		    n, expect_path, held);
 	CHECK(held == n);
 out:
 	if (d != NULL)
@@ -256,7 +263,8 @@ test_handmade(void)
 	{
 		struct pdf *pdf = NULL;
 
-		CHECK_ERR(pdf_open((const uint8_t *)ok, strlen(ok), &pdf, &why), 0);
+		CHECK_ERR(pdf_open((const uint8_t *)ok, strlen(ok), &pdf, &why),
+		    0);
 		CHECK(pdf != NULL && pdf_next_num(pdf) == 4);
 		pdf_free(pdf);
 	}
@@ -273,7 +281,8 @@ test_handmade(void)
 
 		CHECK(big != NULL);
 		if (big != NULL) {
-			snprintf(big, n, "%.*sPrev 170/%s", (int)head, loop, p + 8);
+			snprintf(big, n, "%.*sPrev 170/%s", (int)head, loop,
+			    p + 8);
 			CHECK_ERR(open_str(big, &why), KYSO_ERR_CORRUPT);
 			CHECK(strstr(why, "loop") != NULL);
 			free(big);
@@ -289,9 +298,12 @@ test_handmade(void)
 		CHECK_ERR(buf_putf(b, "%%PDF-1.4\n1 0 obj\n"), 0);
 		for (k = 0; k < 10000; k++)
 			CHECK_ERR(buf_put_u8(b, '['), 0);
-		CHECK_ERR(buf_putf(b, "\nendobj\nxref\n0 2\n0000000000 65535 f \n"
-		    "0000000009 00000 n \ntrailer\n<</Size 2/Root 1 0 R>>\n"
-		    "startxref\n%zu\n%%%%EOF\n", (size_t)10027), 0);
+		CHECK_ERR(buf_putf(b,
+			      "\nendobj\nxref\n0 2\n0000000000 65535 f \n"
+			      "0000000009 00000 n \ntrailer\n<</Size 2/Root 1 0 R>>\n"
+			      "startxref\n%zu\n%%%%EOF\n",
+			      (size_t)10027),
+		    0);
 		{
 			struct pdf *pdf = NULL;
 			int r = pdf_open(buf_ptr(b), buf_len(b), &pdf, &why);
@@ -321,8 +333,10 @@ main(int argc, char **argv)
 			closedir(d);
 			CHECK(test_set(argv[3], argv[4], verbose) > 0);
 		} else if (req != NULL && strcmp(req, "1") == 0) {
-			fprintf(stderr, "no shared PDF corpus at %s, and "
-			    "KYSO_PDF_CORPUS_REQUIRED=1\n", argv[3]);
+			fprintf(stderr,
+			    "no shared PDF corpus at %s, and "
+			    "KYSO_PDF_CORPUS_REQUIRED=1\n",
+			    argv[3]);
 			CHECK(0);
 		} else {
 			printf("no shared PDF corpus at %s: the generated set only\n",

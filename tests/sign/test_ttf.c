@@ -48,7 +48,7 @@ main(void)
 	}
 	CHECK_ERR(ttf_open(FONT, &t), 0);
 	g[0] = ttf_glyph(t, 'A');
-	g[1] = ttf_glyph(t, 0x1EC5);   /* ễ */
+	g[1] = ttf_glyph(t, 0x1EC5); /* ễ */
 	CHECK(g[0] != 0 && g[1] != 0 && g[0] != g[1]);
 	CHECK(ttf_glyph(t, 0x10FFFF) == 0);
 	CHECK(ttf_advance(t, g[0]) > 300 && ttf_advance(t, g[0]) < 1000);
@@ -59,7 +59,8 @@ main(void)
 		struct ttf *s2 = NULL;
 
 		CHECK((fd = mkstemp(tmp)) >= 0);
-		CHECK(write(fd, buf_ptr(sub), buf_len(sub)) == (ssize_t)buf_len(sub));
+		CHECK(write(fd, buf_ptr(sub), buf_len(sub)) ==
+		    (ssize_t)buf_len(sub));
 		close(fd);
 		CHECK_ERR(ttf_open(tmp, &s2), 0);
 		if (s2 != NULL) {

@@ -94,8 +94,8 @@ certwrite(struct p11 *p, CK_SESSION_HANDLE s, const char *path)
 
 	if ((r = file_read(path, 1 << 20, &der)) != 0)
 		return r;
-	r = p11_cert_write(p, s, buf_ptr(der), buf_len(der), (const uint8_t *)"",
-	    0, "p11_client CA", 1);
+	r = p11_cert_write(p, s, buf_ptr(der), buf_len(der),
+	    (const uint8_t *)"", 0, "p11_client CA", 1);
 	if (r == 0)
 		r2 = p11_cert_write(p, s, buf_ptr(der), buf_len(der),
 		    (const uint8_t *)"", 0, "p11_client CA", 1);

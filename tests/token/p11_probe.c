@@ -78,13 +78,13 @@
 static int failures;
 static CK_FUNCTION_LIST *f;
 
-#define EXPECT(cond, ...)                                  \
-	do {                                               \
-		if (!(cond)) {                             \
-			failures++;                        \
-			printf("FAIL: " __VA_ARGS__);      \
-			printf(" (line %d)\n", __LINE__);  \
-		}                                          \
+#define EXPECT(cond, ...)                                 \
+	do {                                              \
+		if (!(cond)) {                            \
+			failures++;                       \
+			printf("FAIL: " __VA_ARGS__);     \
+			printf(" (line %d)\n", __LINE__); \
+		}                                         \
 	} while (0)
 
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -150,7 +150,7 @@ check_sensitive(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE k, const char *what,
 		CK_RV rv = f->C_GetAttributeValue(s, k, &a, 1);
 
 		EXPECT(rv == CKR_ATTRIBUTE_SENSITIVE &&
-		    a.ulValueLen == CK_UNAVAILABLE_INFORMATION,
+			a.ulValueLen == CK_UNAVAILABLE_INFORMATION,
 		    "%s: attribute 0x%lx size query gave %s, length %ld", what,
 		    types[i], p11_rv_name(rv), (long)a.ulValueLen);
 		a.pValue = buf;
@@ -158,7 +158,7 @@ check_sensitive(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE k, const char *what,
 		memset(buf, 0, sizeof(buf));
 		rv = f->C_GetAttributeValue(s, k, &a, 1);
 		EXPECT(rv == CKR_ATTRIBUTE_SENSITIVE &&
-		    a.ulValueLen == CK_UNAVAILABLE_INFORMATION,
+			a.ulValueLen == CK_UNAVAILABLE_INFORMATION,
 		    "%s: attribute 0x%lx read gave %s", what, types[i],
 		    p11_rv_name(rv));
 	}
@@ -175,8 +175,8 @@ check_sensitive(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE k, const char *what,
 		CK_RV rv = f->C_GetAttributeValue(s, k, a, 3);
 
 		EXPECT(rv == CKR_ATTRIBUTE_SENSITIVE && sens == CK_TRUE &&
-		    a[1].ulValueLen == CK_UNAVAILABLE_INFORMATION &&
-		    a[2].ulValueLen == sizeof(kt),
+			a[1].ulValueLen == CK_UNAVAILABLE_INFORMATION &&
+			a[2].ulValueLen == sizeof(kt),
 		    "%s: mixed template gave %s", what, p11_rv_name(rv));
 	}
 	EXPECT(get_bool(s, k, CKA_SENSITIVE) == 1, "%s: CKA_SENSITIVE", what);
@@ -280,8 +280,7 @@ gen_pair(CK_SESSION_HANDLE s, int ec, const CK_ATTRIBUTE *extra, size_t nextra,
 
 /* The public value of a generated pair is nowhere in the token file. */
 static void
-check_not_on_disk(const char *file, const CK_BYTE *v, CK_ULONG n,
-    const char *what)
+check_not_on_disk(const char *file, const CK_BYTE *v, CK_ULONG n, const char *what)
 {
 	int found;
 
@@ -291,9 +290,11 @@ check_not_on_disk(const char *file, const CK_BYTE *v, CK_ULONG n,
 		n -= 2;
 	}
 	found = file_contains(file, v, n);
-	EXPECT(found == 0, "%s: the public value (%lu bytes) of a key whose "
+	EXPECT(found == 0,
+	    "%s: the public value (%lu bytes) of a key whose "
 	    "public half is a session object is in the token file in clear "
-	    "(found=%d): its private half is stored unsealed", what, n, found);
+	    "(found=%d): its private half is stored unsealed",
+	    what, n, found);
 }
 
 static int
@@ -314,15 +315,17 @@ cmd_sensitive(const char *module, const char *file, const char *label,
 	CK_ULONG pvlen = 0, n0 = 0, n1 = 0;
 	CK_RV rv;
 
-	if (p11_open(module, &p) != 0 || p11_find_token(p, label, &slot, &ti) != 0) {
+	if (p11_open(module, &p) != 0 ||
+	    p11_find_token(p, label, &slot, &ti) != 0) {
 		printf("FAIL: cannot open %s or find token %s\n", module, label);
 		p11_free(p);
 		return 1;
 	}
 	f = p11_fn(p);
 	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-	    NULL, NULL, &s)) != CKR_OK ||
-	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) != CKR_OK) {
+		 NULL, NULL, &s)) != CKR_OK ||
+	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) !=
+		CKR_OK) {
 		printf("FAIL: session or login: %s\n", p11_rv_name(rv));
 		goto out;
 	}
@@ -431,7 +434,7 @@ cmd_sensitive(const char *module, const char *file, const char *label,
 		count_class(s, CKO_PRIVATE_KEY, &n0);
 		rv = f->C_CreateObject(s, t, 7, &h);
 		EXPECT(rv != CKR_OK, "C_CreateObject of a private key succeeded");
-		t[2].pValue = &no;   /* a session object: refused too */
+		t[2].pValue = &no; /* a session object: refused too */
 		rv = f->C_CreateObject(s, t, 7, &h);
 		EXPECT(rv != CKR_OK,
 		    "C_CreateObject of a session private key succeeded");
@@ -442,8 +445,8 @@ cmd_sensitive(const char *module, const char *file, const char *label,
 	}
 
 	/* Without a login no private key is visible. */
-	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL,
-	    &s2)) == CKR_OK) {
+	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s2)) ==
+	    CKR_OK) {
 		(void)f->C_Logout(s);
 		count_class(s2, CKO_PRIVATE_KEY, &n1);
 		EXPECT(n1 == 0, "%lu private keys visible without a login", n1);
@@ -477,8 +480,8 @@ cmd_events(const char *module, const char *count)
 	/* Tokens present at C_Initialize are not events. */
 	for (i = 0; i < 3; i++) {
 		rv = f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, NULL);
-		EXPECT(rv == CKR_NO_EVENT, "DONT_BLOCK with nothing new gave %s",
-		    p11_rv_name(rv));
+		EXPECT(rv == CKR_NO_EVENT,
+		    "DONT_BLOCK with nothing new gave %s", p11_rv_name(rv));
 	}
 	rv = f->C_WaitForSlotEvent(CKF_DONT_BLOCK, NULL, NULL);
 	EXPECT(rv == CKR_ARGUMENTS_BAD, "a NULL slot gave %s", p11_rv_name(rv));
@@ -493,8 +496,8 @@ cmd_events(const char *module, const char *count)
 		rv = f->C_GetSlotInfo(slot, &si);
 		EXPECT(rv == CKR_OK, "C_GetSlotInfo: %s", p11_rv_name(rv));
 		printf("event slot %lu %s\n", slot,
-		    rv == CKR_OK && (si.flags & CKF_TOKEN_PRESENT) ? "present" :
-		    "absent");
+		    rv == CKR_OK && (si.flags & CKF_TOKEN_PRESENT) ? "present"
+								   : "absent");
 		fflush(stdout);
 	}
 	rv = f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, NULL);
@@ -541,7 +544,8 @@ cmd_seeobj(const char *module, const char *label, const char *obj)
 	char val[256];
 	int i, r = 0;
 
-	if (p11_open(module, &p) != 0 || p11_find_token(p, label, &slot, &ti) != 0) {
+	if (p11_open(module, &p) != 0 ||
+	    p11_find_token(p, label, &slot, &ti) != 0) {
 		printf("FAIL: cannot open %s or find token %s\n", module, label);
 		p11_free(p);
 		return 1;
@@ -597,15 +601,17 @@ cmd_reinit(const char *module, const char *label, const char *pin,
 	CK_RV rv;
 	int i;
 
-	if (p11_open(module, &p) != 0 || p11_find_token(p, label, &slot, &ti) != 0) {
+	if (p11_open(module, &p) != 0 ||
+	    p11_find_token(p, label, &slot, &ti) != 0) {
 		printf("FAIL: cannot open %s or find token %s\n", module, label);
 		p11_free(p);
 		return 1;
 	}
 	f = p11_fn(p);
 	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-	    NULL, NULL, &s)) != CKR_OK ||
-	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) != CKR_OK) {
+		 NULL, NULL, &s)) != CKR_OK ||
+	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) !=
+		CKR_OK) {
 		printf("FAIL: session or login: %s\n", p11_rv_name(rv));
 		goto out;
 	}
@@ -615,8 +621,8 @@ cmd_reinit(const char *module, const char *label, const char *pin,
 	EXPECT(access(gofile, F_OK) == 0, "never told to go on");
 	rv = f->C_GetSessionInfo(s, &si);
 	EXPECT(rv == CKR_OK && si.state == CKS_RW_PUBLIC_SESSION,
-	    "after the re-initialization: %s, session state %lu", p11_rv_name(rv),
-	    rv == CKR_OK ? si.state : 99UL);
+	    "after the re-initialization: %s, session state %lu",
+	    p11_rv_name(rv), rv == CKR_OK ? si.state : 99UL);
 	rv = f->C_CreateObject(s, t, 5, &h);
 	EXPECT(rv == CKR_USER_NOT_LOGGED_IN,
 	    "a private object made with the old login: %s", p11_rv_name(rv));
@@ -671,8 +677,8 @@ cmd_finalize(const char *module)
 	rv = f->C_Finalize(NULL);
 	EXPECT(rv == CKR_OK, "C_Finalize with a waiter: %s", p11_rv_name(rv));
 	pthread_join(th, NULL);
-	EXPECT(waiter_rv == CKR_CRYPTOKI_NOT_INITIALIZED,
-	    "the waiter got %s", p11_rv_name(waiter_rv));
+	EXPECT(waiter_rv == CKR_CRYPTOKI_NOT_INITIALIZED, "the waiter got %s",
+	    p11_rv_name(waiter_rv));
 	/* The module can be initialized again and waits again. */
 	memset(&args, 0, sizeof(args));
 	args.flags = CKF_OS_LOCKING_OK;
@@ -705,7 +711,7 @@ thread_work(void *arg)
 	struct worker *w = arg;
 	CK_SESSION_HANDLE s = 0;
 	CK_OBJECT_CLASS kcls = CKO_PRIVATE_KEY, pcls = CKO_PUBLIC_KEY,
-	    dcls = CKO_DATA;
+			dcls = CKO_DATA;
 	CK_BYTE id = 1;
 	CK_ATTRIBUTE kt[] = { { CKA_CLASS, &kcls, sizeof(kcls) },
 		{ CKA_ID, &id, 1 } };
@@ -719,12 +725,16 @@ thread_work(void *arg)
 	CK_RV rv;
 	int i;
 
-#define WFAIL(what) do { w->fails++; snprintf(w->why, sizeof(w->why), \
-	"thread %d round %d: %s: %s", w->no, i, what, p11_rv_name(rv)); \
-	goto out; } while (0)
+#define WFAIL(what)                                                            \
+	do {                                                                   \
+		w->fails++;                                                    \
+		snprintf(w->why, sizeof(w->why), "thread %d round %d: %s: %s", \
+		    w->no, i, what, p11_rv_name(rv));                          \
+		goto out;                                                      \
+	} while (0)
 	i = -1;
 	if ((rv = f->C_OpenSession(w->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-	    NULL, NULL, &s)) != CKR_OK)
+		 NULL, NULL, &s)) != CKR_OK)
 		WFAIL("C_OpenSession");
 	for (i = 0; i < THREAD_ROUNDS; i++) {
 		CK_ATTRIBUTE dt[] = {
@@ -794,15 +804,16 @@ cmd_threads(const char *module, const char *label, const char *pin,
 		n = (long)n64;
 	if (n < 1 || p11_open(module, &p) != 0 ||
 	    p11_find_token(p, label, &slot, &ti) != 0) {
-		printf("FAIL: bad count, or cannot open %s or find %s\n", module,
-		    label);
+		printf("FAIL: bad count, or cannot open %s or find %s\n",
+		    module, label);
 		p11_free(p);
 		return 1;
 	}
 	f = p11_fn(p);
 	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-	    NULL, NULL, &s)) != CKR_OK ||
-	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) != CKR_OK) {
+		 NULL, NULL, &s)) != CKR_OK ||
+	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) !=
+		CKR_OK) {
 		printf("FAIL: session or login: %s\n", p11_rv_name(rv));
 		goto out;
 	}
@@ -831,8 +842,9 @@ cmd_threads(const char *module, const char *label, const char *pin,
 
 		for (t = 0; t < n; t++) {
 			for (j = 0; j < THREAD_ROUNDS; j++) {
-				lt.ulValueLen = (CK_ULONG)snprintf(own, sizeof(own),
-				    "t%ld-%ld-%d", (long)getpid(), t, j);
+				lt.ulValueLen = (CK_ULONG)snprintf(own,
+				    sizeof(own), "t%ld-%ld-%d", (long)getpid(),
+				    t, j);
 				left = 0;
 				if (f->C_FindObjectsInit(s, &lt, 1) == CKR_OK) {
 					(void)f->C_FindObjects(s, hh, 4, &left);
@@ -850,11 +862,11 @@ out:
 	return failures ? 1 : 0;
 }
 
-#define RV_IS(expr, want)                                                \
-	do {                                                             \
-		CK_RV got_ = (expr);                                     \
-		EXPECT(got_ == (want), "%s gave %s, want %s", #expr,     \
-		    p11_rv_name(got_), p11_rv_name(want));               \
+#define RV_IS(expr, want)                                            \
+	do {                                                         \
+		CK_RV got_ = (expr);                                 \
+		EXPECT(got_ == (want), "%s gave %s, want %s", #expr, \
+		    p11_rv_name(got_), p11_rv_name(want));           \
 	} while (0)
 
 /* out-len convention for one single-part operation already initialized:
@@ -926,7 +938,8 @@ cmd_conventions(const char *module, const char *label, const char *pin)
 	CK_RV rv;
 	size_t i;
 
-	if (p11_open(module, &p) != 0 || p11_find_token(p, label, &slot, &ti) != 0) {
+	if (p11_open(module, &p) != 0 ||
+	    p11_find_token(p, label, &slot, &ti) != 0) {
 		printf("FAIL: cannot open %s or find token %s\n", module, label);
 		p11_free(p);
 		return 1;
@@ -938,9 +951,11 @@ cmd_conventions(const char *module, const char *label, const char *pin)
 	/* Sessions and login state. */
 	RV_IS(f->C_OpenSession(slot, 0, NULL, NULL, &s),
 	    CKR_SESSION_PARALLEL_NOT_SUPPORTED);
-	RV_IS(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &ro), CKR_OK);
+	RV_IS(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &ro),
+	    CKR_OK);
 	RV_IS(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
-	    NULL, &s), CKR_OK);
+		  NULL, &s),
+	    CKR_OK);
 	RV_IS(f->C_OpenSession(999, CKF_SERIAL_SESSION, NULL, NULL, &h),
 	    CKR_SLOT_ID_INVALID);
 	RV_IS(f->C_Login(s, CKU_SO, (CK_UTF8CHAR *)"87654321", 8),
@@ -968,14 +983,15 @@ cmd_conventions(const char *module, const char *label, const char *pin)
 		};
 		CK_ATTRIBUTE eprivt[] = { { CKA_TOKEN, &no, sizeof(no) } };
 
-		RV_IS(f->C_GenerateKeyPair(s, &m_egen, epubt, 2, eprivt, 1, &epub,
-		    &epriv), CKR_OK);
+		RV_IS(f->C_GenerateKeyPair(s, &m_egen, epubt, 2, eprivt, 1,
+			  &epub, &epriv),
+		    CKR_OK);
 	}
 
 	/* Key generation templates the token turns down, leaving nothing. */
 	{
 		static const CK_BYTE k256[] = { 0x06, 0x05, 0x2b, 0x81, 0x04,
-			0x00, 0x0a };   /* secp256k1 */
+			0x00, 0x0a }; /* secp256k1 */
 		static const CK_BYTE e3[] = { 0x03 };
 		CK_ULONG b1024 = 1024, before = 0, after = 0;
 		CK_MECHANISM m_egen = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
@@ -998,21 +1014,26 @@ cmd_conventions(const char *module, const char *label, const char *pin)
 		CK_OBJECT_HANDLE a, b;
 
 		count_class(s, CKO_PUBLIC_KEY, &before);
-		RV_IS(f->C_GenerateKeyPair(s, &m_rgen, small, 2, privtok, 1, &a, &b),
+		RV_IS(f->C_GenerateKeyPair(s, &m_rgen, small, 2, privtok, 1, &a,
+			  &b),
 		    CKR_KEY_SIZE_RANGE);
-		RV_IS(f->C_GenerateKeyPair(s, &m_rgen, exp3, 3, privtok, 1, &a, &b),
+		RV_IS(f->C_GenerateKeyPair(s, &m_rgen, exp3, 3, privtok, 1, &a,
+			  &b),
 		    CKR_ATTRIBUTE_VALUE_INVALID);
-		RV_IS(f->C_GenerateKeyPair(s, &m_rgen, nobits, 1, privtok, 1, &a, &b),
+		RV_IS(f->C_GenerateKeyPair(s, &m_rgen, nobits, 1, privtok, 1,
+			  &a, &b),
 		    CKR_TEMPLATE_INCOMPLETE);
-		RV_IS(f->C_GenerateKeyPair(s, &m_egen, nobits, 1, privtok, 1, &a, &b),
+		RV_IS(f->C_GenerateKeyPair(s, &m_egen, nobits, 1, privtok, 1,
+			  &a, &b),
 		    CKR_TEMPLATE_INCOMPLETE);
 		RV_IS(f->C_GenerateKeyPair(s, &m_egen, k1, 2, privtok, 1, &a, &b),
 		    CKR_CURVE_NOT_SUPPORTED);
-		RV_IS(f->C_GenerateKeyPair(s, &m_bad, nobits, 1, privtok, 1, &a, &b),
+		RV_IS(f->C_GenerateKeyPair(s, &m_bad, nobits, 1, privtok, 1, &a,
+			  &b),
 		    CKR_MECHANISM_INVALID);
 		count_class(s, CKO_PUBLIC_KEY, &after);
-		EXPECT(before == after, "public keys %lu before, %lu after", before,
-		    after);
+		EXPECT(before == after, "public keys %lu before, %lu after",
+		    before, after);
 		count_class(s, CKO_PRIVATE_KEY, &after);
 		EXPECT(after == 2, "private keys: %lu", after);
 	}
@@ -1098,14 +1119,16 @@ cmd_conventions(const char *module, const char *label, const char *pin)
 			{ 0x7fff1234UL, small, sizeof(small) },
 		};
 
-		RV_IS(f->C_GetAttributeValue(s, rpub, &a[0], 1), CKR_BUFFER_TOO_SMALL);
+		RV_IS(f->C_GetAttributeValue(s, rpub, &a[0], 1),
+		    CKR_BUFFER_TOO_SMALL);
 		EXPECT(a[0].ulValueLen == CK_UNAVAILABLE_INFORMATION,
 		    "short buffer length %ld", (long)a[0].ulValueLen);
 		a[0].ulValueLen = sizeof(small);
 		/* Two kinds of trouble: either code may come back, but every
 		 * attribute is processed. */
 		rv = f->C_GetAttributeValue(s, rpub, a, 3);
-		EXPECT(rv == CKR_BUFFER_TOO_SMALL || rv == CKR_ATTRIBUTE_TYPE_INVALID,
+		EXPECT(rv == CKR_BUFFER_TOO_SMALL ||
+			rv == CKR_ATTRIBUTE_TYPE_INVALID,
 		    "a template with a short buffer and an unknown type: %s",
 		    p11_rv_name(rv));
 		EXPECT(a[0].ulValueLen == CK_UNAVAILABLE_INFORMATION,
@@ -1138,12 +1161,14 @@ cmd_conventions(const char *module, const char *label, const char *pin)
 			{ CKA_VALUE, NULL, 5 },
 		};
 
-		RV_IS(f->C_CreateObject(s, noclass, 1, &h), CKR_TEMPLATE_INCOMPLETE);
+		RV_IS(f->C_CreateObject(s, noclass, 1, &h),
+		    CKR_TEMPLATE_INCOMPLETE);
 		RV_IS(f->C_CreateObject(s, badclass, 1, &h),
 		    CKR_ATTRIBUTE_VALUE_INVALID);
 		RV_IS(f->C_CreateObject(s, nullval, 2, &h),
 		    CKR_ATTRIBUTE_VALUE_INVALID);
-		RV_IS(f->C_CreateObject(ro, tokdata, 2, &h), CKR_SESSION_READ_ONLY);
+		RV_IS(f->C_CreateObject(ro, tokdata, 2, &h),
+		    CKR_SESSION_READ_ONLY);
 		RV_IS(f->C_CreateObject(s, tokdata, 2, NULL), CKR_ARGUMENTS_BAD);
 		RV_IS(f->C_CreateObject(s, tokdata, 2, &h), CKR_OK);
 		RV_IS(f->C_DestroyObject(ro, h), CKR_SESSION_READ_ONLY);
@@ -1157,7 +1182,8 @@ cmd_conventions(const char *module, const char *label, const char *pin)
 		RV_IS(f->C_DigestInit(s, &m_sha), CKR_OK);
 		RV_IS(f->C_Logout(s), CKR_OK);
 		n = sizeof(out);
-		RV_IS(f->C_Sign(ro, data, 10, out, &n), CKR_OPERATION_NOT_INITIALIZED);
+		RV_IS(f->C_Sign(ro, data, 10, out, &n),
+		    CKR_OPERATION_NOT_INITIALIZED);
 		n = sizeof(out);
 		RV_IS(f->C_Digest(s, data, 10, out, &n), CKR_OK);
 		RV_IS(f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin)),
@@ -1175,8 +1201,10 @@ cmd_conventions(const char *module, const char *label, const char *pin)
 		CK_SESSION_INFO si;
 
 		RV_IS(f->C_GetSessionInfo(s, &si), CKR_OK);
-		EXPECT(si.state == CKS_RO_PUBLIC_SESSION, "state %lu after all "
-		    "sessions closed", si.state);
+		EXPECT(si.state == CKS_RO_PUBLIC_SESSION,
+		    "state %lu after all "
+		    "sessions closed",
+		    si.state);
 	}
 	RV_IS(f->C_SignInit(s, &m_ec, epriv), CKR_KEY_HANDLE_INVALID);
 	if (s != 0)
@@ -1209,8 +1237,7 @@ gen(CK_SESSION_HANDLE s, int ec, CK_ULONG bits, int curve384,
 {
 	static const CK_BYTE p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
 		0x3d, 0x03, 0x01, 0x07 };
-	static const CK_BYTE p384[] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00,
-		0x22 };
+	static const CK_BYTE p384[] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 };
 	static const CK_BYTE e65537[] = { 0x01, 0x00, 0x01 };
 	CK_MECHANISM m_rsa = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
 	CK_MECHANISM m_ec = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
@@ -1230,8 +1257,8 @@ gen(CK_SESSION_HANDLE s, int ec, CK_ULONG bits, int curve384,
 		{ CKA_DECRYPT, &yes, sizeof(yes) },
 	};
 
-	return f->C_GenerateKeyPair(s, ec ? &m_ec : &m_rsa, ec ? pub_ec : pub_rsa,
-	    ec ? 2 : 3, privt, ec ? 2 : 3, pub, priv);
+	return f->C_GenerateKeyPair(s, ec ? &m_ec : &m_rsa,
+	    ec ? pub_ec : pub_rsa, ec ? 2 : 3, privt, ec ? 2 : 3, pub, priv);
 }
 
 static CK_RV
@@ -1248,9 +1275,8 @@ p11_sign(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE k,
 /* OpenSSL verifies a signature over data (md != NULL: hashing inside;
  * pre: the input is already the digest). pss: salt length, or -1. */
 static int
-ossl_verify(EVP_PKEY *k, const EVP_MD *md, int pre, int pss,
-    const EVP_MD *mgf, const CK_BYTE *sig, size_t siglen, const CK_BYTE *d,
-    size_t n)
+ossl_verify(EVP_PKEY *k, const EVP_MD *md, int pre, int pss, const EVP_MD *mgf,
+    const CK_BYTE *sig, size_t siglen, const CK_BYTE *d, size_t n)
 {
 	EVP_PKEY_CTX *c = NULL;
 	EVP_MD_CTX *mc = NULL;
@@ -1266,12 +1292,13 @@ ossl_verify(EVP_PKEY *k, const EVP_MD *md, int pre, int pss,
 		    EVP_DigestVerifyInit(mc, &c, md, NULL, k) != 1)
 			goto out;
 	}
-	if (pss >= 0 && (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PSS_PADDING) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_pss_saltlen(c, pss) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_mgf1_md(c, mgf) != 1))
+	if (pss >= 0 &&
+	    (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PSS_PADDING) != 1 ||
+		EVP_PKEY_CTX_set_rsa_pss_saltlen(c, pss) != 1 ||
+		EVP_PKEY_CTX_set_rsa_mgf1_md(c, mgf) != 1))
 		goto out;
-	ok = pre ? EVP_PKEY_verify(c, sig, siglen, d, n) == 1 :
-	    EVP_DigestVerify(mc, sig, siglen, d, n) == 1;
+	ok = pre ? EVP_PKEY_verify(c, sig, siglen, d, n) == 1
+		 : EVP_DigestVerify(mc, sig, siglen, d, n) == 1;
 out:
 	if (mc != NULL)
 		EVP_MD_CTX_free(mc);
@@ -1290,7 +1317,8 @@ raw_to_der(const CK_BYTE *sig, size_t n, CK_BYTE *der, size_t dersz)
 	unsigned char *p = der;
 	int len = 0;
 
-	if (es != NULL && r != NULL && sv != NULL && ECDSA_SIG_set0(es, r, sv) == 1) {
+	if (es != NULL && r != NULL && sv != NULL &&
+	    ECDSA_SIG_set0(es, r, sv) == 1) {
 		r = sv = NULL;
 		if (i2d_ECDSA_SIG(es, NULL) <= (int)dersz)
 			len = i2d_ECDSA_SIG(es, &p);
@@ -1313,13 +1341,14 @@ ossl_encrypt(EVP_PKEY *k, int pad, const EVP_MD *md, const char *label,
 		len = 0;
 	if (len && pad == RSA_PKCS1_OAEP_PADDING &&
 	    (EVP_PKEY_CTX_set_rsa_oaep_md(c, md) != 1 ||
-	    EVP_PKEY_CTX_set_rsa_mgf1_md(c, md) != 1))
+		EVP_PKEY_CTX_set_rsa_mgf1_md(c, md) != 1))
 		len = 0;
 	if (len && label != NULL) {
 		void *l = OPENSSL_strdup(label);
 
-		if (l == NULL || EVP_PKEY_CTX_set0_rsa_oaep_label(c, l,
-		    (int)strlen(label)) != 1) {
+		if (l == NULL ||
+		    EVP_PKEY_CTX_set0_rsa_oaep_label(c, l, (int)strlen(label)) !=
+			1) {
 			OPENSSL_free(l);
 			len = 0;
 		}
@@ -1345,8 +1374,8 @@ static void
 check_rsa(CK_SESSION_HANDLE s, CK_ULONG bits)
 {
 	static const CK_BYTE sha256_info[] = { 0x30, 0x31, 0x30, 0x0d, 0x06,
-		0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
-		0x00, 0x04, 0x20 };
+		0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+		0x05, 0x00, 0x04, 0x20 };
 	static const char msg[] = "Hợp đồng điện tử số 2026/001";
 	CK_OBJECT_HANDLE pub = 0, priv = 0;
 	CK_BYTE sig[1024], dig[64], di[128], ct[1024], pt[1024];
@@ -1356,7 +1385,10 @@ check_rsa(CK_SESSION_HANDLE s, CK_ULONG bits)
 	EVP_PKEY *k = NULL;
 	CK_RV rv;
 	size_t i;
-	struct { CK_MECHANISM_TYPE m; const EVP_MD *md; } hashing[] = {
+	struct {
+		CK_MECHANISM_TYPE m;
+		const EVP_MD *md;
+	} hashing[] = {
 		{ CKM_SHA256_RSA_PKCS, EVP_sha256() },
 		{ CKM_SHA384_RSA_PKCS, EVP_sha384() },
 		{ CKM_SHA512_RSA_PKCS, EVP_sha512() },
@@ -1368,17 +1400,19 @@ check_rsa(CK_SESSION_HANDLE s, CK_ULONG bits)
 		EXPECT(0, "RSA-%lu public key for OpenSSL", bits);
 		return;
 	}
-	EXPECT(EVP_PKEY_get_bits(k) == (int)bits, "RSA key of %d bits, want %lu",
-	    EVP_PKEY_get_bits(k), bits);
+	EXPECT(EVP_PKEY_get_bits(k) == (int)bits,
+	    "RSA key of %d bits, want %lu", EVP_PKEY_get_bits(k), bits);
 	for (i = 0; i < sizeof(hashing) / sizeof(hashing[0]); i++) {
 		CK_MECHANISM m = { hashing[i].m, NULL, 0 };
 
 		siglen = sizeof(sig);
-		rv = p11_sign(s, &m, priv, (CK_BYTE *)msg, sizeof(msg) - 1, sig, &siglen);
+		rv = p11_sign(s, &m, priv, (CK_BYTE *)msg, sizeof(msg) - 1, sig,
+		    &siglen);
 		EXPECT(rv == CKR_OK && siglen == bits / 8 &&
-		    ossl_verify(k, hashing[i].md, 0, -1, NULL, sig, siglen,
-		    (CK_BYTE *)msg, sizeof(msg) - 1),
-		    "RSA-%lu mechanism 0x%lx: %s", bits, hashing[i].m, p11_rv_name(rv));
+			ossl_verify(k, hashing[i].md, 0, -1, NULL, sig, siglen,
+			    (CK_BYTE *)msg, sizeof(msg) - 1),
+		    "RSA-%lu mechanism 0x%lx: %s", bits, hashing[i].m,
+		    p11_rv_name(rv));
 	}
 	/* CKM_RSA_PKCS over a DigestInfo the caller built. */
 	EVP_Digest(msg, sizeof(msg) - 1, dig, &dl, EVP_sha256(), NULL);
@@ -1388,10 +1422,12 @@ check_rsa(CK_SESSION_HANDLE s, CK_ULONG bits)
 		CK_MECHANISM m = { CKM_RSA_PKCS, NULL, 0 };
 
 		siglen = sizeof(sig);
-		rv = p11_sign(s, &m, priv, di, sizeof(sha256_info) + 32, sig, &siglen);
-		EXPECT(rv == CKR_OK && ossl_verify(k, EVP_sha256(), 1, -1, NULL,
-		    sig, siglen, dig, 32), "RSA-%lu CKM_RSA_PKCS: %s", bits,
-		    p11_rv_name(rv));
+		rv = p11_sign(s, &m, priv, di, sizeof(sha256_info) + 32, sig,
+		    &siglen);
+		EXPECT(rv == CKR_OK &&
+			ossl_verify(k, EVP_sha256(), 1, -1, NULL, sig, siglen,
+			    dig, 32),
+		    "RSA-%lu CKM_RSA_PKCS: %s", bits, p11_rv_name(rv));
 	}
 	/* PSS, hashing and over a digest. */
 	{
@@ -1399,20 +1435,24 @@ check_rsa(CK_SESSION_HANDLE s, CK_ULONG bits)
 		CK_MECHANISM m = { CKM_SHA256_RSA_PKCS_PSS, &pp, sizeof(pp) };
 
 		siglen = sizeof(sig);
-		rv = p11_sign(s, &m, priv, (CK_BYTE *)msg, sizeof(msg) - 1, sig, &siglen);
-		EXPECT(rv == CKR_OK && ossl_verify(k, EVP_sha256(), 0, 32,
-		    EVP_sha256(), sig, siglen, (CK_BYTE *)msg, sizeof(msg) - 1),
+		rv = p11_sign(s, &m, priv, (CK_BYTE *)msg, sizeof(msg) - 1, sig,
+		    &siglen);
+		EXPECT(rv == CKR_OK &&
+			ossl_verify(k, EVP_sha256(), 0, 32, EVP_sha256(), sig,
+			    siglen, (CK_BYTE *)msg, sizeof(msg) - 1),
 		    "RSA-%lu SHA256-RSA-PKCS-PSS: %s", bits, p11_rv_name(rv));
 		/* Also verified by the token. */
 		if (rv == CKR_OK) {
 			EXPECT(f->C_VerifyInit(s, &m, pub) == CKR_OK &&
-			    f->C_Verify(s, (CK_BYTE *)msg, sizeof(msg) - 1, sig,
-			    siglen) == CKR_OK, "token verify of PSS");
+				f->C_Verify(s, (CK_BYTE *)msg, sizeof(msg) - 1,
+				    sig, siglen) == CKR_OK,
+			    "token verify of PSS");
 		}
 		pp.hashAlg = CKM_SHA384;
 		rv = f->C_SignInit(s, &m, priv);
 		EXPECT(rv == CKR_MECHANISM_PARAM_INVALID,
-		    "SHA256-RSA-PKCS-PSS with SHA-384 params: %s", p11_rv_name(rv));
+		    "SHA256-RSA-PKCS-PSS with SHA-384 params: %s",
+		    p11_rv_name(rv));
 		if (rv == CKR_OK)
 			(void)f->C_Sign(s, (CK_BYTE *)msg, 1, sig, &siglen);
 	}
@@ -1423,13 +1463,16 @@ check_rsa(CK_SESSION_HANDLE s, CK_ULONG bits)
 		EVP_Digest(msg, sizeof(msg) - 1, dig, &dl, EVP_sha384(), NULL);
 		siglen = sizeof(sig);
 		rv = p11_sign(s, &m, priv, dig, 48, sig, &siglen);
-		EXPECT(rv == CKR_OK && ossl_verify(k, EVP_sha384(), 1, 48,
-		    EVP_sha384(), sig, siglen, dig, 48),
-		    "RSA-%lu RSA-PKCS-PSS over SHA-384: %s", bits, p11_rv_name(rv));
+		EXPECT(rv == CKR_OK &&
+			ossl_verify(k, EVP_sha384(), 1, 48, EVP_sha384(), sig,
+			    siglen, dig, 48),
+		    "RSA-%lu RSA-PKCS-PSS over SHA-384: %s", bits,
+		    p11_rv_name(rv));
 		/* A digest of the wrong length for the parameters. */
 		siglen = sizeof(sig);
 		rv = p11_sign(s, &m, priv, dig, 32, sig, &siglen);
-		EXPECT(rv != CKR_OK, "RSA-PKCS-PSS over a 32-byte input with "
+		EXPECT(rv != CKR_OK,
+		    "RSA-PKCS-PSS over a 32-byte input with "
 		    "SHA-384 parameters was signed");
 	}
 	/* Decryption: PKCS#1 v1.5 and OAEP (SHA-1, SHA-256; label or not). */
@@ -1441,15 +1484,16 @@ check_rsa(CK_SESSION_HANDLE s, CK_ULONG bits)
 		ptlen = sizeof(pt);
 		rv = p11_decrypt(s, &m, priv, ct, ctlen, pt, &ptlen);
 		EXPECT(ctlen > 0 && rv == CKR_OK && ptlen == sizeof(msg) - 1 &&
-		    memcmp(pt, msg, ptlen) == 0, "RSA-%lu PKCS#1 decrypt: %s",
-		    bits, p11_rv_name(rv));
+			memcmp(pt, msg, ptlen) == 0,
+		    "RSA-%lu PKCS#1 decrypt: %s", bits, p11_rv_name(rv));
 	}
 	for (i = 0; i < 4; i++) {
 		int sha256 = i & 1;
 		const char *label = (i & 2) ? "kyso label" : NULL;
 		CK_RSA_PKCS_OAEP_PARAMS op = { sha256 ? CKM_SHA256 : CKM_SHA_1,
-			sha256 ? CKG_MGF1_SHA256 : CKG_MGF1_SHA1, CKZ_DATA_SPECIFIED,
-			(void *)label, label ? strlen(label) : 0 };
+			sha256 ? CKG_MGF1_SHA256 : CKG_MGF1_SHA1,
+			CKZ_DATA_SPECIFIED, (void *)label,
+			label ? strlen(label) : 0 };
 		CK_MECHANISM m = { CKM_RSA_PKCS_OAEP, &op, sizeof(op) };
 
 		ctlen = ossl_encrypt(k, RSA_PKCS1_OAEP_PADDING,
@@ -1458,16 +1502,16 @@ check_rsa(CK_SESSION_HANDLE s, CK_ULONG bits)
 		ptlen = sizeof(pt);
 		rv = p11_decrypt(s, &m, priv, ct, ctlen, pt, &ptlen);
 		EXPECT(ctlen > 0 && rv == CKR_OK && ptlen == sizeof(msg) - 1 &&
-		    memcmp(pt, msg, ptlen) == 0, "RSA-%lu OAEP %s %s: %s", bits,
-		    sha256 ? "SHA-256" : "SHA-1", label ? "label" : "no label",
-		    p11_rv_name(rv));
+			memcmp(pt, msg, ptlen) == 0,
+		    "RSA-%lu OAEP %s %s: %s", bits, sha256 ? "SHA-256" : "SHA-1",
+		    label ? "label" : "no label", p11_rv_name(rv));
 		/* The wrong label (or none for one) fails. */
 		op.pSourceData = label ? NULL : (void *)"other";
 		op.ulSourceDataLen = label ? 0 : 5;
 		ptlen = sizeof(pt);
 		rv = p11_decrypt(s, &m, priv, ct, ctlen, pt, &ptlen);
-		EXPECT(rv != CKR_OK, "RSA-%lu OAEP decrypted with the wrong label",
-		    bits);
+		EXPECT(rv != CKR_OK,
+		    "RSA-%lu OAEP decrypted with the wrong label", bits);
 	}
 	/* A damaged ciphertext. */
 	{
@@ -1479,11 +1523,11 @@ check_rsa(CK_SESSION_HANDLE s, CK_ULONG bits)
 		ptlen = sizeof(pt);
 		rv = p11_decrypt(s, &m, priv, ct, ctlen, pt, &ptlen);
 		EXPECT(rv != CKR_OK && rv != CKR_DEVICE_ERROR &&
-		    rv != CKR_GENERAL_ERROR, "RSA-%lu damaged ciphertext: %s",
-		    bits, p11_rv_name(rv));
+			rv != CKR_GENERAL_ERROR,
+		    "RSA-%lu damaged ciphertext: %s", bits, p11_rv_name(rv));
 		rv = p11_decrypt(s, &m, priv, ct, ctlen - 1, pt, &ptlen);
 		EXPECT(rv == CKR_ENCRYPTED_DATA_LEN_RANGE ||
-		    rv == CKR_ENCRYPTED_DATA_INVALID,
+			rv == CKR_ENCRYPTED_DATA_INVALID,
 		    "RSA-%lu short ciphertext: %s", bits, p11_rv_name(rv));
 	}
 	EVP_PKEY_free(k);
@@ -1503,7 +1547,8 @@ check_ec(CK_SESSION_HANDLE s, int p384)
 	EVP_PKEY *k = NULL;
 	CK_RV rv;
 	const char *name = p384 ? "P-384" : "P-256";
-	CK_MECHANISM m_hash = { p384 ? CKM_ECDSA_SHA384 : CKM_ECDSA_SHA256, NULL, 0 };
+	CK_MECHANISM m_hash = { p384 ? CKM_ECDSA_SHA384 : CKM_ECDSA_SHA256,
+		NULL, 0 };
 	CK_MECHANISM m_raw = { CKM_ECDSA, NULL, 0 };
 	const EVP_MD *md = p384 ? EVP_sha384() : EVP_sha256();
 
@@ -1514,25 +1559,29 @@ check_ec(CK_SESSION_HANDLE s, int p384)
 		return;
 	}
 	siglen = sizeof(sig);
-	rv = p11_sign(s, &m_hash, priv, (CK_BYTE *)msg, sizeof(msg) - 1, sig, &siglen);
-	EXPECT(rv == CKR_OK && siglen == (p384 ? 96UL : 64UL), "%s sign: %s %lu",
-	    name, p11_rv_name(rv), siglen);
+	rv = p11_sign(s, &m_hash, priv, (CK_BYTE *)msg, sizeof(msg) - 1, sig,
+	    &siglen);
+	EXPECT(rv == CKR_OK && siglen == (p384 ? 96UL : 64UL),
+	    "%s sign: %s %lu", name, p11_rv_name(rv), siglen);
 	derlen = raw_to_der(sig, siglen, der, sizeof(der));
-	EXPECT(derlen > 0 && ossl_verify(k, md, 0, -1, NULL, der, derlen,
-	    (CK_BYTE *)msg, sizeof(msg) - 1), "%s signature verified by OpenSSL",
-	    name);
+	EXPECT(derlen > 0 &&
+		ossl_verify(k, md, 0, -1, NULL, der, derlen, (CK_BYTE *)msg,
+		    sizeof(msg) - 1),
+	    "%s signature verified by OpenSSL", name);
 	EVP_Digest(msg, sizeof(msg) - 1, dig, &dl, md, NULL);
 	siglen = sizeof(sig);
 	rv = p11_sign(s, &m_raw, priv, dig, dl, sig, &siglen);
 	derlen = raw_to_der(sig, siglen, der, sizeof(der));
-	EXPECT(rv == CKR_OK && derlen > 0 && ossl_verify(k, NULL, 1, -1, NULL,
-	    der, derlen, dig, dl), "%s CKM_ECDSA: %s", name, p11_rv_name(rv));
+	EXPECT(rv == CKR_OK && derlen > 0 &&
+		ossl_verify(k, NULL, 1, -1, NULL, der, derlen, dig, dl),
+	    "%s CKM_ECDSA: %s", name, p11_rv_name(rv));
 	/* The token verifies its own, and rejects a changed one. */
 	EXPECT(f->C_VerifyInit(s, &m_raw, pub) == CKR_OK &&
-	    f->C_Verify(s, dig, dl, sig, siglen) == CKR_OK, "%s token verify", name);
+		f->C_Verify(s, dig, dl, sig, siglen) == CKR_OK,
+	    "%s token verify", name);
 	sig[3] ^= 1;
 	EXPECT(f->C_VerifyInit(s, &m_raw, pub) == CKR_OK &&
-	    f->C_Verify(s, dig, dl, sig, siglen) == CKR_SIGNATURE_INVALID,
+		f->C_Verify(s, dig, dl, sig, siglen) == CKR_SIGNATURE_INVALID,
 	    "%s token verify of a changed signature", name);
 	EVP_PKEY_free(k);
 	(void)f->C_DestroyObject(s, pub);
@@ -1548,15 +1597,17 @@ cmd_crypto(const char *module, const char *label, const char *pin)
 	CK_SESSION_HANDLE s = 0;
 	CK_RV rv;
 
-	if (p11_open(module, &p) != 0 || p11_find_token(p, label, &slot, &ti) != 0) {
+	if (p11_open(module, &p) != 0 ||
+	    p11_find_token(p, label, &slot, &ti) != 0) {
 		printf("FAIL: cannot open %s or find token %s\n", module, label);
 		p11_free(p);
 		return 1;
 	}
 	f = p11_fn(p);
 	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-	    NULL, NULL, &s)) != CKR_OK ||
-	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) != CKR_OK) {
+		 NULL, NULL, &s)) != CKR_OK ||
+	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) !=
+		CKR_OK) {
 		printf("FAIL: session or login: %s\n", p11_rv_name(rv));
 		goto out;
 	}
@@ -1567,9 +1618,14 @@ cmd_crypto(const char *module, const char *label, const char *pin)
 	check_ec(s, 1);
 	/* Digests against OpenSSL, and random bytes. */
 	{
-		struct { CK_MECHANISM_TYPE m; const EVP_MD *md; } d[] = {
-			{ CKM_SHA_1, EVP_sha1() }, { CKM_SHA256, EVP_sha256() },
-			{ CKM_SHA384, EVP_sha384() }, { CKM_SHA512, EVP_sha512() },
+		struct {
+			CK_MECHANISM_TYPE m;
+			const EVP_MD *md;
+		} d[] = {
+			{ CKM_SHA_1, EVP_sha1() },
+			{ CKM_SHA256, EVP_sha256() },
+			{ CKM_SHA384, EVP_sha384() },
+			{ CKM_SHA512, EVP_sha512() },
 		};
 		CK_BYTE got[64], want[64], r1[32], r2[32];
 		unsigned int wl = 0;
@@ -1588,12 +1644,14 @@ cmd_crypto(const char *module, const char *label, const char *pin)
 				rv = f->C_DigestUpdate(s, (CK_BYTE *)"so", 2);
 			if (rv == CKR_OK)
 				rv = f->C_DigestFinal(s, got, &gl);
-			EXPECT(rv == CKR_OK && gl == wl && memcmp(got, want, wl) == 0,
+			EXPECT(rv == CKR_OK && gl == wl &&
+				memcmp(got, want, wl) == 0,
 			    "digest 0x%lx: %s", d[i].m, p11_rv_name(rv));
 		}
 		EXPECT(f->C_GenerateRandom(s, r1, sizeof(r1)) == CKR_OK &&
-		    f->C_GenerateRandom(s, r2, sizeof(r2)) == CKR_OK &&
-		    memcmp(r1, r2, sizeof(r1)) != 0, "C_GenerateRandom");
+			f->C_GenerateRandom(s, r2, sizeof(r2)) == CKR_OK &&
+			memcmp(r1, r2, sizeof(r1)) != 0,
+		    "C_GenerateRandom");
 	}
 out:
 	if (s != 0)
@@ -1632,14 +1690,17 @@ cmd_unplug(const char *module, const char *label, const char *pin,
 	CK_RV rv;
 
 	snprintf(go2, sizeof(go2), "%s.2", gofile);
-	if (p11_open(module, &p) != 0 || p11_find_token(p, label, &slot, &ti) != 0) {
+	if (p11_open(module, &p) != 0 ||
+	    p11_find_token(p, label, &slot, &ti) != 0) {
 		printf("FAIL: cannot open %s or find token %s\n", module, label);
 		p11_free(p);
 		return 1;
 	}
 	f = p11_fn(p);
-	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s)) != CKR_OK ||
-	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) != CKR_OK ||
+	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s)) !=
+		CKR_OK ||
+	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) !=
+		CKR_OK ||
 	    (rv = f->C_FindObjectsInit(s, &t, 1)) != CKR_OK ||
 	    (rv = f->C_FindObjects(s, &key, 1, &n)) != CKR_OK ||
 	    (rv = f->C_FindObjectsFinal(s)) != CKR_OK || n != 1 ||
@@ -1660,8 +1721,10 @@ cmd_unplug(const char *module, const char *label, const char *pin,
 		    p11_rv_name(rv));
 		if (rv == CKR_OK) {
 			rv = f->C_GetSessionInfo(s3, &si);
-			EXPECT(rv == CKR_OK, "the session opened after the "
-			    "re-plug, at its next call: %s", p11_rv_name(rv));
+			EXPECT(rv == CKR_OK,
+			    "the session opened after the "
+			    "re-plug, at its next call: %s",
+			    p11_rv_name(rv));
 			(void)f->C_CloseSession(s3);
 		}
 	}
@@ -1744,9 +1807,12 @@ cmd_damaged(const char *module, const char *slotarg, const char *pin,
 	rv = f->C_GetTokenInfo(slot, &ti);
 	EXPECT(rv == CKR_OK, "the file put right, not plugged again: %s",
 	    p11_rv_name(rv));
-	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s)) != CKR_OK ||
-	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) != CKR_OK) {
-		EXPECT(0, "session and login on the mended token: %s", p11_rv_name(rv));
+	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s)) !=
+		CKR_OK ||
+	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) !=
+		CKR_OK) {
+		EXPECT(0, "session and login on the mended token: %s",
+		    p11_rv_name(rv));
 		goto out;
 	}
 	printf("ready2\n");
@@ -1758,7 +1824,8 @@ cmd_damaged(const char *module, const char *slotarg, const char *pin,
 	if (rv == CKR_OK)
 		(void)f->C_FindObjectsFinal(s);
 	rv = f->C_GetTokenInfo(slot, &ti);
-	EXPECT(rv != CKR_OK, "token info from a damaged file: %s", p11_rv_name(rv));
+	EXPECT(rv != CKR_OK, "token info from a damaged file: %s",
+	    p11_rv_name(rv));
 	printf("ready3\n");
 	snprintf(go, sizeof(go), "%s.3", gofile);
 	EXPECT(wait_file(go), "never told the file was put right again");
@@ -1806,7 +1873,8 @@ main(int argc, char **argv)
 		return cmd_reinit(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 5 && strcmp(argv[1], "seeobj") == 0)
 		return cmd_seeobj(argv[2], argv[3], argv[4]);
-	fprintf(stderr, "usage: p11_probe sensitive MODULE TOKENFILE LABEL PIN\n"
+	fprintf(stderr,
+	    "usage: p11_probe sensitive MODULE TOKENFILE LABEL PIN\n"
 	    "       p11_probe events MODULE N\n"
 	    "       p11_probe seeobj MODULE LABEL OBJLABEL\n"
 	    "       p11_probe reinit MODULE LABEL PIN GOFILE\n"

@@ -55,7 +55,8 @@ test_set_get(void)
 
 		CHECK(p != NULL);
 		if (p != NULL) {
-			CHECK_ERR(attrs_set(a, CKA_VALUE, p, big), KYSO_ERR_TOO_LARGE);
+			CHECK_ERR(attrs_set(a, CKA_VALUE, p, big),
+			    KYSO_ERR_TOO_LARGE);
 			CHECK_ERR(attrs_set(a, CKA_VALUE, p, big - 1), 0);
 		}
 		free(p);
@@ -86,7 +87,8 @@ test_template_match(void)
 		{ CKA_ID, id, 1 },
 	};
 	CK_ATTRIBUTE bad[] = { { CKA_LABEL, NULL, 4 } };
-	CK_ATTRIBUTE unavail[] = { { CKA_LABEL, label, CK_UNAVAILABLE_INFORMATION } };
+	CK_ATTRIBUTE unavail[] = { { CKA_LABEL, label,
+	    CK_UNAVAILABLE_INFORMATION } };
 	struct attrs *a = NULL, *d;
 	char other[] = "my cerx";
 	CK_ATTRIBUTE q[2];
@@ -99,7 +101,7 @@ test_template_match(void)
 	q[0] = t[0];
 	q[1] = (CK_ATTRIBUTE){ CKA_LABEL, other, sizeof(other) - 1 };
 	CHECK(!attrs_match(a, q, 2));
-	q[1] = (CK_ATTRIBUTE){ CKA_LABEL, label, 2 };   /* a prefix */
+	q[1] = (CK_ATTRIBUTE){ CKA_LABEL, label, 2 }; /* a prefix */
 	CHECK(!attrs_match(a, q, 2));
 	q[1] = (CK_ATTRIBUTE){ CKA_SUBJECT, label, 2 }; /* absent */
 	CHECK(!attrs_match(a, q, 2));

@@ -56,8 +56,8 @@ test_ints(void)
 	uint8_t u8 = 0;
 	uint32_t u32 = 0;
 	uint64_t u64 = 0;
-	static const uint8_t le[] = { 0x04, 0x03, 0x02, 0x01,
-	    0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, 0xfe };
+	static const uint8_t le[] = { 0x04, 0x03, 0x02, 0x01, 0x08, 0x07, 0x06,
+		0x05, 0x04, 0x03, 0x02, 0x01, 0xfe };
 
 	CHECK_ERR(buf_put_u32(b, 0x01020304), 0);
 	CHECK_ERR(buf_put_u64(b, 0x0102030405060708ULL), 0);
@@ -166,8 +166,7 @@ test_readonly(void)
 	CHECK_ERR(buf_get(b, x, 4), 0);
 	CHECK(memcmp(x, "read", 4) == 0);
 	d = buf_dup(b);
-	CHECK(d != NULL && buf_len(d) == 5 &&
-	    memcmp(buf_ptr(d), " only", 5) == 0);
+	CHECK(d != NULL && buf_len(d) == 5 && memcmp(buf_ptr(d), " only", 5) == 0);
 	/* The copy is writable. */
 	CHECK(d != NULL && buf_put(d, "!", 1) == 0 && buf_len(d) == 6);
 	buf_free(d);

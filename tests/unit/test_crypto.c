@@ -28,16 +28,22 @@ main(void)
 
 	memset(key, 0x0b, 20);
 	CHECK_ERR(crypto_hmac_sha256(key, 20, "Hi There", 8, mac), 0);
-	CHECK(hex_is(mac, 32, "b0344c61d8db38535ca8afceaf0bf12b"
+	CHECK(hex_is(mac, 32,
+	    "b0344c61d8db38535ca8afceaf0bf12b"
 	    "881dc200c9833da726e9376c2e32cff7"));
-	CHECK_ERR(crypto_hmac_sha256("Jefe", 4,
-	    "what do ya want for nothing?", 28, mac), 0);
-	CHECK(hex_is(mac, 32, "5bdcc146bf60754e6a042426089575c7"
+	CHECK_ERR(crypto_hmac_sha256("Jefe", 4, "what do ya want for nothing?",
+		      28, mac),
+	    0);
+	CHECK(hex_is(mac, 32,
+	    "5bdcc146bf60754e6a042426089575c7"
 	    "5a003f089d2739839dec58b964ec3843"));
 	memset(key, 0xaa, sizeof(key));
 	CHECK_ERR(crypto_hmac_sha256(key, sizeof(key),
-	    "Test Using Larger Than Block-Size Key - Hash Key First", 54, mac), 0);
-	CHECK(hex_is(mac, 32, "60e431591ee0b67f0d8a26aacbf5b77f"
+		      "Test Using Larger Than Block-Size Key - Hash Key First",
+		      54, mac),
+	    0);
+	CHECK(hex_is(mac, 32,
+	    "60e431591ee0b67f0d8a26aacbf5b77f"
 	    "8e0bc6213728c5140546040f0ee37f54"));
 	/* One key, many messages: the same as the one-shot each time. */
 	{
@@ -46,21 +52,27 @@ main(void)
 
 		CHECK_ERR(crypto_hmac_new("Jefe", 4, &h), 0);
 		CHECK_ERR(crypto_hmac(h, "what do ya want for nothing?", 28,
-		    again), 0);
-		CHECK(hex_is(again, 32, "5bdcc146bf60754e6a042426089575c7"
+			      again),
+		    0);
+		CHECK(hex_is(again, 32,
+		    "5bdcc146bf60754e6a042426089575c7"
 		    "5a003f089d2739839dec58b964ec3843"));
 		CHECK_ERR(crypto_hmac(h, "what do ya want for nothing?", 28,
-		    again), 0);
-		CHECK(hex_is(again, 32, "5bdcc146bf60754e6a042426089575c7"
+			      again),
+		    0);
+		CHECK(hex_is(again, 32,
+		    "5bdcc146bf60754e6a042426089575c7"
 		    "5a003f089d2739839dec58b964ec3843"));
 		/* An empty message (value from Python's hmac module). */
 		CHECK_ERR(crypto_hmac(h, "", 0, again), 0);
-		CHECK(hex_is(again, 32, "923598ca6d64af2a5dba79dcd021a8a0"
+		CHECK(hex_is(again, 32,
+		    "923598ca6d64af2a5dba79dcd021a8a0"
 		    "fe5c5f557519adaaf0ad532d4506dd30"));
 		crypto_hmac_free(h);
 	}
 	CHECK_ERR(crypto_sha256("abc", 3, mac), 0);
-	CHECK(hex_is(mac, 32, "ba7816bf8f01cfea414140de5dae2223"
+	CHECK(hex_is(mac, 32,
+	    "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad"));
 	return unit_done();
 }

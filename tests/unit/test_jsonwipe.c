@@ -50,8 +50,10 @@ main(void)
 	    "ABCDE-FGHJK-MNPQR-STVWX");
 	CHECK(o != NULL);
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	CHECK(s != NULL && strcmp(s, "{\"code\":\"ABCDE-FGHJK-MNPQR-STVWX\","
-	    "\"otp\":\"123456\"}") == 0);
+	CHECK(s != NULL &&
+	    strcmp(s,
+		"{\"code\":\"ABCDE-FGHJK-MNPQR-STVWX\","
+		"\"otp\":\"123456\"}") == 0);
 	back = json_loads(s, 0, NULL);
 	CHECK(back != NULL && json_equal(o, back));
 	n = strlen(s);

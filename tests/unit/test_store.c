@@ -17,7 +17,7 @@
 #include "token/store.h"
 #include "unit.h"
 
-#define SO "87654321"
+#define SO   "87654321"
 #define USER "24681357"
 
 static char dir[] = "/tmp/kyso-unit-store.XXXXXX";
@@ -91,7 +91,7 @@ test_create(void)
 	p.so_pin = "12345";
 	p.so_pin_len = 5;
 	CHECK_ERR(tok_create(path, &p), KYSO_ERR_INVALID);
-	p = params("ST0001-ABCDEFGHIJK");  /* 17 characters */
+	p = params("ST0001-ABCDEFGHIJK"); /* 17 characters */
 	CHECK_ERR(tok_create(path, &p), KYSO_ERR_INVALID);
 	p = params("");
 	CHECK_ERR(tok_create(path, &p), KYSO_ERR_INVALID);
@@ -158,7 +158,8 @@ test_user_pin(void)
 	CHECK_ERR(tok_set_user_pin(t, TOK_DEFAULT_USER_PIN, 8, "12345", 5),
 	    KYSO_ERR_INVALID);
 	CHECK_ERR(tok_set_user_pin(t, TOK_DEFAULT_USER_PIN, 8,
-	    "12345678901234567", 17), KYSO_ERR_INVALID);
+		      "12345678901234567", 17),
+	    KYSO_ERR_INVALID);
 	CHECK_ERR(tok_set_user_pin(t, TOK_DEFAULT_USER_PIN, 8, USER, 8), 0);
 	CHECK(!tok_info(t)->user_to_be_changed);
 	CHECK(tok_info(t)->user_fail == 0);
@@ -173,11 +174,13 @@ test_user_pin(void)
 
 	/* Lockout: five wrong PINs, then even the right one is refused. */
 	for (i = 1; i <= 5; i++) {
-		CHECK_ERR(tok_login_user(t, "11111111", 8), KYSO_ERR_PIN_INCORRECT);
+		CHECK_ERR(tok_login_user(t, "11111111", 8),
+		    KYSO_ERR_PIN_INCORRECT);
 		CHECK(tok_info(t)->user_fail == (uint32_t)i);
 	}
 	CHECK_ERR(tok_login_user(t, USER, 8), KYSO_ERR_PIN_LOCKED);
-	CHECK_ERR(tok_set_user_pin(t, USER, 8, "13572468", 8), KYSO_ERR_PIN_LOCKED);
+	CHECK_ERR(tok_set_user_pin(t, USER, 8, "13572468", 8),
+	    KYSO_ERR_PIN_LOCKED);
 	CHECK(tok_info(t)->user_fail == 5);
 	CHECK(!tok_unlocked(t));
 	/* Another process sees the lock. */
@@ -233,8 +236,10 @@ test_so_lockout(void)
 	CHECK_ERR(tok_init_token(t, SO, 8, "x"), KYSO_ERR_PIN_LOCKED);
 	CHECK(tok_info(t)->so_fail == 3);
 	for (i = 0; i < 2; i++)
-		CHECK_ERR(tok_login_user(t, "00000000", 8), KYSO_ERR_PIN_INCORRECT);
-	CHECK_ERR(tok_login_user(t, TOK_DEFAULT_USER_PIN, 8), KYSO_ERR_PIN_LOCKED);
+		CHECK_ERR(tok_login_user(t, "00000000", 8),
+		    KYSO_ERR_PIN_INCORRECT);
+	CHECK_ERR(tok_login_user(t, TOK_DEFAULT_USER_PIN, 8),
+	    KYSO_ERR_PIN_LOCKED);
 out:
 	tok_free(t);
 	free(path);
@@ -246,8 +251,9 @@ hex_response(const uint8_t admin[32], const uint8_t *challenge, char out[65])
 	uint8_t mac[32];
 	struct buf *h = buf_new(0);
 
-	if (h == NULL || kyso_unblock_response(admin, challenge,
-	    TOK_CHALLENGE_LEN, mac) != 0 || hex_encode(h, mac, 32) != 0) {
+	if (h == NULL ||
+	    kyso_unblock_response(admin, challenge, TOK_CHALLENGE_LEN, mac) != 0 ||
+	    hex_encode(h, mac, 32) != 0) {
 		memset(out, '0', 64);
 	} else {
 		memcpy(out, buf_ptr(h), 64);
@@ -272,8 +278,10 @@ test_unblock(void)
 		goto out;
 	CHECK(tok_has_admin_key(t));
 	for (i = 0; i < 5; i++)
-		CHECK_ERR(tok_login_user(t, "00000000", 8), KYSO_ERR_PIN_INCORRECT);
-	CHECK_ERR(tok_login_user(t, TOK_DEFAULT_USER_PIN, 8), KYSO_ERR_PIN_LOCKED);
+		CHECK_ERR(tok_login_user(t, "00000000", 8),
+		    KYSO_ERR_PIN_INCORRECT);
+	CHECK_ERR(tok_login_user(t, TOK_DEFAULT_USER_PIN, 8),
+	    KYSO_ERR_PIN_LOCKED);
 
 	/* A wrong response counts and replaces the challenge. */
 	memcpy(before, tok_challenge(t), sizeof(before));
@@ -357,8 +365,9 @@ test_objects(void)
 	CHECK_ERR(tok_del_object(t, 16), KYSO_ERR_INTERNAL);
 
 	CHECK_ERR(tok_begin(t), 0);
-	CHECK_ERR(tok_add_object(t, 0, data_obj("pub", public, sizeof(public) - 1),
-	    &pub_id), 0);
+	CHECK_ERR(tok_add_object(t, 0,
+		      data_obj("pub", public, sizeof(public) - 1), &pub_id),
+	    0);
 	/* A private object needs the token key. */
 	CHECK_ERR(tok_add_object(t, 1, data_obj("priv", "x", 1), &id),
 	    KYSO_ERR_PERMISSION);
@@ -368,8 +377,9 @@ test_objects(void)
 	CHECK_ERR(tok_set_user_pin(t, TOK_DEFAULT_USER_PIN, 8, USER, 8), 0);
 	CHECK_ERR(tok_login_user(t, USER, 8), 0);
 	CHECK_ERR(tok_begin(t), 0);
-	CHECK_ERR(tok_add_object(t, 1, data_obj("priv", secret,
-	    sizeof(secret) - 1), &priv_id), 0);
+	CHECK_ERR(tok_add_object(t, 1,
+		      data_obj("priv", secret, sizeof(secret) - 1), &priv_id),
+	    0);
 	tok_end(t);
 	CHECK(priv_id != pub_id && tok_nobjects(t) == 2);
 	ga = tobj_attrs(tok_object(t, priv_id));
@@ -428,7 +438,8 @@ test_objects(void)
 
 	/* Re-initializing needs the SO PIN and wipes every object and the
 	 * user PIN; the other handle loses its login. */
-	CHECK_ERR(tok_init_token(t, "00000000", 8, "fresh"), KYSO_ERR_PIN_INCORRECT);
+	CHECK_ERR(tok_init_token(t, "00000000", 8, "fresh"),
+	    KYSO_ERR_PIN_INCORRECT);
 	CHECK(tok_nobjects(t) == 2);
 	CHECK_ERR(tok_init_token(t, SO, 8, "fresh"), 0);
 	CHECK(tok_nobjects(t) == 0 && tok_info(t)->used == 0);
@@ -660,7 +671,8 @@ file_version(const char *path)
 		return 0;
 	if (buf_len(b) >= 12)
 		v = (uint32_t)buf_ptr(b)[8] | (uint32_t)buf_ptr(b)[9] << 8 |
-		    (uint32_t)buf_ptr(b)[10] << 16 | (uint32_t)buf_ptr(b)[11] << 24;
+		    (uint32_t)buf_ptr(b)[10] << 16 |
+		    (uint32_t)buf_ptr(b)[11] << 24;
 	buf_free(b);
 	return v;
 }
@@ -722,7 +734,8 @@ test_v1_file(void)
 		struct buf *w = buf_new(0);
 		struct tok *t3 = NULL;
 
-		CHECK(w != NULL && buf_put(w, buf_ptr(v1), buf_len(v1) - 32) == 0 &&
+		CHECK(w != NULL &&
+		    buf_put(w, buf_ptr(v1), buf_len(v1) - 32) == 0 &&
 		    crypto_sha256(buf_ptr(w), buf_len(w), sum) == 0 &&
 		    buf_put(w, sum, 32) == 0 &&
 		    file_write_atomic(path, buf_ptr(w), buf_len(w), 0600) == 0);

@@ -13,12 +13,12 @@
 #include "unit.h"
 
 #define SERIAL "tm0001"
-#define USER "24681357"
+#define USER   "24681357"
 
 /* What the scripted face answers and what it saw. */
 struct script {
-	const char *old_pin, *new_pin, *again;   /* NULL: none given */
-	int yes;                 /* the answer to every question */
+	const char *old_pin, *new_pin, *again; /* NULL: none given */
+	int yes; /* the answer to every question */
 	int asked[TM_SECRET_OTP + 1];
 	int choices;
 	int changed, not_changed;
@@ -90,9 +90,11 @@ make_token(const char *build)
 {
 	char cmd[1024];
 
-	snprintf(cmd, sizeof(cmd), "printf '87654321\\n' | '%s/bin/kyso-token' "
+	snprintf(cmd, sizeof(cmd),
+	    "printf '87654321\\n' | '%s/bin/kyso-token' "
 	    "vtoken create --serial " SERIAL " --kdf-cost 10 --user-retries 3 "
-	    "--plug --so-pin-fd 0 >/dev/null", build);
+	    "--plug --so-pin-fd 0 >/dev/null",
+	    build);
 	return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -107,7 +109,8 @@ test_factory_pin(struct tm_session *t, struct tm_result *res)
 	CHECK_ERR(tm_check(t, 30, &ui, res), 0);
 	CHECK(strcmp(res->token_serial, SERIAL) == 0);
 	CHECK(sc.choices == 1);
-	CHECK(res->nfindings == 1 && res->findings[0].kind == TM_FINDING_FACTORY_PIN);
+	CHECK(res->nfindings == 1 &&
+	    res->findings[0].kind == TM_FINDING_FACTORY_PIN);
 	/* Enrolment stops before it asks anything else. */
 	script(&sc, &ui, NULL, NULL, NULL, 0);
 	CHECK_ERR(tm_register(t, &ui, res), KYSO_ERR_PERMISSION);
@@ -117,7 +120,8 @@ test_factory_pin(struct tm_session *t, struct tm_result *res)
 	script(&sc, &ui, KYSO_FACTORY_PIN, KYSO_FACTORY_PIN, KYSO_FACTORY_PIN, 1);
 	CHECK_ERR(tm_check(t, 30, &ui, res), 0);
 	CHECK(sc.not_changed == 1 && sc.changed == 0);
-	CHECK(res->nfindings == 1 && res->findings[0].kind == TM_FINDING_FACTORY_PIN);
+	CHECK(res->nfindings == 1 &&
+	    res->findings[0].kind == TM_FINDING_FACTORY_PIN);
 	/* Yes, with a good new PIN: no finding left. */
 	script(&sc, &ui, KYSO_FACTORY_PIN, USER, USER, 1);
 	CHECK_ERR(tm_check(t, 30, &ui, res), 0);

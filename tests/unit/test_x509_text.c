@@ -12,22 +12,24 @@
 int
 main(void)
 {
-	static const char cn[] = "Nguy\xe1\xbb\x85n V\xc4\x83n A";  /* Nguyễn Văn A */
+	static const char cn[] = "Nguy\xe1\xbb\x85n V\xc4\x83n A"; /* Nguyễn Văn A */
 	X509_NAME *nm = X509_NAME_new(), *bmp = X509_NAME_new(), *none;
 	ASN1_TIME *t = ASN1_TIME_new(), *bad = ASN1_TIME_new();
 	char out[X509_TEXT_TIME_MAX], small[8], *s;
 
 	CHECK(nm != NULL && bmp != NULL && t != NULL && bad != NULL);
 	CHECK(X509_NAME_add_entry_by_txt(nm, "C", MBSTRING_ASC,
-	    (const unsigned char *)"VN", -1, -1, 0) == 1);
+		  (const unsigned char *)"VN", -1, -1, 0) == 1);
 	CHECK(X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8,
-	    (const unsigned char *)cn, -1, -1, 0) == 1);
+		  (const unsigned char *)cn, -1, -1, 0) == 1);
 
 	s = x509_text_name(nm, X509_TEXT_RFC2253);
-	CHECK(s != NULL && strcmp(s, "CN=Nguy\xe1\xbb\x85n V\xc4\x83n A,C=VN") == 0);
+	CHECK(s != NULL &&
+	    strcmp(s, "CN=Nguy\xe1\xbb\x85n V\xc4\x83n A,C=VN") == 0);
 	free(s);
 	s = x509_text_name(nm, X509_TEXT_ONELINE);
-	CHECK(s != NULL && strcmp(s, "C = VN, CN = Nguy\xe1\xbb\x85n V\xc4\x83n A") == 0);
+	CHECK(s != NULL &&
+	    strcmp(s, "C = VN, CN = Nguy\xe1\xbb\x85n V\xc4\x83n A") == 0);
 	free(s);
 	s = x509_text_cn(nm);
 	CHECK(s != NULL && strcmp(s, cn) == 0);
@@ -35,7 +37,10 @@ main(void)
 
 	/* A BMPString common name still comes out as UTF-8. */
 	CHECK(X509_NAME_add_entry_by_txt(bmp, "CN", V_ASN1_BMPSTRING,
-	    (const unsigned char *)"\x00" "A\x00" "B", 4, -1, 0) == 1);
+		  (const unsigned char *)"\x00"
+					 "A\x00"
+					 "B",
+		  4, -1, 0) == 1);
 	s = x509_text_cn(bmp);
 	CHECK(s != NULL && strcmp(s, "AB") == 0);
 	free(s);

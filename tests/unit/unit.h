@@ -8,29 +8,31 @@
 
 static int unit_pass, unit_fail;
 
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		if (cond) {                                                \
-			unit_pass++;                                       \
-		} else {                                                   \
-			unit_fail++;                                       \
-			fprintf(stderr, "%s:%d: check failed: %s\n",       \
-			    __FILE__, __LINE__, #cond);                    \
-		}                                                          \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (cond) {                                                    \
+			unit_pass++;                                           \
+		} else {                                                       \
+			unit_fail++;                                           \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+			    __LINE__, #cond);                                  \
+		}                                                              \
 	} while (0)
 
 /* An exact kyso error code (or 0). */
-#define CHECK_ERR(expr, want)                                              \
-	do {                                                               \
-		int got_ = (expr);                                         \
-		if (got_ == (want)) {                                      \
-			unit_pass++;                                       \
-		} else {                                                   \
-			unit_fail++;                                       \
-			fprintf(stderr, "%s:%d: %s returned %d, want %d "  \
-			    "(%s)\n", __FILE__, __LINE__, #expr, got_,     \
-			    (int)(want), #want);                           \
-		}                                                          \
+#define CHECK_ERR(expr, want)                                             \
+	do {                                                              \
+		int got_ = (expr);                                        \
+		if (got_ == (want)) {                                     \
+			unit_pass++;                                      \
+		} else {                                                  \
+			unit_fail++;                                      \
+			fprintf(stderr,                                   \
+			    "%s:%d: %s returned %d, want %d "             \
+			    "(%s)\n",                                     \
+			    __FILE__, __LINE__, #expr, got_, (int)(want), \
+			    #want);                                       \
+		}                                                         \
 	} while (0)
 
 static inline int

@@ -24,8 +24,8 @@ cades_sign_file(struct p11_signer *s, const char *in_path, const char *out_path,
 
 	*why = N_("out of memory");
 	if ((r = mapfile_open(in_path, &m)) != 0) {
-		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist") :
-		    N_("the file cannot be read");
+		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist")
+					       : N_("the file cannot be read");
 		goto out;
 	}
 	if ((md = EVP_MD_CTX_new()) == NULL ||

@@ -10,15 +10,15 @@
 #include "common/der.h"
 #include "sign/formats/tsa.h"
 
-#define OID_DATA "1.2.840.113549.1.7.1"
-#define OID_SIGNED_DATA "1.2.840.113549.1.7.2"
-#define OID_CONTENT_TYPE "1.2.840.113549.1.9.3"
-#define OID_MESSAGE_DIGEST "1.2.840.113549.1.9.4"
+#define OID_DATA	    "1.2.840.113549.1.7.1"
+#define OID_SIGNED_DATA	    "1.2.840.113549.1.7.2"
+#define OID_CONTENT_TYPE    "1.2.840.113549.1.9.3"
+#define OID_MESSAGE_DIGEST  "1.2.840.113549.1.9.4"
 #define OID_SIGNING_CERT_V2 "1.2.840.113549.1.9.16.2.47"
 #define OID_TIMESTAMP_TOKEN "1.2.840.113549.1.9.16.2.14"
-#define OID_SHA256 "2.16.840.1.101.3.4.2.1"
-#define OID_RSA "1.2.840.113549.1.1.1"
-#define OID_ECDSA_SHA256 "1.2.840.10045.4.3.2"
+#define OID_SHA256	    "2.16.840.1.101.3.4.2.1"
+#define OID_RSA		    "1.2.840.113549.1.1.1"
+#define OID_ECDSA_SHA256    "1.2.840.10045.4.3.2"
 
 #define TSA_RESERVE 12000
 
@@ -54,8 +54,7 @@ out:
 
 /* The certificate's issuer Name and serial INTEGER, DER each. */
 static int
-cert_issuer_serial(const struct buf *cert, struct buf *issuer,
-    struct buf *serial)
+cert_issuer_serial(const struct buf *cert, struct buf *issuer, struct buf *serial)
 {
 	const unsigned char *p = buf_ptr(cert);
 	X509 *x = d2i_X509(NULL, &p, (long)buf_len(cert));
@@ -71,7 +70,8 @@ cert_issuer_serial(const struct buf *cert, struct buf *issuer,
 	d = NULL;
 	r = KYSO_ERR_INVALID;
 	if ((len = i2d_ASN1_INTEGER((ASN1_INTEGER *)X509_get0_serialNumber(x),
-	    &d)) <= 0 || (r = buf_put(serial, d, (size_t)len)) != 0)
+		 &d)) <= 0 ||
+	    (r = buf_put(serial, d, (size_t)len)) != 0)
 		goto out;
 	r = 0;
 out:
@@ -95,7 +95,7 @@ put_signing_cert_v2(struct buf *out, const struct buf *cert,
 	if (id == NULL || gn == NULL || is == NULL || t == NULL || seq == NULL)
 		goto out;
 	if (EVP_Digest(buf_ptr(cert), buf_len(cert), h, NULL, EVP_sha256(),
-	    NULL) != 1) {
+		NULL) != 1) {
 		r = KYSO_ERR_CRYPTO;
 		goto out;
 	}
@@ -107,8 +107,8 @@ put_signing_cert_v2(struct buf *out, const struct buf *cert,
 	    (r = buf_put(id, buf_ptr(is), buf_len(is))) != 0)
 		goto out;
 	buf_reset(t);
-	if ((r = der_wrap(t, DER_SEQUENCE, id)) != 0 ||       /* ESSCertIDv2 */
-	    (r = der_wrap(seq, DER_SEQUENCE, t)) != 0)        /* SEQUENCE OF */
+	if ((r = der_wrap(t, DER_SEQUENCE, id)) != 0 || /* ESSCertIDv2 */
+	    (r = der_wrap(seq, DER_SEQUENCE, t)) != 0)	/* SEQUENCE OF */
 		goto out;
 	r = der_wrap(out, DER_SEQUENCE, seq);
 out:
@@ -178,7 +178,7 @@ cms_sign_detached(struct p11_signer *s, const uint8_t digest[32],
 		goto out;
 	/* The token signs SHA-256 of the DER SET OF the signed attributes. */
 	if (EVP_Digest(buf_ptr(attrs), buf_len(attrs), h, NULL, EVP_sha256(),
-	    NULL) != 1) {
+		NULL) != 1) {
 		r = KYSO_ERR_CRYPTO;
 		goto out;
 	}
@@ -188,7 +188,7 @@ cms_sign_detached(struct p11_signer *s, const uint8_t digest[32],
 	}
 	if (tsa_url != NULL) {
 		if ((r = tsa_timestamp(tsa_url, buf_ptr(sig), buf_len(sig),
-		    &tst, why)) != 0)
+			 &tst, why)) != 0)
 			goto out;
 	}
 	/* SignerInfo */
@@ -206,7 +206,7 @@ cms_sign_detached(struct p11_signer *s, const uint8_t digest[32],
 		size_t clen, total;
 
 		if ((r = der_read(buf_ptr(attrs), buf_len(attrs), &tag, &c,
-		    &clen, &total)) != 0 ||
+			 &clen, &total)) != 0 ||
 		    (r = der_put(si, DER_CTX_CONS(0), c, clen)) != 0)
 			goto out;
 	}
@@ -245,7 +245,7 @@ cms_sign_detached(struct p11_signer *s, const uint8_t digest[32],
 		goto out;
 	for (i = 0; i < p11_signer_chain_count(s); i++)
 		if ((r = buf_put(t, buf_ptr(p11_signer_chain(s, i)),
-		    buf_len(p11_signer_chain(s, i)))) != 0)
+			 buf_len(p11_signer_chain(s, i)))) != 0)
 			goto out;
 	if ((r = der_wrap(sd, DER_CTX_CONS(0), t)) != 0)
 		goto out;

@@ -29,7 +29,8 @@ add_streams(struct rev *v, struct pdf_obj *dss, const char *key,
 		int64_t num = v->next++;
 		struct buf *copy = buf_dup(items[i]);
 
-		if ((r = rev_put_stream(v, num, pdf_obj_new(PDF_DICT), copy)) != 0 ||
+		if ((r = rev_put_stream(v, num, pdf_obj_new(PDF_DICT), copy)) !=
+			0 ||
 		    (r = pdf_array_push(arr, pdf_ref_new(num, 0))) != 0) {
 			pdf_obj_free(arr);
 			return r;
@@ -49,9 +50,10 @@ read_streams(struct pdf *pdf, const struct pdf_obj *dss, const char *key,
 
 	if ((r = pdf_resolve(pdf, pdf_dict_get(dss, key), &arr)) != 0)
 		return r == KYSO_ERR_NOMEM ? r : 0;
-	for (i = arr->type == PDF_ARRAY && arr->count > REVOC_MAX ?
-	    arr->count - REVOC_MAX : 0; arr->type == PDF_ARRAY &&
-	    i < arr->count && *n < REVOC_MAX; i++) {
+	for (i = arr->type == PDF_ARRAY && arr->count > REVOC_MAX
+		 ? arr->count - REVOC_MAX
+		 : 0;
+	     arr->type == PDF_ARRAY && i < arr->count && *n < REVOC_MAX; i++) {
 		if ((r = pdf_resolve(pdf, arr->items[i], &st)) == KYSO_ERR_NOMEM)
 			break;
 		r = 0;
@@ -76,11 +78,10 @@ pdf_dss_read(struct pdf *pdf, const struct pdf_obj *root, struct revoc *out)
 	if ((r = pdf_resolve(pdf, pdf_dict_get(root, "DSS"), &dss)) != 0)
 		return r == KYSO_ERR_NOMEM ? r : 0;
 	if (dss->type == PDF_DICT &&
-	    ((r = read_streams(pdf, dss, "Certs", out->certs,
-	    &out->ncerts)) != 0 ||
-	    (r = read_streams(pdf, dss, "OCSPs", out->ocsps,
-	    &out->nocsps)) != 0 ||
-	    (r = read_streams(pdf, dss, "CRLs", out->crls, &out->ncrls)) != 0))
+	    ((r = read_streams(pdf, dss, "Certs", out->certs, &out->ncerts)) != 0 ||
+		(r = read_streams(pdf, dss, "OCSPs", out->ocsps, &out->nocsps)) !=
+		    0 ||
+		(r = read_streams(pdf, dss, "CRLs", out->crls, &out->ncrls)) != 0))
 		revoc_clear(out);
 	pdf_obj_free(dss);
 	return r;
@@ -117,8 +118,9 @@ pdf_dss_revision(const uint8_t *data, size_t len, const struct revoc *rv,
 			goto out;
 	} else {
 		dss_num = v.next++;
-		dss = old != NULL && old->type == PDF_DICT ? pdf_obj_dup(old) :
-		    pdf_obj_new(PDF_DICT);
+		dss = old != NULL && old->type == PDF_DICT
+		    ? pdf_obj_dup(old)
+		    : pdf_obj_new(PDF_DICT);
 	}
 	*why = N_("out of memory");
 	if (dss == NULL || dss->type != PDF_DICT) {

@@ -18,8 +18,8 @@
 
 #define PAGE_TREE_DEPTH 64
 #define PAGE_TREE_NODES 100000
-#define FIELD_VISITS 100000  /* fields looked at per walk of the form */
-#define FIELD_WIDTH 4096     /* items of one array the checks look at */
+#define FIELD_VISITS	100000 /* fields looked at per walk of the form */
+#define FIELD_WIDTH	4096   /* items of one array the checks look at */
 
 /* Page n (0-based): down the page tree by /Count, kid by kid. */
 static int
@@ -47,7 +47,8 @@ nth_page(struct pdf *pdf, const struct pdf_obj *root, int64_t n, int64_t *num,
 		if (node->type != PDF_DICT)
 			goto out;
 		kids = pdf_dict_get(node, "Kids");
-		if (pdf_name_is(pdf_dict_get(node, "Type"), "Page") || kids == NULL) {
+		if (pdf_name_is(pdf_dict_get(node, "Type"), "Page") ||
+		    kids == NULL) {
 			if (n != 0) {
 				r = KYSO_ERR_NOT_FOUND;
 				goto out;
@@ -64,7 +65,8 @@ nth_page(struct pdf *pdf, const struct pdf_obj *root, int64_t n, int64_t *num,
 			const struct pdf_obj *c;
 			int64_t cnt;
 
-			if (kids->items[i]->type != PDF_REF || ++visits > PAGE_TREE_NODES)
+			if (kids->items[i]->type != PDF_REF ||
+			    ++visits > PAGE_TREE_NODES)
 				goto out;
 			pdf_obj_free(kid);
 			kid = NULL;
@@ -74,7 +76,9 @@ nth_page(struct pdf *pdf, const struct pdf_obj *root, int64_t n, int64_t *num,
 			c = pdf_dict_get(kid, "Count");
 			if (pdf_dict_get(kid, "Kids") != NULL &&
 			    !pdf_name_is(pdf_dict_get(kid, "Type"), "Page"))
-				cnt = c != NULL && c->type == PDF_INT && c->i >= 0 ? c->i : 0;
+				cnt = c != NULL && c->type == PDF_INT && c->i >= 0
+				    ? c->i
+				    : 0;
 			else
 				cnt = 1;
 			if (n < cnt)
@@ -197,7 +201,8 @@ docmdp_p(struct pdf *pdf, const struct pdf_obj *root)
 		item = tp = NULL;
 		if (pdf_resolve(pdf, ref->items[i], &item) != 0 ||
 		    !pdf_name_is(pdf_dict_get(item, "TransformMethod"), "DocMDP") ||
-		    pdf_resolve(pdf, pdf_dict_get(item, "TransformParams"), &tp) != 0)
+		    pdf_resolve(pdf, pdf_dict_get(item, "TransformParams"),
+			&tp) != 0)
 			continue;
 		p = pdf_dict_get(tp, "P");
 		res = p != NULL && p->type == PDF_INT ? p->i : 2;
@@ -219,7 +224,9 @@ is_signed(void *ud, struct pdf *pdf, const struct pdf_obj *f)
 	const struct pdf_obj *v = pdf_dict_get(f, "V");
 
 	return pdf_name_is(pdf_dict_get(f, "FT"), "Sig") && v != NULL &&
-	    v->type != PDF_NULL ? PDF_FORM_STOP : PDF_FORM_NEXT;
+		v->type != PDF_NULL
+	    ? PDF_FORM_STOP
+	    : PDF_FORM_NEXT;
 }
 
 /* Visitor: stops at a widget (a field with no kids) with no appearance. */
@@ -261,7 +268,8 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
     int64_t page_index, int visible, int64_t *page_num_out,
     const char *want_name, char *name, size_t name_len, const char **why)
 {
-	const struct pdf_obj *root_ref = pdf_dict_get(pdf_trailer(v->pdf), "Root");
+	const struct pdf_obj *root_ref = pdf_dict_get(pdf_trailer(v->pdf),
+	    "Root");
 	struct pdf_obj *root = NULL, *page = NULL, *acro = NULL;
 	const struct pdf_obj *ar;
 	int64_t page_num = -1, acro_num = -1;
@@ -273,7 +281,8 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 		goto out;
 	if (docmdp_p(v->pdf, root) == 1) {
 		r = KYSO_ERR_PERMISSION;
-		*why = N_("the document is certified with no changes allowed (DocMDP P=1)");
+		*why = N_(
+		    "the document is certified with no changes allowed (DocMDP P=1)");
 		goto out;
 	}
 	if (certify) {
@@ -289,7 +298,8 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 			r = KYSO_ERR_NOMEM;
 			goto out;
 		}
-		if ((r = pdf_dict_set(perms, "DocMDP", pdf_ref_new(sig_num, 0))) != 0) {
+		if ((r = pdf_dict_set(perms, "DocMDP", pdf_ref_new(sig_num, 0))) !=
+		    0) {
 			pdf_obj_free(perms);
 			goto out;
 		}
@@ -298,8 +308,9 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 		root_changed = 1;
 	}
 	if ((r = nth_page(v->pdf, root, page_index, &page_num, &page)) != 0) {
-		*why = r == KYSO_ERR_NOT_FOUND ? N_("the document has no such page") :
-		    N_("the document's page tree is damaged");
+		*why = r == KYSO_ERR_NOT_FOUND
+		    ? N_("the document has no such page")
+		    : N_("the document's page tree is damaged");
 		goto out;
 	}
 	/* The AcroForm: indirect (updated in place), direct, or new. */
@@ -331,17 +342,19 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 		}
 		acro_num = v->next++;
 		root_changed = 1;
-		if ((r = pdf_dict_set(root, "AcroForm", pdf_ref_new(acro_num, 0))) != 0)
+		if ((r = pdf_dict_set(root, "AcroForm",
+			 pdf_ref_new(acro_num, 0))) != 0)
 			goto out;
 	}
 	if (certify) {
 		/* Too many fields to tell counts as signed. */
 		if ((r = walk_fields(v->pdf, acro, FIELD_WIDTH, is_signed, NULL,
-		    &w)) != 0)
+			 &w)) != 0)
 			goto out;
 		if (w.stopped || w.spent) {
 			r = KYSO_ERR_EXISTS;
-			*why = N_("a certification signature must be the document's first signature");
+			*why = N_(
+			    "a certification signature must be the document's first signature");
 			goto out;
 		}
 	}
@@ -353,11 +366,13 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 			r = KYSO_ERR_NOMEM;
 			goto out;
 		}
-		if ((r = walk_fields(v->pdf, acro, SIZE_MAX, add_name, nm,
-		    &w)) != 0 || w.spent) {
+		if ((r = walk_fields(v->pdf, acro, SIZE_MAX, add_name, nm, &w)) !=
+			0 ||
+		    w.spent) {
 			if (r == 0) {
 				r = KYSO_ERR_TOO_LARGE;
-				*why = N_("the form is too large to read, or its fields loop");
+				*why = N_(
+				    "the form is too large to read, or its fields loop");
 			}
 			names_free(nm);
 			free(nm);
@@ -381,13 +396,14 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 		free(nm);
 		if (k != 0) {
 			r = KYSO_ERR_EXISTS;
-			*why = k == -1 ? N_("a field with that name already exists") :
-			    N_("no free signature field name: give one with --field");
+			*why = k == -1
+			    ? N_("a field with that name already exists")
+			    : N_("no free signature field name: give one with --field");
 			goto out;
 		}
 	}
 	if ((r = array_add(v, acro, "Fields", pdf_ref_new(field_num, 0),
-	    &acro_changed)) != 0)
+		 &acro_changed)) != 0)
 		goto out;
 	/* /NeedAppearances makes viewers redraw every widget, a visible
 	 * stamp included (poppler does): when the fields all have their
@@ -395,7 +411,7 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 	if (visible && pdf_dict_get(acro, "NeedAppearances") != NULL) {
 		/* Anything left unread may lack one: the flag stays. */
 		if ((r = walk_fields(v->pdf, acro, FIELD_WIDTH, lacks_ap, NULL,
-		    &w)) != 0)
+			 &w)) != 0)
 			goto out;
 		if (!w.stopped && !w.cut && !w.spent)
 			pdf_dict_del(acro, "NeedAppearances");
@@ -403,7 +419,7 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 	if ((r = pdf_dict_set(acro, "SigFlags", pdf_int_new(3))) != 0)
 		goto out;
 	if ((r = array_add(v, page, "Annots", pdf_ref_new(field_num, 0),
-	    &page_changed)) != 0)
+		 &page_changed)) != 0)
 		goto out;
 	if (page_changed) {
 		if ((r = rev_put(v, page_num, page)) != 0) {
@@ -436,8 +452,7 @@ out:
 	return r;
 }
 
-
-#define BR_WIDTH 36   /* room for three offsets in /ByteRange */
+#define BR_WIDTH 36 /* room for three offsets in /ByteRange */
 
 struct sigdict_ctx {
 	time_t when;
@@ -457,8 +472,9 @@ write_sigdict(void *ud, struct buf *b)
 	int r;
 
 	gmtime_r(&c->when, &tm);
-	if ((r = buf_putf(b, "<</Type/Sig/Filter/Adobe.PPKLite"
-	    "/SubFilter/ETSI.CAdES.detached/ByteRange[")) != 0)
+	if ((r = buf_putf(b,
+		 "<</Type/Sig/Filter/Adobe.PPKLite"
+		 "/SubFilter/ETSI.CAdES.detached/ByteRange[")) != 0)
 		return r;
 	*c->br_at = buf_len(b) - 1;
 	if ((r = buf_reserve(b, BR_WIDTH, &z)) != 0)
@@ -471,16 +487,18 @@ write_sigdict(void *ud, struct buf *b)
 		return r;
 	memset(z, '0', c->contents_len * 2);
 	if ((r = buf_putf(b, ">/M(D:%04d%02d%02d%02d%02d%02d+00'00')",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec)) != 0)
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec)) != 0)
 		return r;
-	if (c->certify && (r = buf_putf(b, "/Reference[<</Type/SigRef"
-	    "/TransformMethod/DocMDP/TransformParams<</Type"
-	    "/TransformParams/P %d/V/1.2>>>>]", c->certify)) != 0)
+	if (c->certify &&
+	    (r = buf_putf(b,
+		 "/Reference[<</Type/SigRef"
+		 "/TransformMethod/DocMDP/TransformParams<</Type"
+		 "/TransformParams/P %d/V/1.2>>>>]",
+		 c->certify)) != 0)
 		return r;
 	return buf_putf(b, ">>");
 }
-
 
 /* The whole new revision; *br_at and *ct_at get where the /ByteRange
  * placeholder and the /Contents '<' are in it. */
@@ -501,12 +519,12 @@ build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
 	if ((r = pdf_dict_set(field, "Type", pdf_name_new("Annot"))) != 0 ||
 	    (r = pdf_dict_set(field, "Subtype", pdf_name_new("Widget"))) != 0 ||
 	    (r = pdf_dict_set(field, "FT", pdf_name_new("Sig"))) != 0 ||
-	    (r = pdf_dict_set(field, "T", pdf_bytes_new(PDF_STRING, name,
-	    strlen(name)))) != 0 ||
+	    (r = pdf_dict_set(field, "T",
+		 pdf_bytes_new(PDF_STRING, name, strlen(name)))) != 0 ||
 	    (r = pdf_dict_set(field, "V", pdf_ref_new(sig_num, 0))) != 0 ||
 	    (r = pdf_dict_set(field, "F", pdf_int_new(132))) != 0 ||
-	    (r = pdf_dict_set(field, "P", pdf_ref_new(page_num, pdf_gen(v->pdf,
-	    page_num)))) != 0) {
+	    (r = pdf_dict_set(field, "P",
+		 pdf_ref_new(page_num, pdf_gen(v->pdf, page_num)))) != 0) {
 		pdf_obj_free(field);
 		return r;
 	}
@@ -514,8 +532,9 @@ build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
 		struct pdf_obj *rect = pdf_obj_new(PDF_ARRAY);
 
 		for (i = 0; i < 4 && rect != NULL; i++)
-			if (pdf_array_push(rect, pdf_int_new(rect_in != NULL ?
-			    rect_in[i] : 0)) != 0) {
+			if (pdf_array_push(rect,
+				pdf_int_new(rect_in != NULL ? rect_in[i] : 0)) !=
+			    0) {
 				pdf_obj_free(rect);
 				rect = NULL;
 				break;
@@ -579,7 +598,8 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 		int64_t bad;
 
 		if ((r = pdf_check_xref(v.pdf, &bad)) != 0) {
-			*why = N_("the cross-reference table is damaged (an object is "
+			*why = N_(
+			    "the cross-reference table is damaged (an object is "
 			    "not where it says); repair the file first (e.g. qpdf in.pdf out.pdf)");
 			goto out;
 		}
@@ -592,22 +612,24 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 		*why = N_("the certification level (DocMDP P) is 1, 2 or 3");
 		goto out;
 	}
-	if (o->page < 0 || (o->page > 0 && (o->rect[2] <= o->rect[0] ||
-	    o->rect[3] <= o->rect[1]))) {
+	if (o->page < 0 ||
+	    (o->page > 0 &&
+		(o->rect[2] <= o->rect[0] || o->rect[3] <= o->rect[1]))) {
 		r = KYSO_ERR_INVALID;
 		*why = N_("the stamp rectangle is empty");
 		goto out;
 	}
 	if ((r = plan_objects(&v, field_num, sig_num, o->certify,
-	    o->page > 0 ? o->page - 1 : 0, o->page > 0, &page_num, o->field_name, name,
-	    sizeof(name), why)) != 0)
+		 o->page > 0 ? o->page - 1 : 0, o->page > 0, &page_num,
+		 o->field_name, name, sizeof(name), why)) != 0)
 		goto out;
 	when = o->when ? o->when : time(NULL);
 	if (o->page > 0) {
 		char *dflt = NULL;
 
 		if (o->stamp_text == NULL &&
-		    (dflt = stamp_default_text(p11_signer_cert(s), when)) == NULL) {
+		    (dflt = stamp_default_text(p11_signer_cert(s), when)) ==
+			NULL) {
 			r = KYSO_ERR_NOMEM;
 			goto out;
 		}
@@ -621,7 +643,8 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 		/* An invisible signature still gets an (empty) appearance:
 		 * PDF/A wants one on every widget, and a form's
 		 * /NeedAppearances can then be dropped by a later stamp. */
-		struct pdf_obj *d = pdf_obj_new(PDF_DICT), *box = pdf_obj_new(PDF_ARRAY);
+		struct pdf_obj *d = pdf_obj_new(PDF_DICT),
+			       *box = pdf_obj_new(PDF_ARRAY);
 		size_t k;
 
 		r = KYSO_ERR_NOMEM;
@@ -652,8 +675,8 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 		goto out;
 	}
 	if ((r = build_revision(&v, b, len, sig_num, field_num, page_num, name,
-	    when, o->certify, o->page > 0 ? o->rect : NULL, ap_num, est,
-	    &br_at, &ct_at)) != 0) {
+		 when, o->certify, o->page > 0 ? o->rect : NULL, ap_num, est,
+		 &br_at, &ct_at)) != 0) {
 		*why = N_("cannot write the new revision");
 		goto out;
 	}
@@ -672,8 +695,8 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 	/* SHA-256 of the signed ranges, as the output will hold them. */
 	if ((md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    (m != NULL ? mapfile_each(m, 0, len, md_update, md) :
-	    md_update(md, data, len)) != 0 ||
+	    (m != NULL ? mapfile_each(m, 0, len, md_update, md)
+		       : md_update(md, data, len)) != 0 ||
 	    EVP_DigestUpdate(md, rp, ct_at) != 1 ||
 	    EVP_DigestUpdate(md, rp + (bb - len), total - bb) != 1 ||
 	    EVP_DigestFinal_ex(md, digest, NULL) != 1) {
@@ -685,7 +708,8 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 		goto out;
 	if (buf_len(cms) > est) {
 		r = KYSO_ERR_TOO_LARGE;
-		*why = N_("the signature is larger than the room reserved for it");
+		*why = N_(
+		    "the signature is larger than the room reserved for it");
 		goto out;
 	}
 	{
@@ -740,8 +764,8 @@ write_two(const char *path, struct mapfile *m, const struct buf *tail,
 /* The validation data for B-LT, before anything is signed: a revoked
  * certificate signs nothing. */
 static int
-collect_lt(struct p11_signer *s, const struct pdf_sign_opts *o, struct revoc *rv,
-    const char **why)
+collect_lt(struct p11_signer *s, const struct pdf_sign_opts *o,
+    struct revoc *rv, const char **why)
 {
 	const struct buf *chain[REVOC_MAX];
 	size_t n = 0, i;
@@ -769,7 +793,7 @@ pdf_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,
 	if (o->lt && (r = collect_lt(s, o, &rv, why)) != 0)
 		return r;
 	if ((r = sign_rev(s, data, len, NULL, o, &rev, o->lt ? &cms : NULL,
-	    why)) != 0)
+		 why)) != 0)
 		goto out;
 	if (o->lt && (r = revoc_add_tsa(&rv, buf_ptr(cms), buf_len(cms))) != 0)
 		goto out;
@@ -778,8 +802,8 @@ pdf_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,
 	    (r = buf_put(out, buf_ptr(rev), buf_len(rev))) != 0)
 		goto out;
 	if (o->lt) {
-		if ((r = pdf_dss_revision(buf_ptr(out), buf_len(out), &rv, &rev2,
-		    why)) != 0)
+		if ((r = pdf_dss_revision(buf_ptr(out), buf_len(out), &rv,
+			 &rev2, why)) != 0)
 			goto out;
 		*why = N_("the output is too large");
 		if ((r = buf_put(out, buf_ptr(rev2), buf_len(rev2))) != 0)
@@ -808,12 +832,12 @@ pdf_sign_file(struct p11_signer *s, const char *in_path, const char *out_path,
 	if (o->lt && (r = collect_lt(s, o, &rv, why)) != 0)
 		return r;
 	if ((r = mapfile_open(in_path, &m)) != 0) {
-		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist") :
-		    N_("the file cannot be read");
+		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist")
+					       : N_("the file cannot be read");
 		goto out;
 	}
 	if ((r = sign_rev(s, mapfile_data(m), mapfile_len(m), m, o, &rev,
-	    o->lt ? &cms : NULL, why)) != 0)
+		 o->lt ? &cms : NULL, why)) != 0)
 		goto out;
 	/* The time-stamp authority's certificates (and what can be had of
 	 * their revocation data) go in the DSS too. */
@@ -837,7 +861,7 @@ pdf_sign_file(struct p11_signer *s, const char *in_path, const char *out_path,
 		goto out;
 	}
 	if ((r = pdf_dss_revision(mapfile_data(m2), mapfile_len(m2), &rv, &rev2,
-	    why)) != 0)
+		 why)) != 0)
 		goto out;
 	r = write_two(out_path, m2, rev2, why);
 out:

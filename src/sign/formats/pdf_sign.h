@@ -15,19 +15,19 @@
 #include "p11/signer.h"
 
 struct pdf_sign_opts {
-	const char *tsa_url;     /* NULL: B-B; else B-T */
-	const char *field_name;  /* NULL: "Signature<n>", the first free */
-	time_t when;             /* /M; 0: now */
-	int certify;             /* 0: approval signature; 1-3: certification
-				  * (DocMDP) allowing no changes, form
-				  * filling and signing, or also annotations */
-	int page;                /* 0: invisible (on page 1); else the page
-				  * (1-based) of a visible stamp */
-	int rect[4];             /* the stamp: x1 y1 x2 y2 in points */
-	const char *stamp_text;  /* NULL: signer, organization and time */
-	const char *font;        /* NULL: DejaVu Sans */
-	int lt;                  /* B-LT: then a DSS revision with the
-				  * chain's OCSP responses or CRLs */
+	const char *tsa_url;	/* NULL: B-B; else B-T */
+	const char *field_name; /* NULL: "Signature<n>", the first free */
+	time_t when;		/* /M; 0: now */
+	int certify;		/* 0: approval signature; 1-3: certification
+				 * (DocMDP) allowing no changes, form
+				 * filling and signing, or also annotations */
+	int page;		/* 0: invisible (on page 1); else the page
+				 * (1-based) of a visible stamp */
+	int rect[4];		/* the stamp: x1 y1 x2 y2 in points */
+	const char *stamp_text; /* NULL: signer, organization and time */
+	const char *font;	/* NULL: DejaVu Sans */
+	int lt;			/* B-LT: then a DSS revision with the
+				 * chain's OCSP responses or CRLs */
 };
 
 /* Signs in_path into out_path (a temp file renamed into place: on any
@@ -38,7 +38,6 @@ int pdf_sign_file(struct p11_signer *s, const char *in_path, const char *out_pat
 /* The same in memory (for kyso-agent): appends the signed PDF to out
  * (data, then the new revisions); out's cap bounds it. */
 int pdf_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,
-    const struct pdf_sign_opts *o, struct buf *out, const char **why)
-    KYSO_WUR;
+    const struct pdf_sign_opts *o, struct buf *out, const char **why) KYSO_WUR;
 
 #endif

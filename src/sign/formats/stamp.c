@@ -12,7 +12,7 @@
 #include "sign/formats/ttf.h"
 
 #define MAX_LINES 8
-#define PAD 4
+#define PAD	  4
 
 static char *
 name_entry(X509_NAME *nm, int nid)
@@ -22,8 +22,9 @@ name_entry(X509_NAME *nm, int nid)
 	char *s;
 	int n;
 
-	if (i < 0 || (n = ASN1_STRING_to_UTF8(&u,
-	    X509_NAME_ENTRY_get_data(X509_NAME_get_entry(nm, i)))) < 0)
+	if (i < 0 ||
+	    (n = ASN1_STRING_to_UTF8(&u,
+		 X509_NAME_ENTRY_get_data(X509_NAME_get_entry(nm, i)))) < 0)
 		return NULL;
 	s = strndup((char *)u, (size_t)n);
 	OPENSSL_free(u);
@@ -146,11 +147,12 @@ put_tounicode(struct buf *b, const struct glyphs *u)
 	size_t i;
 	int r;
 
-	if ((r = buf_putf(b, "/CIDInit /ProcSet findresource begin\n12 dict begin\n"
-	    "begincmap\n/CIDSystemInfo <</Registry (Adobe) /Ordering (UCS) "
-	    "/Supplement 0>> def\n/CMapName /Adobe-Identity-UCS def\n"
-	    "/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\n"
-	    "endcodespacerange\n")) != 0)
+	if ((r = buf_putf(b,
+		 "/CIDInit /ProcSet findresource begin\n12 dict begin\n"
+		 "begincmap\n/CIDSystemInfo <</Registry (Adobe) /Ordering (UCS) "
+		 "/Supplement 0>> def\n/CMapName /Adobe-Identity-UCS def\n"
+		 "/CMapType 2 def\n1 begincodespacerange\n<0000> <FFFF>\n"
+		 "endcodespacerange\n")) != 0)
 		return r;
 	for (i = 0; i < u->n; i += 100) {
 		size_t k, m = u->n - i < 100 ? u->n - i : 100;
@@ -173,7 +175,8 @@ put_tounicode(struct buf *b, const struct glyphs *u)
 		if ((r = buf_putf(b, "endbfchar\n")) != 0)
 			return r;
 	}
-	return buf_putf(b, "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+	return buf_putf(b,
+	    "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
 }
 
 static int
@@ -222,7 +225,7 @@ subset_tag(const struct glyphs *u, char *name, size_t n)
 	int i;
 
 	if (EVP_Digest(u->gid, u->n * sizeof(u->gid[0]), h, NULL, EVP_sha256(),
-	    NULL) != 1)
+		NULL) != 1)
 		memset(h, 0, sizeof(h));
 	for (i = 0; i < 6; i++)
 		tagged[i] = (char)('A' + h[i] % 26);
@@ -265,8 +268,8 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 	}
 	ttf_metrics(t, &asc, &desc, bbox);
 	r = KYSO_ERR_NOMEM;
-	if ((u = calloc(1, sizeof(*u))) == NULL || (content = buf_new(0)) == NULL ||
-	    (tu = buf_new(0)) == NULL)
+	if ((u = calloc(1, sizeof(*u))) == NULL ||
+	    (content = buf_new(0)) == NULL || (tu = buf_new(0)) == NULL)
 		goto out;
 	/* Lines, their widths (in 1/1000 em) and the glyphs used. */
 	for (i = 0; i <= tl && nl < MAX_LINES;) {
@@ -300,8 +303,10 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 		size = 1200;
 	lead = size * 12 / 10;
 	y = (long)(h - PAD) * 100 - size * asc / 1000;
-	if ((r = buf_putf(content, "q 0.94 0.97 1 rg 0 0 %d %d re f 0.1 0.3 0.6 RG 1 w "
-	    "0.5 0.5 %d %d re S Q\nBT 0.05 0.15 0.4 rg /F1 ", w, h, w - 1, h - 1)) != 0 ||
+	if ((r = buf_putf(content,
+		 "q 0.94 0.97 1 rg 0 0 %d %d re f 0.1 0.3 0.6 RG 1 w "
+		 "0.5 0.5 %d %d re S Q\nBT 0.05 0.15 0.4 rg /F1 ",
+		 w, h, w - 1, h - 1)) != 0 ||
 	    (r = put_fixed(content, size)) != 0 ||
 	    (r = buf_putf(content, " Tf ")) != 0 ||
 	    (r = put_fixed(content, lead)) != 0 ||
@@ -315,14 +320,16 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 		for (k = lines_start[i]; k < lines_start[i] + lines_len[i];) {
 			uint32_t cp;
 
-			k += utf8_next(text, lines_start[i] + lines_len[i], k, &cp);
+			k += utf8_next(text, lines_start[i] + lines_len[i], k,
+			    &cp);
 			if ((r = buf_putf(content, "%04X", ttf_glyph(t, cp))) != 0)
 				goto out;
 		}
 		if ((r = buf_putf(content, "> Tj T*\n")) != 0)
 			goto out;
 	}
-	if ((r = buf_putf(content, "ET\n")) != 0 || (r = put_tounicode(tu, u)) != 0)
+	if ((r = buf_putf(content, "ET\n")) != 0 ||
+	    (r = put_tounicode(tu, u)) != 0)
 		goto out;
 	/* Only the glyphs used (numbers kept), tagged as a subset. */
 	if ((r = ttf_subset(t, u->gid, u->n, &sub)) != 0) {
@@ -364,10 +371,9 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 	if ((d = pdf_obj_new(PDF_DICT)) == NULL ||
 	    (a = int_array(bbox, 4)) == NULL)
 		goto out;
-	r = set(d, "FontBBox", a);   /* takes a, even on failure */
+	r = set(d, "FontBBox", a); /* takes a, even on failure */
 	a = NULL;
-	if (r != 0 ||
-	    (r = set(d, "Type", pdf_name_new("FontDescriptor"))) != 0 ||
+	if (r != 0 || (r = set(d, "Type", pdf_name_new("FontDescriptor"))) != 0 ||
 	    (r = set(d, "FontName", pdf_name_new(fname))) != 0 ||
 	    (r = set(d, "Flags", pdf_int_new(32))) != 0 ||
 	    (r = set(d, "ItalicAngle", pdf_int_new(0))) != 0 ||
@@ -383,20 +389,21 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 		goto out;
 	/* CIDFontType2 with the widths of the glyphs used. */
 	r = KYSO_ERR_NOMEM;
-	if ((d = pdf_obj_new(PDF_DICT)) == NULL || (wa = pdf_obj_new(PDF_ARRAY)) == NULL ||
-	    (tmp = buf_new(0)) == NULL)
+	if ((d = pdf_obj_new(PDF_DICT)) == NULL ||
+	    (wa = pdf_obj_new(PDF_ARRAY)) == NULL || (tmp = buf_new(0)) == NULL)
 		goto out;
 	for (i = 0; i < u->n; i++) {
 		struct pdf_obj *one = pdf_obj_new(PDF_ARRAY);
 
 		if (one == NULL)
 			goto out;
-		if (pdf_array_push(one, pdf_int_new(ttf_advance(t, u->gid[i]))) != 0 ||
+		if (pdf_array_push(one,
+			pdf_int_new(ttf_advance(t, u->gid[i]))) != 0 ||
 		    pdf_array_push(wa, pdf_int_new(u->gid[i])) != 0) {
 			pdf_obj_free(one);
 			goto out;
 		}
-		if (pdf_array_push(wa, one) != 0)   /* frees one on failure */
+		if (pdf_array_push(wa, one) != 0) /* frees one on failure */
 			goto out;
 	}
 	{
@@ -404,8 +411,10 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 
 		if (csi == NULL)
 			goto out;
-		if ((r = set(csi, "Registry", pdf_bytes_new(PDF_STRING, "Adobe", 5))) != 0 ||
-		    (r = set(csi, "Ordering", pdf_bytes_new(PDF_STRING, "Identity", 8))) != 0 ||
+		if ((r = set(csi, "Registry",
+			 pdf_bytes_new(PDF_STRING, "Adobe", 5))) != 0 ||
+		    (r = set(csi, "Ordering",
+			 pdf_bytes_new(PDF_STRING, "Identity", 8))) != 0 ||
 		    (r = set(csi, "Supplement", pdf_int_new(0))) != 0) {
 			pdf_obj_free(csi);
 			goto out;
@@ -430,14 +439,14 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 		goto out;
 	/* Type0 */
 	r = KYSO_ERR_NOMEM;
-	if ((d = pdf_obj_new(PDF_DICT)) == NULL || (a = pdf_obj_new(PDF_ARRAY)) == NULL)
+	if ((d = pdf_obj_new(PDF_DICT)) == NULL ||
+	    (a = pdf_obj_new(PDF_ARRAY)) == NULL)
 		goto out;
 	if ((r = pdf_array_push(a, pdf_ref_new(n_cid, 0))) != 0)
 		goto out;
 	r = set(d, "DescendantFonts", a);
 	a = NULL;
-	if (r != 0 ||
-	    (r = set(d, "Type", pdf_name_new("Font"))) != 0 ||
+	if (r != 0 || (r = set(d, "Type", pdf_name_new("Font"))) != 0 ||
 	    (r = set(d, "Subtype", pdf_name_new("Type0"))) != 0 ||
 	    (r = set(d, "BaseFont", pdf_name_new(fname))) != 0 ||
 	    (r = set(d, "Encoding", pdf_name_new("Identity-H"))) != 0 ||
@@ -449,11 +458,13 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 		goto out;
 	/* The appearance: a Form XObject. */
 	{
-		struct pdf_obj *res = pdf_obj_new(PDF_DICT), *fonts = pdf_obj_new(PDF_DICT);
+		struct pdf_obj *res = pdf_obj_new(PDF_DICT),
+			       *fonts = pdf_obj_new(PDF_DICT);
 		int bb[4] = { 0, 0, w, h };
 
 		r = KYSO_ERR_NOMEM;
-		if (res == NULL || fonts == NULL || (d = pdf_obj_new(PDF_DICT)) == NULL ||
+		if (res == NULL || fonts == NULL ||
+		    (d = pdf_obj_new(PDF_DICT)) == NULL ||
 		    (a = int_array(bb, 4)) == NULL) {
 			pdf_obj_free(res);
 			pdf_obj_free(fonts);

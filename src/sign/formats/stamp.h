@@ -10,7 +10,7 @@
 #include "sign/pdf/pdf_rev.h"
 
 #define STAMP_DEFAULT_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-#define STAMP_MAX_TEXT 2048
+#define STAMP_MAX_TEXT	   2048
 
 /* "Ký bởi / Signed by: CN\nO\nNgày ký / Date: ..." from the certificate. */
 char *stamp_default_text(const struct buf *cert_der, time_t when);

@@ -14,7 +14,8 @@
 
 /* DER of a TimeStampReq for SHA-256(data), with a random nonce. */
 static int
-make_request(const uint8_t *data, size_t n, struct buf *der, ASN1_INTEGER **nonce_out)
+make_request(const uint8_t *data, size_t n, struct buf *der,
+    ASN1_INTEGER **nonce_out)
 {
 	TS_REQ *req = TS_REQ_new();
 	TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
@@ -35,8 +36,7 @@ make_request(const uint8_t *data, size_t n, struct buf *der, ASN1_INTEGER **nonc
 	    BN_rand(bn, 64, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1 ||
 	    (nonce = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
 	    TS_REQ_set_nonce(req, nonce) != 1 ||
-	    TS_REQ_set_cert_req(req, 1) != 1 ||
-	    (len = i2d_TS_REQ(req, &d)) <= 0)
+	    TS_REQ_set_cert_req(req, 1) != 1 || (len = i2d_TS_REQ(req, &d)) <= 0)
 		goto out;
 	if ((r = buf_put(der, d, (size_t)len)) != 0)
 		goto out;
@@ -77,13 +77,14 @@ tsa_timestamp(const char *url, const uint8_t *data, size_t n,
 	r = http_fetch(url, "application/timestamp-query", buf_ptr(req),
 	    buf_len(req), TSA_MAX_RESPONSE, &resp);
 	if (r != 0) {
-		*why = r == KYSO_ERR_INVALID ?
-		    N_("the time-stamp server answered with an HTTP error") :
-		    N_("the time-stamp server could not be reached");
+		*why = r == KYSO_ERR_INVALID
+		    ? N_("the time-stamp server answered with an HTTP error")
+		    : N_("the time-stamp server could not be reached");
 		goto out;
 	}
 	r = KYSO_ERR_INVALID;
-	*why = N_("the time-stamp server's answer is not a valid RFC 3161 response");
+	*why = N_(
+	    "the time-stamp server's answer is not a valid RFC 3161 response");
 	p = buf_ptr(resp);
 	if ((tr = d2i_TS_RESP(NULL, &p, (long)buf_len(resp))) == NULL)
 		goto out;
@@ -93,9 +94,11 @@ tsa_timestamp(const char *url, const uint8_t *data, size_t n,
 		goto out;
 	/* The token must answer this request; who signed it is checked by
 	 * verification against trust anchors, not here. */
-	TS_VERIFY_CTX_set_flags(vc, TS_VFY_VERSION | TS_VFY_IMPRINT | TS_VFY_NONCE);
+	TS_VERIFY_CTX_set_flags(vc,
+	    TS_VFY_VERSION | TS_VFY_IMPRINT | TS_VFY_NONCE);
 	if (TS_RESP_verify_response(vc, tr) != 1) {
-		*why = N_("the time-stamp server refused or answered another request");
+		*why = N_(
+		    "the time-stamp server refused or answered another request");
 		goto out;
 	}
 	if ((len = i2d_PKCS7(TS_RESP_get_token(tr), &d)) <= 0)

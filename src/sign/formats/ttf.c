@@ -13,7 +13,7 @@ struct ttf {
 	int ascent, descent, bbox[4];
 	size_t hmtx, hmtx_len;
 	unsigned nhmetrics;
-	size_t cmap;          /* the chosen subtable's offset */
+	size_t cmap; /* the chosen subtable's offset */
 	unsigned cmap_fmt;
 };
 
@@ -79,7 +79,8 @@ ttf_open(const char *path, struct ttf **out)
 	t->d = buf_ptr(t->data);
 	t->len = buf_len(t->data);
 	r = KYSO_ERR_INVALID;
-	if (t->len < 12 || (u32(t, 0) != 0x00010000 && memcmp(t->d, "true", 4) != 0))
+	if (t->len < 12 ||
+	    (u32(t, 0) != 0x00010000 && memcmp(t->d, "true", 4) != 0))
 		goto fail;
 	if (find_table(t, "head", &off, &len) != 0 || len < 54)
 		goto fail;
@@ -141,7 +142,11 @@ ttf_free(struct ttf *t)
 	free(t);
 }
 
-const struct buf *ttf_data(const struct ttf *t) { return t->data; }
+const struct buf *
+ttf_data(const struct ttf *t)
+{
+	return t->data;
+}
 
 uint16_t
 ttf_glyph(const struct ttf *t, uint32_t cp)
@@ -153,7 +158,8 @@ ttf_glyph(const struct ttf *t, uint32_t cp)
 
 		for (i = 0; i < groups && s + 16 + (i + 1) * 12 <= t->len; i++) {
 			size_t g = s + 16 + i * 12;
-			uint32_t a = u32(t, g), b = u32(t, g + 4), first = u32(t, g + 8);
+			uint32_t a = u32(t, g), b = u32(t, g + 4),
+				 first = u32(t, g + 8);
 
 			if (cp >= a && cp <= b) {
 				uint32_t gid = first + (cp - a);
@@ -170,8 +176,10 @@ ttf_glyph(const struct ttf *t, uint32_t cp)
 		size_t deltas = starts + segx2, ranges = deltas + segx2;
 
 		for (k = 0; k < segx2 / 2; k++) {
-			unsigned end = u16(t, ends + 2 * k), start = u16(t, starts + 2 * k);
-			unsigned delta = u16(t, deltas + 2 * k), ro = u16(t, ranges + 2 * k);
+			unsigned end = u16(t, ends + 2 * k),
+				 start = u16(t, starts + 2 * k);
+			unsigned delta = u16(t, deltas + 2 * k),
+				 ro = u16(t, ranges + 2 * k);
 
 			if (cp > end)
 				continue;
@@ -180,10 +188,12 @@ ttf_glyph(const struct ttf *t, uint32_t cp)
 			if (ro == 0)
 				return (uint16_t)((cp + delta) & 0xffff);
 			{
-				size_t at = ranges + 2 * k + ro + 2 * (cp - start);
+				size_t at = ranges + 2 * k + ro +
+				    2 * (cp - start);
 				unsigned g = u16(t, at);
 
-				return g == 0 ? 0 : (uint16_t)((g + delta) & 0xffff);
+				return g == 0 ? 0
+					      : (uint16_t)((g + delta) & 0xffff);
 			}
 		}
 	}
@@ -242,17 +252,18 @@ mark(const struct ttf *t, uint8_t *keep, unsigned nglyphs, size_t loca,
 	if (g >= nglyphs || depth > MAX_COMPOSITE_DEPTH)
 		return 0;
 	keep[g] = 1;
-	if ((r = glyph_range(t, loca, long_loca, glyf, glyf_len, g, &off, &len)) != 0)
+	if ((r = glyph_range(t, loca, long_loca, glyf, glyf_len, g, &off, &len)) !=
+	    0)
 		return r;
 	if (len < 10 || i16(t, off) >= 0)
-		return 0;   /* empty or simple */
+		return 0; /* empty or simple */
 	p = off + 10;
 	do {
 		if (p + 4 > off + len)
 			return KYSO_ERR_INVALID;
 		flags = u16(t, p);
 		if ((r = mark(t, keep, nglyphs, loca, long_loca, glyf, glyf_len,
-		    u16(t, p + 2), depth + 1)) != 0)
+			 u16(t, p + 2), depth + 1)) != 0)
 			return r;
 		p += 4 + ((flags & 0x1) ? 4 : 2);
 		if (flags & 0x8)
@@ -294,18 +305,17 @@ static int
 put_u32(struct buf *b, uint32_t v)
 {
 	uint8_t x[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16),
-	    (uint8_t)(v >> 8), (uint8_t)v };
+		(uint8_t)(v >> 8), (uint8_t)v };
 
 	return buf_put(b, x, 4);
 }
 
 int
-ttf_subset(const struct ttf *t, const uint16_t *gids, size_t n,
-    struct buf **out)
+ttf_subset(const struct ttf *t, const uint16_t *gids, size_t n, struct buf **out)
 {
-	static const char *const keep_tables[] = { "OS/2", "cmap", "cvt ", "fpgm",
-	    "glyf", "head", "hhea", "hmtx", "loca", "maxp", "name", "post",
-	    "prep" };   /* sorted by tag, as the directory must be */
+	static const char *const keep_tables[] = { "OS/2", "cmap", "cvt ",
+		"fpgm", "glyf", "head", "hhea", "hmtx", "loca", "maxp", "name",
+		"post", "prep" }; /* sorted by tag, as the directory must be */
 	enum { NT = sizeof(keep_tables) / sizeof(keep_tables[0]) };
 	struct buf *glyf_new = NULL, *loca_new = NULL, *head_new = NULL;
 	struct buf *res = NULL;
@@ -323,15 +333,17 @@ ttf_subset(const struct ttf *t, const uint16_t *gids, size_t n,
 		return KYSO_ERR_INVALID;
 	nglyphs = u16(t, maxp + 4);
 	long_loca = i16(t, head + 50) != 0;
-	if (nglyphs == 0 || loca_len < ((size_t)nglyphs + 1) * (long_loca ? 4 : 2))
+	if (nglyphs == 0 ||
+	    loca_len < ((size_t)nglyphs + 1) * (long_loca ? 4 : 2))
 		return KYSO_ERR_INVALID;
 	if ((keep = calloc(nglyphs, 1)) == NULL)
 		return KYSO_ERR_NOMEM;
-	if ((r = mark(t, keep, nglyphs, loca, long_loca, glyf, glyf_len, 0, 0)) != 0)
+	if ((r = mark(t, keep, nglyphs, loca, long_loca, glyf, glyf_len, 0, 0)) !=
+	    0)
 		goto out;
 	for (i = 0; i < n; i++)
 		if ((r = mark(t, keep, nglyphs, loca, long_loca, glyf, glyf_len,
-		    gids[i], 0)) != 0)
+			 gids[i], 0)) != 0)
 			goto out;
 	r = KYSO_ERR_NOMEM;
 	if ((glyf_new = buf_new(0)) == NULL || (loca_new = buf_new(0)) == NULL ||
@@ -345,7 +357,8 @@ ttf_subset(const struct ttf *t, const uint16_t *gids, size_t n,
 			goto out;
 		if (!keep[g])
 			continue;
-		if ((r = glyph_range(t, loca, long_loca, glyf, glyf_len, g, &off, &len)) != 0 ||
+		if ((r = glyph_range(t, loca, long_loca, glyf, glyf_len, g,
+			 &off, &len)) != 0 ||
 		    (len > 0 && (r = buf_put(glyf_new, t->d + off, len)) != 0))
 			goto out;
 		while (buf_len(glyf_new) % 4 != 0)
@@ -358,9 +371,9 @@ ttf_subset(const struct ttf *t, const uint16_t *gids, size_t n,
 	{
 		uint8_t *h = buf_mutable_ptr(head_new);
 
-		memset(h + 8, 0, 4);   /* checkSumAdjustment */
+		memset(h + 8, 0, 4); /* checkSumAdjustment */
 		h[50] = 0;
-		h[51] = 1;             /* indexToLocFormat: long */
+		h[51] = 1; /* indexToLocFormat: long */
 	}
 	for (k = 0; k < NT; k++) {
 		size_t off, len;
@@ -380,7 +393,7 @@ ttf_subset(const struct ttf *t, const uint16_t *gids, size_t n,
 		} else {
 			continue;
 		}
-		toff[ntab] = (size_t)k;   /* remember the tag */
+		toff[ntab] = (size_t)k; /* remember the tag */
 		ntab++;
 	}
 	/* Offset table, directory, tables (each padded to 4 bytes). */
@@ -391,7 +404,8 @@ ttf_subset(const struct ttf *t, const uint16_t *gids, size_t n,
 		while ((2u << es) <= ntab)
 			es++;
 		sr = (1u << es) * 16;
-		if ((r = put_u32(res, 0x00010000)) != 0 || (r = put_u16(res, ntab)) != 0 ||
+		if ((r = put_u32(res, 0x00010000)) != 0 ||
+		    (r = put_u16(res, ntab)) != 0 ||
 		    (r = put_u16(res, sr)) != 0 || (r = put_u16(res, es)) != 0 ||
 		    (r = put_u16(res, ntab * 16 - sr)) != 0)
 			goto out;

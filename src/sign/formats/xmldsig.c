@@ -15,8 +15,6 @@
 #include "sign/formats/xmldsig_int.h"
 #include "sign/mapfile.h"
 
-
-
 static int
 is_within(xmlNodePtr n, xmlNodePtr top)
 {
@@ -47,19 +45,19 @@ visible(void *ud, xmlNodePtr node, xmlNodePtr parent)
 }
 
 int
-c14n_sha256(xmlDocPtr doc, struct nodeset *set, int inclusive,
-    uint8_t out[32])
+c14n_sha256(xmlDocPtr doc, struct nodeset *set, int inclusive, uint8_t out[32])
 {
 	xmlOutputBufferPtr ob = xmlAllocOutputBuffer(NULL);
 	int r = KYSO_ERR_INVALID;
 
 	if (ob == NULL)
 		return KYSO_ERR_NOMEM;
-	if (xmlC14NExecute(doc, visible, set, inclusive ? XML_C14N_1_0 :
-	    XML_C14N_EXCLUSIVE_1_0, NULL, 0, ob) < 0)
+	if (xmlC14NExecute(doc, visible, set,
+		inclusive ? XML_C14N_1_0 : XML_C14N_EXCLUSIVE_1_0, NULL, 0,
+		ob) < 0)
 		goto out;
-	if (EVP_Digest(xmlOutputBufferGetContent(ob),
-	    xmlOutputBufferGetSize(ob), out, NULL, EVP_sha256(), NULL) != 1) {
+	if (EVP_Digest(xmlOutputBufferGetContent(ob), xmlOutputBufferGetSize(ob),
+		out, NULL, EVP_sha256(), NULL) != 1) {
 		r = KYSO_ERR_CRYPTO;
 		goto out;
 	}
@@ -156,8 +154,9 @@ add_alg(xmlNodePtr parent, xmlNsPtr ns, const char *name, const char *alg)
 {
 	xmlNodePtr n = add(parent, ns, name, NULL);
 
-	if (n != NULL && xmlNewProp(n, (const xmlChar *)"Algorithm",
-	    (const xmlChar *)alg) == NULL)
+	if (n != NULL &&
+	    xmlNewProp(n, (const xmlChar *)"Algorithm", (const xmlChar *)alg) ==
+		NULL)
 		return NULL;
 	return n;
 }
@@ -216,27 +215,31 @@ xmldsig_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,
 		goto out;
 	}
 	/* No network, no entity expansion, no DTD loading. */
-	doc = xmlReadMemory((const char *)data, (int)len,
-	    NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	doc = xmlReadMemory((const char *)data, (int)len, NULL, NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL || (root = xmlDocGetRootElement(doc)) == NULL) {
 		r = KYSO_ERR_INVALID;
 		*why = N_("the file is not well-formed XML");
 		goto out;
 	}
 	target = root;
-	if (o->ref_id != NULL && (target = find_by_id(root, o->ref_id, 0)) == NULL) {
+	if (o->ref_id != NULL &&
+	    (target = find_by_id(root, o->ref_id, 0)) == NULL) {
 		r = KYSO_ERR_NOT_FOUND;
 		*why = N_("no element has that Id");
 		goto out;
 	}
 	parent = target;
-	if (o->parent != NULL && (parent = find_by_path(root, o->parent, 0)) == NULL) {
+	if (o->parent != NULL &&
+	    (parent = find_by_path(root, o->parent, 0)) == NULL) {
 		r = KYSO_ERR_NOT_FOUND;
-		*why = N_("no element has the name given to place the signature under");
+		*why = N_(
+		    "no element has the name given to place the signature under");
 		goto out;
 	}
 	r = KYSO_ERR_NOMEM;
-	if ((sn = xmlNewDocNode(doc, NULL, (const xmlChar *)"Signature", NULL)) == NULL ||
+	if ((sn = xmlNewDocNode(doc, NULL, (const xmlChar *)"Signature", NULL)) ==
+		NULL ||
 	    (ns = xmlNewNs(sn, (const xmlChar *)DSIG_NS, NULL)) == NULL)
 		goto out;
 	xmlSetNs(sn, ns);
@@ -253,11 +256,12 @@ xmldsig_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,
 	}
 	if ((si = add(sn, ns, "SignedInfo", NULL)) == NULL ||
 	    add_alg(si, ns, "CanonicalizationMethod", c14n) == NULL ||
-	    add_alg(si, ns, "SignatureMethod", p11_signer_key_type(s) == P11_SIGNER_EC ?
-	    ALG_ECDSA_SHA256 : ALG_RSA_SHA256) == NULL ||
+	    add_alg(si, ns, "SignatureMethod",
+		p11_signer_key_type(s) == P11_SIGNER_EC ? ALG_ECDSA_SHA256
+							: ALG_RSA_SHA256) == NULL ||
 	    (ref = add(si, ns, "Reference", NULL)) == NULL ||
 	    xmlNewProp(ref, (const xmlChar *)"URI",
-	    (const xmlChar *)(uri ? uri : "")) == NULL ||
+		(const xmlChar *)(uri ? uri : "")) == NULL ||
 	    (tr = add(ref, ns, "Transforms", NULL)) == NULL ||
 	    add_alg(tr, ns, "Transform", ALG_ENVELOPED) == NULL ||
 	    add_alg(tr, ns, "Transform", c14n) == NULL ||
@@ -307,7 +311,8 @@ xmldsig_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,
 	    (xd = add(ki, ns, "X509Data", NULL)) == NULL)
 		goto out;
 	for (i = 0; i <= p11_signer_chain_count(s); i++) {
-		const struct buf *c = i == 0 ? p11_signer_cert(s) : p11_signer_chain(s, i - 1);
+		const struct buf *c = i == 0 ? p11_signer_cert(s)
+					     : p11_signer_chain(s, i - 1);
 
 		if ((t = b64(buf_ptr(c), buf_len(c))) == NULL ||
 		    add(xd, ns, "X509Certificate", t) == NULL)
@@ -331,8 +336,8 @@ out:
 }
 
 int
-xmldsig_sign_file(struct p11_signer *s, const char *in_path, const char *out_path,
-    const struct xmldsig_opts *o, const char **why)
+xmldsig_sign_file(struct p11_signer *s, const char *in_path,
+    const char *out_path, const struct xmldsig_opts *o, const char **why)
 {
 	struct mapfile *m = NULL;
 	struct buf *out = buf_new(XMLDSIG_MAX_INPUT + ((size_t)1 << 20));
@@ -342,12 +347,12 @@ xmldsig_sign_file(struct p11_signer *s, const char *in_path, const char *out_pat
 	if (out == NULL)
 		goto out;
 	if ((r = mapfile_open(in_path, &m)) != 0) {
-		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist") :
-		    N_("the file cannot be read");
+		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist")
+					       : N_("the file cannot be read");
 		goto out;
 	}
 	if ((r = xmldsig_sign_mem(s, mapfile_data(m), mapfile_len(m), o, out,
-	    why)) != 0)
+		 why)) != 0)
 		goto out;
 	r = outfile_save(out_path, buf_ptr(out), buf_len(out), why);
 out:
@@ -355,4 +360,3 @@ out:
 	mapfile_free(m);
 	return r;
 }
-

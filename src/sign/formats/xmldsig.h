@@ -15,17 +15,17 @@
 #define XMLDSIG_MAX_INPUT ((size_t)256 * 1024 * 1024)
 
 struct xmldsig_opts {
-	const char *ref_id;     /* NULL: URI=""; else the element whose
-				 * Id/ID/id attribute is ref_id */
-	const char *parent;     /* element to put <Signature> under, by name
-				 * or a path ending there ("DSCKS/NBan");
-				 * NULL: the referenced element (or root) */
-	int inclusive;          /* 1: C14N 1.0, 0: exclusive C14N */
+	const char *ref_id; /* NULL: URI=""; else the element whose
+			     * Id/ID/id attribute is ref_id */
+	const char *parent; /* element to put <Signature> under, by name
+			     * or a path ending there ("DSCKS/NBan");
+			     * NULL: the referenced element (or root) */
+	int inclusive;	    /* 1: C14N 1.0, 0: exclusive C14N */
 };
 
 int xmldsig_sign_file(struct p11_signer *s, const char *in_path,
-    const char *out_path, const struct xmldsig_opts *o, const char **why)
-    KYSO_WUR;
+    const char *out_path, const struct xmldsig_opts *o,
+    const char **why) KYSO_WUR;
 
 /* The same in memory: appends the signed document to out. */
 int xmldsig_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,

@@ -6,12 +6,12 @@
 
 #include <libxml/tree.h>
 
-#define DSIG_NS "http://www.w3.org/2000/09/xmldsig#"
-#define ALG_EXC_C14N "http://www.w3.org/2001/10/xml-exc-c14n#"
-#define ALG_C14N "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
-#define ALG_ENVELOPED DSIG_NS "enveloped-signature"
-#define ALG_SHA256 "http://www.w3.org/2001/04/xmlenc#sha256"
-#define ALG_RSA_SHA256 "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+#define DSIG_NS		 "http://www.w3.org/2000/09/xmldsig#"
+#define ALG_EXC_C14N	 "http://www.w3.org/2001/10/xml-exc-c14n#"
+#define ALG_C14N	 "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+#define ALG_ENVELOPED	 DSIG_NS "enveloped-signature"
+#define ALG_SHA256	 "http://www.w3.org/2001/04/xmlenc#sha256"
+#define ALG_RSA_SHA256	 "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 #define ALG_ECDSA_SHA256 "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
 
 /* What C14N sees: the subtree of root (NULL: the document), without the

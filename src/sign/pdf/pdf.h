@@ -13,8 +13,8 @@
 
 struct pdf;
 
-#define PDF_MAX_SECTIONS 4096     /* cross-reference sections followed */
-#define PDF_MAX_DECODED ((size_t)64 * 1024 * 1024)  /* one decoded stream */
+#define PDF_MAX_SECTIONS 4096 /* cross-reference sections followed */
+#define PDF_MAX_DECODED	 ((size_t)64 * 1024 * 1024) /* one decoded stream */
 
 /* Opens data; on failure *why (when not NULL) gets a static sentence that
  * says what is wrong with the file. Encrypted files: KYSO_ERR_UNSUPPORTED. */
@@ -50,7 +50,7 @@ const int64_t *pdf_newest_nums(const struct pdf *pdf, size_t *n);
  * first object that is not. */
 int pdf_check_xref(const struct pdf *pdf, int64_t *bad) KYSO_WUR;
 /* A stream's decoded data. */
-int pdf_stream_decode(struct pdf *pdf, const struct pdf_obj *stream,
-    size_t cap, struct buf **out) KYSO_WUR;
+int pdf_stream_decode(struct pdf *pdf, const struct pdf_obj *stream, size_t cap,
+    struct buf **out) KYSO_WUR;
 
 #endif

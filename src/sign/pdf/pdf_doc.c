@@ -13,8 +13,8 @@ enum { X_UNSET, X_FREE, X_OFFSET, X_COMPRESSED };
 struct xent {
 	uint8_t type;
 	uint16_t gen;
-	uint32_t idx;      /* X_COMPRESSED: index in the object stream */
-	uint64_t off;      /* X_OFFSET: byte offset; X_COMPRESSED: stream num */
+	uint32_t idx; /* X_COMPRESSED: index in the object stream */
+	uint64_t off; /* X_OFFSET: byte offset; X_COMPRESSED: stream num */
 };
 
 /* A decoded object stream, kept while the document is open. */
@@ -23,19 +23,19 @@ struct objstm {
 	struct buf *data;
 	size_t first;
 	size_t n;
-	uint64_t *nums;    /* n object numbers */
-	uint64_t *offs;    /* n offsets after first */
+	uint64_t *nums; /* n object numbers */
+	uint64_t *offs; /* n offsets after first */
 };
 
 #define OBJSTM_CACHE 16
-#define MAX_DEPTH 8        /* nested lookups (a /Length in an ObjStm...) */
+#define MAX_DEPTH    8 /* nested lookups (a /Length in an ObjStm...) */
 
 struct pdf {
 	const uint8_t *d;
 	size_t len;
 	struct xent *x;
-	size_t nx;               /* room in x */
-	size_t used;             /* 1 + the highest number any section names */
+	size_t nx;   /* room in x */
+	size_t used; /* 1 + the highest number any section names */
 	size_t max_obj;
 	struct pdf_obj *trailer;
 	uint64_t startxref;
@@ -44,11 +44,11 @@ struct pdf {
 	size_t cache_next;
 	int depth;
 	const char *why;
-	uint64_t xref_nums[64];   /* object numbers of xref streams read */
+	uint64_t xref_nums[64]; /* object numbers of xref streams read */
 	size_t nxref_nums;
-	int64_t *newest;          /* objects the newest section defines */
+	int64_t *newest; /* objects the newest section defines */
 	size_t nnewest;
-	int64_t *freed;           /* numbers (not 0) it marks free */
+	int64_t *freed; /* numbers (not 0) it marks free */
 	size_t nfreed;
 };
 
@@ -62,11 +62,31 @@ struct section {
 
 static int get_obj(struct pdf *pdf, int64_t num, struct pdf_obj **out);
 
-const uint8_t *pdf_data(const struct pdf *pdf) { return pdf->d; }
-size_t pdf_len(const struct pdf *pdf) { return pdf->len; }
-const struct pdf_obj *pdf_trailer(const struct pdf *pdf) { return pdf->trailer; }
-uint64_t pdf_startxref(const struct pdf *pdf) { return pdf->startxref; }
-int pdf_xref_is_stream(const struct pdf *pdf) { return pdf->xref_stream; }
+const uint8_t *
+pdf_data(const struct pdf *pdf)
+{
+	return pdf->d;
+}
+size_t
+pdf_len(const struct pdf *pdf)
+{
+	return pdf->len;
+}
+const struct pdf_obj *
+pdf_trailer(const struct pdf *pdf)
+{
+	return pdf->trailer;
+}
+uint64_t
+pdf_startxref(const struct pdf *pdf)
+{
+	return pdf->startxref;
+}
+int
+pdf_xref_is_stream(const struct pdf *pdf)
+{
+	return pdf->xref_stream;
+}
 
 int64_t
 pdf_next_num(const struct pdf *pdf)
@@ -82,8 +102,7 @@ pdf_next_num(const struct pdf *pdf)
 uint32_t
 pdf_gen(const struct pdf *pdf, int64_t num)
 {
-	if (num < 0 || (uint64_t)num >= pdf->nx ||
-	    pdf->x[num].type != X_OFFSET)
+	if (num < 0 || (uint64_t)num >= pdf->nx || pdf->x[num].type != X_OFFSET)
 		return 0;
 	return pdf->x[num].gen;
 }
@@ -176,20 +195,23 @@ read_table(struct pdf *pdf, struct pdf_lex *lx, struct section *s,
 	for (;;) {
 		if (pdf_lex_keyword(lx, "trailer"))
 			break;
-		if (pdf_lex_uint(lx, &start) != 0 || pdf_lex_uint(lx, &count) != 0) {
+		if (pdf_lex_uint(lx, &start) != 0 ||
+		    pdf_lex_uint(lx, &count) != 0) {
 			pdf->why = N_("a cross-reference table is damaged");
 			return KYSO_ERR_CORRUPT;
 		}
 		if (count > (lx->len - lx->pos) / 18 + 1 ||
 		    start > pdf->max_obj || count > pdf->max_obj - start) {
-			pdf->why = N_("a cross-reference table claims more entries than the file holds");
+			pdf->why = N_(
+			    "a cross-reference table claims more entries than the file holds");
 			return KYSO_ERR_CORRUPT;
 		}
 		for (i = 0; i < count; i++) {
 			memset(&e, 0, sizeof(e));
 			if (pdf_lex_uint(lx, &off) != 0 ||
 			    pdf_lex_uint(lx, &gen) != 0 || gen > 65535) {
-				pdf->why = N_("a cross-reference entry is damaged");
+				pdf->why = N_(
+				    "a cross-reference entry is damaged");
 				return KYSO_ERR_CORRUPT;
 			}
 			if (pdf_lex_keyword(lx, "n")) {
@@ -197,11 +219,13 @@ read_table(struct pdf *pdf, struct pdf_lex *lx, struct section *s,
 			} else if (pdf_lex_keyword(lx, "f")) {
 				e.type = X_FREE;
 			} else {
-				pdf->why = N_("a cross-reference entry is damaged");
+				pdf->why = N_(
+				    "a cross-reference entry is damaged");
 				return KYSO_ERR_CORRUPT;
 			}
 			if (e.type == X_OFFSET && off >= pdf->len) {
-				pdf->why = N_("a cross-reference entry points past the end of the file");
+				pdf->why = N_(
+				    "a cross-reference entry points past the end of the file");
 				return KYSO_ERR_CORRUPT;
 			}
 			/* Entries are 20 bytes; some writers add junk
@@ -215,7 +239,8 @@ read_table(struct pdf *pdf, struct pdf_lex *lx, struct section *s,
 				return r;
 		}
 	}
-	if ((r = pdf_parse_obj(lx, trailer)) != 0 || (*trailer)->type != PDF_DICT) {
+	if ((r = pdf_parse_obj(lx, trailer)) != 0 ||
+	    (*trailer)->type != PDF_DICT) {
 		if (r == 0)
 			pdf_obj_free(*trailer);
 		*trailer = NULL;
@@ -227,8 +252,7 @@ read_table(struct pdf *pdf, struct pdf_lex *lx, struct section *s,
 
 /* Parses "num gen obj <value> [stream ... endstream]" at off. */
 static int
-parse_indirect(struct pdf *pdf, uint64_t off, int64_t want,
-    struct pdf_obj **out)
+parse_indirect(struct pdf *pdf, uint64_t off, int64_t want, struct pdf_obj **out)
 {
 	struct pdf_lex lx = { pdf->d, pdf->len, (size_t)off };
 	struct pdf_obj *o = NULL, *len_obj = NULL;
@@ -258,7 +282,8 @@ parse_indirect(struct pdf *pdf, uint64_t off, int64_t want,
 		if (l != NULL && l->type == PDF_REF) {
 			if (pdf->depth >= MAX_DEPTH || (int64_t)num == l->i) {
 				r = KYSO_ERR_CORRUPT;
-				pdf->why = N_("a stream length cannot be resolved");
+				pdf->why = N_(
+				    "a stream length cannot be resolved");
 				goto out;
 			}
 			if ((r = get_obj(pdf, l->i, &len_obj)) != 0)
@@ -267,7 +292,8 @@ parse_indirect(struct pdf *pdf, uint64_t off, int64_t want,
 		}
 		if (l != NULL && l->type == PDF_INT && l->i >= 0 &&
 		    (uint64_t)l->i <= pdf->len - dstart) {
-			struct pdf_lex e = { pdf->d, pdf->len, dstart + (size_t)l->i };
+			struct pdf_lex e = { pdf->d, pdf->len,
+				dstart + (size_t)l->i };
 
 			dlen = (uint64_t)l->i;
 			if (!pdf_lex_keyword(&e, "endstream"))
@@ -277,8 +303,8 @@ parse_indirect(struct pdf *pdf, uint64_t off, int64_t want,
 		}
 		if (l == NULL) {
 			/* A wrong /Length: the data ends before "endstream". */
-			const uint8_t *p = memmem(pdf->d + dstart, pdf->len - dstart,
-			    "endstream", 9);
+			const uint8_t *p = memmem(pdf->d + dstart,
+			    pdf->len - dstart, "endstream", 9);
 
 			if (p == NULL) {
 				r = KYSO_ERR_CORRUPT;
@@ -286,8 +312,9 @@ parse_indirect(struct pdf *pdf, uint64_t off, int64_t want,
 				goto out;
 			}
 			dlen = (uint64_t)(p - (pdf->d + dstart));
-			while (dlen > 0 && (pdf->d[dstart + dlen - 1] == '\n' ||
-			    pdf->d[dstart + dlen - 1] == '\r'))
+			while (dlen > 0 &&
+			    (pdf->d[dstart + dlen - 1] == '\n' ||
+				pdf->d[dstart + dlen - 1] == '\r'))
 				dlen--;
 		}
 		o->type = PDF_STREAM;
@@ -329,11 +356,14 @@ read_xref_stream(struct pdf *pdf, uint64_t off, struct section *s,
 		uint64_t hn, hg;
 
 		if (pdf_parse_obj_header(&hl, &hn, &hg) == 0 &&
-		    pdf->nxref_nums < sizeof(pdf->xref_nums) / sizeof(pdf->xref_nums[0]))
+		    pdf->nxref_nums <
+			sizeof(pdf->xref_nums) / sizeof(pdf->xref_nums[0]))
 			pdf->xref_nums[pdf->nxref_nums++] = hn;
 	}
-	if (o->type != PDF_STREAM || !pdf_name_is(pdf_dict_get(o, "Type"), "XRef")) {
-		pdf->why = N_("no cross-reference where startxref or /Prev points");
+	if (o->type != PDF_STREAM ||
+	    !pdf_name_is(pdf_dict_get(o, "Type"), "XRef")) {
+		pdf->why = N_(
+		    "no cross-reference where startxref or /Prev points");
 		goto out;
 	}
 	w = pdf_dict_get(o, "W");
@@ -358,7 +388,7 @@ read_xref_stream(struct pdf *pdf, uint64_t off, struct section *s,
 	}
 	size = (uint64_t)int_or(pdf_dict_get(o, "Size"), 0);
 	if ((r = pdf_filter_decode(o, pdf->d + o->data_off, (size_t)o->data_len,
-	    PDF_MAX_DECODED, &data)) != 0) {
+		 PDF_MAX_DECODED, &data)) != 0) {
 		pdf->why = N_("a cross-reference stream cannot be decoded");
 		r = r == KYSO_ERR_NOMEM ? r : KYSO_ERR_CORRUPT;
 		goto out;
@@ -372,12 +402,14 @@ read_xref_stream(struct pdf *pdf, uint64_t off, struct section *s,
 	pos = 0;
 	for (k = 0; k < (index ? index->count : 2); k += 2) {
 		int64_t start = index ? int_or(index->items[k], -1) : 0;
-		int64_t count = index ? int_or(index->items[k + 1], -1) : (int64_t)size;
+		int64_t count = index ? int_or(index->items[k + 1], -1)
+				      : (int64_t)size;
 		int64_t j;
 
 		if (start < 0 || count < 0 || (uint64_t)start > pdf->max_obj ||
 		    (uint64_t)count > pdf->max_obj - (uint64_t)start) {
-			pdf->why = N_("a cross-reference stream has a bad /Index");
+			pdf->why = N_(
+			    "a cross-reference stream has a bad /Index");
 			goto out;
 		}
 		for (j = 0; j < count; j++) {
@@ -387,7 +419,7 @@ read_xref_stream(struct pdf *pdf, uint64_t off, struct section *s,
 			size_t c = 0;
 
 			if (buf_len(data) - pos < rowlen)
-				break;   /* fewer rows than /Index: tolerated */
+				break; /* fewer rows than /Index: tolerated */
 			for (i = 0; i < 3; i++) {
 				uint64_t v = 0, b;
 
@@ -412,14 +444,16 @@ read_xref_stream(struct pdf *pdf, uint64_t off, struct section *s,
 				e.type = X_COMPRESSED;
 				e.off = f[1];
 				if (f[2] > UINT32_MAX) {
-					pdf->why = N_("a cross-reference stream entry is damaged");
+					pdf->why = N_(
+					    "a cross-reference stream entry is damaged");
 					goto out;
 				}
 				e.idx = (uint32_t)f[2];
 			} else {
-				continue;   /* unknown types are null objects */
+				continue; /* unknown types are null objects */
 			}
-			if ((r = section_add(pdf, s, (uint64_t)(start + j), &e)) != 0)
+			if ((r = section_add(pdf, s, (uint64_t)(start + j), &e)) !=
+			    0)
 				goto out;
 			r = KYSO_ERR_CORRUPT;
 		}
@@ -447,7 +481,8 @@ read_section(struct pdf *pdf, uint64_t off, int newest, int64_t *prev)
 	int r, is_stream = 0;
 
 	if (off >= pdf->len) {
-		pdf->why = N_("a cross-reference offset points past the end of the file");
+		pdf->why = N_(
+		    "a cross-reference offset points past the end of the file");
 		return KYSO_ERR_CORRUPT;
 	}
 	if (pdf_lex_keyword(&lx, "xref")) {
@@ -458,7 +493,7 @@ read_section(struct pdf *pdf, uint64_t off, int newest, int64_t *prev)
 			/* A hybrid file: the stream's entries come after
 			 * the table's. */
 			if ((r = read_xref_stream(pdf, (uint64_t)xs->i, &hs,
-			    &htrailer)) != 0)
+				 &htrailer)) != 0)
 				goto out;
 		}
 	} else {
@@ -481,8 +516,10 @@ read_section(struct pdf *pdf, uint64_t off, int newest, int64_t *prev)
 	if (newest) {
 		size_t k, total = s.n + hs.n;
 
-		if ((pdf->newest = calloc(total + 1, sizeof(*pdf->newest))) == NULL ||
-		    (pdf->freed = calloc(total + 1, sizeof(*pdf->freed))) == NULL) {
+		if ((pdf->newest = calloc(total + 1, sizeof(*pdf->newest))) ==
+			NULL ||
+		    (pdf->freed = calloc(total + 1, sizeof(*pdf->freed))) ==
+			NULL) {
 			r = KYSO_ERR_NOMEM;
 			goto out;
 		}
@@ -503,7 +540,8 @@ read_section(struct pdf *pdf, uint64_t off, int newest, int64_t *prev)
 out:
 	if (r == KYSO_ERR_TOO_LARGE) {
 		r = KYSO_ERR_CORRUPT;
-		pdf->why = N_("a cross-reference section names impossible object numbers");
+		pdf->why = N_(
+		    "a cross-reference section names impossible object numbers");
 	}
 	section_clear(&s);
 	section_clear(&hs);
@@ -552,7 +590,8 @@ pdf_open(const uint8_t *data, size_t len, struct pdf **out, const char **why)
 	pdf->len = len;
 	pdf->why = N_("the file is damaged");
 	/* Object numbers are bounded by what the file could hold. */
-	pdf->max_obj = len + 1024 < (size_t)1 << 23 ? len + 1024 : (size_t)1 << 23;
+	pdf->max_obj = len + 1024 < (size_t)1 << 23 ? len + 1024
+						    : (size_t)1 << 23;
 	if (len < 8 || memmem(data, len < 1024 ? len : 1024, "%PDF-", 5) == NULL) {
 		r = KYSO_ERR_INVALID;
 		pdf->why = N_("not a PDF file (no %PDF- header)");
@@ -564,7 +603,8 @@ pdf_open(const uint8_t *data, size_t len, struct pdf **out, const char **why)
 		for (k = 0; k < nseen; k++) {
 			if (seen[k] == off) {
 				r = KYSO_ERR_CORRUPT;
-				pdf->why = N_("the cross-reference sections form a loop");
+				pdf->why = N_(
+				    "the cross-reference sections form a loop");
 				goto fail;
 			}
 		}
@@ -585,7 +625,8 @@ pdf_open(const uint8_t *data, size_t len, struct pdf **out, const char **why)
 	if (pdf_dict_get(pdf->trailer, "Encrypt") != NULL &&
 	    pdf_dict_get(pdf->trailer, "Encrypt")->type != PDF_NULL) {
 		r = KYSO_ERR_UNSUPPORTED;
-		pdf->why = N_("the file is encrypted (password-protected); kyso-sign does not sign encrypted PDFs");
+		pdf->why = N_(
+		    "the file is encrypted (password-protected); kyso-sign does not sign encrypted PDFs");
 		goto fail;
 	}
 	if (pdf_dict_get(pdf->trailer, "Root") == NULL ||
@@ -593,7 +634,8 @@ pdf_open(const uint8_t *data, size_t len, struct pdf **out, const char **why)
 	    get_obj(pdf, pdf_dict_get(pdf->trailer, "Root")->i, &root) != 0 ||
 	    root->type != PDF_DICT) {
 		r = KYSO_ERR_CORRUPT;
-		pdf->why = N_("the document catalog (/Root) is missing or damaged");
+		pdf->why = N_(
+		    "the document catalog (/Root) is missing or damaged");
 		goto fail;
 	}
 	*out = pdf;
@@ -678,7 +720,8 @@ load_objstm(struct pdf *pdf, int64_t num, struct objstm **out)
 		goto out;
 	}
 	r = KYSO_ERR_CORRUPT;
-	if ((uint64_t)first > buf_len(data) || (uint64_t)n > buf_len(data) / 2 + 1) {
+	if ((uint64_t)first > buf_len(data) ||
+	    (uint64_t)n > buf_len(data) / 2 + 1) {
 		pdf->why = N_("an object stream is damaged");
 		goto out;
 	}
@@ -693,7 +736,8 @@ load_objstm(struct pdf *pdf, int64_t num, struct objstm **out)
 		for (i = 0; i < (size_t)n; i++) {
 			if (pdf_lex_uint(&lx, &nums[i]) != 0 ||
 			    pdf_lex_uint(&lx, &offs[i]) != 0) {
-				pdf->why = N_("an object stream's header is damaged");
+				pdf->why = N_(
+				    "an object stream's header is damaged");
 				goto out;
 			}
 		}

@@ -84,8 +84,9 @@ unpredict(const struct pdf_obj *parms, struct buf *in, size_t cap,
 		*out = buf_dup(in);
 		return *out == NULL ? KYSO_ERR_NOMEM : 0;
 	}
-	if (colors < 1 || colors > 32 || (bpc != 1 && bpc != 2 && bpc != 4 &&
-	    bpc != 8 && bpc != 16) || cols < 1 || cols > (1 << 20))
+	if (colors < 1 || colors > 32 ||
+	    (bpc != 1 && bpc != 2 && bpc != 4 && bpc != 8 && bpc != 16) ||
+	    cols < 1 || cols > (1 << 20))
 		return KYSO_ERR_INVALID;
 	bpp = (size_t)((colors * bpc + 7) / 8);
 	row = (size_t)((colors * bpc * cols + 7) / 8);
@@ -120,11 +121,14 @@ unpredict(const struct pdf_obj *parms, struct buf *in, size_t cap,
 				case 0: break;
 				case 1: cur[i] = (uint8_t)(cur[i] + a); break;
 				case 2: cur[i] = (uint8_t)(cur[i] + b); break;
-				case 3: cur[i] = (uint8_t)(cur[i] + (a + b) / 2); break;
-				case 4: cur[i] = (uint8_t)(cur[i] + paeth(a, b, c)); break;
-				default:
-					r = KYSO_ERR_INVALID;
-					goto out;
+				case 3:
+					cur[i] = (uint8_t)(cur[i] + (a + b) / 2);
+					break;
+				case 4:
+					cur[i] = (uint8_t)(cur[i] +
+					    paeth(a, b, c));
+					break;
+				default: r = KYSO_ERR_INVALID; goto out;
 				}
 			}
 			if ((r = buf_put(o, cur, row)) != 0)
@@ -160,7 +164,8 @@ pdf_filter_decode(const struct pdf_obj *dict, const uint8_t *data, size_t n,
 		} else if (f->count == 1) {
 			f = f->items[0];
 			if (parms != NULL && parms->type == PDF_ARRAY)
-				parms = parms->count == 1 ? parms->items[0] : NULL;
+				parms = parms->count == 1 ? parms->items[0]
+							  : NULL;
 		} else {
 			return KYSO_ERR_UNSUPPORTED;
 		}

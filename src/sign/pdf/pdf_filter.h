@@ -11,7 +11,7 @@
 
 /* Decodes data by the stream dictionary's /Filter and /DecodeParms into a
  * new buffer of at most cap bytes. KYSO_ERR_UNSUPPORTED for other filters. */
-int pdf_filter_decode(const struct pdf_obj *dict, const uint8_t *data,
-    size_t n, size_t cap, struct buf **out) KYSO_WUR;
+int pdf_filter_decode(const struct pdf_obj *dict, const uint8_t *data, size_t n,
+    size_t cap, struct buf **out) KYSO_WUR;
 
 #endif

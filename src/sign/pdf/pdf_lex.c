@@ -1,5 +1,7 @@
 #include "sign/pdf/pdf_lex.h"
 
+#include "common/parse.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,23 +74,10 @@ pdf_lex_keyword(struct pdf_lex *lx, const char *kw)
 
 	pdf_lex_skip_space(lx);
 	if (lx->pos > lx->len || n > lx->len - lx->pos ||
-	    memcmp(lx->p + lx->pos, kw, n) != 0 ||
-	    !at_boundary(lx, lx->pos + n))
+	    memcmp(lx->p + lx->pos, kw, n) != 0 || !at_boundary(lx, lx->pos + n))
 		return 0;
 	lx->pos += n;
 	return 1;
-}
-
-static int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Strings decode into at most as many bytes as they take in the file. */
@@ -118,7 +107,7 @@ parse_hex_string(struct pdf_lex *lx, struct pdf_obj **out)
 			break;
 		if (pdf_is_space(c))
 			continue;
-		if ((v = hexval(c)) < 0) {
+		if ((v = hex_digit(c)) < 0) {
 			free(d);
 			return KYSO_ERR_INVALID;
 		}
@@ -187,16 +176,18 @@ parse_literal_string(struct pdf_lex *lx, struct pdf_obj **out)
 				if (lx->pos < lx->len && lx->p[lx->pos] == '\n')
 					lx->pos++;
 				continue;
-			case '\n':
-				continue;
+			case '\n': continue;
 			default:
 				if (c >= '0' && c <= '7') {
 					unsigned v = (unsigned)(c - '0'), k;
 
 					for (k = 0; k < 2 && lx->pos < lx->len &&
-					    lx->p[lx->pos] >= '0' &&
-					    lx->p[lx->pos] <= '7'; k++)
-						v = v * 8 + (unsigned)(lx->p[lx->pos++] - '0');
+					     lx->p[lx->pos] >= '0' &&
+					     lx->p[lx->pos] <= '7';
+					     k++)
+						v = v * 8 +
+						    (unsigned)(lx->p[lx->pos++] -
+							'0');
 					c = (uint8_t)v;
 				}
 				break;
@@ -223,7 +214,8 @@ parse_name(struct pdf_lex *lx, struct pdf_obj **out)
 
 	lx->pos++; /* '/' */
 	for (end = lx->pos; end < lx->len && !pdf_is_space(lx->p[end]) &&
-	    !pdf_is_delim(lx->p[end]); end++)
+	     !pdf_is_delim(lx->p[end]);
+	     end++)
 		;
 	if ((d = malloc(end - lx->pos + 1)) == NULL)
 		return KYSO_ERR_NOMEM;
@@ -232,10 +224,10 @@ parse_name(struct pdf_lex *lx, struct pdf_obj **out)
 		uint8_t c = lx->p[lx->pos++];
 
 		if (c == '#' && lx->len - lx->pos >= 2 &&
-		    hexval(lx->p[lx->pos]) >= 0 &&
-		    hexval(lx->p[lx->pos + 1]) >= 0) {
-			c = (uint8_t)(hexval(lx->p[lx->pos]) << 4 |
-			    hexval(lx->p[lx->pos + 1]));
+		    hex_digit(lx->p[lx->pos]) >= 0 &&
+		    hex_digit(lx->p[lx->pos + 1]) >= 0) {
+			c = (uint8_t)(hex_digit(lx->p[lx->pos]) << 4 |
+			    hex_digit(lx->p[lx->pos + 1]));
 			lx->pos += 2;
 		}
 		d[n++] = c;
@@ -282,10 +274,10 @@ parse_number(struct pdf_lex *lx, struct pdf_obj **out)
 		if (lx->pos - start > 64)
 			return KYSO_ERR_INVALID;
 		if ((o = pdf_bytes_new(PDF_REAL, lx->p + start,
-		    lx->pos - start)) == NULL)
+			 lx->pos - start)) == NULL)
 			return KYSO_ERR_NOMEM;
 	} else {
-		return KYSO_ERR_INVALID;   /* an integer out of range */
+		return KYSO_ERR_INVALID; /* an integer out of range */
 	}
 	*out = o;
 	return 0;
@@ -323,7 +315,7 @@ parse_container(struct pdf_lex *lx, int depth, int dict, struct pdf_obj **out)
 			break;
 		}
 		if (dict && o->count % 2 == 0 && lx->p[lx->pos] != '/') {
-			r = KYSO_ERR_INVALID;   /* a key must be a name */
+			r = KYSO_ERR_INVALID; /* a key must be a name */
 			goto fail;
 		}
 		if ((r = parse_value(lx, depth + 1, &v)) != 0)
@@ -358,16 +350,13 @@ parse_value(struct pdf_lex *lx, int depth, struct pdf_obj **out)
 		return KYSO_ERR_TRUNCATED;
 	c = lx->p[lx->pos];
 	switch (c) {
-	case '[':
-		return parse_container(lx, depth, 0, out);
+	case '[': return parse_container(lx, depth, 0, out);
 	case '<':
 		if (lx->len - lx->pos >= 2 && lx->p[lx->pos + 1] == '<')
 			return parse_container(lx, depth, 1, out);
 		return parse_hex_string(lx, out);
-	case '(':
-		return parse_literal_string(lx, out);
-	case '/':
-		return parse_name(lx, out);
+	case '(': return parse_literal_string(lx, out);
+	case '/': return parse_name(lx, out);
 	}
 	if ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.') {
 		struct pdf_lex save;

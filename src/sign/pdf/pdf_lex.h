@@ -24,7 +24,7 @@ int pdf_lex_keyword(struct pdf_lex *lx, const char *kw);
 /* Parses one direct object (an indirect reference "n g R" included). */
 int pdf_parse_obj(struct pdf_lex *lx, struct pdf_obj **out) KYSO_WUR;
 /* Parses "num gen obj" and returns the numbers. */
-int pdf_parse_obj_header(struct pdf_lex *lx, uint64_t *num, uint64_t *gen)
-    KYSO_WUR;
+int pdf_parse_obj_header(struct pdf_lex *lx, uint64_t *num,
+    uint64_t *gen) KYSO_WUR;
 
 #endif

@@ -232,7 +232,7 @@ write_name(struct buf *out, const struct pdf_obj *o)
 			r = buf_put_u8(out, c);
 		} else {
 			uint8_t e[3] = { '#', (uint8_t)hexd[c >> 4],
-			    (uint8_t)hexd[c & 15] };
+				(uint8_t)hexd[c & 15] };
 			r = buf_put(out, e, 3);
 		}
 		if (r != 0)
@@ -254,7 +254,7 @@ write_string(struct buf *out, const struct pdf_obj *o)
 			return r;
 		for (k = 0; k < o->n; k++) {
 			uint8_t e[2] = { (uint8_t)hexd[o->s[k] >> 4],
-			    (uint8_t)hexd[o->s[k] & 15] };
+				(uint8_t)hexd[o->s[k] & 15] };
 			if ((r = buf_put(out, e, 2)) != 0)
 				return r;
 		}
@@ -288,18 +288,12 @@ write_obj(struct buf *out, const struct pdf_obj *o, int depth)
 	if (depth > PDF_MAX_DEPTH)
 		return KYSO_ERR_INVALID;
 	switch (o->type) {
-	case PDF_NULL:
-		return buf_put(out, "null", 4);
-	case PDF_BOOL:
-		return buf_putf(out, "%s", o->i ? "true" : "false");
-	case PDF_INT:
-		return buf_putf(out, "%lld", (long long)o->i);
-	case PDF_REAL:
-		return buf_put(out, o->s, o->n);
-	case PDF_STRING:
-		return write_string(out, o);
-	case PDF_NAME:
-		return write_name(out, o);
+	case PDF_NULL: return buf_put(out, "null", 4);
+	case PDF_BOOL: return buf_putf(out, "%s", o->i ? "true" : "false");
+	case PDF_INT: return buf_putf(out, "%lld", (long long)o->i);
+	case PDF_REAL: return buf_put(out, o->s, o->n);
+	case PDF_STRING: return write_string(out, o);
+	case PDF_NAME: return write_name(out, o);
 	case PDF_REF:
 		return buf_putf(out, "%lld %u R", (long long)o->i, o->gen);
 	case PDF_ARRAY:

@@ -48,8 +48,7 @@ rev_put(struct rev *v, int64_t num, struct pdf_obj *obj)
 }
 
 int
-rev_put_stream(struct rev *v, int64_t num, struct pdf_obj *dict,
-    struct buf *data)
+rev_put_stream(struct rev *v, int64_t num, struct pdf_obj *dict, struct buf *data)
 {
 	int r;
 
@@ -58,7 +57,8 @@ rev_put_stream(struct rev *v, int64_t num, struct pdf_obj *dict,
 		buf_free(data);
 		return KYSO_ERR_NOMEM;
 	}
-	if ((r = pdf_dict_set(dict, "Length", pdf_int_new((int64_t)buf_len(data)))) != 0) {
+	if ((r = pdf_dict_set(dict, "Length",
+		 pdf_int_new((int64_t)buf_len(data)))) != 0) {
 		pdf_obj_free(dict);
 		buf_free(data);
 		return r;
@@ -67,8 +67,7 @@ rev_put_stream(struct rev *v, int64_t num, struct pdf_obj *dict,
 }
 
 int
-rev_write(struct rev *v, struct buf *b, uint64_t base, rev_text_fn text,
-    void *ctx)
+rev_write(struct rev *v, struct buf *b, uint64_t base, rev_text_fn text, void *ctx)
 {
 	const struct pdf_obj *tr = pdf_trailer(v->pdf);
 	size_t i, j;
@@ -80,16 +79,17 @@ rev_write(struct rev *v, struct buf *b, uint64_t base, rev_text_fn text,
 		return r;
 	for (i = 0; i < v->nu; i++) {
 		v->u[i].off = base + buf_len(b);
-		if ((r = buf_putf(b, "%lld %u obj\n", (long long)v->u[i].num, v->u[i].gen)) != 0)
+		if ((r = buf_putf(b, "%lld %u obj\n", (long long)v->u[i].num,
+			 v->u[i].gen)) != 0)
 			return r;
 		if (v->u[i].obj != NULL) {
 			if ((r = pdf_obj_write(b, v->u[i].obj)) != 0)
 				return r;
 			if (v->u[i].data != NULL &&
 			    ((r = buf_putf(b, "\nstream\n")) != 0 ||
-			    (r = buf_put(b, buf_ptr(v->u[i].data),
-			    buf_len(v->u[i].data))) != 0 ||
-			    (r = buf_putf(b, "\nendstream")) != 0))
+				(r = buf_put(b, buf_ptr(v->u[i].data),
+				     buf_len(v->u[i].data))) != 0 ||
+				(r = buf_putf(b, "\nendstream")) != 0))
 				return r;
 		} else if (text == NULL || (r = text(ctx, b)) != 0) {
 			r = r ? r : KYSO_ERR_INTERNAL;
@@ -110,17 +110,20 @@ rev_write(struct rev *v, struct buf *b, uint64_t base, rev_text_fn text,
 		if ((r = buf_putf(b, "xref\n")) != 0)
 			return r;
 		for (i = 0; i < v->nu; i = j) {
-			for (j = i + 1; j < v->nu && v->u[j].num == v->u[j - 1].num + 1; j++)
+			for (j = i + 1;
+			     j < v->nu && v->u[j].num == v->u[j - 1].num + 1; j++)
 				;
-			if ((r = buf_putf(b, "%lld %zu\n", (long long)v->u[i].num,
-			    j - i)) != 0)
+			if ((r = buf_putf(b, "%lld %zu\n",
+				 (long long)v->u[i].num, j - i)) != 0)
 				return r;
 			for (; i < j; i++)
 				if ((r = buf_putf(b, "%010llu %05u n \n",
-				    (unsigned long long)v->u[i].off, v->u[i].gen)) != 0)
+					 (unsigned long long)v->u[i].off,
+					 v->u[i].gen)) != 0)
 					return r;
 		}
-		if ((r = buf_putf(b, "trailer\n<</Size %lld/Root ", (long long)size)) != 0 ||
+		if ((r = buf_putf(b, "trailer\n<</Size %lld/Root ",
+			 (long long)size)) != 0 ||
 		    (r = pdf_obj_write(b, pdf_dict_get(tr, "Root"))) != 0)
 			return r;
 	} else {
@@ -132,22 +135,29 @@ rev_write(struct rev *v, struct buf *b, uint64_t base, rev_text_fn text,
 
 		if (rows == NULL)
 			return KYSO_ERR_NOMEM;
-		if ((r = buf_putf(b, "%lld 0 obj\n<</Type/XRef/Size %lld/W[1 %d 2]/Index[",
-		    (long long)xnum, (long long)size, w)) != 0)
+		if ((r = buf_putf(b,
+			 "%lld 0 obj\n<</Type/XRef/Size %lld/W[1 %d 2]/Index[",
+			 (long long)xnum, (long long)size, w)) != 0)
 			goto xs_out;
 		for (i = 0; i < v->nu; i = j) {
-			for (j = i + 1; j < v->nu && v->u[j].num == v->u[j - 1].num + 1; j++)
+			for (j = i + 1;
+			     j < v->nu && v->u[j].num == v->u[j - 1].num + 1; j++)
 				;
-			if ((r = buf_putf(b, "%lld %zu ", (long long)v->u[i].num, j - i)) != 0)
+			if ((r = buf_putf(b, "%lld %zu ",
+				 (long long)v->u[i].num, j - i)) != 0)
 				goto xs_out;
 			for (; i < j; i++) {
 				if ((r = buf_put_u8(rows, 1)) != 0)
 					goto xs_out;
 				for (k = w - 1; k >= 0; k--)
-					if ((r = buf_put_u8(rows, (uint8_t)(v->u[i].off >> (8 * k)))) != 0)
+					if ((r = buf_put_u8(rows,
+						 (uint8_t)(v->u[i].off >>
+						     (8 * k)))) != 0)
 						goto xs_out;
-				if ((r = buf_put_u8(rows, (uint8_t)(v->u[i].gen >> 8))) != 0 ||
-				    (r = buf_put_u8(rows, (uint8_t)v->u[i].gen)) != 0)
+				if ((r = buf_put_u8(rows,
+					 (uint8_t)(v->u[i].gen >> 8))) != 0 ||
+				    (r = buf_put_u8(rows, (uint8_t)v->u[i].gen)) !=
+					0)
 					goto xs_out;
 			}
 		}
@@ -155,42 +165,45 @@ rev_write(struct rev *v, struct buf *b, uint64_t base, rev_text_fn text,
 		    (r = buf_put_u8(rows, 1)) != 0)
 			goto xs_out;
 		for (k = w - 1; k >= 0; k--)
-			if ((r = buf_put_u8(rows, (uint8_t)(xref_off >> (8 * k)))) != 0)
+			if ((r = buf_put_u8(rows,
+				 (uint8_t)(xref_off >> (8 * k)))) != 0)
 				goto xs_out;
 		if ((r = buf_put(rows, "\0\0", 2)) != 0 ||
 		    (r = buf_putf(b, "/Length %zu/Root ", buf_len(rows))) != 0 ||
 		    (r = pdf_obj_write(b, pdf_dict_get(tr, "Root"))) != 0)
 			goto xs_out;
-		if ((r = buf_putf(b, "/Prev %llu", (unsigned long long)pdf_startxref(v->pdf))) != 0)
+		if ((r = buf_putf(b, "/Prev %llu",
+			 (unsigned long long)pdf_startxref(v->pdf))) != 0)
 			goto xs_out;
 		if (pdf_dict_get(tr, "Info") != NULL &&
 		    ((r = buf_putf(b, "/Info ")) != 0 ||
-		    (r = pdf_obj_write(b, pdf_dict_get(tr, "Info"))) != 0))
+			(r = pdf_obj_write(b, pdf_dict_get(tr, "Info"))) != 0))
 			goto xs_out;
 		if (pdf_dict_get(tr, "ID") != NULL &&
 		    ((r = buf_putf(b, "/ID ")) != 0 ||
-		    (r = pdf_obj_write(b, pdf_dict_get(tr, "ID"))) != 0))
+			(r = pdf_obj_write(b, pdf_dict_get(tr, "ID"))) != 0))
 			goto xs_out;
 		if ((r = buf_putf(b, ">>\nstream\n")) != 0 ||
 		    (r = buf_put(b, buf_ptr(rows), buf_len(rows))) != 0 ||
-		    (r = buf_putf(b, "\nendstream\nendobj\nstartxref\n%llu\n%%%%EOF\n",
-		    (unsigned long long)xref_off)) != 0)
+		    (r = buf_putf(b,
+			 "\nendstream\nendobj\nstartxref\n%llu\n%%%%EOF\n",
+			 (unsigned long long)xref_off)) != 0)
 			goto xs_out;
-xs_out:
+	xs_out:
 		buf_free(rows);
 		return r;
 	}
-	if ((r = buf_putf(b, "/Prev %llu", (unsigned long long)pdf_startxref(v->pdf))) != 0)
+	if ((r = buf_putf(b, "/Prev %llu",
+		 (unsigned long long)pdf_startxref(v->pdf))) != 0)
 		return r;
 	if (pdf_dict_get(tr, "Info") != NULL &&
 	    ((r = buf_putf(b, "/Info ")) != 0 ||
-	    (r = pdf_obj_write(b, pdf_dict_get(tr, "Info"))) != 0))
+		(r = pdf_obj_write(b, pdf_dict_get(tr, "Info"))) != 0))
 		return r;
 	if (pdf_dict_get(tr, "ID") != NULL &&
 	    ((r = buf_putf(b, "/ID ")) != 0 ||
-	    (r = pdf_obj_write(b, pdf_dict_get(tr, "ID"))) != 0))
+		(r = pdf_obj_write(b, pdf_dict_get(tr, "ID"))) != 0))
 		return r;
 	return buf_putf(b, ">>\nstartxref\n%llu\n%%%%EOF\n",
 	    (unsigned long long)xref_off);
 }
-

@@ -13,16 +13,16 @@
 struct upd {
 	int64_t num;
 	uint32_t gen;
-	struct pdf_obj *obj;   /* NULL: the signature dictionary (text) */
-	struct buf *data;      /* a stream's (encoded) data, or NULL */
-	uint64_t off;          /* in the output file */
+	struct pdf_obj *obj; /* NULL: the signature dictionary (text) */
+	struct buf *data;    /* a stream's (encoded) data, or NULL */
+	uint64_t off;	     /* in the output file */
 };
 
 struct rev {
 	struct pdf *pdf;
 	struct upd u[REV_MAX];
 	size_t nu;
-	int64_t next;          /* next free object number */
+	int64_t next; /* next free object number */
 };
 
 /* Queues obj (taken, even on failure) as object num; replaces an older

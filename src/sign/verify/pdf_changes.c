@@ -4,7 +4,7 @@
 
 #include "sign/pdf/pdf.h"
 
-#define MAX_REVISIONS_AFTER 256   /* revisions checked after a signature */
+#define MAX_REVISIONS_AFTER 256 /* revisions checked after a signature */
 
 /* The same object, compared by its PDF text. */
 static int
@@ -58,8 +58,9 @@ sig_field(struct pdf *cur, const struct pdf_obj *item)
 		return 0;
 	/* An annotation of any other subtype (a FreeText with /FT /Sig
 	 * written in) would show, whatever its /FT says. */
-	if (o->type == PDF_DICT && (pdf_dict_get(o, "Subtype") == NULL ||
-	    pdf_name_is(pdf_dict_get(o, "Subtype"), "Widget"))) {
+	if (o->type == PDF_DICT &&
+	    (pdf_dict_get(o, "Subtype") == NULL ||
+		pdf_name_is(pdf_dict_get(o, "Subtype"), "Widget"))) {
 		if (pdf_name_is(pdf_dict_get(o, "FT"), "Sig"))
 			yes = 1;
 		else if (pdf_dict_get(o, "Subtype") != NULL &&
@@ -99,7 +100,8 @@ static int
 key_sig_fields_appended(struct pdf *old, struct pdf *cur,
     const struct pdf_obj *o, const struct pdf_obj *c, const char *key)
 {
-	const struct pdf_obj *ko = pdf_dict_get(o, key), *kc = pdf_dict_get(c, key);
+	const struct pdf_obj *ko = pdf_dict_get(o, key),
+			     *kc = pdf_dict_get(c, key);
 	struct pdf_obj *a = NULL, *b = NULL;
 	int ok = 0;
 
@@ -149,7 +151,8 @@ dr_grows(struct pdf *old, struct pdf *cur, const struct pdf_obj *od,
 			for (m = 0; m + 1 < x->count; m += 2) {
 				for (n2 = 0; n2 + 1 < y->count; n2 += 2)
 					if (same_obj(y->items[n2], x->items[m]) &&
-					    same_obj(y->items[n2 + 1], x->items[m + 1]))
+					    same_obj(y->items[n2 + 1],
+						x->items[m + 1]))
 						break;
 				if (n2 + 1 >= y->count)
 					goto out;
@@ -190,15 +193,15 @@ acroform_ok(struct pdf *old, struct pdf *cur, struct pdf_obj *o,
 
 	if (c->type == PDF_NULL)
 		return o->type == PDF_NULL;
-	if (c->type != PDF_DICT ||
-	    (o->type != PDF_DICT && o->type != PDF_NULL) ||
+	if (c->type != PDF_DICT || (o->type != PDF_DICT && o->type != PDF_NULL) ||
 	    !key_sig_fields_appended(old, cur, o, c, "Fields"))
 		return 0;
 	/* A new AcroForm: signature fields only, checked above. */
 	if (o->type == PDF_NULL)
 		return 1;
-	if ((pdf_dict_get(o, "DA") != NULL && (pdf_dict_get(c, "DA") == NULL ||
-	    !same_obj(pdf_dict_get(o, "DA"), pdf_dict_get(c, "DA")))) ||
+	if ((pdf_dict_get(o, "DA") != NULL &&
+		(pdf_dict_get(c, "DA") == NULL ||
+		    !same_obj(pdf_dict_get(o, "DA"), pdf_dict_get(c, "DA")))) ||
 	    !dr_grows(old, cur, pdf_dict_get(o, "DR"), pdf_dict_get(c, "DR")))
 		return 0;
 	if (need_appearances(c) && !need_appearances(o))
@@ -300,14 +303,16 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 		goto out;
 	rref = pdf_dict_get(pdf_trailer(cur), "Root");
 	if (rref == NULL || rref->type != PDF_REF ||
-	    pdf_resolve(old, rref, &oroot) != 0 || pdf_resolve(cur, rref, &nroot) != 0)
+	    pdf_resolve(old, rref, &oroot) != 0 ||
+	    pdf_resolve(cur, rref, &nroot) != 0)
 		goto out;
 	/* The same catalog (not an orphan one the signed file carried), and
 	 * one cross-reference section whose /Prev is the signed revision's
 	 * (sections between them would go unread; a hybrid /XRefStm is read
 	 * into the newest section's objects). */
 	{
-		const struct pdf_obj *orref = pdf_dict_get(pdf_trailer(old), "Root");
+		const struct pdf_obj *orref = pdf_dict_get(pdf_trailer(old),
+		    "Root");
 		const struct pdf_obj *pv = pdf_dict_get(pdf_trailer(cur), "Prev");
 
 		if (orref == NULL || orref->type != PDF_REF ||
@@ -338,7 +343,7 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 		if (num >= pdf_next_num(old))
 			continue;
 		if (num == rref->i)
-			continue;   /* compared below */
+			continue; /* compared below */
 		pdf_obj_free(o);
 		pdf_obj_free(c);
 		o = c = NULL;
@@ -375,7 +380,7 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 		int fok = 1;
 
 		if (!(aref != NULL && na != NULL && aref->type == PDF_REF &&
-		    na->type == PDF_REF && aref->i == na->i))
+			na->type == PDF_REF && aref->i == na->i))
 			fok = pdf_resolve(old, aref, &fo) == 0 &&
 			    pdf_resolve(cur, na, &fc) == 0 &&
 			    acroform_ok(old, cur, fo, fc);
@@ -419,7 +424,7 @@ pdf_changes_after(const uint8_t *d, size_t len, const uint64_t *sig_ends,
 
 		adds_dss = 0;
 		if (e == NULL || ++walked > MAX_REVISIONS_AFTER)
-			return CHANGES_OTHER;   /* (past the bound: not vouched for) */
+			return CHANGES_OTHER; /* (past the bound: not vouched for) */
 		rend = (uint64_t)(e - d) + 5;
 		if (rend < len && d[rend] == '\r')
 			rend++;
@@ -435,7 +440,7 @@ pdf_changes_after(const uint8_t *d, size_t len, const uint64_t *sig_ends,
 		else if (adds_dss)
 			dss = 1;
 		else
-			return CHANGES_OTHER;   /* a form change with no signature */
+			return CHANGES_OTHER; /* a form change with no signature */
 		prev = rend;
 	}
 	return sigs ? CHANGES_SIGNATURES : dss ? CHANGES_DSS : CHANGES_OTHER;

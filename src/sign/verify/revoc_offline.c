@@ -26,8 +26,8 @@ cert_of(const struct buf *b)
 /* Every certificate at hand: the signature's, the document's and the
  * anchors'. */
 static STACK_OF(X509) *
-gather(STACK_OF(X509) *extra, const struct revoc *vd,
-    STACK_OF(X509_INFO) *anchors)
+    gather(STACK_OF(X509) * extra, const struct revoc *vd,
+	STACK_OF(X509_INFO) * anchors)
 {
 	STACK_OF(X509) *all = sk_X509_new_null();
 	X509 *x;
@@ -37,7 +37,8 @@ gather(STACK_OF(X509) *extra, const struct revoc *vd,
 	if (all == NULL)
 		return NULL;
 	for (k = 0; extra != NULL && k < sk_X509_num(extra); k++)
-		if (!X509_add_cert(all, sk_X509_value(extra, k), X509_ADD_FLAG_UP_REF))
+		if (!X509_add_cert(all, sk_X509_value(extra, k),
+			X509_ADD_FLAG_UP_REF))
 			goto fail;
 	for (i = 0; i < vd->ncerts; i++) {
 		if ((x = cert_of(vd->certs[i])) == NULL)
@@ -63,8 +64,7 @@ fail:
  * hand (whether those are trusted is the chain check's verdict, reported
  * apart). */
 static X509_STORE *
-responder_store(STACK_OF(X509) *all, STACK_OF(X509_INFO) *anchors,
-    X509 *issuer)
+responder_store(STACK_OF(X509) * all, STACK_OF(X509_INFO) * anchors, X509 *issuer)
 {
 	X509_STORE *st = X509_STORE_new();
 	X509 *x;
@@ -118,8 +118,8 @@ revoked_before(const ASN1_TIME *t, time_t at)
 
 /* 1 good, 0 revoked, -1 no verified OCSP response about cert. */
 static int
-by_ocsp(X509 *cert, X509 *issuer, const struct revoc *vd,
-    STACK_OF(X509) *all, X509_STORE *store, time_t at)
+by_ocsp(X509 *cert, X509 *issuer, const struct revoc *vd, STACK_OF(X509) * all,
+    X509_STORE *store, time_t at)
 {
 	OCSP_CERTID *id = OCSP_cert_to_id(NULL, cert, issuer);
 	int verdict = -1, status, reason;
@@ -132,11 +132,12 @@ by_ocsp(X509 *cert, X509 *issuer, const struct revoc *vd,
 		OCSP_BASICRESP *bs = NULL;
 		ASN1_GENERALIZEDTIME *rev, *thisupd, *nextupd;
 
-		if (resp != NULL && OCSP_response_status(resp) ==
-		    OCSP_RESPONSE_STATUS_SUCCESSFUL &&
+		if (resp != NULL &&
+		    OCSP_response_status(resp) == OCSP_RESPONSE_STATUS_SUCCESSFUL &&
 		    (bs = OCSP_response_get1_basic(resp)) != NULL &&
-		    OCSP_resp_find_status(bs, id, &status, &reason, &rev, &thisupd,
-		    &nextupd) == 1 && fresh(thisupd, nextupd, at) &&
+		    OCSP_resp_find_status(bs, id, &status, &reason, &rev,
+			&thisupd, &nextupd) == 1 &&
+		    fresh(thisupd, nextupd, at) &&
 		    OCSP_basic_verify(bs, all, store, 0) == 1) {
 			if (status == V_OCSP_CERTSTATUS_REVOKED)
 				verdict = revoked_before(rev, at) ? 0 : 1;
@@ -160,20 +161,25 @@ by_crl(X509 *cert, X509 *issuer, const struct revoc *vd, time_t at)
 
 	for (i = 0; i < vd->ncrls && verdict != 0; i++) {
 		const unsigned char *p = buf_ptr(vd->crls[i]);
-		X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)buf_len(vd->crls[i]));
+		X509_CRL *crl = d2i_X509_CRL(NULL, &p,
+		    (long)buf_len(vd->crls[i]));
 		X509_REVOKED *rv = NULL;
 
-		if (crl != NULL && X509_NAME_cmp(X509_CRL_get_issuer(crl),
-		    X509_get_subject_name(issuer)) == 0 &&
+		if (crl != NULL &&
+		    X509_NAME_cmp(X509_CRL_get_issuer(crl),
+			X509_get_subject_name(issuer)) == 0 &&
 		    X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point,
-		    -1) < 0 &&
+			-1) < 0 &&
 		    X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) < 0 &&
 		    fresh(X509_CRL_get0_lastUpdate(crl),
-		    X509_CRL_get0_nextUpdate(crl), at) &&
+			X509_CRL_get0_nextUpdate(crl), at) &&
 		    X509_CRL_verify(crl, X509_get0_pubkey(issuer)) == 1)
 			verdict = X509_CRL_get0_by_cert(crl, &rv, cert) == 1 &&
-			    revoked_before(X509_REVOKED_get0_revocationDate(rv),
-			    at) ? 0 : 1;
+				revoked_before(X509_REVOKED_get0_revocationDate(
+						   rv),
+				    at)
+			    ? 0
+			    : 1;
 		X509_CRL_free(crl);
 	}
 	return verdict;
@@ -182,7 +188,7 @@ by_crl(X509 *cert, X509 *issuer, const struct revoc *vd, time_t at)
 /* c's issuer among all: the certificate whose key verifies c's
  * signature (a look-alike with the same name is not it). */
 static X509 *
-issuer_of(STACK_OF(X509) *all, X509 *c)
+issuer_of(STACK_OF(X509) * all, X509 *c)
 {
 	X509 *x;
 	int k;
@@ -198,8 +204,8 @@ issuer_of(STACK_OF(X509) *all, X509 *c)
 
 /* One link of the chain: 1 good, 0 revoked, -1 nothing says. */
 static int
-judge(X509 *c, X509 *issuer, STACK_OF(X509) *all,
-    STACK_OF(X509_INFO) *anchors, const struct revoc *vd, time_t at)
+judge(X509 *c, X509 *issuer, STACK_OF(X509) * all,
+    STACK_OF(X509_INFO) * anchors, const struct revoc *vd, time_t at)
 {
 	X509_STORE *store = responder_store(all, anchors, issuer);
 	int v = -1;
@@ -211,7 +217,7 @@ judge(X509 *c, X509 *issuer, STACK_OF(X509) *all,
 }
 
 static int
-is_anchor(STACK_OF(X509_INFO) *anchors, X509 *c)
+is_anchor(STACK_OF(X509_INFO) * anchors, X509 *c)
 {
 	int k;
 
@@ -225,7 +231,7 @@ is_anchor(STACK_OF(X509_INFO) *anchors, X509 *c)
 #define CHAIN_MAX 8
 
 const char *
-revoc_offline(X509 *signer, STACK_OF(X509) *extra, const char *trust_pem,
+revoc_offline(X509 *signer, STACK_OF(X509) * extra, const char *trust_pem,
     const struct revoc *vd, time_t at)
 {
 	STACK_OF(X509_INFO) *anchors = NULL;
@@ -254,8 +260,9 @@ revoc_offline(X509 *signer, STACK_OF(X509) *extra, const char *trust_pem,
 	 * document's data says so for each (a revoked issuing CA revokes
 	 * what it issued). */
 	for (depth = 0; depth < CHAIN_MAX; depth++) {
-		if (depth > 0 && (X509_check_issued(cur, cur) == X509_V_OK ||
-		    is_anchor(anchors, cur))) {
+		if (depth > 0 &&
+		    (X509_check_issued(cur, cur) == X509_V_OK ||
+			is_anchor(anchors, cur))) {
 			v = 1;
 			break;
 		}

@@ -80,7 +80,8 @@ fetch_ocsp(X509 *cert, X509 *issuer, struct revoc *out, const char **why)
 	    (len = i2d_OCSP_REQUEST(req, &der)) <= 0)
 		goto out;
 	if ((r = http_fetch(sk_OPENSSL_STRING_value(urls, 0),
-	    "application/ocsp-request", der, (size_t)len, MAX_ANSWER, &ans)) != 0) {
+		 "application/ocsp-request", der, (size_t)len, MAX_ANSWER,
+		 &ans)) != 0) {
 		*why = N_("the OCSP responder could not be reached");
 		goto out;
 	}
@@ -101,26 +102,29 @@ fetch_ocsp(X509 *cert, X509 *issuer, struct revoc *out, const char **why)
 		goto out;
 	if (X509_cmp(signer, issuer) != 0 &&
 	    (X509_check_issued(issuer, signer) != X509_V_OK ||
-	    X509_verify(signer, X509_get0_pubkey(issuer)) != 1 ||
-	    !(X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN))) {
-		*why = N_("the OCSP response is not signed by the issuer or its responder");
+		X509_verify(signer, X509_get0_pubkey(issuer)) != 1 ||
+		!(X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN))) {
+		*why = N_(
+		    "the OCSP response is not signed by the issuer or its responder");
 		goto out;
 	}
 	if ((id = OCSP_cert_to_id(NULL, cert, issuer)) == NULL ||
-	    OCSP_resp_find_status(basic, id, &status, &reason, NULL, NULL, NULL) != 1)
+	    OCSP_resp_find_status(basic, id, &status, &reason, NULL, NULL,
+		NULL) != 1)
 		goto out;
 	if (status != V_OCSP_CERTSTATUS_GOOD) {
 		r = KYSO_ERR_PERMISSION;
-		*why = status == V_OCSP_CERTSTATUS_REVOKED ?
-		    N_("a certificate of the chain is revoked (OCSP)") :
-		    N_("the OCSP responder does not know a certificate of the chain");
+		*why = status == V_OCSP_CERTSTATUS_REVOKED
+		    ? N_("a certificate of the chain is revoked (OCSP)")
+		    : N_("the OCSP responder does not know a certificate of the chain");
 		goto out;
 	}
 	r = KYSO_ERR_TOO_LARGE;
 	*why = N_("too much validation data");
 	if (out->nocsps == REVOC_MAX)
 		goto out;
-	if ((out->ocsps[out->nocsps] = copy_of(buf_ptr(ans), buf_len(ans))) == NULL) {
+	if ((out->ocsps[out->nocsps] = copy_of(buf_ptr(ans), buf_len(ans))) ==
+	    NULL) {
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
@@ -142,8 +146,8 @@ out:
 static int
 fetch_crl(X509 *cert, X509 *issuer, struct revoc *out, const char **why)
 {
-	STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(cert, NID_crl_distribution_points,
-	    NULL, NULL);
+	STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(cert,
+	    NID_crl_distribution_points, NULL, NULL);
 	const char *url = NULL;
 	struct buf *ans = NULL;
 	X509_CRL *crl = NULL;
@@ -151,18 +155,24 @@ fetch_crl(X509 *cert, X509 *issuer, struct revoc *out, const char **why)
 	const unsigned char *p;
 	int i, j, r = 0;
 
-	for (i = 0; dps != NULL && i < sk_DIST_POINT_num(dps) && url == NULL; i++) {
+	for (i = 0; dps != NULL && i < sk_DIST_POINT_num(dps) && url == NULL;
+	     i++) {
 		DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
 
 		if (dp->distpoint == NULL || dp->distpoint->type != 0)
 			continue;
-		for (j = 0; j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname); j++) {
-			GENERAL_NAME *gn = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, j);
+		for (j = 0;
+		     j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname); j++) {
+			GENERAL_NAME *gn =
+			    sk_GENERAL_NAME_value(dp->distpoint->name.fullname,
+				j);
 
 			if (gn->type == GEN_URI &&
-			    strncmp((const char *)ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier),
-			    "http", 4) == 0) {
-				url = (const char *)ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier);
+			    strncmp((const char *)ASN1_STRING_get0_data(
+					gn->d.uniformResourceIdentifier),
+				"http", 4) == 0) {
+				url = (const char *)ASN1_STRING_get0_data(
+				    gn->d.uniformResourceIdentifier);
 				break;
 			}
 		}
@@ -188,7 +198,8 @@ fetch_crl(X509 *cert, X509 *issuer, struct revoc *out, const char **why)
 	*why = N_("too much validation data");
 	if (out->ncrls == REVOC_MAX)
 		goto out;
-	if ((out->crls[out->ncrls] = copy_of(buf_ptr(ans), buf_len(ans))) == NULL) {
+	if ((out->crls[out->ncrls] = copy_of(buf_ptr(ans), buf_len(ans))) ==
+	    NULL) {
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
@@ -217,7 +228,7 @@ revoc_collect(const struct buf *const *chain, size_t n, struct revoc *out,
 		if ((x[i] = x509_of(chain[i])) == NULL)
 			goto out;
 		if ((out->certs[out->ncerts] = copy_of(buf_ptr(chain[i]),
-		    buf_len(chain[i]))) == NULL) {
+			 buf_len(chain[i]))) == NULL) {
 			r = KYSO_ERR_NOMEM;
 			goto out;
 		}
@@ -227,13 +238,14 @@ revoc_collect(const struct buf *const *chain, size_t n, struct revoc *out,
 		X509 *issuer = NULL;
 
 		if (X509_check_issued(x[i], x[i]) == X509_V_OK)
-			continue;   /* a root: trusted as it is */
+			continue; /* a root: trusted as it is */
 		for (k = 0; k < n && issuer == NULL; k++)
 			if (k != i && X509_check_issued(x[k], x[i]) == X509_V_OK)
 				issuer = x[k];
 		if (issuer == NULL) {
 			r = KYSO_ERR_NOT_FOUND;
-			*why = N_("B-LT needs the whole chain up to the root: give it with --chain");
+			*why = N_(
+			    "B-LT needs the whole chain up to the root: give it with --chain");
 			goto out;
 		}
 		if ((r = fetch_ocsp(x[i], issuer, out, why)) < 0)
@@ -249,7 +261,8 @@ revoc_collect(const struct buf *const *chain, size_t n, struct revoc *out,
 	}
 	r = checked > 0 ? 0 : KYSO_ERR_NOT_FOUND;
 	if (r != 0)
-		*why = N_("no certificate of the chain has revocation information");
+		*why = N_(
+		    "no certificate of the chain has revocation information");
 out:
 	for (i = 0; i < n; i++)
 		X509_free(x[i]);
@@ -265,7 +278,7 @@ push_der(X509 *x, const struct buf **list, struct buf **own, size_t *n)
 	int len;
 
 	if (*n == REVOC_MAX)
-		return 0;   /* enough to find the chain */
+		return 0; /* enough to find the chain */
 	if ((len = i2d_X509(x, &d)) <= 0)
 		return KYSO_ERR_CRYPTO;
 	own[*n] = copy_of(d, (size_t)len);
@@ -278,7 +291,7 @@ push_der(X509 *x, const struct buf **list, struct buf **own, size_t *n)
 }
 
 const char *
-revoc_status(X509 *signer, STACK_OF(X509) *extra, const char *trust_pem)
+revoc_status(X509 *signer, STACK_OF(X509) * extra, const char *trust_pem)
 {
 	const struct buf *list[REVOC_MAX];
 	struct buf *own[REVOC_MAX];
@@ -298,10 +311,12 @@ revoc_status(X509 *signer, STACK_OF(X509) *extra, const char *trust_pem)
 	if (trust_pem != NULL && (b = BIO_new_file(trust_pem, "r")) != NULL) {
 		anchors = PEM_X509_INFO_read_bio(b, NULL, NULL, NULL);
 		BIO_free(b);
-		for (k = 0; anchors != NULL && k < sk_X509_INFO_num(anchors); k++) {
+		for (k = 0; anchors != NULL && k < sk_X509_INFO_num(anchors);
+		     k++) {
 			X509_INFO *xi = sk_X509_INFO_value(anchors, k);
 
-			if (xi->x509 != NULL && push_der(xi->x509, list, own, &n) != 0)
+			if (xi->x509 != NULL &&
+			    push_der(xi->x509, list, own, &n) != 0)
 				goto out;
 		}
 	}
@@ -325,7 +340,8 @@ have_cert(const struct revoc *rv, const uint8_t *d, size_t n)
 	size_t i;
 
 	for (i = 0; i < rv->ncerts; i++)
-		if (buf_len(rv->certs[i]) == n && memcmp(buf_ptr(rv->certs[i]), d, n) == 0)
+		if (buf_len(rv->certs[i]) == n &&
+		    memcmp(buf_ptr(rv->certs[i]), d, n) == 0)
 			return 1;
 	return 0;
 }
@@ -335,8 +351,8 @@ revoc_add_tsa(struct revoc *rv, const uint8_t *der, size_t n)
 {
 	const unsigned char *p = der;
 	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)n);
-	STACK_OF(CMS_SignerInfo) *sis;
-	STACK_OF(X509) *tcerts;
+	STACK_OF(CMS_SignerInfo) * sis;
+	STACK_OF(X509) * tcerts;
 	ASN1_OBJECT *obj = OBJ_txt2obj("1.2.840.113549.1.9.16.2.14", 1);
 	X509_ATTRIBUTE *attr;
 	ASN1_TYPE *t;
@@ -346,12 +362,16 @@ revoc_add_tsa(struct revoc *rv, const uint8_t *der, size_t n)
 	int loc, r = 0;
 
 	if (cms == NULL || obj == NULL ||
-	    (sis = CMS_get0_SignerInfos(cms)) == NULL || sk_CMS_SignerInfo_num(sis) != 1)
+	    (sis = CMS_get0_SignerInfos(cms)) == NULL ||
+	    sk_CMS_SignerInfo_num(sis) != 1)
 		goto out;
-	loc = CMS_unsigned_get_attr_by_OBJ(sk_CMS_SignerInfo_value(sis, 0), obj, -1);
+	loc = CMS_unsigned_get_attr_by_OBJ(sk_CMS_SignerInfo_value(sis, 0), obj,
+	    -1);
 	if (loc < 0 ||
-	    (attr = CMS_unsigned_get_attr(sk_CMS_SignerInfo_value(sis, 0), loc)) == NULL ||
-	    (t = X509_ATTRIBUTE_get0_type(attr, 0)) == NULL || t->type != V_ASN1_SEQUENCE)
+	    (attr = CMS_unsigned_get_attr(sk_CMS_SignerInfo_value(sis, 0), loc)) ==
+		NULL ||
+	    (t = X509_ATTRIBUTE_get0_type(attr, 0)) == NULL ||
+	    t->type != V_ASN1_SEQUENCE)
 		goto out;
 	p = t->value.sequence->data;
 	if ((p7 = d2i_PKCS7(NULL, &p, t->value.sequence->length)) == NULL ||
@@ -370,7 +390,8 @@ revoc_add_tsa(struct revoc *rv, const uint8_t *der, size_t n)
 		if ((len = i2d_X509(x, &d)) <= 0)
 			continue;
 		if (!have_cert(rv, d, (size_t)len) && rv->ncerts < REVOC_MAX) {
-			if ((rv->certs[rv->ncerts] = copy_of(d, (size_t)len)) == NULL) {
+			if ((rv->certs[rv->ncerts] = copy_of(d, (size_t)len)) ==
+			    NULL) {
 				OPENSSL_free(d);
 				r = KYSO_ERR_NOMEM;
 				goto out;
@@ -380,10 +401,16 @@ revoc_add_tsa(struct revoc *rv, const uint8_t *der, size_t n)
 			for (i = 0; i < nall && issuer == NULL; i++)
 				if (X509_check_issued(all[i], x) == X509_V_OK)
 					issuer = all[i];
-			for (i = 0; i < (size_t)sk_X509_num(tcerts) && issuer == NULL; i++)
-				if (i != k && X509_check_issued(sk_X509_value(tcerts, (int)i), x) == X509_V_OK)
+			for (i = 0;
+			     i < (size_t)sk_X509_num(tcerts) && issuer == NULL;
+			     i++)
+				if (i != k &&
+				    X509_check_issued(sk_X509_value(tcerts,
+							  (int)i),
+					x) == X509_V_OK)
 					issuer = sk_X509_value(tcerts, (int)i);
-			if (issuer != NULL && X509_check_issued(x, x) != X509_V_OK &&
+			if (issuer != NULL &&
+			    X509_check_issued(x, x) != X509_V_OK &&
 			    fetch_ocsp(x, issuer, rv, &why) == 0)
 				(void)fetch_crl(x, issuer, rv, &why);
 		}

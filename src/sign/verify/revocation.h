@@ -14,11 +14,11 @@
 #define REVOC_MAX 64
 
 struct revoc {
-	struct buf *certs[REVOC_MAX];   /* DER */
+	struct buf *certs[REVOC_MAX]; /* DER */
 	size_t ncerts;
-	struct buf *ocsps[REVOC_MAX];   /* OCSPResponse DER */
+	struct buf *ocsps[REVOC_MAX]; /* OCSPResponse DER */
 	size_t nocsps;
-	struct buf *crls[REVOC_MAX];    /* CRL DER */
+	struct buf *crls[REVOC_MAX]; /* CRL DER */
 	size_t ncrls;
 };
 

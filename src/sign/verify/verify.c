@@ -34,12 +34,12 @@ sig_reports_free(struct sig_report *r, size_t n)
 
 struct found {
 	char *field;
-	struct pdf_obj *sig;     /* the signature dictionary */
+	struct pdf_obj *sig; /* the signature dictionary */
 };
 
 struct sigs {
 	struct found f[MAX_SIGS];
-	uint64_t end[MAX_SIGS];  /* where each one's byte range ends */
+	uint64_t end[MAX_SIGS]; /* where each one's byte range ends */
 	size_t n;
 };
 
@@ -77,8 +77,9 @@ add_sig(void *ud, struct pdf *pdf, const struct pdf_obj *f)
 	    pdf_resolve(pdf, pdf_dict_get(f, "V"), &v) == 0 &&
 	    v->type == PDF_DICT) {
 		t = pdf_dict_get(f, "T");
-		out->f[out->n].field = t != NULL && t->type == PDF_STRING ?
-		    str_dup_n(t->s, t->n) : strdup("");
+		out->f[out->n].field = t != NULL && t->type == PDF_STRING
+		    ? str_dup_n(t->s, t->n)
+		    : strdup("");
 		out->f[out->n].sig = v;
 		out->n++;
 		v = NULL;
@@ -98,10 +99,11 @@ pdf_date_text(const struct pdf_obj *m)
 	s = m->s;
 	/* D:YYYYMMDDHHmmSS... -> YYYY-MM-DDTHH:mm:SS and the zone as given */
 	if (m->n >= 16 && memcmp(s, "D:", 2) == 0 && (o = malloc(40)) != NULL) {
-		snprintf(o, 40, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s%s",
-		    s + 2, s + 6, s + 8, s + 10, s + 12, s + 14,
-		    m->n > 16 && s[16] == 'Z' ? "Z" :
-		    m->n >= 22 && memcmp(s + 16, "+00'00", 6) == 0 ? "Z" : "");
+		snprintf(o, 40, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s%s", s + 2, s + 6,
+		    s + 8, s + 10, s + 12, s + 14,
+		    m->n > 16 && s[16] == 'Z'				 ? "Z"
+			: m->n >= 22 && memcmp(s + 16, "+00'00", 6) == 0 ? "Z"
+									 : "");
 		return o;
 	}
 	return str_dup_n(m->s, m->n);
@@ -110,8 +112,7 @@ pdf_date_text(const struct pdf_obj *m)
 /* Checks one signature: the /ByteRange layout, the digest over it, the CMS. */
 static int
 check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
-    const struct verify_opts *vo, const struct revoc *vd,
-    struct sig_report *rep)
+    const struct verify_opts *vo, const struct revoc *vd, struct sig_report *rep)
 {
 	const struct pdf_obj *br = pdf_dict_get(f->sig, "ByteRange");
 	const struct pdf_obj *ct = pdf_dict_get(f->sig, "Contents");
@@ -127,14 +128,18 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 	{
 		const struct pdf_obj *ref = pdf_dict_get(f->sig, "Reference");
 
-		for (i = 0; ref != NULL && ref->type == PDF_ARRAY && i < ref->count; i++) {
+		for (i = 0;
+		     ref != NULL && ref->type == PDF_ARRAY && i < ref->count;
+		     i++) {
 			const struct pdf_obj *it = ref->items[i], *tp, *p;
 
-			if (!pdf_name_is(pdf_dict_get(it, "TransformMethod"), "DocMDP"))
+			if (!pdf_name_is(pdf_dict_get(it, "TransformMethod"),
+				"DocMDP"))
 				continue;
 			tp = pdf_dict_get(it, "TransformParams");
 			p = pdf_dict_get(tp, "P");
-			rep->docmdp = p != NULL && p->type == PDF_INT ? (int)p->i : 2;
+			rep->docmdp = p != NULL && p->type == PDF_INT ? (int)p->i
+								      : 2;
 		}
 	}
 	rep->trusted = -1;
@@ -164,7 +169,8 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 	    (uint64_t)v[3] > len - (uint64_t)v[2] || v[2] - v[1] < 2 ||
 	    d[v[1]] != '<' || d[v[2] - 1] != '>' ||
 	    (size_t)(v[2] - v[1] - 2) / 2 < ct->n) {
-		rep->problem = N_("the /ByteRange does not cover the file around /Contents");
+		rep->problem = N_(
+		    "the /ByteRange does not cover the file around /Contents");
 		return 0;
 	}
 	if ((md = EVP_MD_CTX_new()) == NULL ||
@@ -190,8 +196,8 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 }
 
 int
-verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_report **out,
-    size_t *n, const char **why)
+verify_pdf_file(const char *path, const struct verify_opts *vo,
+    struct sig_report **out, size_t *n, const char **why)
 {
 	struct mapfile *m = NULL;
 	struct pdf *pdf = NULL;
@@ -205,8 +211,8 @@ verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_repor
 	memset(&vd, 0, sizeof(vd));
 	*why = N_("out of memory");
 	if ((r = mapfile_open(path, &m)) != 0) {
-		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist") :
-		    N_("the file cannot be read");
+		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist")
+					       : N_("the file cannot be read");
 		goto out;
 	}
 	if ((r = pdf_open(mapfile_data(m), mapfile_len(m), &pdf, why)) != 0)
@@ -216,14 +222,17 @@ verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_repor
 		goto out;
 	}
 	*why = N_("the document's form is damaged");
-	if ((r = pdf_resolve(pdf, pdf_dict_get(pdf_trailer(pdf), "Root"), &root)) != 0 ||
+	if ((r = pdf_resolve(pdf, pdf_dict_get(pdf_trailer(pdf), "Root"),
+		 &root)) != 0 ||
 	    (r = pdf_resolve(pdf, pdf_dict_get(root, "AcroForm"), &acro)) != 0 ||
 	    (r = pdf_resolve(pdf, pdf_dict_get(acro, "Fields"), &fields)) != 0)
 		goto out;
 	{
 		/* Past the budget, the signatures found so far. */
-		struct pdf_form_walk w = { .visit = add_sig, .ud = s,
-		    .budget = 100000, .width = SIZE_MAX };
+		struct pdf_form_walk w = { .visit = add_sig,
+			.ud = s,
+			.budget = 100000,
+			.width = SIZE_MAX };
 
 		pdf_form_walk(pdf, fields, &w);
 	}
@@ -240,15 +249,17 @@ verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_repor
 
 		s->end[i] = 0;
 		if (br != NULL && br->type == PDF_ARRAY && br->count == 4 &&
-		    br->items[2]->type == PDF_INT && br->items[3]->type == PDF_INT &&
-		    br->items[2]->i >= 0 && br->items[3]->i >= 0)
-			s->end[i] = (uint64_t)br->items[2]->i + (uint64_t)br->items[3]->i;
+		    br->items[2]->type == PDF_INT &&
+		    br->items[3]->type == PDF_INT && br->items[2]->i >= 0 &&
+		    br->items[3]->i >= 0)
+			s->end[i] = (uint64_t)br->items[2]->i +
+			    (uint64_t)br->items[3]->i;
 	}
 	for (i = 0; i < s->n; i++) {
 		rep[i].field = s->f[i].field;
 		s->f[i].field = NULL;
 		if ((r = check_sig(pdf, m, &s->f[i], vo, have_vd ? &vd : NULL,
-		    &rep[i])) != 0)
+			 &rep[i])) != 0)
 			goto out;
 		rep[i].changes = pdf_changes_after(pdf_data(pdf), pdf_len(pdf),
 		    s->end, s->n, s->end[i]);
@@ -257,7 +268,8 @@ verify_pdf_file(const char *path, const struct verify_opts *vo, struct sig_repor
 		 * Other changes are content changes for every signature. */
 		if (rep[i].docmdp == 1 && rep[i].changes == CHANGES_SIGNATURES) {
 			rep[i].docmdp_broken = 1;
-			rep[i].problem = N_("the certification allows no "
+			rep[i].problem = N_(
+			    "the certification allows no "
 			    "changes (DocMDP P=1), yet a later signature was "
 			    "added");
 		}
@@ -292,8 +304,9 @@ out:
 }
 
 int
-verify_cms_file(const char *p7s, const char *content, const struct verify_opts *vo,
-    struct sig_report **out, size_t *n, const char **why)
+verify_cms_file(const char *p7s, const char *content,
+    const struct verify_opts *vo, struct sig_report **out, size_t *n,
+    const char **why)
 {
 	struct mapfile *sig = NULL, *data = NULL;
 	struct sig_report *rep = NULL;
@@ -320,8 +333,8 @@ verify_cms_file(const char *p7s, const char *content, const struct verify_opts *
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = verify_cms_der(mapfile_data(sig), mapfile_len(sig), digest,
-	    vo, NULL, rep)) != 0)
+	if ((r = verify_cms_der(mapfile_data(sig), mapfile_len(sig), digest, vo,
+		 NULL, rep)) != 0)
 		goto out;
 	rep->changes = CHANGES_NONE;
 	*out = rep;

@@ -11,37 +11,37 @@
 #include "common/err.h"
 
 enum verify_changes {
-	CHANGES_NONE,            /* the signature covers the whole file */
-	CHANGES_SIGNATURES,      /* later revisions: signatures (and DSS) */
-	CHANGES_DSS,             /* later revisions: validation data only */
-	CHANGES_OTHER,           /* other bytes were appended after it */
+	CHANGES_NONE,	    /* the signature covers the whole file */
+	CHANGES_SIGNATURES, /* later revisions: signatures (and DSS) */
+	CHANGES_DSS,	    /* later revisions: validation data only */
+	CHANGES_OTHER,	    /* other bytes were appended after it */
 };
 
 struct sig_report {
-	char *field;             /* PDF field name, or the .p7s file */
-	char *signer;            /* the certificate's subject */
-	char *claimed_time;      /* /M or signingTime, "" when none */
-	char *ts_time;           /* the time-stamp's genTime, or NULL */
-	int intact;              /* 1: digest and signature verify */
-	int ts_valid;            /* 1: the time-stamp matches the signature */
-	int trusted;             /* 1 yes, 0 no, -1 not checked (no anchors) */
+	char *field;	    /* PDF field name, or the .p7s file */
+	char *signer;	    /* the certificate's subject */
+	char *claimed_time; /* /M or signingTime, "" when none */
+	char *ts_time;	    /* the time-stamp's genTime, or NULL */
+	int intact;	    /* 1: digest and signature verify */
+	int ts_valid;	    /* 1: the time-stamp matches the signature */
+	int trusted;	    /* 1 yes, 0 no, -1 not checked (no anchors) */
 	enum verify_changes changes;
-	const char *level;       /* "B-B", "B-T", "PKCS#7", "CMS" */
-	const char *problem;     /* why intact or trusted is 0, or NULL */
-	int docmdp;              /* a certification's DocMDP P, 0: approval */
-	int docmdp_broken;       /* 1: what came after, P forbids */
-	const char *revocation;  /* "good", "revoked", "unavailable"; NULL:
-				  * not checked */
+	const char *level;	/* "B-B", "B-T", "PKCS#7", "CMS" */
+	const char *problem;	/* why intact or trusted is 0, or NULL */
+	int docmdp;		/* a certification's DocMDP P, 0: approval */
+	int docmdp_broken;	/* 1: what came after, P forbids */
+	const char *revocation; /* "good", "revoked", "unavailable"; NULL:
+				 * not checked */
 	/* By the validation data in the document (a PDF's DSS), offline:
 	 * "good", "revoked", "none" (nothing there covers the signer);
 	 * NULL when the document carries none. */
 	const char *doc_revocation;
-	char *signed_part;       /* XML: the element signed, NULL: all */
+	char *signed_part; /* XML: the element signed, NULL: all */
 };
 
 struct verify_opts {
-	const char *trust;       /* PEM trust anchors, or NULL */
-	int revocation;          /* check the chain online (OCSP, else CRL) */
+	const char *trust; /* PEM trust anchors, or NULL */
+	int revocation;	   /* check the chain online (OCSP, else CRL) */
 };
 
 void sig_reports_free(struct sig_report *r, size_t n);

@@ -25,7 +25,7 @@
  * (hash, and issuer and serial when given). */
 static int
 signing_cert_names(X509_ATTRIBUTE *attr, int v2, X509 *signer,
-    STACK_OF(X509) *certs)
+    STACK_OF(X509) * certs)
 {
 	ASN1_TYPE *t = attr != NULL ? X509_ATTRIBUTE_get0_type(attr, 0) : NULL;
 	ESS_SIGNING_CERT_V2 *ss2 = NULL;
@@ -45,11 +45,13 @@ signing_cert_names(X509_ATTRIBUTE *attr, int v2, X509 *signer,
 	if (t == NULL || t->type != V_ASN1_SEQUENCE)
 		goto out;
 	p = t->value.sequence->data;
-	if (v2 && (ss2 = d2i_ESS_SIGNING_CERT_V2(NULL, &p,
-	    t->value.sequence->length)) != NULL)
+	if (v2 &&
+	    (ss2 = d2i_ESS_SIGNING_CERT_V2(NULL, &p, t->value.sequence->length)) !=
+		NULL)
 		ok = OSSL_ESS_check_signing_certs(NULL, ss2, chain, 1) > 0;
-	else if (!v2 && (ss1 = d2i_ESS_SIGNING_CERT(NULL, &p,
-	    t->value.sequence->length)) != NULL)
+	else if (!v2 &&
+	    (ss1 = d2i_ESS_SIGNING_CERT(NULL, &p, t->value.sequence->length)) !=
+		NULL)
 		ok = OSSL_ESS_check_signing_certs(ss1, NULL, chain, 1) > 0;
 out:
 	ESS_SIGNING_CERT_V2_free(ss2);
@@ -63,8 +65,8 @@ out:
 static time_t
 signature_time(const struct sig_report *rep)
 {
-	const char *s = rep->ts_time != NULL && rep->ts_valid ? rep->ts_time :
-	    NULL;
+	const char *s = rep->ts_time != NULL && rep->ts_valid ? rep->ts_time
+							      : NULL;
 	struct tm tm;
 	const char *end;
 
@@ -89,7 +91,7 @@ load_store(const char *pem)
 }
 
 static int
-chain_ok(X509 *cert, STACK_OF(X509) *extra, const char *trust_pem)
+chain_ok(X509 *cert, STACK_OF(X509) * extra, const char *trust_pem)
 {
 	X509_STORE *st = load_store(trust_pem);
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -106,8 +108,7 @@ chain_ok(X509 *cert, STACK_OF(X509) *extra, const char *trust_pem)
 /* The time-stamp token must be a signed token whose imprint is SHA-256 of
  * the signature value. */
 static void
-check_timestamp(CMS_SignerInfo *si, const char *trust_pem,
-    struct sig_report *rep)
+check_timestamp(CMS_SignerInfo *si, const char *trust_pem, struct sig_report *rep)
 {
 	ASN1_OBJECT *obj = OBJ_txt2obj(OID_TIMESTAMP_TOKEN, 1);
 	X509_ATTRIBUTE *attr;
@@ -142,10 +143,13 @@ check_timestamp(CMS_SignerInfo *si, const char *trust_pem,
 		char when[X509_TEXT_TIME_MAX];
 
 		rep->ts_time = x509_text_time(TS_TST_INFO_get_time(tst),
-		    X509_TIME_ISO, when, sizeof(when)) == 0 ? strdup(when) : NULL;
+				   X509_TIME_ISO, when, sizeof(when)) == 0
+		    ? strdup(when)
+		    : NULL;
 	}
 	if (EVP_Digest(sig->data, (size_t)sig->length, h, NULL, EVP_sha256(),
-	    NULL) != 1 || (vc = TS_VERIFY_CTX_new()) == NULL)
+		NULL) != 1 ||
+	    (vc = TS_VERIFY_CTX_new()) == NULL)
 		goto out;
 	{
 		unsigned char *imp = OPENSSL_memdup(h, sizeof(h));
@@ -164,7 +168,7 @@ check_timestamp(CMS_SignerInfo *si, const char *trust_pem,
 		/* Without anchors, still check the token's own signature. */
 		if (rep->ts_valid && st == NULL)
 			rep->ts_valid = PKCS7_verify(p7, NULL, NULL, NULL, NULL,
-			    PKCS7_NOVERIFY) == 1;
+					    PKCS7_NOVERIFY) == 1;
 		if (rep->ts_valid)
 			rep->level = "B-T";
 	}
@@ -176,13 +180,12 @@ out:
 
 int
 verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
-    const struct verify_opts *vo, const struct revoc *vd,
-    struct sig_report *rep)
+    const struct verify_opts *vo, const struct revoc *vd, struct sig_report *rep)
 {
 	const char *trust_pem = vo->trust;
 	const unsigned char *p = der;
 	CMS_ContentInfo *cms = NULL;
-	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(CMS_SignerInfo) * sis;
 	STACK_OF(X509) *certs = NULL;
 	CMS_SignerInfo *si;
 	ASN1_OCTET_STRING *md;
@@ -226,11 +229,12 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 		rep->problem = N_("the signature value does not verify");
 	if (rep->problem != NULL)
 		goto out;
-	md = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest),
-	    -3, V_ASN1_OCTET_STRING);
+	md = CMS_signed_get0_data_by_OBJ(si,
+	    OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING);
 	if (md == NULL || md->length != 32 ||
 	    CRYPTO_memcmp(md->data, digest, 32) != 0) {
-		rep->problem = N_("the signed bytes were changed (digest mismatch)");
+		rep->problem = N_(
+		    "the signed bytes were changed (digest mismatch)");
 		goto out;
 	}
 	rep->intact = 1;
@@ -241,27 +245,28 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 	if ((scv2 = OBJ_txt2obj(OID_SIGNING_CERT_V2, 1)) != NULL &&
 	    (i = CMS_signed_get_attr_by_OBJ(si, scv2, -1)) >= 0) {
 		if (!signing_cert_names(CMS_signed_get_attr(si, i), 1, signer,
-		    certs)) {
+			certs)) {
 			rep->intact = 0;
 			rep->problem = N_("the signature names another "
-			    "certificate than the one it came with "
-			    "(signing-certificate-v2)");
+					  "certificate than the one it came with "
+					  "(signing-certificate-v2)");
 			goto out;
 		}
 		rep->level = "B-B";
 	} else if ((i = CMS_signed_get_attr_by_NID(si,
-	    NID_id_smime_aa_signingCertificate, -1)) >= 0 &&
+			NID_id_smime_aa_signingCertificate, -1)) >= 0 &&
 	    !signing_cert_names(CMS_signed_get_attr(si, i), 0, signer, certs)) {
 		rep->intact = 0;
 		rep->problem = N_("the signature names another certificate than "
-		    "the one it came with (signing-certificate)");
+				  "the one it came with (signing-certificate)");
 		goto out;
 	}
 	check_timestamp(si, trust_pem, rep);
 	if (trust_pem != NULL) {
 		rep->trusted = chain_ok(signer, certs, trust_pem);
 		if (!rep->trusted)
-			rep->problem = N_("the certificate does not chain to a trust anchor");
+			rep->problem = N_(
+			    "the certificate does not chain to a trust anchor");
 	}
 	if (vo->revocation) {
 		rep->revocation = revoc_status(signer, certs, trust_pem);
@@ -269,10 +274,11 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 			rep->problem = N_("the signer's certificate is revoked");
 	}
 	if (vd != NULL) {
-		rep->doc_revocation = revoc_offline(signer, certs, trust_pem, vd,
-		    signature_time(rep));
+		rep->doc_revocation = revoc_offline(signer, certs, trust_pem,
+		    vd, signature_time(rep));
 		if (strcmp(rep->doc_revocation, "revoked") == 0)
-			rep->problem = N_("the document's validation data "
+			rep->problem = N_(
+			    "the document's validation data "
 			    "says the signer's certificate, or a CA above it, "
 			    "is revoked");
 	}

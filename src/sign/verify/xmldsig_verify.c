@@ -108,7 +108,7 @@ count_id(xmlNodePtr n, const char *id, int depth)
 	size_t c = 0, i;
 
 	if (depth > 256)
-		return 2;   /* too deep to vouch for */
+		return 2; /* too deep to vouch for */
 	for (; n != NULL && c < 2; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
@@ -127,9 +127,10 @@ count_id(xmlNodePtr n, const char *id, int depth)
 static int
 same_name(xmlNodePtr a, xmlNodePtr b)
 {
-	return xmlStrEqual(a->name, b->name) && (a->ns == b->ns ||
-	    (a->ns != NULL && b->ns != NULL &&
-	    xmlStrEqual(a->ns->href, b->ns->href)));
+	return xmlStrEqual(a->name, b->name) &&
+	    (a->ns == b->ns ||
+		(a->ns != NULL && b->ns != NULL &&
+		    xmlStrEqual(a->ns->href, b->ns->href)));
 }
 
 /* An element named as t outside t's subtree, under n. */
@@ -185,15 +186,17 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 	    sv == NULL || certs == NULL)
 		goto out;
 	r = 0;
-	rep->problem = N_("the signature's SignedInfo is missing or not supported");
+	rep->problem = N_(
+	    "the signature's SignedInfo is missing or not supported");
 	if (si == NULL || (!alg_is(cm, ALG_EXC_C14N) && !alg_is(cm, ALG_C14N)))
 		goto out;
 	ec = alg_is(sm, ALG_ECDSA_SHA256);
 	if (!ec && !alg_is(sm, ALG_RSA_SHA256))
 		goto out;
 	/* The certificates in KeyInfo: the first is the signer's. */
-	for (x = child(child(child(sig, "KeyInfo"), "X509Data"), "X509Certificate");
-	    x != NULL; x = next_sibling(x, "X509Certificate")) {
+	for (x = child(child(child(sig, "KeyInfo"), "X509Data"),
+		 "X509Certificate");
+	     x != NULL; x = next_sibling(x, "X509Certificate")) {
 		const unsigned char *p;
 		X509 *c;
 
@@ -217,23 +220,29 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 	rep->signer = x509_text_name(X509_get_subject_name(signer),
 	    X509_TEXT_ONELINE);
 	/* Each reference's digest. */
-	for (ref = child(si, "Reference"); ref != NULL; ref = next_sibling(ref, "Reference")) {
+	for (ref = child(si, "Reference"); ref != NULL;
+	     ref = next_sibling(ref, "Reference")) {
 		xmlChar *uri = xmlGetProp(ref, (const xmlChar *)"URI");
 		xmlNodePtr tr, t, target = NULL;
 		int enveloped = 0, mode = -1;
 
 		nref++;
 		if (uri != NULL && uri[0] == '#')
-			target = find_by_id(xmlDocGetRootElement(doc), (const char *)uri + 1, 0);
+			target = find_by_id(xmlDocGetRootElement(doc),
+			    (const char *)uri + 1, 0);
 		if (uri == NULL || (uri[0] != '\0' && target == NULL)) {
 			xmlFree(uri);
-			rep->problem = N_("a reference names no element of the document");
+			rep->problem = N_(
+			    "a reference names no element of the document");
 			goto out;
 		}
-		if (target != NULL && (count_id(xmlDocGetRootElement(doc),
-		    (const char *)uri + 1, 0) > 1 || !where_read(target, sig))) {
+		if (target != NULL &&
+		    (count_id(xmlDocGetRootElement(doc), (const char *)uri + 1,
+			 0) > 1 ||
+			!where_read(target, sig))) {
 			xmlFree(uri);
-			rep->problem = N_("the signed element is not the one a "
+			rep->problem = N_(
+			    "the signed element is not the one a "
 			    "reader finds there: its Id occurs twice, or it was "
 			    "moved (signature wrapping)");
 			goto out;
@@ -242,13 +251,15 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 		    rep->signed_part == NULL) {
 			xmlChar *path = xmlGetNodePath(target);
 
-			rep->signed_part = path != NULL ?
-			    strdup((const char *)path) : NULL;
+			rep->signed_part = path != NULL
+			    ? strdup((const char *)path)
+			    : NULL;
 			xmlFree(path);
 		}
 		xmlFree(uri);
 		tr = child(ref, "Transforms");
-		for (t = child(tr, "Transform"); t != NULL; t = next_sibling(t, "Transform")) {
+		for (t = child(tr, "Transform"); t != NULL;
+		     t = next_sibling(t, "Transform")) {
 			if (alg_is(t, ALG_ENVELOPED))
 				enveloped = 1;
 			else if (alg_is(t, ALG_EXC_C14N))
@@ -256,7 +267,8 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 			else if (alg_is(t, ALG_C14N))
 				mode = 1;
 			else {
-				rep->problem = N_("a reference uses a transform kyso-sign does not support");
+				rep->problem = N_(
+				    "a reference uses a transform kyso-sign does not support");
 				goto out;
 			}
 		}
@@ -272,8 +284,10 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 			rep->problem = N_("a reference cannot be computed");
 			goto out;
 		}
-		if (buf_len(tmp) != 32 || CRYPTO_memcmp(buf_ptr(tmp), h, 32) != 0) {
-			rep->problem = N_("the signed content was changed (digest mismatch)");
+		if (buf_len(tmp) != 32 ||
+		    CRYPTO_memcmp(buf_ptr(tmp), h, 32) != 0) {
+			rep->problem = N_(
+			    "the signed content was changed (digest mismatch)");
 			goto out;
 		}
 	}
@@ -336,7 +350,8 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 		X509_STORE_CTX_free(ctx);
 		X509_STORE_free(st);
 		if (!rep->trusted)
-			rep->problem = N_("the certificate does not chain to a trust anchor");
+			rep->problem = N_(
+			    "the certificate does not chain to a trust anchor");
 	}
 	if (vo->revocation) {
 		rep->revocation = revoc_status(signer, certs, trust);
@@ -357,7 +372,8 @@ find_sigs(xmlNodePtr n, xmlNodePtr *out, size_t *count, size_t max, int depth)
 	for (; n != NULL && *count < max && depth < 256; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (n->ns != NULL && strcmp((const char *)n->ns->href, DSIG_NS) == 0 &&
+		if (n->ns != NULL &&
+		    strcmp((const char *)n->ns->href, DSIG_NS) == 0 &&
 		    strcmp((const char *)n->name, "Signature") == 0) {
 			out[(*count)++] = n;
 			continue;
@@ -381,13 +397,15 @@ xmldsig_verify_file(const char *path, const struct verify_opts *vo,
 
 	*why = N_("out of memory");
 	if ((r = mapfile_open(path, &m)) != 0) {
-		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist") :
-		    N_("the file cannot be read");
+		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist")
+					       : N_("the file cannot be read");
 		goto out;
 	}
 	if (mapfile_len(m) > XMLDSIG_MAX_INPUT ||
-	    (doc = xmlReadMemory((const char *)mapfile_data(m), (int)mapfile_len(m),
-	    NULL, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) == NULL) {
+	    (doc = xmlReadMemory((const char *)mapfile_data(m),
+		 (int)mapfile_len(m), NULL, NULL,
+		 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)) ==
+		NULL) {
 		r = KYSO_ERR_INVALID;
 		*why = N_("the file is not well-formed XML");
 		goto out;
@@ -397,7 +415,7 @@ xmldsig_verify_file(const char *path, const struct verify_opts *vo,
 	if (doc->intSubset != NULL || doc->extSubset != NULL) {
 		r = KYSO_ERR_UNSUPPORTED;
 		*why = N_("the document carries a DTD, which could change what "
-		    "a reader sees outside what is signed");
+			  "a reader sees outside what is signed");
 		goto out;
 	}
 	find_sigs(xmlDocGetRootElement(doc), sigs, &count, XML_MAX_SIGS, 0);
