@@ -56,12 +56,23 @@ ms_left(const struct pinentry *pe)
 static void
 kill_it(struct pinentry *pe)
 {
-	if (pe->pid > 0) {
-		kill(pe->pid, SIGTERM);
-		while (waitpid(pe->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		pe->pid = -1;
+	int i;
+
+	if (pe->pid <= 0)
+		return;
+	kill(pe->pid, SIGTERM);
+	/* One that ignores SIGTERM gets SIGKILL after half a second. */
+	for (i = 0; i < 50; i++) {
+		if (waitpid(pe->pid, NULL, WNOHANG) == pe->pid) {
+			pe->pid = -1;
+			return;
+		}
+		usleep(10000);
 	}
+	kill(pe->pid, SIGKILL);
+	while (waitpid(pe->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	pe->pid = -1;
 }
 
 /* Writes one whole line; a pinentry that went away is KYSO_ERR_IO. */

@@ -285,7 +285,7 @@ put_shown(struct buf *d, const char *s, size_t max)
 		    p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)))
 			continue;
 		if (seq > max - used)
-			return buf_put_cstring(d, "…") == 0 ? 0 : KYSO_ERR_NOMEM;
+			return buf_put(d, "…", strlen("…"));
 		if ((r = buf_put(d, p + i, seq)) != 0)
 			return r;
 		used += seq;
@@ -600,7 +600,9 @@ tok_do_sign(struct tok *t, struct buf *req)
 	if ((r = tok_send_progress(t, 0, STAGE_WAITING_USER)) != 0)
 		goto out;
 	e = ask_user(t, &b, &pin, &why);
-	if (t->dead)
+	/* A cancel that came while the dialog was closing still counts:
+	 * nothing is signed after it. */
+	if (tok_batch_interrupted(t) && t->dead)
 		goto out;
 	if (t->cancelled) {
 		e = AGENT_USER_CANCELLED;

@@ -271,11 +271,15 @@ check("PROMPT PIN" in log and PIN not in log, "the PIN was shown")
 
 case("sign: more than ten items lists ten and says how many more")
 dialogs(["CANCEL"])
-t.send(sign_req(ORIGIN, "", [(CMS, "n%d" % i, "", b"x%d" % i) for i in range(13)]))
+many = [(CMS, "n%d" % i, "", b"x%d" % i) for i in range(13)]
+many[0] = (CMS, "\u202e" + "ế" * 40, "", b"x0")    # a bidi override, 123 bytes
+t.send(sign_req(ORIGIN, "", many))
 progress, got, done, others = batch_replies(t)
-check(done[0] == USER_CANCELLED and not got, "cancelled, nothing signed")
+check(done[0] == USER_CANCELLED and not got, "cancelled, nothing signed: %r %s" % (done, pe_log()))
 desc = descs()[0]
 check("10. n9" in desc and "11. n10" not in desc and "and 3 more" in desc, desc)
+check("1. " + "ế" * 16 + "…  [SHA-256" in desc, "a long title cut whole: " + desc)
+check("\ufffd" not in desc and "\u202e" not in desc, desc)
 check("GETPIN" not in pe_log(), "a PIN was asked after Cancel")
 
 case("sign: the page cancels while the dialog is open (the dialog closes)")
