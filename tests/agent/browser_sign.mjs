@@ -125,7 +125,7 @@ try {
     pinentry.script(["CANCEL"]);
     const res = await pageA.evaluate((items) => window.app.sign(items), contracts);
     assert.equal(res.error && res.error.code, "USER_CANCELLED", JSON.stringify(res));
-    assert.equal(res.error.results, 0);
+    assert.equal(res.error.signed, 0);
     const d = pinentry.dialogs();
     assert.deepEqual(d.map((x) => x.kind), ["CONFIRM"], JSON.stringify(d));
   });
@@ -134,7 +134,7 @@ try {
     pinentry.script(["SLEEP 5", "OK", `PIN ${PIN}`]);
     const res = await pageA.evaluate((items) => window.app.sign(items, "cancel-when-waiting"), contracts);
     assert.equal(res.error && res.error.code, "USER_CANCELLED", JSON.stringify(res));
-    assert.equal(res.error.results, 0);
+    assert.equal(res.error.signed, 0);
     pinentry.script([]);
     pinentry.dialogs();
   });
@@ -150,7 +150,7 @@ try {
     assert.equal(res.error && res.error.code, "PIN_INCORRECT", JSON.stringify(res));
     assert.ok(Number.isInteger(res.error.triesLeft) && res.error.triesLeft > 0, JSON.stringify(res));
     assert.match(res.error.shown, /Mã PIN không đúng\. Còn \d+ lần thử\./);
-    assert.equal(res.error.results, 0);
+    assert.equal(res.error.signed, 0);
     await shot(pageAvi, "vi-1-wrong-pin");
     // The right PIN resets the counter (and proves the token is fine).
     pinentry.script(["OK", `PIN ${PIN}`]);
@@ -203,13 +203,14 @@ try {
     await pageA.exposeFunction("unplugToken", () => {
       execFileSync(KT, ["vtoken", "unplug", SERIAL]);
     });
+    const mid = b64(join(W, "mid.pdf"));
     const many = [];
-    for (let i = 0; i < 40; i++) many.push({ ...contracts[i % 3], title: `Hợp đồng ${i + 1}` });
+    for (let i = 0; i < 30; i++) many.push({ type: "pdf", title: `Hợp đồng ${i + 1}`, b64: mid });
     pinentry.script(["OK", `PIN ${PIN}`]);
     const res = await pageA.evaluate((items) => window.app.sign(items, "unplug-after-first"), many);
     execFileSync(KT, ["vtoken", "plug", SERIAL]);
     assert.equal(res.error && res.error.code, "TOKEN_ABSENT", JSON.stringify(res).slice(0, 400));
-    assert.ok(res.error.results >= 1 && res.error.results < many.length, JSON.stringify(res.error));
+    assert.ok(res.error.signed >= 1 && res.error.signed < many.length, JSON.stringify(res.error));
     pinentry.dialogs();
   });
 
