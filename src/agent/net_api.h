@@ -14,10 +14,7 @@
 #include "agent/net_link.h"
 
 /* Room for "localhost:65535" and the others. */
-#define NET_HOST_MAX  32
-/* Items a batch, bytes a title or a text option. */
-#define NET_MAX_ITEMS 100
-#define NET_MAX_TEXT  200
+#define NET_HOST_MAX 32
 
 struct net {
 	uint16_t port;
