@@ -197,21 +197,37 @@ assert_eq "$ST" 403 "a denied origin's hello"
 assert_eq "$(grep -c '^DIALOG' "$KYSO_PINENTRY_LOG")" 1 "dialogs for a denied origin"
 grep -q '^PIN\|GETPIN' "$KYSO_PINENTRY_LOG" && fail "a PIN was asked"
 
+note "the question closed without an answer: 403, nothing stored, asked again next time"
+T=https://closed.test
+echo CLOSE > "$KYSO_PINENTRY_SCRIPT"
+req -H "$HOST" -H "Origin: $T" "$U/v1/certificates"
+assert_eq "$ST" 403 "no answer"
+code_is ORIGIN_DENIED "no answer"
+no_cors "no answer"
+assert_not_contains "$("$AG" origins list)" "$T"
+echo CANCEL > "$KYSO_PINENTRY_SCRIPT"
+req -H "$HOST" -H "Origin: $T" "$U/v1/certificates"
+assert_eq "$ST" 403 "denied after no answer"
+assert_eq "$(grep -c '^DIALOG' "$KYSO_PINENTRY_LOG")" 3 "dialogs: once for $N, twice for $T"
+assert_contains "$("$AG" origins list)" "deny $T"
+
 note "kyso-agent origins revoke: asked again; Allow is stored"
 assert_exit 0 "$AG" origins revoke "$N"
 assert_exit 1 "$AG" origins revoke "$N"
 assert_not_contains "$("$AG" origins list)" "$N"
+echo OK > "$KYSO_PINENTRY_SCRIPT"
 req -H "$HOST" -H "Origin: $N" "$U/v1/certificates"
 assert_eq "$ST" 200 "allowed by the user: $(cat "$W/b")"
 assert_eq "$(hdr Access-Control-Allow-Origin)" "$N"
 assert_contains "$(cat "$W/b")" '"certificates":['
-assert_eq "$(grep -c '^DIALOG' "$KYSO_PINENTRY_LOG")" 2 "dialogs"
+assert_eq "$(grep -c '^DIALOG' "$KYSO_PINENTRY_LOG")" 4 "dialogs"
 assert_contains "$("$AG" origins list)" "allow $N"
 "$AG" origins list --json > "$W/list.json"
 python3 - "$W/list.json" "$N" "$A" "$D" <<'PY'
 import json, sys
 got = {e["origin"]: e["decision"] for e in json.load(open(sys.argv[1]))}
-assert got == {sys.argv[2]: "allow", sys.argv[3]: "allow", sys.argv[4]: "deny"}, got
+assert got == {sys.argv[2]: "allow", sys.argv[3]: "allow", sys.argv[4]: "deny",
+               "https://closed.test": "deny"}, got
 PY
 grep -qx '# written by hand' "$KYSO_HOME/agent/origins" || fail "the comment was lost"
 assert_eq "$(stat -c %a "$KYSO_HOME/agent/origins")" 600 "origins file mode"
