@@ -20,10 +20,10 @@ const save = (name, data) => writeFileSync(join(W, name), Buffer.from(data, "bas
 const shot = (page, name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 // A raw request from node (not a browser): the headers the agent sends.
-function rawGet(path, origin) {
+function rawGet(path, origin, host = `127.0.0.1:${PORT}`) {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port: PORT, path, method: "GET",
-      headers: { Origin: origin } }, (res) => {
+      headers: { Origin: origin, Host: host } }, (res) => {
       res.resume();
       res.on("end", () => resolve(res));
     });
@@ -182,6 +182,7 @@ try {
   });
 
   await t.step("a denied origin cannot read the agent's answers: no ACAO for it", async () => {
+    pinentry.script([]);
     const r = await pageB.evaluate((p) => window.app.rawRead(p, "/v1/certificates"), PORT);
     assert.equal(r.read, false, JSON.stringify(r));
     const res = await rawGet("/v1/certificates", B.origin);
@@ -193,7 +194,32 @@ try {
     assert.equal(pinentry.dialogs().length, 0);
   });
 
+  await t.step("a forged Host (DNS rebinding) is refused: 421, no ACAO", async () => {
+    const res = await rawGet("/v1/certificates", A.origin, `rebind.example:${PORT}`);
+    assert.equal(res.statusCode, 421);
+    assert.equal(res.headers["access-control-allow-origin"], undefined);
+  });
+
+  await t.step("the network side killed: the agent starts it again, the token still signs", async () => {
+    const pids = execFileSync("pgrep", ["-P", process.env.KYSO_AGENT_PID]).toString().trim().split("\n");
+    assert.equal(pids.length, 1, `children of the agent: ${pids}`);
+    process.kill(Number(pids[0]), "SIGKILL");
+    let h;
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      h = await pageA.evaluate(() => window.app.hello());
+      if (h.agent === "kyso-agent") break;
+    }
+    assert.equal(h.approved, true, JSON.stringify(h));
+    const now = execFileSync("pgrep", ["-P", process.env.KYSO_AGENT_PID]).toString().trim();
+    assert.notEqual(now, pids[0]);
+    pinentry.script(["OK", `PIN ${PIN}`]);
+    const res = await pageA.evaluate((items) => window.app.sign(items), contracts.slice(0, 1));
+    assert.equal(res[0] && res[0].ok, true, JSON.stringify(res).slice(0, 300));
+  });
+
   await t.step("an oversized body: TOO_LARGE from the agent, no dialog", async () => {
+    pinentry.script([]);
     const r = await pageA.evaluate(async () => {
       const a = new window.app.kyso.KysoAgent({ port: window.app.agent.port, maxBodyBytes: Infinity });
       const big = new Uint8Array(49 * 1024 * 1024);   // 65+ MiB once in base64

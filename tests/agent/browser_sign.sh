@@ -5,7 +5,8 @@
 # token holding a certificate from a test CA; the scripted pinentry plays the
 # user. browser_sign.mjs holds the cases; here: the token, the agent, and
 # the independent verifiers (pdfsig, kyso-sign verify, xmlsec1, openssl) over
-# what the page got back. Screenshots of the page (English and Vietnamese)
+# what the page got back; also a forged Host and the network side killed
+# and started again. Screenshots of the page (English and Vietnamese)
 # are left in $KYSO_BUILD/tests/agent-shots. Not run under ASan (label
 # browser): chromium and node are not ours to sanitize.
 . "$(dirname "$0")/../lib.sh"
@@ -50,7 +51,7 @@ SHOTS=$KYSO_BUILD/tests/agent-shots
 rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
 set +e
-KYSO_AGENT_PORT=$PORT KYSO_TEST_WORK=$W KYSO_SHOTS=$SHOTS KYSO_KT=$KT \
+KYSO_AGENT_PORT=$PORT KYSO_AGENT_PID=$AGENT_PID KYSO_TEST_WORK=$W KYSO_SHOTS=$SHOTS KYSO_KT=$KT \
   KYSO_TOKEN_SERIAL=AG0001 KYSO_USER_PIN=$USER_PIN \
   node "$AGENT_SRC/tests/agent/browser_sign.mjs" 2>&1 | tee "$W/node.out"
 rc=${PIPESTATUS[0]}
