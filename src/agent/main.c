@@ -38,13 +38,14 @@ static void
 usage(FILE *f)
 {
 	fputs(_("Usage: kyso-agent [serve] [--foreground]\n"
-	    "       kyso-agent origins list|allow|revoke [ORIGIN] [--json]\n"
-	    "The kyso signing agent: web pages on this computer ask it to sign with\n"
-	    "your USB token; you approve each site and each batch in a dialog.\n\n"
-	    "  serve          run the agent (the default)\n"
-	    "  --foreground   do not detach; log to standard error\n"
-	    "  origins        list, allow or revoke the sites that may use the token\n"
-	    "  --version      print the version\n"), f);
+		"       kyso-agent origins list|allow|revoke [ORIGIN] [--json]\n"
+		"The kyso signing agent: web pages on this computer ask it to sign with\n"
+		"your USB token; you approve each site and each batch in a dialog.\n\n"
+		"  serve          run the agent (the default)\n"
+		"  --foreground   do not detach; log to standard error\n"
+		"  origins        list, allow or revoke the sites that may use the token\n"
+		"  --version      print the version\n"),
+	    f);
 }
 
 /* Tests only: the token side alone on a socket the test holds
@@ -107,8 +108,8 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--foreground") == 0)
 			fg = 1;
 		else if (i != 1 || strcmp(argv[i], "serve") != 0) {
-			fprintf(stderr, _("kyso-agent: unknown argument '%s'.\n"),
-			    argv[i]);
+			fprintf(stderr,
+			    _("kyso-agent: unknown argument '%s'.\n"), argv[i]);
 			usage(stderr);
 			goto out;
 		}

@@ -21,19 +21,19 @@
 #define LINE_MAX_LEN 1000
 
 /* GnuPG error codes (the low 16 bits of an ERR line's number). */
-#define GPG_ERR_TIMEOUT 62
-#define GPG_ERR_CANCELED 99
+#define GPG_ERR_TIMEOUT	      62
+#define GPG_ERR_CANCELED      99
 #define GPG_ERR_NOT_CONFIRMED 114
 
 struct pinentry {
 	pid_t pid;
-	int to;                   /* its stdin */
-	int from;                 /* its stdout */
+	int to;			  /* its stdin */
+	int from;		  /* its stdout */
 	struct timespec deadline; /* CLOCK_MONOTONIC */
 	int watch_fd;
 	pinentry_watch_fn watch;
 	void *watch_ud;
-	char in[LINE_MAX_LEN * 2];  /* what came and is not yet a line */
+	char in[LINE_MAX_LEN * 2]; /* what came and is not yet a line */
 	size_t have;
 };
 
@@ -97,8 +97,7 @@ send_line(struct pinentry *pe, const char *s, size_t n)
  * longer than the deadline and reporting the watch's wish to abort.
  * *ans is left alone unless the wait ended without a line. */
 static int
-read_line(struct pinentry *pe, char *line, size_t cap,
-    enum pinentry_answer *ans)
+read_line(struct pinentry *pe, char *line, size_t cap, enum pinentry_answer *ans)
 {
 	struct pollfd pf[2];
 	char *nl;
@@ -146,7 +145,8 @@ read_line(struct pinentry *pe, char *line, size_t cap,
 		}
 		if (pf[0].revents == 0)
 			continue;
-		got = read(pe->from, pe->in + pe->have, sizeof(pe->in) - pe->have);
+		got = read(pe->from, pe->in + pe->have,
+		    sizeof(pe->in) - pe->have);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got == 0) {
@@ -172,9 +172,11 @@ unescape(char *s)
 			v = 0;
 			for (k = 1; k <= 2; k++) {
 				d = s[i + k];
-				v = v * 16 + (unsigned)(d >= '0' && d <= '9' ? d - '0' :
-				    d >= 'a' && d <= 'f' ? d - 'a' + 10 :
-				    d >= 'A' && d <= 'F' ? d - 'A' + 10 : 0);
+				v = v * 16 +
+				    (unsigned)(d >= '0' && d <= '9' ? d - '0'
+					    : d >= 'a' && d <= 'f' ? d - 'a' + 10
+					    : d >= 'A' && d <= 'F' ? d - 'A' + 10
+								   : 0);
 			}
 			s[o++] = (char)v;
 			i += 2;
@@ -204,14 +206,15 @@ transact(struct pinentry *pe, enum pinentry_answer *ans, struct buf *data)
 		n = strlen(line);
 		if (n > 0 && line[n - 1] == '\r')
 			line[--n] = '\0';
-		if (strncmp(line, "OK", 2) == 0 && (line[2] == '\0' ||
-		    line[2] == ' ')) {
+		if (strncmp(line, "OK", 2) == 0 &&
+		    (line[2] == '\0' || line[2] == ' ')) {
 			r = 0;
 			break;
 		}
 		if (strncmp(line, "ERR ", 4) == 0) {
 			code = strtoul(line + 4, &end, 10) & 0xffff;
-			if (code == GPG_ERR_CANCELED || code == GPG_ERR_NOT_CONFIRMED) {
+			if (code == GPG_ERR_CANCELED ||
+			    code == GPG_ERR_NOT_CONFIRMED) {
 				*ans = PINENTRY_CANCEL;
 				r = 0;
 			} else if (code == GPG_ERR_TIMEOUT) {
@@ -237,7 +240,7 @@ transact(struct pinentry *pe, enum pinentry_answer *ans, struct buf *data)
 	}
 	OPENSSL_cleanse(line, sizeof(line));
 	if (r == 1)
-		r = 0;   /* read_line's "ended without a line": *ans says how */
+		r = 0; /* read_line's "ended without a line": *ans says how */
 	if (*ans != PINENTRY_OK && data != NULL)
 		buf_reset(data);
 	if (*ans == PINENTRY_TIMEOUT || *ans == PINENTRY_ABORT)
@@ -373,7 +376,10 @@ pinentry_set(struct pinentry *pe, const char *cmd, const char *arg)
 	for (i = 0; s[i] != '\0'; i += seq) {
 		/* One character at a time (a UTF-8 sequence whole), cut
 		 * where the next would not fit the line. */
-		seq = s[i] >= 0xf0 ? 4 : s[i] >= 0xe0 ? 3 : s[i] >= 0xc0 ? 2 : 1;
+		seq = s[i] >= 0xf0 ? 4
+		    : s[i] >= 0xe0 ? 3
+		    : s[i] >= 0xc0 ? 2
+				   : 1;
 		for (k = 1; k < seq; k++)
 			if (s[i + k] == '\0')
 				seq = k;
@@ -420,7 +426,7 @@ pinentry_getpin(struct pinentry *pe, enum pinentry_answer *ans, char **pin)
 	if ((r = transact(pe, &a, b)) != 0)
 		goto out;
 	if (a == PINENTRY_OK) {
-		r = KYSO_ERR_INVALID;   /* a PIN with a NUL in it */
+		r = KYSO_ERR_INVALID; /* a PIN with a NUL in it */
 		if ((s = buf_to_cstr(b)) == NULL)
 			goto out;
 		*pin = s;

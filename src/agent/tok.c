@@ -27,9 +27,10 @@ tok_new(const struct config *conf, struct tok **out)
 	t->conf = conf;
 	t->module = config_get(conf, "module");
 	pe = getenv("KYSO_PINENTRY");
-	t->pinentry = pe != NULL && *pe != '\0' ? pe : config_get(conf, "pinentry");
-	t->dialog_timeout = (unsigned)config_get_u64(conf, "agent_dialog_timeout",
-	    5, 3600, TOK_DEFAULT_DIALOG_TIMEOUT);
+	t->pinentry = pe != NULL && *pe != '\0' ? pe
+						: config_get(conf, "pinentry");
+	t->dialog_timeout = (unsigned)config_get_u64(conf,
+	    "agent_dialog_timeout", 5, 3600, TOK_DEFAULT_DIALOG_TIMEOUT);
 	t->fd = -1;
 	*out = t;
 	return 0;
@@ -166,7 +167,8 @@ watch_frame(void *ud)
 		if (t->in_batch)
 			t->cancelled = 1;
 	} else if (type == P_CERTS || type == P_APPROVE || type == P_SIGN) {
-		if (tok_send_error(t, AGENT_BUSY, "busy with another request") != 0)
+		if (tok_send_error(t, AGENT_BUSY, "busy with another request") !=
+		    0)
 			t->dead = 1;
 	} else
 		t->dead = 1;
@@ -180,8 +182,7 @@ tok_batch_interrupted(struct tok *t)
 {
 	struct pollfd pf = { .fd = t->fd, .events = POLLIN };
 
-	while (!t->dead && !t->cancelled && poll(&pf, 1, 0) > 0 &&
-	    pf.revents != 0)
+	while (!t->dead && !t->cancelled && poll(&pf, 1, 0) > 0 && pf.revents != 0)
 		(void)watch_frame(t);
 	return t->dead || t->cancelled;
 }
@@ -209,8 +210,8 @@ tok_origin_ok(const char *o)
 {
 	size_t i, n = strlen(o);
 
-	if (n > TOK_ORIGIN_MAX || (strncmp(o, "http://", 7) != 0 &&
-	    strncmp(o, "https://", 8) != 0))
+	if (n > TOK_ORIGIN_MAX ||
+	    (strncmp(o, "http://", 7) != 0 && strncmp(o, "https://", 8) != 0))
 		return 0;
 	for (i = 0; i < n; i++)
 		if (o[i] <= ' ' || o[i] > '~')
@@ -240,7 +241,7 @@ do_approve(struct tok *t, struct buf *req)
 	}
 	r = KYSO_ERR_NOMEM;
 	if (asprintf(&desc, _("%s wants to use your USB token for signing."),
-	    origin) < 0) {
+		origin) < 0) {
 		desc = NULL;
 		goto out;
 	}
@@ -249,8 +250,9 @@ do_approve(struct tok *t, struct buf *req)
 	    (r = pinentry_set(pe, "SETOK", _("Allow"))) != 0 ||
 	    (r = pinentry_set(pe, "SETCANCEL", _("Deny"))) != 0 ||
 	    (r = pinentry_confirm(pe, &ans)) != 0) {
-		r = t->dead ? r : tok_send_error(t, AGENT_INTERNAL,
-		    "the dialog program (pinentry) failed");
+		r = t->dead ? r
+			    : tok_send_error(t, AGENT_INTERNAL,
+				  "the dialog program (pinentry) failed");
 		goto out;
 	}
 	if (t->dead)
@@ -286,9 +288,7 @@ handle(struct tok *t, struct buf *req)
 			return KYSO_ERR_INVALID;
 		r = tok_do_certs(t);
 		break;
-	case P_APPROVE:
-		r = do_approve(t, req);
-		break;
+	case P_APPROVE: r = do_approve(t, req); break;
 	case P_SIGN:
 		/* Its answer is P_DONE, always (tok_batch.c). */
 		return tok_do_sign(t, req);
@@ -314,7 +314,7 @@ tok_serve_fd(struct tok *t, int fd)
 	for (;;) {
 		if ((r = proto_recv(fd, PROTO_MAX_FRAME, &req)) != 0) {
 			if (r == KYSO_ERR_NOT_FOUND)
-				r = 0;   /* closed between frames */
+				r = 0; /* closed between frames */
 			break;
 		}
 		r = handle(t, req);
@@ -322,7 +322,7 @@ tok_serve_fd(struct tok *t, int fd)
 		req = NULL;
 		if (r == KYSO_ERR_INVALID || t->dead)
 			break;
-		r = 0;   /* answered (an error in the reply is told there) */
+		r = 0; /* answered (an error in the reply is told there) */
 	}
 	buf_free(req);
 	t->fd = -1;

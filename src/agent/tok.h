@@ -12,7 +12,7 @@
 struct tok;
 
 /* The default port web pages call (kyso.conf agent_port). */
-#define TOK_DEFAULT_PORT 28731
+#define TOK_DEFAULT_PORT	   28731
 /* How long a dialog may stay open (kyso.conf agent_dialog_timeout). */
 #define TOK_DEFAULT_DIALOG_TIMEOUT 120
 

@@ -26,8 +26,8 @@
 #include "sign/pdf/pdf.h"
 
 /* The contract's limits, checked again here: net is not trusted. */
-#define TOK_MAX_ITEMS 100
-#define TOK_MAX_TITLE 200
+#define TOK_MAX_ITEMS  100
+#define TOK_MAX_TITLE  200
 #define TOK_MAX_OPTION 200
 /* Items the confirmation lists by name, and the bytes of a title shown. */
 #define TOK_LIST_ITEMS 10
@@ -36,14 +36,14 @@
 #define TOK_ITEM_SLACK ((size_t)64 * 1024)
 
 struct item {
-	uint8_t kind;               /* enum proto_item_kind */
+	uint8_t kind; /* enum proto_item_kind */
 	char *title, *options;
-	const uint8_t *data;        /* in the request's buffer */
+	const uint8_t *data; /* in the request's buffer */
 	size_t len;
 	uint8_t sha256[32];
 	/* The options, parsed (pointers into options). */
 	struct pdf_sign_opts pdf;
-	int last_page;              /* pdf page=0 with a visible stamp */
+	int last_page; /* pdf page=0 with a visible stamp */
 	struct xmldsig_opts xml;
 };
 
@@ -212,8 +212,8 @@ parse(struct tok *t, struct buf *req, struct batch *b, const char **why)
 		}
 		if ((r = parse_options(t, it, why)) != 0)
 			return r == KYSO_ERR_INVALID ? KYSO_ERR_UNSUPPORTED : r;
-		if (EVP_Digest(it->data, it->len, it->sha256, NULL, EVP_sha256(),
-		    NULL) != 1)
+		if (EVP_Digest(it->data, it->len, it->sha256, NULL,
+			EVP_sha256(), NULL) != 1)
 			return KYSO_ERR_CRYPTO;
 	}
 	return 0;
@@ -244,8 +244,8 @@ choose_cert(const struct tok_cert *c, size_t n, const char *cert_id,
 	} else {
 		for (i = 0; i < n; i++) {
 			any = &c[i];
-			if (c[i].valid_now && (best == NULL ||
-			    c[i].not_before > best->not_before))
+			if (c[i].valid_now &&
+			    (best == NULL || c[i].not_before > best->not_before))
 				best = &c[i];
 		}
 		if (n == 0)
@@ -274,15 +274,18 @@ put_shown(struct buf *d, const char *s, size_t max)
 	int r;
 
 	for (i = 0; p[i] != '\0'; i += seq) {
-		seq = p[i] >= 0xf0 ? 4 : p[i] >= 0xe0 ? 3 : p[i] >= 0xc0 ? 2 : 1;
+		seq = p[i] >= 0xf0 ? 4
+		    : p[i] >= 0xe0 ? 3
+		    : p[i] >= 0xc0 ? 2
+				   : 1;
 		for (k = 1; k < seq; k++)
 			if (p[i + k] == '\0')
 				return 0;
 		if (p[i] < 0x20 || p[i] == 0x7f)
 			continue;
-		if (seq == 3 && p[i] == 0xe2 && ((p[i + 1] == 0x80 &&
-		    p[i + 2] >= 0xaa && p[i + 2] <= 0xae) || (p[i + 1] == 0x81 &&
-		    p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)))
+		if (seq == 3 && p[i] == 0xe2 &&
+		    ((p[i + 1] == 0x80 && p[i + 2] >= 0xaa && p[i + 2] <= 0xae) ||
+			(p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)))
 			continue;
 		if (seq > max - used)
 			return buf_put(d, "…", strlen("…"));
@@ -305,8 +308,10 @@ confirm_text(const struct batch *b, char **out)
 
 	if ((d = buf_new(16384)) == NULL)
 		goto out;
-	if ((r = buf_putf(d, ngettext("%s asks you to sign %u document.",
-	    "%s asks you to sign %u documents.", b->n), b->origin, b->n)) != 0 ||
+	if ((r = buf_putf(d,
+		 ngettext("%s asks you to sign %u document.",
+		     "%s asks you to sign %u documents.", b->n),
+		 b->origin, b->n)) != 0 ||
 	    (r = buf_putf(d, "\n%s ", _("Signer:"))) != 0 ||
 	    (r = put_shown(d, c->cn != NULL ? c->cn : "?", 128)) != 0 ||
 	    (r = buf_putf(d, _(" (certificate serial %s)"), c->serial_hex)) != 0 ||
@@ -320,9 +325,11 @@ confirm_text(const struct batch *b, char **out)
 		    (r = buf_putf(d, "]")) != 0)
 			goto out;
 	}
-	if (b->n > TOK_LIST_ITEMS && ((r = buf_putf(d, "\n")) != 0 ||
-	    (r = buf_putf(d, ngettext("and %u more", "and %u more",
-	    b->n - TOK_LIST_ITEMS), b->n - TOK_LIST_ITEMS)) != 0))
+	if (b->n > TOK_LIST_ITEMS &&
+	    ((r = buf_putf(d, "\n")) != 0 ||
+		(r = buf_putf(d,
+		     ngettext("and %u more", "and %u more", b->n - TOK_LIST_ITEMS),
+		     b->n - TOK_LIST_ITEMS)) != 0))
 		goto out;
 	r = KYSO_ERR_NOMEM;
 	if ((*out = buf_to_cstr(d)) == NULL)
@@ -358,7 +365,7 @@ ask_user(struct tok *t, const struct batch *b, char **pin, const char **why)
 	*why = "the dialog program (pinentry) failed";
 	if (confirm_text(b, &text) != 0 ||
 	    asprintf(&pdesc, _("Enter the PIN of the token \"%s\" to sign."),
-	    b->cert->label) < 0) {
+		b->cert->label) < 0) {
 		pdesc = NULL;
 		goto out;
 	}
@@ -432,8 +439,7 @@ out:
 
 /* One item through libkysosign into out. */
 static int
-sign_item(struct p11_signer *s, struct item *it, struct buf *out,
-    const char **why)
+sign_item(struct p11_signer *s, struct item *it, struct buf *out, const char **why)
 {
 	int r;
 
@@ -501,7 +507,8 @@ sign_all(struct tok *t, struct batch *b, struct p11_signer *s)
 		if ((r = tok_send_progress(t, i, STAGE_SIGNING)) != 0)
 			return r;
 		if ((out = buf_new(PROTO_MAX_FRAME - TOK_ITEM_SLACK)) == NULL)
-			return finish_rest(t, b, i, AGENT_INTERNAL, "out of memory");
+			return finish_rest(t, b, i, AGENT_INTERNAL,
+			    "out of memory");
 		why = "signing failed";
 		r = sign_item(s, &b->items[i], out, &why);
 		if (r != 0 && !tok_token_present(t, b->cert->serial)) {
@@ -509,8 +516,9 @@ sign_all(struct tok *t, struct batch *b, struct p11_signer *s)
 			return finish_rest(t, b, i, AGENT_TOKEN_ABSENT,
 			    "the token was unplugged");
 		}
-		r = r != 0 ? tok_send_item(t, i, AGENT_SIGN_FAILED, why, NULL, 0) :
-		    tok_send_item(t, i, AGENT_OK, "", buf_ptr(out), buf_len(out));
+		r = r != 0 ? tok_send_item(t, i, AGENT_SIGN_FAILED, why, NULL, 0)
+			   : tok_send_item(t, i, AGENT_OK, "", buf_ptr(out),
+				 buf_len(out));
 		buf_free(out);
 		out = NULL;
 		if (r != 0 || (r = tok_send_progress(t, i, STAGE_ITEM_DONE)) != 0)
@@ -547,8 +555,7 @@ open_signer(struct tok *t, const struct batch *b, char *pin,
 	case KYSO_ERR_PIN_LOCKED:
 		*why = "the PIN is locked";
 		return AGENT_PIN_LOCKED;
-	case KYSO_ERR_PIN_EXPIRED:
-		return AGENT_SIGN_FAILED;
+	case KYSO_ERR_PIN_EXPIRED: return AGENT_SIGN_FAILED;
 	}
 	if (!tok_token_present(t, b->cert->serial)) {
 		*why = "the token was unplugged";
@@ -575,10 +582,11 @@ tok_do_sign(struct tok *t, struct buf *req)
 	t->cancelled = 0;
 	if ((r = parse(t, req, &b, &why)) != 0) {
 		if (r == KYSO_ERR_INVALID)
-			goto out;   /* not well-formed: drop the peer */
-		e = r == KYSO_ERR_TOO_LARGE ? AGENT_TOO_LARGE :
-		    r == KYSO_ERR_NOMEM || r == KYSO_ERR_CRYPTO ? AGENT_INTERNAL :
-		    AGENT_BAD_REQUEST;
+			goto out; /* not well-formed: drop the peer */
+		e = r == KYSO_ERR_TOO_LARGE ? AGENT_TOO_LARGE
+		    : r == KYSO_ERR_NOMEM || r == KYSO_ERR_CRYPTO
+		    ? AGENT_INTERNAL
+		    : AGENT_BAD_REQUEST;
 		goto done;
 	}
 	if (tok_certs(t, &certs, &nc) != 0) {

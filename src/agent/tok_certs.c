@@ -48,7 +48,7 @@ describe(struct tok_cert *c)
 	if (X509_check_ca(x) != 0)
 		goto out;
 	if (EVP_Digest(buf_ptr(c->der), buf_len(c->der), c->sha256, NULL,
-	    EVP_sha256(), NULL) != 1)
+		EVP_sha256(), NULL) != 1)
 		goto out;
 	c->valid_now = X509_cmp_current_time(X509_get0_notBefore(x)) < 0 &&
 	    X509_cmp_current_time(X509_get0_notAfter(x)) > 0;
@@ -185,7 +185,7 @@ tok_do_certs(struct tok *t)
 		goto out;
 	for (i = 0; i < n; i++)
 		if ((r = buf_put_string(b, buf_ptr(c[i].der),
-		    buf_len(c[i].der))) != 0 ||
+			 buf_len(c[i].der))) != 0 ||
 		    (r = buf_put_cstring(b, c[i].label)) != 0 ||
 		    (r = buf_put_cstring(b, c[i].serial)) != 0)
 			goto out;

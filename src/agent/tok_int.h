@@ -16,29 +16,29 @@ struct p11;
 
 struct tok {
 	const struct config *conf;
-	const char *module;       /* kyso.conf module; NULL: ours */
-	const char *pinentry;     /* $KYSO_PINENTRY, kyso.conf pinentry */
-	unsigned dialog_timeout;  /* seconds */
-	struct p11 *p11;          /* loaded at the first request */
-	int fd;                   /* the network side */
-	int dead;                 /* it closed or misbehaved */
+	const char *module;	 /* kyso.conf module; NULL: ours */
+	const char *pinentry;	 /* $KYSO_PINENTRY, kyso.conf pinentry */
+	unsigned dialog_timeout; /* seconds */
+	struct p11 *p11;	 /* loaded at the first request */
+	int fd;			 /* the network side */
+	int dead;		 /* it closed or misbehaved */
 	int in_batch;
-	int cancelled;            /* P_CANCEL during the batch */
+	int cancelled; /* P_CANCEL during the batch */
 	char *test_step;
 };
 
 /* A signing certificate on a plugged token (an end-entity one). */
 struct tok_cert {
 	struct buf *der;
-	char label[33];           /* token label and serial, blanks cut */
+	char label[33]; /* token label and serial, blanks cut */
 	char serial[17];
-	uint8_t id[64];           /* CKA_ID shared with its private key */
+	uint8_t id[64]; /* CKA_ID shared with its private key */
 	size_t idlen;
-	uint8_t sha256[32];       /* its id for the page */
+	uint8_t sha256[32]; /* its id for the page */
 	int valid_now;
-	int64_t not_before;       /* seconds since the epoch */
-	char *cn;                 /* subject common name (may be NULL) */
-	char serial_hex[80];      /* certificate serial, hex */
+	int64_t not_before;  /* seconds since the epoch */
+	char *cn;	     /* subject common name (may be NULL) */
+	char serial_hex[80]; /* certificate serial, hex */
 };
 
 /* Every signing certificate on every plugged token, in a new array
@@ -60,10 +60,8 @@ int tok_do_certs(struct tok *t) KYSO_WUR;
 int tok_do_sign(struct tok *t, struct buf *req) KYSO_WUR;
 
 /* Replies. */
-int tok_send_error(struct tok *t, enum agent_err code, const char *msg)
-    KYSO_WUR;
-int tok_send_progress(struct tok *t, uint32_t index, enum proto_stage st)
-    KYSO_WUR;
+int tok_send_error(struct tok *t, enum agent_err code, const char *msg) KYSO_WUR;
+int tok_send_progress(struct tok *t, uint32_t index, enum proto_stage st) KYSO_WUR;
 int tok_send_item(struct tok *t, uint32_t index, enum agent_err code,
     const char *msg, const uint8_t *data, size_t len) KYSO_WUR;
 int tok_send_done(struct tok *t, enum agent_err code, uint32_t tries_left,

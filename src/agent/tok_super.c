@@ -41,8 +41,7 @@ on_term(int sig)
 }
 
 /* One line for the log: stderr in the foreground, else syslog. */
-static void __attribute__((format(printf, 1, 2)))
-say(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -81,7 +80,8 @@ listen_on(int af, unsigned port, int *err)
 		sa = (struct sockaddr *)&v4;
 		len = sizeof(v4);
 	} else {
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		    sizeof(one));
 		memset(&v6, 0, sizeof(v6));
 		v6.sin6_family = AF_INET6;
 		v6.sin6_port = htons((uint16_t)port);
@@ -210,9 +210,10 @@ tok_supervise(const struct config *conf, int foreground)
 		goto out;
 	}
 	if ((v4 = listen_on(AF_INET, port, &err)) < 0) {
-		say(err == EADDRINUSE ?
-		    _("port %u on 127.0.0.1 is already in use (is kyso-agent running already?)") :
-		    _("cannot listen on 127.0.0.1 port %u"), port);
+		say(err == EADDRINUSE
+			? _("port %u on 127.0.0.1 is already in use (is kyso-agent running already?)")
+			: _("cannot listen on 127.0.0.1 port %u"),
+		    port);
 		goto out;
 	}
 	if ((v6 = listen_on(AF_INET6, port, &err)) < 0) {
