@@ -1,6 +1,7 @@
 /* The HTTP server glue (httpd.h). */
 #include "agent/httpd.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,15 @@ struct httpd {
 	size_t nd;
 	httpd_handler fn;
 	void *ud;
+	atomic_size_t buffered; /* body bytes held by all connections */
 };
 
 struct conn {
 	struct buf *body;
 	struct timespec start;
+	size_t counted; /* this body's share of buffered */
 	int too_large;
+	int over_budget;
 	int answered; /* a response is queued already */
 };
 
@@ -72,13 +76,14 @@ static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct httpd *h = cls;
 	struct conn *cs = *con_cls;
 
-	(void)cls;
 	(void)c;
 	(void)toe;
 	if (cs == NULL)
 		return;
+	atomic_fetch_sub(&h->buffered, cs->counted);
 	buf_free(cs->body);
 	free(cs);
 	*con_cls = NULL;
@@ -147,8 +152,9 @@ handle(struct httpd *h, struct MHD_Connection *c, struct conn *cs,
 	rq.path = url;
 	rq.head = head;
 	rq.too_large = cs->too_large;
+	rq.over_budget = cs->over_budget;
 	rq.conn = c;
-	if (!head && !cs->too_large) {
+	if (!head && !cs->too_large && !cs->over_budget) {
 		rq.body = buf_ptr(cs->body);
 		rq.body_len = buf_len(cs->body);
 	}
@@ -163,6 +169,25 @@ handle(struct httpd *h, struct MHD_Connection *c, struct conn *cs,
 	ret = reply(c, &rs);
 	buf_free(rs.body);
 	return ret;
+}
+
+/* Keeps n more bytes of the body, within the body's cap and the
+ * server's budget; past either the rest is only counted and dropped. */
+static void
+take(struct httpd *h, struct conn *cs, const char *p, size_t n)
+{
+	if (atomic_fetch_add(&h->buffered, n) + n > HTTPD_MAX_BUFFERED) {
+		atomic_fetch_sub(&h->buffered, n);
+		cs->over_budget = 1;
+	} else {
+		cs->counted += n;
+		if (buf_put(cs->body, p, n) == 0)
+			return;
+		cs->too_large = 1;
+	}
+	buf_reset(cs->body);
+	atomic_fetch_sub(&h->buffered, cs->counted);
+	cs->counted = 0;
 }
 
 static enum MHD_Result
@@ -194,14 +219,11 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	if (elapsed(cs) >= HTTPD_DEADLINE)
 		return MHD_NO; /* a slow sender: close */
 	if (*upload_size > 0) {
-		/* A chunked body past the cap is counted and dropped to
-		 * its end (MHD cannot answer in the middle of an upload),
-		 * within the deadline; the handler then answers 413. */
-		if (!cs->too_large &&
-		    buf_put(cs->body, upload_data, *upload_size) != 0) {
-			buf_reset(cs->body);
-			cs->too_large = 1;
-		}
+		/* A chunked body past the cap (or the budget) is dropped
+		 * to its end (MHD cannot answer in the middle of an upload),
+		 * within the deadline; the handler then answers 413 (503). */
+		if (!cs->too_large && !cs->over_budget)
+			take(h, cs, upload_data, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}

@@ -14,18 +14,22 @@
 
 /* A batch of documents; a Content-Length past it is refused before the
  * body is read, a chunked body is counted as it comes. */
-#define HTTPD_MAX_BODY	  ((size_t)64 * 1024 * 1024)
+#define HTTPD_MAX_BODY	   ((size_t)64 * 1024 * 1024)
 /* Headers and body must be in within this many seconds. */
-#define HTTPD_DEADLINE	  60
+#define HTTPD_DEADLINE	   60
 /* Connections at once (one thread each: a handler may wait for a dialog). */
-#define HTTPD_MAX_CONN	  64
-#define HTTPD_MAX_HEADERS 8
+#define HTTPD_MAX_CONN	   64
+#define HTTPD_MAX_HEADERS  8
+/* Bodies held at once across all connections: a few full batches, not
+ * HTTPD_MAX_CONN of them. */
+#define HTTPD_MAX_BUFFERED (3 * HTTPD_MAX_BODY)
 
 struct httpd_req {
 	const char *method;
 	const char *path; /* without the query */
 	int head;	  /* 1: headers only, the body not read yet */
 	int too_large;	  /* the body passed HTTPD_MAX_BODY */
+	int over_budget;  /* HTTPD_MAX_BUFFERED reached: try again later */
 	const uint8_t *body;
 	size_t body_len;
 	void *conn; /* for httpd_header */

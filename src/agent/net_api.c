@@ -78,6 +78,21 @@ net_reply_error(struct net_call *c, int code, const char *message)
 		"message", message));
 }
 
+/* P_ERROR: i32 code, cstring message, as the page's error. */
+void
+net_reply_token_error(struct net_call *c, struct buf *ans)
+{
+	uint32_t code;
+	char *msg = NULL;
+
+	if (buf_get_u32(ans, &code) != 0 || buf_get_cstring(ans, &msg) != 0 ||
+	    agent_err_name((int)code) == NULL || code == AGENT_OK)
+		net_reply_error(c, AGENT_INTERNAL, "the token side failed");
+	else
+		net_reply_error(c, (int)code, msg);
+	free(msg);
+}
+
 /* Does path match pat? A '*' takes one segment of hex into c->arg. */
 static int
 match(const char *pat, const char *path, struct net_call *c)
@@ -198,6 +213,12 @@ body_ok(struct net_call *c)
 		c->rs->status = 415;
 		return 0;
 	}
+	if (c->rq->over_budget) {
+		net_reply_error(c, AGENT_BUSY,
+		    "too many documents are being sent at once; try again");
+		c->rs->status = 503;
+		return 0;
+	}
 	if (c->rq->too_large ||
 	    (cl != NULL &&
 		(parse_u64(cl, 0, UINT64_MAX, &len) != 0 ||
@@ -235,8 +256,11 @@ approve(struct net_call *c)
 		net_reply_error(c, AGENT_BUSY, "a signing batch is running");
 		goto out;
 	}
-	if (r != 0 || buf_get_u8(ans, &type) != 0 || type != P_APPROVE_OK ||
-	    buf_get_u8(ans, &answer) != 0) {
+	if (r == 0 && buf_get_u8(ans, &type) == 0 && type == P_ERROR) {
+		net_reply_token_error(c, ans);
+		goto out;
+	}
+	if (r != 0 || type != P_APPROVE_OK || buf_get_u8(ans, &answer) != 0) {
 		net_reply_error(c, AGENT_INTERNAL,
 		    "the token side is restarting");
 		c->rs->status = 503;

@@ -48,6 +48,9 @@ void net_reply(struct net_call *c, int status, json_t *o);
  * goes with code. */
 void net_reply_error(struct net_call *c, int code, const char *message);
 
+/* Answers a P_ERROR frame (its type read) as the page's error. */
+void net_reply_token_error(struct net_call *c, struct buf *ans);
+
 /* The handlers (net_api.c, net_sign.c, net_certs.c). */
 void net_hello(struct net_call *c);
 void net_certificates(struct net_call *c);

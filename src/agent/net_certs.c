@@ -157,21 +157,6 @@ out:
 	return r;
 }
 
-/* P_ERROR: i32 code, cstring message, as the page's error. */
-static void
-token_error(struct net_call *c, struct buf *ans)
-{
-	uint32_t code;
-	char *msg = NULL;
-
-	if (buf_get_u32(ans, &code) != 0 || buf_get_cstring(ans, &msg) != 0 ||
-	    agent_err_name((int)code) == NULL || code == AGENT_OK)
-		net_reply_error(c, AGENT_INTERNAL, "the token side failed");
-	else
-		net_reply_error(c, (int)code, msg);
-	free(msg);
-}
-
 void
 net_certificates(struct net_call *c)
 {
@@ -196,7 +181,7 @@ net_certificates(struct net_call *c)
 		goto out;
 	}
 	if (type == P_ERROR) {
-		token_error(c, ans);
+		net_reply_token_error(c, ans);
 		goto out;
 	}
 	if (type != P_CERTS_OK || listing(ans, &a) != 0) {

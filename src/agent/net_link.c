@@ -140,23 +140,31 @@ send_frame(struct link *l, const struct buf *f)
 	return r;
 }
 
+/* Waits until no request is in flight and takes the lock for the caller
+ * (held on success): KYSO_ERR_BUSY while a batch runs, KYSO_ERR_IO when
+ * the token side is gone (unlocked then). */
+static int
+wait_turn(struct link *l)
+{
+	int r;
+
+	pthread_mutex_lock(&l->m);
+	while (l->call_busy && !l->gone && !l->batch)
+		pthread_cond_wait(&l->cv, &l->m);
+	r = l->gone ? KYSO_ERR_IO : l->batch ? KYSO_ERR_BUSY : 0;
+	if (r != 0)
+		pthread_mutex_unlock(&l->m);
+	return r;
+}
+
 int
 link_call(struct link *l, const struct buf *req, struct buf **reply)
 {
 	struct buf *got = NULL;
 	int r;
 
-	pthread_mutex_lock(&l->m);
-	while (l->call_busy && !l->gone && !l->batch)
-		pthread_cond_wait(&l->cv, &l->m);
-	if (l->gone) {
-		pthread_mutex_unlock(&l->m);
-		return KYSO_ERR_IO;
-	}
-	if (l->batch) {
-		pthread_mutex_unlock(&l->m);
-		return KYSO_ERR_BUSY;
-	}
+	if ((r = wait_turn(l)) != 0)
+		return r;
 	l->call_busy = 1;
 	pthread_mutex_unlock(&l->m);
 	r = send_frame(l, req);
@@ -181,17 +189,8 @@ link_batch(struct link *l, const struct buf *req, link_batch_fn fn, void *ud)
 {
 	int r;
 
-	pthread_mutex_lock(&l->m);
-	while (l->call_busy && !l->gone && !l->batch)
-		pthread_cond_wait(&l->cv, &l->m);
-	if (l->gone) {
-		pthread_mutex_unlock(&l->m);
-		return KYSO_ERR_IO;
-	}
-	if (l->batch) {
-		pthread_mutex_unlock(&l->m);
-		return KYSO_ERR_BUSY;
-	}
+	if ((r = wait_turn(l)) != 0)
+		return r;
 	l->batch = 1;
 	l->fn = fn;
 	l->ud = ud;
