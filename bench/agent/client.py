@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """bench/agent's HTTP client: signs PDFs through kyso-agent as a page does
 (POST /v1/sign, then poll GET /v1/jobs/<id> until the end) and prints the
-milliseconds from the POST to the last answer, best of RUNS.
+milliseconds from the POST to the last answer and, of those, the ones
+until the dialogs were answered (the job past waiting_user): the run of
+RUNS with the least time outside the dialogs.
 
 Usage: client.py PORT ORIGIN RUNS OUTDIR FILE...
 The origin must be allowed already ($KYSO_HOME/agent/origins) and the
@@ -33,8 +35,11 @@ def batch(port, origin, items):
     conn.host_header = "127.0.0.1:%d" % port
     t0 = time.perf_counter()
     job = call(conn, "POST", "/v1/sign", origin, {"items": items})["job"]
+    answered = None
     while True:
         st = call(conn, "GET", "/v1/jobs/" + job, origin)
+        if answered is None and st["state"] != "waiting_user":
+            answered = time.perf_counter()
         if st["state"] in ("done", "failed", "cancelled"):
             break
         time.sleep(0.001)
@@ -42,7 +47,9 @@ def batch(port, origin, items):
     conn.close()
     if st["state"] != "done" or not all(r.get("ok") for r in st["results"]):
         raise SystemExit("bench/agent: the batch did not sign: %s" % json.dumps(st)[:300])
-    return (t1 - t0) * 1000.0, st["results"]
+    # The dialogs: from the POST to the first answer past waiting_user
+    # (the scripted user answers at once; a real one takes seconds).
+    return (t1 - t0) * 1000.0, (answered - t0) * 1000.0, st["results"]
 
 
 def main():
@@ -52,12 +59,13 @@ def main():
               "data": base64.b64encode(open(f, "rb").read()).decode()} for f in files]
     best = None
     for _ in range(runs):
-        ms, results = batch(port, origin, items)
-        best = ms if best is None or ms < best else best
+        ms, dialogs, results = batch(port, origin, items)
+        if best is None or ms - dialogs < best[0] - best[1]:
+            best = (ms, dialogs)
     for f, r in zip(files, results):
         with open(os.path.join(outdir, os.path.basename(f)), "wb") as out:
             out.write(base64.b64decode(r["data"]))
-    print("%.1f" % best)
+    print("%.1f %.1f" % best)
 
 
 if __name__ == "__main__":

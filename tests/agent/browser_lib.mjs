@@ -79,7 +79,9 @@ export async function openPage(b, srv, agentPort, lang = "en") {
 // The scripted pinentry: what the next dialogs answer, and what they
 // showed (the log is emptied each time it is read).
 export const pinentry = {
+  // (also forgets the dialogs logged so far: each case reads its own)
   script(lines) {
+    this.dialogs();
     writeFileSync(process.env.KYSO_PINENTRY_SCRIPT, lines.map((l) => l + "\n").join(""));
   },
   // The dialogs since the last call: [{ kind, TITLE, DESC, ..., ANSWER }].
