@@ -361,12 +361,28 @@ pinentry_free(struct pinentry *pe)
 	free(pe);
 }
 
+size_t
+pinentry_char_len(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t k,
+	    n = p[0] >= 0xf0 ? 4
+	    : p[0] >= 0xe0   ? 3
+	    : p[0] >= 0xc0   ? 2
+			     : 1;
+
+	for (k = 1; k < n; k++)
+		if (p[k] == '\0')
+			return 0;
+	return n;
+}
+
 int
 pinentry_set(struct pinentry *pe, const char *cmd, const char *arg)
 {
 	const unsigned char *s = (const unsigned char *)arg;
 	struct buf *b = NULL;
-	size_t i, k, seq, need;
+	size_t i, seq, need;
 	int r = KYSO_ERR_NOMEM;
 
 	if ((b = buf_new(LINE_MAX_LEN + 2)) == NULL)
@@ -376,13 +392,8 @@ pinentry_set(struct pinentry *pe, const char *cmd, const char *arg)
 	for (i = 0; s[i] != '\0'; i += seq) {
 		/* One character at a time (a UTF-8 sequence whole), cut
 		 * where the next would not fit the line. */
-		seq = s[i] >= 0xf0 ? 4
-		    : s[i] >= 0xe0 ? 3
-		    : s[i] >= 0xc0 ? 2
-				   : 1;
-		for (k = 1; k < seq; k++)
-			if (s[i + k] == '\0')
-				seq = k;
+		if ((seq = pinentry_char_len(arg + i)) == 0)
+			break;
 		need = s[i] == '%' || s[i] == '\n' || s[i] == '\r' ? 3 : seq;
 		if (need > LINE_MAX_LEN - buf_len(b))
 			break;

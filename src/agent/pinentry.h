@@ -7,6 +7,8 @@
 #ifndef KYSO_AGENT_PINENTRY_H
 #define KYSO_AGENT_PINENTRY_H
 
+#include <stddef.h>
+
 #include "common/err.h"
 
 struct pinentry;
@@ -36,6 +38,10 @@ void pinentry_watch(struct pinentry *pe, int fd, pinentry_watch_fn fn, void *ud)
  * "SETPROMPT", "SETERROR"; arg is percent-escaped here and cut, at a
  * UTF-8 boundary, to fit Assuan's line. */
 int pinentry_set(struct pinentry *pe, const char *cmd, const char *arg) KYSO_WUR;
+/* The bytes (1 to 4) of the UTF-8 character s starts with, by its first
+ * byte; 0 when the string ends inside it. Dialog text is cut only at
+ * these boundaries. */
+size_t pinentry_char_len(const char *s);
 /* CONFIRM: *ans PINENTRY_OK when the user chose OK. */
 int pinentry_confirm(struct pinentry *pe, enum pinentry_answer *ans) KYSO_WUR;
 /* GETPIN: on PINENTRY_OK *pin is a new string (free with secret_free);

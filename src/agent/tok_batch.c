@@ -270,17 +270,12 @@ static int
 put_shown(struct buf *d, const char *s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i, k, seq, used = 0;
+	size_t i, seq, used = 0;
 	int r;
 
 	for (i = 0; p[i] != '\0'; i += seq) {
-		seq = p[i] >= 0xf0 ? 4
-		    : p[i] >= 0xe0 ? 3
-		    : p[i] >= 0xc0 ? 2
-				   : 1;
-		for (k = 1; k < seq; k++)
-			if (p[i + k] == '\0')
-				return 0;
+		if ((seq = pinentry_char_len(s + i)) == 0)
+			return 0;
 		if (p[i] < 0x20 || p[i] == 0x7f)
 			continue;
 		if (seq == 3 && p[i] == 0xe2 &&
