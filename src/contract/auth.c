@@ -59,6 +59,21 @@ password_ok(const char *encoded, const char *pw)
 	return argon2id_verify(encoded, pw, n) == ARGON2_OK;
 }
 
+/* Hashes pw against a throwaway hash made once: a sign-in with an
+ * e-mail that has no account costs what a wrong password costs, so the
+ * time of the answer does not tell which e-mails have accounts. */
+void
+password_dummy(const char *pw)
+{
+	static char *dummy;
+	char rnd[33];
+
+	if (dummy == NULL &&
+	    (random_hex(16, rnd) != 0 || password_hash(rnd, &dummy) != 0))
+		return;
+	(void)password_ok(dummy, pw);
+}
+
 /* An organisation: the unit documents are shared in. */
 int
 org_create(sqlite3 *db, const char *name, int64_t *id)

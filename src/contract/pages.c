@@ -385,6 +385,8 @@ h_login(struct ctx *c)
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
 		ok = password_ok((const char *)sqlite3_column_text(st, 1), pw);
+	} else {
+		password_dummy(pw); /* an unknown e-mail takes as long */
 	}
 	sqlite3_finalize(st);
 	if (!ok) {

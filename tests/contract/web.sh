@@ -54,6 +54,12 @@ expect 429
 assert_eq "$(sql "SELECT count(*) FROM audit WHERE action = 'login-failed'")" 5
 # The throttle counts by e-mail and by address: forget it for the rest.
 sql "DELETE FROM login_fails"
+as t "$URL/login"; t=$(csrf_of)
+as t "$URL/login" --data-urlencode "csrf=$t" --data-urlencode "email=nobody@kyso.vn" \
+  --data-urlencode "password=whatever-it-is"
+expect 401
+assert_contains "$(body)" "Sai e-mail hoặc mật khẩu"
+sql "DELETE FROM login_fails"
 login owner owner@kyso.vn "$PW_owner"
 assert_contains "$(tr -d '\r' <"$W/hdr")" "Set-Cookie: kc_session="
 assert_contains "$(tr -d '\r' <"$W/hdr")" "HttpOnly; SameSite=Strict"
