@@ -33,6 +33,7 @@ bench: deps build
 	bash bench/token/run.sh
 	bash bench/sign/run.sh
 	bash bench/ra/run.sh
+	bash bench/agent/run.sh
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -22,9 +22,13 @@ PKGS=(
   libxml2-dev zlib1g-dev libcurl4-openssl-dev
   poppler-utils qpdf libnss3-tools xmlsec1 ghostscript fonts-dejavu-core clang clang-format
   libreoffice-writer-nogui time
+  # kyso-agent's browser tests: Debian's chromium driven by playwright-core
+  # (npm below: a nodejs from elsewhere may carry its own)
+  nodejs chromium
 )
 
 missing=()
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 for p in "${PKGS[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
@@ -50,6 +54,25 @@ if ! locale -a 2>/dev/null | grep -qi '^vi_VN\.utf-\?8$'; then
     as_root sed -i 's/^# *\(vi_VN.UTF-8 UTF-8\)/\1/' /etc/locale.gen
     grep -q '^vi_VN.UTF-8 UTF-8' /etc/locale.gen || echo 'vi_VN.UTF-8 UTF-8' | as_root tee -a /etc/locale.gen >/dev/null
     as_root locale-gen >/dev/null
+  fi
+fi
+
+# playwright-core for the browser tests (package-lock.json pins it), into
+# node_modules beside package.json, as the user who ran this script (not
+# root under sudo); --ignore-scripts: no browser download, Debian's
+# chromium is the one the tests launch.
+src=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -f "$src/node_modules/playwright-core/package.json" ] \
+   || ! cmp -s "$src/package-lock.json" "$src/node_modules/.package-lock.json.kyso"; then
+  echo "deps.sh: npm ci (playwright-core for the browser tests)"
+  npm_ci() {
+    (cd "$src" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error \
+      && cp package-lock.json node_modules/.package-lock.json.kyso)
+  }
+  if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+    sudo -u "$SUDO_USER" -H bash -c "$(declare -f npm_ci); src='$src'; npm_ci"
+  else
+    npm_ci
   fi
 fi
 exit 0
