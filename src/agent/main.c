@@ -8,31 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/net.h"
 #include "agent/tok.h"
 #include "common/config.h"
 #include "common/i18n.h"
 #include "common/jsonwipe.h"
 #include "common/parse.h"
-
-/* The network side's entry points (src/agent/net.h). Until the network
- * side is linked in, these weak stand-ins say so; its own definitions
- * replace them. */
-int net_child_main(int argc, char **argv);
-int origins_main(int argc, char **argv);
-
-__attribute__((weak)) int
-net_child_main(int argc, char **argv)
-{
-	fputs("kyso-agent: this build has no network side\n", stderr);
-	return 1;
-}
-
-__attribute__((weak)) int
-origins_main(int argc, char **argv)
-{
-	fputs("kyso-agent: this build has no network side\n", stderr);
-	return 1;
-}
 
 static void
 usage(FILE *f)
