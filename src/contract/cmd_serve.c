@@ -31,7 +31,9 @@ serve_usage(FILE *f)
 	      "default:\n"
 	      "                      .eml files in $KYSO_HOME/contract/outbox\n"
 	      "  --smtp-from ADDR    the From: of the mail (contract_smtp_from)\n"
-	      "  --secure-cookies    mark cookies Secure (behind a TLS proxy)\n"));
+	      "  --secure-cookies    mark cookies Secure (behind a TLS proxy)\n"
+	      "  --agent-port N      the port pages find kyso-agent on "
+	      "(agent_port; 28731)\n"));
 }
 
 /* An option, else the kyso.conf key, else def. */
@@ -54,14 +56,15 @@ cmd_serve(int argc, char **argv)
 		{ "port", 1, NULL, 'p' }, { "max-upload", 1, NULL, 'm' },
 		{ "trust", 1, NULL, 't' }, { "smtp-url", 1, NULL, 's' },
 		{ "smtp-from", 1, NULL, 'f' }, { "secure-cookies", 0, NULL, 'S' },
-		{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+		{ "agent-port", 1, NULL, 'a' }, { "help", 0, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
 	const char *home = NULL, *port_s = NULL, *max_s = NULL, *trust = NULL,
-		   *smtp = NULL, *from = NULL, *outbox_dir;
+		   *smtp = NULL, *from = NULL, *outbox_dir, *agent_s = NULL;
 	struct app a = { 0 };
 	struct config *conf = NULL;
 	struct web *w = NULL;
 	char *outbox = NULL;
-	uint64_t port, mib;
+	uint64_t port, mib, aport;
 	sigset_t set;
 	int c, sig, ret = EX_FAIL, r;
 
@@ -74,6 +77,7 @@ cmd_serve(int argc, char **argv)
 		case 's': smtp = optarg; break;
 		case 'f': from = optarg; break;
 		case 'S': a.secure_cookies = 1; break;
+		case 'a': agent_s = optarg; break;
 		case 'h': serve_usage(stdout); return EX_OK;
 		default: serve_usage(stderr); return EX_USAGE;
 		}
@@ -85,12 +89,15 @@ cmd_serve(int argc, char **argv)
 	if (parse_u64(opt_or_conf(port_s, conf, "contract_port", "8480"), 0,
 		65535, &port) != 0 ||
 	    parse_u64(opt_or_conf(max_s, conf, "contract_max_upload_mib", "20"),
-		1, 1024, &mib) != 0) {
+		1, 1024, &mib) != 0 ||
+	    parse_u64(opt_or_conf(agent_s, conf, "agent_port", "28731"), 1,
+		65535, &aport) != 0) {
 		serve_usage(stderr);
 		ret = EX_USAGE;
 		goto out;
 	}
 	a.max_upload = (size_t)mib << 20;
+	a.agent_port = (uint16_t)aport;
 	trust = opt_or_conf(trust, conf, "contract_trust", NULL);
 	smtp = opt_or_conf(smtp, conf, "contract_smtp_url", NULL);
 	from = opt_or_conf(from, conf, "contract_smtp_from",

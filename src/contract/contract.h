@@ -30,6 +30,7 @@ struct app {
 	struct mailer *mail;
 	int secure_cookies;
 	size_t max_upload;
+	uint16_t agent_port; /* where the pages look for kyso-agent */
 };
 
 /* store.c */

@@ -102,6 +102,31 @@ doc_my_turn(struct ctx *c, const char *doc)
 	return turn;
 }
 
+/* The data attributes the page's script signs doc with: its title and
+ * the caller's stamp (page, "x1,y1,x2,y2" in points). */
+static void
+out_sign_data(struct ctx *c, const char *doc, const char *title)
+{
+	sqlite3_stmt *st = NULL;
+
+	out(c, " data-doc=\"%s\" data-title=\"", doc);
+	out_esc(c, title);
+	out(c, "\"");
+	if (sqlite3_prepare_v2(c->a->db,
+		"SELECT page, x, y, x + w, y + h FROM signers WHERE doc_id = ?"
+		" AND email = ? AND state = 'waiting'",
+		-1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, c->email, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		out(c, " data-page=\"%d\" data-rect=\"%d,%d,%d,%d\"",
+		    sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+		    sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
+		    sqlite3_column_int(st, 4));
+	sqlite3_finalize(st);
+}
+
 /* The state a clerk reads: waiting for me / for others / completed /
  * rejected. */
 static const char *
@@ -156,9 +181,14 @@ h_docs(struct ctx *c)
 		id = (const char *)sqlite3_column_text(st, 0);
 		state = (const char *)sqlite3_column_text(st, 2);
 		out(c,
-		    "<tr><td><input type=\"checkbox\" name=\"id\" "
-		    "value=\"%s\"%s></td><td><a href=\"/documents/%s\">",
-		    id, doc_my_turn(c, id) ? "" : " disabled", id);
+		    "<tr><td><input type=\"checkbox\" name=\"id\" value=\"%s\"",
+		    id);
+		if (doc_my_turn(c, id))
+			out_sign_data(c, id,
+			    (const char *)sqlite3_column_text(st, 1));
+		else
+			out(c, " disabled");
+		out(c, "></td><td><a href=\"/documents/%s\">", id);
 		out_esc(c, (const char *)sqlite3_column_text(st, 1));
 		out(c, "</a></td><td>%s</td><td>", state_text(c, id, state));
 		if (doc_my_turn(c, id))
@@ -171,8 +201,9 @@ h_docs(struct ctx *c)
 	sqlite3_finalize(st);
 	out(c,
 	    "</table><p><button type=\"button\" class=\"sign-many\" "
-	    "disabled>%s</button></p>",
-	    _("Sign many"));
+	    "disabled>%s</button> <span class=\"sign-why\">%s</span></p>"
+	    "<ul id=\"sign-result\"></ul>",
+	    _("Sign many"), _("Signing needs kyso-agent (see Signing plugin)."));
 	out(c,
 	    "<p><label>%s <textarea name=\"reason\" maxlength=\"%d\" "
 	    "required></textarea></label><button>%s</button></p></form>",
@@ -479,11 +510,12 @@ h_doc(struct ctx *c)
 	st = NULL;
 	out(c, "</table>");
 	if (turn) {
+		out(c, "<p><button type=\"button\" class=\"sign\"");
+		out_sign_data(c, d.id, d.title);
 		out(c,
-		    "<p><button type=\"button\" class=\"sign\" "
-		    "data-doc=\"%s\" disabled>%s</button> <span "
-		    "class=\"sign-why\">%s</span></p>",
-		    d.id, _("Sign"),
+		    " disabled>%s</button> <span class=\"sign-why\">%s</span>"
+		    "</p><ul id=\"sign-result\"></ul>",
+		    _("Sign"),
 		    _("Signing needs kyso-agent (see Signing plugin)."));
 		out(c, "<form method=\"post\" action=\"/documents/%s/reject\">",
 		    d.id);

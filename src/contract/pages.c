@@ -93,8 +93,16 @@ page_begin(struct ctx *c, const char *title)
 	out(c,
 	    " — kyso</title><link rel=\"stylesheet\" "
 	    "href=\"/static/contract.css\">"
-	    "<script src=\"/static/contract.js\" defer></script>"
-	    "</head><body><header><nav>");
+	    "<script type=\"module\" src=\"/static/contract.js\"></script>"
+	    "</head><body data-agent-port=\"%u\" data-csrf=\"%s\" "
+	    "data-identity=\"",
+	    (unsigned)c->a->agent_port, c->csrf);
+	out_esc(c, c->identity);
+	out(c,
+	    "\" data-none=\"%s\" data-signing=\"%s\" data-signed=\"%s\">"
+	    "<header><nav>",
+	    _("kyso-agent does not answer on this computer."),
+	    _("Signing on the token..."), _("Signed"));
 	out(c, "<a href=\"/documents\">%s</a> ", _("Documents"));
 	out(c, "<a href=\"/documents/new\">%s</a> ", _("New contract"));
 	out(c, "<a href=\"/account\">%s</a> ", _("Account"));
@@ -220,6 +228,7 @@ h_static(struct ctx *c)
 	static const struct {
 		const char *name, *type;
 	} files[] = { { "contract.js", "text/javascript; charset=utf-8" },
+		{ "kyso-plugin.js", "text/javascript; charset=utf-8" },
 		{ "contract.css", "text/css; charset=utf-8" } };
 	struct buf *b = NULL;
 	char *dir = NULL, *p = NULL;
@@ -232,8 +241,12 @@ h_static(struct ctx *c)
 		page_error(c, 404, _("Not found."));
 		return;
 	}
+	/* Installed, all three in one folder; in the build tree the page's
+	 * module comes from js/ (kyso-agent's, shared with every site). */
 	if (access(KYSO_CONTRACT_STATIC, R_OK) == 0)
 		dir = KYSO_CONTRACT_STATIC;
+	else if (strcmp(files[i].name, "kyso-plugin.js") == 0)
+		dir = KYSO_CONTRACT_PLUGIN_SRC;
 	else
 		dir = KYSO_CONTRACT_STATIC_SRC;
 	if ((p = path_join(dir, files[i].name)) == NULL ||

@@ -123,3 +123,20 @@ CNF
   [ -s "$W/port" ] || fail "the TSA did not start"
   TSA=http://127.0.0.1:$(cat "$W/port")/tsa
 }
+# kc_agent PORT: kyso-agent as tests/agent/browser_helpers.bash's
+# start_agent starts it, with the TSA in kyso.conf (tsa_url: B-T).
+kc_agent() {
+  printf 'module = %s\nagent_port = %s\ntsa_url = %s\n' "$MOD" "$1" "$TSA" >"$KYSO_HOME/kyso.conf"
+  export KYSO_PINENTRY=$AGENT_SRC/tests/agent/pinentry_script
+  export KYSO_PINENTRY_SCRIPT=$W/pinentry.script KYSO_PINENTRY_LOG=$W/pinentry.log
+  : >"$KYSO_PINENTRY_SCRIPT"
+  : >"$KYSO_PINENTRY_LOG"
+  "$BIN/kyso-agent" --foreground >"$W/agent.log" 2>&1 &
+  AGENT_PID=$!
+  local i
+  for ((i = 0; i < 100; i++)); do
+    curl -sf -H "Origin: http://127.0.0.1:1" "http://127.0.0.1:$1/v1/hello" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  fail "kyso-agent did not answer on port $1: $(cat "$W/agent.log")"
+}
