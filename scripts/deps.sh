@@ -9,6 +9,8 @@ PKGS=(
   libssl-dev libp11-kit-dev libjansson-dev
   # kyso-ra: HTTP server, databases, mail
   libmicrohttpd-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
+  # kyso-contract: passwords (Argon2id)
+  libargon2-dev
   # tests and demo: independent PKCS#11 clients and peers
   openssl opensc softhsm2 gnutls-bin libengine-pkcs11-openssl
   locales procps tmux jq groff-base

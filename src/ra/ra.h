@@ -9,7 +9,7 @@
 #include "ca.h"
 #include "db.h"
 #include "http.h"
-#include "mail.h"
+#include "common/mail.h"
 #include "ratelimit.h"
 
 struct crypto_hmac;

@@ -1,9 +1,9 @@
-/* Mail to subscribers: RFC 5322 messages, UTF-8, Vietnamese then English.
- * Sent over SMTP (libcurl, STARTTLS when offered; smtps:// for implicit
- * TLS) by a worker thread, or, by default, written as .eml files into an
- * outbox folder before the call returns. */
-#ifndef KYSO_RA_MAIL_H
-#define KYSO_RA_MAIL_H
+/* Mail to people (kyso-ra's subscribers, kyso-contract's signers): RFC 5322
+ * messages, UTF-8, Vietnamese then English. Sent over SMTP (libcurl, STARTTLS
+ * when offered; smtps:// for implicit TLS) by a worker thread, or, by default,
+ * written as .eml files into an outbox folder before the call returns. */
+#ifndef KYSO_COMMON_MAIL_H
+#define KYSO_COMMON_MAIL_H
 
 #include <stdint.h>
 
@@ -15,6 +15,10 @@ struct mailer;
 int mailer_new(const char *outbox, const char *smtp_url, const char *from,
     struct mailer **out) KYSO_WUR;
 void mailer_free(struct mailer *m);
+
+/* One message, subject and body UTF-8 (the body's lines end in \n). */
+int mail_send(struct mailer *m, const char *to, const char *subject,
+    const char *body) KYSO_WUR;
 
 /* kind: "new", "renew" or "update". */
 int mail_activation(struct mailer *m, const char *to, const char *name,

@@ -1,4 +1,4 @@
-#include "mail.h"
+#include "common/mail.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -352,7 +352,8 @@ out:
 	return r;
 }
 
-static int
+/* Any message: kyso-ra's codes below, kyso-contract's notices. */
+int
 mail_send(struct mailer *m, const char *to, const char *subject, const char *body)
 {
 	struct buf *msg = buf_new(256 * 1024);

@@ -1,0 +1,786 @@
+/* The documents: the clerk's list, creating a contract, its page, the
+ * download, the audit trail as JSON, rejecting one or many. Every query
+ * of a document by id goes through doc_load, which finds only what the
+ * caller may see (their organisation's, or one they sign): anything else
+ * is 404, as if it did not exist. */
+#include "pages.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "common/mail.h"
+#include "common/parse.h"
+#include "sign/pdf/pdf.h"
+
+struct doc {
+	char id[33];
+	char title[CONTRACT_TITLE_MAX * 4 + 1];
+	char state[16];
+	char sha256[65];
+	int ordered;
+	int64_t owner, created;
+	char owner_email[256];
+};
+
+/* Loads the document c->part[0] if the caller may see it. */
+static int
+doc_load(struct ctx *c, struct doc *d)
+{
+	sqlite3_stmt *st = NULL;
+	int r = KYSO_ERR_NOT_FOUND;
+
+	if (strlen(c->part[0]) != 32 ||
+	    strspn(c->part[0], "0123456789abcdef") != 32)
+		return r;
+	if (sqlite3_prepare_v2(c->a->db,
+		"SELECT d.id, d.title, d.state, d.sha256, d.ordered, d.owner_id,"
+		" d.created_at, a.email FROM documents d JOIN accounts a"
+		" ON a.id = d.owner_id WHERE d.id = ?1 AND (d.org_id = ?2 OR"
+		" EXISTS (SELECT 1 FROM signers s WHERE s.doc_id = d.id AND"
+		" s.email = ?3))",
+		-1, &st, NULL) != SQLITE_OK)
+		return KYSO_ERR_IO;
+	sqlite3_bind_text(st, 1, c->part[0], -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, c->org);
+	sqlite3_bind_text(st, 3, c->email, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(d->id, sizeof(d->id), "%s", sqlite3_column_text(st, 0));
+		snprintf(d->title, sizeof(d->title), "%s",
+		    sqlite3_column_text(st, 1));
+		snprintf(d->state, sizeof(d->state), "%s",
+		    sqlite3_column_text(st, 2));
+		snprintf(d->sha256, sizeof(d->sha256), "%s",
+		    sqlite3_column_text(st, 3));
+		d->ordered = sqlite3_column_int(st, 4);
+		d->owner = sqlite3_column_int64(st, 5);
+		d->created = sqlite3_column_int64(st, 6);
+		snprintf(d->owner_email, sizeof(d->owner_email), "%s",
+		    sqlite3_column_text(st, 7));
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* doc_load for the other files, which need only the hash. */
+int
+doc_visible(struct ctx *c, char sha256[65])
+{
+	struct doc d;
+	int r;
+
+	if ((r = doc_load(c, &d)) != 0)
+		return r;
+	memcpy(sha256, d.sha256, sizeof(d.sha256));
+	return 0;
+}
+
+/* The caller's own state on a waiting document: 1 when it is their turn
+ * (a pending signer, and in an ordered contract nobody pending before). */
+int
+doc_my_turn(struct ctx *c, const char *doc)
+{
+	sqlite3_stmt *st = NULL;
+	int turn = 0;
+
+	if (sqlite3_prepare_v2(c->a->db,
+		"SELECT 1 FROM signers s JOIN documents d ON d.id = s.doc_id"
+		" WHERE s.doc_id = ?1 AND s.email = ?2 AND s.state = 'waiting'"
+		" AND d.state = 'waiting' AND (d.ordered = 0 OR NOT EXISTS"
+		" (SELECT 1 FROM signers p WHERE p.doc_id = s.doc_id AND"
+		" p.pos < s.pos AND p.state = 'waiting'))",
+		-1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, c->email, -1, SQLITE_TRANSIENT);
+	turn = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return turn;
+}
+
+/* The data attributes the page's script signs doc with: its title and
+ * the caller's stamp (page, "x1,y1,x2,y2" in points). */
+static void
+out_sign_data(struct ctx *c, const char *doc, const char *title)
+{
+	sqlite3_stmt *st = NULL;
+
+	out(c, " data-doc=\"%s\" data-title=\"", doc);
+	out_esc(c, title);
+	out(c, "\"");
+	if (sqlite3_prepare_v2(c->a->db,
+		"SELECT page, x, y, x + w, y + h FROM signers WHERE doc_id = ?"
+		" AND email = ? AND state = 'waiting'",
+		-1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, c->email, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		out(c, " data-page=\"%d\" data-rect=\"%d,%d,%d,%d\"",
+		    sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+		    sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
+		    sqlite3_column_int(st, 4));
+	sqlite3_finalize(st);
+}
+
+/* The state a clerk reads: waiting for me / for others / completed /
+ * rejected. */
+static const char *
+state_text(struct ctx *c, const char *doc, const char *state)
+{
+	if (strcmp(state, "completed") == 0)
+		return _("Completed");
+	if (strcmp(state, "rejected") == 0)
+		return _("Rejected");
+	return doc_my_turn(c, doc) ? _("Waiting for me")
+				   : _("Waiting for others");
+}
+
+/* A handler's audit row; a failure makes the answer a 500. */
+static void
+audit(struct ctx *c, const char *doc, const char *action, const char *detail)
+{
+	if (audit_append(c->a->db, doc, c->email, web_remote(c->rq), action,
+		detail) != 0)
+		c->err = 1;
+}
+
+/* The clerk's list: every document the caller may see, its state for
+ * them, the per-row "Ký" and the "Ký nhiều" / "Từ chối nhiều" form. */
+void
+h_docs(struct ctx *c)
+{
+	sqlite3_stmt *st = NULL;
+	const char *id, *state;
+
+	page_begin(c, _("Documents"));
+	if (sqlite3_prepare_v2(c->a->db,
+		"SELECT d.id, d.title, d.state, d.created_at FROM documents d"
+		" WHERE d.org_id = ?1 OR EXISTS (SELECT 1 FROM signers s"
+		" WHERE s.doc_id = d.id AND s.email = ?2)"
+		" ORDER BY d.created_at DESC, d.rowid DESC",
+		-1, &st, NULL) != SQLITE_OK) {
+		c->err = 1;
+		return;
+	}
+	sqlite3_bind_int64(st, 1, c->org);
+	sqlite3_bind_text(st, 2, c->email, -1, SQLITE_TRANSIENT);
+	out(c,
+	    "<form method=\"post\" action=\"/documents/reject\" "
+	    "id=\"many\">");
+	out_csrf(c);
+	out(c,
+	    "<table class=\"docs\"><tr><th></th><th>%s</th><th>%s</th>"
+	    "<th></th></tr>",
+	    _("Title"), _("State"));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		id = (const char *)sqlite3_column_text(st, 0);
+		state = (const char *)sqlite3_column_text(st, 2);
+		out(c,
+		    "<tr><td><input type=\"checkbox\" name=\"id\" value=\"%s\"",
+		    id);
+		if (doc_my_turn(c, id))
+			out_sign_data(c, id,
+			    (const char *)sqlite3_column_text(st, 1));
+		else
+			out(c, " disabled");
+		out(c, "></td><td><a href=\"/documents/%s\">", id);
+		out_esc(c, (const char *)sqlite3_column_text(st, 1));
+		out(c, "</a></td><td>%s</td><td>", state_text(c, id, state));
+		if (doc_my_turn(c, id))
+			out(c,
+			    "<a class=\"button sign\" data-doc=\"%s\" "
+			    "href=\"/documents/%s\">%s</a>",
+			    id, id, _("Sign"));
+		out(c, "</td></tr>");
+	}
+	sqlite3_finalize(st);
+	out(c,
+	    "</table><p><button type=\"button\" class=\"sign-many\" "
+	    "disabled>%s</button> <span class=\"sign-why\">%s</span></p>"
+	    "<ul id=\"sign-result\"></ul>",
+	    _("Sign many"), _("Signing needs kyso-agent (see Signing plugin)."));
+	out(c,
+	    "<p><label>%s <textarea name=\"reason\" maxlength=\"%d\" "
+	    "required></textarea></label><button>%s</button></p></form>",
+	    _("Reason"), CONTRACT_REASON_MAX, _("Reject many"));
+	page_end(c);
+}
+
+/* The form of a new contract (stamp positions typed in for now). */
+void
+h_new(struct ctx *c)
+{
+	page_begin(c, _("New contract"));
+	out(c,
+	    "<form method=\"post\" action=\"/documents\" "
+	    "enctype=\"multipart/form-data\">");
+	out_csrf(c);
+	out(c,
+	    "<label>%s <input name=\"title\" maxlength=\"%d\" required>"
+	    "</label>",
+	    _("Title"), CONTRACT_TITLE_MAX);
+	out(c,
+	    "<label>%s (%zu MiB) <input type=\"file\" name=\"pdf\" "
+	    "accept=\"application/pdf\" required></label>",
+	    _("PDF file, at most"), c->a->max_upload >> 20);
+	out(c,
+	    "<label>%s<br><textarea name=\"signers\" rows=\"4\" required "
+	    "placeholder=\"a@example.vn 1 50 50 200 60\"></textarea>"
+	    "</label><p class=\"hint\">%s</p>",
+	    _("Signers, one per line"),
+	    _("Each line: e-mail, then optionally the stamp's page, x, y, "
+	      "width and height in PDF points from the page's lower left "
+	      "corner."));
+	out(c,
+	    "<label><input type=\"checkbox\" name=\"ordered\" value=\"1\" "
+	    "checked> %s</label><button>%s</button></form>",
+	    _("Sign in this order"), _("Create"));
+	page_end(c);
+}
+
+/* A title or a reason: not empty, at most max bytes, no control
+ * characters (a newline in a reason is kept). */
+static int
+text_ok(const char *s, size_t max, int lines)
+{
+	size_t n = s != NULL ? strlen(s) : 0, i;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 &&
+		    !(lines && (s[i] == '\n' || s[i] == '\r' || s[i] == '\t')))
+			return 0;
+	return 1;
+}
+
+struct signer {
+	char email[256];
+	uint64_t page, x, y, w, h;
+};
+
+/* Parses the signers' lines; returns the count, or -1. */
+static int
+parse_signers(const char *text, struct signer *s, size_t max)
+{
+	char *copy = strdup(text), *line, *save = NULL, *tok, *save2;
+	uint64_t *num[5];
+	size_t n = 0, k;
+	int ok = 0;
+
+	if (copy == NULL)
+		return -1;
+	for (line = strtok_r(copy, "\r\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\r\n", &save)) {
+		if ((tok = strtok_r(line, " \t,;", &save2)) == NULL)
+			continue;
+		if (n == max || strlen(tok) >= sizeof(s[n].email) ||
+		    strchr(tok, '@') == NULL || strpbrk(tok, "<>\"'&") != NULL)
+			goto out;
+		memcpy(s[n].email, tok, strlen(tok) + 1);
+		s[n].page = 1, s[n].x = 50, s[n].y = 50, s[n].w = 200,
+		s[n].h = 60;
+		num[0] = &s[n].page, num[1] = &s[n].x, num[2] = &s[n].y,
+		num[3] = &s[n].w, num[4] = &s[n].h;
+		for (k = 0; k < 5; k++) {
+			if ((tok = strtok_r(NULL, " \t,;", &save2)) == NULL)
+				break;
+			if (parse_u64(tok, k == 0 || k > 2 ? 1 : 0, 20000,
+				num[k]) != 0)
+				goto out;
+		}
+		n++;
+	}
+	ok = n > 0;
+out:
+	free(copy);
+	return ok ? (int)n : -1;
+}
+
+/* Mail to each address (NULL-terminated list); a failure is logged by
+ * its absence in the outbox only: the action stands. */
+static void
+notify(struct ctx *c, const char *const *to, const char *subject, const char *body)
+{
+	size_t i;
+
+	for (i = 0; to[i] != NULL; i++)
+		if (c->a->mail != NULL &&
+		    mail_send(c->a->mail, to[i], subject, body) != 0)
+			fprintf(stderr, "kyso-contract: mail not sent\n");
+}
+
+/* Creates a contract: the PDF must open in our reader (broken and
+ * encrypted files refused with the reader's reason) before anything is
+ * stored; the blob, the rows and the audit row are one transaction. */
+void
+h_create(struct ctx *c)
+{
+	const char *title = web_field(c->rq, "title"),
+		   *slist = web_field(c->rq, "signers"),
+		   *ordered = web_field(c->rq, "ordered"), *why = NULL;
+	const struct buf *pdf = web_file(c->rq, "pdf");
+	struct signer *s = NULL;
+	struct pdf *p = NULL;
+	sqlite3_stmt *st = NULL;
+	char id[33], hex[65];
+	int n, i, r;
+
+	if (!text_ok(title, CONTRACT_TITLE_MAX, 0)) {
+		page_error(c, 400, _("Enter a title (at most 200 characters)."));
+		return;
+	}
+	if (pdf == NULL || buf_len(pdf) == 0) {
+		page_error(c, 400, _("Choose a PDF file."));
+		return;
+	}
+	if ((r = pdf_open(buf_ptr(pdf), buf_len(pdf), &p, &why)) != 0) {
+		c->rs->status = 422;
+		page_begin(c, _("The PDF was refused"));
+		out(c, "<p class=\"error\">%s ",
+		    r == KYSO_ERR_UNSUPPORTED
+			? _("The PDF is encrypted (password-protected); upload "
+			    "it without a password.")
+			: _("The file is not a readable PDF:"));
+		out_esc(c, why != NULL ? why : "");
+		out(c, "</p>");
+		page_end(c);
+		return;
+	}
+	pdf_free(p);
+	if ((s = calloc(CONTRACT_SIGNERS_MAX, sizeof(*s))) == NULL) {
+		c->err = 1;
+		return;
+	}
+	if (slist == NULL ||
+	    (n = parse_signers(slist, s, CONTRACT_SIGNERS_MAX)) < 0) {
+		page_error(c, 400,
+		    _("List the signers: one e-mail per line (at most 20)."));
+		goto out;
+	}
+	if (random_hex(16, id) != 0 ||
+	    blob_put(c->a->blobs, buf_ptr(pdf), buf_len(pdf), hex) != 0 ||
+	    sqlite3_exec(c->a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+		SQLITE_OK) {
+		c->err = 1;
+		goto out;
+	}
+	if (sqlite3_prepare_v2(c->a->db,
+		"INSERT INTO documents(id, org_id, owner_id, title, ordered,"
+		" sha256, created_at) VALUES(?,?,?,?,?,?,?)",
+		-1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, c->org);
+	sqlite3_bind_int64(st, 3, c->account);
+	sqlite3_bind_text(st, 4, title, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 5, ordered != NULL);
+	sqlite3_bind_text(st, 6, hex, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 7, store_now());
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(c->a->db,
+		"INSERT INTO versions(doc_id, n, sha256, size, created_at)"
+		" VALUES(?, 1, ?, ?, ?)",
+		-1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, hex, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, (int64_t)buf_len(pdf));
+	sqlite3_bind_int64(st, 4, store_now());
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+	for (i = 0; i < n; i++) {
+		if (sqlite3_prepare_v2(c->a->db,
+			"INSERT INTO signers(doc_id, pos, email, page, x, y, w,"
+			" h) VALUES(?,?,?,?,?,?,?,?)",
+			-1, &st, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 2, i + 1);
+		sqlite3_bind_text(st, 3, s[i].email, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 4, (int64_t)s[i].page);
+		sqlite3_bind_int64(st, 5, (int64_t)s[i].x);
+		sqlite3_bind_int64(st, 6, (int64_t)s[i].y);
+		sqlite3_bind_int64(st, 7, (int64_t)s[i].w);
+		sqlite3_bind_int64(st, 8, (int64_t)s[i].h);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (audit_append(c->a->db, id, c->email, web_remote(c->rq), "created",
+		hex) != 0 ||
+	    sqlite3_exec(c->a->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	{
+		const char *to[CONTRACT_SIGNERS_MAX + 1] = { NULL };
+		int k = 0;
+
+		for (i = 0; i < n; i++)
+			if (ordered == NULL || i == 0)
+				to[k++] = s[i].email;
+		notify(c, to,
+		    "Tài liệu chờ ký / A document waits for your signature",
+		    "Một tài liệu đang chờ bạn ký trên kyso-contract.\n\n"
+		    "A document waits for your signature on kyso-contract.\n");
+	}
+	free(s);
+	{
+		static __thread char loc[64];
+
+		snprintf(loc, sizeof(loc), "/documents/%s", id);
+		redirect(c, loc);
+	}
+	return;
+fail:
+	sqlite3_finalize(st);
+	sqlite3_exec(c->a->db, "ROLLBACK", NULL, NULL, NULL);
+	c->err = 1;
+out:
+	free(s);
+}
+
+/* A signer's row state, translated. */
+static const char *
+signer_state(const char *s)
+{
+	if (strcmp(s, "signed") == 0)
+		return _("Signed");
+	if (strcmp(s, "rejected") == 0)
+		return _("Rejected");
+	return _("Waiting");
+}
+
+/* A contract's page: state, signers, reject form, the audit trail. */
+void
+h_doc(struct ctx *c)
+{
+	struct doc d;
+	sqlite3_stmt *st = NULL;
+	int64_t bad = 0;
+	int turn;
+
+	if (doc_load(c, &d) != 0) {
+		page_error(c, 404, _("Not found."));
+		return;
+	}
+	audit(c, d.id, "viewed", "");
+	turn = doc_my_turn(c, d.id);
+	page_begin(c, d.title);
+	out(c, "<p>%s: <strong>%s</strong></p>", _("State"),
+	    state_text(c, d.id, d.state));
+	out(c, "<p>%s: ", _("Owner"));
+	out_esc(c, d.owner_email);
+	out(c, "<br>SHA-256: <code>%s</code></p>", d.sha256);
+	out(c, "<p><a href=\"/documents/%s/pdf\">%s</a></p>", d.id,
+	    _("Download"));
+	out(c,
+	    "<h2>%s (%s)</h2><table><tr><th>#</th><th>%s</th><th>%s</th>"
+	    "<th>%s</th><th>%s</th></tr>",
+	    _("Signers"), d.ordered ? _("in order") : _("in parallel"),
+	    _("E-mail"), _("State"), _("Stamp (page x y w h)"), _("Reason"));
+	if (sqlite3_prepare_v2(c->a->db,
+		"SELECT pos, email, state, page, x, y, w, h, reason FROM"
+		" signers WHERE doc_id = ? ORDER BY pos",
+		-1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, d.id, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			out(c, "<tr><td>%d</td><td>", sqlite3_column_int(st, 0));
+			out_esc(c, (const char *)sqlite3_column_text(st, 1));
+			out(c, "</td><td>%s</td><td>%d %d %d %d %d</td><td>",
+			    signer_state((const char *)sqlite3_column_text(st, 2)),
+			    sqlite3_column_int(st, 3), sqlite3_column_int(st, 4),
+			    sqlite3_column_int(st, 5), sqlite3_column_int(st, 6),
+			    sqlite3_column_int(st, 7));
+			out_esc(c, (const char *)sqlite3_column_text(st, 8));
+			out(c, "</td></tr>");
+		}
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	out(c, "</table>");
+	if (turn) {
+		out(c, "<p><button type=\"button\" class=\"sign\"");
+		out_sign_data(c, d.id, d.title);
+		out(c,
+		    " disabled>%s</button> <span class=\"sign-why\">%s</span>"
+		    "</p><ul id=\"sign-result\"></ul>",
+		    _("Sign"),
+		    _("Signing needs kyso-agent (see Signing plugin)."));
+		out(c, "<form method=\"post\" action=\"/documents/%s/reject\">",
+		    d.id);
+		out_csrf(c);
+		out(c,
+		    "<label>%s <textarea name=\"reason\" maxlength=\"%d\" "
+		    "required></textarea></label><button>%s</button></form>",
+		    _("Reason"), CONTRACT_REASON_MAX, _("Reject"));
+	}
+	out(c, "<h2>%s</h2>", _("History"));
+	out(c, "<p>%s <a href=\"/documents/%s/audit.json\">JSON</a></p>",
+	    audit_check(c->a->db, &bad) == 0
+		? _("The audit trail is intact.")
+		: _("The audit trail has been changed!"),
+	    d.id);
+	out(c,
+	    "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+	    "<th>%s</th></tr>",
+	    _("Time (UTC)"), _("Who"), _("Address"), _("Action"), _("Detail"));
+	if (sqlite3_prepare_v2(c->a->db,
+		"SELECT datetime(at, 'unixepoch'), actor, remote, action, detail"
+		" FROM audit WHERE doc_id = ? ORDER BY id",
+		-1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, d.id, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int k;
+
+			out(c, "<tr>");
+			for (k = 0; k < 5; k++) {
+				out(c, "<td>");
+				out_esc(c,
+				    (const char *)sqlite3_column_text(st, k));
+				out(c, "</td>");
+			}
+			out(c, "</tr>");
+		}
+	}
+	sqlite3_finalize(st);
+	out(c, "</table>");
+	page_end(c);
+}
+
+/* The held version, as an attachment (audited: who downloaded what). */
+void
+h_pdf(struct ctx *c)
+{
+	struct doc d;
+	struct buf *b = NULL;
+	static __thread char disp[64];
+
+	if (doc_load(c, &d) != 0) {
+		page_error(c, 404, _("Not found."));
+		return;
+	}
+	if (blob_get(c->a->blobs, d.sha256, c->a->max_upload * 2, &b) != 0) {
+		c->err = 1;
+		return;
+	}
+	audit(c, d.id, "downloaded", d.sha256);
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s.pdf\"", d.id);
+	c->rs->status = 200;
+	c->rs->content_type = "application/pdf";
+	c->rs->disposition = disp;
+	c->rs->body = b;
+}
+
+/* The document's audit rows as JSON, with whether the chain holds. */
+void
+h_audit_json(struct ctx *c)
+{
+	struct doc d;
+	sqlite3_stmt *st = NULL;
+	json_t *arr = NULL, *root = NULL;
+	char *txt = NULL;
+	int64_t bad = 0;
+
+	if (doc_load(c, &d) != 0) {
+		page_error(c, 404, _("Not found."));
+		return;
+	}
+	if ((arr = json_array()) == NULL ||
+	    sqlite3_prepare_v2(c->a->db,
+		"SELECT id, at, actor, remote, action, detail, prev, hash FROM"
+		" audit WHERE doc_id = ? ORDER BY id",
+		-1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, d.id, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (json_array_append_new(arr,
+			json_pack("{sIsIssssssssssss}", "id",
+			    (json_int_t)sqlite3_column_int64(st, 0), "at",
+			    (json_int_t)sqlite3_column_int64(st, 1), "actor",
+			    sqlite3_column_text(st, 2), "remote",
+			    sqlite3_column_text(st, 3), "action",
+			    sqlite3_column_text(st, 4), "detail",
+			    sqlite3_column_text(st, 5), "prev",
+			    sqlite3_column_text(st, 6), "hash",
+			    sqlite3_column_text(st, 7))) != 0)
+			goto out;
+	root = json_pack("{sssssbsO}", "document", d.id, "sha256", d.sha256,
+	    "chain_intact", audit_check(c->a->db, &bad) == 0, "audit", arr);
+	if (root == NULL || (txt = json_dumps(root, JSON_INDENT(1))) == NULL)
+		goto out;
+	c->rs->status = 200;
+	c->rs->content_type = "application/json";
+	out(c, "%s\n", txt);
+	free(txt);
+	txt = NULL;
+out:
+	if (c->rs->status != 200)
+		c->err = 1;
+	free(txt);
+	json_decref(root);
+	json_decref(arr);
+	sqlite3_finalize(st);
+}
+
+/* Rejects doc for the caller: only a pending signer of a waiting
+ * document, in one statement (two clicks cannot both win). Mails the
+ * owner and the other signers. Returns 0, or KYSO_ERR_PERMISSION. */
+static int
+reject_one(struct ctx *c, const char *doc, const char *reason)
+{
+	sqlite3_stmt *st = NULL;
+	const char *to[CONTRACT_SIGNERS_MAX + 2] = { NULL };
+	char *keep[CONTRACT_SIGNERS_MAX + 2] = { NULL };
+	size_t k = 0, i;
+	int r = KYSO_ERR_PERMISSION;
+
+	if (!doc_my_turn(c, doc))
+		return r;
+	if (sqlite3_exec(c->a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return KYSO_ERR_IO;
+	if (sqlite3_prepare_v2(c->a->db,
+		"UPDATE documents SET state = 'rejected' WHERE id = ? AND"
+		" state = 'waiting'",
+		-1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(c->a->db) != 1)
+		goto fail;
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(c->a->db,
+		"UPDATE signers SET state = 'rejected', reason = ?, at = ? WHERE"
+		" doc_id = ? AND email = ? AND state = 'waiting'",
+		-1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, reason, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, store_now());
+	sqlite3_bind_text(st, 3, doc, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, c->email, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (audit_append(c->a->db, doc, c->email, web_remote(c->rq), "rejected",
+		reason) != 0 ||
+	    sqlite3_exec(c->a->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	r = 0;
+	/* The others: the owner and every other signer. */
+	if (sqlite3_prepare_v2(c->a->db,
+		"SELECT a.email FROM documents d JOIN accounts a ON"
+		" a.id = d.owner_id WHERE d.id = ?1 UNION SELECT email FROM"
+		" signers WHERE doc_id = ?1",
+		-1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(st) == SQLITE_ROW &&
+		    k < CONTRACT_SIGNERS_MAX + 1) {
+			const char *e = (const char *)sqlite3_column_text(st, 0);
+
+			if (strcasecmp(e, c->email) != 0 &&
+			    (keep[k] = strdup(e)) != NULL) {
+				to[k] = keep[k];
+				k++;
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	{
+		struct buf *body = buf_new(16384);
+		char *txt = NULL;
+
+		if (body != NULL &&
+		    buf_putf(body,
+			"%s đã từ chối ký tài liệu %s.\nLý do: %s\n\n"
+			"%s rejected document %s.\nReason: %s\n",
+			c->email, doc, reason, c->email, doc, reason) == 0 &&
+		    (txt = buf_to_cstr(body)) != NULL)
+			notify(c, to, "Tài liệu bị từ chối / Document rejected",
+			    txt);
+		free(txt);
+		buf_free(body);
+	}
+	for (i = 0; i < k; i++)
+		free(keep[i]);
+	return r;
+fail:
+	sqlite3_finalize(st);
+	sqlite3_exec(c->a->db, "ROLLBACK", NULL, NULL, NULL);
+	return r;
+}
+
+/* "Từ chối": a reason is required; the others are told by mail. */
+void
+h_reject(struct ctx *c)
+{
+	const char *reason = web_field(c->rq, "reason");
+	struct doc d;
+	static __thread char loc[64];
+
+	if (doc_load(c, &d) != 0) {
+		page_error(c, 404, _("Not found."));
+		return;
+	}
+	if (!text_ok(reason, CONTRACT_REASON_MAX, 1)) {
+		page_error(c, 400, _("A reason is required to reject."));
+		return;
+	}
+	if (reject_one(c, d.id, reason) != 0) {
+		page_error(c, 409,
+		    _("This document is not waiting for your signature."));
+		return;
+	}
+	snprintf(loc, sizeof(loc), "/documents/%s", d.id);
+	redirect(c, loc);
+}
+
+/* "Từ chối nhiều": one reason for every ticked document; each one is
+ * rejected or not on its own, and the page says which. */
+void
+h_reject_many(struct ctx *c)
+{
+	const char *reason = web_field(c->rq, "reason"), *id;
+	struct doc d;
+	size_t i;
+
+	if (!text_ok(reason, CONTRACT_REASON_MAX, 1)) {
+		page_error(c, 400, _("A reason is required to reject."));
+		return;
+	}
+	if (web_field(c->rq, "id") == NULL) {
+		page_error(c, 400, _("Tick the documents to reject."));
+		return;
+	}
+	page_begin(c, _("Reject many"));
+	out(c, "<table><tr><th>%s</th><th>%s</th></tr>", _("Document"),
+	    _("Result"));
+	for (i = 0; i < CONTRACT_SIGNERS_MAX * 5 &&
+	     (id = web_field_n(c->rq, "id", i)) != NULL;
+	     i++) {
+		snprintf(c->part[0], sizeof(c->part[0]), "%s", id);
+		out(c, "<tr><td>");
+		if (doc_load(c, &d) != 0) {
+			out(c, "?</td><td class=\"INVALID\">%s</td></tr>",
+			    _("Not found."));
+			continue;
+		}
+		out_esc(c, d.title);
+		out(c, "</td><td>%s</td></tr>",
+		    reject_one(c, d.id, reason) == 0
+			? _("Rejected")
+			: _("Not waiting for your signature"));
+	}
+	out(c, "</table><p><a href=\"/documents\">%s</a></p>", _("Documents"));
+	page_end(c);
+}
