@@ -42,7 +42,7 @@ export function pageServer() {
 
 // Debian's chromium, headless, in a fresh profile that nothing outside the
 // test touches (no sync, no component updates, no background traffic).
-export async function launch() {
+export async function launch(extraArgs = []) {
   const { chromium } = await import("playwright-core");
   const exe = process.env.KYSO_CHROMIUM || "/usr/bin/chromium";
   if (!existsSync(exe)) throw new Error(`no chromium at ${exe} (scripts/deps.sh installs it)`);
@@ -54,7 +54,7 @@ export async function launch() {
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
       // A non-loopback name for the tests' insecure (http://) page.
-      "--host-resolver-rules=MAP kyso-insecure.test 127.0.0.1"],
+      "--host-resolver-rules=MAP kyso-insecure.test 127.0.0.1", ...extraArgs],
   });
   return {
     ctx,

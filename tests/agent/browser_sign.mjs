@@ -35,7 +35,10 @@ function rawGet(path, origin, host = `127.0.0.1:${PORT}`) {
 const t = runner();
 const A = await pageServer();
 const B = await pageServer();
-const br = await launch();
+// C serves the insecure page, on an address Chromium takes for a public one
+// (as a web site's would be): Local Network Access applies to it.
+const C = await pageServer();
+const br = await launch([`--ip-address-space-overrides=127.0.0.1:${C.port}=public`]);
 let pageA, pageB;
 const contracts = [1, 2, 3].map((i) => ({
   type: "pdf", title: `Hợp đồng số ${i}`, b64: b64(join(W, `contract${i}.pdf`)),
@@ -60,6 +63,22 @@ try {
       try { await a.hello(); return "answered"; } catch (e) { return e.code; }
     });
     assert.equal(r, "AGENT_NOT_RUNNING");
+  });
+
+  await t.step("an http:// page on a host that is not loopback is no secure context: LNA_DENIED says so", async () => {
+    // The running agent is there: the browser itself refuses the request.
+    const p = await br.ctx.newPage();
+    await p.goto(`http://kyso-insecure.test:${C.port}/`);
+    await p.waitForFunction(() => window.appReady === true);
+    const r = await p.evaluate(async (port) => {
+      const a = new window.app.kyso.KysoAgent({ port });
+      try { await a.hello(); return null; } catch (e) { return [window.isSecureContext, e.code, e.message]; }
+    }, PORT);
+    assert.ok(r !== null, "an insecure page reached the agent");
+    assert.equal(r[0], false);
+    assert.equal(r[1], "LNA_DENIED", JSON.stringify(r));
+    assert.match(r[2], /secure context/);
+    await p.close();
   });
 
   await t.step("the first certificates() asks the user once (Allow); then the token's certificate", async () => {
@@ -273,5 +292,6 @@ try {
   await br.close();
   A.close();
   B.close();
+  C.close();
 }
 process.exit(t.finish());
