@@ -495,8 +495,8 @@ utf8_strict(const unsigned char *s, size_t n, size_t i, uint32_t *cp)
 /* A reason or location is shown to people by every viewer: refused
  * unless it is short, valid UTF-8 and free of control characters (a
  * newline or an escape would let it pose as other report lines). */
-static int
-text_check(const char *t, const char **why)
+int
+pdf_sign_text_check(const char *t, const char **why)
 {
 	const unsigned char *u = (const unsigned char *)t;
 	size_t n, i, k;
@@ -523,7 +523,7 @@ text_check(const char *t, const char **why)
 	return 0;
 }
 
-/* /key and t (checked by text_check) as a PDF text string (ISO 32000-1
+/* /key and t (checked by pdf_sign_text_check) as a PDF text string (ISO 32000-1
  * 7.9.2.2): ASCII as a literal string with ( ) \ escaped, anything else
  * UTF-16BE with its byte order mark, as a hex string. */
 static int
@@ -704,8 +704,8 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 	int n, r;
 
 	memset(&v, 0, sizeof(v));
-	if ((r = text_check(o->reason, why)) != 0 ||
-	    (r = text_check(o->location, why)) != 0)
+	if ((r = pdf_sign_text_check(o->reason, why)) != 0 ||
+	    (r = pdf_sign_text_check(o->location, why)) != 0)
 		goto out;
 	*why = N_("out of memory");
 	if ((r = pdf_open(data, len, &v.pdf, why)) != 0)

@@ -36,6 +36,10 @@ struct pdf_sign_opts {
 
 #define PDF_SIGN_TEXT_MAX 200 /* bytes of a reason or location */
 
+/* 0 when t (NULL: none) may be a reason or location; else an error and
+ * *why (callers that take them from elsewhere refuse early with it). */
+int pdf_sign_text_check(const char *t, const char **why) KYSO_WUR;
+
 /* Signs in_path into out_path (a temp file renamed into place: on any
  * failure out_path is not created). *why gets a sentence on failure. */
 int pdf_sign_file(struct p11_signer *s, const char *in_path, const char *out_path,
