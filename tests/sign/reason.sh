@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # --reason and --location: written in the signature dictionary as PDF text
 # strings (ASCII as a literal string with ( ) \ escaped; anything else
-# UTF-16BE with its byte order mark, as a hex string), read back by poppler
-# (pdfsig), by a plain Python reading of the dictionary and by
-# kyso-sign verify; too long, control characters or bad UTF-8 are refused
-# with no output file.
+# UTF-16BE with its byte order mark, as a hex string), read back by qpdf
+# (its JSON and --show-object), by a plain Python reading of the
+# dictionary and by kyso-sign verify, the signature still valid for
+# pdfsig (poppler 22.12's pdfsig does not print them); too long, control characters or bad UTF-8 are refused
+# with no output file. A visible stamp with the default text gets a line
+# with the reason.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/helpers.bash"
 
@@ -86,6 +88,25 @@ assert_contains "$OUT" "location:  Hà Nội 𝄞"
 assert_exit 0 ks verify "$W/a.pdf" --trust "$W/root.pem" --json
 assert_contains "$OUT" '"reason": "I agree (fully) \\ ok"'
 assert_contains "$OUT" '"location": "Hanoi, VN"'
+
+note "a visible stamp with the default text shows the reason on a line of its own"
+# stamp_lines FILE: the text lines (Tj/TJ) of the last signature's stamp.
+stamp_lines() {
+  qpdf --json=2 --json-key=qpdf --json-stream-data=inline "$1" | python3 -c '
+import base64, json, re, sys
+objs = json.load(sys.stdin)["qpdf"][1]
+w = [o["value"] for k, o in objs.items() if k.startswith("obj:")
+     and isinstance(o.get("value"), dict) and o["value"].get("/FT") == "/Sig"][-1]
+ap = objs["obj:" + w["/AP"]["/N"]]["stream"]
+print(len(re.findall(rb"T[jJ]\b", base64.b64decode(ap["data"]))))'
+}
+assert_exit 0 sign -o "$W/s0.pdf" --visible 1,50,50,350,150
+assert_exit 0 sign -o "$W/s1.pdf" --visible 1,50,50,350,150 --reason 'Đồng ý ký hợp đồng'
+pdfsig_ok "$W/s1.pdf" 1
+[ "$(stamp_lines "$W/s0.pdf")" -ge 3 ] || fail "the default stamp has $(stamp_lines "$W/s0.pdf") lines"
+assert_eq "$(stamp_lines "$W/s1.pdf")" "$(( $(stamp_lines "$W/s0.pdf") + 1 ))" "the stamp's lines"
+assert_exit 0 sign -o "$W/s2.pdf" --visible 1,50,50,350,150 --reason 'Đồng ý' --stamp-text 'Own text'
+assert_eq "$(stamp_lines "$W/s2.pdf")" 1 "a stamp text of one line"
 
 note "none given: no /Reason, no /Location"
 assert_exit 0 sign -o "$W/n.pdf"

@@ -687,6 +687,25 @@ md_update(void *ud, const uint8_t *p, size_t n)
 	return EVP_DigestUpdate(ud, p, n) == 1 ? 0 : KYSO_ERR_CRYPTO;
 }
 
+/* The default stamp says why too, as viewers' own stamps do: a line
+ * "Lý do / Reason: ..." after *text (replaced) when reason is given. */
+static int
+add_reason_line(char **text, const char *reason)
+{
+	char *t;
+	size_t n;
+
+	if (reason == NULL)
+		return 0;
+	n = strlen(*text) + strlen(reason) + 32;
+	if ((t = malloc(n)) == NULL)
+		return KYSO_ERR_NOMEM;
+	snprintf(t, n, "%s\nLý do / Reason: %s", *text, reason);
+	free(*text);
+	*text = t;
+	return 0;
+}
+
 /* m: data's mapping (hashed window by window), or NULL for memory. */
 static int
 sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
@@ -744,8 +763,9 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 		char *dflt = NULL;
 
 		if (o->stamp_text == NULL &&
-		    (dflt = stamp_default_text(p11_signer_cert(s), when)) ==
-			NULL) {
+		    ((dflt = stamp_default_text(p11_signer_cert(s), when)) == NULL ||
+			(r = add_reason_line(&dflt, o->reason)) != 0)) {
+			free(dflt);
 			r = KYSO_ERR_NOMEM;
 			goto out;
 		}
