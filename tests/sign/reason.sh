@@ -56,27 +56,31 @@ sys.stdout.write(v[2:] if v.startswith("u:") else v)' "$2")
   assert_eq "$got" "$3" "qpdf reads /$2"
 }
 
+# signed_with FILE REASON LOCATION RAW_REASON RAW_LOCATION: signs FILE
+# with them; the signature is valid, the dictionary holds them as RAW_*,
+# and both readings (ours in Python, qpdf's) give them back.
+signed_with() {
+  local f=$1 reason=$2 location=$3
+  # poppler 22.12's pdfsig does not print /Reason or /Location: qpdf
+  # decodes them (its JSON gives a text string as "u:" and UTF-8).
+  assert_exit 0 sign -o "$f" --reason "$reason" --location "$location"
+  pdfsig_ok "$f" 1
+  qpdf_ok "$f"
+  assert_eq "$(sigdict "$f" Reason)" "$4"
+  assert_eq "$(sigdict "$f" Location)" "$5"
+  assert_eq "$(text "$f" Reason)" "$reason"
+  assert_eq "$(text "$f" Location)" "$location"
+  qpdf_text "$f" Reason "$reason"
+  qpdf_text "$f" Location "$location"
+}
+
 note "ASCII: a literal string, ( ) \\ escaped"
-assert_exit 0 sign -o "$W/a.pdf" --reason 'I agree (fully) \ ok' --location 'Hanoi, VN'
-pdfsig_ok "$W/a.pdf" 1
-qpdf_ok "$W/a.pdf"
-assert_eq "$(sigdict "$W/a.pdf" Reason)" '(I agree \(fully\) \\ ok)'
-assert_eq "$(sigdict "$W/a.pdf" Location)" '(Hanoi, VN)'
-assert_eq "$(text "$W/a.pdf" Reason)" 'I agree (fully) \ ok'
-# poppler 22.12's pdfsig does not print /Reason or /Location: qpdf
-# decodes them (its JSON gives a text string as "u:" and UTF-8).
-qpdf_text "$W/a.pdf" Reason "I agree (fully) \\ ok"
-qpdf_text "$W/a.pdf" Location "Hanoi, VN"
+signed_with "$W/a.pdf" 'I agree (fully) \ ok' 'Hanoi, VN' '(I agree \(fully\) \\ ok)' '(Hanoi, VN)'
 
 note "Vietnamese: UTF-16BE with FE FF, as a hex string"
-assert_exit 0 sign -o "$W/v.pdf" --reason 'Đồng ý ký hợp đồng' --location 'Hà Nội 𝄞'
-pdfsig_ok "$W/v.pdf" 1
-qpdf_ok "$W/v.pdf"
-assert_eq "$(sigdict "$W/v.pdf" Reason)" '<FEFF01101ED3006E0067002000FD0020006B00FD002000681EE30070002001111ED3006E0067>'
-assert_eq "$(text "$W/v.pdf" Reason)" 'Đồng ý ký hợp đồng'
-assert_eq "$(text "$W/v.pdf" Location)" 'Hà Nội 𝄞'
-qpdf_text "$W/v.pdf" Reason "Đồng ý ký hợp đồng"
-qpdf_text "$W/v.pdf" Location "Hà Nội 𝄞"
+signed_with "$W/v.pdf" 'Đồng ý ký hợp đồng' 'Hà Nội 𝄞' \
+  '<FEFF01101ED3006E0067002000FD0020006B00FD002000681EE30070002001111ED3006E0067>' \
+  '<FEFF004800E00020004E1ED900690020D834DD1E>'
 num=$(python3 -c 'import re,sys; d=open(sys.argv[1],"rb").read(); i=d.rindex(b"/Type/Sig/"); print(re.findall(rb"(\d+) 0 obj", d[:i])[-1].decode())' "$W/v.pdf")
 qobj=$(qpdf --show-object="$num" "$W/v.pdf" 2>&1)
 assert_contains "$qobj" "/Reason <feff01101ed3006e0067"
