@@ -145,11 +145,14 @@ parse_options(struct tok *t, struct item *it, const char **why)
 			it->pdf.field_name = *eq != '\0' ? eq : NULL;
 		} else if (strcmp(line, "reason") == 0 ||
 		    strcmp(line, "location") == 0) {
-			/* libkysosign writes no /Reason or /Location yet. */
-			if (*eq != '\0') {
-				*why = "reason and location are not supported yet";
-				return KYSO_ERR_UNSUPPORTED;
-			}
+			/* Refused here, before any dialog, as the library
+			 * would refuse it. */
+			if (pdf_sign_text_check(eq, why) != 0)
+				return KYSO_ERR_INVALID;
+			if (strcmp(line, "reason") == 0)
+				it->pdf.reason = *eq != '\0' ? eq : NULL;
+			else
+				it->pdf.location = *eq != '\0' ? eq : NULL;
 		} else
 			return KYSO_ERR_INVALID;
 	}

@@ -46,6 +46,8 @@ struct opts {
 	int rect[4];
 	const char *stamp_text;
 	const char *font;
+	const char *reason;
+	const char *location;
 	int lt;
 	int revocation;
 	struct buf *key_id;
@@ -84,6 +86,9 @@ static const char usage_text[] = N_(
     "  --stamp-text TEXT   the stamp's text (default: signer, organization,\n"
     "                      time; \\n in TEXT is not special: use a newline)\n"
     "  --font FILE         TrueType font for the stamp (default DejaVu Sans)\n"
+    "  --reason TEXT       pdf: the reason for signing (/Reason, at most\n"
+    "                      200 bytes of UTF-8)\n"
+    "  --location TEXT     pdf: where it is signed (/Location, likewise)\n"
     "  --certify P         pdf: a certification (DocMDP) signature allowing\n"
     "                      1 no changes, 2 form filling and signing, 3 also\n"
     "                      annotations (must be the first signature)\n"
@@ -167,6 +172,8 @@ parse_args(struct opts *o, int argc, char **argv)
 		{ "revocation", no_argument, NULL, 'O' },
 		{ "stamp-text", required_argument, NULL, 'X' },
 		{ "font", required_argument, NULL, 'f' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "location", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
@@ -191,6 +198,8 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 'L': o->lt = 1; break;
 		case 'O': o->revocation = 1; break;
 		case 'f': o->font = optarg; break;
+		case 'r': o->reason = optarg; break;
+		case 'l': o->location = optarg; break;
 		case 'V':
 			if (parse_visible(optarg, o) != 0)
 				return usage_error(_(
@@ -322,7 +331,8 @@ cmd_sign(struct opts *o, int nfiles, char **files)
 			struct pdf_sign_opts po = { o->tsa, o->field, 0,
 				o->certify, o->page,
 				{ o->rect[0], o->rect[1], o->rect[2], o->rect[3] },
-				o->stamp_text, o->font, o->lt };
+				o->stamp_text, o->font, o->lt, o->reason,
+				o->location };
 
 			r = pdf_sign_file(s, files[i], out, &po, &why);
 		} else if (strcmp(o->cmd, "xml") == 0) {
@@ -389,6 +399,10 @@ print_report(const char *file, const struct sig_report *rep, size_t n)
 		if (r->signed_part != NULL)
 			printf(_("      signed:    the element %s only\n"),
 			    r->signed_part);
+		if (r->reason != NULL)
+			printf(_("      reason:    %s\n"), r->reason);
+		if (r->location != NULL)
+			printf(_("      location:  %s\n"), r->location);
 		printf(_("      claimed:   %s\n"),
 		    r->claimed_time && *r->claimed_time ? r->claimed_time
 							: _("(none)"));
@@ -446,6 +460,10 @@ json_report(const char *file, const struct sig_report *rep, size_t n,
 		    r->signer ? json_string(r->signer) : json_null());
 		json_object_set_new(s, "signed_part",
 		    r->signed_part ? json_string(r->signed_part) : json_null());
+		json_object_set_new(s, "reason",
+		    r->reason ? json_string(r->reason) : json_null());
+		json_object_set_new(s, "location",
+		    r->location ? json_string(r->location) : json_null());
 		json_object_set_new(s, "claimed_time",
 		    json_string(r->claimed_time ? r->claimed_time : ""));
 		json_object_set_new(s, "timestamp",

@@ -104,7 +104,11 @@ try {
 
   await t.step("three PDFs with one PIN: the dialog names the origin, signer, titles and hashes", async () => {
     pinentry.script(["OK", `PIN ${PIN}`]);
-    const res = await pageA.evaluate((items) => window.app.sign(items), contracts);
+    // The second with a Vietnamese reason and location (browser_sign.sh
+    // reads them back with kyso-sign verify).
+    const items = contracts.map((c, i) => (i === 1
+      ? { ...c, options: { reason: "Đồng ý ký hợp đồng", location: "Hà Nội" } } : c));
+    const res = await pageA.evaluate((items) => window.app.sign(items), items);
     assert.ok(Array.isArray(res), JSON.stringify(res));
     assert.equal(res.length, 3);
     res.forEach((r, i) => {

@@ -66,6 +66,8 @@ for i in 1 2 3; do
   pdfsig_ok "$f" 1
   assert_contains "$PDFSIG_OUT" "Nguyen Van A"
   assert_exit 0 ks verify "$f" --trust "$W/root.pem"
+  [ "$i" != 2 ] || assert_contains "$OUT" "reason:    Đồng ý ký hợp đồng"
+  [ "$i" != 2 ] || assert_contains "$OUT" "location:  Hà Nội"
 done
 [ -s "$W/out-invoice.xml" ] || fail "the page got no signed invoice"
 xmlsec1 --verify --trusted-pem "$W/root.pem" --untrusted-pem "$W/int.pem" "$W/out-invoice.xml" \

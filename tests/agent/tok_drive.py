@@ -246,7 +246,8 @@ check(pe_log() == "", "a dialog was shown")
 case("sign: a PDF, an XML invoice and a CMS item with one PIN")
 steps(True)
 dialogs(["OK", "PIN " + PIN])
-items = [(PDF, "Hợp đồng số 1\n(line)", "level=B-B\nvisible=true\npage=0\nrect=50,50,250,120\n", PDF_IN),
+items = [(PDF, "Hợp đồng số 1\n(line)", "level=B-B\nvisible=true\npage=0\nrect=50,50,250,120\n"
+          "reason=Đồng ý ký hợp đồng\nlocation=Hà Nội\n", PDF_IN),
          (XML, "Hóa đơn 7", "id=\n", XML_IN),
          (CMS, "data", "", CMS_IN)]
 t.send(sign_req(ORIGIN, "", items))
@@ -259,6 +260,7 @@ open(os.path.join(W, "out.xml"), "wb").write(got[1][2])
 open(os.path.join(W, "out.p7s"), "wb").write(got[2][2])
 open(os.path.join(W, "cms.in"), "wb").write(CMS_IN)
 check(got[0][2].startswith(PDF_IN), "the PDF's original bytes kept")
+check(b"/Reason<FEFF01101ED3006E0067" in got[0][2], "the reason as UTF-16BE")
 log = pe_log()
 check(log.count("DIALOG GETPIN") == 1 and log.count("DIALOG CONFIRM") == 1, log)
 desc = descs()[0]
@@ -356,7 +358,8 @@ check(done[0] == OK and got[0][0] == OK, "done %r" % (done,))
 
 case("sign: bad options: BAD_REQUEST, no dialog")
 dialogs(["OK", "PIN " + PIN])
-for opts in ("bogus=1\n", "level=B-T\n", "visible=true\n", "page=x\n"):
+for opts in ("bogus=1\n", "level=B-T\n", "visible=true\n", "page=x\n",
+             "reason=a\x1b[31mb\n", "location=" + "x" * 201 + "\n"):
     t.send(sign_req(ORIGIN, "", [(PDF, "p", opts, PDF_IN)]))
     progress, got, done, others = batch_replies(t)
     check(done[0] == BAD_REQUEST, "%r: done %r" % (opts, done))

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # kyso-agent's token side alone (`kyso-agent --tok-fd N`, no network
 # side) driven with frames by tok_drive.py and a scripted pinentry:
-# certificates, the origin question, a batch of a PDF, an XML invoice and
-# a CMS item with one PIN (each result checked by pdfsig, kyso-sign
-# verify, xmlsec1 and openssl cms), Cancel, cancel while a dialog is open
+# certificates, the origin question, a batch of a PDF (with a Vietnamese
+# reason and location), an XML invoice and a CMS item with one PIN (each
+# result checked by pdfsig, kyso-sign verify, xmlsec1 and openssl cms),
+# Cancel, cancel while a dialog is open
 # (the dialog closes), a dialog timeout, a wrong PIN, cancel between
 # items, the token unplugged mid-batch, an expired certificate, bad
 # options, an item that cannot be signed, a malformed frame.
@@ -55,6 +56,8 @@ pdfsig_ok "$W/out.pdf" 1
 ks verify "$W/out.pdf" --trust "$W/root.pem" > "$W/v.txt" || fail "kyso-sign verify: $(cat "$W/v.txt")"
 assert_contains "$(cat "$W/v.txt")" "Agent User"
 assert_contains "$(cat "$W/v.txt")" "integrity: intact"
+assert_contains "$(cat "$W/v.txt")" "reason:    Đồng ý ký hợp đồng"
+assert_contains "$(cat "$W/v.txt")" "location:  Hà Nội"
 cat "$W/root.pem" "$W/int.pem" > "$W/both.pem"
 openssl cms -verify -binary -inform DER -in "$W/out.p7s" -content "$W/cms.in" \
   -CAfile "$W/both.pem" -purpose any -out /dev/null 2>"$W/e" || fail "openssl cms: $(cat "$W/e")"

@@ -454,9 +454,116 @@ out:
 
 #define BR_WIDTH 36 /* room for three offsets in /ByteRange */
 
+/* One strict UTF-8 character of s[i..n) in *cp, its length; 0 for an
+ * invalid one (bad byte, overlong form, surrogate, past U+10FFFF). */
+static size_t
+utf8_strict(const unsigned char *s, size_t n, size_t i, uint32_t *cp)
+{
+	uint32_t c = s[i], min;
+	size_t k, len;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c < 0xe0) {
+		len = 2;
+		min = 0x80;
+	} else if (c >= 0xe0 && c < 0xf0) {
+		len = 3;
+		min = 0x800;
+	} else if (c >= 0xf0 && c < 0xf5) {
+		len = 4;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len > n - i)
+		return 0;
+	c &= 0xffu >> (len + 1);
+	for (k = 1; k < len; k++) {
+		if ((s[i + k] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i + k] & 0x3fu);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* A reason or location is shown to people by every viewer: refused
+ * unless it is short, valid UTF-8 and free of control characters (a
+ * newline or an escape would let it pose as other report lines). */
+int
+pdf_sign_text_check(const char *t, const char **why)
+{
+	const unsigned char *u = (const unsigned char *)t;
+	size_t n, i, k;
+	uint32_t cp;
+
+	if (t == NULL)
+		return 0;
+	n = strlen(t);
+	if (n > PDF_SIGN_TEXT_MAX) {
+		*why = N_("the reason or location is longer than 200 bytes");
+		return KYSO_ERR_TOO_LARGE;
+	}
+	for (i = 0; i < n; i += k) {
+		if ((k = utf8_strict(u, n, i, &cp)) == 0) {
+			*why = N_("the reason or location is not valid UTF-8");
+			return KYSO_ERR_INVALID;
+		}
+		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+			*why = N_(
+			    "the reason or location holds a control character");
+			return KYSO_ERR_INVALID;
+		}
+	}
+	return 0;
+}
+
+/* /key and t (checked by pdf_sign_text_check) as a PDF text string (ISO 32000-1
+ * 7.9.2.2): ASCII as a literal string with ( ) \ escaped, anything else
+ * UTF-16BE with its byte order mark, as a hex string. */
+static int
+put_text(struct buf *b, const char *key, const char *t)
+{
+	const unsigned char *u = (const unsigned char *)t;
+	size_t n = strlen(t), i, k;
+	uint32_t cp;
+	int r, ascii = 1;
+
+	for (i = 0; i < n; i++)
+		if (u[i] >= 0x80)
+			ascii = 0;
+	if ((r = buf_putf(b, "/%s%s", key, ascii ? "(" : "<FEFF")) != 0)
+		return r;
+	for (i = 0; i < n; i += k) {
+		if (ascii) {
+			k = 1;
+			r = buf_putf(b, "%s%c",
+			    strchr("()\\", u[i]) != NULL ? "\\" : "", u[i]);
+		} else if ((k = utf8_strict(u, n, i, &cp)) == 0) {
+			r = KYSO_ERR_INVALID;
+		} else if (cp < 0x10000) {
+			r = buf_putf(b, "%04X", (unsigned)cp);
+		} else {
+			cp -= 0x10000;
+			r = buf_putf(b, "%04X%04X", (unsigned)(0xd800 | cp >> 10),
+			    (unsigned)(0xdc00 | (cp & 0x3ff)));
+		}
+		if (r != 0)
+			return r;
+	}
+	return buf_putf(b, ascii ? ")" : ">");
+}
+
 struct sigdict_ctx {
 	time_t when;
 	int certify;
+	const char *reason;
+	const char *location;
 	size_t contents_len;
 	size_t *br_at;
 	size_t *ct_at;
@@ -490,6 +597,10 @@ write_sigdict(void *ud, struct buf *b)
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		 tm.tm_min, tm.tm_sec)) != 0)
 		return r;
+	if (c->reason != NULL && (r = put_text(b, "Reason", c->reason)) != 0)
+		return r;
+	if (c->location != NULL && (r = put_text(b, "Location", c->location)) != 0)
+		return r;
 	if (c->certify &&
 	    (r = buf_putf(b,
 		 "/Reference[<</Type/SigRef"
@@ -504,11 +615,13 @@ write_sigdict(void *ud, struct buf *b)
  * placeholder and the /Contents '<' are in it. */
 static int
 build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
-    int64_t field_num, int64_t page_num, const char *name, time_t when,
-    int certify, const int rect_in[4], int64_t ap_num, size_t contents_len,
-    size_t *br_at, size_t *ct_at)
+    int64_t field_num, int64_t page_num, const char *name,
+    const struct pdf_sign_opts *o, time_t when, int64_t ap_num,
+    size_t contents_len, size_t *br_at, size_t *ct_at)
 {
-	struct sigdict_ctx sc = { when, certify, contents_len, br_at, ct_at };
+	struct sigdict_ctx sc = { when, o->certify, o->reason, o->location,
+		contents_len, br_at, ct_at };
+	const int *rect_in = o->page > 0 ? o->rect : NULL;
 	struct pdf_obj *field = NULL;
 	size_t i;
 	int r;
@@ -574,6 +687,25 @@ md_update(void *ud, const uint8_t *p, size_t n)
 	return EVP_DigestUpdate(ud, p, n) == 1 ? 0 : KYSO_ERR_CRYPTO;
 }
 
+/* The default stamp says why too, as viewers' own stamps do: a line
+ * "Lý do / Reason: ..." after *text (replaced) when reason is given. */
+static int
+add_reason_line(char **text, const char *reason)
+{
+	char *t;
+	size_t n;
+
+	if (reason == NULL)
+		return 0;
+	n = strlen(*text) + strlen(reason) + 32;
+	if ((t = malloc(n)) == NULL)
+		return KYSO_ERR_NOMEM;
+	snprintf(t, n, "%s\nLý do / Reason: %s", *text, reason);
+	free(*text);
+	*text = t;
+	return 0;
+}
+
 /* m: data's mapping (hashed window by window), or NULL for memory. */
 static int
 sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
@@ -591,6 +723,9 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 	int n, r;
 
 	memset(&v, 0, sizeof(v));
+	if ((r = pdf_sign_text_check(o->reason, why)) != 0 ||
+	    (r = pdf_sign_text_check(o->location, why)) != 0)
+		goto out;
 	*why = N_("out of memory");
 	if ((r = pdf_open(data, len, &v.pdf, why)) != 0)
 		goto out;
@@ -628,8 +763,9 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 		char *dflt = NULL;
 
 		if (o->stamp_text == NULL &&
-		    (dflt = stamp_default_text(p11_signer_cert(s), when)) ==
-			NULL) {
+		    ((dflt = stamp_default_text(p11_signer_cert(s), when)) == NULL ||
+			(r = add_reason_line(&dflt, o->reason)) != 0)) {
+			free(dflt);
 			r = KYSO_ERR_NOMEM;
 			goto out;
 		}
@@ -675,8 +811,7 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 		goto out;
 	}
 	if ((r = build_revision(&v, b, len, sig_num, field_num, page_num, name,
-		 when, o->certify, o->page > 0 ? o->rect : NULL, ap_num, est,
-		 &br_at, &ct_at)) != 0) {
+		 o, when, ap_num, est, &br_at, &ct_at)) != 0) {
 		*why = N_("cannot write the new revision");
 		goto out;
 	}

@@ -28,7 +28,17 @@ struct pdf_sign_opts {
 	const char *font;	/* NULL: DejaVu Sans */
 	int lt;			/* B-LT: then a DSS revision with the
 				 * chain's OCSP responses or CRLs */
+	const char *reason;	/* /Reason; NULL: none */
+	const char *location;	/* /Location; NULL: none. Both UTF-8 of at
+				 * most PDF_SIGN_TEXT_MAX bytes, no control
+				 * characters; else refused with *why */
 };
+
+#define PDF_SIGN_TEXT_MAX 200 /* bytes of a reason or location */
+
+/* 0 when t (NULL: none) may be a reason or location; else an error and
+ * *why (callers that take them from elsewhere refuse early with it). */
+int pdf_sign_text_check(const char *t, const char **why) KYSO_WUR;
 
 /* Signs in_path into out_path (a temp file renamed into place: on any
  * failure out_path is not created). *why gets a sentence on failure. */

@@ -28,6 +28,8 @@ sig_reports_free(struct sig_report *r, size_t n)
 		free(r[i].claimed_time);
 		free(r[i].ts_time);
 		free(r[i].signed_part);
+		free(r[i].reason);
+		free(r[i].location);
 	}
 	free(r);
 }
@@ -59,6 +61,76 @@ str_dup_n(const uint8_t *p, size_t n)
 		s[n] = '\0';
 	}
 	return s;
+}
+
+/* cp as UTF-8 at o; control characters (a hostile file's escapes or
+ * newlines would reach the terminal) become U+FFFD. */
+static size_t
+put_utf8(char *o, uint32_t cp)
+{
+	if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		cp = 0xfffd;
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | cp >> 12);
+		o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | cp >> 18);
+	o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* A PDF text string (/Reason, /Location; ISO 32000-1 7.9.2.2) as UTF-8:
+ * UTF-16BE after FE FF, else PDFDocEncoding (read as Latin-1 above
+ * 0xA0, where the two agree); NULL when t is no string. */
+static char *
+pdf_text_utf8(const struct pdf_obj *t)
+{
+	const uint8_t *s;
+	size_t n, i, k = 0;
+	uint32_t cp, lo;
+	char *o;
+
+	if (t == NULL || t->type != PDF_STRING)
+		return NULL;
+	s = t->s;
+	n = t->n;
+	/* Each byte or pair of bytes gives at most three bytes out. */
+	if (n > SIZE_MAX / 3 - 1 || (o = malloc(n * 3 + 1)) == NULL)
+		return NULL;
+	if (n >= 2 && s[0] == 0xfe && s[1] == 0xff) {
+		for (i = 2; n - i >= 2; i += 2) {
+			cp = (uint32_t)s[i] << 8 | s[i + 1];
+			if (cp >= 0xd800 && cp < 0xdc00 && n - i >= 4) {
+				lo = (uint32_t)s[i + 2] << 8 | s[i + 3];
+				if (lo >= 0xdc00 && lo <= 0xdfff) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) +
+					    (lo - 0xdc00);
+					i += 2;
+				}
+			}
+			k += put_utf8(o + k, cp);
+		}
+	} else {
+		for (i = 0; i < n; i++)
+			k += put_utf8(o + k,
+			    s[i] > 0xa0 || s[i] < 0x7f ? s[i] : 0xfffd);
+	}
+	o[k] = '\0';
+	return o;
 }
 
 /* Visitor: keeps each signature field with a value (its /V dictionary);
@@ -125,6 +197,8 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 	int r = 0;
 
 	rep->claimed_time = pdf_date_text(pdf_dict_get(f->sig, "M"));
+	rep->reason = pdf_text_utf8(pdf_dict_get(f->sig, "Reason"));
+	rep->location = pdf_text_utf8(pdf_dict_get(f->sig, "Location"));
 	{
 		const struct pdf_obj *ref = pdf_dict_get(f->sig, "Reference");
 

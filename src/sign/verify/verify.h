@@ -37,6 +37,8 @@ struct sig_report {
 	 * NULL when the document carries none. */
 	const char *doc_revocation;
 	char *signed_part; /* XML: the element signed, NULL: all */
+	char *reason;	   /* a PDF's /Reason as UTF-8, or NULL */
+	char *location;	   /* its /Location as UTF-8, or NULL */
 };
 
 struct verify_opts {
