@@ -153,6 +153,17 @@ def do_action(acc, wanted):
     return False
 
 
+def activate(acc):
+    """Presses a button, or selects a list row (its own action, else
+    through its list's Selection)."""
+    if do_action(acc, ("click", "activate", "press", "toggle", "select")):
+        return True
+    try:
+        return acc.parent.querySelection().selectChild(acc.getIndexInParent())
+    except Exception:
+        return False
+
+
 def die(msg, app):
     sys.stderr.write("drive.py: %s\n  showing: %s\n" % (msg, "; ".join(names(app)) or "(nothing)"))
     sys.exit(1)
@@ -198,9 +209,13 @@ def main():
     elif o.cmd == "click":
         def press():
             acc = find(app, a[0], want=lambda x: x.getRoleName() != "label")
+            if acc is None:
+                # A page button or list row named only by its label inside.
+                lab = find(app, a[0])
+                acc = lab.parent if lab is not None else None
             if acc is None or not acc.getState().contains(pyatspi.STATE_SENSITIVE):
                 return None
-            return do_action(acc, ("click", "activate", "press", "toggle", "select")) or None
+            return activate(acc) or None
         if retry(t, press) is None:
             die("no sensitive button %r to click after %gs" % (a[0], t), app)
     elif o.cmd == "type":
@@ -236,11 +251,7 @@ def main():
             for acc in every(app):
                 try:
                     if acc.getRoleName() in ("list item", "table row") and (acc.name or "").startswith(a[0]):
-                        if do_action(acc, ("activate", "select", "click")):
-                            return True
-                        parent = acc.parent
-                        sel = parent.querySelection()
-                        return sel.selectChild(acc.getIndexInParent()) or None
+                        return activate(acc) or None
                 except Exception:
                     continue
             return None

@@ -109,3 +109,23 @@ invoke_action() {
 p11_login() {
   ext pkcs11-tool --module "$MOD" --token-label "$1" --login --pin "$2" --list-objects >/dev/null 2>&1
 }
+
+# conf KEY VALUE: a line of $KYSO_HOME/kyso.conf (ra_url, warn_days...).
+conf() { printf '%s = %s\n' "$1" "$2" >>"$KYSO_HOME/kyso.conf"; }
+
+# change_pin_form OLD NEW: fills the showing Change PIN form and accepts
+# it; the success message is acknowledged.
+change_pin_form() {
+  drive type "Old PIN" "$1"
+  drive type "New PIN" "$2"
+  drive type "Confirm new PIN" "$2"
+  drive click Accept
+  drive wait-text "The PIN was changed" >/dev/null
+  drive click OK
+}
+
+# pin_dialog PIN: answers the manager's "Token PIN" question.
+pin_dialog() {
+  drive type "Token PIN" "$1"
+  drive click "Log in"
+}
