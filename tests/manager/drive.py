@@ -153,10 +153,24 @@ def do_action(acc, wanted):
     return False
 
 
+PRESS = ("click", "activate", "press", "toggle", "select")
+
+
+def pressable(acc):
+    """A control with a press action (not a label's clipboard actions)."""
+    if acc.getRoleName() == "label":
+        return False
+    try:
+        act = acc.queryAction()
+    except NotImplementedError:
+        return False
+    return any(act.getName(i) in PRESS for i in range(act.nActions))
+
+
 def activate(acc):
     """Presses a button, or selects a list row (its own action, else
     through its list's Selection)."""
-    if do_action(acc, ("click", "activate", "press", "toggle", "select")):
+    if pressable(acc) and do_action(acc, PRESS):
         return True
     try:
         return acc.parent.querySelection().selectChild(acc.getIndexInParent())
@@ -208,10 +222,11 @@ def main():
             die("%r still showing after %gs" % (a[0], t), app)
     elif o.cmd == "click":
         def press():
-            acc = find(app, a[0], want=lambda x: x.getRoleName() != "label")
+            acc = find(app, a[0], want=pressable)
             if acc is None:
-                # A page button or list row named only by its label inside.
-                lab = find(app, a[0])
+                # A list row (a GtkStackSidebar's page) named only by the
+                # label inside it.
+                lab = find(app, a[0], want=lambda x: x.parent.getRoleName() == "list item")
                 acc = lab.parent if lab is not None else None
             if acc is None or not acc.getState().contains(pyatspi.STATE_SENSITIVE):
                 return None
