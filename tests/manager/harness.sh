@@ -6,8 +6,8 @@
 # recorder's ActionInvoked reaches the application.
 . "$(dirname "$0")/lib.bash"
 
-DRIVE_APP=demo_window.py
-"$PY" "$MGR_TESTS/demo_window.py" >"$KYSO_HOME/demo.log" 2>&1 &
+DRIVE_APP=demo_window.py APP_LOG=$KYSO_HOME/demo.log
+"$PY" "$MGR_TESTS/demo_window.py" >"$APP_LOG" 2>&1 &
 drive wait "Demo window" frame
 drive type "New PIN" 13572468
 drive click Accept
@@ -17,6 +17,6 @@ note=$(notification "Certificate expiring soon")
 assert_eq "$(jq -r '.actions["app.renew::0A1B2C"]' <<<"$note")" "Renew" "the Renew action: $note"
 assert_contains "$(jq -r .body <<<"$note")" "expires in 10 days"
 invoke_action "$(jq -r .id <<<"$note")" "app.renew::0A1B2C"
-wait_line "$KYSO_HOME/demo.log" "renew 0A1B2C"
+wait_line "$APP_LOG" "renew 0A1B2C"
 shot harness
 pass

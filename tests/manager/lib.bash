@@ -17,7 +17,8 @@ if [ -z "${KYSO_DESKTOP_SESSION:-}" ]; then
   "$PY" -c 'import gi, pyatspi; gi.require_version("Gtk", "4.0")' 2>/dev/null ||
     { echo "FAIL [$(basename "$0" .sh)]: python3-gi, python3-pyatspi or gir1.2-gtk-4.0 is missing (scripts/deps.sh)" >&2; exit 1; }
   export KYSO_DESKTOP_SESSION=1
-  exec xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
+  # From a random display number: tests run side by side (ctest -j).
+  exec xvfb-run -a -n $((100 + RANDOM % 400)) -s "-screen 0 1280x800x24 -nolisten tcp" \
     dbus-run-session -- bash "$0" "$@"
 fi
 
@@ -46,6 +47,13 @@ has_owner() {
     --method org.freedesktop.DBus.NameHasOwner "$1" 2>/dev/null | grep -q true
 }
 
+# The X server answers (xvfb-run may hand over a display still starting).
+for _ in $(seq 50); do
+  "$PY" -c 'import sys, gi; gi.require_version("Gtk", "4.0"); from gi.repository import Gtk; sys.exit(0 if Gtk.init_check() else 1)' \
+    2>/dev/null && break
+  sleep 0.1
+done
+
 # The accessibility bus and the notification recorder, started at once.
 /usr/libexec/at-spi-bus-launcher --launch-immediately >"$KYSO_HOME/atspi.log" 2>&1 &
 "$PY" "$MGR_TESTS/notify_recorder.py" "$NOTES" "$KYSO_HOME/recorder.ready" \
@@ -64,9 +72,12 @@ drive() {
   "$PY" "$MGR_TESTS/drive.py" --app "$DRIVE_APP" "$@" ||
     fail "drive $*$(manager_log)"
 }
-# manager_log: the manager's own output so far, for a failure message.
+# manager_log: the program's own output so far (APP_LOG) and the
+# accessibility bus's, for a failure message.
+APP_LOG=$KYSO_HOME/manager.log
 manager_log() {
-  [ -s "$KYSO_HOME/manager.log" ] && printf '\n-- kyso-manager said:\n%s' "$(tail -n 30 "$KYSO_HOME/manager.log")"
+  [ -s "$APP_LOG" ] && printf '\n-- %s said:\n%s' "$DRIVE_APP" "$(tail -n 30 "$APP_LOG")"
+  [ -s "$KYSO_HOME/atspi.log" ] && printf '\n-- the accessibility bus said:\n%s' "$(tail -n 10 "$KYSO_HOME/atspi.log")"
   return 0
 }
 
