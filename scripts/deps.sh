@@ -20,6 +20,8 @@ PKGS=(
   libxml2-dev zlib1g-dev libcurl4-openssl-dev
   poppler-utils qpdf libnss3-tools xmlsec1 ghostscript fonts-dejavu-core clang clang-format
   libreoffice-writer-nogui time
+  # kyso-manager: the GTK4 Token Manager
+  libgtk-4-dev
 )
 
 missing=()
