@@ -19,6 +19,8 @@ sleeps for a fixed time. Widgets are found by their accessible names
 Exit status 0 on success, 1 with a message naming what was not found
 (and the names that were showing) otherwise."""
 import argparse
+import os
+import signal
 import sys
 import time
 
@@ -179,8 +181,11 @@ def activate(acc):
 
 
 def die(msg, app):
-    sys.stderr.write("drive.py: %s\n  showing: %s\n" % (msg, "; ".join(names(app)) or "(nothing)"))
-    sys.exit(1)
+    """Fails the step; unless the application is hung (app None), with
+    the names it shows."""
+    showing = "" if app is None else "\n  showing: " + ("; ".join(names(app)) or "(nothing)")
+    sys.stderr.write("drive.py: %s%s\n" % (msg, showing))
+    os._exit(1)
 
 
 def dump(acc, ind=0):
@@ -213,6 +218,11 @@ def main():
     p.add_argument("args", nargs="*")
     o = p.parse_args()
     app, t, a = o.app, o.timeout, o.args
+    # An application that stops answering on the accessibility bus (its
+    # main loop blocked) fails the step instead of hanging the test.
+    signal.signal(signal.SIGALRM, lambda *_: die("%s %s: no answer from %s on the accessibility bus after %gs"
+                                                 % (o.cmd, " ".join(a), app, t + 20), None))
+    signal.alarm(int(t) + 20)
 
     if o.cmd == "wait":
         if retry(t, lambda: find(app, a[0], a[1] if len(a) > 1 else None)) is None:
