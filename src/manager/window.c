@@ -83,7 +83,6 @@ mgr_message(struct mgr *m, const char *title, const char *text)
 	gtk_label_set_wrap(GTK_LABEL(l), TRUE);
 	gtk_label_set_max_width_chars(GTK_LABEL(l), 60);
 	gtk_label_set_xalign(GTK_LABEL(l), 0);
-	gtk_label_set_selectable(GTK_LABEL(l), TRUE);
 	a11y_name(l, text);
 	gtk_box_append(GTK_BOX(box), l);
 	b = dlg_button(buttons, _("OK"));
