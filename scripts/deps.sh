@@ -20,8 +20,10 @@ PKGS=(
   libxml2-dev zlib1g-dev libcurl4-openssl-dev
   poppler-utils qpdf libnss3-tools xmlsec1 ghostscript fonts-dejavu-core clang clang-format
   libreoffice-writer-nogui time
-  # kyso-manager: the GTK4 Token Manager
-  libgtk-4-dev
+  # kyso-manager (GTK 4) and its desktop tests: an X server, a session bus,
+  # the accessibility bus and its Python client, screenshots
+  libgtk-4-dev gir1.2-gtk-4.0 xvfb xauth dbus-x11 at-spi2-core libglib2.0-bin
+  python3-gi python3-dogtail python3-pyatspi gir1.2-atspi-2.0 imagemagick
 )
 
 missing=()
