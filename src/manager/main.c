@@ -61,6 +61,17 @@ on_forgot(GSimpleAction *a, GVariant *param, gpointer ud)
 	open_page(ud, param, "forgot-pin");
 }
 
+/* app.show-page::PAGE: a page of the window by its id (hw, certs,
+ * change-pin, forgot-pin, register, renew, update, unblock, prefs). */
+static void
+on_show_page(GSimpleAction *a, GVariant *param, gpointer ud)
+{
+	struct mgr *m = ud;
+
+	mgr_window_present(m);
+	mgr_show_page(m, g_variant_get_string(param, NULL));
+}
+
 static void
 on_startup(GApplication *app, gpointer ud)
 {
@@ -68,6 +79,7 @@ on_startup(GApplication *app, gpointer ud)
 	static const GActionEntry actions[] = {
 		{ "renew", on_renew, "s", NULL, NULL, { 0 } },
 		{ "forgot-pin", on_forgot, "s", NULL, NULL, { 0 } },
+		{ "show-page", on_show_page, "s", NULL, NULL, { 0 } },
 	};
 
 	g_action_map_add_action_entries(G_ACTION_MAP(app), actions,

@@ -72,7 +72,8 @@ note_new(const char *text)
 
 	gtk_label_set_wrap(GTK_LABEL(l), TRUE);
 	gtk_label_set_xalign(GTK_LABEL(l), 0);
-	gtk_label_set_max_width_chars(GTK_LABEL(l), 70);
+	gtk_label_set_max_width_chars(GTK_LABEL(l), 60);
+	gtk_label_set_width_chars(GTK_LABEL(l), 20);
 	return l;
 }
 
@@ -114,6 +115,11 @@ build_hw(struct mgr *m)
 		gtk_widget_add_css_class(k, "dim-label");
 		m->hw_value[i] = gtk_label_new("");
 		gtk_label_set_xalign(GTK_LABEL(m->hw_value[i]), 0);
+		gtk_label_set_wrap(GTK_LABEL(m->hw_value[i]), TRUE);
+		gtk_label_set_wrap_mode(GTK_LABEL(m->hw_value[i]),
+		    PANGO_WRAP_WORD_CHAR);
+		gtk_label_set_max_width_chars(GTK_LABEL(m->hw_value[i]), 40);
+		gtk_widget_set_hexpand(m->hw_value[i], TRUE);
 		gtk_label_set_selectable(GTK_LABEL(m->hw_value[i]), TRUE);
 		gtk_grid_attach(GTK_GRID(grid), k, 0, i, 1, 1);
 		gtk_grid_attach(GTK_GRID(grid), m->hw_value[i], 1, i, 1, 1);
@@ -424,17 +430,32 @@ update_certs(struct mgr *m, const struct mgr_token *t)
 		    c->is_ca		? _(" — CA")
 			: c->superseded ? _(" — superseded")
 					: "");
-		GtkWidget *l = gtk_label_new(text);
+		char *sub = g_strdup_printf(_("serial %s — %s%s"), c->serial,
+		    valid,
+		    c->is_ca		? _(" — CA")
+			: c->superseded ? _(" — superseded")
+					: "");
+		GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+		GtkWidget *l = gtk_label_new(c->subject_cn);
+		GtkWidget *l2 = gtk_label_new(sub);
 		GtkWidget *row = gtk_list_box_row_new();
 
 		gtk_label_set_xalign(GTK_LABEL(l), 0);
-		gtk_label_set_ellipsize(GTK_LABEL(l), PANGO_ELLIPSIZE_MIDDLE);
-		gtk_widget_set_margin_top(l, 8);
-		gtk_widget_set_margin_bottom(l, 8);
-		gtk_widget_set_margin_start(l, 12);
-		gtk_widget_set_margin_end(l, 12);
-		gtk_widget_set_tooltip_text(l, text);
-		gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), l);
+		gtk_label_set_xalign(GTK_LABEL(l2), 0);
+		gtk_label_set_wrap(GTK_LABEL(l2), TRUE);
+		gtk_label_set_wrap_mode(GTK_LABEL(l2), PANGO_WRAP_WORD_CHAR);
+		gtk_widget_add_css_class(l, "heading");
+		gtk_widget_add_css_class(l2, "dim-label");
+		if (c->days_left < 0 && !c->is_ca)
+			gtk_widget_add_css_class(l2, "error");
+		gtk_widget_set_margin_top(box, 8);
+		gtk_widget_set_margin_bottom(box, 8);
+		gtk_widget_set_margin_start(box, 12);
+		gtk_widget_set_margin_end(box, 12);
+		gtk_box_append(GTK_BOX(box), l);
+		gtk_box_append(GTK_BOX(box), l2);
+		gtk_list_box_row_set_child(GTK_LIST_BOX_ROW(row), box);
+		g_free(sub);
 		a11y_name(row, text);
 		gtk_list_box_append(GTK_LIST_BOX(m->certs), row);
 		g_free(text);
@@ -812,10 +833,12 @@ pages_build(struct mgr *m)
 	gtk_widget_set_vexpand(m->stack, TRUE);
 	side = gtk_stack_sidebar_new();
 	gtk_stack_sidebar_set_stack(GTK_STACK_SIDEBAR(side), GTK_STACK(m->stack));
-	gtk_widget_set_size_request(side, 220, -1);
+	gtk_widget_set_size_request(side, 200, -1);
 	right = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
 	m->token_title = gtk_label_new("");
 	gtk_label_set_xalign(GTK_LABEL(m->token_title), 0);
+	gtk_label_set_wrap(GTK_LABEL(m->token_title), TRUE);
+	gtk_widget_set_margin_end(m->token_title, 24);
 	gtk_widget_set_margin_top(m->token_title, 12);
 	gtk_widget_set_margin_start(m->token_title, 24);
 	gtk_widget_add_css_class(m->token_title, "dim-label");

@@ -83,7 +83,6 @@ mgr_message(struct mgr *m, const char *title, const char *text)
 	gtk_label_set_wrap(GTK_LABEL(l), TRUE);
 	gtk_label_set_max_width_chars(GTK_LABEL(l), 60);
 	gtk_label_set_xalign(GTK_LABEL(l), 0);
-	gtk_label_set_selectable(GTK_LABEL(l), TRUE);
 	a11y_name(l, text);
 	gtk_box_append(GTK_BOX(box), l);
 	b = dlg_button(buttons, _("OK"));
@@ -350,6 +349,9 @@ token_row(const struct mgr_token *t)
 	gtk_widget_set_margin_end(box, 12);
 	gtk_label_set_xalign(GTK_LABEL(name), 0);
 	gtk_label_set_xalign(GTK_LABEL(state), 0);
+	gtk_label_set_wrap(GTK_LABEL(state), TRUE);
+	gtk_label_set_wrap(GTK_LABEL(name), TRUE);
+	gtk_label_set_max_width_chars(GTK_LABEL(state), 24);
 	gtk_widget_add_css_class(name, "heading");
 	gtk_widget_add_css_class(state, "dim-label");
 	if (strcmp(t->state, "OK") != 0 && strcmp(t->state, "No certificate") != 0)
@@ -472,7 +474,7 @@ mgr_window_present(struct mgr *m)
 	m->win = GTK_WINDOW(w);
 	gtk_window_set_title(m->win, _("kyso Token Manager"));
 	gtk_window_set_icon_name(m->win, "vn.kyso.Manager");
-	gtk_window_set_default_size(m->win, 960, 620);
+	gtk_window_set_default_size(m->win, 1040, 640);
 	g_signal_connect(w, "close-request", G_CALLBACK(on_win_close), m);
 
 	head = gtk_header_bar_new();
@@ -487,7 +489,7 @@ mgr_window_present(struct mgr *m)
 	paned = gtk_paned_new(GTK_ORIENTATION_HORIZONTAL);
 	gtk_widget_set_vexpand(paned, TRUE);
 	left = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
-	gtk_widget_set_size_request(left, 230, -1);
+	gtk_widget_set_size_request(left, 220, -1);
 	title = gtk_label_new(_("Tokens"));
 	gtk_widget_add_css_class(title, "heading");
 	gtk_label_set_xalign(GTK_LABEL(title), 0);
