@@ -89,11 +89,19 @@ manager_start() {
   MGR_PID=$!
 }
 
-# shot NAME: a screenshot of the whole screen into $SHOTS/NAME.png (a
-# moment first for the last frame to be drawn).
+# shot NAME: a screenshot of the whole screen into $SHOTS/NAME.png, taken
+# again until two in a row are the same (the last frame drawn).
 shot() {
-  sleep 0.5
+  local i
+  sleep 0.3
   import -window root "$SHOTS/$1.png" || fail "import could not take $1.png"
+  for ((i = 0; i < 10; i++)); do
+    sleep 0.5
+    import -window root "$SHOTS/.$1.png" || fail "import could not take $1.png"
+    cmp -s "$SHOTS/$1.png" "$SHOTS/.$1.png" && break
+    mv "$SHOTS/.$1.png" "$SHOTS/$1.png"
+  done
+  rm -f "$SHOTS/.$1.png"
 }
 
 # notification SUMMARY [TIMEOUT]: waits for a Notify call titled SUMMARY
