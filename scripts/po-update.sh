@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 xgettext --keyword=_ --keyword=N_ --from-code=UTF-8 --no-wrap \
   --no-location --package-name=kyso --msgid-bugs-address="kyso developers" -o po/kyso.pot \
   src/cli/*.c src/common/*.c src/p11/*.c src/ra/*.c src/sign/*.c \
-  src/sign/*/*.c
+  src/sign/*/*.c src/manager/*.c
 msgmerge --quiet --update --backup=none --no-wrap --no-location po/vi.po po/kyso.pot
 rm -f po/kyso.pot
 msgfmt --check --statistics -o /dev/null po/vi.po

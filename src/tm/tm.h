@@ -205,4 +205,40 @@ int tm_change_pin(struct tm_session *t, const struct tm_ui *ui,
 int tm_check(struct tm_session *t, long warn_days, const struct tm_ui *ui,
     struct tm_result *res) KYSO_WUR;
 
+/* A certificate on the token, for a list a subscriber reads (kyso-manager's
+ * Certificates page). Texts are UTF-8; dates YYYY-MM-DD in UTC. */
+struct tm_cert {
+	CK_OBJECT_HANDLE h;
+	char subject_cn[256]; /* "?" when the subject has no CN */
+	char subject_dn[512];
+	char issuer_dn[512];
+	char serial[80]; /* hex */
+	char not_before[32], not_after[32];
+	int days_left;	      /* negative once expired */
+	int is_ca;	      /* a chain certificate */
+	int superseded;	      /* a newer one with the same subject is here */
+	unsigned char id[64]; /* CKA_ID: its key pair's */
+	size_t idlen;
+	unsigned char *der; /* the certificate itself */
+	size_t der_len;
+};
+
+/* The certificates on the token, read without logging in, in a new array
+ * (tm_certs_free); *n may be 0. TM_WHY_CERTS_UNREADABLE on failure. */
+int tm_certs(struct tm_session *t, struct tm_cert **out, size_t *n,
+    struct tm_result *res) KYSO_WUR;
+void tm_certs_free(struct tm_cert *v, size_t n);
+
+/* Deletes an old certificate (its serial, as tm_certs wrote it) and the
+ * key pair with its CKA_ID, after the PIN (ui). A CA certificate is
+ * deleted alone. KYSO_ERR_NOT_FOUND when it is not on the token. */
+int tm_cert_delete(struct tm_session *t, const char *serial,
+    const struct tm_ui *ui, struct tm_result *res) KYSO_WUR;
+
+/* Unblocks a locked (or forgotten) user PIN with the SO PIN (ui asks
+ * TM_SECRET_SO_PIN): the PIN is set back to the factory PIN, which must
+ * then be changed. */
+int tm_unblock(struct tm_session *t, const struct tm_ui *ui,
+    struct tm_result *res) KYSO_WUR;
+
 #endif
