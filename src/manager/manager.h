@@ -42,6 +42,7 @@ struct mgr {
 	GtkWidget *tokens; /* GtkListBox "Tokens" */
 	GtkWidget *stack, *stack_box, *token_title;
 	GtkWidget *busy_box, *spinner, *busy_label, *cancel;
+	guint pulse; /* the busy bar's timer */
 	struct flow *running;
 	struct mgr_token tok[MGR_MAX_TOKENS];
 	size_t ntok;
