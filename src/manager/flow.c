@@ -133,6 +133,7 @@ static void
 secret_words(enum tm_secret s, const char **title, const char **label,
     const char **button)
 {
+	*label = "";
 	*button = _("Log in");
 	*title = _("Log in to the token");
 	switch (s) {
@@ -210,7 +211,6 @@ show_choice_details(struct flow *f)
 
 		gtk_label_set_xalign(GTK_LABEL(k), 0);
 		gtk_label_set_xalign(GTK_LABEL(v), 0);
-		gtk_label_set_selectable(GTK_LABEL(v), TRUE);
 		gtk_label_set_wrap(GTK_LABEL(v), TRUE);
 		gtk_label_set_max_width_chars(GTK_LABEL(v), 50);
 		gtk_widget_add_css_class(k, "dim-label");
@@ -230,31 +230,12 @@ show_choice_details(struct flow *f)
 static void
 show_choice_factory(struct flow *f)
 {
-	GtkWidget *box, *buttons, *grid, *l, *b;
-	int i;
-	static const enum tm_secret s[3] = { TM_SECRET_OLD_PIN,
-		TM_SECRET_NEW_PIN, TM_SECRET_NEW_PIN_AGAIN };
+	GtkWidget *box, *buttons, *b;
 
 	f->dlg = dlg_new(f->m, _("Change the factory PIN"), &box, &buttons);
-	l = gtk_label_new(
-	    _("The token still has the factory PIN; change it first."));
-	gtk_label_set_wrap(GTK_LABEL(l), TRUE);
-	gtk_label_set_xalign(GTK_LABEL(l), 0);
-	gtk_box_append(GTK_BOX(box), l);
-	grid = gtk_grid_new();
-	gtk_grid_set_row_spacing(GTK_GRID(grid), 6);
-	gtk_grid_set_column_spacing(GTK_GRID(grid), 12);
-	gtk_box_append(GTK_BOX(box), grid);
-	for (i = 0; i < 3; i++) {
-		const char *title, *label, *button;
-
-		secret_words(s[i], &title, &label, &button);
-		f->pin_entry[i] = form_entry(grid, i, label, 1);
-	}
-	l = gtk_label_new(mgr_pin_policy());
-	gtk_widget_add_css_class(l, "dim-label");
-	gtk_label_set_xalign(GTK_LABEL(l), 0);
-	gtk_box_append(GTK_BOX(box), l);
+	mgr_pin_form(box,
+	    _("The token still has the factory PIN; change it first."),
+	    f->pin_entry);
 	b = dlg_button(buttons, _("Cancel"));
 	g_signal_connect(b, "clicked", G_CALLBACK(on_refuse), f);
 	b = dlg_button(buttons, _("Accept"));

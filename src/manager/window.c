@@ -177,19 +177,12 @@ mgr_pin_policy(void)
 }
 
 void
-mgr_change_pin_dialog(struct mgr *m, CK_SLOT_ID slot, int factory)
+mgr_pin_form(GtkWidget *box, const char *note, GtkWidget *e[3])
 {
-	struct cpd *d = g_new0(struct cpd, 1);
-	GtkWidget *box, *buttons, *grid, *l, *b;
+	GtkWidget *grid, *l;
 
-	d->m = m;
-	d->slot = slot;
-	d->w = dlg_new(m, factory ? _("Change the factory PIN") : _("Change PIN"),
-	    &box, &buttons);
-	g_object_set_data_full(G_OBJECT(d->w), "cpd", d, g_free);
-	if (factory) {
-		l = gtk_label_new(_(
-		    "This token still has the factory PIN. Change it before you sign."));
+	if (note != NULL) {
+		l = gtk_label_new(note);
 		gtk_label_set_wrap(GTK_LABEL(l), TRUE);
 		gtk_label_set_xalign(GTK_LABEL(l), 0);
 		gtk_box_append(GTK_BOX(box), l);
@@ -198,13 +191,31 @@ mgr_change_pin_dialog(struct mgr *m, CK_SLOT_ID slot, int factory)
 	gtk_grid_set_row_spacing(GTK_GRID(grid), 6);
 	gtk_grid_set_column_spacing(GTK_GRID(grid), 12);
 	gtk_box_append(GTK_BOX(box), grid);
-	d->e[0] = form_entry(grid, 0, _("Old PIN"), 1);
-	d->e[1] = form_entry(grid, 1, _("New PIN"), 1);
-	d->e[2] = form_entry(grid, 2, _("Confirm new PIN"), 1);
+	e[0] = form_entry(grid, 0, _("Old PIN"), 1);
+	e[1] = form_entry(grid, 1, _("New PIN"), 1);
+	e[2] = form_entry(grid, 2, _("Confirm new PIN"), 1);
 	l = gtk_label_new(mgr_pin_policy());
 	gtk_widget_add_css_class(l, "dim-label");
 	gtk_label_set_xalign(GTK_LABEL(l), 0);
 	gtk_box_append(GTK_BOX(box), l);
+}
+
+void
+mgr_change_pin_dialog(struct mgr *m, CK_SLOT_ID slot, int factory)
+{
+	struct cpd *d = g_new0(struct cpd, 1);
+	GtkWidget *box, *buttons, *b;
+
+	d->m = m;
+	d->slot = slot;
+	d->w = dlg_new(m, factory ? _("Change the factory PIN") : _("Change PIN"),
+	    &box, &buttons);
+	g_object_set_data_full(G_OBJECT(d->w), "cpd", d, g_free);
+	mgr_pin_form(box,
+	    factory
+		? _("This token still has the factory PIN. Change it before you sign.")
+		: NULL,
+	    d->e);
 	b = dlg_button(buttons, _("Cancel"));
 	g_signal_connect(b, "clicked", G_CALLBACK(cpd_cancel), d);
 	b = dlg_button(buttons, _("Accept"));
