@@ -19,6 +19,8 @@ sleeps for a fixed time. Widgets are found by their accessible names
 Exit status 0 on success, 1 with a message naming what was not found
 (and the names that were showing) otherwise."""
 import argparse
+import os
+import signal
 import sys
 import time
 
@@ -68,8 +70,17 @@ def walk(acc, depth=0):
 
 
 def every(app):
+    """Every widget of app, the newest window's first: a dialog's
+    "Accept" before the one on a page of the window under it (GTK 4.8
+    also lists the stack pages not shown)."""
     for a in apps(app):
-        yield from walk(a)
+        yield a
+        try:
+            tops = [a.getChildAtIndex(i) for i in range(a.childCount)]
+        except Exception:
+            continue
+        for top in reversed(tops):
+            yield from walk(top)
 
 
 def text_of(acc):
@@ -167,11 +178,28 @@ def pressable(acc):
     return any(act.getName(i) in PRESS for i in range(act.nActions))
 
 
+def mouse_click(acc):
+    """A click of the first mouse button in the middle of acc: for the
+    controls GTK 4.8 gives no action (check boxes, radio groups). The
+    windows sit at the screen's origin (no window manager under Xvfb), so
+    window coordinates are screen ones."""
+    try:
+        e = acc.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+    except Exception:
+        return False
+    if e.width <= 0 or e.height <= 0:
+        return False
+    pyatspi.Registry.generateMouseEvent(e.x + e.width // 2, e.y + e.height // 2, pyatspi.MOUSE_B1C)
+    return True
+
+
 def activate(acc):
     """Presses a button, or selects a list row (its own action, else
-    through its list's Selection)."""
+    through its list's Selection), or clicks a check box with the mouse."""
     if pressable(acc) and do_action(acc, PRESS):
         return True
+    if acc.getRoleName() in ("check box", "radio button"):
+        return mouse_click(acc)
     try:
         return acc.parent.querySelection().selectChild(acc.getIndexInParent())
     except Exception:
@@ -179,8 +207,11 @@ def activate(acc):
 
 
 def die(msg, app):
-    sys.stderr.write("drive.py: %s\n  showing: %s\n" % (msg, "; ".join(names(app)) or "(nothing)"))
-    sys.exit(1)
+    """Fails the step; unless the application is hung (app None), with
+    the names it shows."""
+    showing = "" if app is None else "\n  showing: " + ("; ".join(names(app)) or "(nothing)")
+    sys.stderr.write("drive.py: %s%s\n" % (msg, showing))
+    os._exit(1)
 
 
 def dump(acc, ind=0):
@@ -213,6 +244,11 @@ def main():
     p.add_argument("args", nargs="*")
     o = p.parse_args()
     app, t, a = o.app, o.timeout, o.args
+    # An application that stops answering on the accessibility bus (its
+    # main loop blocked) fails the step instead of hanging the test.
+    signal.signal(signal.SIGALRM, lambda *_: die("%s %s: no answer from %s on the accessibility bus after %gs"
+                                                 % (o.cmd, " ".join(a), app, t + 20), None))
+    signal.alarm(int(t) + 20)
 
     if o.cmd == "wait":
         if retry(t, lambda: find(app, a[0], a[1] if len(a) > 1 else None)) is None:
@@ -222,7 +258,7 @@ def main():
             die("%r still showing after %gs" % (a[0], t), app)
     elif o.cmd == "click":
         def press():
-            acc = find(app, a[0], want=pressable)
+            acc = find(app, a[0], want=lambda x: pressable(x) or x.getRoleName() in ("check box", "radio button"))
             if acc is None:
                 # A list row (a GtkStackSidebar's page) named only by the
                 # label inside it.

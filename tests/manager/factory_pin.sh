@@ -27,6 +27,6 @@ note "the window closed, the monitor goes on; a plain launch opens the window in
 kill -0 "$MGR_PID" || fail "kyso-manager --monitor exited$(manager_log)"
 "$MGR" >>"$KYSO_HOME/manager.log" 2>&1 &
 drive wait "kyso Token Manager" frame
-drive wait "Token Late (MGR0002): OK"
+drive wait "Token Late (MGR0002): No certificate"
 shot en-main
 pass

@@ -31,8 +31,10 @@ mkdir -p "$SHOTS" "$KYSO_HOME/xdg/run" "$KYSO_HOME/xdg/config" "$KYSO_HOME/xdg/d
 chmod 700 "$KYSO_HOME/xdg/run"
 export XDG_RUNTIME_DIR=$KYSO_HOME/xdg/run XDG_CONFIG_HOME=$KYSO_HOME/xdg/config \
   XDG_DATA_HOME=$KYSO_HOME/xdg/data XDG_CACHE_HOME=$KYSO_HOME/xdg/cache
-# GTK 4 on X11, talking to the accessibility bus; no dconf.
-export GDK_BACKEND=x11 NO_AT_BRIDGE=0 GTK_A11Y=atspi GSETTINGS_BACKEND=memory GTK_THEME=Adwaita
+# GTK 4 on X11, talking to the accessibility bus; no dconf. GTK 4.8's GL
+# renderer on Xvfb's software GL can block in the X server once a dialog
+# opens over the window: cairo draws the same pixels.
+export GDK_BACKEND=x11 NO_AT_BRIDGE=0 GTK_A11Y=atspi GSETTINGS_BACKEND=memory GTK_THEME=Adwaita GSK_RENDERER=cairo
 unset WAYLAND_DISPLAY DESKTOP_AUTOSTART_ID || true
 
 # need_manager: skips the test (CTest SKIP_RETURN_CODE 77) while
@@ -69,8 +71,10 @@ has_owner org.a11y.Bus || fail "the accessibility bus did not start: $(cat "$KYS
 # another program); its complaint, with what was showing, ends the test.
 DRIVE_APP=kyso-manager
 drive() {
-  "$PY" "$MGR_TESTS/drive.py" --app "$DRIVE_APP" "$@" ||
-    fail "drive $*$(manager_log)"
+  "$PY" "$MGR_TESTS/drive.py" --app "$DRIVE_APP" "$@" || {
+    import -window root "$SHOTS/failed-$TEST_NAME.png" 2>/dev/null || true
+    fail "drive $*$(manager_log) (screen: $SHOTS/failed-$TEST_NAME.png)"
+  }
 }
 # manager_log: the program's own output so far (APP_LOG) and the
 # accessibility bus's, for a failure message.
@@ -89,11 +93,19 @@ manager_start() {
   MGR_PID=$!
 }
 
-# shot NAME: a screenshot of the whole screen into $SHOTS/NAME.png (a
-# moment first for the last frame to be drawn).
+# shot NAME: a screenshot of the whole screen into $SHOTS/NAME.png, taken
+# again until two in a row are the same (the last frame drawn).
 shot() {
-  sleep 0.5
+  local i
+  sleep 0.3
   import -window root "$SHOTS/$1.png" || fail "import could not take $1.png"
+  for ((i = 0; i < 10; i++)); do
+    sleep 0.5
+    import -window root "$SHOTS/.$1.png" || fail "import could not take $1.png"
+    cmp -s "$SHOTS/$1.png" "$SHOTS/.$1.png" && break
+    mv "$SHOTS/.$1.png" "$SHOTS/$1.png"
+  done
+  rm -f "$SHOTS/.$1.png"
 }
 
 # notification SUMMARY [TIMEOUT]: waits for a Notify call titled SUMMARY
