@@ -1,7 +1,7 @@
 /* A libkysotm flow in a worker thread (GTask): the window never waits on
  * the token or the network. The flow's questions (struct tm_ui) come back
  * to the main loop as modal dialogs while the worker waits for the
- * answer; its steps go to the spinner's line; Cancel sets what
+ * answer; its steps go to the busy line; Cancel sets what
  * ui->cancelled reads. */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +13,7 @@
 
 #define NSECRETS (TM_SECRET_OTP + 1)
 #define NDETAILS 8
+#define PULSE_MS 300
 
 enum ask_kind { ASK_SECRET, ASK_CHOICE };
 
@@ -132,6 +133,7 @@ static void
 secret_words(enum tm_secret s, const char **title, const char **label,
     const char **button)
 {
+	*label = "";
 	*button = _("Log in");
 	*title = _("Log in to the token");
 	switch (s) {
@@ -209,7 +211,6 @@ show_choice_details(struct flow *f)
 
 		gtk_label_set_xalign(GTK_LABEL(k), 0);
 		gtk_label_set_xalign(GTK_LABEL(v), 0);
-		gtk_label_set_selectable(GTK_LABEL(v), TRUE);
 		gtk_label_set_wrap(GTK_LABEL(v), TRUE);
 		gtk_label_set_max_width_chars(GTK_LABEL(v), 50);
 		gtk_widget_add_css_class(k, "dim-label");
@@ -229,31 +230,12 @@ show_choice_details(struct flow *f)
 static void
 show_choice_factory(struct flow *f)
 {
-	GtkWidget *box, *buttons, *grid, *l, *b;
-	int i;
-	static const enum tm_secret s[3] = { TM_SECRET_OLD_PIN,
-		TM_SECRET_NEW_PIN, TM_SECRET_NEW_PIN_AGAIN };
+	GtkWidget *box, *buttons, *b;
 
 	f->dlg = dlg_new(f->m, _("Change the factory PIN"), &box, &buttons);
-	l = gtk_label_new(
-	    _("The token still has the factory PIN; change it first."));
-	gtk_label_set_wrap(GTK_LABEL(l), TRUE);
-	gtk_label_set_xalign(GTK_LABEL(l), 0);
-	gtk_box_append(GTK_BOX(box), l);
-	grid = gtk_grid_new();
-	gtk_grid_set_row_spacing(GTK_GRID(grid), 6);
-	gtk_grid_set_column_spacing(GTK_GRID(grid), 12);
-	gtk_box_append(GTK_BOX(box), grid);
-	for (i = 0; i < 3; i++) {
-		const char *title, *label, *button;
-
-		secret_words(s[i], &title, &label, &button);
-		f->pin_entry[i] = form_entry(grid, i, label, 1);
-	}
-	l = gtk_label_new(mgr_pin_policy());
-	gtk_widget_add_css_class(l, "dim-label");
-	gtk_label_set_xalign(GTK_LABEL(l), 0);
-	gtk_box_append(GTK_BOX(box), l);
+	mgr_pin_form(box,
+	    _("The token still has the factory PIN; change it first."),
+	    f->pin_entry);
 	b = dlg_button(buttons, _("Cancel"));
 	g_signal_connect(b, "clicked", G_CALLBACK(on_refuse), f);
 	b = dlg_button(buttons, _("Accept"));
@@ -285,7 +267,7 @@ ask_and_wait(struct flow *f)
 	g_mutex_lock(&f->mu);
 	f->answered = 0;
 	f->answer = NULL;
-	g_main_context_invoke(NULL, ask_main, f);
+	g_idle_add(ask_main, f);
 	while (!f->answered)
 		g_cond_wait(&f->cond, &f->mu);
 	g_mutex_unlock(&f->mu);
@@ -367,7 +349,7 @@ struct step_msg {
 	char *text;
 };
 
-/* On the main loop: the spinner's line. */
+/* On the main loop: the busy line. */
 static gboolean
 step_main(gpointer ud)
 {
@@ -399,7 +381,7 @@ ui_progress(void *ud, enum tm_step step, const struct tm_result *r)
 		return;
 	s->m = f->m;
 	s->text = g_strdup(w);
-	g_main_context_invoke(NULL, step_main, s);
+	g_idle_add(step_main, s);
 }
 
 /* tm_ui: the window's Cancel. */
@@ -485,7 +467,7 @@ out:
 	g_task_return_boolean(task, TRUE);
 }
 
-/* Back on the main loop: the spinner goes, the face says what happened. */
+/* Back on the main loop: the busy line goes, the face says what happened. */
 static void
 flow_finished(GObject *src, GAsyncResult *ar, gpointer ud)
 {
@@ -495,7 +477,9 @@ flow_finished(GObject *src, GAsyncResult *ar, gpointer ud)
 	m->running = NULL;
 	if (m->busy_box != NULL) {
 		gtk_widget_set_visible(m->busy_box, FALSE);
-		gtk_spinner_stop(GTK_SPINNER(m->spinner));
+		if (m->pulse != 0)
+			g_source_remove(m->pulse);
+		m->pulse = 0;
 	}
 	if (f->res.err != 0 && !f->dismissed && f->res.why != TM_WHY_CANCELLED) {
 		char *text = words_fail(m, &f->res, f->what);
@@ -517,6 +501,21 @@ on_cancel(GtkButton *b, gpointer ud)
 
 	if (m->running != NULL)
 		g_atomic_int_set(&m->running->cancel, 1);
+}
+
+/* The busy bar moves a few times a second: a spinner's sixty frames a
+ * second cost a software-rendered desktop (a thin client, Xvfb) a core. */
+static gboolean
+pulse(gpointer ud)
+{
+	struct mgr *m = ud;
+
+	if (m->spinner == NULL) {
+		m->pulse = 0;
+		return G_SOURCE_REMOVE;
+	}
+	gtk_progress_bar_pulse(GTK_PROGRESS_BAR(m->spinner));
+	return G_SOURCE_CONTINUE;
 }
 
 /* One flow at a time; a flow that talks to the RA needs its address. */
@@ -555,7 +554,7 @@ flow_start(struct flow *f, int needs_ra)
 		g_signal_connect(m->cancel, "clicked", G_CALLBACK(on_cancel), m);
 		gtk_label_set_text(GTK_LABEL(m->busy_label), f->what);
 		gtk_widget_set_visible(m->busy_box, TRUE);
-		gtk_spinner_start(GTK_SPINNER(m->spinner));
+		m->pulse = g_timeout_add(PULSE_MS, pulse, m);
 	}
 	task = g_task_new(NULL, NULL, flow_finished, f);
 	g_task_set_task_data(task, f, NULL);

@@ -42,6 +42,7 @@ struct mgr {
 	GtkWidget *tokens; /* GtkListBox "Tokens" */
 	GtkWidget *stack, *stack_box, *token_title;
 	GtkWidget *busy_box, *spinner, *busy_label, *cancel;
+	guint pulse; /* the busy bar's timer */
 	struct flow *running;
 	struct mgr_token tok[MGR_MAX_TOKENS];
 	size_t ntok;
@@ -112,6 +113,9 @@ void mgr_change_pin_dialog(struct mgr *m, CK_SLOT_ID slot, int factory);
 /* Starts change-PIN with the three entries' texts (old, new, again),
  * clearing them. */
 void mgr_start_change_pin(struct mgr *m, CK_SLOT_ID slot, GtkWidget *const e[3]);
+/* Old PIN, New PIN, Confirm new PIN and the policy line appended to
+ * box, after note (may be NULL); the entries in e. */
+void mgr_pin_form(GtkWidget *box, const char *note, GtkWidget *e[3]);
 /* The PIN policy line shown under new-PIN entries. */
 const char *mgr_pin_policy(void);
 /* One token's facts and plug-in check, in a worker holding the lock. */

@@ -147,7 +147,7 @@ check_slot(struct mgr *m, CK_SLOT_ID slot)
 	    (si.flags & CKF_TOKEN_PRESENT) &&
 	    mgr_read_token(m, slot, &s->tok, &s->chk) == 0;
 	g_mutex_unlock(&m->token_lock);
-	g_main_context_invoke(NULL, seen_main, s);
+	g_idle_add(seen_main, s);
 }
 
 /* The slots with a token, as a bitmap of the first 64 slot ids. */

@@ -560,8 +560,8 @@ on_forgot(GtkButton *b, gpointer ud)
 	fg->slot = t->slot;
 	fg->id = g_strdup(gtk_editable_get_text(GTK_EDITABLE(m->fp_id)));
 	fg->email = g_strdup(gtk_editable_get_text(GTK_EDITABLE(m->fp_email)));
-	fg->who.organization = gtk_check_button_get_active(
-	    GTK_CHECK_BUTTON(m->fp_org));
+	fg->who.organization = gtk_toggle_button_get_active(
+	    GTK_TOGGLE_BUTTON(m->fp_org));
 	fg->who.id = fg->id;
 	fg->who.email = fg->email;
 	if (*fg->id == '\0' || *fg->email == '\0') {
@@ -579,14 +579,13 @@ on_forgot(GtkButton *b, gpointer ud)
 
 /* The ID entry's label follows the kind of subscriber. */
 static void
-on_org_toggled(GtkCheckButton *b, gpointer ud)
+on_org_toggled(GtkToggleButton *b, gpointer ud)
 {
 	struct mgr *m = ud;
-	const char *l = gtk_check_button_get_active(b) ? _("Tax code")
-						       : _("ID card number");
+	const char *l = gtk_toggle_button_get_active(b) ? _("Tax code")
+							: _("ID card number");
 
 	gtk_label_set_text(GTK_LABEL(m->fp_id_label), l);
-	a11y_name(m->fp_id, l);
 }
 
 static void
@@ -598,14 +597,18 @@ build_forgot(struct mgr *m)
 	gtk_box_append(GTK_BOX(page),
 	    note_new(_(
 		"Request a PIN reset from your CA: a one-time code (OTP) is sent to the e-mail registered with the CA, then the PIN is reset to the factory PIN and you choose a new one.")));
-	row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
-	pers = gtk_check_button_new_with_label(_("Personal"));
+	/* Toggle buttons, not check buttons: GTK 4.8 gives check buttons no
+	 * action an assistive tool can press. */
+	row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 0);
+	gtk_widget_add_css_class(row, "linked");
+	gtk_widget_set_halign(row, GTK_ALIGN_START);
+	pers = gtk_toggle_button_new_with_label(_("Personal"));
 	a11y_name(pers, _("Personal"));
-	m->fp_org = gtk_check_button_new_with_label(_("Organization"));
+	m->fp_org = gtk_toggle_button_new_with_label(_("Organization"));
 	a11y_name(m->fp_org, _("Organization"));
-	gtk_check_button_set_group(GTK_CHECK_BUTTON(m->fp_org),
-	    GTK_CHECK_BUTTON(pers));
-	gtk_check_button_set_active(GTK_CHECK_BUTTON(pers), TRUE);
+	gtk_toggle_button_set_group(GTK_TOGGLE_BUTTON(m->fp_org),
+	    GTK_TOGGLE_BUTTON(pers));
+	gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(pers), TRUE);
 	gtk_box_append(GTK_BOX(row), pers);
 	gtk_box_append(GTK_BOX(row), m->fp_org);
 	gtk_box_append(GTK_BOX(page), row);
@@ -822,6 +825,20 @@ build_prefs(struct mgr *m)
 	gtk_grid_attach(GTK_GRID(grid), l, 1, 3, 1, 1);
 }
 
+/* Only the page showing is in the accessibility tree: GTK 4.8 keeps the
+ * others there, and their buttons would answer to the same names. */
+static void
+on_page_changed(GObject *stack, GParamSpec *ps, gpointer ud)
+{
+	GtkWidget *shown = gtk_stack_get_visible_child(GTK_STACK(stack));
+	GtkWidget *c;
+
+	for (c = gtk_widget_get_first_child(GTK_WIDGET(stack)); c != NULL;
+	     c = gtk_widget_get_next_sibling(c))
+		gtk_accessible_update_state(GTK_ACCESSIBLE(c),
+		    GTK_ACCESSIBLE_STATE_HIDDEN, c != shown, -1);
+}
+
 void
 pages_build(struct mgr *m)
 {
@@ -860,6 +877,9 @@ pages_build(struct mgr *m)
 	    _("Change of details: enter the activation code the CA sent after registering the new details."));
 	build_unblock(m);
 	build_prefs(m);
+	g_signal_connect(m->stack, "notify::visible-child",
+	    G_CALLBACK(on_page_changed), m);
+	on_page_changed(G_OBJECT(m->stack), NULL, m);
 }
 
 void

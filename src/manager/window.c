@@ -1,5 +1,5 @@
 /* The main window: the plugged tokens on the left, the selected token's
- * pages on the right (pages.c), a spinner line with Cancel at the
+ * pages on the right (pages.c), a busy line (a pulsing bar) with Cancel at the
  * bottom while a flow runs; and the dialogs every part uses. */
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +13,15 @@ a11y_name(GtkWidget *w, const char *name)
 	    GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
 }
 
-/* A modal window with the dialog role, a content box and a button row. */
+/* A modal window with a content box and a button row. */
 GtkWidget *
 dlg_new(struct mgr *m, const char *title, GtkWidget **box, GtkWidget **buttons)
 {
 	GtkWidget *w, *outer;
 
-	w = g_object_new(GTK_TYPE_WINDOW, "accessible-role",
-	    GTK_ACCESSIBLE_ROLE_DIALOG, "title", title, "modal", TRUE,
+	/* The window role, not the dialog one: GTK 4.8 tells AT-SPI only
+	 * windows are showing, and assistive tools skip the rest. */
+	w = g_object_new(GTK_TYPE_WINDOW, "title", title, "modal", TRUE,
 	    "resizable", FALSE, NULL);
 	if (m->win != NULL && gtk_widget_get_visible(GTK_WIDGET(m->win)))
 		gtk_window_set_transient_for(GTK_WINDOW(w), m->win);
@@ -59,7 +60,8 @@ form_entry(GtkWidget *grid, int row, const char *label, int secret)
 	gtk_label_set_xalign(GTK_LABEL(l), 1);
 	gtk_widget_set_hexpand(e, TRUE);
 	gtk_label_set_mnemonic_widget(GTK_LABEL(l), e);
-	a11y_name(e, label);
+	/* Named by its label only: a name property as well would be read
+	 * twice ("Old PIN Old PIN"). */
 	gtk_accessible_update_relation(GTK_ACCESSIBLE(e),
 	    GTK_ACCESSIBLE_RELATION_LABELLED_BY, l, NULL, -1);
 	gtk_grid_attach(GTK_GRID(grid), l, 0, row, 1, 1);
@@ -175,19 +177,12 @@ mgr_pin_policy(void)
 }
 
 void
-mgr_change_pin_dialog(struct mgr *m, CK_SLOT_ID slot, int factory)
+mgr_pin_form(GtkWidget *box, const char *note, GtkWidget *e[3])
 {
-	struct cpd *d = g_new0(struct cpd, 1);
-	GtkWidget *box, *buttons, *grid, *l, *b;
+	GtkWidget *grid, *l;
 
-	d->m = m;
-	d->slot = slot;
-	d->w = dlg_new(m, factory ? _("Change the factory PIN") : _("Change PIN"),
-	    &box, &buttons);
-	g_object_set_data_full(G_OBJECT(d->w), "cpd", d, g_free);
-	if (factory) {
-		l = gtk_label_new(_(
-		    "This token still has the factory PIN. Change it before you sign."));
+	if (note != NULL) {
+		l = gtk_label_new(note);
 		gtk_label_set_wrap(GTK_LABEL(l), TRUE);
 		gtk_label_set_xalign(GTK_LABEL(l), 0);
 		gtk_box_append(GTK_BOX(box), l);
@@ -196,13 +191,31 @@ mgr_change_pin_dialog(struct mgr *m, CK_SLOT_ID slot, int factory)
 	gtk_grid_set_row_spacing(GTK_GRID(grid), 6);
 	gtk_grid_set_column_spacing(GTK_GRID(grid), 12);
 	gtk_box_append(GTK_BOX(box), grid);
-	d->e[0] = form_entry(grid, 0, _("Old PIN"), 1);
-	d->e[1] = form_entry(grid, 1, _("New PIN"), 1);
-	d->e[2] = form_entry(grid, 2, _("Confirm new PIN"), 1);
+	e[0] = form_entry(grid, 0, _("Old PIN"), 1);
+	e[1] = form_entry(grid, 1, _("New PIN"), 1);
+	e[2] = form_entry(grid, 2, _("Confirm new PIN"), 1);
 	l = gtk_label_new(mgr_pin_policy());
 	gtk_widget_add_css_class(l, "dim-label");
 	gtk_label_set_xalign(GTK_LABEL(l), 0);
 	gtk_box_append(GTK_BOX(box), l);
+}
+
+void
+mgr_change_pin_dialog(struct mgr *m, CK_SLOT_ID slot, int factory)
+{
+	struct cpd *d = g_new0(struct cpd, 1);
+	GtkWidget *box, *buttons, *b;
+
+	d->m = m;
+	d->slot = slot;
+	d->w = dlg_new(m, factory ? _("Change the factory PIN") : _("Change PIN"),
+	    &box, &buttons);
+	g_object_set_data_full(G_OBJECT(d->w), "cpd", d, g_free);
+	mgr_pin_form(box,
+	    factory
+		? _("This token still has the factory PIN. Change it before you sign.")
+		: NULL,
+	    d->e);
 	b = dlg_button(buttons, _("Cancel"));
 	g_signal_connect(b, "clicked", G_CALLBACK(cpd_cancel), d);
 	b = dlg_button(buttons, _("Accept"));
@@ -441,7 +454,9 @@ build_busy(struct mgr *m)
 	gtk_widget_set_margin_bottom(box, 6);
 	gtk_widget_set_margin_start(box, 12);
 	gtk_widget_set_margin_end(box, 12);
-	m->spinner = gtk_spinner_new();
+	m->spinner = gtk_progress_bar_new();
+	gtk_widget_set_valign(m->spinner, GTK_ALIGN_CENTER);
+	gtk_widget_set_size_request(m->spinner, 120, -1);
 	m->busy_label = gtk_label_new("");
 	gtk_widget_set_hexpand(m->busy_label, TRUE);
 	gtk_label_set_xalign(GTK_LABEL(m->busy_label), 0);

@@ -12,7 +12,6 @@
 
 #include "common/buf.h"
 #include "common/pin.h"
-#include "common/secret.h"
 #include "common/x509_text.h"
 #include "tm_int.h"
 
@@ -203,7 +202,6 @@ tm_cert_delete(struct tm_session *t, const char *serial, const struct tm_ui *ui,
 	CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
 	struct tm_cert *v = NULL, *c = NULL;
 	size_t n = 0, i;
-	char *pin = NULL;
 	int r;
 
 	if ((r = tm_certs(t, &v, &n, res)) != 0)
@@ -216,18 +214,8 @@ tm_cert_delete(struct tm_session *t, const char *serial, const struct tm_ui *ui,
 		goto out;
 	}
 	if ((r = tm_token_info(t, &(CK_TOKEN_INFO){ 0 }, res)) != 0 ||
-	    (r = tm_ask_secret(ui, TM_SECRET_PIN, res, &pin)) != 0)
+	    (r = tm_login(t, CKU_USER, ui, res, &s)) != 0)
 		goto out;
-	tm_progress(ui, TM_STEP_LOGGING_IN, res);
-	if ((r = p11_session_open(t->p11, t->slot, 1, &s)) != 0) {
-		s = CK_INVALID_HANDLE;
-		tm_fail_token(t, res, TM_OP_OPEN, r);
-		goto out;
-	}
-	if ((r = p11_session_login(t->p11, s, CKU_USER, pin, NULL)) != 0) {
-		tm_fail_token(t, res, TM_OP_LOGIN, r);
-		goto out;
-	}
 	if ((r = p11_destroy(t->p11, s, c->h)) != 0 ||
 	    (!c->is_ca && (r = delete_keys(t, s, c)) != 0)) {
 		tm_fail(res, TM_WHY_CERT_WRITE, r);
@@ -236,7 +224,6 @@ tm_cert_delete(struct tm_session *t, const char *serial, const struct tm_ui *ui,
 	r = 0;
 out:
 	tm_close(t, s);
-	secret_free(pin);
 	tm_certs_free(v, n);
 	res->err = r;
 	return r;
@@ -249,25 +236,14 @@ tm_unblock(struct tm_session *t, const struct tm_ui *ui, struct tm_result *res)
 {
 	CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
 	CK_TOKEN_INFO ti;
-	char *so = NULL;
 	int r;
 
 	memset(res, 0, sizeof(*res));
 	res->tries_left = -1;
 	if ((r = tm_token_info(t, &ti, res)) != 0 ||
-	    (r = tm_ask_secret(ui, TM_SECRET_SO_PIN, res, &so)) != 0 ||
-	    (r = tm_check_cancel(ui, res)) != 0)
+	    (r = tm_check_cancel(ui, res)) != 0 ||
+	    (r = tm_login(t, CKU_SO, ui, res, &s)) != 0)
 		goto out;
-	tm_progress(ui, TM_STEP_LOGGING_IN, res);
-	if ((r = p11_session_open(t->p11, t->slot, 1, &s)) != 0) {
-		s = CK_INVALID_HANDLE;
-		tm_fail_token(t, res, TM_OP_OPEN, r);
-		goto out;
-	}
-	if ((r = p11_session_login(t->p11, s, CKU_SO, so, NULL)) != 0) {
-		tm_fail_token(t, res, TM_OP_LOGIN, r);
-		goto out;
-	}
 	tm_progress(ui, TM_STEP_RESETTING_PIN, res);
 	if ((r = p11_init_pin(t->p11, s, KYSO_FACTORY_PIN)) != 0) {
 		tm_fail_token(t, res, TM_OP_RESET_PIN, r);
@@ -276,7 +252,6 @@ tm_unblock(struct tm_session *t, const struct tm_ui *ui, struct tm_result *res)
 	r = 0;
 out:
 	tm_close(t, s);
-	secret_free(so);
 	res->err = r;
 	return r;
 }

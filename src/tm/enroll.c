@@ -235,7 +235,7 @@ tm_enroll(struct tm_session *t, enum tm_kind kind, const struct tm_ui *ui,
 	CK_TOKEN_INFO ti;
 	struct p11_key k;
 	json_t *req = NULL, *info = NULL;
-	char *pin = NULL, *code = NULL;
+	char *code = NULL;
 	int r, made = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -249,18 +249,8 @@ tm_enroll(struct tm_session *t, enum tm_kind kind, const struct tm_ui *ui,
 		goto out;
 	}
 	/* Step 1: log in to the token. */
-	if ((r = tm_ask_secret(ui, TM_SECRET_PIN, res, &pin)) != 0)
+	if ((r = tm_login(t, CKU_USER, ui, res, &s)) != 0)
 		goto out;
-	tm_progress(ui, TM_STEP_LOGGING_IN, res);
-	if ((r = p11_session_open(t->p11, t->slot, 1, &s)) != 0) {
-		s = CK_INVALID_HANDLE;
-		tm_fail_token(t, res, TM_OP_OPEN, r);
-		goto out;
-	}
-	if ((r = p11_session_login(t->p11, s, CKU_USER, pin, NULL)) != 0) {
-		tm_fail_token(t, res, TM_OP_LOGIN, r);
-		goto out;
-	}
 	/* Step 2: the activation code from the e-mail. */
 	if ((r = tm_ask_secret(ui, TM_SECRET_CODE, res, &code)) != 0)
 		goto out;
@@ -287,7 +277,6 @@ out:
 	if (made && s != CK_INVALID_HANDLE)
 		drop_key(t, s, k.priv, pubh);
 	tm_close(t, s);
-	secret_free(pin);
 	secret_free(code);
 	json_decref(req);
 	json_decref(info);

@@ -83,6 +83,38 @@ tm_fail_token(struct tm_session *t, struct tm_result *res, enum tm_op op, int er
 	return tm_fail(res, TM_WHY_TOKEN, err);
 }
 
+/* The login every flow that changes the token starts with: the PIN is
+ * asked, wiped after the module saw it, and a refusal worded as a token
+ * refusal of TM_OP_LOGIN. */
+int
+tm_login(struct tm_session *t, CK_USER_TYPE who, const struct tm_ui *ui,
+    struct tm_result *res, CK_SESSION_HANDLE *out)
+{
+	CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
+	char *pin = NULL;
+	int r;
+
+	if ((r = tm_ask_secret(ui, who == CKU_SO ? TM_SECRET_SO_PIN : TM_SECRET_PIN,
+		 res, &pin)) != 0)
+		goto out;
+	tm_progress(ui, TM_STEP_LOGGING_IN, res);
+	if ((r = p11_session_open(t->p11, t->slot, 1, &s)) != 0) {
+		s = CK_INVALID_HANDLE;
+		tm_fail_token(t, res, TM_OP_OPEN, r);
+		goto out;
+	}
+	if ((r = p11_session_login(t->p11, s, who, pin, NULL)) != 0) {
+		tm_fail_token(t, res, TM_OP_LOGIN, r);
+		p11_session_close(t->p11, s);
+		goto out;
+	}
+	*out = s;
+	r = 0;
+out:
+	secret_free(pin);
+	return r;
+}
+
 /* Every flow ends logged out, whatever path it took. */
 void
 tm_close(struct tm_session *t, CK_SESSION_HANDLE s)

@@ -20,6 +20,10 @@ int tm_fail(struct tm_result *res, enum tm_why why, int err);
  * answer from p11_last_rv for the faces that word each one. */
 int tm_fail_token(struct tm_session *t, struct tm_result *res, enum tm_op op,
     int err);
+/* Asks who's PIN (the user's, or the SO's), opens a read-write session
+ * and logs in; on failure no session is left open. */
+int tm_login(struct tm_session *t, CK_USER_TYPE who, const struct tm_ui *ui,
+    struct tm_result *res, CK_SESSION_HANDLE *out) KYSO_WUR;
 /* Logs out and closes; accepts CK_INVALID_HANDLE. */
 void tm_close(struct tm_session *t, CK_SESSION_HANDLE s);
 /* A secret from the face; TM_WHY_NO_SECRET when none (or an empty code
