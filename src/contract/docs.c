@@ -461,6 +461,30 @@ signer_state(const char *s)
 	return _("Waiting");
 }
 
+/* An audit row's action as the reader's language says it (the stored word
+ * and the JSON export stay English). */
+static const char *
+audit_action_text(const char *a)
+{
+	static const struct {
+		const char *action;
+		const char *text;
+	} words[] = {
+		{ "created", N_("Created") },
+		{ "viewed", N_("Viewed") },
+		{ "signed", N_("Signed") },
+		{ "completed", N_("Completed") },
+		{ "rejected", N_("Rejected") },
+		{ "downloaded", N_("Downloaded") },
+	};
+	size_t i;
+
+	for (i = 0; a != NULL && i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(a, words[i].action) == 0)
+			return _(words[i].text);
+	return a;
+}
+
 /* A contract's page: state, signers, reject form, the audit trail. */
 void
 h_doc(struct ctx *c)
@@ -545,9 +569,11 @@ h_doc(struct ctx *c)
 
 			out(c, "<tr>");
 			for (k = 0; k < 5; k++) {
+				const char *v = (const char *)
+				    sqlite3_column_text(st, k);
+
 				out(c, "<td>");
-				out_esc(c,
-				    (const char *)sqlite3_column_text(st, k));
+				out_esc(c, k == 3 ? audit_action_text(v) : v);
 				out(c, "</td>");
 			}
 			out(c, "</tr>");

@@ -165,6 +165,11 @@ as owner "$URL/documents/$D1/audit.json"; expect 200
 assert_eq "$(jq -r .chain_intact "$W/body")" true
 assert_eq "$(jq -r '[.audit[].action] | index("created") != null' "$W/body")" true
 assert_eq "$(jq -r '[.audit[].action] | index("rejected") != null' "$W/body")" true
+# The page's history says the actions in the reader's language.
+as owner "$URL/documents/$D1"; expect 200
+assert_contains "$(body)" "<td>Đã tạo</td>"
+assert_contains "$(body)" "<td>Đã từ chối</td>"
+if grep -q "<td>created</td>" "$W/body"; then fail "an action shown as its stored word"; fi
 assert_exit 0 "$KC" audit-check
 assert_contains "$OUT" "intact"
 if sql "UPDATE audit SET detail = 'x' WHERE action = 'rejected'" 2>/dev/null; then
