@@ -214,42 +214,6 @@ op_words(enum tm_op op)
 	return "?";
 }
 
-/* What a subscriber can do about the refusals they may meet. */
-static const char *
-refusal_text(const char *code)
-{
-	static const struct {
-		const char *code, *text;
-	} t[] = {
-		{ "code_invalid",
-		    N_("the activation code is wrong, already "
-		       "used or expired; ask the CA for a new one") },
-		{ "token_in_use",
-		    N_("this token already holds another "
-		       "subscriber's certificate; use your own token, or ask "
-		       "the CA") },
-		{ "key_type_mismatch",
-		    N_("the key made on the token is not of "
-		       "the type the CA registered") },
-		{ "key_unacceptable",
-		    N_("the token made a key the CA does not "
-		       "accept") },
-		{ "otp_invalid",
-		    N_("the one-time code is wrong or expired; "
-		       "after three wrong tries, request a new one") },
-		{ "rate_limited",
-		    N_("too many requests; wait a few minutes "
-		       "and try again") },
-		{ "busy", N_("the CA's server is busy; try again") },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(code, t[i].code) == 0)
-			return _(t[i].text);
-	return NULL;
-}
-
 /* A token refusal in cli_login's words, the try left included. */
 static int
 token_fail(const struct tm_term *tt, const struct tm_result *r)
@@ -276,7 +240,8 @@ ra_fail(const struct tm_term *tt, const struct tm_result *r)
 	}
 	/* The server's words are English; the ones a subscriber meets are
 	 * said here in their language. */
-	said = refusal_text(r->ra_error);
+	said = tm_refusal_text(r->ra_error);
+	said = said != NULL ? _(said) : NULL;
 	fprintf(stderr, _("The CA's server refused the request (%ld %s): %s\n"),
 	    r->http_status, r->ra_error, said != NULL ? said : r->ra_message);
 	return EXIT_FAIL;

@@ -76,42 +76,6 @@ token_words(const struct tm_result *r)
 	    g_strdup_printf(_("%s failed (%s).\n"), what, p11_rv_name(r->rv)));
 }
 
-/* What a subscriber can do about the RA's refusals. */
-static const char *
-refusal(const char *code)
-{
-	static const struct {
-		const char *code, *text;
-	} t[] = {
-		{ "code_invalid",
-		    N_("the activation code is wrong, already "
-		       "used or expired; ask the CA for a new one") },
-		{ "token_in_use",
-		    N_("this token already holds another "
-		       "subscriber's certificate; use your own token, or ask "
-		       "the CA") },
-		{ "key_type_mismatch",
-		    N_("the key made on the token is not of "
-		       "the type the CA registered") },
-		{ "key_unacceptable",
-		    N_("the token made a key the CA does not "
-		       "accept") },
-		{ "otp_invalid",
-		    N_("the one-time code is wrong or expired; "
-		       "after three wrong tries, request a new one") },
-		{ "rate_limited",
-		    N_("too many requests; wait a few minutes "
-		       "and try again") },
-		{ "busy", N_("the CA's server is busy; try again") },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(code, t[i].code) == 0)
-			return _(t[i].text);
-	return NULL;
-}
-
 /* The page to use instead of a code of another kind. */
 static const char *
 kind_page(enum tm_kind k)
@@ -164,7 +128,8 @@ words_fail(const struct mgr *m, const struct tm_result *r, const char *verb)
 			m->prefs.ra_url != NULL ? m->prefs.ra_url : "",
 			r->ra_message[0] ? r->ra_message : kyso_strerror(r->err)));
 	case TM_WHY_RA_REFUSED:
-		said = refusal(r->ra_error);
+		said = tm_refusal_text(r->ra_error);
+		said = said != NULL ? _(said) : NULL;
 		return line(
 		    g_strdup_printf(_("The CA's server refused the request (%ld %s): %s\n"),
 			r->http_status, r->ra_error,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/http.h"
+#include "common/i18n.h"
 #include "common/secret.h"
 #include "tm_int.h"
 
@@ -224,4 +225,42 @@ tm_ra_post(const struct tm_session *t, const char *path, json_t *req,
 	}
 	*resp = j;
 	return 0;
+}
+
+/* One list for every face: the RA's refusal codes a subscriber may meet,
+ * each with what to do, as static untranslated sentences (N_) that the
+ * face translates, as libkysosign's *why. */
+const char *
+tm_refusal_text(const char *code)
+{
+	static const struct {
+		const char *code, *text;
+	} t[] = {
+		{ "code_invalid",
+		    N_("the activation code is wrong, already "
+		       "used or expired; ask the CA for a new one") },
+		{ "token_in_use",
+		    N_("this token already holds another "
+		       "subscriber's certificate; use your own token, or ask "
+		       "the CA") },
+		{ "key_type_mismatch",
+		    N_("the key made on the token is not of "
+		       "the type the CA registered") },
+		{ "key_unacceptable",
+		    N_("the token made a key the CA does not "
+		       "accept") },
+		{ "otp_invalid",
+		    N_("the one-time code is wrong or expired; "
+		       "after three wrong tries, request a new one") },
+		{ "rate_limited",
+		    N_("too many requests; wait a few minutes "
+		       "and try again") },
+		{ "busy", N_("the CA's server is busy; try again") },
+	};
+	size_t i;
+
+	for (i = 0; code != NULL && i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(code, t[i].code) == 0)
+			return t[i].text;
+	return NULL;
 }

@@ -241,4 +241,9 @@ int tm_cert_delete(struct tm_session *t, const char *serial,
 int tm_unblock(struct tm_session *t, const struct tm_ui *ui,
     struct tm_result *res) KYSO_WUR;
 
+/* What a subscriber can do about the RA's refusal code (result->ra_error)
+ * as an untranslated sentence for the face to translate; NULL for a code
+ * it does not know. */
+const char *tm_refusal_text(const char *code);
+
 #endif
