@@ -93,7 +93,8 @@ term_details(void *ud, const struct tm_details *d)
 		printf(_("  Organization:    %s\n"), d->o);
 	printf(_("  Province:        %s\n"), d->st);
 	printf(_("  E-mail:          %s\n"), d->email);
-	printf(_("  Key:             %s, made on this token\n"), d->key_type);
+	printf(_("  Key:             %s, made on this token\n"),
+	    _(tm_key_text(d->key_type)));
 	printf(_("  Validity:        %lld year(s)\n"), d->validity_years);
 	printf(_("  Subject:         %s\n"), d->subject_dn);
 }

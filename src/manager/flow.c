@@ -337,7 +337,7 @@ ui_details(void *ud, const struct tm_details *d)
 		detail(f, &i, _("Organization"), d->o);
 	detail(f, &i, _("Province"), d->st);
 	detail(f, &i, _("E-mail"), d->email);
-	detail(f, &i, _("Key"), d->key_type);
+	detail(f, &i, _("Key"), _(tm_key_text(d->key_type)));
 	years = g_strdup_printf(_("%lld year(s)"), d->validity_years);
 	detail(f, &i, _("Validity"), years);
 	g_free(years);

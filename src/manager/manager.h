@@ -10,6 +10,10 @@
 #include "p11/p11.h"
 #include "tm/tm.h"
 
+/* A word marked with its context for translators: the token state "OK"
+ * is not the button "OK". Translated by mgr_state_text. */
+#define NC_(ctx, s) (s)
+
 #define MGR_MAX_TOKENS 16
 
 /* A token as the window shows it, read by a worker (window.c). */
@@ -118,6 +122,8 @@ void mgr_start_change_pin(struct mgr *m, CK_SLOT_ID slot, GtkWidget *const e[3])
 void mgr_pin_form(GtkWidget *box, const char *note, GtkWidget *e[3]);
 /* The PIN policy line shown under new-PIN entries. */
 const char *mgr_pin_policy(void);
+/* A token state (struct mgr_token's state) in the reader's language. */
+const char *mgr_state_text(const char *state);
 /* One token's facts and plug-in check, in a worker holding the lock. */
 int mgr_read_token(struct mgr *m, CK_SLOT_ID slot, struct mgr_token *t,
     struct tm_result *chk);

@@ -891,8 +891,8 @@ pages_update(struct mgr *m)
 	if (m->stack == NULL)
 		return;
 	title = t != NULL
-	    ? g_strdup_printf(_("Token %s (%s): %s"), t->label, t->serial,
-		  _(t->state))
+	    ? g_strdup_printf(_("%s (serial %s): %s"), t->label, t->serial,
+		  mgr_state_text(t->state))
 	    : g_strdup(_("No token is plugged in. Plug in your USB Token."));
 	gtk_label_set_text(GTK_LABEL(m->token_title), title);
 	g_free(title);

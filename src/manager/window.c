@@ -260,9 +260,9 @@ token_state(const struct mgr_token *t, const struct tm_result *chk)
 	int expired = 0, expiring = 0;
 
 	if (t->ti.flags & CKF_USER_PIN_LOCKED)
-		return N_("PIN locked");
+		return NC_("token state", "PIN locked");
 	if (t->ti.flags & CKF_USER_PIN_TO_BE_CHANGED)
-		return N_("Factory PIN");
+		return NC_("token state", "Factory PIN");
 	for (i = 0; i < chk->nfindings; i++) {
 		const struct tm_finding *f = &chk->findings[i];
 
@@ -276,12 +276,12 @@ token_state(const struct mgr_token *t, const struct tm_result *chk)
 	for (i = 0; i < t->ncerts; i++)
 		mine += !t->certs[i].is_ca;
 	if (expired)
-		return N_("Certificate expired");
+		return NC_("token state", "Certificate expired");
 	if (expiring)
-		return N_("Certificate expiring");
+		return NC_("token state", "Certificate expiring");
 	if (mine == 0)
-		return N_("No certificate");
-	return N_("OK");
+		return NC_("token state", "No certificate");
+	return NC_("token state", "OK");
 }
 
 /* No question during a listing: the plug-in check asks nothing here. */
@@ -349,11 +349,12 @@ static GtkWidget *
 token_row(const struct mgr_token *t)
 {
 	char *text = g_strdup_printf("%s (%s): %s", t->label, t->serial,
-	    _(t->state));
+	    mgr_state_text(t->state));
 	GtkWidget *row = gtk_list_box_row_new();
 	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
 	GtkWidget *name = gtk_label_new(t->label);
-	char *sub = g_strdup_printf("%s · %s", t->serial, _(t->state));
+	char *sub = g_strdup_printf("%s · %s", t->serial,
+	    mgr_state_text(t->state));
 	GtkWidget *state = gtk_label_new(sub);
 
 	gtk_widget_set_margin_top(box, 6);
@@ -416,6 +417,13 @@ list_done(struct mgr *m, void *arg)
 		gtk_list_box_select_row(GTK_LIST_BOX(m->tokens),
 		    gtk_list_box_get_row_at_index(GTK_LIST_BOX(m->tokens), sel));
 	pages_update(m);
+}
+
+/* The token states are words with the context "token state". */
+const char *
+mgr_state_text(const char *state)
+{
+	return g_dpgettext2(NULL, "token state", state);
 }
 
 void

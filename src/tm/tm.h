@@ -246,4 +246,8 @@ int tm_unblock(struct tm_session *t, const struct tm_ui *ui,
  * it does not know. */
 const char *tm_refusal_text(const char *code);
 
+/* The key type a registration names ("p256", "rsa2048"...) as an
+ * untranslated phrase for the face to translate ("ECDSA P-256"). */
+const char *tm_key_text(const char *key_type);
+
 #endif

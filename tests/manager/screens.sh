@@ -45,6 +45,16 @@ drive wait-text "Nguyen Thi Screens" >/dev/null
 kill "$MGR_PID"; wait "$MGR_PID" 2>/dev/null || true
 drive gone "kyso Token Manager" frame
 
+note "the dark theme: the main screen and the certificates"
+GTK_THEME=Adwaita:dark LANG=C.UTF-8 manager_start
+drive wait "kyso Token Manager" frame
+drive select "Token Screens (MGR0030)"
+drive click Certificates
+drive wait-text "Nguyen Thi Screens" >/dev/null
+shot en-dark-certs
+kill "$MGR_PID"; wait "$MGR_PID" 2>/dev/null || true
+drive gone "kyso Token Manager" frame
+
 note "Vietnamese: the seed's terms"
 screens vi_VN.UTF-8 vi "Quản lý Token kyso" "Thông tin phần cứng" "Chứng thư số" "Đổi mã PIN" \
   "Quên mã PIN" "Đăng ký chứng thư số" "Gia hạn chứng thư số" "Thay đổi thông tin" \
@@ -60,6 +70,7 @@ drive click "Quên mã PIN"
 for term in "Cá nhân" "Tổ chức" "Email liên hệ" "Gửi yêu cầu"; do
   drive wait "$term"
 done
+drive wait-text "Sẵn sàng" >/dev/null
 drive click "Đăng ký chứng thư số"
 drive wait "Mã kích hoạt"
 drive wait "Tiếp tục"
