@@ -3,15 +3,105 @@
  * terminal) and their results are put in kyso-token's words and exit
  * codes here. Every sentence a subscriber reads is in this file or in
  * the cmd_*.c that runs the flow. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "cli.h"
+#include "common/actcode.h"
+#include "common/http.h"
 #include "common/secret.h"
 
+/* An activation code is a one-time code, not a PIN: echoed, so that a
+ * person sees what was typed. */
+int
+cli_ask_line(int fd, const char *prompt, char **out)
+{
+	char line[SECRET_MAX + 2];
+	FILE *tty;
+	size_t n;
+	int tfd, r = KYSO_ERR_NOT_FOUND;
+
+	if (fd >= 0)
+		return secret_read(fd, prompt, out);
+	if ((tfd = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0)
+		return secret_read(-1, prompt, out); /* stdin, no terminal */
+	if (!isatty(tfd) || (tty = fdopen(tfd, "r+")) == NULL) {
+		close(tfd);
+		return secret_read(-1, prompt, out);
+	}
+	fputs(prompt, tty);
+	fflush(tty);
+	if (fgets(line, sizeof(line), tty) != NULL) {
+		n = strcspn(line, "\r\n");
+		r = line[n] == '\0' && n == sizeof(line) - 1 ? KYSO_ERR_TOO_LARGE
+							     : 0;
+		line[n] = '\0';
+		if (r == 0 && (*out = strdup(line)) == NULL)
+			r = KYSO_ERR_NOMEM;
+	}
+	OPENSSL_cleanse(line, sizeof(line));
+	fclose(tty);
+	return r;
+}
+
+/* The code is checked here, before anything is sent: its length and its
+ * check character catch a typo, which is explained and, at a terminal,
+ * asked again. */
+static int
+term_code(struct tm_term *tt, char **out)
+{
+	char *s = NULL;
+	int tries, r, cr;
+
+	for (tries = 0; tries < 3; tries++) {
+		if ((r = cli_ask_line(tt->code_fd,
+			 _("Activation code (from the CA's e-mail): "), &s)) != 0)
+			return r;
+		if (*s == '\0') {
+			secret_free(s);
+			return KYSO_ERR_NOT_FOUND;
+		}
+		if ((cr = actcode_check(s)) == 0) {
+			*out = s;
+			return 0;
+		}
+		secret_free(s);
+		s = NULL;
+		if (cr == KYSO_ERR_CORRUPT)
+			fprintf(stderr,
+			    _("This activation code has a typo: its last character does not match\n"
+			      "the others. Compare it with the e-mail, character by character.\n"));
+		else
+			fprintf(stderr,
+			    _("An activation code has 20 letters and digits in four groups of five,\n"
+			      "like ABCDE-FGHJK-MNPQR-STVWX. Compare it with the e-mail.\n"));
+		if (tt->code_fd >= 0 || !isatty(STDIN_FILENO))
+			break;
+	}
+	tt->code_refused = 1;
+	return KYSO_ERR_INVALID;
+}
+
+/* After a refused OTP the flow asks again, up to the CA's limit; the
+ * person is told why before the prompt. */
+static int
+term_otp(struct tm_term *tt, char **out)
+{
+	if (tt->otp_asks++ > 0)
+		fprintf(stderr,
+		    _("The CA's server did not accept that OTP (wrong or expired). Type it\n"
+		      "again: %d tries left. Press Enter alone to stop.\n"),
+		    TM_OTP_TRIES - tt->otp_asks + 1);
+	return cli_ask_line(tt->otp_fd, _("OTP from the e-mail: "), out);
+}
+
 /* Reads one secret the way kyso-token reads PINs: from the flow's file
- * descriptor when a script gave one, else a no-echo prompt. */
+ * descriptor when a script gave one, else a no-echo prompt; the one-time
+ * codes are echoed. */
 static int
 term_secret(void *ud, enum tm_secret what, char **out)
 {
@@ -36,11 +126,8 @@ term_secret(void *ud, enum tm_secret what, char **out)
 		return r;
 	case TM_SECRET_SO_PIN:
 		return secret_read(tt->so_pin_fd, _("SO PIN: "), out);
-	case TM_SECRET_CODE:
-		return secret_read(tt->code_fd,
-		    _("Activation code (from the CA's e-mail): "), out);
-	case TM_SECRET_OTP:
-		return secret_read(tt->otp_fd, _("OTP from the e-mail: "), out);
+	case TM_SECRET_CODE: return term_code(tt, out);
+	case TM_SECRET_OTP: return term_otp(tt, out);
 	}
 	return KYSO_ERR_INVALID;
 }
@@ -172,10 +259,13 @@ tm_term_session(struct tm_term *tt, struct tm_session **out)
 	return EXIT_OK;
 }
 
-/* What a secret that was not given means to each flow. */
+/* What a secret that was not given means to each flow; a code refused
+ * by its local check was explained already. */
 static int
-no_secret(enum tm_secret s)
+no_secret(const struct tm_term *tt, enum tm_secret s)
 {
+	if (s == TM_SECRET_CODE && tt->code_refused)
+		return EXIT_USAGE;
 	switch (s) {
 	case TM_SECRET_PIN: fprintf(stderr, _("No PIN was given.\n")); break;
 	case TM_SECRET_OLD_PIN:
@@ -214,16 +304,96 @@ op_words(enum tm_op op)
 	return "?";
 }
 
-/* A token refusal in cli_login's words, the try left included. */
+/* What a subscriber can do once the PIN is locked, said once for every
+ * flow: the CA's OTP, or the SO PIN; a locked SO PIN leaves the CA. */
+static void
+say_unblock(int so)
+{
+	if (so)
+		fprintf(stderr,
+		    _("The SO PIN is locked too. Take the token to your CA.\n"));
+	else
+		fprintf(stderr,
+		    _("To unblock it, run 'kyso-token forgot-pin' (the CA e-mails you a one-time code)\n"
+		      "or 'kyso-token unblock' if you have the token's SO PIN.\n"));
+}
+
+/* A token refusal in cli_login's words, with what the tries left mean:
+ * a lock is said plainly with the way out, a locked PIN is not asked. */
 static int
 token_fail(const struct tm_term *tt, const struct tm_result *r)
 {
-	int ex = cli_fail_rv(tt->c, op_words(r->op), r->rv);
+	int so = r->secret == TM_SECRET_SO_PIN, ex;
 
-	if (r->op == TM_OP_LOGIN && r->err == KYSO_ERR_PIN_INCORRECT &&
-	    r->tries_left == 1)
-		fprintf(stderr, _("One try is left before the PIN locks.\n"));
+	if (r->op == TM_OP_LOGIN && r->rv == CKR_PIN_LOCKED) {
+		fprintf(stderr,
+		    so ? _("Token %s: the SO PIN is locked after too many wrong tries; it was not asked.\n")
+		       : _("Token %s: the PIN is locked after too many wrong tries; it was not asked.\n"),
+		    r->token_serial);
+		say_unblock(so);
+		return EXIT_PIN_LOCKED;
+	}
+	ex = cli_fail_rv(tt->c, op_words(r->op), r->rv);
+	if (r->err != KYSO_ERR_PIN_INCORRECT)
+		return ex;
+	if (r->tries_left == 0) {
+		fprintf(stderr,
+		    so ? _("That was the last try: the SO PIN is now locked.\n")
+		       : _("That was the last try: the PIN is now locked.\n"));
+		say_unblock(so);
+		return ex; /* the PIN was wrong: exit 4 as always */
+	}
+	if (r->tries_left == 1)
+		fprintf(stderr,
+		    _("One try is left before the PIN locks. If you are not sure of the PIN,\n"
+		      "do not guess: run 'kyso-token forgot-pin' instead.\n"));
+	else if (r->count_low)
+		fprintf(stderr,
+		    _("The token counts wrong PINs: a few more and it locks.\n"));
 	return ex;
+}
+
+/* A transport failure in the user's language with what to do: curl's
+ * English text only for the kinds nobody can act on. */
+static void
+say_unreachable(const struct tm_term *tt, const struct tm_result *r)
+{
+	const char *url = tt->ra != NULL ? tt->ra->url : "";
+
+	switch ((enum http_fail)r->net_fail) {
+	case HTTP_FAIL_UNREACHABLE:
+		fprintf(stderr,
+		    _("Cannot reach the CA's server %s: nothing answers at that address.\n"
+		      "Check the Internet connection and the server's address (--ra, or ra_url\n"
+		      "in kyso.conf), then try again.\n"),
+		    url);
+		return;
+	case HTTP_FAIL_UNTRUSTED:
+		fprintf(stderr,
+		    _("The CA's server %s could not prove who it is: its TLS certificate is\n"
+		      "not trusted on this computer. If your CA gave you its certificate file,\n"
+		      "give it with --ra-ca FILE (or ra_ca in kyso.conf); otherwise do not go on,\n"
+		      "and call your CA.\n"),
+		    url);
+		return;
+	case HTTP_FAIL_TLS:
+		fprintf(stderr,
+		    _("A secure (TLS) connection to the CA's server %s could not be set up.\n"
+		      "Check the address (https://...) and try again; if it keeps failing, call\n"
+		      "your CA.\n"),
+		    url);
+		return;
+	case HTTP_FAIL_TIMEOUT:
+		fprintf(stderr,
+		    _("The CA's server %s did not answer in time. Check the Internet\n"
+		      "connection and try again in a few minutes.\n"),
+		    url);
+		return;
+	case HTTP_FAIL_NONE:
+	case HTTP_FAIL_OTHER: break;
+	}
+	fprintf(stderr, _("Cannot reach the CA's server %s: %s.\n"), url,
+	    r->ra_message[0] ? r->ra_message : kyso_strerror(r->err));
 }
 
 /* The RA server's part of a failure. */
@@ -233,9 +403,7 @@ ra_fail(const struct tm_term *tt, const struct tm_result *r)
 	const char *said;
 
 	if (r->why == TM_WHY_RA_UNREACHABLE) {
-		fprintf(stderr, _("Cannot reach the CA's server %s: %s.\n"),
-		    tt->ra != NULL ? tt->ra->url : "",
-		    r->ra_message[0] ? r->ra_message : kyso_strerror(r->err));
+		say_unreachable(tt, r);
 		return EXIT_FAIL;
 	}
 	/* The server's words are English; the ones a subscriber meets are
@@ -268,7 +436,7 @@ tm_term_fail(const struct tm_term *tt, const struct tm_result *r)
 {
 	switch (r->why) {
 	case TM_WHY_NONE: return EXIT_OK;
-	case TM_WHY_NO_SECRET: return no_secret(r->secret);
+	case TM_WHY_NO_SECRET: return no_secret(tt, r->secret);
 	case TM_WHY_PIN_MISMATCH:
 		fprintf(stderr,
 		    _("The new PIN and its confirmation differ; nothing was changed.\n"));

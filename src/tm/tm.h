@@ -114,12 +114,18 @@ struct tm_result {
 	CK_RV rv;	       /* TM_WHY_TOKEN: the token's own answer */
 	int tries_left;	       /* after a wrong PIN: 1 on the final try,
 				* 0 locked, -1 unknown */
-	enum tm_secret secret; /* TM_WHY_NO_SECRET */
+	int count_low;	       /* a wrong PIN was given since the last
+				* good one: the token counts towards a lock */
+	enum tm_secret secret; /* TM_WHY_NO_SECRET; TM_WHY_TOKEN at a
+				* login: whose PIN (TM_SECRET_PIN or
+				* TM_SECRET_SO_PIN) */
 	unsigned long pin_min, pin_max; /* TM_WHY_PIN_LENGTH */
 	long http_status;		/* TM_WHY_RA_REFUSED */
 	char ra_error[64];    /* the RA's error word ("code_invalid") */
 	char ra_message[256]; /* the RA's English message, or the
 			       * transport error (TM_WHY_RA_UNREACHABLE) */
+	int net_fail;	      /* TM_WHY_RA_UNREACHABLE: an enum http_fail
+			       * (common/http.h), for words with advice */
 	enum tm_kind kind;    /* TM_WHY_WRONG_KIND: the code's kind */
 	char token_serial[17];
 	/* An enrolment that worked. */
@@ -188,10 +194,24 @@ struct tm_who {
 	const char *email; /* the contact e-mail */
 };
 
+/* The wrong OTPs the CA's server takes before it spends the OTP
+ * (kyso-ra's OTP_TRIES); tm_forgot_pin asks again up to this many. */
+#define TM_OTP_TRIES 3
+
 /* Resets a forgotten or locked PIN to the factory PIN with the CA's
- * answer to the token's unblock challenge, after an OTP by e-mail. */
+ * answer to the token's unblock challenge, after an OTP by e-mail. A
+ * refused OTP is asked again (ask_secret once more) up to TM_OTP_TRIES
+ * in all; when no more is given, the refusal stands. */
 int tm_forgot_pin(struct tm_session *t, const struct tm_who *who,
     const struct tm_ui *ui, struct tm_result *res) KYSO_WUR;
+
+/* The PIN's tries as the token's flags tell them (PKCS#11 gives no
+ * number): res->tries_left 0 locked, 1 the final try, -1 more or unknown;
+ * res->count_low when a wrong PIN was given since the last good one. who
+ * is CKU_USER or CKU_SO. For the plug-in checks and any face that warns
+ * before it asks a PIN. */
+void tm_pin_tries(const CK_TOKEN_INFO *ti, CK_USER_TYPE who,
+    struct tm_result *res);
 
 /* Old PIN, new PIN, confirmation; the new PIN must fit the token's
  * length range and be neither the old one nor the factory PIN. */
