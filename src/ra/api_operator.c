@@ -1,5 +1,5 @@
 /* Operator endpoints: register, list, show, renew (TH1), update (TH2),
- * revoke. Authentication, transaction and audit happen in api.c. */
+ * reissue a code, revoke. Authentication, transaction and audit happen in api.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,7 +241,8 @@ prepare(struct api *a, const char *id, const char *kind)
 	if (strcmp(status, "active") != 0) {
 		st = api_error(a, 409, "not_active",
 		    "the registration has no "
-		    "certificate yet; the first activation code still applies");
+		    "certificate yet; reissue its first activation code (POST "
+		    "registrations/ID/reissue) if it expired");
 		goto out;
 	}
 	if (!renew && json_object_size(body) == 0) {
@@ -284,6 +285,86 @@ int
 api_registrations_update(struct api *a)
 {
 	return prepare(a, a->arg[0], "update");
+}
+
+/* What a reissue gives a new code for: the newest code not yet used
+ * (spent_at is set only when a code is used or replaced, not when it
+ * expires), else, before the first certificate, the registration's own
+ * details. *details is a new reference; *kind points into a static or
+ * rows. */
+static int
+pending_activation(struct api *a, const char *id, const char *status,
+    json_t *reg, struct db_rows **rows, const char **kind, json_t **details)
+{
+	const char *p[1] = { id };
+	int r;
+
+	if ((r = db_exec(a->db,
+		 "SELECT kind, details FROM activations"
+		 " WHERE registration_id = ? AND spent_at IS NULL"
+		 " ORDER BY id DESC LIMIT 1",
+		 1, p, rows)) != 0)
+		return r;
+	if (db_rows_count(*rows) == 1) {
+		*details = json_loads(db_rows_get(*rows, 0, 1), 0, NULL);
+		*kind = db_rows_get(*rows, 0, 0);
+		return *details != NULL ? 0 : KYSO_ERR_CORRUPT;
+	}
+	if (strcmp(status, "pending") != 0)
+		return KYSO_ERR_NOT_FOUND;
+	*details = json_incref(reg);
+	*kind = "new";
+	return 0;
+}
+
+/* POST registrations/ID/reissue: a new activation code, mailed, for what
+ * is pending (the first certificate, a renewal, an update) when the code
+ * expired or its mail was lost; the old code stops working at once. */
+int
+api_registrations_reissue(struct api *a)
+{
+	static const char *const no_fields[] = { NULL };
+	const char *id = a->arg[0], *kind = NULL;
+	json_t *body = NULL, *d = NULL, *details = NULL;
+	struct db_rows *rows = NULL;
+	char *status = NULL;
+	uint64_t idv;
+	int st, r;
+
+	snprintf(a->target, sizeof(a->target), "registration:%.40s", id);
+	if (a->rq->body_len != 0 && (st = api_body(a, no_fields, &body)) != 0)
+		return st;
+	if ((r = reg_load(a->db, id, &d, &status, NULL)) != 0) {
+		st = r == KYSO_ERR_NOT_FOUND
+		    ? api_error(a, 404, "not_found", "no such registration")
+		    : db_fail(a, r);
+		goto out;
+	}
+	r = pending_activation(a, id, status, d, &rows, &kind, &details);
+	if (r == KYSO_ERR_NOT_FOUND) {
+		st = api_error(a, 409, "nothing_pending",
+		    "no activation code is pending for this registration; "
+		    "use renew or update");
+		goto out;
+	}
+	if (r != 0 || (r = new_activation(a, id, kind, details)) != 0) {
+		st = db_fail(a, r);
+		goto out;
+	}
+	if (parse_u64(id, 1, INT64_MAX, &idv) != 0) { /* reg_load checked */
+		st = api_error(a, 500, "internal", "internal error");
+		goto out;
+	}
+	st = api_json(a, 200,
+	    json_pack("{s:I,s:s,s:s}", "id", (json_int_t)idv, "kind", kind,
+		"status", "reissued"));
+out:
+	free(status);
+	db_rows_free(rows);
+	json_decref(details);
+	json_decref(body);
+	json_decref(d);
+	return st;
 }
 
 /* POST certificates/SERIAL/revoke: revoked, and a new CRL in the same
