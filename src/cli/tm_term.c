@@ -217,6 +217,10 @@ term_progress(void *ud, enum tm_step step, const struct tm_result *r)
 		printf(_("Request sent. If the details match the CA's records, a one-time code (OTP)\n"
 			 "was sent to %s. It is valid for 5 minutes.\n"),
 		    tt->email);
+		printf(_(
+		    "If no e-mail comes within a few minutes, the CA does not know this token\n"
+		    "with these details: ask your CA, or use 'kyso-token unblock' if you have\n"
+		    "the token's SO PIN.\n"));
 		fflush(stdout);
 		break;
 	default: break;

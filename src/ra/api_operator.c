@@ -11,6 +11,7 @@
 #include "common/parse.h"
 #include "ra.h"
 #include "reg.h"
+#include "validate.h"
 
 /* Makes an activation code for a registration, stores its hash with the
  * details it will issue, spends any older unspent code, queues the mail. */
@@ -76,7 +77,7 @@ db_fail(struct api *a, int r)
 
 static const char *const reg_fields[] = { "type", "name", "id_number",
 	"tax_code", "representative", "province", "email", "phone", "profile",
-	"key_type", "validity_years", NULL };
+	"key_type", "validity_years", "token_serial", NULL };
 
 int
 api_registrations_create(struct api *a)
@@ -84,11 +85,11 @@ api_registrations_create(struct api *a)
 	json_t *body = NULL, *d = json_object();
 	struct db_rows *rows = NULL;
 	struct db_num nn, yn;
-	const char *code = NULL, *p[13];
+	const char *code = NULL, *tok, *p[14];
 	char msg[200];
 	int64_t now = api_now();
 	uint64_t idv;
-	int st, r;
+	int st, r, bad = 0;
 
 	if (d == NULL)
 		return api_error(a, 500, "internal", "out of memory");
@@ -96,6 +97,16 @@ api_registrations_create(struct api *a)
 		goto out;
 	if (reg_apply(d, body, REG_CREATE, &code, msg, sizeof(msg)) != 0) {
 		st = api_error(a, 400, code, msg);
+		goto out;
+	}
+	/* The token the CA hands over with the registration, if it does:
+	 * its PIN can then be reset by OTP even before the first
+	 * activation. Not a detail of the certificate. */
+	tok = api_str(body, "token_serial", &bad);
+	if (bad || (tok != NULL && valid_token_serial(tok) != 0)) {
+		st = api_error(a, 400, "invalid_field",
+		    "token_serial must be the token's serial number "
+		    "(letters and digits)");
 		goto out;
 	}
 #define S(k) json_string_value(json_object_get(d, k))
@@ -114,13 +125,15 @@ api_registrations_create(struct api *a)
 	    json_integer_value(json_object_get(d, "validity_years")));
 	p[11] = db_num(&nn, now);
 	p[12] = p[11];
+	p[13] = tok;
 	if ((r = db_exec(a->db,
 		 "INSERT INTO registrations (type, name,"
 		 " id_kind, id_number, representative, province, email, phone,"
-		 " profile, key_type, validity_years, status, created_at, updated_at)"
-		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
+		 " profile, key_type, validity_years, status, created_at, updated_at,"
+		 " token_serial)"
+		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
 		 " RETURNING id",
-		 13, p, &rows)) != 0 ||
+		 14, p, &rows)) != 0 ||
 	    db_rows_count(rows) != 1) {
 		st = db_fail(a, r);
 		goto out;
