@@ -160,11 +160,26 @@ term_choice(void *ud, enum tm_question q, const struct tm_result *r)
 	return 0;
 }
 
-/* The registered details, for the subscriber to check. */
+/* A field of an update as "old -> new" when it changes; buf holds it. */
+static const char *
+changed(const struct tm_details *d, const char *old, const char *now, char *buf,
+    size_t n)
+{
+	if (d->kind != TM_KIND_UPDATE || d->cur_until == NULL || old == NULL ||
+	    strcmp(old, now) == 0)
+		return now;
+	snprintf(buf, n, "%s \xe2\x86\x92 %s", *old ? old : "-", now);
+	return buf;
+}
+
+/* The registered details, for the subscriber to check; a renewal or an
+ * update also shows the dates and what changes, and the notice that
+ * matters before accepting. */
 static void
 term_details(void *ud, const struct tm_details *d)
 {
 	struct tm_term *tt = ud;
+	char b[600];
 
 	if (tt->c->json)
 		return;
@@ -174,15 +189,31 @@ term_details(void *ud, const struct tm_details *d)
 		printf(_("Certificate with changed details:\n"));
 	else
 		printf(_("Registered certificate details:\n"));
-	printf(_("  Name:            %s\n"), d->cn);
+	printf(_("  Name:            %s\n"),
+	    changed(d, d->cur_cn, d->cn, b, sizeof(b)));
 	printf(_("  Identifier:      %s\n"), d->uid);
 	if (*d->o != '\0')
-		printf(_("  Organization:    %s\n"), d->o);
-	printf(_("  Province:        %s\n"), d->st);
-	printf(_("  E-mail:          %s\n"), d->email);
+		printf(_("  Organization:    %s\n"),
+		    changed(d, d->cur_o, d->o, b, sizeof(b)));
+	printf(_("  Province:        %s\n"),
+	    changed(d, d->cur_st, d->st, b, sizeof(b)));
+	printf(_("  E-mail:          %s\n"),
+	    changed(d, d->cur_email, d->email, b, sizeof(b)));
 	printf(_("  Key:             %s, made on this token\n"), d->key_type);
 	printf(_("  Validity:        %lld year(s)\n"), d->validity_years);
+	if (d->new_from != NULL)
+		printf(_("  New validity:    %s to %s\n"), d->new_from,
+		    d->new_until);
+	if (d->cur_until != NULL)
+		printf(_("  Current certificate valid until: %s\n"),
+		    d->cur_until);
 	printf(_("  Subject:         %s\n"), d->subject_dn);
+	if (d->kind != TM_KIND_NEW)
+		printf(_(
+		    "Before you accept: sign the invoices and declarations still pending with\n"
+		    "the current certificate. Tax, customs and e-invoice systems accept the new\n"
+		    "certificate only 24 hours after you register it with them (its serial\n"
+		    "number is new).\n"));
 }
 
 /* change-PIN's own words, also when another flow changed the PIN. */

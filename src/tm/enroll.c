@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
@@ -41,11 +42,91 @@ kind_of(const char *w)
 	return TM_KIND_NEW;
 }
 
-/* The RA's lookup answer, as the face shows it. */
+/* One field of a subject as UTF-8 into out ("" when absent). */
 static void
-show_details(const struct tm_ui *ui, json_t *info)
+name_field(X509_NAME *nm, int nid, char *out, size_t n)
+{
+	int i = X509_NAME_get_index_by_NID(nm, nid, -1);
+	unsigned char *u = NULL;
+	int len;
+
+	out[0] = '\0';
+	if (i < 0 ||
+	    (len = ASN1_STRING_to_UTF8(&u,
+		 X509_NAME_ENTRY_get_data(X509_NAME_get_entry(nm, i)))) < 0)
+		return;
+	snprintf(out, n, "%.*s", len, (const char *)u);
+	OPENSSL_free(u);
+}
+
+/* What the renewal or update follows: the newest subscriber certificate
+ * on the token (read without a login). */
+struct current {
+	char until[32], cn[256], o[256], st[128], email[256];
+	int found;
+};
+
+static void
+current_cert(struct tm_session *t, struct current *cur)
+{
+	struct tm_result *tmp = calloc(1, sizeof(*tmp));
+	struct tm_cert *v = NULL, *best = NULL;
+	const unsigned char *p;
+	size_t n = 0, i;
+	X509 *x = NULL;
+
+	memset(cur, 0, sizeof(*cur));
+	if (tmp == NULL || tm_certs(t, &v, &n, tmp) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (!v[i].is_ca &&
+		    (best == NULL || strcmp(v[i].not_after, best->not_after) > 0))
+			best = &v[i];
+	if (best == NULL)
+		goto out;
+	p = best->der;
+	if ((x = d2i_X509(NULL, &p, (long)best->der_len)) == NULL)
+		goto out;
+	snprintf(cur->until, sizeof(cur->until), "%s", best->not_after);
+	name_field(X509_get_subject_name(x), NID_commonName, cur->cn,
+	    sizeof(cur->cn));
+	name_field(X509_get_subject_name(x), NID_organizationName, cur->o,
+	    sizeof(cur->o));
+	name_field(X509_get_subject_name(x), NID_stateOrProvinceName, cur->st,
+	    sizeof(cur->st));
+	name_field(X509_get_subject_name(x), NID_pkcs9_emailAddress, cur->email,
+	    sizeof(cur->email));
+	cur->found = 1;
+out:
+	X509_free(x);
+	tm_certs_free(v, n);
+	free(tmp);
+}
+
+/* Today and today plus the years the CA issues for, as the subscriber
+ * reads them before accepting (the CA dates the certificate when it
+ * issues it, moments later). */
+static void
+new_validity(long long years, char from[32], char until[32])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(from, 32, "%Y-%m-%d", &tm);
+	if (years > 0 && years < 100)
+		tm.tm_year += (int)years;
+	strftime(until, 32, "%Y-%m-%d", &tm);
+}
+
+/* The RA's lookup answer, as the face shows it, with what a renewal or an
+ * update changes. */
+static void
+show_details(struct tm_session *t, const struct tm_ui *ui, json_t *info)
 {
 	json_t *sub = json_object_get(info, "subject");
+	char from[32], until[32];
+	struct current cur;
 	struct tm_details d = {
 		kind_of(str(info, "kind")),
 		str(sub, "CN"),
@@ -57,10 +138,29 @@ show_details(const struct tm_ui *ui, json_t *info)
 		str(info, "subject_dn"),
 		(long long)json_integer_value(
 		    json_object_get(info, "validity_years")),
+		from,
+		until,
+		NULL,
+		NULL,
+		NULL,
+		NULL,
+		NULL,
 	};
 
-	if (ui->show_details != NULL)
-		ui->show_details(ui->ud, &d);
+	if (ui->show_details == NULL)
+		return;
+	new_validity(d.validity_years, from, until);
+	if (d.kind != TM_KIND_NEW) {
+		current_cert(t, &cur);
+		if (cur.found) {
+			d.cur_until = cur.until;
+			d.cur_cn = cur.cn;
+			d.cur_o = cur.o;
+			d.cur_st = cur.st;
+			d.cur_email = cur.email;
+		}
+	}
+	ui->show_details(ui->ud, &d);
 }
 
 /* A certificate the RA sent as PEM. */
@@ -264,7 +364,7 @@ tm_enroll(struct tm_session *t, enum tm_kind kind, const struct tm_ui *ui,
 		goto out;
 	}
 	/* Step 3: check the information, then accept. */
-	show_details(ui, info);
+	show_details(t, ui, info);
 	if (ui->ask_choice == NULL ||
 	    !ui->ask_choice(ui->ud, TM_ASK_DETAILS_RIGHT, res)) {
 		r = tm_fail(res, TM_WHY_DECLINED, KYSO_ERR_PERMISSION);

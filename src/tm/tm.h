@@ -146,6 +146,15 @@ struct tm_details {
 	const char *key_type; /* "rsa2048", "p256"... */
 	const char *subject_dn;
 	long long validity_years;
+	/* The new validity as the CA will issue it (YYYY-MM-DD, from today:
+	 * the day of issue). */
+	const char *new_from, *new_until;
+	/* Renew and update: the newest certificate on the token, which the
+	 * new one follows; cur_until NULL when there is none (the others are
+	 * then NULL too). Its subject's fields, "" when absent, for the old
+	 * -> new comparison. */
+	const char *cur_until;
+	const char *cur_cn, *cur_o, *cur_st, *cur_email;
 };
 
 /* How a flow talks to its face. Every callback gets ud. Secrets: a
