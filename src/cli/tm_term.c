@@ -353,6 +353,27 @@ say_unblock(int so)
 		      "or 'kyso-token unblock' if you have the token's SO PIN.\n"));
 }
 
+/* The certificate was issued but not written: why, and, when it was
+ * kept, that the same command installs it once there is room. */
+static int
+cert_write_fail(const struct tm_term *tt, const struct tm_result *r)
+{
+	if (r->err == KYSO_ERR_CAPACITY)
+		fprintf(stderr,
+		    _("The CA issued the certificate, but the token's memory is full and it\n"
+		      "could not be written to the token.\n"));
+	else
+		fprintf(stderr,
+		    _("The certificate could not be written to the token.\n"));
+	if (r->cert_kept)
+		fprintf(stderr,
+		    _("It was kept on this computer with its key on the token. Make room on the\n"
+		      "token (delete an old certificate with 'kyso-token certs delete'), then run\n"
+		      "'kyso-token %s' again: it installs it without a new activation code.\n"),
+		    tt->c->cmd);
+	return EXIT_FAIL;
+}
+
 /* A token refusal in cli_login's words, with what the tries left mean:
  * a lock is said plainly with the way out, a locked PIN is not asked. */
 static int
@@ -369,6 +390,12 @@ token_fail(const struct tm_term *tt, const struct tm_result *r)
 		return EXIT_PIN_LOCKED;
 	}
 	ex = cli_fail_rv(tt->c, op_words(r->op), r->rv);
+	if (r->op == TM_OP_KEYGEN && r->err == KYSO_ERR_CAPACITY)
+		fprintf(stderr,
+		    _("Nothing was sent to the CA: your activation code is still valid. Make\n"
+		      "room on the token (delete an old certificate with 'kyso-token certs\n"
+		      "delete'), then run 'kyso-token %s' again.\n"),
+		    tt->c->cmd);
 	if (r->err != KYSO_ERR_PIN_INCORRECT)
 		return ex;
 	if (r->tries_left == 0) {
@@ -510,10 +537,7 @@ tm_term_fail(const struct tm_term *tt, const struct tm_result *r)
 		fprintf(stderr,
 		    _("The CA's server sent a certificate that does not belong to the key on this token.\n"));
 		return EXIT_FAIL;
-	case TM_WHY_CERT_WRITE:
-		fprintf(stderr,
-		    _("The certificate could not be written to the token.\n"));
-		return EXIT_FAIL;
+	case TM_WHY_CERT_WRITE: return cert_write_fail(tt, r);
 	case TM_WHY_NO_CHALLENGE:
 		fprintf(stderr,
 		    _("This token does not support remote PIN reset. Take it to your CA.\n"));

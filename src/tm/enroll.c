@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
@@ -14,6 +15,8 @@
 
 #include "common/buf.h"
 #include "common/crypto.h"
+#include "common/fsutil.h"
+#include "common/parse.h"
 #include "common/secret.h"
 #include "common/x509_text.h"
 #include "tm_int.h"
@@ -242,6 +245,103 @@ note_installed(struct tm_result *res, json_t *info, json_t *done, X509 *cert)
 		snprintf(res->valid_until, sizeof(res->valid_until), "?");
 }
 
+/* What a key pair of this type and its certificate take on a kyso token,
+ * measured, with room to spare (the chain's certificates are optional). */
+static unsigned long
+need_bytes(const char *key_type)
+{
+	static const struct {
+		const char *type;
+		unsigned long bytes;
+	} t[] = { { "p256", 3000 }, { "p384", 3300 }, { "rsa2048", 5200 },
+		{ "rsa3072", 6500 }, { "rsa4096", 7800 } };
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(key_type, t[i].type) == 0)
+			return t[i].bytes;
+	return 8000;
+}
+
+/* A token too full for the key pair and certificate is said before the
+ * CA is asked to issue (the code stays unspent); a token that does not
+ * tell its free memory is not judged. */
+static int
+room_for(struct tm_session *t, const char *key_type, struct tm_result *res)
+{
+	CK_TOKEN_INFO ti;
+	int r;
+
+	if ((r = tm_token_info(t, &ti, res)) != 0)
+		return r;
+	if (ti.ulFreePublicMemory == CK_UNAVAILABLE_INFORMATION ||
+	    ti.ulTotalPublicMemory == CK_UNAVAILABLE_INFORMATION ||
+	    ti.ulTotalPublicMemory == CK_EFFECTIVELY_INFINITE ||
+	    ti.ulFreePublicMemory >= need_bytes(key_type))
+		return 0;
+	res->op = TM_OP_KEYGEN;
+	res->rv = CKR_DEVICE_MEMORY;
+	return tm_fail(res, TM_WHY_TOKEN, KYSO_ERR_CAPACITY);
+}
+
+/* Where a certificate issued for this token waits for room on it:
+ * $KYSO_HOME/pending/SERIAL.json, the serial reduced to a file name. */
+static char *
+pending_path(const char *serial, int make_dir)
+{
+	char *home = kyso_home(), *dir = NULL, *p = NULL, name[40];
+	size_t i;
+
+	for (i = 0; serial[i] != '\0' && i < 20; i++)
+		name[i] = (serial[i] >= '0' && serial[i] <= '9') ||
+			(serial[i] >= 'A' && serial[i] <= 'Z') ||
+			(serial[i] >= 'a' && serial[i] <= 'z') || serial[i] == '-'
+		    ? serial[i]
+		    : '_';
+	snprintf(name + i, sizeof(name) - i, ".json");
+	if (home == NULL || (dir = path_join(home, "pending")) == NULL ||
+	    (make_dir && mkdir_p(dir, 0700) != 0))
+		goto out;
+	p = path_join(dir, name);
+out:
+	free(home);
+	free(dir);
+	return p;
+}
+
+/* The CA has issued and spent the code: a certificate that does not fit
+ * on the token is kept with its key's ID, for the next run. */
+static int
+keep_pending(const char *serial, const uint8_t *id, size_t idlen,
+    const char *label, json_t *info, json_t *done)
+{
+	struct buf *hex = buf_new(256);
+	char *path = NULL, *text = NULL, *idhex = NULL;
+	json_t *j = NULL;
+	int r = KYSO_ERR_NOMEM;
+
+	if (hex == NULL || hex_encode(hex, id, idlen) != 0 ||
+	    (idhex = buf_to_cstr(hex)) == NULL)
+		goto out;
+	j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O}", "key_id", idhex, "label",
+	    label, "certificate", str(done, "certificate"), "serial",
+	    str(done, "serial"), "subject_dn", str(info, "subject_dn"), "chain",
+	    json_object_get(done, "chain") != NULL
+		? json_object_get(done, "chain")
+		: json_array());
+	if (j == NULL || (text = json_dumps(j, JSON_COMPACT)) == NULL ||
+	    (path = pending_path(serial, 1)) == NULL)
+		goto out;
+	r = file_write_atomic(path, text, strlen(text), 0600);
+out:
+	free(path);
+	free(text);
+	free(idhex);
+	json_decref(j);
+	buf_free(hex);
+	return r;
+}
+
 /* The key pair, the request signed on the token and the RA's answer: the
  * certificate, checked against the key, installed beside it. */
 static int
@@ -293,6 +393,12 @@ make_and_install(struct tm_session *t, CK_SESSION_HANDLE s, const char *code,
 	tm_progress(ui, TM_STEP_INSTALLING_CERT, res);
 	if ((r = write_cert(t, s, cert, id, sizeof(id), cn, 0)) != 0) {
 		tm_fail(res, TM_WHY_CERT_WRITE, r);
+		/* Issued and the code spent: keep it and the key. */
+		if (keep_pending(res->token_serial, id, sizeof(id), cn, info,
+			done) == 0) {
+			res->cert_kept = 1;
+			*made = 0;
+		}
 		goto out;
 	}
 	*made = 0;
@@ -324,6 +430,56 @@ drop_key(struct tm_session *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv,
 	(void)r2;
 }
 
+/* A certificate kept by an earlier run whose key is on this token goes
+ * in now, before any code is asked; one whose key is gone is forgotten.
+ * KYSO_ERR_NOT_FOUND when there is none. */
+static int
+resume_pending(struct tm_session *t, CK_SESSION_HANDLE s,
+    const struct tm_ui *ui, struct tm_result *res)
+{
+	char *path = pending_path(res->token_serial, 0);
+	struct buf *b = NULL, *id = NULL, *spki = NULL;
+	const char *idhex;
+	json_t *j = NULL;
+	X509 *cert = NULL;
+	struct p11_key k;
+	int r = KYSO_ERR_NOT_FOUND;
+
+	if (path == NULL || file_read(path, 256 * 1024, &b) != 0)
+		goto out;
+	j = json_loadb((const char *)buf_ptr(b), buf_len(b), 0, NULL);
+	idhex = str(j, "key_id");
+	if (j == NULL || (id = buf_new(64)) == NULL ||
+	    hex_decode(id, idhex, strlen(idhex)) != 0 ||
+	    (cert = pem_cert(str(j, "certificate"))) == NULL ||
+	    p11_find_key(t->p11, s, buf_ptr(id), buf_len(id), &k) != 0 ||
+	    (spki = buf_new(65536)) == NULL ||
+	    p11_public_key(t->p11, s, &k, spki) != 0 || !same_key(cert, spki)) {
+		(void)unlink(path);
+		goto out;
+	}
+	tm_progress(ui, TM_STEP_INSTALLING_CERT, res);
+	if ((r = write_cert(t, s, cert, buf_ptr(id), buf_len(id),
+		 str(j, "label"), 0)) != 0) {
+		res->cert_kept = 1;
+		tm_fail(res, TM_WHY_CERT_WRITE, r);
+		goto out;
+	}
+	install_chain(t, s, json_object_get(j, "chain"), ui, res);
+	note_installed(res, j, j, cert);
+	res->resumed = 1;
+	(void)unlink(path);
+	r = 0;
+out:
+	X509_free(cert);
+	json_decref(j);
+	buf_free(b);
+	buf_free(id);
+	buf_free(spki);
+	free(path);
+	return r;
+}
+
 /* The three verbs differ only in the kind the activation code must be
  * for; a code for another kind stops before anything is made. */
 int
@@ -348,8 +504,10 @@ tm_enroll(struct tm_session *t, enum tm_kind kind, const struct tm_ui *ui,
 		r = tm_fail(res, TM_WHY_FACTORY_PIN, KYSO_ERR_PERMISSION);
 		goto out;
 	}
-	/* Step 1: log in to the token. */
-	if ((r = tm_login(t, CKU_USER, ui, res, &s)) != 0)
+	/* Step 1: log in to the token; a certificate kept by an earlier run
+	 * (the token was full) goes in first, without a code. */
+	if ((r = tm_login(t, CKU_USER, ui, res, &s)) != 0 ||
+	    (r = resume_pending(t, s, ui, res)) != KYSO_ERR_NOT_FOUND)
 		goto out;
 	/* Step 2: the activation code from the e-mail. */
 	if ((r = tm_ask_secret(ui, TM_SECRET_CODE, res, &code)) != 0)
@@ -363,6 +521,9 @@ tm_enroll(struct tm_session *t, enum tm_kind kind, const struct tm_ui *ui,
 		r = tm_fail(res, TM_WHY_WRONG_KIND, KYSO_ERR_INVALID);
 		goto out;
 	}
+	/* Room on the token before the CA is asked to issue. */
+	if ((r = room_for(t, str(info, "key_type"), res)) != 0)
+		goto out;
 	/* Step 3: check the information, then accept. */
 	show_details(t, ui, info);
 	if (ui->ask_choice == NULL ||

@@ -133,6 +133,10 @@ struct tm_result {
 	char subject_dn[512];
 	char valid_until[32]; /* YYYY-MM-DD, "?" when unreadable */
 	char ca_name[256];    /* TM_STEP_CA_CERT_SKIPPED */
+	int cert_kept; /* TM_WHY_CERT_WRITE after issuance: the certificate
+			* and its key were kept; the next enrolment run on
+			* this token installs it without a code */
+	int resumed;   /* success: that kept certificate was installed */
 	/* tm_check. */
 	size_t nfindings;
 	struct tm_finding findings[TM_CHECK_MAX];
@@ -187,9 +191,13 @@ void tm_free(struct tm_session *t);
 int tm_set_ra(struct tm_session *t, const char *url, const char *ca_file) KYSO_WUR;
 
 /* Installs a certificate registered at the CA for an activation code of
- * this kind: login, code, details to check, key pair on the token,
- * request signed on the token, certificate and chain installed. A key
- * made for a certificate that did not arrive is removed again. */
+ * this kind: login, code, details to check, room on the token, key pair
+ * on the token, request signed on the token, certificate and chain
+ * installed. A key made for a certificate that did not arrive is removed
+ * again. A certificate issued but not written (the token full) is kept
+ * with its key ($KYSO_HOME/pending/SERIAL.json, res->cert_kept); the next
+ * run on that token installs it after the login, without a code
+ * (res->resumed). */
 int tm_enroll(struct tm_session *t, enum tm_kind kind, const struct tm_ui *ui,
     struct tm_result *res) KYSO_WUR;
 #define tm_register(t, ui, res) tm_enroll((t), TM_KIND_NEW, (ui), (res))
