@@ -45,6 +45,12 @@ note "the second: one try is left, and the way out instead of a guess"
 assert_exit 4 cp_ 00000001
 assert_contains "$OUT" "One try is left before the PIN locks"
 assert_contains "$OUT" "kyso-token forgot-pin"
+# check does not call that "OK".
+assert_exit 0 "$KT" check --batch
+assert_not_contains "$OUT" "OK."
+assert_contains "$OUT" "Token PL0001: one try is left before the PIN locks."
+assert_exit 0 "$KT" check --json
+jq_ok '.pin_final_try == true and .findings == []'
 
 note "the third locks it, and says so with what to do next"
 assert_exit 4 cp_ 00000002
