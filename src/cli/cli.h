@@ -183,6 +183,10 @@ void tm_term_init(struct tm_term *tt, struct cli *c);
 int tm_term_session(struct tm_term *tt, struct tm_session **out);
 /* Says why a flow stopped; the exit code. */
 int tm_term_fail(const struct tm_term *tt, const struct tm_result *r);
+/* Says that the PIN was reset to the factory PIN (JSON: {key: true,
+ * serial}). */
+void tm_term_pin_reset(const struct tm_term *tt, const struct tm_result *r,
+    const char *key);
 
 int cmd_register(int argc, char **argv);
 int cmd_renew(int argc, char **argv);

@@ -251,13 +251,7 @@ cmd_forgot_pin(int argc, char **argv)
 		ex = tm_term_fail(&tt, r);
 		goto out;
 	}
-	if (c.json)
-		printf("{\"reset\": true, \"serial\": \"%s\"}\n",
-		    r->token_serial);
-	else
-		printf(_("The PIN of token %s was reset to the factory PIN 12345678.\n"
-			 "Change it now with 'kyso-token change-pin' before you sign.\n"),
-		    r->token_serial);
+	tm_term_pin_reset(&tt, r, "reset");
 	ex = EXIT_OK;
 out:
 	free(r);

@@ -49,13 +49,7 @@ cmd_unblock(int argc, char **argv)
 		ex = tm_term_fail(&tt, r);
 		goto out;
 	}
-	if (c.json)
-		printf("{\"unblocked\": true, \"serial\": \"%s\"}\n",
-		    r->token_serial);
-	else
-		printf(_("The PIN of token %s was reset to the factory PIN 12345678.\n"
-			 "Change it now with 'kyso-token change-pin' before you sign.\n"),
-		    r->token_serial);
+	tm_term_pin_reset(&tt, r, "unblocked");
 	ex = EXIT_OK;
 out:
 	free(r);

@@ -552,6 +552,22 @@ tm_term_fail(const struct tm_term *tt, const struct tm_result *r)
 	return EXIT_FAIL;
 }
 
+/* A PIN reset (forgot-pin's OTP, unblock's SO PIN) said the same way:
+ * what happened and the change that must come next; key names it in
+ * JSON. */
+void
+tm_term_pin_reset(const struct tm_term *tt, const struct tm_result *r,
+    const char *key)
+{
+	if (tt->c->json)
+		printf("{\"%s\": true, \"serial\": \"%s\"}\n", key,
+		    r->token_serial);
+	else
+		printf(_("The PIN of token %s was reset to the factory PIN 12345678.\n"
+			 "Change it now with 'kyso-token change-pin' before you sign.\n"),
+		    r->token_serial);
+}
+
 /* change-pin's work, also what check offers for the factory PIN. */
 int
 cli_change_pin(struct cli *c)

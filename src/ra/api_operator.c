@@ -222,6 +222,26 @@ api_registrations_get(struct api *a)
 	return api_json(a, 200, o);
 }
 
+/* A new code for registration id (mailed; any older one spent) and the
+ * answer {id, kind[, status]} with the status the call returns. */
+static int
+code_answer(struct api *a, const char *id, const char *kind, json_t *details,
+    const char *status)
+{
+	uint64_t idv;
+	int r;
+
+	if ((r = new_activation(a, id, kind, details)) != 0)
+		return db_fail(a, r);
+	if (parse_u64(id, 1, INT64_MAX, &idv) != 0) /* reg_load checked */
+		return api_error(a, 500, "internal", "internal error");
+	return api_json(a, 200,
+	    status != NULL
+		? json_pack("{s:I,s:s,s:s}", "id", (json_int_t)idv, "kind",
+		      kind, "status", status)
+		: json_pack("{s:I,s:s}", "id", (json_int_t)idv, "kind", kind));
+}
+
 /* TH1 (renew: the same details, validity_years may change) and TH2
  * (update: the body gives the changed fields). */
 static int
@@ -235,7 +255,6 @@ prepare(struct api *a, const char *id, const char *kind)
 	json_t *body = NULL, *d = NULL;
 	char *status = NULL, msg[200];
 	const char *code = NULL;
-	uint64_t idv;
 	int st, r;
 
 	snprintf(a->target, sizeof(a->target), "registration:%.40s", id);
@@ -269,16 +288,7 @@ prepare(struct api *a, const char *id, const char *kind)
 		st = api_error(a, 400, code, msg);
 		goto out;
 	}
-	if ((r = new_activation(a, id, kind, d)) != 0) {
-		st = db_fail(a, r);
-		goto out;
-	}
-	if (parse_u64(id, 1, INT64_MAX, &idv) != 0) { /* reg_load checked */
-		st = api_error(a, 500, "internal", "internal error");
-		goto out;
-	}
-	st = api_json(a, 200,
-	    json_pack("{s:I,s:s}", "id", (json_int_t)idv, "kind", kind));
+	st = code_answer(a, id, kind, d, NULL);
 out:
 	free(status);
 	json_decref(body);
@@ -341,7 +351,6 @@ api_registrations_reissue(struct api *a)
 	json_t *body = NULL, *d = NULL, *details = NULL;
 	struct db_rows *rows = NULL;
 	char *status = NULL;
-	uint64_t idv;
 	int st, r;
 
 	snprintf(a->target, sizeof(a->target), "registration:%.40s", id);
@@ -360,17 +369,8 @@ api_registrations_reissue(struct api *a)
 		    "use renew or update");
 		goto out;
 	}
-	if (r != 0 || (r = new_activation(a, id, kind, details)) != 0) {
-		st = db_fail(a, r);
-		goto out;
-	}
-	if (parse_u64(id, 1, INT64_MAX, &idv) != 0) { /* reg_load checked */
-		st = api_error(a, 500, "internal", "internal error");
-		goto out;
-	}
-	st = api_json(a, 200,
-	    json_pack("{s:I,s:s,s:s}", "id", (json_int_t)idv, "kind", kind,
-		"status", "reissued"));
+	st = r != 0 ? db_fail(a, r)
+		    : code_answer(a, id, kind, details, "reissued");
 out:
 	free(status);
 	db_rows_free(rows);

@@ -6,31 +6,7 @@
 # with the SO PIN; a locked SO PIN sends the subscriber to the CA.
 . "$(dirname "$0")/helpers.bash"
 
-command -v tmux >/dev/null || fail "tmux is not installed (scripts/deps.sh)"
-SOCK=$KYSO_HOME/tmux.sock
-tm() { tmux -S "$SOCK" "$@"; }
-trap 'tm kill-server 2>/dev/null || true; _cleanup' EXIT
-RUN=0
-S=
-run_in_tmux() {
-  local old=$S
-  RUN=$((RUN + 1))
-  S=kyso$RUN
-  tm -f /dev/null new-session -d -s "$S" -x 150 -y 50 \
-    "$*; echo \"EXIT=\$?\"; sleep 60"
-  [ -z "$old" ] || tm kill-session -t "$old"
-}
-screen() { tm capture-pane -p -J -S - -t "$S"; }
-wait_screen() {
-  local i
-  for i in $(seq 150); do
-    screen | grep -qF -- "$1" && return 0
-    sleep 0.1
-  done
-  fail "the screen never showed '$1'; it shows:
-$(screen)"
-}
-type_line() { tm send-keys -t "$S" -l -- "$1"; tm send-keys -t "$S" Enter; }
+. "$(dirname "$0")/../tmux_lib.sh"
 
 make_token PL0001 --label "lockout token" --user-retries 3 --so-retries 2
 change_default_pin PL0001

@@ -8,22 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../ra_lib.sh"
 
-command -v tmux >/dev/null || fail "tmux is not installed (scripts/deps.sh)"
-SOCK=$KYSO_HOME/tmux.sock
-tm() { tmux -S "$SOCK" "$@"; }
-trap 'tm kill-server 2>/dev/null || true; _cleanup' EXIT
-S=kyso1
-screen() { tm capture-pane -p -J -S - -t "$S"; }
-wait_screen() {
-  local i
-  for i in $(seq 150); do
-    screen | grep -qF -- "$1" && return 0
-    sleep 0.1
-  done
-  fail "the screen never showed '$1'; it shows:
-$(screen)"
-}
-type_line() { tm send-keys -t "$S" -l -- "$1"; tm send-keys -t "$S" Enter; }
+. "$(dirname "$0")/../tmux_lib.sh"
 free_mem() { "$KT" info --token "$1" --json | jq -r .free_memory; }
 lookup_status() {
   curl -sS -o /dev/null -w '%{http_code}' -X POST -H "Content-Type: application/json" \
@@ -51,8 +36,7 @@ assert_eq "$(lookup_status "$code")" 200 "the code was spent"
 note "the token fills up while the details are read: the certificate is kept"
 make_token MF0002 --label "busy token"
 change_default_pin MF0002
-tm -f /dev/null new-session -d -s "$S" -x 160 -y 60 \
-  "$KT register --ra $RA_URL --token MF0002; echo \"EXIT=\$?\"; sleep 60"
+run_in_tmux "$KT" register --ra $RA_URL --token MF0002
 wait_screen "Token PIN: "
 type_line "$USER_PIN"
 wait_screen "Activation code"

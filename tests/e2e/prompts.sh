@@ -8,41 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../ra_lib.sh"
 
-command -v tmux >/dev/null || fail "tmux is not installed (scripts/deps.sh)"
-SOCK=$KYSO_HOME/tmux.sock
-tm() { tmux -S "$SOCK" "$@"; }
-trap 'tm kill-server 2>/dev/null || true; _cleanup' EXIT
-RUN=0
-S=
-run_in_tmux() {
-  local old=$S
-  RUN=$((RUN + 1))
-  S=kyso$RUN
-  tm -f /dev/null new-session -d -s "$S" -x 160 -y 60 \
-    "$*; echo \"EXIT=\$?\"; sleep 60"
-  [ -z "$old" ] || tm kill-session -t "$old"
-}
-screen() { tm capture-pane -p -J -S - -t "$S"; }
-wait_screen() {
-  local i
-  for i in $(seq 150); do
-    screen | grep -qF -- "$1" && return 0
-    sleep 0.1
-  done
-  fail "the screen never showed '$1'; it shows:
-$(screen)"
-}
-# wait_count TEXT N: until TEXT shows N times (a prompt asked again).
-wait_count() {
-  local i
-  for i in $(seq 150); do
-    [ "$(screen | grep -cF -- "$1")" -ge "$2" ] && return 0
-    sleep 0.1
-  done
-  fail "'$1' never showed $2 times; the screen shows:
-$(screen)"
-}
-type_line() { tm send-keys -t "$S" -l -- "$1"; tm send-keys -t "$S" Enter; }
+. "$(dirname "$0")/../tmux_lib.sh"
 
 ra_start
 make_token PR0001 --label "prompts token" --admin-master "$RA_HOME/admin-master.key"

@@ -7,22 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../ra_lib.sh"
 
-command -v tmux >/dev/null || fail "tmux is not installed (scripts/deps.sh)"
-SOCK=$KYSO_HOME/tmux.sock
-tm() { tmux -S "$SOCK" "$@"; }
-trap 'tm kill-server 2>/dev/null || true; _cleanup' EXIT
-S=kyso1
-screen() { tm capture-pane -p -J -S - -t "$S"; }
-wait_screen() {
-  local i
-  for i in $(seq 150); do
-    screen | grep -qF -- "$1" && return 0
-    sleep 0.1
-  done
-  fail "the screen never showed '$1'; it shows:
-$(screen)"
-}
-type_line() { tm send-keys -t "$S" -l -- "$1"; tm send-keys -t "$S" Enter; }
+. "$(dirname "$0")/../tmux_lib.sh"
 
 ra_start
 W=$KYSO_HOME/work
@@ -43,8 +28,7 @@ in2y=$(date -u -d "+2 years" +%Y-%m-%d)
 note "renew at the terminal: dates, current expiry and the notice come before [Y/n]"
 op_post "/api/v1/registrations/$rid/renew" '{"validity_years":2}' >/dev/null
 code=$(last_mail_value "Activation code")
-tm -f /dev/null new-session -d -s "$S" -x 160 -y 60 \
-  "$KT renew --ra $RA_URL; echo \"EXIT=\$?\"; sleep 60"
+run_in_tmux "$KT" renew --ra $RA_URL
 wait_screen "Token PIN: "
 type_line "$USER_PIN"
 wait_screen "Activation code"
