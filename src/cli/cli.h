@@ -166,7 +166,16 @@ struct tm_term {
 	int yes;	   /* --yes: accept the details unasked */
 	int interactive;   /* check: may offer to change the PIN */
 	const char *email; /* forgot-pin: where the OTP went */
+	int code_refused;  /* the typed code failed its local check
+			    * (already said) */
+	int otp_asks;	   /* OTPs asked so far in this run */
 };
+
+/* A line a person types and sees (an activation code, an answer): from
+ * fd when a script gave one, else echoed on the terminal, else a line of
+ * standard input. As secret_read: a malloc'd string, wiped by the
+ * caller. */
+int cli_ask_line(int fd, const char *prompt, char **out);
 
 /* The callbacks, the file descriptors from c's options. */
 void tm_term_init(struct tm_term *tt, struct cli *c);
@@ -174,10 +183,15 @@ void tm_term_init(struct tm_term *tt, struct cli *c);
 int tm_term_session(struct tm_term *tt, struct tm_session **out);
 /* Says why a flow stopped; the exit code. */
 int tm_term_fail(const struct tm_term *tt, const struct tm_result *r);
+/* Says that the PIN was reset to the factory PIN (JSON: {key: true,
+ * serial}). */
+void tm_term_pin_reset(const struct tm_term *tt, const struct tm_result *r,
+    const char *key);
 
 int cmd_register(int argc, char **argv);
 int cmd_renew(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_forgot_pin(int argc, char **argv);
+int cmd_unblock(int argc, char **argv);
 
 #endif

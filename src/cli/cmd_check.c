@@ -124,7 +124,14 @@ cli_check_slot(struct cli *c, int interactive, long warn_days)
 		    f->kind == TM_FINDING_EXPIRING)
 			worse(&ex, say_finding(c, f, r->token_serial, findings));
 	}
-	if (ex == EXIT_OK && !c->json)
+	/* Not "OK" with one try left: the next wrong PIN locks it. */
+	if (r->tries_left == 1)
+		json_object_set_new(j, "pin_final_try", json_true());
+	if (ex == EXIT_OK && !c->json && r->tries_left == 1)
+		printf(_("Token %s: one try is left before the PIN locks. If you are not sure of\n"
+			 "the PIN, do not guess: run 'kyso-token forgot-pin'.\n"),
+		    r->token_serial);
+	else if (ex == EXIT_OK && !c->json)
 		printf(_("Token %s: OK.\n"), r->token_serial);
 print:
 	if (c->json) {

@@ -4,6 +4,7 @@
  * comes by e-mail; with it the CA's server answers the token's unblock
  * challenge and the token resets its PIN to the factory PIN, which must
  * then be changed). No PIN or key travels. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,8 @@ struct forgot {
 	int otp_fd;
 };
 
+static int type_of(const char *ans);
+
 /* --type, --id, --email, --otp-fd and the RA's options. */
 static int
 forgot_opt(struct cli *c, int opt, const char *arg, void *ud)
@@ -31,8 +34,7 @@ forgot_opt(struct cli *c, int opt, const char *arg, void *ud)
 		return ex;
 	switch (opt) {
 	case 't':
-		if (strcmp(arg, "personal") != 0 &&
-		    strcmp(arg, "organization") != 0)
+		if (type_of(arg) < 0)
 			return cli_usage_error(c,
 			    _("--type is personal or organization"));
 		f->type = arg;
@@ -59,22 +61,118 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Asks for a value not given as an option (not secret: echoed). */
-static char *
-ask(const char *given, const char *prompt)
+/* Personal or organization, in English or Vietnamese, with or without
+ * diacritics, any case, spaces ignored: 0 personal, 1 organization, -1
+ * not an answer. */
+static int
+type_of(const char *ans)
 {
-	char line[256];
+	static const char *const personal[] = { "personal", "p", "person",
+		"canhan", "c\xc3\xa1nh\xc3\xa2n", "c\xc3\xa1nhan",
+		"canh\xc3\xa2n", NULL };
+	static const char *const org[] = { "organization", "organisation", "o",
+		"org", "tochuc",
+		"t\xe1\xbb\x95"
+		"ch\xe1\xbb\xa9"
+		"c",
+		"t\xe1\xbb\x95"
+		"chuc",
+		"toch\xe1\xbb\xa9"
+		"c",
+		NULL };
+	char w[64];
+	size_t n = 0, i;
 
-	if (given != NULL)
-		return strdup(given);
+	for (; *ans != '\0'; ans++) {
+		if (*ans == ' ' || *ans == '\t')
+			continue;
+		if (n == sizeof(w) - 1)
+			return -1;
+		w[n++] = (char)tolower((unsigned char)*ans);
+	}
+	w[n] = '\0';
+	for (i = 0; personal[i] != NULL; i++)
+		if (strcmp(w, personal[i]) == 0)
+			return 0;
+	for (i = 0; org[i] != NULL; i++)
+		if (strcmp(w, org[i]) == 0)
+			return 1;
+	return -1;
+}
+
+/* The number the CA registered: CCCD 12 digits or CMND 9 for a person,
+ * MST 10 or 13 digits (or 10-3) for an organization; the RA checks the
+ * same, but in English and after the request. */
+static int
+id_ok(int organization, const char *s)
+{
+	size_t n = strlen(s), d = strspn(s, "0123456789");
+
+	if (!organization)
+		return d == n && (n == 9 || n == 12);
+	return (d == n && (n == 10 || n == 13)) ||
+	    (n == 14 && d == 10 && s[10] == '-' &&
+		strspn(s + 11, "0123456789") == 3);
+}
+
+/* An address the CA could have mailed: something@domain.tld, no blanks. */
+static int
+email_ok(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	return at != NULL && at != s && strchr(at + 1, '@') == NULL &&
+	    strchr(at + 1, '.') != NULL && strpbrk(s, " \t<>,;:\"") == NULL &&
+	    strlen(s) <= 254;
+}
+
+/* One answer: the option's value, else asked on the terminal until it
+ * passes ok (a person gets another go; a script does not). NULL when no
+ * answer came; *bad when the given one did not pass. */
+static char *
+ask(const char *given, const char *prompt, const char *why_bad,
+    int (*ok)(int, const char *), int organization, int *bad)
+{
+	char *line = NULL;
+	int i;
+
+	*bad = 0;
+	if (given != NULL) {
+		if (ok(organization, given))
+			return strdup(given);
+		fprintf(stderr, "%s\n", why_bad);
+		*bad = 1;
+		return NULL;
+	}
 	if (!isatty(STDIN_FILENO))
 		return NULL;
-	fputs(prompt, stdout);
-	fflush(stdout);
-	if (fgets(line, sizeof(line), stdin) == NULL)
-		return NULL;
-	line[strcspn(line, "\r\n")] = '\0';
-	return line[0] != '\0' ? strdup(line) : NULL;
+	for (i = 0; i < 5; i++) {
+		if (cli_ask_line(-1, prompt, &line) != 0)
+			return NULL;
+		if (ok(organization, line))
+			return line;
+		fprintf(stderr, "%s\n", why_bad);
+		free(line);
+		line = NULL;
+	}
+	*bad = 1;
+	return NULL;
+}
+
+/* ask's test for the type question. */
+static int
+type_ok(int organization, const char *s)
+{
+	(void)organization;
+	return type_of(s) >= 0;
+}
+
+/* ask's test for the e-mail. */
+static int
+email_test(int organization, const char *s)
+{
+	(void)organization;
+	return email_ok(s);
 }
 
 /* The identity, asked when not given, then the flow. */
@@ -88,7 +186,7 @@ cmd_forgot_pin(int argc, char **argv)
 	struct tm_result *r = NULL;
 	struct tm_who who;
 	char *type = NULL, *id = NULL, *email = NULL;
-	int ex;
+	int ex, bad = 0, org;
 
 	memset(&f, 0, sizeof(f));
 	f.otp_fd = -1;
@@ -112,24 +210,31 @@ cmd_forgot_pin(int argc, char **argv)
 	if ((ex = cli_ra_ready(&c, &f.ra)) != EXIT_OK ||
 	    (ex = cli_open_token(&c)) != EXIT_OK)
 		goto out;
-	/* Steps 1 and 2. */
+	/* Steps 1 and 2: a wrong answer is explained and asked again. */
 	if ((type = ask(f.type,
-		 _("Personal or organization? [personal/organization]: "))) ==
-		NULL ||
-	    (strcmp(type, "personal") != 0 && strcmp(type, "organization") != 0)) {
-		ex = cli_usage_error(&c,
-		    _("say --type personal or --type organization"));
+		 _("Personal or organization? [personal/organization]: "),
+		 _("Answer personal (or: cá nhân) or organization (or: tổ chức)."),
+		 type_ok, 0, &bad)) == NULL) {
+		ex = bad ? EXIT_USAGE
+			 : cli_usage_error(&c,
+			       _("say --type personal or --type organization"));
 		goto out;
 	}
+	org = type_of(type);
 	if ((id = ask(f.id,
-		 strcmp(type, "personal") == 0 ? _("ID card number (CCCD/CMND): ")
-					       : _("Tax code (MST): "))) == NULL ||
-	    (email = ask(f.email, _("Contact e-mail: "))) == NULL) {
-		ex = cli_usage_error(&c, _("give --id and --email"));
+		 org ? _("Tax code (MST): ") : _("ID card number (CCCD/CMND): "),
+		 org ? _("A tax code (MST) has 10 or 13 digits (or 10 digits, a dash and 3).")
+		     : _("An ID card number has 12 digits (CCCD) or 9 (CMND)."),
+		 id_ok, org, &bad)) == NULL ||
+	    (email = ask(f.email, _("Contact e-mail: "),
+		 _("Give the e-mail address registered with the CA, like name@example.vn."),
+		 email_test, org, &bad)) == NULL) {
+		ex = bad ? EXIT_USAGE
+			 : cli_usage_error(&c, _("give --id and --email"));
 		goto out;
 	}
 	/* Steps 3 and 4: the request, the OTP, the unblock. */
-	who.organization = strcmp(type, "organization") == 0;
+	who.organization = org;
 	who.id = id;
 	who.email = email;
 	tm_term_init(&tt, &c);
@@ -146,13 +251,7 @@ cmd_forgot_pin(int argc, char **argv)
 		ex = tm_term_fail(&tt, r);
 		goto out;
 	}
-	if (c.json)
-		printf("{\"reset\": true, \"serial\": \"%s\"}\n",
-		    r->token_serial);
-	else
-		printf(_("The PIN of token %s was reset to the factory PIN 12345678.\n"
-			 "Change it now with 'kyso-token change-pin' before you sign.\n"),
-		    r->token_serial);
+	tm_term_pin_reset(&tt, r, "reset");
 	ex = EXIT_OK;
 out:
 	free(r);

@@ -60,6 +60,9 @@ say_installed(const struct cli *c, enum tm_kind kind, const struct tm_result *r)
 		json_decref(o);
 		return;
 	}
+	if (r->resumed)
+		printf(_("The certificate the CA issued earlier, kept until the token had room,\n"
+			 "was installed; no activation code was needed.\n"));
 	printf(_("The certificate was installed on the token.\n"
 		 "  Serial number: %s\n  Valid until:   %s\n"),
 	    r->cert_serial, r->valid_until);

@@ -27,6 +27,8 @@ static const struct {
 	{ "update", cmd_update, N_("install a certificate with changed details") },
 	{ "forgot-pin", cmd_forgot_pin,
 	    N_("reset a forgotten or locked PIN with an e-mailed OTP") },
+	{ "unblock", cmd_unblock,
+	    N_("unblock a locked PIN with the token's SO PIN") },
 	{ "vtoken", cmd_vtoken, N_("make, plug in and unplug virtual tokens") },
 };
 

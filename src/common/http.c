@@ -48,10 +48,32 @@ add_header(struct curl_slist **hdr, const char *name, const char *value)
 		return 0;
 	if (snprintf(h, sizeof(h), "%s: %s", name, value) >= (int)sizeof(h))
 		return KYSO_ERR_INVALID;
-	if ((l = curl_slist_append(*hdr, h)) == NULL)
+	l = curl_slist_append(*hdr, h);
+	OPENSSL_cleanse(h, sizeof(h));
+	if (l == NULL)
 		return KYSO_ERR_NOMEM;
 	*hdr = l;
 	return 0;
+}
+
+/* curl's many codes folded into the few a person can act on. */
+static enum http_fail
+fail_kind(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_OK: return HTTP_FAIL_NONE;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT: return HTTP_FAIL_UNREACHABLE;
+	case CURLE_OPERATION_TIMEDOUT: return HTTP_FAIL_TIMEOUT;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR: return HTTP_FAIL_UNTRUSTED;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER: return HTTP_FAIL_TLS;
+	default: return HTTP_FAIL_OTHER;
+	}
 }
 
 /* The one place kyso talks HTTP: every exchange gets the same limits
@@ -64,7 +86,7 @@ http_send(const struct http_req *q, const struct http_opts *o, long *status,
 	struct buf *body = NULL;
 	char errbuf[CURL_ERROR_SIZE];
 	CURL *c = NULL;
-	CURLcode cc;
+	CURLcode cc = CURLE_OK;
 	long st = 0;
 	int r = KYSO_ERR_INTERNAL;
 
@@ -109,8 +131,12 @@ http_send(const struct http_req *q, const struct http_opts *o, long *status,
 	body = NULL;
 	r = 0;
 out:
-	if (e != NULL)
+	if (e != NULL) {
 		snprintf(e->text, sizeof(e->text), "%s", errbuf);
+		e->kind = r == 0     ? HTTP_FAIL_NONE
+		    : cc != CURLE_OK ? fail_kind(cc)
+				     : HTTP_FAIL_OTHER;
+	}
 	curl_slist_free_all(hdr);
 	if (c != NULL)
 		curl_easy_cleanup(c);
@@ -151,8 +177,10 @@ http_send_json(const char *url, const struct http_opts *o, json_t *req,
 	long st = 0;
 	int r = KYSO_ERR_NOMEM;
 
-	if (e != NULL)
+	if (e != NULL) {
 		e->text[0] = '\0';
+		e->kind = HTTP_FAIL_NONE;
+	}
 	if ((text = json_dumps(req, JSON_COMPACT)) == NULL)
 		goto out;
 	q.body = text;
@@ -184,4 +212,10 @@ const char *
 http_last_error(void)
 {
 	return last_error.text;
+}
+
+enum http_fail
+http_last_fail(void)
+{
+	return last_error.kind;
 }

@@ -31,9 +31,21 @@ struct http_req {
 	size_t cap;	    /* the answer's cap */
 };
 
+/* What kind of transport failure it was, for a face that explains it in
+ * the user's language with what to do (curl's text is English). */
+enum http_fail {
+	HTTP_FAIL_NONE = 0,
+	HTTP_FAIL_OTHER,       /* see the text */
+	HTTP_FAIL_UNREACHABLE, /* no such host, nothing listening, no route */
+	HTTP_FAIL_UNTRUSTED,   /* the server's TLS certificate is not trusted */
+	HTTP_FAIL_TLS,	       /* the TLS handshake failed otherwise */
+	HTTP_FAIL_TIMEOUT,     /* no answer in time */
+};
+
 /* A transport error in words, per call (empty when there was none). */
 struct http_error {
 	char text[HTTP_ERROR_MAX];
+	enum http_fail kind;
 };
 
 /* Sends q; *status is the HTTP status and *out the answer's body, whatever
@@ -58,5 +70,7 @@ int http_post_json(const char *url, const struct http_opts *o, json_t *req,
     long *status, json_t **resp) KYSO_WUR;
 /* The calling thread's last http_post_json transport error in words. */
 const char *http_last_error(void);
+/* ... and its kind. */
+enum http_fail http_last_fail(void);
 
 #endif

@@ -1,5 +1,5 @@
 /* Operator endpoints: register, list, show, renew (TH1), update (TH2),
- * revoke. Authentication, transaction and audit happen in api.c. */
+ * reissue a code, revoke. Authentication, transaction and audit happen in api.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "common/parse.h"
 #include "ra.h"
 #include "reg.h"
+#include "validate.h"
 
 /* Makes an activation code for a registration, stores its hash with the
  * details it will issue, spends any older unspent code, queues the mail. */
@@ -76,7 +77,7 @@ db_fail(struct api *a, int r)
 
 static const char *const reg_fields[] = { "type", "name", "id_number",
 	"tax_code", "representative", "province", "email", "phone", "profile",
-	"key_type", "validity_years", NULL };
+	"key_type", "validity_years", "token_serial", NULL };
 
 int
 api_registrations_create(struct api *a)
@@ -84,11 +85,11 @@ api_registrations_create(struct api *a)
 	json_t *body = NULL, *d = json_object();
 	struct db_rows *rows = NULL;
 	struct db_num nn, yn;
-	const char *code = NULL, *p[13];
+	const char *code = NULL, *tok, *p[14];
 	char msg[200];
 	int64_t now = api_now();
 	uint64_t idv;
-	int st, r;
+	int st, r, bad = 0;
 
 	if (d == NULL)
 		return api_error(a, 500, "internal", "out of memory");
@@ -96,6 +97,16 @@ api_registrations_create(struct api *a)
 		goto out;
 	if (reg_apply(d, body, REG_CREATE, &code, msg, sizeof(msg)) != 0) {
 		st = api_error(a, 400, code, msg);
+		goto out;
+	}
+	/* The token the CA hands over with the registration, if it does:
+	 * its PIN can then be reset by OTP even before the first
+	 * activation. Not a detail of the certificate. */
+	tok = api_str(body, "token_serial", &bad);
+	if (bad || (tok != NULL && valid_token_serial(tok) != 0)) {
+		st = api_error(a, 400, "invalid_field",
+		    "token_serial must be the token's serial number "
+		    "(letters and digits)");
 		goto out;
 	}
 #define S(k) json_string_value(json_object_get(d, k))
@@ -114,13 +125,15 @@ api_registrations_create(struct api *a)
 	    json_integer_value(json_object_get(d, "validity_years")));
 	p[11] = db_num(&nn, now);
 	p[12] = p[11];
+	p[13] = tok;
 	if ((r = db_exec(a->db,
 		 "INSERT INTO registrations (type, name,"
 		 " id_kind, id_number, representative, province, email, phone,"
-		 " profile, key_type, validity_years, status, created_at, updated_at)"
-		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
+		 " profile, key_type, validity_years, status, created_at, updated_at,"
+		 " token_serial)"
+		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
 		 " RETURNING id",
-		 13, p, &rows)) != 0 ||
+		 14, p, &rows)) != 0 ||
 	    db_rows_count(rows) != 1) {
 		st = db_fail(a, r);
 		goto out;
@@ -209,6 +222,26 @@ api_registrations_get(struct api *a)
 	return api_json(a, 200, o);
 }
 
+/* A new code for registration id (mailed; any older one spent) and the
+ * answer {id, kind[, status]} with the status the call returns. */
+static int
+code_answer(struct api *a, const char *id, const char *kind, json_t *details,
+    const char *status)
+{
+	uint64_t idv;
+	int r;
+
+	if ((r = new_activation(a, id, kind, details)) != 0)
+		return db_fail(a, r);
+	if (parse_u64(id, 1, INT64_MAX, &idv) != 0) /* reg_load checked */
+		return api_error(a, 500, "internal", "internal error");
+	return api_json(a, 200,
+	    status != NULL
+		? json_pack("{s:I,s:s,s:s}", "id", (json_int_t)idv, "kind",
+		      kind, "status", status)
+		: json_pack("{s:I,s:s}", "id", (json_int_t)idv, "kind", kind));
+}
+
 /* TH1 (renew: the same details, validity_years may change) and TH2
  * (update: the body gives the changed fields). */
 static int
@@ -222,7 +255,6 @@ prepare(struct api *a, const char *id, const char *kind)
 	json_t *body = NULL, *d = NULL;
 	char *status = NULL, msg[200];
 	const char *code = NULL;
-	uint64_t idv;
 	int st, r;
 
 	snprintf(a->target, sizeof(a->target), "registration:%.40s", id);
@@ -241,7 +273,8 @@ prepare(struct api *a, const char *id, const char *kind)
 	if (strcmp(status, "active") != 0) {
 		st = api_error(a, 409, "not_active",
 		    "the registration has no "
-		    "certificate yet; the first activation code still applies");
+		    "certificate yet; reissue its first activation code (POST "
+		    "registrations/ID/reissue) if it expired");
 		goto out;
 	}
 	if (!renew && json_object_size(body) == 0) {
@@ -255,16 +288,7 @@ prepare(struct api *a, const char *id, const char *kind)
 		st = api_error(a, 400, code, msg);
 		goto out;
 	}
-	if ((r = new_activation(a, id, kind, d)) != 0) {
-		st = db_fail(a, r);
-		goto out;
-	}
-	if (parse_u64(id, 1, INT64_MAX, &idv) != 0) { /* reg_load checked */
-		st = api_error(a, 500, "internal", "internal error");
-		goto out;
-	}
-	st = api_json(a, 200,
-	    json_pack("{s:I,s:s}", "id", (json_int_t)idv, "kind", kind));
+	st = code_answer(a, id, kind, d, NULL);
 out:
 	free(status);
 	json_decref(body);
@@ -284,6 +308,76 @@ int
 api_registrations_update(struct api *a)
 {
 	return prepare(a, a->arg[0], "update");
+}
+
+/* What a reissue gives a new code for: the newest code not yet used
+ * (spent_at is set only when a code is used or replaced, not when it
+ * expires), else, before the first certificate, the registration's own
+ * details. *details is a new reference; *kind points into a static or
+ * rows. */
+static int
+pending_activation(struct api *a, const char *id, const char *status,
+    json_t *reg, struct db_rows **rows, const char **kind, json_t **details)
+{
+	const char *p[1] = { id };
+	int r;
+
+	if ((r = db_exec(a->db,
+		 "SELECT kind, details FROM activations"
+		 " WHERE registration_id = ? AND spent_at IS NULL"
+		 " ORDER BY id DESC LIMIT 1",
+		 1, p, rows)) != 0)
+		return r;
+	if (db_rows_count(*rows) == 1) {
+		*details = json_loads(db_rows_get(*rows, 0, 1), 0, NULL);
+		*kind = db_rows_get(*rows, 0, 0);
+		return *details != NULL ? 0 : KYSO_ERR_CORRUPT;
+	}
+	if (strcmp(status, "pending") != 0)
+		return KYSO_ERR_NOT_FOUND;
+	*details = json_incref(reg);
+	*kind = "new";
+	return 0;
+}
+
+/* POST registrations/ID/reissue: a new activation code, mailed, for what
+ * is pending (the first certificate, a renewal, an update) when the code
+ * expired or its mail was lost; the old code stops working at once. */
+int
+api_registrations_reissue(struct api *a)
+{
+	static const char *const no_fields[] = { NULL };
+	const char *id = a->arg[0], *kind = NULL;
+	json_t *body = NULL, *d = NULL, *details = NULL;
+	struct db_rows *rows = NULL;
+	char *status = NULL;
+	int st, r;
+
+	snprintf(a->target, sizeof(a->target), "registration:%.40s", id);
+	if (a->rq->body_len != 0 && (st = api_body(a, no_fields, &body)) != 0)
+		return st;
+	if ((r = reg_load(a->db, id, &d, &status, NULL)) != 0) {
+		st = r == KYSO_ERR_NOT_FOUND
+		    ? api_error(a, 404, "not_found", "no such registration")
+		    : db_fail(a, r);
+		goto out;
+	}
+	r = pending_activation(a, id, status, d, &rows, &kind, &details);
+	if (r == KYSO_ERR_NOT_FOUND) {
+		st = api_error(a, 409, "nothing_pending",
+		    "no activation code is pending for this registration; "
+		    "use renew or update");
+		goto out;
+	}
+	st = r != 0 ? db_fail(a, r)
+		    : code_answer(a, id, kind, details, "reissued");
+out:
+	free(status);
+	db_rows_free(rows);
+	json_decref(details);
+	json_decref(body);
+	json_decref(d);
+	return st;
 }
 
 /* POST certificates/SERIAL/revoke: revoked, and a new CRL in the same

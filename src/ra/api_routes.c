@@ -36,6 +36,8 @@ static const struct route {
 	    api_registrations_renew },
 	{ "POST", "/api/v1/registrations/*/update", API_OPERATOR, API_TX_CALL,
 	    api_registrations_update },
+	{ "POST", "/api/v1/registrations/*/reissue", API_OPERATOR, API_TX_CALL,
+	    api_registrations_reissue },
 	{ "POST", "/api/v1/certificates/*/revoke", API_OPERATOR, API_TX_CALL,
 	    api_certificates_revoke },
 	{ "POST", "/api/v1/activation/lookup", API_SUBSCRIBER, API_TX_CALL,

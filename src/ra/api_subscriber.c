@@ -315,11 +315,18 @@ api_pin_reset_request(struct api *a)
 	p[1] = idn ? idn : tax;
 	p[2] = email;
 	p[3] = tok;
+	p[4] = tok;
+	/* Any token the registration names: the one it holds now, one of its
+	 * certificates was issued to, or the one the CA handed over before
+	 * the first activation (a token locked before it was ever used). */
 	if ((r = db_exec(a->db,
 		 "SELECT id, name, email FROM registrations"
 		 " WHERE type = ? AND id_number = ? AND lower(email) = lower(?)"
-		 " AND token_serial = ? AND status = 'active'",
-		 4, p, &rows)) != 0) {
+		 " AND (token_serial = ? OR id IN (SELECT registration_id"
+		 " FROM certificates WHERE token_serial = ?))"
+		 " AND status IN ('active', 'pending')"
+		 " ORDER BY id DESC LIMIT 1",
+		 5, p, &rows)) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
 		goto out;
 	}

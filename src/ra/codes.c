@@ -6,53 +6,41 @@
 
 #include <openssl/crypto.h>
 
+#include "common/actcode.h"
 #include "common/crypto.h"
 
-static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
+/* 19 random characters (95 bits) and the check character that lets the
+ * subscriber's computer catch a typo (common/actcode.c); the server
+ * compares only the keyed hash of all 20. */
 int
 code_new_activation(char out[CODE_LEN + 1])
 {
-	uint8_t rnd[20];
+	uint8_t rnd[ACTCODE_NORM_LEN - 1];
+	char body[ACTCODE_NORM_LEN];
 	size_t i, o = 0;
 
 	if (crypto_random(rnd, sizeof(rnd)) != 0)
 		return KYSO_ERR_CRYPTO;
-	for (i = 0; i < 20; i++) {
+	for (i = 0; i < sizeof(rnd); i++)
+		body[i] = actcode_alphabet[rnd[i] & 31]; /* 5 bits a byte */
+	body[ACTCODE_NORM_LEN - 1] = actcode_check_char(body);
+	for (i = 0; i < ACTCODE_NORM_LEN; i++) {
 		if (i > 0 && i % 5 == 0)
 			out[o++] = '-';
-		out[o++] = crockford[rnd[i] & 31]; /* 5 bits of each byte */
+		out[o++] = body[i];
 	}
 	out[o] = '\0';
 	OPENSSL_cleanse(rnd, sizeof(rnd));
+	OPENSSL_cleanse(body, sizeof(body));
 	return 0;
 }
 
+/* The server accepts any well-formed code (codes made before the check
+ * character existed still work); the client checks the character. */
 int
 code_norm_activation(const char *in, char out[21])
 {
-	size_t n = 0;
-
-	for (; *in; in++) {
-		char c = (char)toupper((unsigned char)*in);
-
-		if (c == '-' || c == ' ')
-			continue;
-		if (c == 'O')
-			c = '0';
-		else if (c == 'I' || c == 'L')
-			c = '1';
-		if (strchr(crockford, c) == NULL || c == '\0' || n >= 20)
-			goto bad;
-		out[n++] = c;
-	}
-	if (n != 20)
-		goto bad;
-	out[n] = '\0';
-	return 0;
-bad:
-	OPENSSL_cleanse(out, 21);
-	return KYSO_ERR_INVALID;
+	return actcode_norm(in, out);
 }
 
 int

@@ -1,5 +1,6 @@
 /* The secrets subscribers type: activation codes (4 groups of 5 Crockford
- * base32 characters, 100 bits) and 6-digit OTPs, and the keyed hashes the
+ * base32 characters, 95 random bits and a check character, see
+ * common/actcode.h) and 6-digit OTPs, and the keyed hashes the
  * database keeps instead of them. */
 #ifndef KYSO_RA_CODES_H
 #define KYSO_RA_CODES_H

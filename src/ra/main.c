@@ -19,6 +19,8 @@ static const struct {
 	{ "operator", cmd_operator,
 	    N_("add NAME (prints its API token once), list, remove NAME") },
 	{ "serve", cmd_serve, N_("run the server") },
+	{ "reissue", cmd_reissue,
+	    N_("mail a registration a new activation code (the old one stops working)") },
 	{ "root-crl", cmd_root_crl, N_("sign the root's CRL again (yearly)") },
 };
 

@@ -113,6 +113,7 @@ tm_check(struct tm_session *t, long warn_days, const struct tm_ui *ui,
 	res->tries_left = -1;
 	if ((r = tm_token_info(t, &ti, res)) != 0)
 		return r;
+	tm_pin_tries(&ti, CKU_USER, res);
 	if (ti.flags & CKF_USER_PIN_LOCKED) {
 		res->tries_left = 0;
 		(void)add_finding(res, TM_FINDING_LOCKED);

@@ -14,8 +14,44 @@
 
 #define CHALLENGE_LABEL "kyso-unblock-challenge"
 
+/* PKCS#11 tells the tries only as flags; one reading of them for every
+ * flow and face, so that "one try left" and "locked" are said alike. */
+void
+tm_pin_tries(const CK_TOKEN_INFO *ti, CK_USER_TYPE who, struct tm_result *res)
+{
+	int so = who == CKU_SO;
+
+	res->tries_left = -1;
+	if (ti->flags & (so ? CKF_SO_PIN_LOCKED : CKF_USER_PIN_LOCKED))
+		res->tries_left = 0;
+	else if (ti->flags & (so ? CKF_SO_PIN_FINAL_TRY : CKF_USER_PIN_FINAL_TRY))
+		res->tries_left = 1;
+	res->count_low = (ti->flags &
+			     (so ? CKF_SO_PIN_COUNT_LOW
+				 : CKF_USER_PIN_COUNT_LOW)) != 0;
+}
+
+/* Asking a PIN of a locked token only makes the subscriber type a secret
+ * for nothing; the flow stops with the lock, worded as a login refusal. */
+int
+tm_pin_unlocked(struct tm_session *t, CK_USER_TYPE who, struct tm_result *res)
+{
+	CK_TOKEN_INFO ti;
+	int r;
+
+	if ((r = tm_token_info(t, &ti, res)) != 0)
+		return r;
+	tm_pin_tries(&ti, who, res);
+	res->secret = who == CKU_SO ? TM_SECRET_SO_PIN : TM_SECRET_PIN;
+	if (res->tries_left != 0)
+		return 0;
+	res->op = TM_OP_LOGIN;
+	res->rv = CKR_PIN_LOCKED;
+	return tm_fail(res, TM_WHY_TOKEN, KYSO_ERR_PIN_LOCKED);
+}
+
 /* The checks come before the token is asked, so that a mistyped
- * confirmation costs no try. */
+ * confirmation costs no try; a locked PIN is not asked at all. */
 int
 tm_change_pin(struct tm_session *t, const struct tm_ui *ui, struct tm_result *res)
 {
@@ -28,6 +64,7 @@ tm_change_pin(struct tm_session *t, const struct tm_ui *ui, struct tm_result *re
 	memset(res, 0, sizeof(*res));
 	res->tries_left = -1;
 	if ((r = tm_token_info(t, &ti, res)) != 0 ||
+	    (r = tm_pin_unlocked(t, CKU_USER, res)) != 0 ||
 	    (r = tm_ask_secret(ui, TM_SECRET_OLD_PIN, res, &old)) != 0 ||
 	    (r = tm_ask_secret(ui, TM_SECRET_NEW_PIN, res, &pin)) != 0)
 		goto out;
@@ -127,6 +164,40 @@ out:
 	return r;
 }
 
+/* The OTP, asked again after a refusal up to the server's limit: a typo
+ * should not cost a new OTP (a new request voids the old one). The
+ * challenge stays the same until the SO login, so it is read once. */
+static int
+confirm_otp(struct tm_session *t, const char *challenge, char *otp,
+    const struct tm_ui *ui, struct tm_result *res, json_t **resp)
+{
+	json_t *req;
+	int r = 0, i;
+
+	for (i = 0; i < TM_OTP_TRIES; i++) {
+		/* The first OTP came with the call (otp, ours to wipe). */
+		if (i > 0 && tm_ask_secret(ui, TM_SECRET_OTP, res, &otp) != 0) {
+			/* None after a refusal: the refusal is the news. */
+			return tm_fail(res, TM_WHY_RA_REFUSED,
+			    KYSO_ERR_PERMISSION);
+		}
+		if ((r = tm_check_cancel(ui, res)) != 0) {
+			secret_free(otp);
+			return r;
+		}
+		req = json_pack("{s:s,s:s,s:s}", "token_serial",
+		    res->token_serial, "otp", otp, "challenge", challenge);
+		r = tm_ra_post(t, "/api/v1/pin-reset/confirm", req, resp, res);
+		json_decref(req);
+		secret_free(otp);
+		otp = NULL;
+		if (r == 0 || res->why != TM_WHY_RA_REFUSED ||
+		    strcmp(res->ra_error, "otp_invalid") != 0)
+			return r;
+	}
+	return r;
+}
+
 /* The OTP proves the e-mail; the CA's answer to the challenge proves the
  * CA; the token then lets the reset happen as its security officer. */
 int
@@ -167,12 +238,11 @@ tm_forgot_pin(struct tm_session *t, const struct tm_who *who,
 		r = tm_fail(res, TM_WHY_NO_CHALLENGE, KYSO_ERR_UNSUPPORTED);
 		goto out;
 	}
-	json_decref(req);
 	json_decref(resp);
 	resp = NULL;
-	req = json_pack("{s:s,s:s,s:s}", "token_serial", res->token_serial,
-	    "otp", otp, "challenge", challenge);
-	if ((r = tm_ra_post(t, "/api/v1/pin-reset/confirm", req, &resp, res)) != 0)
+	r = confirm_otp(t, challenge, otp, ui, res, &resp);
+	otp = NULL; /* confirm_otp wiped it */
+	if (r != 0)
 		goto out;
 	tm_progress(ui, TM_STEP_RESETTING_PIN, res);
 	answer = json_string_value(json_object_get(resp, "response"));

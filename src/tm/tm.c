@@ -79,14 +79,18 @@ tm_fail_token(struct tm_session *t, struct tm_result *res, enum tm_op op, int er
 	if (err == KYSO_ERR_PIN_LOCKED)
 		res->tries_left = 0;
 	else if (err == KYSO_ERR_PIN_INCORRECT &&
-	    p11_pin_info(t->p11, t->slot, CKU_USER, &pi) == 0)
+	    p11_pin_info(t->p11, t->slot,
+		res->secret == TM_SECRET_SO_PIN ? CKU_SO : CKU_USER, &pi) == 0) {
 		res->tries_left = pi.tries_left;
+		res->count_low = pi.count_low;
+	}
 	return tm_fail(res, TM_WHY_TOKEN, err);
 }
 
-/* The login every flow that changes the token starts with: the PIN is
- * asked, wiped after the module saw it, and a refusal worded as a token
- * refusal of TM_OP_LOGIN. */
+/* The login every flow that changes the token starts with: a locked PIN
+ * is not asked; else the PIN is asked, wiped after the module saw it, and
+ * a refusal worded as a token refusal of TM_OP_LOGIN with the tries the
+ * token has left. */
 int
 tm_login(struct tm_session *t, CK_USER_TYPE who, const struct tm_ui *ui,
     struct tm_result *res, CK_SESSION_HANDLE *out)
@@ -95,9 +99,11 @@ tm_login(struct tm_session *t, CK_USER_TYPE who, const struct tm_ui *ui,
 	char *pin = NULL;
 	int r;
 
-	if ((r = tm_ask_secret(ui, who == CKU_SO ? TM_SECRET_SO_PIN : TM_SECRET_PIN,
+	if ((r = tm_pin_unlocked(t, who, res)) != 0 ||
+	    (r = tm_ask_secret(ui, who == CKU_SO ? TM_SECRET_SO_PIN : TM_SECRET_PIN,
 		 res, &pin)) != 0)
 		goto out;
+	res->secret = who == CKU_SO ? TM_SECRET_SO_PIN : TM_SECRET_PIN;
 	tm_progress(ui, TM_STEP_LOGGING_IN, res);
 	if ((r = p11_session_open(t->p11, t->slot, 1, &s)) != 0) {
 		s = CK_INVALID_HANDLE;
@@ -214,6 +220,7 @@ tm_ra_post(const struct tm_session *t, const char *path, json_t *req,
 		/* Empty when curl said nothing: the face words err. */
 		snprintf(res->ra_message, sizeof(res->ra_message), "%s",
 		    http_last_error());
+		res->net_fail = (int)http_last_fail();
 		return tm_fail(res, TM_WHY_RA_UNREACHABLE, r);
 	}
 	if (st < 200 || st > 299) {

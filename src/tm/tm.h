@@ -114,12 +114,18 @@ struct tm_result {
 	CK_RV rv;	       /* TM_WHY_TOKEN: the token's own answer */
 	int tries_left;	       /* after a wrong PIN: 1 on the final try,
 				* 0 locked, -1 unknown */
-	enum tm_secret secret; /* TM_WHY_NO_SECRET */
+	int count_low;	       /* a wrong PIN was given since the last
+				* good one: the token counts towards a lock */
+	enum tm_secret secret; /* TM_WHY_NO_SECRET; TM_WHY_TOKEN at a
+				* login: whose PIN (TM_SECRET_PIN or
+				* TM_SECRET_SO_PIN) */
 	unsigned long pin_min, pin_max; /* TM_WHY_PIN_LENGTH */
 	long http_status;		/* TM_WHY_RA_REFUSED */
 	char ra_error[64];    /* the RA's error word ("code_invalid") */
 	char ra_message[256]; /* the RA's English message, or the
 			       * transport error (TM_WHY_RA_UNREACHABLE) */
+	int net_fail;	      /* TM_WHY_RA_UNREACHABLE: an enum http_fail
+			       * (common/http.h), for words with advice */
 	enum tm_kind kind;    /* TM_WHY_WRONG_KIND: the code's kind */
 	char token_serial[17];
 	/* An enrolment that worked. */
@@ -127,6 +133,10 @@ struct tm_result {
 	char subject_dn[512];
 	char valid_until[32]; /* YYYY-MM-DD, "?" when unreadable */
 	char ca_name[256];    /* TM_STEP_CA_CERT_SKIPPED */
+	int cert_kept; /* TM_WHY_CERT_WRITE after issuance: the certificate
+			* and its key were kept; the next enrolment run on
+			* this token installs it without a code */
+	int resumed;   /* success: that kept certificate was installed */
 	/* tm_check. */
 	size_t nfindings;
 	struct tm_finding findings[TM_CHECK_MAX];
@@ -140,6 +150,15 @@ struct tm_details {
 	const char *key_type; /* "rsa2048", "p256"... */
 	const char *subject_dn;
 	long long validity_years;
+	/* The new validity as the CA will issue it (YYYY-MM-DD, from today:
+	 * the day of issue). */
+	const char *new_from, *new_until;
+	/* Renew and update: the newest certificate on the token, which the
+	 * new one follows; cur_until NULL when there is none (the others are
+	 * then NULL too). Its subject's fields, "" when absent, for the old
+	 * -> new comparison. */
+	const char *cur_until;
+	const char *cur_cn, *cur_o, *cur_st, *cur_email;
 };
 
 /* How a flow talks to its face. Every callback gets ud. Secrets: a
@@ -172,9 +191,13 @@ void tm_free(struct tm_session *t);
 int tm_set_ra(struct tm_session *t, const char *url, const char *ca_file) KYSO_WUR;
 
 /* Installs a certificate registered at the CA for an activation code of
- * this kind: login, code, details to check, key pair on the token,
- * request signed on the token, certificate and chain installed. A key
- * made for a certificate that did not arrive is removed again. */
+ * this kind: login, code, details to check, room on the token, key pair
+ * on the token, request signed on the token, certificate and chain
+ * installed. A key made for a certificate that did not arrive is removed
+ * again. A certificate issued but not written (the token full) is kept
+ * with its key ($KYSO_HOME/pending/SERIAL.json, res->cert_kept); the next
+ * run on that token installs it after the login, without a code
+ * (res->resumed). */
 int tm_enroll(struct tm_session *t, enum tm_kind kind, const struct tm_ui *ui,
     struct tm_result *res) KYSO_WUR;
 #define tm_register(t, ui, res) tm_enroll((t), TM_KIND_NEW, (ui), (res))
@@ -188,10 +211,24 @@ struct tm_who {
 	const char *email; /* the contact e-mail */
 };
 
+/* The wrong OTPs the CA's server takes before it spends the OTP
+ * (kyso-ra's OTP_TRIES); tm_forgot_pin asks again up to this many. */
+#define TM_OTP_TRIES 3
+
 /* Resets a forgotten or locked PIN to the factory PIN with the CA's
- * answer to the token's unblock challenge, after an OTP by e-mail. */
+ * answer to the token's unblock challenge, after an OTP by e-mail. A
+ * refused OTP is asked again (ask_secret once more) up to TM_OTP_TRIES
+ * in all; when no more is given, the refusal stands. */
 int tm_forgot_pin(struct tm_session *t, const struct tm_who *who,
     const struct tm_ui *ui, struct tm_result *res) KYSO_WUR;
+
+/* The PIN's tries as the token's flags tell them (PKCS#11 gives no
+ * number): res->tries_left 0 locked, 1 the final try, -1 more or unknown;
+ * res->count_low when a wrong PIN was given since the last good one. who
+ * is CKU_USER or CKU_SO. For the plug-in checks and any face that warns
+ * before it asks a PIN. */
+void tm_pin_tries(const CK_TOKEN_INFO *ti, CK_USER_TYPE who,
+    struct tm_result *res);
 
 /* Old PIN, new PIN, confirmation; the new PIN must fit the token's
  * length range and be neither the old one nor the factory PIN. */

@@ -24,6 +24,11 @@ int tm_fail_token(struct tm_session *t, struct tm_result *res, enum tm_op op,
  * and logs in; on failure no session is left open. */
 int tm_login(struct tm_session *t, CK_USER_TYPE who, const struct tm_ui *ui,
     struct tm_result *res, CK_SESSION_HANDLE *out) KYSO_WUR;
+/* A locked PIN stops a flow before anyone types it: TM_WHY_TOKEN with
+ * KYSO_ERR_PIN_LOCKED (rv CKR_PIN_LOCKED, tries_left 0, op TM_OP_LOGIN);
+ * otherwise 0, with the tries the token shows in res (pin.c). */
+int tm_pin_unlocked(struct tm_session *t, CK_USER_TYPE who,
+    struct tm_result *res) KYSO_WUR;
 /* Logs out and closes; accepts CK_INVALID_HANDLE. */
 void tm_close(struct tm_session *t, CK_SESSION_HANDLE s);
 /* A secret from the face; TM_WHY_NO_SECRET when none (or an empty code

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "codes.h"
+#include "common/actcode.h"
 #include "common/crypto.h"
 #include "unit.h"
 
@@ -37,6 +38,37 @@ main(void)
 	    KYSO_ERR_INVALID);
 	CHECK_ERR(code_norm_activation("' OR 1=1 --", n), KYSO_ERR_INVALID);
 	CHECK_ERR(code_norm_activation("", n), KYSO_ERR_INVALID);
+
+	/* The check character: every new code passes; one wrong character
+	 * or two neighbours swapped are caught; old codes (no check) still
+	 * normalise for the server. */
+	for (i = 0; i < 200; i++) {
+		char typo[CODE_LEN + 1];
+		size_t k = i % CODE_LEN;
+
+		CHECK_ERR(code_new_activation(c1), 0);
+		CHECK_ERR(actcode_check(c1), 0);
+		memcpy(typo, c1, sizeof(typo));
+		if (typo[k] == '-')
+			continue;
+		typo[k] = typo[k] == '7' ? '8' : '7';
+		CHECK_ERR(actcode_check(typo), KYSO_ERR_CORRUPT);
+		memcpy(typo, c1, sizeof(typo));
+		if (k + 1 < CODE_LEN && typo[k + 1] != '-' &&
+		    typo[k] != typo[k + 1]) {
+			char t = typo[k];
+
+			typo[k] = typo[k + 1];
+			typo[k + 1] = t;
+			/* Luhn misses only the swap of 0 and Z (0 and N-1). */
+			if (!((typo[k] == '0' && typo[k + 1] == 'Z') ||
+				(typo[k] == 'Z' && typo[k + 1] == '0')))
+				CHECK_ERR(actcode_check(typo), KYSO_ERR_CORRUPT);
+		}
+	}
+	CHECK_ERR(actcode_check("ABCDE-FGHJK-MNPQR-STVW"), KYSO_ERR_INVALID);
+	CHECK_ERR(actcode_check("ABCDE-FGHJK-MNPQR-STVWU"), KYSO_ERR_INVALID);
+	CHECK_ERR(code_norm_activation("abcde-fghjk-mnpqr-stvwx", n), 0);
 
 	CHECK_ERR(code_new_otp(otp), 0);
 	CHECK(strlen(otp) == 6);
