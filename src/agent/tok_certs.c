@@ -54,6 +54,8 @@ describe(struct tok_cert *c)
 	    X509_cmp_current_time(X509_get0_notAfter(x)) > 0;
 	if (ASN1_TIME_to_tm(X509_get0_notBefore(x), &tm) == 1)
 		c->not_before = (int64_t)timegm(&tm);
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1)
+		c->not_after = (int64_t)timegm(&tm);
 	c->cn = x509_text_cn(X509_get_subject_name(x));
 	sn = X509_get0_serialNumber(x);
 	if ((bn = ASN1_INTEGER_to_BN(sn, NULL)) != NULL &&
