@@ -107,9 +107,10 @@ say_finding(const struct cli *c, const struct tm_finding *f, const char *serial,
 		return say_replaced(c, f, findings);
 	expired = f->kind == TM_FINDING_EXPIRED;
 	json_array_append_new(findings,
-	    json_pack("{s:s,s:s,s:i}", "finding",
+	    json_pack("{s:s,s:s,s:s,s:i}", "finding",
 		expired ? "certificate-expired" : "certificate-expiring",
-		"subject", f->subject, "days_left", f->days_left));
+		"subject", f->subject, "serial", f->serial, "days_left",
+		f->days_left));
 	if (!c->json && expired)
 		printf(_("The certificate of %s has EXPIRED: no new signature can be made with it.\n"
 			 "  Signatures made while it was valid stay valid when they were time-stamped\n"

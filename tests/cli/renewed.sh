@@ -76,6 +76,8 @@ assert_exit 12 "$KT" check --batch
 assert_contains "$OUT" "The certificate of Tran Van Khac has EXPIRED: no new signature can be made with it."
 assert_contains "$OUT" "Signatures made while it was valid stay valid"
 assert_not_contains "$OUT" "no longer valid"
+assert_exit 12 "$KT" check --json
+jq_ok "[.findings[] | select(.finding == \"certificate-expired\")] == [{\"finding\": \"certificate-expired\", \"subject\": \"Tran Van Khac\", \"serial\": \"$(ser other)\", \"days_left\": -1}]"
 ext pkcs11-tool --module "$MOD" --token-label renewed --login --pin "$USER_PIN" \
   --delete-object --type cert --id 03 >/dev/null 2>&1
 
