@@ -33,22 +33,34 @@ x509_text_name(const X509_NAME *nm, enum x509_text_style style)
 	return s;
 }
 
-/* Checks and warnings greet a person by name, not by a whole DN. */
-char *
-x509_text_cn(const X509_NAME *nm)
+/* The first entry nid of nm as UTF-8 after prefix, in a new string;
+ * NULL when there is none (or memory ran out). Whatever string type the
+ * CA used (UTF8String, PrintableString, BMPString...). */
+static char *
+entry_text(const X509_NAME *nm, int nid, const char *prefix)
 {
 	unsigned char *utf8 = NULL;
-	char *cn;
+	size_t len;
+	char *s;
 	int i, n;
 
-	i = X509_NAME_get_index_by_NID(nm, NID_commonName, -1);
+	i = X509_NAME_get_index_by_NID(nm, nid, -1);
 	if (i < 0 ||
 	    (n = ASN1_STRING_to_UTF8(&utf8,
 		 X509_NAME_ENTRY_get_data(X509_NAME_get_entry(nm, i)))) < 0)
 		return NULL;
-	cn = strndup((const char *)utf8, (size_t)n);
+	len = strlen(prefix) + (size_t)n + 1;
+	if ((s = malloc(len)) != NULL)
+		snprintf(s, len, "%s%.*s", prefix, n, (const char *)utf8);
 	OPENSSL_free(utf8);
-	return cn;
+	return s;
+}
+
+/* Checks and warnings greet a person by name, not by a whole DN. */
+char *
+x509_text_cn(const X509_NAME *nm)
+{
+	return entry_text(nm, NID_commonName, "");
 }
 
 /* A renewal keeps the subject; a change of details (a new address, a
@@ -56,20 +68,21 @@ x509_text_cn(const X509_NAME *nm)
 char *
 x509_text_holder(const X509_NAME *nm)
 {
-	unsigned char *utf8 = NULL;
-	char *h;
-	int i, n;
+	char *h = entry_text(nm, NID_userId, "UID=");
 
-	i = X509_NAME_get_index_by_NID(nm, NID_userId, -1);
-	if (i < 0 ||
-	    (n = ASN1_STRING_to_UTF8(&utf8,
-		 X509_NAME_ENTRY_get_data(X509_NAME_get_entry(nm, i)))) < 0)
-		return x509_text_name(nm, X509_TEXT_RFC2253);
-	h = malloc((size_t)n + 5);
-	if (h != NULL)
-		snprintf(h, (size_t)n + 5, "UID=%.*s", n, (const char *)utf8);
-	OPENSSL_free(utf8);
-	return h;
+	return h != NULL ? h : x509_text_name(nm, X509_TEXT_RFC2253);
+}
+
+/* Lists sort and compare certificates by their times; 0 stands for an
+ * unreadable time (the epoch: older than anything real). */
+int64_t
+x509_text_epoch(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return (int64_t)timegm(&tm);
 }
 
 /* Vietnam keeps UTC+7 all year (no summer time since 1975). */

@@ -32,6 +32,9 @@ char *x509_text_cn(const X509_NAME *nm);
  * 2253 form. NULL when out of memory. */
 char *x509_text_holder(const X509_NAME *nm);
 
+/* t as seconds since the epoch; 0 when it is not a valid time. */
+int64_t x509_text_epoch(const ASN1_TIME *t);
+
 /* How a time is written: UTC for machines, local time for people. */
 enum x509_time_style {
 	X509_TIME_ISO,	 /* "2026-12-07T01:02:03Z" (reports, JSON) */

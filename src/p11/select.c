@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
@@ -13,17 +12,6 @@
 #include <openssl/x509v3.h>
 
 #include "common/x509_text.h"
-
-/* An ASN1_TIME as seconds since the epoch; 0 when unreadable. */
-static int64_t
-epoch(const ASN1_TIME *t)
-{
-	struct tm tm;
-
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-		return 0;
-	return (int64_t)timegm(&tm);
-}
 
 /* A string the library made into a fixed field; "?" when there is none. */
 static void
@@ -53,8 +41,8 @@ describe(const struct buf *der, struct p11_cand *c)
 	    (hex = BN_bn2hex(bn)) == NULL)
 		goto out;
 	snprintf(c->serial, sizeof(c->serial), "%s", hex);
-	c->not_before = epoch(X509_get0_notBefore(x));
-	c->not_after = epoch(X509_get0_notAfter(x));
+	c->not_before = x509_text_epoch(X509_get0_notBefore(x));
+	c->not_after = x509_text_epoch(X509_get0_notAfter(x));
 	put(c->subject, sizeof(c->subject),
 	    x509_text_name(X509_get_subject_name(x), X509_TEXT_RFC2253));
 	put(c->cn, sizeof(c->cn), x509_text_cn(X509_get_subject_name(x)));
@@ -81,6 +69,7 @@ newer_first(const void *a, const void *b)
 	return 0;
 }
 
+/* The listing's numbers and the default both count from the newest. */
 void
 p11_cands_sort(struct p11_cand *v, size_t n)
 {
@@ -136,6 +125,7 @@ out:
 	return r;
 }
 
+/* The ID as a person types it back into --cert-id. */
 void
 p11_cand_id_hex(const struct p11_cand *c, char *out, size_t n)
 {
@@ -246,6 +236,8 @@ named(const struct p11_cand *v, size_t n, const char *want, size_t *nhits)
 	return hit;
 }
 
+/* notBefore counts as valid, notAfter no longer (RFC 5280 says both
+ * are inclusive; a second makes no difference to a person). */
 static int
 valid_at(const struct p11_cand *c, int64_t now)
 {

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
@@ -36,17 +35,6 @@ serial_hex(const X509 *x, char *out, size_t n)
 	BN_free(bn);
 }
 
-/* An ASN1_TIME as seconds since the epoch; 0 when unreadable. */
-static int64_t
-epoch(const ASN1_TIME *t)
-{
-	struct tm tm;
-
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-		return 0;
-	return (int64_t)timegm(&tm);
-}
-
 /* The fields of one certificate a list shows. */
 static void
 describe(X509 *x, struct tm_cert *c)
@@ -68,8 +56,8 @@ describe(X509 *x, struct tm_cert *c)
 	if (x509_text_time(X509_get0_notAfter(x), X509_TIME_LOCAL_DATE,
 		c->not_after, sizeof(c->not_after)) != 0)
 		snprintf(c->not_after, sizeof(c->not_after), "?");
-	c->not_before_t = epoch(X509_get0_notBefore(x));
-	c->not_after_t = epoch(X509_get0_notAfter(x));
+	c->not_before_t = x509_text_epoch(X509_get0_notBefore(x));
+	c->not_after_t = x509_text_epoch(X509_get0_notAfter(x));
 	if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(x)) == 1)
 		c->days_left = days < 0 || secs < 0 ? (days < 0 ? days : -1)
 						    : days;
