@@ -14,7 +14,7 @@ run_in_tmux() {
   local old=$S
   RUN=$((RUN + 1))
   S=kyso$RUN
-  tm -f /dev/null new-session -d -s "$S" -x 200 -y 50 \
+  tm -f /dev/null new-session -d -s "$S" -x 150 -y 50 \
     "$*; echo \"EXIT=\$?\"; sleep 60"
   [ -z "$old" ] || tm kill-session -t "$old"
 }
