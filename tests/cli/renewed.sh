@@ -34,6 +34,9 @@ assert_not_contains "$OUT" "Renew it now"
 assert_exit 0 "$KT" check --json
 jq_ok ".exit == 0 and .findings == [{\"finding\": \"certificate-replaced\", \"subject\": \"Cong ty An Phat\", \"serial\": \"$OLD\", \"days_left\": .findings[0].days_left}]"
 jq_ok '.findings[0].days_left < 0'
+assert_exit 0 env LANG=vi_VN.UTF-8 "$KT" check --batch
+assert_contains "$OUT" "Chứng thư số của Cong ty An Phat (số sê-ri $OLD) đã hết hạn; chứng thư số mới hơn trên token"
+assert_contains "$OUT" "không cần làm gì"
 
 note "an old certificate still valid but inside the warning window: a note too"
 issue_cert soon "/O=Cong ty An Phat/CN=Cong ty An Phat" "$(utc_in -360)" "$(utc_in 5)"

@@ -74,6 +74,10 @@ assert_contains "$s" "Choose one with --cert-id"
 assert_contains "$s" "EXIT=3"
 assert_not_contains "$s" "PIN" "a PIN was asked before the choice"
 [ ! -e "$W/amb.pdf" ] || fail "signed although the choice was ambiguous"
+assert_exit 3 env LANG=vi_VN.UTF-8 "$KS" pdf "$W/in.pdf" -o "$W/amb.pdf" --token CS0001 </dev/null
+assert_contains "$OUT" "token có chứng thư số còn hiệu lực của nhiều chủ thể khác nhau"
+assert_contains "$OUT" "số sê-ri 0B02, ID a1b2c3d402, hiệu lực đến"
+assert_contains "$OUT" "Hãy chọn một chứng thư bằng --cert-id"
 
 note "--cert-id by serial (any case) at the terminal: one PIN for two files"
 run_in_tmux "$KS" pdf "$W/in.pdf" "$W/in2.pdf" --outdir "$W/out2" --token CS0001 --cert-id 0c:03
