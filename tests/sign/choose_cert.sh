@@ -80,8 +80,8 @@ assert_contains "$OUT" "số sê-ri 0B02, ID a1b2c3d402, hiệu lực đến"
 assert_contains "$OUT" "Hãy chọn một chứng thư bằng --cert-id"
 
 note "--cert-id by serial (any case) at the terminal: one PIN for two files"
-run_in_tmux "$KS" pdf "$W/in.pdf" "$W/in2.pdf" --outdir "$W/out2" --token CS0001 --cert-id 0c:03
 mkdir -p "$W/out2"
+run_in_tmux "$KS" pdf "$W/in.pdf" "$W/in2.pdf" --outdir "$W/out2" --token CS0001 --cert-id 0c:03
 wait_screen "Token PIN: "
 type_line "$USER_PIN"
 wait_screen "EXIT="
