@@ -20,10 +20,10 @@ run_in_tmux() {
   [ -z "$old" ] || tm kill-session -t "$old"
 }
 screen() { tm capture-pane -p -J -S - -t "$S"; }
-# wait_screen TEXT: up to 15 s for TEXT to show.
+# wait_screen TEXT: up to 30 s for TEXT to show (a loaded machine).
 wait_screen() {
   local i
-  for i in $(seq 150); do
+  for i in $(seq 300); do
     screen | grep -qF -- "$1" && return 0
     sleep 0.1
   done
@@ -33,7 +33,7 @@ $(screen)"
 # wait_count TEXT N: until TEXT shows N times (a prompt asked again).
 wait_count() {
   local i
-  for i in $(seq 150); do
+  for i in $(seq 300); do
     [ "$(screen | grep -cF -- "$1")" -ge "$2" ] && return 0
     sleep 0.1
   done

@@ -22,6 +22,7 @@
 #include "common/parse.h"
 #include "common/secret.h"
 #include "p11/p11.h"
+#include "p11/select.h"
 #include "sign/kyso_sign.h"
 #include "sign/pdf/pdf.h"
 
@@ -222,47 +223,54 @@ parse(struct tok *t, struct buf *req, struct batch *b, const char **why)
 	return 0;
 }
 
-/* The certificate the batch signs with: the one whose SHA-256 is
- * cert_id, or ("") the newest valid one. */
+/* The certificate the batch signs with, by the rule kyso-sign keeps
+ * (p11/select.h): the one whose SHA-256 is cert_id, or ("") the newest
+ * valid one. Certificates of several holders are no question here: the
+ * confirmation dialog names the signer before the PIN. */
 static enum agent_err
 choose_cert(const struct tok_cert *c, size_t n, const char *cert_id,
     const struct tok_cert **out, const char **why)
 {
-	const struct tok_cert *best = NULL, *any = NULL;
-	struct buf *want = NULL;
-	size_t i;
+	struct p11_cand *v = NULL;
 	enum agent_err e = AGENT_NOT_FOUND;
+	size_t i, k = 0;
 
 	*why = "no such certificate on a plugged token";
-	if (*cert_id != '\0') {
-		if ((want = buf_new(32)) == NULL ||
-		    hex_decode(want, cert_id, strlen(cert_id)) != 0 ||
-		    buf_len(want) != 32)
-			goto out;
-		for (i = 0; i < n; i++)
-			if (memcmp(c[i].sha256, buf_ptr(want), 32) == 0)
-				any = &c[i];
-		if (any != NULL && any->valid_now)
-			best = any;
-	} else {
-		for (i = 0; i < n; i++) {
-			any = &c[i];
-			if (c[i].valid_now &&
-			    (best == NULL || c[i].not_before > best->not_before))
-				best = &c[i];
-		}
-		if (n == 0)
+	if (*cert_id != '\0' && strlen(cert_id) != 64)
+		return e;
+	if (n == 0) {
+		if (*cert_id == '\0')
 			*why = "no signing certificate on a plugged token";
+		return e;
 	}
-	if (best != NULL) {
-		*out = best;
+	if ((v = calloc(n, sizeof(*v))) == NULL) {
+		*why = "out of memory";
+		return AGENT_INTERNAL;
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(v[i].sha256, c[i].sha256, sizeof(v[i].sha256));
+		v[i].not_before = c[i].not_before;
+		v[i].not_after = c[i].not_after;
+	}
+	p11_cands_sort(v, n);
+	switch (p11_cand_pick(v, n, cert_id, (int64_t)time(NULL), &k)) {
+	case P11_PICK_OK:
+	case P11_PICK_AMBIGUOUS:
+		/* Back from the sorted copy by the certificate's hash. */
+		for (i = 0; i < n; i++)
+			if (memcmp(c[i].sha256, v[k].sha256, 32) == 0)
+				*out = &c[i];
 		e = AGENT_OK;
-	} else if (any != NULL) {
+		break;
+	case P11_PICK_NOT_VALID:
 		*why = "the certificate has expired or is not valid yet";
 		e = AGENT_CERT_EXPIRED;
+		break;
+	case P11_PICK_NONE:
+	case P11_PICK_NO_MATCH:
+	case P11_PICK_SEVERAL: break;
 	}
-out:
-	buf_free(want);
+	free(v);
 	return e;
 }
 

@@ -37,7 +37,6 @@ describe(struct tok_cert *c)
 {
 	const unsigned char *p = buf_ptr(c->der);
 	const ASN1_INTEGER *sn;
-	struct tm tm;
 	BIGNUM *bn = NULL;
 	char *hex = NULL;
 	X509 *x;
@@ -52,8 +51,8 @@ describe(struct tok_cert *c)
 		goto out;
 	c->valid_now = X509_cmp_current_time(X509_get0_notBefore(x)) < 0 &&
 	    X509_cmp_current_time(X509_get0_notAfter(x)) > 0;
-	if (ASN1_TIME_to_tm(X509_get0_notBefore(x), &tm) == 1)
-		c->not_before = (int64_t)timegm(&tm);
+	c->not_before = x509_text_epoch(X509_get0_notBefore(x));
+	c->not_after = x509_text_epoch(X509_get0_notAfter(x));
 	c->cn = x509_text_cn(X509_get_subject_name(x));
 	sn = X509_get0_serialNumber(x);
 	if ((bn = ASN1_INTEGER_to_BN(sn, NULL)) != NULL &&

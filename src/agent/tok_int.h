@@ -36,7 +36,8 @@ struct tok_cert {
 	size_t idlen;
 	uint8_t sha256[32]; /* its id for the page */
 	int valid_now;
-	int64_t not_before;  /* seconds since the epoch */
+	int64_t not_before; /* seconds since the epoch */
+	int64_t not_after;
 	char *cn;	     /* subject common name (may be NULL) */
 	char serial_hex[80]; /* certificate serial, hex */
 };

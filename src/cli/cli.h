@@ -118,20 +118,6 @@ int cli_check_opt(struct cli *c, int opt, const char *arg, void *ud);
 /* warn_days from kyso.conf, else 30. */
 long cli_warn_days_default(void);
 
-/* Certificates on a token, read without logging in. */
-struct cli_cert {
-	CK_OBJECT_HANDLE h;
-	struct x509_st *x;
-	char label[128];
-	unsigned char id[64];
-	size_t idlen;
-	int is_ca;
-	int days_left; /* negative once expired */
-};
-
-int cli_certs_read(struct cli *c, struct cli_cert **out, size_t *n);
-void cli_certs_free(struct cli_cert *v, size_t n);
-
 /* Talking to the CA's RA server (kyso-ra): where it is. */
 struct ra_client {
 	const char *url;     /* --ra, else ra_url in kyso.conf */

@@ -1,203 +1,303 @@
-/* kyso-token certs and export: the certificates on the token. */
+/* kyso-token certs, certs delete and export: the certificates on the
+ * token, as libkysotm's tm_certs reads them (the list kyso-manager shows
+ * too) and tm_cert_delete removes them. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-#include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include "cli.h"
 #include "common/buf.h"
 #include "common/parse.h"
 #include "common/x509_text.h"
 
-int
-cli_certs_read(struct cli *c, struct cli_cert **out, size_t *n)
+/* The token's certificates through libkysotm; the exit code. */
+static int
+certs_read(struct cli *c, struct tm_session **t, struct tm_cert **v, size_t *n)
 {
-	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
-	CK_ATTRIBUTE tmpl = { CKA_CLASS, &cls, sizeof(cls) };
-	CK_OBJECT_HANDLE *hs = NULL;
-	CK_SESSION_HANDLE s;
-	struct cli_cert *v = NULL;
-	size_t found = 0, i, k = 0;
+	struct tm_term tt;
+	struct tm_result *r = calloc(1, sizeof(*r));
+	int ex;
 
-	if (p11_session_open(c->p11, c->slot, 0, &s) != 0)
-		return cli_fail_rv(c, _("Opening the token"),
-		    p11_last_rv(c->p11));
-	if (p11_find_all(c->p11, s, &tmpl, 1, &hs, &found) != 0) {
-		p11_session_close(c->p11, s);
-		fprintf(stderr,
-		    _("Cannot read the certificates on the token.\n"));
+	if (r == NULL)
 		return EXIT_FAIL;
-	}
-	if ((v = calloc(found + 1, sizeof(*v))) == NULL) {
-		free(hs);
-		p11_session_close(c->p11, s);
-		return EXIT_FAIL;
-	}
-	for (i = 0; i < found; i++) {
-		struct buf *der = NULL, *lab = NULL, *id = NULL;
-		const unsigned char *p;
-		int days = 0, secs = 0;
-
-		if (p11_get_attr(c->p11, s, hs[i], CKA_VALUE, &der) != 0)
-			continue;
-		p = buf_ptr(der);
-		v[k].x = d2i_X509(NULL, &p, (long)buf_len(der));
-		buf_free(der);
-		if (v[k].x == NULL)
-			continue;
-		v[k].h = hs[i];
-		if (p11_get_attr(c->p11, s, hs[i], CKA_LABEL, &lab) == 0) {
-			size_t l = buf_len(lab) < sizeof(v[k].label) - 1
-			    ? buf_len(lab)
-			    : sizeof(v[k].label) - 1;
-
-			memcpy(v[k].label, buf_ptr(lab), l);
-			buf_free(lab);
-		}
-		if (p11_get_attr(c->p11, s, hs[i], CKA_ID, &id) == 0) {
-			v[k].idlen = buf_len(id) < sizeof(v[k].id)
-			    ? buf_len(id)
-			    : sizeof(v[k].id);
-			memcpy(v[k].id, buf_ptr(id), v[k].idlen);
-			buf_free(id);
-		}
-		v[k].is_ca = X509_check_ca(v[k].x) != 0;
-		if (ASN1_TIME_diff(&days, &secs, NULL,
-			X509_get0_notAfter(v[k].x)) == 1)
-			v[k].days_left = days < 0 || secs < 0
-			    ? (days < 0 ? days : -1)
-			    : days;
-		k++;
-	}
-	free(hs);
-	p11_session_close(c->p11, s);
-	*out = v;
-	*n = k;
-	return EXIT_OK;
+	tm_term_init(&tt, c);
+	if ((ex = tm_term_session(&tt, t)) == EXIT_OK &&
+	    tm_certs(*t, v, n, r) != 0)
+		ex = tm_term_fail(&tt, r);
+	free(r);
+	return ex;
 }
 
-void
-cli_certs_free(struct cli_cert *v, size_t n)
+/* The CKA_ID in hex, as --id takes it. */
+static void
+id_hex(const struct tm_cert *cc, char *out, size_t n)
 {
 	size_t i;
 
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		X509_free(v[i].x);
-	free(v);
+	out[0] = '\0';
+	for (i = 0; i < cc->idlen && 2 * i + 2 < n; i++)
+		snprintf(out + 2 * i, n - 2 * i, "%02x", cc->id[i]);
 }
 
-static char *
-serial_str(const X509 *x)
+/* Scripts keep the UTC form --json always had. */
+static void
+utc_text(int64_t t, char *out, size_t n)
 {
-	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-	char *h, *s;
+	time_t when = (time_t)t;
+	struct tm tm;
 
-	if (bn == NULL)
-		return NULL;
-	h = BN_bn2hex(bn);
-	BN_free(bn);
-	if (h == NULL)
-		return NULL;
-	s = strdup(h);
-	OPENSSL_free(h);
-	return s;
+	if (gmtime_r(&when, &tm) == NULL ||
+	    strftime(out, n, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(out, n, "?");
 }
 
-static char *
-id_hex(const struct cli_cert *cc)
+/* A person reads local time with its offset. */
+static void
+local_text(int64_t t, char *out, size_t n)
 {
-	struct buf *b = buf_new(256);
-	char *s = NULL;
+	if (x509_text_local(t, 0, out, n) != 0)
+		snprintf(out, n, "?");
+}
 
-	if (b != NULL && hex_encode(b, cc->id, cc->idlen) == 0)
-		s = buf_to_cstr(b);
-	buf_free(b);
-	return s;
+/* One certificate as kyso-token certs prints it. */
+static void
+print_cert(const struct tm_cert *v, size_t i)
+{
+	char nb[X509_TEXT_TIME_MAX], na[X509_TEXT_TIME_MAX], id[2 * 64 + 1];
+
+	local_text(v->not_before_t, nb, sizeof(nb));
+	local_text(v->not_after_t, na, sizeof(na));
+	id_hex(v, id, sizeof(id));
+	printf(_("Certificate %zu%s\n"), i + 1,
+	    v->is_ca ? _(" (certificate authority)") : "");
+	printf(_("  Label:      %s\n"), v->label);
+	printf(_("  ID:         %s\n"), id);
+	printf(_("  Subject:    %s\n"), v->subject_dn);
+	printf(_("  Issuer:     %s\n"), v->issuer_dn);
+	printf(_("  Serial:     %s\n"), v->serial);
+	printf(_("  Valid from: %s\n"), nb);
+	printf(_("  Valid to:   %s\n"), na);
+	if (v->days_left < 0)
+		printf(_("  Status:     EXPIRED\n"));
+	else
+		printf(_("  Days left:  %d\n"), v->days_left);
+	if (v->superseded)
+		printf(_(
+		    "  Replaced:   a newer certificate for the same holder is on the token\n"));
+}
+
+/* One certificate for --json (English, UTC: for scripts). */
+static json_t *
+json_cert(const struct tm_cert *v)
+{
+	char nb[X509_TEXT_TIME_MAX], na[X509_TEXT_TIME_MAX], id[2 * 64 + 1];
+
+	utc_text(v->not_before_t, nb, sizeof(nb));
+	utc_text(v->not_after_t, na, sizeof(na));
+	id_hex(v, id, sizeof(id));
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:b,s:b}", "label",
+	    v->label, "id", id, "subject", v->subject_dn, "issuer", v->issuer_dn,
+	    "serial", v->serial, "not_before", nb, "not_after", na, "days_left",
+	    v->days_left, "ca", v->is_ca, "superseded", v->superseded);
 }
 
 static const struct option opts[] = { CLI_COMMON_OPTIONS, { NULL, 0, NULL, 0 } };
 
+static int cmd_certs_delete(int argc, char **argv);
+
+/* The list; "certs delete" is its own verb. */
 int
 cmd_certs(int argc, char **argv)
 {
 	struct cli c;
-	struct cli_cert *v = NULL;
+	struct tm_session *t = NULL;
+	struct tm_cert *v = NULL;
 	size_t n = 0, i;
-	json_t *arr = json_array();
+	json_t *arr;
 	int ex;
 
+	if (argc > 1 && strcmp(argv[1], "delete") == 0)
+		return cmd_certs_delete(argc - 1, argv + 1);
 	cli_init(&c, "certs");
 	ex = cli_parse(&c, argc, argv, opts,
 	    _("Usage: kyso-token certs [OPTIONS]\n"
+	      "       kyso-token certs delete SERIAL [--yes] [OPTIONS]\n"
 	      "Lists the certificates on the token with subject, issuer, serial\n"
-	      "number, validity and the days left. No PIN is needed.\n\n"),
+	      "number, validity (local time) and the days left, and marks those a\n"
+	      "newer certificate has replaced. No PIN is needed.\n"
+	      "'certs delete' removes an old certificate and its key pair (see\n"
+	      "'kyso-token certs delete --help').\n\n"),
 	    NULL, NULL);
-	if (ex != EXIT_OK) {
-		json_decref(arr);
+	if (ex != EXIT_OK)
 		return ex == CLI_DONE ? EXIT_OK : ex;
-	}
-	if (optind != argc) {
-		json_decref(arr);
+	if (optind != argc)
 		return cli_usage_error(&c, _("unexpected argument"));
-	}
 	if ((ex = cli_open_token(&c)) != EXIT_OK ||
-	    (ex = cli_certs_read(&c, &v, &n)) != EXIT_OK)
+	    (ex = certs_read(&c, &t, &v, &n)) != EXIT_OK)
 		goto out;
-	if (n == 0 && !c.json)
-		printf(_("There are no certificates on the token.\n"));
-	for (i = 0; i < n; i++) {
-		char *sub = x509_text_name(X509_get_subject_name(v[i].x),
-		    X509_TEXT_RFC2253);
-		char *iss = x509_text_name(X509_get_issuer_name(v[i].x),
-		    X509_TEXT_RFC2253);
-		char nb[X509_TEXT_TIME_MAX], na[X509_TEXT_TIME_MAX];
-		char *ser = serial_str(v[i].x), *id = id_hex(&v[i]);
-
-		/* An unreadable time shows as "?". */
-		if (x509_text_time(X509_get0_notBefore(v[i].x), X509_TIME_HUMAN,
-			nb, sizeof(nb)) != 0)
-			snprintf(nb, sizeof(nb), "?");
-		if (x509_text_time(X509_get0_notAfter(v[i].x), X509_TIME_HUMAN,
-			na, sizeof(na)) != 0)
-			snprintf(na, sizeof(na), "?");
-
-		if (c.json) {
-			json_array_append_new(arr,
-			    json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:i,s:b}",
-				"label", v[i].label, "id", id, "subject", sub,
-				"issuer", iss, "serial", ser, "not_before", nb,
-				"not_after", na, "days_left", v[i].days_left,
-				"ca", v[i].is_ca));
-		} else {
-			printf(_("Certificate %zu%s\n"), i + 1,
-			    v[i].is_ca ? _(" (certificate authority)") : "");
-			printf(_("  Label:      %s\n"), v[i].label);
-			printf(_("  ID:         %s\n"), id ? id : "");
-			printf(_("  Subject:    %s\n"), sub ? sub : "?");
-			printf(_("  Issuer:     %s\n"), iss ? iss : "?");
-			printf(_("  Serial:     %s\n"), ser ? ser : "?");
-			printf(_("  Valid from: %s\n"), nb);
-			printf(_("  Valid to:   %s\n"), na);
-			if (v[i].days_left < 0)
-				printf(_("  Status:     EXPIRED\n"));
-			else
-				printf(_("  Days left:  %d\n"), v[i].days_left);
-		}
-		free(sub);
-		free(iss);
-		free(ser);
-		free(id);
-	}
-	if (c.json)
+	if (c.json) {
+		arr = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(arr, json_cert(&v[i]));
 		cli_json_print(arr);
+		json_decref(arr);
+	} else if (n == 0) {
+		printf(_("There are no certificates on the token.\n"));
+	}
+	for (i = 0; !c.json && i < n; i++)
+		print_cert(&v[i], i);
 out:
-	json_decref(arr);
-	cli_certs_free(v, n);
+	tm_certs_free(v, n);
+	tm_free(t);
+	cli_done(&c);
+	return ex;
+}
+
+struct delete_opts {
+	int yes;
+};
+
+static int
+delete_opt(struct cli *c, int opt, const char *arg, void *ud)
+{
+	struct delete_opts *d = ud;
+
+	(void)c;
+	(void)arg;
+	if (opt == 'y') {
+		d->yes = 1;
+		return EXIT_OK;
+	}
+	return EXIT_USAGE;
+}
+
+static const struct option delete_tab[] = {
+	CLI_COMMON_OPTIONS,
+	{ "yes", no_argument, NULL, 'y' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* A serial as a person types it (any case, ':' between bytes) in the
+ * form tm_certs writes (upper-case hex); 0 when it is not hex. */
+static int
+serial_norm(const char *in, char *out, size_t n)
+{
+	size_t k = 0;
+
+	for (; *in != '\0'; in++) {
+		if (*in == ':')
+			continue;
+		if (!isxdigit((unsigned char)*in) || k + 1 >= n)
+			return 0;
+		out[k++] = (char)toupper((unsigned char)*in);
+	}
+	out[k] = '\0';
+	return k > 0;
+}
+
+/* Asks before a key pair goes: nothing signs with it afterwards. */
+static int
+delete_confirmed(const struct delete_opts *d, const struct tm_cert *v)
+{
+	char q[1024];
+
+	if (d->yes)
+		return 1;
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr,
+		    _("Deleting a certificate needs a confirmation: run it on a terminal, or add --yes.\n"));
+		return 0;
+	}
+	print_cert(v, 0);
+	if (!v->superseded && !v->is_ca && v->days_left >= 0)
+		printf(_("This certificate is still valid and no newer one replaces it: after deleting\n"
+			 "it you cannot sign with it any more.\n"));
+	snprintf(q, sizeof(q), "%s",
+	    v->is_ca
+		? _("Delete this CA certificate from the token? [Y/n] ")
+		: _("Delete this certificate and its key pair from the token? [Y/n] "));
+	return cli_confirm(q);
+}
+
+/* certs delete: the old certificate, after a confirmation and the PIN
+ * (libkysotm's tm_cert_delete, the usual PIN rules and exit codes). */
+static int
+cmd_certs_delete(int argc, char **argv)
+{
+	struct cli c;
+	struct delete_opts d = { 0 };
+	struct tm_term tt;
+	struct tm_session *t = NULL;
+	struct tm_result *r = NULL;
+	struct tm_cert *v = NULL, *hit = NULL;
+	char serial[80];
+	size_t n = 0, i;
+	int ex;
+
+	cli_init(&c, "certs delete");
+	ex = cli_parse(&c, argc, argv, delete_tab,
+	    _("Usage: kyso-token certs delete SERIAL [--yes] [OPTIONS]\n"
+	      "Removes a certificate from the token (its serial as 'kyso-token certs'\n"
+	      "shows it) and, for a subscriber's certificate, its key pair: an old\n"
+	      "certificate a renewal has replaced, for instance. Signatures made with\n"
+	      "it stay as valid as they were. Asks for a confirmation, then the PIN.\n"
+	      "  --yes           do not ask for the confirmation\n\n"),
+	    delete_opt, &d);
+	if (ex != EXIT_OK)
+		return ex == CLI_DONE ? EXIT_OK : ex;
+	if (optind != argc - 1)
+		return cli_usage_error(&c,
+		    _("give the serial of the certificate to delete"));
+	if (!serial_norm(argv[optind], serial, sizeof(serial)))
+		return cli_usage_error(&c, _("the serial is hexadecimal"));
+	if ((ex = cli_open_token(&c)) != EXIT_OK ||
+	    (ex = certs_read(&c, &t, &v, &n)) != EXIT_OK)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].serial, serial) == 0)
+			hit = &v[i];
+	if (hit == NULL) {
+		fprintf(stderr,
+		    _("There is no certificate with serial %s on the token (see 'kyso-token certs').\n"),
+		    serial);
+		ex = EXIT_FAIL;
+		goto out;
+	}
+	if (!delete_confirmed(&d, hit)) {
+		printf(_("Nothing was deleted.\n"));
+		ex = EXIT_DECLINED;
+		goto out;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		ex = EXIT_FAIL;
+		goto out;
+	}
+	tm_term_init(&tt, &c);
+	if (tm_cert_delete(t, serial, &tt.ui, r) != 0) {
+		ex = tm_term_fail(&tt, r);
+		goto out;
+	}
+	if (c.json) {
+		json_t *j = json_pack("{s:b,s:s}", "deleted", 1, "serial",
+		    serial);
+
+		cli_json_print(j);
+		json_decref(j);
+	} else if (hit->is_ca) {
+		printf(_("The certificate %s was deleted.\n"), serial);
+	} else {
+		printf(_("The certificate %s and its key pair were deleted.\n"),
+		    serial);
+	}
+out:
+	free(r);
+	tm_certs_free(v, n);
+	tm_free(t);
 	cli_done(&c);
 	return ex;
 }
@@ -235,7 +335,8 @@ cmd_export(int argc, char **argv)
 {
 	struct cli c;
 	struct export_opts e = { NULL, NULL, NULL };
-	struct cli_cert *v = NULL;
+	struct tm_session *t = NULL;
+	struct tm_cert *v = NULL;
 	size_t n = 0, i, written = 0;
 	FILE *f = NULL;
 	int ex;
@@ -254,16 +355,17 @@ cmd_export(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(&c, _("unexpected argument"));
 	if ((ex = cli_open_token(&c)) != EXIT_OK ||
-	    (ex = cli_certs_read(&c, &v, &n)) != EXIT_OK)
+	    (ex = certs_read(&c, &t, &v, &n)) != EXIT_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
-		char *id = id_hex(&v[i]);
-		int want = (e.id == NULL ||
-			       (id != NULL && strcasecmp(id, e.id) == 0)) &&
-		    (e.label == NULL || strcmp(v[i].label, e.label) == 0);
+		const unsigned char *p = v[i].der;
+		char id[2 * 64 + 1];
+		X509 *x;
+		int ok;
 
-		free(id);
-		if (!want)
+		id_hex(&v[i], id, sizeof(id));
+		if ((e.id != NULL && strcasecmp(id, e.id) != 0) ||
+		    (e.label != NULL && strcmp(v[i].label, e.label) != 0))
 			continue;
 		/* Opened at the first match, so that no match leaves no file. */
 		if (f == NULL &&
@@ -272,7 +374,10 @@ cmd_export(int argc, char **argv)
 			ex = EXIT_FAIL;
 			goto out;
 		}
-		if (PEM_write_X509(f, v[i].x) != 1) {
+		x = d2i_X509(NULL, &p, (long)v[i].der_len);
+		ok = x != NULL && PEM_write_X509(f, x) == 1;
+		X509_free(x);
+		if (!ok) {
 			ex = EXIT_FAIL;
 			goto out;
 		}
@@ -285,7 +390,8 @@ cmd_export(int argc, char **argv)
 out:
 	if (f != NULL && f != stdout && fclose(f) != 0)
 		ex = EXIT_FAIL;
-	cli_certs_free(v, n);
+	tm_certs_free(v, n);
+	tm_free(t);
 	cli_done(&c);
 	return ex;
 }

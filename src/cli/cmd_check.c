@@ -33,6 +33,51 @@ worse(int *ex, int now)
 		*ex = now;
 }
 
+/* The replaced certificates already told about in this process: watch
+ * says it once per certificate, not at every plug-in. */
+#define REPLACED_MAX 64
+static char replaced_told[REPLACED_MAX][80];
+static size_t nreplaced_told;
+
+/* True the first time a serial is told (and remembered). */
+static int
+first_time(const char *serial)
+{
+	size_t i;
+
+	for (i = 0; i < nreplaced_told; i++)
+		if (strcmp(replaced_told[i], serial) == 0)
+			return 0;
+	if (nreplaced_told < REPLACED_MAX)
+		snprintf(replaced_told[nreplaced_told++],
+		    sizeof(replaced_told[0]), "%s", serial);
+	return 1;
+}
+
+/* A certificate a newer one on the token replaced: a note, once; no
+ * warning and no exit code of its own. */
+static int
+say_replaced(const struct cli *c, const struct tm_finding *f, json_t *findings)
+{
+	if (!first_time(f->serial))
+		return EXIT_OK;
+	json_array_append_new(findings,
+	    json_pack("{s:s,s:s,s:s,s:i}", "finding", "certificate-replaced",
+		"subject", f->subject, "serial", f->serial, "days_left",
+		f->days_left));
+	if (!c->json && f->kind == TM_FINDING_EXPIRED)
+		printf(_("The certificate of %s (serial %s) has expired; a newer certificate on this\n"
+			 "  token has replaced it, so nothing needs doing. To remove the old one:\n"
+			 "  kyso-token certs delete %s\n"),
+		    f->subject, f->serial, f->serial);
+	else if (!c->json)
+		printf(_("The certificate of %s (serial %s) expires soon; a newer certificate on this\n"
+			 "  token has replaced it, so nothing needs doing. To remove the old one:\n"
+			 "  kyso-token certs delete %s\n"),
+		    f->subject, f->serial, f->serial);
+	return EXIT_OK;
+}
+
 /* What kyso-token says about one finding, and its exit code. */
 static int
 say_finding(const struct cli *c, const struct tm_finding *f, const char *serial,
@@ -58,13 +103,18 @@ say_finding(const struct cli *c, const struct tm_finding *f, const char *serial,
 	case TM_FINDING_EXPIRED:
 	case TM_FINDING_EXPIRING: break;
 	}
+	if (f->replaced)
+		return say_replaced(c, f, findings);
 	expired = f->kind == TM_FINDING_EXPIRED;
 	json_array_append_new(findings,
-	    json_pack("{s:s,s:s,s:i}", "finding",
+	    json_pack("{s:s,s:s,s:s,s:i}", "finding",
 		expired ? "certificate-expired" : "certificate-expiring",
-		"subject", f->subject, "days_left", f->days_left));
+		"subject", f->subject, "serial", f->serial, "days_left",
+		f->days_left));
 	if (!c->json && expired)
-		printf(_("The certificate of %s has EXPIRED. Signatures made with it are no longer valid.\n"
+		printf(_("The certificate of %s has EXPIRED: no new signature can be made with it.\n"
+			 "  Signatures made while it was valid stay valid when they were time-stamped\n"
+			 "  (B-T) or carry their validation data (B-LT).\n"
 			 "  Contact your certificate authority to renew it ('kyso-token renew').\n"),
 		    f->subject);
 	else if (!c->json)
@@ -186,6 +236,8 @@ check_help(void)
 	    "  - a certificate expires within the warning window (default 30 days,\n"
 	    "    'warn_days' in kyso.conf): suggests renewal;\n"
 	    "  - a certificate has expired: warns;\n"
+	    "  - a certificate that a newer one on the token has replaced (a\n"
+	    "    renewal, a change of details): says so once, as a note;\n"
 	    "  - the PIN is locked: says how to request an unblock.\n"
 	    "Exit codes: 0 all good, 10 factory PIN, 11 certificate expiring,\n"
 	    "12 certificate expired, 13 PIN locked (the most severe wins).\n"

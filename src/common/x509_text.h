@@ -5,6 +5,7 @@
 #define KYSO_X509_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/types.h>
 
@@ -25,11 +26,23 @@ char *x509_text_name(const X509_NAME *nm, enum x509_text_style style);
  * the name has none or memory ran out. */
 char *x509_text_cn(const X509_NAME *nm);
 
-/* How a time is written; always in UTC. */
+/* Who a certificate is for, as a new string (the caller frees it): the
+ * subject's UID (the ID card number or tax code a Vietnamese CA puts
+ * there), which a change of details keeps, else the whole subject in RFC
+ * 2253 form. NULL when out of memory. */
+char *x509_text_holder(const X509_NAME *nm);
+
+/* t as seconds since the epoch; 0 when it is not a valid time. */
+int64_t x509_text_epoch(const ASN1_TIME *t);
+
+/* How a time is written: UTC for machines, local time for people. */
 enum x509_time_style {
 	X509_TIME_ISO,	 /* "2026-12-07T01:02:03Z" (reports, JSON) */
 	X509_TIME_HUMAN, /* "2026-12-07 01:02:03 UTC" */
 	X509_TIME_DATE,	 /* "2026-12-07" */
+	X509_TIME_LOCAL, /* "2026-12-07 08:02:03 +0700": what a person reads
+			  * (x509_text_local) */
+	X509_TIME_LOCAL_DATE, /* "2026-12-07", the local day */
 };
 
 /* Room for any of the styles above, with the terminating NUL. */
@@ -40,5 +53,16 @@ enum x509_time_style {
  * alone: the caller chooses what to show instead. */
 int x509_text_time(const ASN1_TIME *t, enum x509_time_style style, char *out,
     size_t n) KYSO_WUR;
+
+/* Seconds since the epoch as a person reads them: local time with its
+ * offset ("2026-12-07 08:02:03 +0700"), or the local day alone with
+ * date_only. Local is $TZ's zone; with TZ unset or empty it is Vietnam's
+ * (Asia/Ho_Chi_Minh, UTC+7 all year), not the machine's, so that every
+ * kyso program shows a subscriber the same clock. KYSO_ERR_TOO_LARGE
+ * when out (n bytes) is too small; out is then left alone. */
+int x509_text_local(int64_t t, int date_only, char *out, size_t n) KYSO_WUR;
+/* The same for a time written "YYYY-MM-DDTHH:MM:SSZ" (a verification
+ * report's); KYSO_ERR_INVALID for any other text (a zone not known). */
+int x509_text_iso_local(const char *iso, char *out, size_t n) KYSO_WUR;
 
 #endif

@@ -27,6 +27,8 @@ struct p11_signer {
 	/* P11_SIGNER_RELOGIN: what opening the session again needs, kept
 	 * for the signer's life and wiped at the end. */
 	char *token, *pin;
+	CK_SLOT_ID slot; /* the token's, for p11_signer_present */
+	char serial[17]; /* its serial number */
 	void (*notice)(const char *what, void *ud);
 	void *notice_ud;
 	pthread_mutex_t lock; /* one signature at a time */
@@ -186,6 +188,8 @@ login_find(struct p11_signer *s, const char *token, const char *pin,
 		return r;
 	}
 	s->session = h;
+	s->slot = slot;
+	p11_str(ti.serialNumber, sizeof(ti.serialNumber), s->serial);
 	if ((r = p11_find_key(s->p11, h, id, idlen, &s->key)) != 0) {
 		*why = r == KYSO_ERR_BUSY
 		    ? N_("the token holds several keys: choose one with --cert-id")
@@ -282,6 +286,23 @@ p11_signer_free(struct p11_signer *s)
 	OPENSSL_cleanse(&s->key, sizeof(s->key));
 	pthread_mutex_destroy(&s->lock);
 	free(s);
+}
+
+/* The slot may hold another token by now: the serial must match. */
+int
+p11_signer_present(struct p11_signer *s)
+{
+	CK_TOKEN_INFO ti;
+	char serial[sizeof(s->serial)];
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	r = p11_token_info(s->p11, s->slot, &ti);
+	pthread_mutex_unlock(&s->lock);
+	if (r != 0)
+		return 0;
+	p11_str(ti.serialNumber, sizeof(ti.serialNumber), serial);
+	return strcmp(serial, s->serial) == 0;
 }
 
 /* kyso-ra's CA key keeps no certificate on the token: it reads its

@@ -62,6 +62,9 @@ int p11_signer_public_key(struct p11_signer *s, struct buf *spki) KYSO_WUR;
  * ECDSA-Sig-Value for EC. Threads may share a signer. */
 int p11_signer_sign_digest(struct p11_signer *s, const uint8_t digest[32],
     struct buf *sig) KYSO_WUR;
+/* True while the token the signer logged in to is still plugged in: a
+ * batch tells "the token was removed" from "the token refused". */
+int p11_signer_present(struct p11_signer *s);
 /* An upper bound on the signature's length. */
 size_t p11_signer_sig_max(const struct p11_signer *s);
 

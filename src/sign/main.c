@@ -17,7 +17,9 @@
 #include "sign/formats/pdf_sign.h"
 #include "common/secret.h"
 #include "sign/formats/xmldsig.h"
+#include "common/x509_text.h"
 #include "p11/signer.h"
+#include "sign/precheck.h"
 #include "sign/verify/verify.h"
 
 enum {
@@ -50,7 +52,7 @@ struct opts {
 	const char *location;
 	int lt;
 	int revocation;
-	struct buf *key_id;
+	const char *cert_id; /* --cert-id: a number, serial or ID prefix */
 	int pin_fd;
 	int json;
 };
@@ -72,7 +74,10 @@ static const char usage_text[] = N_(
     "  -o, --output OUT    output file (one input only)\n"
     "  --outdir DIR        write outputs into DIR under the input's name\n"
     "  --token SERIAL      the token, by serial number or label\n"
-    "  --cert-id HEX       the key and certificate by CKA_ID\n"
+    "  --cert-id WHICH     the certificate (and its key) to sign with: its\n"
+    "                      number in the list kyso-sign shows, its serial,\n"
+    "                      or the start of its ID (default: the newest\n"
+    "                      certificate valid now)\n"
     "  --module PATH       PKCS#11 module (default: the kyso virtual token)\n"
     "  --pin-fd N          read the PIN from file descriptor N\n"
     "  --chain FILE        PEM certificates to include in the signature\n"
@@ -228,12 +233,12 @@ parse_args(struct opts *o, int argc, char **argv)
 			o->pin_fd = (int)v;
 			break;
 		case 'I':
-			buf_free(o->key_id);
-			if ((o->key_id = buf_new(64)) == NULL ||
-			    hex_decode(o->key_id, optarg, strlen(optarg)) != 0 ||
-			    buf_len(o->key_id) == 0)
-				return usage_error(
-				    _("--cert-id wants hex bytes"));
+			if (optarg[0] == '\0' ||
+			    strspn(optarg, "0123456789abcdefABCDEF:") !=
+				strlen(optarg))
+				return usage_error(_(
+				    "--cert-id wants a number from the list, a serial or the start of an ID (hex)"));
+			o->cert_id = optarg;
 			break;
 		default: return usage_error(_("unknown option"));
 		}
@@ -280,71 +285,149 @@ output_path(const struct opts *o, const char *in)
 	return res;
 }
 
+/* The options that need no token, checked before anything is asked. */
 static int
-cmd_sign(struct opts *o, int nfiles, char **files)
+check_sign_opts(const struct opts *o, int nfiles)
 {
-	struct p11_signer_opts so = { 0 };
-	struct p11_signer *s = NULL;
-	const char *why = NULL;
-	char *pin = NULL;
-	int i, failed = 0, r, tty = isatty(STDERR_FILENO);
+	struct stat st;
 
 	if (o->out != NULL && nfiles != 1)
 		return usage_error(
 		    _("-o takes one input file; use --outdir for several"));
 	if (o->outdir != NULL && o->out != NULL)
 		return usage_error(_("-o and --outdir exclude each other"));
-	if (o->outdir != NULL) {
-		struct stat st;
+	if (o->outdir != NULL &&
+	    (stat(o->outdir, &st) != 0 || !S_ISDIR(st.st_mode)))
+		return usage_error(_("--outdir must name an existing folder"));
+	if (o->lt && o->tsa == NULL)
+		return usage_error(_("--lt needs a time-stamp server (--tsa)"));
+	return EXIT_OK;
+}
 
-		if (stat(o->outdir, &st) != 0 || !S_ISDIR(st.st_mode))
-			return usage_error(
-			    _("--outdir must name an existing folder"));
+/* The files that cannot be signed as far as their first bytes tell are
+ * named now, before the PIN; ok[i] marks the others. How many are ok. */
+static int
+check_inputs(const struct opts *o, int nfiles, char **files, char *ok)
+{
+	enum precheck_kind kind = strcmp(o->cmd, "pdf") == 0 ? PRECHECK_PDF
+	    : strcmp(o->cmd, "xml") == 0		     ? PRECHECK_XML
+							     : PRECHECK_ANY;
+	const char *why;
+	int i, good = 0;
+
+	for (i = 0; i < nfiles; i++) {
+		if ((why = precheck_file(files[i], kind)) != NULL)
+			fprintf(stderr, _("kyso-sign: %s: not signed: %s\n"),
+			    files[i], _(why));
+		ok[i] = why == NULL;
+		good += ok[i];
+	}
+	return good;
+}
+
+/* One file with the open signer. */
+static int
+sign_one(const struct opts *o, struct p11_signer *s, const char *in,
+    const char *out, const char **why)
+{
+	if (strcmp(o->cmd, "pdf") == 0) {
+		struct pdf_sign_opts po = { o->tsa, o->field, 0, o->certify,
+			o->page,
+			{ o->rect[0], o->rect[1], o->rect[2], o->rect[3] },
+			o->stamp_text, o->font, o->lt, o->reason, o->location };
+
+		return pdf_sign_file(s, in, out, &po, why);
+	}
+	if (strcmp(o->cmd, "xml") == 0) {
+		struct xmldsig_opts xo = { o->xml_id, o->xml_parent,
+			o->inclusive };
+
+		return xmldsig_sign_file(s, in, out, &xo, why);
+	}
+	return cades_sign_file(s, in, out, o->tsa, why);
+}
+
+/* A token pulled out mid-batch: every file from index on is named as
+ * not signed, once, instead of a refusal per file. */
+static void
+say_removed(int from, int nfiles, char **files, const char *ok)
+{
+	int i, left = 0;
+
+	for (i = from; i < nfiles; i++)
+		left += ok[i];
+	fprintf(stderr,
+	    _("kyso-sign: the token was removed; the batch stopped. %d file(s) not signed:\n"),
+	    left);
+	for (i = from; i < nfiles; i++)
+		if (ok[i])
+			fprintf(stderr, "  %s\n", files[i]);
+}
+
+/* Everything that needs no PIN first (options, files, token, the
+ * certificate), then one PIN and one login for the whole batch. */
+static int
+cmd_sign(struct opts *o, int nfiles, char **files)
+{
+	struct p11_signer_opts so = { 0 };
+	struct p11_signer *s = NULL;
+	struct precheck_key key;
+	const char *why = NULL;
+	char *pin = NULL, *ok = NULL;
+	int i, failed = 0, r, ex, tty = isatty(STDERR_FILENO);
+
+	if ((ex = check_sign_opts(o, nfiles)) != EXIT_OK)
+		return ex;
+	if ((ok = calloc((size_t)nfiles, 1)) == NULL)
+		return EXIT_FAIL;
+	failed = nfiles - check_inputs(o, nfiles, files, ok);
+	if (failed == nfiles) {
+		ex = EXIT_FAIL;
+		goto out;
+	}
+	if (precheck_key(o->module, o->token, o->cert_id, &key) != 0) {
+		ex = EXIT_TOKEN;
+		goto out;
 	}
 	so.module = o->module;
 	so.token = o->token;
-	so.key_id = o->key_id ? buf_ptr(o->key_id) : NULL;
-	so.key_id_len = o->key_id ? buf_len(o->key_id) : 0;
+	so.key_id = key.id;
+	so.key_id_len = key.idlen;
 	so.chain_pem = o->chain;
-	/* One PIN, one login for the whole batch. */
 	if (secret_read(o->pin_fd, _("Token PIN: "), &pin) != 0) {
 		fprintf(stderr, _("kyso-sign: no PIN was given.\n"));
-		return EXIT_USAGE;
+		ex = EXIT_USAGE;
+		goto out;
 	}
 	r = p11_signer_open(&so, pin, &s, &why);
 	secret_free(pin);
 	if (r != 0) {
 		fprintf(stderr, "kyso-sign: %s\n", _(why));
-		return EXIT_TOKEN;
+		ex = EXIT_TOKEN;
+		goto out;
 	}
+	ex = EXIT_OK;
 	for (i = 0; i < nfiles; i++) {
-		char *out = output_path(o, files[i]);
+		char *out;
 
-		if (tty && nfiles > 1)
-			fprintf(stderr, "\r[%d/%d] %s\033[K", i + 1, nfiles,
-			    files[i]);
-		if (out == NULL) {
+		if (!ok[i])
+			continue;
+		if ((out = output_path(o, files[i])) == NULL) {
 			failed++;
 			continue;
 		}
-		if (strcmp(o->cmd, "pdf") == 0) {
-			struct pdf_sign_opts po = { o->tsa, o->field, 0,
-				o->certify, o->page,
-				{ o->rect[0], o->rect[1], o->rect[2], o->rect[3] },
-				o->stamp_text, o->font, o->lt, o->reason,
-				o->location };
-
-			r = pdf_sign_file(s, files[i], out, &po, &why);
-		} else if (strcmp(o->cmd, "xml") == 0) {
-			struct xmldsig_opts xo = { o->xml_id, o->xml_parent,
-				o->inclusive };
-
-			r = xmldsig_sign_file(s, files[i], out, &xo, &why);
-		} else {
-			r = cades_sign_file(s, files[i], out, o->tsa, &why);
-		}
+		if (tty && nfiles > 1)
+			fprintf(stderr, "\r[%d/%d] %s\033[K", i + 1, nfiles,
+			    files[i]);
+		r = sign_one(o, s, files[i], out, &why);
 		if (tty && nfiles > 1)
 			fprintf(stderr, "\r\033[K");
+		if (r != 0 && !p11_signer_present(s)) {
+			free(out);
+			say_removed(i, nfiles, files, ok);
+			ex = EXIT_TOKEN;
+			goto out;
+		}
 		if (r != 0) {
 			fprintf(stderr, _("kyso-sign: %s: not signed: %s\n"),
 			    files[i], _(why));
@@ -354,11 +437,15 @@ cmd_sign(struct opts *o, int nfiles, char **files)
 		}
 		free(out);
 	}
+out:
 	p11_signer_free(s);
-	if (failed > 0 && nfiles > 1)
+	if (ex != EXIT_TOKEN && ex != EXIT_USAGE && failed > 0 && nfiles > 1)
 		fprintf(stderr, _("kyso-sign: %d of %d files failed.\n"),
 		    failed, nfiles);
-	return failed ? EXIT_FAIL : EXIT_OK;
+	free(ok);
+	if (ex == EXIT_OK && failed > 0)
+		ex = EXIT_FAIL;
+	return ex;
 }
 
 static const char *
@@ -383,10 +470,20 @@ sig_ok(const struct sig_report *r)
 		strcmp(r->doc_revocation, "revoked") != 0);
 }
 
-/* The report a person reads, in their language (JSON stays English). */
+/* A report's UTC time on the reader's clock (local time with its
+ * offset); a time whose zone the document does not say stays as it is. */
+static const char *
+shown_time(const char *iso, char *buf, size_t n)
+{
+	return x509_text_iso_local(iso, buf, n) == 0 ? buf : iso;
+}
+
+/* The report a person reads, in their language (JSON stays English and
+ * UTC). */
 static void
 print_report(const char *file, const struct sig_report *rep, size_t n)
 {
+	char claimed[X509_TEXT_TIME_MAX], ts[X509_TEXT_TIME_MAX];
 	size_t i;
 
 	printf(n == 1 ? _("%s: %zu signature\n") : _("%s: %zu signatures\n"),
@@ -404,10 +501,12 @@ print_report(const char *file, const struct sig_report *rep, size_t n)
 		if (r->location != NULL)
 			printf(_("      location:  %s\n"), r->location);
 		printf(_("      claimed:   %s\n"),
-		    r->claimed_time && *r->claimed_time ? r->claimed_time
-							: _("(none)"));
+		    r->claimed_time && *r->claimed_time
+			? shown_time(r->claimed_time, claimed, sizeof(claimed))
+			: _("(none)"));
 		if (r->ts_time != NULL)
-			printf(_("      timestamp: %s (%s)\n"), r->ts_time,
+			printf(_("      timestamp: %s (%s)\n"),
+			    shown_time(r->ts_time, ts, sizeof(ts)),
 			    r->ts_valid ? _("valid") : _("INVALID"));
 		printf(_("      integrity: %s\n"),
 		    r->intact ? _("intact") : _("BROKEN"));
@@ -600,18 +699,11 @@ main(int argc, char **argv)
 		return usage_error(
 		    _("unknown command (pdf, cms, xml or verify)"));
 	r = parse_args(&o, argc - 1, argv + 1);
-	if (r != EXIT_OK) {
-		buf_free(o.key_id);
+	if (r != EXIT_OK)
 		return r < 0 ? EXIT_OK : r;
-	}
-	if (optind >= argc - 1) {
-		buf_free(o.key_id);
+	if (optind >= argc - 1)
 		return usage_error(_("no input file"));
-	}
 	if (strcmp(o.cmd, "verify") == 0)
-		r = cmd_verify(&o, argc - 1 - optind, argv + 1 + optind);
-	else
-		r = cmd_sign(&o, argc - 1 - optind, argv + 1 + optind);
-	buf_free(o.key_id);
-	return r;
+		return cmd_verify(&o, argc - 1 - optind, argv + 1 + optind);
+	return cmd_sign(&o, argc - 1 - optind, argv + 1 + optind);
 }

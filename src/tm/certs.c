@@ -47,13 +47,17 @@ describe(X509 *x, struct tm_cert *c)
 	    x509_text_name(X509_get_subject_name(x), X509_TEXT_RFC2253));
 	put(c->issuer_dn, sizeof(c->issuer_dn),
 	    x509_text_name(X509_get_issuer_name(x), X509_TEXT_RFC2253));
+	put(c->holder, sizeof(c->holder),
+	    x509_text_holder(X509_get_subject_name(x)));
 	serial_hex(x, c->serial, sizeof(c->serial));
-	if (x509_text_time(X509_get0_notBefore(x), X509_TIME_DATE,
+	if (x509_text_time(X509_get0_notBefore(x), X509_TIME_LOCAL_DATE,
 		c->not_before, sizeof(c->not_before)) != 0)
 		snprintf(c->not_before, sizeof(c->not_before), "?");
-	if (x509_text_time(X509_get0_notAfter(x), X509_TIME_DATE, c->not_after,
-		sizeof(c->not_after)) != 0)
+	if (x509_text_time(X509_get0_notAfter(x), X509_TIME_LOCAL_DATE,
+		c->not_after, sizeof(c->not_after)) != 0)
 		snprintf(c->not_after, sizeof(c->not_after), "?");
+	c->not_before_t = x509_text_epoch(X509_get0_notBefore(x));
+	c->not_after_t = x509_text_epoch(X509_get0_notAfter(x));
 	if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(x)) == 1)
 		c->days_left = days < 0 || secs < 0 ? (days < 0 ? days : -1)
 						    : days;
@@ -65,7 +69,7 @@ static int
 read_one(struct tm_session *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
     struct tm_cert *c)
 {
-	struct buf *der = NULL, *id = NULL;
+	struct buf *der = NULL, *id = NULL, *lab = NULL;
 	const unsigned char *p;
 	X509 *x = NULL;
 	int r = KYSO_ERR_INVALID;
@@ -86,17 +90,24 @@ read_one(struct tm_session *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
 						       : sizeof(c->id);
 		memcpy(c->id, buf_ptr(id), c->idlen);
 	}
+	if (p11_get_attr(t->p11, s, h, CKA_LABEL, &lab) == 0)
+		snprintf(c->label, sizeof(c->label), "%.*s",
+		    (int)(buf_len(lab) < sizeof(c->label) ? buf_len(lab)
+							  : sizeof(c->label) - 1),
+		    (const char *)buf_ptr(lab));
 	describe(x, c);
 	r = 0;
 out:
 	X509_free(x);
 	buf_free(der);
 	buf_free(id);
+	buf_free(lab);
 	return r;
 }
 
-/* A subscriber certificate is superseded by a later one for the same
- * subject (a renewal installed beside it). */
+/* A subscriber certificate is superseded by one for the same holder
+ * issued after it (a renewal or a change of details installed beside it):
+ * the old one is kept (some services still know it) but is no problem. */
 static void
 mark_superseded(struct tm_cert *v, size_t n)
 {
@@ -105,8 +116,10 @@ mark_superseded(struct tm_cert *v, size_t n)
 	for (i = 0; i < n; i++)
 		for (j = 0; j < n; j++)
 			if (i != j && !v[i].is_ca && !v[j].is_ca &&
-			    strcmp(v[i].subject_dn, v[j].subject_dn) == 0 &&
-			    v[j].days_left > v[i].days_left)
+			    strcmp(v[i].holder, v[j].holder) == 0 &&
+			    (v[j].not_before_t > v[i].not_before_t ||
+				(v[j].not_before_t == v[i].not_before_t &&
+				    v[j].not_after_t > v[i].not_after_t)))
 				v[i].superseded = 1;
 }
 

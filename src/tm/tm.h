@@ -11,6 +11,7 @@
 #define KYSO_TM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/err.h"
 #include "p11/p11.h"
@@ -104,6 +105,10 @@ struct tm_finding {
 	enum tm_finding_kind kind;
 	char subject[256]; /* the certificate's CN (UTF-8), "?" if none */
 	int days_left;	   /* negative once expired */
+	/* TM_FINDING_EXPIRED/_EXPIRING of a certificate a newer one on the
+	 * token has replaced (tm_cert.superseded): a note, not a problem. */
+	int replaced;
+	char serial[80]; /* the certificate's serial, hex */
 };
 
 /* What a flow tells its face; filled by every verb, on failure too. */
@@ -258,10 +263,16 @@ struct tm_cert {
 	size_t idlen;
 	unsigned char *der; /* the certificate itself */
 	size_t der_len;
+	int64_t not_before_t, not_after_t; /* seconds since the epoch */
+	char holder[512]; /* its UID (ID card, tax code), else subject_dn */
+	char label[128];  /* CKA_LABEL, "" when none */
 };
 
 /* The certificates on the token, read without logging in, in a new array
- * (tm_certs_free); *n may be 0. TM_WHY_CERTS_UNREADABLE on failure. */
+ * (tm_certs_free); *n may be 0. TM_WHY_CERTS_UNREADABLE on failure. A
+ * subscriber certificate is superseded when another one for the same
+ * holder (the subject's UID, else the subject) was issued after it: a
+ * renewal (TH1) or change of details (TH2) installed beside it. */
 int tm_certs(struct tm_session *t, struct tm_cert **out, size_t *n,
     struct tm_result *res) KYSO_WUR;
 void tm_certs_free(struct tm_cert *v, size_t n);

@@ -14,12 +14,17 @@ openssl x509 -in "$WORK/ca/ca.pem" -outform DER -out "$WORK/ca.der"
 ser() { openssl x509 -in "$WORK/$1.pem" -noout -serial | cut -d= -f2; }
 # name NAME subject|issuer: as openssl prints it in RFC 2253 form.
 name() { openssl x509 -in "$WORK/$1.pem" -noout -"$2" -nameopt RFC2253 | cut -d= -f2-; }
-# until NAME: the certificate's notAfter as certs prints it.
+# until NAME: the certificate's notAfter as certs prints it: local time
+# with its offset (TZ, else Vietnam's).
 until_() {
-  date -u -d "$(openssl x509 -in "$WORK/$1.pem" -noout -enddate | cut -d= -f2)" '+%Y-%m-%d %H:%M:%S UTC'
+  TZ=${TZ:-Asia/Ho_Chi_Minh} date -d "$(openssl x509 -in "$WORK/$1.pem" -noout -enddate | cut -d= -f2)" '+%Y-%m-%d %H:%M:%S %z'
 }
-# pretty DATE: 20250101000000Z as certs prints it.
-pretty() { echo "${1:0:4}-${1:4:2}-${1:6:2} ${1:8:2}:${1:10:2}:${1:12:2} UTC"; }
+# pretty DATE: 20250101000000Z as certs prints it (local time); utc DATE:
+# as --json gives it (UTC, for scripts).
+pretty() {
+  TZ=${TZ:-Asia/Ho_Chi_Minh} date -d "${1:0:4}-${1:4:2}-${1:6:2} ${1:8:2}:${1:10:2}:${1:12:2} UTC" '+%Y-%m-%d %H:%M:%S %z'
+}
+utc() { echo "${1:0:4}-${1:4:2}-${1:6:2} ${1:8:2}:${1:10:2}:${1:12:2} UTC"; }
 
 # run_suite MODULE TOKEN_LABEL KT-ARGS...: the whole story on one token.
 run_suite() {
@@ -91,7 +96,7 @@ run_suite() {
   assert_contains "$OUT" "Status:     EXPIRED"
   assert_exit 0 "$KT" certs "${A[@]}" --json
   jq_ok 'length == 4'
-  jq_ok "[.[] | select(.id == \"03\")][0] | .not_before == \"$(pretty 20240101000000Z)\" and .not_after == \"$(pretty 20250101000000Z)\" and .days_left < 0 and .serial == \"$(ser old)\""
+  jq_ok "[.[] | select(.id == \"03\")][0] | .not_before == \"$(utc 20240101000000Z)\" and .not_after == \"$(utc 20250101000000Z)\" and .days_left < 0 and .serial == \"$(ser old)\""
 
   note "$tl: export"
   assert_exit 0 "$KT" export "${A[@]}" --id 03 --output "$WORK/old-back.pem"

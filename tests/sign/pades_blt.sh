@@ -143,7 +143,8 @@ ks pdf "$W/doc.pdf" -o "$W/bb-revoked.pdf" --token LT0002 --pin-fd 3 --chain "$W
 assert_exit 0 ks verify "$W/bb-revoked.pdf" --trust "$W/root.pem"
 assert_exit 1 ks verify "$W/bb-revoked.pdf" --trust "$W/root.pem" --revocation --json
 assert_contains "$OUT" '"revocation": "revoked"'
-assert_exit 1 ks pdf "$W/doc.pdf" -o "$W/nots.pdf" --lt --token LT0001 --pin-fd 3 3<<<"$USER_PIN"
+# An option error, said before the PIN (issue 8): usage, exit 2.
+assert_exit 2 ks pdf "$W/doc.pdf" -o "$W/nots.pdf" --lt --token LT0001 </dev/null
 assert_contains "$OUT" "needs a time-stamp"
 
 note "the document's validation data, offline: none for a signer the DSS does not cover"

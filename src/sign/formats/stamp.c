@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 #include <zlib.h>
 
+#include "common/x509_text.h"
 #include "sign/formats/ttf.h"
 
 #define MAX_LINES 8
@@ -37,15 +38,14 @@ stamp_default_text(const struct buf *cert, time_t when)
 	const unsigned char *p = buf_ptr(cert);
 	X509 *x = d2i_X509(NULL, &p, (long)buf_len(cert));
 	char *cn = NULL, *o = NULL, *res = NULL, date[64];
-	struct tm tm;
 	size_t n;
 
 	if (x == NULL)
 		return NULL;
 	cn = name_entry(X509_get_subject_name(x), NID_commonName);
 	o = name_entry(X509_get_subject_name(x), NID_organizationName);
-	localtime_r(&when, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S %z", &tm);
+	if (x509_text_local((int64_t)when, 0, date, sizeof(date)) != 0)
+		snprintf(date, sizeof(date), "?");
 	n = (cn ? strlen(cn) : 0) + (o ? strlen(o) : 0) + 128;
 	if ((res = malloc(n)) != NULL)
 		snprintf(res, n, "Ký bởi / Signed by: %s\n%s%sNgày ký / Date: %s",
