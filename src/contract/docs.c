@@ -236,6 +236,9 @@ h_new(struct ctx *c)
 	    _("Each line: e-mail, then optionally the stamp's page, x, y, "
 	      "width and height in PDF points from the page's lower left "
 	      "corner."));
+	out(c, "<p class=\"hint\">%s</p>",
+	    _("After creating, click on the contract's pages to place each "
+	      "stamp."));
 	out(c,
 	    "<label><input type=\"checkbox\" name=\"ordered\" value=\"1\" "
 	    "checked> %s</label><button>%s</button></form>",
@@ -476,6 +479,7 @@ audit_action_text(const char *a)
 		{ "completed", N_("Completed") },
 		{ "rejected", N_("Rejected") },
 		{ "downloaded", N_("Downloaded") },
+		{ "stamp-placed", N_("Stamp placed") },
 	};
 	size_t i;
 
@@ -549,6 +553,7 @@ h_doc(struct ctx *c)
 		    "required></textarea></label><button>%s</button></form>",
 		    _("Reason"), CONTRACT_REASON_MAX, _("Reject"));
 	}
+	view_pages(c, d.id, d.sha256, view_can_place(c, d.id));
 	out(c, "<h2>%s</h2>", _("History"));
 	out(c, "<p>%s <a href=\"/documents/%s/audit.json\">JSON</a></p>",
 	    audit_check(c->a->db, &bad) == 0

@@ -40,6 +40,8 @@ static const struct route {
 	{ "GET", "/documents/*", USER, h_doc },
 	{ "GET", "/documents/*/pdf", USER, h_pdf },
 	{ "GET", "/documents/*/audit.json", USER, h_audit_json },
+	{ "GET", "/documents/*/page/*", USER, h_page },
+	{ "POST", "/documents/*/stamp", USER, h_stamp },
 	{ "POST", "/documents/*/reject", USER, h_reject },
 	{ "POST", "/documents/*/signed", USER, h_signed },
 	{ "GET", "/account", USER, h_account },
