@@ -525,11 +525,13 @@ h_doc(struct ctx *c)
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			out(c, "<tr><td>%d</td><td>", sqlite3_column_int(st, 0));
 			out_esc(c, (const char *)sqlite3_column_text(st, 1));
-			out(c, "</td><td>%s</td><td>%d %d %d %d %d</td><td>",
+			out(c,
+			    "</td><td>%s</td><td class=\"box\" "
+			    "data-pos=\"%d\">%d %d %d %d %d</td><td>",
 			    signer_state((const char *)sqlite3_column_text(st, 2)),
-			    sqlite3_column_int(st, 3), sqlite3_column_int(st, 4),
-			    sqlite3_column_int(st, 5), sqlite3_column_int(st, 6),
-			    sqlite3_column_int(st, 7));
+			    sqlite3_column_int(st, 0), sqlite3_column_int(st, 3),
+			    sqlite3_column_int(st, 4), sqlite3_column_int(st, 5),
+			    sqlite3_column_int(st, 6), sqlite3_column_int(st, 7));
 			out_esc(c, (const char *)sqlite3_column_text(st, 8));
 			out(c, "</td></tr>");
 		}

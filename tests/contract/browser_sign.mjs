@@ -53,6 +53,8 @@ async function placeAt(pos, fx, fy) {
   const x = Math.round((px / bb.width) * W), top = Math.round((1 - py / bb.height) * H);
   const want = `${x},${top - 60},200,60`;
   expect(got === want, `signer ${pos}: the click at (${px}, ${py}) of ${bb.width}x${bb.height} gave ${got}, want ${want}`);
+  const cell = await owner.textContent(`td.box[data-pos="${pos}"]`);
+  expect(cell === `1 ${want.replaceAll(",", " ")}`, `the signers' table follows: ${cell}`);
   return got;
 }
 
@@ -188,6 +190,8 @@ await t.step("the owner sees the states and downloads the completed contract", a
   await owner.goto(`${URL}/documents`);
   const text = await owner.textContent("table.docs");
   expect(text.includes("Đã hoàn thành") && text.includes("Đã từ chối"), `states: ${text}`);
+  const nav = await (await owner.$("header nav")).boundingBox();
+  expect(nav.height < 45, `the menu fits on one line at 760 px: ${nav.height} px high`);
   await shot(owner, "vi-10-owner-list");
   await owner.goto(`${URL}/documents/${D1}`);
   const [dl] = await Promise.all([owner.waitForEvent("download"), owner.click(`a[href='/documents/${D1}/pdf']`)]);

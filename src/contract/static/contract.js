@@ -165,6 +165,8 @@ async function placeStamp(sec, fig, img, ev) {
   span.dataset.page = String(a.page);
   span.dataset.box = a.box;
   drawStamp(sec, span);
+  const td = document.querySelector(`td.box[data-pos="${a.pos}"]`);
+  if (td) td.textContent = `${a.page} ${a.box.replaceAll(",", " ")}`;
   body.dataset.placed = `${a.pos}:${a.page}:${a.box}`;
 }
 
