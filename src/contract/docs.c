@@ -466,7 +466,7 @@ signer_state(const char *s)
 
 /* An audit row's action as the reader's language says it (the stored word
  * and the JSON export stay English). */
-static const char *
+const char *
 audit_action_text(const char *a)
 {
 	static const struct {
@@ -557,11 +557,13 @@ h_doc(struct ctx *c)
 	}
 	view_pages(c, d.id, d.sha256, view_can_place(c, d.id));
 	out(c, "<h2>%s</h2>", _("History"));
-	out(c, "<p>%s <a href=\"/documents/%s/audit.json\">JSON</a></p>",
+	out(c,
+	    "<p>%s <a href=\"/documents/%s/audit.json\">JSON</a> "
+	    "<a href=\"/documents/%s/audit.pdf\">PDF</a></p>",
 	    audit_check(c->a->db, &bad) == 0
 		? _("The audit trail is intact.")
 		: _("The audit trail has been changed!"),
-	    d.id);
+	    d.id, d.id);
 	out(c,
 	    "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
 	    "<th>%s</th></tr>",
@@ -664,6 +666,34 @@ out:
 	json_decref(root);
 	json_decref(arr);
 	sqlite3_finalize(st);
+}
+
+/* The document's audit trail as a PDF to keep beside it (audited as a
+ * download). */
+void
+h_audit_pdf(struct ctx *c)
+{
+	struct doc d;
+	struct buf *b = NULL;
+	static __thread char disp[80];
+
+	if (doc_load(c, &d) != 0) {
+		page_error(c, 404, _("Not found."));
+		return;
+	}
+	if ((b = buf_new(64u << 20)) == NULL ||
+	    audit_pdf(c->a->db, d.id, d.title, d.sha256, b) != 0) {
+		buf_free(b);
+		c->err = 1;
+		return;
+	}
+	audit(c, d.id, "downloaded", "audit.pdf");
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s-audit.pdf\"",
+	    d.id);
+	c->rs->status = 200;
+	c->rs->content_type = "application/pdf";
+	c->rs->disposition = disp;
+	c->rs->body = b;
 }
 
 /* Rejects doc for the caller: only a pending signer of a waiting

@@ -40,6 +40,7 @@ static const struct route {
 	{ "GET", "/documents/*", USER, h_doc },
 	{ "GET", "/documents/*/pdf", USER, h_pdf },
 	{ "GET", "/documents/*/audit.json", USER, h_audit_json },
+	{ "GET", "/documents/*/audit.pdf", USER, h_audit_pdf },
 	{ "GET", "/documents/*/page/*", USER, h_page },
 	{ "POST", "/documents/*/stamp", USER, h_stamp },
 	{ "POST", "/documents/*/reject", USER, h_reject },
