@@ -45,8 +45,8 @@ out_stamps(struct ctx *c, const char *doc, int place)
 	int first = 1;
 
 	if (sqlite3_prepare_v2(c->a->db,
-		"SELECT pos, email, page, x, y, w, h FROM signers WHERE"
-		" doc_id = ? ORDER BY pos",
+		"SELECT pos, email, page, x, y, w, h, state FROM signers"
+		" WHERE doc_id = ? ORDER BY pos",
 		-1, &st, NULL) != SQLITE_OK) {
 		c->err = 1;
 		return;
@@ -56,14 +56,19 @@ out_stamps(struct ctx *c, const char *doc, int place)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int pos = sqlite3_column_int(st, 0);
 
+		const char *state = (const char *)sqlite3_column_text(st, 7);
+
 		out(c,
 		    "<li><label><input type=\"radio\" name=\"placing\" "
-		    "value=\"%d\"%s%s> <span class=\"stamp\" data-pos=\"%d\" "
-		    "data-page=\"%d\" data-box=\"%d,%d,%d,%d\">%d. ",
-		    pos, first ? " checked" : "", place ? "" : " hidden", pos,
-		    sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
-		    sqlite3_column_int(st, 4), sqlite3_column_int(st, 5),
-		    sqlite3_column_int(st, 6), pos);
+		    "value=\"%d\"%s%s> <span class=\"stamp\" data-pos=\"%d\"",
+		    pos, first ? " checked" : "", place ? "" : " hidden", pos);
+		/* A signed stamp is on the page itself: no box over it. */
+		if (state != NULL && strcmp(state, "waiting") == 0)
+			out(c, " data-page=\"%d\" data-box=\"%d,%d,%d,%d\"",
+			    sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
+			    sqlite3_column_int(st, 4), sqlite3_column_int(st, 5),
+			    sqlite3_column_int(st, 6));
+		out(c, ">%d. ", pos);
 		out_esc(c, (const char *)sqlite3_column_text(st, 1));
 		out(c, "</span></label></li>");
 		first = 0;

@@ -12,6 +12,7 @@
 // stamps' /Rect, pdfsig, kyso-sign, the database) with its own tools.
 import { writeFileSync } from "node:fs";
 import { launch, pinentry, runner } from "../agent/browser_lib.mjs";
+import { expect, signIn as kcSignIn, pagesLoaded } from "./kc_lib.mjs";
 
 const URL = process.env.KC_URL;
 const PIN = process.env.KYSO_USER_PIN;
@@ -28,15 +29,7 @@ const shot = (p, name) => p.screenshot({ path: `${SHOTS}/${name}.png`, fullPage:
 let D1 = "";
 const placed = {};
 
-async function signIn(p, ctx, email, password) {
-  await ctx.clearCookies();
-  await p.goto(`${URL}/login`);
-  await p.fill("input[name=email]", email);
-  await p.fill("input[name=password]", password);
-  await Promise.all([p.waitForURL(`${URL}/documents`), p.click("form[action='/login'] button")]);
-}
-
-function expect(cond, what) { if (!cond) throw new Error(what); }
+const signIn = (p, ctx, email, password) => kcSignIn(p, ctx, URL, email, password);
 
 // Clicks page 1 of the contract at (fx, fy) of the image's size for
 // signer pos; returns the box the page computed ("x,y,w,h" in points).
@@ -68,7 +61,7 @@ await t.step("the owner creates a contract and clicks where each stamp goes", as
   await Promise.all([owner.waitForURL(/\/documents\/[0-9a-f]{32}$/), owner.click("main form button")]);
   D1 = owner.url().split("/").pop();
   await owner.waitForSelector("body[data-placing=ready]");
-  await owner.waitForFunction(() => [...document.querySelectorAll("figure.page img")].every((i) => i.complete));
+  await pagesLoaded(owner);
   placed[1] = await placeAt(1, 0.1, 0.8);
   placed[2] = await placeAt(2, 0.55, 0.9);
   expect((await owner.$$("div.stampbox")).length === 2, "both boxes drawn");
@@ -103,7 +96,7 @@ await t.step("A reads the contract page by page and signs it (Ký)", async () =>
     const [x, y, w, h] = placed[1].split(",").map(Number);
     return `${x},${y},${x + w},${y + h}`;
   })(), "A signs with the stamp where the owner clicked");
-  await page.waitForFunction(() => [...document.querySelectorAll("figure.page img")].every((i) => i.complete));
+  await pagesLoaded(page);
   await shot(page, "vi-2-document");
   pinentry.script(["OK", "OK", `PIN ${PIN}`]);
   await page.click("button.sign");
@@ -196,7 +189,8 @@ await t.step("the owner sees the states and downloads the completed contract", a
   await owner.goto(`${URL}/documents/${D1}`);
   const [dl] = await Promise.all([owner.waitForEvent("download"), owner.click(`a[href='/documents/${D1}/pdf']`)]);
   await dl.saveAs(`${OUT}/final1.pdf`);
-  await owner.waitForFunction(() => [...document.querySelectorAll("figure.page img")].every((i) => i.complete));
+  await pagesLoaded(owner);
+  expect((await owner.$$("div.stampbox")).length === 0, "signed stamps are on the page, no boxes over them");
   await shot(owner, "vi-11-completed");
 });
 

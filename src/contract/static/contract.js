@@ -129,6 +129,7 @@ document.addEventListener("DOMContentLoaded", async () => {
 // on a page moves the chosen signer's stamp there (its top left corner)
 // and the server stores it (/documents/ID/stamp).
 function drawStamp(sec, span) {
+  if (!span.dataset.box) return; // signed: the stamp is on the page
   const [x, y, w, h] = span.dataset.box.split(",").map(Number);
   const fig = sec.querySelector(`figure.page[data-page="${span.dataset.page}"]`);
   let box = sec.querySelector(`div.stampbox[data-pos="${span.dataset.pos}"]`);
