@@ -28,12 +28,7 @@ now() { date +%s%N; }
 per_min() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.1f", n * 60000 / ms }'; }
 
 make_pki
-signing_token BC0001 01 rsa:2048 "Bench Signer/UID=CCCD:001099000001"
-for ca in int root; do
-  openssl x509 -in "$W/$ca.pem" -outform DER -out "$W/$ca.der"
-  p11 --token-label sign-BC0001 --login --pin "$USER_PIN" --write-object "$W/$ca.der" \
-    --type cert --id "ca$([ $ca = int ] && echo 01 || echo 02)" --label "$ca" >/dev/null 2>&1
-done
+kc_token BC0001 01 "Bench Signer/UID=CCCD:001099000001"
 kc_tsa
 PORT=$(free_port)
 kc_init

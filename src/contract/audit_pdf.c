@@ -12,6 +12,8 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 
+#include "render.h"
+
 #define A4_W   595.0
 #define A4_H   842.0
 #define MARGIN 50.0
@@ -22,14 +24,6 @@ struct sheet {
 	cairo_t *cr;
 	double y;
 };
-
-/* cairo's PDF writer hands the bytes here. */
-static cairo_status_t
-to_buf(void *closure, const unsigned char *data, unsigned int n)
-{
-	return buf_put(closure, data, n) == 0 ? CAIRO_STATUS_SUCCESS
-					      : CAIRO_STATUS_WRITE_ERROR;
-}
 
 /* A new page when the next line would not fit. */
 static void
@@ -119,7 +113,8 @@ audit_pdf(sqlite3 *db, const char *doc, const char *title, const char *sha256,
 	char head[160];
 	int r = KYSO_ERR_IO, intact = audit_check(db, &bad) == 0;
 
-	sh.s = cairo_pdf_surface_create_for_stream(to_buf, b, A4_W, A4_H);
+	sh.s = cairo_pdf_surface_create_for_stream(render_write_buf, b, A4_W,
+	    A4_H);
 	sh.cr = cairo_create(sh.s);
 	cairo_pdf_surface_set_metadata(sh.s, CAIRO_PDF_METADATA_TITLE,
 	    "Audit trail / Nhật ký");

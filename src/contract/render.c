@@ -38,9 +38,9 @@ cache_path(const char *dir, const char *hex, unsigned page)
 	return path_join(dir, name);
 }
 
-/* cairo's PNG writer hands the bytes here. */
-static cairo_status_t
-png_to_buf(void *closure, const unsigned char *data, unsigned int n)
+/* cairo's PNG and PDF writers hand their bytes here (closure: a buf). */
+cairo_status_t
+render_write_buf(void *closure, const unsigned char *data, unsigned int n)
 {
 	return buf_put(closure, data, n) == 0 ? CAIRO_STATUS_SUCCESS
 					      : CAIRO_STATUS_WRITE_ERROR;
@@ -99,7 +99,7 @@ render_now(const char *pdf, const char *dir, const char *hex, unsigned page)
 	poppler_page_render(pg, cr);
 	cairo_surface_flush(s);
 	if (cairo_status(cr) != CAIRO_STATUS_SUCCESS ||
-	    cairo_surface_write_to_png_stream(s, png_to_buf, b) !=
+	    cairo_surface_write_to_png_stream(s, render_write_buf, b) !=
 		CAIRO_STATUS_SUCCESS)
 		goto out;
 	free(path);
@@ -185,6 +185,9 @@ spawn(const struct app *a, const char *hex, unsigned page)
 			if (setrlimit(lim[i].what, &rl) != 0)
 				_exit(EX_FAIL);
 		}
+		/* Nothing of the server's (database, sockets) in the child. */
+		if (close_range(3, ~0U, 0) != 0)
+			_exit(EX_FAIL);
 		execl("/proc/self/exe", "kyso-contract", "render-page", pdf,
 		    dir, hex, pg, (char *)NULL);
 		_exit(127);

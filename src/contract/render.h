@@ -3,6 +3,8 @@
 #ifndef KYSO_CONTRACT_RENDER_H
 #define KYSO_CONTRACT_RENDER_H
 
+#include <cairo.h>
+
 #include "contract.h"
 
 #define RENDER_MAX_PAGES 500
@@ -19,6 +21,9 @@ int render_info(const struct app *a, const char *hex,
 /* Page n (from 1) of version hex as PNG. */
 int render_png(const struct app *a, const char *hex, unsigned page,
     struct buf **out) KYSO_WUR;
+/* cairo's write callback into a struct buf (closure), for PNG and PDF. */
+cairo_status_t render_write_buf(void *closure, const unsigned char *data,
+    unsigned int n);
 /* kyso-contract render-page: the child the two above start. */
 int cmd_render_page(int argc, char **argv);
 

@@ -15,17 +15,8 @@
 browser_prereqs
 
 make_pki
-signing_token CA0001 01 rsa:2048 "Nguyen Van A/UID=CCCD:001099000001"
-signing_token CB0002 02 rsa:2048 "Tran Thi B/UID=CCCD:001099000002"
-# The CA's certificates on the tokens, as the RA installs them: the agent
-# takes the chain from there.
-for s in CA0001 CB0002; do
-  for ca in int root; do
-    openssl x509 -in "$W/$ca.pem" -outform DER -out "$W/$ca.der"
-    p11 --token-label "sign-$s" --login --pin "$USER_PIN" --write-object "$W/$ca.der" \
-      --type cert --id "ca$([ $ca = int ] && echo 01 || echo 02)" --label "$ca" >/dev/null 2>&1
-  done
-done
+kc_token CA0001 01 "Nguyen Van A/UID=CCCD:001099000001"
+kc_token CB0002 02 "Tran Thi B/UID=CCCD:001099000002"
 nss_db
 kc_tsa
 
