@@ -34,6 +34,7 @@ bench: deps build
 	bash bench/sign/run.sh
 	bash bench/ra/run.sh
 	bash bench/agent/run.sh
+	bash bench/contract/run.sh
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -75,3 +75,71 @@ qpdf --check "$W/contract.signed.pdf" | tail -n 2
 
 echo
 echo "Everything is in $KYSO_HOME (signed PDF: $W/contract.signed.pdf)"
+
+# The web story (kyso-contract, issue 12), after the token story and on
+# its token, CA and time-stamps: a contract signed from a web page through
+# kyso-agent, in Debian's chromium run headless (tests/contract/
+# demo_web.mjs drives it; the scripted pinentry plays the person). Set
+# KYSO_DEMO_WEB=0 to stop after the token story.
+[ "${KYSO_DEMO_WEB:-1}" = 1 ] || exit 0
+if [ ! -x /usr/bin/chromium ] || [ ! -f node_modules/playwright-core/package.json ]; then
+  echo "(the web story needs chromium and playwright-core: run scripts/deps.sh)"
+  exit 0
+fi
+trap 'for p in ${RA_PID:-} ${KC_PID:-} ${AGENT_PID:-}; do kill "$p" 2>/dev/null || true; done' EXIT
+KC_PORT=$(shuf -i 20000-60999 -n 1)
+AGENT_PORT=$(shuf -i 20000-60999 -n 1)
+KC_URL=http://127.0.0.1:$KC_PORT
+
+step "The web platform: kyso-contract init, one account for the subscriber"
+INIT=$("$B/kyso-contract" init --admin-email chu@kyso-demo.vn)
+echo "$INIT"
+OWNER_PW=$(sed -n 's/^admin .* (shown once): //p' <<<"$INIT")
+SIGNER_OUT=$("$B/kyso-contract" account "kyso Demo" nguyenvana@example.vn)
+echo "$SIGNER_OUT"
+SIGNER_PW=$(sed -n 's/.*(shown once): //p' <<<"$SIGNER_OUT")
+"$B/kyso-contract" serve --port "$KC_PORT" --trust "$W/root.pem" --agent-port "$AGENT_PORT" \
+  >"$W/contract.log" 2>&1 &
+KC_PID=$!
+for _ in $(seq 1 100); do curl -fs "$KC_URL/healthz" >/dev/null && break; sleep 0.1; done
+echo "kyso-contract is serving on $KC_URL/"
+
+step "kyso-agent on the subscriber's computer (time-stamps from the CA's TSA)"
+{
+  echo "module = $BUILD/lib/libkyso-pkcs11.so"
+  echo "agent_port = $AGENT_PORT"
+  echo "tsa_url = $RA_URL/tsa"
+} >>"$KYSO_HOME/kyso.conf"
+export KYSO_PINENTRY=$PWD/tests/agent/pinentry_script
+export KYSO_PINENTRY_SCRIPT=$W/pinentry.script KYSO_PINENTRY_LOG=$W/pinentry.log
+: >"$KYSO_PINENTRY_SCRIPT"; : >"$KYSO_PINENTRY_LOG"
+"$B/kyso-agent" --foreground >"$W/agent.log" 2>&1 &
+AGENT_PID=$!
+for _ in $(seq 1 100); do
+  curl -fs -H "Origin: $KC_URL" "http://127.0.0.1:$AGENT_PORT/v1/hello" && break; sleep 0.1
+done; echo
+
+step "In the browser: create, click the stamp's place, set the signing method, sign, download"
+mkdir -p "$W/web"
+KC_URL=$KC_URL KC_OUT=$W/web KC_PDF=$W/contract.pdf KC_OWNER=chu@kyso-demo.vn \
+  KC_OWNER_PW=$OWNER_PW KC_SIGNER=nguyenvana@example.vn KC_SIGNER_PW=$SIGNER_PW \
+  KC_CCCD=001099012345 KC_PIN=20242024 node tests/contract/demo_web.mjs
+
+step "The web-signed contract and its audit trail, checked independently"
+pdfsig -nssdir "sql:$W/nss" "$W/web/contract.web-signed.pdf"
+"$B/kyso-sign" verify "$W/web/contract.web-signed.pdf" --trust "$W/ca.pem"
+"$B/kyso-contract" audit-check
+pdftotext -layout "$W/web/audit.pdf" - | sed -n '1,30p'
+
+kill "$KC_PID" "$AGENT_PID" 2>/dev/null || true
+wait "$KC_PID" "$AGENT_PID" 2>/dev/null || true
+cat <<EOF_WEB
+
+Click through it yourself (README, "The e-contract platform"):
+  KYSO_HOME=$KYSO_HOME $B/kyso-contract serve --trust $W/root.pem
+  KYSO_HOME=$KYSO_HOME $B/kyso-agent          # signs with the demo token (PIN 20242024)
+  then open http://127.0.0.1:8480/ and sign in as
+    chu@kyso-demo.vn       $OWNER_PW   (owner: creates contracts, places stamps)
+    nguyenvana@example.vn  $SIGNER_PW   (signer: the token's certificate names her CCCD)
+Screenshots of this run: $W/web/*.png
+EOF_WEB

@@ -11,6 +11,8 @@ PKGS=(
   libmicrohttpd-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
   # kyso-contract: passwords (Argon2id)
   libargon2-dev
+  # kyso-contract: the pages as images, the audit trail as PDF
+  libpoppler-glib-dev libcairo2-dev
   # tests and demo: independent PKCS#11 clients and peers
   openssl opensc softhsm2 gnutls-bin libengine-pkcs11-openssl
   locales procps tmux jq groff-base

@@ -236,6 +236,9 @@ h_new(struct ctx *c)
 	    _("Each line: e-mail, then optionally the stamp's page, x, y, "
 	      "width and height in PDF points from the page's lower left "
 	      "corner."));
+	out(c, "<p class=\"hint\">%s</p>",
+	    _("After creating, click on the contract's pages to place each "
+	      "stamp."));
 	out(c,
 	    "<label><input type=\"checkbox\" name=\"ordered\" value=\"1\" "
 	    "checked> %s</label><button>%s</button></form>",
@@ -463,7 +466,7 @@ signer_state(const char *s)
 
 /* An audit row's action as the reader's language says it (the stored word
  * and the JSON export stay English). */
-static const char *
+const char *
 audit_action_text(const char *a)
 {
 	static const struct {
@@ -476,6 +479,7 @@ audit_action_text(const char *a)
 		{ "completed", N_("Completed") },
 		{ "rejected", N_("Rejected") },
 		{ "downloaded", N_("Downloaded") },
+		{ "stamp-placed", N_("Stamp placed") },
 	};
 	size_t i;
 
@@ -521,11 +525,13 @@ h_doc(struct ctx *c)
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			out(c, "<tr><td>%d</td><td>", sqlite3_column_int(st, 0));
 			out_esc(c, (const char *)sqlite3_column_text(st, 1));
-			out(c, "</td><td>%s</td><td>%d %d %d %d %d</td><td>",
+			out(c,
+			    "</td><td>%s</td><td class=\"box\" "
+			    "data-pos=\"%d\">%d %d %d %d %d</td><td>",
 			    signer_state((const char *)sqlite3_column_text(st, 2)),
-			    sqlite3_column_int(st, 3), sqlite3_column_int(st, 4),
-			    sqlite3_column_int(st, 5), sqlite3_column_int(st, 6),
-			    sqlite3_column_int(st, 7));
+			    sqlite3_column_int(st, 0), sqlite3_column_int(st, 3),
+			    sqlite3_column_int(st, 4), sqlite3_column_int(st, 5),
+			    sqlite3_column_int(st, 6), sqlite3_column_int(st, 7));
 			out_esc(c, (const char *)sqlite3_column_text(st, 8));
 			out(c, "</td></tr>");
 		}
@@ -549,12 +555,15 @@ h_doc(struct ctx *c)
 		    "required></textarea></label><button>%s</button></form>",
 		    _("Reason"), CONTRACT_REASON_MAX, _("Reject"));
 	}
+	view_pages(c, d.id, d.sha256, view_can_place(c, d.id));
 	out(c, "<h2>%s</h2>", _("History"));
-	out(c, "<p>%s <a href=\"/documents/%s/audit.json\">JSON</a></p>",
+	out(c,
+	    "<p>%s <a href=\"/documents/%s/audit.json\">JSON</a> "
+	    "<a href=\"/documents/%s/audit.pdf\">PDF</a></p>",
 	    audit_check(c->a->db, &bad) == 0
 		? _("The audit trail is intact.")
 		: _("The audit trail has been changed!"),
-	    d.id);
+	    d.id, d.id);
 	out(c,
 	    "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
 	    "<th>%s</th></tr>",
@@ -657,6 +666,34 @@ out:
 	json_decref(root);
 	json_decref(arr);
 	sqlite3_finalize(st);
+}
+
+/* The document's audit trail as a PDF to keep beside it (audited as a
+ * download). */
+void
+h_audit_pdf(struct ctx *c)
+{
+	struct doc d;
+	struct buf *b = NULL;
+	static __thread char disp[80];
+
+	if (doc_load(c, &d) != 0) {
+		page_error(c, 404, _("Not found."));
+		return;
+	}
+	if ((b = buf_new(64u << 20)) == NULL ||
+	    audit_pdf(c->a->db, d.id, d.title, d.sha256, b) != 0) {
+		buf_free(b);
+		c->err = 1;
+		return;
+	}
+	audit(c, d.id, "downloaded", "audit.pdf");
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s-audit.pdf\"",
+	    d.id);
+	c->rs->status = 200;
+	c->rs->content_type = "application/pdf";
+	c->rs->disposition = disp;
+	c->rs->body = b;
 }
 
 /* Rejects doc for the caller: only a pending signer of a waiting

@@ -7,6 +7,7 @@
 
 #include "common/jsonwipe.h"
 #include "contract.h"
+#include "render.h"
 
 static const struct {
 	const char *name;
@@ -20,6 +21,8 @@ static const struct {
 	{ "serve", cmd_serve, N_("run the web server") },
 	{ "audit-check", cmd_audit_check,
 	    N_("check the audit trail's hash chain") },
+	{ "render-page", cmd_render_page,
+	    N_("(internal) one page as PNG: the server runs it") },
 };
 
 /* The command list, from the table. */

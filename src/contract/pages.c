@@ -109,8 +109,9 @@ page_begin(struct ctx *c, const char *title)
 	out(c, "<a href=\"/plugin\">%s</a> ", _("Signing plugin"));
 	out(c, "<a href=\"/verify\">%s</a> ", _("Verify"));
 	out(c,
-	    "<span class=\"lang\"><a href=\"/lang/vi\">Tiếng Việt</a> | "
-	    "<a href=\"/lang/en\">English</a></span>");
+	    "<span class=\"lang\"><a href=\"/lang/vi\" lang=\"vi\" "
+	    "title=\"Tiếng Việt\">VI</a> | <a href=\"/lang/en\" "
+	    "lang=\"en\" title=\"English\">EN</a></span>");
 	if (c->account != 0) {
 		out(c, " <span class=\"who\">");
 		out_esc(c, c->email);

@@ -58,6 +58,22 @@ void h_verify_form(struct ctx *c);
 void h_verify(struct ctx *c);
 void h_healthz(struct ctx *c);
 void h_signed(struct ctx *c);
+void h_page(struct ctx *c);
+void h_audit_pdf(struct ctx *c);
+
+/* An audit row's action in the reader's language (docs.c). */
+const char *audit_action_text(const char *action);
+/* audit_pdf.c: doc's audit trail as a PDF (cairo), appended to b. */
+int audit_pdf(sqlite3 *db, const char *doc, const char *title,
+    const char *sha256, struct buf *b) KYSO_WUR;
+void h_stamp(struct ctx *c);
+
+/* view.c: the held version page by page, each signer's stamp box on it;
+ * place 1 lets the caller click to move the boxes (h_stamp). */
+void view_pages(struct ctx *c, const char *doc, const char *sha256, int place);
+/* 1 when the caller may still place doc's stamps: its owner, waiting,
+ * nobody has signed yet. */
+int view_can_place(struct ctx *c, const char *doc);
 
 /* The document c->part[0] when the caller may see it (their
  * organisation's, or one they sign): its held version's hash. Else

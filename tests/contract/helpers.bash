@@ -140,3 +140,15 @@ kc_agent() {
   done
   fail "kyso-agent did not answer on port $1: $(cat "$W/agent.log")"
 }
+# kc_token SERIAL ID SUBJECT: a signing token (tests/sign/helpers.bash)
+# with the test CA's certificates on it, as the RA installs them: the
+# agent takes the chain from there.
+kc_token() {
+  signing_token "$1" "$2" rsa:2048 "$3"
+  local ca
+  for ca in int root; do
+    openssl x509 -in "$W/$ca.pem" -outform DER -out "$W/$ca.der"
+    p11 --token-label "sign-$1" --login --pin "$USER_PIN" --write-object "$W/$ca.der" \
+      --type cert --id "ca$([ $ca = int ] && echo 01 || echo 02)" --label "$ca" >/dev/null 2>&1
+  done
+}

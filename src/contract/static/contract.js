@@ -122,3 +122,64 @@ document.addEventListener("DOMContentLoaded", async () => {
   });
   body.dataset.agent = "ready";
 });
+
+// The pages of a contract (section.pages): each signer's stamp box drawn
+// on its page, placed as a share of the page so it follows the image's
+// size; for the owner before the first signature (data-place), a click
+// on a page moves the chosen signer's stamp there (its top left corner)
+// and the server stores it (/documents/ID/stamp).
+function drawStamp(sec, span) {
+  if (!span.dataset.box) return; // signed: the stamp is on the page
+  const [x, y, w, h] = span.dataset.box.split(",").map(Number);
+  const fig = sec.querySelector(`figure.page[data-page="${span.dataset.page}"]`);
+  let box = sec.querySelector(`div.stampbox[data-pos="${span.dataset.pos}"]`);
+  if (!fig) { if (box) box.remove(); return; }
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "stampbox";
+    box.dataset.pos = span.dataset.pos;
+    box.textContent = span.textContent;
+  }
+  const W = Number(fig.dataset.w), H = Number(fig.dataset.h);
+  box.style.left = `${(100 * x) / W}%`;
+  box.style.top = `${(100 * (H - y - h)) / H}%`;
+  box.style.width = `${(100 * w) / W}%`;
+  box.style.height = `${(100 * h) / H}%`;
+  fig.querySelector(".sheet").appendChild(box);
+}
+
+async function placeStamp(sec, fig, img, ev) {
+  const chosen = sec.querySelector("input[name=placing]:checked");
+  if (!chosen) return;
+  const span = sec.querySelector(`span.stamp[data-pos="${chosen.value}"]`);
+  const [, , , h] = span.dataset.box.split(",").map(Number);
+  const r = img.getBoundingClientRect();
+  const W = Number(fig.dataset.w), H = Number(fig.dataset.h);
+  const x = Math.round(((ev.clientX - r.left) / r.width) * W);
+  const top = Math.round((1 - (ev.clientY - r.top) / r.height) * H);
+  const fd = new URLSearchParams({ csrf: body.dataset.csrf, pos: chosen.value,
+    page: fig.dataset.page, x: String(Math.max(0, x)), y: String(Math.max(0, top - h)) });
+  const res = await fetch(`/documents/${sec.dataset.doc}/stamp`, {
+    method: "POST", body: fd, credentials: "same-origin" });
+  if (!res.ok) { body.dataset.placed = "refused"; return; }
+  const a = await res.json();
+  span.dataset.page = String(a.page);
+  span.dataset.box = a.box;
+  drawStamp(sec, span);
+  const td = document.querySelector(`td.box[data-pos="${a.pos}"]`);
+  if (td) td.textContent = `${a.page} ${a.box.replaceAll(",", " ")}`;
+  body.dataset.placed = `${a.pos}:${a.page}:${a.box}`;
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const sec = document.querySelector("section.pages");
+  if (!sec) return;
+  sec.querySelectorAll("span.stamp").forEach((s) => drawStamp(sec, s));
+  if (!sec.dataset.place) return;
+  sec.querySelectorAll("figure.page").forEach((fig) => {
+    const img = fig.querySelector("img");
+    img.classList.add("placing");
+    img.addEventListener("click", (ev) => placeStamp(sec, fig, img, ev));
+  });
+  body.dataset.placing = "ready";
+});
