@@ -115,11 +115,14 @@ say_finding(const struct cli *c, const struct tm_finding *f, const char *serial,
 		printf(_("The certificate of %s has EXPIRED: no new signature can be made with it.\n"
 			 "  Signatures made while it was valid stay valid when they were time-stamped\n"
 			 "  (B-T) or carry their validation data (B-LT).\n"
-			 "  Contact your certificate authority to renew it ('kyso-token renew').\n"),
+			 "  Ask your certificate authority for a renewal: it mails you an activation\n"
+			 "  code, which you enter with 'kyso-token renew'.\n"),
 		    f->subject);
 	else if (!c->json)
-		printf(_("The certificate of %s expires in %d days. Renew it now ('kyso-token renew')\n"
-			 "  and sign pending invoices and declarations before the new one is installed.\n"),
+		printf(_("The certificate of %s expires in %d days. Renew it now: ask your certificate\n"
+			 "  authority for a renewal; it mails you an activation code, which you enter\n"
+			 "  with 'kyso-token renew'. Sign pending invoices and declarations before the\n"
+			 "  new certificate is installed.\n"),
 		    f->subject, f->days_left);
 	return expired ? EXIT_CHECK_EXPIRED : EXIT_CHECK_EXPIRING;
 }

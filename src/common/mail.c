@@ -62,9 +62,8 @@ worker(void *arg)
 		m->queued--;
 		pthread_mutex_unlock(&m->lock);
 		if (send_smtp(m, q->to, q->msg) != 0)
-			fprintf(stderr,
-			    "kyso-ra: mail to a subscriber was not "
-			    "sent\n");
+			fprintf(stderr, "%s: a mail to %s was not sent\n",
+			    program_invocation_short_name, q->to);
 		buf_free(q->msg); /* wipes */
 		free(q->to);
 		free(q);
@@ -189,6 +188,24 @@ put_b64_header(struct buf *b, const char *name, const char *text)
 	return r;
 }
 
+/* The domain of the sender's address ("kyso RA <ra@ca.example.vn>" gives
+ * "ca.example.vn"), for the Message-ID: each program's mail names its own
+ * domain. "localhost" when the address has none. */
+static const char *
+from_domain(const char *from, int *len)
+{
+	const char *at = strrchr(from, '@'), *end;
+
+	if (at == NULL || at[1] == '\0' || at[1] == '>') {
+		*len = (int)strlen("localhost");
+		return "localhost";
+	}
+	at++;
+	end = at + strcspn(at, "> \t\r\n");
+	*len = (int)(end - at);
+	return at;
+}
+
 static int
 compose(struct mailer *m, const char *to, const char *subject, const char *body,
     struct buf *msg)
@@ -202,11 +219,12 @@ compose(struct mailer *m, const char *to, const char *subject, const char *body,
 	uint8_t id[12];
 	struct buf *hex = buf_new(64);
 	char *hs = NULL;
-	const char *p;
-	int r = KYSO_ERR_NOMEM;
+	const char *p, *dom;
+	int r = KYSO_ERR_NOMEM, dlen;
 
 	if (hex == NULL)
 		return r;
+	dom = from_domain(m->from, &dlen);
 	gmtime_r(&now, &tm);
 	if ((r = crypto_random(id, sizeof(id))) != 0 ||
 	    (r = hex_encode(hex, id, sizeof(id))) != 0)
@@ -221,10 +239,10 @@ compose(struct mailer *m, const char *to, const char *subject, const char *body,
 		 days[tm.tm_wday], tm.tm_mday, mons[tm.tm_mon],
 		 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec)) != 0 ||
 	    (r = buf_putf(msg,
-		 "Message-ID: <%s@kyso-ra>\r\nMIME-Version: 1.0\r\n"
+		 "Message-ID: <%s@%.*s>\r\nMIME-Version: 1.0\r\n"
 		 "Content-Type: text/plain; charset=UTF-8\r\n"
 		 "Content-Transfer-Encoding: 8bit\r\n\r\n",
-		 hs)) != 0)
+		 hs, dlen, dom)) != 0)
 		goto out;
 	/* The body with CRLF line ends. */
 	for (p = body; *p; p++) {
@@ -342,7 +360,8 @@ send_smtp(struct mailer *m, const char *to, const struct buf *msg)
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	if ((cc = curl_easy_perform(c)) != CURLE_OK) {
-		fprintf(stderr, "kyso-ra: SMTP: %s\n", curl_easy_strerror(cc));
+		fprintf(stderr, "%s: SMTP: %s\n", program_invocation_short_name,
+		    curl_easy_strerror(cc));
 		goto out;
 	}
 	r = 0;
@@ -384,6 +403,36 @@ kind_vi(const char *kind)
 	return "cấp chứng thư số";
 }
 
+/* Where the code is entered, in the Token Manager (seed 002's menu) and in
+ * kyso-token. */
+static const char *
+kind_screen_vi(const char *kind)
+{
+	if (strcmp(kind, "renew") == 0)
+		return "Gia hạn chứng thư số";
+	if (strcmp(kind, "update") == 0)
+		return "Thay đổi thông tin";
+	return "Đăng ký chứng thư số";
+}
+
+static const char *
+kind_screen_en(const char *kind)
+{
+	if (strcmp(kind, "renew") == 0)
+		return "Renew certificate";
+	if (strcmp(kind, "update") == 0)
+		return "Change details";
+	return "Register certificate";
+}
+
+static const char *
+kind_cmd(const char *kind)
+{
+	if (strcmp(kind, "renew") == 0 || strcmp(kind, "update") == 0)
+		return kind;
+	return "register";
+}
+
 static const char *
 kind_en(const char *kind)
 {
@@ -412,19 +461,20 @@ mail_activation(struct mailer *m, const char *to, const char *name,
 	if ((r = buf_putf(body,
 		 "Kính gửi %s,\n\n"
 		 "Yêu cầu %s của Quý khách đã được đăng ký trên hệ thống RA.\n"
-		 "Cắm USB Token, mở Token Manager, chọn \"Đăng ký chứng thư số\" và "
-		 "nhập mã kích hoạt sau:\n\n"
+		 "Cắm USB Token, mở Token Manager, chọn \"%s\" và "
+		 "nhập mã kích hoạt sau\n(hoặc chạy lệnh: kyso-token %s):\n\n"
 		 "Mã kích hoạt: %s\n\n"
 		 "Mã chỉ dùng được một lần và hết hạn lúc %s.\n\n"
 		 "---\n\n"
 		 "Dear %s,\n\n"
 		 "A request for %s has been registered for you.\n"
 		 "Plug in your USB token, open the Token Manager, choose "
-		 "\"Register for certificates\" and enter this activation code:\n\n"
+		 "\"%s\" and enter this activation code\n(or run: kyso-token %s):\n\n"
 		 "Activation code: %s\n\n"
 		 "The code works once and expires at %s.\n",
-		 name, kind_vi(kind), code, when, name, kind_en(kind), code,
-		 when)) != 0)
+		 name, kind_vi(kind), kind_screen_vi(kind), kind_cmd(kind),
+		 code, when, name, kind_en(kind), kind_screen_en(kind),
+		 kind_cmd(kind), code, when)) != 0)
 		goto out;
 	if ((text = buf_to_cstr(body)) == NULL) {
 		r = KYSO_ERR_NOMEM;

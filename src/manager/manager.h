@@ -127,10 +127,10 @@ const char *mgr_state_text(const char *state);
 /* One token's facts and plug-in check, in a worker holding the lock. */
 int mgr_read_token(struct mgr *m, CK_SLOT_ID slot, struct mgr_token *t,
     struct tm_result *chk);
-/* A check's finding about a certificate that a newer one for the same
- * subject replaces (no warning then); *date: the certificate's end. */
-int mgr_superseded(const struct mgr_token *t, const struct tm_finding *f,
-    const char **date);
+/* The end date of the certificate a check's finding is about ("?" when
+ * it is not among the token's certificates). */
+const char *mgr_finding_date(const struct mgr_token *t,
+    const struct tm_finding *f);
 /* Sets a widget's accessible name. */
 void a11y_name(GtkWidget *w, const char *name);
 

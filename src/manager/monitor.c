@@ -78,15 +78,16 @@ notify_cert(struct mgr *m, const struct mgr_token *t, const struct tm_finding *f
 	const char *date;
 	char *body;
 
-	if (mgr_superseded(t, f, &date))
+	if (f->replaced) /* a newer certificate replaced it: no warning */
 		return;
+	date = mgr_finding_date(t, f);
 	if (f->kind == TM_FINDING_EXPIRED) {
 		body = g_strdup_printf(_("The certificate of %s expired on %s. Signatures made while it was valid and time-stamped stay valid; new signatures need a renewed certificate."),
 		    f->subject, date);
 		notify(m, "expired", _("Certificate expired"), body, _("Renew"),
 		    "renew", t->serial);
 	} else {
-		body = g_strdup_printf(_("The certificate of %s expires on %s (%d days left). Renew it now, and sign pending invoices and declarations before the new one is installed."),
+		body = g_strdup_printf(_("The certificate of %s expires on %s (%d days left). Ask your certificate authority for a renewal now: it mails you an activation code for Renew certificate. Sign pending invoices and declarations before the new one is installed."),
 		    f->subject, date, f->days_left);
 		notify(m, "expiring", _("Certificate expiring soon"), body,
 		    _("Renew"), "renew", t->serial);

@@ -229,33 +229,21 @@ mgr_change_pin_dialog(struct mgr *m, CK_SLOT_ID slot, int factory)
 
 /* ---- the token list ---- */
 
-int
-mgr_superseded(const struct mgr_token *t, const struct tm_finding *f,
-    const char **date)
+const char *
+mgr_finding_date(const struct mgr_token *t, const struct tm_finding *f)
 {
 	size_t j;
-	int newer = 0;
 
-	*date = "?";
-	for (j = 0; j < t->ncerts; j++) {
-		const struct tm_cert *c = &t->certs[j];
-
-		if (c->is_ca || strcmp(c->subject_cn, f->subject) != 0)
-			continue;
-		if (c->days_left == f->days_left)
-			*date = c->not_after;
-		else if (c->days_left > f->days_left && c->days_left >= 0 &&
-		    !c->superseded)
-			newer = 1;
-	}
-	return newer;
+	for (j = 0; j < t->ncerts; j++)
+		if (strcmp(t->certs[j].serial, f->serial) == 0)
+			return t->certs[j].not_after;
+	return "?";
 }
 
 /* The list's state word for a token, most severe first. */
 static const char *
 token_state(const struct mgr_token *t, const struct tm_result *chk)
 {
-	const char *date;
 	size_t i, mine = 0;
 	int expired = 0, expiring = 0;
 
@@ -266,7 +254,7 @@ token_state(const struct mgr_token *t, const struct tm_result *chk)
 	for (i = 0; i < chk->nfindings; i++) {
 		const struct tm_finding *f = &chk->findings[i];
 
-		if (mgr_superseded(t, f, &date))
+		if (f->replaced) /* libkysotm: a newer one replaced it */
 			continue;
 		if (f->kind == TM_FINDING_EXPIRED)
 			expired = 1;

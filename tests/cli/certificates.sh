@@ -64,6 +64,8 @@ run_suite() {
   assert_exit 11 "$KT" check "${A[@]}" --batch
   assert_contains "$OUT" "The certificate of Tran Van Soon expires in"
   assert_contains "$OUT" "Renew it now"
+  assert_contains "$OUT" "ask your certificate
+  authority for a renewal"
   assert_not_contains "$OUT" "Nguyen Van Good"
   assert_exit 11 "$KT" check "${A[@]}" --json
   json_only

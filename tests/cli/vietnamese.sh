@@ -47,14 +47,14 @@ issue_cert soon "/CN=Trần Thị Bình" "$(utc_in -300)" "$(utc_in 10)"
 put_cert "$MOD" "Nguyễn Văn A" "$WORK/soon.der" 01 soon
 assert_exit 11 vi "$KT" check --batch
 assert_contains "$OUT" "Chứng thư số của Trần Thị Bình sẽ hết hạn sau"
-assert_contains "$OUT" "Hãy gia hạn ngay ('kyso-token renew')"
+assert_contains "$OUT" "Hãy gia hạn ngay: đề nghị nhà cung"
 issue_cert old "/CN=Lê Văn Cường" 20240101000000Z 20250101000000Z
 put_cert "$MOD" "Nguyễn Văn A" "$WORK/old.der" 02 old
 assert_exit 12 vi "$KT" check --batch
 assert_contains "$OUT" "Chứng thư số của Lê Văn Cường đã HẾT HẠN: không thể tạo chữ ký số mới"
 assert_contains "$OUT" "vẫn có giá trị nếu có dấu thời"
 assert_not_contains "$OUT" "không còn hiệu lực"
-assert_contains "$OUT" "liên hệ nhà cung cấp dịch vụ chứng thực (CA) để gia hạn"
+assert_contains "$OUT" "đề nghị nhà cung cấp dịch vụ chứng thực (CA) gia hạn: CA gửi mã kích hoạt"
 assert_exit 0 vi "$KT" certs
 assert_contains "$OUT" "Chủ thể:         CN=Lê Văn Cường"
 assert_contains "$OUT" "Trạng thái:      ĐÃ HẾT HẠN"

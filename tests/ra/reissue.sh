@@ -31,6 +31,9 @@ code2=$(mail_value "Activation code")
 [ "$code2" != "$code1" ] || fail "the reissued code is the old one"
 assert_eq "$(mail_value "Mã kích hoạt")" "$code2"
 grep -q "^To: <an@example.vn>" "$(newest_mail)" || fail "the new code went elsewhere"
+grep -q "kyso-token register" "$(newest_mail)" || fail "the first code's mail does not name kyso-token register"
+grep -q '^Message-ID: <[0-9a-f]*@[^>]*>' "$(newest_mail)" || fail "no Message-ID"
+grep -q '^Message-ID: <[^>]*@kyso-ra>' "$(newest_mail)" && fail "the Message-ID names a program, not the sender's domain"
 lookup "$URL" "$code2"; expect 200
 assert_eq "$(jqo .kind)" new
 lookup "$URL" "$code1"; expect 404 code_invalid
@@ -67,6 +70,8 @@ rcode1=$(mail_value "Activation code")
 assert_exit 0 env KYSO_RA_TOKEN="$RA_OP" "$RA" reissue "$rid" --server "$URL"
 assert_contains "$OUT" "for the renewal"
 rcode2=$(mail_value "Activation code")
+grep -q "kyso-token renew" "$(newest_mail)" || fail "the renewal mail does not name kyso-token renew"
+grep -q '"Gia hạn chứng thư số"' "$(newest_mail)" || fail "the renewal mail does not name the Token Manager's renewal screen"
 lookup "$URL" "$rcode1"; expect 404 code_invalid
 lookup "$URL" "$rcode2"; expect 200
 assert_eq "$(jqo .kind)" renew
