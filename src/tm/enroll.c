@@ -107,19 +107,30 @@ out:
 }
 
 /* Today and today plus the years the CA issues for, as the subscriber
- * reads them before accepting (the CA dates the certificate when it
- * issues it, moments later). */
+ * reads them before accepting: local days (x509_text_local), as every
+ * other date kyso shows a person (the CA dates the certificate when it
+ * issues it, moments later). A 29 February ends on 28 February. */
 static void
 new_validity(long long years, char from[32], char until[32])
 {
-	time_t now = time(NULL);
-	struct tm tm;
+	int y, mo, d;
 
-	gmtime_r(&now, &tm);
-	strftime(from, 32, "%Y-%m-%d", &tm);
+	if (x509_text_local((int64_t)time(NULL), 1, from, 32) != 0 ||
+	    strlen(from) != 10) {
+		snprintf(from, 32, "?");
+		snprintf(until, 32, "?");
+		return;
+	}
+	/* "YYYY-MM-DD" */
+	y = (from[0] - '0') * 1000 + (from[1] - '0') * 100 +
+	    (from[2] - '0') * 10 + (from[3] - '0');
+	mo = (from[5] - '0') * 10 + (from[6] - '0');
+	d = (from[8] - '0') * 10 + (from[9] - '0');
 	if (years > 0 && years < 100)
-		tm.tm_year += (int)years;
-	strftime(until, 32, "%Y-%m-%d", &tm);
+		y += (int)years;
+	if (mo == 2 && d == 29)
+		d = 28;
+	snprintf(until, 32, "%04d-%02d-%02d", y, mo, d);
 }
 
 /* The RA's lookup answer, as the face shows it, with what a renewal or an
