@@ -8,14 +8,19 @@
 #include <strings.h>
 
 #include <jansson.h>
+#include <openssl/x509.h>
 
 #include "common/i18n.h"
 #include "sign/formats/xmldsig.h"
 #include "sign/verify/verify.h"
 
+#include "common/config.h"
+
+/* The exit status: the worst verdict of all the signatures (docs/man). */
 enum {
-	EXIT_OK = 0,
-	EXIT_FAIL = 1, /* a file could not be verified or did not verify */
+	EXIT_VALID = 0,		/* every signature VALID */
+	EXIT_INVALID = 1,	/* one INVALID, or a file not verified */
+	EXIT_INDETERMINATE = 4, /* none INVALID, one INDETERMINATE */
 };
 
 static const char *
@@ -28,16 +33,6 @@ changes_word(enum verify_changes c)
 	case CHANGES_OTHER: return "content-changed";
 	}
 	return "unknown";
-}
-
-static int
-sig_ok(const struct sig_report *r)
-{
-	return r->intact && r->trusted != 0 && r->changes != CHANGES_OTHER &&
-	    !r->docmdp_broken && (r->ts_time == NULL || r->ts_valid) &&
-	    (r->revocation == NULL || strcmp(r->revocation, "revoked") != 0) &&
-	    (r->doc_revocation == NULL ||
-		strcmp(r->doc_revocation, "revoked") != 0);
 }
 
 /* The report a person reads, in their language (JSON stays English). */
@@ -76,12 +71,20 @@ print_report(const char *file, const struct sig_report *rep, size_t n)
 			? _("only validation data (DSS)")
 			: _("CONTENT CHANGED after signing"));
 		printf(_("      chain:     %s\n"),
-		    r->trusted < 0   ? _("not checked (no --trust)")
+		    r->trusted < 0   ? _("not checked (no trust anchor)")
 			: r->trusted ? _("trusted")
 				     : _("NOT TRUSTED"));
-		printf(_("      level:     %s\n"), r->level ? r->level : "?");
+		if (r->anchor != NULL)
+			printf(_("      anchor:    %s (from %s)\n"), r->anchor,
+			    _(r->anchor_from));
+		printf(_("      level:     %s\n"), r->level ? _(r->level) : "?");
+		if (r->digest != NULL)
+			printf(_("      digest:    %s\n"), r->digest);
 		if (r->revocation != NULL)
 			printf(_("      revocation: %s\n"), _(r->revocation));
+		if (r->revocation_why != NULL &&
+		    strcmp(r->revocation, "unavailable") == 0)
+			printf(_("      revocation: %s\n"), _(r->revocation_why));
 		if (r->doc_revocation != NULL)
 			printf(_("      revocation in the document: %s\n"),
 			    strcmp(r->doc_revocation, "none") == 0
@@ -92,8 +95,10 @@ print_report(const char *file, const struct sig_report *rep, size_t n)
 			    r->docmdp);
 		if (r->problem != NULL)
 			printf(_("      problem:   %s\n"), _(r->problem));
+		if (r->verdict_why != NULL && r->verdict_why != r->problem)
+			printf(_("      why:       %s\n"), _(r->verdict_why));
 		printf(_("      result:    %s\n"),
-		    sig_ok(r) ? _("VALID") : _("INVALID"));
+		    _(sig_verdict_word(r->verdict)));
 	}
 }
 
@@ -149,7 +154,25 @@ json_report(const char *file, const struct sig_report *rep, size_t n,
 		if (r->problem != NULL)
 			json_object_set_new(s, "problem",
 			    json_string(r->problem));
-		json_object_set_new(s, "valid", json_boolean(sig_ok(r)));
+		json_object_set_new(s, "digest",
+		    r->digest ? json_string(r->digest) : json_null());
+		json_object_set_new(s, "signed_attributes",
+		    json_boolean(r->signed_attrs));
+		json_object_set_new(s, "signing_certificate_v2",
+		    json_boolean(r->scv2));
+		json_object_set_new(s, "anchor",
+		    r->anchor ? json_string(r->anchor) : json_null());
+		json_object_set_new(s, "anchor_from",
+		    r->anchor ? json_string(r->anchor_from) : json_null());
+		if (r->revocation_why != NULL)
+			json_object_set_new(s, "revocation_reason",
+			    json_string(r->revocation_why));
+		json_object_set_new(s, "verdict",
+		    json_string(sig_verdict_word(r->verdict)));
+		json_object_set_new(s, "verdict_reason",
+		    r->verdict_why ? json_string(r->verdict_why) : json_null());
+		json_object_set_new(s, "valid",
+		    json_boolean(r->verdict == VERDICT_VALID));
 		json_array_append_new(a, s);
 	}
 	json_object_set_new(j, "signatures", a);
@@ -175,7 +198,20 @@ cmd_verify(const struct verify_cli *o, int nfiles, char **files)
 {
 	json_t *all = o->json ? json_array() : NULL;
 	struct verify_opts vo = { o->trust, o->revocation };
-	int i, bad = 0;
+	const char *from = "--trust";
+	struct config *cfg = NULL;
+	int i, bad = 0, open = 0;
+
+	/* Without --trust, the anchors kyso.conf names ("system": the
+	 * system's CA folder). */
+	if (vo.trust == NULL && config_load_home(&cfg) == 0 &&
+	    (vo.trust = config_get(cfg, "trust")) != NULL) {
+		from = "kyso.conf";
+		if (strcmp(vo.trust, "system") == 0) {
+			vo.trust = X509_get_default_cert_dir();
+			from = N_("the system trust store");
+		}
+	}
 
 	for (i = 0; i < nfiles; i++) {
 		struct sig_report *rep = NULL;
@@ -188,8 +224,10 @@ cmd_verify(const struct verify_cli *o, int nfiles, char **files)
 
 			if (o->content == NULL &&
 			    (content = strndup(files[i], strlen(files[i]) - 4)) ==
-				NULL)
-				return EXIT_FAIL;
+				NULL) {
+				bad++;
+				continue;
+			}
 			r = verify_cms_file(files[i],
 			    o->content ? o->content : content, &vo, &rep, &n,
 			    &why);
@@ -212,9 +250,13 @@ cmd_verify(const struct verify_cli *o, int nfiles, char **files)
 		}
 		if (n == 0)
 			bad++;
-		for (k = 0; k < n; k++)
-			if (!sig_ok(&rep[k]))
+		for (k = 0; k < n; k++) {
+			rep[k].anchor_from = from;
+			if (rep[k].verdict == VERDICT_INVALID)
 				bad++;
+			else if (rep[k].verdict == VERDICT_INDETERMINATE)
+				open++;
+		}
 		if (all != NULL)
 			json_array_append_new(all,
 			    json_report(files[i], rep, n,
@@ -231,5 +273,6 @@ cmd_verify(const struct verify_cli *o, int nfiles, char **files)
 		free(s);
 		json_decref(all);
 	}
-	return bad ? EXIT_FAIL : EXIT_OK;
+	config_free(cfg);
+	return bad ? EXIT_INVALID : open ? EXIT_INDETERMINATE : EXIT_VALID;
 }
