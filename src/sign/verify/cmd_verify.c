@@ -31,6 +31,7 @@ changes_word(enum verify_changes c)
 	case CHANGES_SIGNATURES: return "later-signatures-only";
 	case CHANGES_DSS: return "validation-data-only";
 	case CHANGES_OTHER: return "content-changed";
+	case CHANGES_METADATA: return "metadata-only";
 	}
 	return "unknown";
 }
@@ -67,6 +68,8 @@ print_report(const char *file, const struct sig_report *rep, size_t n)
 		    r->changes == CHANGES_NONE ? _("no changes")
 			: r->changes == CHANGES_SIGNATURES
 			? _("only later signatures")
+			: r->changes == CHANGES_METADATA
+			? _("only metadata (document information, XMP)")
 			: r->changes == CHANGES_DSS
 			? _("only validation data (DSS)")
 			: _("CONTENT CHANGED after signing"));

@@ -277,23 +277,58 @@ old_refers_to_new(struct pdf *old, const int64_t *nums, size_t n)
 	return hit;
 }
 
+/* o is an XMP metadata stream (/Type /Metadata /Subtype /XML): what
+ * viewers show of it is the document's properties, not its pages. */
+static int
+xmp_stream(const struct pdf_obj *o)
+{
+	return o != NULL && o->type == PDF_STREAM &&
+	    pdf_name_is(pdf_dict_get(o, "Type"), "Metadata") &&
+	    pdf_name_is(pdf_dict_get(o, "Subtype"), "XML");
+}
+
+/* The catalog's /Metadata as cur has it: absent, the same, or an XMP
+ * stream (a signer or an editor updating the dates). */
+static int
+catalog_xmp_ok(struct pdf *cur, const struct pdf_obj *oroot,
+    const struct pdf_obj *nroot, int *meta)
+{
+	const struct pdf_obj *om = pdf_dict_get(oroot, "Metadata"),
+			     *nm = pdf_dict_get(nroot, "Metadata");
+	struct pdf_obj *x = NULL;
+	int ok;
+
+	if (nm == NULL || (om != NULL && same_obj(om, nm)))
+		return om == NULL || nm != NULL;
+	ok = pdf_resolve(cur, nm, &x) == 0 && xmp_stream(x);
+	pdf_obj_free(x);
+	if (ok)
+		*meta = 1;
+	return ok;
+}
+
 /* What a revision (prev, end] may change and still leave the signed
  * content as it was: new objects; the catalog, only in /AcroForm, /DSS,
- * /Perms; the AcroForm, gaining signature fields (and its SigFlags, DR,
- * DA, NeedAppearances); the DSS; a page, only its /Annots gaining
- * signature widgets; an array only appended to with signature fields or
- * widgets (/Fields, /Annots). So a later "signature" revision cannot
- * bring an overlay annotation or a new content stream with it.
- * *adds_dss gets 1 when the revision adds or updates a DSS. Returns 1
- * when nothing else changed. */
+ * /Perms, /Metadata (an XMP stream); the document information dictionary
+ * and the XMP stream (ISO 32000-1 12.8.2.2 and ETSI EN 319 142-1 allow
+ * metadata updates: Acrobat writes new dates when someone countersigns); the
+ * AcroForm, gaining signature fields (and its SigFlags, DR, DA,
+ * NeedAppearances); the DSS; a page, only its /Annots gaining signature
+ * widgets; an array only appended to with signature fields or widgets (/Fields,
+ * /Annots). So a later "signature" revision cannot bring an overlay annotation
+ * or a new content stream with it. *adds_dss gets 1 when the revision adds or
+ * updates a DSS, *meta when it changes the metadata. Returns 1 when nothing
+ * else changed. */
 static int
-benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
+benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss,
+    int *meta)
 {
-	static const char *const cat_keys[] = { "AcroForm", "DSS", "Perms", NULL };
+	static const char *const cat_keys[] = { "AcroForm", "DSS", "Perms",
+		"Metadata", NULL };
 	static const char *const page_keys[] = { "Annots", NULL };
 	struct pdf *old = NULL, *cur = NULL;
 	struct pdf_obj *oroot = NULL, *nroot = NULL, *o = NULL, *c = NULL;
-	const struct pdf_obj *rref, *aref, *dref;
+	const struct pdf_obj *rref, *aref, *dref, *iref, *mref;
 	const int64_t *nums;
 	size_t n, i;
 	int ok = 0;
@@ -329,6 +364,14 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 	}
 	aref = pdf_dict_get(oroot, "AcroForm");
 	dref = pdf_dict_get(oroot, "DSS");
+	iref = pdf_dict_get(pdf_trailer(old), "Info");
+	mref = pdf_dict_get(oroot, "Metadata");
+	{
+		const struct pdf_obj *ni = pdf_dict_get(pdf_trailer(cur), "Info");
+
+		if (ni != NULL && (iref == NULL || !same_obj(iref, ni)))
+			*meta = 1; /* another information dictionary */
+	}
 	/* An object of the signed revision marked free is a deletion. */
 	nums = pdf_newest_freed(cur, &n);
 	for (i = 0; i < n; i++)
@@ -362,6 +405,15 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 				goto out;
 			continue;
 		}
+		/* The information dictionary (dates, producer) and the XMP
+		 * stream, each still what it was. */
+		if ((iref != NULL && iref->type == PDF_REF && iref->i == num &&
+			o->type == PDF_DICT && c->type == PDF_DICT) ||
+		    (mref != NULL && mref->type == PDF_REF && mref->i == num &&
+			xmp_stream(o) && xmp_stream(c))) {
+			*meta = 1;
+			continue;
+		}
 		if (o->type == PDF_ARRAY && sig_fields_appended(cur, o, c))
 			continue;
 		if (o->type == PDF_DICT && c->type == PDF_DICT &&
@@ -389,7 +441,8 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 		if (!fok)
 			goto out;
 	}
-	ok = same_except(oroot, nroot, cat_keys);
+	ok = catalog_xmp_ok(cur, oroot, nroot, meta) &&
+	    same_except(oroot, nroot, cat_keys);
 out:
 	pdf_obj_free(o);
 	pdf_obj_free(c);
@@ -410,7 +463,7 @@ pdf_changes_after(const uint8_t *d, size_t len, const uint64_t *sig_ends,
     size_t nsigs, uint64_t end)
 {
 	uint64_t prev = end;
-	int sigs = 0, dss = 0, adds_dss, walked = 0;
+	int sigs = 0, dss = 0, meta = 0, adds_dss, walked = 0;
 	size_t j;
 
 	if (end == len)
@@ -433,15 +486,18 @@ pdf_changes_after(const uint8_t *d, size_t len, const uint64_t *sig_ends,
 		for (j = 0; j < nsigs; j++)
 			if (sig_ends[j] == rend)
 				is_sig = 1;
-		if (!benign_revision(d, prev, rend, &adds_dss))
+		if (!benign_revision(d, prev, rend, &adds_dss, &meta))
 			return CHANGES_OTHER;
 		if (is_sig)
 			sigs = 1;
 		else if (adds_dss)
 			dss = 1;
-		else
+		else if (!meta)
 			return CHANGES_OTHER; /* a form change with no signature */
 		prev = rend;
 	}
-	return sigs ? CHANGES_SIGNATURES : dss ? CHANGES_DSS : CHANGES_OTHER;
+	return sigs ? CHANGES_SIGNATURES
+	    : dss   ? CHANGES_DSS
+	    : meta  ? CHANGES_METADATA
+		    : CHANGES_OTHER;
 }

@@ -428,6 +428,12 @@ verify_pdf_file(const char *path, const struct verify_opts *vo,
 			    "the certification allows no "
 			    "changes (DocMDP P=1), yet a later signature was "
 			    "added");
+		} else if (rep[i].docmdp == 1 &&
+		    rep[i].changes == CHANGES_METADATA) {
+			rep[i].docmdp_broken = 1;
+			rep[i].problem = N_("the certification allows no changes "
+					    "(DocMDP P=1), yet the document was "
+					    "updated after it");
 		}
 		/* B-LT: a time-stamped signature whose signer the document's
 		 * own validation data covers. */

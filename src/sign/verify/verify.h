@@ -15,6 +15,7 @@ enum verify_changes {
 	CHANGES_SIGNATURES, /* later revisions: signatures (and DSS) */
 	CHANGES_DSS,	    /* later revisions: validation data only */
 	CHANGES_OTHER,	    /* other bytes were appended after it */
+	CHANGES_METADATA,   /* later revisions: /Info and XMP only */
 };
 
 /* ETSI EN 319 102-1's three verdicts. */
