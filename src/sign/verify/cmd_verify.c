@@ -38,7 +38,7 @@ changes_word(enum verify_changes c)
 
 /* The report a person reads, in their language (JSON stays English). */
 static void
-print_report(const char *file, const struct sig_report *rep, size_t n)
+print_report(const char *file, const struct sig_report *rep, size_t n, int anchors)
 {
 	size_t i;
 
@@ -63,7 +63,9 @@ print_report(const char *file, const struct sig_report *rep, size_t n)
 			printf(_("      timestamp: %s (%s)\n"), r->ts_time,
 			    r->ts_valid ? _("valid") : _("INVALID"));
 		printf(_("      integrity: %s\n"),
-		    r->intact ? _("intact") : _("BROKEN"));
+		    r->intact		 ? _("intact")
+			: r->unsupported ? _("not checked (not supported)")
+					 : _("BROKEN"));
 		printf(_("      after it:  %s\n"),
 		    r->changes == CHANGES_NONE ? _("no changes")
 			: r->changes == CHANGES_SIGNATURES
@@ -74,9 +76,10 @@ print_report(const char *file, const struct sig_report *rep, size_t n)
 			? _("only validation data (DSS)")
 			: _("CONTENT CHANGED after signing"));
 		printf(_("      chain:     %s\n"),
-		    r->trusted < 0   ? _("not checked (no trust anchor)")
-			: r->trusted ? _("trusted")
-				     : _("NOT TRUSTED"));
+		    r->trusted < 0 && anchors ? _("not checked")
+			: r->trusted < 0 ? _("not checked (no trust anchor)")
+			: r->trusted	 ? _("trusted")
+					 : _("NOT TRUSTED"));
 		if (r->anchor != NULL)
 			printf(_("      anchor:    %s (from %s)\n"), r->anchor,
 			    _(r->anchor_from));
@@ -265,7 +268,7 @@ cmd_verify(const struct verify_cli *o, int nfiles, char **files)
 			    json_report(files[i], rep, n,
 				n == 0 ? "no signatures" : NULL));
 		else
-			print_report(files[i], rep, n);
+			print_report(files[i], rep, n, vo.trust != NULL);
 		sig_reports_free(rep, n);
 	}
 	if (all != NULL) {

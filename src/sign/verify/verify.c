@@ -303,6 +303,8 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 		rep->level = "PKCS#7";
 	else if (pdf_name_is(sf, "ETSI.CAdES.detached"))
 		rep->level = "CAdES";
+	else if (pdf_name_is(sf, "ETSI.RFC3161"))
+		rep->level = "document time-stamp";
 	else {
 		rep->level = "unknown";
 		rep->unsupported = 1;
@@ -335,6 +337,8 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 	rg.an = (size_t)v[1];
 	rg.b = (size_t)v[2];
 	rg.bn = (size_t)v[3];
+	if (strcmp(rep->level, "document time-stamp") == 0)
+		return verify_doc_ts(ct->s, ct->n, digest_ranges, &rg, vo, rep);
 	{
 		const char *keep = rep->level;
 

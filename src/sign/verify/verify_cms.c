@@ -12,6 +12,7 @@
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -348,4 +349,97 @@ out:
 	sk_X509_pop_free(certs, X509_free);
 	CMS_ContentInfo_free(cms);
 	return r;
+}
+
+/* The token's imprint against the digest of the signed bytes by the
+ * algorithm it names, and its signature with the TSA's certificate it
+ * carries (the chain is judged apart, so that an untrusted TSA is
+ * INDETERMINATE, not broken). */
+static void
+check_doc_ts(PKCS7 *p7, TS_TST_INFO *tst, verify_digest_fn fn, void *ud,
+    struct sig_report *rep)
+{
+	TS_VERIFY_CTX *vc = TS_VERIFY_CTX_new();
+	const EVP_MD *md = EVP_get_digestbyobj(
+	    TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(tst))->algorithm);
+	uint8_t dg[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
+	unsigned char *imp;
+
+	if (vc == NULL)
+		goto out;
+	if (md == NULL) {
+		rep->unsupported = 1;
+		rep->problem = N_(
+		    "the time-stamp's digest algorithm is not supported");
+		goto out;
+	}
+	rep->digest = OBJ_nid2sn(EVP_MD_get_type(md));
+	if (fn(ud, md, dg, &dlen) != 0 || (imp = OPENSSL_memdup(dg, dlen)) == NULL)
+		goto out;
+	TS_VERIFY_CTX_set_imprint(vc, imp, dlen);
+	TS_VERIFY_CTX_set_flags(vc, TS_VFY_VERSION | TS_VFY_IMPRINT);
+	if (TS_RESP_verify_token(vc, p7) != 1) {
+		rep->problem = N_("the signed bytes were changed (the document "
+				  "time-stamp's imprint does not match)");
+		goto out;
+	}
+	if (PKCS7_verify(p7, NULL, NULL, NULL, NULL, PKCS7_NOVERIFY) != 1) {
+		rep->problem = N_("the time-stamp's signature does not verify");
+		goto out;
+	}
+	rep->intact = 1;
+	rep->ts_valid = 1;
+out:
+	ERR_clear_error();
+	TS_VERIFY_CTX_free(vc);
+}
+
+int
+verify_doc_ts(const uint8_t *der, size_t n, verify_digest_fn fn, void *ud,
+    const struct verify_opts *vo, struct sig_report *rep)
+{
+	const unsigned char *p = der;
+	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)n);
+	TS_TST_INFO *tst = NULL;
+	STACK_OF(X509) *signers = NULL, *certs;
+	X509 *tsa = NULL;
+	char when[X509_TEXT_TIME_MAX];
+
+	rep->intact = 0;
+	rep->ts_valid = 0;
+	rep->trusted = -1;
+	rep->level = "document time-stamp";
+	if (p7 == NULL || !PKCS7_type_is_signed(p7) ||
+	    (tst = PKCS7_to_TS_TST_INFO(p7)) == NULL) {
+		rep->problem = N_("the document time-stamp cannot be read");
+		goto out;
+	}
+	if (x509_text_time(TS_TST_INFO_get_time(tst), X509_TIME_ISO, when,
+		sizeof(when)) == 0)
+		rep->ts_time = strdup(when);
+	certs = p7->d.sign->cert;
+	if ((signers = PKCS7_get0_signers(p7, NULL, 0)) == NULL ||
+	    sk_X509_num(signers) != 1) {
+		rep->problem = N_("the time-stamp's certificate is missing");
+		goto out;
+	}
+	tsa = sk_X509_value(signers, 0);
+	rep->signer = x509_text_name(X509_get_subject_name(tsa),
+	    X509_TEXT_ONELINE);
+	check_doc_ts(p7, tst, fn, ud, rep);
+	if (vo->trust != NULL) {
+		rep->trusted = anchors_verify(tsa, certs, vo->trust,
+		    &rep->anchor);
+		if (!rep->trusted && rep->problem == NULL)
+			rep->problem = N_("the time-stamp authority's "
+					  "certificate does not chain to a "
+					  "trust anchor");
+	}
+out:
+	ERR_clear_error();
+	sk_X509_free(signers);
+	TS_TST_INFO_free(tst);
+	PKCS7_free(p7);
+	return 0;
 }
