@@ -156,4 +156,17 @@ tamper "$W/noattr.pdf" "$W/noattr-t.pdf"
 assert_exit 1 ks verify "$W/noattr-t.pdf" --trust "$W/root.pem"
 assert_contains "$OUT" "result:    INVALID"
 
+note "anchors from the CA certificates on the user's token (as kyso-token register installs them)"
+for ca in root int; do
+  GNUTLS_PIN=$USER_PIN ext p11tool --provider "$(realpath "$MOD")" --login --write \
+    --load-certificate "$W/$ca.pem" --label "ca-$ca" --mark-ca "pkcs11:serial=VD0001" >/dev/null 2>&1 \
+    || fail "p11tool could not write the $ca CA certificate"
+done
+assert_exit 0 ks verify "$W/s.pdf"
+assert_contains "$OUT" "(from the CA certificates on the token)"
+assert_exit 4 ks verify "$W/self.pdf"
+assert_contains "$OUT" "NOT TRUSTED"
+# --trust wins over the token's.
+assert_exit 4 ks verify "$W/s.pdf" --trust "$W/self.pem"
+
 pass

@@ -12,6 +12,7 @@
 
 #include "common/i18n.h"
 #include "sign/formats/xmldsig.h"
+#include "sign/verify/token_anchors.h"
 #include "sign/verify/verify.h"
 
 #include "common/config.h"
@@ -206,6 +207,7 @@ cmd_verify(const struct verify_cli *o, int nfiles, char **files)
 	struct verify_opts vo = { o->trust, o->revocation };
 	const char *from = "--trust";
 	struct config *cfg = NULL;
+	char *tokens = NULL;
 	int i, bad = 0, open = 0;
 
 	/* Without --trust, the anchors kyso.conf names ("system": the
@@ -217,6 +219,11 @@ cmd_verify(const struct verify_cli *o, int nfiles, char **files)
 			vo.trust = X509_get_default_cert_dir();
 			from = N_("the system trust store");
 		}
+	}
+	/* Else the CA certificates on the user's tokens. */
+	if (vo.trust == NULL && token_anchors_file(NULL, &tokens) == 0) {
+		vo.trust = tokens;
+		from = N_("the CA certificates on the token");
 	}
 
 	for (i = 0; i < nfiles; i++) {
@@ -280,5 +287,6 @@ cmd_verify(const struct verify_cli *o, int nfiles, char **files)
 		json_decref(all);
 	}
 	config_free(cfg);
+	token_anchors_remove(tokens);
 	return bad ? EXIT_INVALID : open ? EXIT_INDETERMINATE : EXIT_VALID;
 }

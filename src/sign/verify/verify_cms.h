@@ -31,7 +31,7 @@ int verify_cms_der(const uint8_t *der, size_t n, verify_digest_fn fn, void *ud,
  * TimeStampToken over the byte ranges): its imprint by its own digest,
  * its signature, the TSA's chain to the anchors. Fills rep's signer (the
  * TSA), ts_time, ts_valid, intact, trusted, anchor, digest, problem. */
-int verify_doc_ts(const uint8_t *der, size_t n, verify_digest_fn fn,
-    void *ud, const struct verify_opts *vo, struct sig_report *rep) KYSO_WUR;
+int verify_doc_ts(const uint8_t *der, size_t n, verify_digest_fn fn, void *ud,
+    const struct verify_opts *vo, struct sig_report *rep) KYSO_WUR;
 
 #endif
