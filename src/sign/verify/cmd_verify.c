@@ -33,6 +33,7 @@ changes_word(enum verify_changes c)
 	case CHANGES_DSS: return "validation-data-only";
 	case CHANGES_OTHER: return "content-changed";
 	case CHANGES_METADATA: return "metadata-only";
+	case CHANGES_PERMITTED: return "permitted-by-certification";
 	}
 	return "unknown";
 }
@@ -71,6 +72,9 @@ print_report(const char *file, const struct sig_report *rep, size_t n, int ancho
 		    r->changes == CHANGES_NONE ? _("no changes")
 			: r->changes == CHANGES_SIGNATURES
 			? _("only later signatures")
+			: r->changes == CHANGES_PERMITTED
+			? _("only what the certification permits (form "
+			    "filling, annotations)")
 			: r->changes == CHANGES_METADATA
 			? _("only metadata (document information, XMP)")
 			: r->changes == CHANGES_DSS

@@ -277,6 +277,85 @@ old_refers_to_new(struct pdf *old, const int64_t *nums, size_t n)
 	return hit;
 }
 
+/* item, as cur has it, is an annotation other than a widget (a comment,
+ * a highlight, a stamp): what a P=3 certification lets in. */
+static int
+plain_annot(struct pdf *cur, const struct pdf_obj *item)
+{
+	struct pdf_obj *o = NULL;
+	int yes;
+
+	if (pdf_resolve(cur, item, &o) != 0)
+		return 0;
+	yes = o->type == PDF_DICT && pdf_dict_get(o, "Subtype") != NULL &&
+	    !pdf_name_is(pdf_dict_get(o, "Subtype"), "Widget");
+	pdf_obj_free(o);
+	return yes;
+}
+
+/* cur_arr is old_arr (an /Annots array) with annotations appended:
+ * signature widgets, or (annots) other annotations. */
+static int
+annots_appended(struct pdf *cur, const struct pdf_obj *old_arr,
+    const struct pdf_obj *cur_arr, int annots)
+{
+	static const struct pdf_obj empty = { .type = PDF_ARRAY };
+	size_t i;
+
+	if (old_arr->type == PDF_NULL)
+		old_arr = &empty;
+	if (!appended_only(old_arr, cur_arr))
+		return 0;
+	for (i = old_arr->count; i < cur_arr->count; i++)
+		if (!sig_field(cur, cur_arr->items[i]) &&
+		    !(annots && plain_annot(cur, cur_arr->items[i])))
+			return 0;
+	return 1;
+}
+
+/* A page whose /Annots gained annotations (a P=3 certification's
+ * comments) and nothing else changed. */
+static int
+page_annotated(struct pdf *old, struct pdf *cur, struct pdf_obj *o,
+    struct pdf_obj *c)
+{
+	static const char *const page_keys[] = { "Annots", NULL };
+	struct pdf_obj *a = NULL, *b = NULL;
+	int ok;
+
+	if (o->type != PDF_DICT || c->type != PDF_DICT ||
+	    !pdf_name_is(pdf_dict_get(o, "Type"), "Page"))
+		return 0;
+	ok = pdf_resolve(old, pdf_dict_get(o, "Annots"), &a) == 0 &&
+	    pdf_resolve(cur, pdf_dict_get(c, "Annots"), &b) == 0 &&
+	    annots_appended(cur, a, b, 1) && same_except(o, c, page_keys);
+	pdf_obj_free(a);
+	pdf_obj_free(b);
+	return ok;
+}
+
+/* A form field (not a signature) or its widget whose value or appearance
+ * changed and nothing else: form filling, as a P=2 or 3 certification
+ * allows. */
+static int
+form_filled(struct pdf *cur, struct pdf_obj *o, struct pdf_obj *c)
+{
+	static const char *const keys[] = { "V", "AP", "AS", NULL };
+	const struct pdf_obj *ft;
+	struct pdf_obj *parent = NULL;
+	int field;
+
+	if (o->type != PDF_DICT || c->type != PDF_DICT)
+		return 0;
+	ft = pdf_dict_get(c, "FT");
+	if (ft == NULL && pdf_name_is(pdf_dict_get(c, "Subtype"), "Widget") &&
+	    pdf_resolve(cur, pdf_dict_get(c, "Parent"), &parent) == 0)
+		ft = pdf_dict_get(parent, "FT");
+	field = ft != NULL && ft->type == PDF_NAME && !pdf_name_is(ft, "Sig");
+	pdf_obj_free(parent);
+	return field && same_except(o, c, keys);
+}
+
 /* o is an XMP metadata stream (/Type /Metadata /Subtype /XML): what
  * viewers show of it is the document's properties, not its pages. */
 static int
@@ -316,12 +395,14 @@ catalog_xmp_ok(struct pdf *cur, const struct pdf_obj *oroot,
  * NeedAppearances); the DSS; a page, only its /Annots gaining signature
  * widgets; an array only appended to with signature fields or widgets (/Fields,
  * /Annots). So a later "signature" revision cannot bring an overlay annotation
- * or a new content stream with it. *adds_dss gets 1 when the revision adds or
- * updates a DSS, *meta when it changes the metadata. Returns 1 when nothing
- * else changed. */
+ * or a new content stream with it. With a certification's mdp 2 or 3,
+ * form fields' values and appearances (form_filled), with 3 also pages'
+ * annotations (page_annotated): *permitted gets 1. *adds_dss gets 1 when
+ * the revision adds or updates a DSS, *meta when it changes the metadata.
+ * Returns 1 when nothing else changed. */
 static int
-benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss,
-    int *meta)
+benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int mdp,
+    int *adds_dss, int *meta, int *permitted)
 {
 	static const char *const cat_keys[] = { "AcroForm", "DSS", "Perms",
 		"Metadata", NULL };
@@ -416,11 +497,21 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss,
 		}
 		if (o->type == PDF_ARRAY && sig_fields_appended(cur, o, c))
 			continue;
+		if (mdp == 3 && o->type == PDF_ARRAY &&
+		    annots_appended(cur, o, c, 1)) {
+			*permitted = 1;
+			continue;
+		}
 		if (o->type == PDF_DICT && c->type == PDF_DICT &&
 		    pdf_name_is(pdf_dict_get(o, "Type"), "Page") &&
 		    key_sig_fields_appended(old, cur, o, c, "Annots") &&
 		    same_except(o, c, page_keys))
 			continue;
+		if ((mdp == 3 && page_annotated(old, cur, o, c)) ||
+		    ((mdp == 2 || mdp == 3) && form_filled(cur, o, c))) {
+			*permitted = 1;
+			continue;
+		}
 		goto out;
 	}
 	/* The catalog's AcroForm, unless it is the same object as before
@@ -460,10 +551,10 @@ out:
  * signatures' own revisions are trusted to add only their signature.) */
 enum verify_changes
 pdf_changes_after(const uint8_t *d, size_t len, const uint64_t *sig_ends,
-    size_t nsigs, uint64_t end)
+    size_t nsigs, uint64_t end, int mdp)
 {
 	uint64_t prev = end;
-	int sigs = 0, dss = 0, meta = 0, adds_dss, walked = 0;
+	int sigs = 0, dss = 0, meta = 0, permitted = 0, adds_dss, walked = 0;
 	size_t j;
 
 	if (end == len)
@@ -486,18 +577,20 @@ pdf_changes_after(const uint8_t *d, size_t len, const uint64_t *sig_ends,
 		for (j = 0; j < nsigs; j++)
 			if (sig_ends[j] == rend)
 				is_sig = 1;
-		if (!benign_revision(d, prev, rend, &adds_dss, &meta))
+		if (!benign_revision(d, prev, rend, mdp, &adds_dss, &meta,
+			&permitted))
 			return CHANGES_OTHER;
 		if (is_sig)
 			sigs = 1;
 		else if (adds_dss)
 			dss = 1;
-		else if (!meta)
+		else if (!meta && !permitted)
 			return CHANGES_OTHER; /* a form change with no signature */
 		prev = rend;
 	}
-	return sigs ? CHANGES_SIGNATURES
-	    : dss   ? CHANGES_DSS
-	    : meta  ? CHANGES_METADATA
-		    : CHANGES_OTHER;
+	return sigs	? CHANGES_SIGNATURES
+	    : dss	? CHANGES_DSS
+	    : permitted ? CHANGES_PERMITTED
+	    : meta	? CHANGES_METADATA
+			: CHANGES_OTHER;
 }

@@ -249,10 +249,28 @@ revoc_collect(const struct buf *const *chain, size_t n, struct revoc *out,
 			    "B-LT needs the whole chain up to the root: give it with --chain");
 			goto out;
 		}
-		if ((r = fetch_ocsp(x[i], issuer, out, why)) < 0)
+		/* OCSP, else (none named, or not answering) the CRL; a
+		 * revoked answer is final, and when both fail OCSP's reason
+		 * stands. */
+		if ((r = fetch_ocsp(x[i], issuer, out, why)) ==
+		    KYSO_ERR_PERMISSION)
 			goto out;
-		if (r == 0 && (r = fetch_crl(x[i], issuer, out, why)) < 0)
+		if (r < 0) {
+			const char *ocsp_why = *why;
+			int rc = fetch_crl(x[i], issuer, out, why);
+
+			if (rc == KYSO_ERR_PERMISSION) {
+				r = rc;
+				goto out;
+			}
+			if (rc <= 0) {
+				*why = ocsp_why;
+				goto out;
+			}
+			r = rc;
+		} else if (r == 0 && (r = fetch_crl(x[i], issuer, out, why)) < 0) {
 			goto out;
+		}
 		if (r == 0) {
 			r = KYSO_ERR_NOT_FOUND;
 			*why = N_("a certificate names no OCSP responder or CRL");

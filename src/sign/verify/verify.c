@@ -366,7 +366,7 @@ verify_pdf_file(const char *path, const struct verify_opts *vo,
 	struct sig_report *rep = NULL;
 	struct revoc vd;
 	size_t i;
-	int r, have_vd = 0;
+	int r, have_vd = 0, mdp = 0;
 
 	memset(&vd, 0, sizeof(vd));
 	*why = N_("out of memory");
@@ -421,8 +421,13 @@ verify_pdf_file(const char *path, const struct verify_opts *vo,
 		if ((r = check_sig(pdf, m, &s->f[i], vo, have_vd ? &vd : NULL,
 			 &rep[i])) != 0)
 			goto out;
+		/* What an intact certification permits after it. */
+		if (mdp == 0 && rep[i].docmdp > 0 && rep[i].intact)
+			mdp = rep[i].docmdp;
+	}
+	for (i = 0; i < s->n; i++) {
 		rep[i].changes = pdf_changes_after(pdf_data(pdf), pdf_len(pdf),
-		    s->end, s->n, s->end[i]);
+		    s->end, s->n, s->end[i], mdp);
 		/* P=1 lets nothing in after the certification but validation
 		 * data (a DSS, as PDF 2.0 allows); 2 and 3 also signatures.
 		 * Other changes are content changes for every signature. */
@@ -433,7 +438,8 @@ verify_pdf_file(const char *path, const struct verify_opts *vo,
 			    "changes (DocMDP P=1), yet a later signature was "
 			    "added");
 		} else if (rep[i].docmdp == 1 &&
-		    rep[i].changes == CHANGES_METADATA) {
+		    (rep[i].changes == CHANGES_METADATA ||
+			rep[i].changes == CHANGES_PERMITTED)) {
 			rep[i].docmdp_broken = 1;
 			rep[i].problem = N_("the certification allows no changes "
 					    "(DocMDP P=1), yet the document was "

@@ -16,6 +16,7 @@ enum verify_changes {
 	CHANGES_DSS,	    /* later revisions: validation data only */
 	CHANGES_OTHER,	    /* other bytes were appended after it */
 	CHANGES_METADATA,   /* later revisions: /Info and XMP only */
+	CHANGES_PERMITTED,  /* form filling, annotations as DocMDP allows */
 };
 
 /* ETSI EN 319 102-1's three verdicts. */
