@@ -122,6 +122,41 @@ assert_exit 4 ks verify "$W/doc.txt.p7s" --trust "$W/root.pem" --revocation --js
 assert_contains "$OUT" '"revocation": "unavailable"'
 assert_contains "$OUT" '"revocation_reason"'
 
+note "--revocation: the OCSP responder not answering, the CRL says revoked: INVALID"
+mkdir -p "$W/intca" "$W/www"
+: > "$W/intca/index.txt"; echo 01 > "$W/intca/crlnumber"
+cat > "$W/intca/ca.cnf" <<CNF
+[ ca ]
+default_ca = ca_default
+[ ca_default ]
+database = $W/intca/index.txt
+crlnumber = $W/intca/crlnumber
+certificate = $W/int.pem
+private_key = $W/int.key
+default_md = sha256
+default_crl_days = 30
+CNF
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server --bind 127.0.0.1 --directory "$W/www" "$port" >/dev/null 2>&1 &
+printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:9/ocsp\ncrlDistributionPoints=URI:http://127.0.0.1:%s/int.crl\n' "$port" > "$W/crl.ext"
+for who in revoked good; do
+  openssl req -newkey rsa:2048 -nodes -keyout "$W/$who.key" -out "$W/$who.csr" -subj "/CN=Signer $who" 2>/dev/null
+  openssl x509 -req -in "$W/$who.csr" -CA "$W/int.pem" -CAkey "$W/int.key" -CAcreateserial \
+    -days 30 -extfile "$W/crl.ext" -out "$W/$who.pem" 2>/dev/null
+  openssl cms -sign -binary -in "$W/doc.txt" -signer "$W/$who.pem" -inkey "$W/$who.key" \
+    -certfile "$W/int.pem" -outform DER -out "$W/doc-$who.p7s"
+done
+openssl ca -config "$W/intca/ca.cnf" -revoke "$W/revoked.pem" >/dev/null 2>&1 || fail "openssl ca -revoke"
+openssl ca -config "$W/intca/ca.cnf" -gencrl -out "$W/int.crl.pem" 2>/dev/null || fail "openssl ca -gencrl"
+openssl crl -in "$W/int.crl.pem" -outform DER -out "$W/www/int.crl"
+for i in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/int.crl" && break; sleep 0.1; done
+assert_exit 1 ks verify "$W/doc-revoked.p7s" --content "$W/doc.txt" --trust "$W/root.pem" --revocation
+assert_contains "$OUT" "result:    INVALID"
+assert_contains "$OUT" "revoked"
+# Good by the CRL, but the issuing CA names no responder nor CRL: open.
+assert_exit 4 ks verify "$W/doc-good.p7s" --content "$W/doc.txt" --trust "$W/root.pem" --revocation
+assert_contains "$OUT" "why:       a certificate names no OCSP responder or CRL"
+
 note "the digest the signature names: SHA-384, SHA-512, SHA3-256 (PDF and .p7s)"
 for md in sha384 sha512 sha3-256; do
   resign "$W/s.pdf" "$W/$md.pdf" "$md" attr

@@ -93,9 +93,6 @@ print_report(const char *file, const struct sig_report *rep, size_t n, int ancho
 			printf(_("      digest:    %s\n"), r->digest);
 		if (r->revocation != NULL)
 			printf(_("      revocation: %s\n"), _(r->revocation));
-		if (r->revocation_why != NULL &&
-		    strcmp(r->revocation, "unavailable") == 0)
-			printf(_("      revocation: %s\n"), _(r->revocation_why));
 		if (r->doc_revocation != NULL)
 			printf(_("      revocation in the document: %s\n"),
 			    strcmp(r->doc_revocation, "none") == 0
