@@ -11,46 +11,25 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pdf_incr import Pdf  # noqa: E402
+
 src, dst, cnf = sys.argv[1:4]
 md = sys.argv[4] if len(sys.argv) > 4 else 'sha256'
-d = open(src, 'rb').read()
-sx = int(re.findall(rb'startxref\s+(\d+)', d)[-1])
-tr = re.findall(rb'trailer\s*<<(.*?)>>\s*startxref', d, re.S)[-1]
-root = int(re.search(rb'/Root\s+(\d+)\s+0\s+R', tr).group(1))
-size = int(re.search(rb'/Size\s+(\d+)', tr).group(1))
-info = re.search(rb'/Info\s+\d+\s+0\s+R', tr)
-ident = re.search(rb'/ID\s*\[[^\]]*\]', tr)
-
-
-def obj(n):
-    return re.findall(rb'(?<![0-9])%d 0 obj(.*?)endobj' % n, d, re.S)[-1]
-
-
-acro = int(re.search(rb'/AcroForm\s+(\d+)\s+0\s+R', obj(root)).group(1))
-form = obj(acro)
-field, sig = size, size + 1
+pdf = Pdf(open(src, 'rb').read())
+acro = int(re.search(rb'/AcroForm\s+(\d+)\s+0\s+R', pdf.obj(pdf.root)).group(1))
+form = pdf.obj(acro)
+field, sig = pdf.new_num(), pdf.new_num()
 form2 = re.sub(rb'/Fields\s*\[([^\]]*)\]', lambda m: b'/Fields [' + m.group(1) + b' %d 0 R]' % field, form)
 assert form2 != form, 'no inline /Fields'
 HOLE = 16384
 new = {
-    acro: form2.strip(),
+    acro: form2,
     field: b'<< /FT /Sig /T (DocTS1) /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /F 132 /V %d 0 R >>' % sig,
     sig: b'<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 /ByteRange [0 '
          + b' ' * 32 + b'] /Contents <' + b'0' * HOLE + b'> >>',
 }
-out = bytearray(d)
-if not out.endswith(b'\n'):
-    out += b'\n'
-offs = {}
-for n in sorted(new):
-    offs[n] = len(out)
-    out += b'%d 0 obj\n' % n + new[n] + b'\nendobj\n'
-xref = len(out)
-out += b'xref\n0 1\n0000000000 65535 f \n'
-for n in sorted(offs):
-    out += b'%d 1\n%010d 00000 n \n' % (n, offs[n])
-out += b'trailer\n<< /Size %d /Root %d 0 R %s /Prev %d %s >>\nstartxref\n%d\n%%%%EOF\n' % (
-    size + 2, root, info.group(0) if info else b'', sx, ident.group(0) if ident else b'', xref)
+out, offs = pdf.append(new)
 b = out.index(b'/Contents <' + b'0' * 16, offs[sig]) + len(b'/Contents ')
 c = b + HOLE + 2
 br = out.index(b'/ByteRange [0 ', offs[sig]) + len(b'/ByteRange [0 ')

@@ -7,8 +7,12 @@ may not permit after it.
   rect IN OUT       fill HoTen and move it (/Rect): not mere filling
   annot IN OUT      a sticky-note (/Text) annotation on the first page
 Updates are incremental (an xref section with /Prev)."""
+import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pdf_incr import stream, Pdf  # noqa: E402
 
 
 def write_pdf(objs):
@@ -23,10 +27,6 @@ def write_pdf(objs):
         out += b'%010d 00000 n \n' % off
     out += b'trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % (len(objs) + 1, x)
     return out
-
-
-def stream(data, extra=b''):
-    return b'<< /Length %d %s >>\nstream\n' % (len(data), extra) + data + b'\nendstream'
 
 
 mode = sys.argv[1]
@@ -47,52 +47,25 @@ if mode == 'make':
     sys.exit(0)
 
 src, dst = sys.argv[2:4]
-d = open(src, 'rb').read()
-sx = int(re.findall(rb'startxref\s+(\d+)', d)[-1])
-tr = re.findall(rb'trailer\s*<<(.*?)>>\s*startxref', d, re.S)[-1]
-root = int(re.search(rb'/Root\s+(\d+)\s+0\s+R', tr).group(1))
-size = int(re.search(rb'/Size\s+(\d+)', tr).group(1))
-ident = re.search(rb'/ID\s*\[[^\]]*\]', tr)
-
-
-def obj(n):
-    return re.findall(rb'(?<![0-9])%d 0 obj(.*?)endobj' % n, d, re.S)[-1].strip()
-
-
+pdf = Pdf(open(src, 'rb').read())
 new = {}
 if mode in ('fill', 'rect'):
-    ap = size
-    size += 1
+    ap = pdf.new_num()
     new[ap] = stream(b'/Tx BMC BT /Helv 12 Tf 0 g 2 6 Td (Nguyen Van B) Tj ET EMC',
                      b'/Type /XObject /Subtype /Form /BBox [0 0 240 24] '
                      b'/Resources << /Font << /Helv << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>')
-    f = obj(5)
+    f = pdf.obj(5)
     f = re.sub(rb'/AP\s*<<\s*/N\s+\d+\s+0\s+R\s*>>', b'/AP << /N %d 0 R >> /V (Nguyen Van B)' % ap, f)
     if mode == 'rect':
         f = f.replace(b'/Rect [160 712 400 736]', b'/Rect [160 100 400 124]')
     new[5] = f
 elif mode == 'annot':
-    note = size
-    size += 1
+    note = pdf.new_num()
     new[note] = b'<< /Type /Annot /Subtype /Text /Rect [500 780 520 800] /Contents (Xem lai dieu 3) /F 4 >>'
-    page = obj(3)
+    page = pdf.obj(3)
     page2 = re.sub(rb'/Annots\s*\[([^\]]*)\]', lambda m: b'/Annots [' + m.group(1) + b' %d 0 R]' % note, page)
     assert page2 != page, 'no inline /Annots'
     new[3] = page2
 else:
     sys.exit('unknown mode ' + mode)
-
-out = bytearray(d)
-if not out.endswith(b'\n'):
-    out += b'\n'
-offs = {}
-for n in sorted(new):
-    offs[n] = len(out)
-    out += b'%d 0 obj\n' % n + new[n] + b'\nendobj\n'
-xref = len(out)
-out += b'xref\n0 1\n0000000000 65535 f \n'
-for n in sorted(offs):
-    out += b'%d 1\n%010d 00000 n \n' % (n, offs[n])
-out += b'trailer\n<< /Size %d /Root %d 0 R /Prev %d %s >>\nstartxref\n%d\n%%%%EOF\n' % (
-    size, root, sx, ident.group(0) if ident else b'', xref)
-open(dst, 'wb').write(out)
+open(dst, 'wb').write(pdf.append(new)[0])

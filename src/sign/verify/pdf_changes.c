@@ -74,11 +74,28 @@ sig_field(struct pdf *cur, const struct pdf_obj *item)
 	return yes;
 }
 
-/* cur_arr is old_arr with items appended, each a signature field or
- * widget. A missing array (a null) counts as an empty one. */
+/* item, as cur has it, is an annotation other than a widget (a comment,
+ * a highlight, a stamp): what a P=3 certification lets in. */
 static int
-sig_fields_appended(struct pdf *cur, const struct pdf_obj *old_arr,
-    const struct pdf_obj *cur_arr)
+plain_annot(struct pdf *cur, const struct pdf_obj *item)
+{
+	struct pdf_obj *o = NULL;
+	int yes;
+
+	if (pdf_resolve(cur, item, &o) != 0)
+		return 0;
+	yes = o->type == PDF_DICT && pdf_dict_get(o, "Subtype") != NULL &&
+	    !pdf_name_is(pdf_dict_get(o, "Subtype"), "Widget");
+	pdf_obj_free(o);
+	return yes;
+}
+
+/* cur_arr is old_arr with items appended, each a signature field or
+ * widget, or (annots) another annotation. A missing array (a null) counts
+ * as an empty one. */
+static int
+annots_appended(struct pdf *cur, const struct pdf_obj *old_arr,
+    const struct pdf_obj *cur_arr, int annots)
 {
 	static const struct pdf_obj empty = { .type = PDF_ARRAY };
 	size_t i;
@@ -88,9 +105,18 @@ sig_fields_appended(struct pdf *cur, const struct pdf_obj *old_arr,
 	if (!appended_only(old_arr, cur_arr))
 		return 0;
 	for (i = old_arr->count; i < cur_arr->count; i++)
-		if (!sig_field(cur, cur_arr->items[i]))
+		if (!sig_field(cur, cur_arr->items[i]) &&
+		    !(annots && plain_annot(cur, cur_arr->items[i])))
 			return 0;
 	return 1;
+}
+
+/* What signing adds to /Fields and /Annots: signature fields only. */
+static int
+sig_fields_appended(struct pdf *cur, const struct pdf_obj *old_arr,
+    const struct pdf_obj *cur_arr)
+{
+	return annots_appended(cur, old_arr, cur_arr, 0);
 }
 
 /* The array under key in o (old) and c (cur) grew only by signature
@@ -275,42 +301,6 @@ old_refers_to_new(struct pdf *old, const int64_t *nums, size_t n)
 		pdf_obj_free(o);
 	}
 	return hit;
-}
-
-/* item, as cur has it, is an annotation other than a widget (a comment,
- * a highlight, a stamp): what a P=3 certification lets in. */
-static int
-plain_annot(struct pdf *cur, const struct pdf_obj *item)
-{
-	struct pdf_obj *o = NULL;
-	int yes;
-
-	if (pdf_resolve(cur, item, &o) != 0)
-		return 0;
-	yes = o->type == PDF_DICT && pdf_dict_get(o, "Subtype") != NULL &&
-	    !pdf_name_is(pdf_dict_get(o, "Subtype"), "Widget");
-	pdf_obj_free(o);
-	return yes;
-}
-
-/* cur_arr is old_arr (an /Annots array) with annotations appended:
- * signature widgets, or (annots) other annotations. */
-static int
-annots_appended(struct pdf *cur, const struct pdf_obj *old_arr,
-    const struct pdf_obj *cur_arr, int annots)
-{
-	static const struct pdf_obj empty = { .type = PDF_ARRAY };
-	size_t i;
-
-	if (old_arr->type == PDF_NULL)
-		old_arr = &empty;
-	if (!appended_only(old_arr, cur_arr))
-		return 0;
-	for (i = old_arr->count; i < cur_arr->count; i++)
-		if (!sig_field(cur, cur_arr->items[i]) &&
-		    !(annots && plain_annot(cur, cur_arr->items[i])))
-			return 0;
-	return 1;
 }
 
 /* A page whose /Annots gained annotations (a P=3 certification's
