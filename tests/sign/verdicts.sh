@@ -122,6 +122,45 @@ assert_exit 4 ks verify "$W/doc.txt.p7s" --trust "$W/root.pem" --revocation --js
 assert_contains "$OUT" '"revocation": "unavailable"'
 assert_contains "$OUT" '"revocation_reason"'
 
+note "an archive time-stamp (CAdES archive-time-stamp-v3) is not checked: INDETERMINATE, not BROKEN"
+python3 - "$W/doc.txt.p7s" "$W/archived.p7s" <<'PY' || fail "adding the attribute"
+import sys
+def tlv(b, i):
+    l, j = b[i + 1], i + 2
+    if l & 0x80:
+        n = l & 0x7f
+        l, j = int.from_bytes(b[j:j + n], 'big'), j + n
+    return b[i], j, j + l
+def kids(b, s, e):
+    out, i = [], s
+    while i < e:
+        t, cs, ce = tlv(b, i)
+        out.append((t, i, cs, ce))
+        i = ce
+    return out
+def enc(tag, c):
+    n = len(c)
+    h = bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, 'big')
+    return bytes([tag]) + h + c
+b = open(sys.argv[1], 'rb').read()
+_, cs, ce = tlv(b, 0)
+oid, ctx = kids(b, cs, ce)
+_, sds, sde = tlv(b, ctx[2])
+sis = kids(b, sds, sde)[-1]
+si = kids(b, sis[2], sis[3])[0]
+ats = bytes.fromhex('060604008d450204')   # archive-time-stamp-v3 (0.4.0.1733.2.4)
+attr = enc(0x30, ats + enc(0x31, enc(0x30, bytes.fromhex('020101'))))
+new_si = enc(0x30, b[si[2]:si[3]] + enc(0xa1, attr))
+new_sd = enc(0x30, b[sds:sis[1]] + enc(0x31, new_si))
+open(sys.argv[2], 'wb').write(enc(0x30, b[oid[1]:oid[3]] + enc(0xa0, new_sd)))
+PY
+openssl cms -verify -binary -inform DER -in "$W/archived.p7s" -content "$W/doc.txt" \
+  -CAfile "$W/root.pem" -purpose any -out /dev/null 2>/dev/null || fail "openssl: the archived CMS"
+assert_exit 4 ks verify "$W/archived.p7s" --content "$W/doc.txt" --trust "$W/root.pem"
+assert_contains "$OUT" "integrity: intact"
+assert_contains "$OUT" "archive time-stamp is not checked (not supported)"
+assert_contains "$OUT" "result:    INDETERMINATE"
+
 note "--revocation: the OCSP responder not answering, the CRL says revoked: INVALID"
 mkdir -p "$W/intca" "$W/www"
 : > "$W/intca/index.txt"; echo 01 > "$W/intca/crlnumber"

@@ -258,6 +258,36 @@ check_signing_cert(CMS_SignerInfo *si, X509 *signer, STACK_OF(X509) * certs,
 	ASN1_OBJECT_free(scv2);
 }
 
+/* CAdES archive time-stamps (ETSI EN 319 122-1 archive-time-stamp-v3,
+ * and v2): verify does not check them, and says so. */
+static const char *const archive_oids[] = { "0.4.0.1733.2.4",
+	"1.2.840.113549.1.9.16.2.48", NULL };
+
+/* An archive time-stamp on an intact signature leaves the verdict open
+ * (INDETERMINATE, with the reason), never broken. */
+static void
+note_archive(CMS_SignerInfo *si, struct sig_report *rep)
+{
+	const char *const *o;
+	ASN1_OBJECT *obj;
+	int loc;
+
+	for (o = archive_oids; *o != NULL; o++) {
+		if ((obj = OBJ_txt2obj(*o, 1)) == NULL)
+			continue;
+		loc = CMS_unsigned_get_attr_by_OBJ(si, obj, -1);
+		ASN1_OBJECT_free(obj);
+		if (loc >= 0) {
+			rep->unsupported = 1;
+			if (rep->problem == NULL)
+				rep->problem = N_(
+				    "the signature's archive time-stamp is not "
+				    "checked (not supported)");
+			return;
+		}
+	}
+}
+
 int
 verify_cms_der(const uint8_t *der, size_t n, verify_digest_fn fn, void *ud,
     const struct verify_opts *vo, const struct revoc *vd, struct sig_report *rep)
@@ -317,8 +347,10 @@ verify_cms_der(const uint8_t *der, size_t n, verify_digest_fn fn, void *ud,
 		check_value(si, signer, mdt, dg, dlen, rep);
 		check_signing_cert(si, signer, certs, rep);
 	}
-	if (rep->intact)
+	if (rep->intact) {
 		check_timestamp(si, trust_pem, rep);
+		note_archive(si, rep);
+	}
 	/* The chain whether or not the signature is intact: the report says
 	 * what was checked. */
 	if (trust_pem != NULL) {
