@@ -123,25 +123,9 @@ assert_contains "$OUT" '"revocation": "unavailable"'
 assert_contains "$OUT" '"revocation_reason"'
 
 note "an archive time-stamp (CAdES archive-time-stamp-v3) is not checked: INDETERMINATE, not BROKEN"
-python3 - "$W/doc.txt.p7s" "$W/archived.p7s" <<'PY' || fail "adding the attribute"
-import sys
-def tlv(b, i):
-    l, j = b[i + 1], i + 2
-    if l & 0x80:
-        n = l & 0x7f
-        l, j = int.from_bytes(b[j:j + n], 'big'), j + n
-    return b[i], j, j + l
-def kids(b, s, e):
-    out, i = [], s
-    while i < e:
-        t, cs, ce = tlv(b, i)
-        out.append((t, i, cs, ce))
-        i = ce
-    return out
-def enc(tag, c):
-    n = len(c)
-    h = bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, 'big')
-    return bytes([tag]) + h + c
+python3 - "$W/doc.txt.p7s" "$W/archived.p7s" "$(dirname "$0")" <<'PY' || fail "adding the attribute"
+import sys; sys.path.insert(0, sys.argv[3])
+from der import tlv, kids, enc
 b = open(sys.argv[1], 'rb').read()
 _, cs, ce = tlv(b, 0)
 oid, ctx = kids(b, cs, ce)
