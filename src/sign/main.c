@@ -20,7 +20,7 @@
 #include "common/x509_text.h"
 #include "p11/signer.h"
 #include "sign/precheck.h"
-#include "sign/verify/verify.h"
+#include "sign/verify/cmd_verify.h"
 
 enum {
 	EXIT_OK = 0,
@@ -448,234 +448,6 @@ out:
 	return ex;
 }
 
-static const char *
-changes_word(enum verify_changes c)
-{
-	switch (c) {
-	case CHANGES_NONE: return "none";
-	case CHANGES_SIGNATURES: return "later-signatures-only";
-	case CHANGES_DSS: return "validation-data-only";
-	case CHANGES_OTHER: return "content-changed";
-	}
-	return "unknown";
-}
-
-static int
-sig_ok(const struct sig_report *r)
-{
-	return r->intact && r->trusted != 0 && r->changes != CHANGES_OTHER &&
-	    !r->docmdp_broken && (r->ts_time == NULL || r->ts_valid) &&
-	    (r->revocation == NULL || strcmp(r->revocation, "revoked") != 0) &&
-	    (r->doc_revocation == NULL ||
-		strcmp(r->doc_revocation, "revoked") != 0);
-}
-
-/* A report's UTC time on the reader's clock (local time with its
- * offset); a time whose zone the document does not say stays as it is. */
-static const char *
-shown_time(const char *iso, char *buf, size_t n)
-{
-	return x509_text_iso_local(iso, buf, n) == 0 ? buf : iso;
-}
-
-/* The report a person reads, in their language (JSON stays English and
- * UTC). */
-static void
-print_report(const char *file, const struct sig_report *rep, size_t n)
-{
-	char claimed[X509_TEXT_TIME_MAX], ts[X509_TEXT_TIME_MAX];
-	size_t i;
-
-	printf(n == 1 ? _("%s: %zu signature\n") : _("%s: %zu signatures\n"),
-	    file, n);
-	for (i = 0; i < n; i++) {
-		const struct sig_report *r = &rep[i];
-
-		printf("  [%zu] %s\n", i + 1, r->field ? r->field : "");
-		printf(_("      signer:    %s\n"), r->signer ? r->signer : "?");
-		if (r->signed_part != NULL)
-			printf(_("      signed:    the element %s only\n"),
-			    r->signed_part);
-		if (r->reason != NULL)
-			printf(_("      reason:    %s\n"), r->reason);
-		if (r->location != NULL)
-			printf(_("      location:  %s\n"), r->location);
-		printf(_("      claimed:   %s\n"),
-		    r->claimed_time && *r->claimed_time
-			? shown_time(r->claimed_time, claimed, sizeof(claimed))
-			: _("(none)"));
-		if (r->ts_time != NULL)
-			printf(_("      timestamp: %s (%s)\n"),
-			    shown_time(r->ts_time, ts, sizeof(ts)),
-			    r->ts_valid ? _("valid") : _("INVALID"));
-		printf(_("      integrity: %s\n"),
-		    r->intact ? _("intact") : _("BROKEN"));
-		printf(_("      after it:  %s\n"),
-		    r->changes == CHANGES_NONE ? _("no changes")
-			: r->changes == CHANGES_SIGNATURES
-			? _("only later signatures")
-			: r->changes == CHANGES_DSS
-			? _("only validation data (DSS)")
-			: _("CONTENT CHANGED after signing"));
-		printf(_("      chain:     %s\n"),
-		    r->trusted < 0   ? _("not checked (no --trust)")
-			: r->trusted ? _("trusted")
-				     : _("NOT TRUSTED"));
-		printf(_("      level:     %s\n"), r->level ? r->level : "?");
-		if (r->revocation != NULL)
-			printf(_("      revocation: %s\n"), _(r->revocation));
-		if (r->doc_revocation != NULL)
-			printf(_("      revocation in the document: %s\n"),
-			    strcmp(r->doc_revocation, "none") == 0
-				? _("none for this signer")
-				: _(r->doc_revocation));
-		if (r->docmdp > 0)
-			printf(_("      type:      certification (DocMDP P=%d)\n"),
-			    r->docmdp);
-		if (r->problem != NULL)
-			printf(_("      problem:   %s\n"), _(r->problem));
-		printf(_("      result:    %s\n"),
-		    sig_ok(r) ? _("VALID") : _("INVALID"));
-	}
-}
-
-static json_t *
-json_report(const char *file, const struct sig_report *rep, size_t n,
-    const char *error)
-{
-	json_t *j = json_object(), *a = json_array();
-	size_t i;
-
-	json_object_set_new(j, "file", json_string(file));
-	if (error != NULL)
-		json_object_set_new(j, "error", json_string(error));
-	for (i = 0; i < n; i++) {
-		const struct sig_report *r = &rep[i];
-		json_t *s = json_object();
-
-		json_object_set_new(s, "field",
-		    json_string(r->field ? r->field : ""));
-		json_object_set_new(s, "signer",
-		    r->signer ? json_string(r->signer) : json_null());
-		json_object_set_new(s, "signed_part",
-		    r->signed_part ? json_string(r->signed_part) : json_null());
-		json_object_set_new(s, "reason",
-		    r->reason ? json_string(r->reason) : json_null());
-		json_object_set_new(s, "location",
-		    r->location ? json_string(r->location) : json_null());
-		json_object_set_new(s, "claimed_time",
-		    json_string(r->claimed_time ? r->claimed_time : ""));
-		json_object_set_new(s, "timestamp",
-		    r->ts_time ? json_string(r->ts_time) : json_null());
-		if (r->ts_time != NULL)
-			json_object_set_new(s, "timestamp_valid",
-			    json_boolean(r->ts_valid));
-		json_object_set_new(s, "intact", json_boolean(r->intact));
-		json_object_set_new(s, "changes_after",
-		    json_string(changes_word(r->changes)));
-		json_object_set_new(s, "trusted",
-		    r->trusted < 0 ? json_null() : json_boolean(r->trusted));
-		json_object_set_new(s, "level",
-		    json_string(r->level ? r->level : ""));
-		json_object_set_new(s, "certification_p",
-		    json_integer(r->docmdp));
-		if (r->docmdp > 0)
-			json_object_set_new(s, "certification_kept",
-			    json_boolean(!r->docmdp_broken &&
-				r->changes != CHANGES_OTHER));
-		json_object_set_new(s, "revocation",
-		    r->revocation ? json_string(r->revocation) : json_null());
-		json_object_set_new(s, "document_revocation",
-		    r->doc_revocation ? json_string(r->doc_revocation)
-				      : json_null());
-		if (r->problem != NULL)
-			json_object_set_new(s, "problem",
-			    json_string(r->problem));
-		json_object_set_new(s, "valid", json_boolean(sig_ok(r)));
-		json_array_append_new(a, s);
-	}
-	json_object_set_new(j, "signatures", a);
-	return j;
-}
-
-static int
-is_ext(const char *f, const char *ext)
-{
-	size_t n = strlen(f), e = strlen(ext);
-
-	return n > e && strcasecmp(f + n - e, ext) == 0;
-}
-
-static int
-is_p7s(const char *f)
-{
-	return is_ext(f, ".p7s");
-}
-
-static int
-cmd_verify(struct opts *o, int nfiles, char **files)
-{
-	json_t *all = o->json ? json_array() : NULL;
-	struct verify_opts vo = { o->trust, o->revocation };
-	int i, bad = 0;
-
-	for (i = 0; i < nfiles; i++) {
-		struct sig_report *rep = NULL;
-		const char *why = NULL;
-		size_t n = 0, k;
-		int r;
-
-		if (is_p7s(files[i])) {
-			char *content = NULL;
-
-			if (o->content == NULL &&
-			    (content = strndup(files[i], strlen(files[i]) - 4)) ==
-				NULL)
-				return EXIT_FAIL;
-			r = verify_cms_file(files[i],
-			    o->content ? o->content : content, &vo, &rep, &n,
-			    &why);
-			free(content);
-		} else if (is_ext(files[i], ".xml")) {
-			r = xmldsig_verify_file(files[i], &vo, &rep, &n, &why);
-		} else {
-			r = verify_pdf_file(files[i], &vo, &rep, &n, &why);
-		}
-		if (r != 0) {
-			bad++;
-			if (all != NULL)
-				json_array_append_new(all,
-				    json_report(files[i], NULL, 0, why));
-			else
-				fprintf(stderr,
-				    _("kyso-sign: %s: cannot verify: %s\n"),
-				    files[i], _(why));
-			continue;
-		}
-		if (n == 0)
-			bad++;
-		for (k = 0; k < n; k++)
-			if (!sig_ok(&rep[k]))
-				bad++;
-		if (all != NULL)
-			json_array_append_new(all,
-			    json_report(files[i], rep, n,
-				n == 0 ? "no signatures" : NULL));
-		else
-			print_report(files[i], rep, n);
-		sig_reports_free(rep, n);
-	}
-	if (all != NULL) {
-		char *s = json_dumps(all, JSON_INDENT(2));
-
-		if (s != NULL)
-			puts(s);
-		free(s);
-		json_decref(all);
-	}
-	return bad ? EXIT_FAIL : EXIT_OK;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -703,7 +475,11 @@ main(int argc, char **argv)
 		return r < 0 ? EXIT_OK : r;
 	if (optind >= argc - 1)
 		return usage_error(_("no input file"));
-	if (strcmp(o.cmd, "verify") == 0)
-		return cmd_verify(&o, argc - 1 - optind, argv + 1 + optind);
+	if (strcmp(o.cmd, "verify") == 0) {
+		struct verify_cli vc = { o.trust, o.content, o.revocation,
+			o.json };
+
+		return cmd_verify(&vc, argc - 1 - optind, argv + 1 + optind);
+	}
 	return cmd_sign(&o, argc - 1 - optind, argv + 1 + optind);
 }

@@ -31,7 +31,8 @@ pdfsig_ok "$W/cert1.pdf" 1
 assert_exit 1 ks pdf "$W/cert1.pdf" -o "$W/no.pdf" --token DM0001 --pin-fd 3 3<<<"$USER_PIN"
 assert_contains "$OUT" "certified with no changes allowed"
 [ ! -e "$W/no.pdf" ] || fail "an output was left"
-assert_exit 0 ks verify "$W/cert1.pdf" --json
+# Intact, no anchor given: INDETERMINATE (exit 4), the certification kept.
+assert_exit 4 ks verify "$W/cert1.pdf" --json
 assert_contains "$OUT" '"certification_kept": true'
 
 note "P=1, then another tool signs anyway: the certification is broken"

@@ -165,3 +165,32 @@ with open(path, "wb") as f:
     w(b"trailer\n<</Size 6/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % x)
 PY
 }
+
+# tsa_conf: a TSA certificate from the intermediate CA ("Kyso Test TSA")
+# and an openssl ts config for it in $W/tsa.cnf (after make_pki).
+tsa_conf() {
+  openssl req -newkey rsa:2048 -nodes -keyout "$W/tsa.key" -out "$W/tsa.csr" \
+    -subj "/C=VN/O=Kyso Test/CN=Kyso Test TSA" 2>/dev/null
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n' > "$W/tsa.ext"
+  openssl x509 -req -in "$W/tsa.csr" -CA "$W/int.pem" -CAkey "$W/int.key" -CAcreateserial \
+    -days 365 -extfile "$W/tsa.ext" -out "$W/tsa.pem" 2>/dev/null
+  cat > "$W/tsa.cnf" <<CNF
+[ tsa ]
+default_tsa = tsa_config
+[ tsa_config ]
+dir = $W
+serial = $W/tsaserial
+signer_cert = $W/tsa.pem
+signer_key = $W/tsa.key
+certs = $W/int.pem
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+digests = sha256, sha384, sha512
+accuracy = secs:1
+ordering = yes
+tsa_name = no
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+CNF
+  echo 01 > "$W/tsaserial"
+}

@@ -34,7 +34,7 @@ assert_contains "$OUT" "valid until $(local_of "$end")"
 
 note "the stamp's date and verify's signing time"
 before=$(date +%s)
-assert_exit 0 ks pdf "$W/in.pdf" -o "$W/stamp.pdf" --token LT0001 --visible 1,50,50,400,150 \
+assert_exit 0 ks pdf "$W/in.pdf" -o "$W/stamp.pdf" --token LT0001 --visible 1,50,50,400,150 --chain "$W/int.pem" \
   --pin-fd 3 3<<<"$USER_PIN"
 after=$(date +%s)
 text=$(pdftotext -layout "$W/stamp.pdf" - 2>/dev/null | tr -s ' ')
@@ -44,14 +44,14 @@ for t in $(seq "$before" "$after"); do
   case "$text" in *"$(local_of "$t")"*) ok=1 ;; esac
 done
 [ "$ok" = 1 ] || fail "the stamp lacks a +0700 local time between $(local_of "$before") and $(local_of "$after"): $text"
-assert_exit 0 ks verify "$W/stamp.pdf"
+assert_exit 0 ks verify "$W/stamp.pdf" --trust "$W/root.pem"
 ok=0
 for t in $(seq "$before" "$after"); do
   case "$OUT" in *"claimed:   $(local_of "$t")"*) ok=1 ;; esac
 done
 [ "$ok" = 1 ] || fail "verify does not show the signing time in local time: $OUT"
-TZ=Asia/Tokyo assert_exit 0 ks verify "$W/stamp.pdf"
+TZ=Asia/Tokyo assert_exit 0 ks verify "$W/stamp.pdf" --trust "$W/root.pem"
 assert_contains "$OUT" "+0900"
-assert_exit 0 ks verify "$W/stamp.pdf" --json
+assert_exit 0 ks verify "$W/stamp.pdf" --trust "$W/root.pem" --json
 assert_contains "$OUT" "Z\""
 pass

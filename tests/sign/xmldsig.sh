@@ -110,7 +110,7 @@ assert_exit 1 ks verify "$W/bad.xml" --trust "$W/root.pem"
 assert_contains "$OUT" "digest mismatch"
 assert_exit 1 ks verify "$W/bad2.xml" --trust "$W/root.pem"
 assert_contains "$OUT" "BROKEN"
-assert_exit 1 ks verify "$W/invoice.signed.xml" --trust "$W/x.pem"
+assert_exit 4 ks verify "$W/invoice.signed.xml" --trust "$W/x.pem"
 assert_contains "$OUT" "NOT TRUSTED"
 
 note "an unknown Id, a malformed file: clear error, no output"

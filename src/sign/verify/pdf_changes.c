@@ -74,11 +74,28 @@ sig_field(struct pdf *cur, const struct pdf_obj *item)
 	return yes;
 }
 
-/* cur_arr is old_arr with items appended, each a signature field or
- * widget. A missing array (a null) counts as an empty one. */
+/* item, as cur has it, is an annotation other than a widget (a comment,
+ * a highlight, a stamp): what a P=3 certification lets in. */
 static int
-sig_fields_appended(struct pdf *cur, const struct pdf_obj *old_arr,
-    const struct pdf_obj *cur_arr)
+plain_annot(struct pdf *cur, const struct pdf_obj *item)
+{
+	struct pdf_obj *o = NULL;
+	int yes;
+
+	if (pdf_resolve(cur, item, &o) != 0)
+		return 0;
+	yes = o->type == PDF_DICT && pdf_dict_get(o, "Subtype") != NULL &&
+	    !pdf_name_is(pdf_dict_get(o, "Subtype"), "Widget");
+	pdf_obj_free(o);
+	return yes;
+}
+
+/* cur_arr is old_arr with items appended, each a signature field or
+ * widget, or (annots) another annotation. A missing array (a null) counts
+ * as an empty one. */
+static int
+annots_appended(struct pdf *cur, const struct pdf_obj *old_arr,
+    const struct pdf_obj *cur_arr, int annots)
 {
 	static const struct pdf_obj empty = { .type = PDF_ARRAY };
 	size_t i;
@@ -88,9 +105,18 @@ sig_fields_appended(struct pdf *cur, const struct pdf_obj *old_arr,
 	if (!appended_only(old_arr, cur_arr))
 		return 0;
 	for (i = old_arr->count; i < cur_arr->count; i++)
-		if (!sig_field(cur, cur_arr->items[i]))
+		if (!sig_field(cur, cur_arr->items[i]) &&
+		    !(annots && plain_annot(cur, cur_arr->items[i])))
 			return 0;
 	return 1;
+}
+
+/* What signing adds to /Fields and /Annots: signature fields only. */
+static int
+sig_fields_appended(struct pdf *cur, const struct pdf_obj *old_arr,
+    const struct pdf_obj *cur_arr)
+{
+	return annots_appended(cur, old_arr, cur_arr, 0);
 }
 
 /* The array under key in o (old) and c (cur) grew only by signature
@@ -277,23 +303,103 @@ old_refers_to_new(struct pdf *old, const int64_t *nums, size_t n)
 	return hit;
 }
 
+/* A page whose /Annots gained annotations (a P=3 certification's
+ * comments) and nothing else changed. */
+static int
+page_annotated(struct pdf *old, struct pdf *cur, struct pdf_obj *o,
+    struct pdf_obj *c)
+{
+	static const char *const page_keys[] = { "Annots", NULL };
+	struct pdf_obj *a = NULL, *b = NULL;
+	int ok;
+
+	if (o->type != PDF_DICT || c->type != PDF_DICT ||
+	    !pdf_name_is(pdf_dict_get(o, "Type"), "Page"))
+		return 0;
+	ok = pdf_resolve(old, pdf_dict_get(o, "Annots"), &a) == 0 &&
+	    pdf_resolve(cur, pdf_dict_get(c, "Annots"), &b) == 0 &&
+	    annots_appended(cur, a, b, 1) && same_except(o, c, page_keys);
+	pdf_obj_free(a);
+	pdf_obj_free(b);
+	return ok;
+}
+
+/* A form field (not a signature) or its widget whose value or appearance
+ * changed and nothing else: form filling, as a P=2 or 3 certification
+ * allows. */
+static int
+form_filled(struct pdf *cur, struct pdf_obj *o, struct pdf_obj *c)
+{
+	static const char *const keys[] = { "V", "AP", "AS", NULL };
+	const struct pdf_obj *ft;
+	struct pdf_obj *parent = NULL;
+	int field;
+
+	if (o->type != PDF_DICT || c->type != PDF_DICT)
+		return 0;
+	ft = pdf_dict_get(c, "FT");
+	if (ft == NULL && pdf_name_is(pdf_dict_get(c, "Subtype"), "Widget") &&
+	    pdf_resolve(cur, pdf_dict_get(c, "Parent"), &parent) == 0)
+		ft = pdf_dict_get(parent, "FT");
+	field = ft != NULL && ft->type == PDF_NAME && !pdf_name_is(ft, "Sig");
+	pdf_obj_free(parent);
+	return field && same_except(o, c, keys);
+}
+
+/* o is an XMP metadata stream (/Type /Metadata /Subtype /XML): what
+ * viewers show of it is the document's properties, not its pages. */
+static int
+xmp_stream(const struct pdf_obj *o)
+{
+	return o != NULL && o->type == PDF_STREAM &&
+	    pdf_name_is(pdf_dict_get(o, "Type"), "Metadata") &&
+	    pdf_name_is(pdf_dict_get(o, "Subtype"), "XML");
+}
+
+/* The catalog's /Metadata as cur has it: absent, the same, or an XMP
+ * stream (a signer or an editor updating the dates). */
+static int
+catalog_xmp_ok(struct pdf *cur, const struct pdf_obj *oroot,
+    const struct pdf_obj *nroot, int *meta)
+{
+	const struct pdf_obj *om = pdf_dict_get(oroot, "Metadata"),
+			     *nm = pdf_dict_get(nroot, "Metadata");
+	struct pdf_obj *x = NULL;
+	int ok;
+
+	if (nm == NULL || (om != NULL && same_obj(om, nm)))
+		return om == NULL || nm != NULL;
+	ok = pdf_resolve(cur, nm, &x) == 0 && xmp_stream(x);
+	pdf_obj_free(x);
+	if (ok)
+		*meta = 1;
+	return ok;
+}
+
 /* What a revision (prev, end] may change and still leave the signed
  * content as it was: new objects; the catalog, only in /AcroForm, /DSS,
- * /Perms; the AcroForm, gaining signature fields (and its SigFlags, DR,
- * DA, NeedAppearances); the DSS; a page, only its /Annots gaining
- * signature widgets; an array only appended to with signature fields or
- * widgets (/Fields, /Annots). So a later "signature" revision cannot
- * bring an overlay annotation or a new content stream with it.
- * *adds_dss gets 1 when the revision adds or updates a DSS. Returns 1
- * when nothing else changed. */
+ * /Perms, /Metadata (an XMP stream); the document information dictionary
+ * and the XMP stream (ISO 32000-1 12.8.2.2 and ETSI EN 319 142-1 allow
+ * metadata updates: Acrobat writes new dates when someone countersigns); the
+ * AcroForm, gaining signature fields (and its SigFlags, DR, DA,
+ * NeedAppearances); the DSS; a page, only its /Annots gaining signature
+ * widgets; an array only appended to with signature fields or widgets (/Fields,
+ * /Annots). So a later "signature" revision cannot bring an overlay annotation
+ * or a new content stream with it. With a certification's mdp 2 or 3,
+ * form fields' values and appearances (form_filled), with 3 also pages'
+ * annotations (page_annotated): *permitted gets 1. *adds_dss gets 1 when
+ * the revision adds or updates a DSS, *meta when it changes the metadata.
+ * Returns 1 when nothing else changed. */
 static int
-benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
+benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int mdp,
+    int *adds_dss, int *meta, int *permitted)
 {
-	static const char *const cat_keys[] = { "AcroForm", "DSS", "Perms", NULL };
+	static const char *const cat_keys[] = { "AcroForm", "DSS", "Perms",
+		"Metadata", NULL };
 	static const char *const page_keys[] = { "Annots", NULL };
 	struct pdf *old = NULL, *cur = NULL;
 	struct pdf_obj *oroot = NULL, *nroot = NULL, *o = NULL, *c = NULL;
-	const struct pdf_obj *rref, *aref, *dref;
+	const struct pdf_obj *rref, *aref, *dref, *iref, *mref;
 	const int64_t *nums;
 	size_t n, i;
 	int ok = 0;
@@ -329,6 +435,14 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 	}
 	aref = pdf_dict_get(oroot, "AcroForm");
 	dref = pdf_dict_get(oroot, "DSS");
+	iref = pdf_dict_get(pdf_trailer(old), "Info");
+	mref = pdf_dict_get(oroot, "Metadata");
+	{
+		const struct pdf_obj *ni = pdf_dict_get(pdf_trailer(cur), "Info");
+
+		if (ni != NULL && (iref == NULL || !same_obj(iref, ni)))
+			*meta = 1; /* another information dictionary */
+	}
 	/* An object of the signed revision marked free is a deletion. */
 	nums = pdf_newest_freed(cur, &n);
 	for (i = 0; i < n; i++)
@@ -362,13 +476,32 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 				goto out;
 			continue;
 		}
+		/* The information dictionary (dates, producer) and the XMP
+		 * stream, each still what it was. */
+		if ((iref != NULL && iref->type == PDF_REF && iref->i == num &&
+			o->type == PDF_DICT && c->type == PDF_DICT) ||
+		    (mref != NULL && mref->type == PDF_REF && mref->i == num &&
+			xmp_stream(o) && xmp_stream(c))) {
+			*meta = 1;
+			continue;
+		}
 		if (o->type == PDF_ARRAY && sig_fields_appended(cur, o, c))
 			continue;
+		if (mdp == 3 && o->type == PDF_ARRAY &&
+		    annots_appended(cur, o, c, 1)) {
+			*permitted = 1;
+			continue;
+		}
 		if (o->type == PDF_DICT && c->type == PDF_DICT &&
 		    pdf_name_is(pdf_dict_get(o, "Type"), "Page") &&
 		    key_sig_fields_appended(old, cur, o, c, "Annots") &&
 		    same_except(o, c, page_keys))
 			continue;
+		if ((mdp == 3 && page_annotated(old, cur, o, c)) ||
+		    ((mdp == 2 || mdp == 3) && form_filled(cur, o, c))) {
+			*permitted = 1;
+			continue;
+		}
 		goto out;
 	}
 	/* The catalog's AcroForm, unless it is the same object as before
@@ -389,7 +522,8 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int *adds_dss)
 		if (!fok)
 			goto out;
 	}
-	ok = same_except(oroot, nroot, cat_keys);
+	ok = catalog_xmp_ok(cur, oroot, nroot, meta) &&
+	    same_except(oroot, nroot, cat_keys);
 out:
 	pdf_obj_free(o);
 	pdf_obj_free(c);
@@ -407,10 +541,10 @@ out:
  * signatures' own revisions are trusted to add only their signature.) */
 enum verify_changes
 pdf_changes_after(const uint8_t *d, size_t len, const uint64_t *sig_ends,
-    size_t nsigs, uint64_t end)
+    size_t nsigs, uint64_t end, int mdp)
 {
 	uint64_t prev = end;
-	int sigs = 0, dss = 0, adds_dss, walked = 0;
+	int sigs = 0, dss = 0, meta = 0, permitted = 0, adds_dss, walked = 0;
 	size_t j;
 
 	if (end == len)
@@ -433,15 +567,20 @@ pdf_changes_after(const uint8_t *d, size_t len, const uint64_t *sig_ends,
 		for (j = 0; j < nsigs; j++)
 			if (sig_ends[j] == rend)
 				is_sig = 1;
-		if (!benign_revision(d, prev, rend, &adds_dss))
+		if (!benign_revision(d, prev, rend, mdp, &adds_dss, &meta,
+			&permitted))
 			return CHANGES_OTHER;
 		if (is_sig)
 			sigs = 1;
 		else if (adds_dss)
 			dss = 1;
-		else
+		else if (!meta && !permitted)
 			return CHANGES_OTHER; /* a form change with no signature */
 		prev = rend;
 	}
-	return sigs ? CHANGES_SIGNATURES : dss ? CHANGES_DSS : CHANGES_OTHER;
+	return sigs	? CHANGES_SIGNATURES
+	    : dss	? CHANGES_DSS
+	    : permitted ? CHANGES_PERMITTED
+	    : meta	? CHANGES_METADATA
+			: CHANGES_OTHER;
 }

@@ -11,8 +11,10 @@
 #include "sign/verify/verify.h"
 
 /* The bytes d[0..len) after a signature whose range ends at end, given
- * where every signature's range of the document ends (sig_ends). */
+ * where every signature's range of the document ends (sig_ends); mdp is
+ * the P of the document's intact certification (0: none): 2 lets form
+ * filling in, 3 also annotations. */
 enum verify_changes pdf_changes_after(const uint8_t *d, size_t len,
-    const uint64_t *sig_ends, size_t nsigs, uint64_t end);
+    const uint64_t *sig_ends, size_t nsigs, uint64_t end, int mdp);
 
 #endif

@@ -7,6 +7,7 @@
  * certificate whose key verifies the signer's: a look-alike with the
  * same name, slipped into the CMS or the DSS, is not it. */
 #include "common/i18n.h"
+#include "sign/verify/anchors.h"
 #include "sign/verify/revocation.h"
 
 #include <openssl/bio.h>
@@ -239,7 +240,6 @@ revoc_offline(X509 *signer, STACK_OF(X509) * extra, const char *trust_pem,
 	X509 *cur = signer, *issuer;
 	const char *res = N_("none");
 	int depth, v = -1;
-	BIO *b;
 
 	/* Without a time-stamp, nothing places the evidence against the
 	 * signature (a claimed time is the signer's word). */
@@ -247,11 +247,7 @@ revoc_offline(X509 *signer, STACK_OF(X509) * extra, const char *trust_pem,
 		goto out;
 	if (trust_pem != NULL) {
 		/* Anchors that cannot be read vouch for nothing. */
-		if ((b = BIO_new_file(trust_pem, "r")) == NULL)
-			goto out;
-		anchors = PEM_X509_INFO_read_bio(b, NULL, NULL, NULL);
-		BIO_free(b);
-		if (anchors == NULL)
+		if ((anchors = anchors_read(trust_pem)) == NULL)
 			goto out;
 	}
 	if ((all = gather(extra, vd, anchors)) == NULL)

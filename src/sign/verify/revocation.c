@@ -12,6 +12,7 @@
 #include <openssl/x509v3.h>
 
 #include "common/http.h"
+#include "sign/verify/anchors.h"
 
 #define MAX_ANSWER (4 * 1024 * 1024)
 
@@ -248,10 +249,28 @@ revoc_collect(const struct buf *const *chain, size_t n, struct revoc *out,
 			    "B-LT needs the whole chain up to the root: give it with --chain");
 			goto out;
 		}
-		if ((r = fetch_ocsp(x[i], issuer, out, why)) < 0)
+		/* OCSP, else (none named, or not answering) the CRL; a
+		 * revoked answer is final, and when both fail OCSP's reason
+		 * stands. */
+		if ((r = fetch_ocsp(x[i], issuer, out, why)) ==
+		    KYSO_ERR_PERMISSION)
 			goto out;
-		if (r == 0 && (r = fetch_crl(x[i], issuer, out, why)) < 0)
+		if (r < 0) {
+			const char *ocsp_why = *why;
+			int rc = fetch_crl(x[i], issuer, out, why);
+
+			if (rc == KYSO_ERR_PERMISSION) {
+				r = rc;
+				goto out;
+			}
+			if (rc <= 0) {
+				*why = ocsp_why;
+				goto out;
+			}
+			r = rc;
+		} else if (r == 0 && (r = fetch_crl(x[i], issuer, out, why)) < 0) {
 			goto out;
+		}
 		if (r == 0) {
 			r = KYSO_ERR_NOT_FOUND;
 			*why = N_("a certificate names no OCSP responder or CRL");
@@ -291,7 +310,8 @@ push_der(X509 *x, const struct buf **list, struct buf **own, size_t *n)
 }
 
 const char *
-revoc_status(X509 *signer, STACK_OF(X509) * extra, const char *trust_pem)
+revoc_status(X509 *signer, STACK_OF(X509) * extra, const char *trust_pem,
+    const char **why_out)
 {
 	const struct buf *list[REVOC_MAX];
 	struct buf *own[REVOC_MAX];
@@ -300,17 +320,16 @@ revoc_status(X509 *signer, STACK_OF(X509) * extra, const char *trust_pem)
 	const char *why = NULL, *res = N_("unavailable");
 	size_t n = 0, i;
 	int r, k;
-	BIO *b;
 
+	*why_out = N_("out of memory");
 	if (push_der(signer, list, own, &n) != 0)
 		goto out;
 	for (k = 0; extra != NULL && k < sk_X509_num(extra); k++)
 		if (X509_cmp(sk_X509_value(extra, k), signer) != 0 &&
 		    push_der(sk_X509_value(extra, k), list, own, &n) != 0)
 			goto out;
-	if (trust_pem != NULL && (b = BIO_new_file(trust_pem, "r")) != NULL) {
-		anchors = PEM_X509_INFO_read_bio(b, NULL, NULL, NULL);
-		BIO_free(b);
+	if (trust_pem != NULL) {
+		anchors = anchors_read(trust_pem);
 		for (k = 0; anchors != NULL && k < sk_X509_INFO_num(anchors);
 		     k++) {
 			X509_INFO *xi = sk_X509_INFO_value(anchors, k);
@@ -326,6 +345,8 @@ revoc_status(X509 *signer, STACK_OF(X509) * extra, const char *trust_pem)
 		revoc_clear(&rv);
 	} else if (r == KYSO_ERR_PERMISSION) {
 		res = N_("revoked");
+	} else {
+		*why_out = why;
 	}
 out:
 	for (i = 0; i < n; i++)

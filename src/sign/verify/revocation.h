@@ -32,12 +32,14 @@ void revoc_clear(struct revoc *r);
 int revoc_add_tsa(struct revoc *rv, const uint8_t *cms, size_t n) KYSO_WUR;
 
 /* The signer's status, asked online now: "good", "revoked" or
- * "unavailable". extra: other certificates (the CMS's, KeyInfo's);
- * trust_pem: anchors that complete the chain, or NULL. */
+ * "unavailable" (then *why says why: a responder not reached, no
+ * responder named...). extra: other certificates (the CMS's, KeyInfo's);
+ * trust_pem: anchors (a file or a folder) that complete the chain, or
+ * NULL. */
 struct x509_st;
 struct stack_st_X509;
 const char *revoc_status(struct x509_st *signer, struct stack_st_X509 *extra,
-    const char *trust_pem);
+    const char *trust_pem, const char **why);
 /* The signer's status by the validation data a document carries (vd, a
  * PAdES DSS), without the network (revoc_offline.c): an OCSP response
  * for it that its CA's responder signed, else a full CRL its CA signed,

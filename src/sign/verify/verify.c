@@ -30,8 +30,67 @@ sig_reports_free(struct sig_report *r, size_t n)
 		free(r[i].signed_part);
 		free(r[i].reason);
 		free(r[i].location);
+		free(r[i].anchor);
 	}
 	free(r);
+}
+
+const char *
+sig_verdict_word(enum sig_verdict v)
+{
+	switch (v) {
+	case VERDICT_VALID: return N_("VALID");
+	case VERDICT_INDETERMINATE: return N_("INDETERMINATE");
+	case VERDICT_INVALID: return N_("INVALID");
+	}
+	return "?";
+}
+
+/* ETSI EN 319 102-1: INVALID for what proves the signature wrong (broken,
+ * revoked, changed after, a time-stamp that does not verify), else
+ * INDETERMINATE for what could not be established (an unsupported part,
+ * no anchor or a chain that does not reach one, revocation unknown),
+ * else VALID. The reason is the report's problem, or says what is open. */
+void
+sig_report_judge(struct sig_report *r)
+{
+	r->verdict = VERDICT_INVALID;
+	r->verdict_why = r->problem;
+	if (!r->intact && !r->unsupported)
+		return;
+	if (r->changes == CHANGES_OTHER) {
+		r->verdict_why = N_(
+		    "the document was changed after this signature");
+		return;
+	}
+	if (r->docmdp_broken || (r->ts_time != NULL && !r->ts_valid) ||
+	    (r->revocation != NULL && strcmp(r->revocation, "revoked") == 0) ||
+	    (r->doc_revocation != NULL &&
+		strcmp(r->doc_revocation, "revoked") == 0))
+		return;
+	r->verdict = VERDICT_INDETERMINATE;
+	if (r->unsupported)
+		return;
+	if (r->trusted < 0) {
+		r->verdict_why = N_(
+		    "no trust anchor was given (--trust, or trust = in "
+		    "kyso.conf): who the signer is, is not established");
+		return;
+	}
+	if (r->trusted == 0) {
+		r->verdict_why = N_(
+		    "the certificate does not chain to a trust anchor");
+		return;
+	}
+	if (r->revocation != NULL && strcmp(r->revocation, "good") != 0) {
+		r->verdict_why = r->revocation_why != NULL
+		    ? r->revocation_why
+		    : N_("whether the certificate is revoked could not be "
+			 "established");
+		return;
+	}
+	r->verdict = VERDICT_VALID;
+	r->verdict_why = NULL;
 }
 
 struct found {
@@ -49,6 +108,30 @@ static int
 md_update(void *ud, const uint8_t *p, size_t n)
 {
 	return EVP_DigestUpdate(ud, p, n) == 1 ? 0 : KYSO_ERR_CRYPTO;
+}
+
+/* The signed bytes of a file: [a, a + an) and [b, b + bn). */
+struct ranges {
+	struct mapfile *m;
+	size_t a, an, b, bn;
+};
+
+/* verify_digest_fn over the ranges, by the signature's algorithm. */
+static int
+digest_ranges(void *ud, const EVP_MD *mdt, uint8_t *out, unsigned *len)
+{
+	const struct ranges *rg = ud;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int r = KYSO_ERR_CRYPTO;
+
+	if (md != NULL && EVP_DigestInit_ex(md, mdt, NULL) == 1 &&
+	    mapfile_each(rg->m, rg->a, rg->an, md_update, md) == 0 &&
+	    (rg->bn == 0 ||
+		mapfile_each(rg->m, rg->b, rg->bn, md_update, md) == 0) &&
+	    EVP_DigestFinal_ex(md, out, len) == 1)
+		r = 0;
+	EVP_MD_CTX_free(md);
+	return r;
 }
 
 static char *
@@ -192,8 +275,7 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 	const uint8_t *d = pdf_data(pdf);
 	size_t len = pdf_len(pdf), i;
 	int64_t v[4];
-	uint8_t digest[32];
-	EVP_MD_CTX *md = NULL;
+	struct ranges rg;
 	int r = 0;
 
 	rep->claimed_time = pdf_date_text(pdf_dict_get(f->sig, "M"));
@@ -221,8 +303,11 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 		rep->level = "PKCS#7";
 	else if (pdf_name_is(sf, "ETSI.CAdES.detached"))
 		rep->level = "CAdES";
+	else if (pdf_name_is(sf, "ETSI.RFC3161"))
+		rep->level = "document time-stamp";
 	else {
 		rep->level = "unknown";
+		rep->unsupported = 1;
 		rep->problem = N_("the signature's /SubFilter is not supported");
 		return 0;
 	}
@@ -247,21 +332,22 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 		    "the /ByteRange does not cover the file around /Contents");
 		return 0;
 	}
-	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    mapfile_each(m, 0, (size_t)v[1], md_update, md) != 0 ||
-	    mapfile_each(m, (size_t)v[2], (size_t)v[3], md_update, md) != 0 ||
-	    EVP_DigestFinal_ex(md, digest, NULL) != 1) {
-		EVP_MD_CTX_free(md);
-		return KYSO_ERR_CRYPTO;
-	}
-	EVP_MD_CTX_free(md);
+	rg.m = m;
+	rg.a = 0;
+	rg.an = (size_t)v[1];
+	rg.b = (size_t)v[2];
+	rg.bn = (size_t)v[3];
+	if (strcmp(rep->level, "document time-stamp") == 0)
+		return verify_doc_ts(ct->s, ct->n, digest_ranges, &rg, vo, rep);
 	{
 		const char *keep = rep->level;
 
 		rep->level = NULL;
-		r = verify_cms_der(ct->s, ct->n, digest, vo, vd, rep);
-		if (strcmp(keep, "PKCS#7") == 0)
+		r = verify_cms_der(ct->s, ct->n, digest_ranges, &rg, vo, vd, rep);
+		if (r == 0 && rep->intact && !rep->signed_attrs)
+			rep->level = N_("PKCS#7 without signed attributes "
+					"(not PAdES baseline)");
+		else if (strcmp(keep, "PKCS#7") == 0)
 			rep->level = keep;
 		else if (strcmp(rep->level, "CMS") == 0)
 			rep->level = "CAdES (no signing-certificate-v2)";
@@ -280,7 +366,7 @@ verify_pdf_file(const char *path, const struct verify_opts *vo,
 	struct sig_report *rep = NULL;
 	struct revoc vd;
 	size_t i;
-	int r, have_vd = 0;
+	int r, have_vd = 0, mdp = 0;
 
 	memset(&vd, 0, sizeof(vd));
 	*why = N_("out of memory");
@@ -335,8 +421,13 @@ verify_pdf_file(const char *path, const struct verify_opts *vo,
 		if ((r = check_sig(pdf, m, &s->f[i], vo, have_vd ? &vd : NULL,
 			 &rep[i])) != 0)
 			goto out;
+		/* What an intact certification permits after it. */
+		if (mdp == 0 && rep[i].docmdp > 0 && rep[i].intact)
+			mdp = rep[i].docmdp;
+	}
+	for (i = 0; i < s->n; i++) {
 		rep[i].changes = pdf_changes_after(pdf_data(pdf), pdf_len(pdf),
-		    s->end, s->n, s->end[i]);
+		    s->end, s->n, s->end[i], mdp);
 		/* P=1 lets nothing in after the certification but validation
 		 * data (a DSS, as PDF 2.0 allows); 2 and 3 also signatures.
 		 * Other changes are content changes for every signature. */
@@ -346,6 +437,13 @@ verify_pdf_file(const char *path, const struct verify_opts *vo,
 			    "the certification allows no "
 			    "changes (DocMDP P=1), yet a later signature was "
 			    "added");
+		} else if (rep[i].docmdp == 1 &&
+		    (rep[i].changes == CHANGES_METADATA ||
+			rep[i].changes == CHANGES_PERMITTED)) {
+			rep[i].docmdp_broken = 1;
+			rep[i].problem = N_("the certification allows no changes "
+					    "(DocMDP P=1), yet the document was "
+					    "updated after it");
 		}
 		/* B-LT: a time-stamped signature whose signer the document's
 		 * own validation data covers. */
@@ -353,6 +451,7 @@ verify_pdf_file(const char *path, const struct verify_opts *vo,
 		    rep[i].doc_revocation != NULL &&
 		    strcmp(rep[i].doc_revocation, "good") == 0)
 			rep[i].level = "B-LT";
+		sig_report_judge(&rep[i]);
 	}
 	*out = rep;
 	*n = s->n;
@@ -384,8 +483,7 @@ verify_cms_file(const char *p7s, const char *content,
 {
 	struct mapfile *sig = NULL, *data = NULL;
 	struct sig_report *rep = NULL;
-	EVP_MD_CTX *md = NULL;
-	uint8_t digest[32];
+	struct ranges rg;
 	int r;
 
 	*why = N_("out of memory");
@@ -394,29 +492,27 @@ verify_cms_file(const char *p7s, const char *content,
 		*why = N_("the signature or the signed file cannot be read");
 		goto out;
 	}
-	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
-	    mapfile_each(data, 0, mapfile_len(data), md_update, md) != 0 ||
-	    EVP_DigestFinal_ex(md, digest, NULL) != 1) {
-		r = KYSO_ERR_CRYPTO;
-		goto out;
-	}
+	memset(&rg, 0, sizeof(rg));
+	rg.m = data;
+	rg.an = mapfile_len(data);
 	if ((rep = calloc(1, sizeof(*rep))) == NULL ||
 	    (rep->field = strdup(p7s)) == NULL ||
 	    (rep->claimed_time = strdup("")) == NULL) {
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = verify_cms_der(mapfile_data(sig), mapfile_len(sig), digest, vo,
-		 NULL, rep)) != 0)
+	if ((r = verify_cms_der(mapfile_data(sig), mapfile_len(sig),
+		 digest_ranges, &rg, vo, NULL, rep)) != 0)
 		goto out;
 	rep->changes = CHANGES_NONE;
+	if (rep->intact && !rep->signed_attrs)
+		rep->level = N_("PKCS#7 without signed attributes (not CAdES)");
+	sig_report_judge(rep);
 	*out = rep;
 	*n = 1;
 	rep = NULL;
 	r = 0;
 out:
-	EVP_MD_CTX_free(md);
 	sig_reports_free(rep, 1);
 	mapfile_free(sig);
 	mapfile_free(data);

@@ -15,6 +15,16 @@ enum verify_changes {
 	CHANGES_SIGNATURES, /* later revisions: signatures (and DSS) */
 	CHANGES_DSS,	    /* later revisions: validation data only */
 	CHANGES_OTHER,	    /* other bytes were appended after it */
+	CHANGES_METADATA,   /* later revisions: /Info and XMP only */
+	CHANGES_PERMITTED,  /* form filling, annotations as DocMDP allows */
+};
+
+/* ETSI EN 319 102-1's three verdicts. */
+enum sig_verdict {
+	VERDICT_VALID,	       /* intact, trusted, not revoked */
+	VERDICT_INDETERMINATE, /* intact as far as checked, but not trusted,
+				* revocation unknown, or a part unsupported */
+	VERDICT_INVALID,       /* broken, revoked, or changed after */
 };
 
 struct sig_report {
@@ -39,14 +49,30 @@ struct sig_report {
 	char *signed_part; /* XML: the element signed, NULL: all */
 	char *reason;	   /* a PDF's /Reason as UTF-8, or NULL */
 	char *location;	   /* its /Location as UTF-8, or NULL */
+	/* 1: problem names something verify does not support (an
+	 * algorithm, a SubFilter): INDETERMINATE, not INVALID. */
+	int unsupported;
+	const char *revocation_why; /* why revocation is "unavailable" */
+	char *anchor;		    /* the trust anchor the chain reached */
+	const char *anchor_from;    /* where the anchors came from (the
+				     * caller says: --trust, kyso.conf) */
+	const char *digest;	    /* the digest the signature names */
+	int signed_attrs;	    /* 1: signed attributes, 0: plain PKCS#7 */
+	int scv2;		    /* 1: signing-certificate-v2 is there */
+	enum sig_verdict verdict;   /* set by sig_report_judge */
+	const char *verdict_why;    /* its reason (untranslated), or NULL */
 };
 
 struct verify_opts {
-	const char *trust; /* PEM trust anchors, or NULL */
+	const char *trust; /* PEM trust anchors (a file or a folder), or NULL */
 	int revocation;	   /* check the chain online (OCSP, else CRL) */
 };
 
 void sig_reports_free(struct sig_report *r, size_t n);
+/* The verdict of each report by what was checked (the verify_* functions
+ * call it; a caller that changes a report calls it again). */
+void sig_report_judge(struct sig_report *r);
+const char *sig_verdict_word(enum sig_verdict v); /* "VALID"... */
 
 /* *why on failure (the file is not a readable PDF). */
 int verify_pdf_file(const char *path, const struct verify_opts *vo,

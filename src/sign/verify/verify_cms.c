@@ -2,6 +2,7 @@
 #include "sign/verify/verify_cms.h"
 
 #include "common/x509_text.h"
+#include "sign/verify/anchors.h"
 #include "sign/verify/revocation.h"
 
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -78,35 +80,8 @@ signature_time(const struct sig_report *rep)
 	return timegm(&tm);
 }
 
-static X509_STORE *
-load_store(const char *pem)
-{
-	X509_STORE *st = X509_STORE_new();
-
-	if (st != NULL && X509_STORE_load_file(st, pem) != 1) {
-		X509_STORE_free(st);
-		return NULL;
-	}
-	return st;
-}
-
-static int
-chain_ok(X509 *cert, STACK_OF(X509) * extra, const char *trust_pem)
-{
-	X509_STORE *st = load_store(trust_pem);
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	int ok = 0;
-
-	if (st != NULL && ctx != NULL &&
-	    X509_STORE_CTX_init(ctx, st, cert, extra) == 1)
-		ok = X509_verify_cert(ctx) == 1;
-	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(st);
-	return ok;
-}
-
-/* The time-stamp token must be a signed token whose imprint is SHA-256 of
- * the signature value. */
+/* The time-stamp token must be a signed token whose imprint is the
+ * signature value's digest (by the algorithm the token names). */
 static void
 check_timestamp(CMS_SignerInfo *si, const char *trust_pem, struct sig_report *rep)
 {
@@ -118,7 +93,9 @@ check_timestamp(CMS_SignerInfo *si, const char *trust_pem, struct sig_report *re
 	TS_VERIFY_CTX *vc = NULL;
 	ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
 	const unsigned char *p;
-	unsigned char h[32];
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned hlen = 0;
+	const EVP_MD *imd;
 	int loc;
 
 	if (obj == NULL)
@@ -147,19 +124,21 @@ check_timestamp(CMS_SignerInfo *si, const char *trust_pem, struct sig_report *re
 		    ? strdup(when)
 		    : NULL;
 	}
-	if (EVP_Digest(sig->data, (size_t)sig->length, h, NULL, EVP_sha256(),
-		NULL) != 1 ||
+	imd = EVP_get_digestbyobj(
+	    TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(tst))->algorithm);
+	if (imd == NULL ||
+	    EVP_Digest(sig->data, (size_t)sig->length, h, &hlen, imd, NULL) != 1 ||
 	    (vc = TS_VERIFY_CTX_new()) == NULL)
 		goto out;
 	{
-		unsigned char *imp = OPENSSL_memdup(h, sizeof(h));
+		unsigned char *imp = OPENSSL_memdup(h, hlen);
 		int flags = TS_VFY_VERSION | TS_VFY_IMPRINT;
 		X509_STORE *st = NULL;
 
 		if (imp == NULL)
 			goto out;
-		TS_VERIFY_CTX_set_imprint(vc, imp, sizeof(h));
-		if (trust_pem != NULL && (st = load_store(trust_pem)) != NULL) {
+		TS_VERIFY_CTX_set_imprint(vc, imp, hlen);
+		if (trust_pem != NULL && (st = anchors_store(trust_pem)) != NULL) {
 			TS_VERIFY_CTX_set_store(vc, st);
 			flags |= TS_VFY_SIGNATURE;
 		}
@@ -178,8 +157,139 @@ out:
 	PKCS7_free(p7);
 }
 
+/* A SignerInfo without signed attributes (older signers' plain PKCS#7)
+ * signs the content's digest itself: RSA PKCS#1 v1.5 or ECDSA over it.
+ * 1 verifies, 0 does not, -1 a key or scheme verify does not support. */
+static int
+verify_plain(CMS_SignerInfo *si, X509 *signer, const EVP_MD *md,
+    const uint8_t *dg, unsigned dlen)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(signer);
+	ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
+	X509_ALGOR *alg = NULL;
+	EVP_PKEY_CTX *pc = NULL;
+	int ok, id = pk != NULL ? EVP_PKEY_get_base_id(pk) : NID_undef;
+
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, NULL, &alg);
+	if ((id != EVP_PKEY_RSA && id != EVP_PKEY_EC) || alg == NULL ||
+	    OBJ_obj2nid(alg->algorithm) == NID_rsassaPss)
+		return -1;
+	ok = (pc = EVP_PKEY_CTX_new(pk, NULL)) != NULL &&
+	    EVP_PKEY_verify_init(pc) == 1 &&
+	    EVP_PKEY_CTX_set_signature_md(pc, md) == 1 &&
+	    (id != EVP_PKEY_RSA ||
+		EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1) &&
+	    EVP_PKEY_verify(pc, sig->data, (size_t)sig->length, dg, dlen) == 1;
+	EVP_PKEY_CTX_free(pc);
+	return ok;
+}
+
+/* The signature itself: over the signed attributes, whose messageDigest
+ * must be the content's digest, or (none) over that digest directly.
+ * Sets rep's intact, signed_attrs, problem (and unsupported). */
+static void
+check_value(CMS_SignerInfo *si, X509 *signer, const EVP_MD *mdt,
+    const uint8_t *dg, unsigned dlen, struct sig_report *rep)
+{
+	ASN1_OCTET_STRING *md;
+	int v;
+
+	CMS_SignerInfo_set1_signer_cert(si, signer);
+	rep->signed_attrs = CMS_signed_get_attr_count(si) > 0;
+	if (!rep->signed_attrs) {
+		if ((v = verify_plain(si, signer, mdt, dg, dlen)) < 0) {
+			rep->unsupported = 1;
+			rep->problem = N_("the signature's key or scheme is not "
+					  "supported");
+		} else if (v == 0) {
+			rep->problem = N_(
+			    "the signed bytes were changed, or the signature "
+			    "value does not verify");
+		} else {
+			rep->intact = 1;
+		}
+		return;
+	}
+	if (CMS_SignerInfo_verify(si) != 1) {
+		rep->problem = N_("the signature value does not verify");
+		return;
+	}
+	md = CMS_signed_get0_data_by_OBJ(si,
+	    OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING);
+	if (md == NULL || md->length < 0 || (unsigned)md->length != dlen ||
+	    CRYPTO_memcmp(md->data, dg, dlen) != 0) {
+		rep->problem = N_(
+		    "the signed bytes were changed (digest mismatch)");
+		return;
+	}
+	rep->intact = 1;
+}
+
+/* Signed, signing-certificate(-v2) names the signer's certificate; the
+ * certificate set and the SignerInfo's sid are not signed, and a swap for
+ * another certificate of the same key would show another subject and
+ * status. Sets rep->scv2 whether or not the signature is intact. */
+static void
+check_signing_cert(CMS_SignerInfo *si, X509 *signer, STACK_OF(X509) * certs,
+    struct sig_report *rep)
+{
+	ASN1_OBJECT *scv2 = OBJ_txt2obj(OID_SIGNING_CERT_V2, 1);
+	int i;
+
+	if (scv2 != NULL && (i = CMS_signed_get_attr_by_OBJ(si, scv2, -1)) >= 0) {
+		rep->scv2 = 1;
+		rep->level = "B-B";
+		if (rep->intact &&
+		    !signing_cert_names(CMS_signed_get_attr(si, i), 1, signer,
+			certs)) {
+			rep->intact = 0;
+			rep->problem = N_("the signature names another "
+					  "certificate than the one it came with "
+					  "(signing-certificate-v2)");
+		}
+	} else if ((i = CMS_signed_get_attr_by_NID(si,
+			NID_id_smime_aa_signingCertificate, -1)) >= 0 &&
+	    rep->intact &&
+	    !signing_cert_names(CMS_signed_get_attr(si, i), 0, signer, certs)) {
+		rep->intact = 0;
+		rep->problem = N_("the signature names another certificate than "
+				  "the one it came with (signing-certificate)");
+	}
+	ASN1_OBJECT_free(scv2);
+}
+
+/* CAdES archive time-stamps (ETSI EN 319 122-1 archive-time-stamp-v3,
+ * and v2): verify does not check them, and says so. */
+static const char *const archive_oids[] = { "0.4.0.1733.2.4",
+	"1.2.840.113549.1.9.16.2.48", NULL };
+
+/* An archive time-stamp on an intact signature leaves the verdict open
+ * (INDETERMINATE, with the reason), never broken. */
+static void
+note_archive(CMS_SignerInfo *si, struct sig_report *rep)
+{
+	const char *const *o;
+	ASN1_OBJECT *obj;
+	int loc;
+
+	for (o = archive_oids; *o != NULL; o++) {
+		if ((obj = OBJ_txt2obj(*o, 1)) == NULL)
+			continue;
+		loc = CMS_unsigned_get_attr_by_OBJ(si, obj, -1);
+		ASN1_OBJECT_free(obj);
+		if (loc >= 0) {
+			rep->unsupported = 1;
+			if (rep->problem == NULL)
+				rep->problem = N_(
+				    "the signature's archive time-stamp is not "
+				    "checked (not supported)");
+			return;
+		}
+	}
+}
+
 int
-verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
+verify_cms_der(const uint8_t *der, size_t n, verify_digest_fn fn, void *ud,
     const struct verify_opts *vo, const struct revoc *vd, struct sig_report *rep)
 {
 	const char *trust_pem = vo->trust;
@@ -188,9 +298,11 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 	STACK_OF(CMS_SignerInfo) * sis;
 	STACK_OF(X509) *certs = NULL;
 	CMS_SignerInfo *si;
-	ASN1_OCTET_STRING *md;
-	ASN1_OBJECT *scv2 = NULL;
+	X509_ALGOR *dalg = NULL;
+	const EVP_MD *mdt;
 	X509 *signer = NULL;
+	uint8_t dg[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
 	int i, r = 0;
 
 	rep->intact = 0;
@@ -222,54 +334,37 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 	}
 	rep->signer = x509_text_name(X509_get_subject_name(signer),
 	    X509_TEXT_ONELINE);
-	/* The signature over the signed attributes; the content is checked
-	 * below against the digest computed over the signed bytes. */
-	CMS_SignerInfo_set1_signer_cert(si, signer);
-	if (CMS_SignerInfo_verify(si) != 1)
-		rep->problem = N_("the signature value does not verify");
-	if (rep->problem != NULL)
-		goto out;
-	md = CMS_signed_get0_data_by_OBJ(si,
-	    OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING);
-	if (md == NULL || md->length != 32 ||
-	    CRYPTO_memcmp(md->data, digest, 32) != 0) {
+	/* The content's digest by the algorithm the signature names. */
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dalg, NULL);
+	if (dalg == NULL || (mdt = EVP_get_digestbyobj(dalg->algorithm)) == NULL) {
+		rep->unsupported = 1;
 		rep->problem = N_(
-		    "the signed bytes were changed (digest mismatch)");
-		goto out;
-	}
-	rep->intact = 1;
-	/* Signed, signing-certificate(-v2) names the signer's certificate;
-	 * the certificate set and the SignerInfo's sid are not signed, and a
-	 * swap for another certificate of the same key would show another
-	 * subject and status. */
-	if ((scv2 = OBJ_txt2obj(OID_SIGNING_CERT_V2, 1)) != NULL &&
-	    (i = CMS_signed_get_attr_by_OBJ(si, scv2, -1)) >= 0) {
-		if (!signing_cert_names(CMS_signed_get_attr(si, i), 1, signer,
-			certs)) {
-			rep->intact = 0;
-			rep->problem = N_("the signature names another "
-					  "certificate than the one it came with "
-					  "(signing-certificate-v2)");
+		    "the signature's digest algorithm is not supported");
+	} else {
+		rep->digest = OBJ_nid2sn(EVP_MD_get_type(mdt));
+		if ((r = fn(ud, mdt, dg, &dlen)) != 0)
 			goto out;
-		}
-		rep->level = "B-B";
-	} else if ((i = CMS_signed_get_attr_by_NID(si,
-			NID_id_smime_aa_signingCertificate, -1)) >= 0 &&
-	    !signing_cert_names(CMS_signed_get_attr(si, i), 0, signer, certs)) {
-		rep->intact = 0;
-		rep->problem = N_("the signature names another certificate than "
-				  "the one it came with (signing-certificate)");
-		goto out;
+		check_value(si, signer, mdt, dg, dlen, rep);
+		check_signing_cert(si, signer, certs, rep);
 	}
-	check_timestamp(si, trust_pem, rep);
+	if (rep->intact) {
+		check_timestamp(si, trust_pem, rep);
+		note_archive(si, rep);
+	}
+	/* The chain whether or not the signature is intact: the report says
+	 * what was checked. */
 	if (trust_pem != NULL) {
-		rep->trusted = chain_ok(signer, certs, trust_pem);
-		if (!rep->trusted)
+		rep->trusted = anchors_verify(signer, certs, trust_pem,
+		    &rep->anchor);
+		if (!rep->trusted && rep->problem == NULL)
 			rep->problem = N_(
 			    "the certificate does not chain to a trust anchor");
 	}
+	if (!rep->intact)
+		goto out;
 	if (vo->revocation) {
-		rep->revocation = revoc_status(signer, certs, trust_pem);
+		rep->revocation = revoc_status(signer, certs, trust_pem,
+		    &rep->revocation_why);
 		if (strcmp(rep->revocation, "revoked") == 0)
 			rep->problem = N_("the signer's certificate is revoked");
 	}
@@ -283,8 +378,100 @@ verify_cms_der(const uint8_t *der, size_t n, const uint8_t digest[32],
 			    "is revoked");
 	}
 out:
-	ASN1_OBJECT_free(scv2);
 	sk_X509_pop_free(certs, X509_free);
 	CMS_ContentInfo_free(cms);
 	return r;
+}
+
+/* The token's imprint against the digest of the signed bytes by the
+ * algorithm it names, and its signature with the TSA's certificate it
+ * carries (the chain is judged apart, so that an untrusted TSA is
+ * INDETERMINATE, not broken). */
+static void
+check_doc_ts(PKCS7 *p7, TS_TST_INFO *tst, verify_digest_fn fn, void *ud,
+    struct sig_report *rep)
+{
+	TS_VERIFY_CTX *vc = TS_VERIFY_CTX_new();
+	const EVP_MD *md = EVP_get_digestbyobj(
+	    TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(tst))->algorithm);
+	uint8_t dg[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
+	unsigned char *imp;
+
+	if (vc == NULL)
+		goto out;
+	if (md == NULL) {
+		rep->unsupported = 1;
+		rep->problem = N_(
+		    "the time-stamp's digest algorithm is not supported");
+		goto out;
+	}
+	rep->digest = OBJ_nid2sn(EVP_MD_get_type(md));
+	if (fn(ud, md, dg, &dlen) != 0 || (imp = OPENSSL_memdup(dg, dlen)) == NULL)
+		goto out;
+	TS_VERIFY_CTX_set_imprint(vc, imp, dlen);
+	TS_VERIFY_CTX_set_flags(vc, TS_VFY_VERSION | TS_VFY_IMPRINT);
+	if (TS_RESP_verify_token(vc, p7) != 1) {
+		rep->problem = N_("the signed bytes were changed (the document "
+				  "time-stamp's imprint does not match)");
+		goto out;
+	}
+	if (PKCS7_verify(p7, NULL, NULL, NULL, NULL, PKCS7_NOVERIFY) != 1) {
+		rep->problem = N_("the time-stamp's signature does not verify");
+		goto out;
+	}
+	rep->intact = 1;
+	rep->ts_valid = 1;
+out:
+	ERR_clear_error();
+	TS_VERIFY_CTX_free(vc);
+}
+
+int
+verify_doc_ts(const uint8_t *der, size_t n, verify_digest_fn fn, void *ud,
+    const struct verify_opts *vo, struct sig_report *rep)
+{
+	const unsigned char *p = der;
+	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)n);
+	TS_TST_INFO *tst = NULL;
+	STACK_OF(X509) *signers = NULL, *certs;
+	X509 *tsa = NULL;
+	char when[X509_TEXT_TIME_MAX];
+
+	rep->intact = 0;
+	rep->ts_valid = 0;
+	rep->trusted = -1;
+	rep->level = "document time-stamp";
+	if (p7 == NULL || !PKCS7_type_is_signed(p7) ||
+	    (tst = PKCS7_to_TS_TST_INFO(p7)) == NULL) {
+		rep->problem = N_("the document time-stamp cannot be read");
+		goto out;
+	}
+	if (x509_text_time(TS_TST_INFO_get_time(tst), X509_TIME_ISO, when,
+		sizeof(when)) == 0)
+		rep->ts_time = strdup(when);
+	certs = p7->d.sign->cert;
+	if ((signers = PKCS7_get0_signers(p7, NULL, 0)) == NULL ||
+	    sk_X509_num(signers) != 1) {
+		rep->problem = N_("the time-stamp's certificate is missing");
+		goto out;
+	}
+	tsa = sk_X509_value(signers, 0);
+	rep->signer = x509_text_name(X509_get_subject_name(tsa),
+	    X509_TEXT_ONELINE);
+	check_doc_ts(p7, tst, fn, ud, rep);
+	if (vo->trust != NULL) {
+		rep->trusted = anchors_verify(tsa, certs, vo->trust,
+		    &rep->anchor);
+		if (!rep->trusted && rep->problem == NULL)
+			rep->problem = N_("the time-stamp authority's "
+					  "certificate does not chain to a "
+					  "trust anchor");
+	}
+out:
+	ERR_clear_error();
+	sk_X509_free(signers);
+	TS_TST_INFO_free(tst);
+	PKCS7_free(p7);
+	return 0;
 }

@@ -17,6 +17,7 @@
 
 #include "sign/formats/xmldsig_int.h"
 #include "sign/mapfile.h"
+#include "sign/verify/anchors.h"
 #include "sign/verify/revocation.h"
 #include "sign/verify/verify.h"
 #include "sign/verify/verify_cms.h"
@@ -188,11 +189,16 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 	r = 0;
 	rep->problem = N_(
 	    "the signature's SignedInfo is missing or not supported");
-	if (si == NULL || (!alg_is(cm, ALG_EXC_C14N) && !alg_is(cm, ALG_C14N)))
+	if (si == NULL)
+		goto out;
+	/* What is there but not supported leaves the verdict open. */
+	rep->unsupported = 1;
+	if (!alg_is(cm, ALG_EXC_C14N) && !alg_is(cm, ALG_C14N))
 		goto out;
 	ec = alg_is(sm, ALG_ECDSA_SHA256);
 	if (!ec && !alg_is(sm, ALG_RSA_SHA256))
 		goto out;
+	rep->unsupported = 0;
 	/* The certificates in KeyInfo: the first is the signer's. */
 	for (x = child(child(child(sig, "KeyInfo"), "X509Data"),
 		 "X509Certificate");
@@ -267,12 +273,14 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 			else if (alg_is(t, ALG_C14N))
 				mode = 1;
 			else {
+				rep->unsupported = 1;
 				rep->problem = N_(
 				    "a reference uses a transform kyso-sign does not support");
 				goto out;
 			}
 		}
 		if (!alg_is(child(ref, "DigestMethod"), ALG_SHA256)) {
+			rep->unsupported = 1;
 			rep->problem = N_("a reference's digest is not SHA-256");
 			goto out;
 		}
@@ -340,21 +348,14 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 	rep->problem = NULL;
 	rep->intact = 1;
 	if (trust != NULL) {
-		X509_STORE *st = X509_STORE_new();
-		X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-
-		rep->trusted = st != NULL && ctx != NULL &&
-		    X509_STORE_load_file(st, trust) == 1 &&
-		    X509_STORE_CTX_init(ctx, st, signer, certs) == 1 &&
-		    X509_verify_cert(ctx) == 1;
-		X509_STORE_CTX_free(ctx);
-		X509_STORE_free(st);
+		rep->trusted = anchors_verify(signer, certs, trust, &rep->anchor);
 		if (!rep->trusted)
 			rep->problem = N_(
 			    "the certificate does not chain to a trust anchor");
 	}
 	if (vo->revocation) {
-		rep->revocation = revoc_status(signer, certs, trust);
+		rep->revocation = revoc_status(signer, certs, trust,
+		    &rep->revocation_why);
 		if (strcmp(rep->revocation, "revoked") == 0)
 			rep->problem = N_("the signer's certificate is revoked");
 	}
@@ -430,6 +431,7 @@ xmldsig_verify_file(const char *path, const struct verify_opts *vo,
 		xmlFree(p);
 		if ((r = verify_one(doc, sigs[i], vo, &rep[i])) != 0)
 			goto out;
+		sig_report_judge(&rep[i]);
 	}
 	*out = rep;
 	*n = count;
