@@ -17,8 +17,8 @@ gen "$W/one.pdf" one
 note "fields: both empty, with their pages and boxes"
 assert_exit 0 ks fields "$W/two.pdf"
 assert_contains "$OUT" "2 signature fields"
-echo "$OUT" | grep -Eq "BenA +empty +page 1 \[60 90 290 180\]" || fail "BenA: $OUT"
-echo "$OUT" | grep -Eq "BenB +empty +page 1 \[320 90 550 180.5\]" || fail "BenB: $OUT"
+grep -Eq "BenA +empty +page 1 \[60 90 290 180\]" <<<"$OUT" || fail "BenA: $OUT"
+grep -Eq "BenB +empty +page 1 \[320 90 550 180.5\]" <<<"$OUT" || fail "BenB: $OUT"
 assert_exit 1 ks fields "$W/missing.pdf"
 assert_contains "$OUT" "does not exist"
 
@@ -43,8 +43,8 @@ assert a["fieldtype"] == "/Sig" and a["value"] is not None and a["value"] != "",
 assert b["value"] is None or b["value"] == "", b
 PY
 assert_exit 0 ks fields "$W/a.pdf"
-echo "$OUT" | grep -Eq "BenA +signed" || fail "BenA not listed as signed: $OUT"
-echo "$OUT" | grep -Eq "BenB +empty" || fail "BenB not listed as empty: $OUT"
+grep -Eq "BenA +signed" <<<"$OUT" || fail "BenA not listed as signed: $OUT"
+grep -Eq "BenB +empty" <<<"$OUT" || fail "BenB not listed as empty: $OUT"
 
 note "the stamp is drawn inside BenA's box, nowhere else"
 pdftoppm -r 72 -gray "$W/a.pdf" "$W/pa" >/dev/null 2>"$W/render.err"
@@ -79,7 +79,7 @@ ks pdf "$W/a.pdf" -o "$W/ab.pdf" --field BenB --token FD0002 --pin-fd 3 \
 pdfsig_ok "$W/ab.pdf" 2
 qpdf_ok "$W/ab.pdf"
 assert_exit 0 ks fields "$W/ab.pdf"
-echo "$OUT" | grep -Eq "BenB +signed" || fail "BenB not signed: $OUT"
+grep -Eq "BenB +signed" <<<"$OUT" || fail "BenB not signed: $OUT"
 assert_contains "$(qpdf --json --json-key=acroform "$W/ab.pdf")" '"fullname": "BenB"'
 
 note "a signed field is not signed again; --visible with a prepared field is refused"
@@ -97,7 +97,7 @@ assert_contains "$OUT" "3 signature fields"
 
 note "exactly one empty field (its widget a kid, on page 2): the default"
 assert_exit 0 ks fields "$W/one.pdf"
-echo "$OUT" | grep -Eq "BenA +empty +page 2" || fail "BenA on page 2: $OUT"
+grep -Eq "BenA +empty +page 2" <<<"$OUT" || fail "BenA on page 2: $OUT"
 ks pdf "$W/one.pdf" -o "$W/o.pdf" --token FD0001 --pin-fd 3 --chain "$W/int.pem" \
   3<<<"$USER_PIN" >/dev/null
 pdfsig_ok "$W/o.pdf" 1
@@ -105,7 +105,7 @@ assert_contains "$PDFSIG_OUT" "BenA"
 qpdf_ok "$W/o.pdf"
 assert_exit 0 ks fields "$W/o.pdf"
 assert_contains "$OUT" "1 signature field"
-echo "$OUT" | grep -Eq "BenA +signed +page 2" || fail "BenA not signed: $OUT"
+grep -Eq "BenA +signed +page 2" <<<"$OUT" || fail "BenA not signed: $OUT"
 pdftoppm -r 36 -gray -f 2 -l 2 "$W/o.pdf" "$W/po" >/dev/null 2>&1
 python3 - "$W/po-2.pgm" <<'PY' || fail "no stamp on page 2"
 import sys

@@ -73,7 +73,7 @@ t=$(stamp_text "$W/s.pdf")
 assert_contains "$t" "Ký bởi / Signed by"
 assert_contains "$t" "Nguyễn Văn Ánh"
 assert_contains "$t" "Cong ty Kyso"
-echo "$t" | grep -A1 "^Ngày ký / Date:$" | grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} \+07:00$" \
+grep -A1 "^Ngày ký / Date:$" <<<"$t" | grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} \+07:00$" \
   || fail "the date is not in Vietnam's time with its offset: $t"
 pdftoppm -r 150 -png "$W/s.pdf" "$W/show" >/dev/null 2>&1
 [ -z "${KYSO_STAMP_PNG:-}" ] || pdftoppm -r 200 -png -x 823 -y 1940 -W 735 -H 298 "$W/s.pdf" "${KYSO_STAMP_PNG%.png}" -singlefile
@@ -162,8 +162,8 @@ sign "$W/blank.pdf" -o "$W/i.pdf" --visible 1,300,40,560,140 --image "$W/seal.pn
 pdfsig_ok "$W/i.pdf" 1
 qpdf_ok "$W/i.pdf"
 imgs=$(pdfimages -list "$W/i.pdf")
-echo "$imgs" | grep -Eq "image +120 +120 +rgb" || fail "no 120x120 image: $imgs"
-echo "$imgs" | grep -Eq "smask +120 +120 +gray" || fail "no soft mask: $imgs"
+grep -Eq "image +120 +120 +rgb" <<<"$imgs" || fail "no 120x120 image: $imgs"
+grep -Eq "smask +120 +120 +gray" <<<"$imgs" || fail "no soft mask: $imgs"
 pdftoppm -r 72 "$W/i.pdf" "$W/i" >/dev/null 2>&1
 python3 - "$W/i-1.ppm" <<'PY' || fail "the seal is not drawn (red, where the mark goes; transparent around it)"
 import sys
@@ -183,7 +183,7 @@ pdftoppm -r 72 -jpeg -singlefile "$W/pic.pdf" "$W/pic"
 sign "$W/blank.pdf" -o "$W/j.pdf" --visible 1,300,40,560,140 --image "$W/pic.jpg" --token ST0001
 pdfsig_ok "$W/j.pdf" 1
 imgs=$(pdfimages -list "$W/j.pdf")
-echo "$imgs" | grep -Eq "image +80 +60 +rgb +3 +8 +jpeg" || fail "the JPEG is not embedded as it is: $imgs"
+grep -Eq "image +80 +60 +rgb +3 +8 +jpeg" <<<"$imgs" || fail "the JPEG is not embedded as it is: $imgs"
 printf 'not an image' > "$W/bad.png"
 assert_exit 1 ks pdf "$W/blank.pdf" -o "$W/x.pdf" --visible 1,300,40,560,140 --image "$W/bad.png" \
   --token ST0001 --pin-fd 3 3<<<"$USER_PIN"
