@@ -82,6 +82,23 @@ assert_exit 0 ks fields "$W/ab.pdf"
 grep -Eq "BenB +signed" <<<"$OUT" || fail "BenB not signed: $OUT"
 assert_contains "$(qpdf --json --json-key=acroform "$W/ab.pdf")" '"fullname": "BenB"'
 
+note "a form with /NeedAppearances: the flag goes (empty boxes need no drawing), the stamp stays"
+# poppler redraws every widget of such a form, a signature's stamp included.
+gen "$W/need.pdf" need
+ks pdf "$W/need.pdf" -o "$W/nd.pdf" --field BenA --token FD0001 --pin-fd 3 \
+  --chain "$W/int.pem" 3<<<"$USER_PIN" >/dev/null
+pdfsig_ok "$W/nd.pdf" 1
+qpdf_ok "$W/nd.pdf"
+assert_contains "$(qpdf --json --json-key=acroform "$W/nd.pdf")" '"needappearances": false'
+pdftoppm -r 72 -gray "$W/nd.pdf" "$W/pn" >/dev/null 2>&1
+python3 - "$W/pn-1.pgm" <<'PY' || fail "the stamp is not drawn in BenA"
+import sys
+d = open(sys.argv[1], 'rb').read().split(b'\n', 3)
+w, h = map(int, d[1].split()); px = d[3]
+ink = sum(1 for py in range(92, 178) for x in range(62, 288) if px[(h - 1 - py) * w + x] < 128)
+assert ink > 300, ink
+PY
+
 note "a signed field is not signed again; --visible with a prepared field is refused"
 assert_exit 1 ks pdf "$W/ab.pdf" -o "$W/x.pdf" --field BenA --token FD0001 --pin-fd 3 3<<<"$USER_PIN"
 assert_contains "$OUT" "that signature field is already signed"

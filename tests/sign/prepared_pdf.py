@@ -7,6 +7,7 @@ KIND: two  -- "BenA" and "BenB", each one object (field and widget merged),
               is its /TU), BenA with no /P (found through /Annots)
       one  -- a single field "BenA" whose widget is its kid, on page 2
       rot  -- one field "BenA" on a page with /Rotate 90
+      need -- "two"'s boxes and a text field, the form with /NeedAppearances
 """
 import sys, zlib
 
@@ -32,6 +33,18 @@ if kind == "two":
     put(7, b"<</Type/Annot/Subtype/Widget/FT/Sig/T(BenB)/TU<FEFF00420065006E00200042>"
         b"/Rect[550.0 180.5 320 90]/F 4/P 3 0 R>>")
     put(8, b"<</Fields[6 0 R 7 0 R]>>")
+elif kind == "need":
+    # A form that asks viewers to redraw its fields: a text field with its
+    # appearance, and the two empty signature boxes.
+    put(2, b"<</Type/Pages/Kids[3 0 R]/Count 1>>")
+    put(3, b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]" + res +
+        b"/Contents 4 0 R/Annots[6 0 R 7 0 R 9 0 R]>>")
+    put(6, b"<</Type/Annot/Subtype/Widget/FT/Sig/T(BenA)/Rect[60 90 290 180]/F 4/P 3 0 R>>")
+    put(7, b"<</Type/Annot/Subtype/Widget/FT/Sig/T(BenB)/Rect[320 90 550 180]/F 4/P 3 0 R>>")
+    ap = b"/Tx BMC EMC"
+    put(10, b"<</Type/XObject/Subtype/Form/BBox[0 0 200 20]/Length %d>>stream\n" % len(ap) + ap + b"\nendstream")
+    put(9, b"<</Type/Annot/Subtype/Widget/FT/Tx/T(SoHD)/Rect[60 700 260 720]/F 4/P 3 0 R/AP<</N 10 0 R>>>>")
+    put(8, b"<</Fields[6 0 R 7 0 R 9 0 R]/NeedAppearances true>>")
 elif kind == "one":
     put(2, b"<</Type/Pages/Kids[3 0 R 10 0 R]/Count 2>>")
     put(3, b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]" + res +

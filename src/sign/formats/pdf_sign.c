@@ -152,12 +152,19 @@ is_signed(void *ud, struct pdf *pdf, const struct pdf_obj *f)
 	    : PDF_FORM_NEXT;
 }
 
-/* Visitor: stops at a widget (a field with no kids) with no appearance. */
+/* Visitor: stops at a widget (a field with no kids) with no appearance.
+ * An empty signature field does not count: a viewer has nothing to draw
+ * for it (a prepared box for a later signer, or the one being filled). */
 static enum pdf_form_next
 lacks_ap(void *ud, struct pdf *pdf, const struct pdf_obj *f)
 {
+	const struct pdf_obj *v = pdf_dict_get(f, "V");
+
 	/* A null is ours, not written yet (or a dangling reference). */
 	if (f->type == PDF_NULL || pdf_dict_get(f, "Kids") != NULL)
+		return PDF_FORM_NEXT;
+	if (pdf_name_is(pdf_dict_get(f, "FT"), "Sig") &&
+	    (v == NULL || v->type == PDF_NULL))
 		return PDF_FORM_NEXT;
 	return pdf_dict_get(f, "AP") != NULL ? PDF_FORM_NEXT : PDF_FORM_STOP;
 }
