@@ -126,9 +126,11 @@ path_matches(xmlNodePtr n, const char *path)
 	return 1;
 }
 
-/* The first element (document order) that path names. */
+/* The first element (document order, depth first, at most 256 levels)
+ * for which match says yes: the one walk the finders below share. */
 static xmlNodePtr
-find_by_path(xmlNodePtr n, const char *path, int depth)
+find_first(xmlNodePtr n, int (*match)(xmlNodePtr, const void *), const void *ud,
+    int depth)
 {
 	xmlNodePtr f;
 
@@ -137,12 +139,24 @@ find_by_path(xmlNodePtr n, const char *path, int depth)
 	for (; n != NULL; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (path_matches(n, path))
+		if (match(n, ud))
 			return n;
-		if ((f = find_by_path(n->children, path, depth + 1)) != NULL)
+		if ((f = find_first(n->children, match, ud, depth + 1)) != NULL)
 			return f;
 	}
 	return NULL;
+}
+
+static int
+match_path(xmlNodePtr n, const void *path)
+{
+	return path_matches(n, path);
+}
+
+static int
+match_name(xmlNodePtr n, const void *name)
+{
+	return xmlStrEqual(n->name, (const xmlChar *)name);
 }
 
 static xmlNodePtr
@@ -258,48 +272,17 @@ is_empty(xmlNodePtr n)
 	return empty;
 }
 
-/* The first <Signature> template: an XML-DSig Signature (document order)
- * whose SignatureValue is missing or empty, as e-invoice software leaves
- * one for each party. */
-static xmlNodePtr
-find_template(xmlNodePtr n, int depth)
+/* A <Signature> template: an XML-DSig Signature whose SignatureValue is
+ * missing or empty, as e-invoice software leaves one for each party. */
+static int
+match_template(xmlNodePtr n, const void *ud)
 {
-	xmlNodePtr f;
-
-	if (depth > 256)
-		return NULL;
-	for (; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		if (n->ns != NULL &&
-		    xmlStrEqual(n->ns->href, (const xmlChar *)DSIG_NS) &&
-		    xmlStrEqual(n->name, (const xmlChar *)"Signature"))
-			if (ds_child(n, "SignatureValue") == NULL ||
-			    is_empty(ds_child(n, "SignatureValue")))
-				return n;
-		if ((f = find_template(n->children, depth + 1)) != NULL)
-			return f;
-	}
-	return NULL;
-}
-
-/* The first element named name (any namespace) under n. */
-static xmlNodePtr
-find_named(xmlNodePtr n, const char *name, int depth)
-{
-	xmlNodePtr f;
-
-	if (depth > 64)
-		return NULL;
-	for (; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		if (xmlStrEqual(n->name, (const xmlChar *)name))
-			return n;
-		if ((f = find_named(n->children, name, depth + 1)) != NULL)
-			return f;
-	}
-	return NULL;
+	(void)ud;
+	return n->ns != NULL &&
+	    xmlStrEqual(n->ns->href, (const xmlChar *)DSIG_NS) &&
+	    xmlStrEqual(n->name, (const xmlChar *)"Signature") &&
+	    (ds_child(n, "SignatureValue") == NULL ||
+		is_empty(ds_child(n, "SignatureValue")));
 }
 
 /* The signing time as the Vietnamese e-invoice format carries it
@@ -565,7 +548,8 @@ fill_template(xmlDocPtr doc, xmlNodePtr sig, struct p11_signer *s, time_t when,
 	}
 	for (st = ds_child(sig, "Object"); st != NULL; st = st->next)
 		if (st->type == XML_ELEMENT_NODE &&
-		    (st = find_named(st->children, "SigningTime", 0)) != NULL)
+		    (st = find_first(st->children, match_name, "SigningTime",
+			 0)) != NULL)
 			break;
 	if (st != NULL && is_empty(st)) {
 		signing_time(when, tm, sizeof(tm));
@@ -652,7 +636,7 @@ sign_doc(struct p11_signer *s, const uint8_t *data, size_t len,
 			  "is outside what is signed; remove it before signing");
 		goto out;
 	}
-	if ((sn = find_template(root, 0)) != NULL) {
+	if ((sn = find_first(root, match_template, NULL, 0)) != NULL) {
 		if (o->ref_id != NULL || o->parent != NULL) {
 			r = KYSO_ERR_INVALID;
 			*why = N_("the document holds a signature template: its "
@@ -670,7 +654,8 @@ sign_doc(struct p11_signer *s, const uint8_t *data, size_t len,
 		}
 		parent = target;
 		if (o->parent != NULL &&
-		    (parent = find_by_path(root, o->parent, 0)) == NULL) {
+		    (parent = find_first(root, match_path, o->parent, 0)) ==
+			NULL) {
 			r = KYSO_ERR_NOT_FOUND;
 			*why = N_("no element has the name given to place the "
 				  "signature under");
