@@ -115,21 +115,32 @@ static const char usage_text[] = N_(
     "Exit status: 0 all files done (verify: all signatures intact and,\n"
     "with --trust, trusted), 1 some file failed, 2 usage, 3 token or PIN.\n");
 
-/* Each command's own help: what it does and only the options it takes. */
-static const char help_pdf[] = N_(
-    "Usage: kyso-sign pdf FILE.pdf... [-o OUT | --outdir DIR] [options]\n"
-    "Signs PDF files with the key on the token (PAdES B-B; B-T with --tsa;\n"
-    "B-LT with --tsa --lt) by incremental update: the original bytes are\n"
-    "kept. FILE.pdf -> FILE.signed.pdf unless -o or --outdir.\n"
-    "A document with exactly one empty signature field is signed into it.\n"
-    "\n"
+/* Each command's own help: what it does and only the options it takes.
+ * The signing commands share their file and token options and their
+ * exit status. */
+static const char help_sign_common[] = N_(
     "  -o, --output OUT    output file (one input only)\n"
     "  --outdir DIR        write outputs into DIR under the input's name\n"
     "  --token SERIAL      the token, by serial number or label\n"
     "  --cert-id HEX       the key and certificate by CKA_ID\n"
     "  --module PATH       PKCS#11 module (default: the kyso virtual token)\n"
     "  --pin-fd N          read the PIN from file descriptor N\n"
-    "  --chain FILE        PEM certificates to include in the signature\n"
+    "  --chain FILE        PEM certificates to include in the signature\n");
+
+static const char help_sign_exit[] = N_(
+    "\n"
+    "Exit status: 0 all files signed, 1 some file failed, 2 usage, 3 token\n"
+    "or PIN.\n");
+
+static const char help_pdf[] = N_(
+    "Usage: kyso-sign pdf FILE.pdf... [-o OUT | --outdir DIR] [options]\n"
+    "Signs PDF files with the key on the token (PAdES B-B; B-T with --tsa;\n"
+    "B-LT with --tsa --lt) by incremental update: the original bytes are\n"
+    "kept. FILE.pdf -> FILE.signed.pdf unless -o or --outdir.\n"
+    "A document with exactly one empty signature field is signed into it.\n"
+    "\n");
+
+static const char help_pdf_opts[] = N_(
     "  --tsa URL           RFC 3161 time-stamp server (B-T)\n"
     "  --lt                B-LT: the chain's OCSP responses or CRLs in a DSS\n"
     "  --field NAME        sign into the empty field NAME (see 'kyso-sign\n"
@@ -144,48 +155,29 @@ static const char help_pdf[] = N_(
     "  --reason TEXT       the reason for signing (at most 200 bytes)\n"
     "  --location TEXT     where it is signed (at most 200 bytes)\n"
     "  --certify P         a certification signature allowing 1 no changes,\n"
-    "                      2 form filling and signing, 3 also annotations\n"
-    "\n"
-    "Exit status: 0 all files signed, 1 some file failed, 2 usage, 3 token\n"
-    "or PIN.\n");
+    "                      2 form filling and signing, 3 also annotations\n");
 
 static const char help_cms[] = N_(
     "Usage: kyso-sign cms FILE... [-o OUT | --outdir DIR] [options]\n"
     "A detached CAdES signature (B-B, with the signing time; B-T with --tsa)\n"
     "of any file: FILE -> FILE.p7s.\n"
-    "\n"
-    "  -o, --output OUT    output file (one input only)\n"
-    "  --outdir DIR        write outputs into DIR under the input's name\n"
-    "  --token SERIAL      the token, by serial number or label\n"
-    "  --cert-id HEX       the key and certificate by CKA_ID\n"
-    "  --module PATH       PKCS#11 module (default: the kyso virtual token)\n"
-    "  --pin-fd N          read the PIN from file descriptor N\n"
-    "  --chain FILE        PEM certificates to include in the signature\n"
-    "  --tsa URL           RFC 3161 time-stamp server (B-T)\n"
-    "\n"
-    "Exit status: 0 all files signed, 1 some file failed, 2 usage, 3 token\n"
-    "or PIN.\n");
+    "\n");
+
+static const char help_cms_opts[] = N_(
+    "  --tsa URL           RFC 3161 time-stamp server (B-T)\n");
 
 static const char help_xml[] = N_(
     "Usage: kyso-sign xml FILE.xml... [-o OUT | --outdir DIR] [options]\n"
     "An enveloped XML-DSig signature (e-invoices, declarations):\n"
     "FILE.xml -> FILE.signed.xml.\n"
-    "\n"
-    "  -o, --output OUT    output file (one input only)\n"
-    "  --outdir DIR        write outputs into DIR under the input's name\n"
-    "  --token SERIAL      the token, by serial number or label\n"
-    "  --cert-id HEX       the key and certificate by CKA_ID\n"
-    "  --module PATH       PKCS#11 module (default: the kyso virtual token)\n"
-    "  --pin-fd N          read the PIN from file descriptor N\n"
-    "  --chain FILE        PEM certificates to include in the signature\n"
+    "\n");
+
+static const char help_xml_opts[] = N_(
     "  --id ID             sign the element with this Id (default: the\n"
     "                      whole document, URI=\"\")\n"
     "  --parent PATH       put <Signature> under the first element PATH\n"
     "                      names (\"NBan\" or \"DSCKS/NBan\")\n"
-    "  --c14n exclusive|inclusive  canonicalization (default exclusive)\n"
-    "\n"
-    "Exit status: 0 all files signed, 1 some file failed, 2 usage, 3 token\n"
-    "or PIN.\n");
+    "  --c14n exclusive|inclusive  canonicalization (default exclusive)\n");
 
 static const char help_verify[] = N_(
     "Usage: kyso-sign verify FILE... [--trust FILE] [--content FILE] [--json]\n"
@@ -209,25 +201,33 @@ static const char help_fields[] = N_(
     "\n"
     "Exit status: 0 all files read, 1 some file cannot be read, 2 usage.\n");
 
-/* The help of cmd (NULL: the program's). */
-static const char *
-help_for(const char *cmd)
+/* Prints the help of cmd (NULL or unknown: the program's). */
+static void
+print_help(const char *cmd)
 {
 	static const struct {
-		const char *cmd, *text;
+		const char *cmd, *head, *opts; /* opts NULL: head is all */
 	} h[] = {
-		{ "pdf", help_pdf },
-		{ "cms", help_cms },
-		{ "xml", help_xml },
-		{ "verify", help_verify },
-		{ "fields", help_fields },
+		{ "pdf", help_pdf, help_pdf_opts },
+		{ "cms", help_cms, help_cms_opts },
+		{ "xml", help_xml, help_xml_opts },
+		{ "verify", help_verify, NULL },
+		{ "fields", help_fields, NULL },
 	};
 	size_t i;
 
-	for (i = 0; cmd != NULL && i < sizeof(h) / sizeof(h[0]); i++)
-		if (strcmp(cmd, h[i].cmd) == 0)
-			return h[i].text;
-	return usage_text;
+	for (i = 0; cmd != NULL && i < sizeof(h) / sizeof(h[0]); i++) {
+		if (strcmp(cmd, h[i].cmd) != 0)
+			continue;
+		fputs(_(h[i].head), stdout);
+		if (h[i].opts != NULL) {
+			fputs(_(help_sign_common), stdout);
+			fputs(_(h[i].opts), stdout);
+			fputs(_(help_sign_exit), stdout);
+		}
+		return;
+	}
+	fputs(_(usage_text), stdout);
 }
 
 static int
@@ -306,7 +306,7 @@ parse_args(struct opts *o, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
 		switch (c) {
-		case 'h': fputs(_(help_for(o->cmd)), stdout); return -1;
+		case 'h': print_help(o->cmd); return -1;
 		case 'o': o->out = optarg; break;
 		case 'D': o->outdir = optarg; break;
 		case 'T': o->token = optarg; break;
