@@ -21,7 +21,7 @@ PKGS=(
   # bench/ra: the peer it is measured against
   golang-cfssl
   # kyso-sign: libraries, independent verifiers, PDF producers, fuzzing
-  libxml2-dev zlib1g-dev libcurl4-openssl-dev
+  libxml2-dev zlib1g-dev libcurl4-openssl-dev libpng-dev
   poppler-utils qpdf libnss3-tools xmlsec1 ghostscript fonts-dejavu-core clang clang-format
   libreoffice-writer-nogui time
   # kyso-agent's browser tests: Debian's chromium driven by playwright-core

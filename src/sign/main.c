@@ -14,6 +14,7 @@
 #include "common/jsonwipe.h"
 #include "common/parse.h"
 #include "sign/formats/cades.h"
+#include "sign/formats/pdf_fields.h"
 #include "sign/formats/pdf_sign.h"
 #include "common/secret.h"
 #include "sign/formats/xmldsig.h"
@@ -48,6 +49,7 @@ struct opts {
 	int rect[4];
 	const char *stamp_text;
 	const char *font;
+	const char *image;
 	const char *reason;
 	const char *location;
 	int lt;
@@ -61,6 +63,7 @@ static const char usage_text[] = N_(
     "Usage: kyso-sign pdf|cms|xml FILE... [-o OUT | --outdir DIR] [options]\n"
     "       kyso-sign verify FILE... [--trust FILE] [--content FILE] [--json]\n"
     "               (PDF, FILE.p7s with its content, or signed .xml)\n"
+    "       kyso-sign fields FILE.pdf...\n"
     "\n"
     "  pdf     sign PDF files (PAdES B-B, or B-T with --tsa) by incremental\n"
     "          update; FILE.pdf -> FILE.signed.pdf unless -o/--outdir\n"
@@ -69,6 +72,8 @@ static const char usage_text[] = N_(
     "          FILE.xml -> FILE.signed.xml\n"
     "  verify  check every signature of signed PDFs, or FILE.p7s (with the\n"
     "          signed file beside it, or --content)\n"
+    "  fields  list a PDF's signature fields, empty (prepared) or signed\n"
+    "  kyso-sign COMMAND --help: that command's options only\n"
     "\n"
     "Options:\n"
     "  -o, --output OUT    output file (one input only)\n"
@@ -85,12 +90,15 @@ static const char usage_text[] = N_(
     "  --tsa URL           RFC 3161 time-stamp server (PAdES/CAdES B-T)\n"
     "  --lt                pdf: B-LT: add the chain's OCSP responses or CRLs\n"
     "                      (from the certificates' AIA/CRL URLs) in a DSS\n"
-    "  --field NAME        the signature field's name (pdf)\n"
+    "  --field NAME        pdf: sign into the empty field NAME (see\n"
+    "                      'kyso-sign fields'), or name a new one\n"
     "  --visible PAGE,X1,Y1,X2,Y2  pdf: a visible stamp on PAGE (from 1) in\n"
     "                      that rectangle (points, from the bottom left)\n"
     "  --stamp-text TEXT   the stamp's text (default: signer, organization,\n"
     "                      time; \\n in TEXT is not special: use a newline)\n"
     "  --font FILE         TrueType font for the stamp (default DejaVu Sans)\n"
+    "  --image FILE        pdf: a PNG or JPEG (a scanned signature, a seal)\n"
+    "                      in the stamp in place of its check mark\n"
     "  --reason TEXT       pdf: the reason for signing (/Reason, at most\n"
     "                      200 bytes of UTF-8)\n"
     "  --location TEXT     pdf: where it is signed (/Location, likewise)\n"
@@ -109,8 +117,126 @@ static const char usage_text[] = N_(
     "  --json              print the verification report as JSON\n"
     "  -h, --help          show this help\n"
     "\n"
-    "Exit status: 0 all files done (verify: all signatures intact and,\n"
-    "with --trust, trusted), 1 some file failed, 2 usage, 3 token or PIN.\n");
+    "Exit status: 0 all files done (verify: every signature VALID), 1 some\n"
+    "file failed (verify: a signature INVALID), 2 usage, 3 token or PIN,\n"
+    "4 verify: none INVALID but some INDETERMINATE.\n");
+
+/* Each command's own help: what it does and only the options it takes.
+ * The signing commands share their file and token options and their
+ * exit status. */
+static const char help_sign_common[] = N_(
+    "  -o, --output OUT    output file (one input only)\n"
+    "  --outdir DIR        write outputs into DIR under the input's name\n"
+    "  --token SERIAL      the token, by serial number or label\n"
+    "  --cert-id HEX       the key and certificate by CKA_ID\n"
+    "  --module PATH       PKCS#11 module (default: the kyso virtual token)\n"
+    "  --pin-fd N          read the PIN from file descriptor N\n"
+    "  --chain FILE        PEM certificates to include in the signature\n");
+
+static const char help_sign_exit[] = N_(
+    "\n"
+    "Exit status: 0 all files signed, 1 some file failed, 2 usage, 3 token\n"
+    "or PIN.\n");
+
+static const char help_pdf[] = N_(
+    "Usage: kyso-sign pdf FILE.pdf... [-o OUT | --outdir DIR] [options]\n"
+    "Signs PDF files with the key on the token (PAdES B-B; B-T with --tsa;\n"
+    "B-LT with --tsa --lt) by incremental update: the original bytes are\n"
+    "kept. FILE.pdf -> FILE.signed.pdf unless -o or --outdir.\n"
+    "A document with exactly one empty signature field is signed into it.\n"
+    "\n");
+
+static const char help_pdf_opts[] = N_(
+    "  --tsa URL           RFC 3161 time-stamp server (B-T)\n"
+    "  --lt                B-LT: the chain's OCSP responses or CRLs in a DSS\n"
+    "  --field NAME        sign into the empty field NAME (see 'kyso-sign\n"
+    "                      fields'), or give a new field that name\n"
+    "  --visible PAGE,X1,Y1,X2,Y2  a visible stamp on PAGE (from 1) in that\n"
+    "                      rectangle (points, from the bottom left)\n"
+    "  --stamp-text TEXT   the stamp's text (default: signer, organisation,\n"
+    "                      date)\n"
+    "  --image FILE        a PNG or JPEG in the stamp (a scanned signature,\n"
+    "                      a seal) in place of its check mark\n"
+    "  --font FILE         TrueType font for the stamp (default DejaVu Sans)\n"
+    "  --reason TEXT       the reason for signing (at most 200 bytes)\n"
+    "  --location TEXT     where it is signed (at most 200 bytes)\n"
+    "  --certify P         a certification signature allowing 1 no changes,\n"
+    "                      2 form filling and signing, 3 also annotations\n");
+
+static const char help_cms[] = N_(
+    "Usage: kyso-sign cms FILE... [-o OUT | --outdir DIR] [options]\n"
+    "A detached CAdES signature (B-B, with the signing time; B-T with --tsa)\n"
+    "of any file: FILE -> FILE.p7s.\n"
+    "\n");
+
+static const char help_cms_opts[] = N_(
+    "  --tsa URL           RFC 3161 time-stamp server (B-T)\n");
+
+static const char help_xml[] = N_(
+    "Usage: kyso-sign xml FILE.xml... [-o OUT | --outdir DIR] [options]\n"
+    "An enveloped XML-DSig signature (e-invoices, declarations):\n"
+    "FILE.xml -> FILE.signed.xml.\n"
+    "\n");
+
+static const char help_xml_opts[] = N_(
+    "  --id ID             sign the element with this Id (default: the\n"
+    "                      whole document, URI=\"\")\n"
+    "  --parent PATH       put <Signature> under the first element PATH\n"
+    "                      names (\"NBan\" or \"DSCKS/NBan\")\n"
+    "  --c14n exclusive|inclusive  canonicalization (default exclusive)\n");
+
+static const char help_verify[] = N_(
+    "Usage: kyso-sign verify FILE... [--trust FILE] [--content FILE] [--json]\n"
+    "Checks every signature of signed PDFs, FILE.p7s (with the signed file\n"
+    "beside it, or --content) and signed XML files.\n"
+    "\n"
+    "  --trust FILE|DIR    PEM trust anchors (default: trust = in kyso.conf,\n"
+    "                      else the CA certificates on the tokens)\n"
+    "  --revocation        ask the chain's OCSP responders (else CRLs) now\n"
+    "                      whether the signer is revoked\n"
+    "  --content FILE      the signed file (a .p7s)\n"
+    "  --json              print the report as JSON\n"
+    "\n"
+    "Exit status: 0 every signature VALID; 1 some signature INVALID, or a\n"
+    "file cannot be read; 2 usage; 4 none INVALID but some INDETERMINATE\n"
+    "(intact, but the signer's chain or revocation not established).\n");
+
+static const char help_fields[] = N_(
+    "Usage: kyso-sign fields FILE.pdf...\n"
+    "Lists each PDF's signature fields: name, empty (prepared for a signer)\n"
+    "or signed, page and rectangle (points). Sign into an empty one with\n"
+    "'kyso-sign pdf FILE.pdf --field NAME'.\n"
+    "\n"
+    "Exit status: 0 all files read, 1 some file cannot be read, 2 usage.\n");
+
+/* Prints the help of cmd (NULL or unknown: the program's). */
+static void
+print_help(const char *cmd)
+{
+	static const struct {
+		const char *cmd, *head, *opts; /* opts NULL: head is all */
+	} h[] = {
+		{ "pdf", help_pdf, help_pdf_opts },
+		{ "cms", help_cms, help_cms_opts },
+		{ "xml", help_xml, help_xml_opts },
+		{ "verify", help_verify, NULL },
+		{ "fields", help_fields, NULL },
+	};
+	size_t i;
+
+	for (i = 0; cmd != NULL && i < sizeof(h) / sizeof(h[0]); i++) {
+		if (strcmp(cmd, h[i].cmd) != 0)
+			continue;
+		fputs(_(h[i].head), stdout);
+		if (h[i].opts != NULL) {
+			fputs(_(help_sign_common), stdout);
+			fputs(_(h[i].opts), stdout);
+			fputs(_(help_sign_exit), stdout);
+		}
+		return;
+	}
+	fputs(_(usage_text), stdout);
+}
 
 static int
 usage_error(const char *what)
@@ -177,6 +303,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		{ "revocation", no_argument, NULL, 'O' },
 		{ "stamp-text", required_argument, NULL, 'X' },
 		{ "font", required_argument, NULL, 'f' },
+		{ "image", required_argument, NULL, 'G' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ "location", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
@@ -187,7 +314,7 @@ parse_args(struct opts *o, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
 		switch (c) {
-		case 'h': fputs(_(usage_text), stdout); return -1;
+		case 'h': print_help(o->cmd); return -1;
 		case 'o': o->out = optarg; break;
 		case 'D': o->outdir = optarg; break;
 		case 'T': o->token = optarg; break;
@@ -203,6 +330,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 'L': o->lt = 1; break;
 		case 'O': o->revocation = 1; break;
 		case 'f': o->font = optarg; break;
+		case 'G': o->image = optarg; break;
 		case 'r': o->reason = optarg; break;
 		case 'l': o->location = optarg; break;
 		case 'V':
@@ -334,13 +462,14 @@ sign_one(const struct opts *o, struct p11_signer *s, const char *in,
 		struct pdf_sign_opts po = { o->tsa, o->field, 0, o->certify,
 			o->page,
 			{ o->rect[0], o->rect[1], o->rect[2], o->rect[3] },
-			o->stamp_text, o->font, o->lt, o->reason, o->location };
+			o->stamp_text, o->font, o->lt, o->reason, o->location,
+			o->image };
 
 		return pdf_sign_file(s, in, out, &po, why);
 	}
 	if (strcmp(o->cmd, "xml") == 0) {
 		struct xmldsig_opts xo = { o->xml_id, o->xml_parent,
-			o->inclusive };
+			o->inclusive, 0 };
 
 		return xmldsig_sign_file(s, in, out, &xo, why);
 	}
@@ -448,6 +577,45 @@ out:
 	return ex;
 }
 
+/* `kyso-sign fields`: the signature fields a PDF was prepared with, so
+ * that a clerk can pick one for --field. */
+static int
+cmd_fields(int nfiles, char **files)
+{
+	int i, bad = 0;
+
+	for (i = 0; i < nfiles; i++) {
+		struct pdf_sig_fields *fs = NULL;
+		const char *why = NULL;
+		size_t k;
+
+		if (pdf_sig_fields_file(files[i], &fs, &why) != 0) {
+			fprintf(stderr, _("kyso-sign: %s: cannot read: %s\n"),
+			    files[i], _(why));
+			bad++;
+			continue;
+		}
+		printf(fs->n == 1 ? _("%s: %zu signature field\n")
+				  : _("%s: %zu signature fields\n"),
+		    files[i], fs->n);
+		for (k = 0; k < fs->n; k++) {
+			const struct pdf_sig_field *f = &fs->f[k];
+
+			printf("  %-16s %-8s", f->name,
+			    f->is_signed ? _("signed") : _("empty"));
+			if (f->page >= 0)
+				printf(_(" page %lld [%g %g %g %g]"),
+				    (long long)f->page + 1, f->rect[0],
+				    f->rect[1], f->rect[2], f->rect[3]);
+			else
+				printf(_(" on no page"));
+			putchar('\n');
+		}
+		pdf_sig_fields_free(fs);
+	}
+	return bad ? EXIT_FAIL : EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -467,9 +635,10 @@ main(int argc, char **argv)
 	}
 	o.cmd = argv[1];
 	if (strcmp(o.cmd, "pdf") != 0 && strcmp(o.cmd, "cms") != 0 &&
-	    strcmp(o.cmd, "xml") != 0 && strcmp(o.cmd, "verify") != 0)
+	    strcmp(o.cmd, "xml") != 0 && strcmp(o.cmd, "verify") != 0 &&
+	    strcmp(o.cmd, "fields") != 0)
 		return usage_error(
-		    _("unknown command (pdf, cms, xml or verify)"));
+		    _("unknown command (pdf, cms, xml, verify or fields)"));
 	r = parse_args(&o, argc - 1, argv + 1);
 	if (r != EXIT_OK)
 		return r < 0 ? EXIT_OK : r;
@@ -481,5 +650,7 @@ main(int argc, char **argv)
 
 		return cmd_verify(&vc, argc - 1 - optind, argv + 1 + optind);
 	}
+	if (strcmp(o.cmd, "fields") == 0)
+		return cmd_fields(argc - 1 - optind, argv + 1 + optind);
 	return cmd_sign(&o, argc - 1 - optind, argv + 1 + optind);
 }

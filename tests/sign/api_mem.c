@@ -45,7 +45,7 @@ main(int argc, char **argv)
 	{
 		struct buf *p7s = buf_new(1 << 20), *xin = NULL,
 			   *xout = buf_new(1 << 24);
-		struct xmldsig_opts xo = { NULL, NULL, 0 };
+		struct xmldsig_opts xo = { NULL, NULL, 0, 0 };
 		char path[4096];
 		int ok;
 

@@ -72,7 +72,15 @@ ks cms "$W/contract.bin" --token BC0001 --pin-fd 3 --chain "$W/int.pem" 3<<<"$US
 openssl cms -verify -binary -inform DER -in "$W/contract.bin.p7s" -content "$W/contract.bin" \
   -CAfile "$W/root.pem" -purpose any -out /dev/null 2>"$W/e" || fail "openssl: $(cat "$W/e")"
 attrs=$(openssl cms -cmsout -print -inform DER -in "$W/contract.bin.p7s")
-assert_contains "$attrs" "id-smime-aa-signingCertificateV2"
+# CAdES B-B (ETSI EN 319 122-1): content-type, message-digest,
+# signing-certificate-v2 and signing-time, all signed.
+signed=$(printf '%s\n' "$attrs" | sed -n '/signedAttrs:/,/signatureAlgorithm:/p')
+assert_contains "$signed" "contentType"
+assert_contains "$signed" "messageDigest"
+assert_contains "$signed" "id-smime-aa-signingCertificateV2"
+assert_contains "$signed" "signingTime"
+printf '%s\n' "$signed" | grep -A3 "signingTime" | grep -Eq "UTCTIME:[A-Z][a-z]{2} +[0-9]+ [0-9:]{8} [0-9]{4} GMT" ||
+  fail "signing-time is not a UTCTime: $signed"
 assert_exit 0 ks verify "$W/contract.bin.p7s" --trust "$W/root.pem"
 assert_contains "$OUT" "Tran Thi B"
 cp "$W/contract.bin" "$W/changed.bin"

@@ -26,7 +26,24 @@ assert_exit 2 vi "$KS" pdf
 assert_contains "$OUT" "kyso-sign: chưa có tệp đầu vào"
 assert_contains "$OUT" "Hãy xem 'kyso-sign --help'."
 assert_exit 2 vi "$KS" bogus
-assert_contains "$OUT" "lệnh không hợp lệ (pdf, cms, xml hoặc verify)"
+assert_contains "$OUT" "lệnh không hợp lệ (pdf, cms, xml, verify hoặc fields)"
+
+note "each command's --help is its own, in both languages"
+for c in pdf cms xml verify fields; do
+  assert_exit 0 "$KS" $c --help
+  assert_contains "$OUT" "Usage: kyso-sign $c "
+  eval "help_$c=\$OUT"
+  assert_exit 0 vi "$KS" $c --help
+  assert_contains "$OUT" "Cách dùng: kyso-sign $c "
+done
+assert_contains "$help_pdf" "--image FILE"
+assert_not_contains "$help_pdf" "--c14n"
+assert_contains "$help_xml" "--c14n"
+assert_not_contains "$help_xml" "--visible"
+assert_not_contains "$help_cms" "--visible"
+assert_contains "$help_verify" "--trust FILE"
+assert_not_contains "$help_verify" "--pin-fd"
+assert_contains "$help_fields" "--field NAME"
 
 note "kyso-ra --help"
 assert_exit 0 vi "$RA" --help

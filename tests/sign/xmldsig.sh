@@ -167,6 +167,24 @@ PY
 assert_exit 1 ks verify "$W/dtd.xml" --trust "$W/root.pem"
 assert_contains "$OUT" "DTD"
 
+note "signing an XML with a DTD: refused in one line of ours, no raw libxml2 lines"
+# An internal entity made libxml2's C14N print "C14N error : ..." lines.
+cat > "$W/withdtd.xml" <<'XML'
+<?xml version="1.0"?>
+<!DOCTYPE HDon [ <!ENTITY ten "Công ty TNHH Kyso"> ]>
+<HDon><DLHDon Id="data"><Ten>&ten;</Ten></DLHDon></HDon>
+XML
+set +e
+"$KS" xml "$W/withdtd.xml" -o "$W/withdtd.signed.xml" --token XD0001 --pin-fd 3 \
+  3<<<"$USER_PIN" >/dev/null 2>"$W/dtd.err"
+rc=$?
+set -e
+assert_eq "$rc" 1 "exit code for an XML with a DTD"
+assert_eq "$(wc -l < "$W/dtd.err" | tr -d ' ')" 1 "lines on stderr: $(cat "$W/dtd.err")"
+assert_contains "$(cat "$W/dtd.err")" "not signed: the XML file has a DTD"
+assert_not_contains "$(cat "$W/dtd.err")" "C14N error"
+[ ! -e "$W/withdtd.signed.xml" ] || fail "an output for an XML with a DTD"
+
 note "EC P-256 key"
 signing_token XE0001 02 EC:prime256v1 "Ho Kinh Doanh E"
 ks xml "$W/invoice.xml" -o "$W/ec.xml" --token XE0001 --pin-fd 3 --chain "$W/int.pem" 3<<<"$USER_PIN" >/dev/null

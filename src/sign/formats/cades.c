@@ -1,6 +1,8 @@
 #include "common/i18n.h"
 #include "sign/formats/cades.h"
 
+#include <time.h>
+
 #include <openssl/evp.h>
 
 #include "sign/formats/cms.h"
@@ -40,7 +42,7 @@ cades_sign_file(struct p11_signer *s, const char *in_path, const char *out_path,
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = cms_sign_detached(s, digest, tsa_url, cms, why)) != 0)
+	if ((r = cms_sign_cades(s, digest, time(NULL), tsa_url, cms, why)) != 0)
 		goto out;
 	r = outfile_save(out_path, buf_ptr(cms), buf_len(cms), why);
 out:
@@ -60,5 +62,5 @@ cades_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,
 		*why = N_("hashing failed");
 		return KYSO_ERR_CRYPTO;
 	}
-	return cms_sign_detached(s, digest, tsa_url, out, why);
+	return cms_sign_cades(s, digest, time(NULL), tsa_url, out, why);
 }

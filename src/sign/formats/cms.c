@@ -1,8 +1,10 @@
 #include "common/i18n.h"
 #include "sign/formats/cms.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -14,6 +16,7 @@
 #define OID_SIGNED_DATA	    "1.2.840.113549.1.7.2"
 #define OID_CONTENT_TYPE    "1.2.840.113549.1.9.3"
 #define OID_MESSAGE_DIGEST  "1.2.840.113549.1.9.4"
+#define OID_SIGNING_TIME    "1.2.840.113549.1.9.5"
 #define OID_SIGNING_CERT_V2 "1.2.840.113549.1.9.16.2.47"
 #define OID_TIMESTAMP_TOKEN "1.2.840.113549.1.9.16.2.14"
 #define OID_SHA256	    "2.16.840.1.101.3.4.2.1"
@@ -21,6 +24,9 @@
 #define OID_ECDSA_SHA256    "1.2.840.10045.4.3.2"
 
 #define TSA_RESERVE 12000
+
+#define TAG_UTC_TIME	     0x17
+#define TAG_GENERALIZED_TIME 0x18
 
 size_t
 cms_size_estimate(const struct p11_signer *s, int with_tsa)
@@ -120,16 +126,43 @@ out:
 	return r;
 }
 
-/* The signed attributes as a DER SET OF (what the token signs). */
+/* SigningTime ::= Time (RFC 5652 11.3): UTCTime for the years 1950 to
+ * 2049, GeneralizedTime otherwise, both in UTC with seconds. */
+static int
+put_signing_time(struct buf *out, time_t when)
+{
+	struct tm tm;
+	char t[32];
+	int n;
+
+	if (gmtime_r(&when, &tm) == NULL)
+		return KYSO_ERR_INVALID;
+	if (tm.tm_year >= 50 && tm.tm_year < 150) {
+		n = snprintf(t, sizeof(t), "%02d%02d%02d%02d%02d%02dZ",
+		    tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		return n == 13 ? der_put(out, TAG_UTC_TIME, t, 13)
+			       : KYSO_ERR_INTERNAL;
+	}
+	n = snprintf(t, sizeof(t), "%04d%02d%02d%02d%02d%02dZ", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return n == 15 ? der_put(out, TAG_GENERALIZED_TIME, t, 15)
+		       : KYSO_ERR_INTERNAL;
+}
+
+/* The signed attributes as a DER SET OF (what the token signs): those
+ * CAdES B-B and PAdES B-B both require, plus signing-time when a time is
+ * given (CAdES requires it; PAdES forbids it, its time being /M). */
 static int
 signed_attrs(const uint8_t digest[32], const struct buf *cert,
-    const struct buf *issuer, const struct buf *serial, struct buf *set)
+    const struct buf *issuer, const struct buf *serial, const time_t *when,
+    struct buf *set)
 {
-	struct buf *a[3] = { NULL, NULL, NULL }, *v = buf_new(0);
+	struct buf *a[4] = { NULL, NULL, NULL, NULL }, *v = buf_new(0);
 	size_t i;
 	int r = KYSO_ERR_NOMEM;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if ((a[i] = buf_new(0)) == NULL)
 			goto out;
 	if (v == NULL)
@@ -145,16 +178,22 @@ signed_attrs(const uint8_t digest[32], const struct buf *cert,
 	if ((r = put_signing_cert_v2(v, cert, issuer, serial)) != 0 ||
 	    (r = put_attr(a[2], OID_SIGNING_CERT_V2, v)) != 0)
 		goto out;
-	r = der_put_set_of(set, a, 3);
+	buf_reset(v);
+	if (when != NULL &&
+	    ((r = put_signing_time(v, *when)) != 0 ||
+		(r = put_attr(a[3], OID_SIGNING_TIME, v)) != 0))
+		goto out;
+	r = der_put_set_of(set, a, when != NULL ? 4 : 3);
 out:
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		buf_free(a[i]);
 	buf_free(v);
 	return r;
 }
 
-int
-cms_sign_detached(struct p11_signer *s, const uint8_t digest[32],
+/* The one SignedData writer behind PAdES (when NULL) and CAdES. */
+static int
+cms_sign(struct p11_signer *s, const uint8_t digest[32], const time_t *when,
     const char *tsa_url, struct buf *out, const char **why)
 {
 	struct buf *issuer = buf_new(0), *serial = buf_new(0);
@@ -174,7 +213,7 @@ cms_sign_detached(struct p11_signer *s, const uint8_t digest[32],
 		*why = N_("the token's certificate cannot be read");
 		goto out;
 	}
-	if ((r = signed_attrs(digest, cert, issuer, serial, attrs)) != 0)
+	if ((r = signed_attrs(digest, cert, issuer, serial, when, attrs)) != 0)
 		goto out;
 	/* The token signs SHA-256 of the DER SET OF the signed attributes. */
 	if (EVP_Digest(buf_ptr(attrs), buf_len(attrs), h, NULL, EVP_sha256(),
@@ -271,4 +310,18 @@ out:
 	buf_free(t2);
 	buf_free(tst);
 	return r;
+}
+
+int
+cms_sign_detached(struct p11_signer *s, const uint8_t digest[32],
+    const char *tsa_url, struct buf *out, const char **why)
+{
+	return cms_sign(s, digest, NULL, tsa_url, out, why);
+}
+
+int
+cms_sign_cades(struct p11_signer *s, const uint8_t digest[32], time_t when,
+    const char *tsa_url, struct buf *out, const char **why)
+{
+	return cms_sign(s, digest, &when, tsa_url, out, why);
 }

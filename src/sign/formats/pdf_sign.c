@@ -10,93 +10,16 @@
 
 #include "sign/formats/cms.h"
 #include "sign/formats/pdf_dss.h"
+#include "sign/formats/pdf_fields.h"
 #include "sign/formats/stamp.h"
 #include "sign/mapfile.h"
 #include "sign/pdf/pdf.h"
 #include "sign/pdf/pdf_form.h"
+#include "sign/pdf/pdf_page.h"
 #include "sign/pdf/pdf_rev.h"
 
-#define PAGE_TREE_DEPTH 64
-#define PAGE_TREE_NODES 100000
-#define FIELD_VISITS	100000 /* fields looked at per walk of the form */
-#define FIELD_WIDTH	4096   /* items of one array the checks look at */
-
-/* Page n (0-based): down the page tree by /Count, kid by kid. */
-static int
-nth_page(struct pdf *pdf, const struct pdf_obj *root, int64_t n, int64_t *num,
-    struct pdf_obj **page)
-{
-	const struct pdf_obj *ref = pdf_dict_get(root, "Pages");
-	struct pdf_obj *node = NULL, *kid = NULL;
-	int64_t cur;
-	size_t i, visits = 0;
-	int depth, r = KYSO_ERR_CORRUPT;
-
-	if (ref == NULL || ref->type != PDF_REF)
-		return KYSO_ERR_CORRUPT;
-	cur = ref->i;
-	for (depth = 0; depth < PAGE_TREE_DEPTH; depth++) {
-		const struct pdf_obj *kids;
-		int64_t next = -1;
-
-		pdf_obj_free(node);
-		node = NULL;
-		if ((r = pdf_get(pdf, cur, &node)) != 0)
-			goto out;
-		r = KYSO_ERR_CORRUPT;
-		if (node->type != PDF_DICT)
-			goto out;
-		kids = pdf_dict_get(node, "Kids");
-		if (pdf_name_is(pdf_dict_get(node, "Type"), "Page") ||
-		    kids == NULL) {
-			if (n != 0) {
-				r = KYSO_ERR_NOT_FOUND;
-				goto out;
-			}
-			*num = cur;
-			*page = node;
-			node = NULL;
-			r = 0;
-			goto out;
-		}
-		if (kids->type != PDF_ARRAY)
-			goto out;
-		for (i = 0; i < kids->count && next < 0; i++) {
-			const struct pdf_obj *c;
-			int64_t cnt;
-
-			if (kids->items[i]->type != PDF_REF ||
-			    ++visits > PAGE_TREE_NODES)
-				goto out;
-			pdf_obj_free(kid);
-			kid = NULL;
-			if ((r = pdf_get(pdf, kids->items[i]->i, &kid)) != 0)
-				goto out;
-			r = KYSO_ERR_CORRUPT;
-			c = pdf_dict_get(kid, "Count");
-			if (pdf_dict_get(kid, "Kids") != NULL &&
-			    !pdf_name_is(pdf_dict_get(kid, "Type"), "Page"))
-				cnt = c != NULL && c->type == PDF_INT && c->i >= 0
-				    ? c->i
-				    : 0;
-			else
-				cnt = 1;
-			if (n < cnt)
-				next = kids->items[i]->i;
-			else
-				n -= cnt;
-		}
-		if (next < 0) {
-			r = KYSO_ERR_NOT_FOUND;
-			goto out;
-		}
-		cur = next;
-	}
-out:
-	pdf_obj_free(node);
-	pdf_obj_free(kid);
-	return r;
-}
+#define FIELD_VISITS 100000 /* fields looked at per walk of the form */
+#define FIELD_WIDTH  4096   /* items of one array the checks look at */
 
 /* The names (/T) of the form's fields and their kids, read once. */
 struct names {
@@ -229,12 +152,19 @@ is_signed(void *ud, struct pdf *pdf, const struct pdf_obj *f)
 	    : PDF_FORM_NEXT;
 }
 
-/* Visitor: stops at a widget (a field with no kids) with no appearance. */
+/* Visitor: stops at a widget (a field with no kids) with no appearance.
+ * An empty signature field does not count: a viewer has nothing to draw
+ * for it (a prepared box for a later signer, or the one being filled). */
 static enum pdf_form_next
 lacks_ap(void *ud, struct pdf *pdf, const struct pdf_obj *f)
 {
+	const struct pdf_obj *v = pdf_dict_get(f, "V");
+
 	/* A null is ours, not written yet (or a dangling reference). */
 	if (f->type == PDF_NULL || pdf_dict_get(f, "Kids") != NULL)
+		return PDF_FORM_NEXT;
+	if (pdf_name_is(pdf_dict_get(f, "FT"), "Sig") &&
+	    (v == NULL || v->type == PDF_NULL))
 		return PDF_FORM_NEXT;
 	return pdf_dict_get(f, "AP") != NULL ? PDF_FORM_NEXT : PDF_FORM_STOP;
 }
@@ -262,11 +192,14 @@ walk_fields(struct pdf *pdf, const struct pdf_obj *acro, size_t width,
 }
 
 /* Queues the catalog, AcroForm, fields, page and annotations changes for
- * a new signature field field_num (an object number to be written). */
+ * a new signature field field_num (an object number to be written), or
+ * for the prepared empty field prep (then only what it lacks: a place in
+ * its page's /Annots). */
 static int
 plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
-    int64_t page_index, int visible, int64_t *page_num_out,
-    const char *want_name, char *name, size_t name_len, const char **why)
+    int64_t page_index, int visible, const struct pdf_sig_field *prep,
+    int64_t *page_num_out, const char *want_name, char *name, size_t name_len,
+    const char **why)
 {
 	const struct pdf_obj *root_ref = pdf_dict_get(pdf_trailer(v->pdf),
 	    "Root");
@@ -307,7 +240,7 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 			goto out;
 		root_changed = 1;
 	}
-	if ((r = nth_page(v->pdf, root, page_index, &page_num, &page)) != 0) {
+	if ((r = pdf_page_nth(v->pdf, root, page_index, &page_num, &page)) != 0) {
 		*why = r == KYSO_ERR_NOT_FOUND
 		    ? N_("the document has no such page")
 		    : N_("the document's page tree is damaged");
@@ -359,7 +292,9 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 		}
 	}
 	/* A field name no other field has. */
-	{
+	if (prep != NULL) {
+		snprintf(name, name_len, "%s", prep->name);
+	} else {
 		struct names *nm = calloc(1, sizeof(*nm));
 
 		if (nm == NULL) {
@@ -402,7 +337,8 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 			goto out;
 		}
 	}
-	if ((r = array_add(v, acro, "Fields", pdf_ref_new(field_num, 0),
+	if (prep == NULL &&
+	    (r = array_add(v, acro, "Fields", pdf_ref_new(field_num, 0),
 		 &acro_changed)) != 0)
 		goto out;
 	/* /NeedAppearances makes viewers redraw every widget, a visible
@@ -418,7 +354,10 @@ plan_objects(struct rev *v, int64_t field_num, int64_t sig_num, int certify,
 	}
 	if ((r = pdf_dict_set(acro, "SigFlags", pdf_int_new(3))) != 0)
 		goto out;
-	if ((r = array_add(v, page, "Annots", pdf_ref_new(field_num, 0),
+	if ((prep == NULL || !prep->listed) &&
+	    (r = array_add(v, page, "Annots",
+		 pdf_ref_new(prep != NULL ? prep->widget : field_num,
+		     prep != NULL ? pdf_gen(v->pdf, prep->widget) : 0),
 		 &page_changed)) != 0)
 		goto out;
 	if (page_changed) {
@@ -611,21 +550,86 @@ write_sigdict(void *ud, struct buf *b)
 	return buf_putf(b, ">>");
 }
 
+/* An appearance dictionary { /N ap_num }. */
+static struct pdf_obj *
+ap_dict(int64_t ap_num)
+{
+	struct pdf_obj *ap = pdf_obj_new(PDF_DICT);
+
+	if (ap != NULL && pdf_dict_set(ap, "N", pdf_ref_new(ap_num, 0)) != 0) {
+		pdf_obj_free(ap);
+		ap = NULL;
+	}
+	return ap;
+}
+
+/* A prepared empty field gets the signature as its value and the stamp
+ * as its widget's appearance; everything else of it (its place, flags,
+ * name, a /Lock) stays as its author made it. */
+static int
+fill_prepared(struct rev *v, const struct pdf_sig_field *prep, int64_t sig_num,
+    int64_t ap_num)
+{
+	struct pdf_obj *field = NULL, *widget = NULL, *ap;
+	int r;
+
+	if ((r = pdf_get(v->pdf, prep->num, &field)) != 0)
+		return r;
+	if (prep->widget != prep->num &&
+	    (r = pdf_get(v->pdf, prep->widget, &widget)) != 0)
+		goto out;
+	r = KYSO_ERR_CORRUPT;
+	if (field->type != PDF_DICT ||
+	    (widget != NULL && widget->type != PDF_DICT))
+		goto out;
+	if ((r = pdf_dict_set(field, "V", pdf_ref_new(sig_num, 0))) != 0)
+		goto out;
+	if ((ap = ap_dict(ap_num)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = pdf_dict_set(widget != NULL ? widget : field, "AP", ap)) != 0)
+		goto out;
+	/* A field whose one widget is its kid: poppler looks for the value
+	 * on the widget, so it gets it too (the field's is the standard's). */
+	if (widget != NULL &&
+	    (r = pdf_dict_set(widget, "V", pdf_ref_new(sig_num, 0))) != 0)
+		goto out;
+	if (widget != NULL) {
+		r = rev_put(v, prep->widget, widget);
+		widget = NULL;
+		if (r != 0)
+			goto out;
+	}
+	r = rev_put(v, prep->num, field);
+	field = NULL;
+out:
+	pdf_obj_free(field);
+	pdf_obj_free(widget);
+	return r;
+}
+
 /* The whole new revision; *br_at and *ct_at get where the /ByteRange
  * placeholder and the /Contents '<' are in it. */
 static int
 build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
     int64_t field_num, int64_t page_num, const char *name,
-    const struct pdf_sign_opts *o, time_t when, int64_t ap_num,
+    const struct pdf_sign_opts *o, const int *rect_in,
+    const struct pdf_sig_field *prep, time_t when, int64_t ap_num,
     size_t contents_len, size_t *br_at, size_t *ct_at)
 {
 	struct sigdict_ctx sc = { when, o->certify, o->reason, o->location,
 		contents_len, br_at, ct_at };
-	const int *rect_in = o->page > 0 ? o->rect : NULL;
 	struct pdf_obj *field = NULL;
 	size_t i;
 	int r;
 
+	if (prep != NULL) {
+		if ((r = fill_prepared(v, prep, sig_num, ap_num)) != 0 ||
+		    (r = rev_put(v, sig_num, NULL)) != 0)
+			return r;
+		return rev_write(v, b, base, write_sigdict, &sc);
+	}
 	/* The new objects: the signature dictionary and the field. */
 	if ((field = pdf_obj_new(PDF_DICT)) == NULL)
 		return KYSO_ERR_NOMEM;
@@ -658,16 +662,11 @@ build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
 		}
 	}
 	if (ap_num >= 0) {
-		struct pdf_obj *ap = pdf_obj_new(PDF_DICT);
+		struct pdf_obj *ap = ap_dict(ap_num);
 
 		if (ap == NULL) {
 			pdf_obj_free(field);
 			return KYSO_ERR_NOMEM;
-		}
-		if ((r = pdf_dict_set(ap, "N", pdf_ref_new(ap_num, 0))) != 0) {
-			pdf_obj_free(ap);
-			pdf_obj_free(field);
-			return r;
 		}
 		if ((r = pdf_dict_set(field, "AP", ap)) != 0) {
 			pdf_obj_free(field);
@@ -706,6 +705,61 @@ add_reason_line(char **text, const char *reason)
 	return 0;
 }
 
+/* The prepared empty field to sign into, or *prep NULL for a new one:
+ * the one --field names, else the document's only empty one when no
+ * place was asked for (a contract prepared for one signer). */
+static int
+choose_field(const struct pdf_sig_fields *fs, const struct pdf_sign_opts *o,
+    const struct pdf_sig_field **prep, const char **why)
+{
+	const struct pdf_sig_field *found = NULL;
+	size_t i, empty = 0;
+
+	for (i = 0; i < fs->n; i++) {
+		const struct pdf_sig_field *f = &fs->f[i];
+
+		if (o->field_name != NULL && strcmp(f->name, o->field_name) == 0) {
+			found = f;
+			break;
+		}
+		if (o->field_name == NULL && !f->is_signed && f->page >= 0) {
+			empty++;
+			found = f;
+		}
+	}
+	if (o->field_name == NULL && (empty != 1 || o->page > 0))
+		found = NULL;
+	if (found != NULL && found->is_signed) {
+		*why = N_("that signature field is already signed");
+		return KYSO_ERR_EXISTS;
+	}
+	if (found != NULL && found->page < 0) {
+		*why = N_("that signature field is on no page");
+		return KYSO_ERR_CORRUPT;
+	}
+	if (found != NULL && o->page > 0) {
+		*why = N_("the prepared signature field has its own place: "
+			  "leave out --visible");
+		return KYSO_ERR_INVALID;
+	}
+	*prep = found;
+	return 0;
+}
+
+/* A prepared field's place: its page (1-based) and rectangle, or 0 for
+ * an invisible one (a rectangle less than a point wide or high). */
+static int
+prepared_place(const struct pdf_sig_field *f, int rect[4])
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		rect[i] = (int)(f->rect[i] + (i < 2 ? 0.0 : 0.5));
+	if (rect[2] - rect[0] < 1 || rect[3] - rect[1] < 1)
+		return 0;
+	return (int)f->page + 1;
+}
+
 /* m: data's mapping (hashed window by window), or NULL for memory. */
 static int
 sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
@@ -714,13 +768,15 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 {
 	struct rev v;
 	struct buf *b = NULL, *cms = NULL;
+	struct pdf_sig_fields *fs = NULL;
+	const struct pdf_sig_field *prep = NULL;
 	EVP_MD_CTX *md = NULL;
 	uint8_t digest[32], *rp;
-	char name[64], brtext[BR_WIDTH + 1];
+	char name[256], brtext[BR_WIDTH + 1];
 	size_t br_at = 0, ct_at = 0, est, a, bb, total;
-	int64_t sig_num, field_num, page_num = -1, ap_num = -1;
+	int64_t sig_num, field_num = -1, page_num = -1, ap_num = -1;
 	time_t when;
-	int n, r;
+	int n, r, page, rect[4];
 
 	memset(&v, 0, sizeof(v));
 	if ((r = pdf_sign_text_check(o->reason, why)) != 0 ||
@@ -741,25 +797,34 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 	}
 	v.next = pdf_next_num(v.pdf);
 	sig_num = v.next++;
-	field_num = v.next++;
+	if ((r = pdf_sig_fields_read(v.pdf, &fs, why)) != 0 ||
+	    (r = choose_field(fs, o, &prep, why)) != 0)
+		goto out;
+	if (prep == NULL)
+		field_num = v.next++;
+	page = o->page;
+	memcpy(rect, o->rect, sizeof(rect));
+	if (prep != NULL)
+		page = prepared_place(prep, rect);
 	if (o->certify < 0 || o->certify > 3) {
 		r = KYSO_ERR_INVALID;
 		*why = N_("the certification level (DocMDP P) is 1, 2 or 3");
 		goto out;
 	}
-	if (o->page < 0 ||
-	    (o->page > 0 &&
-		(o->rect[2] <= o->rect[0] || o->rect[3] <= o->rect[1]))) {
+	if (page < 0 || (page > 0 && (rect[2] <= rect[0] || rect[3] <= rect[1]))) {
 		r = KYSO_ERR_INVALID;
 		*why = N_("the stamp rectangle is empty");
 		goto out;
 	}
 	if ((r = plan_objects(&v, field_num, sig_num, o->certify,
-		 o->page > 0 ? o->page - 1 : 0, o->page > 0, &page_num,
-		 o->field_name, name, sizeof(name), why)) != 0)
+		 prep != NULL	? prep->page
+		     : page > 0 ? page - 1
+				: 0,
+		 page > 0, prep, &page_num, o->field_name, name, sizeof(name),
+		 why)) != 0)
 		goto out;
 	when = o->when ? o->when : time(NULL);
-	if (o->page > 0) {
+	if (page > 0) {
 		char *dflt = NULL;
 
 		if (o->stamp_text == NULL &&
@@ -769,9 +834,15 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 			r = KYSO_ERR_NOMEM;
 			goto out;
 		}
-		r = stamp_build(&v, o->stamp_text ? o->stamp_text : dflt,
-		    o->rect[2] - o->rect[0], o->rect[3] - o->rect[1], o->font,
-		    &ap_num, why);
+		struct stamp_spec sp = { o->stamp_text ? o->stamp_text : dflt,
+			rect[2] - rect[0], rect[3] - rect[1], 0, o->font,
+			o->image };
+		struct pdf_obj *pg = NULL;
+
+		if (pdf_get(v.pdf, page_num, &pg) == 0)
+			sp.rotate = pdf_page_rotate(v.pdf, pg);
+		pdf_obj_free(pg);
+		r = stamp_build(&v, &sp, &ap_num, why);
 		free(dflt);
 		if (r != 0)
 			goto out;
@@ -811,7 +882,8 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 		goto out;
 	}
 	if ((r = build_revision(&v, b, len, sig_num, field_num, page_num, name,
-		 o, when, ap_num, est, &br_at, &ct_at)) != 0) {
+		 o, page > 0 ? rect : NULL, prep, when, ap_num, est, &br_at,
+		 &ct_at)) != 0) {
 		*why = N_("cannot write the new revision");
 		goto out;
 	}
@@ -867,6 +939,7 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 out:
 	EVP_MD_CTX_free(md);
 	rev_clear(&v);
+	pdf_sig_fields_free(fs);
 	pdf_free(v.pdf);
 	buf_free(b);
 	buf_free(cms);

@@ -1,7 +1,7 @@
 /* PAdES signing of a PDF by incremental update: the original bytes are
  * copied untouched and a new revision appends the signature dictionary,
- * a signature field with its widget on the first page, the updated
- * AcroForm, page and catalog, and a cross-reference section of the kind
+ * a signature field with its widget (or fills a prepared empty field), the
+ * updated AcroForm, page and catalog, and a cross-reference section of the kind
  * the file already uses, with /Prev. */
 #ifndef KYSO_PDF_SIGN_H
 #define KYSO_PDF_SIGN_H
@@ -16,7 +16,11 @@
 
 struct pdf_sign_opts {
 	const char *tsa_url;	/* NULL: B-B; else B-T */
-	const char *field_name; /* NULL: "Signature<n>", the first free */
+	const char *field_name; /* a prepared empty field of that name is
+				 * filled, else a new field gets the name;
+				 * NULL: the only empty field when there is
+				 * one and no page is given, else
+				 * "Signature<n>", the first free */
 	time_t when;		/* /M; 0: now */
 	int certify;		/* 0: approval signature; 1-3: certification
 				 * (DocMDP) allowing no changes, form
@@ -32,6 +36,8 @@ struct pdf_sign_opts {
 	const char *location;	/* /Location; NULL: none. Both UTF-8 of at
 				 * most PDF_SIGN_TEXT_MAX bytes, no control
 				 * characters; else refused with *why */
+	const char *image;	/* a visible stamp's picture (PNG or JPEG)
+				 * in place of its check mark; NULL: none */
 };
 
 #define PDF_SIGN_TEXT_MAX 200 /* bytes of a reason or location */

@@ -4,16 +4,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <zlib.h>
 
 #include "common/x509_text.h"
+#include "sign/formats/stamp_image.h"
 #include "sign/formats/ttf.h"
 
-#define MAX_LINES 8
-#define PAD	  4
+#define MAX_LINES 24 /* lines of the stamp, wrapped */
 
 static char *
 name_entry(X509_NAME *nm, int nid)
@@ -32,6 +33,15 @@ name_entry(X509_NAME *nm, int nid)
 	return s;
 }
 
+/* The organisation is printed once: not when it is the signer's name
+ * (an organisation's own certificate) or already part of it. */
+static int
+org_shown(const char *cn, const char *o)
+{
+	return o != NULL && *o != '\0' &&
+	    (cn == NULL || (strcasecmp(cn, o) != 0 && strstr(cn, o) == NULL));
+}
+
 char *
 stamp_default_text(const struct buf *cert, time_t when)
 {
@@ -39,17 +49,21 @@ stamp_default_text(const struct buf *cert, time_t when)
 	X509 *x = d2i_X509(NULL, &p, (long)buf_len(cert));
 	char *cn = NULL, *o = NULL, *res = NULL, date[64];
 	size_t n;
+	int show_o;
 
 	if (x == NULL)
 		return NULL;
 	cn = name_entry(X509_get_subject_name(x), NID_commonName);
 	o = name_entry(X509_get_subject_name(x), NID_organizationName);
+	show_o = org_shown(cn, o);
 	if (x509_text_local((int64_t)when, 0, date, sizeof(date)) != 0)
 		snprintf(date, sizeof(date), "?");
 	n = (cn ? strlen(cn) : 0) + (o ? strlen(o) : 0) + 128;
 	if ((res = malloc(n)) != NULL)
-		snprintf(res, n, "Ký bởi / Signed by: %s\n%s%sNgày ký / Date: %s",
-		    cn ? cn : "?", o ? o : "", o ? "\n" : "", date);
+		snprintf(res, n,
+		    "Ký bởi / Signed by:\n%s\n%s%sNgày ký / Date:\n%s",
+		    cn ? cn : (o ? o : "?"), show_o ? o : "",
+		    show_o ? "\n" : "", date);
 	free(cn);
 	free(o);
 	X509_free(x);
@@ -234,20 +248,223 @@ subset_tag(const struct glyphs *u, char *name, size_t n)
 	snprintf(name, n, "%s", tagged);
 }
 
+/* The lines of the stamp: where each starts in the text, its length. */
+struct layout {
+	size_t start[MAX_LINES], len[MAX_LINES];
+	size_t n;
+};
+
+/* Wraps each paragraph of text (split by \n) into lines at most maxw
+ * (thousandths of the em) wide, at a space where there is one, else
+ * inside the word; 0, or -1 when it takes more than MAX_LINES lines (or,
+ * unless may_break, more than one line for a paragraph). */
+static int
+wrap(const struct ttf *t, const char *text, size_t tl, long maxw, int may_break,
+    struct layout *L)
+{
+	size_t i = 0;
+
+	L->n = 0;
+	while (i <= tl) {
+		size_t e = i, k, brk = 0, end, next;
+		long lw = 0;
+		int has_brk = 0;
+
+		while (e < tl && text[e] != '\n')
+			e++;
+		/* One paragraph [i, e): lines until it is used up. */
+		do {
+			end = e;
+			next = e + 1;
+			for (k = i; k < e;) {
+				uint32_t cp;
+				size_t cl = utf8_next(text, e, k, &cp);
+				long adv = ttf_advance(t, ttf_glyph(t, cp));
+
+				if (cp == ' ') {
+					brk = k;
+					has_brk = brk > i;
+				}
+				if (lw + adv > maxw && !may_break)
+					return -1;
+				if (lw + adv > maxw && k > i) {
+					end = has_brk ? brk : k;
+					next = has_brk ? brk + 1 : k;
+					break;
+				}
+				lw += adv;
+				k += cl;
+			}
+			if (L->n == MAX_LINES)
+				return -1;
+			L->start[L->n] = i;
+			L->len[L->n++] = end - i;
+			i = next;
+			lw = 0;
+			has_brk = 0;
+		} while (i <= e && end != e);
+		i = e + 1;
+	}
+	return 0;
+}
+
+/* A point of the drawing, in hundredths, with its operator. */
+static int
+put_pt(struct buf *b, long x, long y, const char *op)
+{
+	int r;
+
+	if ((r = put_fixed(b, x)) != 0 || (r = buf_put_u8(b, ' ')) != 0 ||
+	    (r = put_fixed(b, y)) != 0)
+		return r;
+	return buf_putf(b, " %s\n", op);
+}
+
+/* The mark that says "signed": a green check mark in a ring, in the
+ * square at (x, y) of side s (hundredths of a point). */
+static int
+put_check(struct buf *b, long x, long y, long s)
+{
+	long cx = x + s / 2, cy = y + s / 2, rr = s * 44 / 100;
+	long k = rr * 5523 / 10000;
+	int r;
+
+	if ((r = buf_putf(b, "q 0.13 0.55 0.25 RG 1 J 1 j ")) != 0 ||
+	    (r = put_fixed(b, s * 5 / 100)) != 0 ||
+	    (r = buf_putf(b, " w\n")) != 0 ||
+	    (r = put_pt(b, cx + rr, cy, "m")) != 0)
+		return r;
+	{
+		/* The ring: four Bézier quarters. */
+		const long q[4][6] = {
+			{ cx + rr, cy + k, cx + k, cy + rr, cx, cy + rr },
+			{ cx - k, cy + rr, cx - rr, cy + k, cx - rr, cy },
+			{ cx - rr, cy - k, cx - k, cy - rr, cx, cy - rr },
+			{ cx + k, cy - rr, cx + rr, cy - k, cx + rr, cy },
+		};
+		int i, j;
+
+		for (i = 0; i < 4; i++) {
+			for (j = 0; j < 6; j += 2) {
+				if ((r = put_fixed(b, q[i][j])) != 0 ||
+				    (r = buf_put_u8(b, ' ')) != 0 ||
+				    (r = put_fixed(b, q[i][j + 1])) != 0 ||
+				    (r = buf_put_u8(b, ' ')) != 0)
+					return r;
+			}
+			if ((r = buf_putf(b, "c\n")) != 0)
+				return r;
+		}
+	}
+	if ((r = buf_putf(b, "S ")) != 0 || (r = put_fixed(b, s * 9 / 100)) != 0 ||
+	    (r = buf_putf(b, " w\n")) != 0 ||
+	    (r = put_pt(b, x + s * 27 / 100, y + s * 52 / 100, "m")) != 0 ||
+	    (r = put_pt(b, x + s * 44 / 100, y + s * 33 / 100, "l")) != 0 ||
+	    (r = put_pt(b, x + s * 75 / 100, y + s * 69 / 100, "l")) != 0)
+		return r;
+	return buf_putf(b, "S Q\n");
+}
+
+/* The user's picture fitted (aspect kept) and centred in the square at
+ * (x, y) of side s, hundredths of a point. */
+static int
+put_image(struct buf *b, long x, long y, long s, int iw, int ih)
+{
+	long dw = s, dh = s;
+	int r;
+
+	if ((long)iw * s / ih > s)
+		dh = s * ih / iw;
+	else
+		dw = s * iw / ih;
+	if ((r = buf_putf(b, "q ")) != 0 || (r = put_fixed(b, dw)) != 0 ||
+	    (r = buf_putf(b, " 0 0 ")) != 0 || (r = put_fixed(b, dh)) != 0 ||
+	    (r = buf_put_u8(b, ' ')) != 0 ||
+	    (r = put_pt(b, x + (s - dw) / 2, y + (s - dh) / 2, "cm")) != 0)
+		return r;
+	return buf_putf(b, "/Im1 Do Q\n");
+}
+
+/* Where the parts go in a W x H box (points): the mark (or picture) left
+ * of the text in a wide box, above it in a narrow one; none in a box too
+ * small for it. Out: the mark's square and the text's zone, hundredths. */
+struct zones {
+	long mx, my, ms;     /* mark; ms 0: none */
+	long tx, ty, tw, th; /* text */
+};
+
+static void
+place(int W, int H, struct zones *z)
+{
+	long pad = (W < H ? W : H) * 100 / 16;
+
+	if (pad < 300)
+		pad = 300;
+	memset(z, 0, sizeof(*z));
+	if ((long)W * 2 >= (long)H * 3) {
+		z->ms = H * 100L - 2 * pad;
+		if (z->ms > W * 100L * 30 / 100)
+			z->ms = W * 100L * 30 / 100;
+		z->mx = pad;
+		z->my = (H * 100L - z->ms) / 2;
+		z->tx = z->ms >= 1200 ? 2 * pad + z->ms : pad;
+		z->ty = pad;
+		z->tw = W * 100L - z->tx - pad;
+		z->th = H * 100L - 2 * pad;
+	} else {
+		z->ms = (H * 100L - 3 * pad) * 35 / 100;
+		if (z->ms > W * 100L - 2 * pad)
+			z->ms = W * 100L - 2 * pad;
+		z->mx = (W * 100L - z->ms) / 2;
+		z->my = H * 100L - pad - z->ms;
+		z->tx = pad;
+		z->ty = pad;
+		z->tw = W * 100L - 2 * pad;
+		z->th = H * 100L - (z->ms >= 1200 ? 3 * pad + z->ms : 2 * pad);
+	}
+	if (z->ms < 1200)
+		z->ms = 0;
+}
+
+/* The largest size (hundredths of a point, 24 pt down) at which the
+ * text fills the zone: its lines as they are down to 8 pt, else wrapped
+ * down to 4 pt; 0 when even that does not fit. */
+static long
+fit(const struct ttf *t, const char *text, size_t tl, const struct zones *z,
+    struct layout *L)
+{
+	long size;
+	int may_break;
+
+	for (may_break = 0; may_break < 2; may_break++)
+		for (size = 2400; size >= (may_break ? 400 : 800); size -= 25) {
+			long lead = size * 12 / 10;
+
+			if (wrap(t, text, tl, z->tw * 1000 / size, may_break,
+				L) == 0 &&
+			    (long)L->n * lead <= z->th)
+				return size;
+		}
+	return 0;
+}
+
 int
-stamp_build(struct rev *v, const char *text, int w, int h,
-    const char *font_path, int64_t *ap_num, const char **why)
+stamp_build(struct rev *v, const struct stamp_spec *sp, int64_t *ap_num,
+    const char **why)
 {
 	struct ttf *t = NULL;
 	struct glyphs *u = NULL;
 	struct buf *content = NULL, *tu = NULL, *ff = NULL, *tmp = NULL;
 	struct buf *sub = NULL;
 	struct pdf_obj *d = NULL, *a = NULL, *wa = NULL;
-	size_t lines_start[MAX_LINES], lines_len[MAX_LINES], nl = 0, i, k;
-	long maxw = 1, size, lead, y;
-	int asc, desc, bbox[4], r;
-	int64_t n_ap, n_t0, n_cid, n_fd, n_ff, n_tu;
-	const char *fp = font_path ? font_path : STAMP_DEFAULT_FONT;
+	struct layout *L = NULL;
+	struct zones z;
+	size_t i, k;
+	long size, lead, y;
+	int asc, desc, bbox[4], r, W, H, iw = 0, ih = 0;
+	int64_t n_ap, n_t0, n_cid, n_fd, n_ff, n_tu, n_im = -1;
+	const char *fp = sp->font ? sp->font : STAMP_DEFAULT_FONT;
+	const char *text = sp->text;
 	size_t tl = strlen(text);
 	char fname[80];
 
@@ -258,10 +475,14 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 		*why = N_("the stamp text is too long");
 		return KYSO_ERR_TOO_LARGE;
 	}
-	if (w < 20 || h < 10 || w > 2000 || h > 2000) {
+	if (sp->w < 20 || sp->h < 10 || sp->w > 2000 || sp->h > 2000) {
 		*why = N_("the stamp rectangle is too small or too large");
 		return KYSO_ERR_INVALID;
 	}
+	/* On a page turned by /Rotate the box is laid out as the reader
+	 * sees it, and the /Matrix below turns it back. */
+	W = sp->rotate == 90 || sp->rotate == 270 ? sp->h : sp->w;
+	H = sp->rotate == 90 || sp->rotate == 270 ? sp->w : sp->h;
 	if ((r = ttf_open(fp, &t)) != 0) {
 		*why = N_("cannot read the stamp's TrueType font");
 		return r;
@@ -269,59 +490,53 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 	ttf_metrics(t, &asc, &desc, bbox);
 	r = KYSO_ERR_NOMEM;
 	if ((u = calloc(1, sizeof(*u))) == NULL ||
+	    (L = calloc(1, sizeof(*L))) == NULL ||
 	    (content = buf_new(0)) == NULL || (tu = buf_new(0)) == NULL)
 		goto out;
-	/* Lines, their widths (in 1/1000 em) and the glyphs used. */
-	for (i = 0; i <= tl && nl < MAX_LINES;) {
-		size_t e = i;
-		long lw = 0;
+	/* The glyphs used. */
+	for (k = 0; k < tl;) {
+		uint32_t cp;
 
-		while (e < tl && text[e] != '\n')
-			e++;
-		lines_start[nl] = i;
-		lines_len[nl] = e - i;
-		for (k = i; k < e;) {
-			uint32_t cp;
-			uint16_t g;
-
-			k += utf8_next(text, e, k, &cp);
-			g = ttf_glyph(t, cp);
-			lw += ttf_advance(t, g);
-			if ((r = used_add(u, g, cp)) != 0)
-				goto out;
-		}
-		if (lw > maxw)
-			maxw = lw;
-		nl++;
-		i = e + 1;
+		k += utf8_next(text, tl, k, &cp);
+		if (cp != '\n' && (r = used_add(u, ttf_glyph(t, cp), cp)) != 0)
+			goto out;
 	}
-	/* Font size in hundredths of a point: fit width and height. */
-	size = (long)(w - 2 * PAD) * 100 * 1000 / maxw;
-	if (size > (long)(h - 2 * PAD) * 100 * 10 / (12 * (long)nl))
-		size = (long)(h - 2 * PAD) * 100 * 10 / (12 * (long)nl);
-	if (size > 1200)
-		size = 1200;
+	place(W, H, &z);
+	if ((size = fit(t, text, tl, &z, L)) == 0) {
+		r = KYSO_ERR_INVALID;
+		*why = N_("the stamp text does not fit in the rectangle");
+		goto out;
+	}
+	if (sp->image != NULL &&
+	    (r = stamp_image_add(v, sp->image, &n_im, &iw, &ih, why)) != 0)
+		goto out;
 	lead = size * 12 / 10;
-	y = (long)(h - PAD) * 100 - size * asc / 1000;
+	/* The block of lines centred in the text zone. */
+	y = z.ty + z.th - (z.th - (long)L->n * lead) / 2 - (lead - size) / 2 -
+	    size * asc / 1000;
 	if ((r = buf_putf(content,
-		 "q 0.94 0.97 1 rg 0 0 %d %d re f 0.1 0.3 0.6 RG 1 w "
-		 "0.5 0.5 %d %d re S Q\nBT 0.05 0.15 0.4 rg /F1 ",
-		 w, h, w - 1, h - 1)) != 0 ||
+		 "q 0.97 0.99 0.97 rg 0 0 %d %d re f 0.13 0.55 0.25 RG 1 w "
+		 "0.5 0.5 %d %d re S Q\n",
+		 W, H, W - 1, H - 1)) != 0)
+		goto out;
+	if (z.ms > 0 && n_im >= 0)
+		r = put_image(content, z.mx, z.my, z.ms, iw, ih);
+	else if (z.ms > 0)
+		r = put_check(content, z.mx, z.my, z.ms);
+	if (r != 0 || (r = buf_putf(content, "BT 0.05 0.15 0.4 rg /F1 ")) != 0 ||
 	    (r = put_fixed(content, size)) != 0 ||
 	    (r = buf_putf(content, " Tf ")) != 0 ||
 	    (r = put_fixed(content, lead)) != 0 ||
-	    (r = buf_putf(content, " TL %d ", PAD)) != 0 ||
-	    (r = put_fixed(content, y)) != 0 ||
-	    (r = buf_putf(content, " Td\n")) != 0)
+	    (r = buf_putf(content, " TL ")) != 0 ||
+	    (r = put_pt(content, z.tx, y, "Td")) != 0)
 		goto out;
-	for (i = 0; i < nl; i++) {
+	for (i = 0; i < L->n; i++) {
 		if ((r = buf_put_u8(content, '<')) != 0)
 			goto out;
-		for (k = lines_start[i]; k < lines_start[i] + lines_len[i];) {
+		for (k = L->start[i]; k < L->start[i] + L->len[i];) {
 			uint32_t cp;
 
-			k += utf8_next(text, lines_start[i] + lines_len[i], k,
-			    &cp);
+			k += utf8_next(text, L->start[i] + L->len[i], k, &cp);
 			if ((r = buf_putf(content, "%04X", ttf_glyph(t, cp))) != 0)
 				goto out;
 		}
@@ -460,7 +675,11 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 	{
 		struct pdf_obj *res = pdf_obj_new(PDF_DICT),
 			       *fonts = pdf_obj_new(PDF_DICT);
-		int bb[4] = { 0, 0, w, h };
+		int bb[4] = { 0, 0, W, H };
+		/* The page's /Rotate turned back: [cos sin -sin cos 0 0]. */
+		static const int turn[4][6] = { { 1, 0, 0, 1, 0, 0 },
+			{ 0, 1, -1, 0, 0, 0 }, { -1, 0, 0, -1, 0, 0 },
+			{ 0, -1, 1, 0, 0, 0 } };
 
 		r = KYSO_ERR_NOMEM;
 		if (res == NULL || fonts == NULL ||
@@ -474,6 +693,28 @@ stamp_build(struct rev *v, const char *text, int w, int h,
 		    (r = set(res, "Font", fonts)) != 0) {
 			pdf_obj_free(res);
 			goto out;
+		}
+		if (n_im >= 0) {
+			struct pdf_obj *xo = pdf_obj_new(PDF_DICT);
+
+			if (xo == NULL ||
+			    (r = set(xo, "Im1", pdf_ref_new(n_im, 0))) != 0 ||
+			    (r = set(res, "XObject", xo)) != 0) {
+				if (xo == NULL)
+					r = KYSO_ERR_NOMEM;
+				pdf_obj_free(res);
+				goto out;
+			}
+		}
+		if (sp->rotate % 90 == 0 && sp->rotate > 0 && sp->rotate < 360) {
+			struct pdf_obj *mx = int_array(turn[sp->rotate / 90], 6);
+
+			if (mx == NULL || (r = set(d, "Matrix", mx)) != 0) {
+				if (mx == NULL)
+					r = KYSO_ERR_NOMEM;
+				pdf_obj_free(res);
+				goto out;
+			}
 		}
 		if ((r = set(d, "Resources", res)) != 0 ||
 		    (r = set(d, "Type", pdf_name_new("XObject"))) != 0 ||
@@ -501,6 +742,7 @@ out:
 	buf_free(sub);
 	buf_free(tmp);
 	free(u);
+	free(L);
 	ttf_free(t);
 	return r;
 }

@@ -1,12 +1,15 @@
 #include "common/i18n.h"
 #include "sign/formats/xmldsig.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libxml/c14n.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
@@ -123,9 +126,11 @@ path_matches(xmlNodePtr n, const char *path)
 	return 1;
 }
 
-/* The first element (document order) that path names. */
+/* The first element (document order, depth first, at most 256 levels)
+ * for which match says yes: the one walk the finders below share. */
 static xmlNodePtr
-find_by_path(xmlNodePtr n, const char *path, int depth)
+find_first(xmlNodePtr n, int (*match)(xmlNodePtr, const void *), const void *ud,
+    int depth)
 {
 	xmlNodePtr f;
 
@@ -134,12 +139,24 @@ find_by_path(xmlNodePtr n, const char *path, int depth)
 	for (; n != NULL; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (path_matches(n, path))
+		if (match(n, ud))
 			return n;
-		if ((f = find_by_path(n->children, path, depth + 1)) != NULL)
+		if ((f = find_first(n->children, match, ud, depth + 1)) != NULL)
 			return f;
 	}
 	return NULL;
+}
+
+static int
+match_path(xmlNodePtr n, const void *path)
+{
+	return path_matches(n, path);
+}
+
+static int
+match_name(xmlNodePtr n, const void *name)
+{
+	return xmlStrEqual(n->name, (const xmlChar *)name);
 }
 
 static xmlNodePtr
@@ -192,20 +209,408 @@ out:
 	return rc;
 }
 
+/* libxml2's own reports (parser, C14N) would print raw lines on stderr
+ * before our sentence: while we sign they are counted here instead, and
+ * our *why says what went wrong. The handler is per thread in libxml2. */
+static void
+xml_quiet(void *ud, const xmlError *e)
+{
+	(void)e;
+	(*(int *)ud)++;
+}
+
+static int sign_doc(struct p11_signer *s, const uint8_t *data, size_t len,
+    const struct xmldsig_opts *o, struct buf *out, const char **why);
+
 int
 xmldsig_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,
     const struct xmldsig_opts *o, struct buf *out, const char **why)
 {
-	struct buf *sig = NULL, *raw = NULL;
-	xmlDocPtr doc = NULL;
-	xmlNodePtr root, target, parent, sn, si, ref, tr, dv, ki, xd;
+	int errs = 0, r;
+
+	xmlSetStructuredErrorFunc(&errs, (xmlStructuredErrorFunc)xml_quiet);
+	r = sign_doc(s, data, len, o, out, why);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	return r;
+}
+
+/* A child element of n in the XML-DSig namespace, by name. */
+static xmlNodePtr
+ds_child(xmlNodePtr n, const char *name)
+{
+	for (n = n != NULL ? n->children : NULL; n != NULL; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && n->ns != NULL &&
+		    xmlStrEqual(n->ns->href, (const xmlChar *)DSIG_NS) &&
+		    xmlStrEqual(n->name, (const xmlChar *)name))
+			return n;
+	return NULL;
+}
+
+static int
+alg_is(xmlNodePtr n, const char *alg)
+{
+	xmlChar *a = n != NULL ? xmlGetProp(n, (const xmlChar *)"Algorithm")
+			       : NULL;
+	int eq = a != NULL && strcmp((const char *)a, alg) == 0;
+
+	xmlFree(a);
+	return eq;
+}
+
+/* 1 when element n has no text (an empty slot of a template). */
+static int
+is_empty(xmlNodePtr n)
+{
+	xmlChar *c = xmlNodeGetContent(n);
+	const xmlChar *p = c;
+	int empty = 1;
+
+	for (; p != NULL && *p != '\0'; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			empty = 0;
+	xmlFree(c);
+	return empty;
+}
+
+/* A <Signature> template: an XML-DSig Signature whose SignatureValue is
+ * missing or empty, as e-invoice software leaves one for each party. */
+static int
+match_template(xmlNodePtr n, const void *ud)
+{
+	(void)ud;
+	return n->ns != NULL &&
+	    xmlStrEqual(n->ns->href, (const xmlChar *)DSIG_NS) &&
+	    xmlStrEqual(n->name, (const xmlChar *)"Signature") &&
+	    (ds_child(n, "SignatureValue") == NULL ||
+		is_empty(ds_child(n, "SignatureValue")));
+}
+
+/* The signing time as the Vietnamese e-invoice format carries it
+ * (yyyy-MM-ddTHH:mm:ss, local time: Vietnam's, UTC+7, when TZ is unset). */
+static void
+signing_time(time_t when, char *out, size_t n)
+{
+	struct tm tm;
+
+	if (getenv("TZ") == NULL) {
+		when += 7 * 3600;
+		gmtime_r(&when, &tm);
+	} else {
+		localtime_r(&when, &tm);
+	}
+	strftime(out, n, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+/* A fresh Id of the form prefix-N that no element of doc has. */
+static int
+fresh_id(xmlDocPtr doc, const char *prefix, char *out, size_t n)
+{
+	int k;
+
+	for (k = 1; k < 1000; k++) {
+		snprintf(out, n, "%s-%d", prefix, k);
+		if (find_by_id(xmlDocGetRootElement(doc), out, 0) == NULL)
+			return 0;
+	}
+	return KYSO_ERR_EXISTS;
+}
+
+/* A template of our own under parent: SignedInfo with one reference to
+ * uri (enveloped, then C14N) and one to an Object that carries the
+ * signing time (SignatureProperty/SigningTime, as Vietnamese e-invoices
+ * do), SignatureValue, then the Object. */
+static int
+new_template(xmlDocPtr doc, xmlNodePtr parent, const char *uri, int inclusive,
+    int ec, xmlNodePtr *out)
+{
+	const char *c14n = inclusive ? ALG_C14N : ALG_EXC_C14N;
+	xmlNodePtr sn, si, ref, tr, obj, sp;
 	xmlNsPtr ns;
-	xmlChar *outxml = NULL;
+	char sid[64], tid[80], turi[88], target[72];
+
+	if (fresh_id(doc, "kyso-sig", sid, sizeof(sid)) != 0)
+		return KYSO_ERR_EXISTS;
+	snprintf(tid, sizeof(tid), "%s-time", sid);
+	snprintf(turi, sizeof(turi), "#%s", tid);
+	snprintf(target, sizeof(target), "#%s", sid);
+	if ((sn = xmlNewDocNode(doc, NULL, (const xmlChar *)"Signature", NULL)) ==
+	    NULL)
+		return KYSO_ERR_NOMEM;
+	if ((ns = xmlNewNs(sn, (const xmlChar *)DSIG_NS, NULL)) == NULL ||
+	    xmlAddChild(parent, sn) == NULL) {
+		xmlFreeNode(sn);
+		return KYSO_ERR_NOMEM;
+	}
+	xmlSetNs(sn, ns);
+	if (xmlNewProp(sn, (const xmlChar *)"Id", (const xmlChar *)sid) == NULL ||
+	    (si = add(sn, ns, "SignedInfo", NULL)) == NULL ||
+	    add_alg(si, ns, "CanonicalizationMethod", c14n) == NULL ||
+	    add_alg(si, ns, "SignatureMethod",
+		ec ? ALG_ECDSA_SHA256 : ALG_RSA_SHA256) == NULL ||
+	    (ref = add(si, ns, "Reference", NULL)) == NULL ||
+	    xmlNewProp(ref, (const xmlChar *)"URI", (const xmlChar *)uri) == NULL ||
+	    (tr = add(ref, ns, "Transforms", NULL)) == NULL ||
+	    add_alg(tr, ns, "Transform", ALG_ENVELOPED) == NULL ||
+	    add_alg(tr, ns, "Transform", c14n) == NULL ||
+	    add_alg(ref, ns, "DigestMethod", ALG_SHA256) == NULL ||
+	    add(ref, ns, "DigestValue", NULL) == NULL ||
+	    (ref = add(si, ns, "Reference", NULL)) == NULL ||
+	    xmlNewProp(ref, (const xmlChar *)"URI", (const xmlChar *)turi) ==
+		NULL ||
+	    (tr = add(ref, ns, "Transforms", NULL)) == NULL ||
+	    add_alg(tr, ns, "Transform", c14n) == NULL ||
+	    add_alg(ref, ns, "DigestMethod", ALG_SHA256) == NULL ||
+	    add(ref, ns, "DigestValue", NULL) == NULL ||
+	    add(sn, ns, "SignatureValue", NULL) == NULL ||
+	    (obj = add(sn, ns, "Object", NULL)) == NULL ||
+	    xmlNewProp(obj, (const xmlChar *)"Id", (const xmlChar *)tid) == NULL ||
+	    (sp = add(obj, ns, "SignatureProperties", NULL)) == NULL ||
+	    (sp = add(sp, ns, "SignatureProperty", NULL)) == NULL ||
+	    xmlNewProp(sp, (const xmlChar *)"Target", (const xmlChar *)target) ==
+		NULL ||
+	    add(sp, ns, "SigningTime", NULL) == NULL)
+		return KYSO_ERR_NOMEM;
+	*out = sn;
+	return 0;
+}
+
+/* Digests every Reference of si as its own transforms say (what verify
+ * and xmlsec1 compute): enveloped-signature and C14N 1.0 or exclusive
+ * C14N; no transform is inclusive C14N. Others are refused. */
+static int
+fill_references(xmlDocPtr doc, xmlNodePtr sig, xmlNodePtr si, const char **why)
+{
+	xmlNodePtr ref, t, dv;
 	struct nodeset set;
-	uint8_t digest[32], h[32];
-	char *t = NULL, *uri = NULL;
-	const char *c14n = o->inclusive ? ALG_C14N : ALG_EXC_C14N;
+	uint8_t digest[32];
+	char *b = NULL;
+	int nref = 0, r;
+
+	for (ref = ds_child(si, "Reference"); ref != NULL; ref = ref->next) {
+		xmlChar *uri;
+		xmlNodePtr target = NULL;
+		int enveloped = 0, mode = -1;
+
+		if (ref->type != XML_ELEMENT_NODE ||
+		    !xmlStrEqual(ref->name, (const xmlChar *)"Reference"))
+			continue;
+		nref++;
+		uri = xmlGetProp(ref, (const xmlChar *)"URI");
+		if (uri != NULL && uri[0] == '#')
+			target = find_by_id(xmlDocGetRootElement(doc),
+			    (const char *)uri + 1, 0);
+		r = uri == NULL || (uri[0] != '\0' && target == NULL);
+		xmlFree(uri);
+		if (r) {
+			*why = N_("a reference of the signature template names "
+				  "no element of the document");
+			return KYSO_ERR_NOT_FOUND;
+		}
+		for (t = ds_child(ds_child(ref, "Transforms"), "Transform");
+		     t != NULL; t = t->next) {
+			if (t->type != XML_ELEMENT_NODE)
+				continue;
+			if (alg_is(t, ALG_ENVELOPED))
+				enveloped = 1;
+			else if (alg_is(t, ALG_EXC_C14N))
+				mode = 0;
+			else if (alg_is(t, ALG_C14N))
+				mode = 1;
+			else {
+				*why = N_("the signature template uses a "
+					  "transform kyso-sign does not "
+					  "support (enveloped, C14N 1.0, "
+					  "exclusive C14N)");
+				return KYSO_ERR_UNSUPPORTED;
+			}
+		}
+		if (!alg_is(ds_child(ref, "DigestMethod"), ALG_SHA256)) {
+			*why = N_("the signature template asks for a digest "
+				  "other than SHA-256");
+			return KYSO_ERR_UNSUPPORTED;
+		}
+		set.root = target;
+		set.skip = enveloped ? sig : NULL;
+		if ((r = c14n_sha256(doc, &set, mode != 0, digest)) != 0) {
+			*why = N_("canonicalization failed");
+			return r;
+		}
+		if ((b = b64(digest, 32)) == NULL)
+			return KYSO_ERR_NOMEM;
+		if ((dv = ds_child(ref, "DigestValue")) == NULL &&
+		    (dv = add(ref, ref->ns, "DigestValue", NULL)) == NULL) {
+			free(b);
+			return KYSO_ERR_NOMEM;
+		}
+		xmlNodeSetContent(dv, (const xmlChar *)b);
+		free(b);
+	}
+	if (nref == 0) {
+		*why = N_("the signature template has no reference");
+		return KYSO_ERR_INVALID;
+	}
+	return 0;
+}
+
+/* KeyInfo/X509Data with the certificate and its chain: the template's
+ * own (its empty X509SubjectName filled, its empty X509Certificate
+ * replaced), else one made right after SignatureValue. */
+static int
+fill_keyinfo(struct p11_signer *s, xmlNodePtr sig, xmlNodePtr sv)
+{
+	xmlNodePtr ki = ds_child(sig, "KeyInfo"), xd, x;
+	const unsigned char *cp = buf_ptr(p11_signer_cert(s));
+	X509 *cert = d2i_X509(NULL, &cp, (long)buf_len(p11_signer_cert(s)));
+	char *t = NULL, *name = NULL;
 	size_t i;
+	int r = KYSO_ERR_NOMEM;
+
+	if (cert == NULL)
+		return KYSO_ERR_INVALID;
+	if (ki == NULL) {
+		if ((ki = xmlNewDocNode(sig->doc, sig->ns,
+			 (const xmlChar *)"KeyInfo", NULL)) == NULL ||
+		    xmlAddNextSibling(sv, ki) == NULL)
+			goto out;
+	}
+	if ((xd = ds_child(ki, "X509Data")) == NULL &&
+	    (xd = add(ki, sig->ns, "X509Data", NULL)) == NULL)
+		goto out;
+	if ((x = ds_child(xd, "X509SubjectName")) != NULL && is_empty(x)) {
+		BIO *bio = BIO_new(BIO_s_mem());
+		char *p;
+		long n;
+
+		if (bio == NULL ||
+		    X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
+			XN_FLAG_RFC2253) < 0 ||
+		    (n = BIO_get_mem_data(bio, &p)) <= 0 ||
+		    (name = strndup(p, (size_t)n)) == NULL) {
+			BIO_free(bio);
+			goto out;
+		}
+		BIO_free(bio);
+		xmlNodeSetContent(x, (const xmlChar *)name);
+	}
+	while ((x = ds_child(xd, "X509Certificate")) != NULL && is_empty(x)) {
+		xmlUnlinkNode(x);
+		xmlFreeNode(x);
+	}
+	for (i = 0; i <= p11_signer_chain_count(s); i++) {
+		const struct buf *c = i == 0 ? p11_signer_cert(s)
+					     : p11_signer_chain(s, i - 1);
+
+		if ((t = b64(buf_ptr(c), buf_len(c))) == NULL ||
+		    add(xd, sig->ns, "X509Certificate", t) == NULL)
+			goto out;
+		free(t);
+		t = NULL;
+	}
+	r = 0;
+out:
+	free(t);
+	free(name);
+	X509_free(cert);
+	return r;
+}
+
+/* Fills the template sig: the signing time (an empty SigningTime in its
+ * Object), every reference's digest, the signature over its SignedInfo
+ * by the token (the template's algorithms, which must be the key's),
+ * the certificates. */
+static int
+fill_template(xmlDocPtr doc, xmlNodePtr sig, struct p11_signer *s, time_t when,
+    const char **why)
+{
+	xmlNodePtr si = ds_child(sig, "SignedInfo"), cm, sm, sv, st;
+	int ec = p11_signer_key_type(s) == P11_SIGNER_EC, r;
+	struct buf *der = NULL, *raw = NULL;
+	struct nodeset set;
+	uint8_t h[32];
+	char *t = NULL, tm[40];
+
+	cm = ds_child(si, "CanonicalizationMethod");
+	sm = ds_child(si, "SignatureMethod");
+	if (si == NULL || (!alg_is(cm, ALG_C14N) && !alg_is(cm, ALG_EXC_C14N))) {
+		*why = N_("the signature template's SignedInfo is missing or "
+			  "asks for a canonicalization kyso-sign does not "
+			  "support (C14N 1.0, exclusive C14N)");
+		return KYSO_ERR_UNSUPPORTED;
+	}
+	if (!alg_is(sm, ec ? ALG_ECDSA_SHA256 : ALG_RSA_SHA256)) {
+		*why = ec ? N_("the signature template asks for another "
+			       "signature method than the token's EC key "
+			       "(ecdsa-sha256)")
+			  : N_("the signature template asks for another "
+			       "signature method than the token's RSA key "
+			       "(rsa-sha256)");
+		return KYSO_ERR_UNSUPPORTED;
+	}
+	for (st = ds_child(sig, "Object"); st != NULL; st = st->next)
+		if (st->type == XML_ELEMENT_NODE &&
+		    (st = find_first(st->children, match_name, "SigningTime",
+			 0)) != NULL)
+			break;
+	if (st != NULL && is_empty(st)) {
+		signing_time(when, tm, sizeof(tm));
+		xmlNodeSetContent(st, (const xmlChar *)tm);
+	}
+	*why = N_("out of memory");
+	if ((r = fill_references(doc, sig, si, why)) != 0)
+		return r;
+	set.root = si;
+	set.skip = NULL;
+	if ((r = c14n_sha256(doc, &set, alg_is(cm, ALG_C14N), h)) != 0) {
+		*why = N_("canonicalization failed");
+		return r;
+	}
+	r = KYSO_ERR_NOMEM;
+	*why = N_("out of memory");
+	if ((der = buf_new(0)) == NULL || (raw = buf_new(0)) == NULL)
+		goto out;
+	if ((r = p11_signer_sign_digest(s, h, der)) != 0) {
+		*why = N_("the token refused to sign");
+		goto out;
+	}
+	if (ec)
+		r = ecdsa_raw(der, p11_signer_cert(s), raw);
+	else
+		r = buf_put(raw, buf_ptr(der), buf_len(der));
+	if (r != 0)
+		goto out;
+	r = KYSO_ERR_NOMEM;
+	if ((t = b64(buf_ptr(raw), buf_len(raw))) == NULL)
+		goto out;
+	if ((sv = ds_child(sig, "SignatureValue")) == NULL) {
+		if ((sv = xmlNewDocNode(doc, sig->ns,
+			 (const xmlChar *)"SignatureValue", NULL)) == NULL ||
+		    xmlAddNextSibling(si, sv) == NULL)
+			goto out;
+	}
+	xmlNodeSetContent(sv, (const xmlChar *)t);
+	if ((r = fill_keyinfo(s, sig, sv)) != 0) {
+		*why = N_("the token's certificate cannot be read");
+		goto out;
+	}
+	r = 0;
+out:
+	free(t);
+	buf_free(der);
+	buf_free(raw);
+	return r;
+}
+
+/* The signing itself, with libxml2's reports routed to xml_quiet: into
+ * the document's empty <Signature> template when it has one, else into
+ * one of ours. */
+static int
+sign_doc(struct p11_signer *s, const uint8_t *data, size_t len,
+    const struct xmldsig_opts *o, struct buf *out, const char **why)
+{
+	xmlDocPtr doc = NULL;
+	xmlNodePtr root, target, parent, sn;
+	xmlChar *outxml = NULL;
+	char *uri = NULL;
 	int outlen = 0, r;
 
 	*why = N_("out of memory");
@@ -222,116 +627,66 @@ xmldsig_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,
 		*why = N_("the file is not well-formed XML");
 		goto out;
 	}
-	target = root;
-	if (o->ref_id != NULL &&
-	    (target = find_by_id(root, o->ref_id, 0)) == NULL) {
-		r = KYSO_ERR_NOT_FOUND;
-		*why = N_("no element has that Id");
+	/* What a DTD declares (default attributes, entities) is outside the
+	 * canonical form that is signed: a reader could see other content
+	 * than the signer did. Verification refuses it too. */
+	if (doc->intSubset != NULL || doc->extSubset != NULL) {
+		r = KYSO_ERR_UNSUPPORTED;
+		*why = N_("the XML file has a DTD (<!DOCTYPE>): what it declares "
+			  "is outside what is signed; remove it before signing");
 		goto out;
 	}
-	parent = target;
-	if (o->parent != NULL &&
-	    (parent = find_by_path(root, o->parent, 0)) == NULL) {
-		r = KYSO_ERR_NOT_FOUND;
-		*why = N_(
-		    "no element has the name given to place the signature under");
-		goto out;
-	}
-	r = KYSO_ERR_NOMEM;
-	if ((sn = xmlNewDocNode(doc, NULL, (const xmlChar *)"Signature", NULL)) ==
-		NULL ||
-	    (ns = xmlNewNs(sn, (const xmlChar *)DSIG_NS, NULL)) == NULL)
-		goto out;
-	xmlSetNs(sn, ns);
-	if (xmlAddChild(parent, sn) == NULL) {
-		xmlFreeNode(sn);
-		goto out;
-	}
-	if (o->ref_id != NULL) {
-		size_t n = strlen(o->ref_id) + 2;
+	if ((sn = find_first(root, match_template, NULL, 0)) != NULL) {
+		if (o->ref_id != NULL || o->parent != NULL) {
+			r = KYSO_ERR_INVALID;
+			*why = N_("the document holds a signature template: its "
+				  "references say what is signed; leave out "
+				  "--id and --parent");
+			goto out;
+		}
+	} else {
+		target = root;
+		if (o->ref_id != NULL &&
+		    (target = find_by_id(root, o->ref_id, 0)) == NULL) {
+			r = KYSO_ERR_NOT_FOUND;
+			*why = N_("no element has that Id");
+			goto out;
+		}
+		parent = target;
+		if (o->parent != NULL &&
+		    (parent = find_first(root, match_path, o->parent, 0)) ==
+			NULL) {
+			r = KYSO_ERR_NOT_FOUND;
+			*why = N_("no element has the name given to place the "
+				  "signature under");
+			goto out;
+		}
+		if (o->ref_id != NULL) {
+			size_t n = strlen(o->ref_id) + 2;
 
-		if ((uri = malloc(n)) == NULL)
+			r = KYSO_ERR_NOMEM;
+			if ((uri = malloc(n)) == NULL)
+				goto out;
+			snprintf(uri, n, "#%s", o->ref_id);
+		}
+		if ((r = new_template(doc, parent, uri ? uri : "", o->inclusive,
+			 p11_signer_key_type(s) == P11_SIGNER_EC, &sn)) != 0)
 			goto out;
-		snprintf(uri, n, "#%s", o->ref_id);
 	}
-	if ((si = add(sn, ns, "SignedInfo", NULL)) == NULL ||
-	    add_alg(si, ns, "CanonicalizationMethod", c14n) == NULL ||
-	    add_alg(si, ns, "SignatureMethod",
-		p11_signer_key_type(s) == P11_SIGNER_EC ? ALG_ECDSA_SHA256
-							: ALG_RSA_SHA256) == NULL ||
-	    (ref = add(si, ns, "Reference", NULL)) == NULL ||
-	    xmlNewProp(ref, (const xmlChar *)"URI",
-		(const xmlChar *)(uri ? uri : "")) == NULL ||
-	    (tr = add(ref, ns, "Transforms", NULL)) == NULL ||
-	    add_alg(tr, ns, "Transform", ALG_ENVELOPED) == NULL ||
-	    add_alg(tr, ns, "Transform", c14n) == NULL ||
-	    add_alg(ref, ns, "DigestMethod", ALG_SHA256) == NULL ||
-	    (dv = add(ref, ns, "DigestValue", NULL)) == NULL)
+	if ((r = fill_template(doc, sn, s, o->when ? o->when : time(NULL), why)) !=
+	    0)
 		goto out;
-	/* The reference: the element (or document) without the signature. */
-	set.root = o->ref_id != NULL ? target : NULL;
-	set.skip = sn;
-	if ((r = c14n_sha256(doc, &set, o->inclusive, digest)) != 0) {
-		*why = N_("canonicalization failed");
-		goto out;
-	}
 	r = KYSO_ERR_NOMEM;
-	if ((t = b64(digest, 32)) == NULL)
-		goto out;
-	xmlNodeSetContent(dv, (const xmlChar *)t);
-	free(t);
-	t = NULL;
-	/* SignedInfo, canonicalized in place, is what the token signs. */
-	set.root = si;
-	set.skip = NULL;
-	if ((r = c14n_sha256(doc, &set, o->inclusive, h)) != 0) {
-		*why = N_("canonicalization failed");
-		goto out;
-	}
-	r = KYSO_ERR_NOMEM;
-	if ((sig = buf_new(0)) == NULL || (raw = buf_new(0)) == NULL)
-		goto out;
-	if ((r = p11_signer_sign_digest(s, h, sig)) != 0) {
-		*why = N_("the token refused to sign");
-		goto out;
-	}
-	if (p11_signer_key_type(s) == P11_SIGNER_EC) {
-		if ((r = ecdsa_raw(sig, p11_signer_cert(s), raw)) != 0)
-			goto out;
-	} else if ((r = buf_put(raw, buf_ptr(sig), buf_len(sig))) != 0) {
-		goto out;
-	}
-	r = KYSO_ERR_NOMEM;
-	if ((t = b64(buf_ptr(raw), buf_len(raw))) == NULL ||
-	    add(sn, ns, "SignatureValue", t) == NULL)
-		goto out;
-	free(t);
-	t = NULL;
-	if ((ki = add(sn, ns, "KeyInfo", NULL)) == NULL ||
-	    (xd = add(ki, ns, "X509Data", NULL)) == NULL)
-		goto out;
-	for (i = 0; i <= p11_signer_chain_count(s); i++) {
-		const struct buf *c = i == 0 ? p11_signer_cert(s)
-					     : p11_signer_chain(s, i - 1);
-
-		if ((t = b64(buf_ptr(c), buf_len(c))) == NULL ||
-		    add(xd, ns, "X509Certificate", t) == NULL)
-			goto out;
-		free(t);
-		t = NULL;
-	}
+	*why = N_("out of memory");
 	xmlDocDumpMemoryEnc(doc, &outxml, &outlen, "UTF-8");
 	if (outxml == NULL || outlen <= 0)
 		goto out;
 	if ((r = buf_put(out, outxml, (size_t)outlen)) != 0)
 		*why = N_("the output is too large");
 out:
-	free(t);
 	free(uri);
 	xmlFree(outxml);
 	xmlFreeDoc(doc);
-	buf_free(sig);
-	buf_free(raw);
 	return r;
 }
 

@@ -1,13 +1,18 @@
 /* XML-DSig enveloped signatures for e-invoices and declarations (libxml2
- * for parsing and canonicalization): the whole document (URI="") or one
- * element by its Id, the <Signature> placed under a chosen element,
- * exclusive (default) or inclusive C14N, SHA-256, KeyInfo with the
- * certificate and chain. */
+ * for parsing and canonicalization). An empty <Signature> template the
+ * document holds (as Vietnamese e-invoice software leaves one per party)
+ * is filled: its algorithms and references, its Object's SigningTime.
+ * Else a signature of ours: the whole document (URI="") or one element
+ * by its Id, the <Signature> placed under a chosen element, exclusive
+ * (default) or inclusive C14N, SHA-256, the signing time in an Object
+ * (SignatureProperty/SigningTime, referenced and so signed), KeyInfo
+ * with the certificate and chain. */
 #ifndef KYSO_XMLDSIG_H
 #define KYSO_XMLDSIG_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "common/buf.h"
 #include "p11/signer.h"
@@ -21,6 +26,7 @@ struct xmldsig_opts {
 			     * or a path ending there ("DSCKS/NBan");
 			     * NULL: the referenced element (or root) */
 	int inclusive;	    /* 1: C14N 1.0, 0: exclusive C14N */
+	time_t when;	    /* the signing time; 0: now */
 };
 
 int xmldsig_sign_file(struct p11_signer *s, const char *in_path,

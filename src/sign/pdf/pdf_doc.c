@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sign/pdf/pdf_crypt.h"
 #include "sign/pdf/pdf_filter.h"
 #include "sign/pdf/pdf_lex.h"
 
@@ -570,6 +571,39 @@ find_startxref(struct pdf *pdf, uint64_t *off)
 	return KYSO_ERR_CORRUPT;
 }
 
+/* Why an encrypted file is refused, in the words of what its author set:
+ * a password to open it, or restrictions only (an owner password) that
+ * forbid signing or that kyso-sign cannot yet keep. */
+static const char *
+encrypted_why(struct pdf *pdf)
+{
+	const struct pdf_obj *id = pdf_dict_get(pdf->trailer, "ID");
+	struct pdf_obj *enc = NULL;
+	enum pdf_crypt_kind k = PDF_CRYPT_UNKNOWN;
+	int may_sign = 0;
+
+	if (pdf_resolve(pdf, pdf_dict_get(pdf->trailer, "Encrypt"), &enc) == 0)
+		k = pdf_crypt_inspect(enc,
+		    id != NULL && id->type == PDF_ARRAY && id->count > 0
+			? id->items[0]
+			: NULL,
+		    &may_sign);
+	pdf_obj_free(enc);
+	if (k == PDF_CRYPT_USER_PASSWORD)
+		return N_("the file is encrypted with a password to open it; "
+			  "kyso-sign does not sign password-protected PDFs");
+	if (k == PDF_CRYPT_OWNER_ONLY && !may_sign)
+		return N_("the file is encrypted with an owner password whose "
+			  "permissions forbid filling in forms and signing");
+	if (k == PDF_CRYPT_OWNER_ONLY)
+		return N_("the file is encrypted with an owner password only "
+			  "(restrictions, no password to open it), which "
+			  "kyso-sign cannot sign yet: sign an unencrypted copy "
+			  "(e.g. qpdf --decrypt in.pdf out.pdf)");
+	return N_("the file is encrypted (password-protected); kyso-sign does "
+		  "not sign encrypted PDFs");
+}
+
 int
 pdf_open(const uint8_t *data, size_t len, struct pdf **out, const char **why)
 {
@@ -625,8 +659,7 @@ pdf_open(const uint8_t *data, size_t len, struct pdf **out, const char **why)
 	if (pdf_dict_get(pdf->trailer, "Encrypt") != NULL &&
 	    pdf_dict_get(pdf->trailer, "Encrypt")->type != PDF_NULL) {
 		r = KYSO_ERR_UNSUPPORTED;
-		pdf->why = N_(
-		    "the file is encrypted (password-protected); kyso-sign does not sign encrypted PDFs");
+		pdf->why = encrypted_why(pdf);
 		goto fail;
 	}
 	if (pdf_dict_get(pdf->trailer, "Root") == NULL ||

@@ -30,6 +30,8 @@ walk(struct pdf *pdf, const struct pdf_obj *fields, int depth,
 			w->cut = 1;
 			continue;
 		}
+		w->num = fields->items[i]->type == PDF_REF ? fields->items[i]->i
+							   : -1;
 		next = w->visit(w->ud, pdf, f);
 		if (next == PDF_FORM_STOP)
 			w->stopped = 1;

@@ -7,6 +7,7 @@
 #define KYSO_PDF_FORM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sign/pdf/pdf.h"
 
@@ -25,6 +26,8 @@ struct pdf_form_walk {
 	enum pdf_form_next (
 	    *visit)(void *ud, struct pdf *pdf, const struct pdf_obj *field);
 	void *ud;
+	int64_t num;   /* during visit: the field's object number, or -1
+			* for a field written directly in its array */
 	size_t budget; /* fields looked at, at most */
 	size_t width;  /* items of one array looked at (SIZE_MAX: all) */
 	int stopped;   /* out: visit answered PDF_FORM_STOP */
