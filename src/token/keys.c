@@ -238,8 +238,13 @@ keys_generate(const CK_MECHANISM *m, struct attrs *pub, struct attrs *priv)
 			return CKR_TEMPLATE_INCOMPLETE;
 		if (bits != 2048 && bits != 3072 && bits != 4096)
 			return CKR_KEY_SIZE_RANGE;
-		/* Only F4: the exponent every verifier expects. */
+		/* Only F4: the exponent every verifier expects, in any
+		 * big-endian encoding (leading zero bytes are allowed). */
 		e = attrs_get(pub, CKA_PUBLIC_EXPONENT, &elen);
+		while (e != NULL && elen > 0 && e[0] == 0) {
+			e++;
+			elen--;
+		}
 		if (e != NULL && !(elen == 3 && memcmp(e, "\x01\x00\x01", 3) == 0))
 			return CKR_ATTRIBUTE_VALUE_INVALID;
 		if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||

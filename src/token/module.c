@@ -29,9 +29,16 @@ do_initialize(CK_VOID_PTR args)
 	if (core_initialized())
 		return CKR_CRYPTOKI_ALREADY_INITIALIZED;
 	if (ia != NULL) {
+		int given = (ia->CreateMutex != NULL) +
+		    (ia->DestroyMutex != NULL) + (ia->LockMutex != NULL) +
+		    (ia->UnlockMutex != NULL);
+
 		if (ia->pReserved != NULL)
 			return CKR_ARGUMENTS_BAD;
-		if (ia->CreateMutex != NULL && !(ia->flags & CKF_OS_LOCKING_OK))
+		/* PKCS#11 5.4: the four callbacks come all or none. */
+		if (given != 0 && given != 4)
+			return CKR_ARGUMENTS_BAD;
+		if (given == 4 && !(ia->flags & CKF_OS_LOCKING_OK))
 			return CKR_CANT_LOCK;
 	}
 	if ((home = kyso_home()) == NULL)

@@ -27,6 +27,12 @@
 #define NO_LOGIN	 ((CK_USER_TYPE)-1)
 #define MAX_SESSIONS	 1024
 
+/* An operation is fed in one call (C_Sign) or in parts (C_SignUpdate);
+ * once one way has begun, the other is CKR_OPERATION_ACTIVE. */
+#define OPMODE_FRESH  0
+#define OPMODE_SINGLE 1
+#define OPMODE_MULTI  2
+
 struct slot {
 	struct tok *tok;
 	int broken; /* a file is attached but does not open */
@@ -41,6 +47,7 @@ struct session {
 	CK_FLAGS flags;
 	struct kop *op;
 	enum kop_kind opkind;
+	int opmode; /* OPMODE_*: how the operation was fed so far (ops.c) */
 	CK_OBJECT_HANDLE *found;
 	size_t nfound, foundpos;
 	int finding;

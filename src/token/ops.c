@@ -139,6 +139,7 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
 		goto out;
 	}
 	s->opkind = kind;
+	s->opmode = OPMODE_FRESH;
 out:
 	core_unlock();
 	return rv;
@@ -152,11 +153,14 @@ op_end(struct session *s)
 	s->op = NULL;
 }
 
-/* The opening of a call that continues an operation of this kind: the
- * module mutex taken and the session found, or an error with the mutex
- * released. */
+/* The opening of a call that continues an operation of this kind, fed
+ * the way mode says: the module mutex taken and the session found, or an
+ * error with the mutex released. A single-part call after an update, or
+ * an update or final after a single-part call that kept the operation
+ * (a short buffer), is CKR_OPERATION_ACTIVE and the operation goes on
+ * (PKCS#11 5.2). */
 static CK_RV
-op_enter(CK_SESSION_HANDLE h, enum kop_kind kind, struct session **s)
+op_enter(CK_SESSION_HANDLE h, enum kop_kind kind, int mode, struct session **s)
 {
 	struct slot *sl;
 	CK_RV rv;
@@ -166,6 +170,10 @@ op_enter(CK_SESSION_HANDLE h, enum kop_kind kind, struct session **s)
 	if ((*s)->op == NULL || (*s)->opkind != kind) {
 		core_unlock();
 		return CKR_OPERATION_NOT_INITIALIZED;
+	}
+	if ((*s)->opmode != OPMODE_FRESH && (*s)->opmode != mode) {
+		core_unlock();
+		return CKR_OPERATION_ACTIVE;
 	}
 	return CKR_OK;
 }
@@ -205,7 +213,7 @@ op_single(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in,
 	struct session *s;
 	CK_RV rv;
 
-	if ((rv = op_enter(h, kind, &s)) != CKR_OK)
+	if ((rv = op_enter(h, kind, OPMODE_SINGLE, &s)) != CKR_OK)
 		return rv;
 	if ((in == NULL && inlen > 0) || outlen == NULL) {
 		rv = CKR_ARGUMENTS_BAD;
@@ -217,6 +225,9 @@ op_single(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in,
 		op_end(s);
 		goto out;
 	}
+	/* A length query (out NULL) leaves the operation fresh. */
+	if (out != NULL)
+		s->opmode = OPMODE_SINGLE;
 	rv = op_output(s, out, outlen);
 out:
 	core_unlock();
@@ -230,13 +241,14 @@ op_update(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in, CK_ULONG inle
 	struct session *s;
 	CK_RV rv;
 
-	if ((rv = op_enter(h, kind, &s)) != CKR_OK)
+	if ((rv = op_enter(h, kind, OPMODE_MULTI, &s)) != CKR_OK)
 		return rv;
 	if (in == NULL && inlen > 0) {
 		rv = CKR_ARGUMENTS_BAD;
 		op_end(s);
 		goto out;
 	}
+	s->opmode = OPMODE_MULTI;
 	if ((rv = kop_update(s->op, in, inlen)) != CKR_OK)
 		op_end(s);
 out:
@@ -252,7 +264,7 @@ op_final(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR out,
 	struct session *s;
 	CK_RV rv;
 
-	if ((rv = op_enter(h, kind, &s)) != CKR_OK)
+	if ((rv = op_enter(h, kind, OPMODE_MULTI, &s)) != CKR_OK)
 		return rv;
 	if (outlen == NULL) {
 		rv = CKR_ARGUMENTS_BAD;
@@ -274,7 +286,8 @@ op_verify(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, int update,
 	struct session *s;
 	CK_RV rv;
 
-	if ((rv = op_enter(h, KOP_VERIFY, &s)) != CKR_OK)
+	if ((rv = op_enter(h, KOP_VERIFY, update ? OPMODE_SINGLE : OPMODE_MULTI,
+		 &s)) != CKR_OK)
 		return rv;
 	if ((update && in == NULL && inlen > 0) || sig == NULL) {
 		rv = CKR_ARGUMENTS_BAD;
@@ -406,7 +419,7 @@ C_DigestKey(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key)
 	CK_RV rv;
 
 	(void)key;
-	if ((rv = op_enter(h, KOP_DIGEST, &s)) != CKR_OK)
+	if ((rv = op_enter(h, KOP_DIGEST, OPMODE_MULTI, &s)) != CKR_OK)
 		return rv;
 	rv = CKR_KEY_INDIGESTIBLE;
 	core_unlock();

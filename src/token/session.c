@@ -675,7 +675,8 @@ C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE who, CK_UTF8CHAR_PTR pin, CK_ULONG len
 
 	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
 		return rv;
-	if (pin == NULL && len > 0) {
+	/* No protected authentication path: a PIN is always given. */
+	if (pin == NULL) {
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
@@ -711,7 +712,9 @@ C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE who, CK_UTF8CHAR_PTR pin, CK_ULONG len
 		rv = CKR_USER_PIN_NOT_INITIALIZED;
 		goto out;
 	}
-	if ((rv = core_from_err(r)) != CKR_OK)
+	/* A PIN too short or too long is not tried (and costs nothing). */
+	if ((rv = r == KYSO_ERR_INVALID ? CKR_PIN_LEN_RANGE
+					: core_from_err(r)) != CKR_OK)
 		goto out;
 	sl->login = who;
 out:

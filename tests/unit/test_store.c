@@ -142,9 +142,9 @@ test_user_pin(void)
 	CHECK(t2 != NULL && tok_info(t2)->user_fail == 1);
 	tok_free(t2);
 	t2 = NULL;
-	/* A PIN of a wrong length counts as a wrong PIN. */
-	CHECK_ERR(tok_login_user(t, "123", 3), KYSO_ERR_PIN_INCORRECT);
-	CHECK(tok_info(t)->user_fail == 2);
+	/* A PIN of a wrong length is no attempt (CKR_PIN_LEN_RANGE). */
+	CHECK_ERR(tok_login_user(t, "123", 3), KYSO_ERR_INVALID);
+	CHECK(tok_info(t)->user_fail == 1);
 	CHECK_ERR(tok_login_user(t, TOK_DEFAULT_USER_PIN, 8), 0);
 	CHECK(tok_unlocked(t));
 	CHECK(tok_info(t)->user_fail == 0);
