@@ -33,9 +33,11 @@ static const struct mech mechs[] = {
 	    NULL },
 	{ CKM_EC_KEY_PAIR_GEN, CKK_EC, 256, 384, CKF_GENERATE_KEY_PAIR | ECF,
 	    NULL },
-	{ CKM_RSA_PKCS, CKK_RSA, 2048, 4096, SV | CKF_DECRYPT, NULL },
-	{ CKM_RSA_X_509, CKK_RSA, 2048, 4096, CKF_DECRYPT, NULL },
-	{ CKM_RSA_PKCS_OAEP, CKK_RSA, 2048, 4096, CKF_DECRYPT, NULL },
+	{ CKM_RSA_PKCS, CKK_RSA, 2048, 4096, SV | CKF_DECRYPT | CKF_ENCRYPT,
+	    NULL },
+	{ CKM_RSA_X_509, CKK_RSA, 2048, 4096, CKF_DECRYPT | CKF_ENCRYPT, NULL },
+	{ CKM_RSA_PKCS_OAEP, CKK_RSA, 2048, 4096, CKF_DECRYPT | CKF_ENCRYPT,
+	    NULL },
 	{ CKM_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, NULL },
 	{ CKM_SHA256_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA256" },
 	{ CKM_SHA384_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA384" },
@@ -44,6 +46,8 @@ static const struct mech mechs[] = {
 	{ CKM_ECDSA, CKK_EC, 256, 384, SV | ECF, NULL },
 	{ CKM_ECDSA_SHA256, CKK_EC, 256, 384, SV | ECF, "SHA256" },
 	{ CKM_ECDSA_SHA384, CKK_EC, 256, 384, SV | ECF, "SHA384" },
+	{ CKM_ECDH1_DERIVE, CKK_EC, 256, 384, CKF_DERIVE | ECF, NULL },
+	{ CKM_ECDH1_COFACTOR_DERIVE, CKK_EC, 256, 384, CKF_DERIVE | ECF, NULL },
 	{ CKM_SHA_1, NOKEY, 0, 0, CKF_DIGEST, "SHA1" },
 	{ CKM_SHA256, NOKEY, 0, 0, CKF_DIGEST, "SHA256" },
 	{ CKM_SHA384, NOKEY, 0, 0, CKF_DIGEST, "SHA384" },
@@ -86,11 +90,46 @@ keys_mechanism_info(CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info)
 	return CKR_OK;
 }
 
+/* Verification and encryption need only the public key. */
+int
+kop_kind_public(enum kop_kind k)
+{
+	return k == KOP_VERIFY || k == KOP_ENCRYPT;
+}
+
+/* What the mechanism table offers for each class and key type: RSA
+ * signs, verifies, encrypts and decrypts; EC signs, verifies and derives
+ * (ECDH). A public EC key may say CKA_DERIVE (pkcs11-tool asks it of
+ * both halves): the derivation itself takes the private one. */
+int
+keys_usage_ok(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, CK_ATTRIBUTE_TYPE use)
+{
+	if (cls == CKO_PUBLIC_KEY && kt == CKK_RSA)
+		return use == CKA_VERIFY || use == CKA_ENCRYPT;
+	if (cls == CKO_PRIVATE_KEY && kt == CKK_RSA)
+		return use == CKA_SIGN || use == CKA_DECRYPT;
+	if (cls == CKO_PUBLIC_KEY && kt == CKK_EC)
+		return use == CKA_VERIFY || use == CKA_DERIVE;
+	if (cls == CKO_PRIVATE_KEY && kt == CKK_EC)
+		return use == CKA_SIGN || use == CKA_DERIVE;
+	return 0;
+}
+
+CK_KEY_TYPE
+keys_mechanism_key_type(CK_MECHANISM_TYPE m)
+{
+	const struct mech *me = mech_find(m);
+
+	if (me == NULL || !(me->flags & CKF_GENERATE_KEY_PAIR))
+		return CK_UNAVAILABLE_INFORMATION;
+	return me->kt;
+}
+
 CK_RV
 keys_check_mechanism(CK_MECHANISM_TYPE m, CK_KEY_TYPE kt, enum kop_kind k)
 {
 	static const CK_FLAGS need[] = { CKF_SIGN, CKF_VERIFY, CKF_DECRYPT,
-		CKF_DIGEST };
+		CKF_DIGEST, CKF_ENCRYPT, CKF_DERIVE };
 	const struct mech *me = mech_find(m);
 
 	if (me == NULL || (me->flags & need[k]) == 0)
@@ -488,7 +527,7 @@ kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key, struct kop **o
 	struct kop *k;
 	CK_RV rv;
 
-	if (me == NULL)
+	if (me == NULL || kind == KOP_DERIVE)
 		return CKR_MECHANISM_INVALID;
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return CKR_HOST_MEMORY;
@@ -703,6 +742,23 @@ kop_finish(struct kop *k)
 			memcpy(k->out, der, outlen);
 			k->outlen = outlen;
 		}
+	} else if (k->kind == KOP_ENCRYPT) {
+		size_t kn = (size_t)EVP_PKEY_get_size(k->key);
+
+		if (EVP_PKEY_encrypt_init(c) != 1 || (rv = setup(k, c)) != CKR_OK)
+			goto out;
+		/* Raw RSA takes a number: shorter input is left-padded. */
+		if (k->mech == CKM_RSA_X_509 && inlen < kn && kn <= sizeof(in)) {
+			memmove(in + (kn - inlen), in, inlen);
+			memset(in, 0, kn - inlen);
+			inlen = kn;
+		}
+		outlen = sizeof(k->out);
+		if (EVP_PKEY_encrypt(c, k->out, &outlen, in, inlen) != 1) {
+			rv = CKR_DATA_LEN_RANGE;
+			goto out;
+		}
+		k->outlen = outlen;
 	} else if (k->kind == KOP_DECRYPT) {
 		if (EVP_PKEY_decrypt_init(c) != 1 || (rv = setup(k, c)) != CKR_OK)
 			goto out;

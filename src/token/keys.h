@@ -15,7 +15,17 @@
 /* The private key's encoding on a private key object; never readable. */
 #define KYSO_CKA_KEY_DER (CKA_VENDOR_DEFINED | 0x4b590001UL)
 
-enum kop_kind { KOP_SIGN, KOP_VERIFY, KOP_DECRYPT, KOP_DIGEST };
+enum kop_kind {
+	KOP_SIGN,
+	KOP_VERIFY,
+	KOP_DECRYPT,
+	KOP_DIGEST,
+	KOP_ENCRYPT,
+	KOP_DERIVE
+};
+
+/* Whether an operation of this kind is done with a public key. */
+int kop_kind_public(enum kop_kind k);
 
 struct kop;
 
@@ -25,6 +35,21 @@ CK_RV keys_mechanism_info(CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info) KYSO_WUR
 /* Whether mechanism m is for key type kt and operation kind. */
 CK_RV keys_check_mechanism(CK_MECHANISM_TYPE m, CK_KEY_TYPE kt,
     enum kop_kind k) KYSO_WUR;
+
+/* Whether the token can do anything with a key of class cls and type kt
+ * that usage attribute use (CKA_SIGN, CKA_ENCRYPT, ...) allows: a
+ * template asking for more is CKR_TEMPLATE_INCONSISTENT. */
+int keys_usage_ok(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, CK_ATTRIBUTE_TYPE use);
+/* The key type a key-pair generation mechanism makes, or
+ * CK_UNAVAILABLE_INFORMATION. */
+CK_KEY_TYPE keys_mechanism_key_type(CK_MECHANISM_TYPE m);
+
+/* derive.c: C_DeriveKey's secret. ECDH of the EC private key base and
+ * the peer's point in m's parameters, through the KDF they name; sets
+ * CKA_VALUE and CKA_VALUE_LEN on the new secret key's attributes key
+ * (whose CKA_KEY_TYPE and CKA_VALUE_LEN, if any, say how long). */
+CK_RV keys_derive(const CK_MECHANISM *m, EVP_PKEY *base,
+    struct attrs *key) KYSO_WUR;
 
 /* Generates a pair and adds the key material and derived public
  * attributes to the two templates. */

@@ -115,8 +115,8 @@ out:
 
 /* --- what this token does not do ----------------------------------------
  * Each answers with the code the standard gives a token without the
- * feature: no operation state, no symmetric keys, no encryption on the
- * token (public-key encryption needs no token), no recovery signatures. */
+ * feature: no operation state, no symmetric keys, no recovery
+ * signatures, no wrapping. */
 
 /* The answer then, for a valid session. */
 static CK_RV
@@ -149,44 +149,6 @@ C_SetOperationState(CK_SESSION_HANDLE h, CK_BYTE_PTR st, CK_ULONG n,
 	(void)ek;
 	(void)ak;
 	return session_then(h, CKR_SAVED_STATE_INVALID);
-}
-
-CK_RV
-C_EncryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k)
-{
-	(void)m;
-	(void)k;
-	return session_then(h, CKR_MECHANISM_INVALID);
-}
-
-CK_RV
-C_Encrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR o,
-    CK_ULONG_PTR on)
-{
-	(void)d;
-	(void)n;
-	(void)o;
-	(void)on;
-	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
-}
-
-CK_RV
-C_EncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR o,
-    CK_ULONG_PTR on)
-{
-	(void)d;
-	(void)n;
-	(void)o;
-	(void)on;
-	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
-}
-
-CK_RV
-C_EncryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR o, CK_ULONG_PTR on)
-{
-	(void)o;
-	(void)on;
-	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
 }
 
 CK_RV
@@ -303,18 +265,6 @@ C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE u,
 	(void)u;
 	(void)w;
 	(void)wn;
-	(void)t;
-	(void)n;
-	(void)k;
-	return session_then(h, CKR_MECHANISM_INVALID);
-}
-
-CK_RV
-C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE b,
-    CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR k)
-{
-	(void)m;
-	(void)b;
 	(void)t;
 	(void)n;
 	(void)k;

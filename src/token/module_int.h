@@ -114,6 +114,15 @@ CK_RV object_pair_finish(CK_MECHANISM_TYPE m, struct attrs *pub,
     struct attrs *priv) KYSO_WUR;
 CK_RV object_store(struct session *s, struct slot *sl, struct attrs *a,
     CK_OBJECT_HANDLE *h) KYSO_WUR;
+/* Refuses (CKR_TEMPLATE_INCONSISTENT) a key of class cls and type kt
+ * whose attributes allow a use the token cannot perform with it. */
+CK_RV object_usage_check(const struct attrs *a, CK_OBJECT_CLASS cls,
+    CK_KEY_TYPE kt) KYSO_WUR;
+/* A C_DeriveKey template: a secret key of a type the token knows. */
+CK_RV object_secret_template(CK_ATTRIBUTE_PTR t, CK_ULONG n,
+    struct attrs **out) KYSO_WUR;
+/* After keys_derive: what a derived key is, from its base key's. */
+CK_RV object_secret_finish(struct attrs *key, const struct attrs *base) KYSO_WUR;
 void object_stop(void);
 
 #endif

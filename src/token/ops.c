@@ -85,7 +85,7 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
     CK_OBJECT_HANDLE key)
 {
 	static const CK_ATTRIBUTE_TYPE use[] = { CKA_SIGN, CKA_VERIFY,
-		CKA_DECRYPT, 0 };
+		CKA_DECRYPT, 0, CKA_ENCRYPT, CKA_DERIVE };
 	struct session *s;
 	struct slot *sl;
 	struct objref ref;
@@ -111,7 +111,7 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
 			rv = CKR_KEY_HANDLE_INVALID;
 			goto out;
 		}
-		if ((kind == KOP_VERIFY) != (cls == CKO_PUBLIC_KEY) ||
+		if (kop_kind_public(kind) != (cls == CKO_PUBLIC_KEY) ||
 		    (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY)) {
 			rv = CKR_KEY_TYPE_INCONSISTENT;
 			goto out;
@@ -388,6 +388,38 @@ C_DecryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
 }
 
 CK_RV
+C_EncryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE key)
+{
+	return op_init(h, KOP_ENCRYPT, m, key);
+}
+
+CK_RV
+C_Encrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR out,
+    CK_ULONG_PTR outlen)
+{
+	return op_single(h, KOP_ENCRYPT, d, n, out, outlen);
+}
+
+CK_RV
+C_EncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR out,
+    CK_ULONG_PTR outlen)
+{
+	CK_RV rv = op_update(h, KOP_ENCRYPT, d, n);
+
+	(void)out;
+	/* RSA gives its output only at the end. */
+	if (rv == CKR_OK && outlen != NULL)
+		*outlen = 0;
+	return rv;
+}
+
+CK_RV
+C_EncryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
+{
+	return op_final(h, KOP_ENCRYPT, out, outlen);
+}
+
+CK_RV
 C_DigestInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m)
 {
 	return op_init(h, KOP_DIGEST, m, 0);
@@ -435,6 +467,7 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 	struct slot *sl;
 	struct attrs *pub = NULL, *priv = NULL;
 	CK_OBJECT_HANDLE ph = 0, kh = 0;
+	CK_KEY_TYPE kt;
 	int r;
 	CK_RV rv;
 
@@ -457,6 +490,10 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 		CKR_OK ||
 	    (rv = object_pair_template(privt, npriv, CKO_PRIVATE_KEY, &priv)) !=
 		CKR_OK)
+		goto out;
+	kt = keys_mechanism_key_type(m->mechanism);
+	if ((rv = object_usage_check(pub, CKO_PUBLIC_KEY, kt)) != CKR_OK ||
+	    (rv = object_usage_check(priv, CKO_PRIVATE_KEY, kt)) != CKR_OK)
 		goto out;
 	if ((rv = keys_generate(m, pub, priv)) != CKR_OK)
 		goto out;
@@ -488,6 +525,65 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 out:
 	attrs_free(pub);
 	attrs_free(priv);
+	core_unlock();
+	return rv;
+}
+
+/* C_DeriveKey: ECDH with a private EC key into a new secret key, whose
+ * template object.c checks and completes. */
+CK_RV
+C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base,
+    CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR out_h)
+{
+	struct session *s;
+	struct slot *sl;
+	struct objref ref;
+	struct attrs *a = NULL;
+	CK_OBJECT_CLASS cls;
+	CK_KEY_TYPE kt;
+	EVP_PKEY *k;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (m == NULL || out_h == NULL || (t == NULL && n > 0)) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if (object_find(s, sl, base, &ref) != CKR_OK ||
+	    attrs_get_ulong(ref.a, CKA_CLASS, &cls) != 0 ||
+	    attrs_get_ulong(ref.a, CKA_KEY_TYPE, &kt) != 0) {
+		rv = CKR_KEY_HANDLE_INVALID;
+		goto out;
+	}
+	if (cls != CKO_PRIVATE_KEY) {
+		rv = CKR_KEY_TYPE_INCONSISTENT;
+		goto out;
+	}
+	if (!attrs_bool(ref.a, CKA_DERIVE, 0)) {
+		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
+		goto out;
+	}
+	if (tok_info(sl->tok)->user_to_be_changed) {
+		rv = CKR_PIN_EXPIRED;
+		goto out;
+	}
+	if ((rv = keys_check_mechanism(m->mechanism, kt, KOP_DERIVE)) != CKR_OK)
+		goto out;
+	if ((rv = object_secret_template(t, n, &a)) != CKR_OK)
+		goto out;
+	if ((k = ref_key(&ref)) == NULL) {
+		rv = CKR_KEY_HANDLE_INVALID;
+		goto out;
+	}
+	if ((rv = keys_derive(m, k, a)) != CKR_OK)
+		goto out;
+	if ((rv = object_secret_finish(a, ref.a)) != CKR_OK)
+		goto out;
+	rv = object_store(s, sl, a, out_h);
+	a = NULL;
+out:
+	attrs_free(a);
 	core_unlock();
 	return rv;
 }

@@ -44,7 +44,7 @@ logout_slot(CK_SLOT_ID id)
 	for (i = 0; i < MAX_SESSIONS; i++) {
 		if (sess[i] != NULL && sess[i]->slot == id &&
 		    sess[i]->op != NULL && sess[i]->opkind != KOP_DIGEST &&
-		    sess[i]->opkind != KOP_VERIFY) {
+		    !kop_kind_public(sess[i]->opkind)) {
 			kop_free(sess[i]->op);
 			sess[i]->op = NULL;
 		}

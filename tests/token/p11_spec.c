@@ -9,7 +9,14 @@
  *     spending a try; an RSA public exponent with leading zero bytes is
  *     accepted; C_Digest / C_Sign / C_Verify after an ...Update, and an
  *     ...Update after a C_Sign kept by a short buffer, are
- *     CKR_OPERATION_ACTIVE and the operation goes on.
+ *     CKR_OPERATION_ACTIVE and the operation goes on; the attributes
+ *     the specification marks modifiable change (CKA_SIGN, CKA_DECRYPT,
+ *     ...), within what the token can do with the key, and never make a
+ *     sensitive key readable; a key allowed a use the token cannot
+ *     perform with it is CKR_TEMPLATE_INCONSISTENT; what it can perform
+ *     is checked against OpenSSL: RSA encryption with a public key
+ *     (PKCS#1 v1.5, OAEP with a label, raw) and ECDH (CKD_NULL and the
+ *     SHA-256 X9.63 KDF).
  *
  * Prints "FAIL: ..." for each failed check, "<command>: ok" at the end
  * when none failed, and exits 1 if any failed. */
@@ -17,7 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 
 #include "p11/p11.h"
 
@@ -271,6 +281,388 @@ check_operation_active(CK_SESSION_HANDLE s)
 	RV_IS(f->C_VerifyFinal(s, sig, n), CKR_OK);
 }
 
+static CK_BBOOL
+bool_of(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t)
+{
+	CK_BBOOL v = 2;
+	CK_ATTRIBUTE a = { t, &v, sizeof(v) };
+
+	if (f->C_GetAttributeValue(s, o, &a, 1) != CKR_OK)
+		return 2;
+	return v;
+}
+
+static CK_RV
+set_bool(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_TYPE t, CK_BBOOL v)
+{
+	CK_ATTRIBUTE a = { t, &v, sizeof(v) };
+
+	return f->C_SetAttributeValue(s, o, &a, 1);
+}
+
+/* What the specification marks modifiable changes while CKA_MODIFIABLE
+ * is true; a sensitive key stays sensitive. */
+static void
+check_modifiable(CK_SESSION_HANDLE s)
+{
+	static const CK_BYTE e[] = { 0x01, 0x00, 0x01 };
+	CK_OBJECT_HANDLE pub = 0, priv = 0, rpub = 0, rpriv = 0;
+	CK_ATTRIBUTE names[] = {
+		{ CKA_LABEL, "renamed", 7 },
+		{ CKA_ID, "\x42", 1 },
+	};
+
+	RV_IS(gen_ec(s, &pub, &priv), CKR_OK);
+	RV_IS(set_bool(s, priv, CKA_SIGN, CK_FALSE), CKR_OK);
+	EXPECT(bool_of(s, priv, CKA_SIGN) == CK_FALSE, "CKA_SIGN not changed");
+	RV_IS(set_bool(s, priv, CKA_SIGN, CK_TRUE), CKR_OK);
+	RV_IS(set_bool(s, priv, CKA_DERIVE, CK_TRUE), CKR_OK);
+	EXPECT(bool_of(s, priv, CKA_DERIVE) == CK_TRUE, "CKA_DERIVE not set");
+	RV_IS(set_bool(s, pub, CKA_VERIFY, CK_FALSE), CKR_OK);
+	RV_IS(f->C_SetAttributeValue(s, priv, names, 2), CKR_OK);
+	/* What an EC key cannot do. */
+	RV_IS(set_bool(s, priv, CKA_DECRYPT, CK_TRUE), CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(set_bool(s, pub, CKA_ENCRYPT, CK_TRUE), CKR_TEMPLATE_INCONSISTENT);
+	EXPECT(bool_of(s, priv, CKA_DECRYPT) == CK_FALSE, "CKA_DECRYPT set");
+	/* Sensitivity only tightens. */
+	RV_IS(set_bool(s, priv, CKA_SENSITIVE, CK_FALSE),
+	    CKR_ATTRIBUTE_READ_ONLY);
+	RV_IS(set_bool(s, priv, CKA_EXTRACTABLE, CK_TRUE),
+	    CKR_ATTRIBUTE_READ_ONLY);
+	RV_IS(set_bool(s, priv, CKA_EXTRACTABLE, CK_FALSE), CKR_OK);
+	EXPECT(bool_of(s, priv, CKA_SENSITIVE) == CK_TRUE, "not sensitive");
+
+	RV_IS(gen_rsa(s, e, sizeof(e), &rpub, &rpriv), CKR_OK);
+	RV_IS(set_bool(s, rpriv, CKA_DECRYPT, CK_TRUE), CKR_OK);
+	RV_IS(set_bool(s, rpub, CKA_ENCRYPT, CK_TRUE), CKR_OK);
+	EXPECT(bool_of(s, rpriv, CKA_DECRYPT) == CK_TRUE, "CKA_DECRYPT unset");
+	RV_IS(set_bool(s, rpub, CKA_WRAP, CK_TRUE), CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(set_bool(s, rpriv, CKA_DERIVE, CK_TRUE), CKR_TEMPLATE_INCONSISTENT);
+}
+
+/* Templates asking a use the token cannot perform with the key. */
+static void
+check_usage(CK_SESSION_HANDLE s)
+{
+	static const CK_BYTE e[] = { 0x01, 0x00, 0x01 };
+	CK_MECHANISM m_ec = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_MECHANISM m_rsa = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
+	CK_ULONG bits = 2048;
+	CK_OBJECT_HANDLE pub = 0, priv = 0;
+	CK_ATTRIBUTE ecpub[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_EC_PARAMS, (void *)p256, sizeof(p256) },
+		{ CKA_VERIFY, &yes, sizeof(yes) },
+		{ CKA_ENCRYPT, &yes, sizeof(yes) },
+	};
+	CK_ATTRIBUTE ecpriv[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+		{ CKA_DECRYPT, &yes, sizeof(yes) },
+	};
+	CK_ATTRIBUTE rsapub[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_MODULUS_BITS, &bits, sizeof(bits) },
+		{ CKA_PUBLIC_EXPONENT, (void *)e, sizeof(e) },
+		{ CKA_ENCRYPT, &yes, sizeof(yes) },
+	};
+	CK_ATTRIBUTE rsapriv[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_DECRYPT, &yes, sizeof(yes) },
+		{ CKA_UNWRAP, &yes, sizeof(yes) },
+	};
+
+	RV_IS(f->C_GenerateKeyPair(s, &m_ec, ecpub, 4, ecpriv, 2, &pub, &priv),
+	    CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(f->C_GenerateKeyPair(s, &m_ec, ecpub, 3, ecpriv, 3, &pub, &priv),
+	    CKR_TEMPLATE_INCONSISTENT);
+	/* Signing and ECDH, as pkcs11-tool asks of both halves. */
+	ecpub[3].type = CKA_DERIVE;
+	ecpriv[2].type = CKA_DERIVE;
+	RV_IS(f->C_GenerateKeyPair(s, &m_ec, ecpub, 4, ecpriv, 3, &pub, &priv),
+	    CKR_OK);
+	RV_IS(f->C_GenerateKeyPair(s, &m_rsa, rsapub, 4, rsapriv, 3, &pub, &priv),
+	    CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(f->C_GenerateKeyPair(s, &m_rsa, rsapub, 4, rsapriv, 2, &pub, &priv),
+	    CKR_OK);
+}
+
+/* An RSA public key made with OpenSSL, imported with CKA_ENCRYPT. */
+static CK_OBJECT_HANDLE
+import_rsa(CK_SESSION_HANDLE s, EVP_PKEY *k)
+{
+	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+	CK_KEY_TYPE kt = CKK_RSA;
+	BIGNUM *n = NULL, *e = NULL;
+	CK_BYTE nb[512], eb[8];
+	CK_OBJECT_HANDLE h = 0;
+	int nl, el;
+	CK_RV rv;
+
+	if (EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
+	    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
+	    (nl = BN_bn2bin(n, nb)) <= 0 || (el = BN_bn2bin(e, eb)) <= 0) {
+		EXPECT(0, "OpenSSL RSA key parts");
+	} else {
+		CK_ATTRIBUTE t[] = {
+			{ CKA_CLASS, &cls, sizeof(cls) },
+			{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+			{ CKA_TOKEN, &no, sizeof(no) },
+			{ CKA_ENCRYPT, &yes, sizeof(yes) },
+			{ CKA_MODULUS, nb, (CK_ULONG)nl },
+			{ CKA_PUBLIC_EXPONENT, eb, (CK_ULONG)el },
+		};
+
+		rv = f->C_CreateObject(s, t, 6, &h);
+		EXPECT(rv == CKR_OK, "importing an RSA public key: %s",
+		    p11_rv_name(rv));
+	}
+	BN_free(n);
+	BN_free(e);
+	return h;
+}
+
+/* Encrypts in on the token with mechanism m (multi-part when parts),
+ * decrypts with OpenSSL and compares. */
+static void
+encrypt_check(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, EVP_PKEY *k,
+    CK_MECHANISM *m, int padding, const char *label, int parts)
+{
+	const CK_BYTE in[] = "the token encrypts, OpenSSL decrypts";
+	CK_BYTE ct[512], pt[512], raw[256];
+	CK_ULONG n = 0, n2;
+	size_t ptn = sizeof(pt);
+	EVP_PKEY_CTX *c = NULL;
+	const CK_BYTE *data = in;
+	CK_ULONG dlen = sizeof(in);
+
+	if (padding == RSA_NO_PADDING) {
+		/* A number below the modulus, shorter than it. */
+		memset(raw, 0x5a, sizeof(raw));
+		raw[0] = 0x00;
+		data = raw + 1;
+		dlen = sizeof(raw) - 1;
+	}
+	RV_IS(f->C_EncryptInit(s, m, h), CKR_OK);
+	if (parts) {
+		n2 = sizeof(ct);
+		RV_IS(f->C_EncryptUpdate(s, (CK_BYTE_PTR)data, 5, ct, &n2),
+		    CKR_OK);
+		n2 = sizeof(ct);
+		RV_IS(f->C_EncryptUpdate(s, (CK_BYTE_PTR)data + 5, dlen - 5, ct,
+			  &n2),
+		    CKR_OK);
+		n = sizeof(ct);
+		RV_IS(f->C_EncryptFinal(s, ct, &n), CKR_OK);
+	} else {
+		RV_IS(f->C_Encrypt(s, (CK_BYTE_PTR)data, dlen, NULL, &n), CKR_OK);
+		EXPECT(n == 256, "the length query gave %lu", n);
+		RV_IS(f->C_Encrypt(s, (CK_BYTE_PTR)data, dlen, ct, &n), CKR_OK);
+	}
+	if ((c = EVP_PKEY_CTX_new(k, NULL)) == NULL ||
+	    EVP_PKEY_decrypt_init(c) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(c, padding) != 1 ||
+	    (padding == RSA_PKCS1_OAEP_PADDING &&
+		(EVP_PKEY_CTX_set_rsa_oaep_md(c, EVP_sha256()) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_mgf1_md(c, EVP_sha256()) != 1 ||
+		    EVP_PKEY_CTX_set0_rsa_oaep_label(c, OPENSSL_strdup(label),
+			(int)strlen(label)) != 1)) ||
+	    EVP_PKEY_decrypt(c, pt, &ptn, ct, n) != 1) {
+		EXPECT(0,
+		    "OpenSSL cannot decrypt what the token encrypted "
+		    "(mechanism 0x%lx)",
+		    m->mechanism);
+	} else if (padding == RSA_NO_PADDING) {
+		EXPECT(ptn == 256 && memcmp(pt, raw, 256) == 0,
+		    "raw RSA: OpenSSL decrypted something else");
+	} else {
+		EXPECT(ptn == dlen && memcmp(pt, data, dlen) == 0,
+		    "mechanism 0x%lx: OpenSSL decrypted something else",
+		    m->mechanism);
+	}
+	EVP_PKEY_CTX_free(c);
+}
+
+/* RSA public-key encryption on the token, decrypted by OpenSSL. */
+static void
+check_rsa_encrypt(CK_SESSION_HANDLE s)
+{
+	CK_RSA_PKCS_OAEP_PARAMS op = { CKM_SHA256, CKG_MGF1_SHA256,
+		CKZ_DATA_SPECIFIED, "kyso", 4 };
+	CK_MECHANISM m_pkcs = { CKM_RSA_PKCS, NULL, 0 };
+	CK_MECHANISM m_oaep = { CKM_RSA_PKCS_OAEP, &op, sizeof(op) };
+	CK_MECHANISM m_raw = { CKM_RSA_X_509, NULL, 0 };
+	EVP_PKEY *k = EVP_RSA_gen(2048);
+	CK_OBJECT_HANDLE h;
+
+	if (k == NULL) {
+		EXPECT(0, "OpenSSL RSA key generation");
+		return;
+	}
+	if ((h = import_rsa(s, k)) != 0) {
+		encrypt_check(s, h, k, &m_pkcs, RSA_PKCS1_PADDING, "", 0);
+		encrypt_check(s, h, k, &m_pkcs, RSA_PKCS1_PADDING, "", 1);
+		encrypt_check(s, h, k, &m_oaep, RSA_PKCS1_OAEP_PADDING, "kyso",
+		    0);
+		encrypt_check(s, h, k, &m_raw, RSA_NO_PADDING, "", 0);
+	}
+	EVP_PKEY_free(k);
+}
+
+/* OpenSSL's side of ECDH: its key and the token's public point. */
+static int
+openssl_ecdh(EVP_PKEY *mine, const CK_BYTE *point, size_t n, CK_BYTE *z,
+    size_t *zn)
+{
+	OSSL_PARAM params[3];
+	EVP_PKEY_CTX *c = NULL, *pc = NULL;
+	EVP_PKEY *peer = NULL;
+	int ok = 0;
+
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+	    "prime256v1", 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
+	    (void *)point, n);
+	params[2] = OSSL_PARAM_construct_end();
+	if ((pc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) != NULL &&
+	    EVP_PKEY_fromdata_init(pc) == 1 &&
+	    EVP_PKEY_fromdata(pc, &peer, EVP_PKEY_PUBLIC_KEY, params) == 1 &&
+	    (c = EVP_PKEY_CTX_new(mine, NULL)) != NULL &&
+	    EVP_PKEY_derive_init(c) == 1 &&
+	    EVP_PKEY_derive_set_peer(c, peer) == 1 &&
+	    EVP_PKEY_derive(c, z, zn) == 1)
+		ok = 1;
+	EVP_PKEY_CTX_free(c);
+	EVP_PKEY_CTX_free(pc);
+	EVP_PKEY_free(peer);
+	return ok;
+}
+
+/* C_DeriveKey into a readable generic secret; its value in *out. */
+static CK_RV
+derive(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE base, CK_MECHANISM_TYPE mt,
+    CK_ULONG kdf, const CK_BYTE *point, CK_ULONG n, CK_BBOOL sensitive,
+    CK_BYTE *out, CK_ULONG *outlen)
+{
+	CK_ECDH1_DERIVE_PARAMS p;
+	CK_MECHANISM m = { mt, &p, sizeof(p) };
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+	CK_ULONG len = 32;
+	CK_BBOOL extractable = !sensitive;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_SENSITIVE, &sensitive, sizeof(sensitive) },
+		{ CKA_EXTRACTABLE, &extractable, sizeof(extractable) },
+		{ CKA_VALUE_LEN, &len, sizeof(len) },
+	};
+	CK_ATTRIBUTE v = { CKA_VALUE, out, *outlen };
+	CK_OBJECT_HANDLE h = 0;
+	CK_RV rv;
+
+	memset(&p, 0, sizeof(p));
+	p.kdf = kdf;
+	p.pPublicData = (CK_BYTE_PTR)point;
+	p.ulPublicDataLen = n;
+	if (kdf != CKD_NULL) {
+		p.pSharedData = (CK_BYTE_PTR) "kyso";
+		p.ulSharedDataLen = 4;
+	}
+	if ((rv = f->C_DeriveKey(s, &m, base, t, 6, &h)) != CKR_OK)
+		return rv;
+	rv = f->C_GetAttributeValue(s, h, &v, 1);
+	*outlen = v.ulValueLen;
+	return rv;
+}
+
+/* ECDH on the token and in OpenSSL give the same secret. */
+static void
+check_ecdh(CK_SESSION_HANDLE s)
+{
+	CK_MECHANISM m = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_ATTRIBUTE pubt[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_EC_PARAMS, (void *)p256, sizeof(p256) },
+	};
+	CK_ATTRIBUTE privt[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_DERIVE, &yes, sizeof(yes) },
+	};
+	CK_OBJECT_HANDLE pub = 0, priv = 0;
+	CK_BYTE tokpt[80], mypt[80], der[82], z[80], val[80], kdf[80];
+	CK_BYTE ctr[4] = { 0, 0, 0, 1 };
+	CK_ATTRIBUTE pa = { CKA_EC_POINT, tokpt, sizeof(tokpt) };
+	size_t zn = sizeof(z), myn = 0;
+	CK_ULONG vn;
+	unsigned int kn = 0;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_PKEY *mine = EVP_EC_gen("prime256v1");
+
+	if (mine == NULL || md == NULL ||
+	    EVP_PKEY_get_octet_string_param(mine, OSSL_PKEY_PARAM_PUB_KEY, mypt,
+		sizeof(mypt), &myn) != 1) {
+		EXPECT(0, "OpenSSL EC key");
+		goto out;
+	}
+	RV_IS(f->C_GenerateKeyPair(s, &m, pubt, 2, privt, 2, &pub, &priv),
+	    CKR_OK);
+	RV_IS(f->C_GetAttributeValue(s, pub, &pa, 1), CKR_OK);
+	/* CKA_EC_POINT is DER: 04 len point. */
+	if (pa.ulValueLen != 67 ||
+	    !openssl_ecdh(mine, tokpt + 2, pa.ulValueLen - 2, z, &zn)) {
+		EXPECT(0, "OpenSSL ECDH with the token's point");
+		goto out;
+	}
+	vn = sizeof(val);
+	RV_IS(derive(s, priv, CKM_ECDH1_DERIVE, CKD_NULL, mypt, myn, CK_FALSE,
+		  val, &vn),
+	    CKR_OK);
+	EXPECT(vn == 32 && zn == 32 && memcmp(val, z, 32) == 0,
+	    "ECDH: the token's secret differs from OpenSSL's");
+	/* The point DER-wrapped, and the cofactor form: the same. */
+	der[0] = 0x04;
+	der[1] = (CK_BYTE)myn;
+	memcpy(der + 2, mypt, myn);
+	vn = sizeof(val);
+	memset(val, 0, sizeof(val));
+	RV_IS(derive(s, priv, CKM_ECDH1_COFACTOR_DERIVE, CKD_NULL, der, myn + 2,
+		  CK_FALSE, val, &vn),
+	    CKR_OK);
+	EXPECT(vn == 32 && memcmp(val, z, 32) == 0,
+	    "ECDH (cofactor, DER point) differs from OpenSSL's");
+	/* X9.63 with SHA-256 and shared data: SHA256(Z || 00000001 || SI). */
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(md, z, zn) != 1 ||
+	    EVP_DigestUpdate(md, ctr, 4) != 1 ||
+	    EVP_DigestUpdate(md, "kyso", 4) != 1 ||
+	    EVP_DigestFinal_ex(md, kdf, &kn) != 1) {
+		EXPECT(0, "SHA-256");
+		goto out;
+	}
+	vn = sizeof(val);
+	RV_IS(derive(s, priv, CKM_ECDH1_DERIVE, CKD_SHA256_KDF, mypt, myn,
+		  CK_FALSE, val, &vn),
+	    CKR_OK);
+	EXPECT(vn == 32 && memcmp(val, kdf, 32) == 0,
+	    "ECDH with the SHA-256 KDF differs from X9.63");
+	/* A sensitive derived key does not show its value. */
+	vn = sizeof(val);
+	RV_IS(derive(s, priv, CKM_ECDH1_DERIVE, CKD_NULL, mypt, myn, CK_TRUE,
+		  val, &vn),
+	    CKR_ATTRIBUTE_SENSITIVE);
+	/* A key without CKA_DERIVE does not derive. */
+	vn = sizeof(val);
+	RV_IS(set_bool(s, priv, CKA_DERIVE, CK_FALSE), CKR_OK);
+	RV_IS(derive(s, priv, CKM_ECDH1_DERIVE, CKD_NULL, mypt, myn, CK_FALSE,
+		  val, &vn),
+	    CKR_KEY_FUNCTION_NOT_PERMITTED);
+out:
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(mine);
+}
+
 static int
 cmd_spec(const char *module, const char *label, const char *pin)
 {
@@ -288,6 +680,10 @@ cmd_spec(const char *module, const char *label, const char *pin)
 	RV_IS(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)), CKR_OK);
 	check_exponent(s);
 	check_operation_active(s);
+	check_modifiable(s);
+	check_usage(s);
+	check_rsa_encrypt(s);
+	check_ecdh(s);
 	(void)f->C_CloseSession(s);
 	p11_free(p);
 	return failures > 0;
