@@ -87,6 +87,9 @@ void core_pad(CK_UTF8CHAR *dst, size_t n, const char *src);
 /* session.c: slots, sessions and login. */
 int session_start(const char *home, unsigned nslots) KYSO_WUR;
 void session_stop(void);
+/* Lets go of every session, token and slot watch without telling
+ * anybody (a child of fork() forgetting its parent's). */
+void session_forget(void);
 /* The opening of an entry point on a session: the mutex taken and the
  * session found (see session.c), or an error with the mutex released. */
 CK_RV session_enter(CK_SESSION_HANDLE h, struct session **s,

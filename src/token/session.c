@@ -297,14 +297,24 @@ session_start(const char *home, unsigned nslots)
 void
 session_stop(void)
 {
-	size_t i;
-
 	while (waiters > 0) {
 		slots_cancel(slotdir);
 		core_unlock();
 		sched_yield();
 		core_lock();
 	}
+	session_forget();
+}
+
+/* Frees every session, session object, token and the slot watches,
+ * telling nobody: session_stop's end, and a child of fork() letting go
+ * of its parent's (whose waiting threads are not in the child). */
+void
+session_forget(void)
+{
+	size_t i;
+
+	waiters = 0;
 	for (i = 0; i < MAX_SESSIONS; i++) {
 		session_free(sess[i]);
 		sess[i] = NULL;

@@ -17,12 +17,25 @@
  *     is checked against OpenSSL: RSA encryption with a public key
  *     (PKCS#1 v1.5, OAEP with a label, raw) and ECDH (CKD_NULL and the
  *     SHA-256 X9.63 KDF).
+ *   p11_spec fork MODULE LABEL PIN GOFILE
+ *     logs in, signs, then forks. The child finds the module not
+ *     initialized (its parent's session unknown), C_Initialize works,
+ *     it starts logged out with none of the parent's session objects,
+ *     logs in and signs itself; the parent signs on meanwhile. Both
+ *     print a ready line and wait for GOFILE (the token has been
+ *     unplugged meanwhile): the child sees the removal first, in its
+ *     own slot events, and exits; then the parent sees it too (its
+ *     session is gone, C_WaitForSlotEvent reports the slot), the child
+ *     having eaten none of its events.
  *
  * Prints "FAIL: ..." for each failed check, "<command>: ok" at the end
  * when none failed, and exits 1 if any failed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -663,6 +676,132 @@ out:
 	EVP_PKEY_free(mine);
 }
 
+/* Signs "fork" with priv and checks it with pub. */
+static void
+sign_once(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv,
+    const char *who)
+{
+	CK_MECHANISM m = { CKM_ECDSA_SHA256, NULL, 0 };
+	CK_BYTE sig[64];
+	CK_ULONG n = sizeof(sig);
+	CK_RV rv;
+
+	if ((rv = f->C_SignInit(s, &m, priv)) == CKR_OK)
+		rv = f->C_Sign(s, (CK_BYTE_PTR) "fork", 4, sig, &n);
+	EXPECT(rv == CKR_OK, "%s: signing gave %s", who, p11_rv_name(rv));
+	if (rv != CKR_OK)
+		return;
+	if ((rv = f->C_VerifyInit(s, &m, pub)) == CKR_OK)
+		rv = f->C_Verify(s, (CK_BYTE_PTR) "fork", 4, sig, n);
+	EXPECT(rv == CKR_OK, "%s: the signature does not verify (%s)", who,
+	    p11_rv_name(rv));
+}
+
+/* Up to 20 s for path to exist. */
+static int
+wait_file(const char *path)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		if (stat(path, &st) == 0)
+			return 1;
+		usleep(50000);
+	}
+	return 0;
+}
+
+/* The child's side of cmd_fork. */
+static int
+fork_child(CK_SLOT_ID slot, const char *pin, CK_SESSION_HANDLE parent_s,
+    const char *gofile)
+{
+	CK_C_INITIALIZE_ARGS a;
+	CK_SESSION_INFO si;
+	CK_SESSION_HANDLE s = 0;
+	CK_OBJECT_HANDLE pub = 0, priv = 0, h[4];
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_ATTRIBUTE t = { CKA_CLASS, &cls, sizeof(cls) };
+	CK_SLOT_ID ev = 99;
+	CK_ULONG n = 0;
+
+	RV_IS(f->C_GetSessionInfo(parent_s, &si), CKR_CRYPTOKI_NOT_INITIALIZED);
+	memset(&a, 0, sizeof(a));
+	a.flags = CKF_OS_LOCKING_OK;
+	RV_IS(f->C_Initialize(&a), CKR_OK);
+	RV_IS(f->C_GetSessionInfo(parent_s, &si), CKR_SESSION_HANDLE_INVALID);
+	RV_IS(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+		  NULL, &s),
+	    CKR_OK);
+	RV_IS(f->C_GetSessionInfo(s, &si), CKR_OK);
+	EXPECT(si.state == CKS_RW_PUBLIC_SESSION,
+	    "child: the parent's login came along (state %lu)", si.state);
+	RV_IS(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)), CKR_OK);
+	RV_IS(f->C_FindObjectsInit(s, &t, 1), CKR_OK);
+	RV_IS(f->C_FindObjects(s, h, 4, &n), CKR_OK);
+	RV_IS(f->C_FindObjectsFinal(s), CKR_OK);
+	EXPECT(n == 0, "child: the parent's session key came along");
+	RV_IS(gen_ec(s, &pub, &priv), CKR_OK);
+	sign_once(s, pub, priv, "child");
+	RV_IS(f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &ev, NULL), CKR_NO_EVENT);
+	printf("child ready\n");
+	fflush(stdout);
+	if (!wait_file(gofile)) {
+		EXPECT(0, "child: %s never came", gofile);
+		return 1;
+	}
+	/* The child reads its own watch of the slot folder. */
+	RV_IS(f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &ev, NULL), CKR_OK);
+	EXPECT(ev == slot, "child: event on slot %lu", ev);
+	RV_IS(f->C_Finalize(NULL), CKR_OK);
+	return failures > 0;
+}
+
+static int
+cmd_fork(const char *module, const char *label, const char *pin,
+    const char *gofile)
+{
+	struct p11 *p;
+	CK_SLOT_ID slot, ev = 99;
+	CK_SESSION_HANDLE s = 0;
+	CK_OBJECT_HANDLE pub = 0, priv = 0;
+	CK_MECHANISM m = { CKM_ECDSA_SHA256, NULL, 0 };
+	CK_RV rv;
+	pid_t pid;
+	int st = 0;
+
+	if ((p = open_token(module, label, &slot)) == NULL)
+		return 1;
+	RV_IS(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+		  NULL, &s),
+	    CKR_OK);
+	RV_IS(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)), CKR_OK);
+	RV_IS(gen_ec(s, &pub, &priv), CKR_OK);
+	sign_once(s, pub, priv, "parent before fork");
+	fflush(stdout);
+	if ((pid = fork()) < 0) {
+		EXPECT(0, "fork");
+		return 1;
+	}
+	if (pid == 0)
+		_exit(fork_child(slot, pin, s, gofile));
+	sign_once(s, pub, priv, "parent after fork");
+	printf("parent ready\n");
+	fflush(stdout);
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		EXPECT(0, "the child failed (status 0x%x)", st);
+	/* The token was unplugged, and the child has seen it: the parent
+	 * sees it too. */
+	RV_IS(f->C_SignInit(s, &m, priv), CKR_DEVICE_REMOVED);
+	rv = f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &ev, NULL);
+	EXPECT(rv == CKR_OK && ev == slot,
+	    "parent: the unplug event is lost (%s, slot %lu)", p11_rv_name(rv),
+	    ev);
+	p11_free(p);
+	return failures > 0;
+}
+
 static int
 cmd_spec(const char *module, const char *label, const char *pin)
 {
@@ -696,8 +835,12 @@ main(int argc, char **argv)
 
 	if (argc == 5 && strcmp(argv[1], "spec") == 0)
 		r = cmd_spec(argv[2], argv[3], argv[4]);
+	if (argc == 6 && strcmp(argv[1], "fork") == 0)
+		r = cmd_fork(argv[2], argv[3], argv[4], argv[5]);
 	if (r == 2) {
-		fprintf(stderr, "usage: p11_spec spec MODULE LABEL PIN\n");
+		fprintf(stderr,
+		    "usage: p11_spec spec MODULE LABEL PIN\n"
+		    "       p11_spec fork MODULE LABEL PIN GOFILE\n");
 		return 2;
 	}
 	if (r == 0)
