@@ -8,6 +8,8 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/param_build.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
@@ -77,14 +79,16 @@ keys_mechanisms(CK_MECHANISM_TYPE *out, CK_ULONG max)
 	return NMECHS;
 }
 
+/* The sizes of the table, but RSA from the profile's smallest key. */
 CK_RV
-keys_mechanism_info(CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info)
+keys_mechanism_info(CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info,
+    unsigned min_rsa_bits)
 {
 	const struct mech *me = mech_find(m);
 
 	if (me == NULL)
 		return CKR_MECHANISM_INVALID;
-	info->ulMinKeySize = me->min;
+	info->ulMinKeySize = me->kt == CKK_RSA ? min_rsa_bits : me->min;
 	info->ulMaxKeySize = me->max;
 	info->flags = me->flags | CKF_HW;
 	return CKR_OK;
@@ -258,7 +262,8 @@ ec_curve(const struct attrs *a, const char **name, const uint8_t **oid,
 }
 
 CK_RV
-keys_generate(const CK_MECHANISM *m, struct attrs *pub, struct attrs *priv)
+keys_generate(const CK_MECHANISM *m, struct attrs *pub, struct attrs *priv,
+    unsigned min_rsa_bits)
 {
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *k = NULL;
@@ -275,7 +280,8 @@ keys_generate(const CK_MECHANISM *m, struct attrs *pub, struct attrs *priv)
 		kt = CKK_RSA;
 		if (attrs_get_ulong(pub, CKA_MODULUS_BITS, &bits) != 0)
 			return CKR_TEMPLATE_INCOMPLETE;
-		if (bits != 2048 && bits != 3072 && bits != 4096)
+		if (bits != 2048 && bits != 3072 && bits != 4096 &&
+		    !(bits == 1024 && min_rsa_bits <= 1024))
 			return CKR_KEY_SIZE_RANGE;
 		/* Only F4: the exponent every verifier expects, in any
 		 * big-endian encoding (leading zero bytes are allowed). */
@@ -330,6 +336,161 @@ out:
 		OPENSSL_clear_free(der, (size_t)n);
 	EVP_PKEY_free(k);
 	EVP_PKEY_CTX_free(ctx);
+	return rv;
+}
+
+/* An RSA private key from its components: n, e, d, and the CRT values
+ * when all five are given. */
+static EVP_PKEY *
+rsa_from_components(const struct attrs *a)
+{
+	static const struct {
+		CK_ATTRIBUTE_TYPE t;
+		const char *name;
+	} parts[] = {
+		{ CKA_MODULUS, OSSL_PKEY_PARAM_RSA_N },
+		{ CKA_PUBLIC_EXPONENT, OSSL_PKEY_PARAM_RSA_E },
+		{ CKA_PRIVATE_EXPONENT, OSSL_PKEY_PARAM_RSA_D },
+		{ CKA_PRIME_1, OSSL_PKEY_PARAM_RSA_FACTOR1 },
+		{ CKA_PRIME_2, OSSL_PKEY_PARAM_RSA_FACTOR2 },
+		{ CKA_EXPONENT_1, OSSL_PKEY_PARAM_RSA_EXPONENT1 },
+		{ CKA_EXPONENT_2, OSSL_PKEY_PARAM_RSA_EXPONENT2 },
+		{ CKA_COEFFICIENT, OSSL_PKEY_PARAM_RSA_COEFFICIENT1 },
+	};
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	BIGNUM *bn[8] = { NULL };
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *k = NULL;
+	size_t i, n, want = 8;
+	const uint8_t *p;
+
+	if (bld == NULL)
+		goto out;
+	for (i = 3; i < 8; i++)
+		if (!attrs_has(a, parts[i].t))
+			want = 3;
+	for (i = 0; i < want; i++) {
+		if ((p = attrs_get(a, parts[i].t, &n)) == NULL || n == 0 ||
+		    n > 1024 || (bn[i] = BN_bin2bn(p, (int)n, NULL)) == NULL ||
+		    OSSL_PARAM_BLD_push_BN(bld, parts[i].name, bn[i]) != 1)
+			goto out;
+	}
+	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_KEYPAIR, params) != 1)
+		k = NULL;
+out:
+	for (i = 0; i < 8; i++)
+		BN_clear_free(bn[i]);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	return k;
+}
+
+/* An EC private key from its curve and scalar; the public point is
+ * computed. */
+static EVP_PKEY *
+ec_from_components(const struct attrs *a)
+{
+	const char *curve;
+	const uint8_t *oid, *v;
+	size_t oidlen, vn;
+	EC_GROUP *g = NULL;
+	EC_POINT *pt = NULL;
+	BIGNUM *d = NULL;
+	uint8_t pub[160];
+	size_t pn;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *k = NULL;
+	int nid;
+
+	if (ec_curve(a, &curve, &oid, &oidlen) != CKR_OK ||
+	    (v = attrs_get(a, CKA_VALUE, &vn)) == NULL || vn == 0 || vn > 80)
+		return NULL;
+	if ((nid = EC_curve_nist2nid(curve)) == NID_undef)
+		nid = OBJ_txt2nid(curve);
+	if ((g = EC_GROUP_new_by_curve_name(nid)) == NULL ||
+	    (d = BN_bin2bn(v, (int)vn, NULL)) == NULL || BN_is_zero(d) ||
+	    BN_cmp(d, EC_GROUP_get0_order(g)) >= 0 ||
+	    (pt = EC_POINT_new(g)) == NULL ||
+	    EC_POINT_mul(g, pt, d, NULL, NULL, NULL) != 1 ||
+	    (pn = EC_POINT_point2oct(g, pt, POINT_CONVERSION_UNCOMPRESSED, pub,
+		 sizeof(pub), NULL)) == 0)
+		goto out;
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+		curve, 0) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d) != 1 ||
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub,
+		pn) != 1 ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_KEYPAIR, params) != 1)
+		k = NULL;
+out:
+	EC_POINT_free(pt);
+	EC_GROUP_free(g);
+	BN_clear_free(d);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	return k;
+}
+
+CK_RV
+keys_import_private(struct attrs *priv, unsigned min_rsa_bits)
+{
+	static const CK_ATTRIBUTE_TYPE secret[] = { CKA_PRIVATE_EXPONENT,
+		CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1, CKA_EXPONENT_2,
+		CKA_COEFFICIENT, CKA_VALUE };
+	EVP_PKEY *k = NULL;
+	uint8_t *der = NULL;
+	CK_KEY_TYPE kt;
+	size_t i;
+	int n = 0;
+	CK_RV rv = CKR_TEMPLATE_INCOMPLETE;
+
+	if (attrs_get_ulong(priv, CKA_KEY_TYPE, &kt) != 0)
+		return rv;
+	if (kt == CKK_RSA) {
+		if ((k = rsa_from_components(priv)) == NULL)
+			goto out;
+		rv = CKR_ATTRIBUTE_VALUE_INVALID;
+		if (EVP_PKEY_get_bits(k) < (int)min_rsa_bits ||
+		    EVP_PKEY_get_bits(k) > 4096)
+			goto out;
+	} else if (kt == CKK_EC) {
+		if ((k = ec_from_components(priv)) == NULL)
+			goto out;
+		if (EVP_PKEY_get_bits(k) > 384) {
+			rv = CKR_CURVE_NOT_SUPPORTED;
+			goto out;
+		}
+	} else {
+		rv = CKR_ATTRIBUTE_VALUE_INVALID;
+		goto out;
+	}
+	rv = CKR_DEVICE_ERROR;
+	if ((n = i2d_PrivateKey(k, &der)) <= 0)
+		goto out;
+	if ((rv = set_public(priv, k, kt)) != CKR_OK)
+		goto out;
+	rv = CKR_HOST_MEMORY;
+	if (attrs_set(priv, KYSO_CKA_KEY_DER, der, (size_t)n) != 0)
+		goto out;
+	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+		attrs_del(priv, secret[i]);
+	rv = CKR_OK;
+out:
+	if (der != NULL)
+		OPENSSL_clear_free(der, (size_t)n);
+	EVP_PKEY_free(k);
 	return rv;
 }
 

@@ -31,7 +31,8 @@ struct kop;
 
 /* The mechanisms the token offers. */
 CK_ULONG keys_mechanisms(CK_MECHANISM_TYPE *out, CK_ULONG max);
-CK_RV keys_mechanism_info(CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info) KYSO_WUR;
+CK_RV keys_mechanism_info(CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info,
+    unsigned min_rsa_bits) KYSO_WUR;
 /* Whether mechanism m is for key type kt and operation kind. */
 CK_RV keys_check_mechanism(CK_MECHANISM_TYPE m, CK_KEY_TYPE kt,
     enum kop_kind k) KYSO_WUR;
@@ -54,7 +55,12 @@ CK_RV keys_derive(const CK_MECHANISM *m, EVP_PKEY *base,
 /* Generates a pair and adds the key material and derived public
  * attributes to the two templates. */
 CK_RV keys_generate(const CK_MECHANISM *m, struct attrs *pub,
-    struct attrs *priv) KYSO_WUR;
+    struct attrs *priv, unsigned min_rsa_bits) KYSO_WUR;
+/* An imported private key (the general profile): its components (RSA
+ * CKA_MODULUS ... CKA_COEFFICIENT, or EC CKA_EC_PARAMS and CKA_VALUE)
+ * become the key's encoding and public attributes; the components are
+ * dropped. min_rsa_bits: the smallest RSA key the token takes. */
+CK_RV keys_import_private(struct attrs *priv, unsigned min_rsa_bits) KYSO_WUR;
 /* Fills the derived attributes of an imported public key. */
 CK_RV keys_complete_public(struct attrs *pub) KYSO_WUR;
 /* Fills subject, issuer, serial and dates of an X.509 certificate object. */

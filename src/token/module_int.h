@@ -96,6 +96,10 @@ CK_RV session_enter(CK_SESSION_HANDLE h, struct session **s,
     struct slot **sl) KYSO_WUR;
 CK_RV slot_get_token(CK_SLOT_ID id, struct slot **out) KYSO_WUR;
 int slot_user_in(const struct slot *sl);
+/* Whether the slot's token follows the general profile (else a CA's
+ * rules), and the smallest RSA key its profile takes. */
+int slot_general(const struct slot *sl);
+unsigned slot_min_rsa_bits(const struct slot *sl);
 
 /* sobj.c: the session objects of every slot. */
 CK_RV sobj_add(const struct session *s, int priv, struct attrs *a,
@@ -111,10 +115,10 @@ void sobj_drop_all(void);
 /* object.c: the object rules. */
 CK_RV object_find(struct session *s, struct slot *sl, CK_OBJECT_HANDLE h,
     struct objref *ref) KYSO_WUR;
-CK_RV object_pair_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_CLASS cls,
-    struct attrs **out) KYSO_WUR;
-CK_RV object_pair_finish(CK_MECHANISM_TYPE m, struct attrs *pub,
-    struct attrs *priv) KYSO_WUR;
+CK_RV object_pair_template(const struct slot *sl, CK_ATTRIBUTE_PTR t,
+    CK_ULONG n, CK_OBJECT_CLASS cls, struct attrs **out) KYSO_WUR;
+CK_RV object_pair_finish(const struct slot *sl, CK_MECHANISM_TYPE m,
+    struct attrs *pub, struct attrs *priv) KYSO_WUR;
 CK_RV object_store(struct session *s, struct slot *sl, struct attrs *a,
     CK_OBJECT_HANDLE *h) KYSO_WUR;
 /* Refuses (CKR_TEMPLATE_INCONSISTENT) a key of class cls and type kt
@@ -125,7 +129,8 @@ CK_RV object_usage_check(const struct attrs *a, CK_OBJECT_CLASS cls,
 CK_RV object_secret_template(CK_ATTRIBUTE_PTR t, CK_ULONG n,
     struct attrs **out) KYSO_WUR;
 /* After keys_derive: what a derived key is, from its base key's. */
-CK_RV object_secret_finish(struct attrs *key, const struct attrs *base) KYSO_WUR;
+CK_RV object_secret_finish(const struct slot *sl, struct attrs *key,
+    const struct attrs *base) KYSO_WUR;
 void object_stop(void);
 
 #endif

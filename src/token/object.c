@@ -130,16 +130,17 @@ is_vendor(CK_ATTRIBUTE_TYPE t)
 	return (t & CKA_VENDOR_DEFINED) != 0;
 }
 
-/* Common attributes every object of a class gets unless given. */
+/* Common attributes every object of a class gets unless given; a
+ * general token's keys copy by default, a CA's private keys do not. */
 static CK_RV
-object_defaults(struct attrs *a, CK_OBJECT_CLASS cls)
+object_defaults(const struct slot *sl, struct attrs *a, CK_OBJECT_CLASS cls)
 {
 	int secret = cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY;
 
 	if (attrs_default_bool(a, CKA_TOKEN, 0) != 0 ||
 	    attrs_default_bool(a, CKA_PRIVATE, secret) != 0 ||
 	    attrs_default_bool(a, CKA_MODIFIABLE, 1) != 0 ||
-	    attrs_default_bool(a, CKA_COPYABLE, !secret) != 0 ||
+	    attrs_default_bool(a, CKA_COPYABLE, !secret || slot_general(sl)) != 0 ||
 	    attrs_default_bool(a, CKA_DESTROYABLE, 1) != 0 ||
 	    attrs_default(a, CKA_LABEL, "", 0) != 0)
 		return CKR_HOST_MEMORY;
@@ -211,9 +212,11 @@ object_store(struct session *s, struct slot *sl, struct attrs *a,
 
 	/* Only private objects are sealed on disk and hidden before login:
 	 * a private or secret key asked to be public (C_GenerateKeyPair,
-	 * C_CopyObject, C_DeriveKey) would lie in the token file in clear. */
+	 * C_CopyObject, C_DeriveKey) would lie in the token file in clear.
+	 * A general token allows it for a session key, never on disk. */
 	if (!priv && attrs_get_ulong(a, CKA_CLASS, &cls) == 0 &&
-	    (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY)) {
+	    (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY) &&
+	    (token || !slot_general(sl))) {
 		attrs_free(a);
 		return CKR_TEMPLATE_INCONSISTENT;
 	}
@@ -287,6 +290,47 @@ usage_check(const struct attrs *a)
 	return object_usage_check(a, cls, kt);
 }
 
+/* A key brought to a general token (C_CreateObject): a private key from
+ * its components (never readable again: always sensitive), a secret key
+ * from its value; not made on the token, so neither local nor always
+ * sensitive nor never extractable. */
+static CK_RV
+import_key(struct attrs *a, CK_OBJECT_CLASS cls)
+{
+	CK_KEY_TYPE kt;
+	size_t n = 0;
+	CK_RV rv;
+
+	if (attrs_get_ulong(a, CKA_KEY_TYPE, &kt) != 0)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (cls == CKO_PRIVATE_KEY) {
+		if (!attrs_bool(a, CKA_SENSITIVE, 1))
+			return CKR_ATTRIBUTE_VALUE_INVALID;
+		if ((rv = keys_import_private(a, 1024)) != CKR_OK)
+			return rv;
+	} else {
+		if (attrs_get(a, CKA_VALUE, &n) == NULL)
+			return CKR_TEMPLATE_INCOMPLETE;
+		if ((kt != CKK_GENERIC_SECRET && kt != CKK_AES) || n == 0 ||
+		    n > 64 || (kt == CKK_AES && n != 16 && n != 24 && n != 32) ||
+		    attrs_has(a, CKA_VALUE_LEN))
+			return CKR_TEMPLATE_INCONSISTENT;
+		if (attrs_set_ulong(a, CKA_VALUE_LEN, n) != 0)
+			return CKR_HOST_MEMORY;
+	}
+	if ((rv = usage_check(a)) != CKR_OK)
+		return rv;
+	if (attrs_set_bool(a, CKA_LOCAL, 0) != 0 ||
+	    attrs_set_bool(a, CKA_ALWAYS_SENSITIVE, 0) != 0 ||
+	    attrs_set_bool(a, CKA_NEVER_EXTRACTABLE, 0) != 0 ||
+	    attrs_set_ulong(a, CKA_KEY_GEN_MECHANISM,
+		CK_UNAVAILABLE_INFORMATION) != 0 ||
+	    attrs_default_bool(a, CKA_SENSITIVE, 1) != 0 ||
+	    attrs_default_bool(a, CKA_EXTRACTABLE, 0) != 0)
+		return CKR_HOST_MEMORY;
+	return CKR_OK;
+}
+
 CK_RV
 C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n,
     CK_OBJECT_HANDLE_PTR out_h)
@@ -334,12 +378,18 @@ C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n,
 			goto out;
 		break;
 	case CKO_PRIVATE_KEY:
-		/* Keys are made on the token, never brought to it. */
-		rv = CKR_TEMPLATE_INCONSISTENT;
-		goto out;
+	case CKO_SECRET_KEY:
+		/* A CA's keys are made on the token, never brought to it. */
+		if (!slot_general(sl)) {
+			rv = CKR_TEMPLATE_INCONSISTENT;
+			goto out;
+		}
+		if ((rv = import_key(a, cls)) != CKR_OK)
+			goto out;
+		break;
 	default: rv = CKR_ATTRIBUTE_VALUE_INVALID; goto out;
 	}
-	if ((rv = object_defaults(a, cls)) != CKR_OK)
+	if ((rv = object_defaults(sl, a, cls)) != CKR_OK)
 		goto out;
 	rv = object_store(s, sl, a, out_h);
 	a = NULL;
@@ -730,8 +780,8 @@ out:
  * not; vendor attributes are refused, and so is a private half asked to
  * be readable. */
 CK_RV
-object_pair_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_CLASS cls,
-    struct attrs **out)
+object_pair_template(const struct slot *sl, CK_ATTRIBUTE_PTR t, CK_ULONG n,
+    CK_OBJECT_CLASS cls, struct attrs **out)
 {
 	CK_OBJECT_CLASS c;
 	struct attrs *a;
@@ -749,10 +799,11 @@ object_pair_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_CLASS cls,
 		attrs_free(a);
 		return CKR_HOST_MEMORY;
 	}
-	/* A private key never leaves the token. */
+	/* A private key never leaves the token in clear; a CA's, not even
+	 * wrapped. */
 	if (cls == CKO_PRIVATE_KEY &&
 	    (!attrs_bool(a, CKA_SENSITIVE, 1) ||
-		attrs_bool(a, CKA_EXTRACTABLE, 0))) {
+		(attrs_bool(a, CKA_EXTRACTABLE, 0) && !slot_general(sl)))) {
 		attrs_free(a);
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	}
@@ -763,21 +814,24 @@ object_pair_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_CLASS cls,
 /* After keys_generate: what a key made on this token always is (sensitive,
  * never extractable, local), then each half's defaults. */
 CK_RV
-object_pair_finish(CK_MECHANISM_TYPE m, struct attrs *pub, struct attrs *priv)
+object_pair_finish(const struct slot *sl, CK_MECHANISM_TYPE m,
+    struct attrs *pub, struct attrs *priv)
 {
+	int extractable = slot_general(sl) &&
+	    attrs_bool(priv, CKA_EXTRACTABLE, 0);
 	CK_RV rv;
 
 	if (attrs_set_bool(priv, CKA_SENSITIVE, 1) != 0 ||
-	    attrs_set_bool(priv, CKA_EXTRACTABLE, 0) != 0 ||
+	    attrs_set_bool(priv, CKA_EXTRACTABLE, extractable) != 0 ||
 	    attrs_set_bool(priv, CKA_ALWAYS_SENSITIVE, 1) != 0 ||
-	    attrs_set_bool(priv, CKA_NEVER_EXTRACTABLE, 1) != 0 ||
+	    attrs_set_bool(priv, CKA_NEVER_EXTRACTABLE, !extractable) != 0 ||
 	    attrs_set_bool(priv, CKA_LOCAL, 1) != 0 ||
 	    attrs_set_bool(pub, CKA_LOCAL, 1) != 0 ||
 	    attrs_set_ulong(priv, CKA_KEY_GEN_MECHANISM, m) != 0 ||
 	    attrs_set_ulong(pub, CKA_KEY_GEN_MECHANISM, m) != 0)
 		return CKR_HOST_MEMORY;
-	if ((rv = object_defaults(pub, CKO_PUBLIC_KEY)) != CKR_OK ||
-	    (rv = object_defaults(priv, CKO_PRIVATE_KEY)) != CKR_OK)
+	if ((rv = object_defaults(sl, pub, CKO_PUBLIC_KEY)) != CKR_OK ||
+	    (rv = object_defaults(sl, priv, CKO_PRIVATE_KEY)) != CKR_OK)
 		return rv;
 	return CKR_OK;
 }
@@ -826,11 +880,12 @@ fail:
  * local); it was always sensitive, never extractable, only if its base
  * was too (PKCS#11 4.10). */
 CK_RV
-object_secret_finish(struct attrs *key, const struct attrs *base)
+object_secret_finish(const struct slot *sl, struct attrs *key,
+    const struct attrs *base)
 {
 	CK_RV rv;
 
-	if ((rv = object_defaults(key, CKO_SECRET_KEY)) != CKR_OK)
+	if ((rv = object_defaults(sl, key, CKO_SECRET_KEY)) != CKR_OK)
 		return rv;
 	if (attrs_set_bool(key, CKA_LOCAL, 0) != 0 ||
 	    attrs_set_ulong(key, CKA_KEY_GEN_MECHANISM,

@@ -53,7 +53,7 @@ C_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type,
 	}
 	if ((rv = slot_get_token(id, &sl)) != CKR_OK)
 		goto out;
-	rv = keys_mechanism_info(type, info);
+	rv = keys_mechanism_info(type, info, slot_min_rsa_bits(sl));
 out:
 	core_unlock();
 	return rv;
@@ -478,7 +478,10 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	if (!slot_user_in(sl)) {
+	/* A CA's token makes keys only for its user; a general one also
+	 * public session pairs without login (object_store still wants the
+	 * login for private objects). */
+	if (!slot_user_in(sl) && !slot_general(sl)) {
 		rv = CKR_USER_NOT_LOGGED_IN;
 		goto out;
 	}
@@ -486,18 +489,18 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 		rv = CKR_PIN_EXPIRED;
 		goto out;
 	}
-	if ((rv = object_pair_template(pubt, npub, CKO_PUBLIC_KEY, &pub)) !=
+	if ((rv = object_pair_template(sl, pubt, npub, CKO_PUBLIC_KEY, &pub)) !=
 		CKR_OK ||
-	    (rv = object_pair_template(privt, npriv, CKO_PRIVATE_KEY, &priv)) !=
-		CKR_OK)
+	    (rv = object_pair_template(sl, privt, npriv, CKO_PRIVATE_KEY,
+		 &priv)) != CKR_OK)
 		goto out;
 	kt = keys_mechanism_key_type(m->mechanism);
 	if ((rv = object_usage_check(pub, CKO_PUBLIC_KEY, kt)) != CKR_OK ||
 	    (rv = object_usage_check(priv, CKO_PRIVATE_KEY, kt)) != CKR_OK)
 		goto out;
-	if ((rv = keys_generate(m, pub, priv)) != CKR_OK)
+	if ((rv = keys_generate(m, pub, priv, slot_min_rsa_bits(sl))) != CKR_OK)
 		goto out;
-	if ((rv = object_pair_finish(m->mechanism, pub, priv)) != CKR_OK)
+	if ((rv = object_pair_finish(sl, m->mechanism, pub, priv)) != CKR_OK)
 		goto out;
 	if (attrs_bool(priv, CKA_TOKEN, 0) || attrs_bool(pub, CKA_TOKEN, 0)) {
 		if (!(s->flags & CKF_RW_SESSION)) {
@@ -578,7 +581,7 @@ C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base,
 	}
 	if ((rv = keys_derive(m, k, a)) != CKR_OK)
 		goto out;
-	if ((rv = object_secret_finish(a, ref.a)) != CKR_OK)
+	if ((rv = object_secret_finish(sl, a, ref.a)) != CKR_OK)
 		goto out;
 	rv = object_store(s, sl, a, out_h);
 	a = NULL;

@@ -213,6 +213,20 @@ slot_user_in(const struct slot *sl)
 	return sl->login == CKU_USER;
 }
 
+int
+slot_general(const struct slot *sl)
+{
+	return tok_info(sl->tok)->profile == TOK_PROFILE_GENERAL;
+}
+
+/* RSA-1024 is for the applications a general-purpose token serves;
+ * a CA's token makes nothing below 2048. */
+unsigned
+slot_min_rsa_bits(const struct slot *sl)
+{
+	return slot_general(sl) ? 1024 : 2048;
+}
+
 CK_RV
 C_GetSlotList(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR count)
 {

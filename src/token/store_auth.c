@@ -145,7 +145,15 @@ tok_create(const char *path, const struct tok_params *p)
 	snprintf(t->info.label, sizeof(t->info.label), "%s",
 	    default_str(p->label, "kyso token"));
 	snprintf(t->info.manufacturer, sizeof(t->info.manufacturer), "kyso");
-	snprintf(t->info.model, sizeof(t->info.model), "kyso vToken");
+	if (p->profile != TOK_PROFILE_CA && p->profile != TOK_PROFILE_GENERAL) {
+		r = KYSO_ERR_INVALID;
+		goto out;
+	}
+	t->info.profile = p->profile;
+	/* CK_TOKEN_INFO's model is where PKCS#11 lets a token say it. */
+	snprintf(t->info.model, sizeof(t->info.model), "%s",
+	    p->profile == TOK_PROFILE_GENERAL ? "kyso vToken gen"
+					      : "kyso vToken");
 	snprintf(t->info.serial, sizeof(t->info.serial), "%s", p->serial);
 	t->info.hw_major = 1;
 	t->info.hw_minor = 0;

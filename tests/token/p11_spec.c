@@ -27,6 +27,15 @@
  *     own slot events, and exits; then the parent sees it too (its
  *     session is gone, C_WaitForSlotEvent reports the slot), the child
  *     having eaten none of its events.
+ *   p11_spec profile MODULE LABEL PIN ca|general TOKENFILE
+ *     the rules of the token's profile. ca: no private or secret key
+ *     is imported, none generated extractable, no RSA-1024, no keys
+ *     without login, private keys do not copy. general: an OpenSSL
+ *     P-256 and RSA-2048 private key are imported (C_CreateObject),
+ *     sign on the token as OpenSSL verifies, never show their values
+ *     and are not in the token file in clear; keys generate extractable
+ *     when asked, copy, come as RSA-1024, and a public session pair is
+ *     made without login. CK_TOKEN_INFO's model says the profile.
  *
  * Prints "FAIL: ..." for each failed check, "<command>: ok" at the end
  * when none failed, and exits 1 if any failed. */
@@ -39,6 +48,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
@@ -802,6 +812,262 @@ cmd_fork(const char *module, const char *label, const char *pin,
 	return failures > 0;
 }
 
+/* Is needle anywhere in the file? -1 when it cannot be read. */
+static int
+file_has(const char *path, const void *needle, size_t n)
+{
+	FILE *fp = fopen(path, "rb");
+	static unsigned char buf[4 * 1024 * 1024];
+	size_t len;
+
+	if (fp == NULL)
+		return -1;
+	len = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	return n > 0 && memmem(buf, len, needle, n) != NULL;
+}
+
+/* An EC private key from OpenSSL, as C_CreateObject components; the
+ * scalar in d (32 bytes). */
+static CK_RV
+import_ec(CK_SESSION_HANDLE s, EVP_PKEY *k, CK_BYTE *d, CK_OBJECT_HANDLE *h)
+{
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE kt = CKK_EC;
+	BIGNUM *bn = NULL;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+		{ CKA_LABEL, "imported-ec", 11 },
+		{ CKA_EC_PARAMS, (void *)p256, sizeof(p256) },
+		{ CKA_VALUE, d, 32 },
+	};
+
+	if (EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_PRIV_KEY, &bn) != 1 ||
+	    BN_bn2binpad(bn, d, 32) != 32) {
+		BN_free(bn);
+		return CKR_GENERAL_ERROR;
+	}
+	BN_clear_free(bn);
+	return f->C_CreateObject(s, t, 7, h);
+}
+
+/* An RSA private key from OpenSSL, every component. */
+static CK_RV
+import_rsa_priv(CK_SESSION_HANDLE s, EVP_PKEY *k, CK_OBJECT_HANDLE *h)
+{
+	static const char *names[] = { OSSL_PKEY_PARAM_RSA_N,
+		OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_D,
+		OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2,
+		OSSL_PKEY_PARAM_RSA_EXPONENT1, OSSL_PKEY_PARAM_RSA_EXPONENT2,
+		OSSL_PKEY_PARAM_RSA_COEFFICIENT1 };
+	static const CK_ATTRIBUTE_TYPE types[] = { CKA_MODULUS,
+		CKA_PUBLIC_EXPONENT, CKA_PRIVATE_EXPONENT, CKA_PRIME_1,
+		CKA_PRIME_2, CKA_EXPONENT_1, CKA_EXPONENT_2, CKA_COEFFICIENT };
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE kt = CKK_RSA;
+	CK_BYTE v[8][512];
+	CK_ATTRIBUTE t[13] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+		{ CKA_DECRYPT, &yes, sizeof(yes) },
+	};
+	BIGNUM *bn;
+	size_t i;
+	int n;
+	CK_RV rv;
+
+	for (i = 0; i < 8; i++) {
+		bn = NULL;
+		if (EVP_PKEY_get_bn_param(k, names[i], &bn) != 1 ||
+		    (n = BN_bn2bin(bn, v[i])) <= 0) {
+			BN_free(bn);
+			return CKR_GENERAL_ERROR;
+		}
+		BN_clear_free(bn);
+		t[5 + i].type = types[i];
+		t[5 + i].pValue = v[i];
+		t[5 + i].ulValueLen = (CK_ULONG)n;
+	}
+	rv = f->C_CreateObject(s, t, 13, h);
+	OPENSSL_cleanse(v, sizeof(v));
+	return rv;
+}
+
+/* Signs with the token's key h and verifies with OpenSSL's k. */
+static void
+sign_openssl_verifies(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, EVP_PKEY *k,
+    CK_MECHANISM_TYPE mt, const char *what)
+{
+	CK_MECHANISM m = { mt, NULL, 0 };
+	CK_BYTE sig[512], der[80];
+	CK_ULONG n = sizeof(sig);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	const CK_BYTE *sp = sig;
+	size_t sn;
+	ECDSA_SIG *es = NULL;
+	CK_RV rv;
+
+	if ((rv = f->C_SignInit(s, &m, h)) == CKR_OK)
+		rv = f->C_Sign(s, (CK_BYTE_PTR) "imported", 8, sig, &n);
+	EXPECT(rv == CKR_OK, "%s: signing gave %s", what, p11_rv_name(rv));
+	sn = n;
+	if (rv == CKR_OK && mt == CKM_ECDSA_SHA256) {
+		/* r || s to DER for OpenSSL. */
+		unsigned char *dp = der;
+		BIGNUM *r = BN_bin2bn(sig, 32, NULL),
+		       *sv = BN_bin2bn(sig + 32, 32, NULL);
+
+		es = ECDSA_SIG_new();
+		if (es == NULL || r == NULL || sv == NULL ||
+		    ECDSA_SIG_set0(es, r, sv) != 1) {
+			BN_free(r);
+			BN_free(sv);
+			EXPECT(0, "%s: ECDSA_SIG", what);
+			goto out;
+		}
+		sn = (size_t)i2d_ECDSA_SIG(es, &dp);
+		sp = der;
+	}
+	if (rv == CKR_OK &&
+	    (md == NULL ||
+		EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, k) != 1 ||
+		EVP_DigestVerify(md, sp, sn, (const unsigned char *)"imported",
+		    8) != 1))
+		EXPECT(0, "%s: OpenSSL does not verify the token's signature",
+		    what);
+out:
+	ECDSA_SIG_free(es);
+	EVP_MD_CTX_free(md);
+}
+
+static void
+profile_ca(CK_SESSION_HANDLE s, CK_SLOT_ID slot, EVP_PKEY *ec)
+{
+	CK_BYTE d[32];
+	CK_OBJECT_HANDLE h = 0, pub = 0, priv = 0, copy = 0;
+	CK_MECHANISM m_ec = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_MECHANISM m_rsa = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
+	CK_MECHANISM_INFO mi;
+	CK_ULONG bits = 1024;
+	CK_BYTE e[] = { 1, 0, 1 };
+	CK_ATTRIBUTE pubt[] = { { CKA_EC_PARAMS, (void *)p256, sizeof(p256) } };
+	CK_ATTRIBUTE privt[] = { { CKA_EXTRACTABLE, &yes, sizeof(yes) } };
+	CK_ATTRIBUTE rpub[] = { { CKA_MODULUS_BITS, &bits, sizeof(bits) },
+		{ CKA_PUBLIC_EXPONENT, e, 3 } };
+
+	RV_IS(import_ec(s, ec, d, &h), CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(f->C_GenerateKeyPair(s, &m_ec, pubt, 1, privt, 1, &pub, &priv),
+	    CKR_ATTRIBUTE_VALUE_INVALID);
+	RV_IS(f->C_GenerateKeyPair(s, &m_rsa, rpub, 2, NULL, 0, &pub, &priv),
+	    CKR_KEY_SIZE_RANGE);
+	RV_IS(f->C_GetMechanismInfo(slot, CKM_RSA_PKCS, &mi), CKR_OK);
+	EXPECT(mi.ulMinKeySize == 2048, "ca: RSA from %lu bits", mi.ulMinKeySize);
+	RV_IS(f->C_GenerateKeyPair(s, &m_ec, pubt, 1, NULL, 0, &pub, &priv),
+	    CKR_OK);
+	RV_IS(f->C_CopyObject(s, priv, NULL, 0, &copy), CKR_ACTION_PROHIBITED);
+	RV_IS(f->C_Logout(s), CKR_OK);
+	RV_IS(f->C_GenerateKeyPair(s, &m_ec, pubt, 1, NULL, 0, &pub, &priv),
+	    CKR_USER_NOT_LOGGED_IN);
+}
+
+static void
+profile_general(CK_SESSION_HANDLE s, CK_SLOT_ID slot, EVP_PKEY *ec,
+    const char *file)
+{
+	CK_BYTE d[32], buf[64];
+	CK_OBJECT_HANDLE h = 0, rh = 0, pub = 0, priv = 0, copy = 0;
+	CK_MECHANISM m_ec = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_MECHANISM m_rsa = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
+	CK_MECHANISM_INFO mi;
+	CK_ULONG bits = 1024;
+	CK_BYTE e[] = { 1, 0, 1 };
+	CK_ATTRIBUTE pubt[] = { { CKA_EC_PARAMS, (void *)p256, sizeof(p256) },
+		{ CKA_TOKEN, &no, sizeof(no) } };
+	CK_ATTRIBUTE privt[] = { { CKA_EXTRACTABLE, &yes, sizeof(yes) },
+		{ CKA_TOKEN, &no, sizeof(no) } };
+	CK_ATTRIBUTE pubprivt[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_PRIVATE, &no, sizeof(no) } };
+	CK_ATTRIBUTE rpub[] = { { CKA_MODULUS_BITS, &bits, sizeof(bits) },
+		{ CKA_PUBLIC_EXPONENT, e, 3 }, { CKA_TOKEN, &no, sizeof(no) } };
+	CK_ATTRIBUTE val = { CKA_VALUE, buf, sizeof(buf) };
+	EVP_PKEY *rsa = EVP_RSA_gen(2048);
+
+	RV_IS(import_ec(s, ec, d, &h), CKR_OK);
+	sign_openssl_verifies(s, h, ec, CKM_ECDSA_SHA256, "imported EC key");
+	RV_IS(f->C_GetAttributeValue(s, h, &val, 1), CKR_ATTRIBUTE_SENSITIVE);
+	EXPECT(bool_of(s, h, CKA_LOCAL) == CK_FALSE, "imported key is local");
+	EXPECT(bool_of(s, h, CKA_ALWAYS_SENSITIVE) == CK_FALSE,
+	    "imported key always sensitive");
+	EXPECT(file_has(file, d, sizeof(d)) == 0,
+	    "the imported EC scalar is in the token file in clear");
+	if (rsa != NULL) {
+		RV_IS(import_rsa_priv(s, rsa, &rh), CKR_OK);
+		sign_openssl_verifies(s, rh, rsa, CKM_SHA256_RSA_PKCS,
+		    "imported RSA key");
+	}
+	/* Copies, as the key it was. */
+	RV_IS(f->C_CopyObject(s, h, NULL, 0, &copy), CKR_OK);
+	sign_openssl_verifies(s, copy, ec, CKM_ECDSA_SHA256, "copied EC key");
+	RV_IS(f->C_GenerateKeyPair(s, &m_ec, pubt, 2, privt, 2, &pub, &priv),
+	    CKR_OK);
+	EXPECT(bool_of(s, priv, CKA_EXTRACTABLE) == CK_TRUE, "not extractable");
+	EXPECT(bool_of(s, priv, CKA_NEVER_EXTRACTABLE) == CK_FALSE,
+	    "never extractable");
+	EXPECT(bool_of(s, priv, CKA_SENSITIVE) == CK_TRUE, "not sensitive");
+	RV_IS(f->C_GenerateKeyPair(s, &m_rsa, rpub, 3, pubt + 1, 1, &pub, &priv),
+	    CKR_OK);
+	RV_IS(f->C_GetMechanismInfo(slot, CKM_RSA_PKCS, &mi), CKR_OK);
+	EXPECT(mi.ulMinKeySize == 1024, "general: RSA from %lu bits",
+	    mi.ulMinKeySize);
+	/* Public session keys without login; a token key still wants it. */
+	RV_IS(f->C_Logout(s), CKR_OK);
+	RV_IS(f->C_GenerateKeyPair(s, &m_ec, pubt, 2, pubprivt, 2, &pub, &priv),
+	    CKR_OK);
+	sign_once(s, pub, priv, "public session key");
+	RV_IS(f->C_GenerateKeyPair(s, &m_ec, pubt, 2, NULL, 0, &pub, &priv),
+	    CKR_USER_NOT_LOGGED_IN);
+	pubprivt[0].pValue = &yes;
+	RV_IS(f->C_GenerateKeyPair(s, &m_ec, pubt, 2, pubprivt, 2, &pub, &priv),
+	    CKR_TEMPLATE_INCONSISTENT);
+	EVP_PKEY_free(rsa);
+}
+
+static int
+cmd_profile(const char *module, const char *label, const char *pin,
+    const char *profile, const char *file)
+{
+	struct p11 *p;
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE s = 0;
+	CK_TOKEN_INFO ti;
+	char model[17];
+	int general = strcmp(profile, "general") == 0;
+	EVP_PKEY *ec = EVP_EC_gen("prime256v1");
+
+	if ((p = open_token(module, label, &slot)) == NULL || ec == NULL)
+		return 1;
+	RV_IS(f->C_GetTokenInfo(slot, &ti), CKR_OK);
+	p11_str(ti.model, sizeof(ti.model), model);
+	EXPECT(strcmp(model, general ? "kyso vToken gen" : "kyso vToken") == 0,
+	    "model '%s'", model);
+	RV_IS(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+		  NULL, &s),
+	    CKR_OK);
+	RV_IS(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)), CKR_OK);
+	if (general)
+		profile_general(s, slot, ec, file);
+	else
+		profile_ca(s, slot, ec);
+	EVP_PKEY_free(ec);
+	p11_free(p);
+	return failures > 0;
+}
+
 static int
 cmd_spec(const char *module, const char *label, const char *pin)
 {
@@ -835,12 +1101,15 @@ main(int argc, char **argv)
 
 	if (argc == 5 && strcmp(argv[1], "spec") == 0)
 		r = cmd_spec(argv[2], argv[3], argv[4]);
+	if (argc == 7 && strcmp(argv[1], "profile") == 0)
+		r = cmd_profile(argv[2], argv[3], argv[4], argv[5], argv[6]);
 	if (argc == 6 && strcmp(argv[1], "fork") == 0)
 		r = cmd_fork(argv[2], argv[3], argv[4], argv[5]);
 	if (r == 2) {
 		fprintf(stderr,
 		    "usage: p11_spec spec MODULE LABEL PIN\n"
-		    "       p11_spec fork MODULE LABEL PIN GOFILE\n");
+		    "       p11_spec fork MODULE LABEL PIN GOFILE\n"
+		    "       p11_spec profile MODULE LABEL PIN ca|general TOKENFILE\n");
 		return 2;
 	}
 	if (r == 0)
