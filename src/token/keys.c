@@ -14,7 +14,9 @@
 #include <openssl/x509.h>
 
 #include "../common/buf.h"
+#include "../common/crypto.h"
 #include "../common/pubkey.h"
+#include "sym.h"
 
 #define OUT_MAX 1024
 
@@ -27,6 +29,7 @@ struct mech {
 };
 
 #define SV    (CKF_SIGN | CKF_VERIFY)
+#define ED    (CKF_ENCRYPT | CKF_DECRYPT)
 #define ECF   (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
 #define NOKEY CK_UNAVAILABLE_INFORMATION
 
@@ -50,6 +53,26 @@ static const struct mech mechs[] = {
 	{ CKM_ECDSA_SHA384, CKK_EC, 256, 384, SV | ECF, "SHA384" },
 	{ CKM_ECDH1_DERIVE, CKK_EC, 256, 384, CKF_DERIVE | ECF, NULL },
 	{ CKM_ECDH1_COFACTOR_DERIVE, CKK_EC, 256, 384, CKF_DERIVE | ECF, NULL },
+	{ CKM_AES_KEY_GEN, CKK_AES, 16, 32, CKF_GENERATE, NULL },
+	{ CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET, 8, 512, CKF_GENERATE,
+	    NULL },
+	{ CKM_AES_ECB, CKK_AES, 16, 32, ED, NULL },
+	{ CKM_AES_CBC, CKK_AES, 16, 32, ED, NULL },
+	{ CKM_AES_CBC_PAD, CKK_AES, 16, 32, ED, NULL },
+	{ CKM_AES_CTR, CKK_AES, 16, 32, ED, NULL },
+	{ CKM_AES_GCM, CKK_AES, 16, 32, ED, NULL },
+	{ CKM_AES_CMAC, CKK_AES, 16, 32, SV, NULL },
+	{ CKM_AES_CMAC_GENERAL, CKK_AES, 16, 32, SV, NULL },
+	{ CKM_SHA_1_HMAC, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA_1_HMAC_GENERAL, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA224_HMAC, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA224_HMAC_GENERAL, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA256_HMAC, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA256_HMAC_GENERAL, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA384_HMAC, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA384_HMAC_GENERAL, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA512_HMAC, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA512_HMAC_GENERAL, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
 	{ CKM_SHA_1, NOKEY, 0, 0, CKF_DIGEST, "SHA1" },
 	{ CKM_SHA256, NOKEY, 0, 0, CKF_DIGEST, "SHA256" },
 	{ CKM_SHA384, NOKEY, 0, 0, CKF_DIGEST, "SHA384" },
@@ -634,6 +657,7 @@ struct kop {
 	EVP_MD_CTX *md;	  /* hashing mechanisms and digests */
 	struct buf *data; /* raw mechanisms: the whole input */
 	const EVP_MD *pss_md, *mgf_md;
+	struct sym *sym; /* a secret key's operation: everything is sym.c's */
 	int salt;
 	struct buf *label; /* OAEP */
 	size_t outlen;
@@ -725,8 +749,85 @@ fail:
 }
 
 CK_RV
+kop_new_secret(enum kop_kind kind, const CK_MECHANISM *m, const uint8_t *key,
+    size_t keylen, struct kop **out)
+{
+	struct kop *k;
+	CK_RV rv;
+
+	if (mech_find(m->mechanism) == NULL || !sym_mechanism(m->mechanism))
+		return CKR_MECHANISM_INVALID;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return CKR_HOST_MEMORY;
+	k->kind = kind;
+	k->mech = m->mechanism;
+	if ((rv = sym_new(kind, m, key, keylen, &k->sym)) != CKR_OK) {
+		kop_free(k);
+		return rv;
+	}
+	*out = k;
+	return CKR_OK;
+}
+
+int
+kop_streams(const struct kop *k)
+{
+	return k->sym != NULL &&
+	    (k->kind == KOP_ENCRYPT || k->kind == KOP_DECRYPT);
+}
+
+size_t
+kop_update_len(const struct kop *k, size_t n)
+{
+	return k->sym != NULL ? sym_update_len(k->sym, n) : 0;
+}
+
+CK_RV
+kop_update_out(struct kop *k, const void *p, size_t n, uint8_t *out,
+    size_t *outlen)
+{
+	if (k->sym == NULL)
+		return CKR_FUNCTION_FAILED;
+	return sym_update(k->sym, p, n, out, outlen);
+}
+
+size_t
+kop_single_len(const struct kop *k, size_t n)
+{
+	return k->sym != NULL ? sym_single_len(k->sym, n) : kop_out_len(k);
+}
+
+CK_RV
+keys_generate_secret(const CK_MECHANISM *m, struct attrs *key)
+{
+	uint8_t v[64];
+	CK_ULONG len = 0;
+	CK_KEY_TYPE kt;
+	CK_RV rv = CKR_TEMPLATE_INCONSISTENT;
+
+	if (m->ulParameterLen != 0)
+		return CKR_MECHANISM_PARAM_INVALID;
+	kt = m->mechanism == CKM_AES_KEY_GEN ? CKK_AES : CKK_GENERIC_SECRET;
+	if (attrs_get_ulong(key, CKA_VALUE_LEN, &len) != 0)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (len == 0 || len > sizeof(v) ||
+	    (kt == CKK_AES && len != 16 && len != 24 && len != 32))
+		return CKR_KEY_SIZE_RANGE;
+	if (crypto_random(v, len) != 0)
+		return CKR_DEVICE_ERROR;
+	rv = CKR_HOST_MEMORY;
+	if (attrs_set(key, CKA_VALUE, v, len) == 0 &&
+	    attrs_set_ulong(key, CKA_KEY_TYPE, kt) == 0)
+		rv = CKR_OK;
+	OPENSSL_cleanse(v, sizeof(v));
+	return rv;
+}
+
+CK_RV
 kop_update(struct kop *k, const void *p, size_t n)
 {
+	if (k->sym != NULL)
+		return sym_update(k->sym, p, n, NULL, NULL);
 	if (k->finished)
 		return CKR_OPERATION_ACTIVE;
 	if (k->md != NULL)
@@ -869,6 +970,8 @@ kop_finish(struct kop *k)
 	size_t inlen = 0, outlen;
 	CK_RV rv = CKR_DEVICE_ERROR;
 
+	if (k->sym != NULL)
+		return sym_finish(k->sym);
 	if (k->finished)
 		return CKR_OK;
 	if ((rv = input(k, in, &inlen)) != CKR_OK)
@@ -952,6 +1055,8 @@ kop_verify(struct kop *k, const uint8_t *sig, size_t n)
 	int dlen = 0, v;
 	CK_RV rv;
 
+	if (k->sym != NULL)
+		return sym_verify(k->sym, sig, n);
 	if ((rv = input(k, in, &inlen)) != CKR_OK)
 		return rv;
 	if (is_ecdsa(k->mech)) {
@@ -978,12 +1083,16 @@ out:
 int
 kop_finished(const struct kop *k)
 {
+	if (k->sym != NULL)
+		return sym_finished(k->sym);
 	return k->finished;
 }
 
 size_t
 kop_out_len(const struct kop *k)
 {
+	if (k->sym != NULL)
+		return sym_out_len(k->sym);
 	if (k->finished)
 		return k->outlen;
 	if (k->kind == KOP_DIGEST)
@@ -996,6 +1105,8 @@ kop_out_len(const struct kop *k)
 const uint8_t *
 kop_result(const struct kop *k)
 {
+	if (k->sym != NULL)
+		return sym_result(k->sym);
 	return k->out;
 }
 
@@ -1005,6 +1116,7 @@ kop_free(struct kop *k)
 	if (k == NULL)
 		return;
 	EVP_PKEY_free(k->key);
+	sym_free(k->sym);
 	EVP_MD_CTX_free(k->md);
 	buf_free(k->data);
 	buf_free(k->label);

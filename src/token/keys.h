@@ -71,6 +71,20 @@ void keys_free_pkey(void *pkey);
 
 CK_RV kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key,
     struct kop **out) KYSO_WUR;
+/* An operation with a secret key's bytes (sym.c does the work). */
+CK_RV kop_new_secret(enum kop_kind kind, const CK_MECHANISM *m,
+    const uint8_t *key, size_t keylen, struct kop **out) KYSO_WUR;
+/* Whether each update returns output (a cipher with a secret key):
+ * kop_update_out then, with kop_update_len's exact length. */
+int kop_streams(const struct kop *k);
+size_t kop_update_len(const struct kop *k, size_t n);
+CK_RV kop_update_out(struct kop *k, const void *p, size_t n, uint8_t *out,
+    size_t *outlen) KYSO_WUR;
+/* The output of a single-part call on n bytes, for its length query. */
+size_t kop_single_len(const struct kop *k, size_t n);
+/* Generates a secret key (CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN)
+ * into the template's CKA_VALUE; CKA_VALUE_LEN says how long. */
+CK_RV keys_generate_secret(const CK_MECHANISM *m, struct attrs *key) KYSO_WUR;
 CK_RV kop_update(struct kop *k, const void *p, size_t n) KYSO_WUR;
 /* Computes the result once; kop_result returns it. */
 CK_RV kop_finish(struct kop *k) KYSO_WUR;

@@ -234,17 +234,6 @@ C_DecryptVerifyUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n,
 }
 
 CK_RV
-C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t,
-    CK_ULONG n, CK_OBJECT_HANDLE_PTR k)
-{
-	(void)m;
-	(void)t;
-	(void)n;
-	(void)k;
-	return session_then(h, CKR_MECHANISM_INVALID);
-}
-
-CK_RV
 C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE w,
     CK_OBJECT_HANDLE k, CK_BYTE_PTR o, CK_ULONG_PTR on)
 {

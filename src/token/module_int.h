@@ -47,7 +47,8 @@ struct session {
 	CK_FLAGS flags;
 	struct kop *op;
 	enum kop_kind opkind;
-	int opmode; /* OPMODE_*: how the operation was fed so far (ops.c) */
+	int opmode;    /* OPMODE_*: how the operation was fed so far (ops.c) */
+	int opprivate; /* begun with a private or secret key */
 	CK_OBJECT_HANDLE *found;
 	size_t nfound, foundpos;
 	int finding;
@@ -125,12 +126,14 @@ CK_RV object_store(struct session *s, struct slot *sl, struct attrs *a,
  * whose attributes allow a use the token cannot perform with it. */
 CK_RV object_usage_check(const struct attrs *a, CK_OBJECT_CLASS cls,
     CK_KEY_TYPE kt) KYSO_WUR;
-/* A C_DeriveKey template: a secret key of a type the token knows. */
-CK_RV object_secret_template(CK_ATTRIBUTE_PTR t, CK_ULONG n,
+/* A C_DeriveKey or C_GenerateKey template: a secret key of a type the
+ * token knows (kt, unless CK_UNAVAILABLE_INFORMATION, when none is
+ * given; it must be kt if given). */
+CK_RV object_secret_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_KEY_TYPE kt,
     struct attrs **out) KYSO_WUR;
 /* After keys_derive: what a derived key is, from its base key's. */
 CK_RV object_secret_finish(const struct slot *sl, struct attrs *key,
-    const struct attrs *base) KYSO_WUR;
+    const struct attrs *base, CK_MECHANISM_TYPE m) KYSO_WUR;
 void object_stop(void);
 
 #endif

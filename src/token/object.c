@@ -840,7 +840,8 @@ object_pair_finish(const struct slot *sl, CK_MECHANISM_TYPE m,
  * type the token knows, without a value of its own; CKA_VALUE_LEN fits
  * the type. */
 CK_RV
-object_secret_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, struct attrs **out)
+object_secret_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_KEY_TYPE want,
+    struct attrs **out)
 {
 	CK_OBJECT_CLASS c;
 	CK_KEY_TYPE kt;
@@ -856,11 +857,16 @@ object_secret_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, struct attrs **out)
 	if ((attrs_get_ulong(a, CKA_CLASS, &c) == 0 && c != CKO_SECRET_KEY) ||
 	    attrs_has(a, CKA_VALUE))
 		goto fail;
+	rv = CKR_HOST_MEMORY;
+	if (want != CK_UNAVAILABLE_INFORMATION && !attrs_has(a, CKA_KEY_TYPE) &&
+	    attrs_set_ulong(a, CKA_KEY_TYPE, want) != 0)
+		goto fail;
 	rv = CKR_TEMPLATE_INCOMPLETE;
 	if (attrs_get_ulong(a, CKA_KEY_TYPE, &kt) != 0)
 		goto fail;
 	rv = CKR_TEMPLATE_INCONSISTENT;
-	if (kt != CKK_GENERIC_SECRET && kt != CKK_AES)
+	if ((kt != CKK_GENERIC_SECRET && kt != CKK_AES) ||
+	    (want != CK_UNAVAILABLE_INFORMATION && kt != want))
 		goto fail;
 	if (attrs_get_ulong(a, CKA_VALUE_LEN, &len) == 0 &&
 	    (len == 0 || len > 64 ||
@@ -876,26 +882,32 @@ fail:
 	return rv;
 }
 
-/* A derived key was made on the token but not generated there (not
- * local); it was always sensitive, never extractable, only if its base
- * was too (PKCS#11 4.10). */
+/* A generated secret key (base NULL) is local, made by m; a derived one
+ * was made on the token but not generated there (not local), and was
+ * always sensitive, never extractable, only if its base was too
+ * (PKCS#11 4.10). */
 CK_RV
 object_secret_finish(const struct slot *sl, struct attrs *key,
-    const struct attrs *base)
+    const struct attrs *base, CK_MECHANISM_TYPE m)
 {
+	int sens, extr;
 	CK_RV rv;
 
 	if ((rv = object_defaults(sl, key, CKO_SECRET_KEY)) != CKR_OK)
 		return rv;
-	if (attrs_set_bool(key, CKA_LOCAL, 0) != 0 ||
+	sens = attrs_bool(key, CKA_SENSITIVE, 1);
+	extr = attrs_bool(key, CKA_EXTRACTABLE, 0);
+	if (attrs_set_bool(key, CKA_LOCAL, base == NULL) != 0 ||
 	    attrs_set_ulong(key, CKA_KEY_GEN_MECHANISM,
-		CK_UNAVAILABLE_INFORMATION) != 0 ||
+		base == NULL ? m : CK_UNAVAILABLE_INFORMATION) != 0 ||
 	    attrs_set_bool(key, CKA_ALWAYS_SENSITIVE,
-		attrs_bool(base, CKA_ALWAYS_SENSITIVE, 0) &&
-		    attrs_bool(key, CKA_SENSITIVE, 1)) != 0 ||
+		sens &&
+		    (base == NULL || attrs_bool(base, CKA_ALWAYS_SENSITIVE, 0))) !=
+		0 ||
 	    attrs_set_bool(key, CKA_NEVER_EXTRACTABLE,
-		attrs_bool(base, CKA_NEVER_EXTRACTABLE, 0) &&
-		    !attrs_bool(key, CKA_EXTRACTABLE, 0)) != 0)
+		!extr &&
+		    (base == NULL ||
+			attrs_bool(base, CKA_NEVER_EXTRACTABLE, 0))) != 0)
 		return CKR_HOST_MEMORY;
 	return CKR_OK;
 }

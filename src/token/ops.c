@@ -78,8 +78,9 @@ ref_key(struct objref *ref)
 	return k;
 }
 
-/* C_SignInit, C_VerifyInit, C_DecryptInit, C_DigestInit: the key must be
- * of the right class, allowed for the use, and fit the mechanism. */
+/* C_SignInit, C_VerifyInit, C_EncryptInit, C_DecryptInit, C_DigestInit:
+ * the key must be of the right class (a secret key does all four), allowed
+ * for the use, and fit the mechanism. */
 static CK_RV
 op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
     CK_OBJECT_HANDLE key)
@@ -92,6 +93,8 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
 	CK_OBJECT_CLASS cls;
 	CK_KEY_TYPE kt;
 	EVP_PKEY *k = NULL;
+	const uint8_t *v = NULL;
+	size_t vn = 0;
 	CK_RV rv;
 
 	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
@@ -100,6 +103,7 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
+	s->opprivate = 0;
 	if (s->op != NULL) {
 		rv = CKR_OPERATION_ACTIVE;
 		goto out;
@@ -111,8 +115,9 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
 			rv = CKR_KEY_HANDLE_INVALID;
 			goto out;
 		}
-		if (kop_kind_public(kind) != (cls == CKO_PUBLIC_KEY) ||
-		    (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY)) {
+		if (cls != CKO_SECRET_KEY &&
+		    (kop_kind_public(kind) != (cls == CKO_PUBLIC_KEY) ||
+			(cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY))) {
 			rv = CKR_KEY_TYPE_INCONSISTENT;
 			goto out;
 		}
@@ -120,21 +125,31 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
 			rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 			goto out;
 		}
-		if (cls == CKO_PRIVATE_KEY &&
+		if (cls != CKO_PUBLIC_KEY &&
 		    tok_info(sl->tok)->user_to_be_changed) {
 			rv = CKR_PIN_EXPIRED;
 			goto out;
 		}
 		if ((rv = keys_check_mechanism(m->mechanism, kt, kind)) != CKR_OK)
 			goto out;
-		if ((k = ref_key(&ref)) == NULL) {
+		if (cls == CKO_SECRET_KEY) {
+			if ((v = attrs_get(ref.a, CKA_VALUE, &vn)) == NULL) {
+				rv = CKR_KEY_HANDLE_INVALID;
+				goto out;
+			}
+		} else if ((k = ref_key(&ref)) == NULL) {
 			rv = CKR_KEY_HANDLE_INVALID;
 			goto out;
 		}
+		/* An operation with a private or secret key ends with the
+		 * login. */
+		s->opprivate = cls != CKO_PUBLIC_KEY;
 	} else if ((rv = keys_check_mechanism(m->mechanism, 0, kind)) != CKR_OK) {
 		goto out;
 	}
-	if ((rv = kop_new(kind, m, k, &s->op)) != CKR_OK) {
+	rv = v != NULL ? kop_new_secret(kind, m, v, vn, &s->op)
+		       : kop_new(kind, m, k, &s->op);
+	if (rv != CKR_OK) {
 		s->op = NULL;
 		goto out;
 	}
@@ -225,9 +240,14 @@ op_single(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in,
 		op_end(s);
 		goto out;
 	}
-	/* A length query (out NULL) leaves the operation fresh. */
-	if (out != NULL)
-		s->opmode = OPMODE_SINGLE;
+	/* A length query (out NULL) leaves the operation fresh; its answer
+	 * may depend on the input's length (a cipher). */
+	if (out == NULL && !kop_finished(s->op)) {
+		*outlen = kop_single_len(s->op, inlen);
+		rv = CKR_OK;
+		goto out;
+	}
+	s->opmode = OPMODE_SINGLE;
 	rv = op_output(s, out, outlen);
 out:
 	core_unlock();
@@ -251,6 +271,49 @@ op_update(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in, CK_ULONG inle
 	s->opmode = OPMODE_MULTI;
 	if ((rv = kop_update(s->op, in, inlen)) != CKR_OK)
 		op_end(s);
+out:
+	core_unlock();
+	return rv;
+}
+
+/* C_EncryptUpdate, C_DecryptUpdate: more data and what it gives now, by
+ * the two-call convention (a length query or a short buffer consumes
+ * nothing). RSA gives its output only at the end: 0 bytes here. */
+static CK_RV
+op_update_out(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in,
+    CK_ULONG inlen, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
+{
+	struct session *s;
+	size_t n = 0, want;
+	CK_RV rv;
+
+	if ((rv = op_enter(h, kind, OPMODE_MULTI, &s)) != CKR_OK)
+		return rv;
+	if ((in == NULL && inlen > 0) || outlen == NULL) {
+		rv = CKR_ARGUMENTS_BAD;
+		op_end(s);
+		goto out;
+	}
+	if (!kop_streams(s->op)) {
+		s->opmode = OPMODE_MULTI;
+		if ((rv = kop_update(s->op, in, inlen)) != CKR_OK)
+			op_end(s);
+		else
+			*outlen = 0;
+		goto out;
+	}
+	want = kop_update_len(s->op, inlen);
+	if (out == NULL || *outlen < want) {
+		rv = out == NULL ? CKR_OK : CKR_BUFFER_TOO_SMALL;
+		*outlen = want;
+		goto out;
+	}
+	s->opmode = OPMODE_MULTI;
+	if ((rv = kop_update_out(s->op, in, inlen, out, &n)) != CKR_OK) {
+		op_end(s);
+		goto out;
+	}
+	*outlen = n;
 out:
 	core_unlock();
 	return rv;
@@ -372,13 +435,7 @@ CK_RV
 C_DecryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR out,
     CK_ULONG_PTR outlen)
 {
-	CK_RV rv = op_update(h, KOP_DECRYPT, d, n);
-
-	(void)out;
-	/* RSA gives its output only at the end. */
-	if (rv == CKR_OK && outlen != NULL)
-		*outlen = 0;
-	return rv;
+	return op_update_out(h, KOP_DECRYPT, d, n, out, outlen);
 }
 
 CK_RV
@@ -404,13 +461,7 @@ CK_RV
 C_EncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR out,
     CK_ULONG_PTR outlen)
 {
-	CK_RV rv = op_update(h, KOP_ENCRYPT, d, n);
-
-	(void)out;
-	/* RSA gives its output only at the end. */
-	if (rv == CKR_OK && outlen != NULL)
-		*outlen = 0;
-	return rv;
+	return op_update_out(h, KOP_ENCRYPT, d, n, out, outlen);
 }
 
 CK_RV
@@ -573,7 +624,8 @@ C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base,
 	}
 	if ((rv = keys_check_mechanism(m->mechanism, kt, KOP_DERIVE)) != CKR_OK)
 		goto out;
-	if ((rv = object_secret_template(t, n, &a)) != CKR_OK)
+	if ((rv = object_secret_template(t, n, CK_UNAVAILABLE_INFORMATION, &a)) !=
+	    CKR_OK)
 		goto out;
 	if ((k = ref_key(&ref)) == NULL) {
 		rv = CKR_KEY_HANDLE_INVALID;
@@ -581,7 +633,51 @@ C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base,
 	}
 	if ((rv = keys_derive(m, k, a)) != CKR_OK)
 		goto out;
-	if ((rv = object_secret_finish(sl, a, ref.a)) != CKR_OK)
+	if ((rv = object_secret_finish(sl, a, ref.a, m->mechanism)) != CKR_OK)
+		goto out;
+	rv = object_store(s, sl, a, out_h);
+	a = NULL;
+out:
+	attrs_free(a);
+	core_unlock();
+	return rv;
+}
+
+/* C_GenerateKey: an AES or generic secret key, made on the token. A CA's
+ * token makes keys only for its user. */
+CK_RV
+C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t,
+    CK_ULONG n, CK_OBJECT_HANDLE_PTR out_h)
+{
+	struct session *s;
+	struct slot *sl;
+	struct attrs *a = NULL;
+	CK_KEY_TYPE kt;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (m == NULL || out_h == NULL || (t == NULL && n > 0)) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if (m->mechanism != CKM_AES_KEY_GEN &&
+	    m->mechanism != CKM_GENERIC_SECRET_KEY_GEN) {
+		rv = CKR_MECHANISM_INVALID;
+		goto out;
+	}
+	if (!slot_user_in(sl) && !slot_general(sl)) {
+		rv = CKR_USER_NOT_LOGGED_IN;
+		goto out;
+	}
+	if (tok_info(sl->tok)->user_to_be_changed) {
+		rv = CKR_PIN_EXPIRED;
+		goto out;
+	}
+	kt = m->mechanism == CKM_AES_KEY_GEN ? CKK_AES : CKK_GENERIC_SECRET;
+	if ((rv = object_secret_template(t, n, kt, &a)) != CKR_OK ||
+	    (rv = keys_generate_secret(m, a)) != CKR_OK ||
+	    (rv = object_secret_finish(sl, a, NULL, m->mechanism)) != CKR_OK)
 		goto out;
 	rv = object_store(s, sl, a, out_h);
 	a = NULL;

@@ -43,8 +43,7 @@ logout_slot(CK_SLOT_ID id)
 	/* An operation begun with a private key ends with the login. */
 	for (i = 0; i < MAX_SESSIONS; i++) {
 		if (sess[i] != NULL && sess[i]->slot == id &&
-		    sess[i]->op != NULL && sess[i]->opkind != KOP_DIGEST &&
-		    !kop_kind_public(sess[i]->opkind)) {
+		    sess[i]->op != NULL && sess[i]->opprivate) {
 			kop_free(sess[i]->op);
 			sess[i]->op = NULL;
 		}

@@ -36,6 +36,12 @@
  *     and are not in the token file in clear; keys generate extractable
  *     when asked, copy, come as RSA-1024, and a public session pair is
  *     made without login. CK_TOKEN_INFO's model says the profile.
+ *   p11_spec symmetric MODULE LABEL PIN
+ *     secret keys: C_GenerateKey (AES, generic secret); AES ECB, CBC,
+ *     CBC_PAD, CTR and GCM single- and multi-part give what OpenSSL gives
+ *     and decrypt back (a forged GCM tag is CKR_ENCRYPTED_DATA_INVALID);
+ *     SHA-1/2 HMAC (and _GENERAL) and AES-CMAC equal OpenSSL's and
+ *     verify; the mechanisms are listed with their sizes and flags.
  *
  * Prints "FAIL: ..." for each failed check, "<command>: ok" at the end
  * when none failed, and exits 1 if any failed. */
@@ -1068,6 +1074,285 @@ cmd_profile(const char *module, const char *label, const char *pin,
 	return failures > 0;
 }
 
+/* A session secret key from C_GenerateKey, readable; its bytes in v. */
+static CK_OBJECT_HANDLE
+gen_secret(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mt, CK_ULONG len, CK_BYTE *v)
+{
+	CK_MECHANISM m = { mt, NULL, 0 };
+	CK_ATTRIBUTE t[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_SENSITIVE, &no, sizeof(no) },
+		{ CKA_EXTRACTABLE, &yes, sizeof(yes) },
+		{ CKA_ENCRYPT, &yes, sizeof(yes) },
+		{ CKA_DECRYPT, &yes, sizeof(yes) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+		{ CKA_VERIFY, &yes, sizeof(yes) },
+		{ CKA_VALUE_LEN, &len, sizeof(len) },
+	};
+	CK_ATTRIBUTE a = { CKA_VALUE, v, len };
+	CK_OBJECT_HANDLE h = 0;
+	CK_RV rv;
+
+	if ((rv = f->C_GenerateKey(s, &m, t, 8, &h)) != CKR_OK ||
+	    (rv = f->C_GetAttributeValue(s, h, &a, 1)) != CKR_OK) {
+		EXPECT(0, "C_GenerateKey 0x%lx (%lu bytes): %s", mt, len,
+		    p11_rv_name(rv));
+		return 0;
+	}
+	EXPECT(a.ulValueLen == len, "key length %lu", a.ulValueLen);
+	return h;
+}
+
+/* OpenSSL's encryption of in (GCM: aad, and the tag appended). */
+static int
+ossl_encrypt(const EVP_CIPHER *ci, const CK_BYTE *key, const CK_BYTE *iv,
+    size_t ivlen, int pad, const CK_BYTE *aad, size_t aadlen, const CK_BYTE *in,
+    size_t n, CK_BYTE *out, size_t *outlen)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int l1 = 0, l2 = 0, ok = 0,
+	    gcm = EVP_CIPHER_get_mode(ci) == EVP_CIPH_GCM_MODE;
+
+	if (c == NULL || EVP_EncryptInit_ex(c, ci, NULL, NULL, NULL) != 1 ||
+	    (gcm &&
+		EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, (int)ivlen,
+		    NULL) != 1) ||
+	    EVP_EncryptInit_ex(c, NULL, NULL, key, iv) != 1 ||
+	    EVP_CIPHER_CTX_set_padding(c, pad) != 1 ||
+	    (aadlen > 0 && EVP_EncryptUpdate(c, NULL, &l1, aad, (int)aadlen) != 1) ||
+	    EVP_EncryptUpdate(c, out, &l1, in, (int)n) != 1 ||
+	    EVP_EncryptFinal_ex(c, out + l1, &l2) != 1)
+		goto out;
+	*outlen = (size_t)(l1 + l2);
+	if (gcm) {
+		if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16,
+			out + *outlen) != 1)
+			goto out;
+		*outlen += 16;
+	}
+	ok = 1;
+out:
+	EVP_CIPHER_CTX_free(c);
+	return ok;
+}
+
+/* One cipher mechanism: single-part and three-part encryption equal
+ * OpenSSL's, and decrypt back, single- and multi-part. */
+static void
+cipher_check(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_MECHANISM *m,
+    const EVP_CIPHER *ci, const CK_BYTE *key, const CK_BYTE *iv, size_t ivlen,
+    int pad, const CK_BYTE *aad, size_t aadlen, size_t n)
+{
+	CK_BYTE in[200], want[256], got[256], back[256];
+	size_t wn = 0, i;
+	CK_ULONG gn, bn, part, off;
+	size_t cuts[] = { 5, 30 };
+
+	for (i = 0; i < n; i++)
+		in[i] = (CK_BYTE)(i * 31 + 7);
+	if (!ossl_encrypt(ci, key, iv, ivlen, pad, aad, aadlen, in, n, want, &wn)) {
+		EXPECT(0, "OpenSSL encryption, mechanism 0x%lx", m->mechanism);
+		return;
+	}
+	RV_IS(f->C_EncryptInit(s, m, h), CKR_OK);
+	gn = 0;
+	RV_IS(f->C_Encrypt(s, in, n, NULL, &gn), CKR_OK);
+	EXPECT(gn >= wn, "0x%lx: length query %lu < %zu", m->mechanism, gn, wn);
+	gn = sizeof(got);
+	RV_IS(f->C_Encrypt(s, in, n, got, &gn), CKR_OK);
+	EXPECT(gn == wn && memcmp(got, want, wn) == 0,
+	    "0x%lx: single-part encryption differs from OpenSSL's", m->mechanism);
+	/* Three parts. */
+	RV_IS(f->C_EncryptInit(s, m, h), CKR_OK);
+	off = 0;
+	gn = 0;
+	for (i = 0; i < 3; i++) {
+		CK_ULONG from = i == 0 ? 0 : cuts[i - 1];
+
+		part = (i < 2 ? cuts[i] : n) - from;
+		bn = 0;
+		RV_IS(f->C_EncryptUpdate(s, in + from, part, NULL, &bn), CKR_OK);
+		RV_IS(f->C_EncryptUpdate(s, in + from, part, got + off, &bn),
+		    CKR_OK);
+		off += bn;
+	}
+	bn = sizeof(got) - off;
+	RV_IS(f->C_EncryptFinal(s, got + off, &bn), CKR_OK);
+	off += bn;
+	EXPECT(off == wn && memcmp(got, want, wn) == 0,
+	    "0x%lx: multi-part encryption differs from OpenSSL's", m->mechanism);
+	/* Back. */
+	RV_IS(f->C_DecryptInit(s, m, h), CKR_OK);
+	bn = sizeof(back);
+	RV_IS(f->C_Decrypt(s, want, wn, back, &bn), CKR_OK);
+	EXPECT(bn == n && memcmp(back, in, n) == 0,
+	    "0x%lx: single-part decryption is not the plaintext", m->mechanism);
+	RV_IS(f->C_DecryptInit(s, m, h), CKR_OK);
+	off = 0;
+	bn = sizeof(back);
+	RV_IS(f->C_DecryptUpdate(s, want, 17, back, &bn), CKR_OK);
+	off += bn;
+	bn = sizeof(back) - off;
+	RV_IS(f->C_DecryptUpdate(s, want + 17, wn - 17, back + off, &bn), CKR_OK);
+	off += bn;
+	bn = sizeof(back) - off;
+	RV_IS(f->C_DecryptFinal(s, back + off, &bn), CKR_OK);
+	off += bn;
+	EXPECT(off == n && memcmp(back, in, n) == 0,
+	    "0x%lx: multi-part decryption is not the plaintext (%lu bytes)",
+	    m->mechanism, off);
+	if (aadlen > 0) {
+		/* A forged tag. */
+		want[wn - 1] ^= 1;
+		RV_IS(f->C_DecryptInit(s, m, h), CKR_OK);
+		bn = sizeof(back);
+		RV_IS(f->C_Decrypt(s, want, wn, back, &bn),
+		    CKR_ENCRYPTED_DATA_INVALID);
+	}
+}
+
+/* A MAC on the token equals OpenSSL's (HMAC with md, or CMAC), and
+ * verifies; keep bytes of it for _GENERAL. */
+static void
+mac_check(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_MECHANISM_TYPE mt,
+    const CK_BYTE *key, size_t keylen, const char *md, CK_ULONG keep)
+{
+	CK_MECHANISM m = { mt, keep ? &keep : NULL, keep ? sizeof(keep) : 0 };
+	const CK_BYTE data[] = "the MAC of these bytes";
+	CK_BYTE want[64], got[64];
+	size_t wn = 0;
+	CK_ULONG gn = sizeof(got);
+	OSSL_PARAM params[2];
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, md != NULL ? "HMAC" : "CMAC", NULL);
+	EVP_MAC_CTX *c = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+
+	params[0] = OSSL_PARAM_construct_utf8_string(md != NULL ? "digest"
+								: "cipher",
+	    md != NULL ? (char *)md : (char *)"AES-256-CBC", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (c == NULL || EVP_MAC_init(c, key, keylen, params) != 1 ||
+	    EVP_MAC_update(c, data, sizeof(data)) != 1 ||
+	    EVP_MAC_final(c, want, &wn, sizeof(want)) != 1) {
+		EXPECT(0, "OpenSSL MAC");
+		goto out;
+	}
+	if (keep)
+		wn = keep;
+	RV_IS(f->C_SignInit(s, &m, h), CKR_OK);
+	RV_IS(f->C_Sign(s, (CK_BYTE_PTR)data, sizeof(data), got, &gn), CKR_OK);
+	EXPECT(gn == wn && memcmp(got, want, wn) == 0,
+	    "mechanism 0x%lx: the MAC differs from OpenSSL's", mt);
+	RV_IS(f->C_VerifyInit(s, &m, h), CKR_OK);
+	RV_IS(f->C_VerifyUpdate(s, (CK_BYTE_PTR)data, 5), CKR_OK);
+	RV_IS(f->C_VerifyUpdate(s, (CK_BYTE_PTR)data + 5, sizeof(data) - 5),
+	    CKR_OK);
+	RV_IS(f->C_VerifyFinal(s, want, wn), CKR_OK);
+	want[0] ^= 1;
+	RV_IS(f->C_VerifyInit(s, &m, h), CKR_OK);
+	RV_IS(f->C_Verify(s, (CK_BYTE_PTR)data, sizeof(data), want, wn),
+	    CKR_SIGNATURE_INVALID);
+out:
+	EVP_MAC_CTX_free(c);
+	EVP_MAC_free(mac);
+}
+
+static int
+cmd_symmetric(const char *module, const char *label, const char *pin)
+{
+	static const CK_MECHANISM_TYPE listed[] = { CKM_AES_KEY_GEN,
+		CKM_GENERIC_SECRET_KEY_GEN, CKM_AES_ECB, CKM_AES_CBC,
+		CKM_AES_CBC_PAD, CKM_AES_CTR, CKM_AES_GCM, CKM_AES_CMAC,
+		CKM_SHA256_HMAC, CKM_SHA512_HMAC_GENERAL };
+	struct p11 *p;
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE s = 0;
+	CK_MECHANISM_TYPE list[256];
+	CK_MECHANISM_INFO mi;
+	CK_ULONG nl = 256, i, j;
+	CK_BYTE aes[32], hk[64], iv[16], aad[] = "header";
+	CK_AES_CTR_PARAMS ctr;
+	CK_GCM_PARAMS gcm;
+	CK_MECHANISM m_ecb = { CKM_AES_ECB, NULL, 0 };
+	CK_MECHANISM m_cbc = { CKM_AES_CBC, iv, 16 };
+	CK_MECHANISM m_pad = { CKM_AES_CBC_PAD, iv, 16 };
+	CK_MECHANISM m_ctr = { CKM_AES_CTR, &ctr, sizeof(ctr) };
+	CK_MECHANISM m_gcm = { CKM_AES_GCM, &gcm, sizeof(gcm) };
+	CK_OBJECT_HANDLE ak, hkh, sk;
+	CK_BYTE v[32];
+	CK_ATTRIBUTE val = { CKA_VALUE, v, sizeof(v) };
+	CK_MECHANISM m_gen = { CKM_AES_KEY_GEN, NULL, 0 };
+	CK_ULONG len32 = 32;
+	CK_ATTRIBUTE sens[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_ENCRYPT, &yes, sizeof(yes) },
+		{ CKA_VALUE_LEN, &len32, sizeof(len32) } };
+
+	if ((p = open_token(module, label, &slot)) == NULL)
+		return 1;
+	RV_IS(f->C_GetMechanismList(slot, list, &nl), CKR_OK);
+	for (i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {
+		for (j = 0; j < nl && list[j] != listed[i]; j++)
+			;
+		EXPECT(j < nl, "mechanism 0x%lx is not listed", listed[i]);
+	}
+	RV_IS(f->C_GetMechanismInfo(slot, CKM_AES_GCM, &mi), CKR_OK);
+	EXPECT(mi.ulMinKeySize == 16 && mi.ulMaxKeySize == 32 &&
+		(mi.flags & (CKF_ENCRYPT | CKF_DECRYPT)) ==
+		    (CKF_ENCRYPT | CKF_DECRYPT),
+	    "AES-GCM info %lu..%lu flags 0x%lx", mi.ulMinKeySize,
+	    mi.ulMaxKeySize, mi.flags);
+	RV_IS(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+		  NULL, &s),
+	    CKR_OK);
+	/* A CA's token makes keys only for its user. */
+	RV_IS(f->C_GenerateKey(s, &m_gen, sens, 3, &sk), CKR_USER_NOT_LOGGED_IN);
+	RV_IS(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)), CKR_OK);
+	for (i = 0; i < 16; i++)
+		iv[i] = (CK_BYTE)(0xa0 + i);
+	memset(&ctr, 0, sizeof(ctr));
+	ctr.ulCounterBits = 32;
+	memcpy(ctr.cb, iv, 16);
+	memset(&gcm, 0, sizeof(gcm));
+	gcm.pIv = iv;
+	gcm.ulIvLen = 12;
+	gcm.ulIvBits = 96;
+	gcm.pAAD = aad;
+	gcm.ulAADLen = sizeof(aad);
+	gcm.ulTagBits = 128;
+	if ((ak = gen_secret(s, CKM_AES_KEY_GEN, 32, aes)) != 0) {
+		cipher_check(s, ak, &m_ecb, EVP_aes_256_ecb(), aes, NULL, 0, 0,
+		    NULL, 0, 64);
+		cipher_check(s, ak, &m_cbc, EVP_aes_256_cbc(), aes, iv, 16, 0,
+		    NULL, 0, 64);
+		cipher_check(s, ak, &m_pad, EVP_aes_256_cbc(), aes, iv, 16, 1,
+		    NULL, 0, 77);
+		cipher_check(s, ak, &m_pad, EVP_aes_256_cbc(), aes, iv, 16, 1,
+		    NULL, 0, 64);
+		cipher_check(s, ak, &m_ctr, EVP_aes_256_ctr(), aes, iv, 16, 0,
+		    NULL, 0, 77);
+		cipher_check(s, ak, &m_gcm, EVP_aes_256_gcm(), aes, iv, 12, 0,
+		    aad, sizeof(aad), 77);
+		mac_check(s, ak, CKM_AES_CMAC, aes, 32, NULL, 0);
+		mac_check(s, ak, CKM_AES_CMAC_GENERAL, aes, 32, NULL, 8);
+	}
+	if ((hkh = gen_secret(s, CKM_GENERIC_SECRET_KEY_GEN, 40, hk)) != 0) {
+		mac_check(s, hkh, CKM_SHA_1_HMAC, hk, 40, "SHA1", 0);
+		mac_check(s, hkh, CKM_SHA224_HMAC, hk, 40, "SHA224", 0);
+		mac_check(s, hkh, CKM_SHA256_HMAC, hk, 40, "SHA256", 0);
+		mac_check(s, hkh, CKM_SHA384_HMAC, hk, 40, "SHA384", 0);
+		mac_check(s, hkh, CKM_SHA512_HMAC, hk, 40, "SHA512", 0);
+		mac_check(s, hkh, CKM_SHA256_HMAC_GENERAL, hk, 40, "SHA256", 16);
+		/* An HMAC key is no AES key. */
+		RV_IS(f->C_EncryptInit(s, &m_cbc, hkh),
+		    CKR_KEY_TYPE_INCONSISTENT);
+	}
+	/* Sensitive by default: the value never shows, the key works. */
+	RV_IS(f->C_GenerateKey(s, &m_gen, sens, 3, &sk), CKR_OK);
+	RV_IS(f->C_GetAttributeValue(s, sk, &val, 1), CKR_ATTRIBUTE_SENSITIVE);
+	RV_IS(f->C_EncryptInit(s, &m_cbc, sk), CKR_OK);
+	p11_free(p);
+	return failures > 0;
+}
+
 static int
 cmd_spec(const char *module, const char *label, const char *pin)
 {
@@ -1101,6 +1386,8 @@ main(int argc, char **argv)
 
 	if (argc == 5 && strcmp(argv[1], "spec") == 0)
 		r = cmd_spec(argv[2], argv[3], argv[4]);
+	if (argc == 5 && strcmp(argv[1], "symmetric") == 0)
+		r = cmd_symmetric(argv[2], argv[3], argv[4]);
 	if (argc == 7 && strcmp(argv[1], "profile") == 0)
 		r = cmd_profile(argv[2], argv[3], argv[4], argv[5], argv[6]);
 	if (argc == 6 && strcmp(argv[1], "fork") == 0)
@@ -1108,6 +1395,7 @@ main(int argc, char **argv)
 	if (r == 2) {
 		fprintf(stderr,
 		    "usage: p11_spec spec MODULE LABEL PIN\n"
+		    "       p11_spec symmetric MODULE LABEL PIN\n"
 		    "       p11_spec fork MODULE LABEL PIN GOFILE\n"
 		    "       p11_spec profile MODULE LABEL PIN ca|general TOKENFILE\n");
 		return 2;
