@@ -40,7 +40,8 @@ static const struct mech mechs[] = {
 	    NULL },
 	{ CKM_RSA_PKCS, CKK_RSA, 2048, 4096, SV | CKF_DECRYPT | CKF_ENCRYPT,
 	    NULL },
-	{ CKM_RSA_X_509, CKK_RSA, 2048, 4096, CKF_DECRYPT | CKF_ENCRYPT, NULL },
+	{ CKM_RSA_X_509, CKK_RSA, 2048, 4096, SV | CKF_DECRYPT | CKF_ENCRYPT,
+	    NULL },
 	{ CKM_RSA_PKCS_OAEP, CKK_RSA, 2048, 4096, CKF_DECRYPT | CKF_ENCRYPT,
 	    NULL },
 	{ CKM_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, NULL },
@@ -48,9 +49,18 @@ static const struct mech mechs[] = {
 	{ CKM_SHA384_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA384" },
 	{ CKM_SHA512_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA512" },
 	{ CKM_SHA256_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA256" },
+	{ CKM_SHA1_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA1" },
+	{ CKM_SHA224_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA224" },
+	{ CKM_SHA1_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA1" },
+	{ CKM_SHA224_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA224" },
+	{ CKM_SHA384_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA384" },
+	{ CKM_SHA512_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA512" },
 	{ CKM_ECDSA, CKK_EC, 256, 384, SV | ECF, NULL },
 	{ CKM_ECDSA_SHA256, CKK_EC, 256, 384, SV | ECF, "SHA256" },
 	{ CKM_ECDSA_SHA384, CKK_EC, 256, 384, SV | ECF, "SHA384" },
+	{ CKM_ECDSA_SHA1, CKK_EC, 256, 384, SV | ECF, "SHA1" },
+	{ CKM_ECDSA_SHA224, CKK_EC, 256, 384, SV | ECF, "SHA224" },
+	{ CKM_ECDSA_SHA512, CKK_EC, 256, 384, SV | ECF, "SHA512" },
 	{ CKM_ECDH1_DERIVE, CKK_EC, 256, 384, CKF_DERIVE | ECF, NULL },
 	{ CKM_ECDH1_COFACTOR_DERIVE, CKK_EC, 256, 384, CKF_DERIVE | ECF, NULL },
 	{ CKM_AES_KEY_GEN, CKK_AES, 16, 32, CKF_GENERATE, NULL },
@@ -665,10 +675,20 @@ struct kop {
 	int finished;
 };
 
+static int
+is_pss(CK_MECHANISM_TYPE m)
+{
+	return m == CKM_RSA_PKCS_PSS || m == CKM_SHA1_RSA_PKCS_PSS ||
+	    m == CKM_SHA224_RSA_PKCS_PSS || m == CKM_SHA256_RSA_PKCS_PSS ||
+	    m == CKM_SHA384_RSA_PKCS_PSS || m == CKM_SHA512_RSA_PKCS_PSS;
+}
+
 static CK_RV
 parse_params(struct kop *k, const CK_MECHANISM *m)
 {
-	if (k->mech == CKM_RSA_PKCS_PSS || k->mech == CKM_SHA256_RSA_PKCS_PSS) {
+	const struct mech *me = mech_find(k->mech);
+
+	if (is_pss(k->mech)) {
 		const CK_RSA_PKCS_PSS_PARAMS *pp = m->pParameter;
 
 		if (pp == NULL || m->ulParameterLen != sizeof(*pp))
@@ -676,8 +696,10 @@ parse_params(struct kop *k, const CK_MECHANISM *m)
 		if ((k->pss_md = md_of_ckm(pp->hashAlg)) == NULL ||
 		    (k->mgf_md = md_of_mgf(pp->mgf)) == NULL || pp->sLen > 1024)
 			return CKR_MECHANISM_PARAM_INVALID;
-		if (k->mech == CKM_SHA256_RSA_PKCS_PSS &&
-		    pp->hashAlg != CKM_SHA256)
+		/* A hashing PSS mechanism names its hash twice: the same. */
+		if (me->md != NULL &&
+		    EVP_MD_get_type(k->pss_md) !=
+			EVP_MD_get_type(EVP_get_digestbyname(me->md)))
 			return CKR_MECHANISM_PARAM_INVALID;
 		k->salt = (int)pp->sLen;
 	} else if (k->mech == CKM_RSA_PKCS_OAEP) {
@@ -870,6 +892,8 @@ setup(struct kop *k, EVP_PKEY_CTX *c)
 		return EVP_PKEY_CTX_set_rsa_padding(c, RSA_NO_PADDING) == 1
 		    ? CKR_OK
 		    : CKR_DEVICE_ERROR;
+	case CKM_SHA1_RSA_PKCS:
+	case CKM_SHA224_RSA_PKCS:
 	case CKM_SHA256_RSA_PKCS:
 	case CKM_SHA384_RSA_PKCS:
 	case CKM_SHA512_RSA_PKCS:
@@ -879,7 +903,11 @@ setup(struct kop *k, EVP_PKEY_CTX *c)
 			return CKR_DEVICE_ERROR;
 		return CKR_OK;
 	case CKM_RSA_PKCS_PSS:
+	case CKM_SHA1_RSA_PKCS_PSS:
+	case CKM_SHA224_RSA_PKCS_PSS:
 	case CKM_SHA256_RSA_PKCS_PSS:
+	case CKM_SHA384_RSA_PKCS_PSS:
+	case CKM_SHA512_RSA_PKCS_PSS:
 		if (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PSS_PADDING) != 1 ||
 		    EVP_PKEY_CTX_set_signature_md(c, k->pss_md) != 1 ||
 		    EVP_PKEY_CTX_set_rsa_mgf1_md(c, k->mgf_md) != 1 ||
@@ -908,10 +936,29 @@ setup(struct kop *k, EVP_PKEY_CTX *c)
 	return CKR_OK;
 }
 
+/* Raw RSA (signing, verifying, encrypting) takes a number: a shorter
+ * input is left-padded to the modulus's length. in holds OUT_MAX. */
+static void
+raw_pad(const struct kop *k, uint8_t *in, size_t *inlen)
+{
+	size_t kn;
+
+	if (k->mech != CKM_RSA_X_509 || k->kind == KOP_DECRYPT)
+		return;
+	kn = (size_t)EVP_PKEY_get_size(k->key);
+	if (*inlen < kn && kn <= OUT_MAX) {
+		memmove(in + (kn - *inlen), in, *inlen);
+		memset(in, 0, kn - *inlen);
+		*inlen = kn;
+	}
+}
+
 static int
 is_ecdsa(CK_MECHANISM_TYPE m)
 {
-	return m == CKM_ECDSA || m == CKM_ECDSA_SHA256 || m == CKM_ECDSA_SHA384;
+	return m == CKM_ECDSA || m == CKM_ECDSA_SHA1 || m == CKM_ECDSA_SHA224 ||
+	    m == CKM_ECDSA_SHA256 || m == CKM_ECDSA_SHA384 ||
+	    m == CKM_ECDSA_SHA512;
 }
 
 static size_t
@@ -976,6 +1023,7 @@ kop_finish(struct kop *k)
 		return CKR_OK;
 	if ((rv = input(k, in, &inlen)) != CKR_OK)
 		return rv;
+	raw_pad(k, in, &inlen);
 	if (k->kind == KOP_DIGEST) {
 		memcpy(k->out, in, inlen);
 		k->outlen = inlen;
@@ -1007,16 +1055,8 @@ kop_finish(struct kop *k)
 			k->outlen = outlen;
 		}
 	} else if (k->kind == KOP_ENCRYPT) {
-		size_t kn = (size_t)EVP_PKEY_get_size(k->key);
-
 		if (EVP_PKEY_encrypt_init(c) != 1 || (rv = setup(k, c)) != CKR_OK)
 			goto out;
-		/* Raw RSA takes a number: shorter input is left-padded. */
-		if (k->mech == CKM_RSA_X_509 && inlen < kn && kn <= sizeof(in)) {
-			memmove(in + (kn - inlen), in, inlen);
-			memset(in, 0, kn - inlen);
-			inlen = kn;
-		}
 		outlen = sizeof(k->out);
 		if (EVP_PKEY_encrypt(c, k->out, &outlen, in, inlen) != 1) {
 			rv = CKR_DATA_LEN_RANGE;
@@ -1059,6 +1099,7 @@ kop_verify(struct kop *k, const uint8_t *sig, size_t n)
 		return sym_verify(k->sym, sig, n);
 	if ((rv = input(k, in, &inlen)) != CKR_OK)
 		return rv;
+	raw_pad(k, in, &inlen);
 	if (is_ecdsa(k->mech)) {
 		if ((rv = ecdsa_raw_to_der(sig, n, ec_half(k->key), &der,
 			 &dlen)) != CKR_OK)

@@ -42,6 +42,10 @@
  *     and decrypt back (a forged GCM tag is CKR_ENCRYPTED_DATA_INVALID);
  *     SHA-1/2 HMAC (and _GENERAL) and AES-CMAC equal OpenSSL's and
  *     verify; the mechanisms are listed with their sizes and flags.
+ *   p11_spec signatures MODULE LABEL PIN
+ *     the signature mechanisms beyond SHA-256/384/512: SHA-1 and SHA-224
+ *     RSA PKCS#1 v1.5, SHA-1/224/384/512 RSA-PSS, raw RSA (CKM_RSA_X_509),
+ *     ECDSA with SHA-1/224/512, each verified by OpenSSL and by the token.
  *
  * Prints "FAIL: ..." for each failed check, "<command>: ok" at the end
  * when none failed, and exits 1 if any failed. */
@@ -57,6 +61,7 @@
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "p11/p11.h"
 
@@ -1353,6 +1358,155 @@ cmd_symmetric(const char *module, const char *label, const char *pin)
 	return failures > 0;
 }
 
+/* The OpenSSL key of a token public key (its CKA_PUBLIC_KEY_INFO). */
+static EVP_PKEY *
+openssl_pub(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub)
+{
+	CK_BYTE der[2048];
+	CK_ATTRIBUTE a = { CKA_PUBLIC_KEY_INFO, der, sizeof(der) };
+	const CK_BYTE *p = der;
+
+	if (f->C_GetAttributeValue(s, pub, &a, 1) != CKR_OK)
+		return NULL;
+	return d2i_PUBKEY(NULL, &p, (long)a.ulValueLen);
+}
+
+/* Signs "data" on the token; OpenSSL verifies with md and padding (for
+ * ECDSA, r || s is made DER first), and so does the token. */
+static void
+sig_check(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv,
+    EVP_PKEY *k, CK_MECHANISM *m, const EVP_MD *md, int padding)
+{
+	static const CK_BYTE data[] = "the token signs, OpenSSL verifies";
+	CK_BYTE sig[512], der[160];
+	CK_ULONG n = sizeof(sig);
+	const CK_BYTE *sp = sig;
+	size_t sn;
+	EVP_MD_CTX *mc = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pc = NULL;
+	ECDSA_SIG *es = NULL;
+	int ok = 0;
+
+	RV_IS(f->C_SignInit(s, m, priv), CKR_OK);
+	RV_IS(f->C_Sign(s, (CK_BYTE_PTR)data, sizeof(data), sig, &n), CKR_OK);
+	sn = n;
+	if (padding < 0) {
+		unsigned char *dp = der;
+		BIGNUM *r = BN_bin2bn(sig, (int)n / 2, NULL);
+		BIGNUM *sv = BN_bin2bn(sig + n / 2, (int)n / 2, NULL);
+
+		if ((es = ECDSA_SIG_new()) == NULL || r == NULL || sv == NULL ||
+		    ECDSA_SIG_set0(es, r, sv) != 1) {
+			BN_free(r);
+			BN_free(sv);
+			goto out;
+		}
+		sn = (size_t)i2d_ECDSA_SIG(es, &dp);
+		sp = der;
+	}
+	if (mc != NULL && EVP_DigestVerifyInit(mc, &pc, md, NULL, k) == 1 &&
+	    (padding < 0 || EVP_PKEY_CTX_set_rsa_padding(pc, padding) == 1) &&
+	    (padding != RSA_PKCS1_PSS_PADDING ||
+		EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, RSA_PSS_SALTLEN_AUTO) == 1) &&
+	    EVP_DigestVerify(mc, sp, sn, data, sizeof(data)) == 1)
+		ok = 1;
+out:
+	EXPECT(ok, "mechanism 0x%lx: OpenSSL does not verify the signature",
+	    m->mechanism);
+	RV_IS(f->C_VerifyInit(s, m, pub), CKR_OK);
+	RV_IS(f->C_Verify(s, (CK_BYTE_PTR)data, sizeof(data), sig, n), CKR_OK);
+	ECDSA_SIG_free(es);
+	EVP_MD_CTX_free(mc);
+}
+
+static int
+cmd_signatures(const char *module, const char *label, const char *pin)
+{
+	static const CK_BYTE e[] = { 1, 0, 1 };
+	struct p11 *p;
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE s = 0;
+	CK_OBJECT_HANDLE rpub = 0, rpriv = 0, epub = 0, epriv = 0;
+	EVP_PKEY *rk = NULL, *ek = NULL;
+	CK_RSA_PKCS_PSS_PARAMS pss = { CKM_SHA_1, CKG_MGF1_SHA1, 20 };
+	CK_MECHANISM m = { 0, NULL, 0 };
+	CK_BYTE raw[256], sig[256], rec[256];
+	CK_ULONG n = sizeof(sig);
+	size_t rn = sizeof(rec);
+	EVP_PKEY_CTX *pc = NULL;
+	struct {
+		CK_MECHANISM_TYPE mech, hash, mgf;
+		const EVP_MD *(*md)(void);
+	} psses[] = {
+		{ CKM_SHA1_RSA_PKCS_PSS, CKM_SHA_1, CKG_MGF1_SHA1, EVP_sha1 },
+		{ CKM_SHA224_RSA_PKCS_PSS, CKM_SHA224, CKG_MGF1_SHA224,
+		    EVP_sha224 },
+		{ CKM_SHA384_RSA_PKCS_PSS, CKM_SHA384, CKG_MGF1_SHA384,
+		    EVP_sha384 },
+		{ CKM_SHA512_RSA_PKCS_PSS, CKM_SHA512, CKG_MGF1_SHA512,
+		    EVP_sha512 },
+	};
+	size_t i;
+
+	if ((p = open_token(module, label, &slot)) == NULL)
+		return 1;
+	RV_IS(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+		  NULL, &s),
+	    CKR_OK);
+	RV_IS(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)), CKR_OK);
+	RV_IS(gen_rsa(s, e, sizeof(e), &rpub, &rpriv), CKR_OK);
+	RV_IS(gen_ec(s, &epub, &epriv), CKR_OK);
+	if ((rk = openssl_pub(s, rpub)) == NULL ||
+	    (ek = openssl_pub(s, epub)) == NULL) {
+		EXPECT(0, "the public keys");
+		goto out;
+	}
+	m.mechanism = CKM_SHA1_RSA_PKCS;
+	sig_check(s, rpub, rpriv, rk, &m, EVP_sha1(), RSA_PKCS1_PADDING);
+	m.mechanism = CKM_SHA224_RSA_PKCS;
+	sig_check(s, rpub, rpriv, rk, &m, EVP_sha224(), RSA_PKCS1_PADDING);
+	for (i = 0; i < sizeof(psses) / sizeof(psses[0]); i++) {
+		pss.hashAlg = psses[i].hash;
+		pss.mgf = psses[i].mgf;
+		pss.sLen = (CK_ULONG)EVP_MD_get_size(psses[i].md());
+		m.mechanism = psses[i].mech;
+		m.pParameter = &pss;
+		m.ulParameterLen = sizeof(pss);
+		sig_check(s, rpub, rpriv, rk, &m, psses[i].md(),
+		    RSA_PKCS1_PSS_PADDING);
+	}
+	/* A hashing PSS mechanism with another hash in its parameters. */
+	pss.hashAlg = CKM_SHA256;
+	RV_IS(f->C_SignInit(s, &m, rpriv), CKR_MECHANISM_PARAM_INVALID);
+	m.pParameter = NULL;
+	m.ulParameterLen = 0;
+	m.mechanism = CKM_ECDSA_SHA1;
+	sig_check(s, epub, epriv, ek, &m, EVP_sha1(), -1);
+	m.mechanism = CKM_ECDSA_SHA224;
+	sig_check(s, epub, epriv, ek, &m, EVP_sha224(), -1);
+	m.mechanism = CKM_ECDSA_SHA512;
+	sig_check(s, epub, epriv, ek, &m, EVP_sha512(), -1);
+	/* Raw RSA: a short number, left-padded; OpenSSL recovers it. */
+	memset(raw, 0x11, sizeof(raw));
+	m.mechanism = CKM_RSA_X_509;
+	RV_IS(f->C_SignInit(s, &m, rpriv), CKR_OK);
+	RV_IS(f->C_Sign(s, raw, 100, sig, &n), CKR_OK);
+	if ((pc = EVP_PKEY_CTX_new(rk, NULL)) == NULL ||
+	    EVP_PKEY_verify_recover_init(pc) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_NO_PADDING) != 1 ||
+	    EVP_PKEY_verify_recover(pc, rec, &rn, sig, n) != 1 || rn != 256 ||
+	    memcmp(rec + 156, raw, 100) != 0 || rec[0] != 0 || rec[155] != 0)
+		EXPECT(0, "raw RSA: OpenSSL recovers something else");
+	RV_IS(f->C_VerifyInit(s, &m, rpub), CKR_OK);
+	RV_IS(f->C_Verify(s, raw, 100, sig, n), CKR_OK);
+out:
+	EVP_PKEY_CTX_free(pc);
+	EVP_PKEY_free(rk);
+	EVP_PKEY_free(ek);
+	p11_free(p);
+	return failures > 0;
+}
+
 static int
 cmd_spec(const char *module, const char *label, const char *pin)
 {
@@ -1386,6 +1540,8 @@ main(int argc, char **argv)
 
 	if (argc == 5 && strcmp(argv[1], "spec") == 0)
 		r = cmd_spec(argv[2], argv[3], argv[4]);
+	if (argc == 5 && strcmp(argv[1], "signatures") == 0)
+		r = cmd_signatures(argv[2], argv[3], argv[4]);
 	if (argc == 5 && strcmp(argv[1], "symmetric") == 0)
 		r = cmd_symmetric(argv[2], argv[3], argv[4]);
 	if (argc == 7 && strcmp(argv[1], "profile") == 0)
@@ -1396,6 +1552,7 @@ main(int argc, char **argv)
 		fprintf(stderr,
 		    "usage: p11_spec spec MODULE LABEL PIN\n"
 		    "       p11_spec symmetric MODULE LABEL PIN\n"
+		    "       p11_spec signatures MODULE LABEL PIN\n"
 		    "       p11_spec fork MODULE LABEL PIN GOFILE\n"
 		    "       p11_spec profile MODULE LABEL PIN ca|general TOKENFILE\n");
 		return 2;
