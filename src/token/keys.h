@@ -12,6 +12,14 @@
 
 #include "attrs.h"
 
+/* PKCS#11 3.0 names the p11-kit header we build with predates. */
+#ifndef CKM_SHA3_256
+#define CKM_SHA3_256 0x2b0UL
+#define CKM_SHA3_224 0x2b5UL
+#define CKM_SHA3_384 0x2c0UL
+#define CKM_SHA3_512 0x2d0UL
+#endif
+
 /* The private key's encoding on a private key object; never readable. */
 #define KYSO_CKA_KEY_DER (CKA_VENDOR_DEFINED | 0x4b590001UL)
 

@@ -45,7 +45,8 @@
  *   p11_spec signatures MODULE LABEL PIN
  *     the signature mechanisms beyond SHA-256/384/512: SHA-1 and SHA-224
  *     RSA PKCS#1 v1.5, SHA-1/224/384/512 RSA-PSS, raw RSA (CKM_RSA_X_509),
- *     ECDSA with SHA-1/224/512, each verified by OpenSSL and by the token.
+ *     ECDSA with SHA-1/224/512, each verified by OpenSSL and by the token;
+ *     the SHA-224 and SHA-3 digests equal OpenSSL's.
  *
  * Prints "FAIL: ..." for each failed check, "<command>: ok" at the end
  * when none failed, and exits 1 if any failed. */
@@ -1446,6 +1447,12 @@ cmd_signatures(const char *module, const char *label, const char *pin)
 		{ CKM_SHA512_RSA_PKCS_PSS, CKM_SHA512, CKG_MGF1_SHA512,
 		    EVP_sha512 },
 	};
+	static const struct {
+		CK_MECHANISM_TYPE mech;
+		const char *name;
+	} digests[] = { { CKM_SHA224, "SHA224" }, { 0x2b5, "SHA3-224" },
+		{ 0x2b0, "SHA3-256" }, { 0x2c0, "SHA3-384" },
+		{ 0x2d0, "SHA3-512" } };
 	size_t i;
 
 	if ((p = open_token(module, label, &slot)) == NULL)
@@ -1486,6 +1493,21 @@ cmd_signatures(const char *module, const char *label, const char *pin)
 	sig_check(s, epub, epriv, ek, &m, EVP_sha224(), -1);
 	m.mechanism = CKM_ECDSA_SHA512;
 	sig_check(s, epub, epriv, ek, &m, EVP_sha512(), -1);
+	/* Digests: SHA-224 and SHA-3 (PKCS#11 3.0 numbers), as OpenSSL. */
+	for (i = 0; i < sizeof(digests) / sizeof(digests[0]); i++) {
+		CK_MECHANISM dm = { digests[i].mech, NULL, 0 };
+		CK_BYTE want[64];
+		unsigned int wn = 0;
+
+		n = sizeof(sig);
+		RV_IS(f->C_DigestInit(s, &dm), CKR_OK);
+		RV_IS(f->C_Digest(s, (CK_BYTE_PTR) "abc", 3, sig, &n), CKR_OK);
+		EXPECT(EVP_Digest("abc", 3, want, &wn,
+			   EVP_get_digestbyname(digests[i].name), NULL) == 1 &&
+			n == wn && memcmp(sig, want, wn) == 0,
+		    "digest %s differs from OpenSSL's", digests[i].name);
+	}
+	n = sizeof(sig);
 	/* Raw RSA: a short number, left-padded; OpenSSL recovers it. */
 	memset(raw, 0x11, sizeof(raw));
 	m.mechanism = CKM_RSA_X_509;
