@@ -30,6 +30,7 @@ struct mech {
 
 #define SV    (CKF_SIGN | CKF_VERIFY)
 #define ED    (CKF_ENCRYPT | CKF_DECRYPT)
+#define WU    (CKF_WRAP | CKF_UNWRAP)
 #define ECF   (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
 #define NOKEY CK_UNAVAILABLE_INFORMATION
 
@@ -68,7 +69,9 @@ static const struct mech mechs[] = {
 	    NULL },
 	{ CKM_AES_ECB, CKK_AES, 16, 32, ED, NULL },
 	{ CKM_AES_CBC, CKK_AES, 16, 32, ED, NULL },
-	{ CKM_AES_CBC_PAD, CKK_AES, 16, 32, ED, NULL },
+	{ CKM_AES_CBC_PAD, CKK_AES, 16, 32, ED | WU, NULL },
+	{ CKM_AES_KEY_WRAP, CKK_AES, 16, 32, ED | WU, NULL },
+	{ CKM_AES_KEY_WRAP_PAD, CKK_AES, 16, 32, ED | WU, NULL },
 	{ CKM_AES_CTR, CKK_AES, 16, 32, ED, NULL },
 	{ CKM_AES_GCM, CKK_AES, 16, 32, ED, NULL },
 	{ CKM_AES_CMAC, CKK_AES, 16, 32, SV, NULL },
@@ -171,7 +174,7 @@ CK_RV
 keys_check_mechanism(CK_MECHANISM_TYPE m, CK_KEY_TYPE kt, enum kop_kind k)
 {
 	static const CK_FLAGS need[] = { CKF_SIGN, CKF_VERIFY, CKF_DECRYPT,
-		CKF_DIGEST, CKF_ENCRYPT, CKF_DERIVE };
+		CKF_DIGEST, CKF_ENCRYPT, CKF_DERIVE, CKF_WRAP, CKF_UNWRAP };
 	const struct mech *me = mech_find(m);
 
 	if (me == NULL || (me->flags & need[k]) == 0)
@@ -481,38 +484,39 @@ out:
 	return k;
 }
 
-CK_RV
-keys_import_private(struct attrs *priv, unsigned min_rsa_bits)
+/* A key brought to the token, as the object priv keeps it: sizes the
+ * token takes, its encoding, its public attributes (and curve), and no
+ * component twice. */
+static CK_RV
+adopt_private(struct attrs *priv, EVP_PKEY *k, CK_KEY_TYPE kt,
+    unsigned min_rsa_bits)
 {
 	static const CK_ATTRIBUTE_TYPE secret[] = { CKA_PRIVATE_EXPONENT,
 		CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1, CKA_EXPONENT_2,
 		CKA_COEFFICIENT, CKA_VALUE };
-	EVP_PKEY *k = NULL;
+	const uint8_t *oid;
+	const char *nist;
+	char group[64];
+	size_t i, oidlen = 0, glen = 0;
 	uint8_t *der = NULL;
-	CK_KEY_TYPE kt;
-	size_t i;
 	int n = 0;
-	CK_RV rv = CKR_TEMPLATE_INCOMPLETE;
+	CK_RV rv = CKR_ATTRIBUTE_VALUE_INVALID;
 
-	if (attrs_get_ulong(priv, CKA_KEY_TYPE, &kt) != 0)
-		return rv;
-	if (kt == CKK_RSA) {
-		if ((k = rsa_from_components(priv)) == NULL)
-			goto out;
-		rv = CKR_ATTRIBUTE_VALUE_INVALID;
-		if (EVP_PKEY_get_bits(k) < (int)min_rsa_bits ||
-		    EVP_PKEY_get_bits(k) > 4096)
-			goto out;
-	} else if (kt == CKK_EC) {
-		if ((k = ec_from_components(priv)) == NULL)
-			goto out;
-		if (EVP_PKEY_get_bits(k) > 384) {
-			rv = CKR_CURVE_NOT_SUPPORTED;
-			goto out;
-		}
-	} else {
-		rv = CKR_ATTRIBUTE_VALUE_INVALID;
+	if (kt == CKK_RSA &&
+	    (EVP_PKEY_get_bits(k) < (int)min_rsa_bits ||
+		EVP_PKEY_get_bits(k) > 4096))
 		goto out;
+	if (kt == CKK_EC) {
+		rv = CKR_CURVE_NOT_SUPPORTED;
+		if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME,
+			group, sizeof(group), &glen) != 1 ||
+		    (nist = EC_curve_nid2nist(OBJ_txt2nid(group))) == NULL ||
+		    (oid = pubkey_curve_oid(nist, &oidlen)) == NULL ||
+		    EVP_PKEY_get_bits(k) > 384)
+			goto out;
+		rv = CKR_HOST_MEMORY;
+		if (attrs_set(priv, CKA_EC_PARAMS, oid, oidlen) != 0)
+			goto out;
 	}
 	rv = CKR_DEVICE_ERROR;
 	if ((n = i2d_PrivateKey(k, &der)) <= 0)
@@ -520,7 +524,8 @@ keys_import_private(struct attrs *priv, unsigned min_rsa_bits)
 	if ((rv = set_public(priv, k, kt)) != CKR_OK)
 		goto out;
 	rv = CKR_HOST_MEMORY;
-	if (attrs_set(priv, KYSO_CKA_KEY_DER, der, (size_t)n) != 0)
+	if (attrs_set(priv, KYSO_CKA_KEY_DER, der, (size_t)n) != 0 ||
+	    attrs_set_ulong(priv, CKA_KEY_TYPE, kt) != 0)
 		goto out;
 	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
 		attrs_del(priv, secret[i]);
@@ -528,6 +533,85 @@ keys_import_private(struct attrs *priv, unsigned min_rsa_bits)
 out:
 	if (der != NULL)
 		OPENSSL_clear_free(der, (size_t)n);
+	return rv;
+}
+
+CK_RV
+keys_import_private(struct attrs *priv, unsigned min_rsa_bits)
+{
+	EVP_PKEY *k = NULL;
+	CK_KEY_TYPE kt;
+	CK_RV rv;
+
+	if (attrs_get_ulong(priv, CKA_KEY_TYPE, &kt) != 0)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (kt == CKK_RSA)
+		k = rsa_from_components(priv);
+	else if (kt == CKK_EC)
+		k = ec_from_components(priv);
+	else
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (k == NULL)
+		return CKR_TEMPLATE_INCOMPLETE;
+	rv = adopt_private(priv, k, kt, min_rsa_bits);
+	EVP_PKEY_free(k);
+	return rv;
+}
+
+CK_RV
+keys_import_pkcs8(struct attrs *priv, const uint8_t *der, size_t n,
+    unsigned min_rsa_bits)
+{
+	const uint8_t *p = der;
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	EVP_PKEY *k = NULL;
+	CK_KEY_TYPE kt, want;
+	CK_RV rv = CKR_WRAPPED_KEY_INVALID;
+
+	if (n > INT32_MAX ||
+	    (p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)n)) == NULL ||
+	    (size_t)(p - der) != n || (k = EVP_PKCS82PKEY(p8)) == NULL)
+		goto out;
+	kt = EVP_PKEY_is_a(k, "RSA") ? CKK_RSA
+	    : EVP_PKEY_is_a(k, "EC") ? CKK_EC
+				     : CK_UNAVAILABLE_INFORMATION;
+	if (kt == CK_UNAVAILABLE_INFORMATION)
+		goto out;
+	rv = CKR_TEMPLATE_INCONSISTENT;
+	if (attrs_get_ulong(priv, CKA_KEY_TYPE, &want) == 0 && want != kt)
+		goto out;
+	rv = adopt_private(priv, k, kt, min_rsa_bits);
+out:
+	EVP_PKEY_free(k);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	return rv;
+}
+
+/* Wipes and frees what keys_private_pkcs8 made. */
+void
+keys_free_der(uint8_t *der, size_t n)
+{
+	OPENSSL_clear_free(der, n);
+}
+
+CK_RV
+keys_private_pkcs8(const struct attrs *priv, uint8_t **der, size_t *n)
+{
+	EVP_PKEY *k = keys_load(priv);
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	uint8_t *out = NULL;
+	int len;
+	CK_RV rv = CKR_KEY_NOT_WRAPPABLE;
+
+	if (k == NULL || !attrs_has(priv, KYSO_CKA_KEY_DER) ||
+	    (p8 = EVP_PKEY2PKCS8(k)) == NULL ||
+	    (len = i2d_PKCS8_PRIV_KEY_INFO(p8, &out)) <= 0)
+		goto out;
+	*der = out;
+	*n = (size_t)len;
+	rv = CKR_OK;
+out:
+	PKCS8_PRIV_KEY_INFO_free(p8);
 	EVP_PKEY_free(k);
 	return rv;
 }

@@ -29,7 +29,9 @@ enum kop_kind {
 	KOP_DECRYPT,
 	KOP_DIGEST,
 	KOP_ENCRYPT,
-	KOP_DERIVE
+	KOP_DERIVE,
+	KOP_WRAP,  /* only for keys_check_mechanism: */
+	KOP_UNWRAP /* the work is KOP_ENCRYPT / KOP_DECRYPT's */
 };
 
 /* Whether an operation of this kind is done with a public key. */
@@ -69,6 +71,15 @@ CK_RV keys_generate(const CK_MECHANISM *m, struct attrs *pub,
  * become the key's encoding and public attributes; the components are
  * dropped. min_rsa_bits: the smallest RSA key the token takes. */
 CK_RV keys_import_private(struct attrs *priv, unsigned min_rsa_bits) KYSO_WUR;
+/* An unwrapped private key (PKCS#8 DER) into priv, as above; a
+ * CKA_KEY_TYPE in the template must be the key's. */
+CK_RV keys_import_pkcs8(struct attrs *priv, const uint8_t *der, size_t n,
+    unsigned min_rsa_bits) KYSO_WUR;
+/* A private key object's PKCS#8 DER (new, keys_free_der it), for
+ * C_WrapKey. */
+CK_RV keys_private_pkcs8(const struct attrs *priv, uint8_t **der,
+    size_t *n) KYSO_WUR;
+void keys_free_der(uint8_t *der, size_t n);
 /* Fills the derived attributes of an imported public key. */
 CK_RV keys_complete_public(struct attrs *pub) KYSO_WUR;
 /* Fills subject, issuer, serial and dates of an X.509 certificate object. */

@@ -115,8 +115,8 @@ out:
 
 /* --- what this token does not do ----------------------------------------
  * Each answers with the code the standard gives a token without the
- * feature: no operation state, no symmetric keys, no recovery
- * signatures, no wrapping. */
+ * feature: no operation state, no recovery signatures, no dual-function
+ * calls. */
 
 /* The answer then, for a valid session. */
 static CK_RV
@@ -231,33 +231,6 @@ C_DecryptVerifyUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n,
 	(void)o;
 	(void)on;
 	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
-}
-
-CK_RV
-C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE w,
-    CK_OBJECT_HANDLE k, CK_BYTE_PTR o, CK_ULONG_PTR on)
-{
-	(void)m;
-	(void)w;
-	(void)k;
-	(void)o;
-	(void)on;
-	return session_then(h, CKR_MECHANISM_INVALID);
-}
-
-CK_RV
-C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE u,
-    CK_BYTE_PTR w, CK_ULONG wn, CK_ATTRIBUTE_PTR t, CK_ULONG n,
-    CK_OBJECT_HANDLE_PTR k)
-{
-	(void)m;
-	(void)u;
-	(void)w;
-	(void)wn;
-	(void)t;
-	(void)n;
-	(void)k;
-	return session_then(h, CKR_MECHANISM_INVALID);
 }
 
 CK_RV

@@ -134,6 +134,10 @@ CK_RV object_secret_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_KEY_TYPE kt,
 /* After keys_derive: what a derived key is, from its base key's. */
 CK_RV object_secret_finish(const struct slot *sl, struct attrs *key,
     const struct attrs *base, CK_MECHANISM_TYPE m) KYSO_WUR;
+/* C_UnwrapKey's private key (a general token): the template t and the
+ * PKCS#8 DER der, as an imported key. */
+CK_RV object_unwrapped_private(const struct slot *sl, CK_ATTRIBUTE_PTR t,
+    CK_ULONG n, const uint8_t *der, size_t len, struct attrs **out) KYSO_WUR;
 void object_stop(void);
 
 #endif

@@ -912,6 +912,43 @@ object_secret_finish(const struct slot *sl, struct attrs *key,
 	return CKR_OK;
 }
 
+CK_RV
+object_unwrapped_private(const struct slot *sl, CK_ATTRIBUTE_PTR t, CK_ULONG n,
+    const uint8_t *der, size_t len, struct attrs **out)
+{
+	struct attrs *a = NULL;
+	CK_RV rv;
+
+	if ((rv = reject_vendor(t, n)) != CKR_OK)
+		return rv;
+	if (attrs_from_template(t, n, &a) != 0)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (!attrs_bool(a, CKA_SENSITIVE, 1)) {
+		rv = CKR_ATTRIBUTE_VALUE_INVALID;
+		goto fail;
+	}
+	if ((rv = keys_import_pkcs8(a, der, len, slot_min_rsa_bits(sl))) !=
+		CKR_OK ||
+	    (rv = usage_check(a)) != CKR_OK)
+		goto fail;
+	rv = CKR_HOST_MEMORY;
+	if (attrs_set_ulong(a, CKA_CLASS, CKO_PRIVATE_KEY) != 0 ||
+	    attrs_set_bool(a, CKA_LOCAL, 0) != 0 ||
+	    attrs_set_bool(a, CKA_ALWAYS_SENSITIVE, 0) != 0 ||
+	    attrs_set_bool(a, CKA_NEVER_EXTRACTABLE, 0) != 0 ||
+	    attrs_set_ulong(a, CKA_KEY_GEN_MECHANISM,
+		CK_UNAVAILABLE_INFORMATION) != 0 ||
+	    attrs_set_bool(a, CKA_SENSITIVE, 1) != 0)
+		goto fail;
+	if ((rv = object_defaults(sl, a, CKO_PRIVATE_KEY)) != CKR_OK)
+		goto fail;
+	*out = a;
+	return CKR_OK;
+fail:
+	attrs_free(a);
+	return rv;
+}
+
 /* C_Finalize. */
 void
 object_stop(void)

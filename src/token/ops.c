@@ -86,7 +86,7 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
     CK_OBJECT_HANDLE key)
 {
 	static const CK_ATTRIBUTE_TYPE use[] = { CKA_SIGN, CKA_VERIFY,
-		CKA_DECRYPT, 0, CKA_ENCRYPT, CKA_DERIVE };
+		CKA_DECRYPT, 0, CKA_ENCRYPT, CKA_DERIVE, CKA_WRAP, CKA_UNWRAP };
 	struct session *s;
 	struct slot *sl;
 	struct objref ref;
@@ -639,6 +639,203 @@ C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base,
 	a = NULL;
 out:
 	attrs_free(a);
+	core_unlock();
+	return rv;
+}
+
+/* The secret key that wraps or unwraps (kind KOP_WRAP / KOP_UNWRAP) with
+ * m: an AES key allowed to, and a mechanism for it; its value in *v. */
+static CK_RV
+wrapping_key(struct session *s, struct slot *sl, CK_MECHANISM_PTR m,
+    CK_OBJECT_HANDLE h, enum kop_kind kind, struct objref *ref,
+    const uint8_t **v, size_t *vn)
+{
+	CK_OBJECT_CLASS cls;
+	CK_KEY_TYPE kt;
+	CK_RV rv;
+
+	if (object_find(s, sl, h, ref) != CKR_OK ||
+	    attrs_get_ulong(ref->a, CKA_CLASS, &cls) != 0 ||
+	    attrs_get_ulong(ref->a, CKA_KEY_TYPE, &kt) != 0)
+		return kind == KOP_WRAP ? CKR_WRAPPING_KEY_HANDLE_INVALID
+					: CKR_UNWRAPPING_KEY_HANDLE_INVALID;
+	if (cls != CKO_SECRET_KEY)
+		return kind == KOP_WRAP ? CKR_WRAPPING_KEY_TYPE_INCONSISTENT
+					: CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT;
+	if (!attrs_bool(ref->a, kind == KOP_WRAP ? CKA_WRAP : CKA_UNWRAP, 0))
+		return CKR_KEY_FUNCTION_NOT_PERMITTED;
+	if ((rv = keys_check_mechanism(m->mechanism, kt, kind)) != CKR_OK)
+		return rv == CKR_KEY_TYPE_INCONSISTENT
+		    ? (kind == KOP_WRAP ? CKR_WRAPPING_KEY_TYPE_INCONSISTENT
+					: CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT)
+		    : rv;
+	if ((*v = attrs_get(ref->a, CKA_VALUE, vn)) == NULL)
+		return CKR_KEY_HANDLE_INVALID;
+	return CKR_OK;
+}
+
+/* One whole encryption or decryption with a secret key's bytes. */
+static CK_RV
+cipher_once(enum kop_kind kind, CK_MECHANISM_PTR m, const uint8_t *key,
+    size_t keylen, const uint8_t *in, size_t n, struct kop **done)
+{
+	struct kop *k = NULL;
+	CK_RV rv;
+
+	if ((rv = kop_new_secret(kind, m, key, keylen, &k)) != CKR_OK)
+		return rv;
+	if ((rv = kop_update(k, in, n)) != CKR_OK ||
+	    (rv = kop_finish(k)) != CKR_OK) {
+		kop_free(k);
+		return rv;
+	}
+	*done = k;
+	return CKR_OK;
+}
+
+/* C_WrapKey: an extractable secret key's value, or a general token's
+ * extractable private key as PKCS#8, encrypted with an AES key (key
+ * wrap, key wrap with padding, CBC_PAD); by the two-call convention. */
+CK_RV
+C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk,
+    CK_OBJECT_HANDLE key, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
+{
+	struct session *s;
+	struct slot *sl;
+	struct objref wref, kref;
+	const uint8_t *kv, *v = NULL;
+	uint8_t *der = NULL;
+	size_t kn, n = 0;
+	struct kop *k = NULL;
+	CK_OBJECT_CLASS cls;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (m == NULL || outlen == NULL) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if ((rv = wrapping_key(s, sl, m, wk, KOP_WRAP, &wref, &kv, &kn)) != CKR_OK)
+		goto out;
+	if (object_find(s, sl, key, &kref) != CKR_OK ||
+	    attrs_get_ulong(kref.a, CKA_CLASS, &cls) != 0) {
+		rv = CKR_KEY_HANDLE_INVALID;
+		goto out;
+	}
+	if (!attrs_bool(kref.a, CKA_EXTRACTABLE, 0)) {
+		rv = CKR_KEY_UNEXTRACTABLE;
+		goto out;
+	}
+	if (attrs_bool(kref.a, CKA_WRAP_WITH_TRUSTED, 0) &&
+	    !attrs_bool(wref.a, CKA_TRUSTED, 0)) {
+		rv = CKR_KEY_NOT_WRAPPABLE;
+		goto out;
+	}
+	if (cls == CKO_SECRET_KEY) {
+		v = attrs_get(kref.a, CKA_VALUE, &n);
+	} else if (cls == CKO_PRIVATE_KEY && slot_general(sl)) {
+		if ((rv = keys_private_pkcs8(kref.a, &der, &n)) != CKR_OK)
+			goto out;
+		v = der;
+	}
+	if (v == NULL) {
+		rv = CKR_KEY_NOT_WRAPPABLE;
+		goto out;
+	}
+	if ((rv = cipher_once(KOP_ENCRYPT, m, kv, kn, v, n, &k)) != CKR_OK) {
+		rv = rv == CKR_DATA_LEN_RANGE ? CKR_KEY_SIZE_RANGE : rv;
+		goto out;
+	}
+	n = kop_out_len(k);
+	if (out != NULL && *outlen < n)
+		rv = CKR_BUFFER_TOO_SMALL;
+	else if (out != NULL)
+		memcpy(out, kop_result(k), n);
+	*outlen = n;
+out:
+	if (der != NULL)
+		keys_free_der(der, n);
+	kop_free(k);
+	core_unlock();
+	return rv;
+}
+
+/* C_UnwrapKey: a secret key (its value), or on a general token a
+ * private key (PKCS#8), decrypted with an AES key into a new object
+ * that was neither made on the token nor always sensitive. */
+CK_RV
+C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
+    CK_BYTE_PTR w, CK_ULONG wn, CK_ATTRIBUTE_PTR t, CK_ULONG n,
+    CK_OBJECT_HANDLE_PTR out_h)
+{
+	struct session *s;
+	struct slot *sl;
+	struct objref uref;
+	struct attrs *a = NULL, *none = NULL;
+	const uint8_t *kv;
+	size_t kn, len;
+	struct kop *k = NULL;
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_ULONG vl;
+	CK_ATTRIBUTE *ct;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (m == NULL || w == NULL || out_h == NULL || (t == NULL && n > 0)) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if ((rv = wrapping_key(s, sl, m, uk, KOP_UNWRAP, &uref, &kv, &kn)) !=
+	    CKR_OK)
+		goto out;
+	for (ct = t; ct != NULL && ct < t + n; ct++)
+		if (ct->type == CKA_CLASS && ct->pValue != NULL &&
+		    ct->ulValueLen == sizeof(cls))
+			memcpy(&cls, ct->pValue, sizeof(cls));
+	if (cls != CKO_SECRET_KEY &&
+	    (cls != CKO_PRIVATE_KEY || !slot_general(sl))) {
+		rv = CKR_TEMPLATE_INCONSISTENT;
+		goto out;
+	}
+	if ((rv = cipher_once(KOP_DECRYPT, m, kv, kn, w, wn, &k)) != CKR_OK) {
+		rv = rv == CKR_ENCRYPTED_DATA_INVALID ? CKR_WRAPPED_KEY_INVALID
+		    : rv == CKR_ENCRYPTED_DATA_LEN_RANGE
+		    ? CKR_WRAPPED_KEY_LEN_RANGE
+		    : rv;
+		goto out;
+	}
+	len = kop_out_len(k);
+	if (cls == CKO_SECRET_KEY) {
+		if ((rv = object_secret_template(t, n,
+			 CK_UNAVAILABLE_INFORMATION, &a)) != CKR_OK)
+			goto out;
+		rv = CKR_TEMPLATE_INCONSISTENT;
+		if ((attrs_get_ulong(a, CKA_VALUE_LEN, &vl) == 0 && vl != len) ||
+		    len == 0 || len > 64)
+			goto out;
+		if (attrs_get_ulong(a, CKA_KEY_TYPE, &vl) == 0 &&
+		    vl == CKK_AES && len != 16 && len != 24 && len != 32)
+			goto out;
+		rv = CKR_HOST_MEMORY;
+		if (attrs_set(a, CKA_VALUE, kop_result(k), len) != 0 ||
+		    attrs_set_ulong(a, CKA_VALUE_LEN, len) != 0 ||
+		    (none = attrs_new()) == NULL)
+			goto out;
+		if ((rv = object_secret_finish(sl, a, none, m->mechanism)) !=
+		    CKR_OK)
+			goto out;
+	} else if ((rv = object_unwrapped_private(sl, t, n, kop_result(k), len,
+			&a)) != CKR_OK) {
+		goto out;
+	}
+	rv = object_store(s, sl, a, out_h);
+	a = NULL;
+out:
+	attrs_free(a);
+	attrs_free(none);
+	kop_free(k);
 	core_unlock();
 	return rv;
 }

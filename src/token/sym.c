@@ -1,5 +1,6 @@
 /* Operations with secret keys, the OpenSSL side: AES ECB, CBC, CBC_PAD,
- * CTR and GCM encryption and decryption, and the MACs (SHA-1/2 HMAC and
+ * CTR, GCM and key wrap (RFC 3394, RFC 5649) encryption and decryption,
+ * the ciphers C_WrapKey and C_UnwrapKey use, and the MACs (SHA-1/2 HMAC and
  * AES-CMAC, with their _GENERAL forms) as signatures. keys.c's struct
  * kop holds one of these for a secret key and hands every call on. A
  * cipher streams: each update returns what it can (sym_update_len says
@@ -76,6 +77,12 @@ aes_cipher(CK_MECHANISM_TYPE m, size_t keylen)
 	case CKM_AES_GCM:
 		return (const EVP_CIPHER *[]){ EVP_aes_128_gcm(),
 			EVP_aes_192_gcm(), EVP_aes_256_gcm() }[i];
+	case CKM_AES_KEY_WRAP:
+		return (const EVP_CIPHER *[]){ EVP_aes_128_wrap(),
+			EVP_aes_192_wrap(), EVP_aes_256_wrap() }[i];
+	case CKM_AES_KEY_WRAP_PAD:
+		return (const EVP_CIPHER *[]){ EVP_aes_128_wrap_pad(),
+			EVP_aes_192_wrap_pad(), EVP_aes_256_wrap_pad() }[i];
 	}
 	return NULL;
 }
@@ -171,6 +178,16 @@ cipher_init(struct sym *k, const CK_MECHANISM *m, const uint8_t *key,
 		iv = p->cb;
 		break;
 	}
+	case CKM_AES_KEY_WRAP:
+	case CKM_AES_KEY_WRAP_PAD:
+		/* The default IV, or the caller's (8 or 4 bytes). */
+		if (m->ulParameterLen != 0 &&
+		    (m->pParameter == NULL ||
+			m->ulParameterLen !=
+			    (m->mechanism == CKM_AES_KEY_WRAP ? 8U : 4U)))
+			return CKR_MECHANISM_PARAM_INVALID;
+		iv = m->pParameter;
+		break;
 	case CKM_AES_GCM:
 		g = m->pParameter;
 		if (g == NULL || m->ulParameterLen != sizeof(*g) ||
@@ -184,6 +201,7 @@ cipher_init(struct sym *k, const CK_MECHANISM *m, const uint8_t *key,
 	}
 	if ((k->c = EVP_CIPHER_CTX_new()) == NULL)
 		return CKR_HOST_MEMORY;
+	EVP_CIPHER_CTX_set_flags(k->c, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
 	if (EVP_CipherInit_ex(k->c, ci, NULL, NULL, NULL, k->enc) != 1)
 		return CKR_DEVICE_ERROR;
 	if (g != NULL &&
@@ -207,7 +225,8 @@ sym_mechanism(CK_MECHANISM_TYPE m)
 
 	return hmac_digest(m, &general) != NULL || m == CKM_AES_CMAC ||
 	    m == CKM_AES_CMAC_GENERAL || m == CKM_AES_ECB || m == CKM_AES_CBC ||
-	    m == CKM_AES_CBC_PAD || m == CKM_AES_CTR || m == CKM_AES_GCM;
+	    m == CKM_AES_CBC_PAD || m == CKM_AES_CTR || m == CKM_AES_GCM ||
+	    m == CKM_AES_KEY_WRAP || m == CKM_AES_KEY_WRAP_PAD;
 }
 
 CK_RV
@@ -236,11 +255,13 @@ sym_new(enum kop_kind kind, const CK_MECHANISM *m, const uint8_t *key,
 	return CKR_OK;
 }
 
-/* GCM decryption keeps its input until the tag is checked. */
+/* GCM decryption keeps its input until the tag is checked; key wrap
+ * works on the whole input at once. */
 static int
 holds_all(const struct sym *k)
 {
-	return k->mech == CKM_AES_GCM && !k->enc;
+	return (k->mech == CKM_AES_GCM && !k->enc) ||
+	    k->mech == CKM_AES_KEY_WRAP || k->mech == CKM_AES_KEY_WRAP_PAD;
 }
 
 size_t
@@ -270,6 +291,8 @@ sym_single_len(const struct sym *k, size_t n)
 		return k->enc	    ? n + k->taglen
 		    : n > k->taglen ? n - k->taglen
 				    : 0;
+	if (k->mech == CKM_AES_KEY_WRAP || k->mech == CKM_AES_KEY_WRAP_PAD)
+		return k->enc ? (n + 7) / 8 * 8 + 8 : n;
 	if (k->pad && k->enc)
 		return (n / 16 + 1) * 16;
 	return n;
@@ -368,6 +391,23 @@ cipher_finish(struct sym *k)
 
 	if (k->block == 16 && !k->pad && k->pending != 0)
 		return k->enc ? CKR_DATA_LEN_RANGE : CKR_ENCRYPTED_DATA_LEN_RANGE;
+	if (holds_all(k) && k->mech != CKM_AES_GCM) {
+		/* Key wrap: one call, its own integrity check. */
+		if ((rv = res_grow(k, k->heldlen + 16)) != CKR_OK)
+			return rv;
+		if (k->heldlen > INT32_MAX ||
+		    EVP_CipherUpdate(k->c, k->res, &got, k->held,
+			(int)k->heldlen) != 1 ||
+		    got < 0) {
+			if (k->enc)
+				return CKR_DATA_LEN_RANGE;
+			return k->heldlen % 8 != 0 || k->heldlen < 16
+			    ? CKR_ENCRYPTED_DATA_LEN_RANGE
+			    : CKR_ENCRYPTED_DATA_INVALID;
+		}
+		k->reslen = (size_t)got;
+		return CKR_OK;
+	}
 	if (holds_all(k)) {
 		if (k->heldlen < k->taglen)
 			return CKR_ENCRYPTED_DATA_LEN_RANGE;

@@ -35,13 +35,18 @@
  *     sign on the token as OpenSSL verifies, never show their values
  *     and are not in the token file in clear; keys generate extractable
  *     when asked, copy, come as RSA-1024, and a public session pair is
- *     made without login. CK_TOKEN_INFO's model says the profile.
+ *     made without login; an extractable private key wraps (PKCS#8,
+ *     AES key wrap with padding) as OpenSSL unwraps it, and a key OpenSSL
+ *     wrapped unwraps and signs. CK_TOKEN_INFO's model says the profile.
  *   p11_spec symmetric MODULE LABEL PIN
  *     secret keys: C_GenerateKey (AES, generic secret); AES ECB, CBC,
  *     CBC_PAD, CTR and GCM single- and multi-part give what OpenSSL gives
  *     and decrypt back (a forged GCM tag is CKR_ENCRYPTED_DATA_INVALID);
  *     SHA-1/2 HMAC (and _GENERAL) and AES-CMAC equal OpenSSL's and
- *     verify; the mechanisms are listed with their sizes and flags.
+ *     verify; the mechanisms are listed with their sizes and flags;
+ *     C_WrapKey / C_UnwrapKey with AES key wrap (RFC 3394, RFC 5649) and
+ *     CBC_PAD equal OpenSSL's and round-trip; an unextractable key does
+ *     not wrap, a forged wrapping does not unwrap.
  *   p11_spec signatures MODULE LABEL PIN
  *     the signature mechanisms beyond SHA-256/384/512: SHA-1 and SHA-224
  *     RSA PKCS#1 v1.5, SHA-1/224/384/512 RSA-PSS, raw RSA (CKM_RSA_X_509),
@@ -824,6 +829,49 @@ cmd_fork(const char *module, const char *label, const char *pin,
 	return failures > 0;
 }
 
+/* OpenSSL's AES key wrap (pad: RFC 5649) or unwrap of in. */
+static int
+ossl_wrap(int enc, int pad, const CK_BYTE *kek, const CK_BYTE *in, size_t n,
+    CK_BYTE *out, size_t *outlen)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int l1 = 0, l2 = 0, ok = 0;
+
+	if (c != NULL) {
+		EVP_CIPHER_CTX_set_flags(c, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+		ok = EVP_CipherInit_ex(c,
+			 pad ? EVP_aes_256_wrap_pad() : EVP_aes_256_wrap(),
+			 NULL, kek, NULL, enc) == 1 &&
+		    EVP_CipherUpdate(c, out, &l1, in, (int)n) == 1 &&
+		    EVP_CipherFinal_ex(c, out + l1, &l2) == 1;
+	}
+	*outlen = (size_t)(l1 + l2);
+	EVP_CIPHER_CTX_free(c);
+	return ok;
+}
+
+/* A session AES-256 key that wraps and unwraps; its bytes in v. */
+static CK_OBJECT_HANDLE
+gen_kek(CK_SESSION_HANDLE s, CK_BYTE *v)
+{
+	CK_MECHANISM m = { CKM_AES_KEY_GEN, NULL, 0 };
+	CK_ULONG len = 32;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_SENSITIVE, &no, sizeof(no) },
+		{ CKA_EXTRACTABLE, &yes, sizeof(yes) },
+		{ CKA_WRAP, &yes, sizeof(yes) },
+		{ CKA_UNWRAP, &yes, sizeof(yes) },
+		{ CKA_VALUE_LEN, &len, sizeof(len) },
+	};
+	CK_ATTRIBUTE a = { CKA_VALUE, v, 32 };
+	CK_OBJECT_HANDLE h = 0;
+
+	RV_IS(f->C_GenerateKey(s, &m, t, 6, &h), CKR_OK);
+	RV_IS(f->C_GetAttributeValue(s, h, &a, 1), CKR_OK);
+	return h;
+}
+
 /* Is needle anywhere in the file? -1 when it cannot be read. */
 static int
 file_has(const char *path, const void *needle, size_t n)
@@ -982,9 +1030,74 @@ profile_ca(CK_SESSION_HANDLE s, CK_SLOT_ID slot, EVP_PKEY *ec)
 	RV_IS(f->C_GenerateKeyPair(s, &m_ec, pubt, 1, NULL, 0, &pub, &priv),
 	    CKR_OK);
 	RV_IS(f->C_CopyObject(s, priv, NULL, 0, &copy), CKR_ACTION_PROHIBITED);
+	{
+		CK_BYTE kek[32], w[512];
+		CK_ULONG wn = sizeof(w);
+		CK_MECHANISM m_kwp = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+		CK_OBJECT_HANDLE kh = gen_kek(s, kek);
+
+		RV_IS(f->C_WrapKey(s, &m_kwp, kh, priv, w, &wn),
+		    CKR_KEY_UNEXTRACTABLE);
+	}
 	RV_IS(f->C_Logout(s), CKR_OK);
 	RV_IS(f->C_GenerateKeyPair(s, &m_ec, pubt, 1, NULL, 0, &pub, &priv),
 	    CKR_USER_NOT_LOGGED_IN);
+}
+
+/* A general token's extractable private key wraps as PKCS#8 that
+ * OpenSSL unwraps to the same key; a key OpenSSL wrapped unwraps and
+ * signs. */
+static void
+wrap_private(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, EVP_PKEY *ec,
+    const CK_BYTE *d)
+{
+	CK_BYTE kek[32], w[512], p8[512], pt[80];
+	CK_MECHANISM m_kwp = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+	CK_OBJECT_HANDLE kh = gen_kek(s, kek), uh = 0;
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE kt = CKK_EC;
+	CK_ATTRIBUTE ut[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+	};
+	CK_ATTRIBUTE pa = { CKA_EC_POINT, pt, sizeof(pt) };
+	CK_ULONG wn = sizeof(w);
+	size_t pn = 0, gn = 0;
+	const CK_BYTE *pp = p8;
+	EVP_PKEY *got = NULL;
+	PKCS8_PRIV_KEY_INFO *inf = NULL;
+	unsigned char *der = NULL;
+	int dn;
+	CK_BYTE gpt[80];
+
+	(void)d;
+	RV_IS(f->C_WrapKey(s, &m_kwp, kh, priv, w, &wn), CKR_OK);
+	RV_IS(f->C_GetAttributeValue(s, priv, &pa, 1), CKR_OK);
+	if (!ossl_wrap(0, 1, kek, w, wn, p8, &pn) ||
+	    (inf = d2i_PKCS8_PRIV_KEY_INFO(NULL, &pp, (long)pn)) == NULL ||
+	    (got = EVP_PKCS82PKEY(inf)) == NULL ||
+	    EVP_PKEY_get_octet_string_param(got, OSSL_PKEY_PARAM_PUB_KEY, gpt,
+		sizeof(gpt), &gn) != 1 ||
+	    gn + 2 != pa.ulValueLen || memcmp(gpt, pt + 2, gn) != 0)
+		EXPECT(0, "the wrapped private key is not the key");
+	/* OpenSSL's key, wrapped by OpenSSL, unwrapped by the token. */
+	PKCS8_PRIV_KEY_INFO_free(inf);
+	if ((inf = EVP_PKEY2PKCS8(ec)) == NULL ||
+	    (dn = i2d_PKCS8_PRIV_KEY_INFO(inf, &der)) <= 0 ||
+	    !ossl_wrap(1, 1, kek, der, (size_t)dn, w, &pn)) {
+		EXPECT(0, "OpenSSL wrapping");
+		goto out;
+	}
+	RV_IS(f->C_UnwrapKey(s, &m_kwp, kh, w, pn, ut, 4, &uh), CKR_OK);
+	sign_openssl_verifies(s, uh, ec, CKM_ECDSA_SHA256, "unwrapped EC key");
+	EXPECT(bool_of(s, uh, CKA_SENSITIVE) == CK_TRUE,
+	    "unwrapped: not sensitive");
+out:
+	OPENSSL_free(der);
+	PKCS8_PRIV_KEY_INFO_free(inf);
+	EVP_PKEY_free(got);
 }
 
 static void
@@ -1031,6 +1144,7 @@ profile_general(CK_SESSION_HANDLE s, CK_SLOT_ID slot, EVP_PKEY *ec,
 	EXPECT(bool_of(s, priv, CKA_NEVER_EXTRACTABLE) == CK_FALSE,
 	    "never extractable");
 	EXPECT(bool_of(s, priv, CKA_SENSITIVE) == CK_TRUE, "not sensitive");
+	wrap_private(s, priv, ec, d);
 	RV_IS(f->C_GenerateKeyPair(s, &m_rsa, rpub, 3, pubt + 1, 1, &pub, &priv),
 	    CKR_OK);
 	RV_IS(f->C_GetMechanismInfo(slot, CKM_RSA_PKCS, &mi), CKR_OK);
@@ -1262,6 +1376,75 @@ out:
 	EVP_MAC_free(mac);
 }
 
+/* Wrapping secret keys. */
+static void
+check_wrap(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE target, const CK_BYTE *tv,
+    size_t tn)
+{
+	CK_BYTE kek[32], w[128], want[128], back[64], iv[16];
+	size_t wantn = 0;
+	CK_ULONG wn = 0;
+	CK_OBJECT_HANDLE kh = gen_kek(s, kek), uh = 0, locked = 0;
+	CK_MECHANISM m_kw = { CKM_AES_KEY_WRAP, NULL, 0 };
+	CK_MECHANISM m_kwp = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+	CK_MECHANISM m_pad = { CKM_AES_CBC_PAD, iv, 16 };
+	CK_MECHANISM m_gen = { CKM_GENERIC_SECRET_KEY_GEN, NULL, 0 };
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+	CK_ULONG len = 20;
+	CK_ATTRIBUTE ut[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_SENSITIVE, &no, sizeof(no) },
+		{ CKA_EXTRACTABLE, &yes, sizeof(yes) },
+	};
+	CK_ATTRIBUTE lt[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_VALUE_LEN, &len, sizeof(len) } };
+	CK_ATTRIBUTE va = { CKA_VALUE, back, sizeof(back) };
+
+	memset(iv, 0x42, sizeof(iv));
+	RV_IS(f->C_WrapKey(s, &m_kw, kh, target, NULL, &wn), CKR_OK);
+	EXPECT(wn == tn + 8, "key wrap length query %lu", wn);
+	wn = 4;
+	RV_IS(f->C_WrapKey(s, &m_kw, kh, target, w, &wn), CKR_BUFFER_TOO_SMALL);
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, &m_kw, kh, target, w, &wn), CKR_OK);
+	EXPECT(ossl_wrap(1, 0, kek, tv, tn, want, &wantn) && wantn == wn &&
+		memcmp(w, want, wn) == 0,
+	    "AES key wrap differs from OpenSSL's");
+	RV_IS(f->C_UnwrapKey(s, &m_kw, kh, w, wn, ut, 5, &uh), CKR_OK);
+	RV_IS(f->C_GetAttributeValue(s, uh, &va, 1), CKR_OK);
+	EXPECT(va.ulValueLen == tn && memcmp(back, tv, tn) == 0,
+	    "the unwrapped key is not the key");
+	EXPECT(bool_of(s, uh, CKA_LOCAL) == CK_FALSE, "unwrapped key is local");
+	w[3] ^= 1;
+	RV_IS(f->C_UnwrapKey(s, &m_kw, kh, w, wn, ut, 5, &uh),
+	    CKR_WRAPPED_KEY_INVALID);
+	/* RFC 5649 and CBC_PAD: a key of 20 bytes. */
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, &m_kwp, kh, target, w, &wn), CKR_OK);
+	EXPECT(ossl_wrap(1, 1, kek, tv, tn, want, &wantn) && wantn == wn &&
+		memcmp(w, want, wn) == 0,
+	    "AES key wrap with padding differs from OpenSSL's");
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, &m_pad, kh, target, w, &wn), CKR_OK);
+	EXPECT(wn == (tn / 16 + 1) * 16, "CBC_PAD wrap length %lu", wn);
+	RV_IS(f->C_UnwrapKey(s, &m_pad, kh, w, wn, ut, 5, &uh), CKR_OK);
+	va.ulValueLen = sizeof(back);
+	RV_IS(f->C_GetAttributeValue(s, uh, &va, 1), CKR_OK);
+	EXPECT(va.ulValueLen == tn && memcmp(back, tv, tn) == 0,
+	    "the CBC_PAD-unwrapped key is not the key");
+	/* A key that is not extractable does not wrap. */
+	RV_IS(f->C_GenerateKey(s, &m_gen, lt, 2, &locked), CKR_OK);
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, &m_kwp, kh, locked, w, &wn), CKR_KEY_UNEXTRACTABLE);
+	/* A key not allowed to wrap does not. */
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, &m_kwp, target, target, w, &wn),
+	    CKR_KEY_FUNCTION_NOT_PERMITTED);
+}
+
 static int
 cmd_symmetric(const char *module, const char *label, const char *pin)
 {
@@ -1347,6 +1530,7 @@ cmd_symmetric(const char *module, const char *label, const char *pin)
 		mac_check(s, hkh, CKM_SHA384_HMAC, hk, 40, "SHA384", 0);
 		mac_check(s, hkh, CKM_SHA512_HMAC, hk, 40, "SHA512", 0);
 		mac_check(s, hkh, CKM_SHA256_HMAC_GENERAL, hk, 40, "SHA256", 16);
+		check_wrap(s, hkh, hk, 40);
 		/* An HMAC key is no AES key. */
 		RV_IS(f->C_EncryptInit(s, &m_cbc, hkh),
 		    CKR_KEY_TYPE_INCONSISTENT);

@@ -3,7 +3,8 @@
 # C_GenerateKey for AES and generic secrets; AES ECB, CBC, CBC_PAD, CTR
 # and GCM, single- and multi-part, equal to OpenSSL's and decrypting
 # back; SHA-1/2 HMAC (and _GENERAL) and AES-CMAC equal to OpenSSL's;
-# the mechanism list and its key sizes.
+# the mechanism list and its key sizes; C_WrapKey and C_UnwrapKey with AES
+# key wrap (RFC 3394, 5649) and CBC_PAD, equal to OpenSSL's.
 . "$(dirname "$0")/../lib.sh"
 
 SPEC=$KYSO_BUILD/tests/p11_spec
