@@ -18,7 +18,8 @@
 #include "../common/pubkey.h"
 #include "sym.h"
 
-#define OUT_MAX 1024
+#define OUT_MAX	       1024
+#define EDDSA_DATA_MAX (1024 * 1024) /* EdDSA signs the message itself */
 
 struct mech {
 	CK_MECHANISM_TYPE type;
@@ -86,6 +87,9 @@ static const struct mech mechs[] = {
 	{ CKM_SHA384_HMAC_GENERAL, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
 	{ CKM_SHA512_HMAC, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
 	{ CKM_SHA512_HMAC_GENERAL, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_EC_EDWARDS_KEY_PAIR_GEN, CKK_EC_EDWARDS, 255, 448,
+	    CKF_GENERATE_KEY_PAIR | CKF_EC_NAMEDCURVE, NULL },
+	{ CKM_EDDSA, CKK_EC_EDWARDS, 255, 448, SV | CKF_EC_NAMEDCURVE, NULL },
 	{ CKM_SHA_1, NOKEY, 0, 0, CKF_DIGEST, "SHA1" },
 	{ CKM_SHA224, NOKEY, 0, 0, CKF_DIGEST, "SHA224" },
 	{ CKM_SHA256, NOKEY, 0, 0, CKF_DIGEST, "SHA256" },
@@ -157,6 +161,8 @@ keys_usage_ok(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, CK_ATTRIBUTE_TYPE use)
 		return use == CKA_VERIFY || use == CKA_DERIVE;
 	if (cls == CKO_PRIVATE_KEY && kt == CKK_EC)
 		return use == CKA_SIGN || use == CKA_DERIVE;
+	if (kt == CKK_EC_EDWARDS)
+		return use == (cls == CKO_PUBLIC_KEY ? CKA_VERIFY : CKA_SIGN);
 	return 0;
 }
 
@@ -287,6 +293,45 @@ set_public(struct attrs *a, EVP_PKEY *k, CK_KEY_TYPE kt)
 	return set_ec_point(a, k);
 }
 
+/* An Edwards curve's CKA_EC_PARAMS: its OID, or the PrintableString
+ * PKCS#11 3.0 also allows ("edwards25519", "edwards448"). The OpenSSL
+ * key type, and the OID to keep. */
+static CK_RV
+ed_curve(const struct attrs *a, const char **name, const uint8_t **oid,
+    size_t *oidlen)
+{
+	static const uint8_t ed25519[] = { 0x06, 0x03, 0x2b, 0x65, 0x70 };
+	static const uint8_t ed448[] = { 0x06, 0x03, 0x2b, 0x65, 0x71 };
+	const uint8_t *p;
+	size_t n;
+
+	if ((p = attrs_get(a, CKA_EC_PARAMS, &n)) == NULL)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if ((n == sizeof(ed25519) && memcmp(p, ed25519, n) == 0) ||
+	    (n == 14 &&
+		memcmp(p,
+		    "\x13\x0c"
+		    "edwards25519",
+		    14) == 0)) {
+		*name = "ED25519";
+		*oid = ed25519;
+		*oidlen = sizeof(ed25519);
+		return CKR_OK;
+	}
+	if ((n == sizeof(ed448) && memcmp(p, ed448, n) == 0) ||
+	    (n == 12 &&
+		memcmp(p,
+		    "\x13\x0a"
+		    "edwards448",
+		    12) == 0)) {
+		*name = "ED448";
+		*oid = ed448;
+		*oidlen = sizeof(ed448);
+		return CKR_OK;
+	}
+	return CKR_CURVE_NOT_SUPPORTED;
+}
+
 static CK_RV
 ec_curve(const struct attrs *a, const char **name, const uint8_t **oid,
     size_t *oidlen)
@@ -354,6 +399,22 @@ keys_generate(const CK_MECHANISM *m, struct attrs *pub, struct attrs *priv,
 			rv = CKR_HOST_MEMORY;
 			goto out;
 		}
+	} else if (m->mechanism == CKM_EC_EDWARDS_KEY_PAIR_GEN) {
+		const char *curve;
+		const uint8_t *oid;
+		size_t oidlen;
+
+		kt = CKK_EC_EDWARDS;
+		if ((rv = ed_curve(pub, &curve, &oid, &oidlen)) != CKR_OK)
+			return rv;
+		rv = CKR_HOST_MEMORY;
+		if (attrs_set(pub, CKA_EC_PARAMS, oid, oidlen) != 0 ||
+		    attrs_set(priv, CKA_EC_PARAMS, oid, oidlen) != 0)
+			goto out;
+		rv = CKR_DEVICE_ERROR;
+		if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, curve, NULL)) == NULL ||
+		    EVP_PKEY_keygen_init(ctx) != 1)
+			goto out;
 	} else {
 		return CKR_MECHANISM_INVALID;
 	}
@@ -638,6 +699,21 @@ pubkey_from_components(const struct attrs *a)
 			return NULL;
 		return pubkey_ec(p, pn, q, qn);
 	}
+	if (kt == CKK_EC_EDWARDS) {
+		const char *name;
+		const uint8_t *oid;
+		size_t oidlen;
+
+		if (ed_curve(a, &name, &oid, &oidlen) != CKR_OK ||
+		    (q = attrs_get(a, CKA_EC_POINT, &qn)) == NULL)
+			return NULL;
+		/* The point raw, or in a DER OCTET STRING. */
+		if (qn > 2 && q[0] == 0x04 && q[1] == qn - 2) {
+			q += 2;
+			qn -= 2;
+		}
+		return EVP_PKEY_new_raw_public_key_ex(NULL, name, NULL, q, qn);
+	}
 	return NULL;
 }
 
@@ -848,7 +924,8 @@ kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key, struct kop **o
 			rv = CKR_DEVICE_ERROR;
 			goto fail;
 		}
-	} else if ((k->data = buf_new(OUT_MAX)) == NULL) {
+	} else if ((k->data = buf_new(k->mech == CKM_EDDSA ? EDDSA_DATA_MAX
+							   : OUT_MAX)) == NULL) {
 		rv = CKR_HOST_MEMORY;
 		goto fail;
 	}
@@ -1098,6 +1175,36 @@ ecdsa_raw_to_der(const uint8_t *sig, size_t n, size_t half, uint8_t **der,
 	return *dlen > 0 ? CKR_OK : CKR_DEVICE_ERROR;
 }
 
+/* EdDSA signs or verifies the whole message in one call (PureEdDSA). */
+static CK_RV
+eddsa(struct kop *k, const uint8_t *sig, size_t n)
+{
+	EVP_MD_CTX *mc = EVP_MD_CTX_new();
+	size_t sl = sizeof(k->out);
+	CK_RV rv = CKR_DEVICE_ERROR;
+
+	if (mc == NULL)
+		return CKR_HOST_MEMORY;
+	if (sig == NULL) {
+		if (EVP_DigestSignInit(mc, NULL, NULL, NULL, k->key) == 1 &&
+		    EVP_DigestSign(mc, k->out, &sl, buf_ptr(k->data),
+			buf_len(k->data)) == 1) {
+			k->outlen = sl;
+			k->finished = 1;
+			rv = CKR_OK;
+		}
+	} else if (n != (size_t)EVP_PKEY_get_size(k->key)) {
+		rv = CKR_SIGNATURE_LEN_RANGE;
+	} else if (EVP_DigestVerifyInit(mc, NULL, NULL, NULL, k->key) == 1) {
+		rv = EVP_DigestVerify(mc, sig, n, buf_ptr(k->data),
+			 buf_len(k->data)) == 1
+		    ? CKR_OK
+		    : CKR_SIGNATURE_INVALID;
+	}
+	EVP_MD_CTX_free(mc);
+	return rv;
+}
+
 CK_RV
 kop_finish(struct kop *k)
 {
@@ -1110,6 +1217,9 @@ kop_finish(struct kop *k)
 		return sym_finish(k->sym);
 	if (k->finished)
 		return CKR_OK;
+	if (k->mech == CKM_EDDSA)
+		return k->kind == KOP_SIGN ? eddsa(k, NULL, 0)
+					   : CKR_FUNCTION_FAILED;
 	if ((rv = input(k, in, &inlen)) != CKR_OK)
 		return rv;
 	raw_pad(k, in, &inlen);
@@ -1186,6 +1296,8 @@ kop_verify(struct kop *k, const uint8_t *sig, size_t n)
 
 	if (k->sym != NULL)
 		return sym_verify(k->sym, sig, n);
+	if (k->mech == CKM_EDDSA)
+		return eddsa(k, sig, n);
 	if ((rv = input(k, in, &inlen)) != CKR_OK)
 		return rv;
 	raw_pad(k, in, &inlen);

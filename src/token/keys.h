@@ -13,6 +13,10 @@
 #include "attrs.h"
 
 /* PKCS#11 3.0 names the p11-kit header we build with predates. */
+#ifndef CKM_EDDSA
+#define CKM_EC_EDWARDS_KEY_PAIR_GEN 0x1055UL
+#define CKM_EDDSA		    0x1057UL
+#endif
 #ifndef CKM_SHA3_256
 #define CKM_SHA3_256 0x2b0UL
 #define CKM_SHA3_224 0x2b5UL

@@ -51,7 +51,9 @@
  *     the signature mechanisms beyond SHA-256/384/512: SHA-1 and SHA-224
  *     RSA PKCS#1 v1.5, SHA-1/224/384/512 RSA-PSS, raw RSA (CKM_RSA_X_509),
  *     ECDSA with SHA-1/224/512, each verified by OpenSSL and by the token;
- *     the SHA-224 and SHA-3 digests equal OpenSSL's.
+ *     the SHA-224 and SHA-3 digests equal OpenSSL's; Ed25519 and Ed448
+ *     pairs (PKCS#11 3.0, curve by OID or by name) sign a long message,
+ *     single- and multi-part, as OpenSSL verifies.
  *
  * Prints "FAIL: ..." for each failed check, "<command>: ok" at the end
  * when none failed, and exits 1 if any failed. */
@@ -1604,6 +1606,50 @@ out:
 	EVP_MD_CTX_free(mc);
 }
 
+/* An Edwards pair (curve params as given) signs as OpenSSL verifies. */
+static void
+check_eddsa(CK_SESSION_HANDLE s, const CK_BYTE *params, CK_ULONG plen,
+    CK_ULONG siglen)
+{
+	CK_MECHANISM mg = { 0x1055, NULL, 0 }, m = { 0x1057, NULL, 0 };
+	CK_ATTRIBUTE pubt[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_EC_PARAMS, (void *)params, plen },
+		{ CKA_VERIFY, &yes, sizeof(yes) } };
+	CK_ATTRIBUTE privt[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_SIGN, &yes, sizeof(yes) } };
+	CK_OBJECT_HANDLE pub = 0, priv = 0;
+	CK_BYTE msg[2000], sig[128], sig2[128];
+	CK_ULONG n = sizeof(sig), n2 = sizeof(sig2);
+	EVP_PKEY *k = NULL;
+	EVP_MD_CTX *mc = EVP_MD_CTX_new();
+
+	memset(msg, 0x3c, sizeof(msg));
+	RV_IS(f->C_GenerateKeyPair(s, &mg, pubt, 3, privt, 2, &pub, &priv),
+	    CKR_OK);
+	RV_IS(f->C_SignInit(s, &m, priv), CKR_OK);
+	RV_IS(f->C_Sign(s, msg, sizeof(msg), sig, &n), CKR_OK);
+	EXPECT(n == siglen, "EdDSA signature of %lu bytes", n);
+	RV_IS(f->C_SignInit(s, &m, priv), CKR_OK);
+	RV_IS(f->C_SignUpdate(s, msg, 1000), CKR_OK);
+	RV_IS(f->C_SignUpdate(s, msg + 1000, 1000), CKR_OK);
+	RV_IS(f->C_SignFinal(s, sig2, &n2), CKR_OK);
+	/* EdDSA is deterministic. */
+	EXPECT(n2 == n && memcmp(sig, sig2, n) == 0,
+	    "multi-part EdDSA differs from single-part");
+	if ((k = openssl_pub(s, pub)) == NULL || mc == NULL ||
+	    EVP_DigestVerifyInit(mc, NULL, NULL, NULL, k) != 1 ||
+	    EVP_DigestVerify(mc, sig, n, msg, sizeof(msg)) != 1)
+		EXPECT(0, "OpenSSL does not verify the EdDSA signature (%lu)",
+		    siglen);
+	RV_IS(f->C_VerifyInit(s, &m, pub), CKR_OK);
+	RV_IS(f->C_Verify(s, msg, sizeof(msg), sig, n), CKR_OK);
+	sig[5] ^= 1;
+	RV_IS(f->C_VerifyInit(s, &m, pub), CKR_OK);
+	RV_IS(f->C_Verify(s, msg, sizeof(msg), sig, n), CKR_SIGNATURE_INVALID);
+	EVP_MD_CTX_free(mc);
+	EVP_PKEY_free(k);
+}
+
 static int
 cmd_signatures(const char *module, const char *label, const char *pin)
 {
@@ -1677,6 +1723,11 @@ cmd_signatures(const char *module, const char *label, const char *pin)
 	sig_check(s, epub, epriv, ek, &m, EVP_sha224(), -1);
 	m.mechanism = CKM_ECDSA_SHA512;
 	sig_check(s, epub, epriv, ek, &m, EVP_sha512(), -1);
+	check_eddsa(s, (const CK_BYTE *)"\x06\x03\x2b\x65\x70", 5, 64);
+	check_eddsa(s,
+	    (const CK_BYTE *)"\x13\x0a"
+			     "edwards448",
+	    12, 114);
 	/* Digests: SHA-224 and SHA-3 (PKCS#11 3.0 numbers), as OpenSSL. */
 	for (i = 0; i < sizeof(digests) / sizeof(digests[0]); i++) {
 		CK_MECHANISM dm = { digests[i].mech, NULL, 0 };

@@ -3,7 +3,7 @@
 # and SHA-224 RSA PKCS#1 v1.5, SHA-1/224/384/512 RSA-PSS (a hash that
 # differs from the mechanism's is CKR_MECHANISM_PARAM_INVALID), raw RSA
 # signatures, ECDSA with SHA-1, SHA-224 and SHA-512; SHA-224 and SHA-3
-# digests.
+# digests; Ed25519 and Ed448 (PKCS#11 3.0) verified by OpenSSL.
 . "$(dirname "$0")/../lib.sh"
 
 SPEC=$KYSO_BUILD/tests/p11_spec
