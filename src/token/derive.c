@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 
+#include "fetch.h"
 #include "keys.h"
 
 #define SECRET_MAX 66 /* P-521's field, the largest the token may offer */
@@ -141,9 +142,7 @@ keys_derive(const CK_MECHANISM *m, EVP_PKEY *base, struct attrs *key)
 	else if (kt == CKK_AES)
 		want = 32;
 	else
-		want = *md == '\0'
-		    ? zn
-		    : (size_t)EVP_MD_get_size(EVP_get_digestbyname(md));
+		want = *md == '\0' ? zn : (size_t)EVP_MD_get_size(fetch_md(md));
 	rv = CKR_TEMPLATE_INCONSISTENT;
 	if (want == 0 || want > sizeof(val) || (*md == '\0' && want > zn))
 		goto out;

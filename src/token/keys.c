@@ -16,6 +16,7 @@
 #include "../common/buf.h"
 #include "../common/crypto.h"
 #include "../common/pubkey.h"
+#include "fetch.h"
 #include "sym.h"
 
 #define OUT_MAX	       1024
@@ -864,7 +865,7 @@ parse_params(struct kop *k, const CK_MECHANISM *m)
 		/* A hashing PSS mechanism names its hash twice: the same. */
 		if (me->md != NULL &&
 		    EVP_MD_get_type(k->pss_md) !=
-			EVP_MD_get_type(EVP_get_digestbyname(me->md)))
+			EVP_MD_get_type(fetch_md(me->md)))
 			return CKR_MECHANISM_PARAM_INVALID;
 		k->salt = (int)pp->sLen;
 	} else if (k->mech == CKM_RSA_PKCS_OAEP) {
@@ -919,8 +920,7 @@ kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key, struct kop **o
 			rv = CKR_HOST_MEMORY;
 			goto fail;
 		}
-		if (EVP_DigestInit_ex(k->md, EVP_get_digestbyname(me->md),
-			NULL) != 1) {
+		if (EVP_DigestInit_ex(k->md, fetch_md(me->md), NULL) != 1) {
 			rv = CKR_DEVICE_ERROR;
 			goto fail;
 		}

@@ -84,6 +84,7 @@ C_Finalize(CK_VOID_PTR reserved)
 	core_set_initialized(0);
 	session_stop();
 	object_stop();
+	fetch_stop();
 	core_unlock();
 	return CKR_OK;
 }

@@ -18,6 +18,7 @@
 
 #include "../common/err.h"
 #include "attrs.h"
+#include "fetch.h"
 #include "keys.h"
 #include "slots.h"
 #include "store.h"

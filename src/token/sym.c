@@ -9,12 +9,15 @@
  * every output buffer are wiped. */
 #include "sym.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+
+#include "fetch.h"
 
 #define SYM_DATA_MAX ((size_t)256 * 1024 * 1024) /* one operation's input */
 #define GCM_AAD_MAX  ((size_t)1024 * 1024)
@@ -56,35 +59,27 @@ hmac_digest(CK_MECHANISM_TYPE m, int *general)
 	return NULL;
 }
 
+/* The OpenSSL cipher of an AES mechanism for a key of keylen bytes. */
 static const EVP_CIPHER *
 aes_cipher(CK_MECHANISM_TYPE m, size_t keylen)
 {
-	int i = keylen == 16 ? 0 : keylen == 24 ? 1 : keylen == 32 ? 2 : -1;
+	const char *mode;
+	char name[24];
 
-	if (i < 0)
+	if (keylen != 16 && keylen != 24 && keylen != 32)
 		return NULL;
 	switch (m) {
-	case CKM_AES_ECB:
-		return (const EVP_CIPHER *[]){ EVP_aes_128_ecb(),
-			EVP_aes_192_ecb(), EVP_aes_256_ecb() }[i];
+	case CKM_AES_ECB: mode = "ECB"; break;
 	case CKM_AES_CBC:
-	case CKM_AES_CBC_PAD:
-		return (const EVP_CIPHER *[]){ EVP_aes_128_cbc(),
-			EVP_aes_192_cbc(), EVP_aes_256_cbc() }[i];
-	case CKM_AES_CTR:
-		return (const EVP_CIPHER *[]){ EVP_aes_128_ctr(),
-			EVP_aes_192_ctr(), EVP_aes_256_ctr() }[i];
-	case CKM_AES_GCM:
-		return (const EVP_CIPHER *[]){ EVP_aes_128_gcm(),
-			EVP_aes_192_gcm(), EVP_aes_256_gcm() }[i];
-	case CKM_AES_KEY_WRAP:
-		return (const EVP_CIPHER *[]){ EVP_aes_128_wrap(),
-			EVP_aes_192_wrap(), EVP_aes_256_wrap() }[i];
-	case CKM_AES_KEY_WRAP_PAD:
-		return (const EVP_CIPHER *[]){ EVP_aes_128_wrap_pad(),
-			EVP_aes_192_wrap_pad(), EVP_aes_256_wrap_pad() }[i];
+	case CKM_AES_CBC_PAD: mode = "CBC"; break;
+	case CKM_AES_CTR: mode = "CTR"; break;
+	case CKM_AES_GCM: mode = "GCM"; break;
+	case CKM_AES_KEY_WRAP: mode = "WRAP"; break;
+	case CKM_AES_KEY_WRAP_PAD: mode = "WRAP-PAD"; break;
+	default: return NULL;
 	}
-	return NULL;
+	snprintf(name, sizeof(name), "AES-%zu-%s", keylen * 8, mode);
+	return fetch_cipher(name);
 }
 
 /* The MAC context: HMAC with a digest or CMAC with AES-CBC; a _GENERAL
@@ -109,8 +104,7 @@ mac_init(struct sym *k, const CK_MECHANISM *m, const uint8_t *key, size_t keylen
 		if (cipher == NULL)
 			return CKR_KEY_SIZE_RANGE;
 	}
-	if ((mac = EVP_MAC_fetch(NULL, md != NULL ? "HMAC" : "CMAC", NULL)) ==
-		NULL ||
+	if ((mac = fetch_mac(md != NULL ? "HMAC" : "CMAC")) == NULL ||
 	    (k->mac = EVP_MAC_CTX_new(mac)) == NULL)
 		goto out;
 	params[0] = md != NULL
@@ -136,7 +130,6 @@ mac_init(struct sym *k, const CK_MECHANISM *m, const uint8_t *key, size_t keylen
 	}
 	rv = CKR_OK;
 out:
-	EVP_MAC_free(mac);
 	return rv;
 }
 
