@@ -290,6 +290,23 @@ usage_check(const struct attrs *a)
 	return object_usage_check(a, cls, kt);
 }
 
+/* What a key brought to the token (imported, unwrapped) is: not made
+ * there, so neither local nor always sensitive nor never extractable;
+ * sensitive and unextractable unless its template said otherwise. */
+static CK_RV
+mark_imported(struct attrs *a)
+{
+	if (attrs_set_bool(a, CKA_LOCAL, 0) != 0 ||
+	    attrs_set_bool(a, CKA_ALWAYS_SENSITIVE, 0) != 0 ||
+	    attrs_set_bool(a, CKA_NEVER_EXTRACTABLE, 0) != 0 ||
+	    attrs_set_ulong(a, CKA_KEY_GEN_MECHANISM,
+		CK_UNAVAILABLE_INFORMATION) != 0 ||
+	    attrs_default_bool(a, CKA_SENSITIVE, 1) != 0 ||
+	    attrs_default_bool(a, CKA_EXTRACTABLE, 0) != 0)
+		return CKR_HOST_MEMORY;
+	return CKR_OK;
+}
+
 /* A key brought to a general token (C_CreateObject): a private key from
  * its components (never readable again: always sensitive), a secret key
  * from its value; not made on the token, so neither local nor always
@@ -320,15 +337,7 @@ import_key(struct attrs *a, CK_OBJECT_CLASS cls)
 	}
 	if ((rv = usage_check(a)) != CKR_OK)
 		return rv;
-	if (attrs_set_bool(a, CKA_LOCAL, 0) != 0 ||
-	    attrs_set_bool(a, CKA_ALWAYS_SENSITIVE, 0) != 0 ||
-	    attrs_set_bool(a, CKA_NEVER_EXTRACTABLE, 0) != 0 ||
-	    attrs_set_ulong(a, CKA_KEY_GEN_MECHANISM,
-		CK_UNAVAILABLE_INFORMATION) != 0 ||
-	    attrs_default_bool(a, CKA_SENSITIVE, 1) != 0 ||
-	    attrs_default_bool(a, CKA_EXTRACTABLE, 0) != 0)
-		return CKR_HOST_MEMORY;
-	return CKR_OK;
+	return mark_imported(a);
 }
 
 CK_RV
@@ -912,6 +921,8 @@ object_secret_finish(const struct slot *sl, struct attrs *key,
 	return CKR_OK;
 }
 
+/* C_UnwrapKey's private key on a general token: the template and the
+ * PKCS#8 bytes as an imported key, always sensitive. */
 CK_RV
 object_unwrapped_private(const struct slot *sl, CK_ATTRIBUTE_PTR t, CK_ULONG n,
     const uint8_t *der, size_t len, struct attrs **out)
@@ -932,15 +943,10 @@ object_unwrapped_private(const struct slot *sl, CK_ATTRIBUTE_PTR t, CK_ULONG n,
 	    (rv = usage_check(a)) != CKR_OK)
 		goto fail;
 	rv = CKR_HOST_MEMORY;
-	if (attrs_set_ulong(a, CKA_CLASS, CKO_PRIVATE_KEY) != 0 ||
-	    attrs_set_bool(a, CKA_LOCAL, 0) != 0 ||
-	    attrs_set_bool(a, CKA_ALWAYS_SENSITIVE, 0) != 0 ||
-	    attrs_set_bool(a, CKA_NEVER_EXTRACTABLE, 0) != 0 ||
-	    attrs_set_ulong(a, CKA_KEY_GEN_MECHANISM,
-		CK_UNAVAILABLE_INFORMATION) != 0 ||
-	    attrs_set_bool(a, CKA_SENSITIVE, 1) != 0)
+	if (attrs_set_ulong(a, CKA_CLASS, CKO_PRIVATE_KEY) != 0)
 		goto fail;
-	if ((rv = object_defaults(sl, a, CKO_PRIVATE_KEY)) != CKR_OK)
+	if ((rv = mark_imported(a)) != CKR_OK ||
+	    (rv = object_defaults(sl, a, CKO_PRIVATE_KEY)) != CKR_OK)
 		goto fail;
 	*out = a;
 	return CKR_OK;
