@@ -1,7 +1,8 @@
 /* The cryptographic operations: the mechanisms offered, sign / verify /
- * decrypt / digest as one state machine per session with PKCS#11's
- * two-call output convention, key-pair generation and random bytes. The
- * OpenSSL side is keys.c's; which objects may be used is object.c's, and
+ * encrypt / decrypt / digest as one state machine per session with
+ * PKCS#11's two-call output convention, key and key-pair generation,
+ * wrapping, derivation and random bytes. The OpenSSL side is keys.c's
+ * (sym.c's, derive.c's); which objects may be used is object.c's, and
  * the factory PIN rule (CKR_PIN_EXPIRED before a private key is used) is
  * checked here. Callers hold the module mutex. */
 #include <string.h>
@@ -175,13 +176,16 @@ op_end(struct session *s)
  * (a short buffer), is CKR_OPERATION_ACTIVE and the operation goes on
  * (PKCS#11 5.2). */
 static CK_RV
-op_enter(CK_SESSION_HANDLE h, enum kop_kind kind, int mode, struct session **s)
+op_enter(CK_SESSION_HANDLE h, enum kop_kind kind, int mode, struct session **s,
+    struct slot **slp)
 {
 	struct slot *sl;
 	CK_RV rv;
 
 	if ((rv = session_enter(h, s, &sl)) != CKR_OK)
 		return rv;
+	if (slp != NULL)
+		*slp = sl;
 	if ((*s)->op == NULL || (*s)->opkind != kind) {
 		core_unlock();
 		return CKR_OPERATION_NOT_INITIALIZED;
@@ -228,7 +232,7 @@ op_single(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in,
 	struct session *s;
 	CK_RV rv;
 
-	if ((rv = op_enter(h, kind, OPMODE_SINGLE, &s)) != CKR_OK)
+	if ((rv = op_enter(h, kind, OPMODE_SINGLE, &s, NULL)) != CKR_OK)
 		return rv;
 	if ((in == NULL && inlen > 0) || outlen == NULL) {
 		rv = CKR_ARGUMENTS_BAD;
@@ -261,7 +265,7 @@ op_update(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in, CK_ULONG inle
 	struct session *s;
 	CK_RV rv;
 
-	if ((rv = op_enter(h, kind, OPMODE_MULTI, &s)) != CKR_OK)
+	if ((rv = op_enter(h, kind, OPMODE_MULTI, &s, NULL)) != CKR_OK)
 		return rv;
 	if (in == NULL && inlen > 0) {
 		rv = CKR_ARGUMENTS_BAD;
@@ -287,7 +291,7 @@ op_update_out(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in,
 	size_t n = 0, want;
 	CK_RV rv;
 
-	if ((rv = op_enter(h, kind, OPMODE_MULTI, &s)) != CKR_OK)
+	if ((rv = op_enter(h, kind, OPMODE_MULTI, &s, NULL)) != CKR_OK)
 		return rv;
 	if ((in == NULL && inlen > 0) || outlen == NULL) {
 		rv = CKR_ARGUMENTS_BAD;
@@ -327,7 +331,7 @@ op_final(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR out,
 	struct session *s;
 	CK_RV rv;
 
-	if ((rv = op_enter(h, kind, OPMODE_MULTI, &s)) != CKR_OK)
+	if ((rv = op_enter(h, kind, OPMODE_MULTI, &s, NULL)) != CKR_OK)
 		return rv;
 	if (outlen == NULL) {
 		rv = CKR_ARGUMENTS_BAD;
@@ -350,7 +354,7 @@ op_verify(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, int update,
 	CK_RV rv;
 
 	if ((rv = op_enter(h, KOP_VERIFY, update ? OPMODE_SINGLE : OPMODE_MULTI,
-		 &s)) != CKR_OK)
+		 &s, NULL)) != CKR_OK)
 		return rv;
 	if ((update && in == NULL && inlen > 0) || sig == NULL) {
 		rv = CKR_ARGUMENTS_BAD;
@@ -495,16 +499,36 @@ C_DigestFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
 	return op_final(h, KOP_DIGEST, out, outlen);
 }
 
+/* C_DigestKey: a secret key's value goes into the digest (inside the
+ * token, so a sensitive key's too); any other key is
+ * CKR_KEY_INDIGESTIBLE. */
 CK_RV
 C_DigestKey(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key)
 {
 	struct session *s;
+	struct slot *sl;
+	struct objref ref;
+	CK_OBJECT_CLASS cls;
+	const uint8_t *v = NULL;
+	size_t n = 0;
 	CK_RV rv;
 
-	(void)key;
-	if ((rv = op_enter(h, KOP_DIGEST, OPMODE_MULTI, &s)) != CKR_OK)
+	if ((rv = op_enter(h, KOP_DIGEST, OPMODE_MULTI, &s, &sl)) != CKR_OK)
 		return rv;
-	rv = CKR_KEY_INDIGESTIBLE;
+	if (object_find(s, sl, key, &ref) != CKR_OK) {
+		rv = CKR_KEY_HANDLE_INVALID;
+		goto out;
+	}
+	if (attrs_get_ulong(ref.a, CKA_CLASS, &cls) != 0 ||
+	    cls != CKO_SECRET_KEY ||
+	    (v = attrs_get(ref.a, CKA_VALUE, &n)) == NULL) {
+		rv = CKR_KEY_INDIGESTIBLE;
+		goto out;
+	}
+	s->opmode = OPMODE_MULTI;
+	if ((rv = kop_update(s->op, v, n)) != CKR_OK)
+		op_end(s);
+out:
 	core_unlock();
 	return rv;
 }

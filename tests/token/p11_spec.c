@@ -46,7 +46,8 @@
  *     verify; the mechanisms are listed with their sizes and flags;
  *     C_WrapKey / C_UnwrapKey with AES key wrap (RFC 3394, RFC 5649) and
  *     CBC_PAD equal OpenSSL's and round-trip; an unextractable key does
- *     not wrap, a forged wrapping does not unwrap.
+ *     not wrap, a forged wrapping does not unwrap; C_DigestKey digests a
+ *     secret key's value.
  *   p11_spec signatures MODULE LABEL PIN
  *     the signature mechanisms beyond SHA-256/384/512: SHA-1 and SHA-224
  *     RSA PKCS#1 v1.5, SHA-1/224/384/512 RSA-PSS, raw RSA (CKM_RSA_X_509),
@@ -1536,6 +1537,28 @@ cmd_symmetric(const char *module, const char *label, const char *pin)
 		/* An HMAC key is no AES key. */
 		RV_IS(f->C_EncryptInit(s, &m_cbc, hkh),
 		    CKR_KEY_TYPE_INCONSISTENT);
+	}
+	/* C_DigestKey: the key's value goes into the digest; a key pair's
+	 * half does not. */
+	if (ak != 0) {
+		CK_MECHANISM m_sha = { CKM_SHA256, NULL, 0 };
+		CK_OBJECT_HANDLE epub = 0, epriv = 0;
+		CK_BYTE dg[32], want[32], both[35];
+		CK_ULONG dn = sizeof(dg);
+		unsigned int wn = 0;
+
+		memcpy(both, "abc", 3);
+		memcpy(both + 3, aes, 32);
+		RV_IS(f->C_DigestInit(s, &m_sha), CKR_OK);
+		RV_IS(f->C_DigestUpdate(s, (CK_BYTE_PTR) "abc", 3), CKR_OK);
+		RV_IS(f->C_DigestKey(s, ak), CKR_OK);
+		RV_IS(gen_ec(s, &epub, &epriv), CKR_OK);
+		RV_IS(f->C_DigestKey(s, epriv), CKR_KEY_INDIGESTIBLE);
+		RV_IS(f->C_DigestFinal(s, dg, &dn), CKR_OK);
+		EXPECT(EVP_Digest(both, sizeof(both), want, &wn, EVP_sha256(),
+			   NULL) == 1 &&
+			dn == 32 && memcmp(dg, want, 32) == 0,
+		    "C_DigestKey: the digest is not of the data and the key");
 	}
 	/* Sensitive by default: the value never shows, the key works. */
 	RV_IS(f->C_GenerateKey(s, &m_gen, sens, 3, &sk), CKR_OK);
