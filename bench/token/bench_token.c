@@ -6,7 +6,12 @@
  * Each signature is a whole operation as an application makes it
  * (C_SignInit + C_Sign over a 1 KiB message; EVP_DigestSignInit +
  * EVP_DigestSign), after one login. Keys are generated on each token as
- * session objects where the module allows it. Never a pass/fail on time. */
+ * session objects where the module allows it. Never a pass/fail on time.
+ *
+ * A second table: AES-256-GCM encryption of 64 KiB (MB/s), HMAC-SHA256
+ * of 1 KiB, ECDH on P-256 (C_DeriveKey of a 32-byte secret, destroyed
+ * again) and Ed25519 signatures, per second, on the same three; a peer
+ * without the mechanism shows "-". */
 #include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
@@ -16,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -31,6 +37,12 @@
 
 enum { ALG_RSA, ALG_EC, ALG_N };
 enum { PEER_KYSO, PEER_SOFTHSM, PEER_OPENSSL, PEER_N };
+enum { OP_GCM, OP_HMAC, OP_ECDH, OP_ED25519, OP_N };
+
+#define GCM_LEN (64 * 1024)
+
+static const char *const op_name[OP_N] = { "AES-256-GCM MB/s", "HMAC-SHA256 /s",
+	"ECDH P-256 /s", "Ed25519 sign /s" };
 
 static const char *const alg_name[ALG_N] = { "RSA-2048 SHA256-RSA-PKCS",
 	"P-256 ECDSA-SHA256" };
@@ -58,6 +70,9 @@ struct peer {
 	/* No CKM_ECDSA_SHA256 (SoftHSM2 2.6): SHA-256 here, then CKM_ECDSA,
 	 * as applications do with such modules. */
 	int ec_prehash;
+	/* The second table's keys; 0 where the module lacks the mechanism. */
+	CK_OBJECT_HANDLE aes, hmac, ecdh, ed;
+	CK_BYTE peer_point[65]; /* the other side of ECDH */
 };
 
 static double
@@ -230,6 +245,184 @@ out:
 	return r;
 }
 
+/* The second table's keys on a peer; a key the module cannot make is
+ * left 0 (its column shows "-"). */
+static void
+peer_more_keys(struct peer *p)
+{
+	static CK_BYTE p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+		0x03, 0x01, 0x07 };
+	static CK_BYTE ed25519[] = { 0x06, 0x03, 0x2b, 0x65, 0x70 };
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ULONG l32 = 32;
+	CK_MECHANISM aes_gen = { CKM_AES_KEY_GEN, NULL, 0 };
+	CK_MECHANISM sec_gen = { CKM_GENERIC_SECRET_KEY_GEN, NULL, 0 };
+	CK_MECHANISM ec_gen = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_MECHANISM ed_gen = { 0x1055, NULL, 0 }; /* EC_EDWARDS_KEY_PAIR_GEN */
+	CK_ATTRIBUTE aes[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_ENCRYPT, &yes, sizeof(yes) },
+		{ CKA_VALUE_LEN, &l32, sizeof(l32) } };
+	CK_ATTRIBUTE sec[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+		{ CKA_VALUE_LEN, &l32, sizeof(l32) } };
+	CK_ATTRIBUTE ecpub[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_EC_PARAMS, p256, sizeof(p256) } };
+	CK_ATTRIBUTE ecpriv[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_PRIVATE, &yes, sizeof(yes) },
+		{ CKA_DERIVE, &yes, sizeof(yes) } };
+	CK_ATTRIBUTE edpub[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_EC_PARAMS, ed25519, sizeof(ed25519) } };
+	CK_ATTRIBUTE edpriv[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_PRIVATE, &yes, sizeof(yes) },
+		{ CKA_SIGN, &yes, sizeof(yes) } };
+	CK_OBJECT_HANDLE pub;
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	size_t n = 0;
+
+	if (p->fn->C_GenerateKey(p->s, &aes_gen, aes, 3, &p->aes) != CKR_OK)
+		p->aes = 0;
+	if (p->fn->C_GenerateKey(p->s, &sec_gen, sec, 3, &p->hmac) != CKR_OK)
+		p->hmac = 0;
+	if (k == NULL ||
+	    EVP_PKEY_get_octet_string_param(k, "pub", p->peer_point,
+		sizeof(p->peer_point), &n) != 1 ||
+	    n != sizeof(p->peer_point) ||
+	    p->fn->C_GenerateKeyPair(p->s, &ec_gen, ecpub, 2, ecpriv, 3, &pub,
+		&p->ecdh) != CKR_OK)
+		p->ecdh = 0;
+	if (p->fn->C_GenerateKeyPair(p->s, &ed_gen, edpub, 2, edpriv, 3, &pub,
+		&p->ed) != CKR_OK)
+		p->ed = 0;
+	EVP_PKEY_free(k);
+}
+
+/* One operation of the second table through PKCS#11. */
+static int
+p11_more_once(struct peer *p, int op, const CK_BYTE *msg, CK_BYTE *buf)
+{
+	static CK_BYTE iv[12];
+	CK_GCM_PARAMS gcm = { iv, sizeof(iv), 96, NULL, 0, 128 };
+	CK_MECHANISM m_gcm = { CKM_AES_GCM, &gcm, sizeof(gcm) };
+	CK_MECHANISM m_hmac = { CKM_SHA256_HMAC, NULL, 0 };
+	CK_MECHANISM m_ed = { 0x1057, NULL, 0 }; /* CKM_EDDSA */
+	CK_ECDH1_DERIVE_PARAMS dp = { CKD_NULL, 0, NULL, sizeof(p->peer_point),
+		p->peer_point };
+	CK_MECHANISM m_ecdh = { CKM_ECDH1_DERIVE, &dp, sizeof(dp) };
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+	CK_BBOOL no = CK_FALSE;
+	CK_ULONG l32 = 32, n = GCM_LEN + 64;
+	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) }, { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_VALUE_LEN, &l32, sizeof(l32) } };
+	CK_OBJECT_HANDLE h = 0;
+
+	switch (op) {
+	case OP_GCM:
+		iv[0]++; /* never the same IV twice under the key */
+		return p->fn->C_EncryptInit(p->s, &m_gcm, p->aes) == CKR_OK &&
+		    p->fn->C_Encrypt(p->s, (CK_BYTE_PTR)msg, GCM_LEN, buf, &n) ==
+		    CKR_OK;
+	case OP_HMAC:
+		return p->fn->C_SignInit(p->s, &m_hmac, p->hmac) == CKR_OK &&
+		    p->fn->C_Sign(p->s, (CK_BYTE_PTR)msg, MSG_LEN, buf, &n) ==
+		    CKR_OK;
+	case OP_ECDH:
+		return p->fn->C_DeriveKey(p->s, &m_ecdh, p->ecdh, t, 4, &h) ==
+		    CKR_OK &&
+		    p->fn->C_DestroyObject(p->s, h) == CKR_OK;
+	default:
+		return p->fn->C_SignInit(p->s, &m_ed, p->ed) == CKR_OK &&
+		    p->fn->C_Sign(p->s, (CK_BYTE_PTR)msg, MSG_LEN, buf, &n) ==
+		    CKR_OK;
+	}
+}
+
+/* The same with OpenSSL in the process. */
+struct evp_more {
+	EVP_PKEY *ec, *peer, *ed;
+	EVP_MAC *mac;
+	unsigned char key[32];
+};
+
+static int
+evp_more_once(struct evp_more *e, int op, const unsigned char *msg,
+    unsigned char *buf)
+{
+	static unsigned char iv[12];
+	EVP_CIPHER_CTX *c;
+	EVP_MAC_CTX *mc;
+	EVP_PKEY_CTX *pc;
+	EVP_MD_CTX *md;
+	OSSL_PARAM params[2];
+	size_t n = GCM_LEN + 64;
+	int l = 0, ok = 0;
+
+	switch (op) {
+	case OP_GCM:
+		iv[0]++;
+		ok = (c = EVP_CIPHER_CTX_new()) != NULL &&
+		    EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, e->key, iv) ==
+			1 &&
+		    EVP_EncryptUpdate(c, buf, &l, msg, GCM_LEN) == 1 &&
+		    EVP_EncryptFinal_ex(c, buf + l, &l) == 1 &&
+		    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16,
+			buf + GCM_LEN) == 1;
+		EVP_CIPHER_CTX_free(c);
+		return ok;
+	case OP_HMAC:
+		params[0] = OSSL_PARAM_construct_utf8_string("digest",
+		    (char *)"SHA256", 0);
+		params[1] = OSSL_PARAM_construct_end();
+		ok = (mc = EVP_MAC_CTX_new(e->mac)) != NULL &&
+		    EVP_MAC_init(mc, e->key, 32, params) == 1 &&
+		    EVP_MAC_update(mc, msg, MSG_LEN) == 1 &&
+		    EVP_MAC_final(mc, buf, &n, 64) == 1;
+		EVP_MAC_CTX_free(mc);
+		return ok;
+	case OP_ECDH:
+		ok = (pc = EVP_PKEY_CTX_new(e->ec, NULL)) != NULL &&
+		    EVP_PKEY_derive_init(pc) == 1 &&
+		    EVP_PKEY_derive_set_peer(pc, e->peer) == 1 &&
+		    EVP_PKEY_derive(pc, buf, &n) == 1;
+		EVP_PKEY_CTX_free(pc);
+		return ok;
+	default:
+		ok = (md = EVP_MD_CTX_new()) != NULL &&
+		    EVP_DigestSignInit(md, NULL, NULL, NULL, e->ed) == 1 &&
+		    EVP_DigestSign(md, buf, &n, msg, MSG_LEN) == 1;
+		EVP_MD_CTX_free(md);
+		return ok;
+	}
+}
+
+struct more_job {
+	struct peer *p; /* NULL: OpenSSL */
+	struct evp_more *e;
+	int op;
+	const CK_BYTE *msg;
+	CK_BYTE *buf;
+};
+
+static int
+more_job_run(void *ctx)
+{
+	struct more_job *j = ctx;
+
+	return j->p != NULL ? p11_more_once(j->p, j->op, j->msg, j->buf)
+			    : evp_more_once(j->e, j->op, j->msg, j->buf);
+}
+
+/* A peer's key for op, or 0 when it has none. */
+static CK_OBJECT_HANDLE
+more_key(const struct peer *p, int op)
+{
+	return op == OP_GCM ? p->aes
+	    : op == OP_HMAC ? p->hmac
+	    : op == OP_ECDH ? p->ecdh
+			    : p->ed;
+}
+
 /* One signature of the peer under test; nonzero on success. */
 typedef int (*sign_fn)(void *ctx);
 
@@ -371,6 +564,85 @@ print_report(struct result res[PEER_N][ALG_N], const struct budget *b,
 		    "\nSoftHSM2 has no CKM_ECDSA_SHA256: P-256 hashed in the process, then CKM_ECDSA.\n");
 }
 
+/* The second table: GCM in MB/s, the rest in operations per second. */
+static void
+print_more(struct result res[PEER_N][OP_N])
+{
+	int op, peer;
+	double scale;
+
+	printf("\n%-28s", "other operations");
+	for (op = 0; op < OP_N; op++)
+		printf("  %18s", op_name[op]);
+	printf("\n");
+	for (peer = 0; peer < PEER_N; peer++) {
+		printf("%-28s", peer_name[peer]);
+		for (op = 0; op < OP_N; op++) {
+			scale = op == OP_GCM ? GCM_LEN / 1e6 : 1;
+			if (res[peer][op].done)
+				printf("  %18.1f", rate(&res[peer][op]) * scale);
+			else
+				printf("  %18s", "-");
+		}
+		printf("\n");
+	}
+	for (peer = PEER_SOFTHSM; peer < PEER_N; peer++) {
+		printf("%-28s",
+		    peer == PEER_SOFTHSM ? "ratio kyso / SoftHSM2"
+					 : "ratio kyso / OpenSSL");
+		for (op = 0; op < OP_N; op++) {
+			double d = rate(&res[peer][op]);
+
+			if (d > 0 && res[PEER_KYSO][op].done)
+				printf("  %18.3f", rate(&res[PEER_KYSO][op]) / d);
+			else
+				printf("  %18s", "-");
+		}
+		printf("\n");
+	}
+}
+
+/* Runs the second table: each op on each peer that has it. */
+static int
+bench_more(struct peer *peers[2], const struct budget *b, const CK_BYTE *msg,
+    struct result res[PEER_N][OP_N])
+{
+	struct evp_more e = { NULL, NULL, NULL, NULL, { 0 } };
+	struct more_job j;
+	CK_BYTE *buf = malloc(GCM_LEN + 64);
+	int op, i, r = -1;
+
+	if (buf == NULL || RAND_bytes(e.key, sizeof(e.key)) != 1 ||
+	    (e.ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL ||
+	    (e.peer = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL ||
+	    (e.ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) == NULL ||
+	    (e.mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		goto out;
+	for (op = 0; op < OP_N; op++) {
+		for (i = 0; i < 2; i++) {
+			if (peers[i] == NULL || more_key(peers[i], op) == 0)
+				continue;
+			j = (struct more_job){ peers[i], NULL, op, msg, buf };
+			if (run_budget(b, more_job_run, &j, &res[i][op]) != 0) {
+				fprintf(stderr, "bench_token: %s failed on %s\n",
+				    op_name[op], peer_name[i]);
+				goto out;
+			}
+		}
+		j = (struct more_job){ NULL, &e, op, msg, buf };
+		if (run_budget(b, more_job_run, &j, &res[PEER_OPENSSL][op]) != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	free(buf);
+	EVP_PKEY_free(e.ec);
+	EVP_PKEY_free(e.peer);
+	EVP_PKEY_free(e.ed);
+	EVP_MAC_free(e.mac);
+	return r;
+}
+
 static void
 usage(FILE *f)
 {
@@ -397,16 +669,17 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct budget b = { 0, 2.0 };
-	struct result res[PEER_N][ALG_N];
-	struct peer kyso, hsm;
+	struct result res[PEER_N][ALG_N], more[PEER_N][OP_N];
+	struct peer kyso, hsm, *peers[2] = { NULL, NULL };
 	const char *kmod = NULL, *ktok = NULL, *smod = NULL, *stok = NULL;
-	unsigned char msg[MSG_LEN];
+	static unsigned char msg[GCM_LEN];
 	char *pin = NULL;
 	EVP_PKEY *evp[ALG_N] = { NULL, NULL };
 	uint64_t v;
 	int opt, alg, pin_fd = 0, ex = 2, have_hsm = 0, have_kyso = 0;
 
 	memset(res, 0, sizeof(res));
+	memset(more, 0, sizeof(more));
 	memset(&kyso, 0, sizeof(kyso));
 	memset(&hsm, 0, sizeof(hsm));
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -475,7 +748,16 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	peer_more_keys(&kyso);
+	peers[0] = &kyso;
+	if (have_hsm) {
+		peer_more_keys(&hsm);
+		peers[1] = &hsm;
+	}
+	if (bench_more(peers, &b, msg, more) != 0)
+		goto out;
 	print_report(res, &b, &kyso, &hsm);
+	print_more(more);
 	ex = 0;
 	goto out;
 bad:

@@ -11,6 +11,13 @@ done
 # Every peer signed 5 times with both algorithms, and every ratio is a number.
 [ "$(grep -cE '^(kyso token|SoftHSM2|OpenSSL EVP).*\(      5\).*\(      5\)$' <<<"$out")" = 3 ] ||
   { echo "FAIL: not every peer made 5 signatures of each kind"; exit 1; }
-[ "$(grep -cE '^ratio .* +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3}$' <<<"$out")" = 2 ] ||
+[ "$(grep -cE '^ratio kyso / [A-Za-z0-9]+ +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3}$' <<<"$out")" = 2 ] ||
   { echo "FAIL: a ratio is missing"; exit 1; }
+# The second table: AES-GCM, HMAC, ECDH and Ed25519 on kyso and OpenSSL
+# (SoftHSM2 may lack a mechanism: "-"), a kyso/OpenSSL ratio for each.
+for want in "AES-256-GCM MB/s" "HMAC-SHA256 /s" "ECDH P-256 /s" "Ed25519 sign /s"; do
+  case $out in *"$want"*) ;; *) echo "FAIL: bench output lacks '$want'"; exit 1 ;; esac
+done
+[ "$(grep -cE '^ratio kyso / OpenSSL( +[0-9]+\.[0-9]{3}){4}$' <<<"$out")" = 1 ] ||
+  { echo "FAIL: a ratio of the second table is missing"; exit 1; }
 echo "ok [bench/token_smoke]"

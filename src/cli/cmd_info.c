@@ -80,6 +80,13 @@ cmd_info(int argc, char **argv)
 	printf(_("  Label:             %s\n"), label);
 	printf(_("  Manufacturer:      %s\n"), manuf);
 	printf(_("  Model:             %s\n"), model);
+	/* kyso's virtual tokens say their profile in the model. */
+	if (strcmp(model, "kyso vToken") == 0 ||
+	    strcmp(model, "kyso vToken gen") == 0)
+		printf(_("  Profile:           %s\n"),
+		    strcmp(model, "kyso vToken") == 0
+			? _("ca (keys made on the token, never leaving it)")
+			: _("general (general-purpose soft token)"));
 	printf(_("  Serial number:     %s\n"), serial);
 	printf(_("  Hardware version:  %u.%u\n"), t->hardwareVersion.major,
 	    t->hardwareVersion.minor);

@@ -25,6 +25,7 @@ struct vt_opts {
 	int slot;
 	int plug;
 	uint64_t user_max, so_max, capacity, kdf;
+	enum tok_profile profile;
 };
 
 static int
@@ -59,6 +60,15 @@ vt_opt(struct cli *c, int opt, const char *arg, void *ud)
 		    ? EXIT_OK
 		    : cli_usage_error(c,
 			  _("--capacity needs a size in bytes (4096 to 16777216)"));
+	case 'r':
+		if (strcmp(arg, "ca") == 0)
+			o->profile = TOK_PROFILE_CA;
+		else if (strcmp(arg, "general") == 0)
+			o->profile = TOK_PROFILE_GENERAL;
+		else
+			return cli_usage_error(c,
+			    _("--profile is 'ca' or 'general'"));
+		return EXIT_OK;
 	case 'k':
 		return parse_u64(arg, 10, 20, &o->kdf) == 0
 		    ? EXIT_OK
@@ -79,6 +89,7 @@ static const struct option opts[] = {
 	{ "so-retries", required_argument, NULL, 'o' },
 	{ "capacity", required_argument, NULL, 'c' },
 	{ "kdf-cost", required_argument, NULL, 'k' },
+	{ "profile", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -86,7 +97,8 @@ static const char help[] = N_(
     "Usage: kyso-token vtoken create [--label L] [--serial S] [--so-pin-fd N]\n"
     "                                [--admin-master FILE] [--user-retries N]\n"
     "                                [--so-retries N] [--capacity BYTES]\n"
-    "                                [--kdf-cost N] [--plug]\n"
+    "                                [--kdf-cost N] [--profile ca|general]\n"
+    "                                [--plug]\n"
     "       kyso-token vtoken plug SERIAL [--slot N]\n"
     "       kyso-token vtoken unplug SERIAL\n"
     "       kyso-token vtoken list\n"
@@ -104,6 +116,9 @@ static const char help[] = N_(
     "  --so-retries N     wrong SO PINs before it locks (default 10)\n"
     "  --capacity BYTES   object memory (default 65536)\n"
     "  --kdf-cost N       scrypt cost as log2 N (default 15)\n"
+    "  --profile P        'ca' (default): keys made on the token and never\n"
+    "                     leaving it; 'general': a general-purpose soft token\n"
+    "                     (keys imported, copied, exported only wrapped)\n"
     "  --plug             plug the new token in\n\n");
 
 static int
@@ -294,6 +309,7 @@ vt_create(struct cli *c, struct vt_opts *o, const char *tokens, const char *slot
 	p.so_max = (uint32_t)o->so_max;
 	p.capacity = (uint32_t)o->capacity;
 	p.kdf_log_n = (unsigned)o->kdf;
+	p.profile = o->profile;
 	r = tok_create(file, &p);
 	if (r == KYSO_ERR_EXISTS) {
 		fprintf(stderr, _("A token with serial %s already exists.\n"),

@@ -90,6 +90,23 @@ attrs_set(struct attrs *a, CK_ATTRIBUTE_TYPE t, const void *v, size_t n)
 	return 0;
 }
 
+/* Drops t (wiped) if present: a private key's components once they are
+ * encoded, which the object must not carry twice. */
+void
+attrs_del(struct attrs *a, CK_ATTRIBUTE_TYPE t)
+{
+	struct attr *at = find(a, t);
+	size_t i;
+
+	if (at == NULL)
+		return;
+	OPENSSL_cleanse(at->val, at->len);
+	free(at->val);
+	i = (size_t)(at - a->v);
+	memmove(at, at + 1, (a->n - i - 1) * sizeof(*at));
+	a->n--;
+}
+
 int
 attrs_set_ulong(struct attrs *a, CK_ATTRIBUTE_TYPE t, CK_ULONG v)
 {

@@ -24,6 +24,8 @@ int attrs_default_bool(struct attrs *a, CK_ATTRIBUTE_TYPE t, int v) KYSO_WUR;
 int attrs_default(struct attrs *a, CK_ATTRIBUTE_TYPE t, const void *v,
     size_t n) KYSO_WUR;
 
+void attrs_del(struct attrs *a, CK_ATTRIBUTE_TYPE t);
+
 const uint8_t *attrs_get(const struct attrs *a, CK_ATTRIBUTE_TYPE t, size_t *n);
 int attrs_has(const struct attrs *a, CK_ATTRIBUTE_TYPE t);
 /* Returns 0 and sets *v, or KYSO_ERR_NOT_FOUND / KYSO_ERR_INVALID. */

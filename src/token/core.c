@@ -1,13 +1,52 @@
 /* The module's one mutex and its initialized flag, which every entry point
  * takes and checks, and the two small translations every file of the
- * module needs: kyso error codes to CK_RV, C strings to PKCS#11 text. */
+ * module needs: kyso error codes to CK_RV, C strings to PKCS#11 text.
+ * The flag belongs to the process that called C_Initialize: a child of
+ * fork() finds the module not initialized, with nothing of its parent's
+ * (sessions, login, slot watches), and initializes it afresh. */
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "module_int.h"
 
 static pthread_mutex_t lk = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static int initialized;
+static pid_t owner; /* the process that initialized the module */
+
+/* fork() while another thread holds the mutex would leave the child a
+ * mutex no thread of its own can unlock: the fork waits for it. */
+static void
+fork_prepare(void)
+{
+	pthread_mutex_lock(&lk);
+}
+
+static void
+fork_release(void)
+{
+	pthread_mutex_unlock(&lk);
+}
+
+static void
+atfork_register(void)
+{
+	/* glibc unregisters the handlers when the module is unloaded. */
+	(void)pthread_atfork(fork_prepare, fork_release, fork_release);
+}
+
+/* In a child of fork(): what the parent had is the parent's. Its
+ * memory is let go here without a word to the token files or the slot
+ * watches (the child never reads the parent's inotify queue: those
+ * events are the parent's). Under the mutex. */
+static void
+forget_parent(void)
+{
+	initialized = 0;
+	session_forget();
+	object_stop();
+}
 
 /* Plain lock and unlock, for the calls that must run whether or not the
  * module is initialized (C_Initialize, C_Finalize) or that wait outside
@@ -30,23 +69,30 @@ CK_RV
 core_enter(void)
 {
 	pthread_mutex_lock(&lk);
-	if (!initialized) {
+	if (!core_initialized()) {
 		pthread_mutex_unlock(&lk);
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
 	}
 	return CKR_OK;
 }
 
-/* Read and set under the mutex. */
+/* Read and set under the mutex. A process other than the one that
+ * initialized the module (a child of fork) finds it not initialized. */
 int
 core_initialized(void)
 {
+	if (initialized && owner != getpid())
+		forget_parent();
 	return initialized;
 }
 
 void
 core_set_initialized(int on)
 {
+	if (on) {
+		(void)pthread_once(&atfork_once, atfork_register);
+		owner = getpid();
+	}
 	initialized = on;
 }
 

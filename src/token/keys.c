@@ -8,13 +8,19 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/param_build.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "../common/buf.h"
+#include "../common/crypto.h"
 #include "../common/pubkey.h"
+#include "fetch.h"
+#include "sym.h"
 
-#define OUT_MAX 1024
+#define OUT_MAX	       1024
+#define EDDSA_DATA_MAX (1024 * 1024) /* EdDSA signs the message itself */
 
 struct mech {
 	CK_MECHANISM_TYPE type;
@@ -25,6 +31,8 @@ struct mech {
 };
 
 #define SV    (CKF_SIGN | CKF_VERIFY)
+#define ED    (CKF_ENCRYPT | CKF_DECRYPT)
+#define WU    (CKF_WRAP | CKF_UNWRAP)
 #define ECF   (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
 #define NOKEY CK_UNAVAILABLE_INFORMATION
 
@@ -33,21 +41,65 @@ static const struct mech mechs[] = {
 	    NULL },
 	{ CKM_EC_KEY_PAIR_GEN, CKK_EC, 256, 384, CKF_GENERATE_KEY_PAIR | ECF,
 	    NULL },
-	{ CKM_RSA_PKCS, CKK_RSA, 2048, 4096, SV | CKF_DECRYPT, NULL },
-	{ CKM_RSA_X_509, CKK_RSA, 2048, 4096, CKF_DECRYPT, NULL },
-	{ CKM_RSA_PKCS_OAEP, CKK_RSA, 2048, 4096, CKF_DECRYPT, NULL },
+	{ CKM_RSA_PKCS, CKK_RSA, 2048, 4096, SV | CKF_DECRYPT | CKF_ENCRYPT,
+	    NULL },
+	{ CKM_RSA_X_509, CKK_RSA, 2048, 4096, SV | CKF_DECRYPT | CKF_ENCRYPT,
+	    NULL },
+	{ CKM_RSA_PKCS_OAEP, CKK_RSA, 2048, 4096, CKF_DECRYPT | CKF_ENCRYPT,
+	    NULL },
 	{ CKM_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, NULL },
 	{ CKM_SHA256_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA256" },
 	{ CKM_SHA384_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA384" },
 	{ CKM_SHA512_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA512" },
 	{ CKM_SHA256_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA256" },
+	{ CKM_SHA1_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA1" },
+	{ CKM_SHA224_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA224" },
+	{ CKM_SHA1_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA1" },
+	{ CKM_SHA224_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA224" },
+	{ CKM_SHA384_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA384" },
+	{ CKM_SHA512_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA512" },
 	{ CKM_ECDSA, CKK_EC, 256, 384, SV | ECF, NULL },
 	{ CKM_ECDSA_SHA256, CKK_EC, 256, 384, SV | ECF, "SHA256" },
 	{ CKM_ECDSA_SHA384, CKK_EC, 256, 384, SV | ECF, "SHA384" },
+	{ CKM_ECDSA_SHA1, CKK_EC, 256, 384, SV | ECF, "SHA1" },
+	{ CKM_ECDSA_SHA224, CKK_EC, 256, 384, SV | ECF, "SHA224" },
+	{ CKM_ECDSA_SHA512, CKK_EC, 256, 384, SV | ECF, "SHA512" },
+	{ CKM_ECDH1_DERIVE, CKK_EC, 256, 384, CKF_DERIVE | ECF, NULL },
+	{ CKM_ECDH1_COFACTOR_DERIVE, CKK_EC, 256, 384, CKF_DERIVE | ECF, NULL },
+	{ CKM_AES_KEY_GEN, CKK_AES, 16, 32, CKF_GENERATE, NULL },
+	{ CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET, 8, 512, CKF_GENERATE,
+	    NULL },
+	{ CKM_AES_ECB, CKK_AES, 16, 32, ED, NULL },
+	{ CKM_AES_CBC, CKK_AES, 16, 32, ED, NULL },
+	{ CKM_AES_CBC_PAD, CKK_AES, 16, 32, ED | WU, NULL },
+	{ CKM_AES_KEY_WRAP, CKK_AES, 16, 32, ED | WU, NULL },
+	{ CKM_AES_KEY_WRAP_PAD, CKK_AES, 16, 32, ED | WU, NULL },
+	{ CKM_AES_CTR, CKK_AES, 16, 32, ED, NULL },
+	{ CKM_AES_GCM, CKK_AES, 16, 32, ED, NULL },
+	{ CKM_AES_CMAC, CKK_AES, 16, 32, SV, NULL },
+	{ CKM_AES_CMAC_GENERAL, CKK_AES, 16, 32, SV, NULL },
+	{ CKM_SHA_1_HMAC, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA_1_HMAC_GENERAL, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA224_HMAC, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA224_HMAC_GENERAL, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA256_HMAC, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA256_HMAC_GENERAL, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA384_HMAC, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA384_HMAC_GENERAL, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA512_HMAC, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_SHA512_HMAC_GENERAL, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
+	{ CKM_EC_EDWARDS_KEY_PAIR_GEN, CKK_EC_EDWARDS, 255, 448,
+	    CKF_GENERATE_KEY_PAIR | CKF_EC_NAMEDCURVE, NULL },
+	{ CKM_EDDSA, CKK_EC_EDWARDS, 255, 448, SV | CKF_EC_NAMEDCURVE, NULL },
 	{ CKM_SHA_1, NOKEY, 0, 0, CKF_DIGEST, "SHA1" },
+	{ CKM_SHA224, NOKEY, 0, 0, CKF_DIGEST, "SHA224" },
 	{ CKM_SHA256, NOKEY, 0, 0, CKF_DIGEST, "SHA256" },
 	{ CKM_SHA384, NOKEY, 0, 0, CKF_DIGEST, "SHA384" },
 	{ CKM_SHA512, NOKEY, 0, 0, CKF_DIGEST, "SHA512" },
+	{ CKM_SHA3_224, NOKEY, 0, 0, CKF_DIGEST, "SHA3-224" },
+	{ CKM_SHA3_256, NOKEY, 0, 0, CKF_DIGEST, "SHA3-256" },
+	{ CKM_SHA3_384, NOKEY, 0, 0, CKF_DIGEST, "SHA3-384" },
+	{ CKM_SHA3_512, NOKEY, 0, 0, CKF_DIGEST, "SHA3-512" },
 };
 
 #define NMECHS (sizeof(mechs) / sizeof(mechs[0]))
@@ -73,24 +125,63 @@ keys_mechanisms(CK_MECHANISM_TYPE *out, CK_ULONG max)
 	return NMECHS;
 }
 
+/* The sizes of the table, but RSA from the profile's smallest key. */
 CK_RV
-keys_mechanism_info(CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info)
+keys_mechanism_info(CK_MECHANISM_TYPE m, CK_MECHANISM_INFO *info,
+    unsigned min_rsa_bits)
 {
 	const struct mech *me = mech_find(m);
 
 	if (me == NULL)
 		return CKR_MECHANISM_INVALID;
-	info->ulMinKeySize = me->min;
+	info->ulMinKeySize = me->kt == CKK_RSA ? min_rsa_bits : me->min;
 	info->ulMaxKeySize = me->max;
 	info->flags = me->flags | CKF_HW;
 	return CKR_OK;
+}
+
+/* Verification and encryption need only the public key. */
+int
+kop_kind_public(enum kop_kind k)
+{
+	return k == KOP_VERIFY || k == KOP_ENCRYPT;
+}
+
+/* What the mechanism table offers for each class and key type: RSA
+ * signs, verifies, encrypts and decrypts; EC signs, verifies and derives
+ * (ECDH). A public EC key may say CKA_DERIVE (pkcs11-tool asks it of
+ * both halves): the derivation itself takes the private one. */
+int
+keys_usage_ok(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, CK_ATTRIBUTE_TYPE use)
+{
+	if (cls == CKO_PUBLIC_KEY && kt == CKK_RSA)
+		return use == CKA_VERIFY || use == CKA_ENCRYPT;
+	if (cls == CKO_PRIVATE_KEY && kt == CKK_RSA)
+		return use == CKA_SIGN || use == CKA_DECRYPT;
+	if (cls == CKO_PUBLIC_KEY && kt == CKK_EC)
+		return use == CKA_VERIFY || use == CKA_DERIVE;
+	if (cls == CKO_PRIVATE_KEY && kt == CKK_EC)
+		return use == CKA_SIGN || use == CKA_DERIVE;
+	if (kt == CKK_EC_EDWARDS)
+		return use == (cls == CKO_PUBLIC_KEY ? CKA_VERIFY : CKA_SIGN);
+	return 0;
+}
+
+CK_KEY_TYPE
+keys_mechanism_key_type(CK_MECHANISM_TYPE m)
+{
+	const struct mech *me = mech_find(m);
+
+	if (me == NULL || !(me->flags & CKF_GENERATE_KEY_PAIR))
+		return CK_UNAVAILABLE_INFORMATION;
+	return me->kt;
 }
 
 CK_RV
 keys_check_mechanism(CK_MECHANISM_TYPE m, CK_KEY_TYPE kt, enum kop_kind k)
 {
 	static const CK_FLAGS need[] = { CKF_SIGN, CKF_VERIFY, CKF_DECRYPT,
-		CKF_DIGEST };
+		CKF_DIGEST, CKF_ENCRYPT, CKF_DERIVE, CKF_WRAP, CKF_UNWRAP };
 	const struct mech *me = mech_find(m);
 
 	if (me == NULL || (me->flags & need[k]) == 0)
@@ -203,6 +294,45 @@ set_public(struct attrs *a, EVP_PKEY *k, CK_KEY_TYPE kt)
 	return set_ec_point(a, k);
 }
 
+/* An Edwards curve's CKA_EC_PARAMS: its OID, or the PrintableString
+ * PKCS#11 3.0 also allows ("edwards25519", "edwards448"). The OpenSSL
+ * key type, and the OID to keep. */
+static CK_RV
+ed_curve(const struct attrs *a, const char **name, const uint8_t **oid,
+    size_t *oidlen)
+{
+	static const uint8_t ed25519[] = { 0x06, 0x03, 0x2b, 0x65, 0x70 };
+	static const uint8_t ed448[] = { 0x06, 0x03, 0x2b, 0x65, 0x71 };
+	const uint8_t *p;
+	size_t n;
+
+	if ((p = attrs_get(a, CKA_EC_PARAMS, &n)) == NULL)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if ((n == sizeof(ed25519) && memcmp(p, ed25519, n) == 0) ||
+	    (n == 14 &&
+		memcmp(p,
+		    "\x13\x0c"
+		    "edwards25519",
+		    14) == 0)) {
+		*name = "ED25519";
+		*oid = ed25519;
+		*oidlen = sizeof(ed25519);
+		return CKR_OK;
+	}
+	if ((n == sizeof(ed448) && memcmp(p, ed448, n) == 0) ||
+	    (n == 12 &&
+		memcmp(p,
+		    "\x13\x0a"
+		    "edwards448",
+		    12) == 0)) {
+		*name = "ED448";
+		*oid = ed448;
+		*oidlen = sizeof(ed448);
+		return CKR_OK;
+	}
+	return CKR_CURVE_NOT_SUPPORTED;
+}
+
 static CK_RV
 ec_curve(const struct attrs *a, const char **name, const uint8_t **oid,
     size_t *oidlen)
@@ -219,7 +349,8 @@ ec_curve(const struct attrs *a, const char **name, const uint8_t **oid,
 }
 
 CK_RV
-keys_generate(const CK_MECHANISM *m, struct attrs *pub, struct attrs *priv)
+keys_generate(const CK_MECHANISM *m, struct attrs *pub, struct attrs *priv,
+    unsigned min_rsa_bits)
 {
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *k = NULL;
@@ -236,10 +367,16 @@ keys_generate(const CK_MECHANISM *m, struct attrs *pub, struct attrs *priv)
 		kt = CKK_RSA;
 		if (attrs_get_ulong(pub, CKA_MODULUS_BITS, &bits) != 0)
 			return CKR_TEMPLATE_INCOMPLETE;
-		if (bits != 2048 && bits != 3072 && bits != 4096)
+		if (bits != 2048 && bits != 3072 && bits != 4096 &&
+		    !(bits == 1024 && min_rsa_bits <= 1024))
 			return CKR_KEY_SIZE_RANGE;
-		/* Only F4: the exponent every verifier expects. */
+		/* Only F4: the exponent every verifier expects, in any
+		 * big-endian encoding (leading zero bytes are allowed). */
 		e = attrs_get(pub, CKA_PUBLIC_EXPONENT, &elen);
+		while (e != NULL && elen > 0 && e[0] == 0) {
+			e++;
+			elen--;
+		}
 		if (e != NULL && !(elen == 3 && memcmp(e, "\x01\x00\x01", 3) == 0))
 			return CKR_ATTRIBUTE_VALUE_INVALID;
 		if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
@@ -263,6 +400,22 @@ keys_generate(const CK_MECHANISM *m, struct attrs *pub, struct attrs *priv)
 			rv = CKR_HOST_MEMORY;
 			goto out;
 		}
+	} else if (m->mechanism == CKM_EC_EDWARDS_KEY_PAIR_GEN) {
+		const char *curve;
+		const uint8_t *oid;
+		size_t oidlen;
+
+		kt = CKK_EC_EDWARDS;
+		if ((rv = ed_curve(pub, &curve, &oid, &oidlen)) != CKR_OK)
+			return rv;
+		rv = CKR_HOST_MEMORY;
+		if (attrs_set(pub, CKA_EC_PARAMS, oid, oidlen) != 0 ||
+		    attrs_set(priv, CKA_EC_PARAMS, oid, oidlen) != 0)
+			goto out;
+		rv = CKR_DEVICE_ERROR;
+		if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, curve, NULL)) == NULL ||
+		    EVP_PKEY_keygen_init(ctx) != 1)
+			goto out;
 	} else {
 		return CKR_MECHANISM_INVALID;
 	}
@@ -289,6 +442,242 @@ out:
 	return rv;
 }
 
+/* An RSA private key from its components: n, e, d, and the CRT values
+ * when all five are given. */
+static EVP_PKEY *
+rsa_from_components(const struct attrs *a)
+{
+	static const struct {
+		CK_ATTRIBUTE_TYPE t;
+		const char *name;
+	} parts[] = {
+		{ CKA_MODULUS, OSSL_PKEY_PARAM_RSA_N },
+		{ CKA_PUBLIC_EXPONENT, OSSL_PKEY_PARAM_RSA_E },
+		{ CKA_PRIVATE_EXPONENT, OSSL_PKEY_PARAM_RSA_D },
+		{ CKA_PRIME_1, OSSL_PKEY_PARAM_RSA_FACTOR1 },
+		{ CKA_PRIME_2, OSSL_PKEY_PARAM_RSA_FACTOR2 },
+		{ CKA_EXPONENT_1, OSSL_PKEY_PARAM_RSA_EXPONENT1 },
+		{ CKA_EXPONENT_2, OSSL_PKEY_PARAM_RSA_EXPONENT2 },
+		{ CKA_COEFFICIENT, OSSL_PKEY_PARAM_RSA_COEFFICIENT1 },
+	};
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	BIGNUM *bn[8] = { NULL };
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *k = NULL;
+	size_t i, n, want = 8;
+	const uint8_t *p;
+
+	if (bld == NULL)
+		goto out;
+	for (i = 3; i < 8; i++)
+		if (!attrs_has(a, parts[i].t))
+			want = 3;
+	for (i = 0; i < want; i++) {
+		if ((p = attrs_get(a, parts[i].t, &n)) == NULL || n == 0 ||
+		    n > 1024 || (bn[i] = BN_bin2bn(p, (int)n, NULL)) == NULL ||
+		    OSSL_PARAM_BLD_push_BN(bld, parts[i].name, bn[i]) != 1)
+			goto out;
+	}
+	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_KEYPAIR, params) != 1)
+		k = NULL;
+out:
+	for (i = 0; i < 8; i++)
+		BN_clear_free(bn[i]);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	return k;
+}
+
+/* An EC private key from its curve and scalar; the public point is
+ * computed. */
+static EVP_PKEY *
+ec_from_components(const struct attrs *a)
+{
+	const char *curve;
+	const uint8_t *oid, *v;
+	size_t oidlen, vn;
+	EC_GROUP *g = NULL;
+	EC_POINT *pt = NULL;
+	BIGNUM *d = NULL;
+	uint8_t pub[160];
+	size_t pn;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *k = NULL;
+	int nid;
+
+	if (ec_curve(a, &curve, &oid, &oidlen) != CKR_OK ||
+	    (v = attrs_get(a, CKA_VALUE, &vn)) == NULL || vn == 0 || vn > 80)
+		return NULL;
+	if ((nid = EC_curve_nist2nid(curve)) == NID_undef)
+		nid = OBJ_txt2nid(curve);
+	if ((g = EC_GROUP_new_by_curve_name(nid)) == NULL ||
+	    (d = BN_bin2bn(v, (int)vn, NULL)) == NULL || BN_is_zero(d) ||
+	    BN_cmp(d, EC_GROUP_get0_order(g)) >= 0 ||
+	    (pt = EC_POINT_new(g)) == NULL ||
+	    EC_POINT_mul(g, pt, d, NULL, NULL, NULL) != 1 ||
+	    (pn = EC_POINT_point2oct(g, pt, POINT_CONVERSION_UNCOMPRESSED, pub,
+		 sizeof(pub), NULL)) == 0)
+		goto out;
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+		curve, 0) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d) != 1 ||
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub,
+		pn) != 1 ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_KEYPAIR, params) != 1)
+		k = NULL;
+out:
+	EC_POINT_free(pt);
+	EC_GROUP_free(g);
+	BN_clear_free(d);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	return k;
+}
+
+/* A key brought to the token, as the object priv keeps it: sizes the
+ * token takes, its encoding, its public attributes (and curve), and no
+ * component twice. */
+static CK_RV
+adopt_private(struct attrs *priv, EVP_PKEY *k, CK_KEY_TYPE kt,
+    unsigned min_rsa_bits)
+{
+	static const CK_ATTRIBUTE_TYPE secret[] = { CKA_PRIVATE_EXPONENT,
+		CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1, CKA_EXPONENT_2,
+		CKA_COEFFICIENT, CKA_VALUE };
+	const uint8_t *oid;
+	const char *nist;
+	char group[64];
+	size_t i, oidlen = 0, glen = 0;
+	uint8_t *der = NULL;
+	int n = 0;
+	CK_RV rv = CKR_ATTRIBUTE_VALUE_INVALID;
+
+	if (kt == CKK_RSA &&
+	    (EVP_PKEY_get_bits(k) < (int)min_rsa_bits ||
+		EVP_PKEY_get_bits(k) > 4096))
+		goto out;
+	if (kt == CKK_EC) {
+		rv = CKR_CURVE_NOT_SUPPORTED;
+		if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME,
+			group, sizeof(group), &glen) != 1 ||
+		    (nist = EC_curve_nid2nist(OBJ_txt2nid(group))) == NULL ||
+		    (oid = pubkey_curve_oid(nist, &oidlen)) == NULL ||
+		    EVP_PKEY_get_bits(k) > 384)
+			goto out;
+		rv = CKR_HOST_MEMORY;
+		if (attrs_set(priv, CKA_EC_PARAMS, oid, oidlen) != 0)
+			goto out;
+	}
+	rv = CKR_DEVICE_ERROR;
+	if ((n = i2d_PrivateKey(k, &der)) <= 0)
+		goto out;
+	if ((rv = set_public(priv, k, kt)) != CKR_OK)
+		goto out;
+	rv = CKR_HOST_MEMORY;
+	if (attrs_set(priv, KYSO_CKA_KEY_DER, der, (size_t)n) != 0 ||
+	    attrs_set_ulong(priv, CKA_KEY_TYPE, kt) != 0)
+		goto out;
+	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+		attrs_del(priv, secret[i]);
+	rv = CKR_OK;
+out:
+	if (der != NULL)
+		OPENSSL_clear_free(der, (size_t)n);
+	return rv;
+}
+
+CK_RV
+keys_import_private(struct attrs *priv, unsigned min_rsa_bits)
+{
+	EVP_PKEY *k = NULL;
+	CK_KEY_TYPE kt;
+	CK_RV rv;
+
+	if (attrs_get_ulong(priv, CKA_KEY_TYPE, &kt) != 0)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (kt == CKK_RSA)
+		k = rsa_from_components(priv);
+	else if (kt == CKK_EC)
+		k = ec_from_components(priv);
+	else
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (k == NULL)
+		return CKR_TEMPLATE_INCOMPLETE;
+	rv = adopt_private(priv, k, kt, min_rsa_bits);
+	EVP_PKEY_free(k);
+	return rv;
+}
+
+CK_RV
+keys_import_pkcs8(struct attrs *priv, const uint8_t *der, size_t n,
+    unsigned min_rsa_bits)
+{
+	const uint8_t *p = der;
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	EVP_PKEY *k = NULL;
+	CK_KEY_TYPE kt, want;
+	CK_RV rv = CKR_WRAPPED_KEY_INVALID;
+
+	if (n > INT32_MAX ||
+	    (p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)n)) == NULL ||
+	    (size_t)(p - der) != n || (k = EVP_PKCS82PKEY(p8)) == NULL)
+		goto out;
+	kt = EVP_PKEY_is_a(k, "RSA") ? CKK_RSA
+	    : EVP_PKEY_is_a(k, "EC") ? CKK_EC
+				     : CK_UNAVAILABLE_INFORMATION;
+	if (kt == CK_UNAVAILABLE_INFORMATION)
+		goto out;
+	rv = CKR_TEMPLATE_INCONSISTENT;
+	if (attrs_get_ulong(priv, CKA_KEY_TYPE, &want) == 0 && want != kt)
+		goto out;
+	rv = adopt_private(priv, k, kt, min_rsa_bits);
+out:
+	EVP_PKEY_free(k);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	return rv;
+}
+
+/* Wipes and frees what keys_private_pkcs8 made. */
+void
+keys_free_der(uint8_t *der, size_t n)
+{
+	OPENSSL_clear_free(der, n);
+}
+
+CK_RV
+keys_private_pkcs8(const struct attrs *priv, uint8_t **der, size_t *n)
+{
+	EVP_PKEY *k = keys_load(priv);
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	uint8_t *out = NULL;
+	int len;
+	CK_RV rv = CKR_KEY_NOT_WRAPPABLE;
+
+	if (k == NULL || !attrs_has(priv, KYSO_CKA_KEY_DER) ||
+	    (p8 = EVP_PKEY2PKCS8(k)) == NULL ||
+	    (len = i2d_PKCS8_PRIV_KEY_INFO(p8, &out)) <= 0)
+		goto out;
+	*der = out;
+	*n = (size_t)len;
+	rv = CKR_OK;
+out:
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	EVP_PKEY_free(k);
+	return rv;
+}
+
 /* A public key from its PKCS#11 components. */
 static EVP_PKEY *
 pubkey_from_components(const struct attrs *a)
@@ -310,6 +699,21 @@ pubkey_from_components(const struct attrs *a)
 		    (q = attrs_get(a, CKA_EC_POINT, &qn)) == NULL)
 			return NULL;
 		return pubkey_ec(p, pn, q, qn);
+	}
+	if (kt == CKK_EC_EDWARDS) {
+		const char *name;
+		const uint8_t *oid;
+		size_t oidlen;
+
+		if (ed_curve(a, &name, &oid, &oidlen) != CKR_OK ||
+		    (q = attrs_get(a, CKA_EC_POINT, &qn)) == NULL)
+			return NULL;
+		/* The point raw, or in a DER OCTET STRING. */
+		if (qn > 2 && q[0] == 0x04 && q[1] == qn - 2) {
+			q += 2;
+			qn -= 2;
+		}
+		return EVP_PKEY_new_raw_public_key_ex(NULL, name, NULL, q, qn);
 	}
 	return NULL;
 }
@@ -429,6 +833,7 @@ struct kop {
 	EVP_MD_CTX *md;	  /* hashing mechanisms and digests */
 	struct buf *data; /* raw mechanisms: the whole input */
 	const EVP_MD *pss_md, *mgf_md;
+	struct sym *sym; /* a secret key's operation: everything is sym.c's */
 	int salt;
 	struct buf *label; /* OAEP */
 	size_t outlen;
@@ -436,10 +841,20 @@ struct kop {
 	int finished;
 };
 
+static int
+is_pss(CK_MECHANISM_TYPE m)
+{
+	return m == CKM_RSA_PKCS_PSS || m == CKM_SHA1_RSA_PKCS_PSS ||
+	    m == CKM_SHA224_RSA_PKCS_PSS || m == CKM_SHA256_RSA_PKCS_PSS ||
+	    m == CKM_SHA384_RSA_PKCS_PSS || m == CKM_SHA512_RSA_PKCS_PSS;
+}
+
 static CK_RV
 parse_params(struct kop *k, const CK_MECHANISM *m)
 {
-	if (k->mech == CKM_RSA_PKCS_PSS || k->mech == CKM_SHA256_RSA_PKCS_PSS) {
+	const struct mech *me = mech_find(k->mech);
+
+	if (is_pss(k->mech)) {
 		const CK_RSA_PKCS_PSS_PARAMS *pp = m->pParameter;
 
 		if (pp == NULL || m->ulParameterLen != sizeof(*pp))
@@ -447,8 +862,10 @@ parse_params(struct kop *k, const CK_MECHANISM *m)
 		if ((k->pss_md = md_of_ckm(pp->hashAlg)) == NULL ||
 		    (k->mgf_md = md_of_mgf(pp->mgf)) == NULL || pp->sLen > 1024)
 			return CKR_MECHANISM_PARAM_INVALID;
-		if (k->mech == CKM_SHA256_RSA_PKCS_PSS &&
-		    pp->hashAlg != CKM_SHA256)
+		/* A hashing PSS mechanism names its hash twice: the same. */
+		if (me->md != NULL &&
+		    EVP_MD_get_type(k->pss_md) !=
+			EVP_MD_get_type(fetch_md(me->md)))
 			return CKR_MECHANISM_PARAM_INVALID;
 		k->salt = (int)pp->sLen;
 	} else if (k->mech == CKM_RSA_PKCS_OAEP) {
@@ -483,7 +900,7 @@ kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key, struct kop **o
 	struct kop *k;
 	CK_RV rv;
 
-	if (me == NULL)
+	if (me == NULL || kind == KOP_DERIVE)
 		return CKR_MECHANISM_INVALID;
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return CKR_HOST_MEMORY;
@@ -503,12 +920,12 @@ kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key, struct kop **o
 			rv = CKR_HOST_MEMORY;
 			goto fail;
 		}
-		if (EVP_DigestInit_ex(k->md, EVP_get_digestbyname(me->md),
-			NULL) != 1) {
+		if (EVP_DigestInit_ex(k->md, fetch_md(me->md), NULL) != 1) {
 			rv = CKR_DEVICE_ERROR;
 			goto fail;
 		}
-	} else if ((k->data = buf_new(OUT_MAX)) == NULL) {
+	} else if ((k->data = buf_new(k->mech == CKM_EDDSA ? EDDSA_DATA_MAX
+							   : OUT_MAX)) == NULL) {
 		rv = CKR_HOST_MEMORY;
 		goto fail;
 	}
@@ -520,8 +937,85 @@ fail:
 }
 
 CK_RV
+kop_new_secret(enum kop_kind kind, const CK_MECHANISM *m, const uint8_t *key,
+    size_t keylen, struct kop **out)
+{
+	struct kop *k;
+	CK_RV rv;
+
+	if (mech_find(m->mechanism) == NULL || !sym_mechanism(m->mechanism))
+		return CKR_MECHANISM_INVALID;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return CKR_HOST_MEMORY;
+	k->kind = kind;
+	k->mech = m->mechanism;
+	if ((rv = sym_new(kind, m, key, keylen, &k->sym)) != CKR_OK) {
+		kop_free(k);
+		return rv;
+	}
+	*out = k;
+	return CKR_OK;
+}
+
+int
+kop_streams(const struct kop *k)
+{
+	return k->sym != NULL &&
+	    (k->kind == KOP_ENCRYPT || k->kind == KOP_DECRYPT);
+}
+
+size_t
+kop_update_len(const struct kop *k, size_t n)
+{
+	return k->sym != NULL ? sym_update_len(k->sym, n) : 0;
+}
+
+CK_RV
+kop_update_out(struct kop *k, const void *p, size_t n, uint8_t *out,
+    size_t *outlen)
+{
+	if (k->sym == NULL)
+		return CKR_FUNCTION_FAILED;
+	return sym_update(k->sym, p, n, out, outlen);
+}
+
+size_t
+kop_single_len(const struct kop *k, size_t n)
+{
+	return k->sym != NULL ? sym_single_len(k->sym, n) : kop_out_len(k);
+}
+
+CK_RV
+keys_generate_secret(const CK_MECHANISM *m, struct attrs *key)
+{
+	uint8_t v[64];
+	CK_ULONG len = 0;
+	CK_KEY_TYPE kt;
+	CK_RV rv = CKR_TEMPLATE_INCONSISTENT;
+
+	if (m->ulParameterLen != 0)
+		return CKR_MECHANISM_PARAM_INVALID;
+	kt = m->mechanism == CKM_AES_KEY_GEN ? CKK_AES : CKK_GENERIC_SECRET;
+	if (attrs_get_ulong(key, CKA_VALUE_LEN, &len) != 0)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (len == 0 || len > sizeof(v) ||
+	    (kt == CKK_AES && len != 16 && len != 24 && len != 32))
+		return CKR_KEY_SIZE_RANGE;
+	if (crypto_random(v, len) != 0)
+		return CKR_DEVICE_ERROR;
+	rv = CKR_HOST_MEMORY;
+	if (attrs_set(key, CKA_VALUE, v, len) == 0 &&
+	    attrs_set_ulong(key, CKA_KEY_TYPE, kt) == 0)
+		rv = CKR_OK;
+	OPENSSL_cleanse(v, sizeof(v));
+	return rv;
+}
+
+CK_RV
 kop_update(struct kop *k, const void *p, size_t n)
 {
+	if (k->sym != NULL)
+		return sym_update(k->sym, p, n, NULL, NULL);
 	if (k->finished)
 		return CKR_OPERATION_ACTIVE;
 	if (k->md != NULL)
@@ -564,6 +1058,8 @@ setup(struct kop *k, EVP_PKEY_CTX *c)
 		return EVP_PKEY_CTX_set_rsa_padding(c, RSA_NO_PADDING) == 1
 		    ? CKR_OK
 		    : CKR_DEVICE_ERROR;
+	case CKM_SHA1_RSA_PKCS:
+	case CKM_SHA224_RSA_PKCS:
 	case CKM_SHA256_RSA_PKCS:
 	case CKM_SHA384_RSA_PKCS:
 	case CKM_SHA512_RSA_PKCS:
@@ -573,7 +1069,11 @@ setup(struct kop *k, EVP_PKEY_CTX *c)
 			return CKR_DEVICE_ERROR;
 		return CKR_OK;
 	case CKM_RSA_PKCS_PSS:
+	case CKM_SHA1_RSA_PKCS_PSS:
+	case CKM_SHA224_RSA_PKCS_PSS:
 	case CKM_SHA256_RSA_PKCS_PSS:
+	case CKM_SHA384_RSA_PKCS_PSS:
+	case CKM_SHA512_RSA_PKCS_PSS:
 		if (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PSS_PADDING) != 1 ||
 		    EVP_PKEY_CTX_set_signature_md(c, k->pss_md) != 1 ||
 		    EVP_PKEY_CTX_set_rsa_mgf1_md(c, k->mgf_md) != 1 ||
@@ -602,10 +1102,29 @@ setup(struct kop *k, EVP_PKEY_CTX *c)
 	return CKR_OK;
 }
 
+/* Raw RSA (signing, verifying, encrypting) takes a number: a shorter
+ * input is left-padded to the modulus's length. in holds OUT_MAX. */
+static void
+raw_pad(const struct kop *k, uint8_t *in, size_t *inlen)
+{
+	size_t kn;
+
+	if (k->mech != CKM_RSA_X_509 || k->kind == KOP_DECRYPT)
+		return;
+	kn = (size_t)EVP_PKEY_get_size(k->key);
+	if (*inlen < kn && kn <= OUT_MAX) {
+		memmove(in + (kn - *inlen), in, *inlen);
+		memset(in, 0, kn - *inlen);
+		*inlen = kn;
+	}
+}
+
 static int
 is_ecdsa(CK_MECHANISM_TYPE m)
 {
-	return m == CKM_ECDSA || m == CKM_ECDSA_SHA256 || m == CKM_ECDSA_SHA384;
+	return m == CKM_ECDSA || m == CKM_ECDSA_SHA1 || m == CKM_ECDSA_SHA224 ||
+	    m == CKM_ECDSA_SHA256 || m == CKM_ECDSA_SHA384 ||
+	    m == CKM_ECDSA_SHA512;
 }
 
 static size_t
@@ -656,6 +1175,36 @@ ecdsa_raw_to_der(const uint8_t *sig, size_t n, size_t half, uint8_t **der,
 	return *dlen > 0 ? CKR_OK : CKR_DEVICE_ERROR;
 }
 
+/* EdDSA signs or verifies the whole message in one call (PureEdDSA). */
+static CK_RV
+eddsa(struct kop *k, const uint8_t *sig, size_t n)
+{
+	EVP_MD_CTX *mc = EVP_MD_CTX_new();
+	size_t sl = sizeof(k->out);
+	CK_RV rv = CKR_DEVICE_ERROR;
+
+	if (mc == NULL)
+		return CKR_HOST_MEMORY;
+	if (sig == NULL) {
+		if (EVP_DigestSignInit(mc, NULL, NULL, NULL, k->key) == 1 &&
+		    EVP_DigestSign(mc, k->out, &sl, buf_ptr(k->data),
+			buf_len(k->data)) == 1) {
+			k->outlen = sl;
+			k->finished = 1;
+			rv = CKR_OK;
+		}
+	} else if (n != (size_t)EVP_PKEY_get_size(k->key)) {
+		rv = CKR_SIGNATURE_LEN_RANGE;
+	} else if (EVP_DigestVerifyInit(mc, NULL, NULL, NULL, k->key) == 1) {
+		rv = EVP_DigestVerify(mc, sig, n, buf_ptr(k->data),
+			 buf_len(k->data)) == 1
+		    ? CKR_OK
+		    : CKR_SIGNATURE_INVALID;
+	}
+	EVP_MD_CTX_free(mc);
+	return rv;
+}
+
 CK_RV
 kop_finish(struct kop *k)
 {
@@ -664,10 +1213,16 @@ kop_finish(struct kop *k)
 	size_t inlen = 0, outlen;
 	CK_RV rv = CKR_DEVICE_ERROR;
 
+	if (k->sym != NULL)
+		return sym_finish(k->sym);
 	if (k->finished)
 		return CKR_OK;
+	if (k->mech == CKM_EDDSA)
+		return k->kind == KOP_SIGN ? eddsa(k, NULL, 0)
+					   : CKR_FUNCTION_FAILED;
 	if ((rv = input(k, in, &inlen)) != CKR_OK)
 		return rv;
+	raw_pad(k, in, &inlen);
 	if (k->kind == KOP_DIGEST) {
 		memcpy(k->out, in, inlen);
 		k->outlen = inlen;
@@ -698,6 +1253,15 @@ kop_finish(struct kop *k)
 			memcpy(k->out, der, outlen);
 			k->outlen = outlen;
 		}
+	} else if (k->kind == KOP_ENCRYPT) {
+		if (EVP_PKEY_encrypt_init(c) != 1 || (rv = setup(k, c)) != CKR_OK)
+			goto out;
+		outlen = sizeof(k->out);
+		if (EVP_PKEY_encrypt(c, k->out, &outlen, in, inlen) != 1) {
+			rv = CKR_DATA_LEN_RANGE;
+			goto out;
+		}
+		k->outlen = outlen;
 	} else if (k->kind == KOP_DECRYPT) {
 		if (EVP_PKEY_decrypt_init(c) != 1 || (rv = setup(k, c)) != CKR_OK)
 			goto out;
@@ -730,8 +1294,13 @@ kop_verify(struct kop *k, const uint8_t *sig, size_t n)
 	int dlen = 0, v;
 	CK_RV rv;
 
+	if (k->sym != NULL)
+		return sym_verify(k->sym, sig, n);
+	if (k->mech == CKM_EDDSA)
+		return eddsa(k, sig, n);
 	if ((rv = input(k, in, &inlen)) != CKR_OK)
 		return rv;
+	raw_pad(k, in, &inlen);
 	if (is_ecdsa(k->mech)) {
 		if ((rv = ecdsa_raw_to_der(sig, n, ec_half(k->key), &der,
 			 &dlen)) != CKR_OK)
@@ -756,12 +1325,16 @@ out:
 int
 kop_finished(const struct kop *k)
 {
+	if (k->sym != NULL)
+		return sym_finished(k->sym);
 	return k->finished;
 }
 
 size_t
 kop_out_len(const struct kop *k)
 {
+	if (k->sym != NULL)
+		return sym_out_len(k->sym);
 	if (k->finished)
 		return k->outlen;
 	if (k->kind == KOP_DIGEST)
@@ -774,6 +1347,8 @@ kop_out_len(const struct kop *k)
 const uint8_t *
 kop_result(const struct kop *k)
 {
+	if (k->sym != NULL)
+		return sym_result(k->sym);
 	return k->out;
 }
 
@@ -783,6 +1358,7 @@ kop_free(struct kop *k)
 	if (k == NULL)
 		return;
 	EVP_PKEY_free(k->key);
+	sym_free(k->sym);
 	EVP_MD_CTX_free(k->md);
 	buf_free(k->data);
 	buf_free(k->label);

@@ -29,9 +29,16 @@ do_initialize(CK_VOID_PTR args)
 	if (core_initialized())
 		return CKR_CRYPTOKI_ALREADY_INITIALIZED;
 	if (ia != NULL) {
+		int given = (ia->CreateMutex != NULL) +
+		    (ia->DestroyMutex != NULL) + (ia->LockMutex != NULL) +
+		    (ia->UnlockMutex != NULL);
+
 		if (ia->pReserved != NULL)
 			return CKR_ARGUMENTS_BAD;
-		if (ia->CreateMutex != NULL && !(ia->flags & CKF_OS_LOCKING_OK))
+		/* PKCS#11 5.4: the four callbacks come all or none. */
+		if (given != 0 && given != 4)
+			return CKR_ARGUMENTS_BAD;
+		if (given == 4 && !(ia->flags & CKF_OS_LOCKING_OK))
 			return CKR_CANT_LOCK;
 	}
 	if ((home = kyso_home()) == NULL)
@@ -77,6 +84,7 @@ C_Finalize(CK_VOID_PTR reserved)
 	core_set_initialized(0);
 	session_stop();
 	object_stop();
+	fetch_stop();
 	core_unlock();
 	return CKR_OK;
 }
@@ -108,8 +116,8 @@ out:
 
 /* --- what this token does not do ----------------------------------------
  * Each answers with the code the standard gives a token without the
- * feature: no operation state, no symmetric keys, no encryption on the
- * token (public-key encryption needs no token), no recovery signatures. */
+ * feature: no operation state, no recovery signatures, no dual-function
+ * calls. */
 
 /* The answer then, for a valid session. */
 static CK_RV
@@ -142,44 +150,6 @@ C_SetOperationState(CK_SESSION_HANDLE h, CK_BYTE_PTR st, CK_ULONG n,
 	(void)ek;
 	(void)ak;
 	return session_then(h, CKR_SAVED_STATE_INVALID);
-}
-
-CK_RV
-C_EncryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k)
-{
-	(void)m;
-	(void)k;
-	return session_then(h, CKR_MECHANISM_INVALID);
-}
-
-CK_RV
-C_Encrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR o,
-    CK_ULONG_PTR on)
-{
-	(void)d;
-	(void)n;
-	(void)o;
-	(void)on;
-	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
-}
-
-CK_RV
-C_EncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR o,
-    CK_ULONG_PTR on)
-{
-	(void)d;
-	(void)n;
-	(void)o;
-	(void)on;
-	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
-}
-
-CK_RV
-C_EncryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR o, CK_ULONG_PTR on)
-{
-	(void)o;
-	(void)on;
-	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
 }
 
 CK_RV
@@ -262,56 +232,6 @@ C_DecryptVerifyUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n,
 	(void)o;
 	(void)on;
 	return session_then(h, CKR_OPERATION_NOT_INITIALIZED);
-}
-
-CK_RV
-C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t,
-    CK_ULONG n, CK_OBJECT_HANDLE_PTR k)
-{
-	(void)m;
-	(void)t;
-	(void)n;
-	(void)k;
-	return session_then(h, CKR_MECHANISM_INVALID);
-}
-
-CK_RV
-C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE w,
-    CK_OBJECT_HANDLE k, CK_BYTE_PTR o, CK_ULONG_PTR on)
-{
-	(void)m;
-	(void)w;
-	(void)k;
-	(void)o;
-	(void)on;
-	return session_then(h, CKR_MECHANISM_INVALID);
-}
-
-CK_RV
-C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE u,
-    CK_BYTE_PTR w, CK_ULONG wn, CK_ATTRIBUTE_PTR t, CK_ULONG n,
-    CK_OBJECT_HANDLE_PTR k)
-{
-	(void)m;
-	(void)u;
-	(void)w;
-	(void)wn;
-	(void)t;
-	(void)n;
-	(void)k;
-	return session_then(h, CKR_MECHANISM_INVALID);
-}
-
-CK_RV
-C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE b,
-    CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR k)
-{
-	(void)m;
-	(void)b;
-	(void)t;
-	(void)n;
-	(void)k;
-	return session_then(h, CKR_MECHANISM_INVALID);
 }
 
 CK_RV

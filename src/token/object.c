@@ -81,7 +81,8 @@ object_find(struct session *s, struct slot *sl, CK_OBJECT_HANDLE h,
 }
 
 /* Values that never leave the token: a private key's secret parts and
- * its encoding. */
+ * its encoding, and a secret key's value unless it is neither sensitive
+ * nor unextractable (PKCS#11 4.10). */
 static int
 is_sensitive_attr(const struct attrs *a, CK_ATTRIBUTE_TYPE t)
 {
@@ -89,7 +90,13 @@ is_sensitive_attr(const struct attrs *a, CK_ATTRIBUTE_TYPE t)
 
 	if (t == KYSO_CKA_KEY_DER)
 		return 1;
-	if (attrs_get_ulong(a, CKA_CLASS, &cls) != 0 || cls != CKO_PRIVATE_KEY)
+	if (attrs_get_ulong(a, CKA_CLASS, &cls) != 0)
+		return 0;
+	if (cls == CKO_SECRET_KEY)
+		return t == CKA_VALUE &&
+		    (attrs_bool(a, CKA_SENSITIVE, 1) ||
+			!attrs_bool(a, CKA_EXTRACTABLE, 0));
+	if (cls != CKO_PRIVATE_KEY)
 		return 0;
 	switch (t) {
 	case CKA_PRIVATE_EXPONENT:
@@ -123,18 +130,21 @@ is_vendor(CK_ATTRIBUTE_TYPE t)
 	return (t & CKA_VENDOR_DEFINED) != 0;
 }
 
-/* Common attributes every object of a class gets unless given. */
+/* Common attributes every object of a class gets unless given; a
+ * general token's keys copy by default, a CA's private keys do not. */
 static CK_RV
-object_defaults(struct attrs *a, CK_OBJECT_CLASS cls)
+object_defaults(const struct slot *sl, struct attrs *a, CK_OBJECT_CLASS cls)
 {
+	int secret = cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY;
+
 	if (attrs_default_bool(a, CKA_TOKEN, 0) != 0 ||
-	    attrs_default_bool(a, CKA_PRIVATE, cls == CKO_PRIVATE_KEY) != 0 ||
+	    attrs_default_bool(a, CKA_PRIVATE, secret) != 0 ||
 	    attrs_default_bool(a, CKA_MODIFIABLE, 1) != 0 ||
-	    attrs_default_bool(a, CKA_COPYABLE, cls != CKO_PRIVATE_KEY) != 0 ||
+	    attrs_default_bool(a, CKA_COPYABLE, !secret || slot_general(sl)) != 0 ||
 	    attrs_default_bool(a, CKA_DESTROYABLE, 1) != 0 ||
 	    attrs_default(a, CKA_LABEL, "", 0) != 0)
 		return CKR_HOST_MEMORY;
-	if (cls == CKO_PUBLIC_KEY || cls == CKO_PRIVATE_KEY) {
+	if (cls == CKO_PUBLIC_KEY || secret) {
 		if (attrs_default(a, CKA_ID, "", 0) != 0 ||
 		    attrs_default(a, CKA_START_DATE, "", 0) != 0 ||
 		    attrs_default(a, CKA_END_DATE, "", 0) != 0 ||
@@ -157,6 +167,19 @@ object_defaults(struct attrs *a, CK_OBJECT_CLASS cls)
 		    attrs_default_bool(a, CKA_UNWRAP, 0) != 0 ||
 		    attrs_default_bool(a, CKA_SIGN_RECOVER, 0) != 0 ||
 		    attrs_default_bool(a, CKA_ALWAYS_AUTHENTICATE, 0) != 0 ||
+		    attrs_default_bool(a, CKA_WRAP_WITH_TRUSTED, 0) != 0)
+			return CKR_HOST_MEMORY;
+	}
+	if (cls == CKO_SECRET_KEY) {
+		if (attrs_default_bool(a, CKA_SENSITIVE, 1) != 0 ||
+		    attrs_default_bool(a, CKA_EXTRACTABLE, 0) != 0 ||
+		    attrs_default_bool(a, CKA_ENCRYPT, 0) != 0 ||
+		    attrs_default_bool(a, CKA_DECRYPT, 0) != 0 ||
+		    attrs_default_bool(a, CKA_SIGN, 0) != 0 ||
+		    attrs_default_bool(a, CKA_VERIFY, 0) != 0 ||
+		    attrs_default_bool(a, CKA_WRAP, 0) != 0 ||
+		    attrs_default_bool(a, CKA_UNWRAP, 0) != 0 ||
+		    attrs_default_bool(a, CKA_TRUSTED, 0) != 0 ||
 		    attrs_default_bool(a, CKA_WRAP_WITH_TRUSTED, 0) != 0)
 			return CKR_HOST_MEMORY;
 	}
@@ -188,10 +211,12 @@ object_store(struct session *s, struct slot *sl, struct attrs *a,
 	int r;
 
 	/* Only private objects are sealed on disk and hidden before login:
-	 * a private key asked to be public (C_GenerateKeyPair, C_CopyObject)
-	 * would lie in the token file in clear. */
+	 * a private or secret key asked to be public (C_GenerateKeyPair,
+	 * C_CopyObject, C_DeriveKey) would lie in the token file in clear.
+	 * A general token allows it for a session key, never on disk. */
 	if (!priv && attrs_get_ulong(a, CKA_CLASS, &cls) == 0 &&
-	    cls == CKO_PRIVATE_KEY) {
+	    (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY) &&
+	    (token || !slot_general(sl))) {
 		attrs_free(a);
 		return CKR_TEMPLATE_INCONSISTENT;
 	}
@@ -227,6 +252,92 @@ reject_vendor(const CK_ATTRIBUTE *t, CK_ULONG n)
 		if (is_vendor(t[i].type))
 			return CKR_ATTRIBUTE_TYPE_INVALID;
 	return CKR_OK;
+}
+
+/* The uses a key's attributes allow. */
+static const CK_ATTRIBUTE_TYPE key_uses[] = { CKA_ENCRYPT, CKA_DECRYPT,
+	CKA_SIGN, CKA_VERIFY, CKA_SIGN_RECOVER, CKA_VERIFY_RECOVER, CKA_WRAP,
+	CKA_UNWRAP, CKA_DERIVE };
+
+/* A key allowed a use the token cannot perform with it would fail later,
+ * where the caller no longer expects it: refuse it at once. Secret keys
+ * are not held to it yet (C_DeriveKey makes them for the caller's own
+ * use; pkcs11-tool asks them every use). */
+CK_RV
+object_usage_check(const struct attrs *a, CK_OBJECT_CLASS cls, CK_KEY_TYPE kt)
+{
+	size_t i;
+
+	if (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY)
+		return CKR_OK;
+	for (i = 0; i < sizeof(key_uses) / sizeof(key_uses[0]); i++)
+		if (attrs_bool(a, key_uses[i], 0) &&
+		    !keys_usage_ok(cls, kt, key_uses[i]))
+			return CKR_TEMPLATE_INCONSISTENT;
+	return CKR_OK;
+}
+
+/* object_usage_check on an object whose class and key type it carries. */
+static CK_RV
+usage_check(const struct attrs *a)
+{
+	CK_OBJECT_CLASS cls;
+	CK_KEY_TYPE kt;
+
+	if (attrs_get_ulong(a, CKA_CLASS, &cls) != 0 ||
+	    attrs_get_ulong(a, CKA_KEY_TYPE, &kt) != 0)
+		return CKR_OK;
+	return object_usage_check(a, cls, kt);
+}
+
+/* What a key brought to the token (imported, unwrapped) is: not made
+ * there, so neither local nor always sensitive nor never extractable;
+ * sensitive and unextractable unless its template said otherwise. */
+static CK_RV
+mark_imported(struct attrs *a)
+{
+	if (attrs_set_bool(a, CKA_LOCAL, 0) != 0 ||
+	    attrs_set_bool(a, CKA_ALWAYS_SENSITIVE, 0) != 0 ||
+	    attrs_set_bool(a, CKA_NEVER_EXTRACTABLE, 0) != 0 ||
+	    attrs_set_ulong(a, CKA_KEY_GEN_MECHANISM,
+		CK_UNAVAILABLE_INFORMATION) != 0 ||
+	    attrs_default_bool(a, CKA_SENSITIVE, 1) != 0 ||
+	    attrs_default_bool(a, CKA_EXTRACTABLE, 0) != 0)
+		return CKR_HOST_MEMORY;
+	return CKR_OK;
+}
+
+/* A key brought to a general token (C_CreateObject): a private key from
+ * its components (never readable again: always sensitive), a secret key
+ * from its value; not made on the token, so neither local nor always
+ * sensitive nor never extractable. */
+static CK_RV
+import_key(struct attrs *a, CK_OBJECT_CLASS cls)
+{
+	CK_KEY_TYPE kt;
+	size_t n = 0;
+	CK_RV rv;
+
+	if (attrs_get_ulong(a, CKA_KEY_TYPE, &kt) != 0)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (cls == CKO_PRIVATE_KEY) {
+		if (!attrs_bool(a, CKA_SENSITIVE, 1))
+			return CKR_ATTRIBUTE_VALUE_INVALID;
+		if ((rv = keys_import_private(a, 1024)) != CKR_OK)
+			return rv;
+	} else {
+		if (attrs_get(a, CKA_VALUE, &n) == NULL)
+			return CKR_TEMPLATE_INCOMPLETE;
+		if ((kt != CKK_GENERIC_SECRET && kt != CKK_AES) || n == 0 ||
+		    n > 64 || (kt == CKK_AES && n != 16 && n != 24 && n != 32) ||
+		    attrs_has(a, CKA_VALUE_LEN))
+			return CKR_TEMPLATE_INCONSISTENT;
+		if (attrs_set_ulong(a, CKA_VALUE_LEN, n) != 0)
+			return CKR_HOST_MEMORY;
+	}
+	if ((rv = usage_check(a)) != CKR_OK)
+		return rv;
+	return mark_imported(a);
 }
 
 CK_RV
@@ -271,16 +382,23 @@ C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n,
 			goto out;
 		break;
 	case CKO_PUBLIC_KEY:
-		if ((rv = keys_complete_public(a)) != CKR_OK)
+		if ((rv = keys_complete_public(a)) != CKR_OK ||
+		    (rv = usage_check(a)) != CKR_OK)
 			goto out;
 		break;
 	case CKO_PRIVATE_KEY:
-		/* Keys are made on the token, never brought to it. */
-		rv = CKR_TEMPLATE_INCONSISTENT;
-		goto out;
+	case CKO_SECRET_KEY:
+		/* A CA's keys are made on the token, never brought to it. */
+		if (!slot_general(sl)) {
+			rv = CKR_TEMPLATE_INCONSISTENT;
+			goto out;
+		}
+		if ((rv = import_key(a, cls)) != CKR_OK)
+			goto out;
+		break;
 	default: rv = CKR_ATTRIBUTE_VALUE_INVALID; goto out;
 	}
-	if ((rv = object_defaults(a, cls)) != CKR_OK)
+	if ((rv = object_defaults(sl, a, cls)) != CKR_OK)
 		goto out;
 	rv = object_store(s, sl, a, out_h);
 	a = NULL;
@@ -290,10 +408,15 @@ out:
 	return rv;
 }
 
-/* Attributes a caller may change after creation. */
+/* Attributes a caller may change after creation, as the specification's
+ * tables mark them modifiable: the names, and a key's uses (which
+ * object_usage_check then holds to what the token can do). */
 static int
 settable(CK_ATTRIBUTE_TYPE t, CK_OBJECT_CLASS cls)
 {
+	int key = cls == CKO_PUBLIC_KEY || cls == CKO_PRIVATE_KEY ||
+	    cls == CKO_SECRET_KEY;
+
 	switch (t) {
 	case CKA_LABEL:
 	case CKA_ID:
@@ -302,6 +425,15 @@ settable(CK_ATTRIBUTE_TYPE t, CK_OBJECT_CLASS cls)
 	case CKA_SUBJECT:
 	case CKA_APPLICATION: return 1;
 	case CKA_VALUE: return cls == CKO_DATA;
+	case CKA_DERIVE: return key;
+	case CKA_ENCRYPT:
+	case CKA_VERIFY:
+	case CKA_VERIFY_RECOVER:
+	case CKA_WRAP: return cls == CKO_PUBLIC_KEY || cls == CKO_SECRET_KEY;
+	case CKA_DECRYPT:
+	case CKA_SIGN:
+	case CKA_SIGN_RECOVER:
+	case CKA_UNWRAP: return cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY;
 	}
 	return 0;
 }
@@ -363,7 +495,8 @@ C_CopyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_PTR tmpl,
 		rv = CKR_HOST_MEMORY;
 		goto out;
 	}
-	if ((rv = apply_changes(a, tmpl, n, 1)) != CKR_OK)
+	if ((rv = apply_changes(a, tmpl, n, 1)) != CKR_OK ||
+	    (rv = usage_check(a)) != CKR_OK)
 		goto out;
 	rv = object_store(s, sl, a, out_h);
 	a = NULL;
@@ -509,7 +642,8 @@ C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
 		rv = CKR_HOST_MEMORY;
 		goto out;
 	}
-	if ((rv = apply_changes(a, tmpl, n, 0)) != CKR_OK)
+	if ((rv = apply_changes(a, tmpl, n, 0)) != CKR_OK ||
+	    (rv = usage_check(a)) != CKR_OK)
 		goto out;
 	if (ref.s != NULL) {
 		attrs_free(ref.s->a);
@@ -655,8 +789,8 @@ out:
  * not; vendor attributes are refused, and so is a private half asked to
  * be readable. */
 CK_RV
-object_pair_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_CLASS cls,
-    struct attrs **out)
+object_pair_template(const struct slot *sl, CK_ATTRIBUTE_PTR t, CK_ULONG n,
+    CK_OBJECT_CLASS cls, struct attrs **out)
 {
 	CK_OBJECT_CLASS c;
 	struct attrs *a;
@@ -674,10 +808,11 @@ object_pair_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_CLASS cls,
 		attrs_free(a);
 		return CKR_HOST_MEMORY;
 	}
-	/* A private key never leaves the token. */
+	/* A private key never leaves the token in clear; a CA's, not even
+	 * wrapped. */
 	if (cls == CKO_PRIVATE_KEY &&
 	    (!attrs_bool(a, CKA_SENSITIVE, 1) ||
-		attrs_bool(a, CKA_EXTRACTABLE, 0))) {
+		(attrs_bool(a, CKA_EXTRACTABLE, 0) && !slot_general(sl)))) {
 		attrs_free(a);
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	}
@@ -688,23 +823,136 @@ object_pair_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_CLASS cls,
 /* After keys_generate: what a key made on this token always is (sensitive,
  * never extractable, local), then each half's defaults. */
 CK_RV
-object_pair_finish(CK_MECHANISM_TYPE m, struct attrs *pub, struct attrs *priv)
+object_pair_finish(const struct slot *sl, CK_MECHANISM_TYPE m,
+    struct attrs *pub, struct attrs *priv)
 {
+	int extractable = slot_general(sl) &&
+	    attrs_bool(priv, CKA_EXTRACTABLE, 0);
 	CK_RV rv;
 
 	if (attrs_set_bool(priv, CKA_SENSITIVE, 1) != 0 ||
-	    attrs_set_bool(priv, CKA_EXTRACTABLE, 0) != 0 ||
+	    attrs_set_bool(priv, CKA_EXTRACTABLE, extractable) != 0 ||
 	    attrs_set_bool(priv, CKA_ALWAYS_SENSITIVE, 1) != 0 ||
-	    attrs_set_bool(priv, CKA_NEVER_EXTRACTABLE, 1) != 0 ||
+	    attrs_set_bool(priv, CKA_NEVER_EXTRACTABLE, !extractable) != 0 ||
 	    attrs_set_bool(priv, CKA_LOCAL, 1) != 0 ||
 	    attrs_set_bool(pub, CKA_LOCAL, 1) != 0 ||
 	    attrs_set_ulong(priv, CKA_KEY_GEN_MECHANISM, m) != 0 ||
 	    attrs_set_ulong(pub, CKA_KEY_GEN_MECHANISM, m) != 0)
 		return CKR_HOST_MEMORY;
-	if ((rv = object_defaults(pub, CKO_PUBLIC_KEY)) != CKR_OK ||
-	    (rv = object_defaults(priv, CKO_PRIVATE_KEY)) != CKR_OK)
+	if ((rv = object_defaults(sl, pub, CKO_PUBLIC_KEY)) != CKR_OK ||
+	    (rv = object_defaults(sl, priv, CKO_PRIVATE_KEY)) != CKR_OK)
 		return rv;
 	return CKR_OK;
+}
+
+/* A C_DeriveKey template: a secret key (the class given or not) of a
+ * type the token knows, without a value of its own; CKA_VALUE_LEN fits
+ * the type. */
+CK_RV
+object_secret_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_KEY_TYPE want,
+    struct attrs **out)
+{
+	CK_OBJECT_CLASS c;
+	CK_KEY_TYPE kt;
+	CK_ULONG len;
+	struct attrs *a = NULL;
+	CK_RV rv;
+
+	if ((rv = reject_vendor(t, n)) != CKR_OK)
+		return rv;
+	if (attrs_from_template(t, n, &a) != 0)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	rv = CKR_TEMPLATE_INCONSISTENT;
+	if ((attrs_get_ulong(a, CKA_CLASS, &c) == 0 && c != CKO_SECRET_KEY) ||
+	    attrs_has(a, CKA_VALUE))
+		goto fail;
+	rv = CKR_HOST_MEMORY;
+	if (want != CK_UNAVAILABLE_INFORMATION && !attrs_has(a, CKA_KEY_TYPE) &&
+	    attrs_set_ulong(a, CKA_KEY_TYPE, want) != 0)
+		goto fail;
+	rv = CKR_TEMPLATE_INCOMPLETE;
+	if (attrs_get_ulong(a, CKA_KEY_TYPE, &kt) != 0)
+		goto fail;
+	rv = CKR_TEMPLATE_INCONSISTENT;
+	if ((kt != CKK_GENERIC_SECRET && kt != CKK_AES) ||
+	    (want != CK_UNAVAILABLE_INFORMATION && kt != want))
+		goto fail;
+	if (attrs_get_ulong(a, CKA_VALUE_LEN, &len) == 0 &&
+	    (len == 0 || len > 64 ||
+		(kt == CKK_AES && len != 16 && len != 24 && len != 32)))
+		goto fail;
+	rv = CKR_HOST_MEMORY;
+	if (attrs_set_ulong(a, CKA_CLASS, CKO_SECRET_KEY) != 0)
+		goto fail;
+	*out = a;
+	return CKR_OK;
+fail:
+	attrs_free(a);
+	return rv;
+}
+
+/* A generated secret key (base NULL) is local, made by m; a derived one
+ * was made on the token but not generated there (not local), and was
+ * always sensitive, never extractable, only if its base was too
+ * (PKCS#11 4.10). */
+CK_RV
+object_secret_finish(const struct slot *sl, struct attrs *key,
+    const struct attrs *base, CK_MECHANISM_TYPE m)
+{
+	int sens, extr;
+	CK_RV rv;
+
+	if ((rv = object_defaults(sl, key, CKO_SECRET_KEY)) != CKR_OK)
+		return rv;
+	sens = attrs_bool(key, CKA_SENSITIVE, 1);
+	extr = attrs_bool(key, CKA_EXTRACTABLE, 0);
+	if (attrs_set_bool(key, CKA_LOCAL, base == NULL) != 0 ||
+	    attrs_set_ulong(key, CKA_KEY_GEN_MECHANISM,
+		base == NULL ? m : CK_UNAVAILABLE_INFORMATION) != 0 ||
+	    attrs_set_bool(key, CKA_ALWAYS_SENSITIVE,
+		sens &&
+		    (base == NULL || attrs_bool(base, CKA_ALWAYS_SENSITIVE, 0))) !=
+		0 ||
+	    attrs_set_bool(key, CKA_NEVER_EXTRACTABLE,
+		!extr &&
+		    (base == NULL ||
+			attrs_bool(base, CKA_NEVER_EXTRACTABLE, 0))) != 0)
+		return CKR_HOST_MEMORY;
+	return CKR_OK;
+}
+
+/* C_UnwrapKey's private key on a general token: the template and the
+ * PKCS#8 bytes as an imported key, always sensitive. */
+CK_RV
+object_unwrapped_private(const struct slot *sl, CK_ATTRIBUTE_PTR t, CK_ULONG n,
+    const uint8_t *der, size_t len, struct attrs **out)
+{
+	struct attrs *a = NULL;
+	CK_RV rv;
+
+	if ((rv = reject_vendor(t, n)) != CKR_OK)
+		return rv;
+	if (attrs_from_template(t, n, &a) != 0)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (!attrs_bool(a, CKA_SENSITIVE, 1)) {
+		rv = CKR_ATTRIBUTE_VALUE_INVALID;
+		goto fail;
+	}
+	if ((rv = keys_import_pkcs8(a, der, len, slot_min_rsa_bits(sl))) !=
+		CKR_OK ||
+	    (rv = usage_check(a)) != CKR_OK)
+		goto fail;
+	rv = CKR_HOST_MEMORY;
+	if (attrs_set_ulong(a, CKA_CLASS, CKO_PRIVATE_KEY) != 0)
+		goto fail;
+	if ((rv = mark_imported(a)) != CKR_OK ||
+	    (rv = object_defaults(sl, a, CKO_PRIVATE_KEY)) != CKR_OK)
+		goto fail;
+	*out = a;
+	return CKR_OK;
+fail:
+	attrs_free(a);
+	return rv;
 }
 
 /* C_Finalize. */

@@ -1,7 +1,8 @@
 /* The cryptographic operations: the mechanisms offered, sign / verify /
- * decrypt / digest as one state machine per session with PKCS#11's
- * two-call output convention, key-pair generation and random bytes. The
- * OpenSSL side is keys.c's; which objects may be used is object.c's, and
+ * encrypt / decrypt / digest as one state machine per session with
+ * PKCS#11's two-call output convention, key and key-pair generation,
+ * wrapping, derivation and random bytes. The OpenSSL side is keys.c's
+ * (sym.c's, derive.c's); which objects may be used is object.c's, and
  * the factory PIN rule (CKR_PIN_EXPIRED before a private key is used) is
  * checked here. Callers hold the module mutex. */
 #include <string.h>
@@ -53,7 +54,7 @@ C_GetMechanismInfo(CK_SLOT_ID id, CK_MECHANISM_TYPE type,
 	}
 	if ((rv = slot_get_token(id, &sl)) != CKR_OK)
 		goto out;
-	rv = keys_mechanism_info(type, info);
+	rv = keys_mechanism_info(type, info, slot_min_rsa_bits(sl));
 out:
 	core_unlock();
 	return rv;
@@ -78,20 +79,23 @@ ref_key(struct objref *ref)
 	return k;
 }
 
-/* C_SignInit, C_VerifyInit, C_DecryptInit, C_DigestInit: the key must be
- * of the right class, allowed for the use, and fit the mechanism. */
+/* C_SignInit, C_VerifyInit, C_EncryptInit, C_DecryptInit, C_DigestInit:
+ * the key must be of the right class (a secret key does all four), allowed
+ * for the use, and fit the mechanism. */
 static CK_RV
 op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
     CK_OBJECT_HANDLE key)
 {
 	static const CK_ATTRIBUTE_TYPE use[] = { CKA_SIGN, CKA_VERIFY,
-		CKA_DECRYPT, 0 };
+		CKA_DECRYPT, 0, CKA_ENCRYPT, CKA_DERIVE, CKA_WRAP, CKA_UNWRAP };
 	struct session *s;
 	struct slot *sl;
 	struct objref ref;
 	CK_OBJECT_CLASS cls;
 	CK_KEY_TYPE kt;
 	EVP_PKEY *k = NULL;
+	const uint8_t *v = NULL;
+	size_t vn = 0;
 	CK_RV rv;
 
 	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
@@ -100,6 +104,7 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
+	s->opprivate = 0;
 	if (s->op != NULL) {
 		rv = CKR_OPERATION_ACTIVE;
 		goto out;
@@ -111,8 +116,9 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
 			rv = CKR_KEY_HANDLE_INVALID;
 			goto out;
 		}
-		if ((kind == KOP_VERIFY) != (cls == CKO_PUBLIC_KEY) ||
-		    (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY)) {
+		if (cls != CKO_SECRET_KEY &&
+		    (kop_kind_public(kind) != (cls == CKO_PUBLIC_KEY) ||
+			(cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY))) {
 			rv = CKR_KEY_TYPE_INCONSISTENT;
 			goto out;
 		}
@@ -120,25 +126,36 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
 			rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 			goto out;
 		}
-		if (cls == CKO_PRIVATE_KEY &&
+		if (cls != CKO_PUBLIC_KEY &&
 		    tok_info(sl->tok)->user_to_be_changed) {
 			rv = CKR_PIN_EXPIRED;
 			goto out;
 		}
 		if ((rv = keys_check_mechanism(m->mechanism, kt, kind)) != CKR_OK)
 			goto out;
-		if ((k = ref_key(&ref)) == NULL) {
+		if (cls == CKO_SECRET_KEY) {
+			if ((v = attrs_get(ref.a, CKA_VALUE, &vn)) == NULL) {
+				rv = CKR_KEY_HANDLE_INVALID;
+				goto out;
+			}
+		} else if ((k = ref_key(&ref)) == NULL) {
 			rv = CKR_KEY_HANDLE_INVALID;
 			goto out;
 		}
+		/* An operation with a private or secret key ends with the
+		 * login. */
+		s->opprivate = cls != CKO_PUBLIC_KEY;
 	} else if ((rv = keys_check_mechanism(m->mechanism, 0, kind)) != CKR_OK) {
 		goto out;
 	}
-	if ((rv = kop_new(kind, m, k, &s->op)) != CKR_OK) {
+	rv = v != NULL ? kop_new_secret(kind, m, v, vn, &s->op)
+		       : kop_new(kind, m, k, &s->op);
+	if (rv != CKR_OK) {
 		s->op = NULL;
 		goto out;
 	}
 	s->opkind = kind;
+	s->opmode = OPMODE_FRESH;
 out:
 	core_unlock();
 	return rv;
@@ -152,20 +169,30 @@ op_end(struct session *s)
 	s->op = NULL;
 }
 
-/* The opening of a call that continues an operation of this kind: the
- * module mutex taken and the session found, or an error with the mutex
- * released. */
+/* The opening of a call that continues an operation of this kind, fed
+ * the way mode says: the module mutex taken and the session found, or an
+ * error with the mutex released. A single-part call after an update, or
+ * an update or final after a single-part call that kept the operation
+ * (a short buffer), is CKR_OPERATION_ACTIVE and the operation goes on
+ * (PKCS#11 5.2). */
 static CK_RV
-op_enter(CK_SESSION_HANDLE h, enum kop_kind kind, struct session **s)
+op_enter(CK_SESSION_HANDLE h, enum kop_kind kind, int mode, struct session **s,
+    struct slot **slp)
 {
 	struct slot *sl;
 	CK_RV rv;
 
 	if ((rv = session_enter(h, s, &sl)) != CKR_OK)
 		return rv;
+	if (slp != NULL)
+		*slp = sl;
 	if ((*s)->op == NULL || (*s)->opkind != kind) {
 		core_unlock();
 		return CKR_OPERATION_NOT_INITIALIZED;
+	}
+	if ((*s)->opmode != OPMODE_FRESH && (*s)->opmode != mode) {
+		core_unlock();
+		return CKR_OPERATION_ACTIVE;
 	}
 	return CKR_OK;
 }
@@ -205,7 +232,7 @@ op_single(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in,
 	struct session *s;
 	CK_RV rv;
 
-	if ((rv = op_enter(h, kind, &s)) != CKR_OK)
+	if ((rv = op_enter(h, kind, OPMODE_SINGLE, &s, NULL)) != CKR_OK)
 		return rv;
 	if ((in == NULL && inlen > 0) || outlen == NULL) {
 		rv = CKR_ARGUMENTS_BAD;
@@ -217,6 +244,14 @@ op_single(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in,
 		op_end(s);
 		goto out;
 	}
+	/* A length query (out NULL) leaves the operation fresh; its answer
+	 * may depend on the input's length (a cipher). */
+	if (out == NULL && !kop_finished(s->op)) {
+		*outlen = kop_single_len(s->op, inlen);
+		rv = CKR_OK;
+		goto out;
+	}
+	s->opmode = OPMODE_SINGLE;
 	rv = op_output(s, out, outlen);
 out:
 	core_unlock();
@@ -230,15 +265,59 @@ op_update(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in, CK_ULONG inle
 	struct session *s;
 	CK_RV rv;
 
-	if ((rv = op_enter(h, kind, &s)) != CKR_OK)
+	if ((rv = op_enter(h, kind, OPMODE_MULTI, &s, NULL)) != CKR_OK)
 		return rv;
 	if (in == NULL && inlen > 0) {
 		rv = CKR_ARGUMENTS_BAD;
 		op_end(s);
 		goto out;
 	}
+	s->opmode = OPMODE_MULTI;
 	if ((rv = kop_update(s->op, in, inlen)) != CKR_OK)
 		op_end(s);
+out:
+	core_unlock();
+	return rv;
+}
+
+/* C_EncryptUpdate, C_DecryptUpdate: more data and what it gives now, by
+ * the two-call convention (a length query or a short buffer consumes
+ * nothing). RSA gives its output only at the end: 0 bytes here. */
+static CK_RV
+op_update_out(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in,
+    CK_ULONG inlen, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
+{
+	struct session *s;
+	size_t n = 0, want;
+	CK_RV rv;
+
+	if ((rv = op_enter(h, kind, OPMODE_MULTI, &s, NULL)) != CKR_OK)
+		return rv;
+	if ((in == NULL && inlen > 0) || outlen == NULL) {
+		rv = CKR_ARGUMENTS_BAD;
+		op_end(s);
+		goto out;
+	}
+	if (!kop_streams(s->op)) {
+		s->opmode = OPMODE_MULTI;
+		if ((rv = kop_update(s->op, in, inlen)) != CKR_OK)
+			op_end(s);
+		else
+			*outlen = 0;
+		goto out;
+	}
+	want = kop_update_len(s->op, inlen);
+	if (out == NULL || *outlen < want) {
+		rv = out == NULL ? CKR_OK : CKR_BUFFER_TOO_SMALL;
+		*outlen = want;
+		goto out;
+	}
+	s->opmode = OPMODE_MULTI;
+	if ((rv = kop_update_out(s->op, in, inlen, out, &n)) != CKR_OK) {
+		op_end(s);
+		goto out;
+	}
+	*outlen = n;
 out:
 	core_unlock();
 	return rv;
@@ -252,7 +331,7 @@ op_final(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR out,
 	struct session *s;
 	CK_RV rv;
 
-	if ((rv = op_enter(h, kind, &s)) != CKR_OK)
+	if ((rv = op_enter(h, kind, OPMODE_MULTI, &s, NULL)) != CKR_OK)
 		return rv;
 	if (outlen == NULL) {
 		rv = CKR_ARGUMENTS_BAD;
@@ -274,7 +353,8 @@ op_verify(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, int update,
 	struct session *s;
 	CK_RV rv;
 
-	if ((rv = op_enter(h, KOP_VERIFY, &s)) != CKR_OK)
+	if ((rv = op_enter(h, KOP_VERIFY, update ? OPMODE_SINGLE : OPMODE_MULTI,
+		 &s, NULL)) != CKR_OK)
 		return rv;
 	if ((update && in == NULL && inlen > 0) || sig == NULL) {
 		rv = CKR_ARGUMENTS_BAD;
@@ -359,19 +439,39 @@ CK_RV
 C_DecryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR out,
     CK_ULONG_PTR outlen)
 {
-	CK_RV rv = op_update(h, KOP_DECRYPT, d, n);
-
-	(void)out;
-	/* RSA gives its output only at the end. */
-	if (rv == CKR_OK && outlen != NULL)
-		*outlen = 0;
-	return rv;
+	return op_update_out(h, KOP_DECRYPT, d, n, out, outlen);
 }
 
 CK_RV
 C_DecryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
 {
 	return op_final(h, KOP_DECRYPT, out, outlen);
+}
+
+CK_RV
+C_EncryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE key)
+{
+	return op_init(h, KOP_ENCRYPT, m, key);
+}
+
+CK_RV
+C_Encrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR out,
+    CK_ULONG_PTR outlen)
+{
+	return op_single(h, KOP_ENCRYPT, d, n, out, outlen);
+}
+
+CK_RV
+C_EncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG n, CK_BYTE_PTR out,
+    CK_ULONG_PTR outlen)
+{
+	return op_update_out(h, KOP_ENCRYPT, d, n, out, outlen);
+}
+
+CK_RV
+C_EncryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
+{
+	return op_final(h, KOP_ENCRYPT, out, outlen);
 }
 
 CK_RV
@@ -399,16 +499,36 @@ C_DigestFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
 	return op_final(h, KOP_DIGEST, out, outlen);
 }
 
+/* C_DigestKey: a secret key's value goes into the digest (inside the
+ * token, so a sensitive key's too); any other key is
+ * CKR_KEY_INDIGESTIBLE. */
 CK_RV
 C_DigestKey(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key)
 {
 	struct session *s;
+	struct slot *sl;
+	struct objref ref;
+	CK_OBJECT_CLASS cls;
+	const uint8_t *v = NULL;
+	size_t n = 0;
 	CK_RV rv;
 
-	(void)key;
-	if ((rv = op_enter(h, KOP_DIGEST, &s)) != CKR_OK)
+	if ((rv = op_enter(h, KOP_DIGEST, OPMODE_MULTI, &s, &sl)) != CKR_OK)
 		return rv;
-	rv = CKR_KEY_INDIGESTIBLE;
+	if (object_find(s, sl, key, &ref) != CKR_OK) {
+		rv = CKR_KEY_HANDLE_INVALID;
+		goto out;
+	}
+	if (attrs_get_ulong(ref.a, CKA_CLASS, &cls) != 0 ||
+	    cls != CKO_SECRET_KEY ||
+	    (v = attrs_get(ref.a, CKA_VALUE, &n)) == NULL) {
+		rv = CKR_KEY_INDIGESTIBLE;
+		goto out;
+	}
+	s->opmode = OPMODE_MULTI;
+	if ((rv = kop_update(s->op, v, n)) != CKR_OK)
+		op_end(s);
+out:
 	core_unlock();
 	return rv;
 }
@@ -422,6 +542,7 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 	struct slot *sl;
 	struct attrs *pub = NULL, *priv = NULL;
 	CK_OBJECT_HANDLE ph = 0, kh = 0;
+	CK_KEY_TYPE kt;
 	int r;
 	CK_RV rv;
 
@@ -432,7 +553,10 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	if (!slot_user_in(sl)) {
+	/* A CA's token makes keys only for its user; a general one also
+	 * public session pairs without login (object_store still wants the
+	 * login for private objects). */
+	if (!slot_user_in(sl) && !slot_general(sl)) {
 		rv = CKR_USER_NOT_LOGGED_IN;
 		goto out;
 	}
@@ -440,14 +564,18 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 		rv = CKR_PIN_EXPIRED;
 		goto out;
 	}
-	if ((rv = object_pair_template(pubt, npub, CKO_PUBLIC_KEY, &pub)) !=
+	if ((rv = object_pair_template(sl, pubt, npub, CKO_PUBLIC_KEY, &pub)) !=
 		CKR_OK ||
-	    (rv = object_pair_template(privt, npriv, CKO_PRIVATE_KEY, &priv)) !=
-		CKR_OK)
+	    (rv = object_pair_template(sl, privt, npriv, CKO_PRIVATE_KEY,
+		 &priv)) != CKR_OK)
 		goto out;
-	if ((rv = keys_generate(m, pub, priv)) != CKR_OK)
+	kt = keys_mechanism_key_type(m->mechanism);
+	if ((rv = object_usage_check(pub, CKO_PUBLIC_KEY, kt)) != CKR_OK ||
+	    (rv = object_usage_check(priv, CKO_PRIVATE_KEY, kt)) != CKR_OK)
 		goto out;
-	if ((rv = object_pair_finish(m->mechanism, pub, priv)) != CKR_OK)
+	if ((rv = keys_generate(m, pub, priv, slot_min_rsa_bits(sl))) != CKR_OK)
+		goto out;
+	if ((rv = object_pair_finish(sl, m->mechanism, pub, priv)) != CKR_OK)
 		goto out;
 	if (attrs_bool(priv, CKA_TOKEN, 0) || attrs_bool(pub, CKA_TOKEN, 0)) {
 		if (!(s->flags & CKF_RW_SESSION)) {
@@ -475,6 +603,307 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 out:
 	attrs_free(pub);
 	attrs_free(priv);
+	core_unlock();
+	return rv;
+}
+
+/* C_DeriveKey: ECDH with a private EC key into a new secret key, whose
+ * template object.c checks and completes. */
+CK_RV
+C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base,
+    CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR out_h)
+{
+	struct session *s;
+	struct slot *sl;
+	struct objref ref;
+	struct attrs *a = NULL;
+	CK_OBJECT_CLASS cls;
+	CK_KEY_TYPE kt;
+	EVP_PKEY *k;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (m == NULL || out_h == NULL || (t == NULL && n > 0)) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if (object_find(s, sl, base, &ref) != CKR_OK ||
+	    attrs_get_ulong(ref.a, CKA_CLASS, &cls) != 0 ||
+	    attrs_get_ulong(ref.a, CKA_KEY_TYPE, &kt) != 0) {
+		rv = CKR_KEY_HANDLE_INVALID;
+		goto out;
+	}
+	if (cls != CKO_PRIVATE_KEY) {
+		rv = CKR_KEY_TYPE_INCONSISTENT;
+		goto out;
+	}
+	if (!attrs_bool(ref.a, CKA_DERIVE, 0)) {
+		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
+		goto out;
+	}
+	if (tok_info(sl->tok)->user_to_be_changed) {
+		rv = CKR_PIN_EXPIRED;
+		goto out;
+	}
+	if ((rv = keys_check_mechanism(m->mechanism, kt, KOP_DERIVE)) != CKR_OK)
+		goto out;
+	if ((rv = object_secret_template(t, n, CK_UNAVAILABLE_INFORMATION, &a)) !=
+	    CKR_OK)
+		goto out;
+	if ((k = ref_key(&ref)) == NULL) {
+		rv = CKR_KEY_HANDLE_INVALID;
+		goto out;
+	}
+	if ((rv = keys_derive(m, k, a)) != CKR_OK)
+		goto out;
+	if ((rv = object_secret_finish(sl, a, ref.a, m->mechanism)) != CKR_OK)
+		goto out;
+	rv = object_store(s, sl, a, out_h);
+	a = NULL;
+out:
+	attrs_free(a);
+	core_unlock();
+	return rv;
+}
+
+/* The secret key that wraps or unwraps (kind KOP_WRAP / KOP_UNWRAP) with
+ * m: an AES key allowed to, and a mechanism for it; its value in *v. */
+static CK_RV
+wrapping_key(struct session *s, struct slot *sl, CK_MECHANISM_PTR m,
+    CK_OBJECT_HANDLE h, enum kop_kind kind, struct objref *ref,
+    const uint8_t **v, size_t *vn)
+{
+	CK_OBJECT_CLASS cls;
+	CK_KEY_TYPE kt;
+	CK_RV rv;
+
+	if (object_find(s, sl, h, ref) != CKR_OK ||
+	    attrs_get_ulong(ref->a, CKA_CLASS, &cls) != 0 ||
+	    attrs_get_ulong(ref->a, CKA_KEY_TYPE, &kt) != 0)
+		return kind == KOP_WRAP ? CKR_WRAPPING_KEY_HANDLE_INVALID
+					: CKR_UNWRAPPING_KEY_HANDLE_INVALID;
+	if (cls != CKO_SECRET_KEY)
+		return kind == KOP_WRAP ? CKR_WRAPPING_KEY_TYPE_INCONSISTENT
+					: CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT;
+	if (!attrs_bool(ref->a, kind == KOP_WRAP ? CKA_WRAP : CKA_UNWRAP, 0))
+		return CKR_KEY_FUNCTION_NOT_PERMITTED;
+	if ((rv = keys_check_mechanism(m->mechanism, kt, kind)) != CKR_OK)
+		return rv == CKR_KEY_TYPE_INCONSISTENT
+		    ? (kind == KOP_WRAP ? CKR_WRAPPING_KEY_TYPE_INCONSISTENT
+					: CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT)
+		    : rv;
+	if ((*v = attrs_get(ref->a, CKA_VALUE, vn)) == NULL)
+		return CKR_KEY_HANDLE_INVALID;
+	return CKR_OK;
+}
+
+/* One whole encryption or decryption with a secret key's bytes. */
+static CK_RV
+cipher_once(enum kop_kind kind, CK_MECHANISM_PTR m, const uint8_t *key,
+    size_t keylen, const uint8_t *in, size_t n, struct kop **done)
+{
+	struct kop *k = NULL;
+	CK_RV rv;
+
+	if ((rv = kop_new_secret(kind, m, key, keylen, &k)) != CKR_OK)
+		return rv;
+	if ((rv = kop_update(k, in, n)) != CKR_OK ||
+	    (rv = kop_finish(k)) != CKR_OK) {
+		kop_free(k);
+		return rv;
+	}
+	*done = k;
+	return CKR_OK;
+}
+
+/* C_WrapKey: an extractable secret key's value, or a general token's
+ * extractable private key as PKCS#8, encrypted with an AES key (key
+ * wrap, key wrap with padding, CBC_PAD); by the two-call convention. */
+CK_RV
+C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk,
+    CK_OBJECT_HANDLE key, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
+{
+	struct session *s;
+	struct slot *sl;
+	struct objref wref, kref;
+	const uint8_t *kv, *v = NULL;
+	uint8_t *der = NULL;
+	size_t kn, n = 0;
+	struct kop *k = NULL;
+	CK_OBJECT_CLASS cls;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (m == NULL || outlen == NULL) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if ((rv = wrapping_key(s, sl, m, wk, KOP_WRAP, &wref, &kv, &kn)) != CKR_OK)
+		goto out;
+	if (object_find(s, sl, key, &kref) != CKR_OK ||
+	    attrs_get_ulong(kref.a, CKA_CLASS, &cls) != 0) {
+		rv = CKR_KEY_HANDLE_INVALID;
+		goto out;
+	}
+	if (!attrs_bool(kref.a, CKA_EXTRACTABLE, 0)) {
+		rv = CKR_KEY_UNEXTRACTABLE;
+		goto out;
+	}
+	if (attrs_bool(kref.a, CKA_WRAP_WITH_TRUSTED, 0) &&
+	    !attrs_bool(wref.a, CKA_TRUSTED, 0)) {
+		rv = CKR_KEY_NOT_WRAPPABLE;
+		goto out;
+	}
+	if (cls == CKO_SECRET_KEY) {
+		v = attrs_get(kref.a, CKA_VALUE, &n);
+	} else if (cls == CKO_PRIVATE_KEY && slot_general(sl)) {
+		if ((rv = keys_private_pkcs8(kref.a, &der, &n)) != CKR_OK)
+			goto out;
+		v = der;
+	}
+	if (v == NULL) {
+		rv = CKR_KEY_NOT_WRAPPABLE;
+		goto out;
+	}
+	if ((rv = cipher_once(KOP_ENCRYPT, m, kv, kn, v, n, &k)) != CKR_OK) {
+		rv = rv == CKR_DATA_LEN_RANGE ? CKR_KEY_SIZE_RANGE : rv;
+		goto out;
+	}
+	n = kop_out_len(k);
+	if (out != NULL && *outlen < n)
+		rv = CKR_BUFFER_TOO_SMALL;
+	else if (out != NULL)
+		memcpy(out, kop_result(k), n);
+	*outlen = n;
+out:
+	if (der != NULL)
+		keys_free_der(der, n);
+	kop_free(k);
+	core_unlock();
+	return rv;
+}
+
+/* C_UnwrapKey: a secret key (its value), or on a general token a
+ * private key (PKCS#8), decrypted with an AES key into a new object
+ * that was neither made on the token nor always sensitive. */
+CK_RV
+C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
+    CK_BYTE_PTR w, CK_ULONG wn, CK_ATTRIBUTE_PTR t, CK_ULONG n,
+    CK_OBJECT_HANDLE_PTR out_h)
+{
+	struct session *s;
+	struct slot *sl;
+	struct objref uref;
+	struct attrs *a = NULL, *none = NULL;
+	const uint8_t *kv;
+	size_t kn, len;
+	struct kop *k = NULL;
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_ULONG vl;
+	CK_ATTRIBUTE *ct;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (m == NULL || w == NULL || out_h == NULL || (t == NULL && n > 0)) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if ((rv = wrapping_key(s, sl, m, uk, KOP_UNWRAP, &uref, &kv, &kn)) !=
+	    CKR_OK)
+		goto out;
+	for (ct = t; ct != NULL && ct < t + n; ct++)
+		if (ct->type == CKA_CLASS && ct->pValue != NULL &&
+		    ct->ulValueLen == sizeof(cls))
+			memcpy(&cls, ct->pValue, sizeof(cls));
+	if (cls != CKO_SECRET_KEY &&
+	    (cls != CKO_PRIVATE_KEY || !slot_general(sl))) {
+		rv = CKR_TEMPLATE_INCONSISTENT;
+		goto out;
+	}
+	if ((rv = cipher_once(KOP_DECRYPT, m, kv, kn, w, wn, &k)) != CKR_OK) {
+		rv = rv == CKR_ENCRYPTED_DATA_INVALID ? CKR_WRAPPED_KEY_INVALID
+		    : rv == CKR_ENCRYPTED_DATA_LEN_RANGE
+		    ? CKR_WRAPPED_KEY_LEN_RANGE
+		    : rv;
+		goto out;
+	}
+	len = kop_out_len(k);
+	if (cls == CKO_SECRET_KEY) {
+		if ((rv = object_secret_template(t, n,
+			 CK_UNAVAILABLE_INFORMATION, &a)) != CKR_OK)
+			goto out;
+		rv = CKR_TEMPLATE_INCONSISTENT;
+		if ((attrs_get_ulong(a, CKA_VALUE_LEN, &vl) == 0 && vl != len) ||
+		    len == 0 || len > 64)
+			goto out;
+		if (attrs_get_ulong(a, CKA_KEY_TYPE, &vl) == 0 &&
+		    vl == CKK_AES && len != 16 && len != 24 && len != 32)
+			goto out;
+		rv = CKR_HOST_MEMORY;
+		if (attrs_set(a, CKA_VALUE, kop_result(k), len) != 0 ||
+		    attrs_set_ulong(a, CKA_VALUE_LEN, len) != 0 ||
+		    (none = attrs_new()) == NULL)
+			goto out;
+		if ((rv = object_secret_finish(sl, a, none, m->mechanism)) !=
+		    CKR_OK)
+			goto out;
+	} else if ((rv = object_unwrapped_private(sl, t, n, kop_result(k), len,
+			&a)) != CKR_OK) {
+		goto out;
+	}
+	rv = object_store(s, sl, a, out_h);
+	a = NULL;
+out:
+	attrs_free(a);
+	attrs_free(none);
+	kop_free(k);
+	core_unlock();
+	return rv;
+}
+
+/* C_GenerateKey: an AES or generic secret key, made on the token. A CA's
+ * token makes keys only for its user. */
+CK_RV
+C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t,
+    CK_ULONG n, CK_OBJECT_HANDLE_PTR out_h)
+{
+	struct session *s;
+	struct slot *sl;
+	struct attrs *a = NULL;
+	CK_KEY_TYPE kt;
+	CK_RV rv;
+
+	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
+		return rv;
+	if (m == NULL || out_h == NULL || (t == NULL && n > 0)) {
+		rv = CKR_ARGUMENTS_BAD;
+		goto out;
+	}
+	if (m->mechanism != CKM_AES_KEY_GEN &&
+	    m->mechanism != CKM_GENERIC_SECRET_KEY_GEN) {
+		rv = CKR_MECHANISM_INVALID;
+		goto out;
+	}
+	if (!slot_user_in(sl) && !slot_general(sl)) {
+		rv = CKR_USER_NOT_LOGGED_IN;
+		goto out;
+	}
+	if (tok_info(sl->tok)->user_to_be_changed) {
+		rv = CKR_PIN_EXPIRED;
+		goto out;
+	}
+	kt = m->mechanism == CKM_AES_KEY_GEN ? CKK_AES : CKK_GENERIC_SECRET;
+	if ((rv = object_secret_template(t, n, kt, &a)) != CKR_OK ||
+	    (rv = keys_generate_secret(m, a)) != CKR_OK ||
+	    (rv = object_secret_finish(sl, a, NULL, m->mechanism)) != CKR_OK)
+		goto out;
+	rv = object_store(s, sl, a, out_h);
+	a = NULL;
+out:
+	attrs_free(a);
 	core_unlock();
 	return rv;
 }

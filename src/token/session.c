@@ -43,8 +43,7 @@ logout_slot(CK_SLOT_ID id)
 	/* An operation begun with a private key ends with the login. */
 	for (i = 0; i < MAX_SESSIONS; i++) {
 		if (sess[i] != NULL && sess[i]->slot == id &&
-		    sess[i]->op != NULL && sess[i]->opkind != KOP_DIGEST &&
-		    sess[i]->opkind != KOP_VERIFY) {
+		    sess[i]->op != NULL && sess[i]->opprivate) {
 			kop_free(sess[i]->op);
 			sess[i]->op = NULL;
 		}
@@ -213,6 +212,20 @@ slot_user_in(const struct slot *sl)
 	return sl->login == CKU_USER;
 }
 
+int
+slot_general(const struct slot *sl)
+{
+	return tok_info(sl->tok)->profile == TOK_PROFILE_GENERAL;
+}
+
+/* RSA-1024 is for the applications a general-purpose token serves;
+ * a CA's token makes nothing below 2048. */
+unsigned
+slot_min_rsa_bits(const struct slot *sl)
+{
+	return slot_general(sl) ? 1024 : 2048;
+}
+
 CK_RV
 C_GetSlotList(CK_BBOOL present, CK_SLOT_ID_PTR list, CK_ULONG_PTR count)
 {
@@ -297,14 +310,24 @@ session_start(const char *home, unsigned nslots)
 void
 session_stop(void)
 {
-	size_t i;
-
 	while (waiters > 0) {
 		slots_cancel(slotdir);
 		core_unlock();
 		sched_yield();
 		core_lock();
 	}
+	session_forget();
+}
+
+/* Frees every session, session object, token and the slot watches,
+ * telling nobody: session_stop's end, and a child of fork() letting go
+ * of its parent's (whose waiting threads are not in the child). */
+void
+session_forget(void)
+{
+	size_t i;
+
+	waiters = 0;
 	for (i = 0; i < MAX_SESSIONS; i++) {
 		session_free(sess[i]);
 		sess[i] = NULL;
@@ -675,7 +698,8 @@ C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE who, CK_UTF8CHAR_PTR pin, CK_ULONG len
 
 	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
 		return rv;
-	if (pin == NULL && len > 0) {
+	/* No protected authentication path: a PIN is always given. */
+	if (pin == NULL) {
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
@@ -711,7 +735,9 @@ C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE who, CK_UTF8CHAR_PTR pin, CK_ULONG len
 		rv = CKR_USER_PIN_NOT_INITIALIZED;
 		goto out;
 	}
-	if ((rv = core_from_err(r)) != CKR_OK)
+	/* A PIN too short or too long is not tried (and costs nothing). */
+	if ((rv = r == KYSO_ERR_INVALID ? CKR_PIN_LEN_RANGE
+					: core_from_err(r)) != CKR_OK)
 		goto out;
 	sl->login = who;
 out:

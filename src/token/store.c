@@ -22,7 +22,7 @@
 #include "../common/parse.h"
 
 #define TOK_MAGIC    "KYSOTOK\n"
-#define TOK_VERSION  2
+#define TOK_VERSION  3
 #define TOK_FILE_CAP (16 * 1024 * 1024)
 
 /* Frees an object and the module's cache on it (a parsed key). */
@@ -272,6 +272,15 @@ parse(struct tok *t, struct buf *b)
 	in->so_max = u[7];
 	in->so_fail = u[8];
 	t->kdf_log_n = u[9];
+	/* Version 3 adds the profile; before it every token was a CA's. */
+	in->profile = TOK_PROFILE_CA;
+	if (ver >= 3) {
+		if (buf_get_u32(b, &u[0]) != 0)
+			return KYSO_ERR_CORRUPT;
+		if (u[0] != TOK_PROFILE_CA && u[0] != TOK_PROFILE_GENERAL)
+			return KYSO_ERR_UNSUPPORTED;
+		in->profile = (enum tok_profile)u[0];
+	}
 	if ((r = get_fixed(b, t->user_salt, 16)) != 0 ||
 	    (r = get_blob(b, 1024, &t->user_wrap)) != 0 ||
 	    (r = get_fixed(b, t->so_salt, 16)) != 0 ||
@@ -334,12 +343,16 @@ serialize(const struct tok *t, struct buf *b)
 		(uint32_t)in->so_to_be_changed, in->user_max, in->user_fail,
 		in->so_max, in->so_fail, t->kdf_log_n };
 	uint8_t sum[32];
+	/* A version 1 file stays version 1 until a login gives its key
+	 * check; a CA's token stays version 2, which every kyso reads. */
+	uint32_t ver = in->profile != TOK_PROFILE_CA ? TOK_VERSION
+	    : t->has_key_check			     ? 2
+						     : 1;
 	size_t i;
 	int r;
 
-	/* A version 1 file stays version 1 until a login gives its key check. */
 	if ((r = buf_put(b, TOK_MAGIC, 8)) != 0 ||
-	    (r = buf_put_u32(b, t->has_key_check ? TOK_VERSION : 1)) != 0 ||
+	    (r = buf_put_u32(b, ver)) != 0 ||
 	    (r = buf_put_cstring(b, in->label)) != 0 ||
 	    (r = buf_put_cstring(b, in->manufacturer)) != 0 ||
 	    (r = buf_put_cstring(b, in->model)) != 0 ||
@@ -349,6 +362,8 @@ serialize(const struct tok *t, struct buf *b)
 	for (i = 0; i < 10; i++)
 		if ((r = buf_put_u32(b, u[i])) != 0)
 			return r;
+	if (ver >= 3 && (r = buf_put_u32(b, (uint32_t)in->profile)) != 0)
+		return r;
 	if ((r = buf_put(b, t->user_salt, 16)) != 0 ||
 	    (r = buf_put_string(b, buf_ptr(t->user_wrap),
 		 buf_len(t->user_wrap))) != 0 ||

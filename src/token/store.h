@@ -18,6 +18,11 @@
 struct tok;
 struct tobj;
 
+/* The rules a token follows, chosen at manufacture (docs/token.md): a
+ * CA's token (keys made on it, never leaving it) or a general-purpose
+ * soft token (keys imported, copied, exported wrapped). */
+enum tok_profile { TOK_PROFILE_CA = 0, TOK_PROFILE_GENERAL = 1 };
+
 struct tok_info {
 	char label[33];
 	char manufacturer[33];
@@ -32,6 +37,7 @@ struct tok_info {
 	int so_to_be_changed;
 	uint32_t user_max, user_fail;
 	uint32_t so_max, so_fail;
+	enum tok_profile profile;
 };
 
 struct tok_params {
@@ -44,6 +50,7 @@ struct tok_params {
 	uint32_t capacity;	  /* 0: default 64 KiB */
 	unsigned kdf_log_n;	  /* 0: default 15 */
 	const uint8_t *admin_key; /* 32 bytes, or NULL for none */
+	enum tok_profile profile; /* 0: TOK_PROFILE_CA */
 };
 
 /* Manufactures a token file at path; fails if one is there. */

@@ -145,7 +145,15 @@ tok_create(const char *path, const struct tok_params *p)
 	snprintf(t->info.label, sizeof(t->info.label), "%s",
 	    default_str(p->label, "kyso token"));
 	snprintf(t->info.manufacturer, sizeof(t->info.manufacturer), "kyso");
-	snprintf(t->info.model, sizeof(t->info.model), "kyso vToken");
+	if (p->profile != TOK_PROFILE_CA && p->profile != TOK_PROFILE_GENERAL) {
+		r = KYSO_ERR_INVALID;
+		goto out;
+	}
+	t->info.profile = p->profile;
+	/* CK_TOKEN_INFO's model is where PKCS#11 lets a token say it. */
+	snprintf(t->info.model, sizeof(t->info.model), "%s",
+	    p->profile == TOK_PROFILE_GENERAL ? "kyso vToken gen"
+					      : "kyso vToken");
 	snprintf(t->info.serial, sizeof(t->info.serial), "%s", p->serial);
 	t->info.hw_major = 1;
 	t->info.hw_minor = 0;
@@ -189,7 +197,9 @@ out:
 }
 
 /* Counts an attempt on disk before the PIN is compared (a crash never
- * grants a free try), then resets the count on success. */
+ * grants a free try), then resets the count on success. A PIN outside
+ * the token's length range is no attempt (PKCS#11: CKR_PIN_LEN_RANGE,
+ * KYSO_ERR_INVALID here) and costs nothing. */
 static int
 counted_check(struct tok *t, int so, const void *pin, size_t n, uint8_t key[32])
 {
@@ -199,18 +209,15 @@ counted_check(struct tok *t, int so, const void *pin, size_t n, uint8_t key[32])
 
 	if (*fail >= max)
 		return KYSO_ERR_PIN_LOCKED;
+	if (pin == NULL || !pin_len_ok(n))
+		return KYSO_ERR_INVALID;
 	(*fail)++;
 	if ((r = tok_commit(t)) != 0) {
 		tok_invalidate(t);
 		return r;
 	}
-	if (!pin_len_ok(n))
-		cr = KYSO_ERR_PIN_INCORRECT;
-	else
-		cr = so
-		    ? unwrap_pin(t, "so", t->so_salt, t->so_wrap, pin, n, key)
-		    : unwrap_pin(t, "user", t->user_salt, t->user_wrap, pin, n,
-			  key);
+	cr = so ? unwrap_pin(t, "so", t->so_salt, t->so_wrap, pin, n, key)
+		: unwrap_pin(t, "user", t->user_salt, t->user_wrap, pin, n, key);
 	if (cr != 0)
 		return cr;
 	*fail = 0;

@@ -142,9 +142,9 @@ test_user_pin(void)
 	CHECK(t2 != NULL && tok_info(t2)->user_fail == 1);
 	tok_free(t2);
 	t2 = NULL;
-	/* A PIN of a wrong length counts as a wrong PIN. */
-	CHECK_ERR(tok_login_user(t, "123", 3), KYSO_ERR_PIN_INCORRECT);
-	CHECK(tok_info(t)->user_fail == 2);
+	/* A PIN of a wrong length is no attempt (CKR_PIN_LEN_RANGE). */
+	CHECK_ERR(tok_login_user(t, "123", 3), KYSO_ERR_INVALID);
+	CHECK(tok_info(t)->user_fail == 1);
 	CHECK_ERR(tok_login_user(t, TOK_DEFAULT_USER_PIN, 8), 0);
 	CHECK(tok_unlocked(t));
 	CHECK(tok_info(t)->user_fail == 0);
@@ -728,8 +728,8 @@ test_v1_file(void)
 	CHECK_ERR(tok_login_user(t, USER, 8), 0);
 	ga = tobj_attrs(tok_object(t, id));
 	CHECK(ga != NULL && attrs_get(ga, CKA_VALUE, &len) != NULL && len == 6);
-	/* Any other version is refused. */
-	buf_mutable_ptr(v1)[8] = 3;
+	/* A version this kyso does not know is refused. */
+	buf_mutable_ptr(v1)[8] = 4;
 	{
 		struct buf *w = buf_new(0);
 		struct tok *t3 = NULL;
@@ -747,6 +747,43 @@ out:
 	tok_free(t);
 	buf_free(b);
 	buf_free(v1);
+	free(path);
+}
+
+/* The profile: a CA's token stays version 2 (every kyso reads it); a
+ * general-purpose token is version 3, which carries it, and says so in
+ * its model; a profile this kyso does not know is refused. */
+static void
+test_profile(void)
+{
+	struct tok_params p = params("ST0012");
+	struct tok *t = NULL;
+	char *path = NULL;
+
+	t = make("ca.tok", &p, &path);
+	CHECK(file_version(path) == 2);
+	CHECK(t != NULL && tok_info(t)->profile == TOK_PROFILE_CA &&
+	    strcmp(tok_info(t)->model, "kyso vToken") == 0);
+	tok_free(t);
+	free(path);
+	p = params("ST0013");
+	p.profile = TOK_PROFILE_GENERAL;
+	t = make("general.tok", &p, &path);
+	CHECK(file_version(path) == 3);
+	CHECK(t != NULL && tok_info(t)->profile == TOK_PROFILE_GENERAL &&
+	    strcmp(tok_info(t)->model, "kyso vToken gen") == 0);
+	CHECK_ERR(tok_set_user_pin(t, TOK_DEFAULT_USER_PIN, 8, USER, 8), 0);
+	tok_free(t);
+	t = NULL;
+	CHECK_ERR(tok_open(path, &t), 0);
+	CHECK(t != NULL && tok_info(t)->profile == TOK_PROFILE_GENERAL);
+	CHECK(file_version(path) == 3);
+	tok_free(t);
+	free(path);
+	p = params("ST0014");
+	p.profile = (enum tok_profile)7;
+	path = tpath("bad.tok");
+	CHECK_ERR(tok_create(path, &p), KYSO_ERR_INVALID);
 	free(path);
 }
 
@@ -777,6 +814,7 @@ main(void)
 	test_corrupt();
 	test_stale_temps();
 	test_v1_file();
+	test_profile();
 	rm_rf();
 	return unit_done();
 }
