@@ -8,19 +8,20 @@
 # OUTDIR/stage/kyso-VERSION and built there by dpkg-buildpackage; the .deb
 # files, .buildinfo and .changes land in OUTDIR (default build/deb). The
 # stage keeps its CMake build folder between runs, so a second run only
-# rebuilds what changed. DEB_BUILD_OPTIONS from the environment is added
-# to nocheck and parallel=N (noautodbgsym: no -dbgsym packages). --bump SUFFIX first adds a changelog entry with
+# rebuilds what changed. --bump SUFFIX first adds a changelog entry with
 # version VERSION+SUFFIX (tests/package/install.sh upgrades to it).
+# DEB_BUILD_OPTIONS from the environment is added to nocheck and
+# parallel=N (noautodbgsym: no -dbgsym packages).
 # Exit: 0 built (lintian's warnings printed), 1 failed, 2 usage.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=$src/build/deb bump="" lintian=1
-usage() { sed -n '4,5p' "$0" | sed 's/^# *//; s/^/usage: /' >&2; exit 2; }
+usage() { sed -n '5p' "$0" | sed 's/^# *//; s/^/usage: /' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
     --bump) [ $# -ge 2 ] || usage; bump=$2; shift 2 ;;
     --no-lintian) lintian=0; shift ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) usage ;;
     *) out=$1; shift ;;
   esac
