@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 PREFIX     ?= /usr/local
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build check check-fast demo install bench clean
+.PHONY: all deps build check check-fast demo install bench clean deb
 
 all: build
 
@@ -38,6 +38,10 @@ bench: deps build
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# Debian packages (debian/, dpkg-buildpackage) into $(BUILD)/deb; docs/install.md.
+deb: deps
+	bash scripts/deb.sh $(BUILD)/deb
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
