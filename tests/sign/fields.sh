@@ -81,6 +81,10 @@ qpdf_ok "$W/ab.pdf"
 assert_exit 0 ks fields "$W/ab.pdf"
 grep -Eq "BenB +signed" <<<"$OUT" || fail "BenB not signed: $OUT"
 assert_contains "$(qpdf --json --json-key=acroform "$W/ab.pdf")" '"fullname": "BenB"'
+# Party A's signature stays VALID after B signed into the prepared BenB:
+# filling an empty signature field is what a later signature does.
+assert_exit 0 ks verify "$W/ab.pdf" --trust "$W/root.pem"
+[ "$(grep -c 'result: *VALID' <<<"$OUT")" = 2 ] || fail "both signatures should be VALID: $OUT"
 
 note "a form with /NeedAppearances: the flag goes (empty boxes need no drawing), the stamp stays"
 # poppler redraws every widget of such a form, a signature's stamp included.

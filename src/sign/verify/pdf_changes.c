@@ -74,6 +74,29 @@ sig_field(struct pdf *cur, const struct pdf_obj *item)
 	return yes;
 }
 
+/* A prepared, empty signature field (or its widget) that a later signature
+ * filled, as a contract's "Bên B" box is: it gains /V, that signature's
+ * dictionary, and its widget the stamp's appearance; nothing else
+ * changes. (Modifies o and c.) */
+static int
+sig_field_filled(struct pdf *cur, struct pdf_obj *o, struct pdf_obj *c)
+{
+	static const char *const keys[] = { "V", "AP", NULL };
+	const struct pdf_obj *vref;
+	struct pdf_obj *v = NULL;
+	int ok = 1;
+
+	if (o->type != PDF_DICT || c->type != PDF_DICT ||
+	    pdf_dict_get(o, "V") != NULL || !sig_field(cur, c))
+		return 0;
+	if ((vref = pdf_dict_get(c, "V")) != NULL)
+		ok = vref->type == PDF_REF && pdf_resolve(cur, vref, &v) == 0 &&
+		    v->type == PDF_DICT && pdf_dict_get(v, "ByteRange") != NULL &&
+		    pdf_dict_get(v, "Contents") != NULL;
+	pdf_obj_free(v);
+	return ok && same_except(o, c, keys);
+}
+
 /* item, as cur has it, is an annotation other than a widget (a comment,
  * a highlight, a stamp): what a P=3 certification lets in. */
 static int
@@ -486,6 +509,8 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int mdp,
 			continue;
 		}
 		if (o->type == PDF_ARRAY && sig_fields_appended(cur, o, c))
+			continue;
+		if (sig_field_filled(cur, o, c))
 			continue;
 		if (mdp == 3 && o->type == PDF_ARRAY &&
 		    annots_appended(cur, o, c, 1)) {
