@@ -214,17 +214,26 @@ api_activation_complete(struct api *a)
 		goto out;
 	}
 	/* A token belongs to one subscriber: its serial is what a PIN reset
-	 * matches on, and the unblock answer is computed for it. Taken by
-	 * another registration, it is refused (the code stays unspent: the
-	 * transaction rolls back). */
+	 * matches on, and the unblock answer is computed for it. It belongs
+	 * to the registration that holds it now, and to every registration
+	 * whose certificate it still carries (a token left behind at renewal
+	 * keeps its good, unexpired certificate) until each of those is
+	 * revoked or expired. A claim on it is refused (the code stays
+	 * unspent: the transaction rolls back). */
 	db_rows_free(rows);
 	rows = NULL;
 	p[0] = tok;
 	p[1] = act.reg_id;
+	p[2] = tok;
+	p[3] = act.reg_id;
+	p[4] = db_num(&nn, api_now());
 	if ((r = db_exec(a->db,
 		 "SELECT id FROM registrations WHERE"
-		 " token_serial = ? AND id <> ? AND status = 'active'",
-		 2, p, &rows)) != 0) {
+		 " token_serial = ? AND id <> ? AND status = 'active'"
+		 " UNION ALL SELECT registration_id FROM certificates WHERE"
+		 " token_serial = ? AND registration_id <> ? AND status = 'good'"
+		 " AND not_after > ?",
+		 5, p, &rows)) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
 		goto out;
 	}

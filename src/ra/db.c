@@ -69,6 +69,8 @@ static const char *const schema_common[] = {
 	" token_serial TEXT, pem TEXT NOT NULL, created_at BIGINT NOT NULL)",
 	"CREATE INDEX IF NOT EXISTS certificates_reg"
 	" ON certificates(registration_id)",
+	"CREATE INDEX IF NOT EXISTS certificates_token"
+	" ON certificates(token_serial)",
 	"CREATE TABLE IF NOT EXISTS otps ("
 	" id AUTOID, registration_id BIGINT NOT NULL REFERENCES registrations(id),"
 	" token_serial TEXT NOT NULL, otp_hash TEXT NOT NULL,"
