@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "common/crypto.h"
+#include "logesc.h"
 
 /* After the commit, never before: a rolled-back call mails nothing. */
 static void
@@ -70,6 +71,9 @@ operator_auth(struct api *a)
 	db_rows_free(rows);
 	return name;
 }
+
+/* The bytes of an audited path kept, escaped (api_call). */
+#define API_AUDIT_PATH 160
 
 /* One audit row per API call, whatever its answer; public calls (action
  * NULL) have none. */
@@ -136,13 +140,18 @@ not_routed(struct api *a, const struct api_match *m)
 static void
 api_call(struct api *a, const struct api_match *m)
 {
-	char buf[600], *op = NULL;
+	char em[LOG_ESCAPE_SIZE(16)], ep[API_AUDIT_PATH],
+	    buf[sizeof(em) + 1 + sizeof(ep)];
+	char *op = NULL;
 	const char *action = NULL;
 	int status;
 
+	/* The action as the audit records it: the client's method and path,
+	 * escaped and bounded (a row costs at most this much). */
 	if (m->who != API_PUBLIC) {
-		snprintf(buf, sizeof(buf), "%s %.508s", a->rq->method,
-		    a->rq->path);
+		log_escape(a->rq->method, 16, em, sizeof(em));
+		log_escape(a->rq->path, sizeof(ep), ep, sizeof(ep));
+		snprintf(buf, sizeof(buf), "%s %s", em, ep);
 		action = buf;
 	}
 	if (authenticate(a, m->who, &op) != 0) {

@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 
 #include "common/parse.h"
+#include "logesc.h"
 
 struct http {
 	struct MHD_Daemon *d;
@@ -214,10 +215,16 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	rs.status = 500;
 	h->fn(h->ud, &rq, &rs);
 	/* The access log: never a body or a query (they may carry secrets);
-	 * a path carries at most an id, a serial or an OCSP request. */
-	if (h->access_log)
-		fprintf(stderr, "kyso-ra: %s %s %.200s %d\n", remote, method,
-		    url, rs.status);
+	 * a path carries at most an id, a serial or an OCSP request. The
+	 * method and path are the client's: escaped, one line per request. */
+	if (h->access_log) {
+		char em[LOG_ESCAPE_SIZE(16)], ep[LOG_ESCAPE_SIZE(200)];
+
+		log_escape(method, 16, em, sizeof(em));
+		log_escape(url, 200, ep, sizeof(ep));
+		fprintf(stderr, "kyso-ra: %s %s %s %d\n", remote, em, ep,
+		    rs.status);
+	}
 	ret = reply(c, &rs);
 	buf_free(rs.body);
 	return ret;
