@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "audit.h"
 #include "common/crypto.h"
 #include "logesc.h"
 
@@ -75,26 +76,37 @@ operator_auth(struct api *a)
 /* The bytes of an audited path kept, escaped (api_call). */
 #define API_AUDIT_PATH 160
 
-/* One audit row per API call, whatever its answer; public calls (action
- * NULL) have none. */
-static void
-audit(struct api *a, const char *action)
+/* Whether a call is kept as its own audit row: everything an operator
+ * does, and what a subscriber's call changed (issuance, PIN resets).
+ * Unauthenticated failures (401, 429, a refused subscriber call) and
+ * lookups are only counted (audit_count), so a flood costs bounded
+ * storage. */
+static int
+audit_kept(const struct api *a, const struct api_match *m)
 {
-	struct db_num ts, st;
-	const char *p[6];
+	if (strcmp(a->actor, "anonymous") != 0 &&
+	    strcmp(a->actor, "subscriber") != 0)
+		return 1;
+	return a->rs->status < 400 && m->handler != api_activation_lookup;
+}
+
+/* Every API call is audited, as a row or a count; public calls (action
+ * NULL) are not. */
+static void
+audit(struct api *a, const struct api_match *m, const char *action)
+{
+	int r;
 
 	if (action == NULL)
 		return;
-	p[0] = db_num(&ts, api_now());
-	p[1] = a->actor;
-	p[2] = action;
-	p[3] = a->target[0] ? a->target : NULL;
-	p[4] = a->rq->remote;
-	p[5] = db_num(&st, a->rs->status);
-	if (db_exec(a->db,
-		"INSERT INTO audit (ts, actor, action, target,"
-		" remote, status) VALUES (?, ?, ?, ?, ?, ?)",
-		6, p, NULL) != 0)
+	if (audit_kept(a, m))
+		r = audit_row(a->db, api_now(), a->actor, action,
+		    a->target[0] ? a->target : NULL, a->rq->remote,
+		    a->rs->status);
+	else
+		r = audit_count(a->db, api_now(), a->rq->remote, a->rs->status,
+		    action);
+	if (r != 0)
 		fprintf(stderr, "kyso-ra: audit insert failed\n");
 }
 
@@ -155,7 +167,7 @@ api_call(struct api *a, const struct api_match *m)
 		action = buf;
 	}
 	if (authenticate(a, m->who, &op) != 0) {
-		audit(a, action);
+		audit(a, m, action);
 		goto out;
 	}
 	if (m->handler == NULL)
@@ -165,21 +177,21 @@ api_call(struct api *a, const struct api_match *m)
 	else
 		status = m->handler(a);
 	if (!a->tx) {
-		audit(a, action);
+		audit(a, m, action);
 		if (status < 400)
 			send_mail(a);
 	} else if (status < 400 || a->keep) {
-		audit(a, action);
+		audit(a, m, action);
 		if (db_commit(a->db) != 0) {
 			wipe_mail(a);
 			api_error(a, 503, "busy", "the database is busy; retry");
-			audit(a, action);
+			audit(a, m, action);
 			goto out;
 		}
 		send_mail(a);
 	} else {
 		db_rollback(a->db);
-		audit(a, action);
+		audit(a, m, action);
 	}
 out:
 	wipe_mail(a);

@@ -82,18 +82,32 @@ static const char *const schema_common[] = {
 	" action TEXT NOT NULL, target TEXT, remote TEXT, status INTEGER)",
 	"CREATE TABLE IF NOT EXISTS meta ("
 	" k TEXT PRIMARY KEY, v TEXT NOT NULL)",
+	/* Unauthenticated failures (401, 429, a subscriber's refused call)
+	 * are counted, not logged one by one: a row per address, minute and
+	 * status, with the first call of that minute (audit.c). */
+	"CREATE TABLE IF NOT EXISTS audit_counts ("
+	" remote TEXT NOT NULL, minute BIGINT NOT NULL, status INTEGER NOT NULL,"
+	" n BIGINT NOT NULL, first_action TEXT,"
+	" PRIMARY KEY (remote, minute, status))",
+	"CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts)",
 };
 
 static const char *const schema_sqlite[] = {
 	"CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
 	" BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
-	"CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
+	/* DELETE only inside `kyso-ra audit prune`'s transaction, which
+	 * marks itself in meta (audit.c). */
+	"DROP TRIGGER IF EXISTS audit_no_delete",
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	" WHEN NOT EXISTS (SELECT 1 FROM meta WHERE k = 'audit_prune')"
 	" BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
 };
 
 static const char *const schema_pg[] = {
 	"CREATE OR REPLACE FUNCTION kyso_audit_append_only() RETURNS trigger"
 	" LANGUAGE plpgsql AS $$ BEGIN"
+	" IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM meta"
+	" WHERE k = 'audit_prune') THEN RETURN NULL; END IF;"
 	" RAISE EXCEPTION 'audit log is append-only'; END $$",
 	"DROP TRIGGER IF EXISTS audit_append_only ON audit",
 	"CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit"

@@ -20,6 +20,7 @@ static const struct {
 	    N_("add NAME (prints its API token once), list, remove NAME") },
 	{ "serve", cmd_serve, N_("run the server") },
 	{ "root-crl", cmd_root_crl, N_("sign the root's CRL again (yearly)") },
+	{ "audit", cmd_audit, N_("prune: apply the audit log's retention") },
 };
 
 /* The command list, from the table. */
