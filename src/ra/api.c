@@ -198,14 +198,17 @@ out:
 	free(op);
 }
 
-void
-api_handle(void *ud, const struct http_req *rq, struct http_resp *rs)
+/* Both listeners' handler; public_only answers 404 to every route but
+ * the public ones. */
+static void
+handle(struct ra *ra, int public_only, const struct http_req *rq,
+    struct http_resp *rs)
 {
 	struct api a;
 	struct api_match m;
 
 	memset(&a, 0, sizeof(a));
-	a.ra = ud;
+	a.ra = ra;
 	a.rq = rq;
 	a.rs = rs;
 	if ((a.db = db_pool_get(a.ra->pool)) == NULL) {
@@ -214,5 +217,22 @@ api_handle(void *ud, const struct http_req *rq, struct http_resp *rs)
 		return;
 	}
 	api_route(&a, &m);
+	if (public_only && m.who != API_PUBLIC) {
+		a.actor = "public";
+		api_error(&a, 404, "not_found", "no such endpoint");
+		return;
+	}
 	api_call(&a, &m);
+}
+
+void
+api_handle(void *ud, const struct http_req *rq, struct http_resp *rs)
+{
+	handle(ud, 0, rq, rs);
+}
+
+void
+api_handle_pki(void *ud, const struct http_req *rq, struct http_resp *rs)
+{
+	handle(ud, 1, rq, rs);
 }

@@ -44,16 +44,25 @@ serve_usage(FILE *f)
 	      "  --ca-pin-file FILE   ... or read it from FILE\n"
 	      "  --threads N          worker threads (default 4), each with its own\n"
 	      "                       database connection\n"
+	      "  --max-connections N  connections in all (default 512)\n"
+	      "  --max-per-address N  connections from one client address (32)\n"
+	      "  --request-deadline SECS  a request's headers and body must arrive\n"
+	      "                       within SECS (default 15)\n"
+	      "  --pki-listen HOST:PORT  also serve OCSP, CRLs, time-stamps and the CA\n"
+	      "                       certificates (plain HTTP, nothing else) on this\n"
+	      "                       address, apart from the API's connections\n"
 	      "  --port-file FILE     write the port listened on to FILE\n"
+	      "  --pki-port-file FILE write the PKI listener's port to FILE\n"
 	      "  --quiet              no access log (one line per request on stderr)\n\n"
 	      "Exit status: 0 stopped by a signal, 1 failed, 2 usage, 3 not initialized.\n"));
 }
 
 struct serve_opts {
 	const char *listen, *db, *smtp, *from, *public_url, *port_file;
-	const char *pin_file;
+	const char *pin_file, *pki_listen, *pki_port_file;
 	int insecure, pin_fd, quiet;
 	uint64_t code_ttl, otp_ttl, rate, pin_rate, threads;
+	uint64_t max_conn, per_addr, deadline;
 };
 
 /* Fills o from argv; -1 after --help, else 0 or an exit code. */
@@ -76,6 +85,11 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "ca-pin-file", required_argument, NULL, 'F' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "pki-listen", required_argument, NULL, 'K' },
+		{ "pki-port-file", required_argument, NULL, 'k' },
+		{ "max-connections", required_argument, NULL, 'M' },
+		{ "max-per-address", required_argument, NULL, 'A' },
+		{ "request-deadline", required_argument, NULL, 'D' },
 		{ "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 } };
 	int c;
 
@@ -121,6 +135,23 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 				return cmd_usage_error("serve",
 				    _("bad --pin-reset-limit"));
 			break;
+		case 'K': o->pki_listen = optarg; break;
+		case 'k': o->pki_port_file = optarg; break;
+		case 'M':
+			if (parse_u64(optarg, 1, 100000, &o->max_conn))
+				return cmd_usage_error("serve",
+				    _("bad --max-connections"));
+			break;
+		case 'A':
+			if (parse_u64(optarg, 1, 100000, &o->per_addr))
+				return cmd_usage_error("serve",
+				    _("bad --max-per-address"));
+			break;
+		case 'D':
+			if (parse_u64(optarg, 1, 3600, &o->deadline))
+				return cmd_usage_error("serve",
+				    _("bad --request-deadline"));
+			break;
 		case 'p':
 			if (cmd_parse_fd(optarg, &o->pin_fd) != 0)
 				return cmd_usage_error("serve",
@@ -132,6 +163,16 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 	if (optind != argc)
 		return cmd_usage_error("serve", _("unexpected argument"));
 	return 0;
+}
+
+/* --port-file: the port a listener got (port 0 picks one). */
+static int
+write_port(const char *file, uint16_t port)
+{
+	char ps[16];
+
+	snprintf(ps, sizeof(ps), "%u\n", port);
+	return file_write_atomic(file, ps, strlen(ps), 0644);
 }
 
 /* The admin master key: exactly 32 bytes, or the server does not start. */
@@ -167,11 +208,14 @@ cmd_serve(int argc, char **argv)
 		.otp_ttl = 300,
 		.rate = 60,
 		.pin_rate = 10,
-		.threads = 4 };
+		.threads = 4,
+		.max_conn = HTTP_DEFAULT_CONNECTIONS,
+		.per_addr = HTTP_DEFAULT_PER_ADDRESS,
+		.deadline = HTTP_DEFAULT_DEADLINE };
 	struct ra ra;
 	struct config *conf = NULL;
 	struct ca_key *sg = NULL;
-	struct http *h = NULL;
+	struct http *h = NULL, *hp = NULL;
 	char *dir = NULL, *where = NULL, *cert = NULL, *key = NULL, *pin = NULL;
 	char *outbox = NULL, host[64], url[512];
 	uint16_t port;
@@ -187,6 +231,12 @@ cmd_serve(int argc, char **argv)
 		return cmd_usage_error("serve",
 		    _("--insecure-http is allowed only "
 		      "on a loopback address"));
+	if (o.pki_listen != NULL &&
+	    http_parse_listen(o.pki_listen, host, sizeof(host), &port, &loop) != 0)
+		return cmd_usage_error("serve",
+		    _("bad --pki-listen (HOST:PORT)"));
+	if (http_parse_listen(o.listen, host, sizeof(host), &port, &loop) != 0)
+		return cmd_usage_error("serve", _("bad --listen (HOST:PORT)"));
 	if (o.public_url != NULL && !cmd_url_ok(o.public_url))
 		return cmd_usage_error("serve", _("bad --public-url"));
 	if (o.from != NULL &&
@@ -279,6 +329,11 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, _("kyso-ra: cannot listen on %s\n"), o.listen);
 		goto out;
 	}
+	if (o.pki_listen != NULL && (r = http_bind(o.pki_listen, &hp)) != 0) {
+		fprintf(stderr, _("kyso-ra: cannot listen on %s\n"),
+		    o.pki_listen);
+		goto out;
+	}
 	if (o.public_url != NULL)
 		snprintf(url, sizeof(url), "%s", o.public_url);
 	else if (strchr(host, ':') != NULL)
@@ -297,26 +352,47 @@ cmd_serve(int argc, char **argv)
 	}
 	sg = NULL;
 	http_access_log(h, !o.quiet);
+	{
+		struct http_limits lim = { (unsigned)o.max_conn,
+			(unsigned)o.per_addr, (unsigned)o.deadline };
+
+		http_set_limits(h, &lim);
+		if (hp != NULL)
+			http_set_limits(hp, &lim);
+	}
+	/* OCSP, CRLs and time-stamps are signed: plain HTTP, as relying
+	 * parties fetch them, on connections of their own. */
+	if (hp != NULL) {
+		http_access_log(hp, !o.quiet);
+		if ((r = http_run(hp, NULL, NULL, (unsigned)o.threads,
+			 api_handle_pki, &ra)) != 0 ||
+		    (o.pki_port_file != NULL &&
+			write_port(o.pki_port_file, http_port(hp)) != 0)) {
+			fprintf(stderr,
+			    _("kyso-ra: cannot start the HTTP server\n"));
+			goto out;
+		}
+	}
 	if ((r = http_run(h, cert, key, (unsigned)o.threads, api_handle, &ra)) !=
 	    0) {
 		fprintf(stderr, _("kyso-ra: cannot start the HTTP server\n"));
 		goto out;
 	}
-	if (o.port_file != NULL) {
-		char ps[16];
-
-		snprintf(ps, sizeof(ps), "%u\n", http_port(h));
-		if (file_write_atomic(o.port_file, ps, strlen(ps), 0644) != 0)
-			goto out;
-	}
+	if (o.port_file != NULL && write_port(o.port_file, http_port(h)) != 0)
+		goto out;
 	printf(_("kyso-ra: listening on %s://%s%s%s:%u (public URL %s)\n"),
 	    o.insecure ? "http" : "https", strchr(host, ':') ? "[" : "", host,
 	    strchr(host, ':') ? "]" : "", http_port(h), url);
+	if (hp != NULL)
+		printf(_("kyso-ra: OCSP, CRLs and time-stamps also on "
+			 "http://%s\n"),
+		    o.pki_listen);
 	fflush(stdout);
 	sigwait(&set, &sig);
 	ex = EX_OK;
 out:
 	http_stop(h);
+	http_stop(hp);
 	ca_free(ra.ca);
 	ca_key_free(sg);
 	db_pool_free(ra.pool);

@@ -35,6 +35,17 @@ typedef void (
 
 struct http;
 
+/* What one client may hold (issue 15: about 515 slow connections from one
+ * address took the whole CA offline). */
+struct http_limits {
+	unsigned max_connections; /* in all */
+	unsigned per_address;	  /* from one client address */
+	unsigned deadline;	  /* seconds for a request's headers and body */
+};
+#define HTTP_DEFAULT_CONNECTIONS 512
+#define HTTP_DEFAULT_PER_ADDRESS 32
+#define HTTP_DEFAULT_DEADLINE	 15
+
 /* Binds and listens on "host:port" or "[v6]:port" (port 0 picks a free
  * one), so the port is known before the server runs. */
 int http_bind(const char *listen, struct http **out) KYSO_WUR;
@@ -43,6 +54,8 @@ int http_bind(const char *listen, struct http **out) KYSO_WUR;
  * plain HTTP. */
 int http_run(struct http *h, const char *cert_pem, const char *key_pem,
     unsigned threads, http_handler fn, void *ud) KYSO_WUR;
+/* Before http_run: other limits than the defaults above. */
+void http_set_limits(struct http *h, const struct http_limits *lim);
 uint16_t http_port(const struct http *h);
 /* One line per request on stderr: address, method, path, status. */
 void http_access_log(struct http *h, int on);
