@@ -51,6 +51,8 @@ serve_usage(FILE *f)
 	      "  --pki-listen HOST:PORT  also serve OCSP, CRLs, time-stamps and the CA\n"
 	      "                       certificates (plain HTTP, nothing else) on this\n"
 	      "                       address, apart from the API's connections\n"
+	      "  --tls-priorities S   GnuTLS priority string for HTTPS (default: TLS\n"
+	      "                       1.2 and 1.3 with ECDHE and AEAD ciphers only)\n"
 	      "  --port-file FILE     write the port listened on to FILE\n"
 	      "  --pki-port-file FILE write the PKI listener's port to FILE\n"
 	      "  --quiet              no access log (one line per request on stderr)\n\n"
@@ -59,7 +61,7 @@ serve_usage(FILE *f)
 
 struct serve_opts {
 	const char *listen, *db, *smtp, *from, *public_url, *port_file;
-	const char *pin_file, *pki_listen, *pki_port_file;
+	const char *pin_file, *pki_listen, *pki_port_file, *tls_prio;
 	int insecure, pin_fd, quiet;
 	uint64_t code_ttl, otp_ttl, rate, pin_rate, threads;
 	uint64_t max_conn, per_addr, deadline;
@@ -86,6 +88,7 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		{ "ca-pin-file", required_argument, NULL, 'F' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "pki-listen", required_argument, NULL, 'K' },
+		{ "tls-priorities", required_argument, NULL, 'T' },
 		{ "pki-port-file", required_argument, NULL, 'k' },
 		{ "max-connections", required_argument, NULL, 'M' },
 		{ "max-per-address", required_argument, NULL, 'A' },
@@ -136,6 +139,7 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 				    _("bad --pin-reset-limit"));
 			break;
 		case 'K': o->pki_listen = optarg; break;
+		case 'T': o->tls_prio = optarg; break;
 		case 'k': o->pki_port_file = optarg; break;
 		case 'M':
 			if (parse_u64(optarg, 1, 100000, &o->max_conn))
@@ -357,6 +361,8 @@ cmd_serve(int argc, char **argv)
 			(unsigned)o.per_addr, (unsigned)o.deadline };
 
 		http_set_limits(h, &lim);
+		if (o.tls_prio != NULL)
+			http_set_tls_priorities(h, o.tls_prio);
 		if (hp != NULL)
 			http_set_limits(hp, &lim);
 	}

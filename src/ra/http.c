@@ -34,6 +34,7 @@ struct http {
 	int fd;
 	int access_log;
 	struct http_limits lim;
+	const char *tls_prio;
 	/* the connections, for the reaper thread */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -425,8 +426,9 @@ http_run(struct http *h, const char *cert_pem, const char *key_pem,
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 	    MHD_USE_ERROR_LOG;
-	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL },
-		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL } };
+	struct MHD_OptionItem tls[4] = { { MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL } };
 
 	h->fn = fn;
 	h->ud = ud;
@@ -440,6 +442,10 @@ http_run(struct http *h, const char *cert_pem, const char *key_pem,
 			(void *)key_pem };
 		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
 			(void *)cert_pem };
+		/* issue 15: TLS 1.0/1.1 and CBC-SHA1 suites were accepted */
+		tls[2] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+			(void *)(h->tls_prio ? h->tls_prio
+					     : HTTP_TLS_PRIORITIES) };
 	}
 	if (pthread_create(&h->reaper, NULL, reaper_main, h) != 0)
 		return KYSO_ERR_NOMEM;
@@ -465,6 +471,12 @@ void
 http_set_limits(struct http *h, const struct http_limits *lim)
 {
 	h->lim = *lim;
+}
+
+void
+http_set_tls_priorities(struct http *h, const char *prio)
+{
+	h->tls_prio = prio;
 }
 
 void
