@@ -116,10 +116,10 @@ api_activation_lookup(struct api *a)
 		goto out;
 	}
 	snprintf(uid, sizeof(uid), "%s:%s", s.id_kind, s.id_number);
-	subj = json_pack("{s:s,s:s,s:s,s:s,s:s}", "CN", s.name, "UID", uid,
-	    "ST", s.province, "C", "VN", "emailAddress", s.email);
-	if (subj != NULL && strcmp(s.type, "organization") == 0)
-		json_object_set_new(subj, "O", json_string(s.name));
+	subj = json_pack("{s:s,s:s,s:s,s:s,s:s}", "CN", s.cn, "UID", uid, "ST",
+	    s.province, "C", "VN", "emailAddress", s.email);
+	if (subj != NULL && s.org != NULL)
+		json_object_set_new(subj, "O", json_string(s.org));
 	st = api_json(a, 200,
 	    json_pack("{s:s,s:s,s:o,s:s,s:O,s:O,s:O}", "kind", act.kind, "type",
 		s.type, "subject", subj, "subject_dn", dn, "key_type",

@@ -675,9 +675,8 @@ ca_subject_name(const struct ra_subject *s)
 	snprintf(uid, sizeof(uid), "%s:%s", s->id_kind, s->id_number);
 	if (n == NULL || name_add(n, NID_countryName, "VN") != 0 ||
 	    name_add(n, NID_stateOrProvinceName, s->province) != 0 ||
-	    (strcmp(s->type, "organization") == 0 &&
-		name_add(n, NID_organizationName, s->name) != 0) ||
-	    name_add(n, NID_commonName, s->name) != 0 ||
+	    (s->org != NULL && name_add(n, NID_organizationName, s->org) != 0) ||
+	    name_add(n, NID_commonName, s->cn) != 0 ||
 	    name_add(n, NID_userId, uid) != 0 ||
 	    X509_NAME_add_entry_by_NID(n, NID_pkcs9_emailAddress, MBSTRING_ASC,
 		(const unsigned char *)s->email, -1, -1, 0) != 1) {

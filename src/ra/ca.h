@@ -16,8 +16,10 @@ struct ca_key;
 
 /* What a subscriber certificate says about its subject (kyso types). */
 struct ra_subject {
-	const char *type; /* "personal" or "organization" */
-	const char *name;
+	const char *type;    /* "personal" or "organization" */
+	const char *name;    /* the legal name, whole */
+	const char *cn;	     /* the CN: common_name, else name */
+	const char *org;     /* the O of an organization, else NULL */
 	const char *id_kind; /* "CCCD", "CMND" or "MST" */
 	const char *id_number;
 	const char *province;

@@ -221,6 +221,26 @@ out:
 	return r;
 }
 
+/* 1 when the registrations table has column col, 0 when not, <0. */
+static int
+registrations_has(struct db *d, const char *col)
+{
+	struct db_rows *rows = NULL;
+	const char *p[1] = { col };
+	int r;
+
+	r = db_exec(d,
+	    d->pg ? "SELECT 1 FROM information_schema.columns WHERE"
+		    " table_name = 'registrations' AND column_name = ?"
+		  : "SELECT 1 FROM pragma_table_info('registrations')"
+		    " WHERE name = ?",
+	    1, p, &rows);
+	if (r == 0)
+		r = db_rows_count(rows) > 0;
+	db_rows_free(rows);
+	return r;
+}
+
 int
 db_migrate(struct db *d)
 {
@@ -245,6 +265,13 @@ db_migrate(struct db *d)
 		if ((r = db_exec(d, schema_sqlite[i], 0, NULL, NULL)) != 0)
 			goto fail;
 	if ((r = db_commit(d)) != 0)
+		return r;
+	/* Added by issue 15 (a CN shorter than a long legal name): a
+	 * database made before gets the column. */
+	if (registrations_has(d, "common_name") == 0 &&
+	    (r = db_exec(d, "ALTER TABLE registrations ADD COLUMN common_name TEXT",
+		 0, NULL, NULL)) != 0 &&
+	    registrations_has(d, "common_name") != 1)
 		return r;
 	/* One active registration per token serial, held by the database
 	 * too (two servers completing at once). A database made before this
