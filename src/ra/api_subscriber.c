@@ -244,10 +244,19 @@ api_activation_complete(struct api *a)
 		goto out;
 	}
 	reg_subject(act.details, &s);
-	if (ca_issue(a->ra->ca, csr, &s,
-		(int)json_integer_value(
-		    json_object_get(act.details, "validity_years")),
-		&iss) != 0) {
+	if ((r = ca_issue(a->ra->ca, csr, &s,
+		 (int)json_integer_value(
+		     json_object_get(act.details, "validity_years")),
+		 &iss)) == KYSO_ERR_PERMISSION) {
+		fprintf(stderr,
+		    "kyso-ra: refusing to issue: the issuing CA is not valid "
+		    "now (expired, or not yet valid); make a new issuing CA\n");
+		st = api_error(a, 503, "ca_expired",
+		    "the CA cannot issue certificates now; the CA's operator "
+		    "must renew it");
+		goto out;
+	}
+	if (r != 0) {
 		st = api_error(a, 500, "internal", "could not issue");
 		goto out;
 	}

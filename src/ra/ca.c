@@ -581,6 +581,15 @@ ca_load(const char *dir, struct ca_key *issuing, const char *public_url,
 		    dir);
 		goto fail;
 	}
+	{
+		struct tm nb, na;
+
+		if (ASN1_TIME_to_tm(X509_get0_notBefore(ca->issuing), &nb) != 1 ||
+		    ASN1_TIME_to_tm(X509_get0_notAfter(ca->issuing), &na) != 1)
+			goto fail;
+		ca->not_before = (int64_t)timegm(&nb);
+		ca->not_after = (int64_t)timegm(&na);
+	}
 	if ((r = leaf_parts(ca)) != 0)
 		goto fail;
 	r = KYSO_ERR_NOMEM;
@@ -628,6 +637,18 @@ const char *
 ca_issuing_pem(const struct ca *ca)
 {
 	return ca->issuing_pem;
+}
+
+int64_t
+ca_issuing_not_before(const struct ca *ca)
+{
+	return ca->not_before;
+}
+
+int64_t
+ca_issuing_not_after(const struct ca *ca)
+{
+	return ca->not_after;
 }
 
 const char *

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -167,6 +168,33 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 	if (optind != argc)
 		return cmd_usage_error("serve", _("unexpected argument"));
 	return 0;
+}
+
+/* Well before the issuing CA ends (CA_EXPIRY_WARN), the operator is told
+ * at every start, and /healthz says "expiring"; once it has ended, nothing
+ * is issued (OCSP and CRLs go on). */
+static void
+ca_warn_expiry(const struct ca *ca)
+{
+	int64_t now = (int64_t)time(NULL), na = ca_issuing_not_after(ca);
+	time_t t = (time_t)na;
+	struct tm tm;
+	char when[32];
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d", &tm);
+	if (now >= na || now < ca_issuing_not_before(ca))
+		fprintf(stderr,
+		    _("kyso-ra: the issuing CA is not valid now (it ends %s): "
+		      "no certificate can be issued until a new issuing CA "
+		      "replaces it\n"),
+		    when);
+	else if (na - now < CA_EXPIRY_WARN)
+		fprintf(stderr,
+		    _("kyso-ra: warning: the issuing CA expires on %s (in %lld "
+		      "days); certificates issued now end then. Make a new "
+		      "issuing CA before.\n"),
+		    when, (long long)((na - now) / 86400));
 }
 
 /* --port-file: the port a listener got (port 0 picks one). */
@@ -355,6 +383,7 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	sg = NULL;
+	ca_warn_expiry(ra.ca);
 	http_access_log(h, !o.quiet);
 	{
 		struct http_limits lim = { (unsigned)o.max_conn,
