@@ -15,6 +15,7 @@
 #include "common/parse.h"
 #include "common/secret.h"
 #include "http.h"
+#include "outbox.h"
 #include "ra.h"
 #include "ca_key.h"
 #include "tls.h"
@@ -248,6 +249,7 @@ cmd_serve(int argc, char **argv)
 	struct config *conf = NULL;
 	struct ca_key *sg = NULL;
 	struct http *h = NULL, *hp = NULL;
+	struct outbox_sweeper *sweep = NULL;
 	char *dir = NULL, *where = NULL, *cert = NULL, *key = NULL, *pin = NULL;
 	char *outbox = NULL, host[64], url[512];
 	uint16_t port;
@@ -342,7 +344,10 @@ cmd_serve(int argc, char **argv)
 	    (ra.rl_pin_addr = ratelimit_new((unsigned)o.pin_rate, 900)) == NULL)
 		goto out;
 	if ((outbox = path_join(dir, "outbox")) == NULL ||
-	    mailer_new(outbox, o.smtp, o.from, &ra.mail) != 0)
+	    mailer_new(outbox, o.smtp, o.from, &ra.mail) != 0 ||
+	    (o.smtp == NULL &&
+		outbox_sweeper_start(ra.mail, ra.code_ttl, ra.otp_ttl, &sweep) !=
+		    0))
 		goto out;
 	if (!o.insecure && (r = tls_dev_cert(dir, &cert, &key)) != 0) {
 		fprintf(stderr, _("kyso-ra: no TLS certificate: %s\n"),
@@ -428,6 +433,7 @@ cmd_serve(int argc, char **argv)
 out:
 	http_stop(h);
 	http_stop(hp);
+	outbox_sweeper_stop(sweep);
 	ca_free(ra.ca);
 	ca_key_free(sg);
 	db_pool_free(ra.pool);
