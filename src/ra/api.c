@@ -84,7 +84,7 @@ operator_auth(struct api *a)
 static int
 audit_kept(const struct api *a, const struct api_match *m)
 {
-	if (strcmp(a->actor, "anonymous") != 0 &&
+	if (a->actor != NULL && strcmp(a->actor, "anonymous") != 0 &&
 	    strcmp(a->actor, "subscriber") != 0)
 		return 1;
 	return a->rs->status < 400 && m->handler != api_activation_lookup;
