@@ -7,7 +7,7 @@
 
 struct outbox_sweeper {
 	struct mailer *m;
-	int64_t code_ttl, otp_ttl;
+	int64_t otp_ttl, any_ttl; /* any: the longer of the two lifetimes */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	int stop;
@@ -15,8 +15,9 @@ struct outbox_sweeper {
 };
 
 /* The outbox is a delivery queue: an OTP mail is of no use after the OTP
- * expired, an activation mail after its code did (the code TTL is the
- * longest), so neither stays readable for long. */
+ * expired, an activation mail after its code did, so neither stays
+ * readable for long. A mail is told apart only by its "OTP:" line: the
+ * rest goes after the longer lifetime, never before an OTP's. */
 static void *
 sweep_main(void *arg)
 {
@@ -32,7 +33,7 @@ sweep_main(void *arg)
 
 		pthread_mutex_unlock(&s->lock);
 		if (mailer_outbox_prune(s->m, "OTP:", now - s->otp_ttl, &n) != 0 ||
-		    mailer_outbox_prune(s->m, NULL, now - s->code_ttl, &n) != 0)
+		    mailer_outbox_prune(s->m, NULL, now - s->any_ttl, &n) != 0)
 			fprintf(stderr, "kyso-ra: cannot clean the outbox\n");
 		pthread_mutex_lock(&s->lock);
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -54,8 +55,8 @@ outbox_sweeper_start(struct mailer *m, int64_t code_ttl, int64_t otp_ttl,
 	if (s == NULL)
 		return KYSO_ERR_NOMEM;
 	s->m = m;
-	s->code_ttl = code_ttl;
 	s->otp_ttl = otp_ttl;
+	s->any_ttl = code_ttl > otp_ttl ? code_ttl : otp_ttl;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
 	if (pthread_create(&s->thread, NULL, sweep_main, s) != 0) {

@@ -14,7 +14,8 @@
 struct outbox_sweeper;
 
 /* Every OUTBOX_SWEEP_SECS: removes OTP mail older than otp_ttl and any
- * mail older than code_ttl (seconds), plus OUTBOX_SWEEP_SECS of grace. */
+ * mail older than the longer of code_ttl and otp_ttl (seconds), each plus
+ * OUTBOX_SWEEP_SECS of grace. */
 int outbox_sweeper_start(struct mailer *m, int64_t code_ttl, int64_t otp_ttl,
     struct outbox_sweeper **out) KYSO_WUR;
 /* Stops and frees it (NULL is fine). */

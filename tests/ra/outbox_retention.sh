@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 15 item 9: the outbox is a delivery queue. Under serve, an OTP
-# mail is removed once its OTP has expired and any mail once the longest
-# code lifetime (--code-ttl) has passed, so codes and OTPs do not stay
+# mail is removed once its OTP has expired and any mail once the longer of
+# the code and OTP lifetimes has passed, so codes and OTPs do not stay
 # readable in .eml files. (Bounded polling: the sweep runs every 5 s.)
 . "$(dirname "$0")/helpers.bash"
 
@@ -26,9 +26,9 @@ note "the expired OTP's mail goes; the activation mail (code lifetime 72 h) stay
 gone "$otpmail" || fail "the OTP mail stayed after its OTP expired"
 [ -e "$act" ] || fail "the activation mail went before its code expired"
 kill "$PID"; wait "$PID" || fail "kyso-ra did not stop cleanly"
-note "with a 1-second code lifetime, the activation mail goes too"
+note "with 1-second code and OTP lifetimes, the activation mail goes too"
 URL=
-ra_serve short --code-ttl 1
+ra_serve short --code-ttl 1 --otp-ttl 1
 gone "$act" || fail "the activation mail stayed after the code lifetime"
 assert_eq "$(mails)" 0
 kill "$PID"; wait "$PID" || fail "kyso-ra did not stop cleanly"
