@@ -9,6 +9,8 @@ PKGS=(
   libssl-dev libp11-kit-dev libjansson-dev
   # kyso-ra: HTTP server, databases, mail
   libmicrohttpd-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
+  # kyso-ra: names in subjects (NFC, character classes)
+  libicu-dev
   # kyso-contract: passwords (Argon2id)
   libargon2-dev
   # kyso-contract: the pages as images, the audit trail as PDF

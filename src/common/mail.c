@@ -1,11 +1,13 @@
 #include "common/mail.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -532,4 +534,67 @@ out:
 	}
 	buf_free(body);
 	return r;
+}
+
+/* 1 when the file at path has a line starting with marker (read up to
+ * 64 KiB: a message the mailer wrote). */
+static int
+has_line(const char *path, const char *marker)
+{
+	struct buf *b = NULL;
+	const char *t;
+	size_t n = strlen(marker), len, i;
+	int found = 0;
+
+	if (file_read(path, 64 * 1024, &b) != 0)
+		return 0;
+	t = (const char *)buf_ptr(b);
+	len = buf_len(b);
+	for (i = 0; !found && len >= n && i <= len - n;) {
+		const char *nl;
+
+		if (memcmp(t + i, marker, n) == 0)
+			found = 1;
+		if ((nl = memchr(t + i, '\n', len - i)) == NULL)
+			break;
+		i = (size_t)(nl - t) + 1;
+	}
+	buf_free(b);
+	return found;
+}
+
+/* Issue 15: activation codes and OTPs stayed readable in the outbox after
+ * use. A mail whose code has expired is of no use to anyone. */
+int
+mailer_outbox_prune(struct mailer *m, const char *marker, int64_t before,
+    unsigned *removed)
+{
+	DIR *d;
+	struct dirent *e;
+	unsigned n = 0;
+
+	if (m->outbox == NULL || m->smtp_url != NULL) {
+		*removed = 0;
+		return 0;
+	}
+	if ((d = opendir(m->outbox)) == NULL)
+		return KYSO_ERR_IO;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		struct stat st;
+		char *path;
+
+		if (len < 5 || strcmp(e->d_name + len - 4, ".eml") != 0 ||
+		    (path = path_join(m->outbox, e->d_name)) == NULL)
+			continue;
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (int64_t)st.st_mtime < before &&
+		    (marker == NULL || has_line(path, marker)) &&
+		    unlink(path) == 0)
+			n++;
+		free(path);
+	}
+	closedir(d);
+	*removed = n;
+	return 0;
 }

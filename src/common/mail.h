@@ -26,4 +26,11 @@ int mail_activation(struct mailer *m, const char *to, const char *name,
 int mail_otp(struct mailer *m, const char *to, const char *name,
     const char *otp, int ttl_minutes) KYSO_WUR;
 
+/* The outbox is a delivery queue, not an archive: removes its .eml files
+ * written before `before` (seconds since 1970), only those with a line
+ * starting with `marker` when marker is not NULL. Gives how many went.
+ * Nothing to do when the mailer sends over SMTP. */
+int mailer_outbox_prune(struct mailer *m, const char *marker, int64_t before,
+    unsigned *removed) KYSO_WUR;
+
 #endif

@@ -9,7 +9,9 @@
 
 #include <openssl/crypto.h>
 
+#include "audit.h"
 #include "common/crypto.h"
+#include "logesc.h"
 
 /* After the commit, never before: a rolled-back call mails nothing. */
 static void
@@ -71,26 +73,40 @@ operator_auth(struct api *a)
 	return name;
 }
 
-/* One audit row per API call, whatever its answer; public calls (action
- * NULL) have none. */
-static void
-audit(struct api *a, const char *action)
+/* The bytes of an audited path kept, escaped (api_call). */
+#define API_AUDIT_PATH 160
+
+/* Whether a call is kept as its own audit row: everything an operator
+ * does, and what a subscriber's call changed (issuance, PIN resets).
+ * Unauthenticated failures (401, 429, a refused subscriber call) and
+ * lookups are only counted (audit_count), so a flood costs bounded
+ * storage. */
+static int
+audit_kept(const struct api *a, const struct api_match *m)
 {
-	struct db_num ts, st;
-	const char *p[6];
+	if (a->actor != NULL && strcmp(a->actor, "anonymous") != 0 &&
+	    strcmp(a->actor, "subscriber") != 0)
+		return 1;
+	return a->rs->status < 400 && m->handler != api_activation_lookup;
+}
+
+/* Every API call is audited, as a row or a count; public calls (action
+ * NULL) are not. */
+static void
+audit(struct api *a, const struct api_match *m, const char *action)
+{
+	int r;
 
 	if (action == NULL)
 		return;
-	p[0] = db_num(&ts, api_now());
-	p[1] = a->actor;
-	p[2] = action;
-	p[3] = a->target[0] ? a->target : NULL;
-	p[4] = a->rq->remote;
-	p[5] = db_num(&st, a->rs->status);
-	if (db_exec(a->db,
-		"INSERT INTO audit (ts, actor, action, target,"
-		" remote, status) VALUES (?, ?, ?, ?, ?, ?)",
-		6, p, NULL) != 0)
+	if (audit_kept(a, m))
+		r = audit_row(a->db, api_now(), a->actor, action,
+		    a->target[0] ? a->target : NULL, a->rq->remote,
+		    a->rs->status);
+	else
+		r = audit_count(a->db, api_now(), a->rq->remote, a->rs->status,
+		    action);
+	if (r != 0)
 		fprintf(stderr, "kyso-ra: audit insert failed\n");
 }
 
@@ -136,17 +152,22 @@ not_routed(struct api *a, const struct api_match *m)
 static void
 api_call(struct api *a, const struct api_match *m)
 {
-	char buf[600], *op = NULL;
+	char em[LOG_ESCAPE_SIZE(16)], ep[API_AUDIT_PATH],
+	    buf[sizeof(em) + 1 + sizeof(ep)];
+	char *op = NULL;
 	const char *action = NULL;
 	int status;
 
+	/* The action as the audit records it: the client's method and path,
+	 * escaped and bounded (a row costs at most this much). */
 	if (m->who != API_PUBLIC) {
-		snprintf(buf, sizeof(buf), "%s %.508s", a->rq->method,
-		    a->rq->path);
+		log_escape(a->rq->method, 16, em, sizeof(em));
+		log_escape(a->rq->path, sizeof(ep), ep, sizeof(ep));
+		snprintf(buf, sizeof(buf), "%s %s", em, ep);
 		action = buf;
 	}
 	if (authenticate(a, m->who, &op) != 0) {
-		audit(a, action);
+		audit(a, m, action);
 		goto out;
 	}
 	if (m->handler == NULL)
@@ -156,35 +177,38 @@ api_call(struct api *a, const struct api_match *m)
 	else
 		status = m->handler(a);
 	if (!a->tx) {
-		audit(a, action);
+		audit(a, m, action);
 		if (status < 400)
 			send_mail(a);
 	} else if (status < 400 || a->keep) {
-		audit(a, action);
+		audit(a, m, action);
 		if (db_commit(a->db) != 0) {
 			wipe_mail(a);
 			api_error(a, 503, "busy", "the database is busy; retry");
-			audit(a, action);
+			audit(a, m, action);
 			goto out;
 		}
 		send_mail(a);
 	} else {
 		db_rollback(a->db);
-		audit(a, action);
+		audit(a, m, action);
 	}
 out:
 	wipe_mail(a);
 	free(op);
 }
 
-void
-api_handle(void *ud, const struct http_req *rq, struct http_resp *rs)
+/* Both listeners' handler; public_only answers 404 to every route but
+ * the public ones. */
+static void
+handle(struct ra *ra, int public_only, const struct http_req *rq,
+    struct http_resp *rs)
 {
 	struct api a;
 	struct api_match m;
 
 	memset(&a, 0, sizeof(a));
-	a.ra = ud;
+	a.ra = ra;
 	a.rq = rq;
 	a.rs = rs;
 	if ((a.db = db_pool_get(a.ra->pool)) == NULL) {
@@ -193,5 +217,22 @@ api_handle(void *ud, const struct http_req *rq, struct http_resp *rs)
 		return;
 	}
 	api_route(&a, &m);
+	if (public_only && m.who != API_PUBLIC) {
+		a.actor = "public";
+		api_error(&a, 404, "not_found", "no such endpoint");
+		return;
+	}
 	api_call(&a, &m);
+}
+
+void
+api_handle(void *ud, const struct http_req *rq, struct http_resp *rs)
+{
+	handle(ud, 0, rq, rs);
+}
+
+void
+api_handle_pki(void *ud, const struct http_req *rq, struct http_resp *rs)
+{
+	handle(ud, 1, rq, rs);
 }

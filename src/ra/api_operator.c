@@ -77,7 +77,7 @@ db_fail(struct api *a, int r)
 
 static const char *const reg_fields[] = { "type", "name", "id_number",
 	"tax_code", "representative", "province", "email", "phone", "profile",
-	"key_type", "validity_years", "token_serial", NULL };
+	"key_type", "validity_years", "token_serial", "common_name", NULL };
 
 int
 api_registrations_create(struct api *a)
@@ -250,7 +250,7 @@ prepare(struct api *a, const char *id, const char *kind)
 	static const char *const renew_fields[] = { "validity_years", NULL };
 	static const char *const update_fields[] = { "name", "id_number",
 		"tax_code", "representative", "province", "email", "phone",
-		"profile", "key_type", "validity_years", NULL };
+		"profile", "key_type", "validity_years", "common_name", NULL };
 	int renew = strcmp(kind, "renew") == 0;
 	json_t *body = NULL, *d = NULL;
 	char *status = NULL, msg[200];

@@ -178,9 +178,19 @@ api_healthz(struct api *a)
 	struct db_rows *rows = NULL;
 	int st;
 
+	int64_t na = ca_issuing_not_after(a->ra->ca), now = api_now();
+	const char *ca = now >= na || now < ca_issuing_not_before(a->ra->ca)
+	    ? "invalid"
+	    : na - now < CA_EXPIRY_WARN ? "expiring"
+					: "ok";
+
+	/* The issuing CA's state too: a monitor sees its end coming. */
 	if (db_exec(a->db, "SELECT 1", 0, NULL, &rows) == 0 &&
 	    db_rows_count(rows) == 1)
-		st = api_json(a, 200, json_pack("{s:s}", "status", "ok"));
+		st = api_json(a, 200,
+		    json_pack("{s:s,s:s,s:I,s:I}", "status", "ok", "ca", ca,
+			"ca_not_after", (json_int_t)na, "ca_days_left",
+			(json_int_t)((na - now) / 86400)));
 	else
 		st = api_error(a, 503, "busy", "the database is not reachable");
 	db_rows_free(rows);

@@ -116,10 +116,10 @@ api_activation_lookup(struct api *a)
 		goto out;
 	}
 	snprintf(uid, sizeof(uid), "%s:%s", s.id_kind, s.id_number);
-	subj = json_pack("{s:s,s:s,s:s,s:s,s:s}", "CN", s.name, "UID", uid,
-	    "ST", s.province, "C", "VN", "emailAddress", s.email);
-	if (subj != NULL && strcmp(s.type, "organization") == 0)
-		json_object_set_new(subj, "O", json_string(s.name));
+	subj = json_pack("{s:s,s:s,s:s,s:s,s:s}", "CN", s.cn, "UID", uid, "ST",
+	    s.province, "C", "VN", "emailAddress", s.email);
+	if (subj != NULL && s.org != NULL)
+		json_object_set_new(subj, "O", json_string(s.org));
 	st = api_json(a, 200,
 	    json_pack("{s:s,s:s,s:o,s:s,s:O,s:O,s:O}", "kind", act.kind, "type",
 		s.type, "subject", subj, "subject_dn", dn, "key_type",
@@ -214,17 +214,26 @@ api_activation_complete(struct api *a)
 		goto out;
 	}
 	/* A token belongs to one subscriber: its serial is what a PIN reset
-	 * matches on, and the unblock answer is computed for it. Taken by
-	 * another registration, it is refused (the code stays unspent: the
-	 * transaction rolls back). */
+	 * matches on, and the unblock answer is computed for it. It belongs
+	 * to the registration that holds it now, and to every registration
+	 * whose certificate it still carries (a token left behind at renewal
+	 * keeps its good, unexpired certificate) until each of those is
+	 * revoked or expired. A claim on it is refused (the code stays
+	 * unspent: the transaction rolls back). */
 	db_rows_free(rows);
 	rows = NULL;
 	p[0] = tok;
 	p[1] = act.reg_id;
+	p[2] = tok;
+	p[3] = act.reg_id;
+	p[4] = db_num(&nn, api_now());
 	if ((r = db_exec(a->db,
 		 "SELECT id FROM registrations WHERE"
-		 " token_serial = ? AND id <> ? AND status = 'active'",
-		 2, p, &rows)) != 0) {
+		 " token_serial = ? AND id <> ? AND status = 'active'"
+		 " UNION ALL SELECT registration_id FROM certificates WHERE"
+		 " token_serial = ? AND registration_id <> ? AND status = 'good'"
+		 " AND not_after > ?",
+		 5, p, &rows)) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
 		goto out;
 	}
@@ -235,10 +244,19 @@ api_activation_complete(struct api *a)
 		goto out;
 	}
 	reg_subject(act.details, &s);
-	if (ca_issue(a->ra->ca, csr, &s,
-		(int)json_integer_value(
-		    json_object_get(act.details, "validity_years")),
-		&iss) != 0) {
+	if ((r = ca_issue(a->ra->ca, csr, &s,
+		 (int)json_integer_value(
+		     json_object_get(act.details, "validity_years")),
+		 &iss)) == KYSO_ERR_PERMISSION) {
+		fprintf(stderr,
+		    "kyso-ra: refusing to issue: the issuing CA is not valid "
+		    "now (expired, or not yet valid); make a new issuing CA\n");
+		st = api_error(a, 503, "ca_expired",
+		    "the CA cannot issue certificates now; the CA's operator "
+		    "must renew it");
+		goto out;
+	}
+	if (r != 0) {
 		st = api_error(a, 500, "internal", "could not issue");
 		goto out;
 	}

@@ -581,6 +581,15 @@ ca_load(const char *dir, struct ca_key *issuing, const char *public_url,
 		    dir);
 		goto fail;
 	}
+	{
+		struct tm nb, na;
+
+		if (ASN1_TIME_to_tm(X509_get0_notBefore(ca->issuing), &nb) != 1 ||
+		    ASN1_TIME_to_tm(X509_get0_notAfter(ca->issuing), &na) != 1)
+			goto fail;
+		ca->not_before = (int64_t)timegm(&nb);
+		ca->not_after = (int64_t)timegm(&na);
+	}
 	if ((r = leaf_parts(ca)) != 0)
 		goto fail;
 	r = KYSO_ERR_NOMEM;
@@ -630,6 +639,18 @@ ca_issuing_pem(const struct ca *ca)
 	return ca->issuing_pem;
 }
 
+int64_t
+ca_issuing_not_before(const struct ca *ca)
+{
+	return ca->not_before;
+}
+
+int64_t
+ca_issuing_not_after(const struct ca *ca)
+{
+	return ca->not_after;
+}
+
 const char *
 ca_root_pem(const struct ca *ca)
 {
@@ -675,9 +696,8 @@ ca_subject_name(const struct ra_subject *s)
 	snprintf(uid, sizeof(uid), "%s:%s", s->id_kind, s->id_number);
 	if (n == NULL || name_add(n, NID_countryName, "VN") != 0 ||
 	    name_add(n, NID_stateOrProvinceName, s->province) != 0 ||
-	    (strcmp(s->type, "organization") == 0 &&
-		name_add(n, NID_organizationName, s->name) != 0) ||
-	    name_add(n, NID_commonName, s->name) != 0 ||
+	    (s->org != NULL && name_add(n, NID_organizationName, s->org) != 0) ||
+	    name_add(n, NID_commonName, s->cn) != 0 ||
 	    name_add(n, NID_userId, uid) != 0 ||
 	    X509_NAME_add_entry_by_NID(n, NID_pkcs9_emailAddress, MBSTRING_ASC,
 		(const unsigned char *)s->email, -1, -1, 0) != 1) {

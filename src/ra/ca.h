@@ -16,8 +16,10 @@ struct ca_key;
 
 /* What a subscriber certificate says about its subject (kyso types). */
 struct ra_subject {
-	const char *type; /* "personal" or "organization" */
-	const char *name;
+	const char *type;    /* "personal" or "organization" */
+	const char *name;    /* the legal name, whole */
+	const char *cn;	     /* the CN: common_name, else name */
+	const char *org;     /* the O of an organization, else NULL */
 	const char *id_kind; /* "CCCD", "CMND" or "MST" */
 	const char *id_number;
 	const char *province;
@@ -60,6 +62,13 @@ void ca_free(struct ca *ca);
 /* The PEM chain: issuing CA, then root. */
 const char *ca_chain_pem(const struct ca *ca);
 const char *ca_issuing_pem(const struct ca *ca);
+/* The issuing CA's validity (seconds since 1970). A certificate it issues
+ * ends no later than it does; outside it nothing is issued. */
+int64_t ca_issuing_not_before(const struct ca *ca);
+int64_t ca_issuing_not_after(const struct ca *ca);
+/* serve warns this long before the issuing CA expires: from then on the
+ * longest validity (3 years) is cut short. */
+#define CA_EXPIRY_WARN (3 * 365 * 86400LL)
 const char *ca_root_pem(const struct ca *ca);
 /* The root's CRL (DER) made at init, or NULL. */
 const struct buf *ca_root_crl(const struct ca *ca);

@@ -18,6 +18,7 @@ struct ca {
 	/* Subscriber certificates: the issuer's Name and the extensions
 	 * all of them share, in DER (issue.c). */
 	struct buf *issuer_der, *leaf_exts;
+	int64_t not_before, not_after; /* the issuing CA's validity */
 };
 
 #define CA_SERIAL_LEN 16

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -14,6 +15,7 @@
 #include "common/parse.h"
 #include "common/secret.h"
 #include "http.h"
+#include "outbox.h"
 #include "ra.h"
 #include "ca_key.h"
 #include "tls.h"
@@ -44,16 +46,27 @@ serve_usage(FILE *f)
 	      "  --ca-pin-file FILE   ... or read it from FILE\n"
 	      "  --threads N          worker threads (default 4), each with its own\n"
 	      "                       database connection\n"
+	      "  --max-connections N  connections in all (default 512)\n"
+	      "  --max-per-address N  connections from one client address (32)\n"
+	      "  --request-deadline SECS  a request's headers and body must arrive\n"
+	      "                       within SECS (default 15)\n"
+	      "  --pki-listen HOST:PORT  also serve OCSP, CRLs, time-stamps and the CA\n"
+	      "                       certificates (plain HTTP, nothing else) on this\n"
+	      "                       address, apart from the API's connections\n"
+	      "  --tls-priorities S   GnuTLS priority string for HTTPS (default: TLS\n"
+	      "                       1.2 and 1.3 with ECDHE and AEAD ciphers only)\n"
 	      "  --port-file FILE     write the port listened on to FILE\n"
+	      "  --pki-port-file FILE write the PKI listener's port to FILE\n"
 	      "  --quiet              no access log (one line per request on stderr)\n\n"
 	      "Exit status: 0 stopped by a signal, 1 failed, 2 usage, 3 not initialized.\n"));
 }
 
 struct serve_opts {
 	const char *listen, *db, *smtp, *from, *public_url, *port_file;
-	const char *pin_file;
+	const char *pin_file, *pki_listen, *pki_port_file, *tls_prio;
 	int insecure, pin_fd, quiet;
 	uint64_t code_ttl, otp_ttl, rate, pin_rate, threads;
+	uint64_t max_conn, per_addr, deadline;
 };
 
 /* Fills o from argv; -1 after --help, else 0 or an exit code. */
@@ -76,6 +89,12 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		{ "port-file", required_argument, NULL, 'P' },
 		{ "ca-pin-file", required_argument, NULL, 'F' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "pki-listen", required_argument, NULL, 'K' },
+		{ "tls-priorities", required_argument, NULL, 'T' },
+		{ "pki-port-file", required_argument, NULL, 'k' },
+		{ "max-connections", required_argument, NULL, 'M' },
+		{ "max-per-address", required_argument, NULL, 'A' },
+		{ "request-deadline", required_argument, NULL, 'D' },
 		{ "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 } };
 	int c;
 
@@ -121,6 +140,24 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 				return cmd_usage_error("serve",
 				    _("bad --pin-reset-limit"));
 			break;
+		case 'K': o->pki_listen = optarg; break;
+		case 'T': o->tls_prio = optarg; break;
+		case 'k': o->pki_port_file = optarg; break;
+		case 'M':
+			if (parse_u64(optarg, 1, 100000, &o->max_conn))
+				return cmd_usage_error("serve",
+				    _("bad --max-connections"));
+			break;
+		case 'A':
+			if (parse_u64(optarg, 1, 100000, &o->per_addr))
+				return cmd_usage_error("serve",
+				    _("bad --max-per-address"));
+			break;
+		case 'D':
+			if (parse_u64(optarg, 1, 3600, &o->deadline))
+				return cmd_usage_error("serve",
+				    _("bad --request-deadline"));
+			break;
 		case 'p':
 			if (cmd_parse_fd(optarg, &o->pin_fd) != 0)
 				return cmd_usage_error("serve",
@@ -132,6 +169,43 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 	if (optind != argc)
 		return cmd_usage_error("serve", _("unexpected argument"));
 	return 0;
+}
+
+/* Well before the issuing CA ends (CA_EXPIRY_WARN), the operator is told
+ * at every start, and /healthz says "expiring"; once it has ended, nothing
+ * is issued (OCSP and CRLs go on). */
+static void
+ca_warn_expiry(const struct ca *ca)
+{
+	int64_t now = (int64_t)time(NULL), na = ca_issuing_not_after(ca);
+	time_t t = (time_t)na;
+	struct tm tm;
+	char when[32];
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d", &tm);
+	if (now >= na || now < ca_issuing_not_before(ca))
+		fprintf(stderr,
+		    _("kyso-ra: the issuing CA is not valid now (it ends %s): "
+		      "no certificate can be issued until a new issuing CA "
+		      "replaces it\n"),
+		    when);
+	else if (na - now < CA_EXPIRY_WARN)
+		fprintf(stderr,
+		    _("kyso-ra: warning: the issuing CA expires on %s (in %lld "
+		      "days); certificates issued now end then. Make a new "
+		      "issuing CA before.\n"),
+		    when, (long long)((na - now) / 86400));
+}
+
+/* --port-file: the port a listener got (port 0 picks one). */
+static int
+write_port(const char *file, uint16_t port)
+{
+	char ps[16];
+
+	snprintf(ps, sizeof(ps), "%u\n", port);
+	return file_write_atomic(file, ps, strlen(ps), 0644);
 }
 
 /* The admin master key: exactly 32 bytes, or the server does not start. */
@@ -167,11 +241,15 @@ cmd_serve(int argc, char **argv)
 		.otp_ttl = 300,
 		.rate = 60,
 		.pin_rate = 10,
-		.threads = 4 };
+		.threads = 4,
+		.max_conn = HTTP_DEFAULT_CONNECTIONS,
+		.per_addr = HTTP_DEFAULT_PER_ADDRESS,
+		.deadline = HTTP_DEFAULT_DEADLINE };
 	struct ra ra;
 	struct config *conf = NULL;
 	struct ca_key *sg = NULL;
-	struct http *h = NULL;
+	struct http *h = NULL, *hp = NULL;
+	struct outbox_sweeper *sweep = NULL;
 	char *dir = NULL, *where = NULL, *cert = NULL, *key = NULL, *pin = NULL;
 	char *outbox = NULL, host[64], url[512];
 	uint16_t port;
@@ -187,6 +265,12 @@ cmd_serve(int argc, char **argv)
 		return cmd_usage_error("serve",
 		    _("--insecure-http is allowed only "
 		      "on a loopback address"));
+	if (o.pki_listen != NULL &&
+	    http_parse_listen(o.pki_listen, host, sizeof(host), &port, &loop) != 0)
+		return cmd_usage_error("serve",
+		    _("bad --pki-listen (HOST:PORT)"));
+	if (http_parse_listen(o.listen, host, sizeof(host), &port, &loop) != 0)
+		return cmd_usage_error("serve", _("bad --listen (HOST:PORT)"));
 	if (o.public_url != NULL && !cmd_url_ok(o.public_url))
 		return cmd_usage_error("serve", _("bad --public-url"));
 	if (o.from != NULL &&
@@ -260,7 +344,10 @@ cmd_serve(int argc, char **argv)
 	    (ra.rl_pin_addr = ratelimit_new((unsigned)o.pin_rate, 900)) == NULL)
 		goto out;
 	if ((outbox = path_join(dir, "outbox")) == NULL ||
-	    mailer_new(outbox, o.smtp, o.from, &ra.mail) != 0)
+	    mailer_new(outbox, o.smtp, o.from, &ra.mail) != 0 ||
+	    (o.smtp == NULL &&
+		outbox_sweeper_start(ra.mail, ra.code_ttl, ra.otp_ttl, &sweep) !=
+		    0))
 		goto out;
 	if (!o.insecure && (r = tls_dev_cert(dir, &cert, &key)) != 0) {
 		fprintf(stderr, _("kyso-ra: no TLS certificate: %s\n"),
@@ -277,6 +364,11 @@ cmd_serve(int argc, char **argv)
 	 * serve once everything is loaded. */
 	if ((r = http_bind(o.listen, &h)) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot listen on %s\n"), o.listen);
+		goto out;
+	}
+	if (o.pki_listen != NULL && (r = http_bind(o.pki_listen, &hp)) != 0) {
+		fprintf(stderr, _("kyso-ra: cannot listen on %s\n"),
+		    o.pki_listen);
 		goto out;
 	}
 	if (o.public_url != NULL)
@@ -296,27 +388,52 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	sg = NULL;
+	ca_warn_expiry(ra.ca);
 	http_access_log(h, !o.quiet);
+	{
+		struct http_limits lim = { (unsigned)o.max_conn,
+			(unsigned)o.per_addr, (unsigned)o.deadline };
+
+		http_set_limits(h, &lim);
+		if (o.tls_prio != NULL)
+			http_set_tls_priorities(h, o.tls_prio);
+		if (hp != NULL)
+			http_set_limits(hp, &lim);
+	}
+	/* OCSP, CRLs and time-stamps are signed: plain HTTP, as relying
+	 * parties fetch them, on connections of their own. */
+	if (hp != NULL) {
+		http_access_log(hp, !o.quiet);
+		if ((r = http_run(hp, NULL, NULL, (unsigned)o.threads,
+			 api_handle_pki, &ra)) != 0 ||
+		    (o.pki_port_file != NULL &&
+			write_port(o.pki_port_file, http_port(hp)) != 0)) {
+			fprintf(stderr,
+			    _("kyso-ra: cannot start the HTTP server\n"));
+			goto out;
+		}
+	}
 	if ((r = http_run(h, cert, key, (unsigned)o.threads, api_handle, &ra)) !=
 	    0) {
 		fprintf(stderr, _("kyso-ra: cannot start the HTTP server\n"));
 		goto out;
 	}
-	if (o.port_file != NULL) {
-		char ps[16];
-
-		snprintf(ps, sizeof(ps), "%u\n", http_port(h));
-		if (file_write_atomic(o.port_file, ps, strlen(ps), 0644) != 0)
-			goto out;
-	}
+	if (o.port_file != NULL && write_port(o.port_file, http_port(h)) != 0)
+		goto out;
 	printf(_("kyso-ra: listening on %s://%s%s%s:%u (public URL %s)\n"),
 	    o.insecure ? "http" : "https", strchr(host, ':') ? "[" : "", host,
 	    strchr(host, ':') ? "]" : "", http_port(h), url);
+	if (hp != NULL)
+		printf(_("kyso-ra: OCSP, CRLs and time-stamps also on "
+			 "http://%s\n"),
+		    o.pki_listen);
 	fflush(stdout);
 	sigwait(&set, &sig);
 	ex = EX_OK;
 out:
 	http_stop(h);
+	http_stop(hp);
+	outbox_sweeper_stop(sweep);
 	ca_free(ra.ca);
 	ca_key_free(sg);
 	db_pool_free(ra.pool);

@@ -10,7 +10,10 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/x509.h>
 #include <openssl/pem.h>
 
 #include "common/der.h"
@@ -26,6 +29,7 @@ struct ca_csr {
 	int curve_nid;	     /* EC: NID_X9_62_prime256v1 or NID_secp384r1 */
 	const uint8_t *spki; /* the SubjectPublicKeyInfo element in der */
 	size_t spki_len;
+	uint8_t *spki_own;   /* or this one, made uncompressed */
 	const uint8_t *bits; /* subjectPublicKey, without its unused-bits byte */
 	size_t bits_len;
 };
@@ -129,6 +133,39 @@ unsigned_int(const uint8_t **p, size_t *left, const uint8_t **v, size_t *n)
 	return 0;
 }
 
+/* Issue 15: a compressed EC point (02/03 X) was copied into the
+ * certificate as sent; some verifiers take only the uncompressed form
+ * (RFC 5480 2.2: uncompressed MUST be supported, compressed MAY). The
+ * SPKI is written again from the key with 04 X Y, and c->spki and c->bits
+ * point into that. */
+static int
+spki_uncompressed(struct ca_csr *c)
+{
+	const uint8_t *p, *in, *alg, *bs;
+	size_t left, inlen, alen, bslen;
+	uint8_t *der = NULL;
+	int len;
+
+	if (EVP_PKEY_set_utf8_string_param(c->key,
+		OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+		OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 1 ||
+	    (len = i2d_PUBKEY(c->key, &der)) <= 0)
+		return KYSO_ERR_NOMEM;
+	c->spki_own = der;
+	p = der;
+	left = (size_t)len;
+	if (take(&p, &left, DER_SEQUENCE, &in, &inlen, NULL, NULL) != 0 ||
+	    left != 0 ||
+	    take(&in, &inlen, DER_SEQUENCE, &alg, &alen, NULL, NULL) != 0 ||
+	    take(&in, &inlen, DER_BIT_STRING, &bs, &bslen, NULL, NULL) != 0 ||
+	    inlen != 0 || bit_string(bs, bslen, &c->bits, &c->bits_len) != 0 ||
+	    c->bits_len == 0 || c->bits[0] != 0x04)
+		return KYSO_ERR_INTERNAL;
+	c->spki = der;
+	c->spki_len = (size_t)len;
+	return 0;
+}
+
 /* SubjectPublicKeyInfo: the key and what kind it is. Unknown kinds and
  * curves are KYSO_ERR_UNSUPPORTED, broken encodings KYSO_ERR_INVALID. */
 static int
@@ -161,7 +198,9 @@ spki_key(struct ca_csr *c, const uint8_t *p, size_t left)
 		if ((tmpl = curve_template(c->curve_nid)) == NULL)
 			return KYSO_ERR_NOMEM;
 		c->key = pubkey_ec_with(tmpl, c->bits, c->bits_len);
-		return c->key != NULL ? 0 : KYSO_ERR_INVALID;
+		if (c->key == NULL)
+			return KYSO_ERR_INVALID;
+		return c->bits[0] == 0x04 ? 0 : spki_uncompressed(c);
 	}
 	if (olen != sizeof(oid_rsa_key) || memcmp(oid, oid_rsa_key, olen) != 0)
 		return KYSO_ERR_UNSUPPORTED;
@@ -315,6 +354,7 @@ ca_csr_free(struct ca_csr *c)
 	if (c == NULL)
 		return;
 	EVP_PKEY_free(c->key);
+	OPENSSL_free(c->spki_own);
 	OPENSSL_free(c->der);
 	free(c);
 }

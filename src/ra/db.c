@@ -69,6 +69,8 @@ static const char *const schema_common[] = {
 	" token_serial TEXT, pem TEXT NOT NULL, created_at BIGINT NOT NULL)",
 	"CREATE INDEX IF NOT EXISTS certificates_reg"
 	" ON certificates(registration_id)",
+	"CREATE INDEX IF NOT EXISTS certificates_token"
+	" ON certificates(token_serial)",
 	"CREATE TABLE IF NOT EXISTS otps ("
 	" id AUTOID, registration_id BIGINT NOT NULL REFERENCES registrations(id),"
 	" token_serial TEXT NOT NULL, otp_hash TEXT NOT NULL,"
@@ -80,18 +82,32 @@ static const char *const schema_common[] = {
 	" action TEXT NOT NULL, target TEXT, remote TEXT, status INTEGER)",
 	"CREATE TABLE IF NOT EXISTS meta ("
 	" k TEXT PRIMARY KEY, v TEXT NOT NULL)",
+	/* Unauthenticated failures (401, 429, a subscriber's refused call)
+	 * are counted, not logged one by one: a row per address, minute and
+	 * status, with the first call of that minute (audit.c). */
+	"CREATE TABLE IF NOT EXISTS audit_counts ("
+	" remote TEXT NOT NULL, minute BIGINT NOT NULL, status INTEGER NOT NULL,"
+	" n BIGINT NOT NULL, first_action TEXT,"
+	" PRIMARY KEY (remote, minute, status))",
+	"CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts)",
 };
 
 static const char *const schema_sqlite[] = {
 	"CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
 	" BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
-	"CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
+	/* DELETE only inside `kyso-ra audit prune`'s transaction, which
+	 * marks itself in meta (audit.c). */
+	"DROP TRIGGER IF EXISTS audit_no_delete",
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+	" WHEN NOT EXISTS (SELECT 1 FROM meta WHERE k = 'audit_prune')"
 	" BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
 };
 
 static const char *const schema_pg[] = {
 	"CREATE OR REPLACE FUNCTION kyso_audit_append_only() RETURNS trigger"
 	" LANGUAGE plpgsql AS $$ BEGIN"
+	" IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM meta"
+	" WHERE k = 'audit_prune') THEN RETURN NULL; END IF;"
 	" RAISE EXCEPTION 'audit log is append-only'; END $$",
 	"DROP TRIGGER IF EXISTS audit_append_only ON audit",
 	"CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit"
@@ -205,6 +221,26 @@ out:
 	return r;
 }
 
+/* 1 when the registrations table has column col, 0 when not, <0. */
+static int
+registrations_has(struct db *d, const char *col)
+{
+	struct db_rows *rows = NULL;
+	const char *p[1] = { col };
+	int r;
+
+	r = db_exec(d,
+	    d->pg ? "SELECT 1 FROM information_schema.columns WHERE"
+		    " table_name = 'registrations' AND column_name = ?"
+		  : "SELECT 1 FROM pragma_table_info('registrations')"
+		    " WHERE name = ?",
+	    1, p, &rows);
+	if (r == 0)
+		r = db_rows_count(rows) > 0;
+	db_rows_free(rows);
+	return r;
+}
+
 int
 db_migrate(struct db *d)
 {
@@ -229,6 +265,13 @@ db_migrate(struct db *d)
 		if ((r = db_exec(d, schema_sqlite[i], 0, NULL, NULL)) != 0)
 			goto fail;
 	if ((r = db_commit(d)) != 0)
+		return r;
+	/* Added by issue 15 (a CN shorter than a long legal name): a
+	 * database made before gets the column. */
+	if (registrations_has(d, "common_name") == 0 &&
+	    (r = db_exec(d, "ALTER TABLE registrations ADD COLUMN common_name TEXT",
+		 0, NULL, NULL)) != 0 &&
+	    registrations_has(d, "common_name") != 1)
 		return r;
 	/* One active registration per token serial, held by the database
 	 * too (two servers completing at once). A database made before this

@@ -1,16 +1,30 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "common/parse.h"
+#include "logesc.h"
+
+/* One TCP connection, for the request deadline: its request must be in
+ * (headers and body) within the deadline from when it began. */
+struct sock {
+	struct sock *prev, *next;
+	int fd;
+	int64_t since; /* when the connection or its current request began */
+	int answering; /* the request is in; its answer is on the way */
+	int cut;       /* shut down by the reaper */
+};
 
 struct http {
 	struct MHD_Daemon *d;
@@ -19,6 +33,14 @@ struct http {
 	uint16_t port;
 	int fd;
 	int access_log;
+	struct http_limits lim;
+	const char *tls_prio;
+	/* the connections, for the reaper thread */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct sock *socks;
+	pthread_t reaper;
+	int reaper_on, stopping;
 };
 
 struct conn {
@@ -69,15 +91,127 @@ http_parse_listen(const char *listen, char *host, size_t hlen, uint16_t *port,
 	return 0;
 }
 
+static int64_t
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* The connection's entry (NOTIFY_CONNECTION made it), or NULL. */
+static struct sock *
+sock_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* A request is in: its answer is not held to the deadline (a slow
+ * reader meets MHD's idle timeout instead). */
+static void
+sock_answering(struct http *h, struct MHD_Connection *c)
+{
+	struct sock *s = sock_of(c);
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&h->lock);
+	s->answering = 1;
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* Connections come and go: the reaper sees each one from accept to
+ * close. MHD calls CLOSED before it closes the socket, and the reaper
+ * shuts a socket down only under the lock, so it never touches a
+ * descriptor number that a new connection has reused. */
+static void
+notify_conn(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct http *h = cls;
+	struct sock *s = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		if (ci == NULL || (s = calloc(1, sizeof(*s))) == NULL)
+			return;
+		s->fd = ci->connect_fd;
+		s->since = now_mono();
+		pthread_mutex_lock(&h->lock);
+		s->next = h->socks;
+		if (h->socks != NULL)
+			h->socks->prev = s;
+		h->socks = s;
+		pthread_mutex_unlock(&h->lock);
+		*socket_context = s;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && s != NULL) {
+		pthread_mutex_lock(&h->lock);
+		if (s->prev != NULL)
+			s->prev->next = s->next;
+		else
+			h->socks = s->next;
+		if (s->next != NULL)
+			s->next->prev = s->prev;
+		pthread_mutex_unlock(&h->lock);
+		free(s);
+		*socket_context = NULL;
+	}
+}
+
+/* Issue 15: an idle timeout that any byte resets let one address hold
+ * every connection with a byte every 30 s. Once a second, a connection
+ * whose request is not in by the deadline is shut down; MHD then sees
+ * the end of the stream and closes it. */
+static void *
+reaper_main(void *arg)
+{
+	struct http *h = arg;
+	struct timespec ts;
+	struct sock *s;
+	int64_t now;
+
+	pthread_mutex_lock(&h->lock);
+	while (!h->stopping) {
+		now = now_mono();
+		for (s = h->socks; s != NULL; s = s->next)
+			if (!s->answering && !s->cut &&
+			    now - s->since >= (int64_t)h->lim.deadline) {
+				shutdown(s->fd, SHUT_RDWR);
+				s->cut = 1;
+			}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		while (pthread_cond_timedwait(&h->wake, &h->lock, &ts) == 0 &&
+		    !h->stopping)
+			;
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
 static void
 completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct http *h = cls;
 	struct conn *cs = *con_cls;
+	struct sock *s = sock_of(c);
 
-	(void)cls;
-	(void)c;
 	(void)toe;
+	/* The next request on a kept-alive connection has its own
+	 * deadline. */
+	if (s != NULL) {
+		pthread_mutex_lock(&h->lock);
+		s->since = now_mono();
+		s->answering = 0;
+		pthread_mutex_unlock(&h->lock);
+	}
 	if (cs == NULL)
 		return;
 	buf_free(cs->body);
@@ -168,6 +302,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 			}
 			cs->too_large = 1;
 			cs->answered = 1;
+			sock_answering(h, c);
 			ret = reply(c, &rs);
 			buf_free(rs.body);
 			return ret;
@@ -212,12 +347,19 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	rq.body_len = buf_len(cs->body);
 	rq.too_large = cs->too_large;
 	rs.status = 500;
+	sock_answering(h, c);
 	h->fn(h->ud, &rq, &rs);
 	/* The access log: never a body or a query (they may carry secrets);
-	 * a path carries at most an id, a serial or an OCSP request. */
-	if (h->access_log)
-		fprintf(stderr, "kyso-ra: %s %s %.200s %d\n", remote, method,
-		    url, rs.status);
+	 * a path carries at most an id, a serial or an OCSP request. The
+	 * method and path are the client's: escaped, one line per request. */
+	if (h->access_log) {
+		char em[LOG_ESCAPE_SIZE(16)], ep[LOG_ESCAPE_SIZE(200)];
+
+		log_escape(method, 16, em, sizeof(em));
+		log_escape(url, 200, ep, sizeof(ep));
+		fprintf(stderr, "kyso-ra: %s %s %s %d\n", remote, em, ep,
+		    rs.status);
+	}
 	ret = reply(c, &rs);
 	buf_free(rs.body);
 	return ret;
@@ -236,6 +378,11 @@ http_bind(const char *listen_addr, struct http **out)
 	if (h == NULL)
 		return KYSO_ERR_NOMEM;
 	h->fd = -1;
+	h->lim.max_connections = HTTP_DEFAULT_CONNECTIONS;
+	h->lim.per_address = HTTP_DEFAULT_PER_ADDRESS;
+	h->lim.deadline = HTTP_DEFAULT_DEADLINE;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->wake, NULL);
 	memset(&ss, 0, sizeof(ss));
 	if (http_parse_listen(listen_addr, host, sizeof(host), &port, &loop) != 0)
 		goto fail;
@@ -279,6 +426,9 @@ http_run(struct http *h, const char *cert_pem, const char *key_pem,
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 	    MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem tls[4] = { { MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
+		{ MHD_OPTION_END, 0, NULL } };
 
 	h->fn = fn;
 	h->ud = ud;
@@ -288,24 +438,45 @@ http_run(struct http *h, const char *cert_pem, const char *key_pem,
 			return KYSO_ERR_UNSUPPORTED;
 		}
 		flags |= MHD_USE_TLS;
-		h->d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, h,
-		    MHD_OPTION_LISTEN_SOCKET, h->fd, MHD_OPTION_NOTIFY_COMPLETED,
-		    completed, h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-		    MHD_OPTION_THREAD_POOL_SIZE, threads,
-		    MHD_OPTION_HTTPS_MEM_KEY, key_pem,
-		    MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_END);
-	} else {
-		h->d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, h,
-		    MHD_OPTION_LISTEN_SOCKET, h->fd, MHD_OPTION_NOTIFY_COMPLETED,
-		    completed, h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
-		    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_END);
+		tls[0] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
+			(void *)key_pem };
+		tls[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0,
+			(void *)cert_pem };
+		/* issue 15: TLS 1.0/1.1 and CBC-SHA1 suites were accepted */
+		tls[2] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+			(void *)(h->tls_prio ? h->tls_prio
+					     : HTTP_TLS_PRIORITIES) };
 	}
+	if (pthread_create(&h->reaper, NULL, reaper_main, h) != 0)
+		return KYSO_ERR_NOMEM;
+	h->reaper_on = 1;
+	/* The idle timeout stays for a slow reader of an answer; the
+	 * deadline (reaper_main) bounds how long a request may take to
+	 * arrive, and one address holds at most per_address connections. */
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, h,
+	    MHD_OPTION_LISTEN_SOCKET, h->fd, MHD_OPTION_NOTIFY_COMPLETED,
+	    completed, h, MHD_OPTION_NOTIFY_CONNECTION, notify_conn, h,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_CONNECTION_LIMIT, h->lim.max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->lim.per_address,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_ARRAY, tls,
+	    MHD_OPTION_END);
 	if (h->d == NULL)
 		return KYSO_ERR_IO;
 	h->fd = -1; /* MHD owns it now */
 	return 0;
+}
+
+void
+http_set_limits(struct http *h, const struct http_limits *lim)
+{
+	h->lim = *lim;
+}
+
+void
+http_set_tls_priorities(struct http *h, const char *prio)
+{
+	h->tls_prio = prio;
 }
 
 void
@@ -327,7 +498,16 @@ http_stop(struct http *h)
 		return;
 	if (h->d != NULL)
 		MHD_stop_daemon(h->d);
+	if (h->reaper_on) {
+		pthread_mutex_lock(&h->lock);
+		h->stopping = 1;
+		pthread_cond_signal(&h->wake);
+		pthread_mutex_unlock(&h->lock);
+		pthread_join(h->reaper, NULL);
+	}
 	if (h->fd >= 0)
 		close(h->fd);
+	pthread_cond_destroy(&h->wake);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

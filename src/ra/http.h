@@ -35,6 +35,23 @@ typedef void (
 
 struct http;
 
+/* What one client may hold (issue 15: about 515 slow connections from one
+ * address took the whole CA offline). */
+struct http_limits {
+	unsigned max_connections; /* in all */
+	unsigned per_address;	  /* from one client address */
+	unsigned deadline;	  /* seconds for a request's headers and body */
+};
+#define HTTP_DEFAULT_CONNECTIONS 512
+#define HTTP_DEFAULT_PER_ADDRESS 32
+#define HTTP_DEFAULT_DEADLINE	 15
+/* TLS 1.2 and 1.3, forward-secret key exchange, AEAD ciphers only (a
+ * GnuTLS priority string; serve --tls-priorities replaces it). */
+#define HTTP_TLS_PRIORITIES                                            \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:"      \
+	"+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:" \
+	"-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
+
 /* Binds and listens on "host:port" or "[v6]:port" (port 0 picks a free
  * one), so the port is known before the server runs. */
 int http_bind(const char *listen, struct http **out) KYSO_WUR;
@@ -43,6 +60,11 @@ int http_bind(const char *listen, struct http **out) KYSO_WUR;
  * plain HTTP. */
 int http_run(struct http *h, const char *cert_pem, const char *key_pem,
     unsigned threads, http_handler fn, void *ud) KYSO_WUR;
+/* Before http_run: other limits than the defaults above. */
+void http_set_limits(struct http *h, const struct http_limits *lim);
+/* Before http_run: another GnuTLS priority string than
+ * HTTP_TLS_PRIORITIES (kept by reference). */
+void http_set_tls_priorities(struct http *h, const char *prio);
 uint16_t http_port(const struct http *h);
 /* One line per request on stderr: address, method, path, status. */
 void http_access_log(struct http *h, int on);

@@ -171,6 +171,15 @@ ca_issue(struct ca *ca, const struct ca_csr *csr, const struct ra_subject *s,
 	int len, r = KYSO_ERR_INVALID;
 
 	memset(out, 0, sizeof(*out));
+	/* Issue 15: a certificate outlived its CA, and one was issued under
+	 * an expired CA. It ends when the CA does; outside the CA's validity
+	 * nothing is issued. */
+	if (now < ca->not_before || now >= ca->not_after) {
+		r = KYSO_ERR_PERMISSION;
+		goto out;
+	}
+	if (na > ca->not_after)
+		na = ca->not_after;
 	if (years < 1 || years > 3 || (n = ca_subject_name(s)) == NULL)
 		goto out;
 	r = KYSO_ERR_NOMEM;

@@ -22,6 +22,7 @@ static const struct {
 	{ "reissue", cmd_reissue,
 	    N_("mail a registration a new activation code (the old one stops working)") },
 	{ "root-crl", cmd_root_crl, N_("sign the root's CRL again (yearly)") },
+	{ "audit", cmd_audit, N_("prune: apply the audit log's retention") },
 };
 
 /* The command list, from the table. */

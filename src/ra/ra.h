@@ -56,6 +56,10 @@ struct api {
 /* The server's one handler: routing, authentication, the transaction
  * around the call, the audit row, mail after commit (api.c). */
 void api_handle(void *ud, const struct http_req *rq, struct http_resp *rs);
+/* The same for the PKI listener (serve --pki-listen): only the public
+ * routes (OCSP, CRL, TSA, CA certificates, healthz), so they keep
+ * answering while the API's listener is full; the rest is 404. */
+void api_handle_pki(void *ud, const struct http_req *rq, struct http_resp *rs);
 
 /* Who may call a route. */
 enum api_who {

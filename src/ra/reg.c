@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "common/parse.h"
+#include "name.h"
 #include "validate.h"
 
 static const char *
@@ -25,11 +26,15 @@ int
 reg_apply(json_t *d, json_t *body, enum reg_mode mode, const char **code,
     char *msg, size_t msglen)
 {
+	/* Bounds in characters: the legal name and the representative are
+	 * kept whole (a certificate's CN and O take 64: common_name), the
+	 * province goes into ST (RFC 5280: 128). */
 	static const struct {
 		const char *key;
 		size_t max;
-	} texts[] = { { "name", 200 }, { "province", 100 },
-		{ "representative", 200 } };
+	} texts[] = { { "name", 200 }, { "province", NAME_UB_STATE },
+		{ "representative", 200 },
+		{ "common_name", NAME_UB_COMMON_NAME } };
 	const char *type, *s, *kind;
 	json_t *v;
 	size_t i;
@@ -72,14 +77,20 @@ reg_apply(json_t *d, json_t *body, enum reg_mode mode, const char **code,
 	}
 	type = sget(d, "type");
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char *nfc = NULL;
+		int nr;
+
 		if ((s = sget(body, texts[i].key)) == NULL)
 			continue;
-		if (valid_text(s, texts[i].max) != 0)
+		if ((nr = name_check(s, texts[i].max, &nfc)) == KYSO_ERR_NOMEM)
+			FAIL("internal", "out of memory");
+		if (nr != 0)
 			FAIL("invalid_field",
-			    "%s is empty, too long or has "
-			    "control characters",
-			    texts[i].key);
-		json_object_set_new(d, texts[i].key, json_string(s));
+			    "%s must be 1 to %zu characters of text, without "
+			    "control, bidi or zero-width characters",
+			    texts[i].key, texts[i].max);
+		json_object_set_new(d, texts[i].key, json_string(nfc));
+		free(nfc);
 	}
 	if (strcmp(type, "personal") == 0) {
 		if (json_object_get(body, "tax_code") != NULL ||
@@ -110,8 +121,11 @@ reg_apply(json_t *d, json_t *body, enum reg_mode mode, const char **code,
 		}
 	}
 	if ((s = sget(body, "email")) != NULL) {
-		if (valid_email(s) != 0)
-			FAIL("invalid_field", "email is not a valid address");
+		if (valid_email(s) != 0 || strlen(s) > NAME_UB_EMAIL)
+			FAIL("invalid_field",
+			    "email is not a valid address of at most %d "
+			    "characters",
+			    NAME_UB_EMAIL);
 		json_object_set_new(d, "email", json_string(s));
 	}
 	if ((s = sget(body, "phone")) != NULL) {
@@ -157,6 +171,16 @@ reg_apply(json_t *d, json_t *body, enum reg_mode mode, const char **code,
 		    sget(d, "representative") == NULL)
 			FAIL("missing_field", "representative is required");
 	}
+	/* A name longer than a CN holds is registered whole, with the CN
+	 * the subscriber agreed to (issue 15: a 74-character company name
+	 * was taken, then every lookup and completion failed). */
+	if (sget(d, "common_name") == NULL &&
+	    name_chars(sget(d, "name")) > NAME_UB_COMMON_NAME)
+		FAIL("name_too_long",
+		    "name has more than %d characters, the most a "
+		    "certificate's CN holds: give common_name, the name "
+		    "shortened as the subscriber agrees",
+		    NAME_UB_COMMON_NAME);
 	return 0;
 }
 
@@ -165,6 +189,15 @@ reg_subject(json_t *d, struct ra_subject *s)
 {
 	s->type = sget(d, "type");
 	s->name = sget(d, "name");
+	/* CN: the shortened name when there is one. O: the legal name when
+	 * it fits (RFC 5280: 64 characters), else the shortened one. */
+	s->cn = sget(d, "common_name") != NULL ? sget(d, "common_name") : s->name;
+	s->org = NULL;
+	if (s->type != NULL && strcmp(s->type, "organization") == 0)
+		s->org = s->name != NULL &&
+			name_chars(s->name) <= NAME_UB_ORGANIZATION
+		    ? s->name
+		    : s->cn;
 	s->id_kind = sget(d, "id_kind");
 	s->id_number = sget(d, "id_number");
 	s->province = sget(d, "province");
@@ -182,7 +215,7 @@ reg_id_ok(const char *id)
 #define REG_COLS                                                    \
 	"type, name, id_kind, id_number, representative, province," \
 	" email, phone, profile, key_type, validity_years, status," \
-	" token_serial, created_at, updated_at"
+	" token_serial, created_at, updated_at, common_name"
 
 static const char *const reg_keys[] = { "type", "name", "id_kind", "id_number",
 	"representative", "province", "email", "phone", "profile", "key_type" };
@@ -223,6 +256,10 @@ reg_load(struct db *db, const char *id, json_t **details, char **status,
 		goto out;
 	}
 	json_object_set_new(d, "validity_years", json_integer((json_int_t)years));
+	if (db_rows_get(rows, 0, 15) != NULL &&
+	    json_object_set_new(d, "common_name",
+		json_string(db_rows_get(rows, 0, 15))) != 0)
+		goto out;
 	if (status != NULL && (*status = strdup(db_rows_get(rows, 0, 11))) == NULL)
 		goto out;
 	if (token_serial != NULL) {
@@ -244,7 +281,7 @@ reg_store(struct db *db, const char *id, json_t *d, const char *status,
     const char *token_serial, int64_t now)
 {
 	struct db_num yn, nn;
-	const char *p[15];
+	const char *p[16];
 	size_t i;
 
 	for (i = 0; i < 10; i++)
@@ -254,14 +291,15 @@ reg_store(struct db *db, const char *id, json_t *d, const char *status,
 	p[11] = status;
 	p[12] = token_serial;
 	p[13] = db_num(&nn, now);
-	p[14] = id;
+	p[14] = sget(d, "common_name");
+	p[15] = id;
 	return db_exec(db,
 	    "UPDATE registrations SET type = ?, name = ?,"
 	    " id_kind = ?, id_number = ?, representative = ?, province = ?,"
 	    " email = ?, phone = ?, profile = ?, key_type = ?,"
 	    " validity_years = ?, status = ?, token_serial = ?,"
-	    " updated_at = ? WHERE id = ?",
-	    15, p, NULL);
+	    " updated_at = ?, common_name = ? WHERE id = ?",
+	    16, p, NULL);
 }
 
 static json_t *
@@ -333,6 +371,9 @@ reg_view(struct db *db, const char *id, json_t **out)
 				     : json_null());
 	json_object_set_new(o, "created_at", time_json(db_rows_get(rows, 0, 13)));
 	json_object_set_new(o, "updated_at", time_json(db_rows_get(rows, 0, 14)));
+	if (db_rows_get(rows, 0, 15) != NULL)
+		json_object_set_new(o, "common_name",
+		    json_string(db_rows_get(rows, 0, 15)));
 	for (i = 0; i < db_rows_count(certs); i++)
 		json_array_append_new(arr,
 		    json_pack("{s:s,s:o,s:o,s:s}", "serial",

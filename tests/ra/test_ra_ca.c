@@ -256,8 +256,9 @@ int
 main(void)
 {
 	char dir[] = "/tmp/kyso-ra-ca-XXXXXX", serial[64], *pem, *dn = NULL;
-	struct ra_subject s = { "organization", "Công ty Thử", "MST",
-		"0101234567-001", "Hà Nội", "a@example.vn" };
+	struct ra_subject s = { "organization", "Công ty Thử", "Công ty Thử",
+		"Công ty Thử", "MST", "0101234567-001", "Hà Nội",
+		"a@example.vn" };
 	struct ca *ca = NULL;
 	struct ca_csr *csr = NULL;
 	struct ca_issued iss, iss2;
