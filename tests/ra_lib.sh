@@ -33,7 +33,7 @@ ra_start() {
   local port i try
   # A random port may be taken between the check and the bind: try again.
   for try in 1 2 3 4 5; do
-    port=$(free_port)
+    port=${RA_PORT:-$(free_port)} # RA_PORT: a port named at init too
     RA_URL=http://127.0.0.1:$port
     # Started directly (not through a subshell) so that $! is the server
     # and the test's cleanup stops it.

@@ -11,6 +11,11 @@
 . "$(dirname "$0")/../ra_lib.sh"
 
 W=$KYSO_HOME/work; mkdir -p "$W"
+# The CA is made for the address it is served at, so that its own
+# certificate names the root's CRL: every link of the chain has its
+# revocation established, and the verdict can be VALID.
+RA_PORT=$(free_port)
+RA_INIT_ARGS=(--public-url "http://127.0.0.1:$RA_PORT")
 ra_start
 make_token RS0001 --label "Le Thi Thu" --admin-master "$RA_HOME/admin-master.key"
 change_default_pin RS0001
