@@ -139,7 +139,7 @@ cmd_serve(int argc, char **argv)
 out:
 	web_free(w);
 	mailer_free(a.mail);
-	sqlite3_close(a.db);
+	store_close(a.db);
 	config_free(conf);
 	free(outbox);
 	free(a.dir);

@@ -172,70 +172,77 @@ static int
 record(struct ctx *c, const char *doc, const char *old_sha, const char *hex,
     size_t size, const char *detail, int *completed)
 {
-	sqlite3 *db = c->a->db;
-	sqlite3_stmt *st = NULL;
+	struct store *db = c->a->db;
+	struct q *st = NULL;
 	int r = KYSO_ERR_IO;
 
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (store_begin(db) != 0)
 		return r;
-	if (sqlite3_prepare_v2(db,
+	if (q_prepare(db,
 		"UPDATE documents SET sha256 = ?1 WHERE id = ?2 AND sha256 = ?3"
-		" AND state = 'waiting'",
-		-1, &st, NULL) != SQLITE_OK)
+		" AND state = 'waiting' RETURNING 1",
+		&st) != 0)
 		goto fail;
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, doc, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, old_sha, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(db) != 1) {
+	q_bind_text(st, 1, hex);
+	q_bind_text(st, 2, doc);
+	q_bind_text(st, 3, old_sha);
+	if (q_step(st) != Q_ROW || q_rows(st) != 1) {
 		r = KYSO_ERR_BUSY;
 		goto fail;
 	}
-	sqlite3_finalize(st);
+	q_finalize(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db,
+	if (q_prepare(db,
 		"UPDATE signers SET state = 'signed', at = ?3 WHERE doc_id = ?1"
-		" AND email = ?2 AND state = 'waiting'",
-		-1, &st, NULL) != SQLITE_OK)
+		" AND lower(email) = lower(?2) AND state = 'waiting' RETURNING 1",
+		&st) != 0)
 		goto fail;
-	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, c->email, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, store_now());
-	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(db) != 1)
+	q_bind_text(st, 1, doc);
+	q_bind_text(st, 2, c->email);
+	q_bind_int(st, 3, store_now());
+	if (q_step(st) != Q_ROW || q_rows(st) != 1)
 		goto fail;
-	sqlite3_finalize(st);
+	q_finalize(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db,
+	if (q_prepare(db,
 		"INSERT INTO versions(doc_id, n, sha256, size, created_at)"
-		" SELECT ?1, max(n) + 1, ?2, ?3, ?4 FROM versions WHERE"
+		" SELECT ?1, max(n) + 1, ?2, CAST(?3 AS BIGINT),"
+		" CAST(?4 AS BIGINT) FROM versions WHERE"
 		" doc_id = ?1",
-		-1, &st, NULL) != SQLITE_OK)
+		&st) != 0)
 		goto fail;
-	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, hex, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, (int64_t)size);
-	sqlite3_bind_int64(st, 4, store_now());
-	if (sqlite3_step(st) != SQLITE_DONE)
+	q_bind_text(st, 1, doc);
+	q_bind_text(st, 2, hex);
+	q_bind_int(st, 3, (int64_t)size);
+	q_bind_int(st, 4, store_now());
+	if (q_step(st) != Q_DONE)
 		goto fail;
-	sqlite3_finalize(st);
+	q_finalize(st);
 	st = NULL;
-	if (sqlite3_exec(db,
-		"UPDATE documents SET state = 'completed' WHERE state ="
-		" 'waiting' AND NOT EXISTS (SELECT 1 FROM signers s WHERE"
-		" s.doc_id = documents.id AND s.state != 'signed')",
-		NULL, NULL, NULL) != SQLITE_OK)
+	if (q_prepare(db,
+		"UPDATE documents SET state = 'completed' WHERE id = ? AND"
+		" state = 'waiting' AND NOT EXISTS (SELECT 1 FROM signers s"
+		" WHERE s.doc_id = documents.id AND s.state != 'signed')"
+		" RETURNING 1",
+		&st) != 0)
 		goto fail;
-	*completed = sqlite3_changes(db) == 1;
+	q_bind_text(st, 1, doc);
+	if (q_step(st) == Q_ERROR)
+		goto fail;
+	*completed = q_rows(st) == 1;
+	q_finalize(st);
+	st = NULL;
 	if (audit_append(db, doc, c->email, web_remote(c->rq), "signed",
 		detail) != 0 ||
 	    (*completed &&
 		audit_append(db, doc, "kyso-contract", "local", "completed",
 		    hex) != 0) ||
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	    store_commit(db) != 0)
 		goto fail;
 	return 0;
 fail:
-	sqlite3_finalize(st);
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	q_finalize(st);
+	store_rollback(db);
 	return r;
 }
 
@@ -244,7 +251,7 @@ fail:
 static void
 tell_next(struct ctx *c, const char *doc, int completed)
 {
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	const char *subject, *body, *e;
 
 	if (c->a->mail == NULL)
@@ -253,30 +260,30 @@ tell_next(struct ctx *c, const char *doc, int completed)
 		subject = "Tài liệu đã ký xong / Document completed";
 		body = "Mọi người đã ký tài liệu; bản cuối có thể tải xuống.\n\n"
 		       "Everyone has signed; the final PDF can be downloaded.\n";
-		if (sqlite3_prepare_v2(c->a->db,
+		if (q_prepare(c->a->db,
 			"SELECT a.email FROM documents d JOIN accounts a ON"
 			" a.id = d.owner_id WHERE d.id = ?1 UNION SELECT email"
 			" FROM signers WHERE doc_id = ?1",
-			-1, &st, NULL) != SQLITE_OK)
+			&st) != 0)
 			return;
 	} else {
 		subject = "Tài liệu chờ ký / A document waits for your signature";
 		body = "Một tài liệu đang chờ bạn ký trên kyso-contract.\n\n"
 		       "A document waits for your signature on kyso-contract.\n";
-		if (sqlite3_prepare_v2(c->a->db,
+		if (q_prepare(c->a->db,
 			"SELECT s.email FROM signers s JOIN documents d ON"
 			" d.id = s.doc_id WHERE s.doc_id = ?1 AND d.ordered = 1"
 			" AND s.state = 'waiting' ORDER BY s.pos LIMIT 1",
-			-1, &st, NULL) != SQLITE_OK)
+			&st) != 0)
 			return;
 	}
-	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		e = (const char *)sqlite3_column_text(st, 0);
+	q_bind_text(st, 1, doc);
+	while (q_step(st) == Q_ROW) {
+		e = (const char *)q_col(st, 0);
 		if (mail_send(c->a->mail, e, subject, body) != 0)
 			fprintf(stderr, "kyso-contract: mail not sent\n");
 	}
-	sqlite3_finalize(st);
+	q_finalize(st);
 }
 
 /* POST /documents/ID/signed (see the top of this file). */
