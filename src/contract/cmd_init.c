@@ -66,6 +66,7 @@ cmd_init(int argc, char **argv)
 		case 'h':
 			printf(_("Usage: kyso-contract init [--home DIR] [--org "
 				 "NAME] [--admin-email EMAIL]\n"));
+			fputs(store_help(), stdout);
 			return EX_OK;
 		default: return EX_USAGE;
 		}

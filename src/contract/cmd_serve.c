@@ -34,6 +34,7 @@ serve_usage(FILE *f)
 	      "  --secure-cookies    mark cookies Secure (behind a TLS proxy)\n"
 	      "  --agent-port N      the port pages find kyso-agent on "
 	      "(agent_port; 28731)\n"));
+	fputs(store_help(), f);
 }
 
 /* An option, else the kyso.conf key, else def. */

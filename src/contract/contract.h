@@ -41,6 +41,8 @@ int blob_put(const char *blobs, const void *data, size_t n, char hex[65]) KYSO_W
 int blob_get(const char *blobs, const char *hex, size_t cap,
     struct buf **out) KYSO_WUR;
 int64_t store_now(void);
+/* --help's paragraph on where the database is (init, serve). */
+const char *store_help(void);
 /* at as "YYYY-MM-DD HH:MM:SS" (UTC), the audit's display. */
 void store_utc(int64_t at, char out[24]);
 int sha256_hex(const void *p, size_t n, char out[65]) KYSO_WUR;

@@ -201,6 +201,15 @@ out:
 	return r;
 }
 
+/* Where the database is, for init's and serve's --help. */
+const char *
+store_help(void)
+{
+	return _("\nThe database: kyso.conf's contract_database = "
+		 "postgresql://... (several\ninstances on one database), "
+		 "else SQLite in $KYSO_HOME/contract/contract.db.\n");
+}
+
 /* A row's time as people read it: "YYYY-MM-DD HH:MM:SS", UTC. */
 void
 store_utc(int64_t at, char out[24])
