@@ -31,6 +31,7 @@ struct app {
 	int secure_cookies;
 	size_t max_upload;
 	uint16_t agent_port; /* where the pages look for kyso-agent */
+	int require_lt;	     /* contract_level B-LT: uploads carry a DSS */
 };
 
 /* store.c */

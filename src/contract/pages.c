@@ -95,8 +95,9 @@ page_begin(struct ctx *c, const char *title)
 	    "href=\"/static/contract.css\">"
 	    "<script type=\"module\" src=\"/static/contract.js\"></script>"
 	    "</head><body data-agent-port=\"%u\" data-csrf=\"%s\" "
-	    "data-identity=\"",
-	    (unsigned)c->a->agent_port, c->csrf);
+	    "data-level=\"%s\" data-identity=\"",
+	    (unsigned)c->a->agent_port, c->csrf,
+	    c->a->require_lt ? "B-LT" : "B-T");
 	out_esc(c, c->identity);
 	out(c,
 	    "\" data-none=\"%s\" data-signing=\"%s\" data-signed=\"%s\">"

@@ -9,7 +9,11 @@
  *   - that signature covers the whole file, verifies, chains to the
  *     configured trust anchors, carries a valid RFC 3161 time-stamp
  *     (B-T or better), and its certificate names the identity the
- *     caller's account registered (UID=CCCD:/MST: or emailAddress). */
+ *     caller's account registered (UID=CCCD:/MST: or emailAddress);
+ *   - when the server requires B-LT (contract_level): the signature's
+ *     revision is followed by one more, validation data only (the DSS
+ *     kyso-agent adds), and that data shows the signer's certificate
+ *     good. */
 #include "pages.h"
 
 #include <stdio.h>
@@ -33,9 +37,29 @@ count_eof(const uint8_t *p, size_t n)
 	return k;
 }
 
-/* 1 when the upload is the held bytes plus one incremental revision. */
+/* Where the first revision after the held bytes ends: past its %%EOF
+ * and the end of line after it. */
+static size_t
+first_revision_end(const uint8_t *p, size_t hn, size_t un)
+{
+	const uint8_t *e = memmem(p + hn, un - hn, "%%EOF", 5);
+	size_t end;
+
+	if (e == NULL)
+		return un;
+	end = (size_t)(e - p) + 5;
+	if (end < un && p[end] == '\r')
+		end++;
+	if (end < un && p[end] == '\n')
+		end++;
+	return end;
+}
+
+/* 1 when the upload is the held bytes plus one incremental revision (lt:
+ * plus one more, the validation data, judged by the verifier). */
 static int
-one_revision(const struct buf *held, const struct buf *up, const char **why)
+one_revision(const struct buf *held, const struct buf *up, int lt,
+    const char **why)
 {
 	struct pdf *ph = NULL, *pu = NULL;
 	const struct pdf_obj *prev;
@@ -46,9 +70,14 @@ one_revision(const struct buf *held, const struct buf *up, const char **why)
 		  "version: earlier bytes were changed.");
 	if (un <= hn || memcmp(buf_ptr(up), buf_ptr(held), hn) != 0)
 		goto out;
-	*why = N_("The upload must add exactly one revision to the document.");
-	if (count_eof(buf_ptr(up) + hn, un - hn) != 1)
+	*why = lt ? N_("This server requires B-LT: the signature must be "
+		       "followed by one revision of validation data (DSS).")
+		  : N_("The upload must add exactly one revision to the "
+		       "document.");
+	if (count_eof(buf_ptr(up) + hn, un - hn) != (lt ? 2u : 1u))
 		goto out;
+	if (lt)
+		un = first_revision_end(buf_ptr(up), hn, un);
 	*why = N_("The uploaded file is not a readable PDF.");
 	if (pdf_open(buf_ptr(held), hn, &ph, NULL) != 0 ||
 	    pdf_open(buf_ptr(up), un, &pu, NULL) != 0)
@@ -105,6 +134,7 @@ check_signature(struct ctx *c, const struct buf *up, size_t held_sigs,
 {
 	struct sig_report *rep = NULL;
 	const struct sig_report *s = NULL;
+	enum verify_changes want = c->a->require_lt ? CHANGES_DSS : CHANGES_NONE;
 	size_t n = 0, i;
 	int ok = 0;
 
@@ -115,7 +145,7 @@ check_signature(struct ctx *c, const struct buf *up, size_t held_sigs,
 	if (n != held_sigs + 1)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (rep[i].changes == CHANGES_NONE)
+		if (rep[i].changes == want)
 			s = &rep[i];
 		else if (rep[i].changes == CHANGES_OTHER || !rep[i].intact)
 			goto out;
@@ -132,7 +162,14 @@ check_signature(struct ctx *c, const struct buf *up, size_t held_sigs,
 	if (s->ts_time == NULL || !s->ts_valid)
 		goto out;
 	*why = N_("The signer's certificate is revoked.");
-	if (s->revocation != NULL && strcmp(s->revocation, "revoked") == 0)
+	if ((s->revocation != NULL && strcmp(s->revocation, "revoked") == 0) ||
+	    (s->doc_revocation != NULL &&
+		strcmp(s->doc_revocation, "revoked") == 0))
+		goto out;
+	*why = N_("This server requires B-LT: the validation data in the "
+		  "document does not show the signer's certificate as good.");
+	if (c->a->require_lt &&
+	    (s->doc_revocation == NULL || strcmp(s->doc_revocation, "good") != 0))
 		goto out;
 	*why = N_("The certificate does not name the identity registered for "
 		  "your account.");
@@ -315,7 +352,7 @@ h_signed(struct ctx *c)
 		c->err = 1;
 		goto out;
 	}
-	if (!one_revision(held, up, &why) ||
+	if (!one_revision(held, up, c->a->require_lt, &why) ||
 	    !check_signature(c, up, nsig, &subject, &when, &why)) {
 		page_error(c, 422, _(why));
 		if (audit_append(c->a->db, c->part[0], c->email,
