@@ -192,6 +192,11 @@ store_open(const char *dir, int create, struct store **out)
 		goto out;
 	if ((create || !store_is_pg(db)) && (r = make_schema(db)) != 0)
 		goto out;
+	/* PostgreSQL before init: "run init", not a failing first query. */
+	r = KYSO_ERR_NOT_FOUND;
+	if (!create && store_is_pg(db) &&
+	    store_exec(db, "SELECT 1 FROM audit LIMIT 1") != 0)
+		goto out;
 	*out = db;
 	db = NULL;
 	r = 0;

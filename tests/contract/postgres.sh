@@ -22,6 +22,10 @@ signing_token CB0002 02 rsa:2048 "Tran Thi B/UID=CCCD:001099000002"
 nss_db
 kc_tsa
 
+note "before init: serve says to run it"
+assert_exit 1 timeout 20 "$KC" serve --port 0
+assert_contains "$OUT" "run init"
+
 note "init makes the schema in PostgreSQL, no SQLite file"
 kc_init
 [ ! -e "$KYSO_HOME/contract/contract.db" ] || fail "init made contract.db"
