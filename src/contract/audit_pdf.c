@@ -104,11 +104,11 @@ text(struct sheet *sh, double size, int bold, const char *label, const char *s)
 
 /* The audit trail of doc as PDF bytes in b. */
 int
-audit_pdf(sqlite3 *db, const char *doc, const char *title, const char *sha256,
-    struct buf *b)
+audit_pdf(struct store *db, const char *doc, const char *title,
+    const char *sha256, struct buf *b)
 {
 	struct sheet sh = { NULL, NULL, MARGIN };
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	int64_t bad = 0;
 	char head[160];
 	int r = KYSO_ERR_IO, intact = audit_check(db, &bad) == 0;
@@ -128,22 +128,24 @@ audit_pdf(sqlite3 *db, const char *doc, const char *title, const char *sha256,
 	    intact ? _("The audit trail is intact.")
 		   : _("The audit trail has been changed!"));
 	sh.y += 8;
-	if (sqlite3_prepare_v2(db,
-		"SELECT datetime(at, 'unixepoch'), actor, remote, action,"
+	if (q_prepare(db,
+		"SELECT at, actor, remote, action,"
 		" detail, hash FROM audit WHERE doc_id = ? ORDER BY id",
-		-1, &st, NULL) != SQLITE_OK)
+		&st) != 0)
 		goto out;
-	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	q_bind_text(st, 1, doc);
+	while (q_step(st) == Q_ROW) {
 		const char *col[6];
+		char when[24];
 		int k;
 
+		store_utc(q_col_int(st, 0), when);
 		for (k = 0; k < 6; k++) {
-			col[k] = (const char *)sqlite3_column_text(st, k);
+			col[k] = (const char *)q_col(st, k);
 			if (col[k] == NULL)
 				col[k] = "";
 		}
-		snprintf(head, sizeof(head), "%s UTC  %s  %s  %s", col[0],
+		snprintf(head, sizeof(head), "%s UTC  %s  %s  %s", when,
 		    audit_action_text(col[3]), col[1], col[2]);
 		text(&sh, 9, 1, NULL, head);
 		if (col[4][0] != '\0')
@@ -154,7 +156,7 @@ audit_pdf(sqlite3 *db, const char *doc, const char *title, const char *sha256,
 	cairo_show_page(sh.cr);
 	r = cairo_status(sh.cr) == CAIRO_STATUS_SUCCESS ? 0 : KYSO_ERR_IO;
 out:
-	sqlite3_finalize(st);
+	q_finalize(st);
 	cairo_destroy(sh.cr);
 	cairo_surface_finish(sh.s);
 	if (cairo_surface_status(sh.s) != CAIRO_STATUS_SUCCESS)

@@ -76,30 +76,30 @@ password_dummy(const char *pw)
 
 /* An organisation: the unit documents are shared in. */
 int
-org_create(sqlite3 *db, const char *name, int64_t *id)
+org_create(struct store *db, const char *name, int64_t *id)
 {
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	int r = KYSO_ERR_IO;
 
-	if (sqlite3_prepare_v2(db, "INSERT INTO orgs(name) VALUES(?)", -1, &st,
-		NULL) != SQLITE_OK)
+	if (q_prepare(db, "INSERT INTO orgs(name) VALUES(?) RETURNING id",
+		&st) != 0)
 		goto out;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	q_bind_text(st, 1, name);
+	if (q_step(st) != Q_ROW)
 		goto out;
-	*id = sqlite3_last_insert_rowid(db);
+	*id = q_col_int(st, 0);
 	r = 0;
 out:
-	sqlite3_finalize(st);
+	q_finalize(st);
 	return r;
 }
 
 /* An account; KYSO_ERR_EXISTS when the e-mail has one already. */
 int
-account_create(sqlite3 *db, int64_t org, const char *email, const char *pw,
+account_create(struct store *db, int64_t org, const char *email, const char *pw,
     int admin, int64_t *id)
 {
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	char *enc = NULL;
 	int r = KYSO_ERR_INVALID, s;
 
@@ -109,33 +109,33 @@ account_create(sqlite3 *db, int64_t org, const char *email, const char *pw,
 	if ((r = password_hash(pw, &enc)) != 0)
 		goto out;
 	r = KYSO_ERR_IO;
-	if (sqlite3_prepare_v2(db,
+	if (q_prepare(db,
 		"INSERT INTO accounts(org_id, email, pwhash, admin, created_at)"
-		" VALUES(?,?,?,?,?)",
-		-1, &st, NULL) != SQLITE_OK)
+		" VALUES(?,?,?,?,?) RETURNING id",
+		&st) != 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, org);
-	sqlite3_bind_text(st, 2, email, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, enc, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 4, admin);
-	sqlite3_bind_int64(st, 5, store_now());
-	if ((s = sqlite3_step(st)) == SQLITE_CONSTRAINT) {
+	q_bind_int(st, 1, org);
+	q_bind_text(st, 2, email);
+	q_bind_text(st, 3, enc);
+	q_bind_int(st, 4, admin);
+	q_bind_int(st, 5, store_now());
+	if ((s = q_step(st)) == Q_CONSTRAINT) {
 		r = KYSO_ERR_EXISTS;
 		goto out;
 	}
-	if (s != SQLITE_DONE)
+	if (s != Q_ROW)
 		goto out;
-	*id = sqlite3_last_insert_rowid(db);
+	*id = q_col_int(st, 0);
 	r = 0;
 out:
-	sqlite3_finalize(st);
+	q_finalize(st);
 	free(enc);
 	return r;
 }
 
 int
-account_with_password(sqlite3 *db, int64_t org, const char *email, int admin,
-    char pw[25])
+account_with_password(struct store *db, int64_t org, const char *email,
+    int admin, char pw[25])
 {
 	int64_t id;
 	int r;

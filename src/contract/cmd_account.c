@@ -10,7 +10,7 @@
 
 /* Opens the database of $KYSO_HOME (KYSO_HOME in the environment). */
 static int
-open_home(sqlite3 **db)
+open_home(struct store **db)
 {
 	char *dir = contract_dir(NULL);
 	int r;
@@ -29,8 +29,8 @@ open_home(sqlite3 **db)
 int
 cmd_account(int argc, char **argv)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
+	struct store *db = NULL;
+	struct q *st = NULL;
 	char pw[25];
 	int64_t org;
 	int ret = EX_FAIL, r;
@@ -41,12 +41,11 @@ cmd_account(int argc, char **argv)
 	}
 	if (open_home(&db) != 0)
 		goto out;
-	if (sqlite3_prepare_v2(db, "SELECT id FROM orgs WHERE name = ?", -1,
-		&st, NULL) != SQLITE_OK)
+	if (q_prepare(db, "SELECT id FROM orgs WHERE name = ?", &st) != 0)
 		goto out;
-	sqlite3_bind_text(st, 1, argv[1], -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		org = sqlite3_column_int64(st, 0);
+	q_bind_text(st, 1, argv[1]);
+	if (q_step(st) == Q_ROW)
+		org = q_col_int(st, 0);
 	else if ((r = org_create(db, argv[1], &org)) != 0)
 		goto out;
 	if ((r = account_with_password(db, org, argv[2], 0, pw)) != 0) {
@@ -58,8 +57,8 @@ cmd_account(int argc, char **argv)
 	ret = EX_OK;
 out:
 	OPENSSL_cleanse(pw, sizeof(pw));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	q_finalize(st);
+	store_close(db);
 	return ret;
 }
 
@@ -67,7 +66,7 @@ out:
 int
 cmd_audit_check(int argc, char **argv)
 {
-	sqlite3 *db = NULL;
+	struct store *db = NULL;
 	int64_t bad = 0;
 	int ret = EX_FAIL, r;
 
@@ -84,6 +83,6 @@ cmd_audit_check(int argc, char **argv)
 	printf(_("audit trail intact\n"));
 	ret = EX_OK;
 out:
-	sqlite3_close(db);
+	store_close(db);
 	return ret;
 }

@@ -54,7 +54,7 @@ cmd_init(int argc, char **argv)
 		{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	const char *home = NULL, *org = "kyso", *email = "admin@localhost";
 	char *dir = NULL, pw[25];
-	sqlite3 *db = NULL;
+	struct store *db = NULL;
 	int64_t org_id;
 	int c, ret = EX_FAIL, r;
 
@@ -66,6 +66,7 @@ cmd_init(int argc, char **argv)
 		case 'h':
 			printf(_("Usage: kyso-contract init [--home DIR] [--org "
 				 "NAME] [--admin-email EMAIL]\n"));
+			fputs(store_help(), stdout);
 			return EX_OK;
 		default: return EX_USAGE;
 		}
@@ -87,7 +88,7 @@ cmd_init(int argc, char **argv)
 	ret = EX_OK;
 out:
 	OPENSSL_cleanse(pw, sizeof(pw));
-	sqlite3_close(db);
+	store_close(db);
 	free(dir);
 	return ret;
 }

@@ -34,6 +34,11 @@ serve_usage(FILE *f)
 	      "  --secure-cookies    mark cookies Secure (behind a TLS proxy)\n"
 	      "  --agent-port N      the port pages find kyso-agent on "
 	      "(agent_port; 28731)\n"));
+	fputs(_("  --level B-T|B-LT    the level a signed upload must reach "
+		"(contract_level;\n                      B-T; B-LT: with the "
+		"DSS, the signer shown good by it)\n"),
+	    f);
+	fputs(store_help(), f);
 }
 
 /* An option, else the kyso.conf key, else def. */
@@ -56,10 +61,11 @@ cmd_serve(int argc, char **argv)
 		{ "port", 1, NULL, 'p' }, { "max-upload", 1, NULL, 'm' },
 		{ "trust", 1, NULL, 't' }, { "smtp-url", 1, NULL, 's' },
 		{ "smtp-from", 1, NULL, 'f' }, { "secure-cookies", 0, NULL, 'S' },
-		{ "agent-port", 1, NULL, 'a' }, { "help", 0, NULL, 'h' },
-		{ NULL, 0, NULL, 0 } };
+		{ "level", 1, NULL, 'l' }, { "agent-port", 1, NULL, 'a' },
+		{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	const char *home = NULL, *port_s = NULL, *max_s = NULL, *trust = NULL,
-		   *smtp = NULL, *from = NULL, *outbox_dir, *agent_s = NULL;
+		   *smtp = NULL, *from = NULL, *outbox_dir, *agent_s = NULL,
+		   *level = NULL;
 	struct app a = { 0 };
 	struct config *conf = NULL;
 	struct web *w = NULL;
@@ -77,6 +83,7 @@ cmd_serve(int argc, char **argv)
 		case 's': smtp = optarg; break;
 		case 'f': from = optarg; break;
 		case 'S': a.secure_cookies = 1; break;
+		case 'l': level = optarg; break;
 		case 'a': agent_s = optarg; break;
 		case 'h': serve_usage(stdout); return EX_OK;
 		default: serve_usage(stderr); return EX_USAGE;
@@ -96,6 +103,13 @@ cmd_serve(int argc, char **argv)
 		ret = EX_USAGE;
 		goto out;
 	}
+	level = opt_or_conf(level, conf, "contract_level", "B-T");
+	if (strcmp(level, "B-T") != 0 && strcmp(level, "B-LT") != 0) {
+		serve_usage(stderr);
+		ret = EX_USAGE;
+		goto out;
+	}
+	a.require_lt = strcmp(level, "B-LT") == 0;
 	a.max_upload = (size_t)mib << 20;
 	a.agent_port = (uint16_t)aport;
 	trust = opt_or_conf(trust, conf, "contract_trust", NULL);
@@ -139,7 +153,7 @@ cmd_serve(int argc, char **argv)
 out:
 	web_free(w);
 	mailer_free(a.mail);
-	sqlite3_close(a.db);
+	store_close(a.db);
 	config_free(conf);
 	free(outbox);
 	free(a.dir);

@@ -30,39 +30,36 @@ struct doc {
 static int
 doc_load(struct ctx *c, struct doc *d)
 {
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	int r = KYSO_ERR_NOT_FOUND;
 
 	if (strlen(c->part[0]) != 32 ||
 	    strspn(c->part[0], "0123456789abcdef") != 32)
 		return r;
-	if (sqlite3_prepare_v2(c->a->db,
+	if (q_prepare(c->a->db,
 		"SELECT d.id, d.title, d.state, d.sha256, d.ordered, d.owner_id,"
 		" d.created_at, a.email FROM documents d JOIN accounts a"
 		" ON a.id = d.owner_id WHERE d.id = ?1 AND (d.org_id = ?2 OR"
 		" EXISTS (SELECT 1 FROM signers s WHERE s.doc_id = d.id AND"
-		" s.email = ?3))",
-		-1, &st, NULL) != SQLITE_OK)
+		" lower(s.email) = lower(?3)))",
+		&st) != 0)
 		return KYSO_ERR_IO;
-	sqlite3_bind_text(st, 1, c->part[0], -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, c->org);
-	sqlite3_bind_text(st, 3, c->email, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(d->id, sizeof(d->id), "%s", sqlite3_column_text(st, 0));
-		snprintf(d->title, sizeof(d->title), "%s",
-		    sqlite3_column_text(st, 1));
-		snprintf(d->state, sizeof(d->state), "%s",
-		    sqlite3_column_text(st, 2));
-		snprintf(d->sha256, sizeof(d->sha256), "%s",
-		    sqlite3_column_text(st, 3));
-		d->ordered = sqlite3_column_int(st, 4);
-		d->owner = sqlite3_column_int64(st, 5);
-		d->created = sqlite3_column_int64(st, 6);
+	q_bind_text(st, 1, c->part[0]);
+	q_bind_int(st, 2, c->org);
+	q_bind_text(st, 3, c->email);
+	if (q_step(st) == Q_ROW) {
+		snprintf(d->id, sizeof(d->id), "%s", q_col(st, 0));
+		snprintf(d->title, sizeof(d->title), "%s", q_col(st, 1));
+		snprintf(d->state, sizeof(d->state), "%s", q_col(st, 2));
+		snprintf(d->sha256, sizeof(d->sha256), "%s", q_col(st, 3));
+		d->ordered = q_col_i32(st, 4);
+		d->owner = q_col_int(st, 5);
+		d->created = q_col_int(st, 6);
 		snprintf(d->owner_email, sizeof(d->owner_email), "%s",
-		    sqlite3_column_text(st, 7));
+		    q_col(st, 7));
 		r = 0;
 	}
-	sqlite3_finalize(st);
+	q_finalize(st);
 	return r;
 }
 
@@ -84,21 +81,21 @@ doc_visible(struct ctx *c, char sha256[65])
 int
 doc_my_turn(struct ctx *c, const char *doc)
 {
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	int turn = 0;
 
-	if (sqlite3_prepare_v2(c->a->db,
+	if (q_prepare(c->a->db,
 		"SELECT 1 FROM signers s JOIN documents d ON d.id = s.doc_id"
-		" WHERE s.doc_id = ?1 AND s.email = ?2 AND s.state = 'waiting'"
-		" AND d.state = 'waiting' AND (d.ordered = 0 OR NOT EXISTS"
+		" WHERE s.doc_id = ?1 AND lower(s.email) = lower(?2)"
+		" AND s.state = 'waiting' AND d.state = 'waiting' AND (d.ordered = 0 OR NOT EXISTS"
 		" (SELECT 1 FROM signers p WHERE p.doc_id = s.doc_id AND"
 		" p.pos < s.pos AND p.state = 'waiting'))",
-		-1, &st, NULL) != SQLITE_OK)
+		&st) != 0)
 		return 0;
-	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, c->email, -1, SQLITE_TRANSIENT);
-	turn = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	q_bind_text(st, 1, doc);
+	q_bind_text(st, 2, c->email);
+	turn = q_step(st) == Q_ROW;
+	q_finalize(st);
 	return turn;
 }
 
@@ -107,24 +104,23 @@ doc_my_turn(struct ctx *c, const char *doc)
 static void
 out_sign_data(struct ctx *c, const char *doc, const char *title)
 {
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 
 	out(c, " data-doc=\"%s\" data-title=\"", doc);
 	out_esc(c, title);
 	out(c, "\"");
-	if (sqlite3_prepare_v2(c->a->db,
+	if (q_prepare(c->a->db,
 		"SELECT page, x, y, x + w, y + h FROM signers WHERE doc_id = ?"
-		" AND email = ? AND state = 'waiting'",
-		-1, &st, NULL) != SQLITE_OK)
+		" AND lower(email) = lower(?) AND state = 'waiting'",
+		&st) != 0)
 		return;
-	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, c->email, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	q_bind_text(st, 1, doc);
+	q_bind_text(st, 2, c->email);
+	if (q_step(st) == Q_ROW)
 		out(c, " data-page=\"%d\" data-rect=\"%d,%d,%d,%d\"",
-		    sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
-		    sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
-		    sqlite3_column_int(st, 4));
-	sqlite3_finalize(st);
+		    q_col_i32(st, 0), q_col_i32(st, 1), q_col_i32(st, 2),
+		    q_col_i32(st, 3), q_col_i32(st, 4));
+	q_finalize(st);
 }
 
 /* The state a clerk reads: waiting for me / for others / completed /
@@ -154,21 +150,21 @@ audit(struct ctx *c, const char *doc, const char *action, const char *detail)
 void
 h_docs(struct ctx *c)
 {
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	const char *id, *state;
 
 	page_begin(c, _("Documents"));
-	if (sqlite3_prepare_v2(c->a->db,
+	if (q_prepare(c->a->db,
 		"SELECT d.id, d.title, d.state, d.created_at FROM documents d"
 		" WHERE d.org_id = ?1 OR EXISTS (SELECT 1 FROM signers s"
-		" WHERE s.doc_id = d.id AND s.email = ?2)"
+		" WHERE s.doc_id = d.id AND lower(s.email) = lower(?2))"
 		" ORDER BY d.created_at DESC, d.rowid DESC",
-		-1, &st, NULL) != SQLITE_OK) {
+		&st) != 0) {
 		c->err = 1;
 		return;
 	}
-	sqlite3_bind_int64(st, 1, c->org);
-	sqlite3_bind_text(st, 2, c->email, -1, SQLITE_TRANSIENT);
+	q_bind_int(st, 1, c->org);
+	q_bind_text(st, 2, c->email);
 	out(c,
 	    "<form method=\"post\" action=\"/documents/reject\" "
 	    "id=\"many\">");
@@ -177,19 +173,18 @@ h_docs(struct ctx *c)
 	    "<table class=\"docs\"><tr><th></th><th>%s</th><th>%s</th>"
 	    "<th></th></tr>",
 	    _("Title"), _("State"));
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		id = (const char *)sqlite3_column_text(st, 0);
-		state = (const char *)sqlite3_column_text(st, 2);
+	while (q_step(st) == Q_ROW) {
+		id = (const char *)q_col(st, 0);
+		state = (const char *)q_col(st, 2);
 		out(c,
 		    "<tr><td><input type=\"checkbox\" name=\"id\" value=\"%s\"",
 		    id);
 		if (doc_my_turn(c, id))
-			out_sign_data(c, id,
-			    (const char *)sqlite3_column_text(st, 1));
+			out_sign_data(c, id, (const char *)q_col(st, 1));
 		else
 			out(c, " disabled");
 		out(c, "></td><td><a href=\"/documents/%s\">", id);
-		out_esc(c, (const char *)sqlite3_column_text(st, 1));
+		out_esc(c, (const char *)q_col(st, 1));
 		out(c, "</a></td><td>%s</td><td>", state_text(c, id, state));
 		if (doc_my_turn(c, id))
 			out(c,
@@ -198,7 +193,7 @@ h_docs(struct ctx *c)
 			    id, id, _("Sign"));
 		out(c, "</td></tr>");
 	}
-	sqlite3_finalize(st);
+	q_finalize(st);
 	out(c,
 	    "</table><p><button type=\"button\" class=\"sign-many\" "
 	    "disabled>%s</button> <span class=\"sign-why\">%s</span></p>"
@@ -330,7 +325,7 @@ h_create(struct ctx *c)
 	const struct buf *pdf = web_file(c->rq, "pdf");
 	struct signer *s = NULL;
 	struct pdf *p = NULL;
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	char id[33], hex[65];
 	int n, i, r;
 
@@ -368,62 +363,61 @@ h_create(struct ctx *c)
 	}
 	if (random_hex(16, id) != 0 ||
 	    blob_put(c->a->blobs, buf_ptr(pdf), buf_len(pdf), hex) != 0 ||
-	    sqlite3_exec(c->a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-		SQLITE_OK) {
+	    store_begin(c->a->db) != 0) {
 		c->err = 1;
 		goto out;
 	}
-	if (sqlite3_prepare_v2(c->a->db,
+	if (q_prepare(c->a->db,
 		"INSERT INTO documents(id, org_id, owner_id, title, ordered,"
 		" sha256, created_at) VALUES(?,?,?,?,?,?,?)",
-		-1, &st, NULL) != SQLITE_OK)
+		&st) != 0)
 		goto fail;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, c->org);
-	sqlite3_bind_int64(st, 3, c->account);
-	sqlite3_bind_text(st, 4, title, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 5, ordered != NULL);
-	sqlite3_bind_text(st, 6, hex, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 7, store_now());
-	if (sqlite3_step(st) != SQLITE_DONE)
+	q_bind_text(st, 1, id);
+	q_bind_int(st, 2, c->org);
+	q_bind_int(st, 3, c->account);
+	q_bind_text(st, 4, title);
+	q_bind_int(st, 5, ordered != NULL);
+	q_bind_text(st, 6, hex);
+	q_bind_int(st, 7, store_now());
+	if (q_step(st) != Q_DONE)
 		goto fail;
-	sqlite3_finalize(st);
+	q_finalize(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(c->a->db,
+	if (q_prepare(c->a->db,
 		"INSERT INTO versions(doc_id, n, sha256, size, created_at)"
 		" VALUES(?, 1, ?, ?, ?)",
-		-1, &st, NULL) != SQLITE_OK)
+		&st) != 0)
 		goto fail;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, hex, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, (int64_t)buf_len(pdf));
-	sqlite3_bind_int64(st, 4, store_now());
-	if (sqlite3_step(st) != SQLITE_DONE)
+	q_bind_text(st, 1, id);
+	q_bind_text(st, 2, hex);
+	q_bind_int(st, 3, (int64_t)buf_len(pdf));
+	q_bind_int(st, 4, store_now());
+	if (q_step(st) != Q_DONE)
 		goto fail;
-	sqlite3_finalize(st);
+	q_finalize(st);
 	st = NULL;
 	for (i = 0; i < n; i++) {
-		if (sqlite3_prepare_v2(c->a->db,
+		if (q_prepare(c->a->db,
 			"INSERT INTO signers(doc_id, pos, email, page, x, y, w,"
 			" h) VALUES(?,?,?,?,?,?,?,?)",
-			-1, &st, NULL) != SQLITE_OK)
+			&st) != 0)
 			goto fail;
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 2, i + 1);
-		sqlite3_bind_text(st, 3, s[i].email, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 4, (int64_t)s[i].page);
-		sqlite3_bind_int64(st, 5, (int64_t)s[i].x);
-		sqlite3_bind_int64(st, 6, (int64_t)s[i].y);
-		sqlite3_bind_int64(st, 7, (int64_t)s[i].w);
-		sqlite3_bind_int64(st, 8, (int64_t)s[i].h);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		q_bind_text(st, 1, id);
+		q_bind_int(st, 2, i + 1);
+		q_bind_text(st, 3, s[i].email);
+		q_bind_int(st, 4, (int64_t)s[i].page);
+		q_bind_int(st, 5, (int64_t)s[i].x);
+		q_bind_int(st, 6, (int64_t)s[i].y);
+		q_bind_int(st, 7, (int64_t)s[i].w);
+		q_bind_int(st, 8, (int64_t)s[i].h);
+		if (q_step(st) != Q_DONE)
 			goto fail;
-		sqlite3_finalize(st);
+		q_finalize(st);
 		st = NULL;
 	}
 	if (audit_append(c->a->db, id, c->email, web_remote(c->rq), "created",
 		hex) != 0 ||
-	    sqlite3_exec(c->a->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	    store_commit(c->a->db) != 0)
 		goto fail;
 	{
 		const char *to[CONTRACT_SIGNERS_MAX + 1] = { NULL };
@@ -446,8 +440,8 @@ h_create(struct ctx *c)
 	}
 	return;
 fail:
-	sqlite3_finalize(st);
-	sqlite3_exec(c->a->db, "ROLLBACK", NULL, NULL, NULL);
+	q_finalize(st);
+	store_rollback(c->a->db);
 	c->err = 1;
 out:
 	free(s);
@@ -494,7 +488,7 @@ void
 h_doc(struct ctx *c)
 {
 	struct doc d;
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	int64_t bad = 0;
 	int turn;
 
@@ -517,26 +511,25 @@ h_doc(struct ctx *c)
 	    "<th>%s</th><th>%s</th></tr>",
 	    _("Signers"), d.ordered ? _("in order") : _("in parallel"),
 	    _("E-mail"), _("State"), _("Stamp (page x y w h)"), _("Reason"));
-	if (sqlite3_prepare_v2(c->a->db,
+	if (q_prepare(c->a->db,
 		"SELECT pos, email, state, page, x, y, w, h, reason FROM"
 		" signers WHERE doc_id = ? ORDER BY pos",
-		-1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, d.id, -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			out(c, "<tr><td>%d</td><td>", sqlite3_column_int(st, 0));
-			out_esc(c, (const char *)sqlite3_column_text(st, 1));
+		&st) == 0) {
+		q_bind_text(st, 1, d.id);
+		while (q_step(st) == Q_ROW) {
+			out(c, "<tr><td>%d</td><td>", q_col_i32(st, 0));
+			out_esc(c, (const char *)q_col(st, 1));
 			out(c,
 			    "</td><td>%s</td><td class=\"box\" "
 			    "data-pos=\"%d\">%d %d %d %d %d</td><td>",
-			    signer_state((const char *)sqlite3_column_text(st, 2)),
-			    sqlite3_column_int(st, 0), sqlite3_column_int(st, 3),
-			    sqlite3_column_int(st, 4), sqlite3_column_int(st, 5),
-			    sqlite3_column_int(st, 6), sqlite3_column_int(st, 7));
-			out_esc(c, (const char *)sqlite3_column_text(st, 8));
+			    signer_state((const char *)q_col(st, 2)),
+			    q_col_i32(st, 0), q_col_i32(st, 3), q_col_i32(st, 4),
+			    q_col_i32(st, 5), q_col_i32(st, 6), q_col_i32(st, 7));
+			out_esc(c, (const char *)q_col(st, 8));
 			out(c, "</td></tr>");
 		}
 	}
-	sqlite3_finalize(st);
+	q_finalize(st);
 	st = NULL;
 	out(c, "</table>");
 	if (turn) {
@@ -568,18 +561,19 @@ h_doc(struct ctx *c)
 	    "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
 	    "<th>%s</th></tr>",
 	    _("Time (UTC)"), _("Who"), _("Address"), _("Action"), _("Detail"));
-	if (sqlite3_prepare_v2(c->a->db,
-		"SELECT datetime(at, 'unixepoch'), actor, remote, action, detail"
+	if (q_prepare(c->a->db,
+		"SELECT at, actor, remote, action, detail"
 		" FROM audit WHERE doc_id = ? ORDER BY id",
-		-1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, d.id, -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		&st) == 0) {
+		q_bind_text(st, 1, d.id);
+		while (q_step(st) == Q_ROW) {
+			char when[24];
 			int k;
 
+			store_utc(q_col_int(st, 0), when);
 			out(c, "<tr>");
 			for (k = 0; k < 5; k++) {
-				const char *v = (const char *)
-				    sqlite3_column_text(st, k);
+				const char *v = k == 0 ? when : q_col(st, k);
 
 				out(c, "<td>");
 				out_esc(c, k == 3 ? audit_action_text(v) : v);
@@ -588,7 +582,7 @@ h_doc(struct ctx *c)
 			out(c, "</tr>");
 		}
 	}
-	sqlite3_finalize(st);
+	q_finalize(st);
 	out(c, "</table>");
 	page_end(c);
 }
@@ -622,7 +616,7 @@ void
 h_audit_json(struct ctx *c)
 {
 	struct doc d;
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	json_t *arr = NULL, *root = NULL;
 	char *txt = NULL;
 	int64_t bad = 0;
@@ -632,23 +626,20 @@ h_audit_json(struct ctx *c)
 		return;
 	}
 	if ((arr = json_array()) == NULL ||
-	    sqlite3_prepare_v2(c->a->db,
+	    q_prepare(c->a->db,
 		"SELECT id, at, actor, remote, action, detail, prev, hash FROM"
 		" audit WHERE doc_id = ? ORDER BY id",
-		-1, &st, NULL) != SQLITE_OK)
+		&st) != 0)
 		goto out;
-	sqlite3_bind_text(st, 1, d.id, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	q_bind_text(st, 1, d.id);
+	while (q_step(st) == Q_ROW)
 		if (json_array_append_new(arr,
 			json_pack("{sIsIssssssssssss}", "id",
-			    (json_int_t)sqlite3_column_int64(st, 0), "at",
-			    (json_int_t)sqlite3_column_int64(st, 1), "actor",
-			    sqlite3_column_text(st, 2), "remote",
-			    sqlite3_column_text(st, 3), "action",
-			    sqlite3_column_text(st, 4), "detail",
-			    sqlite3_column_text(st, 5), "prev",
-			    sqlite3_column_text(st, 6), "hash",
-			    sqlite3_column_text(st, 7))) != 0)
+			    (json_int_t)q_col_int(st, 0), "at",
+			    (json_int_t)q_col_int(st, 1), "actor", q_col(st, 2),
+			    "remote", q_col(st, 3), "action", q_col(st, 4),
+			    "detail", q_col(st, 5), "prev", q_col(st, 6),
+			    "hash", q_col(st, 7))) != 0)
 			goto out;
 	root = json_pack("{sssssbsO}", "document", d.id, "sha256", d.sha256,
 	    "chain_intact", audit_check(c->a->db, &bad) == 0, "audit", arr);
@@ -665,7 +656,7 @@ out:
 	free(txt);
 	json_decref(root);
 	json_decref(arr);
-	sqlite3_finalize(st);
+	q_finalize(st);
 }
 
 /* The document's audit trail as a PDF to keep beside it (audited as a
@@ -702,7 +693,7 @@ h_audit_pdf(struct ctx *c)
 static int
 reject_one(struct ctx *c, const char *doc, const char *reason)
 {
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	const char *to[CONTRACT_SIGNERS_MAX + 2] = { NULL };
 	char *keep[CONTRACT_SIGNERS_MAX + 2] = { NULL };
 	size_t k = 0, i;
@@ -710,46 +701,44 @@ reject_one(struct ctx *c, const char *doc, const char *reason)
 
 	if (!doc_my_turn(c, doc))
 		return r;
-	if (sqlite3_exec(c->a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK)
+	if (store_begin(c->a->db) != 0)
 		return KYSO_ERR_IO;
-	if (sqlite3_prepare_v2(c->a->db,
+	if (q_prepare(c->a->db,
 		"UPDATE documents SET state = 'rejected' WHERE id = ? AND"
-		" state = 'waiting'",
-		-1, &st, NULL) != SQLITE_OK)
+		" state = 'waiting' RETURNING 1",
+		&st) != 0)
 		goto fail;
-	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(c->a->db) != 1)
+	q_bind_text(st, 1, doc);
+	if (q_step(st) != Q_ROW || q_rows(st) != 1)
 		goto fail;
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(c->a->db,
+	q_finalize(st);
+	if (q_prepare(c->a->db,
 		"UPDATE signers SET state = 'rejected', reason = ?, at = ? WHERE"
-		" doc_id = ? AND email = ? AND state = 'waiting'",
-		-1, &st, NULL) != SQLITE_OK)
+		" doc_id = ? AND lower(email) = lower(?) AND state = 'waiting'",
+		&st) != 0)
 		goto fail;
-	sqlite3_bind_text(st, 1, reason, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, store_now());
-	sqlite3_bind_text(st, 3, doc, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, c->email, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	q_bind_text(st, 1, reason);
+	q_bind_int(st, 2, store_now());
+	q_bind_text(st, 3, doc);
+	q_bind_text(st, 4, c->email);
+	if (q_step(st) != Q_DONE)
 		goto fail;
-	sqlite3_finalize(st);
+	q_finalize(st);
 	st = NULL;
 	if (audit_append(c->a->db, doc, c->email, web_remote(c->rq), "rejected",
 		reason) != 0 ||
-	    sqlite3_exec(c->a->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	    store_commit(c->a->db) != 0)
 		goto fail;
 	r = 0;
 	/* The others: the owner and every other signer. */
-	if (sqlite3_prepare_v2(c->a->db,
+	if (q_prepare(c->a->db,
 		"SELECT a.email FROM documents d JOIN accounts a ON"
 		" a.id = d.owner_id WHERE d.id = ?1 UNION SELECT email FROM"
 		" signers WHERE doc_id = ?1",
-		-1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(st) == SQLITE_ROW &&
-		    k < CONTRACT_SIGNERS_MAX + 1) {
-			const char *e = (const char *)sqlite3_column_text(st, 0);
+		&st) == 0) {
+		q_bind_text(st, 1, doc);
+		while (q_step(st) == Q_ROW && k < CONTRACT_SIGNERS_MAX + 1) {
+			const char *e = (const char *)q_col(st, 0);
 
 			if (strcasecmp(e, c->email) != 0 &&
 			    (keep[k] = strdup(e)) != NULL) {
@@ -758,7 +747,7 @@ reject_one(struct ctx *c, const char *doc, const char *reason)
 			}
 		}
 	}
-	sqlite3_finalize(st);
+	q_finalize(st);
 	{
 		struct buf *body = buf_new(16384);
 		char *txt = NULL;
@@ -778,8 +767,8 @@ reject_one(struct ctx *c, const char *doc, const char *reason)
 		free(keep[i]);
 	return r;
 fail:
-	sqlite3_finalize(st);
-	sqlite3_exec(c->a->db, "ROLLBACK", NULL, NULL, NULL);
+	q_finalize(st);
+	store_rollback(c->a->db);
 	return r;
 }
 

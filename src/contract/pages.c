@@ -95,8 +95,9 @@ page_begin(struct ctx *c, const char *title)
 	    "href=\"/static/contract.css\">"
 	    "<script type=\"module\" src=\"/static/contract.js\"></script>"
 	    "</head><body data-agent-port=\"%u\" data-csrf=\"%s\" "
-	    "data-identity=\"",
-	    (unsigned)c->a->agent_port, c->csrf);
+	    "data-level=\"%s\" data-identity=\"",
+	    (unsigned)c->a->agent_port, c->csrf,
+	    c->a->require_lt ? "B-LT" : "B-T");
 	out_esc(c, c->identity);
 	out(c,
 	    "\" data-none=\"%s\" data-signing=\"%s\" data-signed=\"%s\">"
@@ -300,21 +301,22 @@ h_login_form(struct ctx *c)
 static int
 login_fails(struct ctx *c, const char *email)
 {
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	int n = LOGIN_FAILS_MAX;
 
-	if (sqlite3_prepare_v2(c->a->db,
-		"SELECT max((SELECT count(*) FROM login_fails WHERE key = ?1"
+	if (q_prepare(c->a->db,
+		"SELECT (SELECT count(*) FROM login_fails WHERE key = ?1"
 		" AND at > ?3), (SELECT count(*) FROM login_fails WHERE"
-		" key = ?2 AND at > ?3))",
-		-1, &st, NULL) != SQLITE_OK)
+		" key = ?2 AND at > ?3)",
+		&st) != 0)
 		return n;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, web_remote(c->rq), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, store_now() - LOGIN_WINDOW);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	q_bind_text(st, 1, email);
+	q_bind_text(st, 2, web_remote(c->rq));
+	q_bind_int(st, 3, store_now() - LOGIN_WINDOW);
+	if (q_step(st) == Q_ROW)
+		n = q_col_i32(st, 0) > q_col_i32(st, 1) ? q_col_i32(st, 0)
+							: q_col_i32(st, 1);
+	q_finalize(st);
 	return n;
 }
 
@@ -322,24 +324,24 @@ login_fails(struct ctx *c, const char *email)
 static void
 login_failed(struct ctx *c, const char *email)
 {
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 
-	if (sqlite3_prepare_v2(c->a->db,
-		"INSERT INTO login_fails(key, at) VALUES(?1, ?3), (?2, ?3)", -1,
-		&st, NULL) != SQLITE_OK)
+	if (q_prepare(c->a->db,
+		"INSERT INTO login_fails(key, at) VALUES(?1, ?3), (?2, ?3)",
+		&st) != 0)
 		return;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, web_remote(c->rq), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, store_now());
-	(void)sqlite3_step(st);
-	sqlite3_finalize(st);
+	q_bind_text(st, 1, email);
+	q_bind_text(st, 2, web_remote(c->rq));
+	q_bind_int(st, 3, store_now());
+	(void)q_step(st);
+	q_finalize(st);
 }
 
 /* Starts a session: a random token in the cookie, its hash stored. */
 static int
 session_start(struct ctx *c, int64_t account)
 {
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	char tok[65], hex[65], csrf[65];
 	int r;
 
@@ -347,22 +349,22 @@ session_start(struct ctx *c, int64_t account)
 	    (r = sha256_hex(tok, 64, hex)) != 0)
 		goto out;
 	r = KYSO_ERR_IO;
-	if (sqlite3_prepare_v2(c->a->db,
+	if (q_prepare(c->a->db,
 		"INSERT INTO sessions(token_hash, account_id, csrf, expires_at)"
 		" VALUES(?,?,?,?)",
-		-1, &st, NULL) != SQLITE_OK)
+		&st) != 0)
 		goto out;
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, account);
-	sqlite3_bind_text(st, 3, csrf, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, store_now() + SESSION_TTL);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	q_bind_text(st, 1, hex);
+	q_bind_int(st, 2, account);
+	q_bind_text(st, 3, csrf);
+	q_bind_int(st, 4, store_now() + SESSION_TTL);
+	if (q_step(st) != Q_DONE)
 		goto out;
 	set_cookie(c, 0, "kc_session", tok, SESSION_TTL);
 	r = 0;
 out:
 	OPENSSL_cleanse(tok, sizeof(tok));
-	sqlite3_finalize(st);
+	q_finalize(st);
 	return r;
 }
 
@@ -372,7 +374,7 @@ h_login(struct ctx *c)
 {
 	const char *email = web_field(c->rq, "email"),
 		   *pw = web_field(c->rq, "password");
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	int64_t id = 0;
 	int ok = 0;
 
@@ -389,20 +391,20 @@ h_login(struct ctx *c)
 		    _("Too many failed attempts. Try again in 15 minutes."));
 		return;
 	}
-	if (sqlite3_prepare_v2(c->a->db,
-		"SELECT id, pwhash FROM accounts WHERE email = ?", -1, &st,
-		NULL) != SQLITE_OK) {
+	if (q_prepare(c->a->db,
+		"SELECT id, pwhash FROM accounts WHERE lower(email) = lower(?)",
+		&st) != 0) {
 		c->err = 1;
 		return;
 	}
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		ok = password_ok((const char *)sqlite3_column_text(st, 1), pw);
+	q_bind_text(st, 1, email);
+	if (q_step(st) == Q_ROW) {
+		id = q_col_int(st, 0);
+		ok = password_ok((const char *)q_col(st, 1), pw);
 	} else {
 		password_dummy(pw); /* an unknown e-mail takes as long */
 	}
-	sqlite3_finalize(st);
+	q_finalize(st);
 	if (!ok) {
 		login_failed(c, email);
 		if (audit_append(c->a->db, NULL, email, web_remote(c->rq),
@@ -424,16 +426,16 @@ h_login(struct ctx *c)
 void
 h_logout(struct ctx *c)
 {
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 
-	if (sqlite3_prepare_v2(c->a->db,
-		"DELETE FROM sessions WHERE account_id = ? AND csrf = ?", -1,
-		&st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, c->account);
-		sqlite3_bind_text(st, 2, c->csrf, -1, SQLITE_TRANSIENT);
-		(void)sqlite3_step(st);
+	if (q_prepare(c->a->db,
+		"DELETE FROM sessions WHERE account_id = ? AND csrf = ?",
+		&st) == 0) {
+		q_bind_int(st, 1, c->account);
+		q_bind_text(st, 2, c->csrf);
+		(void)q_step(st);
 	}
-	sqlite3_finalize(st);
+	q_finalize(st);
 	set_cookie(c, 0, "kc_session", "", 0);
 	redirect(c, "/login");
 }
@@ -503,7 +505,7 @@ h_account_save(struct ctx *c)
 	const char *m = web_field(c->rq, "method"),
 		   *k = web_field(c->rq, "id_kind"),
 		   *v = web_field(c->rq, "id_value");
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	char ident[64];
 
 	if (m == NULL || strcmp(m, "usb_token") != 0 || k == NULL ||
@@ -514,20 +516,20 @@ h_account_save(struct ctx *c)
 		return;
 	}
 	snprintf(ident, sizeof(ident), "%s:%s", k, v);
-	if (sqlite3_prepare_v2(c->a->db,
+	if (q_prepare(c->a->db,
 		"UPDATE accounts SET sign_method = 'usb_token', identity = ?"
 		" WHERE id = ?",
-		-1, &st, NULL) != SQLITE_OK) {
+		&st) != 0) {
 		c->err = 1;
 		return;
 	}
-	sqlite3_bind_text(st, 1, ident, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, c->account);
-	if (sqlite3_step(st) != SQLITE_DONE ||
+	q_bind_text(st, 1, ident);
+	q_bind_int(st, 2, c->account);
+	if (q_step(st) != Q_DONE ||
 	    audit_append(c->a->db, NULL, c->email, web_remote(c->rq), "account",
 		ident) != 0)
 		c->err = 1;
-	sqlite3_finalize(st);
+	q_finalize(st);
 	redirect(c, "/account");
 }
 

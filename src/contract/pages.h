@@ -64,7 +64,7 @@ void h_audit_pdf(struct ctx *c);
 /* An audit row's action in the reader's language (docs.c). */
 const char *audit_action_text(const char *action);
 /* audit_pdf.c: doc's audit trail as a PDF (cairo), appended to b. */
-int audit_pdf(sqlite3 *db, const char *doc, const char *title,
+int audit_pdf(struct store *db, const char *doc, const char *title,
     const char *sha256, struct buf *b) KYSO_WUR;
 void h_stamp(struct ctx *c);
 

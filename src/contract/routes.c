@@ -80,34 +80,34 @@ static void
 load_session(struct ctx *c)
 {
 	const char *tok = web_cookie(c->rq, "kc_session");
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	char hex[65];
 
 	if (tok == NULL || strlen(tok) != 64 || sha256_hex(tok, 64, hex) != 0)
 		return;
-	if (sqlite3_prepare_v2(c->a->db,
+	if (q_prepare(c->a->db,
 		"SELECT a.id, a.org_id, a.admin, a.email, s.csrf, a.identity,"
 		" a.sign_method FROM sessions s JOIN accounts a"
 		" ON a.id = s.account_id WHERE s.token_hash = ?"
 		" AND s.expires_at > ?",
-		-1, &st, NULL) != SQLITE_OK)
+		&st) != 0)
 		return;
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, store_now());
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		c->account = sqlite3_column_int64(st, 0);
-		c->org = sqlite3_column_int64(st, 1);
-		c->admin = sqlite3_column_int(st, 2);
+	q_bind_text(st, 1, hex);
+	q_bind_int(st, 2, store_now());
+	if (q_step(st) == Q_ROW) {
+		c->account = q_col_int(st, 0);
+		c->org = q_col_int(st, 1);
+		c->admin = q_col_i32(st, 2);
 		snprintf(c->email, sizeof(c->email), "%s",
-		    (const char *)sqlite3_column_text(st, 3));
+		    (const char *)q_col(st, 3));
 		snprintf(c->csrf, sizeof(c->csrf), "%s",
-		    (const char *)sqlite3_column_text(st, 4));
+		    (const char *)q_col(st, 4));
 		snprintf(c->identity, sizeof(c->identity), "%s",
-		    (const char *)sqlite3_column_text(st, 5));
+		    (const char *)q_col(st, 5));
 		snprintf(c->sign_method, sizeof(c->sign_method), "%s",
-		    (const char *)sqlite3_column_text(st, 6));
+		    (const char *)q_col(st, 6));
 	}
-	sqlite3_finalize(st);
+	q_finalize(st);
 }
 
 /* The session's CSRF token, compared in constant time. */

@@ -9,7 +9,11 @@
  *   - that signature covers the whole file, verifies, chains to the
  *     configured trust anchors, carries a valid RFC 3161 time-stamp
  *     (B-T or better), and its certificate names the identity the
- *     caller's account registered (UID=CCCD:/MST: or emailAddress). */
+ *     caller's account registered (UID=CCCD:/MST: or emailAddress);
+ *   - when the server requires B-LT (contract_level): the signature's
+ *     revision is followed by one more, validation data only (the DSS
+ *     kyso-agent adds), and that data shows the signer's certificate
+ *     good. */
 #include "pages.h"
 
 #include <stdio.h>
@@ -33,9 +37,29 @@ count_eof(const uint8_t *p, size_t n)
 	return k;
 }
 
-/* 1 when the upload is the held bytes plus one incremental revision. */
+/* Where the first revision after the held bytes ends: past its %%EOF
+ * and the end of line after it. */
+static size_t
+first_revision_end(const uint8_t *p, size_t hn, size_t un)
+{
+	const uint8_t *e = memmem(p + hn, un - hn, "%%EOF", 5);
+	size_t end;
+
+	if (e == NULL)
+		return un;
+	end = (size_t)(e - p) + 5;
+	if (end < un && p[end] == '\r')
+		end++;
+	if (end < un && p[end] == '\n')
+		end++;
+	return end;
+}
+
+/* 1 when the upload is the held bytes plus one incremental revision (lt:
+ * plus one more, the validation data, judged by the verifier). */
 static int
-one_revision(const struct buf *held, const struct buf *up, const char **why)
+one_revision(const struct buf *held, const struct buf *up, int lt,
+    const char **why)
 {
 	struct pdf *ph = NULL, *pu = NULL;
 	const struct pdf_obj *prev;
@@ -46,9 +70,14 @@ one_revision(const struct buf *held, const struct buf *up, const char **why)
 		  "version: earlier bytes were changed.");
 	if (un <= hn || memcmp(buf_ptr(up), buf_ptr(held), hn) != 0)
 		goto out;
-	*why = N_("The upload must add exactly one revision to the document.");
-	if (count_eof(buf_ptr(up) + hn, un - hn) != 1)
+	*why = lt ? N_("This server requires B-LT: the signature must be "
+		       "followed by one revision of validation data (DSS).")
+		  : N_("The upload must add exactly one revision to the "
+		       "document.");
+	if (count_eof(buf_ptr(up) + hn, un - hn) != (lt ? 2u : 1u))
 		goto out;
+	if (lt)
+		un = first_revision_end(buf_ptr(up), hn, un);
 	*why = N_("The uploaded file is not a readable PDF.");
 	if (pdf_open(buf_ptr(held), hn, &ph, NULL) != 0 ||
 	    pdf_open(buf_ptr(up), un, &pu, NULL) != 0)
@@ -105,6 +134,7 @@ check_signature(struct ctx *c, const struct buf *up, size_t held_sigs,
 {
 	struct sig_report *rep = NULL;
 	const struct sig_report *s = NULL;
+	enum verify_changes want = c->a->require_lt ? CHANGES_DSS : CHANGES_NONE;
 	size_t n = 0, i;
 	int ok = 0;
 
@@ -115,7 +145,7 @@ check_signature(struct ctx *c, const struct buf *up, size_t held_sigs,
 	if (n != held_sigs + 1)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (rep[i].changes == CHANGES_NONE)
+		if (rep[i].changes == want)
 			s = &rep[i];
 		else if (rep[i].changes == CHANGES_OTHER || !rep[i].intact)
 			goto out;
@@ -132,7 +162,14 @@ check_signature(struct ctx *c, const struct buf *up, size_t held_sigs,
 	if (s->ts_time == NULL || !s->ts_valid)
 		goto out;
 	*why = N_("The signer's certificate is revoked.");
-	if (s->revocation != NULL && strcmp(s->revocation, "revoked") == 0)
+	if ((s->revocation != NULL && strcmp(s->revocation, "revoked") == 0) ||
+	    (s->doc_revocation != NULL &&
+		strcmp(s->doc_revocation, "revoked") == 0))
+		goto out;
+	*why = N_("This server requires B-LT: the validation data in the "
+		  "document does not show the signer's certificate as good.");
+	if (c->a->require_lt &&
+	    (s->doc_revocation == NULL || strcmp(s->doc_revocation, "good") != 0))
 		goto out;
 	*why = N_("The certificate does not name the identity registered for "
 		  "your account.");
@@ -172,70 +209,77 @@ static int
 record(struct ctx *c, const char *doc, const char *old_sha, const char *hex,
     size_t size, const char *detail, int *completed)
 {
-	sqlite3 *db = c->a->db;
-	sqlite3_stmt *st = NULL;
+	struct store *db = c->a->db;
+	struct q *st = NULL;
 	int r = KYSO_ERR_IO;
 
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (store_begin(db) != 0)
 		return r;
-	if (sqlite3_prepare_v2(db,
+	if (q_prepare(db,
 		"UPDATE documents SET sha256 = ?1 WHERE id = ?2 AND sha256 = ?3"
-		" AND state = 'waiting'",
-		-1, &st, NULL) != SQLITE_OK)
+		" AND state = 'waiting' RETURNING 1",
+		&st) != 0)
 		goto fail;
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, doc, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, old_sha, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(db) != 1) {
+	q_bind_text(st, 1, hex);
+	q_bind_text(st, 2, doc);
+	q_bind_text(st, 3, old_sha);
+	if (q_step(st) != Q_ROW || q_rows(st) != 1) {
 		r = KYSO_ERR_BUSY;
 		goto fail;
 	}
-	sqlite3_finalize(st);
+	q_finalize(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db,
+	if (q_prepare(db,
 		"UPDATE signers SET state = 'signed', at = ?3 WHERE doc_id = ?1"
-		" AND email = ?2 AND state = 'waiting'",
-		-1, &st, NULL) != SQLITE_OK)
+		" AND lower(email) = lower(?2) AND state = 'waiting' RETURNING 1",
+		&st) != 0)
 		goto fail;
-	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, c->email, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, store_now());
-	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(db) != 1)
+	q_bind_text(st, 1, doc);
+	q_bind_text(st, 2, c->email);
+	q_bind_int(st, 3, store_now());
+	if (q_step(st) != Q_ROW || q_rows(st) != 1)
 		goto fail;
-	sqlite3_finalize(st);
+	q_finalize(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db,
+	if (q_prepare(db,
 		"INSERT INTO versions(doc_id, n, sha256, size, created_at)"
-		" SELECT ?1, max(n) + 1, ?2, ?3, ?4 FROM versions WHERE"
+		" SELECT ?1, max(n) + 1, ?2, CAST(?3 AS BIGINT),"
+		" CAST(?4 AS BIGINT) FROM versions WHERE"
 		" doc_id = ?1",
-		-1, &st, NULL) != SQLITE_OK)
+		&st) != 0)
 		goto fail;
-	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, hex, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, (int64_t)size);
-	sqlite3_bind_int64(st, 4, store_now());
-	if (sqlite3_step(st) != SQLITE_DONE)
+	q_bind_text(st, 1, doc);
+	q_bind_text(st, 2, hex);
+	q_bind_int(st, 3, (int64_t)size);
+	q_bind_int(st, 4, store_now());
+	if (q_step(st) != Q_DONE)
 		goto fail;
-	sqlite3_finalize(st);
+	q_finalize(st);
 	st = NULL;
-	if (sqlite3_exec(db,
-		"UPDATE documents SET state = 'completed' WHERE state ="
-		" 'waiting' AND NOT EXISTS (SELECT 1 FROM signers s WHERE"
-		" s.doc_id = documents.id AND s.state != 'signed')",
-		NULL, NULL, NULL) != SQLITE_OK)
+	if (q_prepare(db,
+		"UPDATE documents SET state = 'completed' WHERE id = ? AND"
+		" state = 'waiting' AND NOT EXISTS (SELECT 1 FROM signers s"
+		" WHERE s.doc_id = documents.id AND s.state != 'signed')"
+		" RETURNING 1",
+		&st) != 0)
 		goto fail;
-	*completed = sqlite3_changes(db) == 1;
+	q_bind_text(st, 1, doc);
+	if (q_step(st) == Q_ERROR)
+		goto fail;
+	*completed = q_rows(st) == 1;
+	q_finalize(st);
+	st = NULL;
 	if (audit_append(db, doc, c->email, web_remote(c->rq), "signed",
 		detail) != 0 ||
 	    (*completed &&
 		audit_append(db, doc, "kyso-contract", "local", "completed",
 		    hex) != 0) ||
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	    store_commit(db) != 0)
 		goto fail;
 	return 0;
 fail:
-	sqlite3_finalize(st);
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	q_finalize(st);
+	store_rollback(db);
 	return r;
 }
 
@@ -244,7 +288,7 @@ fail:
 static void
 tell_next(struct ctx *c, const char *doc, int completed)
 {
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	const char *subject, *body, *e;
 
 	if (c->a->mail == NULL)
@@ -253,30 +297,30 @@ tell_next(struct ctx *c, const char *doc, int completed)
 		subject = "Tài liệu đã ký xong / Document completed";
 		body = "Mọi người đã ký tài liệu; bản cuối có thể tải xuống.\n\n"
 		       "Everyone has signed; the final PDF can be downloaded.\n";
-		if (sqlite3_prepare_v2(c->a->db,
+		if (q_prepare(c->a->db,
 			"SELECT a.email FROM documents d JOIN accounts a ON"
 			" a.id = d.owner_id WHERE d.id = ?1 UNION SELECT email"
 			" FROM signers WHERE doc_id = ?1",
-			-1, &st, NULL) != SQLITE_OK)
+			&st) != 0)
 			return;
 	} else {
 		subject = "Tài liệu chờ ký / A document waits for your signature";
 		body = "Một tài liệu đang chờ bạn ký trên kyso-contract.\n\n"
 		       "A document waits for your signature on kyso-contract.\n";
-		if (sqlite3_prepare_v2(c->a->db,
+		if (q_prepare(c->a->db,
 			"SELECT s.email FROM signers s JOIN documents d ON"
 			" d.id = s.doc_id WHERE s.doc_id = ?1 AND d.ordered = 1"
 			" AND s.state = 'waiting' ORDER BY s.pos LIMIT 1",
-			-1, &st, NULL) != SQLITE_OK)
+			&st) != 0)
 			return;
 	}
-	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		e = (const char *)sqlite3_column_text(st, 0);
+	q_bind_text(st, 1, doc);
+	while (q_step(st) == Q_ROW) {
+		e = (const char *)q_col(st, 0);
 		if (mail_send(c->a->mail, e, subject, body) != 0)
 			fprintf(stderr, "kyso-contract: mail not sent\n");
 	}
-	sqlite3_finalize(st);
+	q_finalize(st);
 }
 
 /* POST /documents/ID/signed (see the top of this file). */
@@ -308,7 +352,7 @@ h_signed(struct ctx *c)
 		c->err = 1;
 		goto out;
 	}
-	if (!one_revision(held, up, &why) ||
+	if (!one_revision(held, up, c->a->require_lt, &why) ||
 	    !check_signature(c, up, nsig, &subject, &when, &why)) {
 		page_error(c, 422, _(why));
 		if (audit_append(c->a->db, c->part[0], c->email,

@@ -20,19 +20,19 @@
 int
 view_can_place(struct ctx *c, const char *doc)
 {
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	int ok = 0;
 
-	if (sqlite3_prepare_v2(c->a->db,
+	if (q_prepare(c->a->db,
 		"SELECT 1 FROM documents d WHERE d.id = ?1 AND d.owner_id = ?2"
 		" AND d.state = 'waiting' AND NOT EXISTS (SELECT 1 FROM signers"
 		" s WHERE s.doc_id = d.id AND s.state <> 'waiting')",
-		-1, &st, NULL) != SQLITE_OK)
+		&st) != 0)
 		return 0;
-	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, c->account);
-	ok = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	q_bind_text(st, 1, doc);
+	q_bind_int(st, 2, c->account);
+	ok = q_step(st) == Q_ROW;
+	q_finalize(st);
 	return ok;
 }
 
@@ -41,22 +41,22 @@ view_can_place(struct ctx *c, const char *doc)
 static void
 out_stamps(struct ctx *c, const char *doc, int place)
 {
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	int first = 1;
 
-	if (sqlite3_prepare_v2(c->a->db,
+	if (q_prepare(c->a->db,
 		"SELECT pos, email, page, x, y, w, h, state FROM signers"
 		" WHERE doc_id = ? ORDER BY pos",
-		-1, &st, NULL) != SQLITE_OK) {
+		&st) != 0) {
 		c->err = 1;
 		return;
 	}
-	sqlite3_bind_text(st, 1, doc, -1, SQLITE_TRANSIENT);
+	q_bind_text(st, 1, doc);
 	out(c, "<ul class=\"stamps\">");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int pos = sqlite3_column_int(st, 0);
+	while (q_step(st) == Q_ROW) {
+		int pos = q_col_i32(st, 0);
 
-		const char *state = (const char *)sqlite3_column_text(st, 7);
+		const char *state = (const char *)q_col(st, 7);
 
 		out(c,
 		    "<li><label><input type=\"radio\" name=\"placing\" "
@@ -65,15 +65,14 @@ out_stamps(struct ctx *c, const char *doc, int place)
 		/* A signed stamp is on the page itself: no box over it. */
 		if (state != NULL && strcmp(state, "waiting") == 0)
 			out(c, " data-page=\"%d\" data-box=\"%d,%d,%d,%d\"",
-			    sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
-			    sqlite3_column_int(st, 4), sqlite3_column_int(st, 5),
-			    sqlite3_column_int(st, 6));
+			    q_col_i32(st, 2), q_col_i32(st, 3), q_col_i32(st, 4),
+			    q_col_i32(st, 5), q_col_i32(st, 6));
 		out(c, ">%d. ", pos);
-		out_esc(c, (const char *)sqlite3_column_text(st, 1));
+		out_esc(c, (const char *)q_col(st, 1));
 		out(c, "</span></label></li>");
 		first = 0;
 	}
-	sqlite3_finalize(st);
+	q_finalize(st);
 	out(c, "</ul>");
 }
 
@@ -145,7 +144,7 @@ void
 h_stamp(struct ctx *c)
 {
 	struct render_info *ri = NULL;
-	sqlite3_stmt *st = NULL;
+	struct q *st = NULL;
 	const char *f[4] = { web_field(c->rq, "pos"), web_field(c->rq, "page"),
 		web_field(c->rq, "x"), web_field(c->rq, "y") };
 	uint64_t v[4];
@@ -174,16 +173,15 @@ h_stamp(struct ctx *c)
 		page_error(c, 400, _("The stamp position is not valid."));
 		return;
 	}
-	if (sqlite3_prepare_v2(c->a->db,
-		"SELECT w, h FROM signers WHERE doc_id = ? AND pos = ?", -1,
-		&st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, c->part[0], -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 2, (int64_t)v[0]);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			w = sqlite3_column_int64(st, 0),
-			h = sqlite3_column_int64(st, 1);
+	if (q_prepare(c->a->db,
+		"SELECT w, h FROM signers WHERE doc_id = ? AND pos = ?",
+		&st) == 0) {
+		q_bind_text(st, 1, c->part[0]);
+		q_bind_int(st, 2, (int64_t)v[0]);
+		if (q_step(st) == Q_ROW)
+			w = q_col_int(st, 0), h = q_col_int(st, 1);
 	}
-	sqlite3_finalize(st);
+	q_finalize(st);
 	st = NULL;
 	if (w == 0) {
 		free(ri);
@@ -195,23 +193,23 @@ h_stamp(struct ctx *c)
 	x = clamp((int64_t)v[2], 0, ri->w[v[1] - 1] - w);
 	y = clamp((int64_t)v[3], 0, ri->h[v[1] - 1] - h);
 	free(ri);
-	if (sqlite3_prepare_v2(c->a->db,
+	if (q_prepare(c->a->db,
 		"UPDATE signers SET page = ?, x = ?, y = ?, w = ?, h = ? WHERE"
 		" doc_id = ? AND pos = ?",
-		-1, &st, NULL) != SQLITE_OK) {
+		&st) != 0) {
 		c->err = 1;
 		return;
 	}
-	sqlite3_bind_int64(st, 1, (int64_t)v[1]);
-	sqlite3_bind_int64(st, 2, x);
-	sqlite3_bind_int64(st, 3, y);
-	sqlite3_bind_int64(st, 4, w);
-	sqlite3_bind_int64(st, 5, h);
-	sqlite3_bind_text(st, 6, c->part[0], -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 7, (int64_t)v[0]);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	q_bind_int(st, 1, (int64_t)v[1]);
+	q_bind_int(st, 2, x);
+	q_bind_int(st, 3, y);
+	q_bind_int(st, 4, w);
+	q_bind_int(st, 5, h);
+	q_bind_text(st, 6, c->part[0]);
+	q_bind_int(st, 7, (int64_t)v[0]);
+	if (q_step(st) != Q_DONE)
 		c->err = 1;
-	sqlite3_finalize(st);
+	q_finalize(st);
 	snprintf(detail, sizeof(detail), "#%d page %d: %d %d %d %d", (int)v[0],
 	    (int)v[1], (int)x, (int)y, (int)w, (int)h);
 	if (c->err ||

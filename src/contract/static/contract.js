@@ -64,7 +64,9 @@ async function signDocs(docs, buttons) {
     const data = await Promise.all(docs.map((d) => held(d.doc)));
     const certificate = await pickCertificate();
     const items = docs.map((d, i) => {
-      const options = { level: "B-T", visible: true };
+      // B-LT when the server requires it (contract_level): the agent
+      // adds the DSS after the signature.
+      const options = { level: body.dataset.level || "B-T", visible: true };
       if (d.page) options.page = Number(d.page);
       if (d.rect) options.rect = d.rect;
       return { type: "pdf", title: d.title, data: data[i], options };

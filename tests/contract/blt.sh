@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# kyso-contract requiring B-LT (serve --level B-LT, kyso.conf
+# contract_level): the pages ask the agent for B-LT; an upload is taken
+# only when the signature's revision is followed by one of validation
+# data (the DSS) that shows the signer good. A B-T upload and a second
+# signature in place of the DSS are refused with the reason and change
+# nothing; a B-LT one completes the contract and verifies in pdfsig and
+# kyso-sign. The PKI is tests/sign/pades_blt.sh's: the signer's OCSP
+# responder (openssl ocsp), the root's CRL over HTTP.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../sign/helpers.bash"
+. "$(dirname "$0")/helpers.bash"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+OCSP_PORT=$(free_port)
+HTTP_PORT=$(free_port)
+
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/root.key" -out "$W/root.pem" \
+  -subj "/C=VN/O=Kyso Test/CN=Kyso LT Root" -days 3650 \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$W/int.key" -out "$W/int.csr" \
+  -subj "/C=VN/O=Kyso Test/CN=Kyso LT Issuing CA" 2>/dev/null
+printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\ncrlDistributionPoints=URI:http://127.0.0.1:%s/root.crl\n' \
+  "$HTTP_PORT" >"$W/int.ext"
+openssl x509 -req -in "$W/int.csr" -CA "$W/root.pem" -CAkey "$W/root.key" -set_serial 0x1001 \
+  -days 3650 -extfile "$W/int.ext" -out "$W/int.pem" 2>/dev/null
+mkdir -p "$W/www" "$W/rootca"
+: >"$W/rootca/index.txt"; echo 01 >"$W/rootca/crlnumber"
+printf '[ ca ]\ndefault_ca = root\n[ root ]\ndatabase = %s/rootca/index.txt\ncrlnumber = %s/rootca/crlnumber\ncertificate = %s/root.pem\nprivate_key = %s/root.key\ndefault_md = sha256\ndefault_crl_days = 30\n' \
+  "$W" "$W" "$W" "$W" >"$W/rootca/ca.cnf"
+openssl ca -config "$W/rootca/ca.cnf" -gencrl -out "$W/rootca/crl.pem" 2>/dev/null
+openssl crl -in "$W/rootca/crl.pem" -outform DER -out "$W/www/root.crl"
+(cd "$W/www" && exec python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
+
+printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:%s\n' \
+  "$OCSP_PORT" >"$W/lt.ext"
+issue() { # SERIAL ID SUBJECT HEXSERIAL
+  make_token "$1" --label "sign-$1"
+  change_default_pin "$1"
+  p11 --token-label "sign-$1" --login --pin "$USER_PIN" --keypairgen --key-type rsa:2048 --id "$2" >/dev/null 2>&1
+  p11 --token-label "sign-$1" --read-object --type pubkey --id "$2" -o "$W/pub$2.der" >/dev/null 2>&1
+  openssl pkey -pubin -inform DER -in "$W/pub$2.der" -out "$W/pub$2.pem"
+  openssl req -utf8 -newkey rsa:2048 -nodes -keyout "$W/tmp.key" -out "$W/ee.csr" -subj "/C=VN/CN=$3" 2>/dev/null
+  openssl x509 -req -in "$W/ee.csr" -force_pubkey "$W/pub$2.pem" -CA "$W/int.pem" -CAkey "$W/int.key" \
+    -set_serial "0x$4" -days 365 -extfile "$W/lt.ext" -outform DER -out "$W/cert$2.der" 2>/dev/null
+  p11 --token-label "sign-$1" --login --pin "$USER_PIN" --write-object "$W/cert$2.der" --type cert --id "$2" >/dev/null 2>&1
+}
+issue LT0001 01 "Nguyen Van A/UID=CCCD:001099000001" 2001
+exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)
+printf 'V\t%s\t\t2001\tunknown\t/C=VN/CN=Nguyen Van A/UID=CCCD:001099000001\n' "$exp" >"$W/ocsp-index.txt"
+openssl ocsp -index "$W/ocsp-index.txt" -port "$OCSP_PORT" -rsigner "$W/int.pem" -rkey "$W/int.key" \
+  -CA "$W/int.pem" -ignore_err >/dev/null 2>&1 &
+kc_tsa
+for _ in $(seq 100); do
+  curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/root.crl" &&
+    openssl ocsp -issuer "$W/int.pem" -serial 0x2001 -url "http://127.0.0.1:$OCSP_PORT" -noverify >/dev/null 2>&1 && break
+  sleep 0.2
+done
+nss_db
+cat "$W/int.pem" "$W/root.pem" >"$W/chain.pem"
+
+assert_exit 2 "$KC" serve --level B-X
+kc_init
+kc_serve --trust "$W/root.pem" --level B-LT
+login owner owner@kyso.vn "$PW_owner"
+login a a@kyso.vn "$PW_a"
+identity a 001099000001
+make_pdf "$W/c.pdf" "Hop dong dai han"
+create owner "Hợp đồng dài hạn" "$W/c.pdf" 'a@kyso.vn'
+expect 303
+D=$DOC
+v1=$(sql "SELECT sha256 FROM documents WHERE id = '$D'")
+
+note "the pages ask the agent for B-LT"
+as a "$URL/documents/$D"; expect 200
+assert_contains "$(body)" 'data-level="B-LT"'
+
+note "B-T only: refused, nothing changes"
+fetch a "$D" "$W/v1.pdf"
+ksign LT0001 "$W/v1.pdf" "$W/bt.pdf"
+upload a "$D" "$W/bt.pdf"; expect 422
+assert_contains "$(body)" "B-LT"
+
+note "a second signature where the DSS should be: refused"
+ks pdf "$W/bt.pdf" -o "$W/bt2.pdf" --token LT0001 --pin-fd 3 --chain "$W/int.pem" \
+  --tsa "$TSA" 3<<<"$USER_PIN" >/dev/null
+upload a "$D" "$W/bt2.pdf"; expect 422
+assert_eq "$(sql "SELECT sha256 || state FROM documents WHERE id = '$D'")" "${v1}waiting" "nothing changed"
+
+note "B-LT: taken, completed, verified"
+ks pdf "$W/v1.pdf" -o "$W/lt.pdf" --lt --tsa "$TSA" --token LT0001 --pin-fd 3 --chain "$W/chain.pem" \
+  3<<<"$USER_PIN" >/dev/null || fail "B-LT signing failed"
+upload a "$D" "$W/lt.pdf"; expect 200
+assert_eq "$(jq -r .state "$W/body")" completed
+fetch owner "$D" "$W/final.pdf"
+cmp "$W/final.pdf" "$W/lt.pdf"
+pdfsig_ok "$W/final.pdf" 1
+assert_exit 0 ks verify "$W/final.pdf" --trust "$W/root.pem"
+assert_contains "$OUT" "level:     B-LT"
+
+note "a server at B-T takes one revision only, as before"
+kill "$KC_PID"; wait "$KC_PID" 2>/dev/null || true
+kc_serve --trust "$W/root.pem"
+login owner owner@kyso.vn "$PW_owner"
+login a a@kyso.vn "$PW_a"
+create owner "Hợp đồng ngắn hạn" "$W/c.pdf" 'a@kyso.vn'
+expect 303
+as a "$URL/documents/$DOC"; expect 200
+assert_contains "$(body)" 'data-level="B-T"'
+upload a "$DOC" "$W/lt.pdf"; expect 422
+upload a "$DOC" "$W/bt.pdf"; expect 200
+pass
