@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +146,8 @@ db_open(const char *where, struct db **out)
 	if (is_pg_url(where)) {
 		d->pg = PQconnectdb(where);
 		if (d->pg == NULL || PQstatus(d->pg) != CONNECTION_OK) {
-			fprintf(stderr, "kyso-ra: PostgreSQL: %s",
+			fprintf(stderr, "%s: PostgreSQL: %s",
+			    program_invocation_short_name,
 			    d->pg ? PQerrorMessage(d->pg) : "out of memory\n");
 			goto out;
 		}
@@ -156,7 +158,8 @@ db_open(const char *where, struct db **out)
 			SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_FULLMUTEX,
 			NULL) != SQLITE_OK) {
-			fprintf(stderr, "kyso-ra: SQLite %s: %s\n", where,
+			fprintf(stderr, "%s: SQLite %s: %s\n",
+			    program_invocation_short_name, where,
 			    d->lite ? sqlite3_errmsg(d->lite) : "no memory");
 			goto out;
 		}
@@ -391,7 +394,8 @@ exec_sqlite(struct db *d, const char *sql, size_t n, const char *const *params,
 		if (sqlite3_prepare_v3(d->lite, sql, -1,
 			d->ncache < DB_STMT_CACHE ? SQLITE_PREPARE_PERSISTENT : 0,
 			&st, NULL) != SQLITE_OK) {
-			fprintf(stderr, "kyso-ra: SQL: %s\n",
+			fprintf(stderr, "%s: SQL: %s\n",
+			    program_invocation_short_name,
 			    sqlite3_errmsg(d->lite));
 			return KYSO_ERR_INTERNAL;
 		}
@@ -435,7 +439,8 @@ exec_sqlite(struct db *d, const char *sql, size_t n, const char *const *params,
 			r = KYSO_ERR_BUSY;
 		else
 			r = KYSO_ERR_IO;
-		fprintf(stderr, "kyso-ra: SQL: %s\n", sqlite3_errmsg(d->lite));
+		fprintf(stderr, "%s: SQL: %s\n", program_invocation_short_name,
+		    sqlite3_errmsg(d->lite));
 		goto out;
 	}
 	if (rows != NULL) {
@@ -526,7 +531,8 @@ exec_pg(struct db *d, const char *sql, size_t n, const char *const *params,
 		else if (state != NULL &&
 		    (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0))
 			r = KYSO_ERR_BUSY;
-		fprintf(stderr, "kyso-ra: SQL: %s", PQerrorMessage(d->pg));
+		fprintf(stderr, "%s: SQL: %s", program_invocation_short_name,
+		    PQerrorMessage(d->pg));
 		goto out;
 	}
 	nr = (size_t)PQntuples(res);
