@@ -34,17 +34,7 @@ openssl crl -in "$W/rootca/crl.pem" -outform DER -out "$W/www/root.crl"
 
 printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:%s\n' \
   "$OCSP_PORT" >"$W/lt.ext"
-issue() { # SERIAL ID SUBJECT HEXSERIAL
-  make_token "$1" --label "sign-$1"
-  change_default_pin "$1"
-  p11 --token-label "sign-$1" --login --pin "$USER_PIN" --keypairgen --key-type rsa:2048 --id "$2" >/dev/null 2>&1
-  p11 --token-label "sign-$1" --read-object --type pubkey --id "$2" -o "$W/pub$2.der" >/dev/null 2>&1
-  openssl pkey -pubin -inform DER -in "$W/pub$2.der" -out "$W/pub$2.pem"
-  openssl req -utf8 -newkey rsa:2048 -nodes -keyout "$W/tmp.key" -out "$W/ee.csr" -subj "/C=VN/CN=$3" 2>/dev/null
-  openssl x509 -req -in "$W/ee.csr" -force_pubkey "$W/pub$2.pem" -CA "$W/int.pem" -CAkey "$W/int.key" \
-    -set_serial "0x$4" -days 365 -extfile "$W/lt.ext" -outform DER -out "$W/cert$2.der" 2>/dev/null
-  p11 --token-label "sign-$1" --login --pin "$USER_PIN" --write-object "$W/cert$2.der" --type cert --id "$2" >/dev/null 2>&1
-}
+issue() { ocsp_signer "$@" "$W/lt.ext"; } # SERIAL ID SUBJECT HEXSERIAL
 issue LT0001 01 "Nguyen Van A/UID=CCCD:001099000001" 2001
 exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)
 printf 'V\t%s\t\t2001\tunknown\t/C=VN/CN=Nguyen Van A/UID=CCCD:001099000001\n' "$exp" >"$W/ocsp-index.txt"

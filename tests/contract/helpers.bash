@@ -91,32 +91,10 @@ ksign() {
     3<<<"$USER_PIN" >/dev/null || fail "kyso-sign failed on $2"
 }
 # kc_tsa: an RFC 3161 TSA (openssl ts behind tests/sign/tsa_server.py)
-# with a certificate from the test intermediate; sets TSA.
+# with a certificate from the test intermediate (after make_pki, with
+# tests/sign/helpers.bash sourced); sets TSA.
 kc_tsa() {
-  openssl req -newkey rsa:2048 -nodes -keyout "$W/tsa.key" -out "$W/tsa.csr" \
-    -subj "/C=VN/O=Kyso Test/CN=Kyso Test TSA" 2>/dev/null
-  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n' >"$W/tsa.ext"
-  openssl x509 -req -in "$W/tsa.csr" -CA "$W/int.pem" -CAkey "$W/int.key" -CAcreateserial \
-    -days 365 -extfile "$W/tsa.ext" -out "$W/tsa.pem" 2>/dev/null
-  cat >"$W/tsa.cnf" <<CNF
-[ tsa ]
-default_tsa = tsa_config
-[ tsa_config ]
-dir = $W
-serial = $W/tsaserial
-signer_cert = $W/tsa.pem
-signer_key = $W/tsa.key
-certs = $W/int.pem
-signer_digest = sha256
-default_policy = 1.2.3.4.1
-digests = sha256, sha384, sha512
-accuracy = secs:1
-ordering = yes
-tsa_name = no
-ess_cert_id_chain = no
-ess_cert_id_alg = sha256
-CNF
-  echo 01 >"$W/tsaserial"
+  tsa_conf # tests/sign/helpers.bash: the certificate and openssl ts config
   python3 "$(dirname "${BASH_SOURCE[0]}")/../sign/tsa_server.py" "$W/tsa.cnf" "$W/port" &
   local i
   for ((i = 0; i < 100; i++)); do [ -s "$W/port" ] && break; sleep 0.1; done

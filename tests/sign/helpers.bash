@@ -195,3 +195,19 @@ ess_cert_id_alg = sha256
 CNF
   echo 01 > "$W/tsaserial"
 }
+
+# ocsp_signer SERIAL ID SUBJECT HEXSERIAL EXT: a token SERIAL (user PIN
+# set) with an RSA key pair ID certified by the intermediate as SUBJECT
+# ("Name" or "Name/UID=..."), serial 0xHEXSERIAL, with the extensions in
+# the file EXT (an AIA naming the test's OCSP responder).
+ocsp_signer() {
+  make_token "$1" --label "sign-$1"
+  change_default_pin "$1"
+  p11 --token-label "sign-$1" --login --pin "$USER_PIN" --keypairgen --key-type rsa:2048 --id "$2" >/dev/null 2>&1
+  p11 --token-label "sign-$1" --read-object --type pubkey --id "$2" -o "$W/pub$2.der" >/dev/null 2>&1
+  openssl pkey -pubin -inform DER -in "$W/pub$2.der" -out "$W/pub$2.pem"
+  openssl req -utf8 -newkey rsa:2048 -nodes -keyout "$W/tmp.key" -out "$W/ee.csr" -subj "/C=VN/CN=$3" 2>/dev/null
+  openssl x509 -req -in "$W/ee.csr" -force_pubkey "$W/pub$2.pem" -CA "$W/int.pem" -CAkey "$W/int.key" \
+    -set_serial "0x$4" -days 365 -extfile "$5" -outform DER -out "$W/cert$2.der" 2>/dev/null
+  p11 --token-label "sign-$1" --login --pin "$USER_PIN" --write-object "$W/cert$2.der" --type cert --id "$2" >/dev/null 2>&1
+}
