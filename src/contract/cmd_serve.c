@@ -38,6 +38,11 @@ serve_usage(FILE *f)
 		"(contract_level;\n                      B-T; B-LT: with the "
 		"DSS, the signer shown good by it)\n"),
 	    f);
+	fputs(_("  --revocation online|off  ask the signer's CA (OCSP, else CRL)\n"
+		"                      whether the certificate was revoked before\n"
+		"                      the signing time; refuse when it cannot tell\n"
+		"                      (contract_revocation; off)\n"),
+	    f);
 	fputs(store_help(), f);
 }
 
@@ -60,12 +65,13 @@ cmd_serve(int argc, char **argv)
 	static const struct option lo[] = { { "home", 1, NULL, 'H' },
 		{ "port", 1, NULL, 'p' }, { "max-upload", 1, NULL, 'm' },
 		{ "trust", 1, NULL, 't' }, { "smtp-url", 1, NULL, 's' },
-		{ "smtp-from", 1, NULL, 'f' }, { "secure-cookies", 0, NULL, 'S' },
-		{ "level", 1, NULL, 'l' }, { "agent-port", 1, NULL, 'a' },
+		{ "smtp-from", 1, NULL, 'f' },
+		{ "secure-cookies", 0, NULL, 'S' }, { "level", 1, NULL, 'l' },
+		{ "revocation", 1, NULL, 'R' }, { "agent-port", 1, NULL, 'a' },
 		{ "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	const char *home = NULL, *port_s = NULL, *max_s = NULL, *trust = NULL,
 		   *smtp = NULL, *from = NULL, *outbox_dir, *agent_s = NULL,
-		   *level = NULL;
+		   *level = NULL, *revocation = NULL;
 	struct app a = { 0 };
 	struct config *conf = NULL;
 	struct web *w = NULL;
@@ -84,6 +90,7 @@ cmd_serve(int argc, char **argv)
 		case 'f': from = optarg; break;
 		case 'S': a.secure_cookies = 1; break;
 		case 'l': level = optarg; break;
+		case 'R': revocation = optarg; break;
 		case 'a': agent_s = optarg; break;
 		case 'h': serve_usage(stdout); return EX_OK;
 		default: serve_usage(stderr); return EX_USAGE;
@@ -110,6 +117,13 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	a.require_lt = strcmp(level, "B-LT") == 0;
+	revocation = opt_or_conf(revocation, conf, "contract_revocation", "off");
+	if (strcmp(revocation, "online") != 0 && strcmp(revocation, "off") != 0) {
+		serve_usage(stderr);
+		ret = EX_USAGE;
+		goto out;
+	}
+	a.revocation_online = strcmp(revocation, "online") == 0;
 	a.max_upload = (size_t)mib << 20;
 	a.agent_port = (uint16_t)aport;
 	trust = opt_or_conf(trust, conf, "contract_trust", NULL);

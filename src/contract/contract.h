@@ -30,8 +30,11 @@ struct app {
 	struct mailer *mail;
 	int secure_cookies;
 	size_t max_upload;
-	uint16_t agent_port; /* where the pages look for kyso-agent */
-	int require_lt;	     /* contract_level B-LT: uploads carry a DSS */
+	uint16_t agent_port;   /* where the pages look for kyso-agent */
+	int require_lt;	       /* contract_level B-LT: uploads carry a DSS */
+	int revocation_online; /* contract_revocation online: each upload's
+				* signer checked with its CA (OCSP, else
+				* CRL) before it is taken */
 };
 
 /* store.c */

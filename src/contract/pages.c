@@ -587,11 +587,11 @@ verdict(const struct sig_report *s)
 
 /* Writes the upload to a private temp file and runs the verifier. */
 int
-verify_bytes(struct app *a, const struct buf *pdf, struct sig_report **rep,
-    size_t *n, const char **why)
+verify_bytes(struct app *a, const struct buf *pdf, int online,
+    struct sig_report **rep, size_t *n, const char **why)
 {
 	char name[33], *tmpdir = NULL, *path = NULL;
-	struct verify_opts vo = { a->trust, 0 };
+	struct verify_opts vo = { a->trust, online };
 	int r = KYSO_ERR_NOMEM;
 
 	if ((r = random_hex(16, name)) != 0)
@@ -626,7 +626,7 @@ h_verify(struct ctx *c)
 		page_error(c, 400, _("Choose a PDF file."));
 		return;
 	}
-	if (verify_bytes(c->a, pdf, &rep, &n, &why) != 0) {
+	if (verify_bytes(c->a, pdf, 0, &rep, &n, &why) != 0) {
 		c->rs->status = 422;
 		page_begin(c, _("Verification"));
 		out(c, "<p class=\"error\">%s ",

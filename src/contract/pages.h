@@ -85,10 +85,11 @@ int doc_my_turn(struct ctx *c, const char *doc);
 /* The one web handler (routes.c). */
 void dispatch(void *ud, struct web_req *rq, struct web_resp *rs);
 
-/* Runs libkysosign's verifier over an upload (a private temp file). */
+/* Runs libkysosign's verifier over an upload (a private temp file);
+ * online: each signer's revocation asked of its CA now. */
 struct sig_report;
-int verify_bytes(struct app *a, const struct buf *pdf, struct sig_report **rep,
-    size_t *n, const char **why) KYSO_WUR;
+int verify_bytes(struct app *a, const struct buf *pdf, int online,
+    struct sig_report **rep, size_t *n, const char **why) KYSO_WUR;
 
 /* A pre-session CSRF token (double-submit cookie) for the public forms
  * (login, verify): set on the form's page, checked on its POST. */

@@ -139,7 +139,7 @@ check_signature(struct ctx *c, const struct buf *up, size_t held_sigs,
 	int ok = 0;
 
 	*why = N_("The uploaded file is not a readable PDF.");
-	if (verify_bytes(c->a, up, &rep, &n, why) != 0)
+	if (verify_bytes(c->a, up, c->a->revocation_online, &rep, &n, why) != 0)
 		goto out;
 	*why = N_("The upload must add exactly one new signature.");
 	if (n != held_sigs + 1)
@@ -165,6 +165,12 @@ check_signature(struct ctx *c, const struct buf *up, size_t held_sigs,
 	if ((s->revocation != NULL && strcmp(s->revocation, "revoked") == 0) ||
 	    (s->doc_revocation != NULL &&
 		strcmp(s->doc_revocation, "revoked") == 0))
+		goto out;
+	*why = N_("The signer's certificate status could not be established "
+		  "(its CA's OCSP responder or CRL did not answer): nothing "
+		  "was changed; try again later.");
+	if (c->a->revocation_online &&
+	    (s->revocation == NULL || strcmp(s->revocation, "good") != 0))
 		goto out;
 	*why = N_("This server requires B-LT: the validation data in the "
 		  "document does not show the signer's certificate as good.");
@@ -196,7 +202,7 @@ held_signatures(struct ctx *c, const struct buf *held, size_t *n)
 	struct sig_report *rep = NULL;
 	const char *why;
 
-	if (verify_bytes(c->a, held, &rep, n, &why) != 0)
+	if (verify_bytes(c->a, held, 0, &rep, n, &why) != 0)
 		return KYSO_ERR_INVALID;
 	sig_reports_free(rep, *n);
 	return 0;

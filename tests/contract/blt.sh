@@ -36,10 +36,16 @@ printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudia
   "$OCSP_PORT" >"$W/lt.ext"
 issue() { ocsp_signer "$@" "$W/lt.ext"; } # SERIAL ID SUBJECT HEXSERIAL
 issue LT0001 01 "Nguyen Van A/UID=CCCD:001099000001" 2001
+issue LT0002 02 "Tran Thi B/UID=CCCD:001099000002" 2002
 exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)
-printf 'V\t%s\t\t2001\tunknown\t/C=VN/CN=Nguyen Van A/UID=CCCD:001099000001\n' "$exp" >"$W/ocsp-index.txt"
+revoked_at=$(date -u -d '-1 day' +%y%m%d%H%M%SZ)
+{
+  printf 'V\t%s\t\t2001\tunknown\t/C=VN/CN=Nguyen Van A/UID=CCCD:001099000001\n' "$exp"
+  printf 'R\t%s\t%s\t2002\tunknown\t/C=VN/CN=Tran Thi B/UID=CCCD:001099000002\n' "$exp" "$revoked_at"
+} >"$W/ocsp-index.txt"
 openssl ocsp -index "$W/ocsp-index.txt" -port "$OCSP_PORT" -rsigner "$W/int.pem" -rkey "$W/int.key" \
   -CA "$W/int.pem" -ignore_err >/dev/null 2>&1 &
+OCSP_PID=$!
 kc_tsa
 for _ in $(seq 100); do
   curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/root.crl" &&
@@ -99,4 +105,42 @@ as a "$URL/documents/$DOC"; expect 200
 assert_contains "$(body)" 'data-level="B-T"'
 upload a "$DOC" "$W/lt.pdf"; expect 422
 upload a "$DOC" "$W/bt.pdf"; expect 200
+
+note "revocation online (--revocation online): a good signer taken, a revoked one refused"
+assert_exit 2 "$KC" serve --revocation sometimes
+kill "$KC_PID"; wait "$KC_PID" 2>/dev/null || true
+kc_serve --trust "$W/root.pem" --revocation online
+login owner owner@kyso.vn "$PW_owner"
+login a a@kyso.vn "$PW_a"
+login b b@kyso.vn "$PW_b"
+identity b 001099000002
+create owner "Hợp đồng A" "$W/c.pdf" 'a@kyso.vn'
+expect 303
+DA=$DOC
+fetch a "$DA" "$W/ra.pdf"
+ksign LT0001 "$W/ra.pdf" "$W/ra-signed.pdf"
+upload a "$DA" "$W/ra-signed.pdf"; expect 200
+create owner "Hợp đồng B" "$W/c.pdf" 'b@kyso.vn'
+expect 303
+DB=$DOC
+vb=$(sql "SELECT sha256 FROM documents WHERE id = '$DB'")
+fetch b "$DB" "$W/rb.pdf"
+ksign LT0002 "$W/rb.pdf" "$W/rb-signed.pdf"
+# Offline (B-T, no DSS) the revoked signer's upload would pass: only the
+# online check sees the revocation.
+upload b "$DB" "$W/rb-signed.pdf"; expect 422
+assert_contains "$(body)" "đã bị thu hồi"
+assert_eq "$(sql "SELECT sha256 || state FROM documents WHERE id = '$DB'")" "${vb}waiting" "nothing changed"
+
+note "the CA's responder down: refused as not established, nothing changes"
+kill "$OCSP_PID"; wait "$OCSP_PID" 2>/dev/null || true
+create owner "Hợp đồng C" "$W/c.pdf" 'a@kyso.vn'
+expect 303
+DC=$DOC
+vc=$(sql "SELECT sha256 FROM documents WHERE id = '$DC'")
+fetch a "$DC" "$W/rc.pdf"
+ksign LT0001 "$W/rc.pdf" "$W/rc-signed.pdf"
+upload a "$DC" "$W/rc-signed.pdf"; expect 422
+assert_contains "$(body)" "Không xác định được tình trạng chứng thư số"
+assert_eq "$(sql "SELECT sha256 || state FROM documents WHERE id = '$DC'")" "${vc}waiting" "nothing changed"
 pass
