@@ -571,18 +571,12 @@ h_verify_form(struct ctx *c)
 	page_end(c);
 }
 
-/* The verdict per signature: INVALID when the bytes or a DocMDP lock are
- * broken or other content came after it, INDETERMINATE when the chain
- * is not trusted (or not checked), VALID otherwise. */
+/* The verdict per signature, the verifier's own (ETSI EN 319 102-1, as
+ * kyso-sign verify reports it). */
 static const char *
 verdict(const struct sig_report *s)
 {
-	if (!s->intact || s->docmdp_broken || s->changes == CHANGES_OTHER ||
-	    (s->revocation != NULL && strcmp(s->revocation, "revoked") == 0))
-		return "INVALID";
-	if (s->trusted != 1)
-		return "INDETERMINATE";
-	return "VALID";
+	return sig_verdict_word(s->verdict);
 }
 
 /* Writes the upload to a private temp file and runs the verifier. */
@@ -655,7 +649,11 @@ h_verify(struct ctx *c)
 		out(c, "</td><td>");
 		out_esc(c, rep[i].level);
 		out(c, "</td><td>");
-		out_esc(c, rep[i].problem != NULL ? rep[i].problem : "");
+		/* Why it is not VALID, in the reader's language. */
+		out_esc(c,
+		    rep[i].problem != NULL	     ? _(rep[i].problem)
+			: rep[i].verdict_why != NULL ? _(rep[i].verdict_why)
+						     : "");
 		if (rep[i].changes == CHANGES_OTHER)
 			out(c, " %s",
 			    _("Content was changed after this "
