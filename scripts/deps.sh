@@ -32,7 +32,7 @@ PKGS=(
   # kyso-manager (GTK 4) and its desktop tests: an X server, a session bus,
   # the accessibility bus and its Python client, screenshots
   libgtk-4-dev gir1.2-gtk-4.0 xvfb xauth dbus-x11 at-spi2-core libglib2.0-bin
-  python3-gi python3-dogtail python3-pyatspi gir1.2-atspi-2.0 imagemagick
+  python3-gi python3-dogtail python3-pyatspi gir1.2-atspi-2.0 imagemagick xdotool
   # make deb (debian/, dpkg-buildpackage, lintian) and its install test
   # (tests/package: a Debian 12 root by debootstrap, the units measured by
   # systemd-analyze)

@@ -46,7 +46,8 @@ struct mgr {
 	GtkWidget *tokens; /* GtkListBox "Tokens" */
 	GtkWidget *stack, *stack_box, *token_title;
 	GtkWidget *busy_box, *spinner, *busy_label, *cancel;
-	guint pulse; /* the busy bar's timer */
+	GtkWidget *side; /* the pages' sidebar */
+	guint pulse;	 /* the busy bar's timer */
 	struct flow *running;
 	struct mgr_token tok[MGR_MAX_TOKENS];
 	size_t ntok;
@@ -124,6 +125,8 @@ void mgr_pin_form(GtkWidget *box, const char *note, GtkWidget *e[3]);
 const char *mgr_pin_policy(void);
 /* A token state (struct mgr_token's state) in the reader's language. */
 const char *mgr_state_text(const char *state);
+/* Tab leaves list (the tokens, the pages) for what follows it. */
+void mgr_tab_leaves(struct mgr *m, GtkWidget *list);
 /* One token's facts and plug-in check, in a worker holding the lock. */
 int mgr_read_token(struct mgr *m, CK_SLOT_ID slot, struct mgr_token *t,
     struct tm_result *chk);

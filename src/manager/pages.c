@@ -839,6 +839,43 @@ on_page_changed(GObject *stack, GParamSpec *ps, gpointer ud)
 		    GTK_ACCESSIBLE_STATE_HIDDEN, c != shown, -1);
 }
 
+/* Tab in a list (the tokens, the pages) leaves it for what comes next
+ * instead of walking its rows: GTK's list box moves row by row on Tab,
+ * and as each row is selected on focus, Tab would turn every page in
+ * turn and end on the last. The arrows still move within the list. */
+static gboolean
+on_list_key(GtkEventControllerKey *k, guint keyval, guint keycode,
+    GdkModifierType state, gpointer ud)
+{
+	struct mgr *m = ud;
+	GtkWidget *list = gtk_event_controller_get_widget(
+	    GTK_EVENT_CONTROLLER(k));
+	int back = keyval == GDK_KEY_ISO_Left_Tab ||
+	    (keyval == GDK_KEY_Tab && (state & GDK_SHIFT_MASK));
+
+	if (keyval != GDK_KEY_Tab && keyval != GDK_KEY_ISO_Left_Tab)
+		return FALSE;
+	if (list == m->side)
+		return back
+		    ? gtk_widget_child_focus(m->tokens, GTK_DIR_TAB_FORWARD)
+		    : gtk_widget_child_focus(gtk_stack_get_visible_child(
+						 GTK_STACK(m->stack)),
+			  GTK_DIR_TAB_FORWARD);
+	return back ? FALSE
+		    : gtk_widget_child_focus(m->side, GTK_DIR_TAB_FORWARD);
+}
+
+/* A list's Tab handled by on_list_key, before the list box sees it. */
+void
+mgr_tab_leaves(struct mgr *m, GtkWidget *list)
+{
+	GtkEventController *k = gtk_event_controller_key_new();
+
+	gtk_event_controller_set_propagation_phase(k, GTK_PHASE_CAPTURE);
+	g_signal_connect(k, "key-pressed", G_CALLBACK(on_list_key), m);
+	gtk_widget_add_controller(list, k);
+}
+
 void
 pages_build(struct mgr *m)
 {
@@ -851,6 +888,8 @@ pages_build(struct mgr *m)
 	side = gtk_stack_sidebar_new();
 	gtk_stack_sidebar_set_stack(GTK_STACK_SIDEBAR(side), GTK_STACK(m->stack));
 	gtk_widget_set_size_request(side, 200, -1);
+	m->side = side;
+	mgr_tab_leaves(m, side);
 	right = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
 	m->token_title = gtk_label_new("");
 	gtk_label_set_xalign(GTK_LABEL(m->token_title), 0);

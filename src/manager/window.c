@@ -437,7 +437,7 @@ on_win_close(GtkWindow *w, gpointer ud)
 
 	m->win = NULL;
 	m->tokens = m->stack = m->busy_box = NULL;
-	m->spinner = m->busy_label = m->cancel = m->certs = NULL;
+	m->spinner = m->busy_label = m->cancel = m->certs = m->side = NULL;
 	return FALSE;
 }
 
@@ -512,6 +512,7 @@ mgr_window_present(struct mgr *m)
 	gtk_widget_add_css_class(m->tokens, "navigation-sidebar");
 	g_signal_connect(m->tokens, "row-selected", G_CALLBACK(on_row_selected),
 	    m);
+	mgr_tab_leaves(m, m->tokens);
 	scroll = gtk_scrolled_window_new();
 	gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), m->tokens);
 	gtk_widget_set_vexpand(scroll, TRUE);

@@ -308,6 +308,23 @@ def main():
             return None
         if retry(t, pick) is None:
             die("no list row starting %r after %gs" % (a[0], t), app)
+    elif o.cmd == "focused":
+        # The widget with the keyboard focus: "role<TAB>name", a row read
+        # by the labels inside it.
+        def has_focus():
+            for acc in every(app):
+                try:
+                    if acc.getState().contains(pyatspi.STATE_FOCUSED):
+                        inner = [c.name or text_of(c) for c in acc] if acc.childCount < 8 else []
+                        return "%s\t%s" % (acc.getRoleName(), " ".join(
+                            [acc.name or text_of(acc)] + labels_of(acc) + inner).strip())
+                except Exception:
+                    continue
+            return None
+        r = retry(t, has_focus)
+        if r is None:
+            die("nothing has the keyboard focus after %gs" % t, app)
+        print(r)
     elif o.cmd == "names":
         print("\n".join(names(app)))
     elif o.cmd == "dump":
