@@ -180,6 +180,26 @@ assert_contains "$OUT" "revoked"
 assert_exit 4 ks verify "$W/doc-good.p7s" --content "$W/doc.txt" --trust "$W/root.pem" --revocation
 assert_contains "$OUT" "why:       a certificate names no OCSP responder or CRL"
 
+note "--revocation: the OCSP responder answers \"unknown\" (and there is no CRL): INDETERMINATE, not revoked"
+oport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:%s\n' "$oport" > "$W/unk.ext"
+openssl req -newkey rsa:2048 -nodes -keyout "$W/unk.key" -out "$W/unk.csr" -subj "/CN=Signer unknown" 2>/dev/null
+openssl x509 -req -in "$W/unk.csr" -CA "$W/int.pem" -CAkey "$W/int.key" -CAcreateserial \
+  -days 30 -extfile "$W/unk.ext" -out "$W/unk.pem" 2>/dev/null
+openssl cms -sign -binary -in "$W/doc.txt" -signer "$W/unk.pem" -inkey "$W/unk.key" \
+  -certfile "$W/int.pem" -outform DER -out "$W/doc-unk.p7s"
+: > "$W/unk-index.txt" # the responder knows no certificate
+openssl ocsp -index "$W/unk-index.txt" -port "$oport" -rsigner "$W/int.pem" -rkey "$W/int.key" \
+  -CA "$W/int.pem" -ignore_err >/dev/null 2>&1 &
+for i in $(seq 50); do
+  openssl ocsp -issuer "$W/int.pem" -cert "$W/unk.pem" -url "http://127.0.0.1:$oport" -noverify 2>/dev/null |
+    grep -q unknown && break
+  sleep 0.1
+done
+assert_exit 4 ks verify "$W/doc-unk.p7s" --content "$W/doc.txt" --trust "$W/root.pem" --revocation
+assert_contains "$OUT" "does not know a certificate of the chain"
+assert_not_contains "$OUT" "result:    INVALID"
+
 note "the digest the signature names: SHA-384, SHA-512, SHA3-256 (PDF and .p7s)"
 for md in sha384 sha512 sha3-256; do
   resign "$W/s.pdf" "$W/$md.pdf" "$md" attr

@@ -113,11 +113,17 @@ fetch_ocsp(X509 *cert, X509 *issuer, struct revoc *out, const char **why)
 	    OCSP_resp_find_status(basic, id, &status, &reason, NULL, NULL,
 		NULL) != 1)
 		goto out;
+	/* "unknown" says nothing of revocation (RFC 6960 2.2): not
+	 * revoked, not good; the CRL may still tell. */
+	if (status == V_OCSP_CERTSTATUS_UNKNOWN) {
+		r = KYSO_ERR_NOT_FOUND;
+		*why = N_(
+		    "the OCSP responder does not know a certificate of the chain");
+		goto out;
+	}
 	if (status != V_OCSP_CERTSTATUS_GOOD) {
 		r = KYSO_ERR_PERMISSION;
-		*why = status == V_OCSP_CERTSTATUS_REVOKED
-		    ? N_("a certificate of the chain is revoked (OCSP)")
-		    : N_("the OCSP responder does not know a certificate of the chain");
+		*why = N_("a certificate of the chain is revoked (OCSP)");
 		goto out;
 	}
 	r = KYSO_ERR_TOO_LARGE;
