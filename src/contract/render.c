@@ -175,7 +175,10 @@ spawn(const struct app *a, const char *hex, unsigned page)
 		static const struct {
 			int what;
 			rlim_t max;
-		} lim[] = { { RLIMIT_CPU, 20 }, { RLIMIT_AS, 1024u << 20 },
+		} lim[] = { { RLIMIT_CPU, 20 },
+#ifndef __SANITIZE_ADDRESS__ /* ASan maps terabytes of shadow memory */
+			{ RLIMIT_AS, 1024u << 20 },
+#endif
 			{ RLIMIT_FSIZE, 64u << 20 }, { RLIMIT_CORE, 0 } };
 		size_t i;
 
