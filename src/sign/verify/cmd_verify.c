@@ -76,7 +76,9 @@ print_report(const char *file, const struct sig_report *rep, size_t n, int ancho
 		if (r->ts_time != NULL)
 			printf(_("      timestamp: %s (%s)\n"),
 			    shown_time(r->ts_time, ts, sizeof(ts)),
-			    r->ts_valid ? _("valid") : _("INVALID"));
+			    r->ts_valid		  ? _("valid")
+				: r->ts_untrusted ? _("TSA not trusted")
+						  : _("INVALID"));
 		printf(_("      integrity: %s\n"),
 		    r->intact		 ? _("intact")
 			: r->unsupported ? _("not checked (not supported)")
@@ -151,9 +153,13 @@ json_report(const char *file, const struct sig_report *rep, size_t n,
 		    json_string(r->claimed_time ? r->claimed_time : ""));
 		json_object_set_new(s, "timestamp",
 		    r->ts_time ? json_string(r->ts_time) : json_null());
-		if (r->ts_time != NULL)
+		if (r->ts_time != NULL) {
 			json_object_set_new(s, "timestamp_valid",
 			    json_boolean(r->ts_valid));
+			/* intact, but its TSA reaches no trust anchor */
+			json_object_set_new(s, "timestamp_tsa_untrusted",
+			    json_boolean(r->ts_untrusted));
+		}
 		json_object_set_new(s, "intact", json_boolean(r->intact));
 		json_object_set_new(s, "changes_after",
 		    json_string(changes_word(r->changes)));

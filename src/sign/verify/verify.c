@@ -63,7 +63,8 @@ sig_report_judge(struct sig_report *r)
 		    "the document was changed after this signature");
 		return;
 	}
-	if (r->docmdp_broken || (r->ts_time != NULL && !r->ts_valid) ||
+	if (r->docmdp_broken ||
+	    (r->ts_time != NULL && !r->ts_valid && !r->ts_untrusted) ||
 	    (r->revocation != NULL && strcmp(r->revocation, "revoked") == 0) ||
 	    (r->doc_revocation != NULL &&
 		strcmp(r->doc_revocation, "revoked") == 0))
@@ -80,6 +81,11 @@ sig_report_judge(struct sig_report *r)
 	if (r->trusted == 0) {
 		r->verdict_why = N_(
 		    "the certificate does not chain to a trust anchor");
+		return;
+	}
+	if (r->ts_untrusted) {
+		r->verdict_why = N_("the time-stamp's authority (TSA) does not "
+				    "chain to a trust anchor");
 		return;
 	}
 	if (r->revocation != NULL && strcmp(r->revocation, "good") != 0) {

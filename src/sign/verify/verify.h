@@ -34,6 +34,7 @@ struct sig_report {
 	char *ts_time;	    /* the time-stamp's genTime, or NULL */
 	int intact;	    /* 1: digest and signature verify */
 	int ts_valid;	    /* 1: the time-stamp matches the signature */
+	int ts_untrusted;   /* 1: intact, but its TSA reaches no anchor */
 	int trusted;	    /* 1 yes, 0 no, -1 not checked (no anchors) */
 	enum verify_changes changes;
 	const char *level;	/* "B-B", "B-T", "PKCS#7", "CMS" */

@@ -82,6 +82,38 @@ signature_time(const struct sig_report *rep)
 
 /* The time-stamp token must be a signed token whose imprint is the
  * signature value's digest (by the algorithm the token names). */
+/* Whether the time-stamp token p7 stamps the digest h: its imprint and
+ * its own signature, and with trust_pem its TSA's chain to an anchor. */
+static int
+ts_token_ok(PKCS7 *p7, const unsigned char *h, unsigned hlen,
+    const char *trust_pem)
+{
+	TS_VERIFY_CTX *vc = TS_VERIFY_CTX_new();
+	unsigned char *imp = OPENSSL_memdup(h, hlen);
+	int flags = TS_VFY_VERSION | TS_VFY_IMPRINT, ok = 0;
+	X509_STORE *st = NULL;
+
+	if (vc == NULL || imp == NULL) {
+		OPENSSL_free(imp);
+		goto out;
+	}
+	TS_VERIFY_CTX_set_imprint(vc, imp, hlen);
+	if (trust_pem != NULL) {
+		if ((st = anchors_store(trust_pem)) == NULL)
+			goto out;
+		TS_VERIFY_CTX_set_store(vc, st);
+		flags |= TS_VFY_SIGNATURE;
+	}
+	TS_VERIFY_CTX_set_flags(vc, flags);
+	ok = TS_RESP_verify_token(vc, p7) == 1;
+	if (ok && trust_pem == NULL)
+		ok = PKCS7_verify(p7, NULL, NULL, NULL, NULL, PKCS7_NOVERIFY) ==
+		    1;
+out:
+	TS_VERIFY_CTX_free(vc);
+	return ok;
+}
+
 static void
 check_timestamp(CMS_SignerInfo *si, const char *trust_pem, struct sig_report *rep)
 {
@@ -90,7 +122,6 @@ check_timestamp(CMS_SignerInfo *si, const char *trust_pem, struct sig_report *re
 	ASN1_TYPE *t;
 	PKCS7 *p7 = NULL;
 	TS_TST_INFO *tst = NULL;
-	TS_VERIFY_CTX *vc = NULL;
 	ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
 	const unsigned char *p;
 	unsigned char h[EVP_MAX_MD_SIZE];
@@ -127,32 +158,20 @@ check_timestamp(CMS_SignerInfo *si, const char *trust_pem, struct sig_report *re
 	imd = EVP_get_digestbyobj(
 	    TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(tst))->algorithm);
 	if (imd == NULL ||
-	    EVP_Digest(sig->data, (size_t)sig->length, h, &hlen, imd, NULL) != 1 ||
-	    (vc = TS_VERIFY_CTX_new()) == NULL)
+	    EVP_Digest(sig->data, (size_t)sig->length, h, &hlen, imd, NULL) != 1)
 		goto out;
-	{
-		unsigned char *imp = OPENSSL_memdup(h, hlen);
-		int flags = TS_VFY_VERSION | TS_VFY_IMPRINT;
-		X509_STORE *st = NULL;
-
-		if (imp == NULL)
-			goto out;
-		TS_VERIFY_CTX_set_imprint(vc, imp, hlen);
-		if (trust_pem != NULL && (st = anchors_store(trust_pem)) != NULL) {
-			TS_VERIFY_CTX_set_store(vc, st);
-			flags |= TS_VFY_SIGNATURE;
-		}
-		TS_VERIFY_CTX_set_flags(vc, flags);
-		rep->ts_valid = TS_RESP_verify_token(vc, p7) == 1;
-		/* Without anchors, still check the token's own signature. */
-		if (rep->ts_valid && st == NULL)
-			rep->ts_valid = PKCS7_verify(p7, NULL, NULL, NULL, NULL,
-					    PKCS7_NOVERIFY) == 1;
-		if (rep->ts_valid)
-			rep->level = "B-T";
+	/* Intact (the imprint, the token's own signature), then, with
+	 * anchors, its TSA's chain: an intact token whose TSA does not reach
+	 * an anchor is not established, not broken. */
+	rep->ts_valid = ts_token_ok(p7, h, hlen, NULL);
+	if (rep->ts_valid && trust_pem != NULL &&
+	    !ts_token_ok(p7, h, hlen, trust_pem)) {
+		rep->ts_valid = 0;
+		rep->ts_untrusted = 1;
 	}
+	if (rep->ts_valid)
+		rep->level = "B-T";
 out:
-	TS_VERIFY_CTX_free(vc);
 	TS_TST_INFO_free(tst);
 	PKCS7_free(p7);
 }
