@@ -133,6 +133,45 @@ out:
 	return rv;
 }
 
+/* The GCM parameters as PKCS#11 2.40's headers laid them out, without
+ * ulIvBits; applications built with those headers still pass them. */
+struct gcm_params_240 {
+	CK_BYTE_PTR pIv;
+	CK_ULONG ulIvLen;
+	CK_BYTE_PTR pAAD;
+	CK_ULONG ulAADLen;
+	CK_ULONG ulTagBits;
+};
+
+/* CK_GCM_PARAMS in either layout, told apart by its length, into the
+ * 3.0 one. ulIvBits is not read: the specification makes ulIvLen the
+ * IV's length (an application may leave ulIvBits 0). */
+static CK_RV
+gcm_params(const CK_MECHANISM *m, CK_GCM_PARAMS *g)
+{
+	const struct gcm_params_240 *old = m->pParameter;
+
+	if (m->pParameter == NULL)
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (m->ulParameterLen == sizeof(*g)) {
+		memcpy(g, m->pParameter, sizeof(*g));
+	} else if (m->ulParameterLen == sizeof(*old)) {
+		memset(g, 0, sizeof(*g));
+		g->pIv = old->pIv;
+		g->ulIvLen = old->ulIvLen;
+		g->pAAD = old->pAAD;
+		g->ulAADLen = old->ulAADLen;
+		g->ulTagBits = old->ulTagBits;
+	} else {
+		return CKR_MECHANISM_PARAM_INVALID;
+	}
+	if (g->pIv == NULL || g->ulIvLen == 0 || g->ulIvLen > 256 ||
+	    g->ulTagBits < 64 || g->ulTagBits > 128 || g->ulTagBits % 8 != 0 ||
+	    g->ulAADLen > GCM_AAD_MAX || (g->ulAADLen > 0 && g->pAAD == NULL))
+		return CKR_MECHANISM_PARAM_INVALID;
+	return CKR_OK;
+}
+
 /* The cipher context, with the mechanism's IV, counter or GCM
  * parameters. */
 static CK_RV
@@ -142,6 +181,7 @@ cipher_init(struct sym *k, const CK_MECHANISM *m, const uint8_t *key,
 	const EVP_CIPHER *ci = aes_cipher(m->mechanism, keylen);
 	const uint8_t *iv = NULL;
 	const CK_GCM_PARAMS *g = NULL;
+	CK_GCM_PARAMS gp;
 	int outl;
 
 	if (ci == NULL)
@@ -182,13 +222,9 @@ cipher_init(struct sym *k, const CK_MECHANISM *m, const uint8_t *key,
 		iv = m->pParameter;
 		break;
 	case CKM_AES_GCM:
-		g = m->pParameter;
-		if (g == NULL || m->ulParameterLen != sizeof(*g) ||
-		    g->pIv == NULL || g->ulIvLen == 0 || g->ulIvLen > 256 ||
-		    g->ulTagBits < 64 || g->ulTagBits > 128 ||
-		    g->ulTagBits % 8 != 0 || g->ulAADLen > GCM_AAD_MAX ||
-		    (g->ulAADLen > 0 && g->pAAD == NULL))
+		if (gcm_params(m, &gp) != CKR_OK)
 			return CKR_MECHANISM_PARAM_INVALID;
+		g = &gp;
 		k->taglen = g->ulTagBits / 8;
 		break;
 	}
