@@ -41,12 +41,12 @@ static const struct mech mechs[] = {
 	    NULL },
 	{ CKM_EC_KEY_PAIR_GEN, CKK_EC, 256, 384, CKF_GENERATE_KEY_PAIR | ECF,
 	    NULL },
-	{ CKM_RSA_PKCS, CKK_RSA, 2048, 4096, SV | CKF_DECRYPT | CKF_ENCRYPT,
-	    NULL },
+	{ CKM_RSA_PKCS, CKK_RSA, 2048, 4096,
+	    SV | CKF_DECRYPT | CKF_ENCRYPT | WU, NULL },
 	{ CKM_RSA_X_509, CKK_RSA, 2048, 4096, SV | CKF_DECRYPT | CKF_ENCRYPT,
 	    NULL },
-	{ CKM_RSA_PKCS_OAEP, CKK_RSA, 2048, 4096, CKF_DECRYPT | CKF_ENCRYPT,
-	    NULL },
+	{ CKM_RSA_PKCS_OAEP, CKK_RSA, 2048, 4096,
+	    CKF_DECRYPT | CKF_ENCRYPT | WU, NULL },
 	{ CKM_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, NULL },
 	{ CKM_SHA256_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA256" },
 	{ CKM_SHA384_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA384" },
@@ -148,16 +148,17 @@ kop_kind_public(enum kop_kind k)
 }
 
 /* What the mechanism table offers for each class and key type: RSA
- * signs, verifies, encrypts and decrypts; EC signs, verifies and derives
+ * signs, verifies, encrypts and decrypts, wraps (public) and unwraps
+ * (private) secret keys; EC signs, verifies and derives
  * (ECDH). A public EC key may say CKA_DERIVE (pkcs11-tool asks it of
  * both halves): the derivation itself takes the private one. */
 int
 keys_usage_ok(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, CK_ATTRIBUTE_TYPE use)
 {
 	if (cls == CKO_PUBLIC_KEY && kt == CKK_RSA)
-		return use == CKA_VERIFY || use == CKA_ENCRYPT;
+		return use == CKA_VERIFY || use == CKA_ENCRYPT || use == CKA_WRAP;
 	if (cls == CKO_PRIVATE_KEY && kt == CKK_RSA)
-		return use == CKA_SIGN || use == CKA_DECRYPT;
+		return use == CKA_SIGN || use == CKA_DECRYPT || use == CKA_UNWRAP;
 	if (cls == CKO_PUBLIC_KEY && kt == CKK_EC)
 		return use == CKA_VERIFY || use == CKA_DERIVE;
 	if (cls == CKO_PRIVATE_KEY && kt == CKK_EC)

@@ -667,23 +667,27 @@ out:
 	return rv;
 }
 
-/* The secret key that wraps or unwraps (kind KOP_WRAP / KOP_UNWRAP) with
- * m: an AES key allowed to, and a mechanism for it; its value in *v. */
+/* The key that wraps or unwraps (kind KOP_WRAP / KOP_UNWRAP) with m,
+ * allowed to and fit for m: a secret key (its value in *v), or an RSA
+ * public key that wraps, a private one that unwraps (*pk). */
 static CK_RV
 wrapping_key(struct session *s, struct slot *sl, CK_MECHANISM_PTR m,
     CK_OBJECT_HANDLE h, enum kop_kind kind, struct objref *ref,
-    const uint8_t **v, size_t *vn)
+    const uint8_t **v, size_t *vn, EVP_PKEY **pk)
 {
 	CK_OBJECT_CLASS cls;
 	CK_KEY_TYPE kt;
 	CK_RV rv;
 
+	*v = NULL;
+	*pk = NULL;
 	if (object_find(s, sl, h, ref) != CKR_OK ||
 	    attrs_get_ulong(ref->a, CKA_CLASS, &cls) != 0 ||
 	    attrs_get_ulong(ref->a, CKA_KEY_TYPE, &kt) != 0)
 		return kind == KOP_WRAP ? CKR_WRAPPING_KEY_HANDLE_INVALID
 					: CKR_UNWRAPPING_KEY_HANDLE_INVALID;
-	if (cls != CKO_SECRET_KEY)
+	if (cls != CKO_SECRET_KEY &&
+	    cls != (kind == KOP_WRAP ? CKO_PUBLIC_KEY : CKO_PRIVATE_KEY))
 		return kind == KOP_WRAP ? CKR_WRAPPING_KEY_TYPE_INCONSISTENT
 					: CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT;
 	if (!attrs_bool(ref->a, kind == KOP_WRAP ? CKA_WRAP : CKA_UNWRAP, 0))
@@ -693,20 +697,28 @@ wrapping_key(struct session *s, struct slot *sl, CK_MECHANISM_PTR m,
 		    ? (kind == KOP_WRAP ? CKR_WRAPPING_KEY_TYPE_INCONSISTENT
 					: CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT)
 		    : rv;
+	if (cls == CKO_PRIVATE_KEY && tok_info(sl->tok)->user_to_be_changed)
+		return CKR_PIN_EXPIRED;
+	if (cls != CKO_SECRET_KEY)
+		return (*pk = ref_key(ref)) != NULL ? CKR_OK
+						    : CKR_KEY_HANDLE_INVALID;
 	if ((*v = attrs_get(ref->a, CKA_VALUE, vn)) == NULL)
 		return CKR_KEY_HANDLE_INVALID;
 	return CKR_OK;
 }
 
-/* One whole encryption or decryption with a secret key's bytes. */
+/* One whole encryption or decryption with a secret key's bytes, or
+ * (pk not NULL) with an RSA key. */
 static CK_RV
 cipher_once(enum kop_kind kind, CK_MECHANISM_PTR m, const uint8_t *key,
-    size_t keylen, const uint8_t *in, size_t n, struct kop **done)
+    size_t keylen, EVP_PKEY *pk, const uint8_t *in, size_t n, struct kop **done)
 {
 	struct kop *k = NULL;
 	CK_RV rv;
 
-	if ((rv = kop_new_secret(kind, m, key, keylen, &k)) != CKR_OK)
+	rv = pk != NULL ? kop_new(kind, m, pk, &k)
+			: kop_new_secret(kind, m, key, keylen, &k);
+	if (rv != CKR_OK)
 		return rv;
 	if ((rv = kop_update(k, in, n)) != CKR_OK ||
 	    (rv = kop_finish(k)) != CKR_OK) {
@@ -719,7 +731,9 @@ cipher_once(enum kop_kind kind, CK_MECHANISM_PTR m, const uint8_t *key,
 
 /* C_WrapKey: an extractable secret key's value, or a general token's
  * extractable private key as PKCS#8, encrypted with an AES key (key
- * wrap, key wrap with padding, CBC_PAD); by the two-call convention. */
+ * wrap, key wrap with padding, CBC_PAD); or a secret key's value
+ * encrypted with an RSA public key (PKCS#1 v1.5, OAEP); by the two-call
+ * convention. */
 CK_RV
 C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk,
     CK_OBJECT_HANDLE key, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
@@ -731,6 +745,7 @@ C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk,
 	uint8_t *der = NULL;
 	size_t kn, n = 0;
 	struct kop *k = NULL;
+	EVP_PKEY *pk;
 	CK_OBJECT_CLASS cls;
 	CK_RV rv;
 
@@ -740,7 +755,8 @@ C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk,
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	if ((rv = wrapping_key(s, sl, m, wk, KOP_WRAP, &wref, &kv, &kn)) != CKR_OK)
+	if ((rv = wrapping_key(s, sl, m, wk, KOP_WRAP, &wref, &kv, &kn, &pk)) !=
+	    CKR_OK)
 		goto out;
 	if (object_find(s, sl, key, &kref) != CKR_OK ||
 	    attrs_get_ulong(kref.a, CKA_CLASS, &cls) != 0) {
@@ -758,7 +774,7 @@ C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk,
 	}
 	if (cls == CKO_SECRET_KEY) {
 		v = attrs_get(kref.a, CKA_VALUE, &n);
-	} else if (cls == CKO_PRIVATE_KEY && slot_general(sl)) {
+	} else if (cls == CKO_PRIVATE_KEY && slot_general(sl) && pk == NULL) {
 		if ((rv = keys_private_pkcs8(kref.a, &der, &n)) != CKR_OK)
 			goto out;
 		v = der;
@@ -767,7 +783,7 @@ C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk,
 		rv = CKR_KEY_NOT_WRAPPABLE;
 		goto out;
 	}
-	if ((rv = cipher_once(KOP_ENCRYPT, m, kv, kn, v, n, &k)) != CKR_OK) {
+	if ((rv = cipher_once(KOP_ENCRYPT, m, kv, kn, pk, v, n, &k)) != CKR_OK) {
 		rv = rv == CKR_DATA_LEN_RANGE ? CKR_KEY_SIZE_RANGE : rv;
 		goto out;
 	}
@@ -786,8 +802,9 @@ out:
 }
 
 /* C_UnwrapKey: a secret key (its value), or on a general token a
- * private key (PKCS#8), decrypted with an AES key into a new object
- * that was neither made on the token nor always sensitive. */
+ * private key (PKCS#8), decrypted with an AES key (a secret key's with
+ * an RSA private key too) into a new object that was neither made on
+ * the token nor always sensitive. */
 CK_RV
 C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
     CK_BYTE_PTR w, CK_ULONG wn, CK_ATTRIBUTE_PTR t, CK_ULONG n,
@@ -800,6 +817,7 @@ C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
 	const uint8_t *kv;
 	size_t kn, len;
 	struct kop *k = NULL;
+	EVP_PKEY *pk;
 	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
 	CK_ULONG vl;
 	CK_ATTRIBUTE *ct;
@@ -811,7 +829,7 @@ C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	if ((rv = wrapping_key(s, sl, m, uk, KOP_UNWRAP, &uref, &kv, &kn)) !=
+	if ((rv = wrapping_key(s, sl, m, uk, KOP_UNWRAP, &uref, &kv, &kn, &pk)) !=
 	    CKR_OK)
 		goto out;
 	for (ct = t; ct != NULL && ct < t + n; ct++)
@@ -819,11 +837,11 @@ C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
 		    ct->ulValueLen == sizeof(cls))
 			memcpy(&cls, ct->pValue, sizeof(cls));
 	if (cls != CKO_SECRET_KEY &&
-	    (cls != CKO_PRIVATE_KEY || !slot_general(sl))) {
+	    (cls != CKO_PRIVATE_KEY || !slot_general(sl) || pk != NULL)) {
 		rv = CKR_TEMPLATE_INCONSISTENT;
 		goto out;
 	}
-	if ((rv = cipher_once(KOP_DECRYPT, m, kv, kn, w, wn, &k)) != CKR_OK) {
+	if ((rv = cipher_once(KOP_DECRYPT, m, kv, kn, pk, w, wn, &k)) != CKR_OK) {
 		rv = rv == CKR_ENCRYPTED_DATA_INVALID ? CKR_WRAPPED_KEY_INVALID
 		    : rv == CKR_ENCRYPTED_DATA_LEN_RANGE
 		    ? CKR_WRAPPED_KEY_LEN_RANGE

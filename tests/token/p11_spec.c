@@ -379,7 +379,8 @@ check_modifiable(CK_SESSION_HANDLE s)
 	RV_IS(set_bool(s, rpriv, CKA_DECRYPT, CK_TRUE), CKR_OK);
 	RV_IS(set_bool(s, rpub, CKA_ENCRYPT, CK_TRUE), CKR_OK);
 	EXPECT(bool_of(s, rpriv, CKA_DECRYPT) == CK_TRUE, "CKA_DECRYPT unset");
-	RV_IS(set_bool(s, rpub, CKA_WRAP, CK_TRUE), CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(set_bool(s, rpub, CKA_WRAP, CK_TRUE), CKR_OK);
+	RV_IS(set_bool(s, rpub, CKA_DERIVE, CK_TRUE), CKR_TEMPLATE_INCONSISTENT);
 	RV_IS(set_bool(s, rpriv, CKA_DERIVE, CK_TRUE), CKR_TEMPLATE_INCONSISTENT);
 }
 
@@ -412,7 +413,7 @@ check_usage(CK_SESSION_HANDLE s)
 	CK_ATTRIBUTE rsapriv[] = {
 		{ CKA_TOKEN, &no, sizeof(no) },
 		{ CKA_DECRYPT, &yes, sizeof(yes) },
-		{ CKA_UNWRAP, &yes, sizeof(yes) },
+		{ CKA_DERIVE, &yes, sizeof(yes) },
 	};
 
 	RV_IS(f->C_GenerateKeyPair(s, &m_ec, ecpub, 4, ecpriv, 2, &pub, &priv),

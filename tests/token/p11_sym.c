@@ -9,6 +9,16 @@
  *     its length) and decrypts back; a wrong length or tag size is
  *     CKR_MECHANISM_PARAM_INVALID.
  *
+ *   p11_sym rsawrap MODULE LABEL PIN
+ *     C_WrapKey with an RSA public key and C_UnwrapKey with its private
+ *     key, CKM_RSA_PKCS and CKM_RSA_PKCS_OAEP (SHA-1, and SHA-256 with a
+ *     label), of AES and generic secret keys: a key OpenSSL encrypted to
+ *     the token's public key unwraps to its value; a key the token
+ *     wrapped unwraps to the same key (equal values, or for a sensitive
+ *     key equal AES encryptions); a wrong label or a changed byte is
+ *     CKR_WRAPPED_KEY_INVALID, a key without CKA_WRAP / CKA_UNWRAP does
+ *     not wrap / unwrap.
+ *
  * Prints "FAIL: ..." for each failed check, "<command>: ok" at the end
  * when none failed, and exits 1 if any failed. */
 #include <stdio.h>
@@ -16,6 +26,8 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "p11/p11.h"
 
@@ -229,11 +241,248 @@ cmd_gcm(const char *module, const char *label, const char *pin)
 	return done(p, "gcm");
 }
 
+/* ---- rsawrap ---- */
+
+/* The OpenSSL key of a token public key (its CKA_PUBLIC_KEY_INFO). */
+static EVP_PKEY *
+openssl_pub(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub)
+{
+	CK_BYTE der[2048];
+	CK_ATTRIBUTE a = { CKA_PUBLIC_KEY_INFO, der, sizeof(der) };
+	const unsigned char *q = der;
+
+	if (f->C_GetAttributeValue(s, pub, &a, 1) != CKR_OK)
+		return NULL;
+	return d2i_PUBKEY(NULL, &q, (long)a.ulValueLen);
+}
+
+/* OpenSSL's RSA encryption of in to k: PKCS#1 v1.5 (md NULL) or OAEP
+ * with md for both hashes and label. */
+static int
+ossl_rsa_encrypt(EVP_PKEY *k, const EVP_MD *md, const char *label,
+    const CK_BYTE *in, size_t n, CK_BYTE *out, size_t *outlen)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new(k, NULL);
+	int ok = 0;
+
+	if (c == NULL || EVP_PKEY_encrypt_init(c) != 1)
+		goto out;
+	if (md == NULL) {
+		if (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1)
+			goto out;
+	} else if (EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_OAEP_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_oaep_md(c, md) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(c, md) != 1) {
+		goto out;
+	}
+	if (label != NULL) {
+		void *l = OPENSSL_memdup(label, strlen(label));
+
+		if (l == NULL ||
+		    EVP_PKEY_CTX_set0_rsa_oaep_label(c, l, (int)strlen(label)) !=
+			1) {
+			OPENSSL_free(l);
+			goto out;
+		}
+	}
+	ok = EVP_PKEY_encrypt(c, out, outlen, in, n) == 1;
+out:
+	EVP_PKEY_CTX_free(c);
+	return ok;
+}
+
+/* An unwrap template: a session secret key of type kt, readable when
+ * sensitive is false, allowed to encrypt when it is AES. */
+static CK_RV
+unwrap(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE priv, CK_BYTE *w,
+    CK_ULONG wn, CK_KEY_TYPE kt, CK_BBOOL *sensitive, CK_OBJECT_HANDLE *out)
+{
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_SENSITIVE, sensitive, sizeof(*sensitive) },
+		{ CKA_EXTRACTABLE, &yes, sizeof(yes) },
+		{ CKA_ENCRYPT, &yes, sizeof(yes) },
+	};
+
+	return f->C_UnwrapKey(s, m, priv, w, wn, t, kt == CKK_AES ? 6 : 5, out);
+}
+
+/* The value of a readable secret key equals v. */
+static void
+value_is(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, const CK_BYTE *v, size_t n,
+    const char *what)
+{
+	CK_BYTE got[64];
+	CK_ATTRIBUTE a = { CKA_VALUE, got, sizeof(got) };
+
+	RV_IS(f->C_GetAttributeValue(s, h, &a, 1), CKR_OK);
+	EXPECT(a.ulValueLen == n && memcmp(got, v, n) == 0,
+	    "%s: the unwrapped key is not the key (%lu bytes)", what,
+	    a.ulValueLen);
+}
+
+/* Two AES keys encrypt a block alike (ECB). */
+static void
+same_aes(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE a, CK_OBJECT_HANDLE b,
+    const char *what)
+{
+	CK_MECHANISM m = { CKM_AES_ECB, NULL, 0 };
+	CK_BYTE in[32] = "the same block under both keys", ca[32], cb[32];
+	CK_ULONG na = sizeof(ca), nb = sizeof(cb);
+
+	RV_IS(f->C_EncryptInit(s, &m, a), CKR_OK);
+	RV_IS(f->C_Encrypt(s, in, sizeof(in), ca, &na), CKR_OK);
+	RV_IS(f->C_EncryptInit(s, &m, b), CKR_OK);
+	RV_IS(f->C_Encrypt(s, in, sizeof(in), cb, &nb), CKR_OK);
+	EXPECT(na == 32 && nb == 32 && memcmp(ca, cb, 32) == 0,
+	    "%s: the unwrapped key encrypts otherwise", what);
+}
+
+/* One RSA wrapping mechanism (md and label as OpenSSL is told them). */
+static void
+rsa_wrap_check(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE pub,
+    CK_OBJECT_HANDLE priv, EVP_PKEY *ok, const EVP_MD *md, const char *label,
+    CK_OBJECT_HANDLE aes, const CK_BYTE *av, CK_OBJECT_HANDLE gen,
+    const CK_BYTE *gv, CK_OBJECT_HANDLE sens, const char *what)
+{
+	CK_BYTE w[512];
+	size_t on = sizeof(w);
+	CK_ULONG wn = 0;
+	CK_OBJECT_HANDLE u = 0;
+
+	/* OpenSSL wraps, the token unwraps. */
+	if (!ossl_rsa_encrypt(ok, md, label, av, 32, w, &on)) {
+		EXPECT(0, "%s: OpenSSL encryption", what);
+		return;
+	}
+	RV_IS(unwrap(s, m, priv, w, (CK_ULONG)on, CKK_AES, &no, &u), CKR_OK);
+	value_is(s, u, av, 32, what);
+	/* A changed byte. */
+	w[on / 2] ^= 1;
+	RV_IS(unwrap(s, m, priv, w, (CK_ULONG)on, CKK_AES, &no, &u),
+	    CKR_WRAPPED_KEY_INVALID);
+	/* The token wraps and unwraps: AES, a generic secret. */
+	RV_IS(f->C_WrapKey(s, m, pub, aes, NULL, &wn), CKR_OK);
+	EXPECT(wn == 256, "%s: wrap length query %lu", what, wn);
+	wn = 8;
+	RV_IS(f->C_WrapKey(s, m, pub, aes, w, &wn), CKR_BUFFER_TOO_SMALL);
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, m, pub, aes, w, &wn), CKR_OK);
+	RV_IS(unwrap(s, m, priv, w, wn, CKK_AES, &no, &u), CKR_OK);
+	value_is(s, u, av, 32, what);
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, m, pub, gen, w, &wn), CKR_OK);
+	RV_IS(unwrap(s, m, priv, w, wn, CKK_GENERIC_SECRET, &no, &u), CKR_OK);
+	value_is(s, u, gv, 40, what);
+	/* A sensitive key: the unwrapped one encrypts alike. */
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, m, pub, sens, w, &wn), CKR_OK);
+	RV_IS(unwrap(s, m, priv, w, wn, CKK_AES, &yes, &u), CKR_OK);
+	same_aes(s, sens, u, what);
+}
+
+static int
+cmd_rsawrap(const char *module, const char *label, const char *pin)
+{
+	static const CK_BYTE e[] = { 0x01, 0x00, 0x01 };
+	struct p11 *p;
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE s = 0;
+	CK_ULONG bits = 2048, len32 = 32;
+	CK_MECHANISM m_gen = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
+	CK_MECHANISM m_aesgen = { CKM_AES_KEY_GEN, NULL, 0 };
+	CK_ATTRIBUTE pubt[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_MODULUS_BITS, &bits, sizeof(bits) },
+		{ CKA_PUBLIC_EXPONENT, (void *)e, sizeof(e) },
+		{ CKA_ENCRYPT, &yes, sizeof(yes) },
+		{ CKA_WRAP, &yes, sizeof(yes) },
+	};
+	CK_ATTRIBUTE privt[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_DECRYPT, &yes, sizeof(yes) },
+		{ CKA_UNWRAP, &yes, sizeof(yes) },
+	};
+	CK_ATTRIBUTE senst[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_EXTRACTABLE, &yes, sizeof(yes) },
+		{ CKA_ENCRYPT, &yes, sizeof(yes) },
+		{ CKA_VALUE_LEN, &len32, sizeof(len32) },
+	};
+	static const CK_ATTRIBUTE_TYPE hmac[] = { CKA_SIGN, CKA_VERIFY, 0 };
+	CK_RSA_PKCS_OAEP_PARAMS o1 = { CKM_SHA_1, CKG_MGF1_SHA1,
+		CKZ_DATA_SPECIFIED, NULL, 0 };
+	CK_RSA_PKCS_OAEP_PARAMS o256 = { CKM_SHA256, CKG_MGF1_SHA256,
+		CKZ_DATA_SPECIFIED, (void *)"kyso", 4 };
+	CK_RSA_PKCS_OAEP_PARAMS other = { CKM_SHA256, CKG_MGF1_SHA256,
+		CKZ_DATA_SPECIFIED, (void *)"other", 5 };
+	CK_MECHANISM m_pkcs = { CKM_RSA_PKCS, NULL, 0 };
+	CK_MECHANISM m_o1 = { CKM_RSA_PKCS_OAEP, &o1, sizeof(o1) };
+	CK_MECHANISM m_o256 = { CKM_RSA_PKCS_OAEP, &o256, sizeof(o256) };
+	CK_MECHANISM m_other = { CKM_RSA_PKCS_OAEP, &other, sizeof(other) };
+	CK_MECHANISM m_x509 = { CKM_RSA_X_509, NULL, 0 };
+	CK_OBJECT_HANDLE pub = 0, priv = 0, pub2 = 0, priv2 = 0, aes, gen,
+			 sens = 0, u = 0;
+	CK_BYTE av[64], gv[64], w[512];
+	CK_ULONG wn;
+	EVP_PKEY *ok = NULL;
+
+	if ((p = open_login(module, label, pin, &slot, &s)) == NULL)
+		return 1;
+	RV_IS(f->C_GenerateKeyPair(s, &m_gen, pubt, 5, privt, 3, &pub, &priv),
+	    CKR_OK);
+	if ((ok = openssl_pub(s, pub)) == NULL) {
+		EXPECT(0, "the token's public key");
+		return done(p, "rsawrap");
+	}
+	aes = gen_key(s, CKM_AES_KEY_GEN, 32, enc_dec, av);
+	gen = gen_key(s, CKM_GENERIC_SECRET_KEY_GEN, 40, hmac, gv);
+	RV_IS(f->C_GenerateKey(s, &m_aesgen, senst, 4, &sens), CKR_OK);
+	rsa_wrap_check(s, &m_pkcs, pub, priv, ok, NULL, NULL, aes, av, gen, gv,
+	    sens, "RSA PKCS#1 v1.5");
+	rsa_wrap_check(s, &m_o1, pub, priv, ok, EVP_sha1(), NULL, aes, av, gen,
+	    gv, sens, "RSA OAEP SHA-1");
+	rsa_wrap_check(s, &m_o256, pub, priv, ok, EVP_sha256(), "kyso", aes, av,
+	    gen, gv, sens, "RSA OAEP SHA-256 with a label");
+	/* The label is part of the wrapping. */
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, &m_o256, pub, aes, w, &wn), CKR_OK);
+	RV_IS(unwrap(s, &m_other, priv, w, wn, CKK_AES, &no, &u),
+	    CKR_WRAPPED_KEY_INVALID);
+	/* Raw RSA does not wrap. */
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, &m_x509, pub, aes, w, &wn), CKR_MECHANISM_INVALID);
+	/* A key pair without CKA_WRAP / CKA_UNWRAP. */
+	pubt[4].type = CKA_VERIFY;
+	privt[2].type = CKA_SIGN;
+	RV_IS(f->C_GenerateKeyPair(s, &m_gen, pubt, 5, privt, 3, &pub2, &priv2),
+	    CKR_OK);
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, &m_pkcs, pub2, aes, w, &wn),
+	    CKR_KEY_FUNCTION_NOT_PERMITTED);
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, &m_pkcs, pub, aes, w, &wn), CKR_OK);
+	RV_IS(unwrap(s, &m_pkcs, priv2, w, wn, CKK_AES, &no, &u),
+	    CKR_KEY_FUNCTION_NOT_PERMITTED);
+	/* A private key does not wrap, a public one does not unwrap. */
+	RV_IS(f->C_WrapKey(s, &m_pkcs, priv, aes, w, &wn),
+	    CKR_WRAPPING_KEY_TYPE_INCONSISTENT);
+	RV_IS(unwrap(s, &m_pkcs, pub, w, wn, CKK_AES, &no, &u),
+	    CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT);
+	EVP_PKEY_free(ok);
+	return done(p, "rsawrap");
+}
+
 int
 main(int argc, char **argv)
 {
 	if (argc == 5 && strcmp(argv[1], "gcm") == 0)
 		return cmd_gcm(argv[2], argv[3], argv[4]);
-	fprintf(stderr, "usage: p11_sym gcm MODULE LABEL PIN\n");
+	if (argc == 5 && strcmp(argv[1], "rsawrap") == 0)
+		return cmd_rsawrap(argv[2], argv[3], argv[4]);
+	fprintf(stderr, "usage: p11_sym gcm|rsawrap MODULE LABEL PIN\n");
 	return 2;
 }
