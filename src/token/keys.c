@@ -69,6 +69,7 @@ static const struct mech mechs[] = {
 	{ CKM_AES_KEY_GEN, CKK_AES, 16, 32, CKF_GENERATE, NULL },
 	{ CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET, 8, 512, CKF_GENERATE,
 	    NULL },
+	{ CKM_DES3_KEY_GEN, CKK_DES3, 24, 24, CKF_GENERATE, NULL },
 	{ CKM_AES_ECB, CKK_AES, 16, 32, ED, NULL },
 	{ CKM_AES_CBC, CKK_AES, 16, 32, ED, NULL },
 	{ CKM_AES_CBC_PAD, CKK_AES, 16, 32, ED | WU, NULL },
@@ -76,6 +77,9 @@ static const struct mech mechs[] = {
 	{ CKM_AES_KEY_WRAP_PAD, CKK_AES, 16, 32, ED | WU, NULL },
 	{ CKM_AES_CTR, CKK_AES, 16, 32, ED, NULL },
 	{ CKM_AES_GCM, CKK_AES, 16, 32, ED, NULL },
+	{ CKM_DES3_ECB, CKK_DES3, 24, 24, ED, NULL },
+	{ CKM_DES3_CBC, CKK_DES3, 24, 24, ED, NULL },
+	{ CKM_DES3_CBC_PAD, CKK_DES3, 24, 24, ED | WU, NULL },
 	{ CKM_AES_CMAC, CKK_AES, 16, 32, SV, NULL },
 	{ CKM_AES_CMAC_GENERAL, CKK_AES, 16, 32, SV, NULL },
 	{ CKM_SHA_1_HMAC, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
@@ -996,14 +1000,20 @@ keys_generate_secret(const CK_MECHANISM *m, struct attrs *key)
 
 	if (m->ulParameterLen != 0)
 		return CKR_MECHANISM_PARAM_INVALID;
-	kt = m->mechanism == CKM_AES_KEY_GEN ? CKK_AES : CKK_GENERIC_SECRET;
-	if (attrs_get_ulong(key, CKA_VALUE_LEN, &len) != 0)
+	kt = m->mechanism == CKM_AES_KEY_GEN   ? CKK_AES
+	    : m->mechanism == CKM_DES3_KEY_GEN ? CKK_DES3
+					       : CKK_GENERIC_SECRET;
+	/* A DES3 key's length is fixed: CKA_VALUE_LEN may be left out. */
+	if (attrs_get_ulong(key, CKA_VALUE_LEN, &len) != 0 && kt != CKK_DES3)
 		return CKR_TEMPLATE_INCOMPLETE;
-	if (len == 0 || len > sizeof(v) ||
-	    (kt == CKK_AES && len != 16 && len != 24 && len != 32))
+	if (kt == CKK_DES3 && !attrs_has(key, CKA_VALUE_LEN))
+		len = 24;
+	if (len > sizeof(v) || !keys_secret_len_ok(kt, len))
 		return CKR_KEY_SIZE_RANGE;
 	if (crypto_random(v, len) != 0)
 		return CKR_DEVICE_ERROR;
+	if (kt == CKK_DES3)
+		keys_des_parity(v, len);
 	rv = CKR_HOST_MEMORY;
 	if (attrs_set(key, CKA_VALUE, v, len) == 0 &&
 	    attrs_set_ulong(key, CKA_KEY_TYPE, kt) == 0)

@@ -651,6 +651,11 @@ C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base,
 	if ((rv = object_secret_template(t, n, CK_UNAVAILABLE_INFORMATION, &a)) !=
 	    CKR_OK)
 		goto out;
+	/* ECDH makes AES and generic secret keys, no DES3 (its parity). */
+	if (attrs_get_ulong(a, CKA_KEY_TYPE, &kt) == 0 && kt == CKK_DES3) {
+		rv = CKR_TEMPLATE_INCONSISTENT;
+		goto out;
+	}
 	if ((k = ref_key(&ref)) == NULL) {
 		rv = CKR_KEY_HANDLE_INVALID;
 		goto out;
@@ -858,7 +863,12 @@ C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
 		    len == 0 || len > 64)
 			goto out;
 		if (attrs_get_ulong(a, CKA_KEY_TYPE, &vl) == 0 &&
-		    vl == CKK_AES && len != 16 && len != 24 && len != 32)
+		    !keys_secret_len_ok(vl, len))
+			goto out;
+		/* A DES3 key whose parity is wrong was not one. */
+		rv = CKR_WRAPPED_KEY_INVALID;
+		if (attrs_get_ulong(a, CKA_KEY_TYPE, &vl) == 0 &&
+		    !keys_secret_value_ok(vl, kop_result(k), len))
 			goto out;
 		rv = CKR_HOST_MEMORY;
 		if (attrs_set(a, CKA_VALUE, kop_result(k), len) != 0 ||
@@ -882,8 +892,8 @@ out:
 	return rv;
 }
 
-/* C_GenerateKey: an AES or generic secret key, made on the token. A CA's
- * token makes keys only for its user. */
+/* C_GenerateKey: an AES, DES3 or generic secret key, made on the
+ * token. A CA's token makes keys only for its user. */
 CK_RV
 C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t,
     CK_ULONG n, CK_OBJECT_HANDLE_PTR out_h)
@@ -901,7 +911,8 @@ C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t,
 		goto out;
 	}
 	if (m->mechanism != CKM_AES_KEY_GEN &&
-	    m->mechanism != CKM_GENERIC_SECRET_KEY_GEN) {
+	    m->mechanism != CKM_GENERIC_SECRET_KEY_GEN &&
+	    m->mechanism != CKM_DES3_KEY_GEN) {
 		rv = CKR_MECHANISM_INVALID;
 		goto out;
 	}
@@ -913,7 +924,9 @@ C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t,
 		rv = CKR_PIN_EXPIRED;
 		goto out;
 	}
-	kt = m->mechanism == CKM_AES_KEY_GEN ? CKK_AES : CKK_GENERIC_SECRET;
+	kt = m->mechanism == CKM_AES_KEY_GEN   ? CKK_AES
+	    : m->mechanism == CKM_DES3_KEY_GEN ? CKK_DES3
+					       : CKK_GENERIC_SECRET;
 	if ((rv = object_secret_template(t, n, kt, &a)) != CKR_OK ||
 	    (rv = keys_generate_secret(m, a)) != CKR_OK ||
 	    (rv = object_secret_finish(sl, a, NULL, m->mechanism)) != CKR_OK)

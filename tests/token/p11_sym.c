@@ -12,12 +12,22 @@
  *   p11_sym rsawrap MODULE LABEL PIN
  *     C_WrapKey with an RSA public key and C_UnwrapKey with its private
  *     key, CKM_RSA_PKCS and CKM_RSA_PKCS_OAEP (SHA-1, and SHA-256 with a
- *     label), of AES and generic secret keys: a key OpenSSL encrypted to
+ *     label), of AES, generic secret and DES3 keys: a key OpenSSL encrypted to
  *     the token's public key unwraps to its value; a key the token
  *     wrapped unwraps to the same key (equal values, or for a sensitive
  *     key equal AES encryptions); a wrong label or a changed byte is
  *     CKR_WRAPPED_KEY_INVALID, a key without CKA_WRAP / CKA_UNWRAP does
  *     not wrap / unwrap.
+ *
+ *   p11_sym des3 MODULE LABEL PIN DIR
+ *     (a general token) CKM_DES3_KEY_GEN makes 24-byte keys with their
+ *     parity bits set; C_CreateObject imports a DES3 key, not one whose
+ *     parity is wrong; CKM_DES3_ECB, CBC and CBC_PAD single- and
+ *     multi-part equal OpenSSL's DES-EDE3 and decrypt back; CBC_PAD
+ *     wraps and unwraps a key. Then imports the key in DIR/key (hex),
+ *     decrypts DIR/theirs (`openssl enc -des-ede3-cbc` of DIR/plain, IV
+ *     DIR/iv) into DIR/back and encrypts DIR/plain into DIR/cipher for
+ *     `openssl enc -d`.
  *
  * Prints "FAIL: ..." for each failed check, "<command>: ok" at the end
  * when none failed, and exits 1 if any failed. */
@@ -346,7 +356,8 @@ static void
 rsa_wrap_check(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE pub,
     CK_OBJECT_HANDLE priv, EVP_PKEY *ok, const EVP_MD *md, const char *label,
     CK_OBJECT_HANDLE aes, const CK_BYTE *av, CK_OBJECT_HANDLE gen,
-    const CK_BYTE *gv, CK_OBJECT_HANDLE sens, const char *what)
+    const CK_BYTE *gv, CK_OBJECT_HANDLE des, const CK_BYTE *dv,
+    CK_OBJECT_HANDLE sens, const char *what)
 {
 	CK_BYTE w[512];
 	size_t on = sizeof(w);
@@ -377,6 +388,10 @@ rsa_wrap_check(CK_SESSION_HANDLE s, CK_MECHANISM *m, CK_OBJECT_HANDLE pub,
 	RV_IS(f->C_WrapKey(s, m, pub, gen, w, &wn), CKR_OK);
 	RV_IS(unwrap(s, m, priv, w, wn, CKK_GENERIC_SECRET, &no, &u), CKR_OK);
 	value_is(s, u, gv, 40, what);
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, m, pub, des, w, &wn), CKR_OK);
+	RV_IS(unwrap(s, m, priv, w, wn, CKK_DES3, &no, &u), CKR_OK);
+	value_is(s, u, dv, 24, what);
 	/* A sensitive key: the unwrapped one encrypts alike. */
 	wn = sizeof(w);
 	RV_IS(f->C_WrapKey(s, m, pub, sens, w, &wn), CKR_OK);
@@ -424,9 +439,9 @@ cmd_rsawrap(const char *module, const char *label, const char *pin)
 	CK_MECHANISM m_o256 = { CKM_RSA_PKCS_OAEP, &o256, sizeof(o256) };
 	CK_MECHANISM m_other = { CKM_RSA_PKCS_OAEP, &other, sizeof(other) };
 	CK_MECHANISM m_x509 = { CKM_RSA_X_509, NULL, 0 };
-	CK_OBJECT_HANDLE pub = 0, priv = 0, pub2 = 0, priv2 = 0, aes, gen,
+	CK_OBJECT_HANDLE pub = 0, priv = 0, pub2 = 0, priv2 = 0, aes, gen, des,
 			 sens = 0, u = 0;
-	CK_BYTE av[64], gv[64], w[512];
+	CK_BYTE av[64], gv[64], dv[64], w[512];
 	CK_ULONG wn;
 	EVP_PKEY *ok = NULL;
 
@@ -440,13 +455,14 @@ cmd_rsawrap(const char *module, const char *label, const char *pin)
 	}
 	aes = gen_key(s, CKM_AES_KEY_GEN, 32, enc_dec, av);
 	gen = gen_key(s, CKM_GENERIC_SECRET_KEY_GEN, 40, hmac, gv);
+	des = gen_key(s, CKM_DES3_KEY_GEN, 24, enc_dec, dv);
 	RV_IS(f->C_GenerateKey(s, &m_aesgen, senst, 4, &sens), CKR_OK);
 	rsa_wrap_check(s, &m_pkcs, pub, priv, ok, NULL, NULL, aes, av, gen, gv,
-	    sens, "RSA PKCS#1 v1.5");
+	    des, dv, sens, "RSA PKCS#1 v1.5");
 	rsa_wrap_check(s, &m_o1, pub, priv, ok, EVP_sha1(), NULL, aes, av, gen,
-	    gv, sens, "RSA OAEP SHA-1");
+	    gv, des, dv, sens, "RSA OAEP SHA-1");
 	rsa_wrap_check(s, &m_o256, pub, priv, ok, EVP_sha256(), "kyso", aes, av,
-	    gen, gv, sens, "RSA OAEP SHA-256 with a label");
+	    gen, gv, des, dv, sens, "RSA OAEP SHA-256 with a label");
 	/* The label is part of the wrapping. */
 	wn = sizeof(w);
 	RV_IS(f->C_WrapKey(s, &m_o256, pub, aes, w, &wn), CKR_OK);
@@ -476,6 +492,266 @@ cmd_rsawrap(const char *module, const char *label, const char *pin)
 	return done(p, "rsawrap");
 }
 
+/* ---- des3 ---- */
+
+/* OpenSSL's encryption of in with ci (padding or not). */
+static int
+ossl_encrypt(const EVP_CIPHER *ci, const CK_BYTE *key, const CK_BYTE *iv,
+    int pad, const CK_BYTE *in, size_t n, CK_BYTE *out, size_t *outlen)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int l1 = 0, l2 = 0, ok = 0;
+
+	if (c != NULL && EVP_EncryptInit_ex(c, ci, NULL, key, iv) == 1 &&
+	    EVP_CIPHER_CTX_set_padding(c, pad) == 1 &&
+	    EVP_EncryptUpdate(c, out, &l1, in, (int)n) == 1 &&
+	    EVP_EncryptFinal_ex(c, out + l1, &l2) == 1) {
+		*outlen = (size_t)(l1 + l2);
+		ok = 1;
+	}
+	EVP_CIPHER_CTX_free(c);
+	return ok;
+}
+
+/* One DES3 mechanism on n bytes: single-part and three-part encryption
+ * equal OpenSSL's; single- and multi-part decryption give it back. */
+static void
+des3_check(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_MECHANISM *m,
+    const EVP_CIPHER *ci, const CK_BYTE *key, const CK_BYTE *iv, int pad,
+    size_t n)
+{
+	CK_BYTE in[100], want[128], got[128], back[128];
+	size_t wn = 0, i;
+	CK_ULONG gn, bn, off;
+	const size_t cuts[] = { 0, 3, 21, n };
+
+	for (i = 0; i < n; i++)
+		in[i] = (CK_BYTE)(i * 13 + 5);
+	if (!ossl_encrypt(ci, key, iv, pad, in, n, want, &wn)) {
+		EXPECT(0, "OpenSSL DES3 0x%lx", m->mechanism);
+		return;
+	}
+	RV_IS(f->C_EncryptInit(s, m, h), CKR_OK);
+	gn = 0;
+	RV_IS(f->C_Encrypt(s, in, n, NULL, &gn), CKR_OK);
+	EXPECT(gn == wn, "0x%lx: length query %lu, want %zu", m->mechanism, gn,
+	    wn);
+	gn = sizeof(got);
+	RV_IS(f->C_Encrypt(s, in, n, got, &gn), CKR_OK);
+	EXPECT(gn == wn && memcmp(got, want, wn) == 0,
+	    "0x%lx: single-part encryption differs from OpenSSL's", m->mechanism);
+	RV_IS(f->C_EncryptInit(s, m, h), CKR_OK);
+	off = 0;
+	for (i = 0; i < 3; i++) {
+		bn = 0;
+		RV_IS(f->C_EncryptUpdate(s, in + cuts[i], cuts[i + 1] - cuts[i],
+			  NULL, &bn),
+		    CKR_OK);
+		RV_IS(f->C_EncryptUpdate(s, in + cuts[i], cuts[i + 1] - cuts[i],
+			  got + off, &bn),
+		    CKR_OK);
+		off += bn;
+	}
+	bn = sizeof(got) - off;
+	RV_IS(f->C_EncryptFinal(s, got + off, &bn), CKR_OK);
+	off += bn;
+	EXPECT(off == wn && memcmp(got, want, wn) == 0,
+	    "0x%lx: multi-part encryption differs from OpenSSL's", m->mechanism);
+	RV_IS(f->C_DecryptInit(s, m, h), CKR_OK);
+	bn = sizeof(back);
+	RV_IS(f->C_Decrypt(s, want, wn, back, &bn), CKR_OK);
+	EXPECT(bn == n && memcmp(back, in, n) == 0,
+	    "0x%lx: decryption is not the plaintext", m->mechanism);
+	RV_IS(f->C_DecryptInit(s, m, h), CKR_OK);
+	off = 0;
+	bn = sizeof(back);
+	RV_IS(f->C_DecryptUpdate(s, want, 11, back, &bn), CKR_OK);
+	off += bn;
+	bn = sizeof(back) - off;
+	RV_IS(f->C_DecryptUpdate(s, want + 11, wn - 11, back + off, &bn), CKR_OK);
+	off += bn;
+	bn = sizeof(back) - off;
+	RV_IS(f->C_DecryptFinal(s, back + off, &bn), CKR_OK);
+	off += bn;
+	EXPECT(off == n && memcmp(back, in, n) == 0,
+	    "0x%lx: multi-part decryption is not the plaintext (%lu bytes)",
+	    m->mechanism, off);
+}
+
+static int
+odd(CK_BYTE b)
+{
+	int c = 0;
+
+	for (; b != 0; b &= (CK_BYTE)(b - 1))
+		c++;
+	return c % 2 == 1;
+}
+
+static int
+write_file(const char *dir, const char *name, const void *p, size_t n)
+{
+	char path[4096];
+	FILE *fp;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fp = fopen(path, "wb")) == NULL)
+		return 0;
+	ok = fwrite(p, 1, n, fp) == n;
+	return fclose(fp) == 0 && ok;
+}
+
+static size_t
+read_file(const char *dir, const char *name, void *p, size_t max)
+{
+	char path[4096];
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fp = fopen(path, "rb")) == NULL)
+		return 0;
+	n = fread(p, 1, max, fp);
+	fclose(fp);
+	return n;
+}
+
+/* A DES3 key imported with C_CreateObject (general token): value v. */
+static CK_RV import_des3(CK_SESSION_HANDLE s, const CK_BYTE *v,
+    CK_OBJECT_HANDLE *h);
+
+/* For the shell: imports the key in DIR/key (hex, parity set), decrypts
+ * DIR/theirs (OpenSSL's CBC_PAD encryption of DIR/plain, IV DIR/iv) into
+ * DIR/back, and encrypts DIR/plain into DIR/cipher. */
+static void
+des3_files(CK_SESSION_HANDLE s, const char *dir)
+{
+	CK_BYTE iv[8], key[24], plain[256], out[300], theirs[300];
+	char kh[64] = "", ih[32] = "";
+	CK_MECHANISM m = { CKM_DES3_CBC_PAD, iv, 8 };
+	CK_ULONG on = sizeof(out);
+	CK_OBJECT_HANDLE h = 0;
+	size_t i, pn, tn;
+	unsigned int b;
+
+	if (read_file(dir, "key", kh, sizeof(kh) - 1) < 48 ||
+	    read_file(dir, "iv", ih, sizeof(ih) - 1) < 16 ||
+	    (pn = read_file(dir, "plain", plain, sizeof(plain))) == 0 ||
+	    (tn = read_file(dir, "theirs", theirs, sizeof(theirs))) == 0) {
+		EXPECT(0, "cannot read the files in %s", dir);
+		return;
+	}
+	for (i = 0; i < 24 && sscanf(kh + 2 * i, "%2x", &b) == 1; i++)
+		key[i] = (CK_BYTE)b;
+	for (i = 0; i < 8 && sscanf(ih + 2 * i, "%2x", &b) == 1; i++)
+		iv[i] = (CK_BYTE)b;
+	RV_IS(import_des3(s, key, &h), CKR_OK);
+	RV_IS(f->C_DecryptInit(s, &m, h), CKR_OK);
+	RV_IS(f->C_Decrypt(s, theirs, (CK_ULONG)tn, out, &on), CKR_OK);
+	EXPECT(write_file(dir, "back", out, on), "cannot write back");
+	on = sizeof(out);
+	RV_IS(f->C_EncryptInit(s, &m, h), CKR_OK);
+	RV_IS(f->C_Encrypt(s, plain, (CK_ULONG)pn, out, &on), CKR_OK);
+	EXPECT(write_file(dir, "cipher", out, on), "cannot write cipher");
+}
+
+/* A DES3 key imported with C_CreateObject (general token): value v. */
+static CK_RV
+import_des3(CK_SESSION_HANDLE s, const CK_BYTE *v, CK_OBJECT_HANDLE *h)
+{
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_DES3;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_ENCRYPT, &yes, sizeof(yes) },
+		{ CKA_DECRYPT, &yes, sizeof(yes) },
+		{ CKA_VALUE, (void *)v, 24 },
+	};
+
+	return f->C_CreateObject(s, t, 6, h);
+}
+
+static int
+cmd_des3(const char *module, const char *label, const char *pin, const char *dir)
+{
+	struct p11 *p;
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE s = 0;
+	CK_BYTE key[64], fixed[24], iv[8] = { 9, 8, 7, 6, 5, 4, 3, 2 };
+	CK_BYTE w[64], v[64];
+	CK_MECHANISM m_ecb = { CKM_DES3_ECB, NULL, 0 };
+	CK_MECHANISM m_cbc = { CKM_DES3_CBC, iv, 8 };
+	CK_MECHANISM m_pad = { CKM_DES3_CBC_PAD, iv, 8 };
+	CK_MECHANISM m_gen = { CKM_DES3_KEY_GEN, NULL, 0 };
+	CK_MECHANISM_INFO mi = { 0, 0, 0 };
+	CK_ULONG len16 = 16, wn = sizeof(w);
+	CK_ATTRIBUTE bad[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_VALUE_LEN, &len16, sizeof(len16) } };
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_DES3;
+	CK_ATTRIBUTE ut[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_SENSITIVE, &no, sizeof(no) },
+		{ CKA_EXTRACTABLE, &yes, sizeof(yes) },
+	};
+	CK_ATTRIBUTE va = { CKA_VALUE, v, sizeof(v) };
+	static const CK_ATTRIBUTE_TYPE wrapper[] = { CKA_ENCRYPT, CKA_DECRYPT,
+		CKA_WRAP, CKA_UNWRAP, 0 };
+	CK_OBJECT_HANDLE h, imp = 0, u = 0, nk = 0;
+	size_t i;
+	int parity = 1;
+
+	if ((p = open_login(module, label, pin, &slot, &s)) == NULL)
+		return 1;
+	RV_IS(f->C_GetMechanismInfo(slot, CKM_DES3_CBC_PAD, &mi), CKR_OK);
+	EXPECT((mi.flags & (CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP | CKF_UNWRAP)) ==
+		(CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP | CKF_UNWRAP),
+	    "DES3_CBC_PAD flags 0x%lx", mi.flags);
+	if ((h = gen_key(s, CKM_DES3_KEY_GEN, 24, wrapper, key)) == 0)
+		return done(p, "des3");
+	for (i = 0; i < 24; i++)
+		parity &= odd(key[i]);
+	EXPECT(parity, "a generated DES3 key's parity bits are not set");
+	RV_IS(f->C_GenerateKey(s, &m_gen, bad, 2, &nk),
+	    CKR_TEMPLATE_INCONSISTENT);
+	des3_check(s, h, &m_ecb, EVP_des_ede3_ecb(), key, NULL, 0, 64);
+	des3_check(s, h, &m_cbc, EVP_des_ede3_cbc(), key, iv, 0, 64);
+	des3_check(s, h, &m_pad, EVP_des_ede3_cbc(), key, iv, 1, 61);
+	des3_check(s, h, &m_pad, EVP_des_ede3_cbc(), key, iv, 1, 64);
+	/* Not a whole block. */
+	RV_IS(f->C_EncryptInit(s, &m_cbc, h), CKR_OK);
+	wn = sizeof(w);
+	RV_IS(f->C_Encrypt(s, key, 12, w, &wn), CKR_DATA_LEN_RANGE);
+	/* An IV of AES's length is not DES3's. */
+	m_cbc.ulParameterLen = 16;
+	RV_IS(f->C_EncryptInit(s, &m_cbc, h), CKR_MECHANISM_PARAM_INVALID);
+	/* Imported: parity set, or refused. */
+	for (i = 0; i < 24; i++)
+		fixed[i] = (CK_BYTE)(i * 37 + 11);
+	for (i = 0; i < 24; i++)
+		if (!odd(fixed[i]))
+			fixed[i] ^= 1;
+	RV_IS(import_des3(s, fixed, &imp), CKR_OK);
+	des3_check(s, imp, &m_ecb, EVP_des_ede3_ecb(), fixed, NULL, 0, 40);
+	fixed[5] ^= 1;
+	RV_IS(import_des3(s, fixed, &nk), CKR_ATTRIBUTE_VALUE_INVALID);
+	/* CBC_PAD wraps a DES3 key with another one and unwraps it. */
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, &m_pad, h, h, w, &wn), CKR_OK);
+	EXPECT(wn == 32, "DES3 wrapping of 24 bytes: %lu bytes", wn);
+	RV_IS(f->C_UnwrapKey(s, &m_pad, h, w, wn, ut, 5, &u), CKR_OK);
+	RV_IS(f->C_GetAttributeValue(s, u, &va, 1), CKR_OK);
+	EXPECT(va.ulValueLen == 24 && memcmp(v, key, 24) == 0,
+	    "the unwrapped DES3 key is not the key");
+	des3_files(s, dir);
+	return done(p, "des3");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -483,6 +759,10 @@ main(int argc, char **argv)
 		return cmd_gcm(argv[2], argv[3], argv[4]);
 	if (argc == 5 && strcmp(argv[1], "rsawrap") == 0)
 		return cmd_rsawrap(argv[2], argv[3], argv[4]);
-	fprintf(stderr, "usage: p11_sym gcm|rsawrap MODULE LABEL PIN\n");
+	if (argc == 6 && strcmp(argv[1], "des3") == 0)
+		return cmd_des3(argv[2], argv[3], argv[4], argv[5]);
+	fprintf(stderr,
+	    "usage: p11_sym gcm|rsawrap MODULE LABEL PIN\n"
+	    "       p11_sym des3 MODULE LABEL PIN DIR\n");
 	return 2;
 }
