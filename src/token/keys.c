@@ -151,6 +151,32 @@ kop_kind_public(enum kop_kind k)
 	return k == KOP_VERIFY || k == KOP_ENCRYPT;
 }
 
+/* A secret key's use is allowed when a mechanism of the table does it
+ * with a key of its type (AES: encrypt, decrypt, sign and verify by
+ * CMAC, wrap, unwrap; DES3: encrypt, decrypt, wrap, unwrap; a generic
+ * secret: sign and verify by HMAC). */
+static int
+secret_usage_ok(CK_KEY_TYPE kt, CK_ATTRIBUTE_TYPE use)
+{
+	CK_FLAGS want;
+	size_t i;
+
+	switch (use) {
+	case CKA_ENCRYPT: want = CKF_ENCRYPT; break;
+	case CKA_DECRYPT: want = CKF_DECRYPT; break;
+	case CKA_SIGN: want = CKF_SIGN; break;
+	case CKA_VERIFY: want = CKF_VERIFY; break;
+	case CKA_WRAP: want = CKF_WRAP; break;
+	case CKA_UNWRAP: want = CKF_UNWRAP; break;
+	case CKA_DERIVE: want = CKF_DERIVE; break;
+	default: return 0;
+	}
+	for (i = 0; i < NMECHS; i++)
+		if (mechs[i].kt == kt && (mechs[i].flags & want) != 0)
+			return 1;
+	return 0;
+}
+
 /* What the mechanism table offers for each class and key type: RSA
  * signs, verifies, encrypts and decrypts, wraps (public) and unwraps
  * (private) secret keys; EC signs, verifies and derives
@@ -169,6 +195,8 @@ keys_usage_ok(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, CK_ATTRIBUTE_TYPE use)
 		return use == CKA_SIGN || use == CKA_DERIVE;
 	if (kt == CKK_EC_EDWARDS)
 		return use == (cls == CKO_PUBLIC_KEY ? CKA_VERIFY : CKA_SIGN);
+	if (cls == CKO_SECRET_KEY)
+		return secret_usage_ok(kt, use);
 	return 0;
 }
 

@@ -261,14 +261,14 @@ static const CK_ATTRIBUTE_TYPE key_uses[] = { CKA_ENCRYPT, CKA_DECRYPT,
 
 /* A key allowed a use the token cannot perform with it would fail later,
  * where the caller no longer expects it: refuse it at once. Secret keys
- * are not held to it yet (C_DeriveKey makes them for the caller's own
- * use; pkcs11-tool asks them every use). */
+ * too (a generic secret only MACs, a DES3 key does not sign). */
 CK_RV
 object_usage_check(const struct attrs *a, CK_OBJECT_CLASS cls, CK_KEY_TYPE kt)
 {
 	size_t i;
 
-	if (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY)
+	if (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY &&
+	    cls != CKO_SECRET_KEY)
 		return CKR_OK;
 	for (i = 0; i < sizeof(key_uses) / sizeof(key_uses[0]); i++)
 		if (attrs_bool(a, key_uses[i], 0) &&
@@ -903,7 +903,8 @@ object_secret_finish(const struct slot *sl, struct attrs *key,
 	int sens, extr;
 	CK_RV rv;
 
-	if ((rv = object_defaults(sl, key, CKO_SECRET_KEY)) != CKR_OK)
+	if ((rv = usage_check(key)) != CKR_OK ||
+	    (rv = object_defaults(sl, key, CKO_SECRET_KEY)) != CKR_OK)
 		return rv;
 	sens = attrs_bool(key, CKA_SENSITIVE, 1);
 	extr = attrs_bool(key, CKA_EXTRACTABLE, 0);

@@ -29,6 +29,15 @@
  *     DIR/iv) into DIR/back and encrypts DIR/plain into DIR/cipher for
  *     `openssl enc -d`.
  *
+ *   p11_sym usage MODULE LABEL PIN
+ *     (a general token) a secret key may be allowed only the uses a
+ *     mechanism performs with its type: C_GenerateKey, C_CreateObject,
+ *     C_DeriveKey, C_UnwrapKey, C_CopyObject and C_SetAttributeValue
+ *     asking more are CKR_TEMPLATE_INCONSISTENT (a generic secret that
+ *     encrypts, an AES key that derives, a DES3 key that signs); and
+ *     each *Init, C_WrapKey and C_UnwrapKey refuses a use the key is not
+ *     allowed (CKR_KEY_FUNCTION_NOT_PERMITTED).
+ *
  * Prints "FAIL: ..." for each failed check, "<command>: ok" at the end
  * when none failed, and exits 1 if any failed. */
 #include <stdio.h>
@@ -752,6 +761,178 @@ cmd_des3(const char *module, const char *label, const char *pin, const char *dir
 	return done(p, "des3");
 }
 
+/* ---- usage ---- */
+
+/* C_GenerateKey of a session key with the uses (0-terminated). */
+static CK_RV
+gen_with(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mt, CK_ULONG len,
+    const CK_ATTRIBUTE_TYPE *uses, CK_OBJECT_HANDLE *h)
+{
+	CK_MECHANISM m = { mt, NULL, 0 };
+	CK_ATTRIBUTE t[12] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_VALUE_LEN, &len, sizeof(len) },
+	};
+	CK_ULONG n = 2;
+
+	for (; *uses != 0 && n < 12; uses++, n++) {
+		t[n].type = *uses;
+		t[n].pValue = &yes;
+		t[n].ulValueLen = sizeof(yes);
+	}
+	return f->C_GenerateKey(s, &m, t, n, h);
+}
+
+/* ECDH with a fresh P-256 pair of the token and a point of its own,
+ * into a key of type kt allowed use. */
+static CK_RV
+derive_with(CK_SESSION_HANDLE s, CK_KEY_TYPE kt, CK_ATTRIBUTE_TYPE use)
+{
+	static const CK_BYTE p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
+		0x3d, 0x03, 0x01, 0x07 };
+	CK_MECHANISM m_gen = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_ATTRIBUTE pubt[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_EC_PARAMS, (void *)p256, sizeof(p256) } };
+	CK_ATTRIBUTE privt[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_DERIVE, &yes, sizeof(yes) } };
+	CK_BYTE pt[80];
+	CK_ATTRIBUTE pa = { CKA_EC_POINT, pt, sizeof(pt) };
+	CK_ECDH1_DERIVE_PARAMS dp;
+	CK_MECHANISM m = { CKM_ECDH1_DERIVE, &dp, sizeof(dp) };
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_ULONG len = 32;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_VALUE_LEN, &len, sizeof(len) },
+		{ use, &yes, sizeof(yes) },
+	};
+	CK_OBJECT_HANDLE pub = 0, priv = 0, h = 0;
+	CK_RV rv;
+
+	if ((rv = f->C_GenerateKeyPair(s, &m_gen, pubt, 2, privt, 2, &pub,
+		 &priv)) != CKR_OK ||
+	    (rv = f->C_GetAttributeValue(s, pub, &pa, 1)) != CKR_OK)
+		return rv;
+	memset(&dp, 0, sizeof(dp));
+	dp.kdf = CKD_NULL;
+	dp.pPublicData = pt;
+	dp.ulPublicDataLen = pa.ulValueLen;
+	return f->C_DeriveKey(s, &m, priv, t, 5, &h);
+}
+
+static int
+cmd_usage(const char *module, const char *label, const char *pin)
+{
+	static const CK_ATTRIBUTE_TYPE aes_all[] = { CKA_ENCRYPT, CKA_DECRYPT,
+		CKA_SIGN, CKA_VERIFY, CKA_WRAP, CKA_UNWRAP, 0 };
+	static const CK_ATTRIBUTE_TYPE des_all[] = { CKA_ENCRYPT, CKA_DECRYPT,
+		CKA_WRAP, CKA_UNWRAP, 0 };
+	static const CK_ATTRIBUTE_TYPE mac[] = { CKA_SIGN, CKA_VERIFY, 0 };
+	static const CK_ATTRIBUTE_TYPE aes_derive[] = { CKA_ENCRYPT, CKA_DERIVE,
+		0 };
+	static const CK_ATTRIBUTE_TYPE aes_recover[] = { CKA_SIGN_RECOVER, 0 };
+	static const CK_ATTRIBUTE_TYPE gen_enc[] = { CKA_SIGN, CKA_ENCRYPT, 0 };
+	static const CK_ATTRIBUTE_TYPE gen_wrap[] = { CKA_WRAP, 0 };
+	static const CK_ATTRIBUTE_TYPE gen_derive[] = { CKA_DERIVE, 0 };
+	static const CK_ATTRIBUTE_TYPE des_sign[] = { CKA_ENCRYPT, CKA_SIGN, 0 };
+	static const CK_ATTRIBUTE_TYPE only_enc[] = { CKA_ENCRYPT, 0 };
+	static const CK_ATTRIBUTE_TYPE only_dec[] = { CKA_DECRYPT, 0 };
+	struct p11 *p;
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE s = 0;
+	CK_OBJECT_HANDLE h = 0, aes = 0, des = 0, hm = 0, enc = 0, dec = 0, u = 0;
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+	CK_BYTE v[20] = "twenty bytes of key", iv[16] = { 0 }, w[64], d[16];
+	CK_BYTE kv[64];
+	CK_ATTRIBUTE imp[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_VALUE, v, sizeof(v) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+		{ CKA_ENCRYPT, &yes, sizeof(yes) },
+	};
+	CK_ATTRIBUTE ut[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_DECRYPT, &yes, sizeof(yes) },
+	};
+	CK_ATTRIBUTE on = { CKA_ENCRYPT, &yes, sizeof(yes) };
+	CK_ATTRIBUTE off = { CKA_SIGN, &no, sizeof(no) };
+	CK_MECHANISM m_cbc = { CKM_AES_CBC, iv, 16 };
+	CK_MECHANISM m_cmac = { CKM_AES_CMAC, NULL, 0 };
+	CK_MECHANISM m_kw = { CKM_AES_KEY_WRAP, NULL, 0 };
+	CK_MECHANISM m_hmac = { CKM_SHA256_HMAC, NULL, 0 };
+	CK_ULONG wn = sizeof(w), dn = sizeof(d);
+
+	if ((p = open_login(module, label, pin, &slot, &s)) == NULL)
+		return 1;
+	/* What each type can do is allowed. */
+	RV_IS(gen_with(s, CKM_AES_KEY_GEN, 32, aes_all, &aes), CKR_OK);
+	RV_IS(gen_with(s, CKM_DES3_KEY_GEN, 24, des_all, &des), CKR_OK);
+	RV_IS(gen_with(s, CKM_GENERIC_SECRET_KEY_GEN, 32, mac, &hm), CKR_OK);
+	/* What it cannot, is not: at generation, */
+	RV_IS(gen_with(s, CKM_AES_KEY_GEN, 32, aes_derive, &h),
+	    CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(gen_with(s, CKM_AES_KEY_GEN, 32, aes_recover, &h),
+	    CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(gen_with(s, CKM_GENERIC_SECRET_KEY_GEN, 32, gen_enc, &h),
+	    CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(gen_with(s, CKM_GENERIC_SECRET_KEY_GEN, 32, gen_wrap, &h),
+	    CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(gen_with(s, CKM_GENERIC_SECRET_KEY_GEN, 32, gen_derive, &h),
+	    CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(gen_with(s, CKM_DES3_KEY_GEN, 24, des_sign, &h),
+	    CKR_TEMPLATE_INCONSISTENT);
+	/* import, */
+	RV_IS(f->C_CreateObject(s, imp, 6, &h), CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(f->C_CreateObject(s, imp, 5, &h), CKR_OK);
+	/* derivation, */
+	RV_IS(derive_with(s, CKK_GENERIC_SECRET, CKA_ENCRYPT),
+	    CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(derive_with(s, CKK_GENERIC_SECRET, CKA_SIGN), CKR_OK);
+	RV_IS(derive_with(s, CKK_AES, CKA_ENCRYPT), CKR_OK);
+	RV_IS(derive_with(s, CKK_AES, CKA_DERIVE), CKR_TEMPLATE_INCONSISTENT);
+	/* unwrapping, */
+	RV_IS(f->C_WrapKey(s, &m_kw, aes, hm, w, &wn), CKR_KEY_UNEXTRACTABLE);
+	if ((h = gen_key(s, CKM_GENERIC_SECRET_KEY_GEN, 32, mac, kv)) != 0) {
+		wn = sizeof(w);
+		RV_IS(f->C_WrapKey(s, &m_kw, aes, h, w, &wn), CKR_OK);
+		RV_IS(f->C_UnwrapKey(s, &m_kw, aes, w, wn, ut, 4, &u),
+		    CKR_TEMPLATE_INCONSISTENT);
+		RV_IS(f->C_UnwrapKey(s, &m_kw, aes, w, wn, ut, 3, &u), CKR_OK);
+	}
+	/* copy and change. */
+	RV_IS(f->C_CopyObject(s, hm, &on, 1, &h), CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(f->C_SetAttributeValue(s, hm, &on, 1), CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(f->C_SetAttributeValue(s, hm, &off, 1), CKR_OK);
+	/* The uses are permissions: each operation wants its own. */
+	RV_IS(f->C_SignInit(s, &m_hmac, hm), CKR_KEY_FUNCTION_NOT_PERMITTED);
+	RV_IS(f->C_VerifyInit(s, &m_hmac, hm), CKR_OK);
+	RV_IS(f->C_Verify(s, v, 4, w, 32), CKR_SIGNATURE_INVALID);
+	RV_IS(gen_with(s, CKM_AES_KEY_GEN, 16, only_enc, &enc), CKR_OK);
+	RV_IS(gen_with(s, CKM_AES_KEY_GEN, 16, only_dec, &dec), CKR_OK);
+	RV_IS(f->C_EncryptInit(s, &m_cbc, enc), CKR_OK);
+	RV_IS(f->C_Encrypt(s, iv, 16, d, &dn), CKR_OK);
+	RV_IS(f->C_DecryptInit(s, &m_cbc, enc), CKR_KEY_FUNCTION_NOT_PERMITTED);
+	RV_IS(f->C_EncryptInit(s, &m_cbc, dec), CKR_KEY_FUNCTION_NOT_PERMITTED);
+	RV_IS(f->C_DecryptInit(s, &m_cbc, dec), CKR_OK);
+	dn = sizeof(d);
+	RV_IS(f->C_Decrypt(s, d, 16, d, &dn), CKR_OK);
+	RV_IS(f->C_SignInit(s, &m_cmac, enc), CKR_KEY_FUNCTION_NOT_PERMITTED);
+	RV_IS(f->C_VerifyInit(s, &m_cmac, enc), CKR_KEY_FUNCTION_NOT_PERMITTED);
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, &m_kw, enc, aes, w, &wn),
+	    CKR_KEY_FUNCTION_NOT_PERMITTED);
+	RV_IS(f->C_UnwrapKey(s, &m_kw, dec, w, 40, ut, 3, &u),
+	    CKR_KEY_FUNCTION_NOT_PERMITTED);
+	return done(p, "usage");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -761,8 +942,10 @@ main(int argc, char **argv)
 		return cmd_rsawrap(argv[2], argv[3], argv[4]);
 	if (argc == 6 && strcmp(argv[1], "des3") == 0)
 		return cmd_des3(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 5 && strcmp(argv[1], "usage") == 0)
+		return cmd_usage(argv[2], argv[3], argv[4]);
 	fprintf(stderr,
-	    "usage: p11_sym gcm|rsawrap MODULE LABEL PIN\n"
+	    "usage: p11_sym gcm|rsawrap|usage MODULE LABEL PIN\n"
 	    "       p11_sym des3 MODULE LABEL PIN DIR\n");
 	return 2;
 }
