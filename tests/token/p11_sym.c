@@ -38,6 +38,16 @@
  *     each *Init, C_WrapKey and C_UnwrapKey refuses a use the key is not
  *     allowed (CKR_KEY_FUNCTION_NOT_PERMITTED).
  *
+ *   p11_sym mechflags MODULE LABEL PIN
+ *     the mechanism flags audit: for every mechanism C_GetMechanismList
+ *     gives, C_GetMechanismInfo's flags are what the token does. Each
+ *     flag set (encrypt, decrypt, sign, verify, wrap, unwrap, digest,
+ *     generate, generate key pair, derive) is done with a key of the
+ *     token's own (AES, DES3, generic secret, RSA, P-256, Ed25519),
+ *     decryption and verification taking back what encryption and
+ *     signing gave; each flag not set is refused with every key; the
+ *     key used lies in the announced size range.
+ *
  * Prints "FAIL: ..." for each failed check, "<command>: ok" at the end
  * when none failed, and exits 1 if any failed. */
 #include <stdio.h>
@@ -933,6 +943,521 @@ cmd_usage(const char *module, const char *label, const char *pin)
 	return done(p, "usage");
 }
 
+/* ---- mechflags ---- */
+
+/* The keys the audit tries: one set per key type, the half that
+ * encrypts, verifies and wraps (pub) and the one that decrypts, signs
+ * and unwraps (priv); a secret key is both. size: its size in the unit
+ * C_GetMechanismInfo uses for it (bits for key pairs, bytes for AES and
+ * DES3; a generic secret's either). */
+struct kset {
+	const char *name;
+	CK_OBJECT_HANDLE pub, priv;
+	CK_ULONG size, size2;
+};
+
+enum { KS_AES, KS_DES3, KS_GEN, KS_RSA, KS_EC, KS_ED, KS_N };
+
+/* Parameters a mechanism needs, filled in m. */
+struct mparams {
+	CK_BYTE iv[16];
+	CK_AES_CTR_PARAMS ctr;
+	CK_GCM_PARAMS gcm;
+	CK_RSA_PKCS_OAEP_PARAMS oaep;
+	CK_RSA_PKCS_PSS_PARAMS pss;
+	CK_ULONG maclen;
+	CK_ECDH1_DERIVE_PARAMS ecdh;
+	CK_BYTE point[160];
+};
+
+/* The hash of a combined RSA-PSS mechanism, for its parameters. */
+static int
+pss_hash(CK_MECHANISM_TYPE t, CK_MECHANISM_TYPE *h, CK_RSA_PKCS_MGF_TYPE *g)
+{
+	static const struct {
+		CK_MECHANISM_TYPE m, h;
+		CK_RSA_PKCS_MGF_TYPE g;
+	} map[] = {
+		{ CKM_RSA_PKCS_PSS, CKM_SHA256, CKG_MGF1_SHA256 },
+		{ CKM_SHA1_RSA_PKCS_PSS, CKM_SHA_1, CKG_MGF1_SHA1 },
+		{ CKM_SHA224_RSA_PKCS_PSS, CKM_SHA224, CKG_MGF1_SHA224 },
+		{ CKM_SHA256_RSA_PKCS_PSS, CKM_SHA256, CKG_MGF1_SHA256 },
+		{ CKM_SHA384_RSA_PKCS_PSS, CKM_SHA384, CKG_MGF1_SHA384 },
+		{ CKM_SHA512_RSA_PKCS_PSS, CKM_SHA512, CKG_MGF1_SHA512 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (map[i].m == t) {
+			*h = map[i].h;
+			*g = map[i].g;
+			return 1;
+		}
+	return 0;
+}
+
+static void
+mech_params(CK_MECHANISM_TYPE t, struct mparams *mp, CK_MECHANISM *m)
+{
+	CK_MECHANISM_TYPE h;
+	CK_RSA_PKCS_MGF_TYPE g;
+
+	m->mechanism = t;
+	m->pParameter = NULL;
+	m->ulParameterLen = 0;
+	memset(mp->iv, 0x5a, sizeof(mp->iv));
+	switch (t) {
+	case CKM_AES_CBC:
+	case CKM_AES_CBC_PAD:
+		m->pParameter = mp->iv;
+		m->ulParameterLen = 16;
+		return;
+	case CKM_DES3_CBC:
+	case CKM_DES3_CBC_PAD:
+		m->pParameter = mp->iv;
+		m->ulParameterLen = 8;
+		return;
+	case CKM_AES_CTR:
+		memset(&mp->ctr, 0, sizeof(mp->ctr));
+		mp->ctr.ulCounterBits = 32;
+		m->pParameter = &mp->ctr;
+		m->ulParameterLen = sizeof(mp->ctr);
+		return;
+	case CKM_AES_GCM:
+		memset(&mp->gcm, 0, sizeof(mp->gcm));
+		mp->gcm.pIv = mp->iv;
+		mp->gcm.ulIvLen = 12;
+		mp->gcm.ulIvBits = 96;
+		mp->gcm.ulTagBits = 128;
+		m->pParameter = &mp->gcm;
+		m->ulParameterLen = sizeof(mp->gcm);
+		return;
+	case CKM_RSA_PKCS_OAEP:
+		mp->oaep.hashAlg = CKM_SHA256;
+		mp->oaep.mgf = CKG_MGF1_SHA256;
+		mp->oaep.source = CKZ_DATA_SPECIFIED;
+		mp->oaep.pSourceData = NULL;
+		mp->oaep.ulSourceDataLen = 0;
+		m->pParameter = &mp->oaep;
+		m->ulParameterLen = sizeof(mp->oaep);
+		return;
+	case CKM_AES_CMAC_GENERAL:
+	case CKM_SHA_1_HMAC_GENERAL:
+	case CKM_SHA224_HMAC_GENERAL:
+	case CKM_SHA256_HMAC_GENERAL:
+	case CKM_SHA384_HMAC_GENERAL:
+	case CKM_SHA512_HMAC_GENERAL:
+		mp->maclen = 8;
+		m->pParameter = &mp->maclen;
+		m->ulParameterLen = sizeof(mp->maclen);
+		return;
+	case CKM_ECDH1_DERIVE:
+	case CKM_ECDH1_COFACTOR_DERIVE:
+		m->pParameter = &mp->ecdh;
+		m->ulParameterLen = sizeof(mp->ecdh);
+		return;
+	}
+	if (pss_hash(t, &h, &g)) {
+		mp->pss.hashAlg = h;
+		mp->pss.mgf = g;
+		mp->pss.sLen = 20;
+		m->pParameter = &mp->pss;
+		m->ulParameterLen = sizeof(mp->pss);
+	}
+}
+
+static const CK_BYTE msg[32] = "the audit's data, 32 bytes long";
+
+/* Encrypts msg with pub and decrypts it back with priv. enc, dec: the
+ * CK_RV of each init (-1 when not reached). */
+static void
+try_cipher(CK_SESSION_HANDLE s, CK_MECHANISM *m, const struct kset *k,
+    CK_RV *enc, CK_RV *dec, int *back)
+{
+	CK_BYTE c[1024], p[1024];
+	CK_ULONG cn = sizeof(c), pn = sizeof(p);
+
+	*back = 0;
+	*dec = (CK_RV)-1;
+	if ((*enc = f->C_EncryptInit(s, m, k->pub)) != CKR_OK ||
+	    f->C_Encrypt(s, (CK_BYTE_PTR)msg, sizeof(msg), c, &cn) != CKR_OK) {
+		/* Without a ciphertext: the decryption init alone. */
+		if ((*dec = f->C_DecryptInit(s, m, k->priv)) == CKR_OK)
+			(void)f->C_Decrypt(s, c, 16, p, &pn);
+		return;
+	}
+	if ((*dec = f->C_DecryptInit(s, m, k->priv)) != CKR_OK)
+		return;
+	/* Raw RSA gives the number back: msg after leading zeros. */
+	*back = f->C_Decrypt(s, c, cn, p, &pn) == CKR_OK && pn >= sizeof(msg) &&
+	    memcmp(p + pn - sizeof(msg), msg, sizeof(msg)) == 0 &&
+	    (pn == sizeof(msg) || m->mechanism == CKM_RSA_X_509);
+}
+
+/* Signs msg with priv and verifies with pub. */
+static void
+try_sign(CK_SESSION_HANDLE s, CK_MECHANISM *m, const struct kset *k, CK_RV *sig,
+    CK_RV *ver, int *ok)
+{
+	CK_BYTE sb[1024];
+	CK_ULONG sn = sizeof(sb);
+
+	*ok = 0;
+	*ver = (CK_RV)-1;
+	if ((*sig = f->C_SignInit(s, m, k->priv)) != CKR_OK ||
+	    f->C_Sign(s, (CK_BYTE_PTR)msg, sizeof(msg), sb, &sn) != CKR_OK) {
+		if ((*ver = f->C_VerifyInit(s, m, k->pub)) == CKR_OK)
+			(void)f->C_Verify(s, (CK_BYTE_PTR)msg, sizeof(msg), sb,
+			    8);
+		return;
+	}
+	if ((*ver = f->C_VerifyInit(s, m, k->pub)) != CKR_OK)
+		return;
+	*ok = f->C_Verify(s, (CK_BYTE_PTR)msg, sizeof(msg), sb, sn) == CKR_OK;
+}
+
+/* Wraps target with pub and unwraps it with priv as an AES key. */
+static void
+try_wrap(CK_SESSION_HANDLE s, CK_MECHANISM *m, const struct kset *k,
+    CK_OBJECT_HANDLE target, CK_RV *wrap, CK_RV *unwrap, int *ok)
+{
+	CK_BYTE w[1024];
+	CK_ULONG wn = sizeof(w);
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+	};
+	CK_OBJECT_HANDLE u = 0;
+
+	*ok = 0;
+	if ((*wrap = f->C_WrapKey(s, m, k->pub, target, w, &wn)) != CKR_OK) {
+		memset(w, 0, sizeof(w));
+		*unwrap = f->C_UnwrapKey(s, m, k->priv, w, 256, t, 3, &u);
+		return;
+	}
+	*unwrap = f->C_UnwrapKey(s, m, k->priv, w, wn, t, 3, &u);
+	*ok = *unwrap == CKR_OK;
+	if (*ok)
+		(void)f->C_DestroyObject(s, u);
+}
+
+/* C_GenerateKey with m: any of the lengths the token's types take. */
+static CK_RV
+try_generate(CK_SESSION_HANDLE s, CK_MECHANISM *m)
+{
+	CK_ULONG len = 24;
+	CK_ATTRIBUTE t[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_VALUE_LEN, &len, sizeof(len) } };
+	CK_OBJECT_HANDLE h = 0;
+	CK_RV rv;
+
+	if ((rv = f->C_GenerateKey(s, m, t, 2, &h)) == CKR_OK)
+		(void)f->C_DestroyObject(s, h);
+	return rv;
+}
+
+/* C_GenerateKeyPair with m: the RSA, EC, Edwards or Montgomery
+ * template, whichever it takes. */
+static CK_RV
+try_generate_pair(CK_SESSION_HANDLE s, CK_MECHANISM *m)
+{
+	static const CK_BYTE p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
+		0x3d, 0x03, 0x01, 0x07 };
+	static const CK_BYTE ed25519[] = { 0x06, 0x03, 0x2b, 0x65, 0x70 };
+	static const CK_BYTE x25519[] = { 0x06, 0x03, 0x2b, 0x65, 0x6e };
+	static const CK_BYTE e[] = { 0x01, 0x00, 0x01 };
+	CK_ULONG bits = 2048;
+	CK_ATTRIBUTE rsa[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_MODULUS_BITS, &bits, sizeof(bits) },
+		{ CKA_PUBLIC_EXPONENT, (void *)e, sizeof(e) } };
+	CK_ATTRIBUTE ec[] = { { CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_EC_PARAMS, (void *)p256, sizeof(p256) } };
+	CK_ATTRIBUTE priv[] = { { CKA_TOKEN, &no, sizeof(no) } };
+	const CK_BYTE *curves[] = { p256, ed25519, x25519 };
+	const CK_ULONG lens[] = { sizeof(p256), sizeof(ed25519), sizeof(x25519) };
+	CK_OBJECT_HANDLE a = 0, b = 0;
+	CK_RV rv, first;
+	size_t i;
+
+	if ((first = f->C_GenerateKeyPair(s, m, rsa, 3, priv, 1, &a, &b)) ==
+	    CKR_OK)
+		return CKR_OK;
+	for (i = 0; i < 3; i++) {
+		ec[1].pValue = (void *)curves[i];
+		ec[1].ulValueLen = lens[i];
+		if ((rv = f->C_GenerateKeyPair(s, m, ec, 2, priv, 1, &a, &b)) ==
+		    CKR_OK)
+			return CKR_OK;
+	}
+	return first;
+}
+
+/* C_DeriveKey with m and the EC key, the peer its own public point. */
+static CK_RV
+try_derive(CK_SESSION_HANDLE s, CK_MECHANISM *m, struct mparams *mp,
+    const struct kset *k)
+{
+	CK_ATTRIBUTE pa = { CKA_EC_POINT, mp->point, sizeof(mp->point) };
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+	CK_ULONG len = 16;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_VALUE_LEN, &len, sizeof(len) },
+	};
+	CK_OBJECT_HANDLE h = 0;
+	CK_RV rv;
+
+	memset(&mp->ecdh, 0, sizeof(mp->ecdh));
+	mp->ecdh.kdf = CKD_NULL;
+	if (f->C_GetAttributeValue(s, k->pub, &pa, 1) == CKR_OK) {
+		mp->ecdh.pPublicData = mp->point;
+		mp->ecdh.ulPublicDataLen = pa.ulValueLen;
+	}
+	if ((rv = f->C_DeriveKey(s, m, k->priv, t, 4, &h)) == CKR_OK)
+		(void)f->C_DestroyObject(s, h);
+	return rv;
+}
+
+/* One flag's verdict: did, done with some key, and refused, by all. */
+static void
+verdict(CK_MECHANISM_TYPE t, const char *what, CK_FLAGS flags, CK_FLAGS flag,
+    int did, const char *with)
+{
+	if ((flags & flag) != 0)
+		EXPECT(did,
+		    "mechanism 0x%lx says %s, but no key of the token's "
+		    "does it",
+		    t, what);
+	else
+		EXPECT(!did,
+		    "mechanism 0x%lx does %s with the %s key but does "
+		    "not say so",
+		    t, what, with);
+}
+
+/* Audits one mechanism. */
+static void
+audit(CK_SESSION_HANDLE s, CK_SLOT_ID slot, CK_MECHANISM_TYPE t,
+    const struct kset *ks, CK_OBJECT_HANDLE target)
+{
+	CK_MECHANISM_INFO mi;
+	CK_MECHANISM m;
+	struct mparams mp;
+	CK_RV a, b;
+	int ok, enc = 0, dec = 0, sig = 0, ver = 0, wrap = 0, unwrap = 0;
+	int derive = 0, used = -1;
+	size_t i;
+	const char *ew = "", *dw = "", *sw = "", *vw = "", *ww = "", *uw = "";
+
+	RV_IS(f->C_GetMechanismInfo(slot, t, &mi), CKR_OK);
+	EXPECT(mi.ulMinKeySize <= mi.ulMaxKeySize,
+	    "mechanism 0x%lx: key sizes %lu..%lu", t, mi.ulMinKeySize,
+	    mi.ulMaxKeySize);
+	mech_params(t, &mp, &m);
+	for (i = 0; i < KS_N; i++) {
+		try_cipher(s, &m, &ks[i], &a, &b, &ok);
+		if (a == CKR_OK) {
+			enc = 1;
+			ew = ks[i].name;
+			used = (int)i;
+		}
+		if (b == CKR_OK && (ok || a != CKR_OK)) {
+			dec = dec || ok;
+			dw = ks[i].name;
+			if (!ok && (mi.flags & CKF_DECRYPT) == 0)
+				dec = 1; /* initialized: the flag is missing */
+			used = (int)i;
+		}
+		if ((mi.flags & CKF_DECRYPT) != 0 && b == CKR_OK && !ok)
+			EXPECT(0,
+			    "mechanism 0x%lx: the %s key does not decrypt "
+			    "what it encrypted",
+			    t, ks[i].name);
+		try_sign(s, &m, &ks[i], &a, &b, &ok);
+		if (a == CKR_OK) {
+			sig = 1;
+			sw = ks[i].name;
+			used = (int)i;
+		}
+		if (b == CKR_OK) {
+			ver = ver || ok || (mi.flags & CKF_VERIFY) == 0;
+			vw = ks[i].name;
+			used = (int)i;
+		}
+		if ((mi.flags & CKF_VERIFY) != 0 && b == CKR_OK &&
+		    a == CKR_OK && !ok)
+			EXPECT(0,
+			    "mechanism 0x%lx: the %s key does not verify "
+			    "what it signed",
+			    t, ks[i].name);
+		try_wrap(s, &m, &ks[i], target, &a, &b, &ok);
+		if (a == CKR_OK) {
+			wrap = 1;
+			ww = ks[i].name;
+			used = (int)i;
+		}
+		if (b == CKR_OK || (a == CKR_OK && ok)) {
+			unwrap = 1;
+			uw = ks[i].name;
+		}
+		if (i == KS_EC && try_derive(s, &m, &mp, &ks[i]) == CKR_OK) {
+			derive = 1;
+			used = (int)i;
+		}
+	}
+	verdict(t, "encrypt", mi.flags, CKF_ENCRYPT, enc, ew);
+	verdict(t, "decrypt", mi.flags, CKF_DECRYPT, dec, dw);
+	verdict(t, "sign", mi.flags, CKF_SIGN, sig, sw);
+	verdict(t, "verify", mi.flags, CKF_VERIFY, ver, vw);
+	verdict(t, "wrap", mi.flags, CKF_WRAP, wrap, ww);
+	verdict(t, "unwrap", mi.flags, CKF_UNWRAP, unwrap, uw);
+	verdict(t, "derive", mi.flags, CKF_DERIVE, derive, "EC");
+	a = f->C_DigestInit(s, &m);
+	if (a == CKR_OK) {
+		CK_BYTE d[128];
+		CK_ULONG dn = sizeof(d);
+
+		a = f->C_Digest(s, (CK_BYTE_PTR)msg, sizeof(msg), d, &dn);
+	}
+	verdict(t, "digest", mi.flags, CKF_DIGEST, a == CKR_OK, "no");
+	verdict(t, "generate", mi.flags, CKF_GENERATE,
+	    try_generate(s, &m) == CKR_OK, "no");
+	verdict(t, "generate key pair", mi.flags, CKF_GENERATE_KEY_PAIR,
+	    try_generate_pair(s, &m) == CKR_OK, "no");
+	EXPECT((mi.flags & (CKF_SIGN_RECOVER | CKF_VERIFY_RECOVER)) == 0,
+	    "mechanism 0x%lx says it recovers", t);
+	/* The key it worked with is in the announced range. */
+	if (used >= 0)
+		EXPECT((ks[used].size >= mi.ulMinKeySize &&
+			   ks[used].size <= mi.ulMaxKeySize) ||
+			(ks[used].size2 >= mi.ulMinKeySize &&
+			    ks[used].size2 <= mi.ulMaxKeySize),
+		    "mechanism 0x%lx worked with the %s key of size %lu "
+		    "outside %lu..%lu",
+		    t, ks[used].name, ks[used].size, mi.ulMinKeySize,
+		    mi.ulMaxKeySize);
+	/* The elliptic-curve flags belong to elliptic-curve mechanisms. */
+	if ((mi.flags & (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)) != 0)
+		EXPECT(used == KS_EC || used == KS_ED ||
+			(mi.flags & CKF_GENERATE_KEY_PAIR) != 0,
+		    "mechanism 0x%lx has curve flags", t);
+}
+
+/* A session key pair with every use its type may have. */
+static CK_RV
+gen_pair(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mt, const CK_BYTE *params,
+    CK_ULONG plen, const CK_ATTRIBUTE_TYPE *pu, const CK_ATTRIBUTE_TYPE *su,
+    struct kset *k)
+{
+	static const CK_BYTE e[] = { 0x01, 0x00, 0x01 };
+	CK_ULONG bits = 2048;
+	CK_MECHANISM m = { mt, NULL, 0 };
+	CK_ATTRIBUTE pt[8] = { { CKA_TOKEN, &no, sizeof(no) } };
+	CK_ATTRIBUTE st[8] = { { CKA_TOKEN, &no, sizeof(no) } };
+	CK_ULONG np = 1, ns = 1;
+
+	if (params != NULL) {
+		pt[np].type = CKA_EC_PARAMS;
+		pt[np].pValue = (void *)params;
+		pt[np++].ulValueLen = plen;
+	} else {
+		pt[np].type = CKA_MODULUS_BITS;
+		pt[np].pValue = &bits;
+		pt[np++].ulValueLen = sizeof(bits);
+		pt[np].type = CKA_PUBLIC_EXPONENT;
+		pt[np].pValue = (void *)e;
+		pt[np++].ulValueLen = sizeof(e);
+	}
+	for (; *pu != 0; pu++, np++) {
+		pt[np].type = *pu;
+		pt[np].pValue = &yes;
+		pt[np].ulValueLen = sizeof(yes);
+	}
+	for (; *su != 0; su++, ns++) {
+		st[ns].type = *su;
+		st[ns].pValue = &yes;
+		st[ns].ulValueLen = sizeof(yes);
+	}
+	return f->C_GenerateKeyPair(s, &m, pt, np, st, ns, &k->pub, &k->priv);
+}
+
+static int
+cmd_mechflags(const char *module, const char *label, const char *pin)
+{
+	static const CK_BYTE p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
+		0x3d, 0x03, 0x01, 0x07 };
+	static const CK_BYTE ed25519[] = { 0x06, 0x03, 0x2b, 0x65, 0x70 };
+	static const CK_ATTRIBUTE_TYPE aes_all[] = { CKA_ENCRYPT, CKA_DECRYPT,
+		CKA_SIGN, CKA_VERIFY, CKA_WRAP, CKA_UNWRAP, 0 };
+	static const CK_ATTRIBUTE_TYPE des_all[] = { CKA_ENCRYPT, CKA_DECRYPT,
+		CKA_WRAP, CKA_UNWRAP, 0 };
+	static const CK_ATTRIBUTE_TYPE mac[] = { CKA_SIGN, CKA_VERIFY, 0 };
+	static const CK_ATTRIBUTE_TYPE rsa_pub[] = { CKA_VERIFY, CKA_ENCRYPT,
+		CKA_WRAP, 0 };
+	static const CK_ATTRIBUTE_TYPE rsa_priv[] = { CKA_SIGN, CKA_DECRYPT,
+		CKA_UNWRAP, 0 };
+	static const CK_ATTRIBUTE_TYPE ec_pub[] = { CKA_VERIFY, 0 };
+	static const CK_ATTRIBUTE_TYPE ec_priv[] = { CKA_SIGN, CKA_DERIVE, 0 };
+	static const CK_ATTRIBUTE_TYPE ed_priv[] = { CKA_SIGN, 0 };
+	static const CK_ATTRIBUTE_TYPE none[] = { 0 };
+	struct p11 *p;
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE s = 0;
+	struct kset ks[KS_N] = {
+		{ "AES", 0, 0, 32, 32 },
+		{ "DES3", 0, 0, 24, 24 },
+		{ "generic secret", 0, 0, 32, 256 },
+		{ "RSA", 0, 0, 2048, 2048 },
+		{ "P-256", 0, 0, 256, 256 },
+		{ "Ed25519", 0, 0, 255, 256 },
+	};
+	CK_MECHANISM_TYPE list[512];
+	CK_MECHANISM_INFO mi;
+	CK_ULONG n = 0, i;
+	CK_BYTE v[64];
+	CK_OBJECT_HANDLE target;
+
+	if ((p = open_login(module, label, pin, &slot, &s)) == NULL)
+		return 1;
+	ks[KS_AES].pub = ks[KS_AES].priv = gen_key(s, CKM_AES_KEY_GEN, 32,
+	    aes_all, v);
+	ks[KS_DES3].pub = ks[KS_DES3].priv = gen_key(s, CKM_DES3_KEY_GEN, 24,
+	    des_all, v);
+	ks[KS_GEN].pub = ks[KS_GEN].priv = gen_key(s,
+	    CKM_GENERIC_SECRET_KEY_GEN, 32, mac, v);
+	target = gen_key(s, CKM_AES_KEY_GEN, 16, none, v);
+	RV_IS(gen_pair(s, CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0, rsa_pub, rsa_priv,
+		  &ks[KS_RSA]),
+	    CKR_OK);
+	RV_IS(gen_pair(s, CKM_EC_KEY_PAIR_GEN, p256, sizeof(p256), ec_pub,
+		  ec_priv, &ks[KS_EC]),
+	    CKR_OK);
+	RV_IS(gen_pair(s, CKM_EC_EDWARDS_KEY_PAIR_GEN, ed25519, sizeof(ed25519),
+		  ec_pub, ed_priv, &ks[KS_ED]),
+	    CKR_OK);
+	RV_IS(f->C_GetMechanismList(slot, NULL, &n), CKR_OK);
+	EXPECT(n > 0 && n <= 512, "%lu mechanisms", n);
+	if (n > 1) {
+		i = n - 1;
+		RV_IS(f->C_GetMechanismList(slot, list, &i),
+		    CKR_BUFFER_TOO_SMALL);
+		EXPECT(i == n, "a short list's count %lu, want %lu", i, n);
+	}
+	RV_IS(f->C_GetMechanismList(slot, list, &n), CKR_OK);
+	for (i = 0; i < n && i < 512; i++)
+		audit(s, slot, list[i], ks, target);
+	/* What is not listed has no information. */
+	RV_IS(f->C_GetMechanismInfo(slot, CKM_MD5, &mi), CKR_MECHANISM_INVALID);
+	printf("mechflags: %lu mechanisms audited\n", n);
+	return done(p, "mechflags");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -944,8 +1469,10 @@ main(int argc, char **argv)
 		return cmd_des3(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 5 && strcmp(argv[1], "usage") == 0)
 		return cmd_usage(argv[2], argv[3], argv[4]);
+	if (argc == 5 && strcmp(argv[1], "mechflags") == 0)
+		return cmd_mechflags(argv[2], argv[3], argv[4]);
 	fprintf(stderr,
-	    "usage: p11_sym gcm|rsawrap|usage MODULE LABEL PIN\n"
+	    "usage: p11_sym gcm|rsawrap|usage|mechflags MODULE LABEL PIN\n"
 	    "       p11_sym des3 MODULE LABEL PIN DIR\n");
 	return 2;
 }
