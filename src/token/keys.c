@@ -41,12 +41,12 @@ static const struct mech mechs[] = {
 	    NULL },
 	{ CKM_EC_KEY_PAIR_GEN, CKK_EC, 256, 384, CKF_GENERATE_KEY_PAIR | ECF,
 	    NULL },
-	{ CKM_RSA_PKCS, CKK_RSA, 2048, 4096, SV | CKF_DECRYPT | CKF_ENCRYPT,
-	    NULL },
+	{ CKM_RSA_PKCS, CKK_RSA, 2048, 4096,
+	    SV | CKF_DECRYPT | CKF_ENCRYPT | WU, NULL },
 	{ CKM_RSA_X_509, CKK_RSA, 2048, 4096, SV | CKF_DECRYPT | CKF_ENCRYPT,
 	    NULL },
-	{ CKM_RSA_PKCS_OAEP, CKK_RSA, 2048, 4096, CKF_DECRYPT | CKF_ENCRYPT,
-	    NULL },
+	{ CKM_RSA_PKCS_OAEP, CKK_RSA, 2048, 4096,
+	    CKF_DECRYPT | CKF_ENCRYPT | WU, NULL },
 	{ CKM_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, NULL },
 	{ CKM_SHA256_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA256" },
 	{ CKM_SHA384_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA384" },
@@ -69,6 +69,7 @@ static const struct mech mechs[] = {
 	{ CKM_AES_KEY_GEN, CKK_AES, 16, 32, CKF_GENERATE, NULL },
 	{ CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET, 8, 512, CKF_GENERATE,
 	    NULL },
+	{ CKM_DES3_KEY_GEN, CKK_DES3, 24, 24, CKF_GENERATE, NULL },
 	{ CKM_AES_ECB, CKK_AES, 16, 32, ED, NULL },
 	{ CKM_AES_CBC, CKK_AES, 16, 32, ED, NULL },
 	{ CKM_AES_CBC_PAD, CKK_AES, 16, 32, ED | WU, NULL },
@@ -76,6 +77,9 @@ static const struct mech mechs[] = {
 	{ CKM_AES_KEY_WRAP_PAD, CKK_AES, 16, 32, ED | WU, NULL },
 	{ CKM_AES_CTR, CKK_AES, 16, 32, ED, NULL },
 	{ CKM_AES_GCM, CKK_AES, 16, 32, ED, NULL },
+	{ CKM_DES3_ECB, CKK_DES3, 24, 24, ED, NULL },
+	{ CKM_DES3_CBC, CKK_DES3, 24, 24, ED, NULL },
+	{ CKM_DES3_CBC_PAD, CKK_DES3, 24, 24, ED | WU, NULL },
 	{ CKM_AES_CMAC, CKK_AES, 16, 32, SV, NULL },
 	{ CKM_AES_CMAC_GENERAL, CKK_AES, 16, 32, SV, NULL },
 	{ CKM_SHA_1_HMAC, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
@@ -147,23 +151,52 @@ kop_kind_public(enum kop_kind k)
 	return k == KOP_VERIFY || k == KOP_ENCRYPT;
 }
 
+/* A secret key's use is allowed when a mechanism of the table does it
+ * with a key of its type (AES: encrypt, decrypt, sign and verify by
+ * CMAC, wrap, unwrap; DES3: encrypt, decrypt, wrap, unwrap; a generic
+ * secret: sign and verify by HMAC). */
+static int
+secret_usage_ok(CK_KEY_TYPE kt, CK_ATTRIBUTE_TYPE use)
+{
+	CK_FLAGS want;
+	size_t i;
+
+	switch (use) {
+	case CKA_ENCRYPT: want = CKF_ENCRYPT; break;
+	case CKA_DECRYPT: want = CKF_DECRYPT; break;
+	case CKA_SIGN: want = CKF_SIGN; break;
+	case CKA_VERIFY: want = CKF_VERIFY; break;
+	case CKA_WRAP: want = CKF_WRAP; break;
+	case CKA_UNWRAP: want = CKF_UNWRAP; break;
+	case CKA_DERIVE: want = CKF_DERIVE; break;
+	default: return 0;
+	}
+	for (i = 0; i < NMECHS; i++)
+		if (mechs[i].kt == kt && (mechs[i].flags & want) != 0)
+			return 1;
+	return 0;
+}
+
 /* What the mechanism table offers for each class and key type: RSA
- * signs, verifies, encrypts and decrypts; EC signs, verifies and derives
+ * signs, verifies, encrypts and decrypts, wraps (public) and unwraps
+ * (private) secret keys; EC signs, verifies and derives
  * (ECDH). A public EC key may say CKA_DERIVE (pkcs11-tool asks it of
  * both halves): the derivation itself takes the private one. */
 int
 keys_usage_ok(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, CK_ATTRIBUTE_TYPE use)
 {
 	if (cls == CKO_PUBLIC_KEY && kt == CKK_RSA)
-		return use == CKA_VERIFY || use == CKA_ENCRYPT;
+		return use == CKA_VERIFY || use == CKA_ENCRYPT || use == CKA_WRAP;
 	if (cls == CKO_PRIVATE_KEY && kt == CKK_RSA)
-		return use == CKA_SIGN || use == CKA_DECRYPT;
+		return use == CKA_SIGN || use == CKA_DECRYPT || use == CKA_UNWRAP;
 	if (cls == CKO_PUBLIC_KEY && kt == CKK_EC)
 		return use == CKA_VERIFY || use == CKA_DERIVE;
 	if (cls == CKO_PRIVATE_KEY && kt == CKK_EC)
 		return use == CKA_SIGN || use == CKA_DERIVE;
 	if (kt == CKK_EC_EDWARDS)
 		return use == (cls == CKO_PUBLIC_KEY ? CKA_VERIFY : CKA_SIGN);
+	if (cls == CKO_SECRET_KEY)
+		return secret_usage_ok(kt, use);
 	return 0;
 }
 
@@ -995,14 +1028,20 @@ keys_generate_secret(const CK_MECHANISM *m, struct attrs *key)
 
 	if (m->ulParameterLen != 0)
 		return CKR_MECHANISM_PARAM_INVALID;
-	kt = m->mechanism == CKM_AES_KEY_GEN ? CKK_AES : CKK_GENERIC_SECRET;
-	if (attrs_get_ulong(key, CKA_VALUE_LEN, &len) != 0)
+	kt = m->mechanism == CKM_AES_KEY_GEN   ? CKK_AES
+	    : m->mechanism == CKM_DES3_KEY_GEN ? CKK_DES3
+					       : CKK_GENERIC_SECRET;
+	/* A DES3 key's length is fixed: CKA_VALUE_LEN may be left out. */
+	if (attrs_get_ulong(key, CKA_VALUE_LEN, &len) != 0 && kt != CKK_DES3)
 		return CKR_TEMPLATE_INCOMPLETE;
-	if (len == 0 || len > sizeof(v) ||
-	    (kt == CKK_AES && len != 16 && len != 24 && len != 32))
+	if (kt == CKK_DES3 && !attrs_has(key, CKA_VALUE_LEN))
+		len = 24;
+	if (len > sizeof(v) || !keys_secret_len_ok(kt, len))
 		return CKR_KEY_SIZE_RANGE;
 	if (crypto_random(v, len) != 0)
 		return CKR_DEVICE_ERROR;
+	if (kt == CKK_DES3)
+		keys_des_parity(v, len);
 	rv = CKR_HOST_MEMORY;
 	if (attrs_set(key, CKA_VALUE, v, len) == 0 &&
 	    attrs_set_ulong(key, CKA_KEY_TYPE, kt) == 0)

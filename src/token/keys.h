@@ -105,9 +105,17 @@ CK_RV kop_update_out(struct kop *k, const void *p, size_t n, uint8_t *out,
     size_t *outlen) KYSO_WUR;
 /* The output of a single-part call on n bytes, for its length query. */
 size_t kop_single_len(const struct kop *k, size_t n);
-/* Generates a secret key (CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN)
- * into the template's CKA_VALUE; CKA_VALUE_LEN says how long. */
+/* Generates a secret key (CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN,
+ * CKM_DES3_KEY_GEN) into the template's CKA_VALUE; CKA_VALUE_LEN says
+ * how long (a DES3 key is 24 bytes, its parity bits set). */
 CK_RV keys_generate_secret(const CK_MECHANISM *m, struct attrs *key) KYSO_WUR;
+/* sym.c: whether a secret key of type kt (CKK_AES, CKK_DES3,
+ * CKK_GENERIC_SECRET) may be n bytes long; whether its value v is one
+ * (a DES3 key's parity bits set, as the specification requires of a key
+ * created or unwrapped); DES parity set on v. */
+int keys_secret_len_ok(CK_KEY_TYPE kt, size_t n);
+int keys_secret_value_ok(CK_KEY_TYPE kt, const uint8_t *v, size_t n);
+void keys_des_parity(uint8_t *v, size_t n);
 CK_RV kop_update(struct kop *k, const void *p, size_t n) KYSO_WUR;
 /* Computes the result once; kop_result returns it. */
 CK_RV kop_finish(struct kop *k) KYSO_WUR;

@@ -261,14 +261,14 @@ static const CK_ATTRIBUTE_TYPE key_uses[] = { CKA_ENCRYPT, CKA_DECRYPT,
 
 /* A key allowed a use the token cannot perform with it would fail later,
  * where the caller no longer expects it: refuse it at once. Secret keys
- * are not held to it yet (C_DeriveKey makes them for the caller's own
- * use; pkcs11-tool asks them every use). */
+ * too (a generic secret only MACs, a DES3 key does not sign). */
 CK_RV
 object_usage_check(const struct attrs *a, CK_OBJECT_CLASS cls, CK_KEY_TYPE kt)
 {
 	size_t i;
 
-	if (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY)
+	if (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY &&
+	    cls != CKO_SECRET_KEY)
 		return CKR_OK;
 	for (i = 0; i < sizeof(key_uses) / sizeof(key_uses[0]); i++)
 		if (attrs_bool(a, key_uses[i], 0) &&
@@ -315,6 +315,7 @@ static CK_RV
 import_key(struct attrs *a, CK_OBJECT_CLASS cls)
 {
 	CK_KEY_TYPE kt;
+	const uint8_t *v;
 	size_t n = 0;
 	CK_RV rv;
 
@@ -326,12 +327,13 @@ import_key(struct attrs *a, CK_OBJECT_CLASS cls)
 		if ((rv = keys_import_private(a, 1024)) != CKR_OK)
 			return rv;
 	} else {
-		if (attrs_get(a, CKA_VALUE, &n) == NULL)
+		if ((v = attrs_get(a, CKA_VALUE, &n)) == NULL)
 			return CKR_TEMPLATE_INCOMPLETE;
-		if ((kt != CKK_GENERIC_SECRET && kt != CKK_AES) || n == 0 ||
-		    n > 64 || (kt == CKK_AES && n != 16 && n != 24 && n != 32) ||
-		    attrs_has(a, CKA_VALUE_LEN))
+		if (!keys_secret_len_ok(kt, n) || attrs_has(a, CKA_VALUE_LEN))
 			return CKR_TEMPLATE_INCONSISTENT;
+		/* A DES3 key's parity bits are set (PKCS#11 2.20). */
+		if (!keys_secret_value_ok(kt, v, n))
+			return CKR_ATTRIBUTE_VALUE_INVALID;
 		if (attrs_set_ulong(a, CKA_VALUE_LEN, n) != 0)
 			return CKR_HOST_MEMORY;
 	}
@@ -874,12 +876,11 @@ object_secret_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_KEY_TYPE want,
 	if (attrs_get_ulong(a, CKA_KEY_TYPE, &kt) != 0)
 		goto fail;
 	rv = CKR_TEMPLATE_INCONSISTENT;
-	if ((kt != CKK_GENERIC_SECRET && kt != CKK_AES) ||
+	if ((kt != CKK_GENERIC_SECRET && kt != CKK_AES && kt != CKK_DES3) ||
 	    (want != CK_UNAVAILABLE_INFORMATION && kt != want))
 		goto fail;
 	if (attrs_get_ulong(a, CKA_VALUE_LEN, &len) == 0 &&
-	    (len == 0 || len > 64 ||
-		(kt == CKK_AES && len != 16 && len != 24 && len != 32)))
+	    !keys_secret_len_ok(kt, len))
 		goto fail;
 	rv = CKR_HOST_MEMORY;
 	if (attrs_set_ulong(a, CKA_CLASS, CKO_SECRET_KEY) != 0)
@@ -902,7 +903,8 @@ object_secret_finish(const struct slot *sl, struct attrs *key,
 	int sens, extr;
 	CK_RV rv;
 
-	if ((rv = object_defaults(sl, key, CKO_SECRET_KEY)) != CKR_OK)
+	if ((rv = usage_check(key)) != CKR_OK ||
+	    (rv = object_defaults(sl, key, CKO_SECRET_KEY)) != CKR_OK)
 		return rv;
 	sens = attrs_bool(key, CKA_SENSITIVE, 1);
 	extr = attrs_bool(key, CKA_EXTRACTABLE, 0);

@@ -379,7 +379,8 @@ check_modifiable(CK_SESSION_HANDLE s)
 	RV_IS(set_bool(s, rpriv, CKA_DECRYPT, CK_TRUE), CKR_OK);
 	RV_IS(set_bool(s, rpub, CKA_ENCRYPT, CK_TRUE), CKR_OK);
 	EXPECT(bool_of(s, rpriv, CKA_DECRYPT) == CK_TRUE, "CKA_DECRYPT unset");
-	RV_IS(set_bool(s, rpub, CKA_WRAP, CK_TRUE), CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(set_bool(s, rpub, CKA_WRAP, CK_TRUE), CKR_OK);
+	RV_IS(set_bool(s, rpub, CKA_DERIVE, CK_TRUE), CKR_TEMPLATE_INCONSISTENT);
 	RV_IS(set_bool(s, rpriv, CKA_DERIVE, CK_TRUE), CKR_TEMPLATE_INCONSISTENT);
 }
 
@@ -412,7 +413,7 @@ check_usage(CK_SESSION_HANDLE s)
 	CK_ATTRIBUTE rsapriv[] = {
 		{ CKA_TOKEN, &no, sizeof(no) },
 		{ CKA_DECRYPT, &yes, sizeof(yes) },
-		{ CKA_UNWRAP, &yes, sizeof(yes) },
+		{ CKA_DERIVE, &yes, sizeof(yes) },
 	};
 
 	RV_IS(f->C_GenerateKeyPair(s, &m_ec, ecpub, 4, ecpriv, 2, &pub, &priv),
@@ -1216,6 +1217,9 @@ gen_secret(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mt, CK_ULONG len, CK_BYTE *v)
 	CK_OBJECT_HANDLE h = 0;
 	CK_RV rv;
 
+	/* A generic secret only MACs: it may not encrypt. */
+	if (mt == CKM_GENERIC_SECRET_KEY_GEN)
+		t[3].pValue = t[4].pValue = &no;
 	if ((rv = f->C_GenerateKey(s, &m, t, 8, &h)) != CKR_OK ||
 	    (rv = f->C_GetAttributeValue(s, h, &a, 1)) != CKR_OK) {
 		EXPECT(0, "C_GenerateKey 0x%lx (%lu bytes): %s", mt, len,
@@ -1535,8 +1539,9 @@ cmd_symmetric(const char *module, const char *label, const char *pin)
 		mac_check(s, hkh, CKM_SHA256_HMAC_GENERAL, hk, 40, "SHA256", 16);
 		check_wrap(s, hkh, hk, 40);
 		/* An HMAC key is no AES key. */
-		RV_IS(f->C_EncryptInit(s, &m_cbc, hkh),
-		    CKR_KEY_TYPE_INCONSISTENT);
+		m_ecb.mechanism = CKM_AES_CMAC;
+		RV_IS(f->C_SignInit(s, &m_ecb, hkh), CKR_KEY_TYPE_INCONSISTENT);
+		m_ecb.mechanism = CKM_AES_ECB;
 	}
 	/* C_DigestKey: the key's value goes into the digest; a key pair's
 	 * half does not. */
