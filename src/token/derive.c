@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 
+#include "../common/pubkey.h"
 #include "fetch.h"
 #include "keys.h"
 
@@ -45,10 +46,8 @@ peer_key(EVP_PKEY *base, const uint8_t *pt, size_t n)
 	EVP_PKEY *peer = NULL;
 	OSSL_PARAM params[3];
 
-	if (n == 2 * field + 3 && pt[0] == 0x04 && pt[1] == n - 2) {
-		pt += 2;
-		n -= 2;
-	}
+	if (n != 2 * field + 1 && !pubkey_der_octets(pt, n, &pt, &n))
+		return NULL;
 	if (n != 2 * field + 1 || pt[0] != 0x04)
 		return NULL;
 	if (EVP_PKEY_get_utf8_string_param(base, OSSL_PKEY_PARAM_GROUP_NAME,

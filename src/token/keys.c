@@ -39,7 +39,7 @@ struct mech {
 static const struct mech mechs[] = {
 	{ CKM_RSA_PKCS_KEY_PAIR_GEN, CKK_RSA, 2048, 4096, CKF_GENERATE_KEY_PAIR,
 	    NULL },
-	{ CKM_EC_KEY_PAIR_GEN, CKK_EC, 256, 384, CKF_GENERATE_KEY_PAIR | ECF,
+	{ CKM_EC_KEY_PAIR_GEN, CKK_EC, 256, 521, CKF_GENERATE_KEY_PAIR | ECF,
 	    NULL },
 	{ CKM_RSA_PKCS, CKK_RSA, 2048, 4096, SV | CKF_DECRYPT | CKF_ENCRYPT,
 	    NULL },
@@ -58,14 +58,14 @@ static const struct mech mechs[] = {
 	{ CKM_SHA224_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA224" },
 	{ CKM_SHA384_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA384" },
 	{ CKM_SHA512_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA512" },
-	{ CKM_ECDSA, CKK_EC, 256, 384, SV | ECF, NULL },
-	{ CKM_ECDSA_SHA256, CKK_EC, 256, 384, SV | ECF, "SHA256" },
-	{ CKM_ECDSA_SHA384, CKK_EC, 256, 384, SV | ECF, "SHA384" },
-	{ CKM_ECDSA_SHA1, CKK_EC, 256, 384, SV | ECF, "SHA1" },
-	{ CKM_ECDSA_SHA224, CKK_EC, 256, 384, SV | ECF, "SHA224" },
-	{ CKM_ECDSA_SHA512, CKK_EC, 256, 384, SV | ECF, "SHA512" },
-	{ CKM_ECDH1_DERIVE, CKK_EC, 256, 384, CKF_DERIVE | ECF, NULL },
-	{ CKM_ECDH1_COFACTOR_DERIVE, CKK_EC, 256, 384, CKF_DERIVE | ECF, NULL },
+	{ CKM_ECDSA, CKK_EC, 256, 521, SV | ECF, NULL },
+	{ CKM_ECDSA_SHA256, CKK_EC, 256, 521, SV | ECF, "SHA256" },
+	{ CKM_ECDSA_SHA384, CKK_EC, 256, 521, SV | ECF, "SHA384" },
+	{ CKM_ECDSA_SHA1, CKK_EC, 256, 521, SV | ECF, "SHA1" },
+	{ CKM_ECDSA_SHA224, CKK_EC, 256, 521, SV | ECF, "SHA224" },
+	{ CKM_ECDSA_SHA512, CKK_EC, 256, 521, SV | ECF, "SHA512" },
+	{ CKM_ECDH1_DERIVE, CKK_EC, 256, 521, CKF_DERIVE | ECF, NULL },
+	{ CKM_ECDH1_COFACTOR_DERIVE, CKK_EC, 256, 521, CKF_DERIVE | ECF, NULL },
 	{ CKM_AES_KEY_GEN, CKK_AES, 16, 32, CKF_GENERATE, NULL },
 	{ CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET, 8, 512, CKF_GENERATE,
 	    NULL },
@@ -257,21 +257,29 @@ set_spki(struct attrs *a, EVP_PKEY *k)
 	return rv;
 }
 
-/* CKA_EC_POINT is the DER OCTET STRING of the uncompressed point. */
+/* CKA_EC_POINT is the DER OCTET STRING of the uncompressed point (of
+ * the public key's bytes on Edwards and Montgomery curves), its length
+ * in long form past 127 bytes (P-521: 04 81 85, then 133 bytes). */
 static CK_RV
 set_ec_point(struct attrs *a, const EVP_PKEY *k)
 {
 	uint8_t pt[160], der[164];
-	size_t n = 0;
+	size_t n = 0, h = 2;
 
 	if (EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt,
 		sizeof(pt), &n) != 1 ||
-	    n > 127)
+	    n > sizeof(pt))
 		return CKR_DEVICE_ERROR;
 	der[0] = 0x04;
-	der[1] = (uint8_t)n;
-	memcpy(der + 2, pt, n);
-	return attrs_set(a, CKA_EC_POINT, der, n + 2) == 0 ? CKR_OK
+	if (n < 0x80) {
+		der[1] = (uint8_t)n;
+	} else {
+		der[1] = 0x81;
+		der[2] = (uint8_t)n;
+		h = 3;
+	}
+	memcpy(der + h, pt, n);
+	return attrs_set(a, CKA_EC_POINT, der, n + h) == 0 ? CKR_OK
 							   : CKR_HOST_MEMORY;
 }
 
@@ -342,10 +350,20 @@ ec_curve(const struct attrs *a, const char **name, const uint8_t **oid,
 
 	if ((p = attrs_get(a, CKA_EC_PARAMS, &n)) == NULL)
 		return CKR_TEMPLATE_INCOMPLETE;
-	if ((*name = pubkey_curve_name(p, n)) == NULL)
+	if ((*name = pubkey_curve_name(p, n)) != NULL) {
+		*oid = pubkey_curve_oid(*name, oidlen);
+		return CKR_OK;
+	}
+	/* Only a named curve's OID is taken. Any other ECParameters (an
+	 * OID unknown here, explicit parameters, implicitlyCA, a curve's
+	 * name as a PrintableString) is a curve the token does not offer;
+	 * what is no single DER value at all, an invalid attribute. */
+	if (n >= 2 && p[1] < 0x80 && (size_t)p[1] == n - 2 &&
+	    (p[0] == 0x06 || p[0] == 0x30 || p[0] == 0x05 || p[0] == 0x13))
 		return CKR_CURVE_NOT_SUPPORTED;
-	*oid = pubkey_curve_oid(*name, oidlen);
-	return CKR_OK;
+	if (n >= 3 && p[1] == 0x81 && (size_t)p[2] == n - 3 && p[0] == 0x30)
+		return CKR_CURVE_NOT_SUPPORTED;
+	return CKR_ATTRIBUTE_VALUE_INVALID;
 }
 
 CK_RV
@@ -557,7 +575,7 @@ adopt_private(struct attrs *priv, EVP_PKEY *k, CK_KEY_TYPE kt,
 		CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1, CKA_EXPONENT_2,
 		CKA_COEFFICIENT, CKA_VALUE };
 	const uint8_t *oid;
-	const char *nist;
+	const char *name;
 	char group[64];
 	size_t i, oidlen = 0, glen = 0;
 	uint8_t *der = NULL;
@@ -571,10 +589,11 @@ adopt_private(struct attrs *priv, EVP_PKEY *k, CK_KEY_TYPE kt,
 	if (kt == CKK_EC) {
 		rv = CKR_CURVE_NOT_SUPPORTED;
 		if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME,
-			group, sizeof(group), &glen) != 1 ||
-		    (nist = EC_curve_nid2nist(OBJ_txt2nid(group))) == NULL ||
-		    (oid = pubkey_curve_oid(nist, &oidlen)) == NULL ||
-		    EVP_PKEY_get_bits(k) > 384)
+			group, sizeof(group), &glen) != 1)
+			goto out;
+		if ((name = EC_curve_nid2nist(OBJ_txt2nid(group))) == NULL)
+			name = group; /* brainpool: no NIST name */
+		if ((oid = pubkey_curve_oid(name, &oidlen)) == NULL)
 			goto out;
 		rv = CKR_HOST_MEMORY;
 		if (attrs_set(priv, CKA_EC_PARAMS, oid, oidlen) != 0)
