@@ -64,7 +64,8 @@ static const struct mech mechs[] = {
 	{ CKM_ECDSA_SHA1, CKK_EC, 256, 521, SV | ECF, "SHA1" },
 	{ CKM_ECDSA_SHA224, CKK_EC, 256, 521, SV | ECF, "SHA224" },
 	{ CKM_ECDSA_SHA512, CKK_EC, 256, 521, SV | ECF, "SHA512" },
-	{ CKM_ECDH1_DERIVE, CKK_EC, 256, 521, CKF_DERIVE | ECF, NULL },
+	/* and on Montgomery keys (CKK_EC_MONTGOMERY, 255 and 448 bits) */
+	{ CKM_ECDH1_DERIVE, CKK_EC, 255, 521, CKF_DERIVE | ECF, NULL },
 	{ CKM_ECDH1_COFACTOR_DERIVE, CKK_EC, 256, 521, CKF_DERIVE | ECF, NULL },
 	{ CKM_AES_KEY_GEN, CKK_AES, 16, 32, CKF_GENERATE, NULL },
 	{ CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET, 8, 512, CKF_GENERATE,
@@ -91,6 +92,8 @@ static const struct mech mechs[] = {
 	{ CKM_EC_EDWARDS_KEY_PAIR_GEN, CKK_EC_EDWARDS, 255, 448,
 	    CKF_GENERATE_KEY_PAIR | CKF_EC_NAMEDCURVE, NULL },
 	{ CKM_EDDSA, CKK_EC_EDWARDS, 255, 448, SV | CKF_EC_NAMEDCURVE, NULL },
+	{ CKM_EC_MONTGOMERY_KEY_PAIR_GEN, CKK_EC_MONTGOMERY, 255, 448,
+	    CKF_GENERATE_KEY_PAIR | CKF_EC_NAMEDCURVE, NULL },
 	{ CKM_SHA_1, NOKEY, 0, 0, CKF_DIGEST, "SHA1" },
 	{ CKM_SHA224, NOKEY, 0, 0, CKF_DIGEST, "SHA224" },
 	{ CKM_SHA256, NOKEY, 0, 0, CKF_DIGEST, "SHA256" },
@@ -164,6 +167,8 @@ keys_usage_ok(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, CK_ATTRIBUTE_TYPE use)
 		return use == CKA_SIGN || use == CKA_DERIVE;
 	if (kt == CKK_EC_EDWARDS)
 		return use == (cls == CKO_PUBLIC_KEY ? CKA_VERIFY : CKA_SIGN);
+	if (kt == CKK_EC_MONTGOMERY)
+		return use == CKA_DERIVE;
 	return 0;
 }
 
@@ -186,7 +191,9 @@ keys_check_mechanism(CK_MECHANISM_TYPE m, CK_KEY_TYPE kt, enum kop_kind k)
 
 	if (me == NULL || (me->flags & need[k]) == 0)
 		return CKR_MECHANISM_INVALID;
-	if (k != KOP_DIGEST && me->kt != kt)
+	/* ECDH1 derives with a Montgomery key too (PKCS#11 3.0). */
+	if (k != KOP_DIGEST && me->kt != kt &&
+	    !(m == CKM_ECDH1_DERIVE && kt == CKK_EC_MONTGOMERY))
 		return CKR_KEY_TYPE_INCONSISTENT;
 	return CKR_OK;
 }
@@ -302,40 +309,54 @@ set_public(struct attrs *a, EVP_PKEY *k, CK_KEY_TYPE kt)
 	return set_ec_point(a, k);
 }
 
-/* An Edwards curve's CKA_EC_PARAMS: its OID, or the PrintableString
- * PKCS#11 3.0 also allows ("edwards25519", "edwards448"). The OpenSSL
- * key type, and the OID to keep. */
+/* The curves of PKCS#11 3.0's Edwards and Montgomery keys: the OID, or
+ * the PrintableString 3.0 also allows, and OpenSSL's key type. */
+static const struct xcurve {
+	CK_KEY_TYPE kt;
+	const char *name;
+	uint8_t oid[5];
+	const char *printable; /* DER: 13 len name */
+	size_t plen;
+} xcurves[] = {
+	{ CKK_EC_EDWARDS, "ED25519", { 0x06, 0x03, 0x2b, 0x65, 0x70 },
+	    "\x13\x0c"
+	    "edwards25519",
+	    14 },
+	{ CKK_EC_EDWARDS, "ED448", { 0x06, 0x03, 0x2b, 0x65, 0x71 },
+	    "\x13\x0a"
+	    "edwards448",
+	    12 },
+	{ CKK_EC_MONTGOMERY, "X25519", { 0x06, 0x03, 0x2b, 0x65, 0x6e },
+	    "\x13\x0a"
+	    "curve25519",
+	    12 },
+	{ CKK_EC_MONTGOMERY, "X448", { 0x06, 0x03, 0x2b, 0x65, 0x6f },
+	    "\x13\x08"
+	    "curve448",
+	    10 },
+};
+
+/* An Edwards or Montgomery (kt) key's CKA_EC_PARAMS: the OpenSSL key
+ * type, and the OID to keep. */
 static CK_RV
-ed_curve(const struct attrs *a, const char **name, const uint8_t **oid,
-    size_t *oidlen)
+x_curve(const struct attrs *a, CK_KEY_TYPE kt, const char **name,
+    const uint8_t **oid, size_t *oidlen)
 {
-	static const uint8_t ed25519[] = { 0x06, 0x03, 0x2b, 0x65, 0x70 };
-	static const uint8_t ed448[] = { 0x06, 0x03, 0x2b, 0x65, 0x71 };
 	const uint8_t *p;
-	size_t n;
+	size_t i, n;
 
 	if ((p = attrs_get(a, CKA_EC_PARAMS, &n)) == NULL)
 		return CKR_TEMPLATE_INCOMPLETE;
-	if ((n == sizeof(ed25519) && memcmp(p, ed25519, n) == 0) ||
-	    (n == 14 &&
-		memcmp(p,
-		    "\x13\x0c"
-		    "edwards25519",
-		    14) == 0)) {
-		*name = "ED25519";
-		*oid = ed25519;
-		*oidlen = sizeof(ed25519);
-		return CKR_OK;
-	}
-	if ((n == sizeof(ed448) && memcmp(p, ed448, n) == 0) ||
-	    (n == 12 &&
-		memcmp(p,
-		    "\x13\x0a"
-		    "edwards448",
-		    12) == 0)) {
-		*name = "ED448";
-		*oid = ed448;
-		*oidlen = sizeof(ed448);
+	for (i = 0; i < sizeof(xcurves) / sizeof(xcurves[0]); i++) {
+		const struct xcurve *c = &xcurves[i];
+
+		if (c->kt != kt ||
+		    !((n == sizeof(c->oid) && memcmp(p, c->oid, n) == 0) ||
+			(n == c->plen && memcmp(p, c->printable, n) == 0)))
+			continue;
+		*name = c->name;
+		*oid = c->oid;
+		*oidlen = sizeof(c->oid);
 		return CKR_OK;
 	}
 	return CKR_CURVE_NOT_SUPPORTED;
@@ -418,13 +439,16 @@ keys_generate(const CK_MECHANISM *m, struct attrs *pub, struct attrs *priv,
 			rv = CKR_HOST_MEMORY;
 			goto out;
 		}
-	} else if (m->mechanism == CKM_EC_EDWARDS_KEY_PAIR_GEN) {
+	} else if (m->mechanism == CKM_EC_EDWARDS_KEY_PAIR_GEN ||
+	    m->mechanism == CKM_EC_MONTGOMERY_KEY_PAIR_GEN) {
 		const char *curve;
 		const uint8_t *oid;
 		size_t oidlen;
 
-		kt = CKK_EC_EDWARDS;
-		if ((rv = ed_curve(pub, &curve, &oid, &oidlen)) != CKR_OK)
+		kt = m->mechanism == CKM_EC_EDWARDS_KEY_PAIR_GEN
+		    ? CKK_EC_EDWARDS
+		    : CKK_EC_MONTGOMERY;
+		if ((rv = x_curve(pub, kt, &curve, &oid, &oidlen)) != CKR_OK)
 			return rv;
 		rv = CKR_HOST_MEMORY;
 		if (attrs_set(pub, CKA_EC_PARAMS, oid, oidlen) != 0 ||
@@ -719,12 +743,12 @@ pubkey_from_components(const struct attrs *a)
 			return NULL;
 		return pubkey_ec(p, pn, q, qn);
 	}
-	if (kt == CKK_EC_EDWARDS) {
+	if (kt == CKK_EC_EDWARDS || kt == CKK_EC_MONTGOMERY) {
 		const char *name;
 		const uint8_t *oid;
 		size_t oidlen;
 
-		if (ed_curve(a, &name, &oid, &oidlen) != CKR_OK ||
+		if (x_curve(a, kt, &name, &oid, &oidlen) != CKR_OK ||
 		    (q = attrs_get(a, CKA_EC_POINT, &qn)) == NULL)
 			return NULL;
 		/* The point raw, or in a DER OCTET STRING. */
