@@ -930,10 +930,39 @@ parse_params(struct kop *k, const CK_MECHANISM *m)
 				op->ulSourceDataLen) != 0)
 				return CKR_HOST_MEMORY;
 		}
+	} else if (k->mech == CKM_EDDSA) {
+		/* eddsa_params, with the key */
 	} else if (m->ulParameterLen != 0) {
 		return CKR_MECHANISM_PARAM_INVALID;
 	}
 	return CKR_OK;
+}
+
+/* PKCS#11 3.0's CK_EDDSA_PARAMS (the headers we build with predate it). */
+struct eddsa_params {
+	CK_BBOOL phFlag;
+	CK_ULONG ulContextDataLen;
+	CK_BYTE_PTR pContextData;
+};
+
+/* CKM_EDDSA's parameters for the key. Without any, PureEdDSA: Ed25519,
+ * or Ed448 with an empty context. OpenSSL 3.0 (Debian 12's) signs and
+ * verifies nothing else: on Ed25519 any CK_EDDSA_PARAMS ask for
+ * Ed25519ctx or Ed25519ph, on Ed448 a context or phFlag for Ed448 with a
+ * context or Ed448ph, all CKR_MECHANISM_PARAM_INVALID; Ed448's phFlag
+ * false and no context is PureEdDSA again. */
+static CK_RV
+eddsa_params(const CK_MECHANISM *m, const EVP_PKEY *key)
+{
+	const struct eddsa_params *p = m->pParameter;
+
+	if (m->ulParameterLen == 0)
+		return CKR_OK;
+	if (p == NULL || m->ulParameterLen != sizeof(*p) || key == NULL)
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (!p->phFlag && p->ulContextDataLen == 0 && EVP_PKEY_is_a(key, "ED448"))
+		return CKR_OK;
+	return CKR_MECHANISM_PARAM_INVALID;
 }
 
 CK_RV
@@ -958,6 +987,8 @@ kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key, struct kop **o
 		}
 		k->key = key;
 	}
+	if (k->mech == CKM_EDDSA && (rv = eddsa_params(m, key)) != CKR_OK)
+		goto fail;
 	if (me->md != NULL) {
 		if ((k->md = EVP_MD_CTX_new()) == NULL) {
 			rv = CKR_HOST_MEMORY;

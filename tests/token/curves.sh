@@ -9,7 +9,9 @@
 # CKA_EC_PARAMS other than a known curve's OID is refused; the mechanism
 # sizes reach 521 bits. Montgomery keys (PKCS#11 3.0): X25519 and X448
 # pairs whose ECDH1 secret with a peer's raw public bytes equals openssl
-# pkeyutl -derive's.
+# pkeyutl -derive's. EdDSA with CK_EDDSA_PARAMS: what OpenSSL 3.0 cannot
+# do (Ed25519ctx/ph, Ed448 with a context, Ed448ph) is refused with
+# CKR_MECHANISM_PARAM_INVALID; Ed448 with an empty context verifies.
 . "$(dirname "$0")/../lib.sh"
 
 CV=$KYSO_BUILD/tests/p11_curves
@@ -92,6 +94,35 @@ out=$(cv derive "$MOD" curves "$USER_PIN" 05 "$tmp/bad" 0 "$tmp/zbad" || true)
 assert_contains "$out" "rv=CKR_MECHANISM_PARAM_INVALID"
 out=$(cv mech "$MOD" curves 1056)   # CKM_EC_MONTGOMERY_KEY_PAIR_GEN
 assert_contains "$out" "min=255 max=448"
+
+# EdDSA with CK_EDDSA_PARAMS (PKCS#11 3.0). Debian 12's OpenSSL 3.0
+# signs and verifies PureEdDSA only (no instance or context-string
+# parameters before 3.2): Ed25519ctx, Ed25519ph, Ed448 with a context and
+# Ed448ph are CKR_MECHANISM_PARAM_INVALID on the token; Ed448 with phFlag
+# false and no context is Ed448 itself, which openssl verifies.
+head -c 3000 /dev/urandom > "$tmp/msg"
+for c in ED25519:06032b6570 ED448:06032b6571; do
+  alg=${c%%:*} params=${c##*:}
+  i=$((i + 1)); id=0$i
+  out=$(cv gen "$MOD" curves "$USER_PIN" edwards "$params" "$id" || true)
+  assert_contains "$out" "rv=CKR_OK"
+  cv spki "$MOD" curves "$id" "$tmp/pub$i.der" >/dev/null || fail "$alg: CKA_PUBLIC_KEY_INFO"
+  openssl pkey -pubin -inform DER -in "$tmp/pub$i.der" -out "$tmp/pub$i.pem"
+  ok="- -"; [ "$alg" = ED448 ] && ok="- - 0 ''"
+  for pc in "- -" "0 ''" "0 kyso" "1 ''" "1 kyso"; do
+    eval "set -- $pc"
+    out=$(cv eddsa "$MOD" curves "$USER_PIN" "$id" "$1" "$2" "$tmp/msg" "$tmp/sig" || true)
+    note "$alg, phFlag $1, context '$2': ${out#rv=}"
+    if [[ " $ok " == *" $pc "* ]]; then
+      assert_contains "$out" "rv=CKR_OK"
+      [[ $(openssl pkeyutl -verify -pubin -inkey "$tmp/pub$i.pem" -rawin -in "$tmp/msg" \
+        -sigfile "$tmp/sig" 2>&1) == *"Signature Verified Successfully"* ]] \
+        || fail "$alg: openssl does not verify the token's signature"
+    else
+      assert_contains "$out" "rv=CKR_MECHANISM_PARAM_INVALID"
+    fi
+  done
+done
 
 note "P-521: CKA_EC_POINT is 04 81 85 and the 133-byte point"
 out=$(cv point "$MOD" curves 01)
