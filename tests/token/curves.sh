@@ -12,6 +12,9 @@
 # pkeyutl -derive's. EdDSA with CK_EDDSA_PARAMS: what OpenSSL 3.0 cannot
 # do (Ed25519ctx/ph, Ed448 with a context, Ed448ph) is refused with
 # CKR_MECHANISM_PARAM_INVALID; Ed448 with an empty context verifies.
+# pkcs11-tool -M shows the sizes and flags; a general token imports P-521
+# and brainpoolP384r1 private keys (pkcs11-tool --write-object) whose
+# signatures openssl verifies.
 . "$(dirname "$0")/../lib.sh"
 
 CV=$KYSO_BUILD/tests/p11_curves
@@ -138,6 +141,28 @@ for bad in 06052b8104000a 130a7365637032353672310a 3003020101; do
 done
 out=$(cv gen "$MOD" curves "$USER_PIN" ec 0608 09 || true)
 assert_contains "$out" "rv=CKR_ATTRIBUTE_VALUE_INVALID"
+
+note "C_GetMechanismList / C_GetMechanismInfo, as pkcs11-tool shows them"
+out=$(p11 -M 2>&1)
+assert_contains "$out" "ECDSA-KEY-PAIR-GEN, keySize={256,521}, hw, generate_key_pair, EC F_P, EC OID"
+assert_contains "$out" "ECDSA-SHA512, keySize={256,521}, hw, sign, verify"
+assert_contains "$out" "ECDH1-DERIVE, keySize={255,521}, hw, derive"
+assert_contains "$out" "EC-MONTGOMERY-KEY-PAIR-GEN, keySize={255,448}, hw, generate_key_pair, EC OID"
+
+note "a general token imports a P-521 and a brainpoolP384r1 private key that then signs"
+make_token CV0002 --label curves-general --profile general
+change_default_pin CV0002
+for curve in secp521r1 brainpoolP384r1; do
+  openssl genpkey -algorithm EC -pkeyopt "ec_paramgen_curve:$curve" -out "$tmp/imp.pem"
+  openssl pkey -in "$tmp/imp.pem" -outform DER -out "$tmp/imp.der"
+  p11 --token-label curves-general --login --pin "$USER_PIN" --write-object "$tmp/imp.der" \
+    --type privkey --id 21 --usage-sign >/dev/null 2>&1 || fail "$curve: import"
+  p11 --token-label curves-general --login --pin "$USER_PIN" --sign --id 21 -m ECDSA-SHA384 \
+    --signature-format openssl -i "$tmp/msg" -o "$tmp/isig" >/dev/null 2>&1 || fail "$curve: sign"
+  [[ $(openssl dgst -sha384 -verify <(openssl pkey -in "$tmp/imp.pem" -pubout) -signature "$tmp/isig" "$tmp/msg") \
+    == *"Verified OK"* ]] || fail "$curve: openssl does not verify the imported key's signature"
+  p11 --token-label curves-general --login --pin "$USER_PIN" --delete-object --type privkey --id 21 >/dev/null 2>&1
+done
 
 note "the mechanisms reach 521 bits"
 for mech in 1040 1041 1044 1046; do   # EC_KEY_PAIR_GEN ECDSA ECDSA_SHA256 ECDSA_SHA512
