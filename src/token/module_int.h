@@ -86,6 +86,12 @@ CK_RV core_from_err(int r);
 /* Copies src into a blank-padded PKCS#11 text field. */
 void core_pad(CK_UTF8CHAR *dst, size_t n, const char *src);
 
+/* module.c: the 2.40 function list (C_GetFunctionList's), and
+ * C_GetInfo's answer with the version of the interface called through
+ * (iface.c makes the 3.0 list from the 2.40 one). */
+extern CK_FUNCTION_LIST module_function_list;
+CK_RV module_info(CK_INFO_PTR info, CK_BYTE major, CK_BYTE minor) KYSO_WUR;
+
 /* session.c: slots, sessions and login. */
 int session_start(const char *home, unsigned nslots) KYSO_WUR;
 void session_stop(void);
