@@ -61,7 +61,7 @@ struct sobj {
 	CK_SLOT_ID slot;
 	int priv;
 	struct attrs *a;
-	EVP_PKEY *key;
+	struct kkey *key; /* parsed on first use (ops.c) */
 };
 
 /* An object found by handle: a token object (t), a session object (s) or

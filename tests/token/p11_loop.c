@@ -3,12 +3,13 @@
  * runs that differ only in the number of signatures must differ only by
  * what each signature costs.
  *
- *   p11_loop sign MODULE SERIAL PIN N DIR
- *     logs in, makes a P-256 key pair on the token, writes its public key
- *     to DIR/pub.der (SubjectPublicKeyInfo), then signs the 32 bytes of
- *     DIR/digest N times (C_SignInit + C_Sign, CKM_ECDSA) and writes the
- *     last signature to DIR/sig.der (DER ECDSA-Sig-Value); prints
- *     "signed N".
+ *   p11_loop sign MODULE SERIAL PIN N DIR [TYPE]
+ *     logs in, makes a key pair of TYPE (p256 by default, or rsa2048) on
+ *     the token, writes its public key to DIR/pub.der
+ *     (SubjectPublicKeyInfo), then signs the 32 bytes of DIR/digest N
+ *     times (C_SignInit + C_Sign, CKM_ECDSA or CKM_RSA_PKCS) and writes
+ *     the last signature to DIR/sig.der (DER ECDSA-Sig-Value, or the RSA
+ *     signature); prints "signed N".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,8 @@ write_to(const char *dir, const char *name, const struct buf *b)
 }
 
 static int
-sign_loop(struct p11 *p, CK_SESSION_HANDLE s, uint64_t n, const char *dir)
+sign_loop(struct p11 *p, CK_SESSION_HANDLE s, uint64_t n, const char *dir,
+    const char *type)
 {
 	static const uint8_t id[] = { 0x6c, 0x70 };
 	struct p11_key k;
@@ -51,7 +53,7 @@ sign_loop(struct p11 *p, CK_SESSION_HANDLE s, uint64_t n, const char *dir)
 		r = KYSO_ERR_INVALID;
 		goto out;
 	}
-	if ((r = p11_generate_keypair(p, s, "p256", id, sizeof(id), "p11_loop",
+	if ((r = p11_generate_keypair(p, s, type, id, sizeof(id), "p11_loop",
 		 &k, NULL)) != 0 ||
 	    (r = p11_public_key(p, s, &k, spki)) != 0 ||
 	    (r = write_to(dir, "pub.der", spki)) != 0)
@@ -84,7 +86,7 @@ main(int argc, char **argv)
 	char *pin = NULL;
 	int r = 2;
 
-	if (argc != 7 || strcmp(argv[1], "sign") != 0 ||
+	if ((argc != 7 && argc != 8) || strcmp(argv[1], "sign") != 0 ||
 	    parse_u64(argv[5], 1, 1000000, &n) != 0) {
 		fprintf(stderr, "usage: p11_loop sign MODULE SERIAL PIN N DIR\n");
 		return 2;
@@ -94,7 +96,7 @@ main(int argc, char **argv)
 	if ((r = p11_open(argv[2], &p)) != 0 ||
 	    (r = p11_find_token(p, argv[3], &slot, NULL)) != 0 ||
 	    (r = p11_login(p, slot, 1, CKU_USER, pin, &s, NULL)) != 0 ||
-	    (r = sign_loop(p, s, n, argv[6])) != 0)
+	    (r = sign_loop(p, s, n, argv[6], argc == 8 ? argv[7] : "p256")) != 0)
 		fprintf(stderr, "p11_loop: error %d\n", r);
 	if (s != CK_INVALID_HANDLE) {
 		p11_logout(p, s);
