@@ -544,7 +544,6 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 	struct attrs *pub = NULL, *priv = NULL;
 	CK_OBJECT_HANDLE ph = 0, kh = 0;
 	CK_KEY_TYPE kt;
-	int r;
 	CK_RV rv;
 
 	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
@@ -584,21 +583,10 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 			goto out;
 		}
 	}
-	rv = object_store(s, sl, priv, &kh);
-	priv = NULL;
+	rv = object_store_pair(s, sl, priv, pub, &kh, &ph);
+	priv = pub = NULL;
 	if (rv != CKR_OK)
 		goto out;
-	rv = object_store(s, sl, pub, &ph);
-	pub = NULL;
-	if (rv != CKR_OK) {
-		/* Leave no half pair behind. */
-		if (!(kh & SESSION_OBJ_BIT) && tok_begin(sl->tok) == 0) {
-			r = tok_del_object(sl->tok, (uint32_t)kh);
-			(void)r;
-			tok_end(sl->tok);
-		}
-		goto out;
-	}
 	*pub_h = ph;
 	*priv_h = kh;
 out:
