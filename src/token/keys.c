@@ -902,10 +902,53 @@ keys_free_pkey(void *pkey)
 	EVP_PKEY_free(pkey);
 }
 
+struct kkey {
+	EVP_PKEY *pkey;
+	unsigned refs;
+	/* Set up (sign_init and padding / digest) for sign_mech; NULL when
+	 * none is kept. */
+	EVP_PKEY_CTX *sign;
+	CK_MECHANISM_TYPE sign_mech;
+};
+
+struct kkey *
+kkey_load(const struct attrs *a)
+{
+	struct kkey *k;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return NULL;
+	if ((k->pkey = keys_load(a)) == NULL) {
+		free(k);
+		return NULL;
+	}
+	k->refs = 1;
+	return k;
+}
+
+EVP_PKEY *
+kkey_pkey(const struct kkey *k)
+{
+	return k->pkey;
+}
+
+void
+kkey_free(void *p)
+{
+	struct kkey *k = p;
+
+	if (k == NULL || --k->refs > 0)
+		return;
+	EVP_PKEY_CTX_free(k->sign);
+	EVP_PKEY_free(k->pkey);
+	free(k);
+}
+
 struct kop {
 	enum kop_kind kind;
 	CK_MECHANISM_TYPE mech;
 	EVP_PKEY *key;
+	struct kkey *kk;  /* the object's key, when kop_new_key made it */
 	EVP_MD_CTX *md;	  /* hashing mechanisms and digests */
 	struct buf *data; /* raw mechanisms: the whole input */
 	const EVP_MD *pss_md, *mgf_md;
@@ -1041,6 +1084,21 @@ kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key, struct kop **o
 fail:
 	kop_free(k);
 	return rv;
+}
+
+CK_RV
+kop_new_key(enum kop_kind kind, const CK_MECHANISM *m, struct kkey *key,
+    struct kop **out)
+{
+	CK_RV rv;
+
+	if ((rv = kop_new(kind, m, key != NULL ? key->pkey : NULL, out)) != CKR_OK)
+		return rv;
+	if (key == NULL) /* a digest */
+		return CKR_OK;
+	key->refs++;
+	(*out)->kk = key;
+	return CKR_OK;
 }
 
 CK_RV
@@ -1318,10 +1376,63 @@ eddsa(struct kop *k, const uint8_t *sig, size_t n)
 	return rv;
 }
 
+/* Whether a signing context set up for m can sign again: the mechanisms
+ * whose set-up depends on nothing but the mechanism (no parameters). */
+static int
+sign_ctx_reusable(CK_MECHANISM_TYPE m)
+{
+	return is_ecdsa(m) || m == CKM_RSA_PKCS || m == CKM_SHA1_RSA_PKCS ||
+	    m == CKM_SHA224_RSA_PKCS || m == CKM_SHA256_RSA_PKCS ||
+	    m == CKM_SHA384_RSA_PKCS || m == CKM_SHA512_RSA_PKCS;
+}
+
+static void
+drop_sign_ctx(struct kkey *kk)
+{
+	EVP_PKEY_CTX_free(kk->sign);
+	kk->sign = NULL;
+}
+
+/* The signing context for k: the one its key object keeps for this
+ * mechanism (*kept; made and kept on first use), or a new one for this
+ * signature only (*c, the caller frees it). OpenSSL 3 fetches the
+ * signature implementation and sets up the provider's context at every
+ * EVP_PKEY_sign_init: a tenth of a P-256 signature. */
+static CK_RV
+sign_ctx(struct kop *k, EVP_PKEY_CTX **c, EVP_PKEY_CTX **kept)
+{
+	EVP_PKEY_CTX *n;
+	CK_RV rv;
+
+	*c = *kept = NULL;
+	if (k->kk != NULL && k->kk->sign != NULL && k->kk->sign_mech == k->mech) {
+		*kept = k->kk->sign;
+		return CKR_OK;
+	}
+	if ((n = EVP_PKEY_CTX_new(k->key, NULL)) == NULL)
+		return CKR_HOST_MEMORY;
+	if (EVP_PKEY_sign_init(n) != 1) {
+		EVP_PKEY_CTX_free(n);
+		return CKR_DEVICE_ERROR;
+	}
+	if ((rv = setup(k, n)) != CKR_OK) {
+		EVP_PKEY_CTX_free(n);
+		return rv;
+	}
+	if (k->kk != NULL && sign_ctx_reusable(k->mech)) {
+		drop_sign_ctx(k->kk);
+		k->kk->sign = *kept = n;
+		k->kk->sign_mech = k->mech;
+	} else {
+		*c = n;
+	}
+	return CKR_OK;
+}
+
 CK_RV
 kop_finish(struct kop *k)
 {
-	EVP_PKEY_CTX *c = NULL;
+	EVP_PKEY_CTX *c = NULL, *kept = NULL;
 	uint8_t in[OUT_MAX], der[OUT_MAX];
 	size_t inlen = 0, outlen;
 	CK_RV rv = CKR_DEVICE_ERROR;
@@ -1344,13 +1455,15 @@ kop_finish(struct kop *k)
 		goto out;
 	}
 	rv = CKR_DEVICE_ERROR;
-	if ((c = EVP_PKEY_CTX_new(k->key, NULL)) == NULL)
-		goto out;
 	if (k->kind == KOP_SIGN) {
-		if (EVP_PKEY_sign_init(c) != 1 || (rv = setup(k, c)) != CKR_OK)
+		if ((rv = sign_ctx(k, &c, &kept)) != CKR_OK)
 			goto out;
 		outlen = sizeof(der);
-		if (EVP_PKEY_sign(c, der, &outlen, in, inlen) != 1) {
+		if (EVP_PKEY_sign(kept != NULL ? kept : c, der, &outlen, in,
+			inlen) != 1) {
+			/* A context that failed is not kept. */
+			if (kept != NULL)
+				drop_sign_ctx(k->kk);
 			rv = k->md == NULL ? CKR_DATA_LEN_RANGE
 					   : CKR_FUNCTION_FAILED;
 			goto out;
@@ -1366,6 +1479,8 @@ kop_finish(struct kop *k)
 			memcpy(k->out, der, outlen);
 			k->outlen = outlen;
 		}
+	} else if ((c = EVP_PKEY_CTX_new(k->key, NULL)) == NULL) {
+		goto out;
 	} else if (k->kind == KOP_ENCRYPT) {
 		if (EVP_PKEY_encrypt_init(c) != 1 || (rv = setup(k, c)) != CKR_OK)
 			goto out;
@@ -1471,6 +1586,7 @@ kop_free(struct kop *k)
 	if (k == NULL)
 		return;
 	EVP_PKEY_free(k->key);
+	kkey_free(k->kk);
 	sym_free(k->sym);
 	EVP_MD_CTX_free(k->md);
 	buf_free(k->data);
