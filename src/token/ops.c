@@ -693,9 +693,14 @@ wrapping_key(struct session *s, struct slot *sl, CK_MECHANISM_PTR m,
 		    : rv;
 	if (cls == CKO_PRIVATE_KEY && tok_info(sl->tok)->user_to_be_changed)
 		return CKR_PIN_EXPIRED;
-	if (cls != CKO_SECRET_KEY)
-		return (*pk = ref_key(ref)) != NULL ? CKR_OK
-						    : CKR_KEY_HANDLE_INVALID;
+	if (cls != CKO_SECRET_KEY) {
+		struct kkey *kk = ref_key(ref);
+
+		if (kk == NULL)
+			return CKR_KEY_HANDLE_INVALID;
+		*pk = kkey_pkey(kk);
+		return CKR_OK;
+	}
 	if ((*v = attrs_get(ref->a, CKA_VALUE, vn)) == NULL)
 		return CKR_KEY_HANDLE_INVALID;
 	return CKR_OK;
