@@ -43,9 +43,9 @@ typedef CK_RV (*msg_verify_fn)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG,
 struct function_list_3_0 {
 	CK_FUNCTION_LIST v2;
 	CK_RV (*C_GetInterfaceList)(kyso_interface *, CK_ULONG_PTR);
-	CK_RV (*C_GetInterface)
+	CK_RV(*C_GetInterface)
 	(CK_UTF8CHAR_PTR, CK_VERSION_PTR, kyso_interface **, CK_FLAGS);
-	CK_RV (*C_LoginUser)
+	CK_RV(*C_LoginUser)
 	(CK_SESSION_HANDLE, CK_USER_TYPE, CK_UTF8CHAR_PTR, CK_ULONG,
 	    CK_UTF8CHAR_PTR, CK_ULONG);
 	CK_RV (*C_SessionCancel)(CK_SESSION_HANDLE, CK_FLAGS);

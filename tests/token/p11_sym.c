@@ -50,6 +50,7 @@
  *
  * Prints "FAIL: ..." for each failed check, "<command>: ok" at the end
  * when none failed, and exits 1 if any failed. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -640,6 +641,29 @@ read_file(const char *dir, const char *name, void *p, size_t max)
 static CK_RV import_des3(CK_SESSION_HANDLE s, const CK_BYTE *v,
     CK_OBJECT_HANDLE *h);
 
+/* The n bytes the hex text at s spells; -1 on a character that is no hex
+ * digit. */
+static int
+hex_bytes(const char *s, CK_BYTE *out, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < 2 * n; i++) {
+		const char *d = s[i] != '\0'
+		    ? strchr(digits, tolower((unsigned char)s[i]))
+		    : NULL;
+
+		if (d == NULL)
+			return -1;
+		if (i % 2 == 0)
+			out[i / 2] = (CK_BYTE)((d - digits) << 4);
+		else
+			out[i / 2] |= (CK_BYTE)(d - digits);
+	}
+	return 0;
+}
+
 /* For the shell: imports the key in DIR/key (hex, parity set), decrypts
  * DIR/theirs (OpenSSL's CBC_PAD encryption of DIR/plain, IV DIR/iv) into
  * DIR/back, and encrypts DIR/plain into DIR/cipher. */
@@ -651,8 +675,7 @@ des3_files(CK_SESSION_HANDLE s, const char *dir)
 	CK_MECHANISM m = { CKM_DES3_CBC_PAD, iv, 8 };
 	CK_ULONG on = sizeof(out);
 	CK_OBJECT_HANDLE h = 0;
-	size_t i, pn, tn;
-	unsigned int b;
+	size_t pn, tn;
 
 	if (read_file(dir, "key", kh, sizeof(kh) - 1) < 48 ||
 	    read_file(dir, "iv", ih, sizeof(ih) - 1) < 16 ||
@@ -661,10 +684,10 @@ des3_files(CK_SESSION_HANDLE s, const char *dir)
 		EXPECT(0, "cannot read the files in %s", dir);
 		return;
 	}
-	for (i = 0; i < 24 && sscanf(kh + 2 * i, "%2x", &b) == 1; i++)
-		key[i] = (CK_BYTE)b;
-	for (i = 0; i < 8 && sscanf(ih + 2 * i, "%2x", &b) == 1; i++)
-		iv[i] = (CK_BYTE)b;
+	if (hex_bytes(kh, key, 24) != 0 || hex_bytes(ih, iv, 8) != 0) {
+		EXPECT(0, "bad hex in %s", dir);
+		return;
+	}
 	RV_IS(import_des3(s, key, &h), CKR_OK);
 	RV_IS(f->C_DecryptInit(s, &m, h), CKR_OK);
 	RV_IS(f->C_Decrypt(s, theirs, (CK_ULONG)tn, out, &on), CKR_OK);
