@@ -44,6 +44,9 @@ for _ in $(seq 100); do
 done
 
 note "kyso-ra: the time-stamps, and the revocation data of its TSA's issuing CA"
+# --public-url at init: the issuing CA names kyso-ra's root CRL.
+RA_PORT=$(free_port)
+RA_INIT_ARGS=(--public-url "http://127.0.0.1:$RA_PORT")
 ra_start
 TSA=$RA_URL/tsa
 # The signer's chain and kyso-ra's root: the TSA's issuing CA is judged
@@ -103,8 +106,21 @@ key = hashlib.sha1(bytes.fromhex(contents.decode())).hexdigest().upper().encode(
 m = re.search(rb'/' + key + rb'\s*<<(.*?)>>', dss, re.S)
 assert m, ("no VRI entry for the signature", key, dss)
 assert b'/Cert' in m.group(1) and b'/OCSP' in m.group(1), m.group(1)
+def stream(num):
+    m = list(re.finditer(rb'(?<![0-9])%d 0 obj\s*<<(.*?)>>\s*stream\n' % num, d, re.S))[-1]
+    n = int(re.search(rb'/Length (\d+)', m.group(1)).group(1))
+    return d[m.end():m.end() + n]
+crls = re.search(rb'/CRLs\s*\[([^\]]*)\]', dss).group(1)
+for i, num in enumerate(re.findall(rb'(\d+) 0 R', crls)):
+    open('%s.crl%d.der' % (sys.argv[1], i), 'wb').write(stream(int(num)))
 print(len(re.findall(rb'/[0-9A-F]{40}\s*<<', dss)))
 PY
+}
+
+# crl_issuers FILE: the issuers of the CRLs dss_check found in FILE's DSS.
+crl_issuers() {
+  local f
+  for f in "$1".crl*.der; do openssl crl -inform DER -in "$f" -noout -issuer; done
 }
 
 note "sign --lta: B-LT, then a document time-stamp"
@@ -118,6 +134,9 @@ docts_ok "$W/lta.pdf" 2
 [ "$(grep -ac '/Type/DocTimeStamp/Filter/Adobe.PPKLite/SubFilter/ETSI.RFC3161' "$W/lta.pdf")" = 1 ] ||
   fail "no document time-stamp dictionary"
 dss_check "$W/lta.pdf" >/dev/null
+issuers=$(crl_issuers "$W/lta.pdf")
+assert_contains "$issuers" "Kyso LTA Root"
+assert_contains "$issuers" "kyso Test CA Root CA"
 ls "$W" | grep -q "\.tmp" && fail "a temp file was left"
 assert_exit 0 ks verify "$W/lta.pdf" --trust "$W/anchors.pem"
 assert_contains "$OUT" "level:     B-LTA"
@@ -149,6 +168,11 @@ pdfsig_lta "$W/bt.lta.pdf" 2
 qpdf_ok "$W/bt.lta.pdf"
 docts_ok "$W/bt.lta.pdf" 2
 dss_check "$W/bt.lta.pdf" >/dev/null
+# The signer's chain (its root's CRL) and the TSA's: kyso-ra's root CRL for
+# its issuing CA.
+issuers=$(crl_issuers "$W/bt.lta.pdf")
+assert_contains "$issuers" "Kyso LTA Root"
+assert_contains "$issuers" "kyso Test CA Root CA"
 assert_exit 0 ks verify "$W/bt.lta.pdf" --trust "$W/anchors.pem"
 assert_contains "$OUT" "level:     B-LTA"
 assert_contains "$OUT" "revocation in the document: good"
