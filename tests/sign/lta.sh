@@ -34,7 +34,16 @@ openssl crl -in "$W/rootca/crl.pem" -outform DER -out "$W/www/root.crl"
 (cd "$W/www" && exec python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
 printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:%s\n' "$OCSP_PORT" > "$W/ee.ext"
 ocsp_signer LA0001 01 "Le Thi H" 2001 "$W/ee.ext"
-printf 'V\t%s\t\t2001\tunknown\t/C=VN/CN=Le Thi H\n' "$(date -u -d '+1 year' +%y%m%d%H%M%SZ)" > "$W/ocsp-index.txt"
+# Another program's signer: poppler's pdfsig with a key in NSS, its
+# certificate from the same CA and responder.
+nss_db
+pdfsig_signer
+pop_serial=$(openssl x509 -in "$W/pop.pem" -noout -serial | cut -d= -f2)
+exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)
+{
+  printf 'V\t%s\t\t2001\tunknown\t/C=VN/CN=Le Thi H\n' "$exp"
+  printf 'V\t%s\t\t%s\tunknown\t/CN=Poppler Signer\n' "$exp" "$pop_serial"
+} > "$W/ocsp-index.txt"
 openssl ocsp -index "$W/ocsp-index.txt" -port "$OCSP_PORT" -rsigner "$W/int.pem" -rkey "$W/int.key" \
   -CA "$W/int.pem" -ignore_err >/dev/null 2>&1 &
 for _ in $(seq 100); do
@@ -53,7 +62,6 @@ TSA=$RA_URL/tsa
 # by kyso-ra's root CRL.
 cat "$W/int.pem" "$W/root.pem" "$RA_HOME/root.pem" > "$W/chain.pem"
 cat "$W/root.pem" "$RA_HOME/root.pem" > "$W/anchors.pem"
-nss_db
 certutil -A -d "sql:$W/nss" -n "kyso-ra-root" -t "CT,C,C" -i "$RA_HOME/root.pem"
 
 gs -q -dNOPAUSE -dBATCH -sDEVICE=pdfwrite -o "$W/doc.pdf" \
@@ -198,6 +206,23 @@ PY
 assert_exit 0 ks extend "$W/lta.pdf" --outdir "$W/www" --tsa "$TSA" --chain "$W/chain.pem"
 pdfsig_lta "$W/www/lta.pdf" 3
 
+note "extend another program's signature (pdfsig -add-signature, no time-stamp)"
+pdfsig -nssdir "sql:$W/nss" -add-signature -nick popsigner "$W/doc.pdf" "$W/pop.pdf" >/dev/null 2>&1 || true
+[ -s "$W/pop.pdf" ] || fail "pdfsig -add-signature wrote nothing"
+assert_exit 0 ks extend "$W/pop.pdf" --tsa "$TSA" --chain "$W/chain.pem"
+pdfsig_lta "$W/pop.lta.pdf" 2
+qpdf_ok "$W/pop.lta.pdf"
+docts_ok "$W/pop.lta.pdf" 2
+dss_check "$W/pop.lta.pdf" >/dev/null
+assert_exit 0 ks verify "$W/pop.lta.pdf" --trust "$W/anchors.pem" --json
+python3 - "$OUT" <<'PY' || fail "pdfsig's signature extended: $OUT"
+import json, sys
+s = json.loads(sys.argv[1])[0]["signatures"]
+# Not time-stamped, so not B-LT/B-LTA: its level stays what it is.
+assert s[0]["level"] not in ("B-LT", "B-LTA") and s[0]["archive_timestamp"] is None, s
+assert [x["verdict"] for x in s] == ["VALID", "VALID"], s
+PY
+
 note "a byte changed after extend: INVALID"
 python3 - "$W/bt.lta2.pdf" "$W/tampered.pdf" <<'PY'
 import sys
@@ -215,6 +240,10 @@ assert_exit 1 ks extend "$W/doc.pdf" -o "$W/x.pdf" --tsa "$TSA"
 assert_contains "$OUT" "not signed"
 assert_exit 1 ks extend "$W/tampered.pdf" -o "$W/y.pdf" --tsa "$TSA" --chain "$W/chain.pem"
 assert_contains "$OUT" "INVALID"
+qpdf --encrypt u o 256 -- "$W/bt.pdf" "$W/enc.pdf"
+assert_exit 1 ks extend "$W/enc.pdf" -o "$W/e.pdf" --tsa "$TSA"
+assert_contains "$OUT" "not extended"
+[ ! -e "$W/e.pdf" ] || fail "an encrypted file was extended"
 assert_exit 2 ks extend "$W/bt.pdf" -o "$W/z.pdf"
 assert_contains "$OUT" "--tsa"
 [ ! -e "$W/x.pdf" ] && [ ! -e "$W/y.pdf" ] && [ ! -e "$W/z.pdf" ] || fail "an output was left for a refused file"
