@@ -104,6 +104,10 @@ print_report(const char *file, const struct sig_report *rep, size_t n, int ancho
 			printf(_("      anchor:    %s (from %s)\n"), r->anchor,
 			    _(r->anchor_from));
 		printf(_("      level:     %s\n"), r->level ? _(r->level) : "?");
+		if (r->archive_time != NULL)
+			printf(_("      archived:  %s (a document time-stamp "
+				 "over the validation data)\n"),
+			    shown_time(r->archive_time, ts, sizeof(ts)));
 		if (r->digest != NULL)
 			printf(_("      digest:    %s\n"), r->digest);
 		if (r->revocation != NULL)
@@ -167,6 +171,9 @@ json_report(const char *file, const struct sig_report *rep, size_t n,
 		    r->trusted < 0 ? json_null() : json_boolean(r->trusted));
 		json_object_set_new(s, "level",
 		    json_string(r->level ? r->level : ""));
+		/* B-LTA: the archive (document) time-stamp's time */
+		json_object_set_new(s, "archive_timestamp",
+		    r->archive_time ? json_string(r->archive_time) : json_null());
 		json_object_set_new(s, "certification_p",
 		    json_integer(r->docmdp));
 		if (r->docmdp > 0)

@@ -27,6 +27,7 @@ sig_reports_free(struct sig_report *r, size_t n)
 		free(r[i].signer);
 		free(r[i].claimed_time);
 		free(r[i].ts_time);
+		free(r[i].archive_time);
 		free(r[i].signed_part);
 		free(r[i].reason);
 		free(r[i].location);
@@ -361,6 +362,57 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 	return r;
 }
 
+/* Whether the revision ending at end (a document time-stamp's) holds the
+ * document's validation data as verify read it (now): a DSS with as many
+ * certificates, OCSP responses and CRLs, none added after. */
+static int
+dss_covered(const uint8_t *d, size_t len, uint64_t end, const struct revoc *now)
+{
+	struct pdf *p = NULL;
+	struct pdf_obj *root = NULL;
+	struct revoc then;
+	const char *why;
+	int ok = 0;
+
+	memset(&then, 0, sizeof(then));
+	if (end > len || pdf_open(d, (size_t)end, &p, &why) != 0)
+		return 0;
+	if (pdf_resolve(p, pdf_dict_get(pdf_trailer(p), "Root"), &root) == 0 &&
+	    pdf_dss_read(p, root, &then) == 0)
+		ok = then.ncerts + then.nocsps + then.ncrls > 0 &&
+		    then.ncerts == now->ncerts && then.nocsps == now->nocsps &&
+		    then.ncrls == now->ncrls;
+	revoc_clear(&then);
+	pdf_obj_free(root);
+	pdf_free(p);
+	return ok;
+}
+
+/* B-LTA (ETSI EN 319 142-1): a B-LT signature under an intact document
+ * time-stamp (whose TSA is not known to be untrusted) that covers the
+ * validation data; the newest such time-stamp's time is the report's. */
+static int
+find_lta(struct pdf *pdf, const struct sigs *s, struct sig_report *rep,
+    size_t i, const struct revoc *vd)
+{
+	size_t j, best = SIZE_MAX;
+
+	for (j = 0; j < s->n; j++)
+		if (rep[j].level != NULL &&
+		    strcmp(rep[j].level, "document time-stamp") == 0 &&
+		    rep[j].intact && rep[j].trusted != 0 &&
+		    rep[j].ts_time != NULL && s->end[j] > s->end[i] &&
+		    (best == SIZE_MAX || s->end[j] > s->end[best]) &&
+		    dss_covered(pdf_data(pdf), pdf_len(pdf), s->end[j], vd))
+			best = j;
+	if (best == SIZE_MAX)
+		return 0;
+	if ((rep[i].archive_time = strdup(rep[best].ts_time)) == NULL)
+		return KYSO_ERR_NOMEM;
+	rep[i].level = "B-LTA";
+	return 0;
+}
+
 int
 verify_pdf_file(const char *path, const struct verify_opts *vo,
     struct sig_report **out, size_t *n, const char **why)
@@ -457,6 +509,9 @@ verify_pdf_file(const char *path, const struct verify_opts *vo,
 		    rep[i].doc_revocation != NULL &&
 		    strcmp(rep[i].doc_revocation, "good") == 0)
 			rep[i].level = "B-LT";
+		if (rep[i].level != NULL && strcmp(rep[i].level, "B-LT") == 0 &&
+		    (r = find_lta(pdf, s, rep, i, &vd)) != 0)
+			goto out;
 		sig_report_judge(&rep[i]);
 	}
 	*out = rep;

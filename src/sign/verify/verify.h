@@ -32,12 +32,15 @@ struct sig_report {
 	char *signer;	    /* the certificate's subject */
 	char *claimed_time; /* /M or signingTime, "" when none */
 	char *ts_time;	    /* the time-stamp's genTime, or NULL */
+	char *archive_time; /* B-LTA: the genTime of the newest document
+			     * time-stamp over the validation data */
 	int intact;	    /* 1: digest and signature verify */
 	int ts_valid;	    /* 1: the time-stamp matches the signature */
 	int ts_untrusted;   /* 1: intact, but its TSA reaches no anchor */
 	int trusted;	    /* 1 yes, 0 no, -1 not checked (no anchors) */
 	enum verify_changes changes;
-	const char *level;	/* "B-B", "B-T", "PKCS#7", "CMS" */
+	const char *level;	/* "B-B", "B-T", "B-LT", "B-LTA", "PKCS#7",
+				 * "CMS", "document time-stamp"... */
 	const char *problem;	/* why intact or trusted is 0, or NULL */
 	int docmdp;		/* a certification's DocMDP P, 0: approval */
 	int docmdp_broken;	/* 1: what came after, P forbids */
