@@ -69,10 +69,17 @@ print_report(const char *file, const struct sig_report *rep, size_t n, int ancho
 			printf(_("      reason:    %s\n"), r->reason);
 		if (r->location != NULL)
 			printf(_("      location:  %s\n"), r->location);
-		printf(_("      claimed:   %s\n"),
-		    r->claimed_time && *r->claimed_time
-			? shown_time(r->claimed_time, claimed, sizeof(claimed))
-			: _("(none)"));
+		/* The signer's own word (a PDF's /M, a CMS signing-time):
+		 * only a verified time-stamp proves when it signed. */
+		if (r->claimed_time == NULL || *r->claimed_time == '\0')
+			printf(_("      claimed:   %s\n"), _("(none)"));
+		else if (r->ts_time != NULL && r->ts_valid)
+			printf(_("      claimed:   %s\n"),
+			    shown_time(r->claimed_time, claimed, sizeof(claimed)));
+		else
+			printf(_("      claimed:   %s (claimed by the signer, "
+				 "not proven by a time-stamp)\n"),
+			    shown_time(r->claimed_time, claimed, sizeof(claimed)));
 		if (r->ts_time != NULL)
 			printf(_("      timestamp: %s (%s)\n"),
 			    shown_time(r->ts_time, ts, sizeof(ts)),
