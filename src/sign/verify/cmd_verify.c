@@ -35,6 +35,7 @@ changes_word(enum verify_changes c)
 	case CHANGES_OTHER: return "content-changed";
 	case CHANGES_METADATA: return "metadata-only";
 	case CHANGES_PERMITTED: return "permitted-by-certification";
+	case CHANGES_FORM_FILLED: return "form-filled";
 	}
 	return "unknown";
 }
@@ -97,6 +98,9 @@ print_report(const char *file, const struct sig_report *rep, size_t n, int ancho
 			: r->changes == CHANGES_PERMITTED
 			? _("only what the certification permits (form "
 			    "filling, annotations)")
+			: r->changes == CHANGES_FORM_FILLED
+			? _("form filled after signing (field values and their "
+			    "appearance, as a signature permits)")
 			: r->changes == CHANGES_METADATA
 			? _("only metadata (document information, XMP)")
 			: r->changes == CHANGES_DSS
