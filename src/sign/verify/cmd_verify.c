@@ -35,6 +35,7 @@ changes_word(enum verify_changes c)
 	case CHANGES_OTHER: return "content-changed";
 	case CHANGES_METADATA: return "metadata-only";
 	case CHANGES_PERMITTED: return "permitted-by-certification";
+	case CHANGES_FORM_FILLED: return "form-filled";
 	}
 	return "unknown";
 }
@@ -69,10 +70,17 @@ print_report(const char *file, const struct sig_report *rep, size_t n, int ancho
 			printf(_("      reason:    %s\n"), r->reason);
 		if (r->location != NULL)
 			printf(_("      location:  %s\n"), r->location);
-		printf(_("      claimed:   %s\n"),
-		    r->claimed_time && *r->claimed_time
-			? shown_time(r->claimed_time, claimed, sizeof(claimed))
-			: _("(none)"));
+		/* The signer's own word (a PDF's /M, a CMS signing-time):
+		 * only a verified time-stamp proves when it signed. */
+		if (r->claimed_time == NULL || *r->claimed_time == '\0')
+			printf(_("      claimed:   %s\n"), _("(none)"));
+		else if (r->ts_time != NULL && r->ts_valid)
+			printf(_("      claimed:   %s\n"),
+			    shown_time(r->claimed_time, claimed, sizeof(claimed)));
+		else
+			printf(_("      claimed:   %s (claimed by the signer, "
+				 "not proven by a time-stamp)\n"),
+			    shown_time(r->claimed_time, claimed, sizeof(claimed)));
 		if (r->ts_time != NULL)
 			printf(_("      timestamp: %s (%s)\n"),
 			    shown_time(r->ts_time, ts, sizeof(ts)),
@@ -90,6 +98,9 @@ print_report(const char *file, const struct sig_report *rep, size_t n, int ancho
 			: r->changes == CHANGES_PERMITTED
 			? _("only what the certification permits (form "
 			    "filling, annotations)")
+			: r->changes == CHANGES_FORM_FILLED
+			? _("form filled after signing (field values and their "
+			    "appearance, as a signature permits)")
 			: r->changes == CHANGES_METADATA
 			? _("only metadata (document information, XMP)")
 			: r->changes == CHANGES_DSS

@@ -102,7 +102,8 @@ sig_report_judge(struct sig_report *r)
 
 struct found {
 	char *field;
-	struct pdf_obj *sig; /* the signature dictionary */
+	struct pdf_obj *sig;  /* the signature dictionary */
+	struct pdf_obj *lock; /* the field's /Lock (FieldMDP), or NULL */
 };
 
 struct sigs {
@@ -243,6 +244,10 @@ add_sig(void *ud, struct pdf *pdf, const struct pdf_obj *f)
 		    ? str_dup_n(t->s, t->n)
 		    : strdup("");
 		out->f[out->n].sig = v;
+		if (pdf_dict_get(f, "Lock") != NULL &&
+		    pdf_resolve(pdf, pdf_dict_get(f, "Lock"),
+			&out->f[out->n].lock) != 0)
+			out->f[out->n].lock = NULL;
 		out->n++;
 		v = NULL;
 	}
@@ -269,6 +274,21 @@ pdf_date_text(const struct pdf_obj *m)
 		return o;
 	}
 	return str_dup_n(m->s, m->n);
+}
+
+/* The /TransformParams of the signature dictionary's FieldMDP reference
+ * (the fields it locks), or NULL. */
+static const struct pdf_obj *
+fieldmdp_params(const struct pdf_obj *sig)
+{
+	const struct pdf_obj *ref = pdf_dict_get(sig, "Reference");
+	size_t i;
+
+	for (i = 0; ref != NULL && ref->type == PDF_ARRAY && i < ref->count; i++)
+		if (pdf_name_is(pdf_dict_get(ref->items[i], "TransformMethod"),
+			"FieldMDP"))
+			return pdf_dict_get(ref->items[i], "TransformParams");
+	return NULL;
 }
 
 /* Checks one signature: the /ByteRange layout, the digest over it, the CMS. */
@@ -484,8 +504,11 @@ verify_pdf_file(const char *path, const struct verify_opts *vo,
 			mdp = rep[i].docmdp;
 	}
 	for (i = 0; i < s->n; i++) {
+		struct field_locks locks = { { s->f[i].lock,
+		    fieldmdp_params(s->f[i].sig) } };
+
 		rep[i].changes = pdf_changes_after(pdf_data(pdf), pdf_len(pdf),
-		    s->end, s->n, s->end[i], mdp);
+		    s->end, s->n, s->end[i], mdp, &locks);
 		/* P=1 lets nothing in after the certification but validation
 		 * data (a DSS, as PDF 2.0 allows); 2 and 3 also signatures.
 		 * Other changes are content changes for every signature. */
@@ -497,7 +520,8 @@ verify_pdf_file(const char *path, const struct verify_opts *vo,
 			    "added");
 		} else if (rep[i].docmdp == 1 &&
 		    (rep[i].changes == CHANGES_METADATA ||
-			rep[i].changes == CHANGES_PERMITTED)) {
+			rep[i].changes == CHANGES_PERMITTED ||
+			rep[i].changes == CHANGES_FORM_FILLED)) {
 			rep[i].docmdp_broken = 1;
 			rep[i].problem = N_("the certification allows no changes "
 					    "(DocMDP P=1), yet the document was "
@@ -523,6 +547,7 @@ out:
 		for (i = 0; i < s->n; i++) {
 			free(s->f[i].field);
 			pdf_obj_free(s->f[i].sig);
+			pdf_obj_free(s->f[i].lock);
 		}
 		if (rep != NULL)
 			sig_reports_free(rep, s->n);

@@ -11,12 +11,13 @@
 #include "common/err.h"
 
 enum verify_changes {
-	CHANGES_NONE,	    /* the signature covers the whole file */
-	CHANGES_SIGNATURES, /* later revisions: signatures (and DSS) */
-	CHANGES_DSS,	    /* later revisions: validation data only */
-	CHANGES_OTHER,	    /* other bytes were appended after it */
-	CHANGES_METADATA,   /* later revisions: /Info and XMP only */
-	CHANGES_PERMITTED,  /* form filling, annotations as DocMDP allows */
+	CHANGES_NONE,	     /* the signature covers the whole file */
+	CHANGES_SIGNATURES,  /* later revisions: signatures (and DSS) */
+	CHANGES_DSS,	     /* later revisions: validation data only */
+	CHANGES_OTHER,	     /* other bytes were appended after it */
+	CHANGES_METADATA,    /* later revisions: /Info and XMP only */
+	CHANGES_PERMITTED,   /* form filling, annotations as DocMDP allows */
+	CHANGES_FORM_FILLED, /* form filling after an approval signature */
 };
 
 /* ETSI EN 319 102-1's three verdicts. */
