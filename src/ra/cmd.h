@@ -25,6 +25,7 @@ int cmd_operator(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_reissue(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_rotate(int argc, char **argv);
 
 /* Prints what was wrong and where to look; returns EX_USAGE. */
 int cmd_usage_error(const char *cmd, const char *what);
