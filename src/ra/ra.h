@@ -124,6 +124,8 @@ int api_registrations_get(struct api *a);
 int api_registrations_renew(struct api *a);
 int api_registrations_update(struct api *a);
 int api_registrations_reissue(struct api *a);
+int api_registrations_edit(struct api *a);
+int api_registrations_cancel(struct api *a);
 int api_certificates_revoke(struct api *a);
 /* api_subscriber.c */
 int api_activation_lookup(struct api *a);
