@@ -63,6 +63,8 @@ print_report(const char *file, const struct sig_report *rep, size_t n, int ancho
 
 		printf("  [%zu] %s\n", i + 1, r->field ? r->field : "");
 		printf(_("      signer:    %s\n"), r->signer ? r->signer : "?");
+		if (r->signer_legal_name != NULL)
+			printf(_("      legal name: %s\n"), r->signer_legal_name);
 		if (r->signed_part != NULL)
 			printf(_("      signed:    the element %s only\n"),
 			    r->signed_part);
@@ -158,6 +160,9 @@ json_report(const char *file, const struct sig_report *rep, size_t n,
 		    json_string(r->field ? r->field : ""));
 		json_object_set_new(s, "signer",
 		    r->signer ? json_string(r->signer) : json_null());
+		json_object_set_new(s, "signer_legal_name",
+		    r->signer_legal_name ? json_string(r->signer_legal_name)
+					 : json_null());
 		json_object_set_new(s, "signed_part",
 		    r->signed_part ? json_string(r->signed_part) : json_null());
 		json_object_set_new(s, "reason",

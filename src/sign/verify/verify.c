@@ -25,6 +25,7 @@ sig_reports_free(struct sig_report *r, size_t n)
 	for (i = 0; i < n; i++) {
 		free(r[i].field);
 		free(r[i].signer);
+		free(r[i].signer_legal_name);
 		free(r[i].claimed_time);
 		free(r[i].ts_time);
 		free(r[i].archive_time);

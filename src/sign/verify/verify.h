@@ -29,8 +29,10 @@ enum sig_verdict {
 };
 
 struct sig_report {
-	char *field;	    /* PDF field name, or the .p7s file */
-	char *signer;	    /* the certificate's subject */
+	char *field;  /* PDF field name, or the .p7s file */
+	char *signer; /* the certificate's subject */
+	/* kyso's legal-name extension (a name too long for the subject) */
+	char *signer_legal_name;
 	char *claimed_time; /* /M or signingTime, "" when none */
 	char *ts_time;	    /* the time-stamp's genTime, or NULL */
 	char *archive_time; /* B-LTA: the genTime of the newest document

@@ -378,6 +378,8 @@ verify_cms_der(const uint8_t *der, size_t n, verify_digest_fn fn, void *ud,
 	rep->signer = x509_text_name(X509_get_subject_name(signer),
 	    X509_TEXT_ONELINE);
 	note_signing_time(si, rep);
+	/* A company name too long for the subject, kept whole */
+	rep->signer_legal_name = x509_text_legal_name(signer);
 	/* The content's digest by the algorithm the signature names. */
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dalg, NULL);
 	if (dalg == NULL || (mdt = EVP_get_digestbyobj(dalg->algorithm)) == NULL) {

@@ -310,6 +310,7 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 	signer = sk_X509_value(certs, 0);
 	rep->signer = x509_text_name(X509_get_subject_name(signer),
 	    X509_TEXT_ONELINE);
+	rep->signer_legal_name = x509_text_legal_name(signer);
 	if ((k = check_references(doc, sig, si, rep)) <= 0) {
 		r = k;
 		goto out;
