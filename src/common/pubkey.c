@@ -74,9 +74,16 @@ pubkey_curve_bits(const char *name)
 int
 pubkey_der_octets(const uint8_t *p, size_t n, const uint8_t **v, size_t *vn)
 {
+	return pubkey_der_value(p, n, 0x04, v, vn);
+}
+
+int
+pubkey_der_value(const uint8_t *p, size_t n, uint8_t tag, const uint8_t **v,
+    size_t *vn)
+{
 	size_t len, hdr;
 
-	if (n < 2 || p[0] != 0x04)
+	if (n < 2 || p[0] != tag)
 		return 0;
 	if (p[1] < 0x80) {
 		len = p[1];

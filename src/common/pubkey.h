@@ -21,6 +21,9 @@ unsigned pubkey_curve_bits(const char *name);
 /* Whether p is exactly one DER OCTET STRING (short or long length, as a
  * CKA_EC_POINT holds a point): its contents in *v. */
 int pubkey_der_octets(const uint8_t *p, size_t n, const uint8_t **v, size_t *vn);
+/* The same for one DER value of any (one-byte) tag. */
+int pubkey_der_value(const uint8_t *p, size_t n, uint8_t tag, const uint8_t **v,
+    size_t *vn);
 EVP_PKEY *pubkey_rsa(const uint8_t *n, size_t nlen, const uint8_t *e,
     size_t elen);
 /* point: the raw point or, as CKA_EC_POINT holds it, a DER OCTET STRING. */

@@ -22,19 +22,25 @@ typedef struct {
 	CK_FLAGS flags;
 } kyso_interface;
 
-typedef CK_RV (
-    *msg_init_fn)(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE);
-typedef CK_RV (*msg_crypt_fn)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG,
+/* The 3.0 functions' types. */
+typedef CK_RV list_fn(kyso_interface *, CK_ULONG_PTR);
+typedef CK_RV iface_fn(CK_UTF8CHAR_PTR, CK_VERSION_PTR, kyso_interface **,
+    CK_FLAGS);
+typedef CK_RV login_user_fn(CK_SESSION_HANDLE, CK_USER_TYPE, CK_UTF8CHAR_PTR,
+    CK_ULONG, CK_UTF8CHAR_PTR, CK_ULONG);
+typedef CK_RV cancel_fn(CK_SESSION_HANDLE, CK_FLAGS);
+typedef CK_RV msg_init_fn(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE);
+typedef CK_RV msg_crypt_fn(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG,
     CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR);
-typedef CK_RV (*msg_begin_fn)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG,
+typedef CK_RV msg_begin_fn(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG,
     CK_BYTE_PTR, CK_ULONG);
-typedef CK_RV (*msg_next_fn)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG,
-    CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR, CK_FLAGS);
-typedef CK_RV (*msg_final_fn)(CK_SESSION_HANDLE);
-typedef CK_RV (*msg_sign_fn)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG,
-    CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR);
-typedef CK_RV (*msg_sbegin_fn)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG);
-typedef CK_RV (*msg_verify_fn)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG,
+typedef CK_RV msg_next_fn(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR,
+    CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR, CK_FLAGS);
+typedef CK_RV msg_final_fn(CK_SESSION_HANDLE);
+typedef CK_RV msg_sign_fn(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR,
+    CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR);
+typedef CK_RV msg_sbegin_fn(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG);
+typedef CK_RV msg_verify_fn(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG,
     CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG);
 
 /* CK_FUNCTION_LIST_3_0: the 2.40 list (it ends with a pointer, so no
@@ -42,33 +48,30 @@ typedef CK_RV (*msg_verify_fn)(CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG,
  * order. */
 struct function_list_3_0 {
 	CK_FUNCTION_LIST v2;
-	CK_RV (*C_GetInterfaceList)(kyso_interface *, CK_ULONG_PTR);
-	CK_RV(*C_GetInterface)
-	(CK_UTF8CHAR_PTR, CK_VERSION_PTR, kyso_interface **, CK_FLAGS);
-	CK_RV(*C_LoginUser)
-	(CK_SESSION_HANDLE, CK_USER_TYPE, CK_UTF8CHAR_PTR, CK_ULONG,
-	    CK_UTF8CHAR_PTR, CK_ULONG);
-	CK_RV (*C_SessionCancel)(CK_SESSION_HANDLE, CK_FLAGS);
-	msg_init_fn C_MessageEncryptInit;
-	msg_crypt_fn C_EncryptMessage;
-	msg_begin_fn C_EncryptMessageBegin;
-	msg_next_fn C_EncryptMessageNext;
-	msg_final_fn C_MessageEncryptFinal;
-	msg_init_fn C_MessageDecryptInit;
-	msg_crypt_fn C_DecryptMessage;
-	msg_begin_fn C_DecryptMessageBegin;
-	msg_next_fn C_DecryptMessageNext;
-	msg_final_fn C_MessageDecryptFinal;
-	msg_init_fn C_MessageSignInit;
-	msg_sign_fn C_SignMessage;
-	msg_sbegin_fn C_SignMessageBegin;
-	msg_sign_fn C_SignMessageNext;
-	msg_final_fn C_MessageSignFinal;
-	msg_init_fn C_MessageVerifyInit;
-	msg_verify_fn C_VerifyMessage;
-	msg_sbegin_fn C_VerifyMessageBegin;
-	msg_verify_fn C_VerifyMessageNext;
-	msg_final_fn C_MessageVerifyFinal;
+	list_fn *C_GetInterfaceList;
+	iface_fn *C_GetInterface;
+	login_user_fn *C_LoginUser;
+	cancel_fn *C_SessionCancel;
+	msg_init_fn *C_MessageEncryptInit;
+	msg_crypt_fn *C_EncryptMessage;
+	msg_begin_fn *C_EncryptMessageBegin;
+	msg_next_fn *C_EncryptMessageNext;
+	msg_final_fn *C_MessageEncryptFinal;
+	msg_init_fn *C_MessageDecryptInit;
+	msg_crypt_fn *C_DecryptMessage;
+	msg_begin_fn *C_DecryptMessageBegin;
+	msg_next_fn *C_DecryptMessageNext;
+	msg_final_fn *C_MessageDecryptFinal;
+	msg_init_fn *C_MessageSignInit;
+	msg_sign_fn *C_SignMessage;
+	msg_sbegin_fn *C_SignMessageBegin;
+	msg_sign_fn *C_SignMessageNext;
+	msg_final_fn *C_MessageSignFinal;
+	msg_init_fn *C_MessageVerifyInit;
+	msg_verify_fn *C_VerifyMessage;
+	msg_sbegin_fn *C_VerifyMessageBegin;
+	msg_verify_fn *C_VerifyMessageNext;
+	msg_final_fn *C_MessageVerifyFinal;
 };
 
 CK_RV C_GetInterfaceList(kyso_interface *list, CK_ULONG_PTR count);

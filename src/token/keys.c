@@ -399,8 +399,8 @@ static CK_RV
 ec_curve(const struct attrs *a, const char **name, const uint8_t **oid,
     size_t *oidlen)
 {
-	const uint8_t *p;
-	size_t n;
+	const uint8_t *p, *v;
+	size_t n, vn;
 
 	if ((p = attrs_get(a, CKA_EC_PARAMS, &n)) == NULL)
 		return CKR_TEMPLATE_INCOMPLETE;
@@ -412,10 +412,10 @@ ec_curve(const struct attrs *a, const char **name, const uint8_t **oid,
 	 * OID unknown here, explicit parameters, implicitlyCA, a curve's
 	 * name as a PrintableString) is a curve the token does not offer;
 	 * what is no single DER value at all, an invalid attribute. */
-	if (n >= 2 && p[1] < 0x80 && (size_t)p[1] == n - 2 &&
-	    (p[0] == 0x06 || p[0] == 0x30 || p[0] == 0x05 || p[0] == 0x13))
-		return CKR_CURVE_NOT_SUPPORTED;
-	if (n >= 3 && p[1] == 0x81 && (size_t)p[2] == n - 3 && p[0] == 0x30)
+	if (pubkey_der_value(p, n, 0x06, &v, &vn) ||
+	    pubkey_der_value(p, n, 0x30, &v, &vn) ||
+	    pubkey_der_value(p, n, 0x05, &v, &vn) ||
+	    pubkey_der_value(p, n, 0x13, &v, &vn))
 		return CKR_CURVE_NOT_SUPPORTED;
 	return CKR_ATTRIBUTE_VALUE_INVALID;
 }

@@ -139,8 +139,14 @@ for bad in 06052b8104000a 130a7365637032353672310a 3003020101; do
   out=$(cv gen "$MOD" curves "$USER_PIN" ec "$bad" 09 || true)
   assert_contains "$out" "rv=CKR_CURVE_NOT_SUPPORTED"
 done
-out=$(cv gen "$MOD" curves "$USER_PIN" ec 0608 09 || true)
-assert_contains "$out" "rv=CKR_ATTRIBUTE_VALUE_INVALID"
+# P-521's explicit parameters: a SEQUENCE of a two-byte length
+explicit=$(openssl ecparam -name secp521r1 -param_enc explicit -outform DER | od -An -v -tx1 | tr -d ' \n')
+out=$(cv gen "$MOD" curves "$USER_PIN" ec "$explicit" 09 || true)
+assert_contains "$out" "rv=CKR_CURVE_NOT_SUPPORTED"
+for bad in 0608 06052b810400230000; do   # a cut OID; one with bytes after it
+  out=$(cv gen "$MOD" curves "$USER_PIN" ec "$bad" 09 || true)
+  assert_contains "$out" "rv=CKR_ATTRIBUTE_VALUE_INVALID"
+done
 
 note "C_GetMechanismList / C_GetMechanismInfo, as pkcs11-tool shows them"
 out=$(p11 -M 2>&1)

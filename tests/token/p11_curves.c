@@ -154,7 +154,7 @@ static int
 cmd_gen(CK_SESSION_HANDLE s, const char *type, const char *params,
     const char *idhex)
 {
-	CK_BYTE ec[64], id[64];
+	CK_BYTE ec[1024], id[64];
 	CK_ULONG en = unhex(params, ec, sizeof(ec)),
 		 idn = unhex(idhex, id, sizeof(id));
 	CK_MECHANISM m = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };

@@ -1806,19 +1806,23 @@ struct iface {
 	CK_FLAGS flags;
 };
 
+typedef CK_RV list_fn(struct iface *, CK_ULONG *);
+typedef CK_RV iface_fn(CK_UTF8CHAR *, CK_VERSION *, struct iface **, CK_FLAGS);
+typedef CK_RV login_user_fn(CK_SESSION_HANDLE, CK_USER_TYPE, CK_UTF8CHAR *,
+    CK_ULONG, CK_UTF8CHAR *, CK_ULONG);
+typedef CK_RV cancel_fn(CK_SESSION_HANDLE, CK_FLAGS);
+typedef CK_RV msg_init_fn(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE);
+typedef CK_RV msg_final_fn(CK_SESSION_HANDLE);
+
 struct list30 {
 	CK_FUNCTION_LIST v2;
-	CK_RV (*GetInterfaceList)(struct iface *, CK_ULONG *);
-	CK_RV(*GetInterface)
-	(CK_UTF8CHAR *, CK_VERSION *, struct iface **, CK_FLAGS);
-	CK_RV(*LoginUser)
-	(CK_SESSION_HANDLE, CK_USER_TYPE, CK_UTF8CHAR *, CK_ULONG,
-	    CK_UTF8CHAR *, CK_ULONG);
-	CK_RV (*SessionCancel)(CK_SESSION_HANDLE, CK_FLAGS);
-	CK_RV(*MessageEncryptInit)
-	(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE);
+	list_fn *GetInterfaceList;
+	iface_fn *GetInterface;
+	login_user_fn *LoginUser;
+	cancel_fn *SessionCancel;
+	msg_init_fn *MessageEncryptInit;
 	void *rest[13];
-	CK_RV (*MessageSignFinal)(CK_SESSION_HANDLE);
+	msg_final_fn *MessageSignFinal;
 	void *rest2[5];
 };
 
