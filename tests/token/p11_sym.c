@@ -636,6 +636,24 @@ read_file(const char *dir, const char *name, void *p, size_t max)
 	return n;
 }
 
+/* n bytes from 2n hex digits. */
+static int
+unhex(const char *h, CK_BYTE *out, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	const char *hi, *lo;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (h[2 * i] == '\0' || h[2 * i + 1] == '\0' ||
+		    (hi = strchr(digits, h[2 * i])) == NULL ||
+		    (lo = strchr(digits, h[2 * i + 1])) == NULL)
+			return 0;
+		out[i] = (CK_BYTE)((hi - digits) * 16 + (lo - digits));
+	}
+	return 1;
+}
+
 /* A DES3 key imported with C_CreateObject (general token): value v. */
 static CK_RV import_des3(CK_SESSION_HANDLE s, const CK_BYTE *v,
     CK_OBJECT_HANDLE *h);
@@ -651,8 +669,7 @@ des3_files(CK_SESSION_HANDLE s, const char *dir)
 	CK_MECHANISM m = { CKM_DES3_CBC_PAD, iv, 8 };
 	CK_ULONG on = sizeof(out);
 	CK_OBJECT_HANDLE h = 0;
-	size_t i, pn, tn;
-	unsigned int b;
+	size_t pn, tn;
 
 	if (read_file(dir, "key", kh, sizeof(kh) - 1) < 48 ||
 	    read_file(dir, "iv", ih, sizeof(ih) - 1) < 16 ||
@@ -661,10 +678,10 @@ des3_files(CK_SESSION_HANDLE s, const char *dir)
 		EXPECT(0, "cannot read the files in %s", dir);
 		return;
 	}
-	for (i = 0; i < 24 && sscanf(kh + 2 * i, "%2x", &b) == 1; i++)
-		key[i] = (CK_BYTE)b;
-	for (i = 0; i < 8 && sscanf(ih + 2 * i, "%2x", &b) == 1; i++)
-		iv[i] = (CK_BYTE)b;
+	if (!unhex(kh, key, 24) || !unhex(ih, iv, 8)) {
+		EXPECT(0, "the key or IV in %s is not hex", dir);
+		return;
+	}
 	RV_IS(import_des3(s, key, &h), CKR_OK);
 	RV_IS(f->C_DecryptInit(s, &m, h), CKR_OK);
 	RV_IS(f->C_Decrypt(s, theirs, (CK_ULONG)tn, out, &on), CKR_OK);
