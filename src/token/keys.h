@@ -17,6 +17,12 @@
 #define CKM_EC_EDWARDS_KEY_PAIR_GEN 0x1055UL
 #define CKM_EDDSA		    0x1057UL
 #endif
+#ifndef CKM_EC_MONTGOMERY_KEY_PAIR_GEN
+#define CKM_EC_MONTGOMERY_KEY_PAIR_GEN 0x1056UL
+#endif
+#ifndef CKK_EC_MONTGOMERY
+#define CKK_EC_MONTGOMERY 0x41UL
+#endif
 #ifndef CKM_SHA3_256
 #define CKM_SHA3_256 0x2b0UL
 #define CKM_SHA3_224 0x2b5UL
@@ -92,7 +98,21 @@ CK_RV keys_complete_certificate(struct attrs *cert) KYSO_WUR;
 EVP_PKEY *keys_load(const struct attrs *a) KYSO_WUR;
 void keys_free_pkey(void *pkey);
 
+/* A key object's parsed key as the module keeps it on the object (the
+ * token object's cache, the session object): the EVP_PKEY and the
+ * signing context last set up with it, reused by the next signature with
+ * the same mechanism instead of a new context per signature. Counted:
+ * an operation under way keeps it after the object is gone (kkey_free
+ * drops one reference). Under the module mutex. */
+struct kkey;
+struct kkey *kkey_load(const struct attrs *a) KYSO_WUR;
+EVP_PKEY *kkey_pkey(const struct kkey *k);
+void kkey_free(void *k);
+
 CK_RV kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key,
+    struct kop **out) KYSO_WUR;
+/* kop_new with an object's key, whose signing context it may reuse. */
+CK_RV kop_new_key(enum kop_kind kind, const CK_MECHANISM *m, struct kkey *key,
     struct kop **out) KYSO_WUR;
 /* An operation with a secret key's bytes (sym.c does the work). */
 CK_RV kop_new_secret(enum kop_kind kind, const CK_MECHANISM *m,

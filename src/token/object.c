@@ -199,48 +199,112 @@ object_defaults(const struct slot *sl, struct attrs *a, CK_OBJECT_CLASS cls)
 	return CKR_OK;
 }
 
+/* Whether the session may store a (a token object when *token). */
+static CK_RV
+store_check(const struct session *s, const struct slot *sl,
+    const struct attrs *a, int *token, int *priv)
+{
+	CK_OBJECT_CLASS cls;
+
+	*token = attrs_bool(a, CKA_TOKEN, 0);
+	*priv = attrs_bool(a, CKA_PRIVATE, 0);
+	/* Only private objects are sealed on disk and hidden before login:
+	 * a private or secret key asked to be public (C_GenerateKeyPair,
+	 * C_CopyObject, C_DeriveKey) would lie in the token file in clear.
+	 * A general token allows it for a session key, never on disk. */
+	if (!*priv && attrs_get_ulong(a, CKA_CLASS, &cls) == 0 &&
+	    (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY) &&
+	    (*token || !slot_general(sl)))
+		return CKR_TEMPLATE_INCONSISTENT;
+	if (*priv && !slot_user_in(sl))
+		return CKR_USER_NOT_LOGGED_IN;
+	if (*token && !(s->flags & CKF_RW_SESSION))
+		return CKR_SESSION_READ_ONLY;
+	return CKR_OK;
+}
+
+/* Stores n new token objects in one commit of the token file. Takes
+ * every a[i]. */
+static CK_RV
+store_token(struct slot *sl, size_t n, const int priv[], struct attrs *a[],
+    CK_OBJECT_HANDLE h[])
+{
+	uint32_t id[2];
+	size_t i;
+	int r;
+
+	if (n > 2 || (r = tok_begin(sl->tok)) != 0) {
+		for (i = 0; i < n; i++)
+			attrs_free(a[i]);
+		return n > 2 ? CKR_GENERAL_ERROR : core_from_err(r);
+	}
+	r = tok_add_objects(sl->tok, n, priv, a, id);
+	tok_end(sl->tok);
+	if (r != 0)
+		return core_from_err(r);
+	for (i = 0; i < n; i++)
+		h[i] = id[i];
+	return CKR_OK;
+}
+
 /* Stores a new object on the token or in the session. Takes a. */
 CK_RV
 object_store(struct session *s, struct slot *sl, struct attrs *a,
     CK_OBJECT_HANDLE *h)
 {
-	int token = attrs_bool(a, CKA_TOKEN, 0);
-	int priv = attrs_bool(a, CKA_PRIVATE, 0);
-	CK_OBJECT_CLASS cls;
-	uint32_t id;
-	int r;
+	int token, priv;
+	CK_RV rv;
 
-	/* Only private objects are sealed on disk and hidden before login:
-	 * a private or secret key asked to be public (C_GenerateKeyPair,
-	 * C_CopyObject, C_DeriveKey) would lie in the token file in clear.
-	 * A general token allows it for a session key, never on disk. */
-	if (!priv && attrs_get_ulong(a, CKA_CLASS, &cls) == 0 &&
-	    (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY) &&
-	    (token || !slot_general(sl))) {
+	if ((rv = store_check(s, sl, a, &token, &priv)) != CKR_OK) {
 		attrs_free(a);
-		return CKR_TEMPLATE_INCONSISTENT;
+		return rv;
 	}
-	if (priv && !slot_user_in(sl)) {
-		attrs_free(a);
-		return CKR_USER_NOT_LOGGED_IN;
-	}
-	if (token) {
-		if (!(s->flags & CKF_RW_SESSION)) {
-			attrs_free(a);
-			return CKR_SESSION_READ_ONLY;
-		}
-		if ((r = tok_begin(sl->tok)) != 0) {
-			attrs_free(a);
-			return core_from_err(r);
-		}
-		r = tok_add_object(sl->tok, priv, a, &id);
-		tok_end(sl->tok);
-		if (r != 0)
-			return core_from_err(r);
-		*h = id;
-		return CKR_OK;
-	}
+	if (token)
+		return store_token(sl, 1, &priv, &a, h);
 	return sobj_add(s, priv, a, h);
+}
+
+/* A key pair: both on the token in one commit (never half there), or
+ * each where its CKA_TOKEN says, the private key first and undone when
+ * the public key fails. Takes priv and pub. */
+CK_RV
+object_store_pair(struct session *s, struct slot *sl, struct attrs *priv,
+    struct attrs *pub, CK_OBJECT_HANDLE *priv_h, CK_OBJECT_HANDLE *pub_h)
+{
+	struct attrs *a[2] = { priv, pub };
+	CK_OBJECT_HANDLE h[2];
+	int token[2], p[2], r;
+	CK_RV rv;
+
+	if ((rv = store_check(s, sl, priv, &token[0], &p[0])) != CKR_OK ||
+	    (rv = store_check(s, sl, pub, &token[1], &p[1])) != CKR_OK) {
+		attrs_free(priv);
+		attrs_free(pub);
+		return rv;
+	}
+	if (token[0] && token[1]) {
+		if ((rv = store_token(sl, 2, p, a, h)) != CKR_OK)
+			return rv;
+	} else {
+		if ((rv = object_store(s, sl, priv, &h[0])) != CKR_OK) {
+			attrs_free(pub);
+			return rv;
+		}
+		if ((rv = object_store(s, sl, pub, &h[1])) != CKR_OK) {
+			/* Leave no half pair behind. */
+			if (!(h[0] & SESSION_OBJ_BIT) && tok_begin(sl->tok) == 0) {
+				r = tok_del_object(sl->tok, (uint32_t)h[0]);
+				(void)r;
+				tok_end(sl->tok);
+			} else if (h[0] & SESSION_OBJ_BIT) {
+				sobj_destroy(sobj_find(h[0], s->slot));
+			}
+			return rv;
+		}
+	}
+	*priv_h = h[0];
+	*pub_h = h[1];
+	return CKR_OK;
 }
 
 static CK_RV

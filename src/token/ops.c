@@ -60,20 +60,21 @@ out:
 	return rv;
 }
 
-/* The parsed key of an object, parsed once and kept on the object. */
-static EVP_PKEY *
+/* The parsed key of an object, parsed once and kept on the object (with
+ * the signing context it last used: keys.c's struct kkey). */
+static struct kkey *
 ref_key(struct objref *ref)
 {
-	EVP_PKEY *k;
+	struct kkey *k;
 
 	if (ref->t != NULL && (k = tobj_cache(ref->t)) != NULL)
 		return k;
 	if (ref->s != NULL && ref->s->key != NULL)
 		return ref->s->key;
-	if ((k = keys_load(ref->a)) == NULL)
+	if ((k = kkey_load(ref->a)) == NULL)
 		return NULL;
 	if (ref->t != NULL)
-		tobj_set_cache(ref->t, k, keys_free_pkey);
+		tobj_set_cache(ref->t, k, kkey_free);
 	else if (ref->s != NULL)
 		ref->s->key = k;
 	return k;
@@ -93,7 +94,7 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
 	struct objref ref;
 	CK_OBJECT_CLASS cls;
 	CK_KEY_TYPE kt;
-	EVP_PKEY *k = NULL;
+	struct kkey *k = NULL;
 	const uint8_t *v = NULL;
 	size_t vn = 0;
 	CK_RV rv;
@@ -149,7 +150,7 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
 		goto out;
 	}
 	rv = v != NULL ? kop_new_secret(kind, m, v, vn, &s->op)
-		       : kop_new(kind, m, k, &s->op);
+		       : kop_new_key(kind, m, k, &s->op);
 	if (rv != CKR_OK) {
 		s->op = NULL;
 		goto out;
@@ -543,7 +544,6 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 	struct attrs *pub = NULL, *priv = NULL;
 	CK_OBJECT_HANDLE ph = 0, kh = 0;
 	CK_KEY_TYPE kt;
-	int r;
 	CK_RV rv;
 
 	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
@@ -583,21 +583,10 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 			goto out;
 		}
 	}
-	rv = object_store(s, sl, priv, &kh);
-	priv = NULL;
+	rv = object_store_pair(s, sl, priv, pub, &kh, &ph);
+	priv = pub = NULL;
 	if (rv != CKR_OK)
 		goto out;
-	rv = object_store(s, sl, pub, &ph);
-	pub = NULL;
-	if (rv != CKR_OK) {
-		/* Leave no half pair behind. */
-		if (!(kh & SESSION_OBJ_BIT) && tok_begin(sl->tok) == 0) {
-			r = tok_del_object(sl->tok, (uint32_t)kh);
-			(void)r;
-			tok_end(sl->tok);
-		}
-		goto out;
-	}
 	*pub_h = ph;
 	*priv_h = kh;
 out:
@@ -619,7 +608,7 @@ C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base,
 	struct attrs *a = NULL;
 	CK_OBJECT_CLASS cls;
 	CK_KEY_TYPE kt;
-	EVP_PKEY *k;
+	struct kkey *k;
 	CK_RV rv;
 
 	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
@@ -660,7 +649,7 @@ C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base,
 		rv = CKR_KEY_HANDLE_INVALID;
 		goto out;
 	}
-	if ((rv = keys_derive(m, k, a)) != CKR_OK)
+	if ((rv = keys_derive(m, kkey_pkey(k), a)) != CKR_OK)
 		goto out;
 	if ((rv = object_secret_finish(sl, a, ref.a, m->mechanism)) != CKR_OK)
 		goto out;
