@@ -693,9 +693,13 @@ wrapping_key(struct session *s, struct slot *sl, CK_MECHANISM_PTR m,
 		    : rv;
 	if (cls == CKO_PRIVATE_KEY && tok_info(sl->tok)->user_to_be_changed)
 		return CKR_PIN_EXPIRED;
-	if (cls != CKO_SECRET_KEY)
-		return (*pk = ref_key(ref)) != NULL ? CKR_OK
-						    : CKR_KEY_HANDLE_INVALID;
+	if (cls != CKO_SECRET_KEY) {
+		struct kkey *k = ref_key(ref);
+
+		return k != NULL && (*pk = kkey_pkey(k)) != NULL
+		    ? CKR_OK
+		    : CKR_KEY_HANDLE_INVALID;
+	}
 	if ((*v = attrs_get(ref->a, CKA_VALUE, vn)) == NULL)
 		return CKR_KEY_HANDLE_INVALID;
 	return CKR_OK;
