@@ -694,12 +694,11 @@ wrapping_key(struct session *s, struct slot *sl, CK_MECHANISM_PTR m,
 	if (cls == CKO_PRIVATE_KEY && tok_info(sl->tok)->user_to_be_changed)
 		return CKR_PIN_EXPIRED;
 	if (cls != CKO_SECRET_KEY) {
-		struct kkey *kk = ref_key(ref);
+		struct kkey *k = ref_key(ref);
 
-		if (kk == NULL)
-			return CKR_KEY_HANDLE_INVALID;
-		*pk = kkey_pkey(kk);
-		return CKR_OK;
+		return k != NULL && (*pk = kkey_pkey(k)) != NULL
+		    ? CKR_OK
+		    : CKR_KEY_HANDLE_INVALID;
 	}
 	if ((*v = attrs_get(ref->a, CKA_VALUE, vn)) == NULL)
 		return CKR_KEY_HANDLE_INVALID;

@@ -50,7 +50,6 @@
  *
  * Prints "FAIL: ..." for each failed check, "<command>: ok" at the end
  * when none failed, and exits 1 if any failed. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -637,32 +636,27 @@ read_file(const char *dir, const char *name, void *p, size_t max)
 	return n;
 }
 
+/* n bytes from 2n hex digits. */
+static int
+unhex(const char *h, CK_BYTE *out, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	const char *hi, *lo;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (h[2 * i] == '\0' || h[2 * i + 1] == '\0' ||
+		    (hi = strchr(digits, h[2 * i])) == NULL ||
+		    (lo = strchr(digits, h[2 * i + 1])) == NULL)
+			return 0;
+		out[i] = (CK_BYTE)((hi - digits) * 16 + (lo - digits));
+	}
+	return 1;
+}
+
 /* A DES3 key imported with C_CreateObject (general token): value v. */
 static CK_RV import_des3(CK_SESSION_HANDLE s, const CK_BYTE *v,
     CK_OBJECT_HANDLE *h);
-
-/* The n bytes the hex text at s spells; -1 on a character that is no hex
- * digit. */
-static int
-hex_bytes(const char *s, CK_BYTE *out, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < 2 * n; i++) {
-		const char *d = s[i] != '\0'
-		    ? strchr(digits, tolower((unsigned char)s[i]))
-		    : NULL;
-
-		if (d == NULL)
-			return -1;
-		if (i % 2 == 0)
-			out[i / 2] = (CK_BYTE)((d - digits) << 4);
-		else
-			out[i / 2] |= (CK_BYTE)(d - digits);
-	}
-	return 0;
-}
 
 /* For the shell: imports the key in DIR/key (hex, parity set), decrypts
  * DIR/theirs (OpenSSL's CBC_PAD encryption of DIR/plain, IV DIR/iv) into
@@ -684,8 +678,8 @@ des3_files(CK_SESSION_HANDLE s, const char *dir)
 		EXPECT(0, "cannot read the files in %s", dir);
 		return;
 	}
-	if (hex_bytes(kh, key, 24) != 0 || hex_bytes(ih, iv, 8) != 0) {
-		EXPECT(0, "bad hex in %s", dir);
+	if (!unhex(kh, key, 24) || !unhex(ih, iv, 8)) {
+		EXPECT(0, "the key or IV in %s is not hex", dir);
 		return;
 	}
 	RV_IS(import_des3(s, key, &h), CKR_OK);
