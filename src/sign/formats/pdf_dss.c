@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sign/pdf/pdf.h"
+#include "sign/pdf/pdf_crypt.h"
 #include "sign/pdf/pdf_rev.h"
 
 /* arr (a copy of an existing DSS array, or a new one) plus a stream per
@@ -102,6 +103,15 @@ pdf_dss_revision(const uint8_t *data, size_t len, const struct revoc *rv,
 	*why = N_("out of memory");
 	if ((r = pdf_open(data, len, &v.pdf, why)) != 0)
 		goto out;
+	/* In an encrypted file, validation data is signing's part: it needs
+	 * what a signature needs (pdf_crypt.h). */
+	if (pdf_crypt_of(v.pdf) != NULL &&
+	    !pdf_crypt_may_fill(pdf_crypt_of(v.pdf))) {
+		r = KYSO_ERR_PERMISSION;
+		*why = N_("the file is encrypted with an owner password whose "
+			  "permissions forbid filling in forms and signing");
+		goto out;
+	}
 	v.next = pdf_next_num(v.pdf);
 	*why = N_("the document catalog is damaged");
 	root_ref = pdf_dict_get(pdf_trailer(v.pdf), "Root");
