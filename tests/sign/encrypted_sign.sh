@@ -8,9 +8,11 @@
 # (valid, trusted), qpdf --check, qpdf --show-object (it decrypts /M),
 # qpdf --decrypt (the stamp's text is there), pdftotext and pdftoppm (the
 # stamp is drawn), openssl over the CMS, the DSS's OCSP response decrypted
-# by qpdf. Then B-T, B-LT and a second signature. Refused, each with its
-# reason: a user password, permissions that forbid it, a new field where
-# only filling in existing ones is allowed, an unknown handler or revision.
+# by qpdf. Then B-T, B-LT and a second signature; a file written by hand
+# with literal encrypted strings signed in its two prepared fields.
+# Refused, each with its reason: a user password, permissions that forbid
+# it, a new field where only filling in existing ones is allowed, an
+# unknown handler or revision.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/helpers.bash"
 
@@ -85,7 +87,7 @@ assert b'/Type/Sig' in tail  # names stay names
 PY
   sig=$(python3 -c 'import re, sys
 d = open(sys.argv[1], "rb").read()
-print(re.findall(rb"(\d+) 0 obj\s*<</Type/Sig", d)[-1].decode())' "$W/$s")
+print(re.findall(rb"(?<![0-9])(\d+) 0 obj\s*<</Type/Sig", d)[-1].decode())' "$W/$s")
   sig=$(qpdf --show-object="$sig" "$W/$s")
   [[ $sig == *"/M (D:20"* ]] || fail "qpdf does not decrypt $s's /M: $sig"
   [[ $sig == *"/Contents <3082"* ]] || fail "$s's /Contents is not the CMS in clear"
@@ -176,6 +178,20 @@ PY
   assert_exit 0 ks verify "$W/two-$f" --trust "$W/root.pem"
   [ "$(grep -c 'result:    VALID' <<<"$OUT")" = 2 ] || fail "two-$f: both signatures VALID: $OUT"
 done
+
+note "literal encrypted strings (not qpdf's hex): two parties sign its two prepared fields"
+python3 "$(dirname "$0")/rc4_literal_pdf.py" "$W/literal.pdf"
+assert_exit 0 ks fields "$W/literal.pdf"
+assert_contains "$OUT" "BenB             empty"
+sign literal.pdf literal-a.pdf --field BenA
+sign literal-a.pdf literal-ab.pdf --field BenB
+pdfsig_ok "$W/literal-ab.pdf" 2
+qpdf_ok "$W/literal-ab.pdf"
+kept literal.pdf literal-ab.pdf
+# The field BenB, rewritten by the second signature, keeps its name: the
+# first signature is not "changed after" for how a string was written.
+assert_exit 0 ks verify "$W/literal-ab.pdf" --trust "$W/root.pem"
+[ "$(grep -c 'result:    VALID' <<<"$OUT")" = 2 ] || fail "literal-ab: both signatures VALID: $OUT"
 
 refused() {
   local f=$1 want=$2; shift 2

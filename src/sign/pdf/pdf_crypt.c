@@ -444,8 +444,10 @@ pdf_crypt_obj(const struct pdf_crypt *c, int64_t num, uint32_t gen, int enc,
 		free(o->s);
 		o->s = s;
 		o->n = buf_len(b);
-		if (enc)
-			o->hex = 1;
+		/* How the producer wrote it (literal or hex) says nothing once
+		 * decrypted: hex both ways, so that an object read before and
+		 * after an update compares by its bytes (pdf_changes.c). */
+		o->hex = 1;
 		buf_free(b);
 		return 0;
 	}

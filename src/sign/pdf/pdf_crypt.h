@@ -40,9 +40,10 @@ int pdf_crypt_may_create(const struct pdf_crypt *c);
 int pdf_crypt_bytes(const struct pdf_crypt *c, int64_t num, uint32_t gen,
     int enc, int stream, int metadata, const uint8_t *p, size_t n,
     struct buf **out) KYSO_WUR;
-/* Every string of o (object num, gen), in place; encrypted strings are
- * written in hex. A signature dictionary's /Contents (one with a
- * /ByteRange) is left as it is: ISO 32000-1 7.6.1 does not encrypt it. */
+/* Every string of o (object num, gen), in place, marked hex (decrypted
+ * or encrypted, its bytes are what counts). A signature dictionary's
+ * /Contents (one with a /ByteRange) is left as it is: ISO 32000-1 7.6.1
+ * does not encrypt it. */
 int pdf_crypt_obj(const struct pdf_crypt *c, int64_t num, uint32_t gen, int enc,
     struct pdf_obj *o) KYSO_WUR;
 
