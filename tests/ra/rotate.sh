@@ -119,7 +119,22 @@ note "serve says when the current TSA certificate is revoked"
 sql_q "UPDATE certificates SET status = 'revoked', revoked_at = 1, reason = 1 WHERE serial = '$tsa1'"
 ra_serve main
 assert_contains "$(cat "$W/ra-main.log")" "the tsa certificate (serial $tsa1) is revoked: run kyso-ra rotate tsa"
-kill "$PID"; wait "$PID" || fail "kyso-ra did not stop cleanly"
+kill "$PID"; wait "$PID" || fail "kyso-ra did not stop cleanly"; URL=
+
+if [ -z "${RA_TEST_HSM:-}" ]; then
+  note "serve warns when a service certificate ends within 180 days"
+  # the responder's key certified again by the issuing CA, for 30 days
+  openssl x509 -x509toreq -in "$RA_HOME/ocsp.pem" -signkey "$RA_HOME/ocsp-key.pem" \
+    -out "$W/ocsp.csr" 2>/dev/null
+  openssl x509 -req -in "$W/ocsp.csr" -CA "$RA_HOME/ca.pem" -CAkey "$RA_HOME/ca-key.pem" \
+    -days 30 -copy_extensions copy -set_serial 0x5a5a -out "$RA_HOME/ocsp.pem" 2>/dev/null ||
+    fail "openssl x509 -req"
+  ra_serve main
+  [[ $(cat "$W/ra-main.log") =~ "warning: the ocsp certificate (serial 5a5a) expires in "(29|30)" days: run kyso-ra rotate ocsp" ]] ||
+    fail "no warning for the ending OCSP certificate: $(cat "$W/ra-main.log")"
+  assert_eq "$(sql_q "SELECT purpose FROM certificates WHERE serial = '5a5a'")" ocsp
+  kill "$PID"; wait "$PID" || fail "kyso-ra did not stop cleanly"
+fi
 
 assert_exit 2 "$RA" rotate
 assert_exit 2 "$RA" rotate root
