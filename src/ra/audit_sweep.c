@@ -31,6 +31,8 @@ sweep_once(struct audit_sweeper *s)
 		fprintf(stderr, _("kyso-ra: could not prune the audit log\n"));
 		return;
 	}
+	if (rows == 0 && counts == 0)
+		return; /* nothing to say: the access log stays one line a call */
 	fprintf(stderr,
 	    _("kyso-ra: audit retention: %llu audit rows and %llu failure "
 	      "counters older than %lld days deleted\n"),
