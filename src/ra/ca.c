@@ -809,6 +809,13 @@ ca_set_service_key(struct ca *ca, enum ca_service w, struct ca_key *k)
 	return 0;
 }
 
+int64_t
+ca_service_not_after(const struct ca *ca, enum ca_service w)
+{
+	return x509_text_epoch(
+	    X509_get0_notAfter(w == CA_SVC_OCSP ? ca->ocsp : ca->tsa));
+}
+
 int
 ca_service_ready(const struct ca *ca)
 {

@@ -82,6 +82,8 @@ void ca_free(struct ca *ca);
  * service's certificate). */
 int ca_set_service_key(struct ca *ca, enum ca_service w,
     struct ca_key *k) KYSO_WUR;
+/* The loaded service certificate's notAfter (seconds since 1970). */
+int64_t ca_service_not_after(const struct ca *ca, enum ca_service w);
 /* 1 when both service keys are there (a file, or set from a token). */
 int ca_service_ready(const struct ca *ca);
 

@@ -133,6 +133,9 @@ if [ -z "${RA_TEST_HSM:-}" ]; then
   [[ $(cat "$W/ra-main.log") =~ "warning: the ocsp certificate (serial 5a5a) expires in "(29|30)" days: run kyso-ra rotate ocsp" ]] ||
     fail "no warning for the ending OCSP certificate: $(cat "$W/ra-main.log")"
   assert_eq "$(sql_q "SELECT purpose FROM certificates WHERE serial = '5a5a'")" ocsp
+  api GET "$URL/healthz" ''; expect 200
+  [[ $(jqo .ocsp_days_left) =~ ^(29|30)$ ]] || fail "healthz ocsp_days_left: $OUT"
+  [ "$(jqo .tsa_days_left)" -gt 1000 ] || fail "healthz tsa_days_left: $OUT"
   kill "$PID"; wait "$PID" || fail "kyso-ra did not stop cleanly"
 fi
 
