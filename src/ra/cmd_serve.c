@@ -278,6 +278,7 @@ cmd_serve(int argc, char **argv)
 	struct http *h = NULL, *hp = NULL;
 	struct outbox_sweeper *sweep = NULL;
 	struct audit_sweeper *asweep = NULL;
+	struct ca_key *svc[2] = { NULL, NULL };
 	int64_t adays;
 	char *dir = NULL, *where = NULL, *cert = NULL, *key = NULL, *pin = NULL;
 	char *outbox = NULL, host[64], url[512];
@@ -354,6 +355,12 @@ cmd_serve(int argc, char **argv)
 			goto out;
 		}
 		r = ca_key_from_p11(m, t, pin, id, NULL, NULL, &sg);
+		/* the OCSP and TSA keys `rotate` made on the token, if any */
+		if (r == 0 && service_keys_open(conf, pin, svc) != 0) {
+			secret_free(pin);
+			pin = NULL;
+			goto out;
+		}
 		/* Logged in: only the signer's own copy (for logging in
 		 * again after a replug) stays for the server's life. */
 		secret_free(pin);
@@ -434,6 +441,8 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	sg = NULL;
+	if (service_keys_use(ra.ca, svc) != 0)
+		goto out;
 	ca_warn_expiry(ra.ca);
 	http_access_log(h, !o.quiet);
 	{
@@ -483,6 +492,8 @@ out:
 	audit_sweeper_stop(asweep);
 	ca_free(ra.ca);
 	ca_key_free(sg);
+	ca_key_free(svc[0]);
+	ca_key_free(svc[1]);
 	db_pool_free(ra.pool);
 	mailer_free(ra.mail);
 	ratelimit_free(ra.rl_addr);
