@@ -1,27 +1,25 @@
 #include "audit_sweep.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "audit.h"
 #include "common/i18n.h"
+#include "common/periodic.h"
 
 struct audit_sweeper {
 	struct db_pool *pool;
 	int64_t days;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	int stop;
-	pthread_t thread;
+	struct periodic *job;
 };
 
 /* One pass of the retention rule; a failure is said and tried again the
  * next day (a busy database at start is no reason to stop serving). */
 static void
-sweep_once(struct audit_sweeper *s)
+sweep_once(void *arg)
 {
+	struct audit_sweeper *s = arg;
 	struct db *db = db_pool_get(s->pool);
 	uint64_t rows = 0, counts = 0;
 
@@ -40,43 +38,19 @@ sweep_once(struct audit_sweeper *s)
 	    (long long)s->days);
 }
 
-static void *
-sweep_main(void *arg)
-{
-	struct audit_sweeper *s = arg;
-	struct timespec ts;
-
-	pthread_mutex_lock(&s->lock);
-	while (!s->stop) {
-		pthread_mutex_unlock(&s->lock);
-		sweep_once(s);
-		pthread_mutex_lock(&s->lock);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += AUDIT_SWEEP_SECS;
-		while (!s->stop &&
-		    pthread_cond_timedwait(&s->wake, &s->lock, &ts) == 0)
-			;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return NULL;
-}
-
 int
 audit_sweeper_start(struct db_pool *pool, int64_t days, struct audit_sweeper **out)
 {
 	struct audit_sweeper *s = calloc(1, sizeof(*s));
+	int r;
 
 	if (s == NULL)
 		return KYSO_ERR_NOMEM;
 	s->pool = pool;
 	s->days = days;
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->wake, NULL);
-	if (pthread_create(&s->thread, NULL, sweep_main, s) != 0) {
-		pthread_cond_destroy(&s->wake);
-		pthread_mutex_destroy(&s->lock);
+	if ((r = periodic_start(AUDIT_SWEEP_SECS, sweep_once, s, &s->job)) != 0) {
 		free(s);
-		return KYSO_ERR_NOMEM;
+		return r;
 	}
 	*out = s;
 	return 0;
@@ -87,12 +61,6 @@ audit_sweeper_stop(struct audit_sweeper *s)
 {
 	if (s == NULL)
 		return;
-	pthread_mutex_lock(&s->lock);
-	s->stop = 1;
-	pthread_cond_signal(&s->wake);
-	pthread_mutex_unlock(&s->lock);
-	pthread_join(s->thread, NULL);
-	pthread_cond_destroy(&s->wake);
-	pthread_mutex_destroy(&s->lock);
+	periodic_stop(s->job);
 	free(s);
 }
