@@ -16,6 +16,7 @@
 #include "common/secret.h"
 #include "http.h"
 #include "outbox.h"
+#include "proxy.h"
 #include "ra.h"
 #include "ca_key.h"
 #include "tls.h"
@@ -55,6 +56,12 @@ serve_usage(FILE *f)
 	      "                       address, apart from the API's connections\n"
 	      "  --tls-priorities S   GnuTLS priority string for HTTPS (default: TLS\n"
 	      "                       1.2 and 1.3 with ECDHE and AEAD ciphers only)\n"
+	      "  --trusted-proxy ADDR[,ADDR]  reverse proxies whose header names\n"
+	      "                       the client (rate limits, audit, log); default:\n"
+	      "                       ra.conf trusted_proxy, else none\n"
+	      "  --proxy-header NAME  that header (default X-Forwarded-For: its\n"
+	      "                       right-most address that is not a trusted proxy;\n"
+	      "                       or X-Real-IP)\n"
 	      "  --port-file FILE     write the port listened on to FILE\n"
 	      "  --pki-port-file FILE write the PKI listener's port to FILE\n"
 	      "  --quiet              no access log (one line per request on stderr)\n\n"
@@ -64,6 +71,7 @@ serve_usage(FILE *f)
 struct serve_opts {
 	const char *listen, *db, *smtp, *from, *public_url, *port_file;
 	const char *pin_file, *pki_listen, *pki_port_file, *tls_prio;
+	const char *trusted_proxy, *proxy_header;
 	int insecure, pin_fd, quiet;
 	uint64_t code_ttl, otp_ttl, rate, pin_rate, threads;
 	uint64_t max_conn, per_addr, deadline;
@@ -95,6 +103,8 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		{ "max-connections", required_argument, NULL, 'M' },
 		{ "max-per-address", required_argument, NULL, 'A' },
 		{ "request-deadline", required_argument, NULL, 'D' },
+		{ "trusted-proxy", required_argument, NULL, 'X' },
+		{ "proxy-header", required_argument, NULL, 'Y' },
 		{ "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 } };
 	int c;
 
@@ -141,6 +151,8 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 				    _("bad --pin-reset-limit"));
 			break;
 		case 'K': o->pki_listen = optarg; break;
+		case 'X': o->trusted_proxy = optarg; break;
+		case 'Y': o->proxy_header = optarg; break;
 		case 'T': o->tls_prio = optarg; break;
 		case 'k': o->pki_port_file = optarg; break;
 		case 'M':
@@ -250,6 +262,7 @@ cmd_serve(int argc, char **argv)
 	struct ca_key *sg = NULL;
 	struct http *h = NULL, *hp = NULL;
 	struct outbox_sweeper *sweep = NULL;
+	struct proxy *px = NULL;
 	char *dir = NULL, *where = NULL, *cert = NULL, *key = NULL, *pin = NULL;
 	char *outbox = NULL, host[64], url[512];
 	uint16_t port;
@@ -284,6 +297,17 @@ cmd_serve(int argc, char **argv)
 	if (o.public_url == NULL && config_get(conf, "public_url") != NULL &&
 	    cmd_url_ok(config_get(conf, "public_url")))
 		o.public_url = config_get(conf, "public_url");
+	if (o.trusted_proxy == NULL)
+		o.trusted_proxy = config_get(conf, "trusted_proxy");
+	if (o.proxy_header == NULL)
+		o.proxy_header = config_get(conf, "proxy_header");
+	if (o.trusted_proxy != NULL &&
+	    proxy_new(o.trusted_proxy, o.proxy_header, &px) != 0) {
+		ex = cmd_usage_error("serve",
+		    _("bad --trusted-proxy (addresses, comma-separated) or "
+		      "--proxy-header"));
+		goto out;
+	}
 	if (load_master(dir, ra.master) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot read admin-master.key\n"));
 		goto out;
@@ -395,6 +419,9 @@ cmd_serve(int argc, char **argv)
 			(unsigned)o.per_addr, (unsigned)o.deadline };
 
 		http_set_limits(h, &lim);
+		http_set_proxy(h, px);
+		if (hp != NULL)
+			http_set_proxy(hp, px);
 		if (o.tls_prio != NULL)
 			http_set_tls_priorities(h, o.tls_prio);
 		if (hp != NULL)
@@ -440,6 +467,7 @@ out:
 	mailer_free(ra.mail);
 	ratelimit_free(ra.rl_addr);
 	ratelimit_free(ra.rl_pin_addr);
+	proxy_free(px);
 	crypto_hmac_free(ra.code_mac);
 	OPENSSL_cleanse(&ra, sizeof(ra));
 	secret_free(pin);
