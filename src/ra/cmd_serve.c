@@ -15,6 +15,7 @@
 #include "common/parse.h"
 #include "common/secret.h"
 #include "http.h"
+#include "ocsp_cache.h"
 #include "outbox.h"
 #include "proxy.h"
 #include "ra.h"
@@ -365,7 +366,8 @@ cmd_serve(int argc, char **argv)
 	ra.code_ttl = (int64_t)o.code_ttl;
 	ra.otp_ttl = (int64_t)o.otp_ttl;
 	if ((ra.rl_addr = ratelimit_new((unsigned)o.rate, 60)) == NULL ||
-	    (ra.rl_pin_addr = ratelimit_new((unsigned)o.pin_rate, 900)) == NULL)
+	    (ra.rl_pin_addr = ratelimit_new((unsigned)o.pin_rate, 900)) == NULL ||
+	    ocsp_cache_new(&ra.ocsp_cache) != 0)
 		goto out;
 	if ((outbox = path_join(dir, "outbox")) == NULL ||
 	    mailer_new(outbox, o.smtp, o.from, &ra.mail) != 0 ||
@@ -468,6 +470,7 @@ out:
 	ratelimit_free(ra.rl_addr);
 	ratelimit_free(ra.rl_pin_addr);
 	proxy_free(px);
+	ocsp_cache_free(ra.ocsp_cache);
 	crypto_hmac_free(ra.code_mac);
 	OPENSSL_cleanse(&ra, sizeof(ra));
 	secret_free(pin);

@@ -13,6 +13,7 @@
 #include "ratelimit.h"
 
 struct crypto_hmac;
+struct ocsp_cache;
 
 struct ra {
 	struct db_pool *pool;
@@ -25,6 +26,7 @@ struct ra {
 	int64_t otp_ttl;
 	struct ratelimit *rl_addr;     /* every subscriber call, per address */
 	struct ratelimit *rl_pin_addr; /* pin-reset requests, per address */
+	struct ocsp_cache *ocsp_cache; /* pre-signed OCSP responses */
 };
 
 /* One pending e-mail, sent after the transaction commits. */
