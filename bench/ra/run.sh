@@ -18,7 +18,9 @@
 #   connections (1), RUNS runs of the issue part (3).
 #   KYSO_BUILD: the build folder (default build); BENCH_RA_PARTS: the
 #   parts to run (default "issue cluster ocsp"); BENCH_RA_OCSP_SECS:
-#   seconds per OCSP measurement (3).
+#   seconds per OCSP measurement (3); BENCH_RA_PG_OPTS: more postgres
+#   options for the cluster part (e.g. "-c synchronous_commit=off" to see
+#   what waiting for the WAL flush costs).
 set -euo pipefail
 N=${1:-300}
 C=${2:-1}
@@ -178,7 +180,7 @@ part_cluster() {
   [ "$(id -u)" = 0 ] && chown postgres "$T/pg"
   as_pg "$PGBIN/initdb" -D "$T/pg/data" -U kyso --auth=trust -E UTF8 >/dev/null
   as_pg "$PGBIN/pg_ctl" -D "$T/pg/data" -l "$T/pg/log" -w \
-    -o "-k $T/pg -c listen_addresses=''" start >/dev/null
+    -o "-k $T/pg -c listen_addresses='' ${BENCH_RA_PG_OPTS:-}" start >/dev/null
   as_pg "$PGBIN/createdb" -h "$T/pg" -U kyso kyso_ra
   local db="postgresql://kyso@/kyso_ra?host=$T/pg"
   KYSO_HOME=$h "$RA" init --ca-key-type p256 --db "$db" >/dev/null
@@ -202,8 +204,8 @@ part_cluster() {
   printf '%-26s %10s %10s\n' "kyso-ra, SQLite, no proxy" "$s" "$(ratio "$s" "$c")"
   printf '%-26s %10s %10s\n' "cfssl serve" "$c" "1.00"
   echo "  (2 instances / 1: $(ratio "$r2" "$r1"); one machine of $(nproc) CPUs runs them all;"
-  echo "   cfssl keeps no database, kyso-ra commits each issuance: PostgreSQL's"
-  echo "   default synchronous_commit waits for its WAL flush)"
+  echo "   cfssl keeps no database; kyso-ra commits each issuance, here to a"
+  echo "   PostgreSQL server on the same CPUs, through HAProxy)"
 }
 
 part_ocsp() {
