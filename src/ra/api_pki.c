@@ -10,6 +10,7 @@
 #include "common/parse.h"
 #include "ocsp.h"
 #include "ocsp_cache.h"
+#include "ocsp_fast.h"
 #include "ra.h"
 #include "tsa.h"
 
@@ -272,67 +273,46 @@ ocsp_lookup(void *ud, const char *serial, int *status, int64_t *revoked_at,
 	return 0;
 }
 
-/* ocsp_respond's lookup, remembering what it answered (for the cache). */
-struct ocsp_seen {
-	struct db *db;
-	struct ocsp_status st;
-	int n;
-};
-
-static int
-ocsp_lookup_seen(void *ud, const char *serial, int *status, int64_t *revoked_at,
-    int *reason)
-{
-	struct ocsp_seen *s = ud;
-	int r;
-
-	*revoked_at = 0;
-	*reason = 0;
-	if ((r = ocsp_lookup(s->db, serial, status, revoked_at, reason)) != 0)
-		return r;
-	s->st.status = *status;
-	s->st.revoked_at = *revoked_at;
-	s->st.reason = *reason;
-	s->n++;
-	return 0;
-}
-
 /* The certificate statuses come from the database at each request. A
- * request for one certificate without a nonce is answered from the
- * cache (ocsp_cache.h) when the response there states that status and is
- * recent; otherwise it is signed now, and kept for the next one. */
+ * simple request (one CertID of ours, at most a nonce) goes the short
+ * way (ocsp_fast.c); without a nonce its answer may come from the cache
+ * (ocsp_cache.h), when the response there states the status just read
+ * and is recent. Anything else goes through OpenSSL (ocsp.c). */
 static int
 ocsp_answer(struct api *a, const uint8_t *der, size_t n)
 {
 	struct buf *out = buf_new(0);
 	struct ocsp_cache *cache = a->ra->ocsp_cache;
 	struct ocsp_req_key k;
-	struct ocsp_seen seen = { .db = a->db };
 	struct ocsp_status st = { OCSP_UNKNOWN, 0, 0 };
-	int64_t t0 = (int64_t)time(NULL); /* no later than thisUpdate */
-	int cacheable = 0;
+	int64_t t0 = (int64_t)time(NULL);
 
 	if (out == NULL)
 		return api_error(a, 500, "internal", "OCSP failed");
-	if (cache != NULL && ocsp_cache_key(der, n, &k) == 0) {
-		cacheable = 1;
-		if (ocsp_lookup(a->db, k.serial, &st.status, &st.revoked_at,
-			&st.reason) == 0 &&
-		    st.status != OCSP_UNKNOWN &&
-		    ocsp_cache_get(cache, &k, &st, t0, out) == 0)
+	if (a->ra->ocsp_fast != NULL && ocsp_req_read(der, n, &k) == 0 &&
+	    ocsp_fast_ours(a->ra->ocsp_fast, &k) &&
+	    ocsp_lookup(a->db, k.serial, &st.status, &st.revoked_at,
+		&st.reason) == 0) {
+		int cacheable = cache != NULL && k.nonce_ext == NULL &&
+		    st.status != OCSP_UNKNOWN;
+
+		if (cacheable && ocsp_cache_get(cache, &k, &st, t0, out) == 0)
 			return answer_bytes(a, "application/ocsp-response", out);
 		buf_reset(out);
+		if (ocsp_fast_respond(a->ra->ocsp_fast, &k, &st, t0, out) == 0) {
+			if (cacheable &&
+			    ocsp_cache_put(cache, &k, &st, t0, buf_ptr(out),
+				buf_len(out)) != 0)
+				fprintf(stderr,
+				    "kyso-ra: OCSP cache: out of memory\n");
+			return answer_bytes(a, "application/ocsp-response", out);
+		}
+		buf_reset(out);
 	}
-	if (ocsp_respond(a->ra->ca, der, n, ocsp_lookup_seen, &seen, out) != 0) {
+	if (ocsp_respond(a->ra->ca, der, n, ocsp_lookup, a->db, out) != 0) {
 		buf_free(out);
 		return api_error(a, 500, "internal", "OCSP failed");
 	}
-	/* Only what was looked up for this CertID, under this issuer (a
-	 * foreign issuer's CertID is never looked up) and known. */
-	if (cacheable && seen.n == 1 && seen.st.status != OCSP_UNKNOWN &&
-	    ocsp_cache_put(cache, &k, &seen.st, t0, buf_ptr(out),
-		buf_len(out)) != 0)
-		fprintf(stderr, "kyso-ra: OCSP cache: out of memory\n");
 	return answer_bytes(a, "application/ocsp-response", out);
 }
 

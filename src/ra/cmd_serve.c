@@ -16,6 +16,7 @@
 #include "common/secret.h"
 #include "http.h"
 #include "ocsp_cache.h"
+#include "ocsp_fast.h"
 #include "outbox.h"
 #include "proxy.h"
 #include "ra.h"
@@ -414,6 +415,11 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	sg = NULL;
+	if (ocsp_fast_new(ra.ca, &ra.ocsp_fast) != 0) {
+		fprintf(stderr, _("kyso-ra: cannot load the CA: %s\n"),
+		    kyso_strerror(KYSO_ERR_CRYPTO));
+		goto out;
+	}
 	ca_warn_expiry(ra.ca);
 	http_access_log(h, !o.quiet);
 	{
@@ -471,6 +477,7 @@ out:
 	ratelimit_free(ra.rl_pin_addr);
 	proxy_free(px);
 	ocsp_cache_free(ra.ocsp_cache);
+	ocsp_fast_free(ra.ocsp_fast);
 	crypto_hmac_free(ra.code_mac);
 	OPENSSL_cleanse(&ra, sizeof(ra));
 	secret_free(pin);

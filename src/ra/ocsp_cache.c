@@ -45,20 +45,50 @@ next(const uint8_t **p, size_t *n, uint8_t tag, const uint8_t **c, size_t *cl)
 	return 0;
 }
 
+/* id-pkix-ocsp-nonce */
+static const uint8_t oid_nonce[] = { 0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05,
+	0x07, 0x30, 0x01, 0x02 };
+
+/* requestExtensions [2] EXPLICIT Extensions: a nonce and nothing else. */
+static int
+read_nonce(const uint8_t *p, size_t n, struct ocsp_req_key *k)
+{
+	const uint8_t *c, *e, *x;
+	size_t cl, el, xl;
+
+	if (only(p, n, DER_CTX_CONS(2), &c, &cl) != 0 ||
+	    only(c, cl, DER_SEQUENCE, &c, &cl) != 0 || /* Extensions */
+	    only(c, cl, DER_SEQUENCE, &e, &el) != 0)   /* one Extension */
+		return KYSO_ERR_INVALID;
+	if (el < sizeof(oid_nonce) || memcmp(e, oid_nonce, sizeof(oid_nonce)) != 0)
+		return KYSO_ERR_INVALID;
+	x = e + sizeof(oid_nonce);
+	xl = el - sizeof(oid_nonce);
+	/* extnValue (no critical flag): the nonce, 1 to 128 bytes */
+	if (only(x, xl, DER_OCTET_STRING, &x, &xl) != 0 || xl == 0 || xl > 130)
+		return KYSO_ERR_INVALID;
+	k->nonce_ext = c;
+	k->nonce_ext_len = cl;
+	return 0;
+}
+
 /* OCSPRequest ::= SEQUENCE { tbsRequest SEQUENCE { requestList SEQUENCE
- * OF Request } } with Request ::= SEQUENCE { reqCert CertID } and
- * CertID ::= SEQUENCE { hashAlgorithm, issuerNameHash, issuerKeyHash,
- * serialNumber }: anything more (a nonce above all) is not cacheable. */
+ * OF Request, [2] requestExtensions OPTIONAL } } with Request ::=
+ * SEQUENCE { reqCert CertID } and CertID ::= SEQUENCE { hashAlgorithm,
+ * issuerNameHash, issuerKeyHash, serialNumber }: anything more goes the
+ * general way (ocsp.c). */
 int
-ocsp_cache_key(const uint8_t *der, size_t n, struct ocsp_req_key *k)
+ocsp_req_read(const uint8_t *der, size_t n, struct ocsp_req_key *k)
 {
 	static const char digits[] = "0123456789abcdef";
-	const uint8_t *p, *c, *cid, *sn;
-	size_t pl, cl, cidl, snl, i;
+	const uint8_t *p, *c, *cid, *sn, *tbs;
+	size_t pl, cl, cidl, snl, tbsl, i;
 
-	if (only(der, n, DER_SEQUENCE, &p, &pl) != 0 ||
-	    only(p, pl, DER_SEQUENCE, &p, &pl) != 0 || /* tbsRequest */
-	    only(p, pl, DER_SEQUENCE, &p, &pl) != 0 || /* requestList */
+	memset(k, 0, sizeof(*k));
+	if (only(der, n, DER_SEQUENCE, &tbs, &tbsl) != 0 ||
+	    only(tbs, tbsl, DER_SEQUENCE, &tbs, &tbsl) != 0 || /* tbsRequest */
+	    next(&tbs, &tbsl, DER_SEQUENCE, &p, &pl) != 0 ||   /* requestList */
+	    (tbsl != 0 && read_nonce(tbs, tbsl, k) != 0) ||
 	    only(p, pl, DER_SEQUENCE, &p, &pl) != 0 || /* Request */
 	    only(p, pl, DER_SEQUENCE, &c, &cl) != 0)   /* CertID */
 		return KYSO_ERR_INVALID;
@@ -66,10 +96,13 @@ ocsp_cache_key(const uint8_t *der, size_t n, struct ocsp_req_key *k)
 	cidl = pl;
 	p = c;
 	pl = cl;
+	k->issuer = c;
 	if (next(&p, &pl, DER_SEQUENCE, &c, &cl) != 0 ||
 	    next(&p, &pl, DER_OCTET_STRING, &c, &cl) != 0 ||
-	    next(&p, &pl, DER_OCTET_STRING, &c, &cl) != 0 ||
-	    next(&p, &pl, DER_INTEGER, &sn, &snl) != 0 || pl != 0)
+	    next(&p, &pl, DER_OCTET_STRING, &c, &cl) != 0)
+		return KYSO_ERR_INVALID;
+	k->issuer_len = (size_t)(p - k->issuer);
+	if (next(&p, &pl, DER_INTEGER, &sn, &snl) != 0 || pl != 0)
 		return KYSO_ERR_INVALID;
 	/* positive, minimal: the hex the database holds */
 	if (snl == 0 || (sn[0] & 0x80) != 0)

@@ -19,12 +19,19 @@
 #define OCSP_CACHE_SLOTS      4096
 #define OCSP_CACHE_MAX_CERTID 160
 
-/* What a cacheable request asks: its CertID's bytes (in the request) and
- * the serial as the database writes it (lower-case hex). */
+/* What a simple request asks (all pointers into the request): its
+ * CertID's bytes, the part of them that names the issuer (hash
+ * algorithm, name and key hashes), the serial as the database writes it
+ * (lower-case hex), and its nonce extension (the whole Extension) or
+ * NULL. */
 struct ocsp_req_key {
 	const uint8_t *certid;
 	size_t certid_len;
+	const uint8_t *issuer;
+	size_t issuer_len;
 	char serial[64];
+	const uint8_t *nonce_ext;
+	size_t nonce_ext_len;
 };
 
 /* A certificate's status as the database gave it (ocsp.h's OCSP_*). */
@@ -36,10 +43,11 @@ struct ocsp_status {
 
 struct ocsp_cache;
 
-/* 0 when the DER OCSPRequest der is one the cache may answer: exactly one
- * CertID with a positive serial, no version, requestor name, extension
- * (no nonce) or signature. Reads the DER in place; allocates nothing. */
-int ocsp_cache_key(const uint8_t *der, size_t n, struct ocsp_req_key *k) KYSO_WUR;
+/* 0 when the DER OCSPRequest der is a simple one: exactly one CertID
+ * with a positive serial, no version, requestor name or signature, and
+ * no extension but a nonce (then k->nonce_ext is set, and the answer may
+ * not come from the cache). Reads the DER in place; allocates nothing. */
+int ocsp_req_read(const uint8_t *der, size_t n, struct ocsp_req_key *k) KYSO_WUR;
 int ocsp_cache_new(struct ocsp_cache **out) KYSO_WUR;
 void ocsp_cache_free(struct ocsp_cache *c);
 /* Appends the response stored for k to out when it states st and was

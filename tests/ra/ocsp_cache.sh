@@ -23,8 +23,8 @@ serial=$(openssl x509 -in "$W/c.pem" -noout -serial | sed 's/^serial=//' | tr A-
 # (signature, responder, nonce when one was sent); prints the status.
 ask() {
   local u=$1 out=$2 o; shift 2
-  o=$(ext openssl ocsp -issuer "$W/issuing.pem" -cert "$W/c.pem" -url "$u/ocsp" \
-    -CAfile "$W/chain.pem" -respout "$out" "$@" 2>&1) || fail "openssl ocsp: $o"
+  o=$(ext openssl ocsp "$@" -issuer "$W/issuing.pem" -cert "$W/c.pem" -url "$u/ocsp" \
+    -CAfile "$W/chain.pem" -respout "$out" 2>&1) || fail "openssl ocsp: $o"
   assert_contains "$o" "Response verify OK"
   assert_not_contains "$o" "WARNING"
   sed -n "s|^$W/c.pem: ||p" <<<"$o" | head -n 1
@@ -57,6 +57,15 @@ sleep 1.2
 assert_eq "$(ask "$URL_a" "$W/r3.der" -no_nonce)" revoked
 cmp -s "$W/r1.der" "$W/r3.der" || fail "the revoked answer was not kept"
 
+note "SHA-256 CertIDs, and a serial this CA never issued (unknown), with and without a nonce"
+assert_eq "$(ask "$URL_a" "$W/s1.der" -sha256)" revoked
+assert_eq "$(ask "$URL_a" "$W/s2.der" -sha256 -no_nonce)" revoked
+for nn in "" -no_nonce; do
+  o=$(ext openssl ocsp -issuer "$W/issuing.pem" -serial 0x4abc0123 -url "$URL_a/ocsp" \
+    -CAfile "$W/chain.pem" $nn 2>&1) || fail "openssl ocsp: $o"
+  assert_contains "$o" "Response verify OK"
+  assert_contains "$o" "0x4abc0123: unknown"
+done
 note "a request the cache does not know for: another issuer's certificate is unknown"
 openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/o.key" \
   -subj /CN=Other -days 1 -out "$W/o.pem" 2>/dev/null
