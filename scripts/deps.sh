@@ -18,6 +18,8 @@ PKGS=(
   # tests and demo: independent PKCS#11 clients and peers
   openssl opensc softhsm2 gnutls-bin libengine-pkcs11-openssl
   locales procps tmux jq groff-base
+  # tests/token/hot_path.sh: system calls per PKCS#11 call
+  strace
   # kyso-ra tests: HTTP client, a private PostgreSQL server
   curl postgresql sqlite3 xxd python3
   # bench/ra: the peer it is measured against; tests/ra/proxy.sh and the

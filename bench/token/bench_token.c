@@ -11,7 +11,13 @@
  * A second table: AES-256-GCM encryption of 64 KiB (MB/s), HMAC-SHA256
  * of 1 KiB, ECDH on P-256 (C_DeriveKey of a 32-byte secret, destroyed
  * again) and Ed25519 signatures, per second, on the same three; a peer
- * without the mechanism shows "-". */
+ * without the mechanism shows "-".
+ *
+ * A third table, on the two tokens: how long the 1st and the Nth P-256
+ * key pair on the token take to make (--pairs N, default 1000: the Nth
+ * lands on a token already holding N - 1 pairs), and one C_FindObjects
+ * of a private key by CKA_ID among those 2N objects. The pairs stay on
+ * the tokens (run.sh's are temporary); --pairs 0 skips the table. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
@@ -31,6 +37,8 @@
 #include "p11/p11.h"
 
 #define MSG_LEN	    1024
+#define PAIRS_MAX   100000
+#define FIND_REPS   20
 #define SIG_MAX	    512
 #define OPS_MAX	    100000000ULL /* bound for --seconds */
 #define SECONDS_MAX 3600
@@ -38,6 +46,7 @@
 enum { ALG_RSA, ALG_EC, ALG_N };
 enum { PEER_KYSO, PEER_SOFTHSM, PEER_OPENSSL, PEER_N };
 enum { OP_GCM, OP_HMAC, OP_ECDH, OP_ED25519, OP_N };
+enum { MANY_FIRST, MANY_LAST, MANY_FIND, MANY_N };
 
 #define GCM_LEN (64 * 1024)
 
@@ -643,15 +652,143 @@ out:
 	return r;
 }
 
+/* Token key pair number i (CKA_ID its 4 bytes), timed. */
+static int
+many_pair(struct peer *p, uint32_t i, double *secs)
+{
+	static CK_BYTE p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+		0x03, 0x01, 0x07 };
+	CK_BBOOL yes = CK_TRUE;
+	CK_BYTE id[4] = { (CK_BYTE)(i >> 24), (CK_BYTE)(i >> 16),
+		(CK_BYTE)(i >> 8), (CK_BYTE)i };
+	CK_MECHANISM m = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
+	CK_ATTRIBUTE pub[] = { { CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_VERIFY, &yes, sizeof(yes) },
+		{ CKA_EC_PARAMS, p256, sizeof(p256) },
+		{ CKA_ID, id, sizeof(id) } };
+	CK_ATTRIBUTE priv[] = { { CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+		{ CKA_PRIVATE, &yes, sizeof(yes) },
+		{ CKA_SENSITIVE, &yes, sizeof(yes) },
+		{ CKA_ID, id, sizeof(id) } };
+	CK_OBJECT_HANDLE hpub, hpriv;
+	double t0 = now_seconds();
+	CK_RV rv;
+
+	rv = p->fn->C_GenerateKeyPair(p->s, &m, pub, 4, priv, 5, &hpub, &hpriv);
+	*secs = now_seconds() - t0;
+	if (rv != CKR_OK) {
+		fprintf(stderr, "bench_token: key pair %u: %s\n", i + 1,
+		    p11_rv_name(rv));
+		return -1;
+	}
+	return 0;
+}
+
+/* One search of private key i by CKA_ID; 0 when exactly one is found. */
+static int
+many_find(struct peer *p, uint32_t i)
+{
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_BYTE id[4] = { (CK_BYTE)(i >> 24), (CK_BYTE)(i >> 16),
+		(CK_BYTE)(i >> 8), (CK_BYTE)i };
+	CK_ATTRIBUTE t[] = { { CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_ID, id, sizeof(id) } };
+	CK_OBJECT_HANDLE h[2];
+	CK_ULONG n = 0;
+	CK_RV rv;
+
+	if ((rv = p->fn->C_FindObjectsInit(p->s, t, 2)) != CKR_OK)
+		return -1;
+	rv = p->fn->C_FindObjects(p->s, h, 2, &n);
+	if (p->fn->C_FindObjectsFinal(p->s) != CKR_OK || rv != CKR_OK)
+		return -1;
+	return n == 1 ? 0 : -1;
+}
+
+/* The third table on one token: res[MANY_FIRST] and res[MANY_LAST] the
+ * 1st and the Nth pair (ops 1), res[MANY_FIND] FIND_REPS searches. */
+static int
+bench_many(struct peer *p, uint32_t pairs, struct result res[MANY_N])
+{
+	double secs, t0;
+	uint32_t i;
+	int k;
+
+	for (i = 0; i < pairs; i++) {
+		if (many_pair(p, i, &secs) != 0)
+			return -1;
+		if (i == 0 || i == pairs - 1) {
+			k = i == pairs - 1 ? MANY_LAST : MANY_FIRST;
+			res[k] = (struct result){ 1, 1, secs };
+		}
+	}
+	t0 = now_seconds();
+	for (k = 0; k < FIND_REPS; k++)
+		if (many_find(p, (uint32_t)(k * 7919) % pairs) != 0) {
+			fprintf(stderr, "bench_token: key pair not found\n");
+			return -1;
+		}
+	res[MANY_FIND] = (struct result){ 1, FIND_REPS, now_seconds() - t0 };
+	return 0;
+}
+
+/* Milliseconds per operation. */
+static double
+ms_per_op(const struct result *r)
+{
+	return r->done && r->ops > 0 ? r->secs * 1e3 / (double)r->ops : 0;
+}
+
+static void
+print_many(struct result res[2][MANY_N], uint32_t pairs)
+{
+	char h[MANY_N][40];
+	int k, peer;
+
+	snprintf(h[MANY_FIRST], sizeof(h[0]), "1st key pair ms");
+	snprintf(h[MANY_LAST], sizeof(h[0]), "key pair %u ms", pairs);
+	snprintf(h[MANY_FIND], sizeof(h[0]), "find among %u ms", 2 * pairs);
+	printf("\n%-28s", "objects on the token");
+	for (k = 0; k < MANY_N; k++)
+		printf("  %18s", h[k]);
+	printf("\n");
+	for (peer = 0; peer < 2; peer++) {
+		printf("%-28s", peer_name[peer]);
+		for (k = 0; k < MANY_N; k++) {
+			if (res[peer][k].done)
+				printf("  %18.3f", ms_per_op(&res[peer][k]));
+			else
+				printf("  %18s", "-");
+		}
+		printf("\n");
+	}
+	/* Times, not rates: below 1 kyso is faster. */
+	printf("%-28s", "time kyso / SoftHSM2");
+	for (k = 0; k < MANY_N; k++) {
+		double d = ms_per_op(&res[PEER_SOFTHSM][k]);
+
+		if (d > 0 && res[PEER_KYSO][k].done)
+			printf("  %18.3f", ms_per_op(&res[PEER_KYSO][k]) / d);
+		else
+			printf("  %18s", "-");
+	}
+	printf("\n");
+}
+
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "Usage: bench_token [--count N | --seconds S] --kyso MODULE --kyso-token LABEL\n"
-	    "                   [--softhsm MODULE --softhsm-token LABEL] [--pin-fd N]\n"
+	    "Usage: bench_token [--count N | --seconds S] [--pairs N] --kyso MODULE\n"
+	    "                   --kyso-token LABEL [--softhsm MODULE --softhsm-token LABEL]\n"
+	    "                   [--pin-fd N]\n"
 	    "Signatures per second for RSA-2048 and P-256 on the kyso token, on\n"
-	    "SoftHSM2 and with OpenSSL in-process; prints the ratios. The user PIN\n"
-	    "(the same on both tokens) is one line on --pin-fd (default 0).\n");
+	    "SoftHSM2 and with OpenSSL in-process; prints the ratios. Then the time\n"
+	    "of the 1st and the Nth P-256 key pair made on each token (--pairs,\n"
+	    "default 1000; 0 skips it; the pairs stay on the tokens) and of a\n"
+	    "search among those objects. The user PIN (the same on both tokens)\n"
+	    "is one line on --pin-fd (default 0).\n");
 }
 
 int
@@ -665,21 +802,23 @@ main(int argc, char **argv)
 		{ "softhsm", required_argument, NULL, 's' },
 		{ "softhsm-token", required_argument, NULL, 'S' },
 		{ "pin-fd", required_argument, NULL, 'p' },
+		{ "pairs", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct budget b = { 0, 2.0 };
-	struct result res[PEER_N][ALG_N], more[PEER_N][OP_N];
+	struct result res[PEER_N][ALG_N], more[PEER_N][OP_N], many[2][MANY_N];
 	struct peer kyso, hsm, *peers[2] = { NULL, NULL };
 	const char *kmod = NULL, *ktok = NULL, *smod = NULL, *stok = NULL;
 	static unsigned char msg[GCM_LEN];
 	char *pin = NULL;
 	EVP_PKEY *evp[ALG_N] = { NULL, NULL };
-	uint64_t v;
+	uint64_t v, pairs = 1000;
 	int opt, alg, pin_fd = 0, ex = 2, have_hsm = 0, have_kyso = 0;
 
 	memset(res, 0, sizeof(res));
 	memset(more, 0, sizeof(more));
+	memset(many, 0, sizeof(many));
 	memset(&kyso, 0, sizeof(kyso));
 	memset(&hsm, 0, sizeof(hsm));
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -702,6 +841,10 @@ main(int argc, char **argv)
 			if (parse_u64(optarg, 0, 1024, &v) != 0)
 				goto bad;
 			pin_fd = (int)v;
+			break;
+		case 'P':
+			if (parse_u64(optarg, 0, PAIRS_MAX, &pairs) != 0)
+				goto bad;
 			break;
 		case 'h': usage(stdout); return 0;
 		default: goto bad;
@@ -756,8 +899,17 @@ main(int argc, char **argv)
 	}
 	if (bench_more(peers, &b, msg, more) != 0)
 		goto out;
+	if (pairs > 0 &&
+	    (bench_many(&kyso, (uint32_t)pairs, many[PEER_KYSO]) != 0 ||
+		(have_hsm &&
+		    bench_many(&hsm, (uint32_t)pairs, many[PEER_SOFTHSM]) != 0))) {
+		fprintf(stderr, "bench_token: many key pairs failed\n");
+		goto out;
+	}
 	print_report(res, &b, &kyso, &hsm);
 	print_more(more);
+	if (pairs > 0)
+		print_many(many, (uint32_t)pairs);
 	ex = 0;
 	goto out;
 bad:

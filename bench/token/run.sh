@@ -2,7 +2,7 @@
 # Sets up a kyso virtual token and a SoftHSM2 token, each with its PIN
 # changed, in a temporary folder, and runs bench_token on both (and on
 # raw OpenSSL). Arguments go to bench_token (default: --seconds 2).
-#   KYSO_BUILD=build bash bench/token/run.sh [--count N | --seconds S]
+#   KYSO_BUILD=build bash bench/token/run.sh [--count N | --seconds S] [--pairs N]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${KYSO_BUILD:-$root/build}
@@ -23,8 +23,9 @@ unset KYSO_MODULE KYSO_SLOTS || true
 PIN=24681357
 SO_PIN=87654321
 
+# Room for the many-objects table's key pairs (--pairs, 1000 by default).
 "$KT" vtoken create --serial BENCH0001 --label "bench kyso" --plug \
-  --so-pin-fd 3 3<<<"$SO_PIN" >/dev/null
+  --capacity 16000000 --so-pin-fd 3 3<<<"$SO_PIN" >/dev/null
 "$KT" change-pin --token BENCH0001 --pin-fd 3 --new-pin-fd 4 \
   3<<<"12345678" 4<<<"$PIN"$'\n'"$PIN" >/dev/null
 

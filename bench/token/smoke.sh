@@ -7,7 +7,7 @@ set -euo pipefail
 # unloaded before LeakSanitizer looks, so it cannot tell whose a leak is.
 # Our module's leaks are caught by tests/token under ASan.
 export ASAN_OPTIONS=detect_leaks=0:${ASAN_OPTIONS:-}
-out=$(bash "$(dirname "$0")/run.sh" --count 5 2>&1) || { echo "$out"; echo "FAIL: run.sh failed"; exit 1; }
+out=$(bash "$(dirname "$0")/run.sh" --count 5 --pairs 10 2>&1) || { echo "$out"; echo "FAIL: run.sh failed"; exit 1; }
 echo "$out"
 for want in "5 signatures each" "kyso token (PKCS#11)" "SoftHSM2 (PKCS#11)" \
     "OpenSSL EVP (in-process)" "ratio kyso / SoftHSM2" "ratio kyso / OpenSSL"; do
@@ -25,4 +25,13 @@ for want in "AES-256-GCM MB/s" "HMAC-SHA256 /s" "ECDH P-256 /s" "Ed25519 sign /s
 done
 [ "$(grep -cE '^ratio kyso / OpenSSL( +[0-9]+\.[0-9]{3}){4}$' <<<"$out")" = 1 ] ||
   { echo "FAIL: a ratio of the second table is missing"; exit 1; }
+# The third table: the 1st and the 10th key pair and a search among 20
+# objects, on both tokens, with the time ratio.
+for want in "1st key pair ms" "key pair 10 ms" "find among 20 ms"; do
+  case $out in *"$want"*) ;; *) echo "FAIL: bench output lacks '$want'"; exit 1 ;; esac
+done
+[ "$(grep -cE '^(kyso token|SoftHSM2) \(PKCS#11\)( +[0-9]+\.[0-9]{3}){3}$' <<<"$out")" = 2 ] ||
+  { echo "FAIL: a token lacks a time of the third table"; exit 1; }
+[ "$(grep -cE '^time kyso / SoftHSM2( +[0-9]+\.[0-9]{3}){3}$' <<<"$out")" = 1 ] ||
+  { echo "FAIL: a time ratio of the third table is missing"; exit 1; }
 echo "ok [bench/token_smoke]"

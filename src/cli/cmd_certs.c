@@ -78,6 +78,8 @@ print_cert(const struct tm_cert *v, size_t i)
 	printf(_("  Label:      %s\n"), v->label);
 	printf(_("  ID:         %s\n"), id);
 	printf(_("  Subject:    %s\n"), v->subject_dn);
+	if (v->legal_name[0] != '\0')
+		printf(_("  Legal name: %s\n"), v->legal_name);
 	printf(_("  Issuer:     %s\n"), v->issuer_dn);
 	printf(_("  Serial:     %s\n"), v->serial);
 	printf(_("  Valid from: %s\n"), nb);
@@ -100,10 +102,12 @@ json_cert(const struct tm_cert *v)
 	utc_text(v->not_before_t, nb, sizeof(nb));
 	utc_text(v->not_after_t, na, sizeof(na));
 	id_hex(v, id, sizeof(id));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:b,s:b}", "label",
-	    v->label, "id", id, "subject", v->subject_dn, "issuer", v->issuer_dn,
-	    "serial", v->serial, "not_before", nb, "not_after", na, "days_left",
-	    v->days_left, "ca", v->is_ca, "superseded", v->superseded);
+	return json_pack("{s:s,s:s,s:s,s:s*,s:s,s:s,s:s,s:s,s:i,s:b,s:b}",
+	    "label", v->label, "id", id, "subject", v->subject_dn, "legal_name",
+	    v->legal_name[0] != '\0' ? v->legal_name : NULL, "issuer",
+	    v->issuer_dn, "serial", v->serial, "not_before", nb, "not_after",
+	    na, "days_left", v->days_left, "ca", v->is_ca, "superseded",
+	    v->superseded);
 }
 
 static const struct option opts[] = { CLI_COMMON_OPTIONS, { NULL, 0, NULL, 0 } };

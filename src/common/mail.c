@@ -598,3 +598,88 @@ mailer_outbox_prune(struct mailer *m, const char *marker, int64_t before,
 	*removed = n;
 	return 0;
 }
+
+/* The message at path with every needle replaced by with, written back
+ * whole (the same name and mode) and its time kept, so the queue's order
+ * and retention stay as they were. 1 when it held the needle. */
+static int
+redact_file(const char *path, const struct stat *st, const char *needle,
+    const char *with)
+{
+	struct buf *b = NULL, *o = NULL;
+	const uint8_t *t, *hit;
+	size_t nl = strlen(needle), len;
+	struct timespec times[2];
+	int r;
+
+	if ((r = file_read(path, 64 * 1024, &b)) != 0)
+		return r;
+	t = buf_ptr(b);
+	len = buf_len(b);
+	if (memmem(t, len, needle, nl) == NULL) {
+		buf_free(b);
+		return 0;
+	}
+	r = KYSO_ERR_NOMEM;
+	if ((o = buf_new(128 * 1024)) == NULL)
+		goto out;
+	while ((hit = memmem(t, len, needle, nl)) != NULL) {
+		if ((r = buf_put(o, t, (size_t)(hit - t))) != 0 ||
+		    (r = buf_put(o, with, strlen(with))) != 0)
+			goto out;
+		len -= (size_t)(hit - t) + nl;
+		t = hit + nl;
+	}
+	if ((r = buf_put(o, t, len)) != 0 ||
+	    (r = file_write_atomic(path, buf_ptr(o), buf_len(o),
+		 st->st_mode & 07777)) != 0)
+		goto out;
+	times[0] = st->st_atim;
+	times[1] = st->st_mtim;
+	(void)utimensat(AT_FDCWD, path, times, 0);
+	r = 1;
+out:
+	buf_free(b);
+	buf_free(o);
+	return r;
+}
+
+/* Issue 15: a code stayed readable in the outbox after it was used; a used
+ * code is of no use to whoever reads the mail later. */
+int
+mailer_outbox_redact(struct mailer *m, const char *needle, const char *with,
+    unsigned *redacted)
+{
+	DIR *d;
+	struct dirent *e;
+	unsigned n = 0;
+	int r = 0;
+
+	*redacted = 0;
+	if (m->outbox == NULL || m->smtp_url != NULL)
+		return 0;
+	if (*needle == '\0')
+		return KYSO_ERR_INVALID;
+	if ((d = opendir(m->outbox)) == NULL)
+		return KYSO_ERR_IO;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		struct stat st;
+		char *path;
+		int k;
+
+		if (len < 5 || strcmp(e->d_name + len - 4, ".eml") != 0 ||
+		    (path = path_join(m->outbox, e->d_name)) == NULL)
+			continue;
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			if ((k = redact_file(path, &st, needle, with)) > 0)
+				n++;
+			else if (k < 0 && k != KYSO_ERR_NOT_FOUND)
+				r = k; /* the others are still done */
+		}
+		free(path);
+	}
+	closedir(d);
+	*redacted = n;
+	return r;
+}

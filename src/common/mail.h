@@ -33,4 +33,11 @@ int mail_otp(struct mailer *m, const char *to, const char *name,
 int mailer_outbox_prune(struct mailer *m, const char *marker, int64_t before,
     unsigned *removed) KYSO_WUR;
 
+/* Replaces needle (a used code, "OTP: " and a used OTP) with `with` in
+ * every .eml file of the outbox that holds it, keeping each file's time
+ * (so pruning is unchanged). Gives how many files changed. Nothing to do
+ * when the mailer sends over SMTP. */
+int mailer_outbox_redact(struct mailer *m, const char *needle, const char *with,
+    unsigned *redacted) KYSO_WUR;
+
 #endif

@@ -8,6 +8,7 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/objects.h>
 #include <openssl/x509.h>
 
 /* OpenSSL's styles would write a multibyte letter as \C3\A1; the people
@@ -71,6 +72,39 @@ x509_text_holder(const X509_NAME *nm)
 	char *h = entry_text(nm, NID_userId, "UID=");
 
 	return h != NULL ? h : x509_text_name(nm, X509_TEXT_RFC2253);
+}
+
+char *
+x509_text_legal_name(const X509 *x)
+{
+	ASN1_OBJECT *oid = OBJ_txt2obj(X509_TEXT_OID_LEGAL_NAME, 1);
+	ASN1_UTF8STRING *s = NULL;
+	const ASN1_OCTET_STRING *v;
+	const unsigned char *p;
+	unsigned char *u = NULL;
+	char *out = NULL;
+	int i;
+
+	if (oid == NULL)
+		return NULL;
+	if ((i = X509_get_ext_by_OBJ(x, oid, -1)) >= 0 &&
+	    (v = X509_EXTENSION_get_data(X509_get_ext(x, i))) != NULL) {
+		p = ASN1_STRING_get0_data(v);
+		s = d2i_ASN1_UTF8STRING(NULL, &p, ASN1_STRING_length(v));
+	}
+	/* One UTF8String, nothing after it, valid UTF-8 (checked by the
+	 * conversion) and no control characters: it is shown to people. */
+	if (s != NULL && p == ASN1_STRING_get0_data(v) + ASN1_STRING_length(v) &&
+	    ASN1_STRING_to_UTF8(&u, s) >= 0) {
+		for (i = 0; u[i] != 0 && u[i] >= 0x20 && u[i] != 0x7f; i++)
+			;
+		if (u[i] == 0 && i == ASN1_STRING_length(s))
+			out = strdup((const char *)u);
+		OPENSSL_free(u);
+	}
+	ASN1_UTF8STRING_free(s);
+	ASN1_OBJECT_free(oid);
+	return out;
 }
 
 /* Lists sort and compare certificates by their times; 0 stands for an

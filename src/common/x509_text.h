@@ -32,6 +32,17 @@ char *x509_text_cn(const X509_NAME *nm);
  * 2253 form. NULL when out of memory. */
 char *x509_text_holder(const X509_NAME *nm);
 
+/* kyso's legal-name extension: a subscriber's full legal name when the
+ * subject cannot hold it (a company name longer than CN's and O's 64
+ * characters, RFC 5280 upper bounds), as a UTF8String in a non-critical
+ * extension. An OID under 2.25 (a UUID as an integer, ITU-T X.667), like
+ * kyso's time-stamp policy: no registration needed, no clash. */
+#define X509_TEXT_OID_LEGAL_NAME "2.25.132565008011904647417962619961560147753"
+
+/* The legal name from that extension, UTF-8, in a new string; NULL when
+ * the certificate has none (or it is not a UTF8String), or out of memory. */
+char *x509_text_legal_name(const X509 *x);
+
 /* t as seconds since the epoch; 0 when it is not a valid time. */
 int64_t x509_text_epoch(const ASN1_TIME *t);
 

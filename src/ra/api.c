@@ -33,11 +33,28 @@ send_mail(struct api *a)
 	}
 }
 
+/* After the commit too: a used code or OTP leaves the outbox's mail
+ * (issue 15), the code's text replaced. */
+static void
+redact_used(struct api *a)
+{
+	unsigned n;
+
+	if (a->used[0] == '\0')
+		return;
+	if (mailer_outbox_redact(a->ra->mail, a->used,
+		strncmp(a->used, "OTP: ", 5) == 0 ? "OTP: (đã dùng / used)"
+						  : "(đã dùng / used)",
+		&n) != 0)
+		fprintf(stderr, "kyso-ra: could not clean the outbox\n");
+}
+
 /* The queued mail holds codes and OTPs. */
 static void
 wipe_mail(struct api *a)
 {
 	OPENSSL_cleanse(a->mail, sizeof(a->mail));
+	OPENSSL_cleanse(a->used, sizeof(a->used));
 	a->nmail = 0;
 }
 
@@ -178,8 +195,10 @@ api_call(struct api *a, const struct api_match *m)
 		status = m->handler(a);
 	if (!a->tx) {
 		audit(a, m, action);
-		if (status < 400)
+		if (status < 400) {
 			send_mail(a);
+			redact_used(a);
+		}
 	} else if (status < 400 || a->keep) {
 		audit(a, m, action);
 		if (db_commit(a->db) != 0) {
@@ -189,6 +208,7 @@ api_call(struct api *a, const struct api_match *m)
 			goto out;
 		}
 		send_mail(a);
+		redact_used(a);
 	} else {
 		db_rollback(a->db);
 		audit(a, m, action);

@@ -1,5 +1,6 @@
 /* Operator endpoints: register, list, show, renew (TH1), update (TH2),
- * reissue a code, revoke. Authentication, transaction and audit happen in api.c. */
+ * reissue a code, edit or cancel a stuck registration, revoke. Authentication,
+ * transaction and audit happen in api.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -461,5 +462,196 @@ out:
 	buf_free(crl);
 	db_rows_free(rows);
 	json_decref(body);
+	return st;
+}
+
+/* The fields an operator's edit may change, checked as an update's are:
+ * name (organization: the same, the legal name of an organization),
+ * common_name, email. */
+static int
+edit_body(struct api *a, json_t *body, json_t *reg)
+{
+	json_t *org = json_object_get(body, "organization");
+	int is_org = strcmp(json_string_value(json_object_get(reg, "type")),
+			 "organization") == 0;
+
+	if (org == NULL)
+		return 0;
+	if (!is_org)
+		return api_error(a, 400, "invalid_field",
+		    "organization is for organizations: a person's "
+		    "certificate names no organization; give name");
+	if (json_object_get(body, "name") != NULL)
+		return api_error(a, 400, "invalid_field",
+		    "an organization's name is its organization: give one of "
+		    "name and organization");
+	json_object_set(body, "name", org);
+	json_object_del(body, "organization");
+	return 0;
+}
+
+/* POST registrations/ID/edit: the way out for a registration stuck on its
+ * details (issue 15: a name, organization or e-mail over RFC 5280's bounds
+ * was taken, then lookup and completion failed and renew and update were
+ * refused). The details on record and those of a pending code change
+ * together; the code stays valid (reissue mails a new one). */
+int
+api_registrations_edit(struct api *a)
+{
+	static const char *const fields[] = { "name", "organization",
+		"common_name", "email", NULL };
+	const char *id = a->arg[0], *code = NULL, *p[2];
+	json_t *body = NULL, *d = NULL, *ad = NULL, *view = NULL;
+	struct db_rows *rows = NULL;
+	char *status = NULL, *tok = NULL, *dj = NULL, msg[200];
+	size_t i;
+	int st, r;
+
+	snprintf(a->target, sizeof(a->target), "registration:%.40s", id);
+	if ((st = api_body(a, fields, &body)) != 0)
+		return st;
+	if ((r = reg_load(a->db, id, &d, &status, &tok)) != 0) {
+		st = r == KYSO_ERR_NOT_FOUND
+		    ? api_error(a, 404, "not_found", "no such registration")
+		    : db_fail(a, r);
+		goto out;
+	}
+	if (strcmp(status, "cancelled") == 0) {
+		st = api_error(a, 409, "cancelled",
+		    "the registration is cancelled");
+		goto out;
+	}
+	if (json_object_size(body) == 0) {
+		st = api_error(a, 400, "missing_field",
+		    "give the fields that change");
+		goto out;
+	}
+	if ((st = edit_body(a, body, d)) != 0)
+		goto out;
+	if (reg_apply(d, body, REG_UPDATE, &code, msg, sizeof(msg)) != 0) {
+		st = api_error(a, 400, code, msg);
+		goto out;
+	}
+	if ((r = reg_store(a->db, id, d, status, tok, api_now())) != 0) {
+		st = db_fail(a, r);
+		goto out;
+	}
+	/* A pending code issues what its row says: the same edit there. */
+	p[0] = id;
+	if ((r = db_exec(a->db,
+		 "SELECT id, details FROM activations"
+		 " WHERE registration_id = ? AND spent_at IS NULL",
+		 1, p, &rows)) != 0) {
+		st = db_fail(a, r);
+		goto out;
+	}
+	for (i = 0; i < db_rows_count(rows); i++) {
+		json_decref(ad);
+		jsonwipe_free(dj);
+		dj = NULL;
+		if ((ad = json_loads(db_rows_get(rows, i, 1), 0, NULL)) == NULL ||
+		    reg_apply(ad, body, REG_UPDATE, &code, msg, sizeof(msg)) != 0 ||
+		    (dj = json_dumps(ad, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+			st = api_error(a, 500, "internal",
+			    "a pending code's details cannot be edited");
+			goto out;
+		}
+		p[0] = dj;
+		p[1] = db_rows_get(rows, i, 0);
+		if ((r = db_exec(a->db,
+			 "UPDATE activations SET details = ? WHERE id = ?", 2,
+			 p, NULL)) != 0) {
+			st = db_fail(a, r);
+			goto out;
+		}
+	}
+	if ((r = reg_view(a->db, id, &view)) != 0) {
+		st = db_fail(a, r);
+		goto out;
+	}
+	st = api_json(a, 200, view);
+out:
+	jsonwipe_free(dj);
+	json_decref(ad);
+	db_rows_free(rows);
+	free(status);
+	free(tok);
+	json_decref(body);
+	json_decref(d);
+	return st;
+}
+
+/* POST registrations/ID/cancel: a registration that will never get (or
+ * no longer has) a certificate is closed: its codes and OTPs are spent,
+ * its token serial is free. One that holds a good certificate is refused:
+ * revoke it first. */
+int
+api_registrations_cancel(struct api *a)
+{
+	static const char *const no_fields[] = { NULL };
+	const char *id = a->arg[0], *p[2];
+	json_t *body = NULL, *d = NULL;
+	struct db_rows *rows = NULL;
+	struct db_num nn;
+	char *status = NULL;
+	uint64_t idv;
+	int st, r;
+
+	snprintf(a->target, sizeof(a->target), "registration:%.40s", id);
+	if (a->rq->body_len != 0 && (st = api_body(a, no_fields, &body)) != 0)
+		return st;
+	if ((r = reg_load(a->db, id, &d, &status, NULL)) != 0) {
+		st = r == KYSO_ERR_NOT_FOUND
+		    ? api_error(a, 404, "not_found", "no such registration")
+		    : db_fail(a, r);
+		goto out;
+	}
+	if (strcmp(status, "cancelled") == 0) {
+		st = api_error(a, 409, "cancelled",
+		    "the registration is already cancelled");
+		goto out;
+	}
+	p[0] = id;
+	p[1] = db_num(&nn, api_now());
+	if ((r = db_exec(a->db,
+		 "SELECT serial FROM certificates WHERE registration_id = ?"
+		 " AND status = 'good' AND not_after > ?",
+		 2, p, &rows)) != 0) {
+		st = db_fail(a, r);
+		goto out;
+	}
+	if (db_rows_count(rows) != 0) {
+		st = api_error(a, 409, "has_certificate",
+		    "the registration holds a valid certificate: revoke it "
+		    "first");
+		goto out;
+	}
+	p[0] = db_num(&nn, api_now());
+	p[1] = id;
+	if ((r = db_exec(a->db,
+		 "UPDATE activations SET spent_at = ?"
+		 " WHERE registration_id = ? AND spent_at IS NULL",
+		 2, p, NULL)) != 0 ||
+	    (r = db_exec(a->db,
+		 "UPDATE otps SET spent = 1 WHERE registration_id = ?", 1,
+		 p + 1, NULL)) != 0 ||
+	    (r = db_exec(a->db,
+		 "UPDATE registrations SET status = 'cancelled',"
+		 " updated_at = ? WHERE id = ?",
+		 2, p, NULL)) != 0) {
+		st = db_fail(a, r);
+		goto out;
+	}
+	if (parse_u64(id, 1, INT64_MAX, &idv) != 0) /* reg_load checked */
+		st = api_error(a, 500, "internal", "internal error");
+	else
+		st = api_json(a, 200,
+		    json_pack("{s:I,s:s}", "id", (json_int_t)idv, "status",
+			"cancelled"));
+out:
+	db_rows_free(rows);
+	free(status);
+	json_decref(body);
+	json_decref(d);
 	return st;
 }

@@ -277,6 +277,15 @@ api_activation_complete(struct api *a)
 		st = api_error(a, 503, "busy", "the database is busy; retry");
 		goto out;
 	}
+	{
+		/* The code is spent: its mail in the outbox loses it. */
+		char norm[21];
+		int b = 0;
+
+		if (code_norm_activation(api_str(body, "code", &b), norm) == 0)
+			api_secret_used(a, 0, norm);
+		OPENSSL_cleanse(norm, sizeof(norm));
+	}
 	st = api_json(a, 200,
 	    json_pack("{s:s,s:s,s:[s,s]}", "serial", iss.serial, "certificate",
 		iss.pem, "chain", ca_issuing_pem(a->ra->ca),
@@ -492,6 +501,7 @@ api_pin_reset_confirm(struct api *a)
 		st = api_error(a, 500, "internal", "internal error");
 		goto out;
 	}
+	api_secret_used(a, 1, otp);
 	st = api_json(a, 200, json_pack("{s:s}", "response", resp));
 out:
 	OPENSSL_cleanse(admin, sizeof(admin));

@@ -123,6 +123,18 @@ api_queue_mail(struct api *a, int otp, const char *to, const char *name,
 	return 0;
 }
 
+void
+api_secret_used(struct api *a, int otp, const char *s)
+{
+	/* As the mail shows it: "OTP: 123456", or the code in its four
+	 * groups (XXXXX-XXXXX-XXXXX-XXXXX). */
+	if (otp)
+		snprintf(a->used, sizeof(a->used), "OTP: %s", s);
+	else if (strlen(s) == 20)
+		snprintf(a->used, sizeof(a->used), "%.5s-%.5s-%.5s-%.5s", s,
+		    s + 5, s + 10, s + 15);
+}
+
 /* Handlers that check before they write (activation completion) open the
  * transaction late; the others get it from the dispatcher. */
 int

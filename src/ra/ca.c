@@ -226,45 +226,185 @@ ca_name(const char *org, const char *cn)
 	return n;
 }
 
-/* A certificate for a service key (OCSP, TSA) under the issuing CA. */
+/* What tells the OCSP responder's and the TSA's certificates apart. The
+ * TSA's names where its revocation is published (CRL DP, AIA), as a
+ * subscriber's does: a time-stamp's verifier checks it. The responder's
+ * carries id-pkix-ocsp-nocheck instead (RFC 6960 4.2.2.2.1). */
+static const struct service {
+	const char *file, *key, *cn, *eku;
+	int nocheck, urls;
+} services[] = {
+	[CA_SVC_OCSP] = { "ocsp", "ocsp-key.pem", "OCSP Responder",
+	    "OCSPSigning", 1, 0 },
+	[CA_SVC_TSA] = { "tsa", "tsa-key.pem", "Time-Stamping Authority",
+	    "critical,timeStamping", 0, 1 },
+};
+
+/* A certificate for a service key (OCSP, TSA) under the issuing CA, for
+ * 5 years or until the issuing CA ends; written to dir with its new key. */
 static int
-service_cert(X509 *issuing, struct ca_key *s, const char *org, const char *cn,
-    const char *eku, const char *dir, const char *certf, const char *keyf,
-    int extra_nocheck)
+service_cert(X509 *issuing, struct ca_key *s, const char *org,
+    enum ca_service w, const char *public_url, const char *dir)
 {
-	X509_NAME *n = ca_name(org, cn);
+	const struct service *sv = &services[w];
+	X509_NAME *n = NULL;
 	EVP_PKEY *k = NULL;
 	X509 *x = NULL;
-	char hex[64];
-	int64_t now = (int64_t)time(NULL);
+	char hex[64], cn[512], val[1024], certf[32];
+	int64_t now = (int64_t)time(NULL), end = now + 5 * 365L * DAY;
+	struct tm tm;
 	int r = KYSO_ERR_CRYPTO;
 
-	if (n == NULL || (r = ca_key_keygen("p256", &k)) != 0)
+	snprintf(cn, sizeof(cn), "%s %s", org, sv->cn);
+	snprintf(certf, sizeof(certf), "%s.pem", sv->file);
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(issuing), &tm) == 1 &&
+	    (int64_t)timegm(&tm) < end)
+		end = (int64_t)timegm(&tm);
+	if ((n = ca_name(org, cn)) == NULL || (r = ca_key_keygen("p256", &k)) != 0)
 		goto out;
 	r = KYSO_ERR_CRYPTO;
-	if ((x = cert_new(n, issuing, k, now - 300, now + 5 * 365L * DAY, hex)) ==
-	    NULL)
+	if ((x = cert_new(n, issuing, k, now - 300, end, hex)) == NULL)
 		goto out;
 	if ((r = add_ext(issuing, x, NID_basic_constraints, "critical,CA:FALSE")) ||
 	    (r = add_ext(issuing, x, NID_key_usage,
 		 "critical,digitalSignature,nonRepudiation")) ||
-	    (r = add_ext(issuing, x, NID_ext_key_usage, eku)) ||
+	    (r = add_ext(issuing, x, NID_ext_key_usage, sv->eku)) ||
 	    (r = add_ext(issuing, x, NID_subject_key_identifier, "hash")) ||
 	    (r = add_ext(issuing, x, NID_authority_key_identifier,
 		 "keyid:always")))
 		goto out;
-	if (extra_nocheck &&
+	if (sv->nocheck &&
 	    (r = add_ext(issuing, x, NID_id_pkix_OCSP_noCheck, "ignored")) != 0)
 		goto out;
+	if (sv->urls && public_url != NULL) {
+		snprintf(val, sizeof(val), "URI:%s/crl", public_url);
+		if ((r = add_ext(issuing, x, NID_crl_distribution_points, val)))
+			goto out;
+		snprintf(val, sizeof(val),
+		    "OCSP;URI:%s/ocsp,caIssuers;URI:%s/ca.crt", public_url,
+		    public_url);
+		if ((r = add_ext(issuing, x, NID_info_access, val)))
+			goto out;
+	}
+	/* The key first: a certificate is never there without its key. */
 	if ((r = ca_key_sign_x509(s, &x)) != 0 ||
-	    (r = write_cert(dir, certf, x)) != 0 ||
-	    (r = write_key(dir, keyf, k)) != 0)
+	    (r = write_key(dir, sv->key, k)) != 0 ||
+	    (r = write_cert(dir, certf, x)) != 0)
 		goto out;
 	r = 0;
 out:
 	X509_NAME_free(n);
 	EVP_PKEY_free(k);
 	X509_free(x);
+	return r;
+}
+
+/* A certificate's serial in the lower-case hex the database keeps. */
+static int
+cert_serial_hex(X509 *x, char out[64])
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *h = bn ? BN_bn2hex(bn) : NULL;
+	int r = h ? ca_serial_norm(h, out) : KYSO_ERR_CRYPTO;
+
+	OPENSSL_free(h);
+	BN_free(bn);
+	return r;
+}
+
+static int
+cert_times(X509 *x, int64_t *nb, int64_t *na)
+{
+	struct tm b, a;
+
+	if (ASN1_TIME_to_tm(X509_get0_notBefore(x), &b) != 1 ||
+	    ASN1_TIME_to_tm(X509_get0_notAfter(x), &a) != 1)
+		return KYSO_ERR_CORRUPT;
+	*nb = (int64_t)timegm(&b);
+	*na = (int64_t)timegm(&a);
+	return 0;
+}
+
+int
+ca_service_info(const char *dir, enum ca_service w, struct ca_issued *out)
+{
+	char certf[32];
+	X509 *x = NULL;
+	struct ca_issued i = { .pem = NULL };
+	int r;
+
+	snprintf(certf, sizeof(certf), "%s.pem", services[w].file);
+	if ((r = read_cert(dir, certf, &x)) != 0 ||
+	    (r = cert_serial_hex(x, i.serial)) != 0 ||
+	    (r = cert_times(x, &i.not_before, &i.not_after)) != 0)
+		goto out;
+	r = KYSO_ERR_NOMEM;
+	if ((i.pem = pem_of_cert(x)) == NULL)
+		goto out;
+	*out = i;
+	r = 0;
+out:
+	X509_free(x);
+	return r;
+}
+
+const char *
+ca_service_name(enum ca_service w)
+{
+	return services[w].file;
+}
+
+int
+ca_service_rotate(const char *dir, enum ca_service w, struct ca_key *issuing,
+    const char *public_url, char old_serial[64])
+{
+	X509 *ca = NULL, *old = NULL;
+	EVP_PKEY *k = NULL;
+	struct ca_key *own = NULL;
+	char *org = NULL, kept[128], certf[32];
+	int64_t nb, na, now = (int64_t)time(NULL);
+	int i, r;
+
+	snprintf(certf, sizeof(certf), "%s.pem", services[w].file);
+	if (issuing == NULL) {
+		if ((r = read_key(dir, "ca-key.pem", &k)) != 0 ||
+		    (r = ca_key_from_pkey(k, &own)) != 0)
+			goto out;
+		k = NULL;
+		issuing = own;
+	}
+	if ((r = read_cert(dir, "ca.pem", &ca)) != 0 ||
+	    (r = read_cert(dir, certf, &old)) != 0 ||
+	    (r = cert_serial_hex(old, old_serial)) != 0 ||
+	    (r = cert_times(ca, &nb, &na)) != 0)
+		goto out;
+	r = KYSO_ERR_CORRUPT;
+	if (EVP_PKEY_eq(X509_get0_pubkey(ca), ca_key_pub(issuing)) != 1)
+		goto out;
+	/* As for subscribers: nothing is issued outside the CA's validity. */
+	r = KYSO_ERR_PERMISSION;
+	if (now < nb || now >= na)
+		goto out;
+	r = KYSO_ERR_CORRUPT;
+	i = X509_NAME_get_index_by_NID(X509_get_subject_name(ca),
+	    NID_organizationName, -1);
+	if (i < 0 ||
+	    ASN1_STRING_to_UTF8((unsigned char **)&org,
+		X509_NAME_ENTRY_get_data(
+		    X509_NAME_get_entry(X509_get_subject_name(ca), i))) < 0)
+		goto out;
+	/* The old certificate stays beside the new one: time-stamps and
+	 * responses it signed are verified with it. */
+	snprintf(kept, sizeof(kept), "%s-%s.pem", services[w].file, old_serial);
+	if ((r = write_cert(dir, kept, old)) != 0)
+		goto out;
+	r = service_cert(ca, issuing, org, w, public_url, dir);
+out:
+	EVP_PKEY_free(k);
+	ca_key_free(own);
+	OPENSSL_free(org);
+	X509_free(ca);
+	X509_free(old);
 	return r;
 }
 
@@ -455,13 +595,10 @@ ca_create(const char *dir, const char *name, const char *key_type,
 	if ((r = write_cert(dir, "root.pem", root)) != 0 ||
 	    (r = write_cert(dir, "ca.pem", ca)) != 0)
 		goto out;
-	snprintf(cnbuf, sizeof(cnbuf), "%s OCSP Responder", name);
-	if ((r = service_cert(ca, issuing, name, cnbuf, "OCSPSigning", dir,
-		 "ocsp.pem", "ocsp-key.pem", 1)) != 0)
-		goto out;
-	snprintf(cnbuf, sizeof(cnbuf), "%s Time-Stamping Authority", name);
-	if ((r = service_cert(ca, issuing, name, cnbuf, "critical,timeStamping",
-		 dir, "tsa.pem", "tsa-key.pem", 0)) != 0)
+	if ((r = service_cert(ca, issuing, name, CA_SVC_OCSP, public_url, dir)) !=
+		0 ||
+	    (r = service_cert(ca, issuing, name, CA_SVC_TSA, public_url, dir)) !=
+		0)
 		goto out;
 	r = 0;
 out:

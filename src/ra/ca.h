@@ -52,6 +52,22 @@ struct ca_root {
 int ca_create(const char *dir, const char *name, const char *key_type,
     struct ca_key *issuing, const struct ca_root *root,
     const char *public_url) KYSO_WUR;
+/* The CA's service certificates, under the issuing CA: the delegated
+ * OCSP responder (dir/ocsp.pem, ocsp-key.pem) and the TSA (tsa.pem,
+ * tsa-key.pem). */
+enum ca_service { CA_SVC_OCSP, CA_SVC_TSA };
+/* "ocsp" or "tsa". */
+const char *ca_service_name(enum ca_service w);
+/* The service's current certificate in dir: serial, PEM, validity. */
+int ca_service_info(const char *dir, enum ca_service w,
+    struct ca_issued *out) KYSO_WUR;
+/* A new key and certificate for the service, signed by issuing (NULL:
+ * dir/ca-key.pem; it must be ca.pem's key, the CA valid now: else
+ * KYSO_ERR_CORRUPT, KYSO_ERR_PERMISSION); the TSA's names public_url's CRL and
+ * OCSP (none when NULL). The old certificate is kept as dir/NAME-SERIAL.pem and
+ * its serial given in old_serial; its key is gone. */
+int ca_service_rotate(const char *dir, enum ca_service w, struct ca_key *issuing,
+    const char *public_url, char old_serial[64]) KYSO_WUR;
 /* Signs dir/root.crl again (a year more) with dir/root-key.pem. */
 int ca_root_crl_renew(const char *dir) KYSO_WUR;
 /* Loads dir; takes ownership of issuing (NULL: dir/ca-key.pem). */

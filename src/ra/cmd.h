@@ -25,6 +25,8 @@ int cmd_operator(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_reissue(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_rotate(int argc, char **argv);
+int cmd_registration(int argc, char **argv);
 
 /* Prints what was wrong and where to look; returns EX_USAGE. */
 int cmd_usage_error(const char *cmd, const char *what);
@@ -46,6 +48,14 @@ int cmd_is_initialized(const char *dir);
 /* For the commands after init: $KYSO_HOME/ra, which holds a CA. EX_OK and
  * *out, else EX_STATE (said on stderr) or EX_FAIL. */
 int cmd_ca_dir(char **out) KYSO_WUR;
+struct buf;
+/* An operator's call: POST body (JSON) to server (NULL: public_url in
+ * ra.conf) + path with the operator's API token (from token_fd, else
+ * $KYSO_RA_TOKEN, else asked). EX_OK with the status and the answer (the
+ * caller frees it), else an exit code (said on stderr). */
+int cmd_api_post(const char *cmd, const char *server, int token_fd,
+    const char *path, const char *body, long *status,
+    struct buf **answer) KYSO_WUR;
 /* Writes text to dir/name atomically with mode. */
 int cmd_write_text(const char *dir, const char *name, const char *text,
     mode_t mode) KYSO_WUR;

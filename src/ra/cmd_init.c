@@ -14,6 +14,7 @@
 #include "common/fsutil.h"
 #include "common/secret.h"
 #include "db.h"
+#include "service.h"
 #include "ca_key.h"
 #include "validate.h"
 
@@ -197,7 +198,8 @@ cmd_init(int argc, char **argv)
 	    cmd_write_text(dir, "ra.conf", (const char *)buf_ptr(conf), 0600) != 0)
 		goto out;
 	if (cmd_db_where(dir, NULL, dbopt, &where) != 0 ||
-	    db_open(where, &db) != 0 || db_migrate(db) != 0) {
+	    db_open(where, &db) != 0 || db_migrate(db) != 0 ||
+	    service_record(db, dir) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot create the database\n"));
 		goto out;
 	}

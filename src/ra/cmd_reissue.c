@@ -9,16 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
 
 #include "cmd.h"
 #include "common/buf.h"
 #include "common/parse.h"
-#include "common/secret.h"
-
-#define ANSWER_CAP (64 * 1024)
 
 static void
 reissue_usage(FILE *f)
@@ -34,61 +29,6 @@ reissue_usage(FILE *f)
 	      "                 (default: $KYSO_RA_TOKEN, else asked)\n\n"
 	      "Exit status: 0 done, 1 failed (no such registration, nothing pending,\n"
 	      "token refused, server unreachable), 2 usage, 3 not initialized.\n"));
-}
-
-/* The answer's bytes, capped. */
-static size_t
-on_data(char *p, size_t size, size_t n, void *ud)
-{
-	if (n != 0 && size > SIZE_MAX / n)
-		return 0;
-	return buf_put(ud, p, size * n) == 0 ? size * n : 0;
-}
-
-/* One POST with the token as a bearer; the header text is wiped. */
-static int
-post(const char *url, const char *token, long *status, struct buf *answer,
-    char err[CURL_ERROR_SIZE])
-{
-	struct curl_slist *hdr = NULL, *l;
-	char auth[200];
-	CURL *c;
-	int r = KYSO_ERR_NOMEM;
-
-	err[0] = '\0';
-	if ((c = curl_easy_init()) == NULL)
-		return KYSO_ERR_NOMEM;
-	if (snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token) >=
-	    (int)sizeof(auth)) {
-		r = KYSO_ERR_INVALID;
-		goto out;
-	}
-	l = curl_slist_append(hdr, auth);
-	OPENSSL_cleanse(auth, sizeof(auth));
-	if (l == NULL ||
-	    (hdr = l,
-		l = curl_slist_append(hdr, "Content-Type: application/json")) ==
-		NULL)
-		goto out;
-	hdr = l;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{}");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, answer);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	r = KYSO_ERR_IO;
-	if (curl_easy_perform(c) != CURLE_OK)
-		goto out;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	r = 0;
-out:
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(c);
-	return r;
 }
 
 /* The server's answer in the operator's words. */
@@ -137,9 +77,8 @@ cmd_reissue(int argc, char **argv)
 		{ "server", required_argument, NULL, 's' },
 		{ "token-fd", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 } };
-	const char *server = NULL, *id, *env;
-	char *dir = NULL, *token = NULL, *url = NULL, err[CURL_ERROR_SIZE];
-	struct config *conf = NULL;
+	const char *server = NULL, *id;
+	char *path = NULL;
 	struct buf *answer = NULL;
 	uint64_t v;
 	long status = 0;
@@ -165,40 +104,13 @@ cmd_reissue(int argc, char **argv)
 		return cmd_usage_error("reissue",
 		    _("say which registration: kyso-ra reissue ID"));
 	id = argv[optind];
-	if ((ex = cmd_ca_dir(&dir)) != EX_OK)
+	if (asprintf(&path, "/api/v1/registrations/%s/reissue", id) < 0)
+		return EX_FAIL;
+	ex = cmd_api_post("reissue", server, fd, path, "{}", &status, &answer);
+	free(path);
+	if (ex != EX_OK)
 		return ex;
-	ex = EX_FAIL;
-	if (server == NULL && cmd_load_conf(dir, &conf) == 0)
-		server = config_get(conf, "public_url");
-	if (server == NULL || !cmd_url_ok(server)) {
-		ex = cmd_usage_error("reissue",
-		    _("give the server's address with --server URL"));
-		goto out;
-	}
-	if (fd < 0 && (env = getenv("KYSO_RA_TOKEN")) != NULL && *env != '\0')
-		token = strdup(env);
-	else if (secret_read(fd, _("Operator API token: "), &token) != 0)
-		token = NULL;
-	if (token == NULL || *token == '\0') {
-		ex = cmd_usage_error("reissue", _("no operator token was given"));
-		goto out;
-	}
-	if (asprintf(&url, "%s/api/v1/registrations/%s/reissue", server, id) < 0 ||
-	    (answer = buf_new(ANSWER_CAP)) == NULL) {
-		url = NULL;
-		goto out;
-	}
-	if (post(url, token, &status, answer, err) != 0) {
-		fprintf(stderr, _("kyso-ra: cannot reach the server %s: %s\n"),
-		    server, err[0] ? err : _("no answer"));
-		goto out;
-	}
 	ex = say(id, status, answer);
-out:
-	secret_free(token);
 	buf_free(answer);
-	free(url);
-	config_free(conf);
-	free(dir);
 	return ex;
 }

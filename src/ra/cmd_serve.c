@@ -14,11 +14,14 @@
 #include "common/fsutil.h"
 #include "common/parse.h"
 #include "common/secret.h"
+#include "audit.h"
+#include "audit_sweep.h"
 #include "http.h"
 #include "ocsp_cache.h"
 #include "ocsp_fast.h"
 #include "outbox.h"
 #include "proxy.h"
+#include "service.h"
 #include "ra.h"
 #include "ca_key.h"
 #include "tls.h"
@@ -66,6 +69,9 @@ serve_usage(FILE *f)
 	      "                       or X-Real-IP)\n"
 	      "  --port-file FILE     write the port listened on to FILE\n"
 	      "  --pki-port-file FILE write the PKI listener's port to FILE\n"
+	      "  --audit-days N|off   prune the audit log as 'kyso-ra audit prune\n"
+	      "                       --days N' does, at start and daily (default:\n"
+	      "                       ra.conf's audit_days, else 365)\n"
 	      "  --quiet              no access log (one line per request on stderr)\n\n"
 	      "Exit status: 0 stopped by a signal, 1 failed, 2 usage, 3 not initialized.\n"));
 }
@@ -74,6 +80,7 @@ struct serve_opts {
 	const char *listen, *db, *smtp, *from, *public_url, *port_file;
 	const char *pin_file, *pki_listen, *pki_port_file, *tls_prio;
 	const char *trusted_proxy, *proxy_header;
+	const char *audit_days;
 	int insecure, pin_fd, quiet;
 	uint64_t code_ttl, otp_ttl, rate, pin_rate, threads;
 	uint64_t max_conn, per_addr, deadline;
@@ -107,6 +114,7 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		{ "request-deadline", required_argument, NULL, 'D' },
 		{ "trusted-proxy", required_argument, NULL, 'X' },
 		{ "proxy-header", required_argument, NULL, 'Y' },
+		{ "audit-days", required_argument, NULL, 'a' },
 		{ "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 } };
 	int c;
 
@@ -126,6 +134,7 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		case 'P': o->port_file = optarg; break;
 		case 'F': o->pin_file = optarg; break;
 		case 'q': o->quiet = 1; break;
+		case 'a': o->audit_days = optarg; break;
 		case 't':
 			if (parse_u64(optarg, 1, 32, &o->threads))
 				return cmd_usage_error("serve",
@@ -212,6 +221,24 @@ ca_warn_expiry(const struct ca *ca)
 		    when, (long long)((na - now) / 86400));
 }
 
+/* --audit-days, else ra.conf's audit_days, else AUDIT_DEFAULT_DAYS; "off"
+ * leaves pruning to `kyso-ra audit prune` (-1). */
+static int
+audit_days(const char *opt, const struct config *conf, int64_t *days)
+{
+	const char *v = opt ? opt : config_get(conf, "audit_days");
+	uint64_t d = AUDIT_DEFAULT_DAYS;
+
+	if (v != NULL && strcmp(v, "off") == 0) {
+		*days = -1;
+		return 0;
+	}
+	if (v != NULL && parse_u64(v, 0, 36500, &d) != 0)
+		return KYSO_ERR_INVALID;
+	*days = (int64_t)d;
+	return 0;
+}
+
 /* --port-file: the port a listener got (port 0 picks one). */
 static int
 write_port(const char *file, uint16_t port)
@@ -265,6 +292,8 @@ cmd_serve(int argc, char **argv)
 	struct http *h = NULL, *hp = NULL;
 	struct outbox_sweeper *sweep = NULL;
 	struct proxy *px = NULL;
+	struct audit_sweeper *asweep = NULL;
+	int64_t adays;
 	char *dir = NULL, *where = NULL, *cert = NULL, *key = NULL, *pin = NULL;
 	char *outbox = NULL, host[64], url[512];
 	uint16_t port;
@@ -296,6 +325,12 @@ cmd_serve(int argc, char **argv)
 		return r;
 	if (cmd_load_conf(dir, &conf) != 0)
 		goto out;
+	if (audit_days(o.audit_days, conf, &adays) != 0) {
+		ex = cmd_usage_error("serve",
+		    _("--audit-days (or audit_days in ra.conf) takes 0 to "
+		      "36500 or off"));
+		goto out;
+	}
 	if (o.public_url == NULL && config_get(conf, "public_url") != NULL &&
 	    cmd_url_ok(config_get(conf, "public_url")))
 		o.public_url = config_get(conf, "public_url");
@@ -364,6 +399,17 @@ cmd_serve(int argc, char **argv)
 		fprintf(stderr, _("kyso-ra: cannot open the database\n"));
 		goto out;
 	}
+	/* The OCSP and TSA certificates in the table, so revoke reaches
+	 * them (a database older than issue 15 lacks them). */
+	if (service_record(db_pool_get(ra.pool), dir) != 0) {
+		fprintf(stderr,
+		    _("kyso-ra: cannot record the OCSP and TSA "
+		      "certificates\n"));
+		goto out;
+	}
+	service_warn(db_pool_get(ra.pool), dir);
+	if (adays >= 0 && audit_sweeper_start(ra.pool, adays, &asweep) != 0)
+		goto out;
 	ra.code_ttl = (int64_t)o.code_ttl;
 	ra.otp_ttl = (int64_t)o.otp_ttl;
 	if ((ra.rl_addr = ratelimit_new((unsigned)o.rate, 60)) == NULL ||
@@ -469,6 +515,7 @@ out:
 	http_stop(h);
 	http_stop(hp);
 	outbox_sweeper_stop(sweep);
+	audit_sweeper_stop(asweep);
 	ca_free(ra.ca);
 	ca_key_free(sg);
 	db_pool_free(ra.pool);

@@ -190,7 +190,10 @@ spki_key(struct ca_csr *c, const uint8_t *p, size_t left)
 			    : KYSO_ERR_INVALID;
 		if (alen != 0)
 			return KYSO_ERR_INVALID;
-		if ((curve = pubkey_curve_name(param, plen)) == NULL)
+		/* The RA issues for P-256 and P-384 only (the token's other
+		 * curves are no key_type of a registration). */
+		if ((curve = pubkey_curve_name(param, plen)) == NULL ||
+		    (strcmp(curve, "P-256") != 0 && strcmp(curve, "P-384") != 0))
 			return KYSO_ERR_UNSUPPORTED;
 		c->ec = 1;
 		c->curve_nid = strcmp(curve, "P-256") == 0 ? NID_X9_62_prime256v1

@@ -62,12 +62,16 @@ static const char *const schema_common[] = {
 	" code_hash TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,"
 	" details TEXT NOT NULL, expires_at BIGINT NOT NULL,"
 	" spent_at BIGINT, created_at BIGINT NOT NULL)",
+	/* A subscriber's certificate, or (registration_id NULL, purpose
+	 * 'ocsp' or 'tsa') one of the CA's service certificates, so that
+	 * revocation and the CRL treat them alike. */
 	"CREATE TABLE IF NOT EXISTS certificates ("
 	" serial TEXT PRIMARY KEY,"
-	" registration_id BIGINT NOT NULL REFERENCES registrations(id),"
+	" registration_id BIGINT REFERENCES registrations(id),"
 	" not_before BIGINT NOT NULL, not_after BIGINT NOT NULL,"
 	" status TEXT NOT NULL, revoked_at BIGINT, reason INTEGER,"
-	" token_serial TEXT, pem TEXT NOT NULL, created_at BIGINT NOT NULL)",
+	" token_serial TEXT, pem TEXT NOT NULL, created_at BIGINT NOT NULL,"
+	" purpose TEXT)",
 	"CREATE INDEX IF NOT EXISTS certificates_reg"
 	" ON certificates(registration_id)",
 	"CREATE INDEX IF NOT EXISTS certificates_token"
@@ -224,24 +228,59 @@ out:
 	return r;
 }
 
-/* 1 when the registrations table has column col, 0 when not, <0. */
+/* 1 when table has column col, 0 when not, <0. */
 static int
-registrations_has(struct db *d, const char *col)
+table_has(struct db *d, const char *table, const char *col)
 {
 	struct db_rows *rows = NULL;
-	const char *p[1] = { col };
+	const char *p[2] = { table, col };
 	int r;
 
 	r = db_exec(d,
 	    d->pg ? "SELECT 1 FROM information_schema.columns WHERE"
-		    " table_name = 'registrations' AND column_name = ?"
-		  : "SELECT 1 FROM pragma_table_info('registrations')"
-		    " WHERE name = ?",
-	    1, p, &rows);
+		    " table_name = ? AND column_name = ?"
+		  : "SELECT 1 FROM pragma_table_info(?) WHERE name = ?",
+	    2, p, &rows);
 	if (r == 0)
 		r = db_rows_count(rows) > 0;
 	db_rows_free(rows);
 	return r;
+}
+
+/* Before issue 15's service certificates, certificates.registration_id
+ * was NOT NULL and there was no purpose column. PostgreSQL changes the
+ * column in place; SQLite cannot, so the table is renamed (with its
+ * indexes dropped), made again by the schema and filled from the old one,
+ * in the migration's transaction. *copy is set when that fill is due. */
+static int
+certificates_upgrade(struct db *d, int *copy)
+{
+	static const char *const lite[] = {
+		"ALTER TABLE certificates RENAME TO certificates_old",
+		"DROP INDEX IF EXISTS certificates_reg",
+		"DROP INDEX IF EXISTS certificates_token",
+	};
+	struct db_rows *rows = NULL;
+	size_t i;
+	int r;
+
+	*copy = 0;
+	if (d->pg)
+		return db_exec(d,
+		    "ALTER TABLE certificates ALTER COLUMN"
+		    " registration_id DROP NOT NULL",
+		    0, NULL, NULL);
+	if ((r = db_exec(d,
+		 "SELECT 1 FROM pragma_table_info('certificates')"
+		 " WHERE name = 'registration_id' AND \"notnull\" = 1",
+		 0, NULL, &rows)) != 0)
+		return r;
+	*copy = db_rows_count(rows) > 0;
+	db_rows_free(rows);
+	for (i = 0; *copy && i < sizeof(lite) / sizeof(lite[0]); i++)
+		if ((r = db_exec(d, lite[i], 0, NULL, NULL)) != 0)
+			return r;
+	return 0;
 }
 
 int
@@ -249,10 +288,18 @@ db_migrate(struct db *d)
 {
 	size_t i;
 	char *sql = NULL;
-	int r;
+	int r, copy = 0;
 
 	if ((r = db_begin(d)) != 0)
 		return r;
+	if (table_has(d, "certificates", "serial") == 1 &&
+	    table_has(d, "certificates", "purpose") == 0 &&
+	    ((r = certificates_upgrade(d, &copy)) != 0 ||
+		(d->pg &&
+		    (r = db_exec(d,
+			 "ALTER TABLE certificates ADD COLUMN purpose TEXT", 0,
+			 NULL, NULL)) != 0)))
+		goto fail;
 	for (i = 0; i < sizeof(schema_common) / sizeof(schema_common[0]); i++) {
 		if ((r = dialect(d, schema_common[i], &sql)) != 0 ||
 		    (r = db_exec(d, sql, 0, NULL, NULL)) != 0)
@@ -267,14 +314,25 @@ db_migrate(struct db *d)
 	     d->lite && i < sizeof(schema_sqlite) / sizeof(schema_sqlite[0]); i++)
 		if ((r = db_exec(d, schema_sqlite[i], 0, NULL, NULL)) != 0)
 			goto fail;
+	if (copy &&
+	    ((r = db_exec(d,
+		  "INSERT INTO certificates (serial, registration_id,"
+		  " not_before, not_after, status, revoked_at, reason,"
+		  " token_serial, pem, created_at) SELECT serial,"
+		  " registration_id, not_before, not_after, status, revoked_at,"
+		  " reason, token_serial, pem, created_at FROM certificates_old",
+		  0, NULL, NULL)) != 0 ||
+		(r = db_exec(d, "DROP TABLE certificates_old", 0, NULL, NULL)) !=
+		    0))
+		goto fail;
 	if ((r = db_commit(d)) != 0)
 		return r;
 	/* Added by issue 15 (a CN shorter than a long legal name): a
 	 * database made before gets the column. */
-	if (registrations_has(d, "common_name") == 0 &&
+	if (table_has(d, "registrations", "common_name") == 0 &&
 	    (r = db_exec(d, "ALTER TABLE registrations ADD COLUMN common_name TEXT",
 		 0, NULL, NULL)) != 0 &&
-	    registrations_has(d, "common_name") != 1)
+	    table_has(d, "registrations", "common_name") != 1)
 		return r;
 	/* One active registration per token serial, held by the database
 	 * too (two servers completing at once). A database made before this

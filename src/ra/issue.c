@@ -19,10 +19,15 @@
 
 #define DER_UTC_TIME	     0x17
 #define DER_GENERALIZED_TIME 0x18
+#define DER_UTF8_STRING	     0x0c
 
 /* id-ce-subjectKeyIdentifier and id-ce-subjectAltName */
 static const uint8_t oid_ski[] = { 0x06, 0x03, 0x55, 0x1d, 0x0e };
 static const uint8_t oid_san[] = { 0x06, 0x03, 0x55, 0x1d, 0x11 };
+/* kyso's legal-name extension (X509_TEXT_OID_LEGAL_NAME) */
+static const uint8_t oid_legal[] = { 0x06, 0x14, 0x69, 0x81, 0xc7, 0xbb, 0x8b,
+	0xe0, 0xf1, 0x8d, 0x82, 0xbb, 0x89, 0x92, 0xdc, 0x8f, 0xbb, 0xd0, 0xf6,
+	0x88, 0xce, 0x29 };
 
 /* UTCTime through 2049, GeneralizedTime after (RFC 5280 4.1.2.5). */
 static int
@@ -62,10 +67,13 @@ put_ext(struct buf *out, const uint8_t *oid, size_t oidlen,
 }
 
 /* subjectKeyIdentifier: SHA-1 of the subjectPublicKey bits (RFC 5280
- * 4.2.1.2, method 1); subjectAltName: the rfc822Name. */
+ * 4.2.1.2, method 1); subjectAltName: the rfc822Name; and, when the
+ * subject cannot hold the legal name whole (longer than CN's and O's 64
+ * characters), the name in kyso's non-critical extension, a UTF8String,
+ * as Vietnamese CAs keep long company names (issue 15). */
 static int
 put_subject_exts(struct buf *out, const uint8_t *bits, size_t blen,
-    const char *email)
+    const char *email, const char *legal)
 {
 	struct buf *v = buf_new(0), *names = buf_new(0);
 	uint8_t id[SHA_DIGEST_LENGTH];
@@ -84,7 +92,12 @@ put_subject_exts(struct buf *out, const uint8_t *bits, size_t blen,
 	if ((r = der_put(names, 0x81, email, strlen(email))) != 0 ||
 	    (r = der_wrap(v, DER_SEQUENCE, names)) != 0)
 		goto out;
-	r = put_ext(out, oid_san, sizeof(oid_san), v);
+	if ((r = put_ext(out, oid_san, sizeof(oid_san), v)) != 0 || legal == NULL)
+		goto out;
+	buf_reset(v);
+	if ((r = der_put(v, DER_UTF8_STRING, legal, strlen(legal))) != 0)
+		goto out;
+	r = put_ext(out, oid_legal, sizeof(oid_legal), v);
 out:
 	buf_free(v);
 	buf_free(names);
@@ -96,7 +109,7 @@ out:
 static int
 tbs_build(struct ca *ca, const struct ca_csr *csr, const uint8_t *serial,
     const struct buf *subject, int64_t nb, int64_t na, const char *email,
-    struct buf *tbs)
+    const char *legal, struct buf *tbs)
 {
 	static const uint8_t v3[] = { 0xa0, 0x03, 0x02, 0x01, 0x02 };
 	struct buf *body = buf_new(0), *val = buf_new(0), *exts = buf_new(0),
@@ -121,7 +134,7 @@ tbs_build(struct ca *ca, const struct ca_csr *csr, const uint8_t *serial,
 		goto out;
 	if ((r = buf_put(exts, buf_ptr(ca->leaf_exts), buf_len(ca->leaf_exts))) !=
 		0 ||
-	    (r = put_subject_exts(exts, bits, blen, email)) != 0 ||
+	    (r = put_subject_exts(exts, bits, blen, email, legal)) != 0 ||
 	    (r = der_wrap(seq, DER_SEQUENCE, exts)) != 0 ||
 	    (r = der_wrap(body, DER_CTX_CONS(3), seq)) != 0)
 		goto out;
@@ -189,7 +202,12 @@ ca_issue(struct ca *ca, const struct ca_csr *csr, const struct ra_subject *s,
 	if ((len = i2d_X509_NAME(n, &name)) <= 0 ||
 	    (r = buf_put(subject, name, (size_t)len)) != 0 ||
 	    (r = ca_serial_new(serial, out->serial)) != 0 ||
-	    (r = tbs_build(ca, csr, serial, subject, nb, na, s->email, tbs)) != 0 ||
+	    (r = tbs_build(ca, csr, serial, subject, nb, na, s->email,
+		 strcmp(s->name, s->cn) != 0 &&
+			 (s->org == NULL || strcmp(s->name, s->org) != 0)
+		     ? s->name
+		     : NULL,
+		 tbs)) != 0 ||
 	    (r = ca_key_sign_tbs(ca->key, buf_ptr(tbs), buf_len(tbs), der)) != 0)
 		goto out;
 	r = KYSO_ERR_NOMEM;

@@ -23,6 +23,10 @@ static const struct {
 	    N_("mail a registration a new activation code (the old one stops working)") },
 	{ "root-crl", cmd_root_crl, N_("sign the root's CRL again (yearly)") },
 	{ "audit", cmd_audit, N_("prune: apply the audit log's retention") },
+	{ "registration", cmd_registration,
+	    N_("edit ID or cancel ID: a way out for a stuck registration") },
+	{ "rotate", cmd_rotate,
+	    N_("ocsp|tsa: a new key and certificate for the OCSP responder or the TSA") },
 };
 
 /* The command list, from the table. */

@@ -53,6 +53,9 @@ struct api {
 	int tx;		   /* a transaction is open */
 	struct api_mail mail[2];
 	size_t nmail;
+	/* a code or OTP the call spent, as its mail shows it ("" none):
+	 * redacted from the outbox after the commit (api_secret_used) */
+	char used[32];
 	const char *arg[2];  /* the path's parts under '*' or '**' */
 	char argbuf[2][128]; /* ... ('*' parts copied here) */
 };
@@ -112,6 +115,9 @@ const char *api_str(json_t *o, const char *key, int *bad);
 int64_t api_now(void);
 int api_queue_mail(struct api *a, int otp, const char *to, const char *name,
     const char *kind, const char *secret, int64_t expires_at);
+/* The call spent this code (canonical, 20 characters) or OTP: once
+ * committed, the outbox's mail no longer shows it. */
+void api_secret_used(struct api *a, int otp, const char *secret);
 
 /* The handlers, by file; the route table names them. Each returns the
  * HTTP status it answered. */
@@ -122,6 +128,8 @@ int api_registrations_get(struct api *a);
 int api_registrations_renew(struct api *a);
 int api_registrations_update(struct api *a);
 int api_registrations_reissue(struct api *a);
+int api_registrations_edit(struct api *a);
+int api_registrations_cancel(struct api *a);
 int api_certificates_revoke(struct api *a);
 /* api_subscriber.c */
 int api_activation_lookup(struct api *a);

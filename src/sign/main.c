@@ -15,6 +15,7 @@
 #include "common/parse.h"
 #include "sign/formats/cades.h"
 #include "sign/formats/pdf_fields.h"
+#include "sign/formats/pdf_lta.h"
 #include "sign/formats/pdf_sign.h"
 #include "common/secret.h"
 #include "sign/formats/xmldsig.h"
@@ -53,6 +54,7 @@ struct opts {
 	const char *reason;
 	const char *location;
 	int lt;
+	int lta;
 	int revocation;
 	const char *cert_id; /* --cert-id: a number, serial or ID prefix */
 	int pin_fd;
@@ -64,6 +66,7 @@ static const char usage_text[] = N_(
     "       kyso-sign verify FILE... [--trust FILE] [--content FILE] [--json]\n"
     "               (PDF, FILE.p7s with its content, or signed .xml)\n"
     "       kyso-sign fields FILE.pdf...\n"
+    "       kyso-sign extend FILE.pdf... --tsa URL [-o OUT | --outdir DIR]\n"
     "\n"
     "  pdf     sign PDF files (PAdES B-B, or B-T with --tsa) by incremental\n"
     "          update; FILE.pdf -> FILE.signed.pdf unless -o/--outdir\n"
@@ -73,6 +76,9 @@ static const char usage_text[] = N_(
     "  verify  check every signature of signed PDFs, or FILE.p7s (with the\n"
     "          signed file beside it, or --content)\n"
     "  fields  list a PDF's signature fields, empty (prepared) or signed\n"
+    "  extend  bring signed PDFs to PAdES B-LTA: validation data for every\n"
+    "          signature and time-stamp in a DSS, then an archive document\n"
+    "          time-stamp; FILE.pdf -> FILE.lta.pdf unless -o/--outdir\n"
     "  kyso-sign COMMAND --help: that command's options only\n"
     "\n"
     "Options:\n"
@@ -90,6 +96,8 @@ static const char usage_text[] = N_(
     "  --tsa URL           RFC 3161 time-stamp server (PAdES/CAdES B-T)\n"
     "  --lt                pdf: B-LT: add the chain's OCSP responses or CRLs\n"
     "                      (from the certificates' AIA/CRL URLs) in a DSS\n"
+    "  --lta               pdf: B-LTA: B-LT, then a document time-stamp\n"
+    "                      from --tsa over the whole file\n"
     "  --field NAME        pdf: sign into the empty field NAME (see\n"
     "                      'kyso-sign fields'), or name a new one\n"
     "  --visible PAGE,X1,Y1,X2,Y2  pdf: a visible stamp on PAGE (from 1) in\n"
@@ -141,14 +149,16 @@ static const char help_sign_exit[] = N_(
 static const char help_pdf[] = N_(
     "Usage: kyso-sign pdf FILE.pdf... [-o OUT | --outdir DIR] [options]\n"
     "Signs PDF files with the key on the token (PAdES B-B; B-T with --tsa;\n"
-    "B-LT with --tsa --lt) by incremental update: the original bytes are\n"
-    "kept. FILE.pdf -> FILE.signed.pdf unless -o or --outdir.\n"
+    "B-LT with --tsa --lt; B-LTA with --tsa --lta) by incremental update:\n"
+    "the original bytes are kept. FILE.pdf -> FILE.signed.pdf unless -o or\n"
+    "--outdir.\n"
     "A document with exactly one empty signature field is signed into it.\n"
     "\n");
 
 static const char help_pdf_opts[] = N_(
     "  --tsa URL           RFC 3161 time-stamp server (B-T)\n"
     "  --lt                B-LT: the chain's OCSP responses or CRLs in a DSS\n"
+    "  --lta               B-LTA: B-LT, then a document time-stamp over it\n"
     "  --field NAME        sign into the empty field NAME (see 'kyso-sign\n"
     "                      fields'), or give a new field that name\n"
     "  --visible PAGE,X1,Y1,X2,Y2  a visible stamp on PAGE (from 1) in that\n"
@@ -209,6 +219,26 @@ static const char help_fields[] = N_(
     "\n"
     "Exit status: 0 all files read, 1 some file cannot be read, 2 usage.\n");
 
+static const char help_extend[] = N_(
+    "Usage: kyso-sign extend FILE.pdf... --tsa URL [-o OUT | --outdir DIR]\n"
+    "Brings signed PDFs (kyso's or another program's) to PAdES B-LTA: the\n"
+    "certificates and OCSP responses or CRLs of every signature and\n"
+    "time-stamp in the document's DSS, then a document time-stamp (an\n"
+    "archive time-stamp) over the whole file. Run it again before the\n"
+    "last time-stamp's certificate expires: fresh validation data and a\n"
+    "new time-stamp over the old. No token is needed.\n"
+    "FILE.pdf -> FILE.lta.pdf unless -o or --outdir. A document with no\n"
+    "signature, or with an INVALID one, is not extended.\n"
+    "\n"
+    "  -o, --output OUT    output file (one input only)\n"
+    "  --outdir DIR        write outputs into DIR under the input's name\n"
+    "  --tsa URL           RFC 3161 time-stamp server (required)\n"
+    "  --chain FILE        PEM CA certificates that complete the signers'\n"
+    "                      chains up to their roots\n"
+    "  --trust FILE|DIR    PEM trust anchors for the check before\n"
+    "\n"
+    "Exit status: 0 all files extended, 1 some file failed, 2 usage.\n");
+
 /* Prints the help of cmd (NULL or unknown: the program's). */
 static void
 print_help(const char *cmd)
@@ -221,6 +251,7 @@ print_help(const char *cmd)
 		{ "xml", help_xml, help_xml_opts },
 		{ "verify", help_verify, NULL },
 		{ "fields", help_fields, NULL },
+		{ "extend", help_extend, NULL },
 	};
 	size_t i;
 
@@ -300,6 +331,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		{ "certify", required_argument, NULL, 'm' },
 		{ "visible", required_argument, NULL, 'V' },
 		{ "lt", no_argument, NULL, 'L' },
+		{ "lta", no_argument, NULL, 'A' },
 		{ "revocation", no_argument, NULL, 'O' },
 		{ "stamp-text", required_argument, NULL, 'X' },
 		{ "font", required_argument, NULL, 'f' },
@@ -328,6 +360,7 @@ parse_args(struct opts *o, int argc, char **argv)
 		case 'i': o->xml_id = optarg; break;
 		case 'X': o->stamp_text = optarg; break;
 		case 'L': o->lt = 1; break;
+		case 'A': o->lta = 1; break;
 		case 'O': o->revocation = 1; break;
 		case 'f': o->font = optarg; break;
 		case 'G': o->image = optarg; break;
@@ -379,6 +412,7 @@ static char *
 output_path(const struct opts *o, const char *in)
 {
 	const char *suffix = strcmp(o->cmd, "cms") == 0 ? ".p7s" : NULL;
+	const char *mark = strcmp(o->cmd, "extend") == 0 ? ".lta" : ".signed";
 	char *copy = strdup(in), *base, *res = NULL;
 	size_t n;
 
@@ -397,16 +431,17 @@ output_path(const struct opts *o, const char *in)
 		if ((res = malloc(n)) != NULL)
 			snprintf(res, n, "%s%s", in, suffix);
 	} else {
-		/* name.pdf -> name.signed.pdf (.xml likewise) */
+		/* name.pdf -> name.signed.pdf (.xml likewise; extend:
+		 * name.lta.pdf) */
 		const char *ext = strcmp(o->cmd, "xml") == 0 ? ".xml" : ".pdf";
 
 		n = strlen(in);
 		if ((res = malloc(n + 16)) != NULL) {
 			if (n > 4 && strcasecmp(in + n - 4, ext) == 0)
-				snprintf(res, n + 16, "%.*s.signed%s",
-				    (int)(n - 4), in, ext);
+				snprintf(res, n + 16, "%.*s%s%s", (int)(n - 4),
+				    in, mark, ext);
 			else
-				snprintf(res, n + 16, "%s.signed%s", in, ext);
+				snprintf(res, n + 16, "%s%s%s", in, mark, ext);
 		}
 	}
 	free(copy);
@@ -429,6 +464,10 @@ check_sign_opts(const struct opts *o, int nfiles)
 		return usage_error(_("--outdir must name an existing folder"));
 	if (o->lt && o->tsa == NULL)
 		return usage_error(_("--lt needs a time-stamp server (--tsa)"));
+	if (o->lta && o->tsa == NULL)
+		return usage_error(_("--lta needs a time-stamp server (--tsa)"));
+	if (o->lta && strcmp(o->cmd, "pdf") != 0)
+		return usage_error(_("--lta is for PDF (kyso-sign pdf)"));
 	return EXIT_OK;
 }
 
@@ -463,7 +502,7 @@ sign_one(const struct opts *o, struct p11_signer *s, const char *in,
 			o->page,
 			{ o->rect[0], o->rect[1], o->rect[2], o->rect[3] },
 			o->stamp_text, o->font, o->lt, o->reason, o->location,
-			o->image };
+			o->image, o->lta };
 
 		return pdf_sign_file(s, in, out, &po, why);
 	}
@@ -577,6 +616,41 @@ out:
 	return ex;
 }
 
+/* `kyso-sign extend`: validation data and an archive time-stamp for
+ * signed PDFs; no token. */
+static int
+cmd_extend(const struct opts *o, int nfiles, char **files)
+{
+	struct pdf_extend_opts eo = { o->tsa, o->chain, o->trust };
+	int i, failed = 0, ex;
+
+	if ((ex = check_sign_opts(o, nfiles)) != EXIT_OK)
+		return ex;
+	if (o->tsa == NULL)
+		return usage_error(_("extend needs a time-stamp server (--tsa)"));
+	for (i = 0; i < nfiles; i++) {
+		const char *why = NULL;
+		char *out = output_path(o, files[i]);
+
+		if (out == NULL) {
+			failed++;
+			continue;
+		}
+		if (pdf_extend_file(&eo, files[i], out, &why) != 0) {
+			fprintf(stderr, _("kyso-sign: %s: not extended: %s\n"),
+			    files[i], _(why));
+			failed++;
+		} else {
+			printf("%s -> %s\n", files[i], out);
+		}
+		free(out);
+	}
+	if (failed > 0 && nfiles > 1)
+		fprintf(stderr, _("kyso-sign: %d of %d files failed.\n"),
+		    failed, nfiles);
+	return failed > 0 ? EXIT_FAIL : EXIT_OK;
+}
+
 /* `kyso-sign fields`: the signature fields a PDF was prepared with, so
  * that a clerk can pick one for --field. */
 static int
@@ -636,9 +710,9 @@ main(int argc, char **argv)
 	o.cmd = argv[1];
 	if (strcmp(o.cmd, "pdf") != 0 && strcmp(o.cmd, "cms") != 0 &&
 	    strcmp(o.cmd, "xml") != 0 && strcmp(o.cmd, "verify") != 0 &&
-	    strcmp(o.cmd, "fields") != 0)
-		return usage_error(
-		    _("unknown command (pdf, cms, xml, verify or fields)"));
+	    strcmp(o.cmd, "fields") != 0 && strcmp(o.cmd, "extend") != 0)
+		return usage_error(_(
+		    "unknown command (pdf, cms, xml, verify, fields or extend)"));
 	r = parse_args(&o, argc - 1, argv + 1);
 	if (r != EXIT_OK)
 		return r < 0 ? EXIT_OK : r;
@@ -652,5 +726,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(o.cmd, "fields") == 0)
 		return cmd_fields(argc - 1 - optind, argv + 1 + optind);
+	if (strcmp(o.cmd, "extend") == 0)
+		return cmd_extend(&o, argc - 1 - optind, argv + 1 + optind);
 	return cmd_sign(&o, argc - 1 - optind, argv + 1 + optind);
 }

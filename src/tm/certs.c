@@ -49,6 +49,13 @@ describe(X509 *x, struct tm_cert *c)
 	    x509_text_name(X509_get_issuer_name(x), X509_TEXT_RFC2253));
 	put(c->holder, sizeof(c->holder),
 	    x509_text_holder(X509_get_subject_name(x)));
+	{
+		char *l = x509_text_legal_name(x);
+
+		snprintf(c->legal_name, sizeof(c->legal_name), "%s",
+		    l != NULL ? l : "");
+		free(l);
+	}
 	serial_hex(x, c->serial, sizeof(c->serial));
 	if (x509_text_time(X509_get0_notBefore(x), X509_TIME_LOCAL_DATE,
 		c->not_before, sizeof(c->not_before)) != 0)

@@ -266,6 +266,9 @@ struct tm_cert {
 	int64_t not_before_t, not_after_t; /* seconds since the epoch */
 	char holder[512]; /* its UID (ID card, tax code), else subject_dn */
 	char label[128];  /* CKA_LABEL, "" when none */
+	/* the full legal name from kyso's legal-name extension (a company
+	 * name longer than the subject holds), "" when none */
+	char legal_name[512];
 };
 
 /* The certificates on the token, read without logging in, in a new array

@@ -6,14 +6,15 @@
  * (sessions, login, slot watches), and initializes it afresh. */
 #include <pthread.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "module_int.h"
 
 static pthread_mutex_t lk = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static int initialized;
-static pid_t owner; /* the process that initialized the module */
+/* Set in a child of fork() by the atfork handler: the module it finds
+ * initialized is its parent's. A flag, not a getpid() at every call. */
+static int forked;
 
 /* fork() while another thread holds the mutex would leave the child a
  * mutex no thread of its own can unlock: the fork waits for it. */
@@ -24,8 +25,15 @@ fork_prepare(void)
 }
 
 static void
-fork_release(void)
+fork_parent(void)
 {
+	pthread_mutex_unlock(&lk);
+}
+
+static void
+fork_child(void)
+{
+	forked = 1;
 	pthread_mutex_unlock(&lk);
 }
 
@@ -33,7 +41,7 @@ static void
 atfork_register(void)
 {
 	/* glibc unregisters the handlers when the module is unloaded. */
-	(void)pthread_atfork(fork_prepare, fork_release, fork_release);
+	(void)pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 /* In a child of fork(): what the parent had is the parent's. Its
@@ -44,6 +52,7 @@ static void
 forget_parent(void)
 {
 	initialized = 0;
+	forked = 0;
 	session_forget();
 	object_stop();
 }
@@ -81,7 +90,7 @@ core_enter(void)
 int
 core_initialized(void)
 {
-	if (initialized && owner != getpid())
+	if (initialized && forked)
 		forget_parent();
 	return initialized;
 }
@@ -91,7 +100,7 @@ core_set_initialized(int on)
 {
 	if (on) {
 		(void)pthread_once(&atfork_once, atfork_register);
-		owner = getpid();
+		forked = 0;
 	}
 	initialized = on;
 }

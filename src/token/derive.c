@@ -1,6 +1,8 @@
 /* C_DeriveKey's OpenSSL side: ECDH (CKM_ECDH1_DERIVE and its cofactor
  * form, the same on the prime curves the token offers, whose cofactor is
- * 1) of a private EC key and a peer's point, and the ANSI X9.63 KDFs
+ * 1) of a private EC key and a peer's point, or (CKM_ECDH1_DERIVE) of a
+ * Montgomery key, X25519 or X448 (RFC 7748), and its peer's public
+ * bytes; and the ANSI X9.63 KDFs
  * PKCS#11 names (CKD_NULL, CKD_SHA*_KDF). The shared secret is wiped
  * on every path. */
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 
+#include "../common/pubkey.h"
 #include "fetch.h"
 #include "keys.h"
 
@@ -33,6 +36,21 @@ kdf_digest(CK_ULONG kdf)
 	return NULL;
 }
 
+/* A Montgomery peer's public data: its raw bytes (32 for X25519, 56 for
+ * X448), or the same in a DER OCTET STRING. */
+static EVP_PKEY *
+peer_x(EVP_PKEY *base, const uint8_t *pt, size_t n)
+{
+	const char *type = EVP_PKEY_is_a(base, "X25519") ? "X25519" : "X448";
+	size_t len = strcmp(type, "X25519") == 0 ? 32 : 56;
+
+	if (n != len && !pubkey_der_octets(pt, n, &pt, &n))
+		return NULL;
+	if (n != len)
+		return NULL;
+	return EVP_PKEY_new_raw_public_key_ex(NULL, type, NULL, pt, n);
+}
+
 /* The peer's public key on base's curve from its point: the raw
  * uncompressed point, or the same wrapped in a DER OCTET STRING (both
  * are met in the wild; their lengths tell them apart). */
@@ -45,10 +63,11 @@ peer_key(EVP_PKEY *base, const uint8_t *pt, size_t n)
 	EVP_PKEY *peer = NULL;
 	OSSL_PARAM params[3];
 
-	if (n == 2 * field + 3 && pt[0] == 0x04 && pt[1] == n - 2) {
-		pt += 2;
-		n -= 2;
-	}
+	if (EVP_PKEY_is_a(base, "X25519") || EVP_PKEY_is_a(base, "X448"))
+		return peer_x(base, pt, n);
+
+	if (n != 2 * field + 1 && !pubkey_der_octets(pt, n, &pt, &n))
+		return NULL;
 	if (n != 2 * field + 1 || pt[0] != 0x04)
 		return NULL;
 	if (EVP_PKEY_get_utf8_string_param(base, OSSL_PKEY_PARAM_GROUP_NAME,

@@ -39,14 +39,14 @@ struct mech {
 static const struct mech mechs[] = {
 	{ CKM_RSA_PKCS_KEY_PAIR_GEN, CKK_RSA, 2048, 4096, CKF_GENERATE_KEY_PAIR,
 	    NULL },
-	{ CKM_EC_KEY_PAIR_GEN, CKK_EC, 256, 384, CKF_GENERATE_KEY_PAIR | ECF,
+	{ CKM_EC_KEY_PAIR_GEN, CKK_EC, 256, 521, CKF_GENERATE_KEY_PAIR | ECF,
 	    NULL },
-	{ CKM_RSA_PKCS, CKK_RSA, 2048, 4096, SV | CKF_DECRYPT | CKF_ENCRYPT,
-	    NULL },
+	{ CKM_RSA_PKCS, CKK_RSA, 2048, 4096,
+	    SV | CKF_DECRYPT | CKF_ENCRYPT | WU, NULL },
 	{ CKM_RSA_X_509, CKK_RSA, 2048, 4096, SV | CKF_DECRYPT | CKF_ENCRYPT,
 	    NULL },
-	{ CKM_RSA_PKCS_OAEP, CKK_RSA, 2048, 4096, CKF_DECRYPT | CKF_ENCRYPT,
-	    NULL },
+	{ CKM_RSA_PKCS_OAEP, CKK_RSA, 2048, 4096,
+	    CKF_DECRYPT | CKF_ENCRYPT | WU, NULL },
 	{ CKM_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, NULL },
 	{ CKM_SHA256_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA256" },
 	{ CKM_SHA384_RSA_PKCS, CKK_RSA, 2048, 4096, SV, "SHA384" },
@@ -58,17 +58,19 @@ static const struct mech mechs[] = {
 	{ CKM_SHA224_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA224" },
 	{ CKM_SHA384_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA384" },
 	{ CKM_SHA512_RSA_PKCS_PSS, CKK_RSA, 2048, 4096, SV, "SHA512" },
-	{ CKM_ECDSA, CKK_EC, 256, 384, SV | ECF, NULL },
-	{ CKM_ECDSA_SHA256, CKK_EC, 256, 384, SV | ECF, "SHA256" },
-	{ CKM_ECDSA_SHA384, CKK_EC, 256, 384, SV | ECF, "SHA384" },
-	{ CKM_ECDSA_SHA1, CKK_EC, 256, 384, SV | ECF, "SHA1" },
-	{ CKM_ECDSA_SHA224, CKK_EC, 256, 384, SV | ECF, "SHA224" },
-	{ CKM_ECDSA_SHA512, CKK_EC, 256, 384, SV | ECF, "SHA512" },
-	{ CKM_ECDH1_DERIVE, CKK_EC, 256, 384, CKF_DERIVE | ECF, NULL },
-	{ CKM_ECDH1_COFACTOR_DERIVE, CKK_EC, 256, 384, CKF_DERIVE | ECF, NULL },
+	{ CKM_ECDSA, CKK_EC, 256, 521, SV | ECF, NULL },
+	{ CKM_ECDSA_SHA256, CKK_EC, 256, 521, SV | ECF, "SHA256" },
+	{ CKM_ECDSA_SHA384, CKK_EC, 256, 521, SV | ECF, "SHA384" },
+	{ CKM_ECDSA_SHA1, CKK_EC, 256, 521, SV | ECF, "SHA1" },
+	{ CKM_ECDSA_SHA224, CKK_EC, 256, 521, SV | ECF, "SHA224" },
+	{ CKM_ECDSA_SHA512, CKK_EC, 256, 521, SV | ECF, "SHA512" },
+	/* and on Montgomery keys (CKK_EC_MONTGOMERY, 255 and 448 bits) */
+	{ CKM_ECDH1_DERIVE, CKK_EC, 255, 521, CKF_DERIVE | ECF, NULL },
+	{ CKM_ECDH1_COFACTOR_DERIVE, CKK_EC, 256, 521, CKF_DERIVE | ECF, NULL },
 	{ CKM_AES_KEY_GEN, CKK_AES, 16, 32, CKF_GENERATE, NULL },
 	{ CKM_GENERIC_SECRET_KEY_GEN, CKK_GENERIC_SECRET, 8, 512, CKF_GENERATE,
 	    NULL },
+	{ CKM_DES3_KEY_GEN, CKK_DES3, 24, 24, CKF_GENERATE, NULL },
 	{ CKM_AES_ECB, CKK_AES, 16, 32, ED, NULL },
 	{ CKM_AES_CBC, CKK_AES, 16, 32, ED, NULL },
 	{ CKM_AES_CBC_PAD, CKK_AES, 16, 32, ED | WU, NULL },
@@ -76,6 +78,9 @@ static const struct mech mechs[] = {
 	{ CKM_AES_KEY_WRAP_PAD, CKK_AES, 16, 32, ED | WU, NULL },
 	{ CKM_AES_CTR, CKK_AES, 16, 32, ED, NULL },
 	{ CKM_AES_GCM, CKK_AES, 16, 32, ED, NULL },
+	{ CKM_DES3_ECB, CKK_DES3, 24, 24, ED, NULL },
+	{ CKM_DES3_CBC, CKK_DES3, 24, 24, ED, NULL },
+	{ CKM_DES3_CBC_PAD, CKK_DES3, 24, 24, ED | WU, NULL },
 	{ CKM_AES_CMAC, CKK_AES, 16, 32, SV, NULL },
 	{ CKM_AES_CMAC_GENERAL, CKK_AES, 16, 32, SV, NULL },
 	{ CKM_SHA_1_HMAC, CKK_GENERIC_SECRET, 1, 512, SV, NULL },
@@ -91,6 +96,8 @@ static const struct mech mechs[] = {
 	{ CKM_EC_EDWARDS_KEY_PAIR_GEN, CKK_EC_EDWARDS, 255, 448,
 	    CKF_GENERATE_KEY_PAIR | CKF_EC_NAMEDCURVE, NULL },
 	{ CKM_EDDSA, CKK_EC_EDWARDS, 255, 448, SV | CKF_EC_NAMEDCURVE, NULL },
+	{ CKM_EC_MONTGOMERY_KEY_PAIR_GEN, CKK_EC_MONTGOMERY, 255, 448,
+	    CKF_GENERATE_KEY_PAIR | CKF_EC_NAMEDCURVE, NULL },
 	{ CKM_SHA_1, NOKEY, 0, 0, CKF_DIGEST, "SHA1" },
 	{ CKM_SHA224, NOKEY, 0, 0, CKF_DIGEST, "SHA224" },
 	{ CKM_SHA256, NOKEY, 0, 0, CKF_DIGEST, "SHA256" },
@@ -147,23 +154,54 @@ kop_kind_public(enum kop_kind k)
 	return k == KOP_VERIFY || k == KOP_ENCRYPT;
 }
 
+/* A secret key's use is allowed when a mechanism of the table does it
+ * with a key of its type (AES: encrypt, decrypt, sign and verify by
+ * CMAC, wrap, unwrap; DES3: encrypt, decrypt, wrap, unwrap; a generic
+ * secret: sign and verify by HMAC). */
+static int
+secret_usage_ok(CK_KEY_TYPE kt, CK_ATTRIBUTE_TYPE use)
+{
+	CK_FLAGS want;
+	size_t i;
+
+	switch (use) {
+	case CKA_ENCRYPT: want = CKF_ENCRYPT; break;
+	case CKA_DECRYPT: want = CKF_DECRYPT; break;
+	case CKA_SIGN: want = CKF_SIGN; break;
+	case CKA_VERIFY: want = CKF_VERIFY; break;
+	case CKA_WRAP: want = CKF_WRAP; break;
+	case CKA_UNWRAP: want = CKF_UNWRAP; break;
+	case CKA_DERIVE: want = CKF_DERIVE; break;
+	default: return 0;
+	}
+	for (i = 0; i < NMECHS; i++)
+		if (mechs[i].kt == kt && (mechs[i].flags & want) != 0)
+			return 1;
+	return 0;
+}
+
 /* What the mechanism table offers for each class and key type: RSA
- * signs, verifies, encrypts and decrypts; EC signs, verifies and derives
+ * signs, verifies, encrypts and decrypts, wraps (public) and unwraps
+ * (private) secret keys; EC signs, verifies and derives
  * (ECDH). A public EC key may say CKA_DERIVE (pkcs11-tool asks it of
  * both halves): the derivation itself takes the private one. */
 int
 keys_usage_ok(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, CK_ATTRIBUTE_TYPE use)
 {
 	if (cls == CKO_PUBLIC_KEY && kt == CKK_RSA)
-		return use == CKA_VERIFY || use == CKA_ENCRYPT;
+		return use == CKA_VERIFY || use == CKA_ENCRYPT || use == CKA_WRAP;
 	if (cls == CKO_PRIVATE_KEY && kt == CKK_RSA)
-		return use == CKA_SIGN || use == CKA_DECRYPT;
+		return use == CKA_SIGN || use == CKA_DECRYPT || use == CKA_UNWRAP;
 	if (cls == CKO_PUBLIC_KEY && kt == CKK_EC)
 		return use == CKA_VERIFY || use == CKA_DERIVE;
 	if (cls == CKO_PRIVATE_KEY && kt == CKK_EC)
 		return use == CKA_SIGN || use == CKA_DERIVE;
 	if (kt == CKK_EC_EDWARDS)
 		return use == (cls == CKO_PUBLIC_KEY ? CKA_VERIFY : CKA_SIGN);
+	if (kt == CKK_EC_MONTGOMERY)
+		return use == CKA_DERIVE;
+	if (cls == CKO_SECRET_KEY)
+		return secret_usage_ok(kt, use);
 	return 0;
 }
 
@@ -186,7 +224,9 @@ keys_check_mechanism(CK_MECHANISM_TYPE m, CK_KEY_TYPE kt, enum kop_kind k)
 
 	if (me == NULL || (me->flags & need[k]) == 0)
 		return CKR_MECHANISM_INVALID;
-	if (k != KOP_DIGEST && me->kt != kt)
+	/* ECDH1 derives with a Montgomery key too (PKCS#11 3.0). */
+	if (k != KOP_DIGEST && me->kt != kt &&
+	    !(m == CKM_ECDH1_DERIVE && kt == CKK_EC_MONTGOMERY))
 		return CKR_KEY_TYPE_INCONSISTENT;
 	return CKR_OK;
 }
@@ -257,21 +297,29 @@ set_spki(struct attrs *a, EVP_PKEY *k)
 	return rv;
 }
 
-/* CKA_EC_POINT is the DER OCTET STRING of the uncompressed point. */
+/* CKA_EC_POINT is the DER OCTET STRING of the uncompressed point (of
+ * the public key's bytes on Edwards and Montgomery curves), its length
+ * in long form past 127 bytes (P-521: 04 81 85, then 133 bytes). */
 static CK_RV
 set_ec_point(struct attrs *a, const EVP_PKEY *k)
 {
 	uint8_t pt[160], der[164];
-	size_t n = 0;
+	size_t n = 0, h = 2;
 
 	if (EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, pt,
 		sizeof(pt), &n) != 1 ||
-	    n > 127)
+	    n > sizeof(pt))
 		return CKR_DEVICE_ERROR;
 	der[0] = 0x04;
-	der[1] = (uint8_t)n;
-	memcpy(der + 2, pt, n);
-	return attrs_set(a, CKA_EC_POINT, der, n + 2) == 0 ? CKR_OK
+	if (n < 0x80) {
+		der[1] = (uint8_t)n;
+	} else {
+		der[1] = 0x81;
+		der[2] = (uint8_t)n;
+		h = 3;
+	}
+	memcpy(der + h, pt, n);
+	return attrs_set(a, CKA_EC_POINT, der, n + h) == 0 ? CKR_OK
 							   : CKR_HOST_MEMORY;
 }
 
@@ -294,40 +342,54 @@ set_public(struct attrs *a, EVP_PKEY *k, CK_KEY_TYPE kt)
 	return set_ec_point(a, k);
 }
 
-/* An Edwards curve's CKA_EC_PARAMS: its OID, or the PrintableString
- * PKCS#11 3.0 also allows ("edwards25519", "edwards448"). The OpenSSL
- * key type, and the OID to keep. */
+/* The curves of PKCS#11 3.0's Edwards and Montgomery keys: the OID, or
+ * the PrintableString 3.0 also allows, and OpenSSL's key type. */
+static const struct xcurve {
+	CK_KEY_TYPE kt;
+	const char *name;
+	uint8_t oid[5];
+	const char *printable; /* DER: 13 len name */
+	size_t plen;
+} xcurves[] = {
+	{ CKK_EC_EDWARDS, "ED25519", { 0x06, 0x03, 0x2b, 0x65, 0x70 },
+	    "\x13\x0c"
+	    "edwards25519",
+	    14 },
+	{ CKK_EC_EDWARDS, "ED448", { 0x06, 0x03, 0x2b, 0x65, 0x71 },
+	    "\x13\x0a"
+	    "edwards448",
+	    12 },
+	{ CKK_EC_MONTGOMERY, "X25519", { 0x06, 0x03, 0x2b, 0x65, 0x6e },
+	    "\x13\x0a"
+	    "curve25519",
+	    12 },
+	{ CKK_EC_MONTGOMERY, "X448", { 0x06, 0x03, 0x2b, 0x65, 0x6f },
+	    "\x13\x08"
+	    "curve448",
+	    10 },
+};
+
+/* An Edwards or Montgomery (kt) key's CKA_EC_PARAMS: the OpenSSL key
+ * type, and the OID to keep. */
 static CK_RV
-ed_curve(const struct attrs *a, const char **name, const uint8_t **oid,
-    size_t *oidlen)
+x_curve(const struct attrs *a, CK_KEY_TYPE kt, const char **name,
+    const uint8_t **oid, size_t *oidlen)
 {
-	static const uint8_t ed25519[] = { 0x06, 0x03, 0x2b, 0x65, 0x70 };
-	static const uint8_t ed448[] = { 0x06, 0x03, 0x2b, 0x65, 0x71 };
 	const uint8_t *p;
-	size_t n;
+	size_t i, n;
 
 	if ((p = attrs_get(a, CKA_EC_PARAMS, &n)) == NULL)
 		return CKR_TEMPLATE_INCOMPLETE;
-	if ((n == sizeof(ed25519) && memcmp(p, ed25519, n) == 0) ||
-	    (n == 14 &&
-		memcmp(p,
-		    "\x13\x0c"
-		    "edwards25519",
-		    14) == 0)) {
-		*name = "ED25519";
-		*oid = ed25519;
-		*oidlen = sizeof(ed25519);
-		return CKR_OK;
-	}
-	if ((n == sizeof(ed448) && memcmp(p, ed448, n) == 0) ||
-	    (n == 12 &&
-		memcmp(p,
-		    "\x13\x0a"
-		    "edwards448",
-		    12) == 0)) {
-		*name = "ED448";
-		*oid = ed448;
-		*oidlen = sizeof(ed448);
+	for (i = 0; i < sizeof(xcurves) / sizeof(xcurves[0]); i++) {
+		const struct xcurve *c = &xcurves[i];
+
+		if (c->kt != kt ||
+		    !((n == sizeof(c->oid) && memcmp(p, c->oid, n) == 0) ||
+			(n == c->plen && memcmp(p, c->printable, n) == 0)))
+			continue;
+		*name = c->name;
+		*oid = c->oid;
+		*oidlen = sizeof(c->oid);
 		return CKR_OK;
 	}
 	return CKR_CURVE_NOT_SUPPORTED;
@@ -337,15 +399,25 @@ static CK_RV
 ec_curve(const struct attrs *a, const char **name, const uint8_t **oid,
     size_t *oidlen)
 {
-	const uint8_t *p;
-	size_t n;
+	const uint8_t *p, *v;
+	size_t n, vn;
 
 	if ((p = attrs_get(a, CKA_EC_PARAMS, &n)) == NULL)
 		return CKR_TEMPLATE_INCOMPLETE;
-	if ((*name = pubkey_curve_name(p, n)) == NULL)
+	if ((*name = pubkey_curve_name(p, n)) != NULL) {
+		*oid = pubkey_curve_oid(*name, oidlen);
+		return CKR_OK;
+	}
+	/* Only a named curve's OID is taken. Any other ECParameters (an
+	 * OID unknown here, explicit parameters, implicitlyCA, a curve's
+	 * name as a PrintableString) is a curve the token does not offer;
+	 * what is no single DER value at all, an invalid attribute. */
+	if (pubkey_der_value(p, n, 0x06, &v, &vn) ||
+	    pubkey_der_value(p, n, 0x30, &v, &vn) ||
+	    pubkey_der_value(p, n, 0x05, &v, &vn) ||
+	    pubkey_der_value(p, n, 0x13, &v, &vn))
 		return CKR_CURVE_NOT_SUPPORTED;
-	*oid = pubkey_curve_oid(*name, oidlen);
-	return CKR_OK;
+	return CKR_ATTRIBUTE_VALUE_INVALID;
 }
 
 CK_RV
@@ -400,13 +472,16 @@ keys_generate(const CK_MECHANISM *m, struct attrs *pub, struct attrs *priv,
 			rv = CKR_HOST_MEMORY;
 			goto out;
 		}
-	} else if (m->mechanism == CKM_EC_EDWARDS_KEY_PAIR_GEN) {
+	} else if (m->mechanism == CKM_EC_EDWARDS_KEY_PAIR_GEN ||
+	    m->mechanism == CKM_EC_MONTGOMERY_KEY_PAIR_GEN) {
 		const char *curve;
 		const uint8_t *oid;
 		size_t oidlen;
 
-		kt = CKK_EC_EDWARDS;
-		if ((rv = ed_curve(pub, &curve, &oid, &oidlen)) != CKR_OK)
+		kt = m->mechanism == CKM_EC_EDWARDS_KEY_PAIR_GEN
+		    ? CKK_EC_EDWARDS
+		    : CKK_EC_MONTGOMERY;
+		if ((rv = x_curve(pub, kt, &curve, &oid, &oidlen)) != CKR_OK)
 			return rv;
 		rv = CKR_HOST_MEMORY;
 		if (attrs_set(pub, CKA_EC_PARAMS, oid, oidlen) != 0 ||
@@ -557,7 +632,7 @@ adopt_private(struct attrs *priv, EVP_PKEY *k, CK_KEY_TYPE kt,
 		CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1, CKA_EXPONENT_2,
 		CKA_COEFFICIENT, CKA_VALUE };
 	const uint8_t *oid;
-	const char *nist;
+	const char *name;
 	char group[64];
 	size_t i, oidlen = 0, glen = 0;
 	uint8_t *der = NULL;
@@ -571,10 +646,11 @@ adopt_private(struct attrs *priv, EVP_PKEY *k, CK_KEY_TYPE kt,
 	if (kt == CKK_EC) {
 		rv = CKR_CURVE_NOT_SUPPORTED;
 		if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME,
-			group, sizeof(group), &glen) != 1 ||
-		    (nist = EC_curve_nid2nist(OBJ_txt2nid(group))) == NULL ||
-		    (oid = pubkey_curve_oid(nist, &oidlen)) == NULL ||
-		    EVP_PKEY_get_bits(k) > 384)
+			group, sizeof(group), &glen) != 1)
+			goto out;
+		if ((name = EC_curve_nid2nist(OBJ_txt2nid(group))) == NULL)
+			name = group; /* brainpool: no NIST name */
+		if ((oid = pubkey_curve_oid(name, &oidlen)) == NULL)
 			goto out;
 		rv = CKR_HOST_MEMORY;
 		if (attrs_set(priv, CKA_EC_PARAMS, oid, oidlen) != 0)
@@ -700,12 +776,12 @@ pubkey_from_components(const struct attrs *a)
 			return NULL;
 		return pubkey_ec(p, pn, q, qn);
 	}
-	if (kt == CKK_EC_EDWARDS) {
+	if (kt == CKK_EC_EDWARDS || kt == CKK_EC_MONTGOMERY) {
 		const char *name;
 		const uint8_t *oid;
 		size_t oidlen;
 
-		if (ed_curve(a, &name, &oid, &oidlen) != CKR_OK ||
+		if (x_curve(a, kt, &name, &oid, &oidlen) != CKR_OK ||
 		    (q = attrs_get(a, CKA_EC_POINT, &qn)) == NULL)
 			return NULL;
 		/* The point raw, or in a DER OCTET STRING. */
@@ -826,10 +902,53 @@ keys_free_pkey(void *pkey)
 	EVP_PKEY_free(pkey);
 }
 
+struct kkey {
+	EVP_PKEY *pkey;
+	unsigned refs;
+	/* Set up (sign_init and padding / digest) for sign_mech; NULL when
+	 * none is kept. */
+	EVP_PKEY_CTX *sign;
+	CK_MECHANISM_TYPE sign_mech;
+};
+
+struct kkey *
+kkey_load(const struct attrs *a)
+{
+	struct kkey *k;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return NULL;
+	if ((k->pkey = keys_load(a)) == NULL) {
+		free(k);
+		return NULL;
+	}
+	k->refs = 1;
+	return k;
+}
+
+EVP_PKEY *
+kkey_pkey(const struct kkey *k)
+{
+	return k->pkey;
+}
+
+void
+kkey_free(void *p)
+{
+	struct kkey *k = p;
+
+	if (k == NULL || --k->refs > 0)
+		return;
+	EVP_PKEY_CTX_free(k->sign);
+	EVP_PKEY_free(k->pkey);
+	free(k);
+}
+
 struct kop {
 	enum kop_kind kind;
 	CK_MECHANISM_TYPE mech;
 	EVP_PKEY *key;
+	struct kkey *kk;  /* the object's key, when kop_new_key made it */
 	EVP_MD_CTX *md;	  /* hashing mechanisms and digests */
 	struct buf *data; /* raw mechanisms: the whole input */
 	const EVP_MD *pss_md, *mgf_md;
@@ -887,10 +1006,39 @@ parse_params(struct kop *k, const CK_MECHANISM *m)
 				op->ulSourceDataLen) != 0)
 				return CKR_HOST_MEMORY;
 		}
+	} else if (k->mech == CKM_EDDSA) {
+		/* eddsa_params, with the key */
 	} else if (m->ulParameterLen != 0) {
 		return CKR_MECHANISM_PARAM_INVALID;
 	}
 	return CKR_OK;
+}
+
+/* PKCS#11 3.0's CK_EDDSA_PARAMS (the headers we build with predate it). */
+struct eddsa_params {
+	CK_BBOOL phFlag;
+	CK_ULONG ulContextDataLen;
+	CK_BYTE_PTR pContextData;
+};
+
+/* CKM_EDDSA's parameters for the key. Without any, PureEdDSA: Ed25519,
+ * or Ed448 with an empty context. OpenSSL 3.0 (Debian 12's) signs and
+ * verifies nothing else: on Ed25519 any CK_EDDSA_PARAMS ask for
+ * Ed25519ctx or Ed25519ph, on Ed448 a context or phFlag for Ed448 with a
+ * context or Ed448ph, all CKR_MECHANISM_PARAM_INVALID; Ed448's phFlag
+ * false and no context is PureEdDSA again. */
+static CK_RV
+eddsa_params(const CK_MECHANISM *m, const EVP_PKEY *key)
+{
+	const struct eddsa_params *p = m->pParameter;
+
+	if (m->ulParameterLen == 0)
+		return CKR_OK;
+	if (p == NULL || m->ulParameterLen != sizeof(*p) || key == NULL)
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (!p->phFlag && p->ulContextDataLen == 0 && EVP_PKEY_is_a(key, "ED448"))
+		return CKR_OK;
+	return CKR_MECHANISM_PARAM_INVALID;
 }
 
 CK_RV
@@ -915,6 +1063,8 @@ kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key, struct kop **o
 		}
 		k->key = key;
 	}
+	if (k->mech == CKM_EDDSA && (rv = eddsa_params(m, key)) != CKR_OK)
+		goto fail;
 	if (me->md != NULL) {
 		if ((k->md = EVP_MD_CTX_new()) == NULL) {
 			rv = CKR_HOST_MEMORY;
@@ -934,6 +1084,21 @@ kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key, struct kop **o
 fail:
 	kop_free(k);
 	return rv;
+}
+
+CK_RV
+kop_new_key(enum kop_kind kind, const CK_MECHANISM *m, struct kkey *key,
+    struct kop **out)
+{
+	CK_RV rv;
+
+	if ((rv = kop_new(kind, m, key != NULL ? key->pkey : NULL, out)) != CKR_OK)
+		return rv;
+	if (key == NULL) /* a digest */
+		return CKR_OK;
+	key->refs++;
+	(*out)->kk = key;
+	return CKR_OK;
 }
 
 CK_RV
@@ -995,14 +1160,20 @@ keys_generate_secret(const CK_MECHANISM *m, struct attrs *key)
 
 	if (m->ulParameterLen != 0)
 		return CKR_MECHANISM_PARAM_INVALID;
-	kt = m->mechanism == CKM_AES_KEY_GEN ? CKK_AES : CKK_GENERIC_SECRET;
-	if (attrs_get_ulong(key, CKA_VALUE_LEN, &len) != 0)
+	kt = m->mechanism == CKM_AES_KEY_GEN   ? CKK_AES
+	    : m->mechanism == CKM_DES3_KEY_GEN ? CKK_DES3
+					       : CKK_GENERIC_SECRET;
+	/* A DES3 key's length is fixed: CKA_VALUE_LEN may be left out. */
+	if (attrs_get_ulong(key, CKA_VALUE_LEN, &len) != 0 && kt != CKK_DES3)
 		return CKR_TEMPLATE_INCOMPLETE;
-	if (len == 0 || len > sizeof(v) ||
-	    (kt == CKK_AES && len != 16 && len != 24 && len != 32))
+	if (kt == CKK_DES3 && !attrs_has(key, CKA_VALUE_LEN))
+		len = 24;
+	if (len > sizeof(v) || !keys_secret_len_ok(kt, len))
 		return CKR_KEY_SIZE_RANGE;
 	if (crypto_random(v, len) != 0)
 		return CKR_DEVICE_ERROR;
+	if (kt == CKK_DES3)
+		keys_des_parity(v, len);
 	rv = CKR_HOST_MEMORY;
 	if (attrs_set(key, CKA_VALUE, v, len) == 0 &&
 	    attrs_set_ulong(key, CKA_KEY_TYPE, kt) == 0)
@@ -1205,10 +1376,63 @@ eddsa(struct kop *k, const uint8_t *sig, size_t n)
 	return rv;
 }
 
+/* Whether a signing context set up for m can sign again: the mechanisms
+ * whose set-up depends on nothing but the mechanism (no parameters). */
+static int
+sign_ctx_reusable(CK_MECHANISM_TYPE m)
+{
+	return is_ecdsa(m) || m == CKM_RSA_PKCS || m == CKM_SHA1_RSA_PKCS ||
+	    m == CKM_SHA224_RSA_PKCS || m == CKM_SHA256_RSA_PKCS ||
+	    m == CKM_SHA384_RSA_PKCS || m == CKM_SHA512_RSA_PKCS;
+}
+
+static void
+drop_sign_ctx(struct kkey *kk)
+{
+	EVP_PKEY_CTX_free(kk->sign);
+	kk->sign = NULL;
+}
+
+/* The signing context for k: the one its key object keeps for this
+ * mechanism (*kept; made and kept on first use), or a new one for this
+ * signature only (*c, the caller frees it). OpenSSL 3 fetches the
+ * signature implementation and sets up the provider's context at every
+ * EVP_PKEY_sign_init: a tenth of a P-256 signature. */
+static CK_RV
+sign_ctx(struct kop *k, EVP_PKEY_CTX **c, EVP_PKEY_CTX **kept)
+{
+	EVP_PKEY_CTX *n;
+	CK_RV rv;
+
+	*c = *kept = NULL;
+	if (k->kk != NULL && k->kk->sign != NULL && k->kk->sign_mech == k->mech) {
+		*kept = k->kk->sign;
+		return CKR_OK;
+	}
+	if ((n = EVP_PKEY_CTX_new(k->key, NULL)) == NULL)
+		return CKR_HOST_MEMORY;
+	if (EVP_PKEY_sign_init(n) != 1) {
+		EVP_PKEY_CTX_free(n);
+		return CKR_DEVICE_ERROR;
+	}
+	if ((rv = setup(k, n)) != CKR_OK) {
+		EVP_PKEY_CTX_free(n);
+		return rv;
+	}
+	if (k->kk != NULL && sign_ctx_reusable(k->mech)) {
+		drop_sign_ctx(k->kk);
+		k->kk->sign = *kept = n;
+		k->kk->sign_mech = k->mech;
+	} else {
+		*c = n;
+	}
+	return CKR_OK;
+}
+
 CK_RV
 kop_finish(struct kop *k)
 {
-	EVP_PKEY_CTX *c = NULL;
+	EVP_PKEY_CTX *c = NULL, *kept = NULL;
 	uint8_t in[OUT_MAX], der[OUT_MAX];
 	size_t inlen = 0, outlen;
 	CK_RV rv = CKR_DEVICE_ERROR;
@@ -1231,13 +1455,15 @@ kop_finish(struct kop *k)
 		goto out;
 	}
 	rv = CKR_DEVICE_ERROR;
-	if ((c = EVP_PKEY_CTX_new(k->key, NULL)) == NULL)
-		goto out;
 	if (k->kind == KOP_SIGN) {
-		if (EVP_PKEY_sign_init(c) != 1 || (rv = setup(k, c)) != CKR_OK)
+		if ((rv = sign_ctx(k, &c, &kept)) != CKR_OK)
 			goto out;
 		outlen = sizeof(der);
-		if (EVP_PKEY_sign(c, der, &outlen, in, inlen) != 1) {
+		if (EVP_PKEY_sign(kept != NULL ? kept : c, der, &outlen, in,
+			inlen) != 1) {
+			/* A context that failed is not kept. */
+			if (kept != NULL)
+				drop_sign_ctx(k->kk);
 			rv = k->md == NULL ? CKR_DATA_LEN_RANGE
 					   : CKR_FUNCTION_FAILED;
 			goto out;
@@ -1253,6 +1479,8 @@ kop_finish(struct kop *k)
 			memcpy(k->out, der, outlen);
 			k->outlen = outlen;
 		}
+	} else if ((c = EVP_PKEY_CTX_new(k->key, NULL)) == NULL) {
+		goto out;
 	} else if (k->kind == KOP_ENCRYPT) {
 		if (EVP_PKEY_encrypt_init(c) != 1 || (rv = setup(k, c)) != CKR_OK)
 			goto out;
@@ -1358,6 +1586,7 @@ kop_free(struct kop *k)
 	if (k == NULL)
 		return;
 	EVP_PKEY_free(k->key);
+	kkey_free(k->kk);
 	sym_free(k->sym);
 	EVP_MD_CTX_free(k->md);
 	buf_free(k->data);

@@ -17,6 +17,12 @@
 #define CKM_EC_EDWARDS_KEY_PAIR_GEN 0x1055UL
 #define CKM_EDDSA		    0x1057UL
 #endif
+#ifndef CKM_EC_MONTGOMERY_KEY_PAIR_GEN
+#define CKM_EC_MONTGOMERY_KEY_PAIR_GEN 0x1056UL
+#endif
+#ifndef CKK_EC_MONTGOMERY
+#define CKK_EC_MONTGOMERY 0x41UL
+#endif
 #ifndef CKM_SHA3_256
 #define CKM_SHA3_256 0x2b0UL
 #define CKM_SHA3_224 0x2b5UL
@@ -92,7 +98,21 @@ CK_RV keys_complete_certificate(struct attrs *cert) KYSO_WUR;
 EVP_PKEY *keys_load(const struct attrs *a) KYSO_WUR;
 void keys_free_pkey(void *pkey);
 
+/* A key object's parsed key as the module keeps it on the object (the
+ * token object's cache, the session object): the EVP_PKEY and the
+ * signing context last set up with it, reused by the next signature with
+ * the same mechanism instead of a new context per signature. Counted:
+ * an operation under way keeps it after the object is gone (kkey_free
+ * drops one reference). Under the module mutex. */
+struct kkey;
+struct kkey *kkey_load(const struct attrs *a) KYSO_WUR;
+EVP_PKEY *kkey_pkey(const struct kkey *k);
+void kkey_free(void *k);
+
 CK_RV kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key,
+    struct kop **out) KYSO_WUR;
+/* kop_new with an object's key, whose signing context it may reuse. */
+CK_RV kop_new_key(enum kop_kind kind, const CK_MECHANISM *m, struct kkey *key,
     struct kop **out) KYSO_WUR;
 /* An operation with a secret key's bytes (sym.c does the work). */
 CK_RV kop_new_secret(enum kop_kind kind, const CK_MECHANISM *m,
@@ -105,9 +125,17 @@ CK_RV kop_update_out(struct kop *k, const void *p, size_t n, uint8_t *out,
     size_t *outlen) KYSO_WUR;
 /* The output of a single-part call on n bytes, for its length query. */
 size_t kop_single_len(const struct kop *k, size_t n);
-/* Generates a secret key (CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN)
- * into the template's CKA_VALUE; CKA_VALUE_LEN says how long. */
+/* Generates a secret key (CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN,
+ * CKM_DES3_KEY_GEN) into the template's CKA_VALUE; CKA_VALUE_LEN says
+ * how long (a DES3 key is 24 bytes, its parity bits set). */
 CK_RV keys_generate_secret(const CK_MECHANISM *m, struct attrs *key) KYSO_WUR;
+/* sym.c: whether a secret key of type kt (CKK_AES, CKK_DES3,
+ * CKK_GENERIC_SECRET) may be n bytes long; whether its value v is one
+ * (a DES3 key's parity bits set, as the specification requires of a key
+ * created or unwrapped); DES parity set on v. */
+int keys_secret_len_ok(CK_KEY_TYPE kt, size_t n);
+int keys_secret_value_ok(CK_KEY_TYPE kt, const uint8_t *v, size_t n);
+void keys_des_parity(uint8_t *v, size_t n);
 CK_RV kop_update(struct kop *k, const void *p, size_t n) KYSO_WUR;
 /* Computes the result once; kop_result returns it. */
 CK_RV kop_finish(struct kop *k) KYSO_WUR;

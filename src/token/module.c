@@ -1,6 +1,7 @@
 /* libkyso-pkcs11: the front door of the virtual token. C_Initialize and
- * C_Finalize, C_GetInfo, what the token does not do, and the function
- * list and interfaces, the only symbols exported. The entry points live
+ * C_Finalize, C_GetInfo, what the token does not do, and the 2.40
+ * function list (C_GetFunctionList; the 3.0 interfaces are iface.c's),
+ * the only symbols exported with C_GetInterface*. The entry points live
  * by responsibility: slots, sessions and login in session.c, objects in
  * object.c (and sobj.c), operations in ops.c; token files come from
  * store.c, slots from slots.c, keys from keys.c. */
@@ -89,8 +90,10 @@ C_Finalize(CK_VOID_PTR reserved)
 	return CKR_OK;
 }
 
+/* C_GetInfo's answer, for the interface it was called through (a
+ * 2.40 or 3.0 function list: iface.c). */
 CK_RV
-C_GetInfo(CK_INFO_PTR info)
+module_info(CK_INFO_PTR info, CK_BYTE major, CK_BYTE minor)
 {
 	CK_RV rv;
 
@@ -101,8 +104,8 @@ C_GetInfo(CK_INFO_PTR info)
 		goto out;
 	}
 	memset(info, 0, sizeof(*info));
-	info->cryptokiVersion.major = 2;
-	info->cryptokiVersion.minor = 40;
+	info->cryptokiVersion.major = major;
+	info->cryptokiVersion.minor = minor;
 	core_pad(info->manufacturerID, sizeof(info->manufacturerID), "kyso");
 	core_pad(info->libraryDescription, sizeof(info->libraryDescription),
 	    "kyso virtual USB token");
@@ -112,6 +115,12 @@ C_GetInfo(CK_INFO_PTR info)
 out:
 	core_unlock();
 	return rv;
+}
+
+CK_RV
+C_GetInfo(CK_INFO_PTR info)
+{
+	return module_info(info, 2, 40);
 }
 
 /* --- what this token does not do ----------------------------------------
@@ -246,7 +255,7 @@ C_CancelFunction(CK_SESSION_HANDLE h)
 	return session_then(h, CKR_FUNCTION_NOT_PARALLEL);
 }
 
-static CK_FUNCTION_LIST function_list = {
+CK_FUNCTION_LIST module_function_list = {
 	{ 2, 40 },
 	C_Initialize,
 	C_Finalize,
@@ -323,56 +332,6 @@ C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list)
 {
 	if (list == NULL)
 		return CKR_ARGUMENTS_BAD;
-	*list = &function_list;
-	return CKR_OK;
-}
-
-/* PKCS#11 3.0 discovery, offering the 2.40 interface this module implements.
- * The types are declared here: the headers we build with predate 3.0. */
-typedef struct {
-	CK_UTF8CHAR *pInterfaceName;
-	CK_VOID_PTR pFunctionList;
-	CK_FLAGS flags;
-} kyso_interface;
-
-CK_RV C_GetInterfaceList(kyso_interface *list, CK_ULONG_PTR count);
-CK_RV C_GetInterface(CK_UTF8CHAR_PTR name, CK_VERSION_PTR version,
-    kyso_interface **iface, CK_FLAGS flags);
-
-static kyso_interface interfaces[] = {
-	{ (CK_UTF8CHAR *)"PKCS 11", &function_list, 0 },
-};
-
-EXPORT CK_RV
-C_GetInterfaceList(kyso_interface *list, CK_ULONG_PTR count)
-{
-	if (count == NULL)
-		return CKR_ARGUMENTS_BAD;
-	if (list == NULL) {
-		*count = 1;
-		return CKR_OK;
-	}
-	if (*count < 1) {
-		*count = 1;
-		return CKR_BUFFER_TOO_SMALL;
-	}
-	list[0] = interfaces[0];
-	*count = 1;
-	return CKR_OK;
-}
-
-EXPORT CK_RV
-C_GetInterface(CK_UTF8CHAR_PTR name, CK_VERSION_PTR version,
-    kyso_interface **iface, CK_FLAGS flags)
-{
-	if (iface == NULL)
-		return CKR_ARGUMENTS_BAD;
-	if (name != NULL && strcmp((const char *)name, "PKCS 11") != 0)
-		return CKR_ARGUMENTS_BAD;
-	if (version != NULL && (version->major != 2 || version->minor != 40))
-		return CKR_ARGUMENTS_BAD;
-	if (flags != 0)
-		return CKR_ARGUMENTS_BAD;
-	*iface = &interfaces[0];
+	*list = &module_function_list;
 	return CKR_OK;
 }

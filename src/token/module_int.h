@@ -61,7 +61,7 @@ struct sobj {
 	CK_SLOT_ID slot;
 	int priv;
 	struct attrs *a;
-	EVP_PKEY *key;
+	struct kkey *key; /* parsed on first use (ops.c) */
 };
 
 /* An object found by handle: a token object (t), a session object (s) or
@@ -85,6 +85,12 @@ void core_set_initialized(int on);
 CK_RV core_from_err(int r);
 /* Copies src into a blank-padded PKCS#11 text field. */
 void core_pad(CK_UTF8CHAR *dst, size_t n, const char *src);
+
+/* module.c: the 2.40 function list (C_GetFunctionList's), and
+ * C_GetInfo's answer with the version of the interface called through
+ * (iface.c makes the 3.0 list from the 2.40 one). */
+extern CK_FUNCTION_LIST module_function_list;
+CK_RV module_info(CK_INFO_PTR info, CK_BYTE major, CK_BYTE minor) KYSO_WUR;
 
 /* session.c: slots, sessions and login. */
 int session_start(const char *home, unsigned nslots) KYSO_WUR;
@@ -123,6 +129,10 @@ CK_RV object_pair_finish(const struct slot *sl, CK_MECHANISM_TYPE m,
     struct attrs *pub, struct attrs *priv) KYSO_WUR;
 CK_RV object_store(struct session *s, struct slot *sl, struct attrs *a,
     CK_OBJECT_HANDLE *h) KYSO_WUR;
+/* C_GenerateKeyPair's two halves; a pair on the token in one commit. */
+CK_RV object_store_pair(struct session *s, struct slot *sl, struct attrs *priv,
+    struct attrs *pub, CK_OBJECT_HANDLE *priv_h,
+    CK_OBJECT_HANDLE *pub_h) KYSO_WUR;
 /* Refuses (CKR_TEMPLATE_INCONSISTENT) a key of class cls and type kt
  * whose attributes allow a use the token cannot perform with it. */
 CK_RV object_usage_check(const struct attrs *a, CK_OBJECT_CLASS cls,

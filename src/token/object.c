@@ -199,48 +199,112 @@ object_defaults(const struct slot *sl, struct attrs *a, CK_OBJECT_CLASS cls)
 	return CKR_OK;
 }
 
+/* Whether the session may store a (a token object when *token). */
+static CK_RV
+store_check(const struct session *s, const struct slot *sl,
+    const struct attrs *a, int *token, int *priv)
+{
+	CK_OBJECT_CLASS cls;
+
+	*token = attrs_bool(a, CKA_TOKEN, 0);
+	*priv = attrs_bool(a, CKA_PRIVATE, 0);
+	/* Only private objects are sealed on disk and hidden before login:
+	 * a private or secret key asked to be public (C_GenerateKeyPair,
+	 * C_CopyObject, C_DeriveKey) would lie in the token file in clear.
+	 * A general token allows it for a session key, never on disk. */
+	if (!*priv && attrs_get_ulong(a, CKA_CLASS, &cls) == 0 &&
+	    (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY) &&
+	    (*token || !slot_general(sl)))
+		return CKR_TEMPLATE_INCONSISTENT;
+	if (*priv && !slot_user_in(sl))
+		return CKR_USER_NOT_LOGGED_IN;
+	if (*token && !(s->flags & CKF_RW_SESSION))
+		return CKR_SESSION_READ_ONLY;
+	return CKR_OK;
+}
+
+/* Stores n new token objects in one commit of the token file. Takes
+ * every a[i]. */
+static CK_RV
+store_token(struct slot *sl, size_t n, const int priv[], struct attrs *a[],
+    CK_OBJECT_HANDLE h[])
+{
+	uint32_t id[2];
+	size_t i;
+	int r;
+
+	if (n > 2 || (r = tok_begin(sl->tok)) != 0) {
+		for (i = 0; i < n; i++)
+			attrs_free(a[i]);
+		return n > 2 ? CKR_GENERAL_ERROR : core_from_err(r);
+	}
+	r = tok_add_objects(sl->tok, n, priv, a, id);
+	tok_end(sl->tok);
+	if (r != 0)
+		return core_from_err(r);
+	for (i = 0; i < n; i++)
+		h[i] = id[i];
+	return CKR_OK;
+}
+
 /* Stores a new object on the token or in the session. Takes a. */
 CK_RV
 object_store(struct session *s, struct slot *sl, struct attrs *a,
     CK_OBJECT_HANDLE *h)
 {
-	int token = attrs_bool(a, CKA_TOKEN, 0);
-	int priv = attrs_bool(a, CKA_PRIVATE, 0);
-	CK_OBJECT_CLASS cls;
-	uint32_t id;
-	int r;
+	int token, priv;
+	CK_RV rv;
 
-	/* Only private objects are sealed on disk and hidden before login:
-	 * a private or secret key asked to be public (C_GenerateKeyPair,
-	 * C_CopyObject, C_DeriveKey) would lie in the token file in clear.
-	 * A general token allows it for a session key, never on disk. */
-	if (!priv && attrs_get_ulong(a, CKA_CLASS, &cls) == 0 &&
-	    (cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY) &&
-	    (token || !slot_general(sl))) {
+	if ((rv = store_check(s, sl, a, &token, &priv)) != CKR_OK) {
 		attrs_free(a);
-		return CKR_TEMPLATE_INCONSISTENT;
+		return rv;
 	}
-	if (priv && !slot_user_in(sl)) {
-		attrs_free(a);
-		return CKR_USER_NOT_LOGGED_IN;
-	}
-	if (token) {
-		if (!(s->flags & CKF_RW_SESSION)) {
-			attrs_free(a);
-			return CKR_SESSION_READ_ONLY;
-		}
-		if ((r = tok_begin(sl->tok)) != 0) {
-			attrs_free(a);
-			return core_from_err(r);
-		}
-		r = tok_add_object(sl->tok, priv, a, &id);
-		tok_end(sl->tok);
-		if (r != 0)
-			return core_from_err(r);
-		*h = id;
-		return CKR_OK;
-	}
+	if (token)
+		return store_token(sl, 1, &priv, &a, h);
 	return sobj_add(s, priv, a, h);
+}
+
+/* A key pair: both on the token in one commit (never half there), or
+ * each where its CKA_TOKEN says, the private key first and undone when
+ * the public key fails. Takes priv and pub. */
+CK_RV
+object_store_pair(struct session *s, struct slot *sl, struct attrs *priv,
+    struct attrs *pub, CK_OBJECT_HANDLE *priv_h, CK_OBJECT_HANDLE *pub_h)
+{
+	struct attrs *a[2] = { priv, pub };
+	CK_OBJECT_HANDLE h[2];
+	int token[2], p[2], r;
+	CK_RV rv;
+
+	if ((rv = store_check(s, sl, priv, &token[0], &p[0])) != CKR_OK ||
+	    (rv = store_check(s, sl, pub, &token[1], &p[1])) != CKR_OK) {
+		attrs_free(priv);
+		attrs_free(pub);
+		return rv;
+	}
+	if (token[0] && token[1]) {
+		if ((rv = store_token(sl, 2, p, a, h)) != CKR_OK)
+			return rv;
+	} else {
+		if ((rv = object_store(s, sl, priv, &h[0])) != CKR_OK) {
+			attrs_free(pub);
+			return rv;
+		}
+		if ((rv = object_store(s, sl, pub, &h[1])) != CKR_OK) {
+			/* Leave no half pair behind. */
+			if (!(h[0] & SESSION_OBJ_BIT) && tok_begin(sl->tok) == 0) {
+				r = tok_del_object(sl->tok, (uint32_t)h[0]);
+				(void)r;
+				tok_end(sl->tok);
+			} else if (h[0] & SESSION_OBJ_BIT) {
+				sobj_destroy(sobj_find(h[0], s->slot));
+			}
+			return rv;
+		}
+	}
+	*priv_h = h[0];
+	*pub_h = h[1];
+	return CKR_OK;
 }
 
 static CK_RV
@@ -261,14 +325,14 @@ static const CK_ATTRIBUTE_TYPE key_uses[] = { CKA_ENCRYPT, CKA_DECRYPT,
 
 /* A key allowed a use the token cannot perform with it would fail later,
  * where the caller no longer expects it: refuse it at once. Secret keys
- * are not held to it yet (C_DeriveKey makes them for the caller's own
- * use; pkcs11-tool asks them every use). */
+ * too (a generic secret only MACs, a DES3 key does not sign). */
 CK_RV
 object_usage_check(const struct attrs *a, CK_OBJECT_CLASS cls, CK_KEY_TYPE kt)
 {
 	size_t i;
 
-	if (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY)
+	if (cls != CKO_PUBLIC_KEY && cls != CKO_PRIVATE_KEY &&
+	    cls != CKO_SECRET_KEY)
 		return CKR_OK;
 	for (i = 0; i < sizeof(key_uses) / sizeof(key_uses[0]); i++)
 		if (attrs_bool(a, key_uses[i], 0) &&
@@ -315,6 +379,7 @@ static CK_RV
 import_key(struct attrs *a, CK_OBJECT_CLASS cls)
 {
 	CK_KEY_TYPE kt;
+	const uint8_t *v;
 	size_t n = 0;
 	CK_RV rv;
 
@@ -326,12 +391,13 @@ import_key(struct attrs *a, CK_OBJECT_CLASS cls)
 		if ((rv = keys_import_private(a, 1024)) != CKR_OK)
 			return rv;
 	} else {
-		if (attrs_get(a, CKA_VALUE, &n) == NULL)
+		if ((v = attrs_get(a, CKA_VALUE, &n)) == NULL)
 			return CKR_TEMPLATE_INCOMPLETE;
-		if ((kt != CKK_GENERIC_SECRET && kt != CKK_AES) || n == 0 ||
-		    n > 64 || (kt == CKK_AES && n != 16 && n != 24 && n != 32) ||
-		    attrs_has(a, CKA_VALUE_LEN))
+		if (!keys_secret_len_ok(kt, n) || attrs_has(a, CKA_VALUE_LEN))
 			return CKR_TEMPLATE_INCONSISTENT;
+		/* A DES3 key's parity bits are set (PKCS#11 2.20). */
+		if (!keys_secret_value_ok(kt, v, n))
+			return CKR_ATTRIBUTE_VALUE_INVALID;
 		if (attrs_set_ulong(a, CKA_VALUE_LEN, n) != 0)
 			return CKR_HOST_MEMORY;
 	}
@@ -874,12 +940,11 @@ object_secret_template(CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_KEY_TYPE want,
 	if (attrs_get_ulong(a, CKA_KEY_TYPE, &kt) != 0)
 		goto fail;
 	rv = CKR_TEMPLATE_INCONSISTENT;
-	if ((kt != CKK_GENERIC_SECRET && kt != CKK_AES) ||
+	if ((kt != CKK_GENERIC_SECRET && kt != CKK_AES && kt != CKK_DES3) ||
 	    (want != CK_UNAVAILABLE_INFORMATION && kt != want))
 		goto fail;
 	if (attrs_get_ulong(a, CKA_VALUE_LEN, &len) == 0 &&
-	    (len == 0 || len > 64 ||
-		(kt == CKK_AES && len != 16 && len != 24 && len != 32)))
+	    !keys_secret_len_ok(kt, len))
 		goto fail;
 	rv = CKR_HOST_MEMORY;
 	if (attrs_set_ulong(a, CKA_CLASS, CKO_SECRET_KEY) != 0)
@@ -902,7 +967,8 @@ object_secret_finish(const struct slot *sl, struct attrs *key,
 	int sens, extr;
 	CK_RV rv;
 
-	if ((rv = object_defaults(sl, key, CKO_SECRET_KEY)) != CKR_OK)
+	if ((rv = usage_check(key)) != CKR_OK ||
+	    (rv = object_defaults(sl, key, CKO_SECRET_KEY)) != CKR_OK)
 		return rv;
 	sens = attrs_bool(key, CKA_SENSITIVE, 1);
 	extr = attrs_bool(key, CKA_EXTRACTABLE, 0);

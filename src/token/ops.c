@@ -60,20 +60,21 @@ out:
 	return rv;
 }
 
-/* The parsed key of an object, parsed once and kept on the object. */
-static EVP_PKEY *
+/* The parsed key of an object, parsed once and kept on the object (with
+ * the signing context it last used: keys.c's struct kkey). */
+static struct kkey *
 ref_key(struct objref *ref)
 {
-	EVP_PKEY *k;
+	struct kkey *k;
 
 	if (ref->t != NULL && (k = tobj_cache(ref->t)) != NULL)
 		return k;
 	if (ref->s != NULL && ref->s->key != NULL)
 		return ref->s->key;
-	if ((k = keys_load(ref->a)) == NULL)
+	if ((k = kkey_load(ref->a)) == NULL)
 		return NULL;
 	if (ref->t != NULL)
-		tobj_set_cache(ref->t, k, keys_free_pkey);
+		tobj_set_cache(ref->t, k, kkey_free);
 	else if (ref->s != NULL)
 		ref->s->key = k;
 	return k;
@@ -93,7 +94,7 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
 	struct objref ref;
 	CK_OBJECT_CLASS cls;
 	CK_KEY_TYPE kt;
-	EVP_PKEY *k = NULL;
+	struct kkey *k = NULL;
 	const uint8_t *v = NULL;
 	size_t vn = 0;
 	CK_RV rv;
@@ -149,7 +150,7 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
 		goto out;
 	}
 	rv = v != NULL ? kop_new_secret(kind, m, v, vn, &s->op)
-		       : kop_new(kind, m, k, &s->op);
+		       : kop_new_key(kind, m, k, &s->op);
 	if (rv != CKR_OK) {
 		s->op = NULL;
 		goto out;
@@ -543,7 +544,6 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 	struct attrs *pub = NULL, *priv = NULL;
 	CK_OBJECT_HANDLE ph = 0, kh = 0;
 	CK_KEY_TYPE kt;
-	int r;
 	CK_RV rv;
 
 	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
@@ -583,21 +583,10 @@ C_GenerateKeyPair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 			goto out;
 		}
 	}
-	rv = object_store(s, sl, priv, &kh);
-	priv = NULL;
+	rv = object_store_pair(s, sl, priv, pub, &kh, &ph);
+	priv = pub = NULL;
 	if (rv != CKR_OK)
 		goto out;
-	rv = object_store(s, sl, pub, &ph);
-	pub = NULL;
-	if (rv != CKR_OK) {
-		/* Leave no half pair behind. */
-		if (!(kh & SESSION_OBJ_BIT) && tok_begin(sl->tok) == 0) {
-			r = tok_del_object(sl->tok, (uint32_t)kh);
-			(void)r;
-			tok_end(sl->tok);
-		}
-		goto out;
-	}
 	*pub_h = ph;
 	*priv_h = kh;
 out:
@@ -619,7 +608,7 @@ C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base,
 	struct attrs *a = NULL;
 	CK_OBJECT_CLASS cls;
 	CK_KEY_TYPE kt;
-	EVP_PKEY *k;
+	struct kkey *k;
 	CK_RV rv;
 
 	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
@@ -651,11 +640,16 @@ C_DeriveKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE base,
 	if ((rv = object_secret_template(t, n, CK_UNAVAILABLE_INFORMATION, &a)) !=
 	    CKR_OK)
 		goto out;
+	/* ECDH makes AES and generic secret keys, no DES3 (its parity). */
+	if (attrs_get_ulong(a, CKA_KEY_TYPE, &kt) == 0 && kt == CKK_DES3) {
+		rv = CKR_TEMPLATE_INCONSISTENT;
+		goto out;
+	}
 	if ((k = ref_key(&ref)) == NULL) {
 		rv = CKR_KEY_HANDLE_INVALID;
 		goto out;
 	}
-	if ((rv = keys_derive(m, k, a)) != CKR_OK)
+	if ((rv = keys_derive(m, kkey_pkey(k), a)) != CKR_OK)
 		goto out;
 	if ((rv = object_secret_finish(sl, a, ref.a, m->mechanism)) != CKR_OK)
 		goto out;
@@ -667,23 +661,27 @@ out:
 	return rv;
 }
 
-/* The secret key that wraps or unwraps (kind KOP_WRAP / KOP_UNWRAP) with
- * m: an AES key allowed to, and a mechanism for it; its value in *v. */
+/* The key that wraps or unwraps (kind KOP_WRAP / KOP_UNWRAP) with m,
+ * allowed to and fit for m: a secret key (its value in *v), or an RSA
+ * public key that wraps, a private one that unwraps (*pk). */
 static CK_RV
 wrapping_key(struct session *s, struct slot *sl, CK_MECHANISM_PTR m,
     CK_OBJECT_HANDLE h, enum kop_kind kind, struct objref *ref,
-    const uint8_t **v, size_t *vn)
+    const uint8_t **v, size_t *vn, EVP_PKEY **pk)
 {
 	CK_OBJECT_CLASS cls;
 	CK_KEY_TYPE kt;
 	CK_RV rv;
 
+	*v = NULL;
+	*pk = NULL;
 	if (object_find(s, sl, h, ref) != CKR_OK ||
 	    attrs_get_ulong(ref->a, CKA_CLASS, &cls) != 0 ||
 	    attrs_get_ulong(ref->a, CKA_KEY_TYPE, &kt) != 0)
 		return kind == KOP_WRAP ? CKR_WRAPPING_KEY_HANDLE_INVALID
 					: CKR_UNWRAPPING_KEY_HANDLE_INVALID;
-	if (cls != CKO_SECRET_KEY)
+	if (cls != CKO_SECRET_KEY &&
+	    cls != (kind == KOP_WRAP ? CKO_PUBLIC_KEY : CKO_PRIVATE_KEY))
 		return kind == KOP_WRAP ? CKR_WRAPPING_KEY_TYPE_INCONSISTENT
 					: CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT;
 	if (!attrs_bool(ref->a, kind == KOP_WRAP ? CKA_WRAP : CKA_UNWRAP, 0))
@@ -693,20 +691,32 @@ wrapping_key(struct session *s, struct slot *sl, CK_MECHANISM_PTR m,
 		    ? (kind == KOP_WRAP ? CKR_WRAPPING_KEY_TYPE_INCONSISTENT
 					: CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT)
 		    : rv;
+	if (cls == CKO_PRIVATE_KEY && tok_info(sl->tok)->user_to_be_changed)
+		return CKR_PIN_EXPIRED;
+	if (cls != CKO_SECRET_KEY) {
+		struct kkey *k = ref_key(ref);
+
+		return k != NULL && (*pk = kkey_pkey(k)) != NULL
+		    ? CKR_OK
+		    : CKR_KEY_HANDLE_INVALID;
+	}
 	if ((*v = attrs_get(ref->a, CKA_VALUE, vn)) == NULL)
 		return CKR_KEY_HANDLE_INVALID;
 	return CKR_OK;
 }
 
-/* One whole encryption or decryption with a secret key's bytes. */
+/* One whole encryption or decryption with a secret key's bytes, or
+ * (pk not NULL) with an RSA key. */
 static CK_RV
 cipher_once(enum kop_kind kind, CK_MECHANISM_PTR m, const uint8_t *key,
-    size_t keylen, const uint8_t *in, size_t n, struct kop **done)
+    size_t keylen, EVP_PKEY *pk, const uint8_t *in, size_t n, struct kop **done)
 {
 	struct kop *k = NULL;
 	CK_RV rv;
 
-	if ((rv = kop_new_secret(kind, m, key, keylen, &k)) != CKR_OK)
+	rv = pk != NULL ? kop_new(kind, m, pk, &k)
+			: kop_new_secret(kind, m, key, keylen, &k);
+	if (rv != CKR_OK)
 		return rv;
 	if ((rv = kop_update(k, in, n)) != CKR_OK ||
 	    (rv = kop_finish(k)) != CKR_OK) {
@@ -719,7 +729,9 @@ cipher_once(enum kop_kind kind, CK_MECHANISM_PTR m, const uint8_t *key,
 
 /* C_WrapKey: an extractable secret key's value, or a general token's
  * extractable private key as PKCS#8, encrypted with an AES key (key
- * wrap, key wrap with padding, CBC_PAD); by the two-call convention. */
+ * wrap, key wrap with padding, CBC_PAD); or a secret key's value
+ * encrypted with an RSA public key (PKCS#1 v1.5, OAEP); by the two-call
+ * convention. */
 CK_RV
 C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk,
     CK_OBJECT_HANDLE key, CK_BYTE_PTR out, CK_ULONG_PTR outlen)
@@ -731,6 +743,7 @@ C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk,
 	uint8_t *der = NULL;
 	size_t kn, n = 0;
 	struct kop *k = NULL;
+	EVP_PKEY *pk;
 	CK_OBJECT_CLASS cls;
 	CK_RV rv;
 
@@ -740,7 +753,8 @@ C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk,
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	if ((rv = wrapping_key(s, sl, m, wk, KOP_WRAP, &wref, &kv, &kn)) != CKR_OK)
+	if ((rv = wrapping_key(s, sl, m, wk, KOP_WRAP, &wref, &kv, &kn, &pk)) !=
+	    CKR_OK)
 		goto out;
 	if (object_find(s, sl, key, &kref) != CKR_OK ||
 	    attrs_get_ulong(kref.a, CKA_CLASS, &cls) != 0) {
@@ -758,7 +772,7 @@ C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk,
 	}
 	if (cls == CKO_SECRET_KEY) {
 		v = attrs_get(kref.a, CKA_VALUE, &n);
-	} else if (cls == CKO_PRIVATE_KEY && slot_general(sl)) {
+	} else if (cls == CKO_PRIVATE_KEY && slot_general(sl) && pk == NULL) {
 		if ((rv = keys_private_pkcs8(kref.a, &der, &n)) != CKR_OK)
 			goto out;
 		v = der;
@@ -767,7 +781,7 @@ C_WrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE wk,
 		rv = CKR_KEY_NOT_WRAPPABLE;
 		goto out;
 	}
-	if ((rv = cipher_once(KOP_ENCRYPT, m, kv, kn, v, n, &k)) != CKR_OK) {
+	if ((rv = cipher_once(KOP_ENCRYPT, m, kv, kn, pk, v, n, &k)) != CKR_OK) {
 		rv = rv == CKR_DATA_LEN_RANGE ? CKR_KEY_SIZE_RANGE : rv;
 		goto out;
 	}
@@ -786,8 +800,9 @@ out:
 }
 
 /* C_UnwrapKey: a secret key (its value), or on a general token a
- * private key (PKCS#8), decrypted with an AES key into a new object
- * that was neither made on the token nor always sensitive. */
+ * private key (PKCS#8), decrypted with an AES key (a secret key's with
+ * an RSA private key too) into a new object that was neither made on
+ * the token nor always sensitive. */
 CK_RV
 C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
     CK_BYTE_PTR w, CK_ULONG wn, CK_ATTRIBUTE_PTR t, CK_ULONG n,
@@ -800,6 +815,7 @@ C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
 	const uint8_t *kv;
 	size_t kn, len;
 	struct kop *k = NULL;
+	EVP_PKEY *pk;
 	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
 	CK_ULONG vl;
 	CK_ATTRIBUTE *ct;
@@ -811,7 +827,7 @@ C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	if ((rv = wrapping_key(s, sl, m, uk, KOP_UNWRAP, &uref, &kv, &kn)) !=
+	if ((rv = wrapping_key(s, sl, m, uk, KOP_UNWRAP, &uref, &kv, &kn, &pk)) !=
 	    CKR_OK)
 		goto out;
 	for (ct = t; ct != NULL && ct < t + n; ct++)
@@ -819,11 +835,11 @@ C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
 		    ct->ulValueLen == sizeof(cls))
 			memcpy(&cls, ct->pValue, sizeof(cls));
 	if (cls != CKO_SECRET_KEY &&
-	    (cls != CKO_PRIVATE_KEY || !slot_general(sl))) {
+	    (cls != CKO_PRIVATE_KEY || !slot_general(sl) || pk != NULL)) {
 		rv = CKR_TEMPLATE_INCONSISTENT;
 		goto out;
 	}
-	if ((rv = cipher_once(KOP_DECRYPT, m, kv, kn, w, wn, &k)) != CKR_OK) {
+	if ((rv = cipher_once(KOP_DECRYPT, m, kv, kn, pk, w, wn, &k)) != CKR_OK) {
 		rv = rv == CKR_ENCRYPTED_DATA_INVALID ? CKR_WRAPPED_KEY_INVALID
 		    : rv == CKR_ENCRYPTED_DATA_LEN_RANGE
 		    ? CKR_WRAPPED_KEY_LEN_RANGE
@@ -840,7 +856,12 @@ C_UnwrapKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE uk,
 		    len == 0 || len > 64)
 			goto out;
 		if (attrs_get_ulong(a, CKA_KEY_TYPE, &vl) == 0 &&
-		    vl == CKK_AES && len != 16 && len != 24 && len != 32)
+		    !keys_secret_len_ok(vl, len))
+			goto out;
+		/* A DES3 key whose parity is wrong was not one. */
+		rv = CKR_WRAPPED_KEY_INVALID;
+		if (attrs_get_ulong(a, CKA_KEY_TYPE, &vl) == 0 &&
+		    !keys_secret_value_ok(vl, kop_result(k), len))
 			goto out;
 		rv = CKR_HOST_MEMORY;
 		if (attrs_set(a, CKA_VALUE, kop_result(k), len) != 0 ||
@@ -864,8 +885,8 @@ out:
 	return rv;
 }
 
-/* C_GenerateKey: an AES or generic secret key, made on the token. A CA's
- * token makes keys only for its user. */
+/* C_GenerateKey: an AES, DES3 or generic secret key, made on the
+ * token. A CA's token makes keys only for its user. */
 CK_RV
 C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t,
     CK_ULONG n, CK_OBJECT_HANDLE_PTR out_h)
@@ -883,7 +904,8 @@ C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t,
 		goto out;
 	}
 	if (m->mechanism != CKM_AES_KEY_GEN &&
-	    m->mechanism != CKM_GENERIC_SECRET_KEY_GEN) {
+	    m->mechanism != CKM_GENERIC_SECRET_KEY_GEN &&
+	    m->mechanism != CKM_DES3_KEY_GEN) {
 		rv = CKR_MECHANISM_INVALID;
 		goto out;
 	}
@@ -895,7 +917,9 @@ C_GenerateKey(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR t,
 		rv = CKR_PIN_EXPIRED;
 		goto out;
 	}
-	kt = m->mechanism == CKM_AES_KEY_GEN ? CKK_AES : CKK_GENERIC_SECRET;
+	kt = m->mechanism == CKM_AES_KEY_GEN   ? CKK_AES
+	    : m->mechanism == CKM_DES3_KEY_GEN ? CKK_DES3
+					       : CKK_GENERIC_SECRET;
 	if ((rv = object_secret_template(t, n, kt, &a)) != CKR_OK ||
 	    (rv = keys_generate_secret(m, a)) != CKR_OK ||
 	    (rv = object_secret_finish(sl, a, NULL, m->mechanism)) != CKR_OK)

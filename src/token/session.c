@@ -180,8 +180,13 @@ session_get(CK_SESSION_HANDLE h, struct session **s, struct slot **sl)
 			return CKR_DEVICE_REMOVED;
 		*s = sess[i];
 		*sl = &slot_tab[sess[i]->slot];
-		if (tok_refresh((*sl)->tok) != 0)
+		/* Another process committed (its rename was seen on the
+		 * watch): reload. No event, no stat. */
+		if (slots_token_changed(slotdir, (unsigned)sess[i]->slot) &&
+		    tok_refresh((*sl)->tok) != 0) {
+			slots_token_recheck(slotdir, (unsigned)sess[i]->slot);
 			return CKR_DEVICE_ERROR;
+		}
 		/* Another process re-initialized the token. */
 		if ((*sl)->login != NO_LOGIN && !tok_unlocked((*sl)->tok))
 			logout_slot(sess[i]->slot);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -29,6 +30,13 @@ struct slots {
 	uint64_t next_gen;
 	int ino_fd; /* slots_wait's watch */
 	int chg_fd; /* slots_changed's watch (non-blocking) */
+	int dir_wd; /* the slot folder's watch on chg_fd */
+	/* The token file's folder is watched on chg_fd too (tok_wd, -1:
+	 * not watched): an event naming the file (tok_name) marks the slot's
+	 * token dirty, and only a dirty token is stat'ed again. */
+	int tok_wd[SLOTS_MAX];
+	char *tok_name[SLOTS_MAX];
+	int dirty[SLOTS_MAX];
 	int wake[2];
 };
 
@@ -36,6 +44,7 @@ int
 slots_new(const char *home, unsigned n, struct slots **out)
 {
 	struct slots *s;
+	unsigned i;
 
 	if (n == 0 || n > SLOTS_MAX)
 		return KYSO_ERR_INVALID;
@@ -43,6 +52,11 @@ slots_new(const char *home, unsigned n, struct slots **out)
 		return KYSO_ERR_NOMEM;
 	s->n = n;
 	s->ino_fd = s->chg_fd = s->wake[0] = s->wake[1] = -1;
+	s->dir_wd = -1;
+	for (i = 0; i < SLOTS_MAX; i++) {
+		s->tok_wd[i] = -1;
+		s->dirty[i] = 1;
+	}
 	s->next_gen = 1;
 	if ((s->dir = path_join(home, "slots")) == NULL) {
 		slots_free(s);
@@ -60,9 +74,9 @@ slots_new(const char *home, unsigned n, struct slots **out)
 	/* Without this watch slots_changed always says yes: correct, only
 	 * slower. */
 	if ((s->chg_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) >= 0 &&
-	    inotify_add_watch(s->chg_fd, s->dir,
-		IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM |
-		    IN_ATTRIB) < 0) {
+	    (s->dir_wd = inotify_add_watch(s->chg_fd, s->dir,
+		 IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM |
+		     IN_ATTRIB)) < 0) {
 		close(s->chg_fd);
 		s->chg_fd = -1;
 	}
@@ -78,8 +92,10 @@ slots_free(struct slots *s)
 
 	if (s == NULL)
 		return;
-	for (i = 0; i < SLOTS_MAX; i++)
+	for (i = 0; i < SLOTS_MAX; i++) {
 		free(s->path[i]);
+		free(s->tok_name[i]);
+	}
 	if (s->ino_fd >= 0)
 		close(s->ino_fd);
 	if (s->chg_fd >= 0)
@@ -96,6 +112,52 @@ unsigned
 slots_count(const struct slots *s)
 {
 	return s->n;
+}
+
+/* Watches the folder of slot i's token file for a commit by another
+ * process (the rename of a new version over it), before the token is
+ * loaded, so that no commit after the load goes unseen. Without the watch
+ * the token is always dirty: stat'ed at every call, as before. */
+static void
+watch_token(struct slots *s, unsigned i)
+{
+	char *dcopy = NULL, *bcopy = NULL;
+
+	free(s->tok_name[i]);
+	s->tok_name[i] = NULL;
+	s->tok_wd[i] = -1;
+	s->dirty[i] = 1;
+	if (s->chg_fd < 0 || s->path[i] == NULL ||
+	    (dcopy = strdup(s->path[i])) == NULL ||
+	    (bcopy = strdup(s->path[i])) == NULL ||
+	    (s->tok_name[i] = strdup(basename(bcopy))) == NULL)
+		goto out;
+	s->tok_wd[i] = inotify_add_watch(s->chg_fd, dirname(dcopy),
+	    IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB |
+		IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF);
+out:
+	free(dcopy);
+	free(bcopy);
+}
+
+/* An event on a token folder's watch: the slots whose token it names
+ * (or every slot on that folder, for an event on the folder itself) are
+ * dirty; a watch gone (IN_IGNORED) leaves them always dirty. */
+static void
+token_event(struct slots *s, const struct inotify_event *e)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->tok_wd[i] != e->wd)
+			continue;
+		if (e->mask & IN_IGNORED)
+			s->tok_wd[i] = -1;
+		if ((e->mask & IN_IGNORED) || e->len == 0 ||
+		    (s->tok_name[i] != NULL &&
+			strcmp(e->name, s->tok_name[i]) == 0))
+			s->dirty[i] = 1;
+	}
 }
 
 /* Re-reads the link of slot i; a new target or a new link is a new
@@ -145,6 +207,7 @@ scan_one(struct slots *s, unsigned i)
 	s->link_id[i] = id;
 	s->pulled[i] = 0;
 	s->gen[i] = s->next_gen++;
+	watch_token(s, i);
 	free(lp);
 }
 
@@ -180,6 +243,7 @@ slots_changed(struct slots *s)
 	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event *e;
 	ssize_t n, off;
+	unsigned i;
 	int changed = 0, lost = 0;
 
 	if (s->chg_fd < 0)
@@ -193,12 +257,23 @@ slots_changed(struct slots *s)
 				lost = 1;
 			break;
 		}
-		changed = 1;
-		/* The folder went away (and the watch with it): from now on
-		 * every call rescans. */
 		for (off = 0; off + (ssize_t)sizeof(*e) <= n;
 		     off += (ssize_t)sizeof(*e) + (ssize_t)e->len) {
 			e = (const struct inotify_event *)(ev + off);
+			/* Events were dropped: anything may have changed. */
+			if (e->mask & IN_Q_OVERFLOW) {
+				changed = 1;
+				for (i = 0; i < s->n; i++)
+					s->dirty[i] = 1;
+				continue;
+			}
+			if (e->wd != s->dir_wd) {
+				token_event(s, e);
+				continue;
+			}
+			changed = 1;
+			/* The folder went away (and the watch with it): from
+			 * now on every call rescans. */
 			if (e->mask & IN_IGNORED)
 				lost = 1;
 			if ((e->mask & (IN_DELETE | IN_MOVED_FROM)) && e->len > 0)
@@ -211,6 +286,25 @@ slots_changed(struct slots *s)
 		return 1;
 	}
 	return changed;
+}
+
+int
+slots_token_changed(struct slots *s, unsigned i)
+{
+	int d;
+
+	if (i >= s->n)
+		return 1;
+	d = s->dirty[i] || s->chg_fd < 0 || s->tok_wd[i] < 0;
+	s->dirty[i] = 0;
+	return d;
+}
+
+void
+slots_token_recheck(struct slots *s, unsigned i)
+{
+	if (i < s->n)
+		s->dirty[i] = 1;
 }
 
 const char *

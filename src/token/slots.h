@@ -20,6 +20,12 @@ void slots_scan(struct slots *s);
 /* Whether the folder may have changed since the last call (one read of a
  * non-blocking inotify watch): cheap enough for every PKCS#11 call. */
 int slots_changed(struct slots *s);
+/* Whether slot i's token file may have been replaced since the last
+ * call (an event on the watch of its folder, read by slots_changed, or
+ * no watch): only then need the token be stat'ed and reloaded. Clears
+ * the mark; slots_token_recheck sets it again (a reload that failed). */
+int slots_token_changed(struct slots *s, unsigned i);
+void slots_token_recheck(struct slots *s, unsigned i);
 /* The token file attached to slot i, or NULL. */
 const char *slots_path(const struct slots *s, unsigned i);
 uint64_t slots_gen(const struct slots *s, unsigned i);

@@ -18,7 +18,7 @@ sobj_free(struct sobj *o)
 	if (o == NULL)
 		return;
 	attrs_free(o->a);
-	EVP_PKEY_free(o->key);
+	kkey_free(o->key);
 	free(o);
 }
 

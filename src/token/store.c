@@ -695,46 +695,70 @@ tok_object(struct tok *t, uint32_t id)
 	return NULL;
 }
 
+/* Adds n objects in one commit: a key pair costs one write of the file,
+ * not two, and is never half there. Takes every a[i]; on an error none is
+ * added. */
 int
-tok_add_object(struct tok *t, int priv, struct attrs *a, uint32_t *id)
+tok_add_objects(struct tok *t, size_t n, const int priv[], struct attrs *a[],
+    uint32_t id[])
 {
 	struct tobj *o = NULL;
-	int r;
+	size_t i, before = t->nobjs;
+	uint32_t used = t->info.used, next = t->next_id;
+	int r = KYSO_ERR_INTERNAL;
 
-	if (!t->locked) {
-		attrs_free(a);
-		return KYSO_ERR_INTERNAL;
-	}
-	if (priv && !t->unlocked) {
-		attrs_free(a);
-		return KYSO_ERR_PERMISSION;
-	}
-	if ((o = calloc(1, sizeof(*o))) == NULL) {
-		attrs_free(a);
-		return KYSO_ERR_NOMEM;
-	}
-	o->id = t->next_id;
-	o->priv = priv;
-	o->a = a;
-	if (priv && (r = seal(t, o)) != 0)
+	if (!t->locked)
 		goto fail;
-	if (tobj_size(o) > t->info.capacity - t->info.used) {
-		r = KYSO_ERR_CAPACITY;
-		goto fail;
+	for (i = 0; i < n; i++) {
+		if (priv[i] && !t->unlocked) {
+			r = KYSO_ERR_PERMISSION;
+			goto fail;
+		}
 	}
-	if ((r = add_obj(t, o)) != 0)
-		goto fail;
-	t->next_id++;
-	t->info.used += (uint32_t)tobj_size(o);
+	for (i = 0; i < n; i++) {
+		if ((o = calloc(1, sizeof(*o))) == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto fail;
+		}
+		o->id = t->next_id;
+		o->priv = priv[i];
+		o->a = a[i];
+		a[i] = NULL;
+		if (o->priv && (r = seal(t, o)) != 0)
+			goto fail;
+		if (tobj_size(o) > t->info.capacity - t->info.used) {
+			r = KYSO_ERR_CAPACITY;
+			goto fail;
+		}
+		if ((r = add_obj(t, o)) != 0)
+			goto fail;
+		id[i] = o->id;
+		o = NULL;
+		t->next_id++;
+		t->info.used += (uint32_t)tobj_size(t->objs[t->nobjs - 1]);
+	}
 	if ((r = tok_commit(t)) != 0) {
 		tok_invalidate(t);
 		return r;
 	}
-	*id = o->id;
 	return 0;
 fail:
 	tobj_free(o);
+	while (t->nobjs > before)
+		tobj_free(t->objs[--t->nobjs]);
+	t->info.used = used;
+	t->next_id = next;
+	for (i = 0; i < n; i++) {
+		attrs_free(a[i]);
+		a[i] = NULL;
+	}
 	return r;
+}
+
+int
+tok_add_object(struct tok *t, int priv, struct attrs *a, uint32_t *id)
+{
+	return tok_add_objects(t, 1, &priv, &a, id);
 }
 
 int

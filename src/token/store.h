@@ -93,6 +93,9 @@ struct tobj *tok_object(struct tok *t, uint32_t id);
 /* Inside tok_begin: takes a; KYSO_ERR_CAPACITY past the capacity. */
 int tok_add_object(struct tok *t, int priv, struct attrs *a,
     uint32_t *id) KYSO_WUR;
+/* n objects in one commit (a key pair); takes every a[i]. */
+int tok_add_objects(struct tok *t, size_t n, const int priv[],
+    struct attrs *a[], uint32_t id[]) KYSO_WUR;
 int tok_replace_object(struct tok *t, uint32_t id, struct attrs *a) KYSO_WUR;
 int tok_del_object(struct tok *t, uint32_t id) KYSO_WUR;
 

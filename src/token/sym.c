@@ -1,5 +1,6 @@
 /* Operations with secret keys, the OpenSSL side: AES ECB, CBC, CBC_PAD,
- * CTR, GCM and key wrap (RFC 3394, RFC 5649) encryption and decryption,
+ * CTR, GCM and key wrap (RFC 3394, RFC 5649) and DES3 (legacy) ECB, CBC
+ * and CBC_PAD encryption and decryption,
  * the ciphers C_WrapKey and C_UnwrapKey use, and the MACs (SHA-1/2 HMAC and
  * AES-CMAC, with their _GENERAL forms) as signatures. keys.c's struct
  * kop holds one of these for a secret key and hands every call on. A
@@ -28,7 +29,7 @@ struct sym {
 	EVP_CIPHER_CTX *c; /* ciphers */
 	EVP_MAC_CTX *mac;  /* MACs */
 	size_t maclen;	   /* the MAC's length, truncated by _GENERAL */
-	size_t block;	   /* 16 for ECB/CBC, 1 for streams */
+	size_t block;	   /* 16 for AES ECB/CBC, 8 for DES3, 1 for streams */
 	size_t pending;	   /* bytes the cipher holds back so far */
 	int pad;	   /* CBC_PAD */
 	size_t taglen;	   /* GCM */
@@ -59,13 +60,25 @@ hmac_digest(CK_MECHANISM_TYPE m, int *general)
 	return NULL;
 }
 
-/* The OpenSSL cipher of an AES mechanism for a key of keylen bytes. */
+/* Whether m is a DES3 cipher mechanism. */
+static int
+is_des3(CK_MECHANISM_TYPE m)
+{
+	return m == CKM_DES3_ECB || m == CKM_DES3_CBC || m == CKM_DES3_CBC_PAD;
+}
+
+/* The OpenSSL cipher of an AES or DES3 mechanism for a key of keylen
+ * bytes (three DES keys for DES3, in OpenSSL's default provider). */
 static const EVP_CIPHER *
-aes_cipher(CK_MECHANISM_TYPE m, size_t keylen)
+sym_cipher(CK_MECHANISM_TYPE m, size_t keylen)
 {
 	const char *mode;
 	char name[24];
 
+	if (is_des3(m))
+		return keylen != 24	? NULL
+		    : m == CKM_DES3_ECB ? fetch_cipher("DES-EDE3-ECB")
+					: fetch_cipher("DES-EDE3-CBC");
 	if (keylen != 16 && keylen != 24 && keylen != 32)
 		return NULL;
 	switch (m) {
@@ -133,15 +146,55 @@ out:
 	return rv;
 }
 
+/* The GCM parameters as PKCS#11 2.40's headers laid them out, without
+ * ulIvBits; applications built with those headers still pass them. */
+struct gcm_params_240 {
+	CK_BYTE_PTR pIv;
+	CK_ULONG ulIvLen;
+	CK_BYTE_PTR pAAD;
+	CK_ULONG ulAADLen;
+	CK_ULONG ulTagBits;
+};
+
+/* CK_GCM_PARAMS in either layout, told apart by its length, into the
+ * 3.0 one. ulIvBits is not read: the specification makes ulIvLen the
+ * IV's length (an application may leave ulIvBits 0). */
+static CK_RV
+gcm_params(const CK_MECHANISM *m, CK_GCM_PARAMS *g)
+{
+	const struct gcm_params_240 *old = m->pParameter;
+
+	if (m->pParameter == NULL)
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (m->ulParameterLen == sizeof(*g)) {
+		memcpy(g, m->pParameter, sizeof(*g));
+	} else if (m->ulParameterLen == sizeof(*old)) {
+		memset(g, 0, sizeof(*g));
+		g->pIv = old->pIv;
+		g->ulIvLen = old->ulIvLen;
+		g->pAAD = old->pAAD;
+		g->ulAADLen = old->ulAADLen;
+		g->ulTagBits = old->ulTagBits;
+	} else {
+		return CKR_MECHANISM_PARAM_INVALID;
+	}
+	if (g->pIv == NULL || g->ulIvLen == 0 || g->ulIvLen > 256 ||
+	    g->ulTagBits < 64 || g->ulTagBits > 128 || g->ulTagBits % 8 != 0 ||
+	    g->ulAADLen > GCM_AAD_MAX || (g->ulAADLen > 0 && g->pAAD == NULL))
+		return CKR_MECHANISM_PARAM_INVALID;
+	return CKR_OK;
+}
+
 /* The cipher context, with the mechanism's IV, counter or GCM
  * parameters. */
 static CK_RV
 cipher_init(struct sym *k, const CK_MECHANISM *m, const uint8_t *key,
     size_t keylen)
 {
-	const EVP_CIPHER *ci = aes_cipher(m->mechanism, keylen);
+	const EVP_CIPHER *ci = sym_cipher(m->mechanism, keylen);
 	const uint8_t *iv = NULL;
 	const CK_GCM_PARAMS *g = NULL;
+	CK_GCM_PARAMS gp;
 	int outl;
 
 	if (ci == NULL)
@@ -149,12 +202,21 @@ cipher_init(struct sym *k, const CK_MECHANISM *m, const uint8_t *key,
 	k->block = m->mechanism == CKM_AES_ECB || m->mechanism == CKM_AES_CBC ||
 		m->mechanism == CKM_AES_CBC_PAD
 	    ? 16
-	    : 1;
-	k->pad = m->mechanism == CKM_AES_CBC_PAD;
+	    : is_des3(m->mechanism) ? 8
+				    : 1;
+	k->pad = m->mechanism == CKM_AES_CBC_PAD ||
+	    m->mechanism == CKM_DES3_CBC_PAD;
 	switch (m->mechanism) {
 	case CKM_AES_ECB:
+	case CKM_DES3_ECB:
 		if (m->ulParameterLen != 0)
 			return CKR_MECHANISM_PARAM_INVALID;
+		break;
+	case CKM_DES3_CBC:
+	case CKM_DES3_CBC_PAD:
+		if (m->pParameter == NULL || m->ulParameterLen != 8)
+			return CKR_MECHANISM_PARAM_INVALID;
+		iv = m->pParameter;
 		break;
 	case CKM_AES_CBC:
 	case CKM_AES_CBC_PAD:
@@ -182,13 +244,9 @@ cipher_init(struct sym *k, const CK_MECHANISM *m, const uint8_t *key,
 		iv = m->pParameter;
 		break;
 	case CKM_AES_GCM:
-		g = m->pParameter;
-		if (g == NULL || m->ulParameterLen != sizeof(*g) ||
-		    g->pIv == NULL || g->ulIvLen == 0 || g->ulIvLen > 256 ||
-		    g->ulTagBits < 64 || g->ulTagBits > 128 ||
-		    g->ulTagBits % 8 != 0 || g->ulAADLen > GCM_AAD_MAX ||
-		    (g->ulAADLen > 0 && g->pAAD == NULL))
+		if (gcm_params(m, &gp) != CKR_OK)
 			return CKR_MECHANISM_PARAM_INVALID;
+		g = &gp;
 		k->taglen = g->ulTagBits / 8;
 		break;
 	}
@@ -219,7 +277,7 @@ sym_mechanism(CK_MECHANISM_TYPE m)
 	return hmac_digest(m, &general) != NULL || m == CKM_AES_CMAC ||
 	    m == CKM_AES_CMAC_GENERAL || m == CKM_AES_ECB || m == CKM_AES_CBC ||
 	    m == CKM_AES_CBC_PAD || m == CKM_AES_CTR || m == CKM_AES_GCM ||
-	    m == CKM_AES_KEY_WRAP || m == CKM_AES_KEY_WRAP_PAD;
+	    m == CKM_AES_KEY_WRAP || m == CKM_AES_KEY_WRAP_PAD || is_des3(m);
 }
 
 CK_RV
@@ -268,9 +326,9 @@ sym_update_len(const struct sym *k, size_t n)
 		return n;
 	total = k->pending + n;
 	/* CBC_PAD decryption keeps a whole last block for the padding. */
-	if (k->pad && !k->enc && total > 0 && total % 16 == 0)
-		return total - 16;
-	return total - total % 16;
+	if (k->pad && !k->enc && total > 0 && total % k->block == 0)
+		return total - k->block;
+	return total - total % k->block;
 }
 
 size_t
@@ -287,7 +345,7 @@ sym_single_len(const struct sym *k, size_t n)
 	if (k->mech == CKM_AES_KEY_WRAP || k->mech == CKM_AES_KEY_WRAP_PAD)
 		return k->enc ? (n + 7) / 8 * 8 + 8 : n;
 	if (k->pad && k->enc)
-		return (n / 16 + 1) * 16;
+		return (n / k->block + 1) * k->block;
 	return n;
 }
 
@@ -382,7 +440,7 @@ cipher_finish(struct sym *k)
 	int got = 0;
 	CK_RV rv;
 
-	if (k->block == 16 && !k->pad && k->pending != 0)
+	if (k->block > 1 && !k->pad && k->pending != 0)
 		return k->enc ? CKR_DATA_LEN_RANGE : CKR_ENCRYPTED_DATA_LEN_RANGE;
 	if (holds_all(k) && k->mech != CKM_AES_GCM) {
 		/* Key wrap: one call, its own integrity check. */
@@ -516,4 +574,48 @@ sym_free(struct sym *k)
 	}
 	OPENSSL_cleanse(k, sizeof(*k));
 	free(k);
+}
+
+/* DES's parity: each byte's low bit makes its count of ones odd. */
+static int
+odd_parity(uint8_t b)
+{
+	b ^= (uint8_t)(b >> 4);
+	b ^= (uint8_t)(b >> 2);
+	b ^= (uint8_t)(b >> 1);
+	return b & 1;
+}
+
+void
+keys_des_parity(uint8_t *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!odd_parity(v[i]))
+			v[i] ^= 1;
+}
+
+int
+keys_secret_len_ok(CK_KEY_TYPE kt, size_t n)
+{
+	switch (kt) {
+	case CKK_AES: return n == 16 || n == 24 || n == 32;
+	case CKK_DES3: return n == 24;
+	case CKK_GENERIC_SECRET: return n > 0 && n <= 64;
+	}
+	return 0;
+}
+
+int
+keys_secret_value_ok(CK_KEY_TYPE kt, const uint8_t *v, size_t n)
+{
+	size_t i;
+
+	if (!keys_secret_len_ok(kt, n))
+		return 0;
+	for (i = 0; kt == CKK_DES3 && i < n; i++)
+		if (!odd_parity(v[i]))
+			return 0;
+	return 1;
 }

@@ -306,6 +306,13 @@ main(void)
 	pem = make_csr("EC", "secp256k1", 0, EVP_sha256(), 0);
 	CHECK_ERR(csr_check(pem, "p256"), KYSO_ERR_UNSUPPORTED);
 	free(pem);
+	/* Curves the token offers but the RA issues for no key_type. */
+	pem = make_csr("EC", "P-521", 0, EVP_sha512(), 0);
+	CHECK_ERR(csr_check(pem, "p384"), KYSO_ERR_UNSUPPORTED);
+	free(pem);
+	pem = make_csr("EC", "brainpoolP256r1", 0, EVP_sha256(), 0);
+	CHECK_ERR(csr_check(pem, "p256"), KYSO_ERR_UNSUPPORTED);
+	free(pem);
 	pem = make_csr("EC", "P-256", 0, EVP_sha224(), 0);
 	CHECK_ERR(csr_check(pem, "p256"), KYSO_ERR_UNSUPPORTED);
 	free(pem);

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """form_update.py MODE ...: a form and the updates a certification may or
 may not permit after it.
-  make OUT          a one-page PDF with a text field "HoTen" (field and
-                    widget in one object), classic xref
+  make OUT [--lock DICT] [--readonly]
+                    a one-page PDF with a text field "HoTen" (field and
+                    widget in one object), classic xref; with --lock also
+                    an empty signature field "KyTen" whose /Lock is DICT
+                    (a SigFieldLock), with --readonly HoTen read-only
   fill IN OUT       fill HoTen: its /V and a new appearance stream
   rect IN OUT       fill HoTen and move it (/Rect): not mere filling
   annot IN OUT      a sticky-note (/Text) annotation on the first page
@@ -31,6 +34,9 @@ def write_pdf(objs):
 
 mode = sys.argv[1]
 if mode == 'make':
+    args = sys.argv[3:]
+    lock = args[args.index('--lock') + 1].encode() if '--lock' in args else None
+    ff = b' /Ff 1' if '--readonly' in args else b''
     content = b'BT /F1 18 Tf 72 720 Td (Ho ten:) Tj ET'
     objs = [
         b'<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] /DA (/Helv 12 Tf 0 g) >> >>',
@@ -39,10 +45,15 @@ if mode == 'make':
         b'/Resources << /Font << /F1 6 0 R >> >> /Annots [5 0 R] >>',
         stream(content),
         b'<< /FT /Tx /T (HoTen) /Type /Annot /Subtype /Widget /Rect [160 712 400 736] /P 3 0 R '
-        b'/F 4 /DA (/Helv 12 Tf 0 g) /AP << /N 7 0 R >> >>',
+        b'/F 4 /DA (/Helv 12 Tf 0 g) /AP << /N 7 0 R >>%s >>' % ff,
         b'<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
         stream(b'', b'/Type /XObject /Subtype /Form /BBox [0 0 240 24]'),
     ]
+    if lock is not None:
+        objs[0] = objs[0].replace(b'/Fields [5 0 R]', b'/Fields [5 0 R 8 0 R]')
+        objs[2] = objs[2].replace(b'/Annots [5 0 R]', b'/Annots [5 0 R 8 0 R]')
+        objs.append(b'<< /FT /Sig /T (KyTen) /Type /Annot /Subtype /Widget /Rect [300 560 520 640] '
+                    b'/P 3 0 R /F 4 /Lock ' + lock + b' >>')
     open(sys.argv[2], 'wb').write(write_pdf(objs))
     sys.exit(0)
 

@@ -2,9 +2,10 @@
 # What a certification (DocMDP) permits after it stays VALID: form filling
 # (a field's value and appearance) under P=2 and P=3, annotations (a
 # sticky note) under P=3 only. A field moved while filled, an annotation
-# under P=2, any of them under P=1 or after a plain approval signature
-# (no certification: kyso-sign keeps its shadow-attack rule) are changes:
-# INVALID. qpdf checks every file.
+# under P=2, any of them under P=1, an annotation after a plain approval
+# signature (no certification: kyso-sign keeps its shadow-attack rule) are
+# changes: INVALID; form filling after an approval is allowed
+# (form_filled.sh). qpdf checks every file.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/helpers.bash"
 FORM=$(dirname "$0")/form_update.py
@@ -45,13 +46,15 @@ verdict "$W/cert3-note.pdf" 0 permitted-by-certification
 python3 "$FORM" annot "$W/cert2.pdf" "$W/cert2-note.pdf"
 verdict "$W/cert2-note.pdf" 1 content-changed
 
-note "a filled field that also moved, anything under P=1, anything after an approval: INVALID"
+note "a filled field that also moved, anything under P=1, an annotation after an approval: INVALID"
 python3 "$FORM" rect "$W/cert2.pdf" "$W/cert2-rect.pdf"
 verdict "$W/cert2-rect.pdf" 1 content-changed
 python3 "$FORM" fill "$W/cert1.pdf" "$W/cert1-fill.pdf"
 verdict "$W/cert1-fill.pdf" 1 content-changed
+python3 "$FORM" annot "$W/approval.pdf" "$W/approval-note.pdf"
+verdict "$W/approval-note.pdf" 1 content-changed
 python3 "$FORM" fill "$W/approval.pdf" "$W/approval-fill.pdf"
-verdict "$W/approval-fill.pdf" 1 content-changed
+verdict "$W/approval-fill.pdf" 0 form-filled
 
 note "a later signature over a filled P=2 form: both VALID"
 ks pdf "$W/cert2-fill.pdf" -o "$W/cert2-fill-2.pdf" --token PM0001 --pin-fd 3 \

@@ -26,7 +26,7 @@ assert_exit 2 vi "$KS" pdf
 assert_contains "$OUT" "kyso-sign: chưa có tệp đầu vào"
 assert_contains "$OUT" "Hãy xem 'kyso-sign --help'."
 assert_exit 2 vi "$KS" bogus
-assert_contains "$OUT" "lệnh không hợp lệ (pdf, cms, xml, verify hoặc fields)"
+assert_contains "$OUT" "lệnh không hợp lệ (pdf, cms, xml, verify, fields hoặc extend)"
 
 note "each command's --help is its own, in both languages"
 for c in pdf cms xml verify fields; do

@@ -16,7 +16,12 @@
  *     perform with it is CKR_TEMPLATE_INCONSISTENT; what it can perform
  *     is checked against OpenSSL: RSA encryption with a public key
  *     (PKCS#1 v1.5, OAEP with a label, raw) and ECDH (CKD_NULL and the
- *     SHA-256 X9.63 KDF).
+ *     SHA-256 X9.63 KDF). PKCS#11 3.0 interfaces: C_GetInterfaceList
+ *     offers "PKCS 11" 3.0 and 2.40, C_GetInterface finds each (3.0 by
+ *     default), C_GetInfo says the version of the list called through;
+ *     the 3.0 list's C_SessionCancel ends an operation, C_LoginUser logs
+ *     in without a user name (CKR_FUNCTION_NOT_SUPPORTED with one), the
+ *     message-based functions are CKR_FUNCTION_NOT_SUPPORTED.
  *   p11_spec fork MODULE LABEL PIN GOFILE
  *     logs in, signs, then forks. The child finds the module not
  *     initialized (its parent's session unknown), C_Initialize works,
@@ -58,6 +63,7 @@
  *
  * Prints "FAIL: ..." for each failed check, "<command>: ok" at the end
  * when none failed, and exits 1 if any failed. */
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,7 +385,8 @@ check_modifiable(CK_SESSION_HANDLE s)
 	RV_IS(set_bool(s, rpriv, CKA_DECRYPT, CK_TRUE), CKR_OK);
 	RV_IS(set_bool(s, rpub, CKA_ENCRYPT, CK_TRUE), CKR_OK);
 	EXPECT(bool_of(s, rpriv, CKA_DECRYPT) == CK_TRUE, "CKA_DECRYPT unset");
-	RV_IS(set_bool(s, rpub, CKA_WRAP, CK_TRUE), CKR_TEMPLATE_INCONSISTENT);
+	RV_IS(set_bool(s, rpub, CKA_WRAP, CK_TRUE), CKR_OK);
+	RV_IS(set_bool(s, rpub, CKA_DERIVE, CK_TRUE), CKR_TEMPLATE_INCONSISTENT);
 	RV_IS(set_bool(s, rpriv, CKA_DERIVE, CK_TRUE), CKR_TEMPLATE_INCONSISTENT);
 }
 
@@ -412,7 +419,7 @@ check_usage(CK_SESSION_HANDLE s)
 	CK_ATTRIBUTE rsapriv[] = {
 		{ CKA_TOKEN, &no, sizeof(no) },
 		{ CKA_DECRYPT, &yes, sizeof(yes) },
-		{ CKA_UNWRAP, &yes, sizeof(yes) },
+		{ CKA_DERIVE, &yes, sizeof(yes) },
 	};
 
 	RV_IS(f->C_GenerateKeyPair(s, &m_ec, ecpub, 4, ecpriv, 2, &pub, &priv),
@@ -1216,6 +1223,9 @@ gen_secret(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mt, CK_ULONG len, CK_BYTE *v)
 	CK_OBJECT_HANDLE h = 0;
 	CK_RV rv;
 
+	/* A generic secret only MACs: it may not encrypt. */
+	if (mt == CKM_GENERIC_SECRET_KEY_GEN)
+		t[3].pValue = t[4].pValue = &no;
 	if ((rv = f->C_GenerateKey(s, &m, t, 8, &h)) != CKR_OK ||
 	    (rv = f->C_GetAttributeValue(s, h, &a, 1)) != CKR_OK) {
 		EXPECT(0, "C_GenerateKey 0x%lx (%lu bytes): %s", mt, len,
@@ -1535,8 +1545,9 @@ cmd_symmetric(const char *module, const char *label, const char *pin)
 		mac_check(s, hkh, CKM_SHA256_HMAC_GENERAL, hk, 40, "SHA256", 16);
 		check_wrap(s, hkh, hk, 40);
 		/* An HMAC key is no AES key. */
-		RV_IS(f->C_EncryptInit(s, &m_cbc, hkh),
-		    CKR_KEY_TYPE_INCONSISTENT);
+		m_ecb.mechanism = CKM_AES_CMAC;
+		RV_IS(f->C_SignInit(s, &m_ecb, hkh), CKR_KEY_TYPE_INCONSISTENT);
+		m_ecb.mechanism = CKM_AES_ECB;
 	}
 	/* C_DigestKey: the key's value goes into the digest; a key pair's
 	 * half does not. */
@@ -1787,6 +1798,117 @@ out:
 	return failures > 0;
 }
 
+/* PKCS#11 3.0's CK_INTERFACE and the start of CK_FUNCTION_LIST_3_0 (the
+ * headers predate them): the 2.40 list, then the 3.0 functions. */
+struct iface {
+	CK_UTF8CHAR *name;
+	void *list;
+	CK_FLAGS flags;
+};
+
+typedef CK_RV list_fn(struct iface *, CK_ULONG *);
+typedef CK_RV iface_fn(CK_UTF8CHAR *, CK_VERSION *, struct iface **, CK_FLAGS);
+typedef CK_RV login_user_fn(CK_SESSION_HANDLE, CK_USER_TYPE, CK_UTF8CHAR *,
+    CK_ULONG, CK_UTF8CHAR *, CK_ULONG);
+typedef CK_RV cancel_fn(CK_SESSION_HANDLE, CK_FLAGS);
+typedef CK_RV msg_init_fn(CK_SESSION_HANDLE, CK_MECHANISM *, CK_OBJECT_HANDLE);
+typedef CK_RV msg_final_fn(CK_SESSION_HANDLE);
+
+struct list30 {
+	CK_FUNCTION_LIST v2;
+	list_fn *GetInterfaceList;
+	iface_fn *GetInterface;
+	login_user_fn *LoginUser;
+	cancel_fn *SessionCancel;
+	msg_init_fn *MessageEncryptInit;
+	void *rest[13];
+	msg_final_fn *MessageSignFinal;
+	void *rest2[5];
+};
+
+static void
+check_interfaces(const char *module, CK_SLOT_ID slot, const char *pin)
+{
+	void *dl = dlopen(module, RTLD_NOW);
+	CK_RV (*get_list)(struct iface *, CK_ULONG *) = NULL;
+	CK_RV(*get)
+	(CK_UTF8CHAR *, CK_VERSION *, struct iface **, CK_FLAGS) = NULL;
+	struct iface list[4], *i = NULL;
+	CK_ULONG n = 0;
+	CK_VERSION v240 = { 2, 40 }, v30 = { 3, 0 }, v31 = { 3, 1 };
+	struct list30 *l3 = NULL;
+	CK_INFO info;
+	CK_SESSION_HANDLE s = 0;
+	CK_MECHANISM m = { CKM_SHA256, NULL, 0 };
+	CK_BYTE out[64];
+	CK_ULONG on = sizeof(out);
+
+	if (dl == NULL ||
+	    (*(void **)&get_list = dlsym(dl, "C_GetInterfaceList")) == NULL ||
+	    (*(void **)&get = dlsym(dl, "C_GetInterface")) == NULL) {
+		EXPECT(0, "C_GetInterfaceList / C_GetInterface not exported");
+		goto out;
+	}
+	RV_IS(get_list(NULL, &n), CKR_OK);
+	EXPECT(n == 2, "%lu interfaces, want 2", n);
+	n = 1;
+	RV_IS(get_list(list, &n), CKR_BUFFER_TOO_SMALL);
+	EXPECT(n == 2, "C_GetInterfaceList's count: %lu", n);
+	RV_IS(get_list(list, &n), CKR_OK);
+	EXPECT(n == 2 && strcmp((char *)list[0].name, "PKCS 11") == 0 &&
+		strcmp((char *)list[1].name, "PKCS 11") == 0 &&
+		((CK_VERSION *)list[0].list)->major == 3 &&
+		((CK_VERSION *)list[0].list)->minor == 0 &&
+		((CK_VERSION *)list[1].list)->major == 2 &&
+		((CK_VERSION *)list[1].list)->minor == 40,
+	    "the interfaces are not PKCS 11 3.0 and 2.40");
+	/* The default is the newest; each version by its number. */
+	RV_IS(get(NULL, NULL, &i, 0), CKR_OK);
+	EXPECT(i != NULL && i->list == list[0].list, "default interface");
+	RV_IS(get((CK_UTF8CHAR *)"PKCS 11", &v240, &i, 0), CKR_OK);
+	EXPECT(i != NULL && i->list == list[1].list, "the 2.40 interface");
+	RV_IS(get((CK_UTF8CHAR *)"PKCS 11", &v30, &i, 0), CKR_OK);
+	EXPECT(i != NULL && i->list == list[0].list, "the 3.0 interface");
+	RV_IS(get((CK_UTF8CHAR *)"PKCS 11", &v31, &i, 0), CKR_ARGUMENTS_BAD);
+	RV_IS(get((CK_UTF8CHAR *)"Vendor", NULL, &i, 0), CKR_ARGUMENTS_BAD);
+	/* C_GetInfo by the interface called through. */
+	l3 = list[0].list;
+	RV_IS(l3->v2.C_GetInfo(&info), CKR_OK);
+	EXPECT(info.cryptokiVersion.major == 3 && info.cryptokiVersion.minor == 0,
+	    "C_GetInfo through 3.0 says %u.%u", info.cryptokiVersion.major,
+	    info.cryptokiVersion.minor);
+	RV_IS(((CK_FUNCTION_LIST *)list[1].list)->C_GetInfo(&info), CKR_OK);
+	EXPECT(info.cryptokiVersion.major == 2 && info.cryptokiVersion.minor == 40,
+	    "C_GetInfo through 2.40 says %u.%u", info.cryptokiVersion.major,
+	    info.cryptokiVersion.minor);
+	RV_IS(f->C_GetInfo(&info), CKR_OK);
+	EXPECT(info.cryptokiVersion.major == 2,
+	    "C_GetFunctionList's C_GetInfo says %u", info.cryptokiVersion.major);
+	/* The 3.0 functions. */
+	RV_IS(l3->v2.C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s),
+	    CKR_OK);
+	RV_IS(l3->LoginUser(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin),
+		  (CK_UTF8CHAR *)"alice", 5),
+	    CKR_FUNCTION_NOT_SUPPORTED);
+	RV_IS(l3->LoginUser(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin), NULL, 0),
+	    CKR_OK);
+	RV_IS(l3->v2.C_DigestInit(s, &m), CKR_OK);
+	RV_IS(l3->SessionCancel(s, CKF_SIGN), CKR_OK);
+	RV_IS(l3->v2.C_DigestUpdate(s, (CK_BYTE *)"abc", 3), CKR_OK);
+	RV_IS(l3->SessionCancel(s, CKF_DIGEST), CKR_OK);
+	RV_IS(l3->v2.C_DigestFinal(s, out, &on), CKR_OPERATION_NOT_INITIALIZED);
+	RV_IS(l3->v2.C_DigestInit(s, &m), CKR_OK);
+	RV_IS(l3->SessionCancel(0x7fffffff, CKF_DIGEST),
+	    CKR_SESSION_HANDLE_INVALID);
+	RV_IS(l3->MessageEncryptInit(s, &m, 0), CKR_FUNCTION_NOT_SUPPORTED);
+	RV_IS(l3->MessageSignFinal(s), CKR_FUNCTION_NOT_SUPPORTED);
+	(void)l3->v2.C_Logout(s);
+	(void)l3->v2.C_CloseSession(s);
+out:
+	if (dl != NULL)
+		dlclose(dl);
+}
+
 static int
 cmd_spec(const char *module, const char *label, const char *pin)
 {
@@ -1809,6 +1931,7 @@ cmd_spec(const char *module, const char *label, const char *pin)
 	check_rsa_encrypt(s);
 	check_ecdh(s);
 	(void)f->C_CloseSession(s);
+	check_interfaces(module, slot, pin);
 	p11_free(p);
 	return failures > 0;
 }

@@ -1,42 +1,204 @@
 #include "common/i18n.h"
 #include "sign/formats/pdf_dss.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "sign/pdf/pdf.h"
 #include "sign/pdf/pdf_rev.h"
 
-/* arr (a copy of an existing DSS array, or a new one) plus a stream per
- * item of items. */
-static int
-add_streams(struct rev *v, struct pdf_obj *dss, const char *key,
-    struct buf *const *items, size_t n)
+/* One kind of DSS entry (Certs, OCSPs, CRLs): the DSS's array (a copy,
+ * to be written back) and the items it holds with their objects, so that
+ * an item already there is referred to, not written twice. */
+struct kind {
+	const char *key;     /* in the DSS */
+	const char *vri_key; /* in a VRI entry */
+	struct pdf_obj *arr;
+	const struct buf *item[DSS_KNOWN_MAX];
+	struct buf *own[DSS_KNOWN_MAX];
+	int64_t num[DSS_KNOWN_MAX];
+	size_t n;
+};
+
+static void
+kind_clear(struct kind *kd)
 {
-	struct pdf_obj *arr = NULL;
 	size_t i;
+
+	for (i = 0; i < kd->n; i++)
+		buf_free(kd->own[i]);
+	kd->n = 0;
+	pdf_obj_free(kd->arr);
+	kd->arr = NULL;
+}
+
+/* dss[key] (a copy, or a new array) and the newest DSS_KNOWN_MAX items
+ * it refers to. */
+static int
+kind_load(struct pdf *pdf, const struct pdf_obj *dss, struct kind *kd)
+{
+	struct pdf_obj *st = NULL;
+	size_t i;
+	int r;
+
+	if ((r = pdf_resolve(pdf, pdf_dict_get(dss, kd->key), &kd->arr)) != 0 &&
+	    r == KYSO_ERR_NOMEM)
+		return r;
+	if (r != 0 || kd->arr->type != PDF_ARRAY) {
+		pdf_obj_free(kd->arr);
+		if ((kd->arr = pdf_obj_new(PDF_ARRAY)) == NULL)
+			return KYSO_ERR_NOMEM;
+	}
+	for (i = kd->arr->count > DSS_KNOWN_MAX ? kd->arr->count - DSS_KNOWN_MAX
+						: 0;
+	     i < kd->arr->count; i++) {
+		const struct pdf_obj *ref = kd->arr->items[i];
+		struct buf *b = NULL;
+
+		if (ref->type != PDF_REF || pdf_get(pdf, ref->i, &st) != 0)
+			continue;
+		if (st->type == PDF_STREAM &&
+		    pdf_stream_decode(pdf, st, 1 << 20, &b) == 0) {
+			kd->own[kd->n] = b;
+			kd->item[kd->n] = b;
+			kd->num[kd->n++] = ref->i;
+		}
+		pdf_obj_free(st);
+		st = NULL;
+	}
+	return 0;
+}
+
+/* The object holding item: one the DSS has, else a new stream. */
+static int
+kind_add(struct rev *v, struct kind *kd, const struct buf *item, int64_t *num)
+{
+	struct buf *copy;
+	size_t i;
+	int r;
+
+	for (i = 0; i < kd->n; i++)
+		if (buf_len(kd->item[i]) == buf_len(item) &&
+		    memcmp(buf_ptr(kd->item[i]), buf_ptr(item), buf_len(item)) ==
+			0) {
+			*num = kd->num[i];
+			return 0;
+		}
+	*num = v->next++;
+	if ((copy = buf_dup(item)) == NULL)
+		return KYSO_ERR_NOMEM;
+	if ((r = rev_put_stream(v, *num, pdf_obj_new(PDF_DICT), copy)) != 0 ||
+	    (r = pdf_array_push(kd->arr, pdf_ref_new(*num, 0))) != 0)
+		return r;
+	if (kd->n < DSS_KNOWN_MAX) {
+		kd->item[kd->n] = item;
+		kd->own[kd->n] = NULL;
+		kd->num[kd->n++] = *num;
+	}
+	return 0;
+}
+
+/* The items of one signature's validation data of one kind, in the DSS
+ * arrays, and entry's array for them (entry NULL: no VRI entry). */
+static int
+kind_put(struct rev *v, struct kind *kd, struct buf *const *items, size_t n,
+    struct pdf_obj *entry)
+{
+	struct pdf_obj *arr;
+	size_t i;
+	int64_t num;
 	int r;
 
 	if (n == 0)
 		return 0;
-	if ((r = pdf_resolve(v->pdf, pdf_dict_get(dss, key), &arr)) != 0)
-		return r;
-	if (arr->type != PDF_ARRAY) {
-		pdf_obj_free(arr);
-		if ((arr = pdf_obj_new(PDF_ARRAY)) == NULL)
-			return KYSO_ERR_NOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		int64_t num = v->next++;
-		struct buf *copy = buf_dup(items[i]);
-
-		if ((r = rev_put_stream(v, num, pdf_obj_new(PDF_DICT), copy)) !=
-			0 ||
+	if ((arr = pdf_obj_new(PDF_ARRAY)) == NULL)
+		return KYSO_ERR_NOMEM;
+	for (i = 0; i < n; i++)
+		if ((r = kind_add(v, kd, items[i], &num)) != 0 ||
 		    (r = pdf_array_push(arr, pdf_ref_new(num, 0))) != 0) {
 			pdf_obj_free(arr);
 			return r;
 		}
+	if (entry == NULL) {
+		pdf_obj_free(arr);
+		return 0;
 	}
-	return pdf_dict_set(dss, key, arr);
+	return pdf_dict_set(entry, kd->vri_key, arr);
+}
+
+/* Every signature's validation data into dss, and its /VRI entry. */
+static int
+fill_dss(struct rev *v, struct pdf_obj *dss, const struct dss_vri *vri,
+    size_t nvri)
+{
+	struct kind *kd = calloc(3, sizeof(*kd));
+	struct pdf_obj *vd = NULL, *entry = NULL;
+	size_t i, k;
+	int r = KYSO_ERR_NOMEM;
+
+	if (kd == NULL)
+		return r;
+	kd[0].key = "Certs";
+	kd[0].vri_key = "Cert";
+	kd[1].key = "OCSPs";
+	kd[1].vri_key = "OCSP";
+	kd[2].key = "CRLs";
+	kd[2].vri_key = "CRL";
+	for (k = 0; k < 3; k++)
+		if ((r = kind_load(v->pdf, dss, &kd[k])) != 0)
+			goto out;
+	if ((r = pdf_resolve(v->pdf, pdf_dict_get(dss, "VRI"), &vd)) != 0 &&
+	    r == KYSO_ERR_NOMEM)
+		goto out;
+	if (r != 0 || vd->type != PDF_DICT) {
+		pdf_obj_free(vd);
+		if ((vd = pdf_obj_new(PDF_DICT)) == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+	}
+	for (i = 0; i < nvri; i++) {
+		const struct revoc *rv = vri[i].rv;
+
+		r = KYSO_ERR_NOMEM;
+		if (vri[i].key[0] != '\0' &&
+		    (entry = pdf_obj_new(PDF_DICT)) == NULL)
+			goto out;
+		if ((r = kind_put(v, &kd[0], rv->certs, rv->ncerts, entry)) != 0 ||
+		    (r = kind_put(v, &kd[1], rv->ocsps, rv->nocsps, entry)) != 0 ||
+		    (r = kind_put(v, &kd[2], rv->crls, rv->ncrls, entry)) != 0)
+			goto out;
+		if (entry != NULL) {
+			r = pdf_dict_set(vd, vri[i].key, entry);
+			entry = NULL;
+			if (r != 0)
+				goto out;
+		}
+	}
+	for (k = 0; k < 3; k++) {
+		if (kd[k].arr->count == 0)
+			continue;
+		r = pdf_dict_set(dss, kd[k].key, kd[k].arr);
+		kd[k].arr = NULL;
+		if (r != 0)
+			goto out;
+	}
+	if (vd->count > 0) {
+		r = pdf_dict_set(dss, "VRI", vd);
+		vd = NULL;
+		if (r != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	for (k = 0; k < 3; k++)
+		kind_clear(&kd[k]);
+	free(kd);
+	pdf_obj_free(entry);
+	pdf_obj_free(vd);
+	return r;
 }
 
 /* The streams of dss[key], the newest (last) REVOC_MAX. */
@@ -88,8 +250,8 @@ pdf_dss_read(struct pdf *pdf, const struct pdf_obj *root, struct revoc *out)
 }
 
 int
-pdf_dss_revision(const uint8_t *data, size_t len, const struct revoc *rv,
-    struct buf **rev_out, const char **why)
+pdf_dss_revision(const uint8_t *data, size_t len, const struct dss_vri *vri,
+    size_t nvri, struct buf **rev_out, const char **why)
 {
 	struct rev v;
 	struct buf *b = NULL;
@@ -128,9 +290,7 @@ pdf_dss_revision(const uint8_t *data, size_t len, const struct revoc *rv,
 		goto out;
 	}
 	if ((r = pdf_dict_set(dss, "Type", pdf_name_new("DSS"))) != 0 ||
-	    (r = add_streams(&v, dss, "Certs", rv->certs, rv->ncerts)) != 0 ||
-	    (r = add_streams(&v, dss, "OCSPs", rv->ocsps, rv->nocsps)) != 0 ||
-	    (r = add_streams(&v, dss, "CRLs", rv->crls, rv->ncrls)) != 0)
+	    (r = fill_dss(&v, dss, vri, nvri)) != 0)
 		goto out;
 	r = rev_put(&v, dss_num, dss);
 	dss = NULL;
@@ -162,4 +322,21 @@ out:
 	pdf_free(v.pdf);
 	buf_free(b);
 	return r;
+}
+
+void
+pdf_dss_vri_key(const uint8_t *contents, size_t n, char key[41])
+{
+	static const char hd[] = "0123456789ABCDEF";
+	uint8_t h[20];
+	size_t i;
+
+	key[0] = '\0';
+	if (EVP_Digest(contents, n, h, NULL, EVP_sha1(), NULL) != 1)
+		return;
+	for (i = 0; i < 20; i++) {
+		key[2 * i] = hd[h[i] >> 4];
+		key[2 * i + 1] = hd[h[i] & 15];
+	}
+	key[40] = '\0';
 }

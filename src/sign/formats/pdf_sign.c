@@ -1,5 +1,6 @@
 #include "common/i18n.h"
 #include "sign/formats/pdf_sign.h"
+#include "sign/formats/pdf_sign_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,9 @@
 #include "sign/formats/cms.h"
 #include "sign/formats/pdf_dss.h"
 #include "sign/formats/pdf_fields.h"
+#include "sign/formats/pdf_lta.h"
 #include "sign/formats/stamp.h"
+#include "sign/formats/tsa.h"
 #include "sign/mapfile.h"
 #include "sign/pdf/pdf.h"
 #include "sign/pdf/pdf_form.h"
@@ -391,7 +394,8 @@ out:
 	return r;
 }
 
-#define BR_WIDTH 36 /* room for three offsets in /ByteRange */
+#define BR_WIDTH      36    /* room for three offsets in /ByteRange */
+#define DOCTS_RESERVE 16384 /* bytes of a document time-stamp token */
 
 /* One strict UTF-8 character of s[i..n) in *cp, its length; 0 for an
  * invalid one (bad byte, overlong form, surrogate, past U+10FFFF). */
@@ -506,6 +510,7 @@ struct sigdict_ctx {
 	size_t contents_len;
 	size_t *br_at;
 	size_t *ct_at;
+	int docts; /* a document time-stamp (ETSI.RFC3161) */
 };
 
 /* The signature dictionary, with room for /ByteRange and /Contents. */
@@ -519,8 +524,10 @@ write_sigdict(void *ud, struct buf *b)
 
 	gmtime_r(&c->when, &tm);
 	if ((r = buf_putf(b,
-		 "<</Type/Sig/Filter/Adobe.PPKLite"
-		 "/SubFilter/ETSI.CAdES.detached/ByteRange[")) != 0)
+		 c->docts ? "<</Type/DocTimeStamp/Filter/Adobe.PPKLite"
+			    "/SubFilter/ETSI.RFC3161/ByteRange["
+			  : "<</Type/Sig/Filter/Adobe.PPKLite"
+			    "/SubFilter/ETSI.CAdES.detached/ByteRange[")) != 0)
 		return r;
 	*c->br_at = buf_len(b) - 1;
 	if ((r = buf_reserve(b, BR_WIDTH, &z)) != 0)
@@ -532,6 +539,9 @@ write_sigdict(void *ud, struct buf *b)
 	if ((r = buf_reserve(b, c->contents_len * 2, &z)) != 0)
 		return r;
 	memset(z, '0', c->contents_len * 2);
+	/* A document time-stamp's time is its token's. */
+	if (c->docts)
+		return buf_putf(b, ">>>");
 	if ((r = buf_putf(b, ">/M(D:%04d%02d%02d%02d%02d%02d+00'00')",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		 tm.tm_min, tm.tm_sec)) != 0)
@@ -616,10 +626,10 @@ build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
     int64_t field_num, int64_t page_num, const char *name,
     const struct pdf_sign_opts *o, const int *rect_in,
     const struct pdf_sig_field *prep, time_t when, int64_t ap_num,
-    size_t contents_len, size_t *br_at, size_t *ct_at)
+    size_t contents_len, size_t *br_at, size_t *ct_at, int docts)
 {
 	struct sigdict_ctx sc = { when, o->certify, o->reason, o->location,
-		contents_len, br_at, ct_at };
+		contents_len, br_at, ct_at, docts };
 	struct pdf_obj *field = NULL;
 	size_t i;
 	int r;
@@ -760,11 +770,13 @@ prepared_place(const struct pdf_sig_field *f, int rect[4])
 	return (int)f->page + 1;
 }
 
-/* m: data's mapping (hashed window by window), or NULL for memory. */
-static int
-sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
+/* m: data's mapping (hashed window by window), or NULL for memory.
+ * s NULL: a document time-stamp from o->tsa_url (a new invisible field;
+ * o's other members are not used). */
+int
+pdf_sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
     struct mapfile *m, const struct pdf_sign_opts *o, struct buf **rev_out,
-    struct buf **cms_out, const char **why)
+    struct buf **cms_out, char *vri_key, const char **why)
 {
 	struct rev v;
 	struct buf *b = NULL, *cms = NULL;
@@ -776,7 +788,7 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 	size_t br_at = 0, ct_at = 0, est, a, bb, total;
 	int64_t sig_num, field_num = -1, page_num = -1, ap_num = -1;
 	time_t when;
-	int n, r, page, rect[4];
+	int n, r, page, rect[4], docts = s == NULL;
 
 	memset(&v, 0, sizeof(v));
 	if ((r = pdf_sign_text_check(o->reason, why)) != 0 ||
@@ -798,7 +810,7 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 	v.next = pdf_next_num(v.pdf);
 	sig_num = v.next++;
 	if ((r = pdf_sig_fields_read(v.pdf, &fs, why)) != 0 ||
-	    (r = choose_field(fs, o, &prep, why)) != 0)
+	    (!docts && (r = choose_field(fs, o, &prep, why)) != 0))
 		goto out;
 	if (prep == NULL)
 		field_num = v.next++;
@@ -875,7 +887,7 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 		if ((r = rev_put_stream(&v, ap_num, d, buf_new(16))) != 0)
 			goto out;
 	}
-	est = cms_size_estimate(s, o->tsa_url != NULL);
+	est = docts ? DOCTS_RESERVE : cms_size_estimate(s, o->tsa_url != NULL);
 	*why = N_("out of memory");
 	if ((b = buf_new(0)) == NULL || (cms = buf_new(0)) == NULL) {
 		r = KYSO_ERR_NOMEM;
@@ -883,7 +895,7 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 	}
 	if ((r = build_revision(&v, b, len, sig_num, field_num, page_num, name,
 		 o, page > 0 ? rect : NULL, prep, when, ap_num, est, &br_at,
-		 &ct_at)) != 0) {
+		 &ct_at, docts)) != 0) {
 		*why = N_("cannot write the new revision");
 		goto out;
 	}
@@ -911,8 +923,14 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 		*why = N_("hashing failed");
 		goto out;
 	}
-	if ((r = cms_sign_detached(s, digest, o->tsa_url, cms, why)) != 0)
+	if (docts) {
+		buf_free(cms);
+		cms = NULL;
+		if ((r = tsa_timestamp_digest(o->tsa_url, digest, &cms, why)) != 0)
+			goto out;
+	} else if ((r = cms_sign_detached(s, digest, o->tsa_url, cms, why)) != 0) {
 		goto out;
+	}
 	if (buf_len(cms) > est) {
 		r = KYSO_ERR_TOO_LARGE;
 		*why = N_(
@@ -928,6 +946,18 @@ sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 			rp[ct_at + 1 + 2 * i] = (uint8_t)hd[c[i] >> 4];
 			rp[ct_at + 2 + 2 * i] = (uint8_t)hd[c[i] & 15];
 		}
+	}
+	/* The DSS's /VRI key: the /Contents bytes, padding included. */
+	if (vri_key != NULL) {
+		uint8_t *all = calloc(1, est);
+
+		if (all == NULL) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
+		memcpy(all, buf_ptr(cms), buf_len(cms));
+		pdf_dss_vri_key(all, docts ? buf_len(cms) : est, vri_key);
+		free(all);
 	}
 	*rev_out = b;
 	b = NULL;
@@ -947,8 +977,8 @@ out:
 }
 
 /* Writes data then tail to path (temp + rename). */
-static int
-write_two(const char *path, struct mapfile *m, const struct buf *tail,
+int
+pdf_write_two(const char *path, struct mapfile *m, const struct buf *tail,
     const char **why)
 {
 	struct outfile *of = NULL;
@@ -989,38 +1019,59 @@ collect_lt(struct p11_signer *s, const struct pdf_sign_opts *o,
 	return revoc_collect(chain, n, rv, why);
 }
 
+/* B-LT's DSS and B-LTA's document time-stamp after the signed bytes in
+ * out (which the signature's revision ends). */
+static int
+mem_lt(const struct pdf_sign_opts *o, const struct revoc *rv, const char *key,
+    struct buf *out, const char **why)
+{
+	struct dss_vri vri = { "", rv };
+	struct buf *rev = NULL;
+	int r;
+
+	memcpy(vri.key, key, sizeof(vri.key));
+	if ((r = pdf_dss_revision(buf_ptr(out), buf_len(out), &vri, 1, &rev,
+		 why)) != 0)
+		goto out;
+	*why = N_("the output is too large");
+	if ((r = buf_put(out, buf_ptr(rev), buf_len(rev))) != 0 || !o->lta)
+		goto out;
+	buf_free(rev);
+	rev = NULL;
+	if ((r = pdf_lta_rev(o->tsa_url, buf_ptr(out), buf_len(out), NULL, &rev,
+		 why)) != 0)
+		goto out;
+	*why = N_("the output is too large");
+	r = buf_put(out, buf_ptr(rev), buf_len(rev));
+out:
+	buf_free(rev);
+	return r;
+}
+
 int
 pdf_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,
     const struct pdf_sign_opts *o, struct buf *out, const char **why)
 {
-	struct buf *rev = NULL, *rev2 = NULL, *cms = NULL;
+	struct buf *rev = NULL, *cms = NULL;
 	struct revoc rv;
-	int r;
+	char key[41] = "";
+	int r, lt = o->lt || o->lta;
 
 	memset(&rv, 0, sizeof(rv));
-	if (o->lt && (r = collect_lt(s, o, &rv, why)) != 0)
+	if (lt && (r = collect_lt(s, o, &rv, why)) != 0)
 		return r;
-	if ((r = sign_rev(s, data, len, NULL, o, &rev, o->lt ? &cms : NULL,
-		 why)) != 0)
+	if ((r = pdf_sign_rev(s, data, len, NULL, o, &rev, lt ? &cms : NULL,
+		 key, why)) != 0)
 		goto out;
-	if (o->lt && (r = revoc_add_tsa(&rv, buf_ptr(cms), buf_len(cms))) != 0)
+	if (lt && (r = revoc_add_tsa(&rv, buf_ptr(cms), buf_len(cms), NULL)) != 0)
 		goto out;
 	*why = N_("the output is too large");
 	if ((r = buf_put(out, data, len)) != 0 ||
 	    (r = buf_put(out, buf_ptr(rev), buf_len(rev))) != 0)
 		goto out;
-	if (o->lt) {
-		if ((r = pdf_dss_revision(buf_ptr(out), buf_len(out), &rv,
-			 &rev2, why)) != 0)
-			goto out;
-		*why = N_("the output is too large");
-		if ((r = buf_put(out, buf_ptr(rev2), buf_len(rev2))) != 0)
-			goto out;
-	}
-	r = 0;
+	r = lt ? mem_lt(o, &rv, key, out, why) : 0;
 out:
 	buf_free(rev);
-	buf_free(rev2);
 	buf_free(cms);
 	revoc_clear(&rv);
 	return r;
@@ -1033,49 +1084,62 @@ pdf_sign_file(struct p11_signer *s, const char *in_path, const char *out_path,
 	struct mapfile *m = NULL, *m2 = NULL;
 	struct buf *rev = NULL, *rev2 = NULL, *cms = NULL;
 	struct revoc rv;
-	char *tmp = NULL;
-	int r;
+	struct dss_vri vri = { "", &rv };
+	char *tmp = NULL, *tmp2 = NULL;
+	size_t tl = strlen(out_path) + 16;
+	int r, lt = o->lt || o->lta;
 
 	memset(&rv, 0, sizeof(rv));
-	if (o->lt && (r = collect_lt(s, o, &rv, why)) != 0)
+	if (lt && (r = collect_lt(s, o, &rv, why)) != 0)
 		return r;
 	if ((r = mapfile_open(in_path, &m)) != 0) {
 		*why = r == KYSO_ERR_NOT_FOUND ? N_("the file does not exist")
 					       : N_("the file cannot be read");
 		goto out;
 	}
-	if ((r = sign_rev(s, mapfile_data(m), mapfile_len(m), m, o, &rev,
-		 o->lt ? &cms : NULL, why)) != 0)
+	if ((r = pdf_sign_rev(s, mapfile_data(m), mapfile_len(m), m, o, &rev,
+		 lt ? &cms : NULL, vri.key, why)) != 0)
 		goto out;
 	/* The time-stamp authority's certificates (and what can be had of
 	 * their revocation data) go in the DSS too. */
-	if (o->lt && (r = revoc_add_tsa(&rv, buf_ptr(cms), buf_len(cms))) != 0)
+	if (lt && (r = revoc_add_tsa(&rv, buf_ptr(cms), buf_len(cms), NULL)) != 0)
 		goto out;
-	if (!o->lt) {
-		r = write_two(out_path, m, rev, why);
+	if (!lt) {
+		r = pdf_write_two(out_path, m, rev, why);
 		goto out;
 	}
-	/* B-LT: the signed file first (a temp), then the DSS revision. */
+	/* B-LT: the signed file first (a temp), then the DSS revision; B-LTA
+	 * then the document time-stamp over both. */
 	*why = N_("out of memory");
-	if ((tmp = malloc(strlen(out_path) + 16)) == NULL) {
+	if ((tmp = malloc(tl)) == NULL || (tmp2 = malloc(tl)) == NULL) {
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
-	snprintf(tmp, strlen(out_path) + 16, "%s.kyso-bt.tmp", out_path);
-	if ((r = write_two(tmp, m, rev, why)) != 0)
+	snprintf(tmp, tl, "%s.kyso-bt.tmp", out_path);
+	snprintf(tmp2, tl, "%s.kyso-lt.tmp", out_path);
+	if ((r = pdf_write_two(tmp, m, rev, why)) != 0)
 		goto out;
 	if ((r = mapfile_open(tmp, &m2)) != 0) {
 		*why = N_("the signed file cannot be read back");
 		goto out;
 	}
-	if ((r = pdf_dss_revision(mapfile_data(m2), mapfile_len(m2), &rv, &rev2,
-		 why)) != 0)
+	if ((r = pdf_dss_revision(mapfile_data(m2), mapfile_len(m2), &vri, 1,
+		 &rev2, why)) != 0)
 		goto out;
-	r = write_two(out_path, m2, rev2, why);
+	if (!o->lta) {
+		r = pdf_write_two(out_path, m2, rev2, why);
+		goto out;
+	}
+	if ((r = pdf_write_two(tmp2, m2, rev2, why)) != 0)
+		goto out;
+	r = pdf_lta_file(o->tsa_url, tmp2, out_path, why);
 out:
 	if (tmp != NULL)
 		unlink(tmp);
+	if (tmp2 != NULL)
+		unlink(tmp2);
 	free(tmp);
+	free(tmp2);
 	buf_free(rev);
 	buf_free(rev2);
 	buf_free(cms);

@@ -38,6 +38,8 @@ struct pdf_sign_opts {
 				 * characters; else refused with *why */
 	const char *image;	/* a visible stamp's picture (PNG or JPEG)
 				 * in place of its check mark; NULL: none */
+	int lta;		/* B-LTA: B-LT, then a document time-stamp
+				 * from tsa_url over it all */
 };
 
 #define PDF_SIGN_TEXT_MAX 200 /* bytes of a reason or location */

@@ -12,25 +12,23 @@
 
 #include "common/http.h"
 
-/* DER of a TimeStampReq for SHA-256(data), with a random nonce. */
+/* DER of a TimeStampReq for the SHA-256 digest h, with a random nonce. */
 static int
-make_request(const uint8_t *data, size_t n, struct buf *der,
-    ASN1_INTEGER **nonce_out)
+make_request(const uint8_t h[32], struct buf *der, ASN1_INTEGER **nonce_out)
 {
 	TS_REQ *req = TS_REQ_new();
 	TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
 	X509_ALGOR *alg = X509_ALGOR_new();
 	ASN1_INTEGER *nonce = NULL;
 	BIGNUM *bn = BN_new();
-	unsigned char h[32], *d = NULL;
+	unsigned char *d = NULL;
 	int len, r = KYSO_ERR_CRYPTO;
 
 	if (req == NULL || mi == NULL || alg == NULL || bn == NULL)
 		goto out;
-	if (EVP_Digest(data, n, h, NULL, EVP_sha256(), NULL) != 1 ||
-	    X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, NULL) != 1 ||
+	if (X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, NULL) != 1 ||
 	    TS_MSG_IMPRINT_set_algo(mi, alg) != 1 ||
-	    TS_MSG_IMPRINT_set_msg(mi, h, sizeof(h)) != 1 ||
+	    TS_MSG_IMPRINT_set_msg(mi, (unsigned char *)h, 32) != 1 ||
 	    TS_REQ_set_version(req, 1) != 1 ||
 	    TS_REQ_set_msg_imprint(req, mi) != 1 ||
 	    BN_rand(bn, 64, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1 ||
@@ -57,6 +55,19 @@ int
 tsa_timestamp(const char *url, const uint8_t *data, size_t n,
     struct buf **token, const char **why)
 {
+	uint8_t h[32];
+
+	if (EVP_Digest(data, n, h, NULL, EVP_sha256(), NULL) != 1) {
+		*why = N_("hashing failed");
+		return KYSO_ERR_CRYPTO;
+	}
+	return tsa_timestamp_digest(url, h, token, why);
+}
+
+int
+tsa_timestamp_digest(const char *url, const uint8_t sha256[32],
+    struct buf **token, const char **why)
+{
 	struct buf *req = buf_new(4096), *resp = NULL;
 	struct buf *tok = NULL;
 	ASN1_INTEGER *nonce = NULL;
@@ -70,7 +81,7 @@ tsa_timestamp(const char *url, const uint8_t *data, size_t n,
 	*why = N_("out of memory");
 	if (req == NULL)
 		goto out;
-	if ((r = make_request(data, n, req, &nonce)) != 0) {
+	if ((r = make_request(sha256, req, &nonce)) != 0) {
 		*why = N_("cannot build the time-stamp request");
 		goto out;
 	}

@@ -14,5 +14,9 @@
 
 int tsa_timestamp(const char *url, const uint8_t *data, size_t n,
     struct buf **token, const char **why) KYSO_WUR;
+/* The same for a SHA-256 digest already computed (a PDF's byte ranges,
+ * hashed window by window). */
+int tsa_timestamp_digest(const char *url, const uint8_t sha256[32],
+    struct buf **token, const char **why) KYSO_WUR;
 
 #endif

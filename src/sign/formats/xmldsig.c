@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <libxml/c14n.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <openssl/bio.h>
@@ -18,58 +17,6 @@
 #include "sign/formats/xmldsig_int.h"
 #include "sign/mapfile.h"
 
-static int
-is_within(xmlNodePtr n, xmlNodePtr top)
-{
-	for (; n != NULL; n = n->parent)
-		if (n == top)
-			return 1;
-	return 0;
-}
-
-static int
-visible(void *ud, xmlNodePtr node, xmlNodePtr parent)
-{
-	const struct nodeset *ns = ud;
-	xmlNodePtr n = node;
-
-	/* Namespace nodes are xmlNs, not xmlNode: judge them by parent. */
-	if (node == NULL || node->type == XML_NAMESPACE_DECL)
-		n = parent;
-	if (n == NULL)
-		return 0;
-	if (node != NULL && node->type == XML_COMMENT_NODE)
-		return 0;
-	if (ns->skip != NULL && is_within(n, ns->skip))
-		return 0;
-	if (ns->root != NULL && !is_within(n, ns->root))
-		return 0;
-	return 1;
-}
-
-int
-c14n_sha256(xmlDocPtr doc, struct nodeset *set, int inclusive, uint8_t out[32])
-{
-	xmlOutputBufferPtr ob = xmlAllocOutputBuffer(NULL);
-	int r = KYSO_ERR_INVALID;
-
-	if (ob == NULL)
-		return KYSO_ERR_NOMEM;
-	if (xmlC14NExecute(doc, visible, set,
-		inclusive ? XML_C14N_1_0 : XML_C14N_EXCLUSIVE_1_0, NULL, 0,
-		ob) < 0)
-		goto out;
-	if (EVP_Digest(xmlOutputBufferGetContent(ob), xmlOutputBufferGetSize(ob),
-		out, NULL, EVP_sha256(), NULL) != 1) {
-		r = KYSO_ERR_CRYPTO;
-		goto out;
-	}
-	r = 0;
-out:
-	xmlOutputBufferClose(ob);
-	return r;
-}
-
 static char *
 b64(const uint8_t *p, size_t n)
 {
@@ -79,32 +26,6 @@ b64(const uint8_t *p, size_t n)
 		return NULL;
 	EVP_EncodeBlock((unsigned char *)s, p, (int)n);
 	return s;
-}
-
-xmlNodePtr
-find_by_id(xmlNodePtr n, const char *id, int depth)
-{
-	static const char *names[] = { "Id", "ID", "id" };
-	xmlNodePtr f;
-	size_t i;
-
-	if (depth > 256)
-		return NULL;
-	for (; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		for (i = 0; i < 3; i++) {
-			xmlChar *v = xmlGetProp(n, (const xmlChar *)names[i]);
-			int eq = v != NULL && strcmp((const char *)v, id) == 0;
-
-			xmlFree(v);
-			if (eq)
-				return n;
-		}
-		if ((f = find_by_id(n->children, id, depth + 1)) != NULL)
-			return f;
-	}
-	return NULL;
 }
 
 /* Whether n's name and its ancestors' names end with path "a/b/c". */
@@ -234,29 +155,6 @@ xmldsig_sign_mem(struct p11_signer *s, const uint8_t *data, size_t len,
 	return r;
 }
 
-/* A child element of n in the XML-DSig namespace, by name. */
-static xmlNodePtr
-ds_child(xmlNodePtr n, const char *name)
-{
-	for (n = n != NULL ? n->children : NULL; n != NULL; n = n->next)
-		if (n->type == XML_ELEMENT_NODE && n->ns != NULL &&
-		    xmlStrEqual(n->ns->href, (const xmlChar *)DSIG_NS) &&
-		    xmlStrEqual(n->name, (const xmlChar *)name))
-			return n;
-	return NULL;
-}
-
-static int
-alg_is(xmlNodePtr n, const char *alg)
-{
-	xmlChar *a = n != NULL ? xmlGetProp(n, (const xmlChar *)"Algorithm")
-			       : NULL;
-	int eq = a != NULL && strcmp((const char *)a, alg) == 0;
-
-	xmlFree(a);
-	return eq;
-}
-
 /* 1 when element n has no text (an empty slot of a template). */
 static int
 is_empty(xmlNodePtr n)
@@ -374,68 +272,28 @@ new_template(xmlDocPtr doc, xmlNodePtr parent, const char *uri, int inclusive,
 	return 0;
 }
 
-/* Digests every Reference of si as its own transforms say (what verify
- * and xmlsec1 compute): enveloped-signature and C14N 1.0 or exclusive
- * C14N; no transform is inclusive C14N. Others are refused. */
+/* Digests every Reference of si as its own transforms and DigestMethod
+ * say (xmldsig_ref.c, what verify and xmlsec1 compute). */
 static int
 fill_references(xmlDocPtr doc, xmlNodePtr sig, xmlNodePtr si, const char **why)
 {
-	xmlNodePtr ref, t, dv;
-	struct nodeset set;
-	uint8_t digest[32];
+	struct xmldsig_ref rd;
+	xmlNodePtr ref, dv;
+	uint8_t digest[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
 	char *b = NULL;
 	int nref = 0, r;
 
-	for (ref = ds_child(si, "Reference"); ref != NULL; ref = ref->next) {
-		xmlChar *uri;
-		xmlNodePtr target = NULL;
-		int enveloped = 0, mode = -1;
-
-		if (ref->type != XML_ELEMENT_NODE ||
-		    !xmlStrEqual(ref->name, (const xmlChar *)"Reference"))
-			continue;
+	for (ref = ds_child(si, "Reference"); ref != NULL;
+	     ref = ds_next(ref, "Reference")) {
 		nref++;
-		uri = xmlGetProp(ref, (const xmlChar *)"URI");
-		if (uri != NULL && uri[0] == '#')
-			target = find_by_id(xmlDocGetRootElement(doc),
-			    (const char *)uri + 1, 0);
-		r = uri == NULL || (uri[0] != '\0' && target == NULL);
-		xmlFree(uri);
-		if (r) {
-			*why = N_("a reference of the signature template names "
-				  "no element of the document");
-			return KYSO_ERR_NOT_FOUND;
-		}
-		for (t = ds_child(ds_child(ref, "Transforms"), "Transform");
-		     t != NULL; t = t->next) {
-			if (t->type != XML_ELEMENT_NODE)
-				continue;
-			if (alg_is(t, ALG_ENVELOPED))
-				enveloped = 1;
-			else if (alg_is(t, ALG_EXC_C14N))
-				mode = 0;
-			else if (alg_is(t, ALG_C14N))
-				mode = 1;
-			else {
-				*why = N_("the signature template uses a "
-					  "transform kyso-sign does not "
-					  "support (enveloped, C14N 1.0, "
-					  "exclusive C14N)");
-				return KYSO_ERR_UNSUPPORTED;
-			}
-		}
-		if (!alg_is(ds_child(ref, "DigestMethod"), ALG_SHA256)) {
-			*why = N_("the signature template asks for a digest "
-				  "other than SHA-256");
-			return KYSO_ERR_UNSUPPORTED;
-		}
-		set.root = target;
-		set.skip = enveloped ? sig : NULL;
-		if ((r = c14n_sha256(doc, &set, mode != 0, digest)) != 0) {
+		if ((r = xmldsig_ref_read(doc, ref, &rd, why)) != 0)
+			return r;
+		if ((r = xmldsig_ref_digest(doc, sig, &rd, digest, &dlen)) != 0) {
 			*why = N_("canonicalization failed");
 			return r;
 		}
-		if ((b = b64(digest, 32)) == NULL)
+		if ((b = b64(digest, dlen)) == NULL)
 			return KYSO_ERR_NOMEM;
 		if ((dv = ds_child(ref, "DigestValue")) == NULL &&
 		    (dv = add(ref, ref->ns, "DigestValue", NULL)) == NULL) {
@@ -526,12 +384,13 @@ fill_template(xmlDocPtr doc, xmlNodePtr sig, struct p11_signer *s, time_t when,
 	int ec = p11_signer_key_type(s) == P11_SIGNER_EC, r;
 	struct buf *der = NULL, *raw = NULL;
 	struct nodeset set;
-	uint8_t h[32];
+	uint8_t h[EVP_MAX_MD_SIZE];
+	unsigned hlen = 0;
 	char *t = NULL, tm[40];
 
 	cm = ds_child(si, "CanonicalizationMethod");
 	sm = ds_child(si, "SignatureMethod");
-	if (si == NULL || (!alg_is(cm, ALG_C14N) && !alg_is(cm, ALG_EXC_C14N))) {
+	if (si == NULL || xmldsig_c14n_mode(cm) < 0) {
 		*why = N_("the signature template's SignedInfo is missing or "
 			  "asks for a canonicalization kyso-sign does not "
 			  "support (C14N 1.0, exclusive C14N)");
@@ -560,7 +419,8 @@ fill_template(xmlDocPtr doc, xmlNodePtr sig, struct p11_signer *s, time_t when,
 		return r;
 	set.root = si;
 	set.skip = NULL;
-	if ((r = c14n_sha256(doc, &set, alg_is(cm, ALG_C14N), h)) != 0) {
+	if ((r = c14n_digest(doc, &set, xmldsig_c14n_mode(cm), EVP_sha256(), h,
+		 &hlen)) != 0) {
 		*why = N_("canonicalization failed");
 		return r;
 	}

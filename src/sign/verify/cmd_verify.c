@@ -35,6 +35,7 @@ changes_word(enum verify_changes c)
 	case CHANGES_OTHER: return "content-changed";
 	case CHANGES_METADATA: return "metadata-only";
 	case CHANGES_PERMITTED: return "permitted-by-certification";
+	case CHANGES_FORM_FILLED: return "form-filled";
 	}
 	return "unknown";
 }
@@ -62,6 +63,8 @@ print_report(const char *file, const struct sig_report *rep, size_t n, int ancho
 
 		printf("  [%zu] %s\n", i + 1, r->field ? r->field : "");
 		printf(_("      signer:    %s\n"), r->signer ? r->signer : "?");
+		if (r->signer_legal_name != NULL)
+			printf(_("      legal name: %s\n"), r->signer_legal_name);
 		if (r->signed_part != NULL)
 			printf(_("      signed:    the element %s only\n"),
 			    r->signed_part);
@@ -69,10 +72,17 @@ print_report(const char *file, const struct sig_report *rep, size_t n, int ancho
 			printf(_("      reason:    %s\n"), r->reason);
 		if (r->location != NULL)
 			printf(_("      location:  %s\n"), r->location);
-		printf(_("      claimed:   %s\n"),
-		    r->claimed_time && *r->claimed_time
-			? shown_time(r->claimed_time, claimed, sizeof(claimed))
-			: _("(none)"));
+		/* The signer's own word (a PDF's /M, a CMS signing-time):
+		 * only a verified time-stamp proves when it signed. */
+		if (r->claimed_time == NULL || *r->claimed_time == '\0')
+			printf(_("      claimed:   %s\n"), _("(none)"));
+		else if (r->ts_time != NULL && r->ts_valid)
+			printf(_("      claimed:   %s\n"),
+			    shown_time(r->claimed_time, claimed, sizeof(claimed)));
+		else
+			printf(_("      claimed:   %s (claimed by the signer, "
+				 "not proven by a time-stamp)\n"),
+			    shown_time(r->claimed_time, claimed, sizeof(claimed)));
 		if (r->ts_time != NULL)
 			printf(_("      timestamp: %s (%s)\n"),
 			    shown_time(r->ts_time, ts, sizeof(ts)),
@@ -90,6 +100,9 @@ print_report(const char *file, const struct sig_report *rep, size_t n, int ancho
 			: r->changes == CHANGES_PERMITTED
 			? _("only what the certification permits (form "
 			    "filling, annotations)")
+			: r->changes == CHANGES_FORM_FILLED
+			? _("form filled after signing (field values and their "
+			    "appearance, as a signature permits)")
 			: r->changes == CHANGES_METADATA
 			? _("only metadata (document information, XMP)")
 			: r->changes == CHANGES_DSS
@@ -104,6 +117,10 @@ print_report(const char *file, const struct sig_report *rep, size_t n, int ancho
 			printf(_("      anchor:    %s (from %s)\n"), r->anchor,
 			    _(r->anchor_from));
 		printf(_("      level:     %s\n"), r->level ? _(r->level) : "?");
+		if (r->archive_time != NULL)
+			printf(_("      archived:  %s (a document time-stamp "
+				 "over the validation data)\n"),
+			    shown_time(r->archive_time, ts, sizeof(ts)));
 		if (r->digest != NULL)
 			printf(_("      digest:    %s\n"), r->digest);
 		if (r->revocation != NULL)
@@ -143,6 +160,9 @@ json_report(const char *file, const struct sig_report *rep, size_t n,
 		    json_string(r->field ? r->field : ""));
 		json_object_set_new(s, "signer",
 		    r->signer ? json_string(r->signer) : json_null());
+		json_object_set_new(s, "signer_legal_name",
+		    r->signer_legal_name ? json_string(r->signer_legal_name)
+					 : json_null());
 		json_object_set_new(s, "signed_part",
 		    r->signed_part ? json_string(r->signed_part) : json_null());
 		json_object_set_new(s, "reason",
@@ -167,6 +187,9 @@ json_report(const char *file, const struct sig_report *rep, size_t n,
 		    r->trusted < 0 ? json_null() : json_boolean(r->trusted));
 		json_object_set_new(s, "level",
 		    json_string(r->level ? r->level : ""));
+		/* B-LTA: the archive (document) time-stamp's time */
+		json_object_set_new(s, "archive_timestamp",
+		    r->archive_time ? json_string(r->archive_time) : json_null());
 		json_object_set_new(s, "certification_p",
 		    json_integer(r->docmdp));
 		if (r->docmdp > 0)

@@ -347,9 +347,108 @@ page_annotated(struct pdf *old, struct pdf *cur, struct pdf_obj *o,
 	return ok;
 }
 
+#define FIELD_DEPTH_MAX 32   /* a field's parents looked at */
+#define FIELD_NAME_MAX	4096 /* bytes of a fully qualified name */
+
+/* The fully qualified name of field (or widget) c as cur has it (the /T
+ * of it and of its parents, joined by '.', ISO 32000-1 12.7.3.2) into
+ * name, and whether it is read-only (/Ff bit 1, inherited). */
+static int
+field_name(struct pdf *cur, const struct pdf_obj *c, struct buf *name,
+    int *readonly)
+{
+	struct pdf_obj *chain[FIELD_DEPTH_MAX];
+	const struct pdf_obj *t, *ff = NULL, *at = c;
+	size_t n = 0, i;
+	int r = KYSO_ERR_INVALID, first = 1;
+
+	/* c itself, then its parents (resolved copies in chain). */
+	for (;;) {
+		if (ff == NULL)
+			ff = pdf_dict_get(at, "Ff");
+		if (pdf_dict_get(at, "Parent") == NULL)
+			break;
+		if (n == FIELD_DEPTH_MAX ||
+		    pdf_resolve(cur, pdf_dict_get(at, "Parent"), &chain[n]) != 0)
+			goto out;
+		at = chain[n++];
+		if (at->type != PDF_DICT)
+			goto out;
+	}
+	*readonly = ff != NULL && ff->type == PDF_INT && (ff->i & 1) != 0;
+	for (i = n + 1; i-- > 0;) {
+		t = pdf_dict_get(i == 0 ? c : chain[i - 1], "T");
+		if (t == NULL || t->type != PDF_STRING)
+			continue;
+		if ((!first && buf_put(name, ".", 1) != 0) ||
+		    buf_put(name, t->s, t->n) != 0)
+			goto out;
+		first = 0;
+	}
+	r = buf_len(name) <= FIELD_NAME_MAX ? 0 : KYSO_ERR_TOO_LARGE;
+out:
+	for (i = 0; i < n; i++)
+		pdf_obj_free(chain[i]);
+	return r;
+}
+
+/* Whether the lock l (a /Lock or FieldMDP parameters dictionary) locks
+ * the field named name: /All, /Include listing it, /Exclude not listing
+ * it; an action not known locks everything. */
+static int
+lock_holds(struct pdf *cur, const struct pdf_obj *l, const struct buf *name)
+{
+	const struct pdf_obj *act;
+	struct pdf_obj *fields = NULL, *x = NULL;
+	size_t i;
+	int listed = 0;
+
+	if (l == NULL || l->type != PDF_DICT)
+		return 0;
+	act = pdf_dict_get(l, "Action");
+	if (pdf_resolve(cur, pdf_dict_get(l, "Fields"), &fields) == 0 &&
+	    fields->type == PDF_ARRAY)
+		for (i = 0; i < fields->count && !listed; i++) {
+			pdf_obj_free(x);
+			x = NULL;
+			listed = pdf_resolve(cur, fields->items[i], &x) == 0 &&
+			    x->type == PDF_STRING && x->n == buf_len(name) &&
+			    memcmp(x->s, buf_ptr(name), x->n) == 0;
+		}
+	pdf_obj_free(x);
+	pdf_obj_free(fields);
+	if (pdf_name_is(act, "Include"))
+		return listed;
+	if (pdf_name_is(act, "Exclude"))
+		return !listed;
+	return 1;
+}
+
+/* Field (or widget) c may not be filled: it is read-only, or this
+ * signature's FieldMDP locks it (a name that cannot be read counts as
+ * locked). */
+static int
+field_locked(struct pdf *cur, const struct pdf_obj *c,
+    const struct field_locks *locks)
+{
+	struct buf *name = buf_new(FIELD_NAME_MAX + 256);
+	int readonly = 0, locked = 1;
+	size_t i;
+
+	if (name == NULL || c->type != PDF_DICT ||
+	    field_name(cur, c, name, &readonly) != 0)
+		goto out;
+	locked = readonly;
+	for (i = 0; locks != NULL && i < 2 && !locked; i++)
+		locked = lock_holds(cur, locks->d[i], name);
+out:
+	buf_free(name);
+	return locked;
+}
+
 /* A form field (not a signature) or its widget whose value or appearance
- * changed and nothing else: form filling, as a P=2 or 3 certification
- * allows. */
+ * changed and nothing else: form filling, as an approval signature and a
+ * P=2 or 3 certification allow. */
 static int
 form_filled(struct pdf *cur, struct pdf_obj *o, struct pdf_obj *c)
 {
@@ -408,14 +507,17 @@ catalog_xmp_ok(struct pdf *cur, const struct pdf_obj *oroot,
  * NeedAppearances); the DSS; a page, only its /Annots gaining signature
  * widgets; an array only appended to with signature fields or widgets (/Fields,
  * /Annots). So a later "signature" revision cannot bring an overlay annotation
- * or a new content stream with it. With a certification's mdp 2 or 3,
- * form fields' values and appearances (form_filled), with 3 also pages'
- * annotations (page_annotated): *permitted gets 1. *adds_dss gets 1 when
+ * or a new content stream with it. Form fields' values and appearances
+ * (form_filled) unless read-only or locked by the signature's FieldMDP
+ * (locks): after an approval signature (mdp 0) *filled gets 1, under a
+ * certification's mdp 2 or 3 *permitted; with 3 also pages' annotations
+ * (page_annotated), *permitted. *adds_dss gets 1 when
  * the revision adds or updates a DSS, *meta when it changes the metadata.
  * Returns 1 when nothing else changed. */
 static int
 benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int mdp,
-    int *adds_dss, int *meta, int *permitted)
+    const struct field_locks *locks, int *adds_dss, int *meta, int *permitted,
+    int *filled)
 {
 	static const char *const cat_keys[] = { "AcroForm", "DSS", "Perms",
 		"Metadata", NULL };
@@ -522,9 +624,16 @@ benign_revision(const uint8_t *d, uint64_t prev, uint64_t end, int mdp,
 		    key_sig_fields_appended(old, cur, o, c, "Annots") &&
 		    same_except(o, c, page_keys))
 			continue;
-		if ((mdp == 3 && page_annotated(old, cur, o, c)) ||
-		    ((mdp == 2 || mdp == 3) && form_filled(cur, o, c))) {
+		if (mdp == 3 && page_annotated(old, cur, o, c)) {
 			*permitted = 1;
+			continue;
+		}
+		/* Form filling: after an approval signature (ISO 32000-1
+		 * 12.8.2.1, ETSI EN 319 142-1), or as P=2 or 3 permits;
+		 * never a field this signature's FieldMDP locks. */
+		if (mdp != 1 && !field_locked(cur, c, locks) &&
+		    form_filled(cur, o, c)) {
+			*(mdp == 0 ? filled : permitted) = 1;
 			continue;
 		}
 		goto out;
@@ -566,10 +675,11 @@ out:
  * signatures' own revisions are trusted to add only their signature.) */
 enum verify_changes
 pdf_changes_after(const uint8_t *d, size_t len, const uint64_t *sig_ends,
-    size_t nsigs, uint64_t end, int mdp)
+    size_t nsigs, uint64_t end, int mdp, const struct field_locks *locks)
 {
 	uint64_t prev = end;
-	int sigs = 0, dss = 0, meta = 0, permitted = 0, adds_dss, walked = 0;
+	int sigs = 0, dss = 0, meta = 0, permitted = 0, filled = 0, adds_dss,
+	    walked = 0;
 	size_t j;
 
 	if (end == len)
@@ -592,20 +702,21 @@ pdf_changes_after(const uint8_t *d, size_t len, const uint64_t *sig_ends,
 		for (j = 0; j < nsigs; j++)
 			if (sig_ends[j] == rend)
 				is_sig = 1;
-		if (!benign_revision(d, prev, rend, mdp, &adds_dss, &meta,
-			&permitted))
+		if (!benign_revision(d, prev, rend, mdp, locks, &adds_dss,
+			&meta, &permitted, &filled))
 			return CHANGES_OTHER;
 		if (is_sig)
 			sigs = 1;
 		else if (adds_dss)
 			dss = 1;
-		else if (!meta && !permitted)
+		else if (!meta && !permitted && !filled)
 			return CHANGES_OTHER; /* a form change with no signature */
 		prev = rend;
 	}
 	return sigs	? CHANGES_SIGNATURES
 	    : dss	? CHANGES_DSS
 	    : permitted ? CHANGES_PERMITTED
+	    : filled	? CHANGES_FORM_FILLED
 	    : meta	? CHANGES_METADATA
 			: CHANGES_OTHER;
 }

@@ -373,37 +373,38 @@ have_cert(const struct revoc *rv, const uint8_t *d, size_t n)
 	return 0;
 }
 
-int
-revoc_add_tsa(struct revoc *rv, const uint8_t *der, size_t n)
+/* der into rv's certificates unless there. */
+static int
+add_cert(struct revoc *rv, X509 *x)
 {
-	const unsigned char *p = der;
-	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)n);
-	STACK_OF(CMS_SignerInfo) * sis;
+	unsigned char *d = NULL;
+	int len, r = 0;
+
+	if ((len = i2d_X509(x, &d)) <= 0)
+		return 0;
+	if (!have_cert(rv, d, (size_t)len) && rv->ncerts < REVOC_MAX) {
+		if ((rv->certs[rv->ncerts] = copy_of(d, (size_t)len)) == NULL)
+			r = KYSO_ERR_NOMEM;
+		else
+			rv->ncerts++;
+	}
+	OPENSSL_free(d);
+	return r;
+}
+
+/* The certificates of the time-stamp token p7 into rv, each with its
+ * revocation data when its issuer is at hand (best effort): among rv's,
+ * the token's, or extra's (an issuer found there goes in rv too). */
+static int
+add_token_certs(struct revoc *rv, PKCS7 *p7, STACK_OF(X509) * extra)
+{
 	STACK_OF(X509) * tcerts;
-	ASN1_OBJECT *obj = OBJ_txt2obj("1.2.840.113549.1.9.16.2.14", 1);
-	X509_ATTRIBUTE *attr;
-	ASN1_TYPE *t;
-	PKCS7 *p7 = NULL;
 	X509 *all[REVOC_MAX];
 	size_t nall = 0, i, k;
-	int loc, r = 0;
+	int r = 0;
 
-	if (cms == NULL || obj == NULL ||
-	    (sis = CMS_get0_SignerInfos(cms)) == NULL ||
-	    sk_CMS_SignerInfo_num(sis) != 1)
-		goto out;
-	loc = CMS_unsigned_get_attr_by_OBJ(sk_CMS_SignerInfo_value(sis, 0), obj,
-	    -1);
-	if (loc < 0 ||
-	    (attr = CMS_unsigned_get_attr(sk_CMS_SignerInfo_value(sis, 0), loc)) ==
-		NULL ||
-	    (t = X509_ATTRIBUTE_get0_type(attr, 0)) == NULL ||
-	    t->type != V_ASN1_SEQUENCE)
-		goto out;
-	p = t->value.sequence->data;
-	if ((p7 = d2i_PKCS7(NULL, &p, t->value.sequence->length)) == NULL ||
-	    !PKCS7_type_is_signed(p7) || (tcerts = p7->d.sign->cert) == NULL)
-		goto out;
+	if (!PKCS7_type_is_signed(p7) || (tcerts = p7->d.sign->cert) == NULL)
+		return 0;
 	/* Every certificate known so far, to find issuers among. */
 	for (i = 0; i < rv->ncerts && nall < REVOC_MAX; i++)
 		if ((all[nall] = x509_of(rv->certs[i])) != NULL)
@@ -436,6 +437,19 @@ revoc_add_tsa(struct revoc *rv, const uint8_t *der, size_t n)
 							  (int)i),
 					x) == X509_V_OK)
 					issuer = sk_X509_value(tcerts, (int)i);
+			for (i = 0; extra != NULL &&
+			     i < (size_t)sk_X509_num(extra) && issuer == NULL;
+			     i++)
+				if (X509_cmp(sk_X509_value(extra, (int)i), x) !=
+					0 &&
+				    X509_check_issued(sk_X509_value(extra, (int)i),
+					x) == X509_V_OK) {
+					issuer = sk_X509_value(extra, (int)i);
+					if ((r = add_cert(rv, issuer)) != 0) {
+						OPENSSL_free(d);
+						goto out;
+					}
+				}
 			if (issuer != NULL &&
 			    X509_check_issued(x, x) != X509_V_OK &&
 			    fetch_ocsp(x, issuer, rv, &why) == 0)
@@ -446,8 +460,55 @@ revoc_add_tsa(struct revoc *rv, const uint8_t *der, size_t n)
 out:
 	for (i = 0; i < nall; i++)
 		X509_free(all[i]);
+	return r;
+}
+
+int
+revoc_add_tsa(struct revoc *rv, const uint8_t *der, size_t n,
+    STACK_OF(X509) * extra)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)n);
+	STACK_OF(CMS_SignerInfo) * sis;
+	ASN1_OBJECT *obj = OBJ_txt2obj("1.2.840.113549.1.9.16.2.14", 1);
+	X509_ATTRIBUTE *attr;
+	ASN1_TYPE *t;
+	PKCS7 *p7 = NULL;
+	int loc, r = 0;
+
+	if (cms == NULL || obj == NULL ||
+	    (sis = CMS_get0_SignerInfos(cms)) == NULL ||
+	    sk_CMS_SignerInfo_num(sis) != 1)
+		goto out;
+	loc = CMS_unsigned_get_attr_by_OBJ(sk_CMS_SignerInfo_value(sis, 0), obj,
+	    -1);
+	if (loc < 0 ||
+	    (attr = CMS_unsigned_get_attr(sk_CMS_SignerInfo_value(sis, 0), loc)) ==
+		NULL ||
+	    (t = X509_ATTRIBUTE_get0_type(attr, 0)) == NULL ||
+	    t->type != V_ASN1_SEQUENCE)
+		goto out;
+	p = t->value.sequence->data;
+	if ((p7 = d2i_PKCS7(NULL, &p, t->value.sequence->length)) == NULL)
+		goto out;
+	r = add_token_certs(rv, p7, extra);
+out:
 	ASN1_OBJECT_free(obj);
 	PKCS7_free(p7);
 	CMS_ContentInfo_free(cms);
+	return r;
+}
+
+int
+revoc_add_token(struct revoc *rv, const uint8_t *der, size_t n,
+    STACK_OF(X509) * extra)
+{
+	const unsigned char *p = der;
+	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)n);
+	int r = 0;
+
+	if (p7 != NULL)
+		r = add_token_certs(rv, p7, extra);
+	PKCS7_free(p7);
 	return r;
 }

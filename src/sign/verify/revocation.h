@@ -28,8 +28,15 @@ int revoc_collect(const struct buf *const *chain, size_t n, struct revoc *out,
 void revoc_clear(struct revoc *r);
 /* Adds the certificates of the signature time-stamp in cms (a CMS
  * SignedData) and, best effort, their OCSP responses or CRLs (a TSA
- * certificate without revocation information is not an error). */
-int revoc_add_tsa(struct revoc *rv, const uint8_t *cms, size_t n) KYSO_WUR;
+ * certificate without revocation information is not an error). An
+ * issuer is looked for among rv's certificates, the token's and extra's
+ * (NULL: none; one found there is added too). */
+struct stack_st_X509;
+int revoc_add_tsa(struct revoc *rv, const uint8_t *cms, size_t n,
+    struct stack_st_X509 *extra) KYSO_WUR;
+/* The same for a time-stamp token itself (a document time-stamp's). */
+int revoc_add_token(struct revoc *rv, const uint8_t *der, size_t n,
+    struct stack_st_X509 *extra) KYSO_WUR;
 
 /* The signer's status, asked online now: "good", "revoked" or
  * "unavailable" (then *why says why: a responder not reached, no

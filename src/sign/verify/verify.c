@@ -25,8 +25,10 @@ sig_reports_free(struct sig_report *r, size_t n)
 	for (i = 0; i < n; i++) {
 		free(r[i].field);
 		free(r[i].signer);
+		free(r[i].signer_legal_name);
 		free(r[i].claimed_time);
 		free(r[i].ts_time);
+		free(r[i].archive_time);
 		free(r[i].signed_part);
 		free(r[i].reason);
 		free(r[i].location);
@@ -101,7 +103,8 @@ sig_report_judge(struct sig_report *r)
 
 struct found {
 	char *field;
-	struct pdf_obj *sig; /* the signature dictionary */
+	struct pdf_obj *sig;  /* the signature dictionary */
+	struct pdf_obj *lock; /* the field's /Lock (FieldMDP), or NULL */
 };
 
 struct sigs {
@@ -242,6 +245,10 @@ add_sig(void *ud, struct pdf *pdf, const struct pdf_obj *f)
 		    ? str_dup_n(t->s, t->n)
 		    : strdup("");
 		out->f[out->n].sig = v;
+		if (pdf_dict_get(f, "Lock") != NULL &&
+		    pdf_resolve(pdf, pdf_dict_get(f, "Lock"),
+			&out->f[out->n].lock) != 0)
+			out->f[out->n].lock = NULL;
 		out->n++;
 		v = NULL;
 	}
@@ -268,6 +275,21 @@ pdf_date_text(const struct pdf_obj *m)
 		return o;
 	}
 	return str_dup_n(m->s, m->n);
+}
+
+/* The /TransformParams of the signature dictionary's FieldMDP reference
+ * (the fields it locks), or NULL. */
+static const struct pdf_obj *
+fieldmdp_params(const struct pdf_obj *sig)
+{
+	const struct pdf_obj *ref = pdf_dict_get(sig, "Reference");
+	size_t i;
+
+	for (i = 0; ref != NULL && ref->type == PDF_ARRAY && i < ref->count; i++)
+		if (pdf_name_is(pdf_dict_get(ref->items[i], "TransformMethod"),
+			"FieldMDP"))
+			return pdf_dict_get(ref->items[i], "TransformParams");
+	return NULL;
 }
 
 /* Checks one signature: the /ByteRange layout, the digest over it, the CMS. */
@@ -361,6 +383,57 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 	return r;
 }
 
+/* Whether the revision ending at end (a document time-stamp's) holds the
+ * document's validation data as verify read it (now): a DSS with as many
+ * certificates, OCSP responses and CRLs, none added after. */
+static int
+dss_covered(const uint8_t *d, size_t len, uint64_t end, const struct revoc *now)
+{
+	struct pdf *p = NULL;
+	struct pdf_obj *root = NULL;
+	struct revoc then;
+	const char *why;
+	int ok = 0;
+
+	memset(&then, 0, sizeof(then));
+	if (end > len || pdf_open(d, (size_t)end, &p, &why) != 0)
+		return 0;
+	if (pdf_resolve(p, pdf_dict_get(pdf_trailer(p), "Root"), &root) == 0 &&
+	    pdf_dss_read(p, root, &then) == 0)
+		ok = then.ncerts + then.nocsps + then.ncrls > 0 &&
+		    then.ncerts == now->ncerts && then.nocsps == now->nocsps &&
+		    then.ncrls == now->ncrls;
+	revoc_clear(&then);
+	pdf_obj_free(root);
+	pdf_free(p);
+	return ok;
+}
+
+/* B-LTA (ETSI EN 319 142-1): a B-LT signature under an intact document
+ * time-stamp (whose TSA is not known to be untrusted) that covers the
+ * validation data; the newest such time-stamp's time is the report's. */
+static int
+find_lta(struct pdf *pdf, const struct sigs *s, struct sig_report *rep,
+    size_t i, const struct revoc *vd)
+{
+	size_t j, best = SIZE_MAX;
+
+	for (j = 0; j < s->n; j++)
+		if (rep[j].level != NULL &&
+		    strcmp(rep[j].level, "document time-stamp") == 0 &&
+		    rep[j].intact && rep[j].trusted != 0 &&
+		    rep[j].ts_time != NULL && s->end[j] > s->end[i] &&
+		    (best == SIZE_MAX || s->end[j] > s->end[best]) &&
+		    dss_covered(pdf_data(pdf), pdf_len(pdf), s->end[j], vd))
+			best = j;
+	if (best == SIZE_MAX)
+		return 0;
+	if ((rep[i].archive_time = strdup(rep[best].ts_time)) == NULL)
+		return KYSO_ERR_NOMEM;
+	rep[i].level = "B-LTA";
+	return 0;
+}
+
 int
 verify_pdf_file(const char *path, const struct verify_opts *vo,
     struct sig_report **out, size_t *n, const char **why)
@@ -432,8 +505,11 @@ verify_pdf_file(const char *path, const struct verify_opts *vo,
 			mdp = rep[i].docmdp;
 	}
 	for (i = 0; i < s->n; i++) {
+		struct field_locks locks = { { s->f[i].lock,
+		    fieldmdp_params(s->f[i].sig) } };
+
 		rep[i].changes = pdf_changes_after(pdf_data(pdf), pdf_len(pdf),
-		    s->end, s->n, s->end[i], mdp);
+		    s->end, s->n, s->end[i], mdp, &locks);
 		/* P=1 lets nothing in after the certification but validation
 		 * data (a DSS, as PDF 2.0 allows); 2 and 3 also signatures.
 		 * Other changes are content changes for every signature. */
@@ -445,7 +521,8 @@ verify_pdf_file(const char *path, const struct verify_opts *vo,
 			    "added");
 		} else if (rep[i].docmdp == 1 &&
 		    (rep[i].changes == CHANGES_METADATA ||
-			rep[i].changes == CHANGES_PERMITTED)) {
+			rep[i].changes == CHANGES_PERMITTED ||
+			rep[i].changes == CHANGES_FORM_FILLED)) {
 			rep[i].docmdp_broken = 1;
 			rep[i].problem = N_("the certification allows no changes "
 					    "(DocMDP P=1), yet the document was "
@@ -457,6 +534,9 @@ verify_pdf_file(const char *path, const struct verify_opts *vo,
 		    rep[i].doc_revocation != NULL &&
 		    strcmp(rep[i].doc_revocation, "good") == 0)
 			rep[i].level = "B-LT";
+		if (rep[i].level != NULL && strcmp(rep[i].level, "B-LT") == 0 &&
+		    (r = find_lta(pdf, s, rep, i, &vd)) != 0)
+			goto out;
 		sig_report_judge(&rep[i]);
 	}
 	*out = rep;
@@ -468,6 +548,7 @@ out:
 		for (i = 0; i < s->n; i++) {
 			free(s->f[i].field);
 			pdf_obj_free(s->f[i].sig);
+			pdf_obj_free(s->f[i].lock);
 		}
 		if (rep != NULL)
 			sig_reports_free(rep, s->n);

@@ -11,12 +11,13 @@
 #include "common/err.h"
 
 enum verify_changes {
-	CHANGES_NONE,	    /* the signature covers the whole file */
-	CHANGES_SIGNATURES, /* later revisions: signatures (and DSS) */
-	CHANGES_DSS,	    /* later revisions: validation data only */
-	CHANGES_OTHER,	    /* other bytes were appended after it */
-	CHANGES_METADATA,   /* later revisions: /Info and XMP only */
-	CHANGES_PERMITTED,  /* form filling, annotations as DocMDP allows */
+	CHANGES_NONE,	     /* the signature covers the whole file */
+	CHANGES_SIGNATURES,  /* later revisions: signatures (and DSS) */
+	CHANGES_DSS,	     /* later revisions: validation data only */
+	CHANGES_OTHER,	     /* other bytes were appended after it */
+	CHANGES_METADATA,    /* later revisions: /Info and XMP only */
+	CHANGES_PERMITTED,   /* form filling, annotations as DocMDP allows */
+	CHANGES_FORM_FILLED, /* form filling after an approval signature */
 };
 
 /* ETSI EN 319 102-1's three verdicts. */
@@ -28,16 +29,21 @@ enum sig_verdict {
 };
 
 struct sig_report {
-	char *field;	    /* PDF field name, or the .p7s file */
-	char *signer;	    /* the certificate's subject */
+	char *field;  /* PDF field name, or the .p7s file */
+	char *signer; /* the certificate's subject */
+	/* kyso's legal-name extension (a name too long for the subject) */
+	char *signer_legal_name;
 	char *claimed_time; /* /M or signingTime, "" when none */
 	char *ts_time;	    /* the time-stamp's genTime, or NULL */
+	char *archive_time; /* B-LTA: the genTime of the newest document
+			     * time-stamp over the validation data */
 	int intact;	    /* 1: digest and signature verify */
 	int ts_valid;	    /* 1: the time-stamp matches the signature */
 	int ts_untrusted;   /* 1: intact, but its TSA reaches no anchor */
 	int trusted;	    /* 1 yes, 0 no, -1 not checked (no anchors) */
 	enum verify_changes changes;
-	const char *level;	/* "B-B", "B-T", "PKCS#7", "CMS" */
+	const char *level;	/* "B-B", "B-T", "B-LT", "B-LTA", "PKCS#7",
+				 * "CMS", "document time-stamp"... */
 	const char *problem;	/* why intact or trusted is 0, or NULL */
 	int docmdp;		/* a certification's DocMDP P, 0: approval */
 	int docmdp_broken;	/* 1: what came after, P forbids */

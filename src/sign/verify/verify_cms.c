@@ -176,6 +176,30 @@ out:
 	PKCS7_free(p7);
 }
 
+/* The signing-time signed attribute (CAdES B-B requires it in a .p7s):
+ * the time the signer claims, not proven without a time-stamp. Left
+ * alone when the report has a claimed time already (a PDF's /M). */
+static void
+note_signing_time(CMS_SignerInfo *si, struct sig_report *rep)
+{
+	ASN1_TYPE *t;
+	char when[X509_TEXT_TIME_MAX], *c;
+	int loc;
+
+	if (rep->claimed_time != NULL && rep->claimed_time[0] != '\0')
+		return;
+	if ((loc = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1)) < 0 ||
+	    (t = X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, loc), 0)) ==
+		NULL ||
+	    (t->type != V_ASN1_UTCTIME && t->type != V_ASN1_GENERALIZEDTIME) ||
+	    x509_text_time((const ASN1_TIME *)t->value.asn1_string,
+		X509_TIME_ISO, when, sizeof(when)) != 0 ||
+	    (c = strdup(when)) == NULL)
+		return;
+	free(rep->claimed_time);
+	rep->claimed_time = c;
+}
+
 /* A SignerInfo without signed attributes (older signers' plain PKCS#7)
  * signs the content's digest itself: RSA PKCS#1 v1.5 or ECDSA over it.
  * 1 verifies, 0 does not, -1 a key or scheme verify does not support. */
@@ -353,6 +377,9 @@ verify_cms_der(const uint8_t *der, size_t n, verify_digest_fn fn, void *ud,
 	}
 	rep->signer = x509_text_name(X509_get_subject_name(signer),
 	    X509_TEXT_ONELINE);
+	note_signing_time(si, rep);
+	/* A company name too long for the subject, kept whole */
+	rep->signer_legal_name = x509_text_legal_name(signer);
 	/* The content's digest by the algorithm the signature names. */
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dalg, NULL);
 	if (dalg == NULL || (mdt = EVP_get_digestbyobj(dalg->algorithm)) == NULL) {

@@ -18,7 +18,8 @@ struct revoc;
 typedef int (
     *verify_digest_fn)(void *ud, const EVP_MD *md, uint8_t *out, unsigned *len);
 
-/* Fills rep's signer, intact, trusted, ts_time, ts_valid, problem and
+/* Fills rep's signer, claimed_time (the signing-time attribute, when rep
+ * has none yet), intact, trusted, ts_time, ts_valid, problem and
  * level (a B-level when signing-certificate-v2 is there), digest,
  * signed_attrs, scv2, anchor, revocation when vo asks, and doc_revocation
  * by vd (the document's validation data; NULL: none). The signed content

@@ -22,37 +22,6 @@
 #include "sign/verify/verify.h"
 #include "sign/verify/verify_cms.h"
 
-static xmlNodePtr
-child(xmlNodePtr n, const char *name)
-{
-	for (n = n ? n->children : NULL; n != NULL; n = n->next)
-		if (n->type == XML_ELEMENT_NODE && n->ns != NULL &&
-		    strcmp((const char *)n->ns->href, DSIG_NS) == 0 &&
-		    strcmp((const char *)n->name, name) == 0)
-			return n;
-	return NULL;
-}
-
-static xmlNodePtr
-next_sibling(xmlNodePtr n, const char *name)
-{
-	for (n = n->next; n != NULL; n = n->next)
-		if (n->type == XML_ELEMENT_NODE &&
-		    strcmp((const char *)n->name, name) == 0)
-			return n;
-	return NULL;
-}
-
-static int
-alg_is(xmlNodePtr n, const char *alg)
-{
-	xmlChar *a = n ? xmlGetProp(n, (const xmlChar *)"Algorithm") : NULL;
-	int eq = a != NULL && strcmp((const char *)a, alg) == 0;
-
-	xmlFree(a);
-	return eq;
-}
-
 /* Base64 text (whitespace allowed) into out. */
 static int
 b64_decode(xmlNodePtr n, struct buf *out)
@@ -164,21 +133,138 @@ where_read(xmlNodePtr t, xmlNodePtr sig)
 	return !twin_outside(xmlDocGetRootElement(t->doc), t, 0);
 }
 
+/* The signature value sv (r || s for ECDSA, as XML-DSig has it) over the
+ * digest h by the signer's key. */
+static int
+value_verifies(X509 *signer, const EVP_MD *md, int ec, struct buf *sv,
+    const uint8_t *h, unsigned hlen)
+{
+	EVP_PKEY_CTX *pc = NULL;
+	int ok = 0;
+
+	if (ec) {
+		/* r || s back to DER. */
+		ECDSA_SIG *es = ECDSA_SIG_new();
+		BIGNUM *br, *bs;
+		unsigned char *der = NULL;
+		size_t half = buf_len(sv) / 2;
+		int len;
+
+		if (es == NULL || half == 0 || buf_len(sv) % 2 != 0) {
+			ECDSA_SIG_free(es);
+			return 0;
+		}
+		br = BN_bin2bn(buf_ptr(sv), (int)half, NULL);
+		bs = BN_bin2bn(buf_ptr(sv) + half, (int)half, NULL);
+		if (br == NULL || bs == NULL || ECDSA_SIG_set0(es, br, bs) != 1) {
+			BN_free(br);
+			BN_free(bs);
+			ECDSA_SIG_free(es);
+			return 0;
+		}
+		len = i2d_ECDSA_SIG(es, &der);
+		ECDSA_SIG_free(es);
+		buf_reset(sv);
+		if (len <= 0 || buf_put(sv, der, (size_t)len) != 0) {
+			OPENSSL_free(der);
+			return 0;
+		}
+		OPENSSL_free(der);
+	}
+	ok = (pc = EVP_PKEY_CTX_new(X509_get0_pubkey(signer), NULL)) != NULL &&
+	    EVP_PKEY_verify_init(pc) == 1 &&
+	    EVP_PKEY_CTX_set_signature_md(pc, md) == 1 &&
+	    (ec || EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1) &&
+	    EVP_PKEY_verify(pc, buf_ptr(sv), buf_len(sv), h, hlen) == 1;
+	EVP_PKEY_CTX_free(pc);
+	return ok;
+}
+
+/* Each Reference of si: what it names must be what a reader reads, and
+ * its digest (xmldsig_ref.c, as signing computes it) the DigestValue.
+ * 0 with rep->problem set (and unsupported) when one does not hold. */
+static int
+check_references(xmlDocPtr doc, xmlNodePtr sig, xmlNodePtr si,
+    struct sig_report *rep)
+{
+	struct buf *tmp = buf_new(0);
+	struct xmldsig_ref rd;
+	xmlNodePtr ref;
+	uint8_t h[EVP_MAX_MD_SIZE];
+	unsigned hlen = 0;
+	int r, nref = 0, ok = 0;
+
+	if (tmp == NULL)
+		return KYSO_ERR_NOMEM;
+	for (ref = ds_child(si, "Reference"); ref != NULL;
+	     ref = ds_next(ref, "Reference")) {
+		xmlNodePtr target;
+		xmlChar *uri;
+
+		nref++;
+		if ((r = xmldsig_ref_read(doc, ref, &rd, &rep->problem)) != 0) {
+			rep->unsupported = r == KYSO_ERR_UNSUPPORTED;
+			goto out;
+		}
+		target = rd.target;
+		uri = xmlGetProp(ref, (const xmlChar *)"URI");
+		if (target != NULL &&
+		    (uri == NULL ||
+			count_id(xmlDocGetRootElement(doc),
+			    (const char *)uri + 1, 0) > 1 ||
+			!where_read(target, sig))) {
+			xmlFree(uri);
+			rep->problem = N_(
+			    "the signed element is not the one a "
+			    "reader finds there: its Id occurs twice, or it was "
+			    "moved (signature wrapping)");
+			goto out;
+		}
+		xmlFree(uri);
+		if (target != NULL && target != xmlDocGetRootElement(doc) &&
+		    rep->signed_part == NULL) {
+			xmlChar *path = xmlGetNodePath(target);
+
+			rep->signed_part = path != NULL
+			    ? strdup((const char *)path)
+			    : NULL;
+			xmlFree(path);
+		}
+		buf_reset(tmp);
+		if (xmldsig_ref_digest(doc, sig, &rd, h, &hlen) != 0 ||
+		    b64_decode(ds_child(ref, "DigestValue"), tmp) != 0) {
+			rep->problem = N_("a reference cannot be computed");
+			goto out;
+		}
+		if (buf_len(tmp) != hlen ||
+		    CRYPTO_memcmp(buf_ptr(tmp), h, hlen) != 0) {
+			rep->problem = N_(
+			    "the signed content was changed (digest mismatch)");
+			goto out;
+		}
+	}
+	ok = nref > 0;
+out:
+	buf_free(tmp);
+	return ok;
+}
+
 static int
 verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
     struct sig_report *rep)
 {
 	const char *trust = vo->trust;
-	xmlNodePtr si = child(sig, "SignedInfo"), ref, x;
-	xmlNodePtr cm = child(si, "CanonicalizationMethod");
-	xmlNodePtr sm = child(si, "SignatureMethod");
+	xmlNodePtr si = ds_child(sig, "SignedInfo"), x;
+	xmlNodePtr cm = ds_child(si, "CanonicalizationMethod");
+	xmlNodePtr sm = ds_child(si, "SignatureMethod");
 	struct buf *tmp = buf_new(0), *sv = buf_new(0);
 	STACK_OF(X509) *certs = sk_X509_new_null();
 	X509 *signer = NULL;
-	EVP_PKEY_CTX *pc = NULL;
+	const EVP_MD *md = NULL;
 	struct nodeset set;
-	uint8_t h[32];
-	int ec, r = KYSO_ERR_NOMEM, nref = 0;
+	uint8_t h[EVP_MAX_MD_SIZE];
+	unsigned hlen = 0;
+	int ec = 0, r = KYSO_ERR_NOMEM, k;
 
 	rep->level = "XML-DSig";
 	rep->trusted = -1;
@@ -193,16 +279,15 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 		goto out;
 	/* What is there but not supported leaves the verdict open. */
 	rep->unsupported = 1;
-	if (!alg_is(cm, ALG_EXC_C14N) && !alg_is(cm, ALG_C14N))
-		goto out;
-	ec = alg_is(sm, ALG_ECDSA_SHA256);
-	if (!ec && !alg_is(sm, ALG_RSA_SHA256))
+	if (xmldsig_c14n_mode(cm) < 0 ||
+	    xmldsig_signature_method(sm, &md, &ec, &rep->problem) != 0)
 		goto out;
 	rep->unsupported = 0;
+	rep->digest = OBJ_nid2sn(EVP_MD_get_type(md));
 	/* The certificates in KeyInfo: the first is the signer's. */
-	for (x = child(child(child(sig, "KeyInfo"), "X509Data"),
+	for (x = ds_child(ds_child(ds_child(sig, "KeyInfo"), "X509Data"),
 		 "X509Certificate");
-	     x != NULL; x = next_sibling(x, "X509Certificate")) {
+	     x != NULL; x = ds_next(x, "X509Certificate")) {
 		const unsigned char *p;
 		X509 *c;
 
@@ -225,123 +310,20 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 	signer = sk_X509_value(certs, 0);
 	rep->signer = x509_text_name(X509_get_subject_name(signer),
 	    X509_TEXT_ONELINE);
-	/* Each reference's digest. */
-	for (ref = child(si, "Reference"); ref != NULL;
-	     ref = next_sibling(ref, "Reference")) {
-		xmlChar *uri = xmlGetProp(ref, (const xmlChar *)"URI");
-		xmlNodePtr tr, t, target = NULL;
-		int enveloped = 0, mode = -1;
-
-		nref++;
-		if (uri != NULL && uri[0] == '#')
-			target = find_by_id(xmlDocGetRootElement(doc),
-			    (const char *)uri + 1, 0);
-		if (uri == NULL || (uri[0] != '\0' && target == NULL)) {
-			xmlFree(uri);
-			rep->problem = N_(
-			    "a reference names no element of the document");
-			goto out;
-		}
-		if (target != NULL &&
-		    (count_id(xmlDocGetRootElement(doc), (const char *)uri + 1,
-			 0) > 1 ||
-			!where_read(target, sig))) {
-			xmlFree(uri);
-			rep->problem = N_(
-			    "the signed element is not the one a "
-			    "reader finds there: its Id occurs twice, or it was "
-			    "moved (signature wrapping)");
-			goto out;
-		}
-		if (target != NULL && target != xmlDocGetRootElement(doc) &&
-		    rep->signed_part == NULL) {
-			xmlChar *path = xmlGetNodePath(target);
-
-			rep->signed_part = path != NULL
-			    ? strdup((const char *)path)
-			    : NULL;
-			xmlFree(path);
-		}
-		xmlFree(uri);
-		tr = child(ref, "Transforms");
-		for (t = child(tr, "Transform"); t != NULL;
-		     t = next_sibling(t, "Transform")) {
-			if (alg_is(t, ALG_ENVELOPED))
-				enveloped = 1;
-			else if (alg_is(t, ALG_EXC_C14N))
-				mode = 0;
-			else if (alg_is(t, ALG_C14N))
-				mode = 1;
-			else {
-				rep->unsupported = 1;
-				rep->problem = N_(
-				    "a reference uses a transform kyso-sign does not support");
-				goto out;
-			}
-		}
-		if (!alg_is(child(ref, "DigestMethod"), ALG_SHA256)) {
-			rep->unsupported = 1;
-			rep->problem = N_("a reference's digest is not SHA-256");
-			goto out;
-		}
-		set.root = target;
-		set.skip = enveloped ? sig : NULL;
-		buf_reset(tmp);
-		if (c14n_sha256(doc, &set, mode != 0, h) != 0 ||
-		    b64_decode(child(ref, "DigestValue"), tmp) != 0) {
-			rep->problem = N_("a reference cannot be computed");
-			goto out;
-		}
-		if (buf_len(tmp) != 32 ||
-		    CRYPTO_memcmp(buf_ptr(tmp), h, 32) != 0) {
-			rep->problem = N_(
-			    "the signed content was changed (digest mismatch)");
-			goto out;
-		}
-	}
-	if (nref == 0)
+	rep->signer_legal_name = x509_text_legal_name(signer);
+	if ((k = check_references(doc, sig, si, rep)) <= 0) {
+		r = k;
 		goto out;
+	}
 	/* The signature over the canonical SignedInfo. */
 	set.root = si;
 	set.skip = NULL;
-	buf_reset(tmp);
-	if (c14n_sha256(doc, &set, alg_is(cm, ALG_C14N), h) != 0 ||
-	    b64_decode(child(sig, "SignatureValue"), sv) != 0) {
+	if (c14n_digest(doc, &set, xmldsig_c14n_mode(cm), md, h, &hlen) != 0 ||
+	    b64_decode(ds_child(sig, "SignatureValue"), sv) != 0) {
 		rep->problem = N_("the signature value cannot be read");
 		goto out;
 	}
-	if (ec) {
-		/* r || s back to DER. */
-		ECDSA_SIG *es = ECDSA_SIG_new();
-		BIGNUM *br, *bs;
-		unsigned char *der = NULL;
-		int len;
-		size_t half = buf_len(sv) / 2;
-
-		if (es == NULL)
-			goto out;
-		br = BN_bin2bn(buf_ptr(sv), (int)half, NULL);
-		bs = BN_bin2bn(buf_ptr(sv) + half, (int)half, NULL);
-		if (br == NULL || bs == NULL || ECDSA_SIG_set0(es, br, bs) != 1) {
-			BN_free(br);
-			BN_free(bs);
-			ECDSA_SIG_free(es);
-			goto out;
-		}
-		len = i2d_ECDSA_SIG(es, &der);
-		ECDSA_SIG_free(es);
-		buf_reset(sv);
-		if (len <= 0 || buf_put(sv, der, (size_t)len) != 0) {
-			OPENSSL_free(der);
-			goto out;
-		}
-		OPENSSL_free(der);
-	}
-	if ((pc = EVP_PKEY_CTX_new(X509_get0_pubkey(signer), NULL)) == NULL ||
-	    EVP_PKEY_verify_init(pc) != 1 ||
-	    EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) != 1 ||
-	    (!ec && EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1) ||
-	    EVP_PKEY_verify(pc, buf_ptr(sv), buf_len(sv), h, 32) != 1) {
+	if (!value_verifies(signer, md, ec, sv, h, hlen)) {
 		rep->problem = N_("the signature value does not verify");
 		goto out;
 	}
@@ -360,7 +342,6 @@ verify_one(xmlDocPtr doc, xmlNodePtr sig, const struct verify_opts *vo,
 			rep->problem = N_("the signer's certificate is revoked");
 	}
 out:
-	EVP_PKEY_CTX_free(pc);
 	sk_X509_pop_free(certs, X509_free);
 	buf_free(tmp);
 	buf_free(sv);
