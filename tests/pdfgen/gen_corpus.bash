@@ -43,7 +43,7 @@ q --object-streams=generate "$G/gs-plain.pdf" "$G/qpdf-objstm.pdf"
 q --linearize "$G/gs-plain.pdf" "$G/qpdf-linearized.pdf"
 q --linearize --object-streams=generate "$G/gs-plain.pdf" "$G/qpdf-linearized-objstm.pdf"
 
-note "qpdf: encrypted (each must be refused)"
+note "qpdf: encrypted (refused with a user password, signed without)"
 # qpdf refuses a deterministic /ID with encryption: these vary run to run.
 enc() {
   local name=$1 user=$2; shift 2

@@ -60,7 +60,9 @@ parse_expect(char *line, struct expect *e)
 	if (strcmp(w[5], "sign") != 0 && strcmp(w[5], "refuse") != 0)
 		return -1;
 	refuse = strcmp(w[5], "refuse") == 0;
-	if (refuse != (strcmp(w[1], "ok") != 0 || strcmp(w[4], "ok") != 0))
+	/* A file not read whole is refused; one that is may be too, for what
+	 * its author forbids (an encrypted file's permissions). */
+	if (!refuse && (strcmp(w[1], "ok") != 0 || strcmp(w[4], "ok") != 0))
 		return -1;
 	if (strlen(w[0]) >= sizeof(e->name))
 		return -1;

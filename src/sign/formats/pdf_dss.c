@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "sign/pdf/pdf.h"
+#include "sign/pdf/pdf_crypt.h"
 #include "sign/pdf/pdf_rev.h"
 
 /* One kind of DSS entry (Certs, OCSPs, CRLs): the DSS's array (a copy,
@@ -264,6 +265,15 @@ pdf_dss_revision(const uint8_t *data, size_t len, const struct dss_vri *vri,
 	*why = N_("out of memory");
 	if ((r = pdf_open(data, len, &v.pdf, why)) != 0)
 		goto out;
+	/* In an encrypted file, validation data is signing's part: it needs
+	 * what a signature needs (pdf_crypt.h). */
+	if (pdf_crypt_of(v.pdf) != NULL &&
+	    !pdf_crypt_may_fill(pdf_crypt_of(v.pdf))) {
+		r = KYSO_ERR_PERMISSION;
+		*why = N_("the file is encrypted with an owner password whose "
+			  "permissions forbid filling in forms and signing");
+		goto out;
+	}
 	v.next = pdf_next_num(v.pdf);
 	*why = N_("the document catalog is damaged");
 	root_ref = pdf_dict_get(pdf_trailer(v.pdf), "Root");

@@ -17,6 +17,7 @@
 #include "sign/formats/tsa.h"
 #include "sign/mapfile.h"
 #include "sign/pdf/pdf.h"
+#include "sign/pdf/pdf_crypt.h"
 #include "sign/pdf/pdf_form.h"
 #include "sign/pdf/pdf_page.h"
 #include "sign/pdf/pdf_rev.h"
@@ -466,42 +467,6 @@ pdf_sign_text_check(const char *t, const char **why)
 	return 0;
 }
 
-/* /key and t (checked by pdf_sign_text_check) as a PDF text string (ISO 32000-1
- * 7.9.2.2): ASCII as a literal string with ( ) \ escaped, anything else
- * UTF-16BE with its byte order mark, as a hex string. */
-static int
-put_text(struct buf *b, const char *key, const char *t)
-{
-	const unsigned char *u = (const unsigned char *)t;
-	size_t n = strlen(t), i, k;
-	uint32_t cp;
-	int r, ascii = 1;
-
-	for (i = 0; i < n; i++)
-		if (u[i] >= 0x80)
-			ascii = 0;
-	if ((r = buf_putf(b, "/%s%s", key, ascii ? "(" : "<FEFF")) != 0)
-		return r;
-	for (i = 0; i < n; i += k) {
-		if (ascii) {
-			k = 1;
-			r = buf_putf(b, "%s%c",
-			    strchr("()\\", u[i]) != NULL ? "\\" : "", u[i]);
-		} else if ((k = utf8_strict(u, n, i, &cp)) == 0) {
-			r = KYSO_ERR_INVALID;
-		} else if (cp < 0x10000) {
-			r = buf_putf(b, "%04X", (unsigned)cp);
-		} else {
-			cp -= 0x10000;
-			r = buf_putf(b, "%04X%04X", (unsigned)(0xd800 | cp >> 10),
-			    (unsigned)(0xdc00 | (cp & 0x3ff)));
-		}
-		if (r != 0)
-			return r;
-	}
-	return buf_putf(b, ascii ? ")" : ">");
-}
-
 struct sigdict_ctx {
 	time_t when;
 	int certify;
@@ -511,7 +476,91 @@ struct sigdict_ctx {
 	size_t *br_at;
 	size_t *ct_at;
 	int docts; /* a document time-stamp (ETSI.RFC3161) */
+	const struct pdf_crypt *crypt; /* an encrypted file's, or NULL */
+	int64_t num;		       /* the signature dictionary's */
 };
+
+/* /key and the string raw (n bytes): literal (ASCII, with ( ) \ escaped)
+ * when it may be, else hex; in an encrypted file, encrypted with the
+ * signature dictionary's key, in hex. */
+static int
+put_string(struct buf *b, const struct sigdict_ctx *c, const char *key,
+    const uint8_t *raw, size_t n, int literal)
+{
+	struct buf *e = NULL;
+	size_t i;
+	int r;
+
+	if (c->crypt != NULL) {
+		if ((r = pdf_crypt_bytes(c->crypt, c->num, 0, 1, 0, 0, raw, n,
+			 &e)) != 0)
+			return r;
+		raw = buf_ptr(e);
+		n = buf_len(e);
+		literal = 0;
+	}
+	r = buf_putf(b, "/%s%s", key, literal ? "(" : "<");
+	for (i = 0; i < n && r == 0; i++)
+		r = literal
+		    ? buf_putf(b, "%s%c",
+			  strchr("()\\", raw[i]) != NULL ? "\\" : "", raw[i])
+		    : buf_putf(b, "%02X", raw[i]);
+	if (r == 0)
+		r = buf_putf(b, literal ? ")" : ">");
+	buf_free(e);
+	return r;
+}
+
+/* /key and t (checked by pdf_sign_text_check) as a PDF text string (ISO 32000-1
+ * 7.9.2.2): ASCII as a literal string, anything else UTF-16BE with its
+ * byte order mark, as a hex string. */
+static int
+put_text(struct buf *b, const struct sigdict_ctx *c, const char *key,
+    const char *t)
+{
+	const unsigned char *u = (const unsigned char *)t;
+	size_t n = strlen(t), i, k;
+	struct buf *raw = buf_new(0);
+	uint32_t cp;
+	int r = 0, ascii = 1;
+
+	if (raw == NULL)
+		return KYSO_ERR_NOMEM;
+	for (i = 0; i < n; i++)
+		if (u[i] >= 0x80)
+			ascii = 0;
+	if (!ascii)
+		r = buf_put(raw, "\xfe\xff", 2);
+	for (i = 0; i < n && r == 0; i += k) {
+		uint8_t w[4];
+
+		if (ascii) {
+			k = 1;
+			r = buf_put_u8(raw, u[i]);
+		} else if ((k = utf8_strict(u, n, i, &cp)) == 0) {
+			r = KYSO_ERR_INVALID;
+		} else if (cp < 0x10000) {
+			w[0] = (uint8_t)(cp >> 8);
+			w[1] = (uint8_t)cp;
+			r = buf_put(raw, w, 2);
+		} else {
+			uint32_t h, l;
+
+			cp -= 0x10000;
+			h = 0xd800 | cp >> 10;
+			l = 0xdc00 | (cp & 0x3ff);
+			w[0] = (uint8_t)(h >> 8);
+			w[1] = (uint8_t)h;
+			w[2] = (uint8_t)(l >> 8);
+			w[3] = (uint8_t)l;
+			r = buf_put(raw, w, 4);
+		}
+	}
+	if (r == 0)
+		r = put_string(b, c, key, buf_ptr(raw), buf_len(raw), ascii);
+	buf_free(raw);
+	return r;
+}
 
 /* The signature dictionary, with room for /ByteRange and /Contents. */
 static int
@@ -519,6 +568,7 @@ write_sigdict(void *ud, struct buf *b)
 {
 	struct sigdict_ctx *c = ud;
 	struct tm tm;
+	char m[64];
 	uint8_t *z;
 	int r;
 
@@ -542,13 +592,16 @@ write_sigdict(void *ud, struct buf *b)
 	/* A document time-stamp's time is its token's. */
 	if (c->docts)
 		return buf_putf(b, ">>>");
-	if ((r = buf_putf(b, ">/M(D:%04d%02d%02d%02d%02d%02d+00'00')",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec)) != 0)
+	snprintf(m, sizeof(m), "D:%04d%02d%02d%02d%02d%02d+00'00'",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec);
+	if ((r = buf_put_u8(b, '>')) != 0 ||
+	    (r = put_string(b, c, "M", (const uint8_t *)m, strlen(m), 1)) != 0)
 		return r;
-	if (c->reason != NULL && (r = put_text(b, "Reason", c->reason)) != 0)
+	if (c->reason != NULL && (r = put_text(b, c, "Reason", c->reason)) != 0)
 		return r;
-	if (c->location != NULL && (r = put_text(b, "Location", c->location)) != 0)
+	if (c->location != NULL &&
+	    (r = put_text(b, c, "Location", c->location)) != 0)
 		return r;
 	if (c->certify &&
 	    (r = buf_putf(b,
@@ -629,7 +682,8 @@ build_revision(struct rev *v, struct buf *b, uint64_t base, int64_t sig_num,
     size_t contents_len, size_t *br_at, size_t *ct_at, int docts)
 {
 	struct sigdict_ctx sc = { when, o->certify, o->reason, o->location,
-		contents_len, br_at, ct_at, docts };
+		contents_len, br_at, ct_at, docts, pdf_crypt_of(v->pdf),
+		sig_num };
 	struct pdf_obj *field = NULL;
 	size_t i;
 	int r;
@@ -770,6 +824,28 @@ prepared_place(const struct pdf_sig_field *f, int rect[4])
 	return (int)f->page + 1;
 }
 
+/* An encrypted file (owner password only) is signed when its permissions
+ * allow the signature: into a prepared field, filling in forms; a new
+ * field, creating form fields (pdf_crypt.h). */
+static int
+crypt_allows(const struct pdf *pdf, int prepared, const char **why)
+{
+	const struct pdf_crypt *c = pdf_crypt_of(pdf);
+
+	if (c == NULL ||
+	    (prepared ? pdf_crypt_may_fill(c) : pdf_crypt_may_create(c)))
+		return 0;
+	if (!pdf_crypt_may_fill(c))
+		*why = N_("the file is encrypted with an owner password whose "
+			  "permissions forbid filling in forms and signing");
+	else
+		*why = N_("the file is encrypted with an owner password whose "
+			  "permissions allow signing an existing empty "
+			  "signature field only (--field NAME), not adding "
+			  "a new one");
+	return KYSO_ERR_PERMISSION;
+}
+
 /* m: data's mapping (hashed window by window), or NULL for memory.
  * s NULL: a document time-stamp from o->tsa_url (a new invisible field;
  * o's other members are not used). */
@@ -814,6 +890,8 @@ pdf_sign_rev(struct p11_signer *s, const uint8_t *data, size_t len,
 		goto out;
 	if (prep == NULL)
 		field_num = v.next++;
+	if ((r = crypt_allows(v.pdf, prep != NULL, why)) != 0)
+		goto out;
 	page = o->page;
 	memcpy(rect, o->rect, sizeof(rect));
 	if (prep != NULL)

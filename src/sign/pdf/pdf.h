@@ -17,10 +17,17 @@ struct pdf;
 #define PDF_MAX_DECODED	 ((size_t)64 * 1024 * 1024) /* one decoded stream */
 
 /* Opens data; on failure *why (when not NULL) gets a static sentence that
- * says what is wrong with the file. Encrypted files: KYSO_ERR_UNSUPPORTED. */
+ * says what is wrong with the file. An encrypted file opens when it has
+ * an owner password only (the empty user password opens it): its objects
+ * are read decrypted, its streams decoded decrypted. Any other encrypted
+ * file: KYSO_ERR_UNSUPPORTED. */
 int pdf_open(const uint8_t *data, size_t len, struct pdf **out,
     const char **why) KYSO_WUR;
 void pdf_free(struct pdf *pdf);
+/* An encrypted file's security handler (pdf_crypt.h), else NULL: what a
+ * new revision encrypts its strings and streams with. */
+struct pdf_crypt;
+const struct pdf_crypt *pdf_crypt_of(const struct pdf *pdf);
 
 const uint8_t *pdf_data(const struct pdf *pdf);
 size_t pdf_len(const struct pdf *pdf);

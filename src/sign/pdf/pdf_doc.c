@@ -51,6 +51,8 @@ struct pdf {
 	size_t nnewest;
 	int64_t *freed; /* numbers (not 0) it marks free */
 	size_t nfreed;
+	struct pdf_crypt *crypt; /* an owner-password-only file's handler */
+	int64_t enc_num; /* its /Encrypt object (not encrypted), or -1 */
 };
 
 /* Entries of one section, applied after it is read: in-use entries win
@@ -319,6 +321,8 @@ parse_indirect(struct pdf *pdf, uint64_t off, int64_t want, struct pdf_obj **out
 				dlen--;
 		}
 		o->type = PDF_STREAM;
+		o->i = (int64_t)num; /* the key of its data when encrypted */
+		o->gen = (uint32_t)gen;
 		o->data_off = dstart;
 		o->data_len = dlen;
 	}
@@ -571,37 +575,42 @@ find_startxref(struct pdf *pdf, uint64_t *off)
 	return KYSO_ERR_CORRUPT;
 }
 
-/* Why an encrypted file is refused, in the words of what its author set:
- * a password to open it, or restrictions only (an owner password) that
- * forbid signing or that kyso-sign cannot yet keep. */
+/* An encrypted file opens when it has an owner password only: its
+ * handler is kept, to decrypt what is read and encrypt what an update
+ * writes. Else why it is refused, in the words of what its author set. */
 static const char *
-encrypted_why(struct pdf *pdf)
+open_encrypted(struct pdf *pdf)
 {
-	const struct pdf_obj *id = pdf_dict_get(pdf->trailer, "ID");
+	const struct pdf_obj *id = pdf_dict_get(pdf->trailer, "ID"),
+			     *ref = pdf_dict_get(pdf->trailer, "Encrypt");
 	struct pdf_obj *enc = NULL;
 	enum pdf_crypt_kind k = PDF_CRYPT_UNKNOWN;
-	int may_sign = 0;
 
-	if (pdf_resolve(pdf, pdf_dict_get(pdf->trailer, "Encrypt"), &enc) == 0)
-		k = pdf_crypt_inspect(enc,
+	if (ref->type == PDF_REF)
+		pdf->enc_num = ref->i;
+	if (pdf_resolve(pdf, ref, &enc) == 0)
+		k = pdf_crypt_open(enc,
 		    id != NULL && id->type == PDF_ARRAY && id->count > 0
 			? id->items[0]
 			: NULL,
-		    &may_sign);
+		    &pdf->crypt);
 	pdf_obj_free(enc);
+	if (k == PDF_CRYPT_OWNER_ONLY && pdf->crypt != NULL)
+		return NULL;
 	if (k == PDF_CRYPT_USER_PASSWORD)
 		return N_("the file is encrypted with a password to open it; "
 			  "kyso-sign does not sign password-protected PDFs");
-	if (k == PDF_CRYPT_OWNER_ONLY && !may_sign)
-		return N_("the file is encrypted with an owner password whose "
-			  "permissions forbid filling in forms and signing");
 	if (k == PDF_CRYPT_OWNER_ONLY)
-		return N_("the file is encrypted with an owner password only "
-			  "(restrictions, no password to open it), which "
-			  "kyso-sign cannot sign yet: sign an unencrypted copy "
-			  "(e.g. qpdf --decrypt in.pdf out.pdf)");
-	return N_("the file is encrypted (password-protected); kyso-sign does "
-		  "not sign encrypted PDFs");
+		return N_("out of memory");
+	return N_("the file is encrypted with a security handler or "
+		  "revision kyso-sign does not know (only the standard "
+		  "handler, RC4 and AES, revisions 2 to 6)");
+}
+
+const struct pdf_crypt *
+pdf_crypt_of(const struct pdf *pdf)
+{
+	return pdf->crypt;
 }
 
 int
@@ -622,6 +631,7 @@ pdf_open(const uint8_t *data, size_t len, struct pdf **out, const char **why)
 	}
 	pdf->d = data;
 	pdf->len = len;
+	pdf->enc_num = -1;
 	pdf->why = N_("the file is damaged");
 	/* Object numbers are bounded by what the file could hold. */
 	pdf->max_obj = len + 1024 < (size_t)1 << 23 ? len + 1024
@@ -658,9 +668,10 @@ pdf_open(const uint8_t *data, size_t len, struct pdf **out, const char **why)
 	}
 	if (pdf_dict_get(pdf->trailer, "Encrypt") != NULL &&
 	    pdf_dict_get(pdf->trailer, "Encrypt")->type != PDF_NULL) {
-		r = KYSO_ERR_UNSUPPORTED;
-		pdf->why = encrypted_why(pdf);
-		goto fail;
+		if ((pdf->why = open_encrypted(pdf)) != NULL) {
+			r = KYSO_ERR_UNSUPPORTED;
+			goto fail;
+		}
 	}
 	if (pdf_dict_get(pdf->trailer, "Root") == NULL ||
 	    pdf_dict_get(pdf->trailer, "Root")->type != PDF_REF ||
@@ -699,6 +710,7 @@ pdf_free(struct pdf *pdf)
 		free(pdf->cache[i].offs);
 	}
 	pdf_obj_free(pdf->trailer);
+	pdf_crypt_free(pdf->crypt);
 	free(pdf->newest);
 	free(pdf->freed);
 	free(pdf->x);
@@ -709,12 +721,24 @@ int
 pdf_stream_decode(struct pdf *pdf, const struct pdf_obj *stream, size_t cap,
     struct buf **out)
 {
+	struct buf *plain = NULL;
+	int r;
+
 	if (stream == NULL || stream->type != PDF_STREAM ||
 	    stream->data_off > pdf->len ||
 	    stream->data_len > pdf->len - stream->data_off)
 		return KYSO_ERR_INVALID;
-	return pdf_filter_decode(stream, pdf->d + stream->data_off,
-	    (size_t)stream->data_len, cap, out);
+	if (pdf->crypt == NULL)
+		return pdf_filter_decode(stream, pdf->d + stream->data_off,
+		    (size_t)stream->data_len, cap, out);
+	if ((r = pdf_crypt_bytes(pdf->crypt, stream->i, stream->gen, 0, 1,
+		 pdf_name_is(pdf_dict_get(stream, "Type"), "Metadata"),
+		 pdf->d + stream->data_off, (size_t)stream->data_len, &plain)) !=
+	    0)
+		return r;
+	r = pdf_filter_decode(stream, buf_ptr(plain), buf_len(plain), cap, out);
+	buf_free(plain);
+	return r;
 }
 
 static int
@@ -833,6 +857,17 @@ get_compressed(struct pdf *pdf, int64_t num, const struct xent *e,
 }
 
 static int
+is_xref_stream(const struct pdf *pdf, int64_t num)
+{
+	size_t k;
+
+	for (k = 0; k < pdf->nxref_nums; k++)
+		if ((int64_t)pdf->xref_nums[k] == num)
+			return 1;
+	return 0;
+}
+
+static int
 get_obj(struct pdf *pdf, int64_t num, struct pdf_obj **out)
 {
 	struct xent e;
@@ -854,6 +889,15 @@ get_obj(struct pdf *pdf, int64_t num, struct pdf_obj **out)
 	else
 		r = get_compressed(pdf, num, &e, out);
 	pdf->depth--;
+	/* Strings are encrypted with their object's key; an object stream's
+	 * objects were decrypted with the stream; /Encrypt is not. */
+	if (r == 0 && pdf->crypt != NULL && e.type == X_OFFSET &&
+	    num != pdf->enc_num && !is_xref_stream(pdf, num) &&
+	    (r = pdf_crypt_obj(pdf->crypt, num, e.gen, 0, *out)) != 0) {
+		pdf_obj_free(*out);
+		*out = NULL;
+		pdf->why = N_("an encrypted object cannot be decrypted");
+	}
 	return r;
 }
 

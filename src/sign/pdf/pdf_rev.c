@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "sign/pdf/pdf_crypt.h"
+
 void
 rev_clear(struct rev *v)
 {
@@ -66,6 +68,62 @@ rev_put_stream(struct rev *v, int64_t num, struct pdf_obj *dict, struct buf *dat
 	return put(v, num, dict, data);
 }
 
+/* One queued object as the file holds it: in an encrypted file, its
+ * strings and its stream data encrypted with its own key (ISO 32000-1
+ * 7.6.2), /Length the encrypted data's. */
+static int
+write_obj(const struct pdf_crypt *c, const struct upd *u, struct buf *b)
+{
+	struct pdf_obj *o = NULL;
+	struct buf *data = NULL;
+	const struct buf *d = u->data;
+	int r;
+
+	if (c != NULL) {
+		if ((o = pdf_obj_dup(u->obj)) == NULL)
+			return KYSO_ERR_NOMEM;
+		if ((r = pdf_crypt_obj(c, u->num, u->gen, 1, o)) != 0)
+			goto out;
+		if (d != NULL &&
+		    ((r = pdf_crypt_bytes(c, u->num, u->gen, 1, 1,
+			  pdf_name_is(pdf_dict_get(o, "Type"), "Metadata"),
+			  buf_ptr(d), buf_len(d), &data)) != 0 ||
+			(r = pdf_dict_set(o, "Length",
+			     pdf_int_new((int64_t)buf_len(data)))) != 0))
+			goto out;
+		if (data != NULL)
+			d = data;
+	}
+	if ((r = pdf_obj_write(b, o != NULL ? o : u->obj)) != 0)
+		goto out;
+	if (d != NULL &&
+	    ((r = buf_putf(b, "\nstream\n")) != 0 ||
+		(r = buf_put(b, buf_ptr(d), buf_len(d))) != 0 ||
+		(r = buf_putf(b, "\nendstream")) != 0))
+		goto out;
+out:
+	pdf_obj_free(o);
+	buf_free(data);
+	return r;
+}
+
+/* What the trailer of an update keeps besides /Size, /Root and /Prev:
+ * /Info, /ID and, for an encrypted file, /Encrypt. */
+static int
+write_trailer_keys(const struct pdf_obj *tr, struct buf *b)
+{
+	static const char *const keys[] = { "Info", "ID", "Encrypt" };
+	size_t k;
+	int r;
+
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		if (pdf_dict_get(tr, keys[k]) != NULL &&
+		    ((r = buf_putf(b, "/%s ", keys[k])) != 0 ||
+			(r = pdf_obj_write(b, pdf_dict_get(tr, keys[k]))) != 0))
+			return r;
+	return 0;
+}
+
 int
 rev_write(struct rev *v, struct buf *b, uint64_t base, rev_text_fn text, void *ctx)
 {
@@ -83,13 +141,8 @@ rev_write(struct rev *v, struct buf *b, uint64_t base, rev_text_fn text, void *c
 			 v->u[i].gen)) != 0)
 			return r;
 		if (v->u[i].obj != NULL) {
-			if ((r = pdf_obj_write(b, v->u[i].obj)) != 0)
-				return r;
-			if (v->u[i].data != NULL &&
-			    ((r = buf_putf(b, "\nstream\n")) != 0 ||
-				(r = buf_put(b, buf_ptr(v->u[i].data),
-				     buf_len(v->u[i].data))) != 0 ||
-				(r = buf_putf(b, "\nendstream")) != 0))
+			if ((r = write_obj(pdf_crypt_of(v->pdf), &v->u[i], b)) !=
+			    0)
 				return r;
 		} else if (text == NULL || (r = text(ctx, b)) != 0) {
 			r = r ? r : KYSO_ERR_INTERNAL;
@@ -175,13 +228,7 @@ rev_write(struct rev *v, struct buf *b, uint64_t base, rev_text_fn text, void *c
 		if ((r = buf_putf(b, "/Prev %llu",
 			 (unsigned long long)pdf_startxref(v->pdf))) != 0)
 			goto xs_out;
-		if (pdf_dict_get(tr, "Info") != NULL &&
-		    ((r = buf_putf(b, "/Info ")) != 0 ||
-			(r = pdf_obj_write(b, pdf_dict_get(tr, "Info"))) != 0))
-			goto xs_out;
-		if (pdf_dict_get(tr, "ID") != NULL &&
-		    ((r = buf_putf(b, "/ID ")) != 0 ||
-			(r = pdf_obj_write(b, pdf_dict_get(tr, "ID"))) != 0))
+		if ((r = write_trailer_keys(tr, b)) != 0)
 			goto xs_out;
 		if ((r = buf_putf(b, ">>\nstream\n")) != 0 ||
 		    (r = buf_put(b, buf_ptr(rows), buf_len(rows))) != 0 ||
@@ -196,13 +243,7 @@ rev_write(struct rev *v, struct buf *b, uint64_t base, rev_text_fn text, void *c
 	if ((r = buf_putf(b, "/Prev %llu",
 		 (unsigned long long)pdf_startxref(v->pdf))) != 0)
 		return r;
-	if (pdf_dict_get(tr, "Info") != NULL &&
-	    ((r = buf_putf(b, "/Info ")) != 0 ||
-		(r = pdf_obj_write(b, pdf_dict_get(tr, "Info"))) != 0))
-		return r;
-	if (pdf_dict_get(tr, "ID") != NULL &&
-	    ((r = buf_putf(b, "/ID ")) != 0 ||
-		(r = pdf_obj_write(b, pdf_dict_get(tr, "ID"))) != 0))
+	if ((r = write_trailer_keys(tr, b)) != 0)
 		return r;
 	return buf_putf(b, ">>\nstartxref\n%llu\n%%%%EOF\n",
 	    (unsigned long long)xref_off);
