@@ -31,6 +31,15 @@ struct queued {
 	struct buf *msg;
 };
 
+/* How many outbox mails with a secret a mailer remembers (a ring). */
+#define MAIL_NOTES 16384
+
+/* An outbox file that holds a code or OTP, by a keyed tag of it. */
+struct mail_note {
+	uint8_t tag[16];
+	char name[48]; /* "" when free */
+};
+
 struct mailer {
 	char *outbox;
 	char *smtp_url;
@@ -42,6 +51,10 @@ struct mailer {
 	pthread_cond_t cond;
 	struct queued *head, *tail;
 	size_t queued;
+	/* outbox mode: where each secret went (mailer_outbox_redact) */
+	uint8_t note_key[32];
+	struct mail_note *notes; /* MAIL_NOTES, made at the first one */
+	size_t note_next;
 };
 
 static int send_smtp(struct mailer *m, const char *to, const struct buf *msg);
@@ -121,6 +134,10 @@ mailer_new(const char *outbox, const char *smtp_url, const char *from,
 	}
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->cond, NULL);
+	if (crypto_random(m->note_key, sizeof(m->note_key)) != 0) {
+		mailer_free(m);
+		return KYSO_ERR_CRYPTO;
+	}
 	if (smtp_url == NULL && mkdir_p(outbox, 0700) != 0) {
 		mailer_free(m);
 		return KYSO_ERR_IO;
@@ -154,6 +171,8 @@ mailer_free(struct mailer *m)
 	free(m->outbox);
 	free(m->smtp_url);
 	free(m->from);
+	free(m->notes);
+	OPENSSL_cleanse(m->note_key, sizeof(m->note_key));
 	free(m);
 }
 
@@ -263,9 +282,9 @@ out:
 }
 
 static int
-write_outbox(struct mailer *m, const struct buf *msg)
+write_outbox(struct mailer *m, const struct buf *msg, char name[128])
 {
-	char name[128], *path = NULL;
+	char *path = NULL;
 	struct timespec ts;
 	struct tm tm;
 	const uint8_t *p = buf_ptr(msg);
@@ -282,8 +301,7 @@ write_outbox(struct mailer *m, const struct buf *msg)
 		pthread_mutex_lock(&m->lock);
 		seq = ++m->seq;
 		pthread_mutex_unlock(&m->lock);
-		snprintf(name, sizeof(name),
-		    "%04d%02d%02dT%02d%02d%02d.%06ldZ-%u.eml",
+		snprintf(name, 128, "%04d%02d%02dT%02d%02d%02d.%06ldZ-%u.eml",
 		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000, seq);
 		free(path);
@@ -373,11 +391,15 @@ out:
 	return r;
 }
 
-/* Any message: kyso-ra's codes below, kyso-contract's notices. */
-int
-mail_send(struct mailer *m, const char *to, const char *subject, const char *body)
+static void note_sent(struct mailer *m, const char *secret, const char *name);
+
+/* A message; in the outbox, where secret (or NULL) went is noted. */
+static int
+send_noted(struct mailer *m, const char *to, const char *subject,
+    const char *body, const char *secret)
 {
 	struct buf *msg = buf_new(256 * 1024);
+	char name[128];
 	int r;
 
 	if (msg == NULL)
@@ -387,12 +409,19 @@ mail_send(struct mailer *m, const char *to, const char *subject, const char *bod
 	if (m->smtp_url != NULL) {
 		if ((r = enqueue(m, to, msg)) == 0)
 			msg = NULL; /* the worker frees it */
-	} else {
-		r = write_outbox(m, msg);
+	} else if ((r = write_outbox(m, msg, name)) == 0 && secret != NULL) {
+		note_sent(m, secret, name);
 	}
 out:
 	buf_free(msg); /* wipes: the message carries a secret */
 	return r;
+}
+
+/* Any message: kyso-ra's codes below, kyso-contract's notices. */
+int
+mail_send(struct mailer *m, const char *to, const char *subject, const char *body)
+{
+	return send_noted(m, to, subject, body, NULL);
 }
 
 static const char *
@@ -482,10 +511,10 @@ mail_activation(struct mailer *m, const char *to, const char *name,
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
-	r = mail_send(m, to,
+	r = send_noted(m, to,
 	    "Mã kích hoạt chứng thư số / Certificate "
 	    "activation code",
-	    text);
+	    text, code);
 out:
 	if (text != NULL) {
 		OPENSSL_cleanse(text, strlen(text));
@@ -526,7 +555,7 @@ mail_otp(struct mailer *m, const char *to, const char *name, const char *otp,
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
-	r = mail_send(m, to, "Mã OTP đặt lại PIN / PIN reset OTP", text);
+	r = send_noted(m, to, "Mã OTP đặt lại PIN / PIN reset OTP", text, otp);
 out:
 	if (text != NULL) {
 		OPENSSL_cleanse(text, strlen(text));
@@ -603,17 +632,19 @@ mailer_outbox_prune(struct mailer *m, const char *marker, int64_t before,
  * whole (the same name and mode) and its time kept, so the queue's order
  * and retention stay as they were. 1 when it held the needle. */
 static int
-redact_file(const char *path, const struct stat *st, const char *needle,
-    const char *with)
+redact_file(const char *path, const char *needle, const char *with)
 {
 	struct buf *b = NULL, *o = NULL;
 	const uint8_t *t, *hit;
 	size_t nl = strlen(needle), len;
 	struct timespec times[2];
+	struct stat st;
 	int r;
 
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0; /* gone already (expired) */
 	if ((r = file_read(path, 64 * 1024, &b)) != 0)
-		return r;
+		return r == KYSO_ERR_NOT_FOUND ? 0 : r;
 	t = buf_ptr(b);
 	len = buf_len(b);
 	if (memmem(t, len, needle, nl) == NULL) {
@@ -632,10 +663,10 @@ redact_file(const char *path, const struct stat *st, const char *needle,
 	}
 	if ((r = buf_put(o, t, len)) != 0 ||
 	    (r = file_write_atomic(path, buf_ptr(o), buf_len(o),
-		 st->st_mode & 07777)) != 0)
+		 st.st_mode & 07777)) != 0)
 		goto out;
-	times[0] = st->st_atim;
-	times[1] = st->st_mtim;
+	times[0] = st.st_atim;
+	times[1] = st.st_mtim;
 	(void)utimensat(AT_FDCWD, path, times, 0);
 	r = 1;
 out:
@@ -644,42 +675,76 @@ out:
 	return r;
 }
 
-/* Issue 15: a code stayed readable in the outbox after it was used; a used
- * code is of no use to whoever reads the mail later. */
-int
-mailer_outbox_redact(struct mailer *m, const char *needle, const char *with,
-    unsigned *redacted)
+/* A secret's tag: keyed, so the notes tell nothing about the secret. */
+static int
+note_tag(const struct mailer *m, const char *secret, uint8_t tag[32])
 {
-	DIR *d;
-	struct dirent *e;
-	unsigned n = 0;
-	int r = 0;
+	return crypto_hmac_sha256(m->note_key, sizeof(m->note_key), secret,
+	    strlen(secret), tag);
+}
+
+/* Remembers which outbox file holds secret (the oldest note goes when
+ * the ring is full: that mail is left to the expiry sweep). */
+static void
+note_sent(struct mailer *m, const char *secret, const char *name)
+{
+	uint8_t tag[32];
+	struct mail_note *n;
+
+	if (note_tag(m, secret, tag) != 0 || strlen(name) >= sizeof(n->name))
+		return;
+	pthread_mutex_lock(&m->lock);
+	if (m->notes == NULL)
+		m->notes = calloc(MAIL_NOTES, sizeof(*m->notes));
+	if (m->notes != NULL) {
+		n = &m->notes[m->note_next++ % MAIL_NOTES];
+		memcpy(n->tag, tag, sizeof(n->tag));
+		memcpy(n->name, name, strlen(name) + 1);
+	}
+	pthread_mutex_unlock(&m->lock);
+	OPENSSL_cleanse(tag, sizeof(tag));
+}
+
+/* Issue 15: a code stayed readable in the outbox after it was used. The
+ * file is found by its note, not by reading the folder (a server issuing
+ * thousands of certificates would read every mail at each one). */
+int
+mailer_outbox_redact(struct mailer *m, const char *secret, const char *needle,
+    const char *with, unsigned *redacted)
+{
+	uint8_t tag[32];
+	char name[sizeof(((struct mail_note *)0)->name)], *path;
+	size_t i;
+	int r;
 
 	*redacted = 0;
 	if (m->outbox == NULL || m->smtp_url != NULL)
 		return 0;
 	if (*needle == '\0')
 		return KYSO_ERR_INVALID;
-	if ((d = opendir(m->outbox)) == NULL)
-		return KYSO_ERR_IO;
-	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name);
-		struct stat st;
-		char *path;
-		int k;
+	if ((r = note_tag(m, secret, tag)) != 0)
+		return r;
+	name[0] = '\0';
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; m->notes != NULL && i < MAIL_NOTES; i++) {
+		struct mail_note *n = &m->notes[i];
 
-		if (len < 5 || strcmp(e->d_name + len - 4, ".eml") != 0 ||
-		    (path = path_join(m->outbox, e->d_name)) == NULL)
-			continue;
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-			if ((k = redact_file(path, &st, needle, with)) > 0)
-				n++;
-			else if (k < 0 && k != KYSO_ERR_NOT_FOUND)
-				r = k; /* the others are still done */
+		if (n->name[0] != '\0' &&
+		    memcmp(n->tag, tag, sizeof(n->tag)) == 0) {
+			memcpy(name, n->name, sizeof(name));
+			memset(n, 0, sizeof(*n));
+			break;
 		}
-		free(path);
 	}
-	closedir(d);
-	*redacted = n;
-	return r;
+	pthread_mutex_unlock(&m->lock);
+	OPENSSL_cleanse(tag, sizeof(tag));
+	if (name[0] == '\0')
+		return 0;
+	if ((path = path_join(m->outbox, name)) == NULL)
+		return KYSO_ERR_NOMEM;
+	r = redact_file(path, needle, with);
+	free(path);
+	if (r > 0)
+		*redacted = 1;
+	return r < 0 ? r : 0;
 }

@@ -33,11 +33,13 @@ int mail_otp(struct mailer *m, const char *to, const char *name,
 int mailer_outbox_prune(struct mailer *m, const char *marker, int64_t before,
     unsigned *removed) KYSO_WUR;
 
-/* Replaces needle (a used code, "OTP: " and a used OTP) with `with` in
- * every .eml file of the outbox that holds it, keeping each file's time
- * (so pruning is unchanged). Gives how many files changed. Nothing to do
- * when the mailer sends over SMTP. */
-int mailer_outbox_redact(struct mailer *m, const char *needle, const char *with,
-    unsigned *redacted) KYSO_WUR;
+/* A used code or OTP (secret, as mail_activation or mail_otp had it)
+ * leaves its outbox mail: in the file this mailer wrote it to (found by a
+ * keyed tag, not by reading the folder), needle (the code, or "OTP: " and
+ * the OTP) is replaced by `with`, the file's time kept (so pruning is
+ * unchanged). Mail another process wrote, or one of more than MAIL_NOTES
+ * ago, is left to the expiry sweep. Nothing to do over SMTP. */
+int mailer_outbox_redact(struct mailer *m, const char *secret,
+    const char *needle, const char *with, unsigned *redacted) KYSO_WUR;
 
 #endif

@@ -38,14 +38,13 @@ send_mail(struct api *a)
 static void
 redact_used(struct api *a)
 {
+	int otp = strncmp(a->used, "OTP: ", 5) == 0;
 	unsigned n;
 
 	if (a->used[0] == '\0')
 		return;
-	if (mailer_outbox_redact(a->ra->mail, a->used,
-		strncmp(a->used, "OTP: ", 5) == 0 ? "OTP: (đã dùng / used)"
-						  : "(đã dùng / used)",
-		&n) != 0)
+	if (mailer_outbox_redact(a->ra->mail, otp ? a->used + 5 : a->used, a->used,
+		otp ? "OTP: (đã dùng / used)" : "(đã dùng / used)", &n) != 0)
 		fprintf(stderr, "kyso-ra: could not clean the outbox\n");
 }
 

@@ -188,12 +188,18 @@ api_healthz(struct api *a)
 					: "ok";
 
 	/* The issuing CA's state too: a monitor sees its end coming. */
+	/* ... and the OCSP responder's and the TSA's (kyso-ra rotate) */
+	int64_t oa = ca_service_not_after(a->ra->ca, CA_SVC_OCSP),
+		ta = ca_service_not_after(a->ra->ca, CA_SVC_TSA);
+
 	if (db_exec(a->db, "SELECT 1", 0, NULL, &rows) == 0 &&
 	    db_rows_count(rows) == 1)
 		st = api_json(a, 200,
-		    json_pack("{s:s,s:s,s:I,s:I}", "status", "ok", "ca", ca,
-			"ca_not_after", (json_int_t)na, "ca_days_left",
-			(json_int_t)((na - now) / 86400)));
+		    json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "status", "ok", "ca",
+			ca, "ca_not_after", (json_int_t)na, "ca_days_left",
+			(json_int_t)((na - now) / 86400), "ocsp_days_left",
+			(json_int_t)((oa - now) / 86400), "tsa_days_left",
+			(json_int_t)((ta - now) / 86400)));
 	else
 		st = api_error(a, 503, "busy", "the database is not reachable");
 	db_rows_free(rows);

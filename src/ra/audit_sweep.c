@@ -32,7 +32,7 @@ sweep_once(struct audit_sweeper *s)
 		return;
 	}
 	if (rows == 0 && counts == 0)
-		return; /* nothing to say: the log holds requests */
+		return; /* nothing to say: the access log stays one line a call */
 	fprintf(stderr,
 	    _("kyso-ra: audit retention: %llu audit rows and %llu failure "
 	      "counters older than %lld days deleted\n"),

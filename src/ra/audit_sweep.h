@@ -15,7 +15,7 @@
 struct audit_sweeper;
 
 /* Prunes what is older than days days (audit_prune) with a connection of
- * the pool, now and every AUDIT_SWEEP_SECS; says on stderr what went. */
+ * the pool, now and every AUDIT_SWEEP_SECS; says on stderr what went, when anything did. */
 int audit_sweeper_start(struct db_pool *pool, int64_t days,
     struct audit_sweeper **out) KYSO_WUR;
 /* Stops and frees it (NULL is fine). */

@@ -1,10 +1,12 @@
 #include "ca_priv.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -241,10 +243,11 @@ static const struct service {
 };
 
 /* A certificate for a service key (OCSP, TSA) under the issuing CA, for
- * 5 years or until the issuing CA ends; written to dir with its new key. */
+ * 5 years or until the issuing CA ends; written to dir with its new key,
+ * or for key (on a token) without a key file (an old one is removed). */
 static int
-service_cert(X509 *issuing, struct ca_key *s, const char *org,
-    enum ca_service w, const char *public_url, const char *dir)
+service_cert(X509 *issuing, struct ca_key *s, const char *org, enum ca_service w,
+    const char *public_url, const char *dir, const struct ca_key *key)
 {
 	const struct service *sv = &services[w];
 	X509_NAME *n = NULL;
@@ -260,10 +263,12 @@ service_cert(X509 *issuing, struct ca_key *s, const char *org,
 	if (ASN1_TIME_to_tm(X509_get0_notAfter(issuing), &tm) == 1 &&
 	    (int64_t)timegm(&tm) < end)
 		end = (int64_t)timegm(&tm);
-	if ((n = ca_name(org, cn)) == NULL || (r = ca_key_keygen("p256", &k)) != 0)
+	if ((n = ca_name(org, cn)) == NULL ||
+	    (key == NULL && (r = ca_key_keygen("p256", &k)) != 0))
 		goto out;
 	r = KYSO_ERR_CRYPTO;
-	if ((x = cert_new(n, issuing, k, now - 300, end, hex)) == NULL)
+	if ((x = cert_new(n, issuing, key ? ca_key_pub(key) : k, now - 300, end,
+		 hex)) == NULL)
 		goto out;
 	if ((r = add_ext(issuing, x, NID_basic_constraints, "critical,CA:FALSE")) ||
 	    (r = add_ext(issuing, x, NID_key_usage,
@@ -288,9 +293,19 @@ service_cert(X509 *issuing, struct ca_key *s, const char *org,
 	}
 	/* The key first: a certificate is never there without its key. */
 	if ((r = ca_key_sign_x509(s, &x)) != 0 ||
-	    (r = write_key(dir, sv->key, k)) != 0 ||
+	    (k != NULL && (r = write_key(dir, sv->key, k)) != 0) ||
 	    (r = write_cert(dir, certf, x)) != 0)
 		goto out;
+	if (key != NULL) {
+		char *kp = path_join(dir, sv->key);
+
+		r = kp == NULL				 ? KYSO_ERR_NOMEM
+		    : unlink(kp) == 0 || errno == ENOENT ? 0
+							 : KYSO_ERR_IO;
+		free(kp);
+		if (r != 0)
+			goto out;
+	}
 	r = 0;
 out:
 	X509_NAME_free(n);
@@ -356,7 +371,7 @@ ca_service_name(enum ca_service w)
 
 int
 ca_service_rotate(const char *dir, enum ca_service w, struct ca_key *issuing,
-    const char *public_url, char old_serial[64])
+    const struct ca_key *key, const char *public_url, char old_serial[64])
 {
 	X509 *ca = NULL, *old = NULL;
 	EVP_PKEY *k = NULL;
@@ -398,7 +413,7 @@ ca_service_rotate(const char *dir, enum ca_service w, struct ca_key *issuing,
 	snprintf(kept, sizeof(kept), "%s-%s.pem", services[w].file, old_serial);
 	if ((r = write_cert(dir, kept, old)) != 0)
 		goto out;
-	r = service_cert(ca, issuing, org, w, public_url, dir);
+	r = service_cert(ca, issuing, org, w, public_url, dir, key);
 out:
 	EVP_PKEY_free(k);
 	ca_key_free(own);
@@ -595,10 +610,10 @@ ca_create(const char *dir, const char *name, const char *key_type,
 	if ((r = write_cert(dir, "root.pem", root)) != 0 ||
 	    (r = write_cert(dir, "ca.pem", ca)) != 0)
 		goto out;
-	if ((r = service_cert(ca, issuing, name, CA_SVC_OCSP, public_url, dir)) !=
-		0 ||
-	    (r = service_cert(ca, issuing, name, CA_SVC_TSA, public_url, dir)) !=
-		0)
+	if ((r = service_cert(ca, issuing, name, CA_SVC_OCSP, public_url, dir,
+		 NULL)) != 0 ||
+	    (r = service_cert(ca, issuing, name, CA_SVC_TSA, public_url, dir,
+		 NULL)) != 0)
 		goto out;
 	r = 0;
 out:
@@ -691,9 +706,13 @@ ca_load(const char *dir, struct ca_key *issuing, const char *public_url,
 	if ((r = read_cert(dir, "root.pem", &ca->root)) != 0 ||
 	    (r = read_cert(dir, "ca.pem", &ca->issuing)) != 0 ||
 	    (r = read_cert(dir, "ocsp.pem", &ca->ocsp)) != 0 ||
-	    (r = read_cert(dir, "tsa.pem", &ca->tsa)) != 0 ||
-	    (r = read_key(dir, "ocsp-key.pem", &ca->ocsp_key)) != 0 ||
-	    (r = read_key(dir, "tsa-key.pem", &ca->tsa_key)) != 0)
+	    (r = read_cert(dir, "tsa.pem", &ca->tsa)) != 0)
+		goto fail;
+	/* A service key on the token has no file: ca_set_service_key. */
+	if (((r = read_key(dir, "ocsp-key.pem", &ca->ocsp_key)) != 0 &&
+		r != KYSO_ERR_NOT_FOUND) ||
+	    ((r = read_key(dir, "tsa-key.pem", &ca->tsa_key)) != 0 &&
+		r != KYSO_ERR_NOT_FOUND))
 		goto fail;
 	{
 		char *rp = path_join(dir, "root.crl");
@@ -711,8 +730,10 @@ ca_load(const char *dir, struct ca_key *issuing, const char *public_url,
 		k = NULL;
 	}
 	r = KYSO_ERR_CORRUPT;
-	if (X509_check_private_key(ca->ocsp, ca->ocsp_key) != 1 ||
-	    X509_check_private_key(ca->tsa, ca->tsa_key) != 1 ||
+	if ((ca->ocsp_key != NULL &&
+		X509_check_private_key(ca->ocsp, ca->ocsp_key) != 1) ||
+	    (ca->tsa_key != NULL &&
+		X509_check_private_key(ca->tsa, ca->tsa_key) != 1) ||
 	    EVP_PKEY_eq(X509_get0_pubkey(ca->issuing), ca_key_pub(ca->key)) != 1) {
 		fprintf(stderr, "kyso-ra: the CA files in %s do not match\n",
 		    dir);
@@ -753,6 +774,8 @@ ca_free(struct ca *ca)
 	X509_free(ca->tsa);
 	EVP_PKEY_free(ca->ocsp_key);
 	EVP_PKEY_free(ca->tsa_key);
+	ca_key_free(ca->ocsp_tok);
+	ca_key_free(ca->tsa_tok);
 	ca_key_free(ca->key);
 	free(ca->public_url);
 	free(ca->chain_pem);
@@ -762,6 +785,41 @@ ca_free(struct ca *ca)
 	buf_free(ca->issuer_der);
 	buf_free(ca->leaf_exts);
 	free(ca);
+}
+
+int
+ca_set_service_key(struct ca *ca, enum ca_service w, struct ca_key *k)
+{
+	X509 *cert = w == CA_SVC_OCSP ? ca->ocsp : ca->tsa;
+	EVP_PKEY **key = w == CA_SVC_OCSP ? &ca->ocsp_key : &ca->tsa_key;
+	struct ca_key **tok = w == CA_SVC_OCSP ? &ca->ocsp_tok : &ca->tsa_tok;
+
+	if (EVP_PKEY_eq(X509_get0_pubkey(cert), ca_key_pub(k)) != 1) {
+		ca_key_free(k);
+		return KYSO_ERR_CORRUPT;
+	}
+	if (EVP_PKEY_up_ref(ca_key_shape(k)) != 1) {
+		ca_key_free(k);
+		return KYSO_ERR_CRYPTO;
+	}
+	EVP_PKEY_free(*key);
+	*key = ca_key_shape(k);
+	ca_key_free(*tok);
+	*tok = k;
+	return 0;
+}
+
+int64_t
+ca_service_not_after(const struct ca *ca, enum ca_service w)
+{
+	return x509_text_epoch(
+	    X509_get0_notAfter(w == CA_SVC_OCSP ? ca->ocsp : ca->tsa));
+}
+
+int
+ca_service_ready(const struct ca *ca)
+{
+	return ca->ocsp_key != NULL && ca->tsa_key != NULL;
 }
 
 const char *

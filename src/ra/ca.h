@@ -63,17 +63,29 @@ int ca_service_info(const char *dir, enum ca_service w,
     struct ca_issued *out) KYSO_WUR;
 /* A new key and certificate for the service, signed by issuing (NULL:
  * dir/ca-key.pem; it must be ca.pem's key, the CA valid now: else
- * KYSO_ERR_CORRUPT, KYSO_ERR_PERMISSION); the TSA's names public_url's CRL and
- * OCSP (none when NULL). The old certificate is kept as dir/NAME-SERIAL.pem and
- * its serial given in old_serial; its key is gone. */
-int ca_service_rotate(const char *dir, enum ca_service w, struct ca_key *issuing,
-    const char *public_url, char old_serial[64]) KYSO_WUR;
+ * KYSO_ERR_CORRUPT, KYSO_ERR_PERMISSION). The key is a new PEM file, or
+ * key (one made on the CA's token), whose service then has no PEM file.
+ * The TSA's names public_url's CRL and OCSP (none when NULL). The old
+ * certificate is kept as dir/NAME-SERIAL.pem and its serial given in
+ * old_serial; its key is gone. */
+int ca_service_rotate(const char *dir, enum ca_service w,
+    struct ca_key *issuing, const struct ca_key *key, const char *public_url,
+    char old_serial[64]) KYSO_WUR;
 /* Signs dir/root.crl again (a year more) with dir/root-key.pem. */
 int ca_root_crl_renew(const char *dir) KYSO_WUR;
 /* Loads dir; takes ownership of issuing (NULL: dir/ca-key.pem). */
 int ca_load(const char *dir, struct ca_key *issuing, const char *public_url,
     struct ca **out) KYSO_WUR;
 void ca_free(struct ca *ca);
+/* The service's key on a token (ra.conf's ocsp_key_id, tsa_key_id) in
+ * place of its PEM file; takes k (KYSO_ERR_CORRUPT: not the key of the
+ * service's certificate). */
+int ca_set_service_key(struct ca *ca, enum ca_service w,
+    struct ca_key *k) KYSO_WUR;
+/* The loaded service certificate's notAfter (seconds since 1970). */
+int64_t ca_service_not_after(const struct ca *ca, enum ca_service w);
+/* 1 when both service keys are there (a file, or set from a token). */
+int ca_service_ready(const struct ca *ca);
 
 /* The PEM chain: issuing CA, then root. */
 const char *ca_chain_pem(const struct ca *ca);

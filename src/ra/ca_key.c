@@ -6,6 +6,10 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ocsp.h>
+#include <openssl/param_build.h>
+#include <openssl/pkcs7.h>
+#include <openssl/ts.h>
 #include <openssl/x509.h>
 
 #include "common/buf.h"
@@ -21,6 +25,11 @@ struct ca_key {
 	 * writes the algorithm identifiers; the token then signs the TBS
 	 * bytes and the signature is put in its place. */
 	EVP_PKEY *shape;
+	/* Token, EC only: the token's public key with the shape's private
+	 * scalar. OpenSSL's OCSP and time-stamp signers check that the key
+	 * matches the signer's certificate (the public halves): this one
+	 * passes, signs wrongly, and the token's signature replaces it. */
+	EVP_PKEY *standin;
 	struct p11_signer *token;
 	struct buf *alg; /* DER AlgorithmIdentifier, from the key's type */
 };
@@ -83,6 +92,7 @@ ca_key_free(struct ca_key *k)
 	p11_signer_free(k->token);
 	EVP_PKEY_free(k->key);
 	EVP_PKEY_free(k->shape);
+	EVP_PKEY_free(k->standin);
 	buf_free(k->alg);
 	free(k);
 }
@@ -265,7 +275,7 @@ token_notice(const char *what, void *ud)
  * session of its own, closed again (the signer opens its own). */
 static int
 token_generate(const char *module, const char *token, const char *pin,
-    const char *key_type, uint8_t id[16])
+    const char *key_type, const char *label, uint8_t id[16])
 {
 	struct p11 *p = NULL;
 	CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
@@ -295,8 +305,8 @@ token_generate(const char *module, const char *token, const char *pin,
 		    p11_rv_name(p11_last_rv(p)));
 		goto out;
 	}
-	if ((r = p11_generate_keypair(p, s, key_type, id, 16,
-		 "kyso-ra issuing CA", &k, NULL)) != 0) {
+	if ((r = p11_generate_keypair(p, s, key_type, id, 16, label, &k, NULL)) !=
+	    0) {
 		fprintf(stderr, "kyso-ra: C_GenerateKeyPair: %s\n",
 		    p11_rv_name(p11_last_rv(p)));
 		r = r == KYSO_ERR_INVALID ? r : KYSO_ERR_CRYPTO;
@@ -355,12 +365,52 @@ shape_for(EVP_PKEY *pub, EVP_PKEY **out)
 	    out);
 }
 
-/* The CA key on a token: made there first when key_id is NULL, then
- * opened like any token signer, but keeping the PIN to log in again
- * (a server outlives a USB token pulled out, an HSM restarted). */
-int
-ca_key_from_p11(const char *module, const char *token, const char *pin,
-    const char *key_id, const char *key_type, char **new_id, struct ca_key **out)
+/* The stand-in (see struct ca_key): the token's group and public point,
+ * the shape's private scalar. */
+static int
+standin_for(struct ca_key *k)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	BIGNUM *priv = NULL;
+	uint8_t pub[133];
+	char group[32];
+	size_t pl = 0, gl = 0;
+	int r = KYSO_ERR_CRYPTO;
+
+	if (bld == NULL ||
+	    !EVP_PKEY_get_utf8_string_param(k->key, OSSL_PKEY_PARAM_GROUP_NAME,
+		group, sizeof(group), &gl) ||
+	    !EVP_PKEY_get_octet_string_param(k->key, OSSL_PKEY_PARAM_PUB_KEY,
+		pub, sizeof(pub), &pl) ||
+	    !EVP_PKEY_get_bn_param(k->shape, OSSL_PKEY_PARAM_PRIV_KEY, &priv) ||
+	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+		group, 0) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub,
+		pl) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv) ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &k->standin, EVP_PKEY_KEYPAIR, params) != 1)
+		goto out;
+	r = 0;
+out:
+	BN_clear_free(priv);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	return r;
+}
+
+/* A key on a token: made there first when key_id is NULL, then opened
+ * like any token signer, but keeping the PIN to log in again (a server
+ * outlives a USB token pulled out, an HSM restarted). */
+static int
+open_p11(const char *module, const char *token, const char *pin,
+    const char *key_id, const char *key_type, const char *label, char **new_id,
+    struct ca_key **out)
 {
 	struct p11_signer_opts o = { 0 };
 	struct ca_key *k = calloc(1, sizeof(*k));
@@ -376,7 +426,8 @@ ca_key_from_p11(const char *module, const char *token, const char *pin,
 		goto out;
 	}
 	if (key_id == NULL) {
-		if ((r = token_generate(module, token, pin, key_type, gen)) != 0 ||
+		if ((r = token_generate(module, token, pin, key_type, label,
+			 gen)) != 0 ||
 		    (r = buf_put(id, gen, sizeof(gen))) != 0)
 			goto out;
 	} else if ((r = hex_decode(id, key_id, strlen(key_id))) != 0) {
@@ -394,7 +445,9 @@ ca_key_from_p11(const char *module, const char *token, const char *pin,
 	}
 	if ((r = token_pub(k, &k->key)) != 0 ||
 	    (r = shape_for(k->key, &k->shape)) != 0 ||
-	    (r = alg_for(k, k->key)) != 0)
+	    (r = alg_for(k, k->key)) != 0 ||
+	    (EVP_PKEY_get_base_id(k->key) == EVP_PKEY_EC &&
+		(r = standin_for(k)) != 0))
 		goto out;
 	if (new_id != NULL) {
 		if ((r = hex_encode(hex, buf_ptr(id), buf_len(id))) != 0)
@@ -413,4 +466,109 @@ out:
 	buf_free(hex);
 	ca_key_free(k);
 	return r;
+}
+
+int
+ca_key_from_p11(const char *module, const char *token, const char *pin,
+    const char *key_id, const char *key_type, char **new_id, struct ca_key **out)
+{
+	return open_p11(module, token, pin, key_id, key_type,
+	    "kyso-ra issuing CA", new_id, out);
+}
+
+int
+ca_key_new_p11(const char *module, const char *token, const char *pin,
+    const char *label, char **new_id, struct ca_key **out)
+{
+	return open_p11(module, token, pin, NULL, "p256", label, new_id, out);
+}
+
+int
+ca_key_on_token(const struct ca_key *k)
+{
+	return k->token != NULL;
+}
+
+/* A service's signature (OCSP, time-stamps) over bytes OpenSSL encoded:
+ * SHA-256, ECDSA in DER, checked against the token's public key. */
+static int
+token_sign_checked(struct ca_key *k, const uint8_t *d, size_t n, struct buf *sig)
+{
+	int r;
+
+	if ((r = token_sign(k, d, n, sig)) == 0)
+		r = pkey_verify(k->key, d, n, sig);
+	return r;
+}
+
+/* An OCSP response signed by OpenSSL with the stand-in: the token's
+ * signature over the ResponseData replaces the stand-in's. */
+int
+ca_key_sign_ocsp(struct ca_key *k, X509 *signer, OCSP_BASICRESP *bs)
+{
+	unsigned char *der = NULL;
+	struct buf *sig = buf_new(4096);
+	ASN1_BIT_STRING *bits;
+	int len, r = KYSO_ERR_CRYPTO;
+
+	if (sig == NULL)
+		return KYSO_ERR_NOMEM;
+	if (k->standin == NULL ||
+	    OCSP_basic_sign(bs, signer, k->standin, EVP_sha256(), NULL, 0) != 1 ||
+	    (len = i2d_OCSP_RESPDATA((OCSP_RESPDATA *)OCSP_resp_get0_respdata(bs),
+		 &der)) <= 0 ||
+	    (r = token_sign_checked(k, der, (size_t)len, sig)) != 0)
+		goto out;
+	r = KYSO_ERR_CRYPTO;
+	bits = (ASN1_BIT_STRING *)OCSP_resp_get0_signature(bs);
+	if (ASN1_BIT_STRING_set(bits, (unsigned char *)buf_ptr(sig),
+		(int)buf_len(sig)) != 1)
+		goto out;
+	r = 0;
+out:
+	OPENSSL_free(der);
+	buf_free(sig);
+	return r;
+}
+
+/* A time-stamp signed with the stand-in key: the token signs the
+ * SignerInfo's signed attributes (DER, as a SET) and its signature
+ * replaces the shape's. */
+int
+ca_key_sign_ts(struct ca_key *k, TS_RESP *resp)
+{
+	PKCS7 *p7 = TS_RESP_get_token(resp);
+	STACK_OF(PKCS7_SIGNER_INFO) *sis = p7 ? PKCS7_get_signer_info(p7) : NULL;
+	PKCS7_SIGNER_INFO *si;
+	unsigned char *der = NULL;
+	struct buf *sig = buf_new(4096);
+	int len, r = KYSO_ERR_CRYPTO;
+
+	if (sig == NULL)
+		return KYSO_ERR_NOMEM;
+	if (p7 == NULL) { /* a rejection carries no token: nothing signed */
+		r = 0;
+		goto out;
+	}
+	if (sis == NULL || sk_PKCS7_SIGNER_INFO_num(sis) != 1 ||
+	    (si = sk_PKCS7_SIGNER_INFO_value(sis, 0)) == NULL ||
+	    (len = ASN1_item_i2d((ASN1_VALUE *)si->auth_attr, &der,
+		 ASN1_ITEM_rptr(PKCS7_ATTR_SIGN))) <= 0 ||
+	    (r = token_sign_checked(k, der, (size_t)len, sig)) != 0)
+		goto out;
+	r = ASN1_STRING_set(si->enc_digest, buf_ptr(sig), (int)buf_len(sig)) == 1
+	    ? 0
+	    : KYSO_ERR_CRYPTO;
+out:
+	OPENSSL_free(der);
+	buf_free(sig);
+	return r;
+}
+
+EVP_PKEY *
+ca_key_shape(const struct ca_key *k)
+{
+	return k->standin != NULL ? k->standin
+	    : k->shape != NULL	  ? k->shape
+				  : k->key;
 }

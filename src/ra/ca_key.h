@@ -5,6 +5,8 @@
 #define KYSO_RA_CA_KEY_H
 
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
+#include <openssl/ts.h>
 #include <openssl/x509.h>
 
 #include "common/buf.h"
@@ -22,7 +24,24 @@ int ca_key_from_pkey(EVP_PKEY *key, struct ca_key **out) KYSO_WUR;
 int ca_key_from_p11(const char *module, const char *token, const char *pin,
     const char *key_id, const char *key_type, char **new_id,
     struct ca_key **out) KYSO_WUR;
+/* A new P-256 key pair on that token for a service (OCSP responder,
+ * TSA), labelled; its CKA_ID in hex in *new_id. */
+int ca_key_new_p11(const char *module, const char *token, const char *pin,
+    const char *label, char **new_id, struct ca_key **out) KYSO_WUR;
 void ca_key_free(struct ca_key *s);
+/* 1 when the key is on a token. */
+int ca_key_on_token(const struct ca_key *k);
+/* What OpenSSL signs with: the key, or for a token's EC key a stand-in
+ * (its public key, a throwaway private scalar: OpenSSL's OCSP and TSA
+ * signers check the public half against the certificate) whose signature
+ * the token's replaces (owned by k). */
+EVP_PKEY *ca_key_shape(const struct ca_key *k);
+/* A token's service key signs an OCSP response (as OCSP_basic_sign with
+ * no flags) or a time-stamp response (made with ca_key_shape as its
+ * signer key): the token's signature, checked, goes in place of the
+ * stand-in's. */
+int ca_key_sign_ocsp(struct ca_key *k, X509 *signer, OCSP_BASICRESP *bs) KYSO_WUR;
+int ca_key_sign_ts(struct ca_key *k, TS_RESP *resp) KYSO_WUR;
 /* The public key (owned by k). */
 EVP_PKEY *ca_key_pub(const struct ca_key *s);
 /* The DER AlgorithmIdentifier the key signs with (SHA-256). */

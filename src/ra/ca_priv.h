@@ -11,6 +11,9 @@
 struct ca {
 	X509 *root, *issuing, *ocsp, *tsa;
 	EVP_PKEY *ocsp_key, *tsa_key;
+	/* a service key on the CA's token (else NULL, and the PEM key
+	 * above signs): *_key is then its shape (ca_key_shape) */
+	struct ca_key *ocsp_tok, *tsa_tok;
 	struct ca_key *key;
 	char *public_url;
 	char *chain_pem, *issuing_pem, *root_pem;

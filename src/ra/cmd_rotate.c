@@ -11,6 +11,8 @@
 #include "ca.h"
 #include "ca_key.h"
 #include "cmd.h"
+#include "common/buf.h"
+#include "common/fsutil.h"
 #include "common/secret.h"
 #include "db.h"
 #include "service.h"
@@ -23,6 +25,8 @@ rotate_usage(FILE *f)
 	    _("Usage: kyso-ra rotate ocsp|tsa [OPTIONS]\n"
 	      "Make a new key and certificate, signed by the issuing CA, for the\n"
 	      "OCSP responder (ocsp.pem) or the time-stamping authority (tsa.pem).\n"
+	      "The key is made on the CA's token when the CA key is there (its id\n"
+	      "goes into ra.conf), else it is a PEM file (ocsp-key.pem, tsa-key.pem).\n"
 	      "The old certificate is kept as NAME-SERIAL.pem and in the database,\n"
 	      "so what it signed still verifies; revoke it with the API if its key\n"
 	      "leaked. Both are in the certificates table, so the CRL lists them\n"
@@ -36,16 +40,18 @@ rotate_usage(FILE *f)
 	      "Exit status: 0 done, 1 failed, 2 usage, 3 not initialized.\n"));
 }
 
-/* The issuing key when it is on a token (NULL *out: ca-key.pem). */
+/* With the issuing key on a token: that key, and the service's new key
+ * made on the same token (*svc, its CKA_ID in *svc_id). Both NULL when
+ * the CA key is ca-key.pem: the service's key is then a PEM file too. */
 static int
-rotate_p11_key(const struct config *conf, int pin_fd, const char *pin_file,
-    struct ca_key **out)
+rotate_p11_keys(const struct config *conf, enum ca_service w, int pin_fd,
+    const char *pin_file, struct ca_key **ca, struct ca_key **svc, char **svc_id)
 {
 	const char *k = config_get(conf, "ca_key");
 	char *pin = NULL;
 	int r;
 
-	*out = NULL;
+	*ca = *svc = NULL;
 	if (k == NULL || strcmp(k, "pkcs11") != 0)
 		return EX_OK;
 	if (config_get(conf, "ca_module") == NULL ||
@@ -62,9 +68,16 @@ rotate_p11_key(const struct config *conf, int pin_fd, const char *pin_file,
 		      "--ca-pin-fd or --ca-pin-file\n"));
 		return EX_USAGE;
 	}
-	r = ca_key_from_p11(config_get(conf, "ca_module"),
-	    config_get(conf, "ca_token"), pin, config_get(conf, "ca_key_id"),
-	    NULL, NULL, out);
+	if ((r = ca_key_from_p11(config_get(conf, "ca_module"),
+		 config_get(conf, "ca_token"), pin,
+		 config_get(conf, "ca_key_id"), NULL, NULL, ca)) == 0 &&
+	    (r = ca_key_new_p11(config_get(conf, "ca_module"),
+		 config_get(conf, "ca_token"), pin,
+		 w == CA_SVC_OCSP ? "kyso-ra OCSP responder" : "kyso-ra TSA",
+		 svc_id, svc)) != 0) {
+		ca_key_free(*ca);
+		*ca = NULL;
+	}
 	secret_free(pin);
 	if (r != 0) {
 		fprintf(stderr,
@@ -73,6 +86,51 @@ rotate_p11_key(const struct config *conf, int pin_fd, const char *pin_file,
 		return EX_FAIL;
 	}
 	return EX_OK;
+}
+
+/* ra.conf with key = value in place of any line for key. */
+static int
+conf_put(const char *dir, const char *key, const char *value)
+{
+	char *path = path_join(dir, "ra.conf");
+	struct buf *in = NULL, *out = buf_new(1 << 20);
+	const char *p, *end, *nl;
+	size_t kl = strlen(key);
+	int r = KYSO_ERR_NOMEM;
+
+	if (path == NULL || out == NULL)
+		goto out;
+	if ((r = file_read(path, 1 << 20, &in)) != 0)
+		goto out;
+	p = (const char *)buf_ptr(in);
+	end = p + buf_len(in);
+	for (; p < end; p = nl) {
+		const char *q = p;
+
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		else
+			nl++;
+		while (q < nl && (*q == ' ' || *q == '\t'))
+			q++;
+		if ((size_t)(nl - q) > kl && memcmp(q, key, kl) == 0 &&
+		    (q[kl] == ' ' || q[kl] == '=' || q[kl] == '\t'))
+			continue;
+		if ((r = buf_put(out, p, (size_t)(nl - p))) != 0)
+			goto out;
+		if (nl == end && nl > p && nl[-1] != '\n' &&
+		    (r = buf_put_u8(out, '\n')) != 0)
+			goto out;
+	}
+	if ((r = buf_putf(out, "%s = %s\n", key, value)) != 0 ||
+	    (r = buf_put_u8(out, 0)) != 0)
+		goto out;
+	r = cmd_write_text(dir, "ra.conf", (const char *)buf_ptr(out), 0600);
+out:
+	buf_free(in);
+	buf_free(out);
+	free(path);
+	return r;
 }
 
 int
@@ -88,7 +146,8 @@ cmd_rotate(int argc, char **argv)
 	const char *dbopt = NULL, *url = NULL, *pin_file = NULL, *name;
 	char *dir = NULL, *where = NULL, old[64], target[192], action[32];
 	struct config *conf = NULL;
-	struct ca_key *key = NULL;
+	struct ca_key *key = NULL, *svc = NULL;
+	char *svc_id = NULL;
 	struct db *db = NULL;
 	struct ca_issued now = { .pem = NULL };
 	enum ca_service w;
@@ -144,13 +203,16 @@ cmd_rotate(int argc, char **argv)
 		fprintf(stderr, _("kyso-ra: cannot open the database\n"));
 		goto out;
 	}
-	if ((ex = rotate_p11_key(conf, pin_fd, pin_file, &key)) != EX_OK)
+	if ((ex = rotate_p11_keys(conf, w, pin_fd, pin_file, &key, &svc,
+		 &svc_id)) != EX_OK)
 		goto out;
 	ex = EX_FAIL;
 	/* The old certificate in the table first (a database older than
 	 * issue 15 lacks it), so that it can be revoked once replaced. */
 	if ((r = service_record(db, dir)) != 0 ||
-	    (r = ca_service_rotate(dir, w, key, url, old)) != 0 ||
+	    (r = ca_service_rotate(dir, w, key, svc, url, old)) != 0 ||
+	    (svc_id != NULL &&
+		(r = conf_put(dir, service_key_conf(w), svc_id)) != 0) ||
 	    (r = service_record(db, dir)) != 0 ||
 	    (r = ca_service_info(dir, w, &now)) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot rotate the %s key: %s\n"),
@@ -180,6 +242,8 @@ cmd_rotate(int argc, char **argv)
 out:
 	ca_issued_clear(&now);
 	ca_key_free(key);
+	ca_key_free(svc);
+	free(svc_id);
 	db_free(db);
 	config_free(conf);
 	free(where);

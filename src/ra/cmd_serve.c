@@ -293,6 +293,7 @@ cmd_serve(int argc, char **argv)
 	struct outbox_sweeper *sweep = NULL;
 	struct proxy *px = NULL;
 	struct audit_sweeper *asweep = NULL;
+	struct ca_key *svc[2] = { NULL, NULL };
 	int64_t adays;
 	char *dir = NULL, *where = NULL, *cert = NULL, *key = NULL, *pin = NULL;
 	char *outbox = NULL, host[64], url[512];
@@ -380,6 +381,12 @@ cmd_serve(int argc, char **argv)
 			goto out;
 		}
 		r = ca_key_from_p11(m, t, pin, id, NULL, NULL, &sg);
+		/* the OCSP and TSA keys `rotate` made on the token, if any */
+		if (r == 0 && service_keys_open(conf, pin, svc) != 0) {
+			secret_free(pin);
+			pin = NULL;
+			goto out;
+		}
 		/* Logged in: only the signer's own copy (for logging in
 		 * again after a replug) stays for the server's life. */
 		secret_free(pin);
@@ -461,9 +468,14 @@ cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	sg = NULL;
-	if (ocsp_fast_new(ra.ca, &ra.ocsp_fast) != 0) {
+	if (service_keys_use(ra.ca, svc) != 0)
+		goto out;
+	/* OCSP's short way and cache: with a PEM responder key (a key on
+	 * the CA's token signs through ocsp.c) */
+	if ((r = ocsp_fast_new(ra.ca, &ra.ocsp_fast)) != 0 &&
+	    r != KYSO_ERR_UNSUPPORTED) {
 		fprintf(stderr, _("kyso-ra: cannot load the CA: %s\n"),
-		    kyso_strerror(KYSO_ERR_CRYPTO));
+		    kyso_strerror(r));
 		goto out;
 	}
 	ca_warn_expiry(ra.ca);
@@ -518,6 +530,8 @@ out:
 	audit_sweeper_stop(asweep);
 	ca_free(ra.ca);
 	ca_key_free(sg);
+	ca_key_free(svc[0]);
+	ca_key_free(svc[1]);
 	db_pool_free(ra.pool);
 	mailer_free(ra.mail);
 	ratelimit_free(ra.rl_addr);

@@ -107,9 +107,12 @@ ocsp_respond(struct ca *ca, const uint8_t *der, size_t n, ocsp_lookup_fn lookup,
 			next) == NULL)
 			goto out;
 	}
+	/* the responder's key on the CA's token: ca_key_sign_ocsp */
 	if (OCSP_copy_nonce(bs, req) <= 0 ||
-	    OCSP_basic_sign(bs, ca->ocsp, ca->ocsp_key, EVP_sha256(), NULL, 0) !=
-		1 ||
+	    (ca->ocsp_tok != NULL
+		    ? ca_key_sign_ocsp(ca->ocsp_tok, ca->ocsp, bs) != 0
+		    : OCSP_basic_sign(bs, ca->ocsp, ca->ocsp_key, EVP_sha256(),
+			  NULL, 0) != 1) ||
 	    (resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs)) ==
 		NULL)
 		goto out;

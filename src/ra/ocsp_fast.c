@@ -82,6 +82,11 @@ ocsp_fast_new(const struct ca *ca, struct ocsp_fast **out)
 	uint8_t *d = NULL;
 	int len, r = KYSO_ERR_NOMEM;
 
+	/* a responder key on the CA's token signs through ocsp.c */
+	if (ca->ocsp_tok != NULL || ca->ocsp_key == NULL) {
+		free(f);
+		return KYSO_ERR_UNSUPPORTED;
+	}
 	if (f == NULL || (f->responder = buf_new(0)) == NULL ||
 	    (f->certs = buf_new(0)) == NULL ||
 	    (f->sig_alg = buf_new(0)) == NULL || (seq = buf_new(0)) == NULL)

@@ -79,3 +79,65 @@ service_warn(struct db *db, const char *dir)
 		ca_issued_clear(&i);
 	}
 }
+
+const char *
+service_key_conf(enum ca_service w)
+{
+	return w == CA_SVC_OCSP ? "ocsp_key_id" : "tsa_key_id";
+}
+
+int
+service_keys_open(const struct config *conf, const char *pin,
+    struct ca_key *keys[2])
+{
+	size_t k;
+	int r;
+
+	keys[0] = keys[1] = NULL;
+	for (k = 0; k < sizeof(all) / sizeof(all[0]); k++) {
+		const char *id = config_get(conf, service_key_conf(all[k]));
+
+		if (id == NULL)
+			continue;
+		if ((r = ca_key_from_p11(config_get(conf, "ca_module"),
+			 config_get(conf, "ca_token"), pin, id, NULL, NULL,
+			 &keys[all[k]])) != 0) {
+			fprintf(stderr,
+			    _("kyso-ra: cannot use the %s key on the token: "
+			      "%s\n"),
+			    ca_service_name(all[k]), kyso_strerror(r));
+			ca_key_free(keys[0]);
+			ca_key_free(keys[1]);
+			keys[0] = keys[1] = NULL;
+			return r;
+		}
+	}
+	return 0;
+}
+
+int
+service_keys_use(struct ca *ca, struct ca_key *keys[2])
+{
+	size_t k;
+	int r = 0, e;
+
+	for (k = 0; k < sizeof(all) / sizeof(all[0]); k++) {
+		if (keys[all[k]] == NULL)
+			continue;
+		if ((e = ca_set_service_key(ca, all[k], keys[all[k]])) != 0) {
+			fprintf(stderr,
+			    _("kyso-ra: the %s key on the token is not the "
+			      "key of %s.pem\n"),
+			    ca_service_name(all[k]), ca_service_name(all[k]));
+			r = e;
+		}
+		keys[all[k]] = NULL;
+	}
+	if (r == 0 && !ca_service_ready(ca)) {
+		fprintf(stderr,
+		    _("kyso-ra: the OCSP responder or the TSA has no key (its "
+		      "-key.pem file, or its key id in ra.conf)\n"));
+		r = KYSO_ERR_NOT_FOUND;
+	}
+	return r;
+}

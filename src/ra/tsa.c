@@ -64,6 +64,7 @@ tsa_respond(struct ca *ca, const uint8_t *req, size_t n, struct buf *out)
 	TS_RESP_CTX_add_flags(ctx, TS_ESS_CERT_ID_CHAIN);
 	if ((in = BIO_new_mem_buf(req, (int)n)) == NULL ||
 	    (resp = TS_RESP_create_response(ctx, in)) == NULL ||
+	    (ca->tsa_tok != NULL && ca_key_sign_ts(ca->tsa_tok, resp) != 0) ||
 	    (len = i2d_TS_RESP(resp, &p)) <= 0)
 		goto out;
 	r = buf_put(out, p, (size_t)len);

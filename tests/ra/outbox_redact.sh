@@ -4,11 +4,15 @@
 # activation mail no longer holds the code, after a PIN reset the OTP mail
 # no longer holds the OTP (the rest of each mail, its name and its time
 # stay: the sweep still removes it at expiry). A refused completion leaves
-# the code where it was.
+# the code where it was, and another subscriber's mail is untouched.
 . "$(dirname "$0")/helpers.bash"
 
 ra_init --ca-key-type p256
 ra_serve main
+op POST /api/v1/registrations "$(jq -c '.key_type = "p256" | .id_number = "001099000888" | .email = "binh@example.vn"' <<<"$PERSON")"
+expect 201
+other=$(newest_mail)
+ocode=$(mail_value "Activation code")
 op POST /api/v1/registrations "$(jq -c '.key_type = "p256"' <<<"$PERSON")"; expect 201
 act=$(newest_mail)
 code=$(mail_value "Activation code")
@@ -33,6 +37,7 @@ assert_contains "$m" "Mã kích hoạt: (đã dùng / used)"
 assert_contains "$m" "To: <an@example.vn>"
 assert_eq "$(stat -c %Y "$act")" "$mtime" "the mail's time (its retention) changed"
 sub POST /api/v1/activation/lookup "{\"code\":\"$code\"}"; expect 404 code_invalid
+[[ $(cat "$other") == *"Activation code: $ocode"* ]] || fail "another subscriber's unused code left its mail"
 
 note "a PIN reset redacts its OTP"
 sub POST /api/v1/pin-reset/request '{"type":"personal","id_number":"001099012345","email":"an@example.vn","token_serial":"RD0001"}'

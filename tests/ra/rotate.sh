@@ -5,8 +5,11 @@
 # table, so `revoke` reaches them and the CRL lists them, and the TSA's
 # names the CRL and OCSP as a subscriber's does. A database made before
 # (certificates.registration_id NOT NULL, no service rows) is upgraded.
-# openssl ts / ocsp / crl check everything.
+# With the CA key on a token (rotate_softhsm.sh) the new keys are made on
+# that token, not in files. openssl ts / ocsp / crl check everything.
 . "$(dirname "$0")/helpers.bash"
+pin=()
+[ -n "${RA_CA_PIN_FILE:-}" ] && pin=(--ca-pin-file "$RA_CA_PIN_FILE")
 
 PUB=http://ra.example.test
 ra_init --ca-key-type p256 --public-url "$PUB"
@@ -46,8 +49,9 @@ stamp() {
 # ts_ok TSR TSACERT: openssl ts -verify with that TSA certificate
 ts_ok() {
   cat "$W/ca.pem" "$2" > "$W/untrusted.pem"
-  [[ $(ext openssl ts -verify -in "$1" -data "$W/doc.txt" -CAfile "$W/root.pem" \
-    -untrusted "$W/untrusted.pem" 2>&1) == *"Verification: OK"* ]]
+  TS_OUT=$(ext openssl ts -verify -in "$1" -data "$W/doc.txt" -CAfile "$W/root.pem" \
+    -untrusted "$W/untrusted.pem" 2>&1) || true
+  [[ $TS_OUT == *"Verification: OK"* ]]
 }
 stamp "$W/old.tsr"
 ts_ok "$W/old.tsr" "$RA_HOME/tsa.pem" || fail "the first time-stamp does not verify"
@@ -55,11 +59,25 @@ kill "$PID"; wait "$PID" || fail "kyso-ra did not stop cleanly"; URL=
 
 note "rotate tsa: a new key and certificate, the old certificate kept"
 key0=$(sha256sum < "$RA_HOME/tsa-key.pem")
-assert_exit 0 "$RA" rotate tsa
+if [ -n "${RA_TEST_HSM:-}" ]; then
+  assert_exit 2 "$RA" rotate tsa   # the CA key is on the token: its PIN
+fi
+assert_exit 0 "$RA" rotate tsa "${pin[@]}"
 assert_contains "$OUT" "the old one ($tsa0) is kept as tsa-$tsa0.pem"
 tsa1=$(serial "$RA_HOME/tsa.pem")
 [ "$tsa1" != "$tsa0" ] || fail "rotate tsa kept the serial"
-[ "$(sha256sum < "$RA_HOME/tsa-key.pem")" != "$key0" ] || fail "rotate tsa kept the key"
+if [ -n "${RA_TEST_HSM:-}" ]; then
+  note "the new TSA key is on the CA's token: no key file, its id in ra.conf"
+  [ ! -e "$RA_HOME/tsa-key.pem" ] || fail "a TSA key file beside a key on the token"
+  id=$(sed -n 's/^tsa_key_id = //p' "$RA_HOME/ra.conf")
+  [[ $id =~ ^[0-9a-f]{32}$ ]] || fail "ra.conf's tsa_key_id: '$id'"
+  objs=$(pkcs11-tool --module "$SOFTHSM" --token-label kyso-ca --login --pin "$USER_PIN" \
+    --list-objects --type privkey 2>/dev/null)
+  assert_contains "$objs" "kyso-ra TSA"
+  assert_contains "$objs" "ID:         $id"
+else
+  [ "$(sha256sum < "$RA_HOME/tsa-key.pem")" != "$key0" ] || fail "rotate tsa kept the key"
+fi
 assert_eq "$(serial "$RA_HOME/tsa-$tsa0.pem")" "$tsa0"
 [[ $(openssl verify -CAfile "$W/root.pem" -untrusted "$W/ca.pem" "$RA_HOME/tsa.pem") == *OK* ]] ||
   fail "the new TSA certificate does not chain to the root"
@@ -68,7 +86,7 @@ assert_eq "$(sql_q "SELECT status || ' ' || purpose FROM certificates WHERE seri
 assert_eq "$(sql_q "SELECT count(*) FROM audit WHERE actor = 'cli' AND action = 'rotate tsa'")" 1
 
 note "rotate ocsp too"
-assert_exit 0 "$RA" rotate ocsp
+assert_exit 0 "$RA" rotate ocsp "${pin[@]}"
 ocsp1=$(serial "$RA_HOME/ocsp.pem")
 [ "$ocsp1" != "$ocsp0" ] || fail "rotate ocsp kept the serial"
 assert_contains "$(openssl x509 -in "$RA_HOME/ocsp.pem" -noout -text)" "OCSP No Check"
@@ -76,7 +94,7 @@ assert_contains "$(openssl x509 -in "$RA_HOME/ocsp.pem" -noout -text)" "OCSP No 
 ra_serve main
 note "new time-stamps verify with the new certificate, not the old; the old one still verifies"
 stamp "$W/new.tsr"
-ts_ok "$W/new.tsr" "$RA_HOME/tsa.pem" || fail "a new time-stamp does not verify with the new TSA certificate"
+ts_ok "$W/new.tsr" "$RA_HOME/tsa.pem" || fail "a new time-stamp does not verify with the new TSA certificate: $TS_OUT"
 ts_ok "$W/new.tsr" "$RA_HOME/tsa-$tsa0.pem" && fail "a new time-stamp verifies with the old certificate"
 ts_ok "$W/old.tsr" "$RA_HOME/tsa-$tsa0.pem" || fail "the old time-stamp does not verify after the rotation"
 
@@ -101,7 +119,25 @@ note "serve says when the current TSA certificate is revoked"
 sql_q "UPDATE certificates SET status = 'revoked', revoked_at = 1, reason = 1 WHERE serial = '$tsa1'"
 ra_serve main
 assert_contains "$(cat "$W/ra-main.log")" "the tsa certificate (serial $tsa1) is revoked: run kyso-ra rotate tsa"
-kill "$PID"; wait "$PID" || fail "kyso-ra did not stop cleanly"
+kill "$PID"; wait "$PID" || fail "kyso-ra did not stop cleanly"; URL=
+
+if [ -z "${RA_TEST_HSM:-}" ]; then
+  note "serve warns when a service certificate ends within 180 days"
+  # the responder's key certified again by the issuing CA, for 30 days
+  openssl x509 -x509toreq -in "$RA_HOME/ocsp.pem" -signkey "$RA_HOME/ocsp-key.pem" \
+    -out "$W/ocsp.csr" 2>/dev/null
+  openssl x509 -req -in "$W/ocsp.csr" -CA "$RA_HOME/ca.pem" -CAkey "$RA_HOME/ca-key.pem" \
+    -days 30 -copy_extensions copy -set_serial 0x5a5a -out "$RA_HOME/ocsp.pem" 2>/dev/null ||
+    fail "openssl x509 -req"
+  ra_serve main
+  [[ $(cat "$W/ra-main.log") =~ "warning: the ocsp certificate (serial 5a5a) expires in "(29|30)" days: run kyso-ra rotate ocsp" ]] ||
+    fail "no warning for the ending OCSP certificate: $(cat "$W/ra-main.log")"
+  assert_eq "$(sql_q "SELECT purpose FROM certificates WHERE serial = '5a5a'")" ocsp
+  api GET "$URL/healthz" ''; expect 200
+  [[ $(jqo .ocsp_days_left) =~ ^(29|30)$ ]] || fail "healthz ocsp_days_left: $OUT"
+  [ "$(jqo .tsa_days_left)" -gt 1000 ] || fail "healthz tsa_days_left: $OUT"
+  kill "$PID"; wait "$PID" || fail "kyso-ra did not stop cleanly"
+fi
 
 assert_exit 2 "$RA" rotate
 assert_exit 2 "$RA" rotate root
