@@ -39,7 +39,9 @@ touch "$T/pids"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
-  while read -r p; do kill "$p" 2>/dev/null || true; done < "$T/pids"
+  # openssl ocsp -multi's workers first: its parent outlives a TERM
+  # while they run
+  while read -r p; do pkill -TERM -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done < "$T/pids"
   [ -d "$T/pg/data" ] && as_pg "$PGBIN/pg_ctl" -D "$T/pg/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$T"
 }
