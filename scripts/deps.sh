@@ -22,8 +22,9 @@ PKGS=(
   strace
   # kyso-ra tests: HTTP client, a private PostgreSQL server
   curl postgresql sqlite3 xxd python3
-  # bench/ra: the peer it is measured against
-  golang-cfssl
+  # bench/ra: the peer it is measured against; tests/ra/proxy.sh and the
+  # bench's cluster run: the reverse proxy in front of kyso-ra
+  golang-cfssl haproxy
   # kyso-sign: libraries, independent verifiers, PDF producers, fuzzing
   libxml2-dev zlib1g-dev libcurl4-openssl-dev libpng-dev
   poppler-utils qpdf libnss3-tools xmlsec1 ghostscript fonts-dejavu-core clang clang-format

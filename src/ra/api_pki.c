@@ -3,11 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
 #include "common/parse.h"
 #include "ocsp.h"
+#include "ocsp_cache.h"
+#include "ocsp_fast.h"
 #include "ra.h"
 #include "tsa.h"
 
@@ -276,14 +279,43 @@ ocsp_lookup(void *ud, const char *serial, int *status, int64_t *revoked_at,
 	return 0;
 }
 
-/* The certificate statuses come from the database at each request. */
+/* The certificate statuses come from the database at each request. A
+ * simple request (one CertID of ours, at most a nonce) goes the short
+ * way (ocsp_fast.c); without a nonce its answer may come from the cache
+ * (ocsp_cache.h), when the response there states the status just read
+ * and is recent. Anything else goes through OpenSSL (ocsp.c). */
 static int
 ocsp_answer(struct api *a, const uint8_t *der, size_t n)
 {
 	struct buf *out = buf_new(0);
+	struct ocsp_cache *cache = a->ra->ocsp_cache;
+	struct ocsp_req_key k;
+	struct ocsp_status st = { OCSP_UNKNOWN, 0, 0 };
+	int64_t t0 = (int64_t)time(NULL);
 
-	if (out == NULL ||
-	    ocsp_respond(a->ra->ca, der, n, ocsp_lookup, a->db, out) != 0) {
+	if (out == NULL)
+		return api_error(a, 500, "internal", "OCSP failed");
+	if (a->ra->ocsp_fast != NULL && ocsp_req_read(der, n, &k) == 0 &&
+	    ocsp_fast_ours(a->ra->ocsp_fast, &k) &&
+	    ocsp_lookup(a->db, k.serial, &st.status, &st.revoked_at,
+		&st.reason) == 0) {
+		int cacheable = cache != NULL && k.nonce_ext == NULL &&
+		    st.status != OCSP_UNKNOWN;
+
+		if (cacheable && ocsp_cache_get(cache, &k, &st, t0, out) == 0)
+			return answer_bytes(a, "application/ocsp-response", out);
+		buf_reset(out);
+		if (ocsp_fast_respond(a->ra->ocsp_fast, &k, &st, t0, out) == 0) {
+			if (cacheable &&
+			    ocsp_cache_put(cache, &k, &st, t0, buf_ptr(out),
+				buf_len(out)) != 0)
+				fprintf(stderr,
+				    "kyso-ra: OCSP cache: out of memory\n");
+			return answer_bytes(a, "application/ocsp-response", out);
+		}
+		buf_reset(out);
+	}
+	if (ocsp_respond(a->ra->ca, der, n, ocsp_lookup, a->db, out) != 0) {
 		buf_free(out);
 		return api_error(a, 500, "internal", "OCSP failed");
 	}

@@ -17,7 +17,10 @@
 #include "audit.h"
 #include "audit_sweep.h"
 #include "http.h"
+#include "ocsp_cache.h"
+#include "ocsp_fast.h"
 #include "outbox.h"
+#include "proxy.h"
 #include "service.h"
 #include "ra.h"
 #include "ca_key.h"
@@ -58,6 +61,12 @@ serve_usage(FILE *f)
 	      "                       address, apart from the API's connections\n"
 	      "  --tls-priorities S   GnuTLS priority string for HTTPS (default: TLS\n"
 	      "                       1.2 and 1.3 with ECDHE and AEAD ciphers only)\n"
+	      "  --trusted-proxy ADDR[,ADDR]  reverse proxies whose header names\n"
+	      "                       the client (rate limits, audit, log); default:\n"
+	      "                       ra.conf trusted_proxy, else none\n"
+	      "  --proxy-header NAME  that header (default X-Forwarded-For: its\n"
+	      "                       right-most address that is not a trusted proxy;\n"
+	      "                       or X-Real-IP)\n"
 	      "  --port-file FILE     write the port listened on to FILE\n"
 	      "  --pki-port-file FILE write the PKI listener's port to FILE\n"
 	      "  --audit-days N|off   prune the audit log as 'kyso-ra audit prune\n"
@@ -70,6 +79,7 @@ serve_usage(FILE *f)
 struct serve_opts {
 	const char *listen, *db, *smtp, *from, *public_url, *port_file;
 	const char *pin_file, *pki_listen, *pki_port_file, *tls_prio;
+	const char *trusted_proxy, *proxy_header;
 	const char *audit_days;
 	int insecure, pin_fd, quiet;
 	uint64_t code_ttl, otp_ttl, rate, pin_rate, threads;
@@ -102,6 +112,8 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		{ "max-connections", required_argument, NULL, 'M' },
 		{ "max-per-address", required_argument, NULL, 'A' },
 		{ "request-deadline", required_argument, NULL, 'D' },
+		{ "trusted-proxy", required_argument, NULL, 'X' },
+		{ "proxy-header", required_argument, NULL, 'Y' },
 		{ "audit-days", required_argument, NULL, 'a' },
 		{ "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 } };
 	int c;
@@ -150,6 +162,8 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 				    _("bad --pin-reset-limit"));
 			break;
 		case 'K': o->pki_listen = optarg; break;
+		case 'X': o->trusted_proxy = optarg; break;
+		case 'Y': o->proxy_header = optarg; break;
 		case 'T': o->tls_prio = optarg; break;
 		case 'k': o->pki_port_file = optarg; break;
 		case 'M':
@@ -277,6 +291,7 @@ cmd_serve(int argc, char **argv)
 	struct ca_key *sg = NULL;
 	struct http *h = NULL, *hp = NULL;
 	struct outbox_sweeper *sweep = NULL;
+	struct proxy *px = NULL;
 	struct audit_sweeper *asweep = NULL;
 	struct ca_key *svc[2] = { NULL, NULL };
 	int64_t adays;
@@ -320,6 +335,17 @@ cmd_serve(int argc, char **argv)
 	if (o.public_url == NULL && config_get(conf, "public_url") != NULL &&
 	    cmd_url_ok(config_get(conf, "public_url")))
 		o.public_url = config_get(conf, "public_url");
+	if (o.trusted_proxy == NULL)
+		o.trusted_proxy = config_get(conf, "trusted_proxy");
+	if (o.proxy_header == NULL)
+		o.proxy_header = config_get(conf, "proxy_header");
+	if (o.trusted_proxy != NULL &&
+	    proxy_new(o.trusted_proxy, o.proxy_header, &px) != 0) {
+		ex = cmd_usage_error("serve",
+		    _("bad --trusted-proxy (addresses, comma-separated) or "
+		      "--proxy-header"));
+		goto out;
+	}
 	if (load_master(dir, ra.master) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot read admin-master.key\n"));
 		goto out;
@@ -394,7 +420,8 @@ cmd_serve(int argc, char **argv)
 	ra.code_ttl = (int64_t)o.code_ttl;
 	ra.otp_ttl = (int64_t)o.otp_ttl;
 	if ((ra.rl_addr = ratelimit_new((unsigned)o.rate, 60)) == NULL ||
-	    (ra.rl_pin_addr = ratelimit_new((unsigned)o.pin_rate, 900)) == NULL)
+	    (ra.rl_pin_addr = ratelimit_new((unsigned)o.pin_rate, 900)) == NULL ||
+	    ocsp_cache_new(&ra.ocsp_cache) != 0)
 		goto out;
 	if ((outbox = path_join(dir, "outbox")) == NULL ||
 	    mailer_new(outbox, o.smtp, o.from, &ra.mail) != 0 ||
@@ -443,6 +470,14 @@ cmd_serve(int argc, char **argv)
 	sg = NULL;
 	if (service_keys_use(ra.ca, svc) != 0)
 		goto out;
+	/* OCSP's short way and cache: with a PEM responder key (a key on
+	 * the CA's token signs through ocsp.c) */
+	if ((r = ocsp_fast_new(ra.ca, &ra.ocsp_fast)) != 0 &&
+	    r != KYSO_ERR_UNSUPPORTED) {
+		fprintf(stderr, _("kyso-ra: cannot load the CA: %s\n"),
+		    kyso_strerror(r));
+		goto out;
+	}
 	ca_warn_expiry(ra.ca);
 	http_access_log(h, !o.quiet);
 	{
@@ -450,6 +485,9 @@ cmd_serve(int argc, char **argv)
 			(unsigned)o.per_addr, (unsigned)o.deadline };
 
 		http_set_limits(h, &lim);
+		http_set_proxy(h, px);
+		if (hp != NULL)
+			http_set_proxy(hp, px);
 		if (o.tls_prio != NULL)
 			http_set_tls_priorities(h, o.tls_prio);
 		if (hp != NULL)
@@ -498,6 +536,9 @@ out:
 	mailer_free(ra.mail);
 	ratelimit_free(ra.rl_addr);
 	ratelimit_free(ra.rl_pin_addr);
+	proxy_free(px);
+	ocsp_cache_free(ra.ocsp_cache);
+	ocsp_fast_free(ra.ocsp_fast);
 	crypto_hmac_free(ra.code_mac);
 	OPENSSL_cleanse(&ra, sizeof(ra));
 	secret_free(pin);

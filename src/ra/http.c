@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 
 #include "common/parse.h"
 #include "logesc.h"
+#include "proxy.h"
 
 /* One TCP connection, for the request deadline: its request must be in
  * (headers and body) within the deadline from when it began. */
@@ -35,6 +37,7 @@ struct http {
 	int access_log;
 	struct http_limits lim;
 	const char *tls_prio;
+	const struct proxy *proxy; /* trusted proxies, or NULL */
 	/* the connections, for the reaper thread */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -256,6 +259,62 @@ reply(struct MHD_Connection *c, struct http_resp *rs)
 	return ret;
 }
 
+/* The lines of the proxy's header, in the order they came (the last
+ * PROXY_MAX_HOPS of them: the right-most entries are the ones that
+ * count). */
+struct fwd {
+	const char *name;
+	const char *v[PROXY_MAX_HOPS];
+	size_t n;
+};
+
+static enum MHD_Result
+fwd_line(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct fwd *f = cls;
+
+	(void)kind;
+	if (key == NULL || value == NULL || strcasecmp(key, f->name) != 0)
+		return MHD_YES;
+	if (f->n == PROXY_MAX_HOPS) {
+		memmove(f->v, f->v + 1, (PROXY_MAX_HOPS - 1) * sizeof(f->v[0]));
+		f->n--;
+	}
+	f->v[f->n++] = value;
+	return MHD_YES;
+}
+
+/* The client's address: the peer's, or what a trusted proxy says. */
+static void
+client_address(struct http *h, struct MHD_Connection *c, char out[PROXY_ADDR_LEN])
+{
+	const union MHD_ConnectionInfo *ci;
+	char peer[INET6_ADDRSTRLEN] = "?";
+	struct fwd f;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL) {
+		const struct sockaddr *sa = ci->client_addr;
+
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET,
+			    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+			    peer, sizeof(peer));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6,
+			    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			    peer, sizeof(peer));
+	}
+	if (h->proxy == NULL || !proxy_trusted(h->proxy, peer)) {
+		snprintf(out, PROXY_ADDR_LEN, "%s", peer);
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	f.name = proxy_header(h->proxy);
+	MHD_get_connection_values(c, MHD_HEADER_KIND, fwd_line, &f);
+	proxy_client(h->proxy, peer, f.v, f.n, out);
+}
+
 static enum MHD_Result
 access_cb(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -265,8 +324,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	struct conn *cs = *con_cls;
 	struct http_req rq;
 	struct http_resp rs;
-	const union MHD_ConnectionInfo *ci;
-	char remote[INET6_ADDRSTRLEN] = "?";
+	char remote[PROXY_ADDR_LEN];
 	enum MHD_Result ret;
 
 	(void)version;
@@ -322,19 +380,7 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	memset(&rq, 0, sizeof(rq));
 	memset(&rs, 0, sizeof(rs));
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci != NULL && ci->client_addr != NULL) {
-		const struct sockaddr *sa = ci->client_addr;
-
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET,
-			    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-			    remote, sizeof(remote));
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6,
-			    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			    remote, sizeof(remote));
-	}
+	client_address(h, c, remote);
 	rq.method = method;
 	rq.path = url;
 	rq.query_q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q");
@@ -477,6 +523,12 @@ void
 http_set_tls_priorities(struct http *h, const char *prio)
 {
 	h->tls_prio = prio;
+}
+
+void
+http_set_proxy(struct http *h, const struct proxy *p)
+{
+	h->proxy = p;
 }
 
 void

@@ -34,6 +34,7 @@ typedef void (
     *http_handler)(void *ud, const struct http_req *rq, struct http_resp *rs);
 
 struct http;
+struct proxy;
 
 /* What one client may hold (issue 15: about 515 slow connections from one
  * address took the whole CA offline). */
@@ -65,6 +66,11 @@ void http_set_limits(struct http *h, const struct http_limits *lim);
 /* Before http_run: another GnuTLS priority string than
  * HTTP_TLS_PRIORITIES (kept by reference). */
 void http_set_tls_priorities(struct http *h, const char *prio);
+/* Before http_run: requests from these proxies name their client in a
+ * header (proxy.h; kept by reference, NULL: none). The client's address
+ * is then the request's remote: rate limits, the audit, the access log.
+ * Connection limits stay per TCP peer (the proxy). */
+void http_set_proxy(struct http *h, const struct proxy *p);
 uint16_t http_port(const struct http *h);
 /* One line per request on stderr: address, method, path, status. */
 void http_access_log(struct http *h, int on);

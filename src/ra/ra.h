@@ -13,6 +13,8 @@
 #include "ratelimit.h"
 
 struct crypto_hmac;
+struct ocsp_cache;
+struct ocsp_fast;
 
 struct ra {
 	struct db_pool *pool;
@@ -25,6 +27,8 @@ struct ra {
 	int64_t otp_ttl;
 	struct ratelimit *rl_addr;     /* every subscriber call, per address */
 	struct ratelimit *rl_pin_addr; /* pin-reset requests, per address */
+	struct ocsp_cache *ocsp_cache; /* pre-signed OCSP responses */
+	struct ocsp_fast *ocsp_fast;   /* simple OCSP requests' short way */
 };
 
 /* One pending e-mail, sent after the transaction commits. */
