@@ -30,6 +30,8 @@ count() {
 }
 
 note "10 and 110 signatures, system calls counted"
+# A first run leaves the token as the next two find it (the journal made).
+calls 1
 calls 10
 calls 110
 for sc in stat lstat fstat newfstatat statx open openat readlink readlinkat \
