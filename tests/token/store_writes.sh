@@ -61,4 +61,30 @@ ext pkcs11-tool --module "$MOD" --token-label writes --login \
 v=$(openssl pkeyutl -verify -pubin -keyform DER -inkey "$tmp/pub.der" \
   -in "$tmp/msg.dig" -sigfile "$tmp/sig" 2>&1) || fail "openssl: $v"
 assert_contains "$v" "Signature Verified Successfully"
+
+# The journal read back (public keys are listed without a login, which
+# would write the whole file and drop the journal).
+pubkeys() {
+  local out
+  out=$(ext pkcs11-tool --module "$MOD" --token-label journal --list-objects 2>&1) || true
+  grep -c "Public Key Object" <<<"$out" || true
+}
+note "three pairs in one process: three records; a last one cut short is not there"
+make_token SJ0001 --label journal
+change_default_pin SJ0001
+J=$KYSO_HOME/tokens/SJ0001.tok.jnl
+out=$("$KYSO_BUILD/tests/p11_loop" pairs "$MOD" SJ0001 "$USER_PIN" 3 2>&1) ||
+  fail "p11_loop pairs: $out"
+assert_eq "$(pubkeys)" 3 "public keys with the whole journal"
+cp "$J" "$tmp/jnl"
+truncate -s -10 "$J"
+assert_eq "$(pubkeys)" 2 "public keys with the last record cut short"
+
+note "a damaged record before the last: the token is not recognized"
+cp "$tmp/jnl" "$J"
+printf '\xff' | dd of="$J" bs=1 seek=60 conv=notrunc status=none
+out=$(ext pkcs11-tool --module "$MOD" -L 2>&1 || true)
+assert_contains "$out" "token not recognized"
+cp "$tmp/jnl" "$J.new" && mv -f "$J.new" "$J"
+assert_eq "$(pubkeys)" 3 "public keys with the journal put right"
 pass
