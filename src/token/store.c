@@ -499,6 +499,20 @@ out:
 	return r;
 }
 
+/* Lets go of the journal seen (none now). */
+static void
+journal_forget(struct tok *t)
+{
+	if (t->jfd >= 0)
+		close(t->jfd);
+	t->jfd = -1;
+	t->jino = 0;
+	t->jdev = 0;
+	t->jsize = t->jlen = 0;
+	memset(&t->jctime, 0, sizeof(t->jctime));
+	t->japplies = 0;
+}
+
 /* Applies the journal to the file just parsed: every whole record whose
  * chain holds, from the file's own SHA-256 on. A journal of another
  * version of the file (left by a crash before its removal) does not
@@ -514,23 +528,24 @@ replay_journal(struct tok *t)
 	size_t len, off, n;
 	int fd, r = KYSO_ERR_IO;
 
-	t->jino = 0;
-	t->jdev = 0;
-	t->jsize = t->jlen = 0;
-	t->japplies = 0;
+	journal_forget(t);
 	memcpy(t->jhash, t->base_sum, 32);
 	if ((fd = open(t->jpath, O_RDONLY | O_CLOEXEC)) < 0)
 		return errno == ENOENT ? 0 : KYSO_ERR_IO;
 	if (fstat(fd, &st) != 0)
 		goto out;
+	/* Held open: the inode stays this journal's until we let go. */
+	t->jfd = fd;
+	fd = -1;
 	t->jdev = st.st_dev;
 	t->jino = st.st_ino;
 	t->jsize = st.st_size;
+	t->jctime = st.st_ctim;
 	if ((b = buf_new(TOK_FILE_CAP)) == NULL) {
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = read_all(fd, b)) != 0)
+	if ((r = read_all(t->jfd, b)) != 0)
 		goto out;
 	p = buf_ptr(b);
 	len = buf_len(b);
@@ -558,7 +573,8 @@ replay_journal(struct tok *t)
 	}
 out:
 	buf_free(b);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return r;
 }
 
@@ -572,7 +588,8 @@ journal_same(const struct tok *t)
 	if (stat(t->jpath, &st) != 0)
 		return errno == ENOENT && t->jino == 0;
 	return st.st_ino == t->jino && st.st_dev == t->jdev &&
-	    st.st_size == t->jsize;
+	    st.st_size == t->jsize && st.st_ctim.tv_sec == t->jctime.tv_sec &&
+	    st.st_ctim.tv_nsec == t->jctime.tv_nsec;
 }
 
 /* Loads the file at t->path, and its journal, when they are not the
@@ -641,7 +658,7 @@ tok_alloc(const char *path)
 
 	if (t == NULL)
 		return NULL;
-	t->curfd = t->lockfd = -1;
+	t->curfd = t->lockfd = t->jfd = -1;
 	if ((t->path = strdup(path)) == NULL ||
 	    asprintf(&t->lockpath, "%s.lock", path) < 0) {
 		t->lockpath = NULL;
@@ -698,6 +715,7 @@ tok_free(struct tok *t)
 		close(t->curfd);
 	if (t->lockfd >= 0)
 		close(t->lockfd);
+	journal_forget(t);
 	free(t->path);
 	free(t->lockpath);
 	free(t->jpath);
@@ -788,10 +806,7 @@ tok_commit(struct tok *t)
 	memcpy(t->base_sum, buf_ptr(b) + buf_len(b) - 32, 32);
 	t->fsize = buf_len(b);
 	(void)unlink(t->jpath);
-	t->jino = 0;
-	t->jdev = 0;
-	t->jsize = t->jlen = 0;
-	t->japplies = 0;
+	journal_forget(t);
 	/* Hold the new version so that its inode marks it as ours. */
 	if (t->curfd >= 0)
 		close(t->curfd);
@@ -825,6 +840,7 @@ tok_invalidate(struct tok *t)
 		close(t->curfd);
 	t->curfd = -1;
 	t->ino = 0;
+	journal_forget(t);
 }
 
 const struct tok_info *
@@ -966,8 +982,18 @@ commit_added(struct tok *t, size_t first)
 		}
 		goto out;
 	}
+	if (fstat(fd, &st) != 0) {
+		r = KYSO_ERR_IO;
+		goto out;
+	}
+	/* The journal as written is the one seen now (held open). */
+	if (t->jfd >= 0)
+		close(t->jfd);
+	t->jfd = fd;
+	fd = -1;
 	t->jdev = st.st_dev;
 	t->jino = st.st_ino;
+	t->jctime = st.st_ctim;
 	t->jlen += (off_t)buf_len(rec);
 	t->jsize = t->jlen;
 	memcpy(t->jhash, h, 32);

@@ -46,8 +46,10 @@ struct tok {
 	char *jpath;
 	uint8_t base_sum[32]; /* the loaded file's trailing SHA-256 */
 	uint8_t jhash[32];    /* the chain after the last record applied */
+	int jfd; /* holds the journal seen, so that its inode is not reused */
 	dev_t jdev;
-	ino_t jino;   /* the journal file seen (0: none) */
+	struct timespec jctime; /* its change time when read */
+	ino_t jino;		/* the journal file seen (0: none) */
 	int japplies; /* it belongs to the loaded file (its SHA-256) */
 	off_t jlen;   /* its valid length (a torn record after it) */
 	off_t jsize;  /* its size when read: a change means a reload */
