@@ -145,7 +145,14 @@ keys_derive(const CK_MECHANISM *m, EVP_PKEY *base, struct attrs *key)
 	if (m->mechanism == CKM_ECDH1_COFACTOR_DERIVE &&
 	    EVP_PKEY_CTX_set_ecdh_cofactor_mode(ctx, 1) != 1)
 		goto out;
-	if (EVP_PKEY_derive_set_peer(ctx, peer) != 1) {
+	/* peer_key's decoding put an EC point on the curve (OpenSSL refuses
+	 * one that is not) and every EC curve offered has cofactor 1; a
+	 * Montgomery key (X25519, X448, once offered) needs no check, as
+	 * OpenSSL's derivation refuses a small-order point's all-zero
+	 * secret. The full public-key check of EVP_PKEY_derive_set_peer (for
+	 * EC a scalar multiplication by the order, as costly as the
+	 * derivation itself) would add nothing. */
+	if (EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) != 1) {
 		rv = CKR_MECHANISM_PARAM_INVALID;
 		goto out;
 	}

@@ -134,10 +134,24 @@ watch_token(struct slots *s, unsigned i)
 		goto out;
 	s->tok_wd[i] = inotify_add_watch(s->chg_fd, dirname(dcopy),
 	    IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB |
-		IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF);
+		IN_MODIFY | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF);
 out:
 	free(dcopy);
 	free(bcopy);
+}
+
+/* Whether an event's name is the token file's or its journal's
+ * ("<file>.jnl", appended to in place: IN_MODIFY). */
+static int
+names_token(const char *tok, const char *name)
+{
+	size_t n;
+
+	if (tok == NULL)
+		return 0;
+	n = strlen(tok);
+	return strncmp(name, tok, n) == 0 &&
+	    (name[n] == '\0' || strcmp(name + n, ".jnl") == 0);
 }
 
 /* An event on a token folder's watch: the slots whose token it names
@@ -154,8 +168,7 @@ token_event(struct slots *s, const struct inotify_event *e)
 		if (e->mask & IN_IGNORED)
 			s->tok_wd[i] = -1;
 		if ((e->mask & IN_IGNORED) || e->len == 0 ||
-		    (s->tok_name[i] != NULL &&
-			strcmp(e->name, s->tok_name[i]) == 0))
+		    names_token(s->tok_name[i], e->name))
 			s->dirty[i] = 1;
 	}
 }

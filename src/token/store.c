@@ -24,6 +24,11 @@
 #define TOK_MAGIC    "KYSOTOK\n"
 #define TOK_VERSION  3
 #define TOK_FILE_CAP (16 * 1024 * 1024)
+#define JNL_MAGIC    "KYSOJNL\n"
+#define JNL_HEADER   40 /* magic, the file's SHA-256 */
+/* A journal grows up to the file's own length (at least this), then the
+ * next write is a whole file again: reading costs at most twice. */
+#define JNL_MIN_MAX  (256 * 1024)
 
 /* Frees an object and the module's cache on it (a parsed key). */
 void
@@ -229,6 +234,45 @@ add_obj(struct tok *t, struct tobj *o)
 	return 0;
 }
 
+/* One object as the file and the journal hold it: u32 id, u32 private,
+ * string blob. */
+static int
+parse_obj(struct tok *t, struct buf *b)
+{
+	struct tobj *o = calloc(1, sizeof(*o));
+	uint32_t priv;
+	int r;
+
+	if (o == NULL)
+		return KYSO_ERR_NOMEM;
+	if ((r = add_obj(t, o)) != 0) {
+		free(o);
+		return r;
+	}
+	if (buf_get_u32(b, &o->id) != 0 || buf_get_u32(b, &priv) != 0)
+		return KYSO_ERR_CORRUPT;
+	o->priv = priv != 0;
+	if (o->priv) {
+		if ((r = get_blob(b, TOK_FILE_CAP, &o->sealed)) != 0)
+			return r;
+	} else {
+		const uint8_t *p;
+		size_t len;
+		struct buf *ab;
+
+		if (buf_get_string_direct(b, &p, &len) != 0)
+			return KYSO_ERR_CORRUPT;
+		if ((ab = buf_from(p, len)) == NULL)
+			return KYSO_ERR_NOMEM;
+		r = attrs_parse(ab, &o->a);
+		buf_free(ab);
+		if (r != 0)
+			return KYSO_ERR_CORRUPT;
+	}
+	t->info.used += (uint32_t)tobj_size(o);
+	return 0;
+}
+
 /* Parses a whole token file into t (whose state was cleared). */
 static int
 parse(struct tok *t, struct buf *b)
@@ -244,6 +288,8 @@ parse(struct tok *t, struct buf *b)
 		return r;
 	if (!crypto_equal(sum, buf_ptr(b) + buf_len(b) - 32, 32))
 		return KYSO_ERR_CORRUPT;
+	memcpy(t->base_sum, sum, 32);
+	t->fsize = buf_len(b);
 	if (get_fixed(b, magic, 8) != 0 || memcmp(magic, TOK_MAGIC, 8) != 0)
 		return KYSO_ERR_CORRUPT;
 	if (buf_get_u32(b, &ver) != 0 || ver < 1 || ver > TOK_VERSION)
@@ -296,40 +342,37 @@ parse(struct tok *t, struct buf *b)
 	t->has_admin = has_admin != 0;
 	t->has_key_check = ver >= 2;
 	in->used = 0;
-	for (i = 0; i < n; i++) {
-		struct tobj *o = calloc(1, sizeof(*o));
-		uint32_t priv;
-
-		if (o == NULL)
-			return KYSO_ERR_NOMEM;
-		if ((r = add_obj(t, o)) != 0) {
-			free(o);
+	for (i = 0; i < n; i++)
+		if ((r = parse_obj(t, b)) != 0)
 			return r;
-		}
-		if (buf_get_u32(b, &o->id) != 0 || buf_get_u32(b, &priv) != 0)
-			return KYSO_ERR_CORRUPT;
-		o->priv = priv != 0;
-		if (o->priv) {
-			if ((r = get_blob(b, TOK_FILE_CAP, &o->sealed)) != 0)
-				return r;
-		} else {
-			const uint8_t *p;
-			size_t len;
-			struct buf *ab;
-
-			if (buf_get_string_direct(b, &p, &len) != 0)
-				return KYSO_ERR_CORRUPT;
-			if ((ab = buf_from(p, len)) == NULL)
-				return KYSO_ERR_NOMEM;
-			r = attrs_parse(ab, &o->a);
-			buf_free(ab);
-			if (r != 0)
-				return KYSO_ERR_CORRUPT;
-		}
-		in->used += (uint32_t)tobj_size(o);
-	}
 	if (get_fixed(b, want, 32) != 0 || buf_len(b) != 0)
 		return KYSO_ERR_CORRUPT;
+	return 0;
+}
+
+static int
+serialize_obj(const struct tobj *o, struct buf *b)
+{
+	uint8_t *lenp;
+	size_t before, al;
+	int r;
+
+	if ((r = buf_put_u32(b, o->id)) != 0 ||
+	    (r = buf_put_u32(b, (uint32_t)o->priv)) != 0)
+		return r;
+	if (o->priv)
+		return buf_put_string(b, buf_ptr(o->sealed), buf_len(o->sealed));
+	before = buf_len(b);
+	if ((r = buf_reserve(b, 4, &lenp)) != 0 ||
+	    (r = attrs_serialize(o->a, b)) != 0)
+		return r;
+	/* Patch the length now that the attributes are out. */
+	lenp = buf_mutable_ptr(b) + before;
+	al = buf_len(b) - before - 4;
+	lenp[0] = (uint8_t)al;
+	lenp[1] = (uint8_t)(al >> 8);
+	lenp[2] = (uint8_t)(al >> 16);
+	lenp[3] = (uint8_t)(al >> 24);
 	return 0;
 }
 
@@ -380,54 +423,188 @@ serialize(const struct tok *t, struct buf *b)
 	    (r = buf_put_u32(b, t->next_id)) != 0 ||
 	    (r = buf_put_u32(b, (uint32_t)t->nobjs)) != 0)
 		return r;
-	for (i = 0; i < t->nobjs; i++) {
-		const struct tobj *o = t->objs[i];
-
-		if ((r = buf_put_u32(b, o->id)) != 0 ||
-		    (r = buf_put_u32(b, (uint32_t)o->priv)) != 0)
+	for (i = 0; i < t->nobjs; i++)
+		if ((r = serialize_obj(t->objs[i], b)) != 0)
 			return r;
-		if (o->priv) {
-			r = buf_put_string(b, buf_ptr(o->sealed),
-			    buf_len(o->sealed));
-		} else {
-			uint8_t *lenp;
-			size_t before = buf_len(b);
-
-			if ((r = buf_reserve(b, 4, &lenp)) != 0 ||
-			    (r = attrs_serialize(o->a, b)) != 0)
-				return r;
-			/* Patch the length now that the attributes are out. */
-			lenp = buf_mutable_ptr(b) + before;
-			{
-				size_t al = buf_len(b) - before - 4;
-
-				lenp[0] = (uint8_t)al;
-				lenp[1] = (uint8_t)(al >> 8);
-				lenp[2] = (uint8_t)(al >> 16);
-				lenp[3] = (uint8_t)(al >> 24);
-			}
-		}
-		if (r != 0)
-			return r;
-	}
 	if ((r = crypto_sha256(buf_ptr(b), buf_len(b), sum)) != 0)
 		return r;
 	return buf_put(b, sum, 32);
 }
 
-/* Loads the file at t->path when it is not the version held. */
+/* Reads what is left of fd into b. */
+static int
+read_all(int fd, struct buf *b)
+{
+	uint8_t tmp[16384];
+	ssize_t n;
+	int r = 0;
+
+	while ((n = read(fd, tmp, sizeof(tmp))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = KYSO_ERR_IO;
+			break;
+		}
+		if ((r = buf_put(b, tmp, (size_t)n)) != 0)
+			break;
+	}
+	OPENSSL_cleanse(tmp, sizeof(tmp));
+	return r;
+}
+
+static uint32_t
+le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+/* The chain hash of a journal record: SHA-256(previous || payload). */
+static int
+chain(const uint8_t prev[32], const uint8_t *p, size_t n, uint8_t out[32])
+{
+	struct buf *b = buf_new(TOK_FILE_CAP);
+	int r;
+
+	if (b == NULL)
+		return KYSO_ERR_NOMEM;
+	if ((r = buf_put(b, prev, 32)) == 0 && (r = buf_put(b, p, n)) == 0)
+		r = crypto_sha256(buf_ptr(b), buf_len(b), out);
+	buf_free(b);
+	return r;
+}
+
+/* One record's payload: u32 count, then the objects added. */
+static int
+apply_record(struct tok *t, const uint8_t *p, size_t n)
+{
+	struct buf *b = buf_from(p, n);
+	uint32_t count, i;
+	int r = KYSO_ERR_CORRUPT;
+
+	if (b == NULL)
+		return KYSO_ERR_NOMEM;
+	if (buf_get_u32(b, &count) != 0)
+		goto out;
+	for (i = 0; i < count; i++) {
+		if ((r = parse_obj(t, b)) != 0)
+			goto out;
+		if (t->objs[t->nobjs - 1]->id >= t->next_id)
+			t->next_id = t->objs[t->nobjs - 1]->id + 1;
+	}
+	r = buf_len(b) == 0 ? 0 : KYSO_ERR_CORRUPT;
+out:
+	buf_free(b);
+	return r;
+}
+
+/* Lets go of the journal seen (none now). */
+static void
+journal_forget(struct tok *t)
+{
+	if (t->jfd >= 0)
+		close(t->jfd);
+	t->jfd = -1;
+	t->jino = 0;
+	t->jdev = 0;
+	t->jsize = t->jlen = 0;
+	memset(&t->jctime, 0, sizeof(t->jctime));
+	t->japplies = 0;
+}
+
+/* Applies the journal to the file just parsed: every whole record whose
+ * chain holds, from the file's own SHA-256 on. A journal of another
+ * version of the file (left by a crash before its removal) does not
+ * apply; a last record cut short or never synced (a writer killed) is
+ * not there; a damaged record before the last is KYSO_ERR_CORRUPT. */
+static int
+replay_journal(struct tok *t)
+{
+	struct buf *b = NULL;
+	struct stat st;
+	const uint8_t *p;
+	uint8_t h[32];
+	size_t len, off, n;
+	int fd, r = KYSO_ERR_IO;
+
+	journal_forget(t);
+	memcpy(t->jhash, t->base_sum, 32);
+	if ((fd = open(t->jpath, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : KYSO_ERR_IO;
+	if (fstat(fd, &st) != 0)
+		goto out;
+	/* Held open: the inode stays this journal's until we let go. */
+	t->jfd = fd;
+	fd = -1;
+	t->jdev = st.st_dev;
+	t->jino = st.st_ino;
+	t->jsize = st.st_size;
+	t->jctime = st.st_ctim;
+	if ((b = buf_new(TOK_FILE_CAP)) == NULL) {
+		r = KYSO_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = read_all(t->jfd, b)) != 0)
+		goto out;
+	p = buf_ptr(b);
+	len = buf_len(b);
+	r = 0;
+	if (len < JNL_HEADER || memcmp(p, JNL_MAGIC, 8) != 0 ||
+	    !crypto_equal(p + 8, t->base_sum, 32))
+		goto out;
+	t->japplies = 1;
+	t->jlen = JNL_HEADER;
+	for (off = JNL_HEADER; len - off >= 4; off += 4 + n + 32) {
+		n = le32(p + off);
+		if (n > len - off - 4 || 32 > len - off - 4 - n)
+			break; /* cut short */
+		if ((r = chain(t->jhash, p + off + 4, n, h)) != 0)
+			goto out;
+		if (!crypto_equal(h, p + off + 4 + n, 32)) {
+			/* Only the last record can be a torn write. */
+			r = off + 4 + n + 32 == len ? 0 : KYSO_ERR_CORRUPT;
+			goto out;
+		}
+		if ((r = apply_record(t, p + off + 4, n)) != 0)
+			goto out;
+		memcpy(t->jhash, h, 32);
+		t->jlen = (off_t)(off + 4 + n + 32);
+	}
+out:
+	buf_free(b);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* Whether the journal is the one read last (none, or the same file of
+ * the same size). */
+static int
+journal_same(const struct tok *t)
+{
+	struct stat st;
+
+	if (stat(t->jpath, &st) != 0)
+		return errno == ENOENT && t->jino == 0;
+	return st.st_ino == t->jino && st.st_dev == t->jdev &&
+	    st.st_size == t->jsize && st.st_ctim.tv_sec == t->jctime.tv_sec &&
+	    st.st_ctim.tv_nsec == t->jctime.tv_nsec;
+}
+
+/* Loads the file at t->path, and its journal, when they are not the
+ * version held. */
 static int
 load(struct tok *t, int force)
 {
 	struct buf *b = NULL;
-	struct stat st;
-	uint8_t tmp[16384];
-	ssize_t n;
-	int fd = -1, r = KYSO_ERR_INTERNAL;
+	struct stat st, now;
+	int fd = -1, r = KYSO_ERR_INTERNAL, tries = 0;
 
 	if (!force && t->curfd >= 0 && stat(t->path, &st) == 0 &&
-	    st.st_ino == t->ino && st.st_dev == t->dev)
+	    st.st_ino == t->ino && st.st_dev == t->dev && journal_same(t))
 		return 0;
+again:
 	if ((fd = open(t->path, O_RDONLY | O_CLOEXEC)) < 0)
 		return errno == ENOENT ? KYSO_ERR_NOT_FOUND : KYSO_ERR_IO;
 	if (fstat(fd, &st) != 0) {
@@ -438,24 +615,24 @@ load(struct tok *t, int force)
 		r = KYSO_ERR_NOMEM;
 		goto out;
 	}
-	while ((n = read(fd, tmp, sizeof(tmp))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = KYSO_ERR_IO;
-			goto out;
-		}
-		if ((r = buf_put(b, tmp, (size_t)n)) != 0)
-			goto out;
-	}
+	if ((r = read_all(fd, b)) != 0)
+		goto out;
 	clear_state(t);
-	if ((r = parse(t, b)) != 0) {
+	if ((r = parse(t, b)) != 0 || (r = replay_journal(t)) != 0) {
 		clear_state(t);
 		t->ino = 0;
 		if (t->curfd >= 0)
 			close(t->curfd);
 		t->curfd = -1;
 		goto out;
+	}
+	/* A writer replaced the file while its journal was read (and
+	 * removed the journal): read both again. */
+	if (tries++ < 3 && stat(t->path, &now) == 0 && now.st_ino != st.st_ino) {
+		buf_free(b);
+		b = NULL;
+		close(fd);
+		goto again;
 	}
 	if (t->curfd >= 0)
 		close(t->curfd);
@@ -467,7 +644,6 @@ load(struct tok *t, int force)
 		tok_unseal_all(t);
 	r = 0;
 out:
-	OPENSSL_cleanse(tmp, sizeof(tmp));
 	buf_free(b);
 	if (fd >= 0)
 		close(fd);
@@ -482,10 +658,15 @@ tok_alloc(const char *path)
 
 	if (t == NULL)
 		return NULL;
-	t->curfd = t->lockfd = -1;
+	t->curfd = t->lockfd = t->jfd = -1;
 	if ((t->path = strdup(path)) == NULL ||
 	    asprintf(&t->lockpath, "%s.lock", path) < 0) {
 		t->lockpath = NULL;
+		tok_free(t);
+		return NULL;
+	}
+	if (asprintf(&t->jpath, "%s.jnl", path) < 0) {
+		t->jpath = NULL;
 		tok_free(t);
 		return NULL;
 	}
@@ -534,8 +715,10 @@ tok_free(struct tok *t)
 		close(t->curfd);
 	if (t->lockfd >= 0)
 		close(t->lockfd);
+	journal_forget(t);
 	free(t->path);
 	free(t->lockpath);
+	free(t->jpath);
 	OPENSSL_cleanse(t, sizeof(*t));
 	free(t);
 }
@@ -582,8 +765,12 @@ remove_stale_temps(const struct tok *t)
 	if ((d = opendir(dir)) == NULL)
 		goto out;
 	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, prefix, plen) != 0 ||
-		    strlen(de->d_name) != plen + 6)
+		/* "<file>.tmp.XXXXXX", and the journal's "<file>.jnl.tmp.XXXXXX" */
+		if (strncmp(de->d_name, prefix, plen - 4) != 0 ||
+		    !((strlen(de->d_name) == plen + 6 &&
+			  strncmp(de->d_name + plen - 4, "tmp.", 4) == 0) ||
+			(strlen(de->d_name) == plen + 10 &&
+			    strncmp(de->d_name + plen - 4, "jnl.tmp.", 8) == 0)))
 			continue;
 		if ((full = path_join(dir, de->d_name)) != NULL)
 			(void)unlink(full);
@@ -613,6 +800,13 @@ tok_commit(struct tok *t)
 	remove_stale_temps(t);
 	if ((r = file_write_atomic(t->path, buf_ptr(b), buf_len(b), 0600)) != 0)
 		goto out;
+	/* The whole file holds what the journal held: the journal goes (a
+	 * crash before the unlink leaves one of the old file, which no
+	 * longer applies). */
+	memcpy(t->base_sum, buf_ptr(b) + buf_len(b) - 32, 32);
+	t->fsize = buf_len(b);
+	(void)unlink(t->jpath);
+	journal_forget(t);
 	/* Hold the new version so that its inode marks it as ours. */
 	if (t->curfd >= 0)
 		close(t->curfd);
@@ -646,6 +840,7 @@ tok_invalidate(struct tok *t)
 		close(t->curfd);
 	t->curfd = -1;
 	t->ino = 0;
+	journal_forget(t);
 }
 
 const struct tok_info *
@@ -695,9 +890,123 @@ tok_object(struct tok *t, uint32_t id)
 	return NULL;
 }
 
-/* Adds n objects in one commit: a key pair costs one write of the file,
- * not two, and is never half there. Takes every a[i]; on an error none is
- * added. */
+static int
+io_err(int e)
+{
+	return e == ENOSPC || e == EDQUOT ? KYSO_ERR_FULL : KYSO_ERR_IO;
+}
+
+/* Writes all of p at off. */
+static int
+pwrite_all(int fd, const uint8_t *p, size_t n, off_t off)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = pwrite(fd, p, n, off)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return io_err(w < 0 ? errno : ENOSPC);
+		p += w;
+		n -= (size_t)w;
+		off += w;
+	}
+	return 0;
+}
+
+/* Commits the objects from t->objs[first] on, just added: one record
+ * appended to the journal and synced, a write the size of the objects.
+ * When the journal would grow longer than the file (or when there is no
+ * file loaded), the whole file is written instead, which empties it. */
+static int
+commit_added(struct tok *t, size_t first)
+{
+	struct buf *rec = NULL;
+	struct stat st;
+	uint8_t hdr[JNL_HEADER], h[32], *lenp;
+	size_t i, n, max = t->fsize > JNL_MIN_MAX ? t->fsize : JNL_MIN_MAX;
+	int fd = -1, r;
+
+	if (!t->locked)
+		return KYSO_ERR_INTERNAL;
+	if (t->curfd < 0 || t->ino == 0)
+		return tok_commit(t);
+	if ((rec = buf_new(TOK_FILE_CAP)) == NULL)
+		return KYSO_ERR_NOMEM;
+	if ((r = buf_reserve(rec, 4, &lenp)) != 0 ||
+	    (r = buf_put_u32(rec, (uint32_t)(t->nobjs - first))) != 0)
+		goto out;
+	for (i = first; i < t->nobjs; i++)
+		if ((r = serialize_obj(t->objs[i], rec)) != 0)
+			goto out;
+	n = buf_len(rec) - 4;
+	if ((size_t)(t->japplies ? t->jlen : JNL_HEADER) + buf_len(rec) + 32 >
+	    max) {
+		buf_free(rec);
+		return tok_commit(t);
+	}
+	lenp = buf_mutable_ptr(rec);
+	lenp[0] = (uint8_t)n;
+	lenp[1] = (uint8_t)(n >> 8);
+	lenp[2] = (uint8_t)(n >> 16);
+	lenp[3] = (uint8_t)(n >> 24);
+	if (!t->japplies) {
+		/* A new journal for this file: made whole, then renamed into
+		 * place (over one of an older file). */
+		memcpy(hdr, JNL_MAGIC, 8);
+		memcpy(hdr + 8, t->base_sum, 32);
+		if ((r = file_write_atomic(t->jpath, hdr, sizeof(hdr), 0600)) != 0)
+			goto out;
+		memcpy(t->jhash, t->base_sum, 32);
+		t->jlen = JNL_HEADER;
+		t->japplies = 1;
+	}
+	if ((r = chain(t->jhash, buf_ptr(rec) + 4, n, h)) != 0 ||
+	    (r = buf_put(rec, h, 32)) != 0)
+		goto out;
+	if ((fd = open(t->jpath, O_WRONLY | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) != 0) {
+		r = io_err(errno);
+		goto out;
+	}
+	/* A record cut short by a writer killed before us goes first. */
+	if ((st.st_size != t->jlen && ftruncate(fd, t->jlen) != 0) ||
+	    (r = pwrite_all(fd, buf_ptr(rec), buf_len(rec), t->jlen)) != 0 ||
+	    fdatasync(fd) != 0) {
+		if (r == 0)
+			r = io_err(errno);
+		/* Nothing of the record stays (best effort: a reader stops
+		 * at a record cut short, and the next writer cuts it). */
+		if (ftruncate(fd, t->jlen) != 0) {
+			/* a reader stops at it all the same */
+		}
+		goto out;
+	}
+	if (fstat(fd, &st) != 0) {
+		r = KYSO_ERR_IO;
+		goto out;
+	}
+	/* The journal as written is the one seen now (held open). */
+	if (t->jfd >= 0)
+		close(t->jfd);
+	t->jfd = fd;
+	fd = -1;
+	t->jdev = st.st_dev;
+	t->jino = st.st_ino;
+	t->jctime = st.st_ctim;
+	t->jlen += (off_t)buf_len(rec);
+	t->jsize = t->jlen;
+	memcpy(t->jhash, h, 32);
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_free(rec);
+	return r;
+}
+
+/* Adds n objects in one commit: a key pair costs one write, not two, and
+ * is never half there. Takes every a[i]; on an error none is added. */
 int
 tok_add_objects(struct tok *t, size_t n, const int priv[], struct attrs *a[],
     uint32_t id[])
@@ -737,7 +1046,7 @@ tok_add_objects(struct tok *t, size_t n, const int priv[], struct attrs *a[],
 		t->next_id++;
 		t->info.used += (uint32_t)tobj_size(t->objs[t->nobjs - 1]);
 	}
-	if ((r = tok_commit(t)) != 0) {
+	if ((r = commit_added(t, before)) != 0) {
 		tok_invalidate(t);
 		return r;
 	}

@@ -41,6 +41,20 @@ struct tok {
 	struct tobj **objs;
 	size_t nobjs, alloc;
 
+	/* The journal "<file>.jnl" (see token-store.md): objects added
+	 * since the file was last written whole. */
+	char *jpath;
+	uint8_t base_sum[32]; /* the loaded file's trailing SHA-256 */
+	uint8_t jhash[32];    /* the chain after the last record applied */
+	int jfd; /* holds the journal seen, so that its inode is not reused */
+	dev_t jdev;
+	struct timespec jctime; /* its change time when read */
+	ino_t jino;		/* the journal file seen (0: none) */
+	int japplies; /* it belongs to the loaded file (its SHA-256) */
+	off_t jlen;   /* its valid length (a torn record after it) */
+	off_t jsize;  /* its size when read: a change means a reload */
+	size_t fsize; /* the file's length: the journal stays shorter */
+
 	uint8_t key[32]; /* the token key, while unlocked */
 	int unlocked;
 };

@@ -24,7 +24,14 @@ damage() {
   cmp -s "$tmp/good" "$tmp/bad" && fail "the damaged copy is not damaged"
   cp "$tmp/bad" "$TOKFILE.new" && mv -f "$TOKFILE.new" "$TOKFILE"
 }
-mend() { cp "$tmp/good" "$TOKFILE.new" && mv -f "$TOKFILE.new" "$TOKFILE"; }
+# The objects written last may be in the journal beside the file (the
+# file's copy is good only with it; see token-store.md).
+mend() {
+  cp "$tmp/good" "$TOKFILE.new" && mv -f "$TOKFILE.new" "$TOKFILE"
+  if [ -e "$tmp/good.jnl" ]; then
+    cp "$tmp/good.jnl" "$TOKFILE.jnl.new" && mv -f "$TOKFILE.jnl.new" "$TOKFILE.jnl"
+  fi
+}
 
 make_token DM0001 --label damaged
 change_default_pin DM0001
@@ -34,6 +41,7 @@ for i in 1 2; do
     --type data --label "d$i" >/dev/null 2>&1 || fail "writing d$i"
 done
 cp "$TOKFILE" "$tmp/good"
+[ ! -e "$TOKFILE.jnl" ] || cp "$TOKFILE.jnl" "$tmp/good.jnl"
 
 note "damaged: refused by every program, no PIN attempt counted"
 damage

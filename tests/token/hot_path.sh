@@ -18,7 +18,9 @@ openssl rand 32 > "$tmp/digest"
 # calls N: the system calls of p11_loop making N signatures, "name count"
 # per line.
 calls() {
-  strace -f -c -U name,calls -o "$tmp/strace.$1" "$LOOP" sign "$MOD" HP0001 "$USER_PIN" "$1" "$tmp" > "$tmp/out.$1" 2>&1 ||
+  # LeakSanitizer cannot run under ptrace; leaks are other tests' job.
+  ASAN_OPTIONS=detect_leaks=0:${ASAN_OPTIONS:-} \
+    strace -f -c -U name,calls -o "$tmp/strace.$1" "$LOOP" sign "$MOD" HP0001 "$USER_PIN" "$1" "$tmp" > "$tmp/out.$1" 2>&1 ||
     fail "p11_loop $1: $(cat "$tmp/out.$1")"
   assert_eq "$(cat "$tmp/out.$1")" "signed $1"
 }
@@ -30,6 +32,8 @@ count() {
 }
 
 note "10 and 110 signatures, system calls counted"
+# A first run leaves the token as the next two find it (the journal made).
+calls 1
 calls 10
 calls 110
 for sc in stat lstat fstat newfstatat statx open openat readlink readlinkat \

@@ -10,6 +10,10 @@
  *     times (C_SignInit + C_Sign, CKM_ECDSA or CKM_RSA_PKCS) and writes
  *     the last signature to DIR/sig.der (DER ECDSA-Sig-Value, or the RSA
  *     signature); prints "signed N".
+ *   p11_loop pairs MODULE SERIAL PIN N
+ *     logs in once and makes N P-256 key pairs on the token (CKA_ID the
+ *     pair's number, 1 to N, on one byte), in one process: N records of
+ *     the token's journal; prints "made N".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +80,24 @@ out:
 	return r;
 }
 
+static int
+pairs_loop(struct p11 *p, CK_SESSION_HANDLE s, uint64_t n)
+{
+	struct p11_key k;
+	uint8_t id;
+	uint64_t i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		id = (uint8_t)(i + 1);
+		if ((r = p11_generate_keypair(p, s, "p256", &id, 1, "p11_loop",
+			 &k, NULL)) != 0)
+			return r;
+	}
+	printf("made %llu\n", (unsigned long long)n);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -86,9 +108,12 @@ main(int argc, char **argv)
 	char *pin = NULL;
 	int r = 2;
 
-	if ((argc != 7 && argc != 8) || strcmp(argv[1], "sign") != 0 ||
+	if (!(((argc == 7 || argc == 8) && strcmp(argv[1], "sign") == 0) ||
+		(argc == 6 && strcmp(argv[1], "pairs") == 0)) ||
 	    parse_u64(argv[5], 1, 1000000, &n) != 0) {
-		fprintf(stderr, "usage: p11_loop sign MODULE SERIAL PIN N DIR\n");
+		fprintf(stderr,
+		    "usage: p11_loop sign MODULE SERIAL PIN N DIR [TYPE]\n"
+		    "       p11_loop pairs MODULE SERIAL PIN N\n");
 		return 2;
 	}
 	if ((pin = strdup(argv[4])) == NULL)
@@ -96,7 +121,9 @@ main(int argc, char **argv)
 	if ((r = p11_open(argv[2], &p)) != 0 ||
 	    (r = p11_find_token(p, argv[3], &slot, NULL)) != 0 ||
 	    (r = p11_login(p, slot, 1, CKU_USER, pin, &s, NULL)) != 0 ||
-	    (r = sign_loop(p, s, n, argv[6], argc == 8 ? argv[7] : "p256")) != 0)
+	    (r = argv[1][0] == 'p' ? pairs_loop(p, s, n)
+				   : sign_loop(p, s, n, argv[6],
+					 argc == 8 ? argv[7] : "p256")) != 0)
 		fprintf(stderr, "p11_loop: error %d\n", r);
 	if (s != CK_INVALID_HANDLE) {
 		p11_logout(p, s);

@@ -89,17 +89,27 @@ static CK_FUNCTION_LIST *f;
 
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
-/* Is needle anywhere in the token file? -1 when it cannot be read. */
+/* Is needle anywhere in the token file or its journal ("<file>.jnl",
+ * where objects added since the last whole write are)? -1 when the file
+ * cannot be read. */
 static int
 file_contains(const char *path, const void *needle, size_t n)
 {
 	struct buf *b = NULL;
+	char *jnl = NULL;
 	int found;
 
 	if (n == 0 || file_read(path, 64 * 1024 * 1024, &b) != 0)
 		return -1;
 	found = memmem(buf_ptr(b), buf_len(b), needle, n) != NULL;
 	buf_free(b);
+	b = NULL;
+	if (!found && asprintf(&jnl, "%s.jnl", path) >= 0) {
+		if (file_read(jnl, 64 * 1024 * 1024, &b) == 0)
+			found = memmem(buf_ptr(b), buf_len(b), needle, n) != NULL;
+		buf_free(b);
+		free(jnl);
+	}
 	return found;
 }
 

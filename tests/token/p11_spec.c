@@ -671,6 +671,14 @@ check_ecdh(CK_SESSION_HANDLE s)
 	    CKR_OK);
 	EXPECT(vn == 32 && zn == 32 && memcmp(val, z, 32) == 0,
 	    "ECDH: the token's secret differs from OpenSSL's");
+	/* A point off the curve (an invalid-curve attack) is refused: the
+	 * token checks the peer's point when it decodes it. */
+	mypt[myn - 1] ^= 1;
+	vn = sizeof(val);
+	RV_IS(derive(s, priv, CKM_ECDH1_DERIVE, CKD_NULL, mypt, myn, CK_FALSE,
+		  val, &vn),
+	    CKR_MECHANISM_PARAM_INVALID);
+	mypt[myn - 1] ^= 1;
 	/* The point DER-wrapped, and the cofactor form: the same. */
 	der[0] = 0x04;
 	der[1] = (CK_BYTE)myn;
