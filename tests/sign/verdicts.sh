@@ -2,7 +2,7 @@
 # kyso-sign verify's three verdicts (ETSI EN 319 102-1): VALID (exit 0),
 # INDETERMINATE (exit 4: no anchor, a chain that does not reach one,
 # revocation unknown, something not supported) and INVALID (exit 1);
-# trust anchors from kyso.conf; the digest the signature names (SHA-384,
+# trust anchors from kyso.conf (a folder, or the system's); the digest the signature names (SHA-384,
 # SHA-512, SHA3); a plain PKCS#7 without signed attributes; a report whose
 # lines say what was checked. pdfsig and openssl cms -verify agree.
 . "$(dirname "$0")/../lib.sh"
@@ -104,6 +104,16 @@ printf 'trust = %s\n' "$W/anchors" > "$KYSO_HOME/kyso.conf"
 assert_exit 0 ks verify "$W/s.pdf"
 assert_contains "$OUT" "(from kyso.conf)"
 assert_exit 4 ks verify "$W/self.pdf"
+
+note "trust = system: the system's CA folder (\$SSL_CERT_DIR when set, as OpenSSL reads it)"
+printf 'trust = system\n' > "$KYSO_HOME/kyso.conf"
+assert_exit 0 env SSL_CERT_DIR="$W/anchors" "$KS" verify "$W/s.pdf"
+assert_contains "$OUT" "Kyso Test Root CA (from the system trust store)"
+assert_exit 0 env SSL_CERT_DIR="$W/anchors" LANG=vi_VN.UTF-8 "$KS" verify "$W/s.pdf"
+assert_contains "$OUT" "(từ kho chứng thư tin cậy của hệ thống)"
+# The real system store (Mozilla's CAs) does not hold the test root.
+assert_exit 4 env -u SSL_CERT_DIR "$KS" verify "$W/s.pdf"
+assert_contains "$OUT" "chain:     NOT TRUSTED"
 rm "$KYSO_HOME/kyso.conf"
 
 note "--revocation with the responder unreachable: INDETERMINATE, never VALID"
