@@ -83,6 +83,8 @@ pdfsig -nssdir "sql:$W/nss" -add-signature -nick selfsigned "$W/c.pdf" "$W/self.
 pdfsig -nssdir "sql:$W/nss" "$W/self.pdf" 2>&1 | grep -q "Signature is Valid" || fail "pdfsig: not intact"
 assert_exit 4 ks verify "$W/self.pdf"
 assert_contains "$OUT" "result:    INDETERMINATE"
+# adbe.pkcs7.detached (pdfsig's), signed attributes or not: not PAdES baseline.
+assert_contains "$OUT" "level:     PKCS#7 (not PAdES baseline)"
 assert_exit 4 ks verify "$W/self.pdf" --trust "$W/root.pem"
 assert_contains "$OUT" "chain:     NOT TRUSTED"
 assert_contains "$OUT" "does not chain to a trust anchor"

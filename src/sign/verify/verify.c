@@ -376,7 +376,7 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 			rep->level = N_("PKCS#7 without signed attributes "
 					"(not PAdES baseline)");
 		else if (strcmp(keep, "PKCS#7") == 0)
-			rep->level = keep;
+			rep->level = N_("PKCS#7 (not PAdES baseline)");
 		else if (strcmp(rep->level, "CMS") == 0)
 			rep->level = "CAdES (no signing-certificate-v2)";
 	}
