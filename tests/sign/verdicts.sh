@@ -233,6 +233,19 @@ printf 'changed\n' > "$W/doc2.txt"
 assert_exit 1 ks verify "$W/doc-sha512.p7s" --content "$W/doc2.txt" --trust "$W/root.pem"
 assert_contains "$OUT" "digest mismatch"
 
+note "a digest algorithm verify does not know: said so, INDETERMINATE, never BROKEN"
+python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+sha256 = bytes.fromhex("0609608648016503040201")   # 2.16.840.1.101.3.4.2.1
+assert sha256 in b
+open(sys.argv[2], "wb").write(b.replace(sha256, bytes.fromhex("0609608648016503040263")))' \
+  "$W/doc.txt.p7s" "$W/unknown-md.p7s"
+assert_exit 4 ks verify "$W/unknown-md.p7s" --content "$W/doc.txt" --trust "$W/root.pem"
+assert_contains "$OUT" "the signature's digest algorithm is not supported"
+assert_contains "$OUT" "result:    INDETERMINATE"
+assert_not_contains "$OUT" "BROKEN"
+
 note "a plain PKCS#7 without signed attributes verifies, not PAdES baseline"
 resign "$W/s.pdf" "$W/noattr.pdf" sha256 noattr
 pdfsig_ok "$W/noattr.pdf" 1
