@@ -2,8 +2,8 @@
 # Times a person reads are local time with the offset, the same in every
 # command: Vietnam's (+0700) when TZ is unset, else TZ's. Checked in
 # kyso-token certs, kyso-sign's certificate list, kyso-sign verify's
-# report (the signing time) and the visible stamp's date; --json keeps
-# UTC for scripts.
+# report (the signing time, another program's /M in its own zone too) and
+# the visible stamp's date; --json keeps UTC for scripts.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/helpers.bash"
 
@@ -54,4 +54,22 @@ TZ=Asia/Tokyo assert_exit 0 ks verify "$W/stamp.pdf" --trust "$W/root.pem"
 assert_contains "$OUT" "+0900"
 assert_exit 0 ks verify "$W/stamp.pdf" --trust "$W/root.pem" --json
 assert_contains "$OUT" "Z\""
+
+note "another program's /M in its own zone (pdfsig in +0900): the same instant on the reader's clock"
+nss_db
+pdfsig_signer
+TZ=Asia/Tokyo pdfsig -nssdir "sql:$W/nss" -add-signature -nick popsigner "$W/in.pdf" "$W/jp.pdf" >/dev/null 2>&1 || true
+[ -s "$W/jp.pdf" ] || fail "pdfsig -add-signature wrote nothing"
+m=$(grep -a -o -m1 "/M *(D:[0-9]*[-+Z][^)]*)" "$W/jp.pdf")
+[[ $m == *"+09'00"* ]] || fail "pdfsig did not write a +09'00' /M: $m"
+t=$(python3 -c '
+import calendar, re, sys
+d = re.search(r"D:(\d{14})([-+])(\d\d).(\d\d)", sys.argv[1])
+v = [int(d.group(1)[i:j]) for i, j in ((0, 4), (4, 6), (6, 8), (8, 10), (10, 12), (12, 14))]
+off = (int(d.group(3)) * 3600 + int(d.group(4)) * 60) * (1 if d.group(2) == "+" else -1)
+print(calendar.timegm(tuple(v)) - off)' "$m")
+assert_exit 0 ks verify "$W/jp.pdf" --trust "$W/root.pem"
+assert_contains "$OUT" "claimed:   $(local_of "$t")"
+assert_exit 0 ks verify "$W/jp.pdf" --trust "$W/root.pem" --json
+assert_contains "$OUT" "\"claimed_time\": \"$(date -u -d "@$t" '+%Y-%m-%dT%H:%M:%SZ')\""
 pass

@@ -2,7 +2,7 @@
 # kyso-sign verify's three verdicts (ETSI EN 319 102-1): VALID (exit 0),
 # INDETERMINATE (exit 4: no anchor, a chain that does not reach one,
 # revocation unknown, something not supported) and INVALID (exit 1);
-# trust anchors from kyso.conf; the digest the signature names (SHA-384,
+# trust anchors from kyso.conf (a folder, or the system's); the digest the signature names (SHA-384,
 # SHA-512, SHA3); a plain PKCS#7 without signed attributes; a report whose
 # lines say what was checked. pdfsig and openssl cms -verify agree.
 . "$(dirname "$0")/../lib.sh"
@@ -83,6 +83,8 @@ pdfsig -nssdir "sql:$W/nss" -add-signature -nick selfsigned "$W/c.pdf" "$W/self.
 pdfsig -nssdir "sql:$W/nss" "$W/self.pdf" 2>&1 | grep -q "Signature is Valid" || fail "pdfsig: not intact"
 assert_exit 4 ks verify "$W/self.pdf"
 assert_contains "$OUT" "result:    INDETERMINATE"
+# adbe.pkcs7.detached (pdfsig's), signed attributes or not: not PAdES baseline.
+assert_contains "$OUT" "level:     PKCS#7 (not PAdES baseline)"
 assert_exit 4 ks verify "$W/self.pdf" --trust "$W/root.pem"
 assert_contains "$OUT" "chain:     NOT TRUSTED"
 assert_contains "$OUT" "does not chain to a trust anchor"
@@ -104,6 +106,16 @@ printf 'trust = %s\n' "$W/anchors" > "$KYSO_HOME/kyso.conf"
 assert_exit 0 ks verify "$W/s.pdf"
 assert_contains "$OUT" "(from kyso.conf)"
 assert_exit 4 ks verify "$W/self.pdf"
+
+note "trust = system: the system's CA folder (\$SSL_CERT_DIR when set, as OpenSSL reads it)"
+printf 'trust = system\n' > "$KYSO_HOME/kyso.conf"
+assert_exit 0 env SSL_CERT_DIR="$W/anchors" "$KS" verify "$W/s.pdf"
+assert_contains "$OUT" "Kyso Test Root CA (from the system trust store)"
+assert_exit 0 env SSL_CERT_DIR="$W/anchors" LANG=vi_VN.UTF-8 "$KS" verify "$W/s.pdf"
+assert_contains "$OUT" "(từ kho chứng thư tin cậy của hệ thống)"
+# The real system store (Mozilla's CAs) does not hold the test root.
+assert_exit 4 env -u SSL_CERT_DIR "$KS" verify "$W/s.pdf"
+assert_contains "$OUT" "chain:     NOT TRUSTED"
 rm "$KYSO_HOME/kyso.conf"
 
 note "--revocation with the responder unreachable: INDETERMINATE, never VALID"
@@ -220,6 +232,19 @@ assert_contains "$OUT" '"digest": "SHA512"'
 printf 'changed\n' > "$W/doc2.txt"
 assert_exit 1 ks verify "$W/doc-sha512.p7s" --content "$W/doc2.txt" --trust "$W/root.pem"
 assert_contains "$OUT" "digest mismatch"
+
+note "a digest algorithm verify does not know: said so, INDETERMINATE, never BROKEN"
+python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+sha256 = bytes.fromhex("0609608648016503040201")   # 2.16.840.1.101.3.4.2.1
+assert sha256 in b
+open(sys.argv[2], "wb").write(b.replace(sha256, bytes.fromhex("0609608648016503040263")))' \
+  "$W/doc.txt.p7s" "$W/unknown-md.p7s"
+assert_exit 4 ks verify "$W/unknown-md.p7s" --content "$W/doc.txt" --trust "$W/root.pem"
+assert_contains "$OUT" "the signature's digest algorithm is not supported"
+assert_contains "$OUT" "result:    INDETERMINATE"
+assert_not_contains "$OUT" "BROKEN"
 
 note "a plain PKCS#7 without signed attributes verifies, not PAdES baseline"
 resign "$W/s.pdf" "$W/noattr.pdf" sha256 noattr

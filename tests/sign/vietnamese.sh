@@ -29,7 +29,7 @@ assert_exit 2 vi "$KS" bogus
 assert_contains "$OUT" "lệnh không hợp lệ (pdf, cms, xml, verify, fields hoặc extend)"
 
 note "each command's --help is its own, in both languages"
-for c in pdf cms xml verify fields; do
+for c in pdf cms xml verify fields extend; do
   assert_exit 0 "$KS" $c --help
   assert_contains "$OUT" "Usage: kyso-sign $c "
   eval "help_$c=\$OUT"
@@ -44,6 +44,9 @@ assert_not_contains "$help_cms" "--visible"
 assert_contains "$help_verify" "--trust FILE"
 assert_not_contains "$help_verify" "--pin-fd"
 assert_contains "$help_fields" "--field NAME"
+assert_contains "$help_extend" "--tsa URL"
+assert_contains "$help_extend" "B-LTA"
+assert_not_contains "$help_extend" "--pin-fd"
 
 note "kyso-ra --help"
 assert_exit 0 vi "$RA" --help

@@ -254,12 +254,16 @@ cmd_verify(const struct verify_cli *o, int nfiles, char **files)
 	int i, bad = 0, open = 0;
 
 	/* Without --trust, the anchors kyso.conf names ("system": the
-	 * system's CA folder). */
+	 * system's CA folder, $SSL_CERT_DIR when set, as OpenSSL reads it). */
 	if (vo.trust == NULL && config_load_home(&cfg) == 0 &&
 	    (vo.trust = config_get(cfg, "trust")) != NULL) {
 		from = "kyso.conf";
 		if (strcmp(vo.trust, "system") == 0) {
-			vo.trust = X509_get_default_cert_dir();
+			const char *env = getenv(X509_get_default_cert_dir_env());
+
+			vo.trust = env != NULL && *env != '\0'
+			    ? env
+			    : X509_get_default_cert_dir();
 			from = N_("the system trust store");
 		}
 	}

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -256,6 +257,29 @@ add_sig(void *ud, struct pdf *pdf, const struct pdf_obj *f)
 	return out->n < MAX_SIGS ? PDF_FORM_NEXT : PDF_FORM_STOP;
 }
 
+/* n decimal digits at s. */
+static int
+digits_ok(const uint8_t *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* Their value (digits_ok first). */
+static int
+num(const uint8_t *s, size_t n)
+{
+	int v = 0;
+
+	while (n-- > 0)
+		v = v * 10 + (*s++ - '0');
+	return v;
+}
+
 static char *
 pdf_date_text(const struct pdf_obj *m)
 {
@@ -265,13 +289,40 @@ pdf_date_text(const struct pdf_obj *m)
 	if (m == NULL || m->type != PDF_STRING)
 		return strdup("");
 	s = m->s;
-	/* D:YYYYMMDDHHmmSS... -> YYYY-MM-DDTHH:mm:SS and the zone as given */
-	if (m->n >= 16 && memcmp(s, "D:", 2) == 0 && (o = malloc(40)) != NULL) {
-		snprintf(o, 40, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s%s", s + 2, s + 6,
-		    s + 8, s + 10, s + 12, s + 14,
-		    m->n > 16 && s[16] == 'Z'				 ? "Z"
-			: m->n >= 22 && memcmp(s + 16, "+00'00", 6) == 0 ? "Z"
-									 : "");
+	/* D:YYYYMMDDHHmmSS, then Z or +HH'mm' / -HH'mm': the instant in UTC,
+	 * YYYY-MM-DDTHH:mm:SSZ (shown on the reader's clock); without a
+	 * zone, the time as written. */
+	if (m->n >= 16 && memcmp(s, "D:", 2) == 0 && digits_ok(s + 2, 14) &&
+	    (o = malloc(40)) != NULL) {
+		long off = 0;
+		int zoned = m->n > 16 && s[16] == 'Z';
+
+		if (m->n >= 19 && (s[16] == '+' || s[16] == '-') &&
+		    digits_ok(s + 17, 2)) {
+			off = num(s + 17, 2) * 3600L;
+			if (m->n >= 22 && s[19] == '\'' && digits_ok(s + 20, 2))
+				off += num(s + 20, 2) * 60L;
+			if (s[16] == '-')
+				off = -off;
+			zoned = 1;
+		}
+		if (zoned) {
+			struct tm tm = { 0 };
+			time_t t;
+
+			tm.tm_year = num(s + 2, 4) - 1900;
+			tm.tm_mon = num(s + 6, 2) - 1;
+			tm.tm_mday = num(s + 8, 2);
+			tm.tm_hour = num(s + 10, 2);
+			tm.tm_min = num(s + 12, 2);
+			tm.tm_sec = num(s + 14, 2);
+			t = timegm(&tm) - off;
+			if (gmtime_r(&t, &tm) != NULL &&
+			    strftime(o, 40, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+				return o;
+		}
+		snprintf(o, 40, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s", s + 2, s + 6,
+		    s + 8, s + 10, s + 12, s + 14);
 		return o;
 	}
 	return str_dup_n(m->s, m->n);
@@ -376,7 +427,7 @@ check_sig(struct pdf *pdf, struct mapfile *m, const struct found *f,
 			rep->level = N_("PKCS#7 without signed attributes "
 					"(not PAdES baseline)");
 		else if (strcmp(keep, "PKCS#7") == 0)
-			rep->level = keep;
+			rep->level = N_("PKCS#7 (not PAdES baseline)");
 		else if (strcmp(rep->level, "CMS") == 0)
 			rep->level = "CAdES (no signing-certificate-v2)";
 	}
