@@ -319,7 +319,17 @@ check_operation_active(CK_SESSION_HANDLE s)
 	EXPECT(n == 64, "the length after a short buffer is %lu", n);
 	RV_IS(f->C_SignUpdate(s, (CK_BYTE_PTR) "x", 1), CKR_OPERATION_ACTIVE);
 	n = sizeof(sig);
+	RV_IS(f->C_Sign(s, (CK_BYTE_PTR) "abc", 3, sig, &n), CKR_OK);
+	/* A final call there is refused and ends the operation (C_SignFinal
+	 * always terminates it but for a short buffer or a length query):
+	 * pkcs11-tool --test-ec signs again after it. */
+	RV_IS(f->C_SignInit(s, &m_ec, priv), CKR_OK);
+	n = 10;
+	RV_IS(f->C_Sign(s, (CK_BYTE_PTR) "abc", 3, sig, &n),
+	    CKR_BUFFER_TOO_SMALL);
+	n = sizeof(sig);
 	RV_IS(f->C_SignFinal(s, sig, &n), CKR_OPERATION_ACTIVE);
+	RV_IS(f->C_SignInit(s, &m_ec, priv), CKR_OK);
 	n = sizeof(sig);
 	RV_IS(f->C_Sign(s, (CK_BYTE_PTR) "abc", 3, sig, &n), CKR_OK);
 	RV_IS(f->C_VerifyInit(s, &m_ec, pub), CKR_OK);
