@@ -22,6 +22,8 @@
  *     the 3.0 list's C_SessionCancel ends an operation, C_LoginUser logs
  *     in without a user name (CKR_FUNCTION_NOT_SUPPORTED with one), the
  *     message-based functions are CKR_FUNCTION_NOT_SUPPORTED.
+ *     C_SeedRandom is CKR_RANDOM_SEED_NOT_SUPPORTED (a decision:
+ *     docs/token.md).
  *   p11_spec fork MODULE LABEL PIN GOFILE
  *     logs in, signs, then forks. The child finds the module not
  *     initialized (its parent's session unknown), C_Initialize works,
@@ -1919,6 +1921,25 @@ out:
 		dlclose(dl);
 }
 
+/* C_SeedRandom is CKR_RANDOM_SEED_NOT_SUPPORTED, deliberately (the
+ * token's generator is OpenSSL's DRBG, seeded by the kernel: docs/token.md),
+ * on a valid session only; the generator works on. */
+static void
+check_seed(CK_SESSION_HANDLE s)
+{
+	CK_BYTE seed[16] = "a chosen seed!!", a[32], b[32];
+
+	RV_IS(f->C_SeedRandom(s, seed, sizeof(seed)),
+	    CKR_RANDOM_SEED_NOT_SUPPORTED);
+	RV_IS(f->C_SeedRandom(s + 1000, seed, sizeof(seed)),
+	    CKR_SESSION_HANDLE_INVALID);
+	RV_IS(f->C_GenerateRandom(s, a, sizeof(a)), CKR_OK);
+	RV_IS(f->C_SeedRandom(s, seed, sizeof(seed)),
+	    CKR_RANDOM_SEED_NOT_SUPPORTED);
+	RV_IS(f->C_GenerateRandom(s, b, sizeof(b)), CKR_OK);
+	EXPECT(memcmp(a, b, sizeof(a)) != 0, "C_GenerateRandom repeats itself");
+}
+
 static int
 cmd_spec(const char *module, const char *label, const char *pin)
 {
@@ -1940,6 +1961,7 @@ cmd_spec(const char *module, const char *label, const char *pin)
 	check_usage(s);
 	check_rsa_encrypt(s);
 	check_ecdh(s);
+	check_seed(s);
 	(void)f->C_CloseSession(s);
 	check_interfaces(module, slot, pin);
 	p11_free(p);
