@@ -43,14 +43,13 @@
  *     and are not in the token file in clear; keys generate extractable
  *     when asked, copy, come as RSA-1024, and a public session pair is
  *     made without login; an extractable private key wraps (PKCS#8,
- *     AES key wrap with padding) as OpenSSL unwraps it, and a key OpenSSL
- *     wrapped unwraps and signs. CK_TOKEN_INFO's model says the profile.
- *   p11_spec symmetric MODULE LABEL PIN
- *     secret keys: C_GenerateKey (AES, generic secret); AES ECB, CBC,
- *     CBC_PAD, CTR and GCM single- and multi-part give what OpenSSL gives
- *     and decrypt back (a forged GCM tag is CKR_ENCRYPTED_DATA_INVALID);
- *     SHA-1/2 HMAC (and _GENERAL) and AES-CMAC equal OpenSSL's and
- *     verify; the mechanisms are listed with their sizes and flags;
+ *     AES key wrap with padding, AES-CBC-PAD) as OpenSSL unwraps it, and
+ *     a key OpenSSL wrapped unwraps and signs. CK_TOKEN_INFO's model says the
+ * profile. p11_spec symmetric MODULE LABEL PIN secret keys: C_GenerateKey (AES,
+ * generic secret); AES ECB, CBC, CBC_PAD, CTR and GCM single- and multi-part
+ * give what OpenSSL gives and decrypt back (a forged GCM tag is
+ * CKR_ENCRYPTED_DATA_INVALID); SHA-1/2 HMAC (and _GENERAL) and AES-CMAC equal
+ * OpenSSL's and verify; the mechanisms are listed with their sizes and flags;
  *     C_WrapKey / C_UnwrapKey with AES key wrap (RFC 3394, RFC 5649) and
  *     CBC_PAD equal OpenSSL's and round-trip; an unextractable key does
  *     not wrap, a forged wrapping does not unwrap; C_DigestKey digests a
@@ -872,6 +871,24 @@ ossl_wrap(int enc, int pad, const CK_BYTE *kek, const CK_BYTE *in, size_t n,
 	return ok;
 }
 
+/* AES-256-CBC with PKCS#7 padding (CKM_AES_CBC_PAD) in OpenSSL. */
+static int
+ossl_cbc_pad(int enc, const CK_BYTE *kek, const CK_BYTE *iv, const CK_BYTE *in,
+    size_t n, CK_BYTE *out, size_t *outlen)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int l1 = 0, l2 = 0, ok = 0;
+
+	if (c != NULL)
+		ok = EVP_CipherInit_ex(c, EVP_aes_256_cbc(), NULL, kek, iv,
+			 enc) == 1 &&
+		    EVP_CipherUpdate(c, out, &l1, in, (int)n) == 1 &&
+		    EVP_CipherFinal_ex(c, out + l1, &l2) == 1;
+	*outlen = (size_t)(l1 + l2);
+	EVP_CIPHER_CTX_free(c);
+	return ok;
+}
+
 /* A session AES-256 key that wraps and unwraps; its bytes in v. */
 static CK_OBJECT_HANDLE
 gen_kek(CK_SESSION_HANDLE s, CK_BYTE *v)
@@ -1074,7 +1091,9 @@ wrap_private(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, EVP_PKEY *ec,
     const CK_BYTE *d)
 {
 	CK_BYTE kek[32], w[512], p8[512], pt[80];
+	CK_BYTE iv[16] = "sixteen byte iv";
 	CK_MECHANISM m_kwp = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+	CK_MECHANISM m_cbcpad = { CKM_AES_CBC_PAD, iv, sizeof(iv) };
 	CK_OBJECT_HANDLE kh = gen_kek(s, kek), uh = 0;
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_KEY_TYPE kt = CKK_EC;
@@ -1116,6 +1135,28 @@ wrap_private(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, EVP_PKEY *ec,
 	sign_openssl_verifies(s, uh, ec, CKM_ECDSA_SHA256, "unwrapped EC key");
 	EXPECT(bool_of(s, uh, CKA_SENSITIVE) == CK_TRUE,
 	    "unwrapped: not sensitive");
+	/* The same with AES-CBC-PAD, both ways. */
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, &m_cbcpad, kh, priv, w, &wn), CKR_OK);
+	PKCS8_PRIV_KEY_INFO_free(inf);
+	EVP_PKEY_free(got);
+	got = NULL;
+	pp = p8;
+	if (!ossl_cbc_pad(0, kek, iv, w, wn, p8, &pn) ||
+	    (inf = d2i_PKCS8_PRIV_KEY_INFO(NULL, &pp, (long)pn)) == NULL ||
+	    (got = EVP_PKCS82PKEY(inf)) == NULL ||
+	    EVP_PKEY_get_octet_string_param(got, OSSL_PKEY_PARAM_PUB_KEY, gpt,
+		sizeof(gpt), &gn) != 1 ||
+	    gn + 2 != pa.ulValueLen || memcmp(gpt, pt + 2, gn) != 0)
+		EXPECT(0, "the CBC_PAD-wrapped private key is not the key");
+	if (!ossl_cbc_pad(1, kek, iv, der, (size_t)dn, w, &pn)) {
+		EXPECT(0, "OpenSSL CBC wrapping");
+		goto out;
+	}
+	uh = 0;
+	RV_IS(f->C_UnwrapKey(s, &m_cbcpad, kh, w, pn, ut, 4, &uh), CKR_OK);
+	sign_openssl_verifies(s, uh, ec, CKM_ECDSA_SHA256,
+	    "EC key unwrapped with CBC_PAD");
 out:
 	OPENSSL_free(der);
 	PKCS8_PRIV_KEY_INFO_free(inf);
