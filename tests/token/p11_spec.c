@@ -16,8 +16,9 @@
  *     perform with it is CKR_TEMPLATE_INCONSISTENT; what it can perform
  *     is checked against OpenSSL: RSA encryption with a public key
  *     (PKCS#1 v1.5, OAEP with a label, raw) and ECDH (CKD_NULL and the
- *     SHA-256 X9.63 KDF). PKCS#11 3.0 interfaces: C_GetInterfaceList
- *     offers "PKCS 11" 3.0 and 2.40, C_GetInterface finds each (3.0 by
+ *     SHA-1/224/256/384/512 X9.63 KDFs). PKCS#11 3.0 interfaces:
+ *     C_GetInterfaceList offers "PKCS 11" 3.0 and 2.40, C_GetInterface
+ *     finds each (3.0 by
  *     default), C_GetInfo says the version of the list called through;
  *     the 3.0 list's C_SessionCancel ends an operation, C_LoginUser logs
  *     in without a user name (CKR_FUNCTION_NOT_SUPPORTED with one), the
@@ -639,6 +640,63 @@ derive(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE base, CK_MECHANISM_TYPE mt,
 }
 
 /* ECDH on the token and in OpenSSL give the same secret. */
+/* X9.63 by hand: hash(Z || counter || "kyso"), counter from 1, for 32
+ * bytes. */
+static int
+x963_32(const EVP_MD *h, const CK_BYTE *z, size_t zn, CK_BYTE *out)
+{
+	CK_BYTE blk[64], ctr[4] = { 0, 0, 0, 0 };
+	size_t got = 0, take;
+	unsigned int bn = 0;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md != NULL;
+
+	while (ok && got < 32) {
+		ctr[3]++;
+		ok = EVP_DigestInit_ex(md, h, NULL) == 1 &&
+		    EVP_DigestUpdate(md, z, zn) == 1 &&
+		    EVP_DigestUpdate(md, ctr, 4) == 1 &&
+		    EVP_DigestUpdate(md, "kyso", 4) == 1 &&
+		    EVP_DigestFinal_ex(md, blk, &bn) == 1;
+		take = 32 - got < bn ? 32 - got : bn;
+		if (ok)
+			memcpy(out + got, blk, take);
+		got += take;
+	}
+	EVP_MD_CTX_free(md);
+	return ok;
+}
+
+/* The other KDFs PKCS#11 names (CKD_SHA1/224/384/512_KDF) against X9.63
+ * computed here; SHA-1 takes two blocks for 32 bytes. */
+static void
+check_kdfs(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, const CK_BYTE *pt,
+    size_t ptn, const CK_BYTE *z, size_t zn)
+{
+	static const struct {
+		CK_ULONG kdf;
+		const char *md;
+	} kdfs[] = {
+		{ CKD_SHA1_KDF, "SHA1" },
+		{ CKD_SHA224_KDF, "SHA224" },
+		{ CKD_SHA384_KDF, "SHA384" },
+		{ CKD_SHA512_KDF, "SHA512" },
+	};
+	CK_BYTE val[80], want[32];
+	CK_ULONG vn;
+	size_t i;
+
+	for (i = 0; i < sizeof(kdfs) / sizeof(kdfs[0]); i++) {
+		vn = sizeof(val);
+		RV_IS(derive(s, priv, CKM_ECDH1_DERIVE, kdfs[i].kdf, pt, ptn,
+			  CK_FALSE, val, &vn),
+		    CKR_OK);
+		EXPECT(x963_32(EVP_get_digestbyname(kdfs[i].md), z, zn, want) &&
+			vn == 32 && memcmp(val, want, 32) == 0,
+		    "ECDH with the %s KDF differs from X9.63", kdfs[i].md);
+	}
+}
+
 static void
 check_ecdh(CK_SESSION_HANDLE s)
 {
@@ -708,6 +766,7 @@ check_ecdh(CK_SESSION_HANDLE s)
 	    CKR_OK);
 	EXPECT(vn == 32 && memcmp(val, kdf, 32) == 0,
 	    "ECDH with the SHA-256 KDF differs from X9.63");
+	check_kdfs(s, priv, mypt, myn, z, zn);
 	/* A sensitive derived key does not show its value. */
 	vn = sizeof(val);
 	RV_IS(derive(s, priv, CKM_ECDH1_DERIVE, CKD_NULL, mypt, myn, CK_TRUE,
