@@ -925,6 +925,9 @@ cmd_usage(const char *module, const char *label, const char *pin)
 	 * mechanism does it.) */
 	RV_IS(derive_with(s, CKK_GENERIC_SECRET, CKA_ENCRYPT), CKR_OK);
 	RV_IS(gen_with(s, CKM_GENERIC_SECRET_KEY_GEN, 32, gen_wrap, &h), CKR_OK);
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, &m_kw, h, hm, w, &wn),
+	    CKR_WRAPPING_KEY_TYPE_INCONSISTENT);
 	RV_IS(gen_with(s, CKM_GENERIC_SECRET_KEY_GEN, 32, gen_enc, &h), CKR_OK);
 	RV_IS(f->C_EncryptInit(s, &m_cbc, h), CKR_KEY_TYPE_INCONSISTENT);
 	RV_IS(derive_with(s, CKK_GENERIC_SECRET, CKA_SIGN), CKR_OK);
