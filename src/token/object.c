@@ -323,11 +323,27 @@ static const CK_ATTRIBUTE_TYPE key_uses[] = { CKA_ENCRYPT, CKA_DECRYPT,
 	CKA_SIGN, CKA_VERIFY, CKA_SIGN_RECOVER, CKA_VERIFY_RECOVER, CKA_WRAP,
 	CKA_UNWRAP, CKA_DERIVE };
 
+/* On a general token a generic secret, raw keying material, may also be
+ * allowed to encrypt, decrypt, wrap and unwrap: general applications ask
+ * it (pkcs11-tool 0.23's --derive always does, its --keygen of a GENERIC
+ * key by default). No mechanism of the token does those with it: the
+ * operation answers CKR_KEY_TYPE_INCONSISTENT. */
+static int
+general_extra_use(int general, CK_OBJECT_CLASS cls, CK_KEY_TYPE kt,
+    CK_ATTRIBUTE_TYPE use)
+{
+	return general && cls == CKO_SECRET_KEY && kt == CKK_GENERIC_SECRET &&
+	    (use == CKA_ENCRYPT || use == CKA_DECRYPT || use == CKA_WRAP ||
+		use == CKA_UNWRAP);
+}
+
 /* A key allowed a use the token cannot perform with it would fail later,
  * where the caller no longer expects it: refuse it at once. Secret keys
- * too (a generic secret only MACs, a DES3 key does not sign). */
-CK_RV
-object_usage_check(const struct attrs *a, CK_OBJECT_CLASS cls, CK_KEY_TYPE kt)
+ * too (a generic secret only MACs, a DES3 key does not sign), but for
+ * general_extra_use on a general token. */
+static CK_RV
+usage_check_in(int general, const struct attrs *a, CK_OBJECT_CLASS cls,
+    CK_KEY_TYPE kt)
 {
 	size_t i;
 
@@ -336,14 +352,22 @@ object_usage_check(const struct attrs *a, CK_OBJECT_CLASS cls, CK_KEY_TYPE kt)
 		return CKR_OK;
 	for (i = 0; i < sizeof(key_uses) / sizeof(key_uses[0]); i++)
 		if (attrs_bool(a, key_uses[i], 0) &&
-		    !keys_usage_ok(cls, kt, key_uses[i]))
+		    !keys_usage_ok(cls, kt, key_uses[i]) &&
+		    !general_extra_use(general, cls, kt, key_uses[i]))
 			return CKR_TEMPLATE_INCONSISTENT;
 	return CKR_OK;
 }
 
-/* object_usage_check on an object whose class and key type it carries. */
+CK_RV
+object_usage_check(const struct attrs *a, CK_OBJECT_CLASS cls, CK_KEY_TYPE kt)
+{
+	return usage_check_in(0, a, cls, kt);
+}
+
+/* The usage check of an object whose class and key type it carries, on
+ * a general token or not. */
 static CK_RV
-usage_check(const struct attrs *a)
+usage_check(int general, const struct attrs *a)
 {
 	CK_OBJECT_CLASS cls;
 	CK_KEY_TYPE kt;
@@ -351,7 +375,7 @@ usage_check(const struct attrs *a)
 	if (attrs_get_ulong(a, CKA_CLASS, &cls) != 0 ||
 	    attrs_get_ulong(a, CKA_KEY_TYPE, &kt) != 0)
 		return CKR_OK;
-	return object_usage_check(a, cls, kt);
+	return usage_check_in(general, a, cls, kt);
 }
 
 /* What a key brought to the token (imported, unwrapped) is: not made
@@ -401,7 +425,7 @@ import_key(struct attrs *a, CK_OBJECT_CLASS cls)
 		if (attrs_set_ulong(a, CKA_VALUE_LEN, n) != 0)
 			return CKR_HOST_MEMORY;
 	}
-	if ((rv = usage_check(a)) != CKR_OK)
+	if ((rv = usage_check(1, a)) != CKR_OK)
 		return rv;
 	return mark_imported(a);
 }
@@ -449,7 +473,7 @@ C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR tmpl, CK_ULONG n,
 		break;
 	case CKO_PUBLIC_KEY:
 		if ((rv = keys_complete_public(a)) != CKR_OK ||
-		    (rv = usage_check(a)) != CKR_OK)
+		    (rv = usage_check(slot_general(sl), a)) != CKR_OK)
 			goto out;
 		break;
 	case CKO_PRIVATE_KEY:
@@ -562,7 +586,7 @@ C_CopyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_PTR tmpl,
 		goto out;
 	}
 	if ((rv = apply_changes(a, tmpl, n, 1)) != CKR_OK ||
-	    (rv = usage_check(a)) != CKR_OK)
+	    (rv = usage_check(slot_general(sl), a)) != CKR_OK)
 		goto out;
 	rv = object_store(s, sl, a, out_h);
 	a = NULL;
@@ -709,7 +733,7 @@ C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
 		goto out;
 	}
 	if ((rv = apply_changes(a, tmpl, n, 0)) != CKR_OK ||
-	    (rv = usage_check(a)) != CKR_OK)
+	    (rv = usage_check(slot_general(sl), a)) != CKR_OK)
 		goto out;
 	if (ref.s != NULL) {
 		attrs_free(ref.s->a);
@@ -967,7 +991,7 @@ object_secret_finish(const struct slot *sl, struct attrs *key,
 	int sens, extr;
 	CK_RV rv;
 
-	if ((rv = usage_check(key)) != CKR_OK ||
+	if ((rv = usage_check(slot_general(sl), key)) != CKR_OK ||
 	    (rv = object_defaults(sl, key, CKO_SECRET_KEY)) != CKR_OK)
 		return rv;
 	sens = attrs_bool(key, CKA_SENSITIVE, 1);
@@ -1006,7 +1030,7 @@ object_unwrapped_private(const struct slot *sl, CK_ATTRIBUTE_PTR t, CK_ULONG n,
 	}
 	if ((rv = keys_import_pkcs8(a, der, len, slot_min_rsa_bits(sl))) !=
 		CKR_OK ||
-	    (rv = usage_check(a)) != CKR_OK)
+	    (rv = usage_check(slot_general(sl), a)) != CKR_OK)
 		goto fail;
 	rv = CKR_HOST_MEMORY;
 	if (attrs_set_ulong(a, CKA_CLASS, CKO_PRIVATE_KEY) != 0)

@@ -170,16 +170,25 @@ op_end(struct session *s)
 	s->op = NULL;
 }
 
+/* A C_*Final call: multi-part, and the end of the operation whatever it
+ * answers (op_enter). */
+#define OPMODE_FINAL 3
+
 /* The opening of a call that continues an operation of this kind, fed
  * the way mode says: the module mutex taken and the session found, or an
  * error with the mutex released. A single-part call after an update, or
- * an update or final after a single-part call that kept the operation
- * (a short buffer), is CKR_OPERATION_ACTIVE and the operation goes on
- * (PKCS#11 5.2). */
+ * an update after a single-part call that kept the operation (a short
+ * buffer), is CKR_OPERATION_ACTIVE and the operation goes on (PKCS#11
+ * 5.2). A final call after such a single-part call is
+ * CKR_OPERATION_ACTIVE too, but ends the operation: a C_*Final always
+ * terminates it unless it returns CKR_BUFFER_TOO_SMALL or answers a
+ * length query, and applications (pkcs11-tool --test-ec) call
+ * C_SignInit again after it. */
 static CK_RV
 op_enter(CK_SESSION_HANDLE h, enum kop_kind kind, int mode, struct session **s,
     struct slot **slp)
 {
+	int want = mode == OPMODE_FINAL ? OPMODE_MULTI : mode;
 	struct slot *sl;
 	CK_RV rv;
 
@@ -191,7 +200,9 @@ op_enter(CK_SESSION_HANDLE h, enum kop_kind kind, int mode, struct session **s,
 		core_unlock();
 		return CKR_OPERATION_NOT_INITIALIZED;
 	}
-	if ((*s)->opmode != OPMODE_FRESH && (*s)->opmode != mode) {
+	if ((*s)->opmode != OPMODE_FRESH && (*s)->opmode != want) {
+		if (mode == OPMODE_FINAL)
+			op_end(*s);
 		core_unlock();
 		return CKR_OPERATION_ACTIVE;
 	}
@@ -332,7 +343,7 @@ op_final(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR out,
 	struct session *s;
 	CK_RV rv;
 
-	if ((rv = op_enter(h, kind, OPMODE_MULTI, &s, NULL)) != CKR_OK)
+	if ((rv = op_enter(h, kind, OPMODE_FINAL, &s, NULL)) != CKR_OK)
 		return rv;
 	if (outlen == NULL) {
 		rv = CKR_ARGUMENTS_BAD;
@@ -354,7 +365,7 @@ op_verify(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG inlen, int update,
 	struct session *s;
 	CK_RV rv;
 
-	if ((rv = op_enter(h, KOP_VERIFY, update ? OPMODE_SINGLE : OPMODE_MULTI,
+	if ((rv = op_enter(h, KOP_VERIFY, update ? OPMODE_SINGLE : OPMODE_FINAL,
 		 &s, NULL)) != CKR_OK)
 		return rv;
 	if ((update && in == NULL && inlen > 0) || sig == NULL) {

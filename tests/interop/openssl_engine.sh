@@ -2,7 +2,9 @@
 # OpenSSL through libp11's pkcs11 engine (libengine-pkcs11-openssl), with
 # MODULE_PATH set to the kyso module in an openssl.cnf, signs a file with
 # a token key (PIN from the URI's pin-value, or from the environment);
-# plain openssl verifies with the public key.
+# plain openssl verifies with the public key. It decrypts on the token
+# what plain openssl encrypted to the public key (PKCS#1 v1.5, OAEP), and
+# what it encrypted itself.
 . "$(dirname "$0")/../cli/helpers.bash"
 
 ABS=$(realpath "$MOD")
@@ -73,6 +75,39 @@ eng dgst -sha256 -engine pkcs11 -keyform engine \
   -out "$WORK/ec.sig" "$WORK/contract.pdf" 2>"$WORK/err" || fail "engine ECDSA signing failed: $(cat "$WORK/err")"
 plain dgst -sha256 -verify "$WORK/ec-key.pub.pem" -signature "$WORK/ec.sig" "$WORK/contract.pdf" |
   grep -q "Verified OK" || fail "openssl did not verify the ECDSA signature"
+
+note "pkeyutl: RSA decryption on the token (PKCS#1 v1.5, OAEP SHA-1 and SHA-256) of what"
+note "plain openssl encrypted to the public key, and the engine's own encryption back"
+ext pkcs11-tool --module "$MOD" --login --pin "$USER_PIN" --keypairgen --key-type rsa:2048 \
+  --id 03 --label enc-key --usage-decrypt >/dev/null 2>&1 || fail "RSA decryption key generation failed"
+eng pkey -engine pkcs11 -inform engine -pubin -in "$URI;object=enc-key;type=public" -pubout \
+  -out "$WORK/enc-key.pub.pem" 2>"$WORK/err" || fail "engine could not load enc-key: $(cat "$WORK/err")"
+head -c 190 /dev/urandom > "$WORK/secret"
+DEC="$URI;object=enc-key;type=private;pin-value=$USER_PIN"
+for pad in pkcs1 oaep:sha1 oaep:sha256; do
+  opts=()
+  if [ "$pad" != pkcs1 ]; then
+    opts=(-pkeyopt rsa_padding_mode:oaep -pkeyopt "rsa_oaep_md:${pad#*:}" -pkeyopt "rsa_mgf1_md:${pad#*:}")
+  fi
+  head -c 64 "$WORK/secret" > "$WORK/msg"
+  plain pkeyutl -encrypt -pubin -inkey "$WORK/enc-key.pub.pem" "${opts[@]}" -in "$WORK/msg" \
+    -out "$WORK/msg.enc"
+  rm -f "$WORK/msg.dec"
+  eng pkeyutl -engine pkcs11 -keyform engine -decrypt -inkey "$DEC" "${opts[@]}" \
+    -in "$WORK/msg.enc" -out "$WORK/msg.dec" 2>"$WORK/err" || fail "engine $pad decryption: $(cat "$WORK/err")"
+  cmp -s "$WORK/msg" "$WORK/msg.dec" || fail "the token decrypted other bytes ($pad)"
+done
+eng pkeyutl -engine pkcs11 -keyform engine -encrypt -pubin -inkey "$URI;object=enc-key;type=public" \
+  -in "$WORK/msg" -out "$WORK/msg.enc2" 2>"$WORK/err" || fail "engine encryption: $(cat "$WORK/err")"
+rm -f "$WORK/msg.dec"
+eng pkeyutl -engine pkcs11 -keyform engine -decrypt -inkey "$DEC" -in "$WORK/msg.enc2" \
+  -out "$WORK/msg.dec" 2>"$WORK/err" || fail "engine decryption of its encryption: $(cat "$WORK/err")"
+cmp -s "$WORK/msg" "$WORK/msg.dec" || fail "the engine's encryption decrypted to other bytes"
+printf 'x' >> "$WORK/msg.enc"
+if eng pkeyutl -engine pkcs11 -keyform engine -decrypt -inkey "$DEC" -in "$WORK/msg.enc" \
+  -out "$WORK/bad.dec" >/dev/null 2>&1; then
+  fail "a damaged ciphertext decrypted"
+fi
 
 note "signatures do not verify for another file or another key"
 printf 'x' >> "$WORK/contract.pdf"

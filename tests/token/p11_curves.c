@@ -22,6 +22,8 @@
  *     none.
  *   p11_curves mech MODULE LABEL MECHHEX
  *     prints C_GetMechanismInfo: "min=N max=N flags=0xN".
+ *   p11_curves mechs MODULE LABEL
+ *     prints C_GetMechanismList, one "0xN" a line.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,6 +267,25 @@ cmd_mech(CK_SLOT_ID slot, const char *mech)
 	return 0;
 }
 
+static int
+cmd_mechs(CK_SLOT_ID slot)
+{
+	CK_MECHANISM_TYPE *m = NULL;
+	CK_ULONG i, n = 0;
+	int r = 1;
+
+	if (say(f->C_GetMechanismList(slot, NULL, &n)) != CKR_OK ||
+	    (m = calloc(n + 1, sizeof(*m))) == NULL ||
+	    say(f->C_GetMechanismList(slot, m, &n)) != CKR_OK)
+		goto out;
+	for (i = 0; i < n; i++)
+		printf("0x%lx\n", m[i]);
+	r = 0;
+out:
+	free(m);
+	return r;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -293,6 +314,8 @@ main(int argc, char **argv)
 		    argv[8], argv[9]);
 	else if (argc == 5 && strcmp(argv[1], "mech") == 0)
 		r = cmd_mech(slot, argv[4]);
+	else if (argc == 4 && strcmp(argv[1], "mechs") == 0)
+		r = cmd_mechs(slot);
 	else
 		fprintf(stderr, "usage: see the comment atop p11_curves.c\n");
 	p11_free(p);

@@ -16,12 +16,15 @@
  *     perform with it is CKR_TEMPLATE_INCONSISTENT; what it can perform
  *     is checked against OpenSSL: RSA encryption with a public key
  *     (PKCS#1 v1.5, OAEP with a label, raw) and ECDH (CKD_NULL and the
- *     SHA-256 X9.63 KDF). PKCS#11 3.0 interfaces: C_GetInterfaceList
- *     offers "PKCS 11" 3.0 and 2.40, C_GetInterface finds each (3.0 by
+ *     SHA-1/224/256/384/512 X9.63 KDFs). PKCS#11 3.0 interfaces:
+ *     C_GetInterfaceList offers "PKCS 11" 3.0 and 2.40, C_GetInterface
+ *     finds each (3.0 by
  *     default), C_GetInfo says the version of the list called through;
  *     the 3.0 list's C_SessionCancel ends an operation, C_LoginUser logs
  *     in without a user name (CKR_FUNCTION_NOT_SUPPORTED with one), the
  *     message-based functions are CKR_FUNCTION_NOT_SUPPORTED.
+ *     C_SeedRandom is CKR_RANDOM_SEED_NOT_SUPPORTED (a decision:
+ *     docs/token.md).
  *   p11_spec fork MODULE LABEL PIN GOFILE
  *     logs in, signs, then forks. The child finds the module not
  *     initialized (its parent's session unknown), C_Initialize works,
@@ -41,14 +44,13 @@
  *     and are not in the token file in clear; keys generate extractable
  *     when asked, copy, come as RSA-1024, and a public session pair is
  *     made without login; an extractable private key wraps (PKCS#8,
- *     AES key wrap with padding) as OpenSSL unwraps it, and a key OpenSSL
- *     wrapped unwraps and signs. CK_TOKEN_INFO's model says the profile.
- *   p11_spec symmetric MODULE LABEL PIN
- *     secret keys: C_GenerateKey (AES, generic secret); AES ECB, CBC,
- *     CBC_PAD, CTR and GCM single- and multi-part give what OpenSSL gives
- *     and decrypt back (a forged GCM tag is CKR_ENCRYPTED_DATA_INVALID);
- *     SHA-1/2 HMAC (and _GENERAL) and AES-CMAC equal OpenSSL's and
- *     verify; the mechanisms are listed with their sizes and flags;
+ *     AES key wrap with padding, AES-CBC-PAD) as OpenSSL unwraps it, and
+ *     a key OpenSSL wrapped unwraps and signs. CK_TOKEN_INFO's model says the
+ * profile. p11_spec symmetric MODULE LABEL PIN secret keys: C_GenerateKey (AES,
+ * generic secret); AES ECB, CBC, CBC_PAD, CTR and GCM single- and multi-part
+ * give what OpenSSL gives and decrypt back (a forged GCM tag is
+ * CKR_ENCRYPTED_DATA_INVALID); SHA-1/2 HMAC (and _GENERAL) and AES-CMAC equal
+ * OpenSSL's and verify; the mechanisms are listed with their sizes and flags;
  *     C_WrapKey / C_UnwrapKey with AES key wrap (RFC 3394, RFC 5649) and
  *     CBC_PAD equal OpenSSL's and round-trip; an unextractable key does
  *     not wrap, a forged wrapping does not unwrap; C_DigestKey digests a
@@ -319,7 +321,17 @@ check_operation_active(CK_SESSION_HANDLE s)
 	EXPECT(n == 64, "the length after a short buffer is %lu", n);
 	RV_IS(f->C_SignUpdate(s, (CK_BYTE_PTR) "x", 1), CKR_OPERATION_ACTIVE);
 	n = sizeof(sig);
+	RV_IS(f->C_Sign(s, (CK_BYTE_PTR) "abc", 3, sig, &n), CKR_OK);
+	/* A final call there is refused and ends the operation (C_SignFinal
+	 * always terminates it but for a short buffer or a length query):
+	 * pkcs11-tool --test-ec signs again after it. */
+	RV_IS(f->C_SignInit(s, &m_ec, priv), CKR_OK);
+	n = 10;
+	RV_IS(f->C_Sign(s, (CK_BYTE_PTR) "abc", 3, sig, &n),
+	    CKR_BUFFER_TOO_SMALL);
+	n = sizeof(sig);
 	RV_IS(f->C_SignFinal(s, sig, &n), CKR_OPERATION_ACTIVE);
+	RV_IS(f->C_SignInit(s, &m_ec, priv), CKR_OK);
 	n = sizeof(sig);
 	RV_IS(f->C_Sign(s, (CK_BYTE_PTR) "abc", 3, sig, &n), CKR_OK);
 	RV_IS(f->C_VerifyInit(s, &m_ec, pub), CKR_OK);
@@ -628,6 +640,63 @@ derive(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE base, CK_MECHANISM_TYPE mt,
 }
 
 /* ECDH on the token and in OpenSSL give the same secret. */
+/* X9.63 by hand: hash(Z || counter || "kyso"), counter from 1, for 32
+ * bytes. */
+static int
+x963_32(const EVP_MD *h, const CK_BYTE *z, size_t zn, CK_BYTE *out)
+{
+	CK_BYTE blk[64], ctr[4] = { 0, 0, 0, 0 };
+	size_t got = 0, take;
+	unsigned int bn = 0;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md != NULL;
+
+	while (ok && got < 32) {
+		ctr[3]++;
+		ok = EVP_DigestInit_ex(md, h, NULL) == 1 &&
+		    EVP_DigestUpdate(md, z, zn) == 1 &&
+		    EVP_DigestUpdate(md, ctr, 4) == 1 &&
+		    EVP_DigestUpdate(md, "kyso", 4) == 1 &&
+		    EVP_DigestFinal_ex(md, blk, &bn) == 1;
+		take = 32 - got < bn ? 32 - got : bn;
+		if (ok)
+			memcpy(out + got, blk, take);
+		got += take;
+	}
+	EVP_MD_CTX_free(md);
+	return ok;
+}
+
+/* The other KDFs PKCS#11 names (CKD_SHA1/224/384/512_KDF) against X9.63
+ * computed here; SHA-1 takes two blocks for 32 bytes. */
+static void
+check_kdfs(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, const CK_BYTE *pt,
+    size_t ptn, const CK_BYTE *z, size_t zn)
+{
+	static const struct {
+		CK_ULONG kdf;
+		const char *md;
+	} kdfs[] = {
+		{ CKD_SHA1_KDF, "SHA1" },
+		{ CKD_SHA224_KDF, "SHA224" },
+		{ CKD_SHA384_KDF, "SHA384" },
+		{ CKD_SHA512_KDF, "SHA512" },
+	};
+	CK_BYTE val[80], want[32];
+	CK_ULONG vn;
+	size_t i;
+
+	for (i = 0; i < sizeof(kdfs) / sizeof(kdfs[0]); i++) {
+		vn = sizeof(val);
+		RV_IS(derive(s, priv, CKM_ECDH1_DERIVE, kdfs[i].kdf, pt, ptn,
+			  CK_FALSE, val, &vn),
+		    CKR_OK);
+		EXPECT(x963_32(EVP_get_digestbyname(kdfs[i].md), z, zn, want) &&
+			vn == 32 && memcmp(val, want, 32) == 0,
+		    "ECDH with the %s KDF differs from X9.63", kdfs[i].md);
+	}
+}
+
 static void
 check_ecdh(CK_SESSION_HANDLE s)
 {
@@ -705,6 +774,7 @@ check_ecdh(CK_SESSION_HANDLE s)
 	    CKR_OK);
 	EXPECT(vn == 32 && memcmp(val, kdf, 32) == 0,
 	    "ECDH with the SHA-256 KDF differs from X9.63");
+	check_kdfs(s, priv, mypt, myn, z, zn);
 	/* A sensitive derived key does not show its value. */
 	vn = sizeof(val);
 	RV_IS(derive(s, priv, CKM_ECDH1_DERIVE, CKD_NULL, mypt, myn, CK_TRUE,
@@ -863,6 +933,24 @@ ossl_wrap(int enc, int pad, const CK_BYTE *kek, const CK_BYTE *in, size_t n,
 		    EVP_CipherUpdate(c, out, &l1, in, (int)n) == 1 &&
 		    EVP_CipherFinal_ex(c, out + l1, &l2) == 1;
 	}
+	*outlen = (size_t)(l1 + l2);
+	EVP_CIPHER_CTX_free(c);
+	return ok;
+}
+
+/* AES-256-CBC with PKCS#7 padding (CKM_AES_CBC_PAD) in OpenSSL. */
+static int
+ossl_cbc_pad(int enc, const CK_BYTE *kek, const CK_BYTE *iv, const CK_BYTE *in,
+    size_t n, CK_BYTE *out, size_t *outlen)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int l1 = 0, l2 = 0, ok = 0;
+
+	if (c != NULL)
+		ok = EVP_CipherInit_ex(c, EVP_aes_256_cbc(), NULL, kek, iv,
+			 enc) == 1 &&
+		    EVP_CipherUpdate(c, out, &l1, in, (int)n) == 1 &&
+		    EVP_CipherFinal_ex(c, out + l1, &l2) == 1;
 	*outlen = (size_t)(l1 + l2);
 	EVP_CIPHER_CTX_free(c);
 	return ok;
@@ -1070,7 +1158,9 @@ wrap_private(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, EVP_PKEY *ec,
     const CK_BYTE *d)
 {
 	CK_BYTE kek[32], w[512], p8[512], pt[80];
+	CK_BYTE iv[16] = "sixteen byte iv";
 	CK_MECHANISM m_kwp = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+	CK_MECHANISM m_cbcpad = { CKM_AES_CBC_PAD, iv, sizeof(iv) };
 	CK_OBJECT_HANDLE kh = gen_kek(s, kek), uh = 0;
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_KEY_TYPE kt = CKK_EC;
@@ -1112,6 +1202,28 @@ wrap_private(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv, EVP_PKEY *ec,
 	sign_openssl_verifies(s, uh, ec, CKM_ECDSA_SHA256, "unwrapped EC key");
 	EXPECT(bool_of(s, uh, CKA_SENSITIVE) == CK_TRUE,
 	    "unwrapped: not sensitive");
+	/* The same with AES-CBC-PAD, both ways. */
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, &m_cbcpad, kh, priv, w, &wn), CKR_OK);
+	PKCS8_PRIV_KEY_INFO_free(inf);
+	EVP_PKEY_free(got);
+	got = NULL;
+	pp = p8;
+	if (!ossl_cbc_pad(0, kek, iv, w, wn, p8, &pn) ||
+	    (inf = d2i_PKCS8_PRIV_KEY_INFO(NULL, &pp, (long)pn)) == NULL ||
+	    (got = EVP_PKCS82PKEY(inf)) == NULL ||
+	    EVP_PKEY_get_octet_string_param(got, OSSL_PKEY_PARAM_PUB_KEY, gpt,
+		sizeof(gpt), &gn) != 1 ||
+	    gn + 2 != pa.ulValueLen || memcmp(gpt, pt + 2, gn) != 0)
+		EXPECT(0, "the CBC_PAD-wrapped private key is not the key");
+	if (!ossl_cbc_pad(1, kek, iv, der, (size_t)dn, w, &pn)) {
+		EXPECT(0, "OpenSSL CBC wrapping");
+		goto out;
+	}
+	uh = 0;
+	RV_IS(f->C_UnwrapKey(s, &m_cbcpad, kh, w, pn, ut, 4, &uh), CKR_OK);
+	sign_openssl_verifies(s, uh, ec, CKM_ECDSA_SHA256,
+	    "EC key unwrapped with CBC_PAD");
 out:
 	OPENSSL_free(der);
 	PKCS8_PRIV_KEY_INFO_free(inf);
@@ -1917,6 +2029,25 @@ out:
 		dlclose(dl);
 }
 
+/* C_SeedRandom is CKR_RANDOM_SEED_NOT_SUPPORTED, deliberately (the
+ * token's generator is OpenSSL's DRBG, seeded by the kernel: docs/token.md),
+ * on a valid session only; the generator works on. */
+static void
+check_seed(CK_SESSION_HANDLE s)
+{
+	CK_BYTE seed[16] = "a chosen seed!!", a[32], b[32];
+
+	RV_IS(f->C_SeedRandom(s, seed, sizeof(seed)),
+	    CKR_RANDOM_SEED_NOT_SUPPORTED);
+	RV_IS(f->C_SeedRandom(s + 1000, seed, sizeof(seed)),
+	    CKR_SESSION_HANDLE_INVALID);
+	RV_IS(f->C_GenerateRandom(s, a, sizeof(a)), CKR_OK);
+	RV_IS(f->C_SeedRandom(s, seed, sizeof(seed)),
+	    CKR_RANDOM_SEED_NOT_SUPPORTED);
+	RV_IS(f->C_GenerateRandom(s, b, sizeof(b)), CKR_OK);
+	EXPECT(memcmp(a, b, sizeof(a)) != 0, "C_GenerateRandom repeats itself");
+}
+
 static int
 cmd_spec(const char *module, const char *label, const char *pin)
 {
@@ -1938,6 +2069,7 @@ cmd_spec(const char *module, const char *label, const char *pin)
 	check_usage(s);
 	check_rsa_encrypt(s);
 	check_ecdh(s);
+	check_seed(s);
 	(void)f->C_CloseSession(s);
 	check_interfaces(module, slot, pin);
 	p11_free(p);

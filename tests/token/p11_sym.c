@@ -34,9 +34,12 @@
  *     mechanism performs with its type: C_GenerateKey, C_CreateObject,
  *     C_DeriveKey, C_UnwrapKey, C_CopyObject and C_SetAttributeValue
  *     asking more are CKR_TEMPLATE_INCONSISTENT (a generic secret that
- *     encrypts, an AES key that derives, a DES3 key that signs); and
- *     each *Init, C_WrapKey and C_UnwrapKey refuses a use the key is not
- *     allowed (CKR_KEY_FUNCTION_NOT_PERMITTED).
+ *     derives, an AES key that derives, a DES3 key that signs), but for
+ *     a generic secret's encrypt, decrypt, wrap and unwrap, which a
+ *     general token allows (as general applications ask them) and no
+ *     mechanism performs (CKR_KEY_TYPE_INCONSISTENT); and each *Init,
+ *     C_WrapKey and C_UnwrapKey refuses a use the key is not allowed
+ *     (CKR_KEY_FUNCTION_NOT_PERMITTED).
  *
  *   p11_sym mechflags MODULE LABEL PIN
  *     the mechanism flags audit: for every mechanism C_GetMechanismList
@@ -880,15 +883,15 @@ cmd_usage(const char *module, const char *label, const char *pin)
 		{ CKA_TOKEN, &no, sizeof(no) },
 		{ CKA_VALUE, v, sizeof(v) },
 		{ CKA_SIGN, &yes, sizeof(yes) },
-		{ CKA_ENCRYPT, &yes, sizeof(yes) },
+		{ CKA_DERIVE, &yes, sizeof(yes) },
 	};
 	CK_ATTRIBUTE ut[] = {
 		{ CKA_CLASS, &cls, sizeof(cls) },
 		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
 		{ CKA_TOKEN, &no, sizeof(no) },
-		{ CKA_DECRYPT, &yes, sizeof(yes) },
+		{ CKA_DERIVE, &yes, sizeof(yes) },
 	};
-	CK_ATTRIBUTE on = { CKA_ENCRYPT, &yes, sizeof(yes) };
+	CK_ATTRIBUTE on = { CKA_DERIVE, &yes, sizeof(yes) };
 	CK_ATTRIBUTE off = { CKA_SIGN, &no, sizeof(no) };
 	CK_MECHANISM m_cbc = { CKM_AES_CBC, iv, 16 };
 	CK_MECHANISM m_cmac = { CKM_AES_CMAC, NULL, 0 };
@@ -907,10 +910,6 @@ cmd_usage(const char *module, const char *label, const char *pin)
 	    CKR_TEMPLATE_INCONSISTENT);
 	RV_IS(gen_with(s, CKM_AES_KEY_GEN, 32, aes_recover, &h),
 	    CKR_TEMPLATE_INCONSISTENT);
-	RV_IS(gen_with(s, CKM_GENERIC_SECRET_KEY_GEN, 32, gen_enc, &h),
-	    CKR_TEMPLATE_INCONSISTENT);
-	RV_IS(gen_with(s, CKM_GENERIC_SECRET_KEY_GEN, 32, gen_wrap, &h),
-	    CKR_TEMPLATE_INCONSISTENT);
 	RV_IS(gen_with(s, CKM_GENERIC_SECRET_KEY_GEN, 32, gen_derive, &h),
 	    CKR_TEMPLATE_INCONSISTENT);
 	RV_IS(gen_with(s, CKM_DES3_KEY_GEN, 24, des_sign, &h),
@@ -919,8 +918,18 @@ cmd_usage(const char *module, const char *label, const char *pin)
 	RV_IS(f->C_CreateObject(s, imp, 6, &h), CKR_TEMPLATE_INCONSISTENT);
 	RV_IS(f->C_CreateObject(s, imp, 5, &h), CKR_OK);
 	/* derivation, */
-	RV_IS(derive_with(s, CKK_GENERIC_SECRET, CKA_ENCRYPT),
+	RV_IS(derive_with(s, CKK_GENERIC_SECRET, CKA_DERIVE),
 	    CKR_TEMPLATE_INCONSISTENT);
+	/* (A generic secret may say encrypt, decrypt, wrap, unwrap: what
+	 * general applications ask, pkcs11-tool --derive always; no
+	 * mechanism does it.) */
+	RV_IS(derive_with(s, CKK_GENERIC_SECRET, CKA_ENCRYPT), CKR_OK);
+	RV_IS(gen_with(s, CKM_GENERIC_SECRET_KEY_GEN, 32, gen_wrap, &h), CKR_OK);
+	wn = sizeof(w);
+	RV_IS(f->C_WrapKey(s, &m_kw, h, hm, w, &wn),
+	    CKR_WRAPPING_KEY_TYPE_INCONSISTENT);
+	RV_IS(gen_with(s, CKM_GENERIC_SECRET_KEY_GEN, 32, gen_enc, &h), CKR_OK);
+	RV_IS(f->C_EncryptInit(s, &m_cbc, h), CKR_KEY_TYPE_INCONSISTENT);
 	RV_IS(derive_with(s, CKK_GENERIC_SECRET, CKA_SIGN), CKR_OK);
 	RV_IS(derive_with(s, CKK_AES, CKA_ENCRYPT), CKR_OK);
 	RV_IS(derive_with(s, CKK_AES, CKA_DERIVE), CKR_TEMPLATE_INCONSISTENT);

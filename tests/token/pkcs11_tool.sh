@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# pkcs11-tool (OpenSC) drives the module: its self test, key generation,
-# signing, certificate write; and the factory PIN blocks signing until it
-# is changed.
+# pkcs11-tool (OpenSC) drives the module: its self test, its EC test
+# (--test-ec), key generation, signing, certificate write; and the
+# factory PIN blocks signing until it is changed.
 . "$(dirname "$0")/../lib.sh"
 
 make_token PT0001 --label "pkcs11-tool"
@@ -20,6 +20,12 @@ p11 --login --pin "$USER_PIN" --keypairgen --key-type EC:prime256v1 --id 02 --la
 note "pkcs11-tool --test"
 out=$(p11 --login --pin "$USER_PIN" --test 2>&1)
 assert_contains "$out" "No errors"
+
+note "pkcs11-tool --test-ec on a R/W session (a C_SignFinal after a C_Sign kept by"
+note "a short buffer ends the operation: it signs again after it)"
+out=$(p11 --login --pin "$USER_PIN" --session-rw --test-ec --id 0e --key-type EC:prime256v1 2>&1) \
+  || fail "pkcs11-tool --test-ec: $out"
+assert_contains "$out" "==> OK"
 
 note "sign with the RSA key, verify with openssl and the exported public key"
 tmp=$KYSO_HOME/work; mkdir -p "$tmp"

@@ -2,7 +2,8 @@
 # The return values the PKCS#11 specification requires (p11_spec spec):
 # mutex callbacks all or none, C_Login with no PIN or a PIN of a wrong
 # length spends no try, an RSA exponent with leading zero bytes, and
-# single-part and multi-part calls that do not mix (CKR_OPERATION_ACTIVE).
+# single-part and multi-part calls that do not mix (CKR_OPERATION_ACTIVE),
+# and C_SeedRandom refused as documented (CKR_RANDOM_SEED_NOT_SUPPORTED).
 . "$(dirname "$0")/../lib.sh"
 
 SPEC=$KYSO_BUILD/tests/p11_spec

@@ -3,7 +3,9 @@
 # each with its own session, create, find and destroy token objects and
 # sign and verify at once (p11_probe threads); then two such processes at
 # the same time, with pkcs11-tool writing too. Every call succeeds, every
-# object comes and goes exactly once, and the token stays whole.
+# object comes and goes exactly once, and the token stays whole. And
+# pkcs11-tool --test-threads (threads that initialize, list slots and read
+# the token info at once).
 . "$(dirname "$0")/../lib.sh"
 
 PROBE=$KYSO_BUILD/tests/p11_probe
@@ -29,6 +31,14 @@ for i in 1 2 3 4 5; do
 done
 wait $pa || fail "process A: $(cat "$tmp/a.out")"
 wait $pb || fail "process B: $(cat "$tmp/b.out")"
+
+note "pkcs11-tool --test-threads: three threads initialize (CKF_OS_LOCKING_OK) at once"
+out=$(ext pkcs11-tool --module "$MOD" --test-threads ILGISLT0 --test-threads ILGISLT0 \
+  --test-threads ILGISLT0 -L 2>&1) || fail "pkcs11-tool --test-threads: $out"
+for t in 0 1 2; do
+  assert_contains "$out" "Test thread $t returning rv = 0"
+done
+assert_contains "$out" "token label        : threads"
 
 note "what stays: the key pair and pkcs11-tool's five objects"
 out=$(p11 --login --pin "$USER_PIN" --list-objects 2>&1)
