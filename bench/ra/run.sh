@@ -20,7 +20,9 @@
 #   parts to run (default "issue cluster ocsp"); BENCH_RA_OCSP_SECS:
 #   seconds per OCSP measurement (3); BENCH_RA_PG_OPTS: more postgres
 #   options for the cluster part (e.g. "-c synchronous_commit=off" to see
-#   what waiting for the WAL flush costs).
+#   what waiting for the WAL flush costs); BENCH_RA_PERF: a file for
+#   `perf record -g` of kyso-ra while it answers "good, nonce" (then
+#   `perf report -i FILE`).
 set -euo pipefail
 N=${1:-300}
 C=${2:-1}
@@ -211,11 +213,12 @@ part_cluster() {
 }
 
 part_ocsp() {
-  local h=$T/ocsp tok url cg cr i f st rows op k o
+  local h=$T/ocsp tok url cg cr i f st rows op k o kpid pp=
   mkdir -p "$h"
   KYSO_HOME=$h "$RA" init --ca-key-type p256 >/dev/null
   tok=$(KYSO_HOME=$h "$RA" operator add bench)
   kyso_serve "$h" "$h/port"
+  kpid=$(tail -n 1 "$T/pids")
   url=http://127.0.0.1:$(cat "$h/port")
   kyso_register "$h" "$url" "$tok" 2 1
   i=0
@@ -261,7 +264,12 @@ part_ocsp() {
   echo "ocsp: responses/s, 2 client processes, ${OSECS} s each, P-256 responder key, $(nproc) CPUs"
   printf '%-22s %12s %14s %8s\n' "request" "kyso-ra/s" "openssl ocsp/s" ratio
   for f in "good, no nonce:q1" "revoked, no nonce:q2" "good, nonce:q1n" "revoked, nonce:q2n"; do
+    if [ -n "${BENCH_RA_PERF:-}" ] && [ "${f##*:}" = q1n ]; then
+      perf record -g -o "$BENCH_RA_PERF" -p "$kpid" -- sleep "$OSECS" >/dev/null 2>&1 &
+      pp=$!
+    fi
     k=$(python3 "$ROOT/bench/ra/ocsp_client.py" "$url/ocsp" "$h/${f##*:}.der" "$OSECS" 2)
+    if [ -n "$pp" ]; then wait "$pp" || true; pp=; fi
     o=$(python3 "$ROOT/bench/ra/ocsp_client.py" "http://127.0.0.1:$op/" "$h/${f##*:}.der" "$OSECS" 2)
     printf '%-22s %12s %14s %8s\n' "${f%%:*}" "$k" "$o" "$(ratio "$k" "$o")"
   done
