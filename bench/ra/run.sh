@@ -12,7 +12,7 @@
 #  ocsp     OCSP responses per second for a good and a revoked serial, with
 #           and without a nonce, by kyso-ra and by `openssl ocsp -index
 #           ... -multi 2` for the same CA, responder key and requests (two
-#           client processes, keep-alive).
+#           client processes, keep-alive; the two servers in turns, twice).
 # Usage: bench/ra/run.sh [N] [CONNECTIONS] [RUNS]
 #   N certificates per server and run (300), CONNECTIONS client
 #   connections (1), RUNS runs of the issue part (3).
@@ -20,7 +20,9 @@
 #   parts to run (default "issue cluster ocsp"); BENCH_RA_OCSP_SECS:
 #   seconds per OCSP measurement (3); BENCH_RA_PG_OPTS: more postgres
 #   options for the cluster part (e.g. "-c synchronous_commit=off" to see
-#   what waiting for the WAL flush costs).
+#   what waiting for the WAL flush costs); BENCH_RA_PERF: a file for
+#   `perf record -g` of kyso-ra while it answers "good, nonce" (then
+#   `perf report -i FILE`).
 set -euo pipefail
 N=${1:-300}
 C=${2:-1}
@@ -211,11 +213,12 @@ part_cluster() {
 }
 
 part_ocsp() {
-  local h=$T/ocsp tok url cg cr i f st rows op k o
+  local h=$T/ocsp tok url cg cr i f st rows op k o kpid pp= hs
   mkdir -p "$h"
   KYSO_HOME=$h "$RA" init --ca-key-type p256 >/dev/null
   tok=$(KYSO_HOME=$h "$RA" operator add bench)
   kyso_serve "$h" "$h/port"
+  kpid=$(tail -n 1 "$T/pids")
   url=http://127.0.0.1:$(cat "$h/port")
   kyso_register "$h" "$url" "$tok" 2 1
   i=0
@@ -258,11 +261,23 @@ part_ocsp() {
         { echo "bench/ra: $u: $o" >&2; return 1; }
     done
   done
-  echo "ocsp: responses/s, 2 client processes, ${OSECS} s each, P-256 responder key, $(nproc) CPUs"
+  hs=$(awk -v s="$OSECS" 'BEGIN{print s / 2}')
+  echo "ocsp: responses/s, 2 client processes, ${OSECS} s each (two halves, interleaved), P-256 responder key, $(nproc) CPUs"
   printf '%-22s %12s %14s %8s\n' "request" "kyso-ra/s" "openssl ocsp/s" ratio
   for f in "good, no nonce:q1" "revoked, no nonce:q2" "good, nonce:q1n" "revoked, nonce:q2n"; do
-    k=$(python3 "$ROOT/bench/ra/ocsp_client.py" "$url/ocsp" "$h/${f##*:}.der" "$OSECS" 2)
-    o=$(python3 "$ROOT/bench/ra/ocsp_client.py" "http://127.0.0.1:$op/" "$h/${f##*:}.der" "$OSECS" 2)
+    # kyso-ra, openssl, kyso-ra, openssl: half the seconds each, so that
+    # the machine's load drifting during the part weighs on both alike
+    k=0; o=0
+    for i in 1 2; do
+      if [ -n "${BENCH_RA_PERF:-}" ] && [ "${f##*:}" = q1n ] && [ "$i" = 1 ]; then
+        perf record -g -o "$BENCH_RA_PERF" -p "$kpid" -- sleep "$hs" >/dev/null 2>&1 &
+        pp=$!
+      fi
+      k=$((k + $(python3 "$ROOT/bench/ra/ocsp_client.py" "$url/ocsp" "$h/${f##*:}.der" "$hs" 2)))
+      if [ -n "$pp" ]; then wait "$pp" || true; pp=; fi
+      o=$((o + $(python3 "$ROOT/bench/ra/ocsp_client.py" "http://127.0.0.1:$op/" "$h/${f##*:}.der" "$hs" 2)))
+    done
+    k=$((k / 2)); o=$((o / 2))
     printf '%-22s %12s %14s %8s\n' "${f%%:*}" "$k" "$o" "$(ratio "$k" "$o")"
   done
 }

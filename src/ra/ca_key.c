@@ -501,6 +501,14 @@ token_sign_checked(struct ca_key *k, const uint8_t *d, size_t n, struct buf *sig
 	return r;
 }
 
+int
+ca_key_sign_bytes(struct ca_key *k, const uint8_t *d, size_t n, struct buf *sig)
+{
+	if (k->token == NULL)
+		return KYSO_ERR_UNSUPPORTED;
+	return token_sign_checked(k, d, n, sig);
+}
+
 /* An OCSP response signed by OpenSSL with the stand-in: the token's
  * signature over the ResponseData replaces the stand-in's. */
 int

@@ -42,6 +42,10 @@ EVP_PKEY *ca_key_shape(const struct ca_key *k);
  * stand-in's. */
 int ca_key_sign_ocsp(struct ca_key *k, X509 *signer, OCSP_BASICRESP *bs) KYSO_WUR;
 int ca_key_sign_ts(struct ca_key *k, TS_RESP *resp) KYSO_WUR;
+/* A token's service key signs the DER bytes d (SHA-256): appends the DER
+ * ECDSA-Sig-Value, checked against the public key, to sig. */
+int ca_key_sign_bytes(struct ca_key *k, const uint8_t *d, size_t n,
+    struct buf *sig) KYSO_WUR;
 /* The public key (owned by k). */
 EVP_PKEY *ca_key_pub(const struct ca_key *s);
 /* The DER AlgorithmIdentifier the key signs with (SHA-256). */

@@ -470,8 +470,8 @@ cmd_serve(int argc, char **argv)
 	sg = NULL;
 	if (service_keys_use(ra.ca, svc) != 0)
 		goto out;
-	/* OCSP's short way and cache: with a PEM responder key (a key on
-	 * the CA's token signs through ocsp.c) */
+	/* OCSP's short way and cache, the responder's key in PEM or on the
+	 * CA's token */
 	if ((r = ocsp_fast_new(ra.ca, &ra.ocsp_fast)) != 0 &&
 	    r != KYSO_ERR_UNSUPPORTED) {
 		fprintf(stderr, _("kyso-ra: cannot load the CA: %s\n"),

@@ -9,6 +9,7 @@
 #include <openssl/ocsp.h>
 
 #include "ca_priv.h"
+#include "ocsp_cache.h"
 
 static int
 serial_hex(const ASN1_INTEGER *a, char out[64])
@@ -29,6 +30,23 @@ out:
 	OPENSSL_free(h);
 	BN_free(bn);
 	return r;
+}
+
+/* The request's nonce, if any, as RFC 8954 bounds it (one, 1..32
+ * octets): else a malformed request. */
+static int
+nonce_ok(OCSP_REQUEST *req)
+{
+	int i = OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, -1);
+	const ASN1_OCTET_STRING *v;
+
+	if (i < 0)
+		return 0;
+	if (OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, i) >= 0 ||
+	    (v = X509_EXTENSION_get_data(OCSP_REQUEST_get_ext(req, i))) == NULL)
+		return KYSO_ERR_INVALID;
+	return ocsp_nonce_ok(ASN1_STRING_get0_data(v),
+	    (size_t)ASN1_STRING_length(v));
 }
 
 static int
@@ -66,7 +84,8 @@ ocsp_respond(struct ca *ca, const uint8_t *der, size_t n, ocsp_lookup_fn lookup,
 	int i, count, r = KYSO_ERR_CRYPTO;
 
 	if (n > 64 * 1024 || (req = d2i_OCSP_REQUEST(NULL, &p, (long)n)) == NULL ||
-	    (count = OCSP_request_onereq_count(req)) <= 0 || count > 16) {
+	    (count = OCSP_request_onereq_count(req)) <= 0 || count > 16 ||
+	    nonce_ok(req) != 0) {
 		r = status_only(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, out);
 		goto out;
 	}

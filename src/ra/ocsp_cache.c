@@ -49,6 +49,18 @@ next(const uint8_t **p, size_t *n, uint8_t tag, const uint8_t **c, size_t *cl)
 static const uint8_t oid_nonce[] = { 0x06, 0x09, 0x2b, 0x06, 0x01, 0x05, 0x05,
 	0x07, 0x30, 0x01, 0x02 };
 
+int
+ocsp_nonce_ok(const uint8_t *v, size_t n)
+{
+	const uint8_t *c;
+	size_t cl;
+
+	if (only(v, n, DER_OCTET_STRING, &c, &cl) != 0 || cl < OCSP_NONCE_MIN ||
+	    cl > OCSP_NONCE_MAX)
+		return KYSO_ERR_INVALID;
+	return 0;
+}
+
 /* requestExtensions [2] EXPLICIT Extensions: a nonce and nothing else. */
 static int
 read_nonce(const uint8_t *p, size_t n, struct ocsp_req_key *k)
@@ -64,8 +76,9 @@ read_nonce(const uint8_t *p, size_t n, struct ocsp_req_key *k)
 		return KYSO_ERR_INVALID;
 	x = e + sizeof(oid_nonce);
 	xl = el - sizeof(oid_nonce);
-	/* extnValue (no critical flag): the nonce, 1 to 128 bytes */
-	if (only(x, xl, DER_OCTET_STRING, &x, &xl) != 0 || xl == 0 || xl > 130)
+	/* extnValue (no critical flag): the nonce, as RFC 8954 bounds it */
+	if (only(x, xl, DER_OCTET_STRING, &x, &xl) != 0 ||
+	    ocsp_nonce_ok(x, xl) != 0)
 		return KYSO_ERR_INVALID;
 	k->nonce_ext = c;
 	k->nonce_ext_len = cl;

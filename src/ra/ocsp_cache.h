@@ -18,6 +18,8 @@
 #define OCSP_CACHE_MAX_AGE    60 /* seconds: thisUpdate at most this old */
 #define OCSP_CACHE_SLOTS      4096
 #define OCSP_CACHE_MAX_CERTID 160
+#define OCSP_NONCE_MIN	      1 /* octets (RFC 8954 2.1) */
+#define OCSP_NONCE_MAX	      32
 
 /* What a simple request asks (all pointers into the request): its
  * CertID's bytes, the part of them that names the issuer (hash
@@ -45,9 +47,13 @@ struct ocsp_cache;
 
 /* 0 when the DER OCSPRequest der is a simple one: exactly one CertID
  * with a positive serial, no version, requestor name or signature, and
- * no extension but a nonce (then k->nonce_ext is set, and the answer may
- * not come from the cache). Reads the DER in place; allocates nothing. */
+ * no extension but a nonce of 1 to 32 octets (then k->nonce_ext is set,
+ * and the answer may not come from the cache). Reads the DER in place; allocates nothing. */
 int ocsp_req_read(const uint8_t *der, size_t n, struct ocsp_req_key *k) KYSO_WUR;
+/* 0 when v (n bytes), a nonce extension's extnValue contents, is Nonce
+ * ::= OCTET STRING (SIZE(1..32)) as RFC 8954 says; else KYSO_ERR_INVALID
+ * (a request answered malformedRequest). */
+int ocsp_nonce_ok(const uint8_t *v, size_t n) KYSO_WUR;
 int ocsp_cache_new(struct ocsp_cache **out) KYSO_WUR;
 void ocsp_cache_free(struct ocsp_cache *c);
 /* Appends the response stored for k to out when it states st and was

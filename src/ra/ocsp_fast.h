@@ -16,8 +16,9 @@
 
 struct ocsp_fast;
 
-/* KYSO_ERR_UNSUPPORTED when the responder's key is on the CA's token
- * (ocsp.c signs through it; no short way, no cache). */
+/* The responder's key in PEM (EVP_DigestSign) or on the CA's token
+ * (ca_key_sign_bytes, through src/p11's signer); KYSO_ERR_UNSUPPORTED
+ * when there is none. */
 int ocsp_fast_new(const struct ca *ca, struct ocsp_fast **out) KYSO_WUR;
 void ocsp_fast_free(struct ocsp_fast *f);
 /* 1 when k's CertID names this CA's issuing certificate (SHA-1 or

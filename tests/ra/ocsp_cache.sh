@@ -3,11 +3,18 @@
 # nonce are answered with a response signed moments before (RFC 5019),
 # as long as the database still gives the status it states. A revocation
 # through another instance on the same database is answered at once; a
-# request with a nonce is signed fresh and carries the nonce. openssl ocsp
-# verifies every answer.
+# request with a nonce is signed fresh and carries the nonce; a nonce must
+# be 1 to 32 octets (RFC 8954: else malformedRequest). openssl ocsp
+# verifies every answer. ocsp_softhsm.sh runs this with the responder's
+# key on the CA's SoftHSM2 token (kyso-ra rotate ocsp): the same short
+# way and cache, signed by the token.
 . "$(dirname "$0")/helpers.bash"
 
 ra_init --ca-key-type p256
+if [ -n "${RA_TEST_HSM:-}" ]; then
+  note "the OCSP responder's key made on the CA's token"
+  assert_exit 0 "$RA" rotate ocsp --ca-pin-file "$RA_CA_PIN_FILE"
+fi
 ra_serve a
 ra_serve b
 curl -fsS "$URL/ca.pem" -o "$W/chain.pem" || fail "GET /ca.pem"
@@ -44,6 +51,44 @@ assert_eq "$(ask "$URL_a" "$W/n2.der")" good
 cmp -s "$W/n1.der" "$W/n2.der" && fail "two answers with nonces are the same"
 [[ $(openssl ocsp -respin "$W/n1.der" -resp_text -noverify 2>/dev/null) == *"OCSP Nonce"* ]] ||
   fail "no nonce in the answer"
+
+note "nonces of 1 and 32 octets are echoed; 0, 33 or 128 octets: malformedRequest (RFC 8954)"
+openssl ocsp -issuer "$W/issuing.pem" -cert "$W/c.pem" -no_nonce -reqout "$W/plain.req" >/dev/null 2>&1 ||
+  fail "openssl ocsp -reqout"
+# with_nonce N OUT: the plain request with a nonce extension of N octets
+# (extnValue OCTET STRING { OCTET STRING nonce }, RFC 6960 4.4.1)
+with_nonce() {
+  python3 - "$W/plain.req" "$1" "$2" <<'PY'
+import os, sys
+def tlv(tag, body):
+    n = len(body)
+    ln = bytes([n]) if n < 128 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + ln + body
+def inner(d):
+    i = 2 if d[1] < 128 else 2 + (d[1] & 0x7f)
+    return d[i:]
+req = open(sys.argv[1], "rb").read()
+tbs = inner(inner(req))
+oid = bytes.fromhex("06092b0601050507300102")
+ext = tlv(0xa2, tlv(0x30, tlv(0x30, oid + tlv(0x04, tlv(0x04, os.urandom(int(sys.argv[2])))))))
+open(sys.argv[3], "wb").write(tlv(0x30, tlv(0x30, tbs + ext)))
+PY
+}
+for len in 1 32; do
+  with_nonce "$len" "$W/n$len.req"
+  o=$(ext openssl ocsp -reqin "$W/n$len.req" -url "$URL_a/ocsp" -CAfile "$W/chain.pem" \
+    -respout "$W/n$len.der" 2>&1) || fail "openssl ocsp, nonce of $len: $o"
+  assert_contains "$o" "Response verify OK"
+  assert_not_contains "$o" "WARNING"
+  assert_not_contains "$o" "Nonce Verify error"
+  [[ $(openssl ocsp -respin "$W/n$len.der" -resp_text -noverify 2>/dev/null) == *"OCSP Nonce"* ]] ||
+    fail "no nonce in the answer to a nonce of $len octets"
+done
+for len in 0 33 128; do
+  with_nonce "$len" "$W/n$len.req"
+  o=$(ext openssl ocsp -reqin "$W/n$len.req" -url "$URL_a/ocsp" -CAfile "$W/chain.pem" 2>&1 || true)
+  assert_contains "$o" "Responder Error: malformedrequest"
+done
 
 note "revoked through the other instance: the cached good answer is gone at once"
 api POST "$URL_b/api/v1/certificates/$serial/revoke" '{"reason":"keyCompromise"}' \
