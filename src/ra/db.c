@@ -20,7 +20,9 @@
 struct db {
 	sqlite3 *lite;
 	PGconn *pg;
-	/* SQLite: prepared statements kept for reuse, by their SQL text. */
+	/* Prepared statements kept for reuse, by their SQL text: SQLite's
+	 * statement, or on PostgreSQL a statement prepared on the connection
+	 * under the name "k" and its index (st NULL). */
 	struct {
 		char *sql;
 		sqlite3_stmt *st;
@@ -193,6 +195,7 @@ db_free(struct db *d)
 		sqlite3_finalize(d->cache[i].st);
 		free(d->cache[i].sql);
 	}
+	d->ncache = 0;
 	if (d->lite != NULL)
 		sqlite3_close(d->lite);
 	if (d->pg != NULL)
@@ -544,21 +547,68 @@ out:
 	return r;
 }
 
+/* The connection's statements die with it (PQreset): forgets them. */
+static void
+pg_cache_clear(struct db *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->ncache; i++)
+		free(d->cache[i].sql);
+	d->ncache = 0;
+}
+
+/* Runs one statement. One with parameters (every statement of the API)
+ * is prepared on the connection the first time and executed by name
+ * after: PostgreSQL parses and plans it once per connection instead of
+ * at every call. A statement without parameters (schema, BEGIN, COMMIT)
+ * is run as it is. NULL: out of memory. */
+static PGresult *
+pg_run(struct db *d, const char *sql, size_t n, const char *const *params)
+{
+	PGresult *res = NULL;
+	char name[24], *q = NULL;
+	size_t i;
+
+	for (i = 0; n > 0 && i < d->ncache; i++)
+		if (strcmp(d->cache[i].sql, sql) == 0)
+			goto run;
+	if (pg_sql(sql, &q) != 0)
+		return NULL;
+	if (n == 0 || d->ncache == DB_STMT_CACHE ||
+	    (d->cache[i].sql = strdup(sql)) == NULL) {
+		res = PQexecParams(d->pg, q, (int)n, NULL, params, NULL, NULL, 0);
+		goto out;
+	}
+	snprintf(name, sizeof(name), "k%zu", i);
+	res = PQprepare(d->pg, name, q, (int)n, NULL);
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		free(d->cache[i].sql);
+		goto out;
+	}
+	PQclear(res);
+	d->cache[i].st = NULL;
+	d->ncache++;
+run:
+	snprintf(name, sizeof(name), "k%zu", i);
+	res = PQexecPrepared(d->pg, name, (int)n, params, NULL, NULL, 0);
+out:
+	free(q);
+	return res;
+}
+
 static int
 exec_pg(struct db *d, const char *sql, size_t n, const char *const *params,
     struct db_rows **rows)
 {
 	PGresult *res = NULL;
 	struct db_rows *rr = NULL;
-	char *q = NULL;
 	size_t i, j, nr, nc;
 	int st, r, idle;
 
-	if ((r = pg_sql(sql, &q)) != 0)
-		return r;
 	idle = PQtransactionStatus(d->pg) == PQTRANS_IDLE ||
 	    PQstatus(d->pg) != CONNECTION_OK;
-	res = PQexecParams(d->pg, q, (int)n, NULL, params, NULL, NULL, 0);
+	res = pg_run(d, sql, n, params);
 	st = res ? (int)PQresultStatus(res) : PGRES_FATAL_ERROR;
 	/* A lost connection (the server restarted) is made again, and a
 	 * statement outside any transaction tried once more; inside one the
@@ -566,13 +616,13 @@ exec_pg(struct db *d, const char *sql, size_t n, const char *const *params,
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
 	    PQstatus(d->pg) == CONNECTION_BAD) {
 		PQreset(d->pg);
+		pg_cache_clear(d);
 		if (PQstatus(d->pg) == CONNECTION_OK) {
 			PQclear(
 			    PQexec(d->pg, "SET client_min_messages = warning"));
 			if (idle) {
 				PQclear(res);
-				res = PQexecParams(d->pg, q, (int)n, NULL,
-				    params, NULL, NULL, 0);
+				res = pg_run(d, sql, n, params);
 				st = res ? (int)PQresultStatus(res)
 					 : PGRES_FATAL_ERROR;
 			}
@@ -617,7 +667,6 @@ exec_pg(struct db *d, const char *sql, size_t n, const char *const *params,
 out:
 	db_rows_free(rr);
 	PQclear(res);
-	free(q);
 	return r;
 }
 
