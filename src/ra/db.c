@@ -172,7 +172,8 @@ db_open(const char *where, struct db **out)
 		sqlite3_busy_timeout(d->lite, 10000);
 		if (sqlite3_exec(d->lite,
 			"PRAGMA journal_mode=WAL;"
-			"PRAGMA foreign_keys=ON;PRAGMA synchronous=NORMAL;",
+			"PRAGMA foreign_keys=ON;PRAGMA synchronous=NORMAL;"
+			"PRAGMA journal_size_limit=16777216;",
 			NULL, NULL, NULL) != SQLITE_OK)
 			goto out;
 	}
@@ -713,7 +714,12 @@ db_rows_free(struct db_rows *r)
 /* SQLite checkpoints run in a thread of their own, every interval, so
  * that no request waits for the copy back into the database file and its
  * fsync. */
-#define DB_CHECKPOINT_MS 250
+#define DB_CHECKPOINT_MS      250
+/* Frames (pages) in the WAL past which the checkpointer, after its
+ * PASSIVE pass, runs a RESTART pass with the pool's writers held (4 MiB);
+ * that pass waits at most DB_RESTART_WAIT_MS for readers. */
+#define DB_WAL_RESTART_FRAMES 1024
+#define DB_RESTART_WAIT_MS    100
 
 struct db_pool {
 	char *where;
@@ -734,6 +740,7 @@ checkpointer(void *arg)
 {
 	struct db_pool *p = arg;
 	struct timespec until;
+	int nlog;
 
 	pthread_mutex_lock(&p->lock);
 	while (!p->ckpt_stop) {
@@ -744,8 +751,25 @@ checkpointer(void *arg)
 		pthread_cond_timedwait(&p->ckpt_cond, &p->lock, &until);
 		pthread_mutex_unlock(&p->lock);
 		/* PASSIVE: copies what no reader still needs, never waits. */
+		nlog = 0;
 		sqlite3_wal_checkpoint_v2(p->ckpt->lite, NULL,
-		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		    SQLITE_CHECKPOINT_PASSIVE, &nlog, NULL);
+		/* Issue 15: under a steady stream of issuances the writers
+		 * added frames while the pass copied and synced, so the WAL
+		 * was never all copied, no writer started it over, and it
+		 * grew without end (35 MB for 600 certificates; writing past
+		 * its end made the file system allocate at every commit).
+		 * Past a bound, a RESTART pass with this process's writers
+		 * held back copies the few frames written meanwhile and waits
+		 * (at most its busy timeout) for readers to leave the WAL:
+		 * the next writer starts it over, and journal_size_limit
+		 * trims the file. */
+		if (nlog >= DB_WAL_RESTART_FRAMES) {
+			pthread_mutex_lock(&p->txlock);
+			sqlite3_wal_checkpoint_v2(p->ckpt->lite, NULL,
+			    SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+			pthread_mutex_unlock(&p->txlock);
+		}
 		pthread_mutex_lock(&p->lock);
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -758,6 +782,7 @@ checkpointer_start(struct db_pool *p)
 {
 	if (is_pg_url(p->where) || db_open(p->where, &p->ckpt) != 0)
 		return;
+	sqlite3_busy_timeout(p->ckpt->lite, DB_RESTART_WAIT_MS);
 	pthread_cond_init(&p->ckpt_cond, NULL);
 	if (pthread_create(&p->ckpt_thread, NULL, checkpointer, p) != 0) {
 		pthread_cond_destroy(&p->ckpt_cond);
