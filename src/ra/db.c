@@ -20,7 +20,9 @@
 struct db {
 	sqlite3 *lite;
 	PGconn *pg;
-	/* SQLite: prepared statements kept for reuse, by their SQL text. */
+	/* Prepared statements kept for reuse, by their SQL text: SQLite's
+	 * statement, or on PostgreSQL a statement prepared on the connection
+	 * under the name "k" and its index (st NULL). */
 	struct {
 		char *sql;
 		sqlite3_stmt *st;
@@ -170,7 +172,8 @@ db_open(const char *where, struct db **out)
 		sqlite3_busy_timeout(d->lite, 10000);
 		if (sqlite3_exec(d->lite,
 			"PRAGMA journal_mode=WAL;"
-			"PRAGMA foreign_keys=ON;PRAGMA synchronous=NORMAL;",
+			"PRAGMA foreign_keys=ON;PRAGMA synchronous=NORMAL;"
+			"PRAGMA journal_size_limit=16777216;",
 			NULL, NULL, NULL) != SQLITE_OK)
 			goto out;
 	}
@@ -193,6 +196,7 @@ db_free(struct db *d)
 		sqlite3_finalize(d->cache[i].st);
 		free(d->cache[i].sql);
 	}
+	d->ncache = 0;
 	if (d->lite != NULL)
 		sqlite3_close(d->lite);
 	if (d->pg != NULL)
@@ -544,21 +548,68 @@ out:
 	return r;
 }
 
+/* The connection's statements die with it (PQreset): forgets them. */
+static void
+pg_cache_clear(struct db *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->ncache; i++)
+		free(d->cache[i].sql);
+	d->ncache = 0;
+}
+
+/* Runs one statement. One with parameters (every statement of the API)
+ * is prepared on the connection the first time and executed by name
+ * after: PostgreSQL parses and plans it once per connection instead of
+ * at every call. A statement without parameters (schema, BEGIN, COMMIT)
+ * is run as it is. NULL: out of memory. */
+static PGresult *
+pg_run(struct db *d, const char *sql, size_t n, const char *const *params)
+{
+	PGresult *res = NULL;
+	char name[24], *q = NULL;
+	size_t i;
+
+	for (i = 0; n > 0 && i < d->ncache; i++)
+		if (strcmp(d->cache[i].sql, sql) == 0)
+			goto run;
+	if (pg_sql(sql, &q) != 0)
+		return NULL;
+	if (n == 0 || d->ncache == DB_STMT_CACHE ||
+	    (d->cache[i].sql = strdup(sql)) == NULL) {
+		res = PQexecParams(d->pg, q, (int)n, NULL, params, NULL, NULL, 0);
+		goto out;
+	}
+	snprintf(name, sizeof(name), "k%zu", i);
+	res = PQprepare(d->pg, name, q, (int)n, NULL);
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		free(d->cache[i].sql);
+		goto out;
+	}
+	PQclear(res);
+	d->cache[i].st = NULL;
+	d->ncache++;
+run:
+	snprintf(name, sizeof(name), "k%zu", i);
+	res = PQexecPrepared(d->pg, name, (int)n, params, NULL, NULL, 0);
+out:
+	free(q);
+	return res;
+}
+
 static int
 exec_pg(struct db *d, const char *sql, size_t n, const char *const *params,
     struct db_rows **rows)
 {
 	PGresult *res = NULL;
 	struct db_rows *rr = NULL;
-	char *q = NULL;
 	size_t i, j, nr, nc;
 	int st, r, idle;
 
-	if ((r = pg_sql(sql, &q)) != 0)
-		return r;
 	idle = PQtransactionStatus(d->pg) == PQTRANS_IDLE ||
 	    PQstatus(d->pg) != CONNECTION_OK;
-	res = PQexecParams(d->pg, q, (int)n, NULL, params, NULL, NULL, 0);
+	res = pg_run(d, sql, n, params);
 	st = res ? (int)PQresultStatus(res) : PGRES_FATAL_ERROR;
 	/* A lost connection (the server restarted) is made again, and a
 	 * statement outside any transaction tried once more; inside one the
@@ -566,13 +617,13 @@ exec_pg(struct db *d, const char *sql, size_t n, const char *const *params,
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
 	    PQstatus(d->pg) == CONNECTION_BAD) {
 		PQreset(d->pg);
+		pg_cache_clear(d);
 		if (PQstatus(d->pg) == CONNECTION_OK) {
 			PQclear(
 			    PQexec(d->pg, "SET client_min_messages = warning"));
 			if (idle) {
 				PQclear(res);
-				res = PQexecParams(d->pg, q, (int)n, NULL,
-				    params, NULL, NULL, 0);
+				res = pg_run(d, sql, n, params);
 				st = res ? (int)PQresultStatus(res)
 					 : PGRES_FATAL_ERROR;
 			}
@@ -617,7 +668,6 @@ exec_pg(struct db *d, const char *sql, size_t n, const char *const *params,
 out:
 	db_rows_free(rr);
 	PQclear(res);
-	free(q);
 	return r;
 }
 
@@ -664,7 +714,12 @@ db_rows_free(struct db_rows *r)
 /* SQLite checkpoints run in a thread of their own, every interval, so
  * that no request waits for the copy back into the database file and its
  * fsync. */
-#define DB_CHECKPOINT_MS 250
+#define DB_CHECKPOINT_MS      250
+/* Frames (pages) in the WAL past which the checkpointer, after its
+ * PASSIVE pass, runs a RESTART pass with the pool's writers held (4 MiB);
+ * that pass waits at most DB_RESTART_WAIT_MS for readers. */
+#define DB_WAL_RESTART_FRAMES 1024
+#define DB_RESTART_WAIT_MS    100
 
 struct db_pool {
 	char *where;
@@ -685,6 +740,7 @@ checkpointer(void *arg)
 {
 	struct db_pool *p = arg;
 	struct timespec until;
+	int nlog;
 
 	pthread_mutex_lock(&p->lock);
 	while (!p->ckpt_stop) {
@@ -695,8 +751,25 @@ checkpointer(void *arg)
 		pthread_cond_timedwait(&p->ckpt_cond, &p->lock, &until);
 		pthread_mutex_unlock(&p->lock);
 		/* PASSIVE: copies what no reader still needs, never waits. */
+		nlog = 0;
 		sqlite3_wal_checkpoint_v2(p->ckpt->lite, NULL,
-		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		    SQLITE_CHECKPOINT_PASSIVE, &nlog, NULL);
+		/* Issue 15: under a steady stream of issuances the writers
+		 * added frames while the pass copied and synced, so the WAL
+		 * was never all copied, no writer started it over, and it
+		 * grew without end (35 MB for 600 certificates; writing past
+		 * its end made the file system allocate at every commit).
+		 * Past a bound, a RESTART pass with this process's writers
+		 * held back copies the few frames written meanwhile and waits
+		 * (at most its busy timeout) for readers to leave the WAL:
+		 * the next writer starts it over, and journal_size_limit
+		 * trims the file. */
+		if (nlog >= DB_WAL_RESTART_FRAMES) {
+			pthread_mutex_lock(&p->txlock);
+			sqlite3_wal_checkpoint_v2(p->ckpt->lite, NULL,
+			    SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+			pthread_mutex_unlock(&p->txlock);
+		}
 		pthread_mutex_lock(&p->lock);
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -709,6 +782,7 @@ checkpointer_start(struct db_pool *p)
 {
 	if (is_pg_url(p->where) || db_open(p->where, &p->ckpt) != 0)
 		return;
+	sqlite3_busy_timeout(p->ckpt->lite, DB_RESTART_WAIT_MS);
 	pthread_cond_init(&p->ckpt_cond, NULL);
 	if (pthread_create(&p->ckpt_thread, NULL, checkpointer, p) != 0) {
 		pthread_cond_destroy(&p->ckpt_cond);
