@@ -10,7 +10,17 @@ B=$BUILD/bin
 
 export KYSO_HOME=${KYSO_DEMO_HOME:-$(mktemp -d /tmp/kyso-demo.XXXXXX)}
 W=$KYSO_HOME/demo; mkdir -p "$W"
-PORT=${KYSO_DEMO_PORT:-$(shuf -i 20000-60999 -n 1)}
+# A port no server holds, below the kernel's range for outgoing connections
+# (32768-60999 on Linux), so a client's connection elsewhere cannot take it.
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$(shuf -i 20000-32767 -n 1)
+    [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ] && { echo "$p"; return; }
+  done
+  echo "demo: no free port" >&2; exit 1
+}
+PORT=${KYSO_DEMO_PORT:-$(free_port)}
 RA_URL=http://127.0.0.1:$PORT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 trap '[ -n "${RA_PID:-}" ] && kill "$RA_PID" 2>/dev/null; true' EXIT
@@ -22,6 +32,7 @@ OP=$("$B/kyso-ra" operator add demo-operator | tail -n 1 | awk '{print $NF}')
   >"$W/ra.log" 2>&1 &
 RA_PID=$!
 for _ in $(seq 1 100); do curl -fs "$RA_URL/ca.pem" -o "$W/ca.pem" && break; sleep 0.1; done
+[ -s "$W/ca.pem" ] || { echo "kyso-ra did not start:"; cat "$W/ra.log"; exit 1; }
 echo "kyso-ra is serving on $RA_URL"
 
 step "The CA manufactures a USB token for its subscriber"
@@ -87,8 +98,8 @@ if [ ! -x /usr/bin/chromium ] || [ ! -f node_modules/playwright-core/package.jso
   exit 0
 fi
 trap 'for p in ${RA_PID:-} ${KC_PID:-} ${AGENT_PID:-}; do kill "$p" 2>/dev/null || true; done' EXIT
-KC_PORT=$(shuf -i 20000-60999 -n 1)
-AGENT_PORT=$(shuf -i 20000-60999 -n 1)
+KC_PORT=$(free_port)
+AGENT_PORT=$(free_port)
 KC_URL=http://127.0.0.1:$KC_PORT
 
 step "The web platform: kyso-contract init, one account for the subscriber"

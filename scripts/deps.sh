@@ -17,7 +17,7 @@ PKGS=(
   libpoppler-glib-dev libcairo2-dev
   # tests and demo: independent PKCS#11 clients and peers
   openssl opensc softhsm2 gnutls-bin libengine-pkcs11-openssl
-  locales procps tmux jq groff-base
+  locales procps iproute2 tmux jq groff-base
   # tests/token/hot_path.sh: system calls per PKCS#11 call
   strace
   # kyso-ra tests: HTTP client, a private PostgreSQL server

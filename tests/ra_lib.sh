@@ -17,7 +17,7 @@ fi
 free_port() {
   local p
   for _ in $(seq 1 50); do
-    p=$(shuf -i 20000-60999 -n 1)
+    p=$(shuf -i 20000-32767 -n 1)
     ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
   done
   fail "no free port"

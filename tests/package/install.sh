@@ -140,7 +140,7 @@ in_root useradd -m an
 AN=$(in_root id -u an)   # the root's user, by number for the host's install(1)
 
 note "kyso-ra init and serve as the kyso-ra user"
-PORT=$(shuf -i 20000-60999 -n 1)
+PORT=$(shuf -i 20000-32767 -n 1)
 RA=http://127.0.0.1:$PORT
 as_ra kyso-ra init --ca-key-type p256 --name "kyso Package Test CA" --public-url "$RA" >/dev/null
 OP=$(as_ra kyso-ra operator add clerk | tail -n 1 | awk '{print $NF}')
