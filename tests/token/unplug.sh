@@ -33,11 +33,15 @@ note "unplugged and plugged back into the same slot between two calls"
 "$KT" vtoken unplug UP0001 >/dev/null
 "$KT" vtoken plug UP0001 --slot 1 >/dev/null
 rm -f "$tmp/go" "$tmp/go.2"
-"$PROBE" replug "$MOD" unplug "$USER_PIN" "$tmp/go" > "$tmp/out" 2>&1 & pp=$!
-wait_line "$tmp/out" ready
+# A new output file: the probe's shell opens (and empties) it only once
+# it runs, and until then the first probe's "ready" in $tmp/out would let
+# the unplug below race ahead of the probe's start (on a loaded machine
+# it then found no token at all).
+"$PROBE" replug "$MOD" unplug "$USER_PIN" "$tmp/go" > "$tmp/out.replug" 2>&1 & pp=$!
+wait_line "$tmp/out.replug" ready
 "$KT" vtoken unplug UP0001 >/dev/null
 "$KT" vtoken plug UP0001 --slot 1 >/dev/null
 touch "$tmp/go"
-wait $pp || fail "p11_probe replug: $(cat "$tmp/out")"
-assert_contains "$(cat "$tmp/out")" "unplug: ok"
+wait $pp || fail "p11_probe replug: $(cat "$tmp/out.replug")"
+assert_contains "$(cat "$tmp/out.replug")" "unplug: ok"
 pass
