@@ -15,6 +15,7 @@
 #include "common/mail.h"
 #include "common/parse.h"
 #include "sign/pdf/pdf.h"
+#include "sign/pdf/pdf_crypt.h"
 
 struct doc {
 	char id[33];
@@ -313,8 +314,9 @@ notify(struct ctx *c, const char *const *to, const char *subject, const char *bo
 			fprintf(stderr, "kyso-contract: mail not sent\n");
 }
 
-/* Creates a contract: the PDF must open in our reader (broken and
- * encrypted files refused with the reader's reason) before anything is
+/* Creates a contract: the PDF must open in our reader (broken files and
+ * files that need a password refused with the reader's reason; an owner
+ * password's permissions must allow signing) before anything is
  * stored; the blob, the rows and the audit row are one transaction. */
 void
 h_create(struct ctx *c)
@@ -348,6 +350,15 @@ h_create(struct ctx *c)
 		out_esc(c, why != NULL ? why : "");
 		out(c, "</p>");
 		page_end(c);
+		return;
+	}
+	/* An owner password alone opens (kyso-sign signs such files), but its
+	 * permissions must let each signer add a signature field. */
+	if (pdf_crypt_of(p) != NULL && !pdf_crypt_may_create(pdf_crypt_of(p))) {
+		pdf_free(p);
+		page_error(c, 422,
+		    _("The PDF's owner password forbids adding signatures to "
+		      "it; upload it without that protection."));
 		return;
 	}
 	pdf_free(p);

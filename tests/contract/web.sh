@@ -2,7 +2,8 @@
 # kyso-contract on the loopback, driven by curl: sign-in (wrong password,
 # throttling), cookies and headers, CSRF refusal, 405 with Allow, another
 # organisation's document by id is 404, hostile titles and reasons
-# escaped, upload limits, broken and encrypted PDFs refused, reject one and
+# escaped, upload limits, broken and encrypted PDFs refused (an owner
+# password only: when its permissions forbid signing), reject one and
 # many (reason required, order enforced, mail to the others in the
 # outbox), the audit trail as JSON and its chain catching an edited row,
 # the language switch, the public verification page.
@@ -118,6 +119,10 @@ qpdf --encrypt user owner 256 -- "$W/one.pdf" "$W/locked.pdf"
 as owner "$URL/documents" -F "csrf=$t" -F "title=locked" -F "pdf=@$W/locked.pdf" -F "signers=a@kyso.vn"
 expect 422
 assert_contains "$(body)" "mã hoá"
+qpdf --encrypt "" owner 256 --modify=none --form=n --annotate=n -- "$W/one.pdf" "$W/noperm.pdf"
+as owner "$URL/documents" -F "csrf=$t" -F "title=noperm" -F "pdf=@$W/noperm.pdf" -F "signers=a@kyso.vn"
+expect 422
+assert_contains "$(body)" "Mật khẩu chủ sở hữu"
 as owner "$URL/documents" -F "csrf=$t" -F "title=" -F "pdf=@$W/one.pdf" -F "signers=a@kyso.vn"
 expect 400
 as owner "$URL/documents" -F "csrf=$t" -F "title=t" -F "pdf=@$W/one.pdf" -F "signers=nobody"
