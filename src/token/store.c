@@ -340,7 +340,7 @@ parse(struct tok *t, struct buf *b)
 	    buf_get_u32(b, &t->next_id) != 0 || buf_get_u32(b, &n) != 0)
 		return r ? r : KYSO_ERR_CORRUPT;
 	t->has_admin = has_admin != 0;
-	t->has_key_check = ver >= 2;
+	t->has_key_check = t->file_key_check = ver >= 2;
 	in->used = 0;
 	for (i = 0; i < n; i++)
 		if ((r = parse_obj(t, b)) != 0)
@@ -805,6 +805,7 @@ tok_commit(struct tok *t)
 	 * longer applies). */
 	memcpy(t->base_sum, buf_ptr(b) + buf_len(b) - 32, 32);
 	t->fsize = buf_len(b);
+	t->file_key_check = t->has_key_check;
 	(void)unlink(t->jpath);
 	journal_forget(t);
 	/* Hold the new version so that its inode marks it as ours. */
@@ -929,7 +930,9 @@ commit_added(struct tok *t, size_t first)
 
 	if (!t->locked)
 		return KYSO_ERR_INTERNAL;
-	if (t->curfd < 0 || t->ino == 0)
+	/* No file loaded, or a version 1 file a login has given its key
+	 * check: written whole (the upgrade is not put off). */
+	if (t->curfd < 0 || t->ino == 0 || t->file_key_check != t->has_key_check)
 		return tok_commit(t);
 	if ((rec = buf_new(TOK_FILE_CAP)) == NULL)
 		return KYSO_ERR_NOMEM;

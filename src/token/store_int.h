@@ -37,6 +37,7 @@ struct tok {
 	uint8_t challenge[TOK_CHALLENGE_LEN];
 	uint8_t key_check[32]; /* names the token key; see tok_key_check() */
 	int has_key_check;     /* 0 for a version 1 file until a login */
+	int file_key_check;    /* has_key_check as the file on disk says */
 	uint32_t next_id;
 	struct tobj **objs;
 	size_t nobjs, alloc;
