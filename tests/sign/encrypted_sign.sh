@@ -16,23 +16,8 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/helpers.bash"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-OCSP_PORT=$(free_port)
-HTTP_PORT=$(free_port)
-
 note "a PKI (the intermediate names the root's CRL, the signer an OCSP responder), a TSA"
-make_pki
-printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\ncrlDistributionPoints=URI:http://127.0.0.1:%s/root.crl\n' "$HTTP_PORT" > "$W/int.ext"
-openssl x509 -req -in "$W/int.csr" -CA "$W/root.pem" -CAkey "$W/root.key" -set_serial 0x1001 \
-  -days 3650 -extfile "$W/int.ext" -out "$W/int.pem" 2>/dev/null
-mkdir -p "$W/www" "$W/rootca"
-: > "$W/rootca/index.txt"; echo 01 > "$W/rootca/crlnumber"
-printf '[ ca ]\ndefault_ca = root\n[ root ]\ndatabase = %s/rootca/index.txt\ncrlnumber = %s/rootca/crlnumber\ncertificate = %s/root.pem\nprivate_key = %s/root.key\ndefault_md = sha256\ndefault_crl_days = 30\n' \
-  "$W" "$W" "$W" "$W" > "$W/rootca/ca.cnf"
-openssl ca -config "$W/rootca/ca.cnf" -gencrl -out "$W/rootca/crl.pem" 2>/dev/null
-openssl crl -in "$W/rootca/crl.pem" -outform DER -out "$W/www/root.crl"
-(cd "$W/www" && exec python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
-printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:%s\n' "$OCSP_PORT" > "$W/ee-ocsp.ext"
+crl_pki "" "$W/ee-ocsp.ext"
 ocsp_signer ES0001 01 "Nguyen Van A" 2001 "$W/ee-ocsp.ext"
 exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)
 printf 'V\t%s\t\t2001\tunknown\t/C=VN/CN=Nguyen Van A\n' "$exp" > "$W/ocsp-index.txt"

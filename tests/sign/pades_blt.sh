@@ -10,38 +10,9 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/helpers.bash"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-OCSP_PORT=$(free_port)
-HTTP_PORT=$(free_port)
-
 note "a PKI whose certificates name an OCSP responder and a CRL"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/root.key" -out "$W/root.pem" \
-  -subj "/C=VN/O=Kyso Test/CN=Kyso LT Root" -days 3650 \
-  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout "$W/int.key" -out "$W/int.csr" -subj "/C=VN/O=Kyso Test/CN=Kyso LT Issuing CA" 2>/dev/null
-printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\ncrlDistributionPoints=URI:http://127.0.0.1:%s/root.crl\n' "$HTTP_PORT" > "$W/int.ext"
-openssl x509 -req -in "$W/int.csr" -CA "$W/root.pem" -CAkey "$W/root.key" -set_serial 0x1001 \
-  -days 3650 -extfile "$W/int.ext" -out "$W/int.pem" 2>/dev/null
-# The root's CRL (nothing revoked), DER, served over HTTP.
-mkdir -p "$W/www" "$W/rootca"
-: > "$W/rootca/index.txt"; echo 01 > "$W/rootca/crlnumber"
-cat > "$W/rootca/ca.cnf" <<CNF
-[ ca ]
-default_ca = root
-[ root ]
-database = $W/rootca/index.txt
-crlnumber = $W/rootca/crlnumber
-certificate = $W/root.pem
-private_key = $W/root.key
-default_md = sha256
-default_crl_days = 30
-CNF
-openssl ca -config "$W/rootca/ca.cnf" -gencrl -out "$W/rootca/crl.pem" 2>/dev/null
-openssl crl -in "$W/rootca/crl.pem" -outform DER -out "$W/www/root.crl"
-(cd "$W/www" && exec python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
-
+crl_pki LT "$W/ee.ext"
 # signer certificates (on tokens) with an AIA OCSP URL; one to revoke.
-printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:%s\n' "$OCSP_PORT" > "$W/ee.ext"
 issue() { ocsp_signer "$@" "$W/ee.ext"; } # SERIAL ID SUBJECT HEXSERIAL
 issue LT0001 01 "Vo Thi F" 2001
 issue LT0002 02 "Revoked Signer" 2002
