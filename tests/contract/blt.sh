@@ -21,15 +21,9 @@ revoked_at=$(date -u -d '-1 day' +%y%m%d%H%M%SZ)
   printf 'V\t%s\t\t2001\tunknown\t/C=VN/CN=Nguyen Van A/UID=CCCD:001099000001\n' "$exp"
   printf 'R\t%s\t%s\t2002\tunknown\t/C=VN/CN=Tran Thi B/UID=CCCD:001099000002\n' "$exp" "$revoked_at"
 } >"$W/ocsp-index.txt"
-openssl ocsp -index "$W/ocsp-index.txt" -port "$OCSP_PORT" -rsigner "$W/int.pem" -rkey "$W/int.key" \
-  -CA "$W/int.pem" -ignore_err >/dev/null 2>&1 &
-OCSP_PID=$!
+ocsp_responder
 kc_tsa
-for _ in $(seq 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/root.crl" &&
-    openssl ocsp -issuer "$W/int.pem" -serial 0x2001 -url "http://127.0.0.1:$OCSP_PORT" -noverify >/dev/null 2>&1 && break
-  sleep 0.2
-done
+crl_pki_wait
 nss_db
 cat "$W/int.pem" "$W/root.pem" >"$W/chain.pem"
 

@@ -21,16 +21,10 @@ crl_pki "" "$W/ee-ocsp.ext"
 ocsp_signer ES0001 01 "Nguyen Van A" 2001 "$W/ee-ocsp.ext"
 exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)
 printf 'V\t%s\t\t2001\tunknown\t/C=VN/CN=Nguyen Van A\n' "$exp" > "$W/ocsp-index.txt"
-openssl ocsp -index "$W/ocsp-index.txt" -port "$OCSP_PORT" -rsigner "$W/int.pem" -rkey "$W/int.key" \
-  -CA "$W/int.pem" -ignore_err >/dev/null 2>&1 &
+ocsp_responder
 tsa_conf
 python3 "$(dirname "$0")/tsa_server.py" "$W/tsa.cnf" "$W/port" &
-for _ in $(seq 100); do
-  [ -s "$W/port" ] && curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/root.crl" &&
-    openssl ocsp -issuer "$W/int.pem" -serial 0x2001 \
-    -url "http://127.0.0.1:$OCSP_PORT" -noverify >/dev/null 2>&1 && break
-  sleep 0.2
-done
+crl_pki_wait "$W/port"
 [ -s "$W/port" ] || fail "the TSA did not start"
 TSA=http://127.0.0.1:$(cat "$W/port")/tsa
 nss_db

@@ -231,6 +231,26 @@ crl_pki() {
     "$OCSP_PORT" > "$2"
 }
 
+# ocsp_responder: the intermediate's OCSP responder (openssl ocsp) on
+# OCSP_PORT, answering from $W/ocsp-index.txt; its pid in OCSP_PID.
+ocsp_responder() {
+  openssl ocsp -index "$W/ocsp-index.txt" -port "$OCSP_PORT" -rsigner "$W/int.pem" -rkey "$W/int.key" \
+    -CA "$W/int.pem" -ignore_err >/dev/null 2>&1 &
+  OCSP_PID=$!
+}
+
+# crl_pki_wait [FILE]: waits (20 s at most) until crl_pki's CRL is served
+# and the OCSP responder answers for serial 0x2001, and FILE (a server's
+# port file) is not empty.
+crl_pki_wait() {
+  for _ in $(seq 100); do
+    { [ -z "${1:-}" ] || [ -s "$1" ]; } && curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/root.crl" &&
+      openssl ocsp -issuer "$W/int.pem" -serial 0x2001 -url "http://127.0.0.1:$OCSP_PORT" -noverify >/dev/null 2>&1 &&
+      return 0
+    sleep 0.2
+  done
+}
+
 # ocsp_signer SERIAL ID SUBJECT HEXSERIAL EXT: a token SERIAL (user PIN
 # set) with an RSA key pair ID certified by the intermediate as SUBJECT
 # ("Name" or "Name/UID=..."), serial 0xHEXSERIAL, with the extensions in

@@ -27,13 +27,8 @@ exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)
   printf 'V\t%s\t\t2001\tunknown\t/C=VN/CN=Le Thi H\n' "$exp"
   printf 'V\t%s\t\t%s\tunknown\t/CN=Poppler Signer\n' "$exp" "$pop_serial"
 } > "$W/ocsp-index.txt"
-openssl ocsp -index "$W/ocsp-index.txt" -port "$OCSP_PORT" -rsigner "$W/int.pem" -rkey "$W/int.key" \
-  -CA "$W/int.pem" -ignore_err >/dev/null 2>&1 &
-for _ in $(seq 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/root.crl" && \
-    openssl ocsp -issuer "$W/int.pem" -serial 0x2001 -url "http://127.0.0.1:$OCSP_PORT" -noverify >/dev/null 2>&1 && break
-  sleep 0.2
-done
+ocsp_responder
+crl_pki_wait
 
 note "kyso-ra: the time-stamps, and the revocation data of its TSA's issuing CA"
 # --public-url at init: the issuing CA names kyso-ra's root CRL.

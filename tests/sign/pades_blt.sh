@@ -20,8 +20,7 @@ exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)
 now=$(date -u +%y%m%d%H%M%SZ)
 printf 'V\t%s\t\t2001\tunknown\t/C=VN/CN=Vo Thi F\n' "$exp" > "$W/ocsp-index.txt"
 printf 'R\t%s\t%s\t2002\tunknown\t/C=VN/CN=Revoked Signer\n' "$exp" "$now" >> "$W/ocsp-index.txt"
-openssl ocsp -index "$W/ocsp-index.txt" -port "$OCSP_PORT" -rsigner "$W/int.pem" -rkey "$W/int.key" \
-  -CA "$W/int.pem" -ignore_err >/dev/null 2>&1 &
+ocsp_responder
 
 # The TSA (as in pades_bt): openssl ts behind a small HTTP server.
 openssl req -newkey rsa:2048 -nodes -keyout "$W/tsa.key" -out "$W/tsa.csr" -subj "/CN=Kyso LT TSA" 2>/dev/null
@@ -32,11 +31,7 @@ printf '[ tsa ]\ndefault_tsa = t\n[ t ]\nserial = %s/tsaserial\nsigner_cert = %s
   "$W" "$W" "$W" "$W" > "$W/tsa.cnf"
 echo 01 > "$W/tsaserial"
 python3 "$(dirname "$0")/tsa_server.py" "$W/tsa.cnf" "$W/port" &
-for _ in $(seq 100); do
-  [ -s "$W/port" ] && curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/root.crl" && \
-    openssl ocsp -issuer "$W/int.pem" -serial 0x2001 -url "http://127.0.0.1:$OCSP_PORT" -noverify >/dev/null 2>&1 && break
-  sleep 0.2
-done
+crl_pki_wait "$W/port"
 TSA=http://127.0.0.1:$(cat "$W/port")/tsa
 nss_db
 cat "$W/int.pem" "$W/root.pem" > "$W/chain.pem"
