@@ -11,29 +11,7 @@
 . "$(dirname "$0")/../sign/helpers.bash"
 . "$(dirname "$0")/helpers.bash"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-OCSP_PORT=$(free_port)
-HTTP_PORT=$(free_port)
-
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/root.key" -out "$W/root.pem" \
-  -subj "/C=VN/O=Kyso Test/CN=Kyso LT Root" -days 3650 \
-  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout "$W/int.key" -out "$W/int.csr" \
-  -subj "/C=VN/O=Kyso Test/CN=Kyso LT Issuing CA" 2>/dev/null
-printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\ncrlDistributionPoints=URI:http://127.0.0.1:%s/root.crl\n' \
-  "$HTTP_PORT" >"$W/int.ext"
-openssl x509 -req -in "$W/int.csr" -CA "$W/root.pem" -CAkey "$W/root.key" -set_serial 0x1001 \
-  -days 3650 -extfile "$W/int.ext" -out "$W/int.pem" 2>/dev/null
-mkdir -p "$W/www" "$W/rootca"
-: >"$W/rootca/index.txt"; echo 01 >"$W/rootca/crlnumber"
-printf '[ ca ]\ndefault_ca = root\n[ root ]\ndatabase = %s/rootca/index.txt\ncrlnumber = %s/rootca/crlnumber\ncertificate = %s/root.pem\nprivate_key = %s/root.key\ndefault_md = sha256\ndefault_crl_days = 30\n' \
-  "$W" "$W" "$W" "$W" >"$W/rootca/ca.cnf"
-openssl ca -config "$W/rootca/ca.cnf" -gencrl -out "$W/rootca/crl.pem" 2>/dev/null
-openssl crl -in "$W/rootca/crl.pem" -outform DER -out "$W/www/root.crl"
-(cd "$W/www" && exec python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
-
-printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:%s\n' \
-  "$OCSP_PORT" >"$W/lt.ext"
+crl_pki LT "$W/lt.ext"
 issue() { ocsp_signer "$@" "$W/lt.ext"; } # SERIAL ID SUBJECT HEXSERIAL
 issue LT0001 01 "Nguyen Van A/UID=CCCD:001099000001" 2001
 issue LT0002 02 "Tran Thi B/UID=CCCD:001099000002" 2002
@@ -43,15 +21,9 @@ revoked_at=$(date -u -d '-1 day' +%y%m%d%H%M%SZ)
   printf 'V\t%s\t\t2001\tunknown\t/C=VN/CN=Nguyen Van A/UID=CCCD:001099000001\n' "$exp"
   printf 'R\t%s\t%s\t2002\tunknown\t/C=VN/CN=Tran Thi B/UID=CCCD:001099000002\n' "$exp" "$revoked_at"
 } >"$W/ocsp-index.txt"
-openssl ocsp -index "$W/ocsp-index.txt" -port "$OCSP_PORT" -rsigner "$W/int.pem" -rkey "$W/int.key" \
-  -CA "$W/int.pem" -ignore_err >/dev/null 2>&1 &
-OCSP_PID=$!
+ocsp_responder
 kc_tsa
-for _ in $(seq 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/root.crl" &&
-    openssl ocsp -issuer "$W/int.pem" -serial 0x2001 -url "http://127.0.0.1:$OCSP_PORT" -noverify >/dev/null 2>&1 && break
-  sleep 0.2
-done
+crl_pki_wait
 nss_db
 cat "$W/int.pem" "$W/root.pem" >"$W/chain.pem"
 

@@ -16,36 +16,15 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/helpers.bash"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-OCSP_PORT=$(free_port)
-HTTP_PORT=$(free_port)
-
 note "a PKI (the intermediate names the root's CRL, the signer an OCSP responder), a TSA"
-make_pki
-printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\ncrlDistributionPoints=URI:http://127.0.0.1:%s/root.crl\n' "$HTTP_PORT" > "$W/int.ext"
-openssl x509 -req -in "$W/int.csr" -CA "$W/root.pem" -CAkey "$W/root.key" -set_serial 0x1001 \
-  -days 3650 -extfile "$W/int.ext" -out "$W/int.pem" 2>/dev/null
-mkdir -p "$W/www" "$W/rootca"
-: > "$W/rootca/index.txt"; echo 01 > "$W/rootca/crlnumber"
-printf '[ ca ]\ndefault_ca = root\n[ root ]\ndatabase = %s/rootca/index.txt\ncrlnumber = %s/rootca/crlnumber\ncertificate = %s/root.pem\nprivate_key = %s/root.key\ndefault_md = sha256\ndefault_crl_days = 30\n' \
-  "$W" "$W" "$W" "$W" > "$W/rootca/ca.cnf"
-openssl ca -config "$W/rootca/ca.cnf" -gencrl -out "$W/rootca/crl.pem" 2>/dev/null
-openssl crl -in "$W/rootca/crl.pem" -outform DER -out "$W/www/root.crl"
-(cd "$W/www" && exec python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
-printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:%s\n' "$OCSP_PORT" > "$W/ee-ocsp.ext"
+crl_pki "" "$W/ee-ocsp.ext"
 ocsp_signer ES0001 01 "Nguyen Van A" 2001 "$W/ee-ocsp.ext"
 exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)
 printf 'V\t%s\t\t2001\tunknown\t/C=VN/CN=Nguyen Van A\n' "$exp" > "$W/ocsp-index.txt"
-openssl ocsp -index "$W/ocsp-index.txt" -port "$OCSP_PORT" -rsigner "$W/int.pem" -rkey "$W/int.key" \
-  -CA "$W/int.pem" -ignore_err >/dev/null 2>&1 &
+ocsp_responder
 tsa_conf
 python3 "$(dirname "$0")/tsa_server.py" "$W/tsa.cnf" "$W/port" &
-for _ in $(seq 100); do
-  [ -s "$W/port" ] && curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/root.crl" &&
-    openssl ocsp -issuer "$W/int.pem" -serial 0x2001 \
-    -url "http://127.0.0.1:$OCSP_PORT" -noverify >/dev/null 2>&1 && break
-  sleep 0.2
-done
+crl_pki_wait "$W/port"
 [ -s "$W/port" ] || fail "the TSA did not start"
 TSA=http://127.0.0.1:$(cat "$W/port")/tsa
 nss_db

@@ -196,6 +196,61 @@ CNF
   echo 01 > "$W/tsaserial"
 }
 
+# crl_pki NAME EXT: the PKI of the tests with validation data (B-LT and
+# up). OCSP_PORT and HTTP_PORT get free ports; a root "Kyso NAME Root"
+# and an intermediate "Kyso NAME Issuing CA" (make_pki's when NAME is
+# empty), the intermediate naming the root's CRL (nothing revoked) as its
+# distribution point, that CRL served over HTTP on HTTP_PORT; the file EXT
+# gets the extensions of a signer for ocsp_signer (an AIA naming the OCSP
+# responder on OCSP_PORT, which the test starts).
+crl_pki() {
+  local port='import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  OCSP_PORT=$(python3 -c "$port")
+  HTTP_PORT=$(python3 -c "$port")
+  if [ -z "$1" ]; then
+    make_pki
+  else
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/root.key" -out "$W/root.pem" \
+      -subj "/C=VN/O=Kyso Test/CN=Kyso $1 Root" -days 3650 \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout "$W/int.key" -out "$W/int.csr" \
+      -subj "/C=VN/O=Kyso Test/CN=Kyso $1 Issuing CA" 2>/dev/null
+  fi
+  printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\ncrlDistributionPoints=URI:http://127.0.0.1:%s/root.crl\n' \
+    "$HTTP_PORT" > "$W/int.ext"
+  openssl x509 -req -in "$W/int.csr" -CA "$W/root.pem" -CAkey "$W/root.key" -set_serial 0x1001 \
+    -days 3650 -extfile "$W/int.ext" -out "$W/int.pem" 2>/dev/null
+  mkdir -p "$W/www" "$W/rootca"
+  : > "$W/rootca/index.txt"; echo 01 > "$W/rootca/crlnumber"
+  printf '[ ca ]\ndefault_ca = root\n[ root ]\ndatabase = %s/rootca/index.txt\ncrlnumber = %s/rootca/crlnumber\ncertificate = %s/root.pem\nprivate_key = %s/root.key\ndefault_md = sha256\ndefault_crl_days = 30\n' \
+    "$W" "$W" "$W" "$W" > "$W/rootca/ca.cnf"
+  openssl ca -config "$W/rootca/ca.cnf" -gencrl -out "$W/rootca/crl.pem" 2>/dev/null
+  openssl crl -in "$W/rootca/crl.pem" -outform DER -out "$W/www/root.crl"
+  (cd "$W/www" && exec python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:%s\n' \
+    "$OCSP_PORT" > "$2"
+}
+
+# ocsp_responder: the intermediate's OCSP responder (openssl ocsp) on
+# OCSP_PORT, answering from $W/ocsp-index.txt; its pid in OCSP_PID.
+ocsp_responder() {
+  openssl ocsp -index "$W/ocsp-index.txt" -port "$OCSP_PORT" -rsigner "$W/int.pem" -rkey "$W/int.key" \
+    -CA "$W/int.pem" -ignore_err >/dev/null 2>&1 &
+  OCSP_PID=$!
+}
+
+# crl_pki_wait [FILE]: waits (20 s at most) until crl_pki's CRL is served
+# and the OCSP responder answers for serial 0x2001, and FILE (a server's
+# port file) is not empty.
+crl_pki_wait() {
+  for _ in $(seq 100); do
+    { [ -z "${1:-}" ] || [ -s "$1" ]; } && curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/root.crl" &&
+      openssl ocsp -issuer "$W/int.pem" -serial 0x2001 -url "http://127.0.0.1:$OCSP_PORT" -noverify >/dev/null 2>&1 &&
+      return 0
+    sleep 0.2
+  done
+}
+
 # ocsp_signer SERIAL ID SUBJECT HEXSERIAL EXT: a token SERIAL (user PIN
 # set) with an RSA key pair ID certified by the intermediate as SUBJECT
 # ("Name" or "Name/UID=..."), serial 0xHEXSERIAL, with the extensions in

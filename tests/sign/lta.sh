@@ -13,26 +13,9 @@
 . "$(dirname "$0")/../ra_lib.sh"
 
 [ -x "$RA" ] || fail "kyso-ra is not built"
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-OCSP_PORT=$(port)
-HTTP_PORT=$(port)
 
 note "the signer's PKI: an OCSP responder (openssl ocsp) and the root's CRL over HTTP"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/root.key" -out "$W/root.pem" \
-  -subj "/C=VN/O=Kyso Test/CN=Kyso LTA Root" -days 3650 \
-  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout "$W/int.key" -out "$W/int.csr" -subj "/C=VN/O=Kyso Test/CN=Kyso LTA Issuing CA" 2>/dev/null
-printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\ncrlDistributionPoints=URI:http://127.0.0.1:%s/root.crl\n' "$HTTP_PORT" > "$W/int.ext"
-openssl x509 -req -in "$W/int.csr" -CA "$W/root.pem" -CAkey "$W/root.key" -set_serial 0x1001 \
-  -days 3650 -extfile "$W/int.ext" -out "$W/int.pem" 2>/dev/null
-mkdir -p "$W/www" "$W/rootca"
-: > "$W/rootca/index.txt"; echo 01 > "$W/rootca/crlnumber"
-printf '[ ca ]\ndefault_ca = root\n[ root ]\ndatabase = %s/rootca/index.txt\ncrlnumber = %s/rootca/crlnumber\ncertificate = %s/root.pem\nprivate_key = %s/root.key\ndefault_md = sha256\ndefault_crl_days = 30\n' \
-  "$W" "$W" "$W" "$W" > "$W/rootca/ca.cnf"
-openssl ca -config "$W/rootca/ca.cnf" -gencrl -out "$W/rootca/crl.pem" 2>/dev/null
-openssl crl -in "$W/rootca/crl.pem" -outform DER -out "$W/www/root.crl"
-(cd "$W/www" && exec python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
-printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:%s\n' "$OCSP_PORT" > "$W/ee.ext"
+crl_pki LTA "$W/ee.ext"
 ocsp_signer LA0001 01 "Le Thi H" 2001 "$W/ee.ext"
 # Another program's signer: poppler's pdfsig with a key in NSS, its
 # certificate from the same CA and responder.
@@ -44,13 +27,8 @@ exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)
   printf 'V\t%s\t\t2001\tunknown\t/C=VN/CN=Le Thi H\n' "$exp"
   printf 'V\t%s\t\t%s\tunknown\t/CN=Poppler Signer\n' "$exp" "$pop_serial"
 } > "$W/ocsp-index.txt"
-openssl ocsp -index "$W/ocsp-index.txt" -port "$OCSP_PORT" -rsigner "$W/int.pem" -rkey "$W/int.key" \
-  -CA "$W/int.pem" -ignore_err >/dev/null 2>&1 &
-for _ in $(seq 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/root.crl" && \
-    openssl ocsp -issuer "$W/int.pem" -serial 0x2001 -url "http://127.0.0.1:$OCSP_PORT" -noverify >/dev/null 2>&1 && break
-  sleep 0.2
-done
+ocsp_responder
+crl_pki_wait
 
 note "kyso-ra: the time-stamps, and the revocation data of its TSA's issuing CA"
 # --public-url at init: the issuing CA names kyso-ra's root CRL.

@@ -10,38 +10,9 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/helpers.bash"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-OCSP_PORT=$(free_port)
-HTTP_PORT=$(free_port)
-
 note "a PKI whose certificates name an OCSP responder and a CRL"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/root.key" -out "$W/root.pem" \
-  -subj "/C=VN/O=Kyso Test/CN=Kyso LT Root" -days 3650 \
-  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout "$W/int.key" -out "$W/int.csr" -subj "/C=VN/O=Kyso Test/CN=Kyso LT Issuing CA" 2>/dev/null
-printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\ncrlDistributionPoints=URI:http://127.0.0.1:%s/root.crl\n' "$HTTP_PORT" > "$W/int.ext"
-openssl x509 -req -in "$W/int.csr" -CA "$W/root.pem" -CAkey "$W/root.key" -set_serial 0x1001 \
-  -days 3650 -extfile "$W/int.ext" -out "$W/int.pem" 2>/dev/null
-# The root's CRL (nothing revoked), DER, served over HTTP.
-mkdir -p "$W/www" "$W/rootca"
-: > "$W/rootca/index.txt"; echo 01 > "$W/rootca/crlnumber"
-cat > "$W/rootca/ca.cnf" <<CNF
-[ ca ]
-default_ca = root
-[ root ]
-database = $W/rootca/index.txt
-crlnumber = $W/rootca/crlnumber
-certificate = $W/root.pem
-private_key = $W/root.key
-default_md = sha256
-default_crl_days = 30
-CNF
-openssl ca -config "$W/rootca/ca.cnf" -gencrl -out "$W/rootca/crl.pem" 2>/dev/null
-openssl crl -in "$W/rootca/crl.pem" -outform DER -out "$W/www/root.crl"
-(cd "$W/www" && exec python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
-
+crl_pki LT "$W/ee.ext"
 # signer certificates (on tokens) with an AIA OCSP URL; one to revoke.
-printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:%s\n' "$OCSP_PORT" > "$W/ee.ext"
 issue() { ocsp_signer "$@" "$W/ee.ext"; } # SERIAL ID SUBJECT HEXSERIAL
 issue LT0001 01 "Vo Thi F" 2001
 issue LT0002 02 "Revoked Signer" 2002
@@ -49,8 +20,7 @@ exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)
 now=$(date -u +%y%m%d%H%M%SZ)
 printf 'V\t%s\t\t2001\tunknown\t/C=VN/CN=Vo Thi F\n' "$exp" > "$W/ocsp-index.txt"
 printf 'R\t%s\t%s\t2002\tunknown\t/C=VN/CN=Revoked Signer\n' "$exp" "$now" >> "$W/ocsp-index.txt"
-openssl ocsp -index "$W/ocsp-index.txt" -port "$OCSP_PORT" -rsigner "$W/int.pem" -rkey "$W/int.key" \
-  -CA "$W/int.pem" -ignore_err >/dev/null 2>&1 &
+ocsp_responder
 
 # The TSA (as in pades_bt): openssl ts behind a small HTTP server.
 openssl req -newkey rsa:2048 -nodes -keyout "$W/tsa.key" -out "$W/tsa.csr" -subj "/CN=Kyso LT TSA" 2>/dev/null
@@ -61,11 +31,7 @@ printf '[ tsa ]\ndefault_tsa = t\n[ t ]\nserial = %s/tsaserial\nsigner_cert = %s
   "$W" "$W" "$W" "$W" > "$W/tsa.cnf"
 echo 01 > "$W/tsaserial"
 python3 "$(dirname "$0")/tsa_server.py" "$W/tsa.cnf" "$W/port" &
-for _ in $(seq 100); do
-  [ -s "$W/port" ] && curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/root.crl" && \
-    openssl ocsp -issuer "$W/int.pem" -serial 0x2001 -url "http://127.0.0.1:$OCSP_PORT" -noverify >/dev/null 2>&1 && break
-  sleep 0.2
-done
+crl_pki_wait "$W/port"
 TSA=http://127.0.0.1:$(cat "$W/port")/tsa
 nss_db
 cat "$W/int.pem" "$W/root.pem" > "$W/chain.pem"

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "p11/p11.h"
+#include "p11_check.h"
 
 #define CKM_MONT_GEN 0x1056UL /* CKM_EC_MONTGOMERY_KEY_PAIR_GEN */
 #define CKM_ED_GEN   0x1055UL /* CKM_EC_EDWARDS_KEY_PAIR_GEN */
@@ -42,7 +43,6 @@ struct eddsa_params {
 	CK_BYTE_PTR pContextData;
 };
 
-static CK_FUNCTION_LIST *f;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
 static int
@@ -74,22 +74,6 @@ say(CK_RV rv)
 {
 	printf("rv=%s\n", p11_rv_name(rv));
 	return rv;
-}
-
-static struct p11 *
-open_token(const char *module, const char *label, CK_SLOT_ID *slot)
-{
-	struct p11 *p = NULL;
-
-	if (p11_open(module, &p) != 0 ||
-	    p11_find_token(p, label, slot, NULL) != 0) {
-		fprintf(stderr, "cannot open %s or find token %s\n", module,
-		    label);
-		p11_free(p);
-		exit(2);
-	}
-	f = p11_fn(p);
-	return p;
 }
 
 static CK_SESSION_HANDLE
@@ -298,7 +282,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: see the comment atop p11_curves.c\n");
 		return 2;
 	}
-	p = open_token(argv[2], argv[3], &slot);
+	p = p11c_open_token(argv[2], argv[3], &slot);
+	if (p == NULL)
+		return 2;
 	if (argc == 8 && strcmp(argv[1], "gen") == 0)
 		r = cmd_gen(session(slot, argv[4]), argv[5], argv[6], argv[7]);
 	else if (argc == 6 && strcmp(argv[1], "spki") == 0)

@@ -72,20 +72,9 @@
 #include "common/fsutil.h"
 #include "common/parse.h"
 #include "p11/p11.h"
+#include "p11_check.h"
 
 #define KYSO_CKA_KEY_DER (CKA_VENDOR_DEFINED | 0x4b590001UL)
-
-static int failures;
-static CK_FUNCTION_LIST *f;
-
-#define EXPECT(cond, ...)                                 \
-	do {                                              \
-		if (!(cond)) {                            \
-			failures++;                       \
-			printf("FAIL: " __VA_ARGS__);     \
-			printf(" (line %d)\n", __LINE__); \
-		}                                         \
-	} while (0)
 
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
@@ -318,27 +307,14 @@ cmd_sensitive(const char *module, const char *file, const char *label,
 		KYSO_CKA_KEY_DER };
 	struct p11 *p = NULL;
 	CK_SLOT_ID slot;
-	CK_TOKEN_INFO ti;
 	CK_SESSION_HANDLE s = 0, s2 = 0;
 	CK_OBJECT_HANDLE pub, priv;
 	CK_BYTE *pv = NULL;
 	CK_ULONG pvlen = 0, n0 = 0, n1 = 0;
 	CK_RV rv;
 
-	if (p11_open(module, &p) != 0 ||
-	    p11_find_token(p, label, &slot, &ti) != 0) {
-		printf("FAIL: cannot open %s or find token %s\n", module, label);
-		p11_free(p);
+	if ((p = p11c_open_login(module, label, pin, &slot, &s)) == NULL)
 		return 1;
-	}
-	f = p11_fn(p);
-	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-		 NULL, NULL, &s)) != CKR_OK ||
-	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) !=
-		CKR_OK) {
-		printf("FAIL: session or login: %s\n", p11_rv_name(rv));
-		goto out;
-	}
 
 	/* RSA. */
 	rv = gen_pair(s, 0, NULL, 0, &pub, &priv, &pv, &pvlen);
@@ -461,7 +437,6 @@ cmd_sensitive(const char *module, const char *file, const char *label,
 		count_class(s2, CKO_PRIVATE_KEY, &n1);
 		EXPECT(n1 == 0, "%lu private keys visible without a login", n1);
 	}
-out:
 	if (s2 != 0)
 		(void)f->C_CloseSession(s2);
 	if (s != 0)
@@ -549,18 +524,12 @@ cmd_seeobj(const char *module, const char *label, const char *obj)
 {
 	struct p11 *p = NULL;
 	CK_SLOT_ID slot;
-	CK_TOKEN_INFO ti;
 	CK_SESSION_HANDLE s = 0;
 	char val[256];
 	int i, r = 0;
 
-	if (p11_open(module, &p) != 0 ||
-	    p11_find_token(p, label, &slot, &ti) != 0) {
-		printf("FAIL: cannot open %s or find token %s\n", module, label);
-		p11_free(p);
+	if ((p = p11c_open_token(module, label, &slot)) == NULL)
 		return 1;
-	}
-	f = p11_fn(p);
 	if (f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK) {
 		printf("FAIL: C_OpenSession\n");
 		goto out;
@@ -595,7 +564,6 @@ cmd_reinit(const char *module, const char *label, const char *pin,
 	static const char secret[] = "made with a stale token key";
 	struct p11 *p = NULL;
 	CK_SLOT_ID slot;
-	CK_TOKEN_INFO ti;
 	CK_SESSION_HANDLE s = 0;
 	CK_SESSION_INFO si;
 	CK_OBJECT_CLASS cls = CKO_DATA;
@@ -611,20 +579,8 @@ cmd_reinit(const char *module, const char *label, const char *pin,
 	CK_RV rv;
 	int i;
 
-	if (p11_open(module, &p) != 0 ||
-	    p11_find_token(p, label, &slot, &ti) != 0) {
-		printf("FAIL: cannot open %s or find token %s\n", module, label);
-		p11_free(p);
+	if ((p = p11c_open_login(module, label, pin, &slot, &s)) == NULL)
 		return 1;
-	}
-	f = p11_fn(p);
-	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-		 NULL, NULL, &s)) != CKR_OK ||
-	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) !=
-		CKR_OK) {
-		printf("FAIL: session or login: %s\n", p11_rv_name(rv));
-		goto out;
-	}
 	printf("ready\n");
 	for (i = 0; i < 400 && access(gofile, F_OK) != 0; i++)
 		usleep(50 * 1000);
@@ -638,7 +594,6 @@ cmd_reinit(const char *module, const char *label, const char *pin,
 	    "a private object made with the old login: %s", p11_rv_name(rv));
 	count_class(s, CKO_DATA, &n);
 	EXPECT(n == 0, "%lu data objects visible", n);
-out:
 	if (s != 0)
 		(void)f->C_CloseSession(s);
 	p11_free(p);
@@ -872,13 +827,6 @@ out:
 	return failures ? 1 : 0;
 }
 
-#define RV_IS(expr, want)                                            \
-	do {                                                         \
-		CK_RV got_ = (expr);                                 \
-		EXPECT(got_ == (want), "%s gave %s, want %s", #expr, \
-		    p11_rv_name(got_), p11_rv_name(want));           \
-	} while (0)
-
 /* out-len convention for one single-part operation already initialized:
  * NULL asks the size, a short buffer gets CKR_BUFFER_TOO_SMALL and the
  * operation stays, then a big enough buffer gets the result, and the
@@ -923,7 +871,6 @@ cmd_conventions(const char *module, const char *label, const char *pin)
 	static const CK_BYTE e65537[] = { 0x01, 0x00, 0x01 };
 	struct p11 *p = NULL;
 	CK_SLOT_ID slot;
-	CK_TOKEN_INFO ti;
 	CK_SESSION_HANDLE s = 0, ro = 0;
 	CK_OBJECT_HANDLE rpub = 0, rpriv = 0, epub = 0, epriv = 0, h = 0;
 	CK_ULONG bits = 2048, n;
@@ -948,13 +895,8 @@ cmd_conventions(const char *module, const char *label, const char *pin)
 	CK_RV rv;
 	size_t i;
 
-	if (p11_open(module, &p) != 0 ||
-	    p11_find_token(p, label, &slot, &ti) != 0) {
-		printf("FAIL: cannot open %s or find token %s\n", module, label);
-		p11_free(p);
+	if ((p = p11c_open_token(module, label, &slot)) == NULL)
 		return 1;
-	}
-	f = p11_fn(p);
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (CK_BYTE)(i * 7);
 
@@ -1603,24 +1545,11 @@ cmd_crypto(const char *module, const char *label, const char *pin)
 {
 	struct p11 *p = NULL;
 	CK_SLOT_ID slot;
-	CK_TOKEN_INFO ti;
 	CK_SESSION_HANDLE s = 0;
 	CK_RV rv;
 
-	if (p11_open(module, &p) != 0 ||
-	    p11_find_token(p, label, &slot, &ti) != 0) {
-		printf("FAIL: cannot open %s or find token %s\n", module, label);
-		p11_free(p);
+	if ((p = p11c_open_login(module, label, pin, &slot, &s)) == NULL)
 		return 1;
-	}
-	f = p11_fn(p);
-	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
-		 NULL, NULL, &s)) != CKR_OK ||
-	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) !=
-		CKR_OK) {
-		printf("FAIL: session or login: %s\n", p11_rv_name(rv));
-		goto out;
-	}
 	check_rsa(s, 2048);
 	check_rsa(s, 3072);
 	check_rsa(s, 4096);
@@ -1663,7 +1592,6 @@ cmd_crypto(const char *module, const char *label, const char *pin)
 			memcmp(r1, r2, sizeof(r1)) != 0,
 		    "C_GenerateRandom");
 	}
-out:
 	if (s != 0)
 		(void)f->C_CloseSession(s);
 	p11_free(p);
@@ -1700,13 +1628,8 @@ cmd_unplug(const char *module, const char *label, const char *pin,
 	CK_RV rv;
 
 	snprintf(go2, sizeof(go2), "%s.2", gofile);
-	if (p11_open(module, &p) != 0 ||
-	    p11_find_token(p, label, &slot, &ti) != 0) {
-		printf("FAIL: cannot open %s or find token %s\n", module, label);
-		p11_free(p);
+	if ((p = p11c_open_token(module, label, &slot)) == NULL)
 		return 1;
-	}
-	f = p11_fn(p);
 	if ((rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s)) !=
 		CKR_OK ||
 	    (rv = f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin))) !=

@@ -81,46 +81,12 @@
 #include <openssl/x509.h>
 
 #include "p11/p11.h"
+#include "p11_check.h"
 
-static int failures;
-static CK_FUNCTION_LIST *f;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-
-#define EXPECT(cond, ...)                                 \
-	do {                                              \
-		if (!(cond)) {                            \
-			failures++;                       \
-			printf("FAIL: " __VA_ARGS__);     \
-			printf(" (line %d)\n", __LINE__); \
-		}                                         \
-	} while (0)
-
-#define RV_IS(expr, want)                                                    \
-	do {                                                                 \
-		CK_RV got_ = (expr);                                         \
-		EXPECT(got_ == (want), "%s gave %s (0x%lx), want %s", #expr, \
-		    p11_rv_name(got_), got_, p11_rv_name(want));             \
-	} while (0)
 
 static const CK_BYTE p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03,
 	0x01, 0x07 };
-
-/* Opens the module and finds the token; NULL after printing why. */
-static struct p11 *
-open_token(const char *module, const char *label, CK_SLOT_ID *slot)
-{
-	struct p11 *p = NULL;
-	CK_TOKEN_INFO ti;
-
-	if (p11_open(module, &p) != 0 ||
-	    p11_find_token(p, label, slot, &ti) != 0) {
-		printf("FAIL: cannot open %s or find token %s\n", module, label);
-		p11_free(p);
-		return NULL;
-	}
-	f = p11_fn(p);
-	return p;
-}
 
 static CK_FLAGS
 token_flags(CK_SLOT_ID slot)
@@ -886,7 +852,7 @@ cmd_fork(const char *module, const char *label, const char *pin,
 	pid_t pid;
 	int st = 0;
 
-	if ((p = open_token(module, label, &slot)) == NULL)
+	if ((p = p11c_open_token(module, label, &slot)) == NULL)
 		return 1;
 	RV_IS(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
 		  NULL, &s),
@@ -1305,7 +1271,7 @@ cmd_profile(const char *module, const char *label, const char *pin,
 	int general = strcmp(profile, "general") == 0;
 	EVP_PKEY *ec = EVP_EC_gen("prime256v1");
 
-	if ((p = open_token(module, label, &slot)) == NULL || ec == NULL)
+	if ((p = p11c_open_token(module, label, &slot)) == NULL || ec == NULL)
 		return 1;
 	RV_IS(f->C_GetTokenInfo(slot, &ti), CKR_OK);
 	p11_str(ti.model, sizeof(ti.model), model);
@@ -1396,10 +1362,10 @@ cipher_check(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_MECHANISM *m,
     const EVP_CIPHER *ci, const CK_BYTE *key, const CK_BYTE *iv, size_t ivlen,
     int pad, const CK_BYTE *aad, size_t aadlen, size_t n)
 {
-	CK_BYTE in[200], want[256], got[256], back[256];
+	CK_BYTE in[200], want[256], back[256];
 	size_t wn = 0, i;
-	CK_ULONG gn, bn, part, off;
-	size_t cuts[] = { 5, 30 };
+	CK_ULONG bn;
+	const struct p11c_cuts cuts = { { 5, 30 }, 17, 0 };
 
 	for (i = 0; i < n; i++)
 		in[i] = (CK_BYTE)(i * 31 + 7);
@@ -1407,53 +1373,7 @@ cipher_check(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_MECHANISM *m,
 		EXPECT(0, "OpenSSL encryption, mechanism 0x%lx", m->mechanism);
 		return;
 	}
-	RV_IS(f->C_EncryptInit(s, m, h), CKR_OK);
-	gn = 0;
-	RV_IS(f->C_Encrypt(s, in, n, NULL, &gn), CKR_OK);
-	EXPECT(gn >= wn, "0x%lx: length query %lu < %zu", m->mechanism, gn, wn);
-	gn = sizeof(got);
-	RV_IS(f->C_Encrypt(s, in, n, got, &gn), CKR_OK);
-	EXPECT(gn == wn && memcmp(got, want, wn) == 0,
-	    "0x%lx: single-part encryption differs from OpenSSL's", m->mechanism);
-	/* Three parts. */
-	RV_IS(f->C_EncryptInit(s, m, h), CKR_OK);
-	off = 0;
-	gn = 0;
-	for (i = 0; i < 3; i++) {
-		CK_ULONG from = i == 0 ? 0 : cuts[i - 1];
-
-		part = (i < 2 ? cuts[i] : n) - from;
-		bn = 0;
-		RV_IS(f->C_EncryptUpdate(s, in + from, part, NULL, &bn), CKR_OK);
-		RV_IS(f->C_EncryptUpdate(s, in + from, part, got + off, &bn),
-		    CKR_OK);
-		off += bn;
-	}
-	bn = sizeof(got) - off;
-	RV_IS(f->C_EncryptFinal(s, got + off, &bn), CKR_OK);
-	off += bn;
-	EXPECT(off == wn && memcmp(got, want, wn) == 0,
-	    "0x%lx: multi-part encryption differs from OpenSSL's", m->mechanism);
-	/* Back. */
-	RV_IS(f->C_DecryptInit(s, m, h), CKR_OK);
-	bn = sizeof(back);
-	RV_IS(f->C_Decrypt(s, want, wn, back, &bn), CKR_OK);
-	EXPECT(bn == n && memcmp(back, in, n) == 0,
-	    "0x%lx: single-part decryption is not the plaintext", m->mechanism);
-	RV_IS(f->C_DecryptInit(s, m, h), CKR_OK);
-	off = 0;
-	bn = sizeof(back);
-	RV_IS(f->C_DecryptUpdate(s, want, 17, back, &bn), CKR_OK);
-	off += bn;
-	bn = sizeof(back) - off;
-	RV_IS(f->C_DecryptUpdate(s, want + 17, wn - 17, back + off, &bn), CKR_OK);
-	off += bn;
-	bn = sizeof(back) - off;
-	RV_IS(f->C_DecryptFinal(s, back + off, &bn), CKR_OK);
-	off += bn;
-	EXPECT(off == n && memcmp(back, in, n) == 0,
-	    "0x%lx: multi-part decryption is not the plaintext (%lu bytes)",
-	    m->mechanism, off);
+	p11c_cipher_round_trip(s, h, m, in, n, want, wn, &cuts);
 	if (aadlen > 0) {
 		/* A forged tag. */
 		want[wn - 1] ^= 1;
@@ -1608,7 +1528,7 @@ cmd_symmetric(const char *module, const char *label, const char *pin)
 		{ CKA_ENCRYPT, &yes, sizeof(yes) },
 		{ CKA_VALUE_LEN, &len32, sizeof(len32) } };
 
-	if ((p = open_token(module, label, &slot)) == NULL)
+	if ((p = p11c_open_token(module, label, &slot)) == NULL)
 		return 1;
 	RV_IS(f->C_GetMechanismList(slot, list, &nl), CKR_OK);
 	for (i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {
@@ -1839,7 +1759,7 @@ cmd_signatures(const char *module, const char *label, const char *pin)
 		{ 0x2d0, "SHA3-512" } };
 	size_t i;
 
-	if ((p = open_token(module, label, &slot)) == NULL)
+	if ((p = p11c_open_token(module, label, &slot)) == NULL)
 		return 1;
 	RV_IS(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
 		  NULL, &s),
@@ -2055,7 +1975,7 @@ cmd_spec(const char *module, const char *label, const char *pin)
 	CK_SLOT_ID slot;
 	CK_SESSION_HANDLE s = 0;
 
-	if ((p = open_token(module, label, &slot)) == NULL)
+	if ((p = p11c_open_token(module, label, &slot)) == NULL)
 		return 1;
 	check_initialize();
 	check_login(slot, pin);

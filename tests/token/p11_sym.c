@@ -62,62 +62,9 @@
 #include <openssl/x509.h>
 
 #include "p11/p11.h"
+#include "p11_check.h"
 
-static int failures;
-static CK_FUNCTION_LIST *f;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-
-#define EXPECT(cond, ...)                                 \
-	do {                                              \
-		if (!(cond)) {                            \
-			failures++;                       \
-			printf("FAIL: " __VA_ARGS__);     \
-			printf(" (line %d)\n", __LINE__); \
-		}                                         \
-	} while (0)
-
-#define RV_IS(expr, want)                                                    \
-	do {                                                                 \
-		CK_RV got_ = (expr);                                         \
-		EXPECT(got_ == (want), "%s gave %s (0x%lx), want %s", #expr, \
-		    p11_rv_name(got_), got_, p11_rv_name(want));             \
-	} while (0)
-
-/* Opens the module, finds the token and logs in on a R/W session; NULL
- * after printing why. */
-static struct p11 *
-open_login(const char *module, const char *label, const char *pin,
-    CK_SLOT_ID *slot, CK_SESSION_HANDLE *s)
-{
-	struct p11 *p = NULL;
-	CK_TOKEN_INFO ti;
-
-	if (p11_open(module, &p) != 0 ||
-	    p11_find_token(p, label, slot, &ti) != 0) {
-		printf("FAIL: cannot open %s or find token %s\n", module, label);
-		p11_free(p);
-		return NULL;
-	}
-	f = p11_fn(p);
-	if (f->C_OpenSession(*slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
-		NULL, s) != CKR_OK ||
-	    f->C_Login(*s, CKU_USER, (CK_UTF8CHAR_PTR)pin,
-		(CK_ULONG)strlen(pin)) != CKR_OK) {
-		printf("FAIL: cannot open a session and log in\n");
-		p11_free(p);
-		return NULL;
-	}
-	return p;
-}
-
-static int
-done(struct p11 *p, const char *cmd)
-{
-	p11_free(p);
-	if (failures == 0)
-		printf("%s: ok\n", cmd);
-	return failures > 0;
-}
 
 /* A readable session secret key from C_GenerateKey with the uses given
  * (CK_ATTRIBUTE_TYPE list ending in 0); its bytes in v. */
@@ -232,10 +179,10 @@ cmd_gcm(const char *module, const char *label, const char *pin)
 	CK_OBJECT_HANDLE h;
 	size_t tag, i;
 
-	if ((p = open_login(module, label, pin, &slot, &s)) == NULL)
+	if ((p = p11c_open_login(module, label, pin, &slot, &s)) == NULL)
 		return 1;
 	if ((h = gen_key(s, CKM_AES_KEY_GEN, 32, enc_dec, key)) == 0)
-		return done(p, "gcm");
+		return p11c_done(p, "gcm");
 	for (i = 0; i < sizeof(iv); i++)
 		iv[i] = (CK_BYTE)(0x30 + i);
 	for (tag = 96; tag <= 128; tag += 8) {
@@ -270,7 +217,7 @@ cmd_gcm(const char *module, const char *label, const char *pin)
 	m.pParameter = NULL;
 	g.ulTagBits = 128;
 	RV_IS(f->C_EncryptInit(s, &m, h), CKR_MECHANISM_PARAM_INVALID);
-	return done(p, "gcm");
+	return p11c_done(p, "gcm");
 }
 
 /* ---- rsawrap ---- */
@@ -467,13 +414,13 @@ cmd_rsawrap(const char *module, const char *label, const char *pin)
 	CK_ULONG wn;
 	EVP_PKEY *ok = NULL;
 
-	if ((p = open_login(module, label, pin, &slot, &s)) == NULL)
+	if ((p = p11c_open_login(module, label, pin, &slot, &s)) == NULL)
 		return 1;
 	RV_IS(f->C_GenerateKeyPair(s, &m_gen, pubt, 5, privt, 3, &pub, &priv),
 	    CKR_OK);
 	if ((ok = openssl_pub(s, pub)) == NULL) {
 		EXPECT(0, "the token's public key");
-		return done(p, "rsawrap");
+		return p11c_done(p, "rsawrap");
 	}
 	aes = gen_key(s, CKM_AES_KEY_GEN, 32, enc_dec, av);
 	gen = gen_key(s, CKM_GENERIC_SECRET_KEY_GEN, 40, hmac, gv);
@@ -511,7 +458,7 @@ cmd_rsawrap(const char *module, const char *label, const char *pin)
 	RV_IS(unwrap(s, &m_pkcs, pub, w, wn, CKK_AES, &no, &u),
 	    CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT);
 	EVP_PKEY_free(ok);
-	return done(p, "rsawrap");
+	return p11c_done(p, "rsawrap");
 }
 
 /* ---- des3 ---- */
@@ -542,10 +489,9 @@ des3_check(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_MECHANISM *m,
     const EVP_CIPHER *ci, const CK_BYTE *key, const CK_BYTE *iv, int pad,
     size_t n)
 {
-	CK_BYTE in[100], want[128], got[128], back[128];
+	CK_BYTE in[100], want[128];
 	size_t wn = 0, i;
-	CK_ULONG gn, bn, off;
-	const size_t cuts[] = { 0, 3, 21, n };
+	const struct p11c_cuts cuts = { { 3, 21 }, 11, 1 };
 
 	for (i = 0; i < n; i++)
 		in[i] = (CK_BYTE)(i * 13 + 5);
@@ -553,51 +499,7 @@ des3_check(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_MECHANISM *m,
 		EXPECT(0, "OpenSSL DES3 0x%lx", m->mechanism);
 		return;
 	}
-	RV_IS(f->C_EncryptInit(s, m, h), CKR_OK);
-	gn = 0;
-	RV_IS(f->C_Encrypt(s, in, n, NULL, &gn), CKR_OK);
-	EXPECT(gn == wn, "0x%lx: length query %lu, want %zu", m->mechanism, gn,
-	    wn);
-	gn = sizeof(got);
-	RV_IS(f->C_Encrypt(s, in, n, got, &gn), CKR_OK);
-	EXPECT(gn == wn && memcmp(got, want, wn) == 0,
-	    "0x%lx: single-part encryption differs from OpenSSL's", m->mechanism);
-	RV_IS(f->C_EncryptInit(s, m, h), CKR_OK);
-	off = 0;
-	for (i = 0; i < 3; i++) {
-		bn = 0;
-		RV_IS(f->C_EncryptUpdate(s, in + cuts[i], cuts[i + 1] - cuts[i],
-			  NULL, &bn),
-		    CKR_OK);
-		RV_IS(f->C_EncryptUpdate(s, in + cuts[i], cuts[i + 1] - cuts[i],
-			  got + off, &bn),
-		    CKR_OK);
-		off += bn;
-	}
-	bn = sizeof(got) - off;
-	RV_IS(f->C_EncryptFinal(s, got + off, &bn), CKR_OK);
-	off += bn;
-	EXPECT(off == wn && memcmp(got, want, wn) == 0,
-	    "0x%lx: multi-part encryption differs from OpenSSL's", m->mechanism);
-	RV_IS(f->C_DecryptInit(s, m, h), CKR_OK);
-	bn = sizeof(back);
-	RV_IS(f->C_Decrypt(s, want, wn, back, &bn), CKR_OK);
-	EXPECT(bn == n && memcmp(back, in, n) == 0,
-	    "0x%lx: decryption is not the plaintext", m->mechanism);
-	RV_IS(f->C_DecryptInit(s, m, h), CKR_OK);
-	off = 0;
-	bn = sizeof(back);
-	RV_IS(f->C_DecryptUpdate(s, want, 11, back, &bn), CKR_OK);
-	off += bn;
-	bn = sizeof(back) - off;
-	RV_IS(f->C_DecryptUpdate(s, want + 11, wn - 11, back + off, &bn), CKR_OK);
-	off += bn;
-	bn = sizeof(back) - off;
-	RV_IS(f->C_DecryptFinal(s, back + off, &bn), CKR_OK);
-	off += bn;
-	EXPECT(off == n && memcmp(back, in, n) == 0,
-	    "0x%lx: multi-part decryption is not the plaintext (%lu bytes)",
-	    m->mechanism, off);
+	p11c_cipher_round_trip(s, h, m, in, n, want, wn, &cuts);
 }
 
 static int
@@ -745,14 +647,14 @@ cmd_des3(const char *module, const char *label, const char *pin, const char *dir
 	size_t i;
 	int parity = 1;
 
-	if ((p = open_login(module, label, pin, &slot, &s)) == NULL)
+	if ((p = p11c_open_login(module, label, pin, &slot, &s)) == NULL)
 		return 1;
 	RV_IS(f->C_GetMechanismInfo(slot, CKM_DES3_CBC_PAD, &mi), CKR_OK);
 	EXPECT((mi.flags & (CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP | CKF_UNWRAP)) ==
 		(CKF_ENCRYPT | CKF_DECRYPT | CKF_WRAP | CKF_UNWRAP),
 	    "DES3_CBC_PAD flags 0x%lx", mi.flags);
 	if ((h = gen_key(s, CKM_DES3_KEY_GEN, 24, wrapper, key)) == 0)
-		return done(p, "des3");
+		return p11c_done(p, "des3");
 	for (i = 0; i < 24; i++)
 		parity &= odd(key[i]);
 	EXPECT(parity, "a generated DES3 key's parity bits are not set");
@@ -788,7 +690,7 @@ cmd_des3(const char *module, const char *label, const char *pin, const char *dir
 	EXPECT(va.ulValueLen == 24 && memcmp(v, key, 24) == 0,
 	    "the unwrapped DES3 key is not the key");
 	des3_files(s, dir);
-	return done(p, "des3");
+	return p11c_done(p, "des3");
 }
 
 /* ---- usage ---- */
@@ -899,7 +801,7 @@ cmd_usage(const char *module, const char *label, const char *pin)
 	CK_MECHANISM m_hmac = { CKM_SHA256_HMAC, NULL, 0 };
 	CK_ULONG wn = sizeof(w), dn = sizeof(d);
 
-	if ((p = open_login(module, label, pin, &slot, &s)) == NULL)
+	if ((p = p11c_open_login(module, label, pin, &slot, &s)) == NULL)
 		return 1;
 	/* What each type can do is allowed. */
 	RV_IS(gen_with(s, CKM_AES_KEY_GEN, 32, aes_all, &aes), CKR_OK);
@@ -966,7 +868,7 @@ cmd_usage(const char *module, const char *label, const char *pin)
 	    CKR_KEY_FUNCTION_NOT_PERMITTED);
 	RV_IS(f->C_UnwrapKey(s, &m_kw, dec, w, 40, ut, 3, &u),
 	    CKR_KEY_FUNCTION_NOT_PERMITTED);
-	return done(p, "usage");
+	return p11c_done(p, "usage");
 }
 
 /* ---- mechflags ---- */
@@ -1449,7 +1351,7 @@ cmd_mechflags(const char *module, const char *label, const char *pin)
 	CK_BYTE v[64];
 	CK_OBJECT_HANDLE target;
 
-	if ((p = open_login(module, label, pin, &slot, &s)) == NULL)
+	if ((p = p11c_open_login(module, label, pin, &slot, &s)) == NULL)
 		return 1;
 	ks[KS_AES].pub = ks[KS_AES].priv = gen_key(s, CKM_AES_KEY_GEN, 32,
 	    aes_all, v);
@@ -1481,7 +1383,7 @@ cmd_mechflags(const char *module, const char *label, const char *pin)
 	/* What is not listed has no information. */
 	RV_IS(f->C_GetMechanismInfo(slot, CKM_MD5, &mi), CKR_MECHANISM_INVALID);
 	printf("mechflags: %lu mechanisms audited\n", n);
-	return done(p, "mechflags");
+	return p11c_done(p, "mechflags");
 }
 
 int
