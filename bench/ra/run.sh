@@ -32,6 +32,11 @@ OSECS=${BENCH_RA_OCSP_SECS:-3}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${KYSO_BUILD:-$ROOT/build}
 RA=$BUILD/bin/kyso-ra
+# the load: bench/ra/bench_ra_client.c (every request written out before
+# the clock starts, one process per connection; only answers that are
+# HTTP 200 with a certificate, or a successful OCSPResponse, count)
+CLIENT=$BUILD/bench/bench_ra_client
+[ -x "$CLIENT" ] || { echo "bench/ra: $CLIENT not built" >&2; exit 1; }
 command -v cfssl >/dev/null || { echo "bench/ra: cfssl not installed (golang-cfssl)" >&2; exit 1; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/kyso-bench-ra.XXXXXX")
 chmod 755 "$T"
@@ -99,7 +104,7 @@ kyso_rate() {  # kyso_rate KEYTYPE [CONNECTIONS]
   kyso_serve "$h" "$h/port"
   local url=http://127.0.0.1:$(cat "$h/port")
   kyso_register "$h" "$url" "$tok" "$N" 1
-  python3 "$ROOT/bench/ra/client.py" "$url/api/v1/activation/complete" "$h/bodies" "${2:-$C}"
+  "$CLIENT" issue "$url/api/v1/activation/complete" "$h/bodies" "${2:-$C}"
   kill "$(tail -n 1 "$T/pids")"
   rm -rf "$h"
 }
@@ -131,7 +136,7 @@ CFG
   for i in $(seq 1 "$N"); do
     printf '{"certificate_request":%s,"subject":{"CN":"Người Thử %d"}}\n' "$csr_json" "$i"
   done > "$h/bodies"
-  python3 "$ROOT/bench/ra/client.py" "http://127.0.0.1:$port/api/v1/cfssl/sign" "$h/bodies" "$2"
+  "$CLIENT" issue "http://127.0.0.1:$port/api/v1/cfssl/sign" "$h/bodies" "$2"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$h"
 }
@@ -197,8 +202,8 @@ part_cluster() {
   kyso_register "$h" "http://127.0.0.1:$p1" "$tok" $((2 * N)) 1
   head -n "$N" "$h/bodies" >"$h/b1"
   tail -n +$((N + 1)) "$h/bodies" >"$h/b2"
-  r1=$(python3 "$ROOT/bench/ra/client.py" "http://127.0.0.1:$hp1/api/v1/activation/complete" "$h/b1" "$cc")
-  r2=$(python3 "$ROOT/bench/ra/client.py" "http://127.0.0.1:$hp2/api/v1/activation/complete" "$h/b2" "$cc")
+  r1=$("$CLIENT" issue "http://127.0.0.1:$hp1/api/v1/activation/complete" "$h/b1" "$cc")
+  r2=$("$CLIENT" issue "http://127.0.0.1:$hp2/api/v1/activation/complete" "$h/b2" "$cc")
   c=$(cfssl_rate p256 "$cc")
   s=$(kyso_rate p256 "$cc")
   echo "cluster: PostgreSQL, HAProxy on loopback, P-256, $N certificates each, $cc client connections"
@@ -261,7 +266,7 @@ part_ocsp() {
         { echo "bench/ra: $u: $o" >&2; return 1; }
     done
   done
-  hs=$(awk -v s="$OSECS" 'BEGIN{print s / 2}')
+  hs=$(awk -v s="$OSECS" 'BEGIN{printf "%d", s * 500}')  # ms
   echo "ocsp: responses/s, 2 client processes, ${OSECS} s each (two halves, interleaved), P-256 responder key, $(nproc) CPUs"
   printf '%-22s %12s %14s %8s\n' "request" "kyso-ra/s" "openssl ocsp/s" ratio
   for f in "good, no nonce:q1" "revoked, no nonce:q2" "good, nonce:q1n" "revoked, nonce:q2n"; do
@@ -270,12 +275,12 @@ part_ocsp() {
     k=0; o=0
     for i in 1 2; do
       if [ -n "${BENCH_RA_PERF:-}" ] && [ "${f##*:}" = q1n ] && [ "$i" = 1 ]; then
-        perf record -g -o "$BENCH_RA_PERF" -p "$kpid" -- sleep "$hs" >/dev/null 2>&1 &
+        perf record -g -o "$BENCH_RA_PERF" -p "$kpid" -- sleep "$(awk -v m="$hs" 'BEGIN{print m / 1000}')" >/dev/null 2>&1 &
         pp=$!
       fi
-      k=$((k + $(python3 "$ROOT/bench/ra/ocsp_client.py" "$url/ocsp" "$h/${f##*:}.der" "$hs" 2)))
+      k=$((k + $("$CLIENT" ocsp "$url/ocsp" "$h/${f##*:}.der" "$hs" 2)))
       if [ -n "$pp" ]; then wait "$pp" || true; pp=; fi
-      o=$((o + $(python3 "$ROOT/bench/ra/ocsp_client.py" "http://127.0.0.1:$op/" "$h/${f##*:}.der" "$hs" 2)))
+      o=$((o + $("$CLIENT" ocsp "http://127.0.0.1:$op/" "$h/${f##*:}.der" "$hs" 2)))
     done
     k=$((k / 2)); o=$((o / 2))
     printf '%-22s %12s %14s %8s\n' "${f%%:*}" "$k" "$o" "$(ratio "$k" "$o")"
