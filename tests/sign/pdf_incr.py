@@ -5,6 +5,32 @@ xref section whose /Prev is the last one."""
 import re
 
 
+def id_array_end(t, i):
+    """Where the /ID array whose "[" ends at i ends: its strings are
+    literal (bytes of any value, a "]" among them; parentheses balanced or
+    escaped) or hex."""
+    while i < len(t):
+        c = t[i:i + 1]
+        if c == b']':
+            return i + 1
+        if c == b'<':
+            i = t.index(b'>', i) + 1
+        elif c == b'(':
+            depth, i = 1, i + 1
+            while depth:
+                c = t[i:i + 1]
+                if c == b'\\':
+                    i += 1
+                elif c == b'(':
+                    depth += 1
+                elif c == b')':
+                    depth -= 1
+                i += 1
+        else:
+            i += 1
+    raise ValueError('unterminated /ID')
+
+
 class Pdf:
     def __init__(self, data):
         self.d = data
@@ -14,8 +40,8 @@ class Pdf:
         self.size = int(re.search(rb'/Size\s+(\d+)', tr).group(1))
         info = re.search(rb'/Info\s+(\d+)\s+0\s+R', tr)
         self.info = int(info.group(1)) if info else None
-        ident = re.search(rb'/ID\s*\[[^\]]*\]', tr)
-        self.ident = ident.group(0) if ident else b''
+        ident = re.search(rb'/ID\s*\[', tr)
+        self.ident = tr[ident.start():id_array_end(tr, ident.end())] if ident else b''
 
     def obj(self, n):
         """Object n's text as the newest revision has it."""
