@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/parse.h"
 #include "p11/p11.h"
 #include "p11_check.h"
 
@@ -45,25 +46,13 @@ struct eddsa_params {
 
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
-static int
-nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static size_t
 unhex(const char *h, CK_BYTE *out, size_t max)
 {
 	size_t n = 0;
 
-	while (n < max && nibble(h[0]) >= 0 && nibble(h[1]) >= 0) {
-		out[n++] = (CK_BYTE)(nibble(h[0]) << 4 | nibble(h[1]));
+	while (n < max && hex_digit(h[0]) >= 0 && hex_digit(h[1]) >= 0) {
+		out[n++] = (CK_BYTE)(hex_digit(h[0]) << 4 | hex_digit(h[1]));
 		h += 2;
 	}
 	return n;
