@@ -133,6 +133,60 @@ out:
 	return st;
 }
 
+/* A token belongs to one subscriber: its serial is what a PIN reset
+ * matches on, and the unblock answer is computed for it. It belongs to the
+ * registration that holds it now, and to every registration whose
+ * certificate it still carries (a token left behind at renewal keeps its
+ * good, unexpired certificate) until each of those is revoked or expired.
+ * TOKEN_HOLDERS: those other than a registration (parameters: token,
+ * registration, token, registration, now). */
+#define TOKEN_HOLDERS                                                    \
+	"SELECT id FROM registrations WHERE"                             \
+	" token_serial = ? AND id <> ? AND status = 'active'"            \
+	" UNION ALL SELECT registration_id FROM certificates WHERE"      \
+	" token_serial = ? AND registration_id <> ? AND status = 'good'" \
+	" AND not_after > ?"
+
+/* 0 when reg_id may claim tok, else the status of the answer given. */
+static int
+token_claimable(struct api *a, const char *tok, const char *reg_id)
+{
+	struct db_rows *rows = NULL;
+	struct db_num nn;
+	const char *p[5];
+	int st = 0;
+
+	p[0] = tok;
+	p[1] = reg_id;
+	p[2] = tok;
+	p[3] = reg_id;
+	p[4] = db_num(&nn, api_now());
+	if (db_exec(a->db, TOKEN_HOLDERS, 5, p, &rows) != 0)
+		st = api_error(a, 503, "busy", "the database is busy; retry");
+	else if (db_rows_count(rows) != 0)
+		st = api_error(a, 409, "token_in_use",
+		    "this token already "
+		    "holds another subscriber's certificate");
+	db_rows_free(rows);
+	return st;
+}
+
+/* The certificate is signed before the transaction, so that issuances
+ * overlap (the signature held the database's write lock: issue 15); the
+ * checks it depends on (code unspent, token free) run before it and again
+ * inside the transaction, which decides. A completion that loses a race
+ * there (the same code sent twice at once) throws its certificate away:
+ * it never left this process, and the log names its serial. */
+static void
+discarded(const struct ca_issued *iss, const char *why)
+{
+	if (iss->pem != NULL)
+		fprintf(stderr,
+		    "kyso-ra: certificate %s signed and discarded, never "
+		    "sent: %s\n",
+		    iss->serial, why);
+}
+
 int
 api_activation_complete(struct api *a)
 {
@@ -145,7 +199,7 @@ api_activation_complete(struct api *a)
 	struct db_rows *rows = NULL;
 	struct db_num nb, na, nn;
 	json_t *body = NULL;
-	const char *pem, *tok, *p[7];
+	const char *pem, *tok, *p[8];
 	int bad = 0, st, r;
 
 	memset(&act, 0, sizeof(act));
@@ -195,54 +249,8 @@ api_activation_complete(struct api *a)
 		    "PKCS#10 certificate request");
 		goto out;
 	}
-	/* Now the transaction; the code is spent first: of two racing
-	 * completions one wins (the lookup above was outside it). */
-	if ((st = api_begin(a)) != 0)
+	if ((st = token_claimable(a, tok, act.reg_id)) != 0)
 		goto out;
-	p[0] = db_num(&nn, api_now());
-	p[1] = act.id;
-	p[2] = p[0];
-	if ((r = db_exec(a->db,
-		 "UPDATE activations SET spent_at = ?"
-		 " WHERE id = ? AND spent_at IS NULL AND expires_at > ?"
-		 " RETURNING id",
-		 3, p, &rows)) != 0 ||
-	    db_rows_count(rows) != 1) {
-		st = r == 0
-		    ? code_invalid(a)
-		    : api_error(a, 503, "busy", "the database is busy; retry");
-		goto out;
-	}
-	/* A token belongs to one subscriber: its serial is what a PIN reset
-	 * matches on, and the unblock answer is computed for it. It belongs
-	 * to the registration that holds it now, and to every registration
-	 * whose certificate it still carries (a token left behind at renewal
-	 * keeps its good, unexpired certificate) until each of those is
-	 * revoked or expired. A claim on it is refused (the code stays
-	 * unspent: the transaction rolls back). */
-	db_rows_free(rows);
-	rows = NULL;
-	p[0] = tok;
-	p[1] = act.reg_id;
-	p[2] = tok;
-	p[3] = act.reg_id;
-	p[4] = db_num(&nn, api_now());
-	if ((r = db_exec(a->db,
-		 "SELECT id FROM registrations WHERE"
-		 " token_serial = ? AND id <> ? AND status = 'active'"
-		 " UNION ALL SELECT registration_id FROM certificates WHERE"
-		 " token_serial = ? AND registration_id <> ? AND status = 'good'"
-		 " AND not_after > ?",
-		 5, p, &rows)) != 0) {
-		st = api_error(a, 503, "busy", "the database is busy; retry");
-		goto out;
-	}
-	if (db_rows_count(rows) != 0) {
-		st = api_error(a, 409, "token_in_use",
-		    "this token already "
-		    "holds another subscriber's certificate");
-		goto out;
-	}
 	reg_subject(act.details, &s);
 	if ((r = ca_issue(a->ra->ca, csr, &s,
 		 (int)json_integer_value(
@@ -260,6 +268,41 @@ api_activation_complete(struct api *a)
 		st = api_error(a, 500, "internal", "could not issue");
 		goto out;
 	}
+	/* Now the transaction; the code is spent first: of two racing
+	 * completions one wins (the lookup above was outside it). */
+	if ((st = api_begin(a)) != 0) {
+		discarded(&iss, "the database is busy");
+		goto out;
+	}
+	/* The token is checked again in the same statement (a ninth
+	 * statement per issuance cost more than the check); when nothing was
+	 * updated, the token's check alone tells which it was. */
+	p[0] = db_num(&nn, api_now());
+	p[1] = act.id;
+	p[2] = p[0];
+	p[3] = tok;
+	p[4] = act.reg_id;
+	p[5] = tok;
+	p[6] = act.reg_id;
+	p[7] = p[0];
+	if ((r = db_exec(a->db,
+		 "UPDATE activations SET spent_at = ?"
+		 " WHERE id = ? AND spent_at IS NULL AND expires_at > ?"
+		 " AND NOT EXISTS (" TOKEN_HOLDERS ") RETURNING id",
+		 8, p, &rows)) != 0) {
+		st = api_error(a, 503, "busy", "the database is busy; retry");
+		discarded(&iss, "the database is busy");
+		goto out;
+	}
+	if (db_rows_count(rows) != 1) {
+		if ((st = token_claimable(a, tok, act.reg_id)) != 0)
+			discarded(&iss, "the token was claimed meanwhile");
+		else {
+			st = code_invalid(a);
+			discarded(&iss, "the code was spent meanwhile");
+		}
+		goto out;
+	}
 	p[0] = iss.serial;
 	p[1] = act.reg_id;
 	p[2] = db_num(&nb, iss.not_before);
@@ -275,6 +318,7 @@ api_activation_complete(struct api *a)
 	    (r = reg_store(a->db, act.reg_id, act.details, "active", tok,
 		 api_now())) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
+		discarded(&iss, "the database is busy");
 		goto out;
 	}
 	{

@@ -33,6 +33,13 @@ struct db {
 	 * lock instead of sleeping in SQLite's busy handler. */
 	pthread_mutex_t *txlock;
 	int locked;
+	/* SQLite in a pool: the pool's one writer connection, which runs
+	 * every transaction of every thread (under txlock), and, while a
+	 * transaction is open, where this connection's statements go. One
+	 * connection for all writes keeps its page cache: when each thread
+	 * wrote on its own connection, every commit made the others read
+	 * back the pages it changed (issue 15, two client connections). */
+	struct db *writer, *route;
 };
 
 struct db_rows {
@@ -361,6 +368,7 @@ tx_unlock(struct db *d)
 {
 	if (d->locked) {
 		d->locked = 0;
+		d->route = NULL;
 		pthread_mutex_unlock(d->txlock);
 	}
 }
@@ -373,6 +381,7 @@ db_begin(struct db *d)
 	if (d->lite != NULL && d->txlock != NULL && !d->locked) {
 		pthread_mutex_lock(d->txlock);
 		d->locked = 1;
+		d->route = d->writer;
 	}
 
 	/* SQLite: take the write lock now, so two writers never deadlock on
@@ -397,10 +406,12 @@ db_commit(struct db *d)
 void
 db_rollback(struct db *d)
 {
-	if (d->pg != NULL)
-		PQclear(PQexec(d->pg, "ROLLBACK"));
-	else if (!sqlite3_get_autocommit(d->lite))
-		sqlite3_exec(d->lite, "ROLLBACK", NULL, NULL, NULL);
+	struct db *t = d->route != NULL ? d->route : d;
+
+	if (t->pg != NULL)
+		PQclear(PQexec(t->pg, "ROLLBACK"));
+	else if (!sqlite3_get_autocommit(t->lite))
+		sqlite3_exec(t->lite, "ROLLBACK", NULL, NULL, NULL);
 	tx_unlock(d);
 }
 
@@ -677,6 +688,8 @@ db_exec(struct db *d, const char *sql, size_t n, const char *const *params,
 {
 	if (n > DB_MAX_PARAMS)
 		return KYSO_ERR_INVALID;
+	if (d->route != NULL)
+		d = d->route;
 	if (d->pg != NULL)
 		return exec_pg(d, sql, n, params, rows);
 	return exec_sqlite(d, sql, n, params, rows);
@@ -728,6 +741,8 @@ struct db_pool {
 	pthread_mutex_t txlock;
 	struct db *all[DB_POOL_MAX];
 	size_t n;
+	/* SQLite: the connection every transaction runs on (struct db). */
+	struct db *writer;
 	/* SQLite: the checkpointer, its connection and its stop signal. */
 	struct db *ckpt;
 	pthread_t ckpt_thread;
@@ -837,8 +852,13 @@ db_pool_get(struct db_pool *p)
 	if (d != NULL)
 		return d;
 	pthread_mutex_lock(&p->lock);
-	if (p->n < DB_POOL_MAX && db_open(p->where, &d) == 0) {
+	if (!is_pg_url(p->where) && p->writer == NULL &&
+	    db_open(p->where, &p->writer) == 0 && p->ckpt_running)
+		sqlite3_wal_autocheckpoint(p->writer->lite, 0);
+	if ((p->writer != NULL || is_pg_url(p->where)) && p->n < DB_POOL_MAX &&
+	    db_open(p->where, &d) == 0) {
 		d->txlock = &p->txlock;
+		d->writer = p->writer;
 		if (p->ckpt_running && d->lite != NULL)
 			sqlite3_wal_autocheckpoint(d->lite, 0);
 		p->all[p->n++] = d;
@@ -859,6 +879,7 @@ db_pool_free(struct db_pool *p)
 	checkpointer_stop(p);
 	for (i = 0; i < p->n; i++)
 		db_free(p->all[i]);
+	db_free(p->writer);
 	pthread_key_delete(p->key);
 	pthread_mutex_destroy(&p->lock);
 	pthread_mutex_destroy(&p->txlock);

@@ -37,7 +37,17 @@ for round in 1 2 3 4 5; do
     [ "$(cat "$W/cs.$i")" = 404 ] && assert_eq "$(jq -r .error "$W/c.$i")" code_invalid
   done
   assert_eq "$(sql_q "SELECT count(*) FROM certificates WHERE registration_id = $rid")" 1 "round $round: certificates"
+  # Certificates are signed before the transaction that spends the code:
+  # a racer that lost there names its certificate in the log as thrown
+  # away; none of those is recorded, and the one recorded was sent.
+  sent=$(for i in $(seq 1 "$N"); do if [ "$(cat "$W/cs.$i")" = 200 ]; then jq -r .serial "$W/c.$i"; fi; done)
+  assert_eq "$(sql_q "SELECT serial FROM certificates WHERE registration_id = $rid")" "$sent" "round $round: the certificate sent is the one recorded"
+  for s in $(sed -n 's/^kyso-ra: certificate \([0-9a-f]*\) signed and discarded.*/\1/p' "$W"/ra-*.log); do
+    assert_eq "$(sql_q "SELECT count(*) FROM certificates WHERE serial = '$s'")" 0 "a discarded certificate ($s) was recorded"
+    discards=$((${discards:-0} + 1))
+  done
   rm -f "$W"/cs.* "$W"/c.*
 done
+echo "certificates signed and thrown away by racers that lost: ${discards:-0}"
 kill "$PID"; wait "$PID" || fail "kyso-ra did not stop cleanly"
 pass
