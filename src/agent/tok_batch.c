@@ -25,6 +25,7 @@
 #include "p11/select.h"
 #include "sign/kyso_sign.h"
 #include "sign/pdf/pdf.h"
+#include "tm/tm.h"
 
 /* The contract's limits, checked again here: net is not trusted. */
 #define TOK_MAX_ITEMS  100
@@ -358,6 +359,32 @@ dialog_err(enum pinentry_answer ans, const char **why)
 	return AGENT_USER_CANCELLED;
 }
 
+/* What the token says of its user PIN now, without a login (tries_left
+ * 0 locked, 1 the final try, else P11_TRIES_UNKNOWN, also when it cannot
+ * be asked). Asked before the dialog (a locked PIN is told at once, a
+ * wrong PIN given before is said in the dialog) and after a wrong PIN. */
+static struct p11_pin_info
+pin_state(struct tok *t, const char *serial)
+{
+	struct p11_pin_info pi;
+	CK_TOKEN_INFO ti;
+	CK_SLOT_ID slot;
+	struct p11 *p;
+
+	if (tok_p11(t, &p) != 0 || p11_find_token(p, serial, &slot, &ti) != 0 ||
+	    p11_pin_info(p, slot, CKU_USER, &pi) != 0) {
+		memset(&pi, 0, sizeof(pi));
+		pi.tries_left = P11_TRIES_UNKNOWN;
+	}
+	return pi;
+}
+
+static int
+pin_tries(struct tok *t, const char *serial)
+{
+	return pin_state(t, serial).tries_left;
+}
+
 /* The confirmation then the PIN, in one pinentry. *pin is set only when
  * the user confirmed and gave one; else the batch's error. */
 static enum agent_err
@@ -366,6 +393,8 @@ ask_user(struct tok *t, const struct batch *b, char **pin, const char **why)
 	struct pinentry *pe = NULL;
 	enum pinentry_answer ans = PINENTRY_CANCEL;
 	enum agent_err e = AGENT_INTERNAL;
+	struct p11_pin_info pi;
+	const char *tries;
 	char *text = NULL, *pdesc = NULL;
 
 	*why = "the dialog program (pinentry) failed";
@@ -385,7 +414,11 @@ ask_user(struct tok *t, const struct batch *b, char **pin, const char **why)
 		e = dialog_err(ans, why);
 		goto out;
 	}
+	/* The tries left in the words kyso-token and kyso-manager use. */
+	pi = pin_state(t, b->cert->serial);
+	tries = tm_tries_text(pi.tries_left, pi.count_low);
 	if (pinentry_set(pe, "SETDESC", pdesc) != 0 ||
+	    (tries != NULL && pinentry_set(pe, "SETERROR", _(tries)) != 0) ||
 	    pinentry_set(pe, "SETPROMPT", "PIN") != 0 ||
 	    pinentry_getpin(pe, &ans, pin) != 0)
 		goto out;
@@ -395,24 +428,6 @@ out:
 	free(text);
 	free(pdesc);
 	return e;
-}
-
-/* What the token says of its user PIN now, without a login: 0 locked, 1
- * the final try, else P11_TRIES_UNKNOWN (also when it cannot be asked).
- * Asked before the dialog (a locked PIN is told at once) and after a
- * wrong PIN. */
-static int
-pin_tries(struct tok *t, const char *serial)
-{
-	struct p11_pin_info pi;
-	CK_TOKEN_INFO ti;
-	CK_SLOT_ID slot;
-	struct p11 *p;
-
-	if (tok_p11(t, &p) != 0 || p11_find_token(p, serial, &slot, &ti) != 0 ||
-	    p11_pin_info(p, slot, CKU_USER, &pi) != 0)
-		return P11_TRIES_UNKNOWN;
-	return pi.tries_left;
 }
 
 /* The number of pages, for a stamp on the last one (page=0). */

@@ -166,6 +166,7 @@ cli_login(struct cli *c, CK_SESSION_HANDLE *s, int rw)
 {
 	struct p11_pin_info pi;
 	CK_SESSION_HANDLE h;
+	const char *tries;
 	char *pin = NULL;
 	int r, ex;
 
@@ -180,9 +181,9 @@ cli_login(struct cli *c, CK_SESSION_HANDLE *s, int rw)
 	secret_free(pin);
 	if (r != 0) {
 		ex = cli_fail_rv(c, _("Logging in to the token"), pi.rv);
-		if (r == KYSO_ERR_PIN_INCORRECT && pi.tries_left == 1)
-			fprintf(stderr,
-			    _("One try is left before the PIN locks.\n"));
+		if (r == KYSO_ERR_PIN_INCORRECT &&
+		    (tries = tm_tries_text(pi.tries_left, pi.count_low)) != NULL)
+			fprintf(stderr, "%s\n", _(tries));
 		p11_session_close(c->p11, h);
 		return ex;
 	}

@@ -247,8 +247,14 @@ term_progress(void *ud, enum tm_step step, const struct tm_result *r)
 		break;
 	case TM_STEP_OTP_SENT:
 		printf(_("Request sent. If the details match the CA's records, a one-time code (OTP)\n"
-			 "was sent to %s. It is valid for 5 minutes.\n"),
+			 "was sent to %s.\n"),
 		    tt->email);
+		/* The server's own lifetime; none told by an older one. */
+		if (r->otp_ttl > 0)
+			printf(ngettext("It is valid for %ld minute.\n",
+				   "It is valid for %ld minutes.\n",
+				   (unsigned long)tm_otp_minutes(r->otp_ttl)),
+			    tm_otp_minutes(r->otp_ttl));
 		printf(_(
 		    "If no e-mail comes within a few minutes, the CA does not know this token\n"
 		    "with these details: ask your CA, or use 'kyso-token unblock' if you have\n"
@@ -411,8 +417,7 @@ token_fail(const struct tm_term *tt, const struct tm_result *r)
 		    _("One try is left before the PIN locks. If you are not sure of the PIN,\n"
 		      "do not guess: run 'kyso-token forgot-pin' instead.\n"));
 	else if (r->count_low)
-		fprintf(stderr,
-		    _("The token counts wrong PINs: a few more and it locks.\n"));
+		fprintf(stderr, "%s\n", _(tm_tries_text(-1, 1)));
 	return ex;
 }
 

@@ -146,48 +146,77 @@ audit(struct ctx *c, const char *doc, const char *action, const char *detail)
 		c->err = 1;
 }
 
+/* Every document the caller may see, newest first. */
+static const char DOCS_SQL[] =
+    "SELECT d.id, d.title, d.state, d.created_at FROM documents d"
+    " WHERE d.org_id = ?1 OR EXISTS (SELECT 1 FROM signers s"
+    " WHERE s.doc_id = d.id AND lower(s.email) = lower(?2))"
+    " ORDER BY d.created_at DESC, d.rowid DESC";
+
+/* Whether any document of the list waits for the caller's signature;
+ * -1 when the database cannot say. */
+static int
+any_my_turn(struct ctx *c)
+{
+	struct q *st = NULL;
+	int mine = 0;
+
+	if (q_prepare(c->a->db, DOCS_SQL, &st) != 0)
+		return -1;
+	q_bind_int(st, 1, c->org);
+	q_bind_text(st, 2, c->email);
+	while (!mine && q_step(st) == Q_ROW)
+		mine = doc_my_turn(c, (const char *)q_col(st, 0));
+	q_finalize(st);
+	return mine;
+}
+
 /* The clerk's list: every document the caller may see, its state for
- * them, the per-row "Ký" and the "Ký nhiều" / "Từ chối nhiều" form. */
+ * them, the per-row "Ký" and, only when one waits for the caller, the
+ * "Ký nhiều" / "Từ chối nhiều" form with a box per row. */
 void
 h_docs(struct ctx *c)
 {
 	struct q *st = NULL;
 	const char *id, *state;
+	int mine, turn;
 
 	page_begin(c, _("Documents"));
-	if (q_prepare(c->a->db,
-		"SELECT d.id, d.title, d.state, d.created_at FROM documents d"
-		" WHERE d.org_id = ?1 OR EXISTS (SELECT 1 FROM signers s"
-		" WHERE s.doc_id = d.id AND lower(s.email) = lower(?2))"
-		" ORDER BY d.created_at DESC, d.rowid DESC",
-		&st) != 0) {
+	if ((mine = any_my_turn(c)) < 0 ||
+	    q_prepare(c->a->db, DOCS_SQL, &st) != 0) {
 		c->err = 1;
 		return;
 	}
 	q_bind_int(st, 1, c->org);
 	q_bind_text(st, 2, c->email);
-	out(c,
-	    "<form method=\"post\" action=\"/documents/reject\" "
-	    "id=\"many\">");
-	out_csrf(c);
-	out(c,
-	    "<table class=\"docs\"><tr><th></th><th>%s</th><th>%s</th>"
-	    "<th></th></tr>",
-	    _("Title"), _("State"));
+	if (mine) {
+		out(c,
+		    "<form method=\"post\" action=\"/documents/reject\" "
+		    "id=\"many\">");
+		out_csrf(c);
+	}
+	out(c, "<table class=\"docs\"><tr>%s<th>%s</th><th>%s</th><th></th></tr>",
+	    mine ? "<th></th>" : "", _("Title"), _("State"));
 	while (q_step(st) == Q_ROW) {
 		id = (const char *)q_col(st, 0);
 		state = (const char *)q_col(st, 2);
-		out(c,
-		    "<tr><td><input type=\"checkbox\" name=\"id\" value=\"%s\"",
-		    id);
-		if (doc_my_turn(c, id))
-			out_sign_data(c, id, (const char *)q_col(st, 1));
-		else
-			out(c, " disabled");
-		out(c, "></td><td><a href=\"/documents/%s\">", id);
+		turn = doc_my_turn(c, id);
+		out(c, "<tr>");
+		if (mine) {
+			out(c,
+			    "<td><input type=\"checkbox\" name=\"id\" "
+			    "value=\"%s\"",
+			    id);
+			if (turn)
+				out_sign_data(c, id, (const char *)q_col(st, 1));
+			else
+				out(c, " disabled");
+			out(c, "></td>");
+		}
+		out(c, "<td><a href=\"/documents/%s\">", id);
 		out_esc(c, (const char *)q_col(st, 1));
 		out(c, "</a></td><td>%s</td><td>", state_text(c, id, state));
-		if (doc_my_turn(c, id))
+		if (turn)
 			out(c,
 			    "<a class=\"button sign\" data-doc=\"%s\" "
 			    "href=\"/documents/%s\">%s</a>",
@@ -195,6 +224,12 @@ h_docs(struct ctx *c)
 		out(c, "</td></tr>");
 	}
 	q_finalize(st);
+	if (!mine) {
+		out(c, "</table><p class=\"hint none-waiting\">%s</p>",
+		    _("No document waits for your signature."));
+		page_end(c);
+		return;
+	}
 	out(c,
 	    "</table><p><button type=\"button\" class=\"sign-many\" "
 	    "disabled>%s</button> <span class=\"sign-why\">%s</span></p>"

@@ -372,8 +372,17 @@ ui_progress(void *ud, enum tm_step step, const struct tm_result *r)
 
 	if (step == TM_STEP_OTP_SENT) {
 		g_free(f->otp_note);
-		f->otp_note = g_strdup(_(
-		    "Request sent. If the details match the CA's records, a one-time code (OTP) was sent to your e-mail. It is valid for 5 minutes."));
+		/* The server's own lifetime; none told by an older one. */
+		if (r->otp_ttl > 0)
+			f->otp_note =
+			    g_strdup_printf(ngettext("Request sent. If the details match the CA's records, a one-time code (OTP) was sent to your e-mail. It is valid for %ld minute.",
+						"Request sent. If the details match the CA's records, a one-time code (OTP) was sent to your e-mail. It is valid for %ld minutes.",
+						(unsigned long)tm_otp_minutes(
+						    r->otp_ttl)),
+				tm_otp_minutes(r->otp_ttl));
+		else
+			f->otp_note = g_strdup(_(
+			    "Request sent. If the details match the CA's records, a one-time code (OTP) was sent to your e-mail."));
 	}
 	if (step == TM_STEP_PIN_CHANGED)
 		w = _("The PIN was changed.");

@@ -36,7 +36,7 @@ op_words(enum tm_op op)
 static char *
 token_words(const struct tm_result *r)
 {
-	const char *what = op_words(r->op);
+	const char *what = op_words(r->op), *tries;
 	char *s, *t;
 
 	if (r->op == TM_OP_INFO)
@@ -44,9 +44,9 @@ token_words(const struct tm_result *r)
 	switch (r->rv) {
 	case CKR_PIN_INCORRECT:
 		s = g_strdup_printf(_("%s: the PIN is incorrect.\n"), what);
-		if (r->op == TM_OP_LOGIN && r->tries_left == 1) {
-			t = g_strconcat(s,
-			    _("One try is left before the PIN locks.\n"), NULL);
+		if (r->op == TM_OP_LOGIN &&
+		    (tries = tm_tries_text(r->tries_left, r->count_low)) != NULL) {
+			t = g_strconcat(s, _(tries), "\n", NULL);
 			g_free(s);
 			s = t;
 		}

@@ -447,7 +447,11 @@ api_pin_reset_request(struct api *a)
 		goto out;
 	}
 accepted:
-	st = api_json(a, 202, json_pack("{s:s}", "status", "accepted"));
+	/* The same answer whether or not an OTP went out: the lifetime is
+	 * the server's, not the subscriber's. */
+	st = api_json(a, 202,
+	    json_pack("{s:s,s:I}", "status", "accepted", "expires_in",
+		(json_int_t)a->ra->otp_ttl));
 	goto out;
 busy:
 	st = api_error(a, 503, "busy", "the database is busy; retry");

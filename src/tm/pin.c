@@ -207,7 +207,7 @@ tm_forgot_pin(struct tm_session *t, const struct tm_who *who,
 	CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
 	CK_TOKEN_INFO ti;
 	char *otp = NULL, *challenge = NULL;
-	json_t *req = NULL, *resp = NULL;
+	json_t *req = NULL, *resp = NULL, *ttl;
 	const char *answer;
 	char *so = NULL;
 	int r;
@@ -224,6 +224,11 @@ tm_forgot_pin(struct tm_session *t, const struct tm_who *who,
 	    who->email, "token_serial", res->token_serial);
 	if ((r = tm_ra_post(t, "/api/v1/pin-reset/request", req, &resp, res)) != 0)
 		goto out;
+	ttl = json_object_get(resp, "expires_in");
+	/* An older server says nothing: then no lifetime is told. */
+	if (json_is_integer(ttl) && json_integer_value(ttl) > 0 &&
+	    json_integer_value(ttl) <= TM_OTP_TTL_MAX)
+		res->otp_ttl = (long)json_integer_value(ttl);
 	tm_progress(ui, TM_STEP_OTP_SENT, res);
 	if ((r = tm_ask_secret(ui, TM_SECRET_OTP, res, &otp)) != 0 ||
 	    (r = tm_check_cancel(ui, res)) != 0)

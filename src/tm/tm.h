@@ -133,6 +133,8 @@ struct tm_result {
 			       * (common/http.h), for words with advice */
 	enum tm_kind kind;    /* TM_WHY_WRONG_KIND: the code's kind */
 	char token_serial[17];
+	long otp_ttl; /* TM_STEP_OTP_SENT: the OTP's lifetime in seconds as
+		       * the RA said it (expires_in), 0 when it did not */
 	/* An enrolment that worked. */
 	char cert_serial[64];
 	char subject_dn[512];
@@ -218,10 +220,14 @@ struct tm_who {
 
 /* The wrong OTPs the CA's server takes before it spends the OTP
  * (kyso-ra's OTP_TRIES); tm_forgot_pin asks again up to this many. */
-#define TM_OTP_TRIES 3
+#define TM_OTP_TRIES   3
+/* The longest OTP lifetime believed from the RA (kyso-ra's --otp-ttl
+ * takes up to an hour); a larger expires_in is not told. */
+#define TM_OTP_TTL_MAX 86400
 
 /* Resets a forgotten or locked PIN to the factory PIN with the CA's
- * answer to the token's unblock challenge, after an OTP by e-mail. A
+ * answer to the token's unblock challenge, after an OTP by e-mail (its
+ * lifetime in res->otp_ttl at TM_STEP_OTP_SENT). A
  * refused OTP is asked again (ask_secret once more) up to TM_OTP_TRIES
  * in all; when no more is given, the refusal stands. */
 int tm_forgot_pin(struct tm_session *t, const struct tm_who *who,
@@ -300,5 +306,15 @@ const char *tm_refusal_text(const char *code);
 /* The key type a registration names ("p256", "rsa2048"...) as an
  * untranslated phrase for the face to translate ("ECDSA P-256"). */
 const char *tm_key_text(const char *key_type);
+
+/* An OTP lifetime in seconds (result->otp_ttl > 0) as the whole minutes
+ * kyso-ra's e-mail names: ttl / 60, at least 1. */
+long tm_otp_minutes(long ttl);
+
+/* The PIN's tries left (0 locked, 1 the final try, -1 unknown) and
+ * count_low (a wrong PIN since the last good one) as one untranslated
+ * sentence for the face to translate, the same in every face; NULL when
+ * there is nothing to tell. */
+const char *tm_tries_text(int tries_left, int count_low);
 
 #endif

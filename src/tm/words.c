@@ -27,3 +27,27 @@ tm_key_text(const char *key_type)
 			return keys[i].text;
 	return key_type != NULL ? key_type : "";
 }
+
+/* The OTP's lifetime in whole minutes as the e-mail says it (kyso-ra
+ * mails ttl / 60, at least 1): the faces and the mail agree. */
+long
+tm_otp_minutes(long ttl)
+{
+	return ttl / 60 > 0 ? ttl / 60 : 1;
+}
+
+/* What the PIN's tries mean before the next PIN is typed, the one
+ * sentence every face says (kyso-token, kyso-manager, kyso-agent's
+ * PIN dialog); NULL when the token gives nothing to say. */
+const char *
+tm_tries_text(int tries_left, int count_low)
+{
+	if (tries_left == 0)
+		return N_("The PIN is locked after too many wrong tries.");
+	if (tries_left == 1)
+		return N_("One try is left before the PIN locks.");
+	if (count_low)
+		return N_(
+		    "The token counts wrong PINs: a few more and it locks.");
+	return NULL;
+}

@@ -420,7 +420,17 @@ check("\nOK Cho phép\n" in log and "\nCANCEL Từ chối\n" in log, log)
 check("%s đề nghị bạn ký 3 tài liệu." % ORIGIN in log and "\nOK Ký\n" in log, log)
 check(t.close() == 0, "exit status")
 
-case("sign: wrong PINs down to the lock: tries_left 1, then 0, then PIN_LOCKED at once")
+def getpin_error():
+    """The ERROR line the last PIN dialog showed, or None."""
+    block = pe_log().split("DIALOG GETPIN\n")[-1].split("END\n")[0]
+    for ln in block.splitlines():
+        if ln.startswith("ERROR "):
+            return ln[6:]
+    return None
+
+
+case("sign: wrong PINs down to the lock: tries_left 1, then 0, then PIN_LOCKED at once;"
+     " the PIN dialog says the tries left in kyso-token's words")
 t = Tok()
 for k in range(1, 6):          # the token allows five
     dialogs(["OK", "PIN 00000000"])
@@ -429,6 +439,18 @@ for k in range(1, 6):          # the token allows five
     check(done[0] == PIN_INCORRECT, "try %d: %r" % (k, done))
     want = {4: 1, 5: 0}.get(k, 0xFFFFFFFF)
     check(done[1] == want, "try %d: tries_left %#x, want %#x" % (k, done[1], want))
+    said = {1: None, 5: "One try is left before the PIN locks."}.get(
+        k, "The token counts wrong PINs: a few more and it locks.")
+    check(getpin_error() == said, "try %d: the PIN dialog said %r, want %r"
+          % (k, getpin_error(), said))
+    if k == 4:                 # the final try, in Vietnamese: cancelled
+        vi = Tok("vi_VN.UTF-8")
+        dialogs(["OK", "CANCEL"])
+        vi.send(sign_req(ORIGIN, "", items))
+        check(batch_replies(vi)[2][0] == USER_CANCELLED, "vi: cancelled")
+        check(getpin_error() == "Chỉ còn một lần thử trước khi mã PIN bị khóa.",
+              "vi: the PIN dialog said %r" % getpin_error())
+        check(vi.close() == 0, "vi: exit status")
 dialogs(["OK", "PIN " + PIN])
 t.send(sign_req(ORIGIN, "", items))
 done = batch_replies(t)[2]

@@ -3,7 +3,8 @@
 // scripted pinentry, in two browser contexts: the owner's and the
 // signers' (A, B and C take turns in it). The owner creates a contract
 // from the form and places both stamps by clicking on its rendered page;
-// B may not sign before A (order); A signs one ("Ký"); B signs three at
+// B may not sign before A (order); A signs one ("Ký"), and then A's list,
+// where nothing waits, has no "Ký nhiều" / "Từ chối nhiều" form; B signs three at
 // once ("Ký nhiều": one confirmation, one PIN), rejects one with a reason
 // and two more at once; an upload whose earlier bytes were changed in
 // flight is refused; C, whose token certificate names another person, is
@@ -111,6 +112,16 @@ await t.step("A reads the contract page by page and signs it (Ký)", async () =>
   expect((await page.$$("button.sign")).length === 0, "no Ký button once signed");
 });
 
+await t.step("A has nothing left to sign: no Ký nhiều / Từ chối nhiều form", async () => {
+  await page.goto(`${URL}/documents`);
+  expect((await page.textContent("table.docs")).includes("Hợp đồng số 1"), "A still sees the contract");
+  expect((await page.$$("form#many, button.sign-many, textarea[name=reason], input[name=id]")).length === 0,
+    "no sign-many / reject-many form when nothing waits");
+  expect((await page.textContent("p.none-waiting")) === "Không có tài liệu nào đang chờ bạn ký.",
+    "the list says nothing waits");
+  await shot(page, "vi-3b-nothing-waits");
+});
+
 await t.step("B signs three at once with one PIN (Ký nhiều)", async () => {
   await signIn(page, sb.ctx, "b@kyso.vn", process.env.PW_B);
   await page.waitForSelector("body[data-agent=ready]");
@@ -185,6 +196,8 @@ await t.step("the owner sees the states and downloads the completed contract", a
   expect(text.includes("Đã hoàn thành") && text.includes("Đã từ chối"), `states: ${text}`);
   const nav = await (await owner.$("header nav")).boundingBox();
   expect(nav.height < 45, `the menu fits on one line at 760 px: ${nav.height} px high`);
+  expect((await owner.$$("form#many, button.sign-many")).length === 0,
+    "the owner signs none of them: no sign-many form");
   await shot(owner, "vi-10-owner-list");
   await owner.goto(`${URL}/documents/${D1}`);
   const [dl] = await Promise.all([owner.waitForEvent("download"), owner.click(`a[href='/documents/${D1}/pdf']`)]);

@@ -3,11 +3,13 @@
 # the subscriber with the token it handed over (token_serial), the PIN
 # got locked before any certificate was installed; forgot-pin by OTP
 # resets it, and the activation then works. A token no registration
-# names gets no OTP, and kyso-token says what to do instead.
+# names gets no OTP, and kyso-token says what to do instead. The OTP's
+# lifetime said is the server's (--otp-ttl 120: 2 minutes), and none is
+# said when a server does not give it.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../ra_lib.sh"
 
-ra_start
+ra_start --otp-ttl 120
 W=$KYSO_HOME/work
 mkdir -p "$W"
 make_token LF0001 --label "first token" --admin-master "$RA_HOME/admin-master.key"
@@ -49,6 +51,8 @@ grep -q "^To: <ketoan@anphat.vn>" "$(newest_mail)" || fail "the OTP went elsewhe
 echo "$otp" >"$W/otp"
 wait "$fp" || fail "forgot-pin failed: $(cat "$W/fp.out")"
 assert_contains "$(cat "$W/fp.out")" "reset to the factory PIN 12345678"
+assert_contains "$(cat "$W/fp.out")" "It is valid for 2 minutes."
+assert_not_contains "$(cat "$W/fp.out")" "5 minutes"
 assert_exit 10 "$KT" check --token LF0001 --batch
 change_default_pin LF0001
 
@@ -67,4 +71,34 @@ assert_exit 2 "$KT" forgot-pin --ra "$RA_URL" --token LF0002 --type organization
 assert_contains "$OUT" "If no e-mail comes within a few minutes"
 assert_contains "$OUT" "kyso-token unblock"
 assert_eq "$(ls "$RA_HOME"/outbox/*.eml | wc -l)" "$mails" "an OTP went out for a token no registration names"
+assert_contains "$OUT" "It is valid for 2 minutes."
+assert_exit 2 env LANG=vi_VN.UTF-8 "$KT" forgot-pin --ra "$RA_URL" --token LF0002 \
+  --type organization --id 0101234567 --email ketoan@anphat.vn --otp-fd 3 3</dev/null
+assert_contains "$OUT" "Mã có hiệu lực trong 2 phút."
+
+note "an older server gives no lifetime: none is said"
+port=$(free_port)
+python3 - "$port" >"$W/old.log" 2>&1 <<'PY' &
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b'{"status": "accepted"}'
+        self.send_response(202)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+old_ra=$!
+for i in $(seq 1 100); do
+  curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+  sleep 0.1
+done
+assert_exit 2 "$KT" forgot-pin --ra "http://127.0.0.1:$port" --token LF0002 --type organization \
+  --id 0101234567 --email ketoan@anphat.vn --otp-fd 3 3</dev/null
+kill "$old_ra"
+assert_contains "$OUT" "Request sent."
+assert_not_contains "$OUT" "valid for"
 pass

@@ -3,12 +3,13 @@
 # kyso-ra (mailed to the outbox): the PIN asked in a dialog, the details
 # shown for checking, the key made on the token, the certificate installed
 # (pkcs11-tool -O lists it). Then forgot PIN by OTP (the OTP from the
-# outbox mail): the PIN reset to the factory PIN and its change forced.
+# outbox mail; the OTP dialog says the lifetime the server gave, --otp-ttl
+# 180: 3 minutes): the PIN reset to the factory PIN and its change forced.
 . "$(dirname "$0")/lib.bash"
 . "$MGR_TESTS/../ra_lib.sh"
 need_manager
 
-ra_start
+ra_start --otp-ttl 180
 conf ra_url "$RA_URL"
 make_token MGR0020 --label "Nguyen Van A" --admin-master "$RA_HOME/admin-master.key"
 change_default_pin MGR0020
@@ -58,6 +59,8 @@ for _ in $(seq 200); do
 done
 otp=$(last_mail_value OTP)
 [ -n "$otp" ] || fail "no OTP in the outbox$(manager_log)"
+drive wait-text "It is valid for 3 minutes." >/dev/null
+shot en-forgot-pin-otp
 drive type OTP "$otp"
 drive click Confirm
 drive --timeout 60 wait-text "The PIN was reset to the factory PIN" >/dev/null

@@ -194,6 +194,7 @@ note "forgot PIN: OTP by mail, then the unblock response, as openssl computes it
 n=$(mails)
 sub POST /api/v1/pin-reset/request '{"type":"personal","id_number":"001099012345","email":"An.Nguyen@example.vn","token_serial":"KT0001"}'
 expect 202; assert_eq "$(jqo .status)" accepted
+assert_eq "$(jqo .expires_in)" 300 "the OTP's lifetime (--otp-ttl's default)"
 assert_eq "$(mails)" $((n + 1))
 otp=$(mail_value OTP)
 [[ "$otp" =~ ^[0-9]{6}$ ]] || fail "OTP shape: $otp"
@@ -201,6 +202,7 @@ assert_eq "$(mail_value "Mã OTP")" "$otp"
 # no match: the same answer, no mail
 sub POST /api/v1/pin-reset/request '{"type":"personal","id_number":"001099012345","email":"an.nguyen@example.vn","token_serial":"OTHER01"}'
 expect 202; assert_eq "$(jqo .status)" accepted
+assert_eq "$(jqo .expires_in)" 300 "no match: the same lifetime"
 sub POST /api/v1/pin-reset/request '{"type":"organization","tax_code":"0101234567","email":"an.nguyen@example.vn","token_serial":"KT0001"}'
 expect 202
 assert_eq "$(mails)" $((n + 1)) "a non-matching request sent mail"
