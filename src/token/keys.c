@@ -1233,6 +1233,20 @@ kop_single_len(const struct kop *k, size_t n)
 	return k->sym != NULL ? sym_single_len(k->sym, n) : kop_out_len(k);
 }
 
+int
+kop_once_ok(const struct kop *k)
+{
+	return kop_streams(k) && sym_once_ok(k->sym);
+}
+
+CK_RV
+kop_once(struct kop *k, const void *p, size_t n, uint8_t *out, size_t *outlen)
+{
+	if (!kop_once_ok(k))
+		return CKR_FUNCTION_FAILED;
+	return sym_once(k->sym, p, n, out, outlen);
+}
+
 CK_RV
 keys_generate_secret(const CK_MECHANISM *m, struct attrs *key)
 {

@@ -132,6 +132,13 @@ CK_RV kop_update_out(struct kop *k, const void *p, size_t n, uint8_t *out,
     size_t *outlen) KYSO_WUR;
 /* The output of a single-part call on n bytes, for its length query. */
 size_t kop_single_len(const struct kop *k, size_t n);
+/* A single-part call of a cipher with a secret key (kop_once_ok: not
+ * key wrap, nothing fed yet) straight into out, which has room for
+ * kop_single_len(k, n): it finishes the operation without keeping a
+ * copy of the result (sym.c's sym_once). */
+int kop_once_ok(const struct kop *k);
+CK_RV kop_once(struct kop *k, const void *p, size_t n, uint8_t *out,
+    size_t *outlen) KYSO_WUR;
 /* Generates a secret key (CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN,
  * CKM_DES3_KEY_GEN) into the template's CKA_VALUE; CKA_VALUE_LEN says
  * how long (a DES3 key is 24 bytes, its parity bits set). */

@@ -248,6 +248,17 @@ op_single(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in,
 		op_end(s);
 		goto out;
 	}
+	/* A cipher's whole output fits: made straight into the caller's
+	 * buffer, not into the operation's and copied. */
+	if (out != NULL && kop_once_ok(s->op) &&
+	    *outlen >= kop_single_len(s->op, inlen)) {
+		size_t n = 0;
+
+		if ((rv = kop_once(s->op, in, inlen, out, &n)) == CKR_OK)
+			*outlen = n;
+		op_end(s);
+		goto out;
+	}
 	if (out != NULL && !kop_finished(s->op) &&
 	    (rv = kop_update(s->op, in, inlen)) != CKR_OK) {
 		op_end(s);

@@ -564,6 +564,64 @@ cipher_finish(struct sym *k)
 	return CKR_OK;
 }
 
+/* Whether sym_once can do k's operation: a cipher other than key wrap,
+ * nothing fed yet. */
+int
+sym_once_ok(const struct sym *k)
+{
+	return k->c != NULL && !k->finished && k->reslen == 0 &&
+	    k->heldlen == 0 && k->pending == 0 && k->mech != CKM_AES_KEY_WRAP &&
+	    k->mech != CKM_AES_KEY_WRAP_PAD;
+}
+
+CK_RV
+sym_once(struct sym *k, const uint8_t *in, size_t n, uint8_t *out, size_t *outlen)
+{
+	int got = 0, last = 0, gcm_dec = k->mech == CKM_AES_GCM && !k->enc;
+	size_t body = n;
+	CK_RV rv = CKR_DEVICE_ERROR;
+
+	if (!sym_once_ok(k))
+		return CKR_FUNCTION_FAILED;
+	if (n > SYM_DATA_MAX || n > INT32_MAX)
+		return k->enc ? CKR_DATA_LEN_RANGE : CKR_ENCRYPTED_DATA_LEN_RANGE;
+	if (gcm_dec) {
+		if (n < k->taglen)
+			return CKR_ENCRYPTED_DATA_LEN_RANGE;
+		body = n - k->taglen;
+		if (EVP_CIPHER_CTX_ctrl(k->c, EVP_CTRL_GCM_SET_TAG,
+			(int)k->taglen, (void *)(in + body)) != 1)
+			return CKR_DEVICE_ERROR;
+	}
+	if (body > 0 && EVP_CipherUpdate(k->c, out, &got, in, (int)body) != 1)
+		goto out;
+	k->pending = body - (size_t)got;
+	if (k->block > 1 && !k->pad && k->pending != 0) {
+		rv = k->enc ? CKR_DATA_LEN_RANGE : CKR_ENCRYPTED_DATA_LEN_RANGE;
+		goto out;
+	}
+	if (EVP_CipherFinal_ex(k->c, out + got, &last) != 1) {
+		rv = k->enc ? CKR_DATA_LEN_RANGE : CKR_ENCRYPTED_DATA_INVALID;
+		goto out;
+	}
+	got += last;
+	if (k->taglen > 0 && k->enc) {
+		if (EVP_CIPHER_CTX_ctrl(k->c, EVP_CTRL_GCM_GET_TAG,
+			(int)k->taglen, out + got) != 1)
+			goto out;
+		got += (int)k->taglen;
+	}
+	k->pending = 0;
+	k->finished = 1;
+	*outlen = (size_t)got;
+	rv = CKR_OK;
+out:
+	/* A decryption that failed leaves no plaintext behind. */
+	if (rv != CKR_OK && !k->enc)
+		OPENSSL_cleanse(out, body);
+	return rv;
+}
+
 CK_RV
 sym_finish(struct sym *k)
 {

@@ -37,6 +37,13 @@ size_t sym_single_len(const struct sym *k, size_t n);
  * else out has room for sym_update_len(k, n) and *outlen gets it. */
 CK_RV sym_update(struct sym *k, const uint8_t *in, size_t n, uint8_t *out,
     size_t *outlen) KYSO_WUR;
+/* A single-part encryption or decryption straight into the caller's
+ * out, which has room for sym_single_len(k, n): no copy of the result
+ * kept (sym_once_ok: a cipher other than key wrap, not begun). A
+ * decryption that fails wipes what it wrote. */
+int sym_once_ok(const struct sym *k);
+CK_RV sym_once(struct sym *k, const uint8_t *in, size_t n, uint8_t *out,
+    size_t *outlen) KYSO_WUR;
 /* Computes the result once (the last block, the tag, the MAC). */
 CK_RV sym_finish(struct sym *k) KYSO_WUR;
 CK_RV sym_verify(struct sym *k, const uint8_t *sig, size_t n) KYSO_WUR;

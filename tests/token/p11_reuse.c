@@ -11,7 +11,8 @@
  *     another runs in the other, a failed verification, an abandoned
  *     operation (its session closed), a length query; AES-GCM with other
  *     IVs (12 and 16 bytes), AAD and tags back to back, a tampered tag
- *     refused and the next decryption right; AES-CBC, CBC_PAD, ECB and
+ *     refused (no plaintext left in the caller's buffer) and the next
+ *     decryption right; AES-CBC, CBC_PAD, ECB and
  *     CTR in both directions on the same key; a key destroyed while an
  *     operation with it runs (the operation ends right, the handle is
  *     gone); then four threads, each in its own session, alternating
@@ -383,10 +384,16 @@ cipher_checks(CK_SESSION_HANDLE s1, CK_SESSION_HANDLE s2, const struct key *a,
 	    iv1, 12, aad1, sizeof(aad1), 16, in, 500, bad);
 	if (n > 0) {
 		bad[n - 1] ^= 1;
+		memset(bad + 2048, 0xaa, 500);
 		EXPECT(tok_cipher(s1, a, &m, 0, 0, bad, (size_t)n, bad + 2048,
 			   &rv) < 0 &&
 			rv == CKR_ENCRYPTED_DATA_INVALID,
 		    "%s: a tampered tag gave %s", kind, p11_rv_name(rv));
+		/* No unauthenticated plaintext is left in the buffer. */
+		for (i = 0; i + 16 <= 500; i++)
+			if (memcmp(bad + 2048 + i, in + i, 16) == 0)
+				break;
+		EXPECT(i + 16 > 500, "%s: a tampered tag left plaintext", kind);
 	}
 	check_gcm(s1, a, iv1, 12, aad1, sizeof(aad1), 128, 0, in, 500, kind);
 	/* A multi-part encryption in s1 across a single one in s2. */
