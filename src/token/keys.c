@@ -1,5 +1,6 @@
 #include "keys.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1680,8 +1681,13 @@ kop_result(const struct kop *k)
 void
 kop_free(struct kop *k)
 {
+	size_t wipe;
+
 	if (k == NULL)
 		return;
+	/* A secret key's operation leaves nothing in out[] (sym.c holds its
+	 * result): only the fields before it are wiped. */
+	wipe = k->sym != NULL ? offsetof(struct kop, out) : sizeof(*k);
 	EVP_PKEY_free(k->key);
 	/* A secret key's finished context goes back to the key, wiped of
 	 * what it made; one that failed or stopped half-way does not. */
@@ -1696,6 +1702,6 @@ kop_free(struct kop *k)
 	EVP_MD_CTX_free(k->md);
 	buf_free(k->data);
 	buf_free(k->label);
-	OPENSSL_cleanse(k, sizeof(*k));
+	OPENSSL_cleanse(k, wipe);
 	free(k);
 }

@@ -344,7 +344,7 @@ sym_fits(const struct sym *k, enum kop_kind kind, CK_MECHANISM_TYPE m)
 		alg = mac_alg(m, k->keylen, &hmac, &general);
 		return (kind == KOP_SIGN || kind == KOP_VERIFY) &&
 		    (hmac || m == CKM_AES_CMAC || m == CKM_AES_CMAC_GENERAL) &&
-		    alg != NULL && strcmp(alg, k->alg) == 0;
+		    alg != NULL && (alg == k->alg || strcmp(alg, k->alg) == 0);
 	}
 	/* Key wrap is not kept: its context is made for one call. */
 	if (m == CKM_AES_KEY_WRAP || m == CKM_AES_KEY_WRAP_PAD ||
