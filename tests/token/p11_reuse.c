@@ -13,7 +13,8 @@
  *     IVs (12 and 16 bytes), AAD and tags back to back, a tampered tag
  *     refused (no plaintext left in the caller's buffer) and the next
  *     decryption right; AES-CBC, CBC_PAD, ECB and
- *     CTR in both directions on the same key; a key destroyed while an
+ *     CTR in both directions on the same key; AES-CMAC and its _GENERAL
+ *     form back to back; a key destroyed while an
  *     operation with it runs (the operation ends right, the handle is
  *     gone); then four threads, each in its own session, alternating
  *     HMAC and GCM on the same keys.
@@ -47,13 +48,14 @@ gen(CK_SESSION_HANDLE s, int aes, CK_ULONG len, CK_BBOOL token, struct key *k)
 {
 	CK_MECHANISM m = { aes ? CKM_AES_KEY_GEN : CKM_GENERIC_SECRET_KEY_GEN,
 		NULL, 0 };
+	int macs = aes != 1; /* 0 HMAC, 1 AES cipher, 2 AES-CMAC */
 	CK_ATTRIBUTE t[] = {
 		{ CKA_TOKEN, &token, sizeof(token) },
 		{ CKA_SENSITIVE, &no, sizeof(no) },
 		{ CKA_EXTRACTABLE, &yes, sizeof(yes) },
 		{ CKA_VALUE_LEN, &len, sizeof(len) },
-		{ aes ? CKA_ENCRYPT : CKA_SIGN, &yes, sizeof(yes) },
-		{ aes ? CKA_DECRYPT : CKA_VERIFY, &yes, sizeof(yes) },
+		{ macs ? CKA_SIGN : CKA_ENCRYPT, &yes, sizeof(yes) },
+		{ macs ? CKA_VERIFY : CKA_DECRYPT, &yes, sizeof(yes) },
 	};
 	CK_ATTRIBUTE a = { CKA_VALUE, k->v, sizeof(k->v) };
 	CK_RV rv;
@@ -423,6 +425,39 @@ cipher_checks(CK_SESSION_HANDLE s1, CK_SESSION_HANDLE s2, const struct key *a,
 	}
 }
 
+/* ---- CMAC ---- */
+
+/* AES-CMAC on one key back to back, full and cut (_GENERAL), one
+ * session and two, each equal to OpenSSL's. */
+static void
+cmac_checks(CK_SESSION_HANDLE s1, CK_SESSION_HANDLE s2, const struct key *k)
+{
+	CK_ULONG cut = 8;
+	CK_MECHANISM full = { CKM_AES_CMAC, NULL, 0 };
+	CK_MECHANISM gen = { CKM_AES_CMAC_GENERAL, &cut, sizeof(cut) };
+	CK_BYTE msg[300], mac[16], want[16];
+	CK_ULONG n;
+	size_t wn, i, len;
+	char ci[16];
+
+	snprintf(ci, sizeof(ci), "AES-%zu-CBC", k->n * 8);
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (CK_BYTE)(i * 3 + 1);
+	for (i = 0; i < 6; i++) {
+		CK_MECHANISM *m = i % 3 == 2 ? &gen : &full;
+		CK_SESSION_HANDLE s = i % 2 ? s2 : s1;
+
+		len = sizeof(msg) - i * 17;
+		n = sizeof(mac);
+		RV_IS(f->C_SignInit(s, m, k->h), CKR_OK);
+		RV_IS(f->C_Sign(s, msg, len, mac, &n), CKR_OK);
+		EXPECT(EVP_Q_mac(NULL, "CMAC", NULL, ci, NULL, k->v, k->n, msg,
+			   len, want, sizeof(want), &wn) != NULL &&
+			n == (m == &gen ? cut : 16) && memcmp(mac, want, n) == 0,
+		    "AES-CMAC %zu (%lu bytes) is not OpenSSL's", i, n);
+	}
+}
+
 /* ---- a key destroyed while in use ---- */
 
 static void
@@ -528,7 +563,7 @@ main(int argc, char **argv)
 	struct p11 *p;
 	CK_SLOT_ID slot;
 	CK_SESSION_HANDLE s1 = 0, s2 = 0;
-	struct key m[4], a[4];
+	struct key m[4], a[4], c;
 	int t;
 
 	if (argc != 4) {
@@ -554,6 +589,8 @@ main(int argc, char **argv)
 			return p11c_done(p, "reuse");
 		hmac_checks(s1, s2, slot, &m[2 * t], &m[2 * t + 1], kind);
 		cipher_checks(s1, s2, &a[2 * t], &a[2 * t + 1], kind);
+		if (gen(s1, 2, 32, token, &c) == 0)
+			cmac_checks(s1, s2, &c);
 		destroy_checks(s1, s2, token);
 	}
 	thread_checks(slot, &m[0], &m[3], &a[1], &a[2]);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A secret key's kept OpenSSL contexts (p11_reuse): HMAC with key A then
 # key B, other digests and MAC lengths, AES-GCM with other IVs, AAD and
-# tags, CBC / CBC_PAD / ECB / CTR, back to back in one session and across
+# tags, CBC / CBC_PAD / ECB / CTR, AES-CMAC, back to back in one session and across
 # sessions, after a failed verification, an abandoned operation and a
 # key destroyed mid-operation, and from four threads: every result equals
 # OpenSSL's (libcrypto in the test program).
