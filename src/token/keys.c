@@ -1,5 +1,6 @@
 #include "keys.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -902,28 +903,61 @@ keys_free_pkey(void *pkey)
 	EVP_PKEY_free(pkey);
 }
 
+/* Contexts a secret key keeps for its next operations: one per
+ * operation that may run at once on it in different sessions. */
+#define KKEY_KEPT_MAX 4
+
 struct kkey {
-	EVP_PKEY *pkey;
+	EVP_PKEY *pkey;	    /* NULL for a secret key */
+	struct buf *secret; /* a secret key's value */
 	unsigned refs;
 	/* Set up (sign_init and padding / digest) for sign_mech; NULL when
 	 * none is kept. */
 	EVP_PKEY_CTX *sign;
 	CK_MECHANISM_TYPE sign_mech;
+	/* A secret key's finished operations (sym.c), their OpenSSL
+	 * contexts holding the key, parked for the next ones. */
+	struct sym *kept[KKEY_KEPT_MAX];
+	size_t nkept;
 };
 
 struct kkey *
 kkey_load(const struct attrs *a)
 {
 	struct kkey *k;
+	CK_OBJECT_CLASS cls;
+	const uint8_t *v;
+	size_t n;
 
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return NULL;
-	if ((k->pkey = keys_load(a)) == NULL) {
-		free(k);
-		return NULL;
-	}
 	k->refs = 1;
+	if (attrs_get_ulong(a, CKA_CLASS, &cls) == 0 && cls == CKO_SECRET_KEY) {
+		if ((v = attrs_get(a, CKA_VALUE, &n)) == NULL ||
+		    (k->secret = buf_new(n)) == NULL ||
+		    buf_put(k->secret, v, n) != 0)
+			goto fail;
+		return k;
+	}
+	if ((k->pkey = keys_load(a)) == NULL)
+		goto fail;
 	return k;
+fail:
+	kkey_free(k);
+	return NULL;
+}
+
+int
+kkey_current(const struct kkey *k, const struct attrs *a)
+{
+	const uint8_t *v;
+	size_t n;
+
+	if (k->secret == NULL)
+		return 1;
+	return (v = attrs_get(a, CKA_VALUE, &n)) != NULL &&
+	    n == buf_len(k->secret) &&
+	    CRYPTO_memcmp(v, buf_ptr(k->secret), n) == 0;
 }
 
 EVP_PKEY *
@@ -939,8 +973,11 @@ kkey_free(void *p)
 
 	if (k == NULL || --k->refs > 0)
 		return;
+	while (k->nkept > 0)
+		sym_free(k->kept[--k->nkept]);
 	EVP_PKEY_CTX_free(k->sign);
 	EVP_PKEY_free(k->pkey);
+	buf_free(k->secret);
 	free(k);
 }
 
@@ -1086,12 +1123,59 @@ fail:
 	return rv;
 }
 
+/* An operation with a secret key object: on a context the key kept
+ * from a finished operation that fits (sym_fits), else a new one. The
+ * operation holds a reference on the key, and kop_free gives the
+ * context back. OpenSSL 3 fetches the digest and sets up the key at
+ * every HMAC init, and makes the cipher's provider context and key
+ * schedule at every cipher init. */
+static CK_RV
+kop_new_kept(enum kop_kind kind, const CK_MECHANISM *m, struct kkey *key,
+    struct kop **out)
+{
+	struct kop *k;
+	struct sym *s = NULL;
+	size_t i;
+	CK_RV rv;
+
+	if (mech_find(m->mechanism) == NULL || !sym_mechanism(m->mechanism))
+		return CKR_MECHANISM_INVALID;
+	for (i = 0; i < key->nkept; i++) {
+		if (sym_fits(key->kept[i], kind, m->mechanism)) {
+			s = key->kept[i];
+			key->kept[i] = key->kept[--key->nkept];
+			break;
+		}
+	}
+	if (s != NULL && (rv = sym_restart(s, kind, m)) != CKR_OK) {
+		sym_free(s);
+		return rv;
+	}
+	if (s == NULL &&
+	    (rv = sym_new(kind, m, buf_ptr(key->secret), buf_len(key->secret),
+		 &s)) != CKR_OK)
+		return rv;
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		sym_free(s);
+		return CKR_HOST_MEMORY;
+	}
+	k->kind = kind;
+	k->mech = m->mechanism;
+	k->sym = s;
+	key->refs++;
+	k->kk = key;
+	*out = k;
+	return CKR_OK;
+}
+
 CK_RV
 kop_new_key(enum kop_kind kind, const CK_MECHANISM *m, struct kkey *key,
     struct kop **out)
 {
 	CK_RV rv;
 
+	if (key != NULL && key->secret != NULL)
+		return kop_new_kept(kind, m, key, out);
 	if ((rv = kop_new(kind, m, key != NULL ? key->pkey : NULL, out)) != CKR_OK)
 		return rv;
 	if (key == NULL) /* a digest */
@@ -1148,6 +1232,20 @@ size_t
 kop_single_len(const struct kop *k, size_t n)
 {
 	return k->sym != NULL ? sym_single_len(k->sym, n) : kop_out_len(k);
+}
+
+int
+kop_once_ok(const struct kop *k)
+{
+	return kop_streams(k) && sym_once_ok(k->sym);
+}
+
+CK_RV
+kop_once(struct kop *k, const void *p, size_t n, uint8_t *out, size_t *outlen)
+{
+	if (!kop_once_ok(k))
+		return CKR_FUNCTION_FAILED;
+	return sym_once(k->sym, p, n, out, outlen);
 }
 
 CK_RV
@@ -1583,14 +1681,27 @@ kop_result(const struct kop *k)
 void
 kop_free(struct kop *k)
 {
+	size_t wipe;
+
 	if (k == NULL)
 		return;
+	/* A secret key's operation leaves nothing in out[] (sym.c holds its
+	 * result): only the fields before it are wiped. */
+	wipe = k->sym != NULL ? offsetof(struct kop, out) : sizeof(*k);
 	EVP_PKEY_free(k->key);
+	/* A secret key's finished context goes back to the key, wiped of
+	 * what it made; one that failed or stopped half-way does not. */
+	if (k->kk != NULL && k->sym != NULL && sym_finished(k->sym) &&
+	    k->kk->nkept < KKEY_KEPT_MAX) {
+		sym_park(k->sym);
+		k->kk->kept[k->kk->nkept++] = k->sym;
+		k->sym = NULL;
+	}
 	kkey_free(k->kk);
 	sym_free(k->sym);
 	EVP_MD_CTX_free(k->md);
 	buf_free(k->data);
 	buf_free(k->label);
-	OPENSSL_cleanse(k, sizeof(*k));
+	OPENSSL_cleanse(k, wipe);
 	free(k);
 }

@@ -101,17 +101,24 @@ void keys_free_pkey(void *pkey);
 /* A key object's parsed key as the module keeps it on the object (the
  * token object's cache, the session object): the EVP_PKEY and the
  * signing context last set up with it, reused by the next signature with
- * the same mechanism instead of a new context per signature. Counted:
- * an operation under way keeps it after the object is gone (kkey_free
- * drops one reference). Under the module mutex. */
+ * the same mechanism instead of a new context per signature; for a
+ * secret key its value and the OpenSSL contexts (HMAC, CMAC, AES and
+ * DES3 ciphers) of its finished operations, each reused by a next
+ * operation that fits it. Counted: an operation under way keeps it after
+ * the object is gone (kkey_free drops one reference). Under the module
+ * mutex. */
 struct kkey;
 struct kkey *kkey_load(const struct attrs *a) KYSO_WUR;
+/* Whether k is still the key of the object's attributes a (a secret
+ * key's value unchanged); else it is to be dropped and loaded again. */
+int kkey_current(const struct kkey *k, const struct attrs *a);
 EVP_PKEY *kkey_pkey(const struct kkey *k);
 void kkey_free(void *k);
 
 CK_RV kop_new(enum kop_kind kind, const CK_MECHANISM *m, EVP_PKEY *key,
     struct kop **out) KYSO_WUR;
-/* kop_new with an object's key, whose signing context it may reuse. */
+/* kop_new with an object's key, whose signing context it may reuse; for
+ * a secret key, kop_new_secret on a context the key kept. */
 CK_RV kop_new_key(enum kop_kind kind, const CK_MECHANISM *m, struct kkey *key,
     struct kop **out) KYSO_WUR;
 /* An operation with a secret key's bytes (sym.c does the work). */
@@ -125,6 +132,13 @@ CK_RV kop_update_out(struct kop *k, const void *p, size_t n, uint8_t *out,
     size_t *outlen) KYSO_WUR;
 /* The output of a single-part call on n bytes, for its length query. */
 size_t kop_single_len(const struct kop *k, size_t n);
+/* A single-part call of a cipher with a secret key (kop_once_ok: not
+ * key wrap, nothing fed yet) straight into out, which has room for
+ * kop_single_len(k, n): it finishes the operation without keeping a
+ * copy of the result (sym.c's sym_once). */
+int kop_once_ok(const struct kop *k);
+CK_RV kop_once(struct kop *k, const void *p, size_t n, uint8_t *out,
+    size_t *outlen) KYSO_WUR;
 /* Generates a secret key (CKM_AES_KEY_GEN, CKM_GENERIC_SECRET_KEY_GEN,
  * CKM_DES3_KEY_GEN) into the template's CKA_VALUE; CKA_VALUE_LEN says
  * how long (a DES3 key is 24 bytes, its parity bits set). */

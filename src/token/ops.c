@@ -61,22 +61,28 @@ out:
 }
 
 /* The parsed key of an object, parsed once and kept on the object (with
- * the signing context it last used: keys.c's struct kkey). */
+ * the signing context it last used, or a secret key's contexts: keys.c's
+ * struct kkey). A kept secret key whose value is no longer the object's
+ * is dropped with its contexts and loaded again. */
 static struct kkey *
 ref_key(struct objref *ref)
 {
-	struct kkey *k;
+	struct kkey *k = NULL;
 
-	if (ref->t != NULL && (k = tobj_cache(ref->t)) != NULL)
+	if (ref->t != NULL)
+		k = tobj_cache(ref->t);
+	else if (ref->s != NULL)
+		k = ref->s->key;
+	if (k != NULL && kkey_current(k, ref->a))
 		return k;
-	if (ref->s != NULL && ref->s->key != NULL)
-		return ref->s->key;
 	if ((k = kkey_load(ref->a)) == NULL)
 		return NULL;
-	if (ref->t != NULL)
+	if (ref->t != NULL) {
 		tobj_set_cache(ref->t, k, kkey_free);
-	else if (ref->s != NULL)
+	} else if (ref->s != NULL) {
+		kkey_free(ref->s->key);
 		ref->s->key = k;
+	}
 	return k;
 }
 
@@ -95,8 +101,6 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
 	CK_OBJECT_CLASS cls;
 	CK_KEY_TYPE kt;
 	struct kkey *k = NULL;
-	const uint8_t *v = NULL;
-	size_t vn = 0;
 	CK_RV rv;
 
 	if ((rv = session_enter(h, &s, &sl)) != CKR_OK)
@@ -134,12 +138,7 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
 		}
 		if ((rv = keys_check_mechanism(m->mechanism, kt, kind)) != CKR_OK)
 			goto out;
-		if (cls == CKO_SECRET_KEY) {
-			if ((v = attrs_get(ref.a, CKA_VALUE, &vn)) == NULL) {
-				rv = CKR_KEY_HANDLE_INVALID;
-				goto out;
-			}
-		} else if ((k = ref_key(&ref)) == NULL) {
+		if ((k = ref_key(&ref)) == NULL) {
 			rv = CKR_KEY_HANDLE_INVALID;
 			goto out;
 		}
@@ -149,9 +148,7 @@ op_init(CK_SESSION_HANDLE h, enum kop_kind kind, CK_MECHANISM_PTR m,
 	} else if ((rv = keys_check_mechanism(m->mechanism, 0, kind)) != CKR_OK) {
 		goto out;
 	}
-	rv = v != NULL ? kop_new_secret(kind, m, v, vn, &s->op)
-		       : kop_new_key(kind, m, k, &s->op);
-	if (rv != CKR_OK) {
+	if ((rv = kop_new_key(kind, m, k, &s->op)) != CKR_OK) {
 		s->op = NULL;
 		goto out;
 	}
@@ -248,6 +245,17 @@ op_single(CK_SESSION_HANDLE h, enum kop_kind kind, CK_BYTE_PTR in,
 		return rv;
 	if ((in == NULL && inlen > 0) || outlen == NULL) {
 		rv = CKR_ARGUMENTS_BAD;
+		op_end(s);
+		goto out;
+	}
+	/* A cipher's whole output fits: made straight into the caller's
+	 * buffer, not into the operation's and copied. */
+	if (out != NULL && kop_once_ok(s->op) &&
+	    *outlen >= kop_single_len(s->op, inlen)) {
+		size_t n = 0;
+
+		if ((rv = kop_once(s->op, in, inlen, out, &n)) == CKR_OK)
+			*outlen = n;
 		op_end(s);
 		goto out;
 	}

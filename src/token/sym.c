@@ -26,6 +26,8 @@
 struct sym {
 	CK_MECHANISM_TYPE mech;
 	int enc;	   /* encrypting (or MAC signing) */
+	size_t keylen;	   /* the key's length, for sym_fits */
+	const void *alg;   /* the cipher, or the MAC's digest or cipher name */
 	EVP_CIPHER_CTX *c; /* ciphers */
 	EVP_MAC_CTX *mac;  /* MACs */
 	size_t maclen;	   /* the MAC's length, truncated by _GENERAL */
@@ -95,39 +97,56 @@ sym_cipher(CK_MECHANISM_TYPE m, size_t keylen)
 	return fetch_cipher(name);
 }
 
+/* What a MAC mechanism runs with a key of keylen bytes: HMAC's digest
+ * name (*hmac set) or CMAC's cipher name; NULL for a key CMAC cannot
+ * take. */
+static const char *
+mac_alg(CK_MECHANISM_TYPE m, size_t keylen, int *hmac, int *general)
+{
+	const char *md = hmac_digest(m, general);
+
+	*hmac = md != NULL;
+	if (md != NULL)
+		return md;
+	*general = m == CKM_AES_CMAC_GENERAL;
+	return keylen == 16 ? "AES-128-CBC"
+	    : keylen == 24  ? "AES-192-CBC"
+	    : keylen == 32  ? "AES-256-CBC"
+			    : NULL;
+}
+
 /* The MAC context: HMAC with a digest or CMAC with AES-CBC; a _GENERAL
- * mechanism's parameter is the length to keep. */
+ * mechanism's parameter is the length to keep. key NULL: k's context
+ * already holds the key (a kept one, sym_restart) and starts over with
+ * it, without fetching the digest and setting up the key again. */
 static CK_RV
 mac_init(struct sym *k, const CK_MECHANISM *m, const uint8_t *key, size_t keylen)
 {
-	int general = 0;
-	const char *md = hmac_digest(m->mechanism, &general);
-	const char *cipher = NULL;
+	int general = 0, hmac = 0;
+	const char *alg = mac_alg(m->mechanism, keylen, &hmac, &general);
 	EVP_MAC *mac = NULL;
 	OSSL_PARAM params[2];
 	size_t full;
 	CK_RV rv = CKR_DEVICE_ERROR;
 
-	if (md == NULL) {
-		general = m->mechanism == CKM_AES_CMAC_GENERAL;
-		cipher = keylen == 16 ? "AES-128-CBC"
-		    : keylen == 24    ? "AES-192-CBC"
-		    : keylen == 32    ? "AES-256-CBC"
-				      : NULL;
-		if (cipher == NULL)
-			return CKR_KEY_SIZE_RANGE;
+	if (alg == NULL)
+		return CKR_KEY_SIZE_RANGE;
+	k->alg = alg;
+	if (key == NULL) {
+		if (k->mac == NULL || EVP_MAC_init(k->mac, NULL, 0, NULL) != 1)
+			goto out;
+	} else {
+		if ((mac = fetch_mac(hmac ? "HMAC" : "CMAC")) == NULL ||
+		    (k->mac = EVP_MAC_CTX_new(mac)) == NULL)
+			goto out;
+		params[0] = OSSL_PARAM_construct_utf8_string(hmac
+			? OSSL_MAC_PARAM_DIGEST
+			: OSSL_MAC_PARAM_CIPHER,
+		    (char *)alg, 0);
+		params[1] = OSSL_PARAM_construct_end();
+		if (EVP_MAC_init(k->mac, key, keylen, params) != 1)
+			goto out;
 	}
-	if ((mac = fetch_mac(md != NULL ? "HMAC" : "CMAC")) == NULL ||
-	    (k->mac = EVP_MAC_CTX_new(mac)) == NULL)
-		goto out;
-	params[0] = md != NULL
-	    ? OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-		  (char *)md, 0)
-	    : OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER,
-		  (char *)cipher, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_init(k->mac, key, keylen, params) != 1)
-		goto out;
 	full = EVP_MAC_CTX_get_mac_size(k->mac);
 	k->maclen = full;
 	rv = CKR_MECHANISM_PARAM_INVALID;
@@ -186,7 +205,9 @@ gcm_params(const CK_MECHANISM *m, CK_GCM_PARAMS *g)
 }
 
 /* The cipher context, with the mechanism's IV, counter or GCM
- * parameters. */
+ * parameters. key NULL: k's context already holds the key for this
+ * cipher and direction (a kept one, sym_restart); the new IV, AAD and
+ * padding start a new operation on it. */
 static CK_RV
 cipher_init(struct sym *k, const CK_MECHANISM *m, const uint8_t *key,
     size_t keylen)
@@ -250,11 +271,17 @@ cipher_init(struct sym *k, const CK_MECHANISM *m, const uint8_t *key,
 		k->taglen = g->ulTagBits / 8;
 		break;
 	}
-	if ((k->c = EVP_CIPHER_CTX_new()) == NULL)
-		return CKR_HOST_MEMORY;
-	EVP_CIPHER_CTX_set_flags(k->c, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
-	if (EVP_CipherInit_ex(k->c, ci, NULL, NULL, NULL, k->enc) != 1)
-		return CKR_DEVICE_ERROR;
+	k->alg = ci;
+	if (key == NULL) {
+		if (k->c == NULL)
+			return CKR_DEVICE_ERROR;
+	} else {
+		if ((k->c = EVP_CIPHER_CTX_new()) == NULL)
+			return CKR_HOST_MEMORY;
+		EVP_CIPHER_CTX_set_flags(k->c, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+		if (EVP_CipherInit_ex(k->c, ci, NULL, NULL, NULL, k->enc) != 1)
+			return CKR_DEVICE_ERROR;
+	}
 	if (g != NULL &&
 	    EVP_CIPHER_CTX_ctrl(k->c, EVP_CTRL_GCM_SET_IVLEN, (int)g->ulIvLen,
 		NULL) != 1)
@@ -297,6 +324,7 @@ sym_new(enum kop_kind kind, const CK_MECHANISM *m, const uint8_t *key,
 		return CKR_HOST_MEMORY;
 	k->mech = m->mechanism;
 	k->enc = kind == KOP_ENCRYPT || kind == KOP_SIGN;
+	k->keylen = keylen;
 	rv = mac ? mac_init(k, m, key, keylen) : cipher_init(k, m, key, keylen);
 	if (rv != CKR_OK) {
 		sym_free(k);
@@ -304,6 +332,49 @@ sym_new(enum kop_kind kind, const CK_MECHANISM *m, const uint8_t *key,
 	}
 	*out = k;
 	return CKR_OK;
+}
+
+int
+sym_fits(const struct sym *k, enum kop_kind kind, CK_MECHANISM_TYPE m)
+{
+	int general, hmac;
+	const char *alg;
+
+	if (k->mac != NULL) {
+		alg = mac_alg(m, k->keylen, &hmac, &general);
+		return (kind == KOP_SIGN || kind == KOP_VERIFY) &&
+		    (hmac || m == CKM_AES_CMAC || m == CKM_AES_CMAC_GENERAL) &&
+		    alg != NULL && (alg == k->alg || strcmp(alg, k->alg) == 0);
+	}
+	/* Key wrap is not kept: its context is made for one call. */
+	if (m == CKM_AES_KEY_WRAP || m == CKM_AES_KEY_WRAP_PAD ||
+	    (kind != KOP_ENCRYPT && kind != KOP_DECRYPT))
+		return 0;
+	return (kind == KOP_ENCRYPT) == k->enc &&
+	    sym_cipher(m, k->keylen) == k->alg;
+}
+
+CK_RV
+sym_restart(struct sym *k, enum kop_kind kind, const CK_MECHANISM *m)
+{
+	if (!sym_fits(k, kind, m->mechanism))
+		return CKR_MECHANISM_INVALID;
+	sym_park(k);
+	k->mech = m->mechanism;
+	k->enc = kind == KOP_ENCRYPT || kind == KOP_SIGN;
+	return k->mac != NULL ? mac_init(k, m, NULL, k->keylen)
+			      : cipher_init(k, m, NULL, k->keylen);
+}
+
+void
+sym_park(struct sym *k)
+{
+	if (k->held != NULL)
+		OPENSSL_cleanse(k->held, k->heldlen);
+	if (k->res != NULL)
+		OPENSSL_cleanse(k->res, k->reslen);
+	k->heldlen = k->reslen = k->pending = k->taglen = 0;
+	k->finished = 0;
 }
 
 /* GCM decryption keeps its input until the tag is checked; key wrap
@@ -491,6 +562,64 @@ cipher_finish(struct sym *k)
 		return CKR_DEVICE_ERROR;
 	k->reslen += k->taglen;
 	return CKR_OK;
+}
+
+/* Whether sym_once can do k's operation: a cipher other than key wrap,
+ * nothing fed yet. */
+int
+sym_once_ok(const struct sym *k)
+{
+	return k->c != NULL && !k->finished && k->reslen == 0 &&
+	    k->heldlen == 0 && k->pending == 0 && k->mech != CKM_AES_KEY_WRAP &&
+	    k->mech != CKM_AES_KEY_WRAP_PAD;
+}
+
+CK_RV
+sym_once(struct sym *k, const uint8_t *in, size_t n, uint8_t *out, size_t *outlen)
+{
+	int got = 0, last = 0, gcm_dec = k->mech == CKM_AES_GCM && !k->enc;
+	size_t body = n;
+	CK_RV rv = CKR_DEVICE_ERROR;
+
+	if (!sym_once_ok(k))
+		return CKR_FUNCTION_FAILED;
+	if (n > SYM_DATA_MAX || n > INT32_MAX)
+		return k->enc ? CKR_DATA_LEN_RANGE : CKR_ENCRYPTED_DATA_LEN_RANGE;
+	if (gcm_dec) {
+		if (n < k->taglen)
+			return CKR_ENCRYPTED_DATA_LEN_RANGE;
+		body = n - k->taglen;
+		if (EVP_CIPHER_CTX_ctrl(k->c, EVP_CTRL_GCM_SET_TAG,
+			(int)k->taglen, (void *)(in + body)) != 1)
+			return CKR_DEVICE_ERROR;
+	}
+	if (body > 0 && EVP_CipherUpdate(k->c, out, &got, in, (int)body) != 1)
+		goto out;
+	k->pending = body - (size_t)got;
+	if (k->block > 1 && !k->pad && k->pending != 0) {
+		rv = k->enc ? CKR_DATA_LEN_RANGE : CKR_ENCRYPTED_DATA_LEN_RANGE;
+		goto out;
+	}
+	if (EVP_CipherFinal_ex(k->c, out + got, &last) != 1) {
+		rv = k->enc ? CKR_DATA_LEN_RANGE : CKR_ENCRYPTED_DATA_INVALID;
+		goto out;
+	}
+	got += last;
+	if (k->taglen > 0 && k->enc) {
+		if (EVP_CIPHER_CTX_ctrl(k->c, EVP_CTRL_GCM_GET_TAG,
+			(int)k->taglen, out + got) != 1)
+			goto out;
+		got += (int)k->taglen;
+	}
+	k->pending = 0;
+	k->finished = 1;
+	*outlen = (size_t)got;
+	rv = CKR_OK;
+out:
+	/* A decryption that failed leaves no plaintext behind. */
+	if (rv != CKR_OK && !k->enc)
+		OPENSSL_cleanse(out, body);
+	return rv;
 }
 
 CK_RV
