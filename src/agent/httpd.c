@@ -10,6 +10,8 @@
 
 #include <microhttpd.h>
 
+#include "common/mhd.h"
+
 #define HTTPD_MAX_DAEMONS 2
 
 struct httpd {
@@ -33,6 +35,12 @@ const char *
 httpd_header(const struct httpd_req *rq, const char *name)
 {
 	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+int
+httpd_length_over(const struct httpd_req *rq, uint64_t cap)
+{
+	return mhd_length_over(rq->conn, cap);
 }
 
 struct count_ctx {
@@ -89,41 +97,22 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* MHD's free callback for an answer's bytes: buf_free wipes them (signed
- * documents are the user's). */
-static void
-body_free(void *cls)
-{
-	buf_free(cls);
-}
-
-/* Queues rs; its body goes to MHD as it is (rs->body is then NULL). */
+/* Queues rs; its body goes to MHD as it is (rs->body is then NULL) and
+ * is wiped once sent (signed documents are the user's). */
 static enum MHD_Result
 reply(struct MHD_Connection *c, struct httpd_resp *rs)
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	size_t i, n = rs->body ? buf_len(rs->body) : 0;
+	struct mhd_reply *r;
+	int json = rs->body != NULL && buf_len(rs->body) != 0;
+	size_t i;
 
-	if (n != 0)
-		resp = MHD_create_response_from_buffer_with_free_callback_cls(n,
-		    (void *)buf_ptr(rs->body), body_free, rs->body);
-	else
-		resp = MHD_create_response_from_buffer(0, (void *)"",
-		    MHD_RESPMEM_PERSISTENT);
-	if (resp == NULL)
+	if (mhd_reply_new(rs->status, &rs->body, &r) != 0)
 		return MHD_NO;
-	if (n != 0) {
-		rs->body = NULL;
-		MHD_add_response_header(resp, "Content-Type", "application/json");
-	}
+	if (json)
+		mhd_reply_header(r, "Content-Type", "application/json");
 	for (i = 0; i < rs->nhdr; i++)
-		MHD_add_response_header(resp, rs->hdr[i].name, rs->hdr[i].value);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	ret = MHD_queue_response(c, (unsigned)rs->status, resp);
-	MHD_destroy_response(resp);
-	return ret;
+		mhd_reply_header(r, rs->hdr[i].name, rs->hdr[i].value);
+	return mhd_reply_queue(r, c);
 }
 
 /* Seconds since the connection's request began. */

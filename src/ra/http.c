@@ -14,6 +14,7 @@
 
 #include <microhttpd.h>
 
+#include "common/mhd.h"
 #include "common/parse.h"
 #include "logesc.h"
 #include "proxy.h"
@@ -222,41 +223,18 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* MHD's free callback for an answer's bytes: buf_free wipes them. */
-static void
-body_free(void *cls)
-{
-	buf_free(cls);
-}
-
 /* The answer's bytes go to MHD as they are (rs->body is then NULL) and
  * are wiped when MHD has sent them: an unblock answer leaves no copy. */
 static enum MHD_Result
 reply(struct MHD_Connection *c, struct http_resp *rs)
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	size_t n = rs->body ? buf_len(rs->body) : 0;
+	struct mhd_reply *r;
 
-	if (n != 0)
-		resp = MHD_create_response_from_buffer_with_free_callback_cls(n,
-		    (void *)buf_ptr(rs->body), body_free, rs->body);
-	else
-		resp = MHD_create_response_from_buffer(0, (void *)"",
-		    MHD_RESPMEM_PERSISTENT);
-	if (resp == NULL)
+	if (mhd_reply_new(rs->status, &rs->body, &r) != 0)
 		return MHD_NO;
-	if (n != 0)
-		rs->body = NULL;
-	if (rs->content_type != NULL)
-		MHD_add_response_header(resp, "Content-Type", rs->content_type);
-	if (rs->allow != NULL)
-		MHD_add_response_header(resp, "Allow", rs->allow);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	ret = MHD_queue_response(c, (unsigned)rs->status, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	mhd_reply_header(r, "Content-Type", rs->content_type);
+	mhd_reply_header(r, "Allow", rs->allow);
+	return mhd_reply_queue(r, c);
 }
 
 /* The lines of the proxy's header, in the order they came (the last
@@ -288,23 +266,11 @@ fwd_line(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 static void
 client_address(struct http *h, struct MHD_Connection *c, char out[PROXY_ADDR_LEN])
 {
-	const union MHD_ConnectionInfo *ci;
-	char peer[INET6_ADDRSTRLEN] = "?";
+	char peer[INET6_ADDRSTRLEN];
 	struct fwd f;
 
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci != NULL && ci->client_addr != NULL) {
-		const struct sockaddr *sa = ci->client_addr;
-
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET,
-			    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-			    peer, sizeof(peer));
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6,
-			    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			    peer, sizeof(peer));
-	}
+	if (mhd_peer(c, peer, sizeof(peer)) != 0)
+		snprintf(peer, sizeof(peer), "?");
 	if (h->proxy == NULL || !proxy_trusted(h->proxy, peer)) {
 		snprintf(out, PROXY_ADDR_LEN, "%s", peer);
 		return;
@@ -329,21 +295,14 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 
 	(void)version;
 	if (cs == NULL) {
-		const char *cl;
-		uint64_t len;
-
 		if ((cs = calloc(1, sizeof(*cs))) == NULL)
 			return MHD_NO;
 		if ((cs->body = buf_new(HTTP_MAX_BODY)) == NULL) {
 			free(cs);
 			return MHD_NO;
 		}
-		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		    "Content-Length");
 		*con_cls = cs;
-		if (cl != NULL &&
-		    (parse_u64(cl, 0, UINT64_MAX, &len) != 0 ||
-			len > HTTP_MAX_BODY)) {
+		if (mhd_length_over(c, HTTP_MAX_BODY)) {
 			/* Answer now: MHD then closes the connection instead of
 			 * reading a body that is refused anyway. */
 			static const char big[] = "{\"error\":\"too_large\","

@@ -1,0 +1,132 @@
+/* The libmicrohttpd glue the servers share (mhd.h). */
+#include "mhd.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "parse.h"
+
+struct mhd_reply {
+	struct MHD_Response *resp;
+	int status;
+	int failed; /* a header could not be added */
+};
+
+/* MHD's free callback for an answer's bytes: buf_free wipes them. */
+static void
+body_free(void *cls)
+{
+	buf_free(cls);
+}
+
+int
+mhd_reply_new(int status, struct buf **body, struct mhd_reply **out)
+{
+	struct mhd_reply *r = calloc(1, sizeof(*r));
+	struct buf *b = *body;
+	size_t n = b != NULL ? buf_len(b) : 0;
+	int ret = KYSO_ERR_NOMEM;
+
+	*body = NULL;
+	if (r == NULL)
+		goto out;
+	if (n != 0)
+		r->resp = MHD_create_response_from_buffer_with_free_callback_cls(n,
+		    (void *)buf_ptr(b), body_free, b);
+	else
+		r->resp = MHD_create_response_from_buffer(0, (void *)"",
+		    MHD_RESPMEM_PERSISTENT);
+	if (r->resp == NULL)
+		goto out;
+	if (n != 0)
+		b = NULL; /* MHD's now */
+	r->status = status;
+	*out = r;
+	r = NULL;
+	ret = 0;
+out:
+	buf_free(b);
+	mhd_reply_free(r);
+	return ret;
+}
+
+void
+mhd_reply_header(struct mhd_reply *r, const char *name, const char *value)
+{
+	if (value != NULL &&
+	    MHD_add_response_header(r->resp, name, value) != MHD_YES)
+		r->failed = 1;
+}
+
+enum MHD_Result
+mhd_reply_queue(struct mhd_reply *r, struct MHD_Connection *c)
+{
+	enum MHD_Result ret = MHD_NO;
+
+	if (r == NULL)
+		return MHD_NO;
+	mhd_reply_header(r, "Cache-Control", "no-store");
+	mhd_reply_header(r, "X-Content-Type-Options", "nosniff");
+	if (!r->failed)
+		ret = MHD_queue_response(c, (unsigned)r->status, r->resp);
+	mhd_reply_free(r);
+	return ret;
+}
+
+void
+mhd_reply_free(struct mhd_reply *r)
+{
+	if (r == NULL)
+		return;
+	if (r->resp != NULL)
+		MHD_destroy_response(r->resp);
+	free(r);
+}
+
+enum MHD_Result
+mhd_reply_simple(struct MHD_Connection *c, int status, const char *content_type,
+    struct buf **body)
+{
+	struct mhd_reply *r;
+
+	if (mhd_reply_new(status, body, &r) != 0)
+		return MHD_NO;
+	mhd_reply_header(r, "Content-Type", content_type);
+	return mhd_reply_queue(r, c);
+}
+
+int
+mhd_length_over(struct MHD_Connection *c, uint64_t cap)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	uint64_t len;
+
+	if (cl == NULL)
+		return 0;
+	return parse_u64(cl, 0, UINT64_MAX, &len) != 0 || len > cap;
+}
+
+int
+mhd_peer(struct MHD_Connection *c, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa;
+	const void *a;
+	int af;
+
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return KYSO_ERR_NOT_FOUND;
+	if ((af = sa->sa_family) == AF_INET)
+		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (af == AF_INET6)
+		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	else
+		return KYSO_ERR_NOT_FOUND;
+	if (inet_ntop(af, a, out, (socklen_t)len) == NULL)
+		return KYSO_ERR_NOT_FOUND;
+	return 0;
+}
