@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <microhttpd.h>
@@ -43,30 +42,10 @@ httpd_length_over(const struct httpd_req *rq, uint64_t cap)
 	return mhd_length_over(rq->conn, cap);
 }
 
-struct count_ctx {
-	const char *name;
-	size_t n;
-};
-
-static enum MHD_Result
-count_cb(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	struct count_ctx *cc = cls;
-
-	(void)kind;
-	(void)value;
-	if (key != NULL && strcasecmp(key, cc->name) == 0)
-		cc->n++;
-	return MHD_YES;
-}
-
 size_t
 httpd_header_count(const struct httpd_req *rq, const char *name)
 {
-	struct count_ctx cc = { name, 0 };
-
-	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, count_cb, &cc);
-	return cc.n;
+	return mhd_header_values(rq->conn, name, NULL, 0);
 }
 
 int

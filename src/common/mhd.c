@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "parse.h"
@@ -107,6 +109,42 @@ mhd_length_over(struct MHD_Connection *c, uint64_t cap)
 	if (cl == NULL)
 		return 0;
 	return parse_u64(cl, 0, UINT64_MAX, &len) != 0 || len > cap;
+}
+
+struct header_values {
+	const char *name;
+	const char **v;
+	size_t max, n, total;
+};
+
+static enum MHD_Result
+header_value(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct header_values *hv = cls;
+
+	(void)kind;
+	if (key == NULL || strcasecmp(key, hv->name) != 0)
+		return MHD_YES;
+	hv->total++;
+	if (hv->max == 0)
+		return MHD_YES;
+	if (hv->n == hv->max) {
+		memmove(hv->v, hv->v + 1, (hv->max - 1) * sizeof(hv->v[0]));
+		hv->n--;
+	}
+	hv->v[hv->n++] = value != NULL ? value : "";
+	return MHD_YES;
+}
+
+size_t
+mhd_header_values(struct MHD_Connection *c, const char *name, const char **v,
+    size_t max)
+{
+	struct header_values hv = { name, v, max, 0, 0 };
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, header_value, &hv);
+	return hv.total;
 }
 
 int

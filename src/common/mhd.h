@@ -1,9 +1,9 @@
 /* The libmicrohttpd glue kyso's servers (kyso-ra, kyso-agent,
  * kyso-contract) share: an answer built from one buffer and queued with
  * the headers every kyso answer carries, the announced body length
- * checked against a cap, the peer's address. Each server keeps what is
- * its own: its routes, its Host/Origin checks, its TLS and daemon set-up,
- * how it collects a body. Never logs a body. */
+ * checked against a cap, a repeated request header, the peer's address. Each
+ * server keeps what is its own: its routes, its Host/Origin checks, its TLS and
+ * daemon set-up, how it collects a body. Never logs a body. */
 #ifndef KYSO_MHD_H
 #define KYSO_MHD_H
 
@@ -36,6 +36,12 @@ enum MHD_Result mhd_reply_simple(struct MHD_Connection *c, int status,
 /* 1 when the request's Content-Length is not a number or is over cap
  * (the body can be refused before it is read), else 0. */
 int mhd_length_over(struct MHD_Connection *c, uint64_t cap);
+/* How many times the request header name came (any case); the last
+ * max of their values (the lesser of the two counts), in the order they
+ * came, in v (NULL when max is 0): of a repeated proxy header the
+ * right-most lines count. */
+size_t mhd_header_values(struct MHD_Connection *c, const char *name,
+    const char **v, size_t max);
 /* The peer's address as text (IPv4 or IPv6); KYSO_ERR_NOT_FOUND when MHD
  * knows none (out then holds no address). */
 int mhd_peer(struct MHD_Connection *c, char *out, size_t len) KYSO_WUR;

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -237,37 +236,13 @@ reply(struct MHD_Connection *c, struct http_resp *rs)
 	return mhd_reply_queue(r, c);
 }
 
-/* The lines of the proxy's header, in the order they came (the last
- * PROXY_MAX_HOPS of them: the right-most entries are the ones that
- * count). */
-struct fwd {
-	const char *name;
-	const char *v[PROXY_MAX_HOPS];
-	size_t n;
-};
-
-static enum MHD_Result
-fwd_line(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	struct fwd *f = cls;
-
-	(void)kind;
-	if (key == NULL || value == NULL || strcasecmp(key, f->name) != 0)
-		return MHD_YES;
-	if (f->n == PROXY_MAX_HOPS) {
-		memmove(f->v, f->v + 1, (PROXY_MAX_HOPS - 1) * sizeof(f->v[0]));
-		f->n--;
-	}
-	f->v[f->n++] = value;
-	return MHD_YES;
-}
-
 /* The client's address: the peer's, or what a trusted proxy says. */
 static void
 client_address(struct http *h, struct MHD_Connection *c, char out[PROXY_ADDR_LEN])
 {
 	char peer[INET6_ADDRSTRLEN];
-	struct fwd f;
+	const char *v[PROXY_MAX_HOPS];
+	size_t n;
 
 	if (mhd_peer(c, peer, sizeof(peer)) != 0)
 		snprintf(peer, sizeof(peer), "?");
@@ -275,10 +250,11 @@ client_address(struct http *h, struct MHD_Connection *c, char out[PROXY_ADDR_LEN
 		snprintf(out, PROXY_ADDR_LEN, "%s", peer);
 		return;
 	}
-	memset(&f, 0, sizeof(f));
-	f.name = proxy_header(h->proxy);
-	MHD_get_connection_values(c, MHD_HEADER_KIND, fwd_line, &f);
-	proxy_client(h->proxy, peer, f.v, f.n, out);
+	/* The lines of the proxy's header, in the order they came: the
+	 * last PROXY_MAX_HOPS of them, the right-most entries count. */
+	n = mhd_header_values(c, proxy_header(h->proxy), v, PROXY_MAX_HOPS);
+	proxy_client(h->proxy, peer, v, n < PROXY_MAX_HOPS ? n : PROXY_MAX_HOPS,
+	    out);
 }
 
 static enum MHD_Result
