@@ -2,11 +2,13 @@
 #include "mhd.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "parse.h"
 
@@ -167,4 +169,65 @@ mhd_peer(struct MHD_Connection *c, char *out, size_t len)
 	if (inet_ntop(af, a, out, (socklen_t)len) == NULL)
 		return KYSO_ERR_NOT_FOUND;
 	return 0;
+}
+
+int
+mhd_bound_port(int fd, uint16_t *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
+		return KYSO_ERR_IO;
+	if (ss.ss_family == AF_INET)
+		*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	else if (ss.ss_family == AF_INET6)
+		*port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	else
+		return KYSO_ERR_INVALID;
+	return 0;
+}
+
+int
+mhd_listen(const char *host, uint16_t port, int v6only, int *fd, uint16_t *bound)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	socklen_t sl;
+	uint16_t got;
+	int s = -1, one = 1, e, r = KYSO_ERR_INVALID;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		sl = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		sl = sizeof(*s6);
+	} else {
+		goto out;
+	}
+	r = KYSO_ERR_IO;
+	if ((s = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    (ss.ss_family == AF_INET6 && v6only &&
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+	    bind(s, (struct sockaddr *)&ss, sl) != 0 || listen(s, 128) != 0 ||
+	    (r = mhd_bound_port(s, &got)) != 0)
+		goto out;
+	if (bound != NULL)
+		*bound = got;
+	*fd = s;
+	s = -1;
+	r = 0;
+out:
+	if (s >= 0) {
+		e = errno;
+		close(s);
+		errno = e;
+	}
+	return r;
 }

@@ -1,7 +1,8 @@
 /* The libmicrohttpd glue kyso's servers (kyso-ra, kyso-agent,
  * kyso-contract) share: an answer built from one buffer and queued with
  * the headers every kyso answer carries, the announced body length
- * checked against a cap, a repeated request header, the peer's address. Each
+ * checked against a cap, a repeated request header, the peer's address,
+ * the listening socket. Each
  * server keeps what is its own: its routes, its Host/Origin checks, its TLS and
  * daemon set-up, how it collects a body. Never logs a body. */
 #ifndef KYSO_MHD_H
@@ -45,5 +46,16 @@ size_t mhd_header_values(struct MHD_Connection *c, const char *name,
 /* The peer's address as text (IPv4 or IPv6); KYSO_ERR_NOT_FOUND when MHD
  * knows none (out then holds no address). */
 int mhd_peer(struct MHD_Connection *c, char *out, size_t len) KYSO_WUR;
+
+/* A listening TCP socket (close-on-exec, SO_REUSEADDR) on host, an IPv4
+ * or IPv6 literal, and port (0: a free one), so the port is known before
+ * a daemon serves on it; with v6only an IPv6 socket takes IPv6 only (the
+ * same port can then be had on IPv4 too). *bound, when not NULL, gets the
+ * port. KYSO_ERR_INVALID when host is no address; KYSO_ERR_IO with errno
+ * kept (EADDRINUSE: the port is taken) when it cannot be had. */
+int mhd_listen(const char *host, uint16_t port, int v6only, int *fd,
+    uint16_t *bound) KYSO_WUR;
+/* The port a socket is bound to. */
+int mhd_bound_port(int fd, uint16_t *port) KYSO_WUR;
 
 #endif

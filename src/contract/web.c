@@ -1,10 +1,8 @@
 #include "web.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -199,32 +197,32 @@ int
 web_new(uint16_t port, size_t max_body, web_handler fn, void *ud, struct web **out)
 {
 	struct web *w = calloc(1, sizeof(*w));
-	struct sockaddr_in sa;
-	const union MHD_DaemonInfo *di;
+	int fd = -1, r;
 
 	if (w == NULL)
 		return KYSO_ERR_NOMEM;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	w->fn = fn;
 	w->ud = ud;
 	w->max_body = max_body;
+	if ((r = mhd_listen("127.0.0.1", port, 0, &fd, &w->port)) != 0)
+		goto fail;
 	w->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 		MHD_USE_ERROR_LOG,
-	    0, NULL, NULL, access_cb, w, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, completed, w,
+	    0, NULL, NULL, access_cb, w, MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, w,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_END);
 	if (w->d == NULL) {
-		free(w);
-		return KYSO_ERR_IO;
+		r = KYSO_ERR_IO;
+		goto fail;
 	}
-	di = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_BIND_PORT);
-	w->port = di != NULL ? di->port : port;
 	*out = w;
 	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(w);
+	return r;
 }
 
 /* The port bound (port 0 picks one). */

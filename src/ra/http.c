@@ -350,11 +350,9 @@ int
 http_bind(const char *listen_addr, struct http **out)
 {
 	struct http *h = calloc(1, sizeof(*h));
-	struct sockaddr_storage ss;
-	socklen_t sl;
 	char host[64];
 	uint16_t port;
-	int loop, one = 1, r = KYSO_ERR_INVALID;
+	int loop, r;
 
 	if (h == NULL)
 		return KYSO_ERR_NOMEM;
@@ -364,36 +362,10 @@ http_bind(const char *listen_addr, struct http **out)
 	h->lim.deadline = HTTP_DEFAULT_DEADLINE;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->wake, NULL);
-	memset(&ss, 0, sizeof(ss));
-	if (http_parse_listen(listen_addr, host, sizeof(host), &port, &loop) != 0)
+	if ((r = http_parse_listen(listen_addr, host, sizeof(host), &port,
+		 &loop)) != 0 ||
+	    (r = mhd_listen(host, port, 0, &h->fd, &h->port)) != 0)
 		goto fail;
-	if (strchr(host, ':') != NULL) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		inet_pton(AF_INET6, host, &s6->sin6_addr);
-		sl = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		inet_pton(AF_INET, host, &s4->sin_addr);
-		sl = sizeof(*s4);
-	}
-	r = KYSO_ERR_IO;
-	if ((h->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(h->fd, (struct sockaddr *)&ss, sl) != 0 ||
-	    listen(h->fd, 128) != 0)
-		goto fail;
-	sl = sizeof(ss);
-	if (getsockname(h->fd, (struct sockaddr *)&ss, &sl) != 0)
-		goto fail;
-	h->port = ntohs(ss.ss_family == AF_INET6
-		? ((struct sockaddr_in6 *)&ss)->sin6_port
-		: ((struct sockaddr_in *)&ss)->sin_port);
 	*out = h;
 	return 0;
 fail:
