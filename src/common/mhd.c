@@ -89,18 +89,6 @@ mhd_reply_free(struct mhd_reply *r)
 	free(r);
 }
 
-enum MHD_Result
-mhd_reply_simple(struct MHD_Connection *c, int status, const char *content_type,
-    struct buf **body)
-{
-	struct mhd_reply *r;
-
-	if (mhd_reply_new(status, body, &r) != 0)
-		return MHD_NO;
-	mhd_reply_header(r, "Content-Type", content_type);
-	return mhd_reply_queue(r, c);
-}
-
 int
 mhd_length_over(struct MHD_Connection *c, uint64_t cap)
 {

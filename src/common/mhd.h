@@ -2,9 +2,9 @@
  * kyso-contract) share: an answer built from one buffer and queued with
  * the headers every kyso answer carries, the announced body length
  * checked against a cap, a repeated request header, the peer's address,
- * the listening socket. Each
- * server keeps what is its own: its routes, its Host/Origin checks, its TLS and
- * daemon set-up, how it collects a body. Never logs a body. */
+ * the listening socket. Each server keeps what is its own: its routes,
+ * its Host/Origin checks, its TLS and daemon set-up, how it collects a
+ * body. Never logs a body. */
 #ifndef KYSO_MHD_H
 #define KYSO_MHD_H
 
@@ -30,10 +30,6 @@ void mhd_reply_header(struct mhd_reply *r, const char *name, const char *value);
  * X-Content-Type-Options: nosniff, and frees r (NULL: MHD_NO). */
 enum MHD_Result mhd_reply_queue(struct mhd_reply *r, struct MHD_Connection *c);
 void mhd_reply_free(struct mhd_reply *r);
-/* mhd_reply_new, one Content-Type and mhd_reply_queue: a short answer. */
-enum MHD_Result mhd_reply_simple(struct MHD_Connection *c, int status,
-    const char *content_type, struct buf **body);
-
 /* 1 when the request's Content-Length is not a number or is over cap
  * (the body can be refused before it is read), else 0. */
 int mhd_length_over(struct MHD_Connection *c, uint64_t cap);
