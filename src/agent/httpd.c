@@ -5,10 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <microhttpd.h>
+
+#include "common/mhd.h"
 
 #define HTTPD_MAX_DAEMONS 2
 
@@ -35,30 +36,16 @@ httpd_header(const struct httpd_req *rq, const char *name)
 	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
 }
 
-struct count_ctx {
-	const char *name;
-	size_t n;
-};
-
-static enum MHD_Result
-count_cb(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+int
+httpd_length_over(const struct httpd_req *rq, uint64_t cap)
 {
-	struct count_ctx *cc = cls;
-
-	(void)kind;
-	(void)value;
-	if (key != NULL && strcasecmp(key, cc->name) == 0)
-		cc->n++;
-	return MHD_YES;
+	return mhd_length_over(rq->conn, cap);
 }
 
 size_t
 httpd_header_count(const struct httpd_req *rq, const char *name)
 {
-	struct count_ctx cc = { name, 0 };
-
-	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, count_cb, &cc);
-	return cc.n;
+	return mhd_header_values(rq->conn, name, NULL, 0);
 }
 
 int
@@ -89,41 +76,22 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* MHD's free callback for an answer's bytes: buf_free wipes them (signed
- * documents are the user's). */
-static void
-body_free(void *cls)
-{
-	buf_free(cls);
-}
-
-/* Queues rs; its body goes to MHD as it is (rs->body is then NULL). */
+/* Queues rs; its body goes to MHD as it is (rs->body is then NULL) and
+ * is wiped once sent (signed documents are the user's). */
 static enum MHD_Result
 reply(struct MHD_Connection *c, struct httpd_resp *rs)
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	size_t i, n = rs->body ? buf_len(rs->body) : 0;
+	struct mhd_reply *r;
+	int json = rs->body != NULL && buf_len(rs->body) != 0;
+	size_t i;
 
-	if (n != 0)
-		resp = MHD_create_response_from_buffer_with_free_callback_cls(n,
-		    (void *)buf_ptr(rs->body), body_free, rs->body);
-	else
-		resp = MHD_create_response_from_buffer(0, (void *)"",
-		    MHD_RESPMEM_PERSISTENT);
-	if (resp == NULL)
+	if (mhd_reply_new(rs->status, &rs->body, &r) != 0)
 		return MHD_NO;
-	if (n != 0) {
-		rs->body = NULL;
-		MHD_add_response_header(resp, "Content-Type", "application/json");
-	}
+	if (json)
+		mhd_reply_header(r, "Content-Type", "application/json");
 	for (i = 0; i < rs->nhdr; i++)
-		MHD_add_response_header(resp, rs->hdr[i].name, rs->hdr[i].value);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	ret = MHD_queue_response(c, (unsigned)rs->status, resp);
-	MHD_destroy_response(resp);
-	return ret;
+		mhd_reply_header(r, rs->hdr[i].name, rs->hdr[i].value);
+	return mhd_reply_queue(r, c);
 }
 
 /* Seconds since the connection's request began. */

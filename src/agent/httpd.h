@@ -52,6 +52,8 @@ struct httpd;
 
 /* A request header's value, or NULL (the first when repeated). */
 const char *httpd_header(const struct httpd_req *rq, const char *name);
+/* 1 when the announced Content-Length is not a number or passes cap. */
+int httpd_length_over(const struct httpd_req *rq, uint64_t cap);
 /* How many times a header came. */
 size_t httpd_header_count(const struct httpd_req *rq, const char *name);
 /* Adds a response header (both strings kept by pointer);

@@ -2,9 +2,7 @@
  * server, and the wait for the end. */
 #include "agent/net.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +14,7 @@
 #include "agent/origins.h"
 #include "common/config.h"
 #include "common/jsonwipe.h"
+#include "common/mhd.h"
 #include "common/parse.h"
 
 /* KYSO_AGENT_FDS "3,4,5": the socket to the token side, the IPv4 and the
@@ -53,24 +52,6 @@ parse_fds(int fds[3])
 	return fds[0] >= 0 && (fds[1] >= 0 || fds[2] >= 0) ? 0 : KYSO_ERR_INVALID;
 }
 
-/* The port the listeners are bound to. */
-static int
-listen_port(int fd, uint16_t *port)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
-		return KYSO_ERR_IO;
-	if (ss.ss_family == AF_INET)
-		*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	else if (ss.ss_family == AF_INET6)
-		*port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	else
-		return KYSO_ERR_INVALID;
-	return 0;
-}
-
 /* What the handlers need, from the fds and kyso.conf. */
 static int
 net_setup(struct net *n, const int fds[3])
@@ -79,7 +60,7 @@ net_setup(struct net *n, const int fds[3])
 	const char *tsa;
 	int r;
 
-	if ((r = listen_port(fds[1] >= 0 ? fds[1] : fds[2], &n->port)) != 0)
+	if ((r = mhd_bound_port(fds[1] >= 0 ? fds[1] : fds[2], &n->port)) != 0)
 		return r;
 	snprintf(n->hosts[0], NET_HOST_MAX, "127.0.0.1:%u", n->port);
 	snprintf(n->hosts[1], NET_HOST_MAX, "[::1]:%u", n->port);

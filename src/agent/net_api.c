@@ -9,7 +9,6 @@
 #include "agent/origins.h"
 #include "agent/proto.h"
 #include "common/jsonwipe.h"
-#include "common/parse.h"
 
 static const struct route {
 	const char *method;
@@ -204,8 +203,6 @@ preflight(struct net_call *c)
 static int
 body_ok(struct net_call *c)
 {
-	const char *cl = httpd_header(c->rq, "Content-Length");
-	uint64_t len;
 
 	if (!is_json_type(httpd_header(c->rq, "Content-Type"))) {
 		net_reply_error(c, AGENT_BAD_REQUEST,
@@ -219,10 +216,7 @@ body_ok(struct net_call *c)
 		c->rs->status = 503;
 		return 0;
 	}
-	if (c->rq->too_large ||
-	    (cl != NULL &&
-		(parse_u64(cl, 0, UINT64_MAX, &len) != 0 ||
-		    len > HTTPD_MAX_BODY))) {
+	if (c->rq->too_large || httpd_length_over(c->rq, HTTPD_MAX_BODY)) {
 		net_reply_error(c, AGENT_TOO_LARGE,
 		    "the request body is larger than 64 MiB");
 		return 0;

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/i18n.h"
+#include "common/mhd.h"
 
 /* At most this many restarts of the network side a minute. */
 #define TOK_RESTARTS_PER_MINUTE 5
@@ -61,37 +61,11 @@ static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
 static int
 listen_on(int af, unsigned port, int *err)
 {
-	struct sockaddr_in v4;
-	struct sockaddr_in6 v6;
-	struct sockaddr *sa;
-	socklen_t len;
-	int fd, one = 1;
+	int fd = -1;
 
-	if ((fd = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+	if (mhd_listen(af == AF_INET ? "127.0.0.1" : "::1", (uint16_t)port, 1,
+		&fd, NULL) != 0) {
 		*err = errno;
-		return -1;
-	}
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (af == AF_INET) {
-		memset(&v4, 0, sizeof(v4));
-		v4.sin_family = AF_INET;
-		v4.sin_port = htons((uint16_t)port);
-		v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sa = (struct sockaddr *)&v4;
-		len = sizeof(v4);
-	} else {
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
-		    sizeof(one));
-		memset(&v6, 0, sizeof(v6));
-		v6.sin6_family = AF_INET6;
-		v6.sin6_port = htons((uint16_t)port);
-		v6.sin6_addr = in6addr_loopback;
-		sa = (struct sockaddr *)&v6;
-		len = sizeof(v6);
-	}
-	if (bind(fd, sa, len) != 0 || listen(fd, 64) != 0) {
-		*err = errno;
-		close(fd);
 		return -1;
 	}
 	return fd;

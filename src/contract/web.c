@@ -1,14 +1,12 @@
 #include "web.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
-#include "common/parse.h"
+#include "common/mhd.h"
 
 struct web {
 	struct MHD_Daemon *d;
@@ -106,58 +104,31 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* MHD's free callback for an answer's bytes. */
-static void
-body_free(void *cls)
-{
-	buf_free(cls);
-}
-
 /* Every answer carries the same security headers: pages load scripts,
  * styles and images from this server only, are never framed, and no
  * answer is cached (they name people and documents). */
 static enum MHD_Result
 reply(struct MHD_Connection *c, struct web_resp *rs)
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	size_t n = rs->body ? buf_len(rs->body) : 0, i;
+	struct mhd_reply *r;
+	size_t i;
 
-	if (n != 0)
-		resp = MHD_create_response_from_buffer_with_free_callback_cls(n,
-		    (void *)buf_ptr(rs->body), body_free, rs->body);
-	else
-		resp = MHD_create_response_from_buffer(0, (void *)"",
-		    MHD_RESPMEM_PERSISTENT);
-	if (resp == NULL)
+	if (mhd_reply_new(rs->status, &rs->body, &r) != 0)
 		return MHD_NO;
-	if (n != 0)
-		rs->body = NULL;
-	if (rs->content_type != NULL)
-		MHD_add_response_header(resp, "Content-Type", rs->content_type);
-	if (rs->allow != NULL)
-		MHD_add_response_header(resp, "Allow", rs->allow);
-	if (rs->location != NULL)
-		MHD_add_response_header(resp, "Location", rs->location);
-	if (rs->disposition != NULL)
-		MHD_add_response_header(resp, "Content-Disposition",
-		    rs->disposition);
+	mhd_reply_header(r, "Content-Type", rs->content_type);
+	mhd_reply_header(r, "Allow", rs->allow);
+	mhd_reply_header(r, "Location", rs->location);
+	mhd_reply_header(r, "Content-Disposition", rs->disposition);
 	for (i = 0; i < 2; i++)
-		if (rs->cookie[i] != NULL)
-			MHD_add_response_header(resp, "Set-Cookie",
-			    rs->cookie[i]);
-	MHD_add_response_header(resp, "Content-Security-Policy",
+		mhd_reply_header(r, "Set-Cookie", rs->cookie[i]);
+	mhd_reply_header(r, "Content-Security-Policy",
 	    "default-src 'none'; script-src 'self'; style-src 'self'; "
 	    "img-src 'self'; connect-src 'self' http://127.0.0.1:* "
 	    "ws://127.0.0.1:*; form-action 'self'; frame-ancestors 'none'; "
 	    "base-uri 'none'");
-	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	ret = MHD_queue_response(c, (unsigned)rs->status, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	mhd_reply_header(r, "X-Frame-Options", "DENY");
+	mhd_reply_header(r, "Referrer-Policy", "no-referrer");
+	return mhd_reply_queue(r, c);
 }
 
 /* A short text answer, before any handler ran (413). */
@@ -181,33 +152,19 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	struct web *w = cls;
 	struct web_req *rq = *con_cls;
 	struct web_resp rs = { .status = 500 };
-	const union MHD_ConnectionInfo *ci;
 	enum MHD_Result ret;
 
 	(void)version;
 	if (rq == NULL) {
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		uint64_t len;
-
 		if ((rq = calloc(1, sizeof(*rq))) == NULL)
 			return MHD_NO;
 		*con_cls = rq;
 		rq->c = c;
 		rq->method = method;
 		rq->path = url;
-		ci = MHD_get_connection_info(c,
-		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		if (ci != NULL && ci->client_addr != NULL &&
-		    ci->client_addr->sa_family == AF_INET)
-			inet_ntop(AF_INET,
-			    &((struct sockaddr_in *)ci->client_addr)->sin_addr,
-			    rq->remote, sizeof(rq->remote));
-		if (cl != NULL) {
-			if (parse_u64(cl, 0, UINT64_MAX, &len) != 0 ||
-			    len > w->max_body)
-				rq->too_large = 1;
-		}
+		if (mhd_peer(c, rq->remote, sizeof(rq->remote)) != 0)
+			rq->remote[0] = '\0';
+		rq->too_large = mhd_length_over(c, w->max_body);
 		if (strcmp(method, "POST") == 0 && !rq->too_large)
 			rq->pp = MHD_create_post_processor(c, 64 * 1024,
 			    field_cb, rq);
@@ -240,32 +197,32 @@ int
 web_new(uint16_t port, size_t max_body, web_handler fn, void *ud, struct web **out)
 {
 	struct web *w = calloc(1, sizeof(*w));
-	struct sockaddr_in sa;
-	const union MHD_DaemonInfo *di;
+	int fd = -1, r;
 
 	if (w == NULL)
 		return KYSO_ERR_NOMEM;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	w->fn = fn;
 	w->ud = ud;
 	w->max_body = max_body;
+	if ((r = mhd_listen("127.0.0.1", port, 0, &fd, &w->port)) != 0)
+		goto fail;
 	w->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 		MHD_USE_ERROR_LOG,
-	    0, NULL, NULL, access_cb, w, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, completed, w,
+	    0, NULL, NULL, access_cb, w, MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, w,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_END);
 	if (w->d == NULL) {
-		free(w);
-		return KYSO_ERR_IO;
+		r = KYSO_ERR_IO;
+		goto fail;
 	}
-	di = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_BIND_PORT);
-	w->port = di != NULL ? di->port : port;
 	*out = w;
 	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(w);
+	return r;
 }
 
 /* The port bound (port 0 picks one). */

@@ -76,6 +76,50 @@ db_fail(struct api *a, int r)
 	return api_error(a, 500, "internal", "internal error");
 }
 
+/* The opening every handler on registrations/ID shares: the audit target,
+ * the JSON body with its allowed fields (with body_optional, an empty body
+ * gives *body NULL), and the registration, answered 404 when there is none.
+ * Returns 0, or the status of the answer already given; the out-params are
+ * set only on 0, *token_serial only when token_serial is not NULL. */
+static int
+load_registration(struct api *a, const char *const *fields, int body_optional,
+    json_t **body, json_t **details, char **status, char **token_serial)
+{
+	const char *id = a->arg[0];
+	json_t *b = NULL, *d = NULL;
+	char *s = NULL, *tok = NULL;
+	int st, r;
+
+	snprintf(a->target, sizeof(a->target), "registration:%.40s", id);
+	if ((a->rq->body_len != 0 || !body_optional) &&
+	    (st = api_body(a, fields, &b)) != 0)
+		return st;
+	if ((r = reg_load(a->db, id, &d, &s,
+		 token_serial != NULL ? &tok : NULL)) != 0) {
+		st = r == KYSO_ERR_NOT_FOUND
+		    ? api_error(a, 404, "not_found", "no such registration")
+		    : db_fail(a, r);
+		goto out;
+	}
+	*body = b;
+	b = NULL;
+	*details = d;
+	d = NULL;
+	*status = s;
+	s = NULL;
+	if (token_serial != NULL) {
+		*token_serial = tok;
+		tok = NULL;
+	}
+	st = 0;
+out:
+	free(tok);
+	free(s);
+	json_decref(d);
+	json_decref(b);
+	return st;
+}
+
 static const char *const reg_fields[] = { "type", "name", "id_number",
 	"tax_code", "representative", "province", "email", "phone", "profile",
 	"key_type", "validity_years", "token_serial", "common_name", NULL };
@@ -256,19 +300,13 @@ prepare(struct api *a, const char *id, const char *kind)
 	json_t *body = NULL, *d = NULL;
 	char *status = NULL, msg[200];
 	const char *code = NULL;
-	int st, r;
+	int st;
 
-	snprintf(a->target, sizeof(a->target), "registration:%.40s", id);
-	if (a->rq->body_len == 0 && renew) {
-		body = json_object();
-	} else if ((st = api_body(a, renew ? renew_fields : update_fields,
-			&body)) != 0) {
+	if ((st = load_registration(a, renew ? renew_fields : update_fields,
+		 renew, &body, &d, &status, NULL)) != 0)
 		return st;
-	}
-	if ((r = reg_load(a->db, id, &d, &status, NULL)) != 0) {
-		st = r == KYSO_ERR_NOT_FOUND
-		    ? api_error(a, 404, "not_found", "no such registration")
-		    : db_fail(a, r);
+	if (body == NULL && (body = json_object()) == NULL) {
+		st = api_error(a, 500, "internal", "out of memory");
 		goto out;
 	}
 	if (strcmp(status, "active") != 0) {
@@ -354,15 +392,9 @@ api_registrations_reissue(struct api *a)
 	char *status = NULL;
 	int st, r;
 
-	snprintf(a->target, sizeof(a->target), "registration:%.40s", id);
-	if (a->rq->body_len != 0 && (st = api_body(a, no_fields, &body)) != 0)
+	if ((st = load_registration(a, no_fields, 1, &body, &d, &status, NULL)) !=
+	    0)
 		return st;
-	if ((r = reg_load(a->db, id, &d, &status, NULL)) != 0) {
-		st = r == KYSO_ERR_NOT_FOUND
-		    ? api_error(a, 404, "not_found", "no such registration")
-		    : db_fail(a, r);
-		goto out;
-	}
 	r = pending_activation(a, id, status, d, &rows, &kind, &details);
 	if (r == KYSO_ERR_NOT_FOUND) {
 		st = api_error(a, 409, "nothing_pending",
@@ -507,15 +539,8 @@ api_registrations_edit(struct api *a)
 	size_t i;
 	int st, r;
 
-	snprintf(a->target, sizeof(a->target), "registration:%.40s", id);
-	if ((st = api_body(a, fields, &body)) != 0)
+	if ((st = load_registration(a, fields, 0, &body, &d, &status, &tok)) != 0)
 		return st;
-	if ((r = reg_load(a->db, id, &d, &status, &tok)) != 0) {
-		st = r == KYSO_ERR_NOT_FOUND
-		    ? api_error(a, 404, "not_found", "no such registration")
-		    : db_fail(a, r);
-		goto out;
-	}
 	if (strcmp(status, "cancelled") == 0) {
 		st = api_error(a, 409, "cancelled",
 		    "the registration is cancelled");
@@ -597,15 +622,9 @@ api_registrations_cancel(struct api *a)
 	uint64_t idv;
 	int st, r;
 
-	snprintf(a->target, sizeof(a->target), "registration:%.40s", id);
-	if (a->rq->body_len != 0 && (st = api_body(a, no_fields, &body)) != 0)
+	if ((st = load_registration(a, no_fields, 1, &body, &d, &status, NULL)) !=
+	    0)
 		return st;
-	if ((r = reg_load(a->db, id, &d, &status, NULL)) != 0) {
-		st = r == KYSO_ERR_NOT_FOUND
-		    ? api_error(a, 404, "not_found", "no such registration")
-		    : db_fail(a, r);
-		goto out;
-	}
 	if (strcmp(status, "cancelled") == 0) {
 		st = api_error(a, 409, "cancelled",
 		    "the registration is already cancelled");

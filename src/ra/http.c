@@ -7,13 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
 
+#include "common/mhd.h"
 #include "common/parse.h"
 #include "logesc.h"
 #include "proxy.h"
@@ -222,97 +222,39 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* MHD's free callback for an answer's bytes: buf_free wipes them. */
-static void
-body_free(void *cls)
-{
-	buf_free(cls);
-}
-
 /* The answer's bytes go to MHD as they are (rs->body is then NULL) and
  * are wiped when MHD has sent them: an unblock answer leaves no copy. */
 static enum MHD_Result
 reply(struct MHD_Connection *c, struct http_resp *rs)
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	size_t n = rs->body ? buf_len(rs->body) : 0;
+	struct mhd_reply *r;
 
-	if (n != 0)
-		resp = MHD_create_response_from_buffer_with_free_callback_cls(n,
-		    (void *)buf_ptr(rs->body), body_free, rs->body);
-	else
-		resp = MHD_create_response_from_buffer(0, (void *)"",
-		    MHD_RESPMEM_PERSISTENT);
-	if (resp == NULL)
+	if (mhd_reply_new(rs->status, &rs->body, &r) != 0)
 		return MHD_NO;
-	if (n != 0)
-		rs->body = NULL;
-	if (rs->content_type != NULL)
-		MHD_add_response_header(resp, "Content-Type", rs->content_type);
-	if (rs->allow != NULL)
-		MHD_add_response_header(resp, "Allow", rs->allow);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	ret = MHD_queue_response(c, (unsigned)rs->status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-/* The lines of the proxy's header, in the order they came (the last
- * PROXY_MAX_HOPS of them: the right-most entries are the ones that
- * count). */
-struct fwd {
-	const char *name;
-	const char *v[PROXY_MAX_HOPS];
-	size_t n;
-};
-
-static enum MHD_Result
-fwd_line(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	struct fwd *f = cls;
-
-	(void)kind;
-	if (key == NULL || value == NULL || strcasecmp(key, f->name) != 0)
-		return MHD_YES;
-	if (f->n == PROXY_MAX_HOPS) {
-		memmove(f->v, f->v + 1, (PROXY_MAX_HOPS - 1) * sizeof(f->v[0]));
-		f->n--;
-	}
-	f->v[f->n++] = value;
-	return MHD_YES;
+	mhd_reply_header(r, "Content-Type", rs->content_type);
+	mhd_reply_header(r, "Allow", rs->allow);
+	return mhd_reply_queue(r, c);
 }
 
 /* The client's address: the peer's, or what a trusted proxy says. */
 static void
 client_address(struct http *h, struct MHD_Connection *c, char out[PROXY_ADDR_LEN])
 {
-	const union MHD_ConnectionInfo *ci;
-	char peer[INET6_ADDRSTRLEN] = "?";
-	struct fwd f;
+	char peer[INET6_ADDRSTRLEN];
+	const char *v[PROXY_MAX_HOPS];
+	size_t n;
 
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci != NULL && ci->client_addr != NULL) {
-		const struct sockaddr *sa = ci->client_addr;
-
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET,
-			    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-			    peer, sizeof(peer));
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6,
-			    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			    peer, sizeof(peer));
-	}
+	if (mhd_peer(c, peer, sizeof(peer)) != 0)
+		snprintf(peer, sizeof(peer), "?");
 	if (h->proxy == NULL || !proxy_trusted(h->proxy, peer)) {
 		snprintf(out, PROXY_ADDR_LEN, "%s", peer);
 		return;
 	}
-	memset(&f, 0, sizeof(f));
-	f.name = proxy_header(h->proxy);
-	MHD_get_connection_values(c, MHD_HEADER_KIND, fwd_line, &f);
-	proxy_client(h->proxy, peer, f.v, f.n, out);
+	/* The lines of the proxy's header, in the order they came: the
+	 * last PROXY_MAX_HOPS of them, the right-most entries count. */
+	n = mhd_header_values(c, proxy_header(h->proxy), v, PROXY_MAX_HOPS);
+	proxy_client(h->proxy, peer, v, n < PROXY_MAX_HOPS ? n : PROXY_MAX_HOPS,
+	    out);
 }
 
 static enum MHD_Result
@@ -329,21 +271,14 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 
 	(void)version;
 	if (cs == NULL) {
-		const char *cl;
-		uint64_t len;
-
 		if ((cs = calloc(1, sizeof(*cs))) == NULL)
 			return MHD_NO;
 		if ((cs->body = buf_new(HTTP_MAX_BODY)) == NULL) {
 			free(cs);
 			return MHD_NO;
 		}
-		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		    "Content-Length");
 		*con_cls = cs;
-		if (cl != NULL &&
-		    (parse_u64(cl, 0, UINT64_MAX, &len) != 0 ||
-			len > HTTP_MAX_BODY)) {
+		if (mhd_length_over(c, HTTP_MAX_BODY)) {
 			/* Answer now: MHD then closes the connection instead of
 			 * reading a body that is refused anyway. */
 			static const char big[] = "{\"error\":\"too_large\","
@@ -415,11 +350,9 @@ int
 http_bind(const char *listen_addr, struct http **out)
 {
 	struct http *h = calloc(1, sizeof(*h));
-	struct sockaddr_storage ss;
-	socklen_t sl;
 	char host[64];
 	uint16_t port;
-	int loop, one = 1, r = KYSO_ERR_INVALID;
+	int loop, r;
 
 	if (h == NULL)
 		return KYSO_ERR_NOMEM;
@@ -429,36 +362,10 @@ http_bind(const char *listen_addr, struct http **out)
 	h->lim.deadline = HTTP_DEFAULT_DEADLINE;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->wake, NULL);
-	memset(&ss, 0, sizeof(ss));
-	if (http_parse_listen(listen_addr, host, sizeof(host), &port, &loop) != 0)
+	if ((r = http_parse_listen(listen_addr, host, sizeof(host), &port,
+		 &loop)) != 0 ||
+	    (r = mhd_listen(host, port, 0, &h->fd, &h->port)) != 0)
 		goto fail;
-	if (strchr(host, ':') != NULL) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		inet_pton(AF_INET6, host, &s6->sin6_addr);
-		sl = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		inet_pton(AF_INET, host, &s4->sin_addr);
-		sl = sizeof(*s4);
-	}
-	r = KYSO_ERR_IO;
-	if ((h->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(h->fd, (struct sockaddr *)&ss, sl) != 0 ||
-	    listen(h->fd, 128) != 0)
-		goto fail;
-	sl = sizeof(ss);
-	if (getsockname(h->fd, (struct sockaddr *)&ss, &sl) != 0)
-		goto fail;
-	h->port = ntohs(ss.ss_family == AF_INET6
-		? ((struct sockaddr_in6 *)&ss)->sin6_port
-		: ((struct sockaddr_in *)&ss)->sin_port);
 	*out = h;
 	return 0;
 fail:

@@ -42,6 +42,10 @@ assert_eq "$(hdr Access-Control-Allow-Origin)" "$A" "ACAO of an allowed origin"
 assert_eq "$(hdr Vary)" "Origin" "Vary"
 assert_contains "$(cat "$W/b")" '"approved":true'
 assert_contains "$(cat "$W/b")" '"api":1'
+assert_eq "$(hdr Content-Type)" "application/json" "Content-Type"
+# common/mhd.c's headers, on every answer of every kyso server.
+assert_eq "$(hdr Cache-Control)" "no-store" "Cache-Control"
+assert_eq "$(hdr X-Content-Type-Options)" "nosniff" "X-Content-Type-Options"
 req -H "$HOST" -H "Origin: https://new.test" "$U/v1/hello"
 assert_eq "$ST" 200 "hello from an origin not asked yet"
 assert_eq "$(hdr Access-Control-Allow-Origin)" "https://new.test"

@@ -21,6 +21,9 @@ as anon "$URL/login"; expect 200
 hdr=$(tr -d '\r' <"$W/hdr")
 assert_contains "$hdr" "Content-Security-Policy: default-src 'none'; script-src 'self'"
 assert_contains "$hdr" "X-Frame-Options: DENY"
+# common/mhd.c's headers, on every answer of every kyso server.
+assert_contains "$hdr" "Cache-Control: no-store"
+assert_contains "$hdr" "X-Content-Type-Options: nosniff"
 assert_contains "$hdr" "HttpOnly; SameSite=Strict"
 assert_not_contains "$(body)" "<script>" "no inline script"
 as anon "$URL/static/contract.js"; expect 200

@@ -69,6 +69,13 @@ assert_eq "$(sql_q "SELECT sum(n) FROM audit_counts WHERE remote = '127.0.0.4' A
 [[ $(cat "$W/ra-main.log") == *"127.0.0.4 POST /api/v1/activation/lookup 429"* ]] ||
   fail "the access log does not name the client: $(tail -n 3 "$W/ra-main.log")"
 
+note "a trusted peer's header on 40 lines: the right-most lines count"
+xff=()
+for i in $(seq 1 40); do xff+=(-H "X-Forwarded-For: 10.5.5.$i"); done
+assert_eq "$(look 127.0.0.3 "$URL" "${xff[@]}")" 404 "40 header lines from the trusted proxy"
+assert_eq "$(sql_q "SELECT group_concat(remote) FROM audit_counts WHERE remote LIKE '10.5.5.%'")" \
+  10.5.5.40 "the client is the last line's address"
+
 note "ra.conf trusted_proxy and proxy_header = X-Real-IP"
 printf 'trusted_proxy = 127.0.0.3\nproxy_header = X-Real-IP\n' >>"$RA_HOME/ra.conf"
 ra_serve rip --rate-limit 3

@@ -97,7 +97,20 @@ note "the routes: operators only, POST only"
 api POST "$URL/api/v1/registrations/$rid/edit" '{"email":"a@example.vn"}'; expect 401
 api GET "$URL/api/v1/registrations/$rid/cancel" '' -H "Authorization: Bearer $RA_OP"; expect 405
 op POST "/api/v1/registrations/$rid/edit" '{"phone":"0912345678"}'; expect 400 unknown_field
-op POST "/api/v1/registrations/999/cancel"; expect 404
+op POST "/api/v1/registrations/999/cancel"; expect 404 not_found
+# The opening edit, cancel, reissue, renew and update share: the body's
+# fields are checked first, then an unknown registration is 404.
+for verb in edit reissue renew update; do
+  op POST "/api/v1/registrations/999/$verb" '{"email":"a@example.vn"}'
+  case $verb in
+    edit|update) expect 404 not_found ;;
+    *) expect 400 unknown_field ;;
+  esac
+done
+op POST "/api/v1/registrations/999/reissue"; expect 404 not_found
+op POST "/api/v1/registrations/999/renew"; expect 404 not_found
+op POST "/api/v1/registrations/$rid/cancel" '{"reason":"x"}'; expect 400 unknown_field
+op POST "/api/v1/registrations/$rid/edit"; expect 400 bad_json
 assert_exit 1 "$RA" registration cancel "$rid" --server "$URL" --token-fd 3 3<<<"0000"
 kill "$PID"; wait "$PID" || fail "kyso-ra did not stop cleanly"
 pass

@@ -15,6 +15,11 @@ opd() { api "$1" "$URL$2" '' -H "Authorization: Bearer $RA_OP" -D "$W/hdr"; }
 note "wrong methods on known paths: 405 with Allow"
 api GET "$URL/api/v1/activation/lookup" "" -D "$W/hdr"; expect 405 method_not_allowed
 assert_eq "$(allow)" "POST" "Allow of activation/lookup"
+# common/mhd.c's headers, on every answer of every kyso server.
+hdrs=$(tr -d '\r' <"$W/hdr")
+assert_contains "$hdrs" "Content-Type: application/json"
+assert_contains "$hdrs" "Cache-Control: no-store"
+assert_contains "$hdrs" "X-Content-Type-Options: nosniff"
 opd DELETE /api/v1/registrations; expect 405 method_not_allowed
 assert_eq "$(allow)" "GET, POST" "Allow of registrations"
 opd GET /api/v1/registrations/1/renew; expect 405 method_not_allowed

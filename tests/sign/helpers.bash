@@ -136,6 +136,16 @@ openssl_verify_ok() {
     || fail "openssl cms -verify failed: $(cat "$W/ossl.err")"
 }
 
+# docts_ok FILE N ROOT UNTRUSTED: the Nth signature of FILE is a document
+# time-stamp whose token openssl ts -verify accepts over the bytes its
+# /ByteRange names, the TSA chained by UNTRUSTED to the trusted ROOT.
+docts_ok() {
+  cms_of "$1" "$2"
+  openssl ts -verify -data "$W/signed.bin" -in "$W/sig.der" -token_in \
+    -CAfile "$3" -untrusted "$4" >/dev/null 2>&1 ||
+    fail "openssl ts -verify: the document time-stamp $2 of $1"
+}
+
 # big_pdf PATH MB: a valid one-page PDF of about MB megabytes (one large
 # image stream of random bytes).
 big_pdf() {

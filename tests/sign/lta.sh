@@ -64,14 +64,8 @@ for s in sigs[1:]:
 PY
 }
 
-# docts_ok FILE N: the Nth signature is a document time-stamp whose token
-# openssl ts -verify accepts over the bytes its /ByteRange names.
-docts_ok() {
-  cms_of "$1" "$2"
-  openssl ts -verify -data "$W/signed.bin" -in "$W/sig.der" -token_in \
-    -CAfile "$RA_HOME/root.pem" -untrusted "$RA_HOME/ca.pem" >/dev/null 2>&1 ||
-    fail "openssl ts -verify: the document time-stamp $2 of $1"
-}
+# lta_ts_ok FILE N: docts_ok with kyso-ra's TSA chain.
+lta_ts_ok() { docts_ok "$1" "$2" "$RA_HOME/root.pem" "$RA_HOME/ca.pem"; }
 
 # dss_check FILE: the DSS holds Certs, OCSPs, CRLs and a /VRI entry
 # (SHA-1 of the first signature's /Contents) naming its certificates and
@@ -116,7 +110,7 @@ pdfsig_lta "$W/lta.pdf" 2
 qpdf_ok "$W/lta.pdf"
 cms_of "$W/lta.pdf" 1
 openssl_verify_ok
-docts_ok "$W/lta.pdf" 2
+lta_ts_ok "$W/lta.pdf" 2
 [ "$(grep -ac '/Type/DocTimeStamp/Filter/Adobe.PPKLite/SubFilter/ETSI.RFC3161' "$W/lta.pdf")" = 1 ] ||
   fail "no document time-stamp dictionary"
 dss_check "$W/lta.pdf" >/dev/null
@@ -152,7 +146,7 @@ assert_contains "$OUT" "bt.pdf -> $W/bt.lta.pdf"
 cmp -n "$(stat -c %s "$W/bt.pdf")" "$W/bt.pdf" "$W/bt.lta.pdf" || fail "extend changed the signed bytes"
 pdfsig_lta "$W/bt.lta.pdf" 2
 qpdf_ok "$W/bt.lta.pdf"
-docts_ok "$W/bt.lta.pdf" 2
+lta_ts_ok "$W/bt.lta.pdf" 2
 dss_check "$W/bt.lta.pdf" >/dev/null
 # The signer's chain (its root's CRL) and the TSA's: kyso-ra's root CRL for
 # its issuing CA.
@@ -168,8 +162,8 @@ sleep 1
 assert_exit 0 ks extend "$W/bt.lta.pdf" -o "$W/bt.lta2.pdf" --tsa "$TSA" --chain "$W/chain.pem"
 pdfsig_lta "$W/bt.lta2.pdf" 3
 qpdf_ok "$W/bt.lta2.pdf"
-docts_ok "$W/bt.lta2.pdf" 2
-docts_ok "$W/bt.lta2.pdf" 3
+lta_ts_ok "$W/bt.lta2.pdf" 2
+lta_ts_ok "$W/bt.lta2.pdf" 3
 # VRI entries: the signature and the first document time-stamp.
 [ "$(dss_check "$W/bt.lta2.pdf")" = 2 ] || fail "the second DSS update has no VRI entry for the first time-stamp"
 assert_exit 0 ks verify "$W/bt.lta2.pdf" --trust "$W/anchors.pem" --json
@@ -190,7 +184,7 @@ pdfsig -nssdir "sql:$W/nss" -add-signature -nick popsigner "$W/doc.pdf" "$W/pop.
 assert_exit 0 ks extend "$W/pop.pdf" --tsa "$TSA" --chain "$W/chain.pem"
 pdfsig_lta "$W/pop.lta.pdf" 2
 qpdf_ok "$W/pop.lta.pdf"
-docts_ok "$W/pop.lta.pdf" 2
+lta_ts_ok "$W/pop.lta.pdf" 2
 dss_check "$W/pop.lta.pdf" >/dev/null
 assert_exit 0 ks verify "$W/pop.lta.pdf" --trust "$W/anchors.pem" --json
 python3 - "$OUT" <<'PY' || fail "pdfsig's signature extended: $OUT"
