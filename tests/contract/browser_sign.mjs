@@ -6,10 +6,12 @@
 // B may not sign before A (order); A signs one ("Ký"), and then A's list,
 // where nothing waits, has no "Ký nhiều" / "Từ chối nhiều" form; B signs three at
 // once ("Ký nhiều": one confirmation, one PIN), rejects one with a reason
-// and two more at once; an upload whose earlier bytes were changed in
-// flight is refused; C, whose token certificate names another person, is
-// refused; the owner downloads the completed PDF. Vietnamese and English
-// screenshots. browser_sign.sh sets it up and checks the results (the
+// and two more at once; a cancelled dialog leaves the page as it was,
+// "Ký" back; an upload whose earlier bytes were changed in flight is
+// refused; C, whose token certificate names another person, is refused;
+// B signs one more in English; the owner downloads the completed PDF.
+// After each signature the page is checked at once, without a reload.
+// Vietnamese and English screenshots. browser_sign.sh sets it up and checks the results (the
 // stamps' /Rect, pdfsig, kyso-sign, the database) with its own tools.
 import { writeFileSync } from "node:fs";
 import { launch, pinentry, runner } from "../agent/browser_lib.mjs";
@@ -213,6 +215,18 @@ await t.step("B rejects two at once with one reason (Từ chối nhiều)", asyn
   expect((await page.$$("button.sign")).length === 0, "a rejected contract cannot be signed");
 });
 
+await t.step("B cancels the confirmation: the error, the page as it was, Ký back", async () => {
+  await page.goto(`${URL}/documents/${D8}`);
+  await page.waitForSelector("body[data-agent=ready]");
+  pinentry.script(["CANCEL"]);
+  await page.click("button.sign");
+  await page.waitForSelector("body[data-sign-state=done]", { timeout: 60000 });
+  const bad = await page.textContent("#sign-result li.INVALID");
+  expect(bad.includes("Bạn đã hủy việc ký."), `cancelled, in Vietnamese: ${bad}`);
+  await afterFailure(page, "Chờ tôi ký");
+  await shot(page, "vi-7b-cancelled");
+});
+
 await t.step("a signed upload whose earlier bytes were changed in flight is refused", async () => {
   await page.route("**/documents/*/signed", async (route) => {
     const b = Buffer.from(route.request().postDataBuffer());
@@ -220,8 +234,8 @@ await t.step("a signed upload whose earlier bytes were changed in flight is refu
     b[at + 5] = b[at + 5] === 0x31 ? 0x32 : 0x31; // "%PDF-1.x" -> another version
     await route.continue({ postData: b });
   });
-  await page.goto(`${URL}/documents/${D8}`);
-  await page.waitForSelector("body[data-agent=ready]");
+  // The same page as the cancel's: its Ký button works again.
+  expect(page.url() === `${URL}/documents/${D8}`, "still on D8's page");
   pinentry.script(["OK", `PIN ${PIN}`]);
   await page.click("button.sign");
   await page.waitForSelector("body[data-sign-state=done]", { timeout: 60000 });
