@@ -149,7 +149,8 @@ audit_pdf(struct store *db, const char *doc, const char *title,
 		    audit_action_text(col[3]), col[1], col[2]);
 		text(&sh, 9, 1, NULL, head);
 		if (col[4][0] != '\0')
-			text(&sh, 9, 0, _("Detail:"), col[4]);
+			text(&sh, 9, 0, _("Detail:"),
+			    audit_detail_text(col[3], col[4]));
 		text(&sh, 7, 0, _("Row hash:"), col[5]);
 		sh.y += 4;
 	}

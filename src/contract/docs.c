@@ -126,7 +126,7 @@ out_sign_data(struct ctx *c, const char *doc, const char *title)
 
 /* The state a clerk reads: waiting for me / for others / completed /
  * rejected. */
-static const char *
+const char *
 state_text(struct ctx *c, const char *doc, const char *state)
 {
 	if (strcmp(state, "completed") == 0)
@@ -225,7 +225,10 @@ h_docs(struct ctx *c)
 	}
 	q_finalize(st);
 	if (!mine) {
-		out(c, "</table><p class=\"hint none-waiting\">%s</p>",
+		/* The results of a "Ký nhiều" that signed the last one stay. */
+		out(c,
+		    "</table><ul id=\"sign-result\"></ul><p class=\"hint "
+		    "none-waiting\">%s</p>",
 		    _("No document waits for your signature."));
 		page_end(c);
 		return;
@@ -520,6 +523,7 @@ audit_action_text(const char *a)
 		{ "rejected", N_("Rejected") },
 		{ "downloaded", N_("Downloaded") },
 		{ "stamp-placed", N_("Stamp placed") },
+		{ "sign-refused", N_("Signature refused") },
 	};
 	size_t i;
 
@@ -527,6 +531,17 @@ audit_action_text(const char *a)
 		if (strcmp(a, words[i].action) == 0)
 			return _(words[i].text);
 	return a;
+}
+
+/* An audit row's detail for the reader: a refusal's reason is one of the
+ * server's sentences, stored in English and shown translated. */
+const char *
+audit_detail_text(const char *action, const char *detail)
+{
+	if (action != NULL && detail != NULL && detail[0] != '\0' &&
+	    strcmp(action, "sign-refused") == 0)
+		return _(detail);
+	return detail;
 }
 
 /* A contract's page: state, signers, reject form, the audit trail. */
@@ -583,9 +598,14 @@ h_doc(struct ctx *c)
 		out_sign_data(c, d.id, d.title);
 		out(c,
 		    " disabled>%s</button> <span class=\"sign-why\">%s</span>"
-		    "</p><ul id=\"sign-result\"></ul>",
+		    "</p>",
 		    _("Sign"),
 		    _("Signing needs kyso-agent (see Signing plugin)."));
+	}
+	/* Always there: after signing, the page's script swaps in the page
+	 * as it now is and keeps the results here. */
+	out(c, "<ul id=\"sign-result\"></ul>");
+	if (turn) {
 		out(c, "<form method=\"post\" action=\"/documents/%s/reject\">",
 		    d.id);
 		out_csrf(c);
@@ -621,8 +641,12 @@ h_doc(struct ctx *c)
 			for (k = 0; k < 5; k++) {
 				const char *v = k == 0 ? when : q_col(st, k);
 
+				if (k == 3)
+					v = audit_action_text(v);
+				else if (k == 4)
+					v = audit_detail_text(q_col(st, 3), v);
 				out(c, "<td>");
-				out_esc(c, k == 3 ? audit_action_text(v) : v);
+				out_esc(c, v);
 				out(c, "</td>");
 			}
 			out(c, "</tr>");

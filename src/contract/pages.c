@@ -639,8 +639,9 @@ h_verify(struct ctx *c)
 	    _("Result"), _("Signer"), _("Time"), _("Time-stamp"), _("Level"),
 	    _("Notes"));
 	for (i = 0; i < n; i++) {
+		/* The class is the verifier's word, the text the reader's. */
 		out(c, "<tr><td class=\"%s\">%s</td><td>", verdict(&rep[i]),
-		    verdict(&rep[i]));
+		    _(verdict(&rep[i])));
 		out_esc(c, rep[i].signer);
 		out(c, "</td><td>");
 		out_esc(c, rep[i].claimed_time);

@@ -63,6 +63,9 @@ void h_audit_pdf(struct ctx *c);
 
 /* An audit row's action in the reader's language (docs.c). */
 const char *audit_action_text(const char *action);
+/* An audit row's detail in the reader's language where it is one of the
+ * server's sentences (a refusal's reason), else as stored (docs.c). */
+const char *audit_detail_text(const char *action, const char *detail);
 /* audit_pdf.c: doc's audit trail as a PDF (cairo), appended to b. */
 int audit_pdf(struct store *db, const char *doc, const char *title,
     const char *sha256, struct buf *b) KYSO_WUR;
@@ -79,6 +82,9 @@ int view_can_place(struct ctx *c, const char *doc);
  * organisation's, or one they sign): its held version's hash. Else
  * KYSO_ERR_NOT_FOUND, whether it exists or not. */
 int doc_visible(struct ctx *c, char sha256[65]) KYSO_WUR;
+/* doc's state as the caller reads it, in their language: waiting for
+ * me / for others, completed, rejected (docs.c). */
+const char *state_text(struct ctx *c, const char *doc, const char *state);
 /* 1 when doc waits for the caller's signature now. */
 int doc_my_turn(struct ctx *c, const char *doc);
 

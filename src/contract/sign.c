@@ -388,8 +388,11 @@ h_signed(struct ctx *c)
 	tell_next(c, c->part[0], completed);
 	c->rs->status = 200;
 	c->rs->content_type = "application/json";
-	out(c, "{\"state\":\"%s\",\"sha256\":\"%s\"}\n",
-	    completed ? "completed" : "signed", hex);
+	/* state for programs; state_text, the document's state now in the
+	 * signer's language, for the page's result line. */
+	out(c, "{\"state\":\"%s\",\"sha256\":\"%s\",\"state_text\":\"%s\"}\n",
+	    completed ? "completed" : "signed", hex,
+	    state_text(c, c->part[0], completed ? "completed" : "waiting"));
 out:
 	free(detail);
 	free(subject);

@@ -101,11 +101,12 @@ view_pages(struct ctx *c, const char *doc, const char *sha256, int place)
 		out(c,
 		    "<figure class=\"page\" data-page=\"%d\" data-w=\"%d\" "
 		    "data-h=\"%d\"><div class=\"sheet\"><img src=\"/documents/"
-		    "%s/page/%d\" alt=\"%s %d\" loading=\"lazy\" width=\"%d\" "
-		    "height=\"%d\"></div><figcaption>%s %d / %d</figcaption>"
-		    "</figure>",
-		    i + 1, ri->w[i], ri->h[i], doc, i + 1, _("Page"), i + 1,
-		    ri->w[i] * 3 / 2, ri->h[i] * 3 / 2, _("Page"), i + 1, ri->n);
+		    "%s/page/%d?v=%.16s\" alt=\"%s %d\" loading=\"lazy\" "
+		    "width=\"%d\" height=\"%d\"></div><figcaption>%s %d / %d"
+		    "</figcaption></figure>",
+		    i + 1, ri->w[i], ri->h[i], doc, i + 1, sha256, _("Page"),
+		    i + 1, ri->w[i] * 3 / 2, ri->h[i] * 3 / 2, _("Page"), i + 1,
+		    ri->n);
 	}
 	out(c, "</section>");
 	free(ri);

@@ -4,7 +4,8 @@
 // contract, sees the page ask for B-LT, presses "Ký", allows the site,
 // confirms and types the PIN; the agent signs with the time-stamp and the
 // revocation data (the DSS) and the page uploads it; the server takes it
-// and the contract is completed. browser_blt.sh sets it up and checks the
+// and the contract is completed, shown at once (no reload) in Vietnamese
+// only. browser_blt.sh sets it up and checks the
 // stored PDF with its own tools (pdfsig, kyso-sign verify, qpdf).
 import { launch, pinentry, runner } from "../agent/browser_lib.mjs";
 import { expect, signIn, pagesLoaded } from "./kc_lib.mjs";
@@ -38,6 +39,14 @@ await t.step("A signs (Ký): allow, confirm, PIN; the B-LT upload is taken", asy
   expect((await page.$$("#sign-result li.INVALID")).length === 0, `nothing refused: ${all}`);
   const d = pinentry.dialogs();
   expect(d.length === 3 && d[2].kind === "GETPIN", `allow, confirm, PIN: ${JSON.stringify(d)}`);
+  // At once, no reload: completed, A's row signed, no Ký, in Vietnamese.
+  expect(all.endsWith(": Đã ký (Đã hoàn thành)"), `the result line in Vietnamese: ${all}`);
+  const state = await page.textContent("main p strong");
+  expect(state === "Đã hoàn thành", `completed at once: ${state}`);
+  const row = await page.textContent("main table tr:nth-child(2) td:nth-child(3)");
+  expect(row === "Đã ký", `A's row signed at once: ${row}`);
+  expect((await page.$$("button.sign, form[action$='/reject']")).length === 0, "no Ký nor reject form at once");
+  await pagesLoaded(page);
   await shot("vi-blt-2-signed");
 });
 

@@ -6,10 +6,12 @@
 // B may not sign before A (order); A signs one ("Ký"), and then A's list,
 // where nothing waits, has no "Ký nhiều" / "Từ chối nhiều" form; B signs three at
 // once ("Ký nhiều": one confirmation, one PIN), rejects one with a reason
-// and two more at once; an upload whose earlier bytes were changed in
-// flight is refused; C, whose token certificate names another person, is
-// refused; the owner downloads the completed PDF. Vietnamese and English
-// screenshots. browser_sign.sh sets it up and checks the results (the
+// and two more at once; a cancelled dialog leaves the page as it was,
+// "Ký" back; an upload whose earlier bytes were changed in flight is
+// refused; C, whose token certificate names another person, is refused;
+// B signs one more in English; the owner downloads the completed PDF.
+// After each signature the page is checked at once, without a reload.
+// Vietnamese and English screenshots. browser_sign.sh sets it up and checks the results (the
 // stamps' /Rect, pdfsig, kyso-sign, the database) with its own tools.
 import { writeFileSync } from "node:fs";
 import { launch, pinentry, runner } from "../agent/browser_lib.mjs";
@@ -19,7 +21,7 @@ const URL = process.env.KC_URL;
 const PIN = process.env.KYSO_USER_PIN;
 const SHOTS = process.env.KYSO_SHOTS;
 const OUT = process.env.KC_OUT; // what the shell checks: placed.json, final1.pdf
-const [D2, D3, D4, D5, D6, D7, D8] = process.env.KC_DOCS.split(" ");
+const [D2, D3, D4, D5, D6, D7, D8, D9] = process.env.KC_DOCS.split(" ");
 const t = runner();
 const ob = await launch(); // the owner's browser
 const sb = await launch(); // the signers'
@@ -31,6 +33,38 @@ let D1 = "";
 const placed = {};
 
 const signIn = (p, ctx, email, password) => kcSignIn(p, ctx, URL, email, password);
+
+// A contract's page right after the signer's click, not reloaded: its
+// state, the signer's row (pos), no "Ký" nor reject form left, and the
+// history's last rows naming the signature.
+async function afterSigning(p, state, row, pos) {
+  const got = await p.textContent("main p strong");
+  expect(got === state, `the state at once: ${got}, want ${state}`);
+  const cell = await p.textContent(`main table tr:nth-child(${pos + 1}) td:nth-child(3)`);
+  expect(cell === row, `the signer's row at once: ${cell}, want ${row}`);
+  expect((await p.$$("button.sign, form[action$='/reject']")).length === 0,
+    "no Ký button nor reject form once signed");
+  const history = await p.$$eval("main table", (ts) => ts.pop().textContent);
+  expect(history.includes(row), `the history names the signature: ${history}`);
+}
+
+// Page 1's image as the browser shows it (its pixels, not the boxes
+// drawn over it).
+const pixels = (p) => p.$eval("figure.page img", (img) => {
+  const cv = document.createElement("canvas");
+  cv.width = img.naturalWidth;
+  cv.height = img.naturalHeight;
+  cv.getContext("2d").drawImage(img, 0, 0);
+  return cv.toDataURL();
+});
+
+// The page still as it was after a failed signature: the error, the
+// state, the button back.
+async function afterFailure(p, state) {
+  expect((await p.textContent("main p strong")) === state, `still ${state}`);
+  expect((await p.$$("button.sign")).length === 1 && !(await p.isDisabled("button.sign")),
+    "the Ký button is back");
+}
 
 // Clicks page 1 of the contract at (fx, fy) of the image's size for
 // signer pos; returns the box the page computed ("x,y,w,h" in points).
@@ -99,6 +133,7 @@ await t.step("A reads the contract page by page and signs it (Ký)", async () =>
   })(), "A signs with the stamp where the owner clicked");
   await pagesLoaded(page);
   await shot(page, "vi-2-document");
+  const before = await pixels(page);
   pinentry.script(["OK", "OK", `PIN ${PIN}`]);
   await page.click("button.sign");
   await page.waitForSelector("body[data-sign-state=done]", { timeout: 60000 });
@@ -107,6 +142,13 @@ await t.step("A reads the contract page by page and signs it (Ký)", async () =>
   expect(ok.length === 1, `one document signed: ${all}`);
   const d = pinentry.dialogs();
   expect(d.length === 3 && d[2].kind === "GETPIN", `approve, confirm, PIN: ${JSON.stringify(d)}`);
+  // At once, without a reload: the result in Vietnamese only, A's row
+  // signed, no Ký, the document waits for B.
+  expect(all.includes("Đã ký (Chờ người khác ký)") && !/\((signed|completed)\)/.test(all),
+    `the result line in Vietnamese: ${all}`);
+  await afterSigning(page, "Chờ người khác ký", "Đã ký", 1);
+  await pagesLoaded(page);
+  expect(before !== (await pixels(page)), "the page's image is the signed version's (A's stamp on it)");
   await shot(page, "vi-3-signed");
   await page.goto(`${URL}/documents/${D1}`);
   expect((await page.$$("button.sign")).length === 0, "no Ký button once signed");
@@ -136,6 +178,17 @@ await t.step("B signs three at once with one PIN (Ký nhiều)", async () => {
   const d = pinentry.dialogs();
   expect(d.length === 2 && d[1].kind === "GETPIN", `one confirmation, one PIN: ${JSON.stringify(d)}`);
   expect(d[0].DESC.includes("3"), `the confirmation lists three: ${d[0].DESC}`);
+  // At once, without a reload: three completed, no box nor Ký for them,
+  // the others still signable.
+  expect((all.match(/Đã ký \(Đã hoàn thành\)/g) || []).length === 3, `each result in Vietnamese: ${all}`);
+  for (const doc of [D1, D2, D3]) {
+    const row = await page.textContent(`tr:has(a[href='/documents/${doc}'])`);
+    expect(row.includes("Đã hoàn thành") && !row.includes("Chờ tôi ký"), `${doc} completed at once: ${row}`);
+    expect((await page.$$(`a.sign[data-doc='${doc}']`)).length === 0, `no Ký on ${doc}`);
+    expect(await page.isDisabled(`input[name=id][value='${doc}']`), `${doc}'s box is disabled`);
+  }
+  expect(!(await page.isDisabled("button.sign-many")), "Ký nhiều stays for the others");
+  expect((await page.$$(`a.sign[data-doc='${D4}']`)).length === 1, "D4 still waits for B");
   await shot(page, "vi-5-signed-many");
 });
 
@@ -145,6 +198,8 @@ await t.step("B rejects one contract with a reason (Từ chối)", async () => {
   await Promise.all([page.waitForURL(`${URL}/documents/${D4}`), page.click("form[action$='/reject'] button")]);
   expect((await page.textContent("main")).includes("Sai số tiền <b>thanh toán</b>"), "the reason shown as text");
   expect((await page.textContent("main")).includes("Đã từ chối"), "rejected, in Vietnamese");
+  expect((await page.textContent("main p strong")) === "Đã từ chối", "the state: rejected");
+  expect((await page.$$("button.sign, form[action$='/reject']")).length === 0, "no Ký nor reject form");
   await shot(page, "vi-6-rejected");
 });
 
@@ -160,6 +215,18 @@ await t.step("B rejects two at once with one reason (Từ chối nhiều)", asyn
   expect((await page.$$("button.sign")).length === 0, "a rejected contract cannot be signed");
 });
 
+await t.step("B cancels the confirmation: the error, the page as it was, Ký back", async () => {
+  await page.goto(`${URL}/documents/${D8}`);
+  await page.waitForSelector("body[data-agent=ready]");
+  pinentry.script(["CANCEL"]);
+  await page.click("button.sign");
+  await page.waitForSelector("body[data-sign-state=done]", { timeout: 60000 });
+  const bad = await page.textContent("#sign-result li.INVALID");
+  expect(bad.includes("Bạn đã hủy việc ký."), `cancelled, in Vietnamese: ${bad}`);
+  await afterFailure(page, "Chờ tôi ký");
+  await shot(page, "vi-7b-cancelled");
+});
+
 await t.step("a signed upload whose earlier bytes were changed in flight is refused", async () => {
   await page.route("**/documents/*/signed", async (route) => {
     const b = Buffer.from(route.request().postDataBuffer());
@@ -167,13 +234,14 @@ await t.step("a signed upload whose earlier bytes were changed in flight is refu
     b[at + 5] = b[at + 5] === 0x31 ? 0x32 : 0x31; // "%PDF-1.x" -> another version
     await route.continue({ postData: b });
   });
-  await page.goto(`${URL}/documents/${D8}`);
-  await page.waitForSelector("body[data-agent=ready]");
+  // The same page as the cancel's: its Ký button works again.
+  expect(page.url() === `${URL}/documents/${D8}`, "still on D8's page");
   pinentry.script(["OK", `PIN ${PIN}`]);
   await page.click("button.sign");
   await page.waitForSelector("body[data-sign-state=done]", { timeout: 60000 });
   const bad = await page.textContent("#sign-result li.INVALID");
   expect(bad.includes("các byte trước đó đã bị thay đổi"), `refused: ${bad}`);
+  await afterFailure(page, "Chờ tôi ký");
   await page.unroute("**/documents/*/signed");
   await shot(page, "vi-8-changed-bytes-refused");
 });
@@ -187,7 +255,24 @@ await t.step("C's token certificate names another person: refused", async () => 
   await page.waitForSelector("body[data-sign-state=done]", { timeout: 60000 });
   const bad = await page.textContent("#sign-result li.INVALID");
   expect(bad.includes("không mang định danh đã đăng ký"), `refused: ${bad}`);
+  await afterFailure(page, "Chờ tôi ký");
   await shot(page, "vi-9-other-person-refused");
+});
+
+await t.step("English: B signs on the contract's page; the page follows at once", async () => {
+  await signIn(page, sb.ctx, "b@kyso.vn", process.env.PW_B);
+  await page.goto(`${URL}/lang/en`);
+  await page.goto(`${URL}/documents/${D9}`);
+  await page.waitForSelector("body[data-agent=ready]");
+  expect((await page.textContent("main p strong")) === "Waiting for me", "waiting for me, in English");
+  pinentry.script(["OK", `PIN ${PIN}`]);
+  await page.click("button.sign");
+  await page.waitForSelector("body[data-sign-state=done]", { timeout: 60000 });
+  const all = await page.textContent("#sign-result");
+  expect(all.endsWith(": Signed (Completed)"), `the result line in English: ${all}`);
+  await afterSigning(page, "Completed", "Signed", 1);
+  await pagesLoaded(page);
+  await shot(page, "en-0-signed");
 });
 
 await t.step("the owner sees the states and downloads the completed contract", async () => {

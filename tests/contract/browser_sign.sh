@@ -32,8 +32,8 @@ login c c@kyso.vn "$PW_c"
 identity a 001099000001
 identity b 001099000002
 identity c 001099000003   # nobody's token carries it
-for i in 1 2 3 4 5 6 7 8; do make_pdf "$W/c$i.pdf" "Hop dong so $i"; done
-for i in 2 3 4 5 6 8; do
+for i in 1 2 3 4 5 6 7 8 9; do make_pdf "$W/c$i.pdf" "Hop dong so $i"; done
+for i in 2 3 4 5 6 8 9; do
   create owner "Hợp đồng số $i" "$W/c$i.pdf" "b@kyso.vn"; declare "D$i=$DOC"
 done
 create owner "Hợp đồng số 7" "$W/c7.pdf" "c@kyso.vn"; D7=$DOC
@@ -44,7 +44,7 @@ SHOTS=$KYSO_BUILD/tests/contract-shots
 rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
 set +e
-KC_URL=$URL KC_DOCS="$D2 $D3 $D4 $D5 $D6 $D7 $D8" KC_PDF1=$W/c1.pdf KC_OUT=$OUTD \
+KC_URL=$URL KC_DOCS="$D2 $D3 $D4 $D5 $D6 $D7 $D8 $D9" KC_PDF1=$W/c1.pdf KC_OUT=$OUTD \
   PW_OWNER=$PW_owner PW_A=$PW_a PW_B=$PW_b PW_C=$PW_c KYSO_SHOTS=$SHOTS \
   KYSO_USER_PIN=$USER_PIN node "$(dirname "$0")/browser_sign.mjs" 2>&1 | tee "$W/node.out"
 rc=${PIPESTATUS[0]}
@@ -54,7 +54,7 @@ D1=$(jq -r .doc "$OUTD/placed.json")
 
 note "the states: three completed, three rejected, the refused two still waiting"
 st() { sql "SELECT state FROM documents WHERE id='$1'"; }
-for d in "$D1" "$D2" "$D3"; do assert_eq "$(st "$d")" completed; done
+for d in "$D1" "$D2" "$D3" "$D9"; do assert_eq "$(st "$d")" completed; done
 for d in "$D4" "$D5" "$D6"; do assert_eq "$(st "$d")" rejected; done
 for d in "$D7" "$D8"; do assert_eq "$(st "$d")" waiting; done
 assert_eq "$(sql "SELECT count(*) FROM audit WHERE action='sign-refused' AND doc_id IN ('$D7','$D8')")" 2

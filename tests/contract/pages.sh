@@ -28,7 +28,7 @@ note "the contract's page lists both pages with their sizes, and the stamp boxes
 as owner "$URL/documents/$D"; expect 200
 assert_contains "$(body)" 'data-page="1" data-w="595" data-h="842"'
 assert_contains "$(body)" 'data-page="2" data-w="842" data-h="595"'
-assert_contains "$(body)" "src=\"/documents/$D/page/2\""
+assert_contains "$(body)" "src=\"/documents/$D/page/2?v=$(sha256sum "$W/two.pdf" | cut -c1-16)\"" "the version in the image address"
 assert_contains "$(body)" 'data-place="1"'
 assert_contains "$(body)" 'data-pos="2" data-page="1" data-box="50,50,200,60"'
 as a "$URL/documents/$D"; expect 200

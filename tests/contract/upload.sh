@@ -67,11 +67,15 @@ upload a "$D" "$W/v1-aa.pdf"; expect 422
 assert_eq "$(sql "SELECT sha256 || state FROM documents WHERE id = '$D'")" "${v1}waiting" \
   "nothing changed"
 assert_eq "$(sql "SELECT count(*) FROM audit WHERE action = 'sign-refused'")" 4
+as a "$URL/documents/$D"; expect 200
+assert_contains "$(body)" "<td>Chữ ký không được chấp nhận</td>" "the refusals in the history, in Vietnamese"
+assert_contains "$(body)" "<td>Chữ ký không có dấu thời gian hợp lệ" "the refusal's reason, in Vietnamese"
 
 note "A signs: accepted, B is told"
 rm -f "$OUTBOX"/*.eml
 upload a "$D" "$W/v1-a.pdf"; expect 200
 assert_eq "$(jq -r .state "$W/body")" signed
+assert_eq "$(jq -r .state_text "$W/body")" "Chờ người khác ký" "the state for the page, in the signer's language"
 v2=$(sha256sum "$W/v1-a.pdf" | cut -d' ' -f1)
 assert_eq "$(sql "SELECT sha256 FROM documents WHERE id = '$D'")" "$v2"
 assert_eq "$(sql "SELECT group_concat(sha256) FROM versions WHERE doc_id = '$D' ORDER BY n")" "$v1,$v2"
@@ -89,6 +93,7 @@ ksign CB0002 "$W/v2.pdf" "$W/v2-b.pdf"
 rm -f "$OUTBOX"/*.eml
 upload b "$D" "$W/v2-b.pdf"; expect 200
 assert_eq "$(jq -r .state "$W/body")" completed
+assert_eq "$(jq -r .state_text "$W/body")" "Đã hoàn thành"
 assert_eq "$(sql "SELECT state FROM documents WHERE id = '$D'")" completed
 assert_eq "$(ls "$OUTBOX"/*.eml | wc -l)" 3 "the owner and both signers are told"
 fetch owner "$D" "$W/final.pdf"
@@ -103,7 +108,17 @@ assert_contains "$(jq -r '.audit[] | select(.action == "signed") | .detail' "$W/
 note "the verification page on the final PDF"
 as v "$URL/verify"; tv=$(csrf_of)
 as v "$URL/verify" -F "csrf=$tv" -F "pdf=@$W/final.pdf"; expect 200
-assert_eq "$(grep -o '<td class="VALID">' "$W/body" | wc -l)" 2
+assert_eq "$(grep -o '<td class="VALID">HỢP LỆ</td>' "$W/body" | wc -l)" 2 "the verdicts in Vietnamese"
 as v "$URL/verify" -F "csrf=$tv" -F "pdf=@$W/v1-a-bad.pdf"; expect 200
-assert_contains "$(body)" '<td class="INVALID">'
+assert_contains "$(body)" '<td class="INVALID">KHÔNG HỢP LỆ</td>'
+
+note "in English: the verdicts and the history's words"
+as v "$URL/lang/en"; expect 303
+as v "$URL/verify"; tv=$(csrf_of)
+as v "$URL/verify" -F "csrf=$tv" -F "pdf=@$W/final.pdf"; expect 200
+assert_eq "$(grep -o '<td class="VALID">VALID</td>' "$W/body" | wc -l)" 2
+as a "$URL/lang/en"; expect 303
+as a "$URL/documents/$D"; expect 200
+assert_contains "$(body)" "<td>Signature refused</td>"
+assert_contains "$(body)" "<strong>Completed</strong>"
 pass

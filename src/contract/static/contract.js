@@ -6,6 +6,9 @@
 // from this site, signed by the agent with the signer's stamp (B-T), and
 // uploaded to /documents/ID/signed, where the server checks it; each
 // document's result is listed, and a failure leaves the others signed.
+// After a signature the page is swapped for the server's page as it now
+// is (the signer's row signed, no "Ký" for what was signed, the state),
+// the results kept, without a reload.
 import { KysoAgent, describeError } from "./kyso-plugin.js";
 
 const body = document.body;
@@ -59,6 +62,7 @@ async function signDocs(docs, buttons) {
   const ul = document.getElementById("sign-result");
   if (ul) ul.textContent = "";
   const why = [...document.querySelectorAll(".sign-why")];
+  let signed = 0;
   why.forEach((s) => { s.textContent = body.dataset.signing; });
   try {
     const data = await Promise.all(docs.map((d) => held(d.doc)));
@@ -77,7 +81,8 @@ async function signDocs(docs, buttons) {
       if (!r.ok) { report(d.doc, d.title, false, describeError(r.error, lang)); continue; }
       try {
         const a = await upload(d.doc, r.data);
-        report(d.doc, d.title, true, `${body.dataset.signed} (${a.state})`);
+        report(d.doc, d.title, true, `${body.dataset.signed} (${a.state_text})`);
+        signed += 1;
       } catch (e) {
         report(d.doc, d.title, false, e.message);
       }
@@ -86,9 +91,31 @@ async function signDocs(docs, buttons) {
     report("", "kyso-agent", false, describeError(e, lang));
   } finally {
     why.forEach((s) => { s.textContent = ""; });
-    body.dataset.signState = "done";
     buttons.forEach((b) => { b.disabled = false; });
   }
+  // Nothing signed: the page stays as it was, the buttons with it.
+  if (signed) {
+    try { await refresh(); } catch (e) { /* the results still say it */ }
+  }
+  body.dataset.signState = "done";
+}
+
+// The page as the server renders it now, in place of <main>; the
+// results list (#sign-result, on every such page) is kept.
+async function refresh() {
+  const r = await fetch(location.href, { credentials: "same-origin" });
+  if (!r.ok) return;
+  const fresh = new DOMParser().parseFromString(await r.text(), "text/html");
+  const main = fresh.querySelector("main");
+  const old = document.querySelector("main");
+  if (!main || !old) return;
+  const now = document.adoptNode(main);
+  const results = document.getElementById("sign-result");
+  const slot = now.querySelector("#sign-result");
+  if (results && slot) slot.replaceWith(results);
+  old.replaceWith(now);
+  wireSigning();
+  showPages();
 }
 
 function docOf(el) {
@@ -96,16 +123,15 @@ function docOf(el) {
     page: el.dataset.page, rect: el.dataset.rect };
 }
 
-document.addEventListener("DOMContentLoaded", async () => {
-  const st = document.getElementById("agent-status");
+let agentReady = false;
+
+// Enables "Ký" and "Ký nhiều" when kyso-agent answers; called again on
+// the buttons of a page swapped in after signing.
+function wireSigning() {
   const one = [...document.querySelectorAll("button.sign")];
   const many = [...document.querySelectorAll("button.sign-many")];
-  let h = null;
-  try { h = await agent.hello(); } catch (e) { h = null; }
-  if (st) st.textContent = h ? `${st.dataset.ok} ${h.version}` : st.dataset.none;
-  if (!h) {
+  if (!agentReady) {
     document.querySelectorAll(".sign-why").forEach((s) => { s.textContent = body.dataset.none; });
-    body.dataset.agent = "none";
     return;
   }
   document.querySelectorAll(".sign-why").forEach((s) => { s.textContent = ""; });
@@ -122,7 +148,16 @@ document.addEventListener("DOMContentLoaded", async () => {
       if (ticked.length) signDocs(ticked, buttons);
     });
   });
-  body.dataset.agent = "ready";
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  const st = document.getElementById("agent-status");
+  let h = null;
+  try { h = await agent.hello(); } catch (e) { h = null; }
+  if (st) st.textContent = h ? `${st.dataset.ok} ${h.version}` : st.dataset.none;
+  agentReady = Boolean(h);
+  wireSigning();
+  body.dataset.agent = h ? "ready" : "none";
 });
 
 // The pages of a contract (section.pages): each signer's stamp box drawn
@@ -173,7 +208,8 @@ async function placeStamp(sec, fig, img, ev) {
   body.dataset.placed = `${a.pos}:${a.page}:${a.box}`;
 }
 
-document.addEventListener("DOMContentLoaded", () => {
+// Draws the stamp boxes and, for the owner, lets a click place them.
+function showPages() {
   const sec = document.querySelector("section.pages");
   if (!sec) return;
   sec.querySelectorAll("span.stamp").forEach((s) => drawStamp(sec, s));
@@ -184,4 +220,6 @@ document.addEventListener("DOMContentLoaded", () => {
     img.addEventListener("click", (ev) => placeStamp(sec, fig, img, ev));
   });
   body.dataset.placing = "ready";
-});
+}
+
+document.addEventListener("DOMContentLoaded", showPages);
