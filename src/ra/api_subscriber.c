@@ -175,17 +175,9 @@ token_claimable(struct api *a, const char *tok, const char *reg_id)
  * overlap (the signature held the database's write lock: issue 15); the
  * checks it depends on (code unspent, token free) run before it and again
  * inside the transaction, which decides. A completion that loses a race
- * there (the same code sent twice at once) throws its certificate away:
- * it never left this process, and the log names its serial. */
-static void
-discarded(const struct ca_issued *iss, const char *why)
-{
-	if (iss->pem != NULL)
-		fprintf(stderr,
-		    "kyso-ra: certificate %s signed and discarded, never "
-		    "sent: %s\n",
-		    iss->serial, why);
-}
+ * there (the same code sent twice at once), or whose transaction does not
+ * commit, throws its certificate away: it never left this process, and
+ * the log names its serial (api_discarded; api.c for the commit). */
 
 int
 api_activation_complete(struct api *a)
@@ -268,10 +260,11 @@ api_activation_complete(struct api *a)
 		st = api_error(a, 500, "internal", "could not issue");
 		goto out;
 	}
+	snprintf(a->issued, sizeof(a->issued), "%s", iss.serial);
 	/* Now the transaction; the code is spent first: of two racing
 	 * completions one wins (the lookup above was outside it). */
 	if ((st = api_begin(a)) != 0) {
-		discarded(&iss, "the database is busy");
+		api_discarded(a, "the database is busy");
 		goto out;
 	}
 	/* The token is checked again in the same statement (a ninth
@@ -291,15 +284,15 @@ api_activation_complete(struct api *a)
 		 " AND NOT EXISTS (" TOKEN_HOLDERS ") RETURNING id",
 		 8, p, &rows)) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
-		discarded(&iss, "the database is busy");
+		api_discarded(a, "the database is busy");
 		goto out;
 	}
 	if (db_rows_count(rows) != 1) {
 		if ((st = token_claimable(a, tok, act.reg_id)) != 0)
-			discarded(&iss, "the token was claimed meanwhile");
+			api_discarded(a, "the token was claimed meanwhile");
 		else {
 			st = code_invalid(a);
-			discarded(&iss, "the code was spent meanwhile");
+			api_discarded(a, "the code was spent meanwhile");
 		}
 		goto out;
 	}
@@ -318,7 +311,7 @@ api_activation_complete(struct api *a)
 	    (r = reg_store(a->db, act.reg_id, act.details, "active", tok,
 		 api_now())) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
-		discarded(&iss, "the database is busy");
+		api_discarded(a, "the database is busy");
 		goto out;
 	}
 	{
