@@ -412,9 +412,12 @@ db_rollback(struct db *d)
 {
 	struct db *t = d->route != NULL ? d->route : d;
 
-	if (t->pg != NULL)
-		PQclear(PQexec(t->pg, "ROLLBACK"));
-	else if (!sqlite3_get_autocommit(t->lite))
+	/* PostgreSQL ends a transaction whose COMMIT failed: a ROLLBACK
+	 * then would only log a warning. */
+	if (t->pg != NULL) {
+		if (PQtransactionStatus(t->pg) != PQTRANS_IDLE)
+			PQclear(PQexec(t->pg, "ROLLBACK"));
+	} else if (!sqlite3_get_autocommit(t->lite))
 		sqlite3_exec(t->lite, "ROLLBACK", NULL, NULL, NULL);
 	tx_unlock(d);
 }

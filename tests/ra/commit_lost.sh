@@ -34,6 +34,8 @@ assert_eq "$(sql_q "SELECT count(*) FROM certificates WHERE registration_id = $r
 lost=$(sed -n 's/^kyso-ra: certificate \([0-9a-f]*\) signed and discarded.*/\1/p' "$W/ra-main.log")
 [ -n "$lost" ] || { cat "$W/ra-main.log" >&2; fail "the certificate signed for the failed commit is not logged as discarded"; }
 assert_eq "$(wc -l <<<"$lost")" 1 "discarded certificates logged"
+# PostgreSQL ends the transaction whose COMMIT failed: no ROLLBACK after.
+[[ $(cat "$W/ra-main.log") != *"no transaction in progress"* ]] || fail "a ROLLBACK was sent after the failed COMMIT"
 
 note "the trap gone, the same code issues"
 sql_q "$untrap" >/dev/null
