@@ -171,14 +171,6 @@ token_claimable(struct api *a, const char *tok, const char *reg_id)
 	return st;
 }
 
-/* The certificate is signed before the transaction, so that issuances
- * overlap (the signature held the database's write lock: issue 15); the
- * checks it depends on (code unspent, token free) run before it and again
- * inside the transaction, which decides. A completion that loses a race
- * there (the same code sent twice at once), or whose transaction does not
- * commit, throws its certificate away: it never left this process, and
- * the log names its serial (api_discarded; api.c for the commit). */
-
 /* A JSON string of s: PEM text and hex, so only the newlines need
  * escaping; anything else below 0x20, '"' and '\\' are escaped too. */
 static int
@@ -241,6 +233,13 @@ issued_json(struct api *a, const struct ca_issued *iss)
 	return 200;
 }
 
+/* The certificate is signed before the transaction, so that issuances
+ * overlap (the signature held the database's write lock: issue 15); the
+ * checks it depends on (code unspent, token free) run before it and again
+ * inside the transaction, which decides. A completion that loses a race
+ * there (the same code sent twice at once), or whose transaction does not
+ * commit, throws its certificate away: it never left this process, and
+ * the log names its serial (api_discarded; api.c for the commit). */
 int
 api_activation_complete(struct api *a)
 {
