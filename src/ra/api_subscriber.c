@@ -31,6 +31,9 @@ struct activation {
 	char reg_id[24];
 	char kind[16];
 	json_t *details;
+	/* details as the row holds them: completion issues only while the
+	 * row still does (an operator's edit rewrites a pending code's) */
+	char *details_text;
 };
 
 static int
@@ -68,6 +71,12 @@ find_activation(struct api *a, const char *code, struct activation *act)
 	    strlen(db_rows_get(rows, 0, 2)) >= sizeof(act->kind) ||
 	    (act->details = json_loads(db_rows_get(rows, 0, 3), 0, &je)) == NULL)
 		goto out;
+	r = KYSO_ERR_NOMEM;
+	if ((act->details_text = strdup(db_rows_get(rows, 0, 3))) == NULL) {
+		json_decref(act->details);
+		act->details = NULL;
+		goto out;
+	}
 	snprintf(act->id, sizeof(act->id), "%s", db_rows_get(rows, 0, 0));
 	snprintf(act->reg_id, sizeof(act->reg_id), "%s", db_rows_get(rows, 0, 1));
 	snprintf(act->kind, sizeof(act->kind), "%s", db_rows_get(rows, 0, 2));
@@ -128,6 +137,7 @@ api_activation_lookup(struct api *a)
 		json_object_get(act.details, "profile")));
 out:
 	free(dn);
+	free(act.details_text);
 	json_decref(act.details);
 	json_decref(body);
 	return st;
@@ -167,6 +177,30 @@ token_claimable(struct api *a, const char *tok, const char *reg_id)
 		st = api_error(a, 409, "token_in_use",
 		    "this token already "
 		    "holds another subscriber's certificate");
+	db_rows_free(rows);
+	return st;
+}
+
+/* 0 when the activation is still unspent and unexpired (its details
+ * changed: completion's spending UPDATE matched nothing else), else the
+ * status of the answer given. */
+static int
+still_pending(struct api *a, const char *id)
+{
+	struct db_rows *rows = NULL;
+	struct db_num nn;
+	const char *p[2];
+	int st = 0;
+
+	p[0] = id;
+	p[1] = db_num(&nn, api_now());
+	if (db_exec(a->db,
+		"SELECT id FROM activations WHERE id = ?"
+		" AND spent_at IS NULL AND expires_at > ?",
+		2, p, &rows) != 0)
+		st = api_error(a, 503, "busy", "the database is busy; retry");
+	else if (db_rows_count(rows) != 1)
+		st = code_invalid(a);
 	db_rows_free(rows);
 	return st;
 }
@@ -252,7 +286,7 @@ api_activation_complete(struct api *a)
 	struct db_rows *rows = NULL;
 	struct db_num nb, na, nn;
 	json_t *body = NULL;
-	const char *pem, *tok, *p[8];
+	const char *pem, *tok, *p[9];
 	int bad = 0, st, r;
 
 	memset(&act, 0, sizeof(act));
@@ -329,8 +363,9 @@ api_activation_complete(struct api *a)
 		goto out;
 	}
 	/* The token is checked again in the same statement (a ninth
-	 * statement per issuance cost more than the check); when nothing was
-	 * updated, the token's check alone tells which it was. */
+	 * statement per issuance cost more than the check), and the details
+	 * signed must still be the code's (an edit meanwhile rewrote them);
+	 * when nothing was updated, the checks that follow tell which. */
 	p[0] = db_num(&nn, api_now());
 	p[1] = act.id;
 	p[2] = p[0];
@@ -339,11 +374,13 @@ api_activation_complete(struct api *a)
 	p[5] = tok;
 	p[6] = act.reg_id;
 	p[7] = p[0];
+	p[8] = act.details_text;
 	if ((r = db_exec(a->db,
 		 "UPDATE activations SET spent_at = ?"
 		 " WHERE id = ? AND spent_at IS NULL AND expires_at > ?"
-		 " AND NOT EXISTS (" TOKEN_HOLDERS ") RETURNING id",
-		 8, p, &rows)) != 0) {
+		 " AND NOT EXISTS (" TOKEN_HOLDERS ") AND details = ?"
+		 " RETURNING id",
+		 9, p, &rows)) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
 		api_discarded(a, "the database is busy");
 		goto out;
@@ -351,9 +388,12 @@ api_activation_complete(struct api *a)
 	if (db_rows_count(rows) != 1) {
 		if ((st = token_claimable(a, tok, act.reg_id)) != 0)
 			api_discarded(a, "the token was claimed meanwhile");
-		else {
-			st = code_invalid(a);
+		else if ((st = still_pending(a, act.id)) != 0)
 			api_discarded(a, "the code was spent meanwhile");
+		else {
+			st = api_error(a, 503, "busy",
+			    "the registration was edited meanwhile; retry");
+			api_discarded(a, "the registration was edited meanwhile");
 		}
 		goto out;
 	}
@@ -389,6 +429,7 @@ out:
 	ca_issued_clear(&iss);
 	ca_csr_free(csr);
 	db_rows_free(rows);
+	free(act.details_text);
 	json_decref(act.details);
 	json_decref(body);
 	return st;
