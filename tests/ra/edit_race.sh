@@ -40,12 +40,18 @@ for _ in $(seq 1 600); do [ -e "$W/locked" ] && break; sleep 0.05; done
 note "a completion reads the old name and waits at BEGIN; the edit commits"
 curl -s -o "$W/c1" -w '%{http_code}' --data-binary "$req" "$URL/api/v1/activation/complete" >"$W/s1" &
 CURL=$!
-# x86-64 nanosleep (35) or clock_nanosleep (230): SQLite's busy handler;
-# kyso-ra's other threads wait in futex and epoll.
+# A thread in nanosleep is in SQLite's busy handler (kyso-ra's other
+# threads wait in futex and epoll): the kernel's wait channel, else the
+# system call's number (x86-64 35 and 230, arm64 101 and 115).
+case $(uname -m) in
+  aarch64) sleeps='101 115' ;;
+  *) sleeps='35 230' ;;
+esac
 waiting() {
-  local f
-  for f in /proc/"$PID"/task/*/syscall; do
-    case $(cut -d' ' -f1 "$f" 2>/dev/null) in 35|230) return 0;; esac
+  local t
+  for t in /proc/"$PID"/task/*; do
+    [[ $(cat "$t/wchan" 2>/dev/null) == *nanosleep* ]] && return 0
+    [[ " $sleeps " == *" $(cut -d' ' -f1 "$t/syscall" 2>/dev/null) "* ]] && return 0
   done
   return 1
 }
