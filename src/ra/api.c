@@ -206,6 +206,7 @@ api_call(struct api *a, const struct api_match *m)
 			audit(a, m, action);
 			goto out;
 		}
+		a->issued[0] = '\0'; /* recorded */
 		send_mail(a);
 		redact_used(a);
 	} else {
@@ -213,6 +214,7 @@ api_call(struct api *a, const struct api_match *m)
 		audit(a, m, action);
 	}
 out:
+	api_discarded(a, "its transaction was not committed");
 	wipe_mail(a);
 	free(op);
 }

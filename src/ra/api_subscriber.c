@@ -31,6 +31,9 @@ struct activation {
 	char reg_id[24];
 	char kind[16];
 	json_t *details;
+	/* details as the row holds them: completion issues only while the
+	 * row still does (an operator's edit rewrites a pending code's) */
+	char *details_text;
 };
 
 static int
@@ -68,6 +71,12 @@ find_activation(struct api *a, const char *code, struct activation *act)
 	    strlen(db_rows_get(rows, 0, 2)) >= sizeof(act->kind) ||
 	    (act->details = json_loads(db_rows_get(rows, 0, 3), 0, &je)) == NULL)
 		goto out;
+	r = KYSO_ERR_NOMEM;
+	if ((act->details_text = strdup(db_rows_get(rows, 0, 3))) == NULL) {
+		json_decref(act->details);
+		act->details = NULL;
+		goto out;
+	}
 	snprintf(act->id, sizeof(act->id), "%s", db_rows_get(rows, 0, 0));
 	snprintf(act->reg_id, sizeof(act->reg_id), "%s", db_rows_get(rows, 0, 1));
 	snprintf(act->kind, sizeof(act->kind), "%s", db_rows_get(rows, 0, 2));
@@ -128,6 +137,7 @@ api_activation_lookup(struct api *a)
 		json_object_get(act.details, "profile")));
 out:
 	free(dn);
+	free(act.details_text);
 	json_decref(act.details);
 	json_decref(body);
 	return st;
@@ -171,20 +181,28 @@ token_claimable(struct api *a, const char *tok, const char *reg_id)
 	return st;
 }
 
-/* The certificate is signed before the transaction, so that issuances
- * overlap (the signature held the database's write lock: issue 15); the
- * checks it depends on (code unspent, token free) run before it and again
- * inside the transaction, which decides. A completion that loses a race
- * there (the same code sent twice at once) throws its certificate away:
- * it never left this process, and the log names its serial. */
-static void
-discarded(const struct ca_issued *iss, const char *why)
+/* 0 when the activation is still unspent and unexpired (its details
+ * changed: completion's spending UPDATE matched nothing else), else the
+ * status of the answer given. */
+static int
+still_pending(struct api *a, const char *id)
 {
-	if (iss->pem != NULL)
-		fprintf(stderr,
-		    "kyso-ra: certificate %s signed and discarded, never "
-		    "sent: %s\n",
-		    iss->serial, why);
+	struct db_rows *rows = NULL;
+	struct db_num nn;
+	const char *p[2];
+	int st = 0;
+
+	p[0] = id;
+	p[1] = db_num(&nn, api_now());
+	if (db_exec(a->db,
+		"SELECT id FROM activations WHERE id = ?"
+		" AND spent_at IS NULL AND expires_at > ?",
+		2, p, &rows) != 0)
+		st = api_error(a, 503, "busy", "the database is busy; retry");
+	else if (db_rows_count(rows) != 1)
+		st = code_invalid(a);
+	db_rows_free(rows);
+	return st;
 }
 
 /* A JSON string of s: PEM text and hex, so only the newlines need
@@ -249,6 +267,13 @@ issued_json(struct api *a, const struct ca_issued *iss)
 	return 200;
 }
 
+/* The certificate is signed before the transaction, so that issuances
+ * overlap (the signature held the database's write lock: issue 15); the
+ * checks it depends on (code unspent, token free) run before it and again
+ * inside the transaction, which decides. A completion that loses a race
+ * there (the same code sent twice at once), or whose transaction does not
+ * commit, throws its certificate away: it never left this process, and
+ * the log names its serial (api_discarded; api.c for the commit). */
 int
 api_activation_complete(struct api *a)
 {
@@ -261,7 +286,7 @@ api_activation_complete(struct api *a)
 	struct db_rows *rows = NULL;
 	struct db_num nb, na, nn;
 	json_t *body = NULL;
-	const char *pem, *tok, *p[8];
+	const char *pem, *tok, *p[9];
 	int bad = 0, st, r;
 
 	memset(&act, 0, sizeof(act));
@@ -330,15 +355,17 @@ api_activation_complete(struct api *a)
 		st = api_error(a, 500, "internal", "could not issue");
 		goto out;
 	}
+	snprintf(a->issued, sizeof(a->issued), "%s", iss.serial);
 	/* Now the transaction; the code is spent first: of two racing
 	 * completions one wins (the lookup above was outside it). */
 	if ((st = api_begin(a)) != 0) {
-		discarded(&iss, "the database is busy");
+		api_discarded(a, "the database is busy");
 		goto out;
 	}
 	/* The token is checked again in the same statement (a ninth
-	 * statement per issuance cost more than the check); when nothing was
-	 * updated, the token's check alone tells which it was. */
+	 * statement per issuance cost more than the check), and the details
+	 * signed must still be the code's (an edit meanwhile rewrote them);
+	 * when nothing was updated, the checks that follow tell which. */
 	p[0] = db_num(&nn, api_now());
 	p[1] = act.id;
 	p[2] = p[0];
@@ -347,21 +374,26 @@ api_activation_complete(struct api *a)
 	p[5] = tok;
 	p[6] = act.reg_id;
 	p[7] = p[0];
+	p[8] = act.details_text;
 	if ((r = db_exec(a->db,
 		 "UPDATE activations SET spent_at = ?"
 		 " WHERE id = ? AND spent_at IS NULL AND expires_at > ?"
-		 " AND NOT EXISTS (" TOKEN_HOLDERS ") RETURNING id",
-		 8, p, &rows)) != 0) {
+		 " AND NOT EXISTS (" TOKEN_HOLDERS ") AND details = ?"
+		 " RETURNING id",
+		 9, p, &rows)) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
-		discarded(&iss, "the database is busy");
+		api_discarded(a, "the database is busy");
 		goto out;
 	}
 	if (db_rows_count(rows) != 1) {
 		if ((st = token_claimable(a, tok, act.reg_id)) != 0)
-			discarded(&iss, "the token was claimed meanwhile");
+			api_discarded(a, "the token was claimed meanwhile");
+		else if ((st = still_pending(a, act.id)) != 0)
+			api_discarded(a, "the code was spent meanwhile");
 		else {
-			st = code_invalid(a);
-			discarded(&iss, "the code was spent meanwhile");
+			st = api_error(a, 503, "busy",
+			    "the registration was edited meanwhile; retry");
+			api_discarded(a, "the registration was edited meanwhile");
 		}
 		goto out;
 	}
@@ -380,7 +412,7 @@ api_activation_complete(struct api *a)
 	    (r = reg_store(a->db, act.reg_id, act.details, "active", tok,
 		 api_now())) != 0) {
 		st = api_error(a, 503, "busy", "the database is busy; retry");
-		discarded(&iss, "the database is busy");
+		api_discarded(a, "the database is busy");
 		goto out;
 	}
 	{
@@ -397,6 +429,7 @@ out:
 	ca_issued_clear(&iss);
 	ca_csr_free(csr);
 	db_rows_free(rows);
+	free(act.details_text);
 	json_decref(act.details);
 	json_decref(body);
 	return st;

@@ -135,6 +135,17 @@ api_secret_used(struct api *a, int otp, const char *s)
 		    s + 5, s + 10, s + 15);
 }
 
+void
+api_discarded(struct api *a, const char *why)
+{
+	if (a->issued[0] == '\0')
+		return;
+	fprintf(stderr,
+	    "kyso-ra: certificate %s signed and discarded, never sent: %s\n",
+	    a->issued, why);
+	a->issued[0] = '\0';
+}
+
 /* Handlers that check before they write (activation completion) open the
  * transaction late; the others get it from the dispatcher. */
 int

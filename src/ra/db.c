@@ -376,18 +376,22 @@ tx_unlock(struct db *d)
 int
 db_begin(struct db *d)
 {
-	int r;
+	int took = 0, r;
 
 	if (d->lite != NULL && d->txlock != NULL && !d->locked) {
 		pthread_mutex_lock(d->txlock);
 		d->locked = 1;
 		d->route = d->writer;
+		took = 1;
 	}
 
 	/* SQLite: take the write lock now, so two writers never deadlock on
-	 * a lock upgrade. */
-	if ((r = db_exec(d, d->pg ? "BEGIN" : "BEGIN IMMEDIATE", 0, NULL, NULL)) !=
-	    0)
+	 * a lock upgrade. A BEGIN inside an open transaction fails and
+	 * leaves it as it was: still this thread's, on the writer, under the
+	 * lock (letting go would leave the pool's writer connection in a
+	 * transaction no one holds, and every thread's BEGIN failing). */
+	r = db_exec(d, d->pg ? "BEGIN" : "BEGIN IMMEDIATE", 0, NULL, NULL);
+	if (r != 0 && took)
 		tx_unlock(d);
 	return r;
 }
@@ -408,9 +412,12 @@ db_rollback(struct db *d)
 {
 	struct db *t = d->route != NULL ? d->route : d;
 
-	if (t->pg != NULL)
-		PQclear(PQexec(t->pg, "ROLLBACK"));
-	else if (!sqlite3_get_autocommit(t->lite))
+	/* PostgreSQL ends a transaction whose COMMIT failed: a ROLLBACK
+	 * then would only log a warning. */
+	if (t->pg != NULL) {
+		if (PQtransactionStatus(t->pg) != PQTRANS_IDLE)
+			PQclear(PQexec(t->pg, "ROLLBACK"));
+	} else if (!sqlite3_get_autocommit(t->lite))
 		sqlite3_exec(t->lite, "ROLLBACK", NULL, NULL, NULL);
 	tx_unlock(d);
 }

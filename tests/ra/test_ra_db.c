@@ -1,5 +1,6 @@
 /* The database layer on SQLite: schema, parameters (SQL metacharacters
- * stay data), transactions, the append-only audit table. */
+ * stay data), transactions, the append-only audit table, a pool's
+ * transactions on its writer connection. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@ main(void)
 	char path[] = "/tmp/kyso-ra-db-XXXXXX";
 	char file[64], aux[128];
 	struct db *db = NULL;
+	struct db_pool *pool = NULL;
 	struct db_rows *rows = NULL;
 	const char *evil = "x'); DROP TABLE registrations; --";
 	const char *p[4];
@@ -81,7 +83,37 @@ main(void)
 	CHECK(db_rows_count(rows) == 1 &&
 	    strcmp(db_rows_get(rows, 0, 0), "a") == 0);
 	db_rows_free(rows);
+	rows = NULL;
 	db_free(db);
+	db = NULL;
+
+	/* In a pool every transaction runs on the one writer connection: a
+	 * BEGIN inside an open transaction is refused and leaves it open,
+	 * routed and locked, so that the rollback ends it and the next BEGIN
+	 * (of any thread) finds the writer free. */
+	CHECK_ERR(db_pool_new(file, &pool), 0);
+	if (pool != NULL && (db = db_pool_get(pool)) != NULL) {
+		p[0] = "nested";
+		p[1] = "h3";
+		CHECK_ERR(db_begin(db), 0);
+		CHECK(db_begin(db) != 0);
+		CHECK_ERR(db_exec(db,
+			      "INSERT INTO operators (name, token_hash,"
+			      " created_at) VALUES (?, ?, 1)",
+			      2, p, NULL),
+		    0);
+		db_rollback(db);
+		CHECK_ERR(db_begin(db), 0);
+		CHECK_ERR(db_exec(db, "SELECT count(*) FROM operators", 0, NULL,
+			      &rows),
+		    0);
+		CHECK(db_rows_count(rows) == 1 &&
+		    strcmp(db_rows_get(rows, 0, 0), "1") == 0);
+		db_rows_free(rows);
+		CHECK_ERR(db_commit(db), 0);
+	}
+	CHECK(db != NULL);
+	db_pool_free(pool);
 	unlink(file);
 	snprintf(aux, sizeof(aux), "%s-wal", file);
 	unlink(aux);
