@@ -386,15 +386,22 @@ api_activation_complete(struct api *a)
 		goto out;
 	}
 	if (db_rows_count(rows) != 1) {
-		if ((st = token_claimable(a, tok, act.reg_id)) != 0)
-			api_discarded(a, "the token was claimed meanwhile");
-		else if ((st = still_pending(a, act.id)) != 0)
-			api_discarded(a, "the code was spent meanwhile");
+		/* The code first: a spent code answers 404 as it always
+		 * did, whatever else changed. */
+		const char *why;
+
+		if ((st = still_pending(a, act.id)) != 0)
+			why = st == 503 ? "the database is busy"
+					: "the code was spent meanwhile";
+		else if ((st = token_claimable(a, tok, act.reg_id)) != 0)
+			why = st == 503 ? "the database is busy"
+					: "the token was claimed meanwhile";
 		else {
+			why = "the registration was edited meanwhile";
 			st = api_error(a, 503, "busy",
 			    "the registration was edited meanwhile; retry");
-			api_discarded(a, "the registration was edited meanwhile");
 		}
+		api_discarded(a, why);
 		goto out;
 	}
 	p[0] = iss.serial;
