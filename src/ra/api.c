@@ -214,7 +214,7 @@ api_call(struct api *a, const struct api_match *m)
 		audit(a, m, action);
 	}
 out:
-	api_discarded(a, "its transaction was not committed");
+	api_discarded_report(a);
 	wipe_mail(a);
 	free(op);
 }

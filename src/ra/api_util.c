@@ -1,6 +1,7 @@
 /* What the API handlers call: answers, the request body, the call's
  * transaction, mail queued until commit. Below the handlers: nothing here
  * calls a handler or the dispatcher. */
+#include "audit.h"
 #include "ra.h"
 
 #include <stdio.h>
@@ -138,12 +139,31 @@ api_secret_used(struct api *a, int otp, const char *s)
 void
 api_discarded(struct api *a, const char *why)
 {
+	if (a->issued[0] != '\0' && a->discard_why == NULL)
+		a->discard_why = why;
+}
+
+void
+api_discarded_report(struct api *a)
+{
+	char action[160];
+	const char *why = a->discard_why != NULL
+	    ? a->discard_why
+	    : "its transaction was not committed";
+
 	if (a->issued[0] == '\0')
 		return;
 	fprintf(stderr,
 	    "kyso-ra: certificate %s signed and discarded, never sent: %s\n",
 	    a->issued, why);
+	/* Outside the call's transaction (rolled back or never committed):
+	 * the row stays even so. */
+	snprintf(action, sizeof(action), "certificate discarded: %s", why);
+	if (audit_row(a->db, api_now(), "kyso-ra", action, a->issued,
+		a->rq->remote, a->rs->status) != 0)
+		fprintf(stderr, "kyso-ra: audit insert failed\n");
 	a->issued[0] = '\0';
+	a->discard_why = NULL;
 }
 
 /* Handlers that check before they write (activation completion) open the

@@ -58,9 +58,11 @@ struct api {
 	 * redacted from the outbox after the commit (api_secret_used) */
 	char used[32];
 	/* a certificate the call signed (activation completion), by its
-	 * serial, until its transaction commits ("" none): api.c logs it
-	 * discarded when the call ends without that commit */
+	 * serial, until its transaction commits ("" none): api.c logs and
+	 * audits it as discarded when the call ends without that commit,
+	 * with the reason the handler gave (NULL: the commit failed) */
 	char issued[64];
+	const char *discard_why;
 	const char *arg[2];  /* the path's parts under '*' or '**' */
 	char argbuf[2][128]; /* ... ('*' parts copied here) */
 };
@@ -108,9 +110,13 @@ void api_route(struct api *a, struct api_match *m);
 /* Opens the call's transaction (api.c commits or rolls it back); 0, or
  * answers 503 and returns it. */
 int api_begin(struct api *a);
-/* The certificate a->issued will not be recorded: logs its serial and why
- * (it never left this process), and forgets it. Nothing when none. */
+/* The certificate a->issued will not be recorded, for this reason (the
+ * first one given counts). Nothing when none. */
 void api_discarded(struct api *a, const char *why);
+/* At the end of the call, its transaction closed: a certificate signed and
+ * not recorded is named in the log and in an audit row of its own (it
+ * never left this process), then forgotten. */
+void api_discarded_report(struct api *a);
 /* Answers (they return the status, for "return api_error(...)"). */
 int api_json(struct api *a, int status, json_t *j); /* steals j */
 int api_error(struct api *a, int status, const char *code, const char *msg);

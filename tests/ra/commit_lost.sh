@@ -34,6 +34,9 @@ assert_eq "$(sql_q "SELECT count(*) FROM certificates WHERE registration_id = $r
 lost=$(sed -n 's/^kyso-ra: certificate \([0-9a-f]*\) signed and discarded.*/\1/p' "$W/ra-main.log")
 [ -n "$lost" ] || { cat "$W/ra-main.log" >&2; fail "the certificate signed for the failed commit is not logged as discarded"; }
 assert_eq "$(wc -l <<<"$lost")" 1 "discarded certificates logged"
+# ... and audited, in a row of its own that the rollback does not take.
+assert_eq "$(sql_q "SELECT actor || ' ' || action || ' ' || status FROM audit WHERE target = '$lost'")" \
+  "kyso-ra certificate discarded: its transaction was not committed 503" "the discarded certificate's audit row"
 # PostgreSQL ends the transaction whose COMMIT failed: no ROLLBACK after.
 [[ $(cat "$W/ra-main.log") != *"no transaction in progress"* ]] || fail "a ROLLBACK was sent after the failed COMMIT"
 

@@ -68,6 +68,7 @@ fi
 assert_eq "$st" 503 "the completion that read the old name"
 assert_eq "$(sql_q "SELECT count(*) FROM certificates WHERE registration_id = $rid")" 0 "certificates recorded"
 [[ $(cat "$W/ra-main.log") == *"signed and discarded"* ]] || fail "the discarded certificate is not logged"
+assert_eq "$(sql_q "SELECT action FROM audit WHERE actor = 'kyso-ra'")" "certificate discarded: the registration was edited meanwhile" "the discarded certificate's audit row"
 
 note "the retry issues the edited name"
 sub POST /api/v1/activation/complete "$req"; expect 200

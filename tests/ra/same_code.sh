@@ -44,6 +44,7 @@ for round in 1 2 3 4 5; do
   assert_eq "$(sql_q "SELECT serial FROM certificates WHERE registration_id = $rid")" "$sent" "round $round: the certificate sent is the one recorded"
   for s in $(sed -n 's/^kyso-ra: certificate \([0-9a-f]*\) signed and discarded.*/\1/p' "$W"/ra-*.log); do
     assert_eq "$(sql_q "SELECT count(*) FROM certificates WHERE serial = '$s'")" 0 "a discarded certificate ($s) was recorded"
+    assert_eq "$(sql_q "SELECT count(*) FROM audit WHERE target = '$s' AND action LIKE 'certificate discarded: %'")" 1 "the audit row of discarded certificate $s"
     discards=$((${discards:-0} + 1))
   done
   rm -f "$W"/cs.* "$W"/c.*
