@@ -20,10 +20,13 @@ assert_exit 0 "$KT" register --ra "$RA_URL" --yes --pin-fd 3 --code-fd 4 3<<<"$U
   4<<<"$(last_mail_value "Activation code")"
 assert_not_contains "$OUT" "Before you accept" "a first certificate got the renewal notice"
 "$KT" export --token RS0001 --label "Nguyễn Văn An" -o "$W/c1.pem" >/dev/null 2>&1
-# The dates a person should see, computed independently (openssl, date).
-cur=$(date -u -d "$(openssl x509 -in "$W/c1.pem" -noout -enddate | cut -d= -f2)" +%Y-%m-%d)
-today=$(date -u +%Y-%m-%d)
-in2y=$(date -u -d "+2 years" +%Y-%m-%d)
+# The dates a person should see, computed independently (openssl, date),
+# in the zone kyso shows them in: $TZ, or Vietnam's (UTC+7, POSIX "UTC-7")
+# when TZ is unset. In UTC, the test failed from 17:00 to midnight UTC.
+showtz=${TZ:-UTC-7}
+cur=$(TZ=$showtz date -d "$(openssl x509 -in "$W/c1.pem" -noout -enddate | cut -d= -f2)" +%Y-%m-%d)
+today=$(TZ=$showtz date +%Y-%m-%d)
+in2y=$(TZ=$showtz date -d "+2 years" +%Y-%m-%d)
 
 note "renew at the terminal: dates, current expiry and the notice come before [Y/n]"
 op_post "/api/v1/registrations/$rid/renew" '{"validity_years":2}' >/dev/null
