@@ -13,11 +13,7 @@
 
 ra_init --ca-key-type p256
 ra_serve main --threads 2
-csr "$W/k.pem" "$W/r.csr" -algorithm EC -pkeyopt ec_paramgen_curve:P-256
-op POST /api/v1/registrations "$(jq -c '.key_type = "p256"' <<<"$PERSON")"; expect 201
-rid=$(jqo .id)
-code=$(mail_value "Activation code")
-req="{\"code\":\"$code\",\"csr\":$(json_str "$W/r.csr"),\"token_serial\":\"ER1\"}"
+pending_p256 ER1
 NEW="Trần Văn Bình"
 
 mkfifo "$W/go"

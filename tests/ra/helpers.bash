@@ -99,4 +99,15 @@ csr() {
 # json_str FILE: a file's text as a JSON string.
 json_str() { jq -Rs . <"$1"; }
 
+# pending_p256 TOKEN: a P-256 key and request ($W/k.pem, $W/r.csr) and a
+# new registration ($rid) whose activation code ($code) the body $req
+# completes onto TOKEN.
+pending_p256() {
+  csr "$W/k.pem" "$W/r.csr" -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+  op POST /api/v1/registrations "$(jq -c '.key_type = "p256"' <<<"$PERSON")"; expect 201
+  rid=$(jqo .id)
+  code=$(mail_value "Activation code")
+  req="{\"code\":\"$code\",\"csr\":$(json_str "$W/r.csr"),\"token_serial\":\"$1\"}"
+}
+
 PERSON='{"type":"personal","name":"Nguyễn Văn An","id_number":"001099012345","province":"Hà Nội","email":"an@example.vn","phone":"0912345678","profile":"sign","key_type":"rsa2048","validity_years":1}'
