@@ -5,10 +5,8 @@
 # sanitizer report or disagreement with OpenSSL's parser.
 set -euo pipefail
 bin=$1; secs=${2:-20}
-work=$(mktemp -d "${TMPDIR:-/tmp}/kyso-fuzz-ocsp.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-c=$work/corpus
-mkdir -p "$c"
+. "$(dirname "$0")/lib.bash"
+fuzz_setup ocsp
 openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
   -keyout /dev/null -subj /CN=Fuzz -days 1 -out "$work/ca.pem" 2>/dev/null
 n=0
@@ -19,7 +17,4 @@ for opts in "-no_nonce" "" "-sha256 -no_nonce" "-sha256" \
   openssl ocsp -issuer "$work/ca.pem" $opts -serial 0x4abc0123 \
     -reqout "$c/req$n" >/dev/null 2>&1
 done
-cd "$work"
-"$bin" -max_total_time="$secs" -max_len=2048 -rss_limit_mb=2048 \
-  -timeout=10 -print_final_stats=1 "$c" 2>&1 | tail -n 15
-echo "fuzz_ocsp_req: no crash in ${secs}s"
+fuzz_run fuzz_ocsp_req 2048

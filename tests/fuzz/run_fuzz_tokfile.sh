@@ -4,10 +4,9 @@
 # any crash, leak or sanitizer report.
 set -euo pipefail
 bin=$1; build=$2; secs=${3:-20}
-work=$(mktemp -d "${TMPDIR:-/tmp}/kyso-fuzz.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib.bash"
+fuzz_setup tok
 export KYSO_HOME=$work/home
-mkdir -p "$work/corpus"
 kt=$build/bin/kyso-token
 "$kt" vtoken create --serial FZ1 --kdf-cost 10 --plug --so-pin-fd 3 3<<<"87654321" >/dev/null
 "$kt" vtoken create --serial FZ2 --kdf-cost 10 --so-pin-fd 3 --admin-master /dev/null 3<<<"87654321" >/dev/null 2>&1 || true
@@ -21,9 +20,6 @@ if [ "${KYSO_SANITIZE:-0}" != 1 ]; then
 fi
 for f in "$KYSO_HOME"/tokens/*.tok; do
   # The harness appends the checksum itself.
-  head -c -32 "$f" >"$work/corpus/$(basename "$f")"
+  head -c -32 "$f" >"$c/$(basename "$f")"
 done
-cd "$work"
-"$bin" -max_total_time="$secs" -max_len=16384 -rss_limit_mb=2048 -timeout=10 \
-  "$work/corpus" 2>&1 | tail -n 5
-echo "fuzz_tokfile: no crash in ${secs}s"
+fuzz_run fuzz_tokfile 16384
