@@ -62,7 +62,10 @@ int httpd_resp_header(struct httpd_resp *rs, const char *name,
     const char *value) KYSO_WUR;
 
 /* Serves on each listening fd (< 0 skipped) with one thread per
- * connection; fn is called from all of them. */
+ * connection; fn is called from all of them. The fds are the server's
+ * from the call on, also when it fails (see mhd_listen): httpd_stop
+ * closes those it serves, the caller none (a failed start may leave one
+ * open). */
 int httpd_start(const int *fds, size_t nfds, httpd_handler fn, void *ud,
     struct httpd **out) KYSO_WUR;
 void httpd_stop(struct httpd *h);

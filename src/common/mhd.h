@@ -48,7 +48,13 @@ int mhd_peer(struct MHD_Connection *c, char *out, size_t len) KYSO_WUR;
  * a daemon serves on it; with v6only an IPv6 socket takes IPv6 only (the
  * same port can then be had on IPv4 too). *bound, when not NULL, gets the
  * port. KYSO_ERR_INVALID when host is no address; KYSO_ERR_IO with errno
- * kept (EADDRINUSE: the port is taken) when it cannot be had. */
+ * kept (EADDRINUSE: the port is taken) when it cannot be had. Handed to
+ * MHD_start_daemon (MHD_OPTION_LISTEN_SOCKET), the socket is MHD's from
+ * the call on, whether the daemon started or not: MHD_stop_daemon closes
+ * it, and libmicrohttpd 0.9.75 closes it on some start failures (its
+ * thread cannot be made) and not on others (no epoll). The caller never
+ * closes it after that call: a socket left open by a failed start is
+ * harmless, a second close may hit another thread's descriptor. */
 int mhd_listen(const char *host, uint16_t port, int v6only, int *fd,
     uint16_t *bound) KYSO_WUR;
 /* The port a socket is bound to. */

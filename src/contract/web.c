@@ -212,6 +212,12 @@ web_new(uint16_t port, size_t max_body, web_handler fn, void *ud, struct web **o
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, w,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_END);
+	/* The socket is MHD's from the call on, also when it did not start:
+	 * libmicrohttpd may have closed it on its way out, and a second
+	 * close here could close what another thread has opened under the
+	 * same number since. At worst it stays open until the program
+	 * exits. */
+	fd = -1;
 	if (w->d == NULL) {
 		r = KYSO_ERR_IO;
 		goto fail;
