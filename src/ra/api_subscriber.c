@@ -25,6 +25,22 @@ code_invalid(struct api *a)
 	    "already used or expired");
 }
 
+/* A token belongs to one subscriber: its serial is what a PIN reset
+ * matches on, and the unblock answer is computed for it. It belongs to the
+ * registration that holds it now, and to every registration whose
+ * certificate it still carries (a token left behind at renewal keeps its
+ * good, unexpired certificate) until each of those is revoked or expired.
+ * TOKEN_HOLDERS_OF(reg): those other than registration reg (an SQL
+ * expression; parameters: token, token, now); TOKEN_HOLDERS: reg a
+ * parameter (token, registration, token, registration, now). */
+#define TOKEN_HOLDERS_OF(reg)                                                  \
+	"SELECT id FROM registrations WHERE"                                   \
+	" token_serial = ? AND id <> " reg " AND status = 'active'"            \
+	" UNION ALL SELECT registration_id FROM certificates WHERE"            \
+	" token_serial = ? AND registration_id <> " reg " AND status = 'good'" \
+	" AND not_after > ?"
+#define TOKEN_HOLDERS TOKEN_HOLDERS_OF("?")
+
 /* The unspent, unexpired activation behind a code. */
 struct activation {
 	char id[24];
@@ -34,16 +50,30 @@ struct activation {
 	/* details as the row holds them: completion issues only while the
 	 * row still does (an operator's edit rewrites a pending code's) */
 	char *details_text;
+	/* the token the call names holds another subscriber's certificate
+	 * (looked up with the code: one statement less per completion) */
+	int token_taken;
 };
 
+/* An activation by its code's hash; with a token's holders besides. */
+#define LOOKUP_COLS "SELECT id, registration_id, kind, details, code_hash"
+#define LOOKUP_FROM                                                  \
+	" FROM activations WHERE code_hash = ? AND spent_at IS NULL" \
+	" AND expires_at > ?"
+static const char lookup_sql[] = LOOKUP_COLS LOOKUP_FROM;
+static const char lookup_tok_sql[] = LOOKUP_COLS
+    ", CASE WHEN EXISTS (" TOKEN_HOLDERS_OF(
+	"activations.registration_id") ") THEN 1 ELSE 0 END" LOOKUP_FROM;
+
 static int
-find_activation(struct api *a, const char *code, struct activation *act)
+find_activation(struct api *a, const char *code, const char *tok,
+    struct activation *act)
 {
 	char norm[21], hash[CODE_HASH_LEN + 1];
 	struct db_rows *rows = NULL;
 	struct db_num nn;
 	json_error_t je;
-	const char *p[2];
+	const char *p[5];
 	int r = KYSO_ERR_NOT_FOUND;
 
 	memset(act, 0, sizeof(*act));
@@ -53,13 +83,15 @@ find_activation(struct api *a, const char *code, struct activation *act)
 	OPENSSL_cleanse(norm, sizeof(norm));
 	if (r != 0)
 		return r;
-	p[0] = hash;
-	p[1] = db_num(&nn, api_now());
-	if ((r = db_exec(a->db,
-		 "SELECT id, registration_id, kind, details,"
-		 " code_hash FROM activations WHERE code_hash = ?"
-		 " AND spent_at IS NULL AND expires_at > ?",
-		 2, p, &rows)) != 0)
+	/* tok's holders by the same read, the parameters in the order of
+	 * the statement's text. */
+	p[0] = tok;
+	p[1] = tok;
+	p[2] = db_num(&nn, api_now());
+	p[3] = hash;
+	p[4] = p[2];
+	if ((r = tok != NULL ? db_exec(a->db, lookup_tok_sql, 5, p, &rows)
+			     : db_exec(a->db, lookup_sql, 2, p + 3, &rows)) != 0)
 		return r;
 	r = KYSO_ERR_NOT_FOUND;
 	if (db_rows_count(rows) != 1 ||
@@ -80,17 +112,21 @@ find_activation(struct api *a, const char *code, struct activation *act)
 	snprintf(act->id, sizeof(act->id), "%s", db_rows_get(rows, 0, 0));
 	snprintf(act->reg_id, sizeof(act->reg_id), "%s", db_rows_get(rows, 0, 1));
 	snprintf(act->kind, sizeof(act->kind), "%s", db_rows_get(rows, 0, 2));
+	act->token_taken = tok != NULL && db_rows_get(rows, 0, 5) != NULL &&
+	    strcmp(db_rows_get(rows, 0, 5), "1") == 0;
 	r = 0;
 out:
 	db_rows_free(rows);
 	return r;
 }
 
+/* The activation behind the body's code; with tok_field, whether the
+ * token that field names (when a string) is another subscriber's. */
 static int
-activation_from_body(struct api *a, const char *const *fields, json_t **body,
-    struct activation *act)
+activation_from_body(struct api *a, const char *const *fields,
+    const char *tok_field, json_t **body, struct activation *act)
 {
-	const char *code;
+	const char *code, *tok = NULL;
 	int bad = 0, st, r;
 
 	if ((st = api_body(a, fields, body)) != 0)
@@ -98,7 +134,9 @@ activation_from_body(struct api *a, const char *const *fields, json_t **body,
 	code = api_str(*body, "code", &bad);
 	if (bad || code == NULL)
 		return api_error(a, 400, "missing_field", "code is required");
-	if ((r = find_activation(a, code, act)) == KYSO_ERR_NOT_FOUND)
+	if (tok_field != NULL)
+		tok = api_str(*body, tok_field, &bad);
+	if ((r = find_activation(a, code, tok, act)) == KYSO_ERR_NOT_FOUND)
 		return code_invalid(a);
 	if (r != 0)
 		return api_error(a, 500, "internal", "internal error");
@@ -117,7 +155,7 @@ api_activation_lookup(struct api *a)
 	int st;
 
 	memset(&act, 0, sizeof(act));
-	if ((st = activation_from_body(a, fields, &body, &act)) != 0)
+	if ((st = activation_from_body(a, fields, NULL, &body, &act)) != 0)
 		goto out;
 	reg_subject(act.details, &s);
 	if (ca_subject_dn(&s, &dn) != 0) {
@@ -143,19 +181,12 @@ out:
 	return st;
 }
 
-/* A token belongs to one subscriber: its serial is what a PIN reset
- * matches on, and the unblock answer is computed for it. It belongs to the
- * registration that holds it now, and to every registration whose
- * certificate it still carries (a token left behind at renewal keeps its
- * good, unexpired certificate) until each of those is revoked or expired.
- * TOKEN_HOLDERS: those other than a registration (parameters: token,
- * registration, token, registration, now). */
-#define TOKEN_HOLDERS                                                    \
-	"SELECT id FROM registrations WHERE"                             \
-	" token_serial = ? AND id <> ? AND status = 'active'"            \
-	" UNION ALL SELECT registration_id FROM certificates WHERE"      \
-	" token_serial = ? AND registration_id <> ? AND status = 'good'" \
-	" AND not_after > ?"
+static int
+token_in_use(struct api *a)
+{
+	return api_error(a, 409, "token_in_use",
+	    "this token already holds another subscriber's certificate");
+}
 
 /* 0 when reg_id may claim tok, else the status of the answer given. */
 static int
@@ -174,9 +205,7 @@ token_claimable(struct api *a, const char *tok, const char *reg_id)
 	if (db_exec(a->db, TOKEN_HOLDERS, 5, p, &rows) != 0)
 		st = api_error(a, 503, "busy", "the database is busy; retry");
 	else if (db_rows_count(rows) != 0)
-		st = api_error(a, 409, "token_in_use",
-		    "this token already "
-		    "holds another subscriber's certificate");
+		st = token_in_use(a);
 	db_rows_free(rows);
 	return st;
 }
@@ -291,7 +320,8 @@ api_activation_complete(struct api *a)
 
 	memset(&act, 0, sizeof(act));
 	memset(&iss, 0, sizeof(iss));
-	if ((st = activation_from_body(a, fields, &body, &act)) != 0)
+	if ((st = activation_from_body(a, fields, "token_serial", &body, &act)) !=
+	    0)
 		goto out;
 	pem = api_str(body, "csr", &bad);
 	tok = api_str(body, "token_serial", &bad);
@@ -336,8 +366,10 @@ api_activation_complete(struct api *a)
 		    "PKCS#10 certificate request");
 		goto out;
 	}
-	if ((st = token_claimable(a, tok, act.reg_id)) != 0)
+	if (act.token_taken) {
+		st = token_in_use(a);
 		goto out;
+	}
 	reg_subject(act.details, &s);
 	if ((r = ca_issue(a->ra->ca, csr, &s,
 		 (int)json_integer_value(

@@ -38,6 +38,10 @@ for t in TOK-A TOK-B TOK-C; do
 done
 sub POST /api/v1/activation/lookup "{\"code\":\"$code\"}"; expect 200
 assert_eq "$(sql_q "SELECT count(*) FROM certificates WHERE registration_id = $mallory")" 0
+# Refused before anything is signed (the token's holders come with the
+# code's lookup): no certificate signed and thrown away.
+[[ $(cat "$W/ra-main.log") != *"signed and discarded"* ]] || fail "a refused claim had a certificate signed"
+assert_eq "$(sql_q "SELECT count(*) FROM audit WHERE action LIKE 'certificate discarded%'")" 0
 n=$(mails)
 sub POST /api/v1/pin-reset/request '{"type":"personal","id_number":"001199054321","email":"mai@example.vn","token_serial":"TOK-A"}'
 expect 202
