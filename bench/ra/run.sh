@@ -5,7 +5,14 @@
 #           CSR checks, issuance, database transaction) by kyso-ra and by
 #           cfssl serve (/api/v1/cfssl/sign, golang-cfssl from Debian), P-256
 #           and RSA-2048 CA keys, RUNS times each: the spread of the ratio
-#           (min, median, max), not the best run.
+#           (min, median, max), not the best run. Two cfssl columns:
+#           "cfssl" records nothing; "cfssl+db" runs with -db-config and
+#           inserts each certificate into its SQLite certdb (WAL,
+#           synchronous=NORMAL, as kyso-ra's database), the like-for-like
+#           peer. In each run kyso-ra, cfssl and cfssl+db take turns with
+#           the same N, connections, CSR and subjects; after each cfssl+db
+#           run the certdb must hold N certificates (checked by SQL), or
+#           the script stops.
 #  cluster  1 and 2 kyso-ra instances on one PostgreSQL database behind
 #           HAProxy (from Debian), all on loopback, P-256, CONNECTIONS x 4
 #           client connections, beside cfssl with as many.
@@ -109,8 +116,31 @@ kyso_rate() {  # kyso_rate KEYTYPE [CONNECTIONS]
   rm -rf "$h"
 }
 
-cfssl_rate() {  # cfssl_rate KEYTYPE CONNECTIONS
-  local h=$T/cfssl-$1-$RANDOM
+# certdb_schema FILE: the certdb tables that `cfssl serve -db-config`
+# writes to. Debian ships neither the schema nor a migration tool
+# (golang-github-cloudflare-cfssl-dev has only the Go accessor, whose
+# INSERT names these columns), so it is written here: cfssl's SQLite
+# migration, certdb/sqlite/migrations in its source. WAL is kept in the
+# file; synchronous=NORMAL is set per connection in the data source.
+certdb_schema() {
+  sqlite3 "$1" >/dev/null <<'SQL'
+PRAGMA journal_mode=WAL;
+CREATE TABLE certificates (
+  serial_number blob NOT NULL, authority_key_identifier blob NOT NULL,
+  ca_label blob, status blob NOT NULL, reason int, expiry timestamp,
+  revoked_at timestamp, pem blob NOT NULL,
+  PRIMARY KEY (serial_number, authority_key_identifier));
+CREATE TABLE ocsp_responses (
+  serial_number blob NOT NULL, authority_key_identifier blob NOT NULL,
+  body blob NOT NULL, expiry timestamp,
+  PRIMARY KEY (serial_number, authority_key_identifier),
+  FOREIGN KEY (serial_number, authority_key_identifier)
+    REFERENCES certificates (serial_number, authority_key_identifier));
+SQL
+}
+
+cfssl_rate() {  # cfssl_rate KEYTYPE CONNECTIONS [db]: db records each certificate
+  local h=$T/cfssl-$1-$RANDOM dbopt=()
   mkdir -p "$h"
   case $1 in
     p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$h/ca-key.pem" 2>/dev/null ;;
@@ -122,10 +152,16 @@ cfssl_rate() {  # cfssl_rate KEYTYPE CONNECTIONS
   cat > "$h/config.json" <<CFG
 {"signing":{"default":{"expiry":"8760h","usages":["digital signature","content commitment","email protection","client auth"]}}}
 CFG
+  if [ "${3:-}" = db ]; then
+    certdb_schema "$h/certdb.sqlite"
+    printf '{"driver":"sqlite3","data_source":"%s?_synchronous=NORMAL&_busy_timeout=10000"}\n' \
+      "$h/certdb.sqlite" >"$h/db.json"
+    dbopt=(-db-config "$h/db.json")
+  fi
   local port
   port=$(free_port)
   cfssl serve -address 127.0.0.1 -port "$port" -ca "$h/ca.pem" -ca-key "$h/ca-key.pem" \
-    -config "$h/config.json" >"$h/log" 2>&1 &
+    -config "$h/config.json" "${dbopt[@]}" >"$h/log" 2>&1 &
   local pid=$!
   echo "$pid" >> "$T/pids"
   local i
@@ -138,24 +174,38 @@ CFG
   done > "$h/bodies"
   "$CLIENT" issue "http://127.0.0.1:$port/api/v1/cfssl/sign" "$h/bodies" "$2"
   kill "$pid"; wait "$pid" 2>/dev/null || true
+  if [ "${3:-}" = db ]; then
+    # the peer must be the one that records: N rows, N serials
+    local got
+    got=$(sqlite3 "$h/certdb.sqlite" \
+      "SELECT count(*) || ' ' || count(DISTINCT serial_number) FROM certificates WHERE pem LIKE '-----BEGIN CERTIFICATE-----%'")
+    [ "$got" = "$N $N" ] || {
+      echo "bench/ra: cfssl+db recorded ${got% *} certificates (${got#* } serials), not $N: $(tail -n 3 "$h/log")" >&2
+      exit 1
+    }
+  fi
   rm -rf "$h"
 }
 
 part_issue() {
   echo "issue: $N certificates per server and run, $C client connection(s), $RUNS runs"
-  printf '%-10s %14s %14s %22s\n' "CA key" "kyso-ra cert/s" "cfssl cert/s" "ratio min/median/max"
-  echo "           (median rates; the ratio of each run)"
-  local kt run k c ks cs rs
+  printf '%-10s %14s %14s %22s %16s %22s\n' "CA key" "kyso-ra cert/s" "cfssl cert/s" "ratio min/median/max" \
+    "cfssl+db cert/s" "kyso/cfssl+db min/med/max"
+  echo "           (median rates; the ratios of each run; cfssl+db records each certificate in SQLite)"
+  local kt run k c d ks cs ds rs rd
   for kt in p256 rsa2048; do
-    ks="" cs="" rs=""
+    ks="" cs="" ds="" rs="" rd=""
     for run in $(seq 1 "$RUNS"); do
       k=$(kyso_rate "$kt")
       c=$(cfssl_rate "$kt" "$C")
-      ks="$ks $k" cs="$cs $c" rs="$rs $(ratio "$k" "$c")"
+      d=$(cfssl_rate "$kt" "$C" db)
+      ks="$ks $k" cs="$cs $c" ds="$ds $d" rs="$rs $(ratio "$k" "$c")" rd="$rd $(ratio "$k" "$d")"
     done
     read -r k _ <<<"$(spread "$ks" | awk '{print $2}')"
     read -r c _ <<<"$(spread "$cs" | awk '{print $2}')"
-    printf '%-10s %14s %14s %22s   (runs:%s)\n' "$kt" "$k" "$c" "$(spread "$rs" | tr ' ' /)" "$rs"
+    read -r d _ <<<"$(spread "$ds" | awk '{print $2}')"
+    printf '%-10s %14s %14s %22s %16s %22s   (runs:%s; +db:%s)\n' "$kt" "$k" "$c" "$(spread "$rs" | tr ' ' /)" \
+      "$d" "$(spread "$rd" | tr ' ' /)" "$rs" "$rd"
   done
 }
 

@@ -7,13 +7,15 @@
  * (C_SignInit + C_Sign over a 1 KiB message; EVP_DigestSignInit +
  * EVP_DigestSign), after one login. Keys are generated on each token as
  * session objects where the module allows it. Never a pass/fail on time.
+ * With --seconds the three peers take turns for each algorithm, in ten
+ * slices of the time each (kyso, SoftHSM2, OpenSSL, kyso, ...), so that
+ * a change of the machine's load falls on all three alike; with --count
+ * each makes its count in one go.
  *
  * A second table: AES-256-GCM encryption of 64 KiB (MB/s), HMAC-SHA256
  * of 1 KiB, ECDH on P-256 (C_DeriveKey of a 32-byte secret, destroyed
  * again) and Ed25519 signatures, per second, on the same three; a peer
- * without the mechanism shows "-". With --seconds the three take turns
- * in ten slices of the time each, so that a change of the machine's
- * load falls on all three alike.
+ * without the mechanism shows "-". The three take turns in the same way.
  *
  * A third table, on the two tokens: how long the 1st and the Nth P-256
  * key pair on the token take to make (--pairs N, default 1000: the Nth
@@ -50,8 +52,8 @@ enum { PEER_KYSO, PEER_SOFTHSM, PEER_OPENSSL, PEER_N };
 enum { OP_GCM, OP_HMAC, OP_ECDH, OP_ED25519, OP_N };
 enum { MANY_FIRST, MANY_LAST, MANY_FIND, MANY_N };
 
-#define GCM_LEN	    (64 * 1024)
-#define MORE_SLICES 10 /* turns of the second table's peers */
+#define GCM_LEN (64 * 1024)
+#define SLICES	10 /* turns of the peers, first and second tables */
 
 static const char *const op_name[OP_N] = { "AES-256-GCM MB/s", "HMAC-SHA256 /s",
 	"ECDH P-256 /s", "Ed25519 sign /s" };
@@ -496,27 +498,54 @@ evp_job_sign(void *ctx)
 	return ok;
 }
 
+/* Runs the first table: each algorithm on each peer (peers[1] may be
+ * NULL: no SoftHSM2). With a time budget the peers take turns, in SLICES
+ * slices each, as in bench_more, so that the shared machine's load
+ * weighs on every peer alike; a count is made in one go. */
 static int
-bench_p11(struct peer *p, int alg, const struct budget *b, const CK_BYTE *msg,
-    struct result *res)
+bench_sign(struct peer *peers[2], EVP_PKEY *evp[ALG_N], const struct budget *b,
+    const CK_BYTE *msg, struct result res[PEER_N][ALG_N])
 {
-	struct p11_job j = { p, alg, msg };
+	struct evp_job e = { EVP_MD_CTX_new(), NULL, msg };
+	struct p11_job j[2];
+	struct budget slice = *b;
+	struct result r;
+	int alg, i, k, rr, slices = b->count > 0 ? 1 : SLICES, ret = -1;
 
-	return run_budget(b, p11_job_sign, &j, res);
-}
-
-static int
-bench_evp(EVP_PKEY *k, const struct budget *b, const unsigned char *msg,
-    struct result *res)
-{
-	struct evp_job j = { EVP_MD_CTX_new(), k, msg };
-	int r;
-
-	if (j.md == NULL)
-		return -1;
-	r = run_budget(b, evp_job_sign, &j, res);
-	EVP_MD_CTX_free(j.md);
-	return r;
+	memset(res, 0, sizeof(struct result) * PEER_N * ALG_N);
+	slice.seconds = b->seconds / slices;
+	if (e.md == NULL)
+		goto out;
+	for (alg = 0; alg < ALG_N; alg++) {
+		e.k = evp[alg];
+		for (i = 0; i < 2; i++)
+			j[i] = (struct p11_job){ peers[i], alg, msg };
+		for (k = 0; k < slices; k++) {
+			for (i = 0; i < PEER_N; i++) {
+				if (i == PEER_OPENSSL)
+					rr = run_budget(&slice, evp_job_sign,
+					    &e, &r);
+				else if (peers[i] != NULL)
+					rr = run_budget(&slice, p11_job_sign,
+					    &j[i], &r);
+				else
+					continue;
+				if (rr != 0) {
+					fprintf(stderr,
+					    "bench_token: %s signing failed on %s\n",
+					    alg_name[alg], peer_name[i]);
+					goto out;
+				}
+				res[i][alg].ops += r.ops;
+				res[i][alg].secs += r.secs;
+				res[i][alg].done = 1;
+			}
+		}
+	}
+	ret = 0;
+out:
+	EVP_MD_CTX_free(e.md);
+	return ret;
 }
 
 static double
@@ -615,7 +644,7 @@ print_more(struct result res[PEER_N][OP_N])
 }
 
 /* Runs the second table: each op on each peer that has it. With a time
- * budget the peers take turns, in MORE_SLICES slices each, so that the
+ * budget the peers take turns, in SLICES slices each, so that the
  * shared machine's load, which moves by a factor of two within seconds,
  * weighs on every peer alike and the ratios compare like with like. */
 static int
@@ -628,7 +657,7 @@ bench_more(struct peer *peers[2], const struct budget *b, const CK_BYTE *msg,
 	struct result r;
 	CK_BYTE *buf = malloc(GCM_LEN + 64);
 	int have[PEER_N];
-	int op, i, k, slices = b->count > 0 ? 1 : MORE_SLICES, ret = -1;
+	int op, i, k, slices = b->count > 0 ? 1 : SLICES, ret = -1;
 
 	memset(res, 0, sizeof(struct result) * PEER_N * OP_N);
 	slice.seconds = b->seconds / slices;
@@ -835,7 +864,7 @@ main(int argc, char **argv)
 	char *pin = NULL;
 	EVP_PKEY *evp[ALG_N] = { NULL, NULL };
 	uint64_t v, pairs = 1000;
-	int opt, alg, pin_fd = 0, ex = 2, have_hsm = 0, have_kyso = 0;
+	int opt, pin_fd = 0, ex = 2, have_hsm = 0, have_kyso = 0;
 
 	memset(res, 0, sizeof(res));
 	memset(more, 0, sizeof(more));
@@ -895,29 +924,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_token: OpenSSL key generation failed\n");
 		goto out;
 	}
-	/* Interleaved per algorithm, so that a slow phase of the machine
-	 * touches all three peers alike. */
-	for (alg = 0; alg < ALG_N; alg++) {
-		if (bench_p11(&kyso, alg, &b, msg, &res[PEER_KYSO][alg]) != 0) {
-			fprintf(stderr, "bench_token: kyso signing failed\n");
-			goto out;
-		}
-		if (have_hsm &&
-		    bench_p11(&hsm, alg, &b, msg, &res[PEER_SOFTHSM][alg]) != 0) {
-			fprintf(stderr, "bench_token: SoftHSM2 signing failed\n");
-			goto out;
-		}
-		if (bench_evp(evp[alg], &b, msg, &res[PEER_OPENSSL][alg]) != 0) {
-			fprintf(stderr, "bench_token: OpenSSL signing failed\n");
-			goto out;
-		}
-	}
-	peer_more_keys(&kyso);
 	peers[0] = &kyso;
-	if (have_hsm) {
-		peer_more_keys(&hsm);
+	if (have_hsm)
 		peers[1] = &hsm;
-	}
+	if (bench_sign(peers, evp, &b, msg, res) != 0)
+		goto out;
+	peer_more_keys(&kyso);
+	if (have_hsm)
+		peer_more_keys(&hsm);
 	if (bench_more(peers, &b, msg, more) != 0)
 		goto out;
 	if (pairs > 0 &&

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a kyso virtual token and a SoftHSM2 token, each with its PIN
 # changed, in a temporary folder, and runs bench_token on both (and on
-# raw OpenSSL). Arguments go to bench_token (default: --seconds 2).
+# raw OpenSSL). Arguments go to bench_token (default: --seconds 2). With
+# --seconds the peers take turns in ten slices each, in the signature
+# table as in the other rates, so that a load change weighs on all alike.
 #   KYSO_BUILD=build bash bench/token/run.sh [--count N | --seconds S] [--pairs N]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
