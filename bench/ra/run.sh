@@ -11,8 +11,12 @@
 #           synchronous=NORMAL, as kyso-ra's database), the like-for-like
 #           peer. In each run kyso-ra, cfssl and cfssl+db take turns with
 #           the same N, connections, CSR and subjects; after each cfssl+db
-#           run the certdb must hold N certificates (checked by SQL), or
-#           the script stops.
+#           run the certdb must hold N+W certificates (checked by SQL), or
+#           the script stops. Each server first answers W requests that
+#           are not timed (BENCH_RA_WARM, N/2 by default; 0 for none), on
+#           the same connections: the rate is a running server's, not a
+#           fresh one's first (a new database file's first pages, Go's
+#           heap).
 #  cluster  1 and 2 kyso-ra instances on one PostgreSQL database behind
 #           HAProxy (from Debian), all on loopback, P-256, CONNECTIONS x 4
 #           client connections, beside cfssl with as many.
@@ -27,13 +31,15 @@
 #   parts to run (default "issue cluster ocsp"); BENCH_RA_OCSP_SECS:
 #   seconds per OCSP measurement (3); BENCH_RA_PG_OPTS: more postgres
 #   options for the cluster part (e.g. "-c synchronous_commit=off" to see
-#   what waiting for the WAL flush costs); BENCH_RA_PERF: a file for
+#   what waiting for the WAL flush costs); BENCH_RA_WARM: untimed
+#   requests before each issue run (N/2); BENCH_RA_PERF: a file for
 #   `perf record -g` of kyso-ra while it answers "good, nonce" (then
 #   `perf report -i FILE`).
 set -euo pipefail
 N=${1:-300}
 C=${2:-1}
 RUNS=${3:-3}
+W=${BENCH_RA_WARM:-$((N / 2))}
 PARTS=${BENCH_RA_PARTS:-issue cluster ocsp}
 OSECS=${BENCH_RA_OCSP_SECS:-3}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -102,6 +108,17 @@ kyso_register() {
   done >> "$h/bodies"
 }
 
+# timed URL BODIES CONNECTIONS: the first W bodies untimed, then the rate
+# of the other N.
+timed() {
+  if [ "$W" -gt 0 ]; then
+    head -n "$W" "$2" >"$2.warm"
+    "$CLIENT" issue "$1" "$2.warm" "$3" >/dev/null
+  fi
+  tail -n +"$((W + 1))" "$2" >"$2.timed"
+  "$CLIENT" issue "$1" "$2.timed" "$3"
+}
+
 kyso_rate() {  # kyso_rate KEYTYPE [CONNECTIONS]
   local h=$T/kyso-$1-$RANDOM
   mkdir -p "$h"
@@ -110,8 +127,8 @@ kyso_rate() {  # kyso_rate KEYTYPE [CONNECTIONS]
   tok=$(KYSO_HOME=$h "$RA" operator add bench)
   kyso_serve "$h" "$h/port"
   local url=http://127.0.0.1:$(cat "$h/port")
-  kyso_register "$h" "$url" "$tok" "$N" 1
-  "$CLIENT" issue "$url/api/v1/activation/complete" "$h/bodies" "${2:-$C}"
+  kyso_register "$h" "$url" "$tok" "$((N + W))" 1
+  timed "$url/api/v1/activation/complete" "$h/bodies" "${2:-$C}"
   kill "$(tail -n 1 "$T/pids")"
   rm -rf "$h"
 }
@@ -169,18 +186,18 @@ CFG
     curl -fs -o /dev/null -d '{}' "http://127.0.0.1:$port/api/v1/cfssl/info" && break
     sleep 0.05
   done
-  for i in $(seq 1 "$N"); do
+  for i in $(seq 1 "$((N + W))"); do
     printf '{"certificate_request":%s,"subject":{"CN":"Người Thử %d"}}\n' "$csr_json" "$i"
   done > "$h/bodies"
-  "$CLIENT" issue "http://127.0.0.1:$port/api/v1/cfssl/sign" "$h/bodies" "$2"
+  timed "http://127.0.0.1:$port/api/v1/cfssl/sign" "$h/bodies" "$2"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   if [ "${3:-}" = db ]; then
     # the peer must be the one that records: N rows, N serials
     local got
     got=$(sqlite3 "$h/certdb.sqlite" \
       "SELECT count(*) || ' ' || count(DISTINCT serial_number) FROM certificates WHERE pem LIKE '-----BEGIN CERTIFICATE-----%'")
-    [ "$got" = "$N $N" ] || {
-      echo "bench/ra: cfssl+db recorded ${got% *} certificates (${got#* } serials), not $N: $(tail -n 3 "$h/log")" >&2
+    [ "$got" = "$((N + W)) $((N + W))" ] || {
+      echo "bench/ra: cfssl+db recorded ${got% *} certificates (${got#* } serials), not $((N + W)): $(tail -n 3 "$h/log")" >&2
       exit 1
     }
   fi
@@ -188,7 +205,7 @@ CFG
 }
 
 part_issue() {
-  echo "issue: $N certificates per server and run, $C client connection(s), $RUNS runs"
+  echo "issue: $N certificates per server and run (after $W untimed), $C client connection(s), $RUNS runs"
   printf '%-10s %14s %14s %22s %16s %22s\n' "CA key" "kyso-ra cert/s" "cfssl cert/s" "ratio min/median/max" \
     "cfssl+db cert/s" "kyso/cfssl+db min/med/max"
   echo "           (median rates; the ratios of each run; cfssl+db records each certificate in SQLite)"
@@ -231,6 +248,8 @@ haproxy_start() {
 }
 
 part_cluster() {
+  # cold servers, as the two instances' runs (no untimed requests)
+  local W=0
   command -v haproxy >/dev/null || { echo "bench/ra: haproxy not installed" >&2; return 1; }
   [ -x "$PGBIN/initdb" ] || { echo "bench/ra: PostgreSQL not installed" >&2; return 1; }
   local cc=$((C * 4)) h=$T/cluster tok p1 p2 hp1 hp2 r1 r2 c s
