@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -426,6 +427,7 @@ int
 http_run(struct http *h, const char *cert_pem, const char *key_pem,
     unsigned threads, http_handler fn, void *ud)
 {
+	int fl;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 	    MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
 	struct MHD_OptionItem tls[4] = { { MHD_OPTION_END, 0, NULL },
@@ -465,8 +467,12 @@ http_run(struct http *h, const char *cert_pem, const char *key_pem,
 	    MHD_OPTION_END);
 	if (h->d == NULL)
 		return KYSO_ERR_IO;
-	/* The listen socket stays this module's (the acceptor's). */
-	if ((h->stop_fd = eventfd(0, EFD_CLOEXEC)) < 0 ||
+	/* The listen socket stays this module's (the acceptor's), and does
+	 * not block: a connection reset between poll and accept must not
+	 * hold the acceptor (and http_stop) until the next one comes. */
+	if ((fl = fcntl(h->fd, F_GETFL)) < 0 ||
+	    fcntl(h->fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    (h->stop_fd = eventfd(0, EFD_CLOEXEC)) < 0 ||
 	    pthread_create(&h->acceptor, NULL, acceptor_main, h) != 0)
 		return KYSO_ERR_IO;
 	h->acceptor_on = 1;
