@@ -36,23 +36,7 @@ for _ in $(seq 1 600); do [ -e "$W/locked" ] && break; sleep 0.05; done
 note "a completion reads the old name and waits at BEGIN; the edit commits"
 curl -s -o "$W/c1" -w '%{http_code}' --data-binary "$req" "$URL/api/v1/activation/complete" >"$W/s1" &
 CURL=$!
-# A thread in nanosleep is in SQLite's busy handler (kyso-ra's other
-# threads wait in futex and epoll): the kernel's wait channel, else the
-# system call's number (x86-64 35 and 230, arm64 101 and 115).
-case $(uname -m) in
-  aarch64) sleeps='101 115' ;;
-  *) sleeps='35 230' ;;
-esac
-waiting() {
-  local t
-  for t in /proc/"$PID"/task/*; do
-    [[ $(cat "$t/wchan" 2>/dev/null) == *nanosleep* ]] && return 0
-    [[ " $sleeps " == *" $(cut -d' ' -f1 "$t/syscall" 2>/dev/null) "* ]] && return 0
-  done
-  return 1
-}
-for _ in $(seq 1 600); do waiting && break; sleep 0.05; done
-waiting || fail "the completion never waited for the write lock"
+ra_wait_busy "$PID" || fail "the completion never waited for the write lock"
 echo go >"$W/go"
 wait "$EDIT" || fail "the edit failed"
 wait "$CURL"

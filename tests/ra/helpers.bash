@@ -99,6 +99,26 @@ csr() {
 # json_str FILE: a file's text as a JSON string.
 json_str() { jq -Rs . <"$1"; }
 
+# ra_in_busy PID: a thread of kyso-ra PID is in SQLite's busy handler,
+# waiting for a write lock another process holds (a thread in nanosleep;
+# kyso-ra's other threads wait in futex, poll and epoll): the kernel's
+# wait channel, else the system call's number (x86-64 35 and 230, arm64
+# 101 and 115). ra_wait_busy PID: waits up to 30 s for that.
+ra_in_busy() {
+  local t sleeps='35 230'
+  [ "$(uname -m)" = aarch64 ] && sleeps='101 115'
+  for t in /proc/"$1"/task/*; do
+    [[ $(cat "$t/wchan" 2>/dev/null) == *nanosleep* ]] && return 0
+    [[ " $sleeps " == *" $(cut -d' ' -f1 "$t/syscall" 2>/dev/null) "* ]] && return 0
+  done
+  return 1
+}
+ra_wait_busy() {
+  local i
+  for i in $(seq 1 600); do ra_in_busy "$1" && return 0; sleep 0.05; done
+  return 1
+}
+
 # pending_p256 TOKEN: a P-256 key and request ($W/k.pem, $W/r.csr) and a
 # new registration ($rid) whose activation code ($code) the body $req
 # completes onto TOKEN.
