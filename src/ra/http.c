@@ -286,16 +286,17 @@ acceptor_main(void *arg)
 		}
 		if (pf[1].revents != 0)
 			break;
-		if ((pf[0].revents & POLLIN) == 0)
+		if (pf[0].revents == 0)
 			continue;
 		sl = sizeof(ss);
 		fd = accept4(h->fd, (struct sockaddr *)&ss, &sl,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			/* Out of descriptors or memory: the backlog waits a
-			 * little instead of the loop spinning on it. */
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM)
+			/* Out of descriptors or memory, or the socket in
+			 * error: the backlog waits a little instead of the
+			 * loop spinning on it. */
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
 				poll(NULL, 0, 20);
 			continue;
 		}
