@@ -13,10 +13,11 @@
 #           the same N, connections, CSR and subjects; after each cfssl+db
 #           run the certdb must hold N+W certificates (checked by SQL), or
 #           the script stops. Each server first answers W requests that
-#           are not timed (BENCH_RA_WARM, N/2 by default; 0 for none), on
-#           the same connections: the rate is a running server's, not a
-#           fresh one's first (a new database file's first pages, Go's
-#           heap).
+#           are not timed (BENCH_RA_WARM, N/2 by default; 0 for none), then
+#           the N timed ones on new connections: the rate is a running
+#           server's, not a fresh one's first (a new database file's first
+#           pages, Go's heap). A failed run (an answer that is not a
+#           certificate) stops the script.
 #  cluster  1 and 2 kyso-ra instances on one PostgreSQL database behind
 #           HAProxy (from Debian), all on loopback, P-256, CONNECTIONS x 4
 #           client connections, beside cfssl with as many.
@@ -40,6 +41,7 @@ N=${1:-300}
 C=${2:-1}
 RUNS=${3:-3}
 W=${BENCH_RA_WARM:-$((N / 2))}
+[[ $W =~ ^[0-9]+$ ]] || { echo "bench/ra: BENCH_RA_WARM must be a number" >&2; exit 1; }
 PARTS=${BENCH_RA_PARTS:-issue cluster ocsp}
 OSECS=${BENCH_RA_OCSP_SECS:-3}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -113,10 +115,12 @@ kyso_register() {
 timed() {
   if [ "$W" -gt 0 ]; then
     head -n "$W" "$2" >"$2.warm"
-    "$CLIENT" issue "$1" "$2.warm" "$3" >/dev/null
+    "$CLIENT" issue "$1" "$2.warm" "$3" >/dev/null ||
+      { echo "bench/ra: the untimed requests to $1 failed" >&2; exit 1; }
   fi
   tail -n +"$((W + 1))" "$2" >"$2.timed"
-  "$CLIENT" issue "$1" "$2.timed" "$3"
+  "$CLIENT" issue "$1" "$2.timed" "$3" ||
+    { echo "bench/ra: the timed requests to $1 failed" >&2; exit 1; }
 }
 
 kyso_rate() {  # kyso_rate KEYTYPE [CONNECTIONS]

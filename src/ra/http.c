@@ -2,14 +2,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,15 +44,6 @@ struct http {
 	struct sock *socks;
 	pthread_t reaper;
 	int reaper_on, stopping;
-	/* Issue 15: the thread that accepts connections and hands each to
-	 * MHD, which gives it to one of its threads by descriptor number:
-	 * connections that come in together go to different threads. When
-	 * MHD's threads accepted for themselves, one thread often took two
-	 * that came at once, and their requests waited for each other while
-	 * a core idled (half the rate in some bench runs of two). */
-	pthread_t acceptor;
-	int acceptor_on;
-	int stop_fd; /* an eventfd that tells the acceptor to end */
 };
 
 struct conn {
@@ -269,44 +257,6 @@ client_address(struct http *h, struct MHD_Connection *c, char out[PROXY_ADDR_LEN
 	    out);
 }
 
-static void *
-acceptor_main(void *arg)
-{
-	struct http *h = arg;
-	struct pollfd pf[2] = { { h->fd, POLLIN, 0 }, { h->stop_fd, POLLIN, 0 } };
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int fd;
-
-	for (;;) {
-		if (poll(pf, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pf[1].revents != 0)
-			break;
-		if (pf[0].revents == 0)
-			continue;
-		sl = sizeof(ss);
-		fd = accept4(h->fd, (struct sockaddr *)&ss, &sl,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			/* Out of descriptors or memory, or the socket in
-			 * error: the backlog waits a little instead of the
-			 * loop spinning on it. */
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
-				poll(NULL, 0, 20);
-			continue;
-		}
-		/* MHD applies its limits (in all, per address) and closes the
-		 * socket when it refuses it. */
-		(void)MHD_add_connection(h->d, fd, (struct sockaddr *)&ss, sl);
-	}
-	return NULL;
-}
-
 static enum MHD_Result
 access_cb(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -407,7 +357,6 @@ http_bind(const char *listen_addr, struct http **out)
 	if (h == NULL)
 		return KYSO_ERR_NOMEM;
 	h->fd = -1;
-	h->stop_fd = -1;
 	h->lim.max_connections = HTTP_DEFAULT_CONNECTIONS;
 	h->lim.per_address = HTTP_DEFAULT_PER_ADDRESS;
 	h->lim.deadline = HTTP_DEFAULT_DEADLINE;
@@ -428,9 +377,8 @@ int
 http_run(struct http *h, const char *cert_pem, const char *key_pem,
     unsigned threads, http_handler fn, void *ud)
 {
-	int fl;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-	    MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
+	    MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[4] = { { MHD_OPTION_END, 0, NULL },
 		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
 		{ MHD_OPTION_END, 0, NULL } };
@@ -459,24 +407,19 @@ http_run(struct http *h, const char *cert_pem, const char *key_pem,
 	 * deadline (reaper_main) bounds how long a request may take to
 	 * arrive, and one address holds at most per_address connections. */
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, h,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
-	    MHD_OPTION_NOTIFY_CONNECTION, notify_conn, h,
+	    MHD_OPTION_LISTEN_SOCKET, h->fd, MHD_OPTION_NOTIFY_COMPLETED,
+	    completed, h, MHD_OPTION_NOTIFY_CONNECTION, notify_conn, h,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_CONNECTION_LIMIT, h->lim.max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->lim.per_address,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_ARRAY, tls,
 	    MHD_OPTION_END);
+	/* MHD owns the socket now, started or not: when it fails to start
+	 * it may have closed it already (left as it is: a descriptor open
+	 * until the program ends, never one closed twice). */
+	h->fd = -1;
 	if (h->d == NULL)
 		return KYSO_ERR_IO;
-	/* The listen socket stays this module's (the acceptor's), and does
-	 * not block: a connection reset between poll and accept must not
-	 * hold the acceptor (and http_stop) until the next one comes. */
-	if ((fl = fcntl(h->fd, F_GETFL)) < 0 ||
-	    fcntl(h->fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-	    (h->stop_fd = eventfd(0, EFD_CLOEXEC)) < 0 ||
-	    pthread_create(&h->acceptor, NULL, acceptor_main, h) != 0)
-		return KYSO_ERR_IO;
-	h->acceptor_on = 1;
 	return 0;
 }
 
@@ -515,15 +458,6 @@ http_stop(struct http *h)
 {
 	if (h == NULL)
 		return;
-	if (h->acceptor_on) {
-		uint64_t one = 1;
-
-		while (write(h->stop_fd, &one, sizeof(one)) < 0 && errno == EINTR)
-			;
-		pthread_join(h->acceptor, NULL);
-	}
-	if (h->stop_fd >= 0)
-		close(h->stop_fd);
 	if (h->d != NULL)
 		MHD_stop_daemon(h->d);
 	if (h->reaper_on) {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# At --max-connections, a further client waits in the listen backlog and
+# is served once a slot frees (here the request deadline cuts the idle
+# connections that hold every slot): libmicrohttpd stops accepting at its
+# limit. A server that accepted the client only to drop it (an empty
+# reply) fails here.
+. "$(dirname "$0")/helpers.bash"
+
+ra_init --ca-key-type p256
+ra_serve main --max-connections 4 --request-deadline 3
+port=${URL##*:}
+socks() { find /proc/"$PID"/fd -lname 'socket:*' 2>/dev/null | wc -l; }
+before=$(socks)
+
+note "four idle connections take every slot"
+python3 - 127.0.0.1 "$port" "$W/held" <<'PY' &
+import socket, sys, time
+host, port, flag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+held = [socket.create_connection((host, port)) for _ in range(4)]
+open(flag, "w").close()
+time.sleep(30)
+PY
+IDLE=$!
+for _ in $(seq 1 600); do [ -e "$W/held" ] && [ "$(socks)" -ge $((before + 4)) ] && break; sleep 0.05; done
+[ "$(socks)" -ge $((before + 4)) ] || fail "kyso-ra did not take the four connections"
+sleep 0.5
+
+note "a fifth client waits, then is answered when the deadline frees a slot"
+st=$(curl -sS --max-time 30 -o "$W/probe" -w '%{http_code}' "$URL/healthz" 2>"$W/probe.err") || true
+kill "$IDLE" 2>/dev/null; wait "$IDLE" 2>/dev/null || true
+assert_eq "$st" 200 "the client over the limit ($(cat "$W/probe.err"))"
+kill "$PID"; wait "$PID" || fail "kyso-ra did not stop cleanly"
+pass
