@@ -180,12 +180,12 @@ db_open(const char *where, struct db **out)
 		if (sqlite3_exec(d->lite,
 			"PRAGMA journal_mode=WAL;"
 			"PRAGMA foreign_keys=ON;PRAGMA synchronous=NORMAL;"
-			/* Issue 15: the WAL is started over every quarter
-			 * second under load (the checkpointer) and may hold
-			 * 30 MB by then; cut back to 16 MiB at each start,
-			 * the pages past that were new to the file system
-			 * each time (a 4 KiB write into a new page cost 2.5
-			 * times one into a page still cached). */
+			/* Issue 15: under load the WAL is started over every
+			 * quarter second (the checkpointer) and may hold 30 MB
+			 * by then. A 16 MiB limit cut the file back at each
+			 * start, and the frames past it went into pages new to
+			 * the page cache each time (a 4 KiB write into a new
+			 * page cost 2.5 times one into a page still cached). */
 			"PRAGMA journal_size_limit=67108864;",
 			NULL, NULL, NULL) != SQLITE_OK)
 			goto out;
