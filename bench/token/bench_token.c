@@ -74,6 +74,15 @@ struct result {
 	double secs;
 };
 
+/* Adds one slice's count and time to a peer's total. */
+static void
+result_add(struct result *sum, const struct result *r)
+{
+	sum->ops += r->ops;
+	sum->secs += r->secs;
+	sum->done = 1;
+}
+
 /* One PKCS#11 peer: module, token, session, the two key pairs. */
 struct peer {
 	struct p11 *p11;
@@ -536,9 +545,7 @@ bench_sign(struct peer *peers[2], EVP_PKEY *evp[ALG_N], const struct budget *b,
 					    alg_name[alg], peer_name[i]);
 					goto out;
 				}
-				res[i][alg].ops += r.ops;
-				res[i][alg].secs += r.secs;
-				res[i][alg].done = 1;
+				result_add(&res[i][alg], &r);
 			}
 		}
 	}
@@ -686,9 +693,7 @@ bench_more(struct peer *peers[2], const struct budget *b, const CK_BYTE *msg,
 					    op_name[op], peer_name[i]);
 					goto out;
 				}
-				res[i][op].ops += r.ops;
-				res[i][op].secs += r.secs;
-				res[i][op].done = 1;
+				result_add(&res[i][op], &r);
 			}
 		}
 	}
