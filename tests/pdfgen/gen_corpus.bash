@@ -27,13 +27,54 @@ gs -q -dNOPAUSE -dBATCH -sDEVICE=pdfwrite -o "$W/gs-raw.pdf" \
   -c "/Helvetica findfont 24 scalefont setfont 72 720 moveto (Hop dong mua ban) show showpage" \
   -c "/Helvetica findfont 24 scalefont setfont 72 720 moveto (Trang 2) show showpage" \
   >/dev/null 2>&1 || fail "ghostscript could not make a PDF"
-# Its /ID is random: zeros of the same length keep every offset.
-python3 - "$W/gs-raw.pdf" "$G/gs-plain.pdf" <<'PY'
+# Its /ID is random, written as two hex strings or, now and then, as two
+# literal strings of raw bytes. It sits in the trailer after the xref
+# table, so one fixed /ID of any length leaves every offset as it was.
+python3 - "$W/gs-raw.pdf" "$G/gs-plain.pdf" <<'PY' || fail "could not fix Ghostscript's /ID"
 import re, sys
 d = open(sys.argv[1], 'rb').read()
-m = re.search(rb'/ID\s*\[<[0-9A-Fa-f]+>\s*<[0-9A-Fa-f]+>\]', d)
-zero = re.sub(rb'<[0-9A-Fa-f]+>', lambda x: b'<' + b'0' * (len(x.group(0)) - 2) + b'>', m.group(0))
-open(sys.argv[2], 'wb').write(d[:m.start()] + zero + d[m.end():])
+
+def string_end(i):
+    """Index just past the PDF string that starts at d[i] (<hex> or (literal))."""
+    if d[i:i + 1] == b'<':
+        return d.index(b'>', i) + 1
+    if d[i:i + 1] != b'(':
+        raise ValueError('no string at %d' % i)
+    depth = 0
+    while True:
+        c = d[i:i + 1]
+        if c == b'\\':
+            i += 2
+            continue
+        if c == b'(':
+            depth += 1
+        elif c == b')':
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+
+trailer = d.rindex(b'trailer')
+start = d.index(b'/ID', trailer)
+i = start + 3
+while d[i:i + 1].isspace():
+    i += 1
+if d[i:i + 1] != b'[':
+    sys.exit('no /ID array in the trailer')
+i += 1
+for _ in range(2):
+    while d[i:i + 1].isspace():
+        i += 1
+    i = string_end(i)
+while d[i:i + 1].isspace():
+    i += 1
+if d[i:i + 1] != b']':
+    sys.exit('the /ID array does not hold two strings')
+m = re.search(rb'startxref\s+(\d+)\s+%%EOF\s*$', d[i:])
+if not m or int(m.group(1)) > trailer:
+    sys.exit('the /ID is not in the trailer that follows the last xref table')
+zero = b'<' + b'0' * 32 + b'>'
+open(sys.argv[2], 'wb').write(d[:start] + b'/ID [' + zero + zero + b']' + d[i + 1:])
 PY
 
 note "qpdf: QDF, object streams, linearized"
