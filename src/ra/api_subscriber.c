@@ -138,8 +138,13 @@ activation_from_body(struct api *a, const char *const *fields,
 		tok = api_str(*body, tok_field, &bad);
 	if ((r = find_activation(a, code, tok, act)) == KYSO_ERR_NOT_FOUND)
 		return code_invalid(a);
-	if (r != 0)
+	/* A stored row that does not read back is the server's fault; a
+	 * database that could not answer (busy, I/O, memory) is to retry,
+	 * as everywhere else. */
+	if (r == KYSO_ERR_CORRUPT || r == KYSO_ERR_INTERNAL)
 		return api_error(a, 500, "internal", "internal error");
+	if (r != 0)
+		return api_error(a, 503, "busy", "the database is busy; retry");
 	snprintf(a->target, sizeof(a->target), "registration:%s", act->reg_id);
 	return 0;
 }
