@@ -48,7 +48,7 @@ audit_count(struct db *db, int64_t ts, const char *remote, int status,
  * the newest row: SQLite numbers the audit max(id) + 1 (no AUTOINCREMENT,
  * db.c), so keeping it keeps ids from being given twice. */
 #define AUDIT_PRUNABLE                                                  \
-	" FROM audit WHERE ts < ? AND id < (SELECT max(id) FROM audit)"  \
+	" FROM audit WHERE ts < ? AND id < (SELECT max(id) FROM audit)" \
 	" AND actor IN ('anonymous', 'public',"                         \
 	" 'subscriber') AND NOT (status < 400 AND (action LIKE"         \
 	" 'POST /api/v1/activation/complete%' OR action LIKE"           \

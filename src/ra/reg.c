@@ -219,9 +219,9 @@ reg_id_ok(const char *id)
 	" token_serial, created_at, updated_at, common_name"
 
 /* reg_store's columns (store_cols), as read back. */
-#define REG_STORE_COLS                                                 \
+#define REG_STORE_COLS                                                     \
 	"type, name, id_kind, id_number, representative, province, email," \
-	" phone, profile, key_type, validity_years, status, token_serial,"  \
+	" phone, profile, key_type, validity_years, status, token_serial," \
 	" common_name"
 
 static const char *const reg_keys[] = { "type", "name", "id_kind", "id_number",
