@@ -47,8 +47,22 @@ struct db_rows {
 	char **v; /* nrows * ncols, NULL for SQL NULL */
 };
 
-/* The schema, written once for both engines: AUTOID and the trigger text
- * are the only differences. The audit table refuses UPDATE and DELETE. */
+/* The schema, written once for both engines: AUTOID, SEQID and the
+ * trigger text are the only differences. The audit table refuses UPDATE
+ * and DELETE.
+ *
+ * Issue 15: each page an issuance's transaction changes is a WAL frame
+ * written at COMMIT, so what is indexed is kept to what is read. The
+ * audit's id is SQLite's plain rowid (SEQID: AUTOINCREMENT wrote the
+ * sqlite_sequence page on every insert); it is still never reused, as
+ * SQLite gives max(id) + 1 and the prune never deletes the newest row
+ * (audit.c). The audit has no index on ts: the prune is its only reader,
+ * and it went through every row older than the cutoff with the index
+ * too (the rows kept stay). Registrations are found by token_serial
+ * only among the active ones, through registrations_token_active
+ * (db_migrate): an index on every registration's token_serial too cost
+ * two more pages per completion (its entry moved from NULL to the
+ * token), and is kept only where that one could not be made. */
 static const char *const schema_common[] = {
 	"CREATE TABLE IF NOT EXISTS operators ("
 	" id AUTOID, name TEXT NOT NULL UNIQUE, token_hash TEXT NOT NULL UNIQUE,"
@@ -63,8 +77,6 @@ static const char *const schema_common[] = {
 	" updated_at BIGINT NOT NULL)",
 	"CREATE INDEX IF NOT EXISTS registrations_idn"
 	" ON registrations(id_number)",
-	"CREATE INDEX IF NOT EXISTS registrations_token"
-	" ON registrations(token_serial)",
 	/* A pending activation: the details the certificate will carry. */
 	"CREATE TABLE IF NOT EXISTS activations ("
 	" id AUTOID, registration_id BIGINT NOT NULL REFERENCES registrations(id),"
@@ -92,7 +104,7 @@ static const char *const schema_common[] = {
 	" spent INTEGER NOT NULL, created_at BIGINT NOT NULL)",
 	"CREATE INDEX IF NOT EXISTS otps_token ON otps(token_serial)",
 	"CREATE TABLE IF NOT EXISTS audit ("
-	" id AUTOID, ts BIGINT NOT NULL, actor TEXT NOT NULL,"
+	" id SEQID, ts BIGINT NOT NULL, actor TEXT NOT NULL,"
 	" action TEXT NOT NULL, target TEXT, remote TEXT, status INTEGER)",
 	"CREATE TABLE IF NOT EXISTS meta ("
 	" k TEXT PRIMARY KEY, v TEXT NOT NULL)",
@@ -103,7 +115,7 @@ static const char *const schema_common[] = {
 	" remote TEXT NOT NULL, minute BIGINT NOT NULL, status INTEGER NOT NULL,"
 	" n BIGINT NOT NULL, first_action TEXT,"
 	" PRIMARY KEY (remote, minute, status))",
-	"CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts)",
+	"DROP INDEX IF EXISTS audit_ts",
 };
 
 static const char *const schema_sqlite[] = {
@@ -217,23 +229,36 @@ db_free(struct db *d)
 	free(d);
 }
 
-/* Replaces AUTOID with the engine's auto-increment key. */
+/* Replaces AUTOID with the engine's auto-increment key, SEQID with a key
+ * that SQLite numbers without sqlite_sequence. */
 static int
 dialect(const struct db *d, const char *sql, char **out)
 {
 	const char *rep = d->pg ? "BIGSERIAL PRIMARY KEY"
 				: "INTEGER PRIMARY KEY AUTOINCREMENT";
+	const char *seq = d->pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY";
 	struct buf *b = buf_new(64 * 1024);
-	const char *p;
+	const char *p, *q;
 	int r = KYSO_ERR_NOMEM;
 
 	if (b == NULL)
 		return r;
-	while ((p = strstr(sql, "AUTOID")) != NULL) {
-		if (buf_put(b, sql, (size_t)(p - sql)) != 0 ||
-		    buf_put(b, rep, strlen(rep)) != 0)
-			goto out;
-		sql = p + 6;
+	for (;;) {
+		p = strstr(sql, "AUTOID");
+		q = strstr(sql, "SEQID");
+		if (p == NULL && q == NULL)
+			break;
+		if (p == NULL || (q != NULL && q < p)) {
+			if (buf_put(b, sql, (size_t)(q - sql)) != 0 ||
+			    buf_put(b, seq, strlen(seq)) != 0)
+				goto out;
+			sql = q + 5;
+		} else {
+			if (buf_put(b, sql, (size_t)(p - sql)) != 0 ||
+			    buf_put(b, rep, strlen(rep)) != 0)
+				goto out;
+			sql = p + 6;
+		}
 	}
 	if (buf_put(b, sql, strlen(sql)) != 0)
 		goto out;
@@ -300,15 +325,76 @@ certificates_upgrade(struct db *d, int *copy)
 	return 0;
 }
 
+/* Before issue 15's frame count, SQLite's audit id was AUTOINCREMENT. A
+ * table's key cannot be changed in place: the table is renamed (its
+ * trigger and ts index dropped), made again by the schema and filled from
+ * the old one with the same ids. *copy is set when that fill is due. */
+static int
+audit_upgrade(struct db *d, int *copy)
+{
+	static const char *const lite[] = {
+		"ALTER TABLE audit RENAME TO audit_old",
+		"DROP TRIGGER IF EXISTS audit_no_update",
+		"DROP TRIGGER IF EXISTS audit_no_delete",
+		"DROP INDEX IF EXISTS audit_ts",
+	};
+	struct db_rows *rows = NULL;
+	size_t i;
+	int r;
+
+	*copy = 0;
+	if (d->pg)
+		return 0;
+	if ((r = db_exec(d,
+		 "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+		 " AND name = 'audit' AND sql LIKE '%AUTOINCREMENT%'",
+		 0, NULL, &rows)) != 0)
+		return r;
+	*copy = db_rows_count(rows) > 0;
+	db_rows_free(rows);
+	for (i = 0; *copy && i < sizeof(lite) / sizeof(lite[0]); i++)
+		if ((r = db_exec(d, lite[i], 0, NULL, NULL)) != 0)
+			return r;
+	return 0;
+}
+
+/* The old audit's rows into the new table, ids kept. AUTOINCREMENT never
+ * gave an id again even when the rows that held the highest had been
+ * pruned: then a row recording the change takes the highest id it gave,
+ * so that max(id) + 1 goes on from there. */
+static int
+audit_fill(struct db *d)
+{
+	struct db_num nn;
+	const char *p[1] = { db_num(&nn, (int64_t)time(NULL)) };
+	int r;
+
+	if ((r = db_exec(d,
+		 "INSERT INTO audit (id, ts, actor, action, target, remote,"
+		 " status) SELECT id, ts, actor, action, target, remote, status"
+		 " FROM audit_old",
+		 0, NULL, NULL)) != 0 ||
+	    (r = db_exec(d,
+		 "INSERT INTO audit (id, ts, actor, action) SELECT seq, ?,"
+		 " 'kyso-ra', 'audit ids without AUTOINCREMENT from here'"
+		 " FROM sqlite_sequence WHERE name = 'audit_old'"
+		 " AND seq > (SELECT coalesce(max(id), 0) FROM audit)",
+		 1, p, NULL)) != 0)
+		return r;
+	return db_exec(d, "DROP TABLE audit_old", 0, NULL, NULL);
+}
+
 int
 db_migrate(struct db *d)
 {
 	size_t i;
 	char *sql = NULL;
-	int r, copy = 0;
+	int r, copy = 0, acopy = 0;
 
 	if ((r = db_begin(d)) != 0)
 		return r;
+	if ((r = audit_upgrade(d, &acopy)) != 0)
+		goto fail;
 	if (table_has(d, "certificates", "serial") == 1 &&
 	    table_has(d, "certificates", "purpose") == 0 &&
 	    ((r = certificates_upgrade(d, &copy)) != 0 ||
@@ -342,6 +428,8 @@ db_migrate(struct db *d)
 		(r = db_exec(d, "DROP TABLE certificates_old", 0, NULL, NULL)) !=
 		    0))
 		goto fail;
+	if (acopy && (r = audit_fill(d)) != 0)
+		goto fail;
 	if ((r = db_commit(d)) != 0)
 		return r;
 	/* Added by issue 15 (a CN shorter than a long legal name): a
@@ -358,11 +446,18 @@ db_migrate(struct db *d)
 		"CREATE UNIQUE INDEX IF NOT EXISTS"
 		" registrations_token_active ON registrations(token_serial)"
 		" WHERE status = 'active'",
-		0, NULL, NULL) != 0)
+		0, NULL, NULL) != 0) {
 		fprintf(stderr,
 		    "kyso-ra: two active registrations share a token "
 		    "serial; the index that keeps serials apart was not made\n");
-	return 0;
+		/* The token's holders are still looked up by index. */
+		return db_exec(d,
+		    "CREATE INDEX IF NOT EXISTS registrations_token"
+		    " ON registrations(token_serial)",
+		    0, NULL, NULL);
+	}
+	return db_exec(d, "DROP INDEX IF EXISTS registrations_token", 0, NULL,
+	    NULL);
 fail:
 	free(sql);
 	db_rollback(d);

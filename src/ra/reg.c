@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/buf.h"
 #include "common/parse.h"
 #include "name.h"
 #include "validate.h"
@@ -217,6 +218,12 @@ reg_id_ok(const char *id)
 	" email, phone, profile, key_type, validity_years, status," \
 	" token_serial, created_at, updated_at, common_name"
 
+/* reg_store's columns (store_cols), as read back. */
+#define REG_STORE_COLS                                                     \
+	"type, name, id_kind, id_number, representative, province, email," \
+	" phone, profile, key_type, validity_years, status, token_serial," \
+	" common_name"
+
 static const char *const reg_keys[] = { "type", "name", "id_kind", "id_number",
 	"representative", "province", "email", "phone", "profile", "key_type" };
 
@@ -276,30 +283,76 @@ out:
 	return r;
 }
 
+/* The columns reg_store writes, in the order of its values. */
+static const char *const store_cols[] = { "type", "name", "id_kind",
+	"id_number", "representative", "province", "email", "phone", "profile",
+	"key_type", "validity_years", "status", "token_serial", "common_name" };
+#define STORE_NCOLS (sizeof(store_cols) / sizeof(store_cols[0]))
+
+static int
+same(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* The UPDATE names only the columns whose value changes (and updated_at):
+ * an index on a column named is rewritten even when the value is the
+ * same, and each index page written is a WAL frame at COMMIT (issue 15:
+ * a completion rewrote registrations_idn for an id_number it kept). The
+ * row is read first in the caller's transaction; on PostgreSQL FOR UPDATE
+ * keeps it as read until the UPDATE, as SQLite's write lock does. */
 int
 reg_store(struct db *db, const char *id, json_t *d, const char *status,
     const char *token_serial, int64_t now)
 {
+	struct db_rows *rows = NULL;
 	struct db_num yn, nn;
-	const char *p[16];
-	size_t i;
+	const char *v[STORE_NCOLS], *p[STORE_NCOLS + 2];
+	struct buf *sql = NULL;
+	char *text = NULL;
+	size_t i, n = 0;
+	int r;
 
 	for (i = 0; i < 10; i++)
-		p[i] = sget(d, reg_keys[i]);
-	p[10] = db_num(&yn,
+		v[i] = sget(d, reg_keys[i]);
+	v[10] = db_num(&yn,
 	    json_integer_value(json_object_get(d, "validity_years")));
-	p[11] = status;
-	p[12] = token_serial;
-	p[13] = db_num(&nn, now);
-	p[14] = sget(d, "common_name");
-	p[15] = id;
-	return db_exec(db,
-	    "UPDATE registrations SET type = ?, name = ?,"
-	    " id_kind = ?, id_number = ?, representative = ?, province = ?,"
-	    " email = ?, phone = ?, profile = ?, key_type = ?,"
-	    " validity_years = ?, status = ?, token_serial = ?,"
-	    " updated_at = ?, common_name = ? WHERE id = ?",
-	    16, p, NULL);
+	v[11] = status;
+	v[12] = token_serial;
+	v[13] = sget(d, "common_name");
+	p[0] = id;
+	if ((r = db_exec(db,
+		 db_is_pg(db) ? "SELECT " REG_STORE_COLS " FROM registrations"
+				" WHERE id = ? FOR UPDATE"
+			      : "SELECT " REG_STORE_COLS " FROM registrations"
+				" WHERE id = ?",
+		 1, p, &rows)) != 0)
+		return r;
+	r = KYSO_ERR_NOT_FOUND;
+	if (db_rows_count(rows) != 1)
+		goto out;
+	r = KYSO_ERR_NOMEM;
+	if ((sql = buf_new(1024)) == NULL ||
+	    buf_putf(sql, "UPDATE registrations SET updated_at = ?") != 0)
+		goto out;
+	p[n++] = db_num(&nn, now);
+	for (i = 0; i < STORE_NCOLS; i++) {
+		if (same(v[i], db_rows_get(rows, 0, i)))
+			continue;
+		if (buf_putf(sql, ", %s = ?", store_cols[i]) != 0)
+			goto out;
+		p[n++] = v[i];
+	}
+	if (buf_putf(sql, " WHERE id = ?") != 0 ||
+	    (text = buf_to_cstr(sql)) == NULL)
+		goto out;
+	p[n++] = id;
+	r = db_exec(db, text, n, p, NULL);
+out:
+	free(text);
+	buf_free(sql);
+	db_rows_free(rows);
+	return r;
 }
 
 static json_t *

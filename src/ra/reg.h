@@ -21,7 +21,8 @@ void reg_subject(json_t *details, struct ra_subject *s);
  * status and token_serial when asked. */
 int reg_load(struct db *db, const char *id, json_t **details, char **status,
     char **token_serial) KYSO_WUR;
-/* Writes details over the row. */
+/* Writes details over the row, naming only the columns that change;
+ * inside the caller's transaction. */
 int reg_store(struct db *db, const char *id, json_t *details,
     const char *status, const char *token_serial, int64_t now) KYSO_WUR;
 /* The operator's view: details, id_number or tax_code, id, status,
