@@ -381,9 +381,17 @@ http_run(struct http *h, const char *cert_pem, const char *key_pem,
 	 * one thread often took both connections of a two-client run while
 	 * a core idled (half the rate). A thread per connection spreads
 	 * them by construction; the connection limits bound the threads,
-	 * and database connections come from a pool (db.c), not a thread. */
+	 * and database connections come from a pool (db.c), not a thread.
+	 * MHD_USE_ITC, and select() rather than poll(): at the connection
+	 * limit the listening thread then stops accepting until a
+	 * connection's thread ends (a further client waits in the
+	 * backlog); libmicrohttpd 0.9.75's poll() loop for a thread per
+	 * connection accepts and closes at once (ra/conn_limit). select()
+	 * takes descriptors below FD_SETSIZE (1024): about a thousand
+	 * connections at once, whatever --max-connections says. */
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+	    MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[4] = { { MHD_OPTION_END, 0, NULL },
 		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
 		{ MHD_OPTION_END, 0, NULL } };
