@@ -241,9 +241,9 @@ handle(struct ra *ra, int public_only, const struct http_req *rq,
 	if (public_only && m.who != API_PUBLIC) {
 		a.actor = "public";
 		api_error(&a, 404, "not_found", "no such endpoint");
-		return;
-	}
-	api_call(&a, &m);
+	} else
+		api_call(&a, &m);
+	db_pool_put(a.ra->pool, a.db);
 }
 
 void

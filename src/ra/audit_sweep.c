@@ -27,8 +27,10 @@ sweep_once(void *arg)
 	    audit_prune(db, (int64_t)time(NULL) - s->days * 86400, &rows,
 		&counts) != 0) {
 		fprintf(stderr, _("kyso-ra: could not prune the audit log\n"));
+		db_pool_put(s->pool, db);
 		return;
 	}
+	db_pool_put(s->pool, db);
 	if (rows == 0 && counts == 0)
 		return; /* nothing to say: the access log stays one line a call */
 	fprintf(stderr,

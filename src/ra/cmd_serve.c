@@ -50,8 +50,9 @@ serve_usage(FILE *f)
 	      "  --pin-reset-limit N  PIN-reset requests per 15 min per address (10)\n"
 	      "  --ca-pin-fd N        the CA token's PIN, when the CA key is on a token\n"
 	      "  --ca-pin-file FILE   ... or read it from FILE\n"
-	      "  --threads N          worker threads (default 4), each with its own\n"
-	      "                       database connection\n"
+	      "  --threads N          database connections kept open between\n"
+	      "                       requests (default 4; each client connection\n"
+	      "                       has a thread of its own)\n"
 	      "  --max-connections N  connections in all (default 512)\n"
 	      "  --max-per-address N  connections from one client address (32)\n"
 	      "  --request-deadline SECS  a request's headers and body must arrive\n"
@@ -290,6 +291,7 @@ cmd_serve(int argc, char **argv)
 	struct config *conf = NULL;
 	struct ca_key *sg = NULL;
 	struct http *h = NULL, *hp = NULL;
+	struct db *db = NULL;
 	struct outbox_sweeper *sweep = NULL;
 	struct proxy *px = NULL;
 	struct audit_sweeper *asweep = NULL;
@@ -400,21 +402,23 @@ cmd_serve(int argc, char **argv)
 		}
 	}
 	if ((r = cmd_db_where(dir, conf, o.db, &where)) != 0 ||
-	    (r = db_pool_new(where, &ra.pool)) != 0 ||
-	    db_pool_get(ra.pool) == NULL ||
-	    (r = db_migrate(db_pool_get(ra.pool))) != 0) {
+	    (r = db_pool_new(where, (size_t)o.threads, &ra.pool)) != 0 ||
+	    (db = db_pool_get(ra.pool)) == NULL ||
+	    (r = db_migrate(db)) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot open the database\n"));
 		goto out;
 	}
 	/* The OCSP and TSA certificates in the table, so revoke reaches
 	 * them (a database older than issue 15 lacks them). */
-	if (service_record(db_pool_get(ra.pool), dir) != 0) {
+	if (service_record(db, dir) != 0) {
 		fprintf(stderr,
 		    _("kyso-ra: cannot record the OCSP and TSA "
 		      "certificates\n"));
 		goto out;
 	}
-	service_warn(db_pool_get(ra.pool), dir);
+	service_warn(db, dir);
+	db_pool_put(ra.pool, db);
+	db = NULL;
 	if (adays >= 0 && audit_sweeper_start(ra.pool, adays, &asweep) != 0)
 		goto out;
 	ra.code_ttl = (int64_t)o.code_ttl;
@@ -497,8 +501,7 @@ cmd_serve(int argc, char **argv)
 	 * parties fetch them, on connections of their own. */
 	if (hp != NULL) {
 		http_access_log(hp, !o.quiet);
-		if ((r = http_run(hp, NULL, NULL, (unsigned)o.threads,
-			 api_handle_pki, &ra)) != 0 ||
+		if ((r = http_run(hp, NULL, NULL, api_handle_pki, &ra)) != 0 ||
 		    (o.pki_port_file != NULL &&
 			write_port(o.pki_port_file, http_port(hp)) != 0)) {
 			fprintf(stderr,
@@ -506,8 +509,7 @@ cmd_serve(int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((r = http_run(h, cert, key, (unsigned)o.threads, api_handle, &ra)) !=
-	    0) {
+	if ((r = http_run(h, cert, key, api_handle, &ra)) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot start the HTTP server\n"));
 		goto out;
 	}
@@ -532,6 +534,8 @@ out:
 	ca_key_free(sg);
 	ca_key_free(svc[0]);
 	ca_key_free(svc[1]);
+	if (db != NULL)
+		db_pool_put(ra.pool, db);
 	db_pool_free(ra.pool);
 	mailer_free(ra.mail);
 	ratelimit_free(ra.rl_addr);

@@ -830,8 +830,6 @@ db_rows_free(struct db_rows *r)
 	free(r);
 }
 
-#define DB_POOL_MAX 64
-
 /* SQLite checkpoints run in a thread of their own, every interval, so
  * that no request waits for the copy back into the database file and its
  * fsync. */
@@ -844,11 +842,12 @@ db_rows_free(struct db_rows *r)
 
 struct db_pool {
 	char *where;
-	pthread_key_t key;
 	pthread_mutex_t lock;
 	pthread_mutex_t txlock;
-	struct db *all[DB_POOL_MAX];
-	size_t n;
+	/* Connections between two requests, the last one given back on top
+	 * (its pages and statements the warmest); at most max_idle. */
+	struct db **idle;
+	size_t nidle, max_idle;
 	/* SQLite: the connection every transaction runs on (struct db). */
 	struct db *writer;
 	/* SQLite: the checkpointer, its connection and its stop signal. */
@@ -933,14 +932,15 @@ checkpointer_stop(struct db_pool *p)
 }
 
 int
-db_pool_new(const char *where, struct db_pool **out)
+db_pool_new(const char *where, size_t max_idle, struct db_pool **out)
 {
 	struct db_pool *p = calloc(1, sizeof(*p));
 
 	if (p == NULL)
 		return KYSO_ERR_NOMEM;
+	p->max_idle = max_idle > 0 ? max_idle : 1;
 	if ((p->where = strdup(where)) == NULL ||
-	    pthread_key_create(&p->key, NULL) != 0) {
+	    (p->idle = calloc(p->max_idle, sizeof(*p->idle))) == NULL) {
 		free(p->where);
 		free(p);
 		return KYSO_ERR_NOMEM;
@@ -952,29 +952,61 @@ db_pool_new(const char *where, struct db_pool **out)
 	return 0;
 }
 
+/* SQLite: the pool's writer connection, opened on first use (under
+ * p->lock). 0, or the pool cannot serve. */
+static int
+writer_ready(struct db_pool *p)
+{
+	if (is_pg_url(p->where) || p->writer != NULL)
+		return 0;
+	if (db_open(p->where, &p->writer) != 0)
+		return KYSO_ERR_IO;
+	if (p->ckpt_running)
+		sqlite3_wal_autocheckpoint(p->writer->lite, 0);
+	return 0;
+}
+
 struct db *
 db_pool_get(struct db_pool *p)
 {
-	struct db *d = pthread_getspecific(p->key);
+	struct db *d = NULL;
+	int r;
 
-	if (d != NULL)
-		return d;
 	pthread_mutex_lock(&p->lock);
-	if (!is_pg_url(p->where) && p->writer == NULL &&
-	    db_open(p->where, &p->writer) == 0 && p->ckpt_running)
-		sqlite3_wal_autocheckpoint(p->writer->lite, 0);
-	if ((p->writer != NULL || is_pg_url(p->where)) && p->n < DB_POOL_MAX &&
-	    db_open(p->where, &d) == 0) {
-		d->txlock = &p->txlock;
-		d->writer = p->writer;
-		if (p->ckpt_running && d->lite != NULL)
-			sqlite3_wal_autocheckpoint(d->lite, 0);
-		p->all[p->n++] = d;
-		if (pthread_setspecific(p->key, d) != 0)
-			d = NULL; /* kept in all[], freed at the end */
+	r = writer_ready(p);
+	if (r == 0 && p->nidle > 0)
+		d = p->idle[--p->nidle];
+	pthread_mutex_unlock(&p->lock);
+	if (r != 0 || d != NULL)
+		return d;
+	/* None idle: a new one, opened outside the lock (a PostgreSQL
+	 * connection takes a round trip or more). */
+	if (db_open(p->where, &d) != 0)
+		return NULL;
+	d->txlock = &p->txlock;
+	d->writer = p->writer;
+	if (p->ckpt_running && d->lite != NULL)
+		sqlite3_wal_autocheckpoint(d->lite, 0);
+	return d;
+}
+
+void
+db_pool_put(struct db_pool *p, struct db *d)
+{
+	if (d == NULL)
+		return;
+	/* A transaction left open (a bug) must not pass to the next
+	 * request, nor hold the writer's lock. */
+	if (d->locked || (d->pg != NULL &&
+			     PQtransactionStatus(d->pg) != PQTRANS_IDLE))
+		db_rollback(d);
+	pthread_mutex_lock(&p->lock);
+	if (p->nidle < p->max_idle) {
+		p->idle[p->nidle++] = d;
+		d = NULL;
 	}
 	pthread_mutex_unlock(&p->lock);
-	return d;
+	db_free(d);
 }
 
 void
@@ -985,10 +1017,10 @@ db_pool_free(struct db_pool *p)
 	if (p == NULL)
 		return;
 	checkpointer_stop(p);
-	for (i = 0; i < p->n; i++)
-		db_free(p->all[i]);
+	for (i = 0; i < p->nidle; i++)
+		db_free(p->idle[i]);
+	free(p->idle);
 	db_free(p->writer);
-	pthread_key_delete(p->key);
 	pthread_mutex_destroy(&p->lock);
 	pthread_mutex_destroy(&p->txlock);
 	free(p->where);

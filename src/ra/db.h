@@ -33,13 +33,22 @@ size_t db_rows_count(const struct db_rows *r);
 const char *db_rows_get(const struct db_rows *r, size_t row, size_t col);
 void db_rows_free(struct db_rows *r);
 
-/* One connection per thread (the HTTP server runs several), opened on
- * first use and closed together. */
+/* Connections lent out one request at a time (the HTTP server runs a
+ * thread per client connection): a request takes one with db_pool_get
+ * and gives it back with db_pool_put. At most max_idle stay open between
+ * requests; the rest are closed when given back. No bound on those in
+ * use: the HTTP server's connection limit bounds them. */
 struct db_pool;
 
-int db_pool_new(const char *where, struct db_pool **out) KYSO_WUR;
-/* This thread's connection, or NULL when it cannot be opened. */
+int db_pool_new(const char *where, size_t max_idle, struct db_pool **out)
+    KYSO_WUR;
+/* An idle connection or a new one; NULL when none can be opened. It is
+ * the caller's alone until db_pool_put. */
 struct db *db_pool_get(struct db_pool *p);
+/* Gives d back (NULL: nothing), its transaction ended; one left open is
+ * rolled back. */
+void db_pool_put(struct db_pool *p, struct db *d);
+/* After every connection was given back. */
 void db_pool_free(struct db_pool *p);
 
 /* The text of a signed 64-bit integer, for parameters. */

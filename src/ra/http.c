@@ -375,9 +375,22 @@ fail:
 
 int
 http_run(struct http *h, const char *cert_pem, const char *key_pem,
-    unsigned threads, http_handler fn, void *ud)
+    http_handler fn, void *ud)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+	/* Issue 15: in a thread pool each thread accepts for itself, and
+	 * one thread often took both connections of a two-client run while
+	 * a core idled (half the rate). A thread per connection spreads
+	 * them by construction; the connection limits bound the threads,
+	 * and database connections come from a pool (db.c), not a thread.
+	 * MHD_USE_ITC, and select() rather than poll(): at the connection
+	 * limit the listening thread then stops accepting until a
+	 * connection's thread ends (a further client waits in the
+	 * backlog); libmicrohttpd 0.9.75's poll() loop for a thread per
+	 * connection accepts and closes at once (ra/conn_limit). select()
+	 * takes descriptors below FD_SETSIZE (1024): about a thousand
+	 * connections at once, whatever --max-connections says. */
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[4] = { { MHD_OPTION_END, 0, NULL },
 		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
@@ -412,7 +425,7 @@ http_run(struct http *h, const char *cert_pem, const char *key_pem,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_CONNECTION_LIMIT, h->lim.max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->lim.per_address,
-	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_ARRAY, tls,
+	    MHD_OPTION_ARRAY, tls,
 	    MHD_OPTION_END);
 	/* MHD owns the socket now, started or not: when it fails to start
 	 * it may have closed it already (left as it is: a descriptor open

@@ -56,11 +56,11 @@ struct http_limits {
 /* Binds and listens on "host:port" or "[v6]:port" (port 0 picks a free
  * one), so the port is known before the server runs. */
 int http_bind(const char *listen, struct http **out) KYSO_WUR;
-/* Serves on the bound socket with threads worker threads (fn is called
- * from all of them); with cert_pem and key_pem NULL the server speaks
- * plain HTTP. */
+/* Serves on the bound socket, each connection on a thread of its own (fn
+ * is called from all of them); with cert_pem and key_pem NULL the server
+ * speaks plain HTTP. */
 int http_run(struct http *h, const char *cert_pem, const char *key_pem,
-    unsigned threads, http_handler fn, void *ud) KYSO_WUR;
+    http_handler fn, void *ud) KYSO_WUR;
 /* Before http_run: other limits than the defaults above. */
 void http_set_limits(struct http *h, const struct http_limits *lim);
 /* Before http_run: another GnuTLS priority string than

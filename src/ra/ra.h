@@ -44,8 +44,9 @@ struct api_mail {
 /* One call in progress (every request goes through the route table). */
 struct api {
 	struct ra *ra;
-	struct db *db; /* this thread's connection (its transactions run on
-			* the pool's writer connection, db.c) */
+	struct db *db; /* the call's connection, from the pool (on SQLite
+			* its transactions run on the pool's writer
+			* connection, db.c) */
 	const struct http_req *rq;
 	struct http_resp *rs;
 	const char *actor; /* operator name or "subscriber" */

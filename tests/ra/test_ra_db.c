@@ -91,7 +91,7 @@ main(void)
 	 * BEGIN inside an open transaction is refused and leaves it open,
 	 * routed and locked, so that the rollback ends it and the next BEGIN
 	 * (of any thread) finds the writer free. */
-	CHECK_ERR(db_pool_new(file, &pool), 0);
+	CHECK_ERR(db_pool_new(file, 2, &pool), 0);
 	if (pool != NULL && (db = db_pool_get(pool)) != NULL) {
 		p[0] = "nested";
 		p[1] = "h3";
@@ -113,6 +113,41 @@ main(void)
 		CHECK_ERR(db_commit(db), 0);
 	}
 	CHECK(db != NULL);
+
+	/* Connections are lent per request: two at once are two, the last
+	 * one given back is lent next, a transaction left open is rolled
+	 * back when given back (its writer lock let go), and past max_idle
+	 * (2) the rest are closed (ASan sees a leak otherwise). */
+	if (pool != NULL && db != NULL) {
+		struct db *d2 = db_pool_get(pool), *d3 = db_pool_get(pool);
+
+		CHECK(d2 != NULL && d3 != NULL && d2 != db && d3 != db &&
+		    d2 != d3);
+		p[0] = "left";
+		p[1] = "h4";
+		CHECK_ERR(db_begin(d2), 0);
+		CHECK_ERR(db_exec(d2,
+			      "INSERT INTO operators (name, token_hash,"
+			      " created_at) VALUES (?, ?, 1)",
+			      2, p, NULL),
+		    0);
+		db_pool_put(pool, d3);
+		db_pool_put(pool, d2);
+		db_pool_put(pool, db);
+		db = db_pool_get(pool);
+		CHECK(db == d2);
+		if (db != NULL) {
+			CHECK_ERR(db_begin(db), 0);
+			CHECK_ERR(db_exec(db, "SELECT count(*) FROM operators",
+				      0, NULL, &rows),
+			    0);
+			CHECK(db_rows_count(rows) == 1 &&
+			    strcmp(db_rows_get(rows, 0, 0), "1") == 0);
+			db_rows_free(rows);
+			CHECK_ERR(db_commit(db), 0);
+		}
+	}
+	db_pool_put(pool, db);
 	db_pool_free(pool);
 	unlink(file);
 	snprintf(aux, sizeof(aux), "%s-wal", file);
