@@ -53,7 +53,7 @@ serve_usage(FILE *f)
 	      "  --threads N          database connections kept open between\n"
 	      "                       requests (default 4; each client connection\n"
 	      "                       has a thread of its own)\n"
-	      "  --max-connections N  connections in all (default 512)\n"
+	      "  --max-connections N  connections in all (default 512, at most 800)\n"
 	      "  --max-per-address N  connections from one client address (32)\n"
 	      "  --request-deadline SECS  a request's headers and body must arrive\n"
 	      "                       within SECS (default 15)\n"
@@ -168,7 +168,7 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		case 'T': o->tls_prio = optarg; break;
 		case 'k': o->pki_port_file = optarg; break;
 		case 'M':
-			if (parse_u64(optarg, 1, 100000, &o->max_conn))
+			if (parse_u64(optarg, 1, HTTP_MAX_CONNECTIONS, &o->max_conn))
 				return cmd_usage_error("serve",
 				    _("bad --max-connections"));
 			break;

@@ -848,6 +848,15 @@ struct db_pool {
 	 * (its pages and statements the warmest); at most max_idle. */
 	struct db **idle;
 	size_t nidle, max_idle;
+	/* Connections open, lent or idle (the writer and the checkpointer's
+	 * aside): at most DB_POOL_MAX_OPEN, so that a burst of requests (a
+	 * thread per client connection, http.c) neither opens past a
+	 * PostgreSQL server's max_connections nor spends the descriptors
+	 * below FD_SETSIZE that libmicrohttpd's select() needs for client
+	 * sockets (a SQLite connection holds 3). A request that finds them
+	 * all lent waits for one given back (freed). */
+	size_t nopen;
+	pthread_cond_t freed;
 	/* SQLite: the connection every transaction runs on (struct db). */
 	struct db *writer;
 	/* SQLite: the checkpointer, its connection and its stop signal. */
@@ -947,6 +956,7 @@ db_pool_new(const char *where, size_t max_idle, struct db_pool **out)
 	}
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_mutex_init(&p->txlock, NULL);
+	pthread_cond_init(&p->freed, NULL);
 	checkpointer_start(p);
 	*out = p;
 	return 0;
@@ -966,23 +976,47 @@ writer_ready(struct db_pool *p)
 	return 0;
 }
 
+/* One of the pool's connections is closed (or was never opened): room
+ * for a waiting request to open another. */
+static void
+pool_closed(struct db_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->nopen--;
+	pthread_cond_signal(&p->freed);
+	pthread_mutex_unlock(&p->lock);
+}
+
 struct db *
 db_pool_get(struct db_pool *p)
 {
 	struct db *d = NULL;
 	int r;
 
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += DB_POOL_WAIT_S;
 	pthread_mutex_lock(&p->lock);
-	r = writer_ready(p);
+	while ((r = writer_ready(p)) == 0 && p->nidle == 0 &&
+	    p->nopen >= DB_POOL_MAX_OPEN)
+		if (pthread_cond_timedwait(&p->freed, &p->lock, &until) != 0) {
+			r = KYSO_ERR_BUSY;
+			break;
+		}
 	if (r == 0 && p->nidle > 0)
 		d = p->idle[--p->nidle];
+	else if (r == 0)
+		p->nopen++;
 	pthread_mutex_unlock(&p->lock);
 	if (r != 0 || d != NULL)
 		return d;
 	/* None idle: a new one, opened outside the lock (a PostgreSQL
 	 * connection takes a round trip or more). */
-	if (db_open(p->where, &d) != 0)
+	if (db_open(p->where, &d) != 0) {
+		pool_closed(p);
 		return NULL;
+	}
 	d->txlock = &p->txlock;
 	d->writer = p->writer;
 	if (p->ckpt_running && d->lite != NULL)
@@ -1004,9 +1038,13 @@ db_pool_put(struct db_pool *p, struct db *d)
 	if (p->nidle < p->max_idle) {
 		p->idle[p->nidle++] = d;
 		d = NULL;
+		pthread_cond_signal(&p->freed);
 	}
 	pthread_mutex_unlock(&p->lock);
-	db_free(d);
+	if (d != NULL) {
+		db_free(d);
+		pool_closed(p);
+	}
 }
 
 void
@@ -1021,6 +1059,7 @@ db_pool_free(struct db_pool *p)
 		db_free(p->idle[i]);
 	free(p->idle);
 	db_free(p->writer);
+	pthread_cond_destroy(&p->freed);
 	pthread_mutex_destroy(&p->lock);
 	pthread_mutex_destroy(&p->txlock);
 	free(p->where);

@@ -36,14 +36,17 @@ void db_rows_free(struct db_rows *r);
 /* Connections lent out one request at a time (the HTTP server runs a
  * thread per client connection): a request takes one with db_pool_get
  * and gives it back with db_pool_put. At most max_idle stay open between
- * requests; the rest are closed when given back. No bound on those in
- * use: the HTTP server's connection limit bounds them. */
+ * requests, and at most DB_POOL_MAX_OPEN at all: a request that finds
+ * them all lent waits for one, up to DB_POOL_WAIT_S seconds. */
+#define DB_POOL_MAX_OPEN 64
+#define DB_POOL_WAIT_S	 10
 struct db_pool;
 
 int db_pool_new(const char *where, size_t max_idle, struct db_pool **out)
     KYSO_WUR;
-/* An idle connection or a new one; NULL when none can be opened. It is
- * the caller's alone until db_pool_put. */
+/* An idle connection or a new one; NULL when none can be opened, or all
+ * stayed lent for DB_POOL_WAIT_S. It is the caller's alone until
+ * db_pool_put. */
 struct db *db_pool_get(struct db_pool *p);
 /* Gives d back (NULL: nothing), its transaction ended; one left open is
  * rolled back. */

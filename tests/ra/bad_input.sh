@@ -196,6 +196,8 @@ note "plain HTTP only on loopback; options checked"
 assert_exit 2 "$RA" serve --listen 0.0.0.0:0 --insecure-http
 assert_exit 2 "$RA" serve --listen nowhere
 assert_exit 2 "$RA" serve --code-ttl -1
+# select() takes descriptors below 1024: more connections are refused at start
+assert_exit 2 "$RA" serve --listen 127.0.0.1:0 --insecure-http --max-connections 801
 assert_exit 2 "$RA" frobnicate
 assert_exit 3 env KYSO_HOME="$W/empty" "$RA" serve --insecure-http --listen 127.0.0.1:0
 assert_exit 0 "$RA" serve --help

@@ -1,6 +1,7 @@
 /* The database layer on SQLite: schema, parameters (SQL metacharacters
  * stay data), transactions, the append-only audit table, a pool's
  * transactions on its writer connection. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,23 @@
 
 #include "db.h"
 #include "unit.h"
+
+struct give_back {
+	struct db_pool *pool;
+	struct db *d;
+};
+
+/* Gives a connection back a moment after the main thread began to wait
+ * for one. */
+static void *
+give_back_later(void *arg)
+{
+	struct give_back *g = arg;
+
+	usleep(200 * 1000);
+	db_pool_put(g->pool, g->d);
+	return NULL;
+}
 
 int
 main(void)
@@ -146,6 +164,29 @@ main(void)
 			db_rows_free(rows);
 			CHECK_ERR(db_commit(db), 0);
 		}
+	}
+	/* At most DB_POOL_MAX_OPEN are open: with them all lent, the next
+	 * request waits and gets the one given back. */
+	if (pool != NULL && db != NULL) {
+		struct db *held[DB_POOL_MAX_OPEN];
+		struct give_back g = { pool, NULL };
+		pthread_t t;
+		size_t i, n = 1;
+
+		held[0] = db;
+		db = NULL;
+		while (n < DB_POOL_MAX_OPEN &&
+		    (held[n] = db_pool_get(pool)) != NULL)
+			n++;
+		CHECK(n == DB_POOL_MAX_OPEN);
+		g.d = held[n / 2];
+		CHECK(pthread_create(&t, NULL, give_back_later, &g) == 0);
+		db = db_pool_get(pool);
+		pthread_join(t, NULL);
+		CHECK(db != NULL && db == g.d);
+		for (i = 0; i < n; i++)
+			if (i != n / 2)
+				db_pool_put(pool, held[i]);
 	}
 	db_pool_put(pool, db);
 	db_pool_free(pool);
