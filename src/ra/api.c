@@ -232,7 +232,8 @@ handle(struct ra *ra, int public_only, const struct http_req *rq,
 	a.ra = ra;
 	a.rq = rq;
 	a.rs = rs;
-	if ((a.db = db_pool_get(a.ra->pool)) == NULL) {
+	if ((a.db = public_only ? db_pool_get_reserved(a.ra->pool)
+				: db_pool_get(a.ra->pool)) == NULL) {
 		a.actor = "public";
 		api_error(&a, 503, "busy", "the database is not reachable");
 		return;

@@ -987,18 +987,19 @@ pool_closed(struct db_pool *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
-struct db *
-db_pool_get(struct db_pool *p)
+/* An idle connection or a new one; capped: waits while DB_POOL_MAX_OPEN
+ * are open and none is idle. */
+static struct db *
+pool_get(struct db_pool *p, int capped)
 {
 	struct db *d = NULL;
-	int r;
-
 	struct timespec until;
+	int r;
 
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += DB_POOL_WAIT_S;
 	pthread_mutex_lock(&p->lock);
-	while ((r = writer_ready(p)) == 0 && p->nidle == 0 &&
+	while ((r = writer_ready(p)) == 0 && p->nidle == 0 && capped &&
 	    p->nopen >= DB_POOL_MAX_OPEN)
 		if (pthread_cond_timedwait(&p->freed, &p->lock, &until) != 0) {
 			r = KYSO_ERR_BUSY;
@@ -1022,6 +1023,18 @@ db_pool_get(struct db_pool *p)
 	if (p->ckpt_running && d->lite != NULL)
 		sqlite3_wal_autocheckpoint(d->lite, 0);
 	return d;
+}
+
+struct db *
+db_pool_get(struct db_pool *p)
+{
+	return pool_get(p, 1);
+}
+
+struct db *
+db_pool_get_reserved(struct db_pool *p)
+{
+	return pool_get(p, 0);
 }
 
 void

@@ -48,6 +48,10 @@ int db_pool_new(const char *where, size_t max_idle, struct db_pool **out)
  * stayed lent for DB_POOL_WAIT_S. It is the caller's alone until
  * db_pool_put. */
 struct db *db_pool_get(struct db_pool *p);
+/* The same without the DB_POOL_MAX_OPEN wait, for the PKI listener's
+ * requests (OCSP, CRLs, time-stamps): they answer while the API's have
+ * every connection lent; that listener's connection limit bounds them. */
+struct db *db_pool_get_reserved(struct db_pool *p);
 /* Gives d back (NULL: nothing), its transaction ended; one left open is
  * rolled back. */
 void db_pool_put(struct db_pool *p, struct db *d);

@@ -170,6 +170,7 @@ main(void)
 	if (pool != NULL && db != NULL) {
 		struct db *held[DB_POOL_MAX_OPEN];
 		struct give_back g = { pool, NULL };
+		struct db *rsv;
 		pthread_t t;
 		size_t i, n = 1;
 
@@ -179,6 +180,9 @@ main(void)
 		    (held[n] = db_pool_get(pool)) != NULL)
 			n++;
 		CHECK(n == DB_POOL_MAX_OPEN);
+		/* ... but the PKI listener's are not held to the bound. */
+		rsv = db_pool_get_reserved(pool);
+		CHECK(rsv != NULL);
 		g.d = held[n / 2];
 		CHECK(pthread_create(&t, NULL, give_back_later, &g) == 0);
 		db = db_pool_get(pool);
@@ -187,6 +191,7 @@ main(void)
 		for (i = 0; i < n; i++)
 			if (i != n / 2)
 				db_pool_put(pool, held[i]);
+		db_pool_put(pool, rsv);
 	}
 	db_pool_put(pool, db);
 	db_pool_free(pool);
