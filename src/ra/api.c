@@ -232,18 +232,19 @@ handle(struct ra *ra, int public_only, const struct http_req *rq,
 	a.ra = ra;
 	a.rq = rq;
 	a.rs = rs;
-	if ((a.db = public_only ? db_pool_get_reserved(a.ra->pool)
-				: db_pool_get(a.ra->pool)) == NULL) {
-		a.actor = "public";
-		api_error(&a, 503, "busy", "the database is not reachable");
-		return;
-	}
 	api_route(&a, &m);
 	if (public_only && m.who != API_PUBLIC) {
 		a.actor = "public";
 		api_error(&a, 404, "not_found", "no such endpoint");
-	} else
-		api_call(&a, &m);
+		return;
+	}
+	if ((a.db = public_only ? db_pool_get_reserved(a.ra->pool)
+				: db_pool_get(a.ra->pool)) == NULL) {
+		a.actor = "public";
+		api_error(&a, 503, "busy", "the database is busy; retry");
+		return;
+	}
+	api_call(&a, &m);
 	db_pool_put(a.ra->pool, a.db);
 }
 

@@ -53,7 +53,8 @@ serve_usage(FILE *f)
 	      "  --threads N          database connections kept open between\n"
 	      "                       requests (default 4; each client connection\n"
 	      "                       has a thread of its own)\n"
-	      "  --max-connections N  connections in all (default 512, at most 800)\n"
+	      "  --max-connections N  connections in all, a quarter of them the\n"
+	      "                       --pki-listen listener's (default 512, at most 800)\n"
 	      "  --max-per-address N  connections from one client address (32)\n"
 	      "  --request-deadline SECS  a request's headers and body must arrive\n"
 	      "                       within SECS (default 15)\n"
@@ -485,17 +486,27 @@ cmd_serve(int argc, char **argv)
 	ca_warn_expiry(ra.ca);
 	http_access_log(h, !o.quiet);
 	{
+		/* --max-connections is over both listeners (select() takes
+		 * descriptors below 1024 in one process, http.h): with
+		 * --pki-listen that one has a quarter, at least one. */
+		unsigned pki = hp != NULL ? (unsigned)o.max_conn / 4 : 0;
 		struct http_limits lim = { (unsigned)o.max_conn,
 			(unsigned)o.per_addr, (unsigned)o.deadline };
 
+		if (hp != NULL && pki == 0)
+			pki = 1; /* and the API's stays 1: --max-connections 1 */
+		if (lim.max_connections > pki)
+			lim.max_connections -= pki;
 		http_set_limits(h, &lim);
 		http_set_proxy(h, px);
 		if (hp != NULL)
 			http_set_proxy(hp, px);
 		if (o.tls_prio != NULL)
 			http_set_tls_priorities(h, o.tls_prio);
-		if (hp != NULL)
+		if (hp != NULL) {
+			lim.max_connections = pki;
 			http_set_limits(hp, &lim);
+		}
 	}
 	/* OCSP, CRLs and time-stamps are signed: plain HTTP, as relying
 	 * parties fetch them, on connections of their own. */

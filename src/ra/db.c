@@ -359,9 +359,9 @@ audit_upgrade(struct db *d, int *copy)
 }
 
 /* The old audit's rows into the new table, ids kept. AUTOINCREMENT never
- * gave an id again even when the rows that held the highest had been
- * pruned: then a row recording the change takes the highest id it gave,
- * so that max(id) + 1 goes on from there. */
+ * gave an id again even when the row that held the highest had been
+ * pruned: then a row recording the change takes the id after it, so
+ * that max(id) + 1 goes on from there. */
 static int
 audit_fill(struct db *d)
 {
@@ -375,7 +375,7 @@ audit_fill(struct db *d)
 		 " FROM audit_old",
 		 0, NULL, NULL)) != 0 ||
 	    (r = db_exec(d,
-		 "INSERT INTO audit (id, ts, actor, action) SELECT seq, ?,"
+		 "INSERT INTO audit (id, ts, actor, action) SELECT seq + 1, ?,"
 		 " 'kyso-ra', 'audit ids without AUTOINCREMENT from here'"
 		 " FROM sqlite_sequence WHERE name = 'audit_old'"
 		 " AND seq > (SELECT coalesce(max(id), 0) FROM audit)",
@@ -853,8 +853,9 @@ struct db_pool {
 	 * thread per client connection, http.c) neither opens past a
 	 * PostgreSQL server's max_connections nor spends the descriptors
 	 * below FD_SETSIZE that libmicrohttpd's select() needs for client
-	 * sockets (a SQLite connection holds 3). A request that finds them
-	 * all lent waits for one given back (freed). */
+	 * sockets (a SQLite connection holds 2: the database and its WAL).
+	 * A request that finds them all lent waits for one given back
+	 * (freed). */
 	size_t nopen;
 	pthread_cond_t freed;
 	/* SQLite: the connection every transaction runs on (struct db). */
@@ -956,7 +957,15 @@ db_pool_new(const char *where, size_t max_idle, struct db_pool **out)
 	}
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_mutex_init(&p->txlock, NULL);
-	pthread_cond_init(&p->freed, NULL);
+	{
+		/* the wait for a connection is not moved by the wall clock */
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&p->freed, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	checkpointer_start(p);
 	*out = p;
 	return 0;
@@ -987,20 +996,20 @@ pool_closed(struct db_pool *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* An idle connection or a new one; capped: waits while DB_POOL_MAX_OPEN
- * are open and none is idle. */
+/* An idle connection or a new one, waiting while limit are open and
+ * none is idle. */
 static struct db *
-pool_get(struct db_pool *p, int capped)
+pool_get(struct db_pool *p, size_t limit)
 {
 	struct db *d = NULL;
 	struct timespec until;
 	int r;
 
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += DB_POOL_WAIT_S;
 	pthread_mutex_lock(&p->lock);
-	while ((r = writer_ready(p)) == 0 && p->nidle == 0 && capped &&
-	    p->nopen >= DB_POOL_MAX_OPEN)
+	while ((r = writer_ready(p)) == 0 && p->nidle == 0 &&
+	    p->nopen >= limit)
 		if (pthread_cond_timedwait(&p->freed, &p->lock, &until) != 0) {
 			r = KYSO_ERR_BUSY;
 			break;
@@ -1028,13 +1037,13 @@ pool_get(struct db_pool *p, int capped)
 struct db *
 db_pool_get(struct db_pool *p)
 {
-	return pool_get(p, 1);
+	return pool_get(p, DB_POOL_MAX_OPEN);
 }
 
 struct db *
 db_pool_get_reserved(struct db_pool *p)
 {
-	return pool_get(p, 0);
+	return pool_get(p, DB_POOL_MAX_OPEN + DB_POOL_RESERVE);
 }
 
 void

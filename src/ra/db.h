@@ -40,6 +40,8 @@ void db_rows_free(struct db_rows *r);
  * them all lent waits for one, up to DB_POOL_WAIT_S seconds. */
 #define DB_POOL_MAX_OPEN 64
 #define DB_POOL_WAIT_S	 10
+/* Past DB_POOL_MAX_OPEN, kept for db_pool_get_reserved. */
+#define DB_POOL_RESERVE 8
 struct db_pool;
 
 int db_pool_new(const char *where, size_t max_idle, struct db_pool **out)
@@ -48,9 +50,10 @@ int db_pool_new(const char *where, size_t max_idle, struct db_pool **out)
  * stayed lent for DB_POOL_WAIT_S. It is the caller's alone until
  * db_pool_put. */
 struct db *db_pool_get(struct db_pool *p);
-/* The same without the DB_POOL_MAX_OPEN wait, for the PKI listener's
- * requests (OCSP, CRLs, time-stamps): they answer while the API's have
- * every connection lent; that listener's connection limit bounds them. */
+/* The same for the PKI listener's requests (OCSP, CRLs, time-stamps),
+ * which may also take the DB_POOL_RESERVE connections past
+ * DB_POOL_MAX_OPEN: they answer while the API's have every other one
+ * lent. */
 struct db *db_pool_get_reserved(struct db_pool *p);
 /* Gives d back (NULL: nothing), its transaction ended; one left open is
  * rolled back. */

@@ -289,13 +289,25 @@ static const char *const store_cols[] = { "type", "name", "id_kind",
 	"key_type", "validity_years", "status", "token_serial", "common_name" };
 #define STORE_NCOLS (sizeof(store_cols) / sizeof(store_cols[0]))
 
+/* The columns an index of registrations holds (registrations_idn, and
+ * registrations_token_active with its WHERE): left out of the UPDATE
+ * when unchanged. The others are always written (the row's page is
+ * written anyway), so that the UPDATE has at most 8 texts: each is a
+ * statement kept prepared on the writer connection (db_exec's cache). */
+static int
+indexed(const char *col)
+{
+	return strcmp(col, "id_number") == 0 || strcmp(col, "status") == 0 ||
+	    strcmp(col, "token_serial") == 0;
+}
+
 static int
 same(const char *a, const char *b)
 {
 	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
 }
 
-/* The UPDATE names only the columns whose value changes (and updated_at):
+/* The UPDATE leaves out the indexed columns whose value stays (indexed):
  * an index on a column named is rewritten even when the value is the
  * same, and each index page written is a WAL frame at COMMIT (issue 15:
  * a completion rewrote registrations_idn for an id_number it kept). The
@@ -337,7 +349,7 @@ reg_store(struct db *db, const char *id, json_t *d, const char *status,
 		goto out;
 	p[n++] = db_num(&nn, now);
 	for (i = 0; i < STORE_NCOLS; i++) {
-		if (same(v[i], db_rows_get(rows, 0, i)))
+		if (indexed(store_cols[i]) && same(v[i], db_rows_get(rows, 0, i)))
 			continue;
 		if (buf_putf(sql, ", %s = ?", store_cols[i]) != 0)
 			goto out;

@@ -165,12 +165,12 @@ main(void)
 			CHECK_ERR(db_commit(db), 0);
 		}
 	}
-	/* At most DB_POOL_MAX_OPEN are open: with them all lent, the next
-	 * request waits and gets the one given back. */
+	/* At most DB_POOL_MAX_OPEN are open for the API: with them all lent,
+	 * the next request waits and gets the one given back. The PKI
+	 * listener's take DB_POOL_RESERVE more, and then wait too. */
 	if (pool != NULL && db != NULL) {
-		struct db *held[DB_POOL_MAX_OPEN];
+		struct db *held[DB_POOL_MAX_OPEN + DB_POOL_RESERVE];
 		struct give_back g = { pool, NULL };
-		struct db *rsv;
 		pthread_t t;
 		size_t i, n = 1;
 
@@ -180,18 +180,22 @@ main(void)
 		    (held[n] = db_pool_get(pool)) != NULL)
 			n++;
 		CHECK(n == DB_POOL_MAX_OPEN);
-		/* ... but the PKI listener's are not held to the bound. */
-		rsv = db_pool_get_reserved(pool);
-		CHECK(rsv != NULL);
-		g.d = held[n / 2];
+		g.d = held[1];
 		CHECK(pthread_create(&t, NULL, give_back_later, &g) == 0);
-		db = db_pool_get(pool);
+		held[1] = db_pool_get(pool);
 		pthread_join(t, NULL);
-		CHECK(db != NULL && db == g.d);
+		CHECK(held[1] != NULL && held[1] == g.d);
+		while (n < DB_POOL_MAX_OPEN + DB_POOL_RESERVE &&
+		    (held[n] = db_pool_get_reserved(pool)) != NULL)
+			n++;
+		CHECK(n == DB_POOL_MAX_OPEN + DB_POOL_RESERVE);
+		g.d = held[2];
+		CHECK(pthread_create(&t, NULL, give_back_later, &g) == 0);
+		held[2] = db_pool_get_reserved(pool);
+		pthread_join(t, NULL);
+		CHECK(held[2] != NULL && held[2] == g.d);
 		for (i = 0; i < n; i++)
-			if (i != n / 2)
-				db_pool_put(pool, held[i]);
-		db_pool_put(pool, rsv);
+			db_pool_put(pool, held[i]);
 	}
 	db_pool_put(pool, db);
 	db_pool_free(pool);
