@@ -169,7 +169,8 @@ serve_parse(int argc, char **argv, struct serve_opts *o)
 		case 'T': o->tls_prio = optarg; break;
 		case 'k': o->pki_port_file = optarg; break;
 		case 'M':
-			if (parse_u64(optarg, 1, HTTP_MAX_CONNECTIONS, &o->max_conn))
+			if (parse_u64(optarg, 1, HTTP_MAX_CONNECTIONS,
+				&o->max_conn))
 				return cmd_usage_error("serve",
 				    _("bad --max-connections"));
 			break;
@@ -404,8 +405,7 @@ cmd_serve(int argc, char **argv)
 	}
 	if ((r = cmd_db_where(dir, conf, o.db, &where)) != 0 ||
 	    (r = db_pool_new(where, (size_t)o.threads, &ra.pool)) != 0 ||
-	    (db = db_pool_get(ra.pool)) == NULL ||
-	    (r = db_migrate(db)) != 0) {
+	    (db = db_pool_get(ra.pool)) == NULL || (r = db_migrate(db)) != 0) {
 		fprintf(stderr, _("kyso-ra: cannot open the database\n"));
 		goto out;
 	}

@@ -1008,8 +1008,7 @@ pool_get(struct db_pool *p, size_t limit)
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += DB_POOL_WAIT_S;
 	pthread_mutex_lock(&p->lock);
-	while ((r = writer_ready(p)) == 0 && p->nidle == 0 &&
-	    p->nopen >= limit)
+	while ((r = writer_ready(p)) == 0 && p->nidle == 0 && p->nopen >= limit)
 		if (pthread_cond_timedwait(&p->freed, &p->lock, &until) != 0) {
 			r = KYSO_ERR_BUSY;
 			break;
@@ -1053,8 +1052,8 @@ db_pool_put(struct db_pool *p, struct db *d)
 		return;
 	/* A transaction left open (a bug) must not pass to the next
 	 * request, nor hold the writer's lock. */
-	if (d->locked || (d->pg != NULL &&
-			     PQtransactionStatus(d->pg) != PQTRANS_IDLE))
+	if (d->locked ||
+	    (d->pg != NULL && PQtransactionStatus(d->pg) != PQTRANS_IDLE))
 		db_rollback(d);
 	pthread_mutex_lock(&p->lock);
 	if (p->nidle < p->max_idle) {

@@ -41,11 +41,10 @@ void db_rows_free(struct db_rows *r);
 #define DB_POOL_MAX_OPEN 64
 #define DB_POOL_WAIT_S	 10
 /* Past DB_POOL_MAX_OPEN, kept for db_pool_get_reserved. */
-#define DB_POOL_RESERVE 8
+#define DB_POOL_RESERVE	 8
 struct db_pool;
 
-int db_pool_new(const char *where, size_t max_idle, struct db_pool **out)
-    KYSO_WUR;
+int db_pool_new(const char *where, size_t max_idle, struct db_pool **out) KYSO_WUR;
 /* An idle connection or a new one; NULL when none can be opened, or all
  * stayed lent for DB_POOL_WAIT_S. It is the caller's alone until
  * db_pool_put. */

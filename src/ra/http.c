@@ -387,11 +387,10 @@ http_run(struct http *h, const char *cert_pem, const char *key_pem,
 	 * connection's thread ends (a further client waits in the
 	 * backlog); libmicrohttpd 0.9.75's poll() loop for a thread per
 	 * connection accepts and closes at once (ra/conn_limit). select()
-	 * takes descriptors below FD_SETSIZE (1024): about a thousand
-	 * connections at once, whatever --max-connections says. */
+	 * takes descriptors below FD_SETSIZE (1024): hence
+	 * HTTP_MAX_CONNECTIONS over both listeners (cmd_serve.c). */
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-	    MHD_USE_ERROR_LOG;
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[4] = { { MHD_OPTION_END, 0, NULL },
 		{ MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
 		{ MHD_OPTION_END, 0, NULL } };
@@ -425,8 +424,7 @@ http_run(struct http *h, const char *cert_pem, const char *key_pem,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_CONNECTION_LIMIT, h->lim.max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->lim.per_address,
-	    MHD_OPTION_ARRAY, tls,
-	    MHD_OPTION_END);
+	    MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	/* MHD owns the socket now, started or not: when it fails to start
 	 * it may have closed it already (left as it is: a descriptor open
 	 * until the program ends, never one closed twice). */

@@ -46,7 +46,7 @@ struct http_limits {
 #define HTTP_DEFAULT_CONNECTIONS 512
 /* select() (http.c) takes descriptors below FD_SETSIZE (1024): room is
  * left for the database's (db.h, DB_POOL_MAX_OPEN) and the files. */
-#define HTTP_MAX_CONNECTIONS 800
+#define HTTP_MAX_CONNECTIONS	 800
 #define HTTP_DEFAULT_PER_ADDRESS 32
 #define HTTP_DEFAULT_DEADLINE	 15
 /* TLS 1.2 and 1.3, forward-secret key exchange, AEAD ciphers only (a
