@@ -51,7 +51,7 @@ serve_usage(FILE *f)
 	      "  --ca-pin-fd N        the CA token's PIN, when the CA key is on a token\n"
 	      "  --ca-pin-file FILE   ... or read it from FILE\n"
 	      "  --threads N          database connections kept open between\n"
-	      "                       requests (default 4; each client connection\n"
+	      "                       requests (default 16; each client connection\n"
 	      "                       has a thread of its own)\n"
 	      "  --max-connections N  connections in all, a quarter of them the\n"
 	      "                       --pki-listen listener's (default 512, at most 800)\n"
@@ -285,7 +285,7 @@ cmd_serve(int argc, char **argv)
 		.otp_ttl = 300,
 		.rate = 60,
 		.pin_rate = 10,
-		.threads = 4,
+		.threads = 16,
 		.max_conn = HTTP_DEFAULT_CONNECTIONS,
 		.per_addr = HTTP_DEFAULT_PER_ADDRESS,
 		.deadline = HTTP_DEFAULT_DEADLINE };
