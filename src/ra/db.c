@@ -289,6 +289,28 @@ table_has(struct db *d, const char *table, const char *col)
 	return r;
 }
 
+/* SQLite's way to change a table it cannot alter in place: when probe
+ * finds a row, the steps (rename the table, drop what goes with it) run
+ * and *copy is set, for the caller to fill the table made again from the
+ * old one. */
+static int
+lite_rebuild(struct db *d, const char *probe, const char *const *steps,
+    size_t n, int *copy)
+{
+	struct db_rows *rows = NULL;
+	size_t i;
+	int r;
+
+	if ((r = db_exec(d, probe, 0, NULL, &rows)) != 0)
+		return r;
+	*copy = db_rows_count(rows) > 0;
+	db_rows_free(rows);
+	for (i = 0; *copy && i < n; i++)
+		if ((r = db_exec(d, steps[i], 0, NULL, NULL)) != 0)
+			return r;
+	return 0;
+}
+
 /* Before issue 15's service certificates, certificates.registration_id
  * was NOT NULL and there was no purpose column. PostgreSQL changes the
  * column in place; SQLite cannot, so the table is renamed (with its
@@ -302,27 +324,16 @@ certificates_upgrade(struct db *d, int *copy)
 		"DROP INDEX IF EXISTS certificates_reg",
 		"DROP INDEX IF EXISTS certificates_token",
 	};
-	struct db_rows *rows = NULL;
-	size_t i;
-	int r;
-
 	*copy = 0;
 	if (d->pg)
 		return db_exec(d,
 		    "ALTER TABLE certificates ALTER COLUMN"
 		    " registration_id DROP NOT NULL",
 		    0, NULL, NULL);
-	if ((r = db_exec(d,
-		 "SELECT 1 FROM pragma_table_info('certificates')"
-		 " WHERE name = 'registration_id' AND \"notnull\" = 1",
-		 0, NULL, &rows)) != 0)
-		return r;
-	*copy = db_rows_count(rows) > 0;
-	db_rows_free(rows);
-	for (i = 0; *copy && i < sizeof(lite) / sizeof(lite[0]); i++)
-		if ((r = db_exec(d, lite[i], 0, NULL, NULL)) != 0)
-			return r;
-	return 0;
+	return lite_rebuild(d,
+	    "SELECT 1 FROM pragma_table_info('certificates')"
+	    " WHERE name = 'registration_id' AND \"notnull\" = 1",
+	    lite, sizeof(lite) / sizeof(lite[0]), copy);
 }
 
 /* Before issue 15's frame count, SQLite's audit id was AUTOINCREMENT. A
@@ -338,24 +349,13 @@ audit_upgrade(struct db *d, int *copy)
 		"DROP TRIGGER IF EXISTS audit_no_delete",
 		"DROP INDEX IF EXISTS audit_ts",
 	};
-	struct db_rows *rows = NULL;
-	size_t i;
-	int r;
-
 	*copy = 0;
 	if (d->pg)
 		return 0;
-	if ((r = db_exec(d,
-		 "SELECT 1 FROM sqlite_master WHERE type = 'table'"
-		 " AND name = 'audit' AND sql LIKE '%AUTOINCREMENT%'",
-		 0, NULL, &rows)) != 0)
-		return r;
-	*copy = db_rows_count(rows) > 0;
-	db_rows_free(rows);
-	for (i = 0; *copy && i < sizeof(lite) / sizeof(lite[0]); i++)
-		if ((r = db_exec(d, lite[i], 0, NULL, NULL)) != 0)
-			return r;
-	return 0;
+	return lite_rebuild(d,
+	    "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+	    " AND name = 'audit' AND sql LIKE '%AUTOINCREMENT%'",
+	    lite, sizeof(lite) / sizeof(lite[0]), copy);
 }
 
 /* The old audit's rows into the new table, ids kept. AUTOINCREMENT never
