@@ -986,13 +986,15 @@ writer_ready(struct db_pool *p)
 }
 
 /* One of the pool's connections is closed (or was never opened): room
- * for a waiting request to open another. */
+ * for a waiting request to open another. Every waiter looks: one held to
+ * DB_POOL_MAX_OPEN may still have to wait where a reserved one need not
+ * (an idle connection, db_pool_put, serves any, so one is woken there). */
 static void
 pool_closed(struct db_pool *p)
 {
 	pthread_mutex_lock(&p->lock);
 	p->nopen--;
-	pthread_cond_signal(&p->freed);
+	pthread_cond_broadcast(&p->freed);
 	pthread_mutex_unlock(&p->lock);
 }
 
