@@ -10,16 +10,21 @@ ra_init --ca-key-type p256
 ra_serve main --max-connections 4 --request-deadline 3
 port=${URL##*:}
 socks() { find /proc/"$PID"/fd -lname 'socket:*' 2>/dev/null | wc -l; }
-before=$(socks)
-
-note "four idle connections take every slot"
-python3 - 127.0.0.1 "$port" "$W/held" <<'PY' &
+# hold N &: N idle connections to $port for 30 s, $W/held once all are
+# open (exec: $! is the python process, which kill then ends)
+hold() {
+  exec python3 - 127.0.0.1 "$port" "$W/held" "$1" <<'PY'
 import socket, sys, time
-host, port, flag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-held = [socket.create_connection((host, port)) for _ in range(4)]
+host, port, flag, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+held = [socket.create_connection((host, port)) for _ in range(n)]
 open(flag, "w").close()
 time.sleep(30)
 PY
+}
+before=$(socks)
+
+note "four idle connections take every slot"
+hold 4 &
 IDLE=$!
 for _ in $(seq 1 600); do [ -e "$W/held" ] && [ "$(socks)" -ge $((before + 4)) ] && break; sleep 0.05; done
 [ "$(socks)" -ge $((before + 4)) ] || fail "kyso-ra did not take the four connections"
@@ -39,13 +44,7 @@ PKI=http://127.0.0.1:$(cat "$W/pki-port")
 port=${URL##*:}
 before=$(socks)
 rm -f "$W/held"
-python3 - 127.0.0.1 "$port" "$W/held" <<'PY' &
-import socket, sys, time
-host, port, flag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-held = [socket.create_connection((host, port)) for _ in range(8)]
-open(flag, "w").close()
-time.sleep(30)
-PY
+hold 8 &
 IDLE=$!
 for _ in $(seq 1 600); do [ -e "$W/held" ] && [ "$(socks)" -ge $((before + 6)) ] && break; sleep 0.05; done
 sleep 1
