@@ -218,12 +218,6 @@ reg_id_ok(const char *id)
 	" email, phone, profile, key_type, validity_years, status," \
 	" token_serial, created_at, updated_at, common_name"
 
-/* reg_store's columns (store_cols), as read back. */
-#define REG_STORE_COLS                                                     \
-	"type, name, id_kind, id_number, representative, province, email," \
-	" phone, profile, key_type, validity_years, status, token_serial," \
-	" common_name"
-
 static const char *const reg_keys[] = { "type", "name", "id_kind", "id_number",
 	"representative", "province", "email", "phone", "profile", "key_type" };
 
@@ -290,15 +284,25 @@ static const char *const store_cols[] = { "type", "name", "id_kind",
 #define STORE_NCOLS (sizeof(store_cols) / sizeof(store_cols[0]))
 
 /* The columns an index of registrations holds (registrations_idn, and
- * registrations_token_active with its WHERE): left out of the UPDATE
- * when unchanged. The others are always written (the row's page is
- * written anyway), so that the UPDATE has at most 8 texts: each is a
- * statement kept prepared on the writer connection (db_exec's cache). */
+ * registrations_token_active with its WHERE), as reg_store reads them
+ * back: left out of the UPDATE when unchanged. The others are always
+ * written (the row's page is written anyway), so that the UPDATE has at
+ * most 8 texts: each is a statement kept prepared on the writer
+ * connection (db_exec's cache). */
+#define INDEXED_COLS "id_number, status, token_serial"
+static const char *const indexed_cols[] = { "id_number", "status",
+	"token_serial" };
+
+/* col's place in indexed_cols, or -1. */
 static int
 indexed(const char *col)
 {
-	return strcmp(col, "id_number") == 0 || strcmp(col, "status") == 0 ||
-	    strcmp(col, "token_serial") == 0;
+	size_t k;
+
+	for (k = 0; k < sizeof(indexed_cols) / sizeof(indexed_cols[0]); k++)
+		if (strcmp(col, indexed_cols[k]) == 0)
+			return (int)k;
+	return -1;
 }
 
 static int
@@ -334,9 +338,9 @@ reg_store(struct db *db, const char *id, json_t *d, const char *status,
 	v[13] = sget(d, "common_name");
 	p[0] = id;
 	if ((r = db_exec(db,
-		 db_is_pg(db) ? "SELECT " REG_STORE_COLS " FROM registrations"
+		 db_is_pg(db) ? "SELECT " INDEXED_COLS " FROM registrations"
 				" WHERE id = ? FOR UPDATE"
-			      : "SELECT " REG_STORE_COLS " FROM registrations"
+			      : "SELECT " INDEXED_COLS " FROM registrations"
 				" WHERE id = ?",
 		 1, p, &rows)) != 0)
 		return r;
@@ -349,7 +353,9 @@ reg_store(struct db *db, const char *id, json_t *d, const char *status,
 		goto out;
 	p[n++] = db_num(&nn, now);
 	for (i = 0; i < STORE_NCOLS; i++) {
-		if (indexed(store_cols[i]) && same(v[i], db_rows_get(rows, 0, i)))
+		int k = indexed(store_cols[i]);
+
+		if (k >= 0 && same(v[i], db_rows_get(rows, 0, (size_t)k)))
 			continue;
 		if (buf_putf(sql, ", %s = ?", store_cols[i]) != 0)
 			goto out;
