@@ -234,31 +234,36 @@ db_free(struct db *d)
 static int
 dialect(const struct db *d, const char *sql, char **out)
 {
-	const char *rep = d->pg ? "BIGSERIAL PRIMARY KEY"
-				: "INTEGER PRIMARY KEY AUTOINCREMENT";
-	const char *seq = d->pg ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY";
+	static const struct {
+		const char *word, *pg, *lite;
+	} words[] = {
+		{ "AUTOID", "BIGSERIAL PRIMARY KEY",
+		    "INTEGER PRIMARY KEY AUTOINCREMENT" },
+		{ "SEQID", "BIGSERIAL PRIMARY KEY", "INTEGER PRIMARY KEY" },
+	};
 	struct buf *b = buf_new(64 * 1024);
-	const char *p, *q;
+	const char *at, *x, *rep;
+	size_t k, w = 0;
 	int r = KYSO_ERR_NOMEM;
 
 	if (b == NULL)
 		return r;
+	/* the first of the words left in sql, each time */
 	for (;;) {
-		p = strstr(sql, "AUTOID");
-		q = strstr(sql, "SEQID");
-		if (p == NULL && q == NULL)
+		at = NULL;
+		for (k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+			if ((x = strstr(sql, words[k].word)) != NULL &&
+			    (at == NULL || x < at)) {
+				at = x;
+				w = k;
+			}
+		if (at == NULL)
 			break;
-		if (p == NULL || (q != NULL && q < p)) {
-			if (buf_put(b, sql, (size_t)(q - sql)) != 0 ||
-			    buf_put(b, seq, strlen(seq)) != 0)
-				goto out;
-			sql = q + 5;
-		} else {
-			if (buf_put(b, sql, (size_t)(p - sql)) != 0 ||
-			    buf_put(b, rep, strlen(rep)) != 0)
-				goto out;
-			sql = p + 6;
-		}
+		rep = d->pg ? words[w].pg : words[w].lite;
+		if (buf_put(b, sql, (size_t)(at - sql)) != 0 ||
+		    buf_put(b, rep, strlen(rep)) != 0)
+			goto out;
+		sql = at + strlen(words[w].word);
 	}
 	if (buf_put(b, sql, strlen(sql)) != 0)
 		goto out;
