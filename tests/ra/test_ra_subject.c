@@ -295,13 +295,18 @@ gen(size_t bound, int ascii)
 				   : next() % (bound + 1),
 	       broken = !ascii && next() % 8 == 0 ? next() % (n + 1) : n, i;
 	char *s = malloc(4 * n + 1);
+	size_t o = 0;
 
 	if (s == NULL)
 		abort();
-	s[0] = '\0';
-	for (i = 0; i < n; i++)
-		strcat(s,
-		    pieces[i == broken ? 13 + next() % 5 : next() % (ascii ? 5 : 13)]);
+	for (i = 0; i < n; i++) {
+		const char *p = pieces[i == broken ? 13 + next() % 5
+						   : next() % (ascii ? 5 : 13)];
+
+		memcpy(s + o, p, strlen(p));
+		o += strlen(p);
+	}
+	s[o] = '\0';
 	return s;
 }
 
