@@ -19,8 +19,8 @@
 #define DER_IA5_STRING	     0x16
 
 /* The longest UID written: what the 128-byte buffer it was formatted
- * into held (a CCCD number with its kind is 17 bytes). Longer was cut
- * there; it is refused here. */
+ * into held (registration makes it at most 18 bytes, "MST:" and a
+ * branch's tax code). Longer was cut there; it is refused here. */
 #define SUBJECT_MAX_UID 127
 
 enum field { F_COUNTRY, F_PROVINCE, F_ORG, F_CN, F_UID, F_EMAIL };
