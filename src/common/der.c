@@ -20,11 +20,32 @@ put_len(struct buf *out, size_t n)
 }
 
 int
+der_put_head(struct buf *out, uint8_t tag, size_t n)
+{
+	int r;
+
+	if ((r = buf_put_u8(out, tag)) != 0)
+		return r;
+	return put_len(out, n);
+}
+
+size_t
+der_head_len(size_t n)
+{
+	size_t k = 2;
+
+	if (n >= 0x80)
+		for (; n > 0; n >>= 8)
+			k++;
+	return k;
+}
+
+int
 der_put(struct buf *out, uint8_t tag, const void *content, size_t n)
 {
 	int r;
 
-	if ((r = buf_put_u8(out, tag)) != 0 || (r = put_len(out, n)) != 0)
+	if ((r = der_put_head(out, tag, n)) != 0)
 		return r;
 	return n ? buf_put(out, content, n) : 0;
 }

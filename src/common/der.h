@@ -26,6 +26,11 @@
 
 /* Appends tag, length and n bytes of content to out. */
 int der_put(struct buf *out, uint8_t tag, const void *content, size_t n) KYSO_WUR;
+/* Appends tag and the length n only: the caller appends the n bytes of
+ * content (an element written in place once its length is known). */
+int der_put_head(struct buf *out, uint8_t tag, size_t n) KYSO_WUR;
+/* The bytes der_put_head writes for a length of n. */
+size_t der_head_len(size_t n);
 /* Appends tag and length for the whole of inner, then inner. */
 int der_wrap(struct buf *out, uint8_t tag, const struct buf *inner) KYSO_WUR;
 /* An OBJECT IDENTIFIER from its dotted text ("1.2.840.113549.1.7.2"). */

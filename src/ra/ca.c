@@ -882,40 +882,32 @@ ca_issuing_der(const struct ca *ca, struct buf *out)
 	return cert_der(ca->issuing, out);
 }
 
-X509_NAME *
-ca_subject_name(const struct ra_subject *s)
-{
-	X509_NAME *n = X509_NAME_new();
-	char uid[128];
-
-	snprintf(uid, sizeof(uid), "%s:%s", s->id_kind, s->id_number);
-	if (n == NULL || name_add(n, NID_countryName, "VN") != 0 ||
-	    name_add(n, NID_stateOrProvinceName, s->province) != 0 ||
-	    (s->org != NULL && name_add(n, NID_organizationName, s->org) != 0) ||
-	    name_add(n, NID_commonName, s->cn) != 0 ||
-	    name_add(n, NID_userId, uid) != 0 ||
-	    X509_NAME_add_entry_by_NID(n, NID_pkcs9_emailAddress, MBSTRING_ASC,
-		(const unsigned char *)s->email, -1, -1, 0) != 1) {
-		X509_NAME_free(n);
-		return NULL;
-	}
-	return n;
-}
-
+/* The text is read back from the DER issue.c writes, so the lookup shows
+ * the name the certificate will carry, written in one place. */
 int
 ca_subject_dn(const struct ra_subject *s, char **out)
 {
-	X509_NAME *n = ca_subject_name(s);
+	struct buf *der = buf_new(0);
+	X509_NAME *n = NULL;
+	const unsigned char *p;
 	char *dn;
+	int r = KYSO_ERR_NOMEM;
 
-	if (n == NULL)
-		return KYSO_ERR_INVALID;
-	dn = x509_text_name(n, X509_TEXT_RFC2253);
-	X509_NAME_free(n);
-	if (dn == NULL)
-		return KYSO_ERR_NOMEM;
+	if (der == NULL || (r = ca_subject_der(s, der)) != 0)
+		goto out;
+	r = KYSO_ERR_CRYPTO;
+	p = buf_ptr(der);
+	if ((n = d2i_X509_NAME(NULL, &p, (long)buf_len(der))) == NULL)
+		goto out;
+	r = KYSO_ERR_NOMEM;
+	if ((dn = x509_text_name(n, X509_TEXT_RFC2253)) == NULL)
+		goto out;
 	*out = dn;
-	return 0;
+	r = 0;
+out:
+	X509_NAME_free(n);
+	buf_free(der);
+	return r;
 }
 
 int

@@ -112,7 +112,13 @@ int ca_csr_parse(const char *pem, size_t len, const char *key_type,
     struct ca_csr **out) KYSO_WUR;
 void ca_csr_free(struct ca_csr *c);
 
-/* The subject's distinguished name as RFC 4514 text (UTF-8). */
+/* The subject's Name (C, ST, [O,] CN, UID, emailAddress; an RDN each)
+ * as DER, appended to out, as OpenSSL's X509_NAME_add_entry_by_NID and
+ * i2d_X509_NAME wrote it (subject.c). KYSO_ERR_INVALID for a value it
+ * refused (over its attribute's upper bound, not well-formed UTF-8, an
+ * e-mail not ASCII or empty), KYSO_ERR_NOMEM. */
+int ca_subject_der(const struct ra_subject *s, struct buf *out) KYSO_WUR;
+/* The same name as RFC 4514 text (UTF-8). */
 int ca_subject_dn(const struct ra_subject *s, char **out) KYSO_WUR;
 /* Issues a certificate for the CSR's key with the subject built here. */
 int ca_issue(struct ca *ca, const struct ca_csr *csr,

@@ -29,8 +29,6 @@ struct ca {
 /* A new random serial number: its bytes (positive, no leading zero) and
  * in lowercase hex. */
 int ca_serial_new(uint8_t b[CA_SERIAL_LEN], char hex[64]) KYSO_WUR;
-/* The subject for a registration (C, ST, O, CN, UID, emailAddress). */
-X509_NAME *ca_subject_name(const struct ra_subject *s);
 
 /* The request's SubjectPublicKeyInfo, its DER as it came, and the
  * subjectPublicKey bits in it (csr.c). */

@@ -176,12 +176,11 @@ int
 ca_issue(struct ca *ca, const struct ca_csr *csr, const struct ra_subject *s,
     int years, struct ca_issued *out)
 {
-	X509_NAME *n = NULL;
 	struct buf *subject = buf_new(0), *tbs = buf_new(0), *der = buf_new(0);
-	uint8_t serial[CA_SERIAL_LEN], *name = NULL;
+	uint8_t serial[CA_SERIAL_LEN];
 	int64_t now = (int64_t)time(NULL);
 	int64_t nb = now - 300, na = now + (int64_t)years * 365 * DAY;
-	int len, r = KYSO_ERR_INVALID;
+	int r = KYSO_ERR_INVALID;
 
 	memset(out, 0, sizeof(*out));
 	/* Issue 15: a certificate outlived its CA, and one was issued under
@@ -193,14 +192,12 @@ ca_issue(struct ca *ca, const struct ca_csr *csr, const struct ra_subject *s,
 	}
 	if (na > ca->not_after)
 		na = ca->not_after;
-	if (years < 1 || years > 3 || (n = ca_subject_name(s)) == NULL)
+	if (years < 1 || years > 3)
 		goto out;
 	r = KYSO_ERR_NOMEM;
 	if (subject == NULL || tbs == NULL || der == NULL)
 		goto out;
-	r = KYSO_ERR_CRYPTO;
-	if ((len = i2d_X509_NAME(n, &name)) <= 0 ||
-	    (r = buf_put(subject, name, (size_t)len)) != 0 ||
+	if ((r = ca_subject_der(s, subject)) != 0 ||
 	    (r = ca_serial_new(serial, out->serial)) != 0 ||
 	    (r = tbs_build(ca, csr, serial, subject, nb, na, s->email,
 		 strcmp(s->name, s->cn) != 0 &&
@@ -217,8 +214,6 @@ ca_issue(struct ca *ca, const struct ca_csr *csr, const struct ra_subject *s,
 	out->not_after = na;
 	r = 0;
 out:
-	OPENSSL_free(name);
-	X509_NAME_free(n);
 	buf_free(subject);
 	buf_free(tbs);
 	buf_free(der);

@@ -397,7 +397,35 @@ main(void)
 		CHECK(strstr(buf, "UID=MST:0101234567-001") != NULL);
 		CHECK(X509_get0_pubkey(x) != NULL &&
 		    EVP_PKEY_get_bits(X509_get0_pubkey(x)) == 256);
+		{
+			/* The subject is the DER ca_subject_der writes
+			 * (test_ra_subject compares that with OpenSSL's). */
+			struct buf *sd = buf_new(0);
+			unsigned char *xd = NULL;
+			int xl = i2d_X509_NAME(X509_get_subject_name(x), &xd);
+
+			CHECK_ERR(ca_subject_der(&s, sd), 0);
+			CHECK(xl > 0 && buf_len(sd) == (size_t)xl &&
+			    memcmp(buf_ptr(sd), xd, (size_t)xl) == 0);
+			OPENSSL_free(xd);
+			buf_free(sd);
+		}
 		X509_free(x);
+	}
+	{
+		/* A subject OpenSSL refused is refused at issuance as it
+		 * was: a CN over 64 characters, an e-mail not ASCII. */
+		struct ra_subject bad = s;
+		struct ca_issued bi;
+
+		bad.cn = "Công ty Trách nhiệm Hữu hạn Thương mại và Dịch vụ "
+			 "Kỹ thuật Số Việt Nam Toàn Cầu";
+		CHECK_ERR(ca_issue(ca, csr, &bad, 1, &bi), KYSO_ERR_INVALID);
+		CHECK(bi.pem == NULL);
+		bad.cn = s.cn;
+		bad.email = "thử@example.vn";
+		CHECK_ERR(ca_issue(ca, csr, &bad, 1, &bi), KYSO_ERR_INVALID);
+		CHECK(bi.pem == NULL);
 	}
 	/* An RSA request: the certificate's key is the request's. */
 	pem = make_csr("RSA", NULL, 2048, EVP_sha256(), 0);
