@@ -22,13 +22,15 @@
  * and makes no call on the WAL file in between. So a write is gathered
  * only while SQLite is bound to make another call on the file before it
  * publishes anything:
- * - a frame header (24 bytes) whose "database size after commit" field
- *   (bytes 4..7) is 0: its page follows, and the commit frame after;
+ * - a frame header (24 bytes at 32 + k * (24 + page size), the page size
+ *   from the WAL header) whose "database size after commit" field (bytes
+ *   4..7) is 0: its page follows, and the commit frame after;
  * - a frame header that marks a commit: its page follows at once, and the
  *   write of that page (and of anything else until a non-commit header:
  *   the commit frame repeated up to a sector boundary under
- *   synchronous=FULL without powersafe overwrite, split by an xSync) is
- *   written out before xWrite returns;
+ *   synchronous=FULL without powersafe overwrite, a page split in two
+ *   writes by an xSync at that boundary, its second part possibly 24
+ *   bytes long) is written out before xWrite returns;
  * - the WAL header (32 bytes at 0, when the WAL starts over): frames, or
  *   the xSync that makes it durable first, follow;
  * - a page rewritten in place (a page written out by a cache spill earlier
@@ -62,6 +64,9 @@ struct wal_file {
 	int in_commit;
 	/* Offset the last call read from, or -1 if it was no read. */
 	sqlite3_int64 read_off;
+	/* The database's page size, from the WAL header (0: not known yet),
+	 * which places the frame headers: 32 + k * (24 + page). */
+	sqlite3_int64 page;
 };
 
 #define REAL_OFF ((sizeof(struct wal_file) + 7) & ~(size_t)7)
@@ -87,6 +92,36 @@ flush(struct wal_file *w, int drop)
 	if (rc == SQLITE_OK || drop)
 		w->len = 0;
 	return rc;
+}
+
+/* The page size a WAL header gives, or 0. */
+static sqlite3_int64
+hdr_page(const uint8_t *h)
+{
+	uint32_t v = (uint32_t)h[8] << 24 | (uint32_t)h[9] << 16 |
+	    (uint32_t)h[10] << 8 | h[11];
+
+	return v >= 512 && v <= 65536 && (v & (v - 1)) == 0 ? v : 0;
+}
+
+/* Whether a write of n bytes at off is a frame header: 24 bytes at a
+ * frame's start. The page size comes from the WAL header this file wrote,
+ * or else from the file (written by the connection that started the WAL,
+ * before its first commit was published). Not known, the write is taken
+ * for no header, and written out at once (wal_write). */
+static int
+is_frame_hdr(struct wal_file *w, int n, sqlite3_int64 off)
+{
+	uint8_t h[WAL_HDR];
+
+	if (n != WAL_FRAME_HDR || off < WAL_HDR)
+		return 0;
+	if (w->page == 0 && w->len == 0 &&
+	    w->real->pMethods->xRead(w->real, h, WAL_HDR, 0) == SQLITE_OK)
+		w->page = hdr_page(h);
+	if (w->page == 0)
+		return 0;
+	return (off - WAL_HDR) % (w->page + WAL_FRAME_HDR) == 0;
 }
 
 static int
@@ -119,10 +154,12 @@ wal_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
 {
 	struct wal_file *w = (struct wal_file *)f;
 	const uint8_t *b = p;
-	int hdr = n == WAL_FRAME_HDR && off >= WAL_HDR;
-	int rewrite = hdr && off == w->read_off;
-	int rc;
+	int hdr, rewrite, rc;
 
+	if (off == 0 && n >= WAL_HDR)
+		w->page = hdr_page(b);
+	hdr = is_frame_hdr(w, n, off);
+	rewrite = hdr && off == w->read_off;
 	w->read_off = -1;
 	if (w->len > 0 &&
 	    (off != w->start + (sqlite3_int64)w->len ||
@@ -146,6 +183,8 @@ wal_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
 	}
 	if (hdr)
 		w->in_commit = 0;
+	else if (w->page == 0)
+		return flush(w, 1);
 	return w->in_commit || rewrite ? flush(w, 1) : SQLITE_OK;
 }
 

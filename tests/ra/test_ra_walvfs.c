@@ -2,11 +2,14 @@
  * what a process killed after its commits leaves in the WAL is whole
  * (reopened with SQLite's own VFS: integrity and every row), transactions
  * of every size (one larger than the buffer, one whose pages spill from a
- * small cache and are written again in place), a write that fails makes
+ * small cache and are written again in place; with synchronous=NORMAL,
+ * and FULL with padding frames and split writes), a write that fails makes
  * the COMMIT fail and leaves the previous state, and a small commit is one
  * pwrite. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,19 +42,28 @@ run(sqlite3 *db, const char *sql)
 	return rc;
 }
 
+/* Set in a child: its connections run with synchronous=FULL and
+ * without powersafe overwrite. */
+static int sync_full;
+
 static sqlite3 *
 open_db(const char *file, const char *vfs)
 {
+	char uri[256];
 	sqlite3 *db = NULL;
 
-	if (sqlite3_open_v2(file, &db,
-		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs) != SQLITE_OK) {
+	snprintf(uri, sizeof(uri), "file:%s%s", file, sync_full ? "?psow=0" : "");
+	if (sqlite3_open_v2(uri, &db,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI,
+		vfs) != SQLITE_OK) {
 		sqlite3_close(db);
 		return NULL;
 	}
 	if (run(db,
-		"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-		"PRAGMA wal_autocheckpoint=0;") != SQLITE_OK) {
+		sync_full ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			    "PRAGMA wal_autocheckpoint=0;"
+			  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+			    "PRAGMA wal_autocheckpoint=0;") != SQLITE_OK) {
 		sqlite3_close(db);
 		return NULL;
 	}
@@ -243,6 +255,17 @@ workload_entry(const char *file, const char *wal, int fd)
 	child_workload(file, fd);
 }
 
+/* synchronous=FULL without powersafe overwrite: each commit's last frame
+ * repeated up to a sector boundary, the write that crosses it split by an
+ * xSync (wal.c, walWriteToLog). */
+static void
+workload_full_sync_entry(const char *file, const char *wal, int fd)
+{
+	(void)wal;
+	sync_full = 1;
+	child_workload(file, fd);
+}
+
 static void
 full_entry(const char *file, const char *wal, int fd)
 {
@@ -323,6 +346,50 @@ out:
 	return n;
 }
 
+/* The writes of a commit frame under synchronous=FULL without powersafe
+ * overwrite when its page crosses a sector boundary 24 bytes before its
+ * end (wal.c, walWriteToLog): the header, the page up to the boundary, an
+ * xSync, the page's last 24 bytes. Those are no frame header (not at a
+ * frame's start): when the last write returns, they are in the file. */
+static void
+split_tail(const char *file, const char *wal)
+{
+	sqlite3_vfs *vfs = sqlite3_vfs_find(WALVFS_NAME);
+	sqlite3_file *f = NULL;
+	uint8_t whdr[32] = { 0x37, 0x7f, 0x06, 0x82, 0, 0x2d, 0xe2, 0x18, 0, 0,
+		0x10, 0 };			       /* page size 4096 */
+	uint8_t fhdr[24] = { 0, 0, 0, 1, 0, 0, 0, 1 }; /* page 1, a commit */
+	uint8_t page[4096], back[24];
+	int fd = -1, out = 0;
+	FILE *db = fopen(file, "w");
+
+	CHECK(vfs != NULL && db != NULL);
+	if (db != NULL)
+		fclose(db);
+	if (vfs == NULL || (f = calloc(1, (size_t)vfs->szOsFile)) == NULL)
+		return;
+	memset(page, 'p', sizeof(page));
+	CHECK(vfs->xOpen(vfs, wal, f,
+		  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_WAL,
+		  &out) == SQLITE_OK);
+	if (f->pMethods == NULL)
+		goto out;
+	CHECK(f->pMethods->xWrite(f, whdr, 32, 0) == SQLITE_OK);
+	CHECK(f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) == SQLITE_OK);
+	CHECK(f->pMethods->xWrite(f, fhdr, 24, 32) == SQLITE_OK);
+	CHECK(f->pMethods->xWrite(f, page, 4096 - 24, 56) == SQLITE_OK);
+	CHECK(f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) == SQLITE_OK);
+	CHECK(f->pMethods->xWrite(f, page + 4096 - 24, 24, 4128) == SQLITE_OK);
+	fd = open(wal, O_RDONLY);
+	CHECK(fd >= 0 && pread(fd, back, sizeof(back), 4128) == sizeof(back) &&
+	    memcmp(back, page, sizeof(back)) == 0);
+	if (fd >= 0)
+		close(fd);
+	f->pMethods->xClose(f);
+out:
+	free(f);
+}
+
 static void
 paths(const char *dir, const char *name, char *file, char *wal, size_t n)
 {
@@ -348,11 +415,19 @@ main(void)
 	CHECK(s[0].bad == 0 && s[0].rows > 900);
 	check_reopened(file, &s[0]);
 
+	paths(dir, "work-sync-full", file, wal, sizeof(file));
+	CHECK(in_child(workload_full_sync_entry, file, wal, s, 1) == 0);
+	CHECK(s[0].bad == 0 && s[0].rows > 900);
+	check_reopened(file, &s[0]);
+
 	paths(dir, "full", file, wal, sizeof(file));
 	CHECK(in_child(full_entry, file, wal, s, 2) == 0);
 	CHECK(s[0].rows == 50 && s[1].rows == s[0].rows &&
 	    s[1].gens == s[0].gens && s[1].bytes == s[0].bytes);
 	check_reopened(file, &s[0]);
+
+	paths(dir, "split", file, wal, sizeof(file));
+	split_tail(file, wal);
 
 	paths(dir, "count", file, wal, sizeof(file));
 	with = pwrites_per_50(file, WALVFS_NAME);
