@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "common/buf.h"
+#include "walvfs.h"
 
 #define DB_MAX_PARAMS 32
 
@@ -179,10 +180,15 @@ db_open(const char *where, struct db **out)
 		/* Quiet NOTICEs from IF NOT EXISTS. */
 		PQclear(PQexec(d->pg, "SET client_min_messages = warning"));
 	} else {
+		/* Issue 15: a commit's WAL frames in one write (walvfs.c). */
+		if (walvfs_register() != 0) {
+			r = KYSO_ERR_NOMEM;
+			goto out;
+		}
 		if (sqlite3_open_v2(where, &d->lite,
 			SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_FULLMUTEX,
-			NULL) != SQLITE_OK) {
+			WALVFS_NAME) != SQLITE_OK) {
 			fprintf(stderr, "%s: SQLite %s: %s\n",
 			    program_invocation_short_name, where,
 			    d->lite ? sqlite3_errmsg(d->lite) : "no memory");

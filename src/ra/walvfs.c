@@ -1,0 +1,437 @@
+#include "walvfs.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+/* Issue 15: SQLite writes each WAL frame with two pwrite calls, its
+ * 24-byte header and then its page (wal.c, walWriteOneFrame), so a
+ * P-256 issuance (about 9 frames) made about 21 pwrite calls, each one a
+ * trip through the file system's buffered write path (8% of kyso-ra's
+ * CPU). This VFS hands the default one ("unix") every file and every
+ * call, except the writes to a WAL file: those are gathered while they
+ * are contiguous and written with one xWrite of the default VFS, so a
+ * failure is reported with its codes (SQLITE_IOERR_WRITE, SQLITE_FULL).
+ *
+ * When the bytes must be in the file. SQLite publishes a commit (writes
+ * the wal-index header that readers and the checkpointer follow) right
+ * after the write of the commit frame's page returns (wal.c, walFrames),
+ * and makes no call on the WAL file in between. So a write is gathered
+ * only while SQLite is bound to make another call on the file before it
+ * publishes anything:
+ * - a frame header (24 bytes at 32 + k * (24 + page size), the page size
+ *   from the WAL header) whose "database size after commit" field (bytes
+ *   4..7) is 0: its page follows, and the commit frame after;
+ * - a frame header that marks a commit: its page follows at once, and the
+ *   write of that page (and of anything else until a non-commit header:
+ *   the commit frame repeated up to a sector boundary under
+ *   synchronous=FULL without powersafe overwrite, a page split in two
+ *   writes by an xSync at that boundary, its second part possibly 24
+ *   bytes long) is written out before xWrite returns;
+ * - the WAL header (32 bytes at 0, when the WAL starts over): frames, or
+ *   the xSync that makes it durable first, follow;
+ * - a page rewritten in place (a page written out by a cache spill earlier
+ *   in the transaction and changed again): the transaction's other frames
+ *   follow.
+ * The exception: at a commit after such an in-place rewrite, SQLite reads
+ * each frame from the first one rewritten and writes its header again with
+ * new checksums (walRewriteChecksums), the commit frame's last, and
+ * publishes. A header written at the offset the call before read from is
+ * such a rewrite and is written out at once.
+ * Frames a cache spill wrote may stay gathered after the spill returns:
+ * they are not published, and any read, sync, truncation, size or file
+ * control on the file writes them out first (the connection reading back a
+ * page it spilled). Other connections and processes read only published
+ * frames, from files of their own.
+ *
+ * A failed write of what was gathered returns its error from the call
+ * that made it (flush, below). */
+
+#define WAL_HDR	      32
+#define WAL_FRAME_HDR 24
+
+struct wal_file {
+	sqlite3_file base;   /* first: SQLite's handle is this struct */
+	sqlite3_file *real;  /* the default VFS's file, after this struct */
+	uint8_t *buf;	     /* WALVFS_BUF_CAP bytes, from the first write */
+	sqlite3_int64 start; /* file offset of buf[0] */
+	size_t len;
+	/* Since a commit frame's header and until a non-commit one: every
+	 * write is written out before xWrite returns. */
+	int in_commit;
+	/* Offset the last call read from, or -1 if it was no read. */
+	sqlite3_int64 read_off;
+	/* The database's page size, from the WAL header (0: not known yet),
+	 * which places the frame headers: 32 + k * (24 + page). */
+	sqlite3_int64 page;
+};
+
+#define REAL_OFF ((sizeof(struct wal_file) + 7) & ~(size_t)7)
+
+static sqlite3_vfs *root;
+static sqlite3_vfs walvfs;
+static int registered_rc = KYSO_ERR_INTERNAL;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+/* Writes out what is gathered. On failure the bytes are dropped if drop
+ * (the error goes back from a write or sync of walFrames: SQLite rolls
+ * the whole transaction back, and these frames with it), else kept for
+ * the next call to retry (a read of a page a cache spill wrote: SQLite
+ * may roll back only the statement and go on with the frames). */
+static int
+flush(struct wal_file *w, int drop)
+{
+	int rc;
+
+	if (w->len == 0)
+		return SQLITE_OK;
+	rc = w->real->pMethods->xWrite(w->real, w->buf, (int)w->len, w->start);
+	if (rc == SQLITE_OK || drop)
+		w->len = 0;
+	return rc;
+}
+
+/* The page size a WAL header gives, or 0. */
+static sqlite3_int64
+hdr_page(const uint8_t *h)
+{
+	uint32_t v = (uint32_t)h[8] << 24 | (uint32_t)h[9] << 16 |
+	    (uint32_t)h[10] << 8 | h[11];
+
+	return v >= 512 && v <= 65536 && (v & (v - 1)) == 0 ? v : 0;
+}
+
+/* Whether a write of n bytes at off is a frame header: 24 bytes at a
+ * frame's start. The page size comes from the WAL header this file wrote,
+ * or else from the file (written by the connection that started the WAL,
+ * before its first commit was published). Not known, the write is taken
+ * for no header, and written out at once (wal_write). */
+static int
+is_frame_hdr(struct wal_file *w, int n, sqlite3_int64 off)
+{
+	uint8_t h[WAL_HDR];
+
+	if (n != WAL_FRAME_HDR || off < WAL_HDR)
+		return 0;
+	if (w->page == 0 && w->len == 0 &&
+	    w->real->pMethods->xRead(w->real, h, WAL_HDR, 0) == SQLITE_OK)
+		w->page = hdr_page(h);
+	if (w->page == 0)
+		return 0;
+	return (off - WAL_HDR) % (w->page + WAL_FRAME_HDR) == 0;
+}
+
+static int
+wal_close(sqlite3_file *f)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	int rc = flush(w, 0), rc2;
+
+	rc2 = w->real->pMethods->xClose(w->real);
+	sqlite3_free(w->buf);
+	w->buf = NULL;
+	w->len = 0;
+	return rc != SQLITE_OK ? rc : rc2;
+}
+
+static int
+wal_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	int rc;
+
+	w->read_off = off;
+	if ((rc = flush(w, 0)) != SQLITE_OK)
+		return rc;
+	return w->real->pMethods->xRead(w->real, p, n, off);
+}
+
+static int
+wal_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	const uint8_t *b = p;
+	int hdr, rewrite, rc;
+
+	if (off == 0 && n >= WAL_HDR)
+		w->page = hdr_page(b);
+	hdr = is_frame_hdr(w, n, off);
+	rewrite = hdr && off == w->read_off;
+	w->read_off = -1;
+	if (w->len > 0 &&
+	    (off != w->start + (sqlite3_int64)w->len ||
+		(size_t)n > WALVFS_BUF_CAP - w->len) &&
+	    (rc = flush(w, 1)) != SQLITE_OK)
+		return rc;
+	if (w->buf == NULL && (w->buf = sqlite3_malloc64(WALVFS_BUF_CAP)) == NULL)
+		return w->real->pMethods->xWrite(w->real, p, n, off);
+	if (n < 0 || (size_t)n > WALVFS_BUF_CAP - w->len) {
+		/* larger than the buffer (w->len is 0 here) */
+		return w->real->pMethods->xWrite(w->real, p, n, off);
+	}
+	if (w->len == 0)
+		w->start = off;
+	memcpy(w->buf + w->len, p, (size_t)n);
+	w->len += (size_t)n;
+	if (hdr && (b[4] | b[5] | b[6] | b[7]) != 0) {
+		/* a commit frame's header: its page follows */
+		w->in_commit = 1;
+		return rewrite ? flush(w, 1) : SQLITE_OK;
+	}
+	if (hdr)
+		w->in_commit = 0;
+	else if (w->page == 0)
+		return flush(w, 1);
+	return w->in_commit || rewrite ? flush(w, 1) : SQLITE_OK;
+}
+
+static int
+wal_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	int rc;
+
+	if ((rc = flush(w, 0)) != SQLITE_OK)
+		return rc;
+	return w->real->pMethods->xTruncate(w->real, size);
+}
+
+static int
+wal_sync(sqlite3_file *f, int flags)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	int rc;
+
+	if ((rc = flush(w, 1)) != SQLITE_OK)
+		return rc;
+	return w->real->pMethods->xSync(w->real, flags);
+}
+
+static int
+wal_file_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	int rc;
+
+	if ((rc = flush(w, 0)) != SQLITE_OK)
+		return rc;
+	return w->real->pMethods->xFileSize(w->real, size);
+}
+
+static int
+wal_lock(sqlite3_file *f, int level)
+{
+	struct wal_file *w = (struct wal_file *)f;
+
+	return w->real->pMethods->xLock(w->real, level);
+}
+
+static int
+wal_unlock(sqlite3_file *f, int level)
+{
+	struct wal_file *w = (struct wal_file *)f;
+
+	return w->real->pMethods->xUnlock(w->real, level);
+}
+
+static int
+wal_check_reserved(sqlite3_file *f, int *out)
+{
+	struct wal_file *w = (struct wal_file *)f;
+
+	return w->real->pMethods->xCheckReservedLock(w->real, out);
+}
+
+static int
+wal_file_control(sqlite3_file *f, int op, void *arg)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	int rc;
+
+	if ((rc = flush(w, 0)) != SQLITE_OK)
+		return rc;
+	return w->real->pMethods->xFileControl(w->real, op, arg);
+}
+
+static int
+wal_sector_size(sqlite3_file *f)
+{
+	struct wal_file *w = (struct wal_file *)f;
+
+	return w->real->pMethods->xSectorSize(w->real);
+}
+
+static int
+wal_device_characteristics(sqlite3_file *f)
+{
+	struct wal_file *w = (struct wal_file *)f;
+
+	return w->real->pMethods->xDeviceCharacteristics(w->real);
+}
+
+/* Version 1: SQLite maps or shares memory through the database file's
+ * handle only, never the WAL's. */
+static const sqlite3_io_methods wal_methods = {
+	.iVersion = 1,
+	.xClose = wal_close,
+	.xRead = wal_read,
+	.xWrite = wal_write,
+	.xTruncate = wal_truncate,
+	.xSync = wal_sync,
+	.xFileSize = wal_file_size,
+	.xLock = wal_lock,
+	.xUnlock = wal_unlock,
+	.xCheckReservedLock = wal_check_reserved,
+	.xFileControl = wal_file_control,
+	.xSectorSize = wal_sector_size,
+	.xDeviceCharacteristics = wal_device_characteristics,
+};
+
+/* A file other than a WAL is the default VFS's own, methods and all. */
+static int
+vfs_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int flags,
+    int *out_flags)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	int rc;
+
+	(void)vfs;
+	if (!(flags & SQLITE_OPEN_WAL))
+		return root->xOpen(root, name, f, flags, out_flags);
+	memset(w, 0, sizeof(*w));
+	w->real = (sqlite3_file *)((char *)w + REAL_OFF);
+	w->read_off = -1;
+	rc = root->xOpen(root, name, w->real, flags, out_flags);
+	if (rc != SQLITE_OK) {
+		if (w->real->pMethods != NULL)
+			w->real->pMethods->xClose(w->real);
+		return rc;
+	}
+	w->base.pMethods = &wal_methods;
+	return SQLITE_OK;
+}
+
+static int
+vfs_delete(sqlite3_vfs *vfs, const char *name, int sync_dir)
+{
+	(void)vfs;
+	return root->xDelete(root, name, sync_dir);
+}
+
+static int
+vfs_access(sqlite3_vfs *vfs, const char *name, int flags, int *out)
+{
+	(void)vfs;
+	return root->xAccess(root, name, flags, out);
+}
+
+static int
+vfs_full_pathname(sqlite3_vfs *vfs, const char *name, int n, char *out)
+{
+	(void)vfs;
+	return root->xFullPathname(root, name, n, out);
+}
+
+static void *
+vfs_dlopen(sqlite3_vfs *vfs, const char *name)
+{
+	(void)vfs;
+	return root->xDlOpen(root, name);
+}
+
+static void
+vfs_dlerror(sqlite3_vfs *vfs, int n, char *msg)
+{
+	(void)vfs;
+	root->xDlError(root, n, msg);
+}
+
+static void (*vfs_dlsym(sqlite3_vfs *vfs, void *h, const char *sym))(void)
+{
+	(void)vfs;
+	return root->xDlSym(root, h, sym);
+}
+
+static void
+vfs_dlclose(sqlite3_vfs *vfs, void *h)
+{
+	(void)vfs;
+	root->xDlClose(root, h);
+}
+
+static int
+vfs_randomness(sqlite3_vfs *vfs, int n, char *out)
+{
+	(void)vfs;
+	return root->xRandomness(root, n, out);
+}
+
+static int
+vfs_sleep(sqlite3_vfs *vfs, int us)
+{
+	(void)vfs;
+	return root->xSleep(root, us);
+}
+
+static int
+vfs_current_time(sqlite3_vfs *vfs, double *out)
+{
+	(void)vfs;
+	return root->xCurrentTime(root, out);
+}
+
+static int
+vfs_get_last_error(sqlite3_vfs *vfs, int n, char *out)
+{
+	(void)vfs;
+	return root->xGetLastError(root, n, out);
+}
+
+static int
+vfs_current_time_int64(sqlite3_vfs *vfs, sqlite3_int64 *out)
+{
+	(void)vfs;
+	return root->xCurrentTimeInt64(root, out);
+}
+
+static void
+register_once(void)
+{
+	root = sqlite3_vfs_find(NULL);
+	if (root == NULL)
+		return;
+	walvfs = (sqlite3_vfs){
+		/* version 2: the system-call hooks stay the default VFS's */
+		.iVersion = root->iVersion < 2 ? root->iVersion : 2,
+		.szOsFile = (int)(REAL_OFF + (size_t)root->szOsFile),
+		.mxPathname = root->mxPathname,
+		.zName = WALVFS_NAME,
+		.xOpen = vfs_open,
+		.xDelete = vfs_delete,
+		.xAccess = vfs_access,
+		.xFullPathname = vfs_full_pathname,
+		.xDlOpen = vfs_dlopen,
+		.xDlError = vfs_dlerror,
+		.xDlSym = vfs_dlsym,
+		.xDlClose = vfs_dlclose,
+		.xRandomness = vfs_randomness,
+		.xSleep = vfs_sleep,
+		.xCurrentTime = vfs_current_time,
+		.xGetLastError = vfs_get_last_error,
+		.xCurrentTimeInt64 = root->iVersion >= 2 ? vfs_current_time_int64
+							 : NULL,
+	};
+	registered_rc = sqlite3_vfs_register(&walvfs, 0) == SQLITE_OK
+	    ? 0
+	    : KYSO_ERR_NOMEM;
+}
+
+int
+walvfs_register(void)
+{
+	pthread_once(&once, register_once);
+	return registered_rc;
+}
