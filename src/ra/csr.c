@@ -3,8 +3,8 @@
  * info's bytes as they came. OpenSSL 3.0's d2i of a request runs its
  * decoder framework for the key, which costs more than the rest of an
  * issuance together; nothing here needs it. An EC key is no EVP_PKEY
- * at all (csr_ec.c: the provider calls around one ECDSA verification
- * cost about a tenth of it). */
+ * at all (csr_ec.c: without the provider's fetches and key copies
+ * around one ECDSA verification). */
 #include "ca_priv.h"
 
 #include <stdlib.h>
