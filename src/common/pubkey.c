@@ -181,33 +181,3 @@ pubkey_ec(const uint8_t *oid, size_t oidlen, const uint8_t *point, size_t ptlen)
 	OSSL_PARAM_BLD_free(bld);
 	return k;
 }
-
-EVP_PKEY *
-pubkey_ec_params(const char *curve)
-{
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-	EVP_PKEY *k = NULL;
-
-	if (ctx == NULL || EVP_PKEY_paramgen_init(ctx) != 1 ||
-	    EVP_PKEY_CTX_set_group_name(ctx, curve) != 1 ||
-	    EVP_PKEY_paramgen(ctx, &k) != 1)
-		k = NULL;
-	EVP_PKEY_CTX_free(ctx);
-	return k;
-}
-
-EVP_PKEY *
-pubkey_ec_with(const EVP_PKEY *params, const uint8_t *point, size_t ptlen)
-{
-	EVP_PKEY *k;
-
-	if (!point_form_ok(point, ptlen,
-		(size_t)(EVP_PKEY_get_bits(params) + 7) / 8))
-		return NULL;
-	k = EVP_PKEY_dup((EVP_PKEY *)params);
-	if (k != NULL && EVP_PKEY_set1_encoded_public_key(k, point, ptlen) != 1) {
-		EVP_PKEY_free(k);
-		k = NULL;
-	}
-	return k;
-}

@@ -29,13 +29,5 @@ EVP_PKEY *pubkey_rsa(const uint8_t *n, size_t nlen, const uint8_t *e,
 /* point: the raw point or, as CKA_EC_POINT holds it, a DER OCTET STRING. */
 EVP_PKEY *pubkey_ec(const uint8_t *oid, size_t oidlen, const uint8_t *point,
     size_t ptlen);
-/* A curve's parameters alone ("P-256", "P-384"): a template for
- * pubkey_ec_with, which then skips building the curve again (most of
- * what pubkey_ec costs). */
-EVP_PKEY *pubkey_ec_params(const char *curve);
-/* A public key on the template's curve from its raw point (checked to
- * be on the curve). */
-EVP_PKEY *pubkey_ec_with(const EVP_PKEY *params, const uint8_t *point,
-    size_t ptlen);
 
 #endif

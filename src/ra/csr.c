@@ -2,34 +2,36 @@
  * key made from its pieces and the signature checked over the request
  * info's bytes as they came. OpenSSL 3.0's d2i of a request runs its
  * decoder framework for the key, which costs more than the rest of an
- * issuance together; nothing here needs it. */
+ * issuance together; nothing here needs it. An EC key is no EVP_PKEY
+ * at all (csr_ec.c: without the provider's fetches and key copies
+ * around one ECDSA verification). */
 #include "ca_priv.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bio.h>
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
-#include <openssl/x509.h>
 #include <openssl/pem.h>
 
+#include "common/buf.h"
 #include "common/der.h"
 #include "common/pubkey.h"
+#include "csr_ec.h"
 
 #define CSR_MAX_PEM (32 * 1024)
 
 struct ca_csr {
 	uint8_t *der; /* the whole request */
 	long der_len;
-	EVP_PKEY *key;
 	int ec;		     /* else RSA */
+	EVP_PKEY *key;	     /* RSA */
+	struct csr_ec *eck;  /* EC */
 	int curve_nid;	     /* EC: NID_X9_62_prime256v1 or NID_secp384r1 */
 	const uint8_t *spki; /* the SubjectPublicKeyInfo element in der */
 	size_t spki_len;
-	uint8_t *spki_own;   /* or this one, made uncompressed */
+	struct buf *spki_own; /* or this one, made uncompressed */
 	const uint8_t *bits; /* subjectPublicKey, without its unused-bits byte */
 	size_t bits_len;
 };
@@ -59,27 +61,6 @@ static const struct {
 	{ { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d },
 	    11, 0, "SHA512" },
 };
-
-/* The curves' parameters, made once for the process (and tried again
- * if making them failed): a key from them and a point costs a quarter of
- * one built from the curve's name. */
-static EVP_PKEY *curve_p256, *curve_p384;
-static pthread_mutex_t curves_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static const EVP_PKEY *
-curve_template(int nid)
-{
-	EVP_PKEY **slot = nid == NID_X9_62_prime256v1 ? &curve_p256 : &curve_p384;
-	const EVP_PKEY *k;
-
-	pthread_mutex_lock(&curves_lock);
-	if (*slot == NULL)
-		*slot = pubkey_ec_params(
-		    nid == NID_X9_62_prime256v1 ? "P-256" : "P-384");
-	k = *slot;
-	pthread_mutex_unlock(&curves_lock);
-	return k;
-}
 
 /* One element of the given tag at *p; moves *p and *left past it. */
 static int
@@ -136,34 +117,40 @@ unsigned_int(const uint8_t **p, size_t *left, const uint8_t **v, size_t *n)
 /* Issue 15: a compressed EC point (02/03 X) was copied into the
  * certificate as sent; some verifiers take only the uncompressed form
  * (RFC 5480 2.2: uncompressed MUST be supported, compressed MAY). The
- * SPKI is written again from the key with 04 X Y, and c->spki and c->bits
- * point into that. */
+ * SPKI is written again, { { id-ecPublicKey, curve }, 04 X Y }, and
+ * c->spki and c->bits point into that. curve is the request's named
+ * curve OID, which spki_key found byte for byte in pubkey.c's table. */
 static int
-spki_uncompressed(struct ca_csr *c)
+spki_uncompressed(struct ca_csr *c, const uint8_t *curve, size_t clen)
 {
-	const uint8_t *p, *in, *alg, *bs;
-	size_t left, inlen, alen, bslen;
-	uint8_t *der = NULL;
-	int len;
+	struct buf *alg = buf_new(0), *bits = buf_new(0), *in = buf_new(0),
+		   *out = buf_new(0);
+	int r = KYSO_ERR_NOMEM;
 
-	if (EVP_PKEY_set_utf8_string_param(c->key,
-		OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
-		OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 1 ||
-	    (len = i2d_PUBKEY(c->key, &der)) <= 0)
-		return KYSO_ERR_NOMEM;
-	c->spki_own = der;
-	p = der;
-	left = (size_t)len;
-	if (take(&p, &left, DER_SEQUENCE, &in, &inlen, NULL, NULL) != 0 ||
-	    left != 0 ||
-	    take(&in, &inlen, DER_SEQUENCE, &alg, &alen, NULL, NULL) != 0 ||
-	    take(&in, &inlen, DER_BIT_STRING, &bs, &bslen, NULL, NULL) != 0 ||
-	    inlen != 0 || bit_string(bs, bslen, &c->bits, &c->bits_len) != 0 ||
-	    c->bits_len == 0 || c->bits[0] != 0x04)
-		return KYSO_ERR_INTERNAL;
-	c->spki = der;
-	c->spki_len = (size_t)len;
-	return 0;
+	if (alg == NULL || bits == NULL || in == NULL || out == NULL)
+		goto out;
+	if ((r = buf_put(alg, oid_ec_key, sizeof(oid_ec_key))) != 0 ||
+	    (r = buf_put(alg, curve, clen)) != 0 ||
+	    (r = der_wrap(in, DER_SEQUENCE, alg)) != 0 ||
+	    (r = buf_put_u8(bits, 0)) != 0 ||
+	    (r = csr_ec_put_uncompressed(c->eck, bits)) != 0 ||
+	    (r = der_wrap(in, DER_BIT_STRING, bits)) != 0 ||
+	    (r = der_wrap(out, DER_SEQUENCE, in)) != 0)
+		goto out;
+	c->spki_own = out;
+	out = NULL;
+	c->spki = buf_ptr(c->spki_own);
+	c->spki_len = buf_len(c->spki_own);
+	/* The BIT STRING's content ends the SPKI: 00, then the point. */
+	c->bits_len = buf_len(bits) - 1;
+	c->bits = c->spki + c->spki_len - c->bits_len;
+	r = 0;
+out:
+	buf_free(alg);
+	buf_free(bits);
+	buf_free(in);
+	buf_free(out);
+	return r;
 }
 
 /* SubjectPublicKeyInfo: the key and what kind it is. Unknown kinds and
@@ -174,7 +161,7 @@ spki_key(struct ca_csr *c, const uint8_t *p, size_t left)
 	const uint8_t *alg, *oid, *param, *bs, *x, *seq, *n, *e;
 	size_t alen, olen, plen, bslen, xlen, seqlen, nlen, elen;
 	const char *curve;
-	const EVP_PKEY *tmpl;
+	int r;
 
 	if (take(&p, &left, DER_SEQUENCE, &alg, &alen, NULL, NULL) != 0 ||
 	    take(&p, &left, DER_BIT_STRING, &bs, &bslen, NULL, NULL) != 0 ||
@@ -198,12 +185,10 @@ spki_key(struct ca_csr *c, const uint8_t *p, size_t left)
 		c->ec = 1;
 		c->curve_nid = strcmp(curve, "P-256") == 0 ? NID_X9_62_prime256v1
 							   : NID_secp384r1;
-		if ((tmpl = curve_template(c->curve_nid)) == NULL)
-			return KYSO_ERR_NOMEM;
-		c->key = pubkey_ec_with(tmpl, c->bits, c->bits_len);
-		if (c->key == NULL)
-			return KYSO_ERR_INVALID;
-		return c->bits[0] == 0x04 ? 0 : spki_uncompressed(c);
+		if ((r = csr_ec_new(c->curve_nid, c->bits, c->bits_len,
+			 &c->eck)) != 0)
+			return r;
+		return c->bits[0] == 0x04 ? 0 : spki_uncompressed(c, param, plen);
 	}
 	if (olen != sizeof(oid_rsa_key) || memcmp(oid, oid_rsa_key, olen) != 0)
 		return KYSO_ERR_UNSUPPORTED;
@@ -275,13 +260,28 @@ sig_digest(const struct ca_csr *c, const uint8_t *alg, size_t alen)
 	return NULL;
 }
 
+/* An RSA request's signature (PKCS#1 v1.5): 0, else KYSO_ERR_CRYPTO. */
+static int
+rsa_verify(EVP_PKEY *key, const char *md, const uint8_t *tbs, size_t tbslen,
+    const uint8_t *sig, size_t siglen)
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	int r = KYSO_ERR_CRYPTO;
+
+	if (m != NULL &&
+	    EVP_DigestVerifyInit_ex(m, NULL, md, NULL, NULL, key, NULL) == 1 &&
+	    EVP_DigestVerify(m, sig, siglen, tbs, tbslen) == 1)
+		r = 0;
+	EVP_MD_CTX_free(m);
+	return r;
+}
+
 int
 ca_csr_parse(const char *pem, size_t len, const char *key_type,
     struct ca_csr **out)
 {
 	struct ca_csr *c = calloc(1, sizeof(*c));
 	BIO *b = NULL;
-	EVP_MD_CTX *m = NULL;
 	char *name = NULL, *hdr = NULL;
 	const uint8_t *p, *req, *info, *tbs, *alg, *sig, *x, *v;
 	size_t left, reqlen, infolen, tbslen, alen, siglen, xlen, vlen;
@@ -334,16 +334,14 @@ ca_csr_parse(const char *pem, size_t len, const char *key_type,
 	r = KYSO_ERR_UNSUPPORTED;
 	if ((md = sig_digest(c, alg, alen)) == NULL)
 		goto out;
-	r = KYSO_ERR_CRYPTO;
-	if ((m = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestVerifyInit_ex(m, NULL, md, NULL, NULL, c->key, NULL) != 1 ||
-	    EVP_DigestVerify(m, sig, siglen, tbs, tbslen) != 1)
+	r = c->ec ? csr_ec_verify(c->eck, md, tbs, tbslen, sig, siglen)
+		  : rsa_verify(c->key, md, tbs, tbslen, sig, siglen);
+	if (r != 0)
 		goto out;
 	*out = c;
 	c = NULL;
 	r = 0;
 out:
-	EVP_MD_CTX_free(m);
 	OPENSSL_free(name);
 	OPENSSL_free(hdr);
 	BIO_free(b);
@@ -357,7 +355,8 @@ ca_csr_free(struct ca_csr *c)
 	if (c == NULL)
 		return;
 	EVP_PKEY_free(c->key);
-	OPENSSL_free(c->spki_own);
+	csr_ec_free(c->eck);
+	buf_free(c->spki_own);
 	OPENSSL_free(c->der);
 	free(c);
 }

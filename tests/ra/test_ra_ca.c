@@ -9,6 +9,7 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/param_build.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -18,14 +19,22 @@
 #include <openssl/x509v3.h>
 
 #include "ca.h"
+#include "ca_priv.h"
 #include "common/buf.h"
 #include "common/der.h"
 #include "unit.h"
 
+/* What make_csr does besides signing. */
+enum csr_how {
+	CSR_SIGNED = 0,
+	CSR_TAMPERED = 1,   /* the subject changed after signing */
+	CSR_COMPRESSED = 2, /* an EC key's point written compressed */
+};
+
 /* A PEM CSR for a fresh key of alg/param, signed with md. */
 static char *
 make_csr(const char *alg, const char *param, size_t bits, const EVP_MD *md,
-    int tamper)
+    int how)
 {
 	EVP_PKEY *k = bits ? EVP_PKEY_Q_keygen(NULL, NULL, alg, bits)
 			   : EVP_PKEY_Q_keygen(NULL, NULL, alg, param);
@@ -40,10 +49,15 @@ make_csr(const char *alg, const char *param, size_t bits, const EVP_MD *md,
 	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
 	    (const unsigned char *)"Someone Else", -1, -1, 0);
 	X509_REQ_set_subject_name(req, n);
+	if (how == CSR_COMPRESSED &&
+	    EVP_PKEY_set_utf8_string_param(k,
+		OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+		OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_COMPRESSED) != 1)
+		goto done;
 	X509_REQ_set_pubkey(req, k);
 	if (X509_REQ_sign(req, k, md) <= 0)
 		goto done;
-	if (tamper) {
+	if (how == CSR_TAMPERED) {
 		/* Change the subject after signing. */
 		X509_NAME *m = X509_NAME_new();
 
@@ -239,6 +253,153 @@ done:
 	return out;
 }
 
+/* What sig_edit does to an ECDSA request's signature. */
+enum sig_change {
+	SIG_SAME,	/* decoded and encoded again */
+	SIG_HIGH_S,	/* s -> n - s: as valid */
+	SIG_S_PLUS_N,	/* s -> s + n */
+	SIG_R_PLUS_N,	/* r -> r + n */
+	SIG_R_ZERO,	/* r -> 0 */
+	SIG_S_ZERO,	/* s -> 0 */
+	SIG_RS_ZERO,	/* r, s -> 0, 0 (CVE-2022-21449) */
+	SIG_R_N,	/* r -> n */
+	SIG_TRAILING,	/* a zero byte after the ECDSA-Sig-Value */
+	SIG_PADDED_R,	/* r's INTEGER with one zero byte too many */
+	SIG_LONG_LENGTH /* the SEQUENCE's length in the long form */
+};
+
+struct sig_edit {
+	enum sig_change change;
+	int nid;	    /* the key's curve */
+	const uint8_t *alg; /* another signature algorithm, or NULL */
+	size_t alen;
+};
+
+/* The ECDSA-Sig-Value sig (len bytes) changed as e says, into out. */
+static int
+sig_change(const struct sig_edit *e, const uint8_t *sig, size_t len,
+    struct buf *out)
+{
+	EC_GROUP *g = EC_GROUP_new_by_curve_name(e->nid);
+	const uint8_t *p = sig;
+	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)len);
+	const BIGNUM *r0, *s0, *n;
+	BIGNUM *r = NULL, *s = NULL;
+	struct buf *ints = buf_new(0);
+	uint8_t *der = NULL, rb[80];
+	int dlen, rlen, ok = -1;
+
+	if (g == NULL || es == NULL || ints == NULL || p != sig + len)
+		goto done;
+	n = EC_GROUP_get0_order(g);
+	ECDSA_SIG_get0(es, &r0, &s0);
+	switch (e->change) {
+	case SIG_TRAILING:
+		ok = buf_put(out, sig, len) == 0 && buf_put_u8(out, 0) == 0;
+		goto done;
+	case SIG_LONG_LENGTH:
+		ok = len < 130 && sig[1] < 0x80 && buf_put_u8(out, 0x30) == 0 &&
+		    buf_put_u8(out, 0x81) == 0 &&
+		    buf_put(out, sig + 1, len - 1) == 0;
+		goto done;
+	case SIG_PADDED_R:
+		/* 00, then r's minimal content (itself 00 before a high bit) */
+		rb[0] = 0;
+		rb[1] = 0;
+		rlen = BN_bn2bin(r0, rb + 2);
+		if (rb[2] & 0x80)
+			ok = der_put(ints, DER_INTEGER, rb, (size_t)rlen + 2);
+		else
+			ok = der_put(ints, DER_INTEGER, rb + 1, (size_t)rlen + 1);
+		p = sig + 2 + 2 + sig[3]; /* s's INTEGER, after r's */
+		ok = ok == 0 && buf_put(ints, p, len - (size_t)(p - sig)) == 0 &&
+		    der_wrap(out, DER_SEQUENCE, ints) == 0;
+		goto done;
+	default: break;
+	}
+	if ((r = BN_dup(r0)) == NULL || (s = BN_dup(s0)) == NULL)
+		goto done;
+	if ((e->change == SIG_HIGH_S && BN_sub(s, n, s0) != 1) ||
+	    (e->change == SIG_S_PLUS_N && BN_add(s, s0, n) != 1) ||
+	    (e->change == SIG_R_PLUS_N && BN_add(r, r0, n) != 1) ||
+	    ((e->change == SIG_R_ZERO || e->change == SIG_RS_ZERO) &&
+		BN_set_word(r, 0) != 1) ||
+	    ((e->change == SIG_S_ZERO || e->change == SIG_RS_ZERO) &&
+		BN_set_word(s, 0) != 1) ||
+	    (e->change == SIG_R_N && BN_copy(r, n) == NULL) ||
+	    ECDSA_SIG_set0(es, r, s) != 1)
+		goto done;
+	r = s = NULL;
+	ok = (dlen = i2d_ECDSA_SIG(es, &der)) > 0 &&
+	    buf_put(out, der, (size_t)dlen) == 0;
+done:
+	OPENSSL_free(der);
+	BN_free(r);
+	BN_free(s);
+	ECDSA_SIG_free(es);
+	EC_GROUP_free(g);
+	buf_free(ints);
+	return ok == 1 ? 0 : -1;
+}
+
+/* The request put together again with its signature changed as arg (a
+ * struct sig_edit) says, and its signature algorithm replaced if asked. */
+static unsigned char *
+sig_edit(const unsigned char *der, long len, long *olen, const void *arg)
+{
+	const struct sig_edit *e = arg;
+	const uint8_t *req, *c, *alg, *bits;
+	size_t reqlen, clen, tbslen, alglen, bitslen, total;
+	uint8_t tag;
+	struct buf *sig = buf_new(0), *out = buf_new(0);
+	unsigned char *res = NULL;
+
+	if (sig == NULL || out == NULL ||
+	    der_read(der, (size_t)len, &tag, &req, &reqlen, &total) != 0 ||
+	    der_read(req, reqlen, &tag, &c, &clen, &tbslen) != 0 ||
+	    der_read((alg = req + tbslen), reqlen - tbslen, &tag, &c, &clen,
+		&alglen) != 0 ||
+	    der_read(alg + alglen, reqlen - tbslen - alglen, &tag, &bits,
+		&bitslen, &total) != 0 ||
+	    tag != DER_BIT_STRING || bitslen < 2 || bits[0] != 0 ||
+	    sig_change(e, bits + 1, bitslen - 1, sig) != 0 ||
+	    der_put_signed(out, req, tbslen, e->alg != NULL ? e->alg : alg,
+		e->alg != NULL ? e->alen : alglen, buf_ptr(sig),
+		buf_len(sig)) != 0 ||
+	    (res = malloc(buf_len(out))) == NULL)
+		goto done;
+	memcpy(res, buf_ptr(out), buf_len(out));
+	*olen = (long)buf_len(out);
+done:
+	buf_free(sig);
+	buf_free(out);
+	return res;
+}
+
+/* The uncompressed point's prefix 04 (after 03 LL 00, the BIT STRING's
+ * header for a curve of fb-byte coordinates) as the hybrid form's 06 or
+ * 07, whichever Y's parity makes a point OpenSSL reads. */
+static unsigned char *
+hybrid_point(const unsigned char *der, long len, long *olen, const void *arg)
+{
+	size_t fb = *(const size_t *)arg;
+	const uint8_t head[] = { 0x03, (uint8_t)(2 + 2 * fb), 0x00, 0x04 };
+	unsigned char *d = malloc((size_t)len);
+	long i;
+
+	if (d == NULL)
+		return NULL;
+	memcpy(d, der, (size_t)len);
+	for (i = 0; i + 3 + 2 * (long)fb < len; i++)
+		if (memcmp(d + i, head, 4) == 0) {
+			d[i + 3] = (uint8_t)(0x06 | (d[i + 3 + 2 * fb] & 1));
+			*olen = len;
+			return d;
+		}
+	free(d);
+	return NULL;
+}
+
 static int
 csr_check(const char *pem, const char *kt)
 {
@@ -250,6 +411,167 @@ csr_check(const char *pem, const char *kt)
 	r = ca_csr_parse(pem, strlen(pem), kt, &c);
 	ca_csr_free(c);
 	return r;
+}
+
+/* pem with its signature changed (and its algorithm, when alg is not
+ * NULL) against key type kt. */
+static int
+sig_check(const char *pem, const char *kt, int nid, enum sig_change change,
+    const uint8_t *alg, size_t alen)
+{
+	struct sig_edit e = { change, nid, alg, alen };
+	char *bad = pem_edit(pem, sig_edit, &e);
+	int r;
+
+	if (bad == NULL)
+		return 12345;
+	r = csr_check(bad, kt);
+	free(bad);
+	return r;
+}
+
+/* The proof of possession of EC requests (csr_ec.c): what ECDSA takes
+ * and refuses, the digests, the points. */
+static void
+ec_checks(void)
+{
+	static const uint8_t alg_sha384[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a,
+		0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03 };
+	static const struct {
+		const char *curve, *kt;
+		int nid;
+		size_t fb;
+	} curves[] = {
+		{ "P-256", "p256", NID_X9_62_prime256v1, 32 },
+		{ "P-384", "p384", NID_secp384r1, 48 },
+	};
+	/* The point (0 or 1, y) when y*y = x^3 - 3x + b has no solution:
+	 * x = 1 on P-256, checked by Euler's criterion. */
+	static const uint8_t off_curve[33] = { 0x02, [32] = 0x01 };
+	/* The generator's X, which has a Y: the same request gets past the
+	 * point and fails on its signature (the builder is sound). */
+	static const uint8_t gen_x[33] = { 0x03, 0x6b, 0x17, 0xd1, 0xf2, 0xe1,
+		0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5, 0x63, 0xa4, 0x40,
+		0xf2, 0x77, 0x03, 0x7d, 0x81, 0x2d, 0xeb, 0x33, 0xa0, 0xf4,
+		0xa1, 0x39, 0x45, 0xd8, 0x98, 0xc2, 0x96 };
+	const EVP_MD *mds[] = { EVP_sha256(), EVP_sha384(), EVP_sha512() };
+	size_t i, j;
+	char *pem, *bad;
+
+	for (i = 0; i < sizeof(curves) / sizeof(curves[0]); i++) {
+		const char *kt = curves[i].kt;
+		int nid = curves[i].nid;
+
+		/* Each digest on each curve: a longer digest than the
+		 * order is cut to the order's bits. */
+		for (j = 0; j < sizeof(mds) / sizeof(mds[0]); j++) {
+			pem = make_csr("EC", curves[i].curve, 0, mds[j],
+			    CSR_SIGNED);
+			CHECK_ERR(csr_check(pem, kt), 0);
+			free(pem);
+		}
+		/* Signed over other bytes than the request info's. */
+		pem = make_csr("EC", curves[i].curve, 0, EVP_sha256(),
+		    CSR_TAMPERED);
+		CHECK_ERR(csr_check(pem, kt), KYSO_ERR_CRYPTO);
+		free(pem);
+		pem = make_csr("EC", curves[i].curve, 0, EVP_sha256(),
+		    CSR_SIGNED);
+		/* The editor itself: decoded and encoded again, it verifies. */
+		CHECK_ERR(sig_check(pem, kt, nid, SIG_SAME, NULL, 0), 0);
+		/* A SHA-256 signature said to be over SHA-384. */
+		CHECK_ERR(sig_check(pem, kt, nid, SIG_SAME, alg_sha384,
+			      sizeof(alg_sha384)),
+		    KYSO_ERR_CRYPTO);
+		/* (r, n - s) is as valid as (r, s): taken, as before. */
+		CHECK_ERR(sig_check(pem, kt, nid, SIG_HIGH_S, NULL, 0), 0);
+		/* Out of 0 < r, s < n. s + n has the same inverse mod n, so
+		 * a verifier that reduced s first would take it. */
+		CHECK_ERR(sig_check(pem, kt, nid, SIG_S_PLUS_N, NULL, 0),
+		    KYSO_ERR_CRYPTO);
+		CHECK_ERR(sig_check(pem, kt, nid, SIG_R_PLUS_N, NULL, 0),
+		    KYSO_ERR_CRYPTO);
+		CHECK_ERR(sig_check(pem, kt, nid, SIG_R_N, NULL, 0),
+		    KYSO_ERR_CRYPTO);
+		CHECK_ERR(sig_check(pem, kt, nid, SIG_R_ZERO, NULL, 0),
+		    KYSO_ERR_CRYPTO);
+		CHECK_ERR(sig_check(pem, kt, nid, SIG_S_ZERO, NULL, 0),
+		    KYSO_ERR_CRYPTO);
+		CHECK_ERR(sig_check(pem, kt, nid, SIG_RS_ZERO, NULL, 0),
+		    KYSO_ERR_CRYPTO);
+		/* Not DER: bytes after it, a padded INTEGER, a long-form
+		 * length. */
+		CHECK_ERR(sig_check(pem, kt, nid, SIG_TRAILING, NULL, 0),
+		    KYSO_ERR_CRYPTO);
+		CHECK_ERR(sig_check(pem, kt, nid, SIG_PADDED_R, NULL, 0),
+		    KYSO_ERR_CRYPTO);
+		CHECK_ERR(sig_check(pem, kt, nid, SIG_LONG_LENGTH, NULL, 0),
+		    KYSO_ERR_CRYPTO);
+		/* The hybrid form (06/07 X Y), which OpenSSL reads. */
+		bad = pem_edit(pem, hybrid_point, &curves[i].fb);
+		CHECK(bad != NULL);
+		if (bad != NULL)
+			CHECK_ERR(csr_check(bad, kt), KYSO_ERR_INVALID);
+		free(bad);
+		free(pem);
+
+		/* A compressed point: taken, and the SPKI handed on is the
+		 * key's uncompressed one (issue 15 item 8). */
+		pem = make_csr("EC", curves[i].curve, 0, EVP_sha256(),
+		    CSR_COMPRESSED);
+		{
+			struct ca_csr *c = NULL;
+			const uint8_t *spki = NULL, *bits = NULL;
+			size_t slen = 0, blen = 0;
+			unsigned char *want = NULL;
+			int wlen = -1;
+			BIO *b = BIO_new_mem_buf(pem, -1);
+			X509_REQ *req = PEM_read_bio_X509_REQ(b, NULL, NULL,
+			    NULL);
+			EVP_PKEY *k = req != NULL ? X509_REQ_get_pubkey(req)
+						  : NULL;
+
+			unsigned char *der = NULL;
+			int dlen = req != NULL ? i2d_X509_REQ(req, &der) : -1,
+			    compressed = 0, at;
+
+			/* the point as sent: BIT STRING 00 02|03 X */
+			for (at = 0; at + 4 <= dlen; at++)
+				if (der[at] == 0x03 &&
+				    der[at + 1] == 2 + curves[i].fb &&
+				    der[at + 2] == 0 &&
+				    (der[at + 3] == 0x02 || der[at + 3] == 0x03))
+					compressed = 1;
+			CHECK(compressed);
+			OPENSSL_free(der);
+			CHECK_ERR(ca_csr_parse(pem, strlen(pem), kt, &c), 0);
+			if (k != NULL &&
+			    EVP_PKEY_set_utf8_string_param(k,
+				OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+				OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) ==
+				1)
+				wlen = i2d_PUBKEY(k, &want);
+			if (c != NULL)
+				ca_csr_spki(c, &spki, &slen, &bits, &blen);
+			CHECK(wlen > 0 && slen == (size_t)wlen &&
+			    memcmp(spki, want, slen) == 0);
+			CHECK(blen == 1 + 2 * curves[i].fb && bits[0] == 0x04 &&
+			    bits + blen == spki + slen);
+			OPENSSL_free(want);
+			EVP_PKEY_free(k);
+			X509_REQ_free(req);
+			BIO_free(b);
+			ca_csr_free(c);
+		}
+		free(pem);
+	}
+	/* A compressed X with no Y on the curve, and the generator's X. */
+	pem = handmade_csr(NULL, 0, off_curve, sizeof(off_curve));
+	CHECK_ERR(csr_check(pem, "p256"), KYSO_ERR_INVALID);
+	free(pem);
+	pem = handmade_csr(NULL, 0, gen_x, sizeof(gen_x));
+	CHECK_ERR(csr_check(pem, "p256"), KYSO_ERR_CRYPTO);
+	free(pem);
 }
 
 int
@@ -362,6 +684,7 @@ main(void)
 	}
 	CHECK_ERR(csr_check("not a csr", "p256"), KYSO_ERR_INVALID);
 	CHECK_ERR(csr_check("", "p256"), KYSO_ERR_INVALID);
+	ec_checks();
 
 	/* The subject comes from the registration. */
 	CHECK_ERR(ca_subject_dn(&s, &dn), 0);
