@@ -29,7 +29,8 @@
 #   N certificates per server and run (300), CONNECTIONS client
 #   connections (1), RUNS runs of the issue part (3).
 #   KYSO_BUILD: the build folder (default build); BENCH_RA_PARTS: the
-#   parts to run (default "issue cluster ocsp"); BENCH_RA_OCSP_SECS:
+#   parts to run (default "issue cluster ocsp"); BENCH_RA_KEYS: the CA
+#   key types of the issue part (default "p256 rsa2048"); BENCH_RA_OCSP_SECS:
 #   seconds per OCSP measurement (3); BENCH_RA_PG_OPTS: more postgres
 #   options for the cluster part (e.g. "-c synchronous_commit=off" to see
 #   what waiting for the WAL flush costs); BENCH_RA_WARM: untimed
@@ -214,7 +215,7 @@ part_issue() {
     "cfssl+db cert/s" "kyso/cfssl+db min/med/max"
   echo "           (median rates; the ratios of each run; cfssl+db records each certificate in SQLite)"
   local kt run k c d ks cs ds rs rd
-  for kt in p256 rsa2048; do
+  for kt in ${BENCH_RA_KEYS:-p256 rsa2048}; do
     ks="" cs="" ds="" rs="" rd=""
     for run in $(seq 1 "$RUNS"); do
       k=$(kyso_rate "$kt")
