@@ -12,7 +12,12 @@
  * 20,000: median 88.3 us before, 79.4 after, lower in 9 of 10 rounds
  * (docs/internals/ra.md). The non-deprecated ways measured slower in
  * the same blocks: EVP_PKEY_verify on a digest (median 88 us), ECDSA by
- * hand with EC_POINT_mul and BN_mod_inverse (84 us). */
+ * hand with EC_POINT_mul and BN_mod_inverse (84 us). What it gives up:
+ * EC_KEY and ECDSA_verify run libcrypto's built-in EC code whatever
+ * providers are configured, so a FIPS provider (or default_properties
+ * "fips=yes") does not take over this check; only the digest is fetched
+ * and follows the configuration. kyso-ra makes no FIPS claim; one that
+ * did would need the EVP path back here. */
 #undef OPENSSL_NO_DEPRECATED
 #define OPENSSL_SUPPRESS_DEPRECATED
 
