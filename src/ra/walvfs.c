@@ -47,6 +47,25 @@
  * page it spilled). Other connections and processes read only published
  * frames, from files of their own.
  *
+ * They must not outlive their transaction. If it rolls back, SQLite only
+ * forgets the frames (wal.c, sqlite3WalUndo: no call on the WAL file) and
+ * releases the WAL's write lock; another connection or process may then
+ * commit frames at the same offsets (or start the WAL over), and a later
+ * call on this file would write the stale bytes over them. So the database
+ * file is wrapped too, every call passed on, and when SQLite releases the
+ * write lock (xShmLock, WAL_WRITE_LOCK) whatever the WAL files of that
+ * database in this process have gathered is dropped, not written, before
+ * the lock goes. Only the holder of the write lock writes to a WAL, so
+ * that is the only handle that can hold bytes then; a commit has written
+ * its bytes out at its commit frame, so what is dropped was never
+ * committed. The WAL is paired with its database by path: its name with
+ * "-wal" cut off, the name SQLite opens the database under (both full
+ * paths). A WAL whose name does not end so is not wrapped at all. Under
+ * locking_mode=EXCLUSIVE SQLite takes no shm locks and nothing is dropped,
+ * but no other connection can write the WAL then, and this one writes
+ * what it gathered before anything at the same offsets. Closing the WAL
+ * drops what it holds the same way (no commit is pending at a close).
+ *
  * A failed write of what was gathered returns its error from the call
  * that made it (flush, below). */
 
@@ -67,14 +86,35 @@ struct wal_file {
 	/* The database's page size, from the WAL header (0: not known yet),
 	 * which places the frame headers: 32 + k * (24 + page). */
 	sqlite3_int64 page;
+	/* The database's path (the WAL's name without "-wal"), and the next
+	 * WAL file open in this process: both under wals_lock. */
+	char *db;
+	struct wal_file *next;
 };
 
-#define REAL_OFF ((sizeof(struct wal_file) + 7) & ~(size_t)7)
+/* A database file: every call passed on, a release of the WAL's write
+ * lock drops what its WAL files gathered. */
+struct db_file {
+	sqlite3_file base;  /* first: SQLite's handle is this struct */
+	sqlite3_file *real; /* the default VFS's file, after this struct */
+	const char *path;   /* the name xOpen got: valid until xClose */
+};
+
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define REAL_OFF \
+	((MAX(sizeof(struct wal_file), sizeof(struct db_file)) + 7) & ~(size_t)7)
+
+/* wal.c's lock numbers: the write lock is shm lock 0. */
+#define WAL_WRITE_LOCK 0
 
 static sqlite3_vfs *root;
 static sqlite3_vfs walvfs;
 static int registered_rc = KYSO_ERR_INTERNAL;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+/* The WAL files open through this VFS, to find a database's. */
+static pthread_mutex_t wals_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct wal_file *wals;
 
 /* Writes out what is gathered. On failure the bytes are dropped if drop
  * (the error goes back from a write or sync of walFrames: SQLite rolls
@@ -124,17 +164,43 @@ is_frame_hdr(struct wal_file *w, int n, sqlite3_int64 off)
 	return (off - WAL_HDR) % (w->page + WAL_FRAME_HDR) == 0;
 }
 
+/* Drops what the WAL files of database path have gathered, called with
+ * the write lock still held: only this thread's WAL file (the holder's)
+ * can hold bytes, the others' len is 0 and only read here and by their
+ * own threads, so no other thread's write races this. */
+static void
+drop_gathered(const char *path)
+{
+	struct wal_file *w;
+
+	pthread_mutex_lock(&wals_lock);
+	for (w = wals; w != NULL; w = w->next)
+		if (w->len != 0 && strcmp(w->db, path) == 0)
+			w->len = 0;
+	pthread_mutex_unlock(&wals_lock);
+}
+
+/* What is gathered is dropped: SQLite closes the WAL with no transaction
+ * open, so it is a rolled-back transaction's (see the top). */
 static int
 wal_close(sqlite3_file *f)
 {
-	struct wal_file *w = (struct wal_file *)f;
-	int rc = flush(w, 0), rc2;
+	struct wal_file *w = (struct wal_file *)f, **p;
+	int rc;
 
-	rc2 = w->real->pMethods->xClose(w->real);
+	pthread_mutex_lock(&wals_lock);
+	for (p = &wals; *p != NULL && *p != w; p = &(*p)->next)
+		;
+	if (*p != NULL)
+		*p = w->next;
+	pthread_mutex_unlock(&wals_lock);
+	rc = w->real->pMethods->xClose(w->real);
 	sqlite3_free(w->buf);
+	sqlite3_free(w->db);
 	w->buf = NULL;
+	w->db = NULL;
 	w->len = 0;
-	return rc != SQLITE_OK ? rc : rc2;
+	return rc;
 }
 
 static int
@@ -290,28 +356,244 @@ static const sqlite3_io_methods wal_methods = {
 	.xDeviceCharacteristics = wal_device_characteristics,
 };
 
-/* A file other than a WAL is the default VFS's own, methods and all. */
+static int
+db_close(sqlite3_file *f)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	return d->real->pMethods->xClose(d->real);
+}
+
+static int
+db_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	return d->real->pMethods->xRead(d->real, p, n, off);
+}
+
+static int
+db_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	return d->real->pMethods->xWrite(d->real, p, n, off);
+}
+
+static int
+db_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	return d->real->pMethods->xTruncate(d->real, size);
+}
+
+static int
+db_sync(sqlite3_file *f, int flags)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	return d->real->pMethods->xSync(d->real, flags);
+}
+
+static int
+db_file_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	return d->real->pMethods->xFileSize(d->real, size);
+}
+
+static int
+db_lock(sqlite3_file *f, int level)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	return d->real->pMethods->xLock(d->real, level);
+}
+
+static int
+db_unlock(sqlite3_file *f, int level)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	return d->real->pMethods->xUnlock(d->real, level);
+}
+
+static int
+db_check_reserved(sqlite3_file *f, int *out)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	return d->real->pMethods->xCheckReservedLock(d->real, out);
+}
+
+static int
+db_file_control(sqlite3_file *f, int op, void *arg)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	return d->real->pMethods->xFileControl(d->real, op, arg);
+}
+
+static int
+db_sector_size(sqlite3_file *f)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	return d->real->pMethods->xSectorSize(d->real);
+}
+
+static int
+db_device_characteristics(sqlite3_file *f)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	return d->real->pMethods->xDeviceCharacteristics(d->real);
+}
+
+static int
+db_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **out)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	return d->real->pMethods->xShmMap(d->real, region, size, extend, out);
+}
+
+/* Before the write lock is released, what its holder's WAL gathered is
+ * dropped (see the top): once released, another connection of this
+ * process may take it and gather bytes of its own. */
+static int
+db_shm_lock(sqlite3_file *f, int ofst, int n, int flags)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	if (ofst == WAL_WRITE_LOCK && n == 1 &&
+	    flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE))
+		drop_gathered(d->path);
+	return d->real->pMethods->xShmLock(d->real, ofst, n, flags);
+}
+
+static void
+db_shm_barrier(sqlite3_file *f)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	d->real->pMethods->xShmBarrier(d->real);
+}
+
+static int
+db_shm_unmap(sqlite3_file *f, int delete_flag)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	return d->real->pMethods->xShmUnmap(d->real, delete_flag);
+}
+
+static int
+db_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **out)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	return d->real->pMethods->xFetch(d->real, off, n, out);
+}
+
+static int
+db_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
+{
+	struct db_file *d = (struct db_file *)f;
+
+	return d->real->pMethods->xUnfetch(d->real, off, p);
+}
+
+/* One table per version the default VFS's file may have: SQLite calls a
+ * method only if the version says it is there. */
+#define DB_METHODS(v)                                                           \
+	{                                                                       \
+		.iVersion = (v), .xClose = db_close, .xRead = db_read,          \
+		.xWrite = db_write, .xTruncate = db_truncate,                   \
+		.xSync = db_sync, .xFileSize = db_file_size, .xLock = db_lock,  \
+		.xUnlock = db_unlock, .xCheckReservedLock = db_check_reserved,  \
+		.xFileControl = db_file_control, .xSectorSize = db_sector_size, \
+		.xDeviceCharacteristics = db_device_characteristics,            \
+		.xShmMap = db_shm_map, .xShmLock = db_shm_lock,                 \
+		.xShmBarrier = db_shm_barrier, .xShmUnmap = db_shm_unmap,       \
+		.xFetch = db_fetch, .xUnfetch = db_unfetch,                     \
+	}
+
+static const sqlite3_io_methods db_methods[] = { DB_METHODS(1), DB_METHODS(2),
+	DB_METHODS(3) };
+
+/* The default VFS's xOpen into the space after our struct at f. */
+static int
+open_real(sqlite3_filename name, sqlite3_file *f, int flags, int *out_flags,
+    sqlite3_file **real)
+{
+	int rc;
+
+	*real = (sqlite3_file *)((char *)f + REAL_OFF);
+	rc = root->xOpen(root, name, *real, flags, out_flags);
+	if (rc != SQLITE_OK && (*real)->pMethods != NULL)
+		(*real)->pMethods->xClose(*real);
+	return rc;
+}
+
+static int
+open_db_file(sqlite3_filename name, sqlite3_file *f, int flags, int *out_flags)
+{
+	struct db_file *d = (struct db_file *)f;
+	int rc, v;
+
+	memset(d, 0, sizeof(*d));
+	d->path = name;
+	if ((rc = open_real(name, f, flags, out_flags, &d->real)) != SQLITE_OK)
+		return rc;
+	v = d->real->pMethods->iVersion;
+	d->base.pMethods = &db_methods[v < 1 ? 0 : v > 3 ? 2 : v - 1];
+	return SQLITE_OK;
+}
+
+static int
+open_wal_file(sqlite3_filename name, sqlite3_file *f, int flags, int *out_flags)
+{
+	struct wal_file *w = (struct wal_file *)f;
+	size_t n = strlen(name) - 4; /* "-wal" cut off (vfs_open) */
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	w->read_off = -1;
+	if ((w->db = sqlite3_malloc64(n + 1)) == NULL)
+		return SQLITE_NOMEM;
+	memcpy(w->db, name, n);
+	w->db[n] = '\0';
+	if ((rc = open_real(name, f, flags, out_flags, &w->real)) != SQLITE_OK) {
+		sqlite3_free(w->db);
+		w->db = NULL;
+		return rc;
+	}
+	pthread_mutex_lock(&wals_lock);
+	w->next = wals;
+	wals = w;
+	pthread_mutex_unlock(&wals_lock);
+	w->base.pMethods = &wal_methods;
+	return SQLITE_OK;
+}
+
+/* A main database file and its WAL are wrapped (see the top); any other
+ * file is the default VFS's own, methods and all. */
 static int
 vfs_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int flags,
     int *out_flags)
 {
-	struct wal_file *w = (struct wal_file *)f;
-	int rc;
+	size_t n = name != NULL ? strlen(name) : 0;
 
 	(void)vfs;
-	if (!(flags & SQLITE_OPEN_WAL))
-		return root->xOpen(root, name, f, flags, out_flags);
-	memset(w, 0, sizeof(*w));
-	w->real = (sqlite3_file *)((char *)w + REAL_OFF);
-	w->read_off = -1;
-	rc = root->xOpen(root, name, w->real, flags, out_flags);
-	if (rc != SQLITE_OK) {
-		if (w->real->pMethods != NULL)
-			w->real->pMethods->xClose(w->real);
-		return rc;
-	}
-	w->base.pMethods = &wal_methods;
-	return SQLITE_OK;
+	if ((flags & SQLITE_OPEN_MAIN_DB) && name != NULL)
+		return open_db_file(name, f, flags, out_flags);
+	if ((flags & SQLITE_OPEN_WAL) && n > 4 &&
+	    strcmp(name + n - 4, "-wal") == 0)
+		return open_wal_file(name, f, flags, out_flags);
+	return root->xOpen(root, name, f, flags, out_flags);
 }
 
 static int

@@ -1,8 +1,9 @@
 /* A SQLite VFS over the default one that gathers the frames a commit
  * writes into its WAL and hands them to the file system in one write
  * (issue 15: SQLite writes each frame with two pwrite calls, header and
- * page). Every other file, and every other call, goes to the default VFS
- * unchanged. */
+ * page), and drops them if the transaction rolls back instead (seen at the
+ * release of the WAL's write lock, a call on the database file). Every
+ * other file, and every other call, goes to the default VFS unchanged. */
 #ifndef KYSO_RA_WALVFS_H
 #define KYSO_RA_WALVFS_H
 

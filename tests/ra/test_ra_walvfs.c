@@ -5,7 +5,9 @@
  * small cache and are written again in place; with synchronous=NORMAL,
  * and FULL with padding frames and split writes), a write that fails makes
  * the COMMIT fail and leaves the previous state, and a small commit is one
- * pwrite. */
+ * pwrite, and frames a cache spill left gathered do not outlive a
+ * ROLLBACK (another writer, of this process or another, commits after it
+ * and its rows stay whole). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -390,6 +392,117 @@ out:
 	free(f);
 }
 
+/* a's transaction that is rolled back: the rows rewritten in place (the
+ * same length: no page added, so page 1 stays clean and SQLite reads
+ * nothing back at the ROLLBACK), from a 5-page cache, so that pages spill
+ * into the WAL and the last of them stay gathered. */
+static int
+spill_and_roll_back(sqlite3 *a)
+{
+	return run(a,
+	    "PRAGMA cache_size=5; BEGIN;"
+	    " UPDATE t SET gen = 5, v = printf('%0*d', length(v),"
+	    " id * 100000 + 5);"
+	    " ROLLBACK;");
+}
+
+/* a's rows before it: about 10 pages, fewer than WALVFS_BUF_CAP holds */
+#define ROLLBACK_ROWS 80
+
+/* Another writer's commit, after a's rollback: 30 rows of 500 bytes. */
+static int
+other_commit(const char *file, const char *vfs, struct state *s)
+{
+	sqlite3 *b = open_db(file, vfs);
+	int rc = SQLITE_ERROR;
+
+	if (b != NULL && set_rows(b, 5000, 30, 500, 9) == SQLITE_OK)
+		rc = read_state(b, s);
+	sqlite3_close(b);
+	return rc;
+}
+
+/* The review's case (issue 15): frames a cache spill wrote and that stayed
+ * gathered must not outlive the transaction's ROLLBACK, or a's next call
+ * on its WAL writes them over the frames another writer has committed
+ * there since. The other writer is a connection of this process through
+ * vfs, or (vfs NULL) a process of its own through unix. */
+static void
+rollback_then_other(const char *file, const char *vfs)
+{
+	sqlite3 *a, *c;
+	struct state want = { 0 }, got = { 0 };
+	int go[2] = { -1, -1 }, done[2] = { -1, -1 }, status;
+	pid_t pid = -1;
+	char byte = 0;
+
+	/* the child forked before this process opens the file: SQLite's
+	 * state of an open file must not cross a fork */
+	if (vfs == NULL) {
+		CHECK(pipe(go) == 0 && pipe(done) == 0);
+		if ((pid = fork()) == 0) {
+			if (read(go[0], &byte, 1) != 1 ||
+			    other_commit(file, "unix", &want) != SQLITE_OK ||
+			    write(done[1], &want, sizeof(want)) !=
+				(ssize_t)sizeof(want))
+				_exit(2);
+			_exit(0);
+		}
+	}
+	a = open_db(file, WALVFS_NAME);
+	CHECK(a != NULL);
+	if (a == NULL)
+		goto out;
+	CHECK(run(a,
+		  "CREATE TABLE t (id INTEGER PRIMARY KEY, gen INTEGER,"
+		  " v TEXT)") == SQLITE_OK);
+	CHECK(set_rows(a, 1, ROLLBACK_ROWS, 500, 2) == SQLITE_OK);
+	/* a's pages come from the database file, not from its WAL (a read of
+	 * the WAL would write out what it gathered), and the WAL starts over
+	 * at a's transaction: its header and frames are written from offset
+	 * 0, where the other writer's go next */
+	CHECK(run(a, "PRAGMA wal_checkpoint(TRUNCATE)") == SQLITE_OK);
+	CHECK(spill_and_roll_back(a) == SQLITE_OK);
+	if (vfs != NULL) {
+		CHECK(other_commit(file, vfs, &want) == SQLITE_OK);
+	} else {
+		CHECK(pid > 0 && write(go[1], &byte, 1) == 1);
+		CHECK(read(done[0], &want, sizeof(want)) == (ssize_t)sizeof(want));
+		CHECK(pid > 0 && waitpid(pid, &status, 0) == pid &&
+		    WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	CHECK(want.rows == ROLLBACK_ROWS + 30 && want.bad == 0);
+	/* a reads: the first call on its WAL since the rollback */
+	CHECK(read_state(a, &got) == SQLITE_OK);
+	CHECK(got.rows == want.rows && got.gens == want.gens &&
+	    got.bytes == want.bytes && got.bad == 0);
+	/* what the WAL holds, read by SQLite's own VFS */
+	c = open_db(file, "unix");
+	CHECK(c != NULL && integrity_ok(c));
+	memset(&got, 0, sizeof(got));
+	CHECK(c != NULL && read_state(c, &got) == SQLITE_OK);
+	CHECK(got.rows == want.rows && got.gens == want.gens &&
+	    got.bytes == want.bytes && got.bad == 0);
+	sqlite3_close(c);
+	sqlite3_close(a);
+	check_reopened(file, &want);
+out:
+	if (a == NULL && pid > 0) {
+		close(go[1]); /* the child reads no byte: it ends */
+		go[1] = -1;
+		waitpid(pid, &status, 0);
+	}
+	if (go[0] >= 0) {
+		close(go[0]);
+		if (go[1] >= 0)
+			close(go[1]);
+	}
+	if (done[0] >= 0) {
+		close(done[0]);
+		close(done[1]);
+	}
+}
+
 static void
 paths(const char *dir, const char *name, char *file, char *wal, size_t n)
 {
@@ -425,6 +538,13 @@ main(void)
 	CHECK(s[0].rows == 50 && s[1].rows == s[0].rows &&
 	    s[1].gens == s[0].gens && s[1].bytes == s[0].bytes);
 	check_reopened(file, &s[0]);
+
+	paths(dir, "rollback-walbuf", file, wal, sizeof(file));
+	rollback_then_other(file, WALVFS_NAME);
+	paths(dir, "rollback-unix", file, wal, sizeof(file));
+	rollback_then_other(file, "unix");
+	paths(dir, "rollback-process", file, wal, sizeof(file));
+	rollback_then_other(file, NULL);
 
 	paths(dir, "split", file, wal, sizeof(file));
 	split_tail(file, wal);
