@@ -100,6 +100,50 @@ struct db_file {
 	const char *path;   /* the name xOpen got: valid until xClose */
 };
 
+/* The calls both kinds of file pass on unchanged: wal_file and db_file
+ * begin alike (struct shim). */
+struct shim {
+	sqlite3_file base;
+	sqlite3_file *real;
+};
+
+_Static_assert(offsetof(struct wal_file, real) == offsetof(struct shim, real),
+    "wal_file begins as a shim");
+_Static_assert(offsetof(struct db_file, real) == offsetof(struct shim, real),
+    "db_file begins as a shim");
+
+#define REAL(f) (((struct shim *)(f))->real)
+
+static int
+fwd_lock(sqlite3_file *f, int level)
+{
+	return REAL(f)->pMethods->xLock(REAL(f), level);
+}
+
+static int
+fwd_unlock(sqlite3_file *f, int level)
+{
+	return REAL(f)->pMethods->xUnlock(REAL(f), level);
+}
+
+static int
+fwd_check_reserved(sqlite3_file *f, int *out)
+{
+	return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
+}
+
+static int
+fwd_sector_size(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xSectorSize(REAL(f));
+}
+
+static int
+fwd_device_characteristics(sqlite3_file *f)
+{
+	return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
+}
+
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define REAL_OFF \
 	((MAX(sizeof(struct wal_file), sizeof(struct db_file)) + 7) & ~(size_t)7)
@@ -288,30 +332,6 @@ wal_file_size(sqlite3_file *f, sqlite3_int64 *size)
 }
 
 static int
-wal_lock(sqlite3_file *f, int level)
-{
-	struct wal_file *w = (struct wal_file *)f;
-
-	return w->real->pMethods->xLock(w->real, level);
-}
-
-static int
-wal_unlock(sqlite3_file *f, int level)
-{
-	struct wal_file *w = (struct wal_file *)f;
-
-	return w->real->pMethods->xUnlock(w->real, level);
-}
-
-static int
-wal_check_reserved(sqlite3_file *f, int *out)
-{
-	struct wal_file *w = (struct wal_file *)f;
-
-	return w->real->pMethods->xCheckReservedLock(w->real, out);
-}
-
-static int
 wal_file_control(sqlite3_file *f, int op, void *arg)
 {
 	struct wal_file *w = (struct wal_file *)f;
@@ -320,22 +340,6 @@ wal_file_control(sqlite3_file *f, int op, void *arg)
 	if ((rc = flush(w, 0)) != SQLITE_OK)
 		return rc;
 	return w->real->pMethods->xFileControl(w->real, op, arg);
-}
-
-static int
-wal_sector_size(sqlite3_file *f)
-{
-	struct wal_file *w = (struct wal_file *)f;
-
-	return w->real->pMethods->xSectorSize(w->real);
-}
-
-static int
-wal_device_characteristics(sqlite3_file *f)
-{
-	struct wal_file *w = (struct wal_file *)f;
-
-	return w->real->pMethods->xDeviceCharacteristics(w->real);
 }
 
 /* Version 1: SQLite maps or shares memory through the database file's
@@ -348,12 +352,12 @@ static const sqlite3_io_methods wal_methods = {
 	.xTruncate = wal_truncate,
 	.xSync = wal_sync,
 	.xFileSize = wal_file_size,
-	.xLock = wal_lock,
-	.xUnlock = wal_unlock,
-	.xCheckReservedLock = wal_check_reserved,
+	.xLock = fwd_lock,
+	.xUnlock = fwd_unlock,
+	.xCheckReservedLock = fwd_check_reserved,
 	.xFileControl = wal_file_control,
-	.xSectorSize = wal_sector_size,
-	.xDeviceCharacteristics = wal_device_characteristics,
+	.xSectorSize = fwd_sector_size,
+	.xDeviceCharacteristics = fwd_device_characteristics,
 };
 
 static int
@@ -405,51 +409,11 @@ db_file_size(sqlite3_file *f, sqlite3_int64 *size)
 }
 
 static int
-db_lock(sqlite3_file *f, int level)
-{
-	struct db_file *d = (struct db_file *)f;
-
-	return d->real->pMethods->xLock(d->real, level);
-}
-
-static int
-db_unlock(sqlite3_file *f, int level)
-{
-	struct db_file *d = (struct db_file *)f;
-
-	return d->real->pMethods->xUnlock(d->real, level);
-}
-
-static int
-db_check_reserved(sqlite3_file *f, int *out)
-{
-	struct db_file *d = (struct db_file *)f;
-
-	return d->real->pMethods->xCheckReservedLock(d->real, out);
-}
-
-static int
 db_file_control(sqlite3_file *f, int op, void *arg)
 {
 	struct db_file *d = (struct db_file *)f;
 
 	return d->real->pMethods->xFileControl(d->real, op, arg);
-}
-
-static int
-db_sector_size(sqlite3_file *f)
-{
-	struct db_file *d = (struct db_file *)f;
-
-	return d->real->pMethods->xSectorSize(d->real);
-}
-
-static int
-db_device_characteristics(sqlite3_file *f)
-{
-	struct db_file *d = (struct db_file *)f;
-
-	return d->real->pMethods->xDeviceCharacteristics(d->real);
 }
 
 static int
@@ -508,17 +472,19 @@ db_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
 
 /* One table per version the default VFS's file may have: SQLite calls a
  * method only if the version says it is there. */
-#define DB_METHODS(v)                                                           \
-	{                                                                       \
-		.iVersion = (v), .xClose = db_close, .xRead = db_read,          \
-		.xWrite = db_write, .xTruncate = db_truncate,                   \
-		.xSync = db_sync, .xFileSize = db_file_size, .xLock = db_lock,  \
-		.xUnlock = db_unlock, .xCheckReservedLock = db_check_reserved,  \
-		.xFileControl = db_file_control, .xSectorSize = db_sector_size, \
-		.xDeviceCharacteristics = db_device_characteristics,            \
-		.xShmMap = db_shm_map, .xShmLock = db_shm_lock,                 \
-		.xShmBarrier = db_shm_barrier, .xShmUnmap = db_shm_unmap,       \
-		.xFetch = db_fetch, .xUnfetch = db_unfetch,                     \
+#define DB_METHODS(v)                                                     \
+	{                                                                 \
+		.iVersion = (v), .xClose = db_close, .xRead = db_read,    \
+		.xWrite = db_write, .xTruncate = db_truncate,             \
+		.xSync = db_sync, .xFileSize = db_file_size,              \
+		.xLock = fwd_lock, .xUnlock = fwd_unlock,                 \
+		.xCheckReservedLock = fwd_check_reserved,                 \
+		.xFileControl = db_file_control,                          \
+		.xSectorSize = fwd_sector_size,                           \
+		.xDeviceCharacteristics = fwd_device_characteristics,     \
+		.xShmMap = db_shm_map, .xShmLock = db_shm_lock,           \
+		.xShmBarrier = db_shm_barrier, .xShmUnmap = db_shm_unmap, \
+		.xFetch = db_fetch, .xUnfetch = db_unfetch,               \
 	}
 
 static const sqlite3_io_methods db_methods[] = { DB_METHODS(1), DB_METHODS(2),
