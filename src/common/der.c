@@ -7,12 +7,11 @@ static int
 put_len(struct buf *out, size_t n)
 {
 	uint8_t l[9];
-	size_t k = 0, i;
+	size_t k, i;
 
 	if (n < 0x80)
 		return buf_put_u8(out, (uint8_t)n);
-	for (i = n; i > 0; i >>= 8)
-		k++;
+	k = der_head_len(n) - 2;
 	l[0] = (uint8_t)(0x80 | k);
 	for (i = 0; i < k; i++)
 		l[1 + i] = (uint8_t)(n >> (8 * (k - 1 - i)));

@@ -77,3 +77,41 @@ hex_decode(struct buf *out, const char *s, size_t n)
 		    hex_digit(s[2 * i + 1]));
 	return 0;
 }
+
+/* One strict UTF-8 character of s[i..n) in *cp, its length; 0 for an
+ * invalid one (bad byte, overlong form, surrogate, past U+10FFFF). */
+size_t
+utf8_strict(const unsigned char *s, size_t n, size_t i, uint32_t *cp)
+{
+	uint32_t c = s[i], min;
+	size_t k, len;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c < 0xe0) {
+		len = 2;
+		min = 0x80;
+	} else if (c >= 0xe0 && c < 0xf0) {
+		len = 3;
+		min = 0x800;
+	} else if (c >= 0xf0 && c < 0xf5) {
+		len = 4;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len > n - i)
+		return 0;
+	c &= 0xffu >> (len + 1);
+	for (k = 1; k < len; k++) {
+		if ((s[i + k] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i + k] & 0x3fu);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}

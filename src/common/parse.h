@@ -15,4 +15,7 @@ int hex_digit(int c);
 /* Appends the bytes of an even-length hex string; any other char fails. */
 int hex_decode(struct buf *out, const char *s, size_t n) KYSO_WUR;
 
+/* One strict UTF-8 character of s[i..n) in *cp, its length; 0 for an
+ * invalid one (bad byte, overlong form, surrogate, past U+10FFFF). */
+size_t utf8_strict(const unsigned char *s, size_t n, size_t i, uint32_t *cp);
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/der.h"
+#include "common/parse.h"
 #include "name.h"
 
 #define DER_UTF8_STRING	     0x0c
@@ -90,43 +91,20 @@ attr_value(const struct ra_subject *s, enum field f, const char **a,
 static long
 value_chars(uint8_t tag, const uint8_t *v, size_t n)
 {
-	size_t i, j, k;
+	size_t i, k;
+	uint32_t c;
 	long chars = 0;
 
-	for (i = 0; i < n; chars++) {
-		uint32_t c = v[i], least;
-
+	for (i = 0; i < n; i += k, chars++) {
+		if ((k = utf8_strict(v, n, i, &c)) == 0 ||
+		    (c >= 0x80 && tag != DER_UTF8_STRING))
+			return -1;
 		if (tag == DER_PRINTABLE_STRING &&
 		    (c == 0 ||
 			strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx"
 			       "yz0123456789 '()+,-./:=?",
 			    (int)c) == NULL))
 			return -1;
-		if (c < 0x80 || tag != DER_UTF8_STRING) {
-			if (c >= 0x80)
-				return -1;
-			i++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0) {
-			k = 1, c &= 0x1f, least = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			k = 2, c &= 0x0f, least = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			k = 3, c &= 0x07, least = 0x10000;
-		} else {
-			return -1;
-		}
-		if (n - i - 1 < k)
-			return -1;
-		for (j = 1; j <= k; j++) {
-			if ((v[i + j] & 0xc0) != 0x80)
-				return -1;
-			c = c << 6 | (v[i + j] & 0x3f);
-		}
-		if (c < least || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return -1;
-		i += k + 1;
 	}
 	return chars;
 }

@@ -1,4 +1,5 @@
 #include "common/i18n.h"
+#include "common/parse.h"
 #include "sign/formats/pdf_sign.h"
 #include "sign/formats/pdf_sign_int.h"
 
@@ -397,44 +398,6 @@ out:
 
 #define BR_WIDTH      36    /* room for three offsets in /ByteRange */
 #define DOCTS_RESERVE 16384 /* bytes of a document time-stamp token */
-
-/* One strict UTF-8 character of s[i..n) in *cp, its length; 0 for an
- * invalid one (bad byte, overlong form, surrogate, past U+10FFFF). */
-static size_t
-utf8_strict(const unsigned char *s, size_t n, size_t i, uint32_t *cp)
-{
-	uint32_t c = s[i], min;
-	size_t k, len;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c < 0xe0) {
-		len = 2;
-		min = 0x80;
-	} else if (c >= 0xe0 && c < 0xf0) {
-		len = 3;
-		min = 0x800;
-	} else if (c >= 0xf0 && c < 0xf5) {
-		len = 4;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n - i)
-		return 0;
-	c &= 0xffu >> (len + 1);
-	for (k = 1; k < len; k++) {
-		if ((s[i + k] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i + k] & 0x3fu);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
 
 /* A reason or location is shown to people by every viewer: refused
  * unless it is short, valid UTF-8 and free of control characters (a
