@@ -46,9 +46,12 @@ m = re.search(rb'/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)', d)
 a, b = int(m.group(2)), int(m.group(3))
 h = bytes(d[a + 1:b - 1]).decode()
 der = bytearray(bytes.fromhex(h))
-# the TSTInfo's genTime digits: the last "Z" time in the token
-i = der.rfind(b'\x18\x0f')
-assert i > 0
+# the TSTInfo's genTime digits: the last GeneralizedTime in the token
+# (0x18 0x0f and 14 digits and "Z": the two bytes alone also turn up in
+# the signature's random bytes, now and then)
+times = [t.start() for t in re.finditer(rb'\x18\x0f[0-9]{14}Z', bytes(der))]
+assert times
+i = times[-1]
 der[i + 2 + 3] ^= 1
 h2 = der.hex().upper().encode()
 d[a + 1:a + 1 + len(h2)] = h2
